@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-InitialSchema.js';
+
+/** Every migration, in order. A new migration file is added here too. */
+export const MIGRATIONS = [InitialSchema1764000000000];

@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { ConsoleLogger, type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, type EnvironmentOverrides } from './app.module.js';
+import { AppConfig } from './config/app-config.service.js';
+import { validateEnvironment } from './config/environment.js';
+
+export const API_PREFIX = 'api/debug';
+
+function makeLogger(overrides: EnvironmentOverrides): ConsoleLogger {
+  const env = validateEnvironment({ ...process.env, ...overrides });
+  const levels = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return new ConsoleLogger({
+    json: env.DEBUG_LOG_FORMAT === 'json',
+    logLevels: levels.slice(0, levels.indexOf(env.LOG_LEVEL) + 1),
+  });
+}
+
+/** Builds the HTTP application exactly as `npm start` runs it (also used by e2e tests). */
+export async function createApp(overrides: EnvironmentOverrides = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
+    bodyParser: false,
+    logger: makeLogger(overrides),
+  });
+  const config = app.get(AppConfig);
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.setGlobalPrefix(API_PREFIX);
+  app.enableShutdownHooks();
+  app.set('trust proxy', 'loopback');
+  setUpSwagger(app);
+  return app;
+}
+
+/** Worker processes: queues and schedulers, no HTTP. */
+export async function createWorkerContext(overrides: EnvironmentOverrides = {}): Promise<INestApplicationContext> {
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot(overrides), {
+    logger: makeLogger(overrides),
+  });
+  context.enableShutdownHooks();
+  return context;
+}
+
+function setUpSwagger(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('AI Debug System')
+      .setDescription(
+        'Debug events in (logs with correlation ids, errors, state snapshots, metrics); insights, ' +
+          'component health, operation progress and answers for AI agents out. Errors share one ' +
+          'envelope: { statusCode, error, message, details?, requestId }.',
+      )
+      .setVersion('0.1.0')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' }, 'bearer')
+      .addSecurityRequirements('api-key')
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}
+
+/** Refuses to expose an unauthenticated service beyond this machine. */
+export function assertSafeBinding(config: AppConfig, logger: Logger): void {
+  if (config.authEnabled) return;
+  if (!config.hostIsLoopback) {
+    throw new Error(
+      `refusing to listen on ${config.host} without API keys: set DEBUG_API_KEYS, or HOST=127.0.0.1`,
+    );
+  }
+  logger.warn(`no DEBUG_API_KEYS configured: listening on ${config.host} only, without authentication`);
+}

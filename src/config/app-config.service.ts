@@ -1,0 +1,162 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { EnvironmentVariables, ProcessRole } from './environment.js';
+
+export const ENVIRONMENT = Symbol('ENVIRONMENT');
+
+export type ApiScope = 'ingest' | 'read' | 'admin';
+
+export interface ApiKey {
+  key: string;
+  scopes: ReadonlySet<ApiScope>;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Typed, validated configuration. The only reader of the environment. */
+@Injectable()
+export class AppConfig {
+  readonly apiKeys: readonly ApiKey[];
+
+  constructor(@Inject(ENVIRONMENT) private readonly env: EnvironmentVariables) {
+    this.apiKeys = parseApiKeys(env.DEBUG_API_KEYS);
+  }
+
+  get port(): number {
+    return this.env.PORT;
+  }
+
+  get host(): string {
+    return this.env.HOST ?? (this.authEnabled ? '0.0.0.0' : '127.0.0.1');
+  }
+
+  get hostIsLoopback(): boolean {
+    return LOOPBACK_HOSTS.has(this.host);
+  }
+
+  get authEnabled(): boolean {
+    return this.apiKeys.length > 0;
+  }
+
+  get enabled(): boolean {
+    return this.env.DEBUG_SYSTEM_ENABLED;
+  }
+
+  get role(): ProcessRole {
+    return this.env.DEBUG_ROLE;
+  }
+
+  get runsApi(): boolean {
+    return this.role !== ProcessRole.Worker;
+  }
+
+  get runsWorkers(): boolean {
+    return this.role !== ProcessRole.Api;
+  }
+
+  get databaseUrl(): string | undefined {
+    return this.env.DATABASE_URL;
+  }
+
+  get dialect(): 'postgres' | 'sqlite' {
+    return this.env.DATABASE_URL ? 'postgres' : 'sqlite';
+  }
+
+  get sqlitePath(): string {
+    return this.env.DEBUG_SQLITE_PATH === ':memory:' ? ':memory:' : resolve(this.env.DEBUG_SQLITE_PATH);
+  }
+
+  /** Redis is used when a URL is given and not switched off. */
+  get redisUrl(): string | undefined {
+    return this.env.DEBUG_REDIS_ENABLED ? this.env.REDIS_URL : undefined;
+  }
+
+  get redisPrefix(): string {
+    return this.env.DEBUG_REDIS_PREFIX;
+  }
+
+  get streamingEnabled(): boolean {
+    return this.env.DEBUG_STREAMING_ENABLED;
+  }
+
+  get eventRetentionHours(): number {
+    return this.env.DEBUG_EVENT_RETENTION_HOURS;
+  }
+
+  get insightRetentionHours(): number {
+    return this.env.DEBUG_INSIGHT_RETENTION_HOURS;
+  }
+
+  get metricRetentionHours(): number {
+    return this.env.DEBUG_METRIC_RETENTION_HOURS;
+  }
+
+  get snapshotRetentionHours(): number {
+    return this.env.DEBUG_SNAPSHOT_RETENTION_HOURS;
+  }
+
+  get coldRetentionDays(): number {
+    return this.env.DEBUG_COLD_RETENTION_DAYS;
+  }
+
+  get archiveDir(): string {
+    return resolve(this.env.DEBUG_ARCHIVE_DIR);
+  }
+
+  get batchSize(): number {
+    return this.env.DEBUG_BATCH_SIZE;
+  }
+
+  get batchWindowMs(): number {
+    return this.env.DEBUG_BATCH_SIZE_MS;
+  }
+
+  get maxBatchEvents(): number {
+    return this.env.DEBUG_MAX_BATCH_EVENTS;
+  }
+
+  get bodyLimit(): string {
+    return this.env.DEBUG_BODY_LIMIT;
+  }
+
+  get ingestBacklogLimit(): number {
+    return this.env.DEBUG_INGEST_BACKLOG_LIMIT;
+  }
+
+  get hotTtlSeconds(): number {
+    return this.env.DEBUG_HOT_TTL_SECONDS;
+  }
+
+  get hotMaxEntries(): number {
+    return this.env.DEBUG_HOT_MAX_ENTRIES;
+  }
+
+  get cacheTtlSeconds(): number {
+    return this.env.DEBUG_CACHE_TTL_SECONDS;
+  }
+
+  get partitionDaysAhead(): number {
+    return this.env.DEBUG_PARTITION_DAYS_AHEAD;
+  }
+
+  get logFormat(): 'json' | 'pretty' {
+    return this.env.DEBUG_LOG_FORMAT;
+  }
+
+  get logLevel(): EnvironmentVariables['LOG_LEVEL'] {
+    return this.env.LOG_LEVEL;
+  }
+}
+
+export function parseApiKeys(spec: string): ApiKey[] {
+  return spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const separator = entry.lastIndexOf(':');
+      const key = entry.slice(0, separator);
+      const scopes = entry.slice(separator + 1).split('+') as ApiScope[];
+      return { key, scopes: new Set(scopes) };
+    });
+}

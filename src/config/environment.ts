@@ -1,0 +1,165 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+export enum ProcessRole {
+  All = 'all',
+  Api = 'api',
+  Worker = 'worker',
+}
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value === 'boolean' || value === undefined) return value;
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(text)) return false;
+  return value;
+};
+
+const toInteger = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  return /^-?\d+$/.test(String(value).trim()) ? Number(value) : value;
+};
+
+/**
+ * Every environment variable the service reads, with its default. Nothing else in the
+ * code base reads process.env: it injects AppConfig.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  /** Interface to bind. Defaults to 0.0.0.0 with API keys configured, 127.0.0.1 without. */
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  DEBUG_SYSTEM_ENABLED = true;
+
+  @IsOptional() @IsEnum(ProcessRole)
+  DEBUG_ROLE: ProcessRole = ProcessRole.All;
+
+  /** Comma-separated `key:scope[+scope]`, scopes ingest | read | admin (admin implies all). */
+  @IsOptional() @IsString()
+  @Matches(/^\s*$|^\s*[^:,\s]{8,}:(ingest|read|admin)(\+(ingest|read|admin))*\s*(,\s*[^:,\s]{8,}:(ingest|read|admin)(\+(ingest|read|admin))*\s*)*$/, {
+    message:
+      'DEBUG_API_KEYS must be a comma-separated list of key:scope pairs (key of 8+ characters, scope ingest|read|admin, several joined by +)',
+  })
+  DEBUG_API_KEYS = '';
+
+  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  DEBUG_SQLITE_PATH = './data/debug.sqlite';
+
+  @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Use Redis when REDIS_URL is set (hot tier, Bull queues, stream fan-out). */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  DEBUG_REDIS_ENABLED = true;
+
+  /** Prefix of every Redis key and Bull queue, so that several deployments (or test runs) share one Redis. */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'DEBUG_REDIS_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  DEBUG_REDIS_PREFIX = 'ads';
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  DEBUG_STREAMING_ENABLED = true;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365)
+  DEBUG_EVENT_RETENTION_HOURS = 168;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365 * 5)
+  DEBUG_INSIGHT_RETENTION_HOURS = 720;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365)
+  DEBUG_METRIC_RETENTION_HOURS = 168;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365)
+  DEBUG_SNAPSHOT_RETENTION_HOURS = 168;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3650)
+  DEBUG_COLD_RETENTION_DAYS = 30;
+
+  @IsOptional() @IsString()
+  DEBUG_ARCHIVE_DIR = './data/archive';
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(10000)
+  DEBUG_BATCH_SIZE_MS = 100;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000)
+  DEBUG_BATCH_SIZE = 1000;
+
+  /** Most events one POST /events/batch may carry. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000)
+  DEBUG_MAX_BATCH_EVENTS = 1000;
+
+  /** Largest request body, as Express's body-parser reads it (e.g. 10mb). */
+  @IsOptional() @IsString() @Matches(/^\d+(b|kb|mb)$/i, { message: 'DEBUG_BODY_LIMIT must look like 512kb or 10mb' })
+  DEBUG_BODY_LIMIT = '10mb';
+
+  /** Events waiting in the ingest queue past which ingestion answers 429. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
+  DEBUG_INGEST_BACKLOG_LIMIT = 500000;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600 * 24 * 7)
+  DEBUG_HOT_TTL_SECONDS = 3600;
+
+  /** Entries of the in-process hot tier (embedded mode). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100)
+  DEBUG_HOT_MAX_ENTRIES = 200000;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(86400)
+  DEBUG_CACHE_TTL_SECONDS = 300;
+
+  /** Daily partitions created ahead of today (PostgreSQL). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(60)
+  DEBUG_PARTITION_DAYS_AHEAD = 3;
+
+  @IsOptional() @IsIn(['json', 'pretty'])
+  DEBUG_LOG_FORMAT: 'json' | 'pretty' = 'pretty';
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Validates raw environment values; throws one error naming every bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables());
+  const relevant: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined || value === '') continue;
+    if (known.includes(key) || key === 'HOST' || key === 'DATABASE_URL' || key === 'REDIS_URL') {
+      relevant[key] = value;
+    }
+  }
+  const env = plainToInstance(EnvironmentVariables, relevant, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.map((error) => {
+        const reasons = Object.values(error.constraints ?? {}).join('; ');
+        return `${error.property}=${JSON.stringify(error.value)}: ${reasons}`;
+      }),
+    );
+  }
+  return env;
+}

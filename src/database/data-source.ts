@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
+import type { AppConfig } from '../config/app-config.service.js';
+import { ENTITIES } from './entities/index.js';
+
+export interface DatabaseTarget {
+  databaseUrl?: string;
+  sqlitePath: string;
+}
+
+export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: ['error'] as const,
+  };
+  if (target.databaseUrl) {
+    return {
+      ...common,
+      type: 'postgres',
+      url: target.databaseUrl,
+      extra: { max: 10, idleTimeoutMillis: 30000, application_name: 'ai-debug-system' },
+      logging: ['error'],
+    };
+  }
+  if (target.sqlitePath !== ':memory:') mkdirSync(dirname(target.sqlitePath), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: target.sqlitePath,
+    enableWAL: true,
+    timeout: 5000,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('synchronous = NORMAL');
+    },
+    logging: ['error'],
+  };
+}
+
+export function targetFromConfig(config: AppConfig): DatabaseTarget {
+  return { databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath };
+}
+
+/**
+ * Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starters
+ * (several api/worker processes) wait for one another instead of racing.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const isPostgres = dataSource.options.type === 'postgres';
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    if (isPostgres) await runner.query('SELECT pg_advisory_lock(hashtext($1))', ['ai-debug-system:migrations']);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    if (isPostgres) await runner.query('SELECT pg_advisory_unlock(hashtext($1))', ['ai-debug-system:migrations']);
+    await runner.release();
+  }
+}
+
+export function createDataSource(target: DatabaseTarget): DataSource {
+  return new DataSource(dataSourceOptions(target));
+}

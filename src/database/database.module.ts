@@ -1,0 +1,39 @@
+import { Global, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.service.js';
+import { dataSourceOptions, runMigrations, targetFromConfig } from './data-source.js';
+import { PartitionService } from './partition.service.js';
+
+/**
+ * The data source (PostgreSQL with DATABASE_URL, SQLite otherwise), migrated at start-up
+ * under a lock, with today's partitions in place before anything writes.
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(targetFromConfig(config)),
+        retryAttempts: 2,
+        retryDelay: 1000,
+      }),
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        const applied = await runMigrations(dataSource);
+        if (applied.length > 0) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
+        return dataSource;
+      },
+    }),
+  ],
+  providers: [PartitionService],
+  exports: [PartitionService],
+})
+export class DatabaseModule implements OnModuleInit {
+  constructor(private readonly partitions: PartitionService) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.partitions.maintain();
+  }
+}
