@@ -1,5 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { StreamBus } from './stream-bus.js';
 
 /** Socket.IO namespace /debug and the streaming bus other modules publish to. */
-@Module({})
+@Global()
+@Module({
+  providers: [StreamBus],
+  exports: [StreamBus],
+})
 export class StreamingModule {}
