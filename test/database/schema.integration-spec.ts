@@ -1,0 +1,139 @@
+import { DataSource } from 'typeorm';
+import { createDataSource, runMigrations } from '../../src/database/data-source.js';
+import { DebugEventEntity, DebugInsightEntity, DebugSessionEntity, DebugStateSnapshotEntity, DebugMetricEntity } from '../../src/database/entities/index.js';
+import { newId } from '../../src/common/ids.js';
+import { makeEventEntity } from '../factories/entities.js';
+import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
+
+const TABLES = ['debug_events', 'debug_insights', 'debug_state_snapshots', 'debug_metrics', 'debug_sessions'];
+
+async function tableNames(dataSource: DataSource): Promise<string[]> {
+  if (dataSource.options.type === 'postgres') {
+    const rows: { name: string }[] = await dataSource.query(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'
+       UNION SELECT relname FROM pg_class WHERE relkind = 'p'`,
+    );
+    return rows.map((row) => row.name);
+  }
+  const rows: { name: string }[] = await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+  return rows.map((row) => row.name);
+}
+
+function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>) {
+  describe(`schema on ${dialect}`, () => {
+    let dataSource: DataSource;
+
+    beforeAll(async () => {
+      dataSource = await createDataSource(await target()).initialize();
+    });
+    afterAll(async () => dataSource?.destroy());
+
+    it('applies every migration on an empty database, and a second run applies nothing', async () => {
+      const first = await runMigrations(dataSource);
+      expect(first.length).toBeGreaterThanOrEqual(1);
+      expect(first[0]).toBe('InitialSchema1764000000000');
+      expect(await tableNames(dataSource)).toEqual(expect.arrayContaining(TABLES));
+      expect(await runMigrations(dataSource)).toEqual([]);
+    });
+
+    it('round-trips an event with JSON columns and a UTC timestamp to the millisecond', async () => {
+      const event = makeEventEntity({
+        timestamp: new Date('2026-03-01T23:59:59.123Z'),
+        data: { nested: { list: [1, 'two', null], flag: true }, unicode: 'żółw ✓' },
+        metadata: { host: 'web-1' },
+      });
+      await dataSource.getRepository(DebugEventEntity).insert(event);
+      const loaded = await dataSource.getRepository(DebugEventEntity).findOneByOrFail({ id: event.id });
+      expect(loaded.timestamp.toISOString()).toBe('2026-03-01T23:59:59.123Z');
+      expect(loaded.data).toEqual(event.data);
+      expect(loaded.metadata).toEqual({ host: 'web-1' });
+      expect(loaded.durationMs).toBe(event.durationMs);
+      expect(loaded.correlationId).toBe(event.correlationId);
+    });
+
+    it('round-trips the other four tables', async () => {
+      const now = new Date('2026-05-05T05:05:05.505Z');
+      const insight = {
+        id: newId(),
+        insightType: 'error',
+        severity: 'high',
+        title: 'Burst of timeouts',
+        summary: 'payments timed out 40 times in 5 minutes',
+        fingerprint: `error:${newId()}`,
+        affectedComponents: [{ component_type: 'api', component_id: 'payments-1' }],
+        evidence: { event_ids: ['a', 'b'], count: 40 },
+        confidence: 0.87,
+        confidenceFactors: { sample_size: 0.9, effect_size: 0.8 },
+        suggestions: ['check the payment provider'],
+        occurrences: 3,
+        firstSeen: now,
+        lastSeen: now,
+        status: 'open',
+        resolvedAt: null,
+        resolution: null,
+        sessionId: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await dataSource.getRepository(DebugInsightEntity).insert(insight);
+      expect(await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id })).toEqual(insight);
+
+      const snapshot = {
+        id: newId(),
+        componentType: 'worker',
+        componentId: 'w-1',
+        capturedAt: now,
+        correlationId: null,
+        state: { config: { retries: 3 } },
+        diffFromPrevious: [{ op: 'replace', path: '/config/retries', value: 3 }],
+        version: 2,
+        hash: 'f'.repeat(64),
+      };
+      await dataSource.getRepository(DebugStateSnapshotEntity).insert(snapshot);
+      expect(await dataSource.getRepository(DebugStateSnapshotEntity).findOneByOrFail({ id: snapshot.id })).toEqual(snapshot);
+
+      const metric = {
+        id: newId(),
+        timestamp: now,
+        name: 'queue_depth',
+        componentType: 'worker',
+        componentId: 'w-1',
+        value: 12.5,
+        unit: 'jobs',
+        tags: { region: 'eu' },
+      };
+      await dataSource.getRepository(DebugMetricEntity).insert(metric);
+      expect(await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id })).toEqual(metric);
+
+      const session = {
+        id: newId(),
+        name: 'checkout incident',
+        description: null,
+        status: 'active',
+        filters: { component_ids: ['payments-1'] },
+        createdBy: 'agent-7',
+        createdAt: now,
+        closedAt: null,
+        summary: null,
+      };
+      await dataSource.getRepository(DebugSessionEntity).insert(session);
+      expect(await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id })).toEqual(session);
+    });
+
+    it('keeps one row per event id (the idempotency key)', async () => {
+      const event = makeEventEntity();
+      await dataSource.getRepository(DebugEventEntity).insert(event);
+      await expect(dataSource.getRepository(DebugEventEntity).insert({ ...event })).rejects.toThrow();
+      expect(await dataSource.getRepository(DebugEventEntity).countBy({ id: event.id })).toBe(1);
+    });
+  });
+}
+
+schemaSuite('SQLite', async () => ({ sqlitePath: freshSqlitePath() }));
+
+describeWithPostgres('PostgreSQL', () => {
+  schemaSuite('PostgreSQL', async () => ({
+    databaseUrl: await freshPostgresUrl({ migrated: false }),
+    sqlitePath: ':memory:',
+  }));
+});
