@@ -1,11 +1,10 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CacheModule } from './cache/cache.module.js';
 import { CollectorModule } from './collector/collector.module.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { RequestIdMiddleware } from './common/http/request-id.middleware.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -28,7 +27,7 @@ export type EnvironmentOverrides = Record<string, string | undefined>;
  * editing process.env, so that two instances can run side by side.
  */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(overrides: EnvironmentOverrides = {}): DynamicModule {
     const env = validateEnvironment({ ...process.env, ...overrides });
     const config = new AppConfig(env);
@@ -59,9 +58,5 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestIdMiddleware).forRoutes('*path');
   }
 }

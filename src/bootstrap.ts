@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type EnvironmentOverrides } from './app.module.js';
+import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnvironment } from './config/environment.js';
 
@@ -25,6 +26,7 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
     logger: makeLogger(overrides),
   });
   const config = app.get(AppConfig);
+  app.use(requestIdMiddleware);
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();

@@ -70,9 +70,10 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
       const response = await request(running.url)
         .post('/api/debug/health')
         .set('Content-Type', 'application/json')
+        .set('X-Request-Id', 'bad-json-1')
         .send('{"broken": ')
         .expect(400);
-      expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request', requestId: 'bad-json-1' });
       expect(response.body.message).toMatch(/JSON/);
     });
 

@@ -1,4 +1,3 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { newId } from '../ids.js';
 
@@ -7,16 +6,16 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 type WithRequestId = Request & { requestId?: string };
 
-/** Takes the caller's X-Request-Id (when sane) or makes one, and echoes it back. */
-@Injectable()
-export class RequestIdMiddleware implements NestMiddleware {
-  use(request: Request, response: Response, next: NextFunction): void {
-    const incoming = request.header(REQUEST_ID_HEADER);
-    const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
-    (request as WithRequestId).requestId = requestId;
-    response.setHeader('X-Request-Id', requestId);
-    next();
-  }
+/**
+ * Takes the caller's X-Request-Id (when sane) or makes one, and echoes it back.
+ * Installed before the body parser, so that even a 400/413 from parsing carries it.
+ */
+export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
+  const incoming = request.header(REQUEST_ID_HEADER);
+  const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
+  (request as WithRequestId).requestId = requestId;
+  response.setHeader('X-Request-Id', requestId);
+  next();
 }
 
 export function requestIdOf(request: Request): string {
