@@ -251,7 +251,14 @@ describe('DebugClient against a scripted HTTP server', () => {
     expect(server.events().map((e) => e.message)).toEqual(['one', 'two']);
     const metrics = server.requests.find((r) => r.path === '/api/debug/metrics');
     expect(metrics?.body.metrics).toEqual([
-      expect.objectContaining({ name: 'queue_depth', value: 12, unit: 'jobs', tags: { queue: 'ingest' }, component_id: 'planner-1' }),
+      expect.objectContaining({
+        id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7/),
+        name: 'queue_depth',
+        value: 12,
+        unit: 'jobs',
+        tags: { queue: 'ingest' },
+        component_id: 'planner-1',
+      }),
     ]);
     client.info('too late');
     expect(client.stats()).toMatchObject({ closed: true, events: { sent: 2, dropped: 1, droppedAtShutdown: 1 } });
@@ -266,6 +273,24 @@ describe('DebugClient against a scripted HTTP server', () => {
 
     expect(client.stats().events).toMatchObject({ sent: 0, buffered: 0, dropped: 2, droppedAtShutdown: 2 });
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('trims what the service would refuse: long messages, large or cyclic data', async () => {
+    makeClient();
+    const cyclic: Record<string, unknown> = { name: 'node' };
+    cyclic.self = cyclic;
+    client.info('x'.repeat(40_000));
+    client.info('big', { data: { blob: 'y'.repeat(70_000) }, metadata: { host: 'h1' } });
+    client.info('cyclic', { data: cyclic });
+    await client.flush();
+
+    const [long, big, cycle] = server.events();
+    expect(long.message).toHaveLength(32_768);
+    expect(long.message.endsWith('…')).toBe(true);
+    expect(big.data).toEqual({ _truncated: { original_bytes: 70_011, limit_bytes: 65_536, preview: expect.stringMatching(/^\{"blob":"y+$/) } });
+    expect(big.metadata).toEqual({ host: 'h1' });
+    expect(cycle.data).toEqual({ _unserialisable: expect.stringContaining('circular') });
+    expect(client.stats().events).toMatchObject({ sent: 3, dropped: 0 });
   });
 
   it('sends state snapshots one by one, in order', async () => {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { currentScope, runInScope } from './correlation.js';
 import { HttpSender, type SendOutcome } from './http-sender.js';
+import { fitEventToLimits } from './payload-limits.js';
 import type {
   ChannelStats,
   DebugClientFailure,
@@ -118,7 +119,7 @@ export class DebugClient {
     setIfPresent(payload, 'data', input.data);
     setIfPresent(payload, 'metadata', input.metadata);
     setIfPresent(payload, 'session_id', input.sessionId ?? this.options.sessionId);
-    this.enqueue(this.channels.events, serialise(payload));
+    this.enqueue(this.channels.events, serialise(fitEventToLimits(payload)));
     return id;
   }
 
@@ -154,6 +155,7 @@ export class DebugClient {
   /** Records a metric point (sent in batches to `POST /api/debug/metrics`). */
   metric(name: string, value: number, input: MetricInput = {}): void {
     const payload: DebugMetricPayload = {
+      id: uuidv7(),
       name,
       value,
       timestamp: (input.timestamp ?? new Date()).toISOString(),
@@ -177,6 +179,7 @@ export class DebugClient {
       captured_at: (input.capturedAt ?? new Date()).toISOString(),
     };
     setIfPresent(payload, 'correlation_id', input.correlationId ?? currentScope()?.correlationId);
+    setIfPresent(payload, 'session_id', input.sessionId ?? this.options.sessionId);
     this.enqueue(this.channels.states, serialise(payload));
     this.kick();
   }
@@ -497,15 +500,13 @@ function rejectedInAnswer(body: unknown): string[] {
     });
 }
 
-/** JSON of one item; data that cannot be serialised (cycles, BigInt) is replaced by the reason. */
+/** JSON of one item; a state that cannot be serialised (cycles, BigInt) is replaced by the reason. */
 function serialise(payload: DebugEventPayload | DebugMetricPayload | DebugStatePayload): string {
   try {
     return JSON.stringify(payload);
   } catch (error) {
-    const replacement = { unserialisable: error instanceof Error ? error.message : String(error) };
-    if ('state' in payload) return JSON.stringify({ ...payload, state: replacement });
-    if ('tags' in payload) return JSON.stringify({ ...payload, tags: undefined });
-    return JSON.stringify({ ...payload, data: replacement, metadata: undefined });
+    const reason = { _unserialisable: error instanceof Error ? error.message : String(error) };
+    return JSON.stringify('state' in payload ? { ...payload, state: reason } : { ...payload, data: reason });
   }
 }
 

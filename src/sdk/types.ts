@@ -5,23 +5,14 @@
 
 export type DebugLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 
-/** Event types the service knows; any other short string is accepted as a custom type. */
-export type DebugEventType =
-  | 'log'
-  | 'error'
-  | 'state_change'
-  | 'metric'
-  | 'trace'
-  | 'lifecycle'
-  | 'span'
-  | 'custom'
-  | (string & {});
+/** The event types the service accepts (`custom` for anything else). */
+export type DebugEventType = 'log' | 'error' | 'state_change' | 'metric' | 'trace' | 'lifecycle' | 'span' | 'custom';
 
 /** One event as it is sent to `POST /api/debug/events/batch`. */
 export interface DebugEventPayload {
   id: string;
   timestamp: string;
-  event_type: string;
+  event_type: DebugEventType;
   level: DebugLevel;
   component_type: string;
   component_id: string;
@@ -37,6 +28,8 @@ export interface DebugEventPayload {
 
 /** One metric point as it is sent to `POST /api/debug/metrics`. */
 export interface DebugMetricPayload {
+  /** Client-side UUIDv7: a retried batch stores each point once. */
+  id: string;
   name: string;
   value: number;
   timestamp: string;
@@ -53,6 +46,7 @@ export interface DebugStatePayload {
   state: Record<string, unknown>;
   captured_at: string;
   correlation_id?: string;
+  session_id?: string;
 }
 
 /** What `client.event()` takes; every field but `message` has a default. */
@@ -91,6 +85,7 @@ export interface StateInput {
   componentType?: string;
   componentId?: string;
   correlationId?: string;
+  sessionId?: string;
   capturedAt?: Date;
 }
 
