@@ -1,9 +1,31 @@
 import { Module } from '@nestjs/common';
+import { AnomalyAnalyzer } from './analyzers/anomaly.analyzer.js';
+import { ConsistencyAnalyzer } from './analyzers/consistency.analyzer.js';
+import { ErrorPatternAnalyzer } from './analyzers/error-pattern.analyzer.js';
+import { FlowAnalyzer } from './analyzers/flow.analyzer.js';
+import { PerformanceAnalyzer } from './analyzers/performance.analyzer.js';
+import { InsightAggregatesRepository } from './insight-aggregates.repository.js';
+import { InsightRepository } from './insight.repository.js';
+import { InsightsController } from './insights.controller.js';
+import { InsightsProcessor } from './insights.processor.js';
+import { InsightsService } from './insights.service.js';
 import { PatternService } from './patterns/pattern.service.js';
 
 /** Insight engine: patterns, anomalies, performance, flows, state consistency. */
 @Module({
-  providers: [PatternService],
-  exports: [PatternService],
+  controllers: [InsightsController],
+  providers: [
+    PatternService,
+    InsightRepository,
+    InsightAggregatesRepository,
+    ErrorPatternAnalyzer,
+    AnomalyAnalyzer,
+    PerformanceAnalyzer,
+    FlowAnalyzer,
+    ConsistencyAnalyzer,
+    InsightsService,
+    InsightsProcessor,
+  ],
+  exports: [PatternService, InsightsService],
 })
 export class InsightsModule {}

@@ -1,21 +1,189 @@
-import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
 import type { DebugEventRecord } from '../../common/debug-event.js';
+import {
+  MAX_SAMPLES_PER_PATTERN,
+  PatternRepository,
+  addLevels,
+  mergeComponents,
+  mergeSamples,
+  type ComponentCount,
+  type PatternDelta,
+} from './pattern.repository.js';
+import { TemplateMiner, type PatternMerge, type PatternTemplate } from './template-miner.js';
+
+/** How often a worker picks up what other workers learned. */
+export const PATTERN_SYNC_INTERVAL_MS = 5_000;
+/** Overlap of successive syncs, for rows committed late with an earlier changed_at. */
+const SYNC_OVERLAP_MS = 30_000;
 
 /**
- * Gives every event the id of its message pattern (template with the variable parts
- * masked). The ingest worker calls it before the warm write.
- * This first version masks every token that holds a digit; the template miner replaces it.
+ * Gives every event the id of its message pattern and keeps debug_patterns up to date.
+ * The ingest worker calls `assign()` before the warm write. Per event the work is the
+ * miner's (a few microseconds: tokenize, one map lookup once the pattern is known); per
+ * batch, one transaction writes new templates, merges and the batch's counts.
+ *
+ * Ids are content addresses (hash of the template tokens), so every worker that knows the
+ * same templates gives a message the same id. Workers share what they learned through
+ * debug_patterns: the first assign() loads every stored template, and later ones reload the
+ * templates learned or merged since the last sync, at most every PATTERN_SYNC_INTERVAL_MS.
  */
 @Injectable()
 export class PatternService {
+  private readonly logger = new Logger(PatternService.name);
+  private readonly miner = new TemplateMiner();
+  private lastSync: number | null = null;
+  private syncedUpTo: Date | null = null;
+  private syncing: Promise<void> | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  /** Changes a failed write left behind, retried with the next batch. */
+  private unsaved: { created: PatternTemplate[]; merges: PatternMerge[]; deltas: PatternDelta[] } =
+    {
+      created: [],
+      merges: [],
+      deltas: [],
+    };
+
+  constructor(private readonly patterns: PatternRepository) {}
+
   async assign(events: DebugEventRecord[]): Promise<void> {
-    for (const event of events) {
-      const template = event.message
-        .split(/\s+/)
-        .map((token) => (/\d/.test(token) ? '<*>' : token))
-        .join(' ');
-      event.pattern_id = createHash('sha1').update(template).digest('hex').slice(0, 16);
+    await this.syncIfDue();
+    const assigned = new Array<string>(events.length);
+    for (let i = 0; i < events.length; i++)
+      assigned[i] = this.miner.match(events[i].message ?? '').id;
+    // a merge made later in the batch re-points the events assigned before it
+    for (let i = 0; i < events.length; i++) events[i].pattern_id = this.miner.resolve(assigned[i]);
+    const deltas = this.deltasOf(events);
+    const { created, merges } = this.miner.drainChanges();
+    await this.save(created, merges, deltas);
+  }
+
+  /** The pattern a message belongs to now, without recording anything. */
+  patternOf(message: string): { id: string; template: string } {
+    const id = this.miner.match(message).id;
+    return { id, template: this.miner.template(id)?.template ?? message };
+  }
+
+  /** Loads templates learned or merged since the last sync (all of them the first time). */
+  async sync(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = (async () => {
+      const since = this.syncedUpTo ? new Date(this.syncedUpTo.getTime() - SYNC_OVERLAP_MS) : null;
+      const rows = await this.patterns.changedSince(since);
+      // live templates first, so that a merge loaded after them can retire them
+      for (const row of rows) if (!row.mergedInto) this.miner.load(row);
+      for (const row of rows) if (row.mergedInto) this.miner.load(row);
+      for (const row of rows)
+        if (!this.syncedUpTo || row.changedAt > this.syncedUpTo) this.syncedUpTo = row.changedAt;
+      this.lastSync = Date.now();
+    })().finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async syncIfDue(): Promise<void> {
+    if (this.lastSync !== null && Date.now() - this.lastSync < PATTERN_SYNC_INTERVAL_MS) return;
+    try {
+      await this.sync();
+    } catch (error) {
+      // ids stay content addresses without the sync; only sharing what others learned waits
+      this.lastSync = Date.now();
+      this.logger.warn(`pattern sync failed: ${(error as Error).message}`);
     }
+  }
+
+  private deltasOf(events: DebugEventRecord[]): PatternDelta[] {
+    const byId = new Map<
+      string,
+      { delta: PatternDelta; components: Map<string, ComponentCount> }
+    >();
+    for (const event of events) {
+      const id = event.pattern_id!;
+      const at = new Date(event.timestamp);
+      let entry = byId.get(id);
+      if (!entry) {
+        const template = this.miner.template(id);
+        const delta: PatternDelta = {
+          id,
+          template: template?.template ?? event.message,
+          tokens: template?.tokens ?? [],
+          count: 0,
+          firstSeen: at,
+          lastSeen: at,
+          levels: {},
+          components: [],
+          sampleEventIds: [],
+        };
+        byId.set(id, (entry = { delta, components: new Map() }));
+      }
+      const delta = entry.delta;
+      delta.count++;
+      if (at < delta.firstSeen) delta.firstSeen = at;
+      if (at > delta.lastSeen) delta.lastSeen = at;
+      delta.levels[event.level] = (delta.levels[event.level] ?? 0) + 1;
+      const key = `${event.component_type}\u0000${event.component_id}`;
+      const component = entry.components.get(key);
+      if (component) component.count++;
+      else {
+        const fresh = {
+          component_type: event.component_type,
+          component_id: event.component_id,
+          count: 1,
+        };
+        entry.components.set(key, fresh);
+        delta.components.push(fresh);
+      }
+      delta.sampleEventIds.push(event.id);
+      if (delta.sampleEventIds.length > MAX_SAMPLES_PER_PATTERN) delta.sampleEventIds.shift();
+    }
+    return [...byId.values()].map(({ delta }) => ({
+      ...delta,
+      components: mergeComponents([], delta.components),
+    }));
+  }
+
+  private async save(
+    created: PatternTemplate[],
+    merges: PatternMerge[],
+    deltas: PatternDelta[],
+  ): Promise<void> {
+    const write = this.writing.then(async () => {
+      const pending = this.takeUnsaved(created, merges, deltas);
+      if (pending.created.length + pending.merges.length + pending.deltas.length === 0) return;
+      try {
+        await this.patterns.record(pending.created, pending.merges, pending.deltas, new Date());
+      } catch (error) {
+        // pattern ids are already on the events; the counts wait for the next batch
+        this.unsaved = pending;
+        this.logger.warn(
+          `could not record patterns (kept for the next batch): ${(error as Error).message}`,
+        );
+      }
+    });
+    this.writing = write;
+    await write;
+  }
+
+  private takeUnsaved(created: PatternTemplate[], merges: PatternMerge[], deltas: PatternDelta[]) {
+    const previous = this.unsaved;
+    this.unsaved = { created: [], merges: [], deltas: [] };
+    const byId = new Map(previous.deltas.map((delta) => [delta.id, delta]));
+    for (const delta of deltas) {
+      const known = byId.get(delta.id);
+      if (!known) byId.set(delta.id, delta);
+      else
+        byId.set(delta.id, {
+          ...known,
+          count: known.count + delta.count,
+          firstSeen: known.firstSeen < delta.firstSeen ? known.firstSeen : delta.firstSeen,
+          lastSeen: known.lastSeen > delta.lastSeen ? known.lastSeen : delta.lastSeen,
+          levels: addLevels(known.levels, delta.levels),
+          components: mergeComponents(known.components, delta.components),
+          sampleEventIds: mergeSamples(known.sampleEventIds, delta.sampleEventIds),
+        });
+    }
+    return {
+      created: [...previous.created, ...created],
+      merges: [...previous.merges, ...merges],
+      deltas: [...byId.values()],
+    };
   }
 }

@@ -1,0 +1,379 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { PatternMerge, PatternTemplate } from './template-miner.js';
+
+export interface ComponentCount {
+  component_type: string;
+  component_id: string;
+  count: number;
+}
+
+/** What one batch of events adds to one pattern. */
+export interface PatternDelta {
+  id: string;
+  template: string;
+  tokens: string[];
+  count: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  levels: Record<string, number>;
+  components: ComponentCount[];
+  /** Newest last. */
+  sampleEventIds: string[];
+}
+
+export interface StoredPattern {
+  id: string;
+  template: string;
+  tokens: string[];
+  mergedInto: string | null;
+  changedAt: Date;
+}
+
+export interface PatternStatsRow {
+  id: string;
+  template: string;
+  mergedInto: string | null;
+  count: number;
+  firstSeen: Date | null;
+  lastSeen: Date | null;
+  components: ComponentCount[];
+  levels: Record<string, number>;
+  sampleEventIds: string[];
+}
+
+export const MAX_COMPONENTS_PER_PATTERN = 20;
+export const MAX_SAMPLES_PER_PATTERN = 10;
+const ROWS_PER_STATEMENT = 200;
+
+/** debug_patterns rows, and the reads of debug_events grouped by pattern. */
+@Injectable()
+export class PatternRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  get isPostgres(): boolean {
+    return this.dataSource.options.type === 'postgres';
+  }
+
+  /** Patterns learned or merged at or after `since` (all when null). */
+  async changedSince(since: Date | null): Promise<StoredPattern[]> {
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT id, template, tokens, merged_into, changed_at FROM debug_patterns
+        ${since ? 'WHERE changed_at >= :since' : ''} ORDER BY changed_at, id`,
+      since ? { since } : {},
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      template: String(row.template),
+      tokens: toJson<string[]>(row.tokens, []),
+      mergedInto: (row.merged_into as string | null) ?? null,
+      changedAt: toDate(row.changed_at)!,
+    }));
+  }
+
+  /**
+   * One transaction per batch: new templates, merges, then the counts of the batch added to
+   * each pattern's row (rows locked in id order, so concurrent workers neither lose updates
+   * nor deadlock).
+   */
+  async record(
+    created: PatternTemplate[],
+    merges: PatternMerge[],
+    deltas: PatternDelta[],
+    now: Date,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const fresh = new Map<string, { id: string; template: string; tokens: string[] }>();
+      for (const pattern of created) fresh.set(pattern.id, pattern);
+      for (const delta of deltas) fresh.set(delta.id, delta);
+      await this.insertMissing(manager, [...fresh.values()], now);
+      for (const merge of merges) {
+        await this.query(
+          manager,
+          `UPDATE debug_patterns SET merged_into = :into, changed_at = :now
+            WHERE (id = :from OR merged_into = :from) AND id <> :into`,
+          { from: merge.from, into: merge.into, now },
+        );
+      }
+      if (deltas.length > 0) await this.addCounts(manager, deltas);
+    });
+  }
+
+  private async insertMissing(
+    manager: EntityManager,
+    patterns: { id: string; template: string; tokens: string[] }[],
+    now: Date,
+  ): Promise<void> {
+    const sorted = patterns.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
+      const chunk = sorted.slice(start, start + ROWS_PER_STATEMENT);
+      const params: Record<string, unknown> = { now };
+      const values = chunk.map((pattern, i) => {
+        params[`id${i}`] = pattern.id;
+        params[`template${i}`] = pattern.template;
+        params[`tokens${i}`] = JSON.stringify(pattern.tokens);
+        return `(:id${i}, :template${i}, :tokens${i}, :now, :now)`;
+      });
+      await this.query(
+        manager,
+        `INSERT INTO debug_patterns (id, template, tokens, created_at, changed_at) VALUES ${values.join(', ')}
+         ON CONFLICT (id) DO NOTHING`,
+        params,
+      );
+    }
+  }
+
+  private async addCounts(manager: EntityManager, deltas: PatternDelta[]): Promise<void> {
+    const sorted = deltas.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
+    const ids = sorted.map((delta) => delta.id);
+    const current = new Map<string, Record<string, unknown>>();
+    for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
+      const rows = await this.query(
+        manager,
+        `SELECT id, count, first_seen, last_seen, components, levels, sample_event_ids FROM debug_patterns
+          WHERE id IN (:...ids) ORDER BY id ${this.isPostgres ? 'FOR UPDATE' : ''}`,
+        { ids: ids.slice(start, start + ROWS_PER_STATEMENT) },
+      );
+      for (const row of rows) current.set(String(row.id), row);
+    }
+    for (const delta of sorted) {
+      const row = current.get(delta.id);
+      if (!row) continue;
+      const firstSeen = minDate(toDate(row.first_seen), delta.firstSeen);
+      const lastSeen = maxDate(toDate(row.last_seen), delta.lastSeen);
+      await this.query(
+        manager,
+        `UPDATE debug_patterns SET count = count + :count, first_seen = :firstSeen, last_seen = :lastSeen,
+                components = :components, levels = :levels, sample_event_ids = :samples
+          WHERE id = :id`,
+        {
+          id: delta.id,
+          count: delta.count,
+          firstSeen,
+          lastSeen,
+          components: JSON.stringify(
+            mergeComponents(toJson<ComponentCount[]>(row.components, []), delta.components),
+          ),
+          levels: JSON.stringify(
+            addLevels(toJson<Record<string, number>>(row.levels, {}), delta.levels),
+          ),
+          samples: JSON.stringify(
+            mergeSamples(toJson<string[]>(row.sample_event_ids, []), delta.sampleEventIds),
+          ),
+        },
+      );
+    }
+  }
+
+  /** Rows of the given patterns and of every pattern merged into them. */
+  async statsOf(rootIds: readonly string[]): Promise<PatternStatsRow[]> {
+    if (rootIds.length === 0) return [];
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT id, template, merged_into, count, first_seen, last_seen, components, levels, sample_event_ids
+         FROM debug_patterns WHERE id IN (:...ids) OR merged_into IN (:...ids)`,
+      { ids: rootIds },
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      template: String(row.template),
+      mergedInto: (row.merged_into as string | null) ?? null,
+      count: toNumber(row.count),
+      firstSeen: toDate(row.first_seen),
+      lastSeen: toDate(row.last_seen),
+      components: toJson<ComponentCount[]>(row.components, []),
+      levels: toJson<Record<string, number>>(row.levels, {}),
+      sampleEventIds: toJson<string[]>(row.sample_event_ids, []),
+    }));
+  }
+
+  /**
+   * Events in [from, to) grouped by the pattern they resolve to (through merges) and level:
+   * count, first and last time.
+   */
+  async eventCountsByPattern(filter: EventFilter): Promise<PatternLevelCount[]> {
+    const { where, params } = eventWhere(filter);
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT COALESCE(p.merged_into, e.pattern_id) AS pattern_id, e.level AS level, count(*) AS n,
+              min(e."timestamp") AS first_at, max(e."timestamp") AS last_at
+         FROM debug_events e LEFT JOIN debug_patterns p ON p.id = e.pattern_id
+        WHERE ${where}
+        GROUP BY COALESCE(p.merged_into, e.pattern_id), e.level`,
+      params,
+    );
+    return rows.map((row) => ({
+      patternId: String(row.pattern_id),
+      level: String(row.level),
+      count: toNumber(row.n),
+      firstAt: toDate(row.first_at)!,
+      lastAt: toDate(row.last_at)!,
+    }));
+  }
+
+  /** Components of the given (root) patterns' events in [from, to). */
+  async componentCounts(
+    filter: EventFilter,
+    rootIds: readonly string[],
+  ): Promise<(ComponentCount & { patternId: string })[]> {
+    if (rootIds.length === 0) return [];
+    const { where, params } = eventWhere(filter);
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT COALESCE(p.merged_into, e.pattern_id) AS pattern_id, e.component_type, e.component_id, count(*) AS n
+         FROM debug_events e LEFT JOIN debug_patterns p ON p.id = e.pattern_id
+        WHERE ${where} AND COALESCE(p.merged_into, e.pattern_id) IN (:...rootIds)
+        GROUP BY COALESCE(p.merged_into, e.pattern_id), e.component_type, e.component_id`,
+      { ...params, rootIds },
+    );
+    return rows.map((row) => ({
+      patternId: String(row.pattern_id),
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+      count: toNumber(row.n),
+    }));
+  }
+
+  /** Events per (root) pattern in buckets of `bucketMs` starting at `from`. */
+  async bucketCounts(
+    filter: EventFilter,
+    bucketMs: number,
+  ): Promise<{ patternId: string; bucket: number; count: number }[]> {
+    const { where, params } = eventWhere(filter);
+    const epochMs = this.isPostgres
+      ? `(extract(epoch from e."timestamp") * 1000)`
+      : `((julianday(e."timestamp") - 2440587.5) * 86400000.0)`;
+    const bucket = this.isPostgres
+      ? `floor((${epochMs} - :fromMs) / :bucketMs)::int`
+      : `CAST((${epochMs} - :fromMs) / :bucketMs AS INTEGER)`;
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT COALESCE(p.merged_into, e.pattern_id) AS pattern_id, ${bucket} AS b, count(*) AS n
+         FROM debug_events e LEFT JOIN debug_patterns p ON p.id = e.pattern_id
+        WHERE ${where}
+        GROUP BY COALESCE(p.merged_into, e.pattern_id), ${bucket}`,
+      { ...params, fromMs: filter.from.getTime(), bucketMs },
+    );
+    return rows.map((row) => ({
+      patternId: String(row.pattern_id),
+      bucket: toNumber(row.b),
+      count: toNumber(row.n),
+    }));
+  }
+
+  /** The root each id resolves to (ids without a row resolve to themselves). */
+  async roots(ids: readonly string[]): Promise<Map<string, string>> {
+    const result = new Map(ids.map((id) => [id, id]));
+    if (ids.length === 0) return result;
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT id, merged_into FROM debug_patterns WHERE id IN (:...ids) AND merged_into IS NOT NULL`,
+      { ids },
+    );
+    for (const row of rows) result.set(String(row.id), String(row.merged_into));
+    return result;
+  }
+
+  private async query(
+    manager: EntityManager,
+    sql: string,
+    params: Record<string, unknown>,
+  ): Promise<Record<string, unknown>[]> {
+    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    return (await manager.query(text, values)) as Record<string, unknown>[];
+  }
+}
+
+export interface EventFilter {
+  from: Date;
+  to: Date;
+  levels?: readonly string[];
+  componentType?: string;
+  componentId?: string;
+}
+
+export interface PatternLevelCount {
+  patternId: string;
+  level: string;
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+function eventWhere(filter: EventFilter): { where: string; params: Record<string, unknown> } {
+  const terms = ['e."timestamp" >= :from', 'e."timestamp" < :to', 'e.pattern_id IS NOT NULL'];
+  const params: Record<string, unknown> = { from: filter.from, to: filter.to };
+  if (filter.levels && filter.levels.length > 0) {
+    terms.push('e.level IN (:...levels)');
+    params.levels = filter.levels;
+  }
+  if (filter.componentType) {
+    terms.push('e.component_type = :componentType');
+    params.componentType = filter.componentType;
+  }
+  if (filter.componentId) {
+    terms.push('e.component_id = :componentId');
+    params.componentId = filter.componentId;
+  }
+  return { where: terms.join(' AND '), params };
+}
+
+function minDate(a: Date | null, b: Date): Date {
+  return a && a < b ? a : b;
+}
+
+function maxDate(a: Date | null, b: Date): Date {
+  return a && a > b ? a : b;
+}
+
+export function addLevels(
+  a: Record<string, number>,
+  b: Record<string, number>,
+): Record<string, number> {
+  const sum = { ...a };
+  for (const [level, count] of Object.entries(b)) sum[level] = (sum[level] ?? 0) + count;
+  return sum;
+}
+
+/** Counts per component, the most frequent kept when over the bound. */
+export function mergeComponents(a: ComponentCount[], b: ComponentCount[]): ComponentCount[] {
+  const byKey = new Map<string, ComponentCount>();
+  for (const item of [...a, ...b]) {
+    const key = `${item.component_type}\u0000${item.component_id}`;
+    const known = byKey.get(key);
+    if (known) known.count += item.count;
+    else byKey.set(key, { ...item });
+  }
+  return [...byKey.values()].sort((x, y) => y.count - x.count).slice(0, MAX_COMPONENTS_PER_PATTERN);
+}
+
+/** The newest sample ids (newest last), without repeats. */
+export function mergeSamples(a: string[], b: string[]): string[] {
+  const merged = [...a.filter((id) => !b.includes(id)), ...b];
+  return merged.slice(-MAX_SAMPLES_PER_PATTERN);
+}
+
+/** A time column as read back: Date on PostgreSQL, 'YYYY-MM-DD HH:MM:SS.SSS' UTC text on SQLite. */
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
+/** A JSON column as read back: parsed on PostgreSQL, text on SQLite. */
+function toJson<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  if (typeof value !== 'string') return value as T;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function toNumber(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value ?? 0);
+}
