@@ -152,10 +152,11 @@ export class DebugClient {
     return this.event({ type: 'error', ...fields, message, level: 'critical' });
   }
 
-  /** Records a metric point (sent in batches to `POST /api/debug/metrics`). */
-  metric(name: string, value: number, input: MetricInput = {}): void {
+  /** Records a metric point (sent in batches to `POST /api/debug/metrics`); returns its id. */
+  metric(name: string, value: number, input: MetricInput = {}): string {
+    const id = uuidv7();
     const payload: DebugMetricPayload = {
-      id: uuidv7(),
+      id,
       name,
       value,
       timestamp: (input.timestamp ?? new Date()).toISOString(),
@@ -165,6 +166,7 @@ export class DebugClient {
     setIfPresent(payload, 'unit', input.unit);
     setIfPresent(payload, 'tags', input.tags);
     this.enqueue(this.channels.metrics, serialise(payload));
+    return id;
   }
 
   /**
@@ -487,7 +489,7 @@ function newChannel(name: ChannelName): Channel {
   };
 }
 
-/** Reasons of the events a 207-style answer rejected: `{ results: [{ id, status: 'rejected', reason }] }`. */
+/** Reasons of the events a 207 answer rejected: `{ results: [{ index, status: 'rejected', reason }] }`. */
 function rejectedInAnswer(body: unknown): string[] {
   if (!body || typeof body !== 'object') return [];
   const results = (body as { results?: unknown }).results;
@@ -495,8 +497,8 @@ function rejectedInAnswer(body: unknown): string[] {
   return results
     .filter((result) => result && typeof result === 'object' && (result as { status?: unknown }).status === 'rejected')
     .map((result) => {
-      const { id, reason, error } = result as { id?: unknown; reason?: unknown; error?: unknown };
-      return `${String(id ?? '?')}: ${String(reason ?? error ?? 'rejected')}`;
+      const { id, index, reason } = result as { id?: unknown; index?: unknown; reason?: unknown };
+      return `${id !== undefined ? String(id) : `#${String(index ?? '?')}`}: ${String(reason ?? 'rejected')}`;
     });
 }
 
