@@ -146,7 +146,7 @@ export class TemplateMiner {
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
     const cluster = this.addCluster(pattern.tokens, spacingOf(pattern.tokens, pattern.template));
     this.registerSkeletons(cluster);
-    this.absorbCoveredBy(cluster, false);
+    this.absorbCoveredBy(cluster, true);
   }
 
   private bestWildcardMatch(tokens: string[]): Cluster | undefined {

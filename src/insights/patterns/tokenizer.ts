@@ -31,6 +31,9 @@ const HEX = /^(0x)?[0-9a-f]{8,}$/i;
 /** MAC addresses and other colon- or dash-separated hex bytes. */
 const HEX_BYTES = /^([0-9a-f]{2}[:-]){3,}[0-9a-f]{2}$/i;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** A quoted string that starts and ends at word boundaries (so "can't" is no quote). */
+const QUOTED = /(^|[\s=:([,])(["'])[^"']{0,256}?\2(?=$|[\s,;:.)\]])/g;
+const QUOTED_MARK = '\u0002';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
   'b',
@@ -79,11 +82,13 @@ function isDateWord(token: string): boolean {
 }
 
 /**
- * Masked tokens of a message. Steps: split on whitespace; a whole word that is a URL, a UUID
- * or a hex string is one variable; otherwise split on key/value and list punctuation
- * (`=`, `:`, `,`, brackets, quotes, runs of dots); a piece with a digit, a path or a hex run
- * is a variable; month and weekday names next to a variable are part of a date; finally a run
- * of variables joined only by `:`/`,`/`=`/whitespace collapses into one `<*>`, so that
+ * Masked tokens of a message. Steps: a quoted string ('…' or "…" at word boundaries) is one
+ * variable; split on whitespace; a whole word that is a URL, a UUID or hex bytes (a MAC) is
+ * one variable; otherwise split on key/value and list punctuation (`=`, `:`, `,`, brackets,
+ * quotes, runs of dots); a piece with a digit, a path or a long hex run is a variable; a unit
+ * right after a variable (KB, ms) belongs to it; an empty bracket holds an empty variable;
+ * month and weekday names next to a variable are part of a date; finally a run of variables
+ * joined only by `:`/`,`/`=`/`;`/`|`/whitespace collapses into one `<*>`, so that
  * "10.0.0.1:50010" and "10.0.0.1" give the same template.
  */
 export function tokenize(message: string): string[] {
@@ -99,8 +104,15 @@ export interface TokenizedMessage {
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  for (const word of message.split(/\s+/)) {
+  for (const word of message
+    .replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
+    .split(/\s+/)) {
     if (!word) continue;
+    if (word === QUOTED_MARK) {
+      raw.push(WILDCARD);
+      rawSpace.push(raw.length > 1);
+      continue;
+    }
     if (URL_LIKE.test(word) || UUID.test(word) || HEX_BYTES.test(word)) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);

@@ -1,0 +1,118 @@
+import { TemplateMiner, patternIdOf } from './template-miner.js';
+import { tokenize } from './tokenizer.js';
+
+describe('TemplateMiner', () => {
+  it('groups messages that differ only in masked values', () => {
+    const miner = new TemplateMiner();
+    const a = miner.match(
+      'Received block blk_-1608999687919862906 of size 91178 from /10.250.10.6',
+    );
+    const b = miner.match(
+      'Received block blk_7503483334202473044 of size 233217 from /10.251.71.16',
+    );
+    const c = miner.match(
+      'Deleting block blk_-1608999687919862906 file /mnt/hadoop/dfs/data/current/subdir54/blk_-1608999687919862906',
+    );
+    expect(a.id).toBe(b.id);
+    expect(c.id).not.toBe(a.id);
+    expect(miner.template(a.id)?.template).toBe('Received block <*> of size <*> from <*>');
+  });
+
+  it('merges a position once it holds four different words, and keeps earlier ids pointing to the merge', () => {
+    const miner = new TemplateMiner();
+    const users = ['webmaster', 'admin', 'oracle', 'postgres', 'guest'];
+    const ids = users.map((user) => miner.match(`Invalid user ${user} from 173.234.31.186`).id);
+    expect(new Set(ids.slice(0, 3)).size).toBe(3); // three names could still be an enumeration
+    const merged = miner.resolve(ids[0]);
+    expect(ids.map((id) => miner.resolve(id))).toEqual(users.map(() => merged));
+    expect(miner.template(merged)?.template).toBe('Invalid user <*> from <*>');
+    expect(miner.match('Invalid user nobody-new from 1.2.3.4').id).toBe(merged);
+    const { merges } = miner.drainChanges();
+    expect(merges.map((m) => m.into)).toEqual([merged, merged, merged, merged]);
+  });
+
+  it('keeps enumerations of few values apart (states, two user names)', () => {
+    const miner = new TemplateMiner();
+    const ids = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      for (const state of ['FOLLOWING', 'LEADING', 'LOOKING']) {
+        ids.add(
+          miner.resolve(
+            miner.match(`Notification: ${i} (n.leader), ${state} (n.state), ${i} (n.sid)`).id,
+          ),
+        );
+      }
+    }
+    expect(ids.size).toBe(3);
+    for (const who of ['admin', 'root'])
+      miner.match(`Disconnecting: Too many authentication failures for ${who} [preauth]`);
+    expect(
+      miner.match('Disconnecting: Too many authentication failures for admin [preauth]').id,
+    ).not.toBe(
+      miner.match('Disconnecting: Too many authentication failures for root [preauth]').id,
+    );
+  });
+
+  it('never turns the first word into a variable', () => {
+    const miner = new TemplateMiner();
+    const daemons = ['cupsd', 'syslogd', 'klogd', 'irqbalance', 'portmap', 'hcid'];
+    const ids = daemons.map((d) => miner.match(`${d} startup succeeded`).id);
+    expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(daemons.length);
+  });
+
+  it('merges a word pattern into a pattern with a masked value at the same place', () => {
+    const miner = new TemplateMiner();
+    const word = miner.match(
+      'Failed password for invalid user webmaster from 1.2.3.4 port 22 ssh2',
+    ).id;
+    const value = miner.match(
+      'Failed password for invalid user test9 from 1.2.3.5 port 23 ssh2',
+    ).id;
+    expect(miner.resolve(word)).toBe(value);
+  });
+
+  it('gives the same id in any arrival order, and to a second miner that loaded the first one’s templates', () => {
+    const lines = [
+      'session opened for user alice by (uid=0)',
+      'session opened for user bob by (uid=0)',
+      'session opened for user carol by (uid=500)',
+      'session opened for user dave by (uid=501)',
+      'session closed for user alice',
+    ];
+    const forward = new TemplateMiner();
+    const backward = new TemplateMiner();
+    const f = lines.map((l) => forward.match(l).id).map((id) => forward.resolve(id));
+    const b = lines
+      .slice()
+      .reverse()
+      .map((l) => backward.match(l).id)
+      .map((id) => backward.resolve(id))
+      .reverse();
+    expect(f).toEqual(b);
+
+    const worker2 = new TemplateMiner();
+    for (const pattern of forward.templates()) worker2.load(pattern);
+    expect(worker2.match('session opened for user zed by (uid=7)').id).toBe(f[0]);
+    expect(worker2.match('session closed for user alice').id).toBe(f[4]);
+  });
+
+  it('merges its own patterns into a wider pattern loaded from elsewhere', () => {
+    const local = new TemplateMiner();
+    const specific = local.match('Invalid user webmaster from 1.2.3.4').id;
+    const general = ['Invalid', 'user', '<*>', 'from', '<*>'];
+    local.load({
+      id: patternIdOf(general),
+      tokens: general,
+      template: 'Invalid user <*> from <*>',
+    });
+    expect(local.resolve(specific)).toBe(patternIdOf(general));
+    expect(local.drainChanges().merges).toEqual([{ from: specific, into: patternIdOf(general) }]);
+  });
+
+  it('uses the hash of the template tokens as the id', () => {
+    const miner = new TemplateMiner();
+    const { id } = miner.match('disk /dev/sda1 is 91% full');
+    expect(id).toBe(patternIdOf(tokenize('disk /dev/sda1 is 91% full')));
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
