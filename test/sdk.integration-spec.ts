@@ -233,7 +233,7 @@ describe('DebugClient against a scripted HTTP server', () => {
     makeClient({ batchSize: 100, maxBufferedEvents: 5 });
     for (let i = 0; i < 8; i++) client.info(`e${i}`);
 
-    expect(client.stats().events).toMatchObject({ recorded: 5, buffered: 5, dropped: 3, droppedBufferFull: 3 });
+    expect(client.stats().events).toMatchObject({ recorded: 8, buffered: 5, dropped: 3, droppedBufferFull: 3 });
     // One report for the episode, not one per event.
     expect(failures).toEqual([expect.objectContaining({ reason: 'buffer-full', count: 1 })]);
     await client.flush();
@@ -261,7 +261,7 @@ describe('DebugClient against a scripted HTTP server', () => {
       }),
     ]);
     client.info('too late');
-    expect(client.stats()).toMatchObject({ closed: true, events: { sent: 2, dropped: 1, droppedAtShutdown: 1 } });
+    expect(client.stats()).toMatchObject({ closed: true, events: { recorded: 3, sent: 2, buffered: 0, dropped: 1, droppedAtShutdown: 1 } });
   });
 
   it('gives up at shutdownTimeoutMs when the service keeps throttling', async () => {
@@ -474,7 +474,7 @@ describe('DebugClient against a scripted HTTP server', () => {
         'warn lost 1 events: rejected',
       ]);
       expect(server.events().map((e) => e.message)).toEqual(['first']);
-      expect(client.stats().events).toMatchObject({ recorded: 1, dropped: 2, droppedBufferFull: 1, droppedRejected: 1 });
+      expect(client.stats().events).toMatchObject({ recorded: 2, sent: 0, dropped: 2, droppedBufferFull: 1, droppedRejected: 1 });
     });
   });
 });

@@ -303,6 +303,7 @@ export class DebugClient {
   }
 
   private enqueue(channel: Channel, item: string): void {
+    channel.stats.recorded++;
     if (this.closed || this.shutdown.signal.aborted) {
       this.drop(channel, 1, 'shutdown', 'recorded after close()');
       return;
@@ -314,7 +315,6 @@ export class DebugClient {
       return;
     }
     this.bufferFullReported = false;
-    channel.stats.recorded++;
     channel.queue.push(item);
     if (channel.queue.length >= this.batchSize) this.kick();
   }

@@ -143,7 +143,7 @@ export interface DebugClientOptions {
 
 /** Counters of one kind of data the client sends. */
 export interface ChannelStats {
-  /** Taken into the buffer. */
+  /** Handed to the client: always `sent + buffered + dropped`. */
   recorded: number;
   /** Acknowledged by the service (2xx, accepted). */
   sent: number;
