@@ -123,6 +123,14 @@ export class AppConfig {
     return this.env.DEBUG_INGEST_BACKLOG_LIMIT;
   }
 
+  get ingestAttempts(): number {
+    return this.env.DEBUG_INGEST_ATTEMPTS;
+  }
+
+  get ingestBackoffMs(): number {
+    return this.env.DEBUG_INGEST_BACKOFF_MS;
+  }
+
   get hotTtlSeconds(): number {
     return this.env.DEBUG_HOT_TTL_SECONDS;
   }

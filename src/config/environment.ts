@@ -113,6 +113,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   DEBUG_INGEST_BACKLOG_LIMIT = 500000;
 
+  /** Attempts of an ingest batch job before it stays in the failed set (replayable). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100)
+  DEBUG_INGEST_ATTEMPTS = 10;
+
+  /** First retry delay of a failed ingest job (ms); later ones double. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(600000)
+  DEBUG_INGEST_BACKOFF_MS = 1000;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600 * 24 * 7)
   DEBUG_HOT_TTL_SECONDS = 3600;
 

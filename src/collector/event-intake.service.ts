@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { DebugEventRecord } from '../common/debug-event.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { normalizeEvent, type RequestContext, type TimeWindow } from './event-normalizer.js';
+import { EventSchemaValidator } from './event-schema.js';
+import type { IngestEventInput } from './event-shape.js';
+
+const FUTURE_ALLOWANCE_MS = 24 * 3_600_000;
+
+/** One item of a batch, after validation: the record to keep, or why it was refused. */
+export type IntakeItem = { index: number; event: DebugEventRecord; reason?: undefined } | { index: number; event?: undefined; reason: string };
+
+/** Validates and normalizes what clients send, for the single and the batch path alike. */
+@Injectable()
+export class EventIntake {
+  private readonly schema = new EventSchemaValidator();
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** A single event that the DTO has validated. Throws 400 naming the field for what a DTO cannot check. */
+  single(input: IngestEventInput, context: RequestContext): DebugEventRecord {
+    const now = new Date();
+    const result = normalizeEvent(input, 'event', context, this.window(now), now);
+    if (result.reason !== undefined) {
+      throw new DomainError('VALIDATION_FAILED', result.reason, { problems: [result.reason] });
+    }
+    return result.event;
+  }
+
+  /**
+   * The body of POST /events/batch: `{ "events": [...] }`. Whole-body problems throw
+   * (400, or 413 past DEBUG_MAX_BATCH_EVENTS); a bad event only rejects itself.
+   */
+  batch(body: unknown, context: RequestContext): IntakeItem[] {
+    const events = this.eventsOf(body);
+    const now = new Date();
+    const window = this.window(now);
+    const items: IntakeItem[] = new Array(events.length);
+    for (let index = 0; index < events.length; index++) {
+      const path = `events[${index}]`;
+      const reason = this.schema.check(events[index], path);
+      if (reason !== null) {
+        items[index] = { index, reason };
+        continue;
+      }
+      const result = normalizeEvent(events[index] as IngestEventInput, path, context, window, now);
+      items[index] = result.reason !== undefined ? { index, reason: result.reason } : { index, event: result.event };
+    }
+    return items;
+  }
+
+  private eventsOf(body: unknown): unknown[] {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new DomainError('VALIDATION_FAILED', 'the body must be a JSON object: { "events": [ … ] }');
+    }
+    const extra = Object.keys(body).filter((key) => key !== 'events');
+    if (extra.length > 0) {
+      throw new DomainError('VALIDATION_FAILED', `${extra[0]} is not a known field (the body is { "events": [ … ] })`);
+    }
+    const { events } = body as { events?: unknown };
+    if (!Array.isArray(events)) throw new DomainError('VALIDATION_FAILED', 'events must be an array of events');
+    if (events.length === 0) throw new DomainError('VALIDATION_FAILED', 'events must not be empty');
+    const limit = this.config.maxBatchEvents;
+    if (events.length > limit) {
+      throw new DomainError(
+        'PAYLOAD_TOO_LARGE',
+        `events holds ${events.length} events, over DEBUG_MAX_BATCH_EVENTS=${limit}: split it into smaller batches`,
+        { events: events.length, limit },
+      );
+    }
+    return events;
+  }
+
+  private window(now: Date): TimeWindow {
+    return {
+      oldestMs: now.getTime() - this.config.coldRetentionDays * 86_400_000,
+      newestMs: now.getTime() + FUTURE_ALLOWANCE_MS,
+    };
+  }
+}

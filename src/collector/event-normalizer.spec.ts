@@ -1,0 +1,67 @@
+import { newId } from '../common/ids.js';
+import { normalizeEvent, requestContextOf } from './event-normalizer.js';
+
+const now = new Date('2026-11-24T08:00:00.000Z');
+const window = { oldestMs: now.getTime() - 30 * 86_400_000, newestMs: now.getTime() + 86_400_000 };
+const minimal = { event_type: 'log', component_type: 'api', component_id: 'a1' };
+
+describe('normalizeEvent', () => {
+  it('fills id, times and defaults; the id carries the event time', () => {
+    const result = normalizeEvent({ ...minimal, timestamp: '2026-11-24T07:00:00.000Z' }, 'event', { correlationId: null }, window, now);
+    expect(result.event).toMatchObject({
+      timestamp: '2026-11-24T07:00:00.000Z',
+      level: 'info',
+      message: '',
+      correlation_id: null,
+      pattern_id: null,
+      ingested_at: now.toISOString(),
+    });
+    expect(result.event!.id.slice(0, 8)).toBe(newId(new Date('2026-11-24T07:00:00.000Z')).slice(0, 8));
+  });
+
+  it('gives a client UUIDv7 without timestamp the time of its id, so a retry is the same row', () => {
+    const at = new Date('2026-11-23T12:34:56.789Z');
+    const id = newId(at);
+    const first = normalizeEvent({ ...minimal, id }, 'event', { correlationId: null }, window, now);
+    const retry = normalizeEvent({ ...minimal, id }, 'event', { correlationId: null }, window, new Date(now.getTime() + 5000));
+    expect(first.event!.timestamp).toBe(at.toISOString());
+    expect(retry.event!.timestamp).toBe(first.event!.timestamp);
+  });
+
+  it('lowercases client ids', () => {
+    const id = newId(now);
+    const result = normalizeEvent({ ...minimal, id: id.toUpperCase() }, 'event', { correlationId: null }, window, now);
+    expect(result.event!.id).toBe(id);
+  });
+
+  it('takes correlation from the request only when the event has none', () => {
+    expect(normalizeEvent(minimal, 'e', { correlationId: 'hdr' }, window, now).event!.correlation_id).toBe('hdr');
+    expect(normalizeEvent({ ...minimal, correlation_id: 'own' }, 'e', { correlationId: 'hdr' }, window, now).event!.correlation_id).toBe('own');
+  });
+
+  it('refuses times outside the window and unstorable characters, naming the field', () => {
+    expect(normalizeEvent({ ...minimal, timestamp: '2026-12-01T00:00:00Z' }, 'events[4]', { correlationId: null }, window, now).reason).toMatch(
+      /^events\[4\]\.timestamp is too far in the future/,
+    );
+    expect(normalizeEvent({ ...minimal, timestamp: '2020-01-01T00:00:00Z' }, 'events[4]', { correlationId: null }, window, now).reason).toMatch(
+      /^events\[4\]\.timestamp is older than the retention/,
+    );
+    expect(normalizeEvent({ ...minimal, message: 'a\u0000b' }, 'event', { correlationId: null }, window, now).reason).toMatch(/^event\.message must not contain NUL/);
+    expect(normalizeEvent({ ...minimal, data: { text: 'a\u0000b' } }, 'event', { correlationId: null }, window, now).reason).toMatch(/^event\.data must not contain NUL/);
+    expect(normalizeEvent({ ...minimal, data: { text: 'a\\u0000b' } }, 'event', { correlationId: null }, window, now).event).toBeDefined();
+    expect(normalizeEvent({ ...minimal, data: { text: 'x'.repeat(70_000) } }, 'event', { correlationId: null }, window, now).reason).toBe(
+      'event.data must be at most 65536 bytes as JSON',
+    );
+  });
+});
+
+describe('requestContextOf', () => {
+  it('prefers X-Correlation-Id, then the trace id of traceparent', () => {
+    expect(requestContextOf({ correlationId: 'abc', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toEqual({ correlationId: 'abc' });
+    expect(requestContextOf({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toEqual({
+      correlationId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
+    expect(requestContextOf({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toEqual({ correlationId: null });
+    expect(requestContextOf({ traceparent: 'garbage' })).toEqual({ correlationId: null });
+  });
+});

@@ -1,0 +1,111 @@
+import type { DebugEventRecord } from '../common/debug-event.js';
+import { newId, timeOfUuidV7 } from '../common/ids.js';
+import { EVENT_FIELDS, fieldMessages, type IngestEventInput } from './event-shape.js';
+
+/** Correlation taken from request headers, for events whose body carries none. */
+export interface RequestContext {
+  correlationId: string | null;
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const SAFE_CORRELATION = /^[\x21-\x7e]{1,256}$/;
+
+/**
+ * `X-Correlation-Id` wins; otherwise the trace id of a W3C `traceparent`
+ * (version-traceid-parentid-flags), so events of one distributed trace correlate.
+ */
+export function requestContextOf(headers: { correlationId?: string; traceparent?: string }): RequestContext {
+  const explicit = headers.correlationId?.trim();
+  if (explicit && SAFE_CORRELATION.test(explicit)) return { correlationId: explicit };
+  const match = headers.traceparent?.trim().toLowerCase().match(TRACEPARENT);
+  if (match && !/^0+$/.test(match[1])) return { correlationId: match[1] };
+  return { correlationId: null };
+}
+
+export interface TimeWindow {
+  /** Oldest accepted event time, ms: anything older could not be kept. */
+  oldestMs: number;
+  /** Newest accepted event time, ms (clock skew allowance). */
+  newestMs: number;
+}
+
+export type Normalized = { event: DebugEventRecord; reason?: undefined } | { event?: undefined; reason: string };
+
+// A NUL or a lone surrogate survives JSON.stringify as an escape that PostgreSQL's jsonb
+// (and text) refuses; a job holding one would fail forever, so it is refused at the door.
+const UNSTORABLE_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/** JSON text holding a NUL or a lone surrogate, which PostgreSQL cannot store. */
+export function hasUnstorableJson(json: string): boolean {
+  return UNSTORABLE_JSON.test(json);
+}
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Turns a structurally valid event (checked by the ajv schema or the DTO) into the record
+ * that is stored: ids and times filled in, limits that a schema cannot state checked.
+ * A client UUIDv7 id without a timestamp takes the id's time, so a retried event is
+ * the same row.
+ */
+export function normalizeEvent(
+  input: IngestEventInput,
+  path: string,
+  context: RequestContext,
+  window: TimeWindow,
+  now: Date,
+): Normalized {
+  for (const field of EVENT_FIELDS) {
+    const value = input[field.name];
+    if (value === undefined || value === null) continue;
+    if (field.kind === 'string' && UNSTORABLE_TEXT.test(value as string)) {
+      return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
+    }
+    if (field.kind === 'object') {
+      const json = JSON.stringify(value);
+      if (json.length > field.maxBytes || Buffer.byteLength(json) > field.maxBytes) {
+        return { reason: fieldMessages.maxBytes(`${path}.${field.name}`, field.maxBytes) };
+      }
+      if (UNSTORABLE_JSON.test(json)) {
+        return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
+      }
+    }
+  }
+
+  let id = input.id ? input.id.toLowerCase() : null;
+  let timeMs: number;
+  if (input.timestamp) {
+    timeMs = Date.parse(input.timestamp);
+    if (Number.isNaN(timeMs)) return { reason: fieldMessages.pattern(`${path}.timestamp`, 'a real date-time') };
+  } else {
+    timeMs = (id ? timeOfUuidV7(id)?.getTime() : undefined) ?? now.getTime();
+  }
+  if (timeMs < window.oldestMs) {
+    return { reason: `${path}.timestamp is older than the retention (${new Date(window.oldestMs).toISOString()})` };
+  }
+  if (timeMs > window.newestMs) {
+    return { reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})` };
+  }
+  id ??= newId(new Date(timeMs));
+
+  return {
+    event: {
+      id,
+      timestamp: new Date(timeMs).toISOString(),
+      event_type: input.event_type,
+      level: input.level ?? 'info',
+      component_type: input.component_type,
+      component_id: input.component_id,
+      correlation_id: input.correlation_id ?? context.correlationId,
+      parent_event_id: input.parent_event_id ?? null,
+      operation: input.operation ?? null,
+      duration_ms: input.duration_ms ?? null,
+      message: input.message ?? '',
+      data: input.data ?? null,
+      metadata: input.metadata ?? null,
+      session_id: input.session_id ?? null,
+      pattern_id: null,
+      ingested_at: now.toISOString(),
+    },
+  };
+}

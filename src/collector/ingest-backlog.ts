@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BackpressureError } from '../common/errors/domain-error.js';
+import { QueueName } from '../common/queues.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { IngestMetrics } from './ingest-metrics.js';
+
+const REFRESH_MS = 100;
+
+/**
+ * The ingest backlog, for backpressure: jobs waiting in the `ingest` queue times the
+ * mean events per job this process enqueues, read at most every 100 ms (a request
+ * never waits for Redis except on the very first read), plus what this process holds
+ * in memory before it is durable.
+ */
+@Injectable()
+export class IngestBacklog {
+  private queuedEvents = 0;
+  private readAt = 0;
+  private reading: Promise<void> | undefined;
+  private meanJobEvents: number;
+
+  constructor(
+    @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
+    private readonly config: AppConfig,
+    private readonly metrics: IngestMetrics,
+  ) {
+    this.meanJobEvents = config.batchSize;
+  }
+
+  /** Throws 429 with Retry-After when `incoming` more events would pass DEBUG_INGEST_BACKLOG_LIMIT. */
+  async assertRoom(incoming: number, pendingInProcess: number): Promise<void> {
+    await this.refresh();
+    const backlog = this.queuedEvents + pendingInProcess;
+    const limit = this.config.ingestBacklogLimit;
+    if (backlog + incoming <= limit || (backlog === 0 && incoming <= this.config.maxBatchEvents)) return;
+    const retryAfter = Math.min(30, 1 + Math.floor(backlog / limit));
+    throw new BackpressureError(
+      `ingest backlog of ${backlog} events is at DEBUG_INGEST_BACKLOG_LIMIT=${limit}: retry after ${retryAfter} s`,
+      retryAfter,
+      { backlog_events: backlog, limit },
+    );
+  }
+
+  /** Jobs just stored count at once, before the next read sees them. */
+  noteEnqueued(jobs: number, events: number): void {
+    this.queuedEvents += events;
+    this.meanJobEvents = this.meanJobEvents * 0.9 + (events / jobs) * 0.1;
+  }
+
+  async current(): Promise<number> {
+    await this.refresh(true);
+    return this.queuedEvents;
+  }
+
+  private async refresh(force = false): Promise<void> {
+    if (!force && Date.now() - this.readAt < REFRESH_MS) return;
+    if (this.reading) {
+      if (this.readAt === 0 || force) await this.reading;
+      return;
+    }
+    this.reading = this.read().finally(() => (this.reading = undefined));
+    if (this.readAt === 0 || force) await this.reading;
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const counts = await this.jobQueue.counts(QueueName.Ingest);
+      this.queuedEvents = Math.round((counts.waiting + counts.delayed) * this.meanJobEvents);
+      this.metrics.backlogEvents.set(this.queuedEvents);
+      this.metrics.failedJobs.set(counts.failed);
+    } catch {
+      // Queue unreachable: keep the last figure; the enqueue itself will fail with 503.
+    } finally {
+      this.readAt = Date.now();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { DebugEventRecord } from '../common/debug-event.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { JobName, QueueName } from '../common/queues.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { PatternService } from '../insights/patterns/pattern.service.js';
+import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
+import { EventWriter } from '../storage/warm/event-writer.js';
+import { StreamBus } from '../streaming/stream-bus.js';
+import { GroupCommitBatcher } from './group-commit-batcher.js';
+import { IngestBacklog } from './ingest-backlog.js';
+import { IngestMetrics } from './ingest-metrics.js';
+
+/** Payload of an `ingest-batch` job. */
+export interface IngestBatchJob {
+  events: DebugEventRecord[];
+}
+
+const MAX_COMMITS_IN_FLIGHT = 8;
+
+/**
+ * The accept path: hot tier (dedupe by id), then durable (an `ingest-batch` job stored
+ * in Redis, or with the in-process queue the rows committed to the warm store), then
+ * the stream. A caller is told "accepted" only after its events are durable.
+ */
+@Injectable()
+export class IngestService implements OnApplicationShutdown {
+  private readonly logger = new Logger(IngestService.name);
+  private readonly batcher: GroupCommitBatcher<DebugEventRecord>;
+  /** With the in-process queue nothing outlives the process, so the accept path commits the rows itself. */
+  private readonly commitsRows: boolean;
+
+  constructor(
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
+    private readonly writer: EventWriter,
+    private readonly patterns: PatternService,
+    private readonly stream: StreamBus,
+    private readonly backlog: IngestBacklog,
+    private readonly metrics: IngestMetrics,
+    private readonly config: AppConfig,
+  ) {
+    this.commitsRows = jobQueue.kind === 'in-process';
+    this.batcher = new GroupCommitBatcher((events) => this.makeDurable(events), {
+      maxItems: config.batchSize,
+      maxWaitMs: config.batchWindowMs,
+      maxInFlight: MAX_COMMITS_IN_FLIGHT,
+    });
+  }
+
+  /**
+   * Accepts normalized events; resolves per event whether it was new (false: a duplicate
+   * of an id seen within the hot TTL, already durable or being made so).
+   * Throws 429 under backpressure and 503 when the events could not be made durable.
+   */
+  async accept(events: DebugEventRecord[]): Promise<boolean[]> {
+    if (events.length === 0) return [];
+    await this.backlog.assertRoom(events.length, this.batcher.pending).catch((error: unknown) => {
+      this.metrics.rejected.inc({ kind: 'event', reason: 'backpressure' }, events.length);
+      throw error;
+    });
+    let fresh: boolean[];
+    try {
+      fresh = await this.hot.putNew(events);
+    } catch (error) {
+      this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, events.length);
+      this.logger.warn(`hot tier write failed: ${(error as Error).message}`);
+      throw new DomainError('UNAVAILABLE', 'the hot tier is unavailable; retry shortly', undefined, 1);
+    }
+    const newEvents = events.filter((_, index) => fresh[index]);
+    const duplicates = events.length - newEvents.length;
+    if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
+    if (newEvents.length === 0) return fresh;
+
+    try {
+      await this.batcher.submit(newEvents);
+    } catch (error) {
+      // Not durable: forget the ids so that the client's retry is taken as new, not as a duplicate.
+      await this.hot.remove(newEvents.map((event) => event.id)).catch((removeError: unknown) =>
+        this.logger.error(`could not release ${newEvents.length} ids after a failed enqueue: ${(removeError as Error).message}`),
+      );
+      this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, newEvents.length);
+      this.logger.warn(`could not make ${newEvents.length} events durable: ${(error as Error).message}`);
+      throw new DomainError('UNAVAILABLE', 'events could not be stored durably; retry shortly', undefined, 1);
+    }
+    this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
+    this.stream.publishEvents(newEvents);
+    return fresh;
+  }
+
+  /** The worker's half: patterns, then the idempotent warm write. Returns rows newly written. */
+  async writeBatch(events: DebugEventRecord[]): Promise<number> {
+    await this.patterns.assign(events);
+    const stopTimer = this.metrics.batchWriteSeconds.startTimer();
+    const written = await this.writer.write(events);
+    stopTimer();
+    this.metrics.written.inc(written);
+    return written;
+  }
+
+  private async makeDurable(events: DebugEventRecord[]): Promise<void> {
+    if (this.commitsRows) {
+      await this.writeBatch(events);
+      return;
+    }
+    const size = this.config.batchSize;
+    const jobs: Promise<string>[] = [];
+    for (let start = 0; start < events.length; start += size) {
+      const payload: IngestBatchJob = { events: events.slice(start, start + size) };
+      jobs.push(
+        this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
+          attempts: this.config.ingestAttempts,
+          backoffMs: this.config.ingestBackoffMs,
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    this.backlog.noteEnqueued(jobs.length, events.length);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Requests in flight hold promises on the batcher; let their commits finish.
+    for (let waited = 0; this.batcher.pending > 0 && waited < 10_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
