@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import ts from 'typescript';
 import { DebugClient, type DebugClientFailure, type DebugClientOptions, type DebugEventPayload } from '../src/sdk/index.js';
 import { DebugLoggerService } from '../src/sdk/nest.js';
 
@@ -305,6 +309,54 @@ describe('DebugClient against a scripted HTTP server', () => {
       expect.objectContaining({ state: { status: 'busy', job: 7 }, correlation_id: 'req-9' }),
     ]);
     expect(client.stats().states).toMatchObject({ recorded: 2, sent: 2 });
+  });
+
+  describe('handleProcessExit, in a real child process', () => {
+    let sdkDir: string;
+
+    /** The SDK transpiled to plain ESM in a folder under node_modules (so `uuid` resolves). */
+    beforeAll(() => {
+      const cache = join(process.cwd(), 'node_modules', '.cache');
+      mkdirSync(cache, { recursive: true });
+      sdkDir = mkdtempSync(join(cache, 'sdk-exit-test-'));
+      for (const file of readdirSync('src/sdk').filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
+        const { outputText } = ts.transpileModule(readFileSync(join('src/sdk', file), 'utf8'), {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, experimentalDecorators: true },
+        });
+        writeFileSync(join(sdkDir, file.replace(/\.ts$/, '.js')), outputText);
+      }
+      writeFileSync(join(sdkDir, 'package.json'), '{"type":"module"}');
+      writeFileSync(
+        join(sdkDir, 'child.js'),
+        `import { DebugClient } from './index.js';
+const [url, mode] = process.argv.slice(2);
+const client = new DebugClient({ baseUrl: url, componentType: 'child', componentId: mode, batchSize: 100, flushIntervalMs: 60000, handleProcessExit: true });
+client.info('buffered when the process ' + (mode === 'sigterm' ? 'got SIGTERM' : 'ran out of work'));
+if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
+`,
+      );
+    });
+    afterAll(() => rmSync(sdkDir, { recursive: true, force: true }));
+
+    function runChild(mode: 'exit' | 'sigterm'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+      const child = spawn(process.execPath, [join(sdkDir, 'child.js'), server.url, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) child.kill('SIGTERM');
+      });
+      return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    }
+
+    it('flushes on beforeExit when the process runs out of work', async () => {
+      const exit = await runChild('exit');
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(server.events().map((e) => [e.component_id, e.message])).toEqual([['exit', 'buffered when the process ran out of work']]);
+    });
+
+    it('delivers on SIGTERM, then exits by that signal', async () => {
+      const exit = await runChild('sigterm');
+      expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(server.events().map((e) => [e.component_id, e.message])).toEqual([['sigterm', 'buffered when the process got SIGTERM']]);
+    });
   });
 
   describe('correlated()', () => {

@@ -67,6 +67,7 @@ export class DebugClient {
   private closed = false;
   private closePromise: Promise<void> | null = null;
   private bufferFullReported = false;
+  private afterCloseReported = false;
   private detachProcessHooks: (() => void) | null = null;
 
   constructor(private readonly options: DebugClientOptions) {
@@ -305,7 +306,8 @@ export class DebugClient {
   private enqueue(channel: Channel, item: string): void {
     channel.stats.recorded++;
     if (this.closed || this.shutdown.signal.aborted) {
-      this.drop(channel, 1, 'shutdown', 'recorded after close()');
+      this.drop(channel, 1, 'shutdown', 'recorded after close()', !this.afterCloseReported);
+      this.afterCloseReported = true;
       return;
     }
     if (this.totalBuffered() >= this.maxBuffered) {
