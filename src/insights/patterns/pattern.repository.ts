@@ -84,6 +84,10 @@ export class PatternRepository {
     deltas: PatternDelta[],
     now: Date,
   ): Promise<void> {
+    if (!this.isPostgres) {
+      this.recordOnSqlite(created, merges, deltas, now);
+      return;
+    }
     await this.dataSource.transaction(async (manager) => {
       const fresh = new Map<string, { id: string; template: string; tokens: string[] }>();
       for (const pattern of created) fresh.set(pattern.id, pattern);
@@ -141,30 +145,63 @@ export class PatternRepository {
     for (const delta of sorted) {
       const row = current.get(delta.id);
       if (!row) continue;
-      const firstSeen = minDate(toDate(row.first_seen), delta.firstSeen);
-      const lastSeen = maxDate(toDate(row.last_seen), delta.lastSeen);
+      const next = addDelta(row, delta);
       await this.query(
         manager,
         `UPDATE debug_patterns SET count = count + :count, first_seen = :firstSeen, last_seen = :lastSeen,
                 components = :components, levels = :levels, sample_event_ids = :samples
           WHERE id = :id`,
-        {
-          id: delta.id,
-          count: delta.count,
-          firstSeen,
-          lastSeen,
-          components: JSON.stringify(
-            mergeComponents(toJson<ComponentCount[]>(row.components, []), delta.components),
-          ),
-          levels: JSON.stringify(
-            addLevels(toJson<Record<string, number>>(row.levels, {}), delta.levels),
-          ),
-          samples: JSON.stringify(
-            mergeSamples(toJson<string[]>(row.sample_event_ids, []), delta.sampleEventIds),
-          ),
-        },
+        { id: delta.id, count: delta.count, ...next },
       );
     }
+  }
+
+  /**
+   * SQLite: the same writes, synchronously on the one better-sqlite3 connection, so that no
+   * other statement of this process can interleave with the transaction.
+   */
+  private recordOnSqlite(
+    created: PatternTemplate[],
+    merges: PatternMerge[],
+    deltas: PatternDelta[],
+    now: Date,
+  ): void {
+    const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase })
+      .databaseConnection;
+    const at = sqliteTime(now);
+    const insert = db.prepare(
+      `INSERT INTO debug_patterns (id, template, tokens, created_at, changed_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    const merge = db.prepare(
+      `UPDATE debug_patterns SET merged_into = ?, changed_at = ? WHERE (id = ? OR merged_into = ?) AND id <> ?`,
+    );
+    const select = db.prepare(
+      `SELECT count, first_seen, last_seen, components, levels, sample_event_ids FROM debug_patterns WHERE id = ?`,
+    );
+    const update = db.prepare(
+      `UPDATE debug_patterns SET count = count + ?, first_seen = ?, last_seen = ?, components = ?, levels = ?,
+              sample_event_ids = ? WHERE id = ?`,
+    );
+    db.transaction(() => {
+      for (const pattern of [...created, ...deltas])
+        insert.run(pattern.id, pattern.template, JSON.stringify(pattern.tokens), at, at);
+      for (const { from, into } of merges) merge.run(into, at, from, from, into);
+      for (const delta of deltas) {
+        const row = select.get(delta.id);
+        if (!row) continue;
+        const next = addDelta(row, delta);
+        update.run(
+          delta.count,
+          sqliteTime(next.firstSeen),
+          sqliteTime(next.lastSeen),
+          next.components,
+          next.levels,
+          next.samples,
+          delta.id,
+        );
+      }
+    })();
   }
 
   /** Rows of the given patterns and of every pattern merged into them. */
@@ -284,6 +321,33 @@ export class PatternRepository {
     const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
     return (await manager.query(text, values)) as Record<string, unknown>[];
   }
+}
+
+interface SqliteDatabase {
+  prepare(sql: string): {
+    run(...values: unknown[]): unknown;
+    get(...values: unknown[]): Record<string, unknown> | undefined;
+  };
+  transaction(fn: () => void): () => void;
+}
+
+function sqliteTime(date: Date): string {
+  return date.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/** A stored row's columns after adding one batch's delta (the count is added in SQL). */
+function addDelta(row: Record<string, unknown>, delta: PatternDelta) {
+  return {
+    firstSeen: minDate(toDate(row.first_seen), delta.firstSeen),
+    lastSeen: maxDate(toDate(row.last_seen), delta.lastSeen),
+    components: JSON.stringify(
+      mergeComponents(toJson<ComponentCount[]>(row.components, []), delta.components),
+    ),
+    levels: JSON.stringify(addLevels(toJson<Record<string, number>>(row.levels, {}), delta.levels)),
+    samples: JSON.stringify(
+      mergeSamples(toJson<string[]>(row.sample_event_ids, []), delta.sampleEventIds),
+    ),
+  };
 }
 
 export interface EventFilter {
