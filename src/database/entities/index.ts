@@ -3,6 +3,7 @@ import { DebugInsightEntity } from './debug-insight.entity.js';
 import { DebugMetricEntity } from './debug-metric.entity.js';
 import { DebugSessionEntity } from './debug-session.entity.js';
 import { DebugStateSnapshotEntity } from './debug-state-snapshot.entity.js';
+import { DebugPatternEntity } from '../../insights/patterns/debug-pattern.entity.js';
 
 export * from './debug-event.entity.js';
 export * from './debug-insight.entity.js';
@@ -17,4 +18,5 @@ export const ENTITIES = [
   DebugStateSnapshotEntity,
   DebugMetricEntity,
   DebugSessionEntity,
+  DebugPatternEntity,
 ];
