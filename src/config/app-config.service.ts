@@ -143,6 +143,15 @@ export class AppConfig {
     return this.env.DEBUG_CACHE_TTL_SECONDS;
   }
 
+  /** Seconds between periodic insight runs (0: no schedule). */
+  get insightIntervalSeconds(): number {
+    return this.env.DEBUG_INSIGHT_INTERVAL_SECONDS;
+  }
+
+  get consistencyGroups(): string {
+    return this.env.DEBUG_CONSISTENCY_GROUPS;
+  }
+
   get partitionDaysAhead(): number {
     return this.env.DEBUG_PARTITION_DAYS_AHEAD;
   }

@@ -131,6 +131,17 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(86400)
   DEBUG_CACHE_TTL_SECONDS = 300;
 
+  /** Seconds between periodic insight generation runs on worker processes; 0 turns the schedule off. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(86400)
+  DEBUG_INSIGHT_INTERVAL_SECONDS = 60;
+
+  /** Named groups of components whose state must agree: `name=type/id,type/id;name2=…` (besides one group per type). */
+  @IsOptional() @IsString()
+  @Matches(/^\s*$|^\s*[^=;,\s]+=[^/=;,\s]+\/[^=;,\s]+(,[^/=;,\s]+\/[^=;,\s]+)*(\s*;\s*[^=;,\s]+=[^/=;,\s]+\/[^=;,\s]+(,[^/=;,\s]+\/[^=;,\s]+)*)*\s*;?\s*$/, {
+    message: 'DEBUG_CONSISTENCY_GROUPS must look like name=type/id,type/id;other=type/id,type/id',
+  })
+  DEBUG_CONSISTENCY_GROUPS = '';
+
   /** Daily partitions created ahead of today (PostgreSQL). */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(60)
   DEBUG_PARTITION_DAYS_AHEAD = 3;

@@ -9,13 +9,18 @@ import { InsightRepository } from './insight.repository.js';
 import { InsightsController } from './insights.controller.js';
 import { InsightsProcessor } from './insights.processor.js';
 import { InsightsService } from './insights.service.js';
+import { PatternStatsService } from './patterns/pattern-stats.service.js';
+import { PatternRepository } from './patterns/pattern.repository.js';
 import { PatternService } from './patterns/pattern.service.js';
+import { PatternsController } from './patterns/patterns.controller.js';
 
 /** Insight engine: patterns, anomalies, performance, flows, state consistency. */
 @Module({
-  controllers: [InsightsController],
+  controllers: [InsightsController, PatternsController],
   providers: [
+    PatternRepository,
     PatternService,
+    PatternStatsService,
     InsightRepository,
     InsightAggregatesRepository,
     ErrorPatternAnalyzer,
@@ -26,6 +31,6 @@ import { PatternService } from './patterns/pattern.service.js';
     InsightsService,
     InsightsProcessor,
   ],
-  exports: [PatternService, InsightsService],
+  exports: [PatternService, PatternStatsService, InsightsService],
 })
 export class InsightsModule {}

@@ -1,0 +1,57 @@
+import type {
+  BucketGrid,
+  BucketSeries,
+  InsightAggregatesRepository,
+} from '../insight-aggregates.repository.js';
+import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
+
+/**
+ * What one generation run hands its analyzers: the scope, the bucket grid, the clock,
+ * and the shared aggregates (fetched once, on first use, whichever analyzer asks first).
+ */
+export class AnalysisContext {
+  private componentSeriesPromise?: Promise<BucketSeries[]>;
+  private patternSeriesPromise?: Promise<BucketSeries[]>;
+
+  constructor(
+    readonly aggregates: InsightAggregatesRepository,
+    readonly scope: InsightScope,
+    readonly grid: BucketGrid,
+    readonly now: Date,
+    readonly consistencyGroups: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {}
+
+  /** Start of the baseline: `baselineBuckets` buckets before the scope. */
+  get baselineFrom(): Date {
+    return this.grid.origin;
+  }
+
+  componentSeries(): Promise<BucketSeries[]> {
+    this.componentSeriesPromise ??= this.aggregates.componentSeries(this.scope, this.grid);
+    return this.componentSeriesPromise;
+  }
+
+  patternSeries(): Promise<BucketSeries[]> {
+    this.patternSeriesPromise ??= this.aggregates.patternSeries(this.scope, this.grid);
+    return this.patternSeriesPromise;
+  }
+}
+
+export interface Analyzer {
+  readonly name: AnalyzerName;
+  analyze(context: AnalysisContext): Promise<InsightDraft[]>;
+}
+
+/** Start time of bucket `index` (0 = oldest baseline bucket) of a grid. */
+export function bucketStart(grid: BucketGrid, index: number): Date {
+  return new Date(grid.origin.getTime() + index * grid.bucketMs);
+}
+
+export function formatTime(value: Date): string {
+  return value.toISOString().replace('.000Z', 'Z');
+}
+
+export function describeComponents(keys: readonly string[], max = 4): string {
+  if (keys.length <= max) return keys.join(', ');
+  return `${keys.slice(0, max).join(', ')} and ${keys.length - max} more`;
+}

@@ -1,0 +1,187 @@
+import { Injectable } from '@nestjs/common';
+import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
+import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.js';
+import { InsightSettings } from '../insight-settings.js';
+import { componentKey, type InsightDraft, type Severity } from '../insight.types.js';
+import { median, robustScore, round, scaledMad } from '../robust-stats.js';
+import { type AnalysisContext, type Analyzer, bucketStart, formatTime } from './analyzer.js';
+
+const settings = InsightSettings.anomaly;
+
+export interface AnomalyInput {
+  grid: BucketGrid;
+  now: Date;
+  componentSeries: readonly BucketSeries[];
+  patternSeries: readonly BucketSeries[];
+  /** Example message per pattern id, for titles. */
+  patternMessages?: ReadonlyMap<string, string>;
+}
+
+type Kind = 'spike' | 'drop' | 'silence';
+
+interface Finding {
+  kind: Kind;
+  index: number;
+  observed: number;
+  expected: number;
+  score: number;
+  baseline: number[];
+}
+
+/**
+ * Volume anomalies per component and per pattern: each bucket of the scope against the
+ * median and MAD of the series' baseline buckets (robust to the outliers a mean would chase).
+ * Spikes and drops need a large robust score and a large ratio; silence is a component with
+ * a steady baseline that sent nothing in the last buckets.
+ */
+export function detectAnomalies(input: AnomalyInput): InsightDraft[] {
+  const drafts: InsightDraft[] = [];
+  for (const series of input.componentSeries) {
+    const finding = judge(series, input.grid, true);
+    if (finding) drafts.push(toDraft(series, finding, input));
+  }
+  for (const series of input.patternSeries) {
+    const finding = judge(series, input.grid, false);
+    if (finding) drafts.push(toDraft(series, finding, input));
+  }
+  return drafts;
+}
+
+/** The most significant anomaly of one series, or null. */
+export function judge(series: BucketSeries, grid: BucketGrid, canGoSilent: boolean): Finding | null {
+  const firstActive = series.counts.findIndex((count) => count > 0);
+  if (firstActive < 0 || firstActive >= grid.baselineBuckets) return null; // new series: nothing to compare with
+  const baseline = series.counts.slice(firstActive, grid.baselineBuckets);
+  if (baseline.length < settings.minBaselineBuckets) return null;
+  const expected = median(baseline);
+  const window = series.counts.slice(grid.baselineBuckets);
+
+  if (canGoSilent && expected >= settings.minBaselineMedian) {
+    const tail = window.slice(-settings.silenceBuckets);
+    if (tail.length === settings.silenceBuckets && tail.every((count) => count === 0)) {
+      let start = series.counts.length - 1;
+      while (start > 0 && series.counts[start - 1] === 0) start--;
+      const { score } = robustScore(0, baseline);
+      return { kind: 'silence', index: start, observed: 0, expected, score, baseline };
+    }
+  }
+
+  let best: Finding | null = null;
+  window.forEach((observed, offset) => {
+    const index = grid.baselineBuckets + offset;
+    const { score } = robustScore(observed, baseline);
+    const ratio = observed / Math.max(expected, 1);
+    const spike = score >= settings.minScore && ratio >= settings.spikeMinRatio && observed - expected >= settings.spikeMinExcess;
+    const drop =
+      score <= -settings.minScore && expected >= settings.minBaselineMedian && observed <= settings.dropMaxRatio * expected;
+    if (!spike && !drop) return;
+    if (!best || Math.abs(score) > Math.abs(best.score)) {
+      best = { kind: spike ? 'spike' : 'drop', index, observed, expected, score, baseline };
+    }
+  });
+  return best;
+}
+
+function severityOf(finding: Finding): Severity {
+  if (finding.kind === 'silence') return 'high';
+  const ratio = finding.observed / Math.max(finding.expected, 1);
+  if (finding.kind === 'spike') return ratio >= 10 ? 'high' : ratio >= 4 ? 'medium' : 'low';
+  return finding.observed === 0 || ratio <= 0.1 ? 'medium' : 'low';
+}
+
+function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): InsightDraft {
+  const { grid } = input;
+  const start = bucketStart(grid, finding.index);
+  const minutes = round(grid.bucketMs / 60_000, 1);
+  const isComponent = series.component !== undefined;
+  const label = isComponent
+    ? componentKey(series.component!)
+    : `pattern ${series.patternId}${input.patternMessages?.get(series.patternId!) ? ` ("${input.patternMessages.get(series.patternId!)!.slice(0, 80)}")` : ''}`;
+  const ratio = finding.observed / Math.max(finding.expected, 1);
+  const lastSeen = finding.kind === 'silence' ? (series.lastAt ?? start) : new Date(start.getTime() + grid.bucketMs - 1);
+  const evidence = {
+    series: series.key,
+    ...(isComponent ? { component: series.component } : { pattern_id: series.patternId }),
+    bucket_start: start.toISOString(),
+    bucket_ms: grid.bucketMs,
+    expected: round(finding.expected),
+    observed: finding.observed,
+    score: round(finding.score),
+    baseline_median: round(median(finding.baseline)),
+    baseline_mad: round(scaledMad(finding.baseline)),
+    baseline_buckets: finding.baseline.length,
+    window_counts: series.counts.slice(grid.baselineBuckets),
+    ...(finding.kind === 'silence' ? { last_event_at: series.lastAt?.toISOString() ?? null } : {}),
+  };
+  const what =
+    finding.kind === 'spike'
+      ? `Volume spike on ${label}: ${finding.observed} events in ${minutes} min, expected ~${round(finding.expected)}`
+      : finding.kind === 'drop'
+        ? `Volume drop on ${label}: ${finding.observed} events in ${minutes} min, expected ~${round(finding.expected)}`
+        : `${label} stopped sending events`;
+  const summary =
+    finding.kind === 'silence'
+      ? `${label} sent about ${round(finding.expected)} events per ${minutes} min in the baseline and none since ` +
+        `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}). ` +
+        `Check whether it is running, reachable, and able to reach this collector.`
+      : `${finding.observed} events in the ${minutes}-minute bucket starting ${formatTime(start)} against a baseline ` +
+        `median of ${round(finding.expected)} (robust score ${round(finding.score, 1)}, ${round(ratio, 2)}× normal). ` +
+        (finding.kind === 'spike'
+          ? `Look at what ${label} logged most in that bucket: a retry loop, a flood of errors or a traffic surge.`
+          : `Fewer events than normal usually means less traffic reaching ${label}, or a part of it stalled.`);
+  const suggestions =
+    finding.kind === 'silence'
+      ? [
+          `Check the process or pod of ${label} (crashed, hung, scaled to zero, network partition)`,
+          `Check the SDK/agent on ${label}: a full client buffer or rejected batches also look like silence`,
+        ]
+      : finding.kind === 'spike'
+        ? [
+            isComponent
+              ? `List the events: GET /api/debug/events?component_type=${series.component!.component_type}&component_id=${series.component!.component_id}`
+              : `List the pattern's events: GET /api/debug/events?pattern_id=${series.patternId}`,
+            'Look for error-pattern insights on the same component in the same bucket',
+          ]
+        : [`Check upstream traffic to ${label} and whether it is blocked on a dependency`];
+  const baselineTotal = finding.baseline.reduce((sum, count) => sum + count, 0);
+  return {
+    analyzer: 'anomaly',
+    type: 'anomaly',
+    kind: finding.kind,
+    severity: severityOf(finding),
+    title: what,
+    summary,
+    identity: [series.key],
+    affected: isComponent ? [series.component!] : [],
+    evidence,
+    suggestions,
+    factors: {
+      sample_size: sampleSizeFactor(baselineTotal + finding.observed, 100),
+      effect_size:
+        finding.kind === 'silence' ? effectSizeFactor(finding.expected, settings.minBaselineMedian) : effectSizeFactor(Math.abs(finding.score) - settings.minScore + 1, 5),
+      recency: recencyFactor(lastSeen, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: start,
+    lastSeen,
+    subjects: [series.key],
+    sample:
+      finding.kind === 'silence'
+        ? undefined
+        : {
+            component: series.component,
+            patternId: series.patternId,
+            from: start,
+            to: new Date(start.getTime() + grid.bucketMs),
+          },
+  };
+}
+
+@Injectable()
+export class AnomalyAnalyzer implements Analyzer {
+  readonly name = 'anomaly' as const;
+
+  async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
+    const [componentSeries, patternSeries] = await Promise.all([context.componentSeries(), context.patternSeries()]);
+    return detectAnomalies({ grid: context.grid, now: context.now, componentSeries, patternSeries });
+  }
+}

@@ -1,0 +1,269 @@
+import { Injectable } from '@nestjs/common';
+import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
+import type { BucketGrid, BucketSeries, ErrorPatternRow } from '../insight-aggregates.repository.js';
+import { InsightSettings } from '../insight-settings.js';
+import { componentKey, type ComponentRef, type InsightDraft, type Severity } from '../insight.types.js';
+import { robustScore, round } from '../robust-stats.js';
+import { type AnalysisContext, type Analyzer, bucketStart, describeComponents, formatTime } from './analyzer.js';
+
+export interface ErrorPatternInput {
+  grid: BucketGrid;
+  now: Date;
+  /** Per pattern: events and errors per bucket over baseline + scope. */
+  patternSeries: readonly BucketSeries[];
+  /** Error events per pattern and component, in the scope and in the baseline. */
+  rows: readonly ErrorPatternRow[];
+  /** Patterns that have any event before the scope. */
+  seenBefore: ReadonlySet<string>;
+}
+
+const settings = InsightSettings.errorPattern;
+
+interface PatternFacts {
+  patternId: string;
+  sampleMessage: string;
+  scopeRows: ErrorPatternRow[];
+  baselineRows: ErrorPatternRow[];
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+  critical: boolean;
+}
+
+/**
+ * Error insights per pattern: a burst (error count of a bucket far above the pattern's
+ * baseline), a new pattern (never stored before the scope), and spreading (errors of a
+ * known pattern on component types or replicas that did not have it in the baseline).
+ */
+export function detectErrorPatterns(input: ErrorPatternInput): InsightDraft[] {
+  const drafts: InsightDraft[] = [];
+  const seriesByPattern = new Map(input.patternSeries.map((series) => [series.patternId!, series]));
+  for (const facts of groupByPattern(input.rows)) {
+    const isNew = !input.seenBefore.has(facts.patternId) && facts.baselineRows.length === 0;
+    if (isNew) {
+      if (facts.count >= settings.newPatternMinCount) drafts.push(newPattern(facts, input));
+      continue;
+    }
+    const series = seriesByPattern.get(facts.patternId);
+    if (series) {
+      const burst = detectBurst(facts, series, input);
+      if (burst) drafts.push(burst);
+    }
+    const spreading = detectSpreading(facts, input);
+    if (spreading) drafts.push(spreading);
+  }
+  return drafts;
+}
+
+function groupByPattern(rows: readonly ErrorPatternRow[]): PatternFacts[] {
+  const byPattern = new Map<string, PatternFacts>();
+  for (const row of rows) {
+    let facts = byPattern.get(row.patternId);
+    if (!facts) {
+      facts = {
+        patternId: row.patternId,
+        sampleMessage: row.sampleMessage,
+        scopeRows: [],
+        baselineRows: [],
+        count: 0,
+        firstAt: row.firstAt,
+        lastAt: row.lastAt,
+        critical: false,
+      };
+      byPattern.set(row.patternId, facts);
+    }
+    if (!row.inScope) {
+      facts.baselineRows.push(row);
+      continue;
+    }
+    if (facts.scopeRows.length === 0 || row.firstAt < facts.firstAt) facts.firstAt = row.firstAt;
+    if (facts.scopeRows.length === 0 || row.lastAt > facts.lastAt) facts.lastAt = row.lastAt;
+    facts.scopeRows.push(row);
+    facts.count += row.count;
+    facts.critical ||= row.levels.includes('critical');
+  }
+  return [...byPattern.values()].filter((facts) => facts.scopeRows.length > 0);
+}
+
+function components(rows: readonly ErrorPatternRow[]): ComponentRef[] {
+  return [...rows].sort((a, b) => b.count - a.count).map((row) => row.component);
+}
+
+function bump(severity: Severity, when: boolean): Severity {
+  if (!when) return severity;
+  return severity === 'info' ? 'low' : severity === 'low' ? 'medium' : severity === 'medium' ? 'high' : 'critical';
+}
+
+function quote(message: string): string {
+  return message.length > 160 ? `"${message.slice(0, 157)}..."` : `"${message}"`;
+}
+
+function subjects(facts: PatternFacts): string[] {
+  return [`pattern:${facts.patternId}`, ...facts.scopeRows.map((row) => `component:${componentKey(row.component)}`)];
+}
+
+function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft {
+  const affected = components(facts.scopeRows);
+  const names = affected.map(componentKey);
+  const severity = bump(facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium', facts.critical);
+  return {
+    analyzer: 'error-pattern',
+    type: 'error',
+    kind: 'new_pattern',
+    severity,
+    title: `New error pattern on ${describeComponents(names, 2)}: ${quote(facts.sampleMessage)}`,
+    summary:
+      `An error never stored before appeared ${facts.count} time(s) between ${formatTime(facts.firstAt)} and ` +
+      `${formatTime(facts.lastAt)} on ${describeComponents(names)}. Example: ${quote(facts.sampleMessage)}. ` +
+      `Look at what was deployed or changed on ${describeComponents(names, 2)} just before ${formatTime(facts.firstAt)}.`,
+    identity: [facts.patternId],
+    affected,
+    evidence: {
+      pattern_id: facts.patternId,
+      sample_message: facts.sampleMessage,
+      count: facts.count,
+      first_event_id: facts.scopeRows.reduce((first, row) => (row.firstAt <= first.firstAt ? row : first)).firstEventId,
+      per_component: facts.scopeRows.map((row) => ({ ...row.component, count: row.count })),
+      first_at: facts.firstAt.toISOString(),
+      last_at: facts.lastAt.toISOString(),
+    },
+    suggestions: [
+      `List the pattern's events: GET /api/debug/events?pattern_id=${facts.patternId}`,
+      `Check deployments, configuration or dependency changes on ${describeComponents(names, 2)} around ${formatTime(facts.firstAt)}`,
+      'If the error is expected, resolve this insight with a note so that a recurrence is flagged as a regression',
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(facts.count, 5),
+      effect_size: 1,
+      recency: recencyFactor(facts.lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: facts.firstAt,
+    lastSeen: facts.lastAt,
+    subjects: subjects(facts),
+    sample: { patternId: facts.patternId, errorsOnly: true, from: facts.firstAt, to: new Date(facts.lastAt.getTime() + 1) },
+  };
+}
+
+function detectBurst(facts: PatternFacts, series: BucketSeries, input: ErrorPatternInput): InsightDraft | null {
+  const { grid } = input;
+  const baseline = series.errors.slice(0, grid.baselineBuckets);
+  let best: { index: number; observed: number; expected: number; score: number; scale: number } | null = null;
+  for (let index = grid.baselineBuckets; index < series.errors.length; index++) {
+    const observed = series.errors[index];
+    const { expected, score, scale } = robustScore(observed, baseline);
+    if (!best || score > best.score) best = { index, observed, expected, score, scale };
+  }
+  if (!best) return null;
+  const ratio = best.observed / Math.max(best.expected, 1);
+  if (best.observed < settings.burstMinCount || ratio < settings.burstMinRatio || best.score < settings.burstMinScore) return null;
+  const affected = components(facts.scopeRows);
+  const names = affected.map(componentKey);
+  const start = bucketStart(grid, best.index);
+  const minutes = round(grid.bucketMs / 60_000, 1);
+  const severity = bump(ratio >= 10 || best.observed >= 100 ? 'high' : 'medium', facts.critical);
+  return {
+    analyzer: 'error-pattern',
+    type: 'error',
+    kind: 'burst',
+    severity,
+    title: `Error burst (${round(ratio, 1)}× baseline) on ${describeComponents(names, 2)}: ${quote(facts.sampleMessage)}`,
+    summary:
+      `${best.observed} errors of one pattern in the ${minutes}-minute bucket starting ${formatTime(start)}, against a ` +
+      `baseline median of ${round(best.expected)} per bucket (robust score ${round(best.score, 1)}); ${facts.count} in the scope, ` +
+      `on ${describeComponents(names)}. Example: ${quote(facts.sampleMessage)}. Start with the component that has the most errors ` +
+      `(${names[0]}) and what it depends on.`,
+    identity: [facts.patternId],
+    affected,
+    evidence: {
+      pattern_id: facts.patternId,
+      sample_message: facts.sampleMessage,
+      bucket_start: start.toISOString(),
+      bucket_ms: grid.bucketMs,
+      observed: best.observed,
+      expected: round(best.expected),
+      score: round(best.score),
+      ratio: round(ratio),
+      count_in_scope: facts.count,
+      window_counts: series.errors.slice(grid.baselineBuckets),
+      per_component: facts.scopeRows.map((row) => ({ ...row.component, count: row.count })),
+    },
+    suggestions: [
+      `List the pattern's events: GET /api/debug/events?pattern_id=${facts.patternId}`,
+      `Check ${names[0]} and its dependencies around ${formatTime(start)} (deploys, upstream errors, resource limits)`,
+      'Compare with the execution-flow insights of the same time: a propagated error names its root cause there',
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(best.observed, 20),
+      effect_size: effectSizeFactor(ratio - 1, 5),
+      recency: recencyFactor(facts.lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: start,
+    lastSeen: facts.lastAt,
+    subjects: subjects(facts),
+    sample: { patternId: facts.patternId, errorsOnly: true, from: start, to: new Date(start.getTime() + grid.bucketMs) },
+  };
+}
+
+function detectSpreading(facts: PatternFacts, input: ErrorPatternInput): InsightDraft | null {
+  if (facts.baselineRows.length === 0) return null;
+  const before = new Set(facts.baselineRows.map((row) => componentKey(row.component)));
+  const typesBefore = new Set(facts.baselineRows.map((row) => row.component.component_type));
+  const fresh = facts.scopeRows.filter((row) => !before.has(componentKey(row.component)) && row.count >= 3);
+  const freshTypes = fresh.filter((row) => !typesBefore.has(row.component.component_type));
+  const newTypeNames = [...new Set(freshTypes.map((row) => row.component.component_type))];
+  if (newTypeNames.length === 0 && fresh.length < 2) return null;
+  const affected = components(facts.scopeRows);
+  const freshNames = fresh.map((row) => componentKey(row.component));
+  const severity: Severity = newTypeNames.length > 0 ? (newTypeNames.length >= 2 ? 'high' : 'medium') : 'low';
+  const firstAt = fresh.reduce((first, row) => (row.firstAt < first ? row.firstAt : first), fresh[0].firstAt);
+  return {
+    analyzer: 'error-pattern',
+    type: 'error',
+    kind: 'spreading',
+    severity,
+    title: `Error spreading to ${describeComponents(freshNames, 2)}: ${quote(facts.sampleMessage)}`,
+    summary:
+      `An error seen before only on ${describeComponents([...before])} now also occurs on ${describeComponents(freshNames)} ` +
+      `(first at ${formatTime(firstAt)}; ${fresh.reduce((sum, row) => sum + row.count, 0)} errors there). ` +
+      `Something these components share (a dependency, a configuration, a release) is the likely cause.`,
+    identity: [facts.patternId],
+    affected,
+    evidence: {
+      pattern_id: facts.patternId,
+      sample_message: facts.sampleMessage,
+      components_before: [...before],
+      new_components: fresh.map((row) => ({ ...row.component, count: row.count, first_at: row.firstAt.toISOString(), event_id: row.firstEventId })),
+      new_component_types: newTypeNames,
+    },
+    suggestions: [
+      `Find what ${describeComponents([...new Set([...before, ...freshNames])], 3)} have in common that changed around ${formatTime(firstAt)}`,
+      `List the pattern's events: GET /api/debug/events?pattern_id=${facts.patternId}`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(fresh.reduce((sum, row) => sum + row.count, 0), 10),
+      effect_size: effectSizeFactor(fresh.length / Math.max(before.size, 1), 1),
+      recency: recencyFactor(facts.lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: firstAt,
+    lastSeen: facts.lastAt,
+    subjects: subjects(facts),
+    sample: { patternId: facts.patternId, errorsOnly: true, from: firstAt, to: new Date(facts.lastAt.getTime() + 1) },
+  };
+}
+
+@Injectable()
+export class ErrorPatternAnalyzer implements Analyzer {
+  readonly name = 'error-pattern' as const;
+
+  async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
+    const [rows, patternSeries] = await Promise.all([
+      context.aggregates.errorPatterns(context.scope, context.baselineFrom),
+      context.patternSeries(),
+    ]);
+    const inScope = [...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId))];
+    const unseenInBaseline = inScope.filter((id) => !rows.some((row) => row.patternId === id && !row.inScope));
+    const seenBefore = await context.aggregates.patternsSeenBefore(unseenInBaseline, context.scope.from);
+    for (const row of rows) if (!row.inScope) seenBefore.add(row.patternId);
+    return detectErrorPatterns({ grid: context.grid, now: context.now, patternSeries, rows, seenBefore });
+  }
+}

@@ -1,0 +1,256 @@
+import { Injectable } from '@nestjs/common';
+import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
+import type { ChainEventRow, ChainSummaryRow } from '../insight-aggregates.repository.js';
+import { InsightSettings } from '../insight-settings.js';
+import { componentKey, type ComponentRef, type InsightDraft, type InsightScope, type Severity } from '../insight.types.js';
+import { round } from '../robust-stats.js';
+import { type AnalysisContext, type Analyzer, describeComponents, formatTime } from './analyzer.js';
+
+const settings = InsightSettings.flow;
+
+export interface FlowInput {
+  scope: InsightScope;
+  now: Date;
+  chains: readonly ChainSummaryRow[];
+  /** Error events of the chains that have errors, oldest first per chain. */
+  errors: readonly ChainEventRow[];
+  /** The last event of each stuck chain. */
+  lastEvents: readonly ChainEventRow[];
+  /** Chains whose last event is older than this and that never ended are stuck. */
+  stuckBefore: Date;
+}
+
+export interface Propagation {
+  correlationId: string;
+  root: ChainEventRow;
+  /** Components in the order their first error appeared. */
+  path: { component: ComponentRef; first_error_event_id: string; at: string; operation: string | null; message: string }[];
+}
+
+/** The earliest error of a chain is its probable root cause; the path is the order errors reached components. */
+export function propagationOf(errors: readonly ChainEventRow[]): Propagation | null {
+  if (errors.length === 0) return null;
+  const ordered = [...errors].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id));
+  const seen = new Set<string>();
+  const path: Propagation['path'] = [];
+  for (const event of ordered) {
+    const key = componentKey(event.component);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    path.push({
+      component: event.component,
+      first_error_event_id: event.id,
+      at: event.timestamp.toISOString(),
+      operation: event.operation,
+      message: event.message,
+    });
+  }
+  return { correlationId: ordered[0].correlationId, root: ordered[0], path };
+}
+
+/**
+ * Execution flows over correlation chains: stuck flows (a start phase, no end phase, no
+ * event for longer than the timeout), error propagation across components (root cause =
+ * the earliest error of the chain) and failed steps confined to one component.
+ */
+export function detectFlows(input: FlowInput): InsightDraft[] {
+  const drafts: InsightDraft[] = [];
+  const errorsByChain = new Map<string, ChainEventRow[]>();
+  for (const event of input.errors) {
+    const list = errorsByChain.get(event.correlationId) ?? [];
+    list.push(event);
+    errorsByChain.set(event.correlationId, list);
+  }
+
+  // Error propagation and failed steps, grouped by their root cause.
+  const propagations = new Map<string, Propagation[]>();
+  const failures = new Map<string, Propagation[]>();
+  for (const chain of input.chains) {
+    if (chain.errors === 0) continue;
+    const propagation = propagationOf(errorsByChain.get(chain.correlationId) ?? []);
+    if (!propagation) continue;
+    const root = propagation.root;
+    const key = [componentKey(root.component), root.patternId ?? root.operation ?? root.message.slice(0, 80)].join('\u0000');
+    const target = propagation.path.length >= 2 ? propagations : failures;
+    const list = target.get(key) ?? [];
+    list.push(propagation);
+    target.set(key, list);
+  }
+  for (const group of propagations.values()) drafts.push(propagationDraft(group, input));
+  for (const group of failures.values()) drafts.push(failedStepDraft(group, input));
+
+  // Stuck flows, grouped by the step they stopped at.
+  const lastByChain = new Map(input.lastEvents.map((event) => [event.correlationId, event]));
+  const stuck = new Map<string, { chain: ChainSummaryRow; last: ChainEventRow }[]>();
+  for (const chain of input.chains) {
+    if (!chain.hasStart || chain.hasEnd || chain.errors > 0 || chain.lastAt >= input.stuckBefore) continue;
+    const last = lastByChain.get(chain.correlationId);
+    if (!last) continue;
+    const key = [last.component.component_type, last.operation ?? last.message.slice(0, 80)].join('\u0000');
+    const list = stuck.get(key) ?? [];
+    list.push({ chain, last });
+    stuck.set(key, list);
+  }
+  for (const group of stuck.values()) drafts.push(stuckDraft(group, input));
+  return drafts;
+}
+
+function uniqueComponents(components: readonly ComponentRef[]): ComponentRef[] {
+  const byKey = new Map(components.map((component) => [componentKey(component), component]));
+  return [...byKey.values()];
+}
+
+function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft {
+  const longest = group.reduce((best, item) => (item.path.length > best.path.length ? item : best));
+  const root = longest.root;
+  const rootName = componentKey(root.component);
+  const pathNames = longest.path.map((step) => componentKey(step.component));
+  const affected = uniqueComponents(group.flatMap((item) => item.path.map((step) => step.component)));
+  const severity: Severity = longest.path.length >= 3 || group.length >= 10 ? 'high' : 'medium';
+  const firstAt = new Date(Math.min(...group.map((item) => item.root.timestamp.getTime())));
+  const lastAt = new Date(Math.max(...group.flatMap((item) => item.path.map((step) => Date.parse(step.at)))));
+  return {
+    analyzer: 'flow',
+    type: 'flow',
+    kind: 'error_propagation',
+    severity,
+    title: `Error propagated ${pathNames.join(' → ')}; probable root cause in ${rootName}${root.operation ? ` ${root.operation}` : ''}`,
+    summary:
+      `In ${group.length} correlation chain(s) the first error was on ${rootName} ("${root.message.slice(0, 160)}") and ` +
+      `errors then reached ${describeComponents(pathNames.slice(1))}. Fix ${rootName} first: the downstream errors are ` +
+      `probably consequences. Example chain ${longest.correlationId} at ${formatTime(root.timestamp)}.`,
+    identity: [rootName, root.patternId ?? root.operation ?? root.message.slice(0, 80)],
+    affected,
+    evidence: {
+      root_cause: {
+        event_id: root.id,
+        component: root.component,
+        operation: root.operation,
+        message: root.message,
+        pattern_id: root.patternId,
+        at: root.timestamp.toISOString(),
+      },
+      chain: { correlation_id: longest.correlationId, path: longest.path },
+      chains: group.length,
+      correlation_ids: group.slice(0, settings.evidenceChains).map((item) => item.correlationId),
+      event_ids: longest.path.map((step) => step.first_error_event_id),
+    },
+    suggestions: [
+      `Start with ${rootName}: GET /api/debug/events/${root.id}`,
+      `Follow the chain: GET /api/debug/operations/${longest.correlationId}`,
+      `Make ${describeComponents(pathNames.slice(1), 2)} degrade gracefully when ${rootName} fails (timeouts, fallbacks, circuit breakers)`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(group.length, 3),
+      effect_size: effectSizeFactor(longest.path.length - 1, 1),
+      recency: recencyFactor(lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: firstAt,
+    lastSeen: lastAt,
+    subjects: [`component:${rootName}`, ...(root.patternId ? [`pattern:${root.patternId}`] : [])],
+  };
+}
+
+function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
+  const root = group[0].root;
+  const rootName = componentKey(root.component);
+  const firstAt = new Date(Math.min(...group.map((item) => item.root.timestamp.getTime())));
+  const lastAt = new Date(Math.max(...group.map((item) => item.root.timestamp.getTime())));
+  const step = `${rootName}${root.operation ? ` ${root.operation}` : ''}`;
+  return {
+    analyzer: 'flow',
+    type: 'flow',
+    kind: 'failed_step',
+    severity: 'low',
+    title: `Step failed in ${group.length} flow(s): ${step}`,
+    summary:
+      `${group.length} correlation chain(s) failed at ${step} ("${root.message.slice(0, 160)}"), ` +
+      `between ${formatTime(firstAt)} and ${formatTime(lastAt)}; the error stayed in that component.`,
+    identity: [rootName, root.patternId ?? root.operation ?? root.message.slice(0, 80)],
+    affected: [root.component],
+    evidence: {
+      step: { component: root.component, operation: root.operation, pattern_id: root.patternId, message: root.message },
+      chains: group.length,
+      correlation_ids: group.slice(0, settings.evidenceChains).map((item) => item.correlationId),
+      event_ids: group.slice(0, InsightSettings.evidenceEventIds).map((item) => item.root.id),
+    },
+    suggestions: [`Open a failed step: GET /api/debug/events/${root.id}`, `Check whether callers of ${step} retry or give up`],
+    factors: {
+      sample_size: sampleSizeFactor(group.length, 5),
+      effect_size: effectSizeFactor(group.length, 10),
+      recency: recencyFactor(lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: firstAt,
+    lastSeen: lastAt,
+    subjects: [`component:${rootName}`, ...(root.patternId ? [`pattern:${root.patternId}`] : [])],
+  };
+}
+
+function stuckDraft(group: { chain: ChainSummaryRow; last: ChainEventRow }[], input: FlowInput): InsightDraft {
+  const last = group[0].last;
+  const stepName = `${last.component.component_type}${last.operation ? ` ${last.operation}` : ''}`;
+  const affected = uniqueComponents(group.map((item) => item.last.component));
+  const oldest = group.reduce((best, item) => (item.chain.startedAt < best.chain.startedAt ? item : best));
+  const waitedMs = input.scope.to.getTime() - oldest.chain.lastAt.getTime();
+  const severity: Severity = group.length >= 10 ? 'high' : 'medium';
+  const lastAt = new Date(Math.max(...group.map((item) => item.chain.lastAt.getTime())));
+  return {
+    analyzer: 'flow',
+    type: 'flow',
+    kind: 'stuck_flow',
+    severity,
+    title: `${group.length} flow(s) stuck after ${stepName}`,
+    summary:
+      `${group.length} correlation chain(s) started and never finished: each last did ${stepName} ` +
+      `(on ${describeComponents(affected.map(componentKey))}) and then nothing for over ${round(settings.stuckAfterMs / 60_000)} min ` +
+      `(the oldest has waited ${round(waitedMs / 60_000, 1)} min). Look at what ${stepName} hands work to next: a lost message, ` +
+      `a hung call without timeout, or a crashed worker.`,
+    identity: [last.component.component_type, last.operation ?? last.message.slice(0, 80)],
+    affected,
+    evidence: {
+      last_step: { component: last.component, operation: last.operation, message: last.message },
+      chains: group.length,
+      timeout_ms: settings.stuckAfterMs,
+      examples: group.slice(0, settings.evidenceChains).map((item) => ({
+        correlation_id: item.chain.correlationId,
+        started_at: item.chain.startedAt.toISOString(),
+        last_event_at: item.chain.lastAt.toISOString(),
+        last_event_id: item.last.id,
+        events: item.chain.events,
+      })),
+      event_ids: group.slice(0, InsightSettings.evidenceEventIds).map((item) => item.last.id),
+    },
+    suggestions: [
+      `Follow a stuck flow: GET /api/debug/operations/${oldest.chain.correlationId}`,
+      `Check the consumer after ${stepName} (queue depth, worker health) and add a timeout that records a failure`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(group.length, 3),
+      effect_size: effectSizeFactor(waitedMs / settings.stuckAfterMs, 2),
+      recency: recencyFactor(lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: oldest.chain.startedAt,
+    lastSeen: lastAt,
+    subjects: affected.map((component) => `component:${componentKey(component)}`),
+  };
+}
+
+@Injectable()
+export class FlowAnalyzer implements Analyzer {
+  readonly name = 'flow' as const;
+
+  async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
+    const { scope } = context;
+    const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
+    const chains = await context.aggregates.problemChains(scope, stuckBefore, settings.chainLimit);
+    const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
+    const stuck = chains
+      .filter((chain) => chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore)
+      .map((chain) => chain.correlationId);
+    const [errors, lastEvents] = await Promise.all([
+      context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
+      context.aggregates.lastEvents(stuck, scope.from, scope.to),
+    ]);
+    return detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore });
+  }
+}

@@ -1,0 +1,468 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
+import { type Dialect, SqlBuilder, toDate, toNumber } from './sql-builder.js';
+
+export const ERROR_LEVELS = ['error', 'critical'] as const;
+export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
+export const END_PHASES = [
+  'end', 'ended', 'complete', 'completed', 'finish', 'finished', 'success', 'succeeded', 'done',
+  'failed', 'failure', 'error', 'cancelled', 'canceled', 'aborted', 'timeout', 'timed_out',
+] as const;
+
+/** Event counts of one series (a component or a pattern), one per bucket, oldest first. */
+export interface BucketSeries {
+  key: string;
+  counts: number[];
+  errors: number[];
+  lastAt: Date | null;
+  component?: ComponentRef;
+  patternId?: string;
+}
+
+/** The bucket layout of a run: `windowBuckets` buckets in the scope after `baselineBuckets` before it. */
+export interface BucketGrid {
+  bucketMs: number;
+  windowBuckets: number;
+  baselineBuckets: number;
+  /** Start of the oldest baseline bucket. */
+  origin: Date;
+  to: Date;
+}
+
+export interface ErrorPatternRow {
+  patternId: string;
+  component: ComponentRef;
+  inScope: boolean;
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+  sampleMessage: string;
+  lastEventId: string;
+  firstEventId: string;
+  levels: string;
+}
+
+export interface DurationStatsRow {
+  current: boolean;
+  component: ComponentRef;
+  operation: string;
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface ChainEventRow {
+  id: string;
+  timestamp: Date;
+  eventType: string;
+  level: string;
+  component: ComponentRef;
+  operation: string | null;
+  durationMs: number | null;
+  parentEventId: string | null;
+  message: string;
+  patternId: string | null;
+  phase: string | null;
+  correlationId: string;
+}
+
+export interface ChainSummaryRow {
+  correlationId: string;
+  startedAt: Date;
+  lastAt: Date;
+  events: number;
+  hasStart: boolean;
+  hasEnd: boolean;
+  errors: number;
+  errorComponents: number;
+}
+
+export interface SnapshotRow {
+  id: string;
+  component: ComponentRef;
+  capturedAt: Date;
+  version: number;
+  hash: string;
+  state: Record<string, unknown>;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The SQL aggregations the analyzers read: every query groups in the database and
+ * returns aggregates (or bounded samples), never the raw events of a time range.
+ * One statement per question, spelled for PostgreSQL and SQLite by SqlBuilder.
+ */
+@Injectable()
+export class InsightAggregatesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  get dialect(): Dialect {
+    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  private builder(): SqlBuilder {
+    return new SqlBuilder(this.dialect);
+  }
+
+  private async run(sql: SqlBuilder, text: string): Promise<Row[]> {
+    return this.dataSource.query(text, sql.params);
+  }
+
+  /** WHERE terms every event query of a scope shares (time range, components, session). */
+  private scopeWhere(sql: SqlBuilder, scope: InsightScope, from: Date, to: Date, alias = ''): string {
+    const terms = [`${alias}"timestamp" >= ${sql.time(from)}`, `${alias}"timestamp" < ${sql.time(to)}`];
+    const components = sql.components(scope.components, alias);
+    if (components) terms.push(components);
+    if (scope.sessionId) terms.push(`${alias}session_id = ${sql.p(scope.sessionId)}`);
+    return terms.join(' AND ');
+  }
+
+  private errorLevel(sql: SqlBuilder, alias = ''): string {
+    return `${alias}level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')})`;
+  }
+
+  /** Events and errors per component per bucket over baseline + scope. */
+  async componentSeries(scope: InsightScope, grid: BucketGrid): Promise<BucketSeries[]> {
+    const sql = this.builder();
+    const bucket = sql.bucketBack('"timestamp"', grid.to, grid.bucketMs);
+    const errors = this.errorLevel(sql);
+    const where = this.scopeWhere(sql, scope, grid.origin, grid.to);
+    const rows = await this.run(
+      sql,
+      `SELECT component_type, component_id, ${bucket} AS b, count(*) AS n,
+              sum(CASE WHEN ${errors} THEN 1 ELSE 0 END) AS errors, max("timestamp") AS last_at
+         FROM debug_events WHERE ${where}
+        GROUP BY component_type, component_id, b`,
+    );
+    return toSeries(rows, grid, (row) => {
+      const component = { component_type: String(row.component_type), component_id: String(row.component_id) };
+      return { key: `component:${component.component_type}/${component.component_id}`, component };
+    });
+  }
+
+  /** Events and errors per pattern per bucket over baseline + scope. */
+  async patternSeries(scope: InsightScope, grid: BucketGrid): Promise<BucketSeries[]> {
+    const sql = this.builder();
+    const bucket = sql.bucketBack('"timestamp"', grid.to, grid.bucketMs);
+    const errors = this.errorLevel(sql);
+    const where = this.scopeWhere(sql, scope, grid.origin, grid.to);
+    const rows = await this.run(
+      sql,
+      `SELECT pattern_id, ${bucket} AS b, count(*) AS n,
+              sum(CASE WHEN ${errors} THEN 1 ELSE 0 END) AS errors, max("timestamp") AS last_at
+         FROM debug_events WHERE ${where} AND pattern_id IS NOT NULL
+        GROUP BY pattern_id, b`,
+    );
+    return toSeries(rows, grid, (row) => ({ key: `pattern:${String(row.pattern_id)}`, patternId: String(row.pattern_id) }));
+  }
+
+  /** Error events per pattern and component, split into baseline and scope. */
+  async errorPatterns(scope: InsightScope, baselineFrom: Date): Promise<ErrorPatternRow[]> {
+    const sql = this.builder();
+    const idText = sql.dialect === 'postgres' ? 'id::text' : 'id';
+    const levels = sql.dialect === 'postgres' ? `string_agg(DISTINCT level, ',')` : `group_concat(DISTINCT level)`;
+    const inScope = `CASE WHEN "timestamp" >= ${sql.time(scope.from)} THEN 1 ELSE 0 END`;
+    const where = this.scopeWhere(sql, scope, baselineFrom, scope.to);
+    const errors = this.errorLevel(sql);
+    const rows = await this.run(
+      sql,
+      `SELECT pattern_id, component_type, component_id, in_scope, count(*) AS n,
+              min("timestamp") AS first_at, max("timestamp") AS last_at, min(message) AS sample_message,
+              max(${idText}) AS last_id, min(${idText}) AS first_id, ${levels} AS levels
+         FROM (SELECT *, ${inScope} AS in_scope FROM debug_events
+                WHERE ${where} AND ${errors} AND pattern_id IS NOT NULL) AS scoped
+        GROUP BY pattern_id, component_type, component_id, in_scope`,
+    );
+    return rows.map((row) => ({
+      patternId: String(row.pattern_id),
+      component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+      inScope: toNumber(row.in_scope) === 1,
+      count: toNumber(row.n),
+      firstAt: toDate(row.first_at),
+      lastAt: toDate(row.last_at),
+      sampleMessage: String(row.sample_message ?? ''),
+      lastEventId: String(row.last_id),
+      firstEventId: String(row.first_id),
+      levels: String(row.levels ?? ''),
+    }));
+  }
+
+  /** Which of `patternIds` have any event before `before` (in the whole warm store). */
+  async patternsSeenBefore(patternIds: readonly string[], before: Date): Promise<Set<string>> {
+    if (patternIds.length === 0) return new Set();
+    const sql = this.builder();
+    const candidates =
+      sql.dialect === 'postgres'
+        ? `unnest(${sql.p(patternIds)}::text[]) AS c(value)`
+        : `json_each(${sql.p(JSON.stringify(patternIds))}) AS c`;
+    const rows = await this.run(
+      sql,
+      `SELECT c.value AS pattern_id FROM ${candidates}
+        WHERE EXISTS (SELECT 1 FROM debug_events e WHERE e.pattern_id = c.value AND e."timestamp" < ${sql.time(before)})`,
+    );
+    return new Set(rows.map((row) => String(row.pattern_id)));
+  }
+
+  /** Duration percentiles per component and operation, in the scope and in the window before it. */
+  async durationStats(scope: InsightScope, previousFrom: Date): Promise<DurationStatsRow[]> {
+    const sql = this.builder();
+    const current = `CASE WHEN "timestamp" >= ${sql.time(scope.from)} THEN 1 ELSE 0 END`;
+    const where = `${this.scopeWhere(sql, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    let rows: Row[];
+    if (sql.dialect === 'postgres') {
+      rows = await this.run(
+        sql,
+        `SELECT ${current} AS cur, component_type, component_id, operation, count(*) AS n,
+                percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS pct,
+                max(duration_ms) AS max_ms
+           FROM debug_events WHERE ${where}
+          GROUP BY cur, component_type, component_id, operation`,
+      );
+      return rows.map((row) => {
+        const [p50, p95, p99] = (row.pct as number[]).map(Number);
+        return durationRow(row, p50, p95, p99);
+      });
+    }
+    // SQLite has no percentile aggregate: nearest-rank percentiles over window functions.
+    const sqlite = this.builder();
+    const flag = () => `CASE WHEN "timestamp" >= ${sqlite.time(scope.from)} THEN 1 ELSE 0 END`;
+    const selectFlag = flag();
+    const rankFlag = flag();
+    const countFlag = flag();
+    const sqliteWhere = `${this.scopeWhere(sqlite, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    rows = await this.run(
+      sqlite,
+      `WITH ranked AS (
+         SELECT ${selectFlag} AS cur, component_type, component_id, operation, duration_ms, id,
+                row_number() OVER (PARTITION BY ${rankFlag}, component_type, component_id, operation ORDER BY duration_ms) AS rn,
+                count(*) OVER (PARTITION BY ${countFlag}, component_type, component_id, operation) AS n
+           FROM debug_events WHERE ${sqliteWhere})
+       SELECT cur, component_type, component_id, operation, max(n) AS n,
+              max(CASE WHEN rn = max(1, CAST(ceil(0.50 * n) AS INTEGER)) THEN duration_ms END) AS p50,
+              max(CASE WHEN rn = max(1, CAST(ceil(0.95 * n) AS INTEGER)) THEN duration_ms END) AS p95,
+              max(CASE WHEN rn = max(1, CAST(ceil(0.99 * n) AS INTEGER)) THEN duration_ms END) AS p99,
+              max(duration_ms) AS max_ms
+         FROM ranked GROUP BY cur, component_type, component_id, operation`,
+    );
+    return rows.map((row) => durationRow(row, toNumber(row.p50), toNumber(row.p95), toNumber(row.p99)));
+  }
+
+  /** The slowest event of one operation in a time range, with its correlation id. */
+  async slowestEventOf(
+    component: ComponentRef,
+    operation: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ id: string; timestamp: Date; correlationId: string | null; durationMs: number } | null> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT id, "timestamp", correlation_id, duration_ms FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL
+        ORDER BY duration_ms DESC LIMIT 1`,
+    );
+    if (rows.length === 0) return null;
+    return {
+      id: String(rows[0].id),
+      timestamp: toDate(rows[0].timestamp),
+      correlationId: rows[0].correlation_id == null ? null : String(rows[0].correlation_id),
+      durationMs: toNumber(rows[0].duration_ms),
+    };
+  }
+
+  /** The events of one correlation chain, oldest first (bounded). */
+  async chainEvents(correlationId: string, limit: number): Promise<ChainEventRow[]> {
+    const sql = this.builder();
+    const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
+    const rows = await this.run(
+      sql,
+      `SELECT id, "timestamp", event_type, level, component_type, component_id, operation, duration_ms,
+              parent_event_id, message, pattern_id, correlation_id, ${phase} AS phase
+         FROM debug_events WHERE correlation_id = ${sql.p(correlationId)}
+        ORDER BY "timestamp", id LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map(chainEventRow);
+  }
+
+  /**
+   * Correlation chains of the scope that look wrong: started (a start phase) and not ended
+   * with no event since `stuckBefore`, or holding errors. Oldest first, bounded.
+   */
+  async problemChains(scope: InsightScope, stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
+    const sql = this.builder();
+    const phase = `lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')}, ''))`;
+    const starts = `${phase} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
+    const ends = `${phase} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
+    const errors = this.errorLevel(sql);
+    const errorsAgain = this.errorLevel(sql);
+    const where = this.scopeWhere(sql, scope, scope.from, scope.to);
+    const rows = await this.run(
+      sql,
+      `SELECT * FROM (
+         SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
+                max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
+                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
+                sum(CASE WHEN ${errors} THEN 1 ELSE 0 END) AS errors,
+                count(DISTINCT CASE WHEN ${errorsAgain} THEN component_type || '/' || component_id END) AS error_components
+           FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL
+          GROUP BY correlation_id) AS chains
+        WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
+        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map((row) => ({
+      correlationId: String(row.correlation_id),
+      startedAt: toDate(row.started_at),
+      lastAt: toDate(row.last_at),
+      events: toNumber(row.n),
+      hasStart: toNumber(row.has_start) === 1,
+      hasEnd: toNumber(row.has_end) === 1,
+      errors: toNumber(row.errors),
+      errorComponents: toNumber(row.error_components),
+    }));
+  }
+
+  /** The error events of some chains, oldest first per chain (bounded). */
+  async chainErrors(correlationIds: readonly string[], from: Date, to: Date, limit: number): Promise<ChainEventRow[]> {
+    if (correlationIds.length === 0) return [];
+    const sql = this.builder();
+    const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
+    const ids = sql.list(correlationIds);
+    const errors = this.errorLevel(sql);
+    const rows = await this.run(
+      sql,
+      `SELECT id, "timestamp", event_type, level, component_type, component_id, operation, duration_ms,
+              parent_event_id, message, pattern_id, correlation_id, ${phase} AS phase
+         FROM debug_events
+        WHERE correlation_id IN ${ids} AND ${errors}
+          AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+        ORDER BY correlation_id, "timestamp", id LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map(chainEventRow);
+  }
+
+  /** The last event of each of some chains. */
+  async lastEvents(correlationIds: readonly string[], from: Date, to: Date): Promise<ChainEventRow[]> {
+    if (correlationIds.length === 0) return [];
+    const sql = this.builder();
+    const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
+    const ids = sql.list(correlationIds);
+    const rows = await this.run(
+      sql,
+      `SELECT * FROM (
+         SELECT id, "timestamp", event_type, level, component_type, component_id, operation, duration_ms,
+                parent_event_id, message, pattern_id, correlation_id, ${phase} AS phase,
+                row_number() OVER (PARTITION BY correlation_id ORDER BY "timestamp" DESC, id DESC) AS rn
+           FROM debug_events
+          WHERE correlation_id IN ${ids} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}) AS ranked
+        WHERE rn = 1`,
+    );
+    return rows.map(chainEventRow);
+  }
+
+  /** The latest snapshot of every component (within the scope's filters) captured in [from, to). */
+  async latestSnapshots(scope: InsightScope, from: Date): Promise<SnapshotRow[]> {
+    const sql = this.builder();
+    const terms = [`captured_at >= ${sql.time(from)}`, `captured_at < ${sql.time(scope.to)}`];
+    const components = sql.components(scope.components);
+    if (components) terms.push(components);
+    const rows = await this.run(
+      sql,
+      `SELECT * FROM (
+         SELECT id, component_type, component_id, captured_at, version, hash, state,
+                row_number() OVER (PARTITION BY component_type, component_id ORDER BY captured_at DESC, version DESC) AS rn
+           FROM debug_state_snapshots WHERE ${terms.join(' AND ')}) AS ranked
+        WHERE rn = 1 ORDER BY component_type, component_id`,
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+      capturedAt: toDate(row.captured_at),
+      version: toNumber(row.version),
+      hash: String(row.hash),
+      state: (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) as Record<string, unknown>,
+    }));
+  }
+
+  /** Up to `limit` event ids that show an insight, newest first. */
+  async sampleEventIds(sample: EvidenceSample, scope: InsightScope, limit: number): Promise<string[]> {
+    const sql = this.builder();
+    const terms = [`"timestamp" >= ${sql.time(sample.from)}`, `"timestamp" < ${sql.time(sample.to)}`];
+    if (sample.patternId) terms.push(`pattern_id = ${sql.p(sample.patternId)}`);
+    if (sample.component) {
+      terms.push(`component_type = ${sql.p(sample.component.component_type)}`);
+      terms.push(`component_id = ${sql.p(sample.component.component_id)}`);
+    }
+    if (sample.correlationId) terms.push(`correlation_id = ${sql.p(sample.correlationId)}`);
+    if (sample.errorsOnly) terms.push(this.errorLevel(sql));
+    if (scope.sessionId) terms.push(`session_id = ${sql.p(scope.sessionId)}`);
+    const rows = await this.run(
+      sql,
+      `SELECT id FROM debug_events WHERE ${terms.join(' AND ')} ORDER BY "timestamp" DESC LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map((row) => String(row.id));
+  }
+}
+
+function durationRow(row: Row, p50: number, p95: number, p99: number): DurationStatsRow {
+  return {
+    current: toNumber(row.cur) === 1,
+    component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+    operation: String(row.operation),
+    count: toNumber(row.n),
+    p50,
+    p95,
+    p99,
+    max: toNumber(row.max_ms),
+  };
+}
+
+function chainEventRow(row: Row): ChainEventRow {
+  return {
+    id: String(row.id),
+    timestamp: toDate(row.timestamp),
+    eventType: String(row.event_type),
+    level: String(row.level),
+    component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+    operation: row.operation == null ? null : String(row.operation),
+    durationMs: row.duration_ms == null ? null : toNumber(row.duration_ms),
+    parentEventId: row.parent_event_id == null ? null : String(row.parent_event_id),
+    message: String(row.message),
+    patternId: row.pattern_id == null ? null : String(row.pattern_id),
+    phase: row.phase == null ? null : String(row.phase),
+    correlationId: String(row.correlation_id),
+  };
+}
+
+function toSeries(
+  rows: Row[],
+  grid: BucketGrid,
+  identify: (row: Row) => Pick<BucketSeries, 'key' | 'component' | 'patternId'>,
+): BucketSeries[] {
+  const total = grid.windowBuckets + grid.baselineBuckets;
+  const byKey = new Map<string, BucketSeries>();
+  for (const row of rows) {
+    const back = toNumber(row.b);
+    if (back < 0 || back >= total) continue;
+    const identity = identify(row);
+    let series = byKey.get(identity.key);
+    if (!series) {
+      series = { ...identity, counts: new Array(total).fill(0), errors: new Array(total).fill(0), lastAt: null };
+      byKey.set(identity.key, series);
+    }
+    const index = total - 1 - back;
+    series.counts[index] += toNumber(row.n);
+    series.errors[index] += toNumber(row.errors);
+    const lastAt = toDate(row.last_at);
+    if (!series.lastAt || lastAt > series.lastAt) series.lastAt = lastAt;
+  }
+  return [...byKey.values()];
+}
+
+export type { EvidenceSample };

@@ -1,0 +1,79 @@
+/**
+ * Thresholds of the analyzers, in one place (docs/insights.md explains each).
+ * Generation splits the scope into BUCKETS_PER_WINDOW buckets and compares them with
+ * BASELINE_WINDOWS windows of the same length just before the scope.
+ */
+export const InsightSettings = {
+  bucketsPerWindow: 12,
+  /** Baseline span, in windows before the scope (a 1 h scope → 3 h of baseline). */
+  baselineWindows: 3,
+  /** Smallest bucket, so that a narrow scope still has meaningful counts. */
+  minBucketMs: 60_000,
+
+  errorPattern: {
+    /** Errors of one pattern in one bucket before a burst is considered. */
+    burstMinCount: 10,
+    /** Bucket count must be at least this multiple of the baseline median. */
+    burstMinRatio: 3,
+    burstMinScore: 5,
+    /** Errors of a never-seen pattern before it is reported as new. */
+    newPatternMinCount: 1,
+  },
+
+  anomaly: {
+    minScore: 5,
+    spikeMinRatio: 2,
+    spikeMinExcess: 20,
+    dropMaxRatio: 0.25,
+    /** A drop or silence needs a baseline median of at least this many events per bucket. */
+    minBaselineMedian: 5,
+    /** Consecutive empty buckets at the end of the scope that make a silence. */
+    silenceBuckets: 2,
+    /** Baseline buckets a series needs before it is judged. */
+    minBaselineBuckets: 6,
+  },
+
+  performance: {
+    minSamples: 30,
+    /** p95 of the scope / p95 of the previous window at or above this is a regression. */
+    regressionRatio: 1.5,
+    /** …and the p95 grew by at least this many milliseconds. */
+    regressionMinDeltaMs: 20,
+    criticalPathChains: 1,
+    chainEventLimit: 500,
+  },
+
+  flow: {
+    /** A flow with a start marker and no end marker for this long is stuck. */
+    stuckAfterMs: 5 * 60_000,
+    chainLimit: 2000,
+    errorEventLimit: 20_000,
+    evidenceChains: 5,
+  },
+
+  consistency: {
+    /** Snapshots older than this before the scope end are not compared. */
+    lookbackMs: 24 * 3_600_000,
+    /** A replica whose latest snapshot is this much older than its group's newest is stale. */
+    staleAfterMs: 15 * 60_000,
+    maxDepth: 6,
+    maxFields: 500,
+    /** Fields that differ by nature between replicas (identity, clocks, counters). */
+    ignoredField: /(^|\.)(id|ids|host|hostname|pid|ip|address|port|instance|instance_id|node|node_id|uptime|uptime_s|uptime_ms|started_at|updated_at|last_seen|timestamp|time|ts|now|requests|request_count|count|counter)$/i,
+    versionField: /(^|\.)([a-z_]*version|revision|rev|generation|epoch)$/i,
+  },
+
+  confidence: {
+    recencyHalfLifeMs: 3_600_000,
+  },
+
+  /** Sample event ids kept in an insight's evidence. */
+  evidenceEventIds: 10,
+} as const;
+
+export type InsightSettingsShape = typeof InsightSettings;
+
+export function bucketMsFor(from: Date, to: Date): number {
+  const span = Math.max(1, to.getTime() - from.getTime());
+  return Math.max(InsightSettings.minBucketMs, Math.ceil(span / InsightSettings.bucketsPerWindow / 1000) * 1000);
+}

@@ -1,0 +1,133 @@
+import type { ComponentRef, InsightStatus, InsightType, Severity } from '../database/entities/debug-insight.entity.js';
+
+export type { ComponentRef, InsightStatus, InsightType, Severity };
+
+export const ANALYZER_NAMES = ['error-pattern', 'anomaly', 'performance', 'flow', 'consistency'] as const;
+export type AnalyzerName = (typeof ANALYZER_NAMES)[number];
+
+/** Which components a generation run or a listing is about: a type, or one component of it. */
+export interface ComponentFilter {
+  component_type: string;
+  component_id?: string;
+}
+
+/** What one generation run looks at. */
+export interface InsightScope {
+  from: Date;
+  to: Date;
+  components?: ComponentFilter[];
+  sessionId?: string | null;
+}
+
+/** The named factors a confidence is computed from, each in [0, 1]. */
+export interface ConfidenceFactors {
+  sample_size: number;
+  effect_size: number;
+  recency: number;
+  corroboration: number;
+}
+
+/** Where the service fetches sample event ids for an insight's evidence. */
+export interface EvidenceSample {
+  patternId?: string;
+  component?: ComponentRef;
+  correlationId?: string;
+  errorsOnly?: boolean;
+  from: Date;
+  to: Date;
+}
+
+/** A problem an analyzer found in one run, before it is matched against stored insights. */
+export interface InsightDraft {
+  analyzer: AnalyzerName;
+  type: InsightType;
+  /** What sort of problem: burst, new_pattern, spike, silence, regression, stuck_flow, … */
+  kind: string;
+  severity: Severity;
+  title: string;
+  summary: string;
+  /** The parts that identify the problem (never times or counts): hashed into the fingerprint. */
+  identity: string[];
+  affected: ComponentRef[];
+  evidence: Record<string, unknown>;
+  suggestions: string[];
+  /** Factors before corroboration, which the service adds once every analyzer has run. */
+  factors: Omit<ConfidenceFactors, 'corroboration'>;
+  /** Time span of the evidence: first and last event that shows the problem. */
+  firstSeen: Date;
+  lastSeen: Date;
+  /** Keys other analyzers can corroborate on (component keys, pattern ids). */
+  subjects: string[];
+  sample?: EvidenceSample;
+}
+
+/** A draft with its final confidence. */
+export interface ScoredDraft extends InsightDraft {
+  confidence: number;
+  confidenceFactors: ConfidenceFactors;
+  fingerprint: string;
+}
+
+/** An insight as the API shows it (snake_case, as the columns). */
+export interface InsightView {
+  id: string;
+  insight_type: string;
+  severity: string;
+  title: string;
+  summary: string;
+  fingerprint: string;
+  affected_components: ComponentRef[];
+  evidence: Record<string, unknown>;
+  confidence: number;
+  confidence_factors: Record<string, number>;
+  suggestions: string[];
+  occurrences: number;
+  first_seen: string;
+  last_seen: string;
+  status: string;
+  resolved_at: string | null;
+  resolution: string | null;
+  session_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InsightFilters {
+  type?: InsightType;
+  severity?: Severity;
+  /** Only insights at this severity or above. */
+  minSeverity?: Severity;
+  status?: InsightStatus;
+  component?: string;
+  componentType?: string;
+  sessionId?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+export interface InsightPage {
+  items: InsightView[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export type UpsertOutcome = 'created' | 'updated' | 'regressed' | 'unchanged';
+
+export interface GenerationResult {
+  scope: { from: string; to: string; components: ComponentFilter[]; session_id: string | null };
+  created: InsightView[];
+  updated: InsightView[];
+  regressed: InsightView[];
+  unchanged: number;
+  analyzers: Record<AnalyzerName, { found: number; ms: number; error?: string }>;
+  duration_ms: number;
+}
+
+export function componentKey(component: ComponentRef): string {
+  return `${component.component_type}/${component.component_id}`;
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };

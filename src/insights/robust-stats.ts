@@ -1,0 +1,30 @@
+/** Small robust statistics used by the analyzers on aggregates the database computed. */
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Median absolute deviation, scaled (×1.4826) to estimate a standard deviation under normality. */
+export function scaledMad(values: readonly number[], center = median(values)): number {
+  if (values.length === 0) return 0;
+  return 1.4826 * median(values.map((value) => Math.abs(value - center)));
+}
+
+/**
+ * How unusual `observed` is against a baseline of counts: (observed - median) / scale, where
+ * the scale is the larger of the MAD and the Poisson spread √median (counts of rare events
+ * have a MAD of 0, which would make every blip infinite), and never below 1.
+ */
+export function robustScore(observed: number, baseline: readonly number[]): { expected: number; scale: number; score: number } {
+  const expected = median(baseline);
+  const scale = Math.max(scaledMad(baseline, expected), Math.sqrt(expected), 1);
+  return { expected, scale, score: (observed - expected) / scale };
+}
+
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
