@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { v7 as uuidv7 } from 'uuid';
 import { currentScope, runInScope } from './correlation.js';
 import { HttpSender, type SendOutcome } from './http-sender.js';
-import { fitEventToLimits } from './payload-limits.js';
+import { newEventId } from './event-ids.js';
+import { encodeEvent } from './payload-limits.js';
 import type {
   ChannelStats,
   DebugClientFailure,
@@ -103,7 +103,7 @@ export class DebugClient {
   /** Records one event; returns its id (usable as another event's `parentEventId`). */
   event(input: EventInput): string {
     const scope = currentScope();
-    const id = input.id ?? uuidv7();
+    const id = input.id ?? newEventId();
     const payload: DebugEventPayload = {
       id,
       timestamp: (input.timestamp ?? new Date()).toISOString(),
@@ -120,7 +120,7 @@ export class DebugClient {
     setIfPresent(payload, 'data', input.data);
     setIfPresent(payload, 'metadata', input.metadata);
     setIfPresent(payload, 'session_id', input.sessionId ?? this.options.sessionId);
-    this.enqueue(this.channels.events, serialise(fitEventToLimits(payload)));
+    this.enqueue(this.channels.events, encodeEvent(payload));
     return id;
   }
 
@@ -155,7 +155,7 @@ export class DebugClient {
 
   /** Records a metric point (sent in batches to `POST /api/debug/metrics`); returns its id. */
   metric(name: string, value: number, input: MetricInput = {}): string {
-    const id = uuidv7();
+    const id = newEventId();
     const payload: DebugMetricPayload = {
       id,
       name,
@@ -198,7 +198,7 @@ export class DebugClient {
    */
   async correlated<T>(name: string, fn: () => T | Promise<T>, options: CorrelatedOptions = {}): Promise<T> {
     const outer = currentScope();
-    const correlationId = options.correlationId ?? outer?.correlationId ?? uuidv7();
+    const correlationId = options.correlationId ?? outer?.correlationId ?? newEventId();
     const common = { operation: name, correlationId };
     const startId = this.event({
       ...common,

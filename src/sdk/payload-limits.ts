@@ -15,6 +15,20 @@ export const EVENT_LIMITS = {
 
 const PREVIEW_CHARS = 2_000;
 
+/** Below this many characters of JSON no field can be over its limit (a character is at most 3 UTF-8 bytes). */
+const SURELY_FITS_CHARS = Math.floor(EVENT_LIMITS.metadataBytes / 3);
+
+/** The event's JSON, trimmed to the service's limits when it has to be (one stringify when it fits). */
+export function encodeEvent(event: DebugEventPayload): string {
+  try {
+    const json = JSON.stringify(event);
+    if (json.length <= SURELY_FITS_CHARS) return json;
+  } catch {
+    // Not JSON (a cycle, a BigInt): fitting replaces the offending field.
+  }
+  return JSON.stringify(fitEventToLimits(event));
+}
+
 export function fitEventToLimits(event: DebugEventPayload): DebugEventPayload {
   if (event.message.length > EVENT_LIMITS.messageChars) event.message = cut(event.message, EVENT_LIMITS.messageChars);
   if (event.operation && event.operation.length > EVENT_LIMITS.operationChars) {
