@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.service.js';
 import { dataSourceOptions, runMigrations, targetFromConfig } from './data-source.js';
+import { PartitionMaintenance } from './partition-maintenance.js';
 import { PartitionService } from './partition.service.js';
 
 /**
@@ -27,7 +28,7 @@ import { PartitionService } from './partition.service.js';
       },
     }),
   ],
-  providers: [PartitionService],
+  providers: [PartitionService, PartitionMaintenance],
   exports: [PartitionService],
 })
 export class DatabaseModule implements OnModuleInit {

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import type { JobName, QueueName } from '../common/queues.js';
 import {
@@ -12,7 +12,10 @@ import {
 } from './job-queue.js';
 
 /** Full-mode queue: Bull on Redis, queues registered through @nestjs/bull. */
-export class BullJobQueue implements JobQueue, OnApplicationShutdown {
+/**
+ * @nestjs/bull closes the queues at shutdown; Bull's close() waits for running handlers.
+ */
+export class BullJobQueue implements JobQueue {
   readonly kind = 'bull' as const;
   private readonly logger = new Logger(BullJobQueue.name);
 
@@ -96,10 +99,6 @@ export class BullJobQueue implements JobQueue, OnApplicationShutdown {
     return false;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // Let running handlers finish, then close; @nestjs/bull closes the connections.
-    await Promise.all([...this.queues.values()].map((queue) => queue.pause(true, false).catch(() => undefined)));
-  }
 
   private queue(name: QueueName): Queue {
     const queue = this.queues.get(name);
