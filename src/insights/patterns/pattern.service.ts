@@ -57,10 +57,10 @@ export class PatternService {
     await this.save(created, merges, deltas);
   }
 
-  /** The pattern a message belongs to now, without recording anything. */
-  patternOf(message: string): { id: string; template: string } {
-    const id = this.miner.match(message).id;
-    return { id, template: this.miner.template(id)?.template ?? message };
+  /** The pattern this process would give a message now, without learning from it. */
+  patternOf(message: string): { id: string; template: string } | null {
+    const pattern = this.miner.peek(message);
+    return pattern ? { id: pattern.id, template: pattern.template } : null;
   }
 
   /** Loads templates learned or merged since the last sync (all of them the first time). */

@@ -115,4 +115,29 @@ describe('TemplateMiner', () => {
     expect(id).toBe(patternIdOf(tokenize('disk /dev/sda1 is 91% full')));
     expect(id).toMatch(/^[0-9a-f]{16}$/);
   });
+
+  it('stays bounded when words vary in two places at once', () => {
+    const miner = new TemplateMiner({ maxPerFamily: 20 });
+    // letters only, and every pair new: neither masking nor one-position counting can help
+    const word = (n: number) =>
+      String.fromCharCode(97 + (n % 26)) + String.fromCharCode(97 + (((n / 26) | 0) % 26)) + 'x';
+    const unbounded = new TemplateMiner({ maxPerFamily: 1_000_000 });
+    for (let i = 0; i < 300; i++) {
+      miner.match(`user ${word(i)} logged in from ${word(i + 7)}`);
+      unbounded.match(`user ${word(i)} logged in from ${word(i + 7)}`);
+    }
+    expect(unbounded.size).toBe(300);
+    expect(miner.size).toBeLessThanOrEqual(20);
+    expect(miner.resolve(miner.match('user zulu logged in from yankee').id)).toBe(
+      miner.resolve(miner.match('user alpha logged in from bravo').id),
+    );
+  });
+
+  it('peeks without learning', () => {
+    const miner = new TemplateMiner();
+    expect(miner.peek('disk /dev/sda1 is 91% full')).toBeUndefined();
+    const { id } = miner.match('disk /dev/sda1 is 91% full');
+    expect(miner.peek('disk /dev/sdc3 is 12% full')?.id).toBe(id);
+    expect(miner.size).toBe(1);
+  });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
 
 /**
@@ -17,9 +18,21 @@ import { renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
 export interface MinerOptions {
   /** Distinct words at one position after which that position is a variable. */
   generalizeAfter: number;
+  /**
+   * Live patterns with the same token count and first token after which a new message is
+   * merged into its most similar pattern (the differing positions become `<*>`): a bound on
+   * memory for logs whose words vary in several places at once.
+   */
+  maxPerFamily: number;
+  /** Masked messages remembered for the one-lookup fast path. */
+  exactCacheSize: number;
 }
 
-export const DEFAULT_MINER_OPTIONS: MinerOptions = { generalizeAfter: 4 };
+export const DEFAULT_MINER_OPTIONS: MinerOptions = {
+  generalizeAfter: 4,
+  maxPerFamily: 200,
+  exactCacheSize: 100_000,
+};
 
 export interface PatternTemplate {
   id: string;
@@ -61,10 +74,12 @@ export class TemplateMiner {
   private readonly options: MinerOptions;
   /** Live (unmerged) patterns by id. */
   private readonly live = new Map<string, Cluster>();
-  /** Live patterns by token count: candidates for wildcard matching. */
+  /** Live patterns by token count: what a new wildcard pattern may cover. */
   private readonly byLength = new Map<number, Cluster[]>();
+  /** Live patterns by token count and first token: candidates for matching a message. */
+  private readonly byFamily = new Map<string, Cluster[]>();
   /** Masked key → pattern id it was last given (resolve through aliases). */
-  private readonly exact = new Map<string, string>();
+  private readonly exact: LRUCache<string, string>;
   /** merged id → id it went into. */
   private readonly aliases = new Map<string, string>();
   /** Skeleton (template with one word position left out) → word at that position → pattern id. */
@@ -74,6 +89,7 @@ export class TemplateMiner {
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
+    this.exact = new LRUCache({ max: this.options.exactCacheSize });
   }
 
   get size(): number {
@@ -92,6 +108,11 @@ export class TemplateMiner {
       this.exact.set(key, candidate.id);
       return { id: candidate.id, changed: false };
     }
+    const crowded = this.crowdedFamilyMatch(tokens);
+    if (crowded) {
+      this.exact.set(key, crowded.id);
+      return { id: crowded.id, changed: true };
+    }
     const cluster = this.addCluster(tokens, spaceBefore);
     this.exact.set(key, cluster.id);
     this.pendingNew.push(publicView(cluster));
@@ -99,6 +120,15 @@ export class TemplateMiner {
     if (cluster.literalCount < tokens.length) this.absorbCoveredBy(cluster, true);
     const generalized = this.learnFrom(cluster);
     return { id: generalized ?? cluster.id, changed: true };
+  }
+
+  /** The pattern a message would get, without learning from it (undefined: a new pattern). */
+  peek(message: string): PatternTemplate | undefined {
+    const tokens = tokenizeWithSpacing(message).tokens;
+    const known = this.exact.get(tokens.join(KEY_SEPARATOR));
+    if (known !== undefined) return this.template(known);
+    const candidate = this.bestWildcardMatch(tokens);
+    return candidate ? publicView(candidate) : undefined;
   }
 
   /** Current id of a pattern id given earlier (follows merges). */
@@ -149,16 +179,46 @@ export class TemplateMiner {
     this.absorbCoveredBy(cluster, true);
   }
 
+  /** The most specific live pattern that covers the tokens. */
   private bestWildcardMatch(tokens: string[]): Cluster | undefined {
-    const sameLength = this.byLength.get(tokens.length);
-    if (!sameLength) return undefined;
     let best: Cluster | undefined;
-    for (const cluster of sameLength) {
-      if ((best && cluster.literalCount <= best.literalCount) || !covers(cluster.tokens, tokens))
-        continue;
-      best = cluster;
+    for (const family of [
+      familyKey(tokens.length, tokens[0]),
+      familyKey(tokens.length, WILDCARD),
+    ]) {
+      for (const cluster of this.byFamily.get(family) ?? []) {
+        if ((best && cluster.literalCount <= best.literalCount) || !covers(cluster.tokens, tokens))
+          continue;
+        best = cluster;
+      }
     }
     return best;
+  }
+
+  /**
+   * When the message's family already holds `maxPerFamily` patterns: merges the message
+   * with the most similar of them, every differing position becoming `<*>`.
+   */
+  private crowdedFamilyMatch(tokens: string[]): Cluster | undefined {
+    const family = this.byFamily.get(familyKey(tokens.length, tokens[0]));
+    if (!family || family.length < this.options.maxPerFamily) return undefined;
+    let best = family[0];
+    let bestSame = -1;
+    for (const cluster of family) {
+      let same = 0;
+      for (let i = 0; i < tokens.length; i++) if (cluster.tokens[i] === tokens[i]) same++;
+      if (same > bestSame) {
+        best = cluster;
+        bestSame = same;
+      }
+    }
+    const merged = best.tokens.map((token, i) => (token === tokens[i] ? token : WILDCARD));
+    const general = this.addCluster(merged, best.spaceBefore);
+    if (general !== best) {
+      this.pendingNew.push(publicView(general));
+      this.absorbCoveredBy(general, true);
+    }
+    return general;
   }
 
   private addCluster(tokens: string[], spaceBefore: boolean[]): Cluster {
@@ -173,9 +233,8 @@ export class TemplateMiner {
       literalCount: tokens.filter((t) => t !== WILDCARD).length,
     };
     this.live.set(id, cluster);
-    const list = this.byLength.get(tokens.length);
-    if (list) list.push(cluster);
-    else this.byLength.set(tokens.length, [cluster]);
+    pushTo(this.byLength, tokens.length, cluster);
+    pushTo(this.byFamily, familyKey(tokens.length, tokens[0]), cluster);
     return cluster;
   }
 
@@ -203,7 +262,7 @@ export class TemplateMiner {
       const key = skeletonKey(cluster.tokens, i);
       let words = this.skeletons.get(key);
       if (!words) this.skeletons.set(key, (words = new Map()));
-      words.set(cluster.tokens[i], cluster.id);
+      if (words.size < this.options.generalizeAfter) words.set(cluster.tokens[i], cluster.id);
       if (
         hole === undefined &&
         words.size >= this.options.generalizeAfter &&
@@ -234,8 +293,8 @@ export class TemplateMiner {
     const cluster = this.live.get(id);
     if (!cluster) return;
     this.live.delete(id);
-    const list = this.byLength.get(cluster.tokens.length);
-    if (list) list.splice(list.indexOf(cluster), 1);
+    removeFrom(this.byLength, cluster.tokens.length, cluster);
+    removeFrom(this.byFamily, familyKey(cluster.tokens.length, cluster.tokens[0]), cluster);
     if (record) this.pendingMerges.push({ from: id, into });
   }
 }
@@ -247,6 +306,24 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
     if (general[i] !== WILDCARD && general[i] !== specific[i]) return false;
   }
   return true;
+}
+
+function familyKey(length: number, first: string | undefined): string {
+  return `${length}${KEY_SEPARATOR}${first ?? ''}`;
+}
+
+function pushTo<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
+  const list = index.get(key);
+  if (list) list.push(cluster);
+  else index.set(key, [cluster]);
+}
+
+function removeFrom<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
+  const list = index.get(key);
+  if (!list) return;
+  const at = list.indexOf(cluster);
+  if (at >= 0) list.splice(at, 1);
+  if (list.length === 0) index.delete(key);
 }
 
 function skeletonKey(tokens: readonly string[], hole: number): string {
