@@ -53,11 +53,17 @@ describe('TemplateMiner', () => {
     );
   });
 
-  it('never turns the first word into a variable', () => {
+  it('turns the first word into a variable too when it varies (program names)', () => {
     const miner = new TemplateMiner();
-    const daemons = ['cupsd', 'syslogd', 'klogd', 'irqbalance', 'portmap', 'hcid'];
-    const ids = daemons.map((d) => miner.match(`${d} startup succeeded`).id);
-    expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(daemons.length);
+    const programs = ['chrome', 'firefox', 'outlook', 'dropbox'];
+    const ids = programs.map(
+      (p) => miner.match(`${p} - proxy.example.org:5070 open through proxy HTTPS`).id,
+    );
+    expect(new Set(ids.slice(0, 3)).size).toBe(3);
+    expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+    expect(miner.template(ids[3])?.template).toBe(
+      '<*> - proxy.example.org:<*> open through proxy HTTPS',
+    );
   });
 
   it('merges a word pattern into a pattern with a masked value at the same place', () => {

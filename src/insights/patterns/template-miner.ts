@@ -256,8 +256,7 @@ export class TemplateMiner {
   /** Indexes the cluster under each of its skeletons; returns a position to generalize. */
   private registerSkeletons(cluster: Cluster): number | undefined {
     let hole: number | undefined;
-    // the first token stays: it names what the message is about (as in Drain's prefix tree)
-    for (let i = 1; i < cluster.tokens.length; i++) {
+    for (let i = 0; i < cluster.tokens.length; i++) {
       if (!isWord(cluster.tokens[i])) continue;
       const key = skeletonKey(cluster.tokens, i);
       let words = this.skeletons.get(key);

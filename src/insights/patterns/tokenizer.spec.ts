@@ -49,6 +49,7 @@ describe('tokenizer', () => {
     ['order 0b6f6b3e-6a43-4f4e-9d3b-3c1a9e7f2d10 paid', 'order <*> paid'],
     ['bad pointer 0xdeadbeef in deadbeefcafe', 'bad pointer <*> in <*>'],
     ['could not open /var/log/app.log for writing', 'could not open <*> for writing'],
+    ['Loaded C:\\Windows\\winsxs\\cbscore.dll from disk', 'Loaded <*> from disk'],
     ['request took 250ms (limit 100 ms)', 'request took <*> (limit <*>)'],
   ])('%s', (message, expected) => {
     expect(template(message)).toBe(expected);

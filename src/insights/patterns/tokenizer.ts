@@ -31,6 +31,8 @@ const HEX = /^(0x)?[0-9a-f]{8,}$/i;
 /** MAC addresses and other colon- or dash-separated hex bytes. */
 const HEX_BYTES = /^([0-9a-f]{2}[:-]){3,}[0-9a-f]{2}$/i;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** A Windows path with its drive letter. */
+const DRIVE_PATH = /^[a-z]:\\/i;
 /** A quoted string that starts and ends at word boundaries (so "can't" is no quote). */
 const QUOTED = /(^|[\s=:([,])(["'])[^"']{0,256}?\2(?=$|[\s,;:.)\]])/g;
 const QUOTED_MARK = '\u0002';
@@ -71,8 +73,8 @@ const OPENERS: Record<string, string> = {
 export function isVariableToken(token: string): boolean {
   if (/\d/.test(token)) return true;
   if (UUID.test(token) || HEX.test(token)) return true;
-  // a path: a slash followed by more characters (/var/log, a/b/c); a lone "/" is punctuation
-  if (/\/[^/\s]/.test(token) && /[a-z]/i.test(token)) return true;
+  // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows); a lone "/" is punctuation
+  if (/[/\\][^/\\\s]/.test(token) && /[a-z]/i.test(token)) return true;
   return false;
 }
 
@@ -83,8 +85,8 @@ function isDateWord(token: string): boolean {
 
 /**
  * Masked tokens of a message. Steps: a quoted string ('…' or "…" at word boundaries) is one
- * variable; split on whitespace; a whole word that is a URL, a UUID or hex bytes (a MAC) is
- * one variable; otherwise split on key/value and list punctuation (`=`, `:`, `,`, brackets,
+ * variable; split on whitespace; a whole word that is a URL, a drive path, a UUID or hex bytes
+ * (a MAC) is one variable; otherwise split on key/value and list punctuation (`=`, `:`, `,`, brackets,
  * quotes, runs of dots); a piece with a digit, a path or a long hex run is a variable; a unit
  * right after a variable (KB, ms) belongs to it; an empty bracket holds an empty variable;
  * month and weekday names next to a variable are part of a date; finally a run of variables
@@ -113,7 +115,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       rawSpace.push(raw.length > 1);
       continue;
     }
-    if (URL_LIKE.test(word) || UUID.test(word) || HEX_BYTES.test(word)) {
+    if (URL_LIKE.test(word) || DRIVE_PATH.test(word) || UUID.test(word) || HEX_BYTES.test(word)) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
       continue;
