@@ -390,6 +390,22 @@ export class InsightAggregatesRepository {
     }));
   }
 
+  /** One example message per pattern (the newest in the range), for titles. */
+  async sampleMessages(patternIds: readonly string[], from: Date, to: Date): Promise<Map<string, string>> {
+    const messages = new Map<string, string>();
+    for (const patternId of patternIds.slice(0, 50)) {
+      const sql = this.builder();
+      const rows = await this.run(
+        sql,
+        `SELECT message FROM debug_events
+          WHERE pattern_id = ${sql.p(patternId)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          ORDER BY "timestamp" DESC LIMIT 1`,
+      );
+      if (rows.length > 0) messages.set(patternId, String(rows[0].message));
+    }
+    return messages;
+  }
+
   /** Up to `limit` event ids that show an insight, newest first. */
   async sampleEventIds(sample: EvidenceSample, scope: InsightScope, limit: number): Promise<string[]> {
     const sql = this.builder();

@@ -19,7 +19,7 @@ export interface AnomalyInput {
 
 type Kind = 'spike' | 'drop' | 'silence';
 
-interface Finding {
+export interface Finding {
   kind: Kind;
   index: number;
   observed: number;
@@ -35,16 +35,21 @@ interface Finding {
  * a steady baseline that sent nothing in the last buckets.
  */
 export function detectAnomalies(input: AnomalyInput): InsightDraft[] {
-  const drafts: InsightDraft[] = [];
+  return findAnomalies(input).map(({ series, finding }) => toDraft(series, finding, input));
+}
+
+/** The series with an anomaly and what was found, before drafts are written. */
+export function findAnomalies(input: Omit<AnomalyInput, 'patternMessages'>): { series: BucketSeries; finding: Finding }[] {
+  const found: { series: BucketSeries; finding: Finding }[] = [];
   for (const series of input.componentSeries) {
     const finding = judge(series, input.grid, true);
-    if (finding) drafts.push(toDraft(series, finding, input));
+    if (finding) found.push({ series, finding });
   }
   for (const series of input.patternSeries) {
     const finding = judge(series, input.grid, false);
-    if (finding) drafts.push(toDraft(series, finding, input));
+    if (finding) found.push({ series, finding });
   }
-  return drafts;
+  return found;
 }
 
 /** The most significant anomaly of one series, or null. */
@@ -182,6 +187,10 @@ export class AnomalyAnalyzer implements Analyzer {
 
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const [componentSeries, patternSeries] = await Promise.all([context.componentSeries(), context.patternSeries()]);
-    return detectAnomalies({ grid: context.grid, now: context.now, componentSeries, patternSeries });
+    const input = { grid: context.grid, now: context.now, componentSeries, patternSeries };
+    const found = findAnomalies(input);
+    const patternIds = found.map(({ series }) => series.patternId).filter((id): id is string => id !== undefined);
+    const patternMessages = await context.aggregates.sampleMessages(patternIds, context.grid.origin, context.scope.to);
+    return found.map(({ series, finding }) => toDraft(series, finding, { ...input, patternMessages }));
   }
 }

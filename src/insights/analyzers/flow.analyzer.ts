@@ -147,7 +147,10 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
     },
     firstSeen: firstAt,
     lastSeen: lastAt,
-    subjects: [`component:${rootName}`, ...(root.patternId ? [`pattern:${root.patternId}`] : [])],
+    subjects: [
+      ...affected.map((component) => `component:${componentKey(component)}`),
+      ...(root.patternId ? [`pattern:${root.patternId}`] : []),
+    ],
   };
 }
 

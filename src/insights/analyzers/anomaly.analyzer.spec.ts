@@ -1,0 +1,77 @@
+import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.js';
+import { detectAnomalies, judge } from './anomaly.analyzer.js';
+
+const to = new Date('2026-01-01T12:00:00Z');
+const grid: BucketGrid = { bucketMs: 300_000, windowBuckets: 12, baselineBuckets: 36, origin: new Date(to.getTime() - 48 * 300_000), to };
+
+/** A steady Poisson-like baseline around `level` with small wiggles. */
+function steady(level: number, length: number): number[] {
+  return Array.from({ length }, (_, index) => level + ((index * 7) % 5) - 2);
+}
+
+function componentSeries(counts: number[]): BucketSeries {
+  return {
+    key: 'component:api/api-1',
+    component: { component_type: 'api', component_id: 'api-1' },
+    counts,
+    errors: counts.map(() => 0),
+    lastAt: new Date(to.getTime() - 1000),
+  };
+}
+
+describe('anomaly analyzer', () => {
+  it('finds nothing in steady traffic', () => {
+    expect(judge(componentSeries(steady(50, 48)), grid, true)).toBeNull();
+  });
+
+  it('finds a spike with expected, observed and a robust score', () => {
+    const counts = steady(50, 48);
+    counts[44] = 400;
+    const [draft] = detectAnomalies({ grid, now: to, componentSeries: [componentSeries(counts)], patternSeries: [] });
+    expect(draft).toMatchObject({ type: 'anomaly', kind: 'spike', severity: 'medium' });
+    expect(draft.evidence).toMatchObject({ observed: 400, expected: 50 });
+    expect(draft.evidence.score as number).toBeGreaterThan(20);
+    expect(draft.evidence.bucket_start).toBe(new Date(grid.origin.getTime() + 44 * grid.bucketMs).toISOString());
+  });
+
+  it('is not fooled by one huge baseline outlier (median, not mean)', () => {
+    const counts = steady(50, 48);
+    counts[10] = 5000;
+    counts[45] = 90;
+    expect(judge(componentSeries(counts), grid, true)).toBeNull();
+  });
+
+  it('finds a drop', () => {
+    const counts = steady(50, 48);
+    counts[40] = 3;
+    const finding = judge(componentSeries(counts), grid, true)!;
+    expect(finding.kind).toBe('drop');
+    expect(finding.score).toBeLessThan(-5);
+  });
+
+  it('finds silence: a steady component with nothing in the last buckets', () => {
+    const counts = steady(30, 48);
+    for (let index = 43; index < 48; index++) counts[index] = 0;
+    const [draft] = detectAnomalies({ grid, now: to, componentSeries: [componentSeries(counts)], patternSeries: [] });
+    expect(draft).toMatchObject({ kind: 'silence', severity: 'high' });
+    expect(draft.evidence).toMatchObject({ observed: 0, expected: 30 });
+    expect(draft.firstSeen).toEqual(new Date(grid.origin.getTime() + 43 * grid.bucketMs));
+  });
+
+  it('does not call a quiet, sparse series or a pattern silent', () => {
+    const sparse = new Array(48).fill(0);
+    sparse[3] = 1;
+    sparse[20] = 2;
+    expect(judge(componentSeries(sparse), grid, true)).toBeNull();
+    const pattern = steady(30, 48);
+    pattern[46] = 0;
+    pattern[47] = 0;
+    expect(judge({ ...componentSeries(pattern), component: undefined, patternId: 'p' }, grid, false)?.kind).not.toBe('silence');
+  });
+
+  it('ignores series that started inside the scope (nothing to compare with)', () => {
+    const counts = new Array(48).fill(0);
+    for (let index = 40; index < 48; index++) counts[index] = 100;
+    expect(judge(componentSeries(counts), grid, true)).toBeNull();
+  });
+});

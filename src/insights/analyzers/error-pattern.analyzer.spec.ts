@@ -1,0 +1,110 @@
+import type { BucketGrid, BucketSeries, ErrorPatternRow } from '../insight-aggregates.repository.js';
+import { detectErrorPatterns } from './error-pattern.analyzer.js';
+
+const to = new Date('2026-01-01T12:00:00Z');
+const grid: BucketGrid = { bucketMs: 300_000, windowBuckets: 12, baselineBuckets: 36, origin: new Date(to.getTime() - 48 * 300_000), to };
+const now = to;
+const inScopeAt = new Date(to.getTime() - 20 * 60_000);
+
+function row(patternId: string, component: string, inScope: boolean, count: number, levels = 'error'): ErrorPatternRow {
+  const [component_type, component_id] = component.split('/');
+  return {
+    patternId,
+    component: { component_type, component_id },
+    inScope,
+    count,
+    firstAt: inScope ? inScopeAt : new Date(to.getTime() - 2 * 3_600_000),
+    lastAt: inScope ? new Date(inScopeAt.getTime() + 60_000) : new Date(to.getTime() - 2 * 3_600_000 + 60_000),
+    sampleMessage: `message of ${patternId}`,
+    lastEventId: `${patternId}-last`,
+    firstEventId: `${patternId}-first`,
+    levels,
+  };
+}
+
+function series(patternId: string, baselineErrors: number, windowErrors: number[]): BucketSeries {
+  const errors = [...new Array(grid.baselineBuckets).fill(baselineErrors), ...windowErrors];
+  return { key: `pattern:${patternId}`, patternId, counts: errors, errors, lastAt: to };
+}
+
+const quietWindow = new Array(12).fill(1);
+
+describe('error-pattern analyzer', () => {
+  it('reports a burst when a bucket is far above the pattern baseline', () => {
+    const window = [...quietWindow];
+    window[8] = 60;
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [series('p1', 1, window)],
+      rows: [row('p1', 'pay/pay-1', false, 36), row('p1', 'pay/pay-1', true, 71)],
+      seenBefore: new Set(['p1']),
+    });
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({ type: 'error', kind: 'burst', severity: 'high', identity: ['p1'] });
+    expect(drafts[0].evidence).toMatchObject({ observed: 60, expected: 1, pattern_id: 'p1' });
+    expect(drafts[0].affected).toEqual([{ component_type: 'pay', component_id: 'pay-1' }]);
+  });
+
+  it('stays quiet when the pattern runs at its usual rate', () => {
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [series('p1', 20, new Array(12).fill(24))],
+      rows: [row('p1', 'pay/pay-1', false, 720), row('p1', 'pay/pay-1', true, 288)],
+      seenBefore: new Set(['p1']),
+    });
+    expect(drafts).toEqual([]);
+  });
+
+  it('needs the burst to be large in absolute terms, not only in ratio', () => {
+    const window = [...quietWindow];
+    window[3] = 6;
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [series('p1', 0, window)],
+      rows: [row('p1', 'pay/pay-1', false, 2), row('p1', 'pay/pay-1', true, 17)],
+      seenBefore: new Set(['p1']),
+    });
+    expect(drafts).toEqual([]);
+  });
+
+  it('reports a pattern never stored before as new, with high severity at critical level', () => {
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [series('p2', 0, quietWindow)],
+      rows: [row('p2', 'inv/inv-2', true, 4, 'critical,error')],
+      seenBefore: new Set(),
+    });
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({ kind: 'new_pattern', severity: 'high' });
+    expect(drafts[0].factors.effect_size).toBe(1);
+  });
+
+  it('does not call a pattern new when it was stored before the baseline', () => {
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [series('p3', 0, quietWindow)],
+      rows: [row('p3', 'inv/inv-2', true, 4)],
+      seenBefore: new Set(['p3']),
+    });
+    expect(drafts.filter((draft) => draft.kind === 'new_pattern')).toEqual([]);
+  });
+
+  it('reports spreading to a component type that did not have the error', () => {
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [series('p4', 1, quietWindow)],
+      rows: [row('p4', 'api/api-1', false, 30), row('p4', 'api/api-1', true, 8), row('p4', 'worker/w-1', true, 5)],
+      seenBefore: new Set(['p4']),
+    });
+    const spreading = drafts.find((draft) => draft.kind === 'spreading')!;
+    expect(spreading.severity).toBe('medium');
+    expect(spreading.evidence.new_component_types).toEqual(['worker']);
+    expect(spreading.affected.map((component) => component.component_id)).toEqual(['api-1', 'w-1']);
+  });
+});

@@ -1,0 +1,151 @@
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/bootstrap.js';
+import type { ComponentRef } from '../src/database/entities/debug-insight.entity.js';
+import { InsightsService } from '../src/insights/insights.service.js';
+import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
+import { SEVERITY_RANK } from '../src/insights/insight.types.js';
+import { type IncidentName, INCIDENTS, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
+import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
+
+const has = (insight: InsightView, component: ComponentRef) =>
+  insight.affected_components.some(
+    (affected) => affected.component_type === component.component_type && affected.component_id === component.component_id,
+  );
+
+function findingsFor(result: GenerationResult, scenario: WrittenScenario, name: IncidentName): InsightView[] {
+  const incident = scenario.incidents.find((candidate) => candidate.name === name)!;
+  return [...result.created, ...result.updated, ...result.regressed].filter(
+    (insight) =>
+      insight.insight_type === incident.expected.type &&
+      insight.evidence.kind === incident.expected.kind &&
+      incident.components.every((component) => has(insight, component)),
+  );
+}
+
+function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>) {
+  describe(`insight scenarios (${mode})`, () => {
+    let app: INestApplication;
+    let service: InsightsService;
+    let scenario: WrittenScenario;
+    let result: GenerationResult;
+
+    beforeAll(async () => {
+      app = await createApp({ ...(await env()), DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+      await app.init();
+      service = app.get(InsightsService);
+      scenario = await writeScenario(app.get(DataSource), { seed: 7 });
+      result = await service.generate({ from: scenario.from, to: scenario.to }, scenario.to);
+    }, 180_000);
+    afterAll(async () => app?.close());
+
+    it('runs every analyzer without error', () => {
+      for (const [name, stats] of Object.entries(result.analyzers)) expect([name, stats.error]).toEqual([name, undefined]);
+      expect(Object.keys(result.analyzers).sort()).toEqual(['anomaly', 'consistency', 'error-pattern', 'flow', 'performance']);
+    });
+
+    it.each(INCIDENTS)('finds the injected %s with the right type and components', (name) => {
+      const found = findingsFor(result, scenario, name);
+      if (found.length === 0) {
+        const summary = result.created.map((insight) => `${insight.insight_type}/${insight.evidence.kind} ${insight.title}`);
+        throw new Error(`${name} not found among:\n${summary.join('\n')}`);
+      }
+      for (const insight of found) {
+        expect(insight.confidence).toBeGreaterThan(0);
+        expect(insight.confidence).toBeLessThanOrEqual(1);
+        expect(Object.keys(insight.confidence_factors).sort()).toEqual(['corroboration', 'effect_size', 'recency', 'sample_size']);
+        expect(insight.summary.length).toBeGreaterThan(40);
+        expect(insight.suggestions.length).toBeGreaterThan(0);
+        expect(SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK]).toBeGreaterThanOrEqual(SEVERITY_RANK.low);
+      }
+    });
+
+    it('names the earliest error of the propagated chain as the root cause', () => {
+      const incident = scenario.incidents.find((candidate) => candidate.name === 'error_propagation')!;
+      const [insight] = findingsFor(result, scenario, 'error_propagation');
+      const rootCause = insight.evidence.root_cause as { component: ComponentRef; event_id: string; message: string };
+      expect(rootCause.component).toEqual(incident.rootCause!.component);
+      expect(rootCause.message).toMatch(/connection pool exhausted/);
+      expect(incident.eventIds).toContain(rootCause.event_id);
+      const chain = insight.evidence.chain as { path: { component: ComponentRef }[] };
+      expect(chain.path.map((step) => step.component.component_id)).toEqual(['db-1', 'inv-1', 'orders-2']);
+      expect(insight.severity).toBe('high');
+    });
+
+    it('reports the burst with expected, observed and its events', () => {
+      const incident = scenario.incidents.find((candidate) => candidate.name === 'error_burst')!;
+      const [insight] = findingsFor(result, scenario, 'error_burst');
+      expect(insight.evidence.observed as number).toBeGreaterThanOrEqual(40);
+      expect(insight.evidence.expected as number).toBeLessThan(5);
+      const ids = insight.evidence.event_ids as string[];
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids.every((id) => incident.eventIds.includes(id))).toBe(true);
+    });
+
+    it('gives the regression its percentiles and the critical path of the slowest chain', () => {
+      const [insight] = findingsFor(result, scenario, 'latency_regression');
+      const evidence = insight.evidence as {
+        operation: string;
+        current: { p95_ms: number };
+        previous: { p95_ms: number };
+        critical_path: { steps: { component_id: string; operation: string }[] };
+      };
+      expect(evidence.operation).toBe('create-order');
+      expect(evidence.current.p95_ms / evidence.previous.p95_ms).toBeGreaterThan(2.5);
+      expect(evidence.critical_path.steps.map((step) => `${step.component_id} ${step.operation}`)).toContain('orders-1 create-order');
+    });
+
+    it('lists the stuck flows and the silent component with expected and observed', () => {
+      const incident = scenario.incidents.find((candidate) => candidate.name === 'stuck_flow')!;
+      const [stuck] = findingsFor(result, scenario, 'stuck_flow');
+      expect(stuck.evidence.chains).toBe(6);
+      const examples = stuck.evidence.examples as { correlation_id: string }[];
+      expect(examples.every((example) => incident.correlationIds!.includes(example.correlation_id))).toBe(true);
+      const [silence] = findingsFor(result, scenario, 'silent_component');
+      expect(silence.evidence.observed).toBe(0);
+      expect(silence.evidence.expected as number).toBeGreaterThan(5);
+      expect(typeof silence.evidence.score).toBe('number');
+    });
+
+    it('shows the diverging replica values side by side', () => {
+      const [insight] = findingsFor(result, scenario, 'diverging_replicas');
+      const fields = insight.evidence.fields as { path: string; values: Record<string, unknown>; majority: unknown }[];
+      const memory = fields.find((field) => field.path === 'cache.max_memory_mb')!;
+      expect(memory.values).toEqual({ 'cache-node/cache-1': 1024, 'cache-node/cache-2': 1024, 'cache-node/cache-3': 512 });
+      expect(memory.majority).toBe(1024);
+      expect(insight.affected_components).toEqual([{ component_type: 'cache-node', component_id: 'cache-3' }]);
+    });
+
+    it('is idempotent: the same scope again changes nothing', async () => {
+      const again = await service.generate({ from: scenario.from, to: scenario.to }, scenario.to);
+      expect(again.created).toEqual([]);
+      expect(again.updated).toEqual([]);
+      expect(again.unchanged).toBe(result.created.length);
+    });
+  });
+
+  describe(`normal traffic alone (${mode})`, () => {
+    let app: INestApplication;
+
+    beforeAll(async () => {
+      app = await createApp({ ...(await env()), DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+      await app.init();
+    }, 180_000);
+    afterAll(async () => app?.close());
+
+    it('yields no insight above low severity', async () => {
+      const scenario = await writeScenario(app.get(DataSource), { seed: 11, incidents: [] });
+      expect(scenario.eventCount).toBeGreaterThan(20_000);
+      const result = await app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.to);
+      const severe = result.created.filter((insight) => SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK] > SEVERITY_RANK.low);
+      expect(severe.map((insight) => `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
+    });
+  });
+}
+
+// The analyzers only read SQL: PostgreSQL with the in-process queue keeps these runs independent of Redis.
+describeWithPostgres('PostgreSQL', () => {
+  scenarioSuite('PostgreSQL', async () => ({ ...(await fullModeEnv()), DEBUG_REDIS_ENABLED: 'false' }));
+});
+
+scenarioSuite('SQLite', async () => embeddedEnv());
