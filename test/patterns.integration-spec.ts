@@ -148,6 +148,34 @@ function patternSuite(
       });
     });
 
+    it('converges when each worker saw too few words alone: the sync generalizes and both use the result', async () => {
+      const workerA = new PatternService(repository);
+      const workerB = new PatternService(repository);
+      await Promise.all([workerA.sync(), workerB.sync()]);
+      const fromA = ['alice', 'bob'].map((user) =>
+        event(`job queue drained by worker ${user} in pool`),
+      );
+      const fromB = ['carol', 'dave'].map((user) =>
+        event(`job queue drained by worker ${user} in pool`),
+      );
+      await workerA.assign(fromA);
+      await workerB.assign(fromB); // within the sync interval: B has not seen A's words yet
+      expect(new Set([...fromA, ...fromB].map((e) => e.pattern_id)).size).toBe(4);
+
+      await workerB.sync(); // what the next due sync does: A's two words + B's two = four
+      const fromB2 = event('job queue drained by worker erin in pool');
+      await workerB.assign([fromB2]);
+      const general = fromB2.pattern_id!;
+      expect((await row(general)).template).toBe('job queue drained by worker <*> in pool');
+      for (const e of [...fromA, ...fromB])
+        expect((await row(e.pattern_id!)).mergedInto).toBe(general);
+
+      await workerA.sync();
+      const fromA2 = event('job queue drained by worker alice in pool');
+      await workerA.assign([fromA2]);
+      expect(fromA2.pattern_id).toBe(general);
+    });
+
     it('keeps exact counts when two workers write the same pattern at the same time', async () => {
       const workers = [new PatternService(repository), new PatternService(repository)];
       const batches = Array.from({ length: 8 }, (_, b) =>

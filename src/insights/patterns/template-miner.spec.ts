@@ -146,4 +146,19 @@ describe('TemplateMiner', () => {
     expect(miner.peek('disk /dev/sdc3 is 12% full')?.id).toBe(id);
     expect(miner.size).toBe(1);
   });
+
+  it('generalizes when words seen by two processes together are enough', () => {
+    const first = new TemplateMiner();
+    const second = new TemplateMiner();
+    for (const user of ['alice', 'bob']) first.match(`session opened for user ${user} by sshd`);
+    for (const user of ['carol', 'dave']) second.match(`session opened for user ${user} by sshd`);
+    expect(first.size + second.size).toBe(4); // two names each: nothing to generalize yet
+    for (const pattern of first.templates()) second.load(pattern);
+    expect(second.size).toBe(1);
+    const general = second.templates()[0];
+    expect(general.template).toBe('session opened for user <*> by sshd');
+    const { created, merges } = second.drainChanges();
+    expect(created.map((p) => p.id)).toContain(general.id);
+    expect(merges.map((m) => m.into)).toEqual([general.id, general.id, general.id, general.id]);
+  });
 });

@@ -169,14 +169,17 @@ export class TemplateMiner {
     mergedInto?: string | null;
   }): void {
     if (pattern.mergedInto) {
-      if (pattern.mergedInto !== pattern.id) this.aliases.set(pattern.id, pattern.mergedInto);
+      // follow a merge only into a pattern this miner holds, so that every id resolves to a template
+      if (pattern.mergedInto === pattern.id || !this.live.has(pattern.mergedInto)) return;
+      this.aliases.set(pattern.id, pattern.mergedInto);
       this.retire(pattern.id, pattern.mergedInto, false);
       return;
     }
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
     const cluster = this.addCluster(pattern.tokens, spacingOf(pattern.tokens, pattern.template));
-    this.registerSkeletons(cluster);
     this.absorbCoveredBy(cluster, true);
+    // words seen by this process and by others together may now be enough to generalize
+    this.learnFrom(cluster);
   }
 
   /** The most specific live pattern that covers the tokens. */
