@@ -22,6 +22,14 @@ export class BullJobQueue implements JobQueue {
   constructor(private readonly queues: ReadonlyMap<QueueName, Queue>) {
     for (const [name, queue] of queues) {
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
+      // Bull's setHandler() fires setWorkerName() and drops its promise. With a second named
+      // processor on a queue, that CLIENT SETNAME waits on the blocking connection behind the
+      // first processor's BRPOPLPUSH, and closing the queue rejects it: an unhandled rejection
+      // ("Connection is closed.") at every shutdown.
+      const named = queue as unknown as { setWorkerName(): Promise<unknown> };
+      const setWorkerName = named.setWorkerName.bind(queue);
+      named.setWorkerName = () =>
+        setWorkerName().catch((error: Error) => this.logger.debug(`queue ${name}: naming the worker: ${error.message}`));
     }
   }
 
@@ -38,12 +46,20 @@ export class BullJobQueue implements JobQueue {
   }
 
   process<T>(queueName: QueueName, name: JobName, handler: JobHandler<T>, concurrency = 1): void {
-    void this.queue(queueName).process(name, concurrency, async (job: Job<T>) => {
-      const started = Date.now();
-      const result = await handler(job.data, { id: String(job.id), name, attempt: job.attemptsMade + 1 });
-      this.logger.debug(`job ${name} ${job.id} done in ${Date.now() - started} ms`);
-      return result;
-    });
+    const queue = this.queue(queueName);
+    // With several named processors on one queue, a later one's start-up command waits on
+    // the blocking connection behind the first one's BRPOPLPUSH; closing the queue rejects
+    // it with "Connection is closed". Unhandled, that rejection failed every full-mode test.
+    queue
+      .process(name, concurrency, async (job: Job<T>) => {
+        const started = Date.now();
+        const result = await handler(job.data, { id: String(job.id), name, attempt: job.attemptsMade + 1 });
+        this.logger.debug(`job ${name} ${job.id} done in ${Date.now() - started} ms`);
+        return result;
+      })
+      .catch((error: Error) => {
+        if (!error.message.startsWith('Connection is closed')) this.logger.warn(`processor ${queueName}/${name}: ${error.message}`);
+      });
   }
 
   async repeat(queueName: QueueName, name: JobName, everyMs: number, payload: unknown = {}): Promise<void> {
