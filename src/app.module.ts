@@ -42,7 +42,7 @@ export class AppModule {
         QueueModule.forRoot(config),
         HealthModule,
         StorageModule,
-        StreamingModule,
+        StreamingModule.forRoot(config),
         CacheModule,
         SessionsModule,
         CollectorModule,

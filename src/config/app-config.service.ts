@@ -79,6 +79,18 @@ export class AppConfig {
     return this.env.DEBUG_STREAMING_ENABLED;
   }
 
+  get streamFlushMs(): number {
+    return this.env.DEBUG_STREAM_FLUSH_MS;
+  }
+
+  get streamClientBuffer(): number {
+    return this.env.DEBUG_STREAM_CLIENT_BUFFER;
+  }
+
+  get streamBackfillLimit(): number {
+    return this.env.DEBUG_STREAM_BACKFILL_LIMIT;
+  }
+
   get eventRetentionHours(): number {
     return this.env.DEBUG_EVENT_RETENTION_HOURS;
   }

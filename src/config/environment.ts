@@ -77,6 +77,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   DEBUG_STREAMING_ENABLED = true;
 
+  /** Longest a streamed message waits in a client's outbox before its batch is emitted (ms). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
+  DEBUG_STREAM_FLUSH_MS = 5;
+
+  /** Messages one stream client may have waiting; past it new ones are dropped and counted. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(1000000)
+  DEBUG_STREAM_CLIENT_BUFFER = 10000;
+
+  /** Most hot-tier arrivals one `subscribe` with `since` scans to backfill. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_STREAM_BACKFILL_LIMIT = 50000;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365)
   DEBUG_EVENT_RETENTION_HOURS = 168;
 

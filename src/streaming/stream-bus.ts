@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { DebugEventRecord } from '../common/debug-event.js';
 
 /** The five server→client channels of the Socket.IO namespace /debug. */
@@ -19,7 +19,10 @@ export type StreamListener = (messages: readonly StreamMessage[]) => void;
  */
 @Injectable()
 export class StreamBus {
+  private readonly logger = new Logger(StreamBus.name);
   private readonly listeners = new Set<StreamListener>();
+  /** Forwards what this process publishes to the other instances (set by StreamRelay when Redis is on). */
+  private relay?: StreamListener;
 
   publishEvents(events: readonly DebugEventRecord[]): void {
     if (events.length === 0) return;
@@ -47,7 +50,28 @@ export class StreamBus {
     return () => this.listeners.delete(listener);
   }
 
+  setRelay(relay: StreamListener | undefined): void {
+    this.relay = relay;
+  }
+
+  /** Messages another instance published: delivered to this process's listeners, not relayed again. */
+  deliverFromPeer(messages: readonly StreamMessage[]): void {
+    this.deliver(messages);
+  }
+
   protected emit(messages: readonly StreamMessage[]): void {
-    for (const listener of this.listeners) listener(messages);
+    this.deliver(messages);
+    this.relay?.(messages);
+  }
+
+  private deliver(messages: readonly StreamMessage[]): void {
+    for (const listener of this.listeners) {
+      // A failing listener must not fail the publisher (an ingest request, an insight job).
+      try {
+        listener(messages);
+      } catch (error) {
+        this.logger.error(`stream listener failed: ${error instanceof Error ? error.stack : String(error)}`);
+      }
+    }
   }
 }

@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { ApiKeyService } from '../common/auth/api-key.service.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import { StreamHub, type StreamSocket } from './stream-hub.service.js';
+import { STREAM_NAMESPACE, type StreamError, type SubscribeAck, type UnsubscribeAck } from './stream-protocol.js';
+import { parseSubscribe } from './subscribe.dto.js';
+import { toFilter } from './subscription-filter.js';
+
+/**
+ * Socket.IO namespace /debug. The handshake carries an API key with the `read` scope
+ * (`auth: { apiKey }`, `X-API-Key` or `Authorization: Bearer`); without one the client
+ * gets an `error` event and is disconnected. Clients then `subscribe` with filters and
+ * receive the five channels as micro-batches (see StreamHub and docs/streaming.md).
+ */
+@WebSocketGateway({ namespace: STREAM_NAMESPACE })
+export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(DebugGateway.name);
+  private readonly rejected;
+
+  constructor(
+    private readonly hub: StreamHub,
+    private readonly apiKeys: ApiKeyService,
+    metrics: MetricsService,
+  ) {
+    this.rejected = metrics.counter('ads_stream_rejected_connections_total', 'Stream connections refused', ['reason']);
+  }
+
+  handleConnection(socket: StreamSocket): void {
+    const check = this.apiKeys.check(keyOf(socket), 'read');
+    if (check.outcome === 'allowed') {
+      this.hub.addClient(socket, check.keyId);
+      return;
+    }
+    const error: StreamError =
+      check.outcome === 'forbidden'
+        ? { code: 'forbidden', message: 'this API key lacks the "read" scope the stream needs' }
+        : check.outcome === 'missing'
+          ? { code: 'unauthorized', message: 'an API key is required: auth.apiKey, X-API-Key or Authorization: Bearer' }
+          : { code: 'unauthorized', message: 'the API key is not valid' };
+    this.rejected.labels(check.outcome).inc();
+    socket.emit('error', error);
+    socket.disconnect();
+  }
+
+  handleDisconnect(socket: StreamSocket): void {
+    this.hub.removeClient(socket.id);
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<SubscribeAck> {
+    const parsed = parseSubscribe(payload);
+    if ('problems' in parsed) return invalid(parsed.problems);
+    const built = toFilter(parsed.dto);
+    if ('problems' in built) return invalid(built.problems);
+    try {
+      return await this.hub.subscribe(socket.id, parsed.dto, built.filter);
+    } catch (error) {
+      this.logger.error(`subscribe failed: ${error instanceof Error ? error.stack : String(error)}`);
+      return { ok: false, error: { code: 'internal', message: 'the subscription could not be set up; retry' } };
+    }
+  }
+
+  @SubscribeMessage('unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): UnsubscribeAck {
+    const id = typeof payload === 'object' && payload !== null ? (payload as { subscription_id?: unknown }).subscription_id : payload;
+    if (typeof id !== 'string' || id.length === 0) {
+      return {
+        ok: false,
+        error: {
+          code: 'invalid_subscription',
+          message: 'unsubscribe expects { subscription_id }',
+          details: [{ field: 'subscription_id', problem: 'must be the id a subscribe ack returned' }],
+        },
+      };
+    }
+    if (!this.hub.unsubscribe(socket.id, id)) {
+      return { ok: false, error: { code: 'unknown_subscription', message: `no subscription ${id} on this connection` } };
+    }
+    return { ok: true, subscription_id: id };
+  }
+}
+
+function keyOf(socket: StreamSocket): string | undefined {
+  const auth = socket.handshake.auth as { apiKey?: unknown; token?: unknown } | undefined;
+  if (typeof auth?.apiKey === 'string' && auth.apiKey.length > 0) return auth.apiKey;
+  if (typeof auth?.token === 'string' && auth.token.length > 0) return auth.token;
+  return ApiKeyService.keyFromHeaders(socket.handshake.headers);
+}
+
+function invalid(problems: { field: string; problem: string }[]): SubscribeAck {
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_subscription',
+      message: problems.map((problem) => `${problem.field}: ${problem.problem}`).join('; '),
+      details: problems,
+    },
+  };
+}

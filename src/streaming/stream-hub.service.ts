@@ -1,0 +1,384 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import type { DebugEventRecord } from '../common/debug-event.js';
+import { newId } from '../common/ids.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
+import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
+import { StreamBus, type StreamChannel, type StreamMessage } from './stream-bus.js';
+import type { ServerToClientEvents, StreamError, SubscribeAck } from './stream-protocol.js';
+import type { SubscribeDto } from './subscribe.dto.js';
+import { matches, attributesOf, type SubscriptionFilter } from './subscription-filter.js';
+import { SubscriptionIndex } from './subscription-index.js';
+
+/** Most messages one emit carries; a bigger backlog goes out in several emits. */
+const MAX_BATCH = 500;
+/** Packets a connection may have queued in engine.io before we hold messages in its (bounded) outbox. */
+const MAX_PACKETS_IN_FLIGHT = 4;
+/** How long a backfilled subscription remembers the replayed ids, for late copies relayed from other instances. */
+const SEAM_MEMORY_MS = 30_000;
+const BACKFILL_PAGE = 2000;
+const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
+
+export type StreamSocket = Socket<Record<string, never>, ServerToClientEvents>;
+
+interface StreamClient {
+  id: string;
+  socket: StreamSocket;
+  keyId: string | null;
+  connectedAt: Date;
+  outbox: ClientOutbox;
+  subscriptions: Map<string, Subscription>;
+  /** The last message stamp delivered: a message matching two subscriptions of one client goes out once. */
+  stamp: number;
+  delivered: number;
+  closed: boolean;
+}
+
+interface Subscription {
+  id: string;
+  client: StreamClient;
+  filter: SubscriptionFilter;
+  /** While a backfill runs, live matches wait here (then skip what the backfill sent). */
+  pending: OutboxMessage[] | null;
+  /** Event ids the backfill sent, kept for SEAM_MEMORY_MS after going live. */
+  replayed: Set<string> | null;
+}
+
+/**
+ * The live side of streaming: connected clients, their subscriptions in a
+ * SubscriptionIndex, and per-client bounded outboxes flushed as micro-batches. It
+ * listens to the StreamBus (messages published here and, through StreamRelay, by the
+ * other instances) and is the only thing that emits to sockets.
+ */
+@Injectable()
+export class StreamHub implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(StreamHub.name);
+  private readonly clients = new Map<string, StreamClient>();
+  private readonly index = new SubscriptionIndex<Subscription>();
+  private readonly dirty = new Set<StreamClient>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private stamp = 0;
+  private stopListening?: () => void;
+
+  private readonly deliveredCounter;
+  private readonly droppedCounter;
+  private readonly batchesCounter;
+  private readonly clientsGauge;
+  private readonly subscriptionsGauge;
+  private readonly outboxGauge;
+
+  constructor(
+    private readonly bus: StreamBus,
+    private readonly config: AppConfig,
+    @Inject(HOT_STORE) private readonly hotStore: HotStore,
+    metrics: MetricsService,
+  ) {
+    this.deliveredCounter = metrics.counter('ads_stream_delivered_total', 'Stream messages emitted to clients', ['channel']);
+    this.droppedCounter = metrics.counter(
+      'ads_stream_dropped_total',
+      'Stream messages dropped because a client did not read fast enough',
+      ['channel'],
+    );
+    this.batchesCounter = metrics.counter('ads_stream_batches_total', 'Stream batches (emits) sent to clients');
+    this.clientsGauge = metrics.gauge('ads_stream_clients', 'Connected, authenticated stream clients');
+    this.subscriptionsGauge = metrics.gauge('ads_stream_subscriptions', 'Active stream subscriptions');
+    this.outboxGauge = metrics.gauge('ads_stream_outbox_messages', 'Stream messages waiting in client outboxes');
+  }
+
+  onModuleInit(): void {
+    this.stopListening = this.bus.onMessages((messages) => this.dispatch(messages));
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening?.();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  addClient(socket: StreamSocket, keyId: string | null): void {
+    this.clients.set(socket.id, {
+      id: socket.id,
+      socket,
+      keyId,
+      connectedAt: new Date(),
+      outbox: new ClientOutbox(this.config.streamClientBuffer),
+      subscriptions: new Map(),
+      stamp: 0,
+      delivered: 0,
+      closed: false,
+    });
+    this.clientsGauge.set(this.clients.size);
+  }
+
+  removeClient(socketId: string): void {
+    const client = this.clients.get(socketId);
+    if (!client) return;
+    client.closed = true;
+    for (const subscription of client.subscriptions.values()) this.index.remove(subscription);
+    this.clients.delete(socketId);
+    this.dirty.delete(client);
+    this.clientsGauge.set(this.clients.size);
+    this.subscriptionsGauge.set(this.index.size);
+  }
+
+  /** Registers a subscription; with `since`, replays the hot tier first and joins it to the live stream without gap or repeat. */
+  async subscribe(socketId: string, dto: SubscribeDto, filter: SubscriptionFilter): Promise<SubscribeAck> {
+    const client = this.clients.get(socketId);
+    if (!client) return failure('unauthorized', 'this connection is not authenticated');
+    if (client.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
+      return failure('too_many_subscriptions', `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per connection`);
+    }
+    const wantsBackfill = dto.since !== undefined && filter.channels.has('debug:event');
+    let since: { ms: number; excludeId?: string } | null = null;
+    if (wantsBackfill) {
+      const resolved = await this.resolveSince(dto.since!);
+      if ('error' in resolved) return { ok: false, error: resolved.error };
+      since = resolved;
+    }
+    if (client.closed) return failure('unauthorized', 'connection closed');
+
+    const subscription: Subscription = {
+      id: newId(),
+      client,
+      filter,
+      pending: since === null ? null : [],
+      replayed: null,
+    };
+    // Filed before the hot tier is read: anything published from now on is either in
+    // what we read or arrives live (and is dropped there if the read had it).
+    client.subscriptions.set(subscription.id, subscription);
+    this.index.add(subscription);
+    this.subscriptionsGauge.set(this.index.size);
+    const ack: SubscribeAck = { ok: true, subscription_id: subscription.id, channels: [...filter.channels] };
+    if (since === null) return ack;
+
+    let replay: DebugEventRecord[];
+    let complete: boolean;
+    let scannedUntilMs: number;
+    try {
+      ({ replay, complete, scannedUntilMs } = await this.readBackfill(filter, since));
+    } catch (error) {
+      this.unsubscribe(socketId, subscription.id);
+      throw error;
+    }
+    ack.backfill = { events: replay.length, complete };
+    if (!complete) ack.backfill.scanned_until = new Date(scannedUntilMs).toISOString();
+    // The ack goes out now; the replay follows it through the outbox, then what arrived meanwhile.
+    void this.deliverBackfill(subscription, replay);
+    return ack;
+  }
+
+  unsubscribe(socketId: string, subscriptionId: string): boolean {
+    const client = this.clients.get(socketId);
+    const subscription = client?.subscriptions.get(subscriptionId);
+    if (!client || !subscription) return false;
+    client.subscriptions.delete(subscriptionId);
+    this.index.remove(subscription);
+    this.subscriptionsGauge.set(this.index.size);
+    return true;
+  }
+
+  /** Per-connection figures for operators. */
+  describeClients(): {
+    id: string;
+    key_id: string | null;
+    connected_at: string;
+    subscriptions: number;
+    delivered: number;
+    waiting: number;
+    dropped: number;
+  }[] {
+    return [...this.clients.values()].map((client) => ({
+      id: client.id,
+      key_id: client.keyId,
+      connected_at: client.connectedAt.toISOString(),
+      subscriptions: client.subscriptions.size,
+      delivered: client.delivered,
+      waiting: client.outbox.size,
+      dropped: client.outbox.droppedTotal,
+    }));
+  }
+
+  /** Matches a burst of published messages and queues each for the clients that want it. */
+  private dispatch(messages: readonly StreamMessage[]): void {
+    const now = Date.now();
+    for (const message of messages) {
+      const stamp = ++this.stamp;
+      let outboxMessage: OutboxMessage | null = null;
+      this.index.forEachMatch(message.channel, message.payload, (subscription) => {
+        const client = subscription.client;
+        if (client.stamp === stamp) return;
+        outboxMessage ??= { channel: message.channel, payload: message.payload, arrivedAtMs: arrivalOf(message, now) };
+        if (subscription.pending) {
+          if (subscription.pending.length < client.outbox.capacity) subscription.pending.push(outboxMessage);
+          else this.drop(client, outboxMessage);
+          return;
+        }
+        if (subscription.replayed && subscription.replayed.has(message.payload.id as string)) return;
+        client.stamp = stamp;
+        this.enqueue(client, outboxMessage);
+      });
+    }
+  }
+
+  private enqueue(client: StreamClient, message: OutboxMessage): void {
+    if (!client.outbox.push(message)) this.droppedCounter.labels(message.channel).inc();
+    this.markDirty(client);
+  }
+
+  private drop(client: StreamClient, message: OutboxMessage): void {
+    client.outbox.recordDrop(message.channel, message.arrivedAtMs);
+    this.droppedCounter.labels(message.channel).inc();
+    this.markDirty(client);
+  }
+
+  private markDirty(client: StreamClient): void {
+    this.dirty.add(client);
+    this.flushTimer ??= setTimeout(() => this.flush(), this.config.streamFlushMs);
+  }
+
+  /** Emits what every dirty client has waiting, as far as its connection keeps up. */
+  private flush(): void {
+    this.flushTimer = null;
+    let waiting = 0;
+    for (const client of this.dirty) {
+      if (client.closed) {
+        this.dirty.delete(client);
+        continue;
+      }
+      this.drain(client);
+      if (client.outbox.isEmpty) this.dirty.delete(client);
+      else waiting += client.outbox.size;
+    }
+    this.outboxGauge.set(waiting);
+    // Clients whose connection is still busy are retried at the next tick of the flush clock.
+    if (this.dirty.size > 0) this.flushTimer ??= setTimeout(() => this.flush(), this.config.streamFlushMs);
+  }
+
+  private drain(client: StreamClient): void {
+    const socket = client.socket;
+    while (!client.outbox.isEmpty) {
+      if (packetsInFlight(socket) >= MAX_PACKETS_IN_FLIGHT) return;
+      const segment = client.outbox.take(MAX_BATCH);
+      if (!segment) return;
+      if (segment.kind === 'gap') {
+        socket.emit('debug:dropped', { ...segment.notice, total: client.outbox.droppedTotal });
+        continue;
+      }
+      for (const [channel, batch] of segment.batches) {
+        (socket.emit as (event: StreamChannel, items: unknown[]) => boolean)(channel, batch);
+        this.deliveredCounter.labels(channel).inc(batch.length);
+        this.batchesCounter.inc();
+      }
+      client.delivered += segment.messages;
+    }
+  }
+
+  private async resolveSince(
+    since: string | number,
+  ): Promise<{ ms: number; excludeId?: string } | { error: StreamError }> {
+    if (typeof since === 'number') {
+      if (Number.isFinite(since) && since >= 0) return { ms: since };
+      return { error: invalidSince('epoch milliseconds must be a non-negative number') };
+    }
+    if (/^\d+$/.test(since)) return { ms: Number(since) };
+    if (/^\d{4}-\d{2}-\d{2}/.test(since)) {
+      const ms = Date.parse(since);
+      return Number.isNaN(ms) ? { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) } : { ms };
+    }
+    const event = await this.hotStore.get(since);
+    if (!event) {
+      return {
+        error: {
+          code: 'since_not_found',
+          message: `event ${since} is not in the hot tier (it keeps DEBUG_HOT_TTL_SECONDS=${this.config.hotTtlSeconds}s): pass a time as since`,
+          details: [{ field: 'since', problem: 'unknown event id' }],
+        },
+      };
+    }
+    // The hot tier orders arrivals by millisecond only: the others of this event's
+    // millisecond are replayed too (never a gap; the client drops repeats by id).
+    return { ms: Date.parse(event.ingested_at) - 1, excludeId: event.id };
+  }
+
+  /** Reads the hot tier's arrivals after `sinceMs`, up to the backfill limit; keeps those the filter wants. */
+  private async readBackfill(
+    filter: SubscriptionFilter,
+    since: { ms: number; excludeId?: string },
+  ): Promise<{ replay: DebugEventRecord[]; complete: boolean; scannedUntilMs: number }> {
+    const limit = this.config.streamBackfillLimit;
+    const replay: DebugEventRecord[] = [];
+    const seen = new Set<string>(since.excludeId ? [since.excludeId] : []);
+    let after = since.ms;
+    let scanned = 0;
+    for (;;) {
+      const page = await this.hotStore.arrivedSince(after, BACKFILL_PAGE);
+      let fresh = 0;
+      for (const event of page) {
+        if (seen.has(event.id)) continue;
+        seen.add(event.id);
+        fresh++;
+        if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
+        if (matches(filter, attributesOf('debug:event', event as unknown as Record<string, unknown>))) replay.push(event);
+      }
+      if (page.length < BACKFILL_PAGE) return { replay, complete: true, scannedUntilMs: after };
+      // Arrivals share milliseconds: the next page starts one ms before the last arrival
+      // and skips the ids already seen (a page made only of one millisecond moves past it).
+      const lastMs = Date.parse(page[page.length - 1].ingested_at);
+      after = fresh === 0 ? lastMs : Math.max(after, lastMs - 1);
+    }
+  }
+
+  /** Pushes the replay into the outbox as it drains, then what matched live meanwhile (minus repeats). */
+  private async deliverBackfill(subscription: Subscription, replay: DebugEventRecord[]): Promise<void> {
+    const client = subscription.client;
+    const replayed = new Set<string>();
+    const now = Date.now();
+    for (let start = 0; start < replay.length; ) {
+      if (client.closed || !client.subscriptions.has(subscription.id)) return;
+      const room = Math.min(client.outbox.room, MAX_BATCH);
+      if (room <= 0) {
+        this.markDirty(client);
+        await new Promise((resolve) => setTimeout(resolve, this.config.streamFlushMs));
+        continue;
+      }
+      for (const event of replay.slice(start, start + room)) {
+        replayed.add(event.id);
+        client.outbox.push({ channel: 'debug:event', payload: event as unknown as Record<string, unknown>, arrivedAtMs: Date.parse(event.ingested_at) || now });
+      }
+      start += room;
+      this.markDirty(client);
+    }
+    const pending = subscription.pending ?? [];
+    subscription.pending = null;
+    subscription.replayed = replayed;
+    for (const message of pending) {
+      if (message.channel === 'debug:event' && replayed.has(message.payload.id as string)) continue;
+      this.enqueue(client, message);
+    }
+    setTimeout(() => {
+      subscription.replayed = null;
+    }, SEAM_MEMORY_MS).unref();
+  }
+}
+
+function packetsInFlight(socket: StreamSocket): number {
+  const engine = socket.conn as unknown as { writeBuffer?: unknown[] };
+  return engine.writeBuffer?.length ?? 0;
+}
+
+function arrivalOf(message: StreamMessage, fallback: number): number {
+  if (message.channel !== 'debug:event') return fallback;
+  const at = Date.parse(message.payload.ingested_at as string);
+  return Number.isNaN(at) ? fallback : at;
+}
+
+function failure(code: StreamError['code'], message: string): SubscribeAck {
+  return { ok: false, error: { code, message } };
+}
+
+function invalidSince(problem: string): StreamError {
+  return { code: 'invalid_subscription', message: `since: ${problem}`, details: [{ field: 'since', problem }] };
+}

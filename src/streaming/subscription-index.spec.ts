@@ -1,0 +1,175 @@
+import type { StreamChannel } from './stream-bus.js';
+import { parseSubscribe } from './subscribe.dto.js';
+import { type SubscriptionFilter, toFilter } from './subscription-filter.js';
+import { SubscriptionIndex } from './subscription-index.js';
+
+interface Sub {
+  name: string;
+  filter: SubscriptionFilter;
+}
+
+function filterOf(payload: Record<string, unknown>): SubscriptionFilter {
+  const parsed = parseSubscribe(payload);
+  if ('problems' in parsed) throw new Error(JSON.stringify(parsed.problems));
+  const built = toFilter(parsed.dto);
+  if ('problems' in built) throw new Error(JSON.stringify(built.problems));
+  return built.filter;
+}
+
+function event(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'e1',
+    event_type: 'log',
+    level: 'info',
+    component_type: 'agent',
+    component_id: 'agent-1',
+    correlation_id: 'op-1',
+    session_id: null,
+    pattern_id: 'p1',
+    ...fields,
+  };
+}
+
+function matchesOf(index: SubscriptionIndex<Sub>, channel: StreamChannel, payload: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  index.forEachMatch(channel, payload, (sub) => names.push(sub.name));
+  return names.sort();
+}
+
+describe('subscription filters', () => {
+  it('keys a subscription on its most selective dimension', () => {
+    expect(filterOf({ levels: ['error'], component_ids: ['a'], correlation_ids: ['c'] }).key).toBe('correlation_id');
+    expect(filterOf({ levels: ['error'], component_types: ['agent'] }).key).toBe('component_type');
+    expect(filterOf({}).key).toBeNull();
+  });
+
+  it('narrows the default channels to those carrying every filtered field', () => {
+    expect([...filterOf({}).channels]).toHaveLength(5);
+    expect([...filterOf({ component_ids: ['a'] }).channels].sort()).toEqual(
+      ['debug:alert', 'debug:event', 'debug:insight', 'debug:metric_update', 'debug:state_change'],
+    );
+    expect([...filterOf({ correlation_ids: ['c'] }).channels].sort()).toEqual(['debug:event', 'debug:state_change']);
+    expect([...filterOf({ levels: ['error'] }).channels]).toEqual(['debug:event']);
+    expect([...filterOf({ channels: ['insight', 'debug:alert'] }).channels]).toEqual(['debug:insight', 'debug:alert']);
+  });
+
+  it('refuses a channel that cannot carry a filtered field, naming it', () => {
+    const parsed = parseSubscribe({ channels: ['metric_update'], levels: ['error'] });
+    if ('problems' in parsed) throw new Error('valid DTO expected');
+    const built = toFilter(parsed.dto);
+    expect('problems' in built && built.problems[0]).toEqual({
+      field: 'channels',
+      problem: expect.stringContaining('debug:metric_update carries no levels'),
+    });
+  });
+
+  it('names the field of an invalid payload', () => {
+    const parsed = parseSubscribe({ component_ids: 'agent-1', colour: 'red', channels: ['nope'] });
+    expect('problems' in parsed && parsed.problems.map((problem) => problem.field).sort()).toEqual([
+      'channels',
+      'colour',
+      'component_ids',
+    ]);
+    expect('problems' in parseSubscribe([1, 2])).toBe(true);
+    expect('problems' in parseSubscribe({ since: { at: 1 } })).toBe(true);
+    expect('dto' in parseSubscribe({ since: 1700000000000 })).toBe(true);
+  });
+});
+
+describe('SubscriptionIndex', () => {
+  let index: SubscriptionIndex<Sub>;
+  const add = (name: string, payload: Record<string, unknown>) => {
+    const sub = { name, filter: filterOf(payload) };
+    index.add(sub);
+    return sub;
+  };
+
+  beforeEach(() => {
+    index = new SubscriptionIndex<Sub>();
+  });
+
+  it('applies every filter kind, values as alternatives, kinds together', () => {
+    add('all', {});
+    add('errors', { levels: ['error', 'critical'] });
+    add('agent-errors', { component_types: ['agent'], levels: ['error'] });
+    add('by-id', { component_ids: ['agent-1', 'agent-2'] });
+    add('by-correlation', { correlation_ids: ['op-1'] });
+    add('by-session', { session_id: 's1' });
+    add('by-pattern', { pattern_id: 'p1' });
+    add('traces', { event_types: ['trace'] });
+
+    expect(matchesOf(index, 'debug:event', event())).toEqual(['all', 'by-correlation', 'by-id', 'by-pattern']);
+    expect(matchesOf(index, 'debug:event', event({ level: 'error', session_id: 's1' }))).toEqual([
+      'agent-errors',
+      'all',
+      'by-correlation',
+      'by-id',
+      'by-pattern',
+      'by-session',
+      'errors',
+    ]);
+    expect(
+      matchesOf(index, 'debug:event', event({ event_type: 'trace', component_type: 'api', component_id: 'x', correlation_id: null, pattern_id: null, level: 'error' })),
+    ).toEqual(['all', 'errors', 'traces']);
+  });
+
+  it('routes the other channels by the fields they carry', () => {
+    add('all', {});
+    add('agent-1', { component_ids: ['agent-1'] });
+    add('workers', { component_types: ['worker'] });
+    add('op-1', { correlation_ids: ['op-1'] });
+    add('alerts-only', { channels: ['alert'] });
+
+    const state = { component_type: 'agent', component_id: 'agent-1', correlation_id: 'op-1' };
+    expect(matchesOf(index, 'debug:state_change', state)).toEqual(['agent-1', 'all', 'op-1']);
+    expect(matchesOf(index, 'debug:metric_update', { name: 'cpu', component_type: 'worker', component_id: 'w1' })).toEqual([
+      'all',
+      'workers',
+    ]);
+    const insight = {
+      id: 'i1',
+      affected_components: [
+        { component_type: 'agent', component_id: 'agent-1' },
+        { component_type: 'worker', component_id: 'w1' },
+      ],
+    };
+    expect(matchesOf(index, 'debug:insight', insight)).toEqual(['agent-1', 'all', 'workers']);
+    expect(matchesOf(index, 'debug:alert', insight)).toEqual(['agent-1', 'alerts-only', 'all', 'workers']);
+  });
+
+  it('visits a subscription once when several of a message’s values hit it', () => {
+    add('both', { component_ids: ['a', 'b'] });
+    const insight = { affected_components: [{ component_type: 't', component_id: 'a' }, { component_type: 't', component_id: 'b' }] };
+    expect(matchesOf(index, 'debug:insight', insight)).toEqual(['both']);
+  });
+
+  it('forgets removed subscriptions', () => {
+    const sub = add('agent-1', { component_ids: ['agent-1'] });
+    const all = add('all', {});
+    expect(index.size).toBe(2);
+    index.remove(sub);
+    index.remove(all);
+    expect(index.size).toBe(0);
+    expect(matchesOf(index, 'debug:event', event())).toEqual([]);
+  });
+
+  it('examines only the interested subscriptions, however many others there are', () => {
+    for (let i = 0; i < 10_000; i++) add(`component-${i}`, { component_ids: [`c-${i}`] });
+    for (let i = 0; i < 5_000; i++) add(`op-${i}`, { correlation_ids: [`op-${i}`], levels: ['error'] });
+    add('watcher', { component_ids: ['c-42'], levels: ['error'] });
+
+    index.candidatesExamined = 0;
+    expect(matchesOf(index, 'debug:event', event({ component_id: 'c-42', correlation_id: 'op-7', level: 'error' }))).toEqual([
+      'component-42',
+      'op-7',
+      'watcher',
+    ]);
+    expect(index.candidatesExamined).toBe(3);
+
+    index.candidatesExamined = 0;
+    expect(matchesOf(index, 'debug:event', event({ component_id: 'c-42', correlation_id: 'op-7', level: 'info' }))).toEqual([
+      'component-42',
+    ]);
+    expect(index.candidatesExamined).toBe(3);
+  });
+});
