@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema.js';
+import { ArchiveManifest1764200000001 } from './1764200000001-ArchiveManifest.js';
 import { DebugPatterns1764300000001 } from './1764300000001-DebugPatterns.js';
 
 /** Every migration, in order. A new migration file is added here too. */
-export const MIGRATIONS = [InitialSchema1764000000000, DebugPatterns1764300000001];
+export const MIGRATIONS = [InitialSchema1764000000000, ArchiveManifest1764200000001, DebugPatterns1764300000001];

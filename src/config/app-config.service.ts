@@ -11,6 +11,15 @@ export interface ApiKey {
   scopes: ReadonlySet<ApiScope>;
 }
 
+export interface S3Settings {
+  bucket: string;
+  endpoint?: string;
+  region: string;
+  prefix: string;
+  forcePathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Typed, validated configuration. The only reader of the environment. */
@@ -113,6 +122,30 @@ export class AppConfig {
 
   get archiveDir(): string {
     return resolve(this.env.DEBUG_ARCHIVE_DIR);
+  }
+
+  get archiveSegmentRows(): number {
+    return this.env.DEBUG_ARCHIVE_SEGMENT_ROWS;
+  }
+
+  get tieringIntervalMinutes(): number {
+    return this.env.DEBUG_TIERING_INTERVAL_MINUTES;
+  }
+
+  /** The S3 cold tier, or undefined for the local directory. */
+  get s3(): S3Settings | undefined {
+    if (!this.env.DEBUG_S3_BUCKET) return undefined;
+    return {
+      bucket: this.env.DEBUG_S3_BUCKET,
+      endpoint: this.env.DEBUG_S3_ENDPOINT || undefined,
+      region: this.env.DEBUG_S3_REGION,
+      prefix: this.env.DEBUG_S3_PREFIX.replace(/\/+$/, ''),
+      forcePathStyle: this.env.DEBUG_S3_FORCE_PATH_STYLE,
+      credentials:
+        this.env.DEBUG_S3_ACCESS_KEY_ID && this.env.DEBUG_S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: this.env.DEBUG_S3_ACCESS_KEY_ID, secretAccessKey: this.env.DEBUG_S3_SECRET_ACCESS_KEY }
+          : undefined,
+    };
   }
 
   get batchSize(): number {

@@ -107,6 +107,40 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   DEBUG_ARCHIVE_DIR = './data/archive';
 
+  /** Most rows in one cold archive segment (a day is cut into segments of this size). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) @Max(5_000_000)
+  DEBUG_ARCHIVE_SEGMENT_ROWS = 50000;
+
+  /** How often the tiering jobs (warm-to-cold, cold-retention, insight-retention) run. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 60)
+  DEBUG_TIERING_INTERVAL_MINUTES = 60;
+
+  /** Cold tier in an S3-compatible bucket instead of DEBUG_ARCHIVE_DIR when set. */
+  @IsOptional() @IsString() @Matches(/^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'DEBUG_S3_BUCKET must be a bucket name (3-63 characters a-z 0-9 . -)' })
+  DEBUG_S3_BUCKET = '';
+
+  /** Endpoint of an S3-compatible service (MinIO, R2, …); empty for AWS. */
+  @IsOptional() @IsString() @Matches(/^$|^https?:\/\/\S+$/, { message: 'DEBUG_S3_ENDPOINT must be an http(s):// URL' })
+  DEBUG_S3_ENDPOINT = '';
+
+  @IsOptional() @IsString() @Matches(/^[a-z0-9-]{2,32}$/, { message: 'DEBUG_S3_REGION must look like us-east-1' })
+  DEBUG_S3_REGION = 'us-east-1';
+
+  /** Key prefix inside the bucket. */
+  @IsOptional() @IsString() @Matches(/^$|^[A-Za-z0-9_.\/-]{1,200}$/, { message: 'DEBUG_S3_PREFIX must be up to 200 characters of A-Z a-z 0-9 _ . / -' })
+  DEBUG_S3_PREFIX = '';
+
+  /** Path-style addressing (MinIO and most self-hosted S3 services need it). */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  DEBUG_S3_FORCE_PATH_STYLE = false;
+
+  /** Static credentials; when empty the AWS SDK's default chain is used (instance role, profile). */
+  @IsOptional() @IsString()
+  DEBUG_S3_ACCESS_KEY_ID = '';
+
+  @IsOptional() @IsString()
+  DEBUG_S3_SECRET_ACCESS_KEY = '';
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(10000)
   DEBUG_BATCH_SIZE_MS = 100;
 

@@ -4,10 +4,51 @@ import { hotStoreProvider } from './hot/hot-store.provider.js';
 import { EventWriter } from './warm/event-writer.js';
 import { MetricWriter } from './warm/metric-writer.js';
 import { SnapshotWriter } from './warm/snapshot-writer.js';
+import { Clock } from '../common/clock.js';
+import { blobStoreProvider } from './cold/blob-store.provider.js';
+import { BLOB_STORE } from './cold/blob-store.js';
+import { ColdReader } from './cold/cold-reader.js';
+import { ManifestRepository } from './cold/manifest.repository.js';
+import { EventsController } from './events.controller.js';
+import { EventsQueryService } from './events-query.service.js';
+import { StateController } from './state.controller.js';
+import { StateQueryService } from './state-query.service.js';
+import { StorageAdminController } from './storage-admin.controller.js';
+import { StorageStatsService } from './storage-stats.service.js';
+import { InsightRetentionRepository } from './tiering/insight-retention.repository.js';
+import { tieringLockProvider } from './tiering/tiering-lock.provider.js';
+import { TieringRunsRepository } from './tiering/tiering-runs.repository.js';
+import { TieringScheduler } from './tiering/tiering.scheduler.js';
+import { TieringService } from './tiering/tiering.service.js';
+import { EventQueryRepository } from './warm/event-query.repository.js';
+import { SnapshotQueryRepository } from './warm/snapshot-query.repository.js';
+import { WarmSliceRepository } from './warm/warm-slice.repository.js';
+import { WarmStatsRepository } from './warm/warm-stats.repository.js';
+
+/** Cold tier, tier migration and tier-spanning reads (issue 4). */
+const TIERING_PROVIDERS = [
+  Clock,
+  blobStoreProvider,
+  ManifestRepository,
+  ColdReader,
+  EventQueryRepository,
+  SnapshotQueryRepository,
+  WarmSliceRepository,
+  WarmStatsRepository,
+  EventsQueryService,
+  StateQueryService,
+  StorageStatsService,
+  InsightRetentionRepository,
+  TieringRunsRepository,
+  tieringLockProvider,
+  TieringService,
+  TieringScheduler,
+];
 
 /** The three tiers: hot (Redis / memory), warm (PostgreSQL / SQLite), cold (archive segments). */
 @Module({
-  providers: [hotStoreProvider, EventWriter, MetricWriter, SnapshotWriter],
-  exports: [HOT_STORE, EventWriter, MetricWriter, SnapshotWriter],
+  controllers: [EventsController, StateController, StorageAdminController],
+  providers: [hotStoreProvider, EventWriter, MetricWriter, SnapshotWriter, ...TIERING_PROVIDERS],
+  exports: [HOT_STORE, EventWriter, MetricWriter, SnapshotWriter, Clock, BLOB_STORE, EventsQueryService, StateQueryService, TieringService],
 })
 export class StorageModule {}

@@ -3,6 +3,8 @@ import { DebugInsightEntity } from './debug-insight.entity.js';
 import { DebugMetricEntity } from './debug-metric.entity.js';
 import { DebugSessionEntity } from './debug-session.entity.js';
 import { DebugStateSnapshotEntity } from './debug-state-snapshot.entity.js';
+import { ArchiveSegmentEntity } from '../../storage/cold/archive-segment.entity.js';
+import { TieringRunEntity } from '../../storage/tiering/tiering-run.entity.js';
 import { DebugPatternEntity } from '../../insights/patterns/debug-pattern.entity.js';
 
 export * from './debug-event.entity.js';
@@ -18,5 +20,7 @@ export const ENTITIES = [
   DebugStateSnapshotEntity,
   DebugMetricEntity,
   DebugSessionEntity,
+  ArchiveSegmentEntity,
+  TieringRunEntity,
   DebugPatternEntity,
 ];

@@ -1,0 +1,66 @@
+import { gunzipSync } from 'node:zlib';
+import { IdFilter } from './id-filter.js';
+import { CorruptSegmentError, parseHeader, readSegmentLines, SegmentBuilder, verifySegment } from './segment-format.js';
+
+const META = { table: 'debug_events', time_column: 'timestamp', slice_start: '2026-11-16T00:00:00.000Z', generation: 1, sequence: 1 };
+
+async function build(rows: number) {
+  const builder = new SegmentBuilder(META, rows);
+  const written: { id: string; message: string }[] = [];
+  for (let index = 0; index < rows; index++) {
+    const row = { id: `id-${index}`, message: `row ${index} ${'x'.repeat(index % 50)}\n with a newline` };
+    written.push(row);
+    await builder.add(row, {
+      id: row.id,
+      time: new Date(Date.parse(META.slice_start) + index * 1000),
+      componentType: index % 2 ? 'api' : 'worker',
+      componentId: `c${index % 3}`,
+      level: 'info',
+    });
+  }
+  return { segment: await builder.finish(), written };
+}
+
+describe('archive segments', () => {
+  it('writes a header line then one JSON row per line, in several gzip members that read as one file', async () => {
+    const { segment, written } = await build(30_000);
+    const lines = gunzipSync(segment.body).toString('utf8').trimEnd().split('\n');
+    const header = parseHeader('k', lines[0]);
+    expect(header).toMatchObject({ format: 'ads-archive-segment', version: 1, table: 'debug_events', count: 30_000 });
+    expect(header.time_from).toBe('2026-11-16T00:00:00.000Z');
+    expect(header.time_to).toBe(new Date(Date.parse(META.slice_start) + 29_999_000).toISOString());
+    expect(lines.slice(1).map((line) => JSON.parse(line))).toEqual(written);
+    expect(segment.rawSize).toBeGreaterThan(1 << 20);
+    expect(segment.components).toEqual(['api/c0', 'api/c1', 'api/c2', 'worker/c0', 'worker/c1', 'worker/c2']);
+    expect(segment.componentTypes).toEqual(['api', 'worker']);
+    expect(segment.levels).toEqual(['info']);
+    expect(segment.eventTypes).toBeNull();
+  });
+
+  it('streams the lines back and verifies count and checksum', async () => {
+    const { segment } = await build(500);
+    const lines: string[] = [];
+    for await (const line of readSegmentLines('k', segment.body)) lines.push(line);
+    expect(lines).toHaveLength(501);
+    await expect(verifySegment('k', segment.body, { sha256: segment.sha256, count: 500 })).resolves.toMatchObject({ count: 500 });
+  });
+
+  it('rejects a missing, altered or short segment', async () => {
+    const { segment } = await build(100);
+    await expect(verifySegment('k', null, { sha256: segment.sha256, count: 100 })).rejects.toThrow(CorruptSegmentError);
+    const altered = Buffer.from(segment.body);
+    altered[altered.length - 10] ^= 0xff;
+    await expect(verifySegment('k', altered, { sha256: segment.sha256, count: 100 })).rejects.toThrow(/sha256/);
+    await expect(verifySegment('k', segment.body, { sha256: segment.sha256, count: 101 })).rejects.toThrow(/100 rows/);
+  });
+
+  it('keeps every id in its filter and rejects most others', () => {
+    const filter = IdFilter.forCapacity(10_000);
+    for (let index = 0; index < 10_000; index++) filter.add(`present-${index}`);
+    const decoded = IdFilter.decode(filter.encode());
+    for (let index = 0; index < 10_000; index++) expect(decoded.mightContain(`present-${index}`)).toBe(true);
+    let falsePositives = 0;
+    for (let index = 0; index < 10_000; index++) if (decoded.mightContain(`absent-${index}`)) falsePositives++;
+    expect(falsePositives).toBeLessThan(300);
+  });
+});

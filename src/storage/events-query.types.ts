@@ -1,0 +1,42 @@
+import type { DebugEventRecord } from '../common/debug-event.js';
+
+export type Tier = 'hot' | 'warm' | 'cold';
+export type SortOrder = 'asc' | 'desc';
+
+/** What `GET /events` can filter on; every field is optional. */
+export interface EventFilter {
+  from?: Date;
+  to?: Date;
+  component_type?: string;
+  component_id?: string;
+  event_type?: string;
+  level?: string;
+  correlation_id?: string;
+  session_id?: string;
+  pattern_id?: string;
+  /** Case-insensitive substring of the message. */
+  text?: string;
+}
+
+/** A position in (timestamp, id) order: the last row of the previous page. */
+export interface EventPosition {
+  timestamp: string;
+  id: string;
+}
+
+export interface EventPageRequest {
+  limit: number;
+  order: SortOrder;
+  after?: EventPosition;
+}
+
+export interface TieredEvent extends DebugEventRecord {
+  tier: Tier;
+}
+
+export interface EventPage {
+  data: TieredEvent[];
+  next_cursor: string | null;
+  /** Which tiers this page read, and how many cold segments it opened. */
+  tiers: { warm: number; cold: number; cold_segments_read: number };
+}

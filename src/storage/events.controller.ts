@@ -1,0 +1,60 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { DomainError } from '../common/errors/domain-error.js';
+import { isUuid } from '../common/ids.js';
+import { ListEventsQuery } from './dto/list-events.query.js';
+import { decodeCursor, EventsQueryService } from './events-query.service.js';
+import type { EventFilter, EventPage, TieredEvent } from './events-query.types.js';
+
+@ApiTags('events')
+@Controller('events')
+export class EventsController {
+  constructor(private readonly events: EventsQueryService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Events by filter, in time order, across the warm and cold tiers',
+    description:
+      'Cursor paging: pass `next_cursor` back as `cursor` with the same filters and order. A range older than ' +
+      'warm retention is read from the archive segments whose manifest entry can match, merged in order.',
+  })
+  @ApiOkResponse({ description: '{ data: [event + tier], next_cursor, tiers }' })
+  @ApiBadRequestResponse({ description: 'A filter is invalid; the message names it' })
+  list(@Query() query: ListEventsQuery): Promise<EventPage> {
+    const order = query.order ?? 'desc';
+    const filter: EventFilter = {
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      component_type: query.component_type,
+      component_id: query.component_id,
+      event_type: query.event_type,
+      level: query.level,
+      correlation_id: query.correlation_id,
+      session_id: query.session_id,
+      pattern_id: query.pattern_id,
+      text: query.text,
+    };
+    if (filter.from && filter.to && filter.from > filter.to) {
+      throw new DomainError('VALIDATION_FAILED', 'from must not be after to', { field: 'from' });
+    }
+    return this.events.list(filter, {
+      limit: query.limit ?? 100,
+      order,
+      after: query.cursor ? decodeCursor(query.cursor, order) : undefined,
+    });
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'One event by id: hot tier, then warm, then cold',
+    description: 'The answer is the event with `tier` saying where it was found (hot, warm or cold).',
+  })
+  @ApiParam({ name: 'id', description: 'Event id (a UUID; UUIDv7 ids also tell which day to look in)' })
+  @ApiOkResponse({ description: 'The event, with `tier`' })
+  @ApiBadRequestResponse({ description: 'id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'No tier holds the event' })
+  findOne(@Param('id') id: string): Promise<TieredEvent> {
+    if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'id must be a UUID', { field: 'id', value: id.slice(0, 64) });
+    return this.events.findById(id);
+  }
+}
