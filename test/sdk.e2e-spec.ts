@@ -197,7 +197,16 @@ describeWithPostgresAndRedis('SDK under backpressure (429 with Retry-After) unti
     // An API process without workers: accepted batches stay in the Bull queue, so the backlog holds.
     api = await startApp({ ...env, DEBUG_ROLE: 'api' });
     const failures: DebugClientFailure[] = [];
-    client = sdkClient(api, failures, { batchSize: 3, maxRetries: 20 });
+    // What went over the wire: when each batch request was sent, and what came back.
+    const exchanges: { sentAt: number; status: number; retryAfter: string | null; ids: string[] }[] = [];
+    const recordingFetch: FetchFunction = async (url, init) => {
+      const sentAt = Date.now();
+      const response = await fetch(url, init);
+      const ids = (JSON.parse(String(init.body)) as { events: { id: string }[] }).events.map((event) => event.id);
+      exchanges.push({ sentAt, status: response.status, retryAfter: response.headers.get('retry-after'), ids });
+      return response;
+    };
+    client = sdkClient(api, failures, { batchSize: 3, maxRetries: 20, fetch: recordingFetch });
 
     const first = [client.info('a1'), client.info('a2'), client.info('a3')];
     await client.flush();
@@ -216,6 +225,18 @@ describeWithPostgresAndRedis('SDK under backpressure (429 with Retry-After) unti
     expect(failures).toEqual([]);
     expect(stats.throttled).toBeGreaterThanOrEqual(1);
     expect(stats.events).toMatchObject({ recorded: 6, sent: 6, dropped: 0, buffered: 0 });
+
+    // Every 429 carried a Retry-After, and the next attempt came no sooner; every attempt
+    // of the second batch carried the same ids.
+    const [firstExchange, ...secondBatch] = exchanges;
+    expect(firstExchange).toMatchObject({ status: 202, ids: first });
+    expect(secondBatch.at(-1)).toMatchObject({ status: 202, ids: second });
+    const throttledAnswers = secondBatch.slice(0, -1);
+    expect(throttledAnswers.length).toBeGreaterThanOrEqual(1);
+    throttledAnswers.forEach((answer, i) => {
+      expect(answer).toMatchObject({ status: 429, retryAfter: expect.stringMatching(/^\d+$/), ids: second });
+      expect(secondBatch[i + 1].sentAt - answer.sentAt).toBeGreaterThanOrEqual(Number(answer.retryAfter) * 1000);
+    });
 
     const ids = [...first, ...second];
     const rows = await waitFor(() => storedEvents(api, ids), (found) => found.length >= 6, 'six rows in the warm store');
