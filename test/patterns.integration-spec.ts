@@ -234,6 +234,16 @@ function patternSuite(
         early.map((e) => e.pattern_id).sort(),
       );
 
+      const members = [root, ...early.map((e) => e.pattern_id!)].sort();
+      expect(await stats.memberIds(root)).toEqual(members);
+      expect(await stats.memberIds(early[0].pattern_id!)).toEqual(members);
+      expect(await stats.rootsOf([early[1].pattern_id!, 'unknown'])).toEqual(
+        new Map([
+          [early[1].pattern_id!, root],
+          ['unknown', 'unknown'],
+        ]),
+      );
+
       // a worker started after the merge learns it and uses the root for every name
       const later = new PatternService(repository);
       const again = event('session opened for user alice by sshd');

@@ -109,6 +109,17 @@ export class PatternStatsService {
     return this.patterns.roots(patternIds);
   }
 
+  /**
+   * The ids events of a pattern may carry: the pattern's own and those of the patterns merged
+   * into it (for `WHERE pattern_id IN (…)`). The id resolves first, so an old id works too.
+   */
+  async memberIds(patternId: string): Promise<string[]> {
+    const root = (await this.patterns.roots([patternId])).get(patternId) ?? patternId;
+    const ids = new Set([root, patternId]);
+    for (const row of await this.patterns.statsOf([root])) ids.add(row.id);
+    return [...ids].sort();
+  }
+
   /** Patterns with events at the given levels in [from, to), most events first. */
   async errorPatterns(query: ErrorPatternsQuery): Promise<ErrorPatternsPage> {
     if (query.from >= query.to)
