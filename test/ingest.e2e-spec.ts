@@ -124,7 +124,7 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       expect(response.body.ids[1]).toBeNull();
 
       expect(await settled()).toBe(true);
-      const rows = await warmRows(events.map((event) => event.id as string).filter((id) => typeof id === 'string'));
+      const rows = await warmRows(good.map((event) => event.id as string));
       expect(rows.map((row) => row.id).sort()).toEqual(good.map((event) => event.id).sort());
     });
 
@@ -148,7 +148,7 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       const tooBig = await request(running.url)
         .post('/api/debug/events/batch')
         .set(INGEST)
-        .send({ events: wireBatch(30, { message: 'y'.repeat(30_000) }) })
+        .send({ events: wireBatch(40, { message: 'y'.repeat(30_000) }) })
         .expect(413);
       expect(tooBig.body.message).toMatch(/over the limit/);
     });
@@ -170,8 +170,8 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
 
       expect(await settled()).toBe(true);
       const ids = [...events, ...concurrent].map((event) => event.id);
-      const [{ rows, distinct }] = await dataSource.query(
-        `SELECT count(*) AS rows, count(DISTINCT id) AS distinct FROM debug_events WHERE id IN (${ids.map((_, index) => (postgres ? `$${index + 1}` : '?')).join(', ')})`,
+      const [{ n_rows: rows, n_distinct: distinct }] = await dataSource.query(
+        `SELECT count(*) AS n_rows, count(DISTINCT id) AS n_distinct FROM debug_events WHERE id IN (${ids.map((_, index) => (postgres ? `$${index + 1}` : '?')).join(', ')})`,
         ids,
       );
       expect(Number(rows)).toBe(270);
@@ -297,6 +297,60 @@ ingestSuite('embedded', async () => embeddedEnv());
 
 describeWithPostgresAndRedis('full mode', () => {
   ingestSuite('full', () => fullModeEnv());
+});
+
+describeWithPostgresAndRedis('ingestion under backpressure and failure (full mode)', () => {
+  it('answers 429 with Retry-After once the backlog passes DEBUG_INGEST_BACKLOG_LIMIT, and takes nothing it cannot keep', async () => {
+    // An API-only process: nothing drains the queue.
+    const running = await startApp({ ...(await fullModeEnv()), DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: '50' });
+    try {
+      const first = wireBatch(40);
+      await request(running.url).post('/api/debug/events/batch').send({ events: first }).expect(202);
+      const refused = wireBatch(40);
+      const response = await request(running.url).post('/api/debug/events/batch').send({ events: refused }).expect(429);
+      expect(response.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', details: { limit: 50 } });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      const hot = running.app.get<HotStore>(HOT_STORE);
+      expect(await hot.get(refused[0].id as string)).toBeNull();
+      expect(await hot.get(first[0].id as string)).not.toBeNull();
+      const status = await request(running.url).get('/api/debug/admin/ingest/status').expect(200);
+      expect(status.body).toMatchObject({ queue: 'bull', waiting: 1, backlog_events: 40 });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('keeps a job that fails every attempt in the failed set, lists it, and replays it once the cause is gone', async () => {
+    const env = await fullModeEnv({ DEBUG_INGEST_ATTEMPTS: '2', DEBUG_INGEST_BACKOFF_MS: '10' });
+    const running = await startApp(env);
+    const dataSource = running.app.get(DataSource);
+    const jobQueue = running.app.get<JobQueue>(JOB_QUEUE);
+    try {
+      // A constraint the warm store enforces and the API does not know about: the write fails for real.
+      await dataSource.query(`ALTER TABLE debug_events ADD CONSTRAINT no_poison CHECK (message <> 'poison') NOT VALID`);
+      const events = [wireEvent({ message: 'poison' }), wireEvent({ message: 'fine' })];
+      await request(running.url).post('/api/debug/events/batch').send({ events }).expect(202);
+      expect(await jobQueue.drained(QueueName.Ingest, 30_000)).toBe(true);
+
+      const failed = await request(running.url).get('/api/debug/admin/ingest/failed').expect(200);
+      expect(failed.body.total).toBe(1);
+      expect(failed.body.jobs[0]).toMatchObject({ events: 2, attempts_made: 2, first_event_id: events[0].id });
+      expect(failed.body.jobs[0].failed_reason).toMatch(/no_poison/);
+      const metrics = (await request(running.url).get('/api/debug/metrics')).text;
+      expect(metrics).toMatch(/^ads_ingest_jobs_failed_total\{final="true"\} 1$/m);
+      expect(await dataSource.query('SELECT id FROM debug_events WHERE id = $1', [events[1].id])).toHaveLength(0);
+
+      await dataSource.query('ALTER TABLE debug_events DROP CONSTRAINT no_poison');
+      const replay = await request(running.url).post('/api/debug/admin/ingest/replay').expect(201);
+      expect(replay.body).toEqual({ replayed: 1 });
+      expect(await jobQueue.drained(QueueName.Ingest, 30_000)).toBe(true);
+      const rows = await dataSource.query('SELECT message FROM debug_events WHERE id = ANY($1) ORDER BY message', [events.map((event) => event.id)]);
+      expect(rows.map((row: { message: string }) => row.message)).toEqual(['fine', 'poison']);
+      expect((await request(running.url).get('/api/debug/admin/ingest/failed').expect(200)).body.total).toBe(0);
+    } finally {
+      await running.close();
+    }
+  });
 });
 
 describe('ingestion switched off', () => {

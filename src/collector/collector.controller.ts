@@ -76,7 +76,7 @@ export class CollectorController {
   @ApiAcceptedResponse({ type: EventAcceptedAnswer })
   @ApiBadRequestResponse({ description: 'Invalid event; the message names the field.', type: ErrorEnvelope })
   async ingestOne(
-    @Body() event: IngestEventDto,
+    @Body() event: unknown,
     @Headers('x-correlation-id') correlationId?: string,
     @Headers('traceparent') traceparent?: string,
   ): Promise<EventAcceptedAnswer> {

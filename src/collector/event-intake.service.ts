@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { normalizeEvent, type RequestContext, type TimeWindow } from './event-normalizer.js';
 import { EventSchemaValidator } from './event-schema.js';
-import type { IngestEventInput } from './event-shape.js';
+import { fieldMessages, type IngestEventInput } from './event-shape.js';
+import { IngestEventDto } from './dto/ingest-event.dto.js';
 
 const FUTURE_ALLOWANCE_MS = 24 * 3_600_000;
 
@@ -18,8 +21,25 @@ export class EventIntake {
 
   constructor(private readonly config: AppConfig) {}
 
-  /** A single event that the DTO has validated. Throws 400 naming the field for what a DTO cannot check. */
-  single(input: IngestEventInput, context: RequestContext): DebugEventRecord {
+  /**
+   * A single event: validated with the DTO (class-validator, as the global pipe would, but
+   * here so that a refusal is counted), then normalized. Throws 400 naming the field.
+   */
+  single(body: unknown, context: RequestContext): DebugEventRecord {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new DomainError('VALIDATION_FAILED', 'the body must be a JSON object (one event)');
+    }
+    const dto = plainToInstance(IngestEventDto, body);
+    const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) {
+      const problems = errors.flatMap((error) =>
+        Object.entries(error.constraints ?? {}).map(([rule, message]) =>
+          rule === 'whitelistValidation' ? fieldMessages.notAllowed(error.property) : message,
+        ),
+      );
+      throw new DomainError('VALIDATION_FAILED', problems.join('; '), { problems });
+    }
+    const input: IngestEventInput = dto;
     const now = new Date();
     const result = normalizeEvent(input, 'event', context, this.window(now), now);
     if (result.reason !== undefined) {

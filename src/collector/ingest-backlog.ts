@@ -9,7 +9,7 @@ const REFRESH_MS = 100;
 
 /**
  * The ingest backlog, for backpressure: jobs waiting in the `ingest` queue times the
- * mean events per job this process enqueues, read at most every 100 ms (a request
+ * mean events per job this process has enqueued (an estimate: the queue counts jobs), read at most every 100 ms (a request
  * never waits for Redis except on the very first read), plus what this process holds
  * in memory before it is durable.
  */
@@ -18,14 +18,18 @@ export class IngestBacklog {
   private queuedEvents = 0;
   private readAt = 0;
   private reading: Promise<void> | undefined;
-  private meanJobEvents: number;
+  private enqueuedJobs = 0;
+  private enqueuedEvents = 0;
 
   constructor(
     @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
     private readonly config: AppConfig,
     private readonly metrics: IngestMetrics,
-  ) {
-    this.meanJobEvents = config.batchSize;
+  ) {}
+
+  /** Mean events per job this process enqueued (DEBUG_BATCH_SIZE before the first). */
+  private get meanJobEvents(): number {
+    return this.enqueuedJobs === 0 ? this.config.batchSize : this.enqueuedEvents / this.enqueuedJobs;
   }
 
   /** Throws 429 with Retry-After when `incoming` more events would pass DEBUG_INGEST_BACKLOG_LIMIT. */
@@ -45,7 +49,8 @@ export class IngestBacklog {
   /** Jobs just stored count at once, before the next read sees them. */
   noteEnqueued(jobs: number, events: number): void {
     this.queuedEvents += events;
-    this.meanJobEvents = this.meanJobEvents * 0.9 + (events / jobs) * 0.1;
+    this.enqueuedJobs += jobs;
+    this.enqueuedEvents += events;
   }
 
   async current(): Promise<number> {

@@ -1,0 +1,319 @@
+/**
+ * Ingestion, end to end, against its limit in the same run.
+ *
+ *   npm run bench:ingest -- [--events 200000] [--senders 4] [--batch 1000] [--seed 7] [--skip-writers] [--cpu-prof]
+ *
+ * 1. Baseline: raw COPY of the events over 2 connections into ../shared/bench/reference-schema.sql
+ *    (scratch database).
+ * 2. Pipeline: the service started as a user would (`node dist/src/main.js`, full mode, role all,
+ *    scratch database + Redis prefix); a few senders POST batches of 1,000 to /events/batch; the
+ *    clock stops when the last row is committed (the service's written counter reaches the
+ *    total, then checked with count(*)).
+ * 3. Burst accept: an API-only process (no workers), HTTP → durable in the Bull queue.
+ * 4. Warm writer strategies: COPY (with its idempotent fallback) vs INSERT … SELECT FROM unnest
+ *    … ON CONFLICT DO NOTHING, same events, 2 concurrent writers each.
+ * Scratch databases and Redis keys are removed at the end.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { AppConfig } from '../src/config/app-config.service.js';
+import { validateEnvironment } from '../src/config/environment.js';
+import type { DebugEventRecord } from '../src/common/debug-event.js';
+import { createDataSource, runMigrations } from '../src/database/data-source.js';
+import { PartitionService } from '../src/database/partition.service.js';
+import { EventWriter, type EventWriteStrategy } from '../src/storage/warm/event-writer.js';
+import {
+  REDIS_URL,
+  createDatabase,
+  deleteRedisPrefix,
+  dropDatabase,
+  fmt,
+  get,
+  log,
+  percentile,
+  post,
+  sample,
+  startService,
+  suffix,
+  type ServiceProcess,
+} from './bench-support.js';
+import { takeEvents, type CorpusEvent } from './event-corpus.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+const TOTAL = argument('events', 200_000);
+const SENDERS = argument('senders', 4);
+const BATCH = argument('batch', 1000);
+const SEED = argument('seed', 7);
+
+function referenceSchemaPath(): string {
+  const candidates = [join(here, '..', '..', '..', 'shared', 'bench', 'reference-schema.sql'), '/work/shared/bench/reference-schema.sql'];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new Error('reference-schema.sql not found');
+  return found;
+}
+
+const copyEscape = (value: string | null) => (value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
+
+async function baselineCopy(events: CorpusEvent[]): Promise<number> {
+  const name = `ads_bench_ref_${suffix()}`;
+  const url = await createDatabase(name);
+  try {
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    await setup.query(readFileSync(referenceSchemaPath(), 'utf8'));
+    await setup.end();
+    const halves = [events.slice(0, events.length / 2), events.slice(events.length / 2)];
+    const clients = await Promise.all(
+      halves.map(async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        return client;
+      }),
+    );
+    const started = performance.now();
+    await Promise.all(
+      halves.map(async (half, index) => {
+        // Text is produced as the rows stream, as a client generating its rows would.
+        async function* lines() {
+          for (let start = 0; start < half.length; start += 1000) {
+            let chunk = '';
+            for (const event of half.slice(start, start + 1000)) {
+              chunk += [
+                event.id,
+                event.timestamp,
+                copyEscape(event.event_type),
+                copyEscape(event.component_type),
+                copyEscape(event.component_id),
+                copyEscape(event.correlation_id),
+                copyEscape(event.level),
+                copyEscape(event.message),
+                copyEscape(JSON.stringify(event.data)),
+                copyEscape(JSON.stringify(event.metadata)),
+              ].join('\t') + '\n';
+            }
+            yield chunk;
+          }
+        }
+        const stream = clients[index].query(
+          copyStreams.from(
+            'COPY bench_reference_events (id, "timestamp", event_type, component_type, component_id, correlation_id, level, message, data, metadata) FROM STDIN',
+          ),
+        );
+        await pipeline(Readable.from(lines()), stream);
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await Promise.all(clients.map((client) => client.end()));
+    return events.length / seconds;
+  } finally {
+    await dropDatabase(name);
+  }
+}
+
+interface SendResult {
+  seconds: number;
+  latencies: number[];
+  statuses: Map<number, number>;
+  accepted: number;
+}
+
+async function send(service: ServiceProcess, bodies: string[]): Promise<SendResult> {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let accepted = 0;
+  let next = 0;
+  let lastReport = performance.now();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const sent = performance.now();
+        let answer = await post(`${service.url}/api/debug/events/batch`, body);
+        while (answer.status === 429) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          answer = await post(`${service.url}/api/debug/events/batch`, body);
+        }
+        latencies.push(performance.now() - sent);
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        if (answer.status === 202) accepted += (JSON.parse(answer.text) as { accepted: number }).accepted;
+        if (performance.now() - lastReport > 1000) {
+          lastReport = performance.now();
+          log(`  sent ${accepted.toLocaleString()} / ${(bodies.length * BATCH).toLocaleString()} events`);
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), statuses, accepted };
+}
+
+async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
+  const name = `ads_bench_${suffix()}`;
+  const prefix = `adsbench-${suffix()}`;
+  const url = await createDatabase(name);
+  const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [];
+  const service = await startService(
+    { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2), DEBUG_STREAMING_ENABLED: 'true' },
+    nodeArgs,
+  );
+  try {
+    log(`pipeline: service up at ${service.url} (role all, PostgreSQL ${name}, Redis prefix ${prefix}); sending`);
+    const started = performance.now();
+    let lastWrittenAt = started;
+    let written = 0;
+    let polling = true;
+    const poller = (async () => {
+      let lastReport = 0;
+      while (polling) {
+        const metrics = await get(`${service.url}/api/debug/metrics`);
+        const now = sample(metrics.text, 'ads_ingest_events_written_total');
+        if (now > written) lastWrittenAt = performance.now();
+        written = now;
+        if (performance.now() - lastReport > 1000) {
+          lastReport = performance.now();
+          log(`  written ${written.toLocaleString()} rows`);
+        }
+        if (written >= events.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    const sent = await send(service, bodies);
+    const acceptedAt = performance.now();
+    const deadline = Date.now() + 300_000;
+    while (written < events.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    polling = false;
+    await poller;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const [{ rows, distinct }] = (await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events')).rows;
+    await client.end();
+    return {
+      sent,
+      endToEndSeconds: (lastWrittenAt - started) / 1000,
+      warmLagSeconds: Math.max(0, (lastWrittenAt - acceptedAt) / 1000),
+      rows: rows as number,
+      distinct: distinct as number,
+    };
+  } finally {
+    await service.stop();
+    await dropDatabase(name);
+    await deleteRedisPrefix(prefix);
+  }
+}
+
+async function burstRun(bodies: string[]) {
+  const name = `ads_bench_burst_${suffix()}`;
+  const prefix = `adsbench-${suffix()}`;
+  const url = await createDatabase(name);
+  const service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) });
+  try {
+    log(`burst: API-only process (no workers) at ${service.url}; sending`);
+    return await send(service, bodies);
+  } finally {
+    await service.stop();
+    await dropDatabase(name);
+    await deleteRedisPrefix(prefix);
+  }
+}
+
+async function writerRun(strategy: EventWriteStrategy, records: DebugEventRecord[]): Promise<number> {
+  const name = `ads_bench_writer_${suffix()}`;
+  const url = await createDatabase(name);
+  const dataSource = createDataSource({ databaseUrl: url, sqlitePath: ':memory:' });
+  try {
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+    const config = new AppConfig(validateEnvironment({ DATABASE_URL: url }));
+    const writer = new EventWriter(dataSource, new PartitionService(dataSource, config));
+    writer.strategy = strategy;
+    await writer.write(records.slice(0, 1)); // partitions and connections warm
+    let next = 1;
+    const started = performance.now();
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < records.length) {
+          const start = next;
+          next += BATCH;
+          await writer.write(records.slice(start, start + BATCH));
+        }
+      }),
+    );
+    return (records.length - 1) / ((performance.now() - started) / 1000);
+  } finally {
+    await dataSource.destroy();
+    await dropDatabase(name);
+  }
+}
+
+function toRecord(event: CorpusEvent, ingestedAt: string): DebugEventRecord {
+  return { ...event, pattern_id: null, ingested_at: ingestedAt };
+}
+
+async function main(): Promise<void> {
+  log(`bench:ingest — ${cpus().length} cores, ${TOTAL.toLocaleString()} events, batches of ${BATCH}, ${SENDERS} senders, seed ${SEED}`);
+  const events = takeEvents(TOTAL, { seed: SEED, days: 3, components: 300 });
+  const bodies: string[] = [];
+  for (let start = 0; start < events.length; start += BATCH) bodies.push(JSON.stringify({ events: events.slice(start, start + BATCH) }));
+  const bytes = bodies.reduce((sum, body) => sum + body.length, 0) / events.length;
+  log(`events: ~${Math.round(bytes)} bytes of JSON each, every field, 300 components over 3 days`);
+
+  log('baseline: raw COPY over 2 connections into reference-schema.sql');
+  const baseline = await baselineCopy(events);
+  log(`baseline: ${fmt(baseline, 0)} events/s`);
+
+  const result = await pipelineRun(events, bodies);
+  const pipelineRate = events.length / result.endToEndSeconds;
+  const acceptRate = result.sent.accepted / result.sent.seconds;
+
+  const burst = await burstRun(bodies);
+  const burstRate = burst.accepted / burst.seconds;
+
+  let writers: { copy: number; unnest: number } | undefined;
+  if (!flag('skip-writers')) {
+    const ingestedAt = new Date().toISOString();
+    const records = events.map((event) => toRecord(event, ingestedAt));
+    log('warm writer strategies, 2 concurrent writers, batches of 1,000');
+    writers = { copy: await writerRun('copy', records), unnest: await writerRun('unnest', records) };
+  }
+
+  const statuses = (map: Map<number, number>) => [...map].map(([status, count]) => `${status}×${count}`).join(' ');
+  console.log('');
+  console.log(`cores                          ${cpus().length}`);
+  console.log(`events                         ${events.length.toLocaleString()} (~${Math.round(bytes)} B each)`);
+  console.log(`baseline raw COPY (2 conns)    ${fmt(baseline, 0)} events/s`);
+  console.log(`pipeline end to end            ${fmt(pipelineRate, 0)} events/s   (HTTP in → rows committed)`);
+  console.log(`ratio pipeline / COPY          ${fmt(pipelineRate / baseline, 2)}   (bar ≥ 0.80)`);
+  console.log(`accept rate under load         ${fmt(acceptRate, 0)} events/s   (HTTP 2xx, workers running)`);
+  console.log(`burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000)`);
+  console.log(`batch request p50/p95/p99      ${fmt(percentile(result.sent.latencies, 50))} / ${fmt(percentile(result.sent.latencies, 95))} / ${fmt(percentile(result.sent.latencies, 99))} ms (pipeline)`);
+  console.log(`burst request p50/p95/p99      ${fmt(percentile(burst.latencies, 50))} / ${fmt(percentile(burst.latencies, 95))} / ${fmt(percentile(burst.latencies, 99))} ms`);
+  console.log(`warm-store lag                 ${fmt(result.warmLagSeconds, 2)} s after the last accept`);
+  console.log(`statuses                       pipeline ${statuses(result.sent.statuses)}; burst ${statuses(burst.statuses)}`);
+  console.log(`rows in warm                   ${result.rows.toLocaleString()} (distinct ids ${result.distinct.toLocaleString()}) of ${events.length.toLocaleString()}`);
+  if (writers) {
+    console.log(`writer COPY (+fallback)        ${fmt(writers.copy, 0)} rows/s  (${fmt(writers.copy / baseline, 2)} × baseline)`);
+    console.log(`writer INSERT … unnest         ${fmt(writers.unnest, 0)} rows/s  (${fmt(writers.unnest / baseline, 2)} × baseline)`);
+  }
+  if (result.rows !== events.length || result.distinct !== events.length) {
+    console.log('FAILED: the warm store does not hold every event exactly once');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
