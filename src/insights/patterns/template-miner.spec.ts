@@ -161,4 +161,11 @@ describe('TemplateMiner', () => {
     expect(created.map((p) => p.id)).toContain(general.id);
     expect(merges.map((m) => m.into)).toEqual([general.id, general.id, general.id, general.id]);
   });
+
+  it('mines only the head of a very long message', () => {
+    const miner = new TemplateMiner({ maxMessageLength: 40 });
+    const trace = (n: number) =>
+      `NullPointerException in handler ${n}\n` + '  at frame.call(x.java)\n'.repeat(n + 1);
+    expect(miner.match(trace(1)).id).toBe(miner.match(trace(50)).id);
+  });
 });

@@ -26,12 +26,15 @@ export interface MinerOptions {
   maxPerFamily: number;
   /** Masked messages remembered for the one-lookup fast path. */
   exactCacheSize: number;
+  /** Characters of a message that are mined (a stack trace's head names it well enough). */
+  maxMessageLength: number;
 }
 
 export const DEFAULT_MINER_OPTIONS: MinerOptions = {
   generalizeAfter: 4,
   maxPerFamily: 200,
   exactCacheSize: 100_000,
+  maxMessageLength: 4096,
 };
 
 export interface PatternTemplate {
@@ -98,7 +101,7 @@ export class TemplateMiner {
 
   /** The pattern of one message, learning from it. */
   match(message: string): MinedMatch {
-    const { tokens, spaceBefore } = tokenizeWithSpacing(message);
+    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
@@ -124,11 +127,17 @@ export class TemplateMiner {
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
   peek(message: string): PatternTemplate | undefined {
-    const tokens = tokenizeWithSpacing(message).tokens;
+    const tokens = tokenizeWithSpacing(this.head(message)).tokens;
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
     const candidate = this.bestWildcardMatch(tokens);
     return candidate ? publicView(candidate) : undefined;
+  }
+
+  private head(message: string): string {
+    return message.length > this.options.maxMessageLength
+      ? message.slice(0, this.options.maxMessageLength)
+      : message;
   }
 
   /** Current id of a pattern id given earlier (follows merges). */
