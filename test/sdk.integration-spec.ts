@@ -7,7 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import ts from 'typescript';
-import { DebugClient, type DebugClientFailure, type DebugClientOptions, type DebugEventPayload } from '../src/sdk/index.js';
+import {
+  correlationMiddleware,
+  DebugClient,
+  type DebugClientFailure,
+  type DebugClientOptions,
+  type DebugEventPayload,
+} from '../src/sdk/index.js';
 import { DebugLoggerService } from '../src/sdk/nest.js';
 
 /** What the scripted server saw. */
@@ -457,6 +463,42 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
     });
   });
 
+  describe('correlationMiddleware', () => {
+    it("gives each request of a real HTTP service its caller's correlation id (or a new one), through awaits", async () => {
+      makeClient({ batchSize: 1000 });
+      const withCorrelation = correlationMiddleware();
+      const service = createServer((req, res) =>
+        withCorrelation(req, res, async () => {
+          client.info(`handling ${req.url}`);
+          await sleep(2);
+          client.info(`answered ${req.url}`);
+          res.end(client.currentCorrelationId());
+        }),
+      );
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+      try {
+        const answers = await Promise.all([
+          fetch(`${base}/a`, { headers: { 'x-correlation-id': 'order-4711' } }),
+          fetch(`${base}/b`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }),
+          fetch(`${base}/c`),
+        ]);
+        const echoed = answers.map((answer) => answer.headers.get('x-correlation-id'));
+        expect(await Promise.all(answers.map((answer) => answer.text()))).toEqual(echoed);
+        expect(echoed.slice(0, 2)).toEqual(['order-4711', '4bf92f3577b34da6a3ce929d0e0e4736']);
+        expect(echoed[2]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+      } finally {
+        await new Promise<void>((resolve) => service.close(() => resolve()));
+      }
+      await client.flush();
+      const correlationOf = (path: string) => new Set(server.events().filter((e) => e.message.endsWith(path)).map((e) => e.correlation_id));
+      expect([...correlationOf('/a')]).toEqual(['order-4711']);
+      expect([...correlationOf('/b')]).toEqual(['4bf92f3577b34da6a3ce929d0e0e4736']);
+      expect(correlationOf('/c').size).toBe(1);
+      expect([...correlationOf('/c')][0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    });
+  });
+
   describe('DebugLoggerService', () => {
     @Module({})
     class EmptyModule {}
@@ -497,6 +539,19 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
       expect(logs[3].data).toMatchObject({ error: { name: 'RangeError', message: 'bad page' } });
       const signupStart = server.events().find((e) => e.message === 'signup started')!;
       expect(logs[6]).toMatchObject({ correlation_id: signupStart.correlation_id, parent_event_id: signupStart.id });
+    });
+
+    it('follows the levels Nest sets, within the levels it was told to ship', async () => {
+      makeClient({ batchSize: 1000 });
+      const logger = new DebugLoggerService(client, { shipLevels: ['error', 'warn', 'log'] });
+      logger.setLogLevels(['error']);
+      logger.log('muted', 'App');
+      logger.error('kept', undefined, 'App');
+      logger.setLogLevels(['error', 'warn', 'log', 'debug']);
+      logger.log('back', 'App');
+      logger.debug('not configured to ship', 'App');
+      await client.flush();
+      expect(server.events().map((e) => e.message)).toEqual(['kept', 'back']);
     });
 
     it('does not feed itself when the client reports through the same logger', async () => {

@@ -35,6 +35,7 @@ const STACK_FORMAT = /\n[ \t]+at .+:\d+:\d+/;
  */
 export class DebugLoggerService implements LoggerService {
   private readonly console: LoggerService | null;
+  private readonly configuredShipLevels: readonly LogLevel[];
   private shipLevels: Set<LogLevel>;
   private readonly consoleOnlyContexts: Set<string>;
   private recording = false;
@@ -44,7 +45,8 @@ export class DebugLoggerService implements LoggerService {
     options: DebugLoggerOptions = {},
   ) {
     this.console = options.alsoConsole === true ? new ConsoleLogger() : options.alsoConsole || null;
-    this.shipLevels = new Set(options.shipLevels ?? ['fatal', 'error', 'warn', 'log', 'debug']);
+    this.configuredShipLevels = options.shipLevels ?? ['fatal', 'error', 'warn', 'log', 'debug'];
+    this.shipLevels = new Set(this.configuredShipLevels);
     this.consoleOnlyContexts = new Set(options.consoleOnlyContexts ?? ['DebugClient']);
   }
 
@@ -81,8 +83,7 @@ export class DebugLoggerService implements LoggerService {
   /** Nest calls this with the levels enabled for the application; both outputs follow it. */
   setLogLevels(levels: LogLevel[]): void {
     this.console?.setLogLevels?.(levels);
-    const enabled = new Set(levels);
-    this.shipLevels = new Set([...this.shipLevels].filter((level) => enabled.has(level)));
+    this.shipLevels = new Set(this.configuredShipLevels.filter((level) => levels.includes(level)));
   }
 
   private ship(level: LogLevel, message: unknown, params: unknown[]): void {

@@ -4,6 +4,7 @@
  * adapter lives in `ai-debug-system/sdk/nest`.
  */
 export { DebugClient, type CorrelatedOptions } from './debug-client.js';
+export { correlationIdOf, correlationMiddleware } from './correlation-middleware.js';
 export { parseRetryAfter, retryDelayMs } from './retry-policy.js';
 export type {
   ChannelStats,

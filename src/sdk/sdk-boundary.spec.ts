@@ -38,7 +38,7 @@ describe('SDK boundary: other services can import it without the server', () => 
     visit('index.ts');
     expect(reachable.has(NEST_ADAPTER)).toBe(false);
     expect([...reachable].sort()).toEqual(
-      ['correlation.ts', 'debug-client.ts', 'event-ids.ts', 'http-sender.ts', 'index.ts', 'payload-limits.ts', 'retry-policy.ts'].sort(),
+      ['correlation-middleware.ts', 'correlation.ts', 'debug-client.ts', 'event-ids.ts', 'http-sender.ts', 'index.ts', 'payload-limits.ts', 'retry-policy.ts'].sort(),
     );
   });
 });
