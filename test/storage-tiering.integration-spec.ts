@@ -11,7 +11,7 @@ import { Clock, ManualClock } from '../src/common/clock.js';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import { JobName } from '../src/common/queues.js';
-import { DebugEventEntity, DebugInsightEntity, DebugStateSnapshotEntity } from '../src/database/entities/index.js';
+import { DebugEventEntity, DebugInsightEntity, DebugMetricEntity, DebugStateSnapshotEntity } from '../src/database/entities/index.js';
 import { dayStart, PartitionService } from '../src/database/partition.service.js';
 import { ArchiveSegmentEntity } from '../src/storage/cold/archive-segment.entity.js';
 import { BLOB_STORE, type BlobInfo, type BlobStore } from '../src/storage/cold/blob-store.js';
@@ -250,6 +250,20 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
             hash: `h${index + 1}`,
           });
         }
+        const metricTimes = [new Date(dayB.getTime() + 60_000), new Date(dayB.getTime() + 120_000), new Date(now.getTime() - 60_000)];
+        await harness.app.get(PartitionService).ensureFor('debug_metrics', metricTimes);
+        await harness.dataSource.getRepository(DebugMetricEntity).insert(
+          metricTimes.map((timestamp, index) => ({
+            id: newId(timestamp),
+            timestamp,
+            name: 'queue_depth',
+            componentType: 'worker',
+            componentId: 'w-1',
+            value: index * 10,
+            unit: 'jobs',
+            tags: { pool: 'a' },
+          })),
+        );
         before = withoutTier(await listAll(harness, { order: 'asc', limit: 97 }));
         report = await run(harness);
       });
@@ -263,6 +277,9 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
         // 250 rows per segment: day A → 2 segments, day B (601 rows) → 3.
         expect(tables.debug_events.segments).toBe(5);
         expect(tables.debug_state_snapshots.rows).toBe(2);
+        expect(tables.debug_metrics.rows).toBe(2);
+        const [{ metrics }] = await harness.dataSource.query('SELECT count(*) AS metrics FROM debug_metrics');
+        expect(Number(metrics)).toBe(1);
         const { warm, cold } = await idsAcrossTiers(harness);
         expect(warm.sort()).toEqual(recent.map((event) => event.id).sort());
         expect(cold).toHaveLength(901);
