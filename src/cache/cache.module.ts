@@ -1,5 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { CacheController } from './cache.controller.js';
+import { QueryCacheService } from './query-cache.service.js';
 
 /** LRU + TTL cache of insight and query results, invalidated per component. */
-@Module({})
+@Global()
+@Module({
+  controllers: [CacheController],
+  providers: [QueryCacheService],
+  exports: [QueryCacheService],
+})
 export class CacheModule {}

@@ -1,5 +1,29 @@
 import { Module } from '@nestjs/common';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { AskService } from './ask/ask.service.js';
+import { CompareService } from './compare.service.js';
+import { ComponentHealthService } from './component-health.service.js';
+import { ComponentRegistry } from './component-registry.service.js';
+import { EventAnalyticsService } from './event-analytics.service.js';
+import { ExplainErrorService } from './explain-error.service.js';
+import { OperationProgressService } from './operation-progress.service.js';
+import { QueryController } from './query.controller.js';
+import { QueryRepository } from './query.repository.js';
 
-/** Answers for agents: health, progress, explain, compare, ask; and the MCP server. */
-@Module({})
+/** Answers for agents: health, progress, explain, compare, ask. The MCP module exposes the same services as tools. */
+@Module({
+  imports: [SessionsModule],
+  controllers: [QueryController],
+  providers: [
+    QueryRepository,
+    ComponentRegistry,
+    ComponentHealthService,
+    OperationProgressService,
+    ExplainErrorService,
+    CompareService,
+    EventAnalyticsService,
+    AskService,
+  ],
+  exports: [ComponentHealthService, OperationProgressService, ExplainErrorService, CompareService, EventAnalyticsService, AskService, QueryRepository],
+})
 export class QueryModule {}

@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { SessionRepository } from './session.repository.js';
+import { SessionsController } from './sessions.controller.js';
+import { SessionsService } from './sessions.service.js';
 
 /** Named debugging sessions that scope queries, streams and insights. */
-@Module({})
+@Module({
+  controllers: [SessionsController],
+  providers: [SessionRepository, SessionsService],
+  exports: [SessionsService],
+})
 export class SessionsModule {}

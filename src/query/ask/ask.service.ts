@@ -1,0 +1,263 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { SessionsService } from '../../sessions/sessions.service.js';
+import { CompareService } from '../compare.service.js';
+import { ComponentHealthService } from '../component-health.service.js';
+import { ComponentRegistry } from '../component-registry.service.js';
+import { EventAnalyticsService } from '../event-analytics.service.js';
+import { ExplainErrorService } from '../explain-error.service.js';
+import { OperationProgressService } from '../operation-progress.service.js';
+import { QueryRepository } from '../query.repository.js';
+import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
+
+export interface StructuredQuery {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: Record<string, unknown>;
+  /** The MCP tool that runs the same query. */
+  mcp_tool: string;
+  mcp_arguments: Record<string, unknown>;
+}
+
+export interface AskAnswer {
+  question: string;
+  intent: Intent;
+  confidence: number;
+  understood: ParsedQuestion['entities'];
+  answer: string;
+  data: unknown;
+  /** The structured queries that produced the answer: run them to refine it. */
+  queries: StructuredQuery[];
+  cached: boolean;
+  examples?: string[];
+}
+
+const API = '/api/debug';
+const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+
+/**
+ * Answers a question in plain words: parses it (no language model), runs the structured
+ * queries it maps to, and says what it ran so that the caller can refine it.
+ */
+@Injectable()
+export class AskService {
+  constructor(
+    private readonly registry: ComponentRegistry,
+    private readonly health: ComponentHealthService,
+    private readonly progress: OperationProgressService,
+    private readonly explain: ExplainErrorService,
+    private readonly comparison: CompareService,
+    private readonly analytics: EventAnalyticsService,
+    private readonly repository: QueryRepository,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async ask(question: string, options: { session_id?: string; now?: Date } = {}): Promise<AskAnswer> {
+    if (options.session_id) await this.sessions.get(options.session_id);
+    const now = options.now ?? new Date();
+    const parsed = parseQuestion(question, await this.registry.names(), now);
+    const base = { question, intent: parsed.intent, confidence: parsed.confidence, understood: parsed.entities };
+    try {
+      const routed = await this.route(parsed, now, options.session_id);
+      if (routed) return { ...base, ...routed };
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'NOT_FOUND') throw error;
+      return {
+        ...base,
+        answer: `I understood a ${parsed.intent.replace('_', ' ')} question, but: ${error.message}.`,
+        data: { error: error.message, details: error.details },
+        queries: [],
+        cached: false,
+        examples: await this.examples(),
+      };
+    }
+    return {
+      ...base,
+      intent: 'unknown',
+      answer: `I could not tell what to look up.${describeUnderstood(parsed)} Try one of the examples.`,
+      data: null,
+      queries: [],
+      cached: false,
+      examples: await this.examples(),
+    };
+  }
+
+  private async route(parsed: ParsedQuestion, now: Date, sessionId: string | undefined) {
+    const { entities } = parsed;
+    const components = entities.components.map((component) => component.name);
+    const range = entities.time_range;
+    const windowMinutes = range
+      ? Math.min(MAX_WINDOW_MINUTES, Math.max(1, Math.ceil((Date.parse(range.to) - Date.parse(range.from)) / 60_000)))
+      : undefined;
+    const at = range && Math.abs(Date.parse(range.to) - now.getTime()) > 1000 ? range.to : undefined;
+    const windowed = strip({ components: components.length ? components : undefined, window_minutes: windowMinutes, at, session_id: sessionId });
+
+    switch (parsed.intent) {
+      case 'component_health':
+      case 'diagnose': {
+        const report = await this.health.health(windowed);
+        const queries: StructuredQuery[] = [post('/analytics/component-health', windowed, 'component_health')];
+        if (parsed.intent === 'component_health') {
+          return { answer: report.summary, data: report, queries, cached: report.cached };
+        }
+        // Diagnose: the health, the top errors of the worst component, and the latest of them explained.
+        const worst = report.components.find((component) => component.status !== 'healthy' && component.status !== 'unknown') ?? report.components[0];
+        if (!worst || worst.status === 'unknown') return { answer: report.summary, data: { health: report }, queries, cached: report.cached };
+        const topRequest = strip({ ...windowed, components: [worst.component], window_minutes: windowMinutes ?? 60 });
+        const top = await this.analytics.topErrors(topRequest);
+        queries.push(post('/analytics/top-errors', topRequest, 'top_errors'));
+        let explanation: Awaited<ReturnType<ExplainErrorService['explainPattern']>> | null = null;
+        if (top.patterns[0]) {
+          explanation = await this.explain.explainPattern(top.patterns[0].pattern_id);
+          queries.push(get(`/errors/patterns/${top.patterns[0].pattern_id}/explain`, 'explain_error', { pattern_id: top.patterns[0].pattern_id }));
+        }
+        const answer = [
+          `${worst.component} is ${worst.status} (score ${worst.score}): ${worst.reasons.map((reason) => reason.message).join('; ')}.`,
+          top.patterns[0] ? `Most frequent error: "${top.patterns[0].sample_message}" ×${top.patterns[0].occurrences}.` : 'No errors in the window.',
+          explanation && !explanation.root_cause.is_the_event_itself
+            ? `Probable root cause: "${explanation.root_cause.event.message}" in ${explanation.root_cause.event.component_type}/${explanation.root_cause.event.component_id} at ${explanation.root_cause.event.timestamp}.`
+            : '',
+          explanation?.suggestions[0] ?? '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        return { answer, data: { health: report, top_errors: top, explanation }, queries, cached: report.cached && top.cached };
+      }
+      case 'operation_progress': {
+        const correlationId = entities.correlation_ids[0];
+        const progress = await this.progress.progress(correlationId);
+        return {
+          answer: progress.summary,
+          data: progress,
+          queries: [get(`/operations/${encodeURIComponent(correlationId)}`, 'operation_progress', { correlation_id: correlationId })],
+          cached: progress.cached,
+        };
+      }
+      case 'explain_error': {
+        if (entities.event_ids[0]) {
+          const explanation = await this.explain.explainEvent(entities.event_ids[0]);
+          return {
+            answer: explanation.summary,
+            data: explanation,
+            queries: [get(`/errors/${entities.event_ids[0]}/explain`, 'explain_error', { event_id: entities.event_ids[0] })],
+            cached: explanation.cached,
+          };
+        }
+        const patternId = entities.pattern_ids[0];
+        const explanation = await this.explain.explainPattern(patternId);
+        return {
+          answer: explanation.summary,
+          data: explanation,
+          queries: [get(`/errors/patterns/${patternId}/explain`, 'explain_error', { pattern_id: patternId })],
+          cached: explanation.cached,
+        };
+      }
+      case 'compare_components': {
+        if (components.length === 0) return null;
+        const request = strip({ ...windowed, window_minutes: windowMinutes ?? 60 });
+        const comparison = await this.comparison.compare(request);
+        return { answer: comparison.summary, data: comparison, queries: [post('/analytics/compare', request, 'compare_components')], cached: comparison.cached };
+      }
+      case 'slow_operations': {
+        const slow = await this.analytics.slowOperations(windowed);
+        return { answer: slow.summary, data: slow, queries: [post('/analytics/slow-operations', windowed, 'slow_operations')], cached: slow.cached };
+      }
+      case 'top_errors': {
+        const request = strip({ ...windowed, window_minutes: windowMinutes ?? 60 });
+        const top = await this.analytics.topErrors(request);
+        return { answer: top.summary, data: top, queries: [post('/analytics/top-errors', request, 'top_errors')], cached: top.cached };
+      }
+      case 'search_events': {
+        const levels = entities.levels.includes('error') ? [...new Set([...entities.levels, 'critical'])] : entities.levels;
+        const request = strip({
+          components: components.length ? components : undefined,
+          correlation_ids: entities.correlation_ids.length ? entities.correlation_ids : undefined,
+          levels: levels.length ? levels : undefined,
+          from: range?.from,
+          to: range?.to,
+          session_id: sessionId ?? entities.session_ids[0],
+          limit: 50,
+        });
+        const found = await this.analytics.search(request);
+        const answer =
+          found.events.length === 0
+            ? 'no events match'
+            : `${found.events.length}${found.truncated ? '+' : ''} event(s), newest ${found.events[0].timestamp}: ${found.events
+                .slice(0, 3)
+                .map((event) => `[${event.level}] ${event.component_type}/${event.component_id}: ${event.message}`)
+                .join(' | ')}`;
+        return { answer, data: found, queries: [post('/analytics/events-search', request, 'search_events')], cached: false };
+      }
+      case 'list_insights': {
+        if (entities.insight_ids[0]) {
+          const insight = await this.repository.insightById(entities.insight_ids[0]);
+          if (!insight) throw new DomainError('NOT_FOUND', `insight ${entities.insight_ids[0]} was not found`);
+          return {
+            answer: `${insight.severity} ${insight.insight_type} insight (${insight.status}): ${insight.title}. ${insight.summary}`,
+            data: insight,
+            queries: [get(`/insights/${insight.id}`, 'list_insights', { insight_id: insight.id })],
+            cached: false,
+          };
+        }
+        const insights = await this.repository.listInsights({ statuses: ['open', 'regressed'], component: components[0], limit: 20 });
+        const answer =
+          insights.length === 0
+            ? `no open insights${components[0] ? ` for ${components[0]}` : ''}`
+            : `${insights.length} open insight(s): ${insights
+                .slice(0, 3)
+                .map((insight) => `[${insight.severity}] ${insight.title}`)
+                .join('; ')}`;
+        const args = strip({ status: 'open', component: components[0] });
+        return { answer, data: { insights }, queries: [get(`/insights?${new URLSearchParams(args as Record<string, string>)}`, 'list_insights', args)], cached: false };
+      }
+      case 'unknown':
+        return null;
+    }
+  }
+
+  /** Questions that work on this store: they name its real components and ids. */
+  private async examples(): Promise<string[]> {
+    const types = await this.registry.types();
+    const [first = 'payment-service', second = 'checkout'] = types;
+    const [latestError] = await this.repository.searchEvents({ levels: ['error', 'critical'], limit: 1 });
+    const examples = [
+      `is ${first} healthy?`,
+      `why is ${first} failing since 10:00?`,
+      `what is slow in ${first} in the last 15 minutes?`,
+      `compare ${first} and ${second}`,
+      `what are the most common errors in the last hour?`,
+      `any open problems?`,
+    ];
+    if (latestError) {
+      examples.push(`explain error ${latestError.id}`);
+      if (latestError.correlation_id) {
+        examples.push(`show errors for correlation ${latestError.correlation_id}`);
+        examples.push(`where is operation ${latestError.correlation_id} stuck?`);
+      }
+    }
+    return examples;
+  }
+}
+
+function describeUnderstood(parsed: ParsedQuestion): string {
+  const { entities } = parsed;
+  const parts: string[] = [];
+  if (entities.components.length) parts.push(`components ${entities.components.map((component) => component.name).join(', ')}`);
+  if (entities.time_range) parts.push(`time ${entities.time_range.from} – ${entities.time_range.to}`);
+  if (entities.levels.length) parts.push(`levels ${entities.levels.join(', ')}`);
+  if (entities.correlation_ids.length) parts.push(`correlation ids ${entities.correlation_ids.join(', ')}`);
+  if (entities.event_ids.length) parts.push(`event ids ${entities.event_ids.join(', ')}`);
+  return parts.length ? ` I understood: ${parts.join('; ')}.` : ' I recognised no component, id, level or time in it.';
+}
+
+function strip<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}
+
+function post(path: string, body: Record<string, unknown>, tool: string): StructuredQuery {
+  return { method: 'POST', path: `${API}${path}`, body, mcp_tool: tool, mcp_arguments: body };
+}
+
+function get(path: string, tool: string, args: Record<string, unknown>): StructuredQuery {
+  return { method: 'GET', path: `${API}${path}`, mcp_tool: tool, mcp_arguments: args };
+}

@@ -1,0 +1,314 @@
+import * as chrono from 'chrono-node';
+import { distance } from 'fastest-levenshtein';
+
+export const INTENTS = [
+  'component_health',
+  'diagnose',
+  'operation_progress',
+  'explain_error',
+  'compare_components',
+  'slow_operations',
+  'search_events',
+  'top_errors',
+  'list_insights',
+  'unknown',
+] as const;
+export type Intent = (typeof INTENTS)[number];
+
+export interface ComponentMention {
+  /** The words of the question that named it. */
+  text: string;
+  /** The known name it matched. */
+  name: string;
+  kind: 'type' | 'id';
+  /** Edit distance of the match (0 = exact). */
+  distance: number;
+}
+
+export interface TimeRange {
+  from: string;
+  to: string;
+  /** The words that gave it. */
+  expression: string;
+}
+
+export interface QuestionEntities {
+  components: ComponentMention[];
+  event_ids: string[];
+  correlation_ids: string[];
+  pattern_ids: string[];
+  session_ids: string[];
+  insight_ids: string[];
+  levels: string[];
+  time_range: TimeRange | null;
+}
+
+export interface ParsedQuestion {
+  intent: Intent;
+  confidence: number;
+  entities: QuestionEntities;
+}
+
+export interface KnownNames {
+  types: readonly string[];
+  ids: readonly string[];
+}
+
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const HEX_PATTERN_ID = /\b[0-9a-f]{16}\b/gi;
+const CORRELATION_WORDS = 'correlation|correlation[-_ ]id|request|trace|operation|op|flow|transaction|job|order|run';
+const CORRELATION_ID = new RegExp(
+  `\\b(?:${CORRELATION_WORDS})(?:\\s+id)?\\s*[:=#]?\\s*["'\`]?([A-Za-z0-9][\\w.:\\-]{2,127})`,
+  'gi',
+);
+
+const LEVEL_WORDS: [RegExp, string][] = [
+  [/\b(errors?|erroring|failures?|exceptions?)\b/i, 'error'],
+  [/\b(warn|warnings?)\b/i, 'warning'],
+  [/\b(critical|fatal)\b/i, 'critical'],
+  [/\binfo\b/i, 'info'],
+  [/\bdebug (logs?|events?|messages?|level)\b/i, 'debug'],
+];
+
+/** Words that never name a component, however close they look. */
+const STOPWORDS = new Set(
+  (
+    'a an the is are was were be been being am do does did doing done have has had of in on at to for from by with ' +
+    'and or not no any all every some this that these those it its what which who whom why how when where there ' +
+    'show list find get give me my us our i you your please can could would should tell about since until between ' +
+    'last past previous next minute minutes min mins hour hours hr hrs day days second seconds sec secs today yesterday ' +
+    'ago now recent recently error errors warning warnings critical info debug event events log logs message messages ' +
+    'failing fails failed failure failures broken down up ok okay healthy health status slow slowest latency performance ' +
+    'compare comparison versus vs difference differences disagree disagreeing differ explain cause caused root ' +
+    'correlation request trace operation op flow transaction id progress stuck step steps happening happened ' +
+    'insight insights problem problems issue issues open alert alerts anomaly anomalies top common frequent most ' +
+    'pattern patterns going on doing working wrong service services component components system everything anything ' +
+    'config configuration state settings than more less much many fast faster quick p95 p99 p50 time times'
+  ).split(' '),
+);
+
+/** Parses a question into an intent and entities without any language model. */
+export function parseQuestion(question: string, known: KnownNames, now: Date): ParsedQuestion {
+  const text = question.trim();
+  const lower = text.toLowerCase();
+  const ids = extractIds(text);
+  const consumed = new Set<string>([...ids.all].map((id) => id.toLowerCase()));
+  const components = findComponents(text, known, consumed);
+  const levels = LEVEL_WORDS.filter(([pattern]) => pattern.test(lower)).map(([, level]) => level);
+  const timeRange = parseTimeRange(text, now);
+  const entities: QuestionEntities = {
+    components,
+    event_ids: ids.event,
+    correlation_ids: ids.correlation,
+    pattern_ids: ids.pattern,
+    session_ids: ids.session,
+    insight_ids: ids.insight,
+    levels,
+    time_range: timeRange,
+  };
+  const { intent, confidence } = classify(lower, entities);
+  return { intent, confidence, entities };
+}
+
+function has(lower: string, pattern: RegExp): boolean {
+  return pattern.test(lower);
+}
+
+const COMPARE = /\b(compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
+const EXPLAIN = /\b(explain\w*|root cause|what caused|cause of|caused by|why did|why was|why does|tell me about|what does .* mean|what is this error)\b/;
+const PROGRESS = /\b(progress|stuck|hang\w*|hung|step|steps|where is|where's|status of|track\w*|follow|happen\w*|going on|finish\w*|complete\w*|done|waiting|blocked|timeline)\b/;
+const SEARCH = /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see)\b/;
+const EVENT_NOUNS = /\b(events?|logs?|errors?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
+const SLOW = /\b(slow\w*|latenc\w*|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
+const DIAGNOSE = /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|misbehav\w*|root cause)\b/;
+const TOP_ERRORS = /\b(top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b/;
+const INSIGHTS = /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*)\b/;
+const HEALTH = /\b(health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
+
+function classify(lower: string, entities: QuestionEntities): { intent: Intent; confidence: number } {
+  const hasComponents = entities.components.length > 0;
+  const hasCorrelation = entities.correlation_ids.length > 0;
+  const hasEventOrPattern = entities.event_ids.length > 0 || entities.pattern_ids.length > 0;
+  const searching = has(lower, SEARCH) && has(lower, EVENT_NOUNS);
+
+  if (has(lower, COMPARE) && (entities.components.length >= 1 || /\b(workers?|instances?|replicas?|nodes?)\b/.test(lower))) {
+    return { intent: 'compare_components', confidence: entities.components.length >= 2 ? 0.9 : 0.75 };
+  }
+  if (hasEventOrPattern && !searching) return { intent: 'explain_error', confidence: has(lower, EXPLAIN) || has(lower, DIAGNOSE) ? 0.95 : 0.8 };
+  if (hasCorrelation) {
+    if (searching && !has(lower, PROGRESS)) return { intent: 'search_events', confidence: 0.85 };
+    return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
+  }
+  if (has(lower, SLOW)) return { intent: 'slow_operations', confidence: hasComponents ? 0.9 : 0.7 };
+  if (has(lower, TOP_ERRORS)) return { intent: 'top_errors', confidence: 0.85 };
+  if (searching) return { intent: 'search_events', confidence: hasComponents || entities.levels.length > 0 ? 0.85 : 0.65 };
+  if (has(lower, DIAGNOSE) && hasComponents) return { intent: 'diagnose', confidence: 0.9 };
+  if (has(lower, INSIGHTS)) return { intent: 'list_insights', confidence: 0.8 };
+  if (has(lower, DIAGNOSE)) return { intent: 'diagnose', confidence: 0.6 };
+  if (has(lower, HEALTH)) return { intent: 'component_health', confidence: hasComponents ? 0.9 : 0.7 };
+  if (entities.levels.length > 0 && has(lower, EVENT_NOUNS)) return { intent: 'search_events', confidence: 0.6 };
+  if (hasComponents) return { intent: 'component_health', confidence: 0.5 };
+  if (has(lower, EVENT_NOUNS)) return { intent: 'search_events', confidence: 0.5 };
+  return { intent: 'unknown', confidence: 0 };
+}
+
+interface Ids {
+  event: string[];
+  correlation: string[];
+  pattern: string[];
+  session: string[];
+  insight: string[];
+  all: Set<string>;
+}
+
+function extractIds(text: string): Ids {
+  const ids: Ids = { event: [], correlation: [], pattern: [], session: [], insight: [], all: new Set() };
+  const push = (list: string[], id: string) => {
+    if (!ids.all.has(id)) {
+      ids.all.add(id);
+      list.push(id);
+    }
+  };
+  for (const match of text.matchAll(UUID)) {
+    const before = text.slice(Math.max(0, match.index - 24), match.index).toLowerCase();
+    const label = /(session)\s*(id)?\s*[:=#]?\s*$/.exec(before)
+      ? 'session'
+      : /(insight)\s*(id)?\s*[:=#]?\s*$/.exec(before)
+        ? 'insight'
+        : new RegExp(`(${CORRELATION_WORDS})\\s*(id)?\\s*[:=#]?\\s*$`).exec(before)
+          ? 'correlation'
+          : 'event';
+    push(ids[label], match[0]);
+  }
+  for (const match of text.matchAll(CORRELATION_ID)) {
+    const id = match[1].replace(/[.,;:!?)]+$/, '');
+    // An id has a digit or a separator; "operation progress" names no id.
+    if (!/[\d\-_.:]/.test(id) || ids.all.has(id) || UUID.test(id)) {
+      UUID.lastIndex = 0;
+      continue;
+    }
+    push(ids.correlation, id);
+  }
+  for (const match of text.matchAll(HEX_PATTERN_ID)) {
+    if (/\d/.test(match[0]) && /[a-f]/i.test(match[0])) push(ids.pattern, match[0]);
+  }
+  return ids;
+}
+
+interface Candidate {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Known component names the question mentions, exactly or within a small edit distance. */
+function findComponents(text: string, known: KnownNames, consumedIds: Set<string>): ComponentMention[] {
+  const tokens = [...text.matchAll(/[A-Za-z0-9][A-Za-z0-9_.\-/]*[A-Za-z0-9]|[A-Za-z0-9]/g)].map((match) => match[0]);
+  const names = [
+    ...known.types.map((name) => ({ name, kind: 'type' as const, lower: name.toLowerCase() })),
+    ...known.ids.filter((id) => !known.types.includes(id)).map((name) => ({ name, kind: 'id' as const, lower: name.toLowerCase() })),
+  ];
+  const candidates: Candidate[] = [];
+  for (let size = 3; size >= 1; size--) {
+    for (let start = 0; start + size <= tokens.length; start++) {
+      const words = tokens.slice(start, start + size);
+      if (size > 1 && words.some((word) => STOPWORDS.has(word.toLowerCase()) && !/^(service|api|worker|db)$/i.test(word))) continue;
+      for (const joiner of size === 1 ? [''] : ['-', '_', ' ', '']) {
+        candidates.push({ text: words.join(joiner), start, end: start + size });
+      }
+    }
+  }
+  const used = new Set<number>();
+  const mentions: ComponentMention[] = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates) {
+    if (range(candidate).some((index) => used.has(index))) continue;
+    const lower = candidate.text.toLowerCase();
+    if (consumedIds.has(lower)) continue;
+    if (candidate.end - candidate.start === 1 && STOPWORDS.has(lower)) continue;
+    const match = bestMatch(lower, names);
+    if (!match || seen.has(match.name)) continue;
+    seen.add(match.name);
+    for (const index of range(candidate)) used.add(index);
+    mentions.push({ text: candidate.text, name: match.name, kind: match.kind, distance: match.distance });
+  }
+  return mentions;
+}
+
+function range(candidate: Candidate): number[] {
+  return Array.from({ length: candidate.end - candidate.start }, (_, index) => candidate.start + index);
+}
+
+function bestMatch(
+  word: string,
+  names: { name: string; kind: 'type' | 'id'; lower: string }[],
+): { name: string; kind: 'type' | 'id'; distance: number } | undefined {
+  const singular = word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+  let best: { name: string; kind: 'type' | 'id'; distance: number } | undefined;
+  for (const entry of names) {
+    if (entry.lower === word || entry.lower === singular) return { name: entry.name, kind: entry.kind, distance: 0 };
+    if (word.length < 4) continue;
+    const allowed = word.length >= 10 ? 2 : word.length >= 5 ? 1 : 0;
+    if (allowed === 0) continue;
+    const score = Math.min(distance(word, entry.lower), distance(singular, entry.lower));
+    if (score <= allowed && (!best || score < best.distance)) best = { name: entry.name, kind: entry.kind, distance: score };
+  }
+  if (best) return best;
+  // "payment" for "payment-service": a whole leading word of exactly one known name.
+  if (word.length >= 4) {
+    const prefixed = names.filter((entry) => entry.lower.startsWith(`${word}-`) || entry.lower.startsWith(`${word}_`) || entry.lower.startsWith(`${word}.`));
+    const types = prefixed.filter((entry) => entry.kind === 'type');
+    const pick = types.length === 1 ? types[0] : prefixed.length === 1 ? prefixed[0] : undefined;
+    if (pick) return { name: pick.name, kind: pick.kind, distance: pick.lower.length - word.length };
+  }
+  return undefined;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+function unitOf(word: string): number | undefined {
+  const unit = word.toLowerCase();
+  if (/^(s|secs?|seconds?)$/.test(unit)) return UNIT_MS.s;
+  if (/^(m|mins?|minutes?)$/.test(unit)) return UNIT_MS.m;
+  if (/^(h|hrs?|hours?)$/.test(unit)) return UNIT_MS.h;
+  if (/^(d|days?)$/.test(unit)) return UNIT_MS.d;
+  if (/^(w|weeks?)$/.test(unit)) return UNIT_MS.w;
+  return undefined;
+}
+
+/** "last 15 minutes", "past 2h", "last hour", "today", "yesterday", "since 10:00", "between 9:00 and 10:30", then chrono. */
+export function parseTimeRange(text: string, now: Date): TimeRange | null {
+  const lower = text.toLowerCase();
+  const at = now.getTime();
+  const range = (from: number, to: number, expression: string): TimeRange => ({
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    expression,
+  });
+
+  const relative = /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)\b/.exec(lower) ??
+    /\b(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b/.exec(lower);
+  if (relative) {
+    const unit = unitOf(relative[2]);
+    if (unit) return range(at - Number(relative[1]) * unit, at, relative[0].trim());
+  }
+  const single = /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(second|minute|hour|day|week)\b/.exec(lower);
+  if (single) return range(at - unitOf(single[1])!, at, single[0].trim());
+  const startOfDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  if (/\byesterday\b/.test(lower) && !/\bsince\b/.test(lower)) return range(startOfDay - UNIT_MS.d, startOfDay, 'yesterday');
+  if (/\btoday\b/.test(lower) && !/\bsince\b/.test(lower)) return range(startOfDay, at, 'today');
+
+  const results = chrono.parse(text, { instant: now, timezone: 'UTC' }, { forwardDate: false });
+  if (results.length === 0) return null;
+  const first = results[0];
+  const before = lower.slice(0, first.index);
+  const between = /\b(between|from)\s*$/.test(before) && results.length > 1;
+  let from = first.start.date().getTime();
+  let to = first.end?.date().getTime() ?? (between ? results[1].start.date().getTime() : at);
+  // "since 10:00" said at 09:00 means yesterday's 10:00.
+  if (from > at && !first.start.isCertain('day')) from -= UNIT_MS.d;
+  if (to > at && !between) to = at;
+  if (to < from) [from, to] = [to, from];
+  const expression = between ? `${before.match(/\b(between|from)\s*$/)![1]} ${first.text} … ${results[1].text}` : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${first.text}`;
+  return range(from, to, expression);
+}

@@ -1,0 +1,335 @@
+import { Injectable } from '@nestjs/common';
+import { componentTag, TAG_ANY_EVENT, TAG_INSIGHTS } from '../cache/cache-tags.js';
+import { QueryCacheService } from '../cache/query-cache.service.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { ComponentRegistry } from './component-registry.service.js';
+import { QueryRepository } from './query.repository.js';
+import type { ComponentSelector, InsightRow, StateVersion, WindowStats } from './query.types.js';
+
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+
+export interface HealthReason {
+  code: 'error_rate' | 'latency' | 'open_insights' | 'silent' | 'stale' | 'not_found' | 'no_recent_data' | 'ok';
+  message: string;
+  value?: number | null;
+  baseline?: number | null;
+  /** Points this reason took off the score. */
+  impact: number;
+}
+
+export interface ComponentHealth {
+  component: string;
+  component_type: string | null;
+  component_id: string | null;
+  status: HealthStatus;
+  score: number;
+  reasons: HealthReason[];
+  metrics: {
+    events: number;
+    errors: number;
+    error_rate: number | null;
+    baseline_events: number;
+    baseline_error_rate: number | null;
+    p95_ms: number | null;
+    baseline_p95_ms: number | null;
+    open_insights: number;
+    last_seen: string | null;
+    staleness_seconds: number | null;
+    state_version: number | null;
+    state_captured_at: string | null;
+    instances: number;
+  };
+  open_insights: { id: string; severity: string; title: string; last_seen: string }[];
+  did_you_mean?: string[];
+}
+
+export interface HealthRequest {
+  components?: string[];
+  window_minutes?: number;
+  baseline_hours?: number;
+  at?: string;
+  session_id?: string;
+}
+
+export interface HealthReport {
+  evaluated_at: string;
+  window: { from: string; to: string; minutes: number };
+  baseline: { from: string; to: string; hours: number };
+  summary: string;
+  components: ComponentHealth[];
+}
+
+const SEVERITY_PENALTY: Record<string, number> = { critical: 30, high: 20, medium: 10, low: 5, info: 0 };
+const MAX_COMPONENTS = 50;
+
+/**
+ * Component health from the warm store: error rate and p95 latency of the window against
+ * the baseline before it, open insights, silence and staleness, and the latest state version.
+ * Score 100 minus the impact of each reason; ≥ 80 healthy, ≥ 50 degraded, below unhealthy.
+ */
+@Injectable()
+export class ComponentHealthService {
+  constructor(
+    private readonly repository: QueryRepository,
+    private readonly registry: ComponentRegistry,
+    private readonly cache: QueryCacheService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async health(request: HealthRequest): Promise<HealthReport & { cached: boolean; computed_at: string }> {
+    const scoped = await this.scope(request);
+    const tags = [TAG_INSIGHTS, ...scoped.types.map(componentTag)];
+    if (scoped.everyComponent) tags.push(TAG_ANY_EVENT);
+    const { value, cached, computed_at } = await this.cache.getOrCompute('health', scoped.key, tags, () => this.compute(scoped));
+    return { ...value, cached, computed_at };
+  }
+
+  private async scope(request: HealthRequest) {
+    let names = request.components ?? [];
+    let at = request.at ? new Date(request.at) : undefined;
+    if (request.session_id) {
+      const session = await this.sessions.get(request.session_id);
+      if (names.length === 0) names = session.filters.components ?? [];
+      at ??= this.sessions.windowOf(session).to ?? undefined;
+    }
+    const everyComponent = names.length === 0;
+    if (everyComponent) names = (await this.registry.types()).slice(0, MAX_COMPONENTS);
+    if (names.length > MAX_COMPONENTS) {
+      throw new DomainError('VALIDATION_FAILED', `at most ${MAX_COMPONENTS} components per request`, { field: 'components' });
+    }
+    const resolved = await Promise.all(names.map((name) => this.registry.resolve(name)));
+    const types = new Set<string>();
+    for (const resolution of resolved) {
+      if (resolution.found) for (const selector of resolution.selectors) types.add(selector.component_type);
+    }
+    const windowMinutes = request.window_minutes ?? 15;
+    const baselineHours = request.baseline_hours ?? 24;
+    return {
+      resolved,
+      everyComponent,
+      types: [...types],
+      windowMinutes,
+      baselineHours,
+      at,
+      key: { names: [...names].sort(), windowMinutes, baselineHours, at: request.at ?? null, session: request.session_id ?? null },
+    };
+  }
+
+  private async compute(scope: Awaited<ReturnType<ComponentHealthService['scope']>>): Promise<HealthReport> {
+    const to = scope.at ?? new Date();
+    const from = new Date(to.getTime() - scope.windowMinutes * 60_000);
+    const baselineFrom = new Date(from.getTime() - scope.baselineHours * 3_600_000);
+    const components: ComponentHealth[] = [];
+    for (const resolution of scope.resolved) {
+      if (!resolution.found) {
+        components.push(unknownComponent(resolution.selector, resolution.did_you_mean));
+        continue;
+      }
+      for (const selector of resolution.selectors) {
+        components.push(await this.evaluate(selector, { from, to }, { from: baselineFrom, to: from }, scope.windowMinutes));
+      }
+    }
+    components.sort((a, b) => a.score - b.score);
+    return {
+      evaluated_at: to.toISOString(),
+      window: { from: from.toISOString(), to: to.toISOString(), minutes: scope.windowMinutes },
+      baseline: { from: baselineFrom.toISOString(), to: from.toISOString(), hours: scope.baselineHours },
+      summary: summarize(components),
+      components,
+    };
+  }
+
+  private async evaluate(
+    selector: ComponentSelector,
+    window: { from: Date; to: Date },
+    baselineWindow: { from: Date; to: Date },
+    windowMinutes: number,
+  ): Promise<ComponentHealth> {
+    const [current, baseline, lastSeen, states, insights, instances] = await Promise.all([
+      this.repository.windowStats(selector, window),
+      this.repository.windowStats(selector, baselineWindow),
+      this.repository.lastSeen(selector, window.to),
+      this.repository.latestStates(selector, 50),
+      this.repository.insightsMentioning([selector.component_id ?? selector.component_type], ['open', 'regressed'], 20),
+      this.repository.instances(selector, { from: baselineWindow.from, to: window.to }),
+    ]);
+    const relevant = insights.filter((insight) => touches(insight, selector));
+    return assess(selector, { current, baseline, lastSeen, states, insights: relevant, instances, window, windowMinutes, baselineWindow });
+  }
+}
+
+interface Evidence {
+  current: WindowStats;
+  baseline: WindowStats;
+  lastSeen: string | null;
+  states: StateVersion[];
+  insights: InsightRow[];
+  instances: number;
+  window: { from: Date; to: Date };
+  baselineWindow: { from: Date; to: Date };
+  windowMinutes: number;
+}
+
+/** The scoring itself: pure, so the unit tests can pin it down. */
+export function assess(selector: ComponentSelector, evidence: Evidence): ComponentHealth {
+  const { current, baseline } = evidence;
+  const reasons: HealthReason[] = [];
+  const errorRate = current.events > 0 ? current.errors / current.events : null;
+  const baselineErrorRate = baseline.events > 0 ? baseline.errors / baseline.events : null;
+
+  if (errorRate !== null && current.errors >= 3) {
+    const reference = baselineErrorRate ?? 0;
+    const threshold = Math.max(2 * reference, reference + 0.05, 0.02);
+    if (errorRate > threshold) {
+      const impact = Math.round(Math.min(70, 20 + 100 * (errorRate - reference)));
+      reasons.push({
+        code: 'error_rate',
+        message: `error rate ${percent(errorRate)} (${current.errors}/${current.events}) vs baseline ${baselineErrorRate === null ? 'n/a (no earlier events)' : percent(reference)}`,
+        value: round4(errorRate),
+        baseline: baselineErrorRate === null ? null : round4(reference),
+        impact,
+      });
+    }
+  }
+
+  if (current.p95_ms !== null && current.latency_samples >= 5 && baseline.p95_ms !== null && baseline.latency_samples >= 5) {
+    const ratio = baseline.p95_ms > 0 ? current.p95_ms / baseline.p95_ms : Infinity;
+    if (ratio >= 2 && current.p95_ms - baseline.p95_ms >= 50) {
+      const impact = Math.round(Math.min(40, 15 + 5 * (Math.min(ratio, 100) - 2)));
+      reasons.push({
+        code: 'latency',
+        message: `p95 latency ${current.p95_ms} ms vs baseline ${baseline.p95_ms} ms (${ratio === Infinity ? '∞' : ratio.toFixed(1)}×)`,
+        value: current.p95_ms,
+        baseline: baseline.p95_ms,
+        impact,
+      });
+    }
+  }
+
+  if (evidence.insights.length > 0) {
+    const impact = Math.min(40, evidence.insights.reduce((sum, insight) => sum + (SEVERITY_PENALTY[insight.severity] ?? 5), 0));
+    const worst = [...evidence.insights].sort((a, b) => (SEVERITY_PENALTY[b.severity] ?? 0) - (SEVERITY_PENALTY[a.severity] ?? 0))[0];
+    reasons.push({
+      code: 'open_insights',
+      message: `${evidence.insights.length} open insight(s), worst ${worst.severity}: ${worst.title}`,
+      value: evidence.insights.length,
+      impact,
+    });
+  }
+
+  const baselineMinutes = (evidence.baselineWindow.to.getTime() - evidence.baselineWindow.from.getTime()) / 60_000;
+  const expectedInWindow = baselineMinutes > 0 ? (baseline.events / baselineMinutes) * evidence.windowMinutes : 0;
+  const stalenessSeconds = evidence.lastSeen === null ? null : Math.max(0, (evidence.window.to.getTime() - Date.parse(evidence.lastSeen)) / 1000);
+  if (current.events === 0 && expectedInWindow >= 3) {
+    reasons.push({
+      code: 'silent',
+      message: `no events in the last ${evidence.windowMinutes} min, where the baseline rate predicts ~${Math.round(expectedInWindow)}; last seen ${evidence.lastSeen}`,
+      value: 0,
+      baseline: Math.round(expectedInWindow),
+      impact: 30,
+    });
+  } else if (current.events === 0) {
+    reasons.push({
+      code: 'no_recent_data',
+      message: evidence.lastSeen
+        ? `no events in the last ${evidence.windowMinutes} min (last seen ${evidence.lastSeen}); too little history to call it silent`
+        : 'no events at all',
+      value: 0,
+      impact: 0,
+    });
+  }
+
+  const score = Math.max(0, 100 - reasons.reduce((sum, reason) => sum + reason.impact, 0));
+  const status: HealthStatus = score >= 80 ? 'healthy' : score >= 50 ? 'degraded' : 'unhealthy';
+  if (reasons.length === 0) {
+    reasons.push({
+      code: 'ok',
+      message: `error rate ${errorRate === null ? 'n/a' : percent(errorRate)}, p95 ${current.p95_ms ?? 'n/a'} ms, no open insights`,
+      impact: 0,
+    });
+  }
+  const latestState = [...evidence.states].sort((a, b) => b.captured_at.localeCompare(a.captured_at))[0];
+  return {
+    component: selector.selector,
+    component_type: selector.component_type,
+    component_id: selector.component_id,
+    status,
+    score,
+    reasons,
+    metrics: {
+      events: current.events,
+      errors: current.errors,
+      error_rate: errorRate === null ? null : round4(errorRate),
+      baseline_events: baseline.events,
+      baseline_error_rate: baselineErrorRate === null ? null : round4(baselineErrorRate),
+      p95_ms: current.p95_ms,
+      baseline_p95_ms: baseline.p95_ms,
+      open_insights: evidence.insights.length,
+      last_seen: evidence.lastSeen,
+      staleness_seconds: stalenessSeconds === null ? null : Math.round(stalenessSeconds),
+      state_version: latestState?.version ?? null,
+      state_captured_at: latestState?.captured_at ?? null,
+      instances: evidence.instances,
+    },
+    open_insights: evidence.insights.map((insight) => ({
+      id: insight.id,
+      severity: insight.severity,
+      title: insight.title,
+      last_seen: insight.last_seen,
+    })),
+  };
+}
+
+function unknownComponent(name: string, didYouMean: string[]): ComponentHealth {
+  return {
+    component: name,
+    component_type: null,
+    component_id: null,
+    status: 'unknown',
+    score: 0,
+    reasons: [{ code: 'not_found', message: `no component named "${name}" has sent events`, impact: 0 }],
+    metrics: {
+      events: 0,
+      errors: 0,
+      error_rate: null,
+      baseline_events: 0,
+      baseline_error_rate: null,
+      p95_ms: null,
+      baseline_p95_ms: null,
+      open_insights: 0,
+      last_seen: null,
+      staleness_seconds: null,
+      state_version: null,
+      state_captured_at: null,
+      instances: 0,
+    },
+    open_insights: [],
+    did_you_mean: didYouMean,
+  };
+}
+
+/** Does an insight name this component (its type, and its id when the selector has one)? */
+function touches(insight: InsightRow, selector: ComponentSelector): boolean {
+  return insight.affected_components.some(
+    (component) =>
+      component.component_type === selector.component_type &&
+      (selector.component_id === null || !component.component_id || component.component_id === selector.component_id),
+  );
+}
+
+export function summarize(components: readonly ComponentHealth[]): string {
+  if (components.length === 0) return 'no components matched';
+  const counts = new Map<HealthStatus, number>();
+  for (const component of components) counts.set(component.status, (counts.get(component.status) ?? 0) + 1);
+  const worst = components.filter((component) => component.status === 'unhealthy' || component.status === 'degraded');
+  const head = [...counts.entries()].map(([status, count]) => `${count} ${status}`).join(', ');
+  if (worst.length === 0) return `${head}.`;
+  return `${head}. ${worst
+    .slice(0, 3)
+    .map((component) => `${component.component} is ${component.status} (score ${component.score}): ${component.reasons[0].message}`)
+    .join('; ')}.`;
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+const round4 = (value: number) => Math.round(value * 10_000) / 10_000;

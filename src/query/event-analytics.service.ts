@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { componentTag, TAG_ANY_EVENT } from '../cache/cache-tags.js';
+import { QueryCacheService } from '../cache/query-cache.service.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { ComponentRegistry } from './component-registry.service.js';
+import { QueryRepository } from './query.repository.js';
+import type { ComponentSelector, EventRow } from './query.types.js';
+
+export interface WindowedRequest {
+  components?: string[];
+  window_minutes?: number;
+  at?: string;
+  session_id?: string;
+}
+
+export interface SearchRequest {
+  components?: string[];
+  correlation_ids?: string[];
+  levels?: string[];
+  event_types?: string[];
+  pattern_id?: string;
+  session_id?: string;
+  text?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+const MAX_TYPES = 50;
+
+/** Slowest operations, top error patterns and a bounded event search. */
+@Injectable()
+export class EventAnalyticsService {
+  constructor(
+    private readonly repository: QueryRepository,
+    private readonly registry: ComponentRegistry,
+    private readonly cache: QueryCacheService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async slowOperations(request: WindowedRequest) {
+    const { selectors, window, key } = await this.scope(request, 15);
+    const { value, cached, computed_at } = await this.cache.getOrCompute('slow', key, tagsOf(selectors, key.names.length === 0), async () => {
+      const components = await Promise.all(
+        selectors.map(async (selector) => ({
+          component: selector.selector,
+          component_type: selector.component_type,
+          component_id: selector.component_id,
+          operations: await this.repository.slowOperations(selector, window, 10),
+        })),
+      );
+      const ranked = components
+        .flatMap((component) => component.operations.map((operation) => ({ component: component.component, ...operation })))
+        .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0));
+      return {
+        window: { from: window.from.toISOString(), to: window.to.toISOString() },
+        summary:
+          ranked.length === 0
+            ? 'no events with a duration in this window'
+            : `slowest: ${ranked
+                .slice(0, 3)
+                .map((operation) => `${operation.operation} in ${operation.component} (p95 ${operation.p95_ms} ms over ${operation.samples})`)
+                .join('; ')}`,
+        slowest: ranked.slice(0, 10),
+        components,
+      };
+    });
+    return { ...value, cached, computed_at };
+  }
+
+  async topErrors(request: WindowedRequest) {
+    const { selectors, window, key } = await this.scope(request, 60);
+    const { value, cached, computed_at } = await this.cache.getOrCompute('top-errors', key, tagsOf(selectors, key.names.length === 0), async () => {
+      const perComponent = await Promise.all(
+        selectors.map(async (selector) =>
+          (await this.repository.topPatterns(selector, window, 10, true)).map((pattern) => ({ component: selector.selector, ...pattern })),
+        ),
+      );
+      const patterns = perComponent.flat().sort((a, b) => b.occurrences - a.occurrences).slice(0, 20);
+      return {
+        window: { from: window.from.toISOString(), to: window.to.toISOString() },
+        summary:
+          patterns.length === 0
+            ? 'no errors in this window'
+            : `most frequent: ${patterns
+                .slice(0, 3)
+                .map((pattern) => `"${pattern.sample_message}" ×${pattern.occurrences} in ${pattern.component}`)
+                .join('; ')}`,
+        patterns,
+      };
+    });
+    return { ...value, cached, computed_at };
+  }
+
+  async search(request: SearchRequest): Promise<{ events: EventRow[]; limit: number; truncated: boolean }> {
+    const limit = request.limit ?? 50;
+    let components: ComponentSelector[] | undefined;
+    let from = request.from ? new Date(request.from) : undefined;
+    let to = request.to ? new Date(request.to) : undefined;
+    let names = request.components ?? [];
+    let correlationIds = request.correlation_ids;
+    let levels = request.levels;
+    let sessionId: string | undefined;
+    if (request.session_id) {
+      const session = await this.sessions.get(request.session_id);
+      const window = this.sessions.windowOf(session);
+      if (names.length === 0) names = session.filters.components ?? [];
+      correlationIds ??= session.filters.correlation_ids;
+      levels ??= session.filters.levels;
+      from ??= window.from ?? undefined;
+      to ??= window.to ?? undefined;
+      // A session without filters is made of the events that carry its id.
+      if (names.length === 0 && !correlationIds?.length && !levels?.length) sessionId = session.id;
+    }
+    if (names.length > 0) components = await this.resolveAll(names);
+    const events = await this.repository.searchEvents({
+      components,
+      correlationIds,
+      levels,
+      eventTypes: request.event_types,
+      patternId: request.pattern_id,
+      sessionId,
+      text: request.text,
+      from,
+      to,
+      limit: limit + 1,
+    });
+    return { events: events.slice(0, limit), limit, truncated: events.length > limit };
+  }
+
+  private async scope(request: WindowedRequest, defaultMinutes: number) {
+    let names = request.components ?? [];
+    let at = request.at ? new Date(request.at) : undefined;
+    if (request.session_id) {
+      const session = await this.sessions.get(request.session_id);
+      if (names.length === 0) names = session.filters.components ?? [];
+      at ??= this.sessions.windowOf(session).to ?? undefined;
+    }
+    const selectors = names.length > 0 ? await this.resolveAll(names) : (await this.registry.types()).slice(0, MAX_TYPES).map(
+      (type): ComponentSelector => ({ selector: type, component_type: type, component_id: null }),
+    );
+    const windowMinutes = request.window_minutes ?? defaultMinutes;
+    const to = at ?? new Date();
+    const window = { from: new Date(to.getTime() - windowMinutes * 60_000), to };
+    const key = { names: [...names].sort(), windowMinutes, at: request.at ?? null, session: request.session_id ?? null };
+    return { selectors, window, key };
+  }
+
+  private async resolveAll(names: string[]): Promise<ComponentSelector[]> {
+    const selectors: ComponentSelector[] = [];
+    for (const name of names) {
+      const resolution = await this.registry.resolve(name);
+      if (!resolution.found) {
+        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, { component: name, did_you_mean: resolution.did_you_mean });
+      }
+      selectors.push(...resolution.selectors);
+    }
+    return selectors;
+  }
+}
+
+/** Tags of an answer; one about every component also goes stale with any new event (a new component). */
+function tagsOf(selectors: ComponentSelector[], everyComponent: boolean): string[] {
+  const tags = new Set(selectors.map((selector) => componentTag(selector.component_type)));
+  if (everyComponent) tags.add(TAG_ANY_EVENT);
+  return [...tags];
+}

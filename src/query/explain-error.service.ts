@@ -1,0 +1,244 @@
+import { Injectable } from '@nestjs/common';
+import { componentTag, correlationTag, patternTag, TAG_INSIGHTS } from '../cache/cache-tags.js';
+import { QueryCacheService } from '../cache/query-cache.service.js';
+import { NotFoundError } from '../common/errors/domain-error.js';
+import { QueryRepository } from './query.repository.js';
+import type { EventRow, InsightRow } from './query.types.js';
+
+export interface RootCause {
+  event: EventRow;
+  /** Why this event: the earliest upstream error on the chain, or the event itself. */
+  reason: string;
+  confidence: number;
+  is_the_event_itself: boolean;
+}
+
+export interface ErrorExplanation {
+  event: EventRow;
+  summary: string;
+  pattern: {
+    pattern_id: string | null;
+    sample_message: string;
+    occurrences: number;
+    last_hour: number;
+    last_24h: number;
+    first_seen: string | null;
+    last_seen: string | null;
+  };
+  affected_components: { component_type: string; component_id: string; occurrences: number; last_seen: string | null }[];
+  /** Events before it on the same correlation chain, oldest first (at most 50). */
+  preceding_events: EventRow[];
+  root_cause: RootCause;
+  related_open_insights: { id: string; insight_type: string; severity: string; title: string; summary: string; last_seen: string; suggestions: string[] }[];
+  similar_resolved_insights: { id: string; title: string; resolved_at: string | null; resolution: string | null }[];
+  state_changes_before: { component_type: string; component_id: string; version: number; captured_at: string }[];
+  suggestions: string[];
+}
+
+const CHAIN_LIMIT = 500;
+const SHOWN_PRECEDING = 50;
+const PARENT_HOPS = 20;
+
+const isError = (event: EventRow) => event.level === 'error' || event.level === 'critical' || event.event_type === 'error';
+
+/**
+ * Why an error happened: its pattern and how often it occurs, where, the events before it
+ * on its correlation chain, the probable root cause (the earliest error upstream of it),
+ * insights that mention it, resolved ones with their notes, and what to do next.
+ */
+@Injectable()
+export class ExplainErrorService {
+  constructor(
+    private readonly repository: QueryRepository,
+    private readonly cache: QueryCacheService,
+  ) {}
+
+  async explainEvent(eventId: string) {
+    const event = await this.repository.eventById(eventId);
+    if (!event) throw new NotFoundError('event', eventId);
+    return this.cached(event);
+  }
+
+  async explainPattern(patternId: string) {
+    const event = await this.repository.latestOfPattern(patternId);
+    if (!event) throw new NotFoundError('error pattern', patternId);
+    return this.cached(event);
+  }
+
+  private async cached(event: EventRow) {
+    const tags = [TAG_INSIGHTS, componentTag(event.component_type)];
+    if (event.correlation_id) tags.push(correlationTag(event.correlation_id));
+    if (event.pattern_id) tags.push(patternTag(event.pattern_id));
+    const { value, cached, computed_at } = await this.cache.getOrCompute('explain', { id: event.id }, tags, () => this.explain(event));
+    return { ...value, cached, computed_at };
+  }
+
+  private async explain(event: EventRow): Promise<ErrorExplanation> {
+    const at = new Date();
+    const chain = await this.chainBefore(event);
+    const root = rootCauseOf(event, chain);
+    const stats = event.pattern_id ? await this.repository.patternStats(event.pattern_id, at) : null;
+    const needles = [event.id, root.event.id, ...(event.pattern_id ? [event.pattern_id] : []), ...(root.event.pattern_id ? [root.event.pattern_id] : [])];
+    const componentNeedles = [...new Set([event.component_type, root.event.component_type])];
+    const [mentioning, byComponent, resolvedMentioning, resolvedByComponent] = await Promise.all([
+      this.repository.insightsMentioning(needles, ['open', 'regressed'], 10),
+      this.repository.insightsMentioning(componentNeedles, ['open', 'regressed'], 10),
+      this.repository.insightsMentioning(needles, ['resolved'], 10),
+      this.repository.insightsMentioning(componentNeedles, ['resolved'], 10),
+    ]);
+    const open = uniqueById([...mentioning, ...byComponent]).slice(0, 10);
+    const resolved = uniqueById([...resolvedMentioning, ...resolvedByComponent.filter((insight) => insight.resolution)]).slice(0, 5);
+    const firstSeen = stats?.first_seen ? new Date(stats.first_seen) : new Date(Date.parse(event.timestamp));
+    const stateChanges = (
+      await Promise.all(
+        componentNeedles.map((componentType) =>
+          this.repository.stateChanges(
+            { selector: componentType, component_type: componentType, component_id: null },
+            { from: new Date(firstSeen.getTime() - 3_600_000), to: new Date(Date.parse(event.timestamp)) },
+            5,
+          ),
+        ),
+      )
+    ).flat();
+
+    const pattern = {
+      pattern_id: event.pattern_id,
+      sample_message: event.message,
+      occurrences: stats?.total ?? 1,
+      last_hour: stats?.last_hour ?? 0,
+      last_24h: stats?.last_24h ?? 0,
+      first_seen: stats?.first_seen ?? event.timestamp,
+      last_seen: stats?.last_seen ?? event.timestamp,
+    };
+    const explanation: ErrorExplanation = {
+      event,
+      summary: '',
+      pattern,
+      affected_components: stats?.components ?? [
+        { component_type: event.component_type, component_id: event.component_id, occurrences: 1, last_seen: event.timestamp },
+      ],
+      preceding_events: chain.slice(-SHOWN_PRECEDING),
+      root_cause: root,
+      related_open_insights: open.map((insight) => ({
+        id: insight.id,
+        insight_type: insight.insight_type,
+        severity: insight.severity,
+        title: insight.title,
+        summary: insight.summary,
+        last_seen: insight.last_seen,
+        suggestions: insight.suggestions,
+      })),
+      similar_resolved_insights: resolved.map((insight) => ({
+        id: insight.id,
+        title: insight.title,
+        resolved_at: insight.resolved_at,
+        resolution: insight.resolution,
+      })),
+      state_changes_before: stateChanges.map(({ diff: _diff, ...change }) => change),
+      suggestions: [],
+    };
+    explanation.suggestions = suggestionsFor(explanation, open, resolved);
+    explanation.summary = summaryOf(explanation);
+    return explanation;
+  }
+
+  /** Events before this one on its chain: its correlation id, and its parent links. */
+  private async chainBefore(event: EventRow): Promise<EventRow[]> {
+    const byId = new Map<string, EventRow>();
+    if (event.correlation_id) {
+      const { events } = await this.repository.eventsOfCorrelation(event.correlation_id, CHAIN_LIMIT, new Date(Date.parse(event.timestamp)));
+      for (const item of events) if (item.id !== event.id) byId.set(item.id, item);
+    }
+    let parentId = event.parent_event_id;
+    for (let hop = 0; parentId && hop < PARENT_HOPS && !byId.has(parentId); hop++) {
+      const parent = await this.repository.eventById(parentId);
+      if (!parent) break;
+      byId.set(parent.id, parent);
+      parentId = parent.parent_event_id;
+    }
+    return [...byId.values()].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
+  }
+}
+
+/**
+ * Pure: the probable root cause of `event` among the events before it on its chain. Parent
+ * links win (the earliest failing ancestor); otherwise the earliest error on the chain,
+ * preferring another component (upstream) over a repeat in the same one.
+ */
+export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCause {
+  const byId = new Map(chain.map((item) => [item.id, item]));
+  let ancestorError: EventRow | undefined;
+  for (let parent = event.parent_event_id ? byId.get(event.parent_event_id) : undefined; parent; ) {
+    if (isError(parent)) ancestorError = parent;
+    parent = parent.parent_event_id ? byId.get(parent.parent_event_id) : undefined;
+  }
+  if (ancestorError) {
+    return {
+      event: ancestorError,
+      reason: `the earliest failing ancestor along parent_event_id links (${ancestorError.component_type}/${ancestorError.component_id})`,
+      confidence: 0.85,
+      is_the_event_itself: false,
+    };
+  }
+  const errors = chain.filter(isError);
+  const upstream = errors.find((item) => item.component_type !== event.component_type || item.component_id !== event.component_id);
+  const earliest = upstream ?? errors[0];
+  if (earliest) {
+    const lead = Date.parse(event.timestamp) - Date.parse(earliest.timestamp);
+    return {
+      event: earliest,
+      reason: upstream
+        ? `the earliest error upstream on correlation ${event.correlation_id}, in ${earliest.component_type}/${earliest.component_id}, ${lead} ms before this one`
+        : `an earlier error of the same component on correlation ${event.correlation_id}, ${lead} ms before this one`,
+      confidence: upstream ? (errors.length > 1 ? 0.75 : 0.7) : 0.55,
+      is_the_event_itself: false,
+    };
+  }
+  return {
+    event,
+    reason: event.correlation_id
+      ? `no earlier error on correlation ${event.correlation_id}: this error is where the chain first failed`
+      : 'the event has no correlation id or parent, so nothing upstream can be traced; it is its own probable cause',
+    confidence: event.correlation_id ? 0.6 : 0.3,
+    is_the_event_itself: true,
+  };
+}
+
+function suggestionsFor(explanation: ErrorExplanation, open: InsightRow[], resolved: InsightRow[]): string[] {
+  const suggestions: string[] = [];
+  const { root_cause: root, event, pattern } = explanation;
+  if (!root.is_the_event_itself) {
+    suggestions.push(
+      `Start with ${root.event.component_type}/${root.event.component_id}: "${root.event.message}" at ${root.event.timestamp} came first on this chain.`,
+    );
+  }
+  for (const insight of resolved) {
+    if (insight.resolution) suggestions.push(`A similar problem was resolved before ("${insight.title}"): ${insight.resolution}`);
+  }
+  for (const insight of open) for (const suggestion of insight.suggestions.slice(0, 2)) suggestions.push(suggestion);
+  if (pattern.first_seen && Date.parse(event.timestamp) - Date.parse(pattern.first_seen) < 3_600_000 && pattern.occurrences > 1) {
+    suggestions.push(`This error pattern is new (first seen ${pattern.first_seen}): look at deploys and configuration changes just before it.`);
+  }
+  for (const change of explanation.state_changes_before.slice(0, 2)) {
+    suggestions.push(`State of ${change.component_type}/${change.component_id} changed to version ${change.version} at ${change.captured_at}, before the error: check that change.`);
+  }
+  if (pattern.last_hour >= 10) suggestions.push(`It recurs: ${pattern.last_hour} times in the last hour across ${explanation.affected_components.length} component(s).`);
+  if (event.correlation_id) suggestions.push(`Follow the whole operation: GET /api/debug/operations/${encodeURIComponent(event.correlation_id)}`);
+  return [...new Set(suggestions)].slice(0, 10);
+}
+
+function summaryOf(explanation: ErrorExplanation): string {
+  const { event, pattern, root_cause: root } = explanation;
+  const head = `"${event.message}" in ${event.component_type}/${event.component_id} at ${event.timestamp}`;
+  const frequency = `seen ${pattern.occurrences} time(s) (${pattern.last_hour} in the last hour) since ${pattern.first_seen}`;
+  const cause = root.is_the_event_itself
+    ? 'no earlier error upstream'
+    : `probable root cause: "${root.event.message}" in ${root.event.component_type}/${root.event.component_id} at ${root.event.timestamp}`;
+  const insights = explanation.related_open_insights.length > 0 ? `; ${explanation.related_open_insights.length} open insight(s) mention it` : '';
+  return `${head}, ${frequency}; ${cause}${insights}.`;
+}
+
+function uniqueById(insights: InsightRow[]): InsightRow[] {
+  const seen = new Set<string>();
+  return insights.filter((insight) => !seen.has(insight.id) && seen.add(insight.id));
+}

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { correlationTag } from '../cache/cache-tags.js';
+import { QueryCacheService } from '../cache/query-cache.service.js';
+import { NotFoundError } from '../common/errors/domain-error.js';
+import { QueryRepository } from './query.repository.js';
+import type { EventRow } from './query.types.js';
+
+export type StepStatus = 'completed' | 'failed' | 'in_progress' | 'stuck';
+export type OperationStatus = 'completed' | 'failed' | 'in_progress' | 'stuck';
+
+export interface OperationStep {
+  index: number;
+  name: string;
+  component_type: string;
+  component_id: string;
+  status: StepStatus;
+  /** true when the step has no end marker of its own and counts as done because a later step began. */
+  completion_inferred: boolean;
+  started_at: string;
+  last_event_at: string;
+  duration_ms: number | null;
+  events: number;
+  errors: number;
+  last_message: string;
+}
+
+export interface OperationProgress {
+  correlation_id: string;
+  status: OperationStatus;
+  summary: string;
+  started_at: string;
+  last_event_at: string;
+  elapsed_ms: number;
+  idle_ms: number;
+  events: number;
+  events_truncated: boolean;
+  components: { component_type: string; component_id: string; events: number }[];
+  steps: OperationStep[];
+  current_step: OperationStep | null;
+  failures: { event_id: string; step: string; component_type: string; component_id: string; timestamp: string; message: string }[];
+  stuck: { is_stuck: boolean; idle_ms: number; threshold_ms: number; reason: string };
+}
+
+const MAX_EVENTS = 5000;
+const MIN_STUCK_MS = 60_000;
+const END_MARKER = /\b(complete[d]?|completion|finish(ed)?|done|succeed(ed)?|success(ful)?|end(ed)?|stop(ped)?|exit(ed)?|ok|commit(ted)?|delivered|closed)\b/i;
+const START_MARKER = /\b(start(ed|ing)?|begin|began|running|processing|enter(ed)?|open(ed)?|accepted|received|queued)\b/i;
+const FAIL_MARKER = /\b(fail(ed|ure)?|error|abort(ed)?|crash(ed)?|timeout|timed out|rejected)\b/i;
+
+/**
+ * The steps of one operation (all events of a correlation id): one step per operation name
+ * (or component when events have none), in the order they began, each completed, failed,
+ * in progress or stuck. Stuck = nothing happened for longer than the threshold while the
+ * last step had not ended.
+ */
+@Injectable()
+export class OperationProgressService {
+  constructor(
+    private readonly repository: QueryRepository,
+    private readonly cache: QueryCacheService,
+  ) {}
+
+  async progress(correlationId: string, options: { stuckAfterSeconds?: number; at?: Date } = {}) {
+    const key = { correlationId, stuckAfterSeconds: options.stuckAfterSeconds ?? null, at: options.at?.toISOString() ?? null };
+    const { value, cached, computed_at } = await this.cache.getOrCompute('progress', key, [correlationTag(correlationId)], async () => {
+      const { events, truncated } = await this.repository.eventsOfCorrelation(correlationId, MAX_EVENTS);
+      if (events.length === 0) return null;
+      return buildProgress(correlationId, events, truncated, options.at ?? new Date(), options.stuckAfterSeconds);
+    });
+    if (!value) throw new NotFoundError('operation with correlation_id', correlationId);
+    return { ...value, cached, computed_at };
+  }
+}
+
+function stepKey(event: EventRow): string {
+  return event.operation ?? `${event.component_type}/${event.component_id}`;
+}
+
+function isError(event: EventRow): boolean {
+  return event.level === 'error' || event.level === 'critical' || event.event_type === 'error';
+}
+
+function markerText(event: EventRow): string {
+  const data = event.data ?? {};
+  const parts = [data.status, data.phase, data.state, data.stage, data.outcome].filter((part) => typeof part === 'string');
+  return `${parts.join(' ')} ${event.event_type === 'lifecycle' || event.event_type === 'trace' || event.event_type === 'span' ? event.message : ''}`;
+}
+
+function endsStep(event: EventRow): boolean {
+  if (isError(event)) return false;
+  const text = markerText(event);
+  if (END_MARKER.test(text) && !START_MARKER.test(text.replace(END_MARKER, ''))) return true;
+  // An event with a duration reports a finished piece of work.
+  return event.duration_ms !== null && !START_MARKER.test(text);
+}
+
+function startsStep(event: EventRow): boolean {
+  const text = markerText(event);
+  return START_MARKER.test(text) && !END_MARKER.test(text);
+}
+
+interface StepState extends OperationStep {
+  explicitStart: boolean;
+  lastErrorAt: number;
+  lastEndAt: number;
+}
+
+/** Pure: the progress of an operation from its events in time order. */
+export function buildProgress(
+  correlationId: string,
+  events: readonly EventRow[],
+  truncated: boolean,
+  now: Date,
+  stuckAfterSeconds?: number,
+): OperationProgress {
+  const steps = new Map<string, StepState>();
+  const components = new Map<string, { component_type: string; component_id: string; events: number }>();
+  const failures: OperationProgress['failures'] = [];
+  for (const event of events) {
+    const key = stepKey(event);
+    const at = Date.parse(event.timestamp);
+    let step = steps.get(key);
+    if (!step) {
+      step = {
+        index: steps.size,
+        name: event.operation ?? event.component_type,
+        component_type: event.component_type,
+        component_id: event.component_id,
+        status: 'in_progress',
+        completion_inferred: false,
+        started_at: event.timestamp,
+        last_event_at: event.timestamp,
+        duration_ms: null,
+        events: 0,
+        errors: 0,
+        last_message: event.message,
+        explicitStart: false,
+        lastErrorAt: -1,
+        lastEndAt: -1,
+      };
+      steps.set(key, step);
+    }
+    step.events++;
+    step.last_event_at = event.timestamp;
+    step.last_message = event.message;
+    if (startsStep(event)) step.explicitStart = true;
+    if (isError(event) || (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)))) {
+      step.errors++;
+      step.lastErrorAt = at;
+      failures.push({
+        event_id: event.id,
+        step: step.name,
+        component_type: event.component_type,
+        component_id: event.component_id,
+        timestamp: event.timestamp,
+        message: event.message,
+      });
+    } else if (endsStep(event)) {
+      step.lastEndAt = at;
+      step.duration_ms = event.duration_ms ?? at - Date.parse(step.started_at);
+    }
+    const componentKey = `${event.component_type}/${event.component_id}`;
+    const component = components.get(componentKey) ?? { component_type: event.component_type, component_id: event.component_id, events: 0 };
+    component.events++;
+    components.set(componentKey, component);
+  }
+
+  const ordered = [...steps.values()];
+  const first = Date.parse(events[0].timestamp);
+  const last = Date.parse(events[events.length - 1].timestamp);
+  const idle = Math.max(0, now.getTime() - last);
+  const gaps = events.slice(1).map((event, index) => Date.parse(event.timestamp) - Date.parse(events[index].timestamp));
+  const threshold = stuckAfterSeconds !== undefined ? stuckAfterSeconds * 1000 : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps));
+  const isStuck = idle > threshold;
+  const latestStart = Math.max(...ordered.map((step) => Date.parse(step.started_at)));
+
+  for (const step of ordered) {
+    if (step.lastErrorAt >= 0 && step.lastErrorAt >= step.lastEndAt) step.status = 'failed';
+    else if (step.lastEndAt >= 0) step.status = 'completed';
+    else if (!step.explicitStart && Date.parse(step.started_at) < latestStart) {
+      // No end of its own, but a later step began: the work moved on.
+      step.status = 'completed';
+      step.completion_inferred = true;
+      step.duration_ms = Date.parse(step.last_event_at) - Date.parse(step.started_at);
+    } else step.status = isStuck ? 'stuck' : 'in_progress';
+  }
+
+  const byActivity = [...ordered].sort((a, b) => Date.parse(b.last_event_at) - Date.parse(a.last_event_at) || b.index - a.index);
+  const open = byActivity.filter((step) => step.status === 'stuck' || step.status === 'in_progress');
+  let status: OperationStatus;
+  let current: StepState | undefined;
+  if (open.length > 0) {
+    current = open[0];
+    status = isStuck ? 'stuck' : 'in_progress';
+  } else if (byActivity[0].status === 'failed' || failures.length > 0) {
+    // Everything ended, and something failed on the way (the latest step, or an earlier one).
+    current = byActivity.find((step) => step.status === 'failed');
+    status = 'failed';
+  } else status = 'completed';
+
+  const publicSteps: OperationStep[] = ordered.map(({ explicitStart: _start, lastErrorAt: _error, lastEndAt: _end, ...step }) => step);
+  const currentStep = current ? publicSteps[current.index] : null;
+  const lastDone = byActivity.find((step) => step.status === 'completed' && step !== current);
+  const where = currentStep ? `"${currentStep.name}" on ${currentStep.component_type}/${currentStep.component_id}` : '';
+  const reason =
+    status === 'stuck'
+      ? `no event for ${Math.round(idle / 1000)} s (threshold ${Math.round(threshold / 1000)} s) while ${where} had not ended${lastDone ? ` (last finished step: "${lastDone.name}")` : ''}`
+      : status === 'completed'
+        ? 'every step ended'
+        : status === 'failed'
+          ? `${failures.length} failure(s); the first in "${failures[0]?.step}" (${failures[0]?.component_type}/${failures[0]?.component_id}): ${failures[0]?.message}`
+          : `${where} is running; last event ${Math.round(idle / 1000)} s ago, within the ${Math.round(threshold / 1000)} s threshold`;
+  return {
+    correlation_id: correlationId,
+    status,
+    summary: `Operation ${correlationId}: ${status}${currentStep ? ` at ${where}` : ''}; ${publicSteps.length} step(s), ${failures.length} failure(s), elapsed ${((last - first) / 1000).toFixed(1)} s. ${reason}.`,
+    started_at: events[0].timestamp,
+    last_event_at: events[events.length - 1].timestamp,
+    elapsed_ms: last - first,
+    idle_ms: idle,
+    events: events.length,
+    events_truncated: truncated,
+    components: [...components.values()],
+    steps: publicSteps,
+    current_step: currentStep,
+    failures: failures.slice(0, 50),
+    stuck: { is_stuck: status === 'stuck', idle_ms: idle, threshold_ms: threshold, reason },
+  };
+}

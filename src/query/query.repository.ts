@@ -1,0 +1,500 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  percentileOf,
+  SqlRunner,
+  toIso,
+  toJson,
+  toNullableNumber,
+  toNumber,
+  type SqlParams,
+} from '../common/sql/sql-runner.js';
+import {
+  type ComponentSelector,
+  type EventRow,
+  type InsightRow,
+  type KnownComponent,
+  type StateVersion,
+  type TimeWindow,
+  type WindowStats,
+} from './query.types.js';
+
+const EVENT_COLUMNS = `e.id, e."timestamp", e.event_type, e.level, e.component_type, e.component_id, e.correlation_id,
+  e.parent_event_id, e.operation, e.duration_ms, e.message, e.data, e.session_id, e.pattern_id`;
+const INSIGHT_COLUMNS = `i.id, i.insight_type, i.severity, i.title, i.summary, i.affected_components, i.evidence, i.confidence,
+  i.suggestions, i.occurrences, i.first_seen, i.last_seen, i.status, i.resolved_at, i.resolution`;
+const IS_ERROR = `(e.level IN ('error', 'critical') OR e.event_type = 'error')`;
+/** Most latency samples read per window on SQLite, which has no percentile aggregate. */
+const SQLITE_LATENCY_SAMPLE = 20_000;
+
+export interface EventSearch {
+  components?: ComponentSelector[];
+  correlationIds?: string[];
+  levels?: string[];
+  eventTypes?: string[];
+  patternId?: string;
+  sessionId?: string;
+  text?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+/** The reads behind health, progress, explain, compare and ask: SQL over the warm store. */
+@Injectable()
+export class QueryRepository {
+  private readonly sql: SqlRunner;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.sql = new SqlRunner(dataSource);
+  }
+
+  /** Every (component_type, component_id) in events and snapshots, read by skipping through the index. */
+  async knownComponents(limit: number): Promise<KnownComponent[]> {
+    const events = this.sql.isPostgres
+      ? await this.sql.rows<KnownComponent>(
+          `WITH RECURSIVE c AS (
+             (SELECT component_type, component_id FROM debug_events ORDER BY component_type, component_id LIMIT 1)
+             UNION ALL
+             SELECT n.component_type, n.component_id FROM c CROSS JOIN LATERAL (
+               SELECT e.component_type, e.component_id FROM debug_events e
+                WHERE (e.component_type, e.component_id) > (c.component_type, c.component_id)
+                ORDER BY e.component_type, e.component_id LIMIT 1) n
+           ) SELECT component_type, component_id FROM c LIMIT :limit`,
+          { limit },
+        )
+      : await this.sql.rows<KnownComponent>(
+          `SELECT DISTINCT component_type, component_id FROM debug_events LIMIT :limit`,
+          { limit },
+        );
+    const snapshots = await this.sql.rows<KnownComponent>(
+      `SELECT DISTINCT component_type, component_id FROM debug_state_snapshots LIMIT :limit`,
+      { limit },
+    );
+    return [...events, ...snapshots];
+  }
+
+  /** Counts and latency percentiles of a component over a window. */
+  async windowStats(component: ComponentSelector, window: TimeWindow): Promise<WindowStats> {
+    const { where, params } = componentWhere(component, window);
+    if (this.sql.isPostgres) {
+      const row = await this.sql.one<Record<string, unknown>>(
+        `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors,
+                count(e.duration_ms) AS samples,
+                percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY e.duration_ms) AS percentiles
+           FROM debug_events e WHERE ${where}`,
+        params,
+      );
+      const percentiles = (row?.percentiles as (number | null)[] | null) ?? [null, null, null];
+      return {
+        events: toNumber(row?.events),
+        errors: toNumber(row?.errors),
+        latency_samples: toNumber(row?.samples),
+        p50_ms: round(percentiles[0]),
+        p95_ms: round(percentiles[1]),
+        p99_ms: round(percentiles[2]),
+      };
+    }
+    const row = await this.sql.one<Record<string, unknown>>(
+      `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors FROM debug_events e WHERE ${where}`,
+      params,
+    );
+    const durations = (
+      await this.sql.rows<{ d: unknown }>(
+        `SELECT e.duration_ms AS d FROM debug_events e WHERE ${where} AND e.duration_ms IS NOT NULL
+          ORDER BY e."timestamp" DESC LIMIT ${SQLITE_LATENCY_SAMPLE}`,
+        params,
+      )
+    )
+      .map((item) => toNumber(item.d))
+      .sort((a, b) => a - b);
+    return {
+      events: toNumber(row?.events),
+      errors: toNumber(row?.errors),
+      latency_samples: durations.length,
+      p50_ms: round(percentileOf(durations, 0.5)),
+      p95_ms: round(percentileOf(durations, 0.95)),
+      p99_ms: round(percentileOf(durations, 0.99)),
+    };
+  }
+
+  /** Time of the component's latest event at or before `before`. */
+  async lastSeen(component: ComponentSelector, before: Date): Promise<string | null> {
+    const { where, params } = componentWhere(component, { to: before });
+    const row = await this.sql.one<{ last: unknown }>(
+      `SELECT e."timestamp" AS last FROM debug_events e WHERE ${where} ORDER BY e."timestamp" DESC LIMIT 1`,
+      params,
+    );
+    return toIso(row?.last);
+  }
+
+  /** Number of instances (component ids) of the component seen in the window. */
+  async instances(component: ComponentSelector, window: TimeWindow): Promise<number> {
+    if (component.component_id !== null) return 1;
+    const { where, params } = componentWhere(component, window);
+    const row = await this.sql.one<{ n: unknown }>(
+      `SELECT count(DISTINCT e.component_id) AS n FROM debug_events e WHERE ${where}`,
+      params,
+    );
+    return toNumber(row?.n);
+  }
+
+  /** The latest state snapshot of each instance of the component. */
+  async latestStates(component: ComponentSelector, limit: number): Promise<StateVersion[]> {
+    const params: SqlParams = { type: component.component_type, limit };
+    let where = 's.component_type = :type';
+    if (component.component_id !== null) {
+      where += ' AND s.component_id = :id';
+      params.id = component.component_id;
+    }
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT s.component_type, s.component_id, s.version, s.captured_at, s.hash, s.state
+         FROM debug_state_snapshots s
+        WHERE ${where} AND s.version = (SELECT max(l.version) FROM debug_state_snapshots l
+                                         WHERE l.component_type = s.component_type AND l.component_id = s.component_id)
+        ORDER BY s.component_id LIMIT :limit`,
+      params,
+    );
+    return rows.map((row) => ({
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+      version: toNumber(row.version),
+      captured_at: toIso(row.captured_at)!,
+      hash: String(row.hash),
+      state: toJson<Record<string, unknown>>(row.state, {}),
+    }));
+  }
+
+  /** State changes of a component inside a window (versions, no bodies). */
+  async stateChanges(component: ComponentSelector, window: TimeWindow, limit: number) {
+    const params: SqlParams = { type: component.component_type, from: window.from, to: window.to, limit };
+    let where = 's.component_type = :type AND s.captured_at >= :from AND s.captured_at <= :to';
+    if (component.component_id !== null) {
+      where += ' AND s.component_id = :id';
+      params.id = component.component_id;
+    }
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT s.component_type, s.component_id, s.version, s.captured_at, s.diff_from_previous
+         FROM debug_state_snapshots s WHERE ${where} ORDER BY s.captured_at DESC LIMIT :limit`,
+      params,
+    );
+    return rows.map((row) => ({
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+      version: toNumber(row.version),
+      captured_at: toIso(row.captured_at)!,
+      diff: toJson<unknown[]>(row.diff_from_previous, []),
+    }));
+  }
+
+  /** Insights with one of `statuses` whose components or evidence mention one of `needles`. */
+  async insightsMentioning(needles: readonly string[], statuses: readonly string[], limit: number): Promise<InsightRow[]> {
+    if (needles.length === 0) return [];
+    const params: SqlParams = { statuses, limit };
+    const mentions = needles.slice(0, 50).map((needle, index) => {
+      params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
+      return `CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`;
+    });
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT ${INSIGHT_COLUMNS} FROM debug_insights i
+        WHERE i.status IN (:...statuses) AND (${mentions.join(' OR ')})
+        ORDER BY i.last_seen DESC LIMIT :limit`,
+      params,
+    );
+    return rows.map(toInsight);
+  }
+
+  async listInsights(filter: { statuses?: string[]; types?: string[]; severities?: string[]; component?: string; limit: number }): Promise<InsightRow[]> {
+    const params: SqlParams = { limit: filter.limit };
+    const where: string[] = [];
+    if (filter.statuses?.length) {
+      params.statuses = filter.statuses;
+      where.push('i.status IN (:...statuses)');
+    }
+    if (filter.types?.length) {
+      params.types = filter.types;
+      where.push('i.insight_type IN (:...types)');
+    }
+    if (filter.severities?.length) {
+      params.severities = filter.severities;
+      where.push('i.severity IN (:...severities)');
+    }
+    if (filter.component) {
+      params.component = `%"${escapeLike(filter.component)}"%`;
+      where.push(`CAST(i.affected_components AS text) LIKE :component ESCAPE '\\'`);
+    }
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT ${INSIGHT_COLUMNS} FROM debug_insights i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY i.last_seen DESC LIMIT :limit`,
+      params,
+    );
+    return rows.map(toInsight);
+  }
+
+  async insightById(id: string): Promise<InsightRow | null> {
+    const row = await this.sql.one<Record<string, unknown>>(`SELECT ${INSIGHT_COLUMNS} FROM debug_insights i WHERE i.id = :id`, { id });
+    return row ? toInsight(row) : null;
+  }
+
+  async eventById(id: string): Promise<EventRow | null> {
+    const row = await this.sql.one<Record<string, unknown>>(`SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.id = :id LIMIT 1`, { id });
+    return row ? toEvent(row) : null;
+  }
+
+  /** The latest event of a pattern, an error one if there is one. */
+  async latestOfPattern(patternId: string): Promise<EventRow | null> {
+    const row =
+      (await this.sql.one<Record<string, unknown>>(
+        `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.pattern_id = :patternId AND ${IS_ERROR}
+          ORDER BY e."timestamp" DESC LIMIT 1`,
+        { patternId },
+      )) ??
+      (await this.sql.one<Record<string, unknown>>(
+        `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.pattern_id = :patternId ORDER BY e."timestamp" DESC LIMIT 1`,
+        { patternId },
+      ));
+    return row ? toEvent(row) : null;
+  }
+
+  /** Events of one correlation id in time order (at most `limit`, and `truncated` when there were more). */
+  async eventsOfCorrelation(correlationId: string, limit: number, until?: Date): Promise<{ events: EventRow[]; truncated: boolean }> {
+    const params: SqlParams = { correlationId, limit: limit + 1 };
+    let where = 'e.correlation_id = :correlationId';
+    if (until) {
+      where += ' AND e."timestamp" <= :until';
+      params.until = until;
+    }
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE ${where} ORDER BY e."timestamp", e.id LIMIT :limit`,
+      params,
+    );
+    return { events: rows.slice(0, limit).map(toEvent), truncated: rows.length > limit };
+  }
+
+  /** How often a pattern occurred: overall, in the last hour and day before `at`, and where. */
+  async patternStats(patternId: string, at: Date) {
+    const hourAgo = new Date(at.getTime() - 3_600_000);
+    const dayAgo = new Date(at.getTime() - 86_400_000);
+    const totals = await this.sql.one<Record<string, unknown>>(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE e."timestamp" >= :hourAgo) AS last_hour,
+              count(*) FILTER (WHERE e."timestamp" >= :dayAgo) AS last_day,
+              min(e."timestamp") AS first_seen, max(e."timestamp") AS last_seen
+         FROM debug_events e WHERE e.pattern_id = :patternId`,
+      { patternId, hourAgo, dayAgo },
+    );
+    const components = await this.sql.rows<Record<string, unknown>>(
+      `SELECT e.component_type, e.component_id, count(*) AS n, max(e."timestamp") AS last_seen
+         FROM debug_events e WHERE e.pattern_id = :patternId
+        GROUP BY e.component_type, e.component_id ORDER BY n DESC LIMIT 20`,
+      { patternId },
+    );
+    return {
+      total: toNumber(totals?.total),
+      last_hour: toNumber(totals?.last_hour),
+      last_24h: toNumber(totals?.last_day),
+      first_seen: toIso(totals?.first_seen),
+      last_seen: toIso(totals?.last_seen),
+      components: components.map((row) => ({
+        component_type: String(row.component_type),
+        component_id: String(row.component_id),
+        occurrences: toNumber(row.n),
+        last_seen: toIso(row.last_seen),
+      })),
+    };
+  }
+
+  /** The most frequent patterns of a component in a window, with one message each. */
+  async topPatterns(component: ComponentSelector, window: TimeWindow, limit: number, errorsOnly: boolean) {
+    const { where, params } = componentWhere(component, window);
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT e.pattern_id, count(*) AS n, max(e.message) AS sample, max(e.level) AS level, max(e."timestamp") AS last_seen
+         FROM debug_events e WHERE ${where} AND e.pattern_id IS NOT NULL ${errorsOnly ? `AND ${IS_ERROR}` : ''}
+        GROUP BY e.pattern_id ORDER BY n DESC LIMIT :limit`,
+      { ...params, limit },
+    );
+    return rows.map((row) => ({
+      pattern_id: String(row.pattern_id),
+      occurrences: toNumber(row.n),
+      sample_message: String(row.sample),
+      last_seen: toIso(row.last_seen),
+    }));
+  }
+
+  /** The slowest operations of a component in a window, by p95 duration. */
+  async slowOperations(component: ComponentSelector, window: TimeWindow, limit: number) {
+    const { where, params } = componentWhere(component, window);
+    if (this.sql.isPostgres) {
+      const rows = await this.sql.rows<Record<string, unknown>>(
+        `SELECT coalesce(e.operation, e.event_type) AS operation, count(*) AS n,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY e.duration_ms) AS p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY e.duration_ms) AS p95, max(e.duration_ms) AS max
+           FROM debug_events e WHERE ${where} AND e.duration_ms IS NOT NULL
+          GROUP BY 1 ORDER BY p95 DESC LIMIT :limit`,
+        { ...params, limit },
+      );
+      return rows.map((row) => ({
+        operation: String(row.operation),
+        samples: toNumber(row.n),
+        p50_ms: round(toNullableNumber(row.p50)),
+        p95_ms: round(toNullableNumber(row.p95)),
+        max_ms: round(toNullableNumber(row.max)),
+      }));
+    }
+    const rows = await this.sql.rows<{ operation: string; d: unknown }>(
+      `SELECT coalesce(e.operation, e.event_type) AS operation, e.duration_ms AS d FROM debug_events e
+        WHERE ${where} AND e.duration_ms IS NOT NULL ORDER BY e."timestamp" DESC LIMIT ${SQLITE_LATENCY_SAMPLE}`,
+      params,
+    );
+    const byOperation = new Map<string, number[]>();
+    for (const row of rows) {
+      const list = byOperation.get(row.operation) ?? [];
+      list.push(toNumber(row.d));
+      byOperation.set(row.operation, list);
+    }
+    return [...byOperation.entries()]
+      .map(([operation, durations]) => {
+        durations.sort((a, b) => a - b);
+        return {
+          operation,
+          samples: durations.length,
+          p50_ms: round(percentileOf(durations, 0.5)),
+          p95_ms: round(percentileOf(durations, 0.95)),
+          max_ms: round(durations[durations.length - 1]),
+        };
+      })
+      .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0))
+      .slice(0, limit);
+  }
+
+  /** A bounded search, newest first. */
+  async searchEvents(search: EventSearch): Promise<EventRow[]> {
+    const params: SqlParams = { limit: search.limit };
+    const where: string[] = [];
+    if (search.components?.length) {
+      where.push(
+        `(${search.components
+          .map((component, index) => {
+            params[`type${index}`] = component.component_type;
+            if (component.component_id === null) return `e.component_type = :type${index}`;
+            params[`id${index}`] = component.component_id;
+            return `(e.component_type = :type${index} AND e.component_id = :id${index})`;
+          })
+          .join(' OR ')})`,
+      );
+    }
+    if (search.correlationIds?.length) {
+      params.correlationIds = search.correlationIds;
+      where.push('e.correlation_id IN (:...correlationIds)');
+    }
+    if (search.levels?.length) {
+      params.levels = search.levels;
+      where.push('e.level IN (:...levels)');
+    }
+    if (search.eventTypes?.length) {
+      params.eventTypes = search.eventTypes;
+      where.push('e.event_type IN (:...eventTypes)');
+    }
+    if (search.patternId) {
+      params.patternId = search.patternId;
+      where.push('e.pattern_id = :patternId');
+    }
+    if (search.sessionId) {
+      params.sessionId = search.sessionId;
+      where.push('e.session_id = :sessionId');
+    }
+    if (search.text) {
+      params.text = `%${escapeLike(search.text.toLowerCase())}%`;
+      where.push(`lower(e.message) LIKE :text ESCAPE '\\'`);
+    }
+    if (search.from) {
+      params.from = search.from;
+      where.push('e."timestamp" >= :from');
+    }
+    if (search.to) {
+      params.to = search.to;
+      where.push('e."timestamp" <= :to');
+    }
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT ${EVENT_COLUMNS} FROM debug_events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY e."timestamp" DESC, e.id DESC LIMIT :limit`,
+      params,
+    );
+    return rows.map(toEvent);
+  }
+
+  /** The cheapest read there is, for benchmarks: one event by primary key. */
+  async eventByKey(id: string, timestamp: Date): Promise<EventRow | null> {
+    const row = await this.sql.one<Record<string, unknown>>(
+      `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.id = :id AND e."timestamp" = :timestamp`,
+      { id, timestamp },
+    );
+    return row ? toEvent(row) : null;
+  }
+}
+
+function componentWhere(component: ComponentSelector, window: Partial<TimeWindow>): { where: string; params: SqlParams } {
+  const params: SqlParams = { componentType: component.component_type };
+  const where = ['e.component_type = :componentType'];
+  if (component.component_id !== null) {
+    params.componentId = component.component_id;
+    where.push('e.component_id = :componentId');
+  }
+  if (window.from) {
+    params.windowFrom = window.from;
+    where.push('e."timestamp" >= :windowFrom');
+  }
+  if (window.to) {
+    params.windowTo = window.to;
+    where.push('e."timestamp" < :windowTo');
+  }
+  return { where: where.join(' AND '), params };
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[%_\\]/g, (character) => `\\${character}`);
+}
+
+function round(value: number | null | undefined): number | null {
+  return value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(value * 100) / 100;
+}
+
+function toEvent(row: Record<string, unknown>): EventRow {
+  return {
+    id: String(row.id),
+    timestamp: toIso(row.timestamp)!,
+    event_type: String(row.event_type),
+    level: String(row.level),
+    component_type: String(row.component_type),
+    component_id: String(row.component_id),
+    correlation_id: (row.correlation_id as string | null) ?? null,
+    parent_event_id: (row.parent_event_id as string | null) ?? null,
+    operation: (row.operation as string | null) ?? null,
+    duration_ms: toNullableNumber(row.duration_ms),
+    message: String(row.message),
+    data: toJson<Record<string, unknown> | null>(row.data, null),
+    session_id: (row.session_id as string | null) ?? null,
+    pattern_id: (row.pattern_id as string | null) ?? null,
+  };
+}
+
+function toInsight(row: Record<string, unknown>): InsightRow {
+  return {
+    id: String(row.id),
+    insight_type: String(row.insight_type),
+    severity: String(row.severity),
+    title: String(row.title),
+    summary: String(row.summary),
+    affected_components: toJson(row.affected_components, []),
+    evidence: toJson(row.evidence, {}),
+    confidence: toNumber(row.confidence),
+    suggestions: toJson(row.suggestions, []),
+    occurrences: toNumber(row.occurrences),
+    first_seen: toIso(row.first_seen)!,
+    last_seen: toIso(row.last_seen)!,
+    status: String(row.status),
+    resolved_at: toIso(row.resolved_at),
+    resolution: (row.resolution as string | null) ?? null,
+  };
+}
+

@@ -1,0 +1,73 @@
+/** One component, or every instance of a component type. */
+export interface ComponentSelector {
+  /** What the caller asked for, as they spelled it. */
+  selector: string;
+  component_type: string;
+  /** null: every instance of the type. */
+  component_id: string | null;
+}
+
+export interface KnownComponent {
+  component_type: string;
+  component_id: string;
+}
+
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
+
+export interface EventRow {
+  id: string;
+  timestamp: string;
+  event_type: string;
+  level: string;
+  component_type: string;
+  component_id: string;
+  correlation_id: string | null;
+  parent_event_id: string | null;
+  operation: string | null;
+  duration_ms: number | null;
+  message: string;
+  data: Record<string, unknown> | null;
+  session_id: string | null;
+  pattern_id: string | null;
+}
+
+export interface InsightRow {
+  id: string;
+  insight_type: string;
+  severity: string;
+  title: string;
+  summary: string;
+  affected_components: { component_type: string; component_id?: string }[];
+  evidence: Record<string, unknown>;
+  confidence: number;
+  suggestions: string[];
+  occurrences: number;
+  first_seen: string;
+  last_seen: string;
+  status: string;
+  resolved_at: string | null;
+  resolution: string | null;
+}
+
+export interface WindowStats {
+  events: number;
+  errors: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  latency_samples: number;
+}
+
+export interface StateVersion {
+  component_type: string;
+  component_id: string;
+  version: number;
+  captured_at: string;
+  hash: string;
+  state: Record<string, unknown>;
+}
+
+export const ERROR_LEVELS = ['error', 'critical'] as const;
