@@ -13,6 +13,7 @@ import { validateEnvironment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
+import { McpModule } from './mcp/mcp.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         CollectorModule,
         InsightsModule,
         QueryModule,
+        McpModule,
       ],
       providers: [
         {
