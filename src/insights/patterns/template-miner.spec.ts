@@ -163,7 +163,7 @@ describe('TemplateMiner', () => {
   });
 
   it('mines only the head of a very long message', () => {
-    const miner = new TemplateMiner({ maxMessageLength: 40 });
+    const miner = new TemplateMiner({ maxWords: 8 });
     const trace = (n: number) =>
       `NullPointerException in handler ${n}\n` + '  at frame.call(x.java)\n'.repeat(n + 1);
     expect(miner.match(trace(1)).id).toBe(miner.match(trace(50)).id);

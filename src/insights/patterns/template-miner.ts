@@ -26,15 +26,15 @@ export interface MinerOptions {
   maxPerFamily: number;
   /** Masked messages remembered for the one-lookup fast path. */
   exactCacheSize: number;
-  /** Characters of a message that are mined (a stack trace's head names it well enough). */
-  maxMessageLength: number;
+  /** Words of a message that are mined (a stack trace's head names it well enough). */
+  maxWords: number;
 }
 
 export const DEFAULT_MINER_OPTIONS: MinerOptions = {
   generalizeAfter: 4,
   maxPerFamily: 200,
   exactCacheSize: 100_000,
-  maxMessageLength: 4096,
+  maxWords: 200,
 };
 
 export interface PatternTemplate {
@@ -134,10 +134,14 @@ export class TemplateMiner {
     return candidate ? publicView(candidate) : undefined;
   }
 
+  /** The first `maxWords` whole words (cut by words, so values of any width cut alike). */
   private head(message: string): string {
-    return message.length > this.options.maxMessageLength
-      ? message.slice(0, this.options.maxMessageLength)
-      : message;
+    if (message.length < 2 * this.options.maxWords) return message;
+    const words = /\S+/g;
+    for (let n = 0; n < this.options.maxWords; n++) {
+      if (!words.exec(message)) return message;
+    }
+    return message.slice(0, words.lastIndex);
   }
 
   /** Current id of a pattern id given earlier (follows merges). */
