@@ -285,13 +285,15 @@ describe('DebugClient against a scripted HTTP server', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('trims what the service would refuse: long messages, large or cyclic data', async () => {
+  it('trims what the service would refuse: long messages, large or cyclic data, bad types', async () => {
     makeClient();
     const cyclic: Record<string, unknown> = { name: 'node' };
     cyclic.self = cyclic;
     client.info('x'.repeat(40_000));
     client.info('big', { data: { blob: 'y'.repeat(70_000) }, metadata: { host: 'h1' } });
     client.info('cyclic', { data: cyclic });
+    // A JavaScript caller's mistakes do not throw either.
+    client.event({ message: 42 as unknown as string, timestamp: new Date('not a date') });
     await client.flush();
 
     const [long, big, cycle] = server.events();
@@ -300,7 +302,10 @@ describe('DebugClient against a scripted HTTP server', () => {
     expect(big.data).toEqual({ _truncated: { original_bytes: 70_011, limit_bytes: 65_536, preview: expect.stringMatching(/^\{"blob":"y+$/) } });
     expect(big.metadata).toEqual({ host: 'h1' });
     expect(cycle.data).toEqual({ _unserialisable: expect.stringContaining('circular') });
-    expect(client.stats().events).toMatchObject({ sent: 3, dropped: 0 });
+    const sloppy = server.events()[3];
+    expect(sloppy.message).toBe('42');
+    expect(Date.parse(sloppy.timestamp)).not.toBeNaN();
+    expect(client.stats().events).toMatchObject({ sent: 4, dropped: 0 });
   });
 
   it('sends state snapshots one by one, in order', async () => {

@@ -106,12 +106,12 @@ export class DebugClient {
     const id = input.id ?? newEventId();
     const payload: DebugEventPayload = {
       id,
-      timestamp: (input.timestamp ?? new Date()).toISOString(),
+      timestamp: isoTime(input.timestamp),
       event_type: input.type ?? 'log',
       level: input.level ?? 'info',
       component_type: input.componentType ?? this.options.componentType,
       component_id: input.componentId ?? this.options.componentId,
-      message: input.message,
+      message: typeof input.message === 'string' ? input.message : String(input.message ?? ''),
     };
     setIfPresent(payload, 'correlation_id', input.correlationId ?? scope?.correlationId);
     setIfPresent(payload, 'parent_event_id', input.parentEventId ?? scope?.parentEventId ?? undefined);
@@ -160,7 +160,7 @@ export class DebugClient {
       id,
       name,
       value,
-      timestamp: (input.timestamp ?? new Date()).toISOString(),
+      timestamp: isoTime(input.timestamp),
       component_type: input.componentType ?? this.options.componentType,
       component_id: input.componentId ?? this.options.componentId,
     };
@@ -179,7 +179,7 @@ export class DebugClient {
       component_type: input.componentType ?? this.options.componentType,
       component_id: input.componentId ?? this.options.componentId,
       state,
-      captured_at: (input.capturedAt ?? new Date()).toISOString(),
+      captured_at: isoTime(input.capturedAt),
     };
     setIfPresent(payload, 'correlation_id', input.correlationId ?? currentScope()?.correlationId);
     setIfPresent(payload, 'session_id', input.sessionId ?? this.options.sessionId);
@@ -538,6 +538,11 @@ function safeString(value: unknown): string {
 
 function setIfPresent<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined | null): void {
   if (value !== undefined && value !== null) target[key] = value;
+}
+
+/** ISO time of `at`, or of now when `at` is absent or not a valid date (recording never throws). */
+function isoTime(at: Date | undefined): string {
+  return (at instanceof Date && !Number.isNaN(at.getTime()) ? at : new Date()).toISOString();
 }
 
 function elapsedSince(started: number): number {
