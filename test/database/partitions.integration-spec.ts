@@ -4,7 +4,7 @@ import { validateEnvironment } from '../../src/config/environment.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { DebugEventEntity } from '../../src/database/entities/index.js';
 import { PartitionService } from '../../src/database/partition.service.js';
-import { makeEventEntity } from '../factories/entities.js';
+import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl } from '../support/services.js';
 
 describeWithPostgres('PostgreSQL day partitions', () => {
@@ -47,7 +47,7 @@ describeWithPostgres('PostgreSQL day partitions', () => {
   it('puts events on each side of midnight into their own day', async () => {
     const before = makeEventEntity({ timestamp: new Date('2026-11-24T23:59:59.999Z') });
     const after = makeEventEntity({ timestamp: new Date('2026-11-25T00:00:00.000Z') });
-    await dataSource.getRepository(DebugEventEntity).insert([before, after]);
+    await insertRows(dataSource, DebugEventEntity, [before, after]);
     expect(await partitionOf(before.id)).toBe('debug_events_p20261124');
     expect(await partitionOf(after.id)).toBe('debug_events_p20261125');
   });
@@ -57,7 +57,7 @@ describeWithPostgres('PostgreSQL day partitions', () => {
       makeEventEntity({ timestamp: new Date('2026-01-15T10:00:00Z') }),
       makeEventEntity({ timestamp: new Date('2026-01-15T23:59:59Z') }),
     ];
-    await dataSource.getRepository(DebugEventEntity).insert(strays);
+    await insertRows(dataSource, DebugEventEntity, strays);
     expect(await partitionOf(strays[0].id)).toBe('debug_events_default');
 
     expect(await partitions.ensureFor('debug_events', [new Date('2026-01-15T12:00:00Z')])).toEqual(['debug_events_p20260115']);
@@ -72,7 +72,7 @@ describeWithPostgres('PostgreSQL day partitions', () => {
     const results = await Promise.all(others.map((service) => service.ensureFor('debug_events', [new Date('2026-02-02T02:02:02Z')])));
     expect(results.flat()).toEqual(['debug_events_p20260202']);
     const event = makeEventEntity({ timestamp: new Date('2026-02-02T05:00:00Z') });
-    await dataSource.getRepository(DebugEventEntity).insert(event);
+    await insertRows(dataSource, DebugEventEntity, event);
     expect(await partitionOf(event.id)).toBe('debug_events_p20260202');
   });
 });

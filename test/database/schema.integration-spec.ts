@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../../src/database/data-source.js';
 import { DebugEventEntity, DebugInsightEntity, DebugSessionEntity, DebugStateSnapshotEntity, DebugMetricEntity } from '../../src/database/entities/index.js';
 import { newId } from '../../src/common/ids.js';
-import { makeEventEntity } from '../factories/entities.js';
+import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
 
 const TABLES = ['debug_events', 'debug_insights', 'debug_state_snapshots', 'debug_metrics', 'debug_sessions'];
@@ -42,7 +42,7 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         data: { nested: { list: [1, 'two', null], flag: true }, unicode: 'żółw ✓' },
         metadata: { host: 'web-1' },
       });
-      await dataSource.getRepository(DebugEventEntity).insert(event);
+      await insertRows(dataSource, DebugEventEntity, event);
       const loaded = await dataSource.getRepository(DebugEventEntity).findOneByOrFail({ id: event.id });
       expect(loaded.timestamp.toISOString()).toBe('2026-03-01T23:59:59.123Z');
       expect(loaded.data).toEqual(event.data);
@@ -75,7 +75,7 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         createdAt: now,
         updatedAt: now,
       };
-      await dataSource.getRepository(DebugInsightEntity).insert(insight);
+      await insertRows(dataSource, DebugInsightEntity, insight);
       expect(await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id })).toEqual(insight);
 
       const snapshot = {
@@ -89,7 +89,7 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         version: 2,
         hash: 'f'.repeat(64),
       };
-      await dataSource.getRepository(DebugStateSnapshotEntity).insert(snapshot);
+      await insertRows(dataSource, DebugStateSnapshotEntity, snapshot);
       expect(await dataSource.getRepository(DebugStateSnapshotEntity).findOneByOrFail({ id: snapshot.id })).toEqual(snapshot);
 
       const metric = {
@@ -102,7 +102,7 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         unit: 'jobs',
         tags: { region: 'eu' },
       };
-      await dataSource.getRepository(DebugMetricEntity).insert(metric);
+      await insertRows(dataSource, DebugMetricEntity, metric);
       expect(await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id })).toEqual(metric);
 
       const session = {
@@ -116,14 +116,14 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         closedAt: null,
         summary: null,
       };
-      await dataSource.getRepository(DebugSessionEntity).insert(session);
+      await insertRows(dataSource, DebugSessionEntity, session);
       expect(await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id })).toEqual(session);
     });
 
     it('keeps one row per event id (the idempotency key)', async () => {
       const event = makeEventEntity();
-      await dataSource.getRepository(DebugEventEntity).insert(event);
-      await expect(dataSource.getRepository(DebugEventEntity).insert({ ...event })).rejects.toThrow();
+      await insertRows(dataSource, DebugEventEntity, event);
+      await expect(insertRows(dataSource, DebugEventEntity, { ...event })).rejects.toThrow();
       expect(await dataSource.getRepository(DebugEventEntity).countBy({ id: event.id })).toBe(1);
     });
   });

@@ -1,3 +1,5 @@
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { newId } from '../../src/common/ids.js';
 import type { DebugEventEntity } from '../../src/database/entities/index.js';
 
@@ -26,4 +28,12 @@ export function makeEventEntity(overrides: Partial<DebugEventEntity> = {}): Debu
     ingestedAt: new Date(),
     ...overrides,
   };
+}
+
+/**
+ * Inserts rows as they are. (TypeORM's insert() typing refuses `Record<string, unknown>`
+ * JSON columns, though it stores them fine.)
+ */
+export async function insertRows<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>, rows: T | T[]): Promise<void> {
+  await dataSource.getRepository(entity).insert(rows as QueryDeepPartialEntity<T>);
 }
