@@ -127,7 +127,7 @@ export class EnvironmentVariables {
   DEBUG_S3_REGION = 'us-east-1';
 
   /** Key prefix inside the bucket. */
-  @IsOptional() @IsString() @Matches(/^$|^[A-Za-z0-9_.\/-]{1,200}$/, { message: 'DEBUG_S3_PREFIX must be up to 200 characters of A-Z a-z 0-9 _ . / -' })
+  @IsOptional() @IsString() @Matches(/^$|^[A-Za-z0-9_./-]{1,200}$/, { message: 'DEBUG_S3_PREFIX must be up to 200 characters of A-Z a-z 0-9 _ . / -' })
   DEBUG_S3_PREFIX = '';
 
   /** Path-style addressing (MinIO and most self-hosted S3 services need it). */
