@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { StreamBus } from '../src/streaming/stream-bus.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
@@ -185,6 +186,7 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
 
   it('fires the state, metric, insight and alert channels from their causes', async () => {
     const component = unique('svc');
+    let warmCount = 0;
     const reader = client();
     const others = client();
     await reader.subscribeOk({ component_ids: [component] });
@@ -206,23 +208,36 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
       .send({ metrics: [{ name: 'queue_depth', value: 7, component_type: 'agent', component_id: component }] });
     expect(metrics.status).toBe(201);
 
-    // Insights: published through the StreamBus as the insight engine does (its HTTP cause is not in this checkout yet).
-    const insight = {
-      id: unique('insight'),
-      insight_type: 'error',
-      severity: 'high',
-      title: 'errors rising',
-      affected_components: [{ component_type: 'agent', component_id: component }],
-    };
-    running.app.get(StreamBus).publishInsight(insight, true);
+    // Insights: critical errors of a pattern never seen before, written to the warm store by
+    // the ingest worker, then an insight generation over this component.
+    const marker = component.replace(/[^a-z]/g, '');
+    await postEvents(
+      Array.from({ length: 3 }, () =>
+        event({ event_type: 'error', level: 'critical', component_id: component, message: `ledger ${marker} refused the write` }),
+      ),
+    );
+    const warm = running.app.get(DataSource);
+    await until(() => warmCount >= 3, 'the errors in the warm store', 50, async () => {
+      const [row] = await warm.query('SELECT count(*)::int AS n FROM debug_events WHERE component_id = $1 AND level = $2', [component, 'critical']);
+      warmCount = row.n;
+    });
+    const generated = await request(running.url)
+      .post('/api/debug/insights/generate')
+      .set('X-API-Key', INGEST)
+      .send({ components: [{ component_type: 'agent', component_id: component }] })
+      .expect(200);
+    const created = generated.body.created as { id: string; severity: string }[];
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    const severe = created.filter((insight) => insight.severity === 'high' || insight.severity === 'critical');
+    expect(severe.length).toBeGreaterThanOrEqual(1);
 
     await until(
       () =>
         reader.received['debug:state_change'].length === 2 &&
         reader.received['debug:metric_update'].length === 1 &&
-        reader.received['debug:insight'].length === 1 &&
-        reader.received['debug:alert'].length === 1,
-      'state x2, metric, insight, alert',
+        reader.received['debug:insight'].length === created.length &&
+        reader.received['debug:alert'].length === severe.length,
+      'state x2, metric, insights, alerts',
     );
     expect(reader.received['debug:state_change'][1]).toMatchObject({
       component_id: component,
@@ -230,10 +245,14 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
       diff: expect.arrayContaining([expect.objectContaining({ op: 'replace', path: '/status', value: 'running' })]),
     });
     expect(reader.received['debug:metric_update'][0]).toMatchObject({ name: 'queue_depth', value: 7, component_id: component });
-    expect(reader.received['debug:insight'][0]).toMatchObject({ id: insight.id, severity: 'high' });
-    expect(reader.received['debug:alert'][0]).toMatchObject({ id: insight.id });
+    expect(reader.ids('debug:insight').sort()).toEqual(created.map((insight) => insight.id).sort());
+    expect(reader.ids('debug:alert').sort()).toEqual(severe.map((insight) => insight.id).sort());
+    expect(reader.received['debug:insight'][0]).toMatchObject({
+      affected_components: expect.arrayContaining([expect.objectContaining({ component_id: component })]),
+    });
     expect(others.received['debug:state_change']).toEqual([]);
     expect(others.received['debug:metric_update']).toEqual([]);
+    expect(others.received['debug:insight']).toEqual([]);
   });
 
   it('backfills from the hot tier on subscribe with since, then goes live without gap or repeat', async () => {

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
 import { StreamBus, type StreamChannel, type StreamMessage } from './stream-bus.js';
+import { encodeBatchPacket } from './stream-encoding.js';
 import type { ServerToClientEvents, StreamError, SubscribeAck } from './stream-protocol.js';
 import type { SubscribeDto } from './subscribe.dto.js';
 import { matches, attributesOf, type SubscriptionFilter } from './subscription-filter.js';
@@ -268,7 +269,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       for (const [channel, batch] of segment.batches) {
-        (socket.emit as (event: StreamChannel, items: unknown[]) => boolean)(channel, batch);
+        emitBatch(socket, channel, batch);
         this.deliveredCounter.labels(channel).inc(batch.length);
         this.batchesCounter.inc();
       }
@@ -362,6 +363,20 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       subscription.replayed = null;
     }, SEAM_MEMORY_MS).unref();
   }
+}
+
+/**
+ * Emits one channel batch. The packet is built from each payload's cached JSON (one
+ * JSON.stringify per message, not per message and recipient) and written the way the
+ * Socket.IO adapter writes its broadcasts; a plain emit when that path is unavailable.
+ */
+function emitBatch(socket: StreamSocket, channel: StreamChannel, batch: Record<string, unknown>[]): void {
+  const client = socket.client as unknown as { writeToEngine?: (packets: string[], options: object) => void };
+  if (typeof client.writeToEngine === 'function' && socket.connected) {
+    client.writeToEngine([encodeBatchPacket(socket.nsp.name, channel, batch)], {});
+    return;
+  }
+  (socket.emit as (event: StreamChannel, items: unknown[]) => boolean)(channel, batch);
 }
 
 function packetsInFlight(socket: StreamSocket): number {

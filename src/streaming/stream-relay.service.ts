@@ -5,12 +5,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { StreamBus, type StreamMessage } from './stream-bus.js';
-
-interface RelayEnvelope {
-  /** The instance that published (it has delivered to its own subscribers already). */
-  o: string;
-  m: StreamMessage[];
-}
+import { decodeRelay, encodeRelay } from './stream-encoding.js';
 
 const MESSAGES_PER_PUBLISH = 2000;
 
@@ -58,16 +53,17 @@ export class StreamRelay implements OnModuleInit {
     if (!this.config.runsApi) return;
     this.subscriber = this.redis.connect('stream-relay');
     this.subscriber.on('message', (_channel: string, text: string) => {
-      let envelope: RelayEnvelope;
+      // The publishing instance has delivered to its own subscribers already: it skips its own envelopes unparsed.
+      let messages: StreamMessage[] | null;
       try {
-        envelope = JSON.parse(text) as RelayEnvelope;
+        messages = decodeRelay(text, this.instanceId);
       } catch {
         this.logger.warn('ignored a stream relay message that is not JSON');
         return;
       }
-      if (envelope.o === this.instanceId || !Array.isArray(envelope.m)) return;
-      relayed.labels('in').inc(envelope.m.length);
-      this.bus.deliverFromPeer(envelope.m);
+      if (!messages) return;
+      relayed.labels('in').inc(messages.length);
+      this.bus.deliverFromPeer(messages);
     });
     // Subscribed before the app starts listening: nothing published after start-up is missed.
     await this.subscriber.subscribe(this.channel);
@@ -80,8 +76,7 @@ export class StreamRelay implements OnModuleInit {
     const client = this.redis.client();
     for (let start = 0; start < messages.length; start += MESSAGES_PER_PUBLISH) {
       const chunk = messages.slice(start, start + MESSAGES_PER_PUBLISH);
-      const envelope: RelayEnvelope = { o: this.instanceId, m: chunk };
-      client.publish(this.channel, JSON.stringify(envelope)).catch((error: Error) => {
+      client.publish(this.channel, encodeRelay(this.instanceId, chunk)).catch((error: Error) => {
         this.logger.warn(`stream relay publish failed (${chunk.length} messages not sent to other instances): ${error.message}`);
       });
       counter.inc(chunk.length);

@@ -68,9 +68,11 @@ export class StreamClient {
 }
 
 /** Polls until the condition holds (the Jest timeout bounds the wait; nothing is timed). */
-export async function until(condition: () => boolean, what: string, pollMs = 10): Promise<void> {
+export async function until(condition: () => boolean, what: string, pollMs = 10, refresh?: () => Promise<void>): Promise<void> {
   const started = Date.now();
-  while (!condition()) {
+  for (;;) {
+    if (refresh) await refresh();
+    if (condition()) return;
     if (Date.now() - started > 30_000) throw new Error(`still waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
