@@ -32,6 +32,17 @@ export class InsightRepository {
     return this.repository.findOneBy({ fingerprint });
   }
 
+  /** Stored insights of many fingerprints at once, by fingerprint. */
+  async findByFingerprints(fingerprints: readonly string[]): Promise<Map<string, DebugInsightEntity>> {
+    const found = new Map<string, DebugInsightEntity>();
+    for (let offset = 0; offset < fingerprints.length; offset += 500) {
+      const chunk = fingerprints.slice(offset, offset + 500);
+      const rows = await this.repository.createQueryBuilder('insight').where('insight.fingerprint IN (:...chunk)', { chunk }).getMany();
+      for (const row of rows) found.set(row.fingerprint, row);
+    }
+    return found;
+  }
+
   /**
    * Stores what a run found under its fingerprint:
    *  - unknown fingerprint → a new open insight ('created');
@@ -40,9 +51,15 @@ export class InsightRepository {
    *  - otherwise (the same evidence seen again) → 'unchanged'.
    * Every change is one conditional UPDATE, so two runs racing on one fingerprint count once.
    */
-  async upsert(draft: ScoredDraft, sessionId: string | null, now: Date): Promise<{ outcome: UpsertOutcome; insight: DebugInsightEntity }> {
+  async upsert(
+    draft: ScoredDraft,
+    sessionId: string | null,
+    now: Date,
+    /** The stored row of this fingerprint if the caller already looked it up (null: none). */
+    known?: DebugInsightEntity | null,
+  ): Promise<{ outcome: UpsertOutcome; insight: DebugInsightEntity }> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await this.findByFingerprint(draft.fingerprint);
+      const existing = attempt === 0 && known !== undefined ? known : await this.findByFingerprint(draft.fingerprint);
       if (!existing) {
         const entity = this.repository.create({
           id: newId(now),

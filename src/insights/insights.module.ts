@@ -6,6 +6,7 @@ import { FlowAnalyzer } from './analyzers/flow.analyzer.js';
 import { PerformanceAnalyzer } from './analyzers/performance.analyzer.js';
 import { InsightAggregatesRepository } from './insight-aggregates.repository.js';
 import { InsightRepository } from './insight.repository.js';
+import { InsightRollupRepository } from './insight-rollup.repository.js';
 import { InsightsController } from './insights.controller.js';
 import { InsightsProcessor } from './insights.processor.js';
 import { InsightsService } from './insights.service.js';
@@ -23,6 +24,7 @@ import { PatternsController } from './patterns/patterns.controller.js';
     PatternStatsService,
     InsightRepository,
     InsightAggregatesRepository,
+    InsightRollupRepository,
     ErrorPatternAnalyzer,
     AnomalyAnalyzer,
     PerformanceAnalyzer,

@@ -13,6 +13,7 @@ import { combineConfidence, corroboration } from './confidence.js';
 import { fingerprintOf } from './fingerprint.js';
 import { type BucketGrid, InsightAggregatesRepository } from './insight-aggregates.repository.js';
 import { InsightRepository } from './insight.repository.js';
+import { InsightRollupRepository } from './insight-rollup.repository.js';
 import { bucketMsFor, InsightSettings } from './insight-settings.js';
 import { toInsightView } from './insight-view.js';
 import {
@@ -54,6 +55,7 @@ export class InsightsService {
   constructor(
     private readonly insights: InsightRepository,
     private readonly aggregates: InsightAggregatesRepository,
+    private readonly rollups: InsightRollupRepository,
     private readonly streamBus: StreamBus,
     private readonly metrics: MetricsService,
     config: AppConfig,
@@ -71,7 +73,7 @@ export class InsightsService {
     const started = performance.now();
     const scope = normalizeScope(request, now);
     const grid = gridFor(scope);
-    const context = new AnalysisContext(this.aggregates, scope, grid, now, this.consistencyGroups);
+    const context = new AnalysisContext(this.aggregates, this.rollups, scope, grid, now, this.consistencyGroups);
 
     const analyzerStats = {} as GenerationResult['analyzers'];
     const found = await Promise.all(
@@ -92,7 +94,7 @@ export class InsightsService {
         }
       }),
     );
-    const scored = score(found.flat(), scope.sessionId ?? null);
+    const scored = score(found.flatMap(mostSevere), scope.sessionId ?? null);
     await this.attachSampleEvents(scored, scope);
 
     const result: GenerationResult = {
@@ -109,8 +111,9 @@ export class InsightsService {
       analyzers: analyzerStats,
       duration_ms: 0,
     };
+    const stored = await this.insights.findByFingerprints(scored.map((draft) => draft.fingerprint));
     for (const draft of scored) {
-      const { outcome, insight } = await this.insights.upsert(draft, scope.sessionId ?? null, now);
+      const { outcome, insight } = await this.insights.upsert(draft, scope.sessionId ?? null, now, stored.get(draft.fingerprint) ?? null);
       const view = toInsightView(insight);
       if (outcome === 'unchanged') result.unchanged++;
       else result[outcome].push(view);
@@ -208,6 +211,23 @@ export function score(drafts: InsightDraft[], sessionId: string | null): ScoredD
       };
     })
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.confidence - a.confidence);
+}
+
+/**
+ * At most MAX_DRAFTS_PER_ANALYZER findings per analyzer and run, the most severe first (then
+ * the largest sample): a flood of near-identical low findings would bury the ones that matter.
+ */
+export const MAX_DRAFTS_PER_ANALYZER = 50;
+
+export function mostSevere(drafts: InsightDraft[]): InsightDraft[] {
+  if (drafts.length <= MAX_DRAFTS_PER_ANALYZER) return drafts;
+  return [...drafts]
+    .sort(
+      (a, b) =>
+        SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+        b.factors.sample_size + b.factors.effect_size - (a.factors.sample_size + a.factors.effect_size),
+    )
+    .slice(0, MAX_DRAFTS_PER_ANALYZER);
 }
 
 function isSevere(view: InsightView): boolean {

@@ -3,6 +3,7 @@ import type {
   BucketSeries,
   InsightAggregatesRepository,
 } from '../insight-aggregates.repository.js';
+import type { InsightRollupRepository } from '../insight-rollup.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
 /**
@@ -12,9 +13,11 @@ import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.
 export class AnalysisContext {
   private componentSeriesPromise?: Promise<BucketSeries[]>;
   private patternSeriesPromise?: Promise<BucketSeries[]>;
+  private rollupsReady?: Promise<unknown>;
 
   constructor(
     readonly aggregates: InsightAggregatesRepository,
+    private readonly rollups: InsightRollupRepository | null,
     readonly scope: InsightScope,
     readonly grid: BucketGrid,
     readonly now: Date,
@@ -26,14 +29,31 @@ export class AnalysisContext {
     return this.grid.origin;
   }
 
+  /**
+   * Whether volume series come from the per-minute rollups: only for runs over every component
+   * and session (rollups have no session dimension); scoped runs aggregate debug_events directly.
+   */
+  get usesRollups(): boolean {
+    return this.rollups !== null && !this.scope.sessionId && !(this.scope.components && this.scope.components.length > 0);
+  }
+
   componentSeries(): Promise<BucketSeries[]> {
-    this.componentSeriesPromise ??= this.aggregates.componentSeries(this.scope, this.grid);
+    this.componentSeriesPromise ??= this.usesRollups
+      ? this.ready().then(() => this.rollups!.componentSeries(this.grid))
+      : this.aggregates.componentSeries(this.scope, this.grid);
     return this.componentSeriesPromise;
   }
 
   patternSeries(): Promise<BucketSeries[]> {
-    this.patternSeriesPromise ??= this.aggregates.patternSeries(this.scope, this.grid);
+    this.patternSeriesPromise ??= this.usesRollups
+      ? this.ready().then(() => this.rollups!.patternSeries(this.grid))
+      : this.aggregates.patternSeries(this.scope, this.grid);
     return this.patternSeriesPromise;
+  }
+
+  private ready(): Promise<unknown> {
+    this.rollupsReady ??= this.rollups!.ensure(this.grid.origin, this.grid.to);
+    return this.rollupsReady;
   }
 }
 

@@ -1,0 +1,204 @@
+// `npm run bench:insights`: seeds 1M events into a scratch PostgreSQL database, starts the
+// service on it and measures POST /api/debug/insights/generate over the last hour (p50/p95 of
+// several runs) against same-run baselines: a plain count(*) over the same hour and a full scan.
+//   --events N (1000000)  --hours H (4: all events inside the 3 h baseline + 1 h scope the
+//   analyzers read; 24 spreads them over a day)  --runs R (7)  --keep (keep the database)
+//   --reuse NAME (measure again on a database an earlier --keep run left; no seeding)
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import pg from 'pg';
+import { createApp } from '../src/bootstrap.js';
+import { createDataSource, runMigrations } from '../src/database/data-source.js';
+import { dayStart, partitionName } from '../src/database/partition.service.js';
+
+const ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DAY_MS = 86_400_000;
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function log(line: string): void {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const result = await work();
+  return [performance.now() - started, result];
+}
+
+async function seed(client: pg.Client, total: number, now: Date, hours: number): Promise<void> {
+  const spanSeconds = hours * 3600;
+  const chunk = 100_000;
+  await client.query('SELECT setseed(0.42)');
+  for (let offset = 0; offset < total; offset += chunk) {
+    const [ms] = await timed(() =>
+      client.query(
+        `INSERT INTO debug_events (id, "timestamp", event_type, level, component_type, component_id, correlation_id,
+                                   parent_event_id, operation, duration_ms, message, data, metadata, session_id, pattern_id, ingested_at)
+         SELECT md5(i::text || 'e')::uuid, ts, CASE WHEN lvl IN ('error', 'critical') THEN 'error' ELSE 'trace' END, lvl,
+                'svc-' || (comp % 30), 'svc-' || (comp % 30) || '-' || (comp / 30), 'chain-' || (i / 6), NULL,
+                'op-' || (i % 6), CASE WHEN i % 10 < 7 THEN round((20 + random() * 80 * (1 + (comp % 3)))::numeric, 2) END,
+                CASE WHEN lvl IN ('error', 'critical') THEN 'request ' || i || ' failed: upstream ' || (comp % 30) || ' error code ' || pat
+                     ELSE 'step ' || (i % 6) || ' of request ' || (i / 6) || ' took ' || (i % 97) || ' ms in handler ' || pat END,
+                CASE WHEN i % 6 = 0 THEN '{"phase":"start"}'::jsonb
+                     WHEN i % 6 = 5 AND (i / 6) % 200 <> 0 THEN '{"phase":"end"}'::jsonb
+                     ELSE jsonb_build_object('n', i % 1000) END,
+                '{"host":"bench"}'::jsonb, NULL,
+                CASE WHEN lvl IN ('error', 'critical') THEN 'e' || (pat % 40) ELSE 'p' || pat END, ts
+           FROM (SELECT i,
+                        to_timestamp($2::float8 - ((((i / 6)::bigint * 2654435761) % 1000003) / 1000003.0) * $3::float8 + (i % 6) * 0.01) AS ts,
+                        CASE WHEN random() < 0.02 THEN 'error' WHEN random() < 0.001 THEN 'critical' WHEN random() < 0.15 THEN 'debug' ELSE 'info' END AS lvl,
+                        ((i / 6) * 7919) % 300 AS comp,
+                        floor(power(random(), 2) * 400)::int AS pat
+                   FROM generate_series($1::bigint + 1, $1::bigint + $4::bigint) AS i) AS rows`,
+        [offset, now.getTime() / 1000, spanSeconds, Math.min(chunk, total - offset)],
+      ),
+    );
+    log(`seeded ${Math.min(offset + chunk, total).toLocaleString('en')} / ${total.toLocaleString('en')} events (${Math.round(ms)} ms)`);
+  }
+  await client.query(
+    `INSERT INTO debug_state_snapshots (id, component_type, component_id, captured_at, state, version, hash)
+     SELECT md5(c::text || 's')::uuid, 'svc-' || (c % 30), 'svc-' || (c % 30) || '-' || (c / 30), $1::timestamptz - (c || ' seconds')::interval,
+            jsonb_build_object('config_version', 3, 'pool', jsonb_build_object('size', CASE WHEN c = 7 THEN 5 ELSE 10 END), 'hostname', 'h' || c),
+            1, md5(c::text)
+       FROM generate_series(0, 299) AS c`,
+    [now.toISOString()],
+  );
+}
+
+async function main(): Promise<void> {
+  const total = option('events', 1_000_000);
+  const hours = option('hours', 4);
+  const runs = option('runs', 7);
+  const reuseIndex = process.argv.indexOf('--reuse');
+  const reuse = reuseIndex >= 0 ? process.argv[reuseIndex + 1] : null;
+  const keep = process.argv.includes('--keep') || reuse !== null;
+  const name = reuse ?? `ads_bench_insights_${randomBytes(4).toString('hex')}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  log(`machine: ${cpus().length} cores; ${total.toLocaleString('en')} events over ${hours} h into scratch database ${name}`);
+
+  if (!reuse) await admin(`CREATE DATABASE ${name}`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  try {
+    const dataSource = await createDataSource({ databaseUrl, sqlitePath: ':memory:' }).initialize();
+    await runMigrations(dataSource);
+    await dataSource.destroy();
+    await client.connect();
+
+    let now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    if (reuse) {
+      const latest = await client.query(`SELECT max("timestamp") AS latest FROM debug_events`);
+      now = new Date(Math.ceil(new Date(latest.rows[0].latest).getTime() / 60_000) * 60_000);
+      await client.query('DELETE FROM debug_insights');
+      await client.query('DELETE FROM debug_insight_rollups');
+      await client.query('DELETE FROM debug_insight_rollup_state');
+      log(`reusing ${name}: its events end at ${now.toISOString()}; insights and rollups cleared`);
+    }
+    for (let day = dayStart(now.getTime() - hours * 3_600_000).getTime(); day <= now.getTime() + DAY_MS; day += DAY_MS) {
+      const partition = partitionName('debug_events', new Date(day));
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${partition} PARTITION OF debug_events FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY_MS).toISOString()}')`,
+      );
+    }
+    if (!reuse) {
+      const [seedMs] = await timed(() => seed(client, total, now, hours));
+      log(`seeded in ${(seedMs / 1000).toFixed(1)} s; VACUUM ANALYZE …`);
+      await client.query('VACUUM ANALYZE debug_events');
+      await client.query('VACUUM ANALYZE debug_state_snapshots');
+    }
+
+    const from = new Date(now.getTime() - 3_600_000);
+    const hourCount = await client.query(`SELECT count(*)::int AS n FROM debug_events WHERE "timestamp" >= $1 AND "timestamp" < $2`, [from, now]);
+    log(`events in the last hour: ${hourCount.rows[0].n.toLocaleString('en')}; in the 4 h the analyzers read: ` +
+      (await client.query(`SELECT count(*)::int AS n FROM debug_events WHERE "timestamp" >= $1`, [new Date(now.getTime() - 4 * 3_600_000)])).rows[0].n.toLocaleString('en'));
+
+    app = await createApp({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: '',
+      DEBUG_ROLE: 'api',
+      DEBUG_API_KEYS: '',
+      DEBUG_INSIGHT_INTERVAL_SECONDS: '0',
+      DEBUG_STREAMING_ENABLED: 'false',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as { port: number }).port;
+    const generate = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/debug/insights/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: from.toISOString(), to: now.toISOString() }),
+      });
+      if (response.status !== 200) throw new Error(`generate answered ${response.status}: ${await response.text()}`);
+      return (await response.json()) as {
+        created: unknown[];
+        updated: unknown[];
+        unchanged: number;
+        analyzers: Record<string, { found: number; ms: number; error?: string }>;
+      };
+    };
+
+    const latencies: number[] = [];
+    const baselineHour: number[] = [];
+    const baselineScan: number[] = [];
+    for (let run = 0; run <= runs; run++) {
+      const [ms, result] = await timed(generate);
+      const analyzers = Object.entries(result.analyzers)
+        .map(([analyzer, stats]) => `${analyzer} ${stats.found}/${Math.round(stats.ms)}ms${stats.error ? ` ERROR ${stats.error}` : ''}`)
+        .join(', ');
+      log(`run ${run}${run === 0 ? ' (first: creates the insights)' : ''}: ${Math.round(ms)} ms — ${result.created.length} created, ` +
+        `${result.updated.length} updated, ${result.unchanged} unchanged; ${analyzers}`);
+      if (run > 0) latencies.push(ms);
+      const [hourMs] = await timed(() => client.query(`SELECT count(*) FROM debug_events WHERE "timestamp" >= $1 AND "timestamp" < $2`, [from, now]));
+      const [scanMs] = await timed(() => client.query(`SELECT count(*) FROM debug_events`));
+      if (run > 0) {
+        baselineHour.push(hourMs);
+        baselineScan.push(scanMs);
+      }
+    }
+
+    const p50 = percentile(latencies, 0.5);
+    const p95 = percentile(latencies, 0.95);
+    const hourP50 = percentile(baselineHour, 0.5);
+    const scanP50 = percentile(baselineScan, 0.5);
+    console.log('');
+    console.log(`cores: ${cpus().length}`);
+    console.log(`insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h): p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${latencies.length} runs`);
+    console.log(`baseline, same run: count(*) over the same hour p50 ${hourP50.toFixed(1)} ms; full-table count(*) p50 ${scanP50.toFixed(1)} ms`);
+    console.log(`ratio: generation p50 / hour count p50 = ${(p50 / hourP50).toFixed(2)}×; generation p50 / full scan p50 = ${(p50 / scanP50).toFixed(2)}×`);
+    console.log(`bar (< 500 ms on PostgreSQL): ${p95 < 500 ? 'met' : 'NOT met'} at p95`);
+  } finally {
+    await app?.close();
+    await client.end().catch(() => undefined);
+    if (!keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    else log(`kept database ${databaseUrl}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
