@@ -40,6 +40,8 @@ export function hasUnstorableJson(json: string): boolean {
   return UNSTORABLE_JSON.test(json);
 }
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
@@ -58,7 +60,7 @@ export function normalizeEvent(
   for (const field of EVENT_FIELDS) {
     const value = input[field.name];
     if (value === undefined || value === null) continue;
-    if (field.kind === 'string' && UNSTORABLE_TEXT.test(value as string)) {
+    if (field.kind === 'string' && MAYBE_UNSTORABLE_TEXT.test(value as string) && UNSTORABLE_TEXT.test(value as string)) {
       return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
     }
     if (field.kind === 'object') {

@@ -1,0 +1,172 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import { wireBatch } from './factories/events.js';
+import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+
+/**
+ * Ingestion across processes, as it is deployed: `node dist/src/main.js` with DEBUG_ROLE=api
+ * and DEBUG_ROLE=worker on one Redis and one PostgreSQL.
+ */
+const ROOT = join(import.meta.dirname, '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+
+interface Service {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+  exited: Promise<unknown>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function startProcess(env: Record<string, string>, role: 'api' | 'worker'): Promise<Service> {
+  const port = role === 'api' ? await freePort() : 0;
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, DEBUG_ROLE: role, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'debug', DEBUG_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const service: Service = { child, url: `http://127.0.0.1:${port}`, output, exited: once(child, 'exit') };
+  const ready = role === 'api' ? /listening on/ : /worker started/;
+  for (let waited = 0; !ready.test(output.join('')); waited += 100) {
+    if (child.exitCode !== null) throw new Error(`${role} exited during start-up:\n${output.join('')}`);
+    if (waited > 90_000) throw new Error(`${role} did not start:\n${output.join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return service;
+}
+
+async function stop(service: Service | undefined): Promise<void> {
+  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), 20_000);
+  await service.exited;
+  clearTimeout(timer);
+}
+
+async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
+  const response = await fetch(`${url}/api/debug/events/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ events }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function countRows(client: pg.Client, ids?: string[]): Promise<{ rows: number; distinct: number }> {
+  const { rows } = ids
+    ? await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events WHERE id = ANY($1::uuid[])', [ids])
+    : await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events');
+  return rows[0];
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return check();
+}
+
+describeWithPostgresAndRedis('ingestion across api and worker processes', () => {
+  beforeAll(() => {
+    // The processes run the compiled service, as `npm start` does. tsc emits even when another
+    // part of the tree has a type error; only a missing entry point stops these tests.
+    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: the build failed`);
+  }, 320_000);
+
+  it('stores every event exactly once with 1 api and 2 worker processes', async () => {
+    const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '100' });
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    const services: Service[] = [];
+    try {
+      services.push(await startProcess(env, 'api'));
+      services.push(await startProcess(env, 'worker'), await startProcess(env, 'worker'));
+      const [api, ...workers] = services;
+      const batches = Array.from({ length: 40 }, () => wireBatch(100));
+      const statuses: number[] = [];
+      let next = 0;
+      await Promise.all(
+        [1, 2, 3, 4].map(async () => {
+          while (next < batches.length) statuses.push(await postBatch(api.url, batches[next++]));
+        }),
+      );
+      // A client retry of a quarter of the batches: duplicates, not new rows.
+      for (const batch of batches.slice(0, 10)) statuses.push(await postBatch(api.url, batch));
+      expect(statuses.every((status) => status === 202)).toBe(true);
+
+      const ids = batches.flat().map((event) => event.id as string);
+      expect(await waitFor(async () => (await countRows(client)).rows >= ids.length, 120_000)).toBe(true);
+      expect(await countRows(client)).toEqual({ rows: 4000, distinct: 4000 });
+      expect(await countRows(client, ids)).toEqual({ rows: 4000, distinct: 4000 });
+      // Both workers took jobs from the shared queue.
+      for (const worker of workers) expect(worker.output.join('')).toMatch(/job ingest-batch \S+ done/);
+      expect(api.output.join('')).not.toMatch(/job ingest-batch \S+ done/);
+    } finally {
+      await Promise.all(services.map(stop));
+      await client.end();
+    }
+  }, 240_000);
+
+  it('loses nothing acknowledged when a worker is SIGKILLed mid-stream and a new one takes over', async () => {
+    const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50' });
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    let api: Service | undefined;
+    let first: Service | undefined;
+    let second: Service | undefined;
+    try {
+      api = await startProcess(env, 'api');
+      first = await startProcess(env, 'worker');
+      const acknowledged: string[] = [];
+      let sending = true;
+      const senders = [1, 2].map(async () => {
+        while (sending) {
+          const batch = wireBatch(50);
+          if ((await postBatch(api!.url, batch)) === 202) acknowledged.push(...batch.map((event) => event.id as string));
+        }
+      });
+      // Kill the worker once it is busy writing: rows are landing and jobs are still coming.
+      expect(await waitFor(async () => (await countRows(client)).rows >= 500, 120_000)).toBe(true);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const atKill = acknowledged.length;
+      await waitFor(async () => acknowledged.length >= atKill + 1000, 60_000);
+      second = await startProcess(env, 'worker');
+      await waitFor(async () => acknowledged.length >= atKill + 1500, 60_000);
+      sending = false;
+      await Promise.all(senders);
+
+      expect(acknowledged.length).toBeGreaterThan(atKill);
+      // Bull hands the job the dead worker held back once its lock expires (stalled-job check).
+      expect(await waitFor(async () => (await countRows(client, acknowledged)).rows >= acknowledged.length, 150_000)).toBe(true);
+      expect(await countRows(client, acknowledged)).toEqual({ rows: acknowledged.length, distinct: acknowledged.length });
+      const total = await countRows(client);
+      expect(total.rows).toBe(total.distinct);
+    } finally {
+      await Promise.all([api, first, second].map(stop));
+      await client.end();
+    }
+  }, 420_000);
+});
