@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { QueueName } from '../src/common/queues.js';
+import { PatternService } from '../src/insights/patterns/pattern.service.js';
 import { JOB_QUEUE, type JobQueue } from '../src/queue/job-queue.js';
 import { wireEvent } from './factories/events.js';
 import { startApp, type RunningApp } from './support/app.js';
@@ -72,6 +73,7 @@ function patternsSuite(mode: string, env: () => Promise<Record<string, string>>)
         .expect((response) => expect(response.status).toBeLessThan(300));
       const queue = running.app.get<JobQueue>(JOB_QUEUE);
       expect(await queue.drained(QueueName.Ingest, 30_000)).toBe(true);
+      await running.app.get(PatternService).flush(); // stored totals are written after the rows
     });
     afterAll(async () => running?.close());
 

@@ -33,6 +33,12 @@ function event(message: string, overrides: Partial<DebugEventRecord> = {}): Debu
   };
 }
 
+/** What the ingest worker does, then waiting for the pattern writer (assign() does not). */
+async function assignAndFlush(worker: PatternService, events: DebugEventRecord[]): Promise<void> {
+  await worker.assign(events);
+  await worker.flush();
+}
+
 function toEntity(record: DebugEventRecord): DebugEventEntity {
   return {
     id: record.id,
@@ -87,7 +93,7 @@ function patternSuite(
           'Deleting block blk_-1608999687919862906 file /mnt/hadoop/dfs/data/current/blk_-1608999687919862906',
         ),
       ];
-      await worker.assign(batch);
+      await assignAndFlush(worker, batch);
       expect(batch[0].pattern_id).toMatch(/^[0-9a-f]{16}$/);
       expect(batch[1].pattern_id).toBe(batch[0].pattern_id);
       expect(batch[2].pattern_id).not.toBe(batch[0].pattern_id);
@@ -110,7 +116,7 @@ function patternSuite(
       expect(stored.firstSeen!.getTime()).toBe(Math.min(...times));
       expect(stored.lastSeen!.getTime()).toBe(Math.max(...times));
 
-      await worker.assign([
+      await assignAndFlush(worker, [
         event('Received block blk_1 of size 5 from /10.0.0.1', { level: 'warning' }),
       ]);
       expect(await row(batch[0].pattern_id!)).toMatchObject({
@@ -123,7 +129,7 @@ function patternSuite(
       const workerA = new PatternService(repository);
       const users = ['webmaster', 'admin', 'oracle', 'postgres', 'guest'];
       const batchA = users.map((user) => event(`Invalid user ${user} from 173.234.31.186`));
-      await workerA.assign(batchA);
+      await assignAndFlush(workerA, batchA);
       const general = batchA[batchA.length - 1].pattern_id!;
       expect(new Set(batchA.map((e) => e.pattern_id))).toEqual(new Set([general]));
       expect((await row(general)).template).toBe('Invalid user <*> from <*>');
@@ -132,8 +138,8 @@ function patternSuite(
       const workerB = new PatternService(repository);
       const fromB = event('Invalid user nobody from 10.9.8.7');
       const fromA = event('Invalid user nobody from 10.9.8.7');
-      await workerB.assign([fromB]);
-      await workerA.assign([fromA]);
+      await assignAndFlush(workerB, [fromB]);
+      await assignAndFlush(workerA, [fromA]);
       expect(fromB.pattern_id).toBe(general);
       expect(fromA.pattern_id).toBe(general);
 
@@ -141,6 +147,7 @@ function patternSuite(
       const newA = event('disk /dev/sda1 is 91% full');
       const newB = event('disk /dev/sdb2 is 97% full');
       await Promise.all([workerA.assign([newA]), workerB.assign([newB])]);
+      await Promise.all([workerA.flush(), workerB.flush()]);
       expect(newA.pattern_id).toBe(newB.pattern_id);
       expect(await row(newA.pattern_id!)).toMatchObject({
         count: 2,
@@ -158,13 +165,13 @@ function patternSuite(
       const fromB = ['carol', 'dave'].map((user) =>
         event(`job queue drained by worker ${user} in pool`),
       );
-      await workerA.assign(fromA);
-      await workerB.assign(fromB); // within the sync interval: B has not seen A's words yet
+      await assignAndFlush(workerA, fromA);
+      await assignAndFlush(workerB, fromB); // within the sync interval: B has not seen A's words yet
       expect(new Set([...fromA, ...fromB].map((e) => e.pattern_id)).size).toBe(4);
 
       await workerB.sync(); // what the next due sync does: A's two words + B's two = four
       const fromB2 = event('job queue drained by worker erin in pool');
-      await workerB.assign([fromB2]);
+      await assignAndFlush(workerB, [fromB2]);
       const general = fromB2.pattern_id!;
       expect((await row(general)).template).toBe('job queue drained by worker <*> in pool');
       for (const e of [...fromA, ...fromB])
@@ -172,7 +179,7 @@ function patternSuite(
 
       await workerA.sync();
       const fromA2 = event('job queue drained by worker alice in pool');
-      await workerA.assign([fromA2]);
+      await assignAndFlush(workerA, [fromA2]);
       expect(fromA2.pattern_id).toBe(general);
     });
 
@@ -184,6 +191,7 @@ function patternSuite(
         ),
       );
       await Promise.all(batches.map((batch, b) => workers[b % 2].assign(batch)));
+      await Promise.all(workers.map((worker) => worker.flush()));
       const id = batches[0][0].pattern_id!;
       expect(batches.flat().every((e) => e.pattern_id === id)).toBe(true);
       const stored = await row(id);
@@ -197,10 +205,10 @@ function patternSuite(
       const early = ['alice', 'bob', 'carol'].map((user) =>
         event(`session opened for user ${user} by sshd`),
       );
-      await worker.assign(early); // three names: still three patterns
+      await assignAndFlush(worker, early); // three names: still three patterns
       expect(new Set(early.map((e) => e.pattern_id)).size).toBe(3);
       const late = [event('session opened for user dave by sshd', { level: 'critical' })];
-      await worker.assign(late); // the fourth name makes the position a variable
+      await assignAndFlush(worker, late); // the fourth name makes the position a variable
       const root = late[0].pattern_id!;
       expect(early.every((e) => e.pattern_id !== root)).toBe(true);
       for (const e of early) expect((await row(e.pattern_id!)).mergedInto).toBe(root);
@@ -247,7 +255,7 @@ function patternSuite(
       // a worker started after the merge learns it and uses the root for every name
       const later = new PatternService(repository);
       const again = event('session opened for user alice by sshd');
-      await later.assign([again]);
+      await assignAndFlush(later, [again]);
       expect(again.pattern_id).toBe(root);
     });
   });

@@ -129,31 +129,44 @@ export class PatternRepository {
     }
   }
 
+  /** PostgreSQL: lock the batch's rows in id order, merge in JS, write back in one statement. */
   private async addCounts(manager: EntityManager, deltas: PatternDelta[]): Promise<void> {
     const sorted = deltas.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
-    const ids = sorted.map((delta) => delta.id);
-    const current = new Map<string, Record<string, unknown>>();
-    for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
-      const rows = await this.query(
-        manager,
-        `SELECT id, count, first_seen, last_seen, components, levels, sample_event_ids FROM debug_patterns
-          WHERE id IN (:...ids) ORDER BY id ${this.isPostgres ? 'FOR UPDATE' : ''}`,
-        { ids: ids.slice(start, start + ROWS_PER_STATEMENT) },
-      );
-      for (const row of rows) current.set(String(row.id), row);
-    }
-    for (const delta of sorted) {
+    const locked = await this.query(
+      manager,
+      `SELECT p.id, p.count, p.first_seen, p.last_seen, p.components, p.levels, p.sample_event_ids
+         FROM debug_patterns p JOIN unnest(:ids::text[]) AS wanted(id) ON wanted.id = p.id
+        ORDER BY p.id FOR UPDATE OF p`,
+      { ids: sorted.map((delta) => delta.id) },
+    );
+    const current = new Map(locked.map((row) => [String(row.id), row]));
+    const updates = sorted.flatMap((delta) => {
       const row = current.get(delta.id);
-      if (!row) continue;
+      if (!row) return [];
       const next = addDelta(row, delta);
-      await this.query(
-        manager,
-        `UPDATE debug_patterns SET count = count + :count, first_seen = :firstSeen, last_seen = :lastSeen,
-                components = :components, levels = :levels, sample_event_ids = :samples
-          WHERE id = :id`,
-        { id: delta.id, count: delta.count, ...next },
-      );
-    }
+      return [
+        {
+          id: delta.id,
+          count: delta.count,
+          first_seen: next.firstSeen.toISOString(),
+          last_seen: next.lastSeen.toISOString(),
+          components: JSON.parse(next.components) as unknown,
+          levels: JSON.parse(next.levels) as unknown,
+          samples: JSON.parse(next.samples) as unknown,
+        },
+      ];
+    });
+    if (updates.length === 0) return;
+    await this.query(
+      manager,
+      `UPDATE debug_patterns AS p
+          SET count = p.count + v.count, first_seen = v.first_seen, last_seen = v.last_seen,
+              components = v.components, levels = v.levels, sample_event_ids = v.samples
+         FROM jsonb_to_recordset(:rows::jsonb) AS v(id text, count bigint, first_seen timestamptz,
+              last_seen timestamptz, components jsonb, levels jsonb, samples jsonb)
+        WHERE p.id = v.id`,
+      { rows: JSON.stringify(updates) },
+    );
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import {
   MAX_SAMPLES_PER_PATTERN,
@@ -19,8 +19,11 @@ const SYNC_OVERLAP_MS = 30_000;
 /**
  * Gives every event the id of its message pattern and keeps debug_patterns up to date.
  * The ingest worker calls `assign()` before the warm write. Per event the work is the
- * miner's (a few microseconds: tokenize, one map lookup once the pattern is known); per
- * batch, one transaction writes new templates, merges and the batch's counts.
+ * miner's (a few microseconds: tokenize, one map lookup once the pattern is known) and
+ * adding the event to its pattern's pending counts. The database write is not on that path:
+ * one writer per process takes everything pending (new templates, merges, counts of every
+ * batch since its last write) and writes it in one transaction, then again while more is
+ * pending. `flush()` waits for it (tests, shutdown).
  *
  * Ids are content addresses (hash of the template tokens), so every worker that knows the
  * same templates gives a message the same id. Workers share what they learned through
@@ -28,20 +31,16 @@ const SYNC_OVERLAP_MS = 30_000;
  * templates learned or merged since the last sync, at most every PATTERN_SYNC_INTERVAL_MS.
  */
 @Injectable()
-export class PatternService {
+export class PatternService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PatternService.name);
   private readonly miner = new TemplateMiner();
   private lastSync: number | null = null;
   private syncedUpTo: Date | null = null;
   private syncing: Promise<void> | null = null;
-  private writing: Promise<void> = Promise.resolve();
-  /** Changes a failed write left behind, retried with the next batch. */
-  private unsaved: { created: PatternTemplate[]; merges: PatternMerge[]; deltas: PatternDelta[] } =
-    {
-      created: [],
-      merges: [],
-      deltas: [],
-    };
+  private pending = emptyPending();
+  private writing: Promise<void> | null = null;
+  private lastWriteError: Error | null = null;
+  private retryWritesAt = 0;
 
   constructor(private readonly patterns: PatternRepository) {}
 
@@ -52,9 +51,26 @@ export class PatternService {
       assigned[i] = this.miner.match(events[i].message ?? '').id;
     // a merge made later in the batch re-points the events assigned before it
     for (let i = 0; i < events.length; i++) events[i].pattern_id = this.miner.resolve(assigned[i]);
-    const deltas = this.deltasOf(events);
     const { created, merges } = this.miner.drainChanges();
-    await this.save(created, merges, deltas);
+    this.pending.created.push(...created);
+    this.pending.merges.push(...merges);
+    for (const delta of this.deltasOf(events)) addPending(this.pending.deltas, delta);
+    if (Date.now() >= this.retryWritesAt) void this.startWriting();
+  }
+
+  /** Resolves once everything assign() recorded is in debug_patterns; throws if the write failed. */
+  async flush(): Promise<void> {
+    if (this.writing) await this.writing;
+    if (hasPending(this.pending)) await this.startWriting();
+    if (hasPending(this.pending) && this.lastWriteError) throw this.lastWriteError;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    try {
+      await this.flush();
+    } catch (error) {
+      this.logger.warn(`pattern counts not written at shutdown: ${(error as Error).message}`);
+    }
   }
 
   /** The pattern this process would give a message now, without learning from it. */
@@ -140,50 +156,70 @@ export class PatternService {
     }));
   }
 
-  private async save(
-    created: PatternTemplate[],
-    merges: PatternMerge[],
-    deltas: PatternDelta[],
-  ): Promise<void> {
-    const write = this.writing.then(async () => {
-      const pending = this.takeUnsaved(created, merges, deltas);
-      if (pending.created.length + pending.merges.length + pending.deltas.length === 0) return;
-      try {
-        await this.patterns.record(pending.created, pending.merges, pending.deltas, new Date());
-      } catch (error) {
-        // pattern ids are already on the events; the counts wait for the next batch
-        this.unsaved = pending;
-        this.logger.warn(
-          `could not record patterns (kept for the next batch): ${(error as Error).message}`,
-        );
-      }
-    });
-    this.writing = write;
-    await write;
+  private startWriting(): Promise<void> {
+    if (!this.writing) this.writing = this.writeWhilePending().finally(() => (this.writing = null));
+    return this.writing;
   }
 
-  private takeUnsaved(created: PatternTemplate[], merges: PatternMerge[], deltas: PatternDelta[]) {
-    const previous = this.unsaved;
-    this.unsaved = { created: [], merges: [], deltas: [] };
-    const byId = new Map(previous.deltas.map((delta) => [delta.id, delta]));
-    for (const delta of deltas) {
-      const known = byId.get(delta.id);
-      if (!known) byId.set(delta.id, delta);
-      else
-        byId.set(delta.id, {
-          ...known,
-          count: known.count + delta.count,
-          firstSeen: known.firstSeen < delta.firstSeen ? known.firstSeen : delta.firstSeen,
-          lastSeen: known.lastSeen > delta.lastSeen ? known.lastSeen : delta.lastSeen,
-          levels: addLevels(known.levels, delta.levels),
-          components: mergeComponents(known.components, delta.components),
-          sampleEventIds: mergeSamples(known.sampleEventIds, delta.sampleEventIds),
-        });
+  private async writeWhilePending(): Promise<void> {
+    while (hasPending(this.pending)) {
+      const taken = this.pending;
+      this.pending = emptyPending();
+      try {
+        await this.patterns.record(
+          taken.created,
+          taken.merges,
+          [...taken.deltas.values()],
+          new Date(),
+        );
+        this.lastWriteError = null;
+      } catch (error) {
+        // the ids are on the events already; what was not written waits for the next try
+        const newer = this.pending;
+        this.pending = taken;
+        this.pending.created.push(...newer.created);
+        this.pending.merges.push(...newer.merges);
+        for (const delta of newer.deltas.values()) addPending(this.pending.deltas, delta);
+        this.lastWriteError = error as Error;
+        this.retryWritesAt = Date.now() + WRITE_RETRY_MS;
+        this.logger.warn(`could not record patterns (kept, retried): ${(error as Error).message}`);
+        return;
+      }
     }
-    return {
-      created: [...previous.created, ...created],
-      merges: [...previous.merges, ...merges],
-      deltas: [...byId.values()],
-    };
   }
+}
+
+/** After a failed write, assign() starts the next one no sooner than this. */
+const WRITE_RETRY_MS = 1_000;
+
+interface Pending {
+  created: PatternTemplate[];
+  merges: PatternMerge[];
+  deltas: Map<string, PatternDelta>;
+}
+
+function emptyPending(): Pending {
+  return { created: [], merges: [], deltas: new Map() };
+}
+
+function hasPending(pending: Pending): boolean {
+  return pending.created.length + pending.merges.length + pending.deltas.size > 0;
+}
+
+/** Adds a newer delta to what is pending for its pattern. */
+function addPending(deltas: Map<string, PatternDelta>, delta: PatternDelta): void {
+  const known = deltas.get(delta.id);
+  if (!known) {
+    deltas.set(delta.id, delta);
+    return;
+  }
+  deltas.set(delta.id, {
+    ...known,
+    count: known.count + delta.count,
+    firstSeen: known.firstSeen < delta.firstSeen ? known.firstSeen : delta.firstSeen,
+    lastSeen: known.lastSeen > delta.lastSeen ? known.lastSeen : delta.lastSeen,
+    levels: addLevels(known.levels, delta.levels),
+    components: mergeComponents(known.components, delta.components),
+    sampleEventIds: mergeSamples(known.sampleEventIds, delta.sampleEventIds),
+  });
 }
