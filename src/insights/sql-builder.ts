@@ -35,9 +35,12 @@ export class SqlBuilder {
       : `((julianday(${column}) - 2440587.5) * 86400000.0)`;
   }
 
-  /** Index of the bucket of `column`, counting back from `to` (0 = the bucket just before `to`). */
+  /**
+   * Index of the bucket of `column`, counting back from `to`: bucket k covers
+   * [to - (k+1)·size, to - k·size), so 0 is the bucket that ends at `to`.
+   */
   bucketBack(column: string, to: Date, bucketMs: number): string {
-    const end = this.p(to.getTime());
+    const end = this.p(to.getTime() - 1);
     const size = this.p(bucketMs);
     return this.dialect === 'postgres'
       ? `floor((${end}::float8 - ${this.epochMs(column)}) / ${size}::float8)::int`
