@@ -1,0 +1,107 @@
+/**
+ * Single-event latency at a fixed arrival rate.
+ *
+ *   npm run bench:latency -- [--rate 1000] [--seconds 20] [--cpu-prof]
+ *
+ * The service is started as a user would (`node dist/src/main.js`, full mode, role all, scratch
+ * database + Redis prefix). Requests are sent on a fixed schedule (open loop: a slow answer does
+ * not delay the next send) to POST /api/debug/events, and each latency is counted from the
+ * moment the request was due, so queueing on the client side is not hidden. Same-run baseline:
+ * GET /api/debug/health/live at the same rate (the HTTP stack with no work behind it).
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { REDIS_URL, createDatabase, deleteRedisPrefix, dropDatabase, fmt, get, log, percentile, post, startService, suffix, type ServiceProcess } from './bench-support.js';
+import { takeEvents } from './event-corpus.js';
+
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const RATE = argument('rate', 1000);
+const SECONDS = argument('seconds', 20);
+const WARMUP_SECONDS = 3;
+
+interface Run {
+  latencies: number[];
+  non2xx: number;
+  errors: number;
+}
+
+async function fixedRate(label: string, seconds: number, send: (index: number) => Promise<number>): Promise<Run> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const total = Math.round(RATE * seconds);
+  const intervalMs = 1000 / RATE;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let lastReport = started;
+  for (let index = 0; index < total; index++) {
+    const due = started + index * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      send(index).then(
+        (status) => {
+          latencies.push(performance.now() - due);
+          if (status < 200 || status >= 300) non2xx++;
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
+    if (performance.now() - lastReport > 2000) {
+      lastReport = performance.now();
+      log(`  ${label}: ${index + 1} / ${total} sent`);
+    }
+  }
+  await Promise.all(inFlight);
+  return { latencies: latencies.sort((a, b) => a - b), non2xx, errors };
+}
+
+function line(label: string, run: Run): string {
+  const l = run.latencies;
+  return `${label.padEnd(34)} p50 ${fmt(percentile(l, 50), 2)} ms   p95 ${fmt(percentile(l, 95), 2)} ms   p99 ${fmt(percentile(l, 99), 2)} ms   max ${fmt(l.at(-1) ?? NaN, 1)} ms   non-2xx ${run.non2xx}   errors ${run.errors}`;
+}
+
+async function main(): Promise<void> {
+  log(`bench:latency — ${cpus().length} cores, ${RATE} req/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up), single events`);
+  const name = `ads_bench_lat_${suffix()}`;
+  const prefix = `adsbench-${suffix()}`;
+  const url = await createDatabase(name);
+  const nodeArgs = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [];
+  let service: ServiceProcess | undefined;
+  try {
+    service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix }, nodeArgs);
+    const target = service.url;
+    log(`service up at ${target} (role all, PostgreSQL ${name}, Redis prefix ${prefix})`);
+    const events = takeEvents(RATE * (SECONDS + WARMUP_SECONDS) + 10, { seed: 11, days: 1, components: 300 });
+    const bodies = events.map((event) => JSON.stringify({ ...event, id: uuidv7({ msecs: Date.parse(event.timestamp) }) }));
+    let cursor = 0;
+    const sendEvent = () => post(`${target}/api/debug/events`, bodies[cursor++]).then((answer) => answer.status);
+    await fixedRate('warm-up', WARMUP_SECONDS, sendEvent);
+    const baseline = await fixedRate('baseline GET /health/live', SECONDS, () => get(`${target}/api/debug/health/live`).then((answer) => answer.status));
+    const events1k = await fixedRate('POST /events', SECONDS, sendEvent);
+
+    console.log('');
+    console.log(`cores                              ${cpus().length}`);
+    console.log(`rate                               ${RATE} req/s for ${SECONDS} s each`);
+    console.log(line('baseline GET /health/live', baseline));
+    console.log(line('POST /events (single event)', events1k));
+    console.log(`ratio p99 events / baseline        ${fmt(percentile(events1k.latencies, 99) / percentile(baseline.latencies, 99), 2)}`);
+    console.log(`bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`);
+  } finally {
+    await service?.stop();
+    await dropDatabase(name);
+    await deleteRedisPrefix(prefix);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
