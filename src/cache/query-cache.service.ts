@@ -118,7 +118,12 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /** The cached answer of `key`, or computes, stores and returns it. */
-  async getOrCompute<T>(kind: string, params: unknown, tags: readonly CacheTag[], compute: () => Promise<T>): Promise<Cached<T>> {
+  async getOrCompute<T>(
+    kind: string,
+    params: unknown,
+    tags: readonly CacheTag[] | ((value: T) => readonly CacheTag[]),
+    compute: () => Promise<T>,
+  ): Promise<Cached<T>> {
     if (!this.enabled) return { value: await compute(), cached: false, computed_at: new Date().toISOString() };
     const key = cacheKey(kind, params);
     const entry = this.entries.get(key);
@@ -130,11 +135,13 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     const startedAt = this.sequence;
     const value = await compute();
     const computedAt = new Date().toISOString();
+    // Tags may depend on the answer (an event's component is known once it is read).
+    const entryTags = typeof tags === 'function' ? tags(value) : tags;
     // An invalidation of one of its tags while it was computed makes the value suspect: do not keep it.
-    const overtaken = tags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) > startedAt);
+    const overtaken = entryTags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) > startedAt);
     if (!overtaken) {
-      this.entries.set(key, { value, tags, computedAt });
-      this.index(key, tags);
+      this.entries.set(key, { value, tags: entryTags, computedAt });
+      this.index(key, entryTags);
     }
     return { value, cached: false, computed_at: computedAt };
   }

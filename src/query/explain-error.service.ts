@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { componentTag, correlationTag, patternTag, TAG_INSIGHTS } from '../cache/cache-tags.js';
+import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, type CacheTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { QueryRepository } from './query.repository.js';
@@ -54,22 +54,25 @@ export class ExplainErrorService {
   ) {}
 
   async explainEvent(eventId: string) {
-    const event = await this.repository.eventById(eventId);
-    if (!event) throw new NotFoundError('event', eventId);
-    return this.cached(event);
+    return this.cached('explain-event', eventId, () => this.repository.eventById(eventId), 'event');
   }
 
   async explainPattern(patternId: string) {
-    const event = await this.repository.latestOfPattern(patternId);
-    if (!event) throw new NotFoundError('error pattern', patternId);
-    return this.cached(event);
+    return this.cached('explain-pattern', patternId, () => this.repository.latestOfPattern(patternId), 'error pattern');
   }
 
-  private async cached(event: EventRow) {
-    const tags = [TAG_INSIGHTS, componentTag(event.component_type)];
-    if (event.correlation_id) tags.push(correlationTag(event.correlation_id));
-    if (event.pattern_id) tags.push(patternTag(event.pattern_id));
-    const { value, cached, computed_at } = await this.cache.getOrCompute('explain', { id: event.id }, tags, () => this.explain(event));
+  /** Cached by the id asked for; the entry goes stale with new events of its component, chain or pattern. */
+  private async cached(kind: string, id: string, find: () => Promise<EventRow | null>, what: string) {
+    const { value, cached, computed_at } = await this.cache.getOrCompute(
+      kind,
+      id,
+      (explanation: ErrorExplanation | null) => (explanation ? tagsOf(explanation.event) : [TAG_ANY_EVENT]),
+      async () => {
+        const event = await find();
+        return event ? this.explain(event) : null;
+      },
+    );
+    if (!value) throw new NotFoundError(what, id);
     return { ...value, cached, computed_at };
   }
 
@@ -236,6 +239,13 @@ function summaryOf(explanation: ErrorExplanation): string {
     : `probable root cause: "${root.event.message}" in ${root.event.component_type}/${root.event.component_id} at ${root.event.timestamp}`;
   const insights = explanation.related_open_insights.length > 0 ? `; ${explanation.related_open_insights.length} open insight(s) mention it` : '';
   return `${head}, ${frequency}; ${cause}${insights}.`;
+}
+
+function tagsOf(event: EventRow): CacheTag[] {
+  const tags = [TAG_INSIGHTS, componentTag(event.component_type)];
+  if (event.correlation_id) tags.push(correlationTag(event.correlation_id));
+  if (event.pattern_id) tags.push(patternTag(event.pattern_id));
+  return tags;
 }
 
 function uniqueById(insights: InsightRow[]): InsightRow[] {
