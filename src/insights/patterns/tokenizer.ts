@@ -7,6 +7,7 @@ export const WILDCARD = '<*>';
 
 /** Punctuation that separates a key from its value or one item from the next. */
 const SPLIT = /([=:,;()[\]{}<>"'|]|\.{2,})/;
+const HAS_SPLIT = /[=:,;()[\]{}<>"'|]|\.{2}/;
 /** Separators that may sit between the pieces of one variable (ip:port, a, b, k=v lists). */
 const JOINERS = new Set([':', ',', '=', ';', '|']);
 
@@ -69,16 +70,32 @@ const OPENERS: Record<string, string> = {
   '<': '>',
 };
 
+const DIGIT = /\d/;
+const LETTER = /[a-z]/i;
+const PATH = /[/\\][^/\\\s]/;
+const WHITESPACE = /\s+/;
+
+/** A word that is one value as a whole: a URL, a drive path, a UUID, hex bytes (a MAC). */
+function isWholeValue(word: string): boolean {
+  if (word.length < 3) return false;
+  if (word.includes('://') && URL_LIKE.test(word)) return true;
+  if (word[1] === ':' && DRIVE_PATH.test(word)) return true;
+  if (word.length === 36 && UUID.test(word)) return true;
+  return word.length >= 11 && HEX_BYTES.test(word);
+}
+
 /** True for a token that holds a value rather than a word of the message. */
 export function isVariableToken(token: string): boolean {
-  if (/\d/.test(token)) return true;
-  if (UUID.test(token) || HEX.test(token)) return true;
+  if (DIGIT.test(token)) return true;
+  if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
   // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows); a lone "/" is punctuation
-  if (/[/\\][^/\\\s]/.test(token) && /[a-z]/i.test(token)) return true;
+  if ((token.includes('/') || token.includes('\\')) && PATH.test(token) && LETTER.test(token))
+    return true;
   return false;
 }
 
 function isDateWord(token: string): boolean {
+  if (token.length < 3 || token.length > 5) return false;
   const lower = token.toLowerCase().replace(/[.,]$/, '');
   return MONTHS.has(lower) || WEEKDAYS.has(lower);
 }
@@ -106,17 +123,24 @@ export interface TokenizedMessage {
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  for (const word of message
-    .replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
-    .split(/\s+/)) {
+  const unquoted =
+    message.includes('"') || message.includes("'")
+      ? message.replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
+      : message;
+  for (const word of unquoted.split(WHITESPACE)) {
     if (!word) continue;
     if (word === QUOTED_MARK) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
       continue;
     }
-    if (URL_LIKE.test(word) || DRIVE_PATH.test(word) || UUID.test(word) || HEX_BYTES.test(word)) {
+    if (isWholeValue(word)) {
       raw.push(WILDCARD);
+      rawSpace.push(raw.length > 1);
+      continue;
+    }
+    if (!HAS_SPLIT.test(word)) {
+      raw.push(isVariableToken(word) ? WILDCARD : word);
       rawSpace.push(raw.length > 1);
       continue;
     }
