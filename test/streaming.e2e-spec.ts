@@ -168,6 +168,29 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
     expect(typeof delivered.ingested_at).toBe('string');
   });
 
+  it('follows a debugging session: events tagged with it or matching its filters', async () => {
+    const component = unique('session-comp');
+    const created = await request(running.url)
+      .post('/api/debug/sessions')
+      .set('X-API-Key', ADMIN)
+      .send({ name: 'checkout incident', filters: { components: [component], levels: ['error'] } })
+      .expect(201);
+    const sessionId = created.body.id as string;
+    const reader = client();
+    const fence = unique('fence');
+    await reader.subscribeOk({ session_id: sessionId });
+    await reader.subscribeOk({ correlation_ids: [fence] });
+    const ids = await postEvents([
+      event({ component_id: component, level: 'error' }), // matches the session's filters
+      event({ component_id: 'elsewhere', session_id: sessionId }), // tagged with the session
+      event({ component_id: component, level: 'info' }), // its component, not its level
+      event({ component_id: 'elsewhere', level: 'error' }),
+    ]);
+    const [fenceId] = await postEvents([event({ correlation_id: fence })]);
+    await until(() => reader.ids().includes(fenceId), 'the fence');
+    expect(reader.ids()).toEqual([ids[0], ids[1], fenceId]);
+  });
+
   it('filters on pattern id (events that carry one)', async () => {
     // Live events are published at accept time, before the ingest worker assigns patterns,
     // so the pattern filter is shown with events that already carry a pattern id.

@@ -8,11 +8,14 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
+import { NotFoundError } from '../common/errors/domain-error.js';
+import { isUuid } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { StreamHub, type StreamSocket } from './stream-hub.service.js';
 import { STREAM_NAMESPACE, type StreamError, type SubscribeAck, type UnsubscribeAck } from './stream-protocol.js';
 import { parseSubscribe } from './subscribe.dto.js';
-import { toFilter } from './subscription-filter.js';
+import { type SessionScope, sessionAlternatives, toFilter } from './subscription-filter.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 
 /**
  * Socket.IO namespace /debug. The handshake carries an API key with the `read` scope
@@ -28,6 +31,7 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly hub: StreamHub,
     private readonly apiKeys: ApiKeyService,
+    private readonly sessions: SessionsService,
     metrics: MetricsService,
   ) {
     this.rejected = metrics.counter('ads_stream_rejected_connections_total', 'Stream connections refused', ['reason']);
@@ -61,10 +65,22 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const built = toFilter(parsed.dto);
     if ('problems' in built) return invalid(built.problems);
     try {
-      return await this.hub.subscribe(socket.id, parsed.dto, built.filter);
+      const session = parsed.dto.session_id ? await this.sessionScope(parsed.dto.session_id) : null;
+      return await this.hub.subscribe(socket.id, parsed.dto, sessionAlternatives(built.filter, session));
     } catch (error) {
       this.logger.error(`subscribe failed: ${error instanceof Error ? error.stack : String(error)}`);
       return { ok: false, error: { code: 'internal', message: 'the subscription could not be set up; retry' } };
+    }
+  }
+
+  /** The session's stored filters, or null when no session has this id (events may carry any session id). */
+  private async sessionScope(id: string): Promise<SessionScope | null> {
+    if (!isUuid(id)) return null;
+    try {
+      return await this.sessions.get(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
     }
   }
 

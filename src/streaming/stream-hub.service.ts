@@ -40,11 +40,20 @@ interface StreamClient {
 interface Subscription {
   id: string;
   client: StreamClient;
-  filter: SubscriptionFilter;
+  /** A message matching any of these matches (one, or a session's alternatives). */
+  alternatives: IndexEntry[];
+  /** The last message stamp this subscription took (alternatives may find it twice). */
+  stamp: number;
   /** While a backfill runs, live matches wait here (then skip what the backfill sent). */
   pending: OutboxMessage[] | null;
   /** Event ids the backfill sent, kept for SEAM_MEMORY_MS after going live. */
   replayed: Set<string> | null;
+}
+
+/** One alternative of a subscription, as filed in the index. */
+interface IndexEntry {
+  filter: SubscriptionFilter;
+  subscription: Subscription;
 }
 
 /**
@@ -57,7 +66,8 @@ interface Subscription {
 export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StreamHub.name);
   private readonly clients = new Map<string, StreamClient>();
-  private readonly index = new SubscriptionIndex<Subscription>();
+  private readonly index = new SubscriptionIndex<IndexEntry>();
+  private subscriptionCount = 0;
   private readonly dirty = new Set<StreamClient>();
   private flushTimer: NodeJS.Timeout | null = null;
   private stamp = 0;
@@ -117,15 +127,15 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     const client = this.clients.get(socketId);
     if (!client) return;
     client.closed = true;
-    for (const subscription of client.subscriptions.values()) this.index.remove(subscription);
+    for (const subscription of client.subscriptions.values()) this.forget(subscription);
     this.clients.delete(socketId);
     this.dirty.delete(client);
     this.clientsGauge.set(this.clients.size);
-    this.subscriptionsGauge.set(this.index.size);
   }
 
   /** Registers a subscription; with `since`, replays the hot tier first and joins it to the live stream without gap or repeat. */
-  async subscribe(socketId: string, dto: SubscribeDto, filter: SubscriptionFilter): Promise<SubscribeAck> {
+  async subscribe(socketId: string, dto: SubscribeDto, alternatives: SubscriptionFilter[]): Promise<SubscribeAck> {
+    const filter = alternatives[0];
     const client = this.clients.get(socketId);
     if (!client) return failure('unauthorized', 'this connection is not authenticated');
     if (client.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
@@ -143,15 +153,18 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     const subscription: Subscription = {
       id: newId(),
       client,
-      filter,
+      alternatives: [],
+      stamp: 0,
       pending: since === null ? null : [],
       replayed: null,
     };
+    subscription.alternatives = alternatives.map((one) => ({ filter: one, subscription }));
     // Filed before the hot tier is read: anything published from now on is either in
     // what we read or arrives live (and is dropped there if the read had it).
     client.subscriptions.set(subscription.id, subscription);
-    this.index.add(subscription);
-    this.subscriptionsGauge.set(this.index.size);
+    for (const entry of subscription.alternatives) this.index.add(entry);
+    this.subscriptionCount++;
+    this.subscriptionsGauge.set(this.subscriptionCount);
     const ack: SubscribeAck = { ok: true, subscription_id: subscription.id, channels: [...filter.channels] };
     if (since === null) return ack;
 
@@ -159,7 +172,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     let complete: boolean;
     let scannedUntilMs: number;
     try {
-      ({ replay, complete, scannedUntilMs } = await this.readBackfill(filter, since));
+      ({ replay, complete, scannedUntilMs } = await this.readBackfill(alternatives, since));
     } catch (error) {
       this.unsubscribe(socketId, subscription.id);
       throw error;
@@ -176,9 +189,14 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     const subscription = client?.subscriptions.get(subscriptionId);
     if (!client || !subscription) return false;
     client.subscriptions.delete(subscriptionId);
-    this.index.remove(subscription);
-    this.subscriptionsGauge.set(this.index.size);
+    this.forget(subscription);
     return true;
+  }
+
+  private forget(subscription: Subscription): void {
+    for (const entry of subscription.alternatives) this.index.remove(entry);
+    this.subscriptionCount--;
+    this.subscriptionsGauge.set(this.subscriptionCount);
   }
 
   /** Per-connection figures for operators. */
@@ -208,9 +226,10 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     for (const message of messages) {
       const stamp = ++this.stamp;
       let outboxMessage: OutboxMessage | null = null;
-      this.index.forEachMatch(message.channel, message.payload, (subscription) => {
+      this.index.forEachMatch(message.channel, message.payload, ({ subscription }) => {
         const client = subscription.client;
-        if (client.stamp === stamp) return;
+        if (client.stamp === stamp || subscription.stamp === stamp) return;
+        subscription.stamp = stamp;
         outboxMessage ??= { channel: message.channel, payload: message.payload, arrivedAtMs: arrivalOf(message, now) };
         if (subscription.pending) {
           if (subscription.pending.length < client.outbox.capacity) subscription.pending.push(outboxMessage);
@@ -306,7 +325,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   /** Reads the hot tier's arrivals after `sinceMs`, up to the backfill limit; keeps those the filter wants. */
   private async readBackfill(
-    filter: SubscriptionFilter,
+    alternatives: SubscriptionFilter[],
     since: { ms: number; excludeId?: string },
   ): Promise<{ replay: DebugEventRecord[]; complete: boolean; scannedUntilMs: number }> {
     const limit = this.config.streamBackfillLimit;
@@ -322,7 +341,8 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
         seen.add(event.id);
         fresh++;
         if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
-        if (matches(filter, attributesOf('debug:event', event as unknown as Record<string, unknown>))) replay.push(event);
+        const attributes = attributesOf('debug:event', event as unknown as Record<string, unknown>);
+        if (alternatives.some((filter) => filter.channels.has('debug:event') && matches(filter, attributes))) replay.push(event);
       }
       if (page.length < BACKFILL_PAGE) return { replay, complete: true, scannedUntilMs: after };
       // Arrivals share milliseconds: the next page starts one ms before the last arrival

@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.service.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { DebugGateway } from './debug.gateway.js';
 import { StreamBus } from './stream-bus.js';
@@ -19,7 +20,7 @@ export class StreamingModule {
     const serves = config.runsApi && config.streamingEnabled;
     return {
       module: StreamingModule,
-      imports: serves ? [StorageModule] : [],
+      imports: serves ? [StorageModule, SessionsModule] : [],
       controllers: serves ? [StreamingController] : [],
       providers: [StreamBus, StreamRelay, ...(serves ? [StreamHub, DebugGateway] : [])],
       exports: [StreamBus],

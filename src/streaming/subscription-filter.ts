@@ -41,10 +41,84 @@ export interface SubscriptionFilter {
   values: FilterValues;
   /** The dimension it is indexed by (the most selective one given), or null for "every message of its channels". */
   key: Dimension | null;
+  /** Event time window (a session's `from`/`to`), epoch ms; events outside it do not match. */
+  window?: { fromMs?: number; toMs?: number };
 }
 
 /** The values of one message, per dimension (insights affect several components: several values). */
-export type MessageAttributes = Partial<Record<Dimension, string | readonly string[] | null | undefined>>;
+export type MessageAttributes = Partial<Record<Dimension, string | readonly string[] | null | undefined>> & {
+  /** An event's own time (its `timestamp`), for session windows. */
+  timeMs?: number;
+};
+
+/** What the Sessions module stores about a session (see SessionsService.get). */
+export interface SessionScope {
+  filters: {
+    components?: string[];
+    correlation_ids?: string[];
+    levels?: string[];
+    event_types?: string[];
+    from?: string;
+    to?: string;
+  };
+}
+
+/**
+ * A subscription with `session_id` follows the session as its own queries do: events
+ * tagged with the session's id, or events matching the session's filters (component
+ * selectors `type`, `id` or `type/id`; correlation ids; levels; event types), within the
+ * session's time window. Returns the alternatives (a message matching any one of them
+ * matches); each is indexed on its own most selective key. An unknown session id
+ * (events may carry any session id) is followed by its tag alone.
+ */
+export function sessionAlternatives(base: SubscriptionFilter, session: SessionScope | null): SubscriptionFilter[] {
+  if (!session) return [base];
+  const window = {
+    fromMs: session.filters.from ? Date.parse(session.filters.from) : undefined,
+    toMs: session.filters.to ? Date.parse(session.filters.to) : undefined,
+  };
+  const withWindow = (filter: SubscriptionFilter): SubscriptionFilter =>
+    window.fromMs === undefined && window.toMs === undefined ? filter : { ...filter, window };
+  const tagged = withWindow(base);
+  const { components = [], correlation_ids, levels, event_types } = session.filters;
+  const shared: FilterValues = {};
+  const common = { correlation_id: correlation_ids, level: levels, event_type: event_types } as const;
+  for (const [dimension, values] of Object.entries(common) as [Dimension, string[] | undefined][]) {
+    if (values?.length) shared[dimension] = new Set(values);
+  }
+  const componentParts: FilterValues[] = [];
+  const names = components.filter((selector) => !selector.includes('/'));
+  if (names.length > 0) {
+    componentParts.push({ component_type: new Set(names) }, { component_id: new Set(names) });
+  }
+  for (const pair of components.filter((selector) => selector.includes('/'))) {
+    const slash = pair.indexOf('/');
+    componentParts.push({ component_type: new Set([pair.slice(0, slash)]), component_id: new Set([pair.slice(slash + 1)]) });
+  }
+  if (componentParts.length === 0 && Object.keys(shared).length === 0) return [tagged];
+  const alternatives = [tagged];
+  for (const part of componentParts.length > 0 ? componentParts : [{}]) {
+    const combined = combine(base, { ...shared, ...part });
+    if (combined) alternatives.push(withWindow(combined));
+  }
+  return alternatives;
+}
+
+/** The base filter without its session id, narrowed by `extra` (values of one dimension intersect); null when nothing can match. */
+function combine(base: SubscriptionFilter, extra: FilterValues): SubscriptionFilter | null {
+  const values: FilterValues = { ...base.values };
+  delete values.session_id;
+  for (const [dimension, allowed] of Object.entries(extra) as [Dimension, ReadonlySet<string>][]) {
+    const existing = values[dimension];
+    const merged = existing ? new Set([...allowed].filter((value) => existing.has(value))) : allowed;
+    if (merged.size === 0) return null;
+    values[dimension] = merged;
+  }
+  const given = DIMENSIONS.filter((dimension) => values[dimension] !== undefined);
+  const channels = [...base.channels].filter((channel) => given.every((dimension) => CHANNEL_DIMENSIONS[channel].has(dimension)));
+  if (channels.length === 0) return null;
+  return { channels: new Set(channels), values, key: given[0] ?? null };
+}
 
 /** Turns a validated DTO into a filter, or names the fields that make it impossible. */
 export function toFilter(dto: SubscribeDto): { filter: SubscriptionFilter } | { problems: FieldProblem[] } {
@@ -85,6 +159,7 @@ export function attributesOf(channel: StreamChannel, payload: Record<string, unk
   switch (channel) {
     case 'debug:event':
       return {
+        timeMs: typeof payload.timestamp === 'string' ? Date.parse(payload.timestamp) : undefined,
         correlation_id: text(payload.correlation_id),
         component_id: text(payload.component_id),
         session_id: text(payload.session_id),
@@ -116,6 +191,10 @@ export function attributesOf(channel: StreamChannel, payload: Record<string, unk
 
 /** Whether a message with these attributes passes every dimension of the filter. */
 export function matches(filter: SubscriptionFilter, attributes: MessageAttributes): boolean {
+  if (filter.window && attributes.timeMs !== undefined) {
+    const { fromMs, toMs } = filter.window;
+    if ((fromMs !== undefined && attributes.timeMs < fromMs) || (toMs !== undefined && attributes.timeMs > toMs)) return false;
+  }
   for (const dimension of DIMENSIONS) {
     const allowed = filter.values[dimension];
     if (!allowed) continue;

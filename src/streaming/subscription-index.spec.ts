@@ -1,6 +1,6 @@
 import type { StreamChannel } from './stream-bus.js';
 import { parseSubscribe } from './subscribe.dto.js';
-import { type SubscriptionFilter, toFilter } from './subscription-filter.js';
+import { sessionAlternatives, type SubscriptionFilter, toFilter } from './subscription-filter.js';
 import { SubscriptionIndex } from './subscription-index.js';
 
 interface Sub {
@@ -171,5 +171,41 @@ describe('SubscriptionIndex', () => {
       'component-42',
     ]);
     expect(index.candidatesExamined).toBe(3);
+  });
+});
+
+describe('session subscriptions', () => {
+  const base = () => filterOf({ session_id: 's1' });
+
+  it('follows an unknown session by its tag only', () => {
+    expect(sessionAlternatives(base(), null)).toHaveLength(1);
+  });
+
+  it('follows a stored session by its tag or its filters, as its queries do', () => {
+    const alternatives = sessionAlternatives(base(), {
+      filters: { components: ['agent', 'worker/w-2'], levels: ['error'], to: '2100-01-01T00:00:00Z' },
+    });
+    const index = new SubscriptionIndex<Sub>();
+    for (const filter of alternatives) index.add({ name: 'session', filter });
+    const seen = (fields: Record<string, unknown>) => {
+      const names = new Set<string>();
+      index.forEachMatch('debug:event', event({ timestamp: '2030-01-01T00:00:00Z', ...fields }), (sub) => names.add(sub.name));
+      return names.size === 1;
+    };
+    expect(seen({ session_id: 's1', component_type: 'x', level: 'info' })).toBe(true);
+    expect(seen({ component_type: 'agent', level: 'error' })).toBe(true);
+    expect(seen({ component_type: 'x', component_id: 'agent', level: 'error' })).toBe(true);
+    expect(seen({ component_type: 'worker', component_id: 'w-2', level: 'error' })).toBe(true);
+    expect(seen({ component_type: 'worker', component_id: 'w-3', level: 'error' })).toBe(false);
+    expect(seen({ component_type: 'agent', level: 'info' })).toBe(false);
+    // Outside the session's window, even tagged events are not the session's.
+    expect(seen({ session_id: 's1', timestamp: '2101-01-01T00:00:00Z' })).toBe(false);
+  });
+
+  it('narrows the session filters by the subscription’s own', () => {
+    const own = filterOf({ session_id: 's1', levels: ['critical'] });
+    expect(sessionAlternatives(own, { filters: { levels: ['error'] } })).toHaveLength(1);
+    const both = sessionAlternatives(own, { filters: { levels: ['error', 'critical'], correlation_ids: ['op-9'] } });
+    expect(both[1]).toMatchObject({ key: 'correlation_id', channels: new Set(['debug:event']) });
   });
 });
