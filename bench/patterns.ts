@@ -6,7 +6,7 @@
  *
  *   npm run bench:patterns -- [--data DIR] [--out DIR]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { PatternService } from '../src/insights/patterns/pattern.service.js';
 import { TemplateMiner } from '../src/insights/patterns/template-miner.js';
 
 interface SystemFormat {
-  log_file: string;
+  log_file?: string;
   header_regex: string;
 }
 
@@ -121,17 +121,46 @@ export function groupingAccuracy(
   return truth.size ? correct / truth.size : 0;
 }
 
-function loadTruth(path: string): Map<string, string> {
+/** Cells pandas reads as missing: such lines have no ground-truth event and are not scored. */
+const MISSING = new Set([
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
+]);
+
+function loadTruth(path: string): Map<string, string> | null {
+  if (!existsSync(path)) return null;
   const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
   const line = header.indexOf('LineId');
   const event = header.indexOf('EventId');
+  if (line < 0 || event < 0) throw new Error(`${path}: needs LineId and EventId columns`);
   const truth = new Map<string, string>();
-  for (const row of rows) if (row[event]) truth.set(row[line].trim(), row[event]);
+  for (const row of rows) {
+    const key = row[event] ?? '';
+    if (!MISSING.has(key)) truth.set(row[line].trim(), key);
+  }
   return truth;
 }
 
 function messagesOf(logPath: string, headerRegex: string): string[] {
-  const pattern = new RegExp(headerRegex);
+  // formats written for Python spell named groups (?P<name>…)
+  const pattern = new RegExp(headerRegex.replace(/\(\?P</g, '(?<'));
   const lines = readFileSync(logPath, 'utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.map((line) => {
@@ -229,7 +258,7 @@ async function main(): Promise<void> {
     warmRate: number;
   }[] = [];
   for (const [system, format] of Object.entries(formats)) {
-    const logPath = join(data, format.log_file);
+    const logPath = join(data, format.log_file ?? join(system, `${system}_2k.log`));
     const messages = messagesOf(logPath, format.header_regex);
     messagesBySystem.set(system, messages);
     const miner = new TemplateMiner();
@@ -246,7 +275,16 @@ async function main(): Promise<void> {
     const predicted = new Map(finalIds.map((id, i) => [String(i + 1), id]));
     const baselineIds = digitMaskBaseline(messages);
     const baseline = new Map(baselineIds.map((id, i) => [String(i + 1), id]));
-    const truth = loadTruth(logPath.replace(/\.log$/, '.log_structured.csv'));
+    const truth = loadTruth(logPath.replace(/\.log$/, '') + '.log_structured.csv');
+    if (out)
+      writeFileSync(
+        join(out, `${system}.csv`),
+        finalIds.map((id, i) => `${i + 1},${id}\n`).join(''),
+      );
+    if (!truth) {
+      console.log(`${system.padEnd(12)} no ground truth (${logPath}_structured.csv): not scored`);
+      continue;
+    }
     const row = {
       system,
       ga: groupingAccuracy(truth, predicted),
@@ -256,11 +294,6 @@ async function main(): Promise<void> {
       warmRate: (5 * messages.length) / warmSeconds,
     };
     rows.push(row);
-    if (out)
-      writeFileSync(
-        join(out, `${system}.csv`),
-        finalIds.map((id, i) => `${i + 1},${id}\n`).join(''),
-      );
     const drain = DRAIN[system] === undefined ? '' : `  drain=${DRAIN[system].toFixed(3)}`;
     console.log(
       `${system.padEnd(12)} GA=${row.ga.toFixed(4)}  baseline(digit-mask)=${row.baseline.toFixed(4)}${drain}` +
