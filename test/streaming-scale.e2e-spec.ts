@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
+import { createWorkerContext } from '../src/bootstrap.js';
 import { StreamBus } from '../src/streaming/stream-bus.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
@@ -85,6 +86,28 @@ describeWithPostgresAndRedis('streaming across two API instances (one PostgreSQL
       'state change and insight on the second instance',
     );
     expect(onSecond.received['debug:state_change'][0]).toMatchObject({ component_id: component, version: 1 });
+  });
+});
+
+describeWithPostgresAndRedis('streaming from a worker process', () => {
+  it('carries what a DEBUG_ROLE=worker process publishes (e.g. its periodic insights) to API subscribers', async () => {
+    const env = { ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS };
+    const api = await startApp({ ...env, DEBUG_ROLE: 'api' });
+    const worker = await createWorkerContext({ ...env, DEBUG_ROLE: 'worker' });
+    const reader = new StreamClient(api.url, { apiKey: READER });
+    try {
+      const component = unique('worker-side');
+      await reader.subscribeOk({ component_ids: [component] });
+      const insight = { id: unique('insight'), severity: 'critical', affected_components: [{ component_type: 'agent', component_id: component }] };
+      worker.get(StreamBus).publishInsight(insight, true);
+      await until(() => reader.received['debug:alert'].length === 1, 'the alert from the worker');
+      expect(reader.ids('debug:insight')).toEqual([insight.id]);
+      expect(reader.ids('debug:alert')).toEqual([insight.id]);
+    } finally {
+      reader.close();
+      await worker.close();
+      await api.close();
+    }
   });
 });
 
