@@ -51,6 +51,15 @@ describe('tokenizer', () => {
     ['could not open /var/log/app.log for writing', 'could not open <*> for writing'],
     ['Loaded C:\\Windows\\winsxs\\cbscore.dll from disk', 'Loaded <*> from disk'],
     ['request took 250ms (limit 100 ms)', 'request took <*> (limit <*>)'],
+    ['lifetime <1 sec', 'lifetime <*>'],
+    [
+      '10.11.10.1 "GET /v2/54fadb412c4e40cd/servers/detail HTTP/1.1" status: 200 len: 1893',
+      '<*> "GET <*>" status: <*> len: <*>',
+    ],
+    [
+      "Added global filter 'safety' (class=org.example.Filter)",
+      'Added global filter <*> (class=org.example.Filter)',
+    ],
   ])('%s', (message, expected) => {
     expect(template(message)).toBe(expected);
   });

@@ -34,8 +34,11 @@ const HEX_BYTES = /^([0-9a-f]{2}[:-]){3,}[0-9a-f]{2}$/i;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** A Windows path with its drive letter. */
 const DRIVE_PATH = /^[a-z]:\\/i;
-/** A quoted string that starts and ends at word boundaries (so "can't" is no quote). */
-const QUOTED = /(^|[\s=:([,])(["'])[^"']{0,256}?\2(?=$|[\s,;:.)\]])/g;
+/**
+ * A quoted value: one word in quotes, starting and ending at word boundaries (so "can't" is no
+ * quote). A quoted phrase ("GET /v1/x HTTP/1.1") keeps its words: it is structure, not a value.
+ */
+const QUOTED = /(^|[\s=:([,])(["'])[^"'\s]{1,256}?\2(?=$|[\s,;:.)\]])/g;
 const QUOTED_MARK = '\u0002';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
@@ -74,9 +77,12 @@ const DIGIT = /\d/;
 const LETTER = /[a-z]/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
+/** A number written with a comparison or approximation sign: "<1", ">=5", "~30ms". */
+const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d/;
 
 /** A word that is one value as a whole: a URL, a drive path, a UUID, hex bytes (a MAC). */
 function isWholeValue(word: string): boolean {
+  if (COMPARED_NUMBER.test(word)) return true;
   if (word.length < 3) return false;
   if (word.includes('://') && URL_LIKE.test(word)) return true;
   if (word[1] === ':' && DRIVE_PATH.test(word)) return true;
