@@ -66,7 +66,7 @@ describe('tokenizer', () => {
 
   it('keeps an apostrophe inside a word (no quote)', () => {
     expect(template("jk2_init() Can't find child 1566 in scoreboard")).toBe(
-      "<*>(<*>) Can't find child <*> in scoreboard",
+      "<*>() Can't find child <*> in scoreboard",
     );
   });
 

@@ -163,8 +163,15 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       raw[i] = WILDCARD;
   }
   for (let i = 0; i < raw.length; i++) {
-    // an empty bracket or quote holds a value that happens to be empty: "()" is "(<*>)"
-    if (OPENERS[raw[i]] !== undefined && raw[i + 1] === OPENERS[raw[i]] && !rawSpace[i + 1]) {
+    // an empty bracket or quote standing as a word holds a value that happens to be empty:
+    // "from 1.2.3.4 () at" is "from <*> (<*>) at"; a call's brackets ("init()") stay as written
+    const startsWord = i === 0 || rawSpace[i];
+    if (
+      startsWord &&
+      OPENERS[raw[i]] !== undefined &&
+      raw[i + 1] === OPENERS[raw[i]] &&
+      !rawSpace[i + 1]
+    ) {
       raw.splice(i + 1, 0, WILDCARD);
       rawSpace.splice(i + 1, 0, false);
     }
