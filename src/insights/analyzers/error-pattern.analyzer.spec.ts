@@ -1,5 +1,5 @@
 import type { BucketGrid, BucketSeries, ErrorPatternRow } from '../insight-aggregates.repository.js';
-import { detectErrorPatterns } from './error-pattern.analyzer.js';
+import { detectErrorPatterns, mergeByRoot } from './error-pattern.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const grid: BucketGrid = { bucketMs: 300_000, windowBuckets: 12, baselineBuckets: 36, origin: new Date(to.getTime() - 48 * 300_000), to };
@@ -106,5 +106,23 @@ describe('error-pattern analyzer', () => {
     expect(spreading.severity).toBe('medium');
     expect(spreading.evidence.new_component_types).toEqual(['worker']);
     expect(spreading.affected.map((component) => component.component_id)).toEqual(['api-1', 'w-1']);
+  });
+
+  it('counts a pattern merged by the miner under the pattern it went into', () => {
+    const window = [...quietWindow];
+    window[8] = 30;
+    const merged = mergeByRoot(
+      [row('old', 'pay/pay-1', false, 36), row('root', 'pay/pay-1', false, 10), row('old', 'pay/pay-1', true, 40), row('root', 'pay/pay-1', true, 41, 'critical')],
+      [series('old', 1, window), series('root', 0, window)],
+      new Map([['old', 'root'], ['root', 'root']]),
+    );
+    expect(merged.rows.map((item) => [item.patternId, item.inScope, item.count, item.levels])).toEqual([
+      ['root', false, 46, 'error'],
+      ['root', true, 81, 'error,critical'],
+    ]);
+    expect(merged.series).toHaveLength(1);
+    expect(merged.series[0].errors[grid.baselineBuckets + 8]).toBe(60);
+    const drafts = detectErrorPatterns({ grid, now, ...{ patternSeries: merged.series, rows: merged.rows }, seenBefore: new Set(['root']) });
+    expect(drafts.map((draft) => [draft.kind, draft.identity[0]])).toEqual([['burst', 'root']]);
   });
 });

@@ -251,19 +251,74 @@ function detectSpreading(facts: PatternFacts, input: ErrorPatternInput): Insight
   };
 }
 
+/** Rows and series of merged patterns counted under the pattern they were merged into. */
+export function mergeByRoot(
+  rows: readonly ErrorPatternRow[],
+  series: readonly BucketSeries[],
+  rootOf: ReadonlyMap<string, string>,
+): { rows: ErrorPatternRow[]; series: BucketSeries[] } {
+  const root = (id: string) => rootOf.get(id) ?? id;
+  const mergedRows = new Map<string, ErrorPatternRow>();
+  for (const row of rows) {
+    const patternId = root(row.patternId);
+    const key = [patternId, componentKey(row.component), row.inScope].join('\u0000');
+    const known = mergedRows.get(key);
+    if (!known) {
+      mergedRows.set(key, { ...row, patternId });
+      continue;
+    }
+    known.count += row.count;
+    if (row.firstAt < known.firstAt) [known.firstAt, known.firstEventId] = [row.firstAt, row.firstEventId];
+    if (row.lastAt > known.lastAt) [known.lastAt, known.lastEventId] = [row.lastAt, row.lastEventId];
+    known.levels = [...new Set([...known.levels.split(','), ...row.levels.split(',')])].filter(Boolean).join(',');
+  }
+  const mergedSeries = new Map<string, BucketSeries>();
+  for (const item of series) {
+    const patternId = root(item.patternId!);
+    const known = mergedSeries.get(patternId);
+    if (!known) {
+      mergedSeries.set(patternId, { ...item, key: `pattern:${patternId}`, patternId, counts: [...item.counts], errors: [...item.errors] });
+      continue;
+    }
+    item.counts.forEach((count, index) => (known.counts[index] += count));
+    item.errors.forEach((count, index) => (known.errors[index] += count));
+    if (item.lastAt && (!known.lastAt || item.lastAt > known.lastAt)) known.lastAt = item.lastAt;
+  }
+  return { rows: [...mergedRows.values()], series: [...mergedSeries.values()] };
+}
+
 @Injectable()
 export class ErrorPatternAnalyzer implements Analyzer {
   readonly name = 'error-pattern' as const;
 
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
-    const [rows, patternSeries] = await Promise.all([
+    const [rawRows, rawSeries] = await Promise.all([
       context.aggregates.errorPatterns(context.scope, context.baselineFrom),
       context.patternSeries(),
     ]);
-    const inScope = [...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId))];
-    const unseenInBaseline = inScope.filter((id) => !rows.some((row) => row.patternId === id && !row.inScope));
-    const seenBefore = await context.aggregates.patternsSeenBefore(unseenInBaseline, context.scope.from);
-    for (const row of rows) if (!row.inScope) seenBefore.add(row.patternId);
-    return detectErrorPatterns({ grid: context.grid, now: context.now, patternSeries, rows, seenBefore });
+    const errorPatternIds = [...new Set(rawRows.map((row) => row.patternId))];
+    const lineage = await context.aggregates.patternLineage(errorPatternIds);
+    const { rows, series } = mergeByRoot(
+      rawRows,
+      rawSeries.filter((item) => lineage.rootOf.has(item.patternId!)),
+      lineage.rootOf,
+    );
+    // a pattern is new when neither it nor anything merged into it was stored before the scope
+    const candidates = [...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId))].filter(
+      (id) => !rows.some((row) => row.patternId === id && !row.inScope),
+    );
+    const seenBefore = new Set<string>(rows.filter((row) => !row.inScope).map((row) => row.patternId));
+    const unknown: string[] = [];
+    for (const id of candidates) {
+      const family = lineage.roots.get(id);
+      if (family?.firstSeen && family.firstSeen < context.scope.from) seenBefore.add(id);
+      else unknown.push(id);
+    }
+    const members = unknown.flatMap((id) => [...(lineage.roots.get(id)?.members ?? [id])]);
+    const seenMembers = await context.aggregates.patternsSeenBefore(members, context.scope.from);
+    for (const id of unknown) {
+      if ([...(lineage.roots.get(id)?.members ?? [id])].some((member) => seenMembers.has(member))) seenBefore.add(id);
+    }
+    return detectErrorPatterns({ grid: context.grid, now: context.now, patternSeries: series, rows, seenBefore });
   }
 }
