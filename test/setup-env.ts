@@ -1,3 +1,8 @@
-// Every test process: UTC, quiet logs unless asked for.
+import { Logger } from '@nestjs/common';
+
+// Every test process: UTC, and quiet logs (warnings and errors only) unless LOG_LEVEL asks for more.
 process.env.TZ = 'UTC';
 process.env.LOG_LEVEL ??= 'warn';
+const levels = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+const upTo = levels.indexOf(process.env.LOG_LEVEL as (typeof levels)[number]);
+Logger.overrideLogger(levels.slice(0, upTo >= 0 ? upTo + 1 : 3) as unknown as (typeof levels)[number][]);
