@@ -30,7 +30,10 @@ import { PartitionService } from '../src/database/partition.service.js';
 import { EventWriter, type EventWriteStrategy } from '../src/storage/warm/event-writer.js';
 import {
   REDIS_URL,
+  cpuSince,
+  cpuSnapshot,
   createDatabase,
+  describeCpu,
   deleteRedisPrefix,
   dropDatabase,
   fmt,
@@ -67,7 +70,7 @@ function referenceSchemaPath(): string {
 
 const copyEscape = (value: string | null) => (value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
 
-async function baselineCopy(events: CorpusEvent[]): Promise<number> {
+async function baselineCopy(events: CorpusEvent[]) {
   const name = `ads_bench_ref_${suffix()}`;
   const url = await createDatabase(name);
   try {
@@ -83,6 +86,7 @@ async function baselineCopy(events: CorpusEvent[]): Promise<number> {
         return client;
       }),
     );
+    const cpuBefore = cpuSnapshot([]);
     const started = performance.now();
     await Promise.all(
       halves.map(async (half, index) => {
@@ -116,8 +120,9 @@ async function baselineCopy(events: CorpusEvent[]): Promise<number> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuSince(cpuBefore, cpuSnapshot([]));
     await Promise.all(clients.map((client) => client.end()));
-    return events.length / seconds;
+    return { rate: events.length / seconds, cpu };
   } finally {
     await dropDatabase(name);
   }
@@ -171,6 +176,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
   );
   try {
     log(`pipeline: service up at ${service.url} (role all, PostgreSQL ${name}, Redis prefix ${prefix}); sending`);
+    const cpuBefore = cpuSnapshot([service.child.pid!]);
     const started = performance.now();
     let lastWrittenAt = started;
     let written = 0;
@@ -187,7 +193,8 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
           log(`  written ${written.toLocaleString()} rows`);
         }
         if (written >= events.length) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        // Rendering the whole registry costs the service CPU: not too often.
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
     const sent = await send(service, bodies);
@@ -196,6 +203,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
     while (written < events.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
     polling = false;
     await poller;
+    const cpu = cpuSince(cpuBefore, cpuSnapshot([service.child.pid!]));
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const [{ rows, distinct }] = (await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events')).rows;
@@ -206,6 +214,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
       warmLagSeconds: Math.max(0, (lastWrittenAt - acceptedAt) / 1000),
       rows: rows as number,
       distinct: distinct as number,
+      cpu,
     };
   } finally {
     await service.stop();
@@ -221,7 +230,9 @@ async function burstRun(bodies: string[]) {
   const service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) });
   try {
     log(`burst: API-only process (no workers) at ${service.url}; sending`);
-    return await send(service, bodies);
+    const cpuBefore = cpuSnapshot([service.child.pid!]);
+    const sent = await send(service, bodies);
+    return { ...sent, cpu: cpuSince(cpuBefore, cpuSnapshot([service.child.pid!])) };
   } finally {
     await service.stop();
     await dropDatabase(name);
@@ -271,7 +282,7 @@ async function main(): Promise<void> {
   log(`events: ~${Math.round(bytes)} bytes of JSON each, every field, 300 components over 3 days`);
 
   log('baseline: raw COPY over 2 connections into reference-schema.sql');
-  const baseline = await baselineCopy(events);
+  const { rate: baseline, cpu: baselineCpu } = await baselineCopy(events);
   log(`baseline: ${fmt(baseline, 0)} events/s`);
 
   const result = await pipelineRun(events, bodies);
@@ -302,6 +313,9 @@ async function main(): Promise<void> {
   console.log(`burst request p50/p95/p99      ${fmt(percentile(burst.latencies, 50))} / ${fmt(percentile(burst.latencies, 95))} / ${fmt(percentile(burst.latencies, 99))} ms`);
   console.log(`warm-store lag                 ${fmt(result.warmLagSeconds, 2)} s after the last accept`);
   console.log(`statuses                       pipeline ${statuses(result.sent.statuses)}; burst ${statuses(burst.statuses)}`);
+  console.log(`CPU, baseline COPY             ${describeCpu(baselineCpu, events.length)}`);
+  console.log(`CPU, pipeline                  ${describeCpu(result.cpu, events.length)}`);
+  console.log(`CPU, burst (API only)          ${describeCpu(burst.cpu, events.length)}`);
   console.log(`rows in warm                   ${result.rows.toLocaleString()} (distinct ids ${result.distinct.toLocaleString()}) of ${events.length.toLocaleString()}`);
   if (writers) {
     console.log(`writer COPY (+fallback)        ${fmt(writers.copy, 0)} rows/s  (${fmt(writers.copy / baseline, 2)} × baseline)`);

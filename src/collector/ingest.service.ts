@@ -112,6 +112,8 @@ export class IngestService implements OnApplicationShutdown {
         this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
           attempts: this.config.ingestAttempts,
           backoffMs: this.config.ingestBackoffMs,
+          // A completed batch is in the warm store; keeping ~500 KB of it in Redis serves nothing.
+          keepCompleted: 0,
         }),
       );
     }

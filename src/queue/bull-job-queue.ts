@@ -39,7 +39,7 @@ export class BullJobQueue implements JobQueue {
       attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
       backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_JOB_BACKOFF_MS },
       delay: options.delayMs,
-      removeOnComplete: 1000,
+      removeOnComplete: options.keepCompleted === 0 ? true : (options.keepCompleted ?? 1000),
       removeOnFail: false,
     });
     return String(job.id);

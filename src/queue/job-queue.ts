@@ -9,6 +9,8 @@ export interface JobOptions {
   /** First retry delay; later ones grow exponentially. */
   backoffMs?: number;
   delayMs?: number;
+  /** Completed jobs kept for inspection (default 1000); 0 for large payloads such as ingest batches. */
+  keepCompleted?: number;
 }
 
 export interface JobContext {

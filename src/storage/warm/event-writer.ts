@@ -60,7 +60,7 @@ export class EventWriter {
   async write(events: readonly DebugEventRecord[]): Promise<number> {
     if (events.length === 0) return 0;
     if (this.dialect === 'sqlite') return this.writeSqlite(events);
-    await this.partitions.ensureFor('debug_events', events.map((event) => Date.parse(event.timestamp)));
+    await this.partitions.ensureFor('debug_events', daysOf(events));
     const client = await pgPoolOf(this.dataSource).connect();
     try {
       if (this.strategy === 'copy') {
@@ -117,6 +117,15 @@ export class EventWriter {
     });
     return writeAll(events);
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** One time per distinct day: a batch spans a few days, not a thousand. */
+export function daysOf(rows: readonly { timestamp: string }[]): number[] {
+  const days = new Set<number>();
+  for (const row of rows) days.add(Math.floor(Date.parse(row.timestamp) / DAY_MS) * DAY_MS);
+  return [...days];
 }
 
 function rowValues(event: DebugEventRecord): unknown[] {

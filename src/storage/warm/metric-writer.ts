@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PartitionService } from '../../database/partition.service.js';
+import { daysOf } from './event-writer.js';
 import { dialectOf, jsonOrNull, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
 
 /** A metric point as it is stored and streamed (snake_case, as the columns). */
@@ -46,7 +47,7 @@ export class MetricWriter {
         }, 0),
       )(metrics);
     }
-    await this.partitions.ensureFor('debug_metrics', metrics.map((metric) => Date.parse(metric.timestamp)));
+    await this.partitions.ensureFor('debug_metrics', daysOf(metrics));
     const columns: unknown[][] = COLUMNS.map(() => new Array(metrics.length));
     metrics.forEach((metric, row) => rowValues(metric).forEach((value, column) => (columns[column][row] = value)));
     const result = await pgPoolOf(this.dataSource).query(
