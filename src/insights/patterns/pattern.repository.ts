@@ -241,17 +241,20 @@ export class PatternRepository {
 
   /**
    * Events in [from, to) grouped by the pattern they resolve to (through merges) and level:
-   * count, first and last time.
+   * count, first and last time. Events are grouped by their own pattern id first, so the
+   * join that resolves merges runs over groups, not over events.
    */
   async eventCountsByPattern(filter: EventFilter): Promise<PatternLevelCount[]> {
     const { where, params } = eventWhere(filter);
     const rows = await this.query(
       this.dataSource.manager,
-      `SELECT COALESCE(p.merged_into, e.pattern_id) AS pattern_id, e.level AS level, count(*) AS n,
-              min(e."timestamp") AS first_at, max(e."timestamp") AS last_at
-         FROM debug_events e LEFT JOIN debug_patterns p ON p.id = e.pattern_id
-        WHERE ${where}
-        GROUP BY COALESCE(p.merged_into, e.pattern_id), e.level`,
+      `SELECT COALESCE(p.merged_into, g.pattern_id) AS pattern_id, g.level AS level, sum(g.n) AS n,
+              min(g.first_at) AS first_at, max(g.last_at) AS last_at
+         FROM (SELECT e.pattern_id, e.level, count(*) AS n, min(e."timestamp") AS first_at,
+                      max(e."timestamp") AS last_at
+                 FROM debug_events e WHERE ${where} GROUP BY e.pattern_id, e.level) AS g
+         LEFT JOIN debug_patterns p ON p.id = g.pattern_id
+        GROUP BY COALESCE(p.merged_into, g.pattern_id), g.level`,
       params,
     );
     return rows.map((row) => ({
@@ -272,10 +275,15 @@ export class PatternRepository {
     const { where, params } = eventWhere(filter);
     const rows = await this.query(
       this.dataSource.manager,
-      `SELECT COALESCE(p.merged_into, e.pattern_id) AS pattern_id, e.component_type, e.component_id, count(*) AS n
-         FROM debug_events e LEFT JOIN debug_patterns p ON p.id = e.pattern_id
-        WHERE ${where} AND COALESCE(p.merged_into, e.pattern_id) IN (:...rootIds)
-        GROUP BY COALESCE(p.merged_into, e.pattern_id), e.component_type, e.component_id`,
+      `SELECT COALESCE(p.merged_into, g.pattern_id) AS pattern_id, g.component_type, g.component_id, sum(g.n) AS n
+         FROM (SELECT e.pattern_id, e.component_type, e.component_id, count(*) AS n
+                 FROM debug_events e
+                WHERE ${where}
+                  AND (e.pattern_id IN (:...rootIds)
+                       OR e.pattern_id IN (SELECT id FROM debug_patterns WHERE merged_into IN (:...rootIds)))
+                GROUP BY e.pattern_id, e.component_type, e.component_id) AS g
+         LEFT JOIN debug_patterns p ON p.id = g.pattern_id
+        GROUP BY COALESCE(p.merged_into, g.pattern_id), g.component_type, g.component_id`,
       { ...params, rootIds },
     );
     return rows.map((row) => ({
@@ -300,10 +308,11 @@ export class PatternRepository {
       : `CAST((${epochMs} - :fromMs) / :bucketMs AS INTEGER)`;
     const rows = await this.query(
       this.dataSource.manager,
-      `SELECT COALESCE(p.merged_into, e.pattern_id) AS pattern_id, ${bucket} AS b, count(*) AS n
-         FROM debug_events e LEFT JOIN debug_patterns p ON p.id = e.pattern_id
-        WHERE ${where}
-        GROUP BY COALESCE(p.merged_into, e.pattern_id), ${bucket}`,
+      `SELECT COALESCE(p.merged_into, g.pattern_id) AS pattern_id, g.b AS b, sum(g.n) AS n
+         FROM (SELECT e.pattern_id, ${bucket} AS b, count(*) AS n
+                 FROM debug_events e WHERE ${where} GROUP BY e.pattern_id, ${bucket}) AS g
+         LEFT JOIN debug_patterns p ON p.id = g.pattern_id
+        GROUP BY COALESCE(p.merged_into, g.pattern_id), g.b`,
       { ...params, fromMs: filter.from.getTime(), bucketMs },
     );
     return rows.map((row) => ({
