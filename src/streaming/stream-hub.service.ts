@@ -69,7 +69,8 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly index = new SubscriptionIndex<IndexEntry>();
   private subscriptionCount = 0;
   private readonly dirty = new Set<StreamClient>();
-  private flushTimer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private lastFlushAt = 0;
   private stamp = 0;
   private stopListening?: () => void;
 
@@ -104,8 +105,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.stopListening?.();
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    this.cancelFlush();
   }
 
   addClient(socket: StreamSocket, keyId: string | null): void {
@@ -256,12 +256,30 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   private markDirty(client: StreamClient): void {
     this.dirty.add(client);
-    this.flushTimer ??= setTimeout(() => this.flush(), this.config.streamFlushMs);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Flushes at most every DEBUG_STREAM_FLUSH_MS: right after the current burst when the
+   * last flush is older than that (low rates pay no batching delay), else at its end.
+   */
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    const wait = this.lastFlushAt + this.config.streamFlushMs - performance.now();
+    this.flushTimer = wait <= 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), wait);
+  }
+
+  private cancelFlush(): void {
+    if (!this.flushTimer) return;
+    clearTimeout(this.flushTimer as NodeJS.Timeout);
+    clearImmediate(this.flushTimer as NodeJS.Immediate);
+    this.flushTimer = null;
   }
 
   /** Emits what every dirty client has waiting, as far as its connection keeps up. */
   private flush(): void {
     this.flushTimer = null;
+    this.lastFlushAt = performance.now();
     let waiting = 0;
     for (const client of this.dirty) {
       if (client.closed) {
@@ -274,7 +292,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     }
     this.outboxGauge.set(waiting);
     // Clients whose connection is still busy are retried at the next tick of the flush clock.
-    if (this.dirty.size > 0) this.flushTimer ??= setTimeout(() => this.flush(), this.config.streamFlushMs);
+    if (this.dirty.size > 0) this.scheduleFlush();
   }
 
   private drain(client: StreamClient): void {
