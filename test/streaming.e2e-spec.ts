@@ -338,6 +338,33 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
   });
 });
 
+describe('streaming in the embedded mode (SQLite, in-process hot tier, no Redis)', () => {
+  it('streams accepted events and backfills from the in-process hot tier', async () => {
+    const running = await startApp({ ...embeddedEnv(), DEBUG_API_KEYS: KEYS });
+    const reader = new StreamClient(running.url, { apiKey: READER });
+    try {
+      const component = unique('embedded');
+      const post = async (count: number) => {
+        const response = await request(running.url)
+          .post('/api/debug/events/batch')
+          .set('X-API-Key', INGEST)
+          .send({ events: Array.from({ length: count }, () => event({ component_id: component })) });
+        expect(response.status).toBe(202);
+        return response.body.ids as string[];
+      };
+      const earlier = await post(3);
+      const ack = await reader.subscribe({ component_ids: [component], since: 0 });
+      expect(ack).toMatchObject({ ok: true, backfill: { events: 3, complete: true } });
+      const live = await post(2);
+      await until(() => reader.ids().length === 5, 'replay and live events');
+      expect(reader.ids()).toEqual([...earlier, ...live]);
+    } finally {
+      reader.close();
+      await running.close();
+    }
+  });
+});
+
 describe('streaming switched off', () => {
   it('has no /debug namespace with DEBUG_STREAMING_ENABLED=false', async () => {
     const running = await startApp({ ...embeddedEnv(), DEBUG_STREAMING_ENABLED: 'false' });
