@@ -302,11 +302,12 @@ export class InsightAggregatesRepository {
    */
   async problemChains(scope: InsightScope, stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
     const sql = this.builder();
+    // the phase is read from JSON once per row, in the inner query
     const phase = `lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')}, ''))`;
-    const starts = `${phase} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
-    const ends = `${phase} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const starts = `phase IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
+    const ends = `phase IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
     const errors = this.errorLevel(sql);
-    const errorsAgain = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, scope.from, scope.to);
     const rows = await this.run(
       sql,
@@ -314,9 +315,11 @@ export class InsightAggregatesRepository {
          SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
-                sum(CASE WHEN ${errors} THEN 1 ELSE 0 END) AS errors,
-                count(DISTINCT CASE WHEN ${errorsAgain} THEN component_type || '/' || component_id END) AS error_components
-           FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL
+                sum(is_error) AS errors,
+                count(DISTINCT CASE WHEN is_error = 1 THEN component_type || '/' || component_id END) AS error_components
+           FROM (SELECT correlation_id, "timestamp", component_type, component_id, ${phase} AS phase,
+                        CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
+                   FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id) AS chains
         WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
