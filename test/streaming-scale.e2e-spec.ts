@@ -70,6 +70,19 @@ describeWithPostgresAndRedis('streaming across two API instances (one PostgreSQL
     }
   });
 
+  it('backfills on one instance what another accepted (the hot tier is shared in Redis)', async () => {
+    const component = unique('replayed');
+    const accepted = await postEvents(first.url, [event({ component_id: component }), event({ component_id: component })]);
+    const onSecond = new StreamClient(second.url, { apiKey: READER });
+    clients.push(onSecond);
+    const ack = await onSecond.subscribe({ component_ids: [component], since: new Date(Date.now() - 60_000).toISOString() });
+    expect(ack).toMatchObject({ ok: true, backfill: { events: 2, complete: true } });
+    const live = await postEvents(first.url, [event({ component_id: component })]);
+    await until(() => onSecond.ids().length === 3, 'replay then live');
+    expect(onSecond.ids().slice(0, 2).sort()).toEqual([...accepted].sort());
+    expect(onSecond.ids()[2]).toBe(live[0]);
+  });
+
   it('relays state changes and insights published on one instance to the other', async () => {
     const component = unique('svc');
     const onSecond = new StreamClient(second.url, { apiKey: READER });
