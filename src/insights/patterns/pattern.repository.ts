@@ -74,9 +74,10 @@ export class PatternRepository {
   }
 
   /**
-   * One transaction per batch: new templates, merges, then the counts of the batch added to
-   * each pattern's row (rows locked in id order, so concurrent workers neither lose updates
-   * nor deadlock).
+   * One transaction per write: new templates, merges, then the pending counts added to each
+   * pattern's row (rows locked in id order, so concurrent workers neither lose updates nor
+   * deadlock). On PostgreSQL `changed_at` is the database's clock, so that workers on other
+   * machines sync against one clock; `now` stamps rows on SQLite (one process).
    */
   async record(
     created: PatternTemplate[],
@@ -92,13 +93,13 @@ export class PatternRepository {
       const fresh = new Map<string, { id: string; template: string; tokens: string[] }>();
       for (const pattern of created) fresh.set(pattern.id, pattern);
       for (const delta of deltas) fresh.set(delta.id, delta);
-      await this.insertMissing(manager, [...fresh.values()], now);
+      await this.insertMissing(manager, [...fresh.values()]);
       for (const merge of merges) {
         await this.query(
           manager,
-          `UPDATE debug_patterns SET merged_into = :into, changed_at = :now
+          `UPDATE debug_patterns SET merged_into = :into, changed_at = clock_timestamp()
             WHERE (id = :from OR merged_into = :from) AND id <> :into`,
-          { from: merge.from, into: merge.into, now },
+          { from: merge.from, into: merge.into },
         );
       }
       if (deltas.length > 0) await this.addCounts(manager, deltas);
@@ -108,17 +109,16 @@ export class PatternRepository {
   private async insertMissing(
     manager: EntityManager,
     patterns: { id: string; template: string; tokens: string[] }[],
-    now: Date,
   ): Promise<void> {
     const sorted = patterns.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
     for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
       const chunk = sorted.slice(start, start + ROWS_PER_STATEMENT);
-      const params: Record<string, unknown> = { now };
+      const params: Record<string, unknown> = {};
       const values = chunk.map((pattern, i) => {
         params[`id${i}`] = pattern.id;
         params[`template${i}`] = pattern.template;
         params[`tokens${i}`] = JSON.stringify(pattern.tokens);
-        return `(:id${i}, :template${i}, :tokens${i}, :now, :now)`;
+        return `(:id${i}, :template${i}, :tokens${i}, clock_timestamp(), clock_timestamp())`;
       });
       await this.query(
         manager,
