@@ -55,13 +55,15 @@ export interface HealthRequest {
 export interface HealthReport {
   evaluated_at: string;
   window: { from: string; to: string; minutes: number };
-  baseline: { from: string; to: string; hours: number };
+  /** The baseline before the window, read as `slices` slices of `sampled_minutes` in all. */
+  baseline: { from: string; to: string; hours: number; slices: number; sampled_minutes: number };
   summary: string;
   components: ComponentHealth[];
 }
 
 const SEVERITY_PENALTY: Record<string, number> = { critical: 30, high: 20, medium: 10, low: 5, info: 0 };
 const MAX_COMPONENTS = 50;
+const BASELINE_SLICES = 8;
 
 /**
  * Component health from the warm store: error rate and p95 latency of the window against
@@ -134,7 +136,13 @@ export class ComponentHealthService {
     return {
       evaluated_at: to.toISOString(),
       window: { from: from.toISOString(), to: to.toISOString(), minutes: scope.windowMinutes },
-      baseline: { from: baselineFrom.toISOString(), to: from.toISOString(), hours: scope.baselineHours },
+      baseline: {
+        from: baselineFrom.toISOString(),
+        to: from.toISOString(),
+        hours: scope.baselineHours,
+        slices: baselineSlices({ from: baselineFrom, to: from }, scope.windowMinutes).length,
+        sampled_minutes: Math.min(scope.baselineHours * 60, BASELINE_SLICES * scope.windowMinutes),
+      },
       summary: summarize(components),
       components,
     };
@@ -146,17 +154,42 @@ export class ComponentHealthService {
     baselineWindow: { from: Date; to: Date },
     windowMinutes: number,
   ): Promise<ComponentHealth> {
-    const [current, baseline, lastSeen, states, insights, instances] = await Promise.all([
+    const slices = baselineSlices(baselineWindow, windowMinutes);
+    const [current, baseline, states, insights] = await Promise.all([
       this.repository.windowStats(selector, window),
-      this.repository.windowStats(selector, baselineWindow),
-      this.repository.lastSeen(selector, window.to),
+      this.repository.windowStats(selector, slices),
       this.repository.latestStates(selector, 50),
       this.repository.insightsMentioning([selector.component_id ?? selector.component_type], ['open', 'regressed'], 20),
-      this.repository.instances(selector, { from: baselineWindow.from, to: window.to }),
     ]);
+    // Silent in the window: look further back, one index probe per instance.
+    const lastSeen =
+      current.last_seen ??
+      (await this.repository.lastSeen(
+        selector,
+        selector.component_id === null ? await this.registry.idsOf(selector.component_type) : [],
+        window.to,
+      ));
+    const instances = new Set([...current.component_ids, ...baseline.component_ids]).size;
     const relevant = insights.filter((insight) => touches(insight, selector));
-    return assess(selector, { current, baseline, lastSeen, states, insights: relevant, instances, window, windowMinutes, baselineWindow });
+    const sampledMinutes = slices.reduce((sum, slice) => sum + (slice.to.getTime() - slice.from.getTime()) / 60_000, 0);
+    return assess(selector, { current, baseline, lastSeen, states, insights: relevant, instances, window, windowMinutes, sampledMinutes });
   }
+}
+
+/**
+ * The baseline, read as up to 8 slices as long as the window spread evenly over it (the first
+ * just before the window), so that its cost does not grow with its length; one slice when the
+ * window is long enough to cover it in 8.
+ */
+export function baselineSlices(baseline: { from: Date; to: Date }, windowMinutes: number): { from: Date; to: Date }[] {
+  const length = baseline.to.getTime() - baseline.from.getTime();
+  const windowMs = windowMinutes * 60_000;
+  if (windowMs * BASELINE_SLICES >= length) return [baseline];
+  const step = length / BASELINE_SLICES;
+  return Array.from({ length: BASELINE_SLICES }, (_, index) => {
+    const to = baseline.to.getTime() - index * step;
+    return { from: new Date(to - windowMs), to: new Date(to) };
+  });
 }
 
 interface Evidence {
@@ -167,8 +200,9 @@ interface Evidence {
   insights: InsightRow[];
   instances: number;
   window: { from: Date; to: Date };
-  baselineWindow: { from: Date; to: Date };
   windowMinutes: number;
+  /** Minutes of baseline actually read (the slices). */
+  sampledMinutes: number;
 }
 
 /** The scoring itself: pure, so the unit tests can pin it down. */
@@ -218,8 +252,7 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
     });
   }
 
-  const baselineMinutes = (evidence.baselineWindow.to.getTime() - evidence.baselineWindow.from.getTime()) / 60_000;
-  const expectedInWindow = baselineMinutes > 0 ? (baseline.events / baselineMinutes) * evidence.windowMinutes : 0;
+  const expectedInWindow = evidence.sampledMinutes > 0 ? (baseline.events / evidence.sampledMinutes) * evidence.windowMinutes : 0;
   const stalenessSeconds = evidence.lastSeen === null ? null : Math.max(0, (evidence.window.to.getTime() - Date.parse(evidence.lastSeen)) / 1000);
   if (current.events === 0 && expectedInWindow >= 3) {
     reasons.push({

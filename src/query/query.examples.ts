@@ -2,7 +2,7 @@
 export const HEALTH = {
   evaluated_at: '2026-11-24T10:30:00.000Z',
   window: { from: '2026-11-24T10:15:00.000Z', to: '2026-11-24T10:30:00.000Z', minutes: 15 },
-  baseline: { from: '2026-11-23T10:15:00.000Z', to: '2026-11-24T10:15:00.000Z', hours: 24 },
+  baseline: { from: '2026-11-23T10:15:00.000Z', to: '2026-11-24T10:15:00.000Z', hours: 24, slices: 8, sampled_minutes: 120 },
   summary: '1 unhealthy, 1 healthy. payment-service is unhealthy (score 28): error rate 41.7% (50/120) vs baseline 0.8%',
   components: [
     {

@@ -75,15 +75,26 @@ export class QueryRepository {
     return [...events, ...snapshots];
   }
 
-  /** Counts and latency percentiles of a component over a window. */
-  async windowStats(component: ComponentSelector, window: TimeWindow): Promise<WindowStats> {
-    const { where, params } = componentWhere(component, window);
+  /**
+   * Counts, latency percentiles, latest time and instances of a component over one window or
+   * several slices of time (one pass: one index range per slice and partition).
+   */
+  async windowStats(component: ComponentSelector, windows: TimeWindow | readonly TimeWindow[]): Promise<WindowStats> {
+    const { where, params } = componentWhere(component, {});
+    const slices = Array.isArray(windows) ? windows : [windows as TimeWindow];
+    const ranges = slices.map((slice, index) => {
+      params[`sliceFrom${index}`] = slice.from;
+      params[`sliceTo${index}`] = slice.to;
+      return `(e."timestamp" >= :sliceFrom${index} AND e."timestamp" < :sliceTo${index})`;
+    });
+    const scope = `${where} AND (${ranges.join(' OR ')})`;
     if (this.sql.isPostgres) {
       const row = await this.sql.one<Record<string, unknown>>(
         `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors,
-                count(e.duration_ms) AS samples,
+                count(e.duration_ms) AS samples, max(e."timestamp") AS last_seen,
+                array_agg(DISTINCT e.component_id) AS ids,
                 percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY e.duration_ms) AS percentiles
-           FROM debug_events e WHERE ${where}`,
+           FROM debug_events e WHERE ${scope}`,
         params,
       );
       const percentiles = (row?.percentiles as (number | null)[] | null) ?? [null, null, null];
@@ -94,15 +105,19 @@ export class QueryRepository {
         p50_ms: round(percentiles[0]),
         p95_ms: round(percentiles[1]),
         p99_ms: round(percentiles[2]),
+        last_seen: toIso(row?.last_seen),
+        component_ids: ((row?.ids as (string | null)[] | null) ?? []).filter((id): id is string => id !== null),
       };
     }
     const row = await this.sql.one<Record<string, unknown>>(
-      `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors FROM debug_events e WHERE ${where}`,
+      `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors, max(e."timestamp") AS last_seen,
+              json_group_array(DISTINCT e.component_id) AS ids
+         FROM debug_events e WHERE ${scope}`,
       params,
     );
     const durations = (
       await this.sql.rows<{ d: unknown }>(
-        `SELECT e.duration_ms AS d FROM debug_events e WHERE ${where} AND e.duration_ms IS NOT NULL
+        `SELECT e.duration_ms AS d FROM debug_events e WHERE ${scope} AND e.duration_ms IS NOT NULL
           ORDER BY e."timestamp" DESC LIMIT ${SQLITE_LATENCY_SAMPLE}`,
         params,
       )
@@ -116,28 +131,30 @@ export class QueryRepository {
       p50_ms: round(percentileOf(durations, 0.5)),
       p95_ms: round(percentileOf(durations, 0.95)),
       p99_ms: round(percentileOf(durations, 0.99)),
+      last_seen: toIso(row?.last_seen),
+      component_ids: toJson<(string | null)[]>(row?.ids, []).filter((id): id is string => id !== null),
     };
   }
 
-  /** Time of the component's latest event at or before `before`. */
-  async lastSeen(component: ComponentSelector, before: Date): Promise<string | null> {
-    const { where, params } = componentWhere(component, { to: before });
-    const row = await this.sql.one<{ last: unknown }>(
-      `SELECT e."timestamp" AS last FROM debug_events e WHERE ${where} ORDER BY e."timestamp" DESC LIMIT 1`,
-      params,
+  /**
+   * Time of the component's latest event before `before`: one backward index probe per
+   * instance (the index leads with type and id), so a type with history costs a few probes.
+   */
+  async lastSeen(component: ComponentSelector, instanceIds: readonly string[], before: Date): Promise<string | null> {
+    const ids = component.component_id !== null ? [component.component_id] : instanceIds.slice(0, 200);
+    if (ids.length === 0) return null;
+    const probes = await Promise.all(
+      ids.map((id) =>
+        this.sql.one<{ last: unknown }>(
+          `SELECT e."timestamp" AS last FROM debug_events e
+            WHERE e.component_type = :componentType AND e.component_id = :componentId AND e."timestamp" < :before
+            ORDER BY e."timestamp" DESC LIMIT 1`,
+          { componentType: component.component_type, componentId: id, before },
+        ),
+      ),
     );
-    return toIso(row?.last);
-  }
-
-  /** Number of instances (component ids) of the component seen in the window. */
-  async instances(component: ComponentSelector, window: TimeWindow): Promise<number> {
-    if (component.component_id !== null) return 1;
-    const { where, params } = componentWhere(component, window);
-    const row = await this.sql.one<{ n: unknown }>(
-      `SELECT count(DISTINCT e.component_id) AS n FROM debug_events e WHERE ${where}`,
-      params,
-    );
-    return toNumber(row?.n);
+    const times = probes.map((probe) => toIso(probe?.last)).filter((time): time is string => time !== null);
+    return times.sort().at(-1) ?? null;
   }
 
   /** The latest state snapshot of each instance of the component. */

@@ -59,6 +59,10 @@ export interface WindowStats {
   p95_ms: number | null;
   p99_ms: number | null;
   latency_samples: number;
+  /** Time of the latest event in the window(s). */
+  last_seen: string | null;
+  /** The instances seen in the window(s). */
+  component_ids: string[];
 }
 
 export interface StateVersion {
