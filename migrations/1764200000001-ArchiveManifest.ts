@@ -30,6 +30,7 @@ export class ArchiveManifest1764200000001 implements MigrationInterface {
       component_types ${json} NOT NULL,
       event_types ${json},
       levels ${json},
+      members ${json} NOT NULL,
       id_filter text NOT NULL,
       warm_released_at ${time},
       created_at ${time} NOT NULL,

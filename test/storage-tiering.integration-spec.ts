@@ -195,7 +195,7 @@ async function idsAcrossTiers(harness: Harness): Promise<{ warm: string[]; cold:
   for (const entry of entries.filter((segment) => segment.warmReleasedAt !== null)) {
     const body = await harness.blobs.get(entry.segmentKey);
     let first = true;
-    for await (const line of readSegmentLines(entry.segmentKey, body!)) {
+    for (const line of await readSegmentLines(entry.segmentKey, body!)) {
       if (first) {
         first = false;
         continue;

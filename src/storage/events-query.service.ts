@@ -89,24 +89,29 @@ export class EventsQueryService {
     if (low && high && low > high) return { rows: [], segmentsRead: 0 };
 
     const entries = (await this.manifest.overlapping(EVENTS, low, high)).filter((entry) => mayMatch(entry, filter));
-    if (ascending) entries.sort((a, b) => a.timeFrom.getTime() - b.timeFrom.getTime());
-    else entries.sort((a, b) => b.timeTo.getTime() - a.timeTo.getTime());
+    const lowMs = low ? (low as Date).getTime() : -Infinity;
+    const highMs = high ? (high as Date).getTime() : Infinity;
+    // Read member by member (about a thousand rows each), nearest to the cursor first.
+    const units = this.cold.units(entries).filter((unit) => unit.toMs >= lowMs && unit.fromMs <= highMs);
+    if (ascending) units.sort((a, b) => a.fromMs - b.fromMs);
+    else units.sort((a, b) => b.toMs - a.toMs);
 
     let rows: DebugEventRecord[] = [];
-    let segmentsRead = 0;
-    for (const entry of entries) {
+    const opened = new Set<string>();
+    for (const unit of units) {
       if (rows.length >= want) {
-        // Every row of this segment sorts after the page's last candidate: done.
+        // Every row of this member sorts after the page's last candidate: done.
         const kth = Date.parse(rows[want - 1].timestamp);
-        if (ascending ? entry.timeFrom.getTime() > kth : entry.timeTo.getTime() < kth) break;
+        if (ascending ? unit.fromMs > kth : unit.toMs < kth) break;
       }
-      segmentsRead++;
-      for await (const line of this.cold.rows(entry)) {
+      opened.add(unit.entry.id);
+      for (const line of await this.cold.memberLines(unit.entry, unit.member)) {
         const record = JSON.parse(line) as DebugEventRecord;
         if (matches(record, filter) && inWindow(record, page, boundary)) rows.push(record);
       }
       rows = sortRows(rows, page.order).slice(0, want);
     }
+    const segmentsRead = opened.size;
     return { rows, segmentsRead };
   }
 }

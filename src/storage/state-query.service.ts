@@ -111,9 +111,9 @@ export class StateQueryService {
       (entry) => entry.componentTypes.includes(componentType) && (entry.components?.includes(component) ?? true),
     );
     const found: SnapshotRecord[] = [];
-    const needle = `"component_id":${JSON.stringify(componentId)}`;
+    const needle = JSON.stringify(componentId);
     for (const entry of entries) {
-      for await (const line of this.cold.rows(entry)) {
+      for (const line of await this.cold.rows(entry)) {
         if (!line.includes(needle)) continue;
         const row = JSON.parse(line) as SnapshotRecord;
         if (row.component_type === componentType && row.component_id === componentId) found.push(row);

@@ -60,6 +60,10 @@ export class ArchiveSegmentEntity {
   @Column({ type: 'json', nullable: true })
   levels: string[] | null;
 
+  /** The segment's gzip members: [offset, length, rows, first time ms, last time ms] each (see SegmentMember). */
+  @Column({ type: 'json' })
+  members: [number, number, number, number, number][];
+
   /** Base64 Bloom filter of the row ids: answers "might this segment hold id X" without reading it. */
   @Column({ name: 'id_filter', type: 'text' })
   idFilter: string;

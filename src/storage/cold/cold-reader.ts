@@ -2,12 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { BLOB_STORE, type BlobStore } from './blob-store.js';
 import { type ManifestEntry, ManifestRepository } from './manifest.repository.js';
-import { CorruptSegmentError, parseHeader, readSegmentLines } from './segment-format.js';
+import { CorruptSegmentError, inflateLines, parseHeader, readSegmentLines } from './segment-format.js';
+
+/** One gzip member of one segment: the unit the cold tier is read in. */
+export interface ColdUnit {
+  entry: ManifestEntry;
+  member: number;
+  fromMs: number;
+  toMs: number;
+}
 
 /**
  * Reads rows back from cold segments. Segment bodies are immutable, so the most recent
- * ones are kept (compressed) in a small byte-bounded cache: repeated lookups in the same
- * day skip the blob store round trip.
+ * ones are kept (compressed) in a byte-bounded cache; reads inflate only the gzip members
+ * they need, found through the member list of the manifest entry.
  */
 @Injectable()
 export class ColdReader {
@@ -21,35 +29,67 @@ export class ColdReader {
     private readonly manifest: ManifestRepository,
   ) {}
 
-  /** The row with `id` in `table`, and the segment it came from; the id's time (UUIDv7) narrows the search. */
+  /**
+   * The row with `id` in `table`, and the segment it came from. The id's time (UUIDv7)
+   * picks the member to inflate first; without it, or if it is not there, whole segments
+   * are searched, only those whose Bloom filter may hold the id.
+   */
   async findById<T extends { id: string }>(
     table: string,
     id: string,
     hint: Date | null,
   ): Promise<{ record: T; segment: ManifestEntry } | null> {
-    const needle = `"id":"${id}"`;
-    for (const entry of await this.manifest.mayHold(table, id, hint)) {
-      for await (const line of this.rows(entry)) {
+    // Only the quoted id: lines built by PostgreSQL write `"id" : "…"`, JSON.stringify `"id":"…"`.
+    const needle = `"${id}"`;
+    const entries = await this.manifest.mayHold(table, id, hint);
+    const find = (lines: readonly string[]): T | null => {
+      for (const line of lines) {
         if (!line.includes(needle)) continue;
         const record = JSON.parse(line) as T;
-        if (record.id === id) return { record, segment: entry };
+        if (record.id === id) return record;
       }
+      return null;
+    };
+    if (hint) {
+      const at = hint.getTime();
+      for (const entry of entries) {
+        for (const [index, member] of entry.members.entries()) {
+          if (member[3] > at || at > member[4]) continue;
+          const record = find(await this.memberLines(entry, index));
+          if (record) return { record, segment: entry };
+        }
+      }
+    }
+    for (const entry of entries) {
+      const record = find(await this.rows(entry));
+      if (record) return { record, segment: entry };
     }
     return null;
   }
 
-  /** The rows of one segment as JSON text, in the segment's (time) order, header checked and skipped. */
-  async *rows(entry: ManifestEntry): AsyncGenerator<string> {
+  /** The members of these entries, each with its time range. */
+  units(entries: readonly ManifestEntry[]): ColdUnit[] {
+    return entries.flatMap((entry) =>
+      entry.members.map((member, index) => ({ entry, member: index, fromMs: member[3], toMs: member[4] })),
+    );
+  }
+
+  /** The rows of one member as JSON text, in time order. */
+  async memberLines(entry: ManifestEntry, index: number): Promise<string[]> {
+    const [offset, length] = entry.members[index];
     const body = await this.body(entry);
-    let header = true;
-    for await (const line of readSegmentLines(entry.segmentKey, body)) {
-      if (header) {
-        parseHeader(entry.segmentKey, line);
-        header = false;
-        continue;
-      }
-      yield line;
+    try {
+      return await inflateLines(body.subarray(offset, offset + length));
+    } catch (error) {
+      throw new CorruptSegmentError(entry.segmentKey, `member ${index} does not inflate (${(error as Error).message})`);
     }
+  }
+
+  /** All rows of one segment as JSON text, in time order (header checked and dropped). */
+  async rows(entry: ManifestEntry): Promise<string[]> {
+    const lines = await readSegmentLines(entry.segmentKey, await this.body(entry));
+    parseHeader(entry.segmentKey, lines[0]);
+    return lines.slice(1);
   }
 
   private async body(entry: ManifestEntry): Promise<Buffer> {

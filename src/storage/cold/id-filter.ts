@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 const FALSE_POSITIVE_RATE = 0.01;
 const HASHES = 7;
 
@@ -34,9 +32,17 @@ export class IdFilter {
   }
 
   private positions(id: string): number[] {
-    const digest = createHash('md5').update(id.toLowerCase()).digest();
-    const first = digest.readUInt32LE(0);
-    const step = (digest.readUInt32LE(4) | 1) >>> 0;
+    // Two FNV-1a hashes (different offset bases) drive double hashing: cheap and well spread.
+    const text = id.toLowerCase();
+    let first = 0x811c9dc5;
+    let second = 0x01000193 ^ 0x5bd1e995;
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      first = Math.imul(first ^ code, 0x01000193);
+      second = Math.imul(second ^ code, 0x01000193) ^ (second >>> 13);
+    }
+    first >>>= 0;
+    const step = (second | 1) >>> 0;
     const size = this.bits.length * 8;
     const result: number[] = [];
     for (let index = 0; index < HASHES; index++) result.push((first + index * step) % size);

@@ -26,6 +26,7 @@ const LISTED_COLUMNS = [
   'componentTypes',
   'eventTypes',
   'levels',
+  'members',
   'warmReleasedAt',
   'createdAt',
 ] as const;

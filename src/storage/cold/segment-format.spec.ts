@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { IdFilter } from './id-filter.js';
-import { CorruptSegmentError, parseHeader, readSegmentLines, SegmentBuilder, verifySegment } from './segment-format.js';
+import { CorruptSegmentError, inflateLines, parseHeader, readSegmentLines, SegmentBuilder, verifySegment } from './segment-format.js';
 
 const META = { table: 'debug_events', time_column: 'timestamp', slice_start: '2026-11-16T00:00:00.000Z', generation: 1, sequence: 1 };
 
@@ -10,7 +10,7 @@ async function build(rows: number) {
   for (let index = 0; index < rows; index++) {
     const row = { id: `id-${index}`, message: `row ${index} ${'x'.repeat(index % 50)}\n with a newline` };
     written.push(row);
-    await builder.add(row, {
+    await builder.add(JSON.stringify(row), {
       id: row.id,
       time: new Date(Date.parse(META.slice_start) + index * 1000),
       componentType: index % 2 ? 'api' : 'worker',
@@ -37,10 +37,27 @@ describe('archive segments', () => {
     expect(segment.eventTypes).toBeNull();
   });
 
+  it('lists each gzip member with its offset, rows and time range, and each inflates on its own', async () => {
+    const { segment, written } = await build(30_000);
+    expect(segment.members.length).toBeGreaterThan(2);
+    expect(segment.members.reduce((sum, member) => sum + member[2], 0)).toBe(30_000);
+    const last = segment.members[segment.members.length - 1];
+    expect(last[0] + last[1]).toBe(segment.body.length);
+    let seen = 0;
+    for (const [offset, length, rows, fromMs, toMs] of segment.members) {
+      const lines = await inflateLines(segment.body.subarray(offset, offset + length));
+      expect(lines).toHaveLength(rows);
+      expect(lines.map((line) => JSON.parse(line))).toEqual(written.slice(seen, seen + rows));
+      expect(fromMs).toBe(Date.parse(META.slice_start) + seen * 1000);
+      expect(toMs).toBe(Date.parse(META.slice_start) + (seen + rows - 1) * 1000);
+      seen += rows;
+    }
+  });
+
   it('streams the lines back and verifies count and checksum', async () => {
     const { segment } = await build(500);
     const lines: string[] = [];
-    for await (const line of readSegmentLines('k', segment.body)) lines.push(line);
+    for (const line of await readSegmentLines('k', segment.body)) lines.push(line);
     expect(lines).toHaveLength(501);
     await expect(verifySegment('k', segment.body, { sha256: segment.sha256, count: 500 })).resolves.toMatchObject({ count: 500 });
   });

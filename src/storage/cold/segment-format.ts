@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { createGunzip, gzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { IdFilter } from './id-filter.js';
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 export const SEGMENT_FORMAT = 'ads-archive-segment';
 export const SEGMENT_FORMAT_VERSION = 1;
@@ -13,8 +12,18 @@ export const SEGMENT_FORMAT_VERSION = 1;
 /** Most distinct components a manifest entry lists; past it the entry says "any". */
 export const MAX_LISTED_COMPONENTS = 5000;
 
-/** Uncompressed bytes per gzip member: compressed off the event loop, one member at a time. */
-const MEMBER_BYTES = 1 << 20;
+/**
+ * Uncompressed bytes per gzip member. Members are compressed off the event loop (a few at
+ * once), and each is listed in the manifest with its offset and time range: a lookup
+ * inflates one member (~1,000 rows), not the whole segment.
+ */
+const MEMBER_BYTES = 512 * 1024;
+/** Level 1: about 3x faster than the default 6 on event NDJSON, for a ratio ~12% lower. */
+const GZIP_LEVEL = 1;
+const MEMBERS_IN_FLIGHT = 4;
+
+/** One gzip member of a segment: [byte offset, byte length, rows, first time ms, last time ms]. */
+export type SegmentMember = [offset: number, length: number, rows: number, fromMs: number, toMs: number];
 
 /** The first line of every segment: enough to know what the file is without the manifest. */
 export interface SegmentHeader {
@@ -44,6 +53,7 @@ export interface SegmentRowFacts {
 export interface BuiltSegment {
   header: SegmentHeader;
   body: Buffer;
+  members: SegmentMember[];
   sha256: string;
   rawSize: number;
   components: string[] | null;
@@ -61,9 +71,12 @@ export interface BuiltSegment {
  * beyond one 1 MiB member.
  */
 export class SegmentBuilder {
-  private readonly members: Buffer[] = [];
+  private readonly compressed: Promise<Buffer>[] = [];
+  private readonly memberFacts: { rows: number; fromMs: number; toMs: number }[] = [];
   private pending: string[] = [];
   private pendingBytes = 0;
+  private pendingFrom = Infinity;
+  private pendingTo = -Infinity;
   private rawSize = 0;
   private rows = 0;
   private first: Date | null = null;
@@ -85,10 +98,14 @@ export class SegmentBuilder {
     return this.rows;
   }
 
-  async add(row: unknown, facts: SegmentRowFacts): Promise<void> {
-    const line = `${JSON.stringify(row)}\n`;
+  /** Adds one row, given as its JSON text (one line, no newline). */
+  async add(json: string, facts: SegmentRowFacts): Promise<void> {
+    const line = `${json}\n`;
     this.pending.push(line);
     this.pendingBytes += line.length;
+    const ms = facts.time.getTime();
+    if (ms < this.pendingFrom) this.pendingFrom = ms;
+    if (ms > this.pendingTo) this.pendingTo = ms;
     this.rows++;
     if (this.first === null || facts.time < this.first) this.first = facts.time;
     if (this.last === null || facts.time > this.last) this.last = facts.time;
@@ -102,6 +119,7 @@ export class SegmentBuilder {
 
   async finish(): Promise<BuiltSegment> {
     await this.flush();
+    const compressed = await Promise.all(this.compressed);
     const header: SegmentHeader = {
       format: SEGMENT_FORMAT,
       version: SEGMENT_FORMAT_VERSION,
@@ -112,10 +130,18 @@ export class SegmentBuilder {
       created_at: new Date().toISOString(),
     };
     const headerMember = await gzipAsync(Buffer.from(`${JSON.stringify(header)}\n`));
-    const body = Buffer.concat([headerMember, ...this.members]);
+    const body = Buffer.concat([headerMember, ...compressed]);
+    const members: SegmentMember[] = [];
+    let offset = headerMember.length;
+    compressed.forEach((member, index) => {
+      const facts = this.memberFacts[index];
+      members.push([offset, member.length, facts.rows, facts.fromMs, facts.toMs]);
+      offset += member.length;
+    });
     return {
       header,
       body,
+      members,
       sha256: sha256(body),
       rawSize: this.rawSize,
       components: this.components.size > MAX_LISTED_COMPONENTS ? null : [...this.components].sort(),
@@ -126,13 +152,18 @@ export class SegmentBuilder {
     };
   }
 
+  /** Starts compressing the pending rows as one member; waits only when too many are in flight. */
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const raw = Buffer.from(this.pending.join(''));
+    this.memberFacts.push({ rows: this.pending.length, fromMs: this.pendingFrom, toMs: this.pendingTo });
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingFrom = Infinity;
+    this.pendingTo = -Infinity;
     this.rawSize += raw.length;
-    this.members.push(await gzipAsync(raw, { level: 6 }));
+    this.compressed.push(gzipAsync(raw, { level: GZIP_LEVEL }));
+    if (this.compressed.length > MEMBERS_IN_FLIGHT) await this.compressed[this.compressed.length - 1 - MEMBERS_IN_FLIGHT];
   }
 }
 
@@ -147,17 +178,20 @@ export class CorruptSegmentError extends Error {
   }
 }
 
-/**
- * Reads a segment line by line, decompressing as it goes (a reader that stops early,
- * like a lookup by id, never inflates the rest). Yields the header first, then the rows'
- * JSON text; the caller parses only the lines it wants.
- */
-export async function* readSegmentLines(key: string, body: Buffer): AsyncGenerator<string> {
-  const lines = createInterface({ input: Readable.from([body]).pipe(createGunzip()), crlfDelay: Infinity });
+/** The lines of a gzip member (or a whole segment), inflated off the event loop. */
+export async function inflateLines(body: Buffer): Promise<string[]> {
+  const text = (await gunzipAsync(body)).toString('utf8');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** A whole segment: the header first, then the rows' JSON text. */
+export async function readSegmentLines(key: string, body: Buffer): Promise<string[]> {
   try {
-    for await (const line of lines) if (line.length > 0) yield line;
-  } finally {
-    lines.close();
+    return await inflateLines(body);
+  } catch (error) {
+    throw new CorruptSegmentError(key, `it does not inflate (${(error as Error).message})`);
   }
 }
 
@@ -187,13 +221,16 @@ export async function verifySegment(
   if (body === null) throw new CorruptSegmentError(key, 'it is missing from the blob store');
   const actual = sha256(body);
   if (actual !== expected.sha256) throw new CorruptSegmentError(key, `sha256 ${actual} != ${expected.sha256}`);
-  let header: SegmentHeader | undefined;
-  let rows = 0;
-  for await (const line of readSegmentLines(key, body)) {
-    if (header === undefined) header = parseHeader(key, line);
-    else rows++;
+  let inflated: Buffer;
+  try {
+    inflated = await gunzipAsync(body);
+  } catch (error) {
+    throw new CorruptSegmentError(key, `it does not inflate (${(error as Error).message})`);
   }
-  if (header === undefined) throw new CorruptSegmentError(key, 'it is empty');
+  const firstNewline = inflated.indexOf(10);
+  const header = parseHeader(key, inflated.subarray(0, firstNewline < 0 ? inflated.length : firstNewline).toString('utf8'));
+  let rows = 0;
+  for (let at = inflated.indexOf(10, firstNewline + 1); at !== -1; at = inflated.indexOf(10, at + 1)) rows++;
   if (header.count !== expected.count || rows !== expected.count) {
     throw new CorruptSegmentError(key, `${rows} rows (header says ${header.count}), expected ${expected.count}`);
   }

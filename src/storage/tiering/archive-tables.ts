@@ -24,6 +24,15 @@ export interface ArchiveTableSpec {
   toRecord(row: Row): Record<string, unknown>;
   facts(record: Record<string, unknown>): SegmentRowFacts;
   /**
+   * PostgreSQL only: SQL (on alias `s`) that builds the row's JSON line in the database,
+   * in the very shape `toRecord` gives (ISO times to the millisecond, snake_case). The
+   * archiver then selects it with the few columns the manifest needs, so PostgreSQL
+   * encodes JSON on one core while Node compresses on the other.
+   */
+  postgresLine?: string;
+  /** Columns selected beside `postgresLine` for the manifest facts. */
+  factColumns?: readonly string[];
+  /**
    * Extra condition a row of a slice must meet to move (SQL on alias `s`). Snapshots
    * keep each component's latest version warm whatever its age: "current state" must
    * never need the cold tier.
@@ -38,6 +47,31 @@ const common = (record: Record<string, unknown>, time: unknown): SegmentRowFacts
   componentId: String(record.component_id),
 });
 
+const isoSql = (column: string) => `to_char(s.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const EVENT_LINE = `json_build_object(${EVENT_COLUMNS.map((column) =>
+  column === 'timestamp' || column === 'ingested_at' ? `'${column}', ${isoSql(`"${column}"`)}` : `'${column}', s."${column}"`,
+).join(', ')})::text`;
+
+/** One row as a segment line and the facts the manifest keeps about it. */
+export function encodeRow(spec: ArchiveTableSpec, row: Row): { line: string; facts: SegmentRowFacts } {
+  if (typeof row.line === 'string') {
+    return {
+      line: row.line,
+      facts: {
+        id: String(row.id),
+        time: new Date(Number(row.time_ms)),
+        componentType: String(row.component_type),
+        componentId: String(row.component_id),
+        eventType: row.event_type === undefined ? undefined : String(row.event_type),
+        level: row.level === undefined ? undefined : String(row.level),
+      },
+    };
+  }
+  const record = spec.toRecord(row);
+  return { line: JSON.stringify(record), facts: spec.facts(record) };
+}
+
 export const ARCHIVE_SPECS: Record<ArchivedTable, ArchiveTableSpec> = {
   debug_events: {
     table: 'debug_events',
@@ -51,6 +85,8 @@ export const ARCHIVE_SPECS: Record<ArchivedTable, ArchiveTableSpec> = {
       eventType: String(record.event_type),
       level: String(record.level),
     }),
+    postgresLine: EVENT_LINE,
+    factColumns: ['id', 'component_type', 'component_id', 'event_type', 'level'],
   },
   debug_metrics: {
     table: 'debug_metrics',

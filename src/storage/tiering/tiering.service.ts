@@ -11,7 +11,7 @@ import { ColdReader } from '../cold/cold-reader.js';
 import { dayKey, type ManifestEntry, ManifestRepository } from '../cold/manifest.repository.js';
 import { SegmentBuilder, verifySegment } from '../cold/segment-format.js';
 import { type WarmSlice, WarmSliceRepository } from '../warm/warm-slice.repository.js';
-import { ARCHIVE_SPECS, ARCHIVED_TABLES, type ArchiveTableSpec } from './archive-tables.js';
+import { ARCHIVE_SPECS, ARCHIVED_TABLES, type ArchiveTableSpec, encodeRow } from './archive-tables.js';
 import { InsightRetentionRepository } from './insight-retention.repository.js';
 import { TIERING_LOCK, type TieringLease, type TieringLock } from './tiering-lock.js';
 import type { TieringOutcome } from './tiering-run.entity.js';
@@ -216,8 +216,8 @@ export class TieringService {
           },
           segmentRows,
         );
-        const record = spec.toRecord(row);
-        await builder.add(record, spec.facts(record));
+        const { line, facts } = encodeRow(spec, row);
+        await builder.add(line, facts);
         rows++;
         if (builder.count >= segmentRows) {
           await close(builder);
@@ -269,6 +269,7 @@ export class TieringService {
       componentTypes: built.componentTypes,
       eventTypes: built.eventTypes,
       levels: built.levels,
+      members: built.members,
       idFilter: built.idFilter,
       warmReleasedAt: null,
       createdAt: this.clock.now(),

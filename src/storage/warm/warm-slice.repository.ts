@@ -7,6 +7,7 @@ import type { FencedTransaction } from '../tiering/tiering-lock.js';
 import { isoTime, type Row, sqliteTime } from './row-mappers.js';
 
 const DAY_MS = 86_400_000;
+const SORT_MEMORY = '256MB';
 
 /**
  * One UTC day of one table in the warm store, ready to move: either a whole PostgreSQL
@@ -90,15 +91,22 @@ export class WarmSliceRepository {
     try {
       // One snapshot for the whole slice; a server-side cursor hands it over in batches.
       await runner.startTransaction('REPEATABLE READ');
+      // The (time, id) sort of a day: in memory where it fits rather than in temp files.
+      await runner.query(`SET LOCAL work_mem = '${SORT_MEMORY}'`);
       await runner.query(
         `DECLARE archive_rows NO SCROLL CURSOR FOR
-         SELECT ${spec.columns.map((column) => `s.${this.q(column)}`).join(', ')} FROM ${slice.relation} s
+         SELECT ${this.postgresSelectList(spec)} FROM ${slice.relation} s
           WHERE ${this.sliceWhere(spec, slice, true)}
           ORDER BY s.${this.q(spec.timeColumn)}, s.id`,
       );
+      const fetch = () => runner.query(`FETCH ${Math.trunc(batch)} FROM archive_rows`) as Promise<Row[]>;
+      let next = fetch();
       for (;;) {
-        const rows = (await runner.query(`FETCH ${Math.trunc(batch)} FROM archive_rows`)) as Row[];
+        const rows = await next;
         if (rows.length === 0) break;
+        // PostgreSQL prepares the next batch while this one is encoded and compressed.
+        next = fetch();
+        next.catch(() => undefined);
         await onRows(rows);
       }
       await runner.query('CLOSE archive_rows');
@@ -171,6 +179,13 @@ export class WarmSliceRepository {
   /** After a dropped partition's transaction committed: let a later write recreate it. */
   forgetPartition(slice: WarmSlice): void {
     if (slice.wholePartition) this.partitions.forget(slice.relation);
+  }
+
+  /** The JSON line built by PostgreSQL plus the manifest's facts, or the plain columns. */
+  private postgresSelectList(spec: ArchiveTableSpec): string {
+    if (!spec.postgresLine) return spec.columns.map((column) => `s.${this.q(column)}`).join(', ');
+    const facts = (spec.factColumns ?? []).map((column) => `s.${this.q(column)}`);
+    return [`${spec.postgresLine} AS line`, `(extract(epoch FROM s.${this.q(spec.timeColumn)}) * 1000)::float8 AS time_ms`, ...facts].join(', ');
   }
 
   private sliceWhere(spec: ArchiveTableSpec, slice: WarmSlice, literal: boolean): string {
