@@ -232,11 +232,13 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
         subscription.stamp = stamp;
         outboxMessage ??= { channel: message.channel, payload: message.payload, arrivedAtMs: arrivalOf(message, now) };
         if (subscription.pending) {
+          // Claimed for this connection: it goes out once, after the replay, not also through another subscription.
+          client.stamp = stamp;
           if (subscription.pending.length < client.outbox.capacity) subscription.pending.push(outboxMessage);
           else this.drop(client, outboxMessage);
           return;
         }
-        if (subscription.replayed && subscription.replayed.has(message.payload.id as string)) return;
+        if (message.channel === 'debug:event' && subscription.replayed?.has(message.payload.id as string)) return;
         client.stamp = stamp;
         this.enqueue(client, outboxMessage);
       });
