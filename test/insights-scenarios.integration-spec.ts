@@ -143,6 +143,40 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
   });
 }
 
+describeWithPostgres('session scope (PostgreSQL)', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await createApp({ ...(await fullModeEnv()), DEBUG_REDIS_ENABLED: 'false', DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+    await app.init();
+  }, 120_000);
+  afterAll(async () => app?.close());
+
+  it('analyses only the session\'s events and keeps its insights apart from the global ones', async () => {
+    const dataSource = app.get(DataSource);
+    const now = new Date();
+    const inSession = await writeScenario(dataSource, { seed: 21, now, sessionId: 'session-a', incidents: ['error_propagation'] });
+    await writeScenario(dataSource, { seed: 22, now, incidents: ['new_error_pattern'], snapshots: false });
+    const service = app.get(InsightsService);
+    const scoped = await service.generate({ from: inSession.from, to: inSession.to, session_id: 'session-a' }, inSession.to);
+    expect(scoped.scope.session_id).toBe('session-a');
+    expect(scoped.created.every((insight) => insight.session_id === 'session-a')).toBe(true);
+    const kinds = scoped.created.map((insight) => insight.evidence.kind);
+    expect(kinds).toContain('error_propagation');
+    // the other scenario's new pattern is not in the session
+    const schema = scoped.created.filter((insight) => String(insight.evidence.sample_message ?? '').startsWith('schema validation failed'));
+    expect(schema).toEqual([]);
+
+    const global = await service.generate({ from: inSession.from, to: inSession.to }, inSession.to);
+    const globalPropagation = global.created.find((insight) => insight.evidence.kind === 'error_propagation')!;
+    const scopedPropagation = scoped.created.find((insight) => insight.evidence.kind === 'error_propagation')!;
+    expect(globalPropagation.session_id).toBeNull();
+    expect(globalPropagation.fingerprint).not.toBe(scopedPropagation.fingerprint);
+    expect(global.created.some((insight) => String(insight.evidence.sample_message ?? '').startsWith('schema validation failed'))).toBe(true);
+    const listed = await service.list({ sessionId: 'session-a', limit: 500 });
+    expect(listed.items.map((insight) => insight.id).sort()).toEqual(scoped.created.map((insight) => insight.id).sort());
+  });
+});
+
 // The analyzers only read SQL: PostgreSQL with the in-process queue keeps these runs independent of Redis.
 describeWithPostgres('PostgreSQL', () => {
   scenarioSuite('PostgreSQL', async () => ({ ...(await fullModeEnv()), DEBUG_REDIS_ENABLED: 'false' }));

@@ -32,6 +32,8 @@ export interface ScenarioOptions {
   incidents?: readonly IncidentName[];
   /** Session id stamped on every event (to test session scoping). */
   sessionId?: string | null;
+  /** Whether to build state snapshots (default true; false when a second scenario shares a database). */
+  snapshots?: boolean;
 }
 
 export interface SnapshotRecord {
@@ -494,7 +496,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     });
   }
 
-  const snapshots = buildSnapshots(now, start, incidents.has('diverging_replicas'), random);
+  const snapshots = options.snapshots === false ? [] : buildSnapshots(now, start, incidents.has('diverging_replicas'), random);
   if (incidents.has('diverging_replicas')) {
     injected.push({
       name: 'diverging_replicas',
