@@ -7,7 +7,7 @@ import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 
-const KEYS = 'reader-key-1:read';
+const KEYS = 'reader-key-1:read,writer-key-1:read+ingest';
 const READ = { 'X-API-Key': 'reader-key-1' };
 
 describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
@@ -97,6 +97,23 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(body.timeline.notable_events.map((event: { message: string }) => event.message)).toEqual(['step 2']);
     const search = await api().post('/api/debug/analytics/events-search').set(READ).send({ session_id: session.id }).expect(200);
     expect(search.body.events.map((event: { message: string }) => event.message)).toEqual(['step 2', 'step 1', 'step 0']);
+  });
+
+  it("generates insights over the session's scope (ingest scope)", async () => {
+    const { from } = burst();
+    const { body: session } = await api()
+      .post('/api/debug/sessions')
+      .set(READ)
+      .send({ name: 'pay-1 last 20 min', filters: { components: ['pay-1'], from, to: scenario.to.toISOString() } })
+      .expect(201);
+    await api().post(`/api/debug/sessions/${session.id}/insights/generate`).set(READ).expect(403);
+    const { body } = await api().post(`/api/debug/sessions/${session.id}/insights/generate`).set({ 'X-API-Key': 'writer-key-1' }).expect(200);
+    expect(body.scope).toMatchObject({ from, to: scenario.to.toISOString(), components: [{ component_type: 'payment-service', component_id: 'pay-1' }] });
+    const found = [...body.created, ...body.updated, ...body.regressed];
+    expect(found.length + body.unchanged).toBeGreaterThan(0);
+    for (const insight of found) {
+      expect(insight.affected_components.map((component: { component_id: string }) => component.component_id)).toContain('pay-1');
+    }
   });
 
   it('closes with a summary once, then answers 409', async () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InsightsModule } from '../insights/insights.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AskService } from './ask/ask.service.js';
 import { CompareService } from './compare.service.js';
@@ -9,11 +10,12 @@ import { ExplainErrorService } from './explain-error.service.js';
 import { OperationProgressService } from './operation-progress.service.js';
 import { QueryController } from './query.controller.js';
 import { QueryRepository } from './query.repository.js';
+import { SessionInsightsController } from './session-insights.controller.js';
 
 /** Answers for agents: health, progress, explain, compare, ask. The MCP module exposes the same services as tools. */
 @Module({
-  imports: [SessionsModule],
-  controllers: [QueryController],
+  imports: [SessionsModule, InsightsModule],
+  controllers: [QueryController, SessionInsightsController],
   providers: [
     QueryRepository,
     ComponentRegistry,
