@@ -3,13 +3,17 @@
  * ingested over HTTP (POST /api/debug/events/batch) at a fixed rate; latency from the
  * moment a POST is sent to the moment each subscriber receives each event.
  *
- *   npm run bench:stream -- [--seconds 30] [--rate 5000] [--batch 100] [--clients 100] [--cpu-prof]
+ *   npm run bench:stream -- [--seconds 30] [--rate 5000] [--batch 100] [--clients 100] [--baseline-seconds 10] [--cpu-prof]
  *
- * Same-run baseline: the latency of the POST itself (sent → 2xx answer), which every
- * streamed event has to pay before it can be streamed.
+ * Same-run baselines: (1) a bare HTTP + socket.io server (bench/stream-raw-server.ts)
+ * taking the same POSTs and emitting the same filtered batches to the same clients, with
+ * no service behind it: the floor of this machine; (2) the latency of the service's POST
+ * itself (sent → 2xx), which every streamed event pays before it can be streamed.
  */
+import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -17,6 +21,7 @@ import {
   deleteRedisPrefix,
   dropDatabase,
   fmt,
+  freePort,
   get,
   log,
   percentile,
@@ -26,7 +31,8 @@ import {
   startService,
   suffix,
 } from './bench-support.js';
-import { eventCorpus, type CorpusEvent } from './event-corpus.js';
+import { eventCorpus } from './event-corpus.js';
+import { type Event, type Profile, profileFor } from './stream-profiles.js';
 
 const option = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -37,45 +43,6 @@ const RATE = option('rate', 5000);
 const BATCH = option('batch', 100);
 const CLIENTS = option('clients', 100);
 const BAR_P99_MS = 50;
-
-type Event = CorpusEvent & { data: Record<string, unknown> & { sent_ms?: number } };
-
-interface Profile {
-  name: string;
-  filters: Record<string, unknown>;
-  wants(event: Event): boolean;
-}
-
-const COMPONENT_TYPES = ['agent', 'worker', 'api', 'scheduler', 'gateway', 'indexer'];
-
-/** The mix of subscriptions: dashboards, component and operation followers, alert watchers. */
-function profileFor(index: number): Profile {
-  const slot = index % 20;
-  if (slot === 0) return { name: 'everything', filters: {}, wants: () => true };
-  if (slot <= 3) {
-    return { name: 'critical', filters: { levels: ['critical'] }, wants: (event) => event.level === 'critical' };
-  }
-  if (slot <= 7) {
-    const type = COMPONENT_TYPES[index % COMPONENT_TYPES.length];
-    return { name: 'component type', filters: { component_types: [type] }, wants: (event) => event.component_type === type };
-  }
-  if (slot <= 13) {
-    const ids = Array.from({ length: 10 }, (_, offset) => `c-${(index * 7 + offset * 31) % 300}`);
-    const set = new Set(ids);
-    return { name: '10 components', filters: { component_ids: ids }, wants: (event) => set.has(event.component_id) };
-  }
-  if (slot <= 17) {
-    const ops = Array.from({ length: 200 }, (_, offset) => `op-${(index * 997 + offset * 211) % 50_000}`);
-    const set = new Set(ops);
-    return { name: '200 operations', filters: { correlation_ids: ops }, wants: (event) => set.has(event.correlation_id) };
-  }
-  const type = COMPONENT_TYPES[index % COMPONENT_TYPES.length];
-  return {
-    name: 'errors of a type',
-    filters: { event_types: ['error'], component_types: [type], levels: ['error', 'critical'] },
-    wants: (event) => event.event_type === 'error' && event.component_type === type && (event.level === 'error' || event.level === 'critical'),
-  };
-}
 
 interface Subscriber {
   profile: Profile;
@@ -88,7 +55,7 @@ interface Subscriber {
 
 const now = () => performance.timeOrigin + performance.now();
 
-async function connect(url: string, profile: Profile): Promise<Subscriber> {
+async function connect(url: string, profile: Profile, subscribe: Record<string, unknown>): Promise<Subscriber> {
   const socket = io(`${url}/debug`, { transports: ['websocket'], reconnection: false, forceNew: true });
   const subscriber: Subscriber = { profile, socket, expected: 0, received: 0, dropped: 0, latencies: [] };
   socket.on('debug:event', (events: Event[]) => {
@@ -103,33 +70,47 @@ async function connect(url: string, profile: Profile): Promise<Subscriber> {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { ...profile.filters, channels: ['event'] })) as { ok: boolean };
+  const ack = (await socket.timeout(10_000).emitWithAck('subscribe', subscribe)) as { ok: boolean };
   if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
   return subscriber;
 }
 
-async function main(): Promise<void> {
-  log(`bench:stream on ${cpus().length} cores: ${CLIENTS} clients, ${RATE} events/s for ${SECONDS} s in batches of ${BATCH}`);
-  const database = `ads_bench_${suffix()}`;
-  const prefix = `adsbench-${suffix()}`;
-  const url = await createDatabase(database);
-  const profile = process.argv.includes('--cpu-prof');
-  const service = await startService(
-    { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_STREAMING_ENABLED: 'true' },
-    profile ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [],
-  );
+interface PhaseResult {
+  seconds: number;
+  accepted: number;
+  statuses: Map<number, number>;
+  maxInFlight: number;
+  expected: number;
+  delivered: number;
+  dropped: number;
+  keptUp: number;
+  lostByKeepers: number;
+  latencies: number[];
+  postLatencies: number[];
+}
+
+/** Connects the clients, sends `seconds` of events at the fixed rate to `postUrl`, waits for stragglers. */
+async function runPhase(
+  label: string,
+  socketUrl: string,
+  postUrl: string,
+  subscribePayload: (index: number, profile: Profile) => Record<string, unknown>,
+  seconds: number,
+): Promise<PhaseResult> {
   const subscribers: Subscriber[] = [];
   try {
-    log(`service up at ${service.url} (role all, PostgreSQL + Redis); connecting ${CLIENTS} socket.io clients`);
-    for (let index = 0; index < CLIENTS; index++) subscribers.push(await connect(service.url, profileFor(index)));
+    for (let index = 0; index < CLIENTS; index++) {
+      const profile = profileFor(index);
+      subscribers.push(await connect(socketUrl, profile, subscribePayload(index, profile)));
+    }
     const mix = new Map<string, number>();
     for (const subscriber of subscribers) mix.set(subscriber.profile.name, (mix.get(subscriber.profile.name) ?? 0) + 1);
-    log(`subscribed: ${[...mix].map(([name, count]) => `${count} × ${name}`).join(', ')}`);
+    log(`${label}: ${CLIENTS} clients subscribed (${[...mix].map(([name, count]) => `${count} × ${name}`).join(', ')}); sending for ${seconds} s`);
 
     // Fixed arrival rate: batch k is sent at k × interval whatever the answers do.
     const corpus = eventCorpus({ seed: 11 });
     const intervalMs = (BATCH / RATE) * 1000;
-    const batches = Math.round((SECONDS * RATE) / BATCH);
+    const batches = Math.round((seconds * RATE) / BATCH);
     const postLatencies: number[] = [];
     const statuses = new Map<number, number>();
     let accepted = 0;
@@ -145,8 +126,7 @@ async function main(): Promise<void> {
       const events: Event[] = [];
       for (let index = 0; index < BATCH; index++) {
         const event = corpus.next().value as Event;
-        const stamped = { ...event, id: uuidv7(), timestamp: new Date().toISOString(), data: { ...event.data } };
-        events.push(stamped);
+        events.push({ ...event, id: uuidv7(), timestamp: new Date().toISOString(), data: { ...event.data } });
       }
       const sentAt = now();
       for (const event of events) event.data.sent_ms = sentAt;
@@ -154,7 +134,7 @@ async function main(): Promise<void> {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       pending.push(
-        post(`${service.url}/api/debug/events/batch`, body).then(
+        post(postUrl, body).then(
           (answer) => {
             inFlight--;
             postLatencies.push(now() - sentAt);
@@ -189,30 +169,97 @@ async function main(): Promise<void> {
       } else if (performance.now() - quietSince > 10_000) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-
-    const metrics = await get(`${service.url}/api/debug/metrics`);
-    const expected = subscribers.reduce((sum, one) => sum + one.expected, 0);
-    const delivered = subscribers.reduce((sum, one) => sum + one.received, 0);
-    const dropped = subscribers.reduce((sum, one) => sum + one.dropped, 0);
     const keptUp = subscribers.filter((one) => one.dropped === 0);
-    const lostByKeepers = keptUp.reduce((sum, one) => sum + Math.max(0, one.expected - one.received), 0);
-    const latencies = subscribers.flatMap((one) => one.latencies).sort((a, b) => a - b);
-    postLatencies.sort((a, b) => a - b);
-    const p99 = percentile(latencies, 99);
-    const postP99 = percentile(postLatencies, 99);
-
-    log(`sent ${batches.toLocaleString()} batches in ${fmt(sendSeconds)} s (${fmt((accepted / sendSeconds), 0)} events/s accepted); answers ${[...statuses].map(([status, count]) => `${status}×${count}`).join(', ')}; most POSTs in flight ${maxInFlight}`);
-    log(`server: ${sample(metrics.text, 'ads_stream_batches_total').toLocaleString()} socket emits for ${sample(metrics.text, 'ads_stream_delivered_total').toLocaleString()} deliveries (micro-batching)`);
-    log('');
-    log(`cores                         ${cpus().length}`);
-    log(`delivered / expected          ${delivered.toLocaleString()} / ${expected.toLocaleString()} (${fmt((100 * delivered) / Math.max(1, expected), 3)} %), ${fmt(delivered / sendSeconds, 0)} deliveries/s`);
-    log(`clients that kept up          ${keptUp.length} / ${subscribers.length}; events they lost: ${lostByKeepers}; dropped and announced to the others: ${dropped}`);
-    log(`stream latency (POST sent → received)   p50 ${fmt(percentile(latencies, 50))} ms   p95 ${fmt(percentile(latencies, 95))} ms   p99 ${fmt(p99)} ms   max ${fmt(latencies.at(-1) ?? NaN)} ms`);
-    log(`baseline: POST latency (sent → 2xx)     p50 ${fmt(percentile(postLatencies, 50))} ms   p95 ${fmt(percentile(postLatencies, 95))} ms   p99 ${fmt(postP99)} ms`);
-    log(`ratio stream p99 / POST p99   ${fmt(p99 / postP99, 2)}`);
-    log(`bar: p99 < ${BAR_P99_MS} ms and nothing lost by clients that keep up: ${p99 < BAR_P99_MS && lostByKeepers === 0 ? 'MET' : 'NOT MET'}`);
+    return {
+      seconds: sendSeconds,
+      accepted,
+      statuses,
+      maxInFlight,
+      expected: subscribers.reduce((sum, one) => sum + one.expected, 0),
+      delivered: subscribers.reduce((sum, one) => sum + one.received, 0),
+      dropped: subscribers.reduce((sum, one) => sum + one.dropped, 0),
+      keptUp: keptUp.length,
+      lostByKeepers: keptUp.reduce((sum, one) => sum + Math.max(0, one.expected - one.received), 0),
+      latencies: subscribers.flatMap((one) => one.latencies).sort((a, b) => a - b),
+      postLatencies: postLatencies.sort((a, b) => a - b),
+    };
   } finally {
     for (const subscriber of subscribers) subscriber.socket.disconnect();
+  }
+}
+
+function report(label: string, result: PhaseResult): void {
+  log(
+    `${label}: ${fmt(result.accepted / result.seconds, 0)} events/s accepted over ${fmt(result.seconds)} s; answers ` +
+      `${[...result.statuses].map(([status, count]) => `${status}×${count}`).join(', ')}; most POSTs in flight ${result.maxInFlight}`,
+  );
+  log(
+    `  delivered / expected ${result.delivered.toLocaleString()} / ${result.expected.toLocaleString()} ` +
+      `(${fmt((100 * result.delivered) / Math.max(1, result.expected), 3)} %), ${fmt(result.delivered / result.seconds, 0)} deliveries/s; ` +
+      `clients that kept up ${result.keptUp} / ${CLIENTS}, events they lost ${result.lostByKeepers}; dropped and announced ${result.dropped}`,
+  );
+  const l = result.latencies;
+  const p = result.postLatencies;
+  log(`  POST sent → received   p50 ${fmt(percentile(l, 50))} ms   p95 ${fmt(percentile(l, 95))} ms   p99 ${fmt(percentile(l, 99))} ms   max ${fmt(l.at(-1) ?? NaN)} ms`);
+  log(`  POST sent → answered   p50 ${fmt(percentile(p, 50))} ms   p95 ${fmt(percentile(p, 95))} ms   p99 ${fmt(percentile(p, 99))} ms`);
+}
+
+async function rawBaseline(seconds: number): Promise<PhaseResult> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'stream-raw-server.js'), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`raw baseline server exited with ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    return await runPhase('baseline (bare HTTP + socket.io, no service)', url, `${url}/batch`, (index) => ({ profile: index }), seconds);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  log(`bench:stream on ${cpus().length} cores: ${CLIENTS} clients, ${RATE} events/s for ${SECONDS} s in batches of ${BATCH}`);
+  const baselineSeconds = option('baseline-seconds', Math.min(SECONDS, 10));
+  const baseline = await rawBaseline(baselineSeconds);
+  report('baseline', baseline);
+
+  const database = `ads_bench_${suffix()}`;
+  const prefix = `adsbench-${suffix()}`;
+  const url = await createDatabase(database);
+  const profiling = process.argv.includes('--cpu-prof');
+  const service = await startService(
+    { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_STREAMING_ENABLED: 'true' },
+    profiling ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [],
+  );
+  try {
+    log(`service up at ${service.url} (role all, PostgreSQL + Redis)`);
+    const result = await runPhase(
+      'service',
+      service.url,
+      `${service.url}/api/debug/events/batch`,
+      (_, profile) => ({ ...profile.filters, channels: ['event'] }),
+      SECONDS,
+    );
+    const metrics = await get(`${service.url}/api/debug/metrics`);
+    report('service', result);
+    log(`  server: ${sample(metrics.text, 'ads_stream_batches_total').toLocaleString()} socket emits for ${sample(metrics.text, 'ads_stream_delivered_total').toLocaleString()} deliveries (micro-batching)`);
+
+    const p99 = percentile(result.latencies, 99);
+    const baselineP99 = percentile(baseline.latencies, 99);
+    log('');
+    log(`cores                                         ${cpus().length}`);
+    log(`delivered / expected                          ${result.delivered.toLocaleString()} / ${result.expected.toLocaleString()}; lost by clients that kept up: ${result.lostByKeepers}`);
+    log(`stream p50 / p99 (POST sent → received)       ${fmt(percentile(result.latencies, 50))} / ${fmt(p99)} ms`);
+    log(`baseline p50 / p99, bare HTTP + socket.io     ${fmt(percentile(baseline.latencies, 50))} / ${fmt(baselineP99)} ms`);
+    log(`baseline p50 / p99, the service's own POST    ${fmt(percentile(result.postLatencies, 50))} / ${fmt(percentile(result.postLatencies, 99))} ms`);
+    log(`ratio stream p99 / bare p99                   ${fmt(p99 / baselineP99, 2)}`);
+    log(`ratio stream p99 / POST p99                   ${fmt(p99 / percentile(result.postLatencies, 99), 2)}`);
+    log(`bar: p99 < ${BAR_P99_MS} ms and nothing lost by clients that keep up: ${p99 < BAR_P99_MS && result.lostByKeepers === 0 ? 'MET' : 'NOT MET'}`);
+  } finally {
     await service.stop();
     await dropDatabase(database);
     await deleteRedisPrefix(prefix);
