@@ -165,7 +165,10 @@ export function sample(text: string, name: string): number {
 /** CPU seconds used so far, by process group: this service, PostgreSQL, Redis, and the whole machine. */
 export interface CpuSnapshot {
   service: number;
+  /** Every PostgreSQL process on the machine (other sessions too). */
   postgres: number;
+  /** The backends of this measurement's database only, when known. */
+  postgresOwn?: number;
   redis: number;
   machineBusy: number;
   machineTotal: number;
@@ -216,5 +219,39 @@ export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
 export function describeCpu(cpu: CpuSnapshot, events: number): string {
   const perEvent = (seconds: number) => `${fmt((seconds / events) * 1e6, 1)} µs`;
   const busy = cpu.machineTotal > 0 ? `${Math.round((100 * cpu.machineBusy) / cpu.machineTotal)}%` : '?';
-  return `service ${perEvent(cpu.service)}, PostgreSQL ${perEvent(cpu.postgres)}, Redis ${perEvent(cpu.redis)} CPU per event; machine busy ${busy}`;
+  const own = cpu.postgresOwn !== undefined ? `PostgreSQL (own backends) ${perEvent(cpu.postgresOwn)} of all ${perEvent(cpu.postgres)}` : `PostgreSQL ${perEvent(cpu.postgres)}`;
+  return `service ${perEvent(cpu.service)}, ${own}, Redis ${perEvent(cpu.redis)} CPU per event; machine busy ${busy}`;
+}
+
+/** CPU seconds of every PostgreSQL process, by pid. */
+export function postgresCpuByPid(): Map<number, number> {
+  const cpu = new Map<number, number>();
+  if (!existsSync('/proc/stat')) return cpu;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') cpu.set(Number(entry), processCpu(Number(entry)));
+    } catch {
+      // gone
+    }
+  }
+  return cpu;
+}
+
+/** The backends connected to one database (other sessions on this shared server excluded). */
+export async function backendPids(database: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    return rows.map((row: { pid: number }) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU seconds the given backends used since `before` (a backend born since counts whole). */
+export function backendCpuSince(before: Map<number, number>, pids: readonly number[]): number {
+  const now = postgresCpuByPid();
+  return pids.reduce((sum, pid) => sum + Math.max(0, (now.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0);
 }

@@ -30,8 +30,11 @@ import { PartitionService } from '../src/database/partition.service.js';
 import { EventWriter, type EventWriteStrategy } from '../src/storage/warm/event-writer.js';
 import {
   REDIS_URL,
+  backendCpuSince,
+  backendPids,
   cpuSince,
   cpuSnapshot,
+  postgresCpuByPid,
   createDatabase,
   describeCpu,
   deleteRedisPrefix,
@@ -87,6 +90,7 @@ async function baselineCopy(events: CorpusEvent[]) {
       }),
     );
     const cpuBefore = cpuSnapshot([]);
+    const backendsBefore = postgresCpuByPid();
     const started = performance.now();
     await Promise.all(
       halves.map(async (half, index) => {
@@ -120,7 +124,7 @@ async function baselineCopy(events: CorpusEvent[]) {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const cpu = cpuSince(cpuBefore, cpuSnapshot([]));
+    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot([])), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
     await Promise.all(clients.map((client) => client.end()));
     return { rate: events.length / seconds, cpu };
   } finally {
@@ -177,6 +181,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
   try {
     log(`pipeline: service up at ${service.url} (role all, PostgreSQL ${name}, Redis prefix ${prefix}); sending`);
     const cpuBefore = cpuSnapshot([service.child.pid!]);
+    const backendsBefore = postgresCpuByPid();
     const started = performance.now();
     let lastWrittenAt = started;
     let written = 0;
@@ -203,7 +208,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
     while (written < events.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
     polling = false;
     await poller;
-    const cpu = cpuSince(cpuBefore, cpuSnapshot([service.child.pid!]));
+    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot([service.child.pid!])), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const [{ rows, distinct }] = (await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events')).rows;
@@ -231,8 +236,10 @@ async function burstRun(bodies: string[]) {
   try {
     log(`burst: API-only process (no workers) at ${service.url}; sending`);
     const cpuBefore = cpuSnapshot([service.child.pid!]);
+    const backendsBefore = postgresCpuByPid();
     const sent = await send(service, bodies);
-    return { ...sent, cpu: cpuSince(cpuBefore, cpuSnapshot([service.child.pid!])) };
+    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot([service.child.pid!])), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
+    return { ...sent, cpu };
   } finally {
     await service.stop();
     await dropDatabase(name);
