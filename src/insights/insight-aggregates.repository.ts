@@ -55,6 +55,13 @@ export interface DurationStatsRow {
   max: number;
 }
 
+export interface DurationMomentsRow {
+  component: ComponentRef;
+  operation: string;
+  current: { n: number; sum: number; squares: number };
+  previous: { n: number; sum: number; squares: number };
+}
+
 export interface ChainEventRow {
   id: string;
   timestamp: Date;
@@ -213,11 +220,53 @@ export class InsightAggregatesRepository {
     return new Set(rows.map((row) => String(row.pattern_id)));
   }
 
-  /** Duration percentiles per component and operation, in the scope and in the window before it. */
-  async durationStats(scope: InsightScope, previousFrom: Date): Promise<DurationStatsRow[]> {
+  /**
+   * Count, sum and sum of squares of durations per component and operation, in the scope and in
+   * the window before it: one hash aggregation, no sort (the cheap first pass of the performance analyzer).
+   */
+  async durationMoments(scope: InsightScope, previousFrom: Date): Promise<DurationMomentsRow[]> {
+    const sql = this.builder();
+    const flag = () => `"timestamp" >= ${sql.time(scope.from)}`;
+    const moment = (current: boolean, expression: string) =>
+      `sum(CASE WHEN ${current ? '' : 'NOT '}(${flag()}) THEN ${expression} ELSE 0 END)`;
+    const columns = [
+      `${moment(true, '1')} AS n_cur`,
+      `${moment(true, 'duration_ms')} AS sum_cur`,
+      `${moment(true, 'duration_ms * duration_ms')} AS sq_cur`,
+      `${moment(false, '1')} AS n_prev`,
+      `${moment(false, 'duration_ms')} AS sum_prev`,
+      `${moment(false, 'duration_ms * duration_ms')} AS sq_prev`,
+    ].join(', ');
+    const where = `${this.scopeWhere(sql, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    const rows = await this.run(
+      sql,
+      `SELECT component_type, component_id, operation, ${columns}
+         FROM debug_events WHERE ${where}
+        GROUP BY component_type, component_id, operation`,
+    );
+    const window = (n: unknown, sum: unknown, squares: unknown) => ({ n: toNumber(n), sum: toNumber(sum), squares: toNumber(squares) });
+    return rows.map((row) => ({
+      component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+      operation: String(row.operation),
+      current: window(row.n_cur, row.sum_cur, row.sq_cur),
+      previous: window(row.n_prev, row.sum_prev, row.sq_prev),
+    }));
+  }
+
+  /**
+   * Duration percentiles per component and operation, in the scope and in the window before it;
+   * with `only`, just those component/operation pairs (read through the component index).
+   */
+  async durationStats(
+    scope: InsightScope,
+    previousFrom: Date,
+    only?: readonly { component: ComponentRef; operation: string }[],
+  ): Promise<DurationStatsRow[]> {
+    if (only && only.length === 0) return [];
     const sql = this.builder();
     const current = `CASE WHEN "timestamp" >= ${sql.time(scope.from)} THEN 1 ELSE 0 END`;
-    const where = `${this.scopeWhere(sql, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    let where = `${this.scopeWhere(sql, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    if (only) where += ` AND ${this.pairs(sql, only)}`;
     let rows: Row[];
     if (sql.dialect === 'postgres') {
       rows = await this.run(
@@ -239,7 +288,8 @@ export class InsightAggregatesRepository {
     const selectFlag = flag();
     const rankFlag = flag();
     const countFlag = flag();
-    const sqliteWhere = `${this.scopeWhere(sqlite, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    let sqliteWhere = `${this.scopeWhere(sqlite, scope, previousFrom, scope.to)} AND duration_ms IS NOT NULL AND operation IS NOT NULL`;
+    if (only) sqliteWhere += ` AND ${this.pairs(sqlite, only)}`;
     rows = await this.run(
       sqlite,
       `WITH ranked AS (
@@ -255,6 +305,14 @@ export class InsightAggregatesRepository {
          FROM ranked GROUP BY cur, component_type, component_id, operation`,
     );
     return rows.map((row) => durationRow(row, toNumber(row.p50), toNumber(row.p95), toNumber(row.p99)));
+  }
+
+  private pairs(sql: SqlBuilder, pairs: readonly { component: ComponentRef; operation: string }[]): string {
+    const terms = pairs.map(
+      (pair) =>
+        `(component_type = ${sql.p(pair.component.component_type)} AND component_id = ${sql.p(pair.component.component_id)} AND operation = ${sql.p(pair.operation)})`,
+    );
+    return `(${terms.join(' OR ')})`;
   }
 
   /** The slowest event of one operation in a time range, with its correlation id. */

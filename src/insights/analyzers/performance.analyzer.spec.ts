@@ -1,5 +1,6 @@
 import type { ChainEventRow, DurationStatsRow } from '../insight-aggregates.repository.js';
-import { criticalPath, findRegressions, regressionDraft } from './performance.analyzer.js';
+import { criticalPath, findRegressions, regressionCandidates, regressionDraft } from './performance.analyzer.js';
+import type { DurationMomentsRow } from '../insight-aggregates.repository.js';
 
 const api = { component_type: 'api', component_id: 'api-1' };
 const stats = (current: boolean, p50: number, p95: number, count = 200, operation = 'checkout'): DurationStatsRow => ({
@@ -69,5 +70,24 @@ describe('performance analyzer', () => {
     expect(path.steps.map((step) => step.event_id)).toEqual(['b', 'd', 'a']);
     expect(path.steps[0].share).toBeCloseTo(0.75);
     expect(criticalPath([event('x', null, null)])).toBeNull();
+  });
+
+  it('passes on to the exact pass the pairs whose mean or tail grew, not the steady ones', () => {
+    const moments = (values: number[]) => ({
+      n: values.length,
+      sum: values.reduce((a, b) => a + b, 0),
+      squares: values.reduce((a, b) => a + b * b, 0),
+    });
+    const steady = Array.from({ length: 200 }, (_, index) => 40 + (index % 10));
+    const tail = steady.map((value, index) => (index % 20 === 0 ? value * 6 : value));
+    const slower = steady.map((value) => value * 2);
+    const row = (operation: string, current: number[], previous = steady): DurationMomentsRow => ({
+      component: api,
+      operation,
+      current: moments(current),
+      previous: moments(previous),
+    });
+    const picked = regressionCandidates([row('same', steady), row('tail', tail), row('slower', slower), row('few', slower.slice(0, 10))]);
+    expect(picked.map((item) => item.operation)).toEqual(['tail', 'slower']);
   });
 });

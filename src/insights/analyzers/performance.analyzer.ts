@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
-import type { ChainEventRow, DurationStatsRow } from '../insight-aggregates.repository.js';
+import type { ChainEventRow, DurationMomentsRow, DurationStatsRow } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
 import { componentKey, type InsightDraft, type InsightScope, type Severity } from '../insight.types.js';
 import { round } from '../robust-stats.js';
@@ -31,6 +31,25 @@ export interface CriticalPath {
   steps: CriticalPathStep[];
   /** 'parent-links' when the chain's parent_event_id tree was followed, 'slowest-steps' otherwise. */
   method: 'parent-links' | 'slowest-steps';
+}
+
+/**
+ * First pass: pairs whose mean, spread or mean + 2 standard deviations grew enough that their
+ * p95 may have; only those get exact percentiles (a sort) in the second pass. Loose on purpose:
+ * a tail-only regression moves the spread even when the mean barely moves.
+ */
+export function regressionCandidates(rows: readonly DurationMomentsRow[]): DurationMomentsRow[] {
+  const describe = ({ n, sum, squares }: DurationMomentsRow['current']) => {
+    const mean = sum / Math.max(n, 1);
+    const sd = Math.sqrt(Math.max(0, squares / Math.max(n, 1) - mean * mean));
+    return { mean, sd, high: mean + 2 * sd };
+  };
+  return rows.filter((row) => {
+    if (row.current.n < settings.minSamples || row.previous.n < settings.minSamples) return false;
+    const now = describe(row.current);
+    const before = describe(row.previous);
+    return now.mean >= 1.2 * before.mean || now.sd >= 1.5 * before.sd || now.high >= 1.3 * before.high;
+  });
 }
 
 /** Operations whose p95 in the scope grew past the ratio and delta against the window before. */
@@ -193,7 +212,10 @@ export class PerformanceAnalyzer implements Analyzer {
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const { scope } = context;
     const span = scope.to.getTime() - scope.from.getTime();
-    const rows = await context.aggregates.durationStats(scope, new Date(scope.from.getTime() - span));
+    const previousFrom = new Date(scope.from.getTime() - span);
+    const candidates = regressionCandidates(await context.aggregates.durationMoments(scope, previousFrom));
+    if (candidates.length === 0) return [];
+    const rows = await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
     const drafts: InsightDraft[] = [];
     for (const regression of findRegressions(rows)) {
       const slowest = await context.aggregates.slowestEventOf(
