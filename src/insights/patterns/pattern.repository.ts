@@ -181,6 +181,10 @@ export class PatternRepository {
   ): void {
     const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase })
       .databaseConnection;
+    // another statement's transaction is open on the one connection (an async TypeORM
+    // transaction awaiting): writing now would nest into it and share its fate, so wait
+    if (db.inTransaction)
+      throw new Error('the SQLite connection is inside another transaction; retrying later');
     const at = sqliteTime(now);
     const insert = db.prepare(
       `INSERT INTO debug_patterns (id, template, tokens, created_at, changed_at) VALUES (?, ?, ?, ?, ?)
@@ -351,6 +355,7 @@ interface SqliteDatabase {
     get(...values: unknown[]): Record<string, unknown> | undefined;
   };
   transaction(fn: () => void): () => void;
+  readonly inTransaction: boolean;
 }
 
 function sqliteTime(date: Date): string {
