@@ -24,6 +24,7 @@ export class StreamRelay implements OnModuleInit {
   private outgoing: StreamMessage[] = [];
   private flushScheduled = false;
   private subscriber?: Redis;
+  private publisher?: Redis;
 
   constructor(
     private readonly bus: StreamBus,
@@ -73,7 +74,9 @@ export class StreamRelay implements OnModuleInit {
     this.flushScheduled = false;
     const messages = this.outgoing;
     this.outgoing = [];
-    const client = this.redis.client();
+    // A connection of its own: large bursts do not queue ahead of the hot tier's commands.
+    this.publisher ??= this.redis.connect('stream-publish');
+    const client = this.publisher;
     for (let start = 0; start < messages.length; start += MESSAGES_PER_PUBLISH) {
       const chunk = messages.slice(start, start + MESSAGES_PER_PUBLISH);
       client.publish(this.channel, encodeRelay(this.instanceId, chunk)).catch((error: Error) => {
