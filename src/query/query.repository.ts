@@ -222,38 +222,6 @@ export class QueryRepository {
     return rows.map(toInsight);
   }
 
-  async listInsights(filter: { statuses?: string[]; types?: string[]; severities?: string[]; component?: string; limit: number }): Promise<InsightRow[]> {
-    const params: SqlParams = { limit: filter.limit };
-    const where: string[] = [];
-    if (filter.statuses?.length) {
-      params.statuses = filter.statuses;
-      where.push('i.status IN (:...statuses)');
-    }
-    if (filter.types?.length) {
-      params.types = filter.types;
-      where.push('i.insight_type IN (:...types)');
-    }
-    if (filter.severities?.length) {
-      params.severities = filter.severities;
-      where.push('i.severity IN (:...severities)');
-    }
-    if (filter.component) {
-      params.component = `%"${escapeLike(filter.component)}"%`;
-      where.push(`CAST(i.affected_components AS text) LIKE :component ESCAPE '\\'`);
-    }
-    const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT ${INSIGHT_COLUMNS} FROM debug_insights i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY i.last_seen DESC LIMIT :limit`,
-      params,
-    );
-    return rows.map(toInsight);
-  }
-
-  async insightById(id: string): Promise<InsightRow | null> {
-    const row = await this.sql.one<Record<string, unknown>>(`SELECT ${INSIGHT_COLUMNS} FROM debug_insights i WHERE i.id = :id`, { id });
-    return row ? toInsight(row) : null;
-  }
-
   async eventById(id: string): Promise<EventRow | null> {
     const row = await this.sql.one<Record<string, unknown>>(`SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.id = :id LIMIT 1`, { id });
     return row ? toEvent(row) : null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { InsightsService } from '../../insights/insights.service.js';
 import { SessionsService } from '../../sessions/sessions.service.js';
 import { CompareService } from '../compare.service.js';
 import { ComponentHealthService } from '../component-health.service.js';
@@ -50,6 +51,7 @@ export class AskService {
     private readonly analytics: EventAnalyticsService,
     private readonly repository: QueryRepository,
     private readonly sessions: SessionsService,
+    private readonly insights: InsightsService,
   ) {}
 
   async ask(question: string, options: { session_id?: string; now?: Date } = {}): Promise<AskAnswer> {
@@ -190,8 +192,7 @@ export class AskService {
       }
       case 'list_insights': {
         if (entities.insight_ids[0]) {
-          const insight = await this.repository.insightById(entities.insight_ids[0]);
-          if (!insight) throw new DomainError('NOT_FOUND', `insight ${entities.insight_ids[0]} was not found`);
+          const insight = await this.insights.get(entities.insight_ids[0]);
           return {
             answer: `${insight.severity} ${insight.insight_type} insight (${insight.status}): ${insight.title}. ${insight.summary}`,
             data: insight,
@@ -199,16 +200,22 @@ export class AskService {
             cached: false,
           };
         }
-        const insights = await this.repository.listInsights({ statuses: ['open', 'regressed'], component: components[0], limit: 20 });
+        const component = components[0];
+        const page = await this.insights.list({ status: 'open', component, limit: 20 });
         const answer =
-          insights.length === 0
-            ? `no open insights${components[0] ? ` for ${components[0]}` : ''}`
-            : `${insights.length} open insight(s): ${insights
+          page.items.length === 0
+            ? `no open insights${component ? ` for ${component}` : ''}`
+            : `${page.total} open insight(s): ${page.items
                 .slice(0, 3)
                 .map((insight) => `[${insight.severity}] ${insight.title}`)
                 .join('; ')}`;
-        const args = strip({ status: 'open', component: components[0] });
-        return { answer, data: { insights }, queries: [get(`/insights?${new URLSearchParams(args as Record<string, string>)}`, 'list_insights', args)], cached: false };
+        const args = strip({ status: 'open', component, limit: '20' });
+        return {
+          answer,
+          data: page,
+          queries: [get(`/insights?${new URLSearchParams(args as Record<string, string>)}`, 'list_insights', { ...args, limit: 20 })],
+          cached: false,
+        };
       }
       case 'unknown':
         return null;
