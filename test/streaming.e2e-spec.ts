@@ -101,6 +101,8 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
       });
       const badSince = await reader.subscribe({ since: '2026-13-45T99:00:00Z' });
       expect(badSince).toMatchObject({ ok: false, error: { details: [{ field: 'since' }] } });
+      const sinceWithoutEvents = await reader.subscribe({ channels: ['metric_update'], since: 0 });
+      expect(sinceWithoutEvents).toMatchObject({ ok: false, error: { details: [{ field: 'since', problem: expect.stringContaining('only debug:event') }] } });
       const unknownSince = await reader.subscribe({ since: 'no-such-event' });
       expect(unknownSince).toMatchObject({ ok: false, error: { code: 'since_not_found' } });
       const good = await reader.subscribe({ correlation_ids: ['x'] });

@@ -141,7 +141,10 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     if (client.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
       return failure('too_many_subscriptions', `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per connection`);
     }
-    const wantsBackfill = dto.since !== undefined && filter.channels.has('debug:event');
+    if (dto.since !== undefined && !filter.channels.has('debug:event')) {
+      return { ok: false, error: invalidSince('only debug:event is replayed, and this subscription has no debug:event channel') };
+    }
+    const wantsBackfill = dto.since !== undefined;
     let since: { ms: number; excludeId?: string } | null = null;
     if (wantsBackfill) {
       const resolved = await this.resolveSince(dto.since!);
