@@ -12,7 +12,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { REDIS_URL, createDatabase, deleteRedisPrefix, dropDatabase, fmt, get, log, percentile, post, startService, suffix, type ServiceProcess } from './bench-support.js';
+import { REDIS_URL, cpuSince, cpuSnapshot, createDatabase, deleteRedisPrefix, dropDatabase, fmt, get, log, percentile, post, startService, suffix, type ServiceProcess } from './bench-support.js';
 import { takeEvents } from './event-corpus.js';
 
 function argument(name: string, fallback: number): number {
@@ -85,13 +85,17 @@ async function main(): Promise<void> {
     const sendEvent = () => post(`${target}/api/debug/events`, bodies[cursor++]).then((answer) => answer.status);
     await fixedRate('warm-up', WARMUP_SECONDS, sendEvent);
     const baseline = await fixedRate('baseline GET /health/live', SECONDS, () => get(`${target}/api/debug/health/live`).then((answer) => answer.status));
+    const before = cpuSnapshot([service.child.pid!]);
     const events1k = await fixedRate('POST /events', SECONDS, sendEvent);
+    const cpu = cpuSince(before, cpuSnapshot([service.child.pid!]));
 
     console.log('');
     console.log(`cores                              ${cpus().length}`);
     console.log(`rate                               ${RATE} req/s for ${SECONDS} s each`);
     console.log(line('baseline GET /health/live', baseline));
     console.log(line('POST /events (single event)', events1k));
+    const requests = events1k.latencies.length;
+    console.log(`service CPU per single event       ${fmt((cpu.service / requests) * 1e6, 0)} µs (${fmt((100 * cpu.service) / SECONDS, 0)}% of one core at ${RATE} req/s); Redis ${fmt((cpu.redis / requests) * 1e6, 0)} µs; machine busy ${cpu.machineTotal > 0 ? Math.round((100 * cpu.machineBusy) / cpu.machineTotal) : '?'}%`);
     console.log(`ratio p99 events / baseline        ${fmt(percentile(events1k.latencies, 99) / percentile(baseline.latencies, 99), 2)}`);
     console.log(`bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`);
   } finally {

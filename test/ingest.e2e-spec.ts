@@ -60,9 +60,15 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       const response = await request(running.url).post('/api/debug/events').set(INGEST).send(event).expect(202);
       expect(response.body).toEqual({ id: event.id, status: 'accepted' });
 
-      const fromHot = await hot.get(event.id as string);
-      expect(fromHot).toMatchObject({ id: event.id, message: 'single event round trip', component_id: event.component_id, data: { n: 1 } });
-      expect(Date.parse(fromHot!.ingested_at)).toBeGreaterThan(0);
+      const fromHot = await request(running.url).get(`/api/debug/events/${event.id}`).set('X-API-Key', 'reader-key-1').expect(200);
+      expect(fromHot.body).toMatchObject({
+        id: event.id,
+        tier: 'hot',
+        message: 'single event round trip',
+        component_id: event.component_id,
+        data: { n: 1 },
+      });
+      expect(Date.parse(fromHot.body.ingested_at)).toBeGreaterThan(0);
       expect(streamed.some((message) => message.channel === 'debug:event' && message.payload.id === event.id)).toBe(true);
 
       expect(await settled()).toBe(true);
