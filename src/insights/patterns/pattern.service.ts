@@ -41,6 +41,7 @@ export class PatternService implements BeforeApplicationShutdown {
   private writing: Promise<void> | null = null;
   private lastWriteError: Error | null = null;
   private retryWritesAt = 0;
+  private lastWriteWarning = 0;
 
   constructor(private readonly patterns: PatternRepository) {}
 
@@ -182,7 +183,14 @@ export class PatternService implements BeforeApplicationShutdown {
         for (const delta of newer.deltas.values()) addPending(this.pending.deltas, delta);
         this.lastWriteError = error as Error;
         this.retryWritesAt = Date.now() + WRITE_RETRY_MS;
-        this.logger.warn(`could not record patterns (kept, retried): ${(error as Error).message}`);
+        // also without further batches: counts must not wait in memory for the next event
+        setTimeout(() => void this.startWriting(), WRITE_RETRY_MS).unref();
+        if (Date.now() - this.lastWriteWarning > 30_000) {
+          this.lastWriteWarning = Date.now();
+          this.logger.warn(
+            `could not record patterns (kept, retried every second): ${(error as Error).message}`,
+          );
+        }
         return;
       }
     }
