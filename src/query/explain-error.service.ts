@@ -25,6 +25,7 @@ export interface ErrorExplanation {
     first_seen: string | null;
     last_seen: string | null;
   };
+  /** Components where the pattern occurred in the last 24 hours. */
   affected_components: { component_type: string; component_id: string; occurrences: number; last_seen: string | null }[];
   /** Events before it on the same correlation chain, oldest first (at most 50). */
   preceding_events: EventRow[];
@@ -77,7 +78,7 @@ export class ExplainErrorService {
   }
 
   private async explain(event: EventRow): Promise<ErrorExplanation> {
-    const at = new Date();
+    const at = new Date(Math.max(Date.now(), Date.parse(event.timestamp)));
     const chain = await this.chainBefore(event);
     const root = rootCauseOf(event, chain);
     const stats = event.pattern_id ? await this.repository.patternStats(event.pattern_id, at) : null;

@@ -257,7 +257,7 @@ export class QueryRepository {
     return { events: rows.slice(0, limit).map(toEvent), truncated: rows.length > limit };
   }
 
-  /** How often a pattern occurred: overall, in the last hour and day before `at`, and where. */
+  /** How often a pattern occurred: overall, in the last hour and day before `at`, and where in that day. */
   async patternStats(patternId: string, at: Date) {
     const hourAgo = new Date(at.getTime() - 3_600_000);
     const dayAgo = new Date(at.getTime() - 86_400_000);
@@ -268,11 +268,12 @@ export class QueryRepository {
          FROM debug_events e WHERE e.pattern_id = :patternId`,
       { patternId, hourAgo, dayAgo },
     );
+    // Where it occurs: the day before `at` (a bounded range of the pattern index).
     const components = await this.sql.rows<Record<string, unknown>>(
       `SELECT e.component_type, e.component_id, count(*) AS n, max(e."timestamp") AS last_seen
-         FROM debug_events e WHERE e.pattern_id = :patternId
+         FROM debug_events e WHERE e.pattern_id = :patternId AND e."timestamp" >= :dayAgo AND e."timestamp" <= :at
         GROUP BY e.component_type, e.component_id ORDER BY n DESC LIMIT 20`,
-      { patternId },
+      { patternId, dayAgo, at },
     );
     return {
       total: toNumber(totals?.total),
