@@ -52,6 +52,7 @@ describe('tokenizer', () => {
     ['Loaded C:\\Windows\\winsxs\\cbscore.dll from disk', 'Loaded <*> from disk'],
     ['request took 250ms (limit 100 ms)', 'request took <*> (limit <*>)'],
     ['lifetime <1 sec', 'lifetime <*>'],
+    ['login user=\'bob\', shell="bash" ok', 'login user=<*>, shell=<*> ok'],
     [
       '10.11.10.1 "GET /v2/54fadb412c4e40cd/servers/detail HTTP/1.1" status: 200 len: 1893',
       '<*> "GET <*>" status: <*> len: <*>',

@@ -92,7 +92,7 @@ function isWholeValue(word: string): boolean {
 
 /** True for a token that holds a value rather than a word of the message. */
 export function isVariableToken(token: string): boolean {
-  if (DIGIT.test(token)) return true;
+  if (DIGIT.test(token) || token.includes(QUOTED_MARK)) return true;
   if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
   // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows); a lone "/" is punctuation
   if ((token.includes('/') || token.includes('\\')) && PATH.test(token) && LETTER.test(token))
@@ -107,11 +107,12 @@ function isDateWord(token: string): boolean {
 }
 
 /**
- * Masked tokens of a message. Steps: a quoted string ('…' or "…" at word boundaries) is one
+ * Masked tokens of a message. Steps: a quoted word ('…' or "…" at word boundaries) is one
  * variable; split on whitespace; a whole word that is a URL, a drive path, a UUID or hex bytes
  * (a MAC) is one variable; otherwise split on key/value and list punctuation (`=`, `:`, `,`, brackets,
  * quotes, runs of dots); a piece with a digit, a path or a long hex run is a variable; a unit
- * right after a variable (KB, ms) belongs to it; an empty bracket holds an empty variable;
+ * right after a variable (KB, ms) belongs to it; an empty bracket standing as a word holds an
+ * empty variable;
  * month and weekday names next to a variable are part of a date; finally a run of variables
  * joined only by `:`/`,`/`=`/`;`/`|`/whitespace collapses into one `<*>`, so that
  * "10.0.0.1:50010" and "10.0.0.1" give the same template.
