@@ -32,6 +32,7 @@ const COLUMNS = [
 export type EventWriteStrategy = 'copy' | 'unnest';
 
 const UNIQUE_VIOLATION = '23505';
+const MIN_COPY_ROWS = 32;
 
 /**
  * The warm-store write of the ingest pipeline: a batch of events in one statement,
@@ -63,7 +64,9 @@ export class EventWriter {
     await partitionGate.run(() => this.partitions.ensureFor('debug_events', daysOf(events)));
     const client = await pgPoolOf(this.dataSource).connect();
     try {
-      if (this.strategy === 'copy') {
+      // COPY costs two round trips before its first row; a handful of rows (single events
+      // under group commit) go faster as one idempotent INSERT.
+      if (this.strategy === 'copy' && events.length >= MIN_COPY_ROWS) {
         try {
           return await this.copy(client, events);
         } catch (error) {
