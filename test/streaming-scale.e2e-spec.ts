@@ -83,6 +83,30 @@ describeWithPostgresAndRedis('streaming across two API instances (one PostgreSQL
     expect(onSecond.ids()[2]).toBe(live[0]);
   });
 
+  it('joins replay and live without gap or repeat while another instance keeps ingesting', async () => {
+    const component = unique('cross-seam');
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const posted: string[] = [];
+    let stop = false;
+    const ingesting = (async () => {
+      while (!stop) posted.push(...(await postEvents(first.url, Array.from({ length: 5 }, () => event({ component_id: component })))));
+    })();
+    const onSecond = new StreamClient(second.url, { apiKey: READER });
+    clients.push(onSecond);
+    await until(() => posted.length >= 20, 'ingestion running');
+    const ack = await onSecond.subscribe({ component_ids: [component], since });
+    await until(() => posted.length >= 60, 'ingestion after the subscription');
+    stop = true;
+    await ingesting;
+    expect(ack).toMatchObject({ ok: true, backfill: { complete: true } });
+    await until(() => onSecond.ids().length >= posted.length, 'every event');
+    const fence = await postEvents(first.url, [event({ component_id: component, message: 'fence' })]);
+    await until(() => onSecond.ids().includes(fence[0]), 'the fence');
+    const received = onSecond.ids().filter((id) => id !== fence[0]);
+    expect(new Set(received).size).toBe(received.length);
+    expect(received.sort()).toEqual([...posted].sort());
+  });
+
   it('relays state changes and insights published on one instance to the other', async () => {
     const component = unique('svc');
     const onSecond = new StreamClient(second.url, { apiKey: READER });
