@@ -1,5 +1,6 @@
 import type { AppConfig } from '../../config/app-config.service.js';
 import type { SegmentRowFacts } from '../cold/segment-format.js';
+import { copyTimeToIso } from '../warm/copy-text.js';
 import {
   EVENT_COLUMNS,
   METRIC_COLUMNS,
@@ -24,14 +25,11 @@ export interface ArchiveTableSpec {
   toRecord(row: Row): Record<string, unknown>;
   facts(record: Record<string, unknown>): SegmentRowFacts;
   /**
-   * PostgreSQL only: SQL (on alias `s`) that builds the row's JSON line in the database,
-   * in the very shape `toRecord` gives (ISO times to the millisecond, snake_case). The
-   * archiver then selects it with the few columns the manifest needs, so PostgreSQL
-   * encodes JSON on one core while Node compresses on the other.
+   * PostgreSQL: turns one row of `COPY (SELECT columns …) TO STDOUT` (text format, TimeZone
+   * UTC) straight into its JSON line plus the manifest's facts, in the very shape
+   * `toRecord` gives. Without it the archiver reads through a cursor and `toRecord`.
    */
-  postgresLine?: string;
-  /** Columns selected beside `postgresLine` for the manifest facts. */
-  factColumns?: readonly string[];
+  fromCopyRow?(fields: (string | null)[]): Row;
   /**
    * Extra condition a row of a slice must meet to move (SQL on alias `s`). Snapshots
    * keep each component's latest version warm whatever its age: "current state" must
@@ -47,11 +45,28 @@ const common = (record: Record<string, unknown>, time: unknown): SegmentRowFacts
   componentId: String(record.component_id),
 });
 
-const isoSql = (column: string) => `to_char(s.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const quote = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
-const EVENT_LINE = `json_build_object(${EVENT_COLUMNS.map((column) =>
-  column === 'timestamp' || column === 'ingested_at' ? `'${column}', ${isoSql(`"${column}"`)}` : `'${column}', s."${column}"`,
-).join(', ')})::text`;
+/** A debug_events row from COPY text to its segment line, without an intermediate object. */
+function eventFromCopy(fields: (string | null)[]): Row {
+  const [id, timestamp, eventType, level, componentType, componentId, correlationId, parentEventId, operation, durationMs, message, data, metadata, sessionId, patternId, ingestedAt] = fields;
+  const time = copyTimeToIso(String(timestamp));
+  const duration = durationMs === null ? 'null' : Number.isFinite(Number(durationMs)) ? String(Number(durationMs)) : 'null';
+  return {
+    line:
+      `{"id":${quote(id)},"timestamp":"${time}","event_type":${quote(eventType)},"level":${quote(level)},` +
+      `"component_type":${quote(componentType)},"component_id":${quote(componentId)},"correlation_id":${quote(correlationId)},` +
+      `"parent_event_id":${quote(parentEventId)},"operation":${quote(operation)},"duration_ms":${duration},` +
+      `"message":${quote(message)},"data":${data ?? 'null'},"metadata":${metadata ?? 'null'},"session_id":${quote(sessionId)},` +
+      `"pattern_id":${quote(patternId)},"ingested_at":"${copyTimeToIso(String(ingestedAt))}"}`,
+    time_ms: Date.parse(time),
+    id,
+    component_type: componentType,
+    component_id: componentId,
+    event_type: eventType,
+    level,
+  };
+}
 
 /** One row as a segment line and the facts the manifest keeps about it. */
 export function encodeRow(spec: ArchiveTableSpec, row: Row): { line: string; facts: SegmentRowFacts } {
@@ -85,8 +100,7 @@ export const ARCHIVE_SPECS: Record<ArchivedTable, ArchiveTableSpec> = {
       eventType: String(record.event_type),
       level: String(record.level),
     }),
-    postgresLine: EVENT_LINE,
-    factColumns: ['id', 'component_type', 'component_id', 'event_type', 'level'],
+    fromCopyRow: eventFromCopy,
   },
   debug_metrics: {
     table: 'debug_metrics',

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { StringDecoder } from 'node:string_decoder';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import copyStreams from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { dayStart, PartitionService, type PartitionedTable } from '../../database/partition.service.js';
 import type { ArchiveTableSpec } from '../tiering/archive-tables.js';
 import type { FencedTransaction } from '../tiering/tiering-lock.js';
+import { splitCopyRow } from './copy-text.js';
 import { isoTime, type Row, sqliteTime } from './row-mappers.js';
 
 const DAY_MS = 86_400_000;
@@ -76,8 +82,61 @@ export class WarmSliceRepository {
 
   /** The rows of a slice in (time, id) order, `batch` at a time; never the whole day in memory. */
   async stream(spec: ArchiveTableSpec, slice: WarmSlice, batch: number, onRows: (rows: Row[]) => Promise<void>): Promise<void> {
-    if (this.postgres) await this.streamPostgres(spec, slice, batch, onRows);
+    if (this.postgres && spec.fromCopyRow) await this.streamPostgresCopy(spec, slice, onRows);
+    else if (this.postgres) await this.streamPostgres(spec, slice, batch, onRows);
     else await this.streamSqlite(spec, slice, batch, onRows);
+  }
+
+  /**
+   * PostgreSQL, tables with a COPY decoder: `COPY (SELECT …) TO STDOUT` in one snapshot,
+   * decoded chunk by chunk with backpressure (the next chunk is read only once the rows of
+   * this one are in the segment builder). Rows come in physical order, which for a day
+   * partition filled by live ingestion is close to time order; each segment member
+   * records its own time range, so nothing depends on the order.
+   */
+  private async streamPostgresCopy(
+    spec: ArchiveTableSpec,
+    slice: WarmSlice,
+    onRows: (rows: Row[]) => Promise<void>,
+  ): Promise<void> {
+    const decode = spec.fromCopyRow!;
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      await runner.startTransaction('REPEATABLE READ');
+      await runner.query(`SET LOCAL TimeZone = 'UTC'`);
+      await runner.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
+      const source = client.query(
+        copyStreams.to(
+          `COPY (SELECT ${spec.columns.map((column) => `s.${this.q(column)}`).join(', ')} FROM ${slice.relation} s
+            WHERE ${this.sliceWhere(spec, slice, true)}) TO STDOUT`,
+        ),
+      );
+      const text = new StringDecoder('utf8');
+      let carry = '';
+      await pipeline(
+        source,
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            const lines = (carry + text.write(chunk)).split('\n');
+            carry = lines.pop() ?? '';
+            if (lines.length === 0) return done();
+            onRows(lines.map((line) => decode(splitCopyRow(line)))).then(() => done(), done);
+          },
+          final(done) {
+            const rest = carry + text.end();
+            if (rest.length === 0) return done();
+            onRows(rest.split('\n').filter((line) => line.length > 0).map((line) => decode(splitCopyRow(line)))).then(() => done(), done);
+          },
+        }),
+      );
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   private async streamPostgres(
@@ -95,7 +154,7 @@ export class WarmSliceRepository {
       await runner.query(`SET LOCAL work_mem = '${SORT_MEMORY}'`);
       await runner.query(
         `DECLARE archive_rows NO SCROLL CURSOR FOR
-         SELECT ${this.postgresSelectList(spec)} FROM ${slice.relation} s
+         SELECT ${spec.columns.map((column) => `s.${this.q(column)}`).join(', ')} FROM ${slice.relation} s
           WHERE ${this.sliceWhere(spec, slice, true)}
           ORDER BY s.${this.q(spec.timeColumn)}, s.id`,
       );
@@ -179,13 +238,6 @@ export class WarmSliceRepository {
   /** After a dropped partition's transaction committed: let a later write recreate it. */
   forgetPartition(slice: WarmSlice): void {
     if (slice.wholePartition) this.partitions.forget(slice.relation);
-  }
-
-  /** The JSON line built by PostgreSQL plus the manifest's facts, or the plain columns. */
-  private postgresSelectList(spec: ArchiveTableSpec): string {
-    if (!spec.postgresLine) return spec.columns.map((column) => `s.${this.q(column)}`).join(', ');
-    const facts = (spec.factColumns ?? []).map((column) => `s.${this.q(column)}`);
-    return [`${spec.postgresLine} AS line`, `(extract(epoch FROM s.${this.q(spec.timeColumn)}) * 1000)::float8 AS time_ms`, ...facts].join(', ');
   }
 
   private sliceWhere(spec: ArchiveTableSpec, slice: WarmSlice, literal: boolean): string {
