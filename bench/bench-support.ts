@@ -219,7 +219,8 @@ export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
 export function describeCpu(cpu: CpuSnapshot, events: number): string {
   const perEvent = (seconds: number) => `${fmt((seconds / events) * 1e6, 1)} µs`;
   const busy = cpu.machineTotal > 0 ? `${Math.round((100 * cpu.machineBusy) / cpu.machineTotal)}%` : '?';
-  const own = cpu.postgresOwn !== undefined ? `PostgreSQL (own backends) ${perEvent(cpu.postgresOwn)} of all ${perEvent(cpu.postgres)}` : `PostgreSQL ${perEvent(cpu.postgres)}`;
+  // The sum over every postgres process is skewed by other sessions' backends starting and ending.
+  const own = cpu.postgresOwn !== undefined ? `PostgreSQL (own backends) ${perEvent(cpu.postgresOwn)}` : `PostgreSQL (all) ${perEvent(cpu.postgres)}`;
   return `service ${perEvent(cpu.service)}, ${own}, Redis ${perEvent(cpu.redis)} CPU per event; machine busy ${busy}`;
 }
 
