@@ -85,7 +85,6 @@ export interface ChainSummaryRow {
   hasStart: boolean;
   hasEnd: boolean;
   errors: number;
-  errorComponents: number;
 }
 
 export interface SnapshotRow {
@@ -373,9 +372,8 @@ export class InsightAggregatesRepository {
          SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
-                sum(is_error) AS errors,
-                count(DISTINCT CASE WHEN is_error = 1 THEN component_type || '/' || component_id END) AS error_components
-           FROM (SELECT correlation_id, "timestamp", component_type, component_id, ${phase} AS phase,
+                sum(is_error) AS errors
+           FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id) AS chains
@@ -390,7 +388,6 @@ export class InsightAggregatesRepository {
       hasStart: toNumber(row.has_start) === 1,
       hasEnd: toNumber(row.has_end) === 1,
       errors: toNumber(row.errors),
-      errorComponents: toNumber(row.error_components),
     }));
   }
 

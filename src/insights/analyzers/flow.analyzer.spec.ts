@@ -32,7 +32,6 @@ function chain(correlationId: string, overrides: Partial<ChainSummaryRow> = {}):
     hasStart: true,
     hasEnd: true,
     errors: 0,
-    errorComponents: 0,
     ...overrides,
   };
 }
@@ -45,7 +44,7 @@ describe('flow analyzer', () => {
   });
 
   it('groups chains with the same root into one propagation insight', () => {
-    const chains = ['c1', 'c2', 'c3'].map((id) => chain(id, { errors: 3, errorComponents: 3 }));
+    const chains = ['c1', 'c2', 'c3'].map((id) => chain(id, { errors: 3 }));
     const errors = chains.flatMap((item) => [error(item.correlationId, 'db/d', 0), error(item.correlationId, 'svc/s', 3), error(item.correlationId, 'api/a', 6)]);
     const drafts = detectFlows({ scope, now: to, chains, errors, lastEvents: [], stuckBefore });
     expect(drafts).toHaveLength(1);
@@ -58,7 +57,7 @@ describe('flow analyzer', () => {
     const drafts = detectFlows({
       scope,
       now: to,
-      chains: [chain('c1', { errors: 1, errorComponents: 1 })],
+      chains: [chain('c1', { errors: 1 })],
       errors: [error('c1', 'pay/p', 0)],
       lastEvents: [],
       stuckBefore,
