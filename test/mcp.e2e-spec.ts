@@ -127,10 +127,15 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
   });
 
   it('list_insights shows what generation found; resolve_insight needs the ingest scope', async () => {
-    const page = dataOf<{ items: { id: string; status: string }[]; total: number }>(await call('list_insights', { limit: 50 }));
+    const page = dataOf<{ items: { id: string; status: string; affected_components: { component_type: string }[] }[]; total: number }>(
+      await call('list_insights', { limit: 50 }),
+    );
     expect(page.total).toBeGreaterThan(0);
     expect(page.items.every((insight) => insight.status === 'open')).toBe(true);
     const target = page.items[0].id;
+    const healthOfTarget = { components: [page.items[0].affected_components[0].component_type] };
+    await call('component_health', healthOfTarget);
+    expect(dataOf<{ cached: boolean }>(await call('component_health', healthOfTarget)).cached).toBe(true);
 
     const refused = await call('resolve_insight', { insight_id: target, note: 'pool size raised to 50' });
     expect(refused.isError).toBe(true);
@@ -142,6 +147,8 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
         (await writer.callTool({ name: 'resolve_insight', arguments: { insight_id: target, note: 'pool size raised to 50' } })) as CallToolResult,
       );
       expect(resolved).toMatchObject({ id: target, status: 'resolved', resolution: 'pool size raised to 50' });
+      // The cached health counted the insight as open: resolving it dropped that answer.
+      expect(dataOf<{ cached: boolean }>(await call('component_health', healthOfTarget)).cached).toBe(false);
     } finally {
       await writer.close();
     }

@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { componentTag, TAG_INSIGHTS } from '../cache/cache-tags.js';
+import type { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { EVENT_TYPES, LEVELS } from '../database/entities/debug-event.entity.js';
 import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../database/entities/debug-insight.entity.js';
@@ -20,6 +22,7 @@ export interface McpToolServices {
   analytics: EventAnalyticsService;
   ask: AskService;
   insights: InsightsService;
+  cache: QueryCacheService;
   /** May the caller of this request write (resolve insights)? null when it may, else why not. */
   writeRefusal: string | null;
 }
@@ -208,9 +211,12 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
     },
     (args) =>
       run(
-        () => {
+        async () => {
           if (services.writeRefusal) throw new DomainError('FORBIDDEN', services.writeRefusal);
-          return services.insights.resolve(args.insight_id, args.note);
+          const insight = await services.insights.resolve(args.insight_id, args.note);
+          // Cached health and explain answers count open insights: drop them here and on the other instances.
+          services.cache.invalidate([TAG_INSIGHTS, ...insight.affected_components.map((component) => componentTag(component.component_type))]);
+          return insight;
         },
         (insight) => `resolved: ${insight.title}`,
       ),

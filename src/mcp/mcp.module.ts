@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
+import { QueryCacheService } from '../cache/query-cache.service.js';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
 import { InsightsModule } from '../insights/insights.module.js';
 import { InsightsService } from '../insights/insights.service.js';
@@ -38,6 +39,7 @@ export class McpModule implements OnModuleInit {
     private readonly analytics: EventAnalyticsService,
     private readonly ask: AskService,
     private readonly insights: InsightsService,
+    private readonly cache: QueryCacheService,
   ) {}
 
   onModuleInit(): void {
@@ -73,6 +75,7 @@ export class McpModule implements OnModuleInit {
       analytics: this.analytics,
       ask: this.ask,
       insights: this.insights,
+      cache: this.cache,
       writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
     });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
