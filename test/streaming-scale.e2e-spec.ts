@@ -240,5 +240,7 @@ describeWithPostgresAndRedis('slow consumers', () => {
     const metrics = await request(running.url).get('/api/debug/metrics').expect(200);
     const counted = /ads_stream_dropped_total\{channel="debug:event"\} (\d+)/.exec(metrics.text);
     expect(Number(counted?.[1])).toBe(announced);
+    // No other instance has subscribers: nothing was serialized for or published to Redis.
+    expect(metrics.text).not.toMatch(/ads_stream_relay_messages_total\{direction="out"\} [1-9]/);
   });
 });

@@ -8,6 +8,7 @@ import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
 import { StreamBus, type StreamChannel, type StreamMessage } from './stream-bus.js';
 import { encodeBatchPacket } from './stream-encoding.js';
+import { StreamRelay } from './stream-relay.service.js';
 import type { ServerToClientEvents, StreamError, SubscribeAck } from './stream-protocol.js';
 import type { SubscribeDto } from './subscribe.dto.js';
 import { matches, attributesOf, type SubscriptionFilter } from './subscription-filter.js';
@@ -85,6 +86,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     private readonly bus: StreamBus,
     private readonly config: AppConfig,
     @Inject(HOT_STORE) private readonly hotStore: HotStore,
+    private readonly relay: StreamRelay,
     metrics: MetricsService,
   ) {
     this.deliveredCounter = metrics.counter('ads_stream_delivered_total', 'Stream messages emitted to clients', ['channel']);
@@ -168,6 +170,13 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     for (const entry of subscription.alternatives) this.index.add(entry);
     this.subscriptionCount++;
     this.subscriptionsGauge.set(this.subscriptionCount);
+    try {
+      // Other instances relay to this one from here on; only then is the hot tier read and the ack sent.
+      await this.relay.addListener();
+    } catch (error) {
+      this.unsubscribe(socketId, subscription.id);
+      throw error;
+    }
     const ack: SubscribeAck = { ok: true, subscription_id: subscription.id, channels: [...filter.channels] };
     if (since === null) return ack;
 
@@ -198,6 +207,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   private forget(subscription: Subscription): void {
     for (const entry of subscription.alternatives) this.index.remove(entry);
+    this.relay.removeListener();
     this.subscriptionCount--;
     this.subscriptionsGauge.set(this.subscriptionCount);
   }

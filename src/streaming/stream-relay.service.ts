@@ -1,4 +1,5 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -8,6 +9,11 @@ import { StreamBus, type StreamMessage } from './stream-bus.js';
 import { decodeRelay, encodeRelay } from './stream-encoding.js';
 
 const MESSAGES_PER_PUBLISH = 2000;
+/** An instance's "I have subscribers" entry lives this long unless refreshed. */
+const LISTENER_TTL_MS = 30_000;
+const LISTENER_REFRESH_MS = 5_000;
+/** Once other listeners were seen, relay without asking again for this long. */
+const LISTENERS_SEEN_MS = 1_000;
 
 /**
  * Carries what any process publishes on the StreamBus to every API instance, over one
@@ -16,15 +22,28 @@ const MESSAGES_PER_PUBLISH = 2000;
  * subscription index and emits to its own sockets. (The Socket.IO Redis adapter would
  * instead ship every per-socket batch through Redis: one message per subscriber and
  * batch, and the filtering would have to happen before the broadcast.)
+ *
+ * Nothing is serialized or published while no other instance has a subscriber: API
+ * instances with subscriptions keep an entry in a Redis sorted set, and a publisher
+ * relays a burst only when it sees another instance's entry. An instance registers its
+ * entry before it reads the hot tier for a backfill and before it acknowledges its first
+ * subscription, so what a publisher decided not to relay was already in the hot tier.
  */
 @Injectable()
-export class StreamRelay implements OnModuleInit {
+export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StreamRelay.name);
   private readonly instanceId = newId();
   private outgoing: StreamMessage[] = [];
   private flushScheduled = false;
   private subscriber?: Redis;
   private publisher?: Redis;
+  private relayed?: Counter<string>;
+  /** Keeps relayed bursts in publishing order across the asynchronous listener checks. */
+  private publishing: Promise<void> = Promise.resolve();
+  private othersSeenUntil = 0;
+  private localSubscriptions = 0;
+  private listening: Promise<void> | null = null;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     private readonly bus: StreamBus,
@@ -33,13 +52,21 @@ export class StreamRelay implements OnModuleInit {
     private readonly metrics: MetricsService,
   ) {}
 
+  get enabled(): boolean {
+    return this.redis.enabled && this.config.streamingEnabled;
+  }
+
   get channel(): string {
     return this.redis.key('stream', 'messages');
   }
 
+  private get listenersKey(): string {
+    return this.redis.key('stream', 'listeners');
+  }
+
   async onModuleInit(): Promise<void> {
-    if (!this.redis.enabled || !this.config.streamingEnabled) return;
-    const relayed = this.metrics.counter(
+    if (!this.enabled) return;
+    this.relayed = this.metrics.counter(
       'ads_stream_relay_messages_total',
       'Stream messages relayed between instances over Redis pub/sub',
       ['direction'],
@@ -48,7 +75,7 @@ export class StreamRelay implements OnModuleInit {
       for (const message of messages) this.outgoing.push(message);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush(relayed.labels('out')));
+        setImmediate(() => this.flush());
       }
     });
     if (!this.config.runsApi) return;
@@ -63,26 +90,94 @@ export class StreamRelay implements OnModuleInit {
         return;
       }
       if (!messages) return;
-      relayed.labels('in').inc(messages.length);
+      this.relayed!.labels('in').inc(messages.length);
       this.bus.deliverFromPeer(messages);
     });
     // Subscribed before the app starts listening: nothing published after start-up is missed.
     await this.subscriber.subscribe(this.channel);
   }
 
-  private flush(counter: { inc(value: number): void }): void {
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (this.listening) await this.publisherConnection().zrem(this.listenersKey, this.instanceId).catch(() => undefined);
+  }
+
+  /**
+   * The hub has one more subscription. Resolves once publishers elsewhere will relay to
+   * this instance (at once when it was already registered).
+   */
+  async addListener(): Promise<void> {
+    this.localSubscriptions++;
+    if (!this.enabled) return;
+    this.listening ??= this.register().catch((error: unknown) => {
+      this.listening = null;
+      throw error;
+    });
+    await this.listening;
+  }
+
+  /** The hub has one subscription fewer; with none left, publishers stop relaying to this instance. */
+  removeListener(): void {
+    this.localSubscriptions = Math.max(0, this.localSubscriptions - 1);
+    if (!this.enabled || this.localSubscriptions > 0 || !this.listening) return;
+    this.listening = null;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.publisherConnection()
+      .zrem(this.listenersKey, this.instanceId)
+      .catch((error: Error) => this.logger.warn(`could not withdraw the stream listener entry: ${error.message}`));
+  }
+
+  private async register(): Promise<void> {
+    await this.refresh();
+    this.heartbeat ??= setInterval(() => {
+      this.refresh().catch((error: Error) => this.logger.warn(`could not refresh the stream listener entry: ${error.message}`));
+    }, LISTENER_REFRESH_MS).unref();
+  }
+
+  private async refresh(): Promise<void> {
+    const now = Date.now();
+    await this.publisherConnection()
+      .multi()
+      .zadd(this.listenersKey, now + LISTENER_TTL_MS, this.instanceId)
+      .zremrangebyscore(this.listenersKey, '-inf', now)
+      .pexpire(this.listenersKey, LISTENER_TTL_MS * 2)
+      .exec();
+  }
+
+  /** Whether another instance has subscribers (cached for a moment once it has). */
+  private async othersListening(): Promise<boolean> {
+    if (performance.now() < this.othersSeenUntil) return true;
+    try {
+      const listeners = await this.publisherConnection().zrangebyscore(this.listenersKey, Date.now(), '+inf');
+      const others = listeners.some((id) => id !== this.instanceId);
+      if (others) this.othersSeenUntil = performance.now() + LISTENERS_SEEN_MS;
+      return others;
+    } catch {
+      return true; // cannot tell: try to relay (the publish reports its own failure)
+    }
+  }
+
+  private flush(): void {
     this.flushScheduled = false;
     const messages = this.outgoing;
     this.outgoing = [];
-    // A connection of its own: large bursts do not queue ahead of the hot tier's commands.
+    this.publishing = this.publishing.then(async () => {
+      if (!(await this.othersListening())) return;
+      const client = this.publisherConnection();
+      for (let start = 0; start < messages.length; start += MESSAGES_PER_PUBLISH) {
+        const chunk = messages.slice(start, start + MESSAGES_PER_PUBLISH);
+        client.publish(this.channel, encodeRelay(this.instanceId, chunk)).catch((error: Error) => {
+          this.logger.warn(`stream relay publish failed (${chunk.length} messages not sent to other instances): ${error.message}`);
+        });
+        this.relayed!.labels('out').inc(chunk.length);
+      }
+    });
+  }
+
+  /** A connection of its own: large bursts do not queue ahead of the hot tier's commands. */
+  private publisherConnection(): Redis {
     this.publisher ??= this.redis.connect('stream-publish');
-    const client = this.publisher;
-    for (let start = 0; start < messages.length; start += MESSAGES_PER_PUBLISH) {
-      const chunk = messages.slice(start, start + MESSAGES_PER_PUBLISH);
-      client.publish(this.channel, encodeRelay(this.instanceId, chunk)).catch((error: Error) => {
-        this.logger.warn(`stream relay publish failed (${chunk.length} messages not sent to other instances): ${error.message}`);
-      });
-      counter.inc(chunk.length);
-    }
+    return this.publisher;
   }
 }
