@@ -12,7 +12,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { REDIS_URL, cpuSince, cpuSnapshot, createDatabase, deleteRedisPrefix, dropDatabase, fmt, get, log, percentile, post, startService, suffix, type ServiceProcess } from './bench-support.js';
+import { REDIS_URL, cpuSince, cpuSnapshot, createDatabase, deleteRedisPrefix, dropDatabase, fmt, get, log, percentile, post, sample, startService, suffix, type ServiceProcess } from './bench-support.js';
 import { takeEvents } from './event-corpus.js';
 
 function argument(name: string, fallback: number): number {
@@ -88,6 +88,9 @@ async function main(): Promise<void> {
     const before = cpuSnapshot([service.child.pid!]);
     const events1k = await fixedRate('POST /events', SECONDS, sendEvent);
     const cpu = cpuSince(before, cpuSnapshot([service.child.pid!]));
+    const metrics = (await get(`${target}/api/debug/metrics`)).text;
+    const batches = sample(metrics, 'ads_ingest_batch_write_seconds_count');
+    const written = sample(metrics, 'ads_ingest_events_written_total');
 
     console.log('');
     console.log(`cores                              ${cpus().length}`);
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
     console.log(line('POST /events (single event)', events1k));
     const requests = events1k.latencies.length;
     console.log(`service CPU per single event       ${fmt((cpu.service / requests) * 1e6, 0)} µs (${fmt((100 * cpu.service) / SECONDS, 0)}% of one core at ${RATE} req/s); Redis ${fmt((cpu.redis / requests) * 1e6, 0)} µs; machine busy ${cpu.machineTotal > 0 ? Math.round((100 * cpu.machineBusy) / cpu.machineTotal) : '?'}%`);
+    console.log(`group commit                       ${fmt(written, 0)} events written in ${fmt(batches, 0)} batches (${fmt(written / batches, 1)} per batch)`);
     console.log(`ratio p99 events / baseline        ${fmt(percentile(events1k.latencies, 99) / percentile(baseline.latencies, 99), 2)}`);
     console.log(`bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`);
   } finally {
