@@ -47,6 +47,9 @@ class FailingBlobStore implements BlobStore {
   get(key: string) {
     return this.inner.get(key);
   }
+  getRange(key: string, offset: number, length: number) {
+    return this.inner.getRange(key, offset, length);
+  }
   delete(key: string) {
     return this.inner.delete(key);
   }

@@ -21,6 +21,9 @@ export interface BlobStore {
   /** The object, or null when there is none. */
   get(key: string): Promise<Buffer | null>;
 
+  /** `length` bytes of the object from byte `offset` (one gzip member), or null when there is no object. */
+  getRange(key: string, offset: number, length: number): Promise<Buffer | null>;
+
   /** Deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
 

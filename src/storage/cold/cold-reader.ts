@@ -13,9 +13,9 @@ export interface ColdUnit {
 }
 
 /**
- * Reads rows back from cold segments. Segment bodies are immutable, so the most recent
- * ones are kept (compressed) in a byte-bounded cache; reads inflate only the gzip members
- * they need, found through the member list of the manifest entry.
+ * Reads rows back from cold segments. Segments are immutable, so recently read bodies and
+ * single members are kept (compressed) in a byte-bounded cache; reads fetch and inflate only
+ * the gzip members they need, found through the member list of the manifest entry.
  */
 @Injectable()
 export class ColdReader {
@@ -74,12 +74,24 @@ export class ColdReader {
     );
   }
 
-  /** The rows of one member as JSON text, in time order. */
+  /**
+   * The rows of one member as JSON text. Only that member's bytes are read (a ranged read:
+   * a file read at an offset, an S3 Range GET) unless the whole segment is cached already.
+   */
   async memberLines(entry: ManifestEntry, index: number): Promise<string[]> {
     const [offset, length] = entry.members[index];
-    const body = await this.body(entry);
+    const cacheKey = `${entry.segmentKey}#${index}`;
+    let bytes = this.bodies.get(entry.segmentKey)?.subarray(offset, offset + length) ?? this.bodies.get(cacheKey);
+    if (!bytes) {
+      const read = await this.store.getRange(entry.segmentKey, offset, length);
+      if (read === null || read.length !== length) {
+        throw new CorruptSegmentError(entry.segmentKey, `member ${index} could not be read (${read?.length ?? 'no'} of ${length} bytes)`);
+      }
+      this.bodies.set(cacheKey, read);
+      bytes = read;
+    }
     try {
-      return await inflateLines(body.subarray(offset, offset + length));
+      return await inflateLines(bytes);
     } catch (error) {
       throw new CorruptSegmentError(entry.segmentKey, `member ${index} does not inflate (${(error as Error).message})`);
     }
@@ -102,6 +114,7 @@ export class ColdReader {
   }
 
   forget(keys: readonly string[]): void {
-    for (const key of keys) this.bodies.delete(key);
+    const gone = new Set(keys);
+    for (const key of [...this.bodies.keys()]) if (gone.has(key.split('#')[0])) this.bodies.delete(key);
   }
 }

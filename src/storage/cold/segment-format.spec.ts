@@ -81,3 +81,25 @@ describe('archive segments', () => {
     expect(falsePositives).toBeLessThan(300);
   });
 });
+
+describe('local blob store', () => {
+  it('puts atomically, reads whole and ranged, lists by prefix, deletes idempotently', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { LocalBlobStore } = await import('./local-blob-store.js');
+    const store = new LocalBlobStore(mkdtempSync(join(tmpdir(), 'ads-blob-')));
+    await store.put('debug_events/2026/11/16/g1-s00001.ndjson.gz', Buffer.from('0123456789'));
+    await store.put('debug_events/2026/11/17/g1-s00001.ndjson.gz', Buffer.from('abc'));
+    expect((await store.get('debug_events/2026/11/16/g1-s00001.ndjson.gz'))?.toString()).toBe('0123456789');
+    expect((await store.getRange('debug_events/2026/11/16/g1-s00001.ndjson.gz', 3, 4))?.toString()).toBe('3456');
+    expect(await store.get('debug_events/2026/11/18/none.ndjson.gz')).toBeNull();
+    expect(await store.getRange('debug_events/2026/11/18/none.ndjson.gz', 0, 1)).toBeNull();
+    expect(await store.list('debug_events/2026/11/16/')).toEqual([{ key: 'debug_events/2026/11/16/g1-s00001.ndjson.gz', size: 10 }]);
+    expect((await store.list('debug_events/')).map((blob) => blob.key)).toHaveLength(2);
+    await store.delete('debug_events/2026/11/16/g1-s00001.ndjson.gz');
+    await store.delete('debug_events/2026/11/16/g1-s00001.ndjson.gz');
+    expect(await store.list('debug_events/2026/11/16/')).toEqual([]);
+    await expect(store.put('../escape', Buffer.from('x'))).rejects.toThrow(/invalid blob key/);
+  });
+});
