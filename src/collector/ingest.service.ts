@@ -30,6 +30,8 @@ export class IngestService implements OnApplicationShutdown {
   private readonly batcher: GroupCommitBatcher<DebugEventRecord>;
   /** With the in-process queue nothing outlives the process, so the accept path commits the rows itself. */
   private readonly commitsRows: boolean;
+  /** Events of this process not durable yet, by id: what their duplicates wait for. */
+  private readonly durableById = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(HOT_STORE) private readonly hot: HotStore,
@@ -71,10 +73,12 @@ export class IngestService implements OnApplicationShutdown {
     const newEvents = events.filter((_, index) => fresh[index]);
     const duplicates = events.length - newEvents.length;
     if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
-    if (newEvents.length === 0) return fresh;
+    const originals = duplicates > 0 ? this.pendingOriginals(events, fresh) : [];
 
+    const durable = newEvents.length > 0 ? this.batcher.submit(newEvents) : Promise.resolve();
+    for (const event of newEvents) this.durableById.set(event.id, durable);
     try {
-      await this.batcher.submit(newEvents);
+      await durable;
     } catch (error) {
       // Not durable: forget the ids so that the client's retry is taken as new, not as a duplicate.
       await this.hot.remove(newEvents.map((event) => event.id)).catch((removeError: unknown) =>
@@ -83,9 +87,20 @@ export class IngestService implements OnApplicationShutdown {
       this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, newEvents.length);
       this.logger.warn(`could not make ${newEvents.length} events durable: ${(error as Error).message}`);
       throw new DomainError('UNAVAILABLE', 'events could not be stored durably; retry shortly', undefined, 1);
+    } finally {
+      for (const event of newEvents) this.durableById.delete(event.id);
     }
-    this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
-    this.stream.publishEvents(newEvents);
+    if (newEvents.length > 0) {
+      this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
+      this.stream.publishEvents(newEvents);
+    }
+    // A duplicate of an event this process is still making durable is not "accepted" before the
+    // original is: it waits for the same commit, and fails with it (its id is then free again).
+    if (originals.length > 0) {
+      await Promise.all(originals).catch(() => {
+        throw new DomainError('UNAVAILABLE', 'an earlier copy of some of these events failed to be stored; retry', undefined, 1);
+      });
+    }
     return fresh;
   }
 
@@ -97,6 +112,15 @@ export class IngestService implements OnApplicationShutdown {
     stopTimer();
     this.metrics.written.inc(written);
     return written;
+  }
+
+  private pendingOriginals(events: readonly DebugEventRecord[], fresh: readonly boolean[]): Promise<void>[] {
+    const waits = new Set<Promise<void>>();
+    events.forEach((event, index) => {
+      const pending = fresh[index] ? undefined : this.durableById.get(event.id);
+      if (pending) waits.add(pending);
+    });
+    return [...waits];
   }
 
   private async makeDurable(events: DebugEventRecord[]): Promise<void> {
