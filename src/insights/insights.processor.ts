@@ -36,11 +36,6 @@ export class InsightsProcessor implements OnApplicationBootstrap {
     }
   }
 
-  /** Queues one generation run (for callers that should not wait for it). */
-  enqueue(payload: GenerateInsightsJob = {}): Promise<string> {
-    return this.queue.add(QueueName.Insights, JobName.GenerateInsights, payload, { attempts: 3, backoffMs: 2000 });
-  }
-
   private async handle(payload: GenerateInsightsJob, jobId: string) {
     const started = Date.now();
     const result = await this.insights.generate(payload ?? {});

@@ -17,7 +17,6 @@ import { InsightRollupRepository } from './insight-rollup.repository.js';
 import { bucketMsFor, InsightSettings } from './insight-settings.js';
 import { toInsightView } from './insight-view.js';
 import {
-  type AnalyzerName,
   type ComponentFilter,
   type GenerationResult,
   type InsightDraft,
@@ -238,4 +237,3 @@ function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-export type { AnalyzerName };
