@@ -28,6 +28,17 @@ describe('normalizeEvent', () => {
     expect(retry.event!.timestamp).toBe(first.event!.timestamp);
   });
 
+  it('refuses calendar dates that do not exist, which Date.parse would shift', () => {
+    for (const timestamp of ['2026-02-30T00:00:00.000Z', '2026-11-24T24:00:00.000Z', '2026-11-31T10:00:00+02:00']) {
+      expect(normalizeEvent({ ...minimal, timestamp }, 'events[1]', { correlationId: null }, window, now).reason).toBe(
+        'events[1].timestamp must be a real date-time',
+      );
+    }
+    expect(normalizeEvent({ ...minimal, timestamp: '2026-11-24T07:00:00+02:00' }, 'e', { correlationId: null }, window, now).event!.timestamp).toBe(
+      '2026-11-24T05:00:00.000Z',
+    );
+  });
+
   it('lowercases client ids', () => {
     const id = newId(now);
     const result = normalizeEvent({ ...minimal, id: id.toUpperCase() }, 'event', { correlationId: null }, window, now);

@@ -44,6 +44,28 @@ const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+const DATE_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
+
+/** Date.parse takes 2026-02-30 (as March 2nd) and 24:00; a calendar does not. */
+function isRealDateTime(text: string): boolean {
+  const parts = DATE_PARTS.exec(text);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+}
+
+// A batch shares one `now`: format it once.
+let lastNow: Date | undefined;
+let lastNowIso = '';
+function nowIso(now: Date): string {
+  if (now !== lastNow) {
+    lastNow = now;
+    lastNowIso = now.toISOString();
+  }
+  return lastNowIso;
+}
+
 /**
  * Turns a structurally valid event (checked by the ajv schema or the DTO) into the record
  * that is stored: ids and times filled in, limits that a schema cannot state checked.
@@ -65,10 +87,11 @@ export function normalizeEvent(
     }
     if (field.kind === 'object') {
       const json = JSON.stringify(value);
-      if (json.length > field.maxBytes || Buffer.byteLength(json) > field.maxBytes) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need counting.
+      if (json.length > field.maxBytes || (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)) {
         return { reason: fieldMessages.maxBytes(`${path}.${field.name}`, field.maxBytes) };
       }
-      if (UNSTORABLE_JSON.test(json)) {
+      if (json.includes('\\u') && UNSTORABLE_JSON.test(json)) {
         return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
       }
     }
@@ -78,7 +101,9 @@ export function normalizeEvent(
   let timeMs: number;
   if (input.timestamp) {
     timeMs = Date.parse(input.timestamp);
-    if (Number.isNaN(timeMs)) return { reason: fieldMessages.pattern(`${path}.timestamp`, 'a real date-time') };
+    if (Number.isNaN(timeMs) || !isRealDateTime(input.timestamp)) {
+      return { reason: fieldMessages.pattern(`${path}.timestamp`, 'a real date-time') };
+    }
   } else {
     timeMs = (id ? timeOfUuidV7(id)?.getTime() : undefined) ?? now.getTime();
   }
@@ -89,11 +114,12 @@ export function normalizeEvent(
     return { reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})` };
   }
   id ??= newId(new Date(timeMs));
+  const timestamp = new Date(timeMs).toISOString();
 
   return {
     event: {
       id,
-      timestamp: new Date(timeMs).toISOString(),
+      timestamp,
       event_type: input.event_type,
       level: input.level ?? 'info',
       component_type: input.component_type,
@@ -107,7 +133,7 @@ export function normalizeEvent(
       metadata: input.metadata ?? null,
       session_id: input.session_id ?? null,
       pattern_id: null,
-      ingested_at: now.toISOString(),
+      ingested_at: nowIso(now),
     },
   };
 }
