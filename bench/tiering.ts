@@ -220,6 +220,26 @@ async function main(): Promise<void> {
     const warm = await lookups(service.url, warmIds, 'warm');
     const coldTimes = await lookups(service.url, coldIds, 'cold');
 
+    // Range pages over the archived day: a random 10-minute window, then one component's events.
+    const rangePage = async (query: string): Promise<number[]> => {
+      const times: number[] = [];
+      let seed = 7;
+      for (let index = 0; index < Math.min(100, lookupCount); index++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const from = new Date(day.getTime() + (seed % (DAY_MS - 600_000)));
+        const to = new Date(from.getTime() + 600_000);
+        const started = performance.now();
+        const answer = await get(`${service.url}/api/debug/events?from=${from.toISOString()}&to=${to.toISOString()}&order=asc&limit=100${query}`);
+        times.push(performance.now() - started);
+        if (answer.status !== 200) throw new Error(`GET /events: ${answer.status} ${answer.text.slice(0, 200)}`);
+        const page = JSON.parse(answer.text) as { data: unknown[]; tiers: { cold: number } };
+        if (query === '' && page.tiers.cold !== page.data.length) throw new Error('a cold range page was not read from cold');
+      }
+      return times.sort((a, b) => a - b);
+    };
+    const coldRange = await rangePage('');
+    const coldRangeFiltered = await rangePage('&component_id=component-7');
+
     const line = (tier: string, times: number[]) =>
       `GET /events/{id} ${tier.padEnd(4)}: p50 ${fmt(percentile(times, 50), 2)} ms, p95 ${fmt(percentile(times, 95), 2)} ms, p99 ${fmt(percentile(times, 99), 2)} ms (${times.length} sequential)`;
     console.log('');
@@ -234,6 +254,10 @@ async function main(): Promise<void> {
     console.log(line('hot', hot));
     console.log(line('warm', warm));
     console.log(line('cold', coldTimes));
+    const pageLine = (what: string, times: number[]) =>
+      `GET /events ${what}: p50 ${fmt(percentile(times, 50), 2)} ms, p95 ${fmt(percentile(times, 95), 2)} ms (${times.length} sequential, limit 100)`;
+    console.log(pageLine('cold, 10-minute window          ', coldRange));
+    console.log(pageLine('cold, same + component_id filter', coldRangeFiltered));
   } finally {
     await client.end().catch(() => undefined);
     await service.stop();
