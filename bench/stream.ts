@@ -3,7 +3,7 @@
  * ingested over HTTP (POST /api/debug/events/batch) at a fixed rate; latency from the
  * moment a POST is sent to the moment each subscriber receives each event.
  *
- *   npm run bench:stream -- [--seconds 30] [--rate 5000] [--batch 100] [--clients 100] [--baseline-seconds 10] [--cpu-prof]
+ *   npm run bench:stream -- [--seconds 30] [--rate 5000] [--batch 100] [--clients 100] [--baseline-seconds 10] [--split] [--cpu-prof]
  *
  * Same-run baselines: (1) a bare HTTP + socket.io server (bench/stream-raw-server.ts)
  * taking the same POSTs and emitting the same filtered batches to the same clients, with
@@ -231,12 +231,16 @@ async function main(): Promise<void> {
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(database);
   const profiling = process.argv.includes('--cpu-prof');
+  // --split: an API process and a worker process (the production layout) instead of one `all` process.
+  const split = process.argv.includes('--split');
+  const common = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_STREAMING_ENABLED: 'true' };
   const service = await startService(
-    { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_STREAMING_ENABLED: 'true' },
+    { ...common, DEBUG_ROLE: split ? 'api' : 'all' },
     profiling ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [],
   );
+  const worker = split ? await startService({ ...common, DEBUG_ROLE: 'worker' }) : null;
   try {
-    log(`service up at ${service.url} (role all, PostgreSQL + Redis)`);
+    log(`service up at ${service.url} (${split ? 'one api and one worker process' : 'role all'}, PostgreSQL + Redis)`);
     const result = await runPhase(
       'service',
       service.url,
@@ -261,6 +265,7 @@ async function main(): Promise<void> {
     log(`bar: p99 < ${BAR_P99_MS} ms and nothing lost by clients that keep up: ${p99 < BAR_P99_MS && result.lostByKeepers === 0 ? 'MET' : 'NOT MET'}`);
   } finally {
     await service.stop();
+    await worker?.stop();
     await dropDatabase(database);
     await deleteRedisPrefix(prefix);
   }
