@@ -1,7 +1,7 @@
 /**
  * Ingestion, end to end, against its limit in the same run.
  *
- *   npm run bench:ingest -- [--events 200000] [--senders 4] [--batch 1000] [--seed 7] [--skip-writers] [--cpu-prof]
+ *   npm run bench:ingest -- [--events 200000] [--senders 4] [--batch 1000] [--seed 7] [--workers 0] [--skip-writers] [--cpu-prof]
  *
  * 1. Baseline: raw COPY of the events over 2 connections into ../shared/bench/reference-schema.sql
  *    (scratch database).
@@ -63,6 +63,8 @@ const TOTAL = argument('events', 200_000);
 const SENDERS = argument('senders', 4);
 const BATCH = argument('batch', 1000);
 const SEED = argument('seed', 7);
+/** 0: one process with DEBUG_ROLE=all (the default deployment); N: an api process plus N worker processes. */
+const WORKERS = argument('workers', 0);
 
 function referenceSchemaPath(): string {
   const candidates = [join(here, '..', '..', '..', 'shared', 'bench', 'reference-schema.sql'), '/work/shared/bench/reference-schema.sql'];
@@ -174,13 +176,15 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
   const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [];
-  const service = await startService(
-    { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2), DEBUG_STREAMING_ENABLED: 'true' },
-    nodeArgs,
-  );
+  const env = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) };
+  const service = await startService({ ...env, DEBUG_ROLE: WORKERS > 0 ? 'api' : 'all' }, nodeArgs);
+  const workers: ServiceProcess[] = [];
+  for (let index = 0; index < WORKERS; index++) workers.push(await startService({ ...env, DEBUG_ROLE: 'worker' }, nodeArgs));
+  const pids = [service.child.pid!, ...workers.map((worker) => worker.child.pid!)];
   try {
-    log(`pipeline: service up at ${service.url} (role all, PostgreSQL ${name}, Redis prefix ${prefix}); sending`);
-    const cpuBefore = cpuSnapshot([service.child.pid!]);
+    const topology = WORKERS > 0 ? `role api + ${WORKERS} worker process(es)` : 'role all';
+    log(`pipeline: service up at ${service.url} (${topology}, PostgreSQL ${name}, Redis prefix ${prefix}); sending`);
+    const cpuBefore = cpuSnapshot(pids);
     const backendsBefore = postgresCpuByPid();
     const started = performance.now();
     let lastWrittenAt = started;
@@ -189,8 +193,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
     const poller = (async () => {
       let lastReport = 0;
       while (polling) {
-        const metrics = await get(`${service.url}/api/debug/metrics`);
-        const now = sample(metrics.text, 'ads_ingest_events_written_total');
+        const now = WORKERS > 0 ? await rowCount(url) : sample((await get(`${service.url}/api/debug/metrics`)).text, 'ads_ingest_events_written_total');
         if (now > written) lastWrittenAt = performance.now();
         written = now;
         if (performance.now() - lastReport > 1000) {
@@ -208,7 +211,7 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
     while (written < events.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
     polling = false;
     await poller;
-    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot([service.child.pid!])), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
+    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot(pids)), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const [{ rows, distinct }] = (await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events')).rows;
@@ -222,9 +225,20 @@ async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
       cpu,
     };
   } finally {
-    await service.stop();
+    await Promise.all([service, ...workers].map((process) => process.stop()));
     await dropDatabase(name);
     await deleteRedisPrefix(prefix);
+  }
+}
+
+/** Rows committed so far (separate worker processes: the api process does not count writes). */
+async function rowCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT count(*)::int AS n FROM debug_events')).rows[0].n as number;
+  } finally {
+    await client.end();
   }
 }
 
@@ -312,7 +326,7 @@ async function main(): Promise<void> {
   console.log(`cores                          ${cpus().length}`);
   console.log(`events                         ${events.length.toLocaleString()} (~${Math.round(bytes)} B each)`);
   console.log(`baseline raw COPY (2 conns)    ${fmt(baseline, 0)} events/s`);
-  console.log(`pipeline end to end            ${fmt(pipelineRate, 0)} events/s   (HTTP in → rows committed)`);
+  console.log(`pipeline end to end            ${fmt(pipelineRate, 0)} events/s   (HTTP in → rows committed; ${WORKERS > 0 ? `api + ${WORKERS} worker processes` : 'one process, role all'})`);
   console.log(`ratio pipeline / COPY          ${fmt(pipelineRate / baseline, 2)}   (bar ≥ 0.80)`);
   console.log(`accept rate under load         ${fmt(acceptRate, 0)} events/s   (HTTP 2xx, workers running)`);
   console.log(`burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000)`);
