@@ -73,12 +73,23 @@ class FailingManifestRepository extends ManifestRepository {
 /** Fails the warm removal once (crash point: after the manifest, before the drop). */
 class FailingWarmSliceRepository extends WarmSliceRepository {
   failNextRemove = false;
-  override async removeIfCount(transaction: FencedTransaction, spec: ArchiveTableSpec, slice: WarmSlice, expected: number) {
+  /** Runs once, just before the removal step: a row arriving in the day while it is archived. */
+  lateArrival: ((slice: WarmSlice) => Promise<void>) | null = null;
+  override async removeIfCount(
+    transaction: FencedTransaction,
+    spec: ArchiveTableSpec,
+    slice: WarmSlice,
+    expected: number,
+    alongside: { sql: string; parameters: unknown[] },
+  ) {
     if (this.failNextRemove) {
       this.failNextRemove = false;
       throw new Error('injected failure before the warm rows were dropped');
     }
-    return super.removeIfCount(transaction, spec, slice, expected);
+    const arrive = this.lateArrival;
+    this.lateArrival = null;
+    if (arrive) await arrive(slice);
+    return super.removeIfCount(transaction, spec, slice, expected, alongside);
   }
 }
 
@@ -543,6 +554,30 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           await harness.close();
         }
       });
+    });
+
+    it('a row that arrives in a day while it is archived makes the job archive that day again', async () => {
+      const harness = await boot({ ...(await makeEnv()), DEBUG_ARCHIVE_SEGMENT_ROWS: '100' });
+      try {
+        const events = eventsOfDay(dayB, 150, 'b');
+        await insertEvents(harness, events);
+        const late = eventsOfDay(dayB, 151, 'late')[150];
+        harness.warmSlices.lateArrival = async (slice) => {
+          if (slice.table === 'debug_events') await insertEvents(harness, [late]);
+        };
+        const report = await run(harness);
+        expect(report.outcome).toBe('ok');
+        expect((report.summary as { tables: Record<string, { rows: number }> }).tables.debug_events.rows).toBe(151);
+        const { warm, cold } = await idsAcrossTiers(harness);
+        expect(warm).toEqual([]);
+        expect(cold.sort()).toEqual([...events.map((event) => event.id), late.id].sort());
+        const entries = await harness.dataSource.getRepository(ArchiveSegmentEntity).find({ where: { tableName: 'debug_events' } });
+        expect(entries.map((entry) => entry.generation)).toEqual([1, 1]);
+        const objects = (await harness.blobs.list('debug_events/')).map((blob) => blob.key).sort();
+        expect(objects).toEqual(entries.map((entry) => entry.segmentKey).sort());
+      } finally {
+        await harness.close();
+      }
     });
 
     describe('one run at a time', () => {

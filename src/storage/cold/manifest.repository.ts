@@ -103,14 +103,16 @@ export class ManifestRepository {
     });
   }
 
-  /** Inside the fenced transaction that removed the warm rows: these entries now answer reads. */
-  async markReleased(transaction: FencedTransaction, ids: readonly string[], at: Date): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * The statement that releases entries (they answer reads from then on). It must run in
+   * the same transaction that removes their rows from the warm store.
+   */
+  releaseStatement(ids: readonly string[], at: Date): { sql: string; parameters: unknown[] } {
     const placeholders = ids.map((_, index) => (this.postgres ? `$${index + 2}` : '?')).join(', ');
-    await transaction.query(
-      `UPDATE debug_archive_segments SET warm_released_at = ${this.postgres ? '$1' : '?'} WHERE id IN (${placeholders})`,
-      [this.t(at), ...ids],
-    );
+    return {
+      sql: `UPDATE debug_archive_segments SET warm_released_at = ${this.postgres ? '$1' : '?'} WHERE id IN (${placeholders})`,
+      parameters: [this.t(at), ...ids],
+    };
   }
 
   async delete(ids: readonly string[], transaction?: FencedTransaction): Promise<void> {

@@ -71,7 +71,12 @@ class PostgresLease implements TieringLease {
   }
 }
 
-/** Embedded mode: one process, so a mutex per lock name does. */
+/**
+ * Embedded mode: one process, so a mutex per lock name does. Fenced work runs statement by
+ * statement (autocommit): SQLite has one connection for every writer of the process, and a
+ * transaction held open across awaits would sweep their statements into it. Steps that must
+ * be atomic run as one synchronous better-sqlite3 transaction (WarmSliceRepository).
+ */
 export class InProcessLock implements TieringLock {
   readonly kind = 'in-process' as const;
   private readonly held = new Set<string>();
@@ -87,7 +92,7 @@ export class InProcessLock implements TieringLock {
       name,
       fenced: async <T>(work: (transaction: FencedTransaction) => Promise<T>): Promise<T> => {
         if (released) throw new Error(`lock ${name} was released`);
-        return dataSource.transaction((manager) => work(manager));
+        return work({ query: (sql, parameters) => dataSource.query(sql, parameters) });
       },
       release: async () => {
         released = true;

@@ -285,11 +285,8 @@ export class TieringService {
     lease: TieringLease,
   ): Promise<boolean> {
     const at = this.clock.now();
-    const result = await lease.fenced(async (transaction) => {
-      const outcome = await this.warm.removeIfCount(transaction, spec, slice, expected);
-      if (outcome.removed) await this.manifest.markReleased(transaction, entries.map((entry) => entry.id), at);
-      return outcome;
-    });
+    const release = this.manifest.releaseStatement(entries.map((entry) => entry.id), at);
+    const result = await lease.fenced((transaction) => this.warm.removeIfCount(transaction, spec, slice, expected, release));
     if (result.removed) {
       this.warm.forgetPartition(slice);
       this.logger.log(

@@ -15,6 +15,12 @@ import { isoTime, type Row, sqliteTime } from './row-mappers.js';
 const DAY_MS = 86_400_000;
 const SORT_MEMORY = '256MB';
 
+/** better-sqlite3's Database, as far as the synchronous removal uses it. */
+interface SqliteHandle {
+  prepare(sql: string): { get(...parameters: unknown[]): unknown; run(...parameters: unknown[]): unknown };
+  transaction<T>(work: () => T): () => T;
+}
+
 /**
  * One UTC day of one table in the warm store, ready to move: either a whole PostgreSQL
  * day partition (detached and dropped once archived) or the rows of that day in a plain
@@ -204,23 +210,28 @@ export class WarmSliceRepository {
   }
 
   /**
-   * Removes the slice from the warm store inside the caller's fenced transaction, but only
-   * if it still holds exactly `expected` rows (more means rows arrived after the archive
-   * was cut: the caller archives again). Returns the count found.
+   * Removes the slice from the warm store, but only if it still holds exactly `expected`
+   * rows (more means rows arrived after the archive was cut: the caller archives again),
+   * and runs `alongside` in the same transaction. Returns the count found.
+   *
+   * PostgreSQL: inside the caller's fenced transaction. SQLite: one connection serves every
+   * writer of the process, so a transaction held open across awaits would take in other
+   * writers' statements; the check, the delete and `alongside` run instead as one
+   * synchronous better-sqlite3 transaction, which nothing can interleave with.
    */
   async removeIfCount(
     transaction: FencedTransaction,
     spec: ArchiveTableSpec,
     slice: WarmSlice,
     expected: number,
+    alongside: { sql: string; parameters: unknown[] },
   ): Promise<{ removed: boolean; found: number }> {
-    if (this.postgres) {
-      // Writers of this day wait (briefly) until the decision is made.
-      await transaction.query(
-        `LOCK TABLE ${slice.relation} IN ${slice.wholePartition ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE'} MODE`,
-      );
-    }
-    const where = this.sliceWhere(spec, slice, this.postgres);
+    if (!this.postgres) return this.removeIfCountSqlite(spec, slice, expected, alongside);
+    // Writers of this day wait (briefly) until the decision is made.
+    await transaction.query(
+      `LOCK TABLE ${slice.relation} IN ${slice.wholePartition ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE'} MODE`,
+    );
+    const where = this.sliceWhere(spec, slice, true);
     const [{ found }] = (await transaction.query(
       `SELECT count(*) AS found FROM ${slice.relation} s WHERE ${where}`,
     )) as { found: number | string }[];
@@ -229,10 +240,28 @@ export class WarmSliceRepository {
       await transaction.query(`ALTER TABLE ${spec.table} DETACH PARTITION ${slice.relation}`);
       await transaction.query(`DROP TABLE ${slice.relation}`);
     } else {
-      // `s` is the alias the conditions use; both dialects accept it on DELETE.
+      // `s` is the alias the conditions use.
       await transaction.query(`DELETE FROM ${slice.relation} AS s WHERE ${where}`);
     }
+    await transaction.query(alongside.sql, alongside.parameters);
     return { removed: true, found: Number(found) };
+  }
+
+  private removeIfCountSqlite(
+    spec: ArchiveTableSpec,
+    slice: WarmSlice,
+    expected: number,
+    alongside: { sql: string; parameters: unknown[] },
+  ): { removed: boolean; found: number } {
+    const database = (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle }).databaseConnection;
+    const where = this.sliceWhere(spec, slice, false);
+    return database.transaction(() => {
+      const { found } = database.prepare(`SELECT count(*) AS found FROM ${slice.relation} s WHERE ${where}`).get() as { found: number };
+      if (found !== expected) return { removed: false, found };
+      database.prepare(`DELETE FROM ${slice.relation} AS s WHERE ${where}`).run();
+      database.prepare(alongside.sql).run(...alongside.parameters);
+      return { removed: true, found };
+    })();
   }
 
   /** After a dropped partition's transaction committed: let a later write recreate it. */
