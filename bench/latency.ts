@@ -1,7 +1,10 @@
 /**
  * Single-event latency at a fixed arrival rate.
  *
- *   npm run bench:latency -- [--rate 1000] [--seconds 20] [--cpu-prof]
+ *   npm run bench:latency -- [--rate 1000] [--seconds 20] [--split] [--cpu-prof]
+ *
+ * --split runs the production topology of docker-compose.yml: one DEBUG_ROLE=api process and
+ * one DEBUG_ROLE=worker process, instead of one process doing both.
  *
  * The service is started as a user would (`node dist/src/main.js`, full mode, role all, scratch
  * database + Redis prefix). Requests are sent on a fixed schedule (open loop: a slow answer does
@@ -74,20 +77,26 @@ async function main(): Promise<void> {
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
   const nodeArgs = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [];
+  const split = process.argv.includes('--split');
+  const env = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix };
   let service: ServiceProcess | undefined;
+  let worker: ServiceProcess | undefined;
   try {
-    service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix }, nodeArgs);
+    service = await startService(split ? { ...env, DEBUG_ROLE: 'api' } : env, nodeArgs);
+    if (split) worker = await startService({ ...env, DEBUG_ROLE: 'worker' });
     const target = service.url;
-    log(`service up at ${target} (role all, PostgreSQL ${name}, Redis prefix ${prefix})`);
+    log(`service up at ${target} (${split ? 'one api + one worker process' : 'role all'}, PostgreSQL ${name}, Redis prefix ${prefix})`);
     const events = takeEvents(RATE * (SECONDS + WARMUP_SECONDS) + 10, { seed: 11, days: 1, components: 300 });
     const bodies = events.map((event) => JSON.stringify({ ...event, id: uuidv7({ msecs: Date.parse(event.timestamp) }) }));
     let cursor = 0;
     const sendEvent = () => post(`${target}/api/debug/events`, bodies[cursor++]).then((answer) => answer.status);
     await fixedRate('warm-up', WARMUP_SECONDS, sendEvent);
     const baseline = await fixedRate('baseline GET /health/live', SECONDS, () => get(`${target}/api/debug/health/live`).then((answer) => answer.status));
-    const before = cpuSnapshot([service.child.pid!]);
+    const pids = [service.child.pid!, ...(worker ? [worker.child.pid!] : [])];
+    const before = cpuSnapshot(pids);
     const events1k = await fixedRate('POST /events', SECONDS, sendEvent);
-    const cpu = cpuSince(before, cpuSnapshot([service.child.pid!]));
+    const cpu = cpuSince(before, cpuSnapshot(pids));
+    // The worker's counters live in the worker process; with --split read the API's accept side.
     const metrics = (await get(`${target}/api/debug/metrics`)).text;
     const batches = sample(metrics, 'ads_ingest_batch_write_seconds_count');
     const written = sample(metrics, 'ads_ingest_events_written_total');
@@ -104,6 +113,7 @@ async function main(): Promise<void> {
     console.log(`bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`);
   } finally {
     await service?.stop();
+    await worker?.stop();
     await dropDatabase(name);
     await deleteRedisPrefix(prefix);
   }
