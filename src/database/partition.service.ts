@@ -27,6 +27,8 @@ export function partitionName(table: PartitionedTable, day: Date): string {
 export class PartitionService {
   private readonly logger = new Logger(PartitionService.name);
   private readonly known = new Set<string>();
+  /** Creations of this process, one after another (see createPartition). */
+  private creating: Promise<unknown> = Promise.resolve();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -80,7 +82,13 @@ export class PartitionService {
     this.known.delete(name);
   }
 
-  private async ensureDays(table: PartitionedTable, days: Date[]): Promise<string[]> {
+  private ensureDays(table: PartitionedTable, days: Date[]): Promise<string[]> {
+    const run = this.creating.then(() => this.createMissing(table, days));
+    this.creating = run.catch(() => undefined);
+    return run;
+  }
+
+  private async createMissing(table: PartitionedTable, days: Date[]): Promise<string[]> {
     const created: string[] = [];
     for (const day of days) {
       const name = partitionName(table, day);
@@ -98,9 +106,10 @@ export class PartitionService {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      // One creator at a time across processes; the others find the table made.
+      // One creator per parent table at a time, across processes: two CREATE … PARTITION OF
+      // the same parent for different days deadlock on the parent and its default partition.
       await runner.startTransaction();
-      await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ads:partition:${name}`]);
+      await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ads:partition:${table}`]);
       const [{ exists }] = await runner.query('SELECT to_regclass($1) IS NOT NULL AS exists', [name]);
       if (exists) {
         await runner.commitTransaction();

@@ -67,6 +67,23 @@ describeWithPostgres('PostgreSQL day partitions', () => {
     expect(count).toBe(2);
   });
 
+  it('lets two processes create different days of the same table at once, without deadlock', async () => {
+    const url = dataSource.options.type === 'postgres' ? (dataSource.options as { url: string }).url : '';
+    const other = await createDataSource({ databaseUrl: url, sqlitePath: ':memory:' }).initialize();
+    try {
+      const mine = new PartitionService(dataSource, config);
+      const theirs = new PartitionService(other, config);
+      const days = (first: number) => [0, 1, 2, 3].map((offset) => new Date(Date.UTC(2026, 5, first + offset * 2, 12)));
+      const [a, b] = await Promise.all([mine.ensureFor('debug_events', days(1)), theirs.ensureFor('debug_events', days(2))]);
+      expect([...a, ...b].sort()).toEqual([
+        'debug_events_p20260601', 'debug_events_p20260602', 'debug_events_p20260603', 'debug_events_p20260604',
+        'debug_events_p20260605', 'debug_events_p20260606', 'debug_events_p20260607', 'debug_events_p20260608',
+      ]);
+    } finally {
+      await other.destroy();
+    }
+  });
+
   it('lets several processes ask for the same new day at once', async () => {
     const others = [1, 2, 3].map(() => new PartitionService(dataSource, config));
     const results = await Promise.all(others.map((service) => service.ensureFor('debug_events', [new Date('2026-02-02T02:02:02Z')])));

@@ -7,7 +7,7 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import { PartitionService } from '../../database/partition.service.js';
-import { dialectOf, jsonOrNull, partitionGate, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
+import { dialectOf, jsonOrNull, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
 
 const COLUMNS = [
   'id',
@@ -61,7 +61,7 @@ export class EventWriter {
   async write(events: readonly DebugEventRecord[]): Promise<number> {
     if (events.length === 0) return 0;
     if (this.dialect === 'sqlite') return this.writeSqlite(events);
-    await partitionGate.run(() => this.partitions.ensureFor('debug_events', daysOf(events)));
+    await this.partitions.ensureFor('debug_events', daysOf(events));
     const client = await pgPoolOf(this.dataSource).connect();
     try {
       // COPY costs two round trips before its first row; a handful of rows (single events

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PartitionService } from '../../database/partition.service.js';
 import { daysOf } from './event-writer.js';
-import { dialectOf, jsonOrNull, partitionGate, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
+import { dialectOf, jsonOrNull, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
 
 /** A metric point as it is stored and streamed (snake_case, as the columns). */
 export interface DebugMetricRecord {
@@ -47,7 +47,7 @@ export class MetricWriter {
         }, 0),
       )(metrics);
     }
-    await partitionGate.run(() => this.partitions.ensureFor('debug_metrics', daysOf(metrics)));
+    await this.partitions.ensureFor('debug_metrics', daysOf(metrics));
     const columns: unknown[][] = COLUMNS.map(() => new Array(metrics.length));
     metrics.forEach((metric, row) => rowValues(metric).forEach((value, column) => (columns[column][row] = value)));
     const result = await pgPoolOf(this.dataSource).query(

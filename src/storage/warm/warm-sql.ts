@@ -32,20 +32,3 @@ export function jsonOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/**
- * Runs partition creation one at a time in this process. Two concurrent batches that each
- * create a different day partition can deadlock in PostgreSQL (each CREATE … PARTITION OF
- * locks the parent and the default partition); after the first call for a day, ensureFor
- * is a cache hit and this costs nothing.
- */
-export class SerialGate {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
-export const partitionGate = new SerialGate();
