@@ -41,7 +41,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = context.getResponse<Response>();
     const envelope = this.toEnvelope(exception, requestIdOf(request));
 
-    if (envelope.statusCode >= 500) {
+    if (exception instanceof DomainError && envelope.statusCode >= 500) {
+      // A deliberate answer (system disabled, store unavailable): the client is told why.
+      this.logger.warn(`${request.method} ${request.url} answered ${envelope.statusCode}: ${exception.message}`);
+    } else if (envelope.statusCode >= 500) {
       envelope.errorId = randomUUID();
       this.logger.error(
         { errorId: envelope.errorId, requestId: envelope.requestId, path: request.url, err: exception },
