@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
 import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, type CacheTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
@@ -52,6 +53,7 @@ export class ExplainErrorService {
   constructor(
     private readonly repository: QueryRepository,
     private readonly cache: QueryCacheService,
+    private readonly patterns: PatternStatsService,
   ) {}
 
   async explainEvent(eventId: string) {
@@ -59,7 +61,7 @@ export class ExplainErrorService {
   }
 
   async explainPattern(patternId: string) {
-    return this.cached('explain-pattern', patternId, () => this.repository.latestOfPattern(patternId), 'error pattern');
+    return this.cached('explain-pattern', patternId, async () => this.repository.latestOfPattern(await this.patterns.memberIds(patternId)), 'error pattern');
   }
 
   /** Cached by the id asked for; the entry goes stale with new events of its component, chain or pattern. */
@@ -81,7 +83,7 @@ export class ExplainErrorService {
     const at = new Date(Math.max(Date.now(), Date.parse(event.timestamp)));
     const chain = await this.chainBefore(event);
     const root = rootCauseOf(event, chain);
-    const stats = event.pattern_id ? await this.repository.patternStats(event.pattern_id, at) : null;
+    const stats = event.pattern_id ? await this.repository.patternStats(await this.patterns.memberIds(event.pattern_id), at) : null;
     const needles = [event.id, root.event.id, ...(event.pattern_id ? [event.pattern_id] : []), ...(root.event.pattern_id ? [root.event.pattern_id] : [])];
     const componentNeedles = [...new Set([event.component_type, root.event.component_type])];
     const [mentioning, byComponent, resolvedMentioning, resolvedByComponent] = await Promise.all([

@@ -227,17 +227,20 @@ export class QueryRepository {
     return row ? toEvent(row) : null;
   }
 
-  /** The latest event of a pattern, an error one if there is one. */
-  async latestOfPattern(patternId: string): Promise<EventRow | null> {
+  /**
+   * The latest event of a pattern, an error one if there is one. `patternIds` are the pattern
+   * and every id merged into it (events keep the id they were given when stored).
+   */
+  async latestOfPattern(patternIds: readonly string[]): Promise<EventRow | null> {
     const row =
       (await this.sql.one<Record<string, unknown>>(
-        `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.pattern_id = :patternId AND ${IS_ERROR}
+        `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.pattern_id IN (:...patternIds) AND ${IS_ERROR}
           ORDER BY e."timestamp" DESC LIMIT 1`,
-        { patternId },
+        { patternIds },
       )) ??
       (await this.sql.one<Record<string, unknown>>(
-        `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.pattern_id = :patternId ORDER BY e."timestamp" DESC LIMIT 1`,
-        { patternId },
+        `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.pattern_id IN (:...patternIds) ORDER BY e."timestamp" DESC LIMIT 1`,
+        { patternIds },
       ));
     return row ? toEvent(row) : null;
   }
@@ -257,23 +260,23 @@ export class QueryRepository {
     return { events: rows.slice(0, limit).map(toEvent), truncated: rows.length > limit };
   }
 
-  /** How often a pattern occurred: overall, in the last hour and day before `at`, and where in that day. */
-  async patternStats(patternId: string, at: Date) {
+  /** How often a pattern (all its member ids) occurred: overall, in the last hour and day before `at`, and where in that day. */
+  async patternStats(patternIds: readonly string[], at: Date) {
     const hourAgo = new Date(at.getTime() - 3_600_000);
     const dayAgo = new Date(at.getTime() - 86_400_000);
     const totals = await this.sql.one<Record<string, unknown>>(
       `SELECT count(*) AS total, count(*) FILTER (WHERE e."timestamp" >= :hourAgo) AS last_hour,
               count(*) FILTER (WHERE e."timestamp" >= :dayAgo) AS last_day,
               min(e."timestamp") AS first_seen, max(e."timestamp") AS last_seen
-         FROM debug_events e WHERE e.pattern_id = :patternId`,
-      { patternId, hourAgo, dayAgo },
+         FROM debug_events e WHERE e.pattern_id IN (:...patternIds)`,
+      { patternIds, hourAgo, dayAgo },
     );
     // Where it occurs: the day before `at` (a bounded range of the pattern index).
     const components = await this.sql.rows<Record<string, unknown>>(
       `SELECT e.component_type, e.component_id, count(*) AS n, max(e."timestamp") AS last_seen
-         FROM debug_events e WHERE e.pattern_id = :patternId AND e."timestamp" >= :dayAgo AND e."timestamp" <= :at
+         FROM debug_events e WHERE e.pattern_id IN (:...patternIds) AND e."timestamp" >= :dayAgo AND e."timestamp" <= :at
         GROUP BY e.component_type, e.component_id ORDER BY n DESC LIMIT 20`,
-      { patternId, dayAgo, at },
+      { patternIds, dayAgo, at },
     );
     return {
       total: toNumber(totals?.total),

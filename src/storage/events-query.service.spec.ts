@@ -54,7 +54,8 @@ describe('filters on archived rows', () => {
     expect(matches(event, { from: new Date(event.timestamp), to: new Date(event.timestamp) })).toBe(true);
     expect(matches(event, { from: new Date('2026-11-16T10:00:00.001Z') })).toBe(false);
     expect(matches(event, { to: new Date('2026-11-16T09:59:59.999Z') })).toBe(false);
-    expect(matches(event, { session_id: 's-1', pattern_id: 'p-1', correlation_id: 'order-1', event_type: 'error' })).toBe(true);
+    expect(matches(event, { session_id: 's-1', pattern_ids: ['p-0', 'p-1'], correlation_id: 'order-1', event_type: 'error' })).toBe(true);
+    expect(matches(event, { pattern_ids: ['p-0'] })).toBe(false);
     expect(matches(event, { session_id: 's-2' })).toBe(false);
   });
 });

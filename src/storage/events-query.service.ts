@@ -159,10 +159,11 @@ export function matches(record: DebugEventRecord, filter: EventFilter): boolean 
   const time = Date.parse(record.timestamp);
   if (filter.from && time < filter.from.getTime()) return false;
   if (filter.to && time > filter.to.getTime()) return false;
-  for (const column of ['component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'session_id', 'pattern_id'] as const) {
+  for (const column of ['component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'session_id'] as const) {
     const wanted = filter[column];
     if (wanted !== undefined && record[column] !== wanted) return false;
   }
+  if (filter.pattern_ids && !filter.pattern_ids.includes(record.pattern_id ?? '')) return false;
   if (filter.text && !record.message.toLowerCase().includes(filter.text.toLowerCase())) return false;
   return true;
 }

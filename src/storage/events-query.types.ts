@@ -13,7 +13,8 @@ export interface EventFilter {
   level?: string;
   correlation_id?: string;
   session_id?: string;
-  pattern_id?: string;
+  /** The pattern and every id merged into it: events keep the id they were stored with. */
+  pattern_ids?: readonly string[];
   /** Case-insensitive substring of the message. */
   text?: string;
 }

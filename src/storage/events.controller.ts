@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isUuid } from '../common/ids.js';
@@ -9,7 +10,10 @@ import type { EventFilter, EventPage, TieredEvent } from './events-query.types.j
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
-  constructor(private readonly events: EventsQueryService) {}
+  constructor(
+    private readonly events: EventsQueryService,
+    private readonly patterns: PatternStatsService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -20,7 +24,7 @@ export class EventsController {
   })
   @ApiOkResponse({ description: '{ data: [event + tier], next_cursor, tiers }' })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the message names it' })
-  list(@Query() query: ListEventsQuery): Promise<EventPage> {
+  async list(@Query() query: ListEventsQuery): Promise<EventPage> {
     const order = query.order ?? 'desc';
     const filter: EventFilter = {
       from: query.from ? new Date(query.from) : undefined,
@@ -31,7 +35,7 @@ export class EventsController {
       level: query.level,
       correlation_id: query.correlation_id,
       session_id: query.session_id,
-      pattern_id: query.pattern_id,
+      pattern_ids: query.pattern_id ? await this.patterns.memberIds(query.pattern_id) : undefined,
       text: query.text,
     };
     if (filter.from && filter.to && filter.from > filter.to) {

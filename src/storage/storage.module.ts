@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InsightsModule } from '../insights/insights.module.js';
 import { HOT_STORE } from './hot/hot-store.js';
 import { hotStoreProvider } from './hot/hot-store.provider.js';
 import { EventWriter } from './warm/event-writer.js';
@@ -47,6 +48,7 @@ const TIERING_PROVIDERS = [
 
 /** The three tiers: hot (Redis / memory), warm (PostgreSQL / SQLite), cold (archive segments). */
 @Module({
+  imports: [InsightsModule],
   controllers: [EventsController, StateController, StorageAdminController],
   providers: [hotStoreProvider, EventWriter, MetricWriter, SnapshotWriter, ...TIERING_PROVIDERS],
   exports: [HOT_STORE, EventWriter, MetricWriter, SnapshotWriter, Clock, BLOB_STORE, EventsQueryService, StateQueryService, TieringService],

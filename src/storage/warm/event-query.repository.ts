@@ -50,10 +50,11 @@ export class EventQueryRepository {
     };
     if (filter.from) conditions.push(`e."timestamp" >= ${time(filter.from)}`);
     if (filter.to) conditions.push(`e."timestamp" <= ${time(filter.to)}`);
-    for (const column of ['component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'session_id', 'pattern_id'] as const) {
+    for (const column of ['component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'session_id'] as const) {
       const value = filter[column];
       if (value !== undefined) conditions.push(`e.${column} = ${parameter(value)}`);
     }
+    if (filter.pattern_ids) conditions.push(`e.pattern_id IN (${filter.pattern_ids.map((id) => parameter(id)).join(', ')})`);
     if (filter.text) {
       const pattern = `%${filter.text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
       conditions.push(`e.message ${this.postgres ? 'ILIKE' : 'LIKE'} ${parameter(pattern)} ESCAPE '\\'`);
