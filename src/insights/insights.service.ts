@@ -151,7 +151,10 @@ export class InsightsService {
     if (trimmed.length === 0) throw new DomainError('VALIDATION_FAILED', 'note must not be empty', { field: 'note' });
     const insight = await this.insights.resolve(id, trimmed, now);
     if (!insight) throw new NotFoundError('insight', id);
-    return toInsightView(insight);
+    const view = toInsightView(insight);
+    // Subscribers see the status change; cached answers that counted it as open go stale.
+    this.streamBus.publishInsight({ ...view, change: 'resolved' } as unknown as Record<string, unknown>, false);
+    return view;
   }
 
   private async attachSampleEvents(drafts: ScoredDraft[], scope: InsightScope): Promise<void> {
