@@ -235,6 +235,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   /** Matches a burst of published messages and queues each for the clients that want it. */
   private dispatch(messages: readonly StreamMessage[]): void {
+    if (this.subscriptionCount === 0) return; // nobody listens: ingestion pays nothing here
     const now = Date.now();
     for (const message of messages) {
       const stamp = ++this.stamp;
