@@ -7,26 +7,11 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import { PartitionService } from '../../database/partition.service.js';
+import { EVENT_COLUMNS } from './row-mappers.js';
 import { dialectOf, jsonOrNull, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
 
-const COLUMNS = [
-  'id',
-  '"timestamp"',
-  'event_type',
-  'level',
-  'component_type',
-  'component_id',
-  'correlation_id',
-  'parent_event_id',
-  'operation',
-  'duration_ms',
-  'message',
-  'data',
-  'metadata',
-  'session_id',
-  'pattern_id',
-  'ingested_at',
-] as const;
+/** The columns in the order the writers send them (quoted: `timestamp` is a keyword). */
+const COLUMNS = EVENT_COLUMNS.map((column) => (column === 'timestamp' ? '"timestamp"' : column));
 
 /** How rows reach PostgreSQL: COPY (falling back to the idempotent insert on a duplicate), or the insert alone. */
 export type EventWriteStrategy = 'copy' | 'unnest';
