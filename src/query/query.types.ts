@@ -1,3 +1,5 @@
+import type { DebugEventRecord } from '../common/debug-event.js';
+
 /** One component, or every instance of a component type. */
 export interface ComponentSelector {
   /** What the caller asked for, as they spelled it. */
@@ -17,22 +19,8 @@ export interface TimeWindow {
   to: Date;
 }
 
-export interface EventRow {
-  id: string;
-  timestamp: string;
-  event_type: string;
-  level: string;
-  component_type: string;
-  component_id: string;
-  correlation_id: string | null;
-  parent_event_id: string | null;
-  operation: string | null;
-  duration_ms: number | null;
-  message: string;
-  data: Record<string, unknown> | null;
-  session_id: string | null;
-  pattern_id: string | null;
-}
+/** An event as the query module reads it: the wire shape without metadata and ingest time. */
+export type EventRow = Omit<DebugEventRecord, 'metadata' | 'ingested_at'>;
 
 export interface InsightRow {
   id: string;
