@@ -17,6 +17,17 @@ export function log(line: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
 }
 
+/** `--name N` from the command line, or the fallback. */
+export function numberOption(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+/** The `fraction` quantile (0.95 = p95) of unsorted values. */
+export function quantile(values: readonly number[], fraction: number): number {
+  return percentile([...values].sort((a, b) => a - b), fraction * 100);
+}
+
 export function suffix(): string {
   return randomBytes(4).toString('hex');
 }

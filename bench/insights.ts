@@ -11,33 +11,10 @@ import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
 import { createDataSource, runMigrations } from '../src/database/data-source.js';
 import { dayStart, partitionName } from '../src/database/partition.service.js';
+import { ADMIN_URL, adminQuery, log, numberOption, quantile } from './bench-support.js';
 
-const ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DAY_MS = 86_400_000;
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-function log(line: string): void {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const started = performance.now();
@@ -86,9 +63,9 @@ async function seed(client: pg.Client, total: number, now: Date, hours: number):
 }
 
 async function main(): Promise<void> {
-  const total = option('events', 1_000_000);
-  const hours = option('hours', 4);
-  const runs = option('runs', 7);
+  const total = numberOption('events', 1_000_000);
+  const hours = numberOption('hours', 4);
+  const runs = numberOption('runs', 7);
   const reuseIndex = process.argv.indexOf('--reuse');
   const reuse = reuseIndex >= 0 ? process.argv[reuseIndex + 1] : null;
   const keep = process.argv.includes('--keep') || reuse !== null;
@@ -98,7 +75,7 @@ async function main(): Promise<void> {
   const databaseUrl = url.toString();
   log(`machine: ${cpus().length} cores; ${total.toLocaleString('en')} events over ${hours} h into scratch database ${name}`);
 
-  if (!reuse) await admin(`CREATE DATABASE ${name}`);
+  if (!reuse) await adminQuery(`CREATE DATABASE ${name}`);
   const client = new pg.Client({ connectionString: databaseUrl });
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
@@ -180,10 +157,10 @@ async function main(): Promise<void> {
       }
     }
 
-    const p50 = percentile(latencies, 0.5);
-    const p95 = percentile(latencies, 0.95);
-    const hourP50 = percentile(baselineHour, 0.5);
-    const scanP50 = percentile(baselineScan, 0.5);
+    const p50 = quantile(latencies, 0.5);
+    const p95 = quantile(latencies, 0.95);
+    const hourP50 = quantile(baselineHour, 0.5);
+    const scanP50 = quantile(baselineScan, 0.5);
     console.log('');
     console.log(`cores: ${cpus().length}`);
     console.log(`insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h): p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${latencies.length} runs`);
@@ -193,7 +170,7 @@ async function main(): Promise<void> {
   } finally {
     await app?.close();
     await client.end().catch(() => undefined);
-    if (!keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!keep) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     else log(`kept database ${databaseUrl}`);
   }
 }

@@ -21,8 +21,8 @@ import { ComponentHealthService } from '../src/query/component-health.service.js
 import { ExplainErrorService } from '../src/query/explain-error.service.js';
 import { OperationProgressService } from '../src/query/operation-progress.service.js';
 import { QueryRepository } from '../src/query/query.repository.js';
+import { ADMIN_URL, adminQuery, log, numberOption, quantile } from './bench-support.js';
 
-const ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DAY_MS = 86_400_000;
 const TYPES = 40;
@@ -43,29 +43,6 @@ const ERROR_TEMPLATES = [
   'schema validation failed for record <n>',
 ];
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-function log(line: string): void {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): () => number {
@@ -218,16 +195,16 @@ async function measure(label: string, runs: number, call: (index: number) => Pro
 }
 
 async function main(): Promise<void> {
-  const total = option('events', 1_000_000);
-  const days = option('days', 3);
-  const runs = option('runs', 200);
+  const total = numberOption('events', 1_000_000);
+  const days = numberOption('days', 3);
+  const runs = numberOption('runs', 200);
   const keep = process.argv.includes('--keep');
   const name = `ads_bench_query_${randomBytes(4).toString('hex')}`;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   log(`bench:query — ${cpus().length} cores, ${total} events over ${days} day(s), ${runs} uncached calls per query, database ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
+  await adminQuery(`CREATE DATABASE ${name}`);
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
     app = await createApp({
@@ -286,25 +263,25 @@ async function main(): Promise<void> {
       results.push({ name: label, uncached, cached });
     }
 
-    const base95 = percentile(baseline, 0.95);
+    const base95 = quantile(baseline, 0.95);
     const format = (value: number) => value.toFixed(3).padStart(9);
     process.stdout.write(`\nbench:query on ${cpus().length} cores, ${total} events, PostgreSQL + Redis (in-process service calls)\n`);
-    process.stdout.write(`baseline (primary-key lookup): p50 ${format(percentile(baseline, 0.5))} ms  p95 ${format(base95)} ms\n`);
+    process.stdout.write(`baseline (primary-key lookup): p50 ${format(quantile(baseline, 0.5))} ms  p95 ${format(base95)} ms\n`);
     process.stdout.write(`${'query'.padEnd(46)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p95/base'.padStart(9)}  |  cached p50 ${''.padStart(0)}   p95 ms   bar\n`);
     for (const result of results) {
-      const p95 = percentile(result.uncached, 0.95);
-      const cachedP95 = percentile(result.cached, 0.95);
+      const p95 = quantile(result.uncached, 0.95);
+      const cachedP95 = quantile(result.cached, 0.95);
       const barred = result.name.startsWith('component health') || result.name.startsWith('operation progress');
       const verdict = barred ? (p95 < 50 && cachedP95 < 1 ? 'PASS (p95 < 50 ms, cached < 1 ms)' : 'FAIL (p95 < 50 ms, cached < 1 ms)') : cachedP95 < 1 ? 'cached < 1 ms' : '';
       process.stdout.write(
-        `${result.name.padEnd(46)} ${format(percentile(result.uncached, 0.5))} ${format(p95)} ${(p95 / base95).toFixed(1).padStart(8)}×  |  ${format(percentile(result.cached, 0.5))} ${format(cachedP95)}   ${verdict}\n`,
+        `${result.name.padEnd(46)} ${format(quantile(result.uncached, 0.5))} ${format(p95)} ${(p95 / base95).toFixed(1).padStart(8)}×  |  ${format(quantile(result.cached, 0.5))} ${format(cachedP95)}   ${verdict}\n`,
       );
     }
     process.stdout.write(`cache: ${JSON.stringify(cache.stats())}\n`);
   } finally {
     await app?.close();
     if (keep) log(`kept database ${name}`);
-    else await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    else await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
 
