@@ -88,4 +88,24 @@ foundationSuite('embedded: SQLite + in-process queue', async () => embeddedEnv()
 
 describeWithPostgresAndRedis('full mode', () => {
   foundationSuite('full: PostgreSQL + Redis', () => fullModeEnv());
+
+  describe('text PostgreSQL cannot store', () => {
+    let running: RunningApp;
+    beforeAll(async () => {
+      running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
+    });
+    afterAll(async () => running?.close());
+
+    it('answers 400, not 500, for a NUL character wherever it comes in', async () => {
+      const inPath = await request(running.url).get('/api/debug/state/a%00b/c').set('X-API-Key', 'reader-key-1').expect(400);
+      expect(inPath.body.message).toMatch(/NUL/);
+      const inBody = await request(running.url)
+        .post('/api/debug/sessions')
+        .set('X-API-Key', 'admin-key-01')
+        .send({ name: 'incident\u0000one' })
+        .expect(400);
+      expect(inBody.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(inBody.body.errorId).toBeUndefined();
+    });
+  });
 });

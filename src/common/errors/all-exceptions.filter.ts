@@ -85,6 +85,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
         typeof body === 'string' ? body : ((body as { message?: string }).message ?? exception.message);
       return this.envelope(exception.getStatus(), String(message), requestId);
     }
+    if (isUnstorableText(exception)) {
+      // PostgreSQL text and jsonb cannot hold NUL characters; whatever carried one was the client's input.
+      return this.envelope(
+        HttpStatus.BAD_REQUEST,
+        'text must not contain NUL characters (\\u0000) or invalid UTF-8',
+        requestId,
+      );
+    }
     const parserError = exception as BodyParserError;
     if (parserError?.type === 'entity.too.large') {
       return this.envelope(
@@ -114,4 +122,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (details !== undefined) envelope.details = details;
     return envelope;
   }
+}
+
+/** PostgreSQL's refusal of text it cannot store: invalid byte sequence (22021), unsupported escape in jsonb (22P05). */
+function isUnstorableText(exception: unknown): boolean {
+  const code = (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (exception as { code?: string })?.code;
+  return code === '22021' || code === '22P05';
 }
