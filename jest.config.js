@@ -13,6 +13,7 @@ const common = {
 };
 export default {
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   projects: [
