@@ -38,6 +38,19 @@ function banner(lines) {
   process.stderr.write(`\n${bar}\n${lines.map((line) => `!! ${line}`).join('\n')}\n${bar}\n\n`);
 }
 
+const STALE_AFTER_MS = 6 * 3_600_000;
+
+/** Databases of runs that were killed before their teardown (the run id starts with its start time). */
+async function dropStaleDatabases(client) {
+  const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'ads\\_test\\_%'`);
+  for (const { datname } of rows) {
+    const started = parseInt(datname.slice('ads_test_'.length, 'ads_test_'.length + 8), 36);
+    if (Number.isFinite(started) && Date.now() - started > STALE_AFTER_MS) {
+      await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
+    }
+  }
+}
+
 export default async function globalSetup() {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   process.env.TZ = 'UTC';
@@ -49,6 +62,7 @@ export default async function globalSetup() {
     problems.push(`PostgreSQL at ${ADMIN_URL} is unreachable (${postgres.message}): PostgreSQL suites SKIPPED`);
     process.env.TEST_POSTGRES_SKIP = postgres.message;
   } else {
+    await dropStaleDatabases(postgres);
     const template = `ads_test_${runId}`;
     await postgres.query(`CREATE DATABASE ${template}`);
     await postgres.end();
