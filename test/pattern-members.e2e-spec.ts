@@ -33,6 +33,12 @@ describe('reads by a pattern include the patterns merged into it (embedded)', ()
     expect(page.body.data.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort());
   });
 
+  it('POST /analytics/events-search by that pattern returns all of them', async () => {
+    const last = await request(running.url).get(`/api/debug/events/${ids.at(-1)}`).expect(200);
+    const found = await request(running.url).post('/api/debug/analytics/events-search').send({ pattern_id: last.body.pattern_id }).expect(200);
+    expect(found.body.events.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort());
+  });
+
   it('explain by that pattern counts every member', async () => {
     const last = await request(running.url).get(`/api/debug/events/${ids.at(-1)}`).expect(200);
     const explained = await request(running.url).get(`/api/debug/errors/patterns/${last.body.pattern_id}/explain`).expect(200);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { componentTag, TAG_ANY_EVENT } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
 import { QueryRepository } from './query.repository.js';
@@ -37,6 +38,7 @@ export class EventAnalyticsService {
     private readonly registry: ComponentRegistry,
     private readonly cache: QueryCacheService,
     private readonly sessions: SessionsService,
+    private readonly patterns: PatternStatsService,
   ) {}
 
   async slowOperations(request: WindowedRequest) {
@@ -119,7 +121,7 @@ export class EventAnalyticsService {
       correlationIds,
       levels,
       eventTypes: request.event_types,
-      patternId: request.pattern_id,
+      patternIds: request.pattern_id ? await this.patterns.memberIds(request.pattern_id) : undefined,
       sessionId,
       text: request.text,
       from,

@@ -33,7 +33,8 @@ export interface EventSearch {
   correlationIds?: string[];
   levels?: string[];
   eventTypes?: string[];
-  patternId?: string;
+  /** A pattern and every id merged into it (events keep the id they were stored with). */
+  patternIds?: readonly string[];
   sessionId?: string;
   text?: string;
   from?: Date;
@@ -384,9 +385,9 @@ export class QueryRepository {
       params.eventTypes = search.eventTypes;
       where.push('e.event_type IN (:...eventTypes)');
     }
-    if (search.patternId) {
-      params.patternId = search.patternId;
-      where.push('e.pattern_id = :patternId');
+    if (search.patternIds?.length) {
+      params.patternIds = search.patternIds;
+      where.push('e.pattern_id IN (:...patternIds)');
     }
     if (search.sessionId) {
       params.sessionId = search.sessionId;
