@@ -17,8 +17,10 @@ function eventRow(overrides: Partial<EventRow> & { id: string; timestamp: string
     duration_ms: null,
     message: 'something happened',
     data: null,
+    metadata: null,
     session_id: null,
     pattern_id: null,
+    ingested_at: overrides.timestamp,
     ...overrides,
   };
 }

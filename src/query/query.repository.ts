@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EVENT_COLUMNS as EVENT_ROW_COLUMNS, toEventRecord } from '../common/sql/event-row.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
@@ -20,8 +21,7 @@ import {
   type WindowStats,
 } from './query.types.js';
 
-const EVENT_COLUMNS = `e.id, e."timestamp", e.event_type, e.level, e.component_type, e.component_id, e.correlation_id,
-  e.parent_event_id, e.operation, e.duration_ms, e.message, e.data, e.session_id, e.pattern_id`;
+const EVENT_COLUMNS = EVENT_ROW_COLUMNS.map((column) => `e.${column === 'timestamp' ? '"timestamp"' : column}`).join(', ');
 const INSIGHT_COLUMNS = `i.id, i.insight_type, i.severity, i.title, i.summary, i.affected_components, i.evidence, i.confidence,
   i.suggestions, i.occurrences, i.first_seen, i.last_seen, i.status, i.resolved_at, i.resolution`;
 const IS_ERROR = `(e.level IN ('error', 'critical') OR e.event_type = 'error')`;
@@ -449,24 +449,8 @@ function round(value: number | null | undefined): number | null {
   return value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(value * 100) / 100;
 }
 
-function toEvent(row: Record<string, unknown>): EventRow {
-  return {
-    id: String(row.id),
-    timestamp: toIso(row.timestamp)!,
-    event_type: String(row.event_type),
-    level: String(row.level),
-    component_type: String(row.component_type),
-    component_id: String(row.component_id),
-    correlation_id: (row.correlation_id as string | null) ?? null,
-    parent_event_id: (row.parent_event_id as string | null) ?? null,
-    operation: (row.operation as string | null) ?? null,
-    duration_ms: toNullableNumber(row.duration_ms),
-    message: String(row.message),
-    data: toJson<Record<string, unknown> | null>(row.data, null),
-    session_id: (row.session_id as string | null) ?? null,
-    pattern_id: (row.pattern_id as string | null) ?? null,
-  };
-}
+/** The shared event row mapping (the same as the storage module's reads). */
+const toEvent = (row: Record<string, unknown>): EventRow => toEventRecord(row);
 
 function toInsight(row: Record<string, unknown>): InsightRow {
   return {

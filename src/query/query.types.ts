@@ -19,8 +19,8 @@ export interface TimeWindow {
   to: Date;
 }
 
-/** An event as the query module reads it: the wire shape without metadata and ingest time. */
-export type EventRow = Omit<DebugEventRecord, 'metadata' | 'ingested_at'>;
+/** An event as the query module reads it: the wire shape. */
+export type EventRow = DebugEventRecord;
 
 export interface InsightRow {
   id: string;
