@@ -4,12 +4,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId, timeOfUuidV7 } from '../src/common/ids.js';
-import { QueueName } from '../src/common/queues.js';
-import { JOB_QUEUE, type JobQueue } from '../src/queue/job-queue.js';
 import { HOT_STORE, type HotStore } from '../src/storage/hot/hot-store.js';
 import { StreamBus, type StreamMessage } from '../src/streaming/stream-bus.js';
 import { badEvents, corpusEvents, wireBatch, wireEvent } from './factories/events.js';
-import { startApp, type RunningApp } from './support/app.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
 interface StateAnswer {
@@ -29,7 +27,6 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
     let running: RunningApp;
     let dataSource: DataSource;
     let hot: HotStore;
-    let jobQueue: JobQueue;
     const streamed: StreamMessage[] = [];
     const postgres = mode === 'full';
 
@@ -42,12 +39,11 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       });
       dataSource = running.app.get(DataSource);
       hot = running.app.get(HOT_STORE);
-      jobQueue = running.app.get(JOB_QUEUE);
       running.app.get(StreamBus).onMessages((messages) => streamed.push(...messages));
     });
     afterAll(async () => running?.close());
 
-    const settled = () => jobQueue.drained(QueueName.Ingest, 30_000);
+    const settled = () => ingestSettled(running.app, 30_000);
     const sql = (text: string) => (postgres ? text : text.replace(/\$\d+/g, '?'));
     async function warmRows(ids: string[]): Promise<Record<string, unknown>[]> {
       if (ids.length === 0) return [];
@@ -307,7 +303,7 @@ describeWithPostgresAndRedis('full mode', () => {
 
 describeWithPostgresAndRedis('ingestion under backpressure and failure (full mode)', () => {
   it('answers 429 with Retry-After once the backlog passes DEBUG_INGEST_BACKLOG_LIMIT, and takes nothing it cannot keep', async () => {
-    // An API-only process: nothing drains the queue.
+    // An API-only process: nothing writes the journal out.
     const running = await startApp({ ...(await fullModeEnv()), DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: '50' });
     try {
       const first = wireBatch(40);
@@ -320,7 +316,7 @@ describeWithPostgresAndRedis('ingestion under backpressure and failure (full mod
       expect(await hot.get(refused[0].id as string)).toBeNull();
       expect(await hot.get(first[0].id as string)).not.toBeNull();
       const status = await request(running.url).get('/api/debug/admin/ingest/status').expect(200);
-      expect(status.body).toMatchObject({ queue: 'bull', waiting: 1, backlog_events: 40 });
+      expect(status.body).toMatchObject({ queue: 'bull', journal_events: 40, waiting: 0, backlog_events: 40 });
     } finally {
       await running.close();
     }
@@ -330,13 +326,12 @@ describeWithPostgresAndRedis('ingestion under backpressure and failure (full mod
     const env = await fullModeEnv({ DEBUG_INGEST_ATTEMPTS: '2', DEBUG_INGEST_BACKOFF_MS: '10' });
     const running = await startApp(env);
     const dataSource = running.app.get(DataSource);
-    const jobQueue = running.app.get<JobQueue>(JOB_QUEUE);
     try {
       // A constraint the warm store enforces and the API does not know about: the write fails for real.
       await dataSource.query(`ALTER TABLE debug_events ADD CONSTRAINT no_poison CHECK (message <> 'poison') NOT VALID`);
       const events = [wireEvent({ message: 'poison' }), wireEvent({ message: 'fine' })];
       await request(running.url).post('/api/debug/events/batch').send({ events }).expect(202);
-      expect(await jobQueue.drained(QueueName.Ingest, 30_000)).toBe(true);
+      expect(await ingestSettled(running.app, 30_000)).toBe(true);
 
       const failed = await request(running.url).get('/api/debug/admin/ingest/failed').expect(200);
       expect(failed.body.total).toBe(1);
@@ -349,7 +344,7 @@ describeWithPostgresAndRedis('ingestion under backpressure and failure (full mod
       await dataSource.query('ALTER TABLE debug_events DROP CONSTRAINT no_poison');
       const replay = await request(running.url).post('/api/debug/admin/ingest/replay').expect(201);
       expect(replay.body).toEqual({ replayed: 1 });
-      expect(await jobQueue.drained(QueueName.Ingest, 30_000)).toBe(true);
+      expect(await ingestSettled(running.app, 30_000)).toBe(true);
       const rows = await dataSource.query('SELECT message FROM debug_events WHERE id = ANY($1) ORDER BY message', [events.map((event) => event.id)]);
       expect(rows.map((row: { message: string }) => row.message)).toEqual(['fine', 'poison']);
       expect((await request(running.url).get('/api/debug/admin/ingest/failed').expect(200)).body.total).toBe(0);

@@ -121,8 +121,8 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       expect(await countRows(client)).toEqual({ rows: 4000, distinct: 4000 });
       expect(await countRows(client, ids)).toEqual({ rows: 4000, distinct: 4000 });
       // Both workers took jobs from the shared queue.
-      for (const worker of workers) expect(worker.output.join('')).toMatch(/job ingest-batch \S+ done/);
-      expect(api.output.join('')).not.toMatch(/job ingest-batch \S+ done/);
+      for (const worker of workers) expect(worker.output.join('')).toMatch(/journal batch of \d+ events written/);
+      expect(api.output.join('')).not.toMatch(/journal batch of \d+ events written/);
     } finally {
       await Promise.all(services.map(stop));
       await client.end();
@@ -130,7 +130,7 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
   }, 240_000);
 
   it('loses nothing acknowledged when a worker is SIGKILLed mid-stream and a new one takes over', async () => {
-    const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50' });
+    const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50', DEBUG_INGEST_CLAIM_IDLE_MS: '5000' });
     const client = new pg.Client({ connectionString: env.DATABASE_URL });
     await client.connect();
     let api: Service | undefined;
@@ -159,7 +159,7 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       await Promise.all(senders);
 
       expect(acknowledged.length).toBeGreaterThan(atKill);
-      // Bull hands the job the dead worker held back once its lock expires (stalled-job check).
+      // The new worker takes over the journal entries the dead one read and never acknowledged.
       expect(await waitFor(async () => (await countRows(client, acknowledged)).rows >= acknowledged.length, 150_000)).toBe(true);
       expect(await countRows(client, acknowledged)).toEqual({ rows: acknowledged.length, distinct: acknowledged.length });
       const total = await countRows(client);

@@ -1,8 +1,6 @@
 import request from 'supertest';
-import { QueueName } from '../src/common/queues.js';
 import type { InsightView } from '../src/insights/insight.types.js';
-import { JOB_QUEUE, type JobQueue } from '../src/queue/job-queue.js';
-import { startApp, type RunningApp } from './support/app.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read';
@@ -44,7 +42,7 @@ describeWithPostgresAndRedis('insights from ingested events (full: PostgreSQL + 
         .send({ component_type: 'feature-flags', component_id: id, state: { rate_limit: limit, region: 'eu-west', hostname: `${id}.internal` } });
       expect(response.status).toBeLessThan(300);
     }
-    expect(await running.app.get<JobQueue>(JOB_QUEUE).drained(QueueName.Ingest, 30_000)).toBe(true);
+    expect(await ingestSettled(running.app, 30_000)).toBe(true);
   }, 120_000);
   afterAll(async () => running?.close());
 

@@ -1,10 +1,8 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { QueueName } from '../src/common/queues.js';
 import { PatternService } from '../src/insights/patterns/pattern.service.js';
-import { JOB_QUEUE, type JobQueue } from '../src/queue/job-queue.js';
 import { wireEvent } from './factories/events.js';
-import { startApp, type RunningApp } from './support/app.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read';
@@ -71,8 +69,7 @@ function patternsSuite(mode: string, env: () => Promise<Record<string, string>>)
         .set(INGEST)
         .send({ events: [...timeouts, ...retries, ...chatter] })
         .expect((response) => expect(response.status).toBeLessThan(300));
-      const queue = running.app.get<JobQueue>(JOB_QUEUE);
-      expect(await queue.drained(QueueName.Ingest, 30_000)).toBe(true);
+      expect(await ingestSettled(running.app, 30_000)).toBe(true);
       await running.app.get(PatternService).flush(); // stored totals are written after the rows
     });
     afterAll(async () => running?.close());

@@ -1,9 +1,7 @@
 import request from 'supertest';
 import { newId } from '../src/common/ids.js';
-import { QueueName } from '../src/common/queues.js';
-import { JOB_QUEUE, type JobQueue } from '../src/queue/job-queue.js';
 import { HOT_STORE, type HotStore } from '../src/storage/hot/hot-store.js';
-import { startApp, type RunningApp } from './support/app.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const KEYS = 'tier-ingest-key:ingest,tier-reader-key:read,tier-admin-key:admin';
@@ -74,8 +72,7 @@ function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>
       expect(fromHot.body.tier).toBe('hot');
 
       // The ingest worker writes the warm store; wait for its queue to empty.
-      const queue = running.app.get<JobQueue>(JOB_QUEUE);
-      expect(await queue.drained(QueueName.Ingest, 30_000)).toBe(true);
+      expect(await ingestSettled(running.app, 30_000)).toBe(true);
       const warmRange = await pages(range);
       expect(warmRange.map((row) => row.id)).toEqual(ids);
       expect(warmRange.every((row) => row.tier === 'warm')).toBe(true);

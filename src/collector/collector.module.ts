@@ -5,6 +5,8 @@ import { CollectorController } from './collector.controller.js';
 import { EventIntake } from './event-intake.service.js';
 import { IngestAdminController } from './ingest-admin.controller.js';
 import { IngestBacklog } from './ingest-backlog.js';
+import { IngestJournal } from './ingest-journal.js';
+import { IngestJournalWriter } from './ingest-journal.writer.js';
 import { IngestEnabledGuard } from './ingest-enabled.guard.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestProcessor } from './ingest.processor.js';
@@ -14,7 +16,7 @@ import { MetricsIngestService } from './metrics-ingest.service.js';
 import { StateController } from './state.controller.js';
 import { StateService } from './state.service.js';
 
-/** Ingestion: events, batches, state snapshots and metrics in; hot tier + ingest queue out; the ingest worker. */
+/** Ingestion: events, batches, state snapshots and metrics in; hot tier + ingest journal out; the journal's warm writers and the retry queue's worker. */
 @Module({
   imports: [StorageModule, InsightsModule],
   controllers: [CollectorController, StateController, MetricsIngestController, IngestAdminController],
@@ -22,12 +24,14 @@ import { StateService } from './state.service.js';
     EventIntake,
     IngestService,
     IngestBacklog,
+    IngestJournal,
+    IngestJournalWriter,
     IngestMetrics,
     IngestProcessor,
     IngestEnabledGuard,
     StateService,
     MetricsIngestService,
   ],
-  exports: [IngestService],
+  exports: [IngestService, IngestJournal],
 })
 export class CollectorModule {}

@@ -3,34 +3,29 @@ import { BackpressureError } from '../common/errors/domain-error.js';
 import { QueueName } from '../common/queues.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { IngestJournal } from './ingest-journal.js';
 import { IngestMetrics } from './ingest-metrics.js';
 
 const REFRESH_MS = 100;
 
 /**
- * The ingest backlog, for backpressure: jobs waiting in the `ingest` queue times the
- * mean events per job this process has enqueued (an estimate: the queue counts jobs), read at most every 100 ms (a request
- * never waits for Redis except on the very first read), plus what this process holds
- * in memory before it is durable.
+ * The ingest backlog, for backpressure: events in the ingest journal not yet written, plus
+ * batches waiting for a retry in the `ingest` queue (counted at DEBUG_BATCH_SIZE each, their
+ * most), read at most every 100 ms (a request never waits for Redis except on the very first
+ * read), plus what this process holds in memory before it is durable (embedded mode).
  */
 @Injectable()
 export class IngestBacklog {
   private queuedEvents = 0;
   private readAt = 0;
   private reading: Promise<void> | undefined;
-  private enqueuedJobs = 0;
-  private enqueuedEvents = 0;
 
   constructor(
     @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
+    private readonly journal: IngestJournal,
     private readonly config: AppConfig,
     private readonly metrics: IngestMetrics,
   ) {}
-
-  /** Mean events per job this process enqueued (DEBUG_BATCH_SIZE before the first). */
-  private get meanJobEvents(): number {
-    return this.enqueuedJobs === 0 ? this.config.batchSize : this.enqueuedEvents / this.enqueuedJobs;
-  }
 
   /** Throws 429 with Retry-After when `incoming` more events would pass DEBUG_INGEST_BACKLOG_LIMIT. */
   async assertRoom(incoming: number, pendingInProcess: number): Promise<void> {
@@ -46,11 +41,9 @@ export class IngestBacklog {
     );
   }
 
-  /** Jobs just stored count at once, before the next read sees them. */
-  noteEnqueued(jobs: number, events: number): void {
+  /** Events just made durable count at once, before the next read sees them. */
+  noteAccepted(events: number): void {
     this.queuedEvents += events;
-    this.enqueuedJobs += jobs;
-    this.enqueuedEvents += events;
   }
 
   async current(): Promise<number> {
@@ -70,8 +63,8 @@ export class IngestBacklog {
 
   private async read(): Promise<void> {
     try {
-      const counts = await this.jobQueue.counts(QueueName.Ingest);
-      this.queuedEvents = Math.round((counts.waiting + counts.delayed) * this.meanJobEvents);
+      const [journalEvents, counts] = await Promise.all([this.journal.pendingEvents(), this.jobQueue.counts(QueueName.Ingest)]);
+      this.queuedEvents = journalEvents + (counts.waiting + counts.delayed) * this.config.batchSize;
       this.metrics.backlogEvents.set(this.queuedEvents);
       this.metrics.failedJobs.set(counts.failed);
     } catch {

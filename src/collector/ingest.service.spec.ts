@@ -3,7 +3,6 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { newId } from '../common/ids.js';
 import type { AppConfig } from '../config/app-config.service.js';
 import type { PatternService } from '../insights/patterns/pattern.service.js';
-import type { JobQueue } from '../queue/job-queue.js';
 import { MemoryHotStore } from '../storage/hot/memory-hot-store.js';
 import type { EventWriter } from '../storage/warm/event-writer.js';
 import { StreamBus } from '../streaming/stream-bus.js';
@@ -33,25 +32,25 @@ function event(id = newId()): DebugEventRecord {
   };
 }
 
-/** A Bull-like queue whose adds settle when the test says so. */
-function controllableQueue() {
-  const adds: { payload: unknown; settle: (error?: Error) => void }[] = [];
-  const queue = {
-    kind: 'bull',
-    add: (_queue: string, _name: string, payload: unknown) =>
-      new Promise<string>((resolve, reject) => adds.push({ payload, settle: (error) => (error ? reject(error) : resolve('1')) })),
-  } as unknown as JobQueue;
-  return { queue, adds };
+/** A warm writer whose writes settle when the test says so (embedded mode: the accept path commits rows). */
+function controllableWriter() {
+  const adds: { payload: { events: DebugEventRecord[] }; settle: (error?: Error) => void }[] = [];
+  const writer = {
+    write: (events: DebugEventRecord[]) =>
+      new Promise<number>((resolve, reject) =>
+        adds.push({ payload: { events }, settle: (error) => (error ? reject(error) : resolve(events.length)) }),
+      ),
+  } as unknown as EventWriter;
+  return { writer, adds };
 }
 
-function service(queue: JobQueue, hot = new MemoryHotStore(3600, 1000)) {
+function service(writer: EventWriter, hot = new MemoryHotStore(3600, 1000)) {
   const config = { batchSize: 100, batchWindowMs: 50, ingestAttempts: 3, ingestBackoffMs: 10 } as AppConfig;
-  const backlog = { assertRoom: async () => undefined, noteEnqueued: () => undefined } as unknown as IngestBacklog;
+  const backlog = { assertRoom: async () => undefined, noteAccepted: () => undefined } as unknown as IngestBacklog;
   const ingest = new IngestService(
     hot,
-    queue,
-    {} as EventWriter,
-    {} as PatternService,
+    writer,
+    { assign: async () => undefined } as unknown as PatternService,
     new StreamBus(),
     backlog,
     new IngestMetrics(new MetricsService()),
@@ -63,9 +62,9 @@ function service(queue: JobQueue, hot = new MemoryHotStore(3600, 1000)) {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('IngestService.accept', () => {
-  it('answers only after the job is stored, and a duplicate in flight waits for the original', async () => {
-    const { queue, adds } = controllableQueue();
-    const { ingest } = service(queue);
+  it('answers only after the rows are committed, and a duplicate in flight waits for the original', async () => {
+    const { writer, adds } = controllableWriter();
+    const { ingest } = service(writer);
     const original = event();
     let firstDone = false;
     let secondDone = false;
@@ -80,15 +79,15 @@ describe('IngestService.accept', () => {
     expect(await second).toEqual([false]);
   });
 
-  it('releases the ids of a failed enqueue (a retry is new, not a duplicate), and fails the duplicates waiting on it', async () => {
-    const { queue, adds } = controllableQueue();
-    const { ingest, hot } = service(queue);
+  it('releases the ids of a failed commit (a retry is new, not a duplicate), and fails the duplicates waiting on it', async () => {
+    const { writer, adds } = controllableWriter();
+    const { ingest, hot } = service(writer);
     const original = event();
     const first = ingest.accept([original]);
     await tick();
     const duplicate = ingest.accept([original]);
     await tick();
-    adds[0].settle(new Error('redis down'));
+    adds[0].settle(new Error('database down'));
     await expect(first).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await expect(duplicate).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(await hot.get(original.id)).toBeNull();
@@ -99,9 +98,9 @@ describe('IngestService.accept', () => {
     expect(await retry).toEqual([true]);
   });
 
-  it('groups concurrent requests into one job while a commit runs', async () => {
-    const { queue, adds } = controllableQueue();
-    const { ingest } = service(queue);
+  it('groups concurrent requests into one commit while a commit runs', async () => {
+    const { writer, adds } = controllableWriter();
+    const { ingest } = service(writer);
     const a = ingest.accept([event()]);
     await tick();
     const b = ingest.accept([event(), event()]);

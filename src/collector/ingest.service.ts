@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { JobName, QueueName } from '../common/queues.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { PatternService } from '../insights/patterns/pattern.service.js';
-import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { EventWriter } from '../storage/warm/event-writer.js';
 import { StreamBus } from '../streaming/stream-bus.js';
@@ -12,7 +10,7 @@ import { GroupCommitBatcher } from './group-commit-batcher.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
 
-/** Payload of an `ingest-batch` job. */
+/** Payload of an `ingest-batch` job: a batch that failed to write, handed to Bull for retries. */
 export interface IngestBatchJob {
   events: DebugEventRecord[];
 }
@@ -20,22 +18,19 @@ export interface IngestBatchJob {
 const MAX_COMMITS_IN_FLIGHT = 8;
 
 /**
- * The accept path: hot tier (dedupe by id), then durable (an `ingest-batch` job stored
- * in Redis, or with the in-process queue the rows committed to the warm store), then
- * the stream. A caller is told "accepted" only after its events are durable.
+ * The accept path: hot tier (dedupe by id), durable (in full mode the hot tier's own write
+ * appends the events to the ingest journal on Redis; in embedded mode a group commit writes
+ * the rows), then the stream. A caller is told "accepted" only after its events are durable.
  */
 @Injectable()
 export class IngestService implements OnApplicationShutdown {
   private readonly logger = new Logger(IngestService.name);
   private readonly batcher: GroupCommitBatcher<DebugEventRecord>;
-  /** With the in-process queue nothing outlives the process, so the accept path commits the rows itself. */
-  private readonly commitsRows: boolean;
   /** Events of this process not durable yet, by id: what their duplicates wait for. */
   private readonly durableById = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(HOT_STORE) private readonly hot: HotStore,
-    @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
     private readonly writer: EventWriter,
     private readonly patterns: PatternService,
     private readonly stream: StreamBus,
@@ -43,8 +38,7 @@ export class IngestService implements OnApplicationShutdown {
     private readonly metrics: IngestMetrics,
     private readonly config: AppConfig,
   ) {
-    this.commitsRows = jobQueue.kind === 'in-process';
-    this.batcher = new GroupCommitBatcher((events) => this.makeDurable(events), {
+    this.batcher = new GroupCommitBatcher((events) => this.writeBatch(events).then(() => undefined), {
       maxItems: config.batchSize,
       maxWaitMs: config.batchWindowMs,
       maxInFlight: MAX_COMMITS_IN_FLIGHT,
@@ -73,8 +67,23 @@ export class IngestService implements OnApplicationShutdown {
     const newEvents = events.filter((_, index) => fresh[index]);
     const duplicates = events.length - newEvents.length;
     if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
-    const originals = duplicates > 0 ? this.pendingOriginals(events, fresh) : [];
+    // Redis: the same atomic step that claimed the ids appended the events to the ingest journal.
+    if (this.hot.journals) this.backlog.noteAccepted(newEvents.length);
+    else await this.commitRows(events, fresh, newEvents);
+    if (newEvents.length > 0) {
+      this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
+      this.stream.publishEvents(newEvents);
+    }
+    return fresh;
+  }
 
+  /**
+   * Embedded mode: the group commit writes the new events' rows. A duplicate of an event this
+   * process is still committing is not "accepted" before the original is: it waits for the same
+   * commit, and fails with it (its id is then free again).
+   */
+  private async commitRows(events: readonly DebugEventRecord[], fresh: readonly boolean[], newEvents: DebugEventRecord[]): Promise<void> {
+    const originals = newEvents.length < events.length ? this.pendingOriginals(events, fresh) : [];
     const durable = newEvents.length > 0 ? this.batcher.submit(newEvents) : Promise.resolve();
     for (const event of newEvents) this.durableById.set(event.id, durable);
     try {
@@ -82,7 +91,7 @@ export class IngestService implements OnApplicationShutdown {
     } catch (error) {
       // Not durable: forget the ids so that the client's retry is taken as new, not as a duplicate.
       await this.hot.remove(newEvents.map((event) => event.id)).catch((removeError: unknown) =>
-        this.logger.error(`could not release ${newEvents.length} ids after a failed enqueue: ${(removeError as Error).message}`),
+        this.logger.error(`could not release ${newEvents.length} ids after a failed commit: ${(removeError as Error).message}`),
       );
       this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, newEvents.length);
       this.logger.warn(`could not make ${newEvents.length} events durable: ${(error as Error).message}`);
@@ -90,18 +99,11 @@ export class IngestService implements OnApplicationShutdown {
     } finally {
       for (const event of newEvents) this.durableById.delete(event.id);
     }
-    if (newEvents.length > 0) {
-      this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
-      this.stream.publishEvents(newEvents);
-    }
-    // A duplicate of an event this process is still making durable is not "accepted" before the
-    // original is: it waits for the same commit, and fails with it (its id is then free again).
     if (originals.length > 0) {
       await Promise.all(originals).catch(() => {
         throw new DomainError('UNAVAILABLE', 'an earlier copy of some of these events failed to be stored; retry', undefined, 1);
       });
     }
-    return fresh;
   }
 
   /** The worker's half: patterns, then the idempotent warm write. Returns rows newly written. */
@@ -121,28 +123,6 @@ export class IngestService implements OnApplicationShutdown {
       if (pending) waits.add(pending);
     });
     return [...waits];
-  }
-
-  private async makeDurable(events: DebugEventRecord[]): Promise<void> {
-    if (this.commitsRows) {
-      await this.writeBatch(events);
-      return;
-    }
-    const size = this.config.batchSize;
-    const jobs: Promise<string>[] = [];
-    for (let start = 0; start < events.length; start += size) {
-      const payload: IngestBatchJob = { events: events.slice(start, start + size) };
-      jobs.push(
-        this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
-          attempts: this.config.ingestAttempts,
-          backoffMs: this.config.ingestBackoffMs,
-          // A completed batch is in the warm store; keeping ~500 KB of it in Redis serves nothing.
-          keepCompleted: 0,
-        }),
-      );
-    }
-    await Promise.all(jobs);
-    this.backlog.noteEnqueued(jobs.length, events.length);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -176,6 +176,10 @@ export class AppConfig {
     return this.env.DEBUG_INGEST_BACKOFF_MS;
   }
 
+  get ingestClaimIdleMs(): number {
+    return this.env.DEBUG_INGEST_CLAIM_IDLE_MS;
+  }
+
   get hotTtlSeconds(): number {
     return this.env.DEBUG_HOT_TTL_SECONDS;
   }

@@ -167,6 +167,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(600000)
   DEBUG_INGEST_BACKOFF_MS = 1000;
 
+  /** A journal entry a writer read and left unacknowledged this long (ms) is taken over by another writer (its process died). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(500) @Max(3_600_000)
+  DEBUG_INGEST_CLAIM_IDLE_MS = 30000;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600 * 24 * 7)
   DEBUG_HOT_TTL_SECONDS = 3600;
 

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { RedisService } from '../../common/redis/redis.service.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { HOT_STORE, type HotStore } from './hot-store.js';
+import { ingestJournalKeys } from './ingest-journal-keys.js';
 import { MemoryHotStore } from './memory-hot-store.js';
 import { RedisHotStore } from './redis-hot-store.js';
 
@@ -11,6 +12,6 @@ export const hotStoreProvider: Provider<HotStore> = {
   inject: [AppConfig, RedisService],
   useFactory: (config: AppConfig, redis: RedisService): HotStore =>
     redis.enabled
-      ? new RedisHotStore(redis.client(), config.redisPrefix, config.hotTtlSeconds)
+      ? new RedisHotStore(redis.client(), config.redisPrefix, config.hotTtlSeconds, ingestJournalKeys(config.redisPrefix))
       : new MemoryHotStore(config.hotTtlSeconds, config.hotMaxEntries),
 };

@@ -10,6 +10,12 @@ export interface HotStore {
   readonly kind: 'redis' | 'memory';
 
   /**
+   * True when `putNew` also appends the new events to the ingest journal (Redis), which makes
+   * them durable when it returns; false when the caller must make them durable itself (memory).
+   */
+  readonly journals: boolean;
+
+  /**
    * Stores the events whose ids it has not seen within the TTL, in one round trip.
    * Returns, per event, whether it was new: the accept-time half of idempotency.
    */

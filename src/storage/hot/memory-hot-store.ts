@@ -5,6 +5,7 @@ import type { HotStore } from './hot-store.js';
 /** Embedded-mode hot tier: an LRU with TTL, plus arrival order for backfill. */
 export class MemoryHotStore implements HotStore {
   readonly kind = 'memory' as const;
+  readonly journals = false;
   private readonly byId: LRUCache<string, DebugEventRecord>;
   private arrivals: { at: number; id: string }[] = [];
 

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { DebugEventRecord } from '../common/debug-event.js';
+import { RedisService } from '../common/redis/redis.service.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { ingestJournalKeys, type IngestJournalKeys } from '../storage/hot/ingest-journal-keys.js';
+
+/** One stream entry: the new events of one accept call. */
+export interface JournalEntry {
+  id: string;
+  events: DebugEventRecord[];
+}
+
+const WRITERS_GROUP = 'warm-writers';
+
+// Acknowledge, delete and uncount in one step, counting only entries this call acknowledged:
+// an entry written twice (claimed from a slow writer) must not be uncounted twice.
+const ACKNOWLEDGE = `
+local stream, pending, group = ARGV[1], ARGV[2], ARGV[3]
+local done = 0
+for i = 4, #ARGV, 2 do
+  if redis.call('XACK', stream, group, ARGV[i]) == 1 then
+    redis.call('XDEL', stream, ARGV[i])
+    done = done + tonumber(ARGV[i + 1])
+  end
+end
+if done > 0 then redis.call('DECRBY', pending, done) end
+return done
+`;
+
+type RawEntry = [id: string, fields: string[] | null];
+
+/**
+ * Full mode's read side of the ingest journal (the stream the hot tier appends accepted
+ * events to): a consumer group whose members read new entries, claim entries a dead member
+ * left unacknowledged, and acknowledge entries once their events are in the warm store.
+ * In embedded mode there is no journal: `enabled` is false and nothing is pending.
+ */
+@Injectable()
+export class IngestJournal {
+  readonly enabled: boolean;
+  private readonly keys: IngestJournalKeys;
+  private groupReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: RedisService,
+    config: AppConfig,
+  ) {
+    this.enabled = redis.enabled;
+    this.keys = ingestJournalKeys(config.redisPrefix);
+    if (this.enabled) this.redis.client().defineCommand('adsJournalAcknowledge', { numberOfKeys: 0, lua: ACKNOWLEDGE });
+  }
+
+  /** Events accepted and not yet in the warm store. */
+  async pendingEvents(): Promise<number> {
+    if (!this.enabled) return 0;
+    return Number((await this.redis.client().get(this.keys.pendingEvents)) ?? 0);
+  }
+
+  /** Waits until every journalled event is in the warm store (tests, shutdown); false on timeout. */
+  async drained(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.pendingEvents()) > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return true;
+  }
+
+  /** New entries for `consumer`, waiting up to `blockMs` for one; `connection` must be its own (the read blocks). */
+  async read(connection: Redis, consumer: string, count: number, blockMs: number): Promise<JournalEntry[]> {
+    await this.ensureGroup();
+    const reply = (await this.forgetGroupOnLoss(connection.xreadgroup(
+      'GROUP',
+      WRITERS_GROUP,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.keys.stream,
+      '>',
+    ))) as [string, RawEntry[]][] | null;
+    return reply ? this.parse(reply[0][1]) : [];
+  }
+
+  /** Entries another member read and has not acknowledged for `minIdleMs` (it died or hangs), now `consumer`'s. */
+  async claimStale(connection: Redis, consumer: string, count: number, minIdleMs: number): Promise<JournalEntry[]> {
+    await this.ensureGroup();
+    const [, entries] = (await this.forgetGroupOnLoss(
+      connection.xautoclaim(this.keys.stream, WRITERS_GROUP, consumer, minIdleMs, '0-0', 'COUNT', count),
+    )) as [
+      string,
+      RawEntry[],
+      string[]?,
+    ];
+    return this.parse(entries);
+  }
+
+  /** Marks entries written: gone from the stream and from the pending count. */
+  async acknowledge(entries: readonly JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const args: (string | number)[] = [this.keys.stream, this.keys.pendingEvents, WRITERS_GROUP];
+    for (const entry of entries) args.push(entry.id, entry.events.length);
+    await (this.redis.client() as unknown as { adsJournalAcknowledge(...a: unknown[]): Promise<number> }).adsJournalAcknowledge(...args);
+  }
+
+  private parse(raw: readonly RawEntry[]): JournalEntry[] {
+    const entries: JournalEntry[] = [];
+    for (const [id, fields] of raw) {
+      if (!fields) continue; // deleted while pending: nothing left to write
+      const body = fields[fields.indexOf('e') + 1];
+      entries.push({ id, events: JSON.parse(body) as DebugEventRecord[] });
+    }
+    return entries;
+  }
+
+  /** The stream and its group vanish when Redis is flushed: make the group again on the next call. */
+  private async forgetGroupOnLoss<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (error) {
+      if ((error as Error).message.startsWith('NOGROUP')) this.groupReady = undefined;
+      throw error;
+    }
+  }
+
+  private ensureGroup(): Promise<void> {
+    this.groupReady ??= this.redis
+      .client()
+      .xgroup('CREATE', this.keys.stream, WRITERS_GROUP, '0', 'MKSTREAM')
+      .then(
+        () => undefined,
+        (error: Error) => {
+          if (!error.message.startsWith('BUSYGROUP')) {
+            this.groupReady = undefined;
+            throw error;
+          }
+        },
+      );
+    return this.groupReady;
+  }
+}

@@ -1,0 +1,113 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { JobName, QueueName } from '../common/queues.js';
+import { RedisService } from '../common/redis/redis.service.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { IngestJournal, type JournalEntry } from './ingest-journal.js';
+import { IngestMetrics } from './ingest-metrics.js';
+import { IngestService, type IngestBatchJob } from './ingest.service.js';
+
+/** Writers per worker process: COPY over 2 connections is the measured sweet spot. */
+const WRITERS = 2;
+const BLOCK_MS = 500;
+const MAX_ENTRIES_PER_READ = 1000;
+const PAUSE_AFTER_ERROR_MS = 1000;
+
+/**
+ * Worker side of full-mode ingestion: reads the ingest journal through its consumer group and
+ * writes the events to the warm store (patterns, then COPY), then acknowledges the entries.
+ * Entries of a writer that died are claimed after DEBUG_INGEST_CLAIM_IDLE_MS. A batch that fails
+ * to write is handed to the Bull `ingest` queue, whose retries with backoff, failed set and
+ * replay take it from there; only then is it acknowledged.
+ */
+@Injectable()
+export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(IngestJournalWriter.name);
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly journal: IngestJournal,
+    private readonly ingest: IngestService,
+    private readonly redis: RedisService,
+    @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
+    private readonly metrics: IngestMetrics,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.runsWorkers || !this.journal.enabled) return;
+    this.running = true;
+    for (let slot = 0; slot < WRITERS; slot++) this.loops.push(this.run(slot));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  private async run(slot: number): Promise<void> {
+    const connection = this.redis.connect(`ingest-writer-${slot}`);
+    const consumer = `${hostname()}:${process.pid}:${slot}`;
+    const claimIdleMs = this.config.ingestClaimIdleMs;
+    // At start, take over what a dead writer left at once; then look again every half idle time.
+    let nextClaimAt = 0;
+    let count = 1;
+    while (this.running) {
+      try {
+        let entries: JournalEntry[] = [];
+        if (Date.now() >= nextClaimAt) {
+          entries = await this.journal.claimStale(connection, consumer, count, claimIdleMs);
+          nextClaimAt = entries.length === count ? 0 : Date.now() + claimIdleMs / 2;
+          if (entries.length > 0) this.logger.warn(`took over ${entries.length} journal entries idle for over ${claimIdleMs} ms`);
+        }
+        if (entries.length === 0) entries = await this.journal.read(connection, consumer, count, BLOCK_MS);
+        if (entries.length === 0) continue;
+        const events = await this.write(entries);
+        count = nextReadCount(count, entries.length, events, this.config.batchSize);
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.warn(`ingest writer ${slot}: ${(error as Error).message}; retrying in ${PAUSE_AFTER_ERROR_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_AFTER_ERROR_MS));
+      }
+    }
+    connection.disconnect();
+  }
+
+  /** Writes the entries' events in batches of DEBUG_BATCH_SIZE; returns how many there were. */
+  private async write(entries: readonly JournalEntry[]): Promise<number> {
+    const events = entries.length === 1 ? entries[0].events : entries.flatMap((entry) => entry.events);
+    const size = this.config.batchSize;
+    for (let start = 0; start < events.length; start += size) {
+      const batch = events.slice(start, start + size);
+      try {
+        await this.ingest.writeBatch(batch);
+      } catch (error) {
+        // Throws when Redis is unreachable too: the entries stay unacknowledged and are read again.
+        const payload: IngestBatchJob = { events: batch };
+        await this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
+          attempts: this.config.ingestAttempts,
+          backoffMs: this.config.ingestBackoffMs,
+          keepCompleted: 0,
+        });
+        this.metrics.jobsFailed.inc({ final: 'false' });
+        this.logger.warn(`${batch.length} events failed to write (${(error as Error).message}); handed to the ingest queue for retries`);
+      }
+    }
+    await this.journal.acknowledge(entries);
+    this.logger.debug(`journal batch of ${events.length} events written (${entries.length} entries)`);
+    return events.length;
+  }
+}
+
+/**
+ * Entries to ask for next: about DEBUG_BATCH_SIZE events' worth, judged by the last read. It
+ * grows (at most 4× a step) only after a read that came back full, so that a trickle of
+ * single events does not leave it set to swallow a burst of large batches at once.
+ */
+export function nextReadCount(count: number, entriesRead: number, eventsRead: number, batchSize: number): number {
+  const fitting = Math.max(1, Math.floor((batchSize * entriesRead) / Math.max(1, eventsRead)));
+  const next = entriesRead >= count ? Math.min(fitting, count * 4) : Math.min(fitting, count);
+  return Math.max(1, Math.min(MAX_ENTRIES_PER_READ, next));
+}
