@@ -235,6 +235,28 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       expect(responses.map((response) => response.body.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
     });
 
+    it('answers a retried snapshot (same client id) with the stored one instead of adding a version', async () => {
+      const id = newId();
+      const post = (body: Record<string, unknown>) => request(running.url).post('/api/debug/state').set(INGEST).send(body);
+      const first = await post({ id, component_type: 'agent', component_id: 'retry-1', state: { status: 'busy' } }).expect(201);
+      expect(first.body).toMatchObject({ id, version: 1, duplicate: false });
+      const retried = await post({ id, component_type: 'agent', component_id: 'retry-1', state: { status: 'busy' } }).expect(201);
+      expect(retried.body).toEqual({ ...first.body, duplicate: true });
+      const next = await post({ id: newId(), component_type: 'agent', component_id: 'retry-1', state: { status: 'idle' } }).expect(201);
+      expect(next.body).toMatchObject({ version: 2, previous_version: 1, duplicate: false });
+
+      const taken = await post({ id, component_type: 'agent', component_id: 'another-2', state: {} }).expect(409);
+      expect(taken.body.message).toMatch(/already the id of a snapshot of agent\/retry-1/);
+      const malformed = await post({ id: 'not-a-uuid', component_type: 'agent', component_id: 'retry-1', state: {} }).expect(400);
+      expect(malformed.body.message).toMatch(/id must be a UUID/);
+
+      const rows = await dataSource.query(sql(`SELECT version FROM debug_state_snapshots WHERE component_id = $1 ORDER BY version`), ['retry-1']);
+      expect(rows.map((row: { version: number }) => Number(row.version))).toEqual([1, 2]);
+      expect(await settled()).toBe(true);
+      // The state_change event carries the snapshot's id, so the retry did not add a second event either.
+      expect(await warmRows([id])).toHaveLength(1);
+    });
+
     it('stores metric points, single and batch, with 207 for bad points in a batch', async () => {
       const single = await request(running.url)
         .post('/api/debug/metrics')

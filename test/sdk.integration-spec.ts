@@ -308,7 +308,7 @@ describe('DebugClient against a scripted HTTP server', () => {
     expect(client.stats().events).toMatchObject({ sent: 4, dropped: 0 });
   });
 
-  it('sends state snapshots one by one, in order', async () => {
+  it('sends state snapshots one by one, in order, each with its own client id', async () => {
     makeClient();
     client.state({ status: 'idle' });
     client.state({ status: 'busy', job: 7 }, { correlationId: 'req-9' });
@@ -316,9 +316,10 @@ describe('DebugClient against a scripted HTTP server', () => {
 
     const states = server.requests.filter((r) => r.path === '/api/debug/state').map((r) => r.body);
     expect(states).toEqual([
-      { component_type: 'agent', component_id: 'planner-1', state: { status: 'idle' }, captured_at: expect.any(String) },
+      { id: expect.stringMatching(/^[0-9a-f-]{36}$/), component_type: 'agent', component_id: 'planner-1', state: { status: 'idle' }, captured_at: expect.any(String) },
       expect.objectContaining({ state: { status: 'busy', job: 7 }, correlation_id: 'req-9' }),
     ]);
+    expect(states[0].id).not.toBe(states[1].id);
     expect(client.stats().states).toMatchObject({ recorded: 2, sent: 2 });
   });
 

@@ -4,7 +4,7 @@ import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { newId } from '../common/ids.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { SnapshotWriter, type StateSnapshotRecord } from '../storage/warm/snapshot-writer.js';
+import { SnapshotIdTakenError, SnapshotWriter, type StateSnapshotRecord } from '../storage/warm/snapshot-writer.js';
 import { StreamBus } from '../streaming/stream-bus.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { MAX_STATE_BYTES, type StateSnapshotDto, type StateSnapshotAnswer } from './dto/state-snapshot.dto.js';
@@ -49,14 +49,12 @@ export class StateService {
     if (Number.isNaN(capturedAt.getTime())) throw new DomainError('VALIDATION_FAILED', 'captured_at must be a real date-time');
     const correlationId = input.correlation_id ?? context.correlationId;
 
-    let previousVersion: number | null = null;
-    let unchanged = false;
-    const snapshot = await this.snapshots
-      .append(input.component_type, input.component_id, (previous): StateSnapshotRecord => {
-        previousVersion = previous?.version ?? null;
-        unchanged = previous?.hash === hash;
-        return {
-          id: newId(capturedAt),
+    const { snapshot, duplicate } = await this.snapshots
+      .append(
+        input.component_type,
+        input.component_id,
+        (previous): StateSnapshotRecord => ({
+          id: input.id ?? newId(capturedAt),
           component_type: input.component_type,
           component_id: input.component_id,
           captured_at: capturedAt.toISOString(),
@@ -65,13 +63,18 @@ export class StateService {
           diff_from_previous: previous ? fastJsonPatch.compare(previous.state, state) : null,
           version: (previous?.version ?? 0) + 1,
           hash,
-        };
-      })
+        }),
+        input.id ?? undefined,
+      )
       .catch((error: unknown) => {
+        if (error instanceof SnapshotIdTakenError) throw new DomainError('CONFLICT', error.message, { id: error.id });
         this.logger.warn(`state snapshot of ${input.component_type}/${input.component_id} not stored: ${(error as Error).message}`);
         throw new DomainError('UNAVAILABLE', 'the state snapshot could not be stored; retry shortly', undefined, 1);
       });
-    this.metrics.accepted.inc({ kind: 'state' });
+    // A retry of a stored snapshot answers it as it was stored (its own state, not this request's).
+    const previousVersion = snapshot.version > 1 ? snapshot.version - 1 : null;
+    const unchanged = snapshot.diff_from_previous !== null && snapshot.diff_from_previous.length === 0;
+    if (!duplicate) this.metrics.accepted.inc({ kind: 'state' });
 
     const change = {
       snapshot_id: snapshot.id,
@@ -79,23 +82,26 @@ export class StateService {
       component_id: snapshot.component_id,
       version: snapshot.version,
       previous_version: previousVersion,
-      hash,
+      hash: snapshot.hash,
       diff: snapshot.diff_from_previous,
       unchanged,
       captured_at: snapshot.captured_at,
       correlation_id: snapshot.correlation_id,
     };
+    // The event takes the snapshot's id: a retry re-sends the same event, which the event path
+    // dedupes (and restores, if the first attempt's event was lost).
     const eventId = await this.emitEvent(change, input.session_id ?? null);
-    this.stream.publishStateChange({ ...change, event_id: eventId });
+    if (!duplicate) this.stream.publishStateChange({ ...change, event_id: eventId });
     return {
       id: snapshot.id,
       component_type: snapshot.component_type,
       component_id: snapshot.component_id,
       version: snapshot.version,
       previous_version: previousVersion,
-      hash,
+      hash: snapshot.hash,
       diff_from_previous: snapshot.diff_from_previous,
       unchanged,
+      duplicate,
       captured_at: snapshot.captured_at,
       event_id: eventId,
     };
@@ -117,7 +123,7 @@ export class StateService {
     const patchFits = change.diff !== null && JSON.stringify(change.diff).length <= MAX_EVENT_PATCH_BYTES;
     const now = new Date();
     const event: DebugEventRecord = {
-      id: newId(new Date(change.captured_at)),
+      id: change.snapshot_id,
       timestamp: change.captured_at,
       event_type: 'state_change',
       level: 'info',

@@ -172,10 +172,12 @@ export class DebugClient {
 
   /**
    * Records a snapshot of a component's state; the service diffs it against the previous
-   * one. Snapshots are sent one by one, in the order they were taken.
+   * one. Snapshots are sent one by one, in the order they were taken, each with a client id
+   * so that a retry after a lost answer does not add a second version.
    */
   state(state: Record<string, unknown>, input: StateInput = {}): void {
     const payload: DebugStatePayload = {
+      id: newEventId(),
       component_type: input.componentType ?? this.options.componentType,
       component_id: input.componentId ?? this.options.componentId,
       state,

@@ -41,6 +41,8 @@ export interface DebugMetricPayload {
 
 /** One state snapshot as it is sent to `POST /api/debug/state`. */
 export interface DebugStatePayload {
+  /** Client snapshot id (UUIDv7): the service answers a retry with the stored snapshot. */
+  id: string;
   component_type: string;
   component_id: string;
   state: Record<string, unknown>;

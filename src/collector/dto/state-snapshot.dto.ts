@@ -1,11 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { DATE_TIME_PATTERN } from '../event-shape.js';
 
 export const MAX_STATE_BYTES = 262_144;
 
 /** A component's whole state at one moment. */
 export class StateSnapshotDto {
+  @ApiPropertyOptional({
+    example: '0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11',
+    description:
+      'Client snapshot id (a UUID; the SDK sends a UUIDv7). Sending the same id again answers the stored snapshot ' +
+      '(`duplicate: true`) instead of adding a version, so a retry after a lost answer is safe.',
+    nullable: true,
+  })
+  @IsOptional() @IsUUID('all', { message: 'id must be a UUID' })
+  id?: string | null;
+
   @ApiProperty({ example: 'agent', maxLength: 128 })
   @IsString() @MinLength(1) @MaxLength(128)
   component_type: string;
@@ -66,6 +76,9 @@ export class StateSnapshotAnswer {
 
   @ApiProperty({ example: false, description: 'The state equals the previous one.' })
   unchanged: boolean;
+
+  @ApiProperty({ example: false, description: 'True when a snapshot with this client id was stored before: the answer is that snapshot.' })
+  duplicate: boolean;
 
   @ApiProperty({ example: '2026-11-24T08:15:30.123Z' })
   captured_at: string;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { SNAPSHOT_COLUMNS, toSnapshotRecord } from './row-mappers.js';
 import { dialectOf, sqliteTime } from './warm-sql.js';
 
 /** A stored state snapshot (snake_case, as the columns). */
@@ -20,6 +21,12 @@ export interface PreviousSnapshot {
   version: number;
   hash: string;
   state: Record<string, unknown>;
+}
+
+/** What `append` did: the snapshot stored now, or the one stored before under the same id. */
+export interface AppendedSnapshot {
+  snapshot: StateSnapshotRecord;
+  duplicate: boolean;
 }
 
 /** Builds the next snapshot of a component from its previous one (null for the first). */
@@ -43,15 +50,34 @@ export class SnapshotWriter {
     this.dialect = dialectOf(dataSource);
   }
 
-  /** Committed when it resolves. */
-  async append(componentType: string, componentId: string, next: NextSnapshot): Promise<StateSnapshotRecord> {
+  /**
+   * Committed when it resolves. With a `clientId` already stored for this component, nothing is
+   * added and the stored snapshot comes back as a duplicate; a `clientId` another component's
+   * snapshot holds is refused (SnapshotIdTakenError).
+   */
+  async append(componentType: string, componentId: string, next: NextSnapshot, clientId?: string): Promise<AppendedSnapshot> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction((manager) => this.appendIn(manager, componentType, componentId, next));
+        return await this.dataSource.transaction(async (manager) => {
+          const stored = clientId ? await this.storedWithId(manager, clientId) : null;
+          if (stored && (stored.component_type !== componentType || stored.component_id !== componentId)) {
+            throw new SnapshotIdTakenError(clientId!, `${stored.component_type}/${stored.component_id}`);
+          }
+          if (stored) return { snapshot: stored, duplicate: true };
+          return { snapshot: await this.appendIn(manager, componentType, componentId, next), duplicate: false };
+        });
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(error)) throw error;
       }
     }
+  }
+
+  private async storedWithId(manager: EntityManager, id: string): Promise<StateSnapshotRecord | null> {
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT ${SNAPSHOT_COLUMNS.join(', ')} FROM debug_state_snapshots WHERE id = ${this.dialect === 'postgres' ? '$1' : '?'}`,
+      [id],
+    );
+    return rows.length === 0 ? null : toSnapshotRecord(rows[0]);
   }
 
   private async appendIn(
@@ -97,6 +123,16 @@ export class SnapshotWriter {
       values,
     );
     return snapshot;
+  }
+}
+
+/** A client snapshot id that another component's snapshot already holds. */
+export class SnapshotIdTakenError extends Error {
+  constructor(
+    readonly id: string,
+    readonly holder: string,
+  ) {
+    super(`snapshot id ${id} is already the id of a snapshot of ${holder}`);
   }
 }
 
