@@ -1,0 +1,97 @@
+import { IngestJournal } from '../../src/collector/ingest-journal.js';
+import type { DebugEventRecord } from '../../src/common/debug-event.js';
+import { newId } from '../../src/common/ids.js';
+import { RedisService } from '../../src/common/redis/redis.service.js';
+import { AppConfig } from '../../src/config/app-config.service.js';
+import { validateEnvironment } from '../../src/config/environment.js';
+import { ingestJournalKeys } from '../../src/storage/hot/ingest-journal-keys.js';
+import { RedisHotStore } from '../../src/storage/hot/redis-hot-store.js';
+import { describeWithRedis, freshRedisPrefix, redisUrl } from '../support/services.js';
+
+function record(message: string): DebugEventRecord {
+  const now = new Date().toISOString();
+  return {
+    id: newId(),
+    timestamp: now,
+    event_type: 'log',
+    level: 'info',
+    component_type: 'api',
+    component_id: 'api-1',
+    correlation_id: null,
+    parent_event_id: null,
+    operation: null,
+    duration_ms: null,
+    message,
+    data: null,
+    metadata: null,
+    session_id: null,
+    pattern_id: null,
+    ingested_at: now,
+  };
+}
+
+describeWithRedis('ingest journal on Redis', () => {
+  let redis: RedisService;
+  let journal: IngestJournal;
+  let hot: RedisHotStore;
+  let prefix: string;
+
+  beforeEach(() => {
+    prefix = freshRedisPrefix();
+    const config = new AppConfig(validateEnvironment({ REDIS_URL: redisUrl(), DEBUG_REDIS_PREFIX: prefix }));
+    redis = new RedisService(config);
+    journal = new IngestJournal(redis, config);
+    hot = new RedisHotStore(redis.client(), prefix, 3600, ingestJournalKeys(prefix));
+  });
+
+  afterEach(async () => {
+    const keys = await redis.client().keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.client().del(...keys);
+    await redis.onApplicationShutdown();
+  });
+
+  it('journals exactly the new events of each accept, in the same step that claims their ids', async () => {
+    const first = [record('a'), record('b')];
+    expect(await hot.putNew(first)).toEqual([true, true]);
+    expect(await hot.putNew([first[0], record('c')])).toEqual([false, true]);
+    expect(await hot.putNew([first[1]])).toEqual([false]);
+    expect(await journal.pendingEvents()).toBe(3);
+
+    const reader = redis.connect('reader');
+    const entries = await journal.read(reader, 'writer-1', 10, 100);
+    expect(entries.map((entry) => entry.events.map((event) => event.message))).toEqual([['a', 'b'], ['c']]);
+    expect(entries[0].events[0]).toEqual(first[0]);
+    await journal.acknowledge(entries);
+    expect(await journal.pendingEvents()).toBe(0);
+    expect(await journal.drained(100)).toBe(true);
+    expect(await journal.read(reader, 'writer-1', 10, 50)).toEqual([]);
+  });
+
+  it('hands what a dead writer read to another after the idle time, and uncounts an entry once if both acknowledge', async () => {
+    await hot.putNew([record('x'), record('y')]);
+    const dead = redis.connect('dead');
+    const alive = redis.connect('alive');
+    const read = await journal.read(dead, 'dead-writer', 10, 100);
+    expect(read).toHaveLength(1);
+    expect(await journal.claimStale(alive, 'live-writer', 10, 60_000)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const claimed = await journal.claimStale(alive, 'live-writer', 10, 50);
+    expect(claimed.map((entry) => entry.id)).toEqual(read.map((entry) => entry.id));
+
+    await journal.acknowledge(claimed);
+    await journal.acknowledge(read); // the slow writer finishes too: nothing left to uncount
+    expect(await journal.pendingEvents()).toBe(0);
+    expect(await journal.drained(100)).toBe(true);
+  });
+
+  it('makes its consumer group again after Redis lost it', async () => {
+    await hot.putNew([record('before')]);
+    const reader = redis.connect('reader');
+    await journal.acknowledge(await journal.read(reader, 'writer-1', 10, 100));
+    await redis.client().del(ingestJournalKeys(prefix).stream);
+    await hot.putNew([record('after')]);
+    await expect(journal.read(reader, 'writer-1', 10, 100)).rejects.toThrow(/NOGROUP/);
+    const entries = await journal.read(reader, 'writer-1', 10, 100);
+    expect(entries.map((entry) => entry.events[0].message)).toEqual(['after']);
+  });
+});
