@@ -9,7 +9,7 @@
  *    scratch database + Redis prefix); a few senders POST batches of 1,000 to /events/batch; the
  *    clock stops when the last row is committed (the service's written counter reaches the
  *    total, then checked with count(*)).
- * 3. Burst accept: an API-only process (no workers), HTTP → durable in the Bull queue.
+ * 3. Burst accept: an API-only process (no workers), HTTP → durable in the ingest journal on Redis.
  * 4. Warm writer strategies: COPY (with its idempotent fallback) vs INSERT … SELECT FROM unnest
  *    … ON CONFLICT DO NOTHING, same events, 2 concurrent writers each.
  * Scratch databases and Redis keys are removed at the end.

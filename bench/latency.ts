@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     console.log(line('POST /events (single event)', events1k));
     const requests = events1k.latencies.length;
     console.log(`service CPU per single event       ${fmt((cpu.service / requests) * 1e6, 0)} µs (${fmt((100 * cpu.service) / SECONDS, 0)}% of one core at ${RATE} req/s); Redis ${fmt((cpu.redis / requests) * 1e6, 0)} µs; machine busy ${cpu.machineTotal > 0 ? Math.round((100 * cpu.machineBusy) / cpu.machineTotal) : '?'}%`);
-    console.log(`group commit                       ${fmt(written, 0)} events written in ${fmt(batches, 0)} batches (${fmt(written / batches, 1)} per batch)`);
+    console.log(`warm writes                        ${fmt(written, 0)} events written in ${fmt(batches, 0)} batches (${fmt(written / batches, 1)} per batch)`);
     console.log(`ratio p99 events / baseline        ${fmt(percentile(events1k.latencies, 99) / percentile(baseline.latencies, 99), 2)}`);
     console.log(`bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`);
   } finally {
