@@ -2,6 +2,13 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema.js';
 import { ArchiveManifest1764200000001 } from './1764200000001-ArchiveManifest.js';
 import { DebugPatterns1764300000001 } from './1764300000001-DebugPatterns.js';
 import { InsightRollups1764400000001 } from './1764400000001-InsightRollups.js';
+import { InsightHourlyRollups1764500000001 } from './1764500000001-InsightHourlyRollups.js';
 
 /** Every migration, in order. A new migration file is added here too. */
-export const MIGRATIONS = [InitialSchema1764000000000, ArchiveManifest1764200000001, DebugPatterns1764300000001, InsightRollups1764400000001];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  ArchiveManifest1764200000001,
+  DebugPatterns1764300000001,
+  InsightRollups1764400000001,
+  InsightHourlyRollups1764500000001,
+];

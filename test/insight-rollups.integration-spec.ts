@@ -2,13 +2,28 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
 import { newId } from '../src/common/ids.js';
-import { type BucketSeries, InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
+import {
+  type BucketSeries,
+  type DurationMomentsRow,
+  type ErrorPatternRow,
+  InsightAggregatesRepository,
+} from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupRepository } from '../src/insights/insight-rollup.repository.js';
 import { gridFor } from '../src/insights/insights.service.js';
 import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const byKey = (series: BucketSeries[]) => Object.fromEntries(series.map((item) => [item.key, { counts: item.counts, errors: item.errors }]));
+const sortedBy = <T>(rows: T[], key: (row: T) => string) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+const errorKey = (row: ErrorPatternRow) => `${row.patternId}|${row.component.component_type}/${row.component.component_id}|${row.inScope}`;
+const momentsKey = (row: DurationMomentsRow) => `${row.component.component_type}/${row.component.component_id}|${row.operation}`;
+/** Moments are stored rounded (sums to 0.001, squares to 0.1): compared to a few digits. */
+const rounded = (rows: DurationMomentsRow[]) =>
+  sortedBy(rows, momentsKey).map((row) => ({
+    key: momentsKey(row),
+    current: { n: row.current.n, sum: Math.round(row.current.sum), squares: Math.round(row.current.squares / 10) },
+    previous: { n: row.previous.n, sum: Math.round(row.previous.sum), squares: Math.round(row.previous.squares / 10) },
+  }));
 
 function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
   describe(`insight rollups (${mode})`, () => {
@@ -33,6 +48,33 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       expect(byKey(await rollups.patternSeries(grid))).toEqual(byKey(await raw.patternSeries(scope, grid)));
       const again = await rollups.ensure(grid.origin, grid.to);
       expect(again.aggregated).toEqual([]);
+    });
+
+    it('gives the same error groups, duration moments and problem chains as aggregating debug_events directly', async () => {
+      const scope = { from: scenario.from, to: scenario.to };
+      const grid = gridFor(scope);
+      const rollups = app.get(InsightRollupRepository);
+      const raw = app.get(InsightAggregatesRepository);
+      await rollups.ensure(grid.origin, grid.to);
+
+      const rawErrors = await raw.errorPatterns(scope, grid.origin);
+      expect(rawErrors.length).toBeGreaterThan(0);
+      const rolledErrors = await rollups.errorPatterns(scope.from, scope.to, grid.origin);
+      const comparable = (rows: ErrorPatternRow[]) =>
+        sortedBy(rows, errorKey).map((row) => ({ ...row, levels: row.levels.split(',').sort().join(',') }));
+      expect(comparable(rolledErrors)).toEqual(comparable(rawErrors));
+
+      const previousFrom = new Date(scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()));
+      const rawMoments = await raw.durationMoments(scope, previousFrom);
+      expect(rawMoments.length).toBeGreaterThan(0);
+      expect(rounded(await rollups.durationMoments(scope.from, scope.to, previousFrom))).toEqual(rounded(rawMoments));
+
+      const stuckBefore = new Date(scope.to.getTime() - 5 * 60_000);
+      const rawChains = await raw.problemChains(scope, stuckBefore, 2000);
+      expect(rawChains.some((chain) => chain.errors > 0)).toBe(true);
+      expect(rawChains.some((chain) => chain.hasStart && !chain.hasEnd)).toBe(true);
+      const chainKey = (row: { correlationId: string }) => row.correlationId;
+      expect(sortedBy(await rollups.problemChains(scope.from, scope.to, stuckBefore, 2000), chainKey)).toEqual(sortedBy(rawChains, chainKey));
     });
 
     it('re-aggregates only the recent minutes, picking up events that arrived a little late', async () => {
@@ -68,6 +110,52 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       expect(series.counts.reduce((sum, count) => sum + count, 0)).toBe(2);
       expect(series.errors.reduce((sum, count) => sum + count, 0)).toBe(2);
       expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await app.get(InsightAggregatesRepository).componentSeries(scope, grid)));
+      const lateErrors = (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).filter((row) => row.patternId === 'late-pattern');
+      expect(lateErrors.map((row) => row.count)).toEqual([2]);
+    });
+
+    it('aggregates again the minutes of events stored long after their time, and only those', async () => {
+      const scope = { from: scenario.from, to: scenario.to };
+      const grid = gridFor(scope);
+      const rollups = app.get(InsightRollupRepository);
+      await rollups.ensure(grid.origin, grid.to, scenario.to);
+      const minute = new Date(scenario.to.getTime() - 40 * 60_000);
+      const correlationId = 'late-chain';
+      await insertScenario(app.get(DataSource), {
+        snapshots: [],
+        events: [0, 1].map((step) => ({
+          id: newId(new Date(minute.getTime() + step)),
+          timestamp: new Date(minute.getTime() + 1_000 + step).toISOString(),
+          event_type: 'log',
+          level: step === 1 ? 'error' : 'info',
+          component_type: step === 1 ? 'late-db' : 'late-api',
+          component_id: 'late-2',
+          correlation_id: correlationId,
+          parent_event_id: null,
+          operation: 'late-op',
+          duration_ms: 1_000,
+          message: 'stored 40 minutes late',
+          data: { phase: step === 0 ? 'start' : 'failed' },
+          metadata: null,
+          session_id: null,
+          pattern_id: 'late-pattern-2',
+          ingested_at: new Date().toISOString(),
+        })),
+      });
+      const result = await rollups.ensure(grid.origin, grid.to, scenario.to);
+      expect(result.aggregated).toEqual([{ from: minute.toISOString(), to: new Date(minute.getTime() + 60_000).toISOString() }]);
+      const series = (await rollups.componentSeries(grid)).find((item) => item.key === 'component:late-db/late-2')!;
+      expect(series.errors.reduce((sum, count) => sum + count, 0)).toBe(1);
+      const errors = (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).filter((row) => row.patternId === 'late-pattern-2');
+      expect(errors.map((row) => [row.component.component_type, row.count, row.inScope])).toEqual([['late-db', 1, true]]);
+      const chains = await rollups.problemChains(scope.from, scope.to, new Date(scope.to.getTime() - 300_000), 5000);
+      expect(chains.find((chain) => chain.correlationId === correlationId)).toMatchObject({ events: 2, errors: 1, hasStart: true, hasEnd: true });
+      const moments = await rollups.durationMoments(scope.from, scope.to, new Date(scope.from.getTime() - 3_600_000));
+      expect(moments.filter((row) => row.operation === 'late-op').map((row) => row.current)).toEqual([
+        { n: 1, sum: 1000, squares: 1_000_000 },
+        { n: 1, sum: 1000, squares: 1_000_000 },
+      ]);
+      expect((await rollups.ensure(grid.origin, grid.to, scenario.to)).aggregated).toEqual([]);
     });
   });
 }

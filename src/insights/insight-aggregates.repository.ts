@@ -11,6 +11,19 @@ export const END_PHASES = [
   'failed', 'failure', 'error', 'cancelled', 'canceled', 'aborted', 'timeout', 'timed_out',
 ] as const;
 
+/** The lower-cased flow phase of an event (`data.phase`, else `metadata.phase`, else ''). */
+export function phaseOf(sql: SqlBuilder): string {
+  return `lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')}, ''))`;
+}
+
+/** `<column> IN (start phases)` and `<column> IN (end phases)`, bound in that order. */
+export function phaseTests(sql: SqlBuilder, column: string): { starts: string; ends: string } {
+  // placeholders in the order they appear in the text (SQLite binds by position)
+  const starts = `${column} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
+  const ends = `${column} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
+  return { starts, ends };
+}
+
 /** Event counts of one series (a component or a pattern), one per bucket, oldest first. */
 export interface BucketSeries {
   key: string;
@@ -96,7 +109,7 @@ export interface SnapshotRow {
   state: Record<string, unknown>;
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 export interface PatternLineage {
   rootOf: Map<string, string>;
@@ -189,18 +202,7 @@ export class InsightAggregatesRepository {
                 WHERE ${where} AND ${errors} AND pattern_id IS NOT NULL) AS scoped
         GROUP BY pattern_id, component_type, component_id, in_scope`,
     );
-    return rows.map((row) => ({
-      patternId: String(row.pattern_id),
-      component: { component_type: String(row.component_type), component_id: String(row.component_id) },
-      inScope: toNumber(row.in_scope) === 1,
-      count: toNumber(row.n),
-      firstAt: toDate(row.first_at),
-      lastAt: toDate(row.last_at),
-      sampleMessage: String(row.sample_message ?? ''),
-      lastEventId: String(row.last_id),
-      firstEventId: String(row.first_id),
-      levels: String(row.levels ?? ''),
-    }));
+    return rows.map(errorPatternRow);
   }
 
   /** Which of `patternIds` have any event before `before` (in the whole warm store). */
@@ -360,10 +362,8 @@ export class InsightAggregatesRepository {
   async problemChains(scope: InsightScope, stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
     const sql = this.builder();
     // the phase is read from JSON once per row, in the inner query
-    const phase = `lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')}, ''))`;
-    // placeholders in the order they appear in the text (SQLite binds by position)
-    const starts = `phase IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
-    const ends = `phase IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
+    const phase = phaseOf(sql);
+    const { starts, ends } = phaseTests(sql, 'phase');
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, scope.from, scope.to);
     const rows = await this.run(
@@ -380,15 +380,21 @@ export class InsightAggregatesRepository {
         WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
     );
-    return rows.map((row) => ({
-      correlationId: String(row.correlation_id),
-      startedAt: toDate(row.started_at),
-      lastAt: toDate(row.last_at),
-      events: toNumber(row.n),
-      hasStart: toNumber(row.has_start) === 1,
-      hasEnd: toNumber(row.has_end) === 1,
-      errors: toNumber(row.errors),
-    }));
+    return rows.map(chainSummaryRow);
+  }
+
+  /** The time of the last event of a component in [from, to) (read through the component index). */
+  async lastEventAt(component: ComponentRef, scope: InsightScope, from: Date, to: Date): Promise<Date | null> {
+    const sql = this.builder();
+    const terms = [
+      `component_type = ${sql.p(component.component_type)}`,
+      `component_id = ${sql.p(component.component_id)}`,
+      `"timestamp" >= ${sql.time(from)}`,
+      `"timestamp" < ${sql.time(to)}`,
+    ];
+    if (scope.sessionId) terms.push(`session_id = ${sql.p(scope.sessionId)}`);
+    const rows = await this.run(sql, `SELECT max("timestamp") AS last_at FROM debug_events WHERE ${terms.join(' AND ')}`);
+    return rows.length === 0 || rows[0].last_at == null ? null : toDate(rows[0].last_at);
   }
 
   /** The error events of some chains, oldest first per chain (bounded). */
@@ -532,6 +538,35 @@ function durationRow(row: Row, p50: number, p95: number, p99: number): DurationS
     p95,
     p99,
     max: toNumber(row.max_ms),
+  };
+}
+
+/** A chain summary as the raw and the rollup queries answer it. */
+export function chainSummaryRow(row: Row): ChainSummaryRow {
+  return {
+    correlationId: String(row.correlation_id),
+    startedAt: toDate(row.started_at),
+    lastAt: toDate(row.last_at),
+    events: toNumber(row.n),
+    hasStart: toNumber(row.has_start) === 1,
+    hasEnd: toNumber(row.has_end) === 1,
+    errors: toNumber(row.errors),
+  };
+}
+
+/** An error-pattern group as the raw and the rollup queries answer it. */
+export function errorPatternRow(row: Row): ErrorPatternRow {
+  return {
+    patternId: String(row.pattern_id),
+    component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+    inScope: toNumber(row.in_scope) === 1,
+    count: toNumber(row.n),
+    firstAt: toDate(row.first_at),
+    lastAt: toDate(row.last_at),
+    sampleMessage: String(row.sample_message ?? ''),
+    lastEventId: String(row.last_id),
+    firstEventId: String(row.first_id),
+    levels: String(row.levels ?? ''),
   };
 }
 

@@ -1,26 +1,70 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { ERROR_LEVELS, type BucketGrid, type BucketSeries } from './insight-aggregates.repository.js';
+import {
+  type BucketGrid,
+  type BucketSeries,
+  type ChainSummaryRow,
+  chainSummaryRow,
+  type DurationMomentsRow,
+  ERROR_LEVELS,
+  type ErrorPatternRow,
+  errorPatternRow,
+  phaseOf,
+  phaseTests,
+  type Row,
+} from './insight-aggregates.repository.js';
+import type { ComponentRef } from './insight.types.js';
 import { type Dialect, SqlBuilder, toDate, toNumber } from './sql-builder.js';
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const SLOTS = 60;
 /** Minutes re-aggregated at every refresh, for events that arrive a little late. */
 export const ROLLUP_OVERLAP_MS = 5 * MINUTE_MS;
 /** Rollups older than this are deleted. */
-export const ROLLUP_RETENTION_MS = 8 * 24 * 3_600_000;
+export const ROLLUP_RETENTION_MS = 8 * 24 * HOUR_MS;
+/** A long missing range is aggregated in pieces of this size (bounds the rows held in memory). */
+const AGGREGATE_PIECE_MS = 6 * HOUR_MS;
+const HOUR_ROWS_PER_INSERT = 200;
 
 interface RollupState {
   from: Date;
   until: Date;
 }
 
+type SeriesKind = 'component' | 'pattern' | 'duration';
+
+/** One row of debug_insight_series_hours: a series' per-minute values over one hour. */
+interface SeriesHour {
+  key: string;
+  hourStart: number;
+  componentType: string | null;
+  componentId: string | null;
+  patternId: string | null;
+  operation: string | null;
+  counts: number[];
+  /** Errors per minute (component and pattern series). */
+  errors: number[] | null;
+  /** Sum and sum of squares of duration_ms per minute (duration series). */
+  sums: number[] | null;
+  squares: number[] | null;
+}
+
 /**
- * debug_insight_rollups: events and errors per minute per component and per pattern. Insight
- * generation refreshes them before reading baselines: only the minutes since the last refresh
- * (plus a 5-minute overlap for late events) are aggregated from debug_events, so a run reads
- * minutes of raw events and hours of rollups. Events that arrive more than 5 minutes after
- * their rollup minute was aggregated are not counted in the rollups (docs/insights.md).
+ * The rollups an unscoped insight run reads instead of debug_events (docs/insights.md):
+ * - debug_insight_series_hours: per component, per pattern (events, errors) and per component
+ *   and operation (count, sum, sum of squares of duration_ms), one row per series and hour with
+ *   the 60 per-minute values as JSON arrays (durations as 61 running totals, summed in SQL);
+ * - debug_insight_error_minutes: error events per pattern, component and minute;
+ * - debug_insight_chain_minutes: per correlation chain and minute, events, errors, first/last
+ *   time and whether a start or end phase was seen.
+ * Insight generation refreshes them before reading: only the minutes since the last refresh
+ * (plus a 5-minute overlap for events that arrive a little late) are aggregated from
+ * debug_events, so a run reads minutes of raw events and hours of rollups. Events stored more
+ * than 4 minutes after their time are marked by a trigger (debug_insight_late_minutes) and their
+ * minutes aggregated again at the next refresh. Boundaries are whole minutes: an event counts in
+ * the bucket (or window) where its minute starts.
  */
 @Injectable()
 export class InsightRollupRepository {
@@ -32,151 +76,642 @@ export class InsightRollupRepository {
     return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
 
-  /** Makes the rollups complete over [from, to): aggregates whatever part is missing. */
-  async ensure(from: Date, to: Date): Promise<{ aggregated: { from: string; to: string }[] }> {
+  /**
+   * Makes the rollups complete over [from, to): aggregates whatever part is missing, the last
+   * 5 minutes again, and every minute that received events late since the last refresh.
+   */
+  async ensure(
+    from: Date,
+    to: Date,
+    clock = new Date(),
+  ): Promise<{ aggregated: { from: string; to: string }[] }> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     const aggregated: { from: string; to: string }[] = [];
     try {
       await runner.startTransaction();
-      if (this.dialect === 'postgres') await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ads:insight-rollups']);
+      if (this.dialect === 'postgres')
+        await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ads:insight-rollups']);
       const state = await this.readState(runner);
+      const lateMinutes = await this.takeLateMinutes(runner);
       const start = floorMinute(from);
-      const ranges: [Date, Date][] = [];
-      if (!state || state.until.getTime() < start.getTime() || state.from.getTime() > to.getTime()) {
-        ranges.push([start, to]);
+      const disjoint =
+        !state || state.until.getTime() < start.getTime() || state.from.getTime() > to.getTime();
+      const missing: [number, number][] = [];
+      if (disjoint) {
+        missing.push([start.getTime(), to.getTime()]);
       } else {
-        if (start.getTime() < state.from.getTime()) ranges.push([start, state.from]);
-        if (to.getTime() > state.until.getTime()) ranges.push([floorMinute(new Date(state.until.getTime() - ROLLUP_OVERLAP_MS)), to]);
+        if (start.getTime() < state.from.getTime())
+          missing.push([start.getTime(), state.from.getTime()]);
+        if (to.getTime() > state.until.getTime())
+          missing.push([
+            floorMinute(new Date(state.until.getTime() - ROLLUP_OVERLAP_MS)).getTime(),
+            to.getTime(),
+          ]);
+        for (const minute of lateMinutes) {
+          if (minute >= state.from.getTime() && minute < state.until.getTime())
+            missing.push([minute, minute + MINUTE_MS]);
+        }
       }
+      const ranges = coalesce(missing);
+      if (disjoint && state) await this.clear(runner);
       for (const [rangeFrom, rangeTo] of ranges) {
-        await this.aggregate(runner, rangeFrom, rangeTo);
-        aggregated.push({ from: rangeFrom.toISOString(), to: rangeTo.toISOString() });
+        for (let pieceFrom = rangeFrom; pieceFrom < rangeTo; pieceFrom += AGGREGATE_PIECE_MS) {
+          await this.aggregate(
+            runner,
+            new Date(pieceFrom),
+            new Date(Math.min(pieceFrom + AGGREGATE_PIECE_MS, rangeTo)),
+          );
+        }
       }
+      for (const [rangeFrom, rangeTo] of ranges)
+        aggregated.push({
+          from: new Date(rangeFrom).toISOString(),
+          to: new Date(rangeTo).toISOString(),
+        });
       if (ranges.length > 0) {
-        const disjoint = !state || state.until.getTime() < start.getTime() || state.from.getTime() > to.getTime();
+        // never complete beyond the clock: minutes still to come are aggregated again next time
+        const reached = Math.min(to.getTime(), Math.max(clock.getTime(), start.getTime()));
         const next: RollupState = disjoint
-          ? { from: start, until: to }
+          ? { from: start, until: new Date(reached) }
           : {
               from: new Date(Math.min(state.from.getTime(), start.getTime())),
-              until: new Date(Math.max(state.until.getTime(), to.getTime())),
+              until: new Date(Math.max(state.until.getTime(), reached)),
             };
+        const horizon = new Date(next.until.getTime() - ROLLUP_RETENTION_MS);
+        if (next.from < horizon) {
+          next.from = floorHour(horizon);
+          await this.deleteBefore(runner, next.from);
+        }
         await this.writeState(runner, next);
-        const sql = new SqlBuilder(this.dialect);
-        await runner.query(
-          `DELETE FROM debug_insight_rollups WHERE bucket_start < ${sql.time(new Date(next.until.getTime() - ROLLUP_RETENTION_MS))}`,
-          sql.params,
-        );
       }
       await runner.commitTransaction();
-      // planner statistics after a large build (the first run, or after a long pause): without them
-      // PostgreSQL reads the rollups through the primary key and sorts, several times slower
-      const rolledMs = ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo.getTime() - rangeFrom.getTime(), 0);
-      if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') await runner.query('ANALYZE debug_insight_rollups');
+      // planner statistics after a large build (the first run, or after a long pause)
+      const rolledMs = ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo - rangeFrom, 0);
+      if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
+        await runner.query(
+          'ANALYZE debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes',
+        );
+      }
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;
     } finally {
       await runner.release();
     }
-    if (aggregated.length > 0) this.logger.debug(`rolled up ${aggregated.map((range) => `${range.from} – ${range.to}`).join(', ')}`);
+    if (aggregated.length > 0)
+      this.logger.debug(
+        `rolled up ${aggregated.map((range) => `${range.from} – ${range.to}`).join(', ')}`,
+      );
     return { aggregated };
   }
 
   async componentSeries(grid: BucketGrid): Promise<BucketSeries[]> {
-    return this.series(grid, 'component');
+    return this.volumeSeries(grid, 'component');
   }
 
   async patternSeries(grid: BucketGrid): Promise<BucketSeries[]> {
-    return this.series(grid, 'pattern');
+    return this.volumeSeries(grid, 'pattern');
   }
 
-  private async series(grid: BucketGrid, kind: 'component' | 'pattern'): Promise<BucketSeries[]> {
+  /**
+   * Duration moments per component and operation in [previousFrom, from) and [from, to) (whole
+   * minutes), summed in the database: each hour row holds running totals, so a window's part of
+   * an hour is the difference of two of them.
+   */
+  async durationMoments(from: Date, to: Date, previousFrom: Date): Promise<DurationMomentsRow[]> {
     const sql = new SqlBuilder(this.dialect);
-    const bucket = sql.bucketBack('bucket_start', grid.to, grid.bucketMs);
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT series_key, min(component_type) AS component_type, min(component_id) AS component_id, min(pattern_id) AS pattern_id,
-              ${bucket} AS b, sum(events) AS n, sum(errors) AS errors, max(last_at) AS last_at
-         FROM debug_insight_rollups
-        WHERE bucket_start >= ${sql.time(grid.origin)} AND bucket_start < ${sql.time(grid.to)}
-          AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}
-        GROUP BY series_key, b`,
+    const postgres = this.dialect === 'postgres';
+    const slot = (hourStart: number, at: Date) =>
+      Math.min(SLOTS, Math.max(0, Math.ceil((at.getTime() - hourStart) / MINUTE_MS)));
+    const hours: string[] = [];
+    for (
+      let hourStart = floorHour(previousFrom).getTime();
+      hourStart < to.getTime();
+      hourStart += HOUR_MS
+    ) {
+      // placeholders in the order they appear in the text (SQLite binds by position)
+      const start = sql.time(new Date(hourStart));
+      const bounds = [
+        slot(hourStart, previousFrom),
+        slot(hourStart, from),
+        slot(hourStart, to),
+      ].map((value) => (postgres ? `${sql.p(value)}::int` : `CAST(${sql.p(value)} AS INTEGER)`));
+      hours.push(`(${postgres ? `${start}::timestamptz` : start}, ${bounds.join(', ')})`);
+    }
+    // window.column1 = hour start; column2..4 = slots of previousFrom, from and to in that hour
+    const at = (column: string, index: string) =>
+      postgres
+        ? `(h.${column} ->> ${index})::float8`
+        : `json_extract(h.${column}, '$[' || ${index} || ']')`;
+    const part = (column: string, lo: string, hi: string) =>
+      `sum(${at(column, hi)} - ${at(column, lo)})`;
+    const columns = [
+      `${part('counts', 'w.column3', 'w.column4')} AS n_cur`,
+      `${part('sums', 'w.column3', 'w.column4')} AS sum_cur`,
+      `${part('squares', 'w.column3', 'w.column4')} AS sq_cur`,
+      `${part('counts', 'w.column2', 'w.column3')} AS n_prev`,
+      `${part('sums', 'w.column2', 'w.column3')} AS sum_prev`,
+      `${part('squares', 'w.column2', 'w.column3')} AS sq_prev`,
+    ].join(', ');
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT h.component_type, h.component_id, h.operation, ${columns}
+         FROM debug_insight_series_hours h JOIN (VALUES ${hours.join(', ')}) AS w ON h.hour_start = w.column1
+        WHERE h.series_key >= ${sql.p('duration:')} AND h.series_key < ${sql.p('duration;')}
+        GROUP BY h.component_type, h.component_id, h.operation`,
       sql.params,
     );
+    const window = (n: unknown, sum: unknown, squares: unknown) => ({
+      n: Math.round(toNumber(n)),
+      sum: toNumber(sum),
+      squares: toNumber(squares),
+    });
+    return rows
+      .map((row) => ({
+        component: {
+          component_type: String(row.component_type),
+          component_id: String(row.component_id),
+        },
+        operation: String(row.operation),
+        current: window(row.n_cur, row.sum_cur, row.sq_cur),
+        previous: window(row.n_prev, row.sum_prev, row.sq_prev),
+      }))
+      .filter((row) => row.current.n > 0 || row.previous.n > 0);
+  }
+
+  /** Error events per pattern and component over [baselineFrom, to), split at `from` (whole minutes). */
+  async errorPatterns(from: Date, to: Date, baselineFrom: Date): Promise<ErrorPatternRow[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const inScope = `CASE WHEN bucket_start >= ${sql.time(from)} THEN 1 ELSE 0 END`;
+    const where = `bucket_start >= ${sql.time(baselineFrom)} AND bucket_start < ${sql.time(to)}`;
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n, sum(criticals) AS criticals,
+              min(first_at) AS first_at, max(last_at) AS last_at, min(sample_message) AS sample_message,
+              max(last_id) AS last_id, min(first_id) AS first_id
+         FROM (SELECT *, ${inScope} AS in_scope FROM debug_insight_error_minutes WHERE ${where}) AS scoped
+        GROUP BY pattern_id, component_type, component_id, in_scope`,
+      sql.params,
+    );
+    return rows.map((row) => {
+      const criticals = toNumber(row.criticals);
+      const levels = [
+        criticals > 0 ? 'critical' : null,
+        toNumber(row.n) > criticals ? 'error' : null,
+      ]
+        .filter(Boolean)
+        .join(',');
+      return errorPatternRow({ ...row, levels });
+    });
+  }
+
+  /** Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore` (whole minutes). */
+  async problemChains(
+    from: Date,
+    to: Date,
+    stuckBefore: Date,
+    limit: number,
+  ): Promise<ChainSummaryRow[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
+                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
+           FROM debug_insight_chain_minutes
+          WHERE bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}
+          GROUP BY correlation_id) AS chains
+        WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
+        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
+      sql.params,
+    );
+    return rows.map(chainSummaryRow);
+  }
+
+  private async volumeSeries(
+    grid: BucketGrid,
+    kind: 'component' | 'pattern',
+  ): Promise<BucketSeries[]> {
+    const rows = await this.readHours(kind, grid.origin, grid.to);
     const total = grid.windowBuckets + grid.baselineBuckets;
+    const end = grid.to.getTime() - 1;
     const byKey = new Map<string, BucketSeries>();
-    for (const row of rows) {
-      const back = toNumber(row.b);
-      if (back < 0 || back >= total) continue;
-      const key = String(row.series_key);
-      let series = byKey.get(key);
-      if (!series) {
-        series = {
-          key,
-          ...(kind === 'component'
-            ? { component: { component_type: String(row.component_type), component_id: String(row.component_id) } }
-            : { patternId: String(row.pattern_id) }),
-          counts: new Array(total).fill(0),
-          errors: new Array(total).fill(0),
-          lastAt: null,
-        };
-        byKey.set(key, series);
+    for (const hour of rows) {
+      let series = byKey.get(hour.key);
+      for (let slot = 0; slot < SLOTS; slot++) {
+        const count = hour.counts[slot];
+        if (!count) continue;
+        const minute = hour.hourStart + slot * MINUTE_MS;
+        if (minute < grid.origin.getTime() || minute > end) continue;
+        // bucket k covers [to − (k+1)·size, to − k·size); a minute counts where it starts
+        const back = Math.floor((end - minute) / grid.bucketMs);
+        if (back < 0 || back >= total) continue;
+        if (!series) {
+          series = {
+            key: hour.key,
+            ...(kind === 'component'
+              ? {
+                  component: {
+                    component_type: hour.componentType!,
+                    component_id: hour.componentId!,
+                  },
+                }
+              : { patternId: hour.patternId! }),
+            counts: new Array(total).fill(0),
+            errors: new Array(total).fill(0),
+            // the last event time is not rolled up: the anomaly analyzer asks for it when it needs it
+            lastAt: null,
+          };
+          byKey.set(hour.key, series);
+        }
+        series.counts[total - 1 - back] += count;
+        series.errors[total - 1 - back] += hour.errors![slot];
       }
-      const index = total - 1 - back;
-      series.counts[index] += toNumber(row.n);
-      series.errors[index] += toNumber(row.errors);
-      const lastAt = toDate(row.last_at);
-      if (!series.lastAt || lastAt > series.lastAt) series.lastAt = lastAt;
     }
     return [...byKey.values()];
   }
 
+  private async readHours(
+    kind: SeriesKind,
+    from: Date,
+    to: Date,
+    runner?: QueryRunner,
+  ): Promise<SeriesHour[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const text = `SELECT series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
+         FROM debug_insight_series_hours
+        WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}
+          AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}`;
+    const rows: Row[] = runner
+      ? await runner.query(text, sql.params)
+      : await this.dataSource.query(text, sql.params);
+    return rows.map(toSeriesHour);
+  }
+
+  /** Rolls up [from, to): replaces every rollup minute in the range with what debug_events holds now. */
   private async aggregate(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+    await this.aggregateErrors(runner, from, to);
+    await this.aggregateChains(runner, from, to);
+    await this.aggregateHours(runner, from, to);
+  }
+
+  private minuteOf(column: string): string {
+    return this.dialect === 'postgres'
+      ? `date_trunc('minute', ${column})`
+      : `strftime('%Y-%m-%d %H:%M:00.000', ${column})`;
+  }
+
+  private async aggregateErrors(runner: QueryRunner, from: Date, to: Date): Promise<void> {
     const clear = new SqlBuilder(this.dialect);
     await runner.query(
-      `DELETE FROM debug_insight_rollups WHERE bucket_start >= ${clear.time(from)} AND bucket_start < ${clear.time(to)}`,
+      `DELETE FROM debug_insight_error_minutes WHERE bucket_start >= ${clear.time(from)} AND bucket_start < ${clear.time(to)}`,
       clear.params,
     );
-    for (const kind of ['component', 'pattern'] as const) {
+    const sql = new SqlBuilder(this.dialect);
+    const minute = this.minuteOf('"timestamp"');
+    const idText = this.dialect === 'postgres' ? 'id::text' : 'id';
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const critical = `CASE WHEN level = ${sql.p('critical')} THEN 1 ELSE 0 END`;
+    const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) AND pattern_id IS NOT NULL`;
+    await runner.query(
+      `INSERT INTO debug_insight_error_minutes
+         (bucket_start, pattern_id, component_type, component_id, errors, criticals, first_at, last_at, first_id, last_id, sample_message)
+       SELECT ${minute}, pattern_id, component_type, component_id, count(*), sum(${critical}),
+              min("timestamp"), max("timestamp"), min(${idText}), max(${idText}), min(message)
+         FROM debug_events
+        WHERE ${where}
+        GROUP BY ${minute}, pattern_id, component_type, component_id`,
+      sql.params,
+    );
+  }
+
+  private async aggregateChains(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+    const clear = new SqlBuilder(this.dialect);
+    await runner.query(
+      `DELETE FROM debug_insight_chain_minutes WHERE bucket_start >= ${clear.time(from)} AND bucket_start < ${clear.time(to)}`,
+      clear.params,
+    );
+    const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const { starts, ends } = phaseTests(sql, 'phase');
+    const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
+    const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)} AND correlation_id IS NOT NULL`;
+    await runner.query(
+      `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end)
+       SELECT minute, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
+              max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END)
+         FROM (SELECT correlation_id, "timestamp", ${this.minuteOf('"timestamp"')} AS minute, ${phaseOf(sql)} AS phase, ${isError} AS is_error
+                 FROM debug_events WHERE ${where}) AS scoped
+        GROUP BY minute, correlation_id`,
+      sql.params,
+    );
+  }
+
+  /**
+   * The hour rows over [from, to): the minutes of the range are aggregated per series and merged
+   * into the stored hour rows (the range's minutes replaced, the others kept); only rows whose
+   * values changed are written.
+   */
+  private async aggregateHours(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+    const stored = new Map<string, SeriesHour>();
+    for (const kind of ['component', 'pattern', 'duration'] as const) {
+      for (const hour of await this.readHours(kind, from, to, runner))
+        stored.set(hourKey(hour), hour);
+    }
+    const before = new Map([...stored].map(([key, hour]) => [key, serialize(hour)]));
+    const firstSlot = (hourStart: number) =>
+      Math.max(0, Math.ceil((from.getTime() - hourStart) / MINUTE_MS));
+    const endSlot = (hourStart: number) =>
+      Math.min(SLOTS, Math.ceil((to.getTime() - hourStart) / MINUTE_MS));
+    for (const hour of stored.values()) {
+      for (let slot = firstSlot(hour.hourStart); slot < endSlot(hour.hourStart); slot++) {
+        hour.counts[slot] = 0;
+        if (hour.errors) hour.errors[slot] = 0;
+        if (hour.sums) hour.sums[slot] = 0;
+        if (hour.squares) hour.squares[slot] = 0;
+      }
+    }
+    for (const kind of ['component', 'pattern', 'duration'] as const) {
+      for (const row of await this.minuteAggregates(runner, kind, from, to)) {
+        const identity = identityOf(kind, row);
+        const hourStart = toNumber(row.hour) * HOUR_MS;
+        const key = `${identity.key}\u0000${hourStart}`;
+        let hour = stored.get(key);
+        if (!hour) {
+          hour = {
+            ...identity,
+            hourStart,
+            counts: new Array(SLOTS).fill(0),
+            errors: kind === 'duration' ? null : new Array(SLOTS).fill(0),
+            sums: kind === 'duration' ? new Array(SLOTS).fill(0) : null,
+            squares: kind === 'duration' ? new Array(SLOTS).fill(0) : null,
+          };
+          stored.set(key, hour);
+        }
+        const minutes = (
+          typeof row.minutes === 'string' ? JSON.parse(row.minutes) : row.minutes
+        ) as number[][];
+        for (const [slot, count, second, third] of minutes) {
+          hour.counts[slot] = toNumber(count);
+          if (kind === 'duration') {
+            hour.sums![slot] = toNumber(second);
+            hour.squares![slot] = toNumber(third);
+          } else {
+            hour.errors![slot] = toNumber(second);
+          }
+        }
+      }
+    }
+    const changed = [...stored]
+      .filter(([key, hour]) => before.get(key) !== serialize(hour))
+      .map(([, hour]) => hour);
+    for (let offset = 0; offset < changed.length; offset += HOUR_ROWS_PER_INSERT) {
+      const batch = changed.slice(offset, offset + HOUR_ROWS_PER_INSERT);
       const sql = new SqlBuilder(this.dialect);
-      const minute = this.dialect === 'postgres' ? `date_trunc('minute', "timestamp")` : `strftime('%Y-%m-%d %H:%M:00.000', "timestamp")`;
-      const errors = `level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')})`;
-      const key =
-        kind === 'component' ? `'component:' || component_type || '/' || component_id` : `'pattern:' || pattern_id`;
-      const columns = kind === 'component' ? 'component_type, component_id, NULL' : 'NULL, NULL, pattern_id';
-      const group = kind === 'component' ? 'component_type, component_id' : 'pattern_id';
+      const values = batch
+        .map((hour) => {
+          const json = storedForm(hour);
+          return `(${[
+            sql.p(hour.key),
+            sql.time(new Date(hour.hourStart)),
+            sql.p(hour.componentType),
+            sql.p(hour.componentId),
+            sql.p(hour.patternId),
+            sql.p(hour.operation),
+            sql.p(json.counts),
+            sql.p(json.errors),
+            sql.p(json.sums),
+            sql.p(json.squares),
+          ].join(', ')})`;
+        })
+        .join(', ');
       await runner.query(
-        `INSERT INTO debug_insight_rollups (series_key, bucket_start, component_type, component_id, pattern_id, events, errors, last_at)
-         SELECT ${key}, ${minute}, ${columns}, count(*), sum(CASE WHEN ${errors} THEN 1 ELSE 0 END), max("timestamp")
-           FROM debug_events
-          WHERE "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}${kind === 'pattern' ? ' AND pattern_id IS NOT NULL' : ''}
-          GROUP BY ${group}, ${minute}`,
+        `INSERT INTO debug_insight_series_hours
+           (series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares)
+         VALUES ${values}
+         ON CONFLICT (series_key, hour_start) DO UPDATE
+           SET counts = excluded.counts, errors = excluded.errors, sums = excluded.sums, squares = excluded.squares`,
         sql.params,
       );
     }
   }
 
+  /** Per series and hour of [from, to): the non-empty minutes as [minute of the hour, values…]. */
+  private async minuteAggregates(
+    runner: QueryRunner,
+    kind: SeriesKind,
+    from: Date,
+    to: Date,
+  ): Promise<Row[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const postgres = this.dialect === 'postgres';
+    const minuteIndex = postgres
+      ? `floor(date_part('epoch', "timestamp") / 60)::bigint`
+      : `(CAST(strftime('%s', "timestamp") AS INTEGER) / 60)`;
+    const identity = {
+      component: ['component_type', 'component_id'],
+      pattern: ['pattern_id'],
+      duration: ['component_type', 'component_id', 'operation'],
+    }[kind];
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const values =
+      kind === 'duration'
+        ? ['count(*) AS a', 'sum(duration_ms) AS b', 'sum(duration_ms * duration_ms) AS c']
+        : [
+            'count(*) AS a',
+            `sum(CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END) AS b`,
+          ];
+    const filter = {
+      component: '',
+      pattern: ' AND pattern_id IS NOT NULL',
+      duration: ' AND duration_ms IS NOT NULL AND operation IS NOT NULL',
+    }[kind];
+    const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}${filter}`;
+    const tuple = kind === 'duration' ? 'm % 60, a, b, c' : 'm % 60, a, b';
+    const minutes = postgres
+      ? `json_agg(json_build_array(${tuple}))`
+      : `json_group_array(json_array(${tuple}))`;
+    const columns = identity.join(', ');
+    return runner.query(
+      `SELECT ${columns}, m / 60 AS hour, ${minutes} AS minutes
+         FROM (SELECT ${columns}, ${minuteIndex} AS m, ${values.join(', ')}
+                 FROM debug_events WHERE ${where}
+                GROUP BY ${columns}, m) AS per_minute
+        GROUP BY ${columns}, m / 60`,
+      sql.params,
+    );
+  }
+
+  private async clear(runner: QueryRunner): Promise<void> {
+    for (const table of [
+      'debug_insight_series_hours',
+      'debug_insight_error_minutes',
+      'debug_insight_chain_minutes',
+    ]) {
+      await runner.query(`DELETE FROM ${table}`);
+    }
+  }
+
+  private async deleteBefore(runner: QueryRunner, before: Date): Promise<void> {
+    for (const [table, column] of [
+      ['debug_insight_series_hours', 'hour_start'],
+      ['debug_insight_error_minutes', 'bucket_start'],
+      ['debug_insight_chain_minutes', 'bucket_start'],
+    ]) {
+      const sql = new SqlBuilder(this.dialect);
+      await runner.query(`DELETE FROM ${table} WHERE ${column} < ${sql.time(before)}`, sql.params);
+    }
+  }
+
+  /** The minutes the late-event trigger marked since the last refresh (taken: a rollback puts them back). */
+  private async takeLateMinutes(runner: QueryRunner): Promise<number[]> {
+    const result: unknown[] = await runner.query(
+      'DELETE FROM debug_insight_late_minutes RETURNING bucket_start',
+    );
+    // TypeORM answers a PostgreSQL DELETE as [rows, affected count], an SQLite one as the rows
+    const rows = (this.dialect === 'postgres' ? result[0] : result) as Row[];
+    return rows.map((row) => toDate(row.bucket_start).getTime());
+  }
+
   private async readState(runner: QueryRunner): Promise<RollupState | null> {
-    const rows: Record<string, unknown>[] = await runner.query(
-      `SELECT (SELECT min(bucket_start) FROM debug_insight_rollups) AS rolled_from, rolled_until FROM debug_insight_rollup_state WHERE id = 1`,
+    const rows: Row[] = await runner.query(
+      `SELECT rolled_from, rolled_until FROM debug_insight_rollup_state WHERE id = 1`,
     );
     if (rows.length === 0) return null;
-    const until = toDate(rows[0].rolled_until);
-    const from = rows[0].rolled_from == null ? until : toDate(rows[0].rolled_from);
-    return { from, until };
+    return { from: toDate(rows[0].rolled_from), until: toDate(rows[0].rolled_until) };
   }
 
   private async writeState(runner: QueryRunner, state: RollupState): Promise<void> {
     const sql = new SqlBuilder(this.dialect);
+    const from = sql.time(state.from);
     const until = sql.time(state.until);
     await runner.query(
-      `INSERT INTO debug_insight_rollup_state (id, rolled_until) VALUES (1, ${until})
-       ON CONFLICT (id) DO UPDATE SET rolled_until = excluded.rolled_until`,
+      `INSERT INTO debug_insight_rollup_state (id, rolled_from, rolled_until) VALUES (1, ${from}, ${until})
+       ON CONFLICT (id) DO UPDATE SET rolled_from = excluded.rolled_from, rolled_until = excluded.rolled_until`,
       sql.params,
     );
   }
 }
 
+function identityOf(
+  kind: SeriesKind,
+  row: Row,
+): Pick<SeriesHour, 'key' | 'componentType' | 'componentId' | 'patternId' | 'operation'> {
+  if (kind === 'pattern') {
+    const patternId = String(row.pattern_id);
+    return {
+      key: `pattern:${patternId}`,
+      componentType: null,
+      componentId: null,
+      patternId,
+      operation: null,
+    };
+  }
+  const component: ComponentRef = {
+    component_type: String(row.component_type),
+    component_id: String(row.component_id),
+  };
+  if (kind === 'component') {
+    return {
+      key: `component:${component.component_type}/${component.component_id}`,
+      componentType: component.component_type,
+      componentId: component.component_id,
+      patternId: null,
+      operation: null,
+    };
+  }
+  const operation = String(row.operation);
+  // lengths first: component ids and operations may contain any separator
+  const key = `duration:${component.component_type.length}:${component.component_id.length}:${component.component_type}${component.component_id}${operation}`;
+  return {
+    key,
+    componentType: component.component_type,
+    componentId: component.component_id,
+    patternId: null,
+    operation,
+  };
+}
+
+function toSeriesHour(row: Row): SeriesHour {
+  // jsonb arrives parsed (PostgreSQL), text does not (SQLite)
+  const parse = (value: unknown) =>
+    value == null ? null : ((typeof value === 'string' ? JSON.parse(value) : value) as number[]);
+  const sums = parse(row.sums);
+  return {
+    key: String(row.series_key),
+    hourStart: toDate(row.hour_start).getTime(),
+    componentType: row.component_type == null ? null : String(row.component_type),
+    componentId: row.component_id == null ? null : String(row.component_id),
+    patternId: row.pattern_id == null ? null : String(row.pattern_id),
+    operation: row.operation == null ? null : String(row.operation),
+    // duration rows are stored as running totals
+    counts: sums ? perMinute(parse(row.counts)!) : parse(row.counts)!,
+    errors: parse(row.errors),
+    sums: sums && perMinute(sums),
+    squares: sums && perMinute(parse(row.squares)!),
+  };
+}
+
+/** What debug_insight_series_hours stores: per-minute values, or 61 running totals for durations. */
+function storedForm(hour: SeriesHour): {
+  counts: string;
+  errors: string | null;
+  sums: string | null;
+  squares: string | null;
+} {
+  if (!hour.sums)
+    return {
+      counts: JSON.stringify(hour.counts),
+      errors: JSON.stringify(hour.errors),
+      sums: null,
+      squares: null,
+    };
+  return {
+    counts: JSON.stringify(runningTotals(hour.counts, 0)),
+    errors: null,
+    sums: JSON.stringify(runningTotals(hour.sums, 3)),
+    squares: JSON.stringify(runningTotals(hour.squares!, 1)),
+  };
+}
+
+/** [0, v0, v0+v1, …] rounded to `decimals` (the moments only pick candidates for exact percentiles). */
+function runningTotals(values: readonly number[], decimals: number): number[] {
+  const scale = 10 ** decimals;
+  const totals = [0];
+  let total = 0;
+  for (const value of values) {
+    total += value;
+    totals.push(Math.round(total * scale) / scale);
+  }
+  return totals;
+}
+
+function perMinute(totals: readonly number[]): number[] {
+  return totals.slice(1).map((total, index) => total - totals[index]);
+}
+
+function hourKey(hour: SeriesHour): string {
+  return `${hour.key}\u0000${hour.hourStart}`;
+}
+
+function serialize(hour: SeriesHour): string {
+  return JSON.stringify(storedForm(hour));
+}
+
+/** Sorted, with overlapping or touching ranges joined. */
+function coalesce(ranges: readonly [number, number][]): [number, number][] {
+  const joined: [number, number][] = [];
+  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = joined[joined.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else joined.push([from, to]);
+  }
+  return joined;
+}
+
 function floorMinute(value: Date): Date {
   return new Date(Math.floor(value.getTime() / MINUTE_MS) * MINUTE_MS);
+}
+
+function floorHour(value: Date): Date {
+  return new Date(Math.floor(value.getTime() / HOUR_MS) * HOUR_MS);
 }

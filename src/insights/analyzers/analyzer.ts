@@ -1,6 +1,9 @@
 import type {
   BucketGrid,
   BucketSeries,
+  ChainSummaryRow,
+  DurationMomentsRow,
+  ErrorPatternRow,
   InsightAggregatesRepository,
 } from '../insight-aggregates.repository.js';
 import type { InsightRollupRepository } from '../insight-rollup.repository.js';
@@ -30,8 +33,8 @@ export class AnalysisContext {
   }
 
   /**
-   * Whether volume series come from the per-minute rollups: only for runs over every component
-   * and session (rollups have no session dimension); scoped runs aggregate debug_events directly.
+   * Whether the aggregates come from the rollups: only for runs over every component and session
+   * (rollups have no session or component filter); scoped runs aggregate debug_events directly.
    */
   get usesRollups(): boolean {
     return this.rollups !== null && !this.scope.sessionId && !(this.scope.components && this.scope.components.length > 0);
@@ -49,6 +52,27 @@ export class AnalysisContext {
       ? this.ready().then(() => this.rollups!.patternSeries(this.grid))
       : this.aggregates.patternSeries(this.scope, this.grid);
     return this.patternSeriesPromise;
+  }
+
+  /** Error events per pattern and component over baseline + scope, split into baseline and scope. */
+  errorPatterns(): Promise<ErrorPatternRow[]> {
+    return this.usesRollups
+      ? this.ready().then(() => this.rollups!.errorPatterns(this.scope.from, this.scope.to, this.baselineFrom))
+      : this.aggregates.errorPatterns(this.scope, this.baselineFrom);
+  }
+
+  /** Duration moments per component and operation in the scope and in [previousFrom, scope.from). */
+  durationMoments(previousFrom: Date): Promise<DurationMomentsRow[]> {
+    return this.usesRollups
+      ? this.ready().then(() => this.rollups!.durationMoments(this.scope.from, this.scope.to, previousFrom))
+      : this.aggregates.durationMoments(this.scope, previousFrom);
+  }
+
+  /** Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without an end. */
+  problemChains(stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
+    return this.usesRollups
+      ? this.ready().then(() => this.rollups!.problemChains(this.scope.from, this.scope.to, stuckBefore, limit))
+      : this.aggregates.problemChains(this.scope, stuckBefore, limit);
   }
 
   private ready(): Promise<unknown> {

@@ -189,6 +189,14 @@ export class AnomalyAnalyzer implements Analyzer {
     const [componentSeries, patternSeries] = await Promise.all([context.componentSeries(), context.patternSeries()]);
     const input = { grid: context.grid, now: context.now, componentSeries, patternSeries };
     const found = findAnomalies(input);
+    // rolled-up series carry no last event time; a silence reports it, so it is read for those few
+    await Promise.all(
+      found
+        .filter(({ series, finding }) => finding.kind === 'silence' && !series.lastAt && series.component)
+        .map(async ({ series }) => {
+          series.lastAt = await context.aggregates.lastEventAt(series.component!, context.scope, context.grid.origin, context.scope.to);
+        }),
+    );
     const patternIds = found.map(({ series }) => series.patternId).filter((id): id is string => id !== undefined);
     const patternMessages = await context.aggregates.sampleMessages(patternIds, context.grid.origin, context.scope.to);
     return found.map(({ series, finding }) => toDraft(series, finding, { ...input, patternMessages }));

@@ -293,7 +293,7 @@ export class ErrorPatternAnalyzer implements Analyzer {
 
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const [rawRows, rawSeries] = await Promise.all([
-      context.aggregates.errorPatterns(context.scope, context.baselineFrom),
+      context.errorPatterns(),
       context.patternSeries(),
     ]);
     const errorPatternIds = [...new Set(rawRows.map((row) => row.patternId))];

@@ -245,7 +245,7 @@ export class FlowAnalyzer implements Analyzer {
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const { scope } = context;
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
-    const chains = await context.aggregates.problemChains(scope, stuckBefore, settings.chainLimit);
+    const chains = await context.problemChains(stuckBefore, settings.chainLimit);
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
       .filter((chain) => chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore)

@@ -213,7 +213,7 @@ export class PerformanceAnalyzer implements Analyzer {
     const { scope } = context;
     const span = scope.to.getTime() - scope.from.getTime();
     const previousFrom = new Date(scope.from.getTime() - span);
-    const candidates = regressionCandidates(await context.aggregates.durationMoments(scope, previousFrom));
+    const candidates = regressionCandidates(await context.durationMoments(previousFrom));
     if (candidates.length === 0) return [];
     const rows = await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
     const drafts: InsightDraft[] = [];
