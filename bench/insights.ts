@@ -89,8 +89,9 @@ async function main(): Promise<void> {
       const latest = await client.query(`SELECT max("timestamp") AS latest FROM debug_events`);
       now = new Date(Math.ceil(new Date(latest.rows[0].latest).getTime() / 60_000) * 60_000);
       await client.query('DELETE FROM debug_insights');
-      await client.query('DELETE FROM debug_insight_rollups');
-      await client.query('DELETE FROM debug_insight_rollup_state');
+      for (const table of ['debug_insight_series_hours', 'debug_insight_error_minutes', 'debug_insight_chain_minutes', 'debug_insight_rollup_state']) {
+        await client.query(`DELETE FROM ${table}`);
+      }
       log(`reusing ${name}: its events end at ${now.toISOString()}; insights and rollups cleared`);
     }
     for (let day = dayStart(now.getTime() - hours * 3_600_000).getTime(); day <= now.getTime() + DAY_MS; day += DAY_MS) {
@@ -100,7 +101,10 @@ async function main(): Promise<void> {
       );
     }
     if (!reuse) {
+      // the seed is one bulk backfill: without triggers, so the late-event trigger does not mark every minute
+      await client.query('SET session_replication_role = replica');
       const [seedMs] = await timed(() => seed(client, total, now, hours));
+      await client.query('RESET session_replication_role');
       log(`seeded in ${(seedMs / 1000).toFixed(1)} s; VACUUM ANALYZE …`);
       await client.query('VACUUM ANALYZE debug_events');
       await client.query('VACUUM ANALYZE debug_state_snapshots');
