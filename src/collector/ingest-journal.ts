@@ -5,7 +5,7 @@ import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { ingestJournalKeys, type IngestJournalKeys } from '../storage/hot/ingest-journal-keys.js';
 
-/** One stream entry: the new events of one accept call. */
+/** One stream entry: the new events of one accept call (or of a part of a large one). */
 export interface JournalEntry {
   id: string;
   events: DebugEventRecord[];
@@ -110,8 +110,11 @@ export class IngestJournal {
     const entries: JournalEntry[] = [];
     for (const [id, fields] of raw) {
       if (!fields) continue; // deleted while pending: nothing left to write
-      const body = fields[fields.indexOf('e') + 1];
-      entries.push({ id, events: JSON.parse(body) as DebugEventRecord[] });
+      const events: DebugEventRecord[] = [];
+      for (let index = 0; index < fields.length; index += 2) {
+        if (fields[index] === 'e') events.push(JSON.parse(fields[index + 1]) as DebugEventRecord);
+      }
+      entries.push({ id, events });
     }
     return entries;
   }

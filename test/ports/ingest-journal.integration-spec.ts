@@ -67,6 +67,17 @@ describeWithRedis('ingest journal on Redis', () => {
     expect(await journal.read(reader, 'writer-1', 10, 50)).toEqual([]);
   });
 
+  it('splits an accept of more than MAX_EVENTS_PER_ENTRY events into several entries, losing none', async () => {
+    const events = Array.from({ length: 2500 }, (_, index) => record(`event ${index}`));
+    expect((await hot.putNew(events)).every(Boolean)).toBe(true);
+    const entries = await journal.read(redis.connect('reader'), 'writer-1', 10, 100);
+    expect(entries.map((entry) => entry.events.length)).toEqual([1000, 1000, 500]);
+    expect(entries.flatMap((entry) => entry.events.map((event) => event.id))).toEqual(events.map((event) => event.id));
+    expect(await journal.pendingEvents()).toBe(2500);
+    await journal.acknowledge(entries);
+    expect(await journal.pendingEvents()).toBe(0);
+  });
+
   it('hands what a dead writer read to another after the idle time, and uncounts an entry once if both acknowledge', async () => {
     await hot.putNew([record('x'), record('y')]);
     const dead = redis.connect('dead');
