@@ -244,24 +244,18 @@ export class InsightRollupRepository {
     const sql = new SqlBuilder(this.dialect);
     const inScope = `CASE WHEN bucket_start >= ${sql.time(from)} THEN 1 ELSE 0 END`;
     const where = `bucket_start >= ${sql.time(baselineFrom)} AND bucket_start < ${sql.time(to)}`;
+    // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
     const rows: Row[] = await this.dataSource.query(
-      `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n, sum(criticals) AS criticals,
+      `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n,
+              CASE WHEN sum(criticals) = 0 THEN 'error' WHEN sum(criticals) = sum(errors) THEN 'critical'
+                   ELSE 'critical,error' END AS levels,
               min(first_at) AS first_at, max(last_at) AS last_at, min(sample_message) AS sample_message,
               max(last_id) AS last_id, min(first_id) AS first_id
          FROM (SELECT *, ${inScope} AS in_scope FROM debug_insight_error_minutes WHERE ${where}) AS scoped
         GROUP BY pattern_id, component_type, component_id, in_scope`,
       sql.params,
     );
-    return rows.map((row) => {
-      const criticals = toNumber(row.criticals);
-      const levels = [
-        criticals > 0 ? 'critical' : null,
-        toNumber(row.n) > criticals ? 'error' : null,
-      ]
-        .filter(Boolean)
-        .join(',');
-      return errorPatternRow({ ...row, levels });
-    });
+    return rows.map(errorPatternRow);
   }
 
   /** Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore` (whole minutes). */
@@ -272,12 +266,21 @@ export class InsightRollupRepository {
     limit: number,
   ): Promise<ChainSummaryRow[]> {
     const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const scoped = () => `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+    const inScope = scoped();
+    // Only chains with an error, or with a start and no end in the same minute, can qualify (a
+    // stuck chain has such a start row): most chains start and end within a minute and are
+    // filtered out before grouping.
+    const candidates = scoped();
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM (
          SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
                 max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
            FROM debug_insight_chain_minutes
-          WHERE bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}
+          WHERE ${inScope}
+            AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)))
           GROUP BY correlation_id) AS chains
         WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,

@@ -19,9 +19,14 @@ export function scaledMad(values: readonly number[], center = median(values)): n
  * have a MAD of 0, which would make every blip infinite), and never below 1.
  */
 export function robustScore(observed: number, baseline: readonly number[]): { expected: number; scale: number; score: number } {
+  return robustScorer(baseline)(observed);
+}
+
+/** robustScore against one baseline for many observations: the median and MAD are computed once. */
+export function robustScorer(baseline: readonly number[]): (observed: number) => { expected: number; scale: number; score: number } {
   const expected = median(baseline);
   const scale = Math.max(scaledMad(baseline, expected), Math.sqrt(expected), 1);
-  return { expected, scale, score: (observed - expected) / scale };
+  return (observed) => ({ expected, scale, score: (observed - expected) / scale });
 }
 
 export function round(value: number, digits = 2): number {

@@ -3,7 +3,7 @@ import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence
 import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
 import { componentKey, type InsightDraft, type Severity } from '../insight.types.js';
-import { median, robustScore, round, scaledMad } from '../robust-stats.js';
+import { median, robustScore, robustScorer, round, scaledMad } from '../robust-stats.js';
 import { type AnalysisContext, type Analyzer, bucketStart, formatTime } from './analyzer.js';
 
 const settings = InsightSettings.anomaly;
@@ -72,9 +72,10 @@ export function judge(series: BucketSeries, grid: BucketGrid, canGoSilent: boole
   }
 
   let best: Finding | null = null;
+  const scoreOf = robustScorer(baseline);
   window.forEach((observed, offset) => {
     const index = grid.baselineBuckets + offset;
-    const { score } = robustScore(observed, baseline);
+    const { score } = scoreOf(observed);
     const ratio = observed / Math.max(expected, 1);
     const spike = score >= settings.minScore && ratio >= settings.spikeMinRatio && observed - expected >= settings.spikeMinExcess;
     const drop =

@@ -3,7 +3,7 @@ import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence
 import type { BucketGrid, BucketSeries, ErrorPatternRow } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
 import { componentKey, type ComponentRef, type InsightDraft, type Severity } from '../insight.types.js';
-import { robustScore, round } from '../robust-stats.js';
+import { robustScorer, round } from '../robust-stats.js';
 import { type AnalysisContext, type Analyzer, bucketStart, describeComponents, formatTime } from './analyzer.js';
 
 export interface ErrorPatternInput {
@@ -148,9 +148,10 @@ function detectBurst(facts: PatternFacts, series: BucketSeries, input: ErrorPatt
   const { grid } = input;
   const baseline = series.errors.slice(0, grid.baselineBuckets);
   let best: { index: number; observed: number; expected: number; score: number; scale: number } | null = null;
+  const scoreOf = robustScorer(baseline);
   for (let index = grid.baselineBuckets; index < series.errors.length; index++) {
     const observed = series.errors[index];
-    const { expected, score, scale } = robustScore(observed, baseline);
+    const { expected, score, scale } = scoreOf(observed);
     if (!best || score > best.score) best = { index, observed, expected, score, scale };
   }
   if (!best) return null;
