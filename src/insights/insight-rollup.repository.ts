@@ -332,17 +332,19 @@ export class InsightRollupRepository {
     return [...byKey.values()];
   }
 
+  /** The hour rows over [from, to) of one kind of series (null: all kinds). */
   private async readHours(
-    kind: SeriesKind,
+    kind: SeriesKind | null,
     from: Date,
     to: Date,
     runner?: QueryRunner,
   ): Promise<SeriesHour[]> {
     const sql = new SqlBuilder(this.dialect);
-    const text = `SELECT series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
+    let text = `SELECT series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
          FROM debug_insight_series_hours
-        WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}
-          AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}`;
+        WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`;
+    if (kind)
+      text += ` AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}`;
     const rows: Row[] = runner
       ? await runner.query(text, sql.params)
       : await this.dataSource.query(text, sql.params);
@@ -416,10 +418,8 @@ export class InsightRollupRepository {
    */
   private async aggregateHours(runner: QueryRunner, from: Date, to: Date): Promise<void> {
     const stored = new Map<string, SeriesHour>();
-    for (const kind of ['component', 'pattern', 'duration'] as const) {
-      for (const hour of await this.readHours(kind, from, to, runner))
-        stored.set(hourKey(hour), hour);
-    }
+    for (const hour of await this.readHours(null, from, to, runner))
+      stored.set(hourKey(hour), hour);
     const before = new Map([...stored].map(([key, hour]) => [key, serialize(hour)]));
     const firstSlot = (hourStart: number) =>
       Math.max(0, Math.ceil((from.getTime() - hourStart) / MINUTE_MS));
@@ -433,34 +433,33 @@ export class InsightRollupRepository {
         if (hour.squares) hour.squares[slot] = 0;
       }
     }
-    for (const kind of ['component', 'pattern', 'duration'] as const) {
-      for (const row of await this.minuteAggregates(runner, kind, from, to)) {
-        const identity = identityOf(kind, row);
-        const hourStart = toNumber(row.hour) * HOUR_MS;
-        const key = `${identity.key}\u0000${hourStart}`;
-        let hour = stored.get(key);
-        if (!hour) {
-          hour = {
-            ...identity,
-            hourStart,
-            counts: new Array(SLOTS).fill(0),
-            errors: kind === 'duration' ? null : new Array(SLOTS).fill(0),
-            sums: kind === 'duration' ? new Array(SLOTS).fill(0) : null,
-            squares: kind === 'duration' ? new Array(SLOTS).fill(0) : null,
-          };
-          stored.set(key, hour);
-        }
-        const minutes = (
-          typeof row.minutes === 'string' ? JSON.parse(row.minutes) : row.minutes
-        ) as number[][];
-        for (const [slot, count, second, third] of minutes) {
-          hour.counts[slot] = toNumber(count);
-          if (kind === 'duration') {
-            hour.sums![slot] = toNumber(second);
-            hour.squares![slot] = toNumber(third);
-          } else {
-            hour.errors![slot] = toNumber(second);
-          }
+    for (const row of await this.minuteAggregates(runner, from, to)) {
+      const kind = row.kind as SeriesKind;
+      const identity = identityOf(kind, row);
+      const hourStart = toNumber(row.hour) * HOUR_MS;
+      const key = `${identity.key}\u0000${hourStart}`;
+      let hour = stored.get(key);
+      if (!hour) {
+        hour = {
+          ...identity,
+          hourStart,
+          counts: new Array(SLOTS).fill(0),
+          errors: kind === 'duration' ? null : new Array(SLOTS).fill(0),
+          sums: kind === 'duration' ? new Array(SLOTS).fill(0) : null,
+          squares: kind === 'duration' ? new Array(SLOTS).fill(0) : null,
+        };
+        stored.set(key, hour);
+      }
+      const minutes = (
+        typeof row.minutes === 'string' ? JSON.parse(row.minutes) : row.minutes
+      ) as number[][];
+      for (const [slot, count, second, third] of minutes) {
+        hour.counts[slot] = toNumber(count);
+        if (kind === 'duration') {
+          hour.sums![slot] = toNumber(second);
+          hour.squares![slot] = toNumber(third);
+        } else {
+          hour.errors![slot] = toNumber(second);
         }
       }
     }
@@ -498,48 +497,43 @@ export class InsightRollupRepository {
     }
   }
 
-  /** Per series and hour of [from, to): the non-empty minutes as [minute of the hour, values…]. */
-  private async minuteAggregates(
-    runner: QueryRunner,
-    kind: SeriesKind,
-    from: Date,
-    to: Date,
-  ): Promise<Row[]> {
+  /**
+   * Per series and hour of [from, to): the non-empty minutes as [minute of the hour, values…],
+   * for the three kinds of series from one pass over the events (`kind` column).
+   */
+  private async minuteAggregates(runner: QueryRunner, from: Date, to: Date): Promise<Row[]> {
     const sql = new SqlBuilder(this.dialect);
     const postgres = this.dialect === 'postgres';
     const minuteIndex = postgres
       ? `floor(date_part('epoch', "timestamp") / 60)::bigint`
       : `(CAST(strftime('%s', "timestamp") AS INTEGER) / 60)`;
-    const identity = {
-      component: ['component_type', 'component_id'],
-      pattern: ['pattern_id'],
-      duration: ['component_type', 'component_id', 'operation'],
-    }[kind];
+    const minutes = (tuple: string) =>
+      postgres ? `json_agg(json_build_array(${tuple}))` : `json_group_array(json_array(${tuple}))`;
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const values =
-      kind === 'duration'
-        ? ['count(*) AS a', 'sum(duration_ms) AS b', 'sum(duration_ms * duration_ms) AS c']
-        : [
-            'count(*) AS a',
-            `sum(CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END) AS b`,
-          ];
-    const filter = {
-      component: '',
-      pattern: ' AND pattern_id IS NOT NULL',
-      duration: ' AND duration_ms IS NOT NULL AND operation IS NOT NULL',
-    }[kind];
-    const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}${filter}`;
-    const tuple = kind === 'duration' ? 'm % 60, a, b, c' : 'm % 60, a, b';
-    const minutes = postgres
-      ? `json_agg(json_build_array(${tuple}))`
-      : `json_group_array(json_array(${tuple}))`;
-    const columns = identity.join(', ');
+    const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
+    const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}`;
     return runner.query(
-      `SELECT ${columns}, m / 60 AS hour, ${minutes} AS minutes
-         FROM (SELECT ${columns}, ${minuteIndex} AS m, ${values.join(', ')}
-                 FROM debug_events WHERE ${where}
-                GROUP BY ${columns}, m) AS per_minute
-        GROUP BY ${columns}, m / 60`,
+      `WITH base AS MATERIALIZED (
+         SELECT component_type, component_id, pattern_id, operation, ${minuteIndex} AS m, count(*) AS n, sum(${isError}) AS e,
+                count(duration_ms) AS dn, sum(duration_ms) AS ds, sum(duration_ms * duration_ms) AS dq
+           FROM debug_events WHERE ${where}
+          GROUP BY component_type, component_id, pattern_id, operation, m),
+       per_component AS (
+         SELECT component_type, component_id, m, sum(n) AS a, sum(e) AS b FROM base GROUP BY component_type, component_id, m),
+       per_pattern AS (
+         SELECT pattern_id, m, sum(n) AS a, sum(e) AS b FROM base WHERE pattern_id IS NOT NULL GROUP BY pattern_id, m),
+       per_operation AS (
+         SELECT component_type, component_id, operation, m, sum(dn) AS a, sum(ds) AS b, sum(dq) AS c
+           FROM base WHERE operation IS NOT NULL AND dn > 0 GROUP BY component_type, component_id, operation, m)
+       SELECT 'component' AS kind, component_type, component_id, NULL AS pattern_id, NULL AS operation, m / 60 AS hour,
+              ${minutes('m % 60, a, b')} AS minutes
+         FROM per_component GROUP BY component_type, component_id, m / 60
+       UNION ALL
+       SELECT 'pattern', NULL, NULL, pattern_id, NULL, m / 60, ${minutes('m % 60, a, b')}
+         FROM per_pattern GROUP BY pattern_id, m / 60
+       UNION ALL
+       SELECT 'duration', component_type, component_id, NULL, operation, m / 60, ${minutes('m % 60, a, b, c')}
+         FROM per_operation GROUP BY component_type, component_id, operation, m / 60`,
       sql.params,
     );
   }
