@@ -24,8 +24,15 @@ const SLOTS = 60;
 export const ROLLUP_OVERLAP_MS = 5 * MINUTE_MS;
 /** Rollups older than this are deleted. */
 export const ROLLUP_RETENTION_MS = 8 * 24 * HOUR_MS;
+/**
+ * Runs whose scope ends longer ago than this aggregate debug_events directly: a look at the past
+ * would otherwise move the rolled-up range away from the present and back (two rebuilds).
+ */
+export const ROLLUP_RECENT_MS = 15 * MINUTE_MS;
 /** A long missing range is aggregated in pieces of this size (bounds the rows held in memory). */
 const AGGREGATE_PIECE_MS = 6 * HOUR_MS;
+/** Ranges up to this long aggregate the three kinds of series in one pass over the events. */
+const COMBINED_PASS_MAX_MS = 20 * MINUTE_MS;
 const HOUR_ROWS_PER_INSERT = 200;
 
 interface RollupState {
@@ -498,10 +505,18 @@ export class InsightRollupRepository {
   }
 
   /**
-   * Per series and hour of [from, to): the non-empty minutes as [minute of the hour, values…],
-   * for the three kinds of series from one pass over the events (`kind` column).
+   * Per series and hour of [from, to): the non-empty minutes as [minute of the hour, values…]
+   * (`kind` column). A refresh's few minutes take one pass over the events for the three kinds;
+   * a longer range one pass per kind (the combined grouping would hold about a group per event).
    */
   private async minuteAggregates(runner: QueryRunner, from: Date, to: Date): Promise<Row[]> {
+    if (to.getTime() - from.getTime() > COMBINED_PASS_MAX_MS) {
+      const rows: Row[] = [];
+      for (const kind of ['component', 'pattern', 'duration'] as const) {
+        rows.push(...(await this.minuteAggregatesOf(runner, kind, from, to)));
+      }
+      return rows;
+    }
     const sql = new SqlBuilder(this.dialect);
     const postgres = this.dialect === 'postgres';
     const minuteIndex = postgres
@@ -534,6 +549,51 @@ export class InsightRollupRepository {
        UNION ALL
        SELECT 'duration', component_type, component_id, NULL, operation, m / 60, ${minutes('m % 60, a, b, c')}
          FROM per_operation GROUP BY component_type, component_id, operation, m / 60`,
+      sql.params,
+    );
+  }
+
+  private async minuteAggregatesOf(
+    runner: QueryRunner,
+    kind: SeriesKind,
+    from: Date,
+    to: Date,
+  ): Promise<Row[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const postgres = this.dialect === 'postgres';
+    const minuteIndex = postgres
+      ? `floor(date_part('epoch', "timestamp") / 60)::bigint`
+      : `(CAST(strftime('%s', "timestamp") AS INTEGER) / 60)`;
+    const identity = {
+      component: ['component_type', 'component_id'],
+      pattern: ['pattern_id'],
+      duration: ['component_type', 'component_id', 'operation'],
+    }[kind];
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const values =
+      kind === 'duration'
+        ? ['count(*) AS a', 'sum(duration_ms) AS b', 'sum(duration_ms * duration_ms) AS c']
+        : [
+            'count(*) AS a',
+            `sum(CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END) AS b`,
+          ];
+    const filter = {
+      component: '',
+      pattern: ' AND pattern_id IS NOT NULL',
+      duration: ' AND duration_ms IS NOT NULL AND operation IS NOT NULL',
+    }[kind];
+    const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}${filter}`;
+    const tuple = kind === 'duration' ? 'm % 60, a, b, c' : 'm % 60, a, b';
+    const minutes = postgres
+      ? `json_agg(json_build_array(${tuple}))`
+      : `json_group_array(json_array(${tuple}))`;
+    const columns = identity.join(', ');
+    return runner.query(
+      `SELECT '${kind}' AS kind, ${columns}, m / 60 AS hour, ${minutes} AS minutes
+         FROM (SELECT ${columns}, ${minuteIndex} AS m, ${values.join(', ')}
+                 FROM debug_events WHERE ${where}
+                GROUP BY ${columns}, m) AS per_minute
+        GROUP BY ${columns}, m / 60`,
       sql.params,
     );
   }

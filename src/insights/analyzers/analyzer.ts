@@ -6,7 +6,7 @@ import type {
   ErrorPatternRow,
   InsightAggregatesRepository,
 } from '../insight-aggregates.repository.js';
-import type { InsightRollupRepository } from '../insight-rollup.repository.js';
+import { type InsightRollupRepository, ROLLUP_RECENT_MS } from '../insight-rollup.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
 /**
@@ -34,10 +34,16 @@ export class AnalysisContext {
 
   /**
    * Whether the aggregates come from the rollups: only for runs over every component and session
-   * (rollups have no session or component filter); scoped runs aggregate debug_events directly.
+   * (rollups have no session or component filter) whose scope ends at most 15 minutes before now;
+   * scoped runs and looks at the past aggregate debug_events directly.
    */
   get usesRollups(): boolean {
-    return this.rollups !== null && !this.scope.sessionId && !(this.scope.components && this.scope.components.length > 0);
+    return (
+      this.rollups !== null &&
+      !this.scope.sessionId &&
+      !(this.scope.components && this.scope.components.length > 0) &&
+      this.now.getTime() - this.scope.to.getTime() <= ROLLUP_RECENT_MS
+    );
   }
 
   componentSeries(): Promise<BucketSeries[]> {
@@ -76,7 +82,7 @@ export class AnalysisContext {
   }
 
   private ready(): Promise<unknown> {
-    this.rollupsReady ??= this.rollups!.ensure(this.grid.origin, this.grid.to);
+    this.rollupsReady ??= this.rollups!.ensure(this.grid.origin, this.grid.to, this.now);
     return this.rollupsReady;
   }
 }
