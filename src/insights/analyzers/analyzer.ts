@@ -6,7 +6,7 @@ import type {
   ErrorPatternRow,
   InsightAggregatesRepository,
 } from '../insight-aggregates.repository.js';
-import { type InsightRollupRepository, ROLLUP_RECENT_MS } from '../insight-rollup.repository.js';
+import { type InsightRollupRepository, ROLLUP_RECENT_MS, ROLLUP_RETENTION_MS } from '../insight-rollup.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
 /**
@@ -34,15 +34,18 @@ export class AnalysisContext {
 
   /**
    * Whether the aggregates come from the rollups: only for runs over every component and session
-   * (rollups have no session or component filter) whose scope ends at most 15 minutes before now;
-   * scoped runs and looks at the past aggregate debug_events directly.
+   * (rollups have no session or component filter) whose scope ends at most 15 minutes before now
+   * and whose baseline starts within the rollups' retention; scoped runs, looks at the past and
+   * scopes over about two days aggregate debug_events directly.
    */
   get usesRollups(): boolean {
     return (
       this.rollups !== null &&
       !this.scope.sessionId &&
       !(this.scope.components && this.scope.components.length > 0) &&
-      this.now.getTime() - this.scope.to.getTime() <= ROLLUP_RECENT_MS
+      this.now.getTime() - this.scope.to.getTime() <= ROLLUP_RECENT_MS &&
+      // the baseline must lie within what the rollups keep
+      this.now.getTime() - this.grid.origin.getTime() < ROLLUP_RETENTION_MS - ROLLUP_RECENT_MS
     );
   }
 
