@@ -361,8 +361,12 @@ export class InsightRollupRepository {
   /** Rolls up [from, to): replaces every rollup minute in the range with what debug_events holds now. */
   private async aggregate(runner: QueryRunner, from: Date, to: Date): Promise<void> {
     await this.aggregateErrors(runner, from, to);
-    await this.aggregateChains(runner, from, to);
-    await this.aggregateHours(runner, from, to);
+    // PostgreSQL: a refresh's few minutes are read once for the chains and the hour rows
+    const chainsWithHours =
+      this.dialect === 'postgres' && to.getTime() - from.getTime() <= COMBINED_PASS_MAX_MS;
+    await this.clearChains(runner, from, to);
+    if (!chainsWithHours) await this.aggregateChains(runner, from, to);
+    await this.aggregateHours(runner, from, to, chainsWithHours);
   }
 
   private minuteOf(column: string): string {
@@ -396,26 +400,35 @@ export class InsightRollupRepository {
     );
   }
 
-  private async aggregateChains(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+  private async clearChains(runner: QueryRunner, from: Date, to: Date): Promise<void> {
     const clear = new SqlBuilder(this.dialect);
     await runner.query(
       `DELETE FROM debug_insight_chain_minutes WHERE bucket_start >= ${clear.time(from)} AND bucket_start < ${clear.time(to)}`,
       clear.params,
     );
+  }
+
+  private async aggregateChains(runner: QueryRunner, from: Date, to: Date): Promise<void> {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const { starts, ends } = phaseTests(sql, 'phase');
+    const insert = this.chainInsert(sql);
     const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)} AND correlation_id IS NOT NULL`;
     await runner.query(
-      `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end)
-       SELECT minute, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
-              max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END)
-         FROM (SELECT correlation_id, "timestamp", ${this.minuteOf('"timestamp"')} AS minute, ${phaseOf(sql)} AS phase, ${isError} AS is_error
+      `${insert}
+         FROM (SELECT correlation_id, "timestamp", ${phaseOf(sql)} AS phase, ${isError} AS is_error
                  FROM debug_events WHERE ${where}) AS scoped
-        GROUP BY minute, correlation_id`,
+        GROUP BY ${this.minuteOf('"timestamp"')}, correlation_id`,
       sql.params,
     );
+  }
+
+  /** INSERT … SELECT of chain minutes, without its FROM: rows need correlation_id, "timestamp", phase, is_error. */
+  private chainInsert(sql: SqlBuilder): string {
+    const { starts, ends } = phaseTests(sql, 'phase');
+    return `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end)
+       SELECT ${this.minuteOf('"timestamp"')}, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
+              max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END)`;
   }
 
   /**
@@ -423,7 +436,12 @@ export class InsightRollupRepository {
    * into the stored hour rows (the range's minutes replaced, the others kept); only rows whose
    * values changed are written.
    */
-  private async aggregateHours(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+  private async aggregateHours(
+    runner: QueryRunner,
+    from: Date,
+    to: Date,
+    withChains: boolean,
+  ): Promise<void> {
     const stored = new Map<string, SeriesHour>();
     for (const hour of await this.readHours(null, from, to, runner))
       stored.set(hourKey(hour), hour);
@@ -440,7 +458,7 @@ export class InsightRollupRepository {
         if (hour.squares) hour.squares[slot] = 0;
       }
     }
-    for (const row of await this.minuteAggregates(runner, from, to)) {
+    for (const row of await this.minuteAggregates(runner, from, to, withChains)) {
       const kind = row.kind as SeriesKind;
       const identity = identityOf(kind, row);
       const hourStart = toNumber(row.hour) * HOUR_MS;
@@ -509,7 +527,12 @@ export class InsightRollupRepository {
    * (`kind` column). A refresh's few minutes take one pass over the events for the three kinds;
    * a longer range one pass per kind (the combined grouping would hold about a group per event).
    */
-  private async minuteAggregates(runner: QueryRunner, from: Date, to: Date): Promise<Row[]> {
+  private async minuteAggregates(
+    runner: QueryRunner,
+    from: Date,
+    to: Date,
+    withChains = false,
+  ): Promise<Row[]> {
     if (to.getTime() - from.getTime() > COMBINED_PASS_MAX_MS) {
       const rows: Row[] = [];
       for (const kind of ['component', 'pattern', 'duration'] as const) {
@@ -527,11 +550,21 @@ export class InsightRollupRepository {
     // placeholders in the order they appear in the text (SQLite binds by position)
     const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}`;
+    // with the chains (PostgreSQL only: a data-modifying WITH), the events are read once
+    const source = withChains
+      ? `raw AS MATERIALIZED (
+           SELECT component_type, component_id, pattern_id, operation, correlation_id, "timestamp", duration_ms, ${isError} AS is_error,
+                  CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql)} END AS phase
+             FROM debug_events WHERE ${where}),
+         chains AS (${this.chainInsert(sql)} FROM raw WHERE correlation_id IS NOT NULL
+                     GROUP BY ${this.minuteOf('"timestamp"')}, correlation_id RETURNING 1),`
+      : '';
     return runner.query(
-      `WITH base AS MATERIALIZED (
-         SELECT component_type, component_id, pattern_id, operation, ${minuteIndex} AS m, count(*) AS n, sum(${isError}) AS e,
+      `WITH ${source} base AS MATERIALIZED (
+         SELECT component_type, component_id, pattern_id, operation, ${minuteIndex} AS m, count(*) AS n,
+                sum(${withChains ? 'is_error' : isError}) AS e,
                 count(duration_ms) AS dn, sum(duration_ms) AS ds, sum(duration_ms * duration_ms) AS dq
-           FROM debug_events WHERE ${where}
+           FROM ${withChains ? 'raw' : `debug_events WHERE ${where}`}
           GROUP BY component_type, component_id, pattern_id, operation, m),
        per_component AS (
          SELECT component_type, component_id, m, sum(n) AS a, sum(e) AS b FROM base GROUP BY component_type, component_id, m),
