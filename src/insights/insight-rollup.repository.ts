@@ -25,6 +25,11 @@ export const ROLLUP_OVERLAP_MS = 5 * MINUTE_MS;
 /** Rollups older than this are deleted. */
 export const ROLLUP_RETENTION_MS = 8 * 24 * HOUR_MS;
 /**
+ * Chain minutes are kept this long (hourly): the flow analyzer reads only the scope, and the
+ * rollups serve scopes up to about a quarter of their retention (the baseline is 3 scopes).
+ */
+const CHAIN_RETENTION_MS = ROLLUP_RETENTION_MS / 4 + HOUR_MS;
+/**
  * Runs whose scope ends longer ago than this aggregate debug_events directly: a look at the past
  * would otherwise move the rolled-up range away from the present and back (two rebuilds).
  */
@@ -149,6 +154,14 @@ export class InsightRollupRepository {
         if (next.from < horizon) {
           next.from = floorHour(horizon);
           await this.deleteBefore(runner, next.from);
+        }
+        if (!state || floorHour(state.until) < floorHour(next.until)) {
+          const chainHorizon = new Date(floorHour(next.until).getTime() - CHAIN_RETENTION_MS);
+          const sql = new SqlBuilder(this.dialect);
+          await runner.query(
+            `DELETE FROM debug_insight_chain_minutes WHERE bucket_start < ${sql.time(chainHorizon)}`,
+            sql.params,
+          );
         }
         await this.writeState(runner, next);
       }
