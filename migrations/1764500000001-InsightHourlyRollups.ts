@@ -14,7 +14,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   time and whether a start or end phase was seen.
  * `debug_insight_rollup_state` now records both ends of the rolled-up range; it starts empty, so
  * the first run after this migration rebuilds the rollups it needs. `debug_insight_late_minutes`
- * (filled by a trigger) lists minutes that received events late, to be aggregated again.
+ * lists minutes that received events late, to be aggregated again (filled by the ingest write
+ * path: insights/late-event-minutes.ts).
  */
 export class InsightHourlyRollups1764500000001 implements MigrationInterface {
   name = 'InsightHourlyRollups1764500000001';
@@ -74,34 +75,11 @@ export class InsightHourlyRollups1764500000001 implements MigrationInterface {
     await queryRunner.query(
       `CREATE TABLE debug_insight_late_minutes (bucket_start ${time} PRIMARY KEY)`,
     );
-    // Events stored more than 4 minutes after their time (a backlog, a backfill, a client that
-    // buffered offline) mark their minute, so that the next refresh aggregates it again. The
-    // condition is checked per row before anything runs: on-time events cost nothing.
-    if (postgres) {
-      await queryRunner.query(`CREATE FUNCTION debug_insight_note_late_event() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          INSERT INTO debug_insight_late_minutes (bucket_start) VALUES (date_trunc('minute', NEW."timestamp")) ON CONFLICT DO NOTHING;
-          RETURN NULL;
-        END $$`);
-      await queryRunner.query(`CREATE TRIGGER debug_insight_late_events AFTER INSERT ON debug_events
-        FOR EACH ROW WHEN (NEW."timestamp" < now() - interval '4 minutes') EXECUTE FUNCTION debug_insight_note_late_event()`);
-    } else {
-      await queryRunner.query(`CREATE TRIGGER debug_insight_late_events AFTER INSERT ON debug_events
-        WHEN NEW."timestamp" < strftime('%Y-%m-%d %H:%M:%f', 'now', '-4 minutes')
-        BEGIN
-          INSERT OR IGNORE INTO debug_insight_late_minutes (bucket_start) VALUES (strftime('%Y-%m-%d %H:%M:00.000', NEW."timestamp"));
-        END`);
-    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const postgres = queryRunner.connection.options.type === 'postgres';
     const time = postgres ? 'timestamptz' : 'datetime';
-    await queryRunner.query(
-      'DROP TRIGGER IF EXISTS debug_insight_late_events' + (postgres ? ' ON debug_events' : ''),
-    );
-    if (postgres)
-      await queryRunner.query('DROP FUNCTION IF EXISTS debug_insight_note_late_event()');
     await queryRunner.query('DROP TABLE IF EXISTS debug_insight_late_minutes');
     await queryRunner.query('DROP TABLE IF EXISTS debug_insight_rollup_state');
     await queryRunner.query('DROP TABLE IF EXISTS debug_insight_chain_minutes');

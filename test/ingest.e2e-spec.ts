@@ -75,6 +75,19 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       expect(row.pattern_id).toEqual(expect.any(String));
     });
 
+    it('marks the minute of an event stored late for the insight rollups, and not that of an on-time one', async () => {
+      const minuteOf = (ms: number) => new Date(ms - (ms % 60_000));
+      const lateAt = Date.now() - 3 * 3_600_000 - 17_000;
+      const late = wireEvent({ timestamp: new Date(lateAt).toISOString(), message: 'buffered offline for three hours' });
+      const onTime = wireEvent({ timestamp: new Date().toISOString(), message: 'on time' });
+      await request(running.url).post('/api/debug/events/batch').set(INGEST).send({ events: [late, onTime] }).expect(202);
+      expect(await settled()).toBe(true);
+      const rows: { bucket_start: string | Date }[] = await dataSource.query('SELECT bucket_start FROM debug_insight_late_minutes');
+      const marked = rows.map((row) => new Date(postgres ? row.bucket_start : `${String(row.bucket_start).replace(' ', 'T')}Z`).getTime());
+      expect(marked).toContain(minuteOf(lateAt).getTime());
+      expect(marked).not.toContain(minuteOf(Date.parse(onTime.timestamp as string)).getTime());
+    });
+
     it('assigns an id and times when the client gives none, and a client UUIDv7 id lends its time', async () => {
       const anonymous = wireEvent({ id: undefined, timestamp: undefined });
       const first = await request(running.url).post('/api/debug/events').set(INGEST).send(anonymous).expect(202);

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
+import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import {
   type BucketSeries,
@@ -10,6 +11,7 @@ import {
 } from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupRepository } from '../src/insights/insight-rollup.repository.js';
 import { gridFor } from '../src/insights/insights.service.js';
+import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
 import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
 
@@ -121,9 +123,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       await rollups.ensure(grid.origin, grid.to, scenario.to);
       const minute = new Date(scenario.to.getTime() - 40 * 60_000);
       const correlationId = 'late-chain';
-      await insertScenario(app.get(DataSource), {
-        snapshots: [],
-        events: [0, 1].map((step) => ({
+      const lateEvents: DebugEventRecord[] = [0, 1].map((step) => ({
           id: newId(new Date(minute.getTime() + step)),
           timestamp: new Date(minute.getTime() + 1_000 + step).toISOString(),
           event_type: 'log',
@@ -140,8 +140,10 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
           session_id: null,
           pattern_id: 'late-pattern-2',
           ingested_at: new Date().toISOString(),
-        })),
-      });
+        }));
+      await insertScenario(app.get(DataSource), { snapshots: [], events: lateEvents });
+      // What the ingest write path does once a batch is committed.
+      await app.get(LateEventMinutes).note(lateEvents);
       const result = await rollups.ensure(grid.origin, grid.to, scenario.to);
       expect(result.aggregated).toEqual([{ from: minute.toISOString(), to: new Date(minute.getTime() + 60_000).toISOString() }]);
       const series = (await rollups.componentSeries(grid)).find((item) => item.key === 'component:late-db/late-2')!;

@@ -2,6 +2,7 @@ import type { DebugEventRecord } from '../common/debug-event.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { newId } from '../common/ids.js';
 import type { AppConfig } from '../config/app-config.service.js';
+import type { LateEventMinutes } from '../insights/late-event-minutes.js';
 import type { PatternService } from '../insights/patterns/pattern.service.js';
 import { MemoryHotStore } from '../storage/hot/memory-hot-store.js';
 import type { EventWriter } from '../storage/warm/event-writer.js';
@@ -51,6 +52,7 @@ function service(writer: EventWriter, hot = new MemoryHotStore(3600, 1000)) {
     hot,
     writer,
     { assign: async () => undefined } as unknown as PatternService,
+    { note: async () => undefined } as unknown as LateEventMinutes,
     new StreamBus(),
     backlog,
     new IngestMetrics(new MetricsService()),

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { LateEventMinutes } from '../insights/late-event-minutes.js';
 import { PatternService } from '../insights/patterns/pattern.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { EventWriter } from '../storage/warm/event-writer.js';
@@ -33,6 +34,7 @@ export class IngestService implements OnApplicationShutdown {
     @Inject(HOT_STORE) private readonly hot: HotStore,
     private readonly writer: EventWriter,
     private readonly patterns: PatternService,
+    private readonly lateMinutes: LateEventMinutes,
     private readonly stream: StreamBus,
     private readonly backlog: IngestBacklog,
     private readonly metrics: IngestMetrics,
@@ -106,13 +108,20 @@ export class IngestService implements OnApplicationShutdown {
     }
   }
 
-  /** The worker's half: patterns, then the idempotent warm write. Returns rows newly written. */
+  /**
+   * The worker's half: patterns, then the idempotent warm write, then the minutes of late
+   * events marked for the insight rollups. Returns rows newly written.
+   */
   async writeBatch(events: DebugEventRecord[]): Promise<number> {
     await this.patterns.assign(events);
     const stopTimer = this.metrics.batchWriteSeconds.startTimer();
     const written = await this.writer.write(events);
     stopTimer();
     this.metrics.written.inc(written);
+    // The rows are committed: failing the batch now would only write it again.
+    await this.lateMinutes.note(events).catch((error: unknown) =>
+      this.logger.warn(`late-event minutes of ${events.length} events not marked for the insight rollups: ${(error as Error).message}`),
+    );
     return written;
   }
 

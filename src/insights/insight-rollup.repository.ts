@@ -74,7 +74,7 @@ interface SeriesHour {
  * Insight generation refreshes them before reading: only the minutes since the last refresh
  * (plus a 5-minute overlap for events that arrive a little late) are aggregated from
  * debug_events, so a run reads minutes of raw events and hours of rollups. Events stored more
- * than 4 minutes after their time are marked by a trigger (debug_insight_late_minutes) and their
+ * than 4 minutes after their time are marked by the ingest write path (debug_insight_late_minutes, late-event-minutes.ts) and their
  * minutes aggregated again at the next refresh. Boundaries are whole minutes: an event counts in
  * the bucket (or window) where its minute starts.
  */
@@ -665,7 +665,7 @@ export class InsightRollupRepository {
     }
   }
 
-  /** The minutes the late-event trigger marked since the last refresh (taken: a rollback puts them back). */
+  /** The minutes the ingest write path marked late since the last refresh (taken: a rollback puts them back). */
   private async takeLateMinutes(runner: QueryRunner): Promise<number[]> {
     const result: unknown[] = await runner.query(
       'DELETE FROM debug_insight_late_minutes RETURNING bucket_start',

@@ -8,6 +8,7 @@ import { InsightAggregatesRepository } from './insight-aggregates.repository.js'
 import { InsightRepository } from './insight.repository.js';
 import { InsightRollupRepository } from './insight-rollup.repository.js';
 import { InsightsController } from './insights.controller.js';
+import { LateEventMinutes } from './late-event-minutes.js';
 import { InsightsProcessor } from './insights.processor.js';
 import { InsightsService } from './insights.service.js';
 import { PatternStatsService } from './patterns/pattern-stats.service.js';
@@ -25,6 +26,7 @@ import { PatternsController } from './patterns/patterns.controller.js';
     InsightRepository,
     InsightAggregatesRepository,
     InsightRollupRepository,
+    LateEventMinutes,
     ErrorPatternAnalyzer,
     AnomalyAnalyzer,
     PerformanceAnalyzer,
@@ -33,6 +35,6 @@ import { PatternsController } from './patterns/patterns.controller.js';
     InsightsService,
     InsightsProcessor,
   ],
-  exports: [PatternService, PatternStatsService, InsightsService],
+  exports: [PatternService, PatternStatsService, InsightsService, LateEventMinutes],
 })
 export class InsightsModule {}
