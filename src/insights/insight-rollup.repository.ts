@@ -39,6 +39,9 @@ const AGGREGATE_PIECE_MS = 6 * HOUR_MS;
 /** Ranges up to this long aggregate the three kinds of series in one pass over the events. */
 const COMBINED_PASS_MAX_MS = 20 * MINUTE_MS;
 const HOUR_ROWS_PER_INSERT = 200;
+/** Decimals of the stored running totals of duration sums and sums of squares. */
+const SUM_DECIMALS = 3;
+const SQUARE_DECIMALS = 1;
 
 interface RollupState {
   from: Date;
@@ -458,13 +461,16 @@ export class InsightRollupRepository {
     const stored = new Map<string, SeriesHour>();
     for (const hour of await this.readHours(null, from, to, runner))
       stored.set(hourKey(hour), hour);
-    const before = new Map([...stored].map(([key, hour]) => [key, serialize(hour)]));
     const firstSlot = (hourStart: number) =>
       Math.max(0, Math.ceil((from.getTime() - hourStart) / MINUTE_MS));
     const endSlot = (hourStart: number) =>
       Math.min(SLOTS, Math.ceil((to.getTime() - hourStart) / MINUTE_MS));
+    // only the range's minutes can change: their stored values, to write only the rows that did
+    const before = new Map<SeriesHour, RangeValues>();
     for (const hour of stored.values()) {
-      for (let slot = firstSlot(hour.hourStart); slot < endSlot(hour.hourStart); slot++) {
+      const [lo, hi] = [firstSlot(hour.hourStart), endSlot(hour.hourStart)];
+      before.set(hour, rangeValues(hour, lo, hi));
+      for (let slot = lo; slot < hi; slot++) {
         hour.counts[slot] = 0;
         if (hour.errors) hour.errors[slot] = 0;
         if (hour.sums) hour.sums[slot] = 0;
@@ -501,9 +507,16 @@ export class InsightRollupRepository {
         }
       }
     }
-    const changed = [...stored]
-      .filter(([key, hour]) => before.get(key) !== serialize(hour))
-      .map(([, hour]) => hour);
+    const changed = [...stored.values()].filter((hour) => {
+      const previous = before.get(hour);
+      return (
+        !previous ||
+        rangeChanged(
+          previous,
+          rangeValues(hour, firstSlot(hour.hourStart), endSlot(hour.hourStart)),
+        )
+      );
+    });
     for (let offset = 0; offset < changed.length; offset += HOUR_ROWS_PER_INSERT) {
       const batch = changed.slice(offset, offset + HOUR_ROWS_PER_INSERT);
       const sql = new SqlBuilder(this.dialect);
@@ -563,29 +576,28 @@ export class InsightRollupRepository {
     // placeholders in the order they appear in the text (SQLite binds by position)
     const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}`;
-    // with the chains (PostgreSQL only: a data-modifying WITH), the events are read once
-    const source = withChains
-      ? `raw AS MATERIALIZED (
-           SELECT component_type, component_id, pattern_id, operation, correlation_id, "timestamp", duration_ms, ${isError} AS is_error,
-                  CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql)} END AS phase
-             FROM debug_events WHERE ${where}),
-         chains AS (${this.chainInsert(sql)} FROM raw WHERE correlation_id IS NOT NULL
+    // The minutes' events are read once (materialized on PostgreSQL), with the chains too when
+    // asked (PostgreSQL only: a data-modifying WITH). Each kind groups them directly: a grouping by
+    // component, pattern and operation together first would leave about one group per event.
+    const chainColumns = withChains
+      ? `, correlation_id, "timestamp", CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql)} END AS phase`
+      : '';
+    const chains = withChains
+      ? `chains AS (${this.chainInsert(sql)} FROM raw WHERE correlation_id IS NOT NULL
                      GROUP BY ${this.minuteOf('"timestamp"')}, correlation_id RETURNING 1),`
       : '';
     return runner.query(
-      `WITH ${source} base AS MATERIALIZED (
-         SELECT component_type, component_id, pattern_id, operation, ${minuteIndex} AS m, count(*) AS n,
-                sum(${withChains ? 'is_error' : isError}) AS e,
-                count(duration_ms) AS dn, sum(duration_ms) AS ds, sum(duration_ms * duration_ms) AS dq
-           FROM ${withChains ? 'raw' : `debug_events WHERE ${where}`}
-          GROUP BY component_type, component_id, pattern_id, operation, m),
+      `WITH raw AS ${postgres ? 'MATERIALIZED ' : ''}(
+         SELECT component_type, component_id, pattern_id, operation, ${minuteIndex} AS m, duration_ms, ${isError} AS is_error${chainColumns}
+           FROM debug_events WHERE ${where}),
+       ${chains}
        per_component AS (
-         SELECT component_type, component_id, m, sum(n) AS a, sum(e) AS b FROM base GROUP BY component_type, component_id, m),
+         SELECT component_type, component_id, m, count(*) AS a, sum(is_error) AS b FROM raw GROUP BY component_type, component_id, m),
        per_pattern AS (
-         SELECT pattern_id, m, sum(n) AS a, sum(e) AS b FROM base WHERE pattern_id IS NOT NULL GROUP BY pattern_id, m),
+         SELECT pattern_id, m, count(*) AS a, sum(is_error) AS b FROM raw WHERE pattern_id IS NOT NULL GROUP BY pattern_id, m),
        per_operation AS (
-         SELECT component_type, component_id, operation, m, sum(dn) AS a, sum(ds) AS b, sum(dq) AS c
-           FROM base WHERE operation IS NOT NULL AND dn > 0 GROUP BY component_type, component_id, operation, m)
+         SELECT component_type, component_id, operation, m, count(*) AS a, sum(duration_ms) AS b, sum(duration_ms * duration_ms) AS c
+           FROM raw WHERE operation IS NOT NULL AND duration_ms IS NOT NULL GROUP BY component_type, component_id, operation, m)
        SELECT 'component' AS kind, component_type, component_id, NULL AS pattern_id, NULL AS operation, m / 60 AS hour,
               ${minutes('m % 60, a, b')} AS minutes
          FROM per_component GROUP BY component_type, component_id, m / 60
@@ -771,9 +783,44 @@ function storedForm(hour: SeriesHour): {
   return {
     counts: JSON.stringify(runningTotals(hour.counts, 0)),
     errors: null,
-    sums: JSON.stringify(runningTotals(hour.sums, 3)),
-    squares: JSON.stringify(runningTotals(hour.squares!, 1)),
+    sums: JSON.stringify(runningTotals(hour.sums, SUM_DECIMALS)),
+    squares: JSON.stringify(runningTotals(hour.squares!, SQUARE_DECIMALS)),
   };
+}
+
+/** The values of minutes [lo, hi) of an hour row. */
+interface RangeValues {
+  counts: number[];
+  errors: number[] | null;
+  sums: number[] | null;
+  squares: number[] | null;
+}
+
+function rangeValues(hour: SeriesHour, lo: number, hi: number): RangeValues {
+  return {
+    counts: hour.counts.slice(lo, hi),
+    errors: hour.errors && hour.errors.slice(lo, hi),
+    sums: hour.sums && hour.sums.slice(lo, hi),
+    squares: hour.squares && hour.squares.slice(lo, hi),
+  };
+}
+
+/**
+ * Whether an hour row's minutes changed. Durations are stored as rounded running totals, so a
+ * stored minute's sum can differ from a fresh one by the rounding of two totals: smaller
+ * differences are no change.
+ */
+function rangeChanged(previous: RangeValues, next: RangeValues): boolean {
+  const differs = (a: number[] | null, b: number[] | null, tolerance: number) =>
+    a === null || b === null
+      ? a !== b
+      : a.some((value, index) => Math.abs(value - b[index]) > tolerance);
+  return (
+    differs(previous.counts, next.counts, 0) ||
+    differs(previous.errors, next.errors, 0) ||
+    differs(previous.sums, next.sums, 10 ** -SUM_DECIMALS) ||
+    differs(previous.squares, next.squares, 10 ** -SQUARE_DECIMALS)
+  );
 }
 
 /** [0, v0, v0+v1, …] rounded to `decimals` (the moments only pick candidates for exact percentiles). */
@@ -794,10 +841,6 @@ function perMinute(totals: readonly number[]): number[] {
 
 function hourKey(hour: SeriesHour): string {
   return `${hour.key}\u0000${hour.hourStart}`;
-}
-
-function serialize(hour: SeriesHour): string {
-  return JSON.stringify(storedForm(hour));
 }
 
 /** Sorted, with overlapping or touching ranges joined. */
