@@ -3,8 +3,9 @@ import request from 'supertest';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import type { InsightView } from '../src/insights/insight.types.js';
+import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
 import { StreamBus, type StreamMessage } from '../src/streaming/stream-bus.js';
-import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
+import { buildScenario, insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
@@ -178,7 +179,10 @@ function insightsSuite(mode: string, env: () => Promise<Record<string, string>>)
 
     it('runs the repeatable generate-insights job of queue insights on its own', async () => {
       running = await startApp({ ...(await env()), DEBUG_INSIGHT_INTERVAL_SECONDS: '1' });
-      await writeScenario(running.app.get(DataSource), { seed: 5, now: new Date(), incidents: ['error_propagation'] });
+      const scenario = buildScenario({ seed: 5, now: new Date(), incidents: ['error_propagation'] });
+      await insertScenario(running.app.get(DataSource), scenario);
+      // Stored long after their time, as a backfill is: what the ingest write path marks for the rollups.
+      await running.app.get(LateEventMinutes).note(scenario.events);
       let found: InsightView[] = [];
       for (let attempt = 0; attempt < 100 && found.length === 0; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 300));
