@@ -7,11 +7,13 @@
 //   --events N (1000000)  --hours H (4: all events inside the 3 h baseline + 1 h scope the
 //   analyzers read; 24 spreads them over a day)  --runs R (7)  --keep (keep the database)
 //   --reuse NAME (measure again on a database an earlier --keep run left; no seeding)
-//   --refresh (before each run, mark the rollups complete only up to a minute ago, so that every
-//   run re-aggregates the last 6 minutes as the periodic job does when it runs every minute)
+// The headline (held against the 500 ms bar) is runs that refresh the rollups as a call does
+// while the periodic job runs every minute: each re-aggregates the last 6 minutes of events. A run
+// that finds the rollups current (nothing to refresh) is timed after each and printed apart.
+//   --only-refreshing (skip the runs that find the rollups current)
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
 import { createDataSource, runMigrations } from '../src/database/data-source.js';
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   const reuseIndex = process.argv.indexOf('--reuse');
   const reuse = reuseIndex >= 0 ? process.argv[reuseIndex + 1] : null;
   const keep = process.argv.includes('--keep') || reuse !== null;
-  const refresh = process.argv.includes('--refresh');
+  const onlyRefreshing = process.argv.includes('--only-refreshing');
   const name = reuse ?? `ads_bench_insights_${randomBytes(4).toString('hex')}`;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
@@ -109,15 +111,10 @@ async function main(): Promise<void> {
     if (reuse) {
       const latest = await client.query(`SELECT max("timestamp") AS latest FROM debug_events`);
       now = new Date(Math.ceil(new Date(latest.rows[0].latest).getTime() / 60_000) * 60_000);
-      await client.query('DELETE FROM debug_insights');
-      for (const table of [
-        'debug_insight_series_hours',
-        'debug_insight_error_minutes',
-        'debug_insight_chain_minutes',
-        'debug_insight_rollup_state',
-      ]) {
-        await client.query(`DELETE FROM ${table}`);
-      }
+      // TRUNCATE, not DELETE: no dead rows left behind for the next runs to read past
+      await client.query(
+        'TRUNCATE debug_insights, debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes, debug_insight_rollup_state',
+      );
       log(`reusing ${name}: its events end at ${now.toISOString()}; insights and rollups cleared`);
     }
     for (
@@ -183,15 +180,15 @@ async function main(): Promise<void> {
       };
     };
 
-    const latencies: number[] = [];
+    // Each measured run refreshes the rollups as a call does while the periodic job runs every
+    // minute: marked complete only up to a minute ago, the run re-aggregates the last 6 minutes.
+    // That is the headline figure, held against the bar. Between two of them, a run that finds
+    // the rollups current (nothing to refresh) is timed too: the unusual case, for comparison.
+    const refreshing: number[] = [];
+    const current: number[] = [];
     const baselineHour: number[] = [];
     const baselineScan: number[] = [];
-    for (let run = 0; run <= runs; run++) {
-      if (refresh && run > 0) {
-        await client.query('UPDATE debug_insight_rollup_state SET rolled_until = $1', [
-          new Date(now.getTime() - 60_000),
-        ]);
-      }
+    const timeRun = async (label: string) => {
       const [ms, result] = await timed(generate);
       const analyzers = Object.entries(result.analyzers)
         .map(
@@ -200,10 +197,18 @@ async function main(): Promise<void> {
         )
         .join(', ');
       log(
-        `run ${run}${run === 0 ? ' (first: creates the insights)' : ''}: ${Math.round(ms)} ms — ${result.created.length} created, ` +
+        `${label}: ${Math.round(ms)} ms — ${result.created.length} created, ` +
           `${result.updated.length} updated, ${result.unchanged} unchanged; ${analyzers}`,
       );
-      if (run > 0) latencies.push(ms);
+      return ms;
+    };
+    await timeRun('run 0 (first: builds the rollups, creates the insights)');
+    for (let run = 1; run <= runs; run++) {
+      await client.query('UPDATE debug_insight_rollup_state SET rolled_until = $1', [
+        new Date(now.getTime() - 60_000),
+      ]);
+      refreshing.push(await timeRun(`run ${run}, refreshing 6 minutes`));
+      if (!onlyRefreshing) current.push(await timeRun(`run ${run}, rollups current`));
       const [hourMs] = await timed(() =>
         client.query(
           `SELECT count(*) FROM debug_events WHERE "timestamp" >= $1 AND "timestamp" < $2`,
@@ -211,28 +216,38 @@ async function main(): Promise<void> {
         ),
       );
       const [scanMs] = await timed(() => client.query(`SELECT count(*) FROM debug_events`));
-      if (run > 0) {
-        baselineHour.push(hourMs);
-        baselineScan.push(scanMs);
-      }
+      baselineHour.push(hourMs);
+      baselineScan.push(scanMs);
     }
 
-    const p50 = quantile(latencies, 0.5);
-    const p95 = quantile(latencies, 0.95);
+    const p50 = quantile(refreshing, 0.5);
+    const p95 = quantile(refreshing, 0.95);
     const hourP50 = quantile(baselineHour, 0.5);
     const scanP50 = quantile(baselineScan, 0.5);
     console.log('');
-    console.log(`cores: ${cpus().length}`);
     console.log(
-      `insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h${refresh ? ', each run refreshing 6 minutes of rollups' : ''}): p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${latencies.length} runs`,
+      `cores: ${cpus().length}; load average at the end: ${loadavg()
+        .map((load) => load.toFixed(2))
+        .join(', ')}`,
     );
+    console.log(
+      `insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h), each run refreshing 6 minutes of rollups ` +
+        `as with the periodic job running every minute: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${refreshing.length} runs`,
+    );
+    if (current.length > 0)
+      console.log(
+        `for comparison, runs that find the rollups current (nothing to refresh; not what a call normally gets): ` +
+          `p50 ${quantile(current, 0.5).toFixed(1)} ms, p95 ${quantile(current, 0.95).toFixed(1)} ms over ${current.length} runs`,
+      );
     console.log(
       `baseline, same run: count(*) over the same hour p50 ${hourP50.toFixed(1)} ms; full-table count(*) p50 ${scanP50.toFixed(1)} ms`,
     );
     console.log(
-      `ratio: generation p50 / hour count p50 = ${(p50 / hourP50).toFixed(2)}×; generation p50 / full scan p50 = ${(p50 / scanP50).toFixed(2)}×`,
+      `ratio (refreshing runs): generation p50 / hour count p50 = ${(p50 / hourP50).toFixed(2)}×; generation p50 / full scan p50 = ${(p50 / scanP50).toFixed(2)}×`,
     );
-    console.log(`bar (< 500 ms on PostgreSQL): ${p95 < 500 ? 'met' : 'NOT met'} at p95`);
+    console.log(
+      `bar (< 500 ms on PostgreSQL, runs that refresh): ${p95 < 500 ? 'met' : 'NOT met'} at p95`,
+    );
   } finally {
     await app?.close();
     await client.end().catch(() => undefined);
