@@ -272,8 +272,8 @@ export class InsightRollupRepository {
       `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n,
               CASE WHEN sum(criticals) = 0 THEN 'error' WHEN sum(criticals) = sum(errors) THEN 'critical'
                    ELSE 'critical,error' END AS levels,
-              min(first_at) AS first_at, max(last_at) AS last_at, min(sample_message) AS sample_message,
-              max(last_id) AS last_id, min(first_id) AS first_id
+              ${this.epochMs('min(first_at)')} AS first_at, ${this.epochMs('max(last_at)')} AS last_at,
+              min(sample_message) AS sample_message, max(last_id) AS last_id, min(first_id) AS first_id
          FROM (SELECT *, ${inScope} AS in_scope FROM debug_insight_error_minutes WHERE ${where}) AS scoped
         GROUP BY pattern_id, component_type, component_id, in_scope`,
       sql.params,
@@ -297,7 +297,8 @@ export class InsightRollupRepository {
     // filtered out before grouping.
     const candidates = scoped();
     const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM (
+      `SELECT correlation_id, ${this.epochMs('started_at')} AS started_at, ${this.epochMs('last_at')} AS last_at,
+              n, has_start, has_end, errors FROM (
          SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
                 max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
            FROM debug_insight_chain_minutes
@@ -363,7 +364,7 @@ export class InsightRollupRepository {
     runner?: QueryRunner,
   ): Promise<SeriesHour[]> {
     const sql = new SqlBuilder(this.dialect);
-    let text = `SELECT series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
+    let text = `SELECT series_key, ${this.epochMs('hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
          FROM debug_insight_series_hours
         WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`;
     if (kind)
@@ -383,6 +384,14 @@ export class InsightRollupRepository {
     await this.clearChains(runner, from, to);
     if (!chainsWithHours) await this.aggregateChains(runner, from, to);
     await this.aggregateHours(runner, from, to, chainsWithHours);
+  }
+
+  /**
+   * A time column as milliseconds since the epoch on PostgreSQL: the driver parses a number
+   * much faster than a timestamp text, and these reads answer thousands of times.
+   */
+  private epochMs(column: string): string {
+    return this.dialect === 'postgres' ? `(extract(epoch FROM ${column}) * 1000)::float8` : column;
   }
 
   private minuteOf(column: string): string {

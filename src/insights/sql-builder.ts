@@ -50,7 +50,9 @@ export class SqlBuilder {
   /** A text field of a JSON column. */
   jsonText(column: string, field: string): string {
     if (!/^[a-z_]+$/.test(field)) throw new Error(`unsafe JSON field ${field}`);
-    return this.dialect === 'postgres' ? `(${column}->>'${field}')` : `json_extract(${column}, '$.${field}')`;
+    return this.dialect === 'postgres'
+      ? `(${column}->>'${field}')`
+      : `json_extract(${column}, '$.${field}')`;
   }
 
   /** `(component_type = … AND component_id = …) OR …` for a components filter. */
@@ -72,6 +74,8 @@ export function sqliteTime(value: Date): string {
 /** A timestamp as a driver returns it (Date on PostgreSQL, UTC text on SQLite) → Date. */
 export function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
+  // milliseconds since the epoch
+  if (typeof value === 'number') return new Date(value);
   const text = String(value);
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
