@@ -54,8 +54,16 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     // At start, take over what a dead writer left at once; then look again every half idle time.
     let nextClaimAt = 0;
     let count = 1;
+    let lastReadAt = 0;
+    let lastEvents = 0;
     while (this.running) {
       try {
+        // After a small batch, let the journal fill for DEBUG_BATCH_SIZE_MS since the last read: a
+        // write costs the same few round trips (patterns, rows, acknowledgement) whatever its size,
+        // and a trickle of single events otherwise makes a write of a few events every millisecond.
+        if (lastEvents < this.config.batchSize) await this.pause(lastReadAt + this.config.batchWindowMs - Date.now());
+        lastReadAt = Date.now();
+        lastEvents = 0;
         let entries: JournalEntry[] = [];
         if (Date.now() >= nextClaimAt) {
           entries = await this.journal.claimStale(connection, consumer, count, claimIdleMs);
@@ -65,6 +73,7 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         if (entries.length === 0) entries = await this.journal.read(connection, consumer, count, BLOCK_MS);
         if (entries.length === 0) continue;
         const events = await this.write(entries);
+        lastEvents = events;
         count = nextReadCount(count, entries.length, events, this.config.batchSize);
       } catch (error) {
         if (!this.running) break;
@@ -73,6 +82,13 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
       }
     }
     connection.disconnect();
+  }
+
+  /** Sleeps up to `ms`, waking early at shutdown. */
+  private async pause(ms: number): Promise<void> {
+    for (let left = ms; left > 0 && this.running; left -= 50) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, left)));
+    }
   }
 
   /** Writes the entries' events in batches of DEBUG_BATCH_SIZE; returns how many there were. */
