@@ -9,6 +9,8 @@ import { ingestJournalKeys, type IngestJournalKeys } from '../storage/hot/ingest
 export interface JournalEntry {
   id: string;
   events: DebugEventRecord[];
+  /** Times the entry was handed to a writer: above 1 it was claimed from one that died holding it. */
+  deliveries: number;
 }
 
 const WRITERS_GROUP = 'warm-writers';
@@ -95,7 +97,19 @@ export class IngestJournal {
       RawEntry[],
       string[]?,
     ];
-    return this.parse(entries);
+    const claimed = this.parse(entries);
+    if (claimed.length === 0) return claimed;
+    const pending = (await connection.xpending(
+      this.keys.stream,
+      WRITERS_GROUP,
+      claimed[0].id,
+      claimed[claimed.length - 1].id,
+      claimed.length,
+      consumer,
+    )) as [id: string, consumer: string, idleMs: number, deliveries: number][];
+    const deliveries = new Map(pending.map(([id, , , times]) => [id, Number(times)]));
+    for (const entry of claimed) entry.deliveries = deliveries.get(entry.id) ?? entry.deliveries;
+    return claimed;
   }
 
   /** Marks entries written: gone from the stream and from the pending count. */
@@ -114,7 +128,7 @@ export class IngestJournal {
       for (let index = 0; index < fields.length; index += 2) {
         if (fields[index] === 'e') events.push(JSON.parse(fields[index + 1]) as DebugEventRecord);
       }
-      entries.push({ id, events });
+      entries.push({ id, events, deliveries: 1 });
     }
     return entries;
   }

@@ -1,4 +1,4 @@
-import { nextReadCount } from './ingest-journal.writer.js';
+import { IngestJournalWriter, nextReadCount } from './ingest-journal.writer.js';
 
 describe('nextReadCount: journal entries to ask for next', () => {
   const batchSize = 1000;
@@ -25,5 +25,32 @@ describe('nextReadCount: journal entries to ask for next', () => {
   it('never asks for less than one entry', () => {
     expect(nextReadCount(1, 1, 50_000, batchSize)).toBe(1);
     expect(nextReadCount(1, 0, 0, batchSize)).toBe(1);
+  });
+});
+
+describe('IngestJournalWriter: entries that keep killing their writers', () => {
+  it('hands an entry handed out more than 3 times to the ingest queue instead of writing it, and acknowledges all', async () => {
+    const written: unknown[][] = [];
+    const queued: unknown[] = [];
+    const acknowledged: string[] = [];
+    const writer = new IngestJournalWriter(
+      { acknowledge: async (entries: { id: string }[]) => void acknowledged.push(...entries.map((entry) => entry.id)) } as never,
+      { writeBatch: async (events: unknown[]) => void written.push(events) } as never,
+      {} as never,
+      { add: async (_queue: string, _name: string, payload: unknown) => void queued.push(payload) } as never,
+      { jobsFailed: { inc: () => undefined } } as never,
+      { batchSize: 1000, ingestAttempts: 3, ingestBackoffMs: 10 } as never,
+    );
+    const event = (message: string) => ({ message }) as never;
+    const entries = [
+      { id: '1-0', events: [event('fine')], deliveries: 1 },
+      { id: '2-0', events: [event('suspect')], deliveries: 4 },
+      { id: '3-0', events: [event('claimed once')], deliveries: 2 },
+    ];
+    const count = await (writer as unknown as { write(entries: unknown[]): Promise<number> }).write(entries);
+    expect(written).toEqual([[event('fine'), event('claimed once')]]);
+    expect(queued).toEqual([{ events: [event('suspect')] }]);
+    expect(acknowledged).toEqual(['1-0', '2-0', '3-0']);
+    expect(count).toBe(2);
   });
 });

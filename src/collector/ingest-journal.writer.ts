@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { DebugEventRecord } from '../common/debug-event.js';
 import { JobName, QueueName } from '../common/queues.js';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
@@ -13,6 +14,12 @@ const WRITERS = 2;
 const BLOCK_MS = 500;
 const MAX_ENTRIES_PER_READ = 1000;
 const PAUSE_AFTER_ERROR_MS = 1000;
+/**
+ * An entry handed out more often than this was held by writers that died each time: perhaps it
+ * kills them (memory, a driver crash). It goes to the Bull queue instead, whose stalled-job limit
+ * puts a job that keeps killing its worker in the failed set, for inspection and replay.
+ */
+const MAX_DELIVERIES = 3;
 
 /**
  * Worker side of full-mode ingestion: reads the ingest journal through its consumer group and
@@ -84,6 +91,16 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     connection.disconnect();
   }
 
+  private async handToQueue(events: DebugEventRecord[]): Promise<void> {
+    const payload: IngestBatchJob = { events };
+    await this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
+      attempts: this.config.ingestAttempts,
+      backoffMs: this.config.ingestBackoffMs,
+      keepCompleted: 0,
+    });
+    this.metrics.jobsFailed.inc({ final: 'false' });
+  }
+
   /** Sleeps up to `ms`, waking early at shutdown. */
   private async pause(ms: number): Promise<void> {
     for (let left = ms; left > 0 && this.running; left -= 50) {
@@ -93,7 +110,13 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
 
   /** Writes the entries' events in batches of DEBUG_BATCH_SIZE; returns how many there were. */
   private async write(entries: readonly JournalEntry[]): Promise<number> {
-    const events = entries.length === 1 ? entries[0].events : entries.flatMap((entry) => entry.events);
+    const suspects = entries.filter((entry) => entry.deliveries > MAX_DELIVERIES);
+    for (const entry of suspects) {
+      await this.handToQueue(entry.events);
+      this.logger.warn(`journal entry ${entry.id} was handed out ${entry.deliveries} times, its writers dying each time: moved to the ingest queue`);
+    }
+    const writable = suspects.length === 0 ? entries : entries.filter((entry) => entry.deliveries <= MAX_DELIVERIES);
+    const events = writable.length === 1 ? writable[0].events : writable.flatMap((entry) => entry.events);
     const size = this.config.batchSize;
     for (let start = 0; start < events.length; start += size) {
       const batch = events.slice(start, start + size);
@@ -101,13 +124,7 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         await this.ingest.writeBatch(batch);
       } catch (error) {
         // Throws when Redis is unreachable too: the entries stay unacknowledged and are read again.
-        const payload: IngestBatchJob = { events: batch };
-        await this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
-          attempts: this.config.ingestAttempts,
-          backoffMs: this.config.ingestBackoffMs,
-          keepCompleted: 0,
-        });
-        this.metrics.jobsFailed.inc({ final: 'false' });
+        await this.handToQueue(batch);
         this.logger.warn(`${batch.length} events failed to write (${(error as Error).message}); handed to the ingest queue for retries`);
       }
     }

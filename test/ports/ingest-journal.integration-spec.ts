@@ -88,6 +88,10 @@ describeWithRedis('ingest journal on Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     const claimed = await journal.claimStale(alive, 'live-writer', 10, 50);
     expect(claimed.map((entry) => entry.id)).toEqual(read.map((entry) => entry.id));
+    expect(read[0].deliveries).toBe(1);
+    expect(claimed[0].deliveries).toBe(2); // what lets a writer tell an entry that keeps killing its writers
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await journal.claimStale(redis.connect('third'), 'third-writer', 10, 50))[0].deliveries).toBe(3);
 
     await journal.acknowledge(claimed);
     await journal.acknowledge(read); // the slow writer finishes too: nothing left to uncount
