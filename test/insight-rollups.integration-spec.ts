@@ -11,6 +11,7 @@ import {
 } from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupRepository } from '../src/insights/insight-rollup.repository.js';
 import { gridFor } from '../src/insights/insights.service.js';
+import { SqlBuilder, toDate } from '../src/insights/sql-builder.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
 import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
@@ -158,6 +159,75 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
         { n: 1, sum: 1000, squares: 1_000_000 },
       ]);
       expect((await rollups.ensure(grid.origin, grid.to, scenario.to)).aggregated).toEqual([]);
+    });
+
+    it('splices late minutes into the stored hour rows of existing series and still agrees with debug_events', async () => {
+      const scope = { from: scenario.from, to: scenario.to };
+      const grid = gridFor(scope);
+      const rollups = app.get(InsightRollupRepository);
+      const raw = app.get(InsightAggregatesRepository);
+      const dataSource = app.get(DataSource);
+      await rollups.ensure(grid.origin, grid.to, scenario.to);
+      // a minute in the middle of the scope gains events of a series that already has a row there
+      const minute = new Date(scenario.to.getTime() - 37 * 60_000);
+      const candidates: Record<string, unknown>[] = await dataSource.query(
+        `SELECT component_type, component_id, operation, pattern_id, "timestamp" FROM debug_events
+          WHERE operation IS NOT NULL AND duration_ms IS NOT NULL AND pattern_id IS NOT NULL`,
+      );
+      const template = candidates.find((row) => {
+        const at = toDate(row.timestamp).getTime();
+        return at >= scope.from.getTime() && at < minute.getTime() - 60_000;
+      })!;
+      expect(template).toBeDefined();
+      const lateEvents: DebugEventRecord[] = [0, 1, 2].map((step) => ({
+        id: newId(new Date(minute.getTime() + step)),
+        timestamp: new Date(minute.getTime() + 2_000 + step).toISOString(),
+        event_type: 'log',
+        level: step === 2 ? 'error' : 'info',
+        component_type: String(template.component_type),
+        component_id: String(template.component_id),
+        correlation_id: null,
+        parent_event_id: null,
+        operation: String(template.operation),
+        duration_ms: 123.25 + step,
+        message: 'spliced late',
+        data: null,
+        metadata: null,
+        session_id: null,
+        pattern_id: String(template.pattern_id),
+        ingested_at: new Date().toISOString(),
+      }));
+      await insertScenario(dataSource, { snapshots: [], events: lateEvents });
+      // and another minute loses all its events (its rows' minutes become zero)
+      const emptied = new Date(scenario.to.getTime() - 47 * 60_000);
+      const sql = new SqlBuilder(rollups.dialect);
+      await dataSource.query(
+        `DELETE FROM debug_events WHERE "timestamp" >= ${sql.time(emptied)} AND "timestamp" < ${sql.time(new Date(emptied.getTime() + 60_000))}`,
+        sql.params,
+      );
+      await app.get(LateEventMinutes).note([...lateEvents, { ...lateEvents[0], timestamp: new Date(emptied.getTime() + 1).toISOString() }]);
+      const result = await rollups.ensure(grid.origin, grid.to, scenario.to);
+      expect(result.aggregated).toHaveLength(2);
+
+      expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await raw.componentSeries(scope, grid)));
+      expect(byKey(await rollups.patternSeries(grid))).toEqual(byKey(await raw.patternSeries(scope, grid)));
+      const previousFrom = new Date(scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()));
+      expect(rounded(await rollups.durationMoments(scope.from, scope.to, previousFrom))).toEqual(
+        rounded(await raw.durationMoments(scope, previousFrom)),
+      );
+      // the moments of a window that starts right after the spliced minute: later running totals shifted exactly
+      const after = new Date(minute.getTime() + 60_000);
+      const rolledAfter = sortedBy(await rollups.durationMoments(after, scope.to, minute), momentsKey);
+      const rawAfter = sortedBy(await raw.durationMoments({ from: after, to: scope.to }, minute), momentsKey);
+      expect(rolledAfter.map(momentsKey)).toEqual(rawAfter.map(momentsKey));
+      rolledAfter.forEach((row, index) => {
+        for (const window of ['current', 'previous'] as const) {
+          expect(row[window].n).toBe(rawAfter[index][window].n);
+          // stored running totals: sums to 0.001, squares to 0.1 at each end of a window
+          expect(Math.abs(row[window].sum - rawAfter[index][window].sum)).toBeLessThan(0.01);
+          expect(Math.abs(row[window].squares - rawAfter[index][window].squares)).toBeLessThan(0.5);
+        }
+      });
     });
   });
 }
