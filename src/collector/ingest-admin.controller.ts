@@ -5,7 +5,6 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { QueueName } from '../common/queues.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { IngestBacklog } from './ingest-backlog.js';
-import { IngestJournal } from './ingest-journal.js';
 import type { IngestBatchJob } from './ingest.service.js';
 
 function boundedLimit(limit: number): number {
@@ -20,7 +19,6 @@ export class IngestAdminController {
   constructor(
     @Inject(JOB_QUEUE) private readonly jobQueue: JobQueue,
     private readonly backlog: IngestBacklog,
-    private readonly journal: IngestJournal,
   ) {}
 
   @Get('status')
@@ -28,8 +26,8 @@ export class IngestAdminController {
     summary: 'Ingestion backlog: events in the journal not yet written, the retry queue\'s job counts, and the backlog in events',
   })
   async status() {
-    const [journalEvents, counts] = await Promise.all([this.journal.pendingEvents(), this.jobQueue.counts(QueueName.Ingest)]);
-    return { queue: this.jobQueue.kind, journal_events: journalEvents, ...counts, backlog_events: await this.backlog.current() };
+    const { journalEvents, counts, backlogEvents } = await this.backlog.status();
+    return { queue: this.jobQueue.kind, journal_events: journalEvents, ...counts, backlog_events: backlogEvents };
   }
 
   @Get('failed')

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BackpressureError } from '../common/errors/domain-error.js';
 import { QueueName } from '../common/queues.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { JOB_QUEUE, type JobQueue, type QueueCounts } from '../queue/job-queue.js';
 import { IngestJournal } from './ingest-journal.js';
 import { IngestMetrics } from './ingest-metrics.js';
 
@@ -46,9 +46,10 @@ export class IngestBacklog {
     this.queuedEvents += events;
   }
 
-  async current(): Promise<number> {
-    await this.refresh(true);
-    return this.queuedEvents;
+  /** A fresh reading, for the admin status: its parts and the backlog they make (throws when Redis is unreachable). */
+  async status(): Promise<{ journalEvents: number; counts: QueueCounts; backlogEvents: number }> {
+    const { journalEvents, counts } = await this.fetch();
+    return { journalEvents, counts, backlogEvents: this.queuedEvents };
   }
 
   private async refresh(force = false): Promise<void> {
@@ -63,14 +64,19 @@ export class IngestBacklog {
 
   private async read(): Promise<void> {
     try {
-      const [journalEvents, counts] = await Promise.all([this.journal.pendingEvents(), this.jobQueue.counts(QueueName.Ingest)]);
-      this.queuedEvents = journalEvents + (counts.waiting + counts.delayed) * this.config.batchSize;
-      this.metrics.backlogEvents.set(this.queuedEvents);
-      this.metrics.failedJobs.set(counts.failed);
+      await this.fetch();
     } catch {
-      // Queue unreachable: keep the last figure; the enqueue itself will fail with 503.
+      // Redis unreachable: keep the last figure; the accept itself will fail with 503.
     } finally {
       this.readAt = Date.now();
     }
+  }
+
+  private async fetch(): Promise<{ journalEvents: number; counts: QueueCounts }> {
+    const [journalEvents, counts] = await Promise.all([this.journal.pendingEvents(), this.jobQueue.counts(QueueName.Ingest)]);
+    this.queuedEvents = journalEvents + (counts.waiting + counts.delayed) * this.config.batchSize;
+    this.metrics.backlogEvents.set(this.queuedEvents);
+    this.metrics.failedJobs.set(counts.failed);
+    return { journalEvents, counts };
   }
 }

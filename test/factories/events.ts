@@ -1,7 +1,32 @@
+import type { DebugEventRecord } from '../../src/common/debug-event.js';
 import { newId } from '../../src/common/ids.js';
 import { takeEvents, type CorpusEvent } from '../../bench/event-corpus.js';
 
 let sequence = 0;
+
+/** One stored event record (server fields filled), as the hot tier and the warm writer take it. */
+export function eventRecord(overrides: Partial<DebugEventRecord> = {}): DebugEventRecord {
+  const now = new Date().toISOString();
+  return {
+    id: newId(),
+    timestamp: now,
+    event_type: 'log',
+    level: 'info',
+    component_type: 'api',
+    component_id: 'api-1',
+    correlation_id: null,
+    parent_event_id: null,
+    operation: null,
+    duration_ms: null,
+    message: 'hello',
+    data: null,
+    metadata: null,
+    session_id: null,
+    pattern_id: null,
+    ingested_at: now,
+    ...overrides,
+  };
+}
 
 /** One valid wire event (snake_case) with every field; override what the test is about. */
 export function wireEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {

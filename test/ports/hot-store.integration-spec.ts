@@ -4,28 +4,12 @@ import { newId } from '../../src/common/ids.js';
 import type { HotStore } from '../../src/storage/hot/hot-store.js';
 import { MemoryHotStore } from '../../src/storage/hot/memory-hot-store.js';
 import { RedisHotStore } from '../../src/storage/hot/redis-hot-store.js';
+import { eventRecord } from '../factories/events.js';
 import { describeWithRedis, freshRedisPrefix, redisUrl } from '../support/services.js';
 
 function record(arrivedAt: number, overrides: Partial<DebugEventRecord> = {}): DebugEventRecord {
-  return {
-    id: newId(),
-    timestamp: new Date(arrivedAt).toISOString(),
-    event_type: 'log',
-    level: 'info',
-    component_type: 'api',
-    component_id: 'api-1',
-    correlation_id: null,
-    parent_event_id: null,
-    operation: null,
-    duration_ms: null,
-    message: 'hello',
-    data: { n: 1 },
-    metadata: null,
-    session_id: null,
-    pattern_id: null,
-    ingested_at: new Date(arrivedAt).toISOString(),
-    ...overrides,
-  };
+  const at = new Date(arrivedAt).toISOString();
+  return eventRecord({ timestamp: at, ingested_at: at, data: { n: 1 }, ...overrides });
 }
 
 function hotStoreContract(name: string, make: () => { store: HotStore; close: () => Promise<void> }) {

@@ -1,34 +1,13 @@
 import { IngestJournal } from '../../src/collector/ingest-journal.js';
-import type { DebugEventRecord } from '../../src/common/debug-event.js';
-import { newId } from '../../src/common/ids.js';
 import { RedisService } from '../../src/common/redis/redis.service.js';
 import { AppConfig } from '../../src/config/app-config.service.js';
 import { validateEnvironment } from '../../src/config/environment.js';
 import { ingestJournalKeys } from '../../src/storage/hot/ingest-journal-keys.js';
 import { RedisHotStore } from '../../src/storage/hot/redis-hot-store.js';
+import { eventRecord } from '../factories/events.js';
 import { describeWithRedis, freshRedisPrefix, redisUrl } from '../support/services.js';
 
-function record(message: string): DebugEventRecord {
-  const now = new Date().toISOString();
-  return {
-    id: newId(),
-    timestamp: now,
-    event_type: 'log',
-    level: 'info',
-    component_type: 'api',
-    component_id: 'api-1',
-    correlation_id: null,
-    parent_event_id: null,
-    operation: null,
-    duration_ms: null,
-    message,
-    data: null,
-    metadata: null,
-    session_id: null,
-    pattern_id: null,
-    ingested_at: now,
-  };
-}
+const record = (message: string) => eventRecord({ message });
 
 describeWithRedis('ingest journal on Redis', () => {
   let redis: RedisService;

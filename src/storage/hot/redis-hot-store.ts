@@ -45,7 +45,12 @@ if #arrivals > 0 then
   local id = string.format('%d', newest) .. '-*'
   redis.call('XADD', log, 'MINID', horizon, id, 'a', table.concat(arrivals, ','))
   redis.call('EXPIRE', log, ttl)
-  redis.call('HINCRBY', counts, string.format('%d', newest - newest % 60000), #arrivals)
+  if redis.call('HINCRBY', counts, string.format('%d', newest - newest % 60000), #arrivals) == #arrivals then
+    -- A new minute: drop the minutes past the horizon (about TTL / 60 fields, once a minute).
+    for _, minute in ipairs(redis.call('HKEYS', counts)) do
+      if tonumber(minute) + 60000 <= tonumber(horizon) then redis.call('HDEL', counts, minute) end
+    end
+  end
   redis.call('EXPIRE', counts, ttl + 60)
   if journal ~= '' then
     if #entry > 0 then appendEntry() end
@@ -144,12 +149,9 @@ export class RedisHotStore implements HotStore {
       this.redis.xrevrange(this.arrivalLog, '+', '-', 'COUNT', 1),
     ]);
     let count = 0;
-    const stale: string[] = [];
     for (const [minute, events] of Object.entries(counts)) {
-      if (Number(minute) + 60_000 <= horizon) stale.push(minute);
-      else count += Number(events);
+      if (Number(minute) + 60_000 > horizon) count += Number(events);
     }
-    if (stale.length > 0) await this.redis.hdel(this.arrivalCounts, ...stale);
     const msOf = (entries: [string, string[]][]) => (entries.length === 0 ? null : Number(entries[0][0].split('-')[0]));
     return { count, oldestArrivalMs: msOf(oldest as [string, string[]][]), newestArrivalMs: msOf(newest as [string, string[]][]) };
   }
