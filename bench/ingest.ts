@@ -246,7 +246,8 @@ async function burstRun(bodies: string[]) {
   const name = `ads_bench_burst_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
-  const service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) });
+  const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles', 'burst')] : [];
+  const service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) }, nodeArgs);
   try {
     log(`burst: API-only process (no workers) at ${service.url}; sending`);
     const cpuBefore = cpuSnapshot([service.child.pid!]);

@@ -60,6 +60,8 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
   /** tag → sequence number of its last invalidation. */
   private readonly invalidatedAt: LRUCache<string, number>;
   private sequence = 0;
+  /** Computations in flight: while there are none, invalidations need not be remembered. */
+  private computing = 0;
   private hits = 0;
   private misses = 0;
   private evictions = 0;
@@ -133,17 +135,22 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     }
     this.misses++;
     const startedAt = this.sequence;
-    const value = await compute();
-    const computedAt = new Date().toISOString();
-    // Tags may depend on the answer (an event's component is known once it is read).
-    const entryTags = typeof tags === 'function' ? tags(value) : tags;
-    // An invalidation of one of its tags while it was computed makes the value suspect: do not keep it.
-    const overtaken = entryTags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) > startedAt);
-    if (!overtaken) {
-      this.entries.set(key, { value, tags: entryTags, computedAt });
-      this.index(key, entryTags);
+    this.computing++;
+    try {
+      const value = await compute();
+      const computedAt = new Date().toISOString();
+      // Tags may depend on the answer (an event's component is known once it is read).
+      const entryTags = typeof tags === 'function' ? tags(value) : tags;
+      // An invalidation of one of its tags while it was computed makes the value suspect: do not keep it.
+      const overtaken = entryTags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) > startedAt);
+      if (!overtaken) {
+        this.entries.set(key, { value, tags: entryTags, computedAt });
+        this.index(key, entryTags);
+      }
+      return { value, cached: false, computed_at: computedAt };
+    } finally {
+      this.computing--;
     }
-    return { value, cached: false, computed_at: computedAt };
   }
 
   /** Drops the entries of these tags here and, with Redis, on every other instance. */
@@ -203,7 +210,8 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     this.sequence++;
     let dropped = 0;
     for (const tag of tags) {
-      this.invalidatedAt.set(tag, this.sequence);
+      // Only a computation in flight can be overtaken; ingestion invalidates thousands of tags a second.
+      if (this.computing > 0) this.invalidatedAt.set(tag, this.sequence);
       const keys = this.keysByTag.get(tag);
       if (!keys) continue;
       for (const key of [...keys]) {

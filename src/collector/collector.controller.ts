@@ -80,15 +80,15 @@ export class CollectorController {
     @Headers('x-correlation-id') correlationId?: string,
     @Headers('traceparent') traceparent?: string,
   ): Promise<EventAcceptedAnswer> {
-    let record;
+    let accepted;
     try {
-      record = this.intake.single(event, requestContextOf({ correlationId, traceparent }));
+      accepted = this.intake.single(event, requestContextOf({ correlationId, traceparent }));
     } catch (error) {
       this.metrics.rejected.inc({ kind: 'event', reason: 'validation' });
       throw error;
     }
-    const [fresh] = await this.ingest.accept([record]);
-    return { id: record.id, status: fresh ? 'accepted' : 'duplicate' };
+    const [fresh] = await this.ingest.accept([accepted.event], [accepted.json]);
+    return { id: accepted.event.id, status: fresh ? 'accepted' : 'duplicate' };
   }
 
   @Post('events/batch')
@@ -127,7 +127,10 @@ export class CollectorController {
         results: items.map((item) => ({ index: item.index, status: 'rejected', reason: item.reason })),
       });
     }
-    const fresh = await this.ingest.accept(good.map((item) => item.event));
+    const fresh = await this.ingest.accept(
+      good.map((item) => item.event),
+      good.map((item) => item.json),
+    );
     const ids: (string | null)[] = items.map((item) => item.event?.id ?? null);
     const duplicates = fresh.reduce((count, isNew) => (isNew ? count : count + 1), 0);
     const answer: BatchAcceptedAnswer = { accepted: good.length - duplicates, duplicates, rejected, ids };

@@ -12,7 +12,15 @@ import { IngestEventDto } from './dto/ingest-event.dto.js';
 const FUTURE_ALLOWANCE_MS = 24 * 3_600_000;
 
 /** One item of a batch, after validation: the record to keep, or why it was refused. */
-export type IntakeItem = { index: number; event: DebugEventRecord; reason?: undefined } | { index: number; event?: undefined; reason: string };
+export type IntakeItem =
+  | { index: number; event: DebugEventRecord; json: string; reason?: undefined }
+  | { index: number; event?: undefined; reason: string };
+
+/** An accepted event and its JSON (what the hot tier stores). */
+export interface IntakeEvent {
+  event: DebugEventRecord;
+  json: string;
+}
 
 /** Validates and normalizes what clients send, for the single and the batch path alike. */
 @Injectable()
@@ -26,7 +34,7 @@ export class EventIntake {
    * A refused event is validated again with the DTO (class-validator), whose answer lists
    * every problem, not only the first. Throws 400 naming the fields.
    */
-  single(body: unknown, context: RequestContext): DebugEventRecord {
+  single(body: unknown, context: RequestContext): IntakeEvent {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new DomainError('VALIDATION_FAILED', 'the body must be a JSON object (one event)');
     }
@@ -37,7 +45,7 @@ export class EventIntake {
     if (result.reason !== undefined) {
       throw new DomainError('VALIDATION_FAILED', result.reason, { problems: [result.reason] });
     }
-    return result.event;
+    return { event: result.event, json: result.json };
   }
 
   private everyProblem(body: object, firstProblem: string): DomainError {
@@ -69,7 +77,7 @@ export class EventIntake {
         continue;
       }
       const result = normalizeEvent(events[index] as IngestEventInput, path, context, window, now);
-      items[index] = result.reason !== undefined ? { index, reason: result.reason } : { index, event: result.event };
+      items[index] = result.reason !== undefined ? { index, reason: result.reason } : { index, event: result.event, json: result.json };
     }
     return items;
   }

@@ -1,6 +1,6 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { newId, timeOfUuidV7 } from '../common/ids.js';
-import { EVENT_FIELDS, fieldMessages, type IngestEventInput } from './event-shape.js';
+import { EVENT_FIELDS, fieldMessages, type IngestEventInput, type ObjectField } from './event-shape.js';
 
 /** Correlation taken from request headers, for events whose body carries none. */
 export interface RequestContext {
@@ -29,7 +29,8 @@ export interface TimeWindow {
   newestMs: number;
 }
 
-export type Normalized = { event: DebugEventRecord; reason?: undefined } | { event?: undefined; reason: string };
+/** A kept event comes with its JSON, which the hot tier stores: serialized once, here. */
+export type Normalized = { event: DebugEventRecord; json: string; reason?: undefined } | { event?: undefined; json?: undefined; reason: string };
 
 // A NUL or a lone surrogate survives JSON.stringify as an escape that PostgreSQL's jsonb
 // (and text) refuses; a job holding one would fail forever, so it is refused at the door.
@@ -50,10 +51,19 @@ const DATE_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
 function isRealDateTime(text: string): boolean {
   const parts = DATE_PARTS.exec(text);
   if (!parts) return false;
-  const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
+  const minute = Number(parts[5]);
+  const second = Number(parts[6]);
+  if (minute > 59 || second > 59) return false;
+  // The events of a batch mostly share their hour: check its calendar once.
+  const hour = text.slice(0, 13);
+  if (hour === lastRealHour) return true;
+  const [year, month, day, hours] = [parts[1], parts[2], parts[3], parts[4]].map(Number);
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+  const real = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hours <= 23;
+  if (real) lastRealHour = hour;
+  return real;
 }
+let lastRealHour = '';
 
 // A batch shares one `now`: format it once.
 let lastNow: Date | undefined;
@@ -80,20 +90,10 @@ export function normalizeEvent(
   now: Date,
 ): Normalized {
   for (const field of EVENT_FIELDS) {
-    const value = input[field.name];
-    if (value === undefined || value === null) continue;
-    if (field.kind === 'string' && MAYBE_UNSTORABLE_TEXT.test(value as string) && UNSTORABLE_TEXT.test(value as string)) {
+    if (field.kind !== 'string') continue;
+    const value = input[field.name] as string | undefined | null;
+    if (typeof value === 'string' && MAYBE_UNSTORABLE_TEXT.test(value) && UNSTORABLE_TEXT.test(value)) {
       return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
-    }
-    if (field.kind === 'object') {
-      const json = JSON.stringify(value);
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need counting.
-      if (json.length > field.maxBytes || (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)) {
-        return { reason: fieldMessages.maxBytes(`${path}.${field.name}`, field.maxBytes) };
-      }
-      if (json.includes('\\u') && UNSTORABLE_JSON.test(json)) {
-        return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
-      }
     }
   }
 
@@ -116,24 +116,49 @@ export function normalizeEvent(
   id ??= newId(new Date(timeMs));
   const timestamp = new Date(timeMs).toISOString();
 
-  return {
-    event: {
-      id,
-      timestamp,
-      event_type: input.event_type,
-      level: input.level ?? 'info',
-      component_type: input.component_type,
-      component_id: input.component_id,
-      correlation_id: input.correlation_id ?? context.correlationId,
-      parent_event_id: input.parent_event_id ?? null,
-      operation: input.operation ?? null,
-      duration_ms: input.duration_ms ?? null,
-      message: input.message ?? '',
-      data: input.data ?? null,
-      metadata: input.metadata ?? null,
-      session_id: input.session_id ?? null,
-      pattern_id: null,
-      ingested_at: nowIso(now),
-    },
+  const event: DebugEventRecord = {
+    id,
+    timestamp,
+    event_type: input.event_type,
+    level: input.level ?? 'info',
+    component_type: input.component_type,
+    component_id: input.component_id,
+    correlation_id: input.correlation_id ?? context.correlationId,
+    parent_event_id: input.parent_event_id ?? null,
+    operation: input.operation ?? null,
+    duration_ms: input.duration_ms ?? null,
+    message: input.message ?? '',
+    data: input.data ?? null,
+    metadata: input.metadata ?? null,
+    session_id: input.session_id ?? null,
+    pattern_id: null,
+    ingested_at: nowIso(now),
   };
+  const json = JSON.stringify(event);
+  // The whole event's JSON bounds each object's: only a long one, or one with an escape that may
+  // be a NUL or a lone surrogate, needs its objects looked at one by one.
+  if (json.length * 3 > SMALLEST_OBJECT_LIMIT || (json.includes('\\u') && UNSTORABLE_JSON.test(json))) {
+    const problem = objectFieldProblem(input, path);
+    if (problem !== null) return { reason: problem };
+  }
+  return { event, json };
+}
+
+const OBJECT_FIELDS = EVENT_FIELDS.filter((field): field is ObjectField => field.kind === 'object');
+/** UTF-8 takes at most 3 bytes per UTF-16 unit: JSON shorter than a third of this fits every object limit. */
+const SMALLEST_OBJECT_LIMIT = Math.min(...OBJECT_FIELDS.map((field) => field.maxBytes));
+
+function objectFieldProblem(input: IngestEventInput, path: string): string | null {
+  for (const field of OBJECT_FIELDS) {
+    const value = input[field.name];
+    if (value === undefined || value === null) continue;
+    const json = JSON.stringify(value);
+    if (json.length > field.maxBytes || (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)) {
+      return fieldMessages.maxBytes(`${path}.${field.name}`, field.maxBytes);
+    }
+    if (json.includes('\\u') && UNSTORABLE_JSON.test(json)) {
+      return `${path}.${field.name} must not contain NUL characters or unpaired surrogates`;
+    }
+  }
+  return null;
 }

@@ -48,11 +48,12 @@ export class IngestService implements OnApplicationShutdown {
   }
 
   /**
-   * Accepts normalized events; resolves per event whether it was new (false: a duplicate
+   * Accepts normalized events (with their JSON when the caller has it already); resolves per
+   * event whether it was new (false: a duplicate
    * of an id seen within the hot TTL, already durable or being made so).
    * Throws 429 under backpressure and 503 when the events could not be made durable.
    */
-  async accept(events: DebugEventRecord[]): Promise<boolean[]> {
+  async accept(events: DebugEventRecord[], json?: readonly string[]): Promise<boolean[]> {
     if (events.length === 0) return [];
     await this.backlog.assertRoom(events.length, this.batcher.pending).catch((error: unknown) => {
       this.metrics.rejected.inc({ kind: 'event', reason: 'backpressure' }, events.length);
@@ -60,7 +61,7 @@ export class IngestService implements OnApplicationShutdown {
     });
     let fresh: boolean[];
     try {
-      fresh = await this.hot.putNew(events);
+      fresh = await this.hot.putNew(events, json);
     } catch (error) {
       this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, events.length);
       this.logger.warn(`hot tier write failed: ${(error as Error).message}`);

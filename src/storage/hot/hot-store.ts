@@ -17,9 +17,10 @@ export interface HotStore {
 
   /**
    * Stores the events whose ids it has not seen within the TTL, in one round trip.
-   * Returns, per event, whether it was new: the accept-time half of idempotency.
+   * Returns, per event, whether it was new: the accept-time half of idempotency. `json`, when
+   * given, is each event's JSON.stringify (the caller had it already).
    */
-  putNew(events: readonly DebugEventRecord[]): Promise<boolean[]>;
+  putNew(events: readonly DebugEventRecord[], json?: readonly string[]): Promise<boolean[]>;
 
   /** Forgets ids (an accept that could not be made durable must be retryable). */
   remove(ids: readonly string[]): Promise<void>;

@@ -87,7 +87,7 @@ export class RedisHotStore implements HotStore {
     this.redis.defineCommand('adsHotPutNew', { numberOfKeys: 0, lua: PUT_NEW });
   }
 
-  async putNew(events: readonly DebugEventRecord[]): Promise<boolean[]> {
+  async putNew(events: readonly DebugEventRecord[], json?: readonly string[]): Promise<boolean[]> {
     if (events.length === 0) return [];
     const now = Date.now();
     const args: (string | number)[] = [
@@ -99,7 +99,16 @@ export class RedisHotStore implements HotStore {
       this.journal?.stream ?? '',
       this.journal?.pendingEvents ?? '',
     ];
-    for (const event of events) args.push(event.id, Date.parse(event.ingested_at) || now, JSON.stringify(event));
+    // The events of one request share their arrival time: parse it once.
+    let arrival = '';
+    let arrivalMs = now;
+    events.forEach((event, index) => {
+      if (event.ingested_at !== arrival) {
+        arrival = event.ingested_at;
+        arrivalMs = Date.parse(arrival) || now;
+      }
+      args.push(event.id, arrivalMs, json?.[index] ?? JSON.stringify(event));
+    });
     const fresh = (await (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(
       ...args,
     )) as number[];
