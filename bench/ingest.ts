@@ -1,7 +1,7 @@
 /**
  * Ingestion, end to end, against its limit in the same run.
  *
- *   npm run bench:ingest -- [--events 200000] [--senders 4] [--batch 1000] [--seed 7] [--workers 0] [--skip-writers] [--cpu-prof]
+ *   npm run bench:ingest -- [--events 200000] [--senders 4] [--batch 1000] [--seed 7] [--workers 0] [--api 1] [--skip-writers] [--cpu-prof]
  *
  * 1. Baseline: raw COPY of the events over 2 connections into ../shared/bench/reference-schema.sql
  *    (scratch database).
@@ -9,7 +9,8 @@
  *    scratch database + Redis prefix); a few senders POST batches of 1,000 to /events/batch; the
  *    clock stops when the last row is committed (the service's written counter reaches the
  *    total, then checked with count(*)).
- * 3. Burst accept: an API-only process (no workers), HTTP → durable in the ingest journal on Redis.
+ * 3. Burst accept: an API-only process (no workers), HTTP → durable in the ingest journal on Redis;
+ *    with --api N, N such processes, the senders spread over them.
  * 4. Warm writer strategies: COPY (with its idempotent fallback) vs INSERT … SELECT FROM unnest
  *    … ON CONFLICT DO NOTHING, same events, 2 concurrent writers each.
  * Scratch databases and Redis keys are removed at the end.
@@ -65,6 +66,8 @@ const BATCH = argument('batch', 1000);
 const SEED = argument('seed', 7);
 /** 0: one process with DEBUG_ROLE=all (the default deployment); N: an api process plus N worker processes. */
 const WORKERS = argument('workers', 0);
+/** API processes of the burst run, behind one address each (a load balancer's view). */
+const API_PROCESSES = argument('api', 1);
 
 function referenceSchemaPath(): string {
   const candidates = [join(here, '..', '..', '..', 'shared', 'bench', 'reference-schema.sql'), '/work/shared/bench/reference-schema.sql'];
@@ -141,7 +144,9 @@ interface SendResult {
   accepted: number;
 }
 
-async function send(service: ServiceProcess, bodies: string[]): Promise<SendResult> {
+/** Senders spread over the services' addresses (sender k posts to services[k mod n]), as a load balancer would. */
+async function send(services: ServiceProcess | ServiceProcess[], bodies: string[]): Promise<SendResult> {
+  const targets = Array.isArray(services) ? services : [services];
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
   let accepted = 0;
@@ -149,7 +154,8 @@ async function send(service: ServiceProcess, bodies: string[]): Promise<SendResu
   let lastReport = performance.now();
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: SENDERS }, async () => {
+    Array.from({ length: SENDERS }, async (_, sender) => {
+      const service = targets[sender % targets.length];
       while (next < bodies.length) {
         const body = bodies[next++];
         const sent = performance.now();
@@ -247,16 +253,19 @@ async function burstRun(bodies: string[]) {
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
   const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles', 'burst')] : [];
-  const service = await startService({ DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) }, nodeArgs);
+  const env = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) };
+  const services: ServiceProcess[] = [];
   try {
-    log(`burst: API-only process (no workers) at ${service.url}; sending`);
-    const cpuBefore = cpuSnapshot([service.child.pid!]);
+    for (let index = 0; index < API_PROCESSES; index++) services.push(await startService(env, nodeArgs));
+    log(`burst: ${API_PROCESSES} API-only process(es) (no workers) at ${services.map((service) => service.url).join(', ')}; sending`);
+    const pids = services.map((service) => service.child.pid!);
+    const cpuBefore = cpuSnapshot(pids);
     const backendsBefore = postgresCpuByPid();
-    const sent = await send(service, bodies);
-    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot([service.child.pid!])), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
+    const sent = await send(services, bodies);
+    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot(pids)), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
     return { ...sent, cpu };
   } finally {
-    await service.stop();
+    await Promise.all(services.map((service) => service.stop()));
     await dropDatabase(name);
     await deleteRedisPrefix(prefix);
   }
@@ -330,7 +339,7 @@ async function main(): Promise<void> {
   console.log(`pipeline end to end            ${fmt(pipelineRate, 0)} events/s   (HTTP in → rows committed; ${WORKERS > 0 ? `api + ${WORKERS} worker processes` : 'one process, role all'})`);
   console.log(`ratio pipeline / COPY          ${fmt(pipelineRate / baseline, 2)}   (bar ≥ 0.80)`);
   console.log(`accept rate under load         ${fmt(acceptRate, 0)} events/s   (HTTP 2xx, workers running)`);
-  console.log(`burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000)`);
+  console.log(`burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000; ${API_PROCESSES} API process${API_PROCESSES === 1 ? "" : "es"})`);
   console.log(`batch request p50/p95/p99      ${fmt(percentile(result.sent.latencies, 50))} / ${fmt(percentile(result.sent.latencies, 95))} / ${fmt(percentile(result.sent.latencies, 99))} ms (pipeline)`);
   console.log(`burst request p50/p95/p99      ${fmt(percentile(burst.latencies, 50))} / ${fmt(percentile(burst.latencies, 95))} / ${fmt(percentile(burst.latencies, 99))} ms`);
   console.log(`warm-store lag                 ${fmt(result.warmLagSeconds, 2)} s after the last accept`);

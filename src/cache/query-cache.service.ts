@@ -208,6 +208,8 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
 
   private invalidateLocally(tags: readonly CacheTag[]): number {
     this.sequence++;
+    // Nothing cached and nothing being computed: nothing to drop or to remember.
+    if (this.keysByTag.size === 0 && this.computing === 0) return 0;
     let dropped = 0;
     for (const tag of tags) {
       // Only a computation in flight can be overtaken; ingestion invalidates thousands of tags a second.

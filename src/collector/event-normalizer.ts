@@ -45,25 +45,32 @@ const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const DATE_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
+const DATE_PARTS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
 
 /** Date.parse takes 2026-02-30 (as March 2nd) and 24:00; a calendar does not. */
 function isRealDateTime(text: string): boolean {
-  const parts = DATE_PARTS.exec(text);
-  if (!parts) return false;
-  const minute = Number(parts[5]);
-  const second = Number(parts[6]);
-  if (minute > 59 || second > 59) return false;
+  if (!DATE_PARTS.test(text)) return false;
+  if (twoDigits(text, 14) > 59 || twoDigits(text, 17) > 59) return false;
   // The events of a batch mostly share their hour: check its calendar once.
-  const hour = text.slice(0, 13);
-  if (hour === lastRealHour) return true;
-  const [year, month, day, hours] = [parts[1], parts[2], parts[3], parts[4]].map(Number);
+  if (lastRealHour !== '' && text.startsWith(lastRealHour)) return true;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const real = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hours <= 23;
-  if (real) lastRealHour = hour;
+  const real = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && twoDigits(text, 11) <= 23;
+  if (real) lastRealHour = text.slice(0, 13);
   return real;
 }
 let lastRealHour = '';
+
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ`, what toISOString gives: a real one needs no reformatting. */
+function isCanonicalTime(text: string): boolean {
+  return text.length === 24 && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(23) === 90 /* Z */;
+}
 
 // A batch shares one `now`: format it once.
 let lastNow: Date | undefined;
@@ -89,11 +96,10 @@ export function normalizeEvent(
   window: TimeWindow,
   now: Date,
 ): Normalized {
-  for (const field of EVENT_FIELDS) {
-    if (field.kind !== 'string') continue;
-    const value = input[field.name] as string | undefined | null;
+  for (const name of STRING_FIELD_NAMES) {
+    const value = input[name] as string | undefined | null;
     if (typeof value === 'string' && MAYBE_UNSTORABLE_TEXT.test(value) && UNSTORABLE_TEXT.test(value)) {
-      return { reason: `${path}.${field.name} must not contain NUL characters or unpaired surrogates` };
+      return { reason: `${path}.${name} must not contain NUL characters or unpaired surrogates` };
     }
   }
 
@@ -114,7 +120,7 @@ export function normalizeEvent(
     return { reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})` };
   }
   id ??= newId(new Date(timeMs));
-  const timestamp = new Date(timeMs).toISOString();
+  const timestamp = input.timestamp && isCanonicalTime(input.timestamp) ? input.timestamp : new Date(timeMs).toISOString();
 
   const event: DebugEventRecord = {
     id,
@@ -144,6 +150,7 @@ export function normalizeEvent(
   return { event, json };
 }
 
+const STRING_FIELD_NAMES = EVENT_FIELDS.filter((field) => field.kind === 'string').map((field) => field.name);
 const OBJECT_FIELDS = EVENT_FIELDS.filter((field): field is ObjectField => field.kind === 'object');
 /** UTF-8 takes at most 3 bytes per UTF-16 unit: JSON shorter than a third of this fits every object limit. */
 const SMALLEST_OBJECT_LIMIT = Math.min(...OBJECT_FIELDS.map((field) => field.maxBytes));
