@@ -12,6 +12,8 @@ import pg from 'pg';
 export const ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+/** The Node flags of `npm start` and the Dockerfile: the service runs as a user runs it. */
+const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export function log(line: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
@@ -88,7 +90,7 @@ export interface ServiceProcess {
 /** Starts `node dist/src/main.js` as a user would, and waits until it answers. */
 export async function startService(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = env.DEBUG_ROLE === 'worker' ? 0 : await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, MAIN], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', DEBUG_API_KEYS: '', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
