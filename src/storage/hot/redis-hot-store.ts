@@ -5,7 +5,7 @@ import { MAX_EVENTS_PER_ENTRY, type IngestJournalKeys } from './ingest-journal-k
 
 // One round trip per request, inside Redis: for each event, claim its id and keep its copy
 // (SET NX EX). Then, once for all the new events: note their arrival in the arrival log (a
-// stream entry listing "id ms" pairs, trimmed at the TTL horizon; its id is the newest arrival,
+// stream entry listing "id ms" pairs, the one arrival ms of the call sent once; trimmed at the TTL horizon; its id is the newest arrival,
 // never below the log's last id) and count them per minute for stats; and, when there is a
 // journal (an empty key skips it), append them to the ingest journal: one entry of `e` fields,
 // one per event, for every MAX_EVENTS_PER_ENTRY (unpack's stack bounds one XADD's arguments).
@@ -14,22 +14,21 @@ import { MAX_EVENTS_PER_ENTRY, type IngestJournalKeys } from './ingest-journal-k
 // events concatenated into a JSON array cost twice what one field per event does.
 const PUT_NEW = `
 local prefix, ttl, log, counts, horizon, journal, pending = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local newest = tonumber(ARGV[8])
+local arrivedAt = ' ' .. ARGV[8]
 local fresh, arrivals = {}, {}
 local entry = {}
-local newest = 0
 local function appendEntry()
   redis.call('XADD', journal, '*', 'n', #entry / 2, unpack(entry))
   entry = {}
 end
-for i = 8, #ARGV, 3 do
-  if redis.call('SET', prefix .. ARGV[i], ARGV[i + 2], 'EX', ttl, 'NX') then
+for i = 9, #ARGV, 2 do
+  if redis.call('SET', prefix .. ARGV[i], ARGV[i + 1], 'EX', ttl, 'NX') then
     fresh[#fresh + 1] = 1
-    arrivals[#arrivals + 1] = ARGV[i] .. ' ' .. ARGV[i + 1]
-    local ms = tonumber(ARGV[i + 1])
-    if ms > newest then newest = ms end
+    arrivals[#arrivals + 1] = ARGV[i] .. arrivedAt
     if journal ~= '' then
       entry[#entry + 1] = 'e'
-      entry[#entry + 1] = ARGV[i + 2]
+      entry[#entry + 1] = ARGV[i + 1]
       if #entry >= ${2 * MAX_EVENTS_PER_ENTRY} then appendEntry() end
     end
   else
@@ -98,17 +97,9 @@ export class RedisHotStore implements HotStore {
       this.horizonMs(now),
       this.journal?.stream ?? '',
       this.journal?.pendingEvents ?? '',
+      arrivalOf(events, now),
     ];
-    // The events of one request share their arrival time: parse it once.
-    let arrival = '';
-    let arrivalMs = now;
-    events.forEach((event, index) => {
-      if (event.ingested_at !== arrival) {
-        arrival = event.ingested_at;
-        arrivalMs = Date.parse(arrival) || now;
-      }
-      args.push(event.id, arrivalMs, json?.[index] ?? JSON.stringify(event));
-    });
+    events.forEach((event, index) => args.push(event.id, json?.[index] ?? JSON.stringify(event)));
     const fresh = (await (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(
       ...args,
     )) as number[];
@@ -168,4 +159,11 @@ export class RedisHotStore implements HotStore {
   private horizonMs(now: number): number {
     return now - this.ttlSeconds * 1000;
   }
+}
+
+/** The arrival (ingested_at, ms) the log notes for one call's events: they arrived together, the latest counts. */
+function arrivalOf(events: readonly DebugEventRecord[], now: number): number {
+  let latest = '';
+  for (const event of events) if (event.ingested_at > latest) latest = event.ingested_at;
+  return Date.parse(latest) || now;
 }
