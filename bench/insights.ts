@@ -8,7 +8,8 @@
 //   analyzers read; 24 spreads them over a day)  --runs R (7)  --keep (keep the database)
 //   --reuse NAME (measure again on a database an earlier --keep run left; no seeding)
 // The headline (held against the 500 ms bar) is runs that refresh the rollups as a call does
-// while the periodic job runs every minute: each re-aggregates the last 6 minutes of events. A run
+// while the periodic job runs every minute: each re-aggregates the last 6 minutes of events, after
+// a minute of new events landed in the last of them (so it writes changed hour rows). A run
 // that finds the rollups current (nothing to refresh) is timed after each and printed apart.
 //   --only-refreshing (skip the runs that find the rollups current)
 import 'reflect-metadata';
@@ -182,8 +183,12 @@ async function main(): Promise<void> {
 
     // Each measured run refreshes the rollups as a call does while the periodic job runs every
     // minute: marked complete only up to a minute ago, the run re-aggregates the last 6 minutes.
-    // That is the headline figure, held against the bar. Between two of them, a run that finds
-    // the rollups current (nothing to refresh) is timed too: the unusual case, for comparison.
+    // Before it, a minute of new traffic lands in the last minute (copies of that minute's events
+    // under new ids: all of them before odd runs, half before even ones, so that every refresh finds
+    // values that differ from the stored ones) and the refresh writes the hour rows of every series
+    // active then, as after a minute of ingestion; the copies are deleted after the run. That is
+    // the headline figure, held against the bar. Between two of them, a run that finds the rollups
+    // current (nothing to refresh) is timed too: the unusual case, for comparison.
     const refreshing: number[] = [];
     const current: number[] = [];
     const baselineHour: number[] = [];
@@ -203,11 +208,29 @@ async function main(): Promise<void> {
       return ms;
     };
     await timeRun('run 0 (first: builds the rollups, creates the insights)');
+    const lastMinute = [new Date(now.getTime() - 60_000), now];
     for (let run = 1; run <= runs; run++) {
+      const landed = await client.query(
+        `INSERT INTO debug_events (id, "timestamp", event_type, level, component_type, component_id, correlation_id, parent_event_id,
+                                   operation, duration_ms, message, data, metadata, session_id, pattern_id, ingested_at)
+         SELECT md5(id::text || $3)::uuid, "timestamp", event_type, level, component_type, component_id, correlation_id, parent_event_id,
+                operation, duration_ms, message, data, '{"host":"bench","copy":true}'::jsonb, session_id, pattern_id, ingested_at
+           FROM debug_events WHERE "timestamp" >= $1 AND "timestamp" < $2 AND metadata->>'copy' IS NULL
+                                   AND ($4 OR abs(hashtext(id::text)) % 2 = 0)`,
+        [...lastMinute, `run${run}`, run % 2 === 1],
+      );
       await client.query('UPDATE debug_insight_rollup_state SET rolled_until = $1', [
         new Date(now.getTime() - 60_000),
       ]);
-      refreshing.push(await timeRun(`run ${run}, refreshing 6 minutes`));
+      refreshing.push(
+        await timeRun(
+          `run ${run}, refreshing 6 minutes after ${landed.rowCount} new events in the last one`,
+        ),
+      );
+      await client.query(
+        `DELETE FROM debug_events WHERE "timestamp" >= $1 AND "timestamp" < $2 AND metadata->>'copy' = 'true'`,
+        lastMinute,
+      );
       if (!onlyRefreshing) current.push(await timeRun(`run ${run}, rollups current`));
       const [hourMs] = await timed(() =>
         client.query(
@@ -232,7 +255,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h), each run refreshing 6 minutes of rollups ` +
-        `as with the periodic job running every minute: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${refreshing.length} runs`,
+        `after a minute of new events, as with the periodic job running every minute: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${refreshing.length} runs`,
     );
     if (current.length > 0)
       console.log(
