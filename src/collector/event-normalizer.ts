@@ -52,8 +52,8 @@ export function hasUnstorableJson(json: string): boolean {
 }
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE_TEXT =
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
   /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const DATE_PARTS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
