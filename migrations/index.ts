@@ -3,6 +3,7 @@ import { ArchiveManifest1764200000001 } from './1764200000001-ArchiveManifest.js
 import { DebugPatterns1764300000001 } from './1764300000001-DebugPatterns.js';
 import { InsightRollups1764400000001 } from './1764400000001-InsightRollups.js';
 import { InsightHourlyRollups1764500000001 } from './1764500000001-InsightHourlyRollups.js';
+import { InsightHoursAsJson1764600000001 } from './1764600000001-InsightHoursAsJson.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   DebugPatterns1764300000001,
   InsightRollups1764400000001,
   InsightHourlyRollups1764500000001,
+  InsightHoursAsJson1764600000001,
 ];

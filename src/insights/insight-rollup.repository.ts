@@ -756,7 +756,7 @@ function identityOf(
 }
 
 function toSeriesHour(row: Row): SeriesHour {
-  // jsonb arrives parsed (PostgreSQL), text does not (SQLite)
+  // json arrives parsed (PostgreSQL), text does not (SQLite)
   const parse = (value: unknown) =>
     value == null ? null : ((typeof value === 'string' ? JSON.parse(value) : value) as number[]);
   const sums = parse(row.sums);

@@ -1,11 +1,23 @@
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../../src/database/data-source.js';
-import { DebugEventEntity, DebugInsightEntity, DebugSessionEntity, DebugStateSnapshotEntity, DebugMetricEntity } from '../../src/database/entities/index.js';
+import {
+  DebugEventEntity,
+  DebugInsightEntity,
+  DebugSessionEntity,
+  DebugStateSnapshotEntity,
+  DebugMetricEntity,
+} from '../../src/database/entities/index.js';
 import { newId } from '../../src/common/ids.js';
 import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
 
-const TABLES = ['debug_events', 'debug_insights', 'debug_state_snapshots', 'debug_metrics', 'debug_sessions'];
+const TABLES = [
+  'debug_events',
+  'debug_insights',
+  'debug_state_snapshots',
+  'debug_metrics',
+  'debug_sessions',
+];
 
 async function tableNames(dataSource: DataSource): Promise<string[]> {
   if (dataSource.options.type === 'postgres') {
@@ -15,11 +27,16 @@ async function tableNames(dataSource: DataSource): Promise<string[]> {
     );
     return rows.map((row) => row.name);
   }
-  const rows: { name: string }[] = await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+  const rows: { name: string }[] = await dataSource.query(
+    `SELECT name FROM sqlite_master WHERE type = 'table'`,
+  );
   return rows.map((row) => row.name);
 }
 
-function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>) {
+function schemaSuite(
+  dialect: string,
+  target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>,
+) {
   describe(`schema on ${dialect}`, () => {
     let dataSource: DataSource;
 
@@ -43,7 +60,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         metadata: { host: 'web-1' },
       });
       await insertRows(dataSource, DebugEventEntity, event);
-      const loaded = await dataSource.getRepository(DebugEventEntity).findOneByOrFail({ id: event.id });
+      const loaded = await dataSource
+        .getRepository(DebugEventEntity)
+        .findOneByOrFail({ id: event.id });
       expect(loaded.timestamp.toISOString()).toBe('2026-03-01T23:59:59.123Z');
       expect(loaded.data).toEqual(event.data);
       expect(loaded.metadata).toEqual({ host: 'web-1' });
@@ -76,7 +95,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         updatedAt: now,
       };
       await insertRows(dataSource, DebugInsightEntity, insight);
-      expect(await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id })).toEqual(insight);
+      expect(
+        await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id }),
+      ).toEqual(insight);
 
       const snapshot = {
         id: newId(),
@@ -90,7 +111,11 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         hash: 'f'.repeat(64),
       };
       await insertRows(dataSource, DebugStateSnapshotEntity, snapshot);
-      expect(await dataSource.getRepository(DebugStateSnapshotEntity).findOneByOrFail({ id: snapshot.id })).toEqual(snapshot);
+      expect(
+        await dataSource
+          .getRepository(DebugStateSnapshotEntity)
+          .findOneByOrFail({ id: snapshot.id }),
+      ).toEqual(snapshot);
 
       const metric = {
         id: newId(),
@@ -103,7 +128,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         tags: { region: 'eu' },
       };
       await insertRows(dataSource, DebugMetricEntity, metric);
-      expect(await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id })).toEqual(metric);
+      expect(
+        await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id }),
+      ).toEqual(metric);
 
       const session = {
         id: newId(),
@@ -117,7 +144,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         summary: null,
       };
       await insertRows(dataSource, DebugSessionEntity, session);
-      expect(await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id })).toEqual(session);
+      expect(
+        await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id }),
+      ).toEqual(session);
     });
 
     it('keeps one row per event id (the idempotency key)', async () => {
@@ -136,4 +165,56 @@ describeWithPostgres('PostgreSQL', () => {
     databaseUrl: await freshPostgresUrl({ migrated: false }),
     sqlitePath: ':memory:',
   }));
+});
+
+describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await createDataSource({
+      databaseUrl: await freshPostgresUrl({ migrated: false }),
+      sqlitePath: ':memory:',
+    }).initialize();
+    await runMigrations(dataSource);
+  });
+  afterAll(async () => dataSource?.destroy());
+
+  const columnTypes = async () =>
+    (
+      (await dataSource.query(
+        `SELECT column_name, data_type FROM information_schema.columns
+          WHERE table_name = 'debug_insight_series_hours' AND column_name IN ('counts', 'errors', 'sums', 'squares') ORDER BY column_name`,
+      )) as { column_name: string; data_type: string }[]
+    ).map((row) => `${row.column_name}:${row.data_type}`);
+
+  it('keeps the hour rows as json, reverts to jsonb and comes back with the values intact', async () => {
+    expect(await columnTypes()).toEqual([
+      'counts:json',
+      'errors:json',
+      'squares:json',
+      'sums:json',
+    ]);
+    await dataSource.query(
+      `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, counts, errors)
+       VALUES ('component:api/a1', '2026-11-24T08:00:00Z', 'api', 'a1', '[1,2,3.5]', '[0,1,0]')`,
+    );
+    await dataSource.undoLastMigration();
+    expect(await columnTypes()).toEqual([
+      'counts:jsonb',
+      'errors:jsonb',
+      'squares:jsonb',
+      'sums:jsonb',
+    ]);
+    expect(await runMigrations(dataSource)).toEqual(['InsightHoursAsJson1764600000001']);
+    expect(await columnTypes()).toEqual([
+      'counts:json',
+      'errors:json',
+      'squares:json',
+      'sums:json',
+    ]);
+    const [row] = (await dataSource.query(
+      `SELECT counts, errors FROM debug_insight_series_hours`,
+    )) as { counts: number[]; errors: number[] }[];
+    expect(row).toEqual({ counts: [1, 2, 3.5], errors: [0, 1, 0] });
+  });
 });
