@@ -7,7 +7,9 @@ import { RedisHotStore } from '../../src/storage/hot/redis-hot-store.js';
 import { eventRecord } from '../factories/events.js';
 import { describeWithRedis, freshRedisPrefix, redisUrl } from '../support/services.js';
 
-const record = (message: string) => eventRecord({ message });
+// The events of one request share their arrival time, which the hot tier notes once per call.
+const arrived = new Date().toISOString();
+const record = (message: string) => eventRecord({ message, ingested_at: arrived });
 
 describeWithRedis('ingest journal on Redis', () => {
   let redis: RedisService;

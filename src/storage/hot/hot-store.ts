@@ -16,7 +16,8 @@ export interface HotStore {
   readonly journals: boolean;
 
   /**
-   * Stores the events whose ids it has not seen within the TTL, in one round trip.
+   * Stores the events whose ids it has not seen within the TTL, in one round trip per arrival
+   * time (`ingested_at`: one for the events of a request).
    * Returns, per event, whether it was new: the accept-time half of idempotency. `json`, when
    * given, is each event's JSON.stringify (the caller had it already).
    */

@@ -88,6 +88,24 @@ export class RedisHotStore implements HotStore {
 
   async putNew(events: readonly DebugEventRecord[], json?: readonly string[]): Promise<boolean[]> {
     if (events.length === 0) return [];
+    // The script notes one arrival time per call. The events of one request share theirs; events
+    // that arrived apart (a replay, a test) go in one call per run of equal arrival times.
+    const fresh: boolean[] = [];
+    for (let start = 0; start < events.length; ) {
+      let end = start + 1;
+      while (end < events.length && events[end].ingested_at === events[start].ingested_at) end++;
+      fresh.push(...(await this.putArrivedTogether(events, json, start, end)));
+      start = end;
+    }
+    return fresh;
+  }
+
+  private async putArrivedTogether(
+    events: readonly DebugEventRecord[],
+    json: readonly string[] | undefined,
+    start: number,
+    end: number,
+  ): Promise<boolean[]> {
     const now = Date.now();
     const args: (string | number)[] = [
       this.eventPrefix,
@@ -97,9 +115,9 @@ export class RedisHotStore implements HotStore {
       this.horizonMs(now),
       this.journal?.stream ?? '',
       this.journal?.pendingEvents ?? '',
-      arrivalOf(events, now),
+      Date.parse(events[start].ingested_at) || now,
     ];
-    events.forEach((event, index) => args.push(event.id, json?.[index] ?? JSON.stringify(event)));
+    for (let index = start; index < end; index++) args.push(events[index].id, json?.[index] ?? JSON.stringify(events[index]));
     const fresh = (await (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(
       ...args,
     )) as number[];
@@ -159,11 +177,4 @@ export class RedisHotStore implements HotStore {
   private horizonMs(now: number): number {
     return now - this.ttlSeconds * 1000;
   }
-}
-
-/** The arrival (ingested_at, ms) the log notes for one call's events: they arrived together, the latest counts. */
-function arrivalOf(events: readonly DebugEventRecord[], now: number): number {
-  let latest = '';
-  for (const event of events) if (event.ingested_at > latest) latest = event.ingested_at;
-  return Date.parse(latest) || now;
 }
