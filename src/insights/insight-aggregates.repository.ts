@@ -416,26 +416,6 @@ export class InsightAggregatesRepository {
     return rows.map(chainEventRow);
   }
 
-  /**
-   * The error events of every correlation chain in [from, to), in no particular order, at most
-   * `limit`: what the flow analyzer reads while the rollups refresh, before it knows which chains
-   * have problems (through the level and time index; a few thousand rows an hour).
-   */
-  async correlatedErrors(from: Date, to: Date, limit: number): Promise<ChainEventRow[]> {
-    const sql = this.builder();
-    const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
-    const errors = this.errorLevel(sql);
-    const rows = await this.run(
-      sql,
-      `SELECT id, "timestamp", event_type, level, component_type, component_id, operation, duration_ms,
-              parent_event_id, message, pattern_id, correlation_id, ${phase} AS phase
-         FROM debug_events
-        WHERE ${errors} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)} AND correlation_id IS NOT NULL
-        LIMIT ${sql.p(limit)}`,
-    );
-    return rows.map(chainEventRow);
-  }
-
   /** The last event of each of some chains. */
   async lastEvents(correlationIds: readonly string[], from: Date, to: Date): Promise<ChainEventRow[]> {
     if (correlationIds.length === 0) return [];

@@ -245,36 +245,15 @@ export class FlowAnalyzer implements Analyzer {
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const { scope } = context;
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
-    // A run on the rollups learns its problem chains only once they are refreshed: meanwhile it
-    // reads the error events of every chain in the scope, to keep those of the failing chains.
-    const everyChainsErrors = context.usesRollups
-      ? context.aggregates.correlatedErrors(scope.from, scope.to, settings.errorEventLimit + 1)
-      : null;
-    everyChainsErrors?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     const chains = await context.problemChains(stuckBefore, settings.chainLimit);
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
       .filter((chain) => chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore)
       .map((chain) => chain.correlationId);
     const [errors, lastEvents] = await Promise.all([
-      this.errorsOf(context, failing, everyChainsErrors),
+      context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
     ]);
     return detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore });
-  }
-
-  /** The failing chains' error events: kept from every chain's when those were all read, else read by the chains' ids. */
-  private async errorsOf(
-    context: AnalysisContext,
-    failing: readonly string[],
-    everyChainsErrors: Promise<ChainEventRow[]> | null,
-  ): Promise<ChainEventRow[]> {
-    if (failing.length === 0) return [];
-    const all = everyChainsErrors ? await everyChainsErrors : null;
-    if (all && all.length <= settings.errorEventLimit) {
-      const wanted = new Set(failing);
-      return all.filter((event) => wanted.has(event.correlationId));
-    }
-    return context.aggregates.chainErrors(failing, context.scope.from, context.scope.to, settings.errorEventLimit);
   }
 }
