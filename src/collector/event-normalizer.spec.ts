@@ -178,6 +178,18 @@ describe('normalizeEvent', () => {
       ).reason,
     ).toBe('event.data must be at most 65536 bytes as JSON');
   });
+
+  it('counts object sizes in UTF-8 bytes, and keeps the JSON it checked as what is stored', () => {
+    const normalize = (metadata: Record<string, unknown>) =>
+      normalizeEvent({ ...minimal, message: 'm', metadata }, 'event', { correlationId: null }, window, now);
+    // 6,000 two-byte characters: 12,000 bytes, under the 16 KiB limit; 9,000: 18,000 bytes, over it
+    const fits = normalize({ text: 'é'.repeat(6000) });
+    expect(fits.event).toBeDefined();
+    expect(JSON.parse(fits.json!)).toEqual(fits.event);
+    expect(normalize({ text: 'é'.repeat(9000) }).reason).toBe('event.metadata must be at most 16384 bytes as JSON');
+    // a short event whose object holds a lone surrogate is refused too (escaped in its JSON)
+    expect(normalize({ text: 'a\ud800b' }).reason).toBe('event.metadata must not contain NUL characters or unpaired surrogates');
+  });
 });
 
 describe('requestContextOf', () => {
