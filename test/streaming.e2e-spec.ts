@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { StreamBus } from '../src/streaming/stream-bus.js';
-import { startApp, type RunningApp } from './support/app.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 import { StreamClient, until } from './support/streaming-clients.js';
 
@@ -9,6 +9,8 @@ const INGEST = 'ingest-key-1';
 const READER = 'reader-key-1';
 const ADMIN = 'admin-key-01';
 const KEYS = `${INGEST}:ingest,${READER}:read,${ADMIN}:admin`;
+
+const dataSource = (running: RunningApp) => running.app.get(DataSource);
 
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++seq}`;
@@ -194,8 +196,8 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
   });
 
   it('filters on pattern id (events that carry one)', async () => {
-    // Live events are published at accept time, before the ingest worker assigns patterns,
-    // so the pattern filter is shown with events that already carry a pattern id.
+    // Published with their pattern ids, matched on them as they are (events accepted without
+    // one are labelled with their message's known pattern: see the next describe).
     const bus = running.app.get(StreamBus);
     const reader = client();
     const pattern = unique('pattern');
@@ -337,6 +339,52 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
     const listing = await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', ADMIN).expect(200);
     expect(listing.body.clients).toContainEqual(expect.objectContaining({ id: reader.socket.id, subscriptions: 1, dropped: 0 }));
     await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', READER).expect(403);
+  });
+});
+
+describeWithPostgresAndRedis('streaming by pattern id (full mode: an api instance beside a writing one)', () => {
+  let writing: RunningApp;
+  let api: RunningApp;
+  const clients: StreamClient[] = [];
+  afterAll(async () => {
+    for (const one of clients) one.close();
+    await api?.close();
+    await writing?.close();
+  });
+
+  it('labels live events with the pattern the writers give their message, on an instance that writes nothing', async () => {
+    const env = { ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS };
+    writing = await startApp(env);
+    api = await startApp({ ...env, DEBUG_ROLE: 'api' });
+    const post = async (url: string, events: Record<string, unknown>[]) => {
+      const response = await request(url).post('/api/debug/events/batch').set('X-API-Key', INGEST).send({ events });
+      expect(response.status).toBe(202);
+      return response.body.ids as string[];
+    };
+    const declined = (n: number) => event({ level: 'error', message: `payment ${n} declined by issuer ${n % 7}: card expired` });
+    // the writing instance learns the pattern and stores it
+    const [learned] = await post(writing.url, [declined(101), declined(202), declined(303)]);
+    expect(await ingestSettled(writing.app)).toBe(true);
+    const patternId = (await dataSource(writing).query('SELECT pattern_id FROM debug_events WHERE id = $1', [learned]))[0].pattern_id as string;
+    expect(patternId).toEqual(expect.any(String));
+    // the writers record patterns in debug_patterns after the rows: the api instance learns them from there
+    let stored = 0;
+    await until(() => stored > 0, 'the pattern in debug_patterns', 25, async () => {
+      stored = (await dataSource(writing).query('SELECT count(*)::int AS n FROM debug_patterns WHERE id = $1', [patternId]))[0].n;
+    });
+
+    const reader = new StreamClient(api.url, { apiKey: READER });
+    clients.push(reader);
+    await reader.subscribeOk({ pattern_id: patternId });
+    // accepted by the api instance, streamed before any writer saw them
+    const ids = await post(api.url, [declined(404), event({ message: 'cache warmed in 12 ms' }), declined(505)]);
+    await until(() => reader.ids().length === 2, 'the two events of the pattern');
+    expect(reader.ids()).toEqual([ids[0], ids[2]]);
+    expect(reader.received['debug:event'].map((item) => item.pattern_id)).toEqual([patternId, patternId]);
+    // and the writers give the stored rows the same id
+    expect(await ingestSettled(writing.app)).toBe(true);
+    const rows = await dataSource(writing).query('SELECT pattern_id FROM debug_events WHERE id = ANY($1)', [[ids[0], ids[2]]]);
+    expect(rows.map((row: { pattern_id: string }) => row.pattern_id)).toEqual([patternId, patternId]);
   });
 });
 

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
 import { StreamBus, type StreamChannel, type StreamMessage } from './stream-bus.js';
+import { LivePatternLabels } from './live-pattern-labels.js';
 import { encodeBatchPacket } from './stream-encoding.js';
 import { StreamRelay } from './stream-relay.service.js';
 import type { ServerToClientEvents, StreamError, SubscribeAck } from './stream-protocol.js';
@@ -49,6 +50,8 @@ interface Subscription {
   pending: OutboxMessage[] | null;
   /** Event ids the backfill sent, kept for SEAM_MEMORY_MS after going live. */
   replayed: Set<string> | null;
+  /** Filters on pattern_id: live events get labelled with their pattern while it lasts. */
+  labelsPatterns: boolean;
 }
 
 /** One alternative of a subscription, as filed in the index. */
@@ -87,6 +90,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     @Inject(HOT_STORE) private readonly hotStore: HotStore,
     private readonly relay: StreamRelay,
+    private readonly patternLabels: LivePatternLabels,
     metrics: MetricsService,
   ) {
     this.deliveredCounter = metrics.counter('ads_stream_delivered_total', 'Stream messages emitted to clients', ['channel']);
@@ -162,7 +166,13 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       stamp: 0,
       pending: since === null ? null : [],
       replayed: null,
+      labelsPatterns: alternatives.some((one) => one.values.pattern_id !== undefined),
     };
+    if (subscription.labelsPatterns) await this.patternLabels.retain();
+    if (client.closed) {
+      if (subscription.labelsPatterns) this.patternLabels.release();
+      return failure('unauthorized', 'connection closed');
+    }
     subscription.alternatives = alternatives.map((one) => ({ filter: one, subscription }));
     // Filed before the hot tier is read: anything published from now on is either in
     // what we read or arrives live (and is dropped there if the read had it).
@@ -207,6 +217,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   private forget(subscription: Subscription): void {
     for (const entry of subscription.alternatives) this.index.remove(entry);
+    if (subscription.labelsPatterns) this.patternLabels.release();
     this.relay.removeListener();
     this.subscriptionCount--;
     this.subscriptionsGauge.set(this.subscriptionCount);
@@ -237,7 +248,9 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private dispatch(messages: readonly StreamMessage[]): void {
     if (this.subscriptionCount === 0) return; // nobody listens: ingestion pays nothing here
     const now = Date.now();
+    const labelling = this.patternLabels.active;
     for (const message of messages) {
+      if (labelling && message.channel === 'debug:event') this.patternLabels.label(message.payload);
       const stamp = ++this.stamp;
       let outboxMessage: OutboxMessage | null = null;
       this.index.forEachMatch(message.channel, message.payload, ({ subscription }) => {
@@ -375,6 +388,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
         seen.add(event.id);
         fresh++;
         if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
+        if (this.patternLabels.active) this.patternLabels.label(event as unknown as Record<string, unknown>);
         const attributes = attributesOf('debug:event', event as unknown as Record<string, unknown>);
         if (alternatives.some((filter) => filter.channels.has('debug:event') && matches(filter, attributes))) replay.push(event);
       }

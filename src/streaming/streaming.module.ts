@@ -1,8 +1,10 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.service.js';
+import { InsightsModule } from '../insights/insights.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { DebugGateway } from './debug.gateway.js';
+import { LivePatternLabels } from './live-pattern-labels.js';
 import { StreamBus } from './stream-bus.js';
 import { StreamHub } from './stream-hub.service.js';
 import { StreamRelay } from './stream-relay.service.js';
@@ -20,9 +22,9 @@ export class StreamingModule {
     const serves = config.runsApi && config.streamingEnabled;
     return {
       module: StreamingModule,
-      imports: serves ? [StorageModule, SessionsModule] : [],
+      imports: serves ? [StorageModule, SessionsModule, InsightsModule] : [],
       controllers: serves ? [StreamingController] : [],
-      providers: [StreamBus, StreamRelay, ...(serves ? [StreamHub, DebugGateway] : [])],
+      providers: [StreamBus, StreamRelay, ...(serves ? [StreamHub, DebugGateway, LivePatternLabels] : [])],
       exports: [StreamBus],
     };
   }
