@@ -1,11 +1,6 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { newId, timeOfUuidV7 } from '../common/ids.js';
-import {
-  EVENT_FIELDS,
-  fieldMessages,
-  type IngestEventInput,
-  type ObjectField,
-} from './event-shape.js';
+import { EVENT_FIELDS, fieldMessages, type IngestEventInput, type ObjectField } from './event-shape.js';
 
 /** Correlation taken from request headers, for events whose body carries none. */
 export interface RequestContext {
@@ -19,10 +14,7 @@ const SAFE_CORRELATION = /^[\x21-\x7e]{1,256}$/;
  * `X-Correlation-Id` wins; otherwise the trace id of a W3C `traceparent`
  * (version-traceid-parentid-flags), so events of one distributed trace correlate.
  */
-export function requestContextOf(headers: {
-  correlationId?: string;
-  traceparent?: string;
-}): RequestContext {
+export function requestContextOf(headers: { correlationId?: string; traceparent?: string }): RequestContext {
   const explicit = headers.correlationId?.trim();
   if (explicit && SAFE_CORRELATION.test(explicit)) return { correlationId: explicit };
   const match = headers.traceparent?.trim().toLowerCase().match(TRACEPARENT);
@@ -38,9 +30,7 @@ export interface TimeWindow {
 }
 
 /** A kept event comes with its JSON, which the hot tier stores: serialized once, here. */
-export type Normalized =
-  | { event: DebugEventRecord; json: string; reason?: undefined }
-  | { event?: undefined; json?: undefined; reason: string };
+export type Normalized = { event: DebugEventRecord; json: string; reason?: undefined } | { event?: undefined; json?: undefined; reason: string };
 
 // A NUL or a lone surrogate survives JSON.stringify as an escape that PostgreSQL's jsonb
 // (and text) refuses; a job holding one would fail forever, so it is refused at the door.
@@ -52,9 +42,8 @@ export function hasUnstorableJson(json: string): boolean {
 }
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
-const UNSTORABLE_TEXT =
-  // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
-  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const DATE_PARTS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
 
@@ -71,24 +60,9 @@ function timeOf(text: string): number {
   const hour = twoDigits(text, 11);
   const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59
-  )
-    return NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
   if (!isCanonicalTime(text)) return Date.parse(text);
-  return (
-    daysSinceEpoch(year, month, day) * 86_400_000 +
-    hour * 3_600_000 +
-    minute * 60_000 +
-    second * 1000 +
-    threeDigits(text, 20)
-  );
+  return daysSinceEpoch(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + threeDigits(text, 20);
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -104,8 +78,7 @@ function daysSinceEpoch(year: number, month: number, day: number): number {
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
 }
 
@@ -119,14 +92,7 @@ function threeDigits(text: string, at: number): number {
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` (toISOString's form, UTC), its fraction three digits. */
 function isCanonicalTime(text: string): boolean {
-  return (
-    text.length === 24 &&
-    text.charCodeAt(19) === 46 /* . */ &&
-    text.charCodeAt(23) === 90 /* Z */ &&
-    isDigit(text, 20) &&
-    isDigit(text, 21) &&
-    isDigit(text, 22)
-  );
+  return text.length === 24 && text[19] === '.' && text[23] === 'Z' && isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22);
 }
 
 function isDigit(text: string, at: number): boolean {
@@ -159,12 +125,8 @@ export function normalizeEvent(
   now: Date,
 ): Normalized {
   for (const name of STRING_FIELD_NAMES) {
-    const value = input[name] as string | undefined | null;
-    if (
-      typeof value === 'string' &&
-      MAYBE_UNSTORABLE_TEXT.test(value) &&
-      UNSTORABLE_TEXT.test(value)
-    ) {
+    const value = input[name];
+    if (typeof value === 'string' && MAYBE_UNSTORABLE_TEXT.test(value) && UNSTORABLE_TEXT.test(value)) {
       return { reason: `${path}.${name} must not contain NUL characters or unpaired surrogates` };
     }
   }
@@ -180,20 +142,13 @@ export function normalizeEvent(
     timeMs = (id ? timeOfUuidV7(id)?.getTime() : undefined) ?? now.getTime();
   }
   if (timeMs < window.oldestMs) {
-    return {
-      reason: `${path}.timestamp is older than the retention (${new Date(window.oldestMs).toISOString()})`,
-    };
+    return { reason: `${path}.timestamp is older than the retention (${new Date(window.oldestMs).toISOString()})` };
   }
   if (timeMs > window.newestMs) {
-    return {
-      reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})`,
-    };
+    return { reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})` };
   }
   id ??= newId(new Date(timeMs));
-  const timestamp =
-    input.timestamp && isCanonicalTime(input.timestamp)
-      ? input.timestamp
-      : new Date(timeMs).toISOString();
+  const timestamp = input.timestamp && isCanonicalTime(input.timestamp) ? input.timestamp : new Date(timeMs).toISOString();
 
   const event: DebugEventRecord = {
     id,
@@ -216,19 +171,14 @@ export function normalizeEvent(
   const json = JSON.stringify(event);
   // The whole event's JSON bounds each object's: only a long one, or one with an escape that may
   // be a NUL or a lone surrogate, needs its objects looked at one by one.
-  if (
-    json.length * 3 > SMALLEST_OBJECT_LIMIT ||
-    (json.includes('\\u') && UNSTORABLE_JSON.test(json))
-  ) {
+  if (json.length * 3 > SMALLEST_OBJECT_LIMIT || (json.includes('\\u') && UNSTORABLE_JSON.test(json))) {
     const problem = objectFieldProblem(input, path);
     if (problem !== null) return { reason: problem };
   }
   return { event, json };
 }
 
-const STRING_FIELD_NAMES = EVENT_FIELDS.filter((field) => field.kind === 'string').map(
-  (field) => field.name,
-);
+const STRING_FIELD_NAMES = EVENT_FIELDS.filter((field) => field.kind === 'string').map((field) => field.name);
 const OBJECT_FIELDS = EVENT_FIELDS.filter((field): field is ObjectField => field.kind === 'object');
 /** UTF-8 takes at most 3 bytes per UTF-16 unit: JSON shorter than a third of this fits every object limit. */
 const SMALLEST_OBJECT_LIMIT = Math.min(...OBJECT_FIELDS.map((field) => field.maxBytes));
@@ -238,10 +188,7 @@ function objectFieldProblem(input: IngestEventInput, path: string): string | nul
     const value = input[field.name];
     if (value === undefined || value === null) continue;
     const json = JSON.stringify(value);
-    if (
-      json.length > field.maxBytes ||
-      (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)
-    ) {
+    if (json.length > field.maxBytes || (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)) {
       return fieldMessages.maxBytes(`${path}.${field.name}`, field.maxBytes);
     }
     if (json.includes('\\u') && UNSTORABLE_JSON.test(json)) {

@@ -77,8 +77,8 @@ interface SeriesHour {
  * Insight generation refreshes them before reading: only the minutes since the last refresh
  * (plus a 5-minute overlap for events that arrive a little late) are aggregated from
  * debug_events, so a run reads minutes of raw events and hours of rollups. Events stored more
- * than 4 minutes after their time are marked by the ingest write path (debug_insight_late_minutes, late-event-minutes.ts) and their
- * minutes aggregated again at the next refresh. Boundaries are whole minutes: an event counts in
+ * than 4 minutes after their time are marked by the ingest write path (late-event-minutes.ts, in
+ * debug_insight_late_minutes) and their minutes aggregated again at the next refresh. Boundaries are whole minutes: an event counts in
  * the bucket (or window) where its minute starts.
  */
 @Injectable()

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../common/debug-event.js';
+import { ROLLUP_OVERLAP_MS } from './insight-rollup.repository.js';
 import { sqliteTime } from './sql-builder.js';
 
-/** Older than this when stored: outside the 5 minutes every rollup refresh aggregates again. */
-const LATE_AFTER_MS = 4 * 60_000;
 const MINUTE_MS = 60_000;
+/** Older than this when stored: its minute may lie before the overlap every rollup refresh aggregates again. */
+const LATE_AFTER_MS = ROLLUP_OVERLAP_MS - MINUTE_MS;
 
 /**
  * Marks the minutes of events stored late (a backlog, a backfill, a client that buffered

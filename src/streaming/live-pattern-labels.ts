@@ -1,19 +1,17 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PATTERN_SYNC_INTERVAL_MS, PatternService } from '../insights/patterns/pattern.service.js';
+import { Injectable } from '@nestjs/common';
+import { PatternService } from '../insights/patterns/pattern.service.js';
 
 /**
  * Live events are streamed when they are accepted; in full mode that is before the ingest
  * writers give them their pattern id. While some subscription of this instance filters on
  * `pattern_id`, events without one are labelled here with the pattern the service knows for
  * their message: ids are content addresses, so it is the id the writers give (a message of a
- * pattern not learned yet stays unlabelled). The instance's template miner is kept in step with
- * debug_patterns meanwhile, as the writers' are.
+ * pattern not learned yet stays unlabelled). The templates are kept in step with debug_patterns
+ * by PatternService's own sync, as the writers' are.
  */
 @Injectable()
-export class LivePatternLabels implements OnModuleDestroy {
-  private readonly logger = new Logger(LivePatternLabels.name);
+export class LivePatternLabels {
   private subscriptions = 0;
-  private syncTimer?: NodeJS.Timeout;
 
   constructor(private readonly patterns: PatternService) {}
 
@@ -23,36 +21,21 @@ export class LivePatternLabels implements OnModuleDestroy {
 
   /** A subscription that filters on pattern_id starts: resolves once the known patterns are loaded. */
   async retain(): Promise<void> {
-    if (this.subscriptions++ === 0) {
-      this.syncTimer = setInterval(() => void this.sync(), PATTERN_SYNC_INTERVAL_MS);
-      this.syncTimer.unref();
-    }
-    await this.sync();
+    this.subscriptions++;
+    await this.patterns.syncIfDue();
   }
 
   release(): void {
-    if (--this.subscriptions > 0) return;
-    this.subscriptions = 0;
-    clearInterval(this.syncTimer);
-    this.syncTimer = undefined;
+    this.subscriptions = Math.max(0, this.subscriptions - 1);
   }
 
-  /** Gives an event payload without a pattern id the id of its message's known pattern. */
-  label(payload: Record<string, unknown>): void {
-    if (payload.pattern_id != null || typeof payload.message !== 'string') return;
-    const pattern = this.patterns.patternOf(payload.message);
-    if (pattern) payload.pattern_id = pattern.id;
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.syncTimer);
-  }
-
-  private async sync(): Promise<void> {
-    try {
-      await this.patterns.sync();
-    } catch (error) {
-      this.logger.warn(`could not load the known patterns for live labels: ${(error as Error).message}`);
+  /** Gives the event payloads without a pattern id the id of their message's known pattern. */
+  label(payloads: Iterable<Record<string, unknown>>): void {
+    void this.patterns.syncIfDue();
+    for (const payload of payloads) {
+      if (payload.pattern_id != null || typeof payload.message !== 'string') continue;
+      const pattern = this.patterns.patternOf(payload.message);
+      if (pattern) payload.pattern_id = pattern.id;
     }
   }
 }

@@ -248,9 +248,10 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private dispatch(messages: readonly StreamMessage[]): void {
     if (this.subscriptionCount === 0) return; // nobody listens: ingestion pays nothing here
     const now = Date.now();
-    const labelling = this.patternLabels.active;
+    if (this.patternLabels.active) {
+      this.patternLabels.label(messages.filter((message) => message.channel === 'debug:event').map((message) => message.payload));
+    }
     for (const message of messages) {
-      if (labelling && message.channel === 'debug:event') this.patternLabels.label(message.payload);
       const stamp = ++this.stamp;
       let outboxMessage: OutboxMessage | null = null;
       this.index.forEachMatch(message.channel, message.payload, ({ subscription }) => {
@@ -382,13 +383,13 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     let scanned = 0;
     for (;;) {
       const page = await this.hotStore.arrivedSince(after, BACKFILL_PAGE);
+      if (this.patternLabels.active) this.patternLabels.label(page as unknown as Record<string, unknown>[]);
       let fresh = 0;
       for (const event of page) {
         if (seen.has(event.id)) continue;
         seen.add(event.id);
         fresh++;
         if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
-        if (this.patternLabels.active) this.patternLabels.label(event as unknown as Record<string, unknown>);
         const attributes = attributesOf('debug:event', event as unknown as Record<string, unknown>);
         if (alternatives.some((filter) => filter.channels.has('debug:event') && matches(filter, attributes))) replay.push(event);
       }

@@ -1,23 +1,11 @@
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../../src/database/data-source.js';
-import {
-  DebugEventEntity,
-  DebugInsightEntity,
-  DebugSessionEntity,
-  DebugStateSnapshotEntity,
-  DebugMetricEntity,
-} from '../../src/database/entities/index.js';
+import { DebugEventEntity, DebugInsightEntity, DebugSessionEntity, DebugStateSnapshotEntity, DebugMetricEntity } from '../../src/database/entities/index.js';
 import { newId } from '../../src/common/ids.js';
 import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
 
-const TABLES = [
-  'debug_events',
-  'debug_insights',
-  'debug_state_snapshots',
-  'debug_metrics',
-  'debug_sessions',
-];
+const TABLES = ['debug_events', 'debug_insights', 'debug_state_snapshots', 'debug_metrics', 'debug_sessions'];
 
 async function tableNames(dataSource: DataSource): Promise<string[]> {
   if (dataSource.options.type === 'postgres') {
@@ -27,16 +15,11 @@ async function tableNames(dataSource: DataSource): Promise<string[]> {
     );
     return rows.map((row) => row.name);
   }
-  const rows: { name: string }[] = await dataSource.query(
-    `SELECT name FROM sqlite_master WHERE type = 'table'`,
-  );
+  const rows: { name: string }[] = await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
   return rows.map((row) => row.name);
 }
 
-function schemaSuite(
-  dialect: string,
-  target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>,
-) {
+function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>) {
   describe(`schema on ${dialect}`, () => {
     let dataSource: DataSource;
 
@@ -60,9 +43,7 @@ function schemaSuite(
         metadata: { host: 'web-1' },
       });
       await insertRows(dataSource, DebugEventEntity, event);
-      const loaded = await dataSource
-        .getRepository(DebugEventEntity)
-        .findOneByOrFail({ id: event.id });
+      const loaded = await dataSource.getRepository(DebugEventEntity).findOneByOrFail({ id: event.id });
       expect(loaded.timestamp.toISOString()).toBe('2026-03-01T23:59:59.123Z');
       expect(loaded.data).toEqual(event.data);
       expect(loaded.metadata).toEqual({ host: 'web-1' });
@@ -95,9 +76,7 @@ function schemaSuite(
         updatedAt: now,
       };
       await insertRows(dataSource, DebugInsightEntity, insight);
-      expect(
-        await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id }),
-      ).toEqual(insight);
+      expect(await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id })).toEqual(insight);
 
       const snapshot = {
         id: newId(),
@@ -111,11 +90,7 @@ function schemaSuite(
         hash: 'f'.repeat(64),
       };
       await insertRows(dataSource, DebugStateSnapshotEntity, snapshot);
-      expect(
-        await dataSource
-          .getRepository(DebugStateSnapshotEntity)
-          .findOneByOrFail({ id: snapshot.id }),
-      ).toEqual(snapshot);
+      expect(await dataSource.getRepository(DebugStateSnapshotEntity).findOneByOrFail({ id: snapshot.id })).toEqual(snapshot);
 
       const metric = {
         id: newId(),
@@ -128,9 +103,7 @@ function schemaSuite(
         tags: { region: 'eu' },
       };
       await insertRows(dataSource, DebugMetricEntity, metric);
-      expect(
-        await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id }),
-      ).toEqual(metric);
+      expect(await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id })).toEqual(metric);
 
       const session = {
         id: newId(),
@@ -144,9 +117,7 @@ function schemaSuite(
         summary: null,
       };
       await insertRows(dataSource, DebugSessionEntity, session);
-      expect(
-        await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id }),
-      ).toEqual(session);
+      expect(await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id })).toEqual(session);
     });
 
     it('keeps one row per event id (the idempotency key)', async () => {

@@ -96,7 +96,11 @@ export class PatternService implements BeforeApplicationShutdown {
     return this.syncing;
   }
 
-  private async syncIfDue(): Promise<void> {
+  /**
+   * Picks up what other processes learned, at most every PATTERN_SYNC_INTERVAL_MS (the first call
+   * loads everything); a failed sync is logged and tried again at the next interval.
+   */
+  async syncIfDue(): Promise<void> {
     if (this.lastSync !== null && Date.now() - this.lastSync < PATTERN_SYNC_INTERVAL_MS) return;
     try {
       await this.sync();

@@ -5,8 +5,8 @@ import { MAX_EVENTS_PER_ENTRY, type IngestJournalKeys } from './ingest-journal-k
 
 // One round trip per request, inside Redis: for each event, claim its id and keep its copy
 // (SET NX EX). Then, once for all the new events: note their arrival in the arrival log (a
-// stream entry listing "id ms" pairs, the one arrival ms of the call sent once; trimmed at the TTL horizon; its id is the newest arrival,
-// never below the log's last id) and count them per minute for stats; and, when there is a
+// stream entry listing "id ms" pairs, ms being the call's one arrival time; trimmed at the TTL
+// horizon; its id is the arrival, never below the log's last id) and count them per minute for stats; and, when there is a
 // journal (an empty key skips it), append them to the ingest journal: one entry of `e` fields,
 // one per event, for every MAX_EVENTS_PER_ENTRY (unpack's stack bounds one XADD's arguments).
 // Each event's JSON crosses the wire once and is stored twice. Measured Redis time per event:
