@@ -92,7 +92,7 @@ function threeDigits(text: string, at: number): number {
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` (toISOString's form, UTC), its fraction three digits. */
 function isCanonicalTime(text: string): boolean {
-  return text.length === 24 && text[19] === '.' && text[23] === 'Z' && isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22);
+  return text.length === 24 && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(23) === 90 /* Z */ && isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22);
 }
 
 function isDigit(text: string, at: number): boolean {
