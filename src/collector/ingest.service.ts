@@ -65,6 +65,7 @@ export class IngestService implements OnApplicationShutdown {
     } catch (error) {
       this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, events.length);
       this.logger.warn(`hot tier write failed: ${(error as Error).message}`);
+      if (error instanceof DomainError) throw error;
       throw new DomainError('UNAVAILABLE', 'the hot tier is unavailable; retry shortly', undefined, 1);
     }
     const newEvents = events.filter((_, index) => fresh[index]);

@@ -34,7 +34,12 @@ export class EventsQueryService {
   ) {}
 
   async findById(id: string): Promise<TieredEvent> {
-    const fromHot = await this.hot.get(id);
+    // With the hot tier away, the warm and cold tiers still answer (an event accepted in the last
+    // moments before the outage may not be in them yet).
+    const fromHot = await this.hot.get(id).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'UNAVAILABLE') return null;
+      throw error;
+    });
     if (fromHot) return { ...fromHot, tier: 'hot' };
     const hint = timeOfUuidV7(id);
     const fromWarm = await this.warm.findById(id, hint);

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DebugEventRecord } from '../../common/debug-event.js';
+import { DomainError } from '../../common/errors/domain-error.js';
 import type { HotStore } from './hot-store.js';
 import { MAX_EVENTS_PER_ENTRY, type IngestJournalKeys } from './ingest-journal-keys.js';
 
@@ -62,6 +63,14 @@ return fresh
 const LOG_PAGE = 200;
 
 /**
+ * Longest a call waits for Redis. ioredis keeps a command through a reconnection (and re-sends
+ * one whose answer was lost), so without a bound a request would hang for as long as Redis is
+ * away. A call that times out may still run once Redis is back: the ids it claimed then answer
+ * `duplicate` to a retry, which is why clients send their own ids.
+ */
+export const HOT_CALL_TIMEOUT_MS = 5_000;
+
+/**
  * Full-mode hot tier: one Redis key per event with a TTL; an arrival log (a stream of
  * per-request entries) for backfill in arrival order; arrivals counted per minute for stats.
  * Given journal keys, `putNew` also appends the new events to the ingest journal.
@@ -72,6 +81,7 @@ export class RedisHotStore implements HotStore {
   private readonly eventPrefix: string;
   private readonly arrivalLog: string;
   private readonly arrivalCounts: string;
+  private connectedOnce: boolean;
 
   constructor(
     private readonly redis: Redis,
@@ -84,6 +94,41 @@ export class RedisHotStore implements HotStore {
     this.arrivalLog = `${keyPrefix}:hot:arrival-log`;
     this.arrivalCounts = `${keyPrefix}:hot:arrival-counts`;
     this.redis.defineCommand('adsHotPutNew', { numberOfKeys: 0, lua: PUT_NEW });
+    this.connectedOnce = redis.status === 'ready';
+    if (!this.connectedOnce) redis.once('ready', () => (this.connectedOnce = true));
+  }
+
+  /**
+   * Runs one Redis call, or refuses at once (503) while a connection that was up is down: a
+   * request must not wait for a reconnection. Before the first connection (start-up), calls wait
+   * in ioredis's queue, at most HOT_CALL_TIMEOUT_MS like any call.
+   */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.connectedOnce && this.redis.status !== 'ready') {
+      throw new DomainError('UNAVAILABLE', `the hot tier (Redis) is unreachable (connection ${this.redis.status}); retry shortly`, undefined, 1);
+    }
+    const answer = operation();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new DomainError(
+              'UNAVAILABLE',
+              `the hot tier (Redis) did not answer within ${HOT_CALL_TIMEOUT_MS} ms; retry shortly (with the same ids a retry is safe)`,
+              undefined,
+              1,
+            ),
+          ),
+        HOT_CALL_TIMEOUT_MS,
+      );
+    });
+    answer.catch(() => undefined); // its failure after a timeout has nobody to tell
+    try {
+      return await Promise.race([answer, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async putNew(events: readonly DebugEventRecord[], json?: readonly string[]): Promise<boolean[]> {
@@ -118,20 +163,20 @@ export class RedisHotStore implements HotStore {
       Date.parse(events[start].ingested_at) || now,
     ];
     for (let index = start; index < end; index++) args.push(events[index].id, json?.[index] ?? JSON.stringify(events[index]));
-    const fresh = (await (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(
-      ...args,
-    )) as number[];
+    const fresh = await this.call(() =>
+      (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(...args),
+    );
     return fresh.map((flag) => flag === 1);
   }
 
   /** Removed ids stay listed in the arrival log; reads skip them (their copy is gone). */
   async remove(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.redis.del(...ids.map((id) => this.eventPrefix + id));
+    await this.call(() => this.redis.del(...ids.map((id) => this.eventPrefix + id)));
   }
 
   async get(id: string): Promise<DebugEventRecord | null> {
-    const body = await this.redis.get(this.eventPrefix + id);
+    const body = await this.call(() => this.redis.get(this.eventPrefix + id));
     return body ? (JSON.parse(body) as DebugEventRecord) : null;
   }
 
@@ -140,7 +185,7 @@ export class RedisHotStore implements HotStore {
     const arrivals: { id: string; ms: number }[] = [];
     let start = String(Math.max(0, Math.floor(afterMs) + 1));
     for (;;) {
-      const entries = (await this.redis.xrange(this.arrivalLog, start, '+', 'COUNT', LOG_PAGE)) as [string, string[]][];
+      const entries = (await this.call(() => this.redis.xrange(this.arrivalLog, start, '+', 'COUNT', LOG_PAGE))) as [string, string[]][];
       for (const [, fields] of entries) {
         for (const pair of fields[fields.indexOf('a') + 1].split(',')) {
           const space = pair.indexOf(' ');
@@ -153,7 +198,7 @@ export class RedisHotStore implements HotStore {
     }
     if (arrivals.length === 0) return [];
     arrivals.sort((a, b) => a.ms - b.ms);
-    const bodies = await this.redis.mget(...arrivals.slice(0, limit).map((arrival) => this.eventPrefix + arrival.id));
+    const bodies = await this.call(() => this.redis.mget(...arrivals.slice(0, limit).map((arrival) => this.eventPrefix + arrival.id)));
     return bodies.filter((body): body is string => body !== null).map((body) => JSON.parse(body) as DebugEventRecord);
   }
 
@@ -161,11 +206,13 @@ export class RedisHotStore implements HotStore {
   async stats() {
     const now = Date.now();
     const horizon = this.horizonMs(now);
-    const [counts, oldest, newest] = await Promise.all([
-      this.redis.hgetall(this.arrivalCounts),
-      this.redis.xrange(this.arrivalLog, String(horizon), '+', 'COUNT', 1),
-      this.redis.xrevrange(this.arrivalLog, '+', '-', 'COUNT', 1),
-    ]);
+    const [counts, oldest, newest] = await this.call(() =>
+      Promise.all([
+        this.redis.hgetall(this.arrivalCounts),
+        this.redis.xrange(this.arrivalLog, String(horizon), '+', 'COUNT', 1),
+        this.redis.xrevrange(this.arrivalLog, '+', '-', 'COUNT', 1),
+      ]),
+    );
     let count = 0;
     for (const [minute, events] of Object.entries(counts)) {
       if (Number(minute) + 60_000 > horizon) count += Number(events);

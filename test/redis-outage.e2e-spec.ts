@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { RedisService } from '../src/common/redis/redis.service.js';
+import { wireEvent } from './factories/events.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
+import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+
+/**
+ * Redis going away under a running service (full mode), on a redis-server of this test's own:
+ * ingestion answers 503 with Retry-After at once instead of hanging until Redis is back, reads
+ * by id fall back to the warm store, and once Redis returns the same event is taken as new
+ * (nothing of the refused request was kept) and lands once.
+ */
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function startRedisServer(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await probe.connect();
+        if ((await probe.ping()) === 'PONG') return child;
+      } catch (error) {
+        if (attempt > 100 || child.exitCode !== null) throw error;
+        probe.disconnect();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describeWithPostgresAndRedis('Redis outage under a running service (full mode)', () => {
+  let port: number;
+  let redisServer: ChildProcess;
+  let running: RunningApp | undefined;
+
+  beforeAll(async () => {
+    port = await freePort();
+    redisServer = await startRedisServer(port);
+    running = await startApp(await fullModeEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+  });
+
+  afterAll(async () => {
+    // Redis must be up for a clean shutdown (Bull and the writers close their connections).
+    if (redisServer.exitCode !== null || redisServer.signalCode !== null) redisServer = await startRedisServer(port);
+    await running?.close();
+    await stop(redisServer);
+  });
+
+  it('refuses ingestion with 503 and Retry-After while Redis is down, reads by id from the warm store, and takes the same event once Redis is back', async () => {
+    const app = running!;
+    const before = wireEvent({ message: 'accepted before the outage' });
+    await request(app.url).post('/api/debug/events').send(before).expect(202);
+    expect(await ingestSettled(app.app, 30_000)).toBe(true);
+
+    await stop(redisServer);
+    const main = app.app.get(RedisService).client();
+    for (let waited = 0; main.status === 'ready' && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(main.status).not.toBe('ready');
+
+    const during = wireEvent({ message: 'sent while Redis is down' });
+    const refused = await request(app.url).post('/api/debug/events').send(during).expect(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(refused.body.message).toContain('hot tier (Redis) is unreachable');
+
+    const refusedBatch = await request(app.url)
+      .post('/api/debug/events/batch')
+      .send({ events: [wireEvent({ message: 'a batch while Redis is down' })] })
+      .expect(503);
+    expect(refusedBatch.headers['retry-after']).toBe('1');
+
+    const readBack = await request(app.url).get(`/api/debug/events/${before.id}`).expect(200);
+    expect(readBack.body).toMatchObject({ id: before.id, tier: 'warm', message: 'accepted before the outage' });
+
+    redisServer = await startRedisServer(port);
+    let answer = await request(app.url).post('/api/debug/events').send(during);
+    for (let waited = 0; answer.status === 503 && waited < 20_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await request(app.url).post('/api/debug/events').send(during);
+    }
+    expect(answer.status).toBe(202);
+    // Nothing of the refused request was kept: the retry is new, not a duplicate.
+    expect(answer.body).toEqual({ id: during.id, status: 'accepted' });
+
+    expect(await ingestSettled(app.app, 30_000)).toBe(true);
+    const rows = await app.app
+      .get(DataSource)
+      .query('SELECT id, message FROM debug_events WHERE id = ANY($1) ORDER BY message', [[before.id, during.id]]);
+    expect(rows).toEqual([
+      { id: before.id, message: 'accepted before the outage' },
+      { id: during.id, message: 'sent while Redis is down' },
+    ]);
+  });
+});
