@@ -58,17 +58,21 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
   let port: number;
   let redisServer: ChildProcess;
   let running: RunningApp | undefined;
+  /** An instance that has not ingested anything when Redis goes away (no backlog reading yet). */
+  let untouched: RunningApp | undefined;
 
   beforeAll(async () => {
     port = await freePort();
     redisServer = await startRedisServer(port);
     running = await startApp(await fullModeEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    untouched = await startApp(await fullModeEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
   });
 
   afterAll(async () => {
     // Redis must be up for a clean shutdown (Bull and the writers close their connections).
     if (redisServer.exitCode !== null || redisServer.signalCode !== null) redisServer = await startRedisServer(port);
     await running?.close();
+    await untouched?.close();
     await stop(redisServer);
   });
 
@@ -97,6 +101,16 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
 
     const readBack = await request(app.url).get(`/api/debug/events/${before.id}`).expect(200);
     expect(readBack.body).toMatchObject({ id: before.id, tier: 'warm', message: 'accepted before the outage' });
+
+    // The first request of an instance waits for a first backlog reading, which Redis cannot give now.
+    const first = await request(untouched!.url).post('/api/debug/events').send(wireEvent()).expect(503);
+    expect(first.body.message).toContain('hot tier (Redis) is unreachable');
+    // A state snapshot is committed to PostgreSQL; only its state_change event could not be queued.
+    const snapshot = await request(untouched!.url)
+      .post('/api/debug/state')
+      .send({ component_type: 'agent', component_id: 'planner-outage', state: { step: 1 } })
+      .expect(201);
+    expect(snapshot.body).toMatchObject({ version: 1, event_id: null, duplicate: false });
 
     redisServer = await startRedisServer(port);
     let answer = await request(app.url).post('/api/debug/events').send(during);

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackpressureError } from '../common/errors/domain-error.js';
 import { QueueName } from '../common/queues.js';
+import { withinTime } from '../common/time-limit.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue, type QueueCounts } from '../queue/job-queue.js';
 import { IngestJournal } from './ingest-journal.js';
 import { IngestMetrics } from './ingest-metrics.js';
 
 const REFRESH_MS = 100;
+/** The very first reading is awaited, but not for longer than this (Redis may be down at start). */
+const FIRST_READ_WAIT_MS = 1_000;
 
 /**
  * The ingest backlog, for backpressure: events in the ingest journal not yet written, plus
@@ -52,14 +55,12 @@ export class IngestBacklog {
     return { journalEvents, counts, backlogEvents: this.queuedEvents };
   }
 
-  private async refresh(force = false): Promise<void> {
-    if (!force && Date.now() - this.readAt < REFRESH_MS) return;
-    if (this.reading) {
-      if (this.readAt === 0 || force) await this.reading;
-      return;
-    }
-    this.reading = this.read().finally(() => (this.reading = undefined));
-    if (this.readAt === 0 || force) await this.reading;
+  private async refresh(): Promise<void> {
+    if (Date.now() - this.readAt < REFRESH_MS) return;
+    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    // Until a first reading is in, a request waits for one, but not for long: while Redis is
+    // down its commands wait for the reconnection (the accept itself then answers 503).
+    if (this.readAt === 0) await withinTime(this.reading, FIRST_READ_WAIT_MS, () => new Error('no backlog reading yet')).catch(() => undefined);
   }
 
   private async read(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { withinTime } from '../../common/time-limit.js';
 import type { HotStore } from './hot-store.js';
 import { MAX_EVENTS_PER_ENTRY, type IngestJournalKeys } from './ingest-journal-keys.js';
 
@@ -103,32 +104,21 @@ export class RedisHotStore implements HotStore {
    * request must not wait for a reconnection. Before the first connection (start-up), calls wait
    * in ioredis's queue, at most HOT_CALL_TIMEOUT_MS like any call.
    */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  private call<T>(operation: () => Promise<T>): Promise<T> {
     if (this.connectedOnce && this.redis.status !== 'ready') {
       throw new DomainError('UNAVAILABLE', `the hot tier (Redis) is unreachable (connection ${this.redis.status}); retry shortly`, undefined, 1);
     }
-    const answer = operation();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new DomainError(
-              'UNAVAILABLE',
-              `the hot tier (Redis) did not answer within ${HOT_CALL_TIMEOUT_MS} ms; retry shortly (with the same ids a retry is safe)`,
-              undefined,
-              1,
-            ),
-          ),
-        HOT_CALL_TIMEOUT_MS,
-      );
-    });
-    answer.catch(() => undefined); // its failure after a timeout has nobody to tell
-    try {
-      return await Promise.race([answer, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withinTime(
+      operation(),
+      HOT_CALL_TIMEOUT_MS,
+      () =>
+        new DomainError(
+          'UNAVAILABLE',
+          `the hot tier (Redis) did not answer within ${HOT_CALL_TIMEOUT_MS} ms; retry shortly (with the same ids a retry is safe)`,
+          undefined,
+          1,
+        ),
+    );
   }
 
   async putNew(events: readonly DebugEventRecord[], json?: readonly string[]): Promise<boolean[]> {
