@@ -2,6 +2,7 @@ import {
   type ArgumentsHost,
   BadRequestException,
   Catch,
+  ServiceUnavailableException,
   type ExceptionFilter,
   HttpException,
   HttpStatus,
@@ -39,11 +40,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const context = host.switchToHttp();
     const request = context.getRequest<Request>();
     const response = context.getResponse<Response>();
+    exception = storeUnreachable(exception) ?? exception;
     const envelope = this.toEnvelope(exception, requestIdOf(request));
 
-    if (exception instanceof DomainError && envelope.statusCode >= 500) {
+    if ((exception instanceof DomainError || readinessFailure(exception)) && envelope.statusCode >= 500) {
       // A deliberate answer (system disabled, store unavailable): the client is told why.
-      this.logger.warn(`${request.method} ${request.url} answered ${envelope.statusCode}: ${exception.message}`);
+      this.logger.warn(`${request.method} ${request.url} answered ${envelope.statusCode}: ${envelope.message}`);
     } else if (envelope.statusCode >= 500) {
       envelope.errorId = randomUUID();
       this.logger.error(
@@ -79,6 +81,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         { limit: this.config.bodyLimit },
       );
     }
+    const notReady = readinessFailure(exception);
+    if (notReady) return this.envelope(HttpStatus.SERVICE_UNAVAILABLE, notReady.message, requestId, notReady.details);
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message =
@@ -128,4 +132,50 @@ export class AllExceptionsFilter implements ExceptionFilter {
 function isUnstorableText(exception: unknown): boolean {
   const code = (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (exception as { code?: string })?.code;
   return code === '22021' || code === '22P05';
+}
+
+/** Codes of a connection to PostgreSQL (or another store) that failed or was cut, as the drivers report them. */
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down)
+  '53300', // too_many_connections
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|Connection is closed/i;
+
+/**
+ * A query that failed because its store could not be reached is no bug of the service's and
+ * nothing the client did: 503 with Retry-After, naming the cause, instead of a 500.
+ */
+function storeUnreachable(exception: unknown): DomainError | null {
+  if (exception instanceof DomainError || exception instanceof HttpException) return null;
+  const error = exception as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const code = error?.driverError?.code ?? error?.code;
+  const message = typeof error?.message === 'string' ? error.message : '';
+  const cause = typeof code === 'string' && CONNECTION_FAILURES.has(code) ? code : CONNECTION_LOST.test(message) ? 'connection lost' : null;
+  if (cause === null) return null;
+  return new DomainError('UNAVAILABLE', `a store this request needs is unreachable (${cause}); retry shortly`, undefined, 5);
+}
+
+/** Terminus's failed readiness check: which dependency is down, in the envelope's message and details. */
+function readinessFailure(exception: unknown): { message: string; details: unknown } | null {
+  if (!(exception instanceof ServiceUnavailableException)) return null;
+  const body = exception.getResponse() as { status?: unknown; error?: Record<string, { message?: unknown }>; details?: unknown };
+  if (typeof body !== 'object' || body === null || body.status !== 'error' || typeof body.details !== 'object') return null;
+  const down = Object.entries(body.error ?? {}).map(([name, result]) =>
+    typeof result?.message === 'string' && result.message !== '' ? `${name} (${result.message})` : name,
+  );
+  return { message: `not ready: ${down.length > 0 ? down.join(', ') : 'a dependency'} down`, details: body.details };
 }

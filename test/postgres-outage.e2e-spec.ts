@@ -1,0 +1,113 @@
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import request from 'supertest';
+import { wireEvent } from './factories/events.js';
+import { ingestSettled, startApp, type RunningApp } from './support/app.js';
+import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+
+/**
+ * PostgreSQL going away under a running service (full mode). The service reaches PostgreSQL
+ * through a TCP relay of this test's own, which the test closes (connections cut, new ones
+ * refused) and opens again: ingestion goes on (202: the events wait in the Redis journal),
+ * reads answer 503 with Retry-After naming the cause instead of 500, readiness says what is
+ * down, and once PostgreSQL is reachable again every accepted event is written once.
+ */
+class TcpRelay {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly target: { host: string; port: number },
+    readonly port: number,
+  ) {}
+
+  static async open(target: { host: string; port: number }): Promise<TcpRelay> {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as { port: number };
+    probe.close();
+    await once(probe, 'close');
+    const relay = new TcpRelay(target, port);
+    await relay.start();
+    return relay;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    this.server.listen(this.port, '127.0.0.1');
+    await once(this.server, 'listening');
+  }
+
+  /** Cuts every connection through the relay and refuses new ones. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) {
+      server.close();
+      await once(server, 'close');
+    }
+  }
+}
+
+describeWithPostgresAndRedis('PostgreSQL outage under a running service (full mode)', () => {
+  let relay: TcpRelay;
+  let running: RunningApp | undefined;
+
+  beforeAll(async () => {
+    const env = await fullModeEnv();
+    const database = new URL(env.DATABASE_URL);
+    relay = await TcpRelay.open({ host: database.hostname, port: Number(database.port || 5432) });
+    database.port = String(relay.port);
+    running = await startApp({ ...env, DATABASE_URL: database.toString() });
+  });
+
+  afterAll(async () => {
+    await relay.start(); // open again, if a test left it closed, for a clean shutdown
+    await running?.close();
+    await relay.stop();
+  });
+
+  it('keeps accepting while PostgreSQL is unreachable, answers reads with 503 naming the cause, and writes every accepted event once it is back', async () => {
+    const app = running!;
+    const before = wireEvent({ component_id: 'outage-1', message: 'before the outage' });
+    await request(app.url).post('/api/debug/events').send(before).expect(202);
+    expect(await ingestSettled(app.app, 30_000)).toBe(true);
+
+    await relay.stop();
+    const during = Array.from({ length: 20 }, (_, index) => wireEvent({ component_id: 'outage-1', message: `during the outage ${index}` }));
+    const accepted = await request(app.url).post('/api/debug/events/batch').send({ events: during }).expect(202);
+    expect(accepted.body).toMatchObject({ accepted: 20, rejected: 0 });
+
+    const read = await request(app.url).get('/api/debug/events').query({ component_id: 'outage-1' }).expect(503);
+    expect(read.headers['retry-after']).toBe('5');
+    expect(read.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(read.body.message).toMatch(/^a store this request needs is unreachable \(/);
+
+    const readiness = await request(app.url).get('/api/debug/health').expect(503);
+    expect(readiness.body.message).toMatch(/^not ready: database/);
+    expect(readiness.body.details).toMatchObject({ database: { status: 'down' }, redis: { status: 'up' } });
+
+    await relay.start();
+    expect(await ingestSettled(app.app, 60_000)).toBe(true);
+    let listed = await request(app.url).get('/api/debug/events').query({ component_id: 'outage-1', limit: 100 });
+    for (let waited = 0; listed.status !== 200 && waited < 10_000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      listed = await request(app.url).get('/api/debug/events').query({ component_id: 'outage-1', limit: 100 });
+    }
+    expect(listed.status).toBe(200);
+    const ids = (listed.body.data as { id: string }[]).map((event) => event.id).sort();
+    expect(ids).toEqual([before, ...during].map((event) => event.id as string).sort());
+  });
+});
