@@ -126,7 +126,7 @@ export async function startService(env: Record<string, string>, nodeArgs: string
 export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** POSTs a body with a keep-alive agent; resolves with the status and the answer text. */
-export function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,

@@ -145,7 +145,7 @@ interface SendResult {
 }
 
 /** Senders spread over the services' addresses (sender k posts to services[k mod n]), as a load balancer would. */
-async function send(services: ServiceProcess | ServiceProcess[], bodies: string[]): Promise<SendResult> {
+async function send(services: ServiceProcess | ServiceProcess[], bodies: Buffer[]): Promise<SendResult> {
   const targets = Array.isArray(services) ? services : [services];
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
@@ -177,7 +177,7 @@ async function send(services: ServiceProcess | ServiceProcess[], bodies: string[
   return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), statuses, accepted };
 }
 
-async function pipelineRun(events: CorpusEvent[], bodies: string[]) {
+async function pipelineRun(events: CorpusEvent[], bodies: Buffer[]) {
   const name = `ads_bench_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
@@ -248,7 +248,7 @@ async function rowCount(url: string): Promise<number> {
   }
 }
 
-async function burstRun(bodies: string[]) {
+async function burstRun(bodies: Buffer[]) {
   const name = `ads_bench_burst_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
@@ -300,6 +300,23 @@ async function writerRun(strategy: EventWriteStrategy, records: DebugEventRecord
   }
 }
 
+/**
+ * The machine's speed in this run: JSON.parse of the benchmark's own bodies, best of 3 passes.
+ * The bars are absolute rates; this is what they can be read against on a slower or shared
+ * machine (LIMITS.md took 715k events/s on the one its figures come from).
+ */
+function jsonParseRate(bodies: Buffer[]): number {
+  const texts = bodies.map((body) => body.toString());
+  let best = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const started = performance.now();
+    let events = 0;
+    for (const text of texts) events += (JSON.parse(text) as { events: unknown[] }).events.length;
+    best = Math.min(best, (performance.now() - started) / 1000 / events);
+  }
+  return 1 / best;
+}
+
 function toRecord(event: CorpusEvent, ingestedAt: string): DebugEventRecord {
   return { ...event, pattern_id: null, ingested_at: ingestedAt };
 }
@@ -307,10 +324,13 @@ function toRecord(event: CorpusEvent, ingestedAt: string): DebugEventRecord {
 async function main(): Promise<void> {
   log(`bench:ingest — ${cpus().length} cores, ${TOTAL.toLocaleString()} events, batches of ${BATCH}, ${SENDERS} senders, seed ${SEED}`);
   const events = takeEvents(TOTAL, { seed: SEED, days: 3, components: 300 });
-  const bodies: string[] = [];
-  for (let start = 0; start < events.length; start += BATCH) bodies.push(JSON.stringify({ events: events.slice(start, start + BATCH) }));
+  // Encoded once, as a client's bytes: the senders share the machine with the service.
+  const bodies: Buffer[] = [];
+  for (let start = 0; start < events.length; start += BATCH) bodies.push(Buffer.from(JSON.stringify({ events: events.slice(start, start + BATCH) })));
   const bytes = bodies.reduce((sum, body) => sum + body.length, 0) / events.length;
   log(`events: ~${Math.round(bytes)} bytes of JSON each, every field, 300 components over 3 days`);
+  const parseRate = jsonParseRate(bodies);
+  log(`machine: JSON.parse of the same bodies ${fmt(parseRate, 0)} events/s`);
 
   log('baseline: raw COPY over 2 connections into reference-schema.sql');
   const { rate: baseline, cpu: baselineCpu } = await baselineCopy(events);
@@ -340,6 +360,7 @@ async function main(): Promise<void> {
   console.log(`ratio pipeline / COPY          ${fmt(pipelineRate / baseline, 2)}   (bar ≥ 0.80)`);
   console.log(`accept rate under load         ${fmt(acceptRate, 0)} events/s   (HTTP 2xx, workers running)`);
   console.log(`burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000; ${API_PROCESSES} API process${API_PROCESSES === 1 ? "" : "es"})`);
+  console.log(`machine speed                  JSON.parse of the same bodies ${fmt(parseRate, 0)} events/s (../shared/bench/LIMITS.md: 715k); burst / JSON.parse ${fmt(burstRate / parseRate, 3)}`);
   console.log(`batch request p50/p95/p99      ${fmt(percentile(result.sent.latencies, 50))} / ${fmt(percentile(result.sent.latencies, 95))} / ${fmt(percentile(result.sent.latencies, 99))} ms (pipeline)`);
   console.log(`burst request p50/p95/p99      ${fmt(percentile(burst.latencies, 50))} / ${fmt(percentile(burst.latencies, 95))} / ${fmt(percentile(burst.latencies, 99))} ms`);
   console.log(`warm-store lag                 ${fmt(result.warmLagSeconds, 2)} s after the last accept`);

@@ -31,12 +31,15 @@ interface Run {
   latencies: number[];
   non2xx: number;
   errors: number;
+  /** Failed requests (no answer) by error code. */
+  errorCodes: Map<string, number>;
 }
 
 async function fixedRate(label: string, seconds: number, send: (index: number) => Promise<number>): Promise<Run> {
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
+  const errorCodes = new Map<string, number>();
   const total = Math.round(RATE * seconds);
   const intervalMs = 1000 / RATE;
   const started = performance.now();
@@ -55,8 +58,10 @@ async function fixedRate(label: string, seconds: number, send: (index: number) =
           latencies.push(performance.now() - countedFrom);
           if (status < 200 || status >= 300) non2xx++;
         },
-        () => {
+        (error: unknown) => {
           errors++;
+          const code = (error as { code?: string }).code ?? (error as Error).message ?? 'unknown';
+          errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
         },
       ),
     );
@@ -66,12 +71,12 @@ async function fixedRate(label: string, seconds: number, send: (index: number) =
     }
   }
   await Promise.all(inFlight);
-  return { latencies: latencies.sort((a, b) => a - b), non2xx, errors };
+  return { latencies: latencies.sort((a, b) => a - b), non2xx, errors, errorCodes };
 }
 
 function line(label: string, run: Run): string {
   const l = run.latencies;
-  return `${label.padEnd(34)} p50 ${fmt(percentile(l, 50), 2)} ms   p95 ${fmt(percentile(l, 95), 2)} ms   p99 ${fmt(percentile(l, 99), 2)} ms   max ${fmt(l.at(-1) ?? NaN, 1)} ms   non-2xx ${run.non2xx}   errors ${run.errors}`;
+  return `${label.padEnd(34)} p50 ${fmt(percentile(l, 50), 2)} ms   p95 ${fmt(percentile(l, 95), 2)} ms   p99 ${fmt(percentile(l, 99), 2)} ms   max ${fmt(l.at(-1) ?? NaN, 1)} ms   non-2xx ${run.non2xx}   errors ${run.errors}${run.errors > 0 ? ` (${[...run.errorCodes].map(([code, count]) => `${code}×${count}`).join(' ')})` : ''}`;
 }
 
 async function main(): Promise<void> {
