@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
 import type { JobName, QueueName } from '../common/queues.js';
 import {
   DEFAULT_JOB_ATTEMPTS,
@@ -18,10 +19,12 @@ import {
 export class BullJobQueue implements JobQueue {
   readonly kind = 'bull' as const;
   private readonly logger = new Logger(BullJobQueue.name);
+  /** Bull reports every reconnection attempt of each of its connections while Redis is down. */
+  private readonly warnings = new RepeatedWarnings(this.logger);
 
   constructor(private readonly queues: ReadonlyMap<QueueName, Queue>) {
     for (const [name, queue] of queues) {
-      queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
+      queue.on('error', (error) => this.warnings.warn(`queue ${name}: ${error.message}`));
       // Bull's setHandler() fires setWorkerName() and drops its promise. With a second named
       // processor on a queue, that CLIENT SETNAME waits on the blocking connection behind the
       // first processor's BRPOPLPUSH, and closing the queue rejects it: an unhandled rejection

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
+import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 
 /**
  * The Redis connections of this process, made on first use and closed at shutdown.
@@ -9,6 +10,7 @@ import { AppConfig } from '../../config/app-config.service.js';
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
+  private readonly warnings = new RepeatedWarnings(this.logger);
   private readonly connections: Redis[] = [];
   private shared?: Redis;
 
@@ -42,7 +44,17 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
     });
-    connection.on('error', (error) => this.logger.warn(`redis (${name}): ${error.message}`));
+    let failing = false;
+    connection.on('error', (error) => {
+      failing = true;
+      this.warnings.warn(`redis (${name}): ${error.message}`);
+    });
+    connection.on('ready', () => {
+      if (!failing) return;
+      failing = false;
+      this.warnings.clear(`redis (${name})`);
+      this.logger.log(`redis (${name}): connected again`);
+    });
     this.connections.push(connection);
     return connection;
   }
