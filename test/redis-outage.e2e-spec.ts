@@ -6,6 +6,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { RedisService } from '../src/common/redis/redis.service.js';
 import { wireEvent } from './factories/events.js';
+import { StreamClient } from './support/streaming-clients.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 
@@ -111,6 +112,17 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
       .send({ component_type: 'agent', component_id: 'planner-outage', state: { step: 1 } })
       .expect(201);
     expect(snapshot.body).toMatchObject({ version: 1, event_id: null, duplicate: false });
+
+    // A stream subscription needs Redis (the relay between instances, the backfill): refused, not left waiting.
+    const subscriber = new StreamClient(untouched!.url);
+    try {
+      const ack = await subscriber.subscribe({ channels: ['debug:event'] });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      const withBackfill = await subscriber.subscribe({ channels: ['debug:event'], since: new Date(Date.now() - 60_000).toISOString() });
+      expect(withBackfill).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    } finally {
+      subscriber.socket.disconnect();
+    }
 
     redisServer = await startRedisServer(port);
     let answer = await request(app.url).post('/api/debug/events').send(during);

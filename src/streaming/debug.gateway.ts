@@ -8,7 +8,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
-import { NotFoundError } from '../common/errors/domain-error.js';
+import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { isUuid } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { StreamHub, type StreamSocket } from './stream-hub.service.js';
@@ -68,6 +68,10 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const session = parsed.dto.session_id ? await this.sessionScope(parsed.dto.session_id) : null;
       return await this.hub.subscribe(socket.id, parsed.dto, sessionAlternatives(built.filter, session));
     } catch (error) {
+      if (error instanceof DomainError && error.code === 'UNAVAILABLE') {
+        this.logger.warn(`subscribe refused: ${error.message}`);
+        return { ok: false, error: { code: 'unavailable', message: error.message } };
+      }
       this.logger.error(`subscribe failed: ${error instanceof Error ? error.stack : String(error)}`);
       return { ok: false, error: { code: 'internal', message: 'the subscription could not be set up; retry' } };
     }

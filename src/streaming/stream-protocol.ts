@@ -55,6 +55,7 @@ export interface StreamError {
     | 'since_not_found'
     | 'too_many_subscriptions'
     | 'unknown_subscription'
+    | 'unavailable'
     | 'internal';
   message: string;
   details?: { field: string; problem: string }[];
