@@ -103,6 +103,16 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     const readBack = await request(app.url).get(`/api/debug/events/${before.id}`).expect(200);
     expect(readBack.body).toMatchObject({ id: before.id, tier: 'warm', message: 'accepted before the outage' });
 
+    // Operators' views of the journal and the retry queue answer too, within a bound.
+    for (const [method, path] of [
+      ['get', '/api/debug/admin/ingest/status'],
+      ['get', '/api/debug/admin/ingest/failed'],
+      ['post', '/api/debug/admin/ingest/replay'],
+    ] as const) {
+      const answer = await request(app.url)[method](path).expect(503);
+      expect(answer.body.message).toContain('did not answer within');
+    }
+
     // The first request of an instance waits for a first backlog reading, which Redis cannot give now.
     const first = await request(untouched!.url).post('/api/debug/events').send(wireEvent()).expect(503);
     expect(first.body.message).toContain('hot tier (Redis) is unreachable');
