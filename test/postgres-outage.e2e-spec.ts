@@ -95,6 +95,10 @@ describeWithPostgresAndRedis('PostgreSQL outage under a running service (full mo
     expect(read.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
     expect(read.body.message).toMatch(/^a store this request needs is unreachable \(/);
 
+    // Every analyzer failed: not an all-clear with nothing found.
+    const insights = await request(app.url).post('/api/debug/insights/generate').send({}).expect(503);
+    expect(insights.body.message).toMatch(/^a store this request needs is unreachable \(/);
+
     const readiness = await request(app.url).get('/api/debug/health').expect(503);
     expect(readiness.body.message).toMatch(/^not ready: database/);
     expect(readiness.body.details).toMatchObject({ database: { status: 'down' }, redis: { status: 'up' } });

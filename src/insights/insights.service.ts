@@ -75,6 +75,7 @@ export class InsightsService {
     const context = new AnalysisContext(this.aggregates, this.rollups, scope, grid, now, this.consistencyGroups);
 
     const analyzerStats = {} as GenerationResult['analyzers'];
+    const failures: unknown[] = [];
     const found = await Promise.all(
       this.analyzers.map(async (analyzer) => {
         const analyzerStarted = performance.now();
@@ -83,6 +84,7 @@ export class InsightsService {
           analyzerStats[analyzer.name] = { found: drafts.length, ms: round1(performance.now() - analyzerStarted) };
           return drafts;
         } catch (error) {
+          failures.push(error);
           this.logger.error(`analyzer ${analyzer.name} failed: ${(error as Error).message}`, (error as Error).stack);
           analyzerStats[analyzer.name] = {
             found: 0,
@@ -93,6 +95,8 @@ export class InsightsService {
         }
       }),
     );
+    // With every analyzer failed (the database away, say), "nothing found" would be a false all-clear.
+    if (failures.length === this.analyzers.length) throw failures[0];
     const scored = score(found.flatMap(mostSevere), scope.sessionId ?? null);
     await this.attachSampleEvents(scored, scope);
 
