@@ -1,4 +1,7 @@
 import { once } from 'node:events';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 import { wireEvent } from './factories/events.js';
@@ -98,6 +101,17 @@ describeWithPostgresAndRedis('PostgreSQL outage under a running service (full mo
     // Every analyzer failed: not an all-clear with nothing found.
     const insights = await request(app.url).post('/api/debug/insights/generate').send({}).expect(503);
     expect(insights.body.message).toMatch(/^a store this request needs is unreachable \(/);
+
+    // An agent on MCP gets a tool error it can read, not a protocol failure.
+    const agent = new Client({ name: 'outage-e2e', version: '1.0.0' });
+    await agent.connect(new StreamableHTTPClientTransport(new URL('/mcp', app.url)));
+    try {
+      const result = (await agent.callTool({ name: 'list_insights', arguments: {} })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(result.content[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/^UNAVAILABLE: a store this request needs is unreachable \(/) });
+    } finally {
+      await agent.close();
+    }
 
     const readiness = await request(app.url).get('/api/debug/health').expect(503);
     expect(readiness.body.message).toMatch(/^not ready: database/);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { componentTag, TAG_INSIGHTS } from '../cache/cache-tags.js';
 import type { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { storeUnreachable } from '../common/errors/store-unreachable.js';
 import { EVENT_TYPES, LEVELS } from '../database/entities/debug-event.entity.js';
 import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../database/entities/debug-insight.entity.js';
 import type { InsightsService } from '../insights/insights.service.js';
@@ -247,7 +248,8 @@ async function run<T>(work: () => Promise<T>, summarize: (value: T) => string): 
         { type: 'text', text: JSON.stringify(value) },
       ],
     };
-  } catch (error) {
+  } catch (caught) {
+    const error = storeUnreachable(caught) ?? caught;
     if (error instanceof DomainError) {
       const details = error.details === undefined ? '' : ` ${JSON.stringify(error.details)}`;
       return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }] };
