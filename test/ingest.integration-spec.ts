@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { wireBatch } from './factories/events.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { freePort } from './support/ports.js';
 
 /**
  * Ingestion across processes, as it is deployed: `node dist/src/main.js` with DEBUG_ROLE=api
@@ -19,14 +19,6 @@ interface Service {
   url: string;
   output: string[];
   exited: Promise<unknown>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 async function startProcess(env: Record<string, string>, role: 'api' | 'worker'): Promise<Service> {

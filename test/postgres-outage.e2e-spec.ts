@@ -7,6 +7,7 @@ import request from 'supertest';
 import { wireEvent } from './factories/events.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { freePort } from './support/ports.js';
 
 /**
  * PostgreSQL going away under a running service (full mode). The service reaches PostgreSQL
@@ -25,12 +26,7 @@ class TcpRelay {
   ) {}
 
   static async open(target: { host: string; port: number }): Promise<TcpRelay> {
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as { port: number };
-    probe.close();
-    await once(probe, 'close');
-    const relay = new TcpRelay(target, port);
+    const relay = new TcpRelay(target, await freePort());
     await relay.start();
     return relay;
   }

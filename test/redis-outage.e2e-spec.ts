@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -9,6 +8,7 @@ import { wireEvent } from './factories/events.js';
 import { StreamClient } from './support/streaming-clients.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { freePort } from './support/ports.js';
 
 /**
  * Redis going away under a running service (full mode), on a redis-server of this test's own:
@@ -16,16 +16,6 @@ import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js
  * by id fall back to the warm store, and once Redis returns the same event is taken as new
  * (nothing of the refused request was kept) and lands once.
  */
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
@@ -72,6 +62,10 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
   afterAll(async () => {
     // Redis must be up for a clean shutdown (Bull and the writers close their connections).
     if (redisServer.exitCode !== null || redisServer.signalCode !== null) redisServer = await startRedisServer(port);
+    // Bull's close forces its blocking connection to reconnect, and fails ("already connecting")
+    // while that connection is still in its own reconnection backoff (at most 2 s): let every
+    // connection be back first (seen once: the close then hung).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     await running?.close();
     await untouched?.close();
     await stop(redisServer);

@@ -2,11 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { readSegmentLines } from '../src/storage/cold/segment-format.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { freePort } from './support/ports.js';
 
 /**
  * warm-to-cold killed for real: the service (`node dist/src/main.js`) is SIGKILLed while it
@@ -22,14 +22,6 @@ interface Service {
   child: ChildProcess;
   url: string;
   exited: Promise<unknown>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 async function start(env: Record<string, string>): Promise<Service> {

@@ -3,22 +3,13 @@ import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { QueueName } from '../common/queues.js';
-import { withinTime } from '../common/time-limit.js';
+import { redisCall } from '../common/redis/redis-call.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import type { IngestBatchJob } from './ingest.service.js';
 
-/** Operators look here during incidents: an answer within this, even while Redis is away. */
-const ADMIN_WAIT_MS = 5_000;
-
-/** The journal and the retry queue live on Redis, whose commands wait for a reconnection. */
-function fromRedis<T>(work: Promise<T>): Promise<T> {
-  return withinTime(
-    work,
-    ADMIN_WAIT_MS,
-    () => new DomainError('UNAVAILABLE', `Redis (the ingest journal and retry queue) did not answer within ${ADMIN_WAIT_MS} ms; retry shortly`, undefined, 5),
-  );
-}
+/** Operators look here during incidents: an answer in bounded time, even while Redis is away. */
+const fromRedis = <T>(work: () => Promise<T>) => redisCall('Redis (the ingest journal and retry queue)', work);
 
 function boundedLimit(limit: number): number {
   if (limit < 1 || limit > 10_000) throw new DomainError('VALIDATION_FAILED', 'limit must be between 1 and 10000');
@@ -39,7 +30,7 @@ export class IngestAdminController {
     summary: 'Ingestion backlog: events in the journal not yet written, the retry queue\'s job counts, and the backlog in events',
   })
   async status() {
-    const { journalEvents, counts, backlogEvents } = await fromRedis(this.backlog.status());
+    const { journalEvents, counts, backlogEvents } = await fromRedis(() => this.backlog.status());
     return { queue: this.jobQueue.kind, journal_events: journalEvents, ...counts, backlog_events: backlogEvents };
   }
 
@@ -48,7 +39,7 @@ export class IngestAdminController {
   @ApiQuery({ name: 'limit', required: false, example: 100 })
   @ApiOkResponse({ description: '{ total, jobs: [{ id, failed_reason, attempts_made, failed_at, events, first_event_id }] }' })
   async failed(@Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number) {
-    const [counts, jobs] = await fromRedis(
+    const [counts, jobs] = await fromRedis(() =>
       Promise.all([this.jobQueue.counts(QueueName.Ingest), this.jobQueue.failed(QueueName.Ingest, boundedLimit(limit))]),
     );
     return {
@@ -74,6 +65,6 @@ export class IngestAdminController {
   @ApiOkResponse({ description: '{ replayed }' })
   async replay(@Query('limit', new DefaultValuePipe(10_000), ParseIntPipe) limit: number) {
     // A replay cut short here goes on once Redis answers; replaying again is safe.
-    return { replayed: await fromRedis(this.jobQueue.retryFailed(QueueName.Ingest, boundedLimit(limit))) };
+    return { replayed: await fromRedis(() => this.jobQueue.retryFailed(QueueName.Ingest, boundedLimit(limit))) };
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import type { Redis } from 'ioredis';
-import { DomainError } from '../common/errors/domain-error.js';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
+import { redisCall } from '../common/redis/redis-call.js';
 import { RedisService } from '../common/redis/redis.service.js';
-import { withinTime } from '../common/time-limit.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { StreamBus, type StreamMessage } from './stream-bus.js';
 import { decodeRelay, encodeRelay } from './stream-encoding.js';
@@ -14,8 +13,6 @@ const MESSAGES_PER_PUBLISH = 2000;
 /** An instance's "I have subscribers" entry lives this long unless refreshed. */
 const LISTENER_TTL_MS = 30_000;
 const LISTENER_REFRESH_MS = 5_000;
-/** Longest a subscribe waits for the listener entry (Redis may be down: its commands wait for the reconnection). */
-const REGISTER_WAIT_MS = 5_000;
 /** Once other listeners were seen, relay without asking again for this long. */
 const LISTENERS_SEEN_MS = 1_000;
 
@@ -113,14 +110,15 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
   async addListener(): Promise<void> {
     this.localSubscriptions++;
     if (!this.enabled) return;
-    this.listening ??= this.register().catch((error: unknown) => {
-      this.listening = null;
-      throw error;
-    });
-    await withinTime(
-      this.listening,
-      REGISTER_WAIT_MS,
-      () => new DomainError('UNAVAILABLE', `Redis did not answer within ${REGISTER_WAIT_MS} ms (the stream relay could not register this instance); retry shortly`),
+    // A subscribe must not wait for Redis to come back (the registration's commands would).
+    await redisCall(
+      'Redis (the stream relay between instances)',
+      () =>
+        (this.listening ??= this.register().catch((error: unknown) => {
+          this.listening = null;
+          throw error;
+        })),
+      this.publisherConnection(),
     );
   }
 

@@ -41,10 +41,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const context = host.switchToHttp();
     const request = context.getRequest<Request>();
     const response = context.getResponse<Response>();
-    exception = storeUnreachable(exception) ?? exception;
+    exception = storeUnreachable(exception) ?? readinessFailure(exception) ?? exception;
     const envelope = this.toEnvelope(exception, requestIdOf(request));
 
-    if ((exception instanceof DomainError || readinessFailure(exception)) && envelope.statusCode >= 500) {
+    if (exception instanceof DomainError && envelope.statusCode >= 500) {
       // A deliberate answer (system disabled, store unavailable): the client is told why.
       this.logger.warn(`${request.method} ${request.url} answered ${envelope.statusCode}: ${envelope.message}`);
     } else if (envelope.statusCode >= 500) {
@@ -82,8 +82,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
         { limit: this.config.bodyLimit },
       );
     }
-    const notReady = readinessFailure(exception);
-    if (notReady) return this.envelope(HttpStatus.SERVICE_UNAVAILABLE, notReady.message, requestId, notReady.details);
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message =
@@ -135,13 +133,13 @@ function isUnstorableText(exception: unknown): boolean {
   return code === '22021' || code === '22P05';
 }
 
-/** Terminus's failed readiness check: which dependency is down, in the envelope's message and details. */
-function readinessFailure(exception: unknown): { message: string; details: unknown } | null {
+/** Terminus's failed readiness check, as a deliberate 503 naming what is down (its details kept). */
+function readinessFailure(exception: unknown): DomainError | null {
   if (!(exception instanceof ServiceUnavailableException)) return null;
   const body = exception.getResponse() as { status?: unknown; error?: Record<string, { message?: unknown }>; details?: unknown };
   if (typeof body !== 'object' || body === null || body.status !== 'error' || typeof body.details !== 'object') return null;
   const down = Object.entries(body.error ?? {}).map(([name, result]) =>
     typeof result?.message === 'string' && result.message !== '' ? `${name} (${result.message})` : name,
   );
-  return { message: `not ready: ${down.length > 0 ? down.join(', ') : 'a dependency'} down`, details: body.details };
+  return new DomainError('UNAVAILABLE', `not ready: ${down.length > 0 ? down.join(', ') : 'a dependency'} down`, body.details);
 }

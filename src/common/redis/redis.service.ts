@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
+import { watchReadiness } from './redis-call.js';
 
 /**
  * The Redis connections of this process, made on first use and closed at shutdown.
@@ -55,6 +56,7 @@ export class RedisService implements OnApplicationShutdown {
       this.warnings.clear(`redis (${name})`);
       this.logger.log(`redis (${name}): connected again`);
     });
+    watchReadiness(connection);
     this.connections.push(connection);
     return connection;
   }

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DebugEventRecord } from '../../common/debug-event.js';
-import { DomainError } from '../../common/errors/domain-error.js';
-import { withinTime } from '../../common/time-limit.js';
+import { redisCall } from '../../common/redis/redis-call.js';
 import type { HotStore } from './hot-store.js';
 import { MAX_EVENTS_PER_ENTRY, type IngestJournalKeys } from './ingest-journal-keys.js';
 
@@ -64,14 +63,6 @@ return fresh
 const LOG_PAGE = 200;
 
 /**
- * Longest a call waits for Redis. ioredis keeps a command through a reconnection (and re-sends
- * one whose answer was lost), so without a bound a request would hang for as long as Redis is
- * away. A call that times out may still run once Redis is back: the ids it claimed then answer
- * `duplicate` to a retry, which is why clients send their own ids.
- */
-export const HOT_CALL_TIMEOUT_MS = 5_000;
-
-/**
  * Full-mode hot tier: one Redis key per event with a TTL; an arrival log (a stream of
  * per-request entries) for backfill in arrival order; arrivals counted per minute for stats.
  * Given journal keys, `putNew` also appends the new events to the ingest journal.
@@ -82,7 +73,6 @@ export class RedisHotStore implements HotStore {
   private readonly eventPrefix: string;
   private readonly arrivalLog: string;
   private readonly arrivalCounts: string;
-  private connectedOnce: boolean;
 
   constructor(
     private readonly redis: Redis,
@@ -95,30 +85,11 @@ export class RedisHotStore implements HotStore {
     this.arrivalLog = `${keyPrefix}:hot:arrival-log`;
     this.arrivalCounts = `${keyPrefix}:hot:arrival-counts`;
     this.redis.defineCommand('adsHotPutNew', { numberOfKeys: 0, lua: PUT_NEW });
-    this.connectedOnce = redis.status === 'ready';
-    if (!this.connectedOnce) redis.once('ready', () => (this.connectedOnce = true));
   }
 
-  /**
-   * Runs one Redis call, or refuses at once (503) while a connection that was up is down: a
-   * request must not wait for a reconnection. Before the first connection (start-up), calls wait
-   * in ioredis's queue, at most HOT_CALL_TIMEOUT_MS like any call.
-   */
+  /** A request must not wait for Redis to come back: refused at once while it is down, and bounded in time. */
   private call<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.connectedOnce && this.redis.status !== 'ready') {
-      throw new DomainError('UNAVAILABLE', `the hot tier (Redis) is unreachable (connection ${this.redis.status}); retry shortly`, undefined, 1);
-    }
-    return withinTime(
-      operation(),
-      HOT_CALL_TIMEOUT_MS,
-      () =>
-        new DomainError(
-          'UNAVAILABLE',
-          `the hot tier (Redis) did not answer within ${HOT_CALL_TIMEOUT_MS} ms; retry shortly (with the same ids a retry is safe)`,
-          undefined,
-          1,
-        ),
-    );
+    return redisCall('the hot tier (Redis)', operation, this.redis);
   }
 
   async putNew(events: readonly DebugEventRecord[], json?: readonly string[]): Promise<boolean[]> {
