@@ -2,6 +2,7 @@ import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CacheModule } from './cache/cache.module.js';
 import { CollectorModule } from './collector/collector.module.js';
+import { StorableInputPipe } from './collector/storable-input.pipe.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
@@ -52,6 +53,7 @@ export class AppModule {
         McpModule,
       ],
       providers: [
+        { provide: APP_PIPE, useClass: StorableInputPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

@@ -6,7 +6,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -16,6 +15,7 @@ import {
   Min,
 } from 'class-validator';
 import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 const COMPONENTS_DESCRIPTION =
   'Component selectors: a component_type (every instance), a component_id, or "type/id". Omit for every known component type.';
@@ -34,7 +34,7 @@ export class ComponentHealthDto {
   baseline_hours?: number;
 
   @ApiPropertyOptional({ description: 'End of the window (ISO-8601); default now', example: '2026-11-24T10:30:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   at?: string;
 
   @ApiPropertyOptional({ description: "Scope to a session: its components and the end of its window", format: 'uuid' })
@@ -52,7 +52,7 @@ export class WindowedQueryDto {
   window_minutes?: number;
 
   @ApiPropertyOptional({ description: 'End of the window (ISO-8601); default now' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   at?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
@@ -99,11 +99,11 @@ export class SearchEventsDto {
   text?: string;
 
   @ApiPropertyOptional({ example: '2026-11-24T10:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })

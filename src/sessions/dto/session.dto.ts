@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -16,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 export class SessionFiltersDto {
   @ApiPropertyOptional({
@@ -38,11 +38,11 @@ export class SessionFiltersDto {
   event_types?: string[];
 
   @ApiPropertyOptional({ description: 'Start of the time window (ISO-8601)', example: '2026-11-24T10:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'End of the time window (ISO-8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   to?: string;
 }
 
@@ -80,7 +80,7 @@ export class ListSessionsQueryDto {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Only sessions created before this time (paging)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   before?: string;
 }
 

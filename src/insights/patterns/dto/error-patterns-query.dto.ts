@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -13,6 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { LEVELS } from '../../../database/entities/debug-event.entity.js';
+import { IsDateTime } from '../../../common/validation/is-date-time.validator.js';
 
 /** `?level=error,critical` or `?level=error&level=critical` → ['error', 'critical']. */
 function toList({ value }: { value: unknown }): unknown {
@@ -30,12 +30,12 @@ export class ErrorPatternsQueryDto {
     example: '2026-11-24T09:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'End of the time range, exclusive (ISO-8601); default: now' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ example: 'payment-service' })
