@@ -96,6 +96,18 @@ export class AppConfig {
     return this.env.DEBUG_STREAM_CLIENT_BUFFER;
   }
 
+  get streamMaxConnections(): number {
+    return this.env.DEBUG_STREAM_MAX_CONNECTIONS;
+  }
+
+  get streamMaxConnectionsPerKey(): number {
+    return this.env.DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY;
+  }
+
+  get streamMaxFilterValues(): number {
+    return this.env.DEBUG_STREAM_MAX_FILTER_VALUES;
+  }
+
   get streamBackfillLimit(): number {
     return this.env.DEBUG_STREAM_BACKFILL_LIMIT;
   }

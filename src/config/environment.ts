@@ -89,6 +89,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
   DEBUG_STREAM_BACKFILL_LIMIT = 50000;
 
+  /** Stream connections one instance holds; past it a new one is refused (`too_many_connections`). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_STREAM_MAX_CONNECTIONS = 2000;
+
+  /** Stream connections one API key (or, without keys, one address) may hold on an instance. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY = 200;
+
+  /** Filter values (ids, types, levels…) the subscriptions of one key (or address) may hold together on an instance. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(10000000)
+  DEBUG_STREAM_MAX_FILTER_VALUES = 20000;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365)
   DEBUG_EVENT_RETENTION_HOURS = 168;
 

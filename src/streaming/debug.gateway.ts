@@ -40,7 +40,11 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(socket: StreamSocket): void {
     const check = this.apiKeys.check(keyOf(socket), 'read');
     if (check.outcome === 'allowed') {
-      this.hub.addClient(socket, check.keyId);
+      const refusal = this.hub.addClient(socket, check.keyId);
+      if (refusal === null) return;
+      this.rejected.labels('too_many_connections').inc();
+      socket.emit('error', refusal);
+      socket.disconnect();
       return;
     }
     const error: StreamError =

@@ -23,6 +23,17 @@ const MAX_PACKETS_IN_FLIGHT = 4;
 const SEAM_MEMORY_MS = 30_000;
 const BACKFILL_PAGE = 2000;
 const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
+/** A `since` past now + this is a mistake (1e300 reached Date and failed as `internal`). */
+const MAX_SINCE_AHEAD_MS = 86_400_000;
+
+/** Values a subscription's filters hold: what its index entries cost. */
+function filterValuesOf(dto: SubscribeDto): number {
+  let values = 1;
+  for (const list of [dto.channels, dto.event_types, dto.component_types, dto.component_ids, dto.levels, dto.correlation_ids]) {
+    values += list?.length ?? 0;
+  }
+  return values;
+}
 
 export type StreamSocket = Socket<Record<string, never>, ServerToClientEvents>;
 
@@ -30,6 +41,8 @@ interface StreamClient {
   id: string;
   socket: StreamSocket;
   keyId: string | null;
+  /** What its connections are counted under: its key, or its address without keys. */
+  owner: string;
   connectedAt: Date;
   outbox: ClientOutbox;
   subscriptions: Map<string, Subscription>;
@@ -52,6 +65,8 @@ interface Subscription {
   replayed: Set<string> | null;
   /** Filters on pattern_id: live events get labelled with their pattern while it lasts. */
   labelsPatterns: boolean;
+  /** Its share of its owner's filter values. */
+  filterValues: number;
 }
 
 /** One alternative of a subscription, as filed in the index. */
@@ -70,6 +85,9 @@ interface IndexEntry {
 export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StreamHub.name);
   private readonly clients = new Map<string, StreamClient>();
+  private readonly connectionsByOwner = new Map<string, number>();
+  /** Filter values the subscriptions of each owner hold (bounded by DEBUG_STREAM_MAX_FILTER_VALUES). */
+  private readonly filterValuesByOwner = new Map<string, number>();
   private readonly index = new SubscriptionIndex<IndexEntry>();
   private subscriptionCount = 0;
   private readonly dirty = new Set<StreamClient>();
@@ -114,11 +132,34 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     this.cancelFlush();
   }
 
-  addClient(socket: StreamSocket, keyId: string | null): void {
+  /**
+   * Takes an authenticated connection, or says why not: each costs memory (outbox, subscriptions),
+   * so an instance holds at most DEBUG_STREAM_MAX_CONNECTIONS and a key (or, without keys, an
+   * address) at most DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY.
+   */
+  addClient(socket: StreamSocket, keyId: string | null): StreamError | null {
+    const owner = keyId !== null ? `key:${keyId}` : `address:${socket.handshake.address}`;
+    if (this.clients.size >= this.config.streamMaxConnections) {
+      return {
+        code: 'too_many_connections',
+        message: `this instance holds its limit of ${this.config.streamMaxConnections} stream connections (DEBUG_STREAM_MAX_CONNECTIONS); retry later or elsewhere`,
+      };
+    }
+    const owned = this.connectionsByOwner.get(owner) ?? 0;
+    if (owned >= this.config.streamMaxConnectionsPerKey) {
+      return {
+        code: 'too_many_connections',
+        message:
+          `${keyId !== null ? 'this API key' : 'this address'} holds its limit of ${this.config.streamMaxConnectionsPerKey} stream connections ` +
+          '(DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY): share one connection between subscriptions',
+      };
+    }
+    this.connectionsByOwner.set(owner, owned + 1);
     this.clients.set(socket.id, {
       id: socket.id,
       socket,
       keyId,
+      owner,
       connectedAt: new Date(),
       outbox: new ClientOutbox(this.config.streamClientBuffer),
       subscriptions: new Map(),
@@ -127,12 +168,16 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       closed: false,
     });
     this.clientsGauge.set(this.clients.size);
+    return null;
   }
 
   removeClient(socketId: string): void {
     const client = this.clients.get(socketId);
     if (!client) return;
     client.closed = true;
+    const owned = (this.connectionsByOwner.get(client.owner) ?? 1) - 1;
+    if (owned > 0) this.connectionsByOwner.set(client.owner, owned);
+    else this.connectionsByOwner.delete(client.owner);
     for (const subscription of client.subscriptions.values()) this.forget(subscription);
     this.clients.delete(socketId);
     this.dirty.delete(client);
@@ -147,6 +192,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     if (client.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
       return failure('too_many_subscriptions', `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per connection`);
     }
+    const filterValues = filterValuesOf(dto) * Math.max(1, alternatives.length);
     if (dto.since !== undefined && !filter.channels.has('debug:event')) {
       return { ok: false, error: invalidSince('only debug:event is replayed, and this subscription has no debug:event channel') };
     }
@@ -167,16 +213,28 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       pending: since === null ? null : [],
       replayed: null,
       labelsPatterns: alternatives.some((one) => one.values.pattern_id !== undefined),
+      filterValues,
     };
     if (subscription.labelsPatterns) await this.patternLabels.retain();
     if (client.closed) {
       if (subscription.labelsPatterns) this.patternLabels.release();
       return failure('unauthorized', 'connection closed');
     }
+    // Checked and taken with no await in between: concurrent subscribes cannot overdraw the budget.
+    const held = this.filterValuesByOwner.get(client.owner) ?? 0;
+    if (held + filterValues > this.config.streamMaxFilterValues) {
+      if (subscription.labelsPatterns) this.patternLabels.release();
+      return failure(
+        'filter_too_large',
+        `this subscription's filters hold ${filterValues} values and the other subscriptions of this ${client.keyId !== null ? 'API key' : 'address'} ${held}: ` +
+          `at most ${this.config.streamMaxFilterValues} together (DEBUG_STREAM_MAX_FILTER_VALUES); filter on component types or a session instead of long id lists`,
+      );
+    }
     subscription.alternatives = alternatives.map((one) => ({ filter: one, subscription }));
     // Filed before the hot tier is read: anything published from now on is either in
     // what we read or arrives live (and is dropped there if the read had it).
     client.subscriptions.set(subscription.id, subscription);
+    this.filterValuesByOwner.set(client.owner, held + filterValues);
     for (const entry of subscription.alternatives) this.index.add(entry);
     this.subscriptionCount++;
     this.subscriptionsGauge.set(this.subscriptionCount);
@@ -216,6 +274,10 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private forget(subscription: Subscription): void {
+    const owner = subscription.client.owner;
+    const left = (this.filterValuesByOwner.get(owner) ?? 0) - subscription.filterValues;
+    if (left > 0) this.filterValuesByOwner.set(owner, left);
+    else this.filterValuesByOwner.delete(owner);
     for (const entry of subscription.alternatives) this.index.remove(entry);
     if (subscription.labelsPatterns) this.patternLabels.release();
     this.relay.removeListener();
@@ -347,14 +409,17 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private async resolveSince(
     since: string | number,
   ): Promise<{ ms: number; excludeId?: string } | { error: StreamError }> {
+    const latest = Date.now() + MAX_SINCE_AHEAD_MS;
+    const future = () => ({ error: invalidSince('must not be more than a day in the future') });
     if (typeof since === 'number') {
-      if (Number.isFinite(since) && since >= 0) return { ms: since };
-      return { error: invalidSince('epoch milliseconds must be a non-negative number') };
+      if (!Number.isFinite(since) || since < 0) return { error: invalidSince('epoch milliseconds must be a non-negative number') };
+      return since > latest ? future() : { ms: since };
     }
-    if (/^\d+$/.test(since)) return { ms: Number(since) };
+    if (/^\d+$/.test(since)) return Number(since) > latest ? future() : { ms: Number(since) };
     if (/^\d{4}-\d{2}-\d{2}/.test(since)) {
       const ms = Date.parse(since);
-      return Number.isNaN(ms) ? { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) } : { ms };
+      if (Number.isNaN(ms)) return { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) };
+      return ms > latest ? future() : { ms };
     }
     const event = await this.hotStore.get(since);
     if (!event) {
