@@ -4,6 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type EnvironmentOverrides } from './app.module.js';
+import { ApiKeyService } from './common/auth/api-key.service.js';
+import { authBeforeBody } from './common/auth/auth-gate.middleware.js';
+import { FailedAuthLimiter } from './common/auth/failed-auth-limiter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnvironment } from './config/environment.js';
@@ -27,6 +30,7 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
   });
   const config = app.get(AppConfig);
   app.use(requestIdMiddleware);
+  app.use(authBeforeBody(app.get(ApiKeyService), app.get(FailedAuthLimiter), `/${API_PREFIX}/`));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();

@@ -96,6 +96,10 @@ export class AppConfig {
     return this.env.DEBUG_STREAM_CLIENT_BUFFER;
   }
 
+  get authFailuresPerMinute(): number {
+    return this.env.DEBUG_AUTH_FAILURES_PER_MINUTE;
+  }
+
   get streamMaxConnections(): number {
     return this.env.DEBUG_STREAM_MAX_CONNECTIONS;
   }

@@ -89,6 +89,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
   DEBUG_STREAM_BACKFILL_LIMIT = 50000;
 
+  /** Failed authentications one address may make per minute before its keyed requests answer 429. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_AUTH_FAILURES_PER_MINUTE = 30;
+
   /** Stream connections one instance holds; past it a new one is refused (`too_many_connections`). */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
   DEBUG_STREAM_MAX_CONNECTIONS = 2000;

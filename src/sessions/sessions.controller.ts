@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { CloseSessionDto, CreateSessionDto, ListSessionsQueryDto, SessionIdParamDto } from './dto/session.dto.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -21,6 +22,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @RequireScope('ingest')
   @ApiOperation({ summary: 'Open a debugging session: a name and the filters that scope queries, insights and streams' })
   @ApiCreatedResponse({ schema: { example: SESSION_EXAMPLE } })
   create(@Body() body: CreateSessionDto) {
@@ -58,6 +60,7 @@ export class SessionsController {
   }
 
   @Put(':id/close')
+  @RequireScope('ingest')
   @HttpCode(200)
   @ApiOperation({ summary: 'Close a session with a summary of what was found (409 if already closed)' })
   @ApiOkResponse({ schema: { example: { ...SESSION_EXAMPLE, status: 'closed', closed_at: '2026-11-24T11:02:00.000Z', summary: 'Pool exhausted; raised to 50.' } } })
