@@ -4,6 +4,7 @@ import { CacheModule } from './cache/cache.module.js';
 import { CollectorModule } from './collector/collector.module.js';
 import { StorableInputPipe } from './collector/storable-input.pipe.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
@@ -60,6 +61,7 @@ export class AppModule {
         },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
     };
   }

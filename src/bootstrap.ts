@@ -3,6 +3,7 @@ import { ConsoleLogger, type INestApplication, type INestApplicationContext, Log
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { AppModule, type EnvironmentOverrides } from './app.module.js';
 import { ApiKeyService } from './common/auth/api-key.service.js';
 import { authBeforeBody } from './common/auth/auth-gate.middleware.js';
@@ -30,6 +31,16 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
   });
   const config = app.get(AppConfig);
   app.use(requestIdMiddleware);
+  app.disable('x-powered-by');
+  app.use(helmet());
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      allowedHeaders: ['Content-Type', 'X-API-Key', 'Authorization', 'X-Request-Id', 'X-Correlation-Id', 'traceparent'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
   app.use(authBeforeBody(app.get(ApiKeyService), app.get(FailedAuthLimiter), `/${API_PREFIX}/`));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX);

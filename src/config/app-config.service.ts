@@ -96,6 +96,19 @@ export class AppConfig {
     return this.env.DEBUG_STREAM_CLIENT_BUFFER;
   }
 
+  /** DEBUG_CORS_ORIGINS as a list; empty: CORS off. */
+  get corsOrigins(): string[] {
+    return this.env.DEBUG_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0);
+  }
+
+  get rateLimitPerKey(): number {
+    return this.env.DEBUG_RATE_LIMIT_PER_KEY;
+  }
+
+  get rateLimitPerIp(): number {
+    return this.env.DEBUG_RATE_LIMIT_PER_IP;
+  }
+
   get authFailuresPerMinute(): number {
     return this.env.DEBUG_AUTH_FAILURES_PER_MINUTE;
   }

@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   validateSync,
 } from 'class-validator';
@@ -88,6 +89,18 @@ export class EnvironmentVariables {
   /** Most hot-tier arrivals one `subscribe` with `since` scans to backfill. */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
   DEBUG_STREAM_BACKFILL_LIMIT = 50000;
+
+  /** Browser origins allowed by CORS, comma-separated (e.g. the console's or a browser SDK's); none by default. */
+  @IsOptional() @IsString() @MaxLength(4096)
+  DEBUG_CORS_ORIGINS = '';
+
+  /** Requests one API key may make per minute, over all routes and instances (429 with Retry-After past it). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000000)
+  DEBUG_RATE_LIMIT_PER_KEY = 120000;
+
+  /** Requests one client address may make per minute, over all routes and instances. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000000)
+  DEBUG_RATE_LIMIT_PER_IP = 120000;
 
   /** Failed authentications one address may make per minute before its keyed requests answer 429. */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
