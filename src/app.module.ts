@@ -16,6 +16,7 @@ import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { SentryModule } from './sentry/sentry.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { StreamingModule } from './streaming/streaming.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         InsightsModule,
         QueryModule,
         McpModule,
+        SentryModule,
       ],
       providers: [
         {
