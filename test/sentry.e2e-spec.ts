@@ -102,7 +102,7 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('breadcrumbs: the events that preceded the error, on its chain, before it', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=${first.traceId}&event_type=log&order=asc&limit=100`).expect(200);
-    const messages = (body.events ?? body.items ?? body.data).map((event: { message: string }) => event.message);
+    const messages = body.data.map((event: { message: string }) => event.message);
     expect(messages).toEqual(expect.arrayContaining(['added item 1001 to the cart', 'card authorised']));
     const explained = await get(`/errors/${uuidOf(first.exceptionId)}/explain`).expect(200);
     const preceding = explained.body.preceding_events.map((event: { message: string }) => event.message);
@@ -117,7 +117,7 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('a transaction with nested spans: trace events linked parent to child, one operation by trace id', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=${first.traceId}&event_type=trace&order=asc&limit=100`).expect(200);
-    const spans = (body.events ?? body.items ?? body.data) as { id: string; operation: string; parent_event_id: string | null; duration_ms: number }[];
+    const spans = body.data as { id: string; operation: string; parent_event_id: string | null; duration_ms: number }[];
     const byName = new Map(spans.map((span) => [span.operation, span]));
     expect([...byName.keys()].sort()).toEqual(['charge card', 'checkout order', 'fraud check', 'load cart']);
     expect(byName.get('checkout order')!.parent_event_id).toBeNull();
@@ -134,14 +134,14 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('a structured log: a log event with its attributes and template, on the trace', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=${first.traceId}&event_type=log&limit=100`).expect(200);
-    const log = (body.events ?? body.items ?? body.data).find((event: { message: string }) => event.message === 'order 1001 shipped');
+    const log = body.data.find((event: { message: string }) => event.message === 'order 1001 shipped');
     expect(log).toMatchObject({ level: 'info', data: { carrier: 'dhl', message_template: 'order %s shipped' } });
   });
 
   it('a cron check-in: lifecycle events start → completed on the chain of the check-in', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=cron:nightly-report:${first.checkInId}&order=asc&limit=10`).expect(200);
-    const events = (body.events ?? body.items ?? body.data) as { event_type: string; data: { phase: string }; operation: string; duration_ms: number | null }[];
+    const events = body.data as { event_type: string; data: { phase: string }; operation: string; duration_ms: number | null }[];
     expect(events.map((event) => event.data.phase).sort()).toEqual(['completed', 'start']);
     expect(events.every((event) => event.event_type === 'lifecycle' && event.operation === 'cron nightly-report')).toBe(true);
     expect(events.find((event) => event.data.phase === 'completed')!.duration_ms).toBe(1500);
@@ -263,6 +263,51 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
       const response = await post(`/api/${PROJECT}/store/`).set('Content-Type', 'application/json').send(errorEvent(eventId, 'stored via store')).expect(200);
       expect(response.body).toEqual({ id: eventId });
       expect((await get(`/events/${uuidOf(eventId)}`).expect(200)).body.message).toBe('RangeError: stored via store');
+    });
+
+    it('maps a transaction item (older SDKs, other languages) and its spans onto trace events: a failed operation', async () => {
+      const traceId = hex(16);
+      const [root, query] = [hex(8), hex(8)];
+      const start = new Date(Date.now() - 2000);
+      const at = (ms: number) => seconds(new Date(start.getTime() + ms));
+      const transaction = {
+        event_id: eventIdHex(),
+        type: 'transaction',
+        transaction: 'GET /orders/{id}',
+        start_timestamp: at(0),
+        timestamp: at(480),
+        server_name: 'orders-1',
+        contexts: { trace: { trace_id: traceId, span_id: root, op: 'http.server', status: 'internal_error' } },
+        spans: [{ span_id: query, parent_span_id: root, trace_id: traceId, op: 'db', description: 'SELECT orders', start_timestamp: at(10), timestamp: at(460), status: 'deadline_exceeded' }],
+      };
+      await post(`/api/${PROJECT}/envelope/`).send(envelope({ event_id: transaction.event_id }, [[{ type: 'transaction' }, transaction]])).expect(200);
+      expect(await ingestSettled(running.app)).toBe(true);
+      const { body } = await get(`/events?correlation_id=${traceId}&order=asc`).expect(200);
+      const events = body.data as { operation: string; level: string; duration_ms: number; message: string; parent_event_id: string | null; id: string }[];
+      expect(events.map((event) => [event.operation, event.level, event.duration_ms])).toEqual([
+        ['GET /orders/{id}', 'error', 480],
+        ['SELECT orders', 'error', 450],
+      ]);
+      expect(events[1].parent_event_id).toBe(events[0].id);
+      expect(events[1].message).toBe('db SELECT orders failed: deadline_exceeded');
+      const operation = await get(`/operations/${traceId}`).expect(200);
+      expect(operation.body.status).toBe('failed');
+    });
+
+    it('a check-in that started and never finished becomes a stuck flow insight', async () => {
+      const checkInId = eventIdHex();
+      const sentAt = new Date(Date.now() - 10 * 60_000).toISOString();
+      const body = envelope({ sent_at: sentAt }, [[{ type: 'check_in' }, { check_in_id: checkInId, monitor_slug: 'hourly-export', status: 'in_progress' }]]);
+      await post(`/api/${PROJECT}/envelope/`).send(body).expect(200);
+      expect(await ingestSettled(running.app)).toBe(true);
+      const generated = await request(running.url)
+        .post('/api/debug/insights/generate')
+        .set('X-API-Key', 'sentry_ingest_key_1')
+        .send({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() })
+        .expect(200);
+      const insights = [...generated.body.created, ...generated.body.updated] as { insight_type: string; evidence: { kind: string } }[];
+      const stuck = insights.find((insight) => insight.evidence.kind === 'stuck_flow' && JSON.stringify(insight.evidence).includes(`cron:hourly-export:${checkInId}`));
+      expect(stuck).toMatchObject({ insight_type: 'flow' });
     });
 
     it('turns release-health sessions into metric points', async () => {
