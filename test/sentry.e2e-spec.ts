@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
-import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const run = promisify(execFile);
 
@@ -346,5 +346,26 @@ describeWithPostgresAndRedis('Sentry intake under backpressure', () => {
     const refused = await send().expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused.headers['x-sentry-rate-limits']).toMatch(/^\d+::organization$/);
+  });
+});
+
+describe('Sentry SDK in embedded mode (SQLite, in-process queue, no keys)', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(embeddedEnv());
+  }, 60_000);
+  afterAll(async () => running?.close());
+
+  it('without DEBUG_API_KEYS takes any DSN key, like the REST path takes any request; the SDK\'s error and spans are stored', async () => {
+    const dsn = `${running.url.replace('http://', 'http://anykey@')}/3`;
+    const { stdout } = await run(process.execPath, ['test/fixtures/sentry-node-app.mjs', dsn, 'solo-1', '77'], { timeout: 60_000 });
+    const sent = JSON.parse(stdout.trim().split('\n').pop()!) as Sent;
+    expect(sent.flushed).toBe(true);
+    expect(await ingestSettled(running.app)).toBe(true);
+    const error = await request(running.url).get(`/api/debug/events/${uuidOf(sent.exceptionId)}`).expect(200);
+    expect(error.body).toMatchObject({ event_type: 'error', component_type: 'sentry-3', component_id: 'solo-1', tier: expect.any(String) });
+    const operation = await request(running.url).get(`/api/debug/operations/${sent.traceId}`).expect(200);
+    const steps = operation.body.steps.map((step: { operation?: string; name?: string }) => step.operation ?? step.name);
+    expect(steps).toEqual(expect.arrayContaining(['checkout order', 'load cart', 'charge card', 'fraud check']));
   });
 });
