@@ -258,6 +258,15 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
       await get(`/events/${uuidOf(eventId)}`).expect(404);
     });
 
+    it('holds the decompressed size to the limit too (a gzip bomb is a 413), and names an unknown encoding (400)', async () => {
+      const bomb = gzipSync(Buffer.alloc(30 * 1024 * 1024, 32));
+      expect(bomb.length).toBeLessThan(1024 * 1024);
+      const refused = await post(`/api/${PROJECT}/envelope/`).set('Content-Encoding', 'gzip').send(bomb).expect(413);
+      expect(refused.body.message).toMatch(/decompressed body is over the limit/);
+      const unknown = await post(`/api/${PROJECT}/envelope/`).set('Content-Encoding', 'zstd').send(Buffer.from('{}')).expect(400);
+      expect(unknown.body.message).toMatch(/Content-Encoding "zstd" is not supported/);
+    });
+
     it('takes the older /store/ endpoint', async () => {
       const eventId = eventIdHex();
       const response = await post(`/api/${PROJECT}/store/`).set('Content-Type', 'application/json').send(errorEvent(eventId, 'stored via store')).expect(200);
@@ -314,11 +323,11 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
       const sid = hex(16);
       const started = new Date(Date.now() - 5000).toISOString();
       const body = envelope({}, [
-        [{ type: 'session' }, { sid, did: 'user-9', status: 'exited', errors: 2, started, timestamp: new Date().toISOString(), duration: 4.5, attrs: { release: 'shop@1.4.2', environment: 'e2e' } }],
+        [{ type: 'session' }, { sid, did: 'user-9', status: 'exited', errors: 2, started, timestamp: new Date().toISOString(), duration: 4.5, attrs: { release: 'shop@9.9.9', environment: 'e2e' } }],
       ]);
       await post(`/api/${PROJECT}/envelope/`).send(body).expect(200);
       const rows: { name: string; value: number }[] = await dataSource.query(
-        `SELECT name, value FROM debug_metrics WHERE component_type = 'checkout' AND component_id = 'user-9' ORDER BY name`,
+        `SELECT name, value FROM debug_metrics WHERE component_type = 'checkout' AND component_id = 'shop@9.9.9' ORDER BY name`,
       );
       expect(rows.map((row) => [row.name, Number(row.value)])).toEqual([
         ['sentry.session.duration', 4.5],

@@ -206,6 +206,7 @@ describe('logs, check-ins and sessions', () => {
 
   it('maps a session update and session aggregates onto metric points with stable ids', () => {
     const session = mapSession({ sid: 's1', did: 'u1', seq: 3, status: 'crashed', errors: 1, duration: 12, timestamp: '2026-12-03T05:00:00Z', attrs: { release: 'r1', environment: 'prod' } }, source, 'x');
+    expect(session.metrics.every((metric) => metric.component_id === 'r1')).toBe(true);
     expect(session.metrics.map((metric) => [metric.name, metric.value, metric.tags])).toEqual([
       ['sentry.session.crashed', 1, { release: 'r1', environment: 'prod', status: 'crashed' }],
       ['sentry.session.errors', 1, { release: 'r1', environment: 'prod', status: 'crashed' }],

@@ -520,7 +520,7 @@ export function mapCheckIn(payload: Json, source: SentrySource, where: string): 
   };
 }
 
-/** A `session` item (release health): one point `sentry.session.<status>` of value 1, plus its errors and duration. */
+/** A `session` item (release health): one point `sentry.session.<status>` of value 1, plus its errors and duration; component_id = the release. */
 export function mapSession(payload: Json, source: SentrySource, where: string): MappedItem {
   const sid = str(payload.sid);
   const status = str(payload.status)?.toLowerCase() ?? 'ok';
@@ -528,7 +528,8 @@ export function mapSession(payload: Json, source: SentrySource, where: string): 
   if (!sid) throw new ItemProblem('VALIDATION_FAILED', `${where}: a session needs sid`);
   const attrs = obj(payload.attrs) ?? {};
   const tags = sessionTags(attrs, status);
-  const base = { component_type: source.componentType, component_id: cut(str(payload.did) ?? 'unknown', LIMITS.componentId), tags, timestamp: time.toISOString() };
+  // The session's `did` is often a user id or e-mail: it is not kept. The release is the instance that matters here.
+  const base = { component_type: source.componentType, component_id: cut(str(attrs.release) ?? 'unknown', LIMITS.componentId), tags, timestamp: time.toISOString() };
   const seq = num(payload.seq) ?? 0;
   const metrics: MetricInput[] = [{ ...base, id: derivedId('session', sid, seq, status), name: `sentry.session.${status}`, value: 1, unit: 'sessions' }];
   const errors = num(payload.errors);
@@ -557,7 +558,7 @@ export function mapSessionAggregates(payload: Json, source: SentrySource, where:
         value: count,
         unit: 'sessions',
         component_type: source.componentType,
-        component_id: cut(str(bucket.did) ?? 'all', LIMITS.componentId),
+        component_id: cut(str(attrs.release) ?? 'unknown', LIMITS.componentId),
         tags: sessionTags(attrs),
         timestamp: started.toISOString(),
       });
