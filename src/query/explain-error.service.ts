@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
+import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, type CacheTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { NotFoundError } from '../common/errors/domain-error.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain-error.js';
+import { DomainError } from '../common/errors/domain-error.js';
 import { PatternRepository, type ComponentCount } from './pattern.repository.js';
 
 export const WARNING_AND_ABOVE = ['warning', 'error', 'critical'] as const;
