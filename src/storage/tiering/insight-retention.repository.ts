@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DebugInsightEntity } from '../../database/entities/index.js';
-import { sqliteTime } from '../warm/row-mappers.js';
+import { sqliteTime } from '../../database/sql/dialect.js';
 
 /** Deletes resolved insights past DEBUG_INSIGHT_RETENTION_HOURS (open and regressed ones stay). */
 @Injectable()
