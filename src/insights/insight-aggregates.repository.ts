@@ -114,11 +114,6 @@ export interface SnapshotRow {
 
 export type Row = Record<string, unknown>;
 
-export interface PatternLineage {
-  rootOf: Map<string, string>;
-  roots: Map<string, { members: Set<string>; firstSeen: Date | null }>;
-}
-
 /**
  * The SQL aggregations the analyzers read: every query groups in the database and
  * returns aggregates (or bounded samples), never the raw events of a time range.
@@ -458,39 +453,6 @@ export class InsightAggregatesRepository {
       hash: String(row.hash),
       state: (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) as Record<string, unknown>,
     }));
-  }
-
-  /**
-   * Where each pattern id went in the miner's table (debug_patterns): its root (itself unless
-   * merged), and per root the ids merged into it and the first time any of them was stored.
-   * Ids the table does not know map to themselves.
-   */
-  async patternLineage(patternIds: readonly string[]): Promise<PatternLineage> {
-    const rootOf = new Map(patternIds.map((id) => [id, id]));
-    const roots = new Map<string, { members: Set<string>; firstSeen: Date | null }>();
-    if (patternIds.length > 0) {
-      const sql = this.builder();
-      const ids = sql.list(patternIds);
-      const merged = await this.run(sql, `SELECT id, merged_into FROM debug_patterns WHERE id IN ${ids} AND merged_into IS NOT NULL`);
-      for (const row of merged) rootOf.set(String(row.id), String(row.merged_into));
-      const rootIds = [...new Set(rootOf.values())];
-      const family = this.builder();
-      const rows = await this.run(
-        family,
-        `SELECT id, merged_into, first_seen FROM debug_patterns WHERE id IN ${family.list(rootIds)} OR merged_into IN ${family.list(rootIds)}`,
-      );
-      for (const rootId of rootIds) roots.set(rootId, { members: new Set([rootId]), firstSeen: null });
-      for (const row of rows) {
-        const root = roots.get(row.merged_into == null ? String(row.id) : String(row.merged_into));
-        if (!root) continue;
-        root.members.add(String(row.id));
-        const firstSeen = row.first_seen == null ? null : toDate(row.first_seen);
-        if (firstSeen && (!root.firstSeen || firstSeen < root.firstSeen)) root.firstSeen = firstSeen;
-      }
-    }
-    for (const [id, root] of rootOf) if (!roots.has(root)) roots.set(root, { members: new Set([id, root]), firstSeen: null });
-    for (const [id, root] of rootOf) roots.get(root)!.members.add(id);
-    return { rootOf, roots };
   }
 
   /** One example message per pattern (the newest in the range), for titles. */

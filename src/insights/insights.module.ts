@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { AnomalyAnalyzer } from './analyzers/anomaly.analyzer.js';
 import { ConsistencyAnalyzer } from './analyzers/consistency.analyzer.js';
 import { ErrorPatternAnalyzer } from './analyzers/error-pattern.analyzer.js';
@@ -14,6 +15,7 @@ import { InsightsService } from './insights.service.js';
 
 /** Insight engine: error patterns, anomalies, performance, flows, state consistency. */
 @Module({
+  imports: [PatternsModule],
   controllers: [InsightsController],
   providers: [
     InsightRepository,

@@ -48,6 +48,16 @@ export interface PatternStatsRow {
   sampleEventIds: string[];
 }
 
+/**
+ * Where pattern ids went in the miner's table: each id's root (itself unless merged), and per
+ * root the ids merged into it and the first time any of them was stored. Ids the table does not
+ * know map to themselves.
+ */
+export interface PatternLineage {
+  rootOf: Map<string, string>;
+  roots: Map<string, { members: Set<string>; firstSeen: Date | null }>;
+}
+
 export const MAX_COMPONENTS_PER_PATTERN = 20;
 export const MAX_SAMPLES_PER_PATTERN = 10;
 const ROWS_PER_STATEMENT = 200;

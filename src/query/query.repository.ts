@@ -5,7 +5,6 @@ import { DataSource } from 'typeorm';
 import {
   type ComponentSelector,
   type EventRow,
-  type InsightRow,
   type KnownComponent,
   type StateVersion,
   type TimeWindow,
@@ -16,11 +15,9 @@ import { eventWhere } from '../database/sql/event-filter.js';
 import { eventColumns, toEventRecord } from '../database/sql/event-row.js';
 import { percentileOf, toIso, toJson, toNullableNumber, toNumber } from '../database/sql/row-values.js';
 import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
-import { escapeLike, NamedParams } from '../database/sql/statement.js';
+import { NamedParams } from '../database/sql/statement.js';
 
 const EVENT_COLUMNS = eventColumns('e.');
-const INSIGHT_COLUMNS = `i.id, i.insight_type, i.severity, i.title, i.summary, i.affected_components, i.evidence, i.confidence,
-  i.suggestions, i.occurrences, i.first_seen, i.last_seen, i.status, i.resolved_at, i.resolution`;
 const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
@@ -201,23 +198,6 @@ export class QueryRepository {
       captured_at: toIso(row.captured_at)!,
       diff: toJson<unknown[]>(row.diff_from_previous, []),
     }));
-  }
-
-  /** Insights with one of `statuses` whose components or evidence mention one of `needles`. */
-  async insightsMentioning(needles: readonly string[], statuses: readonly string[], limit: number): Promise<InsightRow[]> {
-    if (needles.length === 0) return [];
-    const params: SqlParams = { statuses, limit };
-    const mentions = needles.slice(0, 50).map((needle, index) => {
-      params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
-      return `CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`;
-    });
-    const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT ${INSIGHT_COLUMNS} FROM debug_insights i
-        WHERE i.status IN (:...statuses) AND (${mentions.join(' OR ')})
-        ORDER BY i.last_seen DESC LIMIT :limit`,
-      params,
-    );
-    return rows.map(toInsight);
   }
 
   async eventById(id: string): Promise<EventRow | null> {
@@ -402,24 +382,4 @@ function round(value: number | null | undefined): number | null {
 
 /** The shared event row mapping (the same as the storage module's reads). */
 const toEvent = (row: Record<string, unknown>): EventRow => toEventRecord(row);
-
-function toInsight(row: Record<string, unknown>): InsightRow {
-  return {
-    id: String(row.id),
-    insight_type: String(row.insight_type),
-    severity: String(row.severity),
-    title: String(row.title),
-    summary: String(row.summary),
-    affected_components: toJson(row.affected_components, []),
-    evidence: toJson(row.evidence, {}),
-    confidence: toNumber(row.confidence),
-    suggestions: toJson(row.suggestions, []),
-    occurrences: toNumber(row.occurrences),
-    first_seen: toIso(row.first_seen)!,
-    last_seen: toIso(row.last_seen)!,
-    status: String(row.status),
-    resolved_at: toIso(row.resolved_at),
-    resolution: (row.resolution as string | null) ?? null,
-  };
-}
 

@@ -5,7 +5,6 @@ import { errorEventSql, WARNING_AND_ABOVE } from '../common/debug-event.js';
 import { DebugSessionEntity } from '../database/entities/debug-session.entity.js';
 import type {
   SessionFilters,
-  SessionInsightRef,
   SessionTimelineBucket,
   SessionTimelineEvent,
   SessionView,
@@ -14,7 +13,7 @@ import { toIso, toJson, toNullableDate, toNumber } from '../database/sql/row-val
 import type { Dialect } from '../database/sql/dialect.js';
 import { eventConditions } from '../database/sql/event-filter.js';
 import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
-import { escapeLike, NamedParams } from '../database/sql/statement.js';
+import { NamedParams } from '../database/sql/statement.js';
 
 export interface SessionWindow {
   from: Date | null;
@@ -144,38 +143,6 @@ export class SessionRepository {
     return { from: toNullableDate(row?.first), to: toNullableDate(row?.last) };
   }
 
-  /** Insights made for this session, or about its components/correlation ids, within its window. */
-  async insightsTouching(sessionId: string, filters: SessionFilters, window: SessionWindow, limit: number): Promise<SessionInsightRef[]> {
-    const params: SqlParams = { sessionId, limit };
-    const touches: string[] = ['i.session_id = :sessionId'];
-    const needles = [...(filters.components ?? []).flatMap((selector) => selector.split('/')), ...(filters.correlation_ids ?? [])];
-    needles.slice(0, 100).forEach((needle, index) => {
-      params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
-      touches.push(`CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`);
-    });
-    const conditions = [`(${touches.join(' OR ')})`];
-    if (window.from) {
-      conditions.push('i.last_seen >= :from');
-      params.from = window.from;
-    }
-    if (window.to) {
-      conditions.push('i.first_seen <= :to');
-      params.to = window.to;
-    }
-    const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT i.id, i.insight_type, i.severity, i.title, i.status, i.last_seen FROM debug_insights i
-        WHERE ${conditions.join(' AND ')} ORDER BY i.last_seen DESC LIMIT :limit`,
-      params,
-    );
-    return rows.map((row) => ({
-      id: String(row.id),
-      insight_type: String(row.insight_type),
-      severity: String(row.severity),
-      title: String(row.title),
-      status: String(row.status),
-      last_seen: toIso(row.last_seen)!,
-    }));
-  }
 }
 
 

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { InsightsModule } from '../insights/insights.module.js';
 import { SessionRepository } from './session.repository.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 /** Named debugging sessions that scope queries, streams and insights. */
 @Module({
+  imports: [InsightsModule],
   controllers: [SessionsController],
   providers: [SessionRepository, SessionsService],
   exports: [SessionsService],
