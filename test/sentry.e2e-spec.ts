@@ -1,3 +1,6 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -168,6 +171,24 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
     const insights = [...generated.body.created, ...generated.body.updated] as { insight_type: string; evidence: unknown; title: string }[];
     const about = insights.filter((insight) => JSON.stringify(insight.evidence).includes(rows[0].pattern_id!));
     expect(about.map((insight) => insight.insight_type)).toContain('error');
+  });
+
+  it('answers agents over MCP: explain_error and operation_progress on what the SDK sent', async () => {
+    const [first] = sent;
+    const client = new Client({ name: 'sentry-e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', running.url), { requestInit: { headers: READ } }));
+    try {
+      const textOf = (result: CallToolResult) => (result.content as { type: 'text'; text: string }[]).map((part) => part.text).join('\n');
+      const explained = (await client.callTool({ name: 'explain_error', arguments: { event_id: uuidOf(first.exceptionId) } })) as CallToolResult;
+      expect(explained.isError).toBeFalsy();
+      expect(textOf(explained)).toContain("TypeError: Cannot read properties of undefined (reading 'items')");
+      expect(textOf(explained)).toContain('added item 1001 to the cart');
+      const progress = (await client.callTool({ name: 'operation_progress', arguments: { correlation_id: first.traceId } })) as CallToolResult;
+      expect(progress.isError).toBeFalsy();
+      expect(textOf(progress)).toContain('fraud check');
+    } finally {
+      await client.close();
+    }
   });
 
   describe('the protocol', () => {
