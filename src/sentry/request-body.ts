@@ -51,11 +51,13 @@ function readRaw(request: IncomingMessage, limitBytes: number, limitName: string
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    let cutOff = false;
     request.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received <= limitBytes) {
         chunks.push(chunk);
       } else if (received > limitBytes * DRAIN_FACTOR) {
+        cutOff = true;
         request.destroy();
       } else {
         chunks.length = 0;
@@ -67,7 +69,8 @@ function readRaw(request: IncomingMessage, limitBytes: number, limitName: string
     });
     request.on('error', reject);
     request.on('close', () => {
-      if (!request.complete) reject(tooLarge(`the request body is over ${DRAIN_FACTOR} × the limit of ${limitName}`, limitBytes));
+      if (cutOff) reject(tooLarge(`the request body is over ${DRAIN_FACTOR} × the limit of ${limitName}`, limitBytes));
+      else if (!request.complete) reject(new DomainError('VALIDATION_FAILED', 'the request body was cut off before its end'));
     });
   });
 }
