@@ -48,6 +48,7 @@ interface Sent {
   traceId: string;
   exceptionId: string;
   messageId: string;
+  largeId: string;
   checkInId: string;
   flushed: boolean;
 }
@@ -115,6 +116,12 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('captureMessage: a log event at its level', async () => {
     const { body } = await get(`/events/${uuidOf(sent[1].messageId)}`).expect(200);
     expect(body).toMatchObject({ event_type: 'log', level: 'warning', component_id: 'checkout-b', message: 'payment provider slow for order 2002' });
+  });
+
+  it("an event over 32 KB, which the SDK's transport sends gzip-compressed", async () => {
+    const { body } = await get(`/events/${uuidOf(sent[0].largeId)}`).expect(200);
+    expect(body.message).toBe('nightly report for order 1001');
+    expect(body.data.extra.report).toHaveLength(40_000);
   });
 
   it('a transaction with nested spans: trace events linked parent to child, one operation by trace id', async () => {
