@@ -17,6 +17,10 @@ describe('storable text', () => {
     expect(unstorableInputProblem(JSON.parse('{"state":{"__proto__":{"x":1}}}'), '')).toBe('state.__proto__ is not an allowed key');
   });
 
+  it('leaves raw bodies (Buffers) alone', () => {
+    expect(unstorableInputProblem(Buffer.from('x\u0000y'), '')).toBeNull();
+  });
+
   it('refuses nesting past the limit without overflowing the stack', () => {
     let deep: unknown = 'leaf';
     for (let level = 0; level < 100_000; level++) deep = [deep];

@@ -37,7 +37,7 @@ export function unstorableInputProblem(value: unknown, path: string, refusedKeys
       if (!isStorableText(item.value)) return `${item.path || 'value'} ${UNSTORABLE_TEXT_MESSAGE}`;
       continue;
     }
-    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (typeof item.value !== 'object' || item.value === null || !isJsonContainer(item.value)) continue;
     if (item.depth >= MAX_JSON_DEPTH) return `${item.path || 'body'} is nested more than ${MAX_JSON_DEPTH} levels deep`;
     if (Array.isArray(item.value)) {
       for (let index = item.value.length - 1; index >= 0; index--) {
@@ -53,4 +53,11 @@ export function unstorableInputProblem(value: unknown, path: string, refusedKeys
     }
   }
   return null;
+}
+
+/** Arrays and plain objects: what JSON parsing makes. A raw body (Buffer) or a class instance is not walked. */
+function isJsonContainer(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }

@@ -5,7 +5,7 @@ import type { ClientBase } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { AppConfig } from '../config/app-config.service.js';
-import { ENTITIES } from './entities/index.js';
+import { CORE_ENTITIES } from './entities/index.js';
 import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
 import { SqlErrorLogger } from './sql-error-logger.js';
 
@@ -27,9 +27,10 @@ export interface DatabaseTarget {
   sqlitePath: string;
 }
 
-export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
+/** `entities`: none under Nest, where each module registers its own (autoLoadEntities). */
+export function dataSourceOptions(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
@@ -79,6 +80,7 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-export function createDataSource(target: DatabaseTarget): DataSource {
-  return new DataSource(dataSourceOptions(target));
+/** A data source outside Nest (scripts, benchmarks, tests), with the core tables' entities. */
+export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = CORE_ENTITIES): DataSource {
+  return new DataSource(dataSourceOptions(target, entities));
 }

@@ -14,7 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 export class SessionFiltersDto {

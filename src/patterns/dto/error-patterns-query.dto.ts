@@ -11,8 +11,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { LEVELS } from '../../../database/entities/debug-event.entity.js';
-import { IsDateTime } from '../../../common/validation/is-date-time.validator.js';
+import { LEVELS } from '../../common/debug-event.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 /** `?level=error,critical` or `?level=error&level=critical` → ['error', 'critical']. */
 function toList({ value }: { value: unknown }): unknown {
