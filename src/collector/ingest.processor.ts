@@ -39,7 +39,8 @@ export class IngestProcessor implements OnModuleInit {
       if (poisoned.length > 0) await this.ingest.parkPoisoned(poisoned);
       return { written };
     } catch (error) {
-      const final = context.attempt >= this.config.ingestAttempts;
+      // A parked poison event has one attempt: it was refused for its content.
+      const final = context.attempt >= (payload.poison !== undefined ? 1 : this.config.ingestAttempts);
       this.metrics.jobsFailed.inc({ final: String(final) });
       this.logger.warn(
         `ingest job ${context.id} (${payload.events.length} events) failed on attempt ${context.attempt}` +

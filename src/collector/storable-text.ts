@@ -29,12 +29,12 @@ export function isStorableText(value: string): boolean {
  * cannot store, or nesting deeper than MAX_JSON_DEPTH; null when there is none. Iterative: a
  * hostile 100,000-deep body does not overflow the stack here.
  */
-export function unstorableInputProblem(value: unknown, path: string, refusedKeys: ReadonlySet<string> = PROTOTYPE_KEYS): string | null {
+export function unstorableInputProblem(value: unknown, path: string, refusedKeys: ReadonlySet<string> = PROTOTYPE_KEYS, checkText = true): string | null {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     if (typeof item.value === 'string') {
-      if (!isStorableText(item.value)) return `${item.path || 'value'} ${UNSTORABLE_TEXT_MESSAGE}`;
+      if (checkText && !isStorableText(item.value)) return `${item.path || 'value'} ${UNSTORABLE_TEXT_MESSAGE}`;
       continue;
     }
     if (typeof item.value !== 'object' || item.value === null || !isJsonContainer(item.value)) continue;
@@ -47,7 +47,7 @@ export function unstorableInputProblem(value: unknown, path: string, refusedKeys
     }
     for (const key of Object.keys(item.value)) {
       const keyPath = item.path ? `${item.path}.${key}` : key;
-      if (!isStorableText(key)) return `a key under ${item.path || 'the body'} ${UNSTORABLE_TEXT_MESSAGE}`;
+      if (checkText && !isStorableText(key)) return `a key under ${item.path || 'the body'} ${UNSTORABLE_TEXT_MESSAGE}`;
       if (refusedKeys.has(key)) return `${keyPath} is not an allowed key`;
       stack.push({ value: (item.value as Record<string, unknown>)[key], path: keyPath, depth: item.depth + 1 });
     }
@@ -61,3 +61,10 @@ function isJsonContainer(value: object): boolean {
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
 }
+
+/** Only the nesting depth of `value` (its text is checked elsewhere, item by item). */
+export function nestingProblem(value: unknown): string | null {
+  return unstorableInputProblem(value, '', NO_KEYS, false);
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
