@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { OtlpModule } from './otlp/otlp.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         InsightsModule,
         QueryModule,
         McpModule,
+        OtlpModule,
       ],
       providers: [
         {

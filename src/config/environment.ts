@@ -39,6 +39,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Second listener for OTLP/HTTP (the Collector's default port); 0 turns it off. The main port serves /v1/* too. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
+  OTLP_HTTP_PORT = 4318;
+
   /** Interface to bind. Defaults to 0.0.0.0 with API keys configured, 127.0.0.1 without. */
   @IsOptional() @IsString()
   HOST?: string;
