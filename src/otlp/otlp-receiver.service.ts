@@ -111,8 +111,8 @@ export class OtlpReceiver {
     try {
       decoded = encoding === 'protobuf' ? decodeRequest(signal, body) : JSON.parse(body.toString('utf8'));
     } catch (error) {
-      const what = encoding === 'protobuf' ? `a protobuf Export${signalName(signal)}ServiceRequest` : 'JSON';
-      throw new DomainError('VALIDATION_FAILED', `the body is not valid ${what}: ${(error as Error).message}`);
+      const what = encoding === 'protobuf' ? `a valid protobuf Export${signalName(signal)}ServiceRequest` : 'valid JSON';
+      throw new DomainError('VALIDATION_FAILED', `the body is not ${what}: ${(error as Error).message}`);
     }
     if (decoded === null || typeof decoded !== 'object' || Array.isArray(decoded)) {
       throw new DomainError('VALIDATION_FAILED', `the body must be a JSON object: an Export${signalName(signal)}ServiceRequest`);

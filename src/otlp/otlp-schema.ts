@@ -285,6 +285,12 @@ export function encodeResponse(signal: OtlpSignal, partial: { rejected: number; 
   return type.encode(type.fromObject(payload)).finish();
 }
 
+/** Decodes an export response as proto3 JSON would spell it (for tests and clients of this module's answers). */
+export function decodeResponse(signal: OtlpSignal, body: Uint8Array): Record<string, unknown> {
+  const type = RESPONSE_TYPES[signal];
+  return type.toObject(type.decode(body), { longs: String }) as Record<string, unknown>;
+}
+
 export function encodeStatus(code: number, message: string): Uint8Array {
   return STATUS_TYPE.encode(STATUS_TYPE.fromObject({ code, message })).finish();
 }
