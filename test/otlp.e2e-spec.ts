@@ -4,6 +4,7 @@ import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +17,7 @@ import { decodeResponse, decodeStatus, requestType } from '../src/otlp/otlp-sche
 import { OtlpModule } from '../src/otlp/otlp.module.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { freePort } from './support/ports.js';
-import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const KEYS = 'otlp-ingest-1:ingest,otlp-reader-1:read,otlp-admin-01:admin';
 const INGEST_KEY = 'otlp-ingest-1';
@@ -367,5 +368,55 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     expect(emptyObject.body).toEqual({});
     const elsewhere = await request(otlpUrl).post('/v1/profiles').set('X-API-Key', INGEST_KEY).send({}).expect(404);
     expect(elsewhere.body.code).toBe(5);
+  });
+});
+
+describe('OTLP/HTTP ingest (embedded mode)', () => {
+  let running: RunningApp;
+  let blocker: Server;
+
+  beforeAll(async () => {
+    // Another process holds the OTLP port: the service logs it and runs on, OTLP on the main port.
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    running = await startApp(
+      embeddedEnv({
+        DEBUG_API_KEYS: KEYS,
+        OTLP_HTTP_PORT: String((blocker.address() as { port: number }).port),
+        DEBUG_MAX_BATCH_EVENTS: '2',
+        DEBUG_INGEST_BACKLOG_LIMIT: '1',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await running?.close();
+    await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  it('runs on without its own OTLP listener when the port is taken, and takes OTLP on the main port', async () => {
+    expect(running.app.get(OtlpModule).otlpPort).toBeNull();
+    const time = NOW_NS();
+    const answer = await request(running.url)
+      .post('/v1/logs')
+      .set('X-API-Key', INGEST_KEY)
+      .send(logsRequest([{ timeUnixNano: time, severityText: 'warn', body: { stringValue: 'embedded otlp record' } }], 'embedded-client'))
+      .expect(200);
+    expect(answer.body).toEqual({});
+    const events = await request(running.url).get('/api/debug/events?component_type=embedded-client').set('X-API-Key', 'otlp-reader-1').expect(200);
+    expect(events.body.data).toEqual([expect.objectContaining({ message: 'embedded otlp record', level: 'warning', event_type: 'log' })]);
+  });
+
+  it('answers 429 with Retry-After and a google.rpc.Status when the REST path would push back', async () => {
+    const records = [1, 2, 3].map((n) => ({ timeUnixNano: NOW_NS(), body: { stringValue: `pushed back ${n}` } }));
+    const response = await request(running.url)
+      .post('/v1/logs')
+      .set('Content-Type', 'application/x-protobuf')
+      .set('X-API-Key', INGEST_KEY)
+      .buffer(true)
+      .parse(binary)
+      .send(protobufOf('logs', logsRequest(records, 'pushed-client')))
+      .expect(429);
+    expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(decodeStatus(response.body as Buffer)).toEqual({ code: 8, message: expect.stringMatching(/DEBUG_INGEST_BACKLOG_LIMIT=1/) });
   });
 });
