@@ -151,21 +151,33 @@ function collect<T>(into: Mapped<T>, unit: string, path: string, map: () => T | 
   }
 }
 
+/** Span event ids of one request, by trace and span id: the log records of one span share it. */
+function spanIdCache(): (traceId: string, spanId: string) => string {
+  const ids = new Map<string, string>();
+  return (traceId, spanId) => {
+    const key = traceId + spanId;
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = spanEventId(traceId, spanId)));
+    return id;
+  };
+}
+
 export function mapLogs(request: Record<string, unknown>): Mapped<OtlpEvent> {
   const mapped: Mapped<OtlpEvent> = { items: [], refused: [] };
+  const spanEvent = spanIdCache();
   list(request.resourceLogs).forEach((resourceLogs, r) => {
     list(resourceLogs.scopeLogs).forEach((scopeLogs, s) => {
       const origin = originOf(resourceLogs.resource, scopeLogs.scope);
       list(scopeLogs.logRecords).forEach((record, l) => {
         const path = `resourceLogs[${r}].scopeLogs[${s}].logRecords[${l}]`;
-        collect(mapped, path, path, () => mapLogRecord(record, origin));
+        collect(mapped, path, path, () => mapLogRecord(record, origin, spanEvent));
       });
     });
   });
   return mapped;
 }
 
-function mapLogRecord(record: Record<string, unknown>, origin: Origin): OtlpEvent {
+function mapLogRecord(record: Record<string, unknown>, origin: Origin, spanEvent: (traceId: string, spanId: string) => string): OtlpEvent {
   const timeMs = millisOfNanos(record.timeUnixNano);
   const observedMs = millisOfNanos(record.observedTimeUnixNano);
   const timestamp = isoOfMillis(timeMs || observedMs);
@@ -211,7 +223,7 @@ function mapLogRecord(record: Record<string, unknown>, origin: Origin): OtlpEven
     component_type: origin.componentType,
     component_id: origin.componentId,
     correlation_id: traceId,
-    parent_event_id: traceId && spanId ? spanEventId(traceId, spanId) : null,
+    parent_event_id: traceId && spanId ? spanEvent(traceId, spanId) : null,
     operation: eventName ? clip(eventName, LIMITS.operation) : null,
     duration_ms: null,
     message: clip(message, LIMITS.message),
