@@ -17,7 +17,8 @@ import {
 /** An event as the REST batch path takes it (snake_case wire fields); validated by the collector's intake. */
 export interface OtlpEvent {
   id: string;
-  timestamp?: string;
+  /** null: the time of arrival. */
+  timestamp: string | null;
   event_type: 'log' | 'error' | 'trace';
   level: string;
   component_type: string;
@@ -203,21 +204,11 @@ function mapLogRecord(record: Record<string, unknown>, origin: Origin, spanEvent
 
   let level = levelOf(severityNumber, severityText);
   if (exception) level = atLeastError(level);
-  const identity = [
-    'log',
-    origin.componentType,
-    origin.componentId,
-    timeMs,
-    observedMs,
-    severityNumber,
-    message,
-    JSON.stringify(data),
-    traceId ?? '',
-    eventName,
-  ];
+  const timeOfRecord = timeMs || observedMs;
+  const identity = `log\u0000${origin.componentType}\u0000${origin.componentId}\u0000${timeMs}\u0000${observedMs}\u0000${severityNumber}\u0000${message}\u0000${JSON.stringify(data)}\u0000${traceId ?? ''}\u0000${eventName}`;
   return {
-    id: hashedEventId(timestamp ? Date.parse(timestamp) : null, identity),
-    ...(timestamp ? { timestamp } : {}),
+    id: hashedEventId(timestamp ? Math.floor(timeOfRecord) : null, [identity]),
+    timestamp,
     event_type: exception ? 'error' : 'log',
     level,
     component_type: origin.componentType,
