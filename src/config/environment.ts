@@ -234,5 +234,10 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
       }),
     );
   }
+  if (env.OTLP_HTTP_PORT !== 0 && env.OTLP_HTTP_PORT === env.PORT) {
+    throw new ConfigValidationError([
+      `OTLP_HTTP_PORT=${env.OTLP_HTTP_PORT}: must differ from PORT (the main port serves /v1/logs, /v1/traces, /v1/metrics already; 0 turns the OTLP listener off)`,
+    ]);
+  }
   return env;
 }
