@@ -1,7 +1,7 @@
 /**
  * OTLP/HTTP log export against the REST batch path, same events, same run.
  *
- *   npm run bench:otlp -- [--events 100000] [--batch 512] [--senders 4] [--seed 11] [--rounds 2]
+ *   npm run bench:otlp -- [--events 100000] [--batch 512] [--senders 4] [--seed 11] [--rounds 2] [--cpu-prof]
  *
  * The corpus is turned into OTLP ExportLogsServiceRequests of --batch log records (several
  * resources per request, as a Collector sends them), encoded with protobuf. The REST bodies
@@ -12,6 +12,7 @@
  * receiver's own decoder: CPU µs per log record, beside JSON.parse of the REST bodies.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
 import { mapLogs } from '../src/otlp/otlp-mapper.js';
 import { decodeRequest, requestType } from '../src/otlp/otlp-schema.js';
@@ -94,13 +95,14 @@ async function run(label: string, path: string, contentType: string, bodies: Buf
   const name = `ads_bench_otlp_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
+  const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles', 'otlp', label.split(' ')[0])] : [];
   const service = await startService({
     DATABASE_URL: url,
     REDIS_URL,
     DEBUG_REDIS_PREFIX: prefix,
     DEBUG_INGEST_BACKLOG_LIMIT: String(expected * 2),
     OTLP_HTTP_PORT: '0',
-  });
+  }, profile);
   try {
     log(`${label}: service up at ${service.url}; sending ${bodies.length} requests of ≤${BATCH} records to ${path}`);
     const started = performance.now();
