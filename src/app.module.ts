@@ -15,8 +15,10 @@ import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { OtlpModule } from './otlp/otlp.module.js';
+import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { SentryModule } from './sentry/sentry.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { StreamingModule } from './streaming/streaming.module.js';
@@ -43,6 +45,7 @@ export class AppModule {
         DatabaseModule,
         QueueModule.forRoot(config),
         HealthModule,
+        PatternsModule,
         StorageModule,
         StreamingModule.forRoot(config),
         CacheModule,
@@ -52,6 +55,7 @@ export class AppModule {
         QueryModule,
         McpModule,
         OtlpModule,
+        SentryModule,
       ],
       providers: [
         {
