@@ -39,13 +39,21 @@ const SEED = numberOption('seed', 11);
 /** Runs of each path, in the order REST, OTLP, OTLP, REST, … */
 const ROUNDS = numberOption('rounds', 2);
 
-const SEVERITY: Record<string, number> = { debug: 5, info: 9, warning: 13, error: 17, critical: 21 };
-const hex = (text: string, bytes: number) => createHash('sha256').update(text).digest().subarray(0, bytes);
+const SEVERITY: Record<string, number> = {
+  debug: 5,
+  info: 9,
+  warning: 13,
+  error: 17,
+  critical: 21,
+};
+const hex = (text: string, bytes: number) =>
+  createHash('sha256').update(text).digest().subarray(0, bytes);
 
 function attributeOf(key: string, value: unknown) {
   if (typeof value === 'string') return { key, value: { stringValue: value } };
   if (typeof value === 'boolean') return { key, value: { boolValue: value } };
-  if (typeof value === 'number') return { key, value: Number.isInteger(value) ? { intValue: value } : { doubleValue: value } };
+  if (typeof value === 'number')
+    return { key, value: Number.isInteger(value) ? { intValue: value } : { doubleValue: value } };
   return { key, value: { stringValue: JSON.stringify(value) } };
 }
 
@@ -91,20 +99,37 @@ function cpuMicros(work: () => void): number {
   return used.user + used.system;
 }
 
-async function run(label: string, path: string, contentType: string, bodies: Buffer[], expected: number) {
+async function run(
+  label: string,
+  path: string,
+  contentType: string,
+  bodies: Buffer[],
+  expected: number,
+) {
   const name = `ads_bench_otlp_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
-  const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles', 'otlp', label.split(' ')[0])] : [];
-  const service = await startService({
-    DATABASE_URL: url,
-    REDIS_URL,
-    DEBUG_REDIS_PREFIX: prefix,
-    DEBUG_INGEST_BACKLOG_LIMIT: String(expected * 2),
-    OTLP_HTTP_PORT: '0',
-  }, profile);
+  const profile = process.argv.includes('--cpu-prof')
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        join(process.cwd(), 'data', 'profiles', 'otlp', label.split(' ')[0]),
+      ]
+    : [];
+  const service = await startService(
+    {
+      DATABASE_URL: url,
+      REDIS_URL,
+      DEBUG_REDIS_PREFIX: prefix,
+      DEBUG_INGEST_BACKLOG_LIMIT: String(expected * 2),
+      OTLP_HTTP_PORT: '0',
+    },
+    profile,
+  );
   try {
-    log(`${label}: service up at ${service.url}; sending ${bodies.length} requests of ≤${BATCH} records to ${path}`);
+    log(
+      `${label}: service up at ${service.url}; sending ${bodies.length} requests of ≤${BATCH} records to ${path}`,
+    );
     const started = performance.now();
     const statuses = new Map<number, number>();
     let next = 0;
@@ -125,15 +150,25 @@ async function run(label: string, path: string, contentType: string, bodies: Buf
     let written = 0;
     const deadline = Date.now() + 300_000;
     while (written < expected && Date.now() < deadline) {
-      written = sample((await get(`${service.url}/api/debug/metrics`)).text, 'ads_ingest_events_written_total');
+      written = sample(
+        (await get(`${service.url}/api/debug/metrics`)).text,
+        'ads_ingest_events_written_total',
+      );
       if (written < expected) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const seconds = (performance.now() - started) / 1000;
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const [{ rows }] = (await client.query('SELECT count(*)::int AS rows FROM debug_events')).rows as { rows: number }[];
+    const [{ rows }] = (await client.query('SELECT count(*)::int AS rows FROM debug_events'))
+      .rows as { rows: number }[];
     await client.end();
-    return { seconds, acceptedSeconds, rows, rate: rows / seconds, statuses: [...statuses].map(([status, count]) => `${status}×${count}`).join(' ') };
+    return {
+      seconds,
+      acceptedSeconds,
+      rows,
+      rate: rows / seconds,
+      statuses: [...statuses].map(([status, count]) => `${status}×${count}`).join(' '),
+    };
   } finally {
     await service.stop();
     await dropDatabase(name);
@@ -142,7 +177,9 @@ async function run(label: string, path: string, contentType: string, bodies: Buf
 }
 
 async function main(): Promise<void> {
-  log(`corpus: ${TOTAL.toLocaleString()} events (seed ${SEED}), batches of ${BATCH}, ${SENDERS} senders`);
+  log(
+    `corpus: ${TOTAL.toLocaleString()} events (seed ${SEED}), batches of ${BATCH}, ${SENDERS} senders`,
+  );
   const corpus = takeEvents(TOTAL, { seed: SEED, days: 1, endMs: Date.now() - 60_000 });
   const type = requestType('logs');
   const protobufBodies: Buffer[] = [];
@@ -156,16 +193,23 @@ async function main(): Promise<void> {
     mapped += events.length;
     restBodies.push(Buffer.from(JSON.stringify({ events })));
   }
-  if (mapped !== corpus.length) throw new Error(`mapping refused ${corpus.length - mapped} records`);
+  if (mapped !== corpus.length)
+    throw new Error(`mapping refused ${corpus.length - mapped} records`);
   const protobufBytes = protobufBodies.reduce((sum, body) => sum + body.length, 0);
   const restBytes = restBodies.reduce((sum, body) => sum + body.length, 0);
   log(`bodies: protobuf ${fmt(protobufBytes / 1e6)} MB, REST JSON ${fmt(restBytes / 1e6)} MB`);
 
   // Decode CPU, in this process, the receiver's own functions; a warm-up pass first.
   for (const body of protobufBodies.slice(0, 20)) decodeRequest('logs', body);
-  const decodeUs = cpuMicros(() => protobufBodies.forEach((body) => decodeRequest('logs', body))) / corpus.length;
-  const mapUs = cpuMicros(() => protobufBodies.forEach((body) => mapLogs(decodeRequest('logs', body)))) / corpus.length - decodeUs;
-  const jsonUs = cpuMicros(() => restBodies.forEach((body) => JSON.parse(body.toString('utf8')))) / corpus.length;
+  const decodeUs =
+    cpuMicros(() => protobufBodies.forEach((body) => decodeRequest('logs', body))) / corpus.length;
+  const mapUs =
+    cpuMicros(() => protobufBodies.forEach((body) => mapLogs(decodeRequest('logs', body)))) /
+      corpus.length -
+    decodeUs;
+  const jsonUs =
+    cpuMicros(() => restBodies.forEach((body) => JSON.parse(body.toString('utf8')))) /
+    corpus.length;
 
   // Runs alternate REST, OTLP, OTLP, REST, …: the load of a shared machine drifts, and each
   // path gets the early and the late slots alike. Each path's median run is reported.
@@ -176,8 +220,20 @@ async function main(): Promise<void> {
     for (const path of order) {
       results[path].push(
         path === 'rest'
-          ? await run('REST batch', '/api/debug/events/batch', 'application/json', restBodies, corpus.length)
-          : await run('OTLP protobuf', '/v1/logs', 'application/x-protobuf', protobufBodies, corpus.length),
+          ? await run(
+              'REST batch',
+              '/api/debug/events/batch',
+              'application/json',
+              restBodies,
+              corpus.length,
+            )
+          : await run(
+              'OTLP protobuf',
+              '/v1/logs',
+              'application/x-protobuf',
+              protobufBodies,
+              corpus.length,
+            ),
       );
     }
   }
@@ -186,13 +242,25 @@ async function main(): Promise<void> {
   const [restRate, otlpRate] = [mean(results.rest), mean(results.otlp)];
 
   console.log('');
-  console.log(`OTLP/HTTP protobuf logs vs REST batch, ${corpus.length.toLocaleString()} events, batches of ${BATCH}, ${SENDERS} senders`);
+  console.log(
+    `OTLP/HTTP protobuf logs vs REST batch, ${corpus.length.toLocaleString()} events, batches of ${BATCH}, ${SENDERS} senders`,
+  );
   const rates = (runs: Result[]) => runs.map((result) => fmt(result.rate, 0)).join(', ');
-  console.log(`  runs (rows/s)  : REST ${rates(results.rest)}; OTLP ${rates(results.otlp)} (mean: REST ${fmt(restRate, 0)}, OTLP ${fmt(otlpRate, 0)})`);
-  console.log(`  REST batch     : first run ${fmt(rest.rate, 0)} rows/s committed (${rest.rows} rows in ${fmt(rest.seconds, 2)} s; accepted in ${fmt(rest.acceptedSeconds, 2)} s; ${rest.statuses})`);
-  console.log(`  OTLP protobuf  : first run ${fmt(otlp.rate, 0)} rows/s committed (${otlp.rows} rows in ${fmt(otlp.seconds, 2)} s; accepted in ${fmt(otlp.acceptedSeconds, 2)} s; ${otlp.statuses})`);
-  console.log(`  ratio OTLP/REST: ${fmt(otlpRate / restRate, 2)} of the mean rates (bar ≥ 0.80) ${otlpRate / restRate >= 0.8 ? 'PASS' : 'FAIL'}`);
-  console.log(`  decode CPU     : protobuf ${fmt(decodeUs, 2)} µs/record (+ mapping ${fmt(mapUs, 2)} µs/record); REST JSON.parse ${fmt(jsonUs, 2)} µs/event`);
+  console.log(
+    `  runs (rows/s)  : REST ${rates(results.rest)}; OTLP ${rates(results.otlp)} (mean: REST ${fmt(restRate, 0)}, OTLP ${fmt(otlpRate, 0)})`,
+  );
+  console.log(
+    `  REST batch     : first run ${fmt(rest.rate, 0)} rows/s committed (${rest.rows} rows in ${fmt(rest.seconds, 2)} s; accepted in ${fmt(rest.acceptedSeconds, 2)} s; ${rest.statuses})`,
+  );
+  console.log(
+    `  OTLP protobuf  : first run ${fmt(otlp.rate, 0)} rows/s committed (${otlp.rows} rows in ${fmt(otlp.seconds, 2)} s; accepted in ${fmt(otlp.acceptedSeconds, 2)} s; ${otlp.statuses})`,
+  );
+  console.log(
+    `  ratio OTLP/REST: ${fmt(otlpRate / restRate, 2)} of the mean rates (bar ≥ 0.80) ${otlpRate / restRate >= 0.8 ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `  decode CPU     : protobuf ${fmt(decodeUs, 2)} µs/record (+ mapping ${fmt(mapUs, 2)} µs/record); REST JSON.parse ${fmt(jsonUs, 2)} µs/event`,
+  );
   if ([...results.rest, ...results.otlp].some((result) => result.rows !== corpus.length)) {
     console.log(`  ROWS MISSING: expected ${corpus.length} on each path`);
     process.exitCode = 1;

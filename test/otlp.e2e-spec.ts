@@ -30,7 +30,11 @@ interface DemoTraces {
 }
 
 /** Runs the example program, configured only by the standard OTEL_* variables, as a user would. */
-async function runDemo(endpoint: string, protocol: 'http/protobuf' | 'http/json', instance: string): Promise<DemoTraces> {
+async function runDemo(
+  endpoint: string,
+  protocol: 'http/protobuf' | 'http/json',
+  instance: string,
+): Promise<DemoTraces> {
   const { stdout } = await run(process.execPath, [DEMO], {
     env: {
       PATH: process.env.PATH,
@@ -61,14 +65,19 @@ function logsRequest(records: Record<string, unknown>[], service = 'raw-client')
 
 function protobufOf(signal: 'logs' | 'traces' | 'metrics', json: unknown): Buffer {
   const withBytes = JSON.parse(JSON.stringify(json), (key, value: unknown) =>
-    ['traceId', 'spanId', 'parentSpanId'].includes(key) && typeof value === 'string' ? Buffer.from(value, 'hex') : value,
+    ['traceId', 'spanId', 'parentSpanId'].includes(key) && typeof value === 'string'
+      ? Buffer.from(value, 'hex')
+      : value,
   ) as Record<string, unknown>;
   const type = requestType(signal);
   return Buffer.from(type.encode(type.fromObject(withBytes)).finish());
 }
 
 /** supertest's parser for a binary answer: the body as a Buffer. */
-function binary(response: request.Response, callback: (error: Error | null, body: Buffer) => void): void {
+function binary(
+  response: request.Response,
+  callback: (error: Error | null, body: Buffer) => void,
+): void {
   const stream = response as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -94,9 +103,12 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
   afterAll(async () => running?.close());
 
   const settled = async () => expect(await ingestSettled(running.app, 30_000)).toBe(true);
-  const read = (path: string) => request(running.url).get(`/api/debug${path}`).set('X-API-Key', 'otlp-reader-1');
+  const read = (path: string) =>
+    request(running.url).get(`/api/debug${path}`).set('X-API-Key', 'otlp-reader-1');
   async function eventsOf(correlationId: string): Promise<DebugEventRecord[]> {
-    const response = await read(`/events?correlation_id=${correlationId}&limit=200&order=asc`).expect(200);
+    const response = await read(
+      `/events?correlation_id=${correlationId}&limit=200&order=asc`,
+    ).expect(200);
     return response.body.data as DebugEventRecord[];
   }
 
@@ -113,22 +125,49 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     const [failedTrace] = traces.failed;
     const events = await eventsOf(failedTrace);
     const spans = events.filter((event) => event.event_type === 'trace');
-    expect(spans.map((event) => event.operation).sort()).toEqual(['POST /checkout', 'charge card', 'order', 'reserve stock']);
-    for (const event of events) expect(event).toMatchObject({ component_type: 'checkout', component_id: 'checkout-proto', correlation_id: failedTrace });
+    expect(spans.map((event) => event.operation).sort()).toEqual([
+      'POST /checkout',
+      'charge card',
+      'order',
+      'reserve stock',
+    ]);
+    for (const event of events)
+      expect(event).toMatchObject({
+        component_type: 'checkout',
+        component_id: 'checkout-proto',
+        correlation_id: failedTrace,
+      });
     const byOperation = new Map(spans.map((event) => [event.operation, event]));
     const charge = byOperation.get('charge card')!;
-    expect(charge).toMatchObject({ level: 'error', parent_event_id: byOperation.get('POST /checkout')!.id });
+    expect(charge).toMatchObject({
+      level: 'error',
+      parent_event_id: byOperation.get('POST /checkout')!.id,
+    });
     expect(charge.message).toMatch(/card declined by issuer/);
     expect(byOperation.get('order')!.parent_event_id).toBeNull();
-    expect(byOperation.get('reserve stock')).toMatchObject({ level: 'info', parent_event_id: byOperation.get('POST /checkout')!.id });
+    expect(byOperation.get('reserve stock')).toMatchObject({
+      level: 'info',
+      parent_event_id: byOperation.get('POST /checkout')!.id,
+    });
     expect(byOperation.get('reserve stock')!.duration_ms).toBeGreaterThanOrEqual(4);
-    expect(charge.metadata).toMatchObject({ resource: { 'deployment.environment': 'test' }, scope: { name: 'checkout-demo', version: '1.0.0' } });
+    expect(charge.metadata).toMatchObject({
+      resource: { 'deployment.environment': 'test' },
+      scope: { name: 'checkout-demo', version: '1.0.0' },
+    });
 
     // The exception the span recorded: an error event under the span.
-    const exceptions = events.filter((event) => event.event_type === 'error' && event.parent_event_id === charge.id);
-    expect(exceptions.map((event) => event.message)).toContainEqual(expect.stringMatching(/^Error: card declined by issuer/));
+    const exceptions = events.filter(
+      (event) => event.event_type === 'error' && event.parent_event_id === charge.id,
+    );
+    expect(exceptions.map((event) => event.message)).toContainEqual(
+      expect.stringMatching(/^Error: card declined by issuer/),
+    );
     // Log records: linked to their span, the payment failure (exception.* attributes) an error event.
-    const logs = events.filter((event) => event.event_type === 'log' || (event.event_type === 'error' && event.data?.['otel.severity_text']));
+    const logs = events.filter(
+      (event) =>
+        event.event_type === 'log' ||
+        (event.event_type === 'error' && event.data?.['otel.severity_text']),
+    );
     expect(logs.map((event) => [event.event_type, event.level, event.message])).toEqual(
       expect.arrayContaining([
         ['log', 'info', 'checkout started for order A-102 with 1 items'],
@@ -141,10 +180,14 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     // The trace as an operation.
     const failed = await read(`/operations/${failedTrace}`).expect(200);
     expect(failed.body.status).toBe('failed');
-    expect(failed.body.failures.map((failure: { step: string }) => failure.step)).toEqual(expect.arrayContaining(['charge card']));
+    expect(failed.body.failures.map((failure: { step: string }) => failure.step)).toEqual(
+      expect.arrayContaining(['charge card']),
+    );
     const completed = await read(`/operations/${traces.completed[0]}`).expect(200);
     expect(completed.body.status).toBe('completed');
-    expect(completed.body.steps.map((step: { name: string }) => step.name)).toEqual(expect.arrayContaining(['order', 'POST /checkout', 'reserve stock', 'charge card']));
+    expect(completed.body.steps.map((step: { name: string }) => step.name)).toEqual(
+      expect.arrayContaining(['order', 'POST /checkout', 'reserve stock', 'charge card']),
+    );
 
     // Log bodies got pattern ids on the way to the warm store, like REST events.
     const rows = (await dataSource.query(
@@ -157,9 +200,16 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     // Metrics: a counter (sum), a histogram (count, sum, buckets) and an observable gauge.
     const metrics = (await dataSource.query(
       `SELECT name, value, unit, tags FROM debug_metrics WHERE component_type = 'checkout' AND component_id = 'checkout-proto'`,
-    )) as { name: string; value: number; unit: string | null; tags: Record<string, string> | null }[];
+    )) as {
+      name: string;
+      value: number;
+      unit: string | null;
+      tags: Record<string, string> | null;
+    }[];
     const value = (name: string) => metrics.filter((row) => row.name === name);
-    expect(value('orders.placed')).toEqual([{ name: 'orders.placed', value: 3, unit: null, tags: { 'payment.method': 'card' } }]);
+    expect(value('orders.placed')).toEqual([
+      { name: 'orders.placed', value: 3, unit: null, tags: { 'payment.method': 'card' } },
+    ]);
     expect(value('checkout.duration.count')[0].value).toBe(3);
     expect(value('checkout.duration.sum')[0]).toMatchObject({ unit: 'ms' });
     const buckets = value('checkout.duration.bucket');
@@ -171,14 +221,16 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     const traces = await runDemo(otlpUrl, 'http/json', 'checkout-json');
     await settled();
     const events = await eventsOf(traces.failed[0]);
-    expect(events.filter((event) => event.event_type === 'trace').map((event) => event.operation).sort()).toEqual([
-      'POST /checkout',
-      'charge card',
-      'order',
-      'reserve stock',
-    ]);
+    expect(
+      events
+        .filter((event) => event.event_type === 'trace')
+        .map((event) => event.operation)
+        .sort(),
+    ).toEqual(['POST /checkout', 'charge card', 'order', 'reserve stock']);
     expect(events.every((event) => event.component_id === 'checkout-json')).toBe(true);
-    const [{ count }] = (await dataSource.query(`SELECT count(*)::int AS count FROM debug_metrics WHERE component_id = 'checkout-json'`)) as { count: number }[];
+    const [{ count }] = (await dataSource.query(
+      `SELECT count(*)::int AS count FROM debug_metrics WHERE component_id = 'checkout-json'`,
+    )) as { count: number }[];
     expect(count).toBeGreaterThan(5);
   });
 
@@ -186,20 +238,36 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     const providers = ['gateway', 'payments'].map(
       (service) =>
         new BasicTracerProvider({
-          resource: resourceFromAttributes({ 'service.name': service, 'service.instance.id': `${service}-1` }),
+          resource: resourceFromAttributes({
+            'service.name': service,
+            'service.instance.id': `${service}-1`,
+          }),
           spanProcessors: [
             new SimpleSpanProcessor(
               service === 'gateway'
-                ? new JsonTraceExporter({ url: `${running.url}/v1/traces`, headers: { Authorization: `Bearer ${INGEST_KEY}` } })
-                : new ProtoTraceExporter({ url: `${otlpUrl}/v1/traces`, headers: { 'X-API-Key': INGEST_KEY }, compression: 'gzip' as never }),
+                ? new JsonTraceExporter({
+                    url: `${running.url}/v1/traces`,
+                    headers: { Authorization: `Bearer ${INGEST_KEY}` },
+                  })
+                : new ProtoTraceExporter({
+                    url: `${otlpUrl}/v1/traces`,
+                    headers: { 'X-API-Key': INGEST_KEY },
+                    compression: 'gzip' as never,
+                  }),
             ),
           ],
         }),
     );
-    const [gateway, payments] = providers.map((provider, index) => provider.getTracer(index === 0 ? 'gateway' : 'payments'));
+    const [gateway, payments] = providers.map((provider, index) =>
+      provider.getTracer(index === 0 ? 'gateway' : 'payments'),
+    );
     const root = gateway.startSpan('POST /orders', { kind: SpanKind.SERVER });
     const traceId = root.spanContext().traceId;
-    const charge = payments.startSpan('charge card', { kind: SpanKind.SERVER }, trace.setSpan(context.active(), root));
+    const charge = payments.startSpan(
+      'charge card',
+      { kind: SpanKind.SERVER },
+      trace.setSpan(context.active(), root),
+    );
     await new Promise((resolve) => setTimeout(resolve, 5));
     charge.recordException(new Error('connection pool exhausted'));
     charge.setStatus({ code: SpanStatusCode.ERROR, message: 'connection pool exhausted' });
@@ -212,31 +280,68 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     await settled();
 
     const events = await eventsOf(traceId);
-    expect(events.find((event) => event.operation === 'charge card' && event.event_type === 'trace')!.parent_event_id).toBe(
-      spanEventId(traceId, root.spanContext().spanId),
-    );
-    const generated = await request(running.url).post('/api/debug/insights/generate').set('X-API-Key', 'otlp-admin-01').send({}).expect(200);
+    expect(
+      events.find((event) => event.operation === 'charge card' && event.event_type === 'trace')!
+        .parent_event_id,
+    ).toBe(spanEventId(traceId, root.spanContext().spanId));
+    const generated = await request(running.url)
+      .post('/api/debug/insights/generate')
+      .set('X-API-Key', 'otlp-admin-01')
+      .send({})
+      .expect(200);
     const insights = [...generated.body.created, ...generated.body.updated] as InsightView[];
     const propagation = insights.find(
-      (insight) => insight.evidence.kind === 'error_propagation' && (insight.evidence.chain as { correlation_id: string }).correlation_id === traceId,
+      (insight) =>
+        insight.evidence.kind === 'error_propagation' &&
+        (insight.evidence.chain as { correlation_id: string }).correlation_id === traceId,
     );
     expect(propagation).toBeDefined();
-    expect(propagation!.evidence.root_cause).toMatchObject({ component: { component_type: 'payments', component_id: 'payments-1' }, message: 'Error: connection pool exhausted' });
+    expect(propagation!.evidence.root_cause).toMatchObject({
+      component: { component_type: 'payments', component_id: 'payments-1' },
+      message: 'Error: connection pool exhausted',
+    });
     expect(propagation!.title).toMatch(/payments\/payments-1 → gateway\/gateway-1/);
   });
 
   it('stores a retried export once (same bytes, gzip, both listeners)', async () => {
     const time = NOW_NS();
-    const body = protobufOf('logs', logsRequest([1, 2, 3].map((n) => ({ timeUnixNano: time, severityNumber: 9, body: { stringValue: `retried record ${n}` } })), 'retry-client'));
-    for (const [url, encoding] of [[running.url, undefined], [otlpUrl, 'gzip'], [running.url, 'gzip']] as const) {
-      const post = request(url).post('/v1/logs').set('Content-Type', 'application/x-protobuf').set('X-API-Key', INGEST_KEY).buffer(true).parse(binary);
-      const response = await (encoding ? post.set('Content-Encoding', 'gzip').send(gzipSync(body)) : post.send(body)).expect(200);
+    const body = protobufOf(
+      'logs',
+      logsRequest(
+        [1, 2, 3].map((n) => ({
+          timeUnixNano: time,
+          severityNumber: 9,
+          body: { stringValue: `retried record ${n}` },
+        })),
+        'retry-client',
+      ),
+    );
+    for (const [url, encoding] of [
+      [running.url, undefined],
+      [otlpUrl, 'gzip'],
+      [running.url, 'gzip'],
+    ] as const) {
+      const post = request(url)
+        .post('/v1/logs')
+        .set('Content-Type', 'application/x-protobuf')
+        .set('X-API-Key', INGEST_KEY)
+        .buffer(true)
+        .parse(binary);
+      const response = await (
+        encoding ? post.set('Content-Encoding', 'gzip').send(gzipSync(body)) : post.send(body)
+      ).expect(200);
       expect(response.headers['content-type']).toMatch(/application\/x-protobuf/);
       expect(decodeResponse('logs', response.body as Buffer)).toEqual({});
     }
     await settled();
-    const rows = (await dataSource.query(`SELECT message FROM debug_events WHERE component_type = 'retry-client' ORDER BY message`)) as { message: string }[];
-    expect(rows.map((row) => row.message)).toEqual(['retried record 1', 'retried record 2', 'retried record 3']);
+    const rows = (await dataSource.query(
+      `SELECT message FROM debug_events WHERE component_type = 'retry-client' ORDER BY message`,
+    )) as { message: string }[];
+    expect(rows.map((row) => row.message)).toEqual([
+      'retried record 1',
+      'retried record 2',
+      'retried record 3',
+    ]);
   });
 
   it('answers a partial success naming the refused record, keeping the others (JSON and protobuf)', async () => {
@@ -245,24 +350,47 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       [
         { timeUnixNano: time, body: { stringValue: 'partial good one' } },
         { timeUnixNano: time, body: { stringValue: 'partial bad' }, traceId: 'xyz' },
-        { timeUnixNano: time, body: { stringValue: 'partial good two' }, unknownField: { ignored: true } },
+        {
+          timeUnixNano: time,
+          body: { stringValue: 'partial good two' },
+          unknownField: { ignored: true },
+        },
       ],
       'partial-client',
     );
-    const answer = await request(running.url).post('/v1/logs').set('X-API-Key', INGEST_KEY).send(json).expect(200);
+    const answer = await request(running.url)
+      .post('/v1/logs')
+      .set('X-API-Key', INGEST_KEY)
+      .send(json)
+      .expect(200);
     expect(answer.body).toEqual({
-      partialSuccess: { rejectedLogRecords: '1', errorMessage: expect.stringMatching(/logRecords\[1\]: traceId must be 32 hex digits/) },
+      partialSuccess: {
+        rejectedLogRecords: '1',
+        errorMessage: expect.stringMatching(/logRecords\[1\]: traceId must be 32 hex digits/),
+      },
     });
 
     const spans = {
       resourceSpans: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'partial-client' } }] },
+          resource: {
+            attributes: [{ key: 'service.name', value: { stringValue: 'partial-client' } }],
+          },
           scopeSpans: [
             {
               spans: [
-                { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'kept span', startTimeUnixNano: time, endTimeUnixNano: time },
-                { traceId: '0af7651916cd43dd8448eb211c80319c', name: 'span without id', startTimeUnixNano: time },
+                {
+                  traceId: '0af7651916cd43dd8448eb211c80319c',
+                  spanId: 'b7ad6b7169203331',
+                  name: 'kept span',
+                  startTimeUnixNano: time,
+                  endTimeUnixNano: time,
+                },
+                {
+                  traceId: '0af7651916cd43dd8448eb211c80319c',
+                  name: 'span without id',
+                  startTimeUnixNano: time,
+                },
               ],
             },
           ],
@@ -278,36 +406,68 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       .send(protobufOf('traces', spans))
       .expect(200);
     expect(decodeResponse('traces', binaryAnswer.body as Buffer)).toEqual({
-      partialSuccess: { rejectedSpans: '1', errorMessage: expect.stringMatching(/spans\[1\]: spanId is required/) },
+      partialSuccess: {
+        rejectedSpans: '1',
+        errorMessage: expect.stringMatching(/spans\[1\]: spanId is required/),
+      },
     });
 
     const metrics = {
       resourceMetrics: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'partial-client' } }] },
+          resource: {
+            attributes: [{ key: 'service.name', value: { stringValue: 'partial-client' } }],
+          },
           scopeMetrics: [
             {
               metrics: [
-                { name: 'jobs.waiting', gauge: { dataPoints: [{ timeUnixNano: time, asDouble: 4.5 }] } },
-                { name: 'latency', exponentialHistogram: { dataPoints: [{ timeUnixNano: time, count: '2' }] } },
+                {
+                  name: 'jobs.waiting',
+                  gauge: { dataPoints: [{ timeUnixNano: time, asDouble: 4.5 }] },
+                },
+                {
+                  name: 'latency',
+                  exponentialHistogram: { dataPoints: [{ timeUnixNano: time, count: '2' }] },
+                },
               ],
             },
           ],
         },
       ],
     };
-    const metricAnswer = await request(running.url).post('/v1/metrics').set('X-API-Key', INGEST_KEY).send(metrics).expect(200);
-    expect(metricAnswer.body.partialSuccess).toEqual({ rejectedDataPoints: '1', errorMessage: expect.stringMatching(/"latency" is an exponential histogram/) });
+    const metricAnswer = await request(running.url)
+      .post('/v1/metrics')
+      .set('X-API-Key', INGEST_KEY)
+      .send(metrics)
+      .expect(200);
+    expect(metricAnswer.body.partialSuccess).toEqual({
+      rejectedDataPoints: '1',
+      errorMessage: expect.stringMatching(/"latency" is an exponential histogram/),
+    });
 
     await settled();
-    const rows = (await dataSource.query(`SELECT message FROM debug_events WHERE component_type = 'partial-client' ORDER BY message`)) as { message: string }[];
-    expect(rows.map((row) => row.message)).toEqual(['kept span', 'partial good one', 'partial good two']);
-    const points = (await dataSource.query(`SELECT name, value FROM debug_metrics WHERE component_type = 'partial-client'`)) as { name: string; value: number }[];
+    const rows = (await dataSource.query(
+      `SELECT message FROM debug_events WHERE component_type = 'partial-client' ORDER BY message`,
+    )) as { message: string }[];
+    expect(rows.map((row) => row.message)).toEqual([
+      'kept span',
+      'partial good one',
+      'partial good two',
+    ]);
+    const points = (await dataSource.query(
+      `SELECT name, value FROM debug_metrics WHERE component_type = 'partial-client'`,
+    )) as { name: string; value: number }[];
     expect(points).toEqual([{ name: 'jobs.waiting', value: 4.5 }]);
   });
 
   it('answers 413 for a body over the limit once decompressed, in the request encoding', async () => {
-    const huge = protobufOf('logs', logsRequest([{ timeUnixNano: NOW_NS(), body: { stringValue: 'x'.repeat(300_000) } }], 'huge-client'));
+    const huge = protobufOf(
+      'logs',
+      logsRequest(
+        [{ timeUnixNano: NOW_NS(), body: { stringValue: 'x'.repeat(300_000) } }],
+        'huge-client',
+      ),
+    );
     const compressed = gzipSync(huge);
     expect(compressed.length).toBeLessThan(10_000);
     const response = await request(otlpUrl)
@@ -319,21 +479,35 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       .parse(binary)
       .send(compressed)
       .expect(413);
-    expect(decodeStatus(response.body as Buffer)).toEqual({ code: 8, message: expect.stringMatching(/once decompressed is over the limit of 262144 bytes/) });
+    expect(decodeStatus(response.body as Buffer)).toEqual({
+      code: 8,
+      message: expect.stringMatching(/once decompressed is over the limit of 262144 bytes/),
+    });
     const asSent = await request(running.url)
       .post('/v1/logs')
       .set('Content-Type', 'application/json')
       .set('X-API-Key', INGEST_KEY)
       .send(JSON.stringify(logsRequest([{ body: { stringValue: 'y'.repeat(300_000) } }])))
       .expect(413);
-    expect(asSent.body).toMatchObject({ code: 8, message: expect.stringMatching(/as sent is over the limit/) });
+    expect(asSent.body).toMatchObject({
+      code: 8,
+      message: expect.stringMatching(/as sent is over the limit/),
+    });
   });
 
   it('refuses missing, wrong and read-only keys with google.rpc.Status, on both listeners', async () => {
     for (const url of [running.url, otlpUrl]) {
       const missing = await request(url).post('/v1/traces').send({ resourceSpans: [] }).expect(401);
-      expect(missing.body).toEqual({ code: 16, message: expect.stringMatching(/API key is required/), details: [] });
-      const wrong = await request(url).post('/v1/logs').set('Authorization', 'Bearer not-a-key-at-all').send({}).expect(401);
+      expect(missing.body).toEqual({
+        code: 16,
+        message: expect.stringMatching(/API key is required/),
+        details: [],
+      });
+      const wrong = await request(url)
+        .post('/v1/logs')
+        .set('Authorization', 'Bearer not-a-key-at-all')
+        .send({})
+        .expect(401);
       expect(wrong.body.message).toBe('the API key is not valid');
       const reader = await request(url)
         .post('/v1/metrics')
@@ -343,7 +517,10 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
         .parse(binary)
         .send(Buffer.alloc(0))
         .expect(403);
-      expect(decodeStatus(reader.body as Buffer)).toEqual({ code: 7, message: expect.stringMatching(/lacks the "ingest" scope/) });
+      expect(decodeStatus(reader.body as Buffer)).toEqual({
+        code: 7,
+        message: expect.stringMatching(/lacks the "ingest" scope/),
+      });
     }
   });
 
@@ -356,18 +533,72 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       .parse(binary)
       .send(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]))
       .expect(400);
-    expect(decodeStatus(garbage.body as Buffer)).toEqual({ code: 3, message: expect.stringMatching(/is not a valid protobuf ExportLogsServiceRequest/) });
-    const badJson = await request(otlpUrl).post('/v1/traces').set('Content-Type', 'application/json').set('X-API-Key', INGEST_KEY).send('{"resourceSpans": [').expect(400);
-    expect(badJson.body).toMatchObject({ code: 3, message: expect.stringMatching(/not valid JSON/) });
-    const notGzip = await request(otlpUrl).post('/v1/logs').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').set('X-API-Key', INGEST_KEY).send('{}').expect(400);
+    expect(decodeStatus(garbage.body as Buffer)).toEqual({
+      code: 3,
+      message: expect.stringMatching(/is not a valid protobuf ExportLogsServiceRequest/),
+    });
+    const badJson = await request(otlpUrl)
+      .post('/v1/traces')
+      .set('Content-Type', 'application/json')
+      .set('X-API-Key', INGEST_KEY)
+      .send('{"resourceSpans": [')
+      .expect(400);
+    expect(badJson.body).toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/not valid JSON/),
+    });
+    const notGzip = await request(otlpUrl)
+      .post('/v1/logs')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .set('X-API-Key', INGEST_KEY)
+      .send('{}')
+      .expect(400);
     expect(notGzip.body.message).toMatch(/not valid gzip/);
-    await request(otlpUrl).post('/v1/logs').set('Content-Type', 'text/plain').set('X-API-Key', INGEST_KEY).send('hello').expect(415);
-    const empty = await request(running.url).post('/v1/logs').set('Content-Type', 'application/json').set('X-API-Key', INGEST_KEY).send('').expect(200);
+    await request(otlpUrl)
+      .post('/v1/logs')
+      .set('Content-Type', 'text/plain')
+      .set('X-API-Key', INGEST_KEY)
+      .send('hello')
+      .expect(415);
+    const empty = await request(running.url)
+      .post('/v1/logs')
+      .set('Content-Type', 'application/json')
+      .set('X-API-Key', INGEST_KEY)
+      .send('')
+      .expect(200);
     expect(empty.body).toEqual({});
-    const emptyObject = await request(running.url).post('/v1/metrics').set('X-API-Key', INGEST_KEY).send({}).expect(200);
+    const emptyObject = await request(running.url)
+      .post('/v1/metrics')
+      .set('X-API-Key', INGEST_KEY)
+      .send({})
+      .expect(200);
     expect(emptyObject.body).toEqual({});
-    const elsewhere = await request(otlpUrl).post('/v1/profiles').set('X-API-Key', INGEST_KEY).send({}).expect(404);
+    const elsewhere = await request(otlpUrl)
+      .post('/v1/profiles')
+      .set('X-API-Key', INGEST_KEY)
+      .send({})
+      .expect(404);
     expect(elsewhere.body.code).toBe(5);
+  });
+
+  it('counts requests, kept and rejected items and decoding time in the Prometheus metrics', async () => {
+    const { text } = await request(running.url).get('/api/debug/metrics').expect(200);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(
+      value('ads_otlp_requests_total{signal="logs",encoding="protobuf",status="200"}'),
+    ).toBeGreaterThanOrEqual(4);
+    expect(value('ads_otlp_requests_total{signal="logs",encoding="protobuf",status="413"}')).toBe(
+      1,
+    );
+    expect(value('ads_otlp_items_total{signal="logs",outcome="rejected"}')).toBe(1);
+    expect(value('ads_otlp_items_total{signal="traces",outcome="kept"}')).toBeGreaterThanOrEqual(
+      10,
+    );
+    expect(
+      value('ads_otlp_decode_seconds_count{signal="traces",encoding="protobuf"}'),
+    ).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -399,15 +630,38 @@ describe('OTLP/HTTP ingest (embedded mode)', () => {
     const answer = await request(running.url)
       .post('/v1/logs')
       .set('X-API-Key', INGEST_KEY)
-      .send(logsRequest([{ timeUnixNano: time, severityText: 'warn', body: { stringValue: 'embedded otlp record' } }], 'embedded-client'))
+      .send(
+        logsRequest(
+          [
+            {
+              timeUnixNano: time,
+              severityText: 'warn',
+              body: { stringValue: 'embedded otlp record' },
+            },
+          ],
+          'embedded-client',
+        ),
+      )
       .expect(200);
     expect(answer.body).toEqual({});
-    const events = await request(running.url).get('/api/debug/events?component_type=embedded-client').set('X-API-Key', 'otlp-reader-1').expect(200);
-    expect(events.body.data).toEqual([expect.objectContaining({ message: 'embedded otlp record', level: 'warning', event_type: 'log' })]);
+    const events = await request(running.url)
+      .get('/api/debug/events?component_type=embedded-client')
+      .set('X-API-Key', 'otlp-reader-1')
+      .expect(200);
+    expect(events.body.data).toEqual([
+      expect.objectContaining({
+        message: 'embedded otlp record',
+        level: 'warning',
+        event_type: 'log',
+      }),
+    ]);
   });
 
   it('answers 429 with Retry-After and a google.rpc.Status when the REST path would push back', async () => {
-    const records = [1, 2, 3].map((n) => ({ timeUnixNano: NOW_NS(), body: { stringValue: `pushed back ${n}` } }));
+    const records = [1, 2, 3].map((n) => ({
+      timeUnixNano: NOW_NS(),
+      body: { stringValue: `pushed back ${n}` },
+    }));
     const response = await request(running.url)
       .post('/v1/logs')
       .set('Content-Type', 'application/x-protobuf')
@@ -417,6 +671,9 @@ describe('OTLP/HTTP ingest (embedded mode)', () => {
       .send(protobufOf('logs', logsRequest(records, 'pushed-client')))
       .expect(429);
     expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(decodeStatus(response.body as Buffer)).toEqual({ code: 8, message: expect.stringMatching(/DEBUG_INGEST_BACKLOG_LIMIT=1/) });
+    expect(decodeStatus(response.body as Buffer)).toEqual({
+      code: 8,
+      message: expect.stringMatching(/DEBUG_INGEST_BACKLOG_LIMIT=1/),
+    });
   });
 });

@@ -32,9 +32,13 @@ export function bytesOfLimit(limit: string): number {
 /** 413: a body over the limit, as sent or once decompressed. */
 export class BodyTooLargeError extends DomainError {
   constructor(limitBytes: number, what: string) {
-    super('PAYLOAD_TOO_LARGE', `the request body ${what} is over the limit of ${limitBytes} bytes (DEBUG_BODY_LIMIT): export smaller batches`, {
-      limit_bytes: limitBytes,
-    });
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `the request body ${what} is over the limit of ${limitBytes} bytes (DEBUG_BODY_LIMIT): export smaller batches`,
+      {
+        limit_bytes: limitBytes,
+      },
+    );
   }
 }
 
@@ -43,12 +47,17 @@ export class BodyTooLargeError extends DomainError {
  * holds for the inflated body too, so a small compressed bomb is refused, not expanded.
  */
 export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
   if (encoding !== 'gzip' && encoding !== 'identity' && encoding !== '') {
-    throw new UnsupportedMediaError(`Content-Encoding ${encoding} is not supported: send gzip or no encoding`);
+    throw new UnsupportedMediaError(
+      `Content-Encoding ${encoding} is not supported: send gzip or no encoding`,
+    );
   }
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) throw new BodyTooLargeError(limitBytes, 'as sent');
+  if (Number.isFinite(declared) && declared > limitBytes)
+    throw new BodyTooLargeError(limitBytes, 'as sent');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -61,8 +70,12 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
   try {
     return await gunzipAsync(raw, { maxOutputLength: limitBytes });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(limitBytes, 'once decompressed');
-    throw new DomainError('VALIDATION_FAILED', `the body is not valid gzip: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new BodyTooLargeError(limitBytes, 'once decompressed');
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `the body is not valid gzip: ${(error as Error).message}`,
+    );
   }
 }
 

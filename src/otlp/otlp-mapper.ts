@@ -54,7 +54,15 @@ export interface Mapped<T> {
   refused: { unit: string; path: string; reason: string }[];
 }
 
-const LIMITS = { componentType: 128, componentId: 256, operation: 256, message: 32_768, tagValue: 256, metadataBytes: 12_000, spanEvents: 20 };
+const LIMITS = {
+  componentType: 128,
+  componentId: 256,
+  operation: 256,
+  message: 32_768,
+  tagValue: 256,
+  metadataBytes: 12_000,
+  spanEvents: 20,
+};
 
 interface Origin {
   componentType: string;
@@ -62,7 +70,8 @@ interface Origin {
   metadata: Record<string, unknown> | null;
 }
 
-const clip = (value: string, limit: number) => (value.length > limit ? value.slice(0, limit) : value);
+const clip = (value: string, limit: number) =>
+  value.length > limit ? value.slice(0, limit) : value;
 
 /**
  * Resource `service.name` → component_type, `service.instance.id` (else `host.name`, else the
@@ -73,7 +82,10 @@ function originOf(resource: unknown, scope: unknown): Origin {
   const service = resourceAttributes['service.name'];
   const instance = resourceAttributes['service.instance.id'] ?? resourceAttributes['host.name'];
   const componentType = typeof service === 'string' && service !== '' ? service : 'unknown_service';
-  const componentId = instance !== undefined && instance !== null && instance !== '' ? asLabel(instance) : componentType;
+  const componentId =
+    instance !== undefined && instance !== null && instance !== ''
+      ? asLabel(instance)
+      : componentType;
   delete resourceAttributes['service.name'];
   delete resourceAttributes['service.instance.id'];
   const metadata: Record<string, unknown> = {};
@@ -101,7 +113,9 @@ function fitMetadata(metadata: Record<string, unknown>): Record<string, unknown>
   };
   const fitted: Record<string, unknown> = { truncated: true };
   for (const [section, values] of Object.entries(metadata)) {
-    fitted[section] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([key, value]) => [key, cut(value)]));
+    fitted[section] = Object.fromEntries(
+      Object.entries(values as Record<string, unknown>).map(([key, value]) => [key, cut(value)]),
+    );
   }
   return JSON.stringify(fitted).length <= LIMITS.metadataBytes ? fitted : { truncated: true };
 }
@@ -135,17 +149,22 @@ function exceptionMessage(attrs: Record<string, unknown>): string | null {
   const type = attrs['exception.type'];
   const message = attrs['exception.message'];
   if (type === undefined && message === undefined) return null;
-  return [type, message].filter((part) => part !== undefined && part !== null && part !== '').map(asLabel).join(': ');
+  return [type, message]
+    .filter((part) => part !== undefined && part !== null && part !== '')
+    .map(asLabel)
+    .join(': ');
 }
 
-const hasException = (attrs: Record<string, unknown>) => Object.keys(attrs).some((key) => key.startsWith('exception.'));
+const hasException = (attrs: Record<string, unknown>) =>
+  Object.keys(attrs).some((key) => key.startsWith('exception.'));
 const orNull = (data: Record<string, unknown>) => (Object.keys(data).length > 0 ? data : null);
 
 /** Runs `map` on every item, sorting what it returns from what it refuses. */
 function collect<T>(into: Mapped<T>, unit: string, path: string, map: () => T | T[]): void {
   try {
     const values = map();
-    for (const value of Array.isArray(values) ? values : [values]) into.items.push({ unit, path, value });
+    for (const value of Array.isArray(values) ? values : [values])
+      into.items.push({ unit, path, value });
   } catch (error) {
     if (!(error instanceof OtlpItemError)) throw error;
     into.refused.push({ unit, path, reason: error.message });
@@ -178,7 +197,11 @@ export function mapLogs(request: Record<string, unknown>): Mapped<OtlpEvent> {
   return mapped;
 }
 
-function mapLogRecord(record: Record<string, unknown>, origin: Origin, spanEvent: (traceId: string, spanId: string) => string): OtlpEvent {
+function mapLogRecord(
+  record: Record<string, unknown>,
+  origin: Origin,
+  spanEvent: (traceId: string, spanId: string) => string,
+): OtlpEvent {
   const timeMs = millisOfNanos(record.timeUnixNano);
   const observedMs = millisOfNanos(record.observedTimeUnixNano);
   const timestamp = isoOfMillis(timeMs || observedMs);
@@ -272,7 +295,10 @@ function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
   data['otel.status_code'] = STATUS_CODES[statusCode] ?? String(statusCode);
   if (statusMessage) data['otel.status_message'] = statusMessage;
   const links = list(span.links)
-    .map((link) => ({ trace_id: idHex(link.traceId, 16, 'links.traceId'), span_id: idHex(link.spanId, 8, 'links.spanId') }))
+    .map((link) => ({
+      trace_id: idHex(link.traceId, 16, 'links.traceId'),
+      span_id: idHex(link.spanId, 8, 'links.spanId'),
+    }))
     .filter((link) => link.trace_id && link.span_id);
   if (links.length > 0) data['otel.links'] = links;
 
@@ -284,14 +310,22 @@ function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
     const eventName = text(spanEvent.name);
     const eventMs = millisOfNanos(spanEvent.timeUnixNano);
     if (eventName !== 'exception' && !hasException(eventAttrs)) {
-      if (notes.length < LIMITS.spanEvents) notes.push({ name: eventName, time: isoOfMillis(eventMs), ...orNull(eventAttrs) });
+      if (notes.length < LIMITS.spanEvents)
+        notes.push({ name: eventName, time: isoOfMillis(eventMs), ...orNull(eventAttrs) });
       return;
     }
     const at = isoOfMillis(eventMs) ?? timestamp;
     const message = exceptionMessage(eventAttrs) || statusMessage || `${name}: exception`;
     eventAttrs['otel.span_id'] = spanId;
     errors.push({
-      id: hashedEventId(Date.parse(at), ['span-exception', traceId, spanId, index, eventMs, eventName]),
+      id: hashedEventId(Date.parse(at), [
+        'span-exception',
+        traceId,
+        spanId,
+        index,
+        eventMs,
+        eventName,
+      ]),
       timestamp: at,
       event_type: 'error',
       level: 'error',
@@ -318,7 +352,8 @@ function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
     correlation_id: traceId,
     parent_event_id: parentSpanId ? spanEventId(traceId, parentSpanId) : null,
     operation: clip(name, LIMITS.operation),
-    duration_ms: endMs > startMs ? Math.round((endMs - startMs) * 1000) / 1000 : endMs > 0 ? 0 : null,
+    duration_ms:
+      endMs > startMs ? Math.round((endMs - startMs) * 1000) / 1000 : endMs > 0 ? 0 : null,
     message: clip(failed && statusMessage ? `${name}: ${statusMessage}` : name, LIMITS.message),
     data,
     metadata: origin.metadata,
@@ -340,18 +375,40 @@ export function mapMetrics(request: Record<string, unknown>): Mapped<OtlpMetricP
   return mapped;
 }
 
-function mapMetric(metric: Record<string, unknown>, origin: Origin, base: string, mapped: Mapped<OtlpMetricPoint>): void {
+function mapMetric(
+  metric: Record<string, unknown>,
+  origin: Origin,
+  base: string,
+  mapped: Mapped<OtlpMetricPoint>,
+): void {
   const name = text(metric.name);
   const unit = text(metric.unit) || null;
-  const own = (key: string) => (Object.prototype.hasOwnProperty.call(metric, key) ? (metric[key] as Record<string, unknown> | null) : null);
+  const own = (key: string) =>
+    Object.prototype.hasOwnProperty.call(metric, key)
+      ? (metric[key] as Record<string, unknown> | null)
+      : null;
   const gauge = own('gauge') ?? own('sum');
   const histogram = own('histogram');
   const summary = own('summary');
   const exponential = own('exponentialHistogram');
-  const kind = gauge ? (own('gauge') ? 'gauge' : 'sum') : histogram ? 'histogram' : summary ? 'summary' : exponential ? 'exponentialHistogram' : null;
+  const kind = gauge
+    ? own('gauge')
+      ? 'gauge'
+      : 'sum'
+    : histogram
+      ? 'histogram'
+      : summary
+        ? 'summary'
+        : exponential
+          ? 'exponentialHistogram'
+          : null;
   const points = list((gauge ?? histogram ?? summary ?? exponential)?.dataPoints);
   if (kind === null) {
-    mapped.refused.push({ unit: base, path: base, reason: `metric "${name}" has no data (gauge, sum, histogram or summary)` });
+    mapped.refused.push({
+      unit: base,
+      path: base,
+      reason: `metric "${name}" has no data (gauge, sum, histogram or summary)`,
+    });
     return;
   }
   points.forEach((point, index) => {
@@ -359,15 +416,22 @@ function mapMetric(metric: Record<string, unknown>, origin: Origin, base: string
     collect(mapped, path, path, () => {
       if (!name) throw new OtlpItemError('the metric name is required');
       if (kind === 'exponentialHistogram') {
-        throw new OtlpItemError(`metric "${name}" is an exponential histogram, which is not supported: export explicit-bucket histograms`);
+        throw new OtlpItemError(
+          `metric "${name}" is an exponential histogram, which is not supported: export explicit-bucket histograms`,
+        );
       }
       const row = rowMaker(point, name, origin);
       if (kind === 'gauge' || kind === 'sum') {
-        const value = Object.prototype.hasOwnProperty.call(point, 'asInt') ? int64(point.asInt) : finite(point.asDouble);
+        const value = Object.prototype.hasOwnProperty.call(point, 'asInt')
+          ? int64(point.asInt)
+          : finite(point.asDouble);
         return [row('', value, unit)];
       }
       if (kind === 'summary') {
-        const rows = [row('.count', int64(point.count), null), row('.sum', finite(point.sum), unit)];
+        const rows = [
+          row('.count', int64(point.count), null),
+          row('.sum', finite(point.sum), unit),
+        ];
         for (const quantile of list(point.quantileValues)) {
           const q = finite(quantile.quantile ?? 0);
           rows.push(row('', finite(quantile.value ?? 0), unit, { quantile: String(q) }));
@@ -379,24 +443,40 @@ function mapMetric(metric: Record<string, unknown>, origin: Origin, base: string
   });
 }
 
-type RowMaker = (suffix: string, value: number, unit: string | null, extraTags?: Record<string, string>) => OtlpMetricPoint;
+type RowMaker = (
+  suffix: string,
+  value: number,
+  unit: string | null,
+  extraTags?: Record<string, string>,
+) => OtlpMetricPoint;
 
 /** Histogram → `name.count`, `name.sum`, `name.min`, `name.max` and cumulative `name.bucket` rows tagged `le` (Prometheus' shape). */
-function histogramRows(point: Record<string, unknown>, row: RowMaker, unit: string | null): OtlpMetricPoint[] {
+function histogramRows(
+  point: Record<string, unknown>,
+  row: RowMaker,
+  unit: string | null,
+): OtlpMetricPoint[] {
   const rows = [row('.count', int64(point.count), null)];
-  const has = (key: string) => Object.prototype.hasOwnProperty.call(point, key) && point[key] !== null;
+  const has = (key: string) =>
+    Object.prototype.hasOwnProperty.call(point, key) && point[key] !== null;
   if (has('sum')) rows.push(row('.sum', finite(point.sum), unit));
   if (has('min')) rows.push(row('.min', finite(point.min), unit));
   if (has('max')) rows.push(row('.max', finite(point.max), unit));
   const bounds = scalars(point.explicitBounds).map(finite);
   const counts = scalars(point.bucketCounts).map(int64);
   if (counts.length > 0 && counts.length !== bounds.length + 1) {
-    throw new OtlpItemError(`bucketCounts has ${counts.length} entries for ${bounds.length} explicitBounds (must be one more)`);
+    throw new OtlpItemError(
+      `bucketCounts has ${counts.length} entries for ${bounds.length} explicitBounds (must be one more)`,
+    );
   }
   let cumulative = 0;
   counts.forEach((count, index) => {
     cumulative += count;
-    rows.push(row('.bucket', cumulative, null, { le: index < bounds.length ? String(bounds[index]) : '+Inf' }));
+    rows.push(
+      row('.bucket', cumulative, null, {
+        le: index < bounds.length ? String(bounds[index]) : '+Inf',
+      }),
+    );
   });
   return rows;
 }
@@ -407,13 +487,22 @@ function rowMaker(point: Record<string, unknown>, name: string, origin: Origin):
   if (!timestamp) throw new OtlpItemError('timeUnixNano is required');
   const startMs = millisOfNanos(point.startTimeUnixNano);
   const tags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(attributes(point.attributes))) tags[key] = clip(asLabel(value), LIMITS.tagValue);
+  for (const [key, value] of Object.entries(attributes(point.attributes)))
+    tags[key] = clip(asLabel(value), LIMITS.tagValue);
   const idTime = Date.parse(timestamp);
   return (suffix, value, unit, extraTags) => {
     const rowTags = extraTags ? { ...tags, ...extraTags } : tags;
     const rowName = `${name}${suffix}`;
     return {
-      id: hashedEventId(idTime, ['metric', origin.componentType, origin.componentId, rowName, JSON.stringify(rowTags), timeMs, startMs]),
+      id: hashedEventId(idTime, [
+        'metric',
+        origin.componentType,
+        origin.componentId,
+        rowName,
+        JSON.stringify(rowTags),
+        timeMs,
+        startMs,
+      ]),
       name: rowName,
       value,
       component_type: origin.componentType,
@@ -426,7 +515,9 @@ function rowMaker(point: Record<string, unknown>, name: string, origin: Origin):
 }
 
 function finite(value: unknown): number {
-  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-  if (!Number.isFinite(number)) throw new OtlpItemError(`${JSON.stringify(value) ?? 'a missing value'} is not a finite number`);
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(number))
+    throw new OtlpItemError(`${JSON.stringify(value) ?? 'a missing value'} is not a finite number`);
   return number;
 }

@@ -237,7 +237,9 @@ message Status {
 
 // protobufjs takes one package statement per parse: each package's block is parsed into one root.
 const root = new protobuf.Root();
-for (const block of OTLP_PROTO.split(/(?=^package )/m).filter((text) => text.startsWith('package '))) {
+for (const block of OTLP_PROTO.split(/(?=^package )/m).filter((text) =>
+  text.startsWith('package '),
+)) {
   protobuf.parse(`syntax = "proto3";\n${block}`, root);
 }
 root.resolveAll();
@@ -279,9 +281,19 @@ export const REJECTED_FIELD: Record<OtlpSignal, string> = {
   metrics: 'rejectedDataPoints',
 };
 
-export function encodeResponse(signal: OtlpSignal, partial: { rejected: number; message: string } | null): Uint8Array {
+export function encodeResponse(
+  signal: OtlpSignal,
+  partial: { rejected: number; message: string } | null,
+): Uint8Array {
   const type = RESPONSE_TYPES[signal];
-  const payload = partial ? { partialSuccess: { [REJECTED_FIELD[signal]]: partial.rejected, errorMessage: partial.message } } : {};
+  const payload = partial
+    ? {
+        partialSuccess: {
+          [REJECTED_FIELD[signal]]: partial.rejected,
+          errorMessage: partial.message,
+        },
+      }
+    : {};
   return type.encode(type.fromObject(payload)).finish();
 }
 
@@ -297,5 +309,8 @@ export function encodeStatus(code: number, message: string): Uint8Array {
 
 /** Decodes a google.rpc.Status (for tests and clients of this module's answers). */
 export function decodeStatus(body: Uint8Array): { code: number; message: string } {
-  return STATUS_TYPE.toObject(STATUS_TYPE.decode(body), { defaults: true }) as { code: number; message: string };
+  return STATUS_TYPE.toObject(STATUS_TYPE.decode(body), { defaults: true }) as {
+    code: number;
+    message: string;
+  };
 }

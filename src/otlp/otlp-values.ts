@@ -16,10 +16,14 @@ export function int64(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
     const number = Number(value);
-    if (value.trim() === '' || !Number.isFinite(number)) throw new OtlpItemError(`"${value.slice(0, 40)}" is not an integer`);
+    if (value.trim() === '' || !Number.isFinite(number))
+      throw new OtlpItemError(`"${value.slice(0, 40)}" is not an integer`);
     return number;
   }
-  if (typeof value === 'object' && typeof (value as { toNumber?: unknown }).toNumber === 'function') {
+  if (
+    typeof value === 'object' &&
+    typeof (value as { toNumber?: unknown }).toNumber === 'function'
+  ) {
     return (value as Exclude<Int64, number | string | null | undefined>).toNumber();
   }
   throw new OtlpItemError(`${typeof value} is not an integer`);
@@ -36,7 +40,8 @@ export function idHex(value: unknown, bytes: 8 | 16, field: string): string | nu
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') {
     if (value === '') return null;
-    if (value.length !== bytes * 2 || !HEX_ID.test(value)) throw new OtlpItemError(`${field} must be ${bytes * 2} hex digits`);
+    if (value.length !== bytes * 2 || !HEX_ID.test(value))
+      throw new OtlpItemError(`${field} must be ${bytes * 2} hex digits`);
     hex = value.toLowerCase();
   } else if (value instanceof Uint8Array) {
     if (value.length === 0) return null;
@@ -67,7 +72,9 @@ export function text(value: unknown): string {
 }
 
 function own(value: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  return Object.prototype.hasOwnProperty.call(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /** An AnyValue as plain JSON: strings, numbers, booleans, arrays, objects; bytes as base64. */
@@ -77,7 +84,8 @@ export function anyValue(value: unknown): unknown {
   if ((field = own(value, 'stringValue')) !== undefined) return field;
   if ((field = own(value, 'boolValue')) !== undefined) return field;
   if ((field = own(value, 'intValue')) !== undefined) return int64(field);
-  if ((field = own(value, 'doubleValue')) !== undefined) return typeof field === 'number' ? field : Number(field);
+  if ((field = own(value, 'doubleValue')) !== undefined)
+    return typeof field === 'number' ? field : Number(field);
   if ((field = own(value, 'arrayValue')) !== undefined) {
     const values = (field as { values?: unknown[] } | null)?.values ?? [];
     return values.map(anyValue);
@@ -96,7 +104,13 @@ export function attributes(list: unknown): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   if (!Array.isArray(list)) return result;
   for (const entry of list as { key?: unknown; value?: unknown }[]) {
-    if (entry === null || typeof entry !== 'object' || typeof entry.key !== 'string' || entry.key === '') continue;
+    if (
+      entry === null ||
+      typeof entry !== 'object' ||
+      typeof entry.key !== 'string' ||
+      entry.key === ''
+    )
+      continue;
     result[entry.key] = anyValue(entry.value);
   }
   return result;
@@ -105,7 +119,9 @@ export function attributes(list: unknown): Record<string, unknown> {
 /** A repeated message field as an array of its messages (absent: empty; a JSON null or scalar in it: skipped). */
 export function list(value: unknown): Record<string, unknown>[] {
   if (!Array.isArray(value)) return [];
-  return (value as unknown[]).filter((item): item is Record<string, unknown> => item !== null && typeof item === 'object');
+  return (value as unknown[]).filter(
+    (item): item is Record<string, unknown> => item !== null && typeof item === 'object',
+  );
 }
 
 /** A repeated scalar field as an array (absent: empty). */
@@ -121,8 +137,11 @@ export function scalars(value: unknown): unknown[] {
 export function millisOfNanos(value: unknown): number {
   if (value === undefined || value === null) return 0;
   if (typeof value === 'string') {
-    if (!/^\d{1,20}$/.test(value)) throw new OtlpItemError(`"${value.slice(0, 40)}" is not a time in nanoseconds`);
-    return value.length <= 6 ? Number(value) / 1e6 : Number(value.slice(0, -6)) + Number(value.slice(-6)) / 1e6;
+    if (!/^\d{1,20}$/.test(value))
+      throw new OtlpItemError(`"${value.slice(0, 40)}" is not a time in nanoseconds`);
+    return value.length <= 6
+      ? Number(value) / 1e6
+      : Number(value.slice(0, -6)) + Number(value.slice(-6)) / 1e6;
   }
   if (typeof value === 'number') return value / 1e6;
   if (typeof value === 'object' && typeof (value as { high?: unknown }).high === 'number') {

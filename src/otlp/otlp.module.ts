@@ -1,8 +1,14 @@
-import { Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CollectorModule } from '../collector/collector.module.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { OtlpMetrics } from './otlp-metrics.js';
 import { OTLP_PATHS, OtlpReceiver } from './otlp-receiver.service.js';
 import type { OtlpSignal } from './otlp-schema.js';
 
@@ -11,7 +17,7 @@ import type { OtlpSignal } from './otlp-schema.js';
  * port, outside the `api/debug` prefix where exporters look for them, and on a listener of its
  * own at OTLP_HTTP_PORT (4318, the Collector's default; 0 turns it off).
  */
-@Module({ imports: [CollectorModule], providers: [OtlpReceiver] })
+@Module({ imports: [CollectorModule], providers: [OtlpReceiver, OtlpMetrics] })
 export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OtlpModule');
   private server: Server | null = null;
@@ -26,7 +32,11 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
     // Registered while the module is built, before bootstrap installs the JSON body parser: the
     // receiver reads the raw body itself (protobuf, gzip, its own limit, google.rpc.Status errors).
     for (const [signal, path] of Object.entries(OTLP_PATHS) as [OtlpSignal, string][]) {
-      adapter.post(path, (request: IncomingMessage, response: ServerResponse) => void this.receiver.handle(signal, request, response));
+      adapter.post(
+        path,
+        (request: IncomingMessage, response: ServerResponse) =>
+          void this.receiver.handle(signal, request, response),
+      );
     }
   }
 
@@ -46,7 +56,9 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
     });
     if (!listening) return;
     this.server = server;
-    this.logger.log(`OTLP/HTTP receiver listening on http://${this.config.host}:${this.otlpPort ?? port}`);
+    this.logger.log(
+      `OTLP/HTTP receiver listening on http://${this.config.host}:${this.otlpPort ?? port}`,
+    );
   }
 
   /** The port of the OTLP listener, or null when it is off. */
