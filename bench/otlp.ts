@@ -132,6 +132,7 @@ async function run(
     );
     const started = performance.now();
     const statuses = new Map<number, number>();
+    const retried = new Map<number, number>();
     let next = 0;
     await Promise.all(
       Array.from({ length: SENDERS }, async () => {
@@ -139,6 +140,9 @@ async function run(
           const body = bodies[next++];
           let answer = await post(`${service.url}${path}`, body, { 'content-type': contentType });
           while (answer.status === 429 || answer.status === 503) {
+            retried.set(answer.status, (retried.get(answer.status) ?? 0) + 1);
+            if (retried.get(answer.status) === 1)
+              log(`  ${label}: ${answer.status} ${answer.text.slice(0, 200)} (retrying)`);
             await new Promise((resolve) => setTimeout(resolve, 200));
             answer = await post(`${service.url}${path}`, body, { 'content-type': contentType });
           }
@@ -167,7 +171,10 @@ async function run(
       acceptedSeconds,
       rows,
       rate: rows / seconds,
-      statuses: [...statuses].map(([status, count]) => `${status}×${count}`).join(' '),
+      statuses: [
+        ...[...statuses].map(([status, count]) => `${status}×${count}`),
+        ...[...retried].map(([status, count]) => `${status} retried×${count}`),
+      ].join(' '),
     };
   } finally {
     await service.stop();
