@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CacheModule } from './cache/cache.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CollectorModule } from './collector/collector.module.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         InsightsModule,
         QueryModule,
         McpModule,
+        ConsoleModule,
       ],
       providers: [
         {
