@@ -5,7 +5,14 @@ import { DataSource } from 'typeorm';
 import { InsightsService } from '../src/insights/insights.service.js';
 import { writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
-import { browserRequired, buildConsole, chromiumMissingBanner, hasChromium, launchChromium, SCREENSHOTS } from './support/browser.js';
+import {
+  browserRequired,
+  buildConsole,
+  chromiumMissingBanner,
+  hasChromium,
+  launchChromium,
+  SCREENSHOTS,
+} from './support/browser.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 
 const READER = 'console-reader-1';
@@ -24,7 +31,9 @@ if (!hasChromium) {
   if (browserRequired) {
     describe('web console in Chromium', () => {
       it('has Chromium (CI=true / DEBUG_REQUIRE_SERVICES=1 require it)', () => {
-        throw new Error('Chromium is missing at /usr/bin/chromium: apt-get install -y chromium (.ci/run does this)');
+        throw new Error(
+          'Chromium is missing at /usr/bin/chromium: apt-get install -y chromium (.ci/run does this)',
+        );
       });
     });
   } else {
@@ -41,8 +50,10 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
   let scenario: WrittenScenario;
   let insights: InsightBody[];
   const api = () => request(running.url);
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
-  const propagation = () => insights.find((insight) => insight.evidence.kind === 'error_propagation')!;
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
+  const propagation = () =>
+    insights.find((insight) => insight.evidence.kind === 'error_propagation')!;
 
   async function useKey(key: string): Promise<void> {
     await page.getByRole('button', { name: /^API key/ }).click();
@@ -56,7 +67,9 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     buildConsole();
     running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
     scenario = await writeScenario(running.app.get(DataSource), { now: new Date(), seed: 15 });
-    await running.app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.now);
+    await running.app
+      .get(InsightsService)
+      .generate({ from: scenario.from, to: scenario.to }, scenario.now);
     const declined = Array.from({ length: 6 }, (_, index) => ({
       event_type: 'error',
       level: 'error',
@@ -64,9 +77,16 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
       component_id: 'checkout-1',
       message: `checkout failed for order ${4000 + index}: card declined`,
     }));
-    await api().post('/api/debug/events/batch').set('X-API-Key', ADMIN).send({ events: declined }).expect(202);
+    await api()
+      .post('/api/debug/events/batch')
+      .set('X-API-Key', ADMIN)
+      .send({ events: declined })
+      .expect(202);
     expect(await ingestSettled(running.app)).toBe(true);
-    const listed = await api().get('/api/debug/insights?status=open&limit=500').set('X-API-Key', READER).expect(200);
+    const listed = await api()
+      .get('/api/debug/insights?status=open&limit=500')
+      .set('X-API-Key', READER)
+      .expect(200);
     insights = listed.body.items;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -86,7 +106,10 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     expect(script.headers['cache-control']).toMatch(/max-age=31536000.*immutable/);
     const deepLink = await api().get('/insights/some-id?status=open').expect(200);
     expect(deepLink.text).toBe(index.text);
-    const unknownApi = await api().get('/api/debug/no-such-route').set('X-API-Key', READER).expect(404);
+    const unknownApi = await api()
+      .get('/api/debug/no-such-route')
+      .set('X-API-Key', READER)
+      .expect(404);
     expect(unknownApi.body).toMatchObject({ statusCode: 404 });
     await api().get('/v1/traces').expect(404);
     await api().post('/some-page').expect(404);
@@ -127,8 +150,14 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     await useKey(ADMIN);
     await page.getByRole('button', { name: 'Resolve' }).click();
     await page.getByTestId('resolution').filter({ hasText: 'raised the db-proxy pool' }).waitFor();
-    const stored = await api().get(`/api/debug/insights/${insight.id}`).set('X-API-Key', READER).expect(200);
-    expect(stored.body).toMatchObject({ status: 'resolved', resolution: 'raised the db-proxy pool' });
+    const stored = await api()
+      .get(`/api/debug/insights/${insight.id}`)
+      .set('X-API-Key', READER)
+      .expect(200);
+    expect(stored.body).toMatchObject({
+      status: 'resolved',
+      resolution: 'raised the db-proxy pool',
+    });
   });
 
   it('updates the inbox live when an insight changes (debug:insight)', async () => {
@@ -136,17 +165,27 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     await page.goto(`${running.url}/insights?status=open`);
     await page.getByTestId('live-status').filter({ hasText: 'live: live' }).waitFor();
     await page.getByRole('link', { name: other.title }).waitFor();
-    await api().put(`/api/debug/insights/${other.id}/resolve`).set('X-API-Key', ADMIN).send({ note: 'fixed elsewhere' }).expect(200);
-    await page.getByRole('status').filter({ hasText: `Live: resolved “${other.title}”` }).waitFor();
+    await api()
+      .put(`/api/debug/insights/${other.id}/resolve`)
+      .set('X-API-Key', ADMIN)
+      .send({ note: 'fixed elsewhere' })
+      .expect(200);
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Live: resolved “${other.title}”` })
+      .waitFor();
     await page.getByRole('link', { name: other.title }).waitFor({ state: 'detached' });
   });
 
   it('explores events: tiers shown, a filter narrows the list and lands in the URL, an event opens as JSON', async () => {
     await page.goto(`${running.url}/events?range=6h`);
     const summary = page.getByTestId('page-summary');
-    await summary.filter({ hasText: /200 events loaded \(more available\) · tiers: warm 200/ }).waitFor();
+    await summary
+      .filter({ hasText: /200 events loaded \(more available\) · tiers: warm 200/ })
+      .waitFor();
     const levels = async () => page.locator('[data-testid="event-row"] .lvl').allTextContents();
-    const components = async () => page.locator('[data-testid="event-row"] .comp').allTextContents();
+    const components = async () =>
+      page.locator('[data-testid="event-row"] .comp').allTextContents();
     expect(new Set(await components()).size).toBeGreaterThan(1);
     await page.getByLabel('Level').selectOption('error');
     await page.waitForURL(/level=error/);
@@ -160,49 +199,75 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     expect(new Set(await components())).toEqual(new Set(['db-proxy/db-1']));
     await page.getByTestId('event-row').first().click();
     await page.getByTestId('event-tier').filter({ hasText: 'warm' }).waitFor();
-    const json = JSON.parse((await page.getByLabel('Event JSON').textContent())!) as { level: string; component_id: string };
+    const json = JSON.parse((await page.getByLabel('Event JSON').textContent())!) as {
+      level: string;
+      component_id: string;
+    };
     expect(json).toMatchObject({ level: 'error', component_id: 'db-1' });
     await shot('events');
   });
 
   it('tails events live over Socket.IO with the filters, and pauses and resumes', async () => {
     await page.goto(`${running.url}/events?component_type=console-probe&live=1`);
-    await page.getByTestId('live-status').filter({ hasText: /^live$/ }).waitFor();
+    await page
+      .getByTestId('live-status')
+      .filter({ hasText: /^live$/ })
+      .waitFor();
     const post = (message: string, component_type = 'console-probe') =>
       api()
         .post('/api/debug/events')
         .set('X-API-Key', ADMIN)
-        .send({ event_type: 'log', level: 'info', component_type, component_id: 'probe-1', message })
+        .send({
+          event_type: 'log',
+          level: 'info',
+          component_type,
+          component_id: 'probe-1',
+          message,
+        })
         .expect((response) => expect(response.status).toBeLessThan(300));
     await post('not for this filter', 'someone-else');
     await post('probe event posted during the test');
-    await page.getByTestId('event-row').filter({ hasText: 'probe event posted during the test' }).waitFor();
+    await page
+      .getByTestId('event-row')
+      .filter({ hasText: 'probe event posted during the test' })
+      .waitFor();
     await page.getByRole('button', { name: 'Pause' }).click();
     await post('probe event while paused');
     await page.getByRole('button', { name: 'Resume (1 waiting)' }).waitFor();
     expect(await page.getByTestId('event-row').filter({ hasText: 'while paused' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Resume (1 waiting)' }).click();
     await page.getByTestId('event-row').filter({ hasText: 'probe event while paused' }).waitFor();
-    expect(await page.getByTestId('event-row').filter({ hasText: 'not for this filter' }).count()).toBe(0);
+    expect(
+      await page.getByTestId('event-row').filter({ hasText: 'not for this filter' }).count(),
+    ).toBe(0);
     await shot('live-tail');
   });
 
   it('draws an operation as a waterfall with the critical path and the probable root cause', async () => {
-    const incident = scenario.incidents.find((candidate) => candidate.name === 'error_propagation')!;
+    const incident = scenario.incidents.find(
+      (candidate) => candidate.name === 'error_propagation',
+    )!;
     const correlationId = incident.correlationIds![0];
     await page.goto(`${running.url}/operations/${encodeURIComponent(correlationId)}`);
     const cause = page.getByTestId('root-cause');
     await cause.waitFor();
-    expect(await cause.textContent()).toContain(`${incident.rootCause!.component.component_type}/${incident.rootCause!.component.component_id}`);
+    expect(await cause.textContent()).toContain(
+      `${incident.rootCause!.component.component_type}/${incident.rootCause!.component.component_id}`,
+    );
     expect(await cause.textContent()).toContain(incident.rootCause!.message);
     expect(await page.getByTestId('waterfall-step').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('.wf-row.critical').count()).toBeGreaterThanOrEqual(1);
+    const causeStep = page.locator('.wf-row.cause');
+    expect(await causeStep.count()).toBe(1);
+    expect(await causeStep.textContent()).toContain(incident.rootCause!.component.component_id);
     await shot('operation');
   });
 
   it('shows patterns, state snapshots with a diff, an answer to a question and sessions', async () => {
     await page.goto(`${running.url}/patterns?range=6h`);
-    const declined = page.getByTestId('pattern-row').filter({ hasText: /checkout failed for order .*card declined/ });
+    const declined = page
+      .getByTestId('pattern-row')
+      .filter({ hasText: /checkout failed for order .*card declined/ });
     await declined.waitFor();
     expect(await declined.locator('td').nth(1).textContent()).toBe('6');
     await shot('patterns');

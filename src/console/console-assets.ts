@@ -11,9 +11,14 @@ export const RESERVED_PREFIXES = ['/api', '/mcp', '/socket.io', '/v1'] as const;
  * (`src/console/` → `dist/web`). Null when the console has not been built.
  */
 export function consoleDirectory(from = dirname(fileURLToPath(import.meta.url))): string | null {
-  // Sources first: from src/console, ../../web is the console's *sources* (web/index.html).
+  // A build has assets/: from src/console, ../../web is the console's *sources* (web/index.html, no assets).
   const candidates = [resolve(from, '../../dist/web'), resolve(from, '../../web')];
-  return candidates.find((directory) => existsSync(join(directory, 'index.html'))) ?? null;
+  return (
+    candidates.find(
+      (directory) =>
+        existsSync(join(directory, 'index.html')) && existsSync(join(directory, 'assets')),
+    ) ?? null
+  );
 }
 
 /** Whether a request path belongs to the console (and may fall back to index.html). */

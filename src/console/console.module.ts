@@ -28,14 +28,20 @@ export class ConsoleModule implements OnModuleInit {
       return;
     }
     const index = join(directory, 'index.html');
-    const assets = express.static(join(directory, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false });
+    const assets = express.static(join(directory, 'assets'), {
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      fallthrough: false,
+    });
     const files = express.static(directory, { index: false, maxAge: 0 });
     app.use('/assets', (request: Request, response: Response, next: NextFunction) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') return next();
       assets(request, response, next);
     });
     app.use((request: Request, response: Response, next: NextFunction) => {
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || !isConsolePath(request.path)) return next();
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || !isConsolePath(request.path))
+        return next();
       files(request, response, () => {
         response.setHeader('Cache-Control', 'no-cache');
         response.sendFile(index);

@@ -10,7 +10,8 @@ import { chromium, type Browser } from 'playwright-core';
  */
 export const CHROMIUM_PATH = process.env.DEBUG_CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
-export const browserRequired = process.env.CI === 'true' || process.env.DEBUG_REQUIRE_SERVICES === '1';
+export const browserRequired =
+  process.env.CI === 'true' || process.env.DEBUG_REQUIRE_SERVICES === '1';
 export const SCREENSHOTS = resolve('test-results');
 
 export function chromiumMissingBanner(): void {
@@ -24,15 +25,32 @@ export function chromiumMissingBanner(): void {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
   });
 }
 
 /** Builds the console into dist/web (vite, about a second), so that the suite serves what the sources say. */
 export function buildConsole(): void {
-  execFileSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  execFileSync(
+    process.execPath,
+    [
+      resolve('node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
   mkdirSync(SCREENSHOTS, { recursive: true });
 }

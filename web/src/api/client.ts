@@ -155,14 +155,26 @@ export interface OperationProgress {
   events_truncated: boolean;
   steps: OperationStep[];
   current_step: OperationStep | null;
-  failures: { event_id: string; step: string; component_type: string; component_id: string; timestamp: string; message: string }[];
+  failures: {
+    event_id: string;
+    step: string;
+    component_type: string;
+    component_id: string;
+    timestamp: string;
+    message: string;
+  }[];
   stuck: { is_stuck: boolean; idle_ms: number; threshold_ms: number; reason: string };
 }
 
 export interface ErrorExplanation {
   event: DebugEvent;
   summary: string;
-  root_cause: { event: DebugEvent; reason: string; confidence: number; is_the_event_itself: boolean };
+  root_cause: {
+    event: DebugEvent;
+    reason: string;
+    confidence: number;
+    is_the_event_itself: boolean;
+  };
   suggestions: string[];
 }
 
@@ -210,7 +222,10 @@ export interface Session {
 export interface SessionDetail extends Session {
   events_count: number;
   insights: { id: string; severity: Severity; title: string; status: InsightStatus }[];
-  timeline: { bucket_seconds: number; buckets: { start: string; events: number; errors: number }[] };
+  timeline: {
+    bucket_seconds: number;
+    buckets: { start: string; events: number; errors: number }[];
+  };
 }
 
 export interface AskAnswer {
@@ -265,7 +280,11 @@ function queryString(query: Query = {}): string {
   return text ? `?${text}` : '';
 }
 
-async function call<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+async function call<T>(
+  method: string,
+  path: string,
+  options: { query?: Query; body?: unknown } = {},
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const key = storedApiKey();
   if (key) headers['X-API-Key'] = key;
@@ -280,7 +299,9 @@ async function call<T>(method: string, path: string, options: { query?: Query; b
   const body = text ? (JSON.parse(text) as unknown) : null;
   if (!response.ok) {
     const envelope = (body ?? {}) as { message?: string | string[]; error?: string };
-    const message = Array.isArray(envelope.message) ? envelope.message.join('; ') : (envelope.message ?? envelope.error ?? response.statusText);
+    const message = Array.isArray(envelope.message)
+      ? envelope.message.join('; ')
+      : (envelope.message ?? envelope.error ?? response.statusText);
     throw new ApiError(response.status, message, path);
   }
   return body as T;
@@ -290,13 +311,25 @@ async function call<T>(method: string, path: string, options: { query?: Query; b
 function page<T>(body: Record<string, unknown>, legacyKey: string): Page<T> {
   const items = (body.items ?? body[legacyKey] ?? []) as T[];
   const next = (body.next_cursor ?? body.next_before ?? null) as string | number | null;
-  return { items, next_cursor: next === null ? null : String(next), total: typeof body.total === 'number' ? body.total : undefined };
+  return {
+    items,
+    next_cursor: next === null ? null : String(next),
+    total: typeof body.total === 'number' ? body.total : undefined,
+  };
 }
 
 export const api = {
-  async events(filters: EventFilters, options: { limit?: number; cursor?: string | null; order?: 'asc' | 'desc' } = {}): Promise<EventPage> {
+  async events(
+    filters: EventFilters,
+    options: { limit?: number; cursor?: string | null; order?: 'asc' | 'desc' } = {},
+  ): Promise<EventPage> {
     const body = await call<Record<string, unknown>>('GET', '/events', {
-      query: { ...filters, limit: options.limit ?? 200, cursor: options.cursor ?? undefined, order: options.order },
+      query: {
+        ...filters,
+        limit: options.limit ?? 200,
+        cursor: options.cursor ?? undefined,
+        order: options.order,
+      },
     });
     return { ...page<DebugEvent>(body, 'data'), tiers: (body.tiers as EventPage['tiers']) ?? null };
   },
@@ -304,39 +337,67 @@ export const api = {
   postEvent: (event: Partial<DebugEvent>) => call<unknown>('POST', '/events', { body: event }),
 
   async insights(filters: InsightFilters): Promise<Page<Insight>> {
-    const body = await call<Record<string, unknown>>('GET', '/insights', { query: { limit: 200, ...filters } });
+    const body = await call<Record<string, unknown>>('GET', '/insights', {
+      query: { limit: 200, ...filters },
+    });
     return page<Insight>(body, 'data');
   },
   insight: (id: string) => call<Insight>('GET', `/insights/${encodeURIComponent(id)}`),
-  resolveInsight: (id: string, note: string) => call<Insight>('PUT', `/insights/${encodeURIComponent(id)}/resolve`, { body: { note } }),
+  resolveInsight: (id: string, note: string) =>
+    call<Insight>('PUT', `/insights/${encodeURIComponent(id)}/resolve`, { body: { note } }),
 
-  health: (windowMinutes: number) => call<HealthReport>('POST', '/analytics/component-health', { body: { window_minutes: windowMinutes } }),
-  operation: (correlationId: string) => call<OperationProgress>('GET', `/operations/${encodeURIComponent(correlationId)}`),
-  explainError: (eventId: string) => call<ErrorExplanation>('GET', `/errors/${encodeURIComponent(eventId)}/explain`),
+  health: (windowMinutes: number) =>
+    call<HealthReport>('POST', '/analytics/component-health', {
+      body: { window_minutes: windowMinutes },
+    }),
+  operation: (correlationId: string) =>
+    call<OperationProgress>('GET', `/operations/${encodeURIComponent(correlationId)}`),
+  explainError: (eventId: string) =>
+    call<ErrorExplanation>('GET', `/errors/${encodeURIComponent(eventId)}/explain`),
 
-  async patterns(query: { from?: string; to?: string; component_type?: string; limit?: number }): Promise<Page<Pattern>> {
-    const body = await call<Record<string, unknown>>('GET', '/analytics/error-patterns', { query: { limit: 100, ...query } });
+  async patterns(query: {
+    from?: string;
+    to?: string;
+    component_type?: string;
+    limit?: number;
+  }): Promise<Page<Pattern>> {
+    const body = await call<Record<string, unknown>>('GET', '/analytics/error-patterns', {
+      query: { limit: 100, ...query },
+    });
     return page<Pattern>(body, 'patterns');
   },
 
-  latestState: (type: string, id: string) => call<Snapshot>('GET', `/state/${encodeURIComponent(type)}/${encodeURIComponent(id)}`),
+  latestState: (type: string, id: string) =>
+    call<Snapshot>('GET', `/state/${encodeURIComponent(type)}/${encodeURIComponent(id)}`),
   async stateHistory(type: string, id: string): Promise<Page<Snapshot>> {
-    const body = await call<Record<string, unknown>>('GET', `/state/${encodeURIComponent(type)}/${encodeURIComponent(id)}/history`, { query: { limit: 100 } });
+    const body = await call<Record<string, unknown>>(
+      'GET',
+      `/state/${encodeURIComponent(type)}/${encodeURIComponent(id)}/history`,
+      { query: { limit: 100 } },
+    );
     return page<Snapshot>(body, 'data');
   },
   stateDiff: (type: string, id: string, from: number, to: number) =>
-    call<StateDiff>('GET', `/state/${encodeURIComponent(type)}/${encodeURIComponent(id)}/diff`, { query: { from, to } }),
+    call<StateDiff>('GET', `/state/${encodeURIComponent(type)}/${encodeURIComponent(id)}/diff`, {
+      query: { from, to },
+    }),
 
   async sessions(status?: string): Promise<Page<Session>> {
-    const body = await call<Record<string, unknown>>('GET', '/sessions', { query: { status, limit: 100 } });
+    const body = await call<Record<string, unknown>>('GET', '/sessions', {
+      query: { status, limit: 100 },
+    });
     return page<Session>(body, 'sessions');
   },
   session: (id: string) => call<SessionDetail>('GET', `/sessions/${encodeURIComponent(id)}`),
-  createSession: (name: string, description: string) => call<Session>('POST', '/sessions', { body: { name, description } }),
-  closeSession: (id: string, summary: string) => call<Session>('PUT', `/sessions/${encodeURIComponent(id)}/close`, { body: { summary } }),
+  createSession: (name: string, description: string) =>
+    call<Session>('POST', '/sessions', { body: { name, description } }),
+  closeSession: (id: string, summary: string) =>
+    call<Session>('PUT', `/sessions/${encodeURIComponent(id)}/close`, { body: { summary } }),
 
   ask: (question: string, sessionId?: string) =>
-    call<AskAnswer>('POST', '/ai/query', { body: sessionId ? { question, session_id: sessionId } : { question } }),
+    call<AskAnswer>('POST', '/ai/query', {
+      body: sessionId ? { question, session_id: sessionId } : { question },
+    }),
 };
 
 /** Shapes of the Socket.IO `/debug` namespace (docs/streaming.md). */

@@ -1,5 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
-import { storedApiKey, type DebugEvent, type DroppedNotice, type InsightChange, type SubscribeAck } from './client';
+import {
+  storedApiKey,
+  type DebugEvent,
+  type DroppedNotice,
+  type InsightChange,
+  type SubscribeAck,
+} from './client';
 
 /** Subscription filters of the `/debug` namespace (docs/streaming.md). */
 export interface LiveFilters {
@@ -23,13 +29,18 @@ export interface LiveHandlers {
 /** One Socket.IO connection with one subscription; `close()` ends both. */
 export function connectLive(filters: LiveFilters, handlers: LiveHandlers): { close(): void } {
   const key = storedApiKey();
-  const socket: Socket = io('/debug', { transports: ['websocket'], auth: key ? { apiKey: key } : {} });
+  const socket: Socket = io('/debug', {
+    transports: ['websocket'],
+    auth: key ? { apiKey: key } : {},
+  });
   socket.on('connect', async () => {
     handlers.onStatus?.('connecting');
     const ack = (await socket.emitWithAck('subscribe', filters)) as SubscribeAck;
     handlers.onStatus?.(ack.ok ? 'live' : `refused: ${ack.error?.message ?? 'unknown error'}`);
   });
-  socket.on('error', (error: { code?: string; message?: string }) => handlers.onStatus?.(`refused: ${error.code ?? ''} ${error.message ?? ''}`.trim()));
+  socket.on('error', (error: { code?: string; message?: string }) =>
+    handlers.onStatus?.(`refused: ${error.code ?? ''} ${error.message ?? ''}`.trim()),
+  );
   socket.on('disconnect', (reason) => handlers.onStatus?.(`disconnected (${reason})`));
   socket.on('debug:event', (events: DebugEvent[]) => handlers.onEvents?.(events));
   socket.on('debug:insight', (insights: InsightChange[]) => handlers.onInsights?.(insights));

@@ -7,7 +7,9 @@ import { useUrlState } from '../common/url-state';
 export function AskPage() {
   const [state, update] = useUrlState(['q', 'session_id'] as const);
   const [question, setQuestion] = useState(state.q);
-  const ask = useMutation({ mutationFn: (text: string) => api.ask(text, state.session_id || undefined) });
+  const ask = useMutation({
+    mutationFn: (text: string) => api.ask(text, state.session_id || undefined),
+  });
   return (
     <section aria-labelledby="ask-title">
       <h1 id="ask-title">Ask</h1>
@@ -21,7 +23,13 @@ export function AskPage() {
       >
         <label className="grow">
           Question
-          <input value={question} onChange={(event) => setQuestion(event.target.value)} placeholder="why is payment-service failing since 10:00?" required maxLength={1000} />
+          <input
+            value={question}
+            onChange={(event) => setQuestion(event.target.value)}
+            placeholder="why is payment-service failing since 10:00?"
+            required
+            maxLength={1000}
+          />
         </label>
         <button type="submit" disabled={ask.isPending}>
           Ask
@@ -38,7 +46,15 @@ export function AskPage() {
             <ul>
               {ask.data.examples.map((example) => (
                 <li key={example}>
-                  <button type="button" className="link" onClick={() => { setQuestion(example); update({ q: example }); ask.mutate(example); }}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setQuestion(example);
+                      update({ q: example });
+                      ask.mutate(example);
+                    }}
+                  >
                     {example}
                   </button>
                 </li>

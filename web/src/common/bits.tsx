@@ -25,17 +25,33 @@ export function Badge(props: { kind: string; children: ReactNode; title?: string
 export function QueryError(props: { error: unknown }) {
   const error = props.error;
   if (error instanceof ApiError && error.status === 401) {
-    return <p role="alert" className="error">Refused (401): this service needs an API key. Enter one with the “API key” button.</p>;
+    return (
+      <p role="alert" className="error">
+        Refused (401): this service needs an API key. Enter one with the “API key” button.
+      </p>
+    );
   }
   if (error instanceof ApiError && error.status === 403) {
-    return <p role="alert" className="error">Refused (403): the API key lacks the scope for this call ({error.message}).</p>;
+    return (
+      <p role="alert" className="error">
+        Refused (403): the API key lacks the scope for this call ({error.message}).
+      </p>
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return <p role="alert" className="error">Request failed{error instanceof ApiError ? ` (${error.status})` : ''}: {message}</p>;
+  return (
+    <p role="alert" className="error">
+      Request failed{error instanceof ApiError ? ` (${error.status})` : ''}: {message}
+    </p>
+  );
 }
 
 export function Loading(props: { what: string }) {
-  return <p aria-busy="true" className="muted">Loading {props.what}…</p>;
+  return (
+    <p aria-busy="true" className="muted">
+      Loading {props.what}…
+    </p>
+  );
 }
 
 export function JsonView(props: { value: unknown; label: string }) {
@@ -46,4 +62,10 @@ export function JsonView(props: { value: unknown; label: string }) {
   );
 }
 
-export const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+export const SEVERITY_RANK: Record<string, number> = {
+  critical: 4,
+  high: 3,
+  medium: 2,
+  low: 1,
+  info: 0,
+};

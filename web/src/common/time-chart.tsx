@@ -9,7 +9,12 @@ export interface Series {
 }
 
 /** Counts of timestamps in `buckets` equal slices of [from, to]. */
-export function bucketize(timestamps: string[], from: number, to: number, buckets = 60): { starts: number[]; counts: number[] } {
+export function bucketize(
+  timestamps: string[],
+  from: number,
+  to: number,
+  buckets = 60,
+): { starts: number[]; counts: number[] } {
   const width = Math.max(1, (to - from) / buckets);
   const counts = new Array<number>(buckets).fill(0);
   for (const timestamp of timestamps) {
@@ -76,13 +81,26 @@ export function TimeChart(props: {
         ],
       },
     };
-    const chart = new uPlot(options, [props.x, ...props.series.map((series) => series.values)], element);
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(120, element.clientWidth), height: props.height }));
+    const chart = new uPlot(
+      options,
+      [props.x, ...props.series.map((series) => series.values)],
+      element,
+    );
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(120, element.clientWidth), height: props.height }),
+    );
     resize.observe(element);
     return () => {
       resize.disconnect();
       chart.destroy();
     };
   }, [props.x, props.series, props.height, props.compact, props.bars, props.onZoom]);
-  return <div ref={host} className={props.compact ? 'sparkline' : 'chart'} role="img" aria-label={props.label} />;
+  return (
+    <div
+      ref={host}
+      className={props.compact ? 'sparkline' : 'chart'}
+      role="img"
+      aria-label={props.label}
+    />
+  );
 }

@@ -22,11 +22,19 @@ export interface ResolvedRange {
  */
 export function resolveRange(range: string, from: string, to: string): ResolvedRange {
   if (from || to) {
-    return { from: from || new Date(Date.now() - 3_600_000).toISOString(), to: to || new Date().toISOString(), relative: false };
+    return {
+      from: from || new Date(Date.now() - 3_600_000).toISOString(),
+      to: to || new Date().toISOString(),
+      relative: false,
+    };
   }
   const span = RELATIVE_RANGES.find((candidate) => candidate.value === range) ?? RELATIVE_RANGES[1];
   const end = Math.ceil(Date.now() / 60_000) * 60_000;
-  return { from: new Date(end - span.ms).toISOString(), to: new Date(end).toISOString(), relative: true };
+  return {
+    from: new Date(end - span.ms).toISOString(),
+    to: new Date(end).toISOString(),
+    relative: true,
+  };
 }
 
 function toLocalInput(iso: string): string {
@@ -34,7 +42,12 @@ function toLocalInput(iso: string): string {
 }
 
 /** Relative choices plus an absolute from/to (UTC). */
-export function TimeRangePicker(props: { range: string; from: string; to: string; onChange: (patch: { range?: string | null; from?: string | null; to?: string | null }) => void }) {
+export function TimeRangePicker(props: {
+  range: string;
+  from: string;
+  to: string;
+  onChange: (patch: { range?: string | null; from?: string | null; to?: string | null }) => void;
+}) {
   const [from, setFrom] = useState(toLocalInput(props.from));
   const [to, setTo] = useState(toLocalInput(props.to));
   const absolute = Boolean(props.from || props.to);
@@ -47,7 +60,11 @@ export function TimeRangePicker(props: { range: string; from: string; to: string
           value={absolute ? 'absolute' : props.range || '1h'}
           onChange={(event) =>
             event.target.value === 'absolute'
-              ? props.onChange({ range: null, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() })
+              ? props.onChange({
+                  range: null,
+                  from: new Date(Date.now() - 3_600_000).toISOString(),
+                  to: new Date().toISOString(),
+                })
               : props.onChange({ range: event.target.value, from: null, to: null })
           }
         >
@@ -64,14 +81,28 @@ export function TimeRangePicker(props: { range: string; from: string; to: string
           className="inline"
           onSubmit={(event) => {
             event.preventDefault();
-            props.onChange({ range: null, from: from ? `${from}:00.000Z` : null, to: to ? `${to}:00.000Z` : null });
+            props.onChange({
+              range: null,
+              from: from ? `${from}:00.000Z` : null,
+              to: to ? `${to}:00.000Z` : null,
+            });
           }}
         >
           <label>
-            From <input type="datetime-local" value={from} onChange={(event) => setFrom(event.target.value)} />
+            From{' '}
+            <input
+              type="datetime-local"
+              value={from}
+              onChange={(event) => setFrom(event.target.value)}
+            />
           </label>
           <label>
-            To <input type="datetime-local" value={to} onChange={(event) => setTo(event.target.value)} />
+            To{' '}
+            <input
+              type="datetime-local"
+              value={to}
+              onChange={(event) => setTo(event.target.value)}
+            />
           </label>
           <button type="submit">Apply</button>
         </form>

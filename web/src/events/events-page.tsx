@@ -9,7 +9,21 @@ import { useUrlState } from '../common/url-state';
 import { EventList } from './event-list';
 import { useLiveTail } from './live-tail';
 
-const KEYS = ['range', 'from', 'to', 'component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'pattern_id', 'session_id', 'text', 'event', 'live'] as const;
+const KEYS = [
+  'range',
+  'from',
+  'to',
+  'component_type',
+  'component_id',
+  'event_type',
+  'level',
+  'correlation_id',
+  'pattern_id',
+  'session_id',
+  'text',
+  'event',
+  'live',
+] as const;
 const TEXT_FILTERS = [
   ['component_type', 'Component type'],
   ['component_id', 'Component id'],
@@ -22,7 +36,10 @@ const TEXT_FILTERS = [
 const PAGE_SIZE = 200;
 
 function EventDetail(props: { id: string; onClose: () => void }) {
-  const query = useQuery({ queryKey: ['events', 'one', props.id], queryFn: () => api.event(props.id) });
+  const query = useQuery({
+    queryKey: ['events', 'one', props.id],
+    queryFn: () => api.event(props.id),
+  });
   return (
     <aside className="panel detail" aria-label="Event details">
       <div className="row spread">
@@ -40,7 +57,9 @@ function EventDetail(props: { id: string; onClose: () => void }) {
             {query.data.correlation_id && (
               <>
                 {' · '}
-                <Link to={`/operations/${encodeURIComponent(query.data.correlation_id)}`}>operation {query.data.correlation_id}</Link>
+                <Link to={`/operations/${encodeURIComponent(query.data.correlation_id)}`}>
+                  operation {query.data.correlation_id}
+                </Link>
               </>
             )}
           </p>
@@ -67,7 +86,18 @@ export function EventsPage() {
       session_id: state.session_id || undefined,
       text: state.text || undefined,
     }),
-    [range.from, range.to, state.component_type, state.component_id, state.event_type, state.level, state.correlation_id, state.pattern_id, state.session_id, state.text],
+    [
+      range.from,
+      range.to,
+      state.component_type,
+      state.component_id,
+      state.event_type,
+      state.level,
+      state.correlation_id,
+      state.pattern_id,
+      state.session_id,
+      state.text,
+    ],
   );
   const liveOn = state.live === '1';
   const { from: _from, to: _to, ...streamFilters } = filters;
@@ -83,14 +113,27 @@ export function EventsPage() {
   const rows = liveOn ? tail.events : stored;
   const tiers = useMemo(() => {
     const seen: Record<string, number> = {};
-    for (const event of stored) seen[event.tier ?? 'unknown'] = (seen[event.tier ?? 'unknown'] ?? 0) + 1;
+    for (const event of stored)
+      seen[event.tier ?? 'unknown'] = (seen[event.tier ?? 'unknown'] ?? 0) + 1;
     return seen;
   }, [stored]);
   const histogram = useMemo(() => {
     const from = Date.parse(range.from);
     const to = Date.parse(range.to);
-    const all = bucketize(rows.map((event) => event.timestamp), from, to, 80);
-    const errors = bucketize(rows.filter((event) => event.level === 'error' || event.level === 'critical').map((event) => event.timestamp), from, to, 80);
+    const all = bucketize(
+      rows.map((event) => event.timestamp),
+      from,
+      to,
+      80,
+    );
+    const errors = bucketize(
+      rows
+        .filter((event) => event.level === 'error' || event.level === 'critical')
+        .map((event) => event.timestamp),
+      from,
+      to,
+      80,
+    );
     return {
       x: all.starts,
       series: [
@@ -99,7 +142,11 @@ export function EventsPage() {
       ],
     };
   }, [rows, range.from, range.to]);
-  const zoom = useCallback((from: number, to: number) => update({ range: null, from: new Date(from).toISOString(), to: new Date(to).toISOString() }), [update]);
+  const zoom = useCallback(
+    (from: number, to: number) =>
+      update({ range: null, from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
+    [update],
+  );
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
   const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
@@ -109,9 +156,19 @@ export function EventsPage() {
     <section aria-labelledby="events-title" className="events-page">
       <div className="row spread">
         <h1 id="events-title">Events</h1>
-        <TimeRangePicker key={`${state.from}${state.to}`} range={state.range} from={state.from} to={state.to} onChange={update} />
+        <TimeRangePicker
+          key={`${state.from}${state.to}`}
+          range={state.range}
+          from={state.from}
+          to={state.to}
+          onChange={update}
+        />
       </div>
-      <form className="filters" aria-label="Event filters" onSubmit={(event) => event.preventDefault()}>
+      <form
+        className="filters"
+        aria-label="Event filters"
+        onSubmit={(event) => event.preventDefault()}
+      >
         <label>
           Level
           <select value={state.level} onChange={(event) => update({ level: event.target.value })}>
@@ -127,18 +184,33 @@ export function EventsPage() {
             <input
               name={key}
               defaultValue={state[key]}
-              onBlur={(event) => event.target.value !== state[key] && update({ [key]: event.target.value.trim() })}
-              onKeyDown={(event) => event.key === 'Enter' && update({ [key]: event.currentTarget.value.trim() })}
+              onBlur={(event) =>
+                event.target.value !== state[key] && update({ [key]: event.target.value.trim() })
+              }
+              onKeyDown={(event) =>
+                event.key === 'Enter' && update({ [key]: event.currentTarget.value.trim() })
+              }
             />
           </label>
         ))}
-        <button type="button" onClick={() => update(Object.fromEntries(TEXT_FILTERS.map(([key]) => [key, null])) as Record<string, null>)}>
+        <button
+          type="button"
+          onClick={() =>
+            update(
+              Object.fromEntries(TEXT_FILTERS.map(([key]) => [key, null])) as Record<string, null>,
+            )
+          }
+        >
           Clear filters
         </button>
       </form>
       <div className="row spread">
         <div className="row" role="group" aria-label="Live tail">
-          <button type="button" aria-pressed={liveOn} onClick={() => update({ live: liveOn ? null : '1' })}>
+          <button
+            type="button"
+            aria-pressed={liveOn}
+            onClick={() => update({ live: liveOn ? null : '1' })}
+          >
             {liveOn ? '■ Stop live tail' : '▶ Live tail'}
           </button>
           {liveOn && (
@@ -161,9 +233,11 @@ export function EventsPage() {
         <p className="muted" data-testid="page-summary" aria-live="polite">
           {liveOn
             ? `${rows.length} live events`
-            : `${stored.length} events loaded${pages.hasNextPage ? ' (more available)' : ''} · tiers: ${Object.entries(tiers)
-                .map(([tier, count]) => `${tier} ${count}`)
-                .join(', ') || '–'}`}
+            : `${stored.length} events loaded${pages.hasNextPage ? ' (more available)' : ''} · tiers: ${
+                Object.entries(tiers)
+                  .map(([tier, count]) => `${tier} ${count}`)
+                  .join(', ') || '–'
+              }`}
         </p>
       </div>
       {tail.drops.map((drop) => (
@@ -171,16 +245,30 @@ export function EventsPage() {
           {drop}
         </p>
       ))}
-      <TimeChart x={histogram.x} series={histogram.series} height={110} bars label="Histogram of the loaded events over the range; drag to zoom" onZoom={liveOn ? undefined : zoom} />
+      <TimeChart
+        x={histogram.x}
+        series={histogram.series}
+        height={110}
+        bars
+        label="Histogram of the loaded events over the range; drag to zoom"
+        onZoom={liveOn ? undefined : zoom}
+      />
       <p className="muted small">
-        Histogram of the {liveOn ? 'live' : 'loaded'} events between {formatTime(range.from)} and {formatTime(range.to)}; drag across it to zoom.
+        Histogram of the {liveOn ? 'live' : 'loaded'} events between {formatTime(range.from)} and{' '}
+        {formatTime(range.to)}; drag across it to zoom.
       </p>
       {pages.error && <QueryError error={pages.error} />}
       <div className="split">
         <div className="grow">
           {!liveOn && pages.isLoading && <Loading what="events" />}
           {rows.length === 0 && !pages.isLoading && <p>No events match.</p>}
-          <EventList events={rows} selected={state.event} onSelect={(id) => update({ event: id })} onEnd={liveOn ? undefined : loadMore} label="Events, newest first" />
+          <EventList
+            events={rows}
+            selected={state.event}
+            onSelect={(id) => update({ event: id })}
+            onEnd={liveOn ? undefined : loadMore}
+            label="Events, newest first"
+          />
           {!liveOn && pages.hasNextPage && (
             <button type="button" onClick={loadMore} disabled={pages.isFetchingNextPage}>
               {pages.isFetchingNextPage ? 'Loading…' : 'Load more'}

@@ -50,7 +50,9 @@ export function useLiveTail(enabled: boolean, filters: EventFilters): LiveTail {
     const live = connectLive(subscriptionOf(filters), {
       onStatus: setStatus,
       onEvents: (incoming) => {
-        const matching = text ? incoming.filter((event) => event.message.toLowerCase().includes(text)) : incoming;
+        const matching = text
+          ? incoming.filter((event) => event.message.toLowerCase().includes(text))
+          : incoming;
         if (matching.length === 0) return;
         const newestFirst = [...matching].reverse();
         if (pausedRef.current) {
@@ -61,7 +63,12 @@ export function useLiveTail(enabled: boolean, filters: EventFilters): LiveTail {
         }
       },
       onDropped: (notice) =>
-        setDrops((current) => [`${new Date().toISOString().slice(11, 19)}: the server dropped ${notice.count} messages since ${notice.since} (this tab read too slowly)`, ...current].slice(0, 5)),
+        setDrops((current) =>
+          [
+            `${new Date().toISOString().slice(11, 19)}: the server dropped ${notice.count} messages since ${notice.since} (this tab read too slowly)`,
+            ...current,
+          ].slice(0, 5),
+        ),
     });
     return () => live.close();
   }, [enabled, key]);

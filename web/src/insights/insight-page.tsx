@@ -18,7 +18,8 @@ function evidenceLinks(evidence: unknown): EvidenceLinks {
   const links: EvidenceLinks = { events: new Set(), correlations: new Set(), patterns: new Set() };
   const visit = (value: unknown, key: string) => {
     if (Array.isArray(value)) value.forEach((item) => visit(item, key));
-    else if (value && typeof value === 'object') Object.entries(value).forEach(([child, item]) => visit(item, child));
+    else if (value && typeof value === 'object')
+      Object.entries(value).forEach(([child, item]) => visit(item, child));
     else if (typeof value === 'string') {
       const name = key.toLowerCase();
       if (name.includes('correlation')) links.correlations.add(value);
@@ -30,7 +31,12 @@ function evidenceLinks(evidence: unknown): EvidenceLinks {
   return links;
 }
 
-function LinkList(props: { title: string; items: Set<string>; to: (item: string) => string; label?: (item: string) => ReactNode }) {
+function LinkList(props: {
+  title: string;
+  items: Set<string>;
+  to: (item: string) => string;
+  label?: (item: string) => ReactNode;
+}) {
   if (props.items.size === 0) return null;
   return (
     <div>
@@ -74,7 +80,13 @@ function ResolveForm(props: { insight: Insight }) {
     >
       <label className="block">
         Resolution note (what was done)
-        <textarea required maxLength={4000} rows={3} value={note} onChange={(event) => setNote(event.target.value)} />
+        <textarea
+          required
+          maxLength={4000}
+          rows={3}
+          value={note}
+          onChange={(event) => setNote(event.target.value)}
+        />
       </label>
       <button type="submit" disabled={resolve.isPending || note.trim() === ''}>
         Resolve
@@ -133,13 +145,33 @@ export function InsightPage() {
       </div>
       <section className="panel" aria-labelledby="evidence-title">
         <h2 id="evidence-title">Evidence</h2>
-        <LinkList title="Components" items={new Set(insight.affected_components.map((c) => `${c.component_type}/${c.component_id ?? ''}`))} to={(item) => {
-          const [type, componentId] = item.split('/');
-          return `/events?component_type=${encodeURIComponent(type)}${componentId ? `&component_id=${encodeURIComponent(componentId)}` : ''}`;
-        }} />
-        <LinkList title="Events" items={links.events} to={(item) => `/events?event=${item}&range=7d`} />
-        <LinkList title="Chains" items={links.correlations} to={(item) => `/operations/${encodeURIComponent(item)}`} />
-        <LinkList title="Patterns" items={links.patterns} to={(item) => `/events?pattern_id=${encodeURIComponent(item)}&range=7d`} />
+        <LinkList
+          title="Components"
+          items={
+            new Set(
+              insight.affected_components.map((c) => `${c.component_type}/${c.component_id ?? ''}`),
+            )
+          }
+          to={(item) => {
+            const [type, componentId] = item.split('/');
+            return `/events?component_type=${encodeURIComponent(type)}${componentId ? `&component_id=${encodeURIComponent(componentId)}` : ''}`;
+          }}
+        />
+        <LinkList
+          title="Events"
+          items={links.events}
+          to={(item) => `/events?event=${item}&range=7d`}
+        />
+        <LinkList
+          title="Chains"
+          items={links.correlations}
+          to={(item) => `/operations/${encodeURIComponent(item)}`}
+        />
+        <LinkList
+          title="Patterns"
+          items={links.patterns}
+          to={(item) => `/events?pattern_id=${encodeURIComponent(item)}&range=7d`}
+        />
         <details>
           <summary>Evidence JSON</summary>
           <JsonView value={insight.evidence} label="Evidence JSON" />

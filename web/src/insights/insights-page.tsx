@@ -9,11 +9,25 @@ const STATUSES = ['open', 'regressed', 'resolved'] as const;
 const TYPES = ['error', 'performance', 'flow', 'consistency', 'anomaly'];
 
 export function InsightsPage() {
-  const [state, update] = useUrlState(['status', 'severity', 'type', 'component', 'session_id'] as const);
+  const [state, update] = useUrlState([
+    'status',
+    'severity',
+    'type',
+    'component',
+    'session_id',
+  ] as const);
   const status = state.status || 'open';
   const live = useLiveInsights(state.session_id || undefined);
   const query = useQuery({
-    queryKey: ['insights', 'list', status, state.severity, state.type, state.component, state.session_id],
+    queryKey: [
+      'insights',
+      'list',
+      status,
+      state.severity,
+      state.type,
+      state.component,
+      state.session_id,
+    ],
     queryFn: () =>
       api.insights({
         status: status === 'all' ? undefined : status,
@@ -25,7 +39,10 @@ export function InsightsPage() {
       }),
   });
   const insights = [...(query.data?.items ?? [])].sort(
-    (a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0) || b.confidence - a.confidence || b.last_seen.localeCompare(a.last_seen),
+    (a, b) =>
+      (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0) ||
+      b.confidence - a.confidence ||
+      b.last_seen.localeCompare(a.last_seen),
   );
   return (
     <section aria-labelledby="insights-title">
@@ -37,7 +54,13 @@ export function InsightsPage() {
       </div>
       <div className="tabs" role="tablist" aria-label="Status">
         {[...STATUSES, 'all'].map((value) => (
-          <button key={value} role="tab" type="button" aria-selected={status === value} onClick={() => update({ status: value })}>
+          <button
+            key={value}
+            role="tab"
+            type="button"
+            aria-selected={status === value}
+            onClick={() => update({ status: value })}
+          >
             {value}
           </button>
         ))}
@@ -45,7 +68,10 @@ export function InsightsPage() {
       <div className="filters row">
         <label>
           Severity
-          <select value={state.severity} onChange={(event) => update({ severity: event.target.value })}>
+          <select
+            value={state.severity}
+            onChange={(event) => update({ severity: event.target.value })}
+          >
             <option value="">any</option>
             {SEVERITIES.map((severity) => (
               <option key={severity}>{severity}</option>
@@ -63,11 +89,20 @@ export function InsightsPage() {
         </label>
         <label>
           Component id
-          <input defaultValue={state.component} onBlur={(event) => update({ component: event.target.value })} onKeyDown={(event) => event.key === 'Enter' && update({ component: event.currentTarget.value })} />
+          <input
+            defaultValue={state.component}
+            onBlur={(event) => update({ component: event.target.value })}
+            onKeyDown={(event) =>
+              event.key === 'Enter' && update({ component: event.currentTarget.value })
+            }
+          />
         </label>
         {state.session_id && (
           <span>
-            session {state.session_id.slice(0, 8)}… <button type="button" onClick={() => update({ session_id: null })}>clear</button>
+            session {state.session_id.slice(0, 8)}…{' '}
+            <button type="button" onClick={() => update({ session_id: null })}>
+              clear
+            </button>
           </span>
         )}
       </div>

@@ -18,7 +18,11 @@ function span(step: OperationStep): [number, number] {
  * Bars of an operation's steps, and its critical path: from the step that ended last, back
  * through the step that ended latest before each one began (the work each one waited on).
  */
-export function waterfall(progress: OperationProgress): { bars: WaterfallBar[]; from: number; to: number } {
+export function waterfall(progress: OperationProgress): {
+  bars: WaterfallBar[];
+  from: number;
+  to: number;
+} {
   const bars = progress.steps.map((step) => {
     const [start, end] = span(step);
     return { step, start, end, critical: false };

@@ -13,15 +13,26 @@ const SAMPLE = 500;
 function ComponentSparkline(props: { type: string; from: string; to: string }) {
   const { data } = useQuery({
     queryKey: ['events', 'sparkline', props.type, props.from, props.to],
-    queryFn: () => api.events({ component_type: props.type, from: props.from, to: props.to }, { limit: SAMPLE }),
+    queryFn: () =>
+      api.events({ component_type: props.type, from: props.from, to: props.to }, { limit: SAMPLE }),
   });
   const chart = useMemo(() => {
     if (!data) return null;
     const from = Date.parse(props.from);
     const to = Date.parse(props.to);
-    const all = bucketize(data.items.map((event) => event.timestamp), from, to, 40);
+    const all = bucketize(
+      data.items.map((event) => event.timestamp),
+      from,
+      to,
+      40,
+    );
     const errors = bucketize(
-      data.items.filter((event) => event.level === 'error' || event.level === 'critical' || event.event_type === 'error').map((event) => event.timestamp),
+      data.items
+        .filter(
+          (event) =>
+            event.level === 'error' || event.level === 'critical' || event.event_type === 'error',
+        )
+        .map((event) => event.timestamp),
       from,
       to,
       40,
@@ -37,7 +48,13 @@ function ComponentSparkline(props: { type: string; from: string; to: string }) {
   if (!chart) return <div className="sparkline placeholder" aria-hidden="true" />;
   return (
     <>
-      <TimeChart x={chart.x} series={chart.series} height={36} compact label={`Events and errors of ${props.type} over time`} />
+      <TimeChart
+        x={chart.x}
+        series={chart.series}
+        height={36}
+        compact
+        label={`Events and errors of ${props.type} over time`}
+      />
       {data?.next_cursor && <small className="muted">newest {SAMPLE} events of the range</small>}
     </>
   );
@@ -47,7 +64,11 @@ function HealthCard(props: { health: ComponentHealth; from: string; to: string }
   const { health } = props;
   const type = health.component_type ?? health.component;
   return (
-    <article className={`card health-${health.status}`} aria-label={`${health.component}: ${health.status}`} data-testid="component-card">
+    <article
+      className={`card health-${health.status}`}
+      aria-label={`${health.component}: ${health.status}`}
+      data-testid="component-card"
+    >
       <header className="row spread">
         <h3>
           <Link to={`/events?component_type=${encodeURIComponent(type)}`}>{health.component}</Link>
@@ -63,7 +84,8 @@ function HealthCard(props: { health: ComponentHealth; from: string; to: string }
         <dt>errors</dt>
         <dd>
           {health.metrics.errors}
-          {health.metrics.error_rate !== null && ` (${(health.metrics.error_rate * 100).toFixed(1)} %)`}
+          {health.metrics.error_rate !== null &&
+            ` (${(health.metrics.error_rate * 100).toFixed(1)} %)`}
         </dd>
         <dt>p95</dt>
         <dd>{formatMs(health.metrics.p95_ms)}</dd>
@@ -90,16 +112,37 @@ function HealthCard(props: { health: ComponentHealth; from: string; to: string }
 export function OverviewPage() {
   const [state, update] = useUrlState(['range', 'from', 'to'] as const);
   const range = resolveRange(state.range || '1h', state.from, state.to);
-  const windowMinutes = Math.max(1, Math.min(7 * 24 * 60, Math.round((Date.parse(range.to) - Date.parse(range.from)) / 60_000)));
-  const health = useQuery({ queryKey: ['health', windowMinutes], queryFn: () => api.health(windowMinutes), refetchInterval: 30_000 });
-  const open = useQuery({ queryKey: ['insights', 'open-summary'], queryFn: () => api.insights({ status: 'open', limit: 500 }), refetchInterval: 30_000 });
-  const regressed = useQuery({ queryKey: ['insights', 'regressed-summary'], queryFn: () => api.insights({ status: 'regressed', limit: 500 }), refetchInterval: 30_000 });
+  const windowMinutes = Math.max(
+    1,
+    Math.min(7 * 24 * 60, Math.round((Date.parse(range.to) - Date.parse(range.from)) / 60_000)),
+  );
+  const health = useQuery({
+    queryKey: ['health', windowMinutes],
+    queryFn: () => api.health(windowMinutes),
+    refetchInterval: 30_000,
+  });
+  const open = useQuery({
+    queryKey: ['insights', 'open-summary'],
+    queryFn: () => api.insights({ status: 'open', limit: 500 }),
+    refetchInterval: 30_000,
+  });
+  const regressed = useQuery({
+    queryKey: ['insights', 'regressed-summary'],
+    queryFn: () => api.insights({ status: 'regressed', limit: 500 }),
+    refetchInterval: 30_000,
+  });
   const openInsights = [...(open.data?.items ?? []), ...(regressed.data?.items ?? [])];
   return (
     <section aria-labelledby="overview-title">
       <div className="row spread">
         <h1 id="overview-title">Overview</h1>
-        <TimeRangePicker key={`${state.from}${state.to}`} range={state.range} from={state.from} to={state.to} onChange={update} />
+        <TimeRangePicker
+          key={`${state.from}${state.to}`}
+          range={state.range}
+          from={state.from}
+          to={state.to}
+          onChange={update}
+        />
       </div>
       <section aria-labelledby="open-title" className="panel">
         <h2 id="open-title">Open insights by severity</h2>
@@ -111,7 +154,11 @@ export function OverviewPage() {
               const count = openInsights.filter((insight) => insight.severity === severity).length;
               return (
                 <li key={severity}>
-                  <Link to={`/insights?status=open&severity=${severity}`} className={`severity-count sev-${severity}`} aria-label={`${count} open ${severity} insights`}>
+                  <Link
+                    to={`/insights?status=open&severity=${severity}`}
+                    className={`severity-count sev-${severity}`}
+                    aria-label={`${count} open ${severity} insights`}
+                  >
                     <span className="count">{open.isLoading ? '…' : count}</span> {severity}
                   </Link>
                 </li>
@@ -127,12 +174,18 @@ export function OverviewPage() {
         {health.data && (
           <>
             <p className="muted">
-              {health.data.summary} (window {formatTime(health.data.window.from)} – {formatTime(health.data.window.to)})
+              {health.data.summary} (window {formatTime(health.data.window.from)} –{' '}
+              {formatTime(health.data.window.to)})
             </p>
             {health.data.components.length === 0 && <p>No component has reported yet.</p>}
             <div className="grid">
               {health.data.components.map((component) => (
-                <HealthCard key={component.component} health={component} from={range.from} to={range.to} />
+                <HealthCard
+                  key={component.component}
+                  health={component}
+                  from={range.from}
+                  to={range.to}
+                />
               ))}
             </div>
           </>

@@ -8,7 +8,10 @@ import { useUrlState } from '../common/url-state';
 function SessionDetail(props: { id: string }) {
   const queryClient = useQueryClient();
   const [summary, setSummary] = useState('');
-  const query = useQuery({ queryKey: ['sessions', 'one', props.id], queryFn: () => api.session(props.id) });
+  const query = useQuery({
+    queryKey: ['sessions', 'one', props.id],
+    queryFn: () => api.session(props.id),
+  });
   const close = useMutation({
     mutationFn: () => api.closeSession(props.id, summary),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['sessions'] }),
@@ -22,17 +25,20 @@ function SessionDetail(props: { id: string }) {
       <h2>{session.name}</h2>
       <p>{session.description}</p>
       <p>
-        <Badge kind={session.status}>{session.status}</Badge> {session.events_count} events · created {formatTime(session.created_at)}
+        <Badge kind={session.status}>{session.status}</Badge> {session.events_count} events ·
+        created {formatTime(session.created_at)}
       </p>
       <p className="row">
-        Scope the console to it: <Link to={`/events?${scope}&range=7d`}>events</Link> <Link to={`/insights?${scope}&status=all`}>insights</Link>{' '}
+        Scope the console to it: <Link to={`/events?${scope}&range=7d`}>events</Link>{' '}
+        <Link to={`/insights?${scope}&status=all`}>insights</Link>{' '}
         <Link to={`/ask?${scope}`}>ask</Link>
       </p>
       {session.insights.length > 0 && (
         <ul>
           {session.insights.map((insight) => (
             <li key={insight.id}>
-              <Link to={`/insights/${insight.id}`}>{insight.title}</Link> ({insight.severity}, {insight.status})
+              <Link to={`/insights/${insight.id}`}>{insight.title}</Link> ({insight.severity},{' '}
+              {insight.status})
             </li>
           ))}
         </ul>
@@ -46,7 +52,12 @@ function SessionDetail(props: { id: string }) {
         >
           <label className="block">
             Summary of what was found
-            <textarea value={summary} onChange={(event) => setSummary(event.target.value)} required rows={2} />
+            <textarea
+              value={summary}
+              onChange={(event) => setSummary(event.target.value)}
+              required
+              rows={2}
+            />
           </label>
           <button type="submit">Close session</button>
           {close.error && <QueryError error={close.error} />}
@@ -59,9 +70,13 @@ function SessionDetail(props: { id: string }) {
 export function SessionsPage() {
   const [state, update] = useUrlState(['status', 'open'] as const);
   const queryClient = useQueryClient();
-  const list = useQuery({ queryKey: ['sessions', 'list', state.status], queryFn: () => api.sessions(state.status || undefined) });
+  const list = useQuery({
+    queryKey: ['sessions', 'list', state.status],
+    queryFn: () => api.sessions(state.status || undefined),
+  });
   const create = useMutation({
-    mutationFn: (form: { name: string; description: string }) => api.createSession(form.name, form.description),
+    mutationFn: (form: { name: string; description: string }) =>
+      api.createSession(form.name, form.description),
     onSuccess: (session) => {
       void queryClient.invalidateQueries({ queryKey: ['sessions'] });
       update({ open: session.id });
@@ -75,7 +90,10 @@ export function SessionsPage() {
         onSubmit={(event) => {
           event.preventDefault();
           const form = new FormData(event.currentTarget);
-          create.mutate({ name: String(form.get('name')), description: String(form.get('description')) });
+          create.mutate({
+            name: String(form.get('name')),
+            description: String(form.get('description')),
+          });
         }}
       >
         <label>
@@ -102,7 +120,12 @@ export function SessionsPage() {
           {list.data?.items.map((session) => (
             <li key={session.id} className="list-row">
               <Badge kind={session.status}>{session.status}</Badge>
-              <button type="button" className="link grow" onClick={() => update({ open: session.id })} aria-pressed={state.open === session.id}>
+              <button
+                type="button"
+                className="link grow"
+                onClick={() => update({ open: session.id })}
+                aria-pressed={state.open === session.id}
+              >
                 {session.name}
               </button>
               <span className="muted">{formatTime(session.created_at)}</span>

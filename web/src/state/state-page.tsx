@@ -4,7 +4,10 @@ import { formatTime, JsonView, Loading, QueryError } from '../common/bits';
 import { useUrlState } from '../common/url-state';
 
 function ConsistencyGroups() {
-  const query = useQuery({ queryKey: ['insights', 'consistency'], queryFn: () => api.insights({ type: 'consistency', limit: 50 }) });
+  const query = useQuery({
+    queryKey: ['insights', 'consistency'],
+    queryFn: () => api.insights({ type: 'consistency', limit: 50 }),
+  });
   if (query.isLoading) return <Loading what="consistency insights" />;
   if (query.error) return <QueryError error={query.error} />;
   const items = query.data?.items ?? [];
@@ -28,11 +31,19 @@ function ConsistencyGroups() {
 export function StatePage() {
   const [state, update] = useUrlState(['type', 'id', 'a', 'b'] as const);
   const ready = Boolean(state.type && state.id);
-  const history = useQuery({ queryKey: ['state', 'history', state.type, state.id], queryFn: () => api.stateHistory(state.type, state.id), enabled: ready });
+  const history = useQuery({
+    queryKey: ['state', 'history', state.type, state.id],
+    queryFn: () => api.stateHistory(state.type, state.id),
+    enabled: ready,
+  });
   const versions = history.data?.items ?? [];
   const a = Number(state.a) || versions[1]?.version || 0;
   const b = Number(state.b) || versions[0]?.version || 0;
-  const diff = useQuery({ queryKey: ['state', 'diff', state.type, state.id, a, b], queryFn: () => api.stateDiff(state.type, state.id, a, b), enabled: ready && a > 0 && b > 0 && a !== b });
+  const diff = useQuery({
+    queryKey: ['state', 'diff', state.type, state.id, a, b],
+    queryFn: () => api.stateDiff(state.type, state.id, a, b),
+    enabled: ready && a > 0 && b > 0 && a !== b,
+  });
   const left = versions.find((version) => version.version === a);
   const right = versions.find((version) => version.version === b);
   const changed = new Set(diff.data?.patch.map((operation) => operation.path) ?? []);
@@ -44,7 +55,12 @@ export function StatePage() {
         onSubmit={(event) => {
           event.preventDefault();
           const form = new FormData(event.currentTarget);
-          update({ type: String(form.get('type')).trim(), id: String(form.get('id')).trim(), a: null, b: null });
+          update({
+            type: String(form.get('type')).trim(),
+            id: String(form.get('id')).trim(),
+            a: null,
+            b: null,
+          });
         }}
       >
         <label>
@@ -76,10 +92,18 @@ export function StatePage() {
                   <td>{formatTime(version.captured_at)}</td>
                   <td>{version.tier ?? ''}</td>
                   <td className="row">
-                    <button type="button" aria-pressed={a === version.version} onClick={() => update({ a: String(version.version) })}>
+                    <button
+                      type="button"
+                      aria-pressed={a === version.version}
+                      onClick={() => update({ a: String(version.version) })}
+                    >
                       as left
                     </button>
-                    <button type="button" aria-pressed={b === version.version} onClick={() => update({ b: String(version.version) })}>
+                    <button
+                      type="button"
+                      aria-pressed={b === version.version}
+                      onClick={() => update({ b: String(version.version) })}
+                    >
                       as right
                     </button>
                   </td>
@@ -96,7 +120,10 @@ export function StatePage() {
               <ul className="diff">
                 {diff.data.patch.map((operation, index) => (
                   <li key={index} className={`op-${operation.op}`}>
-                    <code>{operation.op}</code> <code>{operation.path}</code> {operation.value !== undefined && <code>{JSON.stringify(operation.value)}</code>}
+                    <code>{operation.op}</code> <code>{operation.path}</code>{' '}
+                    {operation.value !== undefined && (
+                      <code>{JSON.stringify(operation.value)}</code>
+                    )}
                   </li>
                 ))}
               </ul>
