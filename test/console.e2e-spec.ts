@@ -128,6 +128,10 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     await page.getByRole('link', { name: `${high} open high insights` }).waitFor();
     await page.locator('.sparkline canvas').first().waitFor();
     await shot('overview');
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    await shot('overview-dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
   });
 
   it('lists the scenario’s insights and opens one with its evidence; a read key is refused when resolving', async () => {
@@ -187,6 +191,8 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     const components = async () =>
       page.locator('[data-testid="event-row"] .comp').allTextContents();
     expect(new Set(await components()).size).toBeGreaterThan(1);
+    // Virtualised: of the 200 loaded rows only the visible ones (plus overscan) are in the DOM.
+    expect(await page.getByTestId('event-row').count()).toBeLessThan(100);
     await page.getByLabel('Level').selectOption('error');
     await page.waitForURL(/level=error/);
     await page.getByLabel('Component id').fill('db-1');

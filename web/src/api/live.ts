@@ -1,5 +1,7 @@
+import { useSyncExternalStore } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import {
+  onApiKeyChange,
   storedApiKey,
   type DebugEvent,
   type DroppedNotice,
@@ -46,4 +48,9 @@ export function connectLive(filters: LiveFilters, handlers: LiveHandlers): { clo
   socket.on('debug:insight', (insights: InsightChange[]) => handlers.onInsights?.(insights));
   socket.on('debug:dropped', (notice: DroppedNotice) => handlers.onDropped?.(notice));
   return { close: () => socket.close() };
+}
+
+/** The API key in use, as a hook: live connections reconnect when it changes. */
+export function useApiKey(): string | null {
+  return useSyncExternalStore(onApiKeyChange, storedApiKey);
 }

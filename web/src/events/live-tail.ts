@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DebugEvent, EventFilters } from '../api/client';
-import { connectLive, type LiveFilters } from '../api/live';
+import { connectLive, useApiKey, type LiveFilters } from '../api/live';
 
 const MAX_ROWS = 2000;
 
@@ -40,6 +40,7 @@ export function useLiveTail(enabled: boolean, filters: EventFilters): LiveTail {
   const [buffered, setBuffered] = useState(0);
   const pausedRef = useRef(false);
   const key = JSON.stringify(filters);
+  const apiKey = useApiKey();
   useEffect(() => {
     if (!enabled) {
       setStatus('off');
@@ -71,7 +72,7 @@ export function useLiveTail(enabled: boolean, filters: EventFilters): LiveTail {
         ),
     });
     return () => live.close();
-  }, [enabled, key]);
+  }, [enabled, key, apiKey]);
   return {
     status,
     events,

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { connectLive } from '../api/live';
+import { connectLive, useApiKey } from '../api/live';
 import type { InsightChange } from '../api/client';
 
 /** Follows `debug:insight` and refreshes every insight query when one arrives; answers the latest changes. */
@@ -8,6 +8,7 @@ export function useLiveInsights(sessionId?: string): { status: string; recent: I
   const queryClient = useQueryClient();
   const [status, setStatus] = useState('connecting');
   const [recent, setRecent] = useState<InsightChange[]>([]);
+  const apiKey = useApiKey();
   useEffect(() => {
     const live = connectLive(
       { channels: ['insight'], ...(sessionId ? { session_id: sessionId } : {}) },
@@ -20,6 +21,6 @@ export function useLiveInsights(sessionId?: string): { status: string; recent: I
       },
     );
     return () => live.close();
-  }, [queryClient, sessionId]);
+  }, [queryClient, sessionId, apiKey]);
   return { status, recent };
 }

@@ -8,6 +8,8 @@ import { resolveRange, TimeRangePicker } from '../common/time-range';
 import { useUrlState } from '../common/url-state';
 
 const SAMPLE = 500;
+/** The health query judges at most 12 hours (its `window_minutes` limit); longer ranges show their last 12 hours. */
+const MAX_HEALTH_WINDOW_MINUTES = 720;
 
 /** Events and errors of one component type over the range, from its newest events (up to SAMPLE). */
 function ComponentSparkline(props: { type: string; from: string; to: string }) {
@@ -114,7 +116,10 @@ export function OverviewPage() {
   const range = resolveRange(state.range || '1h', state.from, state.to);
   const windowMinutes = Math.max(
     1,
-    Math.min(7 * 24 * 60, Math.round((Date.parse(range.to) - Date.parse(range.from)) / 60_000)),
+    Math.min(
+      MAX_HEALTH_WINDOW_MINUTES,
+      Math.round((Date.parse(range.to) - Date.parse(range.from)) / 60_000),
+    ),
   );
   const health = useQuery({
     queryKey: ['health', windowMinutes],
