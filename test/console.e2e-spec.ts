@@ -211,6 +211,18 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     };
     expect(json).toMatchObject({ level: 'error', component_id: 'db-1' });
     await shot('events');
+
+    // Dragging across the histogram zooms the range: absolute from/to in the URL.
+    const plot = (await page.locator('.chart .u-over').boundingBox())!;
+    await page.mouse.move(plot.x + plot.width * 0.5, plot.y + plot.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(plot.x + plot.width * 0.75, plot.y + plot.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL((url) => url.searchParams.has('from') && url.searchParams.has('to') && !url.searchParams.has('range'));
+    const zoomed = new URL(page.url());
+    const span = Date.parse(zoomed.searchParams.get('to')!) - Date.parse(zoomed.searchParams.get('from')!);
+    expect(span).toBeGreaterThan(60 * 60_000);
+    expect(span).toBeLessThan(2 * 60 * 60_000);
   });
 
   it('tails events live over Socket.IO with the filters, and pauses and resumes', async () => {
