@@ -7,6 +7,7 @@ import { writeScenario, type WrittenScenario } from './scenarios/scenario-genera
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import {
   browserRequired,
+  CHROMIUM_PATH,
   buildConsole,
   chromiumMissingBanner,
   hasChromium,
@@ -32,7 +33,7 @@ if (!hasChromium) {
     describe('web console in Chromium', () => {
       it('has Chromium (CI=true / DEBUG_REQUIRE_SERVICES=1 require it)', () => {
         throw new Error(
-          'Chromium is missing at /usr/bin/chromium: apt-get install -y chromium (.ci/run does this)',
+          `Chromium is missing at ${CHROMIUM_PATH}: apt-get install -y chromium (.ci/run does this)`,
         );
       });
     });
