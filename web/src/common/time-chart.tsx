@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 export interface Series {
@@ -43,56 +43,65 @@ export function TimeChart(props: {
   useEffect(() => {
     const element = host.current;
     if (!element) return;
-    const style = getComputedStyle(document.documentElement);
-    const axisColor = style.getPropertyValue('--muted').trim() || '#666';
-    const options: uPlot.Options = {
-      width: Math.max(120, element.clientWidth),
-      height: props.height,
-      legend: { show: !props.compact },
-      cursor: props.compact ? { show: false } : { drag: { x: true, y: false, setScale: false } },
-      select: { show: Boolean(props.onZoom), left: 0, top: 0, width: 0, height: 0 },
-      axes: props.compact
-        ? [{ show: false }, { show: false }]
-        : [
-            { stroke: axisColor, grid: { stroke: 'rgba(128,128,128,0.15)' } },
-            { stroke: axisColor, grid: { stroke: 'rgba(128,128,128,0.15)' }, size: 40 },
-          ],
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      series: [
-        {},
-        ...props.series.map((series) => ({
-          label: series.label,
-          stroke: series.color,
-          fill: `${series.color}33`,
-          width: 1.5,
-          points: { show: false },
-          paths: props.bars ? uPlot.paths.bars!({ size: [0.9, 40] }) : undefined,
-        })),
-      ],
-      hooks: {
-        setSelect: [
-          (chart) => {
-            if (!zoom.current || chart.select.width < 4) return;
-            const from = chart.posToVal(chart.select.left, 'x') * 1000;
-            const to = chart.posToVal(chart.select.left + chart.select.width, 'x') * 1000;
-            chart.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            zoom.current(Math.round(from), Math.round(to));
-          },
+    let chart: uPlot | null = null;
+    let resize: ResizeObserver | null = null;
+    let cancelled = false;
+    // uPlot loads with the first chart, not with the first view's script.
+    void import('uplot').then(({ default: UPlot }) => {
+      if (cancelled) return;
+      const style = getComputedStyle(document.documentElement);
+      const axisColor = style.getPropertyValue('--muted').trim() || '#666';
+      const options: uPlot.Options = {
+        width: Math.max(120, element.clientWidth),
+        height: props.height,
+        legend: { show: !props.compact },
+        cursor: props.compact ? { show: false } : { drag: { x: true, y: false, setScale: false } },
+        select: { show: Boolean(props.onZoom), left: 0, top: 0, width: 0, height: 0 },
+        axes: props.compact
+          ? [{ show: false }, { show: false }]
+          : [
+              { stroke: axisColor, grid: { stroke: 'rgba(128,128,128,0.15)' } },
+              { stroke: axisColor, grid: { stroke: 'rgba(128,128,128,0.15)' }, size: 40 },
+            ],
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        series: [
+          {},
+          ...props.series.map((series) => ({
+            label: series.label,
+            stroke: series.color,
+            fill: `${series.color}33`,
+            width: 1.5,
+            points: { show: false },
+            paths: props.bars ? UPlot.paths.bars!({ size: [0.9, 40] }) : undefined,
+          })),
         ],
-      },
-    };
-    const chart = new uPlot(
-      options,
-      [props.x, ...props.series.map((series) => series.values)],
-      element,
-    );
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(120, element.clientWidth), height: props.height }),
-    );
-    resize.observe(element);
+        hooks: {
+          setSelect: [
+            (chart) => {
+              if (!zoom.current || chart.select.width < 4) return;
+              const from = chart.posToVal(chart.select.left, 'x') * 1000;
+              const to = chart.posToVal(chart.select.left + chart.select.width, 'x') * 1000;
+              chart.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              zoom.current(Math.round(from), Math.round(to));
+            },
+          ],
+        },
+      };
+      chart = new UPlot(
+        options,
+        [props.x, ...props.series.map((series) => series.values)],
+        element,
+      );
+      const drawn = chart;
+      resize = new ResizeObserver(() =>
+        drawn.setSize({ width: Math.max(120, element.clientWidth), height: props.height }),
+      );
+      resize.observe(element);
+    });
     return () => {
-      resize.disconnect();
-      chart.destroy();
+      cancelled = true;
+      resize?.disconnect();
+      chart?.destroy();
     };
   }, [props.x, props.series, props.height, props.compact, props.bars, props.onZoom]);
   return (
