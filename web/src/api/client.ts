@@ -247,10 +247,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-
-  get refused(): boolean {
-    return this.status === 401 || this.status === 403;
-  }
 }
 
 export function storedApiKey(): string | null {
@@ -296,7 +292,7 @@ async function call<T>(
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
-  const body = text ? (JSON.parse(text) as unknown) : null;
+  const body = parseJson(text);
   if (!response.ok) {
     const envelope = (body ?? {}) as { message?: string | string[]; error?: string };
     const message = Array.isArray(envelope.message)
@@ -305,6 +301,16 @@ async function call<T>(
     throw new ApiError(response.status, message, path);
   }
   return body as T;
+}
+
+/** The body as JSON; a non-JSON body (a proxy's HTML error page) becomes its text as the message. */
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { message: text.slice(0, 200) };
+  }
 }
 
 /** Reads any list answer as `{ items, next_cursor }` (the one place that knows the wire's list shapes). */
