@@ -123,11 +123,11 @@ describe('TemplateMiner', () => {
   });
 
   it('stays bounded when words vary in two places at once', () => {
-    const miner = new TemplateMiner({ maxPerFamily: 20 });
+    const miner = new TemplateMiner({ maxPerLength: 20 });
     // letters only, and every pair new: neither masking nor one-position counting can help
     const word = (n: number) =>
       String.fromCharCode(97 + (n % 26)) + String.fromCharCode(97 + (((n / 26) | 0) % 26)) + 'x';
-    const unbounded = new TemplateMiner({ maxPerFamily: 1_000_000 });
+    const unbounded = new TemplateMiner({ maxPerLength: 1_000_000 });
     for (let i = 0; i < 300; i++) {
       miner.match(`user ${word(i)} logged in from ${word(i + 7)}`);
       unbounded.match(`user ${word(i)} logged in from ${word(i + 7)}`);

@@ -3,37 +3,49 @@ import { LRUCache } from 'lru-cache';
 import { renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
 
 /**
- * Online template miner. Every message is masked by the tokenizer (values found by their
- * character classes become `<*>`); messages whose masked tokens agree form a pattern. A word
- * that the tokenizer kept but that turns out to vary is found by counting: when the patterns
- * that agree everywhere except at one word position hold `generalizeAfter` different words
- * there, that position is a variable, and those patterns merge into one whose template has
- * `<*>` there. Enumerations (a state name, one of two user names) stay apart; free values
- * (user names, host names) merge once enough of them are seen.
+ * Online template miner. Every message is first masked by the tokenizer: values whose shape
+ * leaves no doubt (numbers, IPs, UUIDs, hex, paths) become `<*>`. Which of the remaining
+ * words are variables is learned from how the messages vary, not from their shape.
+ *
+ * Messages whose masked tokens are equal form a pattern. For every new pattern the miner
+ * looks at the live patterns of the same token count that agree with it on most of their
+ * words (more words in common than positions that differ, no difference in punctuation):
+ * each such pair proposes a *generalization*, the tokens they share with `<*>` where they
+ * differ. Patterns that propose the same generalization are counted together, with the
+ * values each one holds at the differing positions. When every differing position has shown
+ * `generalizeAfter` different values (or holds a `<*>` already in one of them), the positions
+ * vary the way values do: the generalization becomes a pattern and every pattern it covers
+ * merges into it. Positions that took fewer values stay apart (an enumeration that names
+ * different events: a state, a result). Several positions can become variables at once
+ * (a program name and a host name on the same line), which one-position-at-a-time counting
+ * never sees.
  *
  * Pattern ids are content addresses: the hash of the template tokens. Any process that holds
  * the same templates gives a message the same id; a merged pattern keeps an alias to the
  * pattern it went into.
  */
 export interface MinerOptions {
-  /** Distinct words at one position after which that position is a variable. */
+  /** Different values a position must show among similar patterns to become a variable. */
   generalizeAfter: number;
   /**
-   * Live patterns with the same token count and first token after which a new message is
-   * merged into its most similar pattern (the differing positions become `<*>`): a bound on
-   * memory for logs whose words vary in several places at once.
+   * Live patterns of one token count after which a new message is merged into its most
+   * similar pattern (the differing positions become `<*>`): a bound on memory for logs
+   * whose words vary in many places at once.
    */
-  maxPerFamily: number;
+  maxPerLength: number;
   /** Masked messages remembered for the one-lookup fast path. */
   exactCacheSize: number;
+  /** Proposed generalizations remembered (with their evidence) while they gather it. */
+  proposalCacheSize: number;
   /** Words of a message that are mined (a stack trace's head names it well enough). */
   maxWords: number;
 }
 
 export const DEFAULT_MINER_OPTIONS: MinerOptions = {
   generalizeAfter: 4,
-  maxPerFamily: 200,
+  maxPerLength: 400,
   exactCacheSize: 100_000,
+  proposalCacheSize: 50_000,
   maxWords: 200,
 };
 
@@ -62,8 +74,15 @@ interface Cluster extends PatternTemplate {
   literalCount: number;
 }
 
-const SKELETON_HOLE = '\u0000';
+/** A generalization proposed by pairs of similar patterns, and the patterns behind it. */
+interface Proposal {
+  /** Member pattern id → its tokens (kept after a member merges elsewhere: still evidence). */
+  members: Map<string, readonly string[]>;
+}
+
 const KEY_SEPARATOR = '\u0001';
+/** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
+const MAX_MEMBERS = 64;
 
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
@@ -77,22 +96,21 @@ export class TemplateMiner {
   private readonly options: MinerOptions;
   /** Live (unmerged) patterns by id. */
   private readonly live = new Map<string, Cluster>();
-  /** Live patterns by token count: what a new wildcard pattern may cover. */
+  /** Live patterns by token count: what a message may join, what a pattern may generalize with. */
   private readonly byLength = new Map<number, Cluster[]>();
-  /** Live patterns by token count and first token: candidates for matching a message. */
-  private readonly byFamily = new Map<string, Cluster[]>();
   /** Masked key → pattern id it was last given (resolve through aliases). */
   private readonly exact: LRUCache<string, string>;
   /** merged id → id it went into. */
   private readonly aliases = new Map<string, string>();
-  /** Skeleton (template with one word position left out) → word at that position → pattern id. */
-  private readonly skeletons = new Map<string, Map<string, string>>();
+  /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
+  private readonly proposals: LRUCache<string, Proposal>;
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
     this.exact = new LRUCache({ max: this.options.exactCacheSize });
+    this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
   get size(): number {
@@ -111,7 +129,7 @@ export class TemplateMiner {
       this.exact.set(key, candidate.id);
       return { id: candidate.id, changed: false };
     }
-    const crowded = this.crowdedFamilyMatch(tokens);
+    const crowded = this.crowdedMatch(tokens, spaceBefore);
     if (crowded) {
       this.exact.set(key, crowded.id);
       return { id: crowded.id, changed: true };
@@ -191,36 +209,31 @@ export class TemplateMiner {
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
     const cluster = this.addCluster(pattern.tokens, spacingOf(pattern.tokens, pattern.template));
     this.absorbCoveredBy(cluster, true);
-    // words seen by this process and by others together may now be enough to generalize
+    // values seen by this process and by others together may now be enough to generalize
     this.learnFrom(cluster);
   }
 
   /** The most specific live pattern that covers the tokens. */
   private bestWildcardMatch(tokens: string[]): Cluster | undefined {
     let best: Cluster | undefined;
-    for (const family of [
-      familyKey(tokens.length, tokens[0]),
-      familyKey(tokens.length, WILDCARD),
-    ]) {
-      for (const cluster of this.byFamily.get(family) ?? []) {
-        if ((best && cluster.literalCount <= best.literalCount) || !covers(cluster.tokens, tokens))
-          continue;
-        best = cluster;
-      }
+    for (const cluster of this.byLength.get(tokens.length) ?? []) {
+      if ((best && cluster.literalCount <= best.literalCount) || !covers(cluster.tokens, tokens))
+        continue;
+      best = cluster;
     }
     return best;
   }
 
   /**
-   * When the message's family already holds `maxPerFamily` patterns: merges the message
+   * When the message's token count already holds `maxPerLength` patterns: merges the message
    * with the most similar of them, every differing position becoming `<*>`.
    */
-  private crowdedFamilyMatch(tokens: string[]): Cluster | undefined {
-    const family = this.byFamily.get(familyKey(tokens.length, tokens[0]));
-    if (!family || family.length < this.options.maxPerFamily) return undefined;
-    let best = family[0];
+  private crowdedMatch(tokens: string[], spaceBefore: boolean[]): Cluster | undefined {
+    const sameLength = this.byLength.get(tokens.length);
+    if (!sameLength || sameLength.length < this.options.maxPerLength) return undefined;
+    let best = sameLength[0];
     let bestSame = -1;
-    for (const cluster of family) {
+    for (const cluster of sameLength) {
       let same = 0;
       for (let i = 0; i < tokens.length; i++) if (cluster.tokens[i] === tokens[i]) same++;
       if (same > bestSame) {
@@ -229,7 +242,7 @@ export class TemplateMiner {
       }
     }
     const merged = best.tokens.map((token, i) => (token === tokens[i] ? token : WILDCARD));
-    const general = this.addCluster(merged, best.spaceBefore);
+    const general = this.addCluster(merged, spaceBefore);
     if (general !== best) {
       this.pendingNew.push(publicView(general));
       this.absorbCoveredBy(general, true);
@@ -250,18 +263,15 @@ export class TemplateMiner {
     };
     this.live.set(id, cluster);
     pushTo(this.byLength, tokens.length, cluster);
-    pushTo(this.byFamily, familyKey(tokens.length, tokens[0]), cluster);
     return cluster;
   }
 
-  /** Registers the cluster's words; generalizes a position that now varies enough. */
+  /** Gathers the cluster's evidence; makes every generalization that now has enough of it. */
   private learnFrom(cluster: Cluster): string | undefined {
     let current = cluster;
     for (;;) {
-      const hole = this.registerSkeletons(current);
-      if (hole === undefined) return current === cluster ? undefined : current.id;
-      const tokens = current.tokens.slice();
-      tokens[hole] = WILDCARD;
+      const tokens = this.proposeWith(current);
+      if (tokens === undefined) return current === cluster ? undefined : current.id;
       const general = this.addCluster(tokens, current.spaceBefore);
       this.pendingNew.push(publicView(general));
       this.absorbCoveredBy(general, true);
@@ -269,29 +279,68 @@ export class TemplateMiner {
     }
   }
 
-  /** Indexes the cluster under each of its skeletons; returns a position to generalize. */
-  private registerSkeletons(cluster: Cluster): number | undefined {
-    let hole: number | undefined;
-    for (let i = 0; i < cluster.tokens.length; i++) {
-      if (!isWord(cluster.tokens[i])) continue;
-      const key = skeletonKey(cluster.tokens, i);
-      let words = this.skeletons.get(key);
-      if (!words) this.skeletons.set(key, (words = new Map()));
-      if (words.size < this.options.generalizeAfter) words.set(cluster.tokens[i], cluster.id);
+  /**
+   * Pairs the cluster with every similar live pattern of its length, records it (and the
+   * other) as evidence for the generalization the pair proposes, and returns the most
+   * specific proposal whose differing positions all vary enough.
+   */
+  private proposeWith(cluster: Cluster): string[] | undefined {
+    const mine = cluster.tokens;
+    let best: string[] | undefined;
+    let bestLiterals = -1;
+    for (const other of this.byLength.get(mine.length) ?? []) {
+      if (other === cluster) continue;
+      const proposed = generalizationOf(mine, other.tokens);
+      if (!proposed) continue;
+      const key = proposed.tokens.join(KEY_SEPARATOR);
+      let proposal = this.proposals.get(key);
+      if (!proposal) this.proposals.set(key, (proposal = { members: new Map() }));
+      for (const member of [cluster, other])
+        if (proposal.members.size < MAX_MEMBERS) proposal.members.set(member.id, member.tokens);
       if (
-        hole === undefined &&
-        words.size >= this.options.generalizeAfter &&
-        this.keepsEnoughWords(cluster)
-      )
-        hole = i;
+        proposed.literals > bestLiterals &&
+        !this.live.has(patternIdOf(proposed.tokens)) &&
+        this.variesEnough(proposed.tokens, proposal)
+      ) {
+        best = proposed.tokens;
+        bestLiterals = proposed.literals;
+      }
     }
-    return hole;
+    return best;
   }
 
-  private keepsEnoughWords(cluster: Cluster): boolean {
-    let words = 0;
-    for (const t of cluster.tokens) if (isWord(t)) words++;
-    return words >= 2;
+  /**
+   * True when every position the proposal turns into `<*>` is a variable: either one of its
+   * members holds a `<*>` there already (proven by masking or an earlier generalization), or
+   * it takes `generalizeAfter` different values while the proposal's other unproven positions
+   * stay the same. Positions that only change together (`from NEW to UNASSIGNED`, `from
+   * UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own event, not values.
+   */
+  private variesEnough(tokens: readonly string[], proposal: Proposal): boolean {
+    if (proposal.members.size < 2) return false;
+    const members = [...proposal.members.values()];
+    const unproven: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] === WILDCARD && !members.some((m) => m[i] === WILDCARD)) unproven.push(i);
+    }
+    const needed = this.options.generalizeAfter;
+    for (const at of unproven) {
+      const valuesByRest = new Map<string, Set<string>>();
+      let enough = false;
+      for (const member of members) {
+        let rest = '';
+        for (const other of unproven) if (other !== at) rest += member[other] + KEY_SEPARATOR;
+        let values = valuesByRest.get(rest);
+        if (!values) valuesByRest.set(rest, (values = new Set()));
+        values.add(member[at]);
+        if (values.size >= needed) {
+          enough = true;
+          break;
+        }
+      }
+      if (!enough) return false;
+    }
+    return true;
   }
 
   /** Merges every live pattern that `general` covers into it. */
@@ -309,9 +358,40 @@ export class TemplateMiner {
     if (!cluster) return;
     this.live.delete(id);
     removeFrom(this.byLength, cluster.tokens.length, cluster);
-    removeFrom(this.byFamily, familyKey(cluster.tokens.length, cluster.tokens[0]), cluster);
     if (record) this.pendingMerges.push({ from: id, into });
   }
+}
+
+/**
+ * The generalization two patterns of one length propose: their common tokens, `<*>` where
+ * they differ. None when they differ in punctuation (a different structure), or when the
+ * words they share are fewer than the positions where they differ (a different message).
+ */
+function generalizationOf(
+  a: readonly string[],
+  b: readonly string[],
+): { tokens: string[]; literals: number } | undefined {
+  let sharedWords = 0;
+  let differing = 0;
+  let literals = 0;
+  const tokens = new Array<string>(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) {
+      tokens[i] = x;
+      if (x !== WILDCARD) {
+        literals++;
+        if (isWord(x)) sharedWords++;
+      }
+      continue;
+    }
+    if ((x !== WILDCARD && !isWord(x)) || (y !== WILDCARD && !isWord(y))) return undefined;
+    tokens[i] = WILDCARD;
+    differing++;
+  }
+  if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
+  return { tokens, literals };
 }
 
 /** True when `general` matches `specific` position by position (`<*>` matches anything). */
@@ -321,10 +401,6 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
     if (general[i] !== WILDCARD && general[i] !== specific[i]) return false;
   }
   return true;
-}
-
-function familyKey(length: number, first: string | undefined): string {
-  return `${length}${KEY_SEPARATOR}${first ?? ''}`;
 }
 
 function pushTo<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
@@ -339,13 +415,6 @@ function removeFrom<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void
   const at = list.indexOf(cluster);
   if (at >= 0) list.splice(at, 1);
   if (list.length === 0) index.delete(key);
-}
-
-function skeletonKey(tokens: readonly string[], hole: number): string {
-  let key = '';
-  for (let i = 0; i < tokens.length; i++)
-    key += (i === hole ? SKELETON_HOLE : tokens[i]) + KEY_SEPARATOR;
-  return key;
 }
 
 function publicView(cluster: Cluster): PatternTemplate {
