@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
+import { canonicalize, renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
 
 /**
  * Online template miner. Every message is first masked by the tokenizer: values whose shape
@@ -20,7 +20,12 @@ import { renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
  * (a program name and a host name on the same line), which one-position-at-a-time counting
  * never sees.
  *
- * Pattern ids are content addresses: the hash of the template tokens. Any process that holds
+ * A learned template is put in the tokenizer's canonical form, so that a value the tokenizer
+ * split into several tokens ("gw.example.org:443", "[a, b, c]") lands in the same pattern as
+ * the same value masked whole ("10.0.0.1:443"): one pattern may hold several *shapes* (token
+ * sequences, one per token count) that its messages come in.
+ *
+ * Pattern ids are content addresses: the hash of the (canonical) template tokens. Any process that holds
  * the same templates gives a message the same id; a merged pattern keeps an alias to the
  * pattern it went into.
  */
@@ -69,14 +74,21 @@ export interface PatternMerge {
   into: string;
 }
 
-interface Cluster extends PatternTemplate {
+/** One token sequence a pattern's messages come in. */
+interface Shape {
+  tokens: string[];
   spaceBefore: boolean[];
   literalCount: number;
+  pattern: Pattern;
 }
 
-/** A generalization proposed by pairs of similar patterns, and the patterns behind it. */
+interface Pattern extends PatternTemplate {
+  shapes: Shape[];
+}
+
+/** A generalization proposed by pairs of similar shapes, and the shapes behind it. */
 interface Proposal {
-  /** Member pattern id → its tokens (kept after a member merges elsewhere: still evidence). */
+  /** Member shape (its tokens joined) → its tokens (kept after it merged: still evidence). */
   members: Map<string, readonly string[]>;
 }
 
@@ -95,9 +107,9 @@ function isWord(token: string): boolean {
 export class TemplateMiner {
   private readonly options: MinerOptions;
   /** Live (unmerged) patterns by id. */
-  private readonly live = new Map<string, Cluster>();
-  /** Live patterns by token count: what a message may join, what a pattern may generalize with. */
-  private readonly byLength = new Map<number, Cluster[]>();
+  private readonly live = new Map<string, Pattern>();
+  /** Shapes of live patterns by token count: what a message may join, what may generalize. */
+  private readonly byLength = new Map<number, Shape[]>();
   /** Masked key → pattern id it was last given (resolve through aliases). */
   private readonly exact: LRUCache<string, string>;
   /** merged id → id it went into. */
@@ -124,23 +136,22 @@ export class TemplateMiner {
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
 
-    const candidate = this.bestWildcardMatch(tokens);
-    if (candidate) {
-      this.exact.set(key, candidate.id);
-      return { id: candidate.id, changed: false };
+    const covering = this.bestCover(tokens);
+    if (covering) {
+      this.exact.set(key, covering.pattern.id);
+      return { id: covering.pattern.id, changed: false };
     }
     const crowded = this.crowdedMatch(tokens, spaceBefore);
     if (crowded) {
       this.exact.set(key, crowded.id);
       return { id: crowded.id, changed: true };
     }
-    const cluster = this.addCluster(tokens, spaceBefore);
-    this.exact.set(key, cluster.id);
-    this.pendingNew.push(publicView(cluster));
+    const shape = this.addShape(tokens, spaceBefore);
+    this.exact.set(key, shape.pattern.id);
     // a value seen where earlier messages had words: those words were values too
-    if (cluster.literalCount < tokens.length) this.absorbCoveredBy(cluster, true);
-    const generalized = this.learnFrom(cluster);
-    return { id: generalized ?? cluster.id, changed: true };
+    if (shape.literalCount < tokens.length) this.absorbCoveredBy(shape, true);
+    this.learnFrom(shape);
+    return { id: this.resolve(shape.pattern.id), changed: true };
   }
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
@@ -148,8 +159,8 @@ export class TemplateMiner {
     const tokens = tokenizeWithSpacing(this.head(message)).tokens;
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
-    const candidate = this.bestWildcardMatch(tokens);
-    return candidate ? publicView(candidate) : undefined;
+    const covering = this.bestCover(tokens);
+    return covering ? publicView(covering.pattern) : undefined;
   }
 
   /** The first `maxWords` whole words (cut by words, so values of any width cut alike). */
@@ -175,8 +186,8 @@ export class TemplateMiner {
   }
 
   template(id: string): PatternTemplate | undefined {
-    const cluster = this.live.get(this.resolve(id));
-    return cluster ? publicView(cluster) : undefined;
+    const pattern = this.live.get(this.resolve(id));
+    return pattern ? publicView(pattern) : undefined;
   }
 
   templates(): PatternTemplate[] {
@@ -202,104 +213,115 @@ export class TemplateMiner {
     if (pattern.mergedInto) {
       // follow a merge only into a pattern this miner holds, so that every id resolves to a template
       if (pattern.mergedInto === pattern.id || !this.live.has(pattern.mergedInto)) return;
-      this.aliases.set(pattern.id, pattern.mergedInto);
-      this.retire(pattern.id, pattern.mergedInto, false);
+      this.merge(pattern.id, pattern.mergedInto, false);
       return;
     }
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
-    const cluster = this.addCluster(pattern.tokens, spacingOf(pattern.tokens, pattern.template));
-    this.absorbCoveredBy(cluster, true);
+    const shape = this.addShape(pattern.tokens, spacingOf(pattern.tokens, pattern.template), false);
+    this.absorbCoveredBy(shape, true);
     // values seen by this process and by others together may now be enough to generalize
-    this.learnFrom(cluster);
+    this.learnFrom(shape);
   }
 
-  /** The most specific live pattern that covers the tokens. */
-  private bestWildcardMatch(tokens: string[]): Cluster | undefined {
-    let best: Cluster | undefined;
-    for (const cluster of this.byLength.get(tokens.length) ?? []) {
-      if ((best && cluster.literalCount <= best.literalCount) || !covers(cluster.tokens, tokens))
+  /** The most specific live shape that covers the tokens. */
+  private bestCover(tokens: string[]): Shape | undefined {
+    let best: Shape | undefined;
+    for (const shape of this.byLength.get(tokens.length) ?? []) {
+      if ((best && shape.literalCount <= best.literalCount) || !covers(shape.tokens, tokens))
         continue;
-      best = cluster;
+      best = shape;
     }
     return best;
   }
 
   /**
-   * When the message's token count already holds `maxPerLength` patterns: merges the message
+   * When the message's token count already holds `maxPerLength` shapes: merges the message
    * with the most similar of them, every differing position becoming `<*>`.
    */
-  private crowdedMatch(tokens: string[], spaceBefore: boolean[]): Cluster | undefined {
+  private crowdedMatch(tokens: string[], spaceBefore: boolean[]): Pattern | undefined {
     const sameLength = this.byLength.get(tokens.length);
     if (!sameLength || sameLength.length < this.options.maxPerLength) return undefined;
     let best = sameLength[0];
     let bestSame = -1;
-    for (const cluster of sameLength) {
+    for (const shape of sameLength) {
       let same = 0;
-      for (let i = 0; i < tokens.length; i++) if (cluster.tokens[i] === tokens[i]) same++;
+      for (let i = 0; i < tokens.length; i++) if (shape.tokens[i] === tokens[i]) same++;
       if (same > bestSame) {
-        best = cluster;
+        best = shape;
         bestSame = same;
       }
     }
     const merged = best.tokens.map((token, i) => (token === tokens[i] ? token : WILDCARD));
-    const general = this.addCluster(merged, spaceBefore);
-    if (general !== best) {
-      this.pendingNew.push(publicView(general));
-      this.absorbCoveredBy(general, true);
-    }
-    return general;
+    const general = this.addShape(merged, spaceBefore);
+    this.absorbCoveredBy(general, true);
+    return general.pattern;
   }
 
-  private addCluster(tokens: string[], spaceBefore: boolean[]): Cluster {
-    const id = patternIdOf(tokens);
-    const existing = this.live.get(id);
+  /**
+   * The shape for these tokens, in the pattern of their canonical form (made if new, then
+   * reported as created unless `report` is false).
+   */
+  private addShape(tokens: string[], spaceBefore: boolean[], report = true): Shape {
+    const canonical = canonicalize(tokens, spaceBefore);
+    const id = patternIdOf(canonical.tokens);
+    let pattern = this.live.get(id);
+    if (!pattern) {
+      pattern = {
+        id,
+        tokens: canonical.tokens,
+        template: renderTemplate(canonical.tokens, canonical.spaceBefore),
+        shapes: [],
+      };
+      this.live.set(id, pattern);
+      if (report) this.pendingNew.push(publicView(pattern));
+    }
+    const existing = pattern.shapes.find((s) => sameTokens(s.tokens, tokens));
     if (existing) return existing;
-    const cluster: Cluster = {
-      id,
+    const shape: Shape = {
       tokens,
       spaceBefore,
-      template: renderTemplate(tokens, spaceBefore),
       literalCount: tokens.filter((t) => t !== WILDCARD).length,
+      pattern,
     };
-    this.live.set(id, cluster);
-    pushTo(this.byLength, tokens.length, cluster);
-    return cluster;
+    pattern.shapes.push(shape);
+    pushTo(this.byLength, tokens.length, shape);
+    return shape;
   }
 
-  /** Gathers the cluster's evidence; makes every generalization that now has enough of it. */
-  private learnFrom(cluster: Cluster): string | undefined {
-    let current = cluster;
+  /** Gathers the shape's evidence; makes every generalization that now has enough of it. */
+  private learnFrom(shape: Shape): void {
+    let current = shape;
     for (;;) {
       const tokens = this.proposeWith(current);
-      if (tokens === undefined) return current === cluster ? undefined : current.id;
-      const general = this.addCluster(tokens, current.spaceBefore);
-      this.pendingNew.push(publicView(general));
+      if (tokens === undefined) return;
+      const general = this.addShape(tokens, current.spaceBefore);
       this.absorbCoveredBy(general, true);
       current = general;
     }
   }
 
   /**
-   * Pairs the cluster with every similar live pattern of its length, records it (and the
-   * other) as evidence for the generalization the pair proposes, and returns the most
-   * specific proposal whose differing positions all vary enough.
+   * Pairs the shape with every similar live shape of its length, records both as evidence
+   * for the generalization the pair proposes, and returns the most specific proposal (not
+   * yet a shape) whose differing positions all vary enough.
    */
-  private proposeWith(cluster: Cluster): string[] | undefined {
-    const mine = cluster.tokens;
+  private proposeWith(shape: Shape): string[] | undefined {
+    const mine = shape.tokens;
     let best: string[] | undefined;
     let bestLiterals = -1;
     for (const other of this.byLength.get(mine.length) ?? []) {
-      if (other === cluster) continue;
+      if (other.pattern === shape.pattern) continue;
       const proposed = generalizationOf(mine, other.tokens);
       if (!proposed) continue;
       const key = proposed.tokens.join(KEY_SEPARATOR);
       let proposal = this.proposals.get(key);
       if (!proposal) this.proposals.set(key, (proposal = { members: new Map() }));
-      for (const member of [cluster, other])
-        if (proposal.members.size < MAX_MEMBERS) proposal.members.set(member.id, member.tokens);
+      for (const member of [mine, other.tokens])
+        if (proposal.members.size < MAX_MEMBERS)
+          proposal.members.set(member.join(KEY_SEPARATOR), member);
       if (
         proposed.literals > bestLiterals &&
-        !this.live.has(patternIdOf(proposed.tokens)) &&
+        !this.isShape(proposed.tokens) &&
         this.variesEnough(proposed.tokens, proposal)
       ) {
         best = proposed.tokens;
@@ -307,6 +329,10 @@ export class TemplateMiner {
       }
     }
     return best;
+  }
+
+  private isShape(tokens: readonly string[]): boolean {
+    return (this.byLength.get(tokens.length) ?? []).some((s) => sameTokens(s.tokens, tokens));
   }
 
   /**
@@ -343,22 +369,35 @@ export class TemplateMiner {
     return true;
   }
 
-  /** Merges every live pattern that `general` covers into it. */
-  private absorbCoveredBy(general: Cluster, record: boolean): void {
+  /** Merges into `general`'s pattern every live pattern one of whose shapes it covers. */
+  private absorbCoveredBy(general: Shape, record: boolean): void {
     const sameLength = this.byLength.get(general.tokens.length) ?? [];
-    for (const cluster of [...sameLength]) {
-      if (cluster.id === general.id || !covers(general.tokens, cluster.tokens)) continue;
-      this.aliases.set(cluster.id, general.id);
-      this.retire(cluster.id, general.id, record);
+    for (const shape of [...sameLength]) {
+      if (shape.pattern === general.pattern || !covers(general.tokens, shape.tokens)) continue;
+      if (this.live.get(shape.pattern.id) !== shape.pattern) continue; // merged meanwhile
+      this.merge(shape.pattern.id, general.pattern.id, record);
     }
   }
 
-  private retire(id: string, into: string, record: boolean): void {
-    const cluster = this.live.get(id);
-    if (!cluster) return;
-    this.live.delete(id);
-    removeFrom(this.byLength, cluster.tokens.length, cluster);
-    if (record) this.pendingMerges.push({ from: id, into });
+  /**
+   * Merges pattern `from` into `into`: `from` resolves to `into` from now on, and its shapes
+   * that `into` does not already cover go on matching messages, for `into`.
+   */
+  private merge(from: string, into: string, record: boolean): void {
+    const pattern = this.live.get(from);
+    const target = this.live.get(into);
+    if (!pattern || !target || pattern === target) return;
+    this.aliases.set(from, into);
+    this.live.delete(from);
+    for (const shape of pattern.shapes) {
+      const coveredBy = target.shapes.some((s) => covers(s.tokens, shape.tokens));
+      if (coveredBy) removeFrom(this.byLength, shape.tokens.length, shape);
+      else {
+        shape.pattern = target;
+        target.shapes.push(shape);
+      }
+    }
+    if (record) this.pendingMerges.push({ from, into });
   }
 }
 
@@ -403,22 +442,28 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
   return true;
 }
 
-function pushTo<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
-  const list = index.get(key);
-  if (list) list.push(cluster);
-  else index.set(key, [cluster]);
+function sameTokens(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-function removeFrom<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
+function pushTo<K>(index: Map<K, Shape[]>, key: K, shape: Shape): void {
+  const list = index.get(key);
+  if (list) list.push(shape);
+  else index.set(key, [shape]);
+}
+
+function removeFrom<K>(index: Map<K, Shape[]>, key: K, shape: Shape): void {
   const list = index.get(key);
   if (!list) return;
-  const at = list.indexOf(cluster);
+  const at = list.indexOf(shape);
   if (at >= 0) list.splice(at, 1);
   if (list.length === 0) index.delete(key);
 }
 
-function publicView(cluster: Cluster): PatternTemplate {
-  return { id: cluster.id, template: cluster.template, tokens: cluster.tokens };
+function publicView(pattern: Pattern): PatternTemplate {
+  return { id: pattern.id, template: pattern.template, tokens: pattern.tokens };
 }
 
 /** Rebuilds the spacing of stored tokens from their rendered template. */

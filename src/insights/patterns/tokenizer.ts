@@ -43,6 +43,8 @@ const QUOTED_MARK = '\u0002';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
   'b',
+  'byte',
+  'bytes',
   'kb',
   'mb',
   'gb',
@@ -186,17 +188,52 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       raw[i] = WILDCARD;
     }
   }
-  return collapse(raw, rawSpace);
+  return canonicalize(raw, rawSpace);
 }
 
-function collapse(tokens: string[], spaceBefore: boolean[]): TokenizedMessage {
+/**
+ * The canonical form of masked tokens, the same for a message and for a learned template:
+ * a run of values joined only by `: , = ; |` or whitespace is one `<*>` ("10.0.0.1:50010" and
+ * "10.0.0.1" give the same template; so do "host:443" and "10.0.0.1" once the host is learned
+ * to vary), and a bracket standing as a word after another token and holding only a value (or
+ * nothing) annotates that token and is left out, so that the annotation may be there or not:
+ * "451 bytes sent" and "1190 bytes (1.16 KB) sent", "from 10.0.0.1 () at" and "from 10.0.0.1
+ * (gw.example.org) at" (once such host names are learned to vary) give one template each.
+ */
+export function canonicalize(
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+): TokenizedMessage {
+  let current = { tokens: tokens as string[], spaceBefore: spaceBefore as boolean[] };
+  for (;;) {
+    const next = collapseOnce(current.tokens, current.spaceBefore);
+    if (next.tokens.length === current.tokens.length) return next;
+    current = next;
+  }
+}
+
+function collapseOnce(
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+): TokenizedMessage {
   const out: string[] = [];
   const outSpace: boolean[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (token === WILDCARD && out[out.length - 1] === WILDCARD) continue;
-    if (JOINERS.has(token) && out[out.length - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
+    const last = out[out.length - 1];
+    if (token === WILDCARD && last === WILDCARD) continue;
+    if (JOINERS.has(token) && last === WILDCARD && tokens[i + 1] === WILDCARD) {
       i++; // "<*> : <*>" → "<*>"
+      continue;
+    }
+    if (
+      last !== undefined &&
+      spaceBefore[i] &&
+      OPENERS[token] !== undefined &&
+      tokens[i + 1] === WILDCARD &&
+      tokens[i + 2] === OPENERS[token]
+    ) {
+      i += 2; // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
       continue;
     }
     out.push(token);
