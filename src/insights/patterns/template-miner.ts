@@ -136,10 +136,10 @@ export class TemplateMiner {
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
 
-    const covering = this.bestCover(tokens);
+    const covering = this.bestCover(tokens)?.pattern ?? this.bestListCover(tokens);
     if (covering) {
-      this.exact.set(key, covering.pattern.id);
-      return { id: covering.pattern.id, changed: false };
+      this.exact.set(key, covering.id);
+      return { id: covering.id, changed: false };
     }
     const crowded = this.crowdedMatch(tokens, spaceBefore);
     if (crowded) {
@@ -159,8 +159,8 @@ export class TemplateMiner {
     const tokens = tokenizeWithSpacing(this.head(message)).tokens;
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
-    const covering = this.bestCover(tokens);
-    return covering ? publicView(covering.pattern) : undefined;
+    const covering = this.bestCover(tokens)?.pattern ?? this.bestListCover(tokens);
+    return covering ? publicView(covering) : undefined;
   }
 
   /** The first `maxWords` whole words (cut by words, so values of any width cut alike). */
@@ -230,6 +230,28 @@ export class TemplateMiner {
       if ((best && shape.literalCount <= best.literalCount) || !covers(shape.tokens, tokens))
         continue;
       best = shape;
+    }
+    return best;
+  }
+
+  /**
+   * The most specific live pattern whose canonical template matches the tokens when each of
+   * its `<*>` may stand for a list: items (words or values) joined by `: , = ; |`. A value
+   * that the tokenizer split ("gw.example.org:443", "[auth, cache, audit]") then joins a
+   * pattern learned from other values at that place, whatever its number of items.
+   */
+  private bestListCover(tokens: string[]): Pattern | undefined {
+    let best: Pattern | undefined;
+    let bestLiterals = -1;
+    for (const pattern of this.live.values()) {
+      const template = pattern.tokens;
+      if (template.length > tokens.length || !template.includes(WILDCARD)) continue;
+      // a template of values only would take any list of words
+      if (!template.some(isWord)) continue;
+      const literals = template.length - countOf(template, WILDCARD);
+      if (literals <= bestLiterals || !matchesWithLists(template, 0, tokens, 0)) continue;
+      best = pattern;
+      bestLiterals = literals;
     }
     return best;
   }
@@ -440,6 +462,40 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
     if (general[i] !== WILDCARD && general[i] !== specific[i]) return false;
   }
   return true;
+}
+
+function countOf(tokens: readonly string[], token: string): number {
+  let n = 0;
+  for (const t of tokens) if (t === token) n++;
+  return n;
+}
+
+/** True when `template` from `t` matches `tokens` from `m`, each `<*>` taking one list. */
+function matchesWithLists(
+  template: readonly string[],
+  t: number,
+  tokens: readonly string[],
+  m: number,
+): boolean {
+  for (; t < template.length; t++, m++) {
+    if (m >= tokens.length) return false;
+    if (template[t] === WILDCARD) break;
+    if (template[t] !== tokens[m]) return false;
+  }
+  if (t === template.length) return m === tokens.length;
+  // a list: an item, then any number of (joiner, item); try every length
+  for (let end = m; end < tokens.length; end += 2) {
+    if (!isItem(tokens[end])) return false;
+    if (matchesWithLists(template, t + 1, tokens, end + 1)) return true;
+    if (!LIST_JOINERS.has(tokens[end + 1] ?? '')) return false;
+  }
+  return false;
+}
+
+const LIST_JOINERS = new Set([':', ',', '=', ';', '|']);
+
+function isItem(token: string): boolean {
+  return token === WILDCARD || isWord(token);
 }
 
 function sameTokens(a: readonly string[], b: readonly string[]): boolean {
