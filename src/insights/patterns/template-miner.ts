@@ -149,7 +149,10 @@ export class TemplateMiner {
     const shape = this.addShape(tokens, spaceBefore);
     this.exact.set(key, shape.pattern.id);
     // a value seen where earlier messages had words: those words were values too
-    if (shape.literalCount < tokens.length) this.absorbCoveredBy(shape, true);
+    if (shape.literalCount < tokens.length) {
+      this.absorbCoveredBy(shape, true);
+      this.absorbListCoveredBy(shape.pattern);
+    }
     this.learnFrom(shape);
     return { id: this.resolve(shape.pattern.id), changed: true };
   }
@@ -219,6 +222,7 @@ export class TemplateMiner {
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
     const shape = this.addShape(pattern.tokens, spacingOf(pattern.tokens, pattern.template), false);
     this.absorbCoveredBy(shape, true);
+    this.absorbListCoveredBy(shape.pattern);
     // values seen by this process and by others together may now be enough to generalize
     this.learnFrom(shape);
   }
@@ -236,9 +240,10 @@ export class TemplateMiner {
 
   /**
    * The most specific live pattern whose canonical template matches the tokens when each of
-   * its `<*>` may stand for a list: items (words or values) joined by `: , = ; |`. A value
-   * that the tokenizer split ("gw.example.org:443", "[auth, cache, audit]") then joins a
-   * pattern learned from other values at that place, whatever its number of items.
+   * its `<*>` may stand for a list: items (words or values, each perhaps with a bracketed
+   * annotation) joined by `: , = ; |`. A value that the tokenizer split ("gw.example.org:443",
+   * "gw.example.org [10.0.0.1]") then joins a pattern learned from other values at that
+   * place, whatever its number of items.
    */
   private bestListCover(tokens: string[]): Pattern | undefined {
     let best: Pattern | undefined;
@@ -318,6 +323,7 @@ export class TemplateMiner {
       if (tokens === undefined) return;
       const general = this.addShape(tokens, current.spaceBefore);
       this.absorbCoveredBy(general, true);
+      this.absorbListCoveredBy(general.pattern);
       current = general;
     }
   }
@@ -389,6 +395,18 @@ export class TemplateMiner {
       if (!enough) return false;
     }
     return true;
+  }
+
+  /** Merges into `general` every live pattern of more tokens that it covers with lists. */
+  private absorbListCoveredBy(general: Pattern): void {
+    const template = general.tokens;
+    if (!template.some(isWord)) return;
+    for (const pattern of [...this.live.values()]) {
+      if (pattern === general || this.live.get(pattern.id) !== pattern) continue;
+      const shape = pattern.shapes[0];
+      if (shape.tokens.length <= template.length) continue;
+      if (matchesWithLists(template, 0, shape.tokens, 0)) this.merge(pattern.id, general.id, true);
+    }
   }
 
   /** Merges into `general`'s pattern every live pattern one of whose shapes it covers. */
@@ -483,15 +501,23 @@ function matchesWithLists(
     if (template[t] !== tokens[m]) return false;
   }
   if (t === template.length) return m === tokens.length;
-  // a list: an item, then any number of (joiner, item); try every length
-  for (let end = m; end < tokens.length; end += 2) {
-    if (!isItem(tokens[end])) return false;
-    if (matchesWithLists(template, t + 1, tokens, end + 1)) return true;
-    if (!LIST_JOINERS.has(tokens[end + 1] ?? '')) return false;
+  // a list: an item, then any number of (joiner, item); an item may carry a bracketed
+  // annotation ("gw.example.org [10.0.0.1]"); try every length
+  for (let item = m; ;) {
+    if (!isItem(tokens[item])) return false;
+    let last = item;
+    const closer = ANNOTATION_CLOSERS[tokens[item + 1]];
+    if (closer !== undefined && isItem(tokens[item + 2] ?? '') && tokens[item + 3] === closer) {
+      last = item + 3;
+      if (matchesWithLists(template, t + 1, tokens, last + 1)) return true;
+    }
+    if (matchesWithLists(template, t + 1, tokens, item + 1)) return true;
+    if (!LIST_JOINERS.has(tokens[last + 1] ?? '')) return false;
+    item = last + 2;
   }
-  return false;
 }
 
+const ANNOTATION_CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const LIST_JOINERS = new Set([':', ',', '=', ';', '|']);
 
 function isItem(token: string): boolean {

@@ -21,11 +21,18 @@ describe('tokenizer', () => {
       'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4',
       'authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>',
     ],
-    // a date spelled with month and weekday names, and an empty bracket (Linux)
-    [
-      'connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005',
-      'connection from <*> (<*>) at <*>',
-    ],
+    // a date spelled with month and weekday names; an empty annotation is left out (Linux)
+    ['connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005', 'connection from <*> at <*>'],
+    // an optional annotation holding a value is left out, wherever it stands
+    ['sent 1190 bytes (1.16 KB) to peer', 'sent <*> to peer'],
+    ['retrying job (attempt 3) now', 'retrying job (attempt <*>) now'],
+    ['lookup of 10.0.0.9 [10.0.0.9] failed', 'lookup of <*> failed'],
+    // a bracketed list of one-token items is one value, a phrase in brackets is not
+    ['roles [admin, ops, billing] granted', 'roles [<*>] granted'],
+    ['called init(config, logger) twice', 'called init(<*>) twice'],
+    ['stored (estimated size 93.0 B, free 317.1 KB)', 'stored (estimated size <*>, free <*>)'],
+    // a path after a key with its query string, whatever its number of parameters
+    ['proxy url=/search?q=red+shoes&page=2 ok', 'proxy url=<*> ok'],
     // sizes with units are one value (Spark)
     [
       'Block broadcast_0_piece0 stored as bytes in memory (estimated size 93.0 B, free 317.1 KB)',

@@ -66,6 +66,8 @@ const UNITS = new Set([
   'h',
   'hrs',
 ]);
+const BRACKETS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const LIST_SEPARATORS = new Set([',', ';', '|']);
 const OPENERS: Record<string, string> = {
   '(': ')',
   '[': ']',
@@ -76,6 +78,8 @@ const OPENERS: Record<string, string> = {
 };
 
 const DIGIT = /\d/;
+/** A path starting a word or after `=`, `(`, `[`, `{`, a quote; with closing punctuation after it. */
+const PATH_IN_WORD = /(^|[=([{"'])(\/[^/\s]\S*?)([)\]}"',;.]*)$/;
 const LETTER = /[a-z]/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
@@ -153,8 +157,18 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       rawSpace.push(raw.length > 1);
       continue;
     }
+    // a path after a key or bracket is one value with its query string, however many
+    // parameters it has: "url=/search?q=a&page=2" is "url=<*>"
+    const path = word.includes('/') ? PATH_IN_WORD.exec(word) : null;
+    const pieces = path
+      ? [
+          ...word.slice(0, path.index + path[1].length).split(SPLIT),
+          QUOTED_MARK,
+          ...path[3].split(SPLIT),
+        ]
+      : word.split(SPLIT);
     let first = true;
-    for (const piece of word.split(SPLIT)) {
+    for (const piece of pieces) {
       if (!piece) continue;
       raw.push(isVariableToken(piece) ? WILDCARD : piece);
       rawSpace.push(first && raw.length > 1);
@@ -188,15 +202,42 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       raw[i] = WILDCARD;
     }
   }
+  maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
+}
+
+/**
+ * A bracketed list of two or more one-token items joined by `,` `;` or `|` is one value,
+ * whatever its number of items: "[auth, cache]" and "(eu, us, ap)" are "[<*>]" and "(<*>)".
+ */
+function maskLists(raw: string[], rawSpace: boolean[]): void {
+  for (let i = 0; i < raw.length; i++) {
+    const closer = BRACKETS[raw[i]];
+    if (closer === undefined) continue;
+    let end = i + 1;
+    let items = 0;
+    let separator: string | undefined;
+    for (; end < raw.length; end += 2) {
+      const item = raw[end];
+      if (item !== WILDCARD && !LETTER.test(item)) break;
+      items++;
+      const next = raw[end + 1];
+      if (next === closer || !LIST_SEPARATORS.has(next) || (separator && next !== separator)) break;
+      separator = next;
+    }
+    if (items < 2 || raw[end + 1] !== closer) continue;
+    raw.splice(i + 1, end - i, WILDCARD);
+    rawSpace.splice(i + 1, end - i, false);
+  }
 }
 
 /**
  * The canonical form of masked tokens, the same for a message and for a learned template:
  * a run of values joined only by `: , = ; |` or whitespace is one `<*>` ("10.0.0.1:50010" and
  * "10.0.0.1" give the same template; so do "host:443" and "10.0.0.1" once the host is learned
- * to vary), and a bracket standing as a word after another token and holding only a value (or
- * nothing) annotates that token and is left out, so that the annotation may be there or not:
+ * to vary), and a parenthesis standing as a word after another token and holding only a value
+ * (or nothing) annotates that token and is left out, so that the annotation may be there or
+ * not (so is any bracket after a value: "10.0.0.1 [10.0.0.1]"):
  * "451 bytes sent" and "1190 bytes (1.16 KB) sent", "from 10.0.0.1 () at" and "from 10.0.0.1
  * (gw.example.org) at" (once such host names are learned to vary) give one template each.
  */
@@ -229,7 +270,7 @@ function collapseOnce(
     if (
       last !== undefined &&
       spaceBefore[i] &&
-      OPENERS[token] !== undefined &&
+      (token === '(' || (last === WILDCARD && OPENERS[token] !== undefined)) &&
       tokens[i + 1] === WILDCARD &&
       tokens[i + 2] === OPENERS[token]
     ) {
