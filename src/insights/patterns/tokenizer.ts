@@ -27,6 +27,10 @@ const MONTHS = new Set([
   'dec',
 ]);
 const WEEKDAYS = new Set(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+/** Month and weekday names as they are written: "jun", "Jun", "JUN". */
+const DATE_WORDS = new Set(
+  [...MONTHS, ...WEEKDAYS].flatMap((w) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()]),
+);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^(0x)?[0-9a-f]{8,}$/i;
 /** MAC addresses and other colon- or dash-separated hex bytes. */
@@ -68,6 +72,9 @@ const UNITS = new Set([
 ]);
 const BRACKETS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const LIST_SEPARATORS = new Set([',', ';', '|']);
+const BRACKET_OPENER = /[[({]/;
+/** Any character that a rule below looks at; a word without one is a plain word. */
+const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈\u0002]|\.\./;
 const OPENERS: Record<string, string> = {
   '(': ')',
   '[': ']',
@@ -108,8 +115,9 @@ export function isVariableToken(token: string): boolean {
 
 function isDateWord(token: string): boolean {
   if (token.length < 3 || token.length > 5) return false;
-  const lower = token.toLowerCase().replace(/[.,]$/, '');
-  return MONTHS.has(lower) || WEEKDAYS.has(lower);
+  if (DATE_WORDS.has(token)) return true;
+  const last = token[token.length - 1];
+  return (last === '.' || last === ',') && DATE_WORDS.has(token.slice(0, -1));
 }
 
 /**
@@ -140,8 +148,15 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     message.includes('"') || message.includes("'")
       ? message.replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
       : message;
+  const hasBracket = BRACKET_OPENER.test(message);
   for (const word of unquoted.split(WHITESPACE)) {
     if (!word) continue;
+    // most words of a message are plain words: one test, and they are kept as written
+    if (!SPECIAL.test(word) && (word.length < 8 || !HEX.test(word))) {
+      raw.push(word);
+      rawSpace.push(raw.length > 1);
+      continue;
+    }
     if (word === QUOTED_MARK) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
@@ -202,7 +217,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       raw[i] = WILDCARD;
     }
   }
-  maskLists(raw, rawSpace);
+  if (hasBracket) maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
 }
 
@@ -245,36 +260,25 @@ export function canonicalize(
   tokens: readonly string[],
   spaceBefore: readonly boolean[],
 ): TokenizedMessage {
-  let current = { tokens: tokens as string[], spaceBefore: spaceBefore as boolean[] };
-  for (;;) {
-    const next = collapseOnce(current.tokens, current.spaceBefore);
-    if (next.tokens.length === current.tokens.length) return next;
-    current = next;
-  }
-}
-
-function collapseOnce(
-  tokens: readonly string[],
-  spaceBefore: readonly boolean[],
-): TokenizedMessage {
   const out: string[] = [];
   const outSpace: boolean[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    const last = out[out.length - 1];
-    if (token === WILDCARD && last === WILDCARD) continue;
-    if (JOINERS.has(token) && last === WILDCARD && tokens[i + 1] === WILDCARD) {
+    const n = out.length;
+    if (token === WILDCARD && out[n - 1] === WILDCARD) continue;
+    if (JOINERS.has(token) && out[n - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
       i++; // "<*> : <*>" → "<*>"
       continue;
     }
     if (
-      last !== undefined &&
-      spaceBefore[i] &&
-      (token === '(' || (last === WILDCARD && OPENERS[token] !== undefined)) &&
-      tokens[i + 1] === WILDCARD &&
-      tokens[i + 2] === OPENERS[token]
+      n >= 3 &&
+      out[n - 1] === WILDCARD &&
+      OPENERS[out[n - 2]] === token &&
+      outSpace[n - 2] &&
+      (out[n - 2] === '(' || out[n - 3] === WILDCARD)
     ) {
-      i += 2; // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
+      // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
+      out.length = outSpace.length = n - 2;
       continue;
     }
     out.push(token);
