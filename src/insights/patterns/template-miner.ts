@@ -93,6 +93,7 @@ interface Proposal {
 }
 
 const KEY_SEPARATOR = '\u0001';
+const DIGITS = /\d/g;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
 
@@ -112,6 +113,12 @@ export class TemplateMiner {
   private readonly byLength = new Map<number, Shape[]>();
   /** Masked key → pattern id it was last given (resolve through aliases). */
   private readonly exact: LRUCache<string, string>;
+  /**
+   * Message with every digit written as 0 → pattern id it was last given: the tokenizer
+   * gives such messages the same tokens (a digit makes its piece a value whatever the
+   * digit), so most messages skip tokenizing.
+   */
+  private readonly byMessage: LRUCache<string, string>;
   /** merged id → id it went into. */
   private readonly aliases = new Map<string, string>();
   /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
@@ -122,6 +129,7 @@ export class TemplateMiner {
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
     this.exact = new LRUCache({ max: this.options.exactCacheSize });
+    this.byMessage = new LRUCache({ max: this.options.exactCacheSize });
     this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
@@ -131,7 +139,17 @@ export class TemplateMiner {
 
   /** The pattern of one message, learning from it. */
   match(message: string): MinedMatch {
-    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
+    const text = this.head(message);
+    const digitless = text.replace(DIGITS, '0');
+    const seen = this.byMessage.get(digitless);
+    if (seen !== undefined) return { id: this.resolve(seen), changed: false };
+    const found = this.matchTokens(text);
+    this.byMessage.set(digitless, found.id);
+    return found;
+  }
+
+  private matchTokens(text: string): MinedMatch {
+    const { tokens, spaceBefore } = tokenizeWithSpacing(text);
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
