@@ -74,7 +74,7 @@ const BRACKETS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const LIST_SEPARATORS = new Set([',', ';', '|']);
 const BRACKET_OPENER = /[[({]/;
 /** Any character that a rule below looks at; a word without one is a plain word. */
-const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈\u0002]|\.\./;
+const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈]|\.\./;
 const OPENERS: Record<string, string> = {
   '(': ')',
   '[': ']',
@@ -152,7 +152,11 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
   for (const word of unquoted.split(WHITESPACE)) {
     if (!word) continue;
     // most words of a message are plain words: one test, and they are kept as written
-    if (!SPECIAL.test(word) && (word.length < 8 || !HEX.test(word))) {
+    if (
+      !SPECIAL.test(word) &&
+      !word.includes(QUOTED_MARK) &&
+      (word.length < 8 || !HEX.test(word))
+    ) {
       raw.push(word);
       rawSpace.push(raw.length > 1);
       continue;
