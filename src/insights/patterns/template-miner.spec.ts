@@ -257,10 +257,10 @@ describe('TemplateMiner', () => {
       const reasons = ['card_declined', 'expired_card', 'insufficient_funds', 'fraud_suspected'];
       const ids = idsOf(
         miner,
-        reasons.map((r) => `charge rejected reason=${r} retry=false`),
+        reasons.map((r) => `charge rejected reason=${r} retry=later`),
       );
       expect(new Set(ids).size).toBe(1);
-      expect(miner.template(ids[0])?.template).toBe('charge rejected reason=<*> retry=false');
+      expect(miner.template(ids[0])?.template).toBe('charge rejected reason=<*> retry=later');
 
       const steps = new TemplateMiner();
       const states = ['NEW', 'QUEUED', 'SCHEDULED', 'RUNNING', 'DRAINING', 'STOPPED'];

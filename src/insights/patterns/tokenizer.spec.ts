@@ -31,6 +31,8 @@ describe('tokenizer', () => {
     ['roles [admin, ops, billing] granted', 'roles [<*>] granted'],
     ['called init(config, logger) twice', 'called init(<*>) twice'],
     ['stored (estimated size 93.0 B, free 317.1 KB)', 'stored (estimated size <*>, free <*>)'],
+    // true/false/null as the value of a key
+    ['probe ok ready=false cached:TRUE owner=null', 'probe ok ready=<*> cached:<*> owner=<*>'],
     // a path after a key with its query string, whatever its number of parameters
     ['proxy url=/search?q=red+shoes&page=2 ok', 'proxy url=<*> ok'],
     // sizes with units are one value (Spark)

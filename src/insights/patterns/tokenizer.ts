@@ -72,6 +72,8 @@ const UNITS = new Set([
 ]);
 const BRACKETS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const LIST_SEPARATORS = new Set([',', ';', '|']);
+const KEY_VALUE = new Set(['=', ':']);
+const LITERALS = new Set(['true', 'false', 'null', 'nil', 'none', 'undefined']);
 const BRACKET_OPENER = /[[({]/;
 /** Any character that a rule below looks at; a word without one is a plain word. */
 const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈]|\.\./;
@@ -220,6 +222,11 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     ) {
       raw[i] = WILDCARD;
     }
+  }
+  for (let i = 1; i < raw.length; i++) {
+    // the value of a key that is a literal of every programming language: "ready=false"
+    if (!rawSpace[i] && KEY_VALUE.has(raw[i - 1]) && LITERALS.has(raw[i].toLowerCase()))
+      raw[i] = WILDCARD;
   }
   if (hasBracket) maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
