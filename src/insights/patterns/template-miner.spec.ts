@@ -262,6 +262,16 @@ describe('TemplateMiner', () => {
       expect(new Set(ids).size).toBe(1);
       expect(miner.template(ids[0])?.template).toBe('charge rejected reason=<*> retry=later');
 
+      // three tenants with each of three login methods: values that combine freely
+      const grid = new TemplateMiner();
+      const logins: string[] = [];
+      for (const tenant of ['acme', 'globex', 'initech'])
+        for (const method of ['sso', 'token', 'password'])
+          logins.push(`user logged in tenant=${tenant} method=${method}`);
+      const loginIds = idsOf(grid, logins);
+      expect(new Set(loginIds).size).toBe(1);
+      expect(grid.template(loginIds[0])?.template).toBe('user logged in tenant=<*> method=<*>');
+
       const steps = new TemplateMiner();
       const states = ['NEW', 'QUEUED', 'SCHEDULED', 'RUNNING', 'DRAINING', 'STOPPED'];
       const transitions: string[] = [];

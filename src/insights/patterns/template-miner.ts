@@ -385,8 +385,11 @@ export class TemplateMiner {
    * True when every position the proposal turns into `<*>` is a variable: either one of its
    * members holds a `<*>` there already (proven by masking or an earlier generalization), or
    * it takes `generalizeAfter` different values while the proposal's other unproven positions
-   * stay the same. Positions that only change together (`from NEW to UNASSIGNED`, `from
-   * UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own event, not values.
+   * stay the same, or it combines freely with the other unproven positions: one less value
+   * than that in as many of their combinations (`tenant=acme|globex|initech` with each of
+   * `method=sso|token|password`). Positions that only change together (`from NEW to
+   * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
+   * event, not values.
    */
   private variesEnough(tokens: readonly string[], proposal: Proposal): boolean {
     if (proposal.members.size < 2) return false;
@@ -409,6 +412,12 @@ export class TemplateMiner {
           enough = true;
           break;
         }
+      }
+      if (!enough && unproven.length > 1) {
+        // combined freely with another position: parameters of one message, not events
+        let contexts = 0;
+        for (const values of valuesByRest.values()) if (values.size >= needed - 1) contexts++;
+        enough = contexts >= needed - 1;
       }
       if (!enough) return false;
     }

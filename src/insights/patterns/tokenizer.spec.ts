@@ -35,6 +35,8 @@ describe('tokenizer', () => {
     ['probe ok ready=false cached:TRUE owner=null', 'probe ok ready=<*> cached:<*> owner=<*>'],
     // a path after a key with its query string, whatever its number of parameters
     ['proxy url=/search?q=red+shoes&page=2 ok', 'proxy url=<*> ok'],
+    ['cannot load /opt/app/bin/run-x: not found', 'cannot load <*>: not found'],
+    ['cannot load ./run-x: not found', 'cannot load <*>: not found'],
     // sizes with units are one value (Spark)
     [
       'Block broadcast_0_piece0 stored as bytes in memory (estimated size 93.0 B, free 317.1 KB)',

@@ -87,8 +87,8 @@ const OPENERS: Record<string, string> = {
 };
 
 const DIGIT = /\d/;
-/** A path starting a word or after `=`, `(`, `[`, `{`, a quote; with closing punctuation after it. */
-const PATH_IN_WORD = /(^|[=([{"'])(\/[^/\s]\S*?)([)\]}"',;.]*)$/;
+/** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
+const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
