@@ -40,6 +40,8 @@ export interface MinerOptions {
   maxPerLength: number;
   /** Masked messages remembered for the one-lookup fast path. */
   exactCacheSize: number;
+  /** Characters of keys those caches hold at most (each of the two). */
+  exactCacheChars: number;
   /** Proposed generalizations remembered (with their evidence) while they gather it. */
   proposalCacheSize: number;
   /** Words of a message that are mined (a stack trace's head names it well enough). */
@@ -50,6 +52,7 @@ export const DEFAULT_MINER_OPTIONS: MinerOptions = {
   generalizeAfter: 4,
   maxPerLength: 400,
   exactCacheSize: 100_000,
+  exactCacheChars: 16_000_000,
   proposalCacheSize: 50_000,
   maxWords: 200,
 };
@@ -128,8 +131,14 @@ export class TemplateMiner {
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
-    this.exact = new LRUCache({ max: this.options.exactCacheSize });
-    this.byMessage = new LRUCache({ max: this.options.exactCacheSize });
+    // bounded by the characters they hold too: long messages would make 100k entries large
+    const bounds = {
+      max: this.options.exactCacheSize,
+      maxSize: this.options.exactCacheChars,
+      sizeCalculation: (_: string, key: string) => key.length + 1,
+    };
+    this.exact = new LRUCache(bounds);
+    this.byMessage = new LRUCache(bounds);
     this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
