@@ -114,6 +114,8 @@ export class TemplateMiner {
   private readonly live = new Map<string, Pattern>();
   /** Shapes of live patterns by token count: what a message may join, what may generalize. */
   private readonly byLength = new Map<number, Shape[]>();
+  /** Tokens (joined) of every live shape. */
+  private readonly shapeKeys = new Set<string>();
   /** Masked key → pattern id it was last given (resolve through aliases). */
   private readonly exact: LRUCache<string, string>;
   /**
@@ -339,6 +341,7 @@ export class TemplateMiner {
     };
     pattern.shapes.push(shape);
     pushTo(this.byLength, tokens.length, shape);
+    this.shapeKeys.add(tokens.join(KEY_SEPARATOR));
     return shape;
   }
 
@@ -376,7 +379,7 @@ export class TemplateMiner {
           proposal.members.set(member.join(KEY_SEPARATOR), member);
       if (
         proposed.literals > bestLiterals &&
-        !this.isShape(proposed.tokens) &&
+        !this.shapeKeys.has(key) &&
         this.variesEnough(proposed.tokens, proposal)
       ) {
         best = proposed.tokens;
@@ -384,10 +387,6 @@ export class TemplateMiner {
       }
     }
     return best;
-  }
-
-  private isShape(tokens: readonly string[]): boolean {
-    return (this.byLength.get(tokens.length) ?? []).some((s) => sameTokens(s.tokens, tokens));
   }
 
   /**
@@ -467,8 +466,10 @@ export class TemplateMiner {
     this.live.delete(from);
     for (const shape of pattern.shapes) {
       const coveredBy = target.shapes.some((s) => covers(s.tokens, shape.tokens));
-      if (coveredBy) removeFrom(this.byLength, shape.tokens.length, shape);
-      else {
+      if (coveredBy) {
+        removeFrom(this.byLength, shape.tokens.length, shape);
+        this.shapeKeys.delete(shape.tokens.join(KEY_SEPARATOR));
+      } else {
         shape.pattern = target;
         target.shapes.push(shape);
       }
