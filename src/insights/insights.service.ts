@@ -13,7 +13,8 @@ import { combineConfidence, corroboration } from './confidence.js';
 import { fingerprintOf } from './fingerprint.js';
 import { type BucketGrid, InsightAggregatesRepository } from './insight-aggregates.repository.js';
 import { InsightRepository } from './insight.repository.js';
-import { InsightRollupRepository } from './insight-rollup.repository.js';
+import { InsightRollupReader } from './insight-rollup.reader.js';
+import { InsightRollupRefresher } from './insight-rollup.refresher.js';
 import { bucketMsFor, InsightSettings } from './insight-settings.js';
 import { toInsightView } from './insight-view.js';
 import {
@@ -56,7 +57,8 @@ export class InsightsService {
   constructor(
     private readonly insights: InsightRepository,
     private readonly aggregates: InsightAggregatesRepository,
-    private readonly rollups: InsightRollupRepository,
+    private readonly rollupRefresher: InsightRollupRefresher,
+    private readonly rollupReader: InsightRollupReader,
     private readonly patterns: PatternStatsService,
     private readonly streamBus: StreamBus,
     private readonly metrics: MetricsService,
@@ -75,7 +77,10 @@ export class InsightsService {
     const started = performance.now();
     const scope = normalizeScope(request, now);
     const grid = gridFor(scope);
-    const context = new AnalysisContext(this.aggregates, this.rollups, scope, grid, now, this.consistencyGroups, this.patterns);
+    const context = new AnalysisContext(
+      this.aggregates,
+      { refresher: this.rollupRefresher, reader: this.rollupReader },
+      scope, grid, now, this.consistencyGroups, this.patterns);
 
     const analyzerStats = {} as GenerationResult['analyzers'];
     const failures: unknown[] = [];
