@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import { AnalysisContext, type Analyzer } from './analyzers/analyzer.js';
 import { AnomalyAnalyzer } from './analyzers/anomaly.analyzer.js';
 import { ConsistencyAnalyzer } from './analyzers/consistency.analyzer.js';
@@ -60,7 +60,7 @@ export class InsightsService {
     private readonly rollupRefresher: InsightRollupRefresher,
     private readonly rollupReader: InsightRollupReader,
     private readonly patterns: PatternStatsService,
-    private readonly streamBus: StreamBus,
+    private readonly events: AppEventBus,
     private readonly metrics: MetricsService,
     config: AppConfig,
     errorPatterns: ErrorPatternAnalyzer,
@@ -129,7 +129,7 @@ export class InsightsService {
       if (outcome === 'unchanged') result.unchanged++;
       else result[outcome].push(view);
       if (outcome === 'created' || outcome === 'regressed') {
-        this.streamBus.publishInsight({ ...view, change: outcome } as unknown as Record<string, unknown>, isSevere(view));
+        this.events.emit('insight.changed', { insight: view, change: outcome, severe: isSevere(view) });
       }
       this.metrics.counter('ads_insights_upserted_total', 'Insights stored by generation, by outcome and type', ['outcome', 'type'])
         .inc({ outcome, type: draft.type });
@@ -175,7 +175,7 @@ export class InsightsService {
     if (!insight) throw new NotFoundError('insight', id);
     const view = toInsightView(insight);
     // Subscribers see the status change; cached answers that counted it as open go stale.
-    this.streamBus.publishInsight({ ...view, change: 'resolved' } as unknown as Record<string, unknown>, false);
+    this.events.emit('insight.changed', { insight: view, change: 'resolved', severe: false });
     return view;
   }
 
