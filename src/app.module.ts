@@ -6,6 +6,7 @@ import { CollectorModule } from './collector/collector.module.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { EventsModule } from './common/events/events.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -40,6 +41,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(env),
         MetricsModule,
+        EventsModule,
         AuthModule,
         RedisModule,
         DatabaseModule,
