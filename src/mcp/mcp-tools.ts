@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { registerAlertingTools } from '../alerting/alerting-mcp-tools.js';
+import type { AlertingService } from '../alerting/alerting.service.js';
 import { componentTag, TAG_INSIGHTS } from '../cache/cache-tags.js';
 import type { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -24,6 +26,7 @@ export interface McpToolServices {
   ask: AskService;
   insights: InsightsService;
   cache: QueryCacheService;
+  alerting?: AlertingService;
   /** May the caller of this request write (resolve insights)? null when it may, else why not. */
   writeRefusal: string | null;
 }
@@ -236,6 +239,7 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
     },
     (args) => run(() => services.ask.ask(args.question, { session_id: args.session_id }), (answer) => answer.answer),
   );
+  if (services.alerting) registerAlertingTools(server, services.alerting, services.writeRefusal);
 }
 
 /** Runs a tool: a summary line and the JSON data, or an error result the agent can read. */

@@ -3,6 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
+import { AlertingModule } from '../alerting/alerting.module.js';
+import { AlertingService } from '../alerting/alerting.service.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
 import { InsightsModule } from '../insights/insights.module.js';
@@ -25,7 +27,7 @@ export const MCP_PATH = '/mcp';
  * the Express adapter directly (not a Nest controller), which keeps it out of the global
  * prefix without touching bootstrap; the API key is checked here with ApiKeyService.
  */
-@Module({ imports: [QueryModule, InsightsModule] })
+@Module({ imports: [QueryModule, InsightsModule, AlertingModule] })
 export class McpModule implements OnModuleInit {
   private readonly logger = new Logger(McpModule.name);
 
@@ -40,6 +42,7 @@ export class McpModule implements OnModuleInit {
     private readonly ask: AskService,
     private readonly insights: InsightsService,
     private readonly cache: QueryCacheService,
+    private readonly alerting: AlertingService,
   ) {}
 
   onModuleInit(): void {
@@ -76,6 +79,7 @@ export class McpModule implements OnModuleInit {
       ask: this.ask,
       insights: this.insights,
       cache: this.cache,
+      alerting: this.alerting,
       writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
     });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
