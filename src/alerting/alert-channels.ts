@@ -147,7 +147,8 @@ async function sendEmail(channel: ChannelConfig, notification: AlertNotification
       ? nodemailer.createTransport(defaults.smtpUrl)
       : undefined;
   if (!transport) throw new DeliveryError('no SMTP server: give the channel smtp settings or set DEBUG_SMTP_URL', false);
-  const subject = `[${notification.state.toUpperCase()}] ${notification.rule.name}: ${notification.summary}`.slice(0, 200);
+  const where = notification.labels.component ? ` (${notification.labels.component})` : '';
+  const subject = `[${notification.state.toUpperCase()}${notification.repeat ? ', repeat' : ''}] ${notification.rule.name}${where}`.slice(0, 200);
   const lines = [
     `${notification.rule.name} is ${notification.state}${notification.repeat ? ' (repeat)' : ''}.`,
     '',
