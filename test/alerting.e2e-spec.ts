@@ -74,8 +74,9 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
       DEBUG_ALERT_INTERVAL_SECONDS: '0',
       DEBUG_ALERT_DELIVERY_BACKOFF_MS: '200',
       DEBUG_PUBLIC_URL: CONSOLE,
+      DEBUG_ALERTMANAGER_REFRESH_SECONDS: '1',
     });
-    scenario = await writeScenario(running.app.get(DataSource), { seed: 5, incidents: ['error_burst'] });
+    scenario = await writeScenario(running.app.get(DataSource), { seed: 5, incidents: ['error_burst', 'stuck_flow'] });
   }, 180_000);
 
   afterAll(async () => {
@@ -139,6 +140,12 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
       .send({ name: 'billing errors (night team)', when: { insight: { types: ['error'], components: [component()] } }, labels: { team: 'night' }, channels: [{ type: 'webhook', url: `${receiver.url}/silenced` }] })
       .expect(201);
     silencedRuleId = silenced.body.id;
+    const stuck = scenario.incidents.find((incident) => incident.name === 'stuck_flow')!.components[0];
+    await request(running.url)
+      .post('/api/debug/alerts/rules')
+      .set(WRITE)
+      .send({ name: 'stuck flows', when: { stuck_flow: { components: [stuck.component_type] } }, channels: [{ type: 'webhook', url: `${receiver.url}/stuck` }] })
+      .expect(201);
     const silence = await request(running.url)
       .post('/api/debug/alerts/silences')
       .set(WRITE)
@@ -216,6 +223,19 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
     expect(webhookDeliveries.every((delivery: { attempts: number; status: string }) => delivery.attempts === 3 && delivery.status === 'delivered')).toBe(true);
   });
 
+  it('a stuck correlation chain fires the stuck_flow rule with the chains as evidence', async () => {
+    await receiver.waitFor(() => receiver.to('/stuck').length >= 1, 30_000, 'the stuck-flow notification');
+    const notice = receiver.to('/stuck')[0].json as AlertNotification;
+    const incident = scenario.incidents.find((item) => item.name === 'stuck_flow')!;
+    expect(notice).toMatchObject({ state: 'firing', rule: { name: 'stuck flows', kind: 'stuck_flow' }, labels: { insight_kind: 'stuck_flow', insight_type: 'flow' } });
+    expect(notice.summary).toMatch(/stuck/);
+    const evidence = (notice.details.insight as { evidence: { event_ids: string[]; examples: { correlation_id: string }[] } }).evidence;
+    expect(notice.sample_events.length).toBeGreaterThan(0);
+    expect(evidence.event_ids).toEqual(expect.arrayContaining(notice.sample_events.map((event) => event.id)));
+    expect(evidence.examples.length).toBeGreaterThan(0);
+    expect(incident.correlationIds).toEqual(expect.arrayContaining(evidence.examples.map((example) => example.correlation_id)));
+  });
+
   it('the silenced rule fires but reaches nobody; ending the silence sends the held-back notification', async () => {
     const alerts = await request(running.url).get(`/api/debug/alerts?rule_id=${silencedRuleId}`).set(READ).expect(200);
     expect(alerts.body.alerts.length).toBe(expected.length);
@@ -229,17 +249,27 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
     expect(receiver.to('/silenced').map((hook) => (hook.json as AlertNotification).state)).toEqual(expected.map(() => 'firing'));
   });
 
-  it('evaluating again sends nothing more for the same state', async () => {
+  it('evaluating again notifies nobody again, and keeps the alert fresh in Alertmanager', async () => {
+    const amAlerts = async () =>
+      (await fetch(`${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`rule_id="${ruleId}"`)}`).then((r) => r.json())) as { updatedAt: string }[];
+    const updatedBefore = (await amAlerts()).map((alert) => Date.parse(alert.updatedAt));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const ours = () => receiver.requests.filter((r) => r.path !== '/from-alertmanager').length;
     const before = ours();
+    const fromAlertmanagerBefore = receiver.to('/from-alertmanager').length;
     const mailsBefore = smtp.mails.length;
     for (let run = 0; run < 2; run++) {
       const summary = await request(running.url).post('/api/debug/alerts/evaluate').set(WRITE).expect(200);
-      expect(summary.body).toMatchObject({ rules: 2, changes: 0, notifications: 0, errors: [] });
+      expect(summary.body).toMatchObject({ rules: 3, changes: 0, notifications: 0, errors: [] });
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(ours()).toBe(before);
     expect(smtp.mails.length).toBe(mailsBefore);
+    // Re-posted to Alertmanager (as Prometheus does, so that its resolve_timeout does not end it), which does not notify again.
+    const updatedAfter = (await amAlerts()).map((alert) => Date.parse(alert.updatedAt));
+    expect(updatedAfter).toHaveLength(updatedBefore.length);
+    expect(Math.min(...updatedAfter)).toBeGreaterThan(Math.max(...updatedBefore));
+    expect(receiver.to('/from-alertmanager').length).toBe(fromAlertmanagerBefore);
   });
 
   it('resolving the insights resolves the alerts everywhere, Alertmanager included, and the history shows each change', async () => {

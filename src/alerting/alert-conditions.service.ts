@@ -15,7 +15,14 @@ import { AlertSignalsRepository } from './alert-signals.repository.js';
 
 const DEFAULT_INSIGHT_ACTIVE_SECONDS = 3600;
 const INSIGHT_PAGE = 500;
+/** Open insights read per status and evaluation; past this, rules see the most recent ones. */
+const MAX_LIVE_INSIGHTS = 10_000;
 const SILENCE_LOOKBACK_MS = 24 * 3_600_000;
+
+/** Reads shared by the rules of one evaluation run (several insight rules read the open insights once). */
+export class EvaluationReads {
+  readonly insights = new Map<string, Promise<InsightView[]>>();
+}
 
 /** What a rule's condition finds now: one ActiveGroup per alert it asks for. */
 @Injectable()
@@ -25,27 +32,43 @@ export class AlertConditionsService {
     private readonly signals: AlertSignalsRepository,
   ) {}
 
-  async evaluate(when: RuleCondition, now: Date): Promise<ActiveGroup[]> {
-    if (when.insight) return this.insightGroups(when.insight, now);
+  async evaluate(when: RuleCondition, now: Date, reads = new EvaluationReads()): Promise<ActiveGroup[]> {
+    if (when.insight) return this.insightGroups(when.insight, now, reads);
     if (when.pattern) return this.patternGroups(when.pattern, now);
     if (when.metric) return this.metricGroups(when.metric, now);
     if (when.silence) return this.silenceGroups(when.silence, now);
-    if (when.stuck_flow) return this.stuckFlowGroups(when.stuck_flow, now);
+    if (when.stuck_flow) return this.stuckFlowGroups(when.stuck_flow, now, reads);
     return [];
   }
 
-  /** Open and regressed insights, newest first (read through the Insights module's service). */
-  private async liveInsights(minSeverity: InsightCondition['min_severity'], type?: 'flow'): Promise<InsightView[]> {
-    const pages = await Promise.all(
-      (['open', 'regressed'] as const).map((status) => this.insights.list({ status, minSeverity, type, limit: INSIGHT_PAGE })),
-    );
-    return pages.flatMap((page) => page.items);
+  /**
+   * Open and regressed insights (read through the Insights module's service), every page: an
+   * alert whose insight merely fell off a first page would otherwise resolve.
+   */
+  private liveInsights(reads: EvaluationReads, minSeverity: InsightCondition['min_severity'], type?: 'flow'): Promise<InsightView[]> {
+    const key = `${minSeverity ?? ''}|${type ?? ''}`;
+    let found = reads.insights.get(key);
+    if (!found) {
+      found = Promise.all((['open', 'regressed'] as const).map((status) => this.allPages(status, minSeverity, type))).then((lists) => lists.flat());
+      reads.insights.set(key, found);
+    }
+    return found;
   }
 
-  private async insightGroups(condition: InsightCondition, now: Date): Promise<ActiveGroup[]> {
+  private async allPages(status: 'open' | 'regressed', minSeverity: InsightCondition['min_severity'], type?: 'flow'): Promise<InsightView[]> {
+    const items: InsightView[] = [];
+    for (let offset = 0; offset < MAX_LIVE_INSIGHTS; offset += INSIGHT_PAGE) {
+      const page = await this.insights.list({ status, minSeverity, type, limit: INSIGHT_PAGE, offset });
+      items.push(...page.items);
+      if (page.items.length < INSIGHT_PAGE || items.length >= page.total) break;
+    }
+    return items;
+  }
+
+  private async insightGroups(condition: InsightCondition, now: Date, reads: EvaluationReads): Promise<ActiveGroup[]> {
     const activeAfter = now.getTime() - (condition.active_within_seconds ?? DEFAULT_INSIGHT_ACTIVE_SECONDS) * 1000;
     const minRank = condition.min_severity ? SEVERITIES.indexOf(condition.min_severity) : 0;
-    const found = (await this.liveInsights(condition.min_severity)).filter(
+    const found = (await this.liveInsights(reads, condition.min_severity)).filter(
       (insight) =>
         Date.parse(insight.last_seen) >= activeAfter &&
         SEVERITIES.indexOf(insight.severity as (typeof SEVERITIES)[number]) >= minRank &&
@@ -57,9 +80,9 @@ export class AlertConditionsService {
     return found.map((insight) => insightGroup(insight));
   }
 
-  private async stuckFlowGroups(condition: StuckFlowCondition, now: Date): Promise<ActiveGroup[]> {
+  private async stuckFlowGroups(condition: StuckFlowCondition, now: Date, reads: EvaluationReads): Promise<ActiveGroup[]> {
     const activeAfter = now.getTime() - DEFAULT_INSIGHT_ACTIVE_SECONDS * 1000;
-    const found = (await this.liveInsights(undefined, 'flow')).filter(
+    const found = (await this.liveInsights(reads, undefined, 'flow')).filter(
       (insight) =>
         insight.evidence.kind === 'stuck_flow' &&
         Date.parse(insight.last_seen) >= activeAfter &&
@@ -184,6 +207,7 @@ function insightGroup(insight: InsightView): ActiveGroup {
         affected_components: insight.affected_components,
         suggestions: insight.suggestions,
         kind: insight.evidence.kind ?? null,
+        evidence: insight.evidence,
       },
     },
     sample_event_ids: eventIds.slice(0, 5),

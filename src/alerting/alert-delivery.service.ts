@@ -11,6 +11,12 @@ export interface DeliverAlertJob {
   delivery_id: string;
 }
 
+export interface RefreshAlertmanagerJob {
+  rule_id: string;
+  group_key: string;
+  channel_index: number;
+}
+
 /** Pending deliveries older than this with no job in sight are enqueued again (a crash between commit and enqueue). */
 const ORPHAN_AFTER_MS = 60_000;
 
@@ -33,8 +39,7 @@ export class AlertDeliveryService {
 
   /** The deliveries a notification of `instance` makes, one per channel of the rule. */
   plan(rule: AlertRule, instance: AlertInstance, state: 'firing' | 'resolved', repeat: boolean, now: Date): NewDelivery[] {
-    const occasion = repeat ? `repeat-${now.toISOString()}` : `${instance.change_seq}`;
-    const key = `${rule.id}:${groupHash(instance.group_key)}:${occasion}:${state}`;
+    const key = idempotencyKey(rule, instance, state, repeat ? `repeat-${now.toISOString()}` : `${instance.change_seq}`);
     const notification = this.notification(rule, instance, state, repeat, key);
     return rule.channels.map((channel, index) => ({
       id: `${key}:${index}`,
@@ -92,6 +97,36 @@ export class AlertDeliveryService {
     return 'delivered';
   }
 
+  /**
+   * Alertmanager forgets an alert not posted again within its resolve_timeout (5 min by
+   * default), as Prometheus re-sends active alerts: a firing alert is posted again to each
+   * Alertmanager channel every DEBUG_ALERTMANAGER_REFRESH_SECONDS (at most one job per period,
+   * whichever process evaluates). Best effort, not a notification: no delivery row.
+   */
+  async refreshAlertmanager(rule: AlertRule, instance: AlertInstance, now: Date): Promise<void> {
+    const periodMs = this.config.alerting.alertmanagerRefreshSeconds * 1000;
+    const bucket = Math.floor(now.getTime() / periodMs);
+    for (const [index, channel] of rule.channels.entries()) {
+      if (channel.type !== 'alertmanager') continue;
+      const job: RefreshAlertmanagerJob = { rule_id: rule.id, group_key: instance.group_key, channel_index: index };
+      await this.queue.add(QueueName.Alerts, JobName.RefreshAlertmanager, job, {
+        jobId: `am-refresh:${rule.id}:${groupHash(instance.group_key)}:${index}:${bucket}`,
+        attempts: 2,
+        backoffMs: 1000,
+        keepCompleted: 100,
+      });
+    }
+  }
+
+  async refresh(job: RefreshAlertmanagerJob): Promise<string> {
+    const [rule, instance] = await Promise.all([this.repository.findRule(job.rule_id), this.repository.findInstance(job.rule_id, job.group_key)]);
+    const channel = rule?.channels[job.channel_index];
+    if (!rule || !instance || instance.state !== 'firing' || channel?.type !== 'alertmanager') return 'not firing';
+    const key = idempotencyKey(rule, instance, 'firing', `${instance.change_seq}`);
+    await sendToChannel(channel, this.notification(rule, instance, 'firing', false, key), { smtpFrom: this.config.alerting.smtpFrom });
+    return 'refreshed';
+  }
+
   private async addJob(deliveryId: string, jobId: string): Promise<void> {
     await this.queue.add<DeliverAlertJob>(QueueName.Alerts, JobName.DeliverAlert, { delivery_id: deliveryId }, {
       jobId,
@@ -121,6 +156,10 @@ export class AlertDeliveryService {
       alert_url: `${base}/api/debug/alerts?rule_id=${rule.id}`,
     };
   }
+}
+
+function idempotencyKey(rule: AlertRule, instance: AlertInstance, state: string, occasion: string): string {
+  return `${rule.id}:${groupHash(instance.group_key)}:${occasion}:${state}`;
 }
 
 /** Group keys can be long (fingerprints, component names): the idempotency key carries a digest. */

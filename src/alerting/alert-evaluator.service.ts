@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { AlertConditionsService } from './alert-conditions.service.js';
+import { AlertConditionsService, EvaluationReads } from './alert-conditions.service.js';
 import { AlertDeliveryService } from './alert-delivery.service.js';
 import { stepAlerts } from './alert-state-machine.js';
 import type { AlertRule, HistoryEntry } from './alert.types.js';
@@ -66,9 +66,10 @@ export class AlertEvaluatorService {
     const rules = await this.repository.listRules(true);
     const silences = await this.repository.listSilences(now, false);
     const summary: EvaluationSummary = { rules: rules.length, changes: 0, notifications: 0, silenced: 0, errors: [] };
+    const reads = new EvaluationReads();
     for (const rule of rules) {
       try {
-        await this.evaluateRule(rule, silences, now, summary);
+        await this.evaluateRule(rule, silences, now, summary, reads);
       } catch (error) {
         // One broken rule (a metric that is not there, a store hiccup) does not stop the others.
         summary.errors.push({ rule_id: rule.id, error: (error as Error).message });
@@ -86,8 +87,14 @@ export class AlertEvaluatorService {
     return summary;
   }
 
-  private async evaluateRule(rule: AlertRule, silences: Parameters<typeof stepAlerts>[3], now: Date, summary: EvaluationSummary): Promise<void> {
-    const active = await this.conditions.evaluate(rule.when, now);
+  private async evaluateRule(
+    rule: AlertRule,
+    silences: Parameters<typeof stepAlerts>[3],
+    now: Date,
+    summary: EvaluationSummary,
+    reads: EvaluationReads,
+  ): Promise<void> {
+    const active = await this.conditions.evaluate(rule.when, now, reads);
     const stored = await this.repository.instancesOf(rule.id);
     const steps = stepAlerts(rule, active, stored, silences, now);
     const history: Omit<HistoryEntry, 'id'>[] = [];
@@ -117,5 +124,8 @@ export class AlertEvaluatorService {
       now,
     );
     await this.deliveries.enqueue(ids);
+    for (const step of steps) {
+      if (step.instance.state === 'firing' && !step.notify && !step.silencedBy) await this.deliveries.refreshAlertmanager(rule, step.instance, now);
+    }
   }
 }

@@ -101,6 +101,11 @@ export class AlertRepository {
     return rows.map(toInstance);
   }
 
+  async findInstance(ruleId: string, groupKey: string): Promise<AlertInstance | null> {
+    const rows = await this.run(this.dataSource.manager, `SELECT * FROM alert_instances WHERE rule_id = :ruleId AND group_key = :groupKey`, { ruleId, groupKey });
+    return rows[0] ? toInstance(rows[0]) : null;
+  }
+
   async listInstances(filter: { ruleId?: string; state?: AlertState; limit: number }): Promise<AlertInstance[]> {
     const where: string[] = [];
     if (filter.ruleId) where.push('rule_id = :ruleId');

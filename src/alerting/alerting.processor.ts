@@ -3,7 +3,7 @@ import { JobName, QueueName } from '../common/queues.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { StreamBus } from '../streaming/stream-bus.js';
-import { AlertDeliveryService, type DeliverAlertJob } from './alert-delivery.service.js';
+import { AlertDeliveryService, type DeliverAlertJob, type RefreshAlertmanagerJob } from './alert-delivery.service.js';
 import { AlertEvaluatorService } from './alert-evaluator.service.js';
 import { onInsightChanged } from './insight-changes.adapter.js';
 
@@ -39,6 +39,7 @@ export class AlertingProcessor implements OnApplicationBootstrap, OnApplicationS
     if (!this.config.runsWorkers) return;
     this.queue.process<EvaluateAlertsJob>(QueueName.Alerts, JobName.EvaluateAlerts, (job) => this.evaluator.evaluateAll(job?.reason ?? 'schedule'));
     this.queue.process<DeliverAlertJob>(QueueName.Alerts, JobName.DeliverAlert, (job, context) => this.deliveries.deliver(job, context), 4);
+    this.queue.process<RefreshAlertmanagerJob>(QueueName.Alerts, JobName.RefreshAlertmanager, (job) => this.deliveries.refresh(job), 2);
     const every = this.config.alerting.intervalSeconds;
     if (every > 0) {
       await this.queue.repeat(QueueName.Alerts, JobName.EvaluateAlerts, every * 1000, { reason: 'schedule' });

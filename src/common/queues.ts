@@ -17,5 +17,6 @@ export const JobName = {
   MaintainPartitions: 'maintain-partitions',
   EvaluateAlerts: 'evaluate-alerts',
   DeliverAlert: 'deliver-alert',
+  RefreshAlertmanager: 'refresh-alertmanager',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

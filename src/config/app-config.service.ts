@@ -218,6 +218,7 @@ export class AppConfig {
       deliveryAttempts: this.env.DEBUG_ALERT_DELIVERY_ATTEMPTS,
       deliveryBackoffMs: this.env.DEBUG_ALERT_DELIVERY_BACKOFF_MS,
       jobLockMs: this.env.DEBUG_ALERT_JOB_LOCK_MS,
+      alertmanagerRefreshSeconds: this.env.DEBUG_ALERTMANAGER_REFRESH_SECONDS,
     };
   }
 

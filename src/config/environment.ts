@@ -220,6 +220,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(3_600_000)
   DEBUG_ALERT_DELIVERY_BACKOFF_MS = 2000;
 
+  /** A firing alert is posted to Alertmanager channels again this often, so that Alertmanager keeps it active (its resolve_timeout is 5 min). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  DEBUG_ALERTMANAGER_REFRESH_SECONDS = 60;
+
   /** Bull lock of an `alerts` job: a worker that died holding one is noticed after about this long. */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1000) @Max(600_000)
   DEBUG_ALERT_JOB_LOCK_MS = 30000;
