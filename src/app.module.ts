@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -43,6 +44,7 @@ export class AppModule {
         DatabaseModule,
         QueueModule.forRoot(config),
         HealthModule,
+        PatternsModule,
         StorageModule,
         StreamingModule.forRoot(config),
         CacheModule,

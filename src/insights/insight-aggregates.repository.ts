@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { errorEventSql } from '../common/debug-event.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect, SqlBuilder, toDate, toNumber } from './sql-builder.js';
 
-export const ERROR_LEVELS = ['error', 'critical'] as const;
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
   'end', 'ended', 'complete', 'completed', 'finish', 'finished', 'success', 'succeeded', 'done',
@@ -147,7 +147,7 @@ export class InsightAggregatesRepository {
   }
 
   private errorLevel(sql: SqlBuilder, alias = ''): string {
-    return `${alias}level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')})`;
+    return errorEventSql(alias);
   }
 
   /** Events and errors per component per bucket over baseline + scope. */
@@ -189,7 +189,9 @@ export class InsightAggregatesRepository {
   async errorPatterns(scope: InsightScope, baselineFrom: Date): Promise<ErrorPatternRow[]> {
     const sql = this.builder();
     const idText = sql.dialect === 'postgres' ? 'id::text' : 'id';
-    const levels = sql.dialect === 'postgres' ? `string_agg(DISTINCT level, ',')` : `group_concat(DISTINCT level)`;
+    // an error by its event type alone counts as level 'error', as the rollups count it
+    const errorLevel = `CASE WHEN level = 'critical' THEN 'critical' ELSE 'error' END`;
+    const levels = sql.dialect === 'postgres' ? `string_agg(DISTINCT ${errorLevel}, ',')` : `group_concat(DISTINCT ${errorLevel})`;
     const inScope = `CASE WHEN "timestamp" >= ${sql.time(scope.from)} THEN 1 ELSE 0 END`;
     const where = this.scopeWhere(sql, scope, baselineFrom, scope.to);
     const errors = this.errorLevel(sql);

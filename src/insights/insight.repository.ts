@@ -4,7 +4,7 @@ import { DataSource, type Repository } from 'typeorm';
 import { newId } from '../common/ids.js';
 import { DebugInsightEntity } from '../database/entities/debug-insight.entity.js';
 import { type InsightFilters, type ScoredDraft, SEVERITY_RANK, type Severity, type UpsertOutcome } from './insight.types.js';
-import { SEVERITIES } from '../database/entities/debug-insight.entity.js';
+import { SEVERITIES } from '../common/debug-event.js';
 import { sqliteTime } from './sql-builder.js';
 
 /** debug_insights: lookups, the fingerprint upsert with its lifecycle, listing with filters. */

@@ -1,4 +1,5 @@
-import type { ComponentRef, InsightStatus, InsightType, Severity } from '../database/entities/debug-insight.entity.js';
+import type { InsightStatus, InsightType, Severity } from '../common/debug-event.js';
+import type { ComponentRef } from '../database/entities/debug-insight.entity.js';
 
 export type { ComponentRef, InsightStatus, InsightType, Severity };
 

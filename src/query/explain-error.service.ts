@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
+import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, type CacheTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
+import { isErrorEvent } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { QueryRepository } from './query.repository.js';
 import type { EventRow, InsightRow } from './query.types.js';
@@ -41,7 +42,6 @@ const CHAIN_LIMIT = 500;
 const SHOWN_PRECEDING = 50;
 const PARENT_HOPS = 20;
 
-const isError = (event: EventRow) => event.level === 'error' || event.level === 'critical' || event.event_type === 'error';
 
 /**
  * Why an error happened: its pattern and how often it occurs, where, the events before it
@@ -175,7 +175,7 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
   const byId = new Map(chain.map((item) => [item.id, item]));
   let ancestorError: EventRow | undefined;
   for (let parent = event.parent_event_id ? byId.get(event.parent_event_id) : undefined; parent; ) {
-    if (isError(parent)) ancestorError = parent;
+    if (isErrorEvent(parent)) ancestorError = parent;
     parent = parent.parent_event_id ? byId.get(parent.parent_event_id) : undefined;
   }
   if (ancestorError) {
@@ -186,7 +186,7 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
       is_the_event_itself: false,
     };
   }
-  const errors = chain.filter(isError);
+  const errors = chain.filter(isErrorEvent);
   const upstream = errors.find((item) => item.component_type !== event.component_type || item.component_id !== event.component_id);
   const earliest = upstream ?? errors[0];
   if (earliest) {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { errorEventSql } from '../common/debug-event.js';
 import { EVENT_COLUMNS as EVENT_ROW_COLUMNS, toEventRecord } from '../common/sql/event-row.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -24,7 +25,7 @@ import {
 const EVENT_COLUMNS = EVENT_ROW_COLUMNS.map((column) => `e.${column === 'timestamp' ? '"timestamp"' : column}`).join(', ');
 const INSIGHT_COLUMNS = `i.id, i.insight_type, i.severity, i.title, i.summary, i.affected_components, i.evidence, i.confidence,
   i.suggestions, i.occurrences, i.first_seen, i.last_seen, i.status, i.resolved_at, i.resolution`;
-const IS_ERROR = `(e.level IN ('error', 'critical') OR e.event_type = 'error')`;
+const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { errorEventSql, WARNING_AND_ABOVE } from '../common/debug-event.js';
 import { SqlRunner, toDate, toIso, toJson, toNumber, type SqlParams } from '../common/sql/sql-runner.js';
 import { DebugSessionEntity } from '../database/entities/debug-session.entity.js';
 import type {
@@ -16,7 +17,6 @@ export interface SessionWindow {
   to: Date | null;
 }
 
-const ERROR_LEVELS = ['error', 'critical'];
 
 /** debug_sessions rows, and the reads a session's detail needs from events and insights. */
 @Injectable()
@@ -94,10 +94,10 @@ export class SessionRepository {
       : `CAST((julianday(e."timestamp") - 2440587.5) * 86400 / :bucket AS integer)`;
     const buckets = await this.sql.rows<{ bucket: unknown; events: unknown; errors: unknown }>(
       `SELECT ${bucketExpression} AS bucket, count(*) AS events,
-              count(*) FILTER (WHERE e.level IN (:...errorLevels) OR e.event_type = 'error') AS errors
+              count(*) FILTER (WHERE ${errorEventSql('e.')}) AS errors
          FROM debug_events e WHERE ${where}
         GROUP BY 1 ORDER BY 1 LIMIT 500`,
-      { ...params, bucket: bucketSeconds, errorLevels: ERROR_LEVELS },
+      { ...params, bucket: bucketSeconds },
     );
     const notable = await this.sql.rows<Record<string, unknown>>(
       `SELECT e.id, e."timestamp", e.level, e.event_type, e.component_type, e.component_id, e.correlation_id, e.message
@@ -106,7 +106,7 @@ export class SessionRepository {
         ORDER BY e."timestamp" DESC LIMIT :notableLimit`,
       {
         ...params,
-        notableLevels: ['warning', ...ERROR_LEVELS],
+        notableLevels: WARNING_AND_ABOVE,
         notableTypes: ['error', 'lifecycle', 'state_change'],
         notableLimit,
       },

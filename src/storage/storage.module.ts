@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { InsightsModule } from '../insights/insights.module.js';
 import { HOT_STORE } from './hot/hot-store.js';
 import { hotStoreProvider } from './hot/hot-store.provider.js';
 import { EventWriter } from './warm/event-writer.js';
 import { MetricWriter } from './warm/metric-writer.js';
 import { SnapshotWriter } from './warm/snapshot-writer.js';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { Clock } from '../common/clock.js';
 import { blobStoreProvider } from './cold/blob-store.provider.js';
 import { BLOB_STORE } from './cold/blob-store.js';
@@ -48,7 +48,7 @@ const TIERING_PROVIDERS = [
 
 /** The three tiers: hot (Redis / memory), warm (PostgreSQL / SQLite), cold (archive segments). */
 @Module({
-  imports: [InsightsModule],
+  imports: [PatternsModule],
   controllers: [EventsController, StateController, StorageAdminController],
   providers: [hotStoreProvider, EventWriter, MetricWriter, SnapshotWriter, ...TIERING_PROVIDERS],
   exports: [HOT_STORE, EventWriter, MetricWriter, SnapshotWriter, Clock, BLOB_STORE, EventsQueryService, StateQueryService, TieringService],

@@ -5,7 +5,7 @@ import { DebugSessionEntity } from './debug-session.entity.js';
 import { DebugStateSnapshotEntity } from './debug-state-snapshot.entity.js';
 import { ArchiveSegmentEntity } from '../../storage/cold/archive-segment.entity.js';
 import { TieringRunEntity } from '../../storage/tiering/tiering-run.entity.js';
-import { DebugPatternEntity } from '../../insights/patterns/debug-pattern.entity.js';
+import { DebugPatternEntity } from '../../patterns/debug-pattern.entity.js';
 
 export * from './debug-event.entity.js';
 export * from './debug-insight.entity.js';

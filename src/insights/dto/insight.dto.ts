@@ -14,7 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../database/entities/debug-insight.entity.js';
+import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../common/debug-event.js';
 import type { InsightStatus, InsightType, Severity } from '../insight.types.js';
 
 export class ComponentFilterDto {

@@ -15,7 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 
 export class SessionFiltersDto {
   @ApiPropertyOptional({

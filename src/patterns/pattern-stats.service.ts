@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain-error.js';
+import { DomainError } from '../common/errors/domain-error.js';
 import { PatternRepository, type ComponentCount } from './pattern.repository.js';
 
-export const WARNING_AND_ABOVE = ['warning', 'error', 'critical'] as const;
 
 export interface PatternCountsQuery {
   from: Date;

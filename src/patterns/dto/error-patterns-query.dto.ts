@@ -12,7 +12,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { LEVELS } from '../../../database/entities/debug-event.entity.js';
+import { LEVELS } from '../../common/debug-event.js';
 
 /** `?level=error,critical` or `?level=error&level=critical` → ['error', 'critical']. */
 function toList({ value }: { value: unknown }): unknown {

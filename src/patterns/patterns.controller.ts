@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorPatternsQueryDto } from './dto/error-patterns-query.dto.js';
-import { PatternStatsService, WARNING_AND_ABOVE } from './pattern-stats.service.js';
+import { WARNING_AND_ABOVE } from '../common/debug-event.js';
+import { PatternStatsService } from './pattern-stats.service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
