@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SEVERITIES } from '../database/entities/debug-insight.entity.js';
+import { SEVERITIES } from '../common/debug-event.js';
 import type { InsightView } from '../insights/insight.types.js';
 import { InsightsService } from '../insights/insights.service.js';
 import type {

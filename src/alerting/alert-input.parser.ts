@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error.js';
-import { INSIGHT_TYPES, type InsightType, SEVERITIES, type Severity } from '../database/entities/debug-insight.entity.js';
+import { INSIGHT_TYPES, type InsightType, SEVERITIES, type Severity } from '../common/debug-event.js';
 import {
   CHANNEL_TYPES,
   type ChannelConfig,

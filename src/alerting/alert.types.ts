@@ -1,4 +1,4 @@
-import type { InsightType, Severity } from '../database/entities/debug-insight.entity.js';
+import type { InsightType, Severity } from '../common/debug-event.js';
 
 export const ALERT_STATES = ['pending', 'firing', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
