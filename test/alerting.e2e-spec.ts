@@ -61,8 +61,19 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
   let silencedRuleId: string;
   let silenceId: string;
   let expected: InsightView[];
+  /** Everything the service logged (at debug level), to check that no secret is ever in it. */
+  const logged: string[] = [];
+  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
 
   beforeAll(async () => {
+    const capture = (pass: typeof writes.out) =>
+      ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        logged.push(text);
+        return /ERROR|WARN/.test(text) ? pass(chunk, ...(rest as [])) : true;
+      }) as typeof process.stdout.write;
+    process.stdout.write = capture(writes.out);
+    process.stderr.write = capture(writes.err);
     receiver = await HttpReceiver.start();
     // The webhook answers 500 to the first two attempts of each notification.
     receiver.on('/hook', (received) => (receiver.to('/hook').filter((other) => keyOf(other) === keyOf(received)).length <= 2 ? 500 : 200));
@@ -75,11 +86,14 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
       DEBUG_ALERT_DELIVERY_BACKOFF_MS: '200',
       DEBUG_PUBLIC_URL: CONSOLE,
       DEBUG_ALERTMANAGER_REFRESH_SECONDS: '1',
+      LOG_LEVEL: 'debug',
     });
     scenario = await writeScenario(running.app.get(DataSource), { seed: 5, incidents: ['error_burst', 'stuck_flow'] });
   }, 180_000);
 
   afterAll(async () => {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
     await running?.close();
     await alertmanager?.close();
     await smtp?.close();
@@ -332,5 +346,13 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
       await writer.close();
       await reader.close();
     }
+  });
+
+  it('never logged a secret (webhook secret, SMTP password), though it logged the deliveries and their failures', () => {
+    const all = logged.join('');
+    expect(all).toContain('delivered on attempt 3');
+    expect(all).toContain('answered 500');
+    expect(all).not.toContain(SECRET);
+    expect(all).not.toContain(SMTP_PASSWORD);
   });
 });
