@@ -140,12 +140,14 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
       .expect(201);
     ruleId = created.body.id;
     expect(created.body.channels[0]).toEqual({ type: 'webhook', url: `${receiver.url}/hook`, secret_set: true });
+    expect(created.body.channels[1]).toEqual({ type: 'slack', url_redacted: `${receiver.url}/…` });
     expect(created.body.channels[3].smtp).toEqual({ host: '127.0.0.1', port: smtp.port, username: 'alerts', password_set: true });
     const listed = await request(running.url).get('/api/debug/alerts/rules').set(READ).expect(200);
     const fetched = await request(running.url).get(`/api/debug/alerts/rules/${ruleId}`).set(READ).expect(200);
     for (const body of [created.text, listed.text, fetched.text]) {
       expect(body).not.toContain(SECRET);
       expect(body).not.toContain(SMTP_PASSWORD);
+      expect(body).not.toContain(`${receiver.url}/slack`);
     }
 
     const silenced = await request(running.url)

@@ -182,6 +182,9 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
       onlyKeys(body, field, ['type', 'url', 'secret']);
       return { type, url: url(body.url, `${field}.url`), secret: optionalString(body.secret, `${field}.secret`, 500) };
     case 'slack':
+      // Slack's incoming-webhook URL is its secret: the API never shows it, and a PUT may leave it out to keep it.
+      onlyKeys(body, field, ['type', 'url']);
+      return { type, url: body.url === undefined ? undefined : url(body.url, `${field}.url`) };
     case 'alertmanager':
       onlyKeys(body, field, ['type', 'url']);
       return { type, url: url(body.url, `${field}.url`) };
@@ -226,6 +229,9 @@ export function parseRule(value: unknown, previous?: RuleInput): RuleInput {
   if (channelList.length > 10) invalid('channels', 'must have at most 10 items');
   const channels = channelList.map((channel, index) => parseChannel(channel, index));
   if (previous) keepSecrets(channels, previous.channels);
+  channels.forEach((channel, index) => {
+    if (channel.type === 'slack' && !channel.url) invalid(`channels[${index}].url`, 'is required');
+  });
   return {
     name: string(body.name, 'name', 200),
     enabled: body.enabled === undefined ? true : (body.enabled as boolean),
@@ -241,6 +247,11 @@ export function parseRule(value: unknown, previous?: RuleInput): RuleInput {
 }
 
 function keepSecrets(channels: ChannelConfig[], stored: ChannelConfig[]): void {
+  channels.forEach((channel, index) => {
+    if (channel.type !== 'slack' || channel.url) return;
+    const slack = stored[index]?.type === 'slack' ? stored[index] : stored.filter((old) => old.type === 'slack').length === 1 ? stored.find((old) => old.type === 'slack') : undefined;
+    channel.url = slack?.url;
+  });
   for (const channel of channels) {
     const same = stored.find((old) => old.type === channel.type && (old.url ?? old.to?.join(',')) === (channel.url ?? channel.to?.join(',')));
     if (!same) continue;

@@ -12,6 +12,8 @@ import { AlertingProcessor } from './alerting.processor.js';
 /** A channel as the API shows it: secrets replaced by whether one is set. */
 export type PublicChannel = Omit<ChannelConfig, 'secret' | 'smtp'> & {
   secret_set?: boolean;
+  /** Slack: scheme and host of the (secret) incoming-webhook URL. */
+  url_redacted?: string;
   smtp?: Omit<NonNullable<ChannelConfig['smtp']>, 'password'> & { password_set: boolean };
 };
 export type PublicRule = Omit<AlertRule, 'channels'> & { channels: PublicChannel[] };
@@ -126,6 +128,10 @@ function redact(rule: AlertRule): PublicRule {
       const { secret, smtp, ...rest } = channel;
       const shown: PublicChannel = { ...rest };
       if (channel.type === 'webhook') shown.secret_set = !!secret;
+      if (channel.type === 'slack') {
+        delete shown.url;
+        shown.url_redacted = redactUrl(channel.url ?? '');
+      }
       if (smtp) {
         const { password, ...settings } = smtp;
         shown.smtp = { ...settings, password_set: !!password };
@@ -133,6 +139,15 @@ function redact(rule: AlertRule): PublicRule {
       return shown;
     }),
   };
+}
+
+function redactUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    return `${parsed.protocol}//${parsed.host}/…`;
+  } catch {
+    return '…';
+  }
 }
 
 function withActive(silence: Silence, now: Date): Silence & { active: boolean } {
