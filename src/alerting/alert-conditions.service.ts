@@ -99,10 +99,12 @@ export class AlertConditionsService {
       levels: condition.levels,
       minCount: condition.min_count ?? 1,
     });
+    const candidates = rows.filter((row) => !condition.new || (row.pattern_first_seen && row.pattern_first_seen.getTime() >= since.getTime()));
+    const ids = candidates.map((row) => row.pattern_id);
+    const [componentsOf, samplesOf] = await Promise.all([this.signals.patternComponents(ids, since), this.signals.latestEventIdsByPattern(ids, since)]);
     const groups: ActiveGroup[] = [];
-    for (const row of rows) {
-      if (condition.new && !(row.pattern_first_seen && row.pattern_first_seen.getTime() >= since.getTime())) continue;
-      const components = await this.signals.patternComponents(row.pattern_id, since);
+    for (const row of candidates) {
+      const components = componentsOf.get(row.pattern_id) ?? [];
       if (condition.components && !components.some((component) => condition.components!.some((selector) => selects(selector, component)))) continue;
       groups.push({
         key: `pattern:${row.pattern_id}`,
@@ -119,7 +121,7 @@ export class AlertConditionsService {
           first_seen: row.pattern_first_seen?.toISOString() ?? null,
           components,
         },
-        sample_event_ids: await this.signals.latestEventIds({ patternId: row.pattern_id, since }),
+        sample_event_ids: samplesOf.get(row.pattern_id) ?? [],
       });
     }
     return groups;

@@ -117,7 +117,8 @@ export class AlertEvaluatorService {
     summary.changes += history.length;
     summary.notifications += planned.length;
     const ids = await this.repository.saveEvaluation(
-      steps.map((step) => step.instance),
+      rule.id,
+      steps.filter((step) => step.dirty).map((step) => step.instance),
       history,
       planned,
       () => newId(),

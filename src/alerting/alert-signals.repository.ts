@@ -64,24 +64,36 @@ export class AlertSignalsRepository {
     }));
   }
 
-  /** Components that reported events of a pattern since `since`. */
-  async patternComponents(patternId: string, since: Date): Promise<{ component_type: string; component_id: string }[]> {
-    return this.sql.rows(
-      `SELECT DISTINCT component_type, component_id FROM debug_events WHERE pattern_id = :patternId AND "timestamp" >= :since LIMIT 50`,
-      { patternId, since },
+  /** Components that reported events of each pattern since `since`. */
+  async patternComponents(patternIds: string[], since: Date): Promise<Map<string, { component_type: string; component_id: string }[]>> {
+    const result = new Map<string, { component_type: string; component_id: string }[]>();
+    if (patternIds.length === 0) return result;
+    const rows = await this.sql.rows(
+      `SELECT pattern_id, component_type, component_id FROM debug_events
+        WHERE pattern_id IN (:...patternIds) AND "timestamp" >= :since GROUP BY pattern_id, component_type, component_id`,
+      { patternIds, since },
     );
+    for (const row of rows) {
+      const list = result.get(String(row.pattern_id)) ?? [];
+      if (list.length < 50) list.push({ component_type: String(row.component_type), component_id: String(row.component_id) });
+      result.set(String(row.pattern_id), list);
+    }
+    return result;
   }
 
-  async latestEventIds(filter: { patternId?: string; componentType?: string; componentId?: string; since: Date }, limit = 5): Promise<string[]> {
-    const where = ['"timestamp" >= :since'];
-    if (filter.patternId) where.push('pattern_id = :patternId');
-    if (filter.componentType) where.push('component_type = :componentType');
-    if (filter.componentId) where.push('component_id = :componentId');
+  /** The latest `perPattern` event ids of each pattern since `since`. */
+  async latestEventIdsByPattern(patternIds: string[], since: Date, perPattern = 5): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    if (patternIds.length === 0) return result;
     const rows = await this.sql.rows(
-      `SELECT id FROM debug_events WHERE ${where.join(' AND ')} ORDER BY "timestamp" DESC LIMIT ${limit}`,
-      filter as Record<string, unknown>,
+      `SELECT pattern_id, id FROM (
+         SELECT pattern_id, id, "timestamp", ROW_NUMBER() OVER (PARTITION BY pattern_id ORDER BY "timestamp" DESC, id DESC) AS rank
+           FROM debug_events WHERE pattern_id IN (:...patternIds) AND "timestamp" >= :since) ranked
+        WHERE rank <= ${perPattern} ORDER BY pattern_id, "timestamp" DESC, id DESC`,
+      { patternIds, since },
     );
-    return rows.map((row) => String(row.id));
+    for (const row of rows) result.set(String(row.pattern_id), [...(result.get(String(row.pattern_id)) ?? []), String(row.id)]);
+    return result;
   }
 
   /** One metric per component over [since, now]: avg, max, min and the latest value. */

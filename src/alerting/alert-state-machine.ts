@@ -12,6 +12,8 @@ export interface Step {
   notify?: { state: 'firing' | 'resolved'; repeat: boolean };
   /** The notification was due but a silence holds it back. */
   silencedBy?: string;
+  /** Something worth writing changed (state, evidence, labels, notification marks). */
+  dirty: boolean;
 }
 
 export function stepAlerts(
@@ -48,7 +50,7 @@ export function stepAlerts(
           change_seq: 0,
           notify_seq: 0,
         };
-    const step: Step = { instance };
+    const step: Step = { instance, dirty: false };
     if (!wasActive) {
       instance.active_since = nowIso;
       instance.resolved_at = null;
@@ -77,13 +79,19 @@ export function stepAlerts(
         }
       }
     }
+    step.dirty =
+      !previous ||
+      step.changedFrom !== undefined ||
+      step.notify !== undefined ||
+      stableJson(previous.details) !== stableJson(details) ||
+      stableJson(previous.labels) !== stableJson(labels);
     steps.push(step);
   }
   for (const previous of stored) {
     if (seen.has(previous.group_key) || previous.state === 'resolved') continue;
     const instance: AlertInstance = { ...previous, state: 'resolved', resolved_at: nowIso, last_evaluated_at: nowIso };
     instance.change_seq = previous.change_seq + 1;
-    const step: Step = { instance, changedFrom: previous.state };
+    const step: Step = { instance, changedFrom: previous.state, dirty: true };
     // A resolve notice only follows a firing notice that went out.
     const firingWasSent = previous.state === 'firing' && previous.notify_seq === previous.change_seq && previous.last_notified_at !== null;
     if (firingWasSent) {
@@ -95,6 +103,15 @@ export function stepAlerts(
     steps.push(step);
   }
   return steps;
+}
+
+/** JSON with keys sorted: PostgreSQL's jsonb hands objects back in its own key order. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
 }
 
 /** The labels of an alert: the rule's, the group's, and alertname / severity / rule_id as Alertmanager expects. */

@@ -17,6 +17,28 @@ import type {
 
 type Row = Record<string, unknown>;
 
+const ROWS_PER_STATEMENT = 100;
+const INSTANCE_COLUMNS = [
+  'rule_id',
+  'group_key',
+  'state',
+  'labels',
+  'details',
+  'active_since',
+  'firing_since',
+  'resolved_at',
+  'last_evaluated_at',
+  'last_notified_at',
+  'change_seq',
+  'notify_seq',
+] as const;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
+  return result;
+}
+
 export interface NewDelivery {
   id: string;
   rule_id: string;
@@ -140,26 +162,29 @@ export class AlertRepository {
   }
 
   /**
-   * One evaluation's outcome for a rule, in one transaction: the alerts' new states, a history
-   * entry per change, and the notifications due (as pending deliveries: the outbox the
-   * delivery jobs work from, so a crash after the commit loses no notification).
+   * One evaluation's outcome for a rule, in one transaction: the alerts that changed (state,
+   * evidence or notification marks) upserted in batches, `last_evaluated_at` of the rule's other
+   * live alerts moved in one statement, a history entry per state change, and the notifications
+   * due as pending deliveries (the outbox the delivery jobs work from, so a crash after the
+   * commit loses no notification).
    */
   async saveEvaluation(
-    instances: readonly AlertInstance[],
+    ruleId: string,
+    changed: readonly AlertInstance[],
     history: readonly Omit<HistoryEntry, 'id'>[],
     deliveries: readonly NewDelivery[],
     newId: () => string,
     now: Date,
   ): Promise<string[]> {
     return this.dataSource.transaction(async (manager) => {
-      for (const instance of instances) {
-        await this.run(manager, `DELETE FROM alert_instances WHERE rule_id = :rule_id AND group_key = :group_key`, instance as unknown as Row);
-        await this.run(
-          manager,
-          `INSERT INTO alert_instances (rule_id, group_key, state, labels, details, active_since, firing_since, resolved_at, last_evaluated_at, last_notified_at, change_seq, notify_seq)
-           VALUES (:rule_id, :group_key, :state, :labels, :details, :active_since, :firing_since, :resolved_at, :last_evaluated_at, :last_notified_at, :change_seq, :notify_seq)`,
-          {
-            ...instance,
+      await this.run(manager, `UPDATE alert_instances SET last_evaluated_at = :now WHERE rule_id = :ruleId AND state <> 'resolved'`, { ruleId, now });
+      for (const batch of chunks(changed, ROWS_PER_STATEMENT)) {
+        const params: Row = {};
+        const values = batch.map((instance, index) => {
+          const row = {
+            rule_id: instance.rule_id,
+            group_key: instance.group_key,
+            state: instance.state,
             labels: JSON.stringify(instance.labels),
             details: JSON.stringify(instance.details),
             active_since: dateOrNull(instance.active_since),
@@ -167,25 +192,42 @@ export class AlertRepository {
             resolved_at: dateOrNull(instance.resolved_at),
             last_evaluated_at: new Date(instance.last_evaluated_at),
             last_notified_at: dateOrNull(instance.last_notified_at),
-          },
-        );
-      }
-      for (const entry of history) {
+            change_seq: instance.change_seq,
+            notify_seq: instance.notify_seq,
+          };
+          for (const [key, value] of Object.entries(row)) params[`${key}_${index}`] = value;
+          return `(${INSTANCE_COLUMNS.map((column) => `:${column}_${index}`).join(', ')})`;
+        });
         await this.run(
           manager,
-          `INSERT INTO alert_history (id, rule_id, group_key, from_state, to_state, at, labels, details)
-           VALUES (:id, :rule_id, :group_key, :from_state, :to_state, :at, :labels, :details)`,
-          { ...entry, id: newId(), at: new Date(entry.at), labels: JSON.stringify(entry.labels), details: JSON.stringify(entry.details) },
+          `INSERT INTO alert_instances (${INSTANCE_COLUMNS.join(', ')}) VALUES ${values.join(', ')}
+           ON CONFLICT (rule_id, group_key) DO UPDATE SET ${INSTANCE_COLUMNS.slice(2).map((column) => `${column} = excluded.${column}`).join(', ')}`,
+          params,
         );
+      }
+      for (const batch of chunks(history, ROWS_PER_STATEMENT)) {
+        const params: Row = {};
+        const values = batch.map((entry, index) => {
+          Object.assign(params, {
+            [`id_${index}`]: newId(),
+            [`rule_id_${index}`]: entry.rule_id,
+            [`group_key_${index}`]: entry.group_key,
+            [`from_state_${index}`]: entry.from_state,
+            [`to_state_${index}`]: entry.to_state,
+            [`at_${index}`]: new Date(entry.at),
+            [`labels_${index}`]: JSON.stringify(entry.labels),
+            [`details_${index}`]: JSON.stringify(entry.details),
+          });
+          return `(:id_${index}, :rule_id_${index}, :group_key_${index}, :from_state_${index}, :to_state_${index}, :at_${index}, :labels_${index}, :details_${index})`;
+        });
+        await this.run(manager, `INSERT INTO alert_history (id, rule_id, group_key, from_state, to_state, at, labels, details) VALUES ${values.join(', ')}`, params);
       }
       const inserted: string[] = [];
       for (const delivery of deliveries) {
-        const conflict = this.isPostgres ? 'ON CONFLICT (id) DO NOTHING' : '';
-        const verb = this.isPostgres ? 'INSERT' : 'INSERT OR IGNORE';
         await this.run(
           manager,
-          `${verb} INTO alert_deliveries (id, rule_id, group_key, state, channel_index, channel_type, status, attempts, payload, created_at, updated_at)
-           VALUES (:id, :rule_id, :group_key, :state, :channel_index, :channel_type, 'pending', 0, :payload, :now, :now) ${conflict}`,
+          `INSERT INTO alert_deliveries (id, rule_id, group_key, state, channel_index, channel_type, status, attempts, payload, created_at, updated_at)
+           VALUES (:id, :rule_id, :group_key, :state, :channel_index, :channel_type, 'pending', 0, :payload, :now, :now) ON CONFLICT (id) DO NOTHING`,
           { ...delivery, payload: JSON.stringify(delivery.payload), now },
         );
         inserted.push(delivery.id);
