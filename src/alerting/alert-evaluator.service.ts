@@ -15,6 +15,9 @@ export interface EvaluationSummary {
   notifications: number;
   silenced: number;
   errors: { rule_id: string; error: string }[];
+  duration_ms: number;
+  /** The rules that took longest, to find an expensive condition. */
+  slowest: { rule_id: string; name: string; ms: number }[];
 }
 
 const LOCK_KEY = 'ai-debug-system:alert-evaluator';
@@ -65,11 +68,14 @@ export class AlertEvaluatorService {
     const now = new Date();
     const rules = await this.repository.listRules(true);
     const silences = await this.repository.listSilences(now, false);
-    const summary: EvaluationSummary = { rules: rules.length, changes: 0, notifications: 0, silenced: 0, errors: [] };
+    const summary: EvaluationSummary = { rules: rules.length, changes: 0, notifications: 0, silenced: 0, errors: [], duration_ms: 0, slowest: [] };
     const reads = new EvaluationReads();
+    const timings: EvaluationSummary['slowest'] = [];
     for (const rule of rules) {
+      const ruleStarted = performance.now();
       try {
         await this.evaluateRule(rule, silences, now, summary, reads);
+        timings.push({ rule_id: rule.id, name: rule.name, ms: Math.round(performance.now() - ruleStarted) });
       } catch (error) {
         // One broken rule (a metric that is not there, a store hiccup) does not stop the others.
         summary.errors.push({ rule_id: rule.id, error: (error as Error).message });
@@ -77,6 +83,8 @@ export class AlertEvaluatorService {
       }
     }
     await this.deliveries.requeueOrphans(now);
+    summary.slowest = timings.sort((a, b) => b.ms - a.ms).slice(0, 5);
+    summary.duration_ms = Date.now() - started;
     this.metrics.counter('ads_alert_evaluations_total', 'Alert evaluation runs', ['reason']).inc({ reason });
     if (summary.changes > 0 || summary.errors.length > 0) {
       this.logger.log(

@@ -85,13 +85,23 @@ export class AlertSignalsRepository {
   async latestEventIdsByPattern(patternIds: string[], since: Date, perPattern = 5): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>();
     if (patternIds.length === 0) return result;
-    const rows = await this.sql.rows(
-      `SELECT pattern_id, id FROM (
-         SELECT pattern_id, id, "timestamp", ROW_NUMBER() OVER (PARTITION BY pattern_id ORDER BY "timestamp" DESC, id DESC) AS rank
-           FROM debug_events WHERE pattern_id IN (:...patternIds) AND "timestamp" >= :since) ranked
-        WHERE rank <= ${perPattern} ORDER BY pattern_id, "timestamp" DESC, id DESC`,
-      { patternIds, since },
-    );
+    // PostgreSQL: a few probes of the (pattern_id, timestamp) index per pattern. A window function
+    // over the whole window (all SQLite has) took 2.5 s on 500k events an hour in bench:alerts.
+    const rows = this.sql.isPostgres
+      ? await this.sql.rows(
+          `SELECT p.id AS pattern_id, s.id FROM unnest(CAST(:patternIds AS text[])) AS p(id)
+             CROSS JOIN LATERAL (SELECT e.id, e."timestamp" FROM debug_events e
+                                  WHERE e.pattern_id = p.id AND e."timestamp" >= :since ORDER BY e."timestamp" DESC, e.id DESC LIMIT ${perPattern}) s
+            ORDER BY p.id, s."timestamp" DESC, s.id DESC`,
+          { patternIds, since },
+        )
+      : await this.sql.rows(
+          `SELECT pattern_id, id FROM (
+             SELECT pattern_id, id, "timestamp", ROW_NUMBER() OVER (PARTITION BY pattern_id ORDER BY "timestamp" DESC, id DESC) AS rank
+               FROM debug_events WHERE pattern_id IN (:...patternIds) AND "timestamp" >= :since) ranked
+            WHERE rank <= ${perPattern} ORDER BY pattern_id, "timestamp" DESC, id DESC`,
+          { patternIds, since },
+        );
     for (const row of rows) result.set(String(row.pattern_id), [...(result.get(String(row.pattern_id)) ?? []), String(row.id)]);
     return result;
   }
