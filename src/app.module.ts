@@ -18,6 +18,7 @@ import { McpModule } from './mcp/mcp.module.js';
 import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { SentryModule } from './sentry/sentry.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { StreamingModule } from './streaming/streaming.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         QueryModule,
         McpModule,
         AlertingModule,
+        SentryModule,
       ],
       providers: [
         {

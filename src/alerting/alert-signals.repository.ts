@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlRunner, toDate, toNumber } from '../common/sql/sql-runner.js';
+import { toDate, toNullableDate, toNumber } from '../database/sql/row-values.js';
+import { SqlRunner } from '../database/sql/sql-runner.js';
 
 export interface PatternWindowRow {
   pattern_id: string;
@@ -58,9 +59,9 @@ export class AlertSignalsRepository {
       pattern_id: String(row.pattern_id),
       template: (row.template as string | null) ?? null,
       count: toNumber(row.n),
-      first_seen: toDate(row.first_at),
-      pattern_first_seen: toDate(row.pattern_first_seen),
-      last_at: toDate(row.last_at)!,
+      first_seen: toNullableDate(row.first_at),
+      pattern_first_seen: toNullableDate(row.pattern_first_seen),
+      last_at: toDate(row.last_at),
     }));
   }
 
@@ -140,6 +141,6 @@ export class AlertSignalsRepository {
         WHERE "timestamp" >= :since AND (${match.join(' OR ')}) GROUP BY component_type, component_id LIMIT 1000`,
       { types, ids, since },
     );
-    return rows.map((row) => ({ component_type: String(row.component_type), component_id: String(row.component_id), last_at: toDate(row.last_at)! }));
+    return rows.map((row) => ({ component_type: String(row.component_type), component_id: String(row.component_id), last_at: toDate(row.last_at) }));
   }
 }

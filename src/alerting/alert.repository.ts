@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { toIso, toJson } from '../common/sql/sql-runner.js';
+import { toIso, toJson } from '../database/sql/row-values.js';
+import { SqlRunner } from '../database/sql/sql-runner.js';
 import type {
   AlertInstance,
   AlertRule,
@@ -64,10 +65,10 @@ export interface HistoryFilter {
 /** alert_rules, alert_instances, alert_history, alert_silences, alert_deliveries: the Alerting module's tables. */
 @Injectable()
 export class AlertRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly sql: SqlRunner;
 
-  get isPostgres(): boolean {
-    return this.dataSource.options.type === 'postgres';
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.sql = new SqlRunner(dataSource);
   }
 
   // ---- rules
@@ -353,9 +354,8 @@ export class AlertRepository {
   }
 
   private async run(manager: EntityManager, sql: string, params: Row = {}): Promise<Row[]> {
-    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
-    const result = await manager.query(text, values);
-    return Array.isArray(result) ? (result as Row[]) : [];
+    const result = await this.sql.rows(sql, params, manager);
+    return Array.isArray(result) ? result : [];
   }
 }
 

@@ -33,6 +33,6 @@ import { StateService } from './state.service.js';
     StateService,
     MetricsIngestService,
   ],
-  exports: [IngestService, IngestJournal],
+  exports: [IngestService, IngestJournal, EventIntake, MetricsIngestService],
 })
 export class CollectorModule {}

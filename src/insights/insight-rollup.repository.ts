@@ -15,7 +15,9 @@ import {
 } from './insight-aggregates.repository.js';
 import { errorEventSql } from '../common/debug-event.js';
 import type { ComponentRef } from './insight.types.js';
-import { type Dialect, SqlBuilder, toDate, toNumber } from './sql-builder.js';
+import { type Dialect } from '../database/sql/dialect.js';
+import { toDate, toNumber } from '../database/sql/row-values.js';
+import { SqlBuilder } from '../database/sql/statement.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -132,3 +132,16 @@ export function componentKey(component: ComponentRef): string {
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/** Which insights `mentioning` finds: any of the needles named, or made for the session; then the other terms. */
+export interface InsightMentions {
+  /** Component types or ids, event, pattern or correlation ids, looked for in components and evidence. */
+  needles: readonly string[];
+  /** Or made for this session. */
+  sessionId?: string;
+  statuses?: readonly string[];
+  /** Seen in [from, to]. */
+  from?: Date | null;
+  to?: Date | null;
+  limit: number;
+}

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DebugInsightEntity } from '../database/entities/debug-insight.entity.js';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { AnomalyAnalyzer } from './analyzers/anomaly.analyzer.js';
 import { ConsistencyAnalyzer } from './analyzers/consistency.analyzer.js';
 import { ErrorPatternAnalyzer } from './analyzers/error-pattern.analyzer.js';
@@ -14,6 +17,7 @@ import { InsightsService } from './insights.service.js';
 
 /** Insight engine: error patterns, anomalies, performance, flows, state consistency. */
 @Module({
+  imports: [TypeOrmModule.forFeature([DebugInsightEntity]), PatternsModule],
   controllers: [InsightsController],
   providers: [
     InsightRepository,

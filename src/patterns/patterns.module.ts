@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DebugPatternEntity } from './debug-pattern.entity.js';
 import { PatternStatsService } from './pattern-stats.service.js';
 import { PatternRepository } from './pattern.repository.js';
 import { PatternService } from './pattern.service.js';
@@ -10,6 +12,7 @@ import { PatternsController } from './patterns.controller.js';
  * and insights. Below all of them: it knows nothing of insights.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([DebugPatternEntity])],
   controllers: [PatternsController],
   providers: [PatternRepository, PatternService, PatternStatsService],
   exports: [PatternService, PatternStatsService],

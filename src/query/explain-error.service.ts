@@ -4,6 +4,8 @@ import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, 
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { isErrorEvent } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
+import { InsightsService } from '../insights/insights.service.js';
+import { insightsMentioning } from './insight-row.js';
 import { QueryRepository } from './query.repository.js';
 import type { EventRow, InsightRow } from './query.types.js';
 
@@ -54,6 +56,7 @@ export class ExplainErrorService {
     private readonly repository: QueryRepository,
     private readonly cache: QueryCacheService,
     private readonly patterns: PatternStatsService,
+    private readonly insights: InsightsService,
   ) {}
 
   async explainEvent(eventId: string) {
@@ -87,10 +90,10 @@ export class ExplainErrorService {
     const needles = [event.id, root.event.id, ...(event.pattern_id ? [event.pattern_id] : []), ...(root.event.pattern_id ? [root.event.pattern_id] : [])];
     const componentNeedles = [...new Set([event.component_type, root.event.component_type])];
     const [mentioning, byComponent, resolvedMentioning, resolvedByComponent] = await Promise.all([
-      this.repository.insightsMentioning(needles, ['open', 'regressed'], 10),
-      this.repository.insightsMentioning(componentNeedles, ['open', 'regressed'], 10),
-      this.repository.insightsMentioning(needles, ['resolved'], 10),
-      this.repository.insightsMentioning(componentNeedles, ['resolved'], 10),
+      insightsMentioning(this.insights, needles, ['open', 'regressed'], 10),
+      insightsMentioning(this.insights, componentNeedles, ['open', 'regressed'], 10),
+      insightsMentioning(this.insights, needles, ['resolved'], 10),
+      insightsMentioning(this.insights, componentNeedles, ['resolved'], 10),
     ]);
     const open = uniqueById([...mentioning, ...byComponent]).slice(0, 10);
     const resolved = uniqueById([...resolvedMentioning, ...resolvedByComponent.filter((insight) => insight.resolution)]).slice(0, 5);
