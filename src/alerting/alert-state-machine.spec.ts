@@ -40,6 +40,11 @@ describe('stepAlerts', () => {
     const [again] = run([firing.instance], [group], 120);
     expect(again.notify).toBeUndefined();
     expect(again.changedFrom).toBeUndefined();
+    expect(again.dirty).toBe(false);
+    // Evidence read back with its keys in another order (jsonb) is not a change; new evidence is.
+    const reordered = { ...firing.instance, details: JSON.parse(JSON.stringify({ sample_event_ids: ['e1'], details: {}, summary: 'errors' })) };
+    expect(run([reordered], [group], 130)[0].dirty).toBe(false);
+    expect(run([firing.instance], [{ ...group, summary: 'more errors' }], 130)[0].dirty).toBe(true);
 
     const [repeat] = run([again.instance], [group], 60 + 3600);
     expect(repeat.notify).toEqual({ state: 'firing', repeat: true });
