@@ -2,10 +2,12 @@ import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AlertingModule } from './alerting/alerting.module.js';
 import { CacheModule } from './cache/cache.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CollectorModule } from './collector/collector.module.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { EventsModule } from './common/events/events.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -40,6 +42,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(env),
         MetricsModule,
+        EventsModule,
         AuthModule,
         RedisModule,
         DatabaseModule,
@@ -56,6 +59,7 @@ export class AppModule {
         McpModule,
         AlertingModule,
         SentryModule,
+        ConsoleModule,
       ],
       providers: [
         {

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import { JobName, QueueName } from '../common/queues.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
-import { StreamBus } from '../streaming/stream-bus.js';
 import { AlertDeliveryService, type DeliverAlertJob, type RefreshAlertmanagerJob } from './alert-delivery.service.js';
 import { AlertEvaluatorService } from './alert-evaluator.service.js';
 import { onInsightChanged } from './insight-changes.adapter.js';
@@ -29,7 +29,7 @@ export class AlertingProcessor implements OnApplicationBootstrap, OnApplicationS
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly evaluator: AlertEvaluatorService,
     private readonly deliveries: AlertDeliveryService,
-    private readonly bus: StreamBus,
+    private readonly bus: AppEventBus,
     private readonly config: AppConfig,
   ) {}
 

@@ -1,13 +1,11 @@
-import { StreamBus } from '../streaming/stream-bus.js';
+import type { AppEventBus } from '../common/events/app-event-bus.js';
 
 /**
- * How alerting hears that insights changed: today the StreamBus's `debug:insight` messages of
- * this process. When the typed application bus lands, this becomes its `insight.changed`
- * subscription; nothing else in the module knows where the signal comes from. The scheduled
- * evaluation reads the insights table anyway, so changes written by another process are seen.
+ * How alerting hears that insights changed: the application bus's `insight.changed` (this
+ * process's, and with Redis the other instances' too). Nothing else in the module knows where
+ * the signal comes from. The scheduled evaluation reads the insights table anyway, so a change
+ * no listener heard is still seen.
  */
-export function onInsightChanged(bus: StreamBus, listener: () => void): () => void {
-  return bus.onMessages((messages) => {
-    if (messages.some((message) => message.channel === 'debug:insight')) listener();
-  });
+export function onInsightChanged(bus: AppEventBus, listener: () => void): () => void {
+  return bus.on('insight.changed', () => listener());
 }
