@@ -17,6 +17,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { OtlpModule } from './otlp/otlp.module.js';
 import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         QueryModule,
         McpModule,
         AlertingModule,
+        OtlpModule,
         SentryModule,
         ConsoleModule,
       ],
