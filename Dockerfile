@@ -3,9 +3,12 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY packages/sdk/package.json ./packages/sdk/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+# The server shares the SDK's id generator by source (src/common/ids.ts).
+COPY packages/sdk/src ./packages/sdk/src
 COPY migrations ./migrations
 COPY bench ./bench
 COPY scripts ./scripts
