@@ -15,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
 
 export class SessionFiltersDto {
@@ -30,11 +31,11 @@ export class SessionFiltersDto {
   correlation_ids?: string[];
 
   @ApiPropertyOptional({ enum: LEVELS, isArray: true, example: ['error', 'critical'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(LEVELS.length) @IsIn(LEVELS, { each: true })
+  @IsOptional() @IsVocabularyList(LEVELS)
   levels?: string[];
 
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(EVENT_TYPES.length) @IsIn(EVENT_TYPES, { each: true })
+  @IsOptional() @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
   @ApiPropertyOptional({ description: 'Start of the time window (ISO-8601)', example: '2026-11-24T10:00:00Z' })
