@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { QueryModule } from './query/query.module.js';
+import { MetricsQueryModule } from './metrics/metrics-query.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         CollectorModule,
         InsightsModule,
         QueryModule,
+        MetricsQueryModule,
         McpModule,
       ],
       providers: [

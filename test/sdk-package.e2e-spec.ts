@@ -88,7 +88,7 @@ describe('@ai-debug/sdk tarball in a scratch project', () => {
       .query({ component_id: componentId, order: 'asc', limit: 100 })
       .set('X-API-Key', READ_KEY)
       .expect(200);
-    const events = response.body.data as { message: string; level: string; event_type: string; correlation_id: string | null; data: Record<string, unknown> | null }[];
+    const events = response.body.items as { message: string; level: string; event_type: string; correlation_id: string | null; data: Record<string, unknown> | null }[];
     const byMessage = new Map(events.map((event) => [event.message, event]));
 
     expect(byMessage.get('scratch project started')?.level).toBe('info');

@@ -351,7 +351,7 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
     expect(metrics.text).toMatch(/ads_stream_delivered_total\{channel="debug:event"\} [1-9]/);
     expect(metrics.text).toMatch(/ads_stream_rejected_connections_total\{reason="missing"\} [1-9]/);
     const listing = await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', ADMIN).expect(200);
-    expect(listing.body.clients).toContainEqual(expect.objectContaining({ id: reader.socket.id, subscriptions: 1, dropped: 0 }));
+    expect(listing.body.items).toContainEqual(expect.objectContaining({ id: reader.socket.id, subscriptions: 1, dropped: 0 }));
     await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', READER).expect(403);
   });
 });

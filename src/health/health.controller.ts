@@ -1,11 +1,13 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public, RequireScope } from '../common/auth/scopes.decorator.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { EffectiveConfigDto, LivenessDto, ReadinessDto } from './health-responses.dto.js';
+import { ErrorEnvelope } from '../common/errors/error-envelope.js';
 
 @ApiTags('operations')
 @Controller()
@@ -21,10 +23,10 @@ export class HealthController {
 
   @Get('health')
   @Public()
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOkResponse({ description: 'Ready', type: ReadinessDto })
   @ApiOperation({ summary: 'Readiness: the database answers, and Redis when configured' })
-  @ApiOkResponse({ description: 'Ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which', type: ErrorEnvelope })
   readiness() {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 2000 }),
@@ -40,6 +42,7 @@ export class HealthController {
   @Get('health/live')
   @Public()
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessDto })
   liveness() {
     return { status: 'ok', role: this.config.role, dialect: this.config.dialect, redis: this.redis.enabled };
   }
@@ -47,6 +50,7 @@ export class HealthController {
   @Get('admin/config')
   @RequireScope('admin')
   @ApiOperation({ summary: 'The effective configuration of this process (admin scope; no secrets)' })
+  @ApiOkResponse({ type: EffectiveConfigDto })
   effectiveConfig() {
     const config = this.config;
     return {
@@ -72,7 +76,9 @@ export class HealthController {
   @Get('metrics')
   @Public()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format); scrape /metrics, this path is its alias' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
   async prometheus(@Res() response: Response): Promise<void> {
     const { contentType, body } = await this.metrics.render();
     response.setHeader('Content-Type', contentType);

@@ -15,6 +15,8 @@ import { ExplainErrorService } from '../query/explain-error.service.js';
 import { OperationProgressService } from '../query/operation-progress.service.js';
 import { QueryModule } from '../query/query.module.js';
 import { registerTools } from './mcp-tools.js';
+import { MetricsQueryModule } from '../metrics/metrics-query.module.js';
+import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 
 /** Where the MCP endpoint is mounted: outside the `api/debug` prefix, as MCP clients expect. */
 export const MCP_PATH = '/mcp';
@@ -25,7 +27,7 @@ export const MCP_PATH = '/mcp';
  * the Express adapter directly (not a Nest controller), which keeps it out of the global
  * prefix without touching bootstrap; the API key is checked here with ApiKeyService.
  */
-@Module({ imports: [QueryModule, InsightsModule] })
+@Module({ imports: [QueryModule, InsightsModule, MetricsQueryModule] })
 export class McpModule implements OnModuleInit {
   private readonly logger = new Logger(McpModule.name);
 
@@ -40,6 +42,7 @@ export class McpModule implements OnModuleInit {
     private readonly ask: AskService,
     private readonly insights: InsightsService,
     private readonly cache: QueryCacheService,
+    private readonly metrics: MetricsQueryService,
   ) {}
 
   onModuleInit(): void {
@@ -76,6 +79,7 @@ export class McpModule implements OnModuleInit {
       ask: this.ask,
       insights: this.insights,
       cache: this.cache,
+      metrics: this.metrics,
       writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
     });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

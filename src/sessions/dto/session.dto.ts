@@ -83,6 +83,10 @@ export class ListSessionsQueryDto {
   @ApiPropertyOptional({ description: 'Only sessions created before this time (paging)' })
   @IsOptional() @IsISO8601({ strict: true })
   before?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (the same as `before`)' })
+  @IsOptional() @IsISO8601({ strict: true }, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class SessionIdParamDto {

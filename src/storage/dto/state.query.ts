@@ -1,15 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class StateHistoryQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Only versions below this one (next_before of the previous page)' })
+  @ApiPropertyOptional({ description: 'Only versions below this one' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1)
   before?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (the same as `before`)', example: '12' })
+  @IsOptional() @Matches(/^[1-9]\d{0,9}$/, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class StateDiffQuery {
