@@ -11,10 +11,10 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
-import type { PatternRepository } from '../src/insights/patterns/pattern.repository.js';
-import { PatternService } from '../src/insights/patterns/pattern.service.js';
-import { groupingAccuracy } from '../src/insights/patterns/grouping-accuracy.js';
-import { TemplateMiner } from '../src/insights/patterns/template-miner.js';
+import type { PatternRepository } from '../src/patterns/pattern.repository.js';
+import { PatternService } from '../src/patterns/pattern.service.js';
+import { groupingAccuracy } from '../src/patterns/grouping-accuracy.js';
+import { TemplateMiner } from '../src/patterns/template-miner.js';
 
 interface SystemFormat {
   log_file?: string;

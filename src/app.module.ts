@@ -14,9 +14,11 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { MetricsQueryModule } from './metrics/metrics-query.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { SentryModule } from './sentry/sentry.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { StreamingModule } from './streaming/streaming.module.js';
@@ -43,6 +45,7 @@ export class AppModule {
         DatabaseModule,
         QueueModule.forRoot(config),
         HealthModule,
+        PatternsModule,
         StorageModule,
         StreamingModule.forRoot(config),
         CacheModule,
@@ -52,6 +55,7 @@ export class AppModule {
         QueryModule,
         MetricsQueryModule,
         McpModule,
+        SentryModule,
       ],
       providers: [
         {

@@ -11,10 +11,11 @@ import {
 } from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupRepository } from '../src/insights/insight-rollup.repository.js';
 import { gridFor } from '../src/insights/insights.service.js';
-import { SqlBuilder, toDate } from '../src/insights/sql-builder.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
 import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
+import { toDate } from '../src/database/sql/row-values.js';
+import { SqlBuilder } from '../src/database/sql/statement.js';
 
 const byKey = (series: BucketSeries[]) => Object.fromEntries(series.map((item) => [item.key, { counts: item.counts, errors: item.errors }]));
 const sortedBy = <T>(rows: T[], key: (row: T) => string) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { PatternService } from '../src/insights/patterns/pattern.service.js';
+import { PatternService } from '../src/patterns/pattern.service.js';
 import { wireEvent } from './factories/events.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';

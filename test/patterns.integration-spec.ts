@@ -3,9 +3,9 @@ import { newId } from '../src/common/ids.js';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { createDataSource, runMigrations } from '../src/database/data-source.js';
 import { DebugEventEntity } from '../src/database/entities/index.js';
-import { PatternStatsService } from '../src/insights/patterns/pattern-stats.service.js';
-import { PatternRepository } from '../src/insights/patterns/pattern.repository.js';
-import { PatternService } from '../src/insights/patterns/pattern.service.js';
+import { PatternStatsService } from '../src/patterns/pattern-stats.service.js';
+import { PatternRepository } from '../src/patterns/pattern.repository.js';
+import { PatternService } from '../src/patterns/pattern.service.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from './support/services.js';
 
 const BASE = new Date('2026-11-24T10:00:00.000Z');

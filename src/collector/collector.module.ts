@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InsightsModule } from '../insights/insights.module.js';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { CollectorController } from './collector.controller.js';
 import { EventIntake } from './event-intake.service.js';
@@ -18,7 +19,7 @@ import { StateService } from './state.service.js';
 
 /** Ingestion: events, batches, state snapshots and metrics in; hot tier + ingest journal out; the journal's warm writers and the retry queue's worker. */
 @Module({
-  imports: [StorageModule, InsightsModule],
+  imports: [StorageModule, PatternsModule, InsightsModule],
   controllers: [CollectorController, StateController, MetricsIngestController, IngestAdminController],
   providers: [
     EventIntake,
@@ -32,6 +33,6 @@ import { StateService } from './state.service.js';
     StateService,
     MetricsIngestService,
   ],
-  exports: [IngestService, IngestJournal],
+  exports: [IngestService, IngestJournal, EventIntake, MetricsIngestService],
 })
 export class CollectorModule {}

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, LEVELS } from '../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../common/debug-event.js';
 
 /**
  * The one description of an event as clients send it. The ajv schema of the batch path

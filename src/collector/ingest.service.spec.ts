@@ -3,7 +3,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { newId } from '../common/ids.js';
 import type { AppConfig } from '../config/app-config.service.js';
 import type { LateEventMinutes } from '../insights/late-event-minutes.js';
-import type { PatternService } from '../insights/patterns/pattern.service.js';
+import type { PatternService } from '../patterns/pattern.service.js';
 import { MemoryHotStore } from '../storage/hot/memory-hot-store.js';
 import type { EventWriter } from '../storage/warm/event-writer.js';
 import { StreamBus } from '../streaming/stream-bus.js';

@@ -3,7 +3,7 @@ import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { LateEventMinutes } from '../insights/late-event-minutes.js';
-import { PatternService } from '../insights/patterns/pattern.service.js';
+import { PatternService } from '../patterns/pattern.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { EventWriter } from '../storage/warm/event-writer.js';
 import { StreamBus } from '../streaming/stream-bus.js';

@@ -21,3 +21,41 @@ export interface DebugEventRecord {
   pattern_id: string | null;
   ingested_at: string;
 }
+
+/** Event types a producer may send (`event_type`). */
+export const EVENT_TYPES = ['log', 'error', 'state_change', 'metric', 'trace', 'lifecycle', 'span', 'custom'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Event levels (`level`), least to most severe. */
+export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** The levels that make an event an error on their own. */
+export const ERROR_LEVELS = ['error', 'critical'] as const satisfies readonly Level[];
+/** The levels of warning and above: what error-pattern listings cover. */
+export const WARNING_AND_ABOVE = ['warning', ...ERROR_LEVELS] as const satisfies readonly Level[];
+
+/** Insight kinds, severities (least to most severe) and lifecycle states. */
+export const INSIGHT_TYPES = ['consistency', 'flow', 'performance', 'error', 'anomaly'] as const;
+export type InsightType = (typeof INSIGHT_TYPES)[number];
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const INSIGHT_STATUSES = ['open', 'resolved', 'regressed'] as const;
+export type InsightStatus = (typeof INSIGHT_STATUSES)[number];
+
+/**
+ * What "an error" means everywhere (health, progress, explain, sessions, insights, streaming):
+ * an error or critical level, or the error event type whatever its level.
+ */
+export function isErrorEvent(event: { level: string; event_type: string }): boolean {
+  return (ERROR_LEVELS as readonly string[]).includes(event.level) || event.event_type === 'error';
+}
+
+/**
+ * `isErrorEvent` as a SQL condition over a `debug_events` row (`alias` is the table alias with
+ * its dot, as `e.`). Constants only, so the same text serves both dialects and binds nothing.
+ */
+export function errorEventSql(alias = ''): string {
+  const levels = ERROR_LEVELS.map((level) => `'${level}'`).join(', ');
+  return `(${alias}level IN (${levels}) OR ${alias}event_type = 'error')`;
+}

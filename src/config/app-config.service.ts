@@ -220,6 +220,23 @@ export class AppConfig {
   get logLevel(): EnvironmentVariables['LOG_LEVEL'] {
     return this.env.LOG_LEVEL;
   }
+
+  /** Sentry project ids accepted, with their component_type; empty: any project id, component_type `sentry-<id>`. */
+  get sentryProjects(): ReadonlyMap<string, string> {
+    return new Map(
+      this.env.DEBUG_SENTRY_PROJECTS.split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0)
+        .map((entry) => {
+          const [id, name] = entry.split('=');
+          return [id, name ?? `sentry-${id}`] as const;
+        }),
+    );
+  }
+
+  get sentryUserFields(): readonly string[] {
+    return this.env.DEBUG_SENTRY_USER_FIELDS.split(',').map((field) => field.trim()).filter((field) => field.length > 0);
+  }
 }
 
 export function parseApiKeys(spec: string): ApiKey[] {

@@ -208,6 +208,18 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** Sentry intake: the project ids accepted, each with the component_type its events get (`1=checkout,2=billing`); empty accepts any. */
+  @IsOptional() @IsString()
+  @Matches(/^\s*$|^\s*\d+(=[^=,\s]+)?(\s*,\s*\d+(=[^=,\s]+)?)*\s*$/, {
+    message: 'DEBUG_SENTRY_PROJECTS must look like 1=checkout-api,2=billing (project id, optionally =component_type)',
+  })
+  DEBUG_SENTRY_PROJECTS = '';
+
+  /** Sentry intake: the fields of an event's `user` that are kept (the rest, e.g. email and ip_address, are dropped). */
+  @IsOptional() @IsString()
+  @Matches(/^[\w,\s]*$/, { message: 'DEBUG_SENTRY_USER_FIELDS must be a comma-separated list of field names' })
+  DEBUG_SENTRY_USER_FIELDS = 'id,username';
 }
 
 export class ConfigValidationError extends Error {

@@ -3,16 +3,17 @@ import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { AppConfig } from '../config/app-config.service.js';
-import { ENTITIES } from './entities/index.js';
+import { CORE_ENTITIES } from './entities/index.js';
 
 export interface DatabaseTarget {
   databaseUrl?: string;
   sqlitePath: string;
 }
 
-export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
+/** `entities`: none under Nest, where each module registers its own (autoLoadEntities). */
+export function dataSourceOptions(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
@@ -63,6 +64,7 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-export function createDataSource(target: DatabaseTarget): DataSource {
-  return new DataSource(dataSourceOptions(target));
+/** A data source outside Nest (scripts, benchmarks, tests), with the core tables' entities. */
+export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = CORE_ENTITIES): DataSource {
+  return new DataSource(dataSourceOptions(target, entities));
 }

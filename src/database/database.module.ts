@@ -17,6 +17,8 @@ import { PartitionService } from './partition.service.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(targetFromConfig(config)),
+        // each module registers the entities of the tables it owns (TypeOrmModule.forFeature)
+        autoLoadEntities: true,
         retryAttempts: 2,
         retryDelay: 1000,
       }),

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { errorEventSql } from '../common/debug-event.js';
+import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
-import { type Dialect, SqlBuilder, toDate, toNumber } from './sql-builder.js';
+import { type Dialect } from '../database/sql/dialect.js';
+import { toDate, toNumber } from '../database/sql/row-values.js';
+import { SqlBuilder } from '../database/sql/statement.js';
 
-export const ERROR_LEVELS = ['error', 'critical'] as const;
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
   'end', 'ended', 'complete', 'completed', 'finish', 'finished', 'success', 'succeeded', 'done',
@@ -111,11 +114,6 @@ export interface SnapshotRow {
 
 export type Row = Record<string, unknown>;
 
-export interface PatternLineage {
-  rootOf: Map<string, string>;
-  roots: Map<string, { members: Set<string>; firstSeen: Date | null }>;
-}
-
 /**
  * The SQL aggregations the analyzers read: every query groups in the database and
  * returns aggregates (or bounded samples), never the raw events of a time range.
@@ -139,15 +137,11 @@ export class InsightAggregatesRepository {
 
   /** WHERE terms every event query of a scope shares (time range, components, session). */
   private scopeWhere(sql: SqlBuilder, scope: InsightScope, from: Date, to: Date, alias = ''): string {
-    const terms = [`${alias}"timestamp" >= ${sql.time(from)}`, `${alias}"timestamp" < ${sql.time(to)}`];
-    const components = sql.components(scope.components, alias);
-    if (components) terms.push(components);
-    if (scope.sessionId) terms.push(`${alias}session_id = ${sql.p(scope.sessionId)}`);
-    return terms.join(' AND ');
+    return eventWhere({ from, to, components: scope.components, sessionId: scope.sessionId ?? undefined }, sql, alias);
   }
 
   private errorLevel(sql: SqlBuilder, alias = ''): string {
-    return `${alias}level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')})`;
+    return errorEventSql(alias);
   }
 
   /** Events and errors per component per bucket over baseline + scope. */
@@ -189,7 +183,9 @@ export class InsightAggregatesRepository {
   async errorPatterns(scope: InsightScope, baselineFrom: Date): Promise<ErrorPatternRow[]> {
     const sql = this.builder();
     const idText = sql.dialect === 'postgres' ? 'id::text' : 'id';
-    const levels = sql.dialect === 'postgres' ? `string_agg(DISTINCT level, ',')` : `group_concat(DISTINCT level)`;
+    // an error by its event type alone counts as level 'error', as the rollups count it
+    const errorLevel = `CASE WHEN level = 'critical' THEN 'critical' ELSE 'error' END`;
+    const levels = sql.dialect === 'postgres' ? `string_agg(DISTINCT ${errorLevel}, ',')` : `group_concat(DISTINCT ${errorLevel})`;
     const inScope = `CASE WHEN "timestamp" >= ${sql.time(scope.from)} THEN 1 ELSE 0 END`;
     const where = this.scopeWhere(sql, scope, baselineFrom, scope.to);
     const errors = this.errorLevel(sql);
@@ -439,7 +435,7 @@ export class InsightAggregatesRepository {
   async latestSnapshots(scope: InsightScope, from: Date): Promise<SnapshotRow[]> {
     const sql = this.builder();
     const terms = [`captured_at >= ${sql.time(from)}`, `captured_at < ${sql.time(scope.to)}`];
-    const components = sql.components(scope.components);
+    const components = componentsWhere(scope.components, sql);
     if (components) terms.push(components);
     const rows = await this.run(
       sql,
@@ -457,39 +453,6 @@ export class InsightAggregatesRepository {
       hash: String(row.hash),
       state: (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) as Record<string, unknown>,
     }));
-  }
-
-  /**
-   * Where each pattern id went in the miner's table (debug_patterns): its root (itself unless
-   * merged), and per root the ids merged into it and the first time any of them was stored.
-   * Ids the table does not know map to themselves.
-   */
-  async patternLineage(patternIds: readonly string[]): Promise<PatternLineage> {
-    const rootOf = new Map(patternIds.map((id) => [id, id]));
-    const roots = new Map<string, { members: Set<string>; firstSeen: Date | null }>();
-    if (patternIds.length > 0) {
-      const sql = this.builder();
-      const ids = sql.list(patternIds);
-      const merged = await this.run(sql, `SELECT id, merged_into FROM debug_patterns WHERE id IN ${ids} AND merged_into IS NOT NULL`);
-      for (const row of merged) rootOf.set(String(row.id), String(row.merged_into));
-      const rootIds = [...new Set(rootOf.values())];
-      const family = this.builder();
-      const rows = await this.run(
-        family,
-        `SELECT id, merged_into, first_seen FROM debug_patterns WHERE id IN ${family.list(rootIds)} OR merged_into IN ${family.list(rootIds)}`,
-      );
-      for (const rootId of rootIds) roots.set(rootId, { members: new Set([rootId]), firstSeen: null });
-      for (const row of rows) {
-        const root = roots.get(row.merged_into == null ? String(row.id) : String(row.merged_into));
-        if (!root) continue;
-        root.members.add(String(row.id));
-        const firstSeen = row.first_seen == null ? null : toDate(row.first_seen);
-        if (firstSeen && (!root.firstSeen || firstSeen < root.firstSeen)) root.firstSeen = firstSeen;
-      }
-    }
-    for (const [id, root] of rootOf) if (!roots.has(root)) roots.set(root, { members: new Set([id, root]), firstSeen: null });
-    for (const [id, root] of rootOf) roots.get(root)!.members.add(id);
-    return { rootOf, roots };
   }
 
   /** One example message per pattern (the newest in the range), for titles. */
@@ -511,18 +474,22 @@ export class InsightAggregatesRepository {
   /** Up to `limit` event ids that show an insight, newest first. */
   async sampleEventIds(sample: EvidenceSample, scope: InsightScope, limit: number): Promise<string[]> {
     const sql = this.builder();
-    const terms = [`"timestamp" >= ${sql.time(sample.from)}`, `"timestamp" < ${sql.time(sample.to)}`];
-    if (sample.patternId) terms.push(`pattern_id = ${sql.p(sample.patternId)}`);
-    if (sample.component) {
-      terms.push(`component_type = ${sql.p(sample.component.component_type)}`);
-      terms.push(`component_id = ${sql.p(sample.component.component_id)}`);
-    }
-    if (sample.correlationId) terms.push(`correlation_id = ${sql.p(sample.correlationId)}`);
-    if (sample.errorsOnly) terms.push(this.errorLevel(sql));
-    if (scope.sessionId) terms.push(`session_id = ${sql.p(scope.sessionId)}`);
+    const where = eventWhere(
+      {
+        from: sample.from,
+        to: sample.to,
+        patternIds: sample.patternId ? [sample.patternId] : undefined,
+        components: sample.component ? [sample.component] : undefined,
+        correlationIds: sample.correlationId ? [sample.correlationId] : undefined,
+        errorsOnly: sample.errorsOnly,
+        sessionId: scope.sessionId ?? undefined,
+      },
+      sql,
+      '',
+    );
     const rows = await this.run(
       sql,
-      `SELECT id FROM debug_events WHERE ${terms.join(' AND ')} ORDER BY "timestamp" DESC LIMIT ${sql.p(limit)}`,
+      `SELECT id FROM debug_events WHERE ${where} ORDER BY "timestamp" DESC LIMIT ${sql.p(limit)}`,
     );
     return rows.map((row) => String(row.id));
   }

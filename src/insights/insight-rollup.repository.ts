@@ -7,15 +7,17 @@ import {
   type ChainSummaryRow,
   chainSummaryRow,
   type DurationMomentsRow,
-  ERROR_LEVELS,
   type ErrorPatternRow,
   errorPatternRow,
   phaseOf,
   phaseTests,
   type Row,
 } from './insight-aggregates.repository.js';
+import { errorEventSql } from '../common/debug-event.js';
 import type { ComponentRef } from './insight.types.js';
-import { type Dialect, SqlBuilder, toDate, toNumber } from './sql-builder.js';
+import { type Dialect } from '../database/sql/dialect.js';
+import { toDate, toNumber } from '../database/sql/row-values.js';
+import { SqlBuilder } from '../database/sql/statement.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -412,7 +414,7 @@ export class InsightRollupRepository {
     // placeholders in the order they appear in the text (SQLite binds by position)
     const critical = `CASE WHEN level = ${sql.p('critical')} THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-          AND level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) AND pattern_id IS NOT NULL`;
+          AND ${errorEventSql()} AND pattern_id IS NOT NULL`;
     await runner.query(
       `INSERT INTO debug_insight_error_minutes
          (bucket_start, pattern_id, component_type, component_id, errors, criticals, first_at, last_at, first_id, last_id, sample_message)
@@ -437,7 +439,7 @@ export class InsightRollupRepository {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
     const insert = this.chainInsert(sql);
-    const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
+    const isError = `CASE WHEN ${errorEventSql()} THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)} AND correlation_id IS NOT NULL`;
     await runner.query(
       `${insert}
@@ -583,7 +585,7 @@ export class InsightRollupRepository {
     const minutes = (tuple: string) =>
       postgres ? `json_agg(json_build_array(${tuple}))` : `json_group_array(json_array(${tuple}))`;
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const isError = `CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END`;
+    const isError = `CASE WHEN ${errorEventSql()} THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}`;
     // The minutes' events are read once (materialized on PostgreSQL), with the chains too when
     // asked (PostgreSQL only: a data-modifying WITH). Each kind groups them directly: a grouping by
@@ -642,7 +644,7 @@ export class InsightRollupRepository {
         ? ['count(*) AS a', 'sum(duration_ms) AS b', 'sum(duration_ms * duration_ms) AS c']
         : [
             'count(*) AS a',
-            `sum(CASE WHEN level IN (${ERROR_LEVELS.map((level) => sql.p(level)).join(', ')}) THEN 1 ELSE 0 END) AS b`,
+            `sum(CASE WHEN ${errorEventSql()} THEN 1 ELSE 0 END) AS b`,
           ];
     const filter = {
       component: '',

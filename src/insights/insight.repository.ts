@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { newId } from '../common/ids.js';
 import { DebugInsightEntity } from '../database/entities/debug-insight.entity.js';
-import { type InsightFilters, type ScoredDraft, SEVERITY_RANK, type Severity, type UpsertOutcome } from './insight.types.js';
-import { SEVERITIES } from '../database/entities/debug-insight.entity.js';
-import { sqliteTime } from './sql-builder.js';
+import { type InsightFilters, type InsightMentions, type ScoredDraft, SEVERITY_RANK, type Severity, type UpsertOutcome } from './insight.types.js';
+import { SEVERITIES } from '../common/debug-event.js';
+import { sqliteTime } from '../database/sql/dialect.js';
+import { escapeLike } from '../database/sql/statement.js';
 
 /** debug_insights: lookups, the fingerprint upsert with its lifecycle, listing with filters. */
 @Injectable()
@@ -160,6 +161,53 @@ export class InsightRepository {
     query.skip(filters.offset ?? 0).take(filters.limit ?? 50);
     const [items, total] = await query.getManyAndCount();
     return { items, total };
+  }
+
+  /**
+   * Insights whose components or evidence name one of `needles` (a component type or id, an
+   * event, pattern or correlation id), or that were made for `sessionId`; newest first.
+   */
+  async mentioning(query: InsightMentions): Promise<DebugInsightEntity[]> {
+    const params: Record<string, unknown> = { limit: query.limit };
+    const touches = query.needles.map((needle, index) => {
+      params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
+      return `CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`;
+    });
+    if (query.sessionId !== undefined) {
+      params.sessionId = query.sessionId;
+      touches.unshift('i.session_id = :sessionId');
+    }
+    if (touches.length === 0) return [];
+    const conditions = [`(${touches.join(' OR ')})`];
+    if (query.statuses) {
+      params.statuses = query.statuses;
+      conditions.push('i.status IN (:...statuses)');
+    }
+    if (query.from) {
+      params.from = query.from;
+      conditions.push('i.last_seen >= :from');
+    }
+    if (query.to) {
+      params.to = query.to;
+      conditions.push('i.first_seen <= :to');
+    }
+    return this.repository
+      .createQueryBuilder('i')
+      .where(conditions.join(' AND '), params)
+      .orderBy('i.last_seen', 'DESC')
+      .limit(query.limit)
+      .getMany();
+  }
+
+  /** Deletes resolved insights resolved before `cutoff` (open and regressed ones stay). */
+  async deleteResolvedBefore(cutoff: Date): Promise<number> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(DebugInsightEntity)
+      .where('status = :status AND resolved_at IS NOT NULL AND resolved_at < :at', { status: 'resolved', at: this.time(cutoff) })
+      .execute();
+    return result.affected ?? 0;
   }
 }
 

@@ -1,4 +1,5 @@
-import type { ComponentRef, InsightStatus, InsightType, Severity } from '../database/entities/debug-insight.entity.js';
+import type { InsightStatus, InsightType, Severity } from '../common/debug-event.js';
+import type { ComponentRef } from '../database/entities/debug-insight.entity.js';
 
 export type { ComponentRef, InsightStatus, InsightType, Severity };
 
@@ -132,3 +133,16 @@ export function componentKey(component: ComponentRef): string {
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/** Which insights `mentioning` finds: any of the needles named, or made for the session; then the other terms. */
+export interface InsightMentions {
+  /** Component types or ids, event, pattern or correlation ids, looked for in components and evidence. */
+  needles: readonly string[];
+  /** Or made for this session. */
+  sessionId?: string;
+  statuses?: readonly string[];
+  /** Seen in [from, to]. */
+  from?: Date | null;
+  to?: Date | null;
+  limit: number;
+}

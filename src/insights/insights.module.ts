@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DebugInsightEntity } from '../database/entities/debug-insight.entity.js';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { AnomalyAnalyzer } from './analyzers/anomaly.analyzer.js';
 import { ConsistencyAnalyzer } from './analyzers/consistency.analyzer.js';
 import { ErrorPatternAnalyzer } from './analyzers/error-pattern.analyzer.js';
@@ -11,18 +14,12 @@ import { InsightsController } from './insights.controller.js';
 import { LateEventMinutes } from './late-event-minutes.js';
 import { InsightsProcessor } from './insights.processor.js';
 import { InsightsService } from './insights.service.js';
-import { PatternStatsService } from './patterns/pattern-stats.service.js';
-import { PatternRepository } from './patterns/pattern.repository.js';
-import { PatternService } from './patterns/pattern.service.js';
-import { PatternsController } from './patterns/patterns.controller.js';
 
-/** Insight engine: patterns, anomalies, performance, flows, state consistency. */
+/** Insight engine: error patterns, anomalies, performance, flows, state consistency. */
 @Module({
-  controllers: [InsightsController, PatternsController],
+  imports: [TypeOrmModule.forFeature([DebugInsightEntity]), PatternsModule],
+  controllers: [InsightsController],
   providers: [
-    PatternRepository,
-    PatternService,
-    PatternStatsService,
     InsightRepository,
     InsightAggregatesRepository,
     InsightRollupRepository,
@@ -35,6 +32,6 @@ import { PatternsController } from './patterns/patterns.controller.js';
     InsightsService,
     InsightsProcessor,
   ],
-  exports: [PatternService, PatternStatsService, InsightsService, LateEventMinutes],
+  exports: [InsightsService, LateEventMinutes],
 })
 export class InsightsModule {}

@@ -25,9 +25,11 @@ import {
   type InsightPage,
   type InsightScope,
   type InsightView,
+  type InsightMentions,
   type ScoredDraft,
   SEVERITY_RANK,
 } from './insight.types.js';
+import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { parseConsistencyGroups } from './consistency-groups.js';
 
 /** What a caller may ask generation to look at; everything optional (default: the last hour). */
@@ -56,6 +58,7 @@ export class InsightsService {
     private readonly insights: InsightRepository,
     private readonly aggregates: InsightAggregatesRepository,
     private readonly rollups: InsightRollupRepository,
+    private readonly patterns: PatternStatsService,
     private readonly streamBus: StreamBus,
     private readonly metrics: MetricsService,
     config: AppConfig,
@@ -73,7 +76,7 @@ export class InsightsService {
     const started = performance.now();
     const scope = normalizeScope(request, now);
     const grid = gridFor(scope);
-    const context = new AnalysisContext(this.aggregates, this.rollups, scope, grid, now, this.consistencyGroups);
+    const context = new AnalysisContext(this.aggregates, this.rollups, scope, grid, now, this.consistencyGroups, this.patterns);
 
     const analyzerStats = {} as GenerationResult['analyzers'];
     const failures: unknown[] = [];
@@ -143,6 +146,16 @@ export class InsightsService {
     const offset = Math.max(filters.offset ?? 0, 0);
     const { items, total } = await this.insights.list({ ...filters, limit, offset });
     return { items: items.map(toInsightView), next_cursor: nextOffsetCursor(offset, items.length, total), total, limit, offset };
+  }
+
+  /** Insights that name any of the needles in their components or evidence, or were made for the session. */
+  async mentioning(query: InsightMentions): Promise<InsightView[]> {
+    return (await this.insights.mentioning(query)).map(toInsightView);
+  }
+
+  /** Deletes resolved insights resolved before `cutoff` (DEBUG_INSIGHT_RETENTION_HOURS; run by the tiering jobs). */
+  deleteResolvedBefore(cutoff: Date): Promise<number> {
+    return this.insights.deleteResolvedBefore(cutoff);
   }
 
   async get(id: string): Promise<InsightView> {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { ROLLUP_OVERLAP_MS } from './insight-rollup.repository.js';
-import { sqliteTime } from './sql-builder.js';
+import { sqliteTime } from '../database/sql/dialect.js';
 
 const MINUTE_MS = 60_000;
 /** Older than this when stored: its minute may lie before the overlap every rollup refresh aggregates again. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlRunner, toIso, type SqlParams } from '../common/sql/sql-runner.js';
+import { toIso } from '../database/sql/row-values.js';
+import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
 import type { MetricPoint } from './metric-aggregation.js';
 
 export interface MetricFilter {

@@ -5,6 +5,8 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
 import { QueryRepository } from './query.repository.js';
+import { InsightsService } from '../insights/insights.service.js';
+import { insightsMentioning } from './insight-row.js';
 import type { ComponentSelector, InsightRow, StateVersion, WindowStats } from './query.types.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
@@ -77,6 +79,7 @@ export class ComponentHealthService {
     private readonly registry: ComponentRegistry,
     private readonly cache: QueryCacheService,
     private readonly sessions: SessionsService,
+    private readonly insights: InsightsService,
   ) {}
 
   async health(request: HealthRequest): Promise<HealthReport & { cached: boolean; computed_at: string }> {
@@ -159,7 +162,7 @@ export class ComponentHealthService {
       this.repository.windowStats(selector, window),
       this.repository.windowStats(selector, slices),
       this.repository.latestStates(selector, 50),
-      this.repository.insightsMentioning([selector.component_id ?? selector.component_type], ['open', 'regressed'], 20),
+      insightsMentioning(this.insights, [selector.component_id ?? selector.component_type], ['open', 'regressed'], 20),
     ]);
     // Silent in the window: look further back, one index probe per instance.
     const lastSeen =

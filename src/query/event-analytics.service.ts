@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { componentTag, TAG_ANY_EVENT } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
+import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
 import { QueryRepository } from './query.repository.js';

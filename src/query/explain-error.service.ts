@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
+import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, type CacheTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
+import { isErrorEvent } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
+import { InsightsService } from '../insights/insights.service.js';
+import { insightsMentioning } from './insight-row.js';
 import { QueryRepository } from './query.repository.js';
 import type { EventRow, InsightRow } from './query.types.js';
 
@@ -41,7 +44,6 @@ const CHAIN_LIMIT = 500;
 const SHOWN_PRECEDING = 50;
 const PARENT_HOPS = 20;
 
-const isError = (event: EventRow) => event.level === 'error' || event.level === 'critical' || event.event_type === 'error';
 
 /**
  * Why an error happened: its pattern and how often it occurs, where, the events before it
@@ -54,6 +56,7 @@ export class ExplainErrorService {
     private readonly repository: QueryRepository,
     private readonly cache: QueryCacheService,
     private readonly patterns: PatternStatsService,
+    private readonly insights: InsightsService,
   ) {}
 
   async explainEvent(eventId: string) {
@@ -87,10 +90,10 @@ export class ExplainErrorService {
     const needles = [event.id, root.event.id, ...(event.pattern_id ? [event.pattern_id] : []), ...(root.event.pattern_id ? [root.event.pattern_id] : [])];
     const componentNeedles = [...new Set([event.component_type, root.event.component_type])];
     const [mentioning, byComponent, resolvedMentioning, resolvedByComponent] = await Promise.all([
-      this.repository.insightsMentioning(needles, ['open', 'regressed'], 10),
-      this.repository.insightsMentioning(componentNeedles, ['open', 'regressed'], 10),
-      this.repository.insightsMentioning(needles, ['resolved'], 10),
-      this.repository.insightsMentioning(componentNeedles, ['resolved'], 10),
+      insightsMentioning(this.insights, needles, ['open', 'regressed'], 10),
+      insightsMentioning(this.insights, componentNeedles, ['open', 'regressed'], 10),
+      insightsMentioning(this.insights, needles, ['resolved'], 10),
+      insightsMentioning(this.insights, componentNeedles, ['resolved'], 10),
     ]);
     const open = uniqueById([...mentioning, ...byComponent]).slice(0, 10);
     const resolved = uniqueById([...resolvedMentioning, ...resolvedByComponent.filter((insight) => insight.resolution)]).slice(0, 5);
@@ -175,7 +178,7 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
   const byId = new Map(chain.map((item) => [item.id, item]));
   let ancestorError: EventRow | undefined;
   for (let parent = event.parent_event_id ? byId.get(event.parent_event_id) : undefined; parent; ) {
-    if (isError(parent)) ancestorError = parent;
+    if (isErrorEvent(parent)) ancestorError = parent;
     parent = parent.parent_event_id ? byId.get(parent.parent_event_id) : undefined;
   }
   if (ancestorError) {
@@ -186,7 +189,7 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
       is_the_event_itself: false,
     };
   }
-  const errors = chain.filter(isError);
+  const errors = chain.filter(isErrorEvent);
   const upstream = errors.find((item) => item.component_type !== event.component_type || item.component_id !== event.component_id);
   const earliest = upstream ?? errors[0];
   if (earliest) {

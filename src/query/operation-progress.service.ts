@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { correlationTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
+import { isErrorEvent } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { QueryRepository } from './query.repository.js';
 import type { EventRow } from './query.types.js';
@@ -76,10 +77,6 @@ function stepKey(event: EventRow): string {
   return event.operation ?? `${event.component_type}/${event.component_id}`;
 }
 
-function isError(event: EventRow): boolean {
-  return event.level === 'error' || event.level === 'critical' || event.event_type === 'error';
-}
-
 function markerText(event: EventRow): string {
   const data = event.data ?? {};
   const parts = [data.status, data.phase, data.state, data.stage, data.outcome].filter((part) => typeof part === 'string');
@@ -87,7 +84,7 @@ function markerText(event: EventRow): string {
 }
 
 function endsStep(event: EventRow): boolean {
-  if (isError(event)) return false;
+  if (isErrorEvent(event)) return false;
   const text = markerText(event);
   if (END_MARKER.test(text) && !START_MARKER.test(text.replace(END_MARKER, ''))) return true;
   // An event with a duration reports a finished piece of work.
@@ -144,7 +141,7 @@ export function buildProgress(
     step.last_event_at = event.timestamp;
     step.last_message = event.message;
     if (startsStep(event)) step.explicitStart = true;
-    if (isError(event) || (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)))) {
+    if (isErrorEvent(event) || (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)))) {
       step.errors++;
       step.lastErrorAt = at;
       failures.push({

@@ -1,30 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { EVENT_COLUMNS as EVENT_ROW_COLUMNS, toEventRecord } from '../common/sql/event-row.js';
+import { errorEventSql } from '../common/debug-event.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
-  percentileOf,
-  SqlRunner,
-  toIso,
-  toJson,
-  toNullableNumber,
-  toNumber,
-  type SqlParams,
-} from '../common/sql/sql-runner.js';
-import {
   type ComponentSelector,
   type EventRow,
-  type InsightRow,
   type KnownComponent,
   type StateVersion,
   type TimeWindow,
   type WindowStats,
 } from './query.types.js';
+import type { Dialect } from '../database/sql/dialect.js';
+import { eventWhere } from '../database/sql/event-filter.js';
+import { eventColumns, toEventRecord } from '../database/sql/event-row.js';
+import { percentileOf, toIso, toJson, toNullableNumber, toNumber } from '../database/sql/row-values.js';
+import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
+import { NamedParams } from '../database/sql/statement.js';
 
-const EVENT_COLUMNS = EVENT_ROW_COLUMNS.map((column) => `e.${column === 'timestamp' ? '"timestamp"' : column}`).join(', ');
-const INSIGHT_COLUMNS = `i.id, i.insight_type, i.severity, i.title, i.summary, i.affected_components, i.evidence, i.confidence,
-  i.suggestions, i.occurrences, i.first_seen, i.last_seen, i.status, i.resolved_at, i.resolution`;
-const IS_ERROR = `(e.level IN ('error', 'critical') OR e.event_type = 'error')`;
+const EVENT_COLUMNS = eventColumns('e.');
+const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
 
@@ -81,7 +75,7 @@ export class QueryRepository {
    * several slices of time (one pass: one index range per slice and partition).
    */
   async windowStats(component: ComponentSelector, windows: TimeWindow | readonly TimeWindow[]): Promise<WindowStats> {
-    const { where, params } = componentWhere(component, {});
+    const { where, params } = componentWhere(this.sql.dialect, component, {});
     const slices = Array.isArray(windows) ? windows : [windows as TimeWindow];
     const ranges = slices.map((slice, index) => {
       params[`sliceFrom${index}`] = slice.from;
@@ -206,23 +200,6 @@ export class QueryRepository {
     }));
   }
 
-  /** Insights with one of `statuses` whose components or evidence mention one of `needles`. */
-  async insightsMentioning(needles: readonly string[], statuses: readonly string[], limit: number): Promise<InsightRow[]> {
-    if (needles.length === 0) return [];
-    const params: SqlParams = { statuses, limit };
-    const mentions = needles.slice(0, 50).map((needle, index) => {
-      params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
-      return `CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`;
-    });
-    const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT ${INSIGHT_COLUMNS} FROM debug_insights i
-        WHERE i.status IN (:...statuses) AND (${mentions.join(' OR ')})
-        ORDER BY i.last_seen DESC LIMIT :limit`,
-      params,
-    );
-    return rows.map(toInsight);
-  }
-
   async eventById(id: string): Promise<EventRow | null> {
     const row = await this.sql.one<Record<string, unknown>>(`SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.id = :id LIMIT 1`, { id });
     return row ? toEvent(row) : null;
@@ -296,7 +273,7 @@ export class QueryRepository {
 
   /** The most frequent patterns of a component in a window, with one message each. */
   async topPatterns(component: ComponentSelector, window: TimeWindow, limit: number, errorsOnly: boolean) {
-    const { where, params } = componentWhere(component, window);
+    const { where, params } = componentWhere(this.sql.dialect, component, window);
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT e.pattern_id, count(*) AS n, max(e.message) AS sample, max(e.level) AS level, max(e."timestamp") AS last_seen
          FROM debug_events e WHERE ${where} AND e.pattern_id IS NOT NULL ${errorsOnly ? `AND ${IS_ERROR}` : ''}
@@ -313,7 +290,7 @@ export class QueryRepository {
 
   /** The slowest operations of a component in a window, by p95 duration. */
   async slowOperations(component: ComponentSelector, window: TimeWindow, limit: number) {
-    const { where, params } = componentWhere(component, window);
+    const { where, params } = componentWhere(this.sql.dialect, component, window);
     if (this.sql.isPostgres) {
       const rows = await this.sql.rows<Record<string, unknown>>(
         `SELECT coalesce(e.operation, e.event_type) AS operation, count(*) AS n,
@@ -359,56 +336,25 @@ export class QueryRepository {
 
   /** A bounded search, newest first. */
   async searchEvents(search: EventSearch): Promise<EventRow[]> {
-    const params: SqlParams = { limit: search.limit };
-    const where: string[] = [];
-    if (search.components?.length) {
-      where.push(
-        `(${search.components
-          .map((component, index) => {
-            params[`type${index}`] = component.component_type;
-            if (component.component_id === null) return `e.component_type = :type${index}`;
-            params[`id${index}`] = component.component_id;
-            return `(e.component_type = :type${index} AND e.component_id = :id${index})`;
-          })
-          .join(' OR ')})`,
-      );
-    }
-    if (search.correlationIds?.length) {
-      params.correlationIds = search.correlationIds;
-      where.push('e.correlation_id IN (:...correlationIds)');
-    }
-    if (search.levels?.length) {
-      params.levels = search.levels;
-      where.push('e.level IN (:...levels)');
-    }
-    if (search.eventTypes?.length) {
-      params.eventTypes = search.eventTypes;
-      where.push('e.event_type IN (:...eventTypes)');
-    }
-    if (search.patternIds?.length) {
-      params.patternIds = search.patternIds;
-      where.push('e.pattern_id IN (:...patternIds)');
-    }
-    if (search.sessionId) {
-      params.sessionId = search.sessionId;
-      where.push('e.session_id = :sessionId');
-    }
-    if (search.text) {
-      params.text = `%${escapeLike(search.text.toLowerCase())}%`;
-      where.push(`lower(e.message) LIKE :text ESCAPE '\\'`);
-    }
-    if (search.from) {
-      params.from = search.from;
-      where.push('e."timestamp" >= :from');
-    }
-    if (search.to) {
-      params.to = search.to;
-      where.push('e."timestamp" <= :to');
-    }
+    const filter = new NamedParams(this.sql.dialect);
+    const where = eventWhere(
+      {
+        components: search.components,
+        correlationIds: search.correlationIds,
+        levels: search.levels,
+        eventTypes: search.eventTypes,
+        patternIds: search.patternIds,
+        sessionId: search.sessionId,
+        text: search.text,
+        from: search.from,
+        until: search.to,
+      },
+      filter,
+    );
     const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT ${EVENT_COLUMNS} FROM debug_events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE ${where}
         ORDER BY e."timestamp" DESC, e.id DESC LIMIT :limit`,
-      params,
+      { ...filter.params, limit: search.limit },
     );
     return rows.map(toEvent);
   }
@@ -423,26 +369,11 @@ export class QueryRepository {
   }
 }
 
-function componentWhere(component: ComponentSelector, window: Partial<TimeWindow>): { where: string; params: SqlParams } {
-  const params: SqlParams = { componentType: component.component_type };
-  const where = ['e.component_type = :componentType'];
-  if (component.component_id !== null) {
-    params.componentId = component.component_id;
-    where.push('e.component_id = :componentId');
-  }
-  if (window.from) {
-    params.windowFrom = window.from;
-    where.push('e."timestamp" >= :windowFrom');
-  }
-  if (window.to) {
-    params.windowTo = window.to;
-    where.push('e."timestamp" < :windowTo');
-  }
-  return { where: where.join(' AND '), params };
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[%_\\]/g, (character) => `\\${character}`);
+/** The events of one component (or every instance of a type) in [from, to). */
+function componentWhere(dialect: Dialect, component: ComponentSelector, window: Partial<TimeWindow>): { where: string; params: SqlParams } {
+  const filter = new NamedParams(dialect);
+  const where = eventWhere({ components: [component], from: window.from, to: window.to }, filter);
+  return { where, params: filter.params };
 }
 
 function round(value: number | null | undefined): number | null {
@@ -451,24 +382,4 @@ function round(value: number | null | undefined): number | null {
 
 /** The shared event row mapping (the same as the storage module's reads). */
 const toEvent = (row: Record<string, unknown>): EventRow => toEventRecord(row);
-
-function toInsight(row: Record<string, unknown>): InsightRow {
-  return {
-    id: String(row.id),
-    insight_type: String(row.insight_type),
-    severity: String(row.severity),
-    title: String(row.title),
-    summary: String(row.summary),
-    affected_components: toJson(row.affected_components, []),
-    evidence: toJson(row.evidence, {}),
-    confidence: toNumber(row.confidence),
-    suggestions: toJson(row.suggestions, []),
-    occurrences: toNumber(row.occurrences),
-    first_seen: toIso(row.first_seen)!,
-    last_seen: toIso(row.last_seen)!,
-    status: String(row.status),
-    resolved_at: toIso(row.resolved_at),
-    resolution: (row.resolution as string | null) ?? null,
-  };
-}
 

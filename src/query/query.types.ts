@@ -62,4 +62,3 @@ export interface StateVersion {
   state: Record<string, unknown>;
 }
 
-export const ERROR_LEVELS = ['error', 'critical'] as const;

@@ -1,22 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlRunner, toDate, toIso, toJson, toNumber, type SqlParams } from '../common/sql/sql-runner.js';
+import { errorEventSql, WARNING_AND_ABOVE } from '../common/debug-event.js';
 import { DebugSessionEntity } from '../database/entities/debug-session.entity.js';
 import type {
   SessionFilters,
-  SessionInsightRef,
   SessionTimelineBucket,
   SessionTimelineEvent,
   SessionView,
 } from './session.types.js';
+import { toIso, toJson, toNullableDate, toNumber } from '../database/sql/row-values.js';
+import type { Dialect } from '../database/sql/dialect.js';
+import { eventConditions } from '../database/sql/event-filter.js';
+import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
+import { NamedParams } from '../database/sql/statement.js';
 
 export interface SessionWindow {
   from: Date | null;
   to: Date | null;
 }
 
-const ERROR_LEVELS = ['error', 'critical'];
 
 /** debug_sessions rows, and the reads a session's detail needs from events and insights. */
 @Injectable()
@@ -73,7 +76,7 @@ export class SessionRepository {
   }
 
   async countEvents(sessionId: string, filters: SessionFilters, window: SessionWindow, cap: number): Promise<number> {
-    const { where, params } = eventMatch(sessionId, filters, window);
+    const { where, params } = eventMatch(this.sql.dialect, sessionId, filters, window);
     const row = await this.sql.one<{ n: unknown }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM debug_events e WHERE ${where} LIMIT :cap) capped`,
       { ...params, cap },
@@ -88,16 +91,16 @@ export class SessionRepository {
     bucketSeconds: number,
     notableLimit: number,
   ): Promise<{ buckets: SessionTimelineBucket[]; notable: SessionTimelineEvent[] }> {
-    const { where, params } = eventMatch(sessionId, filters, window);
+    const { where, params } = eventMatch(this.sql.dialect, sessionId, filters, window);
     const bucketExpression = this.sql.isPostgres
       ? `floor(extract(epoch FROM e."timestamp") / :bucket)`
       : `CAST((julianday(e."timestamp") - 2440587.5) * 86400 / :bucket AS integer)`;
     const buckets = await this.sql.rows<{ bucket: unknown; events: unknown; errors: unknown }>(
       `SELECT ${bucketExpression} AS bucket, count(*) AS events,
-              count(*) FILTER (WHERE e.level IN (:...errorLevels) OR e.event_type = 'error') AS errors
+              count(*) FILTER (WHERE ${errorEventSql('e.')}) AS errors
          FROM debug_events e WHERE ${where}
         GROUP BY 1 ORDER BY 1 LIMIT 500`,
-      { ...params, bucket: bucketSeconds, errorLevels: ERROR_LEVELS },
+      { ...params, bucket: bucketSeconds },
     );
     const notable = await this.sql.rows<Record<string, unknown>>(
       `SELECT e.id, e."timestamp", e.level, e.event_type, e.component_type, e.component_id, e.correlation_id, e.message
@@ -106,7 +109,7 @@ export class SessionRepository {
         ORDER BY e."timestamp" DESC LIMIT :notableLimit`,
       {
         ...params,
-        notableLevels: ['warning', ...ERROR_LEVELS],
+        notableLevels: WARNING_AND_ABOVE,
         notableTypes: ['error', 'lifecycle', 'state_change'],
         notableLimit,
       },
@@ -132,97 +135,42 @@ export class SessionRepository {
 
   /** First and last event time of the session's events (for sessions without an explicit window). */
   async span(sessionId: string, filters: SessionFilters, window: SessionWindow): Promise<SessionWindow> {
-    const { where, params } = eventMatch(sessionId, filters, window);
+    const { where, params } = eventMatch(this.sql.dialect, sessionId, filters, window);
     const row = await this.sql.one<{ first: unknown; last: unknown }>(
       `SELECT min(e."timestamp") AS first, max(e."timestamp") AS last FROM debug_events e WHERE ${where}`,
       params,
     );
-    return { from: toDate(row?.first), to: toDate(row?.last) };
+    return { from: toNullableDate(row?.first), to: toNullableDate(row?.last) };
   }
 
-  /** Insights made for this session, or about its components/correlation ids, within its window. */
-  async insightsTouching(sessionId: string, filters: SessionFilters, window: SessionWindow, limit: number): Promise<SessionInsightRef[]> {
-    const params: SqlParams = { sessionId, limit };
-    const touches: string[] = ['i.session_id = :sessionId'];
-    const needles = [...(filters.components ?? []).flatMap((selector) => selector.split('/')), ...(filters.correlation_ids ?? [])];
-    needles.slice(0, 100).forEach((needle, index) => {
-      params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
-      touches.push(`CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`);
-    });
-    const conditions = [`(${touches.join(' OR ')})`];
-    if (window.from) {
-      conditions.push('i.last_seen >= :from');
-      params.from = window.from;
-    }
-    if (window.to) {
-      conditions.push('i.first_seen <= :to');
-      params.to = window.to;
-    }
-    const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT i.id, i.insight_type, i.severity, i.title, i.status, i.last_seen FROM debug_insights i
-        WHERE ${conditions.join(' AND ')} ORDER BY i.last_seen DESC LIMIT :limit`,
-      params,
-    );
-    return rows.map((row) => ({
-      id: String(row.id),
-      insight_type: String(row.insight_type),
-      severity: String(row.severity),
-      title: String(row.title),
-      status: String(row.status),
-      last_seen: toIso(row.last_seen)!,
-    }));
-  }
 }
 
-function escapeLike(value: string): string {
-  return value.replace(/[%_\\]/g, (character) => `\\${character}`);
-}
 
 /** SQL that matches the events of a session: its own id, or all of its filters within its window. */
-export function eventMatch(sessionId: string, filters: SessionFilters, window: SessionWindow): { where: string; params: SqlParams } {
-  const params: SqlParams = { sessionId };
-  const parts: string[] = [];
+function eventMatch(
+  dialect: Dialect,
+  sessionId: string,
+  filters: SessionFilters,
+  window: SessionWindow,
+): { where: string; params: SqlParams } {
+  const bind = new NamedParams(dialect);
+  const own = `e.session_id = ${bind.p(sessionId)}`;
   const components = filters.components ?? [];
-  if (components.length > 0) {
-    const pairs = components.filter((selector) => selector.includes('/'));
-    const names = components.filter((selector) => !selector.includes('/'));
-    const alternatives: string[] = [];
-    if (names.length > 0) {
-      params.componentNames = names;
-      alternatives.push('e.component_type IN (:...componentNames) OR e.component_id IN (:...componentNames)');
-    }
-    pairs.forEach((pair, index) => {
-      const slash = pair.indexOf('/');
-      params[`pairType${index}`] = pair.slice(0, slash);
-      params[`pairId${index}`] = pair.slice(slash + 1);
-      alternatives.push(`(e.component_type = :pairType${index} AND e.component_id = :pairId${index})`);
-    });
-    parts.push(`(${alternatives.join(' OR ')})`);
-  }
-  if (filters.correlation_ids?.length) {
-    params.correlationIds = filters.correlation_ids;
-    parts.push('e.correlation_id IN (:...correlationIds)');
-  }
-  if (filters.levels?.length) {
-    params.levels = filters.levels;
-    parts.push('e.level IN (:...levels)');
-  }
-  if (filters.event_types?.length) {
-    params.eventTypes = filters.event_types;
-    parts.push('e.event_type IN (:...eventTypes)');
-  }
-  const windowParts: string[] = [];
-  if (window.from) {
-    params.windowFrom = window.from;
-    windowParts.push('e."timestamp" >= :windowFrom');
-  }
-  if (window.to) {
-    params.windowTo = window.to;
-    windowParts.push('e."timestamp" <= :windowTo');
-  }
-  const own = 'e.session_id = :sessionId';
-  const matched = parts.length > 0 ? `(${own} OR (${parts.join(' AND ')}))` : own;
-  return { where: [matched, ...windowParts].join(' AND '), params };
+  const matching = eventConditions(
+    {
+      componentNames: components.filter((selector) => !selector.includes('/')),
+      components: components
+        .filter((selector) => selector.includes('/'))
+        .map((pair) => ({ component_type: pair.slice(0, pair.indexOf('/')), component_id: pair.slice(pair.indexOf('/') + 1) })),
+      correlationIds: filters.correlation_ids,
+      levels: filters.levels,
+      eventTypes: filters.event_types,
+    },
+    bind,
+  );
+  const matched = matching.length > 0 ? `(${own} OR (${matching.join(' AND ')}))` : own;
+  const windowTerms = eventConditions({ from: window.from ?? undefined, until: window.to ?? undefined }, bind);
+  return { where: [matched, ...windowTerms].join(' AND '), params: bind.params };
 }
 
 function toView(row: DebugSessionEntity): SessionView {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { newId } from '../common/ids.js';
+import { InsightsService } from '../insights/insights.service.js';
 import type { CreateSessionDto } from './dto/session.dto.js';
 import { SessionRepository, type SessionWindow } from './session.repository.js';
-import type { SessionDetail, SessionFilters, SessionView } from './session.types.js';
+import type { SessionDetail, SessionFilters, SessionInsightRef, SessionView } from './session.types.js';
 
 const EVENTS_COUNT_LIMIT = 1_000_000;
 const TIMELINE_BUCKETS = 60;
@@ -16,7 +17,10 @@ const INSIGHTS_LIMIT = 50;
  */
 @Injectable()
 export class SessionsService {
-  constructor(private readonly sessions: SessionRepository) {}
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly insights: InsightsService,
+  ) {}
 
   async create(input: CreateSessionDto): Promise<SessionView> {
     const filters = cleanFilters(input.filters ?? {});
@@ -66,6 +70,26 @@ export class SessionsService {
     });
   }
 
+  /** Insights made for this session, or about its components/correlation ids, within its window. */
+  private async insightsTouching(sessionId: string, filters: SessionFilters, window: SessionWindow): Promise<SessionInsightRef[]> {
+    const needles = [...(filters.components ?? []).flatMap((selector) => selector.split('/')), ...(filters.correlation_ids ?? [])];
+    const insights = await this.insights.mentioning({
+      needles: needles.slice(0, 100),
+      sessionId,
+      from: window.from,
+      to: window.to,
+      limit: INSIGHTS_LIMIT,
+    });
+    return insights.map((insight) => ({
+      id: insight.id,
+      insight_type: insight.insight_type,
+      severity: insight.severity,
+      title: insight.title,
+      status: insight.status,
+      last_seen: insight.last_seen,
+    }));
+  }
+
   async detail(id: string): Promise<SessionDetail> {
     const session = await this.get(id);
     const window = this.windowOf(session);
@@ -76,7 +100,7 @@ export class SessionsService {
     const [eventsCount, timeline, insights] = await Promise.all([
       this.sessions.countEvents(id, session.filters, window, EVENTS_COUNT_LIMIT),
       this.sessions.timeline(id, session.filters, window, bucketSeconds, NOTABLE_EVENTS),
-      this.sessions.insightsTouching(id, session.filters, { from, to }, INSIGHTS_LIMIT),
+      this.insightsTouching(id, session.filters, { from, to }),
     ]);
     return {
       ...session,

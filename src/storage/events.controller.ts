@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { PatternStatsService } from '../insights/patterns/pattern-stats.service.js';
+import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isUuid } from '../common/ids.js';

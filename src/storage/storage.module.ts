@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
-import { InsightsModule } from '../insights/insights.module.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DebugEventEntity, DebugMetricEntity, DebugStateSnapshotEntity } from '../database/entities/index.js';
+import { ArchiveSegmentEntity } from './cold/archive-segment.entity.js';
+import { TieringRunEntity } from './tiering/tiering-run.entity.js';
 import { HOT_STORE } from './hot/hot-store.js';
 import { hotStoreProvider } from './hot/hot-store.provider.js';
 import { EventWriter } from './warm/event-writer.js';
 import { MetricWriter } from './warm/metric-writer.js';
 import { SnapshotWriter } from './warm/snapshot-writer.js';
+import { InsightsModule } from '../insights/insights.module.js';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { Clock } from '../common/clock.js';
 import { blobStoreProvider } from './cold/blob-store.provider.js';
 import { BLOB_STORE } from './cold/blob-store.js';
@@ -16,7 +21,6 @@ import { StateController } from './state.controller.js';
 import { StateQueryService } from './state-query.service.js';
 import { StorageAdminController } from './storage-admin.controller.js';
 import { StorageStatsService } from './storage-stats.service.js';
-import { InsightRetentionRepository } from './tiering/insight-retention.repository.js';
 import { tieringLockProvider } from './tiering/tiering-lock.provider.js';
 import { TieringRunsRepository } from './tiering/tiering-runs.repository.js';
 import { TieringScheduler } from './tiering/tiering.scheduler.js';
@@ -39,7 +43,6 @@ const TIERING_PROVIDERS = [
   EventsQueryService,
   StateQueryService,
   StorageStatsService,
-  InsightRetentionRepository,
   TieringRunsRepository,
   tieringLockProvider,
   TieringService,
@@ -48,7 +51,11 @@ const TIERING_PROVIDERS = [
 
 /** The three tiers: hot (Redis / memory), warm (PostgreSQL / SQLite), cold (archive segments). */
 @Module({
-  imports: [InsightsModule],
+  imports: [
+    TypeOrmModule.forFeature([DebugEventEntity, DebugStateSnapshotEntity, DebugMetricEntity, ArchiveSegmentEntity, TieringRunEntity]),
+    PatternsModule,
+    InsightsModule,
+  ],
   controllers: [EventsController, StateController, StorageAdminController],
   providers: [hotStoreProvider, EventWriter, MetricWriter, SnapshotWriter, ...TIERING_PROVIDERS],
   exports: [HOT_STORE, EventWriter, MetricWriter, SnapshotWriter, Clock, BLOB_STORE, EventsQueryService, StateQueryService, TieringService],

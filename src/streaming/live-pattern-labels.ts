@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PatternService } from '../insights/patterns/pattern.service.js';
+import { PatternService } from '../patterns/pattern.service.js';
 
 /**
  * Live events are streamed when they are accepted; in full mode that is before the ingest

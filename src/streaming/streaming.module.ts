@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.service.js';
-import { InsightsModule } from '../insights/insights.module.js';
+import { PatternsModule } from '../patterns/patterns.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { DebugGateway } from './debug.gateway.js';
@@ -22,7 +22,7 @@ export class StreamingModule {
     const serves = config.runsApi && config.streamingEnabled;
     return {
       module: StreamingModule,
-      imports: serves ? [StorageModule, SessionsModule, InsightsModule] : [],
+      imports: serves ? [StorageModule, SessionsModule, PatternsModule] : [],
       controllers: serves ? [StreamingController] : [],
       providers: [StreamBus, StreamRelay, ...(serves ? [StreamHub, DebugGateway, LivePatternLabels] : [])],
       exports: [StreamBus],

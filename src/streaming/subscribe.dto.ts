@@ -12,7 +12,7 @@ import {
 } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { IsVocabularyList } from '../common/validation/vocabulary-list.decorator.js';
-import { EVENT_TYPES, LEVELS } from '../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../common/debug-event.js';
 
 export const CHANNEL_NAMES = [
   'debug:event',

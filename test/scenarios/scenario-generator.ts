@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../../src/common/debug-event.js';
 import { newId } from '../../src/common/ids.js';
-import type { ComponentRef, InsightType } from '../../src/database/entities/debug-insight.entity.js';
-import { TemplateMiner } from '../../src/insights/patterns/template-miner.js';
+import type { InsightType } from '../../src/common/debug-event.js';
+import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
+import { TemplateMiner } from '../../src/patterns/template-miner.js';
 
 /**
  * Normal traffic of a small shop (gateway → orders → inventory → db, payments; report

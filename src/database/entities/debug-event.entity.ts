@@ -1,11 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const EVENT_TYPES = ['log', 'error', 'state_change', 'metric', 'trace', 'lifecycle', 'span', 'custom'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
-export type Level = (typeof LEVELS)[number];
-
 /**
  * One debug event. On PostgreSQL the table is range-partitioned by day on `timestamp`,
  * so the primary key is (id, timestamp); ids are UUIDv7, whose leading bits are that time.

@@ -1,14 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const INSIGHT_TYPES = ['consistency', 'flow', 'performance', 'error', 'anomaly'] as const;
-export type InsightType = (typeof INSIGHT_TYPES)[number];
-
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const INSIGHT_STATUSES = ['open', 'resolved', 'regressed'] as const;
-export type InsightStatus = (typeof INSIGHT_STATUSES)[number];
-
 export interface ComponentRef {
   component_type: string;
   component_id: string;

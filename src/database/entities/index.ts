@@ -3,9 +3,6 @@ import { DebugInsightEntity } from './debug-insight.entity.js';
 import { DebugMetricEntity } from './debug-metric.entity.js';
 import { DebugSessionEntity } from './debug-session.entity.js';
 import { DebugStateSnapshotEntity } from './debug-state-snapshot.entity.js';
-import { ArchiveSegmentEntity } from '../../storage/cold/archive-segment.entity.js';
-import { TieringRunEntity } from '../../storage/tiering/tiering-run.entity.js';
-import { DebugPatternEntity } from '../../insights/patterns/debug-pattern.entity.js';
 
 export * from './debug-event.entity.js';
 export * from './debug-insight.entity.js';
@@ -13,14 +10,10 @@ export * from './debug-metric.entity.js';
 export * from './debug-session.entity.js';
 export * from './debug-state-snapshot.entity.js';
 
-/** Every entity the data source loads. A module that adds a table adds its entity here. */
-export const ENTITIES = [
-  DebugEventEntity,
-  DebugInsightEntity,
-  DebugStateSnapshotEntity,
-  DebugMetricEntity,
-  DebugSessionEntity,
-  ArchiveSegmentEntity,
-  TieringRunEntity,
-  DebugPatternEntity,
-];
+/**
+ * The five tables of DESIGN §3. Their owning modules register them with the running data source
+ * (TypeOrmModule.forFeature: storage the events, snapshots and metrics, insights the insights,
+ * sessions the sessions), as every module does with the tables it adds; this list serves data
+ * sources made outside Nest (scripts, tests).
+ */
+export const CORE_ENTITIES = [DebugEventEntity, DebugInsightEntity, DebugStateSnapshotEntity, DebugMetricEntity, DebugSessionEntity];

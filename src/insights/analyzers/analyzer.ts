@@ -7,6 +7,7 @@ import type {
   InsightAggregatesRepository,
 } from '../insight-aggregates.repository.js';
 import { type InsightRollupRepository, ROLLUP_RECENT_MS, ROLLUP_RETENTION_MS } from '../insight-rollup.repository.js';
+import type { PatternLineage } from '../../patterns/pattern.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
 /**
@@ -25,7 +26,16 @@ export class AnalysisContext {
     readonly grid: BucketGrid,
     readonly now: Date,
     readonly consistencyGroups: ReadonlyMap<string, readonly string[]> = new Map(),
+    /** The patterns module's lineage of pattern ids (merges), computed there only. */
+    readonly patterns: { lineage(patternIds: readonly string[]): Promise<PatternLineage> } | null = null,
   ) {}
+
+  /** Roots and members of pattern ids; without the patterns module, every id is its own root. */
+  patternLineage(patternIds: readonly string[]): Promise<PatternLineage> {
+    if (this.patterns) return this.patterns.lineage(patternIds);
+    const rootOf = new Map(patternIds.map((id) => [id, id]));
+    return Promise.resolve({ rootOf, roots: new Map(patternIds.map((id) => [id, { members: new Set([id]), firstSeen: null }])) });
+  }
 
   /** Start of the baseline: `baselineBuckets` buckets before the scope. */
   get baselineFrom(): Date {

@@ -298,7 +298,7 @@ export class ErrorPatternAnalyzer implements Analyzer {
       context.patternSeries(),
     ]);
     const errorPatternIds = [...new Set(rawRows.map((row) => row.patternId))];
-    const lineage = await context.aggregates.patternLineage(errorPatternIds);
+    const lineage = await context.patternLineage(errorPatternIds);
     const { rows, series } = mergeByRoot(
       rawRows,
       rawSeries.filter((item) => lineage.rootOf.has(item.patternId!)),

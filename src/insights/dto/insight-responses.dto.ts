@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiNullableString, ApiObject } from '../../common/http/api-object.decorator.js';
-import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../database/entities/debug-insight.entity.js';
+import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../common/debug-event.js';
 
 export class ComponentRefDto {
   @ApiProperty({ example: 'payment-service' }) component_type: string;

@@ -16,7 +16,7 @@ import {
   Matches,
 } from 'class-validator';
 import { OFFSET_CURSOR_PATTERN } from '../../common/http/list-page.js';
-import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../database/entities/debug-insight.entity.js';
+import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../common/debug-event.js';
 import type { InsightStatus, InsightType, Severity } from '../insight.types.js';
 
 export class ComponentFilterDto {

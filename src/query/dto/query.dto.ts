@@ -15,7 +15,7 @@ import {
   Min,
 } from 'class-validator';
 import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
-import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 
 const COMPONENTS_DESCRIPTION =
   'Component selectors: a component_type (every instance), a component_id, or "type/id". Omit for every known component type.';

@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
-import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 
 export class SessionFiltersDto {
   @ApiPropertyOptional({

@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { FencedTransaction } from '../tiering/tiering-lock.js';
-import { isoTime, sqliteTime } from '../warm/row-mappers.js';
 import { ArchiveSegmentEntity } from './archive-segment.entity.js';
 import { IdFilter } from './id-filter.js';
+import { sqliteTime } from '../../database/sql/dialect.js';
+import { isoTime } from '../../database/sql/row-values.js';
 
 /** Every manifest column but the (large) id filter. */
 const LISTED_COLUMNS = [

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { LEVELS } from '../../database/entities/debug-event.entity.js';
+import { LEVELS } from '../../common/debug-event.js';
 
 export const MAX_PAGE_SIZE = 1000;
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiNullableString, ApiObject } from '../../common/http/api-object.decorator.js';
-import { EVENT_TYPES, LEVELS } from '../../database/entities/debug-event.entity.js';
+import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 
 /** One stored event, as every read route returns it. */
 export class DebugEventDto {

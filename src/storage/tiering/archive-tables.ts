@@ -1,15 +1,9 @@
 import type { AppConfig } from '../../config/app-config.service.js';
 import type { SegmentRowFacts } from '../cold/segment-format.js';
 import { copyTimeToIso } from '../warm/copy-text.js';
-import {
-  EVENT_COLUMNS,
-  METRIC_COLUMNS,
-  type Row,
-  SNAPSHOT_COLUMNS,
-  toEventRecord,
-  toMetricRecord,
-  toSnapshotRecord,
-} from '../warm/row-mappers.js';
+import { METRIC_COLUMNS, SNAPSHOT_COLUMNS, toMetricRecord, toSnapshotRecord } from '../warm/row-mappers.js';
+import { EVENT_COLUMNS, toEventRecord } from '../../database/sql/event-row.js';
+import { type Row } from '../../database/sql/row-values.js';
 
 export const ARCHIVED_TABLES = ['debug_events', 'debug_metrics', 'debug_state_snapshots'] as const;
 export type ArchivedTable = (typeof ARCHIVED_TABLES)[number];

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { newId } from '../../common/ids.js';
-import { sqliteTime } from '../warm/row-mappers.js';
 import { type TieringOutcome, TieringRunEntity } from './tiering-run.entity.js';
+import { sqliteTime } from '../../database/sql/dialect.js';
 
 const KEEP_DAYS = 30;
 

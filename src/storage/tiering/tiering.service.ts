@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Clock } from '../../common/clock.js';
 import { newId } from '../../common/ids.js';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { InsightsService } from '../../insights/insights.service.js';
 import { JobName } from '../../common/queues.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { ArchiveSegmentEntity } from '../cold/archive-segment.entity.js';
@@ -12,7 +13,6 @@ import { dayKey, type ManifestEntry, ManifestRepository } from '../cold/manifest
 import { SegmentBuilder, verifySegment } from '../cold/segment-format.js';
 import { type WarmSlice, WarmSliceRepository } from '../warm/warm-slice.repository.js';
 import { ARCHIVE_SPECS, ARCHIVED_TABLES, type ArchiveTableSpec, encodeRow } from './archive-tables.js';
-import { InsightRetentionRepository } from './insight-retention.repository.js';
 import { TIERING_LOCK, type TieringLease, type TieringLock } from './tiering-lock.js';
 import type { TieringOutcome } from './tiering-run.entity.js';
 import { TieringRunsRepository } from './tiering-runs.repository.js';
@@ -88,7 +88,7 @@ export class TieringService {
     private readonly manifest: ManifestRepository,
     private readonly warm: WarmSliceRepository,
     private readonly runs: TieringRunsRepository,
-    private readonly insights: InsightRetentionRepository,
+    private readonly insights: InsightsService,
     private readonly cold: ColdReader,
     private readonly metrics: MetricsService,
   ) {}

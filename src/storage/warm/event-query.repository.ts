@@ -3,9 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import type { EventFilter, EventPageRequest } from '../events-query.types.js';
-import { EVENT_COLUMNS, type Row, sqliteTime, toEventRecord } from './row-mappers.js';
+import { eventConditions } from '../../database/sql/event-filter.js';
+import { eventColumns, toEventRecord } from '../../database/sql/event-row.js';
+import { SqlBuilder } from '../../database/sql/statement.js';
+import { type Row } from '../../database/sql/row-values.js';
 
-const SELECT_LIST = EVENT_COLUMNS.map((column) => `e."${column}"`).join(', ');
+const SELECT_LIST = eventColumns('e.');
 
 /** Reads of debug_events in the warm store (PostgreSQL partitions or the SQLite table). */
 @Injectable()
@@ -38,33 +41,28 @@ export class EventQueryRepository {
 
   /** One page in (timestamp, id) order after `page.after`, at most `take` rows. */
   async list(filter: EventFilter, page: EventPageRequest, take: number): Promise<DebugEventRecord[]> {
-    const conditions: string[] = [];
-    const parameters: unknown[] = [];
-    const parameter = (value: unknown): string => {
-      parameters.push(value);
-      return this.postgres ? `$${parameters.length}` : '?';
-    };
-    const time = (at: Date | string): string => {
-      const date = typeof at === 'string' ? new Date(at) : at;
-      return this.postgres ? `${parameter(date.toISOString())}::timestamptz` : parameter(sqliteTime(date));
-    };
-    if (filter.from) conditions.push(`e."timestamp" >= ${time(filter.from)}`);
-    if (filter.to) conditions.push(`e."timestamp" <= ${time(filter.to)}`);
-    for (const column of ['component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'session_id'] as const) {
-      const value = filter[column];
-      if (value !== undefined) conditions.push(`e.${column} = ${parameter(value)}`);
-    }
-    if (filter.pattern_ids) conditions.push(`e.pattern_id IN (${filter.pattern_ids.map((id) => parameter(id)).join(', ')})`);
-    if (filter.text) {
-      const pattern = `%${filter.text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-      conditions.push(`e.message ${this.postgres ? 'ILIKE' : 'LIKE'} ${parameter(pattern)} ESCAPE '\\'`);
-    }
-    const comparison = page.order === 'asc' ? '>' : '<';
+    const sql = new SqlBuilder(this.postgres ? 'postgres' : 'sqlite');
+    const conditions = eventConditions(
+      {
+        from: filter.from,
+        until: filter.to,
+        componentType: filter.component_type,
+        componentId: filter.component_id,
+        eventTypes: filter.event_type === undefined ? undefined : [filter.event_type],
+        levels: filter.level === undefined ? undefined : [filter.level],
+        correlationIds: filter.correlation_id === undefined ? undefined : [filter.correlation_id],
+        sessionId: filter.session_id,
+        patternIds: filter.pattern_ids,
+        text: filter.text,
+      },
+      sql,
+    );
     if (page.after) {
+      const comparison = page.order === 'asc' ? '>' : '<';
       // Placeholders in text order: SQLite's `?` are positional.
-      const at = time(page.after.timestamp);
-      const id = this.postgres ? `${parameter(page.after.id)}::uuid` : parameter(page.after.id);
-      conditions.push(`(e."timestamp", e.id) ${comparison} (${at}, ${id})`);
+      const at = sql.time(new Date(page.after.timestamp));
+      const id = this.postgres ? `${sql.p(page.after.id)}::uuid` : sql.p(page.after.id);
+      conditions.push(`(e."timestamp", e.id) ${comparison} (${this.postgres ? `${at}::timestamptz` : at}, ${id})`);
     }
     const direction = page.order === 'asc' ? 'ASC' : 'DESC';
     const rows = (await this.dataSource.query(
@@ -72,7 +70,7 @@ export class EventQueryRepository {
         ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
         ORDER BY e."timestamp" ${direction}, e.id ${direction}
         LIMIT ${Math.trunc(take)}`,
-      parameters,
+      sql.params,
     )) as Row[];
     return rows.map(toEventRecord);
   }

@@ -7,8 +7,9 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import { PartitionService } from '../../database/partition.service.js';
-import { EVENT_COLUMNS } from './row-mappers.js';
-import { dialectOf, jsonOrNull, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
+import { dialectOf, pgPoolOf, sqliteOf, sqliteTime } from '../../database/sql/dialect.js';
+import { EVENT_COLUMNS } from '../../database/sql/event-row.js';
+import { jsonOrNull } from '../../database/sql/row-values.js';
 
 /** The columns in the order the writers send them (quoted: `timestamp` is a keyword). */
 const COLUMNS = EVENT_COLUMNS.map((column) => (column === 'timestamp' ? '"timestamp"' : column));

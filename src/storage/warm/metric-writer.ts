@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PartitionService } from '../../database/partition.service.js';
 import { daysOf } from './event-writer.js';
-import { dialectOf, jsonOrNull, pgPoolOf, sqliteOf, sqliteTime } from './warm-sql.js';
+import { dialectOf, pgPoolOf, sqliteOf, sqliteTime } from '../../database/sql/dialect.js';
+import { jsonOrNull } from '../../database/sql/row-values.js';
 
 /** A metric point as it is stored and streamed (snake_case, as the columns). */
 export interface DebugMetricRecord {

@@ -1,7 +1,5 @@
-import { isoTime, jsonValue, type Row } from '../../common/sql/event-row.js';
+import { isoTime, toJson, type Row } from '../../database/sql/row-values.js';
 
-// The event row mapping is shared with the query module; metrics and snapshots are read here only.
-export { EVENT_COLUMNS, isoTime, jsonValue, type Row, toEventRecord } from '../../common/sql/event-row.js';
 export interface MetricRecord {
   id: string;
   timestamp: string;
@@ -24,7 +22,7 @@ export function toMetricRecord(row: Row): MetricRecord {
     component_id: String(row.component_id),
     value: Number(row.value),
     unit: (row.unit as string | null) ?? null,
-    tags: jsonValue(row.tags),
+    tags: toJson(row.tags, null),
   };
 }
 
@@ -59,14 +57,9 @@ export function toSnapshotRecord(row: Row): SnapshotRecord {
     component_id: String(row.component_id),
     captured_at: isoTime(row.captured_at),
     correlation_id: (row.correlation_id as string | null) ?? null,
-    state: jsonValue<Record<string, unknown>>(row.state) ?? {},
-    diff_from_previous: jsonValue(row.diff_from_previous),
+    state: toJson<Record<string, unknown>>(row.state, {}),
+    diff_from_previous: toJson(row.diff_from_previous, null),
     version: Number(row.version),
     hash: String(row.hash),
   };
-}
-
-/** SQLite's spelling of a time, as TypeORM stores it (so text comparisons order correctly). */
-export function sqliteTime(at: Date): string {
-  return at.toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { type Row, SNAPSHOT_COLUMNS, type SnapshotRecord, toSnapshotRecord } from './row-mappers.js';
+import { SNAPSHOT_COLUMNS, type SnapshotRecord, toSnapshotRecord } from './row-mappers.js';
+import { type Row } from '../../database/sql/row-values.js';
 
 const SELECT_LIST = SNAPSHOT_COLUMNS.map((column) => `s."${column}"`).join(', ');
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SNAPSHOT_COLUMNS, toSnapshotRecord } from './row-mappers.js';
-import { dialectOf, sqliteTime } from './warm-sql.js';
+import { dialectOf, sqliteTime } from '../../database/sql/dialect.js';
 
 /** A stored state snapshot (snake_case, as the columns). */
 export interface StateSnapshotRecord {

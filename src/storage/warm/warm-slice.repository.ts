@@ -10,7 +10,8 @@ import { dayStart, PartitionService, type PartitionedTable } from '../../databas
 import type { ArchiveTableSpec } from '../tiering/archive-tables.js';
 import type { FencedTransaction } from '../tiering/tiering-lock.js';
 import { splitCopyRow } from './copy-text.js';
-import { isoTime, type Row, sqliteTime } from './row-mappers.js';
+import { sqliteTime } from '../../database/sql/dialect.js';
+import { isoTime, type Row } from '../../database/sql/row-values.js';
 
 const DAY_MS = 86_400_000;
 const SORT_MEMORY = '256MB';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ArchiveTableSpec } from '../tiering/archive-tables.js';
-import { isoTime } from './row-mappers.js';
+import { isoTime } from '../../database/sql/row-values.js';
 
 export interface WarmTableStats {
   rows: number;

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A message template learned by the pattern miner (src/insights/patterns), with running counts. */
+/** A message template learned by the pattern miner (src/patterns), with running counts. */
 @Entity('debug_patterns')
 export class DebugPatternEntity {
   @PrimaryColumn({ type: 'varchar', length: 32 })

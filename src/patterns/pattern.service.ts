@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import type { DebugEventRecord } from '../../common/debug-event.js';
+import type { DebugEventRecord } from '../common/debug-event.js';
 import {
   MAX_SAMPLES_PER_PATTERN,
   PatternRepository,

@@ -1,4 +1,4 @@
-import { OFFSET_CURSOR_PATTERN } from '../../../common/http/list-page.js';
+import { OFFSET_CURSOR_PATTERN } from '../../common/http/list-page.js';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -14,7 +14,7 @@ import {
   Min,
   Matches,
 } from 'class-validator';
-import { LEVELS } from '../../../database/entities/debug-event.entity.js';
+import { LEVELS } from '../../common/debug-event.js';
 
 /** `?level=error,critical` or `?level=error&level=critical` → ['error', 'critical']. */
 function toList({ value }: { value: unknown }): unknown {

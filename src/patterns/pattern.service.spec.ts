@@ -1,4 +1,4 @@
-import type { DebugEventRecord } from '../../common/debug-event.js';
+import type { DebugEventRecord } from '../common/debug-event.js';
 import type { PatternDelta, PatternRepository, StoredPattern } from './pattern.repository.js';
 import { PatternService } from './pattern.service.js';
 import { patternIdOf, type PatternMerge, type PatternTemplate } from './template-miner.js';

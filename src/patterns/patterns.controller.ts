@@ -1,8 +1,9 @@
-import { offsetOf } from '../../common/http/list-page.js';
+import { offsetOf } from '../common/http/list-page.js';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorPatternsQueryDto } from './dto/error-patterns-query.dto.js';
-import { PatternStatsService, WARNING_AND_ABOVE } from './pattern-stats.service.js';
+import { WARNING_AND_ABOVE } from '../common/debug-event.js';
+import { PatternStatsService } from './pattern-stats.service.js';
 import { ErrorPatternsPageDto } from './dto/error-patterns-responses.dto.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

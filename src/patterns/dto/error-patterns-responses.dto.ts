@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ApiNullableString } from '../../../common/http/api-object.decorator.js';
-import { LEVELS } from '../../../database/entities/debug-event.entity.js';
+import { ApiNullableString } from '../../common/http/api-object.decorator.js';
+import { LEVELS } from '../../common/debug-event.js';
 
 class ComponentCountDto {
   @ApiProperty() component_type: string;

@@ -1,9 +1,8 @@
-import { nextOffsetCursor } from '../../common/http/list-page.js';
+import { nextOffsetCursor } from '../common/http/list-page.js';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain-error.js';
-import { PatternRepository, type ComponentCount } from './pattern.repository.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { PatternRepository, type ComponentCount, type PatternLineage } from './pattern.repository.js';
 
-export const WARNING_AND_ABOVE = ['warning', 'error', 'critical'] as const;
 
 export interface PatternCountsQuery {
   from: Date;
@@ -116,10 +115,24 @@ export class PatternStatsService {
    * into it (for `WHERE pattern_id IN (…)`). The id resolves first, so an old id works too.
    */
   async memberIds(patternId: string): Promise<string[]> {
-    const root = (await this.patterns.roots([patternId])).get(patternId) ?? patternId;
-    const ids = new Set([root, patternId]);
-    for (const row of await this.patterns.statsOf([root])) ids.add(row.id);
-    return [...ids].sort();
+    const lineage = await this.lineage([patternId]);
+    const root = lineage.rootOf.get(patternId) ?? patternId;
+    return [...(lineage.roots.get(root)?.members ?? [patternId])].sort();
+  }
+
+  /** The roots of `patternIds`, and per root its members and the first time any was stored (computed here only). */
+  async lineage(patternIds: readonly string[]): Promise<PatternLineage> {
+    const rootOf = await this.patterns.roots(patternIds);
+    const rootIds = [...new Set(rootOf.values())];
+    const roots: PatternLineage['roots'] = new Map(rootIds.map((rootId) => [rootId, { members: new Set([rootId]), firstSeen: null }]));
+    for (const row of await this.patterns.statsOf(rootIds)) {
+      const root = roots.get(row.mergedInto ?? row.id);
+      if (!root) continue;
+      root.members.add(row.id);
+      if (row.firstSeen && (!root.firstSeen || row.firstSeen < root.firstSeen)) root.firstSeen = row.firstSeen;
+    }
+    for (const [id, root] of rootOf) roots.get(root)!.members.add(id);
+    return { rootOf, roots };
   }
 
   /** Patterns with events at the given levels in [from, to), most events first. */

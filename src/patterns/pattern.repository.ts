@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type Dialect, sqliteOf, sqliteTime } from '../database/sql/dialect.js';
+import { eventWhere } from '../database/sql/event-filter.js';
+import { type Row, toJson, toNullableDate, toNumber } from '../database/sql/row-values.js';
+import { SqlRunner } from '../database/sql/sql-runner.js';
+import { epochMs as epochMsOf, NamedParams } from '../database/sql/statement.js';
 import type { PatternMerge, PatternTemplate } from './template-miner.js';
 
 export interface ComponentCount {
@@ -43,6 +48,16 @@ export interface PatternStatsRow {
   sampleEventIds: string[];
 }
 
+/**
+ * Where pattern ids went in the miner's table: each id's root (itself unless merged), and per
+ * root the ids merged into it and the first time any of them was stored. Ids the table does not
+ * know map to themselves.
+ */
+export interface PatternLineage {
+  rootOf: Map<string, string>;
+  roots: Map<string, { members: Set<string>; firstSeen: Date | null }>;
+}
+
 export const MAX_COMPONENTS_PER_PATTERN = 20;
 export const MAX_SAMPLES_PER_PATTERN = 10;
 const ROWS_PER_STATEMENT = 200;
@@ -50,10 +65,14 @@ const ROWS_PER_STATEMENT = 200;
 /** debug_patterns rows, and the reads of debug_events grouped by pattern. */
 @Injectable()
 export class PatternRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly sql: SqlRunner;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.sql = new SqlRunner(dataSource);
+  }
 
   get isPostgres(): boolean {
-    return this.dataSource.options.type === 'postgres';
+    return this.sql.isPostgres;
   }
 
   /** Patterns learned or merged at or after `since` (all when null). */
@@ -69,7 +88,7 @@ export class PatternRepository {
       template: String(row.template),
       tokens: toJson<string[]>(row.tokens, []),
       mergedInto: (row.merged_into as string | null) ?? null,
-      changedAt: toDate(row.changed_at)!,
+      changedAt: toNullableDate(row.changed_at)!,
     }));
   }
 
@@ -179,8 +198,7 @@ export class PatternRepository {
     deltas: PatternDelta[],
     now: Date,
   ): void {
-    const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase })
-      .databaseConnection;
+    const db = sqliteOf(this.dataSource);
     // another statement's transaction is open on the one connection (an async TypeORM
     // transaction awaiting): writing now would nest into it and share its fate, so wait
     if (db.inTransaction)
@@ -235,8 +253,8 @@ export class PatternRepository {
       template: String(row.template),
       mergedInto: (row.merged_into as string | null) ?? null,
       count: toNumber(row.count),
-      firstSeen: toDate(row.first_seen),
-      lastSeen: toDate(row.last_seen),
+      firstSeen: toNullableDate(row.first_seen),
+      lastSeen: toNullableDate(row.last_seen),
       components: toJson<ComponentCount[]>(row.components, []),
       levels: toJson<Record<string, number>>(row.levels, {}),
       sampleEventIds: toJson<string[]>(row.sample_event_ids, []),
@@ -249,7 +267,7 @@ export class PatternRepository {
    * join that resolves merges runs over groups, not over events.
    */
   async eventCountsByPattern(filter: EventFilter): Promise<PatternLevelCount[]> {
-    const { where, params } = eventWhere(filter);
+    const { where, params } = patternEventsWhere(this.sql.dialect, filter);
     const rows = await this.query(
       this.dataSource.manager,
       `SELECT COALESCE(p.merged_into, g.pattern_id) AS pattern_id, g.level AS level, sum(g.n) AS n,
@@ -265,8 +283,8 @@ export class PatternRepository {
       patternId: String(row.pattern_id),
       level: String(row.level),
       count: toNumber(row.n),
-      firstAt: toDate(row.first_at)!,
-      lastAt: toDate(row.last_at)!,
+      firstAt: toNullableDate(row.first_at)!,
+      lastAt: toNullableDate(row.last_at)!,
     }));
   }
 
@@ -276,7 +294,7 @@ export class PatternRepository {
     rootIds: readonly string[],
   ): Promise<(ComponentCount & { patternId: string })[]> {
     if (rootIds.length === 0) return [];
-    const { where, params } = eventWhere(filter);
+    const { where, params } = patternEventsWhere(this.sql.dialect, filter);
     const rows = await this.query(
       this.dataSource.manager,
       `SELECT COALESCE(p.merged_into, g.pattern_id) AS pattern_id, g.component_type, g.component_id, sum(g.n) AS n
@@ -303,10 +321,8 @@ export class PatternRepository {
     filter: EventFilter,
     bucketMs: number,
   ): Promise<{ patternId: string; bucket: number; count: number }[]> {
-    const { where, params } = eventWhere(filter);
-    const epochMs = this.isPostgres
-      ? `(extract(epoch from e."timestamp") * 1000)`
-      : `((julianday(e."timestamp") - 2440587.5) * 86400000.0)`;
+    const { where, params } = patternEventsWhere(this.sql.dialect, filter);
+    const epochMs = epochMsOf(this.sql.dialect, 'e."timestamp"');
     const bucket = this.isPostgres
       ? `floor((${epochMs} - :fromMs) / :bucketMs)::int`
       : `CAST((${epochMs} - :fromMs) / :bucketMs AS INTEGER)`;
@@ -339,34 +355,18 @@ export class PatternRepository {
     return result;
   }
 
-  private async query(
-    manager: EntityManager,
-    sql: string,
-    params: Record<string, unknown>,
-  ): Promise<Record<string, unknown>[]> {
-    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
-    return (await manager.query(text, values)) as Record<string, unknown>[];
+  private query(on: EntityManager, sql: string, params: Record<string, unknown>): Promise<Row[]> {
+    return this.sql.rows(sql, params, on);
   }
 }
 
-interface SqliteDatabase {
-  prepare(sql: string): {
-    run(...values: unknown[]): unknown;
-    get(...values: unknown[]): Record<string, unknown> | undefined;
-  };
-  transaction(fn: () => void): () => void;
-  readonly inTransaction: boolean;
-}
 
-function sqliteTime(date: Date): string {
-  return date.toISOString().slice(0, 23).replace('T', ' ');
-}
 
 /** A stored row's columns after adding one batch's delta (the count is added in SQL). */
 function addDelta(row: Record<string, unknown>, delta: PatternDelta) {
   return {
-    firstSeen: minDate(toDate(row.first_seen), delta.firstSeen),
-    lastSeen: maxDate(toDate(row.last_seen), delta.lastSeen),
+    firstSeen: minDate(toNullableDate(row.first_seen), delta.firstSeen),
+    lastSeen: maxDate(toNullableDate(row.last_seen), delta.lastSeen),
     components: JSON.stringify(
       mergeComponents(toJson<ComponentCount[]>(row.components, []), delta.components),
     ),
@@ -393,22 +393,20 @@ export interface PatternLevelCount {
   lastAt: Date;
 }
 
-function eventWhere(filter: EventFilter): { where: string; params: Record<string, unknown> } {
-  const terms = ['e."timestamp" >= :from', 'e."timestamp" < :to', 'e.pattern_id IS NOT NULL'];
-  const params: Record<string, unknown> = { from: filter.from, to: filter.to };
-  if (filter.levels && filter.levels.length > 0) {
-    terms.push('e.level IN (:...levels)');
-    params.levels = filter.levels;
-  }
-  if (filter.componentType) {
-    terms.push('e.component_type = :componentType');
-    params.componentType = filter.componentType;
-  }
-  if (filter.componentId) {
-    terms.push('e.component_id = :componentId');
-    params.componentId = filter.componentId;
-  }
-  return { where: terms.join(' AND '), params };
+function patternEventsWhere(dialect: Dialect, filter: EventFilter): { where: string; params: Record<string, unknown> } {
+  const bind = new NamedParams(dialect);
+  const where = eventWhere(
+    {
+      from: filter.from,
+      to: filter.to,
+      withPattern: true,
+      levels: filter.levels,
+      componentType: filter.componentType,
+      componentId: filter.componentId,
+    },
+    bind,
+  );
+  return { where, params: bind.params };
 }
 
 function minDate(a: Date | null, b: Date): Date {
@@ -446,25 +444,5 @@ export function mergeSamples(a: string[], b: string[]): string[] {
   return merged.slice(-MAX_SAMPLES_PER_PATTERN);
 }
 
-/** A time column as read back: Date on PostgreSQL, 'YYYY-MM-DD HH:MM:SS.SSS' UTC text on SQLite. */
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  const text = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-}
 
-/** A JSON column as read back: parsed on PostgreSQL, text on SQLite. */
-function toJson<T>(value: unknown, fallback: T): T {
-  if (value === null || value === undefined) return fallback;
-  if (typeof value !== 'string') return value as T;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return fallback;
-  }
-}
 
-function toNumber(value: unknown): number {
-  return typeof value === 'number' ? value : Number(value ?? 0);
-}
