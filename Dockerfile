@@ -12,6 +12,7 @@ COPY packages/sdk/src ./packages/sdk/src
 COPY migrations ./migrations
 COPY bench ./bench
 COPY scripts ./scripts
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # Run: the same image serves DEBUG_ROLE=api, worker or all.

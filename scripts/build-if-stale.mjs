@@ -1,30 +1,30 @@
-// `npm start` runs this first: compiles (tsc -p tsconfig.build.json) only when a source is
-// newer than dist/src/main.js, so a start after `npm ci` or a change builds, and any other
-// start begins at once. Plain JavaScript: it runs before there is a build.
+// `npm start` runs this first: `npm run build` only when a source is newer than the build
+// (dist/src/main.js, and dist/web/index.html when there is a console), so a start after
+// `npm ci` or a change builds, and any other start begins at once. Plain JavaScript: it
+// runs before there is a build.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const INPUTS = ['src', 'migrations', 'scripts', 'bench', 'packages/sdk/src', 'tsconfig.json', 'tsconfig.build.json'];
-const OUTPUT = join('dist', 'src', 'main.js');
+const INPUTS = ['src', 'migrations', 'scripts', 'bench', 'packages/sdk/src', 'web', 'tsconfig.json', 'tsconfig.build.json'];
+const OUTPUTS = [join('dist', 'src', 'main.js'), ...(existsSync('web') ? [join('dist', 'web', 'index.html')] : [])];
+const SKIP = new Set(['node_modules', 'dist']);
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs; // a deleted file shows as a newer directory
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  for (const entry of readdirSync(path)) if (!SKIP.has(entry)) newest = Math.max(newest, newestMtime(join(path, entry)));
   return newest;
 }
 
-const built = existsSync(OUTPUT) ? statSync(OUTPUT).mtimeMs : 0;
+const built = Math.min(...OUTPUTS.map((output) => (existsSync(output) ? statSync(output).mtimeMs : 0)));
 const changed = INPUTS.map((input) => [input, newestMtime(input)]).filter(([, mtime]) => mtime > built);
 if (built > 0 && changed.length === 0) {
-  console.log(`build is up to date (${OUTPUT}); not recompiling`);
+  console.log(`build is up to date (${OUTPUTS.join(', ')}); not rebuilding`);
 } else {
-  console.log(built === 0 ? 'no build yet: compiling' : `sources changed (${changed.map(([input]) => input).join(', ')}): compiling`);
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  console.log(built === 0 ? 'no build yet: building' : `sources changed (${changed.map(([input]) => input).join(', ')}): building`);
+  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

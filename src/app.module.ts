@@ -1,10 +1,12 @@
 import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CacheModule } from './cache/cache.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CollectorModule } from './collector/collector.module.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { EventsModule } from './common/events/events.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -14,6 +16,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { OtlpModule } from './otlp/otlp.module.js';
 import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { MetricsQueryModule } from './metrics/metrics-query.module.js';
@@ -40,6 +43,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(env),
         MetricsModule,
+        EventsModule,
         AuthModule,
         RedisModule,
         DatabaseModule,
@@ -55,7 +59,9 @@ export class AppModule {
         QueryModule,
         MetricsQueryModule,
         McpModule,
+        OtlpModule,
         SentryModule,
+        ConsoleModule,
       ],
       providers: [
         {

@@ -8,6 +8,7 @@ import { buildOpenApiDocument } from './common/http/openapi-document.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnvironment } from './config/environment.js';
+import { MCP_ROUTES } from './mcp/mcp.controller.js';
 import { SENTRY_ROUTES } from './sentry/sentry.routes.js';
 
 export const API_PREFIX = 'api/debug';
@@ -30,7 +31,7 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
   const config = app.get(AppConfig);
   app.use(requestIdMiddleware);
   app.useBodyParser('json', { limit: config.bodyLimit });
-  app.setGlobalPrefix(API_PREFIX, { exclude: [...SENTRY_ROUTES] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [...SENTRY_ROUTES, ...MCP_ROUTES] });
   app.enableShutdownHooks();
   app.set('trust proxy', 'loopback');
   setUpSwagger(app);

@@ -5,7 +5,9 @@ import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId, timeOfUuidV7 } from '../src/common/ids.js';
 import { HOT_STORE, type HotStore } from '../src/storage/hot/hot-store.js';
-import { StreamBus, type StreamMessage } from '../src/streaming/stream-bus.js';
+import { AppEventBus } from '../src/common/events/app-event-bus.js';
+import type { AppEvent } from '../src/common/events/app-events.js';
+import { type StreamMessage, streamMessagesOf } from '../src/streaming/stream-messages.js';
 import { badEvents, corpusEvents, wireBatch, wireEvent } from './factories/events.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
@@ -39,7 +41,9 @@ function ingestSuite(mode: 'embedded' | 'full', env: () => Promise<Record<string
       });
       dataSource = running.app.get(DataSource);
       hot = running.app.get(HOT_STORE);
-      running.app.get(StreamBus).onMessages((messages) => streamed.push(...messages));
+      for (const name of ['events.accepted', 'insight.changed', 'state.changed', 'metric.recorded'] as const) {
+        running.app.get(AppEventBus).on(name, (payload) => streamed.push(...streamMessagesOf({ name, payload } as AppEvent)));
+      }
     });
     afterAll(async () => running?.close());
 

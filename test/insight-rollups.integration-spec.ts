@@ -9,7 +9,8 @@ import {
   type ErrorPatternRow,
   InsightAggregatesRepository,
 } from '../src/insights/insight-aggregates.repository.js';
-import { InsightRollupRepository } from '../src/insights/insight-rollup.repository.js';
+import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
+import { InsightRollupRefresher } from '../src/insights/insight-rollup.refresher.js';
 import { gridFor } from '../src/insights/insights.service.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
 import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
@@ -44,22 +45,24 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
     it('gives the same per-bucket counts as aggregating debug_events directly', async () => {
       const scope = { from: scenario.from, to: scenario.to };
       const grid = gridFor(scope);
-      const rollups = app.get(InsightRollupRepository);
+      const rollups = app.get(InsightRollupReader);
+      const refresher = app.get(InsightRollupRefresher);
       const raw = app.get(InsightAggregatesRepository);
-      const first = await rollups.ensure(grid.origin, grid.to);
+      const first = await refresher.ensure(grid.origin, grid.to);
       expect(first.aggregated).toHaveLength(1);
       expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await raw.componentSeries(scope, grid)));
       expect(byKey(await rollups.patternSeries(grid))).toEqual(byKey(await raw.patternSeries(scope, grid)));
-      const again = await rollups.ensure(grid.origin, grid.to);
+      const again = await refresher.ensure(grid.origin, grid.to);
       expect(again.aggregated).toEqual([]);
     });
 
     it('gives the same error groups, duration moments and problem chains as aggregating debug_events directly', async () => {
       const scope = { from: scenario.from, to: scenario.to };
       const grid = gridFor(scope);
-      const rollups = app.get(InsightRollupRepository);
+      const rollups = app.get(InsightRollupReader);
+      const refresher = app.get(InsightRollupRefresher);
       const raw = app.get(InsightAggregatesRepository);
-      await rollups.ensure(grid.origin, grid.to);
+      await refresher.ensure(grid.origin, grid.to);
 
       const rawErrors = await raw.errorPatterns(scope, grid.origin);
       expect(rawErrors.length).toBeGreaterThan(0);
@@ -107,8 +110,9 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       });
       const scope = { from: new Date(later.getTime() - 3_600_000), to: later };
       const grid = gridFor(scope);
-      const rollups = app.get(InsightRollupRepository);
-      const result = await rollups.ensure(grid.origin, grid.to);
+      const rollups = app.get(InsightRollupReader);
+      const refresher = app.get(InsightRollupRefresher);
+      const result = await refresher.ensure(grid.origin, grid.to);
       expect(result.aggregated).toEqual([{ from: new Date(scenario.to.getTime() - 300_000).toISOString(), to: later.toISOString() }]);
       const series = (await rollups.componentSeries(grid)).find((item) => item.key === 'component:late-service/late-1')!;
       expect(series.counts.reduce((sum, count) => sum + count, 0)).toBe(2);
@@ -121,8 +125,9 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
     it('aggregates again the minutes of events stored long after their time, and only those', async () => {
       const scope = { from: scenario.from, to: scenario.to };
       const grid = gridFor(scope);
-      const rollups = app.get(InsightRollupRepository);
-      await rollups.ensure(grid.origin, grid.to, scenario.to);
+      const rollups = app.get(InsightRollupReader);
+      const refresher = app.get(InsightRollupRefresher);
+      await refresher.ensure(grid.origin, grid.to, scenario.to);
       const minute = new Date(scenario.to.getTime() - 40 * 60_000);
       const correlationId = 'late-chain';
       const lateEvents: DebugEventRecord[] = [0, 1].map((step) => ({
@@ -146,7 +151,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       await insertScenario(app.get(DataSource), { snapshots: [], events: lateEvents });
       // What the ingest write path does once a batch is committed.
       await app.get(LateEventMinutes).note(lateEvents);
-      const result = await rollups.ensure(grid.origin, grid.to, scenario.to);
+      const result = await refresher.ensure(grid.origin, grid.to, scenario.to);
       expect(result.aggregated).toEqual([{ from: minute.toISOString(), to: new Date(minute.getTime() + 60_000).toISOString() }]);
       const series = (await rollups.componentSeries(grid)).find((item) => item.key === 'component:late-db/late-2')!;
       expect(series.errors.reduce((sum, count) => sum + count, 0)).toBe(1);
@@ -159,16 +164,17 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
         { n: 1, sum: 1000, squares: 1_000_000 },
         { n: 1, sum: 1000, squares: 1_000_000 },
       ]);
-      expect((await rollups.ensure(grid.origin, grid.to, scenario.to)).aggregated).toEqual([]);
+      expect((await refresher.ensure(grid.origin, grid.to, scenario.to)).aggregated).toEqual([]);
     });
 
     it('splices late minutes into the stored hour rows of existing series and still agrees with debug_events', async () => {
       const scope = { from: scenario.from, to: scenario.to };
       const grid = gridFor(scope);
-      const rollups = app.get(InsightRollupRepository);
+      const rollups = app.get(InsightRollupReader);
+      const refresher = app.get(InsightRollupRefresher);
       const raw = app.get(InsightAggregatesRepository);
       const dataSource = app.get(DataSource);
-      await rollups.ensure(grid.origin, grid.to, scenario.to);
+      await refresher.ensure(grid.origin, grid.to, scenario.to);
       // a minute in the middle of the scope gains events of a series that already has a row there
       const minute = new Date(scenario.to.getTime() - 37 * 60_000);
       const candidates: Record<string, unknown>[] = await dataSource.query(
@@ -207,7 +213,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
         sql.params,
       );
       await app.get(LateEventMinutes).note([...lateEvents, { ...lateEvents[0], timestamp: new Date(emptied.getTime() + 1).toISOString() }]);
-      const result = await rollups.ensure(grid.origin, grid.to, scenario.to);
+      const result = await refresher.ensure(grid.origin, grid.to, scenario.to);
       expect(result.aggregated).toHaveLength(2);
 
       expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await raw.componentSeries(scope, grid)));

@@ -4,7 +4,9 @@ import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import type { InsightView } from '../src/insights/insight.types.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
-import { StreamBus, type StreamMessage } from '../src/streaming/stream-bus.js';
+import { AppEventBus } from '../src/common/events/app-event-bus.js';
+import type { AppEvent } from '../src/common/events/app-events.js';
+import { type StreamMessage, streamMessagesOf } from '../src/streaming/stream-messages.js';
 import { buildScenario, insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
@@ -22,7 +24,9 @@ function insightsSuite(mode: string, env: () => Promise<Record<string, string>>)
 
     beforeAll(async () => {
       running = await startApp({ ...(await env()), DEBUG_API_KEYS: KEYS, DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
-      running.app.get(StreamBus).onMessages((messages) => streamed.push(...messages));
+      for (const name of ['events.accepted', 'insight.changed', 'state.changed', 'metric.recorded'] as const) {
+        running.app.get(AppEventBus).on(name, (payload) => streamed.push(...streamMessagesOf({ name, payload } as AppEvent)));
+      }
       scenario = await writeScenario(running.app.get(DataSource), { seed: 3 });
     }, 120_000);
     afterAll(async () => running?.close());

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { createWorkerContext } from '../src/bootstrap.js';
-import { StreamBus } from '../src/streaming/stream-bus.js';
+import type { InsightRecord } from '../src/common/debug-event.js';
+import { AppEventBus } from '../src/common/events/app-event-bus.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import { StreamClient, until } from './support/streaming-clients.js';
@@ -117,7 +118,11 @@ describeWithPostgresAndRedis('streaming across two API instances (one PostgreSQL
       .set('X-API-Key', INGEST)
       .send({ component_type: 'agent', component_id: component, state: { status: 'idle' } })
       .expect(201);
-    first.app.get(StreamBus).publishInsight({ id: unique('insight'), affected_components: [{ component_type: 'agent', component_id: component }] }, false);
+    first.app.get(AppEventBus).emit('insight.changed', {
+      insight: { id: unique('insight'), affected_components: [{ component_type: 'agent', component_id: component }] } as InsightRecord,
+      change: 'created',
+      severe: false,
+    });
     await until(
       () => onSecond.received['debug:state_change'].length === 1 && onSecond.received['debug:insight'].length === 1,
       'state change and insight on the second instance',
@@ -136,7 +141,7 @@ describeWithPostgresAndRedis('streaming from a worker process', () => {
       const component = unique('worker-side');
       await reader.subscribeOk({ component_ids: [component] });
       const insight = { id: unique('insight'), severity: 'critical', affected_components: [{ component_type: 'agent', component_id: component }] };
-      worker.get(StreamBus).publishInsight(insight, true);
+      worker.get(AppEventBus).emit('insight.changed', { insight: insight as unknown as InsightRecord, change: 'created', severe: true });
       await until(() => reader.received['debug:alert'].length === 1, 'the alert from the worker');
       expect(reader.ids('debug:insight')).toEqual([insight.id]);
       expect(reader.ids('debug:alert')).toEqual([insight.id]);
@@ -172,7 +177,7 @@ describeWithPostgresAndRedis('slow consumers', () => {
     const transport = slow.socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } };
     transport.ws._socket.pause();
 
-    const bus = running.app.get(StreamBus);
+    const bus = running.app.get(AppEventBus);
     const padding = 'x'.repeat(16 * 1024);
     const published: string[] = [];
     let dropped = 0;
@@ -201,7 +206,7 @@ describeWithPostgresAndRedis('slow consumers', () => {
           pattern_id: null,
         };
       });
-      bus.publishEvents(events);
+      bus.emit('events.accepted', events);
       await new Promise((resolve) => setTimeout(resolve, 1));
       if (burst % 20 === 19) {
         const listing = await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', ADMIN).expect(200);
@@ -221,7 +226,7 @@ describeWithPostgresAndRedis('slow consumers', () => {
     await until(() => slow.ids().length + announcedSoFar() === published.length, 'kept events and the drop notice');
     const fence = unique('fence');
     const now = new Date().toISOString();
-    bus.publishEvents([
+    bus.emit('events.accepted', [
       { id: fence, timestamp: now, ingested_at: now, event_type: 'log', level: 'info', component_type: 'agent', component_id: component, correlation_id: null, parent_event_id: null, operation: null, duration_ms: null, message: 'fence', data: null, metadata: null, session_id: null, pattern_id: null },
     ]);
     await until(() => slow.ids().includes(fence), 'the fence on the slow client');

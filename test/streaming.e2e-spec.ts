@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { StreamBus } from '../src/streaming/stream-bus.js';
+import { AppEventBus } from '../src/common/events/app-event-bus.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 import { StreamClient, until } from './support/streaming-clients.js';
@@ -212,12 +212,12 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
   it('filters on pattern id (events that carry one)', async () => {
     // Published with their pattern ids, matched on them as they are (events accepted without
     // one are labelled with their message's known pattern: see the next describe).
-    const bus = running.app.get(StreamBus);
+    const bus = running.app.get(AppEventBus);
     const reader = client();
     const pattern = unique('pattern');
     await reader.subscribeOk({ pattern_id: pattern });
     const base = { timestamp: new Date().toISOString(), ingested_at: new Date().toISOString(), level: 'info', event_type: 'log', component_type: 'agent', component_id: 'a', message: 'x', correlation_id: null, parent_event_id: null, operation: null, duration_ms: null, data: null, metadata: null, session_id: null };
-    bus.publishEvents([
+    bus.emit('events.accepted', [
       { ...base, id: unique('p-miss'), pattern_id: 'another' },
       { ...base, id: 'pattern-hit', pattern_id: pattern },
     ]);

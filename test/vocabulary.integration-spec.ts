@@ -4,7 +4,8 @@ import { createApp } from '../src/bootstrap.js';
 import { type DebugEventRecord, errorEventSql, EVENT_TYPES, isErrorEvent, LEVELS } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import { InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
-import { InsightRollupRepository } from '../src/insights/insight-rollup.repository.js';
+import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
+import { InsightRollupRefresher } from '../src/insights/insight-rollup.refresher.js';
 import { gridFor } from '../src/insights/insights.service.js';
 import { QueryRepository } from '../src/query/query.repository.js';
 import { eventRecord } from './factories/events.js';
@@ -72,8 +73,9 @@ function vocabularySuite(mode: string, env: () => Promise<Record<string, string>
           .sort();
       const raw = app.get(InsightAggregatesRepository);
       expect(erroring(await raw.componentSeries(scope, grid))).toEqual(expectedErrors());
-      const rollups = app.get(InsightRollupRepository);
-      await rollups.ensure(grid.origin, grid.to);
+      const rollups = app.get(InsightRollupReader);
+      const refresher = app.get(InsightRollupRefresher);
+      await refresher.ensure(grid.origin, grid.to);
       expect(erroring(await rollups.componentSeries(grid))).toEqual(expectedErrors());
 
       const errorGroups = (rows: { component: { component_id: string } }[]) => rows.map((row) => row.component.component_id).sort();

@@ -1,4 +1,5 @@
-import type { StreamMessage } from '../streaming/stream-bus.js';
+import type { InsightRecord } from '../common/debug-event.js';
+import type { AppEvent } from '../common/events/app-events.js';
 
 /**
  * What a cache entry depends on: `component:<component_type>`, `correlation:<id>`,
@@ -31,40 +32,42 @@ function stableJson(value: unknown): string {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
 
-/** The tags that the messages of one stream batch make stale. */
-export function tagsOfMessages(messages: readonly StreamMessage[]): Set<CacheTag> {
+/** The tags an application event makes stale. */
+export function tagsOfEvent(event: AppEvent): Set<CacheTag> {
   const tags = new Set<CacheTag>();
-  for (const { channel, payload } of messages) {
-    switch (channel) {
-      case 'debug:event':
-      case 'debug:state_change':
-      case 'debug:metric_update': {
-        tags.add(TAG_ANY_EVENT);
-        const componentType = text(payload.component_type);
-        if (componentType) tags.add(componentTag(componentType));
-        const correlationId = text(payload.correlation_id);
-        if (correlationId) tags.add(correlationTag(correlationId));
-        const patternId = text(payload.pattern_id);
-        if (patternId) tags.add(patternTag(patternId));
-        const sessionId = text(payload.session_id);
-        if (sessionId) tags.add(sessionTag(sessionId));
-        break;
-      }
-      case 'debug:insight':
-      case 'debug:alert': {
-        tags.add(TAG_INSIGHTS);
-        const affected = payload.affected_components;
-        if (Array.isArray(affected)) {
-          for (const component of affected) {
-            const componentType = text((component as Record<string, unknown> | null)?.component_type);
-            if (componentType) tags.add(componentTag(componentType));
-          }
-        }
-        const componentType = text(payload.component_type);
-        if (componentType) tags.add(componentTag(componentType));
-        break;
-      }
-    }
+  switch (event.name) {
+    case 'events.accepted':
+      for (const record of event.payload) addRecordTags(tags, record as unknown as Record<string, unknown>);
+      break;
+    case 'metric.recorded':
+      for (const metric of event.payload) addRecordTags(tags, metric);
+      break;
+    case 'state.changed':
+      addRecordTags(tags, event.payload);
+      break;
+    case 'insight.changed':
+      addInsightTags(tags, event.payload.insight);
+      break;
   }
   return tags;
+}
+
+function addRecordTags(tags: Set<CacheTag>, payload: Record<string, unknown>): void {
+  tags.add(TAG_ANY_EVENT);
+  const componentType = text(payload.component_type);
+  if (componentType) tags.add(componentTag(componentType));
+  const correlationId = text(payload.correlation_id);
+  if (correlationId) tags.add(correlationTag(correlationId));
+  const patternId = text(payload.pattern_id);
+  if (patternId) tags.add(patternTag(patternId));
+  const sessionId = text(payload.session_id);
+  if (sessionId) tags.add(sessionTag(sessionId));
+}
+
+function addInsightTags(tags: Set<CacheTag>, insight: InsightRecord): void {
+  tags.add(TAG_INSIGHTS);
+  for (const component of insight.affected_components ?? []) {
+    const componentType = text(component?.component_type);
+    if (componentType) tags.add(componentTag(componentType));
+  }
 }

@@ -1,21 +1,22 @@
 import type { RedisService } from '../common/redis/redis.service.js';
 import type { AppConfig } from '../config/app-config.service.js';
-import { StreamBus } from '../streaming/stream-bus.js';
-import { cacheKey, componentTag, correlationTag, tagsOfMessages, TAG_ANY_EVENT, TAG_INSIGHTS } from './cache-tags.js';
+import type { DebugEventRecord, InsightRecord } from '../common/debug-event.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
+import { cacheKey, componentTag, correlationTag, tagsOfEvent, TAG_ANY_EVENT, TAG_INSIGHTS } from './cache-tags.js';
 import { QueryCacheService } from './query-cache.service.js';
 
 const config = (ttl = 300) => ({ cacheTtlSeconds: ttl, batchWindowMs: 100 }) as unknown as AppConfig;
 const noRedis = { enabled: false, key: (...parts: string[]) => parts.join(':') } as unknown as RedisService;
 
 function makeCache(ttl = 300) {
-  const bus = new StreamBus();
+  const bus = new AppEventBus();
   const cache = new QueryCacheService(config(ttl), bus, noRedis);
   return { bus, cache };
 }
 
 describe('QueryCacheService', () => {
   let cache: QueryCacheService;
-  let bus: StreamBus;
+  let bus: AppEventBus;
 
   beforeEach(async () => {
     ({ cache, bus } = makeCache());
@@ -37,7 +38,7 @@ describe('QueryCacheService', () => {
     await cache.getOrCompute('health', 'payments', [componentTag('payment-service')], async () => 1);
     await cache.getOrCompute('health', 'db', [componentTag('db')], async () => 2);
     await cache.getOrCompute('progress', 'op-1', [correlationTag('op-1')], async () => 3);
-    bus.publishEvents([{ component_type: 'payment-service', correlation_id: 'op-1' } as never]);
+    bus.emit('events.accepted', [{ component_type: 'payment-service', correlation_id: 'op-1' } as never]);
     expect(cache.stats().size).toBe(1);
     expect((await cache.getOrCompute('health', 'db', [componentTag('db')], async () => 9)).cached).toBe(true);
     expect((await cache.getOrCompute('health', 'payments', [componentTag('payment-service')], async () => 9)).value).toBe(9);
@@ -69,9 +70,15 @@ describe('QueryCacheService', () => {
 
 describe('cache tags', () => {
   it('names component, correlation, pattern, session and any-event tags for events; components and insights for insights', () => {
-    const tags = tagsOfMessages([
-      { channel: 'debug:event', payload: { component_type: 'api', correlation_id: 'c1', pattern_id: 'p1', session_id: 's1' } },
-      { channel: 'debug:insight', payload: { affected_components: [{ component_type: 'db', component_id: 'db-1' }] } },
+    const tags = new Set([
+      ...tagsOfEvent({
+        name: 'events.accepted',
+        payload: [{ component_type: 'api', correlation_id: 'c1', pattern_id: 'p1', session_id: 's1' } as unknown as DebugEventRecord],
+      }),
+      ...tagsOfEvent({
+        name: 'insight.changed',
+        payload: { insight: { affected_components: [{ component_type: 'db', component_id: 'db-1' }] } as InsightRecord, change: 'created', severe: false },
+      }),
     ]);
     expect([...tags].sort()).toEqual([TAG_ANY_EVENT, 'component:api', 'component:db', 'correlation:c1', TAG_INSIGHTS, 'pattern:p1', 'session:s1'].sort());
   });

@@ -4,8 +4,9 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { StreamBus, type StreamMessage } from '../streaming/stream-bus.js';
-import { cacheKey, tagsOfMessages, type CacheTag } from './cache-tags.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
+import type { AppEvent, AppEventName } from '../common/events/app-events.js';
+import { cacheKey, tagsOfEvent, type CacheTag } from './cache-tags.js';
 
 export interface CacheStats {
   enabled: boolean;
@@ -48,7 +49,7 @@ const BROADCAST_EVERY_MS = 25;
 /**
  * LRU + TTL cache of query and insight answers (DEBUG_CACHE_TTL_SECONDS; 0 switches it off).
  * Each entry carries tags (`component:<type>`, `correlation:<id>`, `any`, …); new events and
- * insights seen on the local StreamBus drop the entries of their tags at once, again after
+ * insights seen on the application event bus drop the entries of their tags at once, again after
  * the warm store's write lag, and, with Redis, on every other instance through pub/sub.
  */
 @Injectable()
@@ -76,7 +77,7 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
 
   constructor(
     private readonly config: AppConfig,
-    private readonly bus: StreamBus,
+    private readonly bus: AppEventBus,
     private readonly redis: RedisService,
   ) {
     const ttlSeconds = Math.max(config.cacheTtlSeconds, 1);
@@ -101,7 +102,9 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   async onModuleInit(): Promise<void> {
-    this.unsubscribeBus = this.bus.onMessages((messages) => this.onStream(messages));
+    const names: AppEventName[] = ['events.accepted', 'insight.changed', 'state.changed', 'metric.recorded'];
+    const stops = names.map((name) => this.bus.on(name, (payload) => this.onEvent({ name, payload } as AppEvent)));
+    this.unsubscribeBus = () => stops.forEach((stop) => stop());
     if (this.redis.enabled && this.enabled) {
       this.subscriber = this.redis.connect('cache-sub');
       this.subscriber.on('message', (channel: string, text: string) => {
@@ -185,9 +188,9 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     };
   }
 
-  private onStream(messages: readonly StreamMessage[]): void {
+  private onEvent(event: AppEvent): void {
     if (!this.enabled) return;
-    const tags = tagsOfMessages(messages);
+    const tags = tagsOfEvent(event);
     if (tags.size === 0) return;
     this.invalidate(tags);
     // Events may reach the stream before the warm store commits them; drop what was

@@ -6,7 +6,7 @@ import type { LateEventMinutes } from '../insights/late-event-minutes.js';
 import type { PatternService } from '../patterns/pattern.service.js';
 import { MemoryHotStore } from '../storage/hot/memory-hot-store.js';
 import type { EventWriter } from '../storage/warm/event-writer.js';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import type { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestService } from './ingest.service.js';
@@ -53,7 +53,7 @@ function service(writer: EventWriter, hot = new MemoryHotStore(3600, 1000)) {
     writer,
     { assign: async () => undefined } as unknown as PatternService,
     { note: async () => undefined } as unknown as LateEventMinutes,
-    new StreamBus(),
+    new AppEventBus(),
     backlog,
     new IngestMetrics(new MetricsService()),
     config,

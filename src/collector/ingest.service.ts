@@ -6,7 +6,7 @@ import { LateEventMinutes } from '../insights/late-event-minutes.js';
 import { PatternService } from '../patterns/pattern.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { EventWriter } from '../storage/warm/event-writer.js';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import { GroupCommitBatcher } from './group-commit-batcher.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -35,7 +35,7 @@ export class IngestService implements OnApplicationShutdown {
     private readonly writer: EventWriter,
     private readonly patterns: PatternService,
     private readonly lateMinutes: LateEventMinutes,
-    private readonly stream: StreamBus,
+    private readonly stream: AppEventBus,
     private readonly backlog: IngestBacklog,
     private readonly metrics: IngestMetrics,
     private readonly config: AppConfig,
@@ -76,7 +76,7 @@ export class IngestService implements OnApplicationShutdown {
     else await this.commitRows(events, fresh, newEvents);
     if (newEvents.length > 0) {
       this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
-      this.stream.publishEvents(newEvents);
+      this.stream.emit('events.accepted', newEvents);
     }
     return fresh;
   }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { MetricWriter, type DebugMetricRecord } from '../storage/warm/metric-writer.js';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
+import type { AppEvents } from '../common/events/app-events.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { MetricIntake, type MetricItem } from './metric-intake.js';
 
@@ -25,7 +26,7 @@ export class MetricsIngestService {
 
   constructor(
     private readonly writer: MetricWriter,
-    private readonly stream: StreamBus,
+    private readonly stream: AppEventBus,
     private readonly metrics: IngestMetrics,
     private readonly config: AppConfig,
   ) {}
@@ -52,7 +53,7 @@ export class MetricsIngestService {
       throw new DomainError('UNAVAILABLE', `metrics could not be stored: ${(error as Error).message}`, undefined, 1);
     });
     this.metrics.accepted.inc({ kind: 'metric' }, written);
-    this.stream.publishMetrics(good.map((item) => item.metric as unknown as Record<string, unknown>));
+    this.stream.emit('metric.recorded', good.map((item) => item.metric as unknown as AppEvents['metric.recorded'][number]));
     const ids = items.map((item) => item.metric?.id ?? null);
     const answer: MetricsAnswer = { accepted: good.length, duplicates: good.length - written, rejected, ids };
     if (rejected > 0) {

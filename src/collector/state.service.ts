@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { newId } from '../common/ids.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { SnapshotIdTakenError, SnapshotWriter, type StateSnapshotRecord } from '../storage/warm/snapshot-writer.js';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { MAX_STATE_BYTES, type StateSnapshotDto, type StateSnapshotAnswer } from './dto/state-snapshot.dto.js';
 import { hasUnstorableJson, type RequestContext } from './event-normalizer.js';
@@ -28,7 +28,7 @@ export class StateService {
   constructor(
     private readonly snapshots: SnapshotWriter,
     private readonly ingest: IngestService,
-    private readonly stream: StreamBus,
+    private readonly stream: AppEventBus,
     private readonly metrics: IngestMetrics,
     private readonly config: AppConfig,
   ) {}
@@ -91,7 +91,7 @@ export class StateService {
     // The event takes the snapshot's id: a retry re-sends the same event, which the event path
     // dedupes (and restores, if the first attempt's event was lost).
     const eventId = await this.emitEvent(change, input.session_id ?? null);
-    if (!duplicate) this.stream.publishStateChange({ ...change, event_id: eventId });
+    if (!duplicate) this.stream.emit('state.changed', { ...change, event_id: eventId });
     return {
       id: snapshot.id,
       component_type: snapshot.component_type,

@@ -22,6 +22,30 @@ export interface DebugEventRecord {
   ingested_at: string;
 }
 
+/** An insight as it travels: REST answers, the stream, the application event bus (snake_case). */
+export interface InsightRecord {
+  id: string;
+  insight_type: string;
+  severity: string;
+  title: string;
+  summary: string;
+  fingerprint: string;
+  affected_components: { component_type: string; component_id: string }[];
+  evidence: Record<string, unknown>;
+  confidence: number;
+  confidence_factors: Record<string, number>;
+  suggestions: string[];
+  occurrences: number;
+  first_seen: string;
+  last_seen: string;
+  status: string;
+  resolved_at: string | null;
+  resolution: string | null;
+  session_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** Event types a producer may send (`event_type`). */
 export const EVENT_TYPES = ['log', 'error', 'state_change', 'metric', 'trace', 'lifecycle', 'span', 'custom'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.service.js';
+import { inTransaction } from './sql/sql-runner.js';
 
 export const PARTITIONED_TABLES = ['debug_events', 'debug_metrics'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
@@ -103,18 +104,12 @@ export class PartitionService {
   private async createPartition(table: PartitionedTable, name: string, day: Date): Promise<boolean> {
     const from = day.toISOString();
     const to = new Date(day.getTime() + DAY_MS).toISOString();
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
+    return inTransaction(this.dataSource, async (runner) => {
       // One creator per parent table at a time, across processes: two CREATE … PARTITION OF
       // the same parent for different days deadlock on the parent and its default partition.
-      await runner.startTransaction();
       await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ads:partition:${table}`]);
       const [{ exists }] = await runner.query('SELECT to_regclass($1) IS NOT NULL AS exists', [name]);
-      if (exists) {
-        await runner.commitTransaction();
-        return false;
-      }
+      if (exists) return false;
       const bounds = `FOR VALUES FROM ('${from}') TO ('${to}')`;
       const [{ strays }] = await runner.query(
         `SELECT count(*)::int AS strays FROM ${table}_default WHERE "timestamp" >= $1 AND "timestamp" < $2`,
@@ -133,13 +128,7 @@ export class PartitionService {
         await runner.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} ${bounds}`);
         this.logger.log(`moved ${strays} rows of ${from.slice(0, 10)} from ${table}_default into ${name}`);
       }
-      await runner.commitTransaction();
       return true;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
   }
 }

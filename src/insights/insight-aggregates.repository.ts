@@ -6,7 +6,7 @@ import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
-import { SqlBuilder } from '../database/sql/statement.js';
+import { distinctList, idText, SqlBuilder } from '../database/sql/statement.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
@@ -182,10 +182,10 @@ export class InsightAggregatesRepository {
   /** Error events per pattern and component, split into baseline and scope. */
   async errorPatterns(scope: InsightScope, baselineFrom: Date): Promise<ErrorPatternRow[]> {
     const sql = this.builder();
-    const idText = sql.dialect === 'postgres' ? 'id::text' : 'id';
+    const id = idText(sql.dialect);
     // an error by its event type alone counts as level 'error', as the rollups count it
     const errorLevel = `CASE WHEN level = 'critical' THEN 'critical' ELSE 'error' END`;
-    const levels = sql.dialect === 'postgres' ? `string_agg(DISTINCT ${errorLevel}, ',')` : `group_concat(DISTINCT ${errorLevel})`;
+    const levels = distinctList(sql.dialect, errorLevel);
     const inScope = `CASE WHEN "timestamp" >= ${sql.time(scope.from)} THEN 1 ELSE 0 END`;
     const where = this.scopeWhere(sql, scope, baselineFrom, scope.to);
     const errors = this.errorLevel(sql);
@@ -193,7 +193,7 @@ export class InsightAggregatesRepository {
       sql,
       `SELECT pattern_id, component_type, component_id, in_scope, count(*) AS n,
               min("timestamp") AS first_at, max("timestamp") AS last_at, min(message) AS sample_message,
-              max(${idText}) AS last_id, min(${idText}) AS first_id, ${levels} AS levels
+              max(${id}) AS last_id, min(${id}) AS first_id, ${levels} AS levels
          FROM (SELECT *, ${inScope} AS in_scope FROM debug_events
                 WHERE ${where} AND ${errors} AND pattern_id IS NOT NULL) AS scoped
         GROUP BY pattern_id, component_type, component_id, in_scope`,

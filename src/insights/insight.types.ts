@@ -1,4 +1,4 @@
-import type { InsightStatus, InsightType, Severity } from '../common/debug-event.js';
+import type { InsightRecord, InsightStatus, InsightType, Severity } from '../common/debug-event.js';
 import type { ComponentRef } from '../database/entities/debug-insight.entity.js';
 
 export type { ComponentRef, InsightStatus, InsightType, Severity };
@@ -70,28 +70,8 @@ export interface ScoredDraft extends InsightDraft {
 }
 
 /** An insight as the API shows it (snake_case, as the columns). */
-export interface InsightView {
-  id: string;
-  insight_type: string;
-  severity: string;
-  title: string;
-  summary: string;
-  fingerprint: string;
-  affected_components: ComponentRef[];
-  evidence: Record<string, unknown>;
-  confidence: number;
-  confidence_factors: Record<string, number>;
-  suggestions: string[];
-  occurrences: number;
-  first_seen: string;
-  last_seen: string;
-  status: string;
-  resolved_at: string | null;
-  resolution: string | null;
-  session_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** An insight as the endpoints, the stream and the event bus show it. */
+export type InsightView = InsightRecord;
 
 export interface InsightFilters {
   type?: InsightType;

@@ -9,7 +9,8 @@ import { FlowAnalyzer } from './analyzers/flow.analyzer.js';
 import { PerformanceAnalyzer } from './analyzers/performance.analyzer.js';
 import { InsightAggregatesRepository } from './insight-aggregates.repository.js';
 import { InsightRepository } from './insight.repository.js';
-import { InsightRollupRepository } from './insight-rollup.repository.js';
+import { InsightRollupReader } from './insight-rollup.reader.js';
+import { InsightRollupRefresher } from './insight-rollup.refresher.js';
 import { InsightsController } from './insights.controller.js';
 import { LateEventMinutes } from './late-event-minutes.js';
 import { InsightsProcessor } from './insights.processor.js';
@@ -22,7 +23,8 @@ import { InsightsService } from './insights.service.js';
   providers: [
     InsightRepository,
     InsightAggregatesRepository,
-    InsightRollupRepository,
+    InsightRollupRefresher,
+    InsightRollupReader,
     LateEventMinutes,
     ErrorPatternAnalyzer,
     AnomalyAnalyzer,

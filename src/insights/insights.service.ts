@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import { AnalysisContext, type Analyzer } from './analyzers/analyzer.js';
 import { AnomalyAnalyzer } from './analyzers/anomaly.analyzer.js';
 import { ConsistencyAnalyzer } from './analyzers/consistency.analyzer.js';
@@ -14,7 +14,8 @@ import { combineConfidence, corroboration } from './confidence.js';
 import { fingerprintOf } from './fingerprint.js';
 import { type BucketGrid, InsightAggregatesRepository } from './insight-aggregates.repository.js';
 import { InsightRepository } from './insight.repository.js';
-import { InsightRollupRepository } from './insight-rollup.repository.js';
+import { InsightRollupReader } from './insight-rollup.reader.js';
+import { InsightRollupRefresher } from './insight-rollup.refresher.js';
 import { bucketMsFor, InsightSettings } from './insight-settings.js';
 import { toInsightView } from './insight-view.js';
 import {
@@ -57,9 +58,10 @@ export class InsightsService {
   constructor(
     private readonly insights: InsightRepository,
     private readonly aggregates: InsightAggregatesRepository,
-    private readonly rollups: InsightRollupRepository,
+    private readonly rollupRefresher: InsightRollupRefresher,
+    private readonly rollupReader: InsightRollupReader,
     private readonly patterns: PatternStatsService,
-    private readonly streamBus: StreamBus,
+    private readonly events: AppEventBus,
     private readonly metrics: MetricsService,
     config: AppConfig,
     errorPatterns: ErrorPatternAnalyzer,
@@ -76,7 +78,10 @@ export class InsightsService {
     const started = performance.now();
     const scope = normalizeScope(request, now);
     const grid = gridFor(scope);
-    const context = new AnalysisContext(this.aggregates, this.rollups, scope, grid, now, this.consistencyGroups, this.patterns);
+    const context = new AnalysisContext(
+      this.aggregates,
+      { refresher: this.rollupRefresher, reader: this.rollupReader },
+      scope, grid, now, this.consistencyGroups, this.patterns);
 
     const analyzerStats = {} as GenerationResult['analyzers'];
     const failures: unknown[] = [];
@@ -125,7 +130,7 @@ export class InsightsService {
       if (outcome === 'unchanged') result.unchanged++;
       else result[outcome].push(view);
       if (outcome === 'created' || outcome === 'regressed') {
-        this.streamBus.publishInsight({ ...view, change: outcome } as unknown as Record<string, unknown>, isSevere(view));
+        this.events.emit('insight.changed', { insight: view, change: outcome, severe: isSevere(view) });
       }
       this.metrics.counter('ads_insights_upserted_total', 'Insights stored by generation, by outcome and type', ['outcome', 'type'])
         .inc({ outcome, type: draft.type });
@@ -171,7 +176,7 @@ export class InsightsService {
     if (!insight) throw new NotFoundError('insight', id);
     const view = toInsightView(insight);
     // Subscribers see the status change; cached answers that counted it as open go stale.
-    this.streamBus.publishInsight({ ...view, change: 'resolved' } as unknown as Record<string, unknown>, false);
+    this.events.emit('insight.changed', { insight: view, change: 'resolved', severe: false });
     return view;
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../common/debug-event.js';
-import { ROLLUP_OVERLAP_MS } from './insight-rollup.repository.js';
+import { ROLLUP_OVERLAP_MS } from './insight-rollup-tables.js';
 import { sqliteTime } from '../database/sql/dialect.js';
 
 const MINUTE_MS = 60_000;

@@ -1,8 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { componentTag, TAG_INSIGHTS } from '../cache/cache-tags.js';
-import type { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { storeUnreachable } from '../common/errors/store-unreachable.js';
 import { EVENT_TYPES, INSIGHT_STATUSES, INSIGHT_TYPES, LEVELS, SEVERITIES } from '../common/debug-event.js';
@@ -24,7 +22,6 @@ export interface McpToolServices {
   analytics: EventAnalyticsService;
   ask: AskService;
   insights: InsightsService;
-  cache: QueryCacheService;
   metrics: MetricsQueryService;
   /** May the caller of this request write (resolve insights)? null when it may, else why not. */
   writeRefusal: string | null;
@@ -247,10 +244,8 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
       run(
         async () => {
           if (services.writeRefusal) throw new DomainError('FORBIDDEN', services.writeRefusal);
-          const insight = await services.insights.resolve(args.insight_id, args.note);
-          // Cached health and explain answers count open insights: drop them here and on the other instances.
-          services.cache.invalidate([TAG_INSIGHTS, ...insight.affected_components.map((component) => componentTag(component.component_type))]);
-          return insight;
+          // resolving announces insight.changed: the query cache drops what counted it as open, here and elsewhere
+          return services.insights.resolve(args.insight_id, args.note);
         },
         (insight) => `resolved: ${insight.title}`,
       ),

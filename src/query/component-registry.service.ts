@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { distance } from 'fastest-levenshtein';
-import { StreamBus } from '../streaming/stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
 import { QueryRepository } from './query.repository.js';
 import type { ComponentSelector, KnownComponent } from './query.types.js';
 
@@ -15,7 +15,7 @@ export type Resolution =
 
 /**
  * The components seen in the store (types and ids), read by an index skip-scan, kept
- * fresh by new events on the StreamBus and re-read every 30 s when asked. Turns what a
+ * fresh by new events on the application event bus and re-read every 30 s when asked. Turns what a
  * caller typed into component selectors.
  */
 @Injectable()
@@ -28,18 +28,15 @@ export class ComponentRegistry implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: QueryRepository,
-    private readonly bus: StreamBus,
+    private readonly bus: AppEventBus,
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.bus.onMessages((messages) => {
-      for (const { channel, payload } of messages) {
-        if (channel !== 'debug:event' && channel !== 'debug:state_change') continue;
-        if (typeof payload.component_type === 'string' && typeof payload.component_id === 'string') {
-          this.add({ component_type: payload.component_type, component_id: payload.component_id });
-        }
-      }
-    });
+    const stops = [
+      this.bus.on('events.accepted', (events) => events.forEach((event) => this.add(event))),
+      this.bus.on('state.changed', (change) => this.add(change)),
+    ];
+    this.unsubscribe = () => stops.forEach((stop) => stop());
   }
 
   onModuleDestroy(): void {

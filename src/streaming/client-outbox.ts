@@ -1,4 +1,4 @@
-import type { StreamChannel } from './stream-bus.js';
+import type { StreamChannel } from './stream-messages.js';
 import type { DroppedNotice } from './stream-protocol.js';
 
 export interface OutboxMessage {

@@ -1,4 +1,5 @@
 import { Encoder } from 'socket.io-parser';
+import type { AppEvent } from '../common/events/app-events.js';
 import { decodeRelay, encodeBatchPacket, encodeRelay, jsonOf } from './stream-encoding.js';
 
 describe('stream encoding', () => {
@@ -22,12 +23,13 @@ describe('stream encoding', () => {
   });
 
   it('round-trips relay envelopes and skips its own unparsed', () => {
-    const messages = [
-      { channel: 'debug:event' as const, payload: { id: 'a1' } },
-      { channel: 'debug:metric_update' as const, payload: { name: 'cpu', value: 1 } },
-    ];
-    const text = encodeRelay('instance-a', messages);
-    expect(decodeRelay(text, 'instance-b')).toEqual(messages);
+    const events = [
+      { name: 'events.accepted', payload: [{ id: 'a1' }, { id: 'a2' }] },
+      { name: 'metric.recorded', payload: [{ name: 'cpu', value: 1, component_type: 'api', component_id: 'api-1' }] },
+      { name: 'state.changed', payload: { component_type: 'api', component_id: 'api-1', version: 2 } },
+    ] as unknown as AppEvent[];
+    const text = encodeRelay('instance-a', events);
+    expect(decodeRelay(text, 'instance-b')).toEqual(events);
     expect(decodeRelay(text, 'instance-a')).toBeNull();
     expect(decodeRelay('no envelope', 'instance-a')).toBeNull();
   });

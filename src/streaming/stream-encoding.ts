@@ -1,4 +1,4 @@
-import type { StreamMessage } from './stream-bus.js';
+import type { AppEvent } from '../common/events/app-events.js';
 
 const encoded = new WeakMap<object, string>();
 
@@ -15,22 +15,36 @@ export function jsonOf(payload: Record<string, unknown>): string {
   return json;
 }
 
-/** A relay envelope: `<origin id>|[{"channel":…,"payload":…},…]`, so an instance can skip its own without parsing. */
-export function encodeRelay(origin: string, messages: readonly StreamMessage[]): string {
+/**
+ * A relay envelope: `<origin id>|[{"name":…,"payload":…},…]`, so an instance can skip its own
+ * without parsing. Items of a list payload reuse their cached JSON.
+ */
+export function encodeRelay(origin: string, events: readonly AppEvent[]): string {
   let text = `${origin}|[`;
-  for (let index = 0; index < messages.length; index++) {
+  for (let index = 0; index < events.length; index++) {
     if (index > 0) text += ',';
-    text += `{"channel":"${messages[index].channel}","payload":${jsonOf(messages[index].payload)}}`;
+    const { name, payload } = events[index];
+    text += `{"name":"${name}","payload":`;
+    if (Array.isArray(payload)) {
+      text += '[';
+      for (let item = 0; item < payload.length; item++) {
+        if (item > 0) text += ',';
+        text += jsonOf(payload[item] as Record<string, unknown>);
+      }
+      text += ']}';
+    } else {
+      text += `${jsonOf(payload as unknown as Record<string, unknown>)}}`;
+    }
   }
   return text + ']';
 }
 
-/** The origin of a relay envelope and its messages, or null when it is not one. */
-export function decodeRelay(text: string, skipOrigin: string): StreamMessage[] | null {
+/** The origin of a relay envelope and its events, or null when it is not one. */
+export function decodeRelay(text: string, skipOrigin: string): AppEvent[] | null {
   const bar = text.indexOf('|');
   if (bar <= 0 || text.slice(0, bar) === skipOrigin) return null;
-  const messages = JSON.parse(text.slice(bar + 1)) as unknown;
-  return Array.isArray(messages) ? (messages as StreamMessage[]) : null;
+  const events = JSON.parse(text.slice(bar + 1)) as unknown;
+  return Array.isArray(events) ? (events as AppEvent[]) : null;
 }
 
 /**

@@ -6,7 +6,9 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
-import { StreamBus, type StreamChannel, type StreamMessage } from './stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
+import type { AppEvent, AppEventName } from '../common/events/app-events.js';
+import { type StreamChannel, type StreamMessage, streamMessagesOf } from './stream-messages.js';
 import { LivePatternLabels } from './live-pattern-labels.js';
 import { encodeBatchPacket } from './stream-encoding.js';
 import { StreamRelay } from './stream-relay.service.js';
@@ -63,7 +65,7 @@ interface IndexEntry {
 /**
  * The live side of streaming: connected clients, their subscriptions in a
  * SubscriptionIndex, and per-client bounded outboxes flushed as micro-batches. It
- * listens to the StreamBus (messages published here and, through StreamRelay, by the
+ * listens to the application event bus (events emitted here and, through StreamRelay, by the
  * other instances) and is the only thing that emits to sockets.
  */
 @Injectable()
@@ -86,7 +88,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly outboxGauge;
 
   constructor(
-    private readonly bus: StreamBus,
+    private readonly bus: AppEventBus,
     private readonly config: AppConfig,
     @Inject(HOT_STORE) private readonly hotStore: HotStore,
     private readonly relay: StreamRelay,
@@ -106,7 +108,9 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.stopListening = this.bus.onMessages((messages) => this.dispatch(messages));
+    const names: AppEventName[] = ['events.accepted', 'insight.changed', 'state.changed', 'metric.recorded'];
+    const stops = names.map((name) => this.bus.on(name, (payload) => this.dispatch(streamMessagesOf({ name, payload } as AppEvent))));
+    this.stopListening = () => stops.forEach((stop) => stop());
   }
 
   onModuleDestroy(): void {

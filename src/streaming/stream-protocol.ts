@@ -1,5 +1,5 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
-import type { StreamChannel } from './stream-bus.js';
+import type { StreamChannel } from './stream-messages.js';
 
 export const STREAM_NAMESPACE = '/debug';
 

@@ -6,7 +6,8 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { redisCall } from '../common/redis/redis-call.js';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { StreamBus, type StreamMessage } from './stream-bus.js';
+import { AppEventBus } from '../common/events/app-event-bus.js';
+import type { AppEvent } from '../common/events/app-events.js';
 import { decodeRelay, encodeRelay } from './stream-encoding.js';
 
 const MESSAGES_PER_PUBLISH = 2000;
@@ -17,7 +18,7 @@ const LISTENER_REFRESH_MS = 5_000;
 const LISTENERS_SEEN_MS = 1_000;
 
 /**
- * Carries what any process publishes on the StreamBus to every API instance, over one
+ * Carries the application events any process emits to every API instance, over one
  * Redis pub/sub channel: one PUBLISH per burst of messages, whatever the number of
  * subscribers. Each API instance then matches the messages against its own
  * subscription index and emits to its own sockets. (The Socket.IO Redis adapter would
@@ -34,7 +35,7 @@ const LISTENERS_SEEN_MS = 1_000;
 export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StreamRelay.name);
   private readonly instanceId = newId();
-  private outgoing: StreamMessage[] = [];
+  private outgoing: AppEvent[] = [];
   private flushScheduled = false;
   private subscriber?: Redis;
   private publisher?: Redis;
@@ -47,7 +48,7 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
-    private readonly bus: StreamBus,
+    private readonly bus: AppEventBus,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
@@ -72,8 +73,8 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
       'Stream messages relayed between instances over Redis pub/sub',
       ['direction'],
     );
-    this.bus.setRelay((messages) => {
-      for (const message of messages) this.outgoing.push(message);
+    this.bus.setRelay((event) => {
+      this.outgoing.push(event);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -83,16 +84,16 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
     this.subscriber = this.redis.connect('stream-relay');
     this.subscriber.on('message', (_channel: string, text: string) => {
       // The publishing instance has delivered to its own subscribers already: it skips its own envelopes unparsed.
-      let messages: StreamMessage[] | null;
+      let events: AppEvent[] | null;
       try {
-        messages = decodeRelay(text, this.instanceId);
+        events = decodeRelay(text, this.instanceId);
       } catch {
         this.logger.warn('ignored a stream relay message that is not JSON');
         return;
       }
-      if (!messages) return;
-      this.relayed!.labels('in').inc(messages.length);
-      this.bus.deliverFromPeer(messages);
+      if (!events) return;
+      this.relayed!.labels('in').inc(sizeOf(events));
+      this.bus.deliverFromPeer(events);
     });
     // Subscribed before the app starts listening: nothing published after start-up is missed.
     await this.subscriber.subscribe(this.channel);
@@ -166,17 +167,17 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
 
   private flush(): void {
     this.flushScheduled = false;
-    const messages = this.outgoing;
+    const events = this.outgoing;
     this.outgoing = [];
     this.publishing = this.publishing.then(async () => {
       if (!(await this.othersListening())) return;
       const client = this.publisherConnection();
-      for (let start = 0; start < messages.length; start += MESSAGES_PER_PUBLISH) {
-        const chunk = messages.slice(start, start + MESSAGES_PER_PUBLISH);
+      for (const chunk of chunksOf(events, MESSAGES_PER_PUBLISH)) {
+        const size = sizeOf(chunk);
         client.publish(this.channel, encodeRelay(this.instanceId, chunk)).catch((error: Error) => {
-          this.logger.warn(`stream relay publish failed (${chunk.length} messages not sent to other instances): ${error.message}`);
+          this.logger.warn(`stream relay publish failed (${size} messages not sent to other instances): ${error.message}`);
         });
-        this.relayed!.labels('out').inc(chunk.length);
+        this.relayed!.labels('out').inc(size);
       }
     });
   }
@@ -186,4 +187,37 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
     this.publisher ??= this.redis.connect('stream-publish');
     return this.publisher;
   }
+}
+
+/** Messages an event stands for: the items of a list payload, else one. */
+function sizeOf(events: readonly AppEvent[]): number {
+  return events.reduce((sum, event) => sum + (Array.isArray(event.payload) ? event.payload.length : 1), 0);
+}
+
+/** The events in groups of at most `max` messages; a long list payload is split across groups. */
+function chunksOf(events: readonly AppEvent[], max: number): AppEvent[][] {
+  const chunks: AppEvent[][] = [];
+  let chunk: AppEvent[] = [];
+  let size = 0;
+  const push = (event: AppEvent, weight: number) => {
+    if (size + weight > max && chunk.length > 0) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(event);
+    size += weight;
+  };
+  for (const event of events) {
+    if (!Array.isArray(event.payload)) {
+      push(event, 1);
+      continue;
+    }
+    for (let start = 0; start < event.payload.length; start += max) {
+      const part = event.payload.slice(start, start + max);
+      push({ name: event.name, payload: part } as AppEvent, part.length);
+    }
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }

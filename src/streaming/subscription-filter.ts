@@ -1,4 +1,4 @@
-import type { StreamChannel } from './stream-bus.js';
+import type { StreamChannel } from './stream-messages.js';
 import { STREAM_CHANNELS } from './stream-protocol.js';
 import type { FieldProblem, SubscribeDto } from './subscribe.dto.js';
 

@@ -1,4 +1,4 @@
-import type { StreamChannel } from './stream-bus.js';
+import type { StreamChannel } from './stream-messages.js';
 import { parseSubscribe } from './subscribe.dto.js';
 import { sessionAlternatives, type SubscriptionFilter, toFilter } from './subscription-filter.js';
 import { SubscriptionIndex } from './subscription-index.js';

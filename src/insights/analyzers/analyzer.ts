@@ -6,7 +6,9 @@ import type {
   ErrorPatternRow,
   InsightAggregatesRepository,
 } from '../insight-aggregates.repository.js';
-import { type InsightRollupRepository, ROLLUP_RECENT_MS, ROLLUP_RETENTION_MS } from '../insight-rollup.repository.js';
+import type { InsightRollupReader } from '../insight-rollup.reader.js';
+import type { InsightRollupRefresher } from '../insight-rollup.refresher.js';
+import { ROLLUP_RECENT_MS, ROLLUP_RETENTION_MS } from '../insight-rollup-tables.js';
 import type { PatternLineage } from '../../patterns/pattern.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
@@ -21,7 +23,7 @@ export class AnalysisContext {
 
   constructor(
     readonly aggregates: InsightAggregatesRepository,
-    private readonly rollups: InsightRollupRepository | null,
+    private readonly rollups: { refresher: InsightRollupRefresher; reader: InsightRollupReader } | null,
     readonly scope: InsightScope,
     readonly grid: BucketGrid,
     readonly now: Date,
@@ -61,14 +63,14 @@ export class AnalysisContext {
 
   componentSeries(): Promise<BucketSeries[]> {
     this.componentSeriesPromise ??= this.usesRollups
-      ? this.ready().then(() => this.rollups!.componentSeries(this.grid))
+      ? this.ready().then(() => this.rollups!.reader.componentSeries(this.grid))
       : this.aggregates.componentSeries(this.scope, this.grid);
     return this.componentSeriesPromise;
   }
 
   patternSeries(): Promise<BucketSeries[]> {
     this.patternSeriesPromise ??= this.usesRollups
-      ? this.ready().then(() => this.rollups!.patternSeries(this.grid))
+      ? this.ready().then(() => this.rollups!.reader.patternSeries(this.grid))
       : this.aggregates.patternSeries(this.scope, this.grid);
     return this.patternSeriesPromise;
   }
@@ -76,26 +78,26 @@ export class AnalysisContext {
   /** Error events per pattern and component over baseline + scope, split into baseline and scope. */
   errorPatterns(): Promise<ErrorPatternRow[]> {
     return this.usesRollups
-      ? this.ready().then(() => this.rollups!.errorPatterns(this.scope.from, this.scope.to, this.baselineFrom))
+      ? this.ready().then(() => this.rollups!.reader.errorPatterns(this.scope.from, this.scope.to, this.baselineFrom))
       : this.aggregates.errorPatterns(this.scope, this.baselineFrom);
   }
 
   /** Duration moments per component and operation in the scope and in [previousFrom, scope.from). */
   durationMoments(previousFrom: Date): Promise<DurationMomentsRow[]> {
     return this.usesRollups
-      ? this.ready().then(() => this.rollups!.durationMoments(this.scope.from, this.scope.to, previousFrom))
+      ? this.ready().then(() => this.rollups!.reader.durationMoments(this.scope.from, this.scope.to, previousFrom))
       : this.aggregates.durationMoments(this.scope, previousFrom);
   }
 
   /** Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without an end. */
   problemChains(stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
     return this.usesRollups
-      ? this.ready().then(() => this.rollups!.problemChains(this.scope.from, this.scope.to, stuckBefore, limit))
+      ? this.ready().then(() => this.rollups!.reader.problemChains(this.scope.from, this.scope.to, stuckBefore, limit))
       : this.aggregates.problemChains(this.scope, stuckBefore, limit);
   }
 
   private ready(): Promise<unknown> {
-    this.rollupsReady ??= this.rollups!.ensure(this.grid.origin, this.grid.to, this.now);
+    this.rollupsReady ??= this.rollups!.refresher.ensure(this.grid.origin, this.grid.to, this.now);
     return this.rollupsReady;
   }
 }

@@ -12,6 +12,7 @@ import type { FencedTransaction } from '../tiering/tiering-lock.js';
 import { splitCopyRow } from './copy-text.js';
 import { sqliteTime } from '../../database/sql/dialect.js';
 import { isoTime, type Row } from '../../database/sql/row-values.js';
+import { inTransaction } from '../../database/sql/sql-runner.js';
 
 const DAY_MS = 86_400_000;
 const SORT_MEMORY = '256MB';
@@ -107,10 +108,8 @@ export class WarmSliceRepository {
     onRows: (rows: Row[]) => Promise<void>,
   ): Promise<void> {
     const decode = spec.fromCopyRow!;
-    const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
-    try {
-      await runner.startTransaction('REPEATABLE READ');
+    await inTransaction(this.dataSource, async (runner, connection) => {
+      const client = connection as PoolClient;
       await runner.query(`SET LOCAL TimeZone = 'UTC'`);
       await runner.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
       const source = client.query(
@@ -137,13 +136,7 @@ export class WarmSliceRepository {
           },
         }),
       );
-      await runner.commitTransaction();
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    }, 'REPEATABLE READ');
   }
 
   private async streamPostgres(
@@ -152,11 +145,8 @@ export class WarmSliceRepository {
     batch: number,
     onRows: (rows: Row[]) => Promise<void>,
   ): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      // One snapshot for the whole slice; a server-side cursor hands it over in batches.
-      await runner.startTransaction('REPEATABLE READ');
+    // One snapshot for the whole slice; a server-side cursor hands it over in batches.
+    await inTransaction(this.dataSource, async (runner) => {
       // The (time, id) sort of a day: in memory where it fits rather than in temp files.
       await runner.query(`SET LOCAL work_mem = '${SORT_MEMORY}'`);
       await runner.query(
@@ -176,13 +166,7 @@ export class WarmSliceRepository {
         await onRows(rows);
       }
       await runner.query('CLOSE archive_rows');
-      await runner.commitTransaction();
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    }, 'REPEATABLE READ');
   }
 
   private async streamSqlite(

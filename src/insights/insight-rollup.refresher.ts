@@ -1,41 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
-import {
-  type BucketGrid,
-  type BucketSeries,
-  type ChainSummaryRow,
-  chainSummaryRow,
-  type DurationMomentsRow,
-  type ErrorPatternRow,
-  errorPatternRow,
-  phaseOf,
-  phaseTests,
-  type Row,
-} from './insight-aggregates.repository.js';
 import { errorEventSql } from '../common/debug-event.js';
-import type { ComponentRef } from './insight.types.js';
-import { type Dialect } from '../database/sql/dialect.js';
+import { type Dialect, dialectOf } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
-import { SqlBuilder } from '../database/sql/statement.js';
+import { inTransaction } from '../database/sql/sql-runner.js';
+import { idText, minuteOf, SqlBuilder } from '../database/sql/statement.js';
+import { phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
+import type { ComponentRef } from './insight.types.js';
+import {
+  floorHour,
+  floorMinute,
+  HOUR_MS,
+  MINUTE_MS,
+  readSeriesHours,
+  ROLLUP_OVERLAP_MS,
+  ROLLUP_RETENTION_MS,
+  type SeriesHour,
+  type SeriesKind,
+  SLOTS,
+} from './insight-rollup-tables.js';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const SLOTS = 60;
-/** Minutes re-aggregated at every refresh, for events that arrive a little late. */
-export const ROLLUP_OVERLAP_MS = 5 * MINUTE_MS;
-/** Rollups older than this are deleted. */
-export const ROLLUP_RETENTION_MS = 8 * 24 * HOUR_MS;
 /**
  * Chain minutes are kept this long (hourly): the flow analyzer reads only the scope, and the
  * rollups serve scopes up to about a quarter of their retention (the baseline is 3 scopes).
  */
 const CHAIN_RETENTION_MS = ROLLUP_RETENTION_MS / 4 + HOUR_MS;
-/**
- * Runs whose scope ends longer ago than this aggregate debug_events directly: a look at the past
- * would otherwise move the rolled-up range away from the present and back (two rebuilds).
- */
-export const ROLLUP_RECENT_MS = 15 * MINUTE_MS;
 /** A long missing range is aggregated in pieces of this size (bounds the rows held in memory). */
 const AGGREGATE_PIECE_MS = 6 * HOUR_MS;
 /** Ranges up to this long aggregate the three kinds of series in one pass over the events. */
@@ -50,47 +40,21 @@ interface RollupState {
   until: Date;
 }
 
-type SeriesKind = 'component' | 'pattern' | 'duration';
-
-/** One row of debug_insight_series_hours: a series' per-minute values over one hour. */
-interface SeriesHour {
-  key: string;
-  hourStart: number;
-  componentType: string | null;
-  componentId: string | null;
-  patternId: string | null;
-  operation: string | null;
-  counts: number[];
-  /** Errors per minute (component and pattern series). */
-  errors: number[] | null;
-  /** Sum and sum of squares of duration_ms per minute (duration series). */
-  sums: number[] | null;
-  squares: number[] | null;
-}
-
 /**
- * The rollups an unscoped insight run reads instead of debug_events (docs/insights.md):
- * - debug_insight_series_hours: per component, per pattern (events, errors) and per component
- *   and operation (count, sum, sum of squares of duration_ms), one row per series and hour with
- *   the 60 per-minute values as JSON arrays (durations as 61 running totals, summed in SQL);
- * - debug_insight_error_minutes: error events per pattern, component and minute;
- * - debug_insight_chain_minutes: per correlation chain and minute, events, errors, first/last
- *   time and whether a start or end phase was seen.
- * Insight generation refreshes them before reading: only the minutes since the last refresh
- * (plus a 5-minute overlap for events that arrive a little late) are aggregated from
- * debug_events, so a run reads minutes of raw events and hours of rollups. Events stored more
- * than 4 minutes after their time are marked by the ingest write path (late-event-minutes.ts, in
- * debug_insight_late_minutes) and their minutes aggregated again at the next refresh. Boundaries are whole minutes: an event counts in
- * the bucket (or window) where its minute starts.
+ * Keeps the insight rollups (insight-rollup-tables.ts) complete. Insight generation refreshes
+ * them before reading: only the minutes since the last refresh (plus a 5-minute overlap for
+ * events that arrive a little late) are aggregated from debug_events, so a run reads minutes
+ * of raw events and hours of rollups. Events stored more than 4 minutes after their time are
+ * marked by the ingest write path (late-event-minutes.ts, in debug_insight_late_minutes) and
+ * their minutes aggregated again at the next refresh.
  */
 @Injectable()
-export class InsightRollupRepository {
-  private readonly logger = new Logger(InsightRollupRepository.name);
+export class InsightRollupRefresher {
+  private readonly logger = new Logger(InsightRollupRefresher.name);
+  readonly dialect: Dialect;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  get dialect(): Dialect {
-    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
   }
 
   /**
@@ -102,11 +66,8 @@ export class InsightRollupRepository {
     to: Date,
     clock = new Date(),
   ): Promise<{ aggregated: { from: string; to: string }[] }> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
     const aggregated: { from: string; to: string }[] = [];
-    try {
-      await runner.startTransaction();
+    const rolledMs = await inTransaction(this.dataSource, async (runner) => {
       if (this.dialect === 'postgres')
         await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ads:insight-rollups']);
       const state = await this.readState(runner);
@@ -170,211 +131,17 @@ export class InsightRollupRepository {
         }
         await this.writeState(runner, next);
       }
-      await runner.commitTransaction();
-      // planner statistics after a large build (the first run, or after a long pause)
-      const rolledMs = ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo - rangeFrom, 0);
-      if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
-        await runner.query(
-          'ANALYZE debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes',
-        );
-      }
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
+      return ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo - rangeFrom, 0);
+    });
+    // planner statistics after a large build (the first run, or after a long pause)
+    if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
+      await this.dataSource.query('ANALYZE debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes');
     }
     if (aggregated.length > 0)
       this.logger.debug(
         `rolled up ${aggregated.map((range) => `${range.from} – ${range.to}`).join(', ')}`,
       );
     return { aggregated };
-  }
-
-  async componentSeries(grid: BucketGrid): Promise<BucketSeries[]> {
-    return this.volumeSeries(grid, 'component');
-  }
-
-  async patternSeries(grid: BucketGrid): Promise<BucketSeries[]> {
-    return this.volumeSeries(grid, 'pattern');
-  }
-
-  /**
-   * Duration moments per component and operation in [previousFrom, from) and [from, to) (whole
-   * minutes), summed in the database: each hour row holds running totals, so a window's part of
-   * an hour is the difference of two of them.
-   */
-  async durationMoments(from: Date, to: Date, previousFrom: Date): Promise<DurationMomentsRow[]> {
-    const sql = new SqlBuilder(this.dialect);
-    const postgres = this.dialect === 'postgres';
-    const slot = (hourStart: number, at: Date) =>
-      Math.min(SLOTS, Math.max(0, Math.ceil((at.getTime() - hourStart) / MINUTE_MS)));
-    const hours: string[] = [];
-    for (
-      let hourStart = floorHour(previousFrom).getTime();
-      hourStart < to.getTime();
-      hourStart += HOUR_MS
-    ) {
-      // placeholders in the order they appear in the text (SQLite binds by position)
-      const start = sql.time(new Date(hourStart));
-      const bounds = [
-        slot(hourStart, previousFrom),
-        slot(hourStart, from),
-        slot(hourStart, to),
-      ].map((value) => (postgres ? `${sql.p(value)}::int` : `CAST(${sql.p(value)} AS INTEGER)`));
-      hours.push(`(${postgres ? `${start}::timestamptz` : start}, ${bounds.join(', ')})`);
-    }
-    // window.column1 = hour start; column2..4 = slots of previousFrom, from and to in that hour
-    const at = (column: string, index: string) =>
-      postgres
-        ? `(h.${column} ->> ${index})::float8`
-        : `json_extract(h.${column}, '$[' || ${index} || ']')`;
-    const part = (column: string, lo: string, hi: string) =>
-      `sum(${at(column, hi)} - ${at(column, lo)})`;
-    const columns = [
-      `${part('counts', 'w.column3', 'w.column4')} AS n_cur`,
-      `${part('sums', 'w.column3', 'w.column4')} AS sum_cur`,
-      `${part('squares', 'w.column3', 'w.column4')} AS sq_cur`,
-      `${part('counts', 'w.column2', 'w.column3')} AS n_prev`,
-      `${part('sums', 'w.column2', 'w.column3')} AS sum_prev`,
-      `${part('squares', 'w.column2', 'w.column3')} AS sq_prev`,
-    ].join(', ');
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT h.component_type, h.component_id, h.operation, ${columns}
-         FROM debug_insight_series_hours h JOIN (VALUES ${hours.join(', ')}) AS w ON h.hour_start = w.column1
-        WHERE h.series_key >= ${sql.p('duration:')} AND h.series_key < ${sql.p('duration;')}
-        GROUP BY h.component_type, h.component_id, h.operation`,
-      sql.params,
-    );
-    const window = (n: unknown, sum: unknown, squares: unknown) => ({
-      n: Math.round(toNumber(n)),
-      sum: toNumber(sum),
-      squares: toNumber(squares),
-    });
-    return rows
-      .map((row) => ({
-        component: {
-          component_type: String(row.component_type),
-          component_id: String(row.component_id),
-        },
-        operation: String(row.operation),
-        current: window(row.n_cur, row.sum_cur, row.sq_cur),
-        previous: window(row.n_prev, row.sum_prev, row.sq_prev),
-      }))
-      .filter((row) => row.current.n > 0 || row.previous.n > 0);
-  }
-
-  /** Error events per pattern and component over [baselineFrom, to), split at `from` (whole minutes). */
-  async errorPatterns(from: Date, to: Date, baselineFrom: Date): Promise<ErrorPatternRow[]> {
-    const sql = new SqlBuilder(this.dialect);
-    const inScope = `CASE WHEN bucket_start >= ${sql.time(from)} THEN 1 ELSE 0 END`;
-    const where = `bucket_start >= ${sql.time(baselineFrom)} AND bucket_start < ${sql.time(to)}`;
-    // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n,
-              CASE WHEN sum(criticals) = 0 THEN 'error' WHEN sum(criticals) = sum(errors) THEN 'critical'
-                   ELSE 'critical,error' END AS levels,
-              ${this.epochMs('min(first_at)')} AS first_at, ${this.epochMs('max(last_at)')} AS last_at,
-              min(sample_message) AS sample_message, max(last_id) AS last_id, min(first_id) AS first_id
-         FROM (SELECT *, ${inScope} AS in_scope FROM debug_insight_error_minutes WHERE ${where}) AS scoped
-        GROUP BY pattern_id, component_type, component_id, in_scope`,
-      sql.params,
-    );
-    return rows.map(errorPatternRow);
-  }
-
-  /** Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore` (whole minutes). */
-  async problemChains(
-    from: Date,
-    to: Date,
-    stuckBefore: Date,
-    limit: number,
-  ): Promise<ChainSummaryRow[]> {
-    const sql = new SqlBuilder(this.dialect);
-    // placeholders in the order they appear in the text (SQLite binds by position)
-    const scoped = () => `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
-    const inScope = scoped();
-    // Only chains with an error, or with a start and no end in the same minute, can qualify (a
-    // stuck chain has such a start row): most chains start and end within a minute and are
-    // filtered out before grouping.
-    const candidates = scoped();
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT correlation_id, ${this.epochMs('started_at')} AS started_at, ${this.epochMs('last_at')} AS last_at,
-              n, has_start, has_end, errors FROM (
-         SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
-                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
-           FROM debug_insight_chain_minutes
-          WHERE ${inScope}
-            AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
-                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)))
-          GROUP BY correlation_id) AS chains
-        WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
-        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
-      sql.params,
-    );
-    return rows.map(chainSummaryRow);
-  }
-
-  private async volumeSeries(
-    grid: BucketGrid,
-    kind: 'component' | 'pattern',
-  ): Promise<BucketSeries[]> {
-    const rows = await this.readHours(kind, grid.origin, grid.to);
-    const total = grid.windowBuckets + grid.baselineBuckets;
-    const end = grid.to.getTime() - 1;
-    const byKey = new Map<string, BucketSeries>();
-    for (const hour of rows) {
-      let series = byKey.get(hour.key);
-      for (let slot = 0; slot < SLOTS; slot++) {
-        const count = hour.counts[slot];
-        if (!count) continue;
-        const minute = hour.hourStart + slot * MINUTE_MS;
-        if (minute < grid.origin.getTime() || minute > end) continue;
-        // bucket k covers [to − (k+1)·size, to − k·size); a minute counts where it starts
-        const back = Math.floor((end - minute) / grid.bucketMs);
-        if (back < 0 || back >= total) continue;
-        if (!series) {
-          series = {
-            key: hour.key,
-            ...(kind === 'component'
-              ? {
-                  component: {
-                    component_type: hour.componentType!,
-                    component_id: hour.componentId!,
-                  },
-                }
-              : { patternId: hour.patternId! }),
-            counts: new Array(total).fill(0),
-            errors: new Array(total).fill(0),
-            // the last event time is not rolled up: the anomaly analyzer asks for it when it needs it
-            lastAt: null,
-          };
-          byKey.set(hour.key, series);
-        }
-        series.counts[total - 1 - back] += count;
-        series.errors[total - 1 - back] += hour.errors![slot];
-      }
-    }
-    return [...byKey.values()];
-  }
-
-  /** The hour rows over [from, to) of one kind of series (null: all kinds). */
-  private async readHours(
-    kind: SeriesKind | null,
-    from: Date,
-    to: Date,
-    runner?: QueryRunner,
-  ): Promise<SeriesHour[]> {
-    const sql = new SqlBuilder(this.dialect);
-    let text = `SELECT series_key, ${this.epochMs('hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
-         FROM debug_insight_series_hours
-        WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`;
-    if (kind)
-      text += ` AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}`;
-    const rows: Row[] = runner
-      ? await runner.query(text, sql.params)
-      : await this.dataSource.query(text, sql.params);
-    return rows.map(toSeriesHour);
   }
 
   /** Rolls up [from, to): replaces every rollup minute in the range with what debug_events holds now. */
@@ -388,20 +155,6 @@ export class InsightRollupRepository {
     await this.aggregateHours(runner, from, to, chainsWithHours);
   }
 
-  /**
-   * A time column as milliseconds since the epoch on PostgreSQL: the driver parses a number
-   * much faster than a timestamp text, and these reads answer thousands of times.
-   */
-  private epochMs(column: string): string {
-    return this.dialect === 'postgres' ? `(extract(epoch FROM ${column}) * 1000)::float8` : column;
-  }
-
-  private minuteOf(column: string): string {
-    return this.dialect === 'postgres'
-      ? `date_trunc('minute', ${column})`
-      : `strftime('%Y-%m-%d %H:%M:00.000', ${column})`;
-  }
-
   private async aggregateErrors(runner: QueryRunner, from: Date, to: Date): Promise<void> {
     const clear = new SqlBuilder(this.dialect);
     await runner.query(
@@ -409,8 +162,7 @@ export class InsightRollupRepository {
       clear.params,
     );
     const sql = new SqlBuilder(this.dialect);
-    const minute = this.minuteOf('"timestamp"');
-    const idText = this.dialect === 'postgres' ? 'id::text' : 'id';
+    const minute = minuteOf(this.dialect, '"timestamp"');
     // placeholders in the order they appear in the text (SQLite binds by position)
     const critical = `CASE WHEN level = ${sql.p('critical')} THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
@@ -419,7 +171,7 @@ export class InsightRollupRepository {
       `INSERT INTO debug_insight_error_minutes
          (bucket_start, pattern_id, component_type, component_id, errors, criticals, first_at, last_at, first_id, last_id, sample_message)
        SELECT ${minute}, pattern_id, component_type, component_id, count(*), sum(${critical}),
-              min("timestamp"), max("timestamp"), min(${idText}), max(${idText}), min(message)
+              min("timestamp"), max("timestamp"), min(${idText(this.dialect)}), max(${idText(this.dialect)}), min(message)
          FROM debug_events
         WHERE ${where}
         GROUP BY ${minute}, pattern_id, component_type, component_id`,
@@ -445,7 +197,7 @@ export class InsightRollupRepository {
       `${insert}
          FROM (SELECT correlation_id, "timestamp", ${phaseOf(sql)} AS phase, ${isError} AS is_error
                  FROM debug_events WHERE ${where}) AS scoped
-        GROUP BY ${this.minuteOf('"timestamp"')}, correlation_id`,
+        GROUP BY ${minuteOf(this.dialect, '"timestamp"')}, correlation_id`,
       sql.params,
     );
   }
@@ -454,7 +206,7 @@ export class InsightRollupRepository {
   private chainInsert(sql: SqlBuilder): string {
     const { starts, ends } = phaseTests(sql, 'phase');
     return `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end)
-       SELECT ${this.minuteOf('"timestamp"')}, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
+       SELECT ${minuteOf(this.dialect, '"timestamp"')}, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
               max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END)`;
   }
 
@@ -470,7 +222,7 @@ export class InsightRollupRepository {
     withChains: boolean,
   ): Promise<void> {
     const stored = new Map<string, SeriesHour>();
-    for (const hour of await this.readHours(null, from, to, runner))
+    for (const hour of await readSeriesHours(runner, this.dialect, null, from, to))
       stored.set(hourKey(hour), hour);
     const firstSlot = (hourStart: number) =>
       Math.max(0, Math.ceil((from.getTime() - hourStart) / MINUTE_MS));
@@ -595,7 +347,7 @@ export class InsightRollupRepository {
       : '';
     const chains = withChains
       ? `chains AS (${this.chainInsert(sql)} FROM raw WHERE correlation_id IS NOT NULL
-                     GROUP BY ${this.minuteOf('"timestamp"')}, correlation_id RETURNING 1),`
+                     GROUP BY ${minuteOf(this.dialect, '"timestamp"')}, correlation_id RETURNING 1),`
       : '';
     return runner.query(
       `WITH raw AS ${postgres ? 'MATERIALIZED ' : ''}(
@@ -757,26 +509,6 @@ function identityOf(
   };
 }
 
-function toSeriesHour(row: Row): SeriesHour {
-  // json arrives parsed (PostgreSQL), text does not (SQLite)
-  const parse = (value: unknown) =>
-    value == null ? null : ((typeof value === 'string' ? JSON.parse(value) : value) as number[]);
-  const sums = parse(row.sums);
-  return {
-    key: String(row.series_key),
-    hourStart: toDate(row.hour_start).getTime(),
-    componentType: row.component_type == null ? null : String(row.component_type),
-    componentId: row.component_id == null ? null : String(row.component_id),
-    patternId: row.pattern_id == null ? null : String(row.pattern_id),
-    operation: row.operation == null ? null : String(row.operation),
-    // duration rows are stored as running totals
-    counts: sums ? perMinute(parse(row.counts)!) : parse(row.counts)!,
-    errors: parse(row.errors),
-    sums: sums && perMinute(sums),
-    squares: sums && perMinute(parse(row.squares)!),
-  };
-}
-
 /** What debug_insight_series_hours stores: per-minute values, or 61 running totals for durations. */
 function storedForm(hour: SeriesHour): {
   counts: string;
@@ -846,10 +578,6 @@ function runningTotals(values: readonly number[], decimals: number): number[] {
   return totals;
 }
 
-function perMinute(totals: readonly number[]): number[] {
-  return totals.slice(1).map((total, index) => total - totals[index]);
-}
-
 function hourKey(hour: SeriesHour): string {
   return `${hour.key}\u0000${hour.hourStart}`;
 }
@@ -863,12 +591,4 @@ function coalesce(ranges: readonly [number, number][]): [number, number][] {
     else joined.push([from, to]);
   }
   return joined;
-}
-
-function floorMinute(value: Date): Date {
-  return new Date(Math.floor(value.getTime() / MINUTE_MS) * MINUTE_MS);
-}
-
-function floorHour(value: Date): Date {
-  return new Date(Math.floor(value.getTime() / HOUR_MS) * HOUR_MS);
 }

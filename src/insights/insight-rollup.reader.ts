@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  type BucketGrid,
+  type BucketSeries,
+  type ChainSummaryRow,
+  chainSummaryRow,
+  type DurationMomentsRow,
+  type ErrorPatternRow,
+  errorPatternRow,
+  type Row,
+} from './insight-aggregates.repository.js';
+import {
+  floorHour,
+  HOUR_MS,
+  MINUTE_MS,
+  readSeriesHours,
+  rollupEpochMs,
+  SLOTS,
+} from './insight-rollup-tables.js';
+import { type Dialect, dialectOf } from '../database/sql/dialect.js';
+import { toNumber } from '../database/sql/row-values.js';
+import { SqlBuilder } from '../database/sql/statement.js';
+
+/**
+ * Reads the insight rollups (insight-rollup-tables.ts) in the shapes the analyzers take from
+ * the raw aggregates (InsightAggregatesRepository), once InsightRollupRefresher made them
+ * complete over the range. Boundaries are whole minutes: an event counts in the bucket (or
+ * window) where its minute starts.
+ */
+@Injectable()
+export class InsightRollupReader {
+  readonly dialect: Dialect;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  async componentSeries(grid: BucketGrid): Promise<BucketSeries[]> {
+    return this.volumeSeries(grid, 'component');
+  }
+
+  async patternSeries(grid: BucketGrid): Promise<BucketSeries[]> {
+    return this.volumeSeries(grid, 'pattern');
+  }
+
+  /**
+   * Duration moments per component and operation in [previousFrom, from) and [from, to) (whole
+   * minutes), summed in the database: each hour row holds running totals, so a window's part of
+   * an hour is the difference of two of them.
+   */
+  async durationMoments(from: Date, to: Date, previousFrom: Date): Promise<DurationMomentsRow[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const postgres = this.dialect === 'postgres';
+    const slot = (hourStart: number, at: Date) =>
+      Math.min(SLOTS, Math.max(0, Math.ceil((at.getTime() - hourStart) / MINUTE_MS)));
+    const hours: string[] = [];
+    for (
+      let hourStart = floorHour(previousFrom).getTime();
+      hourStart < to.getTime();
+      hourStart += HOUR_MS
+    ) {
+      // placeholders in the order they appear in the text (SQLite binds by position)
+      const start = sql.time(new Date(hourStart));
+      const bounds = [
+        slot(hourStart, previousFrom),
+        slot(hourStart, from),
+        slot(hourStart, to),
+      ].map((value) => (postgres ? `${sql.p(value)}::int` : `CAST(${sql.p(value)} AS INTEGER)`));
+      hours.push(`(${postgres ? `${start}::timestamptz` : start}, ${bounds.join(', ')})`);
+    }
+    // window.column1 = hour start; column2..4 = slots of previousFrom, from and to in that hour
+    const at = (column: string, index: string) =>
+      postgres
+        ? `(h.${column} ->> ${index})::float8`
+        : `json_extract(h.${column}, '$[' || ${index} || ']')`;
+    const part = (column: string, lo: string, hi: string) =>
+      `sum(${at(column, hi)} - ${at(column, lo)})`;
+    const columns = [
+      `${part('counts', 'w.column3', 'w.column4')} AS n_cur`,
+      `${part('sums', 'w.column3', 'w.column4')} AS sum_cur`,
+      `${part('squares', 'w.column3', 'w.column4')} AS sq_cur`,
+      `${part('counts', 'w.column2', 'w.column3')} AS n_prev`,
+      `${part('sums', 'w.column2', 'w.column3')} AS sum_prev`,
+      `${part('squares', 'w.column2', 'w.column3')} AS sq_prev`,
+    ].join(', ');
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT h.component_type, h.component_id, h.operation, ${columns}
+         FROM debug_insight_series_hours h JOIN (VALUES ${hours.join(', ')}) AS w ON h.hour_start = w.column1
+        WHERE h.series_key >= ${sql.p('duration:')} AND h.series_key < ${sql.p('duration;')}
+        GROUP BY h.component_type, h.component_id, h.operation`,
+      sql.params,
+    );
+    const window = (n: unknown, sum: unknown, squares: unknown) => ({
+      n: Math.round(toNumber(n)),
+      sum: toNumber(sum),
+      squares: toNumber(squares),
+    });
+    return rows
+      .map((row) => ({
+        component: {
+          component_type: String(row.component_type),
+          component_id: String(row.component_id),
+        },
+        operation: String(row.operation),
+        current: window(row.n_cur, row.sum_cur, row.sq_cur),
+        previous: window(row.n_prev, row.sum_prev, row.sq_prev),
+      }))
+      .filter((row) => row.current.n > 0 || row.previous.n > 0);
+  }
+
+  /** Error events per pattern and component over [baselineFrom, to), split at `from` (whole minutes). */
+  async errorPatterns(from: Date, to: Date, baselineFrom: Date): Promise<ErrorPatternRow[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const inScope = `CASE WHEN bucket_start >= ${sql.time(from)} THEN 1 ELSE 0 END`;
+    const where = `bucket_start >= ${sql.time(baselineFrom)} AND bucket_start < ${sql.time(to)}`;
+    // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n,
+              CASE WHEN sum(criticals) = 0 THEN 'error' WHEN sum(criticals) = sum(errors) THEN 'critical'
+                   ELSE 'critical,error' END AS levels,
+              ${rollupEpochMs(this.dialect, 'min(first_at)')} AS first_at, ${rollupEpochMs(this.dialect, 'max(last_at)')} AS last_at,
+              min(sample_message) AS sample_message, max(last_id) AS last_id, min(first_id) AS first_id
+         FROM (SELECT *, ${inScope} AS in_scope FROM debug_insight_error_minutes WHERE ${where}) AS scoped
+        GROUP BY pattern_id, component_type, component_id, in_scope`,
+      sql.params,
+    );
+    return rows.map(errorPatternRow);
+  }
+
+  /** Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore` (whole minutes). */
+  async problemChains(
+    from: Date,
+    to: Date,
+    stuckBefore: Date,
+    limit: number,
+  ): Promise<ChainSummaryRow[]> {
+    const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const scoped = () => `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+    const inScope = scoped();
+    // Only chains with an error, or with a start and no end in the same minute, can qualify (a
+    // stuck chain has such a start row): most chains start and end within a minute and are
+    // filtered out before grouping.
+    const candidates = scoped();
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT correlation_id, ${rollupEpochMs(this.dialect, 'started_at')} AS started_at, ${rollupEpochMs(this.dialect, 'last_at')} AS last_at,
+              n, has_start, has_end, errors FROM (
+         SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
+                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
+           FROM debug_insight_chain_minutes
+          WHERE ${inScope}
+            AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)))
+          GROUP BY correlation_id) AS chains
+        WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
+        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
+      sql.params,
+    );
+    return rows.map(chainSummaryRow);
+  }
+
+  private async volumeSeries(
+    grid: BucketGrid,
+    kind: 'component' | 'pattern',
+  ): Promise<BucketSeries[]> {
+    const rows = await readSeriesHours(this.dataSource, this.dialect, kind, grid.origin, grid.to);
+    const total = grid.windowBuckets + grid.baselineBuckets;
+    const end = grid.to.getTime() - 1;
+    const byKey = new Map<string, BucketSeries>();
+    for (const hour of rows) {
+      let series = byKey.get(hour.key);
+      for (let slot = 0; slot < SLOTS; slot++) {
+        const count = hour.counts[slot];
+        if (!count) continue;
+        const minute = hour.hourStart + slot * MINUTE_MS;
+        if (minute < grid.origin.getTime() || minute > end) continue;
+        // bucket k covers [to − (k+1)·size, to − k·size); a minute counts where it starts
+        const back = Math.floor((end - minute) / grid.bucketMs);
+        if (back < 0 || back >= total) continue;
+        if (!series) {
+          series = {
+            key: hour.key,
+            ...(kind === 'component'
+              ? {
+                  component: {
+                    component_type: hour.componentType!,
+                    component_id: hour.componentId!,
+                  },
+                }
+              : { patternId: hour.patternId! }),
+            counts: new Array(total).fill(0),
+            errors: new Array(total).fill(0),
+            // the last event time is not rolled up: the anomaly analyzer asks for it when it needs it
+            lastAt: null,
+          };
+          byKey.set(hour.key, series);
+        }
+        series.counts[total - 1 - back] += count;
+        series.errors[total - 1 - back] += hour.errors![slot];
+      }
+    }
+    return [...byKey.values()];
+  }
+}
