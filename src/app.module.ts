@@ -22,6 +22,7 @@ import { McpModule } from './mcp/mcp.module.js';
 import { OtlpModule } from './otlp/otlp.module.js';
 import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
+import { MetricsQueryModule } from './metrics/metrics-query.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { SentryModule } from './sentry/sentry.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         CollectorModule,
         InsightsModule,
         QueryModule,
+        MetricsQueryModule,
         McpModule,
         AlertingModule,
         OtlpModule,

@@ -375,8 +375,8 @@ describeWithPostgresAndRedis('ingestion under backpressure and failure (full mod
       const failed = await request(running.url).get('/api/debug/admin/ingest/failed').expect(200);
       expect(failed.body.total).toBe(1);
       // Only the refused event is parked (one attempt: it is refused for its content); its neighbour is written (issue 20).
-      expect(failed.body.jobs[0]).toMatchObject({ events: 1, attempts_made: 1, first_event_id: events[0].id });
-      expect(failed.body.jobs[0].failed_reason).toMatch(/no_poison/);
+      expect(failed.body.items[0]).toMatchObject({ events: 1, attempts_made: 1, first_event_id: events[0].id });
+      expect(failed.body.items[0].failed_reason).toMatch(/no_poison/);
       const metrics = (await request(running.url).get('/api/debug/metrics')).text;
       expect(metrics).toMatch(/^ads_ingest_jobs_failed_total\{final="true"\} 1$/m);
       expect(await dataSource.query('SELECT id FROM debug_events WHERE id = $1', [events[1].id])).toHaveLength(1);

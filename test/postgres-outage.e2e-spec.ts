@@ -77,7 +77,7 @@ describeWithPostgresAndRedis('PostgreSQL outage under a running service (full mo
       listed = await request(app.url).get('/api/debug/events').query({ component_id: 'outage-1', limit: 100 });
     }
     expect(listed.status).toBe(200);
-    const ids = (listed.body.data as { id: string }[]).map((event) => event.id).sort();
+    const ids = (listed.body.items as { id: string }[]).map((event) => event.id).sort();
     expect(ids).toEqual([before, ...during].map((event) => event.id as string).sort());
   });
 });

@@ -49,7 +49,7 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(session).toMatchObject({ name: 'pay-1 resets', status: 'active', created_by: 'agent:e2e', closed_at: null, summary: null });
     expect(session.filters).toEqual({ components: ['pay-1'], from: burst().from, to: burst().to });
     const { body } = await api().get('/api/debug/sessions').set(READ).expect(200);
-    expect(body.sessions.map((item: { id: string }) => item.id)).toContain(session.id);
+    expect(body.items.map((item: { id: string }) => item.id)).toContain(session.id);
     expect(await running.app.get(SessionsService).filtersOf(session.id)).toEqual(session.filters);
   });
 
@@ -78,8 +78,8 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(health.body.components[0].status).toBe('unhealthy');
 
     const search = await api().post('/api/debug/analytics/events-search').set(READ).send({ session_id: session.id, limit: 200 }).expect(200);
-    expect(search.body.events).toHaveLength(200);
-    for (const event of search.body.events) {
+    expect(search.body.items).toHaveLength(200);
+    for (const event of search.body.items) {
       expect(event.component_id).toBe('pay-1');
       expect(event.timestamp >= burst().from && event.timestamp <= burst().to).toBe(true);
     }
@@ -105,7 +105,7 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(body.events_count).toBe(3);
     expect(body.timeline.notable_events.map((event: { message: string }) => event.message)).toEqual(['step 2']);
     const search = await api().post('/api/debug/analytics/events-search').set(READ).send({ session_id: session.id }).expect(200);
-    expect(search.body.events.map((event: { message: string }) => event.message)).toEqual(['step 2', 'step 1', 'step 0']);
+    expect(search.body.items.map((event: { message: string }) => event.message)).toEqual(['step 2', 'step 1', 'step 0']);
   });
 
   it("generates insights over the session's scope (ingest scope)", async () => {
@@ -133,7 +133,7 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     const again = await api().put(`/api/debug/sessions/${session.id}/close`).set(WRITE).send({}).expect(409);
     expect(again.body.message).toMatch(/already closed/);
     const closed = await api().get('/api/debug/sessions?status=closed').set(READ).expect(200);
-    expect(closed.body.sessions.map((item: { id: string }) => item.id)).toContain(session.id);
+    expect(closed.body.items.map((item: { id: string }) => item.id)).toContain(session.id);
   });
 
   it('answers 404 for an unknown session, 400 naming the field for bad input', async () => {

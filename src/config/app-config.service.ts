@@ -166,6 +166,14 @@ export class AppConfig {
     return this.env.DEBUG_TIERING_INTERVAL_MINUTES;
   }
 
+  get heartbeatFile(): string | undefined {
+    return this.env.DEBUG_HEARTBEAT_FILE || undefined;
+  }
+
+  get heartbeatSeconds(): number {
+    return this.env.DEBUG_HEARTBEAT_SECONDS;
+  }
+
   /** The S3 cold tier, or undefined for the local directory. */
   get s3(): S3Settings | undefined {
     if (!this.env.DEBUG_S3_BUCKET) return undefined;

@@ -148,6 +148,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 60)
   DEBUG_TIERING_INTERVAL_MINUTES = 60;
 
+  /** A file this process rewrites while its database (and Redis) answer: the worker's health check reads its age. */
+  @IsOptional() @IsString()
+  DEBUG_HEARTBEAT_FILE?: string;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  DEBUG_HEARTBEAT_SECONDS = 10;
+
   /** Cold tier in an S3-compatible bucket instead of DEBUG_ARCHIVE_DIR when set. */
   @IsOptional() @IsString() @Matches(/^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'DEBUG_S3_BUCKET must be a bucket name (3-63 characters a-z 0-9 . -)' })
   DEBUG_S3_BUCKET = '';

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { IngestJournal, WRITER_ALIVE_WITHIN_MS } from '../collector/ingest-journal.js';
@@ -8,6 +8,8 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { EffectiveConfigDto, LivenessDto, ReadinessDto } from './health-responses.dto.js';
+import { ErrorEnvelope } from '../common/errors/error-envelope.js';
 
 @ApiTags('operations')
 @Controller()
@@ -28,8 +30,8 @@ export class HealthController {
     summary: 'Readiness: the database answers, Redis when configured, and an ingest writer is alive (full mode)',
     description: 'Public: up or down per dependency, nothing else. The reasons (with internal addresses) are at /health/details, admin scope.',
   })
-  @ApiOkResponse({ description: 'Ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
+  @ApiOkResponse({ description: 'Ready', type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body names which', type: ErrorEnvelope })
   async readiness() {
     try {
       return statusesOnly(await this.checks());
@@ -43,7 +45,9 @@ export class HealthController {
 
   @Get('health/details')
   @RequireScope('admin')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOkResponse({ description: 'Ready, with the reason of each check', type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down', type: ErrorEnvelope })
   @ApiOperation({ summary: 'Readiness with the reason of each check (admin scope: errors may name internal hosts)' })
   readinessDetails() {
     return this.checks();
@@ -72,6 +76,7 @@ export class HealthController {
   @Get('health/live')
   @Public()
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessDto })
   liveness() {
     return { status: 'ok', role: this.config.role, dialect: this.config.dialect, redis: this.redis.enabled };
   }
@@ -79,6 +84,7 @@ export class HealthController {
   @Get('admin/config')
   @RequireScope('admin')
   @ApiOperation({ summary: 'The effective configuration of this process (admin scope; no secrets)' })
+  @ApiOkResponse({ type: EffectiveConfigDto })
   effectiveConfig() {
     const config = this.config;
     return {
@@ -104,7 +110,9 @@ export class HealthController {
   @Get('metrics')
   @Public()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format); scrape /metrics, this path is its alias' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
   async prometheus(@Res() response: Response): Promise<void> {
     const { contentType, body } = await this.metrics.render();
     response.setHeader('Content-Type', contentType);

@@ -61,14 +61,14 @@ export class EventsQueryService {
       if (!merged.has(row.id)) merged.set(row.id, row);
     }
     const ordered = [...merged.values()];
-    const data = ordered.slice(0, page.limit);
-    const last = data[data.length - 1];
+    const items = ordered.slice(0, page.limit);
+    const last = items[items.length - 1];
     return {
-      data,
+      items,
       next_cursor: ordered.length > page.limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }, page.order) : null,
       tiers: {
-        warm: data.filter((row) => row.tier === 'warm').length,
-        cold: data.filter((row) => row.tier === 'cold').length,
+        warm: items.filter((row) => row.tier === 'warm').length,
+        cold: items.filter((row) => row.tier === 'cold').length,
         cold_segments_read: segmentsRead,
       },
     };

@@ -134,7 +134,8 @@ function invalid(problems: { field: string; problem: string }[]): SubscribeAck {
     ok: false,
     error: {
       code: 'invalid_subscription',
-      message: problems.map((problem) => `${problem.field}: ${problem.problem}`).join('; '),
+      // As REST words it: a problem that names its field is the message as it is.
+      message: problems.map(({ field, problem }) => (problem.startsWith(`${field} `) ? problem : `${field}: ${problem}`)).join('; '),
       details: problems,
     },
   };

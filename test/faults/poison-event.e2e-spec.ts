@@ -46,8 +46,8 @@ describeWithPostgresAndRedis('fault: a poison event among good ones', () => {
 
     const failed = await request(app.url).get('/api/debug/admin/ingest/failed').set(ADMIN).expect(200);
     expect(failed.body.total).toBe(1);
-    expect(failed.body.jobs[0]).toMatchObject({ events: 1, first_event_id: poison.id });
-    expect(failed.body.jobs[0].failed_reason).toMatch(/invalid byte sequence.*0x00/);
+    expect(failed.body.items[0]).toMatchObject({ events: 1, first_event_id: poison.id });
+    expect(failed.body.items[0].failed_reason).toMatch(/invalid byte sequence.*0x00/);
 
     const replayed = await request(app.url).post('/api/debug/admin/ingest/replay').set(ADMIN).expect(201);
     expect(replayed.body).toEqual({ replayed: 1 });

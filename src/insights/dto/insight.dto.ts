@@ -12,7 +12,9 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  Matches,
 } from 'class-validator';
+import { OFFSET_CURSOR_PATTERN } from '../../common/http/list-page.js';
 import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../common/debug-event.js';
 import type { InsightStatus, InsightType, Severity } from '../insight.types.js';
 import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
@@ -89,6 +91,10 @@ export class ListInsightsQueryDto {
   @ApiPropertyOptional({ default: 0, minimum: 0 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
   offset?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (replaces offset)', example: '50' })
+  @IsOptional() @Matches(OFFSET_CURSOR_PATTERN, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class ResolveInsightDto {

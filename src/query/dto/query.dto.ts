@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -14,6 +13,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
@@ -79,11 +79,11 @@ export class SearchEventsDto {
   correlation_ids?: string[];
 
   @ApiPropertyOptional({ enum: LEVELS, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(LEVELS.length) @IsIn(LEVELS, { each: true })
+  @IsOptional() @IsVocabularyList(LEVELS)
   levels?: string[];
 
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(EVENT_TYPES.length) @IsIn(EVENT_TYPES, { each: true })
+  @IsOptional() @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
   @ApiPropertyOptional()

@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
@@ -30,11 +31,11 @@ export class SessionFiltersDto {
   correlation_ids?: string[];
 
   @ApiPropertyOptional({ enum: LEVELS, isArray: true, example: ['error', 'critical'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(LEVELS.length) @IsIn(LEVELS, { each: true })
+  @IsOptional() @IsVocabularyList(LEVELS)
   levels?: string[];
 
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(EVENT_TYPES.length) @IsIn(EVENT_TYPES, { each: true })
+  @IsOptional() @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
   @ApiPropertyOptional({ description: 'Start of the time window (ISO-8601)', example: '2026-11-24T10:00:00Z' })
@@ -82,6 +83,10 @@ export class ListSessionsQueryDto {
   @ApiPropertyOptional({ description: 'Only sessions created before this time (paging)' })
   @IsOptional() @IsDateTime()
   before?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (the same as `before`)' })
+  @IsOptional() @IsISO8601({ strict: true }, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class SessionIdParamDto {
