@@ -9,6 +9,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
 COPY scripts ./scripts
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # Run: the same image serves DEBUG_ROLE=api, worker or all.

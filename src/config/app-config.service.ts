@@ -35,6 +35,11 @@ export class AppConfig {
     return this.env.PORT;
   }
 
+  /** OTLP/HTTP listener port; 0: none. */
+  get otlpHttpPort(): number {
+    return this.env.OTLP_HTTP_PORT;
+  }
+
   get host(): string {
     return this.env.HOST ?? (this.authEnabled ? '0.0.0.0' : '127.0.0.1');
   }

@@ -39,6 +39,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Second listener for OTLP/HTTP (the Collector's default port); 0 turns it off. The main port serves /v1/* too. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
+  OTLP_HTTP_PORT = 4318;
+
   /** Interface to bind. Defaults to 0.0.0.0 with API keys configured, 127.0.0.1 without. */
   @IsOptional() @IsString()
   HOST?: string;
@@ -241,6 +245,11 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
         return `${error.property}=${JSON.stringify(error.value)}: ${reasons}`;
       }),
     );
+  }
+  if (env.OTLP_HTTP_PORT !== 0 && env.OTLP_HTTP_PORT === env.PORT) {
+    throw new ConfigValidationError([
+      `OTLP_HTTP_PORT=${env.OTLP_HTTP_PORT}: must differ from PORT (the main port serves /v1/logs, /v1/traces, /v1/metrics already; 0 turns the OTLP listener off)`,
+    ]);
   }
   return env;
 }

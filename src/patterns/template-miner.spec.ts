@@ -123,11 +123,11 @@ describe('TemplateMiner', () => {
   });
 
   it('stays bounded when words vary in two places at once', () => {
-    const miner = new TemplateMiner({ maxPerFamily: 20 });
+    const miner = new TemplateMiner({ maxPerLength: 20 });
     // letters only, and every pair new: neither masking nor one-position counting can help
     const word = (n: number) =>
       String.fromCharCode(97 + (n % 26)) + String.fromCharCode(97 + (((n / 26) | 0) % 26)) + 'x';
-    const unbounded = new TemplateMiner({ maxPerFamily: 1_000_000 });
+    const unbounded = new TemplateMiner({ maxPerLength: 1_000_000 });
     for (let i = 0; i < 300; i++) {
       miner.match(`user ${word(i)} logged in from ${word(i + 7)}`);
       unbounded.match(`user ${word(i)} logged in from ${word(i + 7)}`);
@@ -167,5 +167,136 @@ describe('TemplateMiner', () => {
     const trace = (n: number) =>
       `NullPointerException in handler ${n}\n` + '  at frame.call(x.java)\n'.repeat(n + 1);
     expect(miner.match(trace(1)).id).toBe(miner.match(trace(50)).id);
+  });
+
+  describe('learns variables by how messages vary (failure classes seen on unseen systems)', () => {
+    const idsOf = (miner: TemplateMiner, lines: string[]) =>
+      lines.map((l) => miner.match(l).id).map((id) => miner.resolve(id));
+
+    it('host and domain names without digits, also together with a program name', () => {
+      const miner = new TemplateMiner();
+      const hosts = ['api.example.org', 'auth.internal', 'cdn.example.net', 'mail.corp.lan'];
+      const ids = idsOf(miner, [
+        ...hosts.map((h) => `opened tunnel to ${h}:443 for client`),
+        'opened tunnel to 10.20.30.40:443 for client',
+        'opened tunnel to wiki.example.com:8443 for client',
+      ]);
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('opened tunnel to <*> for client');
+
+      // program and host vary on the same line: no one-position skeleton ever repeats
+      const proxy = new TemplateMiner();
+      const lines: string[] = [];
+      for (const h of ['search.example.com', 'news.example.org', 'maps.example.net', 'img.cdn.io'])
+        lines.push(`browser.exe - ${h}:443 open through relay gateway.office.lan:3128 HTTPS`);
+      for (const [p, h] of [
+        ['mailer.exe', 'smtp.example.com'],
+        ['updater.exe', 'dl.vendor.net'],
+        ['chat.exe', 'rtc.example.org'],
+      ])
+        lines.push(`${p} - ${h}:443 open through relay gateway.office.lan:3128 HTTPS`);
+      const proxied = idsOf(proxy, lines);
+      expect(new Set(proxied).size).toBe(1);
+      expect(proxy.template(proxied[0])?.template).toBe(
+        '<*> - <*> open through relay gateway.office.lan:<*> HTTPS',
+      );
+    });
+
+    it('optional parenthesised values', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'stream 7 closed, 451 bytes sent, 0 bytes received',
+        'stream 9 closed, 1190 bytes (1.16 KB) sent, 88 bytes received',
+        'stream 12 closed, 3 bytes sent, 52312 bytes (51.1 KB) received',
+        'lookup of 10.1.2.3 () took 3 ms',
+        'lookup of 10.1.2.4 (10-1-2-4.pool.example.net) took 9 ms',
+      ]);
+      expect(ids[0]).toBe(ids[1]);
+      expect(ids[0]).toBe(ids[2]);
+      expect(ids[3]).toBe(ids[4]);
+      expect(ids[0]).not.toBe(ids[3]);
+    });
+
+    it('a value written with a variable number of tokens (query strings, lists, host:port)', () => {
+      const miner = new TemplateMiner();
+      const queries = idsOf(miner, [
+        'proxying url=/search?q=shoes to backend',
+        'proxying url=/search?q=red+shoes&page=2&sort=price to backend',
+        'proxying url=/cart to backend',
+      ]);
+      expect(new Set(queries).size).toBe(1);
+
+      // host:port and host [ip] where others wrote an address: the same value
+      const hosts = idsOf(miner, [
+        'reverse lookup for 10.9.8.7 [10.9.8.7] failed',
+        'reverse lookup for gw.example.org [10.9.8.6] failed',
+        'reverse lookup for 10.9.8.5:22 failed',
+        'reverse lookup for relay.example.net:22 failed',
+      ]);
+      expect(new Set(hosts).size).toBe(1);
+
+      const lists = idsOf(miner, [
+        'enabled features [audit] for tenant',
+        'enabled features [audit, billing] for tenant',
+        'enabled features [search, export, sso, metrics] for tenant',
+      ]);
+      expect(new Set(lists.slice(1)).size).toBe(1);
+      expect(miner.template(lists[1])?.template).toBe('enabled features [<*>] for tenant');
+      for (const one of ['search', 'export', 'sso'])
+        miner.match(`enabled features [${one}] for tenant`);
+      // four single items seen: one pattern for lists of every length
+      expect(new Set(lists.map((id) => miner.resolve(id))).size).toBe(1);
+      // and a sentence does not pass for a list
+      expect(miner.match('enabled features were cleared for tenant').id).not.toBe(
+        miner.resolve(lists[1]),
+      );
+    });
+
+    it('free words in an enumeration position merge; steps that change together stay apart', () => {
+      const miner = new TemplateMiner();
+      const reasons = ['card_declined', 'expired_card', 'insufficient_funds', 'fraud_suspected'];
+      const ids = idsOf(
+        miner,
+        reasons.map((r) => `charge rejected reason=${r} retry=later`),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('charge rejected reason=<*> retry=later');
+
+      // three tenants with each of three login methods: values that combine freely
+      const grid = new TemplateMiner();
+      const logins: string[] = [];
+      for (const tenant of ['acme', 'globex', 'initech'])
+        for (const method of ['sso', 'token', 'password'])
+          logins.push(`user logged in tenant=${tenant} method=${method}`);
+      const loginIds = idsOf(grid, logins);
+      expect(new Set(loginIds).size).toBe(1);
+      expect(grid.template(loginIds[0])?.template).toBe('user logged in tenant=<*> method=<*>');
+
+      const steps = new TemplateMiner();
+      const states = ['NEW', 'QUEUED', 'SCHEDULED', 'RUNNING', 'DRAINING', 'STOPPED'];
+      const transitions: string[] = [];
+      for (let job = 0; job < 3; job++)
+        for (let i = 0; i + 1 < states.length; i++)
+          transitions.push(`job ${job} moved from ${states[i]} to ${states[i + 1]}`);
+      expect(new Set(idsOf(steps, transitions)).size).toBe(states.length - 1);
+
+      // three states of a node are three events (fewer values than a variable shows)
+      const roles = new TemplateMiner();
+      const roleIds = ['LEADER', 'FOLLOWER', 'OBSERVER'].map(
+        (r) => roles.match(`node 3 changed role to ${r}`).id,
+      );
+      expect(new Set(roleIds).size).toBe(3);
+    });
+
+    it('dates and release strings are values', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'agent v2.14.3-rc1 (build 7f3a9c2) started on Tue Mar 5 09:12:44 2024',
+        'agent v2.15.0 (build 0b1c2d3) started on Sat Nov 30 23:59:01 2024',
+        'agent 3.0.0-beta.2+exp.sha.5114f85 (build 9e8d7c6) started on 2025-01-02T03:04:05Z',
+      ]);
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('agent <*> (build <*>) started on <*>');
+    });
   });
 });

@@ -1,39 +1,59 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
+import { canonicalize, renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
 
 /**
- * Online template miner. Every message is masked by the tokenizer (values found by their
- * character classes become `<*>`); messages whose masked tokens agree form a pattern. A word
- * that the tokenizer kept but that turns out to vary is found by counting: when the patterns
- * that agree everywhere except at one word position hold `generalizeAfter` different words
- * there, that position is a variable, and those patterns merge into one whose template has
- * `<*>` there. Enumerations (a state name, one of two user names) stay apart; free values
- * (user names, host names) merge once enough of them are seen.
+ * Online template miner. Every message is first masked by the tokenizer: values whose shape
+ * leaves no doubt (numbers, IPs, UUIDs, hex, paths) become `<*>`. Which of the remaining
+ * words are variables is learned from how the messages vary, not from their shape.
  *
- * Pattern ids are content addresses: the hash of the template tokens. Any process that holds
+ * Messages whose masked tokens are equal form a pattern. For every new pattern the miner
+ * looks at the live patterns of the same token count that agree with it on most of their
+ * words (more words in common than positions that differ, no difference in punctuation):
+ * each such pair proposes a *generalization*, the tokens they share with `<*>` where they
+ * differ. Patterns that propose the same generalization are counted together, with the
+ * values each one holds at the differing positions. When every differing position has shown
+ * `generalizeAfter` different values (or holds a `<*>` already in one of them), the positions
+ * vary the way values do: the generalization becomes a pattern and every pattern it covers
+ * merges into it. Positions that took fewer values stay apart (an enumeration that names
+ * different events: a state, a result). Several positions can become variables at once
+ * (a program name and a host name on the same line), which one-position-at-a-time counting
+ * never sees.
+ *
+ * A learned template is put in the tokenizer's canonical form, so that a value the tokenizer
+ * split into several tokens ("gw.example.org:443", "[a, b, c]") lands in the same pattern as
+ * the same value masked whole ("10.0.0.1:443"): one pattern may hold several *shapes* (token
+ * sequences, one per token count) that its messages come in.
+ *
+ * Pattern ids are content addresses: the hash of the (canonical) template tokens. Any process that holds
  * the same templates gives a message the same id; a merged pattern keeps an alias to the
  * pattern it went into.
  */
 export interface MinerOptions {
-  /** Distinct words at one position after which that position is a variable. */
+  /** Different values a position must show among similar patterns to become a variable. */
   generalizeAfter: number;
   /**
-   * Live patterns with the same token count and first token after which a new message is
-   * merged into its most similar pattern (the differing positions become `<*>`): a bound on
-   * memory for logs whose words vary in several places at once.
+   * Live patterns of one token count after which a new message is merged into its most
+   * similar pattern (the differing positions become `<*>`): a bound on memory for logs
+   * whose words vary in many places at once.
    */
-  maxPerFamily: number;
+  maxPerLength: number;
   /** Masked messages remembered for the one-lookup fast path. */
   exactCacheSize: number;
+  /** Characters of keys those caches hold at most (each of the two). */
+  exactCacheChars: number;
+  /** Proposed generalizations remembered (with their evidence) while they gather it. */
+  proposalCacheSize: number;
   /** Words of a message that are mined (a stack trace's head names it well enough). */
   maxWords: number;
 }
 
 export const DEFAULT_MINER_OPTIONS: MinerOptions = {
   generalizeAfter: 4,
-  maxPerFamily: 200,
+  maxPerLength: 400,
   exactCacheSize: 100_000,
+  exactCacheChars: 16_000_000,
+  proposalCacheSize: 50_000,
   maxWords: 200,
 };
 
@@ -57,13 +77,28 @@ export interface PatternMerge {
   into: string;
 }
 
-interface Cluster extends PatternTemplate {
+/** One token sequence a pattern's messages come in. */
+interface Shape {
+  tokens: string[];
   spaceBefore: boolean[];
   literalCount: number;
+  pattern: Pattern;
 }
 
-const SKELETON_HOLE = '\u0000';
+interface Pattern extends PatternTemplate {
+  shapes: Shape[];
+}
+
+/** A generalization proposed by pairs of similar shapes, and the shapes behind it. */
+interface Proposal {
+  /** Member shape (its tokens joined) → its tokens (kept after it merged: still evidence). */
+  members: Map<string, readonly string[]>;
+}
+
 const KEY_SEPARATOR = '\u0001';
+const DIGITS = /\d/g;
+/** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
+const MAX_MEMBERS = 64;
 
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
@@ -76,23 +111,37 @@ function isWord(token: string): boolean {
 export class TemplateMiner {
   private readonly options: MinerOptions;
   /** Live (unmerged) patterns by id. */
-  private readonly live = new Map<string, Cluster>();
-  /** Live patterns by token count: what a new wildcard pattern may cover. */
-  private readonly byLength = new Map<number, Cluster[]>();
-  /** Live patterns by token count and first token: candidates for matching a message. */
-  private readonly byFamily = new Map<string, Cluster[]>();
+  private readonly live = new Map<string, Pattern>();
+  /** Shapes of live patterns by token count: what a message may join, what may generalize. */
+  private readonly byLength = new Map<number, Shape[]>();
+  /** Tokens (joined) of every live shape. */
+  private readonly shapeKeys = new Set<string>();
   /** Masked key → pattern id it was last given (resolve through aliases). */
   private readonly exact: LRUCache<string, string>;
+  /**
+   * Message with every digit written as 0 → pattern id it was last given: the tokenizer
+   * gives such messages the same tokens (a digit makes its piece a value whatever the
+   * digit), so most messages skip tokenizing.
+   */
+  private readonly byMessage: LRUCache<string, string>;
   /** merged id → id it went into. */
   private readonly aliases = new Map<string, string>();
-  /** Skeleton (template with one word position left out) → word at that position → pattern id. */
-  private readonly skeletons = new Map<string, Map<string, string>>();
+  /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
+  private readonly proposals: LRUCache<string, Proposal>;
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
-    this.exact = new LRUCache({ max: this.options.exactCacheSize });
+    // bounded by the characters they hold too: long messages would make 100k entries large
+    const bounds = {
+      max: this.options.exactCacheSize,
+      maxSize: this.options.exactCacheChars,
+      sizeCalculation: (_: string, key: string) => key.length + 1,
+    };
+    this.exact = new LRUCache(bounds);
+    this.byMessage = new LRUCache(bounds);
+    this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
   get size(): number {
@@ -101,28 +150,40 @@ export class TemplateMiner {
 
   /** The pattern of one message, learning from it. */
   match(message: string): MinedMatch {
-    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
+    const text = this.head(message);
+    const digitless = text.replace(DIGITS, '0');
+    const seen = this.byMessage.get(digitless);
+    if (seen !== undefined) return { id: this.resolve(seen), changed: false };
+    const found = this.matchTokens(text);
+    this.byMessage.set(digitless, found.id);
+    return found;
+  }
+
+  private matchTokens(text: string): MinedMatch {
+    const { tokens, spaceBefore } = tokenizeWithSpacing(text);
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
 
-    const candidate = this.bestWildcardMatch(tokens);
-    if (candidate) {
-      this.exact.set(key, candidate.id);
-      return { id: candidate.id, changed: false };
+    const covering = this.bestCover(tokens)?.pattern ?? this.bestListCover(tokens);
+    if (covering) {
+      this.exact.set(key, covering.id);
+      return { id: covering.id, changed: false };
     }
-    const crowded = this.crowdedFamilyMatch(tokens);
+    const crowded = this.crowdedMatch(tokens, spaceBefore);
     if (crowded) {
       this.exact.set(key, crowded.id);
       return { id: crowded.id, changed: true };
     }
-    const cluster = this.addCluster(tokens, spaceBefore);
-    this.exact.set(key, cluster.id);
-    this.pendingNew.push(publicView(cluster));
+    const shape = this.addShape(tokens, spaceBefore);
+    this.exact.set(key, shape.pattern.id);
     // a value seen where earlier messages had words: those words were values too
-    if (cluster.literalCount < tokens.length) this.absorbCoveredBy(cluster, true);
-    const generalized = this.learnFrom(cluster);
-    return { id: generalized ?? cluster.id, changed: true };
+    if (shape.literalCount < tokens.length) {
+      this.absorbCoveredBy(shape, true);
+      this.absorbListCoveredBy(shape.pattern);
+    }
+    this.learnFrom(shape);
+    return { id: this.resolve(shape.pattern.id), changed: true };
   }
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
@@ -130,8 +191,8 @@ export class TemplateMiner {
     const tokens = tokenizeWithSpacing(this.head(message)).tokens;
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
-    const candidate = this.bestWildcardMatch(tokens);
-    return candidate ? publicView(candidate) : undefined;
+    const covering = this.bestCover(tokens)?.pattern ?? this.bestListCover(tokens);
+    return covering ? publicView(covering) : undefined;
   }
 
   /** The first `maxWords` whole words (cut by words, so values of any width cut alike). */
@@ -157,8 +218,8 @@ export class TemplateMiner {
   }
 
   template(id: string): PatternTemplate | undefined {
-    const cluster = this.live.get(this.resolve(id));
-    return cluster ? publicView(cluster) : undefined;
+    const pattern = this.live.get(this.resolve(id));
+    return pattern ? publicView(pattern) : undefined;
   }
 
   templates(): PatternTemplate[] {
@@ -184,134 +245,269 @@ export class TemplateMiner {
     if (pattern.mergedInto) {
       // follow a merge only into a pattern this miner holds, so that every id resolves to a template
       if (pattern.mergedInto === pattern.id || !this.live.has(pattern.mergedInto)) return;
-      this.aliases.set(pattern.id, pattern.mergedInto);
-      this.retire(pattern.id, pattern.mergedInto, false);
+      this.merge(pattern.id, pattern.mergedInto, false);
       return;
     }
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
-    const cluster = this.addCluster(pattern.tokens, spacingOf(pattern.tokens, pattern.template));
-    this.absorbCoveredBy(cluster, true);
-    // words seen by this process and by others together may now be enough to generalize
-    this.learnFrom(cluster);
+    const shape = this.addShape(pattern.tokens, spacingOf(pattern.tokens, pattern.template), false);
+    this.absorbCoveredBy(shape, true);
+    this.absorbListCoveredBy(shape.pattern);
+    // values seen by this process and by others together may now be enough to generalize
+    this.learnFrom(shape);
   }
 
-  /** The most specific live pattern that covers the tokens. */
-  private bestWildcardMatch(tokens: string[]): Cluster | undefined {
-    let best: Cluster | undefined;
-    for (const family of [
-      familyKey(tokens.length, tokens[0]),
-      familyKey(tokens.length, WILDCARD),
-    ]) {
-      for (const cluster of this.byFamily.get(family) ?? []) {
-        if ((best && cluster.literalCount <= best.literalCount) || !covers(cluster.tokens, tokens))
-          continue;
-        best = cluster;
+  /** The most specific live shape that covers the tokens. */
+  private bestCover(tokens: string[]): Shape | undefined {
+    let best: Shape | undefined;
+    for (const shape of this.byLength.get(tokens.length) ?? []) {
+      if ((best && shape.literalCount <= best.literalCount) || !covers(shape.tokens, tokens))
+        continue;
+      best = shape;
+    }
+    return best;
+  }
+
+  /**
+   * The most specific live pattern whose canonical template matches the tokens when each of
+   * its `<*>` may stand for a list: items (words or values, each perhaps with a bracketed
+   * annotation) joined by `: , = ; |`. A value that the tokenizer split ("gw.example.org:443",
+   * "gw.example.org [10.0.0.1]") then joins a pattern learned from other values at that
+   * place, whatever its number of items.
+   */
+  private bestListCover(tokens: string[]): Pattern | undefined {
+    let best: Pattern | undefined;
+    let bestLiterals = -1;
+    for (const pattern of this.live.values()) {
+      const template = pattern.tokens;
+      if (template.length > tokens.length || !template.includes(WILDCARD)) continue;
+      // a template of values only would take any list of words
+      if (!template.some(isWord)) continue;
+      const literals = template.length - countOf(template, WILDCARD);
+      if (literals <= bestLiterals || !matchesWithLists(template, 0, tokens, 0)) continue;
+      best = pattern;
+      bestLiterals = literals;
+    }
+    return best;
+  }
+
+  /**
+   * When the message's token count already holds `maxPerLength` shapes: merges the message
+   * with the most similar of them, every differing position becoming `<*>`.
+   */
+  private crowdedMatch(tokens: string[], spaceBefore: boolean[]): Pattern | undefined {
+    const sameLength = this.byLength.get(tokens.length);
+    if (!sameLength || sameLength.length < this.options.maxPerLength) return undefined;
+    let best = sameLength[0];
+    let bestSame = -1;
+    for (const shape of sameLength) {
+      let same = 0;
+      for (let i = 0; i < tokens.length; i++) if (shape.tokens[i] === tokens[i]) same++;
+      if (same > bestSame) {
+        best = shape;
+        bestSame = same;
+      }
+    }
+    const merged = best.tokens.map((token, i) => (token === tokens[i] ? token : WILDCARD));
+    const general = this.addShape(merged, spaceBefore);
+    this.absorbCoveredBy(general, true);
+    return general.pattern;
+  }
+
+  /**
+   * The shape for these tokens, in the pattern of their canonical form (made if new, then
+   * reported as created unless `report` is false).
+   */
+  private addShape(tokens: string[], spaceBefore: boolean[], report = true): Shape {
+    const canonical = canonicalize(tokens, spaceBefore);
+    const id = patternIdOf(canonical.tokens);
+    let pattern = this.live.get(id);
+    if (!pattern) {
+      pattern = {
+        id,
+        tokens: canonical.tokens,
+        template: renderTemplate(canonical.tokens, canonical.spaceBefore),
+        shapes: [],
+      };
+      this.live.set(id, pattern);
+      if (report) this.pendingNew.push(publicView(pattern));
+    }
+    const existing = pattern.shapes.find((s) => sameTokens(s.tokens, tokens));
+    if (existing) return existing;
+    const shape: Shape = {
+      tokens,
+      spaceBefore,
+      literalCount: tokens.filter((t) => t !== WILDCARD).length,
+      pattern,
+    };
+    pattern.shapes.push(shape);
+    pushTo(this.byLength, tokens.length, shape);
+    this.shapeKeys.add(tokens.join(KEY_SEPARATOR));
+    return shape;
+  }
+
+  /** Gathers the shape's evidence; makes every generalization that now has enough of it. */
+  private learnFrom(shape: Shape): void {
+    let current = shape;
+    for (;;) {
+      const tokens = this.proposeWith(current);
+      if (tokens === undefined) return;
+      const general = this.addShape(tokens, current.spaceBefore);
+      this.absorbCoveredBy(general, true);
+      this.absorbListCoveredBy(general.pattern);
+      current = general;
+    }
+  }
+
+  /**
+   * Pairs the shape with every similar live shape of its length, records both as evidence
+   * for the generalization the pair proposes, and returns the most specific proposal (not
+   * yet a shape) whose differing positions all vary enough.
+   */
+  private proposeWith(shape: Shape): string[] | undefined {
+    const mine = shape.tokens;
+    let best: string[] | undefined;
+    let bestLiterals = -1;
+    for (const other of this.byLength.get(mine.length) ?? []) {
+      if (other.pattern === shape.pattern) continue;
+      const proposed = generalizationOf(mine, other.tokens);
+      if (!proposed) continue;
+      const key = proposed.tokens.join(KEY_SEPARATOR);
+      let proposal = this.proposals.get(key);
+      if (!proposal) this.proposals.set(key, (proposal = { members: new Map() }));
+      for (const member of [mine, other.tokens])
+        if (proposal.members.size < MAX_MEMBERS)
+          proposal.members.set(member.join(KEY_SEPARATOR), member);
+      if (
+        proposed.literals > bestLiterals &&
+        !this.shapeKeys.has(key) &&
+        this.variesEnough(proposed.tokens, proposal)
+      ) {
+        best = proposed.tokens;
+        bestLiterals = proposed.literals;
       }
     }
     return best;
   }
 
   /**
-   * When the message's family already holds `maxPerFamily` patterns: merges the message
-   * with the most similar of them, every differing position becoming `<*>`.
+   * True when every position the proposal turns into `<*>` is a variable: either one of its
+   * members holds a `<*>` there already (proven by masking or an earlier generalization), or
+   * it takes `generalizeAfter` different values while the proposal's other unproven positions
+   * stay the same, or it combines freely with the other unproven positions: one less value
+   * than that in as many of their combinations (`tenant=acme|globex|initech` with each of
+   * `method=sso|token|password`). Positions that only change together (`from NEW to
+   * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
+   * event, not values.
    */
-  private crowdedFamilyMatch(tokens: string[]): Cluster | undefined {
-    const family = this.byFamily.get(familyKey(tokens.length, tokens[0]));
-    if (!family || family.length < this.options.maxPerFamily) return undefined;
-    let best = family[0];
-    let bestSame = -1;
-    for (const cluster of family) {
-      let same = 0;
-      for (let i = 0; i < tokens.length; i++) if (cluster.tokens[i] === tokens[i]) same++;
-      if (same > bestSame) {
-        best = cluster;
-        bestSame = same;
+  private variesEnough(tokens: readonly string[], proposal: Proposal): boolean {
+    if (proposal.members.size < 2) return false;
+    const members = [...proposal.members.values()];
+    const unproven: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] === WILDCARD && !members.some((m) => m[i] === WILDCARD)) unproven.push(i);
+    }
+    const needed = this.options.generalizeAfter;
+    for (const at of unproven) {
+      const valuesByRest = new Map<string, Set<string>>();
+      let enough = false;
+      for (const member of members) {
+        let rest = '';
+        for (const other of unproven) if (other !== at) rest += member[other] + KEY_SEPARATOR;
+        let values = valuesByRest.get(rest);
+        if (!values) valuesByRest.set(rest, (values = new Set()));
+        values.add(member[at]);
+        if (values.size >= needed) {
+          enough = true;
+          break;
+        }
+      }
+      if (!enough && unproven.length > 1) {
+        // combined freely with another position: parameters of one message, not events
+        let contexts = 0;
+        for (const values of valuesByRest.values()) if (values.size >= needed - 1) contexts++;
+        enough = contexts >= needed - 1;
+      }
+      if (!enough) return false;
+    }
+    return true;
+  }
+
+  /** Merges into `general` every live pattern of more tokens that it covers with lists. */
+  private absorbListCoveredBy(general: Pattern): void {
+    const template = general.tokens;
+    if (!template.some(isWord)) return;
+    for (const pattern of [...this.live.values()]) {
+      if (pattern === general || this.live.get(pattern.id) !== pattern) continue;
+      const shape = pattern.shapes[0];
+      if (shape.tokens.length <= template.length) continue;
+      if (matchesWithLists(template, 0, shape.tokens, 0)) this.merge(pattern.id, general.id, true);
+    }
+  }
+
+  /** Merges into `general`'s pattern every live pattern one of whose shapes it covers. */
+  private absorbCoveredBy(general: Shape, record: boolean): void {
+    const sameLength = this.byLength.get(general.tokens.length) ?? [];
+    for (const shape of [...sameLength]) {
+      if (shape.pattern === general.pattern || !covers(general.tokens, shape.tokens)) continue;
+      if (this.live.get(shape.pattern.id) !== shape.pattern) continue; // merged meanwhile
+      this.merge(shape.pattern.id, general.pattern.id, record);
+    }
+  }
+
+  /**
+   * Merges pattern `from` into `into`: `from` resolves to `into` from now on, and its shapes
+   * that `into` does not already cover go on matching messages, for `into`.
+   */
+  private merge(from: string, into: string, record: boolean): void {
+    const pattern = this.live.get(from);
+    const target = this.live.get(into);
+    if (!pattern || !target || pattern === target) return;
+    this.aliases.set(from, into);
+    this.live.delete(from);
+    for (const shape of pattern.shapes) {
+      const coveredBy = target.shapes.some((s) => covers(s.tokens, shape.tokens));
+      if (coveredBy) {
+        removeFrom(this.byLength, shape.tokens.length, shape);
+        this.shapeKeys.delete(shape.tokens.join(KEY_SEPARATOR));
+      } else {
+        shape.pattern = target;
+        target.shapes.push(shape);
       }
     }
-    const merged = best.tokens.map((token, i) => (token === tokens[i] ? token : WILDCARD));
-    const general = this.addCluster(merged, best.spaceBefore);
-    if (general !== best) {
-      this.pendingNew.push(publicView(general));
-      this.absorbCoveredBy(general, true);
+    if (record) this.pendingMerges.push({ from, into });
+  }
+}
+
+/**
+ * The generalization two patterns of one length propose: their common tokens, `<*>` where
+ * they differ. None when they differ in punctuation (a different structure), or when the
+ * words they share are fewer than the positions where they differ (a different message).
+ */
+function generalizationOf(
+  a: readonly string[],
+  b: readonly string[],
+): { tokens: string[]; literals: number } | undefined {
+  let sharedWords = 0;
+  let differing = 0;
+  let literals = 0;
+  const tokens = new Array<string>(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) {
+      tokens[i] = x;
+      if (x !== WILDCARD) {
+        literals++;
+        if (isWord(x)) sharedWords++;
+      }
+      continue;
     }
-    return general;
+    if ((x !== WILDCARD && !isWord(x)) || (y !== WILDCARD && !isWord(y))) return undefined;
+    tokens[i] = WILDCARD;
+    differing++;
   }
-
-  private addCluster(tokens: string[], spaceBefore: boolean[]): Cluster {
-    const id = patternIdOf(tokens);
-    const existing = this.live.get(id);
-    if (existing) return existing;
-    const cluster: Cluster = {
-      id,
-      tokens,
-      spaceBefore,
-      template: renderTemplate(tokens, spaceBefore),
-      literalCount: tokens.filter((t) => t !== WILDCARD).length,
-    };
-    this.live.set(id, cluster);
-    pushTo(this.byLength, tokens.length, cluster);
-    pushTo(this.byFamily, familyKey(tokens.length, tokens[0]), cluster);
-    return cluster;
-  }
-
-  /** Registers the cluster's words; generalizes a position that now varies enough. */
-  private learnFrom(cluster: Cluster): string | undefined {
-    let current = cluster;
-    for (;;) {
-      const hole = this.registerSkeletons(current);
-      if (hole === undefined) return current === cluster ? undefined : current.id;
-      const tokens = current.tokens.slice();
-      tokens[hole] = WILDCARD;
-      const general = this.addCluster(tokens, current.spaceBefore);
-      this.pendingNew.push(publicView(general));
-      this.absorbCoveredBy(general, true);
-      current = general;
-    }
-  }
-
-  /** Indexes the cluster under each of its skeletons; returns a position to generalize. */
-  private registerSkeletons(cluster: Cluster): number | undefined {
-    let hole: number | undefined;
-    for (let i = 0; i < cluster.tokens.length; i++) {
-      if (!isWord(cluster.tokens[i])) continue;
-      const key = skeletonKey(cluster.tokens, i);
-      let words = this.skeletons.get(key);
-      if (!words) this.skeletons.set(key, (words = new Map()));
-      if (words.size < this.options.generalizeAfter) words.set(cluster.tokens[i], cluster.id);
-      if (
-        hole === undefined &&
-        words.size >= this.options.generalizeAfter &&
-        this.keepsEnoughWords(cluster)
-      )
-        hole = i;
-    }
-    return hole;
-  }
-
-  private keepsEnoughWords(cluster: Cluster): boolean {
-    let words = 0;
-    for (const t of cluster.tokens) if (isWord(t)) words++;
-    return words >= 2;
-  }
-
-  /** Merges every live pattern that `general` covers into it. */
-  private absorbCoveredBy(general: Cluster, record: boolean): void {
-    const sameLength = this.byLength.get(general.tokens.length) ?? [];
-    for (const cluster of [...sameLength]) {
-      if (cluster.id === general.id || !covers(general.tokens, cluster.tokens)) continue;
-      this.aliases.set(cluster.id, general.id);
-      this.retire(cluster.id, general.id, record);
-    }
-  }
-
-  private retire(id: string, into: string, record: boolean): void {
-    const cluster = this.live.get(id);
-    if (!cluster) return;
-    this.live.delete(id);
-    removeFrom(this.byLength, cluster.tokens.length, cluster);
-    removeFrom(this.byFamily, familyKey(cluster.tokens.length, cluster.tokens[0]), cluster);
-    if (record) this.pendingMerges.push({ from: id, into });
-  }
+  if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
+  return { tokens, literals };
 }
 
 /** True when `general` matches `specific` position by position (`<*>` matches anything). */
@@ -323,33 +519,70 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
   return true;
 }
 
-function familyKey(length: number, first: string | undefined): string {
-  return `${length}${KEY_SEPARATOR}${first ?? ''}`;
+function countOf(tokens: readonly string[], token: string): number {
+  let n = 0;
+  for (const t of tokens) if (t === token) n++;
+  return n;
 }
 
-function pushTo<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
+/** True when `template` from `t` matches `tokens` from `m`, each `<*>` taking one list. */
+function matchesWithLists(
+  template: readonly string[],
+  t: number,
+  tokens: readonly string[],
+  m: number,
+): boolean {
+  for (; t < template.length; t++, m++) {
+    if (m >= tokens.length) return false;
+    if (template[t] === WILDCARD) break;
+    if (template[t] !== tokens[m]) return false;
+  }
+  if (t === template.length) return m === tokens.length;
+  // a list: an item, then any number of (joiner, item); an item may carry a bracketed
+  // annotation ("gw.example.org [10.0.0.1]"); try every length
+  for (let item = m; ;) {
+    if (!isItem(tokens[item])) return false;
+    let last = item;
+    const closer = ANNOTATION_CLOSERS[tokens[item + 1]];
+    if (closer !== undefined && isItem(tokens[item + 2] ?? '') && tokens[item + 3] === closer) {
+      last = item + 3;
+      if (matchesWithLists(template, t + 1, tokens, last + 1)) return true;
+    }
+    if (matchesWithLists(template, t + 1, tokens, item + 1)) return true;
+    if (!LIST_JOINERS.has(tokens[last + 1] ?? '')) return false;
+    item = last + 2;
+  }
+}
+
+const ANNOTATION_CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const LIST_JOINERS = new Set([':', ',', '=', ';', '|']);
+
+function isItem(token: string): boolean {
+  return token === WILDCARD || isWord(token);
+}
+
+function sameTokens(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function pushTo<K>(index: Map<K, Shape[]>, key: K, shape: Shape): void {
   const list = index.get(key);
-  if (list) list.push(cluster);
-  else index.set(key, [cluster]);
+  if (list) list.push(shape);
+  else index.set(key, [shape]);
 }
 
-function removeFrom<K>(index: Map<K, Cluster[]>, key: K, cluster: Cluster): void {
+function removeFrom<K>(index: Map<K, Shape[]>, key: K, shape: Shape): void {
   const list = index.get(key);
   if (!list) return;
-  const at = list.indexOf(cluster);
+  const at = list.indexOf(shape);
   if (at >= 0) list.splice(at, 1);
   if (list.length === 0) index.delete(key);
 }
 
-function skeletonKey(tokens: readonly string[], hole: number): string {
-  let key = '';
-  for (let i = 0; i < tokens.length; i++)
-    key += (i === hole ? SKELETON_HOLE : tokens[i]) + KEY_SEPARATOR;
-  return key;
-}
-
-function publicView(cluster: Cluster): PatternTemplate {
-  return { id: cluster.id, template: cluster.template, tokens: cluster.tokens };
+function publicView(pattern: Pattern): PatternTemplate {
+  return { id: pattern.id, template: pattern.template, tokens: pattern.tokens };
 }
 
 /** Rebuilds the spacing of stored tokens from their rendered template. */

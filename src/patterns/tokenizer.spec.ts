@@ -21,11 +21,22 @@ describe('tokenizer', () => {
       'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4',
       'authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>',
     ],
-    // a date spelled with month and weekday names, and an empty bracket (Linux)
-    [
-      'connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005',
-      'connection from <*> (<*>) at <*>',
-    ],
+    // a date spelled with month and weekday names; an empty annotation is left out (Linux)
+    ['connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005', 'connection from <*> at <*>'],
+    // an optional annotation holding a value is left out, wherever it stands
+    ['sent 1190 bytes (1.16 KB) to peer', 'sent <*> to peer'],
+    ['retrying job (attempt 3) now', 'retrying job (attempt <*>) now'],
+    ['lookup of 10.0.0.9 [10.0.0.9] failed', 'lookup of <*> failed'],
+    // a bracketed list of one-token items is one value, a phrase in brackets is not
+    ['roles [admin, ops, billing] granted', 'roles [<*>] granted'],
+    ['called init(config, logger) twice', 'called init(<*>) twice'],
+    ['stored (estimated size 93.0 B, free 317.1 KB)', 'stored (estimated size <*>, free <*>)'],
+    // true/false/null as the value of a key
+    ['probe ok ready=false cached:TRUE owner=null', 'probe ok ready=<*> cached:<*> owner=<*>'],
+    // a path after a key with its query string, whatever its number of parameters
+    ['proxy url=/search?q=red+shoes&page=2 ok', 'proxy url=<*> ok'],
+    ['cannot load /opt/app/bin/run-x: not found', 'cannot load <*>: not found'],
+    ['cannot load ./run-x: not found', 'cannot load <*>: not found'],
     // sizes with units are one value (Spark)
     [
       'Block broadcast_0_piece0 stored as bytes in memory (estimated size 93.0 B, free 317.1 KB)',
@@ -90,5 +101,18 @@ describe('tokenizer', () => {
   it('handles an empty message', () => {
     expect(tokenize('')).toEqual([]);
     expect(tokenize('   ')).toEqual([]);
+  });
+
+  it('gives the same tokens whatever the digits (the miner caches by the message with digits as 0)', () => {
+    const messages = [
+      'Received block blk_-1608999687919862906 of size 91178 from /10.250.10.6',
+      'New ido chip inserted into the database: FF:F2:9F:16:C4:C2:00:0D:60:E9:3B:3D ip=10.2.1.37',
+      'order 0b6f6b3e-6a43-4f4e-9d3b-3c1a9e7f2d10 paid in 250ms (limit <1 s)',
+      "bad pointer 0xdeadbeef in deadbeefcafe at 'x9'",
+      'connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005',
+      'roles [a1, b2] granted to u3 via url=/x/9?y=8',
+    ];
+    for (const message of messages)
+      expect(tokenize(message.replace(/\d/g, '0'))).toEqual(tokenize(message));
   });
 });

@@ -27,6 +27,10 @@ const MONTHS = new Set([
   'dec',
 ]);
 const WEEKDAYS = new Set(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+/** Month and weekday names as they are written: "jun", "Jun", "JUN". */
+const DATE_WORDS = new Set(
+  [...MONTHS, ...WEEKDAYS].flatMap((w) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()]),
+);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^(0x)?[0-9a-f]{8,}$/i;
 /** MAC addresses and other colon- or dash-separated hex bytes. */
@@ -43,6 +47,8 @@ const QUOTED_MARK = '\u0002';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
   'b',
+  'byte',
+  'bytes',
   'kb',
   'mb',
   'gb',
@@ -64,6 +70,13 @@ const UNITS = new Set([
   'h',
   'hrs',
 ]);
+const BRACKETS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const LIST_SEPARATORS = new Set([',', ';', '|']);
+const KEY_VALUE = new Set(['=', ':']);
+const LITERALS = new Set(['true', 'false', 'null', 'nil', 'none', 'undefined']);
+const BRACKET_OPENER = /[[({]/;
+/** Any character that a rule below looks at; a word without one is a plain word. */
+const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈]|\.\./;
 const OPENERS: Record<string, string> = {
   '(': ')',
   '[': ']',
@@ -74,6 +87,8 @@ const OPENERS: Record<string, string> = {
 };
 
 const DIGIT = /\d/;
+/** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
+const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
@@ -102,8 +117,9 @@ export function isVariableToken(token: string): boolean {
 
 function isDateWord(token: string): boolean {
   if (token.length < 3 || token.length > 5) return false;
-  const lower = token.toLowerCase().replace(/[.,]$/, '');
-  return MONTHS.has(lower) || WEEKDAYS.has(lower);
+  if (DATE_WORDS.has(token)) return true;
+  const last = token[token.length - 1];
+  return (last === '.' || last === ',') && DATE_WORDS.has(token.slice(0, -1));
 }
 
 /**
@@ -134,8 +150,19 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     message.includes('"') || message.includes("'")
       ? message.replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
       : message;
+  const hasBracket = BRACKET_OPENER.test(message);
   for (const word of unquoted.split(WHITESPACE)) {
     if (!word) continue;
+    // most words of a message are plain words: one test, and they are kept as written
+    if (
+      !SPECIAL.test(word) &&
+      !word.includes(QUOTED_MARK) &&
+      (word.length < 8 || !HEX.test(word))
+    ) {
+      raw.push(word);
+      rawSpace.push(raw.length > 1);
+      continue;
+    }
     if (word === QUOTED_MARK) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
@@ -151,8 +178,18 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       rawSpace.push(raw.length > 1);
       continue;
     }
+    // a path after a key or bracket is one value with its query string, however many
+    // parameters it has: "url=/search?q=a&page=2" is "url=<*>"
+    const path = word.includes('/') ? PATH_IN_WORD.exec(word) : null;
+    const pieces = path
+      ? [
+          ...word.slice(0, path.index + path[1].length).split(SPLIT),
+          QUOTED_MARK,
+          ...path[3].split(SPLIT),
+        ]
+      : word.split(SPLIT);
     let first = true;
-    for (const piece of word.split(SPLIT)) {
+    for (const piece of pieces) {
       if (!piece) continue;
       raw.push(isVariableToken(piece) ? WILDCARD : piece);
       rawSpace.push(first && raw.length > 1);
@@ -186,17 +223,73 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       raw[i] = WILDCARD;
     }
   }
-  return collapse(raw, rawSpace);
+  for (let i = 1; i < raw.length; i++) {
+    // the value of a key that is a literal of every programming language: "ready=false"
+    if (!rawSpace[i] && KEY_VALUE.has(raw[i - 1]) && LITERALS.has(raw[i].toLowerCase()))
+      raw[i] = WILDCARD;
+  }
+  if (hasBracket) maskLists(raw, rawSpace);
+  return canonicalize(raw, rawSpace);
 }
 
-function collapse(tokens: string[], spaceBefore: boolean[]): TokenizedMessage {
+/**
+ * A bracketed list of two or more one-token items joined by `,` `;` or `|` is one value,
+ * whatever its number of items: "[auth, cache]" and "(eu, us, ap)" are "[<*>]" and "(<*>)".
+ */
+function maskLists(raw: string[], rawSpace: boolean[]): void {
+  for (let i = 0; i < raw.length; i++) {
+    const closer = BRACKETS[raw[i]];
+    if (closer === undefined) continue;
+    let end = i + 1;
+    let items = 0;
+    let separator: string | undefined;
+    for (; end < raw.length; end += 2) {
+      const item = raw[end];
+      if (item !== WILDCARD && !LETTER.test(item)) break;
+      items++;
+      const next = raw[end + 1];
+      if (next === closer || !LIST_SEPARATORS.has(next) || (separator && next !== separator)) break;
+      separator = next;
+    }
+    if (items < 2 || raw[end + 1] !== closer) continue;
+    raw.splice(i + 1, end - i, WILDCARD);
+    rawSpace.splice(i + 1, end - i, false);
+  }
+}
+
+/**
+ * The canonical form of masked tokens, the same for a message and for a learned template:
+ * a run of values joined only by `: , = ; |` or whitespace is one `<*>` ("10.0.0.1:50010" and
+ * "10.0.0.1" give the same template; so do "host:443" and "10.0.0.1" once the host is learned
+ * to vary), and a parenthesis standing as a word after another token and holding only a value
+ * (or nothing) annotates that token and is left out, so that the annotation may be there or
+ * not (so is any bracket after a value: "10.0.0.1 [10.0.0.1]"):
+ * "451 bytes sent" and "1190 bytes (1.16 KB) sent", "from 10.0.0.1 () at" and "from 10.0.0.1
+ * (gw.example.org) at" (once such host names are learned to vary) give one template each.
+ */
+export function canonicalize(
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+): TokenizedMessage {
   const out: string[] = [];
   const outSpace: boolean[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (token === WILDCARD && out[out.length - 1] === WILDCARD) continue;
-    if (JOINERS.has(token) && out[out.length - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
+    const n = out.length;
+    if (token === WILDCARD && out[n - 1] === WILDCARD) continue;
+    if (JOINERS.has(token) && out[n - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
       i++; // "<*> : <*>" → "<*>"
+      continue;
+    }
+    if (
+      n >= 3 &&
+      out[n - 1] === WILDCARD &&
+      OPENERS[out[n - 2]] === token &&
+      outSpace[n - 2] &&
+      (out[n - 2] === '(' || out[n - 3] === WILDCARD)
+    ) {
+      // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
+      out.length = outSpace.length = n - 2;
       continue;
     }
     out.push(token);
