@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AlertingModule } from './alerting/alerting.module.js';
 import { CacheModule } from './cache/cache.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { CollectorModule } from './collector/collector.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         InsightsModule,
         QueryModule,
         McpModule,
+        AlertingModule,
         OtlpModule,
         SentryModule,
         ConsoleModule,

@@ -214,6 +214,19 @@ export class AppConfig {
     return this.env.DEBUG_LOG_FORMAT;
   }
 
+  get alerting() {
+    return {
+      intervalSeconds: this.env.DEBUG_ALERT_INTERVAL_SECONDS,
+      publicUrl: (this.env.DEBUG_PUBLIC_URL || `http://localhost:${this.env.PORT}`).replace(/\/+$/, ''),
+      smtpUrl: this.env.DEBUG_SMTP_URL || undefined,
+      smtpFrom: this.env.DEBUG_SMTP_FROM,
+      deliveryAttempts: this.env.DEBUG_ALERT_DELIVERY_ATTEMPTS,
+      deliveryBackoffMs: this.env.DEBUG_ALERT_DELIVERY_BACKOFF_MS,
+      jobLockMs: this.env.DEBUG_ALERT_JOB_LOCK_MS,
+      alertmanagerRefreshSeconds: this.env.DEBUG_ALERTMANAGER_REFRESH_SECONDS,
+    };
+  }
+
   get logLevel(): EnvironmentVariables['LOG_LEVEL'] {
     return this.env.LOG_LEVEL;
   }
