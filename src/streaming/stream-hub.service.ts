@@ -1,20 +1,20 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
 import type { AppEvent, AppEventName } from '../common/events/app-events.js';
 import { type StreamChannel, type StreamMessage, streamMessagesOf } from './stream-messages.js';
 import { LivePatternLabels } from './live-pattern-labels.js';
+import { invalidSince, StreamBackfill } from './stream-backfill.js';
 import { encodeBatchPacket } from './stream-encoding.js';
 import { StreamRelay } from './stream-relay.service.js';
 import type { ServerToClientEvents, StreamError, SubscribeAck } from './stream-protocol.js';
 import type { SubscribeDto } from './subscribe.dto.js';
-import { matches, attributesOf, type SubscriptionFilter } from './subscription-filter.js';
+import type { SubscriptionFilter } from './subscription-filter.js';
 import { SubscriptionIndex } from './subscription-index.js';
 
 /** Most messages one emit carries; a bigger backlog goes out in several emits. */
@@ -23,10 +23,7 @@ const MAX_BATCH = 500;
 const MAX_PACKETS_IN_FLIGHT = 4;
 /** How long a backfilled subscription remembers the replayed ids, for late copies relayed from other instances. */
 const SEAM_MEMORY_MS = 30_000;
-const BACKFILL_PAGE = 2000;
 const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
-/** A `since` past now + this is a mistake (1e300 reached Date and failed as `internal`). */
-const MAX_SINCE_AHEAD_MS = 86_400_000;
 
 /** Values a subscription's filters hold: what its index entries cost. */
 function filterValuesOf(dto: SubscribeDto): number {
@@ -108,9 +105,9 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly bus: AppEventBus,
     private readonly config: AppConfig,
-    @Inject(HOT_STORE) private readonly hotStore: HotStore,
     private readonly relay: StreamRelay,
     private readonly patternLabels: LivePatternLabels,
+    private readonly backfill: StreamBackfill,
     metrics: MetricsService,
   ) {
     this.deliveredCounter = metrics.counter('ads_stream_delivered_total', 'Stream messages emitted to clients', ['channel']);
@@ -203,7 +200,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     const wantsBackfill = dto.since !== undefined;
     let since: { ms: number; excludeId?: string } | null = null;
     if (wantsBackfill) {
-      const resolved = await this.resolveSince(dto.since!);
+      const resolved = await this.backfill.resolveSince(dto.since!);
       if ('error' in resolved) return { ok: false, error: resolved.error };
       since = resolved;
     }
@@ -256,7 +253,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     let complete: boolean;
     let scannedUntilMs: number;
     try {
-      ({ replay, complete, scannedUntilMs } = await this.readBackfill(alternatives, since));
+      ({ replay, complete, scannedUntilMs } = await this.backfill.read(alternatives, since));
     } catch (error) {
       this.unsubscribe(socketId, subscription.id);
       throw error;
@@ -410,66 +407,6 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async resolveSince(
-    since: string | number,
-  ): Promise<{ ms: number; excludeId?: string } | { error: StreamError }> {
-    const latest = Date.now() + MAX_SINCE_AHEAD_MS;
-    const future = () => ({ error: invalidSince('must not be more than a day in the future') });
-    if (typeof since === 'number') {
-      if (!Number.isFinite(since) || since < 0) return { error: invalidSince('epoch milliseconds must be a non-negative number') };
-      return since > latest ? future() : { ms: since };
-    }
-    if (/^\d+$/.test(since)) return Number(since) > latest ? future() : { ms: Number(since) };
-    if (/^\d{4}-\d{2}-\d{2}/.test(since)) {
-      const ms = Date.parse(since);
-      if (Number.isNaN(ms)) return { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) };
-      return ms > latest ? future() : { ms };
-    }
-    const event = await this.hotStore.get(since);
-    if (!event) {
-      return {
-        error: {
-          code: 'since_not_found',
-          message: `event ${since} is not in the hot tier (it keeps DEBUG_HOT_TTL_SECONDS=${this.config.hotTtlSeconds}s): pass a time as since`,
-          details: [{ field: 'since', problem: 'unknown event id' }],
-        },
-      };
-    }
-    // The hot tier orders arrivals by millisecond only: the others of this event's
-    // millisecond are replayed too (never a gap; the client drops repeats by id).
-    return { ms: Date.parse(event.ingested_at) - 1, excludeId: event.id };
-  }
-
-  /** Reads the hot tier's arrivals after `sinceMs`, up to the backfill limit; keeps those the filter wants. */
-  private async readBackfill(
-    alternatives: SubscriptionFilter[],
-    since: { ms: number; excludeId?: string },
-  ): Promise<{ replay: DebugEventRecord[]; complete: boolean; scannedUntilMs: number }> {
-    const limit = this.config.streamBackfillLimit;
-    const replay: DebugEventRecord[] = [];
-    const seen = new Set<string>(since.excludeId ? [since.excludeId] : []);
-    let after = since.ms;
-    let scanned = 0;
-    for (;;) {
-      const page = await this.hotStore.arrivedSince(after, BACKFILL_PAGE);
-      if (this.patternLabels.active) this.patternLabels.label(page as unknown as Record<string, unknown>[]);
-      let fresh = 0;
-      for (const event of page) {
-        if (seen.has(event.id)) continue;
-        seen.add(event.id);
-        fresh++;
-        if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
-        const attributes = attributesOf('debug:event', event as unknown as Record<string, unknown>);
-        if (alternatives.some((filter) => filter.channels.has('debug:event') && matches(filter, attributes))) replay.push(event);
-      }
-      if (page.length < BACKFILL_PAGE) return { replay, complete: true, scannedUntilMs: after };
-      // Arrivals share milliseconds: the next page starts one ms before the last arrival
-      // and skips the ids already seen (a page made only of one millisecond moves past it).
-      const lastMs = Date.parse(page[page.length - 1].ingested_at);
-      after = fresh === 0 ? lastMs : Math.max(after, lastMs - 1);
-    }
-  }
-
   /** Pushes the replay into the outbox as it drains, then what matched live meanwhile (minus repeats). */
   private async deliverBackfill(subscription: Subscription, replay: DebugEventRecord[]): Promise<void> {
     const client = subscription.client;
@@ -530,8 +467,4 @@ function arrivalOf(message: StreamMessage, fallback: number): number {
 
 function failure(code: StreamError['code'], message: string): SubscribeAck {
   return { ok: false, error: { code, message } };
-}
-
-function invalidSince(problem: string): StreamError {
-  return { code: 'invalid_subscription', message: `since: ${problem}`, details: [{ field: 'since', problem }] };
 }

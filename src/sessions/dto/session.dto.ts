@@ -85,7 +85,7 @@ export class ListSessionsQueryDto {
   before?: string;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page (the same as `before`)' })
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'cursor must be the next_cursor of a previous page' })
+  @IsOptional() @IsDateTime({ message: 'cursor must be the next_cursor of a previous page' })
   cursor?: string;
 }
 
