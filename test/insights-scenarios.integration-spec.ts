@@ -95,6 +95,21 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       expect(evidence.critical_path.steps.map((step) => `${step.component_id} ${step.operation}`)).toContain('orders-1 create-order');
     });
 
+    it('finds a large slowdown on few calls and says how few they are', () => {
+      const incident = scenario.incidents.find((candidate) => candidate.name === 'sudden_slowdown')!;
+      const [insight] = findingsFor(result, scenario, 'sudden_slowdown');
+      const evidence = insight.evidence as { method: string; operation: string; slow_calls: number; calls: number; chance: number; event_ids: string[] };
+      expect(evidence.method).toBe('few_calls');
+      expect(evidence.operation).toBe('sync-catalog');
+      expect(evidence.slow_calls).toBe(incident.eventIds.length);
+      expect(evidence.calls).toBeLessThan(30);
+      expect(evidence.chance).toBeLessThan(1e-9);
+      expect(incident.eventIds).toContain(evidence.event_ids[0]);
+      expect(insight.severity).toBe('high');
+      // the finding rests on a handful of calls: the sample-size factor says so
+      expect(insight.confidence_factors.sample_size).toBeLessThan(0.5);
+    });
+
     it('lists the stuck flows and the silent component with expected and observed', () => {
       const incident = scenario.incidents.find((candidate) => candidate.name === 'stuck_flow')!;
       const [stuck] = findingsFor(result, scenario, 'stuck_flow');

@@ -337,6 +337,20 @@ export class InsightAggregatesRepository {
     };
   }
 
+  /** The largest durations of one operation in a time range, largest first (bounded). */
+  async topDurations(component: ComponentRef, operation: string, from: Date, to: Date, limit: number): Promise<number[]> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT duration_ms FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL
+        ORDER BY duration_ms DESC LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map((row) => toNumber(row.duration_ms));
+  }
+
   /** The events of one correlation chain, oldest first (bounded). */
   async chainEvents(correlationId: string, limit: number): Promise<ChainEventRow[]> {
     const sql = this.builder();

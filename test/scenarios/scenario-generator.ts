@@ -20,6 +20,7 @@ export const INCIDENTS = [
   'error_propagation',
   'diverging_replicas',
   'silent_component',
+  'sudden_slowdown',
 ] as const;
 export type IncidentName = (typeof INCIDENTS)[number];
 
@@ -408,6 +409,36 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     }
   }
 
+  // Low-volume operations without correlation ids (a separate stream keeps the traffic above as it was):
+  // a catalog sync every 6 minutes (~50 ms; 4–8 s in the last 20 minutes when slowed down) and a
+  // refund every 10 minutes with a heavy jitter (never a finding).
+  const sparse = new Random((options.seed ?? 42) + 1000);
+  const slowdownFrom = incidents.has('sudden_slowdown') ? now.getTime() - 20 * MINUTE : Infinity;
+  const slowCalls: string[] = [];
+  for (let minute = start; minute < now.getTime(); minute += MINUTE) {
+    const index = (minute - start) / MINUTE;
+    if (index % 6 === 3) {
+      const slow = minute >= slowdownFrom;
+      const sync = emit({
+        at: minute + sparse.int(0, 50_000),
+        component: COMPONENTS.inventory[1],
+        message: `catalog sync done for ${sparse.int(200, 900)} skus`,
+        operation: 'sync-catalog',
+        durationMs: slow ? 4000 + sparse.int(0, 4000) : sparse.duration(50),
+      });
+      if (slow) slowCalls.push(sync.id);
+    }
+    if (index % 10 === 7) {
+      emit({
+        at: minute + sparse.int(0, 50_000),
+        component: COMPONENTS.payments[1],
+        message: `refund issued for order ${sparse.int(10_000, 99_999)}`,
+        operation: 'refund',
+        durationMs: sparse.duration(80, 0.6),
+      });
+    }
+  }
+
   const at = (minutesBeforeNow: number) => now.getTime() - minutesBeforeNow * MINUTE;
   const window = (fromMinutes: number, toMinutes: number) => ({
     from: new Date(at(fromMinutes)).toISOString(),
@@ -514,6 +545,17 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
       components: [silent],
       eventIds: [],
       ...window(25, 0),
+    });
+  }
+
+  if (incidents.has('sudden_slowdown')) {
+    injected.push({
+      name: 'sudden_slowdown',
+      expected: { type: 'performance', kind: 'regression' },
+      components: [COMPONENTS.inventory[1]],
+      operation: 'sync-catalog',
+      eventIds: slowCalls,
+      ...window(20, 0),
     });
   }
 
