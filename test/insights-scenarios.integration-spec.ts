@@ -122,6 +122,17 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       expect(typeof silence.evidence.score).toBe('number');
     });
 
+    it.each(['stuck_named_flow', 'stuck_camel_flow', 'stuck_lifecycle_flow', 'stuck_message_flow'] as const)(
+      'finds the %s marked by conventions only (no phase field), with its chains',
+      (name) => {
+        const incident = scenario.incidents.find((candidate) => candidate.name === name)!;
+        const [stuck] = findingsFor(result, scenario, name);
+        expect(stuck.evidence.chains).toBe(3);
+        const examples = stuck.evidence.examples as { correlation_id: string }[];
+        expect(examples.map((example) => example.correlation_id).sort()).toEqual([...incident.correlationIds!].sort());
+      },
+    );
+
     it('shows the diverging replica values side by side', () => {
       const [insight] = findingsFor(result, scenario, 'diverging_replicas');
       const fields = insight.evidence.fields as { path: string; values: Record<string, unknown>; majority: unknown }[];
@@ -154,6 +165,9 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       const result = await app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.to);
       const severe = result.created.filter((insight) => SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK] > SEVERITY_RANK.low);
       expect(severe.map((insight) => `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
+      // several kinds of flows, marked by a phase field or by conventions only, all completing: none stuck
+      const flows = result.created.filter((insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step');
+      expect(flows.map((insight) => `${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
     });
   });
 }

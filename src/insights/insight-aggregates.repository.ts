@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { errorEventSql } from '../common/debug-event.js';
+import { conventionalPhaseSql } from './flow-conventions.js';
 import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
@@ -14,9 +15,13 @@ export const END_PHASES = [
   'failed', 'failure', 'error', 'cancelled', 'canceled', 'aborted', 'timeout', 'timed_out',
 ] as const;
 
-/** The lower-cased flow phase of an event (`data.phase`, else `metadata.phase`, else ''). */
+/**
+ * The lower-cased flow phase of an event: `data.phase`, else `metadata.phase`, else what its
+ * conventions imply ('start', 'end' or '': flow-conventions.ts).
+ */
 export function phaseOf(sql: SqlBuilder): string {
-  return `lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')}, ''))`;
+  const explicit = `nullif(lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})), '')`;
+  return `coalesce(${explicit}, ${conventionalPhaseSql(sql.dialect)})`;
 }
 
 /** `<column> IN (start phases)` and `<column> IN (end phases)`, bound in that order. */

@@ -21,6 +21,10 @@ export const INCIDENTS = [
   'diverging_replicas',
   'silent_component',
   'sudden_slowdown',
+  'stuck_named_flow',
+  'stuck_camel_flow',
+  'stuck_lifecycle_flow',
+  'stuck_message_flow',
 ] as const;
 export type IncidentName = (typeof INCIDENTS)[number];
 
@@ -86,6 +90,11 @@ export const COMPONENTS = {
   db: c('db-proxy', 'db-1'),
   workers: [c('report-worker', 'worker-1'), c('report-worker', 'worker-2'), c('report-worker', 'worker-3')],
   caches: [c('cache-node', 'cache-1'), c('cache-node', 'cache-2'), c('cache-node', 'cache-3')],
+  /** Flows marked by conventions only, no phase field (one flow kind each). */
+  checkout: c('checkout-service', 'checkout-1'),
+  shipping: c('shipping-service', 'ship-1'),
+  importer: c('import-agent', 'import-1'),
+  mailer: c('mailer', 'mail-1'),
 };
 const ALL_COMPONENTS = [
   ...COMPONENTS.gateways,
@@ -439,6 +448,48 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     }
   }
 
+  /**
+   * Flows marked only by conventions (no phase field), each kind on its own component: start/end
+   * words in operation names (`checkout.begin` … `checkout.completed`), camel-case event names
+   * (`ShipmentStarted` … `ShipmentFinished`), `lifecycle` events with such a word, and messages
+   * ending with "started"/"finished". A stuck one stops after its middle step.
+   */
+  const conventionFlow = (kind: 'named' | 'camel' | 'lifecycle' | 'message', at: number, stuck: boolean) => {
+    const id = sparse.int(1000, 9999);
+    const correlationId = `${kind}-${newId(new Date(at)).slice(-12)}`;
+    const steps: EventSpec[] = {
+      named: [
+        { at, component: COMPONENTS.checkout, message: `checkout ${id} opened`, operation: 'checkout.begin' },
+        { at: at + 300, component: COMPONENTS.checkout, message: `checkout ${id} priced`, operation: 'checkout.price', durationMs: sparse.duration(40) },
+        { at: at + 900, component: COMPONENTS.checkout, message: `checkout ${id} closed`, operation: 'checkout.completed' },
+      ],
+      camel: [
+        { at, component: COMPONENTS.shipping, message: `shipment ${id} accepted`, operation: 'ShipmentStarted', eventType: 'trace' },
+        { at: at + 500, component: COMPONENTS.shipping, message: `label printed for shipment ${id}`, operation: 'LabelPrinted', eventType: 'trace' },
+        { at: at + 1200, component: COMPONENTS.shipping, message: `shipment ${id} handed over`, operation: 'ShipmentFinished', eventType: 'trace' },
+      ],
+      lifecycle: [
+        { at, component: COMPONENTS.importer, message: `catalog import ${id} started from feed`, eventType: 'lifecycle' },
+        { at: at + 2000, component: COMPONENTS.importer, message: `imported ${sparse.int(100, 900)} rows of feed ${id}` },
+        { at: at + 4000, component: COMPONENTS.importer, message: `catalog import ${id} finished cleanly`, eventType: 'lifecycle' },
+      ],
+      message: [
+        { at, component: COMPONENTS.mailer, message: `newsletter ${id} send started` },
+        { at: at + 700, component: COMPONENTS.mailer, message: `newsletter ${id} batch ${sparse.int(1, 9)} queued` },
+        { at: at + 1500, component: COMPONENTS.mailer, message: `newsletter ${id} send completed` },
+      ],
+    }[kind];
+    const written = (stuck ? steps.slice(0, 2) : steps).map((step) => emit({ ...step, correlationId }));
+    return { correlationId, id: written[0].id };
+  };
+  const conventionKinds = ['named', 'camel', 'lifecycle', 'message'] as const;
+  for (let minute = start; minute < now.getTime(); minute += MINUTE) {
+    const index = (minute - start) / MINUTE;
+    conventionKinds.forEach((kind, offset) => {
+      if (index % 4 === offset) conventionFlow(kind, minute + sparse.int(0, 50_000), false);
+    });
+  }
+
   const at = (minutesBeforeNow: number) => now.getTime() - minutesBeforeNow * MINUTE;
   const window = (fromMinutes: number, toMinutes: number) => ({
     from: new Date(at(fromMinutes)).toISOString(),
@@ -556,6 +607,25 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
       operation: 'sync-catalog',
       eventIds: slowCalls,
       ...window(20, 0),
+    });
+  }
+
+  const stuckConventions = [
+    ['stuck_named_flow', 'named', COMPONENTS.checkout],
+    ['stuck_camel_flow', 'camel', COMPONENTS.shipping],
+    ['stuck_lifecycle_flow', 'lifecycle', COMPONENTS.importer],
+    ['stuck_message_flow', 'message', COMPONENTS.mailer],
+  ] as const;
+  for (const [name, kind, component] of stuckConventions) {
+    if (!incidents.has(name)) continue;
+    const stuck = [0, 1, 2].map((index) => conventionFlow(kind, at(40) + index * 60_000, true));
+    injected.push({
+      name,
+      expected: { type: 'flow', kind: 'stuck_flow' },
+      components: [component],
+      correlationIds: stuck.map((flow) => flow.correlationId),
+      eventIds: stuck.map((flow) => flow.id),
+      ...window(40, 37),
     });
   }
 
