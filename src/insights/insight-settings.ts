@@ -24,6 +24,8 @@ export const InsightSettings = {
     minScore: 5,
     spikeMinRatio: 2,
     spikeMinExcess: 20,
+    /** No spike when 2+ baseline buckets reached at least 1/this of the bucket (bursts that recur). */
+    spikeRecurringFactor: 1.5,
     dropMaxRatio: 0.25,
     /** A drop or silence needs a baseline median of at least this many events per bucket. */
     minBaselineMedian: 5,

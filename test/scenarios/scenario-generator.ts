@@ -95,6 +95,9 @@ export const COMPONENTS = {
   shipping: c('shipping-service', 'ship-1'),
   importer: c('import-agent', 'import-1'),
   mailer: c('mailer', 'mail-1'),
+  /** Bursty volume (a bulk loader) and a component that logs only errors. */
+  loader: c('bulk-loader', 'loader-1'),
+  bridge: c('erp-bridge', 'bridge-1'),
 };
 const ALL_COMPONENTS = [
   ...COMPONENTS.gateways,
@@ -436,6 +439,23 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
         durationMs: slow ? 4000 + sparse.int(0, 4000) : sparse.duration(50),
       });
       if (slow) slowCalls.push(sync.id);
+    }
+    // a bulk loader: bursts of ~150 events in one minute every 30 minutes, quiet in between
+    if (index % 30 === 11) {
+      const rows = 140 + sparse.int(0, 20);
+      for (let row = 0; row < rows; row++) {
+        emit({ at: minute + sparse.int(0, 59_000), component: COMPONENTS.loader, message: `loaded row ${sparse.int(1, 99_999)} of batch ${index}` });
+      }
+    }
+    // a bridge that logs only its errors, a few an hour
+    if (sparse.next() < 0.25) {
+      emit({
+        at: minute + sparse.int(0, 59_000),
+        component: COMPONENTS.bridge,
+        message: `ERP call timed out after 30000 ms (request ${sparse.int(1000, 9999)})`,
+        level: 'error',
+        eventType: 'error',
+      });
     }
     if (index % 10 === 7) {
       emit({

@@ -369,7 +369,10 @@ export class PerformanceAnalyzer implements Analyzer {
     const { scope } = context;
     const span = scope.to.getTime() - scope.from.getTime();
     const previousFrom = new Date(scope.from.getTime() - span);
-    const candidates = regressionCandidates(await context.durationMoments(previousFrom));
+    // one moments pass over the whole baseline serves both rules: the loose first pass of the
+    // percentile rule (its exact pass compares with the window just before) and the few-calls rule
+    const moments = await context.durationMoments(context.baselineFrom);
+    const candidates = regressionCandidates(moments);
     const drafts: InsightDraft[] = [];
     const reported = new Set<string>();
     const rows = candidates.length === 0 ? [] : await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
@@ -377,15 +380,19 @@ export class PerformanceAnalyzer implements Analyzer {
       reported.add(pairKey(regression.current));
       drafts.push(regressionDraft(regression, await this.slowestContext(context, regression.current)));
     }
-    drafts.push(...(await this.fewCalls(context, reported)));
+    drafts.push(...(await this.fewCalls(context, moments, reported)));
     return drafts;
   }
 
   /** Large effects on few calls, against the whole baseline (3 windows before the scope). */
-  private async fewCalls(context: AnalysisContext, reported: ReadonlySet<string>): Promise<InsightDraft[]> {
+  private async fewCalls(
+    context: AnalysisContext,
+    all: readonly DurationMomentsRow[],
+    reported: ReadonlySet<string>,
+  ): Promise<InsightDraft[]> {
     const { scope } = context;
     const baselineFrom = context.baselineFrom;
-    const moments = fewCallCandidates(await context.durationMoments(baselineFrom))
+    const moments = fewCallCandidates(all)
       .filter((row) => !reported.has(pairKey(row)))
       .sort((a, b) => momentsOf(b.current).mean / Math.max(momentsOf(b.previous).mean, 1e-9) - momentsOf(a.current).mean / Math.max(momentsOf(a.previous).mean, 1e-9))
       .slice(0, settings.fewCallsCandidates);
