@@ -9,9 +9,14 @@ import { writeScenario, type WrittenScenario } from './scenarios/scenario-genera
 
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read,writer-key-1:read+ingest';
 const TOOLS = [
+  'alert_deliveries',
+  'alert_rules',
+  'alerts',
   'ask',
   'compare_components',
   'component_health',
+  'create_alert_rule',
+  'create_silence',
   'explain_error',
   'list_insights',
   'operation_progress',
