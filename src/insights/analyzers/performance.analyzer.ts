@@ -34,9 +34,10 @@ export interface CriticalPath {
 }
 
 /**
- * First pass: pairs whose mean, spread or mean + 2 standard deviations grew enough that their
- * p95 may have; only those get exact percentiles (a sort) in the second pass. Loose on purpose:
- * a tail-only regression moves the spread even when the mean barely moves.
+ * First pass: pairs whose mean, spread or mean + 2 standard deviations grew enough (against the
+ * moments' previous window: the whole baseline) that their p95 may have; only those get exact
+ * percentiles (a sort) against the window just before the scope in the second pass. Loose on
+ * purpose: a tail-only regression moves the spread even when the mean barely moves.
  */
 export function regressionCandidates(rows: readonly DurationMomentsRow[]): DurationMomentsRow[] {
   const describe = ({ n, sum, squares }: DurationMomentsRow['current']) => {
