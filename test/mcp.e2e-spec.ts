@@ -20,6 +20,7 @@ const TOOLS = [
   'explain_error',
   'list_insights',
   'operation_progress',
+  'query_metrics',
   'resolve_insight',
   'search_events',
   'slow_operations',
@@ -104,12 +105,13 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
   });
 
   it('search_events is bounded and says when it cut', async () => {
-    const found = dataOf<{ events: { component_id: string }[]; truncated: boolean; limit: number }>(
+    const found = dataOf<{ items: { component_id: string }[]; next_cursor: null; truncated: boolean; limit: number }>(
       await call('search_events', { components: ['pay-1'], levels: ['error'], limit: 5 }),
     );
-    expect(found.events).toHaveLength(5);
+    expect(found.items).toHaveLength(5);
+    expect(found.next_cursor).toBeNull();
     expect(found.truncated).toBe(true);
-    expect(new Set(found.events.map((event) => event.component_id))).toEqual(new Set(['pay-1']));
+    expect(new Set(found.items.map((event) => event.component_id))).toEqual(new Set(['pay-1']));
     const tooMany = await call('search_events', { limit: 1000 });
     expect(tooMany.isError).toBe(true);
   });
