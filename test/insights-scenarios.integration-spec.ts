@@ -95,6 +95,21 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       expect(evidence.critical_path.steps.map((step) => `${step.component_id} ${step.operation}`)).toContain('orders-1 create-order');
     });
 
+    it('finds a large slowdown on few calls and says how few they are', () => {
+      const incident = scenario.incidents.find((candidate) => candidate.name === 'sudden_slowdown')!;
+      const [insight] = findingsFor(result, scenario, 'sudden_slowdown');
+      const evidence = insight.evidence as { method: string; operation: string; slow_calls: number; calls: number; chance: number; event_ids: string[] };
+      expect(evidence.method).toBe('few_calls');
+      expect(evidence.operation).toBe('sync-catalog');
+      expect(evidence.slow_calls).toBe(incident.eventIds.length);
+      expect(evidence.calls).toBeLessThan(30);
+      expect(evidence.chance).toBeLessThan(1e-9);
+      expect(incident.eventIds).toContain(evidence.event_ids[0]);
+      expect(insight.severity).toBe('high');
+      // the finding rests on a handful of calls: the sample-size factor says so
+      expect(insight.confidence_factors.sample_size).toBeLessThan(0.5);
+    });
+
     it('lists the stuck flows and the silent component with expected and observed', () => {
       const incident = scenario.incidents.find((candidate) => candidate.name === 'stuck_flow')!;
       const [stuck] = findingsFor(result, scenario, 'stuck_flow');
@@ -106,6 +121,17 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       expect(silence.evidence.expected as number).toBeGreaterThan(5);
       expect(typeof silence.evidence.score).toBe('number');
     });
+
+    it.each(['stuck_named_flow', 'stuck_camel_flow', 'stuck_lifecycle_flow', 'stuck_message_flow'] as const)(
+      'finds the %s marked by conventions only (no phase field), with its chains',
+      (name) => {
+        const incident = scenario.incidents.find((candidate) => candidate.name === name)!;
+        const [stuck] = findingsFor(result, scenario, name);
+        expect(stuck.evidence.chains).toBe(3);
+        const examples = stuck.evidence.examples as { correlation_id: string }[];
+        expect(examples.map((example) => example.correlation_id).sort()).toEqual([...incident.correlationIds!].sort());
+      },
+    );
 
     it('shows the diverging replica values side by side', () => {
       const [insight] = findingsFor(result, scenario, 'diverging_replicas');
@@ -139,6 +165,9 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       const result = await app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.to);
       const severe = result.created.filter((insight) => SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK] > SEVERITY_RANK.low);
       expect(severe.map((insight) => `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
+      // several kinds of flows, marked by a phase field or by conventions only, all completing: none stuck
+      const flows = result.created.filter((insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step');
+      expect(flows.map((insight) => `${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
     });
   });
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { errorEventSql } from '../common/debug-event.js';
+import { conventionalPhaseSql } from './flow-conventions.js';
 import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
@@ -14,9 +15,13 @@ export const END_PHASES = [
   'failed', 'failure', 'error', 'cancelled', 'canceled', 'aborted', 'timeout', 'timed_out',
 ] as const;
 
-/** The lower-cased flow phase of an event (`data.phase`, else `metadata.phase`, else ''). */
+/**
+ * The lower-cased flow phase of an event: `data.phase`, else `metadata.phase`, else what its
+ * conventions imply ('start', 'end' or '': flow-conventions.ts).
+ */
 export function phaseOf(sql: SqlBuilder): string {
-  return `lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')}, ''))`;
+  const explicit = `nullif(lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})), '')`;
+  return `coalesce(${explicit}, ${conventionalPhaseSql(sql.dialect)})`;
 }
 
 /** `<column> IN (start phases)` and `<column> IN (end phases)`, bound in that order. */
@@ -330,6 +335,20 @@ export class InsightAggregatesRepository {
       correlationId: rows[0].correlation_id == null ? null : String(rows[0].correlation_id),
       durationMs: toNumber(rows[0].duration_ms),
     };
+  }
+
+  /** The largest durations of one operation in a time range, largest first (bounded). */
+  async topDurations(component: ComponentRef, operation: string, from: Date, to: Date, limit: number): Promise<number[]> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT duration_ms FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL
+        ORDER BY duration_ms DESC LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map((row) => toNumber(row.duration_ms));
   }
 
   /** The events of one correlation chain, oldest first (bounded). */

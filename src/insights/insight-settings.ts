@@ -24,6 +24,8 @@ export const InsightSettings = {
     minScore: 5,
     spikeMinRatio: 2,
     spikeMinExcess: 20,
+    /** No spike when 2+ baseline buckets reached at least 1/this of the bucket (bursts that recur). */
+    spikeRecurringFactor: 1.5,
     dropMaxRatio: 0.25,
     /** A drop or silence needs a baseline median of at least this many events per bucket. */
     minBaselineMedian: 5,
@@ -39,6 +41,19 @@ export const InsightSettings = {
     regressionRatio: 1.5,
     /** …and the p95 grew by at least this many milliseconds. */
     regressionMinDeltaMs: 20,
+    /**
+     * Few calls, large effect (docs/insights.md): calls of the scope compared with the whole
+     * baseline (3 windows). At least this many slow calls, a baseline of at least this many calls,
+     * the slow calls at least this multiple of the baseline p99, and a chance by luck at most this.
+     */
+    fewCallsMin: 2,
+    fewCallsBaselineMin: 10,
+    fewCallsMinRatio: 2,
+    fewCallsMaxChance: 1e-4,
+    /** Below this chance by luck (and at ≥ 3× the baseline p99) the finding is high. */
+    fewCallsHighChance: 1e-9,
+    fewCallsCandidates: 20,
+    fewCallsFetch: 30,
     criticalPathChains: 1,
     chainEventLimit: 500,
   },

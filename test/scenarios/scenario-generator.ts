@@ -20,6 +20,11 @@ export const INCIDENTS = [
   'error_propagation',
   'diverging_replicas',
   'silent_component',
+  'sudden_slowdown',
+  'stuck_named_flow',
+  'stuck_camel_flow',
+  'stuck_lifecycle_flow',
+  'stuck_message_flow',
 ] as const;
 export type IncidentName = (typeof INCIDENTS)[number];
 
@@ -85,6 +90,14 @@ export const COMPONENTS = {
   db: c('db-proxy', 'db-1'),
   workers: [c('report-worker', 'worker-1'), c('report-worker', 'worker-2'), c('report-worker', 'worker-3')],
   caches: [c('cache-node', 'cache-1'), c('cache-node', 'cache-2'), c('cache-node', 'cache-3')],
+  /** Flows marked by conventions only, no phase field (one flow kind each). */
+  checkout: c('checkout-service', 'checkout-1'),
+  shipping: c('shipping-service', 'ship-1'),
+  importer: c('import-agent', 'import-1'),
+  mailer: c('mailer', 'mail-1'),
+  /** Bursty volume (a bulk loader) and a component that logs only errors. */
+  loader: c('bulk-loader', 'loader-1'),
+  bridge: c('erp-bridge', 'bridge-1'),
 };
 const ALL_COMPONENTS = [
   ...COMPONENTS.gateways,
@@ -408,6 +421,95 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     }
   }
 
+  // Low-volume operations without correlation ids (a separate stream keeps the traffic above as it was):
+  // a catalog sync every 6 minutes (~50 ms; 4–8 s in the last 20 minutes when slowed down) and a
+  // refund every 10 minutes with a heavy jitter (never a finding).
+  const sparse = new Random((options.seed ?? 42) + 1000);
+  const slowdownFrom = incidents.has('sudden_slowdown') ? now.getTime() - 20 * MINUTE : Infinity;
+  const slowCalls: string[] = [];
+  for (let minute = start; minute < now.getTime(); minute += MINUTE) {
+    const index = (minute - start) / MINUTE;
+    if (index % 6 === 3) {
+      const slow = minute >= slowdownFrom;
+      const sync = emit({
+        at: minute + sparse.int(0, 50_000),
+        component: COMPONENTS.inventory[1],
+        message: `catalog sync done for ${sparse.int(200, 900)} skus`,
+        operation: 'sync-catalog',
+        durationMs: slow ? 4000 + sparse.int(0, 4000) : sparse.duration(50),
+      });
+      if (slow) slowCalls.push(sync.id);
+    }
+    // a bulk loader: bursts of ~150 events in one minute every 30 minutes, quiet in between
+    if (index % 30 === 11) {
+      const rows = 140 + sparse.int(0, 20);
+      for (let row = 0; row < rows; row++) {
+        emit({ at: minute + sparse.int(0, 59_000), component: COMPONENTS.loader, message: `loaded row ${sparse.int(1, 99_999)} of batch ${index}` });
+      }
+    }
+    // a bridge that logs only its errors, a few an hour
+    if (sparse.next() < 0.25) {
+      emit({
+        at: minute + sparse.int(0, 59_000),
+        component: COMPONENTS.bridge,
+        message: `ERP call timed out after 30000 ms (request ${sparse.int(1000, 9999)})`,
+        level: 'error',
+        eventType: 'error',
+      });
+    }
+    if (index % 10 === 7) {
+      emit({
+        at: minute + sparse.int(0, 50_000),
+        component: COMPONENTS.payments[1],
+        message: `refund issued for order ${sparse.int(10_000, 99_999)}`,
+        operation: 'refund',
+        durationMs: sparse.duration(80, 0.6),
+      });
+    }
+  }
+
+  /**
+   * Flows marked only by conventions (no phase field), each kind on its own component: start/end
+   * words in operation names (`checkout.begin` … `checkout.completed`), camel-case event names
+   * (`ShipmentStarted` … `ShipmentFinished`), `lifecycle` events with such a word, and messages
+   * ending with "started"/"finished". A stuck one stops after its middle step.
+   */
+  const conventionFlow = (kind: 'named' | 'camel' | 'lifecycle' | 'message', at: number, stuck: boolean) => {
+    const id = sparse.int(1000, 9999);
+    const correlationId = `${kind}-${newId(new Date(at)).slice(-12)}`;
+    const steps: EventSpec[] = {
+      named: [
+        { at, component: COMPONENTS.checkout, message: `checkout ${id} opened`, operation: 'checkout.begin' },
+        { at: at + 300, component: COMPONENTS.checkout, message: `checkout ${id} priced`, operation: 'checkout.price', durationMs: sparse.duration(40) },
+        { at: at + 900, component: COMPONENTS.checkout, message: `checkout ${id} closed`, operation: 'checkout.completed' },
+      ],
+      camel: [
+        { at, component: COMPONENTS.shipping, message: `shipment ${id} accepted`, operation: 'ShipmentStarted', eventType: 'trace' },
+        { at: at + 500, component: COMPONENTS.shipping, message: `label printed for shipment ${id}`, operation: 'LabelPrinted', eventType: 'trace' },
+        { at: at + 1200, component: COMPONENTS.shipping, message: `shipment ${id} handed over`, operation: 'ShipmentFinished', eventType: 'trace' },
+      ],
+      lifecycle: [
+        { at, component: COMPONENTS.importer, message: `catalog import ${id} started from feed`, eventType: 'lifecycle' },
+        { at: at + 2000, component: COMPONENTS.importer, message: `imported ${sparse.int(100, 900)} rows of feed ${id}` },
+        { at: at + 4000, component: COMPONENTS.importer, message: `catalog import ${id} finished cleanly`, eventType: 'lifecycle' },
+      ],
+      message: [
+        { at, component: COMPONENTS.mailer, message: `newsletter ${id} send started` },
+        { at: at + 700, component: COMPONENTS.mailer, message: `newsletter ${id} batch ${sparse.int(1, 9)} queued` },
+        { at: at + 1500, component: COMPONENTS.mailer, message: `newsletter ${id} send completed` },
+      ],
+    }[kind];
+    const written = (stuck ? steps.slice(0, 2) : steps).map((step) => emit({ ...step, correlationId }));
+    return { correlationId, id: written[0].id };
+  };
+  const conventionKinds = ['named', 'camel', 'lifecycle', 'message'] as const;
+  for (let minute = start; minute < now.getTime(); minute += MINUTE) {
+    const index = (minute - start) / MINUTE;
+    conventionKinds.forEach((kind, offset) => {
+      if (index % 4 === offset) conventionFlow(kind, minute + sparse.int(0, 50_000), false);
+    });
+  }
+
   const at = (minutesBeforeNow: number) => now.getTime() - minutesBeforeNow * MINUTE;
   const window = (fromMinutes: number, toMinutes: number) => ({
     from: new Date(at(fromMinutes)).toISOString(),
@@ -514,6 +616,36 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
       components: [silent],
       eventIds: [],
       ...window(25, 0),
+    });
+  }
+
+  if (incidents.has('sudden_slowdown')) {
+    injected.push({
+      name: 'sudden_slowdown',
+      expected: { type: 'performance', kind: 'regression' },
+      components: [COMPONENTS.inventory[1]],
+      operation: 'sync-catalog',
+      eventIds: slowCalls,
+      ...window(20, 0),
+    });
+  }
+
+  const stuckConventions = [
+    ['stuck_named_flow', 'named', COMPONENTS.checkout],
+    ['stuck_camel_flow', 'camel', COMPONENTS.shipping],
+    ['stuck_lifecycle_flow', 'lifecycle', COMPONENTS.importer],
+    ['stuck_message_flow', 'message', COMPONENTS.mailer],
+  ] as const;
+  for (const [name, kind, component] of stuckConventions) {
+    if (!incidents.has(name)) continue;
+    const stuck = [0, 1, 2].map((index) => conventionFlow(kind, at(40) + index * 60_000, true));
+    injected.push({
+      name,
+      expected: { type: 'flow', kind: 'stuck_flow' },
+      components: [component],
+      correlationIds: stuck.map((flow) => flow.correlationId),
+      eventIds: stuck.map((flow) => flow.id),
+      ...window(40, 37),
     });
   }
 

@@ -34,6 +34,16 @@ describe('anomaly analyzer', () => {
     expect(draft.evidence.bucket_start).toBe(new Date(grid.origin.getTime() + 44 * grid.bucketMs).toISOString());
   });
 
+  it('does not call a recurring burst a spike, but does a one-off past burst of the same size', () => {
+    // a batch job every 6 buckets: 300 events in one bucket, nothing else
+    const recurring = new Array(48).fill(0).map((_, index) => (index % 6 === 2 ? 300 : 0));
+    expect(judge(componentSeries(recurring), grid, true)).toBeNull();
+    const once = new Array(48).fill(0);
+    once[8] = 300;
+    once[44] = 300;
+    expect(judge(componentSeries(once), grid, true)).toMatchObject({ kind: 'spike', observed: 300 });
+  });
+
   it('is not fooled by one huge baseline outlier (median, not mean)', () => {
     const counts = steady(50, 48);
     counts[10] = 5000;

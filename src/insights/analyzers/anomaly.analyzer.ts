@@ -77,7 +77,12 @@ export function judge(series: BucketSeries, grid: BucketGrid, canGoSilent: boole
     const index = grid.baselineBuckets + offset;
     const { score } = scoreOf(observed);
     const ratio = observed / Math.max(expected, 1);
-    const spike = score >= settings.minScore && ratio >= settings.spikeMinRatio && observed - expected >= settings.spikeMinExcess;
+    const spike =
+      score >= settings.minScore &&
+      ratio >= settings.spikeMinRatio &&
+      observed - expected >= settings.spikeMinExcess &&
+      // recurring bursts (a batch job, a cron): the baseline already reached this level more than once
+      baseline.filter((count) => count * settings.spikeRecurringFactor >= observed).length < 2;
     const drop =
       score <= -settings.minScore && expected >= settings.minBaselineMedian && observed <= settings.dropMaxRatio * expected;
     if (!spike && !drop) return;

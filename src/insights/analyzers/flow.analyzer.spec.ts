@@ -76,4 +76,19 @@ describe('flow analyzer', () => {
     expect(drafts[0]).toMatchObject({ kind: 'stuck_flow', severity: 'medium', identity: ['worker', 'render-page'] });
     expect(drafts[0].evidence.chains).toBe(2);
   });
+
+  it('groups stuck chains whose last step has no operation by its message pattern, not its text', () => {
+    const stuck = ['m1', 'm2', 'm3'].map((id) => chain(id, { hasEnd: false }));
+    const lastEvents = stuck.map((item, index) => ({
+      ...error(item.correlationId, 'mailer/mail-1', 0),
+      level: 'info',
+      operation: null,
+      patternId: 'p-queued',
+      message: `newsletter ${index} batch 4 queued`,
+    }));
+    const drafts = detectFlows({ scope, now: to, chains: stuck, errors: [], lastEvents, stuckBefore });
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({ kind: 'stuck_flow', identity: ['mailer', 'p-queued'] });
+    expect(drafts[0].evidence.chains).toBe(3);
+  });
 });

@@ -86,13 +86,18 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
     if (!chain.hasStart || chain.hasEnd || chain.errors > 0 || chain.lastAt >= input.stuckBefore) continue;
     const last = lastByChain.get(chain.correlationId);
     if (!last) continue;
-    const key = [last.component.component_type, last.operation ?? last.message.slice(0, 80)].join('\u0000');
+    const key = [last.component.component_type, stepOf(last)].join('\u0000');
     const list = stuck.get(key) ?? [];
     list.push({ chain, last });
     stuck.set(key, list);
   }
   for (const group of stuck.values()) drafts.push(stuckDraft(group, input));
   return drafts;
+}
+
+/** What a step is: its operation, else its message pattern (messages of one step differ in their values), else its message. */
+function stepOf(event: ChainEventRow): string {
+  return event.operation ?? event.patternId ?? event.message.slice(0, 80);
 }
 
 function uniqueComponents(components: readonly ComponentRef[]): ComponentRef[] {
@@ -191,7 +196,7 @@ function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
 
 function stuckDraft(group: { chain: ChainSummaryRow; last: ChainEventRow }[], input: FlowInput): InsightDraft {
   const last = group[0].last;
-  const stepName = `${last.component.component_type}${last.operation ? ` ${last.operation}` : ''}`;
+  const stepName = `${last.component.component_type} ${last.operation ?? `"${last.message.slice(0, 80)}"`}`;
   const affected = uniqueComponents(group.map((item) => item.last.component));
   const oldest = group.reduce((best, item) => (item.chain.startedAt < best.chain.startedAt ? item : best));
   const waitedMs = input.scope.to.getTime() - oldest.chain.lastAt.getTime();
@@ -208,7 +213,7 @@ function stuckDraft(group: { chain: ChainSummaryRow; last: ChainEventRow }[], in
       `(on ${describeComponents(affected.map(componentKey))}) and then nothing for over ${round(settings.stuckAfterMs / 60_000)} min ` +
       `(the oldest has waited ${round(waitedMs / 60_000, 1)} min). Look at what ${stepName} hands work to next: a lost message, ` +
       `a hung call without timeout, or a crashed worker.`,
-    identity: [last.component.component_type, last.operation ?? last.message.slice(0, 80)],
+    identity: [last.component.component_type, stepOf(last)],
     affected,
     evidence: {
       last_step: { component: last.component, operation: last.operation, message: last.message },

@@ -1,5 +1,12 @@
 import type { ChainEventRow, DurationStatsRow } from '../insight-aggregates.repository.js';
-import { criticalPath, findRegressions, regressionCandidates, regressionDraft } from './performance.analyzer.js';
+import {
+  binomialTail,
+  criticalPath,
+  fewCallsRegression,
+  findRegressions,
+  regressionCandidates,
+  regressionDraft,
+} from './performance.analyzer.js';
 import type { DurationMomentsRow } from '../insight-aggregates.repository.js';
 
 const api = { component_type: 'api', component_id: 'api-1' };
@@ -89,5 +96,53 @@ describe('performance analyzer', () => {
     });
     const picked = regressionCandidates([row('same', steady), row('tail', tail), row('slower', slower), row('few', slower.slice(0, 10))]);
     expect(picked.map((item) => item.operation)).toEqual(['tail', 'slower']);
+  });
+
+  describe('few calls, large effect', () => {
+    const moments = (current: number[], previous: number[]): DurationMomentsRow => {
+      const of = (values: number[]) => ({
+        n: values.length,
+        sum: values.reduce((a, b) => a + b, 0),
+        squares: values.reduce((a, b) => a + b * b, 0),
+      });
+      return { component: api, operation: 'sync', current: of(current), previous: of(previous) };
+    };
+    // a deterministic jittery baseline around 50 ms
+    const baselineCalls = Array.from({ length: 30 }, (_, index) => 50 * Math.exp(0.25 * Math.sin(index * 1.7)));
+    const baseline = stats(false, 50, 62, 30, 'sync');
+    baseline.p99 = 64;
+
+    it('computes binomial tails', () => {
+      expect(binomialTail(3, 3, 0.01)).toBeCloseTo(1e-6, 12);
+      expect(binomialTail(10, 0, 0.3)).toBe(1);
+      expect(binomialTail(10, 1, 0.1)).toBeCloseTo(1 - 0.9 ** 10, 10);
+      expect(binomialTail(5, 6, 0.5)).toBe(0);
+    });
+
+    it('finds 3 calls of 4–8 s among 10 against a 50 ms baseline, with the chance by luck', () => {
+      const scope = [...Array.from({ length: 7 }, () => 50), 4200, 6100, 7900];
+      const found = fewCallsRegression(moments(scope, baselineCalls), stats(true, 50, 7900, 10, 'sync'), baseline, [7900, 6100, 4200, 50, 50]);
+      expect(found).not.toBeNull();
+      expect(found!.slowCalls).toBe(3);
+      expect(found!.thresholdMs).toBe(4200);
+      expect(found!.chance).toBeLessThan(1e-9);
+    });
+
+    it('does not call one slow call a regression', () => {
+      const scope = [50, 48, 52, 9000];
+      expect(fewCallsRegression(moments(scope, baselineCalls), stats(true, 50, 9000, 4, 'sync'), baseline, [9000, 52, 50, 48])).toBeNull();
+    });
+
+    it('raises nothing on ordinary jitter of few calls, even heavy-tailed', () => {
+      // a heavy-tailed baseline (log-normal, sigma 0.6) and few calls from the same distribution
+      const heavy = Array.from({ length: 40 }, (_, index) => 80 * Math.exp(0.6 * 1.6 * Math.sin(index * 2.3)));
+      const sorted = [...heavy].sort((a, b) => a - b);
+      const heavyStats = stats(false, sorted[20], sorted[37], 40, 'sync');
+      heavyStats.p99 = sorted[39];
+      for (const scope of [[200, 210, 40], [sorted[39], sorted[38]], [75, 82, 90, 260]]) {
+        const largest = [...scope].sort((a, b) => b - a);
+        expect(fewCallsRegression(moments(scope, heavy), stats(true, 80, largest[0], scope.length, 'sync'), heavyStats, largest)).toBeNull();
+      }
+    });
   });
 });

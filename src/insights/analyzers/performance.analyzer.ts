@@ -34,9 +34,10 @@ export interface CriticalPath {
 }
 
 /**
- * First pass: pairs whose mean, spread or mean + 2 standard deviations grew enough that their
- * p95 may have; only those get exact percentiles (a sort) in the second pass. Loose on purpose:
- * a tail-only regression moves the spread even when the mean barely moves.
+ * First pass: pairs whose mean, spread or mean + 2 standard deviations grew enough (against the
+ * moments' previous window: the whole baseline) that their p95 may have; only those get exact
+ * percentiles (a sort) against the window just before the scope in the second pass. Loose on
+ * purpose: a tail-only regression moves the spread even when the mean barely moves.
  */
 export function regressionCandidates(rows: readonly DurationMomentsRow[]): DurationMomentsRow[] {
   const describe = ({ n, sum, squares }: DurationMomentsRow['current']) => {
@@ -65,6 +66,162 @@ export function findRegressions(rows: readonly DurationStatsRow[]): Regression[]
     regressions.push({ current, previous: before, p95Ratio, p50Ratio: current.p50 / Math.max(before.p50, 1e-9) });
   }
   return regressions.sort((a, b) => b.p95Ratio - a.p95Ratio);
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p): the chance that k or more of n calls exceed a level each exceeds with chance p. */
+export function binomialTail(n: number, k: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  let logTerm = k * Math.log(p) + (n - k) * Math.log1p(-p);
+  for (let i = 0; i < k; i++) logTerm += Math.log(n - i) - Math.log(i + 1);
+  let term = Math.exp(logTerm);
+  let sum = term;
+  for (let i = k; i < n && term > sum * 1e-15; i++) {
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+    sum += term;
+  }
+  return Math.min(1, sum);
+}
+
+/** Mean and standard deviation from count, sum and sum of squares. */
+export function momentsOf({ n, sum, squares }: DurationMomentsRow['current']): { mean: number; sd: number } {
+  const mean = sum / Math.max(n, 1);
+  return { mean, sd: Math.sqrt(Math.max(0, squares / Math.max(n, 1) - mean * mean)) };
+}
+
+/**
+ * Pairs whose calls in the scope are too few for the percentile rule but whose mean at least
+ * doubled against the whole baseline (the baseline must hold enough calls to describe).
+ */
+export function fewCallCandidates(rows: readonly DurationMomentsRow[]): DurationMomentsRow[] {
+  return rows.filter((row) => {
+    if (row.current.n < settings.fewCallsMin || row.previous.n < settings.fewCallsBaselineMin) return false;
+    const now = momentsOf(row.current);
+    const before = momentsOf(row.previous);
+    return now.mean >= 2 * before.mean && now.mean - before.mean >= settings.regressionMinDeltaMs;
+  });
+}
+
+export interface FewCallsRegression {
+  current: DurationStatsRow;
+  baseline: DurationStatsRow;
+  baselineMean: number;
+  baselineSd: number;
+  /** The slow calls: how many of the scope's calls reached `thresholdMs`. */
+  slowCalls: number;
+  calls: number;
+  thresholdMs: number;
+  /** Bound on the chance that one baseline-like call reaches the threshold. */
+  perCallChance: number;
+  /** Bound on the chance that `slowCalls` of `calls` baseline-like calls reach it (corrected for the levels tried). */
+  chance: number;
+  /** thresholdMs / baseline p99. */
+  ratio: number;
+}
+
+/**
+ * A large effect on few calls. Under "nothing changed", each call of the scope is another draw
+ * of the baseline's distribution, so the chance that it reaches a level d is at most
+ *  - 1 − 0.99 (or 1/(m+1) for a baseline of m calls) when d is above the baseline p99, and
+ *  - 1/(1 + t²) with t = (d − mean)/sd (Cantelli's inequality: any distribution with that mean and sd);
+ * and the chance that k of the scope's n calls reach it is a binomial tail. Trying each of the
+ * largest calls as the level d (the k-th largest with k calls at or above it), the smallest tail
+ * times the number of levels tried is the chance by luck. Reported when it is ≤ 1e-4, the slow
+ * calls are ≥ 2 and ≥ 5% of the scope's calls (its p95 moved) and each is ≥ 2× the baseline p99.
+ */
+export function fewCallsRegression(
+  moments: DurationMomentsRow,
+  current: DurationStatsRow,
+  baseline: DurationStatsRow,
+  largest: readonly number[],
+): FewCallsRegression | null {
+  const { mean, sd } = momentsOf(moments.previous);
+  // a near-constant baseline would make any change infinitely unlikely: at least 10% of its mean, 1 ms
+  const spread = Math.max(sd, 0.1 * mean, 1);
+  const calls = Math.max(moments.current.n, largest.length);
+  const m = baseline.count;
+  let best: FewCallsRegression | null = null;
+  for (let k = settings.fewCallsMin; k <= largest.length; k++) {
+    const level = largest[k - 1];
+    if (k < 0.05 * calls) continue;
+    if (level < settings.fewCallsMinRatio * baseline.p99 || level - baseline.p99 < settings.regressionMinDeltaMs) break;
+    const t = (level - mean) / spread;
+    const quantileBound = Math.max(0.01, 1 / (m + 1));
+    const perCallChance = Math.min(quantileBound, t > 0 ? 1 / (1 + t * t) : 1);
+    const chance = Math.min(1, binomialTail(calls, k, perCallChance) * largest.length);
+    if (!best || chance < best.chance) {
+      best = {
+        current,
+        baseline,
+        baselineMean: mean,
+        baselineSd: sd,
+        slowCalls: k,
+        calls,
+        thresholdMs: level,
+        perCallChance,
+        chance,
+        ratio: level / Math.max(baseline.p99, 1e-9),
+      };
+    }
+  }
+  return best && best.chance <= settings.fewCallsMaxChance ? best : null;
+}
+
+export function fewCallsDraft(regression: FewCallsRegression, context: RegressionContext): InsightDraft {
+  const { current, baseline } = regression;
+  const name = `${componentKey(current.component)} ${current.operation}`;
+  const severity: Severity =
+    regression.chance <= settings.fewCallsHighChance && regression.ratio >= 3 ? 'high' : 'medium';
+  const chanceText = regression.chance < 1e-12 ? '< 1e-12' : `≈ ${regression.chance.toExponential(1)}`;
+  return {
+    analyzer: 'performance',
+    type: 'performance',
+    kind: 'regression',
+    severity,
+    title:
+      `Latency regression: ${name} ${regression.slowCalls} of ${regression.calls} call(s) took ≥ ${round(regression.thresholdMs)} ms ` +
+      `(baseline p99 ${round(baseline.p99)} ms, ${round(regression.ratio, 1)}×)`,
+    summary:
+      `${name} got much slower on few calls: ${regression.slowCalls} of its ${regression.calls} call(s) in the scope took ` +
+      `${round(regression.thresholdMs)} ms or more, against a p50 of ${round(baseline.p50)} ms and a p99 of ${round(baseline.p99)} ms ` +
+      `over ${baseline.count} calls before (mean ${round(regression.baselineMean)} ms, sd ${round(regression.baselineSd)} ms). ` +
+      `If nothing had changed, the chance of so many calls that slow is ${chanceText} (each at most ` +
+      `${regression.perCallChance.toExponential(1)}); the finding rests on ${regression.slowCalls} call(s). ` +
+      `Look at what changed in ${componentKey(current.component)} or the dependency it waits on.`,
+    identity: [componentKey(current.component), current.operation],
+    affected: [current.component],
+    evidence: {
+      operation: current.operation,
+      method: 'few_calls',
+      current: statsOf(current),
+      previous: statsOf(baseline),
+      baseline: { ...statsOf(baseline), mean_ms: round(regression.baselineMean), sd_ms: round(regression.baselineSd) },
+      slow_calls: regression.slowCalls,
+      calls: regression.calls,
+      threshold_ms: round(regression.thresholdMs),
+      ratio_to_baseline_p99: round(regression.ratio),
+      per_call_chance: regression.perCallChance,
+      chance: regression.chance,
+      slowest_event_id: context.slowestEventId ?? null,
+      critical_path: context.path ?? null,
+      ...(context.slowestEventId ? { event_ids: [context.slowestEventId] } : {}),
+    },
+    suggestions: [
+      `Open the slowest call${context.path ? ` and its chain: GET /api/debug/operations/${context.path.correlation_id}` : ''}`,
+      `Compare ${componentKey(current.component)}'s dependencies (database, downstream calls) over ${formatTime(context.scope.from)} – ${formatTime(context.scope.to)}`,
+    ],
+    factors: {
+      // few calls: a low sample-size factor says how little the finding rests on
+      sample_size: sampleSizeFactor(regression.slowCalls, 5),
+      effect_size: effectSizeFactor(regression.ratio - 1, 1),
+      recency: recencyFactor(context.slowestAt ?? context.scope.to, context.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: context.scope.from,
+    lastSeen: context.slowestAt ?? context.scope.to,
+    subjects: [`component:${componentKey(current.component)}`],
+    sample: { component: current.component, from: context.scope.from, to: context.scope.to },
+  };
 }
 
 /**
@@ -213,23 +370,61 @@ export class PerformanceAnalyzer implements Analyzer {
     const { scope } = context;
     const span = scope.to.getTime() - scope.from.getTime();
     const previousFrom = new Date(scope.from.getTime() - span);
-    const candidates = regressionCandidates(await context.durationMoments(previousFrom));
-    if (candidates.length === 0) return [];
-    const rows = await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
+    // one moments pass over the whole baseline serves both rules: the loose first pass of the
+    // percentile rule (its exact pass compares with the window just before) and the few-calls rule
+    const moments = await context.durationMoments(context.baselineFrom);
+    const candidates = regressionCandidates(moments);
     const drafts: InsightDraft[] = [];
+    const reported = new Set<string>();
+    const rows = candidates.length === 0 ? [] : await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
     for (const regression of findRegressions(rows)) {
-      const slowest = await context.aggregates.slowestEventOf(
-        regression.current.component,
-        regression.current.operation,
-        scope.from,
-        scope.to,
-      );
-      let path: CriticalPath | null = null;
-      if (slowest?.correlationId) {
-        path = criticalPath(await context.aggregates.chainEvents(slowest.correlationId, settings.chainEventLimit));
-      }
-      drafts.push(regressionDraft(regression, { scope, now: context.now, slowestEventId: slowest?.id, slowestAt: slowest?.timestamp, path }));
+      reported.add(pairKey(regression.current));
+      drafts.push(regressionDraft(regression, await this.slowestContext(context, regression.current)));
+    }
+    drafts.push(...(await this.fewCalls(context, moments, reported)));
+    return drafts;
+  }
+
+  /** Large effects on few calls, against the whole baseline (3 windows before the scope). */
+  private async fewCalls(
+    context: AnalysisContext,
+    all: readonly DurationMomentsRow[],
+    reported: ReadonlySet<string>,
+  ): Promise<InsightDraft[]> {
+    const { scope } = context;
+    const baselineFrom = context.baselineFrom;
+    const moments = fewCallCandidates(all)
+      .filter((row) => !reported.has(pairKey(row)))
+      .sort((a, b) => momentsOf(b.current).mean / Math.max(momentsOf(b.previous).mean, 1e-9) - momentsOf(a.current).mean / Math.max(momentsOf(a.previous).mean, 1e-9))
+      .slice(0, settings.fewCallsCandidates);
+    if (moments.length === 0) return [];
+    const stats = new Map<string, DurationStatsRow>();
+    for (const row of await context.aggregates.durationStats(scope, baselineFrom, moments)) {
+      stats.set(`${row.current ? 'now' : 'before'}\u0000${pairKey(row)}`, row);
+    }
+    const drafts: InsightDraft[] = [];
+    for (const row of moments) {
+      const current = stats.get(`now\u0000${pairKey(row)}`);
+      const baseline = stats.get(`before\u0000${pairKey(row)}`);
+      if (!current || !baseline) continue;
+      const largest = await context.aggregates.topDurations(row.component, row.operation, scope.from, scope.to, settings.fewCallsFetch);
+      const regression = fewCallsRegression(row, current, baseline, largest);
+      if (regression) drafts.push(fewCallsDraft(regression, await this.slowestContext(context, current)));
     }
     return drafts;
   }
+
+  private async slowestContext(context: AnalysisContext, row: DurationStatsRow): Promise<RegressionContext> {
+    const { scope } = context;
+    const slowest = await context.aggregates.slowestEventOf(row.component, row.operation, scope.from, scope.to);
+    let path: CriticalPath | null = null;
+    if (slowest?.correlationId) {
+      path = criticalPath(await context.aggregates.chainEvents(slowest.correlationId, settings.chainEventLimit));
+    }
+    return { scope, now: context.now, slowestEventId: slowest?.id, slowestAt: slowest?.timestamp, path };
+  }
+}
+
+function pairKey(row: { component: DurationStatsRow['component']; operation: string }): string {
+  return `${componentKey(row.component)}\u0000${row.operation}`;
 }

@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { conventionalPhaseSql } from '../src/insights/flow-conventions.js';
+import { describeWithPostgres, freshPostgresUrl } from './support/services.js';
+
+/** [operation, message, event_type, the phase the conventions imply] */
+const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
+  ['order.start', 'order 1 accepted', 'log', 'start'],
+  ['checkout.begin', 'checkout opened', 'trace', 'start'],
+  ['payment.completed', 'payment captured', 'log', 'end'],
+  ['job.failed', 'job 7 gave up', 'log', 'end'],
+  ['sync_done', 'sync', 'log', 'end'],
+  ['import-started', 'import', 'log', 'start'],
+  ['OrderStarted', 'order 1', 'trace', 'start'],
+  ['ShipmentFinished', 'shipment 2', 'trace', 'end'],
+  ['jobTimedOut', 'job 3', 'trace', 'end'],
+  ['start', 'x', 'log', 'start'],
+  [null, 'report 12 export started', 'log', 'start'],
+  [null, 'newsletter 4 send completed', 'log', 'end'],
+  [null, 'job 42 finished', 'log', 'end'],
+  [null, 'catalog import 3 started from feed', 'lifecycle', 'start'],
+  [null, 'catalog import 3 finished cleanly', 'lifecycle', 'end'],
+  // not conventions: words inside other words, a start word in the middle of an ordinary log line
+  ['restart', 'worker restart requested', 'log', ''],
+  ['Backend', 'backend call', 'trace', ''],
+  ['create-order', 'order 9 created for customer 4', 'trace', ''],
+  [null, 'started 3 workers for the pool of size 8', 'log', ''],
+  [null, 'heartbeat ok uptime=3600s', 'lifecycle', ''],
+  [null, 'failed to reserve stock for order 1: database unavailable', 'log', ''],
+  ['process-job', 'job 5 processed in 20 ms', 'log', ''],
+];
+
+describe('flow conventions (SQLite)', () => {
+  const db = new Database(':memory:');
+  afterAll(() => db.close());
+
+  it.each(CASES)('%s / "%s" (%s) → "%s"', (operation, message, eventType, phase) => {
+    const row = db
+      .prepare(`SELECT ${conventionalPhaseSql('sqlite')} AS phase FROM (SELECT ? AS operation, ? AS message, ? AS event_type) AS e`)
+      .get(operation, message, eventType) as { phase: string };
+    expect(row.phase).toBe(phase);
+  });
+});
+
+describeWithPostgres('flow conventions (PostgreSQL)', () => {
+  let client: pg.Client;
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: await freshPostgresUrl({ migrated: false }) });
+    await client.connect();
+  });
+  afterAll(async () => client?.end());
+
+  it.each(CASES)('%s / "%s" (%s) → "%s"', async (operation, message, eventType, phase) => {
+    const { rows } = await client.query(
+      `SELECT ${conventionalPhaseSql('postgres')} AS phase FROM (SELECT $1::text AS operation, $2::text AS message, $3::text AS event_type) AS e`,
+      [operation, message, eventType],
+    );
+    expect(rows[0].phase).toBe(phase);
+  });
+});
