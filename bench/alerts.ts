@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     }
     const alerts = await call('GET', '/alerts?state=firing&limit=500');
     const p = (values: number[], q: number) => quantile(values, q).toFixed(1);
-    log(`firing alerts: ${(alerts.alerts as unknown[]).length}${(alerts.alerts as unknown[]).length === 500 ? '+' : ''}`);
+    log(`firing alerts: ${(alerts.items as unknown[]).length}${alerts.truncated ? '+' : ''}`);
     log(`evaluate ${ruleCount} rules (steady state): p50 ${p(evaluation, 0.5)} ms, p95 ${p(evaluation, 0.95)} ms`);
     log(`baseline GET /insights (500 open): p50 ${p(insightPage, 0.5)} ms; count(*) of the last hour: p50 ${p(hourCount, 0.5)} ms`);
     log(

@@ -39,7 +39,7 @@ describe('alert conditions: metric, silence, pattern, maintenance window (embedd
       .send({ metrics: [{ name: 'queue.depth', value: 450, component_type: 'worker', component_id: 'billing-2' }, { name: 'queue.depth', value: 3, component_type: 'worker', component_id: 'billing-3' }] })
       .expect(201);
     await evaluate();
-    expect((await alertsOf(ruleId)).alerts).toEqual([expect.objectContaining({ state: 'pending', group_key: 'metric:worker/billing-2' })]);
+    expect((await alertsOf(ruleId)).items).toEqual([expect.objectContaining({ state: 'pending', group_key: 'metric:worker/billing-2' })]);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await evaluate();
     await receiver.waitFor(() => receiver.to('/metric').length === 1, 20_000, 'the metric notification');
@@ -80,7 +80,7 @@ describe('alert conditions: metric, silence, pattern, maintenance window (embedd
     await evaluate();
     await receiver.waitFor(() => receiver.to('/quiet').length === 3, 20_000, 'the resolve notice');
     expect(notices('/quiet')[2]).toMatchObject({ state: 'resolved', labels: { component: 'checkout/co-1' } });
-    const states = (await alertsOf(ruleId)).alerts.map((alert: { group_key: string; state: string }) => `${alert.group_key}=${alert.state}`).sort();
+    const states = (await alertsOf(ruleId)).items.map((alert: { group_key: string; state: string }) => `${alert.group_key}=${alert.state}`).sort();
     expect(states).toEqual(['silence:checkout/co-1=resolved', 'silence:checkout/co-9=firing']);
   });
 
@@ -99,7 +99,7 @@ describe('alert conditions: metric, silence, pattern, maintenance window (embedd
     expect(notice.details).toMatchObject({ count: 3, template: expect.stringContaining('stock lookup failed for sku') });
     expect(notice.labels.pattern_id).toEqual(expect.any(String));
     expect(notice.sample_events).toHaveLength(3);
-    expect((await alertsOf(ruleId)).alerts[0]).toMatchObject({ state: 'firing', group_key: `pattern:${notice.labels.pattern_id}` });
+    expect((await alertsOf(ruleId)).items[0]).toMatchObject({ state: 'firing', group_key: `pattern:${notice.labels.pattern_id}` });
   });
 
   it('a maintenance window (silence with a weekly schedule covering now) holds notifications back', async () => {
@@ -118,11 +118,11 @@ describe('alert conditions: metric, silence, pattern, maintenance window (embedd
     const ruleId = await rule({ name: 'checkout-7 silent', when: { silence: { components: ['checkout/co-7'], quiet_minutes: 1 } }, channels: [{ type: 'webhook', url: `${receiver.url}/maintenance` }] });
     const summary = await evaluate();
     expect(summary.silenced).toBe(1);
-    expect((await alertsOf(ruleId)).alerts).toEqual([expect.objectContaining({ state: 'firing', group_key: 'silence:checkout/co-7' })]);
+    expect((await alertsOf(ruleId)).items).toEqual([expect.objectContaining({ state: 'firing', group_key: 'silence:checkout/co-7' })]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.to('/maintenance')).toHaveLength(0);
     const deliveries = await request(running.url).get(`/api/debug/alerts/deliveries?rule_id=${ruleId}`).expect(200);
-    expect(deliveries.body.deliveries).toHaveLength(0);
+    expect(deliveries.body.items).toHaveLength(0);
   });
 
   it('a receiver that keeps failing lands the delivery in the failed set; replay sends it again', async () => {
@@ -140,7 +140,7 @@ describe('alert conditions: metric, silence, pattern, maintenance window (embedd
       .expect(200);
     expect(replaced.body.channels).toEqual([{ type: 'slack', url_redacted: `${receiver.url}/…` }]);
     await evaluate();
-    const failed = async () => (await request(running.url).get(`/api/debug/alerts/deliveries/failed?rule_id=${ruleId}`).expect(200)).body.deliveries;
+    const failed = async () => (await request(running.url).get(`/api/debug/alerts/deliveries/failed?rule_id=${ruleId}`).expect(200)).body.items;
     for (let waited = 0; (await failed()).length === 0; waited += 200) {
       if (waited > 30_000) throw new Error('the delivery never failed for good');
       await new Promise((resolve) => setTimeout(resolve, 200));

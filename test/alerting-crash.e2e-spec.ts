@@ -94,7 +94,7 @@ describeWithPostgresAndRedis('alert delivery when a worker is killed mid-send (r
     await request(api.url).post('/api/debug/insights/generate').send({ from: scenario.from.toISOString(), to: scenario.to.toISOString() }).expect(200);
     await receiver.waitFor(() => receiver.to('/hook').length >= 1, 60_000, 'the first send');
     const pending = await request(api.url).get(`/api/debug/alerts/deliveries?rule_id=${rule.body.id}`).expect(200);
-    const held = pending.body.deliveries.find((delivery: { id: string }) => delivery.id.startsWith(String(receiver.to('/hook')[0].headers['idempotency-key'])));
+    const held = pending.body.items.find((delivery: { id: string }) => delivery.id.startsWith(String(receiver.to('/hook')[0].headers['idempotency-key'])));
     expect(held).toMatchObject({ status: 'pending' });
 
     first.child.kill('SIGKILL');
@@ -103,7 +103,7 @@ describeWithPostgresAndRedis('alert delivery when a worker is killed mid-send (r
     workers.push(second);
 
     const alerts = await request(api.url).get(`/api/debug/alerts?rule_id=${rule.body.id}`).expect(200);
-    const firing = alerts.body.alerts.filter((alert: { state: string }) => alert.state === 'firing').length;
+    const firing = alerts.body.items.filter((alert: { state: string }) => alert.state === 'firing').length;
     expect(firing).toBeGreaterThan(0);
     const accepted = () => receiver.to('/hook').filter((hook) => hook.answered === 200);
     await receiver.waitFor(() => accepted().length >= firing, 60_000, 'the resend by the second worker');

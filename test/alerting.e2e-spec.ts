@@ -144,6 +144,7 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
     expect(created.body.channels[3].smtp).toEqual({ host: '127.0.0.1', port: smtp.port, username: 'alerts', password_set: true });
     const listed = await request(running.url).get('/api/debug/alerts/rules').set(READ).expect(200);
     const fetched = await request(running.url).get(`/api/debug/alerts/rules/${ruleId}`).set(READ).expect(200);
+    expect(listed.body).toEqual({ items: [expect.objectContaining({ id: ruleId, deliveries: { pending: 0, delivered: 0, failed: 0 } })], next_cursor: null });
     for (const body of [created.text, listed.text, fetched.text]) {
       expect(body).not.toContain(SECRET);
       expect(body).not.toContain(SMTP_PASSWORD);
@@ -235,7 +236,7 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
 
     const deliveries = await request(running.url).get(`/api/debug/alerts/deliveries?rule_id=${ruleId}`).set(READ).expect(200);
     expect(deliveries.body.by_rule[ruleId]).toEqual({ pending: 0, delivered: 4 * n, failed: 0 });
-    const webhookDeliveries = deliveries.body.deliveries.filter((delivery: { channel_type: string }) => delivery.channel_type === 'webhook');
+    const webhookDeliveries = deliveries.body.items.filter((delivery: { channel_type: string }) => delivery.channel_type === 'webhook');
     expect(webhookDeliveries.every((delivery: { attempts: number; status: string }) => delivery.attempts === 3 && delivery.status === 'delivered')).toBe(true);
   });
 
@@ -254,11 +255,11 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
 
   it('the silenced rule fires but reaches nobody; ending the silence sends the held-back notification', async () => {
     const alerts = await request(running.url).get(`/api/debug/alerts?rule_id=${silencedRuleId}`).set(READ).expect(200);
-    expect(alerts.body.alerts.length).toBe(expected.length);
-    expect(alerts.body.alerts.every((alert: { state: string }) => alert.state === 'firing')).toBe(true);
+    expect(alerts.body.items.length).toBe(expected.length);
+    expect(alerts.body.items.every((alert: { state: string }) => alert.state === 'firing')).toBe(true);
     expect(receiver.to('/silenced')).toHaveLength(0);
     const deliveries = await request(running.url).get(`/api/debug/alerts/deliveries?rule_id=${silencedRuleId}`).set(READ).expect(200);
-    expect(deliveries.body.deliveries).toHaveLength(0);
+    expect(deliveries.body.items).toHaveLength(0);
 
     await request(running.url).delete(`/api/debug/alerts/silences/${silenceId}`).set(WRITE).expect(200);
     await receiver.waitFor(() => receiver.to('/silenced').length >= expected.length, 30_000, 'the held-back notification');
@@ -307,11 +308,17 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
     expect(stillActive).toHaveLength(0);
 
     const alerts = await request(running.url).get(`/api/debug/alerts?rule_id=${ruleId}`).set(READ).expect(200);
-    expect(alerts.body.alerts.every((alert: { state: string }) => alert.state === 'resolved')).toBe(true);
+    expect(alerts.body).toMatchObject({ next_cursor: null, truncated: false });
+    expect(alerts.body.items).toHaveLength(expected.length);
+    expect(alerts.body.items.every((alert: { state: string }) => alert.state === 'resolved')).toBe(true);
     const changes = alerts.body.history.map((entry: { from_state: string | null; to_state: string }) => `${entry.from_state}->${entry.to_state}`).sort();
     expect(changes).toEqual([...expected.map(() => 'firing->resolved'), ...expected.map(() => 'null->firing')].sort());
     const deliveries = await request(running.url).get(`/api/debug/alerts/deliveries?rule_id=${ruleId}`).set(READ).expect(200);
     expect(deliveries.body.by_rule[ruleId]).toEqual({ pending: 0, delivered: 8 * n, failed: 0 });
+    const bounded = await request(running.url).get(`/api/debug/alerts/deliveries?rule_id=${ruleId}&limit=${8 * n - 1}`).set(READ).expect(200);
+    expect({ items: bounded.body.items.length, next_cursor: bounded.body.next_cursor, truncated: bounded.body.truncated }).toEqual({ items: 8 * n - 1, next_cursor: null, truncated: true });
+    const all = await request(running.url).get(`/api/debug/alerts/deliveries?rule_id=${ruleId}&limit=${8 * n}`).set(READ).expect(200);
+    expect({ items: all.body.items.length, truncated: all.body.truncated }).toEqual({ items: 8 * n, truncated: false });
   });
 
   it('rules, silences and history over MCP with the SDK client; errors name the field; writes need the ingest scope', async () => {
@@ -343,7 +350,8 @@ describeAll('alerting end to end with real receivers (PostgreSQL + Redis + Alert
       const silence = (await writer.callTool({ name: 'create_silence', arguments: { silence: { component: 'checkout', comment: 'maintenance', ends_at: '2030-01-01T00:00:00Z', schedule: { days: [0], start: '02:00', duration_minutes: 120 } } } })) as CallToolResult;
       expect(silence.isError).toBeFalsy();
       const listed = await request(running.url).get('/api/debug/alerts/silences').set(READ).expect(200);
-      expect(listed.body.silences.map((item: { comment: string }) => item.comment)).toContain('maintenance');
+      expect(listed.body).toMatchObject({ next_cursor: null, truncated: false });
+      expect(listed.body.items.map((item: { comment: string }) => item.comment)).toContain('maintenance');
     } finally {
       await writer.close();
       await reader.close();

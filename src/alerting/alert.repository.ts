@@ -262,10 +262,10 @@ export class AlertRepository {
   }
 
   /** Silences not yet over (still running or still to come), or all when `includeEnded`. */
-  async listSilences(now: Date, includeEnded: boolean): Promise<Silence[]> {
+  async listSilences(now: Date, includeEnded: boolean, limit = 500): Promise<Silence[]> {
     const rows = await this.run(
       this.dataSource.manager,
-      `SELECT * FROM alert_silences ${includeEnded ? '' : 'WHERE ends_at > :now AND expired_at IS NULL'} ORDER BY starts_at DESC, id LIMIT 500`,
+      `SELECT * FROM alert_silences ${includeEnded ? '' : 'WHERE ends_at > :now AND expired_at IS NULL'} ORDER BY starts_at DESC, id LIMIT ${limit}`,
       { now },
     );
     return rows.map(toSilence);

@@ -18,7 +18,7 @@ export function registerAlertingTools(server: McpServer, alerting: AlertingServi
       inputSchema: {},
       annotations: { readOnlyHint: true },
     },
-    () => run(() => alerting.listRules(), (result) => `${result.rules.length} alert rule(s)`),
+    () => run(() => alerting.listRules(), (result) => `${result.items.length} alert rule(s)`),
   );
 
   server.registerTool(
@@ -51,7 +51,7 @@ export function registerAlertingTools(server: McpServer, alerting: AlertingServi
     (args) =>
       run(
         () => alerting.alerts(args),
-        (result) => `${result.alerts.filter((alert) => alert.state === 'firing').length} firing, ${result.alerts.length} alert(s), ${result.history.length} history entries`,
+        (result) => `${result.items.filter((alert) => alert.state === 'firing').length} firing, ${result.items.length} alert(s)${result.truncated ? ' (limit reached)' : ''}, ${result.history.length} history entries`,
       ),
   );
 
@@ -75,7 +75,7 @@ export function registerAlertingTools(server: McpServer, alerting: AlertingServi
       inputSchema: { rule_id: z.string().max(64).optional(), status: z.enum(['pending', 'delivered', 'failed']).optional(), limit: z.number().int().min(1).max(500).optional() },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => alerting.deliveries(args), (result) => `${result.deliveries.length} deliveries`),
+    (args) => run(() => alerting.deliveries(args), (result) => `${result.items.length} deliveries${result.truncated ? ' (limit reached)' : ''}`),
   );
 }
 

@@ -1,8 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AlertingService } from './alerting.service.js';
+import {
+  AlertRuleDto,
+  AlertRulesPageDto,
+  AlertsPageDto,
+  DeletedRuleDto,
+  DeliveriesPageDto,
+  DeliveryReplayDto,
+  EvaluationSummaryDto,
+  SilenceDto,
+  SilencesPageDto,
+} from './dto/alerting-responses.dto.js';
 
 const RULE_EXAMPLE = {
   name: 'billing errors',
@@ -41,18 +52,23 @@ export class AlertingController {
       'Channels: webhook {url, secret}, slack {url}, alertmanager {url}, email {to, from, smtp}. Secrets are never returned.',
   })
   @ApiBody({ schema: { type: 'object', example: RULE_EXAMPLE } })
+  @ApiCreatedResponse({ description: 'The rule (secrets redacted)', type: AlertRuleDto })
+  @ApiBadRequestResponse({ description: 'The rule is invalid; the message names the field' })
   createRule(@Body() body: unknown) {
     return this.alerting.createRule(body);
   }
 
   @Get('rules')
   @ApiOperation({ summary: 'Alert rules, with delivery outcomes per rule (secrets redacted)' })
+  @ApiOkResponse({ description: '{ items: [rule + deliveries], next_cursor: null }', type: AlertRulesPageDto })
   listRules() {
     return this.alerting.listRules();
   }
 
   @Get('rules/:id')
   @ApiOperation({ summary: 'One alert rule (secrets redacted)' })
+  @ApiOkResponse({ type: AlertRuleDto })
+  @ApiNotFoundResponse({ description: 'No rule has this id' })
   getRule(@Param('id') id: string) {
     return this.alerting.getRule(id);
   }
@@ -61,6 +77,9 @@ export class AlertingController {
   @RequireScope('ingest')
   @ApiOperation({ summary: 'Replace an alert rule; a channel sent back without its secret keeps the stored one' })
   @ApiBody({ schema: { type: 'object', example: RULE_EXAMPLE } })
+  @ApiOkResponse({ description: 'The rule as stored', type: AlertRuleDto })
+  @ApiBadRequestResponse({ description: 'The rule is invalid; the message names the field' })
+  @ApiNotFoundResponse({ description: 'No rule has this id' })
   replaceRule(@Param('id') id: string, @Body() body: unknown) {
     return this.alerting.replaceRule(id, body);
   }
@@ -68,6 +87,8 @@ export class AlertingController {
   @Delete('rules/:id')
   @RequireScope('ingest')
   @ApiOperation({ summary: 'Delete an alert rule and its current alerts (history and deliveries stay)' })
+  @ApiOkResponse({ type: DeletedRuleDto })
+  @ApiNotFoundResponse({ description: 'No rule has this id' })
   deleteRule(@Param('id') id: string) {
     return this.alerting.deleteRule(id);
   }
@@ -78,7 +99,8 @@ export class AlertingController {
   @ApiQuery({ name: 'state', required: false, enum: ['pending', 'firing', 'resolved'] })
   @ApiQuery({ name: 'since', required: false, description: 'History from this ISO-8601 time' })
   @ApiQuery({ name: 'limit', required: false })
-  @ApiOkResponse({ description: '{ alerts: [...], history: [...] }' })
+  @ApiOkResponse({ description: '{ items: [alert], next_cursor: null, truncated, history: [state change] }', type: AlertsPageDto })
+  @ApiBadRequestResponse({ description: 'state, since or limit is invalid; the message names it' })
   alerts(@Query('rule_id') ruleId?: string, @Query('state') state?: string, @Query('since') since?: string, @Query('limit') limit?: string) {
     return this.alerting.alerts({ rule_id: ruleId, state, since, limit: intQuery(limit, 'limit') });
   }
@@ -87,6 +109,7 @@ export class AlertingController {
   @HttpCode(200)
   @RequireScope('ingest')
   @ApiOperation({ summary: 'Evaluate every rule now (also runs on schedule and after each insights run)' })
+  @ApiOkResponse({ type: EvaluationSummaryDto })
   evaluate() {
     return this.alerting.evaluateNow();
   }
@@ -97,6 +120,8 @@ export class AlertingController {
     summary: 'Silence alerts by rule, component or label matchers until ends_at; with `schedule` {days, start, duration_minutes} (UTC) it is a maintenance window',
   })
   @ApiBody({ schema: { type: 'object', example: SILENCE_EXAMPLE } })
+  @ApiCreatedResponse({ description: 'The silence, with `active`', type: SilenceDto })
+  @ApiBadRequestResponse({ description: 'The silence is invalid; the message names the field' })
   createSilence(@Body() body: unknown) {
     return this.alerting.createSilence(body);
   }
@@ -104,6 +129,7 @@ export class AlertingController {
   @Get('silences')
   @ApiOperation({ summary: 'Silences not over yet (include_ended=true for all)' })
   @ApiQuery({ name: 'include_ended', required: false })
+  @ApiOkResponse({ description: '{ items: [silence], next_cursor: null, truncated }', type: SilencesPageDto })
   listSilences(@Query('include_ended') includeEnded?: string) {
     return this.alerting.listSilences(includeEnded === 'true');
   }
@@ -111,6 +137,8 @@ export class AlertingController {
   @Delete('silences/:id')
   @RequireScope('ingest')
   @ApiOperation({ summary: 'End a silence now' })
+  @ApiOkResponse({ description: 'The silence, now ended', type: SilenceDto })
+  @ApiNotFoundResponse({ description: 'No silence has this id' })
   expireSilence(@Param('id') id: string) {
     return this.alerting.expireSilence(id);
   }
@@ -120,6 +148,8 @@ export class AlertingController {
   @ApiQuery({ name: 'rule_id', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['pending', 'delivered', 'failed'] })
   @ApiQuery({ name: 'limit', required: false })
+  @ApiOkResponse({ description: '{ items: [delivery], next_cursor: null, truncated, by_rule }', type: DeliveriesPageDto })
+  @ApiBadRequestResponse({ description: 'status or limit is invalid; the message names it' })
   deliveries(@Query('rule_id') ruleId?: string, @Query('status') status?: string, @Query('limit') limit?: string) {
     return this.alerting.deliveries({ rule_id: ruleId, status, limit: intQuery(limit, 'limit') });
   }
@@ -127,6 +157,7 @@ export class AlertingController {
   @Get('deliveries/failed')
   @ApiOperation({ summary: 'The failed set: notifications that ran out of attempts or were refused' })
   @ApiQuery({ name: 'rule_id', required: false })
+  @ApiOkResponse({ description: '{ items: [delivery], next_cursor: null, truncated, by_rule } (at most 500)', type: DeliveriesPageDto })
   failed(@Query('rule_id') ruleId?: string) {
     return this.alerting.deliveries({ rule_id: ruleId, status: 'failed', limit: 500 });
   }
@@ -136,6 +167,8 @@ export class AlertingController {
   @RequireScope('ingest')
   @ApiOperation({ summary: 'Send failed notifications again: all, one rule\'s (rule_id) or chosen ones (ids)' })
   @ApiBody({ schema: { type: 'object', example: { rule_id: '019ab3…' } } })
+  @ApiOkResponse({ type: DeliveryReplayDto })
+  @ApiBadRequestResponse({ description: 'The body is invalid; the message names the field' })
   replay(@Body() body: unknown) {
     return this.alerting.replay(replayBody(body));
   }

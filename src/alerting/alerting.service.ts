@@ -5,7 +5,18 @@ import { parseRule, parseSilence } from './alert-input.parser.js';
 import { AlertDeliveryService } from './alert-delivery.service.js';
 import { AlertEvaluatorService, type EvaluationSummary } from './alert-evaluator.service.js';
 import { silenceActiveAt } from './alert-state-machine.js';
-import { ALERT_STATES, type AlertRule, type AlertState, type ChannelConfig, DELIVERY_STATUSES, type DeliveryStatus, type Silence } from './alert.types.js';
+import {
+  ALERT_STATES,
+  type AlertInstance,
+  type AlertRule,
+  type AlertState,
+  type ChannelConfig,
+  type Delivery,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type HistoryEntry,
+  type Silence,
+} from './alert.types.js';
 import { AlertRepository } from './alert.repository.js';
 import { AlertingProcessor } from './alerting.processor.js';
 
@@ -44,9 +55,13 @@ export class AlertingService {
     return redact(rule);
   }
 
-  async listRules(): Promise<{ rules: (PublicRule & { deliveries: Record<DeliveryStatus, number> })[] }> {
+  /** Every rule in one page (rules are few): `next_cursor` is always null. */
+  async listRules(): Promise<{ items: (PublicRule & { deliveries: Record<DeliveryStatus, number> })[]; next_cursor: null }> {
     const [rules, counts] = await Promise.all([this.repository.listRules(), this.repository.deliveryCounts()]);
-    return { rules: rules.map((rule) => ({ ...redact(rule), deliveries: counts[rule.id] ?? { pending: 0, delivered: 0, failed: 0 } })) };
+    return {
+      items: rules.map((rule) => ({ ...redact(rule), deliveries: counts[rule.id] ?? { pending: 0, delivered: 0, failed: 0 } })),
+      next_cursor: null,
+    };
   }
 
   async replaceRule(id: string, body: unknown): Promise<PublicRule> {
@@ -63,16 +78,19 @@ export class AlertingService {
     return { deleted: id };
   }
 
-  /** Current alerts (one per rule + label group) and the history of their state changes, newest first. */
-  async alerts(query: { rule_id?: string; state?: string; since?: string; limit?: number }) {
+  /**
+   * Current alerts (one per rule + label group) as `items` and the history of their state changes,
+   * newest first. `limit` bounds both lists (no cursor); `truncated` says when alerts were cut.
+   */
+  async alerts(query: { rule_id?: string; state?: string; since?: string; limit?: number }): Promise<BoundedPage<AlertInstance> & { history: HistoryEntry[] }> {
     const state = query.state === undefined ? undefined : (oneOf(query.state, 'state', ALERT_STATES) as AlertState);
     const since = query.since === undefined ? undefined : dateField(query.since, 'since');
     const limit = limitOf(query.limit);
     const [alerts, history] = await Promise.all([
-      this.repository.listInstances({ ruleId: query.rule_id, state, limit }),
+      this.repository.listInstances({ ruleId: query.rule_id, state, limit: limit + 1 }),
       this.repository.history({ ruleId: query.rule_id, since, limit }),
     ]);
-    return { alerts, history };
+    return { ...bounded(alerts, limit), history };
   }
 
   async evaluateNow(): Promise<EvaluationSummary> {
@@ -95,9 +113,14 @@ export class AlertingService {
     return withActive(silence, new Date());
   }
 
-  async listSilences(includeEnded: boolean): Promise<{ silences: (Silence & { active: boolean })[] }> {
+  /** Newest first, at most 500 (`truncated` says when there were more). */
+  async listSilences(includeEnded: boolean): Promise<BoundedPage<Silence & { active: boolean }>> {
     const now = new Date();
-    return { silences: (await this.repository.listSilences(now, includeEnded)).map((silence) => withActive(silence, now)) };
+    const silences = await this.repository.listSilences(now, includeEnded, MAX_LIMIT + 1);
+    return bounded(
+      silences.map((silence) => withActive(silence, now)),
+      MAX_LIMIT,
+    );
   }
 
   async expireSilence(id: string): Promise<Silence & { active: boolean }> {
@@ -106,19 +129,33 @@ export class AlertingService {
     return this.silence(id);
   }
 
-  async deliveries(query: { rule_id?: string; status?: string; limit?: number }) {
+  /** Newest first, bounded by `limit` (`truncated` says when it cut), with the counts per rule beside them. */
+  async deliveries(query: { rule_id?: string; status?: string; limit?: number }): Promise<BoundedPage<Delivery> & { by_rule: Record<string, Record<DeliveryStatus, number>> }> {
     const status = query.status === undefined ? undefined : (oneOf(query.status, 'status', DELIVERY_STATUSES) as DeliveryStatus);
+    const limit = limitOf(query.limit);
     const [deliveries, counts] = await Promise.all([
-      this.repository.listDeliveries({ ruleId: query.rule_id, status, limit: limitOf(query.limit) }),
+      this.repository.listDeliveries({ ruleId: query.rule_id, status, limit: limit + 1 }),
       this.repository.deliveryCounts(query.rule_id),
     ]);
-    return { deliveries, by_rule: counts };
+    return { ...bounded(deliveries, limit), by_rule: counts };
   }
 
   async replay(body: { rule_id?: string; ids?: string[] }): Promise<{ replayed: number; ids: string[] }> {
     const ids = await this.delivery.replay({ ruleId: body.rule_id, ids: body.ids });
     return { replayed: ids.length, ids };
   }
+}
+
+/** The shared list shape for a list bounded by a limit rather than paged: the cursor is always null. */
+interface BoundedPage<T> {
+  items: T[];
+  next_cursor: null;
+  truncated: boolean;
+}
+
+/** `rows` were read with `limit + 1` so that one more row tells a cut list from a complete one. */
+function bounded<T>(rows: T[], limit: number): BoundedPage<T> {
+  return { items: rows.slice(0, limit), next_cursor: null, truncated: rows.length > limit };
 }
 
 function redact(rule: AlertRule): PublicRule {
