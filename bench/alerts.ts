@@ -64,15 +64,41 @@ async function seed(client: pg.Client, events: number, insights: number, now: Da
 
 function rules(count: number): Record<string, unknown>[] {
   const kinds = [
-    (i: number) => ({ insight: { min_severity: ['medium', 'high', 'critical'][i % 3], types: ['error', 'flow'], components: [`svc-${i % 30}`] } }),
-    (i: number) => ({ insight: { min_confidence: 0.7, types: [['performance', 'anomaly', 'consistency'][i % 3]] } }),
+    (i: number) => ({
+      insight: {
+        min_severity: ['medium', 'high', 'critical'][i % 3],
+        types: ['error', 'flow'],
+        components: [`svc-${i % 30}`],
+      },
+    }),
+    (i: number) => ({
+      insight: { min_confidence: 0.7, types: [['performance', 'anomaly', 'consistency'][i % 3]] },
+    }),
     (i: number) => ({ pattern: { min_count: 100 + i, window_seconds: 3600, levels: ['info'] } }),
     (i: number) => ({ pattern: { new: true, min_count: 10, window_seconds: 600 + i } }),
-    (i: number) => ({ metric: { name: 'queue.depth', op: '>', threshold: 400 + i, aggregate: 'max', window_seconds: 600, components: [`svc-${i % 30}`] } }),
-    (i: number) => ({ silence: { components: [`svc-${i % 30}`, `svc-${i % 30}/svc-${i % 30}-99`], quiet_minutes: 5 } }),
+    (i: number) => ({
+      metric: {
+        name: 'queue.depth',
+        op: '>',
+        threshold: 400 + i,
+        aggregate: 'max',
+        window_seconds: 600,
+        components: [`svc-${i % 30}`],
+      },
+    }),
+    (i: number) => ({
+      silence: {
+        components: [`svc-${i % 30}`, `svc-${i % 30}/svc-${i % 30}-99`],
+        quiet_minutes: 5,
+      },
+    }),
     (i: number) => ({ stuck_flow: { components: [`svc-${i % 30}`] } }),
   ];
-  return Array.from({ length: count }, (_, i) => ({ name: `bench rule ${i}`, when: kinds[i % kinds.length](i), labels: { bench: 'yes' } }));
+  return Array.from({ length: count }, (_, i) => ({
+    name: `bench rule ${i}`,
+    when: kinds[i % kinds.length](i),
+    labels: { bench: 'yes' },
+  }));
 }
 
 async function main(): Promise<void> {
@@ -85,7 +111,9 @@ async function main(): Promise<void> {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
-  log(`machine: ${cpus().length} cores; ${events.toLocaleString('en')} events, ${insights} open insights, ${ruleCount} rules in ${name}`);
+  log(
+    `machine: ${cpus().length} cores; ${events.toLocaleString('en')} events, ${insights} open insights, ${ruleCount} rules in ${name}`,
+  );
   await adminQuery(`CREATE DATABASE ${name}`);
   const client = new pg.Client({ connectionString: databaseUrl });
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
@@ -95,7 +123,11 @@ async function main(): Promise<void> {
     await dataSource.destroy();
     await client.connect();
     const now = new Date();
-    for (let day = dayStart(now.getTime() - 2 * HOUR_MS).getTime(); day <= now.getTime() + DAY_MS; day += DAY_MS) {
+    for (
+      let day = dayStart(now.getTime() - 2 * HOUR_MS).getTime();
+      day <= now.getTime() + DAY_MS;
+      day += DAY_MS
+    ) {
       for (const table of ['debug_events', 'debug_metrics'] as const) {
         await client.query(
           `CREATE TABLE IF NOT EXISTS ${partitionName(table, new Date(day))} PARTITION OF ${table} FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY_MS).toISOString()}')`,
@@ -120,29 +152,49 @@ async function main(): Promise<void> {
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/api/debug`;
     const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!response.ok)
+        throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
       return response.json() as Promise<Record<string, unknown>>;
     };
     for (const rule of rules(ruleCount)) await call('POST', '/alerts/rules', rule);
     const [firstMs, first] = await timed(() => call('POST', '/alerts/evaluate'));
-    log(`first evaluation (creates the alerts): ${Math.round(firstMs)} ms, ${JSON.stringify(first)}`);
+    log(
+      `first evaluation (creates the alerts): ${Math.round(firstMs)} ms, ${JSON.stringify(first)}`,
+    );
 
     const evaluation: number[] = [];
     const insightPage: number[] = [];
     const hourCount: number[] = [];
     for (let run = 0; run < runs; run++) {
       const [ms, summary] = await timed(() => call('POST', '/alerts/evaluate'));
-      if ((summary.errors as unknown[]).length > 0) throw new Error(`evaluation errors: ${JSON.stringify(summary.errors)}`);
+      if ((summary.errors as unknown[]).length > 0)
+        throw new Error(`evaluation errors: ${JSON.stringify(summary.errors)}`);
       evaluation.push(ms);
       insightPage.push((await timed(() => call('GET', '/insights?status=open&limit=500')))[0]);
-      hourCount.push((await timed(() => client.query(`SELECT count(*) FROM debug_events WHERE "timestamp" >= $1`, [new Date(Date.now() - HOUR_MS)])))[0]);
+      hourCount.push(
+        (
+          await timed(() =>
+            client.query(`SELECT count(*) FROM debug_events WHERE "timestamp" >= $1`, [
+              new Date(Date.now() - HOUR_MS),
+            ]),
+          )
+        )[0],
+      );
     }
     const alerts = await call('GET', '/alerts?state=firing&limit=500');
     const p = (values: number[], q: number) => quantile(values, q).toFixed(1);
     log(`firing alerts: ${(alerts.items as unknown[]).length}${alerts.truncated ? '+' : ''}`);
-    log(`evaluate ${ruleCount} rules (steady state): p50 ${p(evaluation, 0.5)} ms, p95 ${p(evaluation, 0.95)} ms`);
-    log(`baseline GET /insights (500 open): p50 ${p(insightPage, 0.5)} ms; count(*) of the last hour: p50 ${p(hourCount, 0.5)} ms`);
+    log(
+      `evaluate ${ruleCount} rules (steady state): p50 ${p(evaluation, 0.5)} ms, p95 ${p(evaluation, 0.95)} ms`,
+    );
+    log(
+      `baseline GET /insights (500 open): p50 ${p(insightPage, 0.5)} ms; count(*) of the last hour: p50 ${p(hourCount, 0.5)} ms`,
+    );
     log(
       `ratio: one evaluation = ${(quantile(evaluation, 0.5) / quantile(insightPage, 0.5)).toFixed(1)} × an insights page, ` +
         `${(quantile(evaluation, 0.5) / quantile(hourCount, 0.5)).toFixed(1)} × an hour count; ` +

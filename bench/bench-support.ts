@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-export const ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL =
+  process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 /** The Node flags of `npm start` and the Dockerfile: the service runs as a user runs it. */
@@ -27,7 +28,10 @@ export function numberOption(name: string, fallback: number): number {
 
 /** The `fraction` quantile (0.95 = p95) of unsorted values. */
 export function quantile(values: readonly number[], fraction: number): number {
-  return percentile([...values].sort((a, b) => a - b), fraction * 100);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    fraction * 100,
+  );
 }
 
 export function suffix(): string {
@@ -88,10 +92,20 @@ export interface ServiceProcess {
 }
 
 /** Starts `node dist/src/main.js` as a user would, and waits until it answers. */
-export async function startService(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
+export async function startService(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<ServiceProcess> {
   const port = env.DEBUG_ROLE === 'worker' ? 0 : await freePort();
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, MAIN], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', DEBUG_API_KEYS: '', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DEBUG_API_KEYS: '',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = once(child, 'exit');
@@ -107,7 +121,8 @@ export async function startService(env: Record<string, string>, nodeArgs: string
   if (env.DEBUG_ROLE === 'worker') return { child, url, stop };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} during start-up`);
+    if (child.exitCode !== null)
+      throw new Error(`service exited with ${child.exitCode} during start-up`);
     try {
       const response = await fetch(`${url}/api/debug/health/live`);
       if (response.ok) break;
@@ -126,19 +141,29 @@ export async function startService(env: Record<string, string>, nodeArgs: string
 export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** POSTs a body with a keep-alive agent; resolves with the status and the answer text. */
-export function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
       {
         method: 'POST',
         agent: keepAliveAgent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
         response.on('error', reject);
       },
     );
@@ -153,7 +178,9 @@ export function get(url: string): Promise<{ status: number; text: string }> {
       .get(url, { agent: keepAliveAgent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
         response.on('error', reject);
       })
       .on('error', reject);
@@ -166,12 +193,17 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function fmt(value: number, digits = 1): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
 }
 
 /** Reads one Prometheus sample (first line that starts with `name`). */
 export function sample(text: string, name: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(name + ' ') || candidate.startsWith(name + '{'));
+  const line = text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(name + ' ') || candidate.startsWith(name + '{'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
 }
 
@@ -198,7 +230,13 @@ function processCpu(pid: number): number {
 
 /** Linux only (reads /proc); zeros elsewhere. */
 export function cpuSnapshot(servicePids: readonly number[]): CpuSnapshot {
-  const snapshot: CpuSnapshot = { service: 0, postgres: 0, redis: 0, machineBusy: 0, machineTotal: 0 };
+  const snapshot: CpuSnapshot = {
+    service: 0,
+    postgres: 0,
+    redis: 0,
+    machineBusy: 0,
+    machineTotal: 0,
+  };
   if (!existsSync('/proc/stat')) return snapshot;
   for (const pid of servicePids) snapshot.service += processCpu(pid);
   for (const entry of readdirSync('/proc')) {
@@ -212,7 +250,11 @@ export function cpuSnapshot(servicePids: readonly number[]): CpuSnapshot {
     if (comm === 'postgres') snapshot.postgres += processCpu(Number(entry));
     else if (comm.startsWith('redis-server')) snapshot.redis += processCpu(Number(entry));
   }
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   snapshot.machineTotal = ticks.reduce((sum, value) => sum + value, 0) / 100;
   snapshot.machineBusy = snapshot.machineTotal - (ticks[3] + ticks[4]) / 100;
   return snapshot;
@@ -231,9 +273,13 @@ export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
 /** "service 12.3 µs, PostgreSQL 20.1 µs, Redis 4.0 µs per event; machine busy 97% (others' load included)" */
 export function describeCpu(cpu: CpuSnapshot, events: number): string {
   const perEvent = (seconds: number) => `${fmt((seconds / events) * 1e6, 1)} µs`;
-  const busy = cpu.machineTotal > 0 ? `${Math.round((100 * cpu.machineBusy) / cpu.machineTotal)}%` : '?';
+  const busy =
+    cpu.machineTotal > 0 ? `${Math.round((100 * cpu.machineBusy) / cpu.machineTotal)}%` : '?';
   // The sum over every postgres process is skewed by other sessions' backends starting and ending.
-  const own = cpu.postgresOwn !== undefined ? `PostgreSQL (own backends) ${perEvent(cpu.postgresOwn)}` : `PostgreSQL (all) ${perEvent(cpu.postgres)}`;
+  const own =
+    cpu.postgresOwn !== undefined
+      ? `PostgreSQL (own backends) ${perEvent(cpu.postgresOwn)}`
+      : `PostgreSQL (all) ${perEvent(cpu.postgres)}`;
   return `service ${perEvent(cpu.service)}, ${own}, Redis ${perEvent(cpu.redis)} CPU per event; machine busy ${busy}`;
 }
 
@@ -244,7 +290,8 @@ export function postgresCpuByPid(): Map<number, number> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') cpu.set(Number(entry), processCpu(Number(entry)));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
+        cpu.set(Number(entry), processCpu(Number(entry)));
     } catch {
       // gone
     }
@@ -257,7 +304,10 @@ export async function backendPids(database: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    const { rows } = await client.query(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
     return rows.map((row: { pid: number }) => row.pid);
   } finally {
     await client.end();
@@ -267,5 +317,8 @@ export async function backendPids(database: string): Promise<number[]> {
 /** CPU seconds the given backends used since `before` (a backend born since counts whole). */
 export function backendCpuSince(before: Map<number, number>, pids: readonly number[]): number {
   const now = postgresCpuByPid();
-  return pids.reduce((sum, pid) => sum + Math.max(0, (now.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0);
+  return pids.reduce(
+    (sum, pid) => sum + Math.max(0, (now.get(pid) ?? 0) - (before.get(pid) ?? 0)),
+    0,
+  );
 }

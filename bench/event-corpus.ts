@@ -15,12 +15,23 @@ export function seededRandom(seed: number): () => number {
 const COMPONENT_TYPES = ['agent', 'worker', 'api', 'scheduler', 'gateway', 'indexer'];
 const EVENT_TYPES = ['log', 'log', 'log', 'error', 'trace', 'lifecycle', 'metric', 'span'];
 const LEVELS = ['debug', 'info', 'info', 'info', 'warning', 'error', 'critical'];
-const OPERATIONS = ['plan.generate', 'tool.call', 'http.request', 'db.query', 'queue.consume', 'cache.lookup'];
+const OPERATIONS = [
+  'plan.generate',
+  'tool.call',
+  'http.request',
+  'db.query',
+  'queue.consume',
+  'cache.lookup',
+];
 const MESSAGES = [
-  (r: () => number) => `request ${Math.floor(r() * 1e6)} handled in ${Math.floor(r() * 900)} ms with status 200`,
-  (r: () => number) => `tool call ${Math.floor(r() * 1e4)} failed: timeout after ${Math.floor(r() * 30000)} ms`,
-  (r: () => number) => `job ${Math.floor(r() * 1e5)} completed for tenant t-${Math.floor(r() * 90)}`,
-  (r: () => number) => `cache miss for key user:${Math.floor(r() * 1e6)}:profile, loading from database`,
+  (r: () => number) =>
+    `request ${Math.floor(r() * 1e6)} handled in ${Math.floor(r() * 900)} ms with status 200`,
+  (r: () => number) =>
+    `tool call ${Math.floor(r() * 1e4)} failed: timeout after ${Math.floor(r() * 30000)} ms`,
+  (r: () => number) =>
+    `job ${Math.floor(r() * 1e5)} completed for tenant t-${Math.floor(r() * 90)}`,
+  (r: () => number) =>
+    `cache miss for key user:${Math.floor(r() * 1e6)}:profile, loading from database`,
   (r: () => number) => `retrying upstream call attempt ${1 + Math.floor(r() * 5)} of 5`,
 ];
 
@@ -78,8 +89,16 @@ export function* eventCorpus(options: CorpusOptions): Generator<CorpusEvent> {
       operation: pick(OPERATIONS),
       duration_ms: Math.round(random() * 500_000) / 100,
       message: pick(MESSAGES)(random),
-      data: { attempt: Math.floor(random() * 5), status: random() < 0.9 ? 'ok' : 'failed', bytes: Math.floor(random() * 1e6) },
-      metadata: { host: `node-${Math.floor(random() * 20)}`, version: '2.4.1', region: 'eu-west-1' },
+      data: {
+        attempt: Math.floor(random() * 5),
+        status: random() < 0.9 ? 'ok' : 'failed',
+        bytes: Math.floor(random() * 1e6),
+      },
+      metadata: {
+        host: `node-${Math.floor(random() * 20)}`,
+        version: '2.4.1',
+        region: 'eu-west-1',
+      },
       session_id: random() < 0.1 ? `s-${Math.floor(random() * 10)}` : null,
     };
     previousId = id;

@@ -70,13 +70,22 @@ const WORKERS = argument('workers', 0);
 const API_PROCESSES = argument('api', 1);
 
 function referenceSchemaPath(): string {
-  const candidates = [join(here, '..', '..', '..', 'shared', 'bench', 'reference-schema.sql'), '/work/shared/bench/reference-schema.sql'];
+  const candidates = [
+    join(here, '..', '..', '..', 'shared', 'bench', 'reference-schema.sql'),
+    '/work/shared/bench/reference-schema.sql',
+  ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) throw new Error('reference-schema.sql not found');
   return found;
 }
 
-const copyEscape = (value: string | null) => (value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
+const copyEscape = (value: string | null) =>
+  value === null
+    ? '\\N'
+    : value.replace(
+        /[\\\t\n\r]/g,
+        (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!,
+      );
 
 async function baselineCopy(events: CorpusEvent[]) {
   const name = `ads_bench_ref_${suffix()}`;
@@ -104,18 +113,19 @@ async function baselineCopy(events: CorpusEvent[]) {
           for (let start = 0; start < half.length; start += 1000) {
             let chunk = '';
             for (const event of half.slice(start, start + 1000)) {
-              chunk += [
-                event.id,
-                event.timestamp,
-                copyEscape(event.event_type),
-                copyEscape(event.component_type),
-                copyEscape(event.component_id),
-                copyEscape(event.correlation_id),
-                copyEscape(event.level),
-                copyEscape(event.message),
-                copyEscape(JSON.stringify(event.data)),
-                copyEscape(JSON.stringify(event.metadata)),
-              ].join('\t') + '\n';
+              chunk +=
+                [
+                  event.id,
+                  event.timestamp,
+                  copyEscape(event.event_type),
+                  copyEscape(event.component_type),
+                  copyEscape(event.component_id),
+                  copyEscape(event.correlation_id),
+                  copyEscape(event.level),
+                  copyEscape(event.message),
+                  copyEscape(JSON.stringify(event.data)),
+                  copyEscape(JSON.stringify(event.metadata)),
+                ].join('\t') + '\n';
             }
             yield chunk;
           }
@@ -129,7 +139,10 @@ async function baselineCopy(events: CorpusEvent[]) {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot([])), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
+    const cpu = {
+      ...cpuSince(cpuBefore, cpuSnapshot([])),
+      postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)),
+    };
     await Promise.all(clients.map((client) => client.end()));
     return { rate: events.length / seconds, cpu };
   } finally {
@@ -145,7 +158,10 @@ interface SendResult {
 }
 
 /** Senders spread over the services' addresses (sender k posts to services[k mod n]), as a load balancer would. */
-async function send(services: ServiceProcess | ServiceProcess[], bodies: Buffer[]): Promise<SendResult> {
+async function send(
+  services: ServiceProcess | ServiceProcess[],
+  bodies: Buffer[],
+): Promise<SendResult> {
   const targets = Array.isArray(services) ? services : [services];
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
@@ -166,30 +182,48 @@ async function send(services: ServiceProcess | ServiceProcess[], bodies: Buffer[
         }
         latencies.push(performance.now() - sent);
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        if (answer.status === 202) accepted += (JSON.parse(answer.text) as { accepted: number }).accepted;
+        if (answer.status === 202)
+          accepted += (JSON.parse(answer.text) as { accepted: number }).accepted;
         if (performance.now() - lastReport > 1000) {
           lastReport = performance.now();
-          log(`  sent ${accepted.toLocaleString()} / ${(bodies.length * BATCH).toLocaleString()} events`);
+          log(
+            `  sent ${accepted.toLocaleString()} / ${(bodies.length * BATCH).toLocaleString()} events`,
+          );
         }
       }
     }),
   );
-  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), statuses, accepted };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    latencies: latencies.sort((a, b) => a - b),
+    statuses,
+    accepted,
+  };
 }
 
 async function pipelineRun(events: CorpusEvent[], bodies: Buffer[]) {
   const name = `ads_bench_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
-  const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [];
-  const env = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) };
+  const nodeArgs = flag('cpu-prof')
+    ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')]
+    : [];
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL,
+    DEBUG_REDIS_PREFIX: prefix,
+    DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2),
+  };
   const service = await startService({ ...env, DEBUG_ROLE: WORKERS > 0 ? 'api' : 'all' }, nodeArgs);
   const workers: ServiceProcess[] = [];
-  for (let index = 0; index < WORKERS; index++) workers.push(await startService({ ...env, DEBUG_ROLE: 'worker' }, nodeArgs));
+  for (let index = 0; index < WORKERS; index++)
+    workers.push(await startService({ ...env, DEBUG_ROLE: 'worker' }, nodeArgs));
   const pids = [service.child.pid!, ...workers.map((worker) => worker.child.pid!)];
   try {
     const topology = WORKERS > 0 ? `role api + ${WORKERS} worker process(es)` : 'role all';
-    log(`pipeline: service up at ${service.url} (${topology}, PostgreSQL ${name}, Redis prefix ${prefix}); sending`);
+    log(
+      `pipeline: service up at ${service.url} (${topology}, PostgreSQL ${name}, Redis prefix ${prefix}); sending`,
+    );
     const cpuBefore = cpuSnapshot(pids);
     const backendsBefore = postgresCpuByPid();
     const started = performance.now();
@@ -199,7 +233,13 @@ async function pipelineRun(events: CorpusEvent[], bodies: Buffer[]) {
     const poller = (async () => {
       let lastReport = 0;
       while (polling) {
-        const now = WORKERS > 0 ? await rowCount(url) : sample((await get(`${service.url}/api/debug/metrics`)).text, 'ads_ingest_events_written_total');
+        const now =
+          WORKERS > 0
+            ? await rowCount(url)
+            : sample(
+                (await get(`${service.url}/api/debug/metrics`)).text,
+                'ads_ingest_events_written_total',
+              );
         if (now > written) lastWrittenAt = performance.now();
         written = now;
         if (performance.now() - lastReport > 1000) {
@@ -214,13 +254,21 @@ async function pipelineRun(events: CorpusEvent[], bodies: Buffer[]) {
     const sent = await send(service, bodies);
     const acceptedAt = performance.now();
     const deadline = Date.now() + 300_000;
-    while (written < events.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (written < events.length && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     polling = false;
     await poller;
-    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot(pids)), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
+    const cpu = {
+      ...cpuSince(cpuBefore, cpuSnapshot(pids)),
+      postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)),
+    };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const [{ rows, distinct }] = (await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events')).rows;
+    const [{ rows, distinct }] = (
+      await client.query(
+        'SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events',
+      )
+    ).rows;
     await client.end();
     return {
       sent,
@@ -252,17 +300,31 @@ async function burstRun(bodies: Buffer[]) {
   const name = `ads_bench_burst_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
-  const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles', 'burst')] : [];
-  const env = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_ROLE: 'api', DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2) };
+  const nodeArgs = flag('cpu-prof')
+    ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles', 'burst')]
+    : [];
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL,
+    DEBUG_REDIS_PREFIX: prefix,
+    DEBUG_ROLE: 'api',
+    DEBUG_INGEST_BACKLOG_LIMIT: String(TOTAL * 2),
+  };
   const services: ServiceProcess[] = [];
   try {
-    for (let index = 0; index < API_PROCESSES; index++) services.push(await startService(env, nodeArgs));
-    log(`burst: ${API_PROCESSES} API-only process(es) (no workers) at ${services.map((service) => service.url).join(', ')}; sending`);
+    for (let index = 0; index < API_PROCESSES; index++)
+      services.push(await startService(env, nodeArgs));
+    log(
+      `burst: ${API_PROCESSES} API-only process(es) (no workers) at ${services.map((service) => service.url).join(', ')}; sending`,
+    );
     const pids = services.map((service) => service.child.pid!);
     const cpuBefore = cpuSnapshot(pids);
     const backendsBefore = postgresCpuByPid();
     const sent = await send(services, bodies);
-    const cpu = { ...cpuSince(cpuBefore, cpuSnapshot(pids)), postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)) };
+    const cpu = {
+      ...cpuSince(cpuBefore, cpuSnapshot(pids)),
+      postgresOwn: backendCpuSince(backendsBefore, await backendPids(name)),
+    };
     return { ...sent, cpu };
   } finally {
     await Promise.all(services.map((service) => service.stop()));
@@ -271,7 +333,10 @@ async function burstRun(bodies: Buffer[]) {
   }
 }
 
-async function writerRun(strategy: EventWriteStrategy, records: DebugEventRecord[]): Promise<number> {
+async function writerRun(
+  strategy: EventWriteStrategy,
+  records: DebugEventRecord[],
+): Promise<number> {
   const name = `ads_bench_writer_${suffix()}`;
   const url = await createDatabase(name);
   const dataSource = createDataSource({ databaseUrl: url, sqlitePath: ':memory:' });
@@ -322,11 +387,14 @@ function toRecord(event: CorpusEvent, ingestedAt: string): DebugEventRecord {
 }
 
 async function main(): Promise<void> {
-  log(`bench:ingest — ${cpus().length} cores, ${TOTAL.toLocaleString()} events, batches of ${BATCH}, ${SENDERS} senders, seed ${SEED}`);
+  log(
+    `bench:ingest — ${cpus().length} cores, ${TOTAL.toLocaleString()} events, batches of ${BATCH}, ${SENDERS} senders, seed ${SEED}`,
+  );
   const events = takeEvents(TOTAL, { seed: SEED, days: 3, components: 300 });
   // Encoded once, as a client's bytes: the senders share the machine with the service.
   const bodies: Buffer[] = [];
-  for (let start = 0; start < events.length; start += BATCH) bodies.push(Buffer.from(JSON.stringify({ events: events.slice(start, start + BATCH) })));
+  for (let start = 0; start < events.length; start += BATCH)
+    bodies.push(Buffer.from(JSON.stringify({ events: events.slice(start, start + BATCH) })));
   const bytes = bodies.reduce((sum, body) => sum + body.length, 0) / events.length;
   log(`events: ~${Math.round(bytes)} bytes of JSON each, every field, 300 components over 3 days`);
   const parseRate = jsonParseRate(bodies);
@@ -348,30 +416,58 @@ async function main(): Promise<void> {
     const ingestedAt = new Date().toISOString();
     const records = events.map((event) => toRecord(event, ingestedAt));
     log('warm writer strategies, 2 concurrent writers, batches of 1,000');
-    writers = { copy: await writerRun('copy', records), unnest: await writerRun('unnest', records) };
+    writers = {
+      copy: await writerRun('copy', records),
+      unnest: await writerRun('unnest', records),
+    };
   }
 
-  const statuses = (map: Map<number, number>) => [...map].map(([status, count]) => `${status}×${count}`).join(' ');
+  const statuses = (map: Map<number, number>) =>
+    [...map].map(([status, count]) => `${status}×${count}`).join(' ');
   console.log('');
   console.log(`cores                          ${cpus().length}`);
-  console.log(`events                         ${events.length.toLocaleString()} (~${Math.round(bytes)} B each)`);
+  console.log(
+    `events                         ${events.length.toLocaleString()} (~${Math.round(bytes)} B each)`,
+  );
   console.log(`baseline raw COPY (2 conns)    ${fmt(baseline, 0)} events/s`);
-  console.log(`pipeline end to end            ${fmt(pipelineRate, 0)} events/s   (HTTP in → rows committed; ${WORKERS > 0 ? `api + ${WORKERS} worker processes` : 'one process, role all'})`);
+  console.log(
+    `pipeline end to end            ${fmt(pipelineRate, 0)} events/s   (HTTP in → rows committed; ${WORKERS > 0 ? `api + ${WORKERS} worker processes` : 'one process, role all'})`,
+  );
   console.log(`ratio pipeline / COPY          ${fmt(pipelineRate / baseline, 2)}   (bar ≥ 0.80)`);
-  console.log(`accept rate under load         ${fmt(acceptRate, 0)} events/s   (HTTP 2xx, workers running)`);
-  console.log(`burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000; ${API_PROCESSES} API process${API_PROCESSES === 1 ? "" : "es"})`);
-  console.log(`machine speed                  JSON.parse of the same bodies ${fmt(parseRate, 0)} events/s (../shared/bench/LIMITS.md: 715k); burst / JSON.parse ${fmt(burstRate / parseRate, 3)}`);
-  console.log(`batch request p50/p95/p99      ${fmt(percentile(result.sent.latencies, 50))} / ${fmt(percentile(result.sent.latencies, 95))} / ${fmt(percentile(result.sent.latencies, 99))} ms (pipeline)`);
-  console.log(`burst request p50/p95/p99      ${fmt(percentile(burst.latencies, 50))} / ${fmt(percentile(burst.latencies, 95))} / ${fmt(percentile(burst.latencies, 99))} ms`);
-  console.log(`warm-store lag                 ${fmt(result.warmLagSeconds, 2)} s after the last accept`);
-  console.log(`statuses                       pipeline ${statuses(result.sent.statuses)}; burst ${statuses(burst.statuses)}`);
+  console.log(
+    `accept rate under load         ${fmt(acceptRate, 0)} events/s   (HTTP 2xx, workers running)`,
+  );
+  console.log(
+    `burst accept (API only)        ${fmt(burstRate, 0)} events/s   (bar ≥ 100,000; ${API_PROCESSES} API process${API_PROCESSES === 1 ? '' : 'es'})`,
+  );
+  console.log(
+    `machine speed                  JSON.parse of the same bodies ${fmt(parseRate, 0)} events/s (../shared/bench/LIMITS.md: 715k); burst / JSON.parse ${fmt(burstRate / parseRate, 3)}`,
+  );
+  console.log(
+    `batch request p50/p95/p99      ${fmt(percentile(result.sent.latencies, 50))} / ${fmt(percentile(result.sent.latencies, 95))} / ${fmt(percentile(result.sent.latencies, 99))} ms (pipeline)`,
+  );
+  console.log(
+    `burst request p50/p95/p99      ${fmt(percentile(burst.latencies, 50))} / ${fmt(percentile(burst.latencies, 95))} / ${fmt(percentile(burst.latencies, 99))} ms`,
+  );
+  console.log(
+    `warm-store lag                 ${fmt(result.warmLagSeconds, 2)} s after the last accept`,
+  );
+  console.log(
+    `statuses                       pipeline ${statuses(result.sent.statuses)}; burst ${statuses(burst.statuses)}`,
+  );
   console.log(`CPU, baseline COPY             ${describeCpu(baselineCpu, events.length)}`);
   console.log(`CPU, pipeline                  ${describeCpu(result.cpu, events.length)}`);
   console.log(`CPU, burst (API only)          ${describeCpu(burst.cpu, events.length)}`);
-  console.log(`rows in warm                   ${result.rows.toLocaleString()} (distinct ids ${result.distinct.toLocaleString()}) of ${events.length.toLocaleString()}`);
+  console.log(
+    `rows in warm                   ${result.rows.toLocaleString()} (distinct ids ${result.distinct.toLocaleString()}) of ${events.length.toLocaleString()}`,
+  );
   if (writers) {
-    console.log(`writer COPY (+fallback)        ${fmt(writers.copy, 0)} rows/s  (${fmt(writers.copy / baseline, 2)} × baseline)`);
-    console.log(`writer INSERT … unnest         ${fmt(writers.unnest, 0)} rows/s  (${fmt(writers.unnest / baseline, 2)} × baseline)`);
+    console.log(
+      `writer COPY (+fallback)        ${fmt(writers.copy, 0)} rows/s  (${fmt(writers.copy / baseline, 2)} × baseline)`,
+    );
+    console.log(
+      `writer INSERT … unnest         ${fmt(writers.unnest, 0)} rows/s  (${fmt(writers.unnest / baseline, 2)} × baseline)`,
+    );
   }
   if (result.rows !== events.length || result.distinct !== events.length) {
     console.log('FAILED: the warm store does not hold every event exactly once');

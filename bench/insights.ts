@@ -219,7 +219,9 @@ async function main(): Promise<void> {
                                    AND ($4 OR abs(hashtext(id::text)) % 2 = 0)`,
         [...lastMinute, `run${run}`, run % 2 === 1],
       );
-      await client.query('UPDATE debug_insight_rollup_state SET rolled_until = $1', [lastMinute[0]]);
+      await client.query('UPDATE debug_insight_rollup_state SET rolled_until = $1', [
+        lastMinute[0],
+      ]);
       refreshing.push(
         await timeRun(
           `run ${run}, refreshing 6 minutes after ${landed.rowCount} new events in the last one`,

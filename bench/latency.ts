@@ -15,7 +15,23 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { REDIS_URL, cpuSince, cpuSnapshot, createDatabase, deleteRedisPrefix, dropDatabase, fmt, get, log, percentile, post, sample, startService, suffix, type ServiceProcess } from './bench-support.js';
+import {
+  REDIS_URL,
+  cpuSince,
+  cpuSnapshot,
+  createDatabase,
+  deleteRedisPrefix,
+  dropDatabase,
+  fmt,
+  get,
+  log,
+  percentile,
+  post,
+  sample,
+  startService,
+  suffix,
+  type ServiceProcess,
+} from './bench-support.js';
 import { takeEvents } from './event-corpus.js';
 
 function argument(name: string, fallback: number): number {
@@ -35,7 +51,11 @@ interface Run {
   errorCodes: Map<string, number>;
 }
 
-async function fixedRate(label: string, seconds: number, send: (index: number) => Promise<number>): Promise<Run> {
+async function fixedRate(
+  label: string,
+  seconds: number,
+  send: (index: number) => Promise<number>,
+): Promise<Run> {
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
@@ -80,11 +100,15 @@ function line(label: string, run: Run): string {
 }
 
 async function main(): Promise<void> {
-  log(`bench:latency — ${cpus().length} cores, ${RATE} req/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up), single events`);
+  log(
+    `bench:latency — ${cpus().length} cores, ${RATE} req/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up), single events`,
+  );
   const name = `ads_bench_lat_${suffix()}`;
   const prefix = `adsbench-${suffix()}`;
   const url = await createDatabase(name);
-  const nodeArgs = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [];
+  const nodeArgs = process.argv.includes('--cpu-prof')
+    ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')]
+    : [];
   const split = process.argv.includes('--split');
   const env = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix };
   let service: ServiceProcess | undefined;
@@ -93,13 +117,24 @@ async function main(): Promise<void> {
     service = await startService(split ? { ...env, DEBUG_ROLE: 'api' } : env, nodeArgs);
     if (split) worker = await startService({ ...env, DEBUG_ROLE: 'worker' });
     const target = service.url;
-    log(`service up at ${target} (${split ? 'one api + one worker process' : 'role all'}, PostgreSQL ${name}, Redis prefix ${prefix})`);
-    const events = takeEvents(RATE * (SECONDS + WARMUP_SECONDS) + 10, { seed: 11, days: 1, components: 300 });
-    const bodies = events.map((event) => JSON.stringify({ ...event, id: uuidv7({ msecs: Date.parse(event.timestamp) }) }));
+    log(
+      `service up at ${target} (${split ? 'one api + one worker process' : 'role all'}, PostgreSQL ${name}, Redis prefix ${prefix})`,
+    );
+    const events = takeEvents(RATE * (SECONDS + WARMUP_SECONDS) + 10, {
+      seed: 11,
+      days: 1,
+      components: 300,
+    });
+    const bodies = events.map((event) =>
+      JSON.stringify({ ...event, id: uuidv7({ msecs: Date.parse(event.timestamp) }) }),
+    );
     let cursor = 0;
-    const sendEvent = () => post(`${target}/api/debug/events`, bodies[cursor++]).then((answer) => answer.status);
+    const sendEvent = () =>
+      post(`${target}/api/debug/events`, bodies[cursor++]).then((answer) => answer.status);
     await fixedRate('warm-up', WARMUP_SECONDS, sendEvent);
-    const baseline = await fixedRate('baseline GET /health/live', SECONDS, () => get(`${target}/api/debug/health/live`).then((answer) => answer.status));
+    const baseline = await fixedRate('baseline GET /health/live', SECONDS, () =>
+      get(`${target}/api/debug/health/live`).then((answer) => answer.status),
+    );
     const pids = [service.child.pid!, ...(worker ? [worker.child.pid!] : [])];
     const before = cpuSnapshot(pids);
     const events1k = await fixedRate('POST /events', SECONDS, sendEvent);
@@ -115,10 +150,18 @@ async function main(): Promise<void> {
     console.log(line('baseline GET /health/live', baseline));
     console.log(line('POST /events (single event)', events1k));
     const requests = events1k.latencies.length;
-    console.log(`service CPU per single event       ${fmt((cpu.service / requests) * 1e6, 0)} µs (${fmt((100 * cpu.service) / SECONDS, 0)}% of one core at ${RATE} req/s); Redis ${fmt((cpu.redis / requests) * 1e6, 0)} µs; machine busy ${cpu.machineTotal > 0 ? Math.round((100 * cpu.machineBusy) / cpu.machineTotal) : '?'}%`);
-    console.log(`warm writes                        ${fmt(written, 0)} events written in ${fmt(batches, 0)} batches (${fmt(written / batches, 1)} per batch)`);
-    console.log(`ratio p99 events / baseline        ${fmt(percentile(events1k.latencies, 99) / percentile(baseline.latencies, 99), 2)}`);
-    console.log(`bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`);
+    console.log(
+      `service CPU per single event       ${fmt((cpu.service / requests) * 1e6, 0)} µs (${fmt((100 * cpu.service) / SECONDS, 0)}% of one core at ${RATE} req/s); Redis ${fmt((cpu.redis / requests) * 1e6, 0)} µs; machine busy ${cpu.machineTotal > 0 ? Math.round((100 * cpu.machineBusy) / cpu.machineTotal) : '?'}%`,
+    );
+    console.log(
+      `warm writes                        ${fmt(written, 0)} events written in ${fmt(batches, 0)} batches (${fmt(written / batches, 1)} per batch)`,
+    );
+    console.log(
+      `ratio p99 events / baseline        ${fmt(percentile(events1k.latencies, 99) / percentile(baseline.latencies, 99), 2)}`,
+    );
+    console.log(
+      `bar                                p99 < 10 ms: ${percentile(events1k.latencies, 99) < 10 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     await service?.stop();
     await worker?.stop();

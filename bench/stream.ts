@@ -55,14 +55,30 @@ interface Subscriber {
 
 const now = () => performance.timeOrigin + performance.now();
 
-async function connect(url: string, profile: Profile, subscribe: Record<string, unknown>): Promise<Subscriber> {
-  const socket = io(`${url}/debug`, { transports: ['websocket'], reconnection: false, forceNew: true });
-  const subscriber: Subscriber = { profile, socket, expected: 0, received: 0, dropped: 0, latencies: [] };
+async function connect(
+  url: string,
+  profile: Profile,
+  subscribe: Record<string, unknown>,
+): Promise<Subscriber> {
+  const socket = io(`${url}/debug`, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const subscriber: Subscriber = {
+    profile,
+    socket,
+    expected: 0,
+    received: 0,
+    dropped: 0,
+    latencies: [],
+  };
   socket.on('debug:event', (events: Event[]) => {
     const at = now();
     for (const event of events) {
       subscriber.received++;
-      if (typeof event.data?.sent_ms === 'number') subscriber.latencies.push(at - event.data.sent_ms);
+      if (typeof event.data?.sent_ms === 'number')
+        subscriber.latencies.push(at - event.data.sent_ms);
     }
   });
   socket.on('debug:dropped', (notice: { count: number }) => (subscriber.dropped += notice.count));
@@ -104,8 +120,11 @@ async function runPhase(
       subscribers.push(await connect(socketUrl, profile, subscribePayload(index, profile)));
     }
     const mix = new Map<string, number>();
-    for (const subscriber of subscribers) mix.set(subscriber.profile.name, (mix.get(subscriber.profile.name) ?? 0) + 1);
-    log(`${label}: ${CLIENTS} clients subscribed (${[...mix].map(([name, count]) => `${count} × ${name}`).join(', ')}); sending for ${seconds} s`);
+    for (const subscriber of subscribers)
+      mix.set(subscriber.profile.name, (mix.get(subscriber.profile.name) ?? 0) + 1);
+    log(
+      `${label}: ${CLIENTS} clients subscribed (${[...mix].map(([name, count]) => `${count} × ${name}`).join(', ')}); sending for ${seconds} s`,
+    );
 
     // Fixed arrival rate: batch k is sent at k × interval whatever the answers do.
     const corpus = eventCorpus({ seed: 11 });
@@ -126,7 +145,12 @@ async function runPhase(
       const events: Event[] = [];
       for (let index = 0; index < BATCH; index++) {
         const event = corpus.next().value as Event;
-        events.push({ ...event, id: uuidv7(), timestamp: new Date().toISOString(), data: { ...event.data } });
+        events.push({
+          ...event,
+          id: uuidv7(),
+          timestamp: new Date().toISOString(),
+          data: { ...event.data },
+        });
       }
       const sentAt = now();
       for (const event of events) event.data.sent_ms = sentAt;
@@ -141,7 +165,9 @@ async function runPhase(
             statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
             if (answer.status !== 202) return;
             accepted += events.length;
-            for (const subscriber of subscribers) for (const event of events) if (subscriber.profile.wants(event)) subscriber.expected++;
+            for (const subscriber of subscribers)
+              for (const event of events)
+                if (subscriber.profile.wants(event)) subscriber.expected++;
           },
           () => {
             inFlight--;
@@ -152,7 +178,9 @@ async function runPhase(
       if (performance.now() - lastProgress >= 5000) {
         lastProgress = performance.now();
         const delivered = subscribers.reduce((sum, one) => sum + one.received, 0);
-        log(`  ${Math.round((performance.now() - started) / 1000)} s: ${accepted.toLocaleString()} events accepted, ${delivered.toLocaleString()} deliveries so far`);
+        log(
+          `  ${Math.round((performance.now() - started) / 1000)} s: ${accepted.toLocaleString()} events accepted, ${delivered.toLocaleString()} deliveries so far`,
+        );
       }
     }
     await Promise.all(pending);
@@ -200,29 +228,45 @@ function report(label: string, result: PhaseResult): void {
   );
   const l = result.latencies;
   const p = result.postLatencies;
-  log(`  POST sent → received   p50 ${fmt(percentile(l, 50))} ms   p95 ${fmt(percentile(l, 95))} ms   p99 ${fmt(percentile(l, 99))} ms   max ${fmt(l.at(-1) ?? NaN)} ms`);
-  log(`  POST sent → answered   p50 ${fmt(percentile(p, 50))} ms   p95 ${fmt(percentile(p, 95))} ms   p99 ${fmt(percentile(p, 99))} ms`);
+  log(
+    `  POST sent → received   p50 ${fmt(percentile(l, 50))} ms   p95 ${fmt(percentile(l, 95))} ms   p99 ${fmt(percentile(l, 99))} ms   max ${fmt(l.at(-1) ?? NaN)} ms`,
+  );
+  log(
+    `  POST sent → answered   p50 ${fmt(percentile(p, 50))} ms   p95 ${fmt(percentile(p, 95))} ms   p99 ${fmt(percentile(p, 99))} ms`,
+  );
 }
 
 async function rawBaseline(seconds: number): Promise<PhaseResult> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'stream-raw-server.js'), String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(dirname(fileURLToPath(import.meta.url)), 'stream-raw-server.js'), String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());
       child.once('exit', (code) => reject(new Error(`raw baseline server exited with ${code}`)));
     });
     const url = `http://127.0.0.1:${port}`;
-    return await runPhase('baseline (bare HTTP + socket.io, no service)', url, `${url}/batch`, (index) => ({ profile: index }), seconds);
+    return await runPhase(
+      'baseline (bare HTTP + socket.io, no service)',
+      url,
+      `${url}/batch`,
+      (index) => ({ profile: index }),
+      seconds,
+    );
   } finally {
     child.kill('SIGTERM');
   }
 }
 
 async function main(): Promise<void> {
-  log(`bench:stream on ${cpus().length} cores: ${CLIENTS} clients, ${RATE} events/s for ${SECONDS} s in batches of ${BATCH}`);
+  log(
+    `bench:stream on ${cpus().length} cores: ${CLIENTS} clients, ${RATE} events/s for ${SECONDS} s in batches of ${BATCH}`,
+  );
   const baselineSeconds = option('baseline-seconds', Math.min(SECONDS, 10));
   const baseline = await rawBaseline(baselineSeconds);
   report('baseline', baseline);
@@ -233,14 +277,21 @@ async function main(): Promise<void> {
   const profiling = process.argv.includes('--cpu-prof');
   // --split: an API process and a worker process (the production layout) instead of one `all` process.
   const split = process.argv.includes('--split');
-  const common = { DATABASE_URL: url, REDIS_URL, DEBUG_REDIS_PREFIX: prefix, DEBUG_STREAMING_ENABLED: 'true' };
+  const common = {
+    DATABASE_URL: url,
+    REDIS_URL,
+    DEBUG_REDIS_PREFIX: prefix,
+    DEBUG_STREAMING_ENABLED: 'true',
+  };
   const service = await startService(
     { ...common, DEBUG_ROLE: split ? 'api' : 'all' },
     profiling ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'data', 'profiles')] : [],
   );
   const worker = split ? await startService({ ...common, DEBUG_ROLE: 'worker' }) : null;
   try {
-    log(`service up at ${service.url} (${split ? 'one api and one worker process' : 'role all'}, PostgreSQL + Redis)`);
+    log(
+      `service up at ${service.url} (${split ? 'one api and one worker process' : 'role all'}, PostgreSQL + Redis)`,
+    );
     const result = await runPhase(
       'service',
       service.url,
@@ -250,19 +301,33 @@ async function main(): Promise<void> {
     );
     const metrics = await get(`${service.url}/api/debug/metrics`);
     report('service', result);
-    log(`  server: ${sample(metrics.text, 'ads_stream_batches_total').toLocaleString()} socket emits for ${sample(metrics.text, 'ads_stream_delivered_total').toLocaleString()} deliveries (micro-batching)`);
+    log(
+      `  server: ${sample(metrics.text, 'ads_stream_batches_total').toLocaleString()} socket emits for ${sample(metrics.text, 'ads_stream_delivered_total').toLocaleString()} deliveries (micro-batching)`,
+    );
 
     const p99 = percentile(result.latencies, 99);
     const baselineP99 = percentile(baseline.latencies, 99);
     log('');
     log(`cores                                         ${cpus().length}`);
-    log(`delivered / expected                          ${result.delivered.toLocaleString()} / ${result.expected.toLocaleString()}; lost by clients that kept up: ${result.lostByKeepers}`);
-    log(`stream p50 / p99 (POST sent → received)       ${fmt(percentile(result.latencies, 50))} / ${fmt(p99)} ms`);
-    log(`baseline p50 / p99, bare HTTP + socket.io     ${fmt(percentile(baseline.latencies, 50))} / ${fmt(baselineP99)} ms`);
-    log(`baseline p50 / p99, the service's own POST    ${fmt(percentile(result.postLatencies, 50))} / ${fmt(percentile(result.postLatencies, 99))} ms`);
+    log(
+      `delivered / expected                          ${result.delivered.toLocaleString()} / ${result.expected.toLocaleString()}; lost by clients that kept up: ${result.lostByKeepers}`,
+    );
+    log(
+      `stream p50 / p99 (POST sent → received)       ${fmt(percentile(result.latencies, 50))} / ${fmt(p99)} ms`,
+    );
+    log(
+      `baseline p50 / p99, bare HTTP + socket.io     ${fmt(percentile(baseline.latencies, 50))} / ${fmt(baselineP99)} ms`,
+    );
+    log(
+      `baseline p50 / p99, the service's own POST    ${fmt(percentile(result.postLatencies, 50))} / ${fmt(percentile(result.postLatencies, 99))} ms`,
+    );
     log(`ratio stream p99 / bare p99                   ${fmt(p99 / baselineP99, 2)}`);
-    log(`ratio stream p99 / POST p99                   ${fmt(p99 / percentile(result.postLatencies, 99), 2)}`);
-    log(`bar: p99 < ${BAR_P99_MS} ms and nothing lost by clients that keep up: ${p99 < BAR_P99_MS && result.lostByKeepers === 0 ? 'MET' : 'NOT MET'}`);
+    log(
+      `ratio stream p99 / POST p99                   ${fmt(p99 / percentile(result.postLatencies, 99), 2)}`,
+    );
+    log(
+      `bar: p99 < ${BAR_P99_MS} ms and nothing lost by clients that keep up: ${p99 < BAR_P99_MS && result.lostByKeepers === 0 ? 'MET' : 'NOT MET'}`,
+    );
   } finally {
     await service.stop();
     await worker?.stop();

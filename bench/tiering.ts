@@ -42,7 +42,8 @@ function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   if (index < 0) return fallback;
   const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} must be a positive integer`);
   return value;
 }
 
@@ -76,7 +77,10 @@ function seedSql(from: number, to: number, start: Date, spanMs: number, count: n
     ) s`;
 }
 
-async function copyOut(client: pg.Client, relation: string): Promise<{ rows: number; bytes: number; ms: number }> {
+async function copyOut(
+  client: pg.Client,
+  relation: string,
+): Promise<{ rows: number; bytes: number; ms: number }> {
   const started = performance.now();
   let bytes = 0;
   let rows = 0;
@@ -99,9 +103,11 @@ async function lookups(url: string, ids: readonly string[], tier: string): Promi
     const started = performance.now();
     const answer = await get(`${url}/api/debug/events/${id}`);
     times.push(performance.now() - started);
-    if (answer.status !== 200) throw new Error(`GET /events/${id}: ${answer.status} ${answer.text.slice(0, 200)}`);
+    if (answer.status !== 200)
+      throw new Error(`GET /events/${id}: ${answer.status} ${answer.text.slice(0, 200)}`);
     const found = (JSON.parse(answer.text) as { tier: string }).tier;
-    if (found !== tier) throw new Error(`GET /events/${id} answered from ${found}, expected ${tier}`);
+    if (found !== tier)
+      throw new Error(`GET /events/${id} answered from ${found}, expected ${tier}`);
   }
   return times.sort((a, b) => a - b);
 }
@@ -119,13 +125,17 @@ function sample<T>(items: readonly T[], count: number): T[] {
 async function main(): Promise<void> {
   const events = flag('events', 1_000_000);
   const lookupCount = flag('lookups', 500);
-  log(`bench:tiering on ${cpus().length} cores: ${fmt(events, 0)} events in one day, ${lookupCount} lookups per tier`);
+  log(
+    `bench:tiering on ${cpus().length} cores: ${fmt(events, 0)} events in one day, ${lookupCount} lookups per tier`,
+  );
 
   const name = `ads_bench_tiering_${suffix()}`;
   const databaseUrl = await createDatabase(name);
   const prefix = `bench-tiering-${suffix()}`;
   const archiveDir = mkdtempSync(join(tmpdir(), 'ads-bench-archive-'));
-  const profileDir = process.argv.includes('--profile') ? mkdtempSync(join(tmpdir(), 'ads-bench-profile-')) : null;
+  const profileDir = process.argv.includes('--profile')
+    ? mkdtempSync(join(tmpdir(), 'ads-bench-profile-'))
+    : null;
   const service = await startService(
     {
       DATABASE_URL: databaseUrl,
@@ -150,7 +160,9 @@ async function main(): Promise<void> {
     for (let from = 1; from <= events; from += SEED_CHUNK) {
       const to = Math.min(events, from + SEED_CHUNK - 1);
       await client.query(seedSql(from, to, day, DAY_MS, events));
-      log(`seeded ${fmt(to, 0)}/${fmt(events, 0)} old events (${fmt(to / ((performance.now() - seedStarted) / 1000), 0)} rows/s)`);
+      log(
+        `seeded ${fmt(to, 0)}/${fmt(events, 0)} old events (${fmt(to / ((performance.now() - seedStarted) / 1000), 0)} rows/s)`,
+      );
     }
     const recentStart = new Date(Date.now() - 3_600_000);
     await client.query(seedSql(events + 1, events + RECENT, recentStart, 3_000_000, RECENT));
@@ -158,14 +170,17 @@ async function main(): Promise<void> {
     log(`seeded ${fmt(RECENT, 0)} recent events (warm, not hot)`);
 
     const coldIds = sample(
-      (await client.query<{ id: string }>(`SELECT id FROM ${partition} TABLESAMPLE SYSTEM (1)`)).rows.map((row) => row.id),
+      (
+        await client.query<{ id: string }>(`SELECT id FROM ${partition} TABLESAMPLE SYSTEM (1)`)
+      ).rows.map((row) => row.id),
       lookupCount,
     );
     const warmIds = sample(
       (
-        await client.query<{ id: string }>(`SELECT id FROM debug_events WHERE "timestamp" >= $1 LIMIT 20000`, [
-          recentStart.toISOString(),
-        ])
+        await client.query<{ id: string }>(
+          `SELECT id FROM debug_events WHERE "timestamp" >= $1 LIMIT 20000`,
+          [recentStart.toISOString()],
+        )
       ).rows.map((row) => row.id),
       lookupCount,
     );
@@ -175,18 +190,33 @@ async function main(): Promise<void> {
     const copy = await copyOut(client, partition);
     if (copy.rows !== events) throw new Error(`COPY read ${copy.rows} rows, expected ${events}`);
     const copyRate = copy.rows / (copy.ms / 1000);
-    log(`baseline COPY ${partition} TO STDOUT: ${fmt(copy.rows, 0)} rows, ${fmt(copy.bytes / 2 ** 20)} MiB in ${fmt(copy.ms / 1000, 2)} s = ${fmt(copyRate, 0)} events/s`);
+    log(
+      `baseline COPY ${partition} TO STDOUT: ${fmt(copy.rows, 0)} rows, ${fmt(copy.bytes / 2 ** 20)} MiB in ${fmt(copy.ms / 1000, 2)} s = ${fmt(copyRate, 0)} events/s`,
+    );
 
-    log('archiving: POST /api/debug/storage/migrate {"job":"warm-to-cold"} (progress in the service log)');
+    log(
+      'archiving: POST /api/debug/storage/migrate {"job":"warm-to-cold"} (progress in the service log)',
+    );
     const archiveStarted = performance.now();
-    const answer = await post(`${service.url}/api/debug/storage/migrate`, JSON.stringify({ job: 'warm-to-cold' }));
+    const answer = await post(
+      `${service.url}/api/debug/storage/migrate`,
+      JSON.stringify({ job: 'warm-to-cold' }),
+    );
     const archiveMs = performance.now() - archiveStarted;
-    const report = JSON.parse(answer.text) as { outcome: string; error: string | null; summary: { tables: Record<string, { rows: number; segments: number; bytes: number }> } };
-    if (answer.status !== 200 || report.outcome !== 'ok') throw new Error(`migrate: ${answer.status} ${answer.text.slice(0, 500)}`);
+    const report = JSON.parse(answer.text) as {
+      outcome: string;
+      error: string | null;
+      summary: { tables: Record<string, { rows: number; segments: number; bytes: number }> };
+    };
+    if (answer.status !== 200 || report.outcome !== 'ok')
+      throw new Error(`migrate: ${answer.status} ${answer.text.slice(0, 500)}`);
     const archived = report.summary.tables.debug_events;
-    if (archived.rows !== events) throw new Error(`archived ${archived.rows} rows, expected ${events}`);
+    if (archived.rows !== events)
+      throw new Error(`archived ${archived.rows} rows, expected ${events}`);
     const archiveRate = archived.rows / (archiveMs / 1000);
-    log(`archive: ${fmt(archived.rows, 0)} events in ${archived.segments} segments, ${fmt(archiveMs / 1000, 2)} s = ${fmt(archiveRate, 0)} events/s`);
+    log(
+      `archive: ${fmt(archived.rows, 0)} events in ${archived.segments} segments, ${fmt(archiveMs / 1000, 2)} s = ${fmt(archiveRate, 0)} events/s`,
+    );
 
     const stats = JSON.parse((await get(`${service.url}/api/debug/storage/stats`)).text) as {
       cold: { tables: { debug_events: { bytes: number; uncompressed_bytes: number } } };
@@ -211,9 +241,16 @@ async function main(): Promise<void> {
         metadata: { host: 'bench' },
       };
     });
-    const accepted = await post(`${service.url}/api/debug/events/batch`, JSON.stringify({ events: hotEvents }));
-    if (accepted.status !== 202) throw new Error(`POST /events/batch: ${accepted.status} ${accepted.text.slice(0, 300)}`);
-    const hotIds = sample(hotEvents.map((event) => event.id), lookupCount);
+    const accepted = await post(
+      `${service.url}/api/debug/events/batch`,
+      JSON.stringify({ events: hotEvents }),
+    );
+    if (accepted.status !== 202)
+      throw new Error(`POST /events/batch: ${accepted.status} ${accepted.text.slice(0, 300)}`);
+    const hotIds = sample(
+      hotEvents.map((event) => event.id),
+      lookupCount,
+    );
 
     await lookups(service.url, hotIds.slice(0, 50), 'hot'); // warm-up of the HTTP path
     const hot = await lookups(service.url, hotIds, 'hot');
@@ -229,11 +266,15 @@ async function main(): Promise<void> {
         const from = new Date(day.getTime() + (seed % (DAY_MS - 600_000)));
         const to = new Date(from.getTime() + 600_000);
         const started = performance.now();
-        const answer = await get(`${service.url}/api/debug/events?from=${from.toISOString()}&to=${to.toISOString()}&order=asc&limit=100${query}`);
+        const answer = await get(
+          `${service.url}/api/debug/events?from=${from.toISOString()}&to=${to.toISOString()}&order=asc&limit=100${query}`,
+        );
         times.push(performance.now() - started);
-        if (answer.status !== 200) throw new Error(`GET /events: ${answer.status} ${answer.text.slice(0, 200)}`);
+        if (answer.status !== 200)
+          throw new Error(`GET /events: ${answer.status} ${answer.text.slice(0, 200)}`);
         const page = JSON.parse(answer.text) as { items: unknown[]; tiers: { cold: number } };
-        if (query === '' && page.tiers.cold !== page.items.length) throw new Error('a cold range page was not read from cold');
+        if (query === '' && page.tiers.cold !== page.items.length)
+          throw new Error('a cold range page was not read from cold');
       }
       return times.sort((a, b) => a - b);
     };
@@ -244,9 +285,15 @@ async function main(): Promise<void> {
       `GET /events/{id} ${tier.padEnd(4)}: p50 ${fmt(percentile(times, 50), 2)} ms, p95 ${fmt(percentile(times, 95), 2)} ms, p99 ${fmt(percentile(times, 99), 2)} ms (${times.length} sequential)`;
     console.log('');
     console.log(`== bench:tiering (${cpus().length} cores, ${fmt(events, 0)} events) ==`);
-    console.log(`archive (stream + gzip + put + verify + manifest + drop): ${fmt(archiveRate, 0)} events/s`);
-    console.log(`baseline COPY … TO STDOUT of the same partition:          ${fmt(copyRate, 0)} events/s`);
-    console.log(`ratio archive / COPY:                                      ${fmt(archiveRate / copyRate, 2)}`);
+    console.log(
+      `archive (stream + gzip + put + verify + manifest + drop): ${fmt(archiveRate, 0)} events/s`,
+    );
+    console.log(
+      `baseline COPY … TO STDOUT of the same partition:          ${fmt(copyRate, 0)} events/s`,
+    );
+    console.log(
+      `ratio archive / COPY:                                      ${fmt(archiveRate / copyRate, 2)}`,
+    );
     console.log(
       `segments: ${fmt(cold.bytes / 2 ** 20)} MiB gzip for ${fmt(cold.uncompressed_bytes / 2 ** 20)} MiB NDJSON = ${fmt(cold.uncompressed_bytes / cold.bytes, 2)}x; ` +
         `COPY text ${fmt(copy.bytes / 2 ** 20)} MiB = ${fmt(copy.bytes / cold.bytes, 2)}x the segments; ${fmt(cold.bytes / events, 1)} bytes/event`,

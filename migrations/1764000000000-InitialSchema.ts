@@ -14,7 +14,13 @@ export class InitialSchema1764000000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['debug_sessions', 'debug_metrics', 'debug_state_snapshots', 'debug_insights', 'debug_events']) {
+    for (const table of [
+      'debug_sessions',
+      'debug_metrics',
+      'debug_state_snapshots',
+      'debug_insights',
+      'debug_events',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -49,7 +49,9 @@ export class ArchiveManifest1764200000001 implements MigrationInterface {
       error text,
       worker varchar(128) NOT NULL
     )`);
-    await queryRunner.query(`CREATE INDEX idx_tiering_runs_job_started ON debug_tiering_runs (job, started_at)`);
+    await queryRunner.query(
+      `CREATE INDEX idx_tiering_runs_job_started ON debug_tiering_runs (job, started_at)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -22,7 +22,9 @@ export class InsightRollups1764400000001 implements MigrationInterface {
       last_at ${time} NOT NULL,
       PRIMARY KEY (series_key, bucket_start)
     )`);
-    await queryRunner.query(`CREATE INDEX idx_debug_insight_rollups_bucket ON debug_insight_rollups (bucket_start)`);
+    await queryRunner.query(
+      `CREATE INDEX idx_debug_insight_rollups_bucket ON debug_insight_rollups (bucket_start)`,
+    );
     await queryRunner.query(`CREATE TABLE debug_insight_rollup_state (
       id integer PRIMARY KEY,
       rolled_until ${time} NOT NULL

@@ -52,7 +52,9 @@ export class Alerting1764700000001 implements MigrationInterface {
       labels ${json} NOT NULL,
       details ${json} NOT NULL
     )`);
-    await queryRunner.query(`CREATE INDEX idx_alert_history_rule_at ON alert_history (rule_id, at)`);
+    await queryRunner.query(
+      `CREATE INDEX idx_alert_history_rule_at ON alert_history (rule_id, at)`,
+    );
     await queryRunner.query(`CREATE INDEX idx_alert_history_at ON alert_history (at)`);
     await queryRunner.query(`CREATE TABLE alert_silences (
       id varchar(36) PRIMARY KEY,
@@ -83,12 +85,22 @@ export class Alerting1764700000001 implements MigrationInterface {
       updated_at ${time} NOT NULL,
       delivered_at ${time}
     )`);
-    await queryRunner.query(`CREATE INDEX idx_alert_deliveries_rule ON alert_deliveries (rule_id, created_at)`);
-    await queryRunner.query(`CREATE INDEX idx_alert_deliveries_status ON alert_deliveries (status, updated_at)`);
+    await queryRunner.query(
+      `CREATE INDEX idx_alert_deliveries_rule ON alert_deliveries (rule_id, created_at)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX idx_alert_deliveries_status ON alert_deliveries (status, updated_at)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['alert_deliveries', 'alert_silences', 'alert_history', 'alert_instances', 'alert_rules']) {
+    for (const table of [
+      'alert_deliveries',
+      'alert_silences',
+      'alert_history',
+      'alert_instances',
+      'alert_rules',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -7,12 +7,18 @@ import { createDataSource, runMigrations, targetFromConfig } from '../src/databa
 
 async function main(): Promise<void> {
   const config = new AppConfig(validateEnvironment(process.env));
-  const where = config.databaseUrl ? new URL(config.databaseUrl).host + new URL(config.databaseUrl).pathname : config.sqlitePath;
+  const where = config.databaseUrl
+    ? new URL(config.databaseUrl).host + new URL(config.databaseUrl).pathname
+    : config.sqlitePath;
   console.log(`migrating ${config.dialect} (${where})`);
   const dataSource = await createDataSource(targetFromConfig(config)).initialize();
   try {
     const applied = await runMigrations(dataSource);
-    console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
+    console.log(
+      applied.length > 0
+        ? `applied: ${applied.join(', ')}`
+        : 'nothing to apply: the schema is up to date',
+    );
   } finally {
     await dataSource.destroy();
   }

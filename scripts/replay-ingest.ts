@@ -18,21 +18,30 @@ function option(name: string): string | undefined {
 async function main(): Promise<void> {
   const config = new AppConfig(validateEnvironment(process.env));
   if (!config.redisUrl) {
-    console.error('ingest:replay needs the full mode (REDIS_URL): the embedded in-process queue keeps no failed jobs across processes');
+    console.error(
+      'ingest:replay needs the full mode (REDIS_URL): the embedded in-process queue keeps no failed jobs across processes',
+    );
     process.exitCode = 2;
     return;
   }
   const limit = Number(option('limit') ?? 10_000);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
   // An API-role context: no worker starts here, so nothing but the replay happens.
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot({ DEBUG_ROLE: 'api' }), { logger: ['error', 'warn'] });
+  const context = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ DEBUG_ROLE: 'api' }),
+    { logger: ['error', 'warn'] },
+  );
   try {
     const queue = context.get<JobQueue>(JOB_QUEUE);
     const failed = await queue.failed(QueueName.Ingest, limit);
-    console.log(`${failed.length} failed ingest job(s)${failed.length === limit ? ` (first ${limit})` : ''}`);
+    console.log(
+      `${failed.length} failed ingest job(s)${failed.length === limit ? ` (first ${limit})` : ''}`,
+    );
     for (const job of failed) {
       const events = (job.payload as { events?: unknown[] } | null)?.events?.length ?? 0;
-      console.log(`  job ${job.id}: ${events} events, ${job.attemptsMade} attempts, failed ${job.failedAt ?? '?'}: ${job.failedReason}`);
+      console.log(
+        `  job ${job.id}: ${events} events, ${job.attemptsMade} attempts, failed ${job.failedAt ?? '?'}: ${job.failedReason}`,
+      );
     }
     if (process.argv.includes('--list') || failed.length === 0) return;
     const replayed = await queue.retryFailed(QueueName.Ingest, limit);

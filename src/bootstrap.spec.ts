@@ -23,11 +23,15 @@ describe('start-up safety', () => {
   });
 
   it('listens anywhere with keys', () => {
-    expect(() => assertSafeBinding(configOf({ HOST: '0.0.0.0', DEBUG_API_KEYS: 'a-long-key:read' }), logger)).not.toThrow();
+    expect(() =>
+      assertSafeBinding(configOf({ HOST: '0.0.0.0', DEBUG_API_KEYS: 'a-long-key:read' }), logger),
+    ).not.toThrow();
   });
 
   it('stops building the application on bad configuration, naming the variable', () => {
-    expect(() => AppModule.forRoot({ PORT: 'eighty', DEBUG_ROLE: 'everything' })).toThrow(ConfigValidationError);
+    expect(() => AppModule.forRoot({ PORT: 'eighty', DEBUG_ROLE: 'everything' })).toThrow(
+      ConfigValidationError,
+    );
     try {
       AppModule.forRoot({ PORT: 'eighty', DEBUG_ROLE: 'everything' });
     } catch (error) {

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  type INestApplication,
+  type INestApplicationContext,
+  Logger,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -27,7 +32,9 @@ function makeLogger(overrides: EnvironmentOverrides): ConsoleLogger {
 }
 
 /** Builds the HTTP application exactly as `npm start` runs it (also used by e2e tests). */
-export async function createApp(overrides: EnvironmentOverrides = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  overrides: EnvironmentOverrides = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
     bodyParser: false,
     logger: makeLogger(overrides),
@@ -39,7 +46,14 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
-      allowedHeaders: ['Content-Type', 'X-API-Key', 'Authorization', 'X-Request-Id', 'X-Correlation-Id', 'traceparent'],
+      allowedHeaders: [
+        'Content-Type',
+        'X-API-Key',
+        'Authorization',
+        'X-Request-Id',
+        'X-Correlation-Id',
+        'traceparent',
+      ],
       exposedHeaders: ['Retry-After', 'X-Request-Id'],
       maxAge: 600,
     });
@@ -54,7 +68,9 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
 }
 
 /** Worker processes: queues and schedulers, no HTTP. */
-export async function createWorkerContext(overrides: EnvironmentOverrides = {}): Promise<INestApplicationContext> {
+export async function createWorkerContext(
+  overrides: EnvironmentOverrides = {},
+): Promise<INestApplicationContext> {
   const context = await NestFactory.createApplicationContext(AppModule.forRoot(overrides), {
     logger: makeLogger(overrides),
   });
@@ -63,7 +79,9 @@ export async function createWorkerContext(overrides: EnvironmentOverrides = {}):
 }
 
 function setUpSwagger(app: INestApplication): void {
-  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
 }
 
 /** Refuses to expose an unauthenticated service beyond this machine. */
@@ -74,5 +92,7 @@ export function assertSafeBinding(config: AppConfig, logger: Logger): void {
       `refusing to listen on ${config.host} without API keys: set DEBUG_API_KEYS, or HOST=127.0.0.1`,
     );
   }
-  logger.warn(`no DEBUG_API_KEYS configured: listening on ${config.host} only, without authentication`);
+  logger.warn(
+    `no DEBUG_API_KEYS configured: listening on ${config.host} only, without authentication`,
+  );
 }

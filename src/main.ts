@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   const config = new AppConfig(env);
   if (config.role === ProcessRole.Worker) {
     await createWorkerContext();
-    logger.log(`worker started (${config.dialect}, ${config.redisUrl ? 'Bull on Redis' : 'in-process queue'})`);
+    logger.log(
+      `worker started (${config.dialect}, ${config.redisUrl ? 'Bull on Redis' : 'in-process queue'})`,
+    );
     return;
   }
   assertSafeBinding(config, logger);
@@ -25,7 +27,10 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) {
     console.error(error.message);
   } else {
-    console.error('start-up failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+    console.error(
+      'start-up failed:',
+      error instanceof Error ? (error.stack ?? error.message) : error,
+    );
   }
   process.exit(1);
 });

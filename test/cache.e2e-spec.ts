@@ -24,19 +24,30 @@ describeWithPostgresAndRedis('query cache across two API instances (PostgreSQL +
       .set(READ)
       .send({ components: ['payment-service'], window_minutes: 30, at: scenario.now.toISOString() })
       .expect(200);
-  const stats = async (app: RunningApp) => (await request(app.url).get('/api/debug/cache/stats').set(READ).expect(200)).body;
+  const stats = async (app: RunningApp) =>
+    (await request(app.url).get('/api/debug/cache/stats').set(READ).expect(200)).body;
   const ingest = (app: RunningApp, componentType: string, componentId: string) =>
     request(app.url)
       .post('/api/debug/events')
       .set(INGEST)
-      .send({ event_type: 'error', level: 'error', component_type: componentType, component_id: componentId, message: 'card network unreachable' })
+      .send({
+        event_type: 'error',
+        level: 'error',
+        component_type: componentType,
+        component_id: componentId,
+        message: 'card network unreachable',
+      })
       .expect(202);
 
   beforeAll(async () => {
     const env = { ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS };
     first = await startApp(env);
     second = await startApp({ ...env, DEBUG_ROLE: 'api' });
-    scenario = await writeScenario(first.app.get(DataSource), { now: new Date(), seed: 3, incidents: ['error_burst'] });
+    scenario = await writeScenario(first.app.get(DataSource), {
+      now: new Date(),
+      seed: 3,
+      incidents: ['error_burst'],
+    });
   });
   afterAll(async () => {
     await second?.close();
@@ -76,7 +87,11 @@ describeWithPostgresAndRedis('query cache across two API instances (PostgreSQL +
     expect((await health(first)).body.cached).toBe(false);
     // The other instance hears of it through Redis pub/sub: wait for it to drop an entry, not for a
     // time (nor for any message: the late invalidation of the previous test's event may come first).
-    for (let attempt = 0; attempt < 200 && (await stats(second)).invalidations === dropped; attempt++) {
+    for (
+      let attempt = 0;
+      attempt < 200 && (await stats(second)).invalidations === dropped;
+      attempt++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect((await stats(second)).invalidations_received).toBeGreaterThan(received);

@@ -219,9 +219,15 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     await page.mouse.down();
     await page.mouse.move(plot.x + plot.width * 0.75, plot.y + plot.height / 2, { steps: 5 });
     await page.mouse.up();
-    await page.waitForURL((url) => url.searchParams.has('from') && url.searchParams.has('to') && !url.searchParams.has('range'));
+    await page.waitForURL(
+      (url) =>
+        url.searchParams.has('from') &&
+        url.searchParams.has('to') &&
+        !url.searchParams.has('range'),
+    );
     const zoomed = new URL(page.url());
-    const span = Date.parse(zoomed.searchParams.get('to')!) - Date.parse(zoomed.searchParams.get('from')!);
+    const span =
+      Date.parse(zoomed.searchParams.get('to')!) - Date.parse(zoomed.searchParams.get('from')!);
     expect(span).toBeGreaterThan(60 * 60_000);
     expect(span).toBeLessThan(2 * 60 * 60_000);
   });

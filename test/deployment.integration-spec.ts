@@ -28,21 +28,33 @@ interface ComposeService {
  * the configuration knows and accepts, no default keys, health checks for api and worker.
  */
 describe('deployment files', () => {
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+    volumes: Record<string, unknown>;
+  };
   const dockerfile = read('Dockerfile');
   /** Every variable the environment schema validates (its decorated properties). */
-  const known = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((meta) => meta.propertyName));
+  const known = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((meta) => meta.propertyName),
+  );
 
   it('runs postgres, redis, api and worker, the app services from the one image with healthy dependencies first', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis', 'worker']);
     for (const name of ['api', 'worker']) {
       const service = compose.services[name];
       expect(service).toMatchObject({ build: '.', image: 'ai-debug-system:latest' });
-      expect(service.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+      expect(service.depends_on).toEqual({
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+      });
       expect(service.volumes).toEqual(['archive:/app/data/archive']);
     }
     expect(Object.keys(compose.volumes).sort()).toEqual(['archive', 'pgdata', 'redisdata']);
-    expect(compose.services.api.ports).toEqual([`${compose.services.api.environment!.PORT}:${compose.services.api.environment!.PORT}`]);
+    expect(compose.services.api.ports).toEqual([
+      `${compose.services.api.environment!.PORT}:${compose.services.api.environment!.PORT}`,
+    ]);
   });
 
   it('sets only variables the configuration knows, with values it accepts, and no default API keys', () => {
@@ -63,18 +75,24 @@ describe('deployment files', () => {
 
   it('checks the health of the api over HTTP and of the worker through its heartbeat file', () => {
     const api = compose.services.api;
-    expect(api.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${api.environment!.PORT}/api/debug/health`);
+    expect(api.healthcheck!.test.join(' ')).toContain(
+      `127.0.0.1:${api.environment!.PORT}/api/debug/health`,
+    );
     const worker = compose.services.worker;
     expect(worker.healthcheck!.test.join(' ')).toContain(worker.environment!.DEBUG_HEARTBEAT_FILE);
     const maxAgeMs = Number(/< (\d+)/.exec(worker.healthcheck!.test.join(' '))![1]);
-    expect(maxAgeMs).toBeGreaterThan(3 * Number(worker.environment!.DEBUG_HEARTBEAT_SECONDS) * 1000);
+    expect(maxAgeMs).toBeGreaterThan(
+      3 * Number(worker.environment!.DEBUG_HEARTBEAT_SECONDS) * 1000,
+    );
   });
 
   it('builds on Node 22 and gives node the archive directory', () => {
     expect(dockerfile.match(/^FROM node:(\d+)/gm)).toEqual(['FROM node:22', 'FROM node:22']);
     expect(dockerfile).toMatch(/mkdir -p \/app\/data\/archive && chown -R node:node \/app\/data/);
     expect(dockerfile).toMatch(/^USER node$/m);
-    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1].split(' '));
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) =>
+      match[1].split(' '),
+    );
     for (const path of copied) expect(() => statSync(join(ROOT, path))).not.toThrow();
   });
 });
@@ -91,7 +109,13 @@ describe('worker heartbeat (DEBUG_HEARTBEAT_FILE)', () => {
   it('writes the file at start and rewrites it while the stores answer', async () => {
     dir = mkdtempSync(join(tmpdir(), 'ai-debug-heartbeat-'));
     const file = join(dir, 'heartbeat');
-    worker = await createWorkerContext(embeddedEnv({ DEBUG_ROLE: 'worker', DEBUG_HEARTBEAT_FILE: file, DEBUG_HEARTBEAT_SECONDS: '1' }));
+    worker = await createWorkerContext(
+      embeddedEnv({
+        DEBUG_ROLE: 'worker',
+        DEBUG_HEARTBEAT_FILE: file,
+        DEBUG_HEARTBEAT_SECONDS: '1',
+      }),
+    );
     const first = readFileSync(file, 'utf8').trim();
     expect(Date.now() - Date.parse(first)).toBeLessThan(10_000);
     let next = first;

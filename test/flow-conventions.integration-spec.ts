@@ -36,7 +36,9 @@ describe('flow conventions (SQLite)', () => {
 
   it.each(CASES)('%s / "%s" (%s) → "%s"', (operation, message, eventType, phase) => {
     const row = db
-      .prepare(`SELECT ${conventionalPhaseSql('sqlite')} AS phase FROM (SELECT ? AS operation, ? AS message, ? AS event_type) AS e`)
+      .prepare(
+        `SELECT ${conventionalPhaseSql('sqlite')} AS phase FROM (SELECT ? AS operation, ? AS message, ? AS event_type) AS e`,
+      )
       .get(operation, message, eventType) as { phase: string };
     expect(row.phase).toBe(phase);
   });

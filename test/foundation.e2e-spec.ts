@@ -9,7 +9,11 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
     let running: RunningApp;
 
     beforeAll(async () => {
-      running = await startApp({ ...(await env()), DEBUG_API_KEYS: KEYS, DEBUG_BODY_LIMIT: '64kb' });
+      running = await startApp({
+        ...(await env()),
+        DEBUG_API_KEYS: KEYS,
+        DEBUG_BODY_LIMIT: '64kb',
+      });
     });
     afterAll(async () => running?.close());
 
@@ -22,7 +26,10 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
 
     it('serves the OpenAPI document with the API-key security scheme', async () => {
       const response = await request(running.url).get('/api/docs-json').expect(200);
-      expect(response.body.components.securitySchemes['api-key']).toMatchObject({ type: 'apiKey', name: 'X-API-Key' });
+      expect(response.body.components.securitySchemes['api-key']).toMatchObject({
+        type: 'apiKey',
+        name: 'X-API-Key',
+      });
       expect(Object.keys(response.body.paths)).toContain('/api/debug/health');
       await request(running.url).get('/api/docs').expect(200).expect('content-type', /html/);
     });
@@ -32,7 +39,10 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
       expect(missing.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
       expect(missing.body.message).toMatch(/API key is required/);
       expect(typeof missing.body.requestId).toBe('string');
-      await request(running.url).get('/api/debug/admin/config').set('X-API-Key', 'not-a-real-key').expect(401);
+      await request(running.url)
+        .get('/api/debug/admin/config')
+        .set('X-API-Key', 'not-a-real-key')
+        .expect(401);
       const forbidden = await request(running.url)
         .get('/api/debug/admin/config')
         .set('X-API-Key', 'reader-key-1')
@@ -52,7 +62,11 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
         .set('X-Request-Id', 'trace-me-123')
         .expect(404);
       expect(response.headers['x-request-id']).toBe('trace-me-123');
-      expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found', requestId: 'trace-me-123' });
+      expect(response.body).toMatchObject({
+        statusCode: 404,
+        error: 'Not Found',
+        requestId: 'trace-me-123',
+      });
       expect(response.body.stack).toBeUndefined();
     });
 
@@ -75,7 +89,11 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
         .set('X-Request-Id', 'bad-json-1')
         .send('{"broken": ')
         .expect(400);
-      expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request', requestId: 'bad-json-1' });
+      expect(response.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        requestId: 'bad-json-1',
+      });
       expect(response.body.message).toMatch(/JSON/);
     });
 
@@ -99,7 +117,10 @@ describeWithPostgresAndRedis('full mode', () => {
     afterAll(async () => running?.close());
 
     it('answers 400, not 500, for a NUL character wherever it comes in', async () => {
-      const inPath = await request(running.url).get('/api/debug/state/a%00b/c').set('X-API-Key', 'reader-key-1').expect(400);
+      const inPath = await request(running.url)
+        .get('/api/debug/state/a%00b/c')
+        .set('X-API-Key', 'reader-key-1')
+        .expect(400);
       expect(inPath.body.message).toMatch(/NUL/);
       const inBody = await request(running.url)
         .post('/api/debug/sessions')

@@ -11,17 +11,29 @@ import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from './suppo
 
 function records(count: number, seed: number): DebugEventRecord[] {
   const ingestedAt = new Date().toISOString();
-  return corpusEvents(count, seed).map((event) => ({ ...event, pattern_id: 'p1', ingested_at: ingestedAt }));
+  return corpusEvents(count, seed).map((event) => ({
+    ...event,
+    pattern_id: 'p1',
+    ingested_at: ingestedAt,
+  }));
 }
 
-function writerSuite(dialect: string, target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>) {
+function writerSuite(
+  dialect: string,
+  target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>,
+) {
   describe(`warm writers (${dialect})`, () => {
     let dataSource: DataSource;
     let writer: EventWriter;
     let metrics: MetricWriter;
     const count = async (ids: string[]) => {
-      const placeholders = ids.map((_, index) => (dialect === 'postgres' ? `$${index + 1}` : '?')).join(', ');
-      const [row] = await dataSource.query(`SELECT count(*) AS n FROM debug_events WHERE id IN (${placeholders})`, ids);
+      const placeholders = ids
+        .map((_, index) => (dialect === 'postgres' ? `$${index + 1}` : '?'))
+        .join(', ');
+      const [row] = await dataSource.query(
+        `SELECT count(*) AS n FROM debug_events WHERE id IN (${placeholders})`,
+        ids,
+      );
       return Number(row.n);
     };
 
@@ -29,7 +41,12 @@ function writerSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
       const where = await target();
       dataSource = await createDataSource(where).initialize();
       await runMigrations(dataSource);
-      const config = new AppConfig(validateEnvironment({ DATABASE_URL: where.databaseUrl ?? '', DEBUG_SQLITE_PATH: where.sqlitePath }));
+      const config = new AppConfig(
+        validateEnvironment({
+          DATABASE_URL: where.databaseUrl ?? '',
+          DEBUG_SQLITE_PATH: where.sqlitePath,
+        }),
+      );
       const partitions = new PartitionService(dataSource, config);
       writer = new EventWriter(dataSource, partitions);
       metrics = new MetricWriter(dataSource, partitions);
@@ -85,6 +102,9 @@ function writerSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
 }
 
 describeWithPostgres('PostgreSQL', () => {
-  writerSuite('postgres', async () => ({ databaseUrl: await freshPostgresUrl(), sqlitePath: ':memory:' }));
+  writerSuite('postgres', async () => ({
+    databaseUrl: await freshPostgresUrl(),
+    sqlitePath: ':memory:',
+  }));
 });
 writerSuite('sqlite', async () => ({ sqlitePath: freshSqlitePath() }));

@@ -1,7 +1,13 @@
 import pg from 'pg';
 import { wireBatch } from './factories/events.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
-import { buildService, type ServiceProcess, startProcess, stopProcess, waitFor } from './support/service-process.js';
+import {
+  buildService,
+  type ServiceProcess,
+  startProcess,
+  stopProcess,
+  waitFor,
+} from './support/service-process.js';
 
 /**
  * Ingestion across processes, as it is deployed: `node dist/src/main.js` with DEBUG_ROLE=api
@@ -20,10 +26,18 @@ async function postBatch(url: string, events: Record<string, unknown>[]): Promis
   return response.status;
 }
 
-async function countRows(client: pg.Client, ids?: string[]): Promise<{ rows: number; distinct: number }> {
+async function countRows(
+  client: pg.Client,
+  ids?: string[],
+): Promise<{ rows: number; distinct: number }> {
   const { rows } = ids
-    ? await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events WHERE id = ANY($1::uuid[])', [ids])
-    : await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events');
+    ? await client.query(
+        'SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events WHERE id = ANY($1::uuid[])',
+        [ids],
+      )
+    : await client.query(
+        'SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM debug_events',
+      );
   return rows[0];
 }
 
@@ -55,11 +69,14 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       expect(statuses.every((status) => status === 202)).toBe(true);
 
       const ids = batches.flat().map((event) => event.id as string);
-      expect(await waitFor(async () => (await countRows(client)).rows >= ids.length, 120_000)).toBe(true);
+      expect(await waitFor(async () => (await countRows(client)).rows >= ids.length, 120_000)).toBe(
+        true,
+      );
       expect(await countRows(client)).toEqual({ rows: 4000, distinct: 4000 });
       expect(await countRows(client, ids)).toEqual({ rows: 4000, distinct: 4000 });
       // Both workers took jobs from the shared queue.
-      for (const worker of workers) expect(worker.output.join('')).toMatch(/journal batch of \d+ events written/);
+      for (const worker of workers)
+        expect(worker.output.join('')).toMatch(/journal batch of \d+ events written/);
       expect(api.output.join('')).not.toMatch(/journal batch of \d+ events written/);
     } finally {
       await Promise.all(services.map(stop));
@@ -82,7 +99,8 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       const senders = [1, 2].map(async () => {
         while (sending) {
           const batch = wireBatch(50);
-          if ((await postBatch(api!.url, batch)) === 202) acknowledged.push(...batch.map((event) => event.id as string));
+          if ((await postBatch(api!.url, batch)) === 202)
+            acknowledged.push(...batch.map((event) => event.id as string));
         }
       });
       // Kill the worker once it is busy writing: rows are landing and jobs are still coming.
@@ -98,8 +116,16 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
 
       expect(acknowledged.length).toBeGreaterThan(atKill);
       // The new worker takes over the journal entries the dead one read and never acknowledged.
-      expect(await waitFor(async () => (await countRows(client, acknowledged)).rows >= acknowledged.length, 150_000)).toBe(true);
-      expect(await countRows(client, acknowledged)).toEqual({ rows: acknowledged.length, distinct: acknowledged.length });
+      expect(
+        await waitFor(
+          async () => (await countRows(client, acknowledged)).rows >= acknowledged.length,
+          150_000,
+        ),
+      ).toBe(true);
+      expect(await countRows(client, acknowledged)).toEqual({
+        rows: acknowledged.length,
+        distinct: acknowledged.length,
+      });
       const total = await countRows(client);
       expect(total.rows).toBe(total.distinct);
     } finally {

@@ -16,7 +16,14 @@ describeWithPostgresAndRedis('resolving an insight refreshes cached answers', ()
     running = await startApp(await fullModeEnv());
     await request(running.url)
       .post('/api/debug/events')
-      .send(wireEvent({ component_type: 'billing', component_id: 'billing-1', level: 'error', message: 'invoice 42 failed' }))
+      .send(
+        wireEvent({
+          component_type: 'billing',
+          component_id: 'billing-1',
+          level: 'error',
+          message: 'invoice 42 failed',
+        }),
+      )
       .expect(202);
     const now = new Date();
     await insertRows(running.app.get(DataSource), DebugInsightEntity, {
@@ -45,7 +52,12 @@ describeWithPostgresAndRedis('resolving an insight refreshes cached answers', ()
   afterAll(async () => running?.close());
 
   const health = async () =>
-    (await request(running.url).post('/api/debug/analytics/component-health').send({ components: ['billing-1'] }).expect(200)).body;
+    (
+      await request(running.url)
+        .post('/api/debug/analytics/component-health')
+        .send({ components: ['billing-1'] })
+        .expect(200)
+    ).body;
 
   it('serves the repeated health query from cache, then recomputes it after PUT /insights/{id}/resolve', async () => {
     const first = await health();
@@ -53,7 +65,10 @@ describeWithPostgresAndRedis('resolving an insight refreshes cached answers', ()
     const second = await health();
     expect(second.cached).toBe(true);
 
-    await request(running.url).put(`/api/debug/insights/${insightId}/resolve`).send({ note: 'retried the invoices' }).expect(200);
+    await request(running.url)
+      .put(`/api/debug/insights/${insightId}/resolve`)
+      .send({ note: 'retried the invoices' })
+      .expect(200);
     const after = await health();
     expect(after.cached).toBe(false);
     expect(after.components[0].metrics.open_insights).toBe(0);

@@ -13,21 +13,39 @@ import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
 import { InsightRollupRefresher } from '../src/insights/insight-rollup.refresher.js';
 import { gridFor } from '../src/insights/insights.service.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
-import { insertScenario, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
+import {
+  insertScenario,
+  writeScenario,
+  type WrittenScenario,
+} from './scenarios/scenario-generator.js';
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
 import { toDate } from '../src/database/sql/row-values.js';
 import { SqlBuilder } from '../src/database/sql/statement.js';
 
-const byKey = (series: BucketSeries[]) => Object.fromEntries(series.map((item) => [item.key, { counts: item.counts, errors: item.errors }]));
-const sortedBy = <T>(rows: T[], key: (row: T) => string) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
-const errorKey = (row: ErrorPatternRow) => `${row.patternId}|${row.component.component_type}/${row.component.component_id}|${row.inScope}`;
-const momentsKey = (row: DurationMomentsRow) => `${row.component.component_type}/${row.component.component_id}|${row.operation}`;
+const byKey = (series: BucketSeries[]) =>
+  Object.fromEntries(
+    series.map((item) => [item.key, { counts: item.counts, errors: item.errors }]),
+  );
+const sortedBy = <T>(rows: T[], key: (row: T) => string) =>
+  [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+const errorKey = (row: ErrorPatternRow) =>
+  `${row.patternId}|${row.component.component_type}/${row.component.component_id}|${row.inScope}`;
+const momentsKey = (row: DurationMomentsRow) =>
+  `${row.component.component_type}/${row.component.component_id}|${row.operation}`;
 /** Moments are stored rounded (sums to 0.001, squares to 0.1): compared to a few digits. */
 const rounded = (rows: DurationMomentsRow[]) =>
   sortedBy(rows, momentsKey).map((row) => ({
     key: momentsKey(row),
-    current: { n: row.current.n, sum: Math.round(row.current.sum), squares: Math.round(row.current.squares / 10) },
-    previous: { n: row.previous.n, sum: Math.round(row.previous.sum), squares: Math.round(row.previous.squares / 10) },
+    current: {
+      n: row.current.n,
+      sum: Math.round(row.current.sum),
+      squares: Math.round(row.current.squares / 10),
+    },
+    previous: {
+      n: row.previous.n,
+      sum: Math.round(row.previous.sum),
+      squares: Math.round(row.previous.squares / 10),
+    },
   }));
 
 function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
@@ -50,8 +68,12 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       const raw = app.get(InsightAggregatesRepository);
       const first = await refresher.ensure(grid.origin, grid.to);
       expect(first.aggregated).toHaveLength(1);
-      expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await raw.componentSeries(scope, grid)));
-      expect(byKey(await rollups.patternSeries(grid))).toEqual(byKey(await raw.patternSeries(scope, grid)));
+      expect(byKey(await rollups.componentSeries(grid))).toEqual(
+        byKey(await raw.componentSeries(scope, grid)),
+      );
+      expect(byKey(await rollups.patternSeries(grid))).toEqual(
+        byKey(await raw.patternSeries(scope, grid)),
+      );
       const again = await refresher.ensure(grid.origin, grid.to);
       expect(again.aggregated).toEqual([]);
     });
@@ -68,20 +90,29 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       expect(rawErrors.length).toBeGreaterThan(0);
       const rolledErrors = await rollups.errorPatterns(scope.from, scope.to, grid.origin);
       const comparable = (rows: ErrorPatternRow[]) =>
-        sortedBy(rows, errorKey).map((row) => ({ ...row, levels: row.levels.split(',').sort().join(',') }));
+        sortedBy(rows, errorKey).map((row) => ({
+          ...row,
+          levels: row.levels.split(',').sort().join(','),
+        }));
       expect(comparable(rolledErrors)).toEqual(comparable(rawErrors));
 
-      const previousFrom = new Date(scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()));
+      const previousFrom = new Date(
+        scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()),
+      );
       const rawMoments = await raw.durationMoments(scope, previousFrom);
       expect(rawMoments.length).toBeGreaterThan(0);
-      expect(rounded(await rollups.durationMoments(scope.from, scope.to, previousFrom))).toEqual(rounded(rawMoments));
+      expect(rounded(await rollups.durationMoments(scope.from, scope.to, previousFrom))).toEqual(
+        rounded(rawMoments),
+      );
 
       const stuckBefore = new Date(scope.to.getTime() - 5 * 60_000);
       const rawChains = await raw.problemChains(scope, stuckBefore, 2000);
       expect(rawChains.some((chain) => chain.errors > 0)).toBe(true);
       expect(rawChains.some((chain) => chain.hasStart && !chain.hasEnd)).toBe(true);
       const chainKey = (row: { correlationId: string }) => row.correlationId;
-      expect(sortedBy(await rollups.problemChains(scope.from, scope.to, stuckBefore, 2000), chainKey)).toEqual(sortedBy(rawChains, chainKey));
+      expect(
+        sortedBy(await rollups.problemChains(scope.from, scope.to, stuckBefore, 2000), chainKey),
+      ).toEqual(sortedBy(rawChains, chainKey));
     });
 
     it('re-aggregates only the recent minutes, picking up events that arrived a little late', async () => {
@@ -113,12 +144,20 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       const rollups = app.get(InsightRollupReader);
       const refresher = app.get(InsightRollupRefresher);
       const result = await refresher.ensure(grid.origin, grid.to);
-      expect(result.aggregated).toEqual([{ from: new Date(scenario.to.getTime() - 300_000).toISOString(), to: later.toISOString() }]);
-      const series = (await rollups.componentSeries(grid)).find((item) => item.key === 'component:late-service/late-1')!;
+      expect(result.aggregated).toEqual([
+        { from: new Date(scenario.to.getTime() - 300_000).toISOString(), to: later.toISOString() },
+      ]);
+      const series = (await rollups.componentSeries(grid)).find(
+        (item) => item.key === 'component:late-service/late-1',
+      )!;
       expect(series.counts.reduce((sum, count) => sum + count, 0)).toBe(2);
       expect(series.errors.reduce((sum, count) => sum + count, 0)).toBe(2);
-      expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await app.get(InsightAggregatesRepository).componentSeries(scope, grid)));
-      const lateErrors = (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).filter((row) => row.patternId === 'late-pattern');
+      expect(byKey(await rollups.componentSeries(grid))).toEqual(
+        byKey(await app.get(InsightAggregatesRepository).componentSeries(scope, grid)),
+      );
+      const lateErrors = (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).filter(
+        (row) => row.patternId === 'late-pattern',
+      );
       expect(lateErrors.map((row) => row.count)).toEqual([2]);
     });
 
@@ -131,36 +170,60 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       const minute = new Date(scenario.to.getTime() - 40 * 60_000);
       const correlationId = 'late-chain';
       const lateEvents: DebugEventRecord[] = [0, 1].map((step) => ({
-          id: newId(new Date(minute.getTime() + step)),
-          timestamp: new Date(minute.getTime() + 1_000 + step).toISOString(),
-          event_type: 'log',
-          level: step === 1 ? 'error' : 'info',
-          component_type: step === 1 ? 'late-db' : 'late-api',
-          component_id: 'late-2',
-          correlation_id: correlationId,
-          parent_event_id: null,
-          operation: 'late-op',
-          duration_ms: 1_000,
-          message: 'stored 40 minutes late',
-          data: { phase: step === 0 ? 'start' : 'failed' },
-          metadata: null,
-          session_id: null,
-          pattern_id: 'late-pattern-2',
-          ingested_at: new Date().toISOString(),
-        }));
+        id: newId(new Date(minute.getTime() + step)),
+        timestamp: new Date(minute.getTime() + 1_000 + step).toISOString(),
+        event_type: 'log',
+        level: step === 1 ? 'error' : 'info',
+        component_type: step === 1 ? 'late-db' : 'late-api',
+        component_id: 'late-2',
+        correlation_id: correlationId,
+        parent_event_id: null,
+        operation: 'late-op',
+        duration_ms: 1_000,
+        message: 'stored 40 minutes late',
+        data: { phase: step === 0 ? 'start' : 'failed' },
+        metadata: null,
+        session_id: null,
+        pattern_id: 'late-pattern-2',
+        ingested_at: new Date().toISOString(),
+      }));
       await insertScenario(app.get(DataSource), { snapshots: [], events: lateEvents });
       // What the ingest write path does once a batch is committed.
       await app.get(LateEventMinutes).note(lateEvents);
       const result = await refresher.ensure(grid.origin, grid.to, scenario.to);
-      expect(result.aggregated).toEqual([{ from: minute.toISOString(), to: new Date(minute.getTime() + 60_000).toISOString() }]);
-      const series = (await rollups.componentSeries(grid)).find((item) => item.key === 'component:late-db/late-2')!;
+      expect(result.aggregated).toEqual([
+        { from: minute.toISOString(), to: new Date(minute.getTime() + 60_000).toISOString() },
+      ]);
+      const series = (await rollups.componentSeries(grid)).find(
+        (item) => item.key === 'component:late-db/late-2',
+      )!;
       expect(series.errors.reduce((sum, count) => sum + count, 0)).toBe(1);
-      const errors = (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).filter((row) => row.patternId === 'late-pattern-2');
-      expect(errors.map((row) => [row.component.component_type, row.count, row.inScope])).toEqual([['late-db', 1, true]]);
-      const chains = await rollups.problemChains(scope.from, scope.to, new Date(scope.to.getTime() - 300_000), 5000);
-      expect(chains.find((chain) => chain.correlationId === correlationId)).toMatchObject({ events: 2, errors: 1, hasStart: true, hasEnd: true });
-      const moments = await rollups.durationMoments(scope.from, scope.to, new Date(scope.from.getTime() - 3_600_000));
-      expect(moments.filter((row) => row.operation === 'late-op').map((row) => row.current)).toEqual([
+      const errors = (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).filter(
+        (row) => row.patternId === 'late-pattern-2',
+      );
+      expect(errors.map((row) => [row.component.component_type, row.count, row.inScope])).toEqual([
+        ['late-db', 1, true],
+      ]);
+      const chains = await rollups.problemChains(
+        scope.from,
+        scope.to,
+        new Date(scope.to.getTime() - 300_000),
+        5000,
+      );
+      expect(chains.find((chain) => chain.correlationId === correlationId)).toMatchObject({
+        events: 2,
+        errors: 1,
+        hasStart: true,
+        hasEnd: true,
+      });
+      const moments = await rollups.durationMoments(
+        scope.from,
+        scope.to,
+        new Date(scope.from.getTime() - 3_600_000),
+      );
+      expect(
+        moments.filter((row) => row.operation === 'late-op').map((row) => row.current),
+      ).toEqual([
         { n: 1, sum: 1000, squares: 1_000_000 },
         { n: 1, sum: 1000, squares: 1_000_000 },
       ]);
@@ -212,20 +275,37 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
         `DELETE FROM debug_events WHERE "timestamp" >= ${sql.time(emptied)} AND "timestamp" < ${sql.time(new Date(emptied.getTime() + 60_000))}`,
         sql.params,
       );
-      await app.get(LateEventMinutes).note([...lateEvents, { ...lateEvents[0], timestamp: new Date(emptied.getTime() + 1).toISOString() }]);
+      await app
+        .get(LateEventMinutes)
+        .note([
+          ...lateEvents,
+          { ...lateEvents[0], timestamp: new Date(emptied.getTime() + 1).toISOString() },
+        ]);
       const result = await refresher.ensure(grid.origin, grid.to, scenario.to);
       expect(result.aggregated).toHaveLength(2);
 
-      expect(byKey(await rollups.componentSeries(grid))).toEqual(byKey(await raw.componentSeries(scope, grid)));
-      expect(byKey(await rollups.patternSeries(grid))).toEqual(byKey(await raw.patternSeries(scope, grid)));
-      const previousFrom = new Date(scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()));
+      expect(byKey(await rollups.componentSeries(grid))).toEqual(
+        byKey(await raw.componentSeries(scope, grid)),
+      );
+      expect(byKey(await rollups.patternSeries(grid))).toEqual(
+        byKey(await raw.patternSeries(scope, grid)),
+      );
+      const previousFrom = new Date(
+        scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()),
+      );
       expect(rounded(await rollups.durationMoments(scope.from, scope.to, previousFrom))).toEqual(
         rounded(await raw.durationMoments(scope, previousFrom)),
       );
       // the moments of a window that starts right after the spliced minute: later running totals shifted exactly
       const after = new Date(minute.getTime() + 60_000);
-      const rolledAfter = sortedBy(await rollups.durationMoments(after, scope.to, minute), momentsKey);
-      const rawAfter = sortedBy(await raw.durationMoments({ from: after, to: scope.to }, minute), momentsKey);
+      const rolledAfter = sortedBy(
+        await rollups.durationMoments(after, scope.to, minute),
+        momentsKey,
+      );
+      const rawAfter = sortedBy(
+        await raw.durationMoments({ from: after, to: scope.to }, minute),
+        momentsKey,
+      );
       expect(rolledAfter.map(momentsKey)).toEqual(rawAfter.map(momentsKey));
       rolledAfter.forEach((row, index) => {
         for (const window of ['current', 'previous'] as const) {
@@ -240,6 +320,9 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
 }
 
 describeWithPostgres('PostgreSQL', () => {
-  rollupSuite('PostgreSQL', async () => ({ ...(await fullModeEnv()), DEBUG_REDIS_ENABLED: 'false' }));
+  rollupSuite('PostgreSQL', async () => ({
+    ...(await fullModeEnv()),
+    DEBUG_REDIS_ENABLED: 'false',
+  }));
 });
 rollupSuite('SQLite', async () => embeddedEnv());

@@ -5,15 +5,26 @@ import type { ComponentRef } from '../src/database/entities/debug-insight.entity
 import { InsightsService } from '../src/insights/insights.service.js';
 import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
 import { SEVERITY_RANK } from '../src/insights/insight.types.js';
-import { type IncidentName, INCIDENTS, writeScenario, type WrittenScenario } from './scenarios/scenario-generator.js';
+import {
+  type IncidentName,
+  INCIDENTS,
+  writeScenario,
+  type WrittenScenario,
+} from './scenarios/scenario-generator.js';
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const has = (insight: InsightView, component: ComponentRef) =>
   insight.affected_components.some(
-    (affected) => affected.component_type === component.component_type && affected.component_id === component.component_id,
+    (affected) =>
+      affected.component_type === component.component_type &&
+      affected.component_id === component.component_id,
   );
 
-function findingsFor(result: GenerationResult, scenario: WrittenScenario, name: IncidentName): InsightView[] {
+function findingsFor(
+  result: GenerationResult,
+  scenario: WrittenScenario,
+  name: IncidentName,
+): InsightView[] {
   const incident = scenario.incidents.find((candidate) => candidate.name === name)!;
   return [...result.created, ...result.updated, ...result.regressed].filter(
     (insight) =>
@@ -40,35 +51,61 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
     afterAll(async () => app?.close());
 
     it('runs every analyzer without error', () => {
-      for (const [name, stats] of Object.entries(result.analyzers)) expect([name, stats.error]).toEqual([name, undefined]);
-      expect(Object.keys(result.analyzers).sort()).toEqual(['anomaly', 'consistency', 'error-pattern', 'flow', 'performance']);
+      for (const [name, stats] of Object.entries(result.analyzers))
+        expect([name, stats.error]).toEqual([name, undefined]);
+      expect(Object.keys(result.analyzers).sort()).toEqual([
+        'anomaly',
+        'consistency',
+        'error-pattern',
+        'flow',
+        'performance',
+      ]);
     });
 
     it.each(INCIDENTS)('finds the injected %s with the right type and components', (name) => {
       const found = findingsFor(result, scenario, name);
       if (found.length === 0) {
-        const summary = result.created.map((insight) => `${insight.insight_type}/${insight.evidence.kind} ${insight.title}`);
+        const summary = result.created.map(
+          (insight) => `${insight.insight_type}/${insight.evidence.kind} ${insight.title}`,
+        );
         throw new Error(`${name} not found among:\n${summary.join('\n')}`);
       }
       for (const insight of found) {
         expect(insight.confidence).toBeGreaterThan(0);
         expect(insight.confidence).toBeLessThanOrEqual(1);
-        expect(Object.keys(insight.confidence_factors).sort()).toEqual(['corroboration', 'effect_size', 'recency', 'sample_size']);
+        expect(Object.keys(insight.confidence_factors).sort()).toEqual([
+          'corroboration',
+          'effect_size',
+          'recency',
+          'sample_size',
+        ]);
         expect(insight.summary.length).toBeGreaterThan(40);
         expect(insight.suggestions.length).toBeGreaterThan(0);
-        expect(SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK]).toBeGreaterThanOrEqual(SEVERITY_RANK.low);
+        expect(
+          SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK],
+        ).toBeGreaterThanOrEqual(SEVERITY_RANK.low);
       }
     });
 
     it('names the earliest error of the propagated chain as the root cause', () => {
-      const incident = scenario.incidents.find((candidate) => candidate.name === 'error_propagation')!;
+      const incident = scenario.incidents.find(
+        (candidate) => candidate.name === 'error_propagation',
+      )!;
       const [insight] = findingsFor(result, scenario, 'error_propagation');
-      const rootCause = insight.evidence.root_cause as { component: ComponentRef; event_id: string; message: string };
+      const rootCause = insight.evidence.root_cause as {
+        component: ComponentRef;
+        event_id: string;
+        message: string;
+      };
       expect(rootCause.component).toEqual(incident.rootCause!.component);
       expect(rootCause.message).toMatch(/connection pool exhausted/);
       expect(incident.eventIds).toContain(rootCause.event_id);
       const chain = insight.evidence.chain as { path: { component: ComponentRef }[] };
-      expect(chain.path.map((step) => step.component.component_id)).toEqual(['db-1', 'inv-1', 'orders-2']);
+      expect(chain.path.map((step) => step.component.component_id)).toEqual([
+        'db-1',
+        'inv-1',
+        'orders-2',
+      ]);
       expect(insight.severity).toBe('high');
     });
 
@@ -92,13 +129,24 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       };
       expect(evidence.operation).toBe('create-order');
       expect(evidence.current.p95_ms / evidence.previous.p95_ms).toBeGreaterThan(2.5);
-      expect(evidence.critical_path.steps.map((step) => `${step.component_id} ${step.operation}`)).toContain('orders-1 create-order');
+      expect(
+        evidence.critical_path.steps.map((step) => `${step.component_id} ${step.operation}`),
+      ).toContain('orders-1 create-order');
     });
 
     it('finds a large slowdown on few calls and says how few they are', () => {
-      const incident = scenario.incidents.find((candidate) => candidate.name === 'sudden_slowdown')!;
+      const incident = scenario.incidents.find(
+        (candidate) => candidate.name === 'sudden_slowdown',
+      )!;
       const [insight] = findingsFor(result, scenario, 'sudden_slowdown');
-      const evidence = insight.evidence as { method: string; operation: string; slow_calls: number; calls: number; chance: number; event_ids: string[] };
+      const evidence = insight.evidence as {
+        method: string;
+        operation: string;
+        slow_calls: number;
+        calls: number;
+        chance: number;
+        event_ids: string[];
+      };
       expect(evidence.method).toBe('few_calls');
       expect(evidence.operation).toBe('sync-catalog');
       expect(evidence.slow_calls).toBe(incident.eventIds.length);
@@ -115,31 +163,50 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       const [stuck] = findingsFor(result, scenario, 'stuck_flow');
       expect(stuck.evidence.chains).toBe(6);
       const examples = stuck.evidence.examples as { correlation_id: string }[];
-      expect(examples.every((example) => incident.correlationIds!.includes(example.correlation_id))).toBe(true);
+      expect(
+        examples.every((example) => incident.correlationIds!.includes(example.correlation_id)),
+      ).toBe(true);
       const [silence] = findingsFor(result, scenario, 'silent_component');
       expect(silence.evidence.observed).toBe(0);
       expect(silence.evidence.expected as number).toBeGreaterThan(5);
       expect(typeof silence.evidence.score).toBe('number');
     });
 
-    it.each(['stuck_named_flow', 'stuck_camel_flow', 'stuck_lifecycle_flow', 'stuck_message_flow'] as const)(
+    it.each([
+      'stuck_named_flow',
+      'stuck_camel_flow',
+      'stuck_lifecycle_flow',
+      'stuck_message_flow',
+    ] as const)(
       'finds the %s marked by conventions only (no phase field), with its chains',
       (name) => {
         const incident = scenario.incidents.find((candidate) => candidate.name === name)!;
         const [stuck] = findingsFor(result, scenario, name);
         expect(stuck.evidence.chains).toBe(3);
         const examples = stuck.evidence.examples as { correlation_id: string }[];
-        expect(examples.map((example) => example.correlation_id).sort()).toEqual([...incident.correlationIds!].sort());
+        expect(examples.map((example) => example.correlation_id).sort()).toEqual(
+          [...incident.correlationIds!].sort(),
+        );
       },
     );
 
     it('shows the diverging replica values side by side', () => {
       const [insight] = findingsFor(result, scenario, 'diverging_replicas');
-      const fields = insight.evidence.fields as { path: string; values: Record<string, unknown>; majority: unknown }[];
+      const fields = insight.evidence.fields as {
+        path: string;
+        values: Record<string, unknown>;
+        majority: unknown;
+      }[];
       const memory = fields.find((field) => field.path === 'cache.max_memory_mb')!;
-      expect(memory.values).toEqual({ 'cache-node/cache-1': 1024, 'cache-node/cache-2': 1024, 'cache-node/cache-3': 512 });
+      expect(memory.values).toEqual({
+        'cache-node/cache-1': 1024,
+        'cache-node/cache-2': 1024,
+        'cache-node/cache-3': 512,
+      });
       expect(memory.majority).toBe(1024);
-      expect(insight.affected_components).toEqual([{ component_type: 'cache-node', component_id: 'cache-3' }]);
+      expect(insight.affected_components).toEqual([
+        { component_type: 'cache-node', component_id: 'cache-3' },
+      ]);
     });
 
     it('is idempotent: the same scope again changes nothing', async () => {
@@ -162,11 +229,23 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
     it('yields no insight above low severity', async () => {
       const scenario = await writeScenario(app.get(DataSource), { seed: 11, incidents: [] });
       expect(scenario.eventCount).toBeGreaterThan(20_000);
-      const result = await app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.to);
-      const severe = result.created.filter((insight) => SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK] > SEVERITY_RANK.low);
-      expect(severe.map((insight) => `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
+      const result = await app
+        .get(InsightsService)
+        .generate({ from: scenario.from, to: scenario.to }, scenario.to);
+      const severe = result.created.filter(
+        (insight) =>
+          SEVERITY_RANK[insight.severity as keyof typeof SEVERITY_RANK] > SEVERITY_RANK.low,
+      );
+      expect(
+        severe.map(
+          (insight) =>
+            `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`,
+        ),
+      ).toEqual([]);
       // several kinds of flows, marked by a phase field or by conventions only, all completing: none stuck
-      const flows = result.created.filter((insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step');
+      const flows = result.created.filter(
+        (insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step',
+      );
       expect(flows.map((insight) => `${insight.evidence.kind}: ${insight.title}`)).toEqual([]);
     });
   });
@@ -175,40 +254,72 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
 describeWithPostgres('session scope (PostgreSQL)', () => {
   let app: INestApplication;
   beforeAll(async () => {
-    app = await createApp({ ...(await fullModeEnv()), DEBUG_REDIS_ENABLED: 'false', DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+    app = await createApp({
+      ...(await fullModeEnv()),
+      DEBUG_REDIS_ENABLED: 'false',
+      DEBUG_INSIGHT_INTERVAL_SECONDS: '0',
+    });
     await app.init();
   }, 120_000);
   afterAll(async () => app?.close());
 
-  it('analyses only the session\'s events and keeps its insights apart from the global ones', async () => {
+  it("analyses only the session's events and keeps its insights apart from the global ones", async () => {
     const dataSource = app.get(DataSource);
     const now = new Date();
-    const inSession = await writeScenario(dataSource, { seed: 21, now, sessionId: 'session-a', incidents: ['error_propagation'] });
-    await writeScenario(dataSource, { seed: 22, now, incidents: ['new_error_pattern'], snapshots: false });
+    const inSession = await writeScenario(dataSource, {
+      seed: 21,
+      now,
+      sessionId: 'session-a',
+      incidents: ['error_propagation'],
+    });
+    await writeScenario(dataSource, {
+      seed: 22,
+      now,
+      incidents: ['new_error_pattern'],
+      snapshots: false,
+    });
     const service = app.get(InsightsService);
-    const scoped = await service.generate({ from: inSession.from, to: inSession.to, session_id: 'session-a' }, inSession.to);
+    const scoped = await service.generate(
+      { from: inSession.from, to: inSession.to, session_id: 'session-a' },
+      inSession.to,
+    );
     expect(scoped.scope.session_id).toBe('session-a');
     expect(scoped.created.every((insight) => insight.session_id === 'session-a')).toBe(true);
     const kinds = scoped.created.map((insight) => insight.evidence.kind);
     expect(kinds).toContain('error_propagation');
     // the other scenario's new pattern is not in the session
-    const schema = scoped.created.filter((insight) => String(insight.evidence.sample_message ?? '').startsWith('schema validation failed'));
+    const schema = scoped.created.filter((insight) =>
+      String(insight.evidence.sample_message ?? '').startsWith('schema validation failed'),
+    );
     expect(schema).toEqual([]);
 
     const global = await service.generate({ from: inSession.from, to: inSession.to }, inSession.to);
-    const globalPropagation = global.created.find((insight) => insight.evidence.kind === 'error_propagation')!;
-    const scopedPropagation = scoped.created.find((insight) => insight.evidence.kind === 'error_propagation')!;
+    const globalPropagation = global.created.find(
+      (insight) => insight.evidence.kind === 'error_propagation',
+    )!;
+    const scopedPropagation = scoped.created.find(
+      (insight) => insight.evidence.kind === 'error_propagation',
+    )!;
     expect(globalPropagation.session_id).toBeNull();
     expect(globalPropagation.fingerprint).not.toBe(scopedPropagation.fingerprint);
-    expect(global.created.some((insight) => String(insight.evidence.sample_message ?? '').startsWith('schema validation failed'))).toBe(true);
+    expect(
+      global.created.some((insight) =>
+        String(insight.evidence.sample_message ?? '').startsWith('schema validation failed'),
+      ),
+    ).toBe(true);
     const listed = await service.list({ sessionId: 'session-a', limit: 500 });
-    expect(listed.items.map((insight) => insight.id).sort()).toEqual(scoped.created.map((insight) => insight.id).sort());
+    expect(listed.items.map((insight) => insight.id).sort()).toEqual(
+      scoped.created.map((insight) => insight.id).sort(),
+    );
   });
 });
 
 // The analyzers only read SQL: PostgreSQL with the in-process queue keeps these runs independent of Redis.
 describeWithPostgres('PostgreSQL', () => {
-  scenarioSuite('PostgreSQL', async () => ({ ...(await fullModeEnv()), DEBUG_REDIS_ENABLED: 'false' }));
+  scenarioSuite('PostgreSQL', async () => ({
+    ...(await fullModeEnv()),
+    DEBUG_REDIS_ENABLED: 'false',
+  }));
 });
 
 scenarioSuite('SQLite', async () => embeddedEnv());

@@ -9,12 +9,27 @@ import { startApp, type RunningApp } from './support/app.js';
 import { embeddedEnv } from './support/services.js';
 
 const ROOT = process.cwd();
-type Schema = { $ref?: string; type?: string; properties?: object; items?: Schema; allOf?: Schema[]; oneOf?: Schema[] };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: object;
+  items?: Schema;
+  allOf?: Schema[];
+  oneOf?: Schema[];
+};
 type Operation = { responses: Record<string, { content?: Record<string, { schema?: Schema }> }> };
 
-async function run(command: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+async function run(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(command, args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code?: number; stdout?: string; stderr?: string };
@@ -30,7 +45,11 @@ async function run(command: string, args: string[], cwd: string): Promise<{ code
 describe('OpenAPI document', () => {
   let running: RunningApp;
   let scratch: string;
-  let document: { servers: { url: string }[]; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, object> } };
+  let document: {
+    servers: { url: string }[];
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, object> };
+  };
 
   beforeAll(async () => {
     running = await startApp(embeddedEnv());
@@ -45,29 +64,48 @@ describe('OpenAPI document', () => {
 
   it('is clean under redocly lint (recommended rules, warnings counted as errors)', async () => {
     copyFileSync(join(ROOT, 'openapi', 'redocly.yaml'), join(scratch, 'redocly.yaml'));
-    copyFileSync(join(ROOT, 'openapi', '.redocly.lint-ignore.yaml'), join(scratch, '.redocly.lint-ignore.yaml'));
+    copyFileSync(
+      join(ROOT, 'openapi', '.redocly.lint-ignore.yaml'),
+      join(scratch, '.redocly.lint-ignore.yaml'),
+    );
     const cli = join(ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js');
-    const { code, output } = await run(process.execPath, [cli, 'lint', 'openapi.json', '--config', 'redocly.yaml', '--format', 'stylish'], scratch);
-    expect({ code, problems: output.split('\n').filter((line) => /^\s*\d+:\d+\s+(error|warning)\b/.test(line)) }).toEqual({ code: 0, problems: [] });
+    const { code, output } = await run(
+      process.execPath,
+      [cli, 'lint', 'openapi.json', '--config', 'redocly.yaml', '--format', 'stylish'],
+      scratch,
+    );
+    expect({
+      code,
+      problems: output.split('\n').filter((line) => /^\s*\d+:\d+\s+(error|warning)\b/.test(line)),
+    }).toEqual({ code: 0, problems: [] });
     expect(output).toContain('Your API description is valid');
     expect(output).not.toMatch(/You have \d+ warning/);
   }, 120_000);
 
   it('names its server, and describes the bearer scheme as an opaque key', () => {
     expect(document.servers.length).toBeGreaterThan(0);
-    expect(document.components.securitySchemes.bearer).toEqual(expect.not.objectContaining({ bearerFormat: expect.anything() }));
+    expect(document.components.securitySchemes.bearer).toEqual(
+      expect.not.objectContaining({ bearerFormat: expect.anything() }),
+    );
   });
 
   it('gives every success answer a schema (a model, an array or properties), not only an example', () => {
     const untyped: string[] = [];
     const typed = (schema: Schema | undefined): boolean =>
-      !!schema && (!!schema.$ref || !!schema.properties || (schema.type === 'array' && typed(schema.items)) || schema.type === 'string' || !!schema.allOf || !!schema.oneOf);
+      !!schema &&
+      (!!schema.$ref ||
+        !!schema.properties ||
+        (schema.type === 'array' && typed(schema.items)) ||
+        schema.type === 'string' ||
+        !!schema.allOf ||
+        !!schema.oneOf);
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         for (const [status, response] of Object.entries(operation.responses)) {
           if (!status.startsWith('2')) continue;
           const contents = Object.values(response.content ?? {});
-          if (contents.length === 0 || !contents.every((content) => typed(content.schema))) untyped.push(`${method.toUpperCase()} ${path} ${status}`);
+          if (contents.length === 0 || !contents.every((content) => typed(content.schema)))
+            untyped.push(`${method.toUpperCase()} ${path} ${status}`);
         }
       }
     }
@@ -103,7 +141,18 @@ export const live = (answer: Health): string => answer.status;
     );
     writeFileSync(
       join(scratch, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: false, types: [] }, files: ['program.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['program.ts'],
+      }),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const { code, output } = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], scratch);

@@ -18,10 +18,18 @@ import { freePort } from './support/ports.js';
  */
 
 async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const probe = new Redis(`redis://127.0.0.1:${port}`, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
   });
-  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -61,7 +69,8 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
 
   afterAll(async () => {
     // Redis must be up for a clean shutdown (Bull and the writers close their connections).
-    if (redisServer.exitCode !== null || redisServer.signalCode !== null) redisServer = await startRedisServer(port);
+    if (redisServer.exitCode !== null || redisServer.signalCode !== null)
+      redisServer = await startRedisServer(port);
     // Bull's close forces its blocking connection to reconnect, and fails ("already connecting")
     // while that connection is still in its own reconnection backoff (at most 2 s): let every
     // connection be back first (seen once: the close then hung).
@@ -79,7 +88,8 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
 
     await stop(redisServer);
     const main = app.app.get(RedisService).client();
-    for (let waited = 0; main.status === 'ready' && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let waited = 0; main.status === 'ready' && waited < 10_000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(main.status).not.toBe('ready');
 
     const during = wireEvent({ message: 'sent while Redis is down' });
@@ -95,7 +105,11 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     expect(refusedBatch.headers['retry-after']).toBe('1');
 
     const readBack = await request(app.url).get(`/api/debug/events/${before.id}`).expect(200);
-    expect(readBack.body).toMatchObject({ id: before.id, tier: 'warm', message: 'accepted before the outage' });
+    expect(readBack.body).toMatchObject({
+      id: before.id,
+      tier: 'warm',
+      message: 'accepted before the outage',
+    });
 
     // Operators' views of the journal and the retry queue answer too, within a bound.
     for (const [method, path] of [
@@ -108,7 +122,10 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     }
 
     // The first request of an instance waits for a first backlog reading, which Redis cannot give now.
-    const first = await request(untouched!.url).post('/api/debug/events').send(wireEvent()).expect(503);
+    const first = await request(untouched!.url)
+      .post('/api/debug/events')
+      .send(wireEvent())
+      .expect(503);
     expect(first.body.message).toContain('hot tier (Redis) is unreachable');
     // A state snapshot is committed to PostgreSQL; only its state_change event could not be queued.
     const snapshot = await request(untouched!.url)
@@ -122,7 +139,10 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     try {
       const ack = await subscriber.subscribe({ channels: ['debug:event'] });
       expect(ack).toMatchObject({ ok: false, error: { code: 'unavailable' } });
-      const withBackfill = await subscriber.subscribe({ channels: ['debug:event'], since: new Date(Date.now() - 60_000).toISOString() });
+      const withBackfill = await subscriber.subscribe({
+        channels: ['debug:event'],
+        since: new Date(Date.now() - 60_000).toISOString(),
+      });
       expect(withBackfill).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     } finally {
       subscriber.socket.disconnect();
@@ -141,7 +161,9 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     expect(await ingestSettled(app.app, 30_000)).toBe(true);
     const rows = await app.app
       .get(DataSource)
-      .query('SELECT id, message FROM debug_events WHERE id = ANY($1) ORDER BY message', [[before.id, during.id]]);
+      .query('SELECT id, message FROM debug_events WHERE id = ANY($1) ORDER BY message', [
+        [before.id, during.id],
+      ]);
     expect(rows).toEqual([
       { id: before.id, message: 'accepted before the outage' },
       { id: during.id, message: 'sent while Redis is down' },

@@ -21,16 +21,25 @@ interface ReceivedRequest {
   method: string;
   path: string;
   apiKey: string | undefined;
-  body: { events?: DebugEventPayload[]; metrics?: Record<string, unknown>[] } & Record<string, unknown>;
+  body: { events?: DebugEventPayload[]; metrics?: Record<string, unknown>[] } & Record<
+    string,
+    unknown
+  >;
   receivedAt: number;
 }
 
 type Responder = (request: ReceivedRequest, res: ServerResponse) => void;
 
 /** Answers 202 with the accepted ids, as the collector does. */
-const accept: Responder = (request, res) => reply(res, 202, { accepted: (request.body.events ?? []).map((e) => e.id) });
+const accept: Responder = (request, res) =>
+  reply(res, 202, { accepted: (request.body.events ?? []).map((e) => e.id) });
 
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -125,7 +134,9 @@ describe('DebugClient against a scripted HTTP server', () => {
     await client.flush();
 
     expect(server.requests.map((r) => r.body.events!.length)).toEqual([3, 3, 1]);
-    expect(server.requests.every((r) => r.method === 'POST' && r.path === '/api/debug/events/batch')).toBe(true);
+    expect(
+      server.requests.every((r) => r.method === 'POST' && r.path === '/api/debug/events/batch'),
+    ).toBe(true);
     expect(server.requests.every((r) => r.apiKey === 'ingest-key-1')).toBe(true);
     expect(server.events().map((e) => e.id)).toEqual(ids);
     const first = server.events()[0];
@@ -139,7 +150,11 @@ describe('DebugClient against a scripted HTTP server', () => {
       message: 'step 0',
       data: { i: 0 },
     });
-    expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect(
+      ids.every((id) =>
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id),
+      ),
+    ).toBe(true);
     expect(client.stats().events).toMatchObject({ recorded: 7, sent: 7, buffered: 0, dropped: 0 });
   });
 
@@ -149,13 +164,21 @@ describe('DebugClient against a scripted HTTP server', () => {
     client.error(new Error('write failed'));
     await waitFor(() => server.requests.length === 1, 'the interval flush');
     const [warning, error] = server.events();
-    expect(warning).toMatchObject({ level: 'warning', event_type: 'log', message: 'disk almost full' });
+    expect(warning).toMatchObject({
+      level: 'warning',
+      event_type: 'log',
+      message: 'disk almost full',
+    });
     expect(error).toMatchObject({ level: 'error', event_type: 'error', message: 'write failed' });
-    expect(error.data).toMatchObject({ error: { name: 'Error', message: 'write failed', stack: expect.stringContaining('at ') } });
+    expect(error.data).toMatchObject({
+      error: { name: 'Error', message: 'write failed', stack: expect.stringContaining('at ') },
+    });
   });
 
   it('waits for Retry-After on 429 and resends the same ids', async () => {
-    server.script.push((_request, res) => reply(res, 429, { statusCode: 429, message: 'backlog full' }, { 'retry-after': '1' }));
+    server.script.push((_request, res) =>
+      reply(res, 429, { statusCode: 429, message: 'backlog full' }, { 'retry-after': '1' }),
+    );
     makeClient();
     const ids = [client.info('a'), client.info('b')];
     await client.flush();
@@ -164,8 +187,15 @@ describe('DebugClient against a scripted HTTP server', () => {
     expect(server.requests[0].body.events!.map((e) => e.id)).toEqual(ids);
     expect(server.requests[1].body).toEqual(server.requests[0].body);
     // The server's own clock: the retry came no sooner than Retry-After allowed.
-    expect(server.requests[1].receivedAt - server.requests[0].receivedAt).toBeGreaterThanOrEqual(995);
-    expect(client.stats()).toMatchObject({ retries: 1, throttled: 1, requests: 2, events: { sent: 2, dropped: 0 } });
+    expect(server.requests[1].receivedAt - server.requests[0].receivedAt).toBeGreaterThanOrEqual(
+      995,
+    );
+    expect(client.stats()).toMatchObject({
+      retries: 1,
+      throttled: 1,
+      requests: 2,
+      events: { sent: 2, dropped: 0 },
+    });
     expect(failures).toEqual([]);
   });
 
@@ -177,21 +207,37 @@ describe('DebugClient against a scripted HTTP server', () => {
     await client.flush();
 
     expect(server.requests).toHaveLength(3);
-    for (const request of server.requests) expect(request.body.events!.map((e) => e.id)).toEqual(ids);
-    expect(client.stats()).toMatchObject({ retries: 2, throttled: 0, events: { sent: 3, dropped: 0 } });
+    for (const request of server.requests)
+      expect(request.body.events!.map((e) => e.id)).toEqual(ids);
+    expect(client.stats()).toMatchObject({
+      retries: 2,
+      throttled: 0,
+      events: { sent: 3, dropped: 0 },
+    });
   });
 
   it('does not retry a 400: the events are counted as rejected and reported', async () => {
-    server.script.push((_request, res) => reply(res, 400, { statusCode: 400, message: 'events[0].level must be one of …' }));
+    server.script.push((_request, res) =>
+      reply(res, 400, { statusCode: 400, message: 'events[0].level must be one of …' }),
+    );
     makeClient();
     client.info('a');
     client.info('b');
     await client.flush();
 
     expect(server.requests).toHaveLength(1);
-    expect(client.stats()).toMatchObject({ retries: 0, events: { sent: 0, dropped: 2, droppedRejected: 2, buffered: 0 } });
+    expect(client.stats()).toMatchObject({
+      retries: 0,
+      events: { sent: 0, dropped: 2, droppedRejected: 2, buffered: 0 },
+    });
     expect(failures).toEqual([
-      expect.objectContaining({ kind: 'events', reason: 'rejected', count: 2, status: 400, message: expect.stringContaining('events[0].level') }),
+      expect.objectContaining({
+        kind: 'events',
+        reason: 'rejected',
+        count: 2,
+        status: 400,
+        message: expect.stringContaining('events[0].level'),
+      }),
     ]);
   });
 
@@ -202,7 +248,10 @@ describe('DebugClient against a scripted HTTP server', () => {
     await client.flush();
 
     expect(server.requests).toHaveLength(3);
-    expect(client.stats()).toMatchObject({ retries: 2, events: { sent: 0, dropped: 1, droppedAfterRetries: 1 } });
+    expect(client.stats()).toMatchObject({
+      retries: 2,
+      events: { sent: 0, dropped: 1, droppedAfterRetries: 1 },
+    });
     expect(failures).toEqual([expect.objectContaining({ reason: 'gave-up', count: 1 })]);
   });
 
@@ -228,7 +277,9 @@ describe('DebugClient against a scripted HTTP server', () => {
 
   it('halves a batch the service finds too large (413) until it fits', async () => {
     server.fallback = (request, res) =>
-      request.body.events!.length > 2 ? reply(res, 413, { statusCode: 413, message: 'too large' }) : accept(request, res);
+      request.body.events!.length > 2
+        ? reply(res, 413, { statusCode: 413, message: 'too large' })
+        : accept(request, res);
     makeClient({ batchSize: 5 });
     const ids = Array.from({ length: 5 }, (_, i) => client.info(`e${i}`));
     await client.flush();
@@ -243,7 +294,12 @@ describe('DebugClient against a scripted HTTP server', () => {
     makeClient({ batchSize: 100, maxBufferedEvents: 5 });
     for (let i = 0; i < 8; i++) client.info(`e${i}`);
 
-    expect(client.stats().events).toMatchObject({ recorded: 8, buffered: 5, dropped: 3, droppedBufferFull: 3 });
+    expect(client.stats().events).toMatchObject({
+      recorded: 8,
+      buffered: 5,
+      dropped: 3,
+      droppedBufferFull: 3,
+    });
     // One report for the episode, not one per event.
     expect(failures).toEqual([expect.objectContaining({ reason: 'buffer-full', count: 1 })]);
     await client.flush();
@@ -271,17 +327,26 @@ describe('DebugClient against a scripted HTTP server', () => {
       }),
     ]);
     client.info('too late');
-    expect(client.stats()).toMatchObject({ closed: true, events: { recorded: 3, sent: 2, buffered: 0, dropped: 1, droppedAtShutdown: 1 } });
+    expect(client.stats()).toMatchObject({
+      closed: true,
+      events: { recorded: 3, sent: 2, buffered: 0, dropped: 1, droppedAtShutdown: 1 },
+    });
   });
 
   it('gives up at shutdownTimeoutMs when the service keeps throttling', async () => {
-    server.fallback = (_request, res) => reply(res, 429, { statusCode: 429, message: 'busy' }, { 'retry-after': '30' });
+    server.fallback = (_request, res) =>
+      reply(res, 429, { statusCode: 429, message: 'busy' }, { 'retry-after': '30' });
     makeClient({ shutdownTimeoutMs: 300 });
     client.info('a');
     client.info('b');
     await client.close();
 
-    expect(client.stats().events).toMatchObject({ sent: 0, buffered: 0, dropped: 2, droppedAtShutdown: 2 });
+    expect(client.stats().events).toMatchObject({
+      sent: 0,
+      buffered: 0,
+      dropped: 2,
+      droppedAtShutdown: 2,
+    });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -299,7 +364,13 @@ describe('DebugClient against a scripted HTTP server', () => {
     const [long, big, cycle] = server.events();
     expect(long.message).toHaveLength(32_768);
     expect(long.message.endsWith('…')).toBe(true);
-    expect(big.data).toEqual({ _truncated: { original_bytes: 70_011, limit_bytes: 65_536, preview: expect.stringMatching(/^\{"blob":"y+$/) } });
+    expect(big.data).toEqual({
+      _truncated: {
+        original_bytes: 70_011,
+        limit_bytes: 65_536,
+        preview: expect.stringMatching(/^\{"blob":"y+$/),
+      },
+    });
     expect(big.metadata).toEqual({ host: 'h1' });
     expect(cycle.data).toEqual({ _unserialisable: expect.stringContaining('circular') });
     const sloppy = server.events()[3];
@@ -316,7 +387,13 @@ describe('DebugClient against a scripted HTTP server', () => {
 
     const states = server.requests.filter((r) => r.path === '/api/debug/state').map((r) => r.body);
     expect(states).toEqual([
-      { id: expect.stringMatching(/^[0-9a-f-]{36}$/), component_type: 'agent', component_id: 'planner-1', state: { status: 'idle' }, captured_at: expect.any(String) },
+      {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        component_type: 'agent',
+        component_id: 'planner-1',
+        state: { status: 'idle' },
+        captured_at: expect.any(String),
+      },
       expect.objectContaining({ state: { status: 'busy', job: 7 }, correlation_id: 'req-9' }),
     ]);
     expect(states[0].id).not.toBe(states[1].id);
@@ -331,10 +408,19 @@ describe('DebugClient against a scripted HTTP server', () => {
       const cache = join(process.cwd(), 'node_modules', '.cache');
       mkdirSync(cache, { recursive: true });
       sdkDir = mkdtempSync(join(cache, 'sdk-exit-test-'));
-      for (const file of readdirSync('packages/sdk/src').filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
-        const { outputText } = ts.transpileModule(readFileSync(join('packages/sdk/src', file), 'utf8'), {
-          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, experimentalDecorators: true },
-        });
+      for (const file of readdirSync('packages/sdk/src').filter(
+        (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'),
+      )) {
+        const { outputText } = ts.transpileModule(
+          readFileSync(join('packages/sdk/src', file), 'utf8'),
+          {
+            compilerOptions: {
+              module: ts.ModuleKind.ES2022,
+              target: ts.ScriptTarget.ES2022,
+              experimentalDecorators: true,
+            },
+          },
+        );
         writeFileSync(join(sdkDir, file.replace(/\.ts$/, '.js')), outputText);
       }
       writeFileSync(join(sdkDir, 'package.json'), '{"type":"module"}');
@@ -350,24 +436,34 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
     });
     afterAll(() => rmSync(sdkDir, { recursive: true, force: true }));
 
-    function runChild(mode: 'exit' | 'sigterm'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-      const child = spawn(process.execPath, [join(sdkDir, 'child.js'), server.url, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    function runChild(
+      mode: 'exit' | 'sigterm',
+    ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+      const child = spawn(process.execPath, [join(sdkDir, 'child.js'), server.url, mode], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       child.stdout.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('ready')) child.kill('SIGTERM');
       });
-      return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      return new Promise((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
     }
 
     it('flushes on beforeExit when the process runs out of work', async () => {
       const exit = await runChild('exit');
       expect(exit).toEqual({ code: 0, signal: null });
-      expect(server.events().map((e) => [e.component_id, e.message])).toEqual([['exit', 'buffered when the process ran out of work']]);
+      expect(server.events().map((e) => [e.component_id, e.message])).toEqual([
+        ['exit', 'buffered when the process ran out of work'],
+      ]);
     });
 
     it('delivers on SIGTERM, then exits by that signal', async () => {
       const exit = await runChild('sigterm');
       expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
-      expect(server.events().map((e) => [e.component_id, e.message])).toEqual([['sigterm', 'buffered when the process got SIGTERM']]);
+      expect(server.events().map((e) => [e.component_id, e.message])).toEqual([
+        ['sigterm', 'buffered when the process got SIGTERM'],
+      ]);
     });
   });
 
@@ -402,16 +498,32 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
       expect(events).toHaveLength(7);
       expect(events.every((e) => e.correlation_id === correlationId)).toBe(true);
 
-      expect(checkoutStart).toMatchObject({ event_type: 'trace', operation: 'checkout', data: { phase: 'start' } });
+      expect(checkoutStart).toMatchObject({
+        event_type: 'trace',
+        operation: 'checkout',
+        data: { phase: 'start' },
+      });
       expect(checkoutStart.parent_event_id).toBeUndefined();
-      expect(byMessage('cart loaded')).toMatchObject({ parent_event_id: checkoutStart.id, operation: 'checkout' });
-      expect(byMessage('stock reserved')).toMatchObject({ parent_event_id: checkoutStart.id, operation: 'checkout' });
+      expect(byMessage('cart loaded')).toMatchObject({
+        parent_event_id: checkoutStart.id,
+        operation: 'checkout',
+      });
+      expect(byMessage('stock reserved')).toMatchObject({
+        parent_event_id: checkoutStart.id,
+        operation: 'checkout',
+      });
       expect(chargeStart).toMatchObject({ parent_event_id: checkoutStart.id, operation: 'charge' });
-      expect(byMessage('card charged')).toMatchObject({ parent_event_id: chargeStart.id, operation: 'charge' });
+      expect(byMessage('card charged')).toMatchObject({
+        parent_event_id: chargeStart.id,
+        operation: 'charge',
+      });
       const chargeEnd = byMessage('charge completed');
       const checkoutEnd = byMessage('checkout completed');
       expect(chargeEnd).toMatchObject({ parent_event_id: chargeStart.id, data: { phase: 'end' } });
-      expect(checkoutEnd).toMatchObject({ parent_event_id: checkoutStart.id, operation: 'checkout' });
+      expect(checkoutEnd).toMatchObject({
+        parent_event_id: checkoutStart.id,
+        operation: 'checkout',
+      });
       expect(chargeEnd.duration_ms).toBeGreaterThan(0);
       expect(checkoutEnd.duration_ms).toBeGreaterThanOrEqual(chargeEnd.duration_ms!);
       // Outside the operation nothing is correlated any more.
@@ -435,7 +547,8 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
       ]);
       await client.flush();
       const events = server.events();
-      const correlationOf = (operation: string) => new Set(events.filter((e) => e.operation === operation).map((e) => e.correlation_id));
+      const correlationOf = (operation: string) =>
+        new Set(events.filter((e) => e.operation === operation).map((e) => e.correlation_id));
       const [a, b, c] = ['job-a', 'job-b', 'job-c'].map(correlationOf);
       expect(a.size).toBe(1);
       expect(b.size).toBe(1);
@@ -486,7 +599,9 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
       try {
         const answers = await Promise.all([
           fetch(`${base}/a`, { headers: { 'x-correlation-id': 'order-4711' } }),
-          fetch(`${base}/b`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }),
+          fetch(`${base}/b`, {
+            headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+          }),
           fetch(`${base}/c`),
         ]);
         const echoed = answers.map((answer) => answer.headers.get('x-correlation-id'));
@@ -497,7 +612,13 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
         await new Promise<void>((resolve) => service.close(() => resolve()));
       }
       await client.flush();
-      const correlationOf = (path: string) => new Set(server.events().filter((e) => e.message.endsWith(path)).map((e) => e.correlation_id));
+      const correlationOf = (path: string) =>
+        new Set(
+          server
+            .events()
+            .filter((e) => e.message.endsWith(path))
+            .map((e) => e.correlation_id),
+        );
       expect([...correlationOf('/a')]).toEqual(['order-4711']);
       expect([...correlationOf('/b')]).toEqual(['4bf92f3577b34da6a3ce929d0e0e4736']);
       expect(correlationOf('/c').size).toBe(1);
@@ -541,10 +662,15 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
         ['info', 'log', 'inside signup', 'signup'],
       ]);
       expect(logs[1].data).toMatchObject({ params: { ms: 1200 } });
-      expect(logs[2].data).toMatchObject({ error: { message: 'could not save user', stack: expect.stringContaining('db down') } });
+      expect(logs[2].data).toMatchObject({
+        error: { message: 'could not save user', stack: expect.stringContaining('db down') },
+      });
       expect(logs[3].data).toMatchObject({ error: { name: 'RangeError', message: 'bad page' } });
       const signupStart = server.events().find((e) => e.message === 'signup started')!;
-      expect(logs[6]).toMatchObject({ correlation_id: signupStart.correlation_id, parent_event_id: signupStart.id });
+      expect(logs[6]).toMatchObject({
+        correlation_id: signupStart.correlation_id,
+        parent_event_id: signupStart.id,
+      });
     });
 
     it('follows the levels Nest sets, within the levels it was told to ship', async () => {
@@ -573,7 +699,11 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
         batchSize: 1000,
         maxBufferedEvents: 1,
         // Reports synchronously (buffer full) and later (rejected), both through the adapter.
-        onFailure: (failure) => via.logger!.warn(`lost ${failure.count} ${failure.kind}: ${failure.reason}`, 'DebugClient'),
+        onFailure: (failure) =>
+          via.logger!.warn(
+            `lost ${failure.count} ${failure.kind}: ${failure.reason}`,
+            'DebugClient',
+          ),
       });
       const logger = (via.logger = new DebugLoggerService(client, { alsoConsole: console }));
       logger.log('first', 'App');
@@ -587,7 +717,13 @@ if (mode === 'sigterm') { setInterval(() => {}, 1000); console.log('ready'); }
         'warn lost 1 events: rejected',
       ]);
       expect(server.events().map((e) => e.message)).toEqual(['first']);
-      expect(client.stats().events).toMatchObject({ recorded: 2, sent: 0, dropped: 2, droppedBufferFull: 1, droppedRejected: 1 });
+      expect(client.stats().events).toMatchObject({
+        recorded: 2,
+        sent: 0,
+        dropped: 2,
+        droppedBufferFull: 1,
+        droppedRejected: 1,
+      });
     });
   });
 });

@@ -7,4 +7,6 @@ process.env.LOG_LEVEL ??= 'warn';
 process.env.OTLP_HTTP_PORT ??= '0';
 const levels = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 const upTo = levels.indexOf(process.env.LOG_LEVEL as (typeof levels)[number]);
-Logger.overrideLogger(levels.slice(0, upTo >= 0 ? upTo + 1 : 3) as unknown as (typeof levels)[number][]);
+Logger.overrideLogger(
+  levels.slice(0, upTo >= 0 ? upTo + 1 : 3) as unknown as (typeof levels)[number][],
+);

@@ -20,10 +20,26 @@ describe('npm start builds only when sources changed (scripts/build-if-stale.mjs
     mkdirSync(join(project, 'src'));
     writeFileSync(join(project, 'src', 'main.ts'), 'export const answer: number = 42;\n');
     const tsc = join(process.cwd(), 'node_modules', 'typescript', 'bin', 'tsc');
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'prestart-fixture', private: true, scripts: { build: `node ${tsc} -p tsconfig.build.json` } }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'prestart-fixture',
+        private: true,
+        scripts: { build: `node ${tsc} -p tsconfig.build.json` },
+      }),
+    );
     writeFileSync(
       join(project, 'tsconfig.build.json'),
-      JSON.stringify({ compilerOptions: { outDir: 'dist', rootDir: '.', module: 'NodeNext', target: 'ES2022', types: [] }, include: ['src/**/*.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          outDir: 'dist',
+          rootDir: '.',
+          module: 'NodeNext',
+          target: 'ES2022',
+          types: [],
+        },
+        include: ['src/**/*.ts'],
+      }),
     );
   });
   afterAll(() => rmSync(project, { recursive: true, force: true }));

@@ -46,26 +46,38 @@ async function start(env: Record<string, string>): Promise<Service> {
 
 function segmentFiles(directory: string): string[] {
   if (!existsSync(directory)) return [];
-  return readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ndjson.gz'));
+  return readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    name.endsWith('.ndjson.gz'),
+  );
 }
 
 /** id and message of every event, sorted by id: what must survive the move unchanged. */
 function fingerprint(rows: { id: string; message: string; data: unknown }[]): string {
   const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
-  return createHash('sha256').update(sorted.map((row) => `${row.id}|${row.message}|${JSON.stringify(row.data)}`).join('\n')).digest('hex');
+  return createHash('sha256')
+    .update(sorted.map((row) => `${row.id}|${row.message}|${JSON.stringify(row.data)}`).join('\n'))
+    .digest('hex');
 }
 
 describeWithPostgresAndRedis('warm-to-cold killed with SIGKILL mid-run', () => {
   beforeAll(() => {
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
+    spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: the build failed`);
   }, 180_000);
 
   it('a new process finishes the job: every event in cold exactly once, content unchanged', async () => {
-    const env: Record<string, string> = { ...(await fullModeEnv()), DEBUG_ARCHIVE_SEGMENT_ROWS: '300', DEBUG_TIERING_INTERVAL_MINUTES: '1440' };
+    const env: Record<string, string> = {
+      ...(await fullModeEnv()),
+      DEBUG_ARCHIVE_SEGMENT_ROWS: '300',
+      DEBUG_TIERING_INTERVAL_MINUTES: '1440',
+    };
     const client = new pg.Client({ connectionString: env.DATABASE_URL });
     await client.connect();
     let first: Service | undefined;
@@ -85,7 +97,9 @@ describeWithPostgresAndRedis('warm-to-cold killed with SIGKILL mid-run', () => {
              FROM generate_series(1, ${PER_DAY}) AS i`,
         );
       }
-      const before = await client.query<{ id: string; message: string; data: unknown }>('SELECT id, message, data FROM debug_events');
+      const before = await client.query<{ id: string; message: string; data: unknown }>(
+        'SELECT id, message, data FROM debug_events',
+      );
       expect(before.rows).toHaveLength(2 * PER_DAY);
       const expected = fingerprint(before.rows);
 
@@ -105,7 +119,9 @@ describeWithPostgresAndRedis('warm-to-cold killed with SIGKILL mid-run', () => {
       // The request died with the process (fetch rejects; a TypeError from another realm here).
       expect(String(await running)).toMatch(/fetch failed|terminated|socket/i);
       const writtenBeforeKill = segmentFiles(env.DEBUG_ARCHIVE_DIR).length;
-      const [{ warm }] = (await client.query<{ warm: string }>('SELECT count(*) AS warm FROM debug_events')).rows;
+      const [{ warm }] = (
+        await client.query<{ warm: string }>('SELECT count(*) AS warm FROM debug_events')
+      ).rows;
       // The run was cut short: at least one day still in the warm store.
       expect(Number(warm)).toBeGreaterThanOrEqual(PER_DAY);
       expect(writtenBeforeKill).toBeLessThan((2 * PER_DAY) / 300);
@@ -119,24 +135,40 @@ describeWithPostgresAndRedis('warm-to-cold killed with SIGKILL mid-run', () => {
       const report = (await rerun.json()) as { outcome: string };
       expect(report.outcome).toBe('ok');
 
-      const [{ left }] = (await client.query<{ left: string }>('SELECT count(*) AS left FROM debug_events')).rows;
+      const [{ left }] = (
+        await client.query<{ left: string }>('SELECT count(*) AS left FROM debug_events')
+      ).rows;
       expect(Number(left)).toBe(0);
-      const manifest = await client.query<{ segment_key: string; row_count: number; warm_released_at: Date | null }>(
+      const manifest = await client.query<{
+        segment_key: string;
+        row_count: number;
+        warm_released_at: Date | null;
+      }>(
         `SELECT segment_key, row_count, warm_released_at FROM debug_archive_segments WHERE table_name = 'debug_events'`,
       );
       expect(manifest.rows.every((row) => row.warm_released_at !== null)).toBe(true);
       const cold: { id: string; message: string; data: unknown }[] = [];
       for (const row of manifest.rows) {
-        const lines = await readSegmentLines(row.segment_key, readFileSync(join(env.DEBUG_ARCHIVE_DIR, row.segment_key)));
-        cold.push(...lines.slice(1).map((line) => JSON.parse(line) as { id: string; message: string; data: unknown }));
+        const lines = await readSegmentLines(
+          row.segment_key,
+          readFileSync(join(env.DEBUG_ARCHIVE_DIR, row.segment_key)),
+        );
+        cold.push(
+          ...lines
+            .slice(1)
+            .map((line) => JSON.parse(line) as { id: string; message: string; data: unknown }),
+        );
       }
       expect(cold).toHaveLength(2 * PER_DAY);
       expect(new Set(cold.map((row) => row.id)).size).toBe(2 * PER_DAY);
       expect(fingerprint(cold)).toBe(expected);
       // No object the manifest does not name (the killed pass's were rewritten in place).
-      expect(segmentFiles(env.DEBUG_ARCHIVE_DIR).sort()).toEqual(manifest.rows.map((row) => row.segment_key).sort());
+      expect(segmentFiles(env.DEBUG_ARCHIVE_DIR).sort()).toEqual(
+        manifest.rows.map((row) => row.segment_key).sort(),
+      );
     } finally {
-      if (first && first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+      if (first && first.child.exitCode === null && first.child.signalCode === null)
+        first.child.kill('SIGKILL');
       if (second) {
         second.child.kill('SIGTERM');
         await second.exited;

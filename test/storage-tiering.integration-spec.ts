@@ -11,7 +11,12 @@ import { Clock, ManualClock } from '../src/common/clock.js';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import { JobName } from '../src/common/queues.js';
-import { DebugEventEntity, DebugInsightEntity, DebugMetricEntity, DebugStateSnapshotEntity } from '../src/database/entities/index.js';
+import {
+  DebugEventEntity,
+  DebugInsightEntity,
+  DebugMetricEntity,
+  DebugStateSnapshotEntity,
+} from '../src/database/entities/index.js';
 import { dayStart, PartitionService } from '../src/database/partition.service.js';
 import { ArchiveSegmentEntity } from '../src/storage/cold/archive-segment.entity.js';
 import { BLOB_STORE, type BlobInfo, type BlobStore } from '../src/storage/cold/blob-store.js';
@@ -41,7 +46,8 @@ class FailingBlobStore implements BlobStore {
   }
   async put(key: string, body: Buffer) {
     this.puts++;
-    if (this.failOnPut === this.puts) throw new Error(`injected failure on put #${this.puts} (${key})`);
+    if (this.failOnPut === this.puts)
+      throw new Error(`injected failure on put #${this.puts} (${key})`);
     return this.inner.put(key, body);
   }
   get(key: string) {
@@ -108,7 +114,9 @@ interface Harness {
 async function boot(env: Record<string, string>, clock = new ManualClock()): Promise<Harness> {
   const blobs = new FailingBlobStore(new LocalBlobStore(env.DEBUG_ARCHIVE_DIR));
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ HOST: '127.0.0.1', DEBUG_API_KEYS: KEYS, LOG_LEVEL: 'warn', ...env })],
+    imports: [
+      AppModule.forRoot({ HOST: '127.0.0.1', DEBUG_API_KEYS: KEYS, LOG_LEVEL: 'warn', ...env }),
+    ],
   })
     .overrideProvider(Clock)
     .useValue(clock)
@@ -151,7 +159,14 @@ function eventsOfDay(day: Date, count: number, tag: string): DebugEventEntity[] 
       operation: 'handle',
       durationMs: index + 0.25,
       message: `${tag} event ${index} ${index % 13 === 0 ? 'Timeout talking to db' : 'ok'}${index % 11 === 0 ? ' line\n2\ttab "q" back\\slash żółw ✓ \u0001' : ''}`,
-      data: { index, nested: { tag, list: [index, 'x', null] }, path: 'C:\\tmp\\x', text: 'a\tb\nc "d" ☃', big: 1e21, small: -0.000125 },
+      data: {
+        index,
+        nested: { tag, list: [index, 'x', null] },
+        path: 'C:\\tmp\\x',
+        text: 'a\tb\nc "d" ☃',
+        big: 1e21,
+        small: -0.000125,
+      },
       metadata: { host: `h${index % 3}` },
       sessionId: index % 5 === 0 ? 'session-1' : null,
       patternId: null,
@@ -161,11 +176,16 @@ function eventsOfDay(day: Date, count: number, tag: string): DebugEventEntity[] 
 }
 
 async function insertEvents(harness: Harness, events: DebugEventEntity[]): Promise<void> {
-  await harness.app.get(PartitionService).ensureFor('debug_events', events.map((event) => event.timestamp));
+  await harness.app.get(PartitionService).ensureFor(
+    'debug_events',
+    events.map((event) => event.timestamp),
+  );
   for (let index = 0; index < events.length; index += 200) {
     await harness.dataSource
       .getRepository(DebugEventEntity)
-      .insert(events.slice(index, index + 200) as Parameters<Repository<DebugEventEntity>['insert']>[0]);
+      .insert(
+        events.slice(index, index + 200) as Parameters<Repository<DebugEventEntity>['insert']>[0],
+      );
   }
 }
 
@@ -179,7 +199,10 @@ async function run(harness: Harness, job: string = JobName.WarmToCold): Promise<
 }
 
 /** Every event a range query returns, following the cursor to the end. */
-async function listAll(harness: Harness, query: Record<string, string | number>): Promise<(DebugEventRecord & { tier: string })[]> {
+async function listAll(
+  harness: Harness,
+  query: Record<string, string | number>,
+): Promise<(DebugEventRecord & { tier: string })[]> {
   const all: (DebugEventRecord & { tier: string })[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
@@ -200,7 +223,9 @@ function withoutTier<T extends { tier?: string }>(rows: T[]): Omit<T, 'tier'>[] 
 }
 
 /** Every event id held by the warm table and by released cold segments (blob contents, not the manifest's counts). */
-async function idsAcrossTiers(harness: Harness): Promise<{ warm: string[]; cold: string[]; coldRecords: DebugEventRecord[] }> {
+async function idsAcrossTiers(
+  harness: Harness,
+): Promise<{ warm: string[]; cold: string[]; coldRecords: DebugEventRecord[] }> {
   const warmRows: { id: string }[] = await harness.dataSource.query('SELECT id FROM debug_events');
   const entries = await harness.dataSource
     .getRepository(ArchiveSegmentEntity)
@@ -217,7 +242,11 @@ async function idsAcrossTiers(harness: Harness): Promise<{ warm: string[]; cold:
       coldRecords.push(JSON.parse(line) as DebugEventRecord);
     }
   }
-  return { warm: warmRows.map((row) => row.id), cold: coldRecords.map((record) => record.id), coldRecords };
+  return {
+    warm: warmRows.map((row) => row.id),
+    cold: coldRecords.map((record) => record.id),
+    coldRecords,
+  };
 }
 
 function checksum(records: Omit<DebugEventRecord, never>[]): string {
@@ -225,7 +254,11 @@ function checksum(records: Omit<DebugEventRecord, never>[]): string {
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }
 
-function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string>>, postgres: boolean) {
+function tieringSuite(
+  mode: string,
+  makeEnv: () => Promise<Record<string, string>>,
+  postgres: boolean,
+) {
   describe(`storage tiers (${mode})`, () => {
     const now = new Date();
     const dayA = dayStart(new Date(now.getTime() - 12 * DAY));
@@ -237,7 +270,11 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
       const oldA = eventsOfDay(dayA, 300, 'a');
       const oldB = eventsOfDay(dayB, 600, 'b');
       const recent = eventsOfDay(dayStart(now), 0, 'r').concat(
-        Array.from({ length: 40 }, (_, index) => eventsOfDay(new Date(now.getTime() - 2 * 3_600_000 - index * 60_000), 1, 'r')[0]),
+        Array.from(
+          { length: 40 },
+          (_, index) =>
+            eventsOfDay(new Date(now.getTime() - 2 * 3_600_000 - index * 60_000), 1, 'r')[0],
+        ),
       );
       const foreignId = uuidv4();
       let before: Omit<DebugEventRecord & { tier: string }, 'tier'>[];
@@ -250,13 +287,20 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
         foreign.id = foreignId;
         await insertEvents(harness, [...oldA, ...oldB, foreign, ...recent]);
         const snapshots = harness.dataSource.getRepository(DebugStateSnapshotEntity);
-        const states = [{ status: 'starting' }, { status: 'ready', workers: 2 }, { status: 'ready', workers: 4, extra: true }];
+        const states = [
+          { status: 'starting' },
+          { status: 'ready', workers: 2 },
+          { status: 'ready', workers: 4, extra: true },
+        ];
         for (const [index, state] of states.entries()) {
           await snapshots.insert({
             id: newId(),
             componentType: 'api',
             componentId: 'payments-1',
-            capturedAt: index < 2 ? new Date(dayB.getTime() + index * 60_000) : new Date(now.getTime() - 60_000),
+            capturedAt:
+              index < 2
+                ? new Date(dayB.getTime() + index * 60_000)
+                : new Date(now.getTime() - 60_000),
             correlationId: null,
             state,
             diffFromPrevious: null,
@@ -264,7 +308,11 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
             hash: `h${index + 1}`,
           });
         }
-        const metricTimes = [new Date(dayB.getTime() + 60_000), new Date(dayB.getTime() + 120_000), new Date(now.getTime() - 60_000)];
+        const metricTimes = [
+          new Date(dayB.getTime() + 60_000),
+          new Date(dayB.getTime() + 120_000),
+          new Date(now.getTime() - 60_000),
+        ];
         await harness.app.get(PartitionService).ensureFor('debug_metrics', metricTimes);
         await harness.dataSource.getRepository(DebugMetricEntity).insert(
           metricTimes.map((timestamp, index) => ({
@@ -286,22 +334,27 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
       it('archives every day past retention and leaves the recent rows warm', async () => {
         expect(before).toHaveLength(300 + 600 + 1 + 40);
         expect(report.outcome).toBe('ok');
-        const tables = (report.summary as { tables: Record<string, { rows: number; segments: number }> }).tables;
+        const tables = (
+          report.summary as { tables: Record<string, { rows: number; segments: number }> }
+        ).tables;
         expect(tables.debug_events.rows).toBe(901);
         // 250 rows per segment: day A → 2 segments, day B (601 rows) → 3.
         expect(tables.debug_events.segments).toBe(5);
         expect(tables.debug_state_snapshots.rows).toBe(2);
         expect(tables.debug_metrics.rows).toBe(2);
-        const [{ metrics }] = await harness.dataSource.query('SELECT count(*) AS metrics FROM debug_metrics');
+        const [{ metrics }] = await harness.dataSource.query(
+          'SELECT count(*) AS metrics FROM debug_metrics',
+        );
         expect(Number(metrics)).toBe(1);
         const { warm, cold } = await idsAcrossTiers(harness);
         expect(warm.sort()).toEqual(recent.map((event) => event.id).sort());
         expect(cold).toHaveLength(901);
         expect(new Set(cold).size).toBe(901);
         if (postgres) {
-          const [{ gone }] = await harness.dataSource.query(`SELECT to_regclass($1) IS NULL AS gone`, [
-            `debug_events_p${dayB.toISOString().slice(0, 10).replaceAll('-', '')}`,
-          ]);
+          const [{ gone }] = await harness.dataSource.query(
+            `SELECT to_regclass($1) IS NULL AS gone`,
+            [`debug_events_p${dayB.toISOString().slice(0, 10).replaceAll('-', '')}`],
+          );
           expect(gone).toBe(true);
         }
       });
@@ -324,13 +377,24 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           limit: 5,
         });
         const expected = before.filter(
-          (event) => event.component_type === 'worker' && event.component_id === 'b-2' && event.level === 'error',
+          (event) =>
+            event.component_type === 'worker' &&
+            event.component_id === 'b-2' &&
+            event.level === 'error',
         );
         expect(filtered.length).toBeGreaterThan(0);
         expect(withoutTier(filtered)).toEqual(expected);
-        const text = await listAll(harness, { text: 'TIMEOUT', session_id: 'session-1', order: 'asc', limit: 1000 });
+        const text = await listAll(harness, {
+          text: 'TIMEOUT',
+          session_id: 'session-1',
+          order: 'asc',
+          limit: 1000,
+        });
         expect(withoutTier(text)).toEqual(
-          before.filter((event) => event.message.toLowerCase().includes('timeout') && event.session_id === 'session-1'),
+          before.filter(
+            (event) =>
+              event.message.toLowerCase().includes('timeout') && event.session_id === 'session-1',
+          ),
         );
         const window = await listAll(harness, {
           from: new Date(dayB.getTime() + 2 * 3_600_000).toISOString(),
@@ -353,7 +417,12 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
         const page = await request(harness.url)
           .get(`/${API_PREFIX}/events`)
           .set('X-API-Key', 'storage-read-key')
-          .query({ from: dayA.toISOString(), to: new Date(dayA.getTime() + DAY - 1).toISOString(), order: 'asc', limit: 10 })
+          .query({
+            from: dayA.toISOString(),
+            to: new Date(dayA.getTime() + DAY - 1).toISOString(),
+            order: 'asc',
+            limit: 10,
+          })
           .expect(200);
         expect(page.body.tiers.cold_segments_read).toBe(1);
         const none = await request(harness.url)
@@ -361,7 +430,11 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           .set('X-API-Key', 'storage-read-key')
           .query({ component_id: 'no-such-component' })
           .expect(200);
-        expect(none.body).toMatchObject({ items: [], next_cursor: null, tiers: { cold_segments_read: 0 } });
+        expect(none.body).toMatchObject({
+          items: [],
+          next_cursor: null,
+          tiers: { cold_segments_read: 0 },
+        });
         const recentOnly = await request(harness.url)
           .get(`/${API_PREFIX}/events`)
           .set('X-API-Key', 'storage-read-key')
@@ -380,17 +453,30 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           const { tier: _tier, ...record } = response.body;
           expect(record).toEqual(before.find((row) => row.id === event.id));
         }
-        const foreign = await request(harness.url).get(`/${API_PREFIX}/events/${foreignId}`).set('X-API-Key', 'storage-read-key').expect(200);
+        const foreign = await request(harness.url)
+          .get(`/${API_PREFIX}/events/${foreignId}`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(200);
         expect(foreign.body).toMatchObject({ id: foreignId, tier: 'cold' });
-        const warm = await request(harness.url).get(`/${API_PREFIX}/events/${recent[3].id}`).set('X-API-Key', 'storage-read-key').expect(200);
+        const warm = await request(harness.url)
+          .get(`/${API_PREFIX}/events/${recent[3].id}`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(200);
         expect(warm.body.tier).toBe('warm');
-        const missing = await request(harness.url).get(`/${API_PREFIX}/events/${newId(dayB)}`).set('X-API-Key', 'storage-read-key').expect(404);
+        const missing = await request(harness.url)
+          .get(`/${API_PREFIX}/events/${newId(dayB)}`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(404);
         expect(missing.body.statusCode).toBe(404);
       });
 
       it('answers 400 naming the field for a bad id, filter or cursor', async () => {
         const bad = async (path: string, query: Record<string, string>, field: string) => {
-          const response = await request(harness.url).get(`/${API_PREFIX}${path}`).set('X-API-Key', 'storage-read-key').query(query).expect(400);
+          const response = await request(harness.url)
+            .get(`/${API_PREFIX}${path}`)
+            .set('X-API-Key', 'storage-read-key')
+            .query(query)
+            .expect(400);
           expect(response.body.message).toContain(field);
         };
         await bad('/events/not-a-uuid', {}, 'id');
@@ -401,20 +487,36 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
         await bad('/events', { cursor: 'garbage' }, 'cursor');
         await bad('/events', { colour: 'red' }, 'colour');
         await bad('/events', { from: now.toISOString(), to: dayA.toISOString() }, 'from');
-        const page = await request(harness.url).get(`/${API_PREFIX}/events`).set('X-API-Key', 'storage-read-key').query({ limit: 1 }).expect(200);
+        const page = await request(harness.url)
+          .get(`/${API_PREFIX}/events`)
+          .set('X-API-Key', 'storage-read-key')
+          .query({ limit: 1 })
+          .expect(200);
         await bad('/events', { cursor: page.body.next_cursor, order: 'asc' }, 'cursor');
         await bad('/state/api/payments-1/diff', { from: 'one', to: '2' }, 'from');
       });
 
       it('keeps the latest state warm and reads history and diffs across tiers', async () => {
-        const latest = await request(harness.url).get(`/${API_PREFIX}/state/api/payments-1`).set('X-API-Key', 'storage-read-key').expect(200);
-        expect(latest.body).toMatchObject({ version: 3, tier: 'warm', state: { status: 'ready', workers: 4, extra: true } });
+        const latest = await request(harness.url)
+          .get(`/${API_PREFIX}/state/api/payments-1`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(200);
+        expect(latest.body).toMatchObject({
+          version: 3,
+          tier: 'warm',
+          state: { status: 'ready', workers: 4, extra: true },
+        });
         const history = await request(harness.url)
           .get(`/${API_PREFIX}/state/api/payments-1/history`)
           .set('X-API-Key', 'storage-read-key')
           .query({ limit: 2 })
           .expect(200);
-        expect(history.body.items.map((row: { version: number; tier: string }) => [row.version, row.tier])).toEqual([
+        expect(
+          history.body.items.map((row: { version: number; tier: string }) => [
+            row.version,
+            row.tier,
+          ]),
+        ).toEqual([
           [3, 'warm'],
           [2, 'cold'],
         ]);
@@ -438,15 +540,32 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
             { op: 'add', path: '/extra', value: true },
           ]),
         );
-        await request(harness.url).get(`/${API_PREFIX}/state/api/payments-1/diff`).set('X-API-Key', 'storage-read-key').query({ from: 1, to: 9 }).expect(404);
-        await request(harness.url).get(`/${API_PREFIX}/state/api/nobody`).set('X-API-Key', 'storage-read-key').expect(404);
+        await request(harness.url)
+          .get(`/${API_PREFIX}/state/api/payments-1/diff`)
+          .set('X-API-Key', 'storage-read-key')
+          .query({ from: 1, to: 9 })
+          .expect(404);
+        await request(harness.url)
+          .get(`/${API_PREFIX}/state/api/nobody`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(404);
       });
 
       it('reports each tier and the last job runs in storage stats (admin only)', async () => {
-        await request(harness.url).get(`/${API_PREFIX}/storage/stats`).set('X-API-Key', 'storage-read-key').expect(403);
-        const stats = await request(harness.url).get(`/${API_PREFIX}/storage/stats`).set('X-API-Key', 'storage-admin-key').expect(200);
+        await request(harness.url)
+          .get(`/${API_PREFIX}/storage/stats`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(403);
+        const stats = await request(harness.url)
+          .get(`/${API_PREFIX}/storage/stats`)
+          .set('X-API-Key', 'storage-admin-key')
+          .expect(200);
         expect(stats.body.warm.tables.debug_events.rows).toBe(40);
-        expect(stats.body.cold.tables.debug_events).toMatchObject({ rows: 901, segments: 5, unreleased_segments: 0 });
+        expect(stats.body.cold.tables.debug_events).toMatchObject({
+          rows: 901,
+          segments: 5,
+          unreleased_segments: 0,
+        });
         expect(stats.body.cold.tables.debug_events.oldest).toBe(oldA[0].timestamp.toISOString());
         expect(stats.body.cold.tables.debug_events.compression_ratio).toBeGreaterThan(2);
         expect(stats.body.jobs['warm-to-cold'].last_success.run_id).toBe(report.run_id);
@@ -455,7 +574,9 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
       it('a second run finds nothing left to move', async () => {
         const again = await run(harness);
         expect(again.outcome).toBe('ok');
-        expect((again.summary as { tables: Record<string, { rows: number }> }).tables.debug_events.rows).toBe(0);
+        expect(
+          (again.summary as { tables: Record<string, { rows: number }> }).tables.debug_events.rows,
+        ).toBe(0);
         const { cold } = await idsAcrossTiers(harness);
         expect(cold).toHaveLength(901);
       });
@@ -469,10 +590,20 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
         const { cold } = await idsAcrossTiers(harness);
         expect(cold.sort()).toEqual([...oldB.map((event) => event.id), foreignId].sort());
         const keys = (await harness.blobs.list('debug_events/')).map((blob) => blob.key);
-        expect(keys.some((key) => key.includes(dayA.toISOString().slice(0, 10).replaceAll('-', '/')))).toBe(false);
-        expect(keys.filter((key) => key.includes(dayB.toISOString().slice(0, 10).replaceAll('-', '/')))).toHaveLength(3);
-        await request(harness.url).get(`/${API_PREFIX}/events/${oldA[5].id}`).set('X-API-Key', 'storage-read-key').expect(404);
-        await request(harness.url).get(`/${API_PREFIX}/events/${oldB[5].id}`).set('X-API-Key', 'storage-read-key').expect(200);
+        expect(
+          keys.some((key) => key.includes(dayA.toISOString().slice(0, 10).replaceAll('-', '/'))),
+        ).toBe(false);
+        expect(
+          keys.filter((key) => key.includes(dayB.toISOString().slice(0, 10).replaceAll('-', '/'))),
+        ).toHaveLength(3);
+        await request(harness.url)
+          .get(`/${API_PREFIX}/events/${oldA[5].id}`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(404);
+        await request(harness.url)
+          .get(`/${API_PREFIX}/events/${oldB[5].id}`)
+          .set('X-API-Key', 'storage-read-key')
+          .expect(200);
         harness.clock.set(now);
       });
 
@@ -513,47 +644,63 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
 
     describe('crash at each step, then a re-run', () => {
       const crashPoints = [
-        ['before the segment is written', (harness: Harness) => (harness.blobs.failOnPut = harness.blobs.puts + 2)],
-        ['after the segments are written, before the manifest', (harness: Harness) => (harness.manifest.failNextRecord = true)],
-        ['after the manifest, before the warm rows are dropped', (harness: Harness) => (harness.warmSlices.failNextRemove = true)],
+        [
+          'before the segment is written',
+          (harness: Harness) => (harness.blobs.failOnPut = harness.blobs.puts + 2),
+        ],
+        [
+          'after the segments are written, before the manifest',
+          (harness: Harness) => (harness.manifest.failNextRecord = true),
+        ],
+        [
+          'after the manifest, before the warm rows are dropped',
+          (harness: Harness) => (harness.warmSlices.failNextRemove = true),
+        ],
       ] as const;
 
-      it.each(crashPoints)('%s: every event ends up present exactly once, content unchanged', async (_name, arm) => {
-        const harness = await boot({ ...(await makeEnv()), DEBUG_ARCHIVE_SEGMENT_ROWS: '100' });
-        try {
-          const events = [...eventsOfDay(dayA, 250, 'a'), ...eventsOfDay(dayB, 250, 'b')];
-          await insertEvents(harness, events);
-          const original = withoutTier(await listAll(harness, { order: 'asc', limit: 1000 }));
-          expect(original).toHaveLength(500);
-          const originalChecksum = checksum(original);
+      it.each(crashPoints)(
+        '%s: every event ends up present exactly once, content unchanged',
+        async (_name, arm) => {
+          const harness = await boot({ ...(await makeEnv()), DEBUG_ARCHIVE_SEGMENT_ROWS: '100' });
+          try {
+            const events = [...eventsOfDay(dayA, 250, 'a'), ...eventsOfDay(dayB, 250, 'b')];
+            await insertEvents(harness, events);
+            const original = withoutTier(await listAll(harness, { order: 'asc', limit: 1000 }));
+            expect(original).toHaveLength(500);
+            const originalChecksum = checksum(original);
 
-          arm(harness);
-          const crashed = await run(harness);
-          expect(crashed.outcome).toBe('failed');
-          expect(crashed.error).toMatch(/injected failure/);
-          // Nothing lost and nothing doubled while the job is half done.
-          const during = withoutTier(await listAll(harness, { order: 'asc', limit: 1000 }));
-          expect(checksum(during)).toBe(originalChecksum);
+            arm(harness);
+            const crashed = await run(harness);
+            expect(crashed.outcome).toBe('failed');
+            expect(crashed.error).toMatch(/injected failure/);
+            // Nothing lost and nothing doubled while the job is half done.
+            const during = withoutTier(await listAll(harness, { order: 'asc', limit: 1000 }));
+            expect(checksum(during)).toBe(originalChecksum);
 
-          const rerun = await run(harness);
-          expect(rerun.outcome).toBe('ok');
-          const { warm, cold, coldRecords } = await idsAcrossTiers(harness);
-          expect(warm).toEqual([]);
-          expect(cold).toHaveLength(500);
-          expect(new Set(cold).size).toBe(500);
-          expect(checksum(coldRecords)).toBe(originalChecksum);
-          const after = withoutTier(await listAll(harness, { order: 'asc', limit: 1000 }));
-          expect(checksum(after)).toBe(originalChecksum);
-          // The manifest names exactly the objects in the store: no orphan left by the crash.
-          const entries = await harness.dataSource.getRepository(ArchiveSegmentEntity).find({ where: { tableName: 'debug_events' } });
-          expect(entries.every((entry) => entry.warmReleasedAt !== null)).toBe(true);
-          expect(entries.reduce((sum, entry) => sum + entry.rowCount, 0)).toBe(500);
-          const objects = (await harness.blobs.list('debug_events/')).map((blob) => blob.key).sort();
-          expect(objects).toEqual(entries.map((entry) => entry.segmentKey).sort());
-        } finally {
-          await harness.close();
-        }
-      });
+            const rerun = await run(harness);
+            expect(rerun.outcome).toBe('ok');
+            const { warm, cold, coldRecords } = await idsAcrossTiers(harness);
+            expect(warm).toEqual([]);
+            expect(cold).toHaveLength(500);
+            expect(new Set(cold).size).toBe(500);
+            expect(checksum(coldRecords)).toBe(originalChecksum);
+            const after = withoutTier(await listAll(harness, { order: 'asc', limit: 1000 }));
+            expect(checksum(after)).toBe(originalChecksum);
+            // The manifest names exactly the objects in the store: no orphan left by the crash.
+            const entries = await harness.dataSource
+              .getRepository(ArchiveSegmentEntity)
+              .find({ where: { tableName: 'debug_events' } });
+            expect(entries.every((entry) => entry.warmReleasedAt !== null)).toBe(true);
+            expect(entries.reduce((sum, entry) => sum + entry.rowCount, 0)).toBe(500);
+            const objects = (await harness.blobs.list('debug_events/'))
+              .map((blob) => blob.key)
+              .sort();
+            expect(objects).toEqual(entries.map((entry) => entry.segmentKey).sort());
+          } finally {
+            await harness.close();
+          }
+        },
+      );
     });
 
     it('a row that arrives in a day while it is archived makes the job archive that day again', async () => {
@@ -567,11 +714,15 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
         };
         const report = await run(harness);
         expect(report.outcome).toBe('ok');
-        expect((report.summary as { tables: Record<string, { rows: number }> }).tables.debug_events.rows).toBe(151);
+        expect(
+          (report.summary as { tables: Record<string, { rows: number }> }).tables.debug_events.rows,
+        ).toBe(151);
         const { warm, cold } = await idsAcrossTiers(harness);
         expect(warm).toEqual([]);
         expect(cold.sort()).toEqual([...events.map((event) => event.id), late.id].sort());
-        const entries = await harness.dataSource.getRepository(ArchiveSegmentEntity).find({ where: { tableName: 'debug_events' } });
+        const entries = await harness.dataSource
+          .getRepository(ArchiveSegmentEntity)
+          .find({ where: { tableName: 'debug_events' } });
         expect(entries.map((entry) => entry.generation)).toEqual([1, 1]);
         const objects = (await harness.blobs.list('debug_events/')).map((blob) => blob.key).sort();
         expect(objects).toEqual(entries.map((entry) => entry.segmentKey).sort());
@@ -600,8 +751,13 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           expect(warm).toEqual([]);
           expect(cold).toHaveLength(800);
           expect(new Set(cold).size).toBe(800);
-          const stats = await request(first.url).get(`/${API_PREFIX}/storage/stats`).set('X-API-Key', 'storage-admin-key').expect(200);
-          const outcomesSeen = stats.body.jobs['warm-to-cold'].last_runs.map((row: { outcome: string }) => row.outcome).sort();
+          const stats = await request(first.url)
+            .get(`/${API_PREFIX}/storage/stats`)
+            .set('X-API-Key', 'storage-admin-key')
+            .expect(200);
+          const outcomesSeen = stats.body.jobs['warm-to-cold'].last_runs
+            .map((row: { outcome: string }) => row.outcome)
+            .sort();
           expect(outcomesSeen).toEqual(['ok', 'skipped', 'skipped']);
         } finally {
           if (second !== first) await second.close();

@@ -42,13 +42,18 @@ function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>
     };
 
     const get = (path: string, query: Record<string, unknown> = {}) =>
-      request(running.url).get(`/api/debug${path}`).set('X-API-Key', 'tier-reader-key').query(query);
+      request(running.url)
+        .get(`/api/debug${path}`)
+        .set('X-API-Key', 'tier-reader-key')
+        .query(query);
 
     async function pages(query: Record<string, unknown>) {
       const rows: Record<string, unknown>[] = [];
       let cursor: string | undefined;
       do {
-        const response = await get('/events', { ...query, ...(cursor ? { cursor } : {}) }).expect(200);
+        const response = await get('/events', { ...query, ...(cursor ? { cursor } : {}) }).expect(
+          200,
+        );
         rows.push(...response.body.items);
         cursor = response.body.next_cursor ?? undefined;
       } while (cursor);
@@ -91,7 +96,11 @@ function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>
         .set('X-API-Key', 'tier-admin-key')
         .send({})
         .expect(200);
-      expect(migrated.body).toMatchObject({ job: 'warm-to-cold', outcome: 'ok', trigger: 'manual' });
+      expect(migrated.body).toMatchObject({
+        job: 'warm-to-cold',
+        outcome: 'ok',
+        trigger: 'manual',
+      });
       expect(migrated.body.summary.tables.debug_events.rows).toBe(120);
 
       const fromCold = await get(`/events/${ids[7]}`).expect(200);
@@ -101,29 +110,46 @@ function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>
 
       const coldRange = await pages(range);
       expect(coldRange.every((row) => row.tier === 'cold')).toBe(true);
-      const strip = (rows: Record<string, unknown>[]) => rows.map(({ tier: _tier, ...rest }) => rest);
+      const strip = (rows: Record<string, unknown>[]) =>
+        rows.map(({ tier: _tier, ...rest }) => rest);
       expect(strip(coldRange)).toEqual(strip(warmRange));
 
       const declined = await pages({ ...range, component_id: 'checkout-1', text: 'DECLINED' });
       expect(declined.map((row) => row.id)).toEqual(
-        events.filter((event) => event.component_id === 'checkout-1' && event.message.includes('declined')).map((event) => event.id),
+        events
+          .filter(
+            (event) => event.component_id === 'checkout-1' && event.message.includes('declined'),
+          )
+          .map((event) => event.id),
       );
     });
 
     it('reports the move in storage stats, and guards the admin routes', async () => {
-      await request(running.url).post('/api/debug/storage/migrate').set('X-API-Key', 'tier-reader-key').send({}).expect(403);
+      await request(running.url)
+        .post('/api/debug/storage/migrate')
+        .set('X-API-Key', 'tier-reader-key')
+        .send({})
+        .expect(403);
       const badJob = await request(running.url)
         .post('/api/debug/storage/migrate')
         .set('X-API-Key', 'tier-admin-key')
         .send({ job: 'drop-everything' })
         .expect(400);
       expect(badJob.body.message).toContain('job');
-      const stats = await request(running.url).get('/api/debug/storage/stats').set('X-API-Key', 'tier-admin-key').expect(200);
-      expect(stats.body.cold.tables.debug_events).toMatchObject({ rows: 120, unreleased_segments: 0 });
+      const stats = await request(running.url)
+        .get('/api/debug/storage/stats')
+        .set('X-API-Key', 'tier-admin-key')
+        .expect(200);
+      expect(stats.body.cold.tables.debug_events).toMatchObject({
+        rows: 120,
+        unreleased_segments: 0,
+      });
       expect(stats.body.cold.store).toBe('local');
       expect(stats.body.warm.tables.debug_events.rows).toBe(0);
       expect(stats.body.jobs['warm-to-cold'].last_runs[0]).toMatchObject({ outcome: 'ok' });
-      expect(stats.body.jobs['warm-to-cold'].last_runs[0].summary.tables.debug_events.rows).toBe(120);
+      expect(stats.body.jobs['warm-to-cold'].last_runs[0].summary.tables.debug_events.rows).toBe(
+        120,
+      );
     });
   });
 }

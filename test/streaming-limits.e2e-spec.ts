@@ -17,7 +17,8 @@ describeWithPostgresAndRedis('streaming limits (full mode, real socket.io client
     clients.push(created);
     return created;
   };
-  const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+  const ids = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 
   beforeAll(async () => {
     running = await startApp({
@@ -39,13 +40,26 @@ describeWithPostgresAndRedis('streaming limits (full mode, real socket.io client
     for (const one of own) await one.subscribeOk({ component_types: ['api'] });
     const fourth = client(READER);
     await until(() => fourth.disconnectReason !== null, 'the fourth connection of one key refused');
-    expect(fourth.errors).toEqual([{ code: 'too_many_connections', message: expect.stringContaining('this API key holds its limit of 3') }]);
+    expect(fourth.errors).toEqual([
+      {
+        code: 'too_many_connections',
+        message: expect.stringContaining('this API key holds its limit of 3'),
+      },
+    ]);
 
     const others = [client(OTHER), client(OTHER)];
     for (const one of others) await one.subscribeOk({ component_types: ['api'] });
     const sixth = client(OTHER);
-    await until(() => sixth.disconnectReason !== null, 'the sixth connection of the instance refused');
-    expect(sixth.errors).toEqual([{ code: 'too_many_connections', message: expect.stringContaining('DEBUG_STREAM_MAX_CONNECTIONS') }]);
+    await until(
+      () => sixth.disconnectReason !== null,
+      'the sixth connection of the instance refused',
+    );
+    expect(sixth.errors).toEqual([
+      {
+        code: 'too_many_connections',
+        message: expect.stringContaining('DEBUG_STREAM_MAX_CONNECTIONS'),
+      },
+    ]);
 
     // A closed connection frees its place.
     own[0].close();
@@ -53,14 +67,22 @@ describeWithPostgresAndRedis('streaming limits (full mode, real socket.io client
     await client(READER).subscribeOk({ component_types: ['api'] });
   });
 
-  it('refuses subscriptions past the key\'s filter budget, and frees it on unsubscribe', async () => {
+  it("refuses subscriptions past the key's filter budget, and frees it on unsubscribe", async () => {
     const first = client(READER);
     const second = client(READER);
     const kept = await first.subscribeOk({ component_ids: ids('a', 1000) });
     await second.subscribeOk({ component_ids: ids('b', 1000) });
     const refused = await second.subscribe({ component_ids: ids('c', 1000) });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'filter_too_large', message: expect.stringContaining('at most 2500 together') } });
-    const unsubscribed = (await first.socket.emitWithAck('unsubscribe', { subscription_id: kept })) as { ok: boolean };
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'filter_too_large',
+        message: expect.stringContaining('at most 2500 together'),
+      },
+    });
+    const unsubscribed = (await first.socket.emitWithAck('unsubscribe', {
+      subscription_id: kept,
+    })) as { ok: boolean };
     expect(unsubscribed.ok).toBe(true);
     await second.subscribeOk({ component_ids: ids('c', 1000) });
   });
@@ -69,7 +91,10 @@ describeWithPostgresAndRedis('streaming limits (full mode, real socket.io client
     const one = client(READER);
     for (const since of [1e300, '99999999999999999999', '9999-12-31T00:00:00.000Z']) {
       const ack = await one.subscribe({ since });
-      expect(ack).toMatchObject({ ok: false, error: { code: 'invalid_subscription', details: [{ field: 'since' }] } });
+      expect(ack).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_subscription', details: [{ field: 'since' }] },
+      });
     }
     await one.subscribeOk({ since: Date.now() - 1000 });
   });

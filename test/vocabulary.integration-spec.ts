@@ -1,7 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
-import { type DebugEventRecord, errorEventSql, EVENT_TYPES, isErrorEvent, LEVELS } from '../src/common/debug-event.js';
+import {
+  type DebugEventRecord,
+  errorEventSql,
+  EVENT_TYPES,
+  isErrorEvent,
+  LEVELS,
+} from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
 import { InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
@@ -39,7 +45,11 @@ function vocabularySuite(mode: string, env: () => Promise<Record<string, string>
     let app: INestApplication;
     let events: DebugEventRecord[];
     let to: Date;
-    const expectedErrors = () => events.filter(isErrorEvent).map((event) => event.component_id).sort();
+    const expectedErrors = () =>
+      events
+        .filter(isErrorEvent)
+        .map((event) => event.component_id)
+        .sort();
 
     beforeAll(async () => {
       app = await createApp(await env());
@@ -53,7 +63,9 @@ function vocabularySuite(mode: string, env: () => Promise<Record<string, string>
     it('selects in SQL exactly the events isErrorEvent calls errors', async () => {
       const rows: { component_id: string }[] = await app
         .get(DataSource)
-        .query(`SELECT e.component_id FROM debug_events e WHERE ${errorEventSql('e.')} ORDER BY e.component_id`);
+        .query(
+          `SELECT e.component_id FROM debug_events e WHERE ${errorEventSql('e.')} ORDER BY e.component_id`,
+        );
       expect(rows.map((row) => row.component_id).sort()).toEqual(expectedErrors());
       expect(expectedErrors()).toContain('info-error');
     });
@@ -63,7 +75,10 @@ function vocabularySuite(mode: string, env: () => Promise<Record<string, string>
       const grid = gridFor(scope);
       const stats = await app
         .get(QueryRepository)
-        .windowStats({ selector: 'vocabulary', component_type: 'vocabulary', component_id: null }, scope);
+        .windowStats(
+          { selector: 'vocabulary', component_type: 'vocabulary', component_id: null },
+          scope,
+        );
       expect(stats.errors).toBe(expectedErrors().length);
 
       const erroring = (series: { key: string; errors: number[] }[]) =>
@@ -78,11 +93,16 @@ function vocabularySuite(mode: string, env: () => Promise<Record<string, string>
       await refresher.ensure(grid.origin, grid.to);
       expect(erroring(await rollups.componentSeries(grid))).toEqual(expectedErrors());
 
-      const errorGroups = (rows: { component: { component_id: string } }[]) => rows.map((row) => row.component.component_id).sort();
+      const errorGroups = (rows: { component: { component_id: string } }[]) =>
+        rows.map((row) => row.component.component_id).sort();
       expect(errorGroups(await raw.errorPatterns(scope, grid.origin))).toEqual(expectedErrors());
-      expect(errorGroups(await rollups.errorPatterns(scope.from, scope.to, grid.origin))).toEqual(expectedErrors());
+      expect(errorGroups(await rollups.errorPatterns(scope.from, scope.to, grid.origin))).toEqual(
+        expectedErrors(),
+      );
       const levelOf = async (componentId: string) =>
-        (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).find((row) => row.component.component_id === componentId)?.levels;
+        (await rollups.errorPatterns(scope.from, scope.to, grid.origin)).find(
+          (row) => row.component.component_id === componentId,
+        )?.levels;
       expect(await levelOf('info-error')).toBe('error');
       expect(await levelOf('critical-log')).toBe('critical');
     });

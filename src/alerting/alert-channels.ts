@@ -29,14 +29,24 @@ export function signBody(secret: string, timestamp: string, body: string): strin
 }
 
 /** Sends one notification over one channel; throws DeliveryError when the receiver did not take it. */
-export async function sendToChannel(channel: ChannelConfig, notification: AlertNotification, defaults: ChannelDefaults): Promise<void> {
+export async function sendToChannel(
+  channel: ChannelConfig,
+  notification: AlertNotification,
+  defaults: ChannelDefaults,
+): Promise<void> {
   switch (channel.type) {
     case 'webhook':
       return sendWebhook(channel, notification);
     case 'slack':
-      return postJson(channel.url!, slackMessage(notification), { [IDEMPOTENCY_HEADER]: notification.idempotency_key });
+      return postJson(channel.url!, slackMessage(notification), {
+        [IDEMPOTENCY_HEADER]: notification.idempotency_key,
+      });
     case 'alertmanager':
-      return postJson(`${channel.url!.replace(/\/+$/, '')}/api/v2/alerts`, alertmanagerAlerts(notification), {});
+      return postJson(
+        `${channel.url!.replace(/\/+$/, '')}/api/v2/alerts`,
+        alertmanagerAlerts(notification),
+        {},
+      );
     case 'email':
       return sendEmail(channel, notification, defaults);
   }
@@ -45,12 +55,20 @@ export async function sendToChannel(channel: ChannelConfig, notification: AlertN
 async function sendWebhook(channel: ChannelConfig, notification: AlertNotification): Promise<void> {
   const body = JSON.stringify({ ...notification, sent_at: new Date().toISOString() });
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const headers: Record<string, string> = { [IDEMPOTENCY_HEADER]: notification.idempotency_key, [TIMESTAMP_HEADER]: timestamp };
-  if (channel.secret) headers[SIGNATURE_HEADER] = `sha256=${signBody(channel.secret, timestamp, body)}`;
+  const headers: Record<string, string> = {
+    [IDEMPOTENCY_HEADER]: notification.idempotency_key,
+    [TIMESTAMP_HEADER]: timestamp,
+  };
+  if (channel.secret)
+    headers[SIGNATURE_HEADER] = `sha256=${signBody(channel.secret, timestamp, body)}`;
   await postRaw(channel.url!, body, headers);
 }
 
-async function postJson(url: string, payload: unknown, headers: Record<string, string>): Promise<void> {
+async function postJson(
+  url: string,
+  payload: unknown,
+  headers: Record<string, string>,
+): Promise<void> {
   await postRaw(url, JSON.stringify(payload), headers);
 }
 
@@ -59,7 +77,11 @@ async function postRaw(url: string, body: string, headers: Record<string, string
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'User-Agent': 'ai-debug-system-alerting', ...headers },
+      headers: {
+        'Content-Type': 'application/json',
+        'User-Agent': 'ai-debug-system-alerting',
+        ...headers,
+      },
       body,
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
@@ -70,7 +92,10 @@ async function postRaw(url: string, body: string, headers: Record<string, string
   const text = await response.text().catch(() => '');
   if (!response.ok) {
     const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-    throw new DeliveryError(`${hostOf(url)} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, retryable);
+    throw new DeliveryError(
+      `${hostOf(url)} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+      retryable,
+    );
   }
 }
 
@@ -90,25 +115,44 @@ function causeOf(error: unknown): string {
 
 /** Slack's incoming-webhook shape: a text fallback and blocks with the summary, labels and links. */
 export function slackMessage(notification: AlertNotification): Record<string, unknown> {
-  const icon = notification.state === 'resolved' ? ':white_check_mark:' : notification.rule.severity === 'critical' ? ':rotating_light:' : ':warning:';
+  const icon =
+    notification.state === 'resolved'
+      ? ':white_check_mark:'
+      : notification.rule.severity === 'critical'
+        ? ':rotating_light:'
+        : ':warning:';
   const title = `${icon} [${notification.state.toUpperCase()}${notification.repeat ? ', repeat' : ''}] ${notification.rule.name}`;
   const labels = Object.entries(notification.labels)
     .filter(([name]) => !['alertname', 'rule_id', 'fingerprint'].includes(name))
     .map(([name, value]) => `*${name}*: ${value}`)
     .join('  ·  ');
-  const samples = notification.sample_events.map((event) => `<${event.url}|${event.id.slice(0, 13)}…>`).join(', ');
+  const samples = notification.sample_events
+    .map((event) => `<${event.url}|${event.id.slice(0, 13)}…>`)
+    .join(', ');
   return {
     text: `${title}: ${notification.summary}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: notification.summary.slice(0, 2900) } },
-      ...(labels ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: labels.slice(0, 2900) }] }] : []),
-      ...(samples ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Sample events:* ${samples}` } }] : []),
+      ...(labels
+        ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: labels.slice(0, 2900) }] }]
+        : []),
+      ...(samples
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Sample events:* ${samples}` } }]
+        : []),
       {
         type: 'actions',
         elements: [
-          { type: 'button', text: { type: 'plain_text', text: 'Open console' }, url: notification.console_url },
-          { type: 'button', text: { type: 'plain_text', text: 'Alert history' }, url: notification.alert_url },
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Open console' },
+            url: notification.console_url,
+          },
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Alert history' },
+            url: notification.alert_url,
+          },
         ],
       },
     ],
@@ -128,17 +172,24 @@ export function alertmanagerAlerts(notification: AlertNotification): Record<stri
     startsAt: notification.started_at ?? new Date().toISOString(),
     generatorURL: notification.alert_url,
   };
-  if (notification.state === 'resolved') alert.endsAt = notification.resolved_at ?? new Date().toISOString();
+  if (notification.state === 'resolved')
+    alert.endsAt = notification.resolved_at ?? new Date().toISOString();
   return [alert];
 }
 
-async function sendEmail(channel: ChannelConfig, notification: AlertNotification, defaults: ChannelDefaults): Promise<void> {
+async function sendEmail(
+  channel: ChannelConfig,
+  notification: AlertNotification,
+  defaults: ChannelDefaults,
+): Promise<void> {
   const transport = channel.smtp
     ? nodemailer.createTransport({
         host: channel.smtp.host,
         port: channel.smtp.port,
         secure: channel.smtp.secure ?? channel.smtp.port === 465,
-        auth: channel.smtp.username ? { user: channel.smtp.username, pass: channel.smtp.password ?? '' } : undefined,
+        auth: channel.smtp.username
+          ? { user: channel.smtp.username, pass: channel.smtp.password ?? '' }
+          : undefined,
         connectionTimeout: SEND_TIMEOUT_MS,
         greetingTimeout: SEND_TIMEOUT_MS,
         socketTimeout: SEND_TIMEOUT_MS,
@@ -146,9 +197,17 @@ async function sendEmail(channel: ChannelConfig, notification: AlertNotification
     : defaults.smtpUrl
       ? nodemailer.createTransport(defaults.smtpUrl)
       : undefined;
-  if (!transport) throw new DeliveryError('no SMTP server: give the channel smtp settings or set DEBUG_SMTP_URL', false);
+  if (!transport)
+    throw new DeliveryError(
+      'no SMTP server: give the channel smtp settings or set DEBUG_SMTP_URL',
+      false,
+    );
   const where = notification.labels.component ? ` (${notification.labels.component})` : '';
-  const subject = `[${notification.state.toUpperCase()}${notification.repeat ? ', repeat' : ''}] ${notification.rule.name}${where}`.slice(0, 200);
+  const subject =
+    `[${notification.state.toUpperCase()}${notification.repeat ? ', repeat' : ''}] ${notification.rule.name}${where}`.slice(
+      0,
+      200,
+    );
   const lines = [
     `${notification.rule.name} is ${notification.state}${notification.repeat ? ' (repeat)' : ''}.`,
     '',
@@ -156,7 +215,9 @@ async function sendEmail(channel: ChannelConfig, notification: AlertNotification
     '',
     ...Object.entries(notification.labels).map(([name, value]) => `${name}: ${value}`),
     '',
-    ...(notification.sample_events.length ? ['Sample events:', ...notification.sample_events.map((event) => `  ${event.url}`), ''] : []),
+    ...(notification.sample_events.length
+      ? ['Sample events:', ...notification.sample_events.map((event) => `  ${event.url}`), '']
+      : []),
     `Console: ${notification.console_url}`,
     `Alert history: ${notification.alert_url}`,
   ];

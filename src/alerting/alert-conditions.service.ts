@@ -32,7 +32,11 @@ export class AlertConditionsService {
     private readonly signals: AlertSignalsRepository,
   ) {}
 
-  async evaluate(when: RuleCondition, now: Date, reads = new EvaluationReads()): Promise<ActiveGroup[]> {
+  async evaluate(
+    when: RuleCondition,
+    now: Date,
+    reads = new EvaluationReads(),
+  ): Promise<ActiveGroup[]> {
     if (when.insight) return this.insightGroups(when.insight, now, reads);
     if (when.pattern) return this.patternGroups(when.pattern, now);
     if (when.metric) return this.metricGroups(when.metric, now);
@@ -45,42 +49,68 @@ export class AlertConditionsService {
    * Open and regressed insights (read through the Insights module's service), every page: an
    * alert whose insight merely fell off a first page would otherwise resolve.
    */
-  private liveInsights(reads: EvaluationReads, minSeverity: InsightCondition['min_severity'], type?: 'flow'): Promise<InsightView[]> {
+  private liveInsights(
+    reads: EvaluationReads,
+    minSeverity: InsightCondition['min_severity'],
+    type?: 'flow',
+  ): Promise<InsightView[]> {
     const key = `${minSeverity ?? ''}|${type ?? ''}`;
     let found = reads.insights.get(key);
     if (!found) {
-      found = Promise.all((['open', 'regressed'] as const).map((status) => this.allPages(status, minSeverity, type))).then((lists) => lists.flat());
+      found = Promise.all(
+        (['open', 'regressed'] as const).map((status) => this.allPages(status, minSeverity, type)),
+      ).then((lists) => lists.flat());
       reads.insights.set(key, found);
     }
     return found;
   }
 
-  private async allPages(status: 'open' | 'regressed', minSeverity: InsightCondition['min_severity'], type?: 'flow'): Promise<InsightView[]> {
+  private async allPages(
+    status: 'open' | 'regressed',
+    minSeverity: InsightCondition['min_severity'],
+    type?: 'flow',
+  ): Promise<InsightView[]> {
     const items: InsightView[] = [];
     for (let offset = 0; offset < MAX_LIVE_INSIGHTS; offset += INSIGHT_PAGE) {
-      const page = await this.insights.list({ status, minSeverity, type, limit: INSIGHT_PAGE, offset });
+      const page = await this.insights.list({
+        status,
+        minSeverity,
+        type,
+        limit: INSIGHT_PAGE,
+        offset,
+      });
       items.push(...page.items);
       if (page.items.length < INSIGHT_PAGE || items.length >= page.total) break;
     }
     return items;
   }
 
-  private async insightGroups(condition: InsightCondition, now: Date, reads: EvaluationReads): Promise<ActiveGroup[]> {
-    const activeAfter = now.getTime() - (condition.active_within_seconds ?? DEFAULT_INSIGHT_ACTIVE_SECONDS) * 1000;
+  private async insightGroups(
+    condition: InsightCondition,
+    now: Date,
+    reads: EvaluationReads,
+  ): Promise<ActiveGroup[]> {
+    const activeAfter =
+      now.getTime() - (condition.active_within_seconds ?? DEFAULT_INSIGHT_ACTIVE_SECONDS) * 1000;
     const minRank = condition.min_severity ? SEVERITIES.indexOf(condition.min_severity) : 0;
     const found = (await this.liveInsights(reads, condition.min_severity)).filter(
       (insight) =>
         Date.parse(insight.last_seen) >= activeAfter &&
         SEVERITIES.indexOf(insight.severity as (typeof SEVERITIES)[number]) >= minRank &&
         (!condition.types || condition.types.includes(insight.insight_type as never)) &&
-        (condition.min_confidence === undefined || insight.confidence >= condition.min_confidence) &&
+        (condition.min_confidence === undefined ||
+          insight.confidence >= condition.min_confidence) &&
         (!condition.components || touches(insight, condition.components)) &&
         (!condition.pattern || aboutPattern(insight, condition.pattern)),
     );
     return found.map((insight) => insightGroup(insight));
   }
 
-  private async stuckFlowGroups(condition: StuckFlowCondition, now: Date, reads: EvaluationReads): Promise<ActiveGroup[]> {
+  private async stuckFlowGroups(
+    condition: StuckFlowCondition,
+    now: Date,
+    reads: EvaluationReads,
+  ): Promise<ActiveGroup[]> {
     const activeAfter = now.getTime() - DEFAULT_INSIGHT_ACTIVE_SECONDS * 1000;
     const found = (await this.liveInsights(reads, undefined, 'flow')).filter(
       (insight) =>
@@ -99,16 +129,35 @@ export class AlertConditionsService {
       levels: condition.levels,
       minCount: condition.min_count ?? 1,
     });
-    const candidates = rows.filter((row) => !condition.new || (row.pattern_first_seen && row.pattern_first_seen.getTime() >= since.getTime()));
+    const candidates = rows.filter(
+      (row) =>
+        !condition.new ||
+        (row.pattern_first_seen && row.pattern_first_seen.getTime() >= since.getTime()),
+    );
     const ids = candidates.map((row) => row.pattern_id);
-    const [componentsOf, samplesOf] = await Promise.all([this.signals.patternComponents(ids, since), this.signals.latestEventIdsByPattern(ids, since)]);
+    const [componentsOf, samplesOf] = await Promise.all([
+      this.signals.patternComponents(ids, since),
+      this.signals.latestEventIdsByPattern(ids, since),
+    ]);
     const groups: ActiveGroup[] = [];
     for (const row of candidates) {
       const components = componentsOf.get(row.pattern_id) ?? [];
-      if (condition.components && !components.some((component) => condition.components!.some((selector) => selects(selector, component)))) continue;
+      if (
+        condition.components &&
+        !components.some((component) =>
+          condition.components!.some((selector) => selects(selector, component)),
+        )
+      )
+        continue;
       groups.push({
         key: `pattern:${row.pattern_id}`,
-        labels: { pattern_id: row.pattern_id, component: components.map((c) => `${c.component_type}/${c.component_id}`).slice(0, 3).join(',') },
+        labels: {
+          pattern_id: row.pattern_id,
+          component: components
+            .map((c) => `${c.component_type}/${c.component_id}`)
+            .slice(0, 3)
+            .join(','),
+        },
         summary: condition.new
           ? `New pattern "${row.template ?? row.pattern_id}": ${row.count} event(s) in the last ${condition.window_seconds} s`
           : `Pattern "${row.template ?? row.pattern_id}": ${row.count} event(s) in the last ${condition.window_seconds} s (threshold ${condition.min_count})`,
@@ -131,15 +180,35 @@ export class AlertConditionsService {
     const since = new Date(now.getTime() - condition.window_seconds * 1000);
     const rows = await this.signals.metricWindow(condition.name, since);
     return rows
-      .filter((row) => !condition.components || condition.components.some((selector) => selects(selector, row)))
+      .filter(
+        (row) =>
+          !condition.components || condition.components.some((selector) => selects(selector, row)),
+      )
       .filter((row) => compare(row[condition.aggregate], condition.op, condition.threshold))
       .map((row) => {
         const value = row[condition.aggregate];
         return {
           key: `metric:${row.component_type}/${row.component_id}`,
-          labels: { component: `${row.component_type}/${row.component_id}`, component_type: row.component_type, component_id: row.component_id, metric: condition.name },
+          labels: {
+            component: `${row.component_type}/${row.component_id}`,
+            component_type: row.component_type,
+            component_id: row.component_id,
+            metric: condition.name,
+          },
           summary: `${condition.name} on ${row.component_type}/${row.component_id}: ${condition.aggregate} ${round(value)} ${condition.op} ${condition.threshold} over ${condition.window_seconds} s`,
-          details: { metric: condition.name, aggregate: condition.aggregate, value, op: condition.op, threshold: condition.threshold, window_seconds: condition.window_seconds, avg: row.avg, max: row.max, min: row.min, last: row.last, samples: row.samples },
+          details: {
+            metric: condition.name,
+            aggregate: condition.aggregate,
+            value,
+            op: condition.op,
+            threshold: condition.threshold,
+            window_seconds: condition.window_seconds,
+            avg: row.avg,
+            max: row.max,
+            min: row.min,
+            last: row.last,
+            samples: row.samples,
+          },
           sample_event_ids: [],
         };
       });
@@ -147,7 +216,9 @@ export class AlertConditionsService {
 
   private async silenceGroups(condition: SilenceCondition, now: Date): Promise<ActiveGroup[]> {
     const quietBefore = now.getTime() - condition.quiet_minutes * 60_000;
-    const since = new Date(now.getTime() - Math.max(SILENCE_LOOKBACK_MS, condition.quiet_minutes * 60_000 * 4));
+    const since = new Date(
+      now.getTime() - Math.max(SILENCE_LOOKBACK_MS, condition.quiet_minutes * 60_000 * 4),
+    );
     const exact = condition.components.filter((selector) => selector.includes('/'));
     const broad = condition.components.filter((selector) => !selector.includes('/'));
     const seen = await this.signals.componentsLastSeen(
@@ -155,21 +226,37 @@ export class AlertConditionsService {
       [...broad, ...exact.map((selector) => selector.slice(selector.indexOf('/') + 1))],
       since,
     );
-    const relevant = seen.filter((row) => condition.components.some((selector) => selects(selector, row)));
+    const relevant = seen.filter((row) =>
+      condition.components.some((selector) => selects(selector, row)),
+    );
     const groups: ActiveGroup[] = [];
     for (const row of relevant) {
       if (row.last_at.getTime() > quietBefore) continue;
-      groups.push(silentGroup(`${row.component_type}/${row.component_id}`, row.last_at, condition, now, [row.component_type, row.component_id]));
+      groups.push(
+        silentGroup(`${row.component_type}/${row.component_id}`, row.last_at, condition, now, [
+          row.component_type,
+          row.component_id,
+        ]),
+      );
     }
     // A component named exactly but not heard from at all within the lookback is silent too.
     for (const selector of exact) {
-      if (!relevant.some((row) => selects(selector, row))) groups.push(silentGroup(selector, null, condition, now, selector.split('/', 2) as [string, string]));
+      if (!relevant.some((row) => selects(selector, row)))
+        groups.push(
+          silentGroup(selector, null, condition, now, selector.split('/', 2) as [string, string]),
+        );
     }
     return groups;
   }
 }
 
-function silentGroup(component: string, lastAt: Date | null, condition: SilenceCondition, now: Date, [type, id]: [string, string]): ActiveGroup {
+function silentGroup(
+  component: string,
+  lastAt: Date | null,
+  condition: SilenceCondition,
+  now: Date,
+  [type, id]: [string, string],
+): ActiveGroup {
   const quietMinutes = lastAt ? Math.floor((now.getTime() - lastAt.getTime()) / 60_000) : null;
   return {
     key: `silence:${component}`,
@@ -177,21 +264,34 @@ function silentGroup(component: string, lastAt: Date | null, condition: SilenceC
     summary: lastAt
       ? `${component} has been silent for ${quietMinutes} min (threshold ${condition.quiet_minutes} min); last event ${lastAt.toISOString()}`
       : `${component} has sent no event in the last 24 h (threshold ${condition.quiet_minutes} min)`,
-    details: { component, last_event_at: lastAt?.toISOString() ?? null, quiet_minutes: quietMinutes, threshold_minutes: condition.quiet_minutes },
+    details: {
+      component,
+      last_event_at: lastAt?.toISOString() ?? null,
+      quiet_minutes: quietMinutes,
+      threshold_minutes: condition.quiet_minutes,
+    },
     sample_event_ids: [],
   };
 }
 
 function insightGroup(insight: InsightView): ActiveGroup {
   const first = insight.affected_components[0];
-  const eventIds = Array.isArray(insight.evidence.event_ids) ? (insight.evidence.event_ids as unknown[]).map(String) : [];
+  const eventIds = Array.isArray(insight.evidence.event_ids)
+    ? (insight.evidence.event_ids as unknown[]).map(String)
+    : [];
   return {
     key: `insight:${insight.fingerprint}`,
     labels: {
       insight_type: insight.insight_type,
       insight_kind: String(insight.evidence.kind ?? ''),
       fingerprint: insight.fingerprint,
-      ...(first ? { component: `${first.component_type}/${first.component_id}`, component_type: first.component_type, component_id: first.component_id } : {}),
+      ...(first
+        ? {
+            component: `${first.component_type}/${first.component_id}`,
+            component_type: first.component_type,
+            component_id: first.component_id,
+          }
+        : {}),
     },
     summary: `${insight.title}: ${insight.summary}`,
     details: {
@@ -216,16 +316,28 @@ function insightGroup(insight: InsightView): ActiveGroup {
   };
 }
 
-function selects(selector: string, component: { component_type: string; component_id: string }): boolean {
-  return selector === component.component_type || selector === component.component_id || selector === `${component.component_type}/${component.component_id}`;
+function selects(
+  selector: string,
+  component: { component_type: string; component_id: string },
+): boolean {
+  return (
+    selector === component.component_type ||
+    selector === component.component_id ||
+    selector === `${component.component_type}/${component.component_id}`
+  );
 }
 
 function touches(insight: InsightView, selectors: string[]): boolean {
-  return insight.affected_components.some((component) => selectors.some((selector) => selects(selector, component)));
+  return insight.affected_components.some((component) =>
+    selectors.some((selector) => selects(selector, component)),
+  );
 }
 
 function aboutPattern(insight: InsightView, pattern: string): boolean {
-  return insight.evidence.pattern_id === pattern || insight.title.toLowerCase().includes(pattern.toLowerCase());
+  return (
+    insight.evidence.pattern_id === pattern ||
+    insight.title.toLowerCase().includes(pattern.toLowerCase())
+  );
 }
 
 function compare(value: number, op: MetricCondition['op'], threshold: number): boolean {

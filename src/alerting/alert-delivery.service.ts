@@ -38,8 +38,19 @@ export class AlertDeliveryService {
   ) {}
 
   /** The deliveries a notification of `instance` makes, one per channel of the rule. */
-  plan(rule: AlertRule, instance: AlertInstance, state: 'firing' | 'resolved', repeat: boolean, now: Date): NewDelivery[] {
-    const key = idempotencyKey(rule, instance, state, repeat ? `repeat-${now.toISOString()}` : `${instance.change_seq}`);
+  plan(
+    rule: AlertRule,
+    instance: AlertInstance,
+    state: 'firing' | 'resolved',
+    repeat: boolean,
+    now: Date,
+  ): NewDelivery[] {
+    const key = idempotencyKey(
+      rule,
+      instance,
+      state,
+      repeat ? `repeat-${now.toISOString()}` : `${instance.change_seq}`,
+    );
     const notification = this.notification(rule, instance, state, repeat, key);
     return rule.channels.map((channel, index) => ({
       id: `${key}:${index}`,
@@ -65,7 +76,8 @@ export class AlertDeliveryService {
 
   async requeueOrphans(now: Date): Promise<void> {
     const ids = await this.repository.stalePending(new Date(now.getTime() - ORPHAN_AFTER_MS));
-    for (const id of ids) await this.addJob(id, `${id}:orphan:${Math.floor(now.getTime() / ORPHAN_AFTER_MS)}`);
+    for (const id of ids)
+      await this.addJob(id, `${id}:orphan:${Math.floor(now.getTime() / ORPHAN_AFTER_MS)}`);
   }
 
   /** The `deliver-alert` job. */
@@ -78,22 +90,35 @@ export class AlertDeliveryService {
     const attempts = delivery.attempts + 1;
     const now = () => new Date();
     if (!rule || !channel || channel.type !== delivery.channel_type) {
-      await this.repository.markAttempt(delivery.id, attempts, 'the rule or its channel was removed', true, now());
+      await this.repository.markAttempt(
+        delivery.id,
+        attempts,
+        'the rule or its channel was removed',
+        true,
+        now(),
+      );
       return 'channel removed';
     }
     try {
-      await sendToChannel(channel, delivery.payload as AlertNotification, { smtpUrl: this.config.alerting.smtpUrl, smtpFrom: this.config.alerting.smtpFrom });
+      await sendToChannel(channel, delivery.payload as AlertNotification, {
+        smtpUrl: this.config.alerting.smtpUrl,
+        smtpFrom: this.config.alerting.smtpFrom,
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const retryable = !(error instanceof DeliveryError) || error.retryable;
       const lastAttempt = !retryable || context.attempt >= this.config.alerting.deliveryAttempts;
       await this.repository.markAttempt(delivery.id, attempts, message, lastAttempt, now());
-      this.logger.warn(`delivery ${delivery.id} (${channel.type}) attempt ${context.attempt} failed${lastAttempt ? ' for good' : ''}: ${message}`);
+      this.logger.warn(
+        `delivery ${delivery.id} (${channel.type}) attempt ${context.attempt} failed${lastAttempt ? ' for good' : ''}: ${message}`,
+      );
       if (!retryable) return 'refused';
       throw error;
     }
     await this.repository.markDelivered(delivery.id, attempts, now());
-    this.logger.log(`delivery ${delivery.id} (${channel.type}) delivered on attempt ${context.attempt}`);
+    this.logger.log(
+      `delivery ${delivery.id} (${channel.type}) delivered on attempt ${context.attempt}`,
+    );
     return 'delivered';
   }
 
@@ -108,7 +133,11 @@ export class AlertDeliveryService {
     const bucket = Math.floor(now.getTime() / periodMs);
     for (const [index, channel] of rule.channels.entries()) {
       if (channel.type !== 'alertmanager') continue;
-      const job: RefreshAlertmanagerJob = { rule_id: rule.id, group_key: instance.group_key, channel_index: index };
+      const job: RefreshAlertmanagerJob = {
+        rule_id: rule.id,
+        group_key: instance.group_key,
+        channel_index: index,
+      };
       await this.queue.add(QueueName.Alerts, JobName.RefreshAlertmanager, job, {
         jobId: `am-refresh:${rule.id}:${groupHash(instance.group_key)}:${index}:${bucket}`,
         attempts: 2,
@@ -119,23 +148,40 @@ export class AlertDeliveryService {
   }
 
   async refresh(job: RefreshAlertmanagerJob): Promise<string> {
-    const [rule, instance] = await Promise.all([this.repository.findRule(job.rule_id), this.repository.findInstance(job.rule_id, job.group_key)]);
+    const [rule, instance] = await Promise.all([
+      this.repository.findRule(job.rule_id),
+      this.repository.findInstance(job.rule_id, job.group_key),
+    ]);
     const channel = rule?.channels[job.channel_index];
-    if (!rule || !instance || instance.state !== 'firing' || channel?.type !== 'alertmanager') return 'not firing';
+    if (!rule || !instance || instance.state !== 'firing' || channel?.type !== 'alertmanager')
+      return 'not firing';
     const key = idempotencyKey(rule, instance, 'firing', `${instance.change_seq}`);
-    await sendToChannel(channel, this.notification(rule, instance, 'firing', false, key), { smtpFrom: this.config.alerting.smtpFrom });
+    await sendToChannel(channel, this.notification(rule, instance, 'firing', false, key), {
+      smtpFrom: this.config.alerting.smtpFrom,
+    });
     return 'refreshed';
   }
 
   private async addJob(deliveryId: string, jobId: string): Promise<void> {
-    await this.queue.add<DeliverAlertJob>(QueueName.Alerts, JobName.DeliverAlert, { delivery_id: deliveryId }, {
-      jobId,
-      attempts: this.config.alerting.deliveryAttempts,
-      backoffMs: this.config.alerting.deliveryBackoffMs,
-    });
+    await this.queue.add<DeliverAlertJob>(
+      QueueName.Alerts,
+      JobName.DeliverAlert,
+      { delivery_id: deliveryId },
+      {
+        jobId,
+        attempts: this.config.alerting.deliveryAttempts,
+        backoffMs: this.config.alerting.deliveryBackoffMs,
+      },
+    );
   }
 
-  private notification(rule: AlertRule, instance: AlertInstance, state: 'firing' | 'resolved', repeat: boolean, key: string): AlertNotification {
+  private notification(
+    rule: AlertRule,
+    instance: AlertInstance,
+    state: 'firing' | 'resolved',
+    repeat: boolean,
+    key: string,
+  ): AlertNotification {
     const base = this.config.alerting.publicUrl;
     const insight = (instance.details.details.insight ?? null) as { id?: string } | null;
     return {
@@ -143,7 +189,13 @@ export class AlertDeliveryService {
       idempotency_key: key,
       state,
       repeat,
-      rule: { id: rule.id, name: rule.name, severity: rule.severity, labels: rule.labels, kind: Object.keys(rule.when)[0] ?? 'unknown' },
+      rule: {
+        id: rule.id,
+        name: rule.name,
+        severity: rule.severity,
+        labels: rule.labels,
+        kind: Object.keys(rule.when)[0] ?? 'unknown',
+      },
       group_key: instance.group_key,
       labels: instance.labels,
       annotations: rule.annotations,
@@ -151,14 +203,21 @@ export class AlertDeliveryService {
       details: instance.details.details,
       started_at: instance.firing_since ?? instance.active_since,
       resolved_at: state === 'resolved' ? instance.resolved_at : null,
-      sample_events: instance.details.sample_event_ids.slice(0, 5).map((id) => ({ id, url: `${base}/api/debug/events/${id}` })),
+      sample_events: instance.details.sample_event_ids
+        .slice(0, 5)
+        .map((id) => ({ id, url: `${base}/api/debug/events/${id}` })),
       console_url: insight?.id ? `${base}/#/insights/${insight.id}` : `${base}/`,
       alert_url: `${base}/api/debug/alerts?rule_id=${rule.id}`,
     };
   }
 }
 
-function idempotencyKey(rule: AlertRule, instance: AlertInstance, state: string, occasion: string): string {
+function idempotencyKey(
+  rule: AlertRule,
+  instance: AlertInstance,
+  state: string,
+  occasion: string,
+): string {
   return `${rule.id}:${groupHash(instance.group_key)}:${occasion}:${state}`;
 }
 

@@ -68,24 +68,40 @@ export class AlertEvaluatorService {
     const now = new Date();
     const rules = await this.repository.listRules(true);
     const silences = await this.repository.listSilences(now, false);
-    const summary: EvaluationSummary = { rules: rules.length, changes: 0, notifications: 0, silenced: 0, errors: [], duration_ms: 0, slowest: [] };
+    const summary: EvaluationSummary = {
+      rules: rules.length,
+      changes: 0,
+      notifications: 0,
+      silenced: 0,
+      errors: [],
+      duration_ms: 0,
+      slowest: [],
+    };
     const reads = new EvaluationReads();
     const timings: EvaluationSummary['slowest'] = [];
     for (const rule of rules) {
       const ruleStarted = performance.now();
       try {
         await this.evaluateRule(rule, silences, now, summary, reads);
-        timings.push({ rule_id: rule.id, name: rule.name, ms: Math.round(performance.now() - ruleStarted) });
+        timings.push({
+          rule_id: rule.id,
+          name: rule.name,
+          ms: Math.round(performance.now() - ruleStarted),
+        });
       } catch (error) {
         // One broken rule (a metric that is not there, a store hiccup) does not stop the others.
         summary.errors.push({ rule_id: rule.id, error: (error as Error).message });
-        this.logger.error(`rule ${rule.id} (${rule.name}) failed to evaluate: ${(error as Error).message}`);
+        this.logger.error(
+          `rule ${rule.id} (${rule.name}) failed to evaluate: ${(error as Error).message}`,
+        );
       }
     }
     await this.deliveries.requeueOrphans(now);
     summary.slowest = timings.sort((a, b) => b.ms - a.ms).slice(0, 5);
     summary.duration_ms = Date.now() - started;
-    this.metrics.counter('ads_alert_evaluations_total', 'Alert evaluation runs', ['reason']).inc({ reason });
+    this.metrics
+      .counter('ads_alert_evaluations_total', 'Alert evaluation runs', ['reason'])
+      .inc({ reason });
     if (summary.changes > 0 || summary.errors.length > 0) {
       this.logger.log(
         `alerts evaluated (${reason}): ${summary.rules} rules, ${summary.changes} state changes, ${summary.notifications} notifications, ` +
@@ -119,7 +135,10 @@ export class AlertEvaluatorService {
           details: step.instance.details,
         });
       }
-      if (step.notify) planned.push(...this.deliveries.plan(rule, step.instance, step.notify.state, step.notify.repeat, now));
+      if (step.notify)
+        planned.push(
+          ...this.deliveries.plan(rule, step.instance, step.notify.state, step.notify.repeat, now),
+        );
       if (step.silencedBy) summary.silenced++;
     }
     summary.changes += history.length;
@@ -134,7 +153,8 @@ export class AlertEvaluatorService {
     );
     await this.deliveries.enqueue(ids);
     for (const step of steps) {
-      if (step.instance.state === 'firing' && !step.notify && !step.silencedBy) await this.deliveries.refreshAlertmanager(rule, step.instance, now);
+      if (step.instance.state === 'firing' && !step.notify && !step.silencedBy)
+        await this.deliveries.refreshAlertmanager(rule, step.instance, now);
     }
   }
 }

@@ -1,5 +1,10 @@
 import { DomainError } from '../common/errors/domain-error.js';
-import { INSIGHT_TYPES, type InsightType, SEVERITIES, type Severity } from '../common/debug-event.js';
+import {
+  INSIGHT_TYPES,
+  type InsightType,
+  SEVERITIES,
+  type Severity,
+} from '../common/debug-event.js';
 import {
   CHANNEL_TYPES,
   type ChannelConfig,
@@ -28,18 +33,24 @@ function invalid(field: string, message: string): never {
 }
 
 function object(value: unknown, field: string): Json {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(field, 'must be an object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    invalid(field, 'must be an object');
   return value as Json;
 }
 
 function onlyKeys(value: Json, field: string, allowed: readonly string[]): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) invalid(field ? `${field}.${key}` : key, `is not a known field (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      invalid(
+        field ? `${field}.${key}` : key,
+        `is not a known field (allowed: ${allowed.join(', ')})`,
+      );
   }
 }
 
 function string(value: unknown, field: string, max = 500): string {
-  if (typeof value !== 'string' || value.trim().length === 0) invalid(field, 'must be a non-empty string');
+  if (typeof value !== 'string' || value.trim().length === 0)
+    invalid(field, 'must be a non-empty string');
   if (value.length > max) invalid(field, `must be at most ${max} characters`);
   return value;
 }
@@ -61,13 +72,15 @@ function finite(value: unknown, field: string): number {
 }
 
 function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) invalid(field, `must be one of ${allowed.join(', ')}`);
+  if (typeof value !== 'string' || !allowed.includes(value as T))
+    invalid(field, `must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
 function stringList(value: unknown, field: string, maxItems = 50): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0) invalid(field, 'must be a non-empty array of strings');
+  if (!Array.isArray(value) || value.length === 0)
+    invalid(field, 'must be a non-empty array of strings');
   if (value.length > maxItems) invalid(field, `must have at most ${maxItems} items`);
   return value.map((item, index) => string(item, `${field}[${index}]`, 300));
 }
@@ -79,7 +92,11 @@ function labels(value: unknown, field: string): Record<string, string> {
   if (keys.length > 30) invalid(field, 'must have at most 30 labels');
   const result: Record<string, string> = {};
   for (const key of keys) {
-    if (!LABEL_NAME.test(key)) invalid(`${field}.${key}`, 'is not a valid label name (letters, digits, _; not starting with a digit)');
+    if (!LABEL_NAME.test(key))
+      invalid(
+        `${field}.${key}`,
+        'is not a valid label name (letters, digits, _; not starting with a digit)',
+      );
     result[key] = string(map[key], `${field}.${key}`, 300);
   }
   return result;
@@ -93,7 +110,8 @@ function url(value: unknown, field: string): string {
   } catch {
     invalid(field, 'must be an absolute http(s) URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') invalid(field, 'must be an http(s) URL');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    invalid(field, 'must be an http(s) URL');
   return text;
 }
 
@@ -106,40 +124,90 @@ export function parseCondition(value: unknown): RuleCondition {
   const at = (name: string) => `when.${kind}.${name}`;
   switch (kind) {
     case 'insight': {
-      onlyKeys(body, `when.${kind}`, ['types', 'min_severity', 'min_confidence', 'components', 'pattern', 'active_within_seconds']);
-      const types = body.types === undefined ? undefined : stringList(body.types, at('types'), 5)!.map((type, index) => oneOf(type, `${at('types')}[${index}]`, INSIGHT_TYPES));
-      const minConfidence = body.min_confidence === undefined ? undefined : finite(body.min_confidence, at('min_confidence'));
-      if (minConfidence !== undefined && (minConfidence < 0 || minConfidence > 1)) invalid(at('min_confidence'), 'must be from 0 to 1');
+      onlyKeys(body, `when.${kind}`, [
+        'types',
+        'min_severity',
+        'min_confidence',
+        'components',
+        'pattern',
+        'active_within_seconds',
+      ]);
+      const types =
+        body.types === undefined
+          ? undefined
+          : stringList(body.types, at('types'), 5)!.map((type, index) =>
+              oneOf(type, `${at('types')}[${index}]`, INSIGHT_TYPES),
+            );
+      const minConfidence =
+        body.min_confidence === undefined
+          ? undefined
+          : finite(body.min_confidence, at('min_confidence'));
+      if (minConfidence !== undefined && (minConfidence < 0 || minConfidence > 1))
+        invalid(at('min_confidence'), 'must be from 0 to 1');
       return {
         insight: {
           types: types as InsightType[] | undefined,
-          min_severity: body.min_severity === undefined ? undefined : oneOf(body.min_severity, at('min_severity'), SEVERITIES),
+          min_severity:
+            body.min_severity === undefined
+              ? undefined
+              : oneOf(body.min_severity, at('min_severity'), SEVERITIES),
           min_confidence: minConfidence,
           components: stringList(body.components, at('components')),
           pattern: optionalString(body.pattern, at('pattern'), 300),
           active_within_seconds:
-            body.active_within_seconds === undefined ? undefined : integer(body.active_within_seconds, at('active_within_seconds'), 60, 30 * DAY_SECONDS),
+            body.active_within_seconds === undefined
+              ? undefined
+              : integer(
+                  body.active_within_seconds,
+                  at('active_within_seconds'),
+                  60,
+                  30 * DAY_SECONDS,
+                ),
         },
       };
     }
     case 'pattern': {
-      onlyKeys(body, `when.${kind}`, ['pattern_id', 'new', 'min_count', 'window_seconds', 'components', 'levels']);
-      if (body.new !== undefined && typeof body.new !== 'boolean') invalid(at('new'), 'must be true or false');
-      const minCount = body.min_count === undefined ? undefined : integer(body.min_count, at('min_count'), 1, 1_000_000_000);
-      if (!body.new && minCount === undefined) invalid(at('min_count'), 'is required unless new is true');
+      onlyKeys(body, `when.${kind}`, [
+        'pattern_id',
+        'new',
+        'min_count',
+        'window_seconds',
+        'components',
+        'levels',
+      ]);
+      if (body.new !== undefined && typeof body.new !== 'boolean')
+        invalid(at('new'), 'must be true or false');
+      const minCount =
+        body.min_count === undefined
+          ? undefined
+          : integer(body.min_count, at('min_count'), 1, 1_000_000_000);
+      if (!body.new && minCount === undefined)
+        invalid(at('min_count'), 'is required unless new is true');
       return {
         pattern: {
           pattern_id: optionalString(body.pattern_id, at('pattern_id'), 64),
           new: body.new === true ? true : undefined,
           min_count: minCount,
-          window_seconds: integer(body.window_seconds ?? 300, at('window_seconds'), 10, 7 * DAY_SECONDS),
+          window_seconds: integer(
+            body.window_seconds ?? 300,
+            at('window_seconds'),
+            10,
+            7 * DAY_SECONDS,
+          ),
           components: stringList(body.components, at('components')),
           levels: stringList(body.levels, at('levels'), 6),
         },
       };
     }
     case 'metric': {
-      onlyKeys(body, `when.${kind}`, ['name', 'op', 'threshold', 'aggregate', 'window_seconds', 'components']);
+      onlyKeys(body, `when.${kind}`, [
+        'name',
+        'op',
+        'threshold',
+        'aggregate',
+        'window_seconds',
+        'components',
+      ]);
       return {
         metric: {
           name: string(body.name, at('name'), 256),
@@ -166,7 +234,10 @@ export function parseCondition(value: unknown): RuleCondition {
       return {
         stuck_flow: {
           components: stringList(body.components, at('components')),
-          min_chains: body.min_chains === undefined ? undefined : integer(body.min_chains, at('min_chains'), 1, 100_000),
+          min_chains:
+            body.min_chains === undefined
+              ? undefined
+              : integer(body.min_chains, at('min_chains'), 1, 100_000),
         },
       };
     }
@@ -180,7 +251,11 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
   switch (type) {
     case 'webhook':
       onlyKeys(body, field, ['type', 'url', 'secret']);
-      return { type, url: url(body.url, `${field}.url`), secret: optionalString(body.secret, `${field}.secret`, 500) };
+      return {
+        type,
+        url: url(body.url, `${field}.url`),
+        secret: optionalString(body.secret, `${field}.secret`, 500),
+      };
     case 'slack':
       // Slack's incoming-webhook URL is its secret: the API never shows it, and a PUT may leave it out to keep it.
       onlyKeys(body, field, ['type', 'url']);
@@ -193,13 +268,15 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
       const to = stringList(body.to, `${field}.to`, 20);
       if (!to) invalid(`${field}.to`, 'is required');
       to.forEach((address, at) => {
-        if (!/^[^\s@]+@[^\s@]+$/.test(address)) invalid(`${field}.to[${at}]`, 'must be an e-mail address');
+        if (!/^[^\s@]+@[^\s@]+$/.test(address))
+          invalid(`${field}.to[${at}]`, 'must be an e-mail address');
       });
       let smtp: ChannelConfig['smtp'];
       if (body.smtp !== undefined) {
         const settings = object(body.smtp, `${field}.smtp`);
         onlyKeys(settings, `${field}.smtp`, ['host', 'port', 'secure', 'username', 'password']);
-        if (settings.secure !== undefined && typeof settings.secure !== 'boolean') invalid(`${field}.smtp.secure`, 'must be true or false');
+        if (settings.secure !== undefined && typeof settings.secure !== 'boolean')
+          invalid(`${field}.smtp.secure`, 'must be true or false');
         smtp = {
           host: string(settings.host, `${field}.smtp.host`, 253),
           port: integer(settings.port ?? 587, `${field}.smtp.port`, 1, 65535),
@@ -213,7 +290,17 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
   }
 }
 
-const RULE_FIELDS = ['name', 'enabled', 'severity', 'when', 'for_seconds', 'repeat_interval_seconds', 'labels', 'annotations', 'channels'];
+const RULE_FIELDS = [
+  'name',
+  'enabled',
+  'severity',
+  'when',
+  'for_seconds',
+  'repeat_interval_seconds',
+  'labels',
+  'annotations',
+  'channels',
+];
 
 /**
  * A rule from a create or full-replace body. `previous` (on PUT) lets a channel keep its stored
@@ -222,7 +309,8 @@ const RULE_FIELDS = ['name', 'enabled', 'severity', 'when', 'for_seconds', 'repe
 export function parseRule(value: unknown, previous?: RuleInput): RuleInput {
   const body = object(value ?? undefined, 'body');
   onlyKeys(body, '', RULE_FIELDS);
-  if (body.enabled !== undefined && typeof body.enabled !== 'boolean') invalid('enabled', 'must be true or false');
+  if (body.enabled !== undefined && typeof body.enabled !== 'boolean')
+    invalid('enabled', 'must be true or false');
   if (body.when === undefined) invalid('when', 'is required');
   if (!Array.isArray(body.channels ?? [])) invalid('channels', 'must be an array');
   const channelList = (body.channels ?? []) as unknown[];
@@ -235,11 +323,17 @@ export function parseRule(value: unknown, previous?: RuleInput): RuleInput {
   return {
     name: string(body.name, 'name', 200),
     enabled: body.enabled === undefined ? true : (body.enabled as boolean),
-    severity: body.severity === undefined ? 'high' : (oneOf(body.severity, 'severity', SEVERITIES) as Severity),
+    severity:
+      body.severity === undefined
+        ? 'high'
+        : (oneOf(body.severity, 'severity', SEVERITIES) as Severity),
     when: parseCondition(body.when),
-    for_seconds: body.for_seconds === undefined ? 0 : integer(body.for_seconds, 'for_seconds', 0, DAY_SECONDS),
+    for_seconds:
+      body.for_seconds === undefined ? 0 : integer(body.for_seconds, 'for_seconds', 0, DAY_SECONDS),
     repeat_interval_seconds:
-      body.repeat_interval_seconds === undefined ? 4 * 3600 : integer(body.repeat_interval_seconds, 'repeat_interval_seconds', 60, 7 * DAY_SECONDS),
+      body.repeat_interval_seconds === undefined
+        ? 4 * 3600
+        : integer(body.repeat_interval_seconds, 'repeat_interval_seconds', 60, 7 * DAY_SECONDS),
     labels: labels(body.labels, 'labels'),
     annotations: labels(body.annotations, 'annotations'),
     channels,
@@ -249,14 +343,28 @@ export function parseRule(value: unknown, previous?: RuleInput): RuleInput {
 function keepSecrets(channels: ChannelConfig[], stored: ChannelConfig[]): void {
   channels.forEach((channel, index) => {
     if (channel.type !== 'slack' || channel.url) return;
-    const slack = stored[index]?.type === 'slack' ? stored[index] : stored.filter((old) => old.type === 'slack').length === 1 ? stored.find((old) => old.type === 'slack') : undefined;
+    const slack =
+      stored[index]?.type === 'slack'
+        ? stored[index]
+        : stored.filter((old) => old.type === 'slack').length === 1
+          ? stored.find((old) => old.type === 'slack')
+          : undefined;
     channel.url = slack?.url;
   });
   for (const channel of channels) {
-    const same = stored.find((old) => old.type === channel.type && (old.url ?? old.to?.join(',')) === (channel.url ?? channel.to?.join(',')));
+    const same = stored.find(
+      (old) =>
+        old.type === channel.type &&
+        (old.url ?? old.to?.join(',')) === (channel.url ?? channel.to?.join(',')),
+    );
     if (!same) continue;
     if (channel.type === 'webhook' && channel.secret === undefined) channel.secret = same.secret;
-    if (channel.smtp && channel.smtp.password === undefined && same.smtp?.host === channel.smtp.host) channel.smtp.password = same.smtp.password;
+    if (
+      channel.smtp &&
+      channel.smtp.password === undefined &&
+      same.smtp?.host === channel.smtp.host
+    )
+      channel.smtp.password = same.smtp.password;
   }
 }
 
@@ -272,7 +380,16 @@ function date(value: unknown, field: string): Date {
 
 export function parseSilence(value: unknown, now = new Date()): SilenceInput {
   const body = object(value ?? undefined, 'body');
-  onlyKeys(body, '', ['rule_id', 'component', 'matchers', 'starts_at', 'ends_at', 'schedule', 'comment', 'created_by']);
+  onlyKeys(body, '', [
+    'rule_id',
+    'component',
+    'matchers',
+    'starts_at',
+    'ends_at',
+    'schedule',
+    'comment',
+    'created_by',
+  ]);
   const matchers: SilenceMatcher[] = [];
   if (body.matchers !== undefined) {
     if (!Array.isArray(body.matchers)) invalid('matchers', 'must be an array');
@@ -282,7 +399,10 @@ export function parseSilence(value: unknown, now = new Date()): SilenceInput {
       const matcher = object(item, field);
       onlyKeys(matcher, field, ['name', 'value', 'op']);
       const op = oneOf(matcher.op ?? '=', `${field}.op`, MATCHER_OPS);
-      const value = typeof matcher.value === 'string' ? matcher.value : invalid(`${field}.value`, 'must be a string');
+      const value =
+        typeof matcher.value === 'string'
+          ? matcher.value
+          : invalid(`${field}.value`, 'must be a string');
       if (op === '=~' || op === '!~') {
         try {
           new RegExp(value);
@@ -295,7 +415,8 @@ export function parseSilence(value: unknown, now = new Date()): SilenceInput {
   }
   const ruleId = optionalString(body.rule_id, 'rule_id', 36) ?? null;
   const component = optionalString(body.component, 'component', 300) ?? null;
-  if (!ruleId && !component && matchers.length === 0) invalid('matchers', 'are required unless rule_id or component is given');
+  if (!ruleId && !component && matchers.length === 0)
+    invalid('matchers', 'are required unless rule_id or component is given');
   const startsAt = body.starts_at === undefined ? now : date(body.starts_at, 'starts_at');
   const endsAt = date(body.ends_at, 'ends_at');
   if (endsAt.getTime() <= startsAt.getTime()) invalid('ends_at', 'must be after starts_at');
@@ -303,11 +424,16 @@ export function parseSilence(value: unknown, now = new Date()): SilenceInput {
   if (body.schedule !== undefined && body.schedule !== null) {
     const raw = object(body.schedule, 'schedule');
     onlyKeys(raw, 'schedule', ['days', 'start', 'duration_minutes']);
-    if (!Array.isArray(raw.days) || raw.days.length === 0 || raw.days.length > 7) invalid('schedule.days', 'must list 1 to 7 days (0 = Sunday … 6 = Saturday)');
+    if (!Array.isArray(raw.days) || raw.days.length === 0 || raw.days.length > 7)
+      invalid('schedule.days', 'must list 1 to 7 days (0 = Sunday … 6 = Saturday)');
     const days = raw.days.map((day, index) => integer(day, `schedule.days[${index}]`, 0, 6));
     const start = string(raw.start, 'schedule.start', 5);
     if (!TIME.test(start)) invalid('schedule.start', 'must be HH:MM (UTC)');
-    schedule = { days, start, duration_minutes: integer(raw.duration_minutes, 'schedule.duration_minutes', 1, 7 * 24 * 60) };
+    schedule = {
+      days,
+      start,
+      duration_minutes: integer(raw.duration_minutes, 'schedule.duration_minutes', 1, 7 * 24 * 60),
+    };
   }
   return {
     rule_id: ruleId,

@@ -43,7 +43,10 @@ export class AlertSignalsRepository {
   }
 
   /** Events per pattern since `since`, with the pattern's template and first sighting. */
-  async patternCounts(since: Date, options: { patternId?: string; levels?: string[]; minCount: number }): Promise<PatternWindowRow[]> {
+  async patternCounts(
+    since: Date,
+    options: { patternId?: string; levels?: string[]; minCount: number },
+  ): Promise<PatternWindowRow[]> {
     const where = ['e."timestamp" >= :since', 'e.pattern_id IS NOT NULL'];
     if (options.patternId) where.push('e.pattern_id = :patternId');
     if (options.levels?.length) where.push('e.level IN (:...levels)');
@@ -66,7 +69,10 @@ export class AlertSignalsRepository {
   }
 
   /** Components that reported events of each pattern since `since`. */
-  async patternComponents(patternIds: string[], since: Date): Promise<Map<string, { component_type: string; component_id: string }[]>> {
+  async patternComponents(
+    patternIds: string[],
+    since: Date,
+  ): Promise<Map<string, { component_type: string; component_id: string }[]>> {
     const result = new Map<string, { component_type: string; component_id: string }[]>();
     if (patternIds.length === 0) return result;
     const rows = await this.sql.rows(
@@ -76,14 +82,22 @@ export class AlertSignalsRepository {
     );
     for (const row of rows) {
       const list = result.get(String(row.pattern_id)) ?? [];
-      if (list.length < 50) list.push({ component_type: String(row.component_type), component_id: String(row.component_id) });
+      if (list.length < 50)
+        list.push({
+          component_type: String(row.component_type),
+          component_id: String(row.component_id),
+        });
       result.set(String(row.pattern_id), list);
     }
     return result;
   }
 
   /** The latest `perPattern` event ids of each pattern since `since`. */
-  async latestEventIdsByPattern(patternIds: string[], since: Date, perPattern = 5): Promise<Map<string, string[]>> {
+  async latestEventIdsByPattern(
+    patternIds: string[],
+    since: Date,
+    perPattern = 5,
+  ): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>();
     if (patternIds.length === 0) return result;
     // PostgreSQL: a few probes of the (pattern_id, timestamp) index per pattern. A window function
@@ -103,7 +117,11 @@ export class AlertSignalsRepository {
             WHERE rank <= ${perPattern} ORDER BY pattern_id, "timestamp" DESC, id DESC`,
           { patternIds, since },
         );
-    for (const row of rows) result.set(String(row.pattern_id), [...(result.get(String(row.pattern_id)) ?? []), String(row.id)]);
+    for (const row of rows)
+      result.set(String(row.pattern_id), [
+        ...(result.get(String(row.pattern_id)) ?? []),
+        String(row.id),
+      ]);
     return result;
   }
 
@@ -131,7 +149,11 @@ export class AlertSignalsRepository {
   }
 
   /** Last event of every component of these types or ids seen since `since`. */
-  async componentsLastSeen(types: string[], ids: string[], since: Date): Promise<ComponentLastSeen[]> {
+  async componentsLastSeen(
+    types: string[],
+    ids: string[],
+    since: Date,
+  ): Promise<ComponentLastSeen[]> {
     const match: string[] = [];
     if (types.length) match.push('component_type IN (:...types)');
     if (ids.length) match.push('component_id IN (:...ids)');
@@ -141,6 +163,10 @@ export class AlertSignalsRepository {
         WHERE "timestamp" >= :since AND (${match.join(' OR ')}) GROUP BY component_type, component_id LIMIT 1000`,
       { types, ids, since },
     );
-    return rows.map((row) => ({ component_type: String(row.component_type), component_id: String(row.component_id), last_at: toDate(row.last_at) }));
+    return rows.map((row) => ({
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+      last_at: toDate(row.last_at),
+    }));
   }
 }

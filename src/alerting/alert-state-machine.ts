@@ -32,7 +32,11 @@ export function stepAlerts(
     seen.add(group.key);
     const previous = byKey.get(group.key);
     const labels = alertLabels(rule, group);
-    const details = { summary: group.summary, details: group.details, sample_event_ids: group.sample_event_ids.slice(0, 5) };
+    const details = {
+      summary: group.summary,
+      details: group.details,
+      sample_event_ids: group.sample_event_ids.slice(0, 5),
+    };
     const wasActive = previous && previous.state !== 'resolved';
     const instance: AlertInstance = previous
       ? { ...previous, labels, details, last_evaluated_at: nowIso }
@@ -59,7 +63,10 @@ export function stepAlerts(
       instance.state = 'pending';
       instance.change_seq = (previous?.change_seq ?? 0) + 1;
     }
-    if (instance.state === 'pending' && now.getTime() - Date.parse(instance.active_since!) >= rule.for_seconds * 1000) {
+    if (
+      instance.state === 'pending' &&
+      now.getTime() - Date.parse(instance.active_since!) >= rule.for_seconds * 1000
+    ) {
       if (step.changedFrom === undefined) step.changedFrom = 'pending';
       instance.state = 'firing';
       instance.firing_since = nowIso;
@@ -68,7 +75,10 @@ export function stepAlerts(
     if (instance.state === 'firing') {
       const unnotified = instance.notify_seq !== instance.change_seq;
       const repeatDue =
-        !unnotified && instance.last_notified_at !== null && now.getTime() - Date.parse(instance.last_notified_at) >= rule.repeat_interval_seconds * 1000;
+        !unnotified &&
+        instance.last_notified_at !== null &&
+        now.getTime() - Date.parse(instance.last_notified_at) >=
+          rule.repeat_interval_seconds * 1000;
       if (unnotified || repeatDue) {
         const silence = silencing(silences, rule, labels, now);
         if (silence) step.silencedBy = silence.id;
@@ -89,11 +99,19 @@ export function stepAlerts(
   }
   for (const previous of stored) {
     if (seen.has(previous.group_key) || previous.state === 'resolved') continue;
-    const instance: AlertInstance = { ...previous, state: 'resolved', resolved_at: nowIso, last_evaluated_at: nowIso };
+    const instance: AlertInstance = {
+      ...previous,
+      state: 'resolved',
+      resolved_at: nowIso,
+      last_evaluated_at: nowIso,
+    };
     instance.change_seq = previous.change_seq + 1;
     const step: Step = { instance, changedFrom: previous.state, dirty: true };
     // A resolve notice only follows a firing notice that went out.
-    const firingWasSent = previous.state === 'firing' && previous.notify_seq === previous.change_seq && previous.last_notified_at !== null;
+    const firingWasSent =
+      previous.state === 'firing' &&
+      previous.notify_seq === previous.change_seq &&
+      previous.last_notified_at !== null;
     if (firingWasSent) {
       const silence = silencing(silences, rule, previous.labels, now);
       if (silence) step.silencedBy = silence.id;
@@ -109,22 +127,42 @@ export function stepAlerts(
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
     item && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(item as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
       : item,
   );
 }
 
 /** The labels of an alert: the rule's, the group's, and alertname / severity / rule_id as Alertmanager expects. */
 export function alertLabels(rule: AlertRule, group: ActiveGroup): Record<string, string> {
-  return { ...rule.labels, ...group.labels, alertname: rule.name, severity: rule.severity, rule_id: rule.id };
+  return {
+    ...rule.labels,
+    ...group.labels,
+    alertname: rule.name,
+    severity: rule.severity,
+    rule_id: rule.id,
+  };
 }
 
 /** The silence holding back notifications of this alert now, if any. */
-export function silencing(silences: readonly Silence[], rule: AlertRule, labels: Record<string, string>, now: Date): Silence | undefined {
+export function silencing(
+  silences: readonly Silence[],
+  rule: AlertRule,
+  labels: Record<string, string>,
+  now: Date,
+): Silence | undefined {
   return silences.find((silence) => silenceCovers(silence, rule.id, labels, now));
 }
 
-export function silenceCovers(silence: Silence, ruleId: string, labels: Record<string, string>, now: Date): boolean {
+export function silenceCovers(
+  silence: Silence,
+  ruleId: string,
+  labels: Record<string, string>,
+  now: Date,
+): boolean {
   if (silence.expired_at) return false;
   if (!silenceActiveAt(silence, now)) return false;
   if (silence.rule_id && silence.rule_id !== ruleId) return false;
@@ -145,7 +183,10 @@ export function silenceCovers(silence: Silence, ruleId: string, labels: Record<s
 }
 
 /** Within starts_at..ends_at and, for a maintenance window, inside one of its weekly slots. */
-export function silenceActiveAt(silence: Pick<Silence, 'starts_at' | 'ends_at' | 'schedule'>, now: Date): boolean {
+export function silenceActiveAt(
+  silence: Pick<Silence, 'starts_at' | 'ends_at' | 'schedule'>,
+  now: Date,
+): boolean {
   const time = now.getTime();
   if (time < Date.parse(silence.starts_at) || time >= Date.parse(silence.ends_at)) return false;
   const schedule = silence.schedule;

@@ -36,7 +36,8 @@ const INSTANCE_COLUMNS = [
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
-  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
+  for (let index = 0; index < items.length; index += size)
+    result.push(items.slice(index, index + size));
   return result;
 }
 
@@ -105,7 +106,11 @@ export class AlertRepository {
   }
 
   async findRule(id: string): Promise<AlertRule | null> {
-    const rows = await this.run(this.dataSource.manager, `SELECT * FROM alert_rules WHERE id = :id`, { id });
+    const rows = await this.run(
+      this.dataSource.manager,
+      `SELECT * FROM alert_rules WHERE id = :id`,
+      { id },
+    );
     return rows[0] ? toRule(rows[0]) : null;
   }
 
@@ -120,16 +125,28 @@ export class AlertRepository {
   // ---- alert instances and history
 
   async instancesOf(ruleId: string): Promise<AlertInstance[]> {
-    const rows = await this.run(this.dataSource.manager, `SELECT * FROM alert_instances WHERE rule_id = :ruleId`, { ruleId });
+    const rows = await this.run(
+      this.dataSource.manager,
+      `SELECT * FROM alert_instances WHERE rule_id = :ruleId`,
+      { ruleId },
+    );
     return rows.map(toInstance);
   }
 
   async findInstance(ruleId: string, groupKey: string): Promise<AlertInstance | null> {
-    const rows = await this.run(this.dataSource.manager, `SELECT * FROM alert_instances WHERE rule_id = :ruleId AND group_key = :groupKey`, { ruleId, groupKey });
+    const rows = await this.run(
+      this.dataSource.manager,
+      `SELECT * FROM alert_instances WHERE rule_id = :ruleId AND group_key = :groupKey`,
+      { ruleId, groupKey },
+    );
     return rows[0] ? toInstance(rows[0]) : null;
   }
 
-  async listInstances(filter: { ruleId?: string; state?: AlertState; limit: number }): Promise<AlertInstance[]> {
+  async listInstances(filter: {
+    ruleId?: string;
+    state?: AlertState;
+    limit: number;
+  }): Promise<AlertInstance[]> {
     const where: string[] = [];
     if (filter.ruleId) where.push('rule_id = :ruleId');
     if (filter.state) where.push('state = :state');
@@ -178,7 +195,11 @@ export class AlertRepository {
     now: Date,
   ): Promise<string[]> {
     return this.dataSource.transaction(async (manager) => {
-      await this.run(manager, `UPDATE alert_instances SET last_evaluated_at = :now WHERE rule_id = :ruleId AND state <> 'resolved'`, { ruleId, now });
+      await this.run(
+        manager,
+        `UPDATE alert_instances SET last_evaluated_at = :now WHERE rule_id = :ruleId AND state <> 'resolved'`,
+        { ruleId, now },
+      );
       for (const batch of chunks(changed, ROWS_PER_STATEMENT)) {
         const params: Row = {};
         const values = batch.map((instance, index) => {
@@ -202,7 +223,9 @@ export class AlertRepository {
         await this.run(
           manager,
           `INSERT INTO alert_instances (${INSTANCE_COLUMNS.join(', ')}) VALUES ${values.join(', ')}
-           ON CONFLICT (rule_id, group_key) DO UPDATE SET ${INSTANCE_COLUMNS.slice(2).map((column) => `${column} = excluded.${column}`).join(', ')}`,
+           ON CONFLICT (rule_id, group_key) DO UPDATE SET ${INSTANCE_COLUMNS.slice(2)
+             .map((column) => `${column} = excluded.${column}`)
+             .join(', ')}`,
           params,
         );
       }
@@ -221,7 +244,11 @@ export class AlertRepository {
           });
           return `(:id_${index}, :rule_id_${index}, :group_key_${index}, :from_state_${index}, :to_state_${index}, :at_${index}, :labels_${index}, :details_${index})`;
         });
-        await this.run(manager, `INSERT INTO alert_history (id, rule_id, group_key, from_state, to_state, at, labels, details) VALUES ${values.join(', ')}`, params);
+        await this.run(
+          manager,
+          `INSERT INTO alert_history (id, rule_id, group_key, from_state, to_state, at, labels, details) VALUES ${values.join(', ')}`,
+          params,
+        );
       }
       const inserted: string[] = [];
       for (const delivery of deliveries) {
@@ -257,7 +284,11 @@ export class AlertRepository {
   }
 
   async findSilence(id: string): Promise<Silence | null> {
-    const rows = await this.run(this.dataSource.manager, `SELECT * FROM alert_silences WHERE id = :id`, { id });
+    const rows = await this.run(
+      this.dataSource.manager,
+      `SELECT * FROM alert_silences WHERE id = :id`,
+      { id },
+    );
     return rows[0] ? toSilence(rows[0]) : null;
   }
 
@@ -274,14 +305,22 @@ export class AlertRepository {
   async expireSilence(id: string, now: Date): Promise<boolean> {
     const found = await this.findSilence(id);
     if (!found) return false;
-    await this.run(this.dataSource.manager, `UPDATE alert_silences SET expired_at = :now WHERE id = :id AND expired_at IS NULL`, { id, now });
+    await this.run(
+      this.dataSource.manager,
+      `UPDATE alert_silences SET expired_at = :now WHERE id = :id AND expired_at IS NULL`,
+      { id, now },
+    );
     return true;
   }
 
   // ---- deliveries
 
   async findDelivery(id: string): Promise<(Delivery & { payload: unknown }) | null> {
-    const rows = await this.run(this.dataSource.manager, `SELECT * FROM alert_deliveries WHERE id = :id`, { id });
+    const rows = await this.run(
+      this.dataSource.manager,
+      `SELECT * FROM alert_deliveries WHERE id = :id`,
+      { id },
+    );
     return rows[0] ? { ...toDelivery(rows[0]), payload: toJson(rows[0].payload, {}) } : null;
   }
 
@@ -322,7 +361,13 @@ export class AlertRepository {
     return rows.map((row) => String(row.id));
   }
 
-  async markAttempt(id: string, attempts: number, error: string, failed: boolean, now: Date): Promise<void> {
+  async markAttempt(
+    id: string,
+    attempts: number,
+    error: string,
+    failed: boolean,
+    now: Date,
+  ): Promise<void> {
     await this.run(
       this.dataSource.manager,
       `UPDATE alert_deliveries SET attempts = :attempts, last_error = :error, status = :status, updated_at = :now WHERE id = :id AND status <> 'delivered'`,
@@ -344,10 +389,18 @@ export class AlertRepository {
       const where = [`status = 'failed'`];
       if (filter.ruleId) where.push('rule_id = :ruleId');
       if (filter.ids?.length) where.push('id IN (:...ids)');
-      const rows = await this.run(manager, `SELECT id FROM alert_deliveries WHERE ${where.join(' AND ')} LIMIT 1000`, filter);
+      const rows = await this.run(
+        manager,
+        `SELECT id FROM alert_deliveries WHERE ${where.join(' AND ')} LIMIT 1000`,
+        filter,
+      );
       const ids = rows.map((row) => String(row.id));
       if (ids.length > 0) {
-        await this.run(manager, `UPDATE alert_deliveries SET status = 'pending', attempts = 0, updated_at = :now WHERE id IN (:...ids)`, { ids, now });
+        await this.run(
+          manager,
+          `UPDATE alert_deliveries SET status = 'pending', attempts = 0, updated_at = :now WHERE id IN (:...ids)`,
+          { ids, now },
+        );
       }
       return ids;
     });

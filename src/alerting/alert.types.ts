@@ -181,7 +181,13 @@ export interface AlertNotification {
   idempotency_key: string;
   state: 'firing' | 'resolved';
   repeat: boolean;
-  rule: { id: string; name: string; severity: Severity; labels: Record<string, string>; kind: string };
+  rule: {
+    id: string;
+    name: string;
+    severity: Severity;
+    labels: Record<string, string>;
+    kind: string;
+  };
   group_key: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;

@@ -56,10 +56,19 @@ export class AlertingService {
   }
 
   /** Every rule in one page (rules are few): `next_cursor` is always null. */
-  async listRules(): Promise<{ items: (PublicRule & { deliveries: Record<DeliveryStatus, number> })[]; next_cursor: null }> {
-    const [rules, counts] = await Promise.all([this.repository.listRules(), this.repository.deliveryCounts()]);
+  async listRules(): Promise<{
+    items: (PublicRule & { deliveries: Record<DeliveryStatus, number> })[];
+    next_cursor: null;
+  }> {
+    const [rules, counts] = await Promise.all([
+      this.repository.listRules(),
+      this.repository.deliveryCounts(),
+    ]);
     return {
-      items: rules.map((rule) => ({ ...redact(rule), deliveries: counts[rule.id] ?? { pending: 0, delivered: 0, failed: 0 } })),
+      items: rules.map((rule) => ({
+        ...redact(rule),
+        deliveries: counts[rule.id] ?? { pending: 0, delivered: 0, failed: 0 },
+      })),
       next_cursor: null,
     };
   }
@@ -82,8 +91,16 @@ export class AlertingService {
    * Current alerts (one per rule + label group) as `items` and the history of their state changes,
    * newest first. `limit` bounds both lists (no cursor); `truncated` says when alerts were cut.
    */
-  async alerts(query: { rule_id?: string; state?: string; since?: string; limit?: number }): Promise<BoundedPage<AlertInstance> & { history: HistoryEntry[] }> {
-    const state = query.state === undefined ? undefined : (oneOf(query.state, 'state', ALERT_STATES) as AlertState);
+  async alerts(query: {
+    rule_id?: string;
+    state?: string;
+    since?: string;
+    limit?: number;
+  }): Promise<BoundedPage<AlertInstance> & { history: HistoryEntry[] }> {
+    const state =
+      query.state === undefined
+        ? undefined
+        : (oneOf(query.state, 'state', ALERT_STATES) as AlertState);
     const since = query.since === undefined ? undefined : dateField(query.since, 'since');
     const limit = limitOf(query.limit);
     const [alerts, history] = await Promise.all([
@@ -100,7 +117,11 @@ export class AlertingService {
   async createSilence(body: unknown): Promise<Silence & { active: boolean }> {
     const input = parseSilence(body);
     if (input.rule_id && !(await this.repository.findRule(input.rule_id))) {
-      throw new DomainError('VALIDATION_FAILED', `rule_id ${input.rule_id} is not a known alert rule`, { field: 'rule_id' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `rule_id ${input.rule_id} is not a known alert rule`,
+        { field: 'rule_id' },
+      );
     }
     const id = newId();
     await this.repository.insertSilence(id, input, new Date());
@@ -124,14 +145,22 @@ export class AlertingService {
   }
 
   async expireSilence(id: string): Promise<Silence & { active: boolean }> {
-    if (!(await this.repository.expireSilence(id, new Date()))) throw new NotFoundError('silence', id);
+    if (!(await this.repository.expireSilence(id, new Date())))
+      throw new NotFoundError('silence', id);
     await this.processor.requestEvaluation('silence-expired');
     return this.silence(id);
   }
 
   /** Newest first, bounded by `limit` (`truncated` says when it cut), with the counts per rule beside them. */
-  async deliveries(query: { rule_id?: string; status?: string; limit?: number }): Promise<BoundedPage<Delivery> & { by_rule: Record<string, Record<DeliveryStatus, number>> }> {
-    const status = query.status === undefined ? undefined : (oneOf(query.status, 'status', DELIVERY_STATUSES) as DeliveryStatus);
+  async deliveries(query: {
+    rule_id?: string;
+    status?: string;
+    limit?: number;
+  }): Promise<BoundedPage<Delivery> & { by_rule: Record<string, Record<DeliveryStatus, number>> }> {
+    const status =
+      query.status === undefined
+        ? undefined
+        : (oneOf(query.status, 'status', DELIVERY_STATUSES) as DeliveryStatus);
     const limit = limitOf(query.limit);
     const [deliveries, counts] = await Promise.all([
       this.repository.listDeliveries({ ruleId: query.rule_id, status, limit: limit + 1 }),
@@ -140,7 +169,10 @@ export class AlertingService {
     return { ...bounded(deliveries, limit), by_rule: counts };
   }
 
-  async replay(body: { rule_id?: string; ids?: string[] }): Promise<{ replayed: number; ids: string[] }> {
+  async replay(body: {
+    rule_id?: string;
+    ids?: string[];
+  }): Promise<{ replayed: number; ids: string[] }> {
     const ids = await this.delivery.replay({ ruleId: body.rule_id, ids: body.ids });
     return { replayed: ids.length, ids };
   }
@@ -192,13 +224,17 @@ function withActive(silence: Silence, now: Date): Silence & { active: boolean } 
 }
 
 function oneOf(value: string, field: string, allowed: readonly string[]): string {
-  if (!allowed.includes(value)) throw new DomainError('VALIDATION_FAILED', `${field} must be one of ${allowed.join(', ')}`, { field });
+  if (!allowed.includes(value))
+    throw new DomainError('VALIDATION_FAILED', `${field} must be one of ${allowed.join(', ')}`, {
+      field,
+    });
   return value;
 }
 
 function dateField(value: string, field: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO-8601 date-time`, { field });
+  if (Number.isNaN(date.getTime()))
+    throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO-8601 date-time`, { field });
   return date;
 }
 

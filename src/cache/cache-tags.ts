@@ -30,14 +30,16 @@ function stableJson(value: unknown): string {
   return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(',')}}`;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
 
 /** The tags an application event makes stale. */
 export function tagsOfEvent(event: AppEvent): Set<CacheTag> {
   const tags = new Set<CacheTag>();
   switch (event.name) {
     case 'events.accepted':
-      for (const record of event.payload) addRecordTags(tags, record as unknown as Record<string, unknown>);
+      for (const record of event.payload)
+        addRecordTags(tags, record as unknown as Record<string, unknown>);
       break;
     case 'metric.recorded':
       for (const metric of event.payload) addRecordTags(tags, metric);

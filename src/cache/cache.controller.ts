@@ -9,7 +9,9 @@ export class CacheController {
   constructor(private readonly cache: QueryCacheService) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Size, hits, misses, hit rate and evictions of this instance\'s query cache' })
+  @ApiOperation({
+    summary: "Size, hits, misses, hit rate and evictions of this instance's query cache",
+  })
   @ApiOkResponse({
     description: 'Counters since start-up',
     type: CacheStatsDto,

@@ -2,11 +2,22 @@ import type { RedisService } from '../common/redis/redis.service.js';
 import type { AppConfig } from '../config/app-config.service.js';
 import type { DebugEventRecord, InsightRecord } from '../common/debug-event.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
-import { cacheKey, componentTag, correlationTag, tagsOfEvent, TAG_ANY_EVENT, TAG_INSIGHTS } from './cache-tags.js';
+import {
+  cacheKey,
+  componentTag,
+  correlationTag,
+  tagsOfEvent,
+  TAG_ANY_EVENT,
+  TAG_INSIGHTS,
+} from './cache-tags.js';
 import { QueryCacheService } from './query-cache.service.js';
 
-const config = (ttl = 300) => ({ cacheTtlSeconds: ttl, batchWindowMs: 100 }) as unknown as AppConfig;
-const noRedis = { enabled: false, key: (...parts: string[]) => parts.join(':') } as unknown as RedisService;
+const config = (ttl = 300) =>
+  ({ cacheTtlSeconds: ttl, batchWindowMs: 100 }) as unknown as AppConfig;
+const noRedis = {
+  enabled: false,
+  key: (...parts: string[]) => parts.join(':'),
+} as unknown as RedisService;
 
 function makeCache(ttl = 300) {
   const bus = new AppEventBus();
@@ -30,24 +41,51 @@ describe('QueryCacheService', () => {
     const first = await cache.getOrCompute('health', { a: 1, b: 2 }, [componentTag('x')], compute);
     const second = await cache.getOrCompute('health', { b: 2, a: 1 }, [componentTag('x')], compute);
     expect(first).toMatchObject({ value: { value: 1 }, cached: false });
-    expect(second).toMatchObject({ value: { value: 1 }, cached: true, computed_at: first.computed_at });
+    expect(second).toMatchObject({
+      value: { value: 1 },
+      cached: true,
+      computed_at: first.computed_at,
+    });
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, size: 1, hit_rate: 0.5 });
   });
 
   it('drops entries whose tag a stream event names, and only those', async () => {
-    await cache.getOrCompute('health', 'payments', [componentTag('payment-service')], async () => 1);
+    await cache.getOrCompute(
+      'health',
+      'payments',
+      [componentTag('payment-service')],
+      async () => 1,
+    );
     await cache.getOrCompute('health', 'db', [componentTag('db')], async () => 2);
     await cache.getOrCompute('progress', 'op-1', [correlationTag('op-1')], async () => 3);
-    bus.emit('events.accepted', [{ component_type: 'payment-service', correlation_id: 'op-1' } as never]);
+    bus.emit('events.accepted', [
+      { component_type: 'payment-service', correlation_id: 'op-1' } as never,
+    ]);
     expect(cache.stats().size).toBe(1);
-    expect((await cache.getOrCompute('health', 'db', [componentTag('db')], async () => 9)).cached).toBe(true);
-    expect((await cache.getOrCompute('health', 'payments', [componentTag('payment-service')], async () => 9)).value).toBe(9);
+    expect(
+      (await cache.getOrCompute('health', 'db', [componentTag('db')], async () => 9)).cached,
+    ).toBe(true);
+    expect(
+      (
+        await cache.getOrCompute(
+          'health',
+          'payments',
+          [componentTag('payment-service')],
+          async () => 9,
+        )
+      ).value,
+    ).toBe(9);
     expect(cache.stats().invalidations).toBe(2);
   });
 
   it('does not keep a value whose tag was invalidated while it was computed', async () => {
     let release!: () => void;
-    const pending = cache.getOrCompute('health', 'slow', [componentTag('x')], () => new Promise<number>((resolve) => (release = () => resolve(1))));
+    const pending = cache.getOrCompute(
+      'health',
+      'slow',
+      [componentTag('x')],
+      () => new Promise<number>((resolve) => (release = () => resolve(1))),
+    );
     cache.invalidate([componentTag('x')]);
     release();
     expect((await pending).value).toBe(1);
@@ -56,7 +94,8 @@ describe('QueryCacheService', () => {
 
   it('counts evictions past its size', async () => {
     const max = cache.stats().max_entries;
-    for (let index = 0; index <= max; index++) await cache.getOrCompute('k', index, [], async () => index);
+    for (let index = 0; index <= max; index++)
+      await cache.getOrCompute('k', index, [], async () => index);
     expect(cache.stats()).toMatchObject({ size: max, evictions: 1 });
   });
 
@@ -73,17 +112,42 @@ describe('cache tags', () => {
     const tags = new Set([
       ...tagsOfEvent({
         name: 'events.accepted',
-        payload: [{ component_type: 'api', correlation_id: 'c1', pattern_id: 'p1', session_id: 's1' } as unknown as DebugEventRecord],
+        payload: [
+          {
+            component_type: 'api',
+            correlation_id: 'c1',
+            pattern_id: 'p1',
+            session_id: 's1',
+          } as unknown as DebugEventRecord,
+        ],
       }),
       ...tagsOfEvent({
         name: 'insight.changed',
-        payload: { insight: { affected_components: [{ component_type: 'db', component_id: 'db-1' }] } as InsightRecord, change: 'created', severe: false },
+        payload: {
+          insight: {
+            affected_components: [{ component_type: 'db', component_id: 'db-1' }],
+          } as InsightRecord,
+          change: 'created',
+          severe: false,
+        },
       }),
     ]);
-    expect([...tags].sort()).toEqual([TAG_ANY_EVENT, 'component:api', 'component:db', 'correlation:c1', TAG_INSIGHTS, 'pattern:p1', 'session:s1'].sort());
+    expect([...tags].sort()).toEqual(
+      [
+        TAG_ANY_EVENT,
+        'component:api',
+        'component:db',
+        'correlation:c1',
+        TAG_INSIGHTS,
+        'pattern:p1',
+        'session:s1',
+      ].sort(),
+    );
   });
 
   it('keys the same parameters the same way in any order', () => {
-    expect(cacheKey('x', { b: [1, { d: 1, c: 2 }], a: undefined })).toBe(cacheKey('x', { b: [1, { c: 2, d: 1 }] }));
+    expect(cacheKey('x', { b: [1, { d: 1, c: 2 }], a: undefined })).toBe(
+      cacheKey('x', { b: [1, { c: 2, d: 1 }] }),
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
@@ -102,8 +107,15 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   async onModuleInit(): Promise<void> {
-    const names: AppEventName[] = ['events.accepted', 'insight.changed', 'state.changed', 'metric.recorded'];
-    const stops = names.map((name) => this.bus.on(name, (payload) => this.onEvent({ name, payload } as AppEvent)));
+    const names: AppEventName[] = [
+      'events.accepted',
+      'insight.changed',
+      'state.changed',
+      'metric.recorded',
+    ];
+    const stops = names.map((name) =>
+      this.bus.on(name, (payload) => this.onEvent({ name, payload } as AppEvent)),
+    );
     this.unsubscribeBus = () => stops.forEach((stop) => stop());
     if (this.redis.enabled && this.enabled) {
       this.subscriber = this.redis.connect('cache-sub');
@@ -129,7 +141,8 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     tags: readonly CacheTag[] | ((value: T) => readonly CacheTag[]),
     compute: () => Promise<T>,
   ): Promise<Cached<T>> {
-    if (!this.enabled) return { value: await compute(), cached: false, computed_at: new Date().toISOString() };
+    if (!this.enabled)
+      return { value: await compute(), cached: false, computed_at: new Date().toISOString() };
     const key = cacheKey(kind, params);
     const entry = this.entries.get(key);
     if (entry) {
@@ -231,7 +244,10 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
   private async flushBroadcast(): Promise<void> {
     this.broadcastTimer = undefined;
     if (this.pendingBroadcast.size === 0) return;
-    const message: InvalidationMessage = { origin: this.instanceId, tags: [...this.pendingBroadcast] };
+    const message: InvalidationMessage = {
+      origin: this.instanceId,
+      tags: [...this.pendingBroadcast],
+    };
     this.pendingBroadcast.clear();
     try {
       await this.redis.client().publish(this.channel, JSON.stringify(message));

@@ -1,4 +1,14 @@
-import { applyDecorators, Body, Controller, Headers, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -16,7 +26,11 @@ import type { DebugEventRecord } from '../common/debug-event.js';
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorEnvelope } from '../common/errors/error-envelope.js';
-import { BatchAcceptedAnswer, EventAcceptedAnswer, IngestBatchDto } from './dto/ingest-answers.dto.js';
+import {
+  BatchAcceptedAnswer,
+  EventAcceptedAnswer,
+  IngestBatchDto,
+} from './dto/ingest-answers.dto.js';
 import { IngestEventDto } from './dto/ingest-event.dto.js';
 import { requestContextOf } from './event-normalizer.js';
 import { EventIntake, type IntakeItem } from './event-intake.service.js';
@@ -42,19 +56,31 @@ const EXAMPLE_EVENT = {
 /** The headers that fill correlation_id when the body has none. */
 export const CorrelationHeaders = () =>
   applyDecorators(
-    ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Correlation id for events that carry none.' }),
+    ApiHeader({
+      name: 'X-Correlation-Id',
+      required: false,
+      description: 'Correlation id for events that carry none.',
+    }),
     ApiHeader({
       name: 'traceparent',
       required: false,
-      description: 'W3C trace context: its trace id becomes the correlation id when neither the body nor X-Correlation-Id gives one.',
+      description:
+        'W3C trace context: its trace id becomes the correlation id when neither the body nor X-Correlation-Id gives one.',
     }),
   );
 
 @ApiTags('ingestion')
 @Controller()
 @UseGuards(IngestEnabledGuard)
-@ApiTooManyRequestsResponse({ description: 'Backpressure: the ingest backlog is over its limit; retry after Retry-After seconds.', type: ErrorEnvelope })
-@ApiServiceUnavailableResponse({ description: 'Disabled, or the events could not be made durable (nothing was kept; retry).', type: ErrorEnvelope })
+@ApiTooManyRequestsResponse({
+  description:
+    'Backpressure: the ingest backlog is over its limit; retry after Retry-After seconds.',
+  type: ErrorEnvelope,
+})
+@ApiServiceUnavailableResponse({
+  description: 'Disabled, or the events could not be made durable (nothing was kept; retry).',
+  type: ErrorEnvelope,
+})
 export class CollectorController {
   constructor(
     private readonly intake: EventIntake,
@@ -72,9 +98,25 @@ export class CollectorController {
       'Sending the same id again answers `duplicate` and stores nothing twice.',
   })
   @CorrelationHeaders()
-  @ApiBody({ type: IngestEventDto, examples: { error: { value: EXAMPLE_EVENT }, minimal: { value: { event_type: 'log', component_type: 'api', component_id: 'gateway-1', message: 'GET /orders 200' } } } })
+  @ApiBody({
+    type: IngestEventDto,
+    examples: {
+      error: { value: EXAMPLE_EVENT },
+      minimal: {
+        value: {
+          event_type: 'log',
+          component_type: 'api',
+          component_id: 'gateway-1',
+          message: 'GET /orders 200',
+        },
+      },
+    },
+  })
   @ApiAcceptedResponse({ type: EventAcceptedAnswer })
-  @ApiBadRequestResponse({ description: 'Invalid event; the message names the field.', type: ErrorEnvelope })
+  @ApiBadRequestResponse({
+    description: 'Invalid event; the message names the field.',
+    type: ErrorEnvelope,
+  })
   async ingestOne(
     @Body() event: unknown,
     @Headers('x-correlation-id') correlationId?: string,
@@ -104,13 +146,40 @@ export class CollectorController {
   @ApiBody({
     type: IngestBatchDto,
     examples: {
-      batch: { value: { events: [EXAMPLE_EVENT, { event_type: 'log', level: 'info', component_type: 'worker', component_id: 'billing-2', message: 'invoice 88 sent', correlation_id: 'order-4711' }] } },
+      batch: {
+        value: {
+          events: [
+            EXAMPLE_EVENT,
+            {
+              event_type: 'log',
+              level: 'info',
+              component_type: 'worker',
+              component_id: 'billing-2',
+              message: 'invoice 88 sent',
+              correlation_id: 'order-4711',
+            },
+          ],
+        },
+      },
     },
   })
-  @ApiAcceptedResponse({ type: BatchAcceptedAnswer, description: 'Every event accepted (or a known duplicate).' })
-  @ApiResponse({ status: 207, type: BatchAcceptedAnswer, description: 'Some events were rejected: `results` says which and why; the others are kept.' })
-  @ApiBadRequestResponse({ description: 'The body is malformed, or every event was rejected (details.results).', type: ErrorEnvelope })
-  @ApiPayloadTooLargeResponse({ description: 'Over DEBUG_MAX_BATCH_EVENTS or DEBUG_BODY_LIMIT.', type: ErrorEnvelope })
+  @ApiAcceptedResponse({
+    type: BatchAcceptedAnswer,
+    description: 'Every event accepted (or a known duplicate).',
+  })
+  @ApiResponse({
+    status: 207,
+    type: BatchAcceptedAnswer,
+    description: 'Some events were rejected: `results` says which and why; the others are kept.',
+  })
+  @ApiBadRequestResponse({
+    description: 'The body is malformed, or every event was rejected (details.results).',
+    type: ErrorEnvelope,
+  })
+  @ApiPayloadTooLargeResponse({
+    description: 'Over DEBUG_MAX_BATCH_EVENTS or DEBUG_BODY_LIMIT.',
+    type: ErrorEnvelope,
+  })
   async ingestBatch(
     @Body() body: unknown,
     @Res({ passthrough: true }) response: Response,
@@ -118,13 +187,19 @@ export class CollectorController {
     @Headers('traceparent') traceparent?: string,
   ): Promise<BatchAcceptedAnswer> {
     const items = this.intake.batch(body, requestContextOf({ correlationId, traceparent }));
-    const good = items.filter((item): item is IntakeItem & { event: DebugEventRecord } => item.event !== undefined);
+    const good = items.filter(
+      (item): item is IntakeItem & { event: DebugEventRecord } => item.event !== undefined,
+    );
     const rejected = items.length - good.length;
     if (rejected > 0) this.metrics.rejected.inc({ kind: 'event', reason: 'validation' }, rejected);
     if (good.length === 0) {
       const first = items[0].reason!;
       throw new DomainError('VALIDATION_FAILED', `every event was rejected; the first: ${first}`, {
-        results: items.map((item) => ({ index: item.index, status: 'rejected', reason: item.reason })),
+        results: items.map((item) => ({
+          index: item.index,
+          status: 'rejected',
+          reason: item.reason,
+        })),
       });
     }
     const fresh = await this.ingest.accept(
@@ -133,12 +208,21 @@ export class CollectorController {
     );
     const ids: (string | null)[] = items.map((item) => item.event?.id ?? null);
     const duplicates = fresh.reduce((count, isNew) => (isNew ? count : count + 1), 0);
-    const answer: BatchAcceptedAnswer = { accepted: good.length - duplicates, duplicates, rejected, ids };
+    const answer: BatchAcceptedAnswer = {
+      accepted: good.length - duplicates,
+      duplicates,
+      rejected,
+      ids,
+    };
     if (rejected === 0) {
       response.status(HttpStatus.ACCEPTED);
       return answer;
     }
-    const statusOf = new Map(good.map((item, position) => [item.index, fresh[position] ? 'accepted' : 'duplicate'] as const));
+    const statusOf = new Map(
+      good.map(
+        (item, position) => [item.index, fresh[position] ? 'accepted' : 'duplicate'] as const,
+      ),
+    );
     answer.results = items.map((item) =>
       item.event
         ? { index: item.index, status: statusOf.get(item.index)!, id: item.event.id }

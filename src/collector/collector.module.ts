@@ -20,7 +20,12 @@ import { StateService } from './state.service.js';
 /** Ingestion: events, batches, state snapshots and metrics in; hot tier + ingest journal out; the journal's warm writers and the retry queue's worker. */
 @Module({
   imports: [StorageModule, PatternsModule, InsightsModule],
-  controllers: [CollectorController, StateController, MetricsIngestController, IngestAdminController],
+  controllers: [
+    CollectorController,
+    StateController,
+    MetricsIngestController,
+    IngestAdminController,
+  ],
   providers: [
     EventIntake,
     IngestService,

@@ -41,7 +41,13 @@ export class EventIntake {
     const firstProblem = this.schema.check(body, 'event');
     if (firstProblem !== null) throw this.everyProblem(body, firstProblem);
     const now = new Date();
-    const result = normalizeEvent(body as IngestEventInput, 'event', context, this.window(now), now);
+    const result = normalizeEvent(
+      body as IngestEventInput,
+      'event',
+      context,
+      this.window(now),
+      now,
+    );
     if (result.reason !== undefined) {
       throw new DomainError('VALIDATION_FAILED', result.reason, { problems: [result.reason] });
     }
@@ -51,7 +57,10 @@ export class EventIntake {
   private everyProblem(body: object, firstProblem: string): DomainError {
     let errors: ValidationError[] = [];
     try {
-      errors = validateSync(plainToInstance(IngestEventDto, body), { whitelist: true, forbidNonWhitelisted: true });
+      errors = validateSync(plainToInstance(IngestEventDto, body), {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+      });
     } catch {
       // class-transformer cannot take every JSON (a `constructor` key holding an object): the schema's reason stands.
     }
@@ -82,21 +91,31 @@ export class EventIntake {
         continue;
       }
       const result = normalizeEvent(events[index] as IngestEventInput, path, context, window, now);
-      items[index] = result.reason !== undefined ? { index, reason: result.reason } : { index, event: result.event, json: result.json };
+      items[index] =
+        result.reason !== undefined
+          ? { index, reason: result.reason }
+          : { index, event: result.event, json: result.json };
     }
     return items;
   }
 
   private eventsOf(body: unknown): unknown[] {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new DomainError('VALIDATION_FAILED', 'the body must be a JSON object: { "events": [ … ] }');
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'the body must be a JSON object: { "events": [ … ] }',
+      );
     }
     const extra = Object.keys(body).filter((key) => key !== 'events');
     if (extra.length > 0) {
-      throw new DomainError('VALIDATION_FAILED', `${extra[0]} is not a known field (the body is { "events": [ … ] })`);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${extra[0]} is not a known field (the body is { "events": [ … ] })`,
+      );
     }
     const { events } = body as { events?: unknown };
-    if (!Array.isArray(events)) throw new DomainError('VALIDATION_FAILED', 'events must be an array of events');
+    if (!Array.isArray(events))
+      throw new DomainError('VALIDATION_FAILED', 'events must be an array of events');
     if (events.length === 0) throw new DomainError('VALIDATION_FAILED', 'events must not be empty');
     const limit = this.config.maxBatchEvents;
     if (events.length > limit) {

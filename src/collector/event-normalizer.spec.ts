@@ -10,7 +10,13 @@ const normalize = (fields: Record<string, unknown>, path = 'e', within = window)
 
 describe('normalizeEvent', () => {
   it('fills id, times and defaults; the id carries the event time', () => {
-    const result = normalizeEvent({ ...minimal, timestamp: '2026-11-24T07:00:00.000Z' }, 'event', { correlationId: null }, window, now);
+    const result = normalizeEvent(
+      { ...minimal, timestamp: '2026-11-24T07:00:00.000Z' },
+      'event',
+      { correlationId: null },
+      window,
+      now,
+    );
     expect(result.event).toMatchObject({
       timestamp: '2026-11-24T07:00:00.000Z',
       level: 'info',
@@ -19,16 +25,33 @@ describe('normalizeEvent', () => {
       pattern_id: null,
       ingested_at: now.toISOString(),
     });
-    expect(result.event!.id.slice(0, 8)).toBe(newId(new Date('2026-11-24T07:00:00.000Z')).slice(0, 8));
+    expect(result.event!.id.slice(0, 8)).toBe(
+      newId(new Date('2026-11-24T07:00:00.000Z')).slice(0, 8),
+    );
   });
 
   it('reads a time in toISOString form to the same millisecond as Date.parse, leap days included', () => {
-    for (const timestamp of ['2024-02-29T23:59:59.999Z', '2000-02-29T00:00:00.000Z', '1999-12-31T23:59:59.999Z', '2100-03-01T00:00:00.001Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z']) {
+    for (const timestamp of [
+      '2024-02-29T23:59:59.999Z',
+      '2000-02-29T00:00:00.000Z',
+      '1999-12-31T23:59:59.999Z',
+      '2100-03-01T00:00:00.001Z',
+      '1970-01-01T00:00:00.000Z',
+      '1969-12-31T23:59:59.999Z',
+    ]) {
       const ms = Date.parse(timestamp);
       // a window of exactly that millisecond takes the event only if its time was read to the millisecond
-      expect(normalize({ timestamp }, 'e', { oldestMs: ms, newestMs: ms }).event?.timestamp).toBe(timestamp);
+      expect(normalize({ timestamp }, 'e', { oldestMs: ms, newestMs: ms }).event?.timestamp).toBe(
+        timestamp,
+      );
     }
-    for (const timestamp of ['2023-02-29T00:00:00.000Z', '2100-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-11-24T10:60:00.000Z']) {
+    for (const timestamp of [
+      '2023-02-29T00:00:00.000Z',
+      '2100-02-29T00:00:00.000Z',
+      '2026-04-31T00:00:00.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-11-24T10:60:00.000Z',
+    ]) {
       expect(normalize({ timestamp }).reason).toBe('e.timestamp must be a real date-time');
     }
   });
@@ -37,46 +60,121 @@ describe('normalizeEvent', () => {
     const at = new Date('2026-11-23T12:34:56.789Z');
     const id = newId(at);
     const first = normalizeEvent({ ...minimal, id }, 'event', { correlationId: null }, window, now);
-    const retry = normalizeEvent({ ...minimal, id }, 'event', { correlationId: null }, window, new Date(now.getTime() + 5000));
+    const retry = normalizeEvent(
+      { ...minimal, id },
+      'event',
+      { correlationId: null },
+      window,
+      new Date(now.getTime() + 5000),
+    );
     expect(first.event!.timestamp).toBe(at.toISOString());
     expect(retry.event!.timestamp).toBe(first.event!.timestamp);
   });
 
   it('refuses calendar dates that do not exist, which Date.parse would shift', () => {
-    for (const timestamp of ['2026-02-30T00:00:00.000Z', '2026-11-24T24:00:00.000Z', '2026-11-31T10:00:00+02:00']) {
-      expect(normalizeEvent({ ...minimal, timestamp }, 'events[1]', { correlationId: null }, window, now).reason).toBe(
-        'events[1].timestamp must be a real date-time',
-      );
+    for (const timestamp of [
+      '2026-02-30T00:00:00.000Z',
+      '2026-11-24T24:00:00.000Z',
+      '2026-11-31T10:00:00+02:00',
+    ]) {
+      expect(
+        normalizeEvent({ ...minimal, timestamp }, 'events[1]', { correlationId: null }, window, now)
+          .reason,
+      ).toBe('events[1].timestamp must be a real date-time');
     }
-    expect(normalizeEvent({ ...minimal, timestamp: '2026-11-24T07:00:00+02:00' }, 'e', { correlationId: null }, window, now).event!.timestamp).toBe(
-      '2026-11-24T05:00:00.000Z',
-    );
+    expect(
+      normalizeEvent(
+        { ...minimal, timestamp: '2026-11-24T07:00:00+02:00' },
+        'e',
+        { correlationId: null },
+        window,
+        now,
+      ).event!.timestamp,
+    ).toBe('2026-11-24T05:00:00.000Z');
   });
 
   it('lowercases client ids', () => {
     const id = newId(now);
-    const result = normalizeEvent({ ...minimal, id: id.toUpperCase() }, 'event', { correlationId: null }, window, now);
+    const result = normalizeEvent(
+      { ...minimal, id: id.toUpperCase() },
+      'event',
+      { correlationId: null },
+      window,
+      now,
+    );
     expect(result.event!.id).toBe(id);
   });
 
   it('takes correlation from the request only when the event has none', () => {
-    expect(normalizeEvent(minimal, 'e', { correlationId: 'hdr' }, window, now).event!.correlation_id).toBe('hdr');
-    expect(normalizeEvent({ ...minimal, correlation_id: 'own' }, 'e', { correlationId: 'hdr' }, window, now).event!.correlation_id).toBe('own');
+    expect(
+      normalizeEvent(minimal, 'e', { correlationId: 'hdr' }, window, now).event!.correlation_id,
+    ).toBe('hdr');
+    expect(
+      normalizeEvent(
+        { ...minimal, correlation_id: 'own' },
+        'e',
+        { correlationId: 'hdr' },
+        window,
+        now,
+      ).event!.correlation_id,
+    ).toBe('own');
   });
 
   it('refuses times outside the window and unstorable characters, naming the field', () => {
-    expect(normalizeEvent({ ...minimal, timestamp: '2026-12-01T00:00:00Z' }, 'events[4]', { correlationId: null }, window, now).reason).toMatch(
-      /^events\[4\]\.timestamp is too far in the future/,
-    );
-    expect(normalizeEvent({ ...minimal, timestamp: '2020-01-01T00:00:00Z' }, 'events[4]', { correlationId: null }, window, now).reason).toMatch(
-      /^events\[4\]\.timestamp is older than the retention/,
-    );
-    expect(normalizeEvent({ ...minimal, message: 'a\u0000b' }, 'event', { correlationId: null }, window, now).reason).toMatch(/^event\.message must not contain NUL/);
-    expect(normalizeEvent({ ...minimal, data: { text: 'a\u0000b' } }, 'event', { correlationId: null }, window, now).reason).toMatch(/^event\.data must not contain NUL/);
-    expect(normalizeEvent({ ...minimal, data: { text: 'a\\u0000b' } }, 'event', { correlationId: null }, window, now).event).toBeDefined();
-    expect(normalizeEvent({ ...minimal, data: { text: 'x'.repeat(70_000) } }, 'event', { correlationId: null }, window, now).reason).toBe(
-      'event.data must be at most 65536 bytes as JSON',
-    );
+    expect(
+      normalizeEvent(
+        { ...minimal, timestamp: '2026-12-01T00:00:00Z' },
+        'events[4]',
+        { correlationId: null },
+        window,
+        now,
+      ).reason,
+    ).toMatch(/^events\[4\]\.timestamp is too far in the future/);
+    expect(
+      normalizeEvent(
+        { ...minimal, timestamp: '2020-01-01T00:00:00Z' },
+        'events[4]',
+        { correlationId: null },
+        window,
+        now,
+      ).reason,
+    ).toMatch(/^events\[4\]\.timestamp is older than the retention/);
+    expect(
+      normalizeEvent(
+        { ...minimal, message: 'a\u0000b' },
+        'event',
+        { correlationId: null },
+        window,
+        now,
+      ).reason,
+    ).toMatch(/^event\.message must not contain NUL/);
+    expect(
+      normalizeEvent(
+        { ...minimal, data: { text: 'a\u0000b' } },
+        'event',
+        { correlationId: null },
+        window,
+        now,
+      ).reason,
+    ).toMatch(/^event\.data must not contain NUL/);
+    expect(
+      normalizeEvent(
+        { ...minimal, data: { text: 'a\\u0000b' } },
+        'event',
+        { correlationId: null },
+        window,
+        now,
+      ).event,
+    ).toBeDefined();
+    expect(
+      normalizeEvent(
+        { ...minimal, data: { text: 'x'.repeat(70_000) } },
+        'event',
+        { correlationId: null },
+        window,
+        now,
+      ).reason,
+    ).toBe('event.data must be at most 65536 bytes as JSON');
   });
 
   it('counts object sizes in UTF-8 bytes, and keeps the JSON it checked as what is stored', () => {
@@ -84,7 +182,9 @@ describe('normalizeEvent', () => {
     const fits = normalize({ message: 'm', metadata: { text: 'é'.repeat(6000) } }, 'event');
     expect(fits.event).toBeDefined();
     expect(JSON.parse(fits.json!)).toEqual(fits.event);
-    expect(normalize({ message: 'm', metadata: { text: 'é'.repeat(9000) } }, 'event').reason).toBe('event.metadata must be at most 16384 bytes as JSON');
+    expect(normalize({ message: 'm', metadata: { text: 'é'.repeat(9000) } }, 'event').reason).toBe(
+      'event.metadata must be at most 16384 bytes as JSON',
+    );
     // a short event whose object holds a lone surrogate is refused too (escaped in its JSON)
     expect(normalize({ message: 'm', metadata: { text: 'a\ud800b' } }, 'event').reason).toBe(
       'event.metadata must not contain NUL characters or unpaired surrogates',
@@ -94,11 +194,20 @@ describe('normalizeEvent', () => {
 
 describe('requestContextOf', () => {
   it('prefers X-Correlation-Id, then the trace id of traceparent', () => {
-    expect(requestContextOf({ correlationId: 'abc', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toEqual({ correlationId: 'abc' });
-    expect(requestContextOf({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toEqual({
+    expect(
+      requestContextOf({
+        correlationId: 'abc',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      }),
+    ).toEqual({ correlationId: 'abc' });
+    expect(
+      requestContextOf({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
+    ).toEqual({
       correlationId: '4bf92f3577b34da6a3ce929d0e0e4736',
     });
-    expect(requestContextOf({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toEqual({ correlationId: null });
+    expect(
+      requestContextOf({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }),
+    ).toEqual({ correlationId: null });
     expect(requestContextOf({ traceparent: 'garbage' })).toEqual({ correlationId: null });
   });
 });

@@ -1,6 +1,11 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { newId, timeOfUuidV7 } from '../common/ids.js';
-import { EVENT_FIELDS, fieldMessages, type IngestEventInput, type ObjectField } from './event-shape.js';
+import {
+  EVENT_FIELDS,
+  fieldMessages,
+  type IngestEventInput,
+  type ObjectField,
+} from './event-shape.js';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js';
 
 export { isStorableText, unstorableInputProblem } from './storable-text.js';
@@ -17,7 +22,10 @@ const SAFE_CORRELATION = /^[\x21-\x7e]{1,256}$/;
  * `X-Correlation-Id` wins; otherwise the trace id of a W3C `traceparent`
  * (version-traceid-parentid-flags), so events of one distributed trace correlate.
  */
-export function requestContextOf(headers: { correlationId?: string; traceparent?: string }): RequestContext {
+export function requestContextOf(headers: {
+  correlationId?: string;
+  traceparent?: string;
+}): RequestContext {
   const explicit = headers.correlationId?.trim();
   if (explicit && SAFE_CORRELATION.test(explicit)) return { correlationId: explicit };
   const match = headers.traceparent?.trim().toLowerCase().match(TRACEPARENT);
@@ -33,7 +41,9 @@ export interface TimeWindow {
 }
 
 /** A kept event comes with its JSON, which the hot tier stores: serialized once, here. */
-export type Normalized = { event: DebugEventRecord; json: string; reason?: undefined } | { event?: undefined; json?: undefined; reason: string };
+export type Normalized =
+  | { event: DebugEventRecord; json: string; reason?: undefined }
+  | { event?: undefined; json?: undefined; reason: string };
 
 // A NUL or a lone surrogate survives JSON.stringify as an escape that PostgreSQL's jsonb
 // (and text) refuses; a job holding one would fail forever, so it is refused at the door.
@@ -59,9 +69,24 @@ function timeOf(text: string): number {
   const hour = twoDigits(text, 11);
   const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return NaN;
   if (!isCanonicalTime(text)) return Date.parse(text);
-  return daysSinceEpoch(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + threeDigits(text, 20);
+  return (
+    daysSinceEpoch(year, month, day) * 86_400_000 +
+    hour * 3_600_000 +
+    minute * 60_000 +
+    second * 1000 +
+    threeDigits(text, 20)
+  );
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -77,7 +102,8 @@ function daysSinceEpoch(year: number, month: number, day: number): number {
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
 }
 
@@ -91,7 +117,14 @@ function threeDigits(text: string, at: number): number {
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` (toISOString's form, UTC), its fraction three digits. */
 function isCanonicalTime(text: string): boolean {
-  return text.length === 24 && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(23) === 90 /* Z */ && isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22);
+  return (
+    text.length === 24 &&
+    text.charCodeAt(19) === 46 /* . */ &&
+    text.charCodeAt(23) === 90 /* Z */ &&
+    isDigit(text, 20) &&
+    isDigit(text, 21) &&
+    isDigit(text, 22)
+  );
 }
 
 function isDigit(text: string, at: number): boolean {
@@ -141,13 +174,20 @@ export function normalizeEvent(
     timeMs = (id ? timeOfUuidV7(id)?.getTime() : undefined) ?? now.getTime();
   }
   if (timeMs < window.oldestMs) {
-    return { reason: `${path}.timestamp is older than the retention (${new Date(window.oldestMs).toISOString()})` };
+    return {
+      reason: `${path}.timestamp is older than the retention (${new Date(window.oldestMs).toISOString()})`,
+    };
   }
   if (timeMs > window.newestMs) {
-    return { reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})` };
+    return {
+      reason: `${path}.timestamp is too far in the future (after ${new Date(window.newestMs).toISOString()})`,
+    };
   }
   id ??= newId(new Date(timeMs));
-  const timestamp = input.timestamp && isCanonicalTime(input.timestamp) ? input.timestamp : new Date(timeMs).toISOString();
+  const timestamp =
+    input.timestamp && isCanonicalTime(input.timestamp)
+      ? input.timestamp
+      : new Date(timeMs).toISOString();
 
   const event: DebugEventRecord = {
     id,
@@ -170,14 +210,19 @@ export function normalizeEvent(
   const json = JSON.stringify(event);
   // The whole event's JSON bounds each object's: only a long one, or one with an escape that may
   // be a NUL or a lone surrogate, needs its objects looked at one by one.
-  if (json.length * 3 > SMALLEST_OBJECT_LIMIT || (json.includes('\\u') && UNSTORABLE_JSON.test(json))) {
+  if (
+    json.length * 3 > SMALLEST_OBJECT_LIMIT ||
+    (json.includes('\\u') && UNSTORABLE_JSON.test(json))
+  ) {
     const problem = objectFieldProblem(input, path);
     if (problem !== null) return { reason: problem };
   }
   return { event, json };
 }
 
-const STRING_FIELD_NAMES = EVENT_FIELDS.filter((field) => field.kind === 'string').map((field) => field.name);
+const STRING_FIELD_NAMES = EVENT_FIELDS.filter((field) => field.kind === 'string').map(
+  (field) => field.name,
+);
 const OBJECT_FIELDS = EVENT_FIELDS.filter((field): field is ObjectField => field.kind === 'object');
 /** UTF-8 takes at most 3 bytes per UTF-16 unit: JSON shorter than a third of this fits every object limit. */
 const SMALLEST_OBJECT_LIMIT = Math.min(...OBJECT_FIELDS.map((field) => field.maxBytes));
@@ -187,7 +232,10 @@ function objectFieldProblem(input: IngestEventInput, path: string): string | nul
     const value = input[field.name];
     if (value === undefined || value === null) continue;
     const json = JSON.stringify(value);
-    if (json.length > field.maxBytes || (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)) {
+    if (
+      json.length > field.maxBytes ||
+      (json.length * 3 > field.maxBytes && Buffer.byteLength(json) > field.maxBytes)
+    ) {
       return fieldMessages.maxBytes(`${path}.${field.name}`, field.maxBytes);
     }
     if (json.includes('\\u') && UNSTORABLE_JSON.test(json)) {

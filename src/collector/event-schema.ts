@@ -1,5 +1,10 @@
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
-import { EVENT_FIELDS, EVENT_FIELD_BY_NAME, type EventField, fieldMessages } from './event-shape.js';
+import {
+  EVENT_FIELDS,
+  EVENT_FIELD_BY_NAME,
+  type EventField,
+  fieldMessages,
+} from './event-shape.js';
 
 /** JSON Schema of one event, generated from the field table. */
 export function eventJsonSchema(): SchemaObject {
@@ -27,7 +32,11 @@ function fieldSchema(field: EventField): SchemaObject {
       return schema;
     }
     case 'number':
-      return { type: nullable ? ['number', 'null'] : 'number', minimum: field.minimum, maximum: field.maximum };
+      return {
+        type: nullable ? ['number', 'null'] : 'number',
+        minimum: field.minimum,
+        maximum: field.maximum,
+      };
     case 'object':
       return { type: nullable ? ['object', 'null'] : 'object', maxProperties: field.maxProperties };
   }
@@ -42,7 +51,12 @@ export class EventSchemaValidator {
 
   constructor() {
     // allErrors off: the first problem of an event is its reason, and it is the fast mode.
-    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, unicodeRegExp: false });
+    const ajv = new Ajv({
+      allErrors: false,
+      strict: true,
+      allowUnionTypes: true,
+      unicodeRegExp: false,
+    });
     this.validateEvent = ajv.compile(eventJsonSchema());
   }
 
@@ -51,7 +65,8 @@ export class EventSchemaValidator {
    * or null. Sizes of object fields and times are checked by normalizeEvent, for both paths.
    */
   check(value: unknown, path: string): string | null {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} must be a JSON object`;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return `${path} must be a JSON object`;
     if (this.validateEvent(value)) return null;
     return describeAjvError(this.validateEvent.errors![0], path);
   }
@@ -68,7 +83,9 @@ function describeAjvError(error: ErrorObject, path: string): string {
     case 'additionalProperties':
       return fieldMessages.notAllowed(`${path}.${String(params.additionalProperty)}`);
     case 'type':
-      return field ? fieldMessages.type(fieldPath, field.kind) : `${fieldPath} ${error.message ?? 'has the wrong type'}`;
+      return field
+        ? fieldMessages.type(fieldPath, field.kind)
+        : `${fieldPath} ${error.message ?? 'has the wrong type'}`;
     case 'enum':
       return field?.kind === 'string' && field.enum
         ? fieldMessages.enum(fieldPath, field.enum)

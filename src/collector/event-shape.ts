@@ -54,7 +54,8 @@ export interface ObjectField extends FieldBase {
 
 export type EventField = StringField | NumberField | ObjectField;
 
-export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const UUID_PATTERN =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const DATE_TIME_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|z|[+-]\\d{2}:\\d{2})$';
 
@@ -77,7 +78,8 @@ export const EVENT_FIELDS: readonly EventField[] = [
     minLength: 20,
     maxLength: 40,
     pattern: { source: DATE_TIME_PATTERN, says: 'an RFC 3339 date-time with a time zone' },
-    description: 'When it happened (RFC 3339). Defaults to the time of a UUIDv7 id, else the time of arrival.',
+    description:
+      'When it happened (RFC 3339). Defaults to the time of a UUIDv7 id, else the time of arrival.',
     example: '2026-11-24T08:15:30.123Z',
   },
   {
@@ -124,7 +126,8 @@ export const EVENT_FIELDS: readonly EventField[] = [
     required: false,
     minLength: 1,
     maxLength: 256,
-    description: 'Ties the events of one operation together. Filled from X-Correlation-Id or traceparent when absent.',
+    description:
+      'Ties the events of one operation together. Filled from X-Correlation-Id or traceparent when absent.',
     example: 'order-4711',
   },
   {
@@ -178,7 +181,8 @@ export const EVENT_FIELDS: readonly EventField[] = [
     required: false,
     maxProperties: 100,
     maxBytes: 16_384,
-    description: 'Context about the emitter (host, version, …; a JSON object, at most 16 KiB as JSON).',
+    description:
+      'Context about the emitter (host, version, …; a JSON object, at most 16 KiB as JSON).',
     example: { host: 'node-3', version: '2.4.1' },
   },
   {
@@ -211,4 +215,6 @@ export const fieldMessages = {
   maxBytes: (path: string, limit: number) => `${path} must be at most ${limit} bytes as JSON`,
 };
 
-export const EVENT_FIELD_BY_NAME = new Map<string, EventField>(EVENT_FIELDS.map((field) => [field.name, field]));
+export const EVENT_FIELD_BY_NAME = new Map<string, EventField>(
+  EVENT_FIELDS.map((field) => [field.name, field]),
+);

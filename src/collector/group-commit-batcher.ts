@@ -52,7 +52,8 @@ export class GroupCommitBatcher<T> {
   private schedule(): void {
     while (this.waitingCount > 0) {
       const idle = this.inFlight === 0;
-      const full = this.waitingCount >= this.options.maxItems && this.inFlight < this.options.maxInFlight;
+      const full =
+        this.waitingCount >= this.options.maxItems && this.inFlight < this.options.maxInFlight;
       if (!idle && !full) break;
       this.flush();
     }
@@ -67,7 +68,10 @@ export class GroupCommitBatcher<T> {
   private flush(): void {
     const group: Waiter<T>[] = [];
     let count = 0;
-    while (this.waiting.length > 0 && (count === 0 || count + this.waiting[0].items.length <= this.options.maxItems)) {
+    while (
+      this.waiting.length > 0 &&
+      (count === 0 || count + this.waiting[0].items.length <= this.options.maxItems)
+    ) {
       const waiter = this.waiting.shift()!;
       group.push(waiter);
       count += waiter.items.length;
@@ -77,7 +81,8 @@ export class GroupCommitBatcher<T> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const items = group.length === 1 ? [...group[0].items] : group.flatMap((waiter) => waiter.items);
+    const items =
+      group.length === 1 ? [...group[0].items] : group.flatMap((waiter) => waiter.items);
     this.inFlight++;
     this.committingCount += count;
     const settle = (error: unknown, failed: boolean) => {

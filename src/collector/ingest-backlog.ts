@@ -35,7 +35,8 @@ export class IngestBacklog {
     await this.refresh();
     const backlog = this.queuedEvents + pendingInProcess;
     const limit = this.config.ingestBacklogLimit;
-    if (backlog + incoming <= limit || (backlog === 0 && incoming <= this.config.maxBatchEvents)) return;
+    if (backlog + incoming <= limit || (backlog === 0 && incoming <= this.config.maxBatchEvents))
+      return;
     const retryAfter = Math.min(30, 1 + Math.floor(backlog / limit));
     throw new BackpressureError(
       `ingest backlog of ${backlog} events is at DEBUG_INGEST_BACKLOG_LIMIT=${limit}: retry after ${retryAfter} s`,
@@ -60,7 +61,12 @@ export class IngestBacklog {
     this.reading ??= this.read().finally(() => (this.reading = undefined));
     // Until a first reading is in, a request waits for one, but not for long: while Redis is
     // down its commands wait for the reconnection (the accept itself then answers 503).
-    if (this.readAt === 0) await withinTime(this.reading, FIRST_READ_WAIT_MS, () => new Error('no backlog reading yet')).catch(() => undefined);
+    if (this.readAt === 0)
+      await withinTime(
+        this.reading,
+        FIRST_READ_WAIT_MS,
+        () => new Error('no backlog reading yet'),
+      ).catch(() => undefined);
   }
 
   private async read(): Promise<void> {
@@ -74,7 +80,10 @@ export class IngestBacklog {
   }
 
   private async fetch(): Promise<{ journalEvents: number; counts: QueueCounts }> {
-    const [journalEvents, counts] = await Promise.all([this.journal.pendingEvents(), this.jobQueue.counts(QueueName.Ingest)]);
+    const [journalEvents, counts] = await Promise.all([
+      this.journal.pendingEvents(),
+      this.jobQueue.counts(QueueName.Ingest),
+    ]);
     this.queuedEvents = journalEvents + (counts.waiting + counts.delayed) * this.config.batchSize;
     this.metrics.backlogEvents.set(this.queuedEvents);
     this.metrics.failedJobs.set(counts.failed);

@@ -9,7 +9,10 @@ export class IngestEnabledGuard implements CanActivate {
 
   canActivate(): boolean {
     if (!this.config.enabled) {
-      throw new DomainError('DISABLED', 'the debug system is disabled (DEBUG_SYSTEM_ENABLED=false): nothing is collected');
+      throw new DomainError(
+        'DISABLED',
+        'the debug system is disabled (DEBUG_SYSTEM_ENABLED=false): nothing is collected',
+      );
     }
     return true;
   }

@@ -55,7 +55,10 @@ export class IngestJournal {
     this.enabled = redis.enabled;
     this.keys = ingestJournalKeys(config.redisPrefix);
     this.writersKey = `${config.redisPrefix}:ingest:writers`;
-    if (this.enabled) this.redis.client().defineCommand('adsJournalAcknowledge', { numberOfKeys: 0, lua: ACKNOWLEDGE });
+    if (this.enabled)
+      this.redis
+        .client()
+        .defineCommand('adsJournalAcknowledge', { numberOfKeys: 0, lua: ACKNOWLEDGE });
   }
 
   /** Events accepted and not yet in the warm store. */
@@ -78,7 +81,11 @@ export class IngestJournal {
   async livingWriters(): Promise<number> {
     if (!this.enabled) return 0;
     const client = this.redis.client();
-    await client.zremrangebyscore(this.writersKey, '-inf', Date.now() - 10 * WRITER_ALIVE_WITHIN_MS);
+    await client.zremrangebyscore(
+      this.writersKey,
+      '-inf',
+      Date.now() - 10 * WRITER_ALIVE_WITHIN_MS,
+    );
     return client.zcount(this.writersKey, Date.now() - WRITER_ALIVE_WITHIN_MS, '+inf');
   }
 
@@ -93,33 +100,49 @@ export class IngestJournal {
   }
 
   /** New entries for `consumer`, waiting up to `blockMs` for one; `connection` must be its own (the read blocks). */
-  async read(connection: Redis, consumer: string, count: number, blockMs: number): Promise<JournalEntry[]> {
+  async read(
+    connection: Redis,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<JournalEntry[]> {
     await this.ensureGroup();
-    const reply = (await this.forgetGroupOnLoss(connection.xreadgroup(
-      'GROUP',
-      WRITERS_GROUP,
-      consumer,
-      'COUNT',
-      count,
-      'BLOCK',
-      blockMs,
-      'STREAMS',
-      this.keys.stream,
-      '>',
-    ))) as [string, RawEntry[]][] | null;
+    const reply = (await this.forgetGroupOnLoss(
+      connection.xreadgroup(
+        'GROUP',
+        WRITERS_GROUP,
+        consumer,
+        'COUNT',
+        count,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        this.keys.stream,
+        '>',
+      ),
+    )) as [string, RawEntry[]][] | null;
     return reply ? this.parse(reply[0][1]) : [];
   }
 
   /** Entries another member read and has not acknowledged for `minIdleMs` (it died or hangs), now `consumer`'s. */
-  async claimStale(connection: Redis, consumer: string, count: number, minIdleMs: number): Promise<JournalEntry[]> {
+  async claimStale(
+    connection: Redis,
+    consumer: string,
+    count: number,
+    minIdleMs: number,
+  ): Promise<JournalEntry[]> {
     await this.ensureGroup();
     const [, entries] = (await this.forgetGroupOnLoss(
-      connection.xautoclaim(this.keys.stream, WRITERS_GROUP, consumer, minIdleMs, '0-0', 'COUNT', count),
-    )) as [
-      string,
-      RawEntry[],
-      string[]?,
-    ];
+      connection.xautoclaim(
+        this.keys.stream,
+        WRITERS_GROUP,
+        consumer,
+        minIdleMs,
+        '0-0',
+        'COUNT',
+        count,
+      ),
+    )) as [string, RawEntry[], string[]?];
     const claimed = this.parse(entries);
     if (claimed.length === 0) return claimed;
     const pending = (await connection.xpending(
@@ -140,7 +163,9 @@ export class IngestJournal {
     if (entries.length === 0) return;
     const args: (string | number)[] = [this.keys.stream, this.keys.pendingEvents, WRITERS_GROUP];
     for (const entry of entries) args.push(entry.id, entry.events.length);
-    await (this.redis.client() as unknown as { adsJournalAcknowledge(...a: unknown[]): Promise<number> }).adsJournalAcknowledge(...args);
+    await (
+      this.redis.client() as unknown as { adsJournalAcknowledge(...a: unknown[]): Promise<number> }
+    ).adsJournalAcknowledge(...args);
   }
 
   private parse(raw: readonly RawEntry[]): JournalEntry[] {

@@ -34,10 +34,20 @@ describe('IngestJournalWriter: entries that keep killing their writers', () => {
     const queued: unknown[] = [];
     const acknowledged: string[] = [];
     const writer = new IngestJournalWriter(
-      { acknowledge: async (entries: { id: string }[]) => void acknowledged.push(...entries.map((entry) => entry.id)) } as never,
-      { writeBatchIsolating: async (events: unknown[]) => (written.push(events), { written: events.length, poisoned: [] }) } as never,
+      {
+        acknowledge: async (entries: { id: string }[]) =>
+          void acknowledged.push(...entries.map((entry) => entry.id)),
+      } as never,
+      {
+        writeBatchIsolating: async (events: unknown[]) => (
+          written.push(events),
+          { written: events.length, poisoned: [] }
+        ),
+      } as never,
       {} as never,
-      { add: async (_queue: string, _name: string, payload: unknown) => void queued.push(payload) } as never,
+      {
+        add: async (_queue: string, _name: string, payload: unknown) => void queued.push(payload),
+      } as never,
       { jobsFailed: { inc: () => undefined } } as never,
       { batchSize: 1000, ingestAttempts: 3, ingestBackoffMs: 10 } as never,
     );
@@ -47,7 +57,9 @@ describe('IngestJournalWriter: entries that keep killing their writers', () => {
       { id: '2-0', events: [event('suspect')], deliveries: 4 },
       { id: '3-0', events: [event('claimed once')], deliveries: 2 },
     ];
-    const count = await (writer as unknown as { write(entries: unknown[]): Promise<number> }).write(entries);
+    const count = await (writer as unknown as { write(entries: unknown[]): Promise<number> }).write(
+      entries,
+    );
     expect(written).toEqual([[event('fine'), event('claimed once')]]);
     expect(queued).toEqual([{ events: [event('suspect')] }]);
     expect(acknowledged).toEqual(['1-0', '2-0', '3-0']);
@@ -57,6 +69,8 @@ describe('IngestJournalWriter: entries that keep killing their writers', () => {
 
 describe('pauseAfterFailures: a failing writer backs off', () => {
   it('doubles from 250 ms and stays at 10 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(pauseAfterFailures)).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(pauseAfterFailures)).toEqual([
+      250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000,
+    ]);
   });
 });

@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { JobName, QueueName } from '../common/queues.js';
 import { RedisService } from '../common/redis/redis.service.js';
@@ -79,26 +85,34 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         // After a small batch, let the journal fill for DEBUG_BATCH_SIZE_MS since the last read: a
         // write costs the same few round trips (patterns, rows, acknowledgement) whatever its size,
         // and a trickle of single events otherwise makes a write of a few events every millisecond.
-        if (lastEvents < this.config.batchSize) await this.pause(lastReadAt + this.config.batchWindowMs - Date.now());
+        if (lastEvents < this.config.batchSize)
+          await this.pause(lastReadAt + this.config.batchWindowMs - Date.now());
         lastReadAt = Date.now();
         lastEvents = 0;
         let entries: JournalEntry[] = [];
         if (Date.now() >= nextClaimAt) {
           entries = await this.journal.claimStale(connection, consumer, count, claimIdleMs);
           nextClaimAt = entries.length === count ? 0 : Date.now() + claimIdleMs / 2;
-          if (entries.length > 0) this.logger.warn(`took over ${entries.length} journal entries idle for over ${claimIdleMs} ms`);
+          if (entries.length > 0)
+            this.logger.warn(
+              `took over ${entries.length} journal entries idle for over ${claimIdleMs} ms`,
+            );
         }
-        if (entries.length === 0) entries = await this.journal.read(connection, consumer, count, BLOCK_MS);
+        if (entries.length === 0)
+          entries = await this.journal.read(connection, consumer, count, BLOCK_MS);
         if (entries.length === 0) continue;
         const events = await this.write(entries);
         lastEvents = events;
         count = nextReadCount(count, entries.length, events, this.config.batchSize);
-        if (failures > 0) this.logger.log(`ingest writer ${slot}: writing again after ${failures} failed rounds`);
+        if (failures > 0)
+          this.logger.log(`ingest writer ${slot}: writing again after ${failures} failed rounds`);
         failures = 0;
       } catch (error) {
         if (!this.running) break;
         const pauseMs = pauseAfterFailures(++failures);
-        this.warnings.warn(`ingest writer ${slot}: ${(error as Error).message}; retrying in ${pauseMs} ms`);
+        this.warnings.warn(
+          `ingest writer ${slot}: ${(error as Error).message}; retrying in ${pauseMs} ms`,
+        );
         await this.pause(pauseMs);
       }
     }
@@ -128,10 +142,16 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     const suspects = entries.filter((entry) => entry.deliveries > MAX_DELIVERIES);
     for (const entry of suspects) {
       await this.handToQueue(entry.events);
-      this.logger.warn(`journal entry ${entry.id} was handed out ${entry.deliveries} times, its writers dying each time: moved to the ingest queue`);
+      this.logger.warn(
+        `journal entry ${entry.id} was handed out ${entry.deliveries} times, its writers dying each time: moved to the ingest queue`,
+      );
     }
-    const writable = suspects.length === 0 ? entries : entries.filter((entry) => entry.deliveries <= MAX_DELIVERIES);
-    const events = writable.length === 1 ? writable[0].events : writable.flatMap((entry) => entry.events);
+    const writable =
+      suspects.length === 0
+        ? entries
+        : entries.filter((entry) => entry.deliveries <= MAX_DELIVERIES);
+    const events =
+      writable.length === 1 ? writable[0].events : writable.flatMap((entry) => entry.events);
     const size = this.config.batchSize;
     for (let start = 0; start < events.length; start += size) {
       const batch = events.slice(start, start + size);
@@ -141,18 +161,25 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
       } catch (error) {
         // Throws when Redis is unreachable too: the entries stay unacknowledged and are read again.
         await this.handToQueue(batch);
-        this.logger.warn(`${batch.length} events failed to write (${(error as Error).message}); handed to the ingest queue for retries`);
+        this.logger.warn(
+          `${batch.length} events failed to write (${(error as Error).message}); handed to the ingest queue for retries`,
+        );
       }
     }
     await this.journal.acknowledge(entries);
-    this.logger.debug(`journal batch of ${events.length} events written (${entries.length} entries)`);
+    this.logger.debug(
+      `journal batch of ${events.length} events written (${entries.length} entries)`,
+    );
     return events.length;
   }
 }
 
 /** Back-off of a writer whose rounds fail (Redis unreachable): 250 ms, 500 ms, … up to 10 s. */
 export function pauseAfterFailures(failures: number): number {
-  return Math.min(MAX_PAUSE_AFTER_ERROR_MS, FIRST_PAUSE_AFTER_ERROR_MS * 2 ** Math.min(16, Math.max(0, failures - 1)));
+  return Math.min(
+    MAX_PAUSE_AFTER_ERROR_MS,
+    FIRST_PAUSE_AFTER_ERROR_MS * 2 ** Math.min(16, Math.max(0, failures - 1)),
+  );
 }
 
 /**
@@ -160,7 +187,12 @@ export function pauseAfterFailures(failures: number): number {
  * grows (at most 4× a step) only after a read that came back full, so that a trickle of
  * single events does not leave it set to swallow a burst of large batches at once.
  */
-export function nextReadCount(count: number, entriesRead: number, eventsRead: number, batchSize: number): number {
+export function nextReadCount(
+  count: number,
+  entriesRead: number,
+  eventsRead: number,
+  batchSize: number,
+): number {
   const fitting = Math.max(1, Math.floor((batchSize * entriesRead) / Math.max(1, eventsRead)));
   const next = entriesRead >= count ? Math.min(fitting, count * 4) : Math.min(fitting, count);
   return Math.max(1, Math.min(MAX_ENTRIES_PER_READ, next));

@@ -34,13 +34,16 @@ export class IngestProcessor implements OnModuleInit {
     try {
       const { written, poisoned } = await this.ingest.writeBatchIsolating(payload.events);
       if (poisoned.length === payload.events.length) {
-        throw new Error(`the warm store refuses ${poisoned.length === 1 ? `event ${poisoned[0].event.id}` : `all ${poisoned.length} events`}: ${poisoned[0].reason}`);
+        throw new Error(
+          `the warm store refuses ${poisoned.length === 1 ? `event ${poisoned[0].event.id}` : `all ${poisoned.length} events`}: ${poisoned[0].reason}`,
+        );
       }
       if (poisoned.length > 0) await this.ingest.parkPoisoned(poisoned);
       return { written };
     } catch (error) {
       // A parked poison event has one attempt: it was refused for its content.
-      const final = context.attempt >= (payload.poison !== undefined ? 1 : this.config.ingestAttempts);
+      const final =
+        context.attempt >= (payload.poison !== undefined ? 1 : this.config.ingestAttempts);
       this.metrics.jobsFailed.inc({ final: String(final) });
       this.logger.warn(
         `ingest job ${context.id} (${payload.events.length} events) failed on attempt ${context.attempt}` +

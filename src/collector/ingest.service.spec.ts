@@ -39,15 +39,26 @@ function controllableWriter() {
   const writer = {
     write: (events: DebugEventRecord[]) =>
       new Promise<number>((resolve, reject) =>
-        adds.push({ payload: { events }, settle: (error) => (error ? reject(error) : resolve(events.length)) }),
+        adds.push({
+          payload: { events },
+          settle: (error) => (error ? reject(error) : resolve(events.length)),
+        }),
       ),
   } as unknown as EventWriter;
   return { writer, adds };
 }
 
 function service(writer: EventWriter, hot = new MemoryHotStore(3600, 1000)) {
-  const config = { batchSize: 100, batchWindowMs: 50, ingestAttempts: 3, ingestBackoffMs: 10 } as AppConfig;
-  const backlog = { assertRoom: async () => undefined, noteAccepted: () => undefined } as unknown as IngestBacklog;
+  const config = {
+    batchSize: 100,
+    batchWindowMs: 50,
+    ingestAttempts: 3,
+    ingestBackoffMs: 10,
+  } as AppConfig;
+  const backlog = {
+    assertRoom: async () => undefined,
+    noteAccepted: () => undefined,
+  } as unknown as IngestBacklog;
   const ingest = new IngestService(
     hot,
     writer,

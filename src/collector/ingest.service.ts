@@ -72,7 +72,12 @@ export class IngestService implements OnApplicationShutdown {
       this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, events.length);
       this.logger.warn(`hot tier write failed: ${(error as Error).message}`);
       if (error instanceof DomainError) throw error;
-      throw new DomainError('UNAVAILABLE', 'the hot tier is unavailable; retry shortly', undefined, 1);
+      throw new DomainError(
+        'UNAVAILABLE',
+        'the hot tier is unavailable; retry shortly',
+        undefined,
+        1,
+      );
     }
     const newEvents = events.filter((_, index) => fresh[index]);
     const duplicates = events.length - newEvents.length;
@@ -92,7 +97,11 @@ export class IngestService implements OnApplicationShutdown {
    * process is still committing is not "accepted" before the original is: it waits for the same
    * commit, and fails with it (its id is then free again).
    */
-  private async commitRows(events: readonly DebugEventRecord[], fresh: readonly boolean[], newEvents: DebugEventRecord[]): Promise<void> {
+  private async commitRows(
+    events: readonly DebugEventRecord[],
+    fresh: readonly boolean[],
+    newEvents: DebugEventRecord[],
+  ): Promise<void> {
     const originals = newEvents.length < events.length ? this.pendingOriginals(events, fresh) : [];
     const durable = newEvents.length > 0 ? this.batcher.submit(newEvents) : Promise.resolve();
     for (const event of newEvents) this.durableById.set(event.id, durable);
@@ -100,18 +109,34 @@ export class IngestService implements OnApplicationShutdown {
       await durable;
     } catch (error) {
       // Not durable: forget the ids so that the client's retry is taken as new, not as a duplicate.
-      await this.hot.remove(newEvents.map((event) => event.id)).catch((removeError: unknown) =>
-        this.logger.error(`could not release ${newEvents.length} ids after a failed commit: ${(removeError as Error).message}`),
-      );
+      await this.hot
+        .remove(newEvents.map((event) => event.id))
+        .catch((removeError: unknown) =>
+          this.logger.error(
+            `could not release ${newEvents.length} ids after a failed commit: ${(removeError as Error).message}`,
+          ),
+        );
       this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, newEvents.length);
-      this.logger.warn(`could not make ${newEvents.length} events durable: ${(error as Error).message}`);
-      throw new DomainError('UNAVAILABLE', 'events could not be stored durably; retry shortly', undefined, 1);
+      this.logger.warn(
+        `could not make ${newEvents.length} events durable: ${(error as Error).message}`,
+      );
+      throw new DomainError(
+        'UNAVAILABLE',
+        'events could not be stored durably; retry shortly',
+        undefined,
+        1,
+      );
     } finally {
       for (const event of newEvents) this.durableById.delete(event.id);
     }
     if (originals.length > 0) {
       await Promise.all(originals).catch(() => {
-        throw new DomainError('UNAVAILABLE', 'an earlier copy of some of these events failed to be stored; retry', undefined, 1);
+        throw new DomainError(
+          'UNAVAILABLE',
+          'an earlier copy of some of these events failed to be stored; retry',
+          undefined,
+          1,
+        );
       });
     }
   }
@@ -127,9 +152,13 @@ export class IngestService implements OnApplicationShutdown {
     stopTimer();
     this.metrics.written.inc(written);
     // The rows are committed: failing the batch now would only write it again.
-    await this.lateMinutes.note(events).catch((error: unknown) =>
-      this.logger.warn(`late-event minutes of ${events.length} events not marked for the insight rollups: ${(error as Error).message}`),
-    );
+    await this.lateMinutes
+      .note(events)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `late-event minutes of ${events.length} events not marked for the insight rollups: ${(error as Error).message}`,
+        ),
+      );
     return written;
   }
 
@@ -147,11 +176,17 @@ export class IngestService implements OnApplicationShutdown {
    */
   async parkPoisoned(poisoned: readonly PoisonEvent[]): Promise<void> {
     for (const { event, reason } of poisoned) {
-      this.logger.error(`event ${event.id} refused by the warm store, parked in the ingest failed set: ${reason}`);
+      this.logger.error(
+        `event ${event.id} refused by the warm store, parked in the ingest failed set: ${reason}`,
+      );
       this.metrics.rejected.inc({ kind: 'event', reason: 'poison' });
       if (!this.jobQueue) continue;
       const payload: IngestBatchJob = { events: [event], poison: reason };
-      await this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, { jobId: `poison:${event.id}`, attempts: 1, keepCompleted: 0 });
+      await this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, {
+        jobId: `poison:${event.id}`,
+        attempts: 1,
+        keepCompleted: 0,
+      });
     }
   }
 
@@ -160,7 +195,10 @@ export class IngestService implements OnApplicationShutdown {
     if (poisoned.length > 0) await this.parkPoisoned(poisoned);
   }
 
-  private pendingOriginals(events: readonly DebugEventRecord[], fresh: readonly boolean[]): Promise<void>[] {
+  private pendingOriginals(
+    events: readonly DebugEventRecord[],
+    fresh: readonly boolean[],
+  ): Promise<void>[] {
     const waits = new Set<Promise<void>>();
     events.forEach((event, index) => {
       const pending = fresh[index] ? undefined : this.durableById.get(event.id);

@@ -16,7 +16,14 @@ export interface MetricInput {
   timestamp?: string | null;
 }
 
-export const METRIC_LIMITS = { name: 256, componentType: 128, componentId: 256, unit: 32, tags: 50, tagValue: 256 } as const;
+export const METRIC_LIMITS = {
+  name: 256,
+  componentType: 128,
+  componentId: 256,
+  unit: 32,
+  tags: 50,
+  tagValue: 256,
+} as const;
 
 const METRIC_SCHEMA = {
   type: 'object',
@@ -39,26 +46,34 @@ const METRIC_SCHEMA = {
   },
 } as const;
 
-export type MetricItem = { index: number; metric: DebugMetricRecord; reason?: undefined } | { index: number; metric?: undefined; reason: string };
-
+export type MetricItem =
+  | { index: number; metric: DebugMetricRecord; reason?: undefined }
+  | { index: number; metric?: undefined; reason: string };
 
 /** Validates metric points (one, or `{ "metrics": [...] }`) with a compiled schema. */
 export class MetricIntake {
   private readonly validate: ValidateFunction;
 
   constructor() {
-    this.validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(METRIC_SCHEMA);
+    this.validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(
+      METRIC_SCHEMA,
+    );
   }
 
   check(value: unknown, path: string, now: Date, oldestMs: number): string | DebugMetricRecord {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} must be a JSON object`;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return `${path} must be a JSON object`;
     if (!this.validate(value)) return describe(this.validate.errors![0], path);
     const input = value as MetricInput;
-    if (hasUnstorableJson(JSON.stringify(input))) return `${path} must not contain NUL characters or unpaired surrogates`;
+    if (hasUnstorableJson(JSON.stringify(input)))
+      return `${path} must not contain NUL characters or unpaired surrogates`;
     const id = input.id?.toLowerCase() ?? null;
-    const timeMs = input.timestamp ? Date.parse(input.timestamp) : ((id ? timeOfUuidV7(id)?.getTime() : undefined) ?? now.getTime());
+    const timeMs = input.timestamp
+      ? Date.parse(input.timestamp)
+      : ((id ? timeOfUuidV7(id)?.getTime() : undefined) ?? now.getTime());
     if (Number.isNaN(timeMs)) return `${path}.timestamp must be a real date-time`;
-    if (timeMs < oldestMs) return `${path}.timestamp is older than the retention (${new Date(oldestMs).toISOString()})`;
+    if (timeMs < oldestMs)
+      return `${path}.timestamp is older than the retention (${new Date(oldestMs).toISOString()})`;
     if (timeMs > now.getTime() + 86_400_000) return `${path}.timestamp is too far in the future`;
     return {
       id: id ?? newId(new Date(timeMs)),
@@ -74,7 +89,9 @@ export class MetricIntake {
 }
 
 function describe(error: ErrorObject, path: string): string {
-  const field = error.instancePath ? `${path}${error.instancePath.replace(/^\//, '.').replaceAll('/', '.')}` : path;
+  const field = error.instancePath
+    ? `${path}${error.instancePath.replace(/^\//, '.').replaceAll('/', '.')}`
+    : path;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':

@@ -2,7 +2,10 @@ import type { DebugEventRecord } from '../common/debug-event.js';
 import { isPoisonError, writeIsolatingPoison } from './poison-isolation.js';
 
 const event = (id: string) => ({ id }) as DebugEventRecord;
-const dataError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021', where: 'COPY debug_events, line 3' });
+const dataError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+  code: '22021',
+  where: 'COPY debug_events, line 3',
+});
 
 describe('writeIsolatingPoison', () => {
   it('writes every good event of a batch and returns the poison ones with their reason', async () => {
@@ -18,7 +21,9 @@ describe('writeIsolatingPoison', () => {
     expect(result.written).toBe(8);
     expect([...stored].sort()).toEqual(['e0', 'e1', 'e2', 'e4', 'e5', 'e6', 'e8', 'e9']);
     expect(result.poisoned.map((one) => one.event.id)).toEqual(['e3', 'e7']);
-    expect(result.poisoned[0].reason).toBe('invalid byte sequence for encoding "UTF8": 0x00 (COPY debug_events, line 3)');
+    expect(result.poisoned[0].reason).toBe(
+      'invalid byte sequence for encoding "UTF8": 0x00 (COPY debug_events, line 3)',
+    );
   });
 
   it('rethrows an outage at once instead of bisecting (the whole batch is retried)', async () => {

@@ -45,10 +45,14 @@ export async function writeIsolatingPoison(
     return { written: await write([...events]), poisoned: [] };
   } catch (error) {
     if (!isPoisonError(error)) throw error;
-    if (events.length === 1) return { written: 0, poisoned: [{ event: events[0], reason: poisonReason(error) }] };
+    if (events.length === 1)
+      return { written: 0, poisoned: [{ event: events[0], reason: poisonReason(error) }] };
     const middle = Math.ceil(events.length / 2);
     const first = await writeIsolatingPoison(events.slice(0, middle), write);
     const second = await writeIsolatingPoison(events.slice(middle), write);
-    return { written: first.written + second.written, poisoned: [...first.poisoned, ...second.poisoned] };
+    return {
+      written: first.written + second.written,
+      poisoned: [...first.poisoned, ...second.poisoned],
+    };
   }
 }

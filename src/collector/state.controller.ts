@@ -1,5 +1,11 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { ErrorEnvelope } from '../common/errors/error-envelope.js';
 import { CorrelationHeaders } from './collector.controller.js';
@@ -28,7 +34,12 @@ export class StateController {
     type: StateSnapshotDto,
     examples: {
       snapshot: {
-        value: { component_type: 'agent', component_id: 'planner-7', state: { status: 'planning', queue: ['task-1'], retries: 0 }, correlation_id: 'order-4711' },
+        value: {
+          component_type: 'agent',
+          component_id: 'planner-7',
+          state: { status: 'planning', queue: ['task-1'], retries: 0 },
+          correlation_id: 'order-4711',
+        },
       },
     },
   })

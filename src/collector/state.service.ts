@@ -4,10 +4,18 @@ import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { newId } from '../common/ids.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { SnapshotIdTakenError, SnapshotWriter, type StateSnapshotRecord } from '../storage/warm/snapshot-writer.js';
+import {
+  SnapshotIdTakenError,
+  SnapshotWriter,
+  type StateSnapshotRecord,
+} from '../storage/warm/snapshot-writer.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import { MAX_STATE_BYTES, type StateSnapshotDto, type StateSnapshotAnswer } from './dto/state-snapshot.dto.js';
+import {
+  MAX_STATE_BYTES,
+  type StateSnapshotDto,
+  type StateSnapshotAnswer,
+} from './dto/state-snapshot.dto.js';
 import { hasUnstorableJson, type RequestContext } from './event-normalizer.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestService } from './ingest.service.js';
@@ -38,19 +46,31 @@ export class StateService {
   async record(input: StateSnapshotDto, context: RequestContext): Promise<StateSnapshotAnswer> {
     const canonical = canonicalJson(input.state);
     if (Buffer.byteLength(canonical) > MAX_STATE_BYTES) {
-      throw new DomainError('PAYLOAD_TOO_LARGE', `state must be at most ${MAX_STATE_BYTES} bytes as JSON`, {
-        limit: MAX_STATE_BYTES,
-      });
+      throw new DomainError(
+        'PAYLOAD_TOO_LARGE',
+        `state must be at most ${MAX_STATE_BYTES} bytes as JSON`,
+        {
+          limit: MAX_STATE_BYTES,
+        },
+      );
     }
     if (hasUnstorableJson(canonical)) {
-      throw new DomainError('VALIDATION_FAILED', 'state must not contain NUL characters or unpaired surrogates');
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'state must not contain NUL characters or unpaired surrogates',
+      );
     }
     const state = JSON.parse(canonical) as Record<string, unknown>;
     const hash = sha256Hex(canonical);
     const capturedAt = input.captured_at ? new Date(input.captured_at) : new Date();
-    if (Number.isNaN(capturedAt.getTime())) throw new DomainError('VALIDATION_FAILED', 'captured_at must be a real date-time');
+    if (Number.isNaN(capturedAt.getTime()))
+      throw new DomainError('VALIDATION_FAILED', 'captured_at must be a real date-time');
     if (capturedAt.getTime() < 0 || capturedAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) {
-      throw new DomainError('VALIDATION_FAILED', 'captured_at must be after 1970 and at most a day in the future', { field: 'captured_at' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'captured_at must be after 1970 and at most a day in the future',
+        { field: 'captured_at' },
+      );
     }
     const correlationId = input.correlation_id ?? context.correlationId;
 
@@ -72,17 +92,32 @@ export class StateService {
         input.id ?? undefined,
       )
       .catch((error: unknown) => {
-        if (error instanceof SnapshotIdTakenError) throw new DomainError('CONFLICT', error.message, { id: error.id });
+        if (error instanceof SnapshotIdTakenError)
+          throw new DomainError('CONFLICT', error.message, { id: error.id });
         // Refused for its content, not for the moment: a retry would fail the same way.
-        if (isPoisonError(error) || isPoisonError((error as { driverError?: unknown }).driverError)) {
-          throw new DomainError('VALIDATION_FAILED', `the state snapshot cannot be stored: ${poisonReason((error as { driverError?: unknown }).driverError ?? error)}`);
+        if (
+          isPoisonError(error) ||
+          isPoisonError((error as { driverError?: unknown }).driverError)
+        ) {
+          throw new DomainError(
+            'VALIDATION_FAILED',
+            `the state snapshot cannot be stored: ${poisonReason((error as { driverError?: unknown }).driverError ?? error)}`,
+          );
         }
-        this.logger.warn(`state snapshot of ${input.component_type}/${input.component_id} not stored: ${(error as Error).message}`);
-        throw new DomainError('UNAVAILABLE', 'the state snapshot could not be stored; retry shortly', undefined, 1);
+        this.logger.warn(
+          `state snapshot of ${input.component_type}/${input.component_id} not stored: ${(error as Error).message}`,
+        );
+        throw new DomainError(
+          'UNAVAILABLE',
+          'the state snapshot could not be stored; retry shortly',
+          undefined,
+          1,
+        );
       });
     // A retry of a stored snapshot answers it as it was stored (its own state, not this request's).
     const previousVersion = snapshot.version > 1 ? snapshot.version - 1 : null;
-    const unchanged = snapshot.diff_from_previous !== null && snapshot.diff_from_previous.length === 0;
+    const unchanged =
+      snapshot.diff_from_previous !== null && snapshot.diff_from_previous.length === 0;
     if (!duplicate) this.metrics.accepted.inc({ kind: 'state' });
 
     const change = {
@@ -116,20 +151,24 @@ export class StateService {
     };
   }
 
-  private async emitEvent(change: {
-    snapshot_id: string;
-    component_type: string;
-    component_id: string;
-    version: number;
-    previous_version: number | null;
-    hash: string;
-    diff: unknown[] | null;
-    unchanged: boolean;
-    captured_at: string;
-    correlation_id: string | null;
-  }, sessionId: string | null): Promise<string | null> {
+  private async emitEvent(
+    change: {
+      snapshot_id: string;
+      component_type: string;
+      component_id: string;
+      version: number;
+      previous_version: number | null;
+      hash: string;
+      diff: unknown[] | null;
+      unchanged: boolean;
+      captured_at: string;
+      correlation_id: string | null;
+    },
+    sessionId: string | null,
+  ): Promise<string | null> {
     const operations = change.diff?.length ?? 0;
-    const patchFits = change.diff !== null && JSON.stringify(change.diff).length <= MAX_EVENT_PATCH_BYTES;
+    const patchFits =
+      change.diff !== null && JSON.stringify(change.diff).length <= MAX_EVENT_PATCH_BYTES;
     const now = new Date();
     const event: DebugEventRecord = {
       id: change.snapshot_id,
@@ -164,7 +203,9 @@ export class StateService {
       return event.id;
     } catch (error) {
       // The snapshot itself is committed; losing its event must not fail the request.
-      this.logger.warn(`state_change event of snapshot ${change.snapshot_id} not queued: ${(error as Error).message}`);
+      this.logger.warn(
+        `state_change event of snapshot ${change.snapshot_id} not queued: ${(error as Error).message}`,
+      );
       return null;
     }
   }

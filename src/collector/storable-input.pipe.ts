@@ -14,8 +14,11 @@ export class StorableInputPipe implements PipeTransform {
     const toDto = metadata.metatype !== undefined && metadata.metatype !== Object;
     // A body the route reads as it is (the event intakes: each event is checked apart, so that a
     // bad one is rejected alone in a 207) is only held to the depth here.
-    const problem = toDto ? unstorableInputProblem(value, metadata.data ?? '', DTO_REFUSED_KEYS) : nestingProblem(value);
-    if (problem !== null) throw new DomainError('VALIDATION_FAILED', problem, { field: problem.split(' ')[0] });
+    const problem = toDto
+      ? unstorableInputProblem(value, metadata.data ?? '', DTO_REFUSED_KEYS)
+      : nestingProblem(value);
+    if (problem !== null)
+      throw new DomainError('VALIDATION_FAILED', problem, { field: problem.split(' ')[0] });
     return value;
   }
 }

@@ -10,11 +10,19 @@ describe('storable text', () => {
   });
 
   it('names the field of a nested bad string or key', () => {
-    expect(unstorableInputProblem({ session_id: 'x\u0000' }, '')).toBe('session_id must not contain NUL characters or unpaired surrogates');
-    expect(unstorableInputProblem({ state: { a: [1, 'ok', 'b\ud800'] } }, '')).toBe('state.a[2] must not contain NUL characters or unpaired surrogates');
-    expect(unstorableInputProblem({ state: { ['k\u0000']: 1 } }, '')).toBe('a key under state must not contain NUL characters or unpaired surrogates');
+    expect(unstorableInputProblem({ session_id: 'x\u0000' }, '')).toBe(
+      'session_id must not contain NUL characters or unpaired surrogates',
+    );
+    expect(unstorableInputProblem({ state: { a: [1, 'ok', 'b\ud800'] } }, '')).toBe(
+      'state.a[2] must not contain NUL characters or unpaired surrogates',
+    );
+    expect(unstorableInputProblem({ state: { ['k\u0000']: 1 } }, '')).toBe(
+      'a key under state must not contain NUL characters or unpaired surrogates',
+    );
     expect(unstorableInputProblem({ fine: { deep: ['yes'] } }, '')).toBeNull();
-    expect(unstorableInputProblem(JSON.parse('{"state":{"__proto__":{"x":1}}}'), '')).toBe('state.__proto__ is not an allowed key');
+    expect(unstorableInputProblem(JSON.parse('{"state":{"__proto__":{"x":1}}}'), '')).toBe(
+      'state.__proto__ is not an allowed key',
+    );
   });
 
   it('leaves raw bodies (Buffers) alone', () => {
@@ -24,7 +32,9 @@ describe('storable text', () => {
   it('refuses nesting past the limit without overflowing the stack', () => {
     let deep: unknown = 'leaf';
     for (let level = 0; level < 100_000; level++) deep = [deep];
-    expect(unstorableInputProblem({ data: deep }, '')).toMatch(new RegExp(`^data(\\[0\\])+ is nested more than ${MAX_JSON_DEPTH} levels deep$`));
+    expect(unstorableInputProblem({ data: deep }, '')).toMatch(
+      new RegExp(`^data(\\[0\\])+ is nested more than ${MAX_JSON_DEPTH} levels deep$`),
+    );
     let fine: unknown = 'leaf';
     for (let level = 0; level < MAX_JSON_DEPTH - 2; level++) fine = { next: fine };
     expect(unstorableInputProblem({ data: fine }, '')).toBeNull();

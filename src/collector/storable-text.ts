@@ -7,8 +7,9 @@
  */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
-const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_TEXT =
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
 
@@ -29,27 +30,44 @@ export function isStorableText(value: string): boolean {
  * cannot store, or nesting deeper than MAX_JSON_DEPTH; null when there is none. Iterative: a
  * hostile 100,000-deep body does not overflow the stack here.
  */
-export function unstorableInputProblem(value: unknown, path: string, refusedKeys: ReadonlySet<string> = PROTOTYPE_KEYS, checkText = true): string | null {
+export function unstorableInputProblem(
+  value: unknown,
+  path: string,
+  refusedKeys: ReadonlySet<string> = PROTOTYPE_KEYS,
+  checkText = true,
+): string | null {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     if (typeof item.value === 'string') {
-      if (checkText && !isStorableText(item.value)) return `${item.path || 'value'} ${UNSTORABLE_TEXT_MESSAGE}`;
+      if (checkText && !isStorableText(item.value))
+        return `${item.path || 'value'} ${UNSTORABLE_TEXT_MESSAGE}`;
       continue;
     }
-    if (typeof item.value !== 'object' || item.value === null || !isJsonContainer(item.value)) continue;
-    if (item.depth >= MAX_JSON_DEPTH) return `${item.path || 'body'} is nested more than ${MAX_JSON_DEPTH} levels deep`;
+    if (typeof item.value !== 'object' || item.value === null || !isJsonContainer(item.value))
+      continue;
+    if (item.depth >= MAX_JSON_DEPTH)
+      return `${item.path || 'body'} is nested more than ${MAX_JSON_DEPTH} levels deep`;
     if (Array.isArray(item.value)) {
       for (let index = item.value.length - 1; index >= 0; index--) {
-        stack.push({ value: item.value[index], path: `${item.path}[${index}]`, depth: item.depth + 1 });
+        stack.push({
+          value: item.value[index],
+          path: `${item.path}[${index}]`,
+          depth: item.depth + 1,
+        });
       }
       continue;
     }
     for (const key of Object.keys(item.value)) {
       const keyPath = item.path ? `${item.path}.${key}` : key;
-      if (checkText && !isStorableText(key)) return `a key under ${item.path || 'the body'} ${UNSTORABLE_TEXT_MESSAGE}`;
+      if (checkText && !isStorableText(key))
+        return `a key under ${item.path || 'the body'} ${UNSTORABLE_TEXT_MESSAGE}`;
       if (refusedKeys.has(key)) return `${keyPath} is not an allowed key`;
-      stack.push({ value: (item.value as Record<string, unknown>)[key], path: keyPath, depth: item.depth + 1 });
+      stack.push({
+        value: (item.value as Record<string, unknown>)[key],
+        path: keyPath,
+        depth: item.depth + 1,
+      });
     }
   }
   return null;

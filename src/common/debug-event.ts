@@ -47,7 +47,16 @@ export interface InsightRecord {
 }
 
 /** Event types a producer may send (`event_type`). */
-export const EVENT_TYPES = ['log', 'error', 'state_change', 'metric', 'trace', 'lifecycle', 'span', 'custom'] as const;
+export const EVENT_TYPES = [
+  'log',
+  'error',
+  'state_change',
+  'metric',
+  'trace',
+  'lifecycle',
+  'span',
+  'custom',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Event levels (`level`), least to most severe. */

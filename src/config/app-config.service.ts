@@ -77,7 +77,9 @@ export class AppConfig {
   }
 
   get sqlitePath(): string {
-    return this.env.DEBUG_SQLITE_PATH === ':memory:' ? ':memory:' : resolve(this.env.DEBUG_SQLITE_PATH);
+    return this.env.DEBUG_SQLITE_PATH === ':memory:'
+      ? ':memory:'
+      : resolve(this.env.DEBUG_SQLITE_PATH);
   }
 
   /** Redis is used when a URL is given and not switched off. */
@@ -103,7 +105,9 @@ export class AppConfig {
 
   /** DEBUG_CORS_ORIGINS as a list; empty: CORS off. */
   get corsOrigins(): string[] {
-    return this.env.DEBUG_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0);
+    return this.env.DEBUG_CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0);
   }
 
   get rateLimitPerKey(): number {
@@ -185,7 +189,10 @@ export class AppConfig {
       forcePathStyle: this.env.DEBUG_S3_FORCE_PATH_STYLE,
       credentials:
         this.env.DEBUG_S3_ACCESS_KEY_ID && this.env.DEBUG_S3_SECRET_ACCESS_KEY
-          ? { accessKeyId: this.env.DEBUG_S3_ACCESS_KEY_ID, secretAccessKey: this.env.DEBUG_S3_SECRET_ACCESS_KEY }
+          ? {
+              accessKeyId: this.env.DEBUG_S3_ACCESS_KEY_ID,
+              secretAccessKey: this.env.DEBUG_S3_SECRET_ACCESS_KEY,
+            }
           : undefined,
     };
   }
@@ -254,7 +261,10 @@ export class AppConfig {
   get alerting() {
     return {
       intervalSeconds: this.env.DEBUG_ALERT_INTERVAL_SECONDS,
-      publicUrl: (this.env.DEBUG_PUBLIC_URL || `http://localhost:${this.env.PORT}`).replace(/\/+$/, ''),
+      publicUrl: (this.env.DEBUG_PUBLIC_URL || `http://localhost:${this.env.PORT}`).replace(
+        /\/+$/,
+        '',
+      ),
       smtpUrl: this.env.DEBUG_SMTP_URL || undefined,
       smtpFrom: this.env.DEBUG_SMTP_FROM,
       deliveryAttempts: this.env.DEBUG_ALERT_DELIVERY_ATTEMPTS,
@@ -282,7 +292,9 @@ export class AppConfig {
   }
 
   get sentryUserFields(): readonly string[] {
-    return this.env.DEBUG_SENTRY_USER_FIELDS.split(',').map((field) => field.trim()).filter((field) => field.length > 0);
+    return this.env.DEBUG_SENTRY_USER_FIELDS.split(',')
+      .map((field) => field.trim())
+      .filter((field) => field.length > 0);
   }
 }
 

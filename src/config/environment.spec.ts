@@ -16,7 +16,11 @@ describe('validateEnvironment', () => {
   });
 
   it('converts numbers and booleans from their text', () => {
-    const env = validateEnvironment({ PORT: '8080', DEBUG_STREAMING_ENABLED: 'false', DEBUG_ROLE: 'worker' });
+    const env = validateEnvironment({
+      PORT: '8080',
+      DEBUG_STREAMING_ENABLED: 'false',
+      DEBUG_ROLE: 'worker',
+    });
     expect(env.PORT).toBe(8080);
     expect(env.DEBUG_STREAMING_ENABLED).toBe(false);
     expect(env.DEBUG_ROLE).toBe(ProcessRole.Worker);
@@ -64,7 +68,9 @@ describe('AppConfig', () => {
 
   it('binds to loopback without keys and to all interfaces with keys', () => {
     expect(new AppConfig(validateEnvironment({})).host).toBe('127.0.0.1');
-    expect(new AppConfig(validateEnvironment({ DEBUG_API_KEYS: 'secretkey1:read' })).host).toBe('0.0.0.0');
+    expect(new AppConfig(validateEnvironment({ DEBUG_API_KEYS: 'secretkey1:read' })).host).toBe(
+      '0.0.0.0',
+    );
   });
 
   it('picks the dialect and the queue from the URLs', () => {

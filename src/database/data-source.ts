@@ -19,7 +19,9 @@ const clientWarnings = new RepeatedWarnings(new Logger('PostgresClient'));
  * error and the pool drops the broken client on release; this only keeps the process alive.
  */
 export function guardPooledClient(client: ClientBase): void {
-  client.on('error', (error: Error) => clientWarnings.warn(`a PostgreSQL connection failed: ${error.message}`));
+  client.on('error', (error: Error) =>
+    clientWarnings.warn(`a PostgreSQL connection failed: ${error.message}`),
+  );
 }
 
 export interface DatabaseTarget {
@@ -28,7 +30,10 @@ export interface DatabaseTarget {
 }
 
 /** `entities`: none under Nest, where each module registers its own (autoLoadEntities). */
-export function dataSourceOptions(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
+export function dataSourceOptions(
+  target: DatabaseTarget,
+  entities: DataSourceOptions['entities'] = [],
+): DataSourceOptions {
   const common = {
     entities,
     migrations: MIGRATIONS,
@@ -42,7 +47,12 @@ export function dataSourceOptions(target: DatabaseTarget, entities: DataSourceOp
       ...common,
       type: 'postgres',
       url: target.databaseUrl,
-      extra: { max: 10, idleTimeoutMillis: 30000, application_name: 'ai-debug-system', onConnect: guardPooledClient },
+      extra: {
+        max: 10,
+        idleTimeoutMillis: 30000,
+        application_name: 'ai-debug-system',
+        onConnect: guardPooledClient,
+      },
     };
   }
   if (target.sqlitePath !== ':memory:') mkdirSync(dirname(target.sqlitePath), { recursive: true });
@@ -71,16 +81,21 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    if (isPostgres) await runner.query('SELECT pg_advisory_lock(hashtext($1))', ['ai-debug-system:migrations']);
+    if (isPostgres)
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', ['ai-debug-system:migrations']);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
   } finally {
-    if (isPostgres) await runner.query('SELECT pg_advisory_unlock(hashtext($1))', ['ai-debug-system:migrations']);
+    if (isPostgres)
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', ['ai-debug-system:migrations']);
     await runner.release();
   }
 }
 
 /** A data source outside Nest (scripts, benchmarks, tests), with the core tables' entities. */
-export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = CORE_ENTITIES): DataSource {
+export function createDataSource(
+  target: DatabaseTarget,
+  entities: DataSourceOptions['entities'] = CORE_ENTITIES,
+): DataSource {
   return new DataSource(dataSourceOptions(target, entities));
 }

@@ -25,7 +25,8 @@ import { PartitionService } from './partition.service.js';
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
         const applied = await runMigrations(dataSource);
-        if (applied.length > 0) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
+        if (applied.length > 0)
+          new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
         return dataSource;
       },
     }),

@@ -21,7 +21,8 @@ export class PartitionMaintenance implements OnApplicationBootstrap {
     if (!this.config.runsWorkers || !this.partitions.partitioned) return;
     this.jobs.process(QueueName.Tiering, JobName.MaintainPartitions, async () => {
       const created = await this.partitions.maintain();
-      if (created.length > 0) this.logger.log(`partition maintenance created ${created.join(', ')}`);
+      if (created.length > 0)
+        this.logger.log(`partition maintenance created ${created.join(', ')}`);
       return { created };
     });
     await this.jobs.repeat(QueueName.Tiering, JobName.MaintainPartitions, HOUR_MS);

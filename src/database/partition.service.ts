@@ -45,7 +45,8 @@ export class PartitionService {
     if (!this.partitioned) return [];
     const today = dayStart(now).getTime();
     const days: Date[] = [];
-    for (let offset = -1; offset <= this.config.partitionDaysAhead; offset++) days.push(new Date(today + offset * DAY_MS));
+    for (let offset = -1; offset <= this.config.partitionDaysAhead; offset++)
+      days.push(new Date(today + offset * DAY_MS));
     const created: string[] = [];
     for (const table of PARTITIONED_TABLES) created.push(...(await this.ensureDays(table, days)));
     return created;
@@ -74,7 +75,12 @@ export class PartitionService {
     );
     return rows.map(({ name }) => {
       const digits = name.slice(-8);
-      return { name, day: new Date(`${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}T00:00:00Z`) };
+      return {
+        name,
+        day: new Date(
+          `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}T00:00:00Z`,
+        ),
+      };
     });
   }
 
@@ -101,14 +107,20 @@ export class PartitionService {
     return created;
   }
 
-  private async createPartition(table: PartitionedTable, name: string, day: Date): Promise<boolean> {
+  private async createPartition(
+    table: PartitionedTable,
+    name: string,
+    day: Date,
+  ): Promise<boolean> {
     const from = day.toISOString();
     const to = new Date(day.getTime() + DAY_MS).toISOString();
     return inTransaction(this.dataSource, async (runner) => {
       // One creator per parent table at a time, across processes: two CREATE … PARTITION OF
       // the same parent for different days deadlock on the parent and its default partition.
       await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ads:partition:${table}`]);
-      const [{ exists }] = await runner.query('SELECT to_regclass($1) IS NOT NULL AS exists', [name]);
+      const [{ exists }] = await runner.query('SELECT to_regclass($1) IS NOT NULL AS exists', [
+        name,
+      ]);
       if (exists) return false;
       const bounds = `FOR VALUES FROM ('${from}') TO ('${to}')`;
       const [{ strays }] = await runner.query(
@@ -126,7 +138,9 @@ export class PartitionService {
           [from, to],
         );
         await runner.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} ${bounds}`);
-        this.logger.log(`moved ${strays} rows of ${from.slice(0, 10)} from ${table}_default into ${name}`);
+        this.logger.log(
+          `moved ${strays} rows of ${from.slice(0, 10)} from ${table}_default into ${name}`,
+        );
       }
       return true;
     });

@@ -26,7 +26,9 @@ export class SqlErrorLogger implements TypeOrmLogger {
 
   logQueryError(error: string | Error, query: string, parameters?: unknown[] | object): void {
     const message = typeof error === 'string' ? error : error.message;
-    this.warnings.warn(`query failed: ${message} — ${shortSql(query)} ${describeParameters(parameters)}`);
+    this.warnings.warn(
+      `query failed: ${message} — ${shortSql(query)} ${describeParameters(parameters)}`,
+    );
   }
 
   logSchemaBuild(): void {}
@@ -42,13 +44,19 @@ export class SqlErrorLogger implements TypeOrmLogger {
 
 export function shortSql(query: string): string {
   const flat = query.replace(/\s+/g, ' ').trim();
-  return flat.length <= MAX_LOGGED_SQL_CHARS ? flat : `${flat.slice(0, MAX_LOGGED_SQL_CHARS)}… (${flat.length} chars)`;
+  return flat.length <= MAX_LOGGED_SQL_CHARS
+    ? flat
+    : `${flat.slice(0, MAX_LOGGED_SQL_CHARS)}… (${flat.length} chars)`;
 }
 
 /** "(3 parameters: string, number, array[500])": enough to tell a shape, nothing of the content. */
 export function describeParameters(parameters: unknown[] | object | undefined): string {
   if (!parameters) return '(no parameters)';
   const values = Array.isArray(parameters) ? parameters : Object.values(parameters);
-  const kinds = values.slice(0, 20).map((value) => (Array.isArray(value) ? `array[${value.length}]` : value === null ? 'null' : typeof value));
+  const kinds = values
+    .slice(0, 20)
+    .map((value) =>
+      Array.isArray(value) ? `array[${value.length}]` : value === null ? 'null' : typeof value,
+    );
   return `(${values.length} parameters: ${kinds.join(', ')}${values.length > 20 ? ', …' : ''})`;
 }

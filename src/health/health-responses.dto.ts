@@ -28,14 +28,24 @@ export class EffectiveConfigDto {
 
 const INDICATORS = {
   type: 'object' as const,
-  additionalProperties: { type: 'object' as const, additionalProperties: true, properties: { status: { type: 'string' as const, enum: ['up', 'down'] } } },
+  additionalProperties: {
+    type: 'object' as const,
+    additionalProperties: true,
+    properties: { status: { type: 'string' as const, enum: ['up', 'down'] } },
+  },
   example: { database: { status: 'up' }, redis: { status: 'up' } },
 };
 
 /** Terminus's answer, documented here (its own documentation needs a CommonJS require of @nestjs/swagger). */
 export class ReadinessDto {
   @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] }) status: string;
-  @ApiProperty({ ...INDICATORS, description: 'The indicators that are up' }) info: Record<string, unknown>;
-  @ApiProperty({ ...INDICATORS, description: 'The indicators that are down' }) error: Record<string, unknown>;
+  @ApiProperty({ ...INDICATORS, description: 'The indicators that are up' }) info: Record<
+    string,
+    unknown
+  >;
+  @ApiProperty({ ...INDICATORS, description: 'The indicators that are down' }) error: Record<
+    string,
+    unknown
+  >;
   @ApiProperty({ ...INDICATORS, description: 'Every indicator' }) details: Record<string, unknown>;
 }

@@ -1,6 +1,18 @@
 import { Controller, Get, Header, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 import { IngestJournal, WRITER_ALIVE_WITHIN_MS } from '../collector/ingest-journal.js';
 import { Public, RequireScope } from '../common/auth/scopes.decorator.js';
@@ -27,11 +39,16 @@ export class HealthController {
   @Get('health')
   @Public()
   @ApiOperation({
-    summary: 'Readiness: the database answers, Redis when configured, and an ingest writer is alive (full mode)',
-    description: 'Public: up or down per dependency, nothing else. The reasons (with internal addresses) are at /health/details, admin scope.',
+    summary:
+      'Readiness: the database answers, Redis when configured, and an ingest writer is alive (full mode)',
+    description:
+      'Public: up or down per dependency, nothing else. The reasons (with internal addresses) are at /health/details, admin scope.',
   })
   @ApiOkResponse({ description: 'Ready', type: ReadinessDto })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body names which', type: ErrorEnvelope })
+  @ApiServiceUnavailableResponse({
+    description: 'A dependency is down; the body names which',
+    type: ErrorEnvelope,
+  })
   async readiness() {
     try {
       return statusesOnly(await this.checks());
@@ -39,7 +56,11 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       const down = Object.keys(result.error ?? {});
-      throw new DomainError('UNAVAILABLE', `not ready: ${down.join(', ') || 'a dependency'} down`, statusesOnly(result).details);
+      throw new DomainError(
+        'UNAVAILABLE',
+        `not ready: ${down.join(', ') || 'a dependency'} down`,
+        statusesOnly(result).details,
+      );
     }
   }
 
@@ -48,7 +69,10 @@ export class HealthController {
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOkResponse({ description: 'Ready, with the reason of each check', type: ReadinessDto })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down', type: ErrorEnvelope })
-  @ApiOperation({ summary: 'Readiness with the reason of each check (admin scope: errors may name internal hosts)' })
+  @ApiOperation({
+    summary:
+      'Readiness with the reason of each check (admin scope: errors may name internal hosts)',
+  })
   readinessDetails() {
     return this.checks();
   }
@@ -57,18 +81,27 @@ export class HealthController {
     return this.health.check([
       () =>
         this.journal.enabled
-          ? this.indicators.check('writers').attempt(async () => {
-              const living = await this.journal.livingWriters();
-              if (living === 0) throw new Error(`no ingest writer alive in the last ${WRITER_ALIVE_WITHIN_MS / 1000} s: accepted events wait in the journal`);
-              return { alive: living };
-            }).withTimeout(2000)
+          ? this.indicators
+              .check('writers')
+              .attempt(async () => {
+                const living = await this.journal.livingWriters();
+                if (living === 0)
+                  throw new Error(
+                    `no ingest writer alive in the last ${WRITER_ALIVE_WITHIN_MS / 1000} s: accepted events wait in the journal`,
+                  );
+                return { alive: living };
+              })
+              .withTimeout(2000)
           : this.indicators.check('writers').up({ mode: 'in-process (embedded mode)' }),
       () => this.database.pingCheck('database', { timeout: 2000 }),
       () =>
         this.redis.enabled
-          ? this.indicators.check('redis').attempt(async () => {
-              if (!(await this.redis.ping())) throw new Error('redis did not answer PING');
-            }).withTimeout(2000)
+          ? this.indicators
+              .check('redis')
+              .attempt(async () => {
+                if (!(await this.redis.ping())) throw new Error('redis did not answer PING');
+              })
+              .withTimeout(2000)
           : this.indicators.check('redis').up({ mode: 'not configured (embedded mode)' }),
     ]);
   }
@@ -78,12 +111,19 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({ type: LivenessDto })
   liveness() {
-    return { status: 'ok', role: this.config.role, dialect: this.config.dialect, redis: this.redis.enabled };
+    return {
+      status: 'ok',
+      role: this.config.role,
+      dialect: this.config.dialect,
+      redis: this.redis.enabled,
+    };
   }
 
   @Get('admin/config')
   @RequireScope('admin')
-  @ApiOperation({ summary: 'The effective configuration of this process (admin scope; no secrets)' })
+  @ApiOperation({
+    summary: 'The effective configuration of this process (admin scope; no secrets)',
+  })
   @ApiOkResponse({ type: EffectiveConfigDto })
   effectiveConfig() {
     const config = this.config;
@@ -110,9 +150,14 @@ export class HealthController {
   @Get('metrics')
   @Public()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format); scrape /metrics, this path is its alias' })
+  @ApiOperation({
+    summary: 'Prometheus metrics (text exposition format); scrape /metrics, this path is its alias',
+  })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    schema: { type: 'string' },
+  })
   async prometheus(@Res() response: Response): Promise<void> {
     const { contentType, body } = await this.metrics.render();
     response.setHeader('Content-Type', contentType);
@@ -121,8 +166,12 @@ export class HealthController {
 }
 
 /** A health result with each check's up/down and nothing else (no messages: they name hosts and ports). */
-function statusesOnly(result: HealthCheckResult): { status: string; details: Record<string, { status: string }> } {
+function statusesOnly(result: HealthCheckResult): {
+  status: string;
+  details: Record<string, { status: string }>;
+} {
   const details: Record<string, { status: string }> = {};
-  for (const [name, check] of Object.entries(result.details ?? {})) details[name] = { status: check.status };
+  for (const [name, check] of Object.entries(result.details ?? {}))
+    details[name] = { status: check.status };
   return { status: result.status, details };
 }

@@ -32,7 +32,11 @@ export class HealthModule implements OnModuleInit {
           response.setHeader('Cache-Control', 'no-store');
           response.send(body);
         },
-        (error: unknown) => response.status(500).type('text/plain').send(`metrics unavailable: ${(error as Error).message}\n`),
+        (error: unknown) =>
+          response
+            .status(500)
+            .type('text/plain')
+            .send(`metrics unavailable: ${(error as Error).message}\n`),
       );
     });
   }

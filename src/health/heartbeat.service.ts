@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { writeFile } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
@@ -39,10 +44,13 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.beating = true;
     try {
       await this.dataSource.query('SELECT 1');
-      if (this.redis.enabled && !(await this.redis.ping())) throw new Error('Redis did not answer PING');
+      if (this.redis.enabled && !(await this.redis.ping()))
+        throw new Error('Redis did not answer PING');
       await writeFile(file, `${new Date().toISOString()}\n`);
     } catch (error) {
-      this.logger.warn(`heartbeat skipped (the health check will fail if this lasts): ${(error as Error).message}`);
+      this.logger.warn(
+        `heartbeat skipped (the health check will fail if this lasts): ${(error as Error).message}`,
+      );
     } finally {
       this.beating = false;
     }

@@ -1,4 +1,10 @@
-import { combineConfidence, corroboration, effectSizeFactor, recencyFactor, sampleSizeFactor } from './confidence.js';
+import {
+  combineConfidence,
+  corroboration,
+  effectSizeFactor,
+  recencyFactor,
+  sampleSizeFactor,
+} from './confidence.js';
 import type { InsightDraft } from './insight.types.js';
 
 const draft = (analyzer: InsightDraft['analyzer'], subjects: string[]): InsightDraft => ({
@@ -44,8 +50,12 @@ describe('confidence factors', () => {
     const base = { sample_size: 0.5, effect_size: 0.5, recency: 1, corroboration: 0 };
     expect(combineConfidence(base)).toBeCloseTo(0.4 * 0.5 + 0.4 * 0.5 + 0.2);
     expect(combineConfidence({ ...base, corroboration: 1 })).toBeCloseTo(0.6 + 0.4 * 0.3);
-    expect(combineConfidence({ sample_size: 1, effect_size: 1, recency: 1, corroboration: 1 })).toBe(1);
-    expect(combineConfidence({ sample_size: 0, effect_size: 0, recency: 0, corroboration: 0 })).toBe(0);
+    expect(
+      combineConfidence({ sample_size: 1, effect_size: 1, recency: 1, corroboration: 1 }),
+    ).toBe(1);
+    expect(
+      combineConfidence({ sample_size: 0, effect_size: 0, recency: 0, corroboration: 0 }),
+    ).toBe(0);
   });
 
   it('counts corroboration only from another analyzer on a shared subject', () => {

@@ -49,7 +49,9 @@ export function corroboration(drafts: readonly InsightDraft[]): number[] {
     }
   }
   return drafts.map((draft) =>
-    draft.subjects.some((subject) => [...(analyzersBySubject.get(subject) ?? [])].some((name) => name !== draft.analyzer))
+    draft.subjects.some((subject) =>
+      [...(analyzersBySubject.get(subject) ?? [])].some((name) => name !== draft.analyzer),
+    )
       ? 1
       : 0,
   );

@@ -5,7 +5,10 @@
 export function parseConsistencyGroups(spec: string | undefined): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   if (!spec) return groups;
-  for (const entry of spec.split(';').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf('=');
     const name = entry.slice(0, separator).trim();
     const members = entry
@@ -18,4 +21,5 @@ export function parseConsistencyGroups(spec: string | undefined): Map<string, st
   return groups;
 }
 
-export const CONSISTENCY_GROUPS_PATTERN = /^\s*$|^\s*[^=;,\s]+=[^/=;,\s]+\/[^=;,\s]+(,[^/=;,\s]+\/[^=;,\s]+)*(\s*;\s*[^=;,\s]+=[^/=;,\s]+\/[^=;,\s]+(,[^/=;,\s]+\/[^=;,\s]+)*)*\s*;?\s*$/;
+export const CONSISTENCY_GROUPS_PATTERN =
+  /^\s*$|^\s*[^=;,\s]+=[^/=;,\s]+\/[^=;,\s]+(,[^/=;,\s]+\/[^=;,\s]+)*(\s*;\s*[^=;,\s]+=[^/=;,\s]+\/[^=;,\s]+(,[^/=;,\s]+\/[^=;,\s]+)*)*\s*;?\s*$/;

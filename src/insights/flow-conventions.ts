@@ -11,14 +11,39 @@ import type { Dialect } from '../database/sql/dialect.js';
  */
 export const START_WORDS = ['start', 'started', 'begin', 'began', 'begun'] as const;
 export const END_WORDS = [
-  'end', 'ended', 'complete', 'completed', 'finish', 'finished', 'success', 'succeeded', 'done',
-  'failed', 'failure', 'cancelled', 'canceled', 'aborted', 'timeout', 'timedout',
+  'end',
+  'ended',
+  'complete',
+  'completed',
+  'finish',
+  'finished',
+  'success',
+  'succeeded',
+  'done',
+  'failed',
+  'failure',
+  'cancelled',
+  'canceled',
+  'aborted',
+  'timeout',
+  'timedout',
 ] as const;
 /** Separators between a name and its lifecycle word: `order.start`, `job_failed`, `checkout-begin`, `sync:done`, `a/b/end`. */
 const SEPARATORS = ['.', '_', '-', ':', '/'] as const;
 /** In messages a bare noun or imperative ("start", "end", "success") says too little: past tenses only. */
 const MESSAGE_START = ['started', 'began'] as const;
-const MESSAGE_END = ['ended', 'completed', 'finished', 'succeeded', 'done', 'failed', 'cancelled', 'canceled', 'aborted', 'timed out'] as const;
+const MESSAGE_END = [
+  'ended',
+  'completed',
+  'finished',
+  'succeeded',
+  'done',
+  'failed',
+  'cancelled',
+  'canceled',
+  'aborted',
+  'timed out',
+] as const;
 
 const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -26,8 +51,12 @@ const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 /** `expression` ends with one of `suffixes` (case-sensitive): one IN test per suffix length. */
 function endsWithAny(dialect: Dialect, expression: string, suffixes: readonly string[]): string {
   const byLength = new Map<number, string[]>();
-  for (const suffix of suffixes) byLength.set(suffix.length, [...(byLength.get(suffix.length) ?? []), suffix]);
-  const tail = (length: number) => (dialect === 'postgres' ? `right(${expression}, ${length})` : `substr(${expression}, -${length})`);
+  for (const suffix of suffixes)
+    byLength.set(suffix.length, [...(byLength.get(suffix.length) ?? []), suffix]);
+  const tail = (length: number) =>
+    dialect === 'postgres'
+      ? `right(${expression}, ${length})`
+      : `substr(${expression}, -${length})`;
   return [...byLength]
     .map(([length, values]) => `${tail(length)} IN (${values.map(literal).join(', ')})`)
     .join(' OR ');
@@ -59,10 +88,16 @@ export function conventionalPhaseSql(dialect: Dialect): string {
       endsWithAny(dialect, lowerOperation, suffixes.lower),
       endsWithAny(dialect, operation, suffixes.camel),
     ].join(' OR ');
-    const inLifecycle = words.map((word) => `${spaced} LIKE ${literal(`% ${word} %`)}`).join(' OR ');
+    const inLifecycle = words
+      .map((word) => `${spaced} LIKE ${literal(`% ${word} %`)}`)
+      .join(' OR ');
     const messageEnd = [
       `${message} IN (${messageWords.map(literal).join(', ')})`,
-      endsWithAny(dialect, message, messageWords.map((word) => ` ${word}`)),
+      endsWithAny(
+        dialect,
+        message,
+        messageWords.map((word) => ` ${word}`),
+      ),
     ].join(' OR ');
     return { byName, inLifecycle, messageEnd };
   };

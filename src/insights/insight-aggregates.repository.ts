@@ -11,8 +11,23 @@ import { distinctList, idText, SqlBuilder } from '../database/sql/statement.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
-  'end', 'ended', 'complete', 'completed', 'finish', 'finished', 'success', 'succeeded', 'done',
-  'failed', 'failure', 'error', 'cancelled', 'canceled', 'aborted', 'timeout', 'timed_out',
+  'end',
+  'ended',
+  'complete',
+  'completed',
+  'finish',
+  'finished',
+  'success',
+  'succeeded',
+  'done',
+  'failed',
+  'failure',
+  'error',
+  'cancelled',
+  'canceled',
+  'aborted',
+  'timeout',
+  'timed_out',
 ] as const;
 
 /**
@@ -141,8 +156,18 @@ export class InsightAggregatesRepository {
   }
 
   /** WHERE terms every event query of a scope shares (time range, components, session). */
-  private scopeWhere(sql: SqlBuilder, scope: InsightScope, from: Date, to: Date, alias = ''): string {
-    return eventWhere({ from, to, components: scope.components, sessionId: scope.sessionId ?? undefined }, sql, alias);
+  private scopeWhere(
+    sql: SqlBuilder,
+    scope: InsightScope,
+    from: Date,
+    to: Date,
+    alias = '',
+  ): string {
+    return eventWhere(
+      { from, to, components: scope.components, sessionId: scope.sessionId ?? undefined },
+      sql,
+      alias,
+    );
   }
 
   private errorLevel(sql: SqlBuilder, alias = ''): string {
@@ -153,7 +178,10 @@ export class InsightAggregatesRepository {
   async componentSeries(scope: InsightScope, grid: BucketGrid): Promise<BucketSeries[]> {
     const rows = await this.bucketCounts(scope, grid, 'component_type, component_id', '');
     return toSeries(rows, grid, (row) => {
-      const component = { component_type: String(row.component_type), component_id: String(row.component_id) };
+      const component = {
+        component_type: String(row.component_type),
+        component_id: String(row.component_id),
+      };
       return { key: `component:${component.component_type}/${component.component_id}`, component };
     });
   }
@@ -161,11 +189,19 @@ export class InsightAggregatesRepository {
   /** Events and errors per pattern per bucket over baseline + scope. */
   async patternSeries(scope: InsightScope, grid: BucketGrid): Promise<BucketSeries[]> {
     const rows = await this.bucketCounts(scope, grid, 'pattern_id', ' AND pattern_id IS NOT NULL');
-    return toSeries(rows, grid, (row) => ({ key: `pattern:${String(row.pattern_id)}`, patternId: String(row.pattern_id) }));
+    return toSeries(rows, grid, (row) => ({
+      key: `pattern:${String(row.pattern_id)}`,
+      patternId: String(row.pattern_id),
+    }));
   }
 
   /** Events, errors and the last time per `groupBy` and bucket over baseline + scope. */
-  private bucketCounts(scope: InsightScope, grid: BucketGrid, groupBy: string, filter: string): Promise<Row[]> {
+  private bucketCounts(
+    scope: InsightScope,
+    grid: BucketGrid,
+    groupBy: string,
+    filter: string,
+  ): Promise<Row[]> {
     const sql = this.builder();
     const bucket = sql.bucketBack('"timestamp"', grid.to, grid.bucketMs);
     const errors = this.errorLevel(sql);
@@ -241,9 +277,16 @@ export class InsightAggregatesRepository {
          FROM debug_events WHERE ${where}
         GROUP BY component_type, component_id, operation`,
     );
-    const window = (n: unknown, sum: unknown, squares: unknown) => ({ n: toNumber(n), sum: toNumber(sum), squares: toNumber(squares) });
+    const window = (n: unknown, sum: unknown, squares: unknown) => ({
+      n: toNumber(n),
+      sum: toNumber(sum),
+      squares: toNumber(squares),
+    });
     return rows.map((row) => ({
-      component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+      component: {
+        component_type: String(row.component_type),
+        component_id: String(row.component_id),
+      },
       operation: String(row.operation),
       current: window(row.n_cur, row.sum_cur, row.sq_cur),
       previous: window(row.n_prev, row.sum_prev, row.sq_prev),
@@ -301,10 +344,15 @@ export class InsightAggregatesRepository {
               max(duration_ms) AS max_ms
          FROM ranked GROUP BY cur, component_type, component_id, operation`,
     );
-    return rows.map((row) => durationRow(row, toNumber(row.p50), toNumber(row.p95), toNumber(row.p99)));
+    return rows.map((row) =>
+      durationRow(row, toNumber(row.p50), toNumber(row.p95), toNumber(row.p99)),
+    );
   }
 
-  private pairs(sql: SqlBuilder, pairs: readonly { component: ComponentRef; operation: string }[]): string {
+  private pairs(
+    sql: SqlBuilder,
+    pairs: readonly { component: ComponentRef; operation: string }[],
+  ): string {
     const terms = pairs.map(
       (pair) =>
         `(component_type = ${sql.p(pair.component.component_type)} AND component_id = ${sql.p(pair.component.component_id)} AND operation = ${sql.p(pair.operation)})`,
@@ -318,7 +366,12 @@ export class InsightAggregatesRepository {
     operation: string,
     from: Date,
     to: Date,
-  ): Promise<{ id: string; timestamp: Date; correlationId: string | null; durationMs: number } | null> {
+  ): Promise<{
+    id: string;
+    timestamp: Date;
+    correlationId: string | null;
+    durationMs: number;
+  } | null> {
     const sql = this.builder();
     const rows = await this.run(
       sql,
@@ -338,7 +391,13 @@ export class InsightAggregatesRepository {
   }
 
   /** The largest durations of one operation in a time range, largest first (bounded). */
-  async topDurations(component: ComponentRef, operation: string, from: Date, to: Date, limit: number): Promise<number[]> {
+  async topDurations(
+    component: ComponentRef,
+    operation: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<number[]> {
     const sql = this.builder();
     const rows = await this.run(
       sql,
@@ -369,7 +428,11 @@ export class InsightAggregatesRepository {
    * Correlation chains of the scope that look wrong: started (a start phase) and not ended
    * with no event since `stuckBefore`, or holding errors. Oldest first, bounded.
    */
-  async problemChains(scope: InsightScope, stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
+  async problemChains(
+    scope: InsightScope,
+    stuckBefore: Date,
+    limit: number,
+  ): Promise<ChainSummaryRow[]> {
     const sql = this.builder();
     // the phase is read from JSON once per row, in the inner query
     const phase = phaseOf(sql);
@@ -394,7 +457,12 @@ export class InsightAggregatesRepository {
   }
 
   /** The time of the last event of a component in [from, to) (read through the component index). */
-  async lastEventAt(component: ComponentRef, scope: InsightScope, from: Date, to: Date): Promise<Date | null> {
+  async lastEventAt(
+    component: ComponentRef,
+    scope: InsightScope,
+    from: Date,
+    to: Date,
+  ): Promise<Date | null> {
     const sql = this.builder();
     const terms = [
       `component_type = ${sql.p(component.component_type)}`,
@@ -403,12 +471,20 @@ export class InsightAggregatesRepository {
       `"timestamp" < ${sql.time(to)}`,
     ];
     if (scope.sessionId) terms.push(`session_id = ${sql.p(scope.sessionId)}`);
-    const rows = await this.run(sql, `SELECT max("timestamp") AS last_at FROM debug_events WHERE ${terms.join(' AND ')}`);
+    const rows = await this.run(
+      sql,
+      `SELECT max("timestamp") AS last_at FROM debug_events WHERE ${terms.join(' AND ')}`,
+    );
     return rows.length === 0 || rows[0].last_at == null ? null : toDate(rows[0].last_at);
   }
 
   /** The error events of some chains, oldest first per chain (bounded). */
-  async chainErrors(correlationIds: readonly string[], from: Date, to: Date, limit: number): Promise<ChainEventRow[]> {
+  async chainErrors(
+    correlationIds: readonly string[],
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<ChainEventRow[]> {
     if (correlationIds.length === 0) return [];
     const sql = this.builder();
     const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
@@ -427,7 +503,11 @@ export class InsightAggregatesRepository {
   }
 
   /** The last event of each of some chains. */
-  async lastEvents(correlationIds: readonly string[], from: Date, to: Date): Promise<ChainEventRow[]> {
+  async lastEvents(
+    correlationIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<ChainEventRow[]> {
     if (correlationIds.length === 0) return [];
     const sql = this.builder();
     const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
@@ -461,16 +541,26 @@ export class InsightAggregatesRepository {
     );
     return rows.map((row) => ({
       id: String(row.id),
-      component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+      component: {
+        component_type: String(row.component_type),
+        component_id: String(row.component_id),
+      },
       capturedAt: toDate(row.captured_at),
       version: toNumber(row.version),
       hash: String(row.hash),
-      state: (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) as Record<string, unknown>,
+      state: (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) as Record<
+        string,
+        unknown
+      >,
     }));
   }
 
   /** One example message per pattern (the newest in the range), for titles. */
-  async sampleMessages(patternIds: readonly string[], from: Date, to: Date): Promise<Map<string, string>> {
+  async sampleMessages(
+    patternIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, string>> {
     const messages = new Map<string, string>();
     for (const patternId of patternIds.slice(0, 50)) {
       const sql = this.builder();
@@ -486,7 +576,11 @@ export class InsightAggregatesRepository {
   }
 
   /** Up to `limit` event ids that show an insight, newest first. */
-  async sampleEventIds(sample: EvidenceSample, scope: InsightScope, limit: number): Promise<string[]> {
+  async sampleEventIds(
+    sample: EvidenceSample,
+    scope: InsightScope,
+    limit: number,
+  ): Promise<string[]> {
     const sql = this.builder();
     const where = eventWhere(
       {
@@ -512,7 +606,10 @@ export class InsightAggregatesRepository {
 function durationRow(row: Row, p50: number, p95: number, p99: number): DurationStatsRow {
   return {
     current: toNumber(row.cur) === 1,
-    component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+    component: {
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+    },
     operation: String(row.operation),
     count: toNumber(row.n),
     p50,
@@ -539,7 +636,10 @@ export function chainSummaryRow(row: Row): ChainSummaryRow {
 export function errorPatternRow(row: Row): ErrorPatternRow {
   return {
     patternId: String(row.pattern_id),
-    component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+    component: {
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+    },
     inScope: toNumber(row.in_scope) === 1,
     count: toNumber(row.n),
     firstAt: toDate(row.first_at),
@@ -557,7 +657,10 @@ function chainEventRow(row: Row): ChainEventRow {
     timestamp: toDate(row.timestamp),
     eventType: String(row.event_type),
     level: String(row.level),
-    component: { component_type: String(row.component_type), component_id: String(row.component_id) },
+    component: {
+      component_type: String(row.component_type),
+      component_id: String(row.component_id),
+    },
     operation: row.operation == null ? null : String(row.operation),
     durationMs: row.duration_ms == null ? null : toNumber(row.duration_ms),
     parentEventId: row.parent_event_id == null ? null : String(row.parent_event_id),
@@ -581,7 +684,12 @@ function toSeries(
     const identity = identify(row);
     let series = byKey.get(identity.key);
     if (!series) {
-      series = { ...identity, counts: new Array(total).fill(0), errors: new Array(total).fill(0), lastAt: null };
+      series = {
+        ...identity,
+        counts: new Array(total).fill(0),
+        errors: new Array(total).fill(0),
+        lastAt: null,
+      };
       byKey.set(identity.key, series);
     }
     const index = total - 1 - back;

@@ -135,7 +135,9 @@ export class InsightRollupRefresher {
     });
     // planner statistics after a large build (the first run, or after a long pause)
     if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
-      await this.dataSource.query('ANALYZE debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes');
+      await this.dataSource.query(
+        'ANALYZE debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes',
+      );
     }
     if (aggregated.length > 0)
       this.logger.debug(
@@ -394,10 +396,7 @@ export class InsightRollupRefresher {
     const values =
       kind === 'duration'
         ? ['count(*) AS a', 'sum(duration_ms) AS b', 'sum(duration_ms * duration_ms) AS c']
-        : [
-            'count(*) AS a',
-            `sum(CASE WHEN ${errorEventSql()} THEN 1 ELSE 0 END) AS b`,
-          ];
+        : ['count(*) AS a', `sum(CASE WHEN ${errorEventSql()} THEN 1 ELSE 0 END) AS b`];
     const filter = {
       component: '',
       pattern: ' AND pattern_id IS NOT NULL',

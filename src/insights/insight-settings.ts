@@ -74,7 +74,8 @@ export const InsightSettings = {
     maxDepth: 6,
     maxFields: 500,
     /** Fields that differ by nature between replicas (identity, clocks, counters). */
-    ignoredField: /(^|\.)(id|ids|host|hostname|pid|ip|address|port|instance|instance_id|node|node_id|uptime|uptime_s|uptime_ms|started_at|updated_at|last_seen|timestamp|time|ts|now|requests|request_count|count|counter)$/i,
+    ignoredField:
+      /(^|\.)(id|ids|host|hostname|pid|ip|address|port|instance|instance_id|node|node_id|uptime|uptime_s|uptime_ms|started_at|updated_at|last_seen|timestamp|time|ts|now|requests|request_count|count|counter)$/i,
     versionField: /(^|\.)([a-z_]*version|revision|rev|generation|epoch)$/i,
   },
 
@@ -90,5 +91,8 @@ export type InsightSettingsShape = typeof InsightSettings;
 
 export function bucketMsFor(from: Date, to: Date): number {
   const span = Math.max(1, to.getTime() - from.getTime());
-  return Math.max(InsightSettings.minBucketMs, Math.ceil(span / InsightSettings.bucketsPerWindow / 1000) * 1000);
+  return Math.max(
+    InsightSettings.minBucketMs,
+    Math.ceil(span / InsightSettings.bucketsPerWindow / 1000) * 1000,
+  );
 }

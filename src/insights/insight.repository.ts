@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { newId } from '../common/ids.js';
 import { DebugInsightEntity } from '../database/entities/debug-insight.entity.js';
-import { type InsightFilters, type InsightMentions, type ScoredDraft, SEVERITY_RANK, type Severity, type UpsertOutcome } from './insight.types.js';
+import {
+  type InsightFilters,
+  type InsightMentions,
+  type ScoredDraft,
+  SEVERITY_RANK,
+  type Severity,
+  type UpsertOutcome,
+} from './insight.types.js';
 import { SEVERITIES } from '../common/debug-event.js';
 import { sqliteTime } from '../database/sql/dialect.js';
 import { escapeLike } from '../database/sql/statement.js';
@@ -34,11 +41,16 @@ export class InsightRepository {
   }
 
   /** Stored insights of many fingerprints at once, by fingerprint. */
-  async findByFingerprints(fingerprints: readonly string[]): Promise<Map<string, DebugInsightEntity>> {
+  async findByFingerprints(
+    fingerprints: readonly string[],
+  ): Promise<Map<string, DebugInsightEntity>> {
     const found = new Map<string, DebugInsightEntity>();
     for (let offset = 0; offset < fingerprints.length; offset += 500) {
       const chunk = fingerprints.slice(offset, offset + 500);
-      const rows = await this.repository.createQueryBuilder('insight').where('insight.fingerprint IN (:...chunk)', { chunk }).getMany();
+      const rows = await this.repository
+        .createQueryBuilder('insight')
+        .where('insight.fingerprint IN (:...chunk)', { chunk })
+        .getMany();
       for (const row of rows) found.set(row.fingerprint, row);
     }
     return found;
@@ -60,7 +72,10 @@ export class InsightRepository {
     known?: DebugInsightEntity | null,
   ): Promise<{ outcome: UpsertOutcome; insight: DebugInsightEntity }> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = attempt === 0 && known !== undefined ? known : await this.findByFingerprint(draft.fingerprint);
+      const existing =
+        attempt === 0 && known !== undefined
+          ? known
+          : await this.findByFingerprint(draft.fingerprint);
       if (!existing) {
         const entity = this.repository.create({
           id: newId(now),
@@ -85,7 +100,9 @@ export class InsightRepository {
           updatedAt: now,
         });
         try {
-          await this.repository.insert(entity as Parameters<Repository<DebugInsightEntity>['insert']>[0]);
+          await this.repository.insert(
+            entity as Parameters<Repository<DebugInsightEntity>['insert']>[0],
+          );
           return { outcome: 'created', insight: entity };
         } catch (error) {
           if (isUniqueViolation(error)) continue; // another run created it first: update that one
@@ -120,14 +137,20 @@ export class InsightRepository {
         .andWhere('occurrences = :occurrences', { occurrences: existing.occurrences });
       const result = await guard.execute();
       if ((result.affected ?? 0) === 0) continue; // changed under us: read again
-      return { outcome: reopening ? 'regressed' : 'updated', insight: this.repository.merge(existing, changes) };
+      return {
+        outcome: reopening ? 'regressed' : 'updated',
+        insight: this.repository.merge(existing, changes),
+      };
     }
     const current = await this.findByFingerprint(draft.fingerprint);
     return { outcome: 'unchanged', insight: current! };
   }
 
   async resolve(id: string, note: string, now: Date): Promise<DebugInsightEntity | null> {
-    const result = await this.repository.update({ id }, { status: 'resolved', resolvedAt: now, resolution: note, updatedAt: now });
+    const result = await this.repository.update(
+      { id },
+      { status: 'resolved', resolvedAt: now, resolution: note, updatedAt: now },
+    );
     if ((result.affected ?? 0) === 0) return null;
     return this.findById(id);
   }
@@ -135,14 +158,19 @@ export class InsightRepository {
   async list(filters: InsightFilters): Promise<{ items: DebugInsightEntity[]; total: number }> {
     const query = this.repository.createQueryBuilder('insight');
     if (filters.type) query.andWhere('insight.insight_type = :type', { type: filters.type });
-    if (filters.severity) query.andWhere('insight.severity = :severity', { severity: filters.severity });
+    if (filters.severity)
+      query.andWhere('insight.severity = :severity', { severity: filters.severity });
     if (filters.minSeverity) {
-      const allowed = SEVERITIES.filter((severity) => SEVERITY_RANK[severity] >= SEVERITY_RANK[filters.minSeverity as Severity]);
+      const allowed = SEVERITIES.filter(
+        (severity) => SEVERITY_RANK[severity] >= SEVERITY_RANK[filters.minSeverity as Severity],
+      );
       query.andWhere('insight.severity IN (:...allowed)', { allowed });
     }
     if (filters.status) query.andWhere('insight.status = :status', { status: filters.status });
-    if (filters.sessionId) query.andWhere('insight.session_id = :sessionId', { sessionId: filters.sessionId });
-    if (filters.from) query.andWhere('insight.last_seen >= :from', { from: this.time(filters.from) });
+    if (filters.sessionId)
+      query.andWhere('insight.session_id = :sessionId', { sessionId: filters.sessionId });
+    if (filters.from)
+      query.andWhere('insight.last_seen >= :from', { from: this.time(filters.from) });
     if (filters.to) query.andWhere('insight.first_seen < :to', { to: this.time(filters.to) });
     for (const [field, value] of [
       ['component_id', filters.component],
@@ -205,7 +233,10 @@ export class InsightRepository {
       .createQueryBuilder()
       .delete()
       .from(DebugInsightEntity)
-      .where('status = :status AND resolved_at IS NOT NULL AND resolved_at < :at', { status: 'resolved', at: this.time(cutoff) })
+      .where('status = :status AND resolved_at IS NOT NULL AND resolved_at < :at', {
+        status: 'resolved',
+        at: this.time(cutoff),
+      })
       .execute();
     return result.affected ?? 0;
   }
@@ -214,5 +245,9 @@ export class InsightRepository {
 function isUniqueViolation(error: unknown): boolean {
   const candidate = error as { code?: string; driverError?: { code?: string } };
   const code = candidate?.driverError?.code ?? candidate?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }

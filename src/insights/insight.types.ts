@@ -3,7 +3,13 @@ import type { ComponentRef } from '../database/entities/debug-insight.entity.js'
 
 export type { ComponentRef, InsightStatus, InsightType, Severity };
 
-export const ANALYZER_NAMES = ['error-pattern', 'anomaly', 'performance', 'flow', 'consistency'] as const;
+export const ANALYZER_NAMES = [
+  'error-pattern',
+  'anomaly',
+  'performance',
+  'flow',
+  'consistency',
+] as const;
 export type AnalyzerName = (typeof ANALYZER_NAMES)[number];
 
 /** Which components a generation run or a listing is about: a type, or one component of it. */
@@ -112,7 +118,13 @@ export function componentKey(component: ComponentRef): string {
   return `${component.component_type}/${component.component_id}`;
 }
 
-export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+export const SEVERITY_RANK: Record<Severity, number> = {
+  info: 0,
+  low: 1,
+  medium: 2,
+  high: 3,
+  critical: 4,
+};
 
 /** Which insights `mentioning` finds: any of the needles named, or made for the session; then the other terms. */
 export interface InsightMentions {

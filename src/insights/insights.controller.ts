@@ -1,5 +1,15 @@
 import { offsetOf } from '../common/http/list-page.js';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { GenerateInsightsDto, ListInsightsQueryDto, ResolveInsightDto } from './dto/insight.dto.js';
@@ -34,7 +44,8 @@ export class InsightsController {
   @HttpCode(200)
   @RequireScope('ingest')
   @ApiOperation({
-    summary: 'Run every analyzer now over a scope (default: the last hour); answers the insights created, updated and regressed',
+    summary:
+      'Run every analyzer now over a scope (default: the last hour); answers the insights created, updated and regressed',
   })
   @ApiBody({ type: GenerateInsightsDto, required: false })
   @ApiOkResponse({ type: GenerationResultDto })
@@ -57,7 +68,8 @@ export class InsightsController {
   @Put(':id/resolve')
   @RequireScope('ingest')
   @ApiOperation({
-    summary: 'Mark an insight resolved with a note; the same problem seen again afterwards reopens it as regressed',
+    summary:
+      'Mark an insight resolved with a note; the same problem seen again afterwards reopens it as regressed',
   })
   @ApiOkResponse({ description: 'The insight, resolved', type: InsightDto })
   resolve(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: ResolveInsightDto) {

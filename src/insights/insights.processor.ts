@@ -28,7 +28,11 @@ export class InsightsProcessor implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.runsWorkers || !this.config.enabled) return;
-    this.queue.process<GenerateInsightsJob>(QueueName.Insights, JobName.GenerateInsights, (payload, job) => this.handle(payload, job.id));
+    this.queue.process<GenerateInsightsJob>(
+      QueueName.Insights,
+      JobName.GenerateInsights,
+      (payload, job) => this.handle(payload, job.id),
+    );
     const every = this.config.insightIntervalSeconds;
     if (every > 0) {
       await this.queue.repeat(QueueName.Insights, JobName.GenerateInsights, every * 1000, {});
@@ -42,6 +46,10 @@ export class InsightsProcessor implements OnApplicationBootstrap {
     this.logger.log(
       `job ${jobId}: ${result.created.length} created, ${result.updated.length} updated, ${result.regressed.length} regressed in ${Date.now() - started} ms`,
     );
-    return { created: result.created.length, updated: result.updated.length, regressed: result.regressed.length };
+    return {
+      created: result.created.length,
+      updated: result.updated.length,
+      regressed: result.regressed.length,
+    };
   }
 }

@@ -81,7 +81,12 @@ export class InsightsService {
     const context = new AnalysisContext(
       this.aggregates,
       { refresher: this.rollupRefresher, reader: this.rollupReader },
-      scope, grid, now, this.consistencyGroups, this.patterns);
+      scope,
+      grid,
+      now,
+      this.consistencyGroups,
+      this.patterns,
+    );
 
     const analyzerStats = {} as GenerationResult['analyzers'];
     const failures: unknown[] = [];
@@ -90,11 +95,17 @@ export class InsightsService {
         const analyzerStarted = performance.now();
         try {
           const drafts = await analyzer.analyze(context);
-          analyzerStats[analyzer.name] = { found: drafts.length, ms: round1(performance.now() - analyzerStarted) };
+          analyzerStats[analyzer.name] = {
+            found: drafts.length,
+            ms: round1(performance.now() - analyzerStarted),
+          };
           return drafts;
         } catch (error) {
           failures.push(error);
-          this.logger.error(`analyzer ${analyzer.name} failed: ${(error as Error).message}`, (error as Error).stack);
+          this.logger.error(
+            `analyzer ${analyzer.name} failed: ${(error as Error).message}`,
+            (error as Error).stack,
+          );
           analyzerStats[analyzer.name] = {
             found: 0,
             ms: round1(performance.now() - analyzerStarted),
@@ -125,19 +136,38 @@ export class InsightsService {
     };
     const stored = await this.insights.findByFingerprints(scored.map((draft) => draft.fingerprint));
     for (const draft of scored) {
-      const { outcome, insight } = await this.insights.upsert(draft, scope.sessionId ?? null, now, stored.get(draft.fingerprint) ?? null);
+      const { outcome, insight } = await this.insights.upsert(
+        draft,
+        scope.sessionId ?? null,
+        now,
+        stored.get(draft.fingerprint) ?? null,
+      );
       const view = toInsightView(insight);
       if (outcome === 'unchanged') result.unchanged++;
       else result[outcome].push(view);
       if (outcome === 'created' || outcome === 'regressed') {
-        this.events.emit('insight.changed', { insight: view, change: outcome, severe: isSevere(view) });
+        this.events.emit('insight.changed', {
+          insight: view,
+          change: outcome,
+          severe: isSevere(view),
+        });
       }
-      this.metrics.counter('ads_insights_upserted_total', 'Insights stored by generation, by outcome and type', ['outcome', 'type'])
+      this.metrics
+        .counter(
+          'ads_insights_upserted_total',
+          'Insights stored by generation, by outcome and type',
+          ['outcome', 'type'],
+        )
         .inc({ outcome, type: draft.type });
     }
     result.duration_ms = round1(performance.now() - started);
     this.metrics
-      .histogram('ads_insight_generation_seconds', 'Duration of one insight generation run', [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+      .histogram(
+        'ads_insight_generation_seconds',
+        'Duration of one insight generation run',
+        [],
+        [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      )
       .observe(result.duration_ms / 1000);
     this.logger.log(
       `generated insights over ${result.scope.from} – ${result.scope.to}: ${result.created.length} created, ` +
@@ -150,7 +180,13 @@ export class InsightsService {
     const limit = Math.min(Math.max(filters.limit ?? 50, 1), 500);
     const offset = Math.max(filters.offset ?? 0, 0);
     const { items, total } = await this.insights.list({ ...filters, limit, offset });
-    return { items: items.map(toInsightView), next_cursor: nextOffsetCursor(offset, items.length, total), total, limit, offset };
+    return {
+      items: items.map(toInsightView),
+      next_cursor: nextOffsetCursor(offset, items.length, total),
+      total,
+      limit,
+      offset,
+    };
   }
 
   /** Insights that name any of the needles in their components or evidence, or were made for the session. */
@@ -171,7 +207,8 @@ export class InsightsService {
 
   async resolve(id: string, note: string, now = new Date()): Promise<InsightView> {
     const trimmed = note.trim();
-    if (trimmed.length === 0) throw new DomainError('VALIDATION_FAILED', 'note must not be empty', { field: 'note' });
+    if (trimmed.length === 0)
+      throw new DomainError('VALIDATION_FAILED', 'note must not be empty', { field: 'note' });
     const insight = await this.insights.resolve(id, trimmed, now);
     if (!insight) throw new NotFoundError('insight', id);
     const view = toInsightView(insight);
@@ -184,7 +221,11 @@ export class InsightsService {
     await Promise.all(
       drafts.map(async (draft) => {
         if (!draft.sample || Array.isArray(draft.evidence.event_ids)) return;
-        draft.evidence.event_ids = await this.aggregates.sampleEventIds(draft.sample, scope, InsightSettings.evidenceEventIds);
+        draft.evidence.event_ids = await this.aggregates.sampleEventIds(
+          draft.sample,
+          scope,
+          InsightSettings.evidenceEventIds,
+        );
       }),
     );
   }
@@ -193,24 +234,35 @@ export class InsightsService {
 /** Scope of a request: defaults to the hour before `now`; from < to; at most 7 days. */
 export function normalizeScope(request: GenerateRequest, now: Date): InsightScope {
   const to = request.to !== undefined ? toDateField(request.to, 'to') : now;
-  const from = request.from !== undefined ? toDateField(request.from, 'from') : new Date(to.getTime() - HOUR_MS);
+  const from =
+    request.from !== undefined
+      ? toDateField(request.from, 'from')
+      : new Date(to.getTime() - HOUR_MS);
   if (from.getTime() >= to.getTime()) {
-    throw new DomainError('VALIDATION_FAILED', 'from must be before to', { field: 'from', from: from.toISOString(), to: to.toISOString() });
+    throw new DomainError('VALIDATION_FAILED', 'from must be before to', {
+      field: 'from',
+      from: from.toISOString(),
+      to: to.toISOString(),
+    });
   }
   if (to.getTime() - from.getTime() > MAX_SCOPE_MS) {
-    throw new DomainError('VALIDATION_FAILED', 'the scope may span at most 7 days', { field: 'from' });
+    throw new DomainError('VALIDATION_FAILED', 'the scope may span at most 7 days', {
+      field: 'from',
+    });
   }
   return {
     from,
     to,
-    components: request.components && request.components.length > 0 ? request.components : undefined,
+    components:
+      request.components && request.components.length > 0 ? request.components : undefined,
     sessionId: request.session_id ?? null,
   };
 }
 
 function toDateField(value: Date | string, field: string): Date {
   const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new DomainError('VALIDATION_FAILED', `${field} is not a valid date`, { field });
+  if (Number.isNaN(date.getTime()))
+    throw new DomainError('VALIDATION_FAILED', `${field} is not a valid date`, { field });
   return date;
 }
 
@@ -235,7 +287,10 @@ export function score(drafts: InsightDraft[], sessionId: string | null): ScoredD
         fingerprint: fingerprintOf(draft, sessionId),
       };
     })
-    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.confidence - a.confidence);
+    .sort(
+      (a, b) =>
+        SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.confidence - a.confidence,
+    );
 }
 
 /**
@@ -250,7 +305,9 @@ export function mostSevere(drafts: InsightDraft[]): InsightDraft[] {
     .sort(
       (a, b) =>
         SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-        b.factors.sample_size + b.factors.effect_size - (a.factors.sample_size + a.factors.effect_size),
+        b.factors.sample_size +
+          b.factors.effect_size -
+          (a.factors.sample_size + a.factors.effect_size),
     )
     .slice(0, MAX_DRAFTS_PER_ANALYZER);
 }
@@ -262,4 +319,3 @@ function isSevere(view: InsightView): boolean {
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
-

@@ -18,12 +18,17 @@ export function scaledMad(values: readonly number[], center = median(values)): n
  * the scale is the larger of the MAD and the Poisson spread √median (counts of rare events
  * have a MAD of 0, which would make every blip infinite), and never below 1.
  */
-export function robustScore(observed: number, baseline: readonly number[]): { expected: number; scale: number; score: number } {
+export function robustScore(
+  observed: number,
+  baseline: readonly number[],
+): { expected: number; scale: number; score: number } {
   return robustScorer(baseline)(observed);
 }
 
 /** robustScore against one baseline for many observations: the median and MAD are computed once. */
-export function robustScorer(baseline: readonly number[]): (observed: number) => { expected: number; scale: number; score: number } {
+export function robustScorer(
+  baseline: readonly number[],
+): (observed: number) => { expected: number; scale: number; score: number } {
   const expected = median(baseline);
   const scale = Math.max(scaledMad(baseline, expected), Math.sqrt(expected), 1);
   return (observed) => ({ expected, scale, score: (observed - expected) / scale });

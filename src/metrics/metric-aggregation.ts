@@ -25,8 +25,17 @@ export interface AggregatedSeries {
  * Percentiles interpolate linearly between the two nearest ranks (numpy's default), so a
  * histogram's observations give p50/p95/p99 of the step. Steps with no point are left out.
  */
-export function aggregateSeries(points: MetricPoint[], fromMs: number, stepMs: number, aggregation: Aggregation, grouping: Grouping): AggregatedSeries[] {
-  const groups = new Map<string, { type: string | null; id: string | null; steps: Map<number, number[]>; samples: number }>();
+export function aggregateSeries(
+  points: MetricPoint[],
+  fromMs: number,
+  stepMs: number,
+  aggregation: Aggregation,
+  grouping: Grouping,
+): AggregatedSeries[] {
+  const groups = new Map<
+    string,
+    { type: string | null; id: string | null; steps: Map<number, number[]>; samples: number }
+  >();
   for (const point of points) {
     const type = grouping === 'none' ? null : point.componentType;
     const id = grouping === 'component' ? point.componentId : null;
@@ -46,9 +55,16 @@ export function aggregateSeries(points: MetricPoint[], fromMs: number, stepMs: n
       samples: group.samples,
       points: [...group.steps.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([step, values]) => ({ t: new Date(fromMs + step * stepMs).toISOString(), value: aggregate(values, aggregation) })),
+        .map(([step, values]) => ({
+          t: new Date(fromMs + step * stepMs).toISOString(),
+          value: aggregate(values, aggregation),
+        })),
     }))
-    .sort((a, b) => (a.component_type ?? '').localeCompare(b.component_type ?? '') || (a.component_id ?? '').localeCompare(b.component_id ?? ''));
+    .sort(
+      (a, b) =>
+        (a.component_type ?? '').localeCompare(b.component_type ?? '') ||
+        (a.component_id ?? '').localeCompare(b.component_id ?? ''),
+    );
 }
 
 export function aggregate(values: number[], aggregation: Aggregation): number {

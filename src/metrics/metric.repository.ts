@@ -63,7 +63,10 @@ export class MetricRepository {
   }
 
   /** The points of one metric in the range, oldest first; at most `limit`. */
-  async points(filter: MetricFilter & { name: string }, limit: number): Promise<{ points: MetricPoint[]; unit: string | null }> {
+  async points(
+    filter: MetricFilter & { name: string },
+    limit: number,
+  ): Promise<{ points: MetricPoint[]; unit: string | null }> {
     const { where, params } = whereOf(filter);
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT timestamp, value, component_type, component_id, unit FROM debug_metrics WHERE ${where}
@@ -77,7 +80,9 @@ export class MetricRepository {
         componentType: String(row.component_type),
         componentId: String(row.component_id),
       })),
-      unit: rows.find((row) => row.unit !== null && row.unit !== undefined)?.unit as string | null ?? null,
+      unit:
+        (rows.find((row) => row.unit !== null && row.unit !== undefined)?.unit as string | null) ??
+        null,
     };
   }
 }

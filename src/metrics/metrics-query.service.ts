@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
-import { aggregateSeries, parseStep, type AggregatedSeries, type Aggregation, type Grouping } from './metric-aggregation.js';
+import {
+  aggregateSeries,
+  parseStep,
+  type AggregatedSeries,
+  type Aggregation,
+  type Grouping,
+} from './metric-aggregation.js';
 import { MetricRepository, type MetricSeriesRow } from './metric.repository.js';
 
 const DAY_MS = 86_400_000;
@@ -52,26 +58,60 @@ export class MetricsQueryService {
   async series(request: MetricRange & { name?: string }): Promise<MetricSeriesList> {
     const { from, to } = rangeOf(request);
     const rows = await this.metrics.series(
-      { from, to, name: request.name, componentType: request.component_type, componentId: request.component_id },
+      {
+        from,
+        to,
+        name: request.name,
+        componentType: request.component_type,
+        componentId: request.component_id,
+      },
       MAX_SERIES + 1,
     );
-    return { items: rows.slice(0, MAX_SERIES), next_cursor: null, from: from.toISOString(), to: to.toISOString(), truncated: rows.length > MAX_SERIES };
+    return {
+      items: rows.slice(0, MAX_SERIES),
+      next_cursor: null,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      truncated: rows.length > MAX_SERIES,
+    };
   }
 
   async query(request: MetricQuery): Promise<MetricQueryAnswer> {
     const { from, to } = rangeOf(request);
     const span = to.getTime() - from.getTime();
-    const stepMs = request.step === undefined ? Math.max(1000, Math.ceil(span / DEFAULT_STEPS / 1000) * 1000) : parseStep(request.step);
-    if (stepMs === null) throw new DomainError('VALIDATION_FAILED', 'step must be a duration such as 30s, 5m, 1h, 1d (or seconds)', { field: 'step' });
+    const stepMs =
+      request.step === undefined
+        ? Math.max(1000, Math.ceil(span / DEFAULT_STEPS / 1000) * 1000)
+        : parseStep(request.step);
+    if (stepMs === null)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'step must be a duration such as 30s, 5m, 1h, 1d (or seconds)',
+        { field: 'step' },
+      );
     if (span / stepMs > MAX_STEPS) {
-      throw new DomainError('VALIDATION_FAILED', `step ${request.step} cuts the range into more than ${MAX_STEPS} steps: use a longer step or a shorter range`, { field: 'step' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `step ${request.step} cuts the range into more than ${MAX_STEPS} steps: use a longer step or a shorter range`,
+        { field: 'step' },
+      );
     }
     const { points, unit } = await this.metrics.points(
-      { from, to, name: request.name, componentType: request.component_type, componentId: request.component_id },
+      {
+        from,
+        to,
+        name: request.name,
+        componentType: request.component_type,
+        componentId: request.component_id,
+      },
       MAX_POINTS + 1,
     );
     if (points.length > MAX_POINTS) {
-      throw new DomainError('VALIDATION_FAILED', `more than ${MAX_POINTS} points of ${request.name} in the range: narrow the range or the components`, { field: 'from' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `more than ${MAX_POINTS} points of ${request.name} in the range: narrow the range or the components`,
+        { field: 'from' },
+      );
     }
     const aggregation = request.aggregation ?? 'avg';
     const groupBy = request.group_by ?? 'component';
@@ -93,6 +133,7 @@ export class MetricsQueryService {
 function rangeOf(request: MetricRange): { from: Date; to: Date } {
   const to = request.to ? new Date(request.to) : new Date();
   const from = request.from ? new Date(request.from) : new Date(to.getTime() - DAY_MS);
-  if (from >= to) throw new DomainError('VALIDATION_FAILED', 'from must be before to', { field: 'from' });
+  if (from >= to)
+    throw new DomainError('VALIDATION_FAILED', 'from must be before to', { field: 'from' });
   return { from, to };
 }

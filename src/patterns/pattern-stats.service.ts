@@ -1,8 +1,11 @@
 import { nextOffsetCursor } from '../common/http/list-page.js';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
-import { PatternRepository, type ComponentCount, type PatternLineage } from './pattern.repository.js';
-
+import {
+  PatternRepository,
+  type ComponentCount,
+  type PatternLineage,
+} from './pattern.repository.js';
 
 export interface PatternCountsQuery {
   from: Date;
@@ -124,12 +127,15 @@ export class PatternStatsService {
   async lineage(patternIds: readonly string[]): Promise<PatternLineage> {
     const rootOf = await this.patterns.roots(patternIds);
     const rootIds = [...new Set(rootOf.values())];
-    const roots: PatternLineage['roots'] = new Map(rootIds.map((rootId) => [rootId, { members: new Set([rootId]), firstSeen: null }]));
+    const roots: PatternLineage['roots'] = new Map(
+      rootIds.map((rootId) => [rootId, { members: new Set([rootId]), firstSeen: null }]),
+    );
     for (const row of await this.patterns.statsOf(rootIds)) {
       const root = roots.get(row.mergedInto ?? row.id);
       if (!root) continue;
       root.members.add(row.id);
-      if (row.firstSeen && (!root.firstSeen || row.firstSeen < root.firstSeen)) root.firstSeen = row.firstSeen;
+      if (row.firstSeen && (!root.firstSeen || row.firstSeen < root.firstSeen))
+        root.firstSeen = row.firstSeen;
     }
     for (const [id, root] of rootOf) roots.get(root)!.members.add(id);
     return { rootOf, roots };

@@ -360,8 +360,6 @@ export class PatternRepository {
   }
 }
 
-
-
 /** A stored row's columns after adding one batch's delta (the count is added in SQL). */
 function addDelta(row: Record<string, unknown>, delta: PatternDelta) {
   return {
@@ -393,7 +391,10 @@ export interface PatternLevelCount {
   lastAt: Date;
 }
 
-function patternEventsWhere(dialect: Dialect, filter: EventFilter): { where: string; params: Record<string, unknown> } {
+function patternEventsWhere(
+  dialect: Dialect,
+  filter: EventFilter,
+): { where: string; params: Record<string, unknown> } {
   const bind = new NamedParams(dialect);
   const where = eventWhere(
     {
@@ -443,6 +444,3 @@ export function mergeSamples(a: string[], b: string[]): string[] {
   const merged = [...a.filter((id) => !b.includes(id)), ...b];
   return merged.slice(-MAX_SAMPLES_PER_PATTERN);
 }
-
-
-

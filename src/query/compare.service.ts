@@ -22,7 +22,12 @@ export interface ComparedComponent {
   errors: number;
   error_rate: number | null;
   latency_ms: { p50: number | null; p95: number | null; p99: number | null; samples: number };
-  top_patterns: { pattern_id: string; occurrences: number; sample_message: string; last_seen: string | null }[];
+  top_patterns: {
+    pattern_id: string;
+    occurrences: number;
+    sample_message: string;
+    last_seen: string | null;
+  }[];
   state: { version: number; captured_at: string; hash: string } | null;
 }
 
@@ -53,25 +58,43 @@ export class CompareService {
       at ??= this.sessions.windowOf(session).to ?? undefined;
     }
     if (names.length === 0) {
-      throw new DomainError('VALIDATION_FAILED', 'components: name at least one component type (its instances are compared) or two components', { field: 'components' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'components: name at least one component type (its instances are compared) or two components',
+        { field: 'components' },
+      );
     }
     const selectors = await this.selectorsFor(names);
     const windowMinutes = request.window_minutes ?? 60;
-    const key = { names: [...names].sort(), windowMinutes, at: request.at ?? null, session: request.session_id ?? null };
+    const key = {
+      names: [...names].sort(),
+      windowMinutes,
+      at: request.at ?? null,
+      session: request.session_id ?? null,
+    };
     const tags = [...new Set(selectors.map((selector) => componentTag(selector.component_type)))];
-    const { value, cached, computed_at } = await this.cache.getOrCompute('compare', key, tags, async () => {
-      const to = at ?? new Date();
-      const from = new Date(to.getTime() - windowMinutes * 60_000);
-      const compared = await Promise.all(selectors.map((selector) => this.describe(selector, { from, to })));
-      const differences = stateDifferences(compared.map(({ row, states }) => ({ label: row.component, states })));
-      const rows = compared.map(({ row }) => row);
-      return {
-        window: { from: from.toISOString(), to: to.toISOString(), minutes: windowMinutes },
-        summary: summaryOf(rows, differences),
-        components: rows,
-        state_differences: differences,
-      };
-    });
+    const { value, cached, computed_at } = await this.cache.getOrCompute(
+      'compare',
+      key,
+      tags,
+      async () => {
+        const to = at ?? new Date();
+        const from = new Date(to.getTime() - windowMinutes * 60_000);
+        const compared = await Promise.all(
+          selectors.map((selector) => this.describe(selector, { from, to })),
+        );
+        const differences = stateDifferences(
+          compared.map(({ row, states }) => ({ label: row.component, states })),
+        );
+        const rows = compared.map(({ row }) => row);
+        return {
+          window: { from: from.toISOString(), to: to.toISOString(), minutes: windowMinutes },
+          summary: summaryOf(rows, differences),
+          components: rows,
+          state_differences: differences,
+        };
+      },
+    );
     return { ...value, cached, computed_at };
   }
 
@@ -81,7 +104,10 @@ export class CompareService {
     for (const name of names) {
       const resolution = await this.registry.resolve(name);
       if (!resolution.found) {
-        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, { component: name, did_you_mean: resolution.did_you_mean });
+        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, {
+          component: name,
+          did_you_mean: resolution.did_you_mean,
+        });
       }
       selectors.push(...resolution.selectors);
     }
@@ -89,11 +115,17 @@ export class CompareService {
       const type = selectors[0].component_type;
       const ids = await this.registry.idsOf(type);
       if (ids.length > 1) {
-        return ids.slice(0, MAX_COMPARED).map((id) => ({ selector: `${type}/${id}`, component_type: type, component_id: id }));
+        return ids
+          .slice(0, MAX_COMPARED)
+          .map((id) => ({ selector: `${type}/${id}`, component_type: type, component_id: id }));
       }
     }
     if (selectors.length > MAX_COMPARED) {
-      throw new DomainError('VALIDATION_FAILED', `at most ${MAX_COMPARED} components can be compared`, { field: 'components' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `at most ${MAX_COMPARED} components can be compared`,
+        { field: 'components' },
+      );
     }
     return selectors;
   }
@@ -111,22 +143,36 @@ export class CompareService {
       component_id: selector.component_id,
       events: stats.events,
       errors: stats.errors,
-      error_rate: stats.events > 0 ? Math.round((stats.errors / stats.events) * 10_000) / 10_000 : null,
-      latency_ms: { p50: stats.p50_ms, p95: stats.p95_ms, p99: stats.p99_ms, samples: stats.latency_samples },
+      error_rate:
+        stats.events > 0 ? Math.round((stats.errors / stats.events) * 10_000) / 10_000 : null,
+      latency_ms: {
+        p50: stats.p50_ms,
+        p95: stats.p95_ms,
+        p99: stats.p99_ms,
+        samples: stats.latency_samples,
+      },
       top_patterns: patterns,
-      state: latest ? { version: latest.version, captured_at: latest.captured_at, hash: latest.hash } : null,
+      state: latest
+        ? { version: latest.version, captured_at: latest.captured_at, hash: latest.hash }
+        : null,
     };
     return { row, states };
   }
 }
 
 /** Pure: the JSON paths whose values differ between the components that have a state. */
-export function stateDifferences(items: { label: string; states: StateVersion[] }[]): StateDifference[] {
+export function stateDifferences(
+  items: { label: string; states: StateVersion[] }[],
+): StateDifference[] {
   const withState = items.filter((item) => item.states.length > 0);
   if (withState.length < 2) return [];
-  const flat = withState.map((item) => ({ label: item.label, values: flatten(item.states[0].state) }));
+  const flat = withState.map((item) => ({
+    label: item.label,
+    values: flatten(item.states[0].state),
+  }));
   const paths = new Set<string>();
-  for (const item of flat) for (const path of item.values.keys()) if (paths.size < MAX_PATHS) paths.add(path);
+  for (const item of flat)
+    for (const path of item.values.keys()) if (paths.size < MAX_PATHS) paths.add(path);
   const differences: StateDifference[] = [];
   for (const path of [...paths].sort()) {
     const values: Record<string, unknown> = {};
@@ -141,9 +187,15 @@ export function stateDifferences(items: { label: string; states: StateVersion[] 
   return differences;
 }
 
-function flatten(value: unknown, prefix = '', into = new Map<string, unknown>(), depth = 0): Map<string, unknown> {
+function flatten(
+  value: unknown,
+  prefix = '',
+  into = new Map<string, unknown>(),
+  depth = 0,
+): Map<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && depth < 8) {
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) flatten(item, `${prefix}/${key}`, into, depth + 1);
+    for (const [key, item] of Object.entries(value as Record<string, unknown>))
+      flatten(item, `${prefix}/${key}`, into, depth + 1);
   } else {
     into.set(prefix || '/', value);
   }
@@ -154,12 +206,19 @@ function summaryOf(rows: ComparedComponent[], differences: StateDifference[]): s
   const worst = [...rows].sort((a, b) => (b.error_rate ?? 0) - (a.error_rate ?? 0))[0];
   const slowest = [...rows].sort((a, b) => (b.latency_ms.p95 ?? 0) - (a.latency_ms.p95 ?? 0))[0];
   const parts = [`${rows.length} components compared`];
-  if (worst && (worst.error_rate ?? 0) > 0) parts.push(`highest error rate: ${worst.component} (${((worst.error_rate ?? 0) * 100).toFixed(1)}%)`);
-  if (slowest && slowest.latency_ms.p95 !== null) parts.push(`slowest p95: ${slowest.component} (${slowest.latency_ms.p95} ms)`);
+  if (worst && (worst.error_rate ?? 0) > 0)
+    parts.push(
+      `highest error rate: ${worst.component} (${((worst.error_rate ?? 0) * 100).toFixed(1)}%)`,
+    );
+  if (slowest && slowest.latency_ms.p95 !== null)
+    parts.push(`slowest p95: ${slowest.component} (${slowest.latency_ms.p95} ms)`);
   parts.push(
     differences.length === 0
       ? 'their latest states agree'
-      : `their states differ at ${differences.length} path(s): ${differences.slice(0, 3).map((difference) => difference.path).join(', ')}`,
+      : `their states differ at ${differences.length} path(s): ${differences
+          .slice(0, 3)
+          .map((difference) => difference.path)
+          .join(', ')}`,
   );
   return `${parts.join('; ')}.`;
 }

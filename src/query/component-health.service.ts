@@ -12,7 +12,15 @@ import type { ComponentSelector, InsightRow, StateVersion, WindowStats } from '.
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
 
 export interface HealthReason {
-  code: 'error_rate' | 'latency' | 'open_insights' | 'silent' | 'stale' | 'not_found' | 'no_recent_data' | 'ok';
+  code:
+    | 'error_rate'
+    | 'latency'
+    | 'open_insights'
+    | 'silent'
+    | 'stale'
+    | 'not_found'
+    | 'no_recent_data'
+    | 'ok';
   message: string;
   value?: number | null;
   baseline?: number | null;
@@ -63,7 +71,13 @@ export interface HealthReport {
   components: ComponentHealth[];
 }
 
-const SEVERITY_PENALTY: Record<string, number> = { critical: 30, high: 20, medium: 10, low: 5, info: 0 };
+const SEVERITY_PENALTY: Record<string, number> = {
+  critical: 30,
+  high: 20,
+  medium: 10,
+  low: 5,
+  info: 0,
+};
 const MAX_COMPONENTS = 50;
 const BASELINE_SLICES = 8;
 
@@ -82,11 +96,18 @@ export class ComponentHealthService {
     private readonly insights: InsightsService,
   ) {}
 
-  async health(request: HealthRequest): Promise<HealthReport & { cached: boolean; computed_at: string }> {
+  async health(
+    request: HealthRequest,
+  ): Promise<HealthReport & { cached: boolean; computed_at: string }> {
     const scoped = await this.scope(request);
     const tags = [TAG_INSIGHTS, ...scoped.types.map(componentTag)];
     if (scoped.everyComponent) tags.push(TAG_ANY_EVENT);
-    const { value, cached, computed_at } = await this.cache.getOrCompute('health', scoped.key, tags, () => this.compute(scoped));
+    const { value, cached, computed_at } = await this.cache.getOrCompute(
+      'health',
+      scoped.key,
+      tags,
+      () => this.compute(scoped),
+    );
     return { ...value, cached, computed_at };
   }
 
@@ -101,12 +122,17 @@ export class ComponentHealthService {
     const everyComponent = names.length === 0;
     if (everyComponent) names = (await this.registry.types()).slice(0, MAX_COMPONENTS);
     if (names.length > MAX_COMPONENTS) {
-      throw new DomainError('VALIDATION_FAILED', `at most ${MAX_COMPONENTS} components per request`, { field: 'components' });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `at most ${MAX_COMPONENTS} components per request`,
+        { field: 'components' },
+      );
     }
     const resolved = await Promise.all(names.map((name) => this.registry.resolve(name)));
     const types = new Set<string>();
     for (const resolution of resolved) {
-      if (resolution.found) for (const selector of resolution.selectors) types.add(selector.component_type);
+      if (resolution.found)
+        for (const selector of resolution.selectors) types.add(selector.component_type);
     }
     const windowMinutes = request.window_minutes ?? 15;
     const baselineHours = request.baseline_hours ?? 24;
@@ -117,11 +143,19 @@ export class ComponentHealthService {
       windowMinutes,
       baselineHours,
       at,
-      key: { names: [...names].sort(), windowMinutes, baselineHours, at: request.at ?? null, session: request.session_id ?? null },
+      key: {
+        names: [...names].sort(),
+        windowMinutes,
+        baselineHours,
+        at: request.at ?? null,
+        session: request.session_id ?? null,
+      },
     };
   }
 
-  private async compute(scope: Awaited<ReturnType<ComponentHealthService['scope']>>): Promise<HealthReport> {
+  private async compute(
+    scope: Awaited<ReturnType<ComponentHealthService['scope']>>,
+  ): Promise<HealthReport> {
     const to = scope.at ?? new Date();
     const from = new Date(to.getTime() - scope.windowMinutes * 60_000);
     const baselineFrom = new Date(from.getTime() - scope.baselineHours * 3_600_000);
@@ -132,7 +166,14 @@ export class ComponentHealthService {
         continue;
       }
       for (const selector of resolution.selectors) {
-        components.push(await this.evaluate(selector, { from, to }, { from: baselineFrom, to: from }, scope.windowMinutes));
+        components.push(
+          await this.evaluate(
+            selector,
+            { from, to },
+            { from: baselineFrom, to: from },
+            scope.windowMinutes,
+          ),
+        );
       }
     }
     components.sort((a, b) => a.score - b.score);
@@ -162,7 +203,12 @@ export class ComponentHealthService {
       this.repository.windowStats(selector, window),
       this.repository.windowStats(selector, slices),
       this.repository.latestStates(selector, 50),
-      insightsMentioning(this.insights, [selector.component_id ?? selector.component_type], ['open', 'regressed'], 20),
+      insightsMentioning(
+        this.insights,
+        [selector.component_id ?? selector.component_type],
+        ['open', 'regressed'],
+        20,
+      ),
     ]);
     // Silent in the window: look further back, one index probe per instance.
     const lastSeen =
@@ -174,8 +220,21 @@ export class ComponentHealthService {
       ));
     const instances = new Set([...current.component_ids, ...baseline.component_ids]).size;
     const relevant = insights.filter((insight) => touches(insight, selector));
-    const sampledMinutes = slices.reduce((sum, slice) => sum + (slice.to.getTime() - slice.from.getTime()) / 60_000, 0);
-    return assess(selector, { current, baseline, lastSeen, states, insights: relevant, instances, window, windowMinutes, sampledMinutes });
+    const sampledMinutes = slices.reduce(
+      (sum, slice) => sum + (slice.to.getTime() - slice.from.getTime()) / 60_000,
+      0,
+    );
+    return assess(selector, {
+      current,
+      baseline,
+      lastSeen,
+      states,
+      insights: relevant,
+      instances,
+      window,
+      windowMinutes,
+      sampledMinutes,
+    });
   }
 }
 
@@ -184,7 +243,10 @@ export class ComponentHealthService {
  * just before the window), so that its cost does not grow with its length; one slice when the
  * window is long enough to cover it in 8.
  */
-export function baselineSlices(baseline: { from: Date; to: Date }, windowMinutes: number): { from: Date; to: Date }[] {
+export function baselineSlices(
+  baseline: { from: Date; to: Date },
+  windowMinutes: number,
+): { from: Date; to: Date }[] {
   const length = baseline.to.getTime() - baseline.from.getTime();
   const windowMs = windowMinutes * 60_000;
   if (windowMs * BASELINE_SLICES >= length) return [baseline];
@@ -230,7 +292,12 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
     }
   }
 
-  if (current.p95_ms !== null && current.latency_samples >= 5 && baseline.p95_ms !== null && baseline.latency_samples >= 5) {
+  if (
+    current.p95_ms !== null &&
+    current.latency_samples >= 5 &&
+    baseline.p95_ms !== null &&
+    baseline.latency_samples >= 5
+  ) {
     const ratio = baseline.p95_ms > 0 ? current.p95_ms / baseline.p95_ms : Infinity;
     if (ratio >= 2 && current.p95_ms - baseline.p95_ms >= 50) {
       const impact = Math.round(Math.min(40, 15 + 5 * (Math.min(ratio, 100) - 2)));
@@ -245,8 +312,16 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
   }
 
   if (evidence.insights.length > 0) {
-    const impact = Math.min(40, evidence.insights.reduce((sum, insight) => sum + (SEVERITY_PENALTY[insight.severity] ?? 5), 0));
-    const worst = [...evidence.insights].sort((a, b) => (SEVERITY_PENALTY[b.severity] ?? 0) - (SEVERITY_PENALTY[a.severity] ?? 0))[0];
+    const impact = Math.min(
+      40,
+      evidence.insights.reduce(
+        (sum, insight) => sum + (SEVERITY_PENALTY[insight.severity] ?? 5),
+        0,
+      ),
+    );
+    const worst = [...evidence.insights].sort(
+      (a, b) => (SEVERITY_PENALTY[b.severity] ?? 0) - (SEVERITY_PENALTY[a.severity] ?? 0),
+    )[0];
     reasons.push({
       code: 'open_insights',
       message: `${evidence.insights.length} open insight(s), worst ${worst.severity}: ${worst.title}`,
@@ -255,8 +330,14 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
     });
   }
 
-  const expectedInWindow = evidence.sampledMinutes > 0 ? (baseline.events / evidence.sampledMinutes) * evidence.windowMinutes : 0;
-  const stalenessSeconds = evidence.lastSeen === null ? null : Math.max(0, (evidence.window.to.getTime() - Date.parse(evidence.lastSeen)) / 1000);
+  const expectedInWindow =
+    evidence.sampledMinutes > 0
+      ? (baseline.events / evidence.sampledMinutes) * evidence.windowMinutes
+      : 0;
+  const stalenessSeconds =
+    evidence.lastSeen === null
+      ? null
+      : Math.max(0, (evidence.window.to.getTime() - Date.parse(evidence.lastSeen)) / 1000);
   if (current.events === 0 && expectedInWindow >= 3) {
     reasons.push({
       code: 'silent',
@@ -285,7 +366,9 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
       impact: 0,
     });
   }
-  const latestState = [...evidence.states].sort((a, b) => b.captured_at.localeCompare(a.captured_at))[0];
+  const latestState = [...evidence.states].sort((a, b) =>
+    b.captured_at.localeCompare(a.captured_at),
+  )[0];
   return {
     component: selector.selector,
     component_type: selector.component_type,
@@ -324,7 +407,9 @@ function unknownComponent(name: string, didYouMean: string[]): ComponentHealth {
     component_id: null,
     status: 'unknown',
     score: 0,
-    reasons: [{ code: 'not_found', message: `no component named "${name}" has sent events`, impact: 0 }],
+    reasons: [
+      { code: 'not_found', message: `no component named "${name}" has sent events`, impact: 0 },
+    ],
     metrics: {
       events: 0,
       errors: 0,
@@ -350,20 +435,28 @@ function touches(insight: InsightRow, selector: ComponentSelector): boolean {
   return insight.affected_components.some(
     (component) =>
       component.component_type === selector.component_type &&
-      (selector.component_id === null || !component.component_id || component.component_id === selector.component_id),
+      (selector.component_id === null ||
+        !component.component_id ||
+        component.component_id === selector.component_id),
   );
 }
 
 export function summarize(components: readonly ComponentHealth[]): string {
   if (components.length === 0) return 'no components matched';
   const counts = new Map<HealthStatus, number>();
-  for (const component of components) counts.set(component.status, (counts.get(component.status) ?? 0) + 1);
-  const worst = components.filter((component) => component.status === 'unhealthy' || component.status === 'degraded');
+  for (const component of components)
+    counts.set(component.status, (counts.get(component.status) ?? 0) + 1);
+  const worst = components.filter(
+    (component) => component.status === 'unhealthy' || component.status === 'degraded',
+  );
   const head = [...counts.entries()].map(([status, count]) => `${count} ${status}`).join(', ');
   if (worst.length === 0) return `${head}.`;
   return `${head}. ${worst
     .slice(0, 3)
-    .map((component) => `${component.component} is ${component.status} (score ${component.score}): ${component.reasons[0].message}`)
+    .map(
+      (component) =>
+        `${component.component} is ${component.status} (score ${component.score}): ${component.reasons[0].message}`,
+    )
     .join('; ')}.`;
 }
 

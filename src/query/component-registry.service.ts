@@ -83,15 +83,29 @@ export class ComponentRegistry implements OnModuleInit, OnModuleDestroy {
     const slash = selector.indexOf('/');
     if (slash > 0) {
       const type = this.matchKey(this.idsByType, selector.slice(0, slash));
-      const id = type ? this.matchKey(new Map([...(this.idsByType.get(type) ?? [])].map((item) => [item, true])), selector.slice(slash + 1)) : undefined;
-      if (type && id) return { found: true, selectors: [{ selector, component_type: type, component_id: id }] };
+      const id = type
+        ? this.matchKey(
+            new Map([...(this.idsByType.get(type) ?? [])].map((item) => [item, true])),
+            selector.slice(slash + 1),
+          )
+        : undefined;
+      if (type && id)
+        return { found: true, selectors: [{ selector, component_type: type, component_id: id }] };
     }
     const type = this.matchKey(this.idsByType, selector);
-    if (type) return { found: true, selectors: [{ selector, component_type: type, component_id: null }] };
+    if (type)
+      return { found: true, selectors: [{ selector, component_type: type, component_id: null }] };
     const id = this.matchKey(this.typesById, selector);
     if (id) {
       const types = [...(this.typesById.get(id) ?? [])];
-      return { found: true, selectors: types.map((componentType) => ({ selector, component_type: componentType, component_id: id })) };
+      return {
+        found: true,
+        selectors: types.map((componentType) => ({
+          selector,
+          component_type: componentType,
+          component_id: id,
+        })),
+      };
     }
     return undefined;
   }
@@ -104,7 +118,8 @@ export class ComponentRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private add(component: KnownComponent): void {
-    if (this.typesById.size >= MAX_COMPONENTS && !this.typesById.has(component.component_id)) return;
+    if (this.typesById.size >= MAX_COMPONENTS && !this.typesById.has(component.component_id))
+      return;
     let ids = this.idsByType.get(component.component_type);
     if (!ids) this.idsByType.set(component.component_type, (ids = new Set()));
     ids.add(component.component_id);

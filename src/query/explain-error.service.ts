@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { PatternStatsService } from '../patterns/pattern-stats.service.js';
-import { componentTag, correlationTag, patternTag, TAG_ANY_EVENT, TAG_INSIGHTS, type CacheTag } from '../cache/cache-tags.js';
+import {
+  componentTag,
+  correlationTag,
+  patternTag,
+  TAG_ANY_EVENT,
+  TAG_INSIGHTS,
+  type CacheTag,
+} from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { isErrorEvent } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
@@ -30,20 +37,42 @@ export interface ErrorExplanation {
     last_seen: string | null;
   };
   /** Components where the pattern occurred in the last 24 hours. */
-  affected_components: { component_type: string; component_id: string; occurrences: number; last_seen: string | null }[];
+  affected_components: {
+    component_type: string;
+    component_id: string;
+    occurrences: number;
+    last_seen: string | null;
+  }[];
   /** Events before it on the same correlation chain, oldest first (at most 50). */
   preceding_events: EventRow[];
   root_cause: RootCause;
-  related_open_insights: { id: string; insight_type: string; severity: string; title: string; summary: string; last_seen: string; suggestions: string[] }[];
-  similar_resolved_insights: { id: string; title: string; resolved_at: string | null; resolution: string | null }[];
-  state_changes_before: { component_type: string; component_id: string; version: number; captured_at: string }[];
+  related_open_insights: {
+    id: string;
+    insight_type: string;
+    severity: string;
+    title: string;
+    summary: string;
+    last_seen: string;
+    suggestions: string[];
+  }[];
+  similar_resolved_insights: {
+    id: string;
+    title: string;
+    resolved_at: string | null;
+    resolution: string | null;
+  }[];
+  state_changes_before: {
+    component_type: string;
+    component_id: string;
+    version: number;
+    captured_at: string;
+  }[];
   suggestions: string[];
 }
 
 const CHAIN_LIMIT = 500;
 const SHOWN_PRECEDING = 50;
 const PARENT_HOPS = 20;
-
 
 /**
  * Why an error happened: its pattern and how often it occurs, where, the events before it
@@ -64,15 +93,26 @@ export class ExplainErrorService {
   }
 
   async explainPattern(patternId: string) {
-    return this.cached('explain-pattern', patternId, async () => this.repository.latestOfPattern(await this.patterns.memberIds(patternId)), 'error pattern');
+    return this.cached(
+      'explain-pattern',
+      patternId,
+      async () => this.repository.latestOfPattern(await this.patterns.memberIds(patternId)),
+      'error pattern',
+    );
   }
 
   /** Cached by the id asked for; the entry goes stale with new events of its component, chain or pattern. */
-  private async cached(kind: string, id: string, find: () => Promise<EventRow | null>, what: string) {
+  private async cached(
+    kind: string,
+    id: string,
+    find: () => Promise<EventRow | null>,
+    what: string,
+  ) {
     const { value, cached, computed_at } = await this.cache.getOrCompute(
       kind,
       id,
-      (explanation: ErrorExplanation | null) => (explanation ? tagsOf(explanation.event) : [TAG_ANY_EVENT]),
+      (explanation: ErrorExplanation | null) =>
+        explanation ? tagsOf(explanation.event) : [TAG_ANY_EVENT],
       async () => {
         const event = await find();
         return event ? this.explain(event) : null;
@@ -86,8 +126,15 @@ export class ExplainErrorService {
     const at = new Date(Math.max(Date.now(), Date.parse(event.timestamp)));
     const chain = await this.chainBefore(event);
     const root = rootCauseOf(event, chain);
-    const stats = event.pattern_id ? await this.repository.patternStats(await this.patterns.memberIds(event.pattern_id), at) : null;
-    const needles = [event.id, root.event.id, ...(event.pattern_id ? [event.pattern_id] : []), ...(root.event.pattern_id ? [root.event.pattern_id] : [])];
+    const stats = event.pattern_id
+      ? await this.repository.patternStats(await this.patterns.memberIds(event.pattern_id), at)
+      : null;
+    const needles = [
+      event.id,
+      root.event.id,
+      ...(event.pattern_id ? [event.pattern_id] : []),
+      ...(root.event.pattern_id ? [root.event.pattern_id] : []),
+    ];
     const componentNeedles = [...new Set([event.component_type, root.event.component_type])];
     const [mentioning, byComponent, resolvedMentioning, resolvedByComponent] = await Promise.all([
       insightsMentioning(this.insights, needles, ['open', 'regressed'], 10),
@@ -96,14 +143,22 @@ export class ExplainErrorService {
       insightsMentioning(this.insights, componentNeedles, ['resolved'], 10),
     ]);
     const open = uniqueById([...mentioning, ...byComponent]).slice(0, 10);
-    const resolved = uniqueById([...resolvedMentioning, ...resolvedByComponent.filter((insight) => insight.resolution)]).slice(0, 5);
-    const firstSeen = stats?.first_seen ? new Date(stats.first_seen) : new Date(Date.parse(event.timestamp));
+    const resolved = uniqueById([
+      ...resolvedMentioning,
+      ...resolvedByComponent.filter((insight) => insight.resolution),
+    ]).slice(0, 5);
+    const firstSeen = stats?.first_seen
+      ? new Date(stats.first_seen)
+      : new Date(Date.parse(event.timestamp));
     const stateChanges = (
       await Promise.all(
         componentNeedles.map((componentType) =>
           this.repository.stateChanges(
             { selector: componentType, component_type: componentType, component_id: null },
-            { from: new Date(firstSeen.getTime() - 3_600_000), to: new Date(Date.parse(event.timestamp)) },
+            {
+              from: new Date(firstSeen.getTime() - 3_600_000),
+              to: new Date(Date.parse(event.timestamp)),
+            },
             5,
           ),
         ),
@@ -124,7 +179,12 @@ export class ExplainErrorService {
       summary: '',
       pattern,
       affected_components: stats?.components ?? [
-        { component_type: event.component_type, component_id: event.component_id, occurrences: 1, last_seen: event.timestamp },
+        {
+          component_type: event.component_type,
+          component_id: event.component_id,
+          occurrences: 1,
+          last_seen: event.timestamp,
+        },
       ],
       preceding_events: chain.slice(-SHOWN_PRECEDING),
       root_cause: root,
@@ -155,7 +215,11 @@ export class ExplainErrorService {
   private async chainBefore(event: EventRow): Promise<EventRow[]> {
     const byId = new Map<string, EventRow>();
     if (event.correlation_id) {
-      const { events } = await this.repository.eventsOfCorrelation(event.correlation_id, CHAIN_LIMIT, new Date(Date.parse(event.timestamp)));
+      const { events } = await this.repository.eventsOfCorrelation(
+        event.correlation_id,
+        CHAIN_LIMIT,
+        new Date(Date.parse(event.timestamp)),
+      );
       for (const item of events) if (item.id !== event.id) byId.set(item.id, item);
     }
     let parentId = event.parent_event_id;
@@ -165,7 +229,9 @@ export class ExplainErrorService {
       byId.set(parent.id, parent);
       parentId = parent.parent_event_id;
     }
-    return [...byId.values()].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
+    return [...byId.values()].sort(
+      (a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id),
+    );
   }
 }
 
@@ -177,7 +243,7 @@ export class ExplainErrorService {
 export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCause {
   const byId = new Map(chain.map((item) => [item.id, item]));
   let ancestorError: EventRow | undefined;
-  for (let parent = event.parent_event_id ? byId.get(event.parent_event_id) : undefined; parent; ) {
+  for (let parent = event.parent_event_id ? byId.get(event.parent_event_id) : undefined; parent;) {
     if (isErrorEvent(parent)) ancestorError = parent;
     parent = parent.parent_event_id ? byId.get(parent.parent_event_id) : undefined;
   }
@@ -190,7 +256,10 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
     };
   }
   const errors = chain.filter(isErrorEvent);
-  const upstream = errors.find((item) => item.component_type !== event.component_type || item.component_id !== event.component_id);
+  const upstream = errors.find(
+    (item) =>
+      item.component_type !== event.component_type || item.component_id !== event.component_id,
+  );
   const earliest = upstream ?? errors[0];
   if (earliest) {
     const lead = Date.parse(event.timestamp) - Date.parse(earliest.timestamp);
@@ -213,7 +282,11 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
   };
 }
 
-function suggestionsFor(explanation: ErrorExplanation, open: InsightRow[], resolved: InsightRow[]): string[] {
+function suggestionsFor(
+  explanation: ErrorExplanation,
+  open: InsightRow[],
+  resolved: InsightRow[],
+): string[] {
   const suggestions: string[] = [];
   const { root_cause: root, event, pattern } = explanation;
   if (!root.is_the_event_itself) {
@@ -222,17 +295,35 @@ function suggestionsFor(explanation: ErrorExplanation, open: InsightRow[], resol
     );
   }
   for (const insight of resolved) {
-    if (insight.resolution) suggestions.push(`A similar problem was resolved before ("${insight.title}"): ${insight.resolution}`);
+    if (insight.resolution)
+      suggestions.push(
+        `A similar problem was resolved before ("${insight.title}"): ${insight.resolution}`,
+      );
   }
-  for (const insight of open) for (const suggestion of insight.suggestions.slice(0, 2)) suggestions.push(suggestion);
-  if (pattern.first_seen && Date.parse(event.timestamp) - Date.parse(pattern.first_seen) < 3_600_000 && pattern.occurrences > 1) {
-    suggestions.push(`This error pattern is new (first seen ${pattern.first_seen}): look at deploys and configuration changes just before it.`);
+  for (const insight of open)
+    for (const suggestion of insight.suggestions.slice(0, 2)) suggestions.push(suggestion);
+  if (
+    pattern.first_seen &&
+    Date.parse(event.timestamp) - Date.parse(pattern.first_seen) < 3_600_000 &&
+    pattern.occurrences > 1
+  ) {
+    suggestions.push(
+      `This error pattern is new (first seen ${pattern.first_seen}): look at deploys and configuration changes just before it.`,
+    );
   }
   for (const change of explanation.state_changes_before.slice(0, 2)) {
-    suggestions.push(`State of ${change.component_type}/${change.component_id} changed to version ${change.version} at ${change.captured_at}, before the error: check that change.`);
+    suggestions.push(
+      `State of ${change.component_type}/${change.component_id} changed to version ${change.version} at ${change.captured_at}, before the error: check that change.`,
+    );
   }
-  if (pattern.last_hour >= 10) suggestions.push(`It recurs: ${pattern.last_hour} times in the last hour across ${explanation.affected_components.length} component(s).`);
-  if (event.correlation_id) suggestions.push(`Follow the whole operation: GET /api/debug/operations/${encodeURIComponent(event.correlation_id)}`);
+  if (pattern.last_hour >= 10)
+    suggestions.push(
+      `It recurs: ${pattern.last_hour} times in the last hour across ${explanation.affected_components.length} component(s).`,
+    );
+  if (event.correlation_id)
+    suggestions.push(
+      `Follow the whole operation: GET /api/debug/operations/${encodeURIComponent(event.correlation_id)}`,
+    );
   return [...new Set(suggestions)].slice(0, 10);
 }
 
@@ -243,7 +334,10 @@ function summaryOf(explanation: ErrorExplanation): string {
   const cause = root.is_the_event_itself
     ? 'no earlier error upstream'
     : `probable root cause: "${root.event.message}" in ${root.event.component_type}/${root.event.component_id} at ${root.event.timestamp}`;
-  const insights = explanation.related_open_insights.length > 0 ? `; ${explanation.related_open_insights.length} open insight(s) mention it` : '';
+  const insights =
+    explanation.related_open_insights.length > 0
+      ? `; ${explanation.related_open_insights.length} open insight(s) mention it`
+      : '';
   return `${head}, ${frequency}; ${cause}${insights}.`;
 }
 

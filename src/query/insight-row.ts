@@ -10,7 +10,9 @@ export async function insightsMentioning(
   limit: number,
 ): Promise<InsightRow[]> {
   if (needles.length === 0) return [];
-  return (await insights.mentioning({ needles: needles.slice(0, 50), statuses, limit })).map(toInsightRow);
+  return (await insights.mentioning({ needles: needles.slice(0, 50), statuses, limit })).map(
+    toInsightRow,
+  );
 }
 
 function toInsightRow(view: InsightView): InsightRow {

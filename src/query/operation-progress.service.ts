@@ -38,14 +38,23 @@ export interface OperationProgress {
   components: { component_type: string; component_id: string; events: number }[];
   steps: OperationStep[];
   current_step: OperationStep | null;
-  failures: { event_id: string; step: string; component_type: string; component_id: string; timestamp: string; message: string }[];
+  failures: {
+    event_id: string;
+    step: string;
+    component_type: string;
+    component_id: string;
+    timestamp: string;
+    message: string;
+  }[];
   stuck: { is_stuck: boolean; idle_ms: number; threshold_ms: number; reason: string };
 }
 
 const MAX_EVENTS = 5000;
 const MIN_STUCK_MS = 60_000;
-const END_MARKER = /\b(complete[d]?|completion|finish(ed)?|done|succeed(ed)?|success(ful)?|end(ed)?|stop(ped)?|exit(ed)?|ok|commit(ted)?|delivered|closed)\b/i;
-const START_MARKER = /\b(start(ed|ing)?|begin|began|running|processing|enter(ed)?|open(ed)?|accepted|received|queued)\b/i;
+const END_MARKER =
+  /\b(complete[d]?|completion|finish(ed)?|done|succeed(ed)?|success(ful)?|end(ed)?|stop(ped)?|exit(ed)?|ok|commit(ted)?|delivered|closed)\b/i;
+const START_MARKER =
+  /\b(start(ed|ing)?|begin|began|running|processing|enter(ed)?|open(ed)?|accepted|received|queued)\b/i;
 const FAIL_MARKER = /\b(fail(ed|ure)?|error|abort(ed)?|crash(ed)?|timeout|timed out|rejected)\b/i;
 
 /**
@@ -62,12 +71,30 @@ export class OperationProgressService {
   ) {}
 
   async progress(correlationId: string, options: { stuckAfterSeconds?: number; at?: Date } = {}) {
-    const key = { correlationId, stuckAfterSeconds: options.stuckAfterSeconds ?? null, at: options.at?.toISOString() ?? null };
-    const { value, cached, computed_at } = await this.cache.getOrCompute('progress', key, [correlationTag(correlationId)], async () => {
-      const { events, truncated } = await this.repository.eventsOfCorrelation(correlationId, MAX_EVENTS);
-      if (events.length === 0) return null;
-      return buildProgress(correlationId, events, truncated, options.at ?? new Date(), options.stuckAfterSeconds);
-    });
+    const key = {
+      correlationId,
+      stuckAfterSeconds: options.stuckAfterSeconds ?? null,
+      at: options.at?.toISOString() ?? null,
+    };
+    const { value, cached, computed_at } = await this.cache.getOrCompute(
+      'progress',
+      key,
+      [correlationTag(correlationId)],
+      async () => {
+        const { events, truncated } = await this.repository.eventsOfCorrelation(
+          correlationId,
+          MAX_EVENTS,
+        );
+        if (events.length === 0) return null;
+        return buildProgress(
+          correlationId,
+          events,
+          truncated,
+          options.at ?? new Date(),
+          options.stuckAfterSeconds,
+        );
+      },
+    );
     if (!value) throw new NotFoundError('operation with correlation_id', correlationId);
     return { ...value, cached, computed_at };
   }
@@ -79,7 +106,9 @@ function stepKey(event: EventRow): string {
 
 function markerText(event: EventRow): string {
   const data = event.data ?? {};
-  const parts = [data.status, data.phase, data.state, data.stage, data.outcome].filter((part) => typeof part === 'string');
+  const parts = [data.status, data.phase, data.state, data.stage, data.outcome].filter(
+    (part) => typeof part === 'string',
+  );
   return `${parts.join(' ')} ${event.event_type === 'lifecycle' || event.event_type === 'trace' || event.event_type === 'span' ? event.message : ''}`;
 }
 
@@ -111,7 +140,10 @@ export function buildProgress(
   stuckAfterSeconds?: number,
 ): OperationProgress {
   const steps = new Map<string, StepState>();
-  const components = new Map<string, { component_type: string; component_id: string; events: number }>();
+  const components = new Map<
+    string,
+    { component_type: string; component_id: string; events: number }
+  >();
   const failures: OperationProgress['failures'] = [];
   for (const event of events) {
     const key = stepKey(event);
@@ -141,7 +173,10 @@ export function buildProgress(
     step.last_event_at = event.timestamp;
     step.last_message = event.message;
     if (startsStep(event)) step.explicitStart = true;
-    if (isErrorEvent(event) || (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)))) {
+    if (
+      isErrorEvent(event) ||
+      (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)))
+    ) {
       step.errors++;
       step.lastErrorAt = at;
       failures.push({
@@ -157,7 +192,11 @@ export function buildProgress(
       step.duration_ms = event.duration_ms ?? at - Date.parse(step.started_at);
     }
     const componentKey = `${event.component_type}/${event.component_id}`;
-    const component = components.get(componentKey) ?? { component_type: event.component_type, component_id: event.component_id, events: 0 };
+    const component = components.get(componentKey) ?? {
+      component_type: event.component_type,
+      component_id: event.component_id,
+      events: 0,
+    };
     component.events++;
     components.set(componentKey, component);
   }
@@ -166,8 +205,13 @@ export function buildProgress(
   const first = Date.parse(events[0].timestamp);
   const last = Date.parse(events[events.length - 1].timestamp);
   const idle = Math.max(0, now.getTime() - last);
-  const gaps = events.slice(1).map((event, index) => Date.parse(event.timestamp) - Date.parse(events[index].timestamp));
-  const threshold = stuckAfterSeconds !== undefined ? stuckAfterSeconds * 1000 : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps));
+  const gaps = events
+    .slice(1)
+    .map((event, index) => Date.parse(event.timestamp) - Date.parse(events[index].timestamp));
+  const threshold =
+    stuckAfterSeconds !== undefined
+      ? stuckAfterSeconds * 1000
+      : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps));
   const isStuck = idle > threshold;
   const latestStart = Math.max(...ordered.map((step) => Date.parse(step.started_at)));
 
@@ -182,8 +226,12 @@ export function buildProgress(
     } else step.status = isStuck ? 'stuck' : 'in_progress';
   }
 
-  const byActivity = [...ordered].sort((a, b) => Date.parse(b.last_event_at) - Date.parse(a.last_event_at) || b.index - a.index);
-  const open = byActivity.filter((step) => step.status === 'stuck' || step.status === 'in_progress');
+  const byActivity = [...ordered].sort(
+    (a, b) => Date.parse(b.last_event_at) - Date.parse(a.last_event_at) || b.index - a.index,
+  );
+  const open = byActivity.filter(
+    (step) => step.status === 'stuck' || step.status === 'in_progress',
+  );
   let status: OperationStatus;
   let current: StepState | undefined;
   if (open.length > 0) {
@@ -195,10 +243,14 @@ export function buildProgress(
     status = 'failed';
   } else status = 'completed';
 
-  const publicSteps: OperationStep[] = ordered.map(({ explicitStart: _start, lastErrorAt: _error, lastEndAt: _end, ...step }) => step);
+  const publicSteps: OperationStep[] = ordered.map(
+    ({ explicitStart: _start, lastErrorAt: _error, lastEndAt: _end, ...step }) => step,
+  );
   const currentStep = current ? publicSteps[current.index] : null;
   const lastDone = byActivity.find((step) => step.status === 'completed' && step !== current);
-  const where = currentStep ? `"${currentStep.name}" on ${currentStep.component_type}/${currentStep.component_id}` : '';
+  const where = currentStep
+    ? `"${currentStep.name}" on ${currentStep.component_type}/${currentStep.component_id}`
+    : '';
   const reason =
     status === 'stuck'
       ? `no event for ${Math.round(idle / 1000)} s (threshold ${Math.round(threshold / 1000)} s) while ${where} had not ended${lastDone ? ` (last finished step: "${lastDone.name}")` : ''}`

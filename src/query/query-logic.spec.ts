@@ -29,11 +29,27 @@ const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 describe('component health: assess', () => {
-  const selector: ComponentSelector = { selector: 'pay', component_type: 'payment-service', component_id: null };
+  const selector: ComponentSelector = {
+    selector: 'pay',
+    component_type: 'payment-service',
+    component_id: null,
+  };
   const stats = (overrides: Partial<WindowStats>): WindowStats => ({
-    events: 100, errors: 0, p50_ms: 20, p95_ms: 50, p99_ms: 80, latency_samples: 100, last_seen: at(0), component_ids: ['pay-1'], ...overrides,
+    events: 100,
+    errors: 0,
+    p50_ms: 20,
+    p95_ms: 50,
+    p99_ms: 80,
+    latency_samples: 100,
+    last_seen: at(0),
+    component_ids: ['pay-1'],
+    ...overrides,
   });
-  const evidence = (current: Partial<WindowStats>, baseline: Partial<WindowStats>, extra: Partial<Parameters<typeof assess>[1]> = {}) => ({
+  const evidence = (
+    current: Partial<WindowStats>,
+    baseline: Partial<WindowStats>,
+    extra: Partial<Parameters<typeof assess>[1]> = {},
+  ) => ({
     current: stats(current),
     baseline: stats({ events: 800, ...baseline }),
     lastSeen: at(0),
@@ -55,19 +71,32 @@ describe('component health: assess', () => {
   it('is unhealthy with 40% errors against 1%, and says so with the numbers', () => {
     const health = assess(selector, evidence({ errors: 40 }, { errors: 8 }));
     expect(health.status).toBe('unhealthy');
-    expect(health.reasons[0]).toMatchObject({ code: 'error_rate', value: 0.4, baseline: 0.01, impact: 59 });
+    expect(health.reasons[0]).toMatchObject({
+      code: 'error_rate',
+      value: 0.4,
+      baseline: 0.01,
+      impact: 59,
+    });
     expect(health.score).toBe(41);
   });
 
   it('takes points for a p95 three times its baseline; ten times makes it degraded', () => {
     const health = assess(selector, evidence({ p95_ms: 300 }, { p95_ms: 100 }));
-    expect(health.reasons[0]).toMatchObject({ code: 'latency', value: 300, baseline: 100, impact: 20 });
+    expect(health.reasons[0]).toMatchObject({
+      code: 'latency',
+      value: 300,
+      baseline: 100,
+      impact: 20,
+    });
     expect(health.status).toBe('healthy');
     expect(assess(selector, evidence({ p95_ms: 900 }, { p95_ms: 100 })).status).toBe('degraded');
   });
 
   it('calls a component silent only when the baseline predicts events', () => {
-    const silent = assess(selector, evidence({ events: 0, last_seen: null }, { events: 800 }, { lastSeen: at(-40 * 60_000) }));
+    const silent = assess(
+      selector,
+      evidence({ events: 0, last_seen: null }, { events: 800 }, { lastSeen: at(-40 * 60_000) }),
+    );
     expect(silent.reasons[0]).toMatchObject({ code: 'silent', baseline: 100, impact: 30 });
     expect(silent.status).toBe('degraded');
     expect(silent.metrics.staleness_seconds).toBe(40 * 60);
@@ -78,7 +107,10 @@ describe('component health: assess', () => {
 
   it('takes points for open insights by severity', () => {
     const insight = (severity: string) => ({ severity, title: `${severity} thing` }) as never;
-    const health = assess(selector, evidence({}, {}, { insights: [insight('critical'), insight('high')] }));
+    const health = assess(
+      selector,
+      evidence({}, {}, { insights: [insight('critical'), insight('high')] }),
+    );
     expect(health.reasons[0]).toMatchObject({ code: 'open_insights', impact: 40 });
     expect(health.reasons[0].message).toContain('worst critical');
   });
@@ -104,22 +136,54 @@ describe('operation progress: buildProgress', () => {
   const now = new Date(T0 + 10 * 60_000);
 
   it('completes an operation whose steps report their ends', () => {
-    const progress = buildProgress('op-1', [
-      eventRow({ id: 'a', timestamp: at(0), operation: 'receive', event_type: 'trace', data: { phase: 'start' } }),
-      eventRow({ id: 'b', timestamp: at(10), operation: 'charge', duration_ms: 9 }),
-      eventRow({ id: 'c', timestamp: at(20), operation: 'receive', event_type: 'trace', data: { phase: 'end' } }),
-    ], false, now);
+    const progress = buildProgress(
+      'op-1',
+      [
+        eventRow({
+          id: 'a',
+          timestamp: at(0),
+          operation: 'receive',
+          event_type: 'trace',
+          data: { phase: 'start' },
+        }),
+        eventRow({ id: 'b', timestamp: at(10), operation: 'charge', duration_ms: 9 }),
+        eventRow({
+          id: 'c',
+          timestamp: at(20),
+          operation: 'receive',
+          event_type: 'trace',
+          data: { phase: 'end' },
+        }),
+      ],
+      false,
+      now,
+    );
     expect(progress.status).toBe('completed');
-    expect(progress.steps.map((step) => [step.name, step.status])).toEqual([['receive', 'completed'], ['charge', 'completed']]);
+    expect(progress.steps.map((step) => [step.name, step.status])).toEqual([
+      ['receive', 'completed'],
+      ['charge', 'completed'],
+    ]);
     expect(progress.current_step).toBeNull();
     expect(progress.elapsed_ms).toBe(20);
   });
 
   it('is stuck inside a step that began and never ended, after the last finished step', () => {
-    const progress = buildProgress('op-1', [
-      eventRow({ id: 'a', timestamp: at(0), operation: 'export', event_type: 'lifecycle', message: 'export started', data: { phase: 'start' } }),
-      eventRow({ id: 'b', timestamp: at(100), operation: 'render-page', duration_ms: 90 }),
-    ], false, now);
+    const progress = buildProgress(
+      'op-1',
+      [
+        eventRow({
+          id: 'a',
+          timestamp: at(0),
+          operation: 'export',
+          event_type: 'lifecycle',
+          message: 'export started',
+          data: { phase: 'start' },
+        }),
+        eventRow({ id: 'b', timestamp: at(100), operation: 'render-page', duration_ms: 90 }),
+      ],
+      false,
+      now,
+    );
     expect(progress.status).toBe('stuck');
     expect(progress.current_step).toMatchObject({ name: 'export', status: 'stuck' });
     expect(progress.stuck.reason).toContain('last finished step: "render-page"');
@@ -127,31 +191,81 @@ describe('operation progress: buildProgress', () => {
   });
 
   it('is in progress while the idle time is under the threshold', () => {
-    const progress = buildProgress('op-1', [eventRow({ id: 'a', timestamp: at(0), operation: 'export', data: { phase: 'start' } })], false, new Date(T0 + 5_000));
+    const progress = buildProgress(
+      'op-1',
+      [eventRow({ id: 'a', timestamp: at(0), operation: 'export', data: { phase: 'start' } })],
+      false,
+      new Date(T0 + 5_000),
+    );
     expect(progress.status).toBe('in_progress');
     expect(progress.stuck.is_stuck).toBe(false);
   });
 
   it('infers the end of a step without markers when a later step began', () => {
-    const progress = buildProgress('op-1', [
-      eventRow({ id: 'a', timestamp: at(0), component_type: 'gateway', message: 'got it' }),
-      eventRow({ id: 'b', timestamp: at(5), component_type: 'orders', operation: 'create', duration_ms: 3 }),
-    ], false, now);
-    expect(progress.steps[0]).toMatchObject({ name: 'gateway', status: 'completed', completion_inferred: true });
+    const progress = buildProgress(
+      'op-1',
+      [
+        eventRow({ id: 'a', timestamp: at(0), component_type: 'gateway', message: 'got it' }),
+        eventRow({
+          id: 'b',
+          timestamp: at(5),
+          component_type: 'orders',
+          operation: 'create',
+          duration_ms: 3,
+        }),
+      ],
+      false,
+      now,
+    );
+    expect(progress.steps[0]).toMatchObject({
+      name: 'gateway',
+      status: 'completed',
+      completion_inferred: true,
+    });
     expect(progress.status).toBe('completed');
   });
 
   it('fails when a step errs and nothing ends it after, but not when a retry succeeds', () => {
-    const failed = buildProgress('op-1', [
-      eventRow({ id: 'a', timestamp: at(0), operation: 'charge', data: { phase: 'start' } }),
-      eventRow({ id: 'b', timestamp: at(5), operation: 'charge', level: 'error', message: 'card declined' }),
-    ], false, now);
+    const failed = buildProgress(
+      'op-1',
+      [
+        eventRow({ id: 'a', timestamp: at(0), operation: 'charge', data: { phase: 'start' } }),
+        eventRow({
+          id: 'b',
+          timestamp: at(5),
+          operation: 'charge',
+          level: 'error',
+          message: 'card declined',
+        }),
+      ],
+      false,
+      now,
+    );
     expect(failed.status).toBe('failed');
-    expect(failed.failures).toEqual([expect.objectContaining({ event_id: 'b', step: 'charge', message: 'card declined' })]);
-    const retried = buildProgress('op-1', [
-      eventRow({ id: 'a', timestamp: at(0), operation: 'charge', level: 'error', message: 'timeout' }),
-      eventRow({ id: 'b', timestamp: at(5), operation: 'charge', duration_ms: 4, message: 'charged' }),
-    ], false, now);
+    expect(failed.failures).toEqual([
+      expect.objectContaining({ event_id: 'b', step: 'charge', message: 'card declined' }),
+    ]);
+    const retried = buildProgress(
+      'op-1',
+      [
+        eventRow({
+          id: 'a',
+          timestamp: at(0),
+          operation: 'charge',
+          level: 'error',
+          message: 'timeout',
+        }),
+        eventRow({
+          id: 'b',
+          timestamp: at(5),
+          operation: 'charge',
+          duration_ms: 4,
+          message: 'charged',
+        }),
+      ],
+      false,
+      now,
+    );
     expect(retried.steps[0].status).toBe('completed');
     expect(retried.failures).toHaveLength(1);
   });
@@ -159,7 +273,15 @@ describe('operation progress: buildProgress', () => {
 
 describe('explain: rootCauseOf', () => {
   const error = (id: string, ms: number, component_type: string, parent: string | null = null) =>
-    eventRow({ id, timestamp: at(ms), level: 'error', event_type: 'error', component_type, component_id: `${component_type}-1`, parent_event_id: parent });
+    eventRow({
+      id,
+      timestamp: at(ms),
+      level: 'error',
+      event_type: 'error',
+      component_type,
+      component_id: `${component_type}-1`,
+      parent_event_id: parent,
+    });
 
   it('follows parent links to the earliest failing ancestor', () => {
     const db = error('db', 0, 'db');
@@ -172,19 +294,35 @@ describe('explain: rootCauseOf', () => {
 
   it('takes the earliest upstream error on the correlation chain without parent links', () => {
     const event = error('orders', 9, 'orders');
-    const root = rootCauseOf(event, [error('orders-earlier', 1, 'orders'), error('db', 2, 'db'), error('inv', 5, 'inventory')]);
+    const root = rootCauseOf(event, [
+      error('orders-earlier', 1, 'orders'),
+      error('db', 2, 'db'),
+      error('inv', 5, 'inventory'),
+    ]);
     expect(root.event.id).toBe('db');
     expect(root.reason).toContain('upstream');
   });
 
   it('is the event itself when nothing failed before it', () => {
     const event = error('db', 0, 'db');
-    expect(rootCauseOf(event, [eventRow({ id: 'ok', timestamp: at(-5) })])).toMatchObject({ event: { id: 'db' }, is_the_event_itself: true });
+    expect(rootCauseOf(event, [eventRow({ id: 'ok', timestamp: at(-5) })])).toMatchObject({
+      event: { id: 'db' },
+      is_the_event_itself: true,
+    });
   });
 });
 
 describe('compare: stateDifferences', () => {
-  const state = (config: Record<string, unknown>) => [{ component_type: 'w', component_id: 'x', version: 1, captured_at: at(0), hash: 'h', state: config }];
+  const state = (config: Record<string, unknown>) => [
+    {
+      component_type: 'w',
+      component_id: 'x',
+      version: 1,
+      captured_at: at(0),
+      hash: 'h',
+      state: config,
+    },
+  ];
 
   it('lists the paths whose values differ, with every component value', () => {
     const differences = stateDifferences([
@@ -193,10 +331,17 @@ describe('compare: stateDifferences', () => {
       { label: 'w/3', states: state({ pool: { mode: 'lru' }, region: 'eu' }) },
       { label: 'w/4', states: [] },
     ]);
-    expect(differences).toEqual([{ path: '/pool/size', values: { 'w/1': 10, 'w/2': 20, 'w/3': null } }]);
+    expect(differences).toEqual([
+      { path: '/pool/size', values: { 'w/1': 10, 'w/2': 20, 'w/3': null } },
+    ]);
   });
 
   it('has nothing to compare with fewer than two states', () => {
-    expect(stateDifferences([{ label: 'a', states: state({ x: 1 }) }, { label: 'b', states: [] }])).toEqual([]);
+    expect(
+      stateDifferences([
+        { label: 'a', states: state({ x: 1 }) },
+        { label: 'b', states: [] },
+      ]),
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AskService } from './ask/ask.service.js';
 import { CompareService } from './compare.service.js';
 import { ComponentHealthService } from './component-health.service.js';
@@ -18,7 +24,16 @@ import { EventAnalyticsService } from './event-analytics.service.js';
 import { ExplainErrorService } from './explain-error.service.js';
 import { OperationProgressService } from './operation-progress.service.js';
 import * as examples from './query.examples.js';
-import { AskAnswerDto, CompareAnswerDto, ComponentHealthAnswerDto, EventSearchDto, ExplainErrorDto, OperationProgressDto, SlowOperationsDto, TopErrorsDto } from './dto/query-responses.dto.js';
+import {
+  AskAnswerDto,
+  CompareAnswerDto,
+  ComponentHealthAnswerDto,
+  EventSearchDto,
+  ExplainErrorDto,
+  OperationProgressDto,
+  SlowOperationsDto,
+  TopErrorsDto,
+} from './dto/query-responses.dto.js';
 
 @ApiTags('agent queries')
 @ApiBadRequestResponse({ description: 'Invalid input; the message names the field' })
@@ -36,7 +51,8 @@ export class QueryController {
   @Post('analytics/component-health')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Health of one or many components: healthy / degraded / unhealthy, a score and the reasons with numbers',
+    summary:
+      'Health of one or many components: healthy / degraded / unhealthy, a score and the reasons with numbers',
     description:
       'Error rate and p95 latency of the window against the baseline before it, open insights, silence/staleness, ' +
       'latest state version. Answers from the cache say `cached: true`.',
@@ -48,17 +64,21 @@ export class QueryController {
 
   @Get('operations/:correlationId')
   @ApiOperation({
-    summary: 'Progress of one operation (all events of a correlation id): steps in order, status of each, current step, failures, stuck or not',
+    summary:
+      'Progress of one operation (all events of a correlation id): steps in order, status of each, current step, failures, stuck or not',
   })
   @ApiOkResponse({ type: OperationProgressDto, example: examples.PROGRESS })
   @ApiNotFoundResponse({ description: 'No event carries this correlation id' })
   progress(@Param() params: OperationParamDto, @Query() query: OperationQueryDto) {
-    return this.progressService.progress(params.correlationId, { stuckAfterSeconds: query.stuck_after_seconds });
+    return this.progressService.progress(params.correlationId, {
+      stuckAfterSeconds: query.stuck_after_seconds,
+    });
   }
 
   @Get('errors/:eventId/explain')
   @ApiOperation({
-    summary: 'Why an error happened: pattern and frequency, affected components, the chain before it, the probable root cause, related and resolved insights, suggestions',
+    summary:
+      'Why an error happened: pattern and frequency, affected components, the chain before it, the probable root cause, related and resolved insights, suggestions',
   })
   @ApiOkResponse({ type: ExplainErrorDto, example: examples.EXPLAIN })
   @ApiNotFoundResponse({ description: 'No such event in the warm store' })
@@ -77,7 +97,8 @@ export class QueryController {
   @Post('analytics/compare')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Components side by side: volume, error rate, latency percentiles, top patterns, where their latest states differ',
+    summary:
+      'Components side by side: volume, error rate, latency percentiles, top patterns, where their latest states differ',
     description: 'Name two or more components, or one component_type to compare its instances.',
   })
   @ApiOkResponse({ type: CompareAnswerDto, example: examples.COMPARE })
@@ -87,7 +108,9 @@ export class QueryController {
 
   @Post('analytics/slow-operations')
   @HttpCode(200)
-  @ApiOperation({ summary: 'The slowest operations (p95 of duration_ms) of the components in a window' })
+  @ApiOperation({
+    summary: 'The slowest operations (p95 of duration_ms) of the components in a window',
+  })
   @ApiOkResponse({ type: SlowOperationsDto, example: examples.SLOW })
   slowOperations(@Body() body: WindowedQueryDto) {
     return this.analytics.slowOperations(body);
@@ -103,7 +126,9 @@ export class QueryController {
 
   @Post('analytics/events-search')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A bounded search of the warm store (at most 200 events, newest first)' })
+  @ApiOperation({
+    summary: 'A bounded search of the warm store (at most 200 events, newest first)',
+  })
   @ApiOkResponse({ type: EventSearchDto })
   searchEvents(@Body() body: SearchEventsDto) {
     return this.analytics.search(body);

@@ -27,6 +27,14 @@ import { SessionInsightsController } from './session-insights.controller.js';
     EventAnalyticsService,
     AskService,
   ],
-  exports: [ComponentHealthService, OperationProgressService, ExplainErrorService, CompareService, EventAnalyticsService, AskService, QueryRepository],
+  exports: [
+    ComponentHealthService,
+    OperationProgressService,
+    ExplainErrorService,
+    CompareService,
+    EventAnalyticsService,
+    AskService,
+    QueryRepository,
+  ],
 })
 export class QueryModule {}

@@ -63,4 +63,3 @@ export interface StateVersion {
   hash: string;
   state: Record<string, unknown>;
 }
-

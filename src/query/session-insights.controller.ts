@@ -31,12 +31,17 @@ export class SessionInsightsController {
       'A session without component filters is made of the events that carry its id: generation then reads those ' +
       'events only, and the insights are stored under the session.',
   })
-  @ApiOkResponse({ description: 'The insights created, updated and regressed (as POST /insights/generate answers)', type: GenerationResultDto })
+  @ApiOkResponse({
+    description: 'The insights created, updated and regressed (as POST /insights/generate answers)',
+    type: GenerationResultDto,
+  })
   async generate(@Param() params: SessionIdParamDto) {
     const session = await this.sessions.get(params.id);
     const window = this.sessions.windowOf(session);
     const to = window.to ?? new Date();
-    const from = new Date(Math.max(window.from?.getTime() ?? to.getTime() - HOUR_MS, to.getTime() - MAX_SCOPE_MS));
+    const from = new Date(
+      Math.max(window.from?.getTime() ?? to.getTime() - HOUR_MS, to.getTime() - MAX_SCOPE_MS),
+    );
     const selectors = session.filters.components ?? [];
     if (selectors.length === 0) return this.insights.generate({ from, to, session_id: session.id });
     const components = [];
@@ -52,7 +57,9 @@ export class SessionInsightsController {
       }
     }
     if (components.length === 0) {
-      throw new DomainError('NOT_FOUND', "none of the session's components has sent events", { components: selectors });
+      throw new DomainError('NOT_FOUND', "none of the session's components has sent events", {
+        components: selectors,
+      });
     }
     return this.insights.generate({ from, to, components });
   }

@@ -32,11 +32,18 @@ export class BullJobQueue implements JobQueue {
       const named = queue as unknown as { setWorkerName(): Promise<unknown> };
       const setWorkerName = named.setWorkerName.bind(queue);
       named.setWorkerName = () =>
-        setWorkerName().catch((error: Error) => this.logger.debug(`queue ${name}: naming the worker: ${error.message}`));
+        setWorkerName().catch((error: Error) =>
+          this.logger.debug(`queue ${name}: naming the worker: ${error.message}`),
+        );
     }
   }
 
-  async add<T>(queueName: QueueName, name: JobName, payload: T, options: JobOptions = {}): Promise<string> {
+  async add<T>(
+    queueName: QueueName,
+    name: JobName,
+    payload: T,
+    options: JobOptions = {},
+  ): Promise<string> {
     const job = await this.queue(queueName).add(name, payload, {
       jobId: options.jobId,
       attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
@@ -56,19 +63,30 @@ export class BullJobQueue implements JobQueue {
     queue
       .process(name, concurrency, async (job: Job<T>) => {
         const started = Date.now();
-        const result = await handler(job.data, { id: String(job.id), name, attempt: job.attemptsMade + 1 });
+        const result = await handler(job.data, {
+          id: String(job.id),
+          name,
+          attempt: job.attemptsMade + 1,
+        });
         this.logger.debug(`job ${name} ${job.id} done in ${Date.now() - started} ms`);
         return result;
       })
       .catch((error: Error) => {
-        if (!error.message.startsWith('Connection is closed')) this.logger.warn(`processor ${queueName}/${name}: ${error.message}`);
+        if (!error.message.startsWith('Connection is closed'))
+          this.logger.warn(`processor ${queueName}/${name}: ${error.message}`);
       });
   }
 
-  async repeat(queueName: QueueName, name: JobName, everyMs: number, payload: unknown = {}): Promise<void> {
+  async repeat(
+    queueName: QueueName,
+    name: JobName,
+    everyMs: number,
+    payload: unknown = {},
+  ): Promise<void> {
     const queue = this.queue(queueName);
     for (const repeatable of await queue.getRepeatableJobs()) {
-      if (repeatable.name === name && repeatable.every !== everyMs) await queue.removeRepeatableByKey(repeatable.key);
+      if (repeatable.name === name && repeatable.every !== everyMs)
+        await queue.removeRepeatableByKey(repeatable.key);
     }
     await queue.add(name, payload, {
       repeat: { every: everyMs },
@@ -117,7 +135,6 @@ export class BullJobQueue implements JobQueue {
     }
     return false;
   }
-
 
   private queue(name: QueueName): Queue {
     const queue = this.queues.get(name);

@@ -47,7 +47,12 @@ export class InProcessJobQueue implements JobQueue, OnApplicationShutdown {
   private activeCount = new Map<QueueName, number>();
   private closed = false;
 
-  async add<T>(queue: QueueName, name: JobName, payload: T, options: JobOptions = {}): Promise<string> {
+  async add<T>(
+    queue: QueueName,
+    name: JobName,
+    payload: T,
+    options: JobOptions = {},
+  ): Promise<string> {
     const id = options.jobId ?? newId();
     if (this.knownIds.has(id)) return id;
     this.knownIds.add(id);
@@ -66,12 +71,24 @@ export class InProcessJobQueue implements JobQueue, OnApplicationShutdown {
   }
 
   process<T>(queue: QueueName, name: JobName, handler: JobHandler<T>, concurrency = 1): void {
-    this.handlers.set(`${queue}/${name}`, { handler: handler as JobHandler<unknown>, concurrency, active: 0 });
+    this.handlers.set(`${queue}/${name}`, {
+      handler: handler as JobHandler<unknown>,
+      concurrency,
+      active: 0,
+    });
     this.pump(queue);
   }
 
-  async repeat(queue: QueueName, name: JobName, everyMs: number, payload: unknown = {}): Promise<void> {
-    const timer = setInterval(() => void this.add(queue, name, payload, { jobId: `${name}:${Date.now()}` }), everyMs);
+  async repeat(
+    queue: QueueName,
+    name: JobName,
+    everyMs: number,
+    payload: unknown = {},
+  ): Promise<void> {
+    const timer = setInterval(
+      () => void this.add(queue, name, payload, { jobId: `${name}:${Date.now()}` }),
+      everyMs,
+    );
     timer.unref();
     this.timers.push(timer);
   }
@@ -135,7 +152,7 @@ export class InProcessJobQueue implements JobQueue, OnApplicationShutdown {
     if (this.closed) return;
     const list = this.waiting.get(queue);
     if (!list) return;
-    for (let index = 0; index < list.length; ) {
+    for (let index = 0; index < list.length;) {
       const job = list[index];
       const registration = this.handlers.get(`${queue}/${job.name}`);
       if (!registration || registration.active >= registration.concurrency) {
@@ -152,17 +169,25 @@ export class InProcessJobQueue implements JobQueue, OnApplicationShutdown {
     this.activeCount.set(job.queue, (this.activeCount.get(job.queue) ?? 0) + 1);
     job.attemptsMade++;
     try {
-      await registration.handler(job.payload, { id: job.id, name: job.name, attempt: job.attemptsMade });
+      await registration.handler(job.payload, {
+        id: job.id,
+        name: job.name,
+        attempt: job.attemptsMade,
+      });
       this.completed.set(job.queue, (this.completed.get(job.queue) ?? 0) + 1);
       this.knownIds.delete(job.id);
     } catch (error) {
       job.failedReason = error instanceof Error ? error.message : String(error);
       if (job.attemptsMade < job.attempts) {
         const delay = job.backoffMs * 2 ** (job.attemptsMade - 1);
-        this.logger.warn(`job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}), retry in ${delay} ms: ${job.failedReason}`);
+        this.logger.warn(
+          `job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}), retry in ${delay} ms: ${job.failedReason}`,
+        );
         this.later(delay, () => this.enqueue(job));
       } else {
-        this.logger.error(`job ${job.name} ${job.id} failed for good after ${job.attemptsMade} attempts: ${job.failedReason}`);
+        this.logger.error(
+          `job ${job.name} ${job.id} failed for good after ${job.attemptsMade} attempts: ${job.failedReason}`,
+        );
         job.failedAt = new Date();
         const failed = this.failedJobs.get(job.queue) ?? [];
         failed.push(job);

@@ -29,7 +29,13 @@ export class QueueModule {
           ...QUEUE_NAMES.map((name) =>
             // A worker killed mid-notification: its job is taken over once its lock lapses.
             name === QueueName.Alerts
-              ? { name, settings: { lockDuration: config.alerting.jobLockMs, stalledInterval: config.alerting.jobLockMs } }
+              ? {
+                  name,
+                  settings: {
+                    lockDuration: config.alerting.jobLockMs,
+                    stalledInterval: config.alerting.jobLockMs,
+                  },
+                }
               : { name },
           ),
         ),

@@ -6,7 +6,16 @@ describe('parseEnvelope', () => {
   it('reads the header and items, with and without a length, binary payloads holding newlines included', () => {
     const binary = 'a\nb\nc';
     const envelope = parseEnvelope(
-      lines('{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}', '{"type":"event"}', '{"message":"hi"}', `{"type":"attachment","length":${binary.length}}`, binary, '{"type":"log"}', '{"items":[]}', ''),
+      lines(
+        '{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}',
+        '{"type":"event"}',
+        '{"message":"hi"}',
+        `{"type":"attachment","length":${binary.length}}`,
+        binary,
+        '{"type":"log"}',
+        '{"items":[]}',
+        '',
+      ),
     );
     expect(envelope.headers).toEqual({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc' });
     expect(envelope.items.map((item) => [item.index, item.type, item.payload.toString()])).toEqual([
@@ -25,7 +34,11 @@ describe('parseEnvelope', () => {
 
   it('counts the length in bytes, not characters', () => {
     const payload = '{"m":"ü€"}';
-    const envelope = parseEnvelope(Buffer.from(`{}\n{"type":"event","length":${Buffer.byteLength(payload)}}\n${payload}\n{"type":"log"}\n{}`));
+    const envelope = parseEnvelope(
+      Buffer.from(
+        `{}\n{"type":"event","length":${Buffer.byteLength(payload)}}\n${payload}\n{"type":"log"}\n{}`,
+      ),
+    );
     expect(envelope.items.map((item) => item.payload.toString())).toEqual([payload, '{}']);
   });
 
@@ -34,16 +47,28 @@ describe('parseEnvelope', () => {
     ['[]', 'the envelope header must be a JSON object'],
     ['{}\n{"type":"event"}\n{}\n{"length":2}\n{}', 'item 1: the header has no "type"'],
     ['{}\n{"type":"event"', 'item 0: its header is not valid JSON'],
-    ['{}\n{"type":"attachment","length":100}\nshort', 'item 0 (attachment): "length" says 100 bytes but only 5 follow'],
-    ['{}\n{"type":"attachment","length":-1}\n', 'item 0 (attachment): "length" must be a non-negative integer'],
+    [
+      '{}\n{"type":"attachment","length":100}\nshort',
+      'item 0 (attachment): "length" says 100 bytes but only 5 follow',
+    ],
+    [
+      '{}\n{"type":"attachment","length":-1}\n',
+      'item 0 (attachment): "length" must be a non-negative integer',
+    ],
   ])('refuses %j: %s', (text, message) => {
     expect(() => parseEnvelope(Buffer.from(text))).toThrow(message);
   });
 
   it('names the item whose JSON payload is bad', () => {
-    const envelope = parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{}\n{"type":"transaction"}\n{oops'));
-    expect(() => itemJson(envelope.items[1])).toThrow('item 1 (transaction): the payload is not valid JSON');
+    const envelope = parseEnvelope(
+      Buffer.from('{}\n{"type":"event"}\n{}\n{"type":"transaction"}\n{oops'),
+    );
+    expect(() => itemJson(envelope.items[1])).toThrow(
+      'item 1 (transaction): the payload is not valid JSON',
+    );
     const array = parseEnvelope(Buffer.from('{}\n{"type":"event"}\n[1]'));
-    expect(() => itemJson(array.items[0])).toThrow('item 0 (event): the payload must be a JSON object');
+    expect(() => itemJson(array.items[0])).toThrow(
+      'item 0 (event): the payload must be a JSON object',
+    );
   });
 });

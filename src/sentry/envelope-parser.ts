@@ -39,7 +39,9 @@ export function parseEnvelope(body: Buffer): Envelope {
     const itemHeaders = jsonObject(headerLine, `item ${index}: its header`);
     const type = itemHeaders.type;
     if (typeof type !== 'string' || type.length === 0) {
-      throw new DomainError('VALIDATION_FAILED', `item ${index}: the header has no "type"`, { item: index });
+      throw new DomainError('VALIDATION_FAILED', `item ${index}: the header has no "type"`, {
+        item: index,
+      });
     }
     const length = itemHeaders.length;
     let payload: Buffer;
@@ -47,7 +49,11 @@ export function parseEnvelope(body: Buffer): Envelope {
       payload = readLine();
     } else {
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
-        throw new DomainError('VALIDATION_FAILED', `item ${index} (${type}): "length" must be a non-negative integer`, { item: index, type });
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `item ${index} (${type}): "length" must be a non-negative integer`,
+          { item: index, type },
+        );
       }
       if (offset + length > body.length) {
         throw new DomainError(
@@ -85,16 +91,24 @@ export function itemJson(item: EnvelopeItem): Record<string, unknown> {
   try {
     value = JSON.parse(item.payload.toString('utf8'));
   } catch {
-    throw new DomainError('VALIDATION_FAILED', `item ${item.index} (${item.type}): the payload is not valid JSON`, {
-      item: item.index,
-      type: item.type,
-    });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `item ${item.index} (${item.type}): the payload is not valid JSON`,
+      {
+        item: item.index,
+        type: item.type,
+      },
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DomainError('VALIDATION_FAILED', `item ${item.index} (${item.type}): the payload must be a JSON object`, {
-      item: item.index,
-      type: item.type,
-    });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `item ${item.index} (${item.type}): the payload must be a JSON object`,
+      {
+        item: item.index,
+        type: item.type,
+      },
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -27,23 +27,37 @@ const DECODERS = {
  * SDKs send). Both the bytes on the wire and the decompressed bytes are held to the limit
  * (413 past it, like the REST path's DEBUG_BODY_LIMIT); an unknown encoding is a 415.
  */
-export async function readBody(request: IncomingMessage, limitBytes: number, limitName: string): Promise<Buffer> {
+export async function readBody(
+  request: IncomingMessage,
+  limitBytes: number,
+  limitName: string,
+): Promise<Buffer> {
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && !(encoding in DECODERS)) {
     request.resume();
-    throw new DomainError('VALIDATION_FAILED', `Content-Encoding "${encoding}" is not supported: send gzip, deflate, br or none`, {
-      encoding,
-    });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `Content-Encoding "${encoding}" is not supported: send gzip, deflate, br or none`,
+      {
+        encoding,
+      },
+    );
   }
   const raw = await readRaw(request, limitBytes, limitName);
   if (encoding === 'identity') return raw;
   try {
     return await DECODERS[encoding as keyof typeof DECODERS](raw, { maxOutputLength: limitBytes });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
+      error instanceof RangeError
+    ) {
       throw tooLarge(`the decompressed body is over the limit of ${limitName}`, limitBytes);
     }
-    throw new DomainError('VALIDATION_FAILED', `the body is not valid ${encoding} data (Content-Encoding: ${encoding})`);
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `the body is not valid ${encoding} data (Content-Encoding: ${encoding})`,
+    );
   }
 }
 
@@ -64,17 +78,35 @@ function readRaw(request: IncomingMessage, limitBytes: number, limitName: string
       }
     });
     request.on('end', () => {
-      if (received > limitBytes) reject(tooLarge(`the request body of ${received} bytes is over the limit of ${limitName}`, limitBytes, received));
+      if (received > limitBytes)
+        reject(
+          tooLarge(
+            `the request body of ${received} bytes is over the limit of ${limitName}`,
+            limitBytes,
+            received,
+          ),
+        );
       else resolve(Buffer.concat(chunks, received));
     });
     request.on('error', reject);
     request.on('close', () => {
-      if (cutOff) reject(tooLarge(`the request body is over ${DRAIN_FACTOR} × the limit of ${limitName}`, limitBytes));
-      else if (!request.complete) reject(new DomainError('VALIDATION_FAILED', 'the request body was cut off before its end'));
+      if (cutOff)
+        reject(
+          tooLarge(
+            `the request body is over ${DRAIN_FACTOR} × the limit of ${limitName}`,
+            limitBytes,
+          ),
+        );
+      else if (!request.complete)
+        reject(new DomainError('VALIDATION_FAILED', 'the request body was cut off before its end'));
     });
   });
 }
 
 function tooLarge(message: string, limit: number, length?: number): DomainError {
-  return new DomainError('PAYLOAD_TOO_LARGE', message, length === undefined ? { limit } : { limit, length });
+  return new DomainError(
+    'PAYLOAD_TOO_LARGE',
+    message,
+    length === undefined ? { limit } : { limit, length },
+  );
 }

@@ -8,7 +8,10 @@ function keyOfAuthHeader(value: string | undefined): string | undefined {
 }
 
 /** The DSN key of a request, the ways Sentry SDKs send it: X-Sentry-Auth, Authorization: Sentry, or ?sentry_key=. */
-export function sentryKeyOf(headers: IncomingHttpHeaders, query: Record<string, unknown>): string | undefined {
+export function sentryKeyOf(
+  headers: IncomingHttpHeaders,
+  query: Record<string, unknown>,
+): string | undefined {
   const fromHeader = keyOfAuthHeader(headers['x-sentry-auth'] as string | undefined);
   if (fromHeader) return fromHeader;
   const authorization = headers.authorization;

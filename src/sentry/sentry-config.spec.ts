@@ -5,7 +5,9 @@ const configOf = (env: Record<string, string>) => new AppConfig(validateEnvironm
 
 describe('Sentry configuration', () => {
   it('reads DEBUG_SENTRY_PROJECTS as project ids with their component_type', () => {
-    expect([...configOf({ DEBUG_SENTRY_PROJECTS: '1=checkout-api, 2 ,30=billing' }).sentryProjects]).toEqual([
+    expect([
+      ...configOf({ DEBUG_SENTRY_PROJECTS: '1=checkout-api, 2 ,30=billing' }).sentryProjects,
+    ]).toEqual([
       ['1', 'checkout-api'],
       ['2', 'sentry-2'],
       ['30', 'billing'],
@@ -15,7 +17,10 @@ describe('Sentry configuration', () => {
 
   it('keeps only id and username of a user unless told otherwise', () => {
     expect(configOf({}).sentryUserFields).toEqual(['id', 'username']);
-    expect(configOf({ DEBUG_SENTRY_USER_FIELDS: 'id, email' }).sentryUserFields).toEqual(['id', 'email']);
+    expect(configOf({ DEBUG_SENTRY_USER_FIELDS: 'id, email' }).sentryUserFields).toEqual([
+      'id',
+      'email',
+    ]);
   });
 
   it.each([

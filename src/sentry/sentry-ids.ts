@@ -18,7 +18,9 @@ export function uuidOfEventId(value: unknown): string | null {
  * envelope is stored once.
  */
 export function derivedId(...parts: (string | number | null | undefined)[]): string {
-  const bytes = createHash('sha256').update(parts.map((part) => String(part ?? '')).join('\u0000')).digest();
+  const bytes = createHash('sha256')
+    .update(parts.map((part) => String(part ?? '')).join('\u0000'))
+    .digest();
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.subarray(0, 16).toString('hex');

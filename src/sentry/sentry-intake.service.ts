@@ -93,7 +93,14 @@ export class SentryIntakeService {
   async accept(envelope: Envelope, source: SentrySource): Promise<EnvelopeOutcome> {
     const pending: Pending[] = [];
     const metricPoints: MetricInput[] = [];
-    const outcome: EnvelopeOutcome = { stored: 0, duplicates: 0, metrics: 0, droppedBreadcrumbs: 0, counted: 0, ignored: 0 };
+    const outcome: EnvelopeOutcome = {
+      stored: 0,
+      duplicates: 0,
+      metrics: 0,
+      droppedBreadcrumbs: 0,
+      counted: 0,
+      ignored: 0,
+    };
     const tally = new Map<string, [string, number]>();
     const note = (type: string, result: string) => {
       const key = `${type}\u0000${result}`;
@@ -125,9 +132,13 @@ export class SentryIntakeService {
     if (metricPoints.length > 0) {
       const answer = await this.metricsIngest.ingest({ metrics: metricPoints });
       outcome.metrics = answer.accepted;
-      if (answer.rejected > 0) this.logger.warn(`${answer.rejected} session metric points refused: ${answer.results?.find((result) => result.reason)?.reason}`);
+      if (answer.rejected > 0)
+        this.logger.warn(
+          `${answer.rejected} session metric points refused: ${answer.results?.find((result) => result.reason)?.reason}`,
+        );
     }
-    for (const [key, [type, count]] of tally) this.items.inc({ type, outcome: key.slice(type.length + 1) }, count);
+    for (const [key, [type, count]] of tally)
+      this.items.inc({ type, outcome: key.slice(type.length + 1) }, count);
     return outcome;
   }
 
@@ -137,7 +148,10 @@ export class SentryIntakeService {
     const size = this.config.maxBatchEvents;
     for (let start = 0; start < pending.length; start += size) {
       const chunk = pending.slice(start, start + size);
-      const checked = this.intake.batch({ events: chunk.map((entry) => entry.input) }, { correlationId: null });
+      const checked = this.intake.batch(
+        { events: chunk.map((entry) => entry.input) },
+        { correlationId: null },
+      );
       checked.forEach((result, position) => {
         const entry = chunk[position];
         if (result.event) {
@@ -146,11 +160,15 @@ export class SentryIntakeService {
           outcome.droppedBreadcrumbs++;
         } else {
           const reason = result.reason.replace(/^events\[\d+\]\.?/, '');
-          throw new DomainError('VALIDATION_FAILED', `item ${entry.item.index} (${entry.item.type}): ${reason}`, {
-            item: entry.item.index,
-            type: entry.item.type,
-            reason,
-          });
+          throw new DomainError(
+            'VALIDATION_FAILED',
+            `item ${entry.item.index} (${entry.item.type}): ${reason}`,
+            {
+              item: entry.item.index,
+              type: entry.item.type,
+              reason,
+            },
+          );
         }
       });
     }

@@ -25,7 +25,15 @@ export interface MappedItem {
   metrics: MetricInput[];
 }
 
-const LIMITS = { message: 32_768, operation: 256, componentType: 128, componentId: 256, correlation: 256, data: 60_000, metadata: 15_000 };
+const LIMITS = {
+  message: 32_768,
+  operation: 256,
+  componentType: 128,
+  componentId: 256,
+  correlation: 256,
+  data: 60_000,
+  metadata: 15_000,
+};
 
 const LEVEL_OF: Record<string, string> = {
   trace: 'debug',
@@ -45,14 +53,20 @@ const OK_STATUSES = new Set(['ok', 'unset', 'unknown']);
 export class ItemProblem extends DomainError {}
 
 const obj = (value: unknown): Json | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const cut = (text: string, max: number): string => (text.length > max ? text.slice(0, max - 1) + '…' : text);
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : undefined;
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+const cut = (text: string, max: number): string =>
+  text.length > max ? text.slice(0, max - 1) + '…' : text;
 
 /** A Sentry timestamp (seconds since the epoch as a number, or RFC 3339 text) as a Date. */
 function dateOf(value: unknown): Date | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return new Date(Math.round(value * 1000));
+  if (typeof value === 'number' && Number.isFinite(value))
+    return new Date(Math.round(value * 1000));
   if (typeof value === 'string') {
     const parsed = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
     if (!Number.isNaN(parsed)) return new Date(parsed);
@@ -71,11 +85,18 @@ function sdkOf(payload: Json, source: SentrySource): string | undefined {
 }
 
 /** component_type: a `component_type` tag, else the project's; component_id: a `component_id` tag, else server_name. */
-function componentOf(payload: Json, source: SentrySource, fallbackId?: string): { component_type: string; component_id: string } {
+function componentOf(
+  payload: Json,
+  source: SentrySource,
+  fallbackId?: string,
+): { component_type: string; component_id: string } {
   const tags = tagsOf(payload.tags);
   return {
     component_type: cut(tags.component_type ?? source.componentType, LIMITS.componentType),
-    component_id: cut(tags.component_id ?? str(payload.server_name) ?? fallbackId ?? 'unknown', LIMITS.componentId),
+    component_id: cut(
+      tags.component_id ?? str(payload.server_name) ?? fallbackId ?? 'unknown',
+      LIMITS.componentId,
+    ),
   };
 }
 
@@ -83,9 +104,11 @@ function componentOf(payload: Json, source: SentrySource, fallbackId?: string): 
 function tagsOf(value: unknown): Record<string, string> {
   const tags: Record<string, string> = {};
   if (Array.isArray(value)) {
-    for (const pair of value) if (Array.isArray(pair) && pair.length === 2) tags[String(pair[0])] = String(pair[1]);
+    for (const pair of value)
+      if (Array.isArray(pair) && pair.length === 2) tags[String(pair[0])] = String(pair[1]);
   } else if (obj(value)) {
-    for (const [key, tag] of Object.entries(value as Json)) tags[key] = typeof tag === 'string' ? tag : JSON.stringify(tag);
+    for (const [key, tag] of Object.entries(value as Json))
+      tags[key] = typeof tag === 'string' ? tag : JSON.stringify(tag);
   }
   return tags;
 }
@@ -96,7 +119,12 @@ function without<T extends Json>(value: T): T {
 }
 
 /** Keeps a JSON object under a size: each shrink step in turn, until it fits; the last resort keeps `essentials`. */
-function fit(value: Json, maxBytes: number, steps: ((value: Json) => void)[], essentials: () => Json): Json {
+function fit(
+  value: Json,
+  maxBytes: number,
+  steps: ((value: Json) => void)[],
+  essentials: () => Json,
+): Json {
   const size = () => Buffer.byteLength(JSON.stringify(value));
   if (size() <= maxBytes) return value;
   for (const step of steps) {
@@ -118,7 +146,10 @@ function metadataOf(payload: Json, source: SentrySource, extra: Json = {}): Json
     logger: str(payload.logger),
     ...extra,
   });
-  return fit(metadata, LIMITS.metadata, [(value) => delete value.in_app_frames], () => ({ source: 'sentry', sentry_project: source.projectId }));
+  return fit(metadata, LIMITS.metadata, [(value) => delete value.in_app_frames], () => ({
+    source: 'sentry',
+    sentry_project: source.projectId,
+  }));
 }
 
 function scrubUser(user: unknown, fields: readonly string[]): Json | undefined {
@@ -145,23 +176,28 @@ interface ExceptionFrame {
 function exceptionsOf(payload: Json): Json[] {
   const exception = payload.exception;
   const values = Array.isArray(exception) ? exception : obj(exception)?.values;
-  return Array.isArray(values) ? values.filter((value): value is Json => obj(value) !== undefined) : [];
+  return Array.isArray(values)
+    ? values.filter((value): value is Json => obj(value) !== undefined)
+    : [];
 }
 
 function framesOf(exception: Json): ExceptionFrame[] {
   const frames = obj(exception.stacktrace)?.frames;
   if (!Array.isArray(frames)) return [];
-  return frames.filter((frame) => obj(frame)).map((frame: Json) =>
-    without({
-      filename: str(frame.filename) ?? str(frame.abs_path),
-      function: str(frame.function),
-      module: str(frame.module),
-      lineno: num(frame.lineno),
-      colno: num(frame.colno),
-      context_line: typeof frame.context_line === 'string' ? cut(frame.context_line.trim(), 300) : undefined,
-      in_app: typeof frame.in_app === 'boolean' ? frame.in_app : undefined,
-    }),
-  );
+  return frames
+    .filter((frame) => obj(frame))
+    .map((frame: Json) =>
+      without({
+        filename: str(frame.filename) ?? str(frame.abs_path),
+        function: str(frame.function),
+        module: str(frame.module),
+        lineno: num(frame.lineno),
+        colno: num(frame.colno),
+        context_line:
+          typeof frame.context_line === 'string' ? cut(frame.context_line.trim(), 300) : undefined,
+        in_app: typeof frame.in_app === 'boolean' ? frame.in_app : undefined,
+      }),
+    );
 }
 
 /** The text of a message event: `logentry.formatted`, its template, or `message`. */
@@ -178,17 +214,24 @@ function messageText(payload: Json): string | undefined {
 export function mapErrorEvent(payload: Json, source: SentrySource, where: string): MappedItem {
   const id = uuidOfEventId(payload.event_id);
   if (payload.event_id !== undefined && id === null) {
-    throw new ItemProblem('VALIDATION_FAILED', `${where}: event_id must be 32 hexadecimal digits (a UUID)`);
+    throw new ItemProblem(
+      'VALIDATION_FAILED',
+      `${where}: event_id must be 32 hexadecimal digits (a UUID)`,
+    );
   }
   const time = dateOf(payload.timestamp) ?? source.sentAt;
   const exceptions = exceptionsOf(payload);
   // captureMessage attaches its stack as a synthetic exception without a type: still a message.
-  const named = exceptions.filter((exception) => str(exception.type) || obj(exception.mechanism)?.synthetic !== true);
+  const named = exceptions.filter(
+    (exception) => str(exception.type) || obj(exception.mechanism)?.synthetic !== true,
+  );
   const main = named[named.length - 1];
   const mainType = str(main?.type);
   const mainValue = str(main?.value);
   const text = messageText(payload);
-  const message = main ? [mainType, mainValue].filter(Boolean).join(': ') || text || 'exception' : (text ?? '(no message)');
+  const message = main
+    ? [mainType, mainValue].filter(Boolean).join(': ') || text || 'exception'
+    : (text ?? '(no message)');
   const level = levelOf(payload.level, main ? 'error' : 'info');
   const trace = obj(obj(payload.contexts)?.trace);
   const traceId = str(trace?.trace_id)?.toLowerCase();
@@ -201,7 +244,9 @@ export function mapErrorEvent(payload: Json, source: SentrySource, where: string
       type: str(exception.type),
       value: str(exception.value),
       module: str(exception.module),
-      mechanism: obj(exception.mechanism) ? { type: str(obj(exception.mechanism)!.type), handled: obj(exception.mechanism)!.handled } : undefined,
+      mechanism: obj(exception.mechanism)
+        ? { type: str(obj(exception.mechanism)!.type), handled: obj(exception.mechanism)!.handled }
+        : undefined,
       frames: framesOf(exception),
     }),
   );
@@ -211,13 +256,17 @@ export function mapErrorEvent(payload: Json, source: SentrySource, where: string
     without({
       exception: exceptionData.length > 0 ? exceptionData : undefined,
       message_template: str(obj(payload.logentry)?.message),
-      message_params: Array.isArray(obj(payload.logentry)?.params) ? obj(payload.logentry)!.params : undefined,
+      message_params: Array.isArray(obj(payload.logentry)?.params)
+        ? obj(payload.logentry)!.params
+        : undefined,
       transaction: str(payload.transaction),
       tags: Object.keys(tagsOf(payload.tags)).length > 0 ? tagsOf(payload.tags) : undefined,
       contexts,
       extra: obj(payload.extra),
       user: scrubUser(payload.user, source.userFields),
-      request: request ? without({ method: str(request.method), url: str(request.url) }) : undefined,
+      request: request
+        ? without({ method: str(request.method), url: str(request.url) })
+        : undefined,
       fingerprint: Array.isArray(payload.fingerprint) ? payload.fingerprint : undefined,
       span_id: str(trace?.span_id),
       trace_id: traceId,
@@ -228,14 +277,23 @@ export function mapErrorEvent(payload: Json, source: SentrySource, where: string
       (value) => delete value.contexts,
       (value) => {
         for (const exception of (value.exception as Json[] | undefined) ?? []) {
-          exception.frames = (exception.frames as ExceptionFrame[]).slice(-30).map(({ context_line: _line, ...frame }) => frame);
+          exception.frames = (exception.frames as ExceptionFrame[])
+            .slice(-30)
+            .map(({ context_line: _line, ...frame }) => frame);
         }
       },
     ],
-    () => ({ exception: exceptionData.map(({ type, value }) => ({ type, value: typeof value === 'string' ? cut(value, 2000) : value })) }),
+    () => ({
+      exception: exceptionData.map(({ type, value }) => ({
+        type,
+        value: typeof value === 'string' ? cut(value, 2000) : value,
+      })),
+    }),
   );
   const inAppFrames = exceptionData.flatMap((exception, position) =>
-    (exception.frames as ExceptionFrame[]).flatMap((frame, index) => (frame.in_app ? [`${position}.${index}`] : [])),
+    (exception.frames as ExceptionFrame[]).flatMap((frame, index) =>
+      frame.in_app ? [`${position}.${index}`] : [],
+    ),
   );
 
   const event: IngestEventInput = {
@@ -254,7 +312,11 @@ export function mapErrorEvent(payload: Json, source: SentrySource, where: string
       in_app_frames: inAppFrames.length > 0 ? inAppFrames : undefined,
     }),
   };
-  return { events: [event], extras: breadcrumbsOf(payload, source, correlation, component, time), metrics: [] };
+  return {
+    events: [event],
+    extras: breadcrumbsOf(payload, source, correlation, component, time),
+    metrics: [],
+  };
 }
 
 /**
@@ -283,7 +345,9 @@ function breadcrumbsOf(
     const message =
       str(breadcrumb.message) ??
       (crumbData && (str(crumbData.method) || str(crumbData.url))
-        ? [crumbData.method, crumbData.url, crumbData.status_code].filter((part) => part !== undefined).join(' ')
+        ? [crumbData.method, crumbData.url, crumbData.status_code]
+            .filter((part) => part !== undefined)
+            .join(' ')
         : (category ?? 'breadcrumb'));
     events.push({
       id: derivedId('breadcrumb', correlation, time.toISOString(), category, message),
@@ -295,7 +359,10 @@ function breadcrumbsOf(
       operation: category ? cut(category, LIMITS.operation) : null,
       message: cut(message, LIMITS.message),
       data: crumbData ? fit({ ...crumbData }, LIMITS.data, [], () => ({})) : null,
-      metadata: metadataOf(payload, source, { breadcrumb: true, breadcrumb_type: str(breadcrumb.type) }),
+      metadata: metadataOf(payload, source, {
+        breadcrumb: true,
+        breadcrumb_type: str(breadcrumb.type),
+      }),
     });
   }
   return events;
@@ -316,7 +383,12 @@ interface SpanLike {
   data?: Json;
 }
 
-function spanEvent(span: SpanLike, payload: Json, source: SentrySource, extraData: Json = {}): IngestEventInput {
+function spanEvent(
+  span: SpanLike,
+  payload: Json,
+  source: SentrySource,
+  extraData: Json = {},
+): IngestEventInput {
   const operation = span.description ?? span.op ?? 'span';
   const status = span.status?.toLowerCase();
   const failed = status !== undefined && !OK_STATUSES.has(status);
@@ -335,7 +407,16 @@ function spanEvent(span: SpanLike, payload: Json, source: SentrySource, extraDat
     duration_ms: duration,
     message: cut(failed ? `${label} failed: ${status}` : `${label} completed`, LIMITS.message),
     data: fit(
-      without({ op: span.op, description: span.description, status, trace_id: span.trace_id, span_id: span.span_id, parent_span_id: span.parent_span_id, attributes: span.data, ...extraData }),
+      without({
+        op: span.op,
+        description: span.description,
+        status,
+        trace_id: span.trace_id,
+        span_id: span.span_id,
+        parent_span_id: span.parent_span_id,
+        attributes: span.data,
+        ...extraData,
+      }),
       LIMITS.data,
       [(value) => delete value.attributes, (value) => delete value.measurements],
       () => ({ op: span.op, trace_id: span.trace_id, span_id: span.span_id }),
@@ -348,8 +429,13 @@ function spanOf(value: Json, traceIdFallback: string | undefined, where: string)
   const traceId = (str(value.trace_id) ?? traceIdFallback)?.toLowerCase();
   const spanId = str(value.span_id)?.toLowerCase();
   const start = dateOf(value.start_timestamp);
-  if (!traceId || !spanId) throw new ItemProblem('VALIDATION_FAILED', `${where}: a span needs trace_id and span_id`);
-  if (!start) throw new ItemProblem('VALIDATION_FAILED', `${where}: span ${spanId} has no valid start_timestamp`);
+  if (!traceId || !spanId)
+    throw new ItemProblem('VALIDATION_FAILED', `${where}: a span needs trace_id and span_id`);
+  if (!start)
+    throw new ItemProblem(
+      'VALIDATION_FAILED',
+      `${where}: span ${spanId} has no valid start_timestamp`,
+    );
   return without({
     trace_id: traceId,
     span_id: spanId,
@@ -370,9 +456,15 @@ function spanOf(value: Json, traceIdFallback: string | undefined, where: string)
  */
 export function mapTransaction(payload: Json, source: SentrySource, where: string): MappedItem {
   const trace = obj(obj(payload.contexts)?.trace);
-  if (!trace) throw new ItemProblem('VALIDATION_FAILED', `${where}: a transaction needs contexts.trace`);
+  if (!trace)
+    throw new ItemProblem('VALIDATION_FAILED', `${where}: a transaction needs contexts.trace`);
   const root = spanOf(
-    { ...trace, description: str(payload.transaction) ?? trace.description, start_timestamp: payload.start_timestamp, timestamp: payload.timestamp },
+    {
+      ...trace,
+      description: str(payload.transaction) ?? trace.description,
+      start_timestamp: payload.start_timestamp,
+      timestamp: payload.timestamp,
+    },
     undefined,
     where,
   );
@@ -386,8 +478,11 @@ export function mapTransaction(payload: Json, source: SentrySource, where: strin
   const spans = Array.isArray(payload.spans) ? payload.spans : [];
   spans.forEach((span, index) => {
     const value = obj(span);
-    if (!value) throw new ItemProblem('VALIDATION_FAILED', `${where}: spans[${index}] must be an object`);
-    events.push(spanEvent(spanOf(value, root.trace_id, `${where} spans[${index}]`), payload, source));
+    if (!value)
+      throw new ItemProblem('VALIDATION_FAILED', `${where}: spans[${index}] must be an object`);
+    events.push(
+      spanEvent(spanOf(value, root.trace_id, `${where} spans[${index}]`), payload, source),
+    );
   });
   return { events, extras: [], metrics: [] };
 }
@@ -397,7 +492,8 @@ function attributesOf(value: unknown): { plain: Json; sentry: Json } {
   const plain: Json = {};
   const sentry: Json = {};
   for (const [key, attribute] of Object.entries(obj(value) ?? {})) {
-    const unwrapped = obj(attribute) && 'value' in (attribute as Json) ? (attribute as Json).value : attribute;
+    const unwrapped =
+      obj(attribute) && 'value' in (attribute as Json) ? (attribute as Json).value : attribute;
     if (key.startsWith('sentry.')) sentry[key.slice('sentry.'.length)] = unwrapped;
     else plain[key] = unwrapped;
   }
@@ -416,15 +512,25 @@ export function mapSpan(payload: Json, source: SentrySource, where: string): Map
     const at = Array.isArray(payload.items) ? `${where} items[${index}]` : where;
     if (!span) throw new ItemProblem('VALIDATION_FAILED', `${at}: a span must be an object`);
     const { plain, sentry } = attributesOf(span.attributes);
-    const parsed = spanOf({ ...span, op: span.op ?? sentry.op, data: obj(span.data) ?? plain, attributes: undefined }, undefined, at);
+    const parsed = spanOf(
+      { ...span, op: span.op ?? sentry.op, data: obj(span.data) ?? plain, attributes: undefined },
+      undefined,
+      at,
+    );
     const origin: Json = {
       release: sentry.release,
       environment: sentry.environment,
       server_name: plain['server.address'],
-      sdk: sentry['sdk.name'] ? { name: sentry['sdk.name'], version: sentry['sdk.version'] } : undefined,
+      sdk: sentry['sdk.name']
+        ? { name: sentry['sdk.name'], version: sentry['sdk.version'] }
+        : undefined,
       tags: plain,
     };
-    const extra = without({ segment: str(sentry['segment.name']), is_segment: span.is_segment === true ? true : undefined, origin: str(sentry.origin) });
+    const extra = without({
+      segment: str(sentry['segment.name']),
+      is_segment: span.is_segment === true ? true : undefined,
+      origin: str(sentry.origin),
+    });
     return spanEvent(parsed, { ...payload, ...origin }, source, extra);
   });
   return { events, extras: [], metrics: [] };
@@ -436,11 +542,19 @@ export function mapSpan(payload: Json, source: SentrySource, where: string): Map
 /** A `log` item: a container of Sentry structured log records, each an event. */
 export function mapLogs(payload: Json, source: SentrySource, where: string): MappedItem {
   const records = payload.items;
-  if (!Array.isArray(records)) throw new ItemProblem('VALIDATION_FAILED', `${where}: a log item needs "items", an array of log records`);
+  if (!Array.isArray(records))
+    throw new ItemProblem(
+      'VALIDATION_FAILED',
+      `${where}: a log item needs "items", an array of log records`,
+    );
   const events = records.map((value, index) => {
     const record = obj(value);
     const time = dateOf(record?.timestamp);
-    if (!record || !time) throw new ItemProblem('VALIDATION_FAILED', `${where} items[${index}]: a log record needs a timestamp`);
+    if (!record || !time)
+      throw new ItemProblem(
+        'VALIDATION_FAILED',
+        `${where} items[${index}]: a log record needs a timestamp`,
+      );
     const { plain: attributes, sentry: sentryAttributes } = attributesOf(record.attributes);
     const body = typeof record.body === 'string' ? record.body : JSON.stringify(record.body ?? '');
     const traceId = str(record.trace_id)?.toLowerCase();
@@ -467,7 +581,10 @@ export function mapLogs(payload: Json, source: SentrySource, where: string): Map
         () => ({ message_template: template }),
       ),
       metadata: metadataOf(origin, source, {
-        sdk: [str(sentryAttributes['sdk.name']), str(sentryAttributes['sdk.version'])].filter(Boolean).join('/') || source.sdk,
+        sdk:
+          [str(sentryAttributes['sdk.name']), str(sentryAttributes['sdk.version'])]
+            .filter(Boolean)
+            .join('/') || source.sdk,
         severity_number: num(record.severity_number),
       }),
     } satisfies IngestEventInput;
@@ -475,7 +592,11 @@ export function mapLogs(payload: Json, source: SentrySource, where: string): Map
   return { events, extras: [], metrics: [] };
 }
 
-const CHECK_IN_PHASE: Record<string, string> = { in_progress: 'start', ok: 'completed', error: 'failed' };
+const CHECK_IN_PHASE: Record<string, string> = {
+  in_progress: 'start',
+  ok: 'completed',
+  error: 'failed',
+};
 
 /**
  * A `check_in` item (cron monitors): a lifecycle event on the chain `cron:<slug>:<check_in_id>`
@@ -486,7 +607,8 @@ export function mapCheckIn(payload: Json, source: SentrySource, where: string): 
   const checkInId = str(payload.check_in_id);
   const status = str(payload.status)?.toLowerCase();
   if (!slug) throw new ItemProblem('VALIDATION_FAILED', `${where}: a check-in needs monitor_slug`);
-  if (!checkInId) throw new ItemProblem('VALIDATION_FAILED', `${where}: a check-in needs check_in_id`);
+  if (!checkInId)
+    throw new ItemProblem('VALIDATION_FAILED', `${where}: a check-in needs check_in_id`);
   if (!status || !(status in CHECK_IN_PHASE)) {
     throw new ItemProblem('VALIDATION_FAILED', `${where}: status must be in_progress, ok or error`);
   }
@@ -503,7 +625,10 @@ export function mapCheckIn(payload: Json, source: SentrySource, where: string): 
         correlation_id: cut(`cron:${slug}:${checkInId}`, LIMITS.correlation),
         operation: cut(`cron ${slug}`, LIMITS.operation),
         duration_ms: seconds !== undefined ? Math.round(seconds * 1000) : null,
-        message: cut(`cron monitor ${slug} ${status === 'in_progress' ? 'started' : status === 'ok' ? 'completed' : 'failed'}`, LIMITS.message),
+        message: cut(
+          `cron monitor ${slug} ${status === 'in_progress' ? 'started' : status === 'ok' ? 'completed' : 'failed'}`,
+          LIMITS.message,
+        ),
         data: without({
           phase: CHECK_IN_PHASE[status],
           monitor_slug: slug,
@@ -529,31 +654,78 @@ export function mapSession(payload: Json, source: SentrySource, where: string): 
   const attrs = obj(payload.attrs) ?? {};
   const tags = sessionTags(attrs, status);
   // The session's `did` is often a user id or e-mail: it is not kept. The release is the instance that matters here.
-  const base = { component_type: source.componentType, component_id: cut(str(attrs.release) ?? 'unknown', LIMITS.componentId), tags, timestamp: time.toISOString() };
+  const base = {
+    component_type: source.componentType,
+    component_id: cut(str(attrs.release) ?? 'unknown', LIMITS.componentId),
+    tags,
+    timestamp: time.toISOString(),
+  };
   const seq = num(payload.seq) ?? 0;
-  const metrics: MetricInput[] = [{ ...base, id: derivedId('session', sid, seq, status), name: `sentry.session.${status}`, value: 1, unit: 'sessions' }];
+  const metrics: MetricInput[] = [
+    {
+      ...base,
+      id: derivedId('session', sid, seq, status),
+      name: `sentry.session.${status}`,
+      value: 1,
+      unit: 'sessions',
+    },
+  ];
   const errors = num(payload.errors);
-  if (errors !== undefined && errors > 0) metrics.push({ ...base, id: derivedId('session.errors', sid, seq), name: 'sentry.session.errors', value: errors, unit: 'errors' });
+  if (errors !== undefined && errors > 0)
+    metrics.push({
+      ...base,
+      id: derivedId('session.errors', sid, seq),
+      name: 'sentry.session.errors',
+      value: errors,
+      unit: 'errors',
+    });
   const duration = num(payload.duration);
-  if (duration !== undefined) metrics.push({ ...base, id: derivedId('session.duration', sid, seq), name: 'sentry.session.duration', value: duration, unit: 's' });
+  if (duration !== undefined)
+    metrics.push({
+      ...base,
+      id: derivedId('session.duration', sid, seq),
+      name: 'sentry.session.duration',
+      value: duration,
+      unit: 's',
+    });
   return { events: [], extras: [], metrics };
 }
 
 /** A `sessions` item (aggregated release health): per bucket and outcome a point `sentry.sessions.<outcome>` with its count. */
-export function mapSessionAggregates(payload: Json, source: SentrySource, where: string): MappedItem {
+export function mapSessionAggregates(
+  payload: Json,
+  source: SentrySource,
+  where: string,
+): MappedItem {
   const aggregates = payload.aggregates;
-  if (!Array.isArray(aggregates)) throw new ItemProblem('VALIDATION_FAILED', `${where}: a sessions item needs "aggregates", an array`);
+  if (!Array.isArray(aggregates))
+    throw new ItemProblem(
+      'VALIDATION_FAILED',
+      `${where}: a sessions item needs "aggregates", an array`,
+    );
   const attrs = obj(payload.attrs) ?? {};
   const metrics: MetricInput[] = [];
   aggregates.forEach((value, index) => {
     const bucket = obj(value);
     const started = dateOf(bucket?.started);
-    if (!bucket || !started) throw new ItemProblem('VALIDATION_FAILED', `${where} aggregates[${index}]: needs a valid "started"`);
+    if (!bucket || !started)
+      throw new ItemProblem(
+        'VALIDATION_FAILED',
+        `${where} aggregates[${index}]: needs a valid "started"`,
+      );
     for (const outcome of ['exited', 'errored', 'crashed', 'abnormal']) {
       const count = num(bucket[outcome]);
       if (count === undefined || count <= 0) continue;
       metrics.push({
-        id: derivedId('sessions', source.projectId, str(attrs.release), str(attrs.environment), str(bucket.did), started.toISOString(), outcome),
+        id: derivedId(
+          'sessions',
+          source.projectId,
+          str(attrs.release),
+          str(attrs.environment),
+          str(bucket.did),
+          started.toISOString(),
+          outcome,
+        ),
         name: `sentry.sessions.${outcome}`,
         value: count,
         unit: 'sessions',
@@ -568,5 +740,9 @@ export function mapSessionAggregates(payload: Json, source: SentrySource, where:
 }
 
 function sessionTags(attrs: Json, status?: string): Record<string, string> {
-  return without({ release: str(attrs.release), environment: str(attrs.environment), status }) as Record<string, string>;
+  return without({
+    release: str(attrs.release),
+    environment: str(attrs.environment),
+    status,
+  }) as Record<string, string>;
 }

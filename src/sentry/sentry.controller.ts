@@ -30,17 +30,32 @@ const PROJECT_ID = /^\d{1,20}$/;
  */
 /** Sentry's answer to a stored envelope or event (OpenAPI; the id is absent when the envelope held no event). */
 class SentryStoredAnswer {
-  @ApiPropertyOptional({ description: 'The Sentry event id (32 hex digits)', example: '9ec79c33ec9942ab8353589fcb2e04dc' })
+  @ApiPropertyOptional({
+    description: 'The Sentry event id (32 hex digits)',
+    example: '9ec79c33ec9942ab8353589fcb2e04dc',
+  })
   id?: string;
 }
 
 @ApiTags('sentry')
 @Controller()
 @Public()
-@ApiUnauthorizedResponse({ description: 'No DSN key, or one that is not an API key of this service.', type: ErrorEnvelope })
-@ApiBadRequestResponse({ description: 'A malformed envelope or item; the message names the item.', type: ErrorEnvelope })
-@ApiPayloadTooLargeResponse({ description: 'Over DEBUG_BODY_LIMIT, compressed or decompressed.', type: ErrorEnvelope })
-@ApiTooManyRequestsResponse({ description: 'Backpressure: Retry-After and X-Sentry-Rate-Limits tell the SDK to back off.', type: ErrorEnvelope })
+@ApiUnauthorizedResponse({
+  description: 'No DSN key, or one that is not an API key of this service.',
+  type: ErrorEnvelope,
+})
+@ApiBadRequestResponse({
+  description: 'A malformed envelope or item; the message names the item.',
+  type: ErrorEnvelope,
+})
+@ApiPayloadTooLargeResponse({
+  description: 'Over DEBUG_BODY_LIMIT, compressed or decompressed.',
+  type: ErrorEnvelope,
+})
+@ApiTooManyRequestsResponse({
+  description: 'Backpressure: Retry-After and X-Sentry-Rate-Limits tell the SDK to back off.',
+  type: ErrorEnvelope,
+})
 export class SentryController {
   constructor(
     private readonly sentry: SentryIntakeService,
@@ -58,22 +73,45 @@ export class SentryController {
       'counted, not stored; unknown item types are ignored and counted. See docs/sentry.md.',
   })
   @ApiParam({ name: 'projectId', description: 'The project id of the DSN (digits).' })
-  @ApiOkResponse({ description: 'Stored (durable), as Sentry answers: `{ "id": <event_id> }`.', type: SentryStoredAnswer })
-  async envelope(@Param('projectId') projectId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<{ id?: string }> {
+  @ApiOkResponse({
+    description: 'Stored (durable), as Sentry answers: `{ "id": <event_id> }`.',
+    type: SentryStoredAnswer,
+  })
+  async envelope(
+    @Param('projectId') projectId: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ id?: string }> {
     return this.handle(projectId, request, response, async (body) => parseEnvelope(body));
   }
 
   @Post('api/:projectId/store')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sentry store endpoint (older SDKs)', description: 'One event as JSON; the same mapping as an envelope `event` item.' })
+  @ApiOperation({
+    summary: 'Sentry store endpoint (older SDKs)',
+    description: 'One event as JSON; the same mapping as an envelope `event` item.',
+  })
   @ApiParam({ name: 'projectId', description: 'The project id of the DSN (digits).' })
-  @ApiOkResponse({ description: 'Stored (durable): `{ "id": <event_id> }`.', type: SentryStoredAnswer })
-  async store(@Param('projectId') projectId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<{ id?: string }> {
+  @ApiOkResponse({
+    description: 'Stored (durable): `{ "id": <event_id> }`.',
+    type: SentryStoredAnswer,
+  })
+  async store(
+    @Param('projectId') projectId: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ id?: string }> {
     return this.handle(projectId, request, response, async (body) => {
       if (!body.toString('utf8', 0, 64).trimStart().startsWith('{')) {
-        throw new DomainError('VALIDATION_FAILED', 'the body of /store/ must be one event as a JSON object');
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          'the body of /store/ must be one event as a JSON object',
+        );
       }
-      return { headers: {}, items: [{ index: 0, type: 'event', headers: { type: 'event' }, payload: body }] } satisfies Envelope;
+      return {
+        headers: {},
+        items: [{ index: 0, type: 'event', headers: { type: 'event' }, payload: body }],
+      } satisfies Envelope;
     });
   }
 
@@ -85,10 +123,15 @@ export class SentryController {
   ): Promise<{ id?: string }> {
     if (!this.config.enabled) {
       request.resume();
-      throw new DomainError('DISABLED', 'the debug system is disabled (DEBUG_SYSTEM_ENABLED=false): nothing is collected');
+      throw new DomainError(
+        'DISABLED',
+        'the debug system is disabled (DEBUG_SYSTEM_ENABLED=false): nothing is collected',
+      );
     }
     const componentType = this.projectComponent(projectId, request);
-    const headerKey = sentryKeyOf(request.headers, request.query as Record<string, unknown>) ?? ApiKeyService.keyFromHeaders(request.headers);
+    const headerKey =
+      sentryKeyOf(request.headers, request.query as Record<string, unknown>) ??
+      ApiKeyService.keyFromHeaders(request.headers);
     if (headerKey !== undefined) this.authorize(headerKey, request);
 
     const envelope = await parse(await this.bodyOf(request));
@@ -97,23 +140,35 @@ export class SentryController {
       this.authorize(fromDsn.key, request);
     }
     const sdk = envelope.headers.sdk as { name?: unknown; version?: unknown } | undefined;
-    const sentAt = typeof envelope.headers.sent_at === 'string' ? new Date(envelope.headers.sent_at) : new Date();
+    const sentAt =
+      typeof envelope.headers.sent_at === 'string'
+        ? new Date(envelope.headers.sent_at)
+        : new Date();
     try {
       await this.sentry.accept(envelope, {
         projectId,
         componentType,
         sentAt: Number.isNaN(sentAt.getTime()) ? new Date() : sentAt,
         userFields: this.config.sentryUserFields,
-        sdk: typeof sdk?.name === 'string' ? `${sdk.name}${typeof sdk.version === 'string' ? `/${sdk.version}` : ''}` : undefined,
+        sdk:
+          typeof sdk?.name === 'string'
+            ? `${sdk.name}${typeof sdk.version === 'string' ? `/${sdk.version}` : ''}`
+            : undefined,
       });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'BACKPRESSURE') {
         // Sentry's SDKs back off every category for this long (scope: the whole organization).
-        response.setHeader('X-Sentry-Rate-Limits', `${Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1))}::organization`);
+        response.setHeader(
+          'X-Sentry-Rate-Limits',
+          `${Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1))}::organization`,
+        );
       }
       throw error;
     }
-    const eventId = envelope.headers.event_id ?? envelope.items.find((item) => item.type === 'event')?.headers.event_id ?? this.storeEventId(envelope);
+    const eventId =
+      envelope.headers.event_id ??
+      envelope.items.find((item) => item.type === 'event')?.headers.event_id ??
+      this.storeEventId(envelope);
     const id = uuidOfEventId(eventId)?.replace(/-/g, '');
     return id ? { id } : {};
   }
@@ -147,11 +202,19 @@ export class SentryController {
     if (!request.complete) request.resume();
     switch (result.outcome) {
       case 'missing':
-        throw new DomainError('UNAUTHORIZED', 'a DSN key is required: X-Sentry-Auth sentry_key, ?sentry_key= or the envelope header dsn');
+        throw new DomainError(
+          'UNAUTHORIZED',
+          'a DSN key is required: X-Sentry-Auth sentry_key, ?sentry_key= or the envelope header dsn',
+        );
       case 'invalid':
-        throw new DomainError('UNAUTHORIZED', 'the DSN key is not an API key of this service (DEBUG_API_KEYS)');
+        throw new DomainError(
+          'UNAUTHORIZED',
+          'the DSN key is not an API key of this service (DEBUG_API_KEYS)',
+        );
       case 'forbidden':
-        throw new DomainError('FORBIDDEN', 'the DSN key lacks the "ingest" scope', { scope: 'ingest' });
+        throw new DomainError('FORBIDDEN', 'the DSN key lacks the "ingest" scope', {
+          scope: 'ingest',
+        });
     }
   }
 
@@ -160,6 +223,10 @@ export class SentryController {
     if (request.readableEnded && request.body !== undefined) {
       return Buffer.from(JSON.stringify(request.body));
     }
-    return readBody(request, bytesOf(this.config.bodyLimit), `DEBUG_BODY_LIMIT=${this.config.bodyLimit}`);
+    return readBody(
+      request,
+      bytesOf(this.config.bodyLimit),
+      `DEBUG_BODY_LIMIT=${this.config.bodyLimit}`,
+    );
   }
 }

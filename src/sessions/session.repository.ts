@@ -20,7 +20,6 @@ export interface SessionWindow {
   to: Date | null;
 }
 
-
 /** debug_sessions rows, and the reads a session's detail needs from events and insights. */
 @Injectable()
 export class SessionRepository {
@@ -75,7 +74,12 @@ export class SessionRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  async countEvents(sessionId: string, filters: SessionFilters, window: SessionWindow, cap: number): Promise<number> {
+  async countEvents(
+    sessionId: string,
+    filters: SessionFilters,
+    window: SessionWindow,
+    cap: number,
+  ): Promise<number> {
     const { where, params } = eventMatch(this.sql.dialect, sessionId, filters, window);
     const row = await this.sql.one<{ n: unknown }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM debug_events e WHERE ${where} LIMIT :cap) capped`,
@@ -134,7 +138,11 @@ export class SessionRepository {
   }
 
   /** First and last event time of the session's events (for sessions without an explicit window). */
-  async span(sessionId: string, filters: SessionFilters, window: SessionWindow): Promise<SessionWindow> {
+  async span(
+    sessionId: string,
+    filters: SessionFilters,
+    window: SessionWindow,
+  ): Promise<SessionWindow> {
     const { where, params } = eventMatch(this.sql.dialect, sessionId, filters, window);
     const row = await this.sql.one<{ first: unknown; last: unknown }>(
       `SELECT min(e."timestamp") AS first, max(e."timestamp") AS last FROM debug_events e WHERE ${where}`,
@@ -142,9 +150,7 @@ export class SessionRepository {
     );
     return { from: toNullableDate(row?.first), to: toNullableDate(row?.last) };
   }
-
 }
-
 
 /** SQL that matches the events of a session: its own id, or all of its filters within its window. */
 function eventMatch(
@@ -161,7 +167,10 @@ function eventMatch(
       componentNames: components.filter((selector) => !selector.includes('/')),
       components: components
         .filter((selector) => selector.includes('/'))
-        .map((pair) => ({ component_type: pair.slice(0, pair.indexOf('/')), component_id: pair.slice(pair.indexOf('/') + 1) })),
+        .map((pair) => ({
+          component_type: pair.slice(0, pair.indexOf('/')),
+          component_id: pair.slice(pair.indexOf('/') + 1),
+        })),
       correlationIds: filters.correlation_ids,
       levels: filters.levels,
       eventTypes: filters.event_types,
@@ -169,7 +178,10 @@ function eventMatch(
     bind,
   );
   const matched = matching.length > 0 ? `(${own} OR (${matching.join(' AND ')}))` : own;
-  const windowTerms = eventConditions({ from: window.from ?? undefined, until: window.to ?? undefined }, bind);
+  const windowTerms = eventConditions(
+    { from: window.from ?? undefined, until: window.to ?? undefined },
+    bind,
+  );
   return { where: [matched, ...windowTerms].join(' AND '), params: bind.params };
 }
 

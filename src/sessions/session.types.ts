@@ -54,5 +54,9 @@ export interface SessionDetail extends SessionView {
   events_count_capped: boolean;
   window: { from: string | null; to: string | null };
   insights: SessionInsightRef[];
-  timeline: { bucket_seconds: number; buckets: SessionTimelineBucket[]; notable_events: SessionTimelineEvent[] };
+  timeline: {
+    bucket_seconds: number;
+    buckets: SessionTimelineBucket[];
+    notable_events: SessionTimelineEvent[];
+  };
 }

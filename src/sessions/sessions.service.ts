@@ -4,7 +4,12 @@ import { newId } from '../common/ids.js';
 import { InsightsService } from '../insights/insights.service.js';
 import type { CreateSessionDto } from './dto/session.dto.js';
 import { SessionRepository, type SessionWindow } from './session.repository.js';
-import type { SessionDetail, SessionFilters, SessionInsightRef, SessionView } from './session.types.js';
+import type {
+  SessionDetail,
+  SessionFilters,
+  SessionInsightRef,
+  SessionView,
+} from './session.types.js';
 
 const EVENTS_COUNT_LIMIT = 1_000_000;
 const TIMELINE_BUCKETS = 60;
@@ -25,7 +30,9 @@ export class SessionsService {
   async create(input: CreateSessionDto): Promise<SessionView> {
     const filters = cleanFilters(input.filters ?? {});
     if (filters.from && filters.to && filters.from > filters.to) {
-      throw new DomainError('VALIDATION_FAILED', 'filters.from must not be after filters.to', { field: 'filters.from' });
+      throw new DomainError('VALIDATION_FAILED', 'filters.from must not be after filters.to', {
+        field: 'filters.from',
+      });
     }
     const session: SessionView = {
       id: newId(),
@@ -58,11 +65,19 @@ export class SessionsService {
   windowOf(session: SessionView): SessionWindow {
     return {
       from: session.filters.from ? new Date(session.filters.from) : null,
-      to: session.filters.to ? new Date(session.filters.to) : session.closed_at ? new Date(session.closed_at) : null,
+      to: session.filters.to
+        ? new Date(session.filters.to)
+        : session.closed_at
+          ? new Date(session.closed_at)
+          : null,
     };
   }
 
-  list(options: { status?: 'active' | 'closed'; limit?: number; before?: string }): Promise<SessionView[]> {
+  list(options: {
+    status?: 'active' | 'closed';
+    limit?: number;
+    before?: string;
+  }): Promise<SessionView[]> {
     return this.sessions.list({
       status: options.status,
       limit: options.limit ?? 50,
@@ -71,8 +86,15 @@ export class SessionsService {
   }
 
   /** Insights made for this session, or about its components/correlation ids, within its window. */
-  private async insightsTouching(sessionId: string, filters: SessionFilters, window: SessionWindow): Promise<SessionInsightRef[]> {
-    const needles = [...(filters.components ?? []).flatMap((selector) => selector.split('/')), ...(filters.correlation_ids ?? [])];
+  private async insightsTouching(
+    sessionId: string,
+    filters: SessionFilters,
+    window: SessionWindow,
+  ): Promise<SessionInsightRef[]> {
+    const needles = [
+      ...(filters.components ?? []).flatMap((selector) => selector.split('/')),
+      ...(filters.correlation_ids ?? []),
+    ];
     const insights = await this.insights.mentioning({
       needles: needles.slice(0, 100),
       sessionId,
@@ -108,14 +130,24 @@ export class SessionsService {
       events_count_capped: eventsCount >= EVENTS_COUNT_LIMIT,
       window: { from: from?.toISOString() ?? null, to: to?.toISOString() ?? null },
       insights,
-      timeline: { bucket_seconds: bucketSeconds, buckets: timeline.buckets, notable_events: timeline.notable },
+      timeline: {
+        bucket_seconds: bucketSeconds,
+        buckets: timeline.buckets,
+        notable_events: timeline.notable,
+      },
     };
   }
 
   async close(id: string, summary: string | undefined): Promise<SessionView> {
     const session = await this.get(id);
-    if (session.status === 'closed' || !(await this.sessions.close(id, summary ?? null, new Date()))) {
-      throw new DomainError('CONFLICT', `session ${id} is already closed`, { id, closed_at: session.closed_at });
+    if (
+      session.status === 'closed' ||
+      !(await this.sessions.close(id, summary ?? null, new Date()))
+    ) {
+      throw new DomainError('CONFLICT', `session ${id} is already closed`, {
+        id,
+        closed_at: session.closed_at,
+      });
     }
     return this.get(id);
   }
@@ -124,7 +156,8 @@ export class SessionsService {
 function cleanFilters(filters: SessionFilters): SessionFilters {
   const clean: SessionFilters = {};
   if (filters.components?.length) clean.components = [...new Set(filters.components)];
-  if (filters.correlation_ids?.length) clean.correlation_ids = [...new Set(filters.correlation_ids)];
+  if (filters.correlation_ids?.length)
+    clean.correlation_ids = [...new Set(filters.correlation_ids)];
   if (filters.levels?.length) clean.levels = [...new Set(filters.levels)];
   if (filters.event_types?.length) clean.event_types = [...new Set(filters.event_types)];
   if (filters.from) clean.from = new Date(filters.from).toISOString();

@@ -29,19 +29,21 @@ describe('event cursors', () => {
     expect(() => decodeCursor(cursor, 'desc')).toThrow(/order=asc/);
   });
 
-  it.each(['', 'garbage', Buffer.from('{"v":1,"t":"x","id":"y","o":"asc"}').toString('base64url'), Buffer.from('[1]').toString('base64url')])(
-    'rejects %j as a 400 naming the cursor',
-    (cursor) => {
-      try {
-        decodeCursor(cursor, 'asc');
-        throw new Error('accepted');
-      } catch (error) {
-        expect(error).toBeInstanceOf(DomainError);
-        expect((error as DomainError).status).toBe(400);
-        expect((error as DomainError).message).toContain('cursor');
-      }
-    },
-  );
+  it.each([
+    '',
+    'garbage',
+    Buffer.from('{"v":1,"t":"x","id":"y","o":"asc"}').toString('base64url'),
+    Buffer.from('[1]').toString('base64url'),
+  ])('rejects %j as a 400 naming the cursor', (cursor) => {
+    try {
+      decodeCursor(cursor, 'asc');
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).status).toBe(400);
+      expect((error as DomainError).message).toContain('cursor');
+    }
+  });
 });
 
 describe('filters on archived rows', () => {
@@ -49,12 +51,23 @@ describe('filters on archived rows', () => {
     expect(matches(event, {})).toBe(true);
     expect(matches(event, { text: 'timeout TALKING' })).toBe(true);
     expect(matches(event, { text: 'refused' })).toBe(false);
-    expect(matches(event, { component_type: 'api', component_id: 'payments-1', level: 'error' })).toBe(true);
+    expect(
+      matches(event, { component_type: 'api', component_id: 'payments-1', level: 'error' }),
+    ).toBe(true);
     expect(matches(event, { component_id: 'payments-2' })).toBe(false);
-    expect(matches(event, { from: new Date(event.timestamp), to: new Date(event.timestamp) })).toBe(true);
+    expect(matches(event, { from: new Date(event.timestamp), to: new Date(event.timestamp) })).toBe(
+      true,
+    );
     expect(matches(event, { from: new Date('2026-11-16T10:00:00.001Z') })).toBe(false);
     expect(matches(event, { to: new Date('2026-11-16T09:59:59.999Z') })).toBe(false);
-    expect(matches(event, { session_id: 's-1', pattern_ids: ['p-0', 'p-1'], correlation_id: 'order-1', event_type: 'error' })).toBe(true);
+    expect(
+      matches(event, {
+        session_id: 's-1',
+        pattern_ids: ['p-0', 'p-1'],
+        correlation_id: 'order-1',
+        event_type: 'error',
+      }),
+    ).toBe(true);
     expect(matches(event, { pattern_ids: ['p-0'] })).toBe(false);
     expect(matches(event, { session_id: 's-2' })).toBe(false);
   });

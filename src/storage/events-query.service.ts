@@ -57,7 +57,10 @@ export class EventsQueryService {
     const { rows: coldRows, segmentsRead } = await this.coldRows(filter, page, want, boundary);
 
     const merged = new Map<string, TieredEvent>();
-    for (const row of sortRows([...warmRows.map(tag('warm')), ...coldRows.map(tag('cold'))], page.order)) {
+    for (const row of sortRows(
+      [...warmRows.map(tag('warm')), ...coldRows.map(tag('cold'))],
+      page.order,
+    )) {
       if (!merged.has(row.id)) merged.set(row.id, row);
     }
     const ordered = [...merged.values()];
@@ -65,7 +68,10 @@ export class EventsQueryService {
     const last = items[items.length - 1];
     return {
       items,
-      next_cursor: ordered.length > page.limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }, page.order) : null,
+      next_cursor:
+        ordered.length > page.limit && last
+          ? encodeCursor({ timestamp: last.timestamp, id: last.id }, page.order)
+          : null,
       tiers: {
         warm: items.filter((row) => row.tier === 'warm').length,
         cold: items.filter((row) => row.tier === 'cold').length,
@@ -94,11 +100,15 @@ export class EventsQueryService {
     if (boundary) tighten(boundary.timestamp, ascending ? 'high' : 'low');
     if (low && high && low > high) return { rows: [], segmentsRead: 0 };
 
-    const entries = (await this.manifest.overlapping(EVENTS, low, high)).filter((entry) => mayMatch(entry, filter));
+    const entries = (await this.manifest.overlapping(EVENTS, low, high)).filter((entry) =>
+      mayMatch(entry, filter),
+    );
     const lowMs = low ? (low as Date).getTime() : -Infinity;
     const highMs = high ? (high as Date).getTime() : Infinity;
     // Read member by member (about a thousand rows each), nearest to the cursor first.
-    const units = this.cold.units(entries).filter((unit) => unit.toMs >= lowMs && unit.fromMs <= highMs);
+    const units = this.cold
+      .units(entries)
+      .filter((unit) => unit.toMs >= lowMs && unit.fromMs <= highMs);
     if (ascending) units.sort((a, b) => a.fromMs - b.fromMs);
     else units.sort((a, b) => b.toMs - a.toMs);
 
@@ -137,7 +147,11 @@ function sortRows<T extends EventPosition>(rows: T[], order: SortOrder): T[] {
 }
 
 /** After the cursor, and not past the warm store's last row of a full page. */
-function inWindow(record: DebugEventRecord, page: EventPageRequest, boundary: DebugEventRecord | null): boolean {
+function inWindow(
+  record: DebugEventRecord,
+  page: EventPageRequest,
+  boundary: DebugEventRecord | null,
+): boolean {
   const sign = page.order === 'asc' ? 1 : -1;
   if (page.after && sign * compare(record, page.after) <= 0) return false;
   if (boundary && sign * compare(record, boundary) > 0) return false;
@@ -149,13 +163,15 @@ function mayMatch(entry: ManifestEntry, filter: EventFilter): boolean {
   if (filter.component_type && !entry.componentTypes.includes(filter.component_type)) return false;
   if (entry.components) {
     if (filter.component_type && filter.component_id) {
-      if (!entry.components.includes(`${filter.component_type}/${filter.component_id}`)) return false;
+      if (!entry.components.includes(`${filter.component_type}/${filter.component_id}`))
+        return false;
     } else if (filter.component_id) {
       const suffix = `/${filter.component_id}`;
       if (!entry.components.some((component) => component.endsWith(suffix))) return false;
     }
   }
-  if (filter.event_type && entry.eventTypes && !entry.eventTypes.includes(filter.event_type)) return false;
+  if (filter.event_type && entry.eventTypes && !entry.eventTypes.includes(filter.event_type))
+    return false;
   if (filter.level && entry.levels && !entry.levels.includes(filter.level)) return false;
   return true;
 }
@@ -165,12 +181,20 @@ export function matches(record: DebugEventRecord, filter: EventFilter): boolean 
   const time = Date.parse(record.timestamp);
   if (filter.from && time < filter.from.getTime()) return false;
   if (filter.to && time > filter.to.getTime()) return false;
-  for (const column of ['component_type', 'component_id', 'event_type', 'level', 'correlation_id', 'session_id'] as const) {
+  for (const column of [
+    'component_type',
+    'component_id',
+    'event_type',
+    'level',
+    'correlation_id',
+    'session_id',
+  ] as const) {
     const wanted = filter[column];
     if (wanted !== undefined && record[column] !== wanted) return false;
   }
   if (filter.pattern_ids && !filter.pattern_ids.includes(record.pattern_id ?? '')) return false;
-  if (filter.text && !record.message.toLowerCase().includes(filter.text.toLowerCase())) return false;
+  if (filter.text && !record.message.toLowerCase().includes(filter.text.toLowerCase()))
+    return false;
   return true;
 }
 
@@ -179,9 +203,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An opaque cursor: base64url of the last row's position and the order it was taken in. */
 export function encodeCursor(position: EventPosition, order: SortOrder): string {
-  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, t: position.timestamp, id: position.id, o: order })).toString(
-    'base64url',
-  );
+  return Buffer.from(
+    JSON.stringify({ v: CURSOR_VERSION, t: position.timestamp, id: position.id, o: order }),
+  ).toString('base64url');
 }
 
 export function decodeCursor(cursor: string, order: SortOrder): EventPosition {
@@ -193,10 +217,16 @@ export function decodeCursor(cursor: string, order: SortOrder): EventPosition {
   } catch {
     throw invalid('not a cursor this service issued');
   }
-  if (parsed.v !== CURSOR_VERSION || typeof parsed.t !== 'string' || typeof parsed.id !== 'string') {
+  if (
+    parsed.v !== CURSOR_VERSION ||
+    typeof parsed.t !== 'string' ||
+    typeof parsed.id !== 'string'
+  ) {
     throw invalid('not a cursor this service issued');
   }
-  if (parseQueryDateTime(parsed.t) === null || !UUID.test(parsed.id)) throw invalid('not a cursor this service issued');
-  if (parsed.o !== order) throw invalid(`it was issued for order=${String(parsed.o)}, not order=${order}`);
+  if (parseQueryDateTime(parsed.t) === null || !UUID.test(parsed.id))
+    throw invalid('not a cursor this service issued');
+  if (parsed.o !== order)
+    throw invalid(`it was issued for order=${String(parsed.o)}, not order=${order}`);
   return { timestamp: parsed.t, id: parsed.id };
 }

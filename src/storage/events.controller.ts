@@ -1,6 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { PatternStatsService } from '../patterns/pattern-stats.service.js';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isUuid } from '../common/ids.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
@@ -23,7 +30,10 @@ export class EventsController {
       'Cursor paging: pass `next_cursor` back as `cursor` with the same filters and order. A range older than ' +
       'warm retention is read from the archive segments whose manifest entry can match, merged in order.',
   })
-  @ApiOkResponse({ description: '{ items: [event + tier], next_cursor, tiers }', type: EventPageDto })
+  @ApiOkResponse({
+    description: '{ items: [event + tier], next_cursor, tiers }',
+    type: EventPageDto,
+  })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the message names it' })
   async list(@Query() query: ListEventsQuery): Promise<EventPage> {
     const order = query.order ?? 'desc';
@@ -52,14 +62,22 @@ export class EventsController {
   @Get(':id')
   @ApiOperation({
     summary: 'One event by id: hot tier, then warm, then cold',
-    description: 'The answer is the event with `tier` saying where it was found (hot, warm or cold).',
+    description:
+      'The answer is the event with `tier` saying where it was found (hot, warm or cold).',
   })
-  @ApiParam({ name: 'id', description: 'Event id (a UUID; UUIDv7 ids also tell which day to look in)' })
+  @ApiParam({
+    name: 'id',
+    description: 'Event id (a UUID; UUIDv7 ids also tell which day to look in)',
+  })
   @ApiOkResponse({ description: 'The event, with `tier`', type: TieredEventDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No tier holds the event' })
   findOne(@Param('id') id: string): Promise<TieredEvent> {
-    if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'id must be a UUID', { field: 'id', value: id.slice(0, 64) });
+    if (!isUuid(id))
+      throw new DomainError('VALIDATION_FAILED', 'id must be a UUID', {
+        field: 'id',
+        value: id.slice(0, 64),
+      });
     return this.events.findById(id);
   }
 }

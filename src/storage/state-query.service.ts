@@ -50,7 +50,12 @@ export class StateQueryService {
     return { ...latest, tier: 'warm' };
   }
 
-  async history(componentType: string, componentId: string, before: number | null, limit: number): Promise<StateHistory> {
+  async history(
+    componentType: string,
+    componentId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<StateHistory> {
     const warm = (await this.warm.history(componentType, componentId, before, limit + 1)).map(
       (row): TieredSnapshot => ({ ...row, tier: 'warm' }),
     );
@@ -77,7 +82,12 @@ export class StateQueryService {
     };
   }
 
-  async diff(componentType: string, componentId: string, fromVersion: number, toVersion: number): Promise<StateDiff> {
+  async diff(
+    componentType: string,
+    componentId: string,
+    fromVersion: number,
+    toVersion: number,
+  ): Promise<StateDiff> {
     const [from, to] = await Promise.all([
       this.version(componentType, componentId, fromVersion, 'from'),
       this.version(componentType, componentId, toVersion, 'to'),
@@ -93,22 +103,38 @@ export class StateQueryService {
     };
   }
 
-  private async version(componentType: string, componentId: string, version: number, field: string): Promise<SnapshotRecord> {
+  private async version(
+    componentType: string,
+    componentId: string,
+    version: number,
+    field: string,
+  ): Promise<SnapshotRecord> {
     const warm = await this.warm.version(componentType, componentId, version);
     if (warm) return warm;
-    const cold = (await this.coldSnapshots(componentType, componentId)).find((row) => row.version === version);
+    const cold = (await this.coldSnapshots(componentType, componentId)).find(
+      (row) => row.version === version,
+    );
     if (cold) return cold;
-    throw new DomainError('NOT_FOUND', `${componentType}/${componentId} has no version ${version} (${field})`, {
-      field,
-      version,
-    });
+    throw new DomainError(
+      'NOT_FOUND',
+      `${componentType}/${componentId} has no version ${version} (${field})`,
+      {
+        field,
+        version,
+      },
+    );
   }
 
   /** Every archived snapshot of one component (segments that list it only). */
-  private async coldSnapshots(componentType: string, componentId: string): Promise<SnapshotRecord[]> {
+  private async coldSnapshots(
+    componentType: string,
+    componentId: string,
+  ): Promise<SnapshotRecord[]> {
     const component = `${componentType}/${componentId}`;
     const entries = (await this.manifest.overlapping(SNAPSHOTS, null, null)).filter(
-      (entry) => entry.componentTypes.includes(componentType) && (entry.components?.includes(component) ?? true),
+      (entry) =>
+        entry.componentTypes.includes(componentType) &&
+        (entry.components?.includes(component) ?? true),
     );
     const found: SnapshotRecord[] = [];
     const needle = JSON.stringify(componentId);
@@ -116,7 +142,8 @@ export class StateQueryService {
       for (const line of await this.cold.rows(entry)) {
         if (!line.includes(needle)) continue;
         const row = JSON.parse(line) as SnapshotRecord;
-        if (row.component_type === componentType && row.component_id === componentId) found.push(row);
+        if (row.component_type === componentType && row.component_id === componentId)
+          found.push(row);
       }
     }
     return found;

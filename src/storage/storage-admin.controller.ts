@@ -17,7 +17,9 @@ export class StorageAdminController {
   ) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Per tier: count, bytes, oldest/newest; last runs of the tiering jobs (admin scope)' })
+  @ApiOperation({
+    summary: 'Per tier: count, bytes, oldest/newest; last runs of the tiering jobs (admin scope)',
+  })
   @ApiOkResponse({ description: '{ hot, warm, cold, jobs }', type: StorageStatsDto })
   storageStats() {
     return this.stats.stats();
@@ -31,7 +33,10 @@ export class StorageAdminController {
       'Runs warm-to-cold (default), cold-retention or insight-retention and answers with its report. ' +
       'The job takes the same lock as the scheduled runs: if one is already running the answer has outcome "skipped".',
   })
-  @ApiOkResponse({ description: '{ run_id, job, outcome: ok | skipped | failed, summary, error }', type: TieringReportDto })
+  @ApiOkResponse({
+    description: '{ run_id, job, outcome: ok | skipped | failed, summary, error }',
+    type: TieringReportDto,
+  })
   migrate(@Body() body: RunTieringJobBody): Promise<TieringReport> {
     return this.tiering.run(body.job ?? JobName.WarmToCold, 'manual');
   }

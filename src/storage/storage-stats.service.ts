@@ -26,7 +26,11 @@ export class StorageStatsService {
   async stats() {
     const [hot, warmTables, databaseBytes, cold, runs] = await Promise.all([
       this.hot.stats(),
-      Promise.all(ARCHIVED_TABLES.map(async (table) => [table, await this.warm.table(ARCHIVE_SPECS[table])] as const)),
+      Promise.all(
+        ARCHIVED_TABLES.map(
+          async (table) => [table, await this.warm.table(ARCHIVE_SPECS[table])] as const,
+        ),
+      ),
       this.warm.databaseBytes(),
       this.manifest.stats(),
       this.runs.recent(TIERING_JOBS, RUNS_PER_JOB),
@@ -36,8 +40,10 @@ export class StorageStatsService {
       hot: {
         store: this.hot.kind,
         events: hot.count,
-        oldest_arrival: hot.oldestArrivalMs === null ? null : new Date(hot.oldestArrivalMs).toISOString(),
-        newest_arrival: hot.newestArrivalMs === null ? null : new Date(hot.newestArrivalMs).toISOString(),
+        oldest_arrival:
+          hot.oldestArrivalMs === null ? null : new Date(hot.oldestArrivalMs).toISOString(),
+        newest_arrival:
+          hot.newestArrivalMs === null ? null : new Date(hot.newestArrivalMs).toISOString(),
         ttl_seconds: this.config.hotTtlSeconds,
       },
       warm: {
@@ -64,7 +70,8 @@ export class StorageStatsService {
                 segments: row?.segments ?? 0,
                 bytes: row?.bytes ?? 0,
                 uncompressed_bytes: row?.raw_bytes ?? 0,
-                compression_ratio: row && row.bytes > 0 ? Number((row.raw_bytes / row.bytes).toFixed(2)) : null,
+                compression_ratio:
+                  row && row.bytes > 0 ? Number((row.raw_bytes / row.bytes).toFixed(2)) : null,
                 oldest: row?.oldest ?? null,
                 newest: row?.newest ?? null,
                 unreleased_segments: row?.pending_segments ?? 0,

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DebugEventEntity, DebugMetricEntity, DebugStateSnapshotEntity } from '../database/entities/index.js';
+import {
+  DebugEventEntity,
+  DebugMetricEntity,
+  DebugStateSnapshotEntity,
+} from '../database/entities/index.js';
 import { ArchiveSegmentEntity } from './cold/archive-segment.entity.js';
 import { TieringRunEntity } from './tiering/tiering-run.entity.js';
 import { HOT_STORE } from './hot/hot-store.js';
@@ -52,12 +56,28 @@ const TIERING_PROVIDERS = [
 /** The three tiers: hot (Redis / memory), warm (PostgreSQL / SQLite), cold (archive segments). */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([DebugEventEntity, DebugStateSnapshotEntity, DebugMetricEntity, ArchiveSegmentEntity, TieringRunEntity]),
+    TypeOrmModule.forFeature([
+      DebugEventEntity,
+      DebugStateSnapshotEntity,
+      DebugMetricEntity,
+      ArchiveSegmentEntity,
+      TieringRunEntity,
+    ]),
     PatternsModule,
     InsightsModule,
   ],
   controllers: [EventsController, StateController, StorageAdminController],
   providers: [hotStoreProvider, EventWriter, MetricWriter, SnapshotWriter, ...TIERING_PROVIDERS],
-  exports: [HOT_STORE, EventWriter, MetricWriter, SnapshotWriter, Clock, BLOB_STORE, EventsQueryService, StateQueryService, TieringService],
+  exports: [
+    HOT_STORE,
+    EventWriter,
+    MetricWriter,
+    SnapshotWriter,
+    Clock,
+    BLOB_STORE,
+    EventsQueryService,
+    StateQueryService,
+    TieringService,
+  ],
 })
 export class StorageModule {}

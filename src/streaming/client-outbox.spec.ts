@@ -51,7 +51,10 @@ describe('ClientOutbox', () => {
         until: new Date(Date.UTC(2026, 0, 1) + 6).toISOString(),
       },
     });
-    expect(outbox.take(100)).toMatchObject({ kind: 'batches', batches: new Map([['debug:event', [{ id: 'e7' }]]]) });
+    expect(outbox.take(100)).toMatchObject({
+      kind: 'batches',
+      batches: new Map([['debug:event', [{ id: 'e7' }]]]),
+    });
   });
 
   it('starts a new gap after a message got through', () => {

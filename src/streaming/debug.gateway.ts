@@ -13,7 +13,12 @@ import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { isUuid } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { StreamHub, type StreamSocket } from './stream-hub.service.js';
-import { STREAM_NAMESPACE, type StreamError, type SubscribeAck, type UnsubscribeAck } from './stream-protocol.js';
+import {
+  STREAM_NAMESPACE,
+  type StreamError,
+  type SubscribeAck,
+  type UnsubscribeAck,
+} from './stream-protocol.js';
 import { parseSubscribe } from './subscribe.dto.js';
 import { type SessionScope, sessionAlternatives, toFilter } from './subscription-filter.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -36,14 +41,23 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly failures: FailedAuthLimiter,
     metrics: MetricsService,
   ) {
-    this.rejected = metrics.counter('ads_stream_rejected_connections_total', 'Stream connections refused', ['reason']);
+    this.rejected = metrics.counter(
+      'ads_stream_rejected_connections_total',
+      'Stream connections refused',
+      ['reason'],
+    );
   }
 
   handleConnection(socket: StreamSocket): void {
-    const lockedFor = this.apiKeys.enabled ? this.failures.lockedForSeconds(socket.handshake.address) : 0;
+    const lockedFor = this.apiKeys.enabled
+      ? this.failures.lockedForSeconds(socket.handshake.address)
+      : 0;
     if (lockedFor > 0) {
       this.rejected.labels('locked_out').inc();
-      socket.emit('error', { code: 'too_many_connections', message: `too many failed authentications from this address: retry in ${lockedFor} s` });
+      socket.emit('error', {
+        code: 'too_many_connections',
+        message: `too many failed authentications from this address: retry in ${lockedFor} s`,
+      });
       socket.disconnect();
       return;
     }
@@ -61,7 +75,10 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
       check.outcome === 'forbidden'
         ? { code: 'forbidden', message: 'this API key lacks the "read" scope the stream needs' }
         : check.outcome === 'missing'
-          ? { code: 'unauthorized', message: 'an API key is required: auth.apiKey, X-API-Key or Authorization: Bearer' }
+          ? {
+              code: 'unauthorized',
+              message: 'an API key is required: auth.apiKey, X-API-Key or Authorization: Bearer',
+            }
           : { code: 'unauthorized', message: 'the API key is not valid' };
     this.rejected.labels(check.outcome).inc();
     socket.emit('error', error);
@@ -73,21 +90,33 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<SubscribeAck> {
+  async subscribe(
+    @ConnectedSocket() socket: StreamSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<SubscribeAck> {
     const parsed = parseSubscribe(payload);
     if ('problems' in parsed) return invalid(parsed.problems);
     const built = toFilter(parsed.dto);
     if ('problems' in built) return invalid(built.problems);
     try {
       const session = parsed.dto.session_id ? await this.sessionScope(parsed.dto.session_id) : null;
-      return await this.hub.subscribe(socket.id, parsed.dto, sessionAlternatives(built.filter, session));
+      return await this.hub.subscribe(
+        socket.id,
+        parsed.dto,
+        sessionAlternatives(built.filter, session),
+      );
     } catch (error) {
       if (error instanceof DomainError && error.code === 'UNAVAILABLE') {
         this.logger.warn(`subscribe refused: ${error.message}`);
         return { ok: false, error: { code: 'unavailable', message: error.message } };
       }
-      this.logger.error(`subscribe failed: ${error instanceof Error ? error.stack : String(error)}`);
-      return { ok: false, error: { code: 'internal', message: 'the subscription could not be set up; retry' } };
+      this.logger.error(
+        `subscribe failed: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+      return {
+        ok: false,
+        error: { code: 'internal', message: 'the subscription could not be set up; retry' },
+      };
     }
   }
 
@@ -103,20 +132,34 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('unsubscribe')
-  unsubscribe(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): UnsubscribeAck {
-    const id = typeof payload === 'object' && payload !== null ? (payload as { subscription_id?: unknown }).subscription_id : payload;
+  unsubscribe(
+    @ConnectedSocket() socket: StreamSocket,
+    @MessageBody() payload: unknown,
+  ): UnsubscribeAck {
+    const id =
+      typeof payload === 'object' && payload !== null
+        ? (payload as { subscription_id?: unknown }).subscription_id
+        : payload;
     if (typeof id !== 'string' || id.length === 0) {
       return {
         ok: false,
         error: {
           code: 'invalid_subscription',
           message: 'unsubscribe expects { subscription_id }',
-          details: [{ field: 'subscription_id', problem: 'must be the id a subscribe ack returned' }],
+          details: [
+            { field: 'subscription_id', problem: 'must be the id a subscribe ack returned' },
+          ],
         },
       };
     }
     if (!this.hub.unsubscribe(socket.id, id)) {
-      return { ok: false, error: { code: 'unknown_subscription', message: `no subscription ${id} on this connection` } };
+      return {
+        ok: false,
+        error: {
+          code: 'unknown_subscription',
+          message: `no subscription ${id} on this connection`,
+        },
+      };
     }
     return { ok: true, subscription_id: id };
   }
@@ -135,7 +178,11 @@ function invalid(problems: { field: string; problem: string }[]): SubscribeAck {
     error: {
       code: 'invalid_subscription',
       // As REST words it: a problem that names its field is the message as it is.
-      message: problems.map(({ field, problem }) => (problem.startsWith(`${field} `) ? problem : `${field}: ${problem}`)).join('; '),
+      message: problems
+        .map(({ field, problem }) =>
+          problem.startsWith(`${field} `) ? problem : `${field}: ${problem}`,
+        )
+        .join('; '),
       details: problems,
     },
   };

@@ -30,13 +30,15 @@ export class StreamBackfill {
     const latest = Date.now() + MAX_SINCE_AHEAD_MS;
     const future = () => ({ error: invalidSince('must not be more than a day in the future') });
     if (typeof since === 'number') {
-      if (!Number.isFinite(since) || since < 0) return { error: invalidSince('epoch milliseconds must be a non-negative number') };
+      if (!Number.isFinite(since) || since < 0)
+        return { error: invalidSince('epoch milliseconds must be a non-negative number') };
       return since > latest ? future() : { ms: since };
     }
     if (/^\d+$/.test(since)) return Number(since) > latest ? future() : { ms: Number(since) };
     if (/^\d{4}-\d{2}-\d{2}/.test(since)) {
       const ms = Date.parse(since);
-      if (Number.isNaN(ms)) return { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) };
+      if (Number.isNaN(ms))
+        return { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) };
       return ms > latest ? future() : { ms };
     }
     const event = await this.hotStore.get(since);
@@ -66,7 +68,8 @@ export class StreamBackfill {
     let scanned = 0;
     for (;;) {
       const page = await this.hotStore.arrivedSince(after, BACKFILL_PAGE);
-      if (this.patternLabels.active) this.patternLabels.label(page as unknown as Record<string, unknown>[]);
+      if (this.patternLabels.active)
+        this.patternLabels.label(page as unknown as Record<string, unknown>[]);
       let fresh = 0;
       for (const event of page) {
         if (seen.has(event.id)) continue;
@@ -74,7 +77,12 @@ export class StreamBackfill {
         fresh++;
         if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
         const attributes = attributesOf('debug:event', event as unknown as Record<string, unknown>);
-        if (alternatives.some((filter) => filter.channels.has('debug:event') && matches(filter, attributes))) replay.push(event);
+        if (
+          alternatives.some(
+            (filter) => filter.channels.has('debug:event') && matches(filter, attributes),
+          )
+        )
+          replay.push(event);
       }
       if (page.length < BACKFILL_PAGE) return { replay, complete: true, scannedUntilMs: after };
       // Arrivals share milliseconds: the next page starts one ms before the last arrival
@@ -86,5 +94,9 @@ export class StreamBackfill {
 }
 
 export function invalidSince(problem: string): StreamError {
-  return { code: 'invalid_subscription', message: `since: ${problem}`, details: [{ field: 'since', problem }] };
+  return {
+    code: 'invalid_subscription',
+    message: `since: ${problem}`,
+    details: [{ field: 'since', problem }],
+  };
 }

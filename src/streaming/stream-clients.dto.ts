@@ -3,7 +3,8 @@ import { ApiNullableString } from '../common/http/api-object.decorator.js';
 
 export class StreamClientDto {
   @ApiProperty({ description: 'Socket id' }) id: string;
-  @ApiNullableString('Which API key connected (an id, never the key); null without keys') key_id: string | null;
+  @ApiNullableString('Which API key connected (an id, never the key); null without keys') key_id:
+    string | null;
   @ApiProperty({ format: 'date-time' }) connected_at: string;
   @ApiProperty() subscriptions: number;
   @ApiProperty() delivered: number;

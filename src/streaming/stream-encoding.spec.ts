@@ -9,7 +9,11 @@ describe('stream encoding', () => {
   ];
 
   it('builds the same packet socket.io-parser would', () => {
-    const expected = new Encoder().encode({ type: 2, nsp: '/debug', data: ['debug:event', payloads] });
+    const expected = new Encoder().encode({
+      type: 2,
+      nsp: '/debug',
+      data: ['debug:event', payloads],
+    });
     expect([encodeBatchPacket('/debug', 'debug:event', payloads)]).toEqual(expected);
     const root = new Encoder().encode({ type: 2, nsp: '/', data: ['debug:alert', payloads] });
     expect([encodeBatchPacket('/', 'debug:alert', payloads)]).toEqual(root);
@@ -25,8 +29,14 @@ describe('stream encoding', () => {
   it('round-trips relay envelopes and skips its own unparsed', () => {
     const events = [
       { name: 'events.accepted', payload: [{ id: 'a1' }, { id: 'a2' }] },
-      { name: 'metric.recorded', payload: [{ name: 'cpu', value: 1, component_type: 'api', component_id: 'api-1' }] },
-      { name: 'state.changed', payload: { component_type: 'api', component_id: 'api-1', version: 2 } },
+      {
+        name: 'metric.recorded',
+        payload: [{ name: 'cpu', value: 1, component_type: 'api', component_id: 'api-1' }],
+      },
+      {
+        name: 'state.changed',
+        payload: { component_type: 'api', component_id: 'api-1', version: 2 },
+      },
     ] as unknown as AppEvent[];
     const text = encodeRelay('instance-a', events);
     expect(decodeRelay(text, 'instance-b')).toEqual(events);

@@ -51,7 +51,11 @@ export function decodeRelay(text: string, skipOrigin: string): AppEvent[] | null
  * A Socket.IO EVENT packet for `channel` carrying the payloads as one array, encoded as
  * socket.io-parser would (`2<nsp>,["<channel>",[…]]`) but from the cached JSON.
  */
-export function encodeBatchPacket(namespace: string, channel: string, payloads: readonly Record<string, unknown>[]): string {
+export function encodeBatchPacket(
+  namespace: string,
+  channel: string,
+  payloads: readonly Record<string, unknown>[],
+): string {
   let text = `2${namespace === '/' ? '' : `${namespace},`}["${channel}",[`;
   for (let index = 0; index < payloads.length; index++) {
     if (index > 0) text += ',';

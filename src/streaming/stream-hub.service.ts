@@ -28,7 +28,14 @@ const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
 /** Values a subscription's filters hold: what its index entries cost. */
 function filterValuesOf(dto: SubscribeDto): number {
   let values = 1;
-  for (const list of [dto.channels, dto.event_types, dto.component_types, dto.component_ids, dto.levels, dto.correlation_ids]) {
+  for (const list of [
+    dto.channels,
+    dto.event_types,
+    dto.component_types,
+    dto.component_ids,
+    dto.levels,
+    dto.correlation_ids,
+  ]) {
     values += list?.length ?? 0;
   }
   return values;
@@ -110,21 +117,46 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     private readonly backfill: StreamBackfill,
     metrics: MetricsService,
   ) {
-    this.deliveredCounter = metrics.counter('ads_stream_delivered_total', 'Stream messages emitted to clients', ['channel']);
+    this.deliveredCounter = metrics.counter(
+      'ads_stream_delivered_total',
+      'Stream messages emitted to clients',
+      ['channel'],
+    );
     this.droppedCounter = metrics.counter(
       'ads_stream_dropped_total',
       'Stream messages dropped because a client did not read fast enough',
       ['channel'],
     );
-    this.batchesCounter = metrics.counter('ads_stream_batches_total', 'Stream batches (emits) sent to clients');
-    this.clientsGauge = metrics.gauge('ads_stream_clients', 'Connected, authenticated stream clients');
-    this.subscriptionsGauge = metrics.gauge('ads_stream_subscriptions', 'Active stream subscriptions');
-    this.outboxGauge = metrics.gauge('ads_stream_outbox_messages', 'Stream messages waiting in client outboxes');
+    this.batchesCounter = metrics.counter(
+      'ads_stream_batches_total',
+      'Stream batches (emits) sent to clients',
+    );
+    this.clientsGauge = metrics.gauge(
+      'ads_stream_clients',
+      'Connected, authenticated stream clients',
+    );
+    this.subscriptionsGauge = metrics.gauge(
+      'ads_stream_subscriptions',
+      'Active stream subscriptions',
+    );
+    this.outboxGauge = metrics.gauge(
+      'ads_stream_outbox_messages',
+      'Stream messages waiting in client outboxes',
+    );
   }
 
   onModuleInit(): void {
-    const names: AppEventName[] = ['events.accepted', 'insight.changed', 'state.changed', 'metric.recorded'];
-    const stops = names.map((name) => this.bus.on(name, (payload) => this.dispatch(streamMessagesOf({ name, payload } as AppEvent))));
+    const names: AppEventName[] = [
+      'events.accepted',
+      'insight.changed',
+      'state.changed',
+      'metric.recorded',
+    ];
+    const stops = names.map((name) =>
+      this.bus.on(name, (payload) =>
+        this.dispatch(streamMessagesOf({ name, payload } as AppEvent)),
+      ),
+    );
     this.stopListening = () => stops.forEach((stop) => stop());
   }
 
@@ -186,16 +218,28 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Registers a subscription; with `since`, replays the hot tier first and joins it to the live stream without gap or repeat. */
-  async subscribe(socketId: string, dto: SubscribeDto, alternatives: SubscriptionFilter[]): Promise<SubscribeAck> {
+  async subscribe(
+    socketId: string,
+    dto: SubscribeDto,
+    alternatives: SubscriptionFilter[],
+  ): Promise<SubscribeAck> {
     const filter = alternatives[0];
     const client = this.clients.get(socketId);
     if (!client) return failure('unauthorized', 'this connection is not authenticated');
     if (client.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
-      return failure('too_many_subscriptions', `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per connection`);
+      return failure(
+        'too_many_subscriptions',
+        `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per connection`,
+      );
     }
     const filterValues = filterValuesOf(dto) * Math.max(1, alternatives.length);
     if (dto.since !== undefined && !filter.channels.has('debug:event')) {
-      return { ok: false, error: invalidSince('only debug:event is replayed, and this subscription has no debug:event channel') };
+      return {
+        ok: false,
+        error: invalidSince(
+          'only debug:event is replayed, and this subscription has no debug:event channel',
+        ),
+      };
     }
     const wantsBackfill = dto.since !== undefined;
     let since: { ms: number; excludeId?: string } | null = null;
@@ -246,7 +290,11 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       this.unsubscribe(socketId, subscription.id);
       throw error;
     }
-    const ack: SubscribeAck = { ok: true, subscription_id: subscription.id, channels: [...filter.channels] };
+    const ack: SubscribeAck = {
+      ok: true,
+      subscription_id: subscription.id,
+      channels: [...filter.channels],
+    };
     if (since === null) return ack;
 
     let replay: DebugEventRecord[];
@@ -312,7 +360,11 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     if (this.subscriptionCount === 0) return; // nobody listens: ingestion pays nothing here
     const now = Date.now();
     if (this.patternLabels.active) {
-      this.patternLabels.label(messages.filter((message) => message.channel === 'debug:event').map((message) => message.payload));
+      this.patternLabels.label(
+        messages
+          .filter((message) => message.channel === 'debug:event')
+          .map((message) => message.payload),
+      );
     }
     for (const message of messages) {
       const stamp = ++this.stamp;
@@ -321,15 +373,24 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
         const client = subscription.client;
         if (client.stamp === stamp || subscription.stamp === stamp) return;
         subscription.stamp = stamp;
-        outboxMessage ??= { channel: message.channel, payload: message.payload, arrivedAtMs: arrivalOf(message, now) };
+        outboxMessage ??= {
+          channel: message.channel,
+          payload: message.payload,
+          arrivedAtMs: arrivalOf(message, now),
+        };
         if (subscription.pending) {
           // Claimed for this connection: it goes out once, after the replay, not also through another subscription.
           client.stamp = stamp;
-          if (subscription.pending.length < client.outbox.capacity) subscription.pending.push(outboxMessage);
+          if (subscription.pending.length < client.outbox.capacity)
+            subscription.pending.push(outboxMessage);
           else this.drop(client, outboxMessage);
           return;
         }
-        if (message.channel === 'debug:event' && subscription.replayed?.has(message.payload.id as string)) return;
+        if (
+          message.channel === 'debug:event' &&
+          subscription.replayed?.has(message.payload.id as string)
+        )
+          return;
         client.stamp = stamp;
         this.enqueue(client, outboxMessage);
       });
@@ -359,7 +420,8 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private scheduleFlush(): void {
     if (this.flushTimer) return;
     const wait = this.lastFlushAt + this.config.streamFlushMs - performance.now();
-    this.flushTimer = wait <= 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), wait);
+    this.flushTimer =
+      wait <= 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), wait);
   }
 
   private cancelFlush(): void {
@@ -408,11 +470,14 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Pushes the replay into the outbox as it drains, then what matched live meanwhile (minus repeats). */
-  private async deliverBackfill(subscription: Subscription, replay: DebugEventRecord[]): Promise<void> {
+  private async deliverBackfill(
+    subscription: Subscription,
+    replay: DebugEventRecord[],
+  ): Promise<void> {
     const client = subscription.client;
     const replayed = new Set<string>();
     const now = Date.now();
-    for (let start = 0; start < replay.length; ) {
+    for (let start = 0; start < replay.length;) {
       if (client.closed || !client.subscriptions.has(subscription.id)) return;
       const room = Math.min(client.outbox.room, MAX_BATCH);
       if (room <= 0) {
@@ -422,7 +487,11 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       }
       for (const event of replay.slice(start, start + room)) {
         replayed.add(event.id);
-        client.outbox.push({ channel: 'debug:event', payload: event as unknown as Record<string, unknown>, arrivedAtMs: Date.parse(event.ingested_at) || now });
+        client.outbox.push({
+          channel: 'debug:event',
+          payload: event as unknown as Record<string, unknown>,
+          arrivedAtMs: Date.parse(event.ingested_at) || now,
+        });
       }
       start += room;
       this.markDirty(client);
@@ -445,8 +514,14 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
  * JSON.stringify per message, not per message and recipient) and written the way the
  * Socket.IO adapter writes its broadcasts; a plain emit when that path is unavailable.
  */
-function emitBatch(socket: StreamSocket, channel: StreamChannel, batch: Record<string, unknown>[]): void {
-  const client = socket.client as unknown as { writeToEngine?: (packets: string[], options: object) => void };
+function emitBatch(
+  socket: StreamSocket,
+  channel: StreamChannel,
+  batch: Record<string, unknown>[],
+): void {
+  const client = socket.client as unknown as {
+    writeToEngine?: (packets: string[], options: object) => void;
+  };
   if (typeof client.writeToEngine === 'function' && socket.connected) {
     client.writeToEngine([encodeBatchPacket(socket.nsp.name, channel, batch)], {});
     return;

@@ -1,7 +1,8 @@
 import type { AppEvent } from '../common/events/app-events.js';
 
 /** The five server→client channels of the Socket.IO namespace /debug. */
-export type StreamChannel = 'debug:event' | 'debug:insight' | 'debug:alert' | 'debug:state_change' | 'debug:metric_update';
+export type StreamChannel =
+  'debug:event' | 'debug:insight' | 'debug:alert' | 'debug:state_change' | 'debug:metric_update';
 
 export interface StreamMessage {
   channel: StreamChannel;
@@ -17,13 +18,19 @@ export interface StreamMessage {
 export function streamMessagesOf(event: AppEvent): StreamMessage[] {
   switch (event.name) {
     case 'events.accepted':
-      return event.payload.map((record) => ({ channel: 'debug:event', payload: record as unknown as Record<string, unknown> }));
+      return event.payload.map((record) => ({
+        channel: 'debug:event',
+        payload: record as unknown as Record<string, unknown>,
+      }));
     case 'metric.recorded':
       return event.payload.map((metric) => ({ channel: 'debug:metric_update', payload: metric }));
     case 'state.changed':
       return [{ channel: 'debug:state_change', payload: event.payload }];
     case 'insight.changed': {
-      const payload: Record<string, unknown> = { ...event.payload.insight, change: event.payload.change };
+      const payload: Record<string, unknown> = {
+        ...event.payload.insight,
+        change: event.payload.change,
+      };
       const messages: StreamMessage[] = [{ channel: 'debug:insight', payload }];
       if (event.payload.severe) messages.push({ channel: 'debug:alert', payload });
       return messages;

@@ -79,9 +79,13 @@ export interface SubscribeOk {
 }
 
 export type SubscribeAck = SubscribeOk | { ok: false; error: StreamError };
-export type UnsubscribeAck = { ok: true; subscription_id: string } | { ok: false; error: StreamError };
+export type UnsubscribeAck =
+  { ok: true; subscription_id: string } | { ok: false; error: StreamError };
 
 export interface ClientToServerEvents {
   subscribe: (filters: unknown, ack?: (answer: SubscribeAck) => void) => void;
-  unsubscribe: (request: { subscription_id: string }, ack?: (answer: UnsubscribeAck) => void) => void;
+  unsubscribe: (
+    request: { subscription_id: string },
+    ack?: (answer: UnsubscribeAck) => void,
+  ) => void;
 }

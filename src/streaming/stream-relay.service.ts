@@ -101,7 +101,10 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeat);
-    if (this.listening) await this.publisherConnection().zrem(this.listenersKey, this.instanceId).catch(() => undefined);
+    if (this.listening)
+      await this.publisherConnection()
+        .zrem(this.listenersKey, this.instanceId)
+        .catch(() => undefined);
   }
 
   /**
@@ -132,13 +135,17 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
     this.heartbeat = undefined;
     this.publisherConnection()
       .zrem(this.listenersKey, this.instanceId)
-      .catch((error: Error) => this.logger.warn(`could not withdraw the stream listener entry: ${error.message}`));
+      .catch((error: Error) =>
+        this.logger.warn(`could not withdraw the stream listener entry: ${error.message}`),
+      );
   }
 
   private async register(): Promise<void> {
     await this.refresh();
     this.heartbeat ??= setInterval(() => {
-      this.refresh().catch((error: Error) => this.logger.warn(`could not refresh the stream listener entry: ${error.message}`));
+      this.refresh().catch((error: Error) =>
+        this.logger.warn(`could not refresh the stream listener entry: ${error.message}`),
+      );
     }, LISTENER_REFRESH_MS).unref();
   }
 
@@ -156,7 +163,11 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
   private async othersListening(): Promise<boolean> {
     if (performance.now() < this.othersSeenUntil) return true;
     try {
-      const listeners = await this.publisherConnection().zrangebyscore(this.listenersKey, Date.now(), '+inf');
+      const listeners = await this.publisherConnection().zrangebyscore(
+        this.listenersKey,
+        Date.now(),
+        '+inf',
+      );
       const others = listeners.some((id) => id !== this.instanceId);
       if (others) this.othersSeenUntil = performance.now() + LISTENERS_SEEN_MS;
       return others;
@@ -175,7 +186,9 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
       for (const chunk of chunksOf(events, MESSAGES_PER_PUBLISH)) {
         const size = sizeOf(chunk);
         client.publish(this.channel, encodeRelay(this.instanceId, chunk)).catch((error: Error) => {
-          this.logger.warn(`stream relay publish failed (${size} messages not sent to other instances): ${error.message}`);
+          this.logger.warn(
+            `stream relay publish failed (${size} messages not sent to other instances): ${error.message}`,
+          );
         });
         this.relayed!.labels('out').inc(size);
       }
@@ -191,7 +204,10 @@ export class StreamRelay implements OnModuleInit, OnApplicationShutdown {
 
 /** Messages an event stands for: the items of a list payload, else one. */
 function sizeOf(events: readonly AppEvent[]): number {
-  return events.reduce((sum, event) => sum + (Array.isArray(event.payload) ? event.payload.length : 1), 0);
+  return events.reduce(
+    (sum, event) => sum + (Array.isArray(event.payload) ? event.payload.length : 1),
+    0,
+  );
 }
 
 /** The events in groups of at most `max` messages; a long list payload is split across groups. */

@@ -11,8 +11,14 @@ export class StreamingController {
 
   @Get('clients')
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Stream connections of this instance: subscriptions, delivered, waiting and dropped messages' })
-  @ApiOkResponse({ description: 'One entry per connected client of this API instance', type: StreamClientsDto })
+  @ApiOperation({
+    summary:
+      'Stream connections of this instance: subscriptions, delivered, waiting and dropped messages',
+  })
+  @ApiOkResponse({
+    description: 'One entry per connected client of this API instance',
+    type: StreamClientsDto,
+  })
   clients() {
     return { items: this.hub.describeClients(), next_cursor: null };
   }

@@ -23,7 +23,10 @@ export class StreamingModule {
       module: StreamingModule,
       imports: serves ? [StorageModule, SessionsModule, PatternsModule] : [],
       controllers: serves ? [StreamingController] : [],
-      providers: [StreamRelay, ...(serves ? [StreamHub, StreamBackfill, DebugGateway, LivePatternLabels] : [])],
+      providers: [
+        StreamRelay,
+        ...(serves ? [StreamHub, StreamBackfill, DebugGateway, LivePatternLabels] : []),
+      ],
     };
   }
 }

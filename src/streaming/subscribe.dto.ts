@@ -32,29 +32,54 @@ const MAX_VALUES = 1000;
 /** The payload of `subscribe`. Within one filter the values are alternatives; different filters must all hold. */
 export class SubscribeDto {
   /** Channels wanted, `debug:event` or `event`; default: every channel the other filters apply to. */
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5) @IsIn(CHANNEL_NAMES, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5)
+  @IsIn(CHANNEL_NAMES, { each: true })
   channels?: string[];
 
   /** The same vocabulary and messages as REST (`POST /analytics/events-search`, session filters). */
-  @IsOptional() @IsVocabularyList(EVENT_TYPES)
+  @IsOptional()
+  @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 128, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_VALUES)
+  @IsString({ each: true })
+  @Length(1, 128, { each: true })
   component_types?: string[];
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 256, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_VALUES)
+  @IsString({ each: true })
+  @Length(1, 256, { each: true })
   component_ids?: string[];
 
-  @IsOptional() @IsVocabularyList(LEVELS)
+  @IsOptional()
+  @IsVocabularyList(LEVELS)
   levels?: string[];
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 256, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_VALUES)
+  @IsString({ each: true })
+  @Length(1, 256, { each: true })
   correlation_ids?: string[];
 
-  @IsOptional() @IsString() @Length(1, 64)
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
   session_id?: string;
 
-  @IsOptional() @IsString() @Length(1, 64)
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
   pattern_id?: string;
 
   /**
@@ -74,10 +99,14 @@ export interface FieldProblem {
 }
 
 /** Validates a `subscribe` payload; returns the DTO or every problem, each naming its field. */
-export function parseSubscribe(payload: unknown): { dto: SubscribeDto } | { problems: FieldProblem[] } {
+export function parseSubscribe(
+  payload: unknown,
+): { dto: SubscribeDto } | { problems: FieldProblem[] } {
   if (payload === undefined || payload === null) return { dto: new SubscribeDto() };
   if (typeof payload !== 'object' || Array.isArray(payload)) {
-    return { problems: [{ field: '(payload)', problem: 'subscribe expects an object of filters' }] };
+    return {
+      problems: [{ field: '(payload)', problem: 'subscribe expects an object of filters' }],
+    };
   }
   const dto = plainToInstance(SubscribeDto, payload);
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });

@@ -46,7 +46,9 @@ export interface SubscriptionFilter {
 }
 
 /** The values of one message, per dimension (insights affect several components: several values). */
-export type MessageAttributes = Partial<Record<Dimension, string | readonly string[] | null | undefined>> & {
+export type MessageAttributes = Partial<
+  Record<Dimension, string | readonly string[] | null | undefined>
+> & {
   /** An event's own time (its `timestamp`), for session windows. */
   timeMs?: number;
 };
@@ -71,7 +73,10 @@ export interface SessionScope {
  * matches); each is indexed on its own most selective key. An unknown session id
  * (events may carry any session id) is followed by its tag alone.
  */
-export function sessionAlternatives(base: SubscriptionFilter, session: SessionScope | null): SubscriptionFilter[] {
+export function sessionAlternatives(
+  base: SubscriptionFilter,
+  session: SessionScope | null,
+): SubscriptionFilter[] {
   if (!session) return [base];
   const window = {
     fromMs: session.filters.from ? Date.parse(session.filters.from) : undefined,
@@ -82,7 +87,11 @@ export function sessionAlternatives(base: SubscriptionFilter, session: SessionSc
   const tagged = withWindow(base);
   const { components = [], correlation_ids, levels, event_types } = session.filters;
   const shared: FilterValues = {};
-  const common = { correlation_id: correlation_ids, level: levels, event_type: event_types } as const;
+  const common = {
+    correlation_id: correlation_ids,
+    level: levels,
+    event_type: event_types,
+  } as const;
   for (const [dimension, values] of Object.entries(common) as [Dimension, string[] | undefined][]) {
     if (values?.length) shared[dimension] = new Set(values);
   }
@@ -93,7 +102,10 @@ export function sessionAlternatives(base: SubscriptionFilter, session: SessionSc
   }
   for (const pair of components.filter((selector) => selector.includes('/'))) {
     const slash = pair.indexOf('/');
-    componentParts.push({ component_type: new Set([pair.slice(0, slash)]), component_id: new Set([pair.slice(slash + 1)]) });
+    componentParts.push({
+      component_type: new Set([pair.slice(0, slash)]),
+      component_id: new Set([pair.slice(slash + 1)]),
+    });
   }
   if (componentParts.length === 0 && Object.keys(shared).length === 0) return [tagged];
   const alternatives = [tagged];
@@ -110,18 +122,24 @@ function combine(base: SubscriptionFilter, extra: FilterValues): SubscriptionFil
   delete values.session_id;
   for (const [dimension, allowed] of Object.entries(extra) as [Dimension, ReadonlySet<string>][]) {
     const existing = values[dimension];
-    const merged = existing ? new Set([...allowed].filter((value) => existing.has(value))) : allowed;
+    const merged = existing
+      ? new Set([...allowed].filter((value) => existing.has(value)))
+      : allowed;
     if (merged.size === 0) return null;
     values[dimension] = merged;
   }
   const given = DIMENSIONS.filter((dimension) => values[dimension] !== undefined);
-  const channels = [...base.channels].filter((channel) => given.every((dimension) => CHANNEL_DIMENSIONS[channel].has(dimension)));
+  const channels = [...base.channels].filter((channel) =>
+    given.every((dimension) => CHANNEL_DIMENSIONS[channel].has(dimension)),
+  );
   if (channels.length === 0) return null;
   return { channels: new Set(channels), values, key: given[0] ?? null };
 }
 
 /** Turns a validated DTO into a filter, or names the fields that make it impossible. */
-export function toFilter(dto: SubscribeDto): { filter: SubscriptionFilter } | { problems: FieldProblem[] } {
+export function toFilter(
+  dto: SubscribeDto,
+): { filter: SubscriptionFilter } | { problems: FieldProblem[] } {
   const values: FilterValues = {};
   for (const dimension of DIMENSIONS) {
     const raw = dto[DTO_FIELD[dimension]];
@@ -129,7 +147,8 @@ export function toFilter(dto: SubscribeDto): { filter: SubscriptionFilter } | { 
     values[dimension] = new Set(Array.isArray(raw) ? raw : [String(raw)]);
   }
   const given = DIMENSIONS.filter((dimension) => values[dimension] !== undefined);
-  const applies = (channel: StreamChannel) => given.every((dimension) => CHANNEL_DIMENSIONS[channel].has(dimension));
+  const applies = (channel: StreamChannel) =>
+    given.every((dimension) => CHANNEL_DIMENSIONS[channel].has(dimension));
 
   let channels: StreamChannel[];
   if (dto.channels) {
@@ -155,7 +174,10 @@ export function toChannel(name: string): StreamChannel {
 }
 
 /** The attributes of a message on its channel, read from the payload's snake_case fields. */
-export function attributesOf(channel: StreamChannel, payload: Record<string, unknown>): MessageAttributes {
+export function attributesOf(
+  channel: StreamChannel,
+  payload: Record<string, unknown>,
+): MessageAttributes {
   switch (channel) {
     case 'debug:event':
       return {
@@ -175,14 +197,25 @@ export function attributesOf(channel: StreamChannel, payload: Record<string, unk
         component_type: text(payload.component_type),
       };
     case 'debug:metric_update':
-      return { component_id: text(payload.component_id), component_type: text(payload.component_type) };
+      return {
+        component_id: text(payload.component_id),
+        component_type: text(payload.component_type),
+      };
     case 'debug:insight':
     case 'debug:alert': {
-      const components = Array.isArray(payload.affected_components) ? payload.affected_components : [];
-      const refs = components.filter((ref): ref is Record<string, unknown> => typeof ref === 'object' && ref !== null);
+      const components = Array.isArray(payload.affected_components)
+        ? payload.affected_components
+        : [];
+      const refs = components.filter(
+        (ref): ref is Record<string, unknown> => typeof ref === 'object' && ref !== null,
+      );
       return {
-        component_id: refs.map((ref) => text(ref.component_id)).filter((id): id is string => id !== null),
-        component_type: refs.map((ref) => text(ref.component_type)).filter((type): type is string => type !== null),
+        component_id: refs
+          .map((ref) => text(ref.component_id))
+          .filter((id): id is string => id !== null),
+        component_type: refs
+          .map((ref) => text(ref.component_type))
+          .filter((type): type is string => type !== null),
         session_id: text(payload.session_id),
       };
     }
@@ -193,7 +226,11 @@ export function attributesOf(channel: StreamChannel, payload: Record<string, unk
 export function matches(filter: SubscriptionFilter, attributes: MessageAttributes): boolean {
   if (filter.window && attributes.timeMs !== undefined) {
     const { fromMs, toMs } = filter.window;
-    if ((fromMs !== undefined && attributes.timeMs < fromMs) || (toMs !== undefined && attributes.timeMs > toMs)) return false;
+    if (
+      (fromMs !== undefined && attributes.timeMs < fromMs) ||
+      (toMs !== undefined && attributes.timeMs > toMs)
+    )
+      return false;
   }
   for (const dimension of DIMENSIONS) {
     const allowed = filter.values[dimension];

@@ -30,7 +30,11 @@ function event(fields: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
-function matchesOf(index: SubscriptionIndex<Sub>, channel: StreamChannel, payload: Record<string, unknown>): string[] {
+function matchesOf(
+  index: SubscriptionIndex<Sub>,
+  channel: StreamChannel,
+  payload: Record<string, unknown>,
+): string[] {
   const names: string[] = [];
   index.forEachMatch(channel, payload, (sub) => names.push(sub.name));
   return names.sort();
@@ -38,19 +42,31 @@ function matchesOf(index: SubscriptionIndex<Sub>, channel: StreamChannel, payloa
 
 describe('subscription filters', () => {
   it('keys a subscription on its most selective dimension', () => {
-    expect(filterOf({ levels: ['error'], component_ids: ['a'], correlation_ids: ['c'] }).key).toBe('correlation_id');
+    expect(filterOf({ levels: ['error'], component_ids: ['a'], correlation_ids: ['c'] }).key).toBe(
+      'correlation_id',
+    );
     expect(filterOf({ levels: ['error'], component_types: ['agent'] }).key).toBe('component_type');
     expect(filterOf({}).key).toBeNull();
   });
 
   it('narrows the default channels to those carrying every filtered field', () => {
     expect([...filterOf({}).channels]).toHaveLength(5);
-    expect([...filterOf({ component_ids: ['a'] }).channels].sort()).toEqual(
-      ['debug:alert', 'debug:event', 'debug:insight', 'debug:metric_update', 'debug:state_change'],
-    );
-    expect([...filterOf({ correlation_ids: ['c'] }).channels].sort()).toEqual(['debug:event', 'debug:state_change']);
+    expect([...filterOf({ component_ids: ['a'] }).channels].sort()).toEqual([
+      'debug:alert',
+      'debug:event',
+      'debug:insight',
+      'debug:metric_update',
+      'debug:state_change',
+    ]);
+    expect([...filterOf({ correlation_ids: ['c'] }).channels].sort()).toEqual([
+      'debug:event',
+      'debug:state_change',
+    ]);
     expect([...filterOf({ levels: ['error'] }).channels]).toEqual(['debug:event']);
-    expect([...filterOf({ channels: ['insight', 'debug:alert'] }).channels]).toEqual(['debug:insight', 'debug:alert']);
+    expect([...filterOf({ channels: ['insight', 'debug:alert'] }).channels]).toEqual([
+      'debug:insight',
+      'debug:alert',
+    ]);
   });
 
   it('refuses a channel that cannot carry a filtered field, naming it', () => {
@@ -98,7 +114,12 @@ describe('SubscriptionIndex', () => {
     add('by-pattern', { pattern_id: 'p1' });
     add('traces', { event_types: ['trace'] });
 
-    expect(matchesOf(index, 'debug:event', event())).toEqual(['all', 'by-correlation', 'by-id', 'by-pattern']);
+    expect(matchesOf(index, 'debug:event', event())).toEqual([
+      'all',
+      'by-correlation',
+      'by-id',
+      'by-pattern',
+    ]);
     expect(matchesOf(index, 'debug:event', event({ level: 'error', session_id: 's1' }))).toEqual([
       'agent-errors',
       'all',
@@ -109,7 +130,18 @@ describe('SubscriptionIndex', () => {
       'errors',
     ]);
     expect(
-      matchesOf(index, 'debug:event', event({ event_type: 'trace', component_type: 'api', component_id: 'x', correlation_id: null, pattern_id: null, level: 'error' })),
+      matchesOf(
+        index,
+        'debug:event',
+        event({
+          event_type: 'trace',
+          component_type: 'api',
+          component_id: 'x',
+          correlation_id: null,
+          pattern_id: null,
+          level: 'error',
+        }),
+      ),
     ).toEqual(['all', 'errors', 'traces']);
   });
 
@@ -122,10 +154,13 @@ describe('SubscriptionIndex', () => {
 
     const state = { component_type: 'agent', component_id: 'agent-1', correlation_id: 'op-1' };
     expect(matchesOf(index, 'debug:state_change', state)).toEqual(['agent-1', 'all', 'op-1']);
-    expect(matchesOf(index, 'debug:metric_update', { name: 'cpu', component_type: 'worker', component_id: 'w1' })).toEqual([
-      'all',
-      'workers',
-    ]);
+    expect(
+      matchesOf(index, 'debug:metric_update', {
+        name: 'cpu',
+        component_type: 'worker',
+        component_id: 'w1',
+      }),
+    ).toEqual(['all', 'workers']);
     const insight = {
       id: 'i1',
       affected_components: [
@@ -134,12 +169,22 @@ describe('SubscriptionIndex', () => {
       ],
     };
     expect(matchesOf(index, 'debug:insight', insight)).toEqual(['agent-1', 'all', 'workers']);
-    expect(matchesOf(index, 'debug:alert', insight)).toEqual(['agent-1', 'alerts-only', 'all', 'workers']);
+    expect(matchesOf(index, 'debug:alert', insight)).toEqual([
+      'agent-1',
+      'alerts-only',
+      'all',
+      'workers',
+    ]);
   });
 
   it('visits a subscription once when several of a message’s values hit it', () => {
     add('both', { component_ids: ['a', 'b'] });
-    const insight = { affected_components: [{ component_type: 't', component_id: 'a' }, { component_type: 't', component_id: 'b' }] };
+    const insight = {
+      affected_components: [
+        { component_type: 't', component_id: 'a' },
+        { component_type: 't', component_id: 'b' },
+      ],
+    };
     expect(matchesOf(index, 'debug:insight', insight)).toEqual(['both']);
   });
 
@@ -155,21 +200,28 @@ describe('SubscriptionIndex', () => {
 
   it('examines only the interested subscriptions, however many others there are', () => {
     for (let i = 0; i < 10_000; i++) add(`component-${i}`, { component_ids: [`c-${i}`] });
-    for (let i = 0; i < 5_000; i++) add(`op-${i}`, { correlation_ids: [`op-${i}`], levels: ['error'] });
+    for (let i = 0; i < 5_000; i++)
+      add(`op-${i}`, { correlation_ids: [`op-${i}`], levels: ['error'] });
     add('watcher', { component_ids: ['c-42'], levels: ['error'] });
 
     index.candidatesExamined = 0;
-    expect(matchesOf(index, 'debug:event', event({ component_id: 'c-42', correlation_id: 'op-7', level: 'error' }))).toEqual([
-      'component-42',
-      'op-7',
-      'watcher',
-    ]);
+    expect(
+      matchesOf(
+        index,
+        'debug:event',
+        event({ component_id: 'c-42', correlation_id: 'op-7', level: 'error' }),
+      ),
+    ).toEqual(['component-42', 'op-7', 'watcher']);
     expect(index.candidatesExamined).toBe(3);
 
     index.candidatesExamined = 0;
-    expect(matchesOf(index, 'debug:event', event({ component_id: 'c-42', correlation_id: 'op-7', level: 'info' }))).toEqual([
-      'component-42',
-    ]);
+    expect(
+      matchesOf(
+        index,
+        'debug:event',
+        event({ component_id: 'c-42', correlation_id: 'op-7', level: 'info' }),
+      ),
+    ).toEqual(['component-42']);
     expect(index.candidatesExamined).toBe(3);
   });
 });
@@ -183,13 +235,21 @@ describe('session subscriptions', () => {
 
   it('follows a stored session by its tag or its filters, as its queries do', () => {
     const alternatives = sessionAlternatives(base(), {
-      filters: { components: ['agent', 'worker/w-2'], levels: ['error'], to: '2100-01-01T00:00:00Z' },
+      filters: {
+        components: ['agent', 'worker/w-2'],
+        levels: ['error'],
+        to: '2100-01-01T00:00:00Z',
+      },
     });
     const index = new SubscriptionIndex<Sub>();
     for (const filter of alternatives) index.add({ name: 'session', filter });
     const seen = (fields: Record<string, unknown>) => {
       const names = new Set<string>();
-      index.forEachMatch('debug:event', event({ timestamp: '2030-01-01T00:00:00Z', ...fields }), (sub) => names.add(sub.name));
+      index.forEachMatch(
+        'debug:event',
+        event({ timestamp: '2030-01-01T00:00:00Z', ...fields }),
+        (sub) => names.add(sub.name),
+      );
       return names.size === 1;
     };
     expect(seen({ session_id: 's1', component_type: 'x', level: 'info' })).toBe(true);
@@ -205,7 +265,9 @@ describe('session subscriptions', () => {
   it('narrows the session filters by the subscription’s own', () => {
     const own = filterOf({ session_id: 's1', levels: ['critical'] });
     expect(sessionAlternatives(own, { filters: { levels: ['error'] } })).toHaveLength(1);
-    const both = sessionAlternatives(own, { filters: { levels: ['error', 'critical'], correlation_ids: ['op-9'] } });
+    const both = sessionAlternatives(own, {
+      filters: { levels: ['error', 'critical'], correlation_ids: ['op-9'] },
+    });
     expect(both[1]).toMatchObject({ key: 'correlation_id', channels: new Set(['debug:event']) });
   });
 });

@@ -80,7 +80,11 @@ export class SubscriptionIndex<S extends Indexed> {
   }
 
   /** Calls `visit` once for every subscription the message matches. */
-  forEachMatch(channel: StreamChannel, payload: Record<string, unknown>, visit: (subscription: S) => void): void {
+  forEachMatch(
+    channel: StreamChannel,
+    payload: Record<string, unknown>,
+    visit: (subscription: S) => void,
+  ): void {
     const index = this.channels.get(channel);
     if (!index || (index.everything.size === 0 && index.byKey.size === 0)) return;
     const attributes = attributesOf(channel, payload);
@@ -109,7 +113,11 @@ export class SubscriptionIndex<S extends Indexed> {
     }
   }
 
-  private visitCandidates(candidates: Set<S>, attributes: MessageAttributes, visit: (subscription: S) => void): void {
+  private visitCandidates(
+    candidates: Set<S>,
+    attributes: MessageAttributes,
+    visit: (subscription: S) => void,
+  ): void {
     for (const subscription of candidates) {
       this.candidatesExamined++;
       if (matches(subscription.filter, attributes)) visit(subscription);

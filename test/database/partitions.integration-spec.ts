@@ -13,12 +13,18 @@ describeWithPostgres('PostgreSQL day partitions', () => {
   const config = new AppConfig(validateEnvironment({ DEBUG_PARTITION_DAYS_AHEAD: '3' }));
 
   async function partitionOf(id: string): Promise<string> {
-    const [row] = await dataSource.query(`SELECT tableoid::regclass::text AS part FROM debug_events WHERE id = $1`, [id]);
+    const [row] = await dataSource.query(
+      `SELECT tableoid::regclass::text AS part FROM debug_events WHERE id = $1`,
+      [id],
+    );
     return row.part;
   }
 
   beforeAll(async () => {
-    dataSource = await createDataSource({ databaseUrl: await freshPostgresUrl(), sqlitePath: ':memory:' }).initialize();
+    dataSource = await createDataSource({
+      databaseUrl: await freshPostgresUrl(),
+      sqlitePath: ':memory:',
+    }).initialize();
     partitions = new PartitionService(dataSource, config);
   });
   afterAll(async () => dataSource?.destroy());
@@ -60,24 +66,39 @@ describeWithPostgres('PostgreSQL day partitions', () => {
     await insertRows(dataSource, DebugEventEntity, strays);
     expect(await partitionOf(strays[0].id)).toBe('debug_events_default');
 
-    expect(await partitions.ensureFor('debug_events', [new Date('2026-01-15T12:00:00Z')])).toEqual(['debug_events_p20260115']);
+    expect(await partitions.ensureFor('debug_events', [new Date('2026-01-15T12:00:00Z')])).toEqual([
+      'debug_events_p20260115',
+    ]);
     expect(await partitionOf(strays[0].id)).toBe('debug_events_p20260115');
     expect(await partitionOf(strays[1].id)).toBe('debug_events_p20260115');
-    const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM debug_events WHERE "timestamp" >= '2026-01-15' AND "timestamp" < '2026-01-16'`);
+    const [{ count }] = await dataSource.query(
+      `SELECT count(*)::int AS count FROM debug_events WHERE "timestamp" >= '2026-01-15' AND "timestamp" < '2026-01-16'`,
+    );
     expect(count).toBe(2);
   });
 
   it('lets two processes create different days of the same table at once, without deadlock', async () => {
-    const url = dataSource.options.type === 'postgres' ? (dataSource.options as { url: string }).url : '';
+    const url =
+      dataSource.options.type === 'postgres' ? (dataSource.options as { url: string }).url : '';
     const other = await createDataSource({ databaseUrl: url, sqlitePath: ':memory:' }).initialize();
     try {
       const mine = new PartitionService(dataSource, config);
       const theirs = new PartitionService(other, config);
-      const days = (first: number) => [0, 1, 2, 3].map((offset) => new Date(Date.UTC(2026, 5, first + offset * 2, 12)));
-      const [a, b] = await Promise.all([mine.ensureFor('debug_events', days(1)), theirs.ensureFor('debug_events', days(2))]);
+      const days = (first: number) =>
+        [0, 1, 2, 3].map((offset) => new Date(Date.UTC(2026, 5, first + offset * 2, 12)));
+      const [a, b] = await Promise.all([
+        mine.ensureFor('debug_events', days(1)),
+        theirs.ensureFor('debug_events', days(2)),
+      ]);
       expect([...a, ...b].sort()).toEqual([
-        'debug_events_p20260601', 'debug_events_p20260602', 'debug_events_p20260603', 'debug_events_p20260604',
-        'debug_events_p20260605', 'debug_events_p20260606', 'debug_events_p20260607', 'debug_events_p20260608',
+        'debug_events_p20260601',
+        'debug_events_p20260602',
+        'debug_events_p20260603',
+        'debug_events_p20260604',
+        'debug_events_p20260605',
+        'debug_events_p20260606',
+        'debug_events_p20260607',
+        'debug_events_p20260608',
       ]);
     } finally {
       await other.destroy();
@@ -86,7 +107,11 @@ describeWithPostgres('PostgreSQL day partitions', () => {
 
   it('lets several processes ask for the same new day at once', async () => {
     const others = [1, 2, 3].map(() => new PartitionService(dataSource, config));
-    const results = await Promise.all(others.map((service) => service.ensureFor('debug_events', [new Date('2026-02-02T02:02:02Z')])));
+    const results = await Promise.all(
+      others.map((service) =>
+        service.ensureFor('debug_events', [new Date('2026-02-02T02:02:02Z')]),
+      ),
+    );
     expect(results.flat()).toEqual(['debug_events_p20260202']);
     const event = makeEventEntity({ timestamp: new Date('2026-02-02T05:00:00Z') });
     await insertRows(dataSource, DebugEventEntity, event);

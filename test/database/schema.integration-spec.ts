@@ -1,13 +1,25 @@
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../../src/database/data-source.js';
-import { DebugEventEntity, DebugInsightEntity, DebugSessionEntity, DebugStateSnapshotEntity, DebugMetricEntity } from '../../src/database/entities/index.js';
+import {
+  DebugEventEntity,
+  DebugInsightEntity,
+  DebugSessionEntity,
+  DebugStateSnapshotEntity,
+  DebugMetricEntity,
+} from '../../src/database/entities/index.js';
 import { newId } from '../../src/common/ids.js';
 import { InsightHoursAsJson1764600000001 } from '../../migrations/1764600000001-InsightHoursAsJson.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
 
-const TABLES = ['debug_events', 'debug_insights', 'debug_state_snapshots', 'debug_metrics', 'debug_sessions'];
+const TABLES = [
+  'debug_events',
+  'debug_insights',
+  'debug_state_snapshots',
+  'debug_metrics',
+  'debug_sessions',
+];
 
 async function tableNames(dataSource: DataSource): Promise<string[]> {
   if (dataSource.options.type === 'postgres') {
@@ -17,11 +29,16 @@ async function tableNames(dataSource: DataSource): Promise<string[]> {
     );
     return rows.map((row) => row.name);
   }
-  const rows: { name: string }[] = await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+  const rows: { name: string }[] = await dataSource.query(
+    `SELECT name FROM sqlite_master WHERE type = 'table'`,
+  );
   return rows.map((row) => row.name);
 }
 
-function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>) {
+function schemaSuite(
+  dialect: string,
+  target: () => Promise<{ databaseUrl?: string; sqlitePath: string }>,
+) {
   describe(`schema on ${dialect}`, () => {
     let dataSource: DataSource;
 
@@ -45,7 +62,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         metadata: { host: 'web-1' },
       });
       await insertRows(dataSource, DebugEventEntity, event);
-      const loaded = await dataSource.getRepository(DebugEventEntity).findOneByOrFail({ id: event.id });
+      const loaded = await dataSource
+        .getRepository(DebugEventEntity)
+        .findOneByOrFail({ id: event.id });
       expect(loaded.timestamp.toISOString()).toBe('2026-03-01T23:59:59.123Z');
       expect(loaded.data).toEqual(event.data);
       expect(loaded.metadata).toEqual({ host: 'web-1' });
@@ -78,7 +97,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         updatedAt: now,
       };
       await insertRows(dataSource, DebugInsightEntity, insight);
-      expect(await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id })).toEqual(insight);
+      expect(
+        await dataSource.getRepository(DebugInsightEntity).findOneByOrFail({ id: insight.id }),
+      ).toEqual(insight);
 
       const snapshot = {
         id: newId(),
@@ -92,7 +113,11 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         hash: 'f'.repeat(64),
       };
       await insertRows(dataSource, DebugStateSnapshotEntity, snapshot);
-      expect(await dataSource.getRepository(DebugStateSnapshotEntity).findOneByOrFail({ id: snapshot.id })).toEqual(snapshot);
+      expect(
+        await dataSource
+          .getRepository(DebugStateSnapshotEntity)
+          .findOneByOrFail({ id: snapshot.id }),
+      ).toEqual(snapshot);
 
       const metric = {
         id: newId(),
@@ -105,7 +130,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         tags: { region: 'eu' },
       };
       await insertRows(dataSource, DebugMetricEntity, metric);
-      expect(await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id })).toEqual(metric);
+      expect(
+        await dataSource.getRepository(DebugMetricEntity).findOneByOrFail({ id: metric.id }),
+      ).toEqual(metric);
 
       const session = {
         id: newId(),
@@ -119,7 +146,9 @@ function schemaSuite(dialect: string, target: () => Promise<{ databaseUrl?: stri
         summary: null,
       };
       await insertRows(dataSource, DebugSessionEntity, session);
-      expect(await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id })).toEqual(session);
+      expect(
+        await dataSource.getRepository(DebugSessionEntity).findOneByOrFail({ id: session.id }),
+      ).toEqual(session);
     });
 
     it('keeps one row per event id (the idempotency key)', async () => {
@@ -172,7 +201,9 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
        VALUES ('component:api/a1', '2026-11-24T08:00:00Z', 'api', 'a1', '[1,2,3.5]', '[0,1,0]')`,
     );
     // Undo down to this migration: the ones after it (alerting, …) are undone first.
-    const later = MIGRATIONS.slice(MIGRATIONS.indexOf(InsightHoursAsJson1764600000001)).map((migration) => migration.name);
+    const later = MIGRATIONS.slice(MIGRATIONS.indexOf(InsightHoursAsJson1764600000001)).map(
+      (migration) => migration.name,
+    );
     for (let i = 0; i < later.length; i++) await dataSource.undoLastMigration();
     expect(await columnTypes()).toEqual([
       'counts:jsonb',

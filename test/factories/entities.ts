@@ -34,6 +34,10 @@ export function makeEventEntity(overrides: Partial<DebugEventEntity> = {}): Debu
  * Inserts rows as they are. (TypeORM's insert() typing refuses `Record<string, unknown>`
  * JSON columns, though it stores them fine.)
  */
-export async function insertRows<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>, rows: T | T[]): Promise<void> {
+export async function insertRows<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  rows: T | T[],
+): Promise<void> {
   await dataSource.getRepository(entity).insert(rows as QueryDeepPartialEntity<T>);
 }

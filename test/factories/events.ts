@@ -52,7 +52,10 @@ export function wireEvent(overrides: Record<string, unknown> = {}): Record<strin
 }
 
 /** `count` valid events with fresh ids, spread over the last hour. */
-export function wireBatch(count: number, overrides: Record<string, unknown> = {}): Record<string, unknown>[] {
+export function wireBatch(
+  count: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown>[] {
   return Array.from({ length: count }, () => wireEvent(overrides));
 }
 
@@ -78,7 +81,10 @@ export function badEvents(): { event: Record<string, unknown>; field: string }[]
     { event: wireEvent({ message: 42 }), field: 'message' },
     { event: wireEvent({ data: { blob: 'x'.repeat(70_000) } }), field: 'data' },
     { event: wireEvent({ message: 'nul \u0000 inside' }), field: 'message' },
-    { event: wireEvent({ timestamp: new Date(Date.now() + 3 * 86_400_000).toISOString() }), field: 'timestamp' },
+    {
+      event: wireEvent({ timestamp: new Date(Date.now() + 3 * 86_400_000).toISOString() }),
+      field: 'timestamp',
+    },
     { event: wireEvent({ pattern_id: 'abc' }), field: 'pattern_id' },
   ];
 }

@@ -1,7 +1,10 @@
 import pg from 'pg';
 
 /** Acknowledged ids missing from the warm store, and ids stored more than once. */
-export async function countRowsById(databaseUrl: string, ids: readonly string[]): Promise<{ missing: string[]; duplicated: string[] }> {
+export async function countRowsById(
+  databaseUrl: string,
+  ids: readonly string[],
+): Promise<{ missing: string[]; duplicated: string[] }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -25,7 +28,8 @@ export async function countRowsById(databaseUrl: string, ids: readonly string[])
  */
 export function uncaughtErrors(): { seen: string[]; dispose(): void } {
   const seen: string[] = [];
-  const record = (error: unknown) => seen.push(error instanceof Error ? error.message : String(error));
+  const record = (error: unknown) =>
+    seen.push(error instanceof Error ? error.message : String(error));
   process.on('uncaughtException', record);
   return { seen, dispose: () => process.off('uncaughtException', record) };
 }

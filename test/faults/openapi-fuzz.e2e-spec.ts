@@ -1,6 +1,13 @@
 import request from 'supertest';
 import { startApp, type RunningApp } from '../support/app.js';
-import { HOSTILE_RAW_BODIES, HOSTILE_STRINGS, hostileValues, pick, seededRandom, toJsonText } from '../support/hostile-input.js';
+import {
+  HOSTILE_RAW_BODIES,
+  HOSTILE_STRINGS,
+  hostileValues,
+  pick,
+  seededRandom,
+  toJsonText,
+} from '../support/hostile-input.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
 import { uncaughtErrors } from './fault-checks.js';
 
@@ -34,86 +41,104 @@ interface Schema {
 }
 interface Operation {
   parameters?: Parameter[];
-  requestBody?: { content?: Record<string, { schema?: Schema; examples?: Record<string, { value: unknown }> }> };
+  requestBody?: {
+    content?: Record<string, { schema?: Schema; examples?: Record<string, { value: unknown }> }>;
+  };
 }
 interface OpenApi {
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Schema> };
 }
 
-describeWithPostgresAndRedis('fault: hostile input over every route of the OpenAPI document', () => {
-  let running: RunningApp | undefined;
-  const errors = uncaughtErrors();
+describeWithPostgresAndRedis(
+  'fault: hostile input over every route of the OpenAPI document',
+  () => {
+    let running: RunningApp | undefined;
+    const errors = uncaughtErrors();
 
-  beforeAll(async () => {
-    running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: `${ADMIN_KEY}:admin` });
-  });
+    beforeAll(async () => {
+      running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: `${ADMIN_KEY}:admin` });
+    });
 
-  afterAll(async () => {
-    await running?.close();
-    errors.dispose();
-  });
+    afterAll(async () => {
+      await running?.close();
+      errors.dispose();
+    });
 
-  it(`answers no 5xx to malformed parameters and bodies (seed ${SEED}, ${CASES_PER_OPERATION} cases per operation)`, async () => {
-    const app = running!;
-    const document = (await request(app.url).get('/api/docs-json').expect(200)).body as OpenApi;
-    const random = seededRandom(SEED);
-    const failures: string[] = [];
-    let sent = 0;
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
-    );
-    expect(operations.length).toBeGreaterThan(30);
+    it(`answers no 5xx to malformed parameters and bodies (seed ${SEED}, ${CASES_PER_OPERATION} cases per operation)`, async () => {
+      const app = running!;
+      const document = (await request(app.url).get('/api/docs-json').expect(200)).body as OpenApi;
+      const random = seededRandom(SEED);
+      const failures: string[] = [];
+      let sent = 0;
+      const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+      );
+      expect(operations.length).toBeGreaterThan(30);
 
-    for (const { path, method, operation } of operations) {
-      for (let index = 0; index < CASES_PER_OPERATION; index++) {
-        const parameters = operation.parameters ?? [];
-        const hostileParameter = parameters.length > 0 && random() < 0.6 ? pick(random, parameters) : undefined;
-        const url = path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-          encodeHostile(hostileParameter?.name === name ? pick(random, HOSTILE_STRINGS) : sampleText(name)),
-        );
-        const query: Record<string, string> = {};
-        for (const parameter of parameters.filter((one) => one.in === 'query')) {
-          if (parameter === hostileParameter) query[parameter.name] = pick(random, HOSTILE_STRINGS);
-          else if (random() < 0.3) query[parameter.name] = String(sample(parameter.schema, document, random, 0) ?? '');
-        }
-        const search = Object.entries(query).map(([name, value]) => `${encodeHostile(name)}=${encodeHostile(value)}`).join('&');
-        let call = (request(app.url) as unknown as Record<string, (url: string) => request.Test>)
-          [method](search ? `${url}?${search}` : url)
-          .set('X-API-Key', ADMIN_KEY);
-        let bodyNote = '';
-        if (operation.requestBody && method !== 'get') {
-          if (random() < 0.2) {
-            const raw = pick(random, HOSTILE_RAW_BODIES);
-            bodyNote = `raw ${raw.slice(0, 40)}`;
-            call = call.set('Content-Type', 'application/json').send(raw);
-          } else {
-            const schema = operation.requestBody.content?.['application/json']?.schema;
-            const body = sample(schema, document, random, 0);
-            const hostile = pick(random, hostileValues(random));
-            const mutated = mutate(body, hostile, random);
-            bodyNote = `body ${JSON.stringify(mutated)?.slice(0, 120)}`;
-            call = call.set('Content-Type', 'application/json').send(toJsonText(mutated));
+      for (const { path, method, operation } of operations) {
+        for (let index = 0; index < CASES_PER_OPERATION; index++) {
+          const parameters = operation.parameters ?? [];
+          const hostileParameter =
+            parameters.length > 0 && random() < 0.6 ? pick(random, parameters) : undefined;
+          const url = path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+            encodeHostile(
+              hostileParameter?.name === name ? pick(random, HOSTILE_STRINGS) : sampleText(name),
+            ),
+          );
+          const query: Record<string, string> = {};
+          for (const parameter of parameters.filter((one) => one.in === 'query')) {
+            if (parameter === hostileParameter)
+              query[parameter.name] = pick(random, HOSTILE_STRINGS);
+            else if (random() < 0.3)
+              query[parameter.name] = String(sample(parameter.schema, document, random, 0) ?? '');
+          }
+          const search = Object.entries(query)
+            .map(([name, value]) => `${encodeHostile(name)}=${encodeHostile(value)}`)
+            .join('&');
+          let call = (request(app.url) as unknown as Record<string, (url: string) => request.Test>)
+            [method](search ? `${url}?${search}` : url)
+            .set('X-API-Key', ADMIN_KEY);
+          let bodyNote = '';
+          if (operation.requestBody && method !== 'get') {
+            if (random() < 0.2) {
+              const raw = pick(random, HOSTILE_RAW_BODIES);
+              bodyNote = `raw ${raw.slice(0, 40)}`;
+              call = call.set('Content-Type', 'application/json').send(raw);
+            } else {
+              const schema = operation.requestBody.content?.['application/json']?.schema;
+              const body = sample(schema, document, random, 0);
+              const hostile = pick(random, hostileValues(random));
+              const mutated = mutate(body, hostile, random);
+              bodyNote = `body ${JSON.stringify(mutated)?.slice(0, 120)}`;
+              call = call.set('Content-Type', 'application/json').send(toJsonText(mutated));
+            }
+          }
+          const response = await call.ok(() => true);
+          sent++;
+          if (response.status >= 500) {
+            failures.push(
+              `${method.toUpperCase()} ${url}?${search.slice(0, 200)} ${bodyNote} → ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`,
+            );
           }
         }
-        const response = await call.ok(() => true);
-        sent++;
-        if (response.status >= 500) {
-          failures.push(`${method.toUpperCase()} ${url}?${search.slice(0, 200)} ${bodyNote} → ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
-        }
       }
-    }
-    expect(sent).toBeGreaterThan(operations.length * CASES_PER_OPERATION * 0.99);
-    expect(failures).toEqual([]);
-    expect(errors.seen).toEqual([]);
-    // Still serving after all of it.
-    await request(app.url).get('/api/debug/health/live').expect(200);
-  });
-});
+      expect(sent).toBeGreaterThan(operations.length * CASES_PER_OPERATION * 0.99);
+      expect(failures).toEqual([]);
+      expect(errors.seen).toEqual([]);
+      // Still serving after all of it.
+      await request(app.url).get('/api/debug/health/live').expect(200);
+    });
+  },
+);
 
 /** Percent-encoding that also carries a lone surrogate (as the bytes of its would-be UTF-8, which no decoder accepts). */
 function encodeHostile(text: string): string {
-  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\u0001').split('\u0001').map(encodeURIComponent).join('%ED%A0%80');
+  return text
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\u0001')
+    .split('\u0001')
+    .map(encodeURIComponent)
+    .join('%ED%A0%80');
 }
 
 function sampleText(name: string): string {
@@ -127,7 +152,12 @@ function resolve(schema: Schema | undefined, document: OpenApi): Schema | undefi
 }
 
 /** A plausible value of `schema` (examples first), so that a hostile field reaches past the first check. */
-function sample(raw: Schema | undefined, document: OpenApi, random: () => number, depth: number): unknown {
+function sample(
+  raw: Schema | undefined,
+  document: OpenApi,
+  random: () => number,
+  depth: number,
+): unknown {
   const schema = resolve(raw, document);
   if (!schema || depth > 6) return undefined;
   if (schema.example !== undefined) return structuredClone(schema.example);
@@ -138,7 +168,8 @@ function sample(raw: Schema | undefined, document: OpenApi, random: () => number
   switch (type) {
     case 'object': {
       const value: Record<string, unknown> = {};
-      for (const [name, property] of Object.entries(schema.properties ?? {})) value[name] = sample(property, document, random, depth + 1);
+      for (const [name, property] of Object.entries(schema.properties ?? {}))
+        value[name] = sample(property, document, random, depth + 1);
       return value;
     }
     case 'array':
@@ -162,6 +193,9 @@ function mutate(body: unknown, hostile: unknown, random: () => number): unknown 
   const keys = Object.keys(copy);
   if (keys.length === 0) return { [pick(random, ['__proto__', 'x', 'events', 'state'])]: hostile };
   const key = pick(random, keys);
-  copy[key] = typeof copy[key] === 'object' && copy[key] !== null && random() < 0.5 ? mutate(copy[key], hostile, random) : hostile;
+  copy[key] =
+    typeof copy[key] === 'object' && copy[key] !== null && random() < 0.5
+      ? mutate(copy[key], hostile, random)
+      : hostile;
   return copy;
 }

@@ -20,7 +20,10 @@ describeWithPostgresAndRedis('fault: a poison event among good ones', () => {
   const errors = uncaughtErrors();
 
   beforeAll(async () => {
-    const env = await fullModeEnv({ DEBUG_API_KEYS: 'poison-admin-key-01:admin', DEBUG_INGEST_BACKOFF_MS: '10' });
+    const env = await fullModeEnv({
+      DEBUG_API_KEYS: 'poison-admin-key-01:admin',
+      DEBUG_INGEST_BACKOFF_MS: '10',
+    });
     databaseUrl = env.DATABASE_URL;
     running = await startApp(env);
   });
@@ -32,29 +35,54 @@ describeWithPostgresAndRedis('fault: a poison event among good ones', () => {
 
   it('writes every good event, parks the poison one with its reason, and a replay leaves the rest alone', async () => {
     const app = running!;
-    const good = Array.from({ length: 300 }, (_, index) => eventRecord({ component_id: 'poison-neighbour', message: `good ${index}` }));
-    const poison = eventRecord({ component_id: 'poison-neighbour', session_id: 'x\u0000', message: 'poison' });
+    const good = Array.from({ length: 300 }, (_, index) =>
+      eventRecord({ component_id: 'poison-neighbour', message: `good ${index}` }),
+    );
+    const poison = eventRecord({
+      component_id: 'poison-neighbour',
+      session_id: 'x\u0000',
+      message: 'poison',
+    });
     const batch = [...good.slice(0, 150), poison, ...good.slice(150)];
     const fresh = await app.app.get(IngestService).accept(batch);
     expect(fresh.every(Boolean)).toBe(true);
 
     expect(await ingestSettled(app.app, 60_000)).toBe(true);
-    const counts = await countRowsById(databaseUrl, good.map((event) => event.id));
+    const counts = await countRowsById(
+      databaseUrl,
+      good.map((event) => event.id),
+    );
     expect(counts.missing).toEqual([]);
     expect(counts.duplicated).toEqual([]);
     expect((await countRowsById(databaseUrl, [poison.id])).missing).toEqual([poison.id]);
 
-    const failed = await request(app.url).get('/api/debug/admin/ingest/failed').set(ADMIN).expect(200);
+    const failed = await request(app.url)
+      .get('/api/debug/admin/ingest/failed')
+      .set(ADMIN)
+      .expect(200);
     expect(failed.body.total).toBe(1);
     expect(failed.body.items[0]).toMatchObject({ events: 1, first_event_id: poison.id });
     expect(failed.body.items[0].failed_reason).toMatch(/invalid byte sequence.*0x00/);
 
-    const replayed = await request(app.url).post('/api/debug/admin/ingest/replay').set(ADMIN).expect(201);
+    const replayed = await request(app.url)
+      .post('/api/debug/admin/ingest/replay')
+      .set(ADMIN)
+      .expect(201);
     expect(replayed.body).toEqual({ replayed: 1 });
     expect(await ingestSettled(app.app, 30_000)).toBe(true);
-    const again = await request(app.url).get('/api/debug/admin/ingest/failed').set(ADMIN).expect(200);
+    const again = await request(app.url)
+      .get('/api/debug/admin/ingest/failed')
+      .set(ADMIN)
+      .expect(200);
     expect(again.body.total).toBe(1);
-    expect((await countRowsById(databaseUrl, good.map((event) => event.id))).duplicated).toEqual([]);
+    expect(
+      (
+        await countRowsById(
+          databaseUrl,
+          good.map((event) => event.id),
+        )
+      ).duplicated,
+    ).toEqual([]);
     expect(errors.seen).toEqual([]);
   });
 });

@@ -40,7 +40,9 @@ describeWithPostgresAndRedis('fault: PostgreSQL connections dropped under load',
     let sending = true;
     const sender = (async () => {
       for (let round = 0; sending || round < 5; round++) {
-        const events = Array.from({ length: 50 }, (_, index) => wireEvent({ component_id: 'fault-pg', message: `round ${round} event ${index}` }));
+        const events = Array.from({ length: 50 }, (_, index) =>
+          wireEvent({ component_id: 'fault-pg', message: `round ${round} event ${index}` }),
+        );
         const response = await request(app.url).post('/api/debug/events/batch').send({ events });
         expect(response.status).toBe(202);
         acked.push(...events.map((event) => event.id as string));

@@ -1,11 +1,22 @@
 import { wireBatch } from '../factories/events.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
-import { buildService, isRunning, type ServiceProcess, startProcess, stopProcess, waitFor } from '../support/service-process.js';
+import {
+  buildService,
+  isRunning,
+  type ServiceProcess,
+  startProcess,
+  stopProcess,
+  waitFor,
+} from '../support/service-process.js';
 import { countRowsById } from './fault-checks.js';
 
 async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
   try {
-    const response = await fetch(`${url}/api/debug/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    const response = await fetch(`${url}/api/debug/events/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
     await response.arrayBuffer();
     return response.status;
   } catch {
@@ -13,9 +24,14 @@ async function postBatch(url: string, events: Record<string, unknown>[]): Promis
   }
 }
 
-async function readiness(url: string): Promise<{ status: number; body: { details?: Record<string, { status: string }> } }> {
+async function readiness(
+  url: string,
+): Promise<{ status: number; body: { details?: Record<string, { status: string }> } }> {
   const response = await fetch(`${url}/api/debug/health`);
-  return { status: response.status, body: (await response.json()) as { details?: Record<string, { status: string }> } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { details?: Record<string, { status: string }> },
+  };
 }
 
 /**
@@ -39,7 +55,8 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       const senders = [1, 2].map(async () => {
         while (sending) {
           const batch = wireBatch(50);
-          if ((await postBatch(api.url, batch)) === 202) acknowledged.push(...batch.map((event) => event.id as string));
+          if ((await postBatch(api.url, batch)) === 202)
+            acknowledged.push(...batch.map((event) => event.id as string));
           else await new Promise((resolve) => setTimeout(resolve, 50));
         }
       });
@@ -53,18 +70,30 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
 
       firstWorker.child.kill('SIGKILL');
       await firstWorker.exited;
-      expect(await waitFor(async () => (await readiness(api.url)).status === 503, 40_000, 500)).toBe(true);
+      expect(
+        await waitFor(async () => (await readiness(api.url)).status === 503, 40_000, 500),
+      ).toBe(true);
       const down = await readiness(api.url);
-      expect(down.body.details).toMatchObject({ writers: { status: 'down' }, database: { status: 'up' }, redis: { status: 'up' } });
+      expect(down.body.details).toMatchObject({
+        writers: { status: 'down' },
+        database: { status: 'up' },
+        redis: { status: 'up' },
+      });
 
       const secondWorker = await startProcess(env, 'worker');
       processes.push(secondWorker);
-      expect(await waitFor(async () => (await readiness(api.url)).status === 200, 30_000, 200)).toBe(true);
+      expect(
+        await waitFor(async () => (await readiness(api.url)).status === 200, 30_000, 200),
+      ).toBe(true);
       sending = false;
       await Promise.all(senders);
 
       expect(
-        await waitFor(async () => (await countRowsById(env.DATABASE_URL, acknowledged)).missing.length === 0, 120_000, 500),
+        await waitFor(
+          async () => (await countRowsById(env.DATABASE_URL, acknowledged)).missing.length === 0,
+          120_000,
+          500,
+        ),
       ).toBe(true);
       const counts = await countRowsById(env.DATABASE_URL, acknowledged);
       expect(counts).toEqual({ missing: [], duplicated: [] });

@@ -12,7 +12,10 @@ function record(arrivedAt: number, overrides: Partial<DebugEventRecord> = {}): D
   return eventRecord({ timestamp: at, ingested_at: at, data: { n: 1 }, ...overrides });
 }
 
-function hotStoreContract(name: string, make: () => { store: HotStore; close: () => Promise<void> }) {
+function hotStoreContract(
+  name: string,
+  make: () => { store: HotStore; close: () => Promise<void> },
+) {
   describe(`hot store contract: ${name}`, () => {
     let store: HotStore;
     let close: () => Promise<void>;
@@ -24,7 +27,10 @@ function hotStoreContract(name: string, make: () => { store: HotStore; close: ()
       const first = record(now, { data: { nested: { a: [1, 2] } } });
       const second = record(now + 1);
       expect(await store.putNew([first, second])).toEqual([true, true]);
-      expect(await store.putNew([{ ...first, message: 'changed' }, record(now + 2)])).toEqual([false, true]);
+      expect(await store.putNew([{ ...first, message: 'changed' }, record(now + 2)])).toEqual([
+        false,
+        true,
+      ]);
       expect(await store.get(first.id)).toEqual(first);
       expect(await store.get(newId())).toBeNull();
     });
@@ -33,8 +39,12 @@ function hotStoreContract(name: string, make: () => { store: HotStore; close: ()
       const now = Date.now();
       const events = [0, 1, 2, 3].map((offset) => record(now + offset * 10));
       await store.putNew(events);
-      expect((await store.arrivedSince(now + 5, 10)).map((event) => event.id)).toEqual(events.slice(1).map((e) => e.id));
-      expect((await store.arrivedSince(now - 1, 2)).map((event) => event.id)).toEqual(events.slice(0, 2).map((e) => e.id));
+      expect((await store.arrivedSince(now + 5, 10)).map((event) => event.id)).toEqual(
+        events.slice(1).map((e) => e.id),
+      );
+      expect((await store.arrivedSince(now - 1, 2)).map((event) => event.id)).toEqual(
+        events.slice(0, 2).map((e) => e.id),
+      );
       expect((await store.stats()).count).toBe(4);
     });
 
@@ -48,7 +58,10 @@ function hotStoreContract(name: string, make: () => { store: HotStore; close: ()
   });
 }
 
-hotStoreContract('memory', () => ({ store: new MemoryHotStore(3600, 1000), close: async () => undefined }));
+hotStoreContract('memory', () => ({
+  store: new MemoryHotStore(3600, 1000),
+  close: async () => undefined,
+}));
 
 describeWithRedis('Redis', () => {
   hotStoreContract('Redis', () => {

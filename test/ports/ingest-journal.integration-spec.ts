@@ -19,7 +19,9 @@ describeWithRedis('ingest journal on Redis', () => {
 
   beforeEach(() => {
     prefix = freshRedisPrefix();
-    const config = new AppConfig(validateEnvironment({ REDIS_URL: redisUrl(), DEBUG_REDIS_PREFIX: prefix }));
+    const config = new AppConfig(
+      validateEnvironment({ REDIS_URL: redisUrl(), DEBUG_REDIS_PREFIX: prefix }),
+    );
     redis = new RedisService(config);
     journal = new IngestJournal(redis, config);
     hot = new RedisHotStore(redis.client(), prefix, 3600, ingestJournalKeys(prefix));
@@ -40,7 +42,10 @@ describeWithRedis('ingest journal on Redis', () => {
 
     const reader = redis.connect('reader');
     const entries = await journal.read(reader, 'writer-1', 10, 100);
-    expect(entries.map((entry) => entry.events.map((event) => event.message))).toEqual([['a', 'b'], ['c']]);
+    expect(entries.map((entry) => entry.events.map((event) => event.message))).toEqual([
+      ['a', 'b'],
+      ['c'],
+    ]);
     expect(entries[0].events[0]).toEqual(first[0]);
     await journal.acknowledge(entries);
     expect(await journal.pendingEvents()).toBe(0);
@@ -53,7 +58,9 @@ describeWithRedis('ingest journal on Redis', () => {
     expect((await hot.putNew(events)).every(Boolean)).toBe(true);
     const entries = await journal.read(redis.connect('reader'), 'writer-1', 10, 100);
     expect(entries.map((entry) => entry.events.length)).toEqual([1000, 1000, 500]);
-    expect(entries.flatMap((entry) => entry.events.map((event) => event.id))).toEqual(events.map((event) => event.id));
+    expect(entries.flatMap((entry) => entry.events.map((event) => event.id))).toEqual(
+      events.map((event) => event.id),
+    );
     expect(await journal.pendingEvents()).toBe(2500);
     await journal.acknowledge(entries);
     expect(await journal.pendingEvents()).toBe(0);
@@ -72,7 +79,9 @@ describeWithRedis('ingest journal on Redis', () => {
     expect(read[0].deliveries).toBe(1);
     expect(claimed[0].deliveries).toBe(2); // what lets a writer tell an entry that keeps killing its writers
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect((await journal.claimStale(redis.connect('third'), 'third-writer', 10, 50))[0].deliveries).toBe(3);
+    expect(
+      (await journal.claimStale(redis.connect('third'), 'third-writer', 10, 50))[0].deliveries,
+    ).toBe(3);
 
     await journal.acknowledge(claimed);
     await journal.acknowledge(read); // the slow writer finishes too: nothing left to uncount

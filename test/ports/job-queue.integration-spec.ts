@@ -14,7 +14,10 @@ const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 10000)
   throw new Error('condition not met in time');
 };
 
-function jobQueueContract(name: string, make: () => { queue: JobQueue; close: () => Promise<void> }) {
+function jobQueueContract(
+  name: string,
+  make: () => { queue: JobQueue; close: () => Promise<void> },
+) {
   describe(`job queue contract: ${name}`, () => {
     let queue: JobQueue;
     let close: () => Promise<void>;
@@ -24,7 +27,11 @@ function jobQueueContract(name: string, make: () => { queue: JobQueue; close: ()
 
     it('runs a job with its payload and counts it completed', async () => {
       const seen: unknown[] = [];
-      queue.process(QueueName.Ingest, JobName.IngestBatch, async (payload) => void seen.push(payload));
+      queue.process(
+        QueueName.Ingest,
+        JobName.IngestBatch,
+        async (payload) => void seen.push(payload),
+      );
       await queue.add(QueueName.Ingest, JobName.IngestBatch, { events: [1, 2, 3] });
       await until(() => seen.length === 1);
       expect(seen).toEqual([{ events: [1, 2, 3] }]);
@@ -38,16 +45,27 @@ function jobQueueContract(name: string, make: () => { queue: JobQueue; close: ()
         attempts++;
         if (!healthy) throw new Error(`warm store down (attempt ${attempts})`);
       });
-      await queue.add(QueueName.Ingest, JobName.IngestBatch, { events: ['x'] }, { attempts: 3, backoffMs: 10 });
+      await queue.add(
+        QueueName.Ingest,
+        JobName.IngestBatch,
+        { events: ['x'] },
+        { attempts: 3, backoffMs: 10 },
+      );
       await until(async () => (await queue.counts(QueueName.Ingest)).failed === 1);
       expect(attempts).toBe(3);
       const [failed] = await queue.failed(QueueName.Ingest);
-      expect(failed).toMatchObject({ name: JobName.IngestBatch, attemptsMade: 3, payload: { events: ['x'] } });
+      expect(failed).toMatchObject({
+        name: JobName.IngestBatch,
+        attemptsMade: 3,
+        payload: { events: ['x'] },
+      });
       expect(failed.failedReason).toContain('warm store down');
 
       healthy = true;
       expect(await queue.retryFailed(QueueName.Ingest)).toBe(1);
-      await until(async () => (await queue.counts(QueueName.Ingest)).failed === 0 && attempts === 4);
+      await until(
+        async () => (await queue.counts(QueueName.Ingest)).failed === 0 && attempts === 4,
+      );
       expect(await queue.drained(QueueName.Ingest, 5000)).toBe(true);
     });
 
@@ -74,15 +92,19 @@ jobQueueContract('in-process', () => {
 describeWithRedis('Bull', () => {
   jobQueueContract('Bull on Redis', () => {
     const prefix = `${freshRedisPrefix()}:bull`;
-    const queues = new Map(Object.values(QueueName).map((name) => [name, new Bull(name, redisUrl(), { prefix })]));
+    const queues = new Map(
+      Object.values(QueueName).map((name) => [name, new Bull(name, redisUrl(), { prefix })]),
+    );
     const queue = new BullJobQueue(queues);
     return {
       queue,
       close: async () => {
-        await Promise.all([...queues.values()].map(async (bull) => {
-          await bull.obliterate({ force: true }).catch(() => undefined);
-          await bull.close();
-        }));
+        await Promise.all(
+          [...queues.values()].map(async (bull) => {
+            await bull.obliterate({ force: true }).catch(() => undefined);
+            await bull.close();
+          }),
+        );
       },
     };
   });

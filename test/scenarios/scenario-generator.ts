@@ -79,16 +79,30 @@ export interface Scenario {
   incidents: InjectedIncident[];
 }
 
-export type WrittenScenario = Omit<Scenario, 'events' | 'snapshots'> & { eventCount: number; snapshotCount: number };
+export type WrittenScenario = Omit<Scenario, 'events' | 'snapshots'> & {
+  eventCount: number;
+  snapshotCount: number;
+};
 
-const c = (component_type: string, component_id: string): ComponentRef => ({ component_type, component_id });
+const c = (component_type: string, component_id: string): ComponentRef => ({
+  component_type,
+  component_id,
+});
 export const COMPONENTS = {
   gateways: [c('api-gateway', 'gw-1'), c('api-gateway', 'gw-2')],
   orders: [c('order-service', 'orders-1'), c('order-service', 'orders-2')],
-  inventory: [c('inventory-service', 'inv-1'), c('inventory-service', 'inv-2'), c('inventory-service', 'inv-3')],
+  inventory: [
+    c('inventory-service', 'inv-1'),
+    c('inventory-service', 'inv-2'),
+    c('inventory-service', 'inv-3'),
+  ],
   payments: [c('payment-service', 'pay-1'), c('payment-service', 'pay-2')],
   db: c('db-proxy', 'db-1'),
-  workers: [c('report-worker', 'worker-1'), c('report-worker', 'worker-2'), c('report-worker', 'worker-3')],
+  workers: [
+    c('report-worker', 'worker-1'),
+    c('report-worker', 'worker-2'),
+    c('report-worker', 'worker-3'),
+  ],
   caches: [c('cache-node', 'cache-1'), c('cache-node', 'cache-2'), c('cache-node', 'cache-3')],
   /** Flows marked by conventions only, no phase field (one flow kind each). */
   checkout: c('checkout-service', 'checkout-1'),
@@ -110,7 +124,8 @@ const ALL_COMPONENTS = [
 ];
 
 const MINUTE = 60_000;
-const BURST_MESSAGE = (attempt: number) => `payment gateway connection reset (code=ECONNRESET, attempt=${attempt})`;
+const BURST_MESSAGE = (attempt: number) =>
+  `payment gateway connection reset (code=ECONNRESET, attempt=${attempt})`;
 
 class Random {
   private state: number;
@@ -200,7 +215,9 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
   const silentFrom = incidents.has('silent_component') ? now.getTime() - 25 * MINUTE : Infinity;
   const silent = COMPONENTS.workers[2];
   const isSilent = (component: ComponentRef, at: number) =>
-    component.component_id === silent.component_id && component.component_type === silent.component_type && at >= silentFrom;
+    component.component_id === silent.component_id &&
+    component.component_type === silent.component_type &&
+    at >= silentFrom;
   const regressionFrom = incidents.has('latency_regression') ? scopeFrom : Infinity;
   const slowOrders = COMPONENTS.orders[0];
 
@@ -308,7 +325,9 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     emit({
       at: t,
       component: payments,
-      message: declined ? `card declined for order ${orderId}: insufficient funds` : `charged order ${orderId} amount ${random.int(5, 400)} EUR`,
+      message: declined
+        ? `card declined for order ${orderId}: insufficient funds`
+        : `charged order ${orderId} amount ${random.int(5, 400)} EUR`,
       level: declined ? 'error' : 'info',
       eventType: 'trace',
       correlationId,
@@ -402,13 +421,21 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
       }
     }
     if (((minute - start) / MINUTE) % 5 === 0) {
-      const worker = random.pick(COMPONENTS.workers.filter((candidate) => !isSilent(candidate, minute)));
+      const worker = random.pick(
+        COMPONENTS.workers.filter((candidate) => !isSilent(candidate, minute)),
+      );
       report(minute + random.int(0, 30_000), worker, false);
     }
     for (const payment of COMPONENTS.payments) {
       // a known, rare error: the burst incident multiplies it
       if (random.next() < 0.06) {
-        emit({ at: minute + random.int(0, 59_000), component: payment, message: BURST_MESSAGE(random.int(1, 3)), level: 'error', eventType: 'error' });
+        emit({
+          at: minute + random.int(0, 59_000),
+          component: payment,
+          message: BURST_MESSAGE(random.int(1, 3)),
+          level: 'error',
+          eventType: 'error',
+        });
       }
     }
     if (random.next() < 0.1) {
@@ -444,7 +471,11 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     if (index % 30 === 11) {
       const rows = 140 + sparse.int(0, 20);
       for (let row = 0; row < rows; row++) {
-        emit({ at: minute + sparse.int(0, 59_000), component: COMPONENTS.loader, message: `loaded row ${sparse.int(1, 99_999)} of batch ${index}` });
+        emit({
+          at: minute + sparse.int(0, 59_000),
+          component: COMPONENTS.loader,
+          message: `loaded row ${sparse.int(1, 99_999)} of batch ${index}`,
+        });
       }
     }
     // a bridge that logs only its errors, a few an hour
@@ -474,32 +505,90 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
    * (`ShipmentStarted` … `ShipmentFinished`), `lifecycle` events with such a word, and messages
    * ending with "started"/"finished". A stuck one stops after its middle step.
    */
-  const conventionFlow = (kind: 'named' | 'camel' | 'lifecycle' | 'message', at: number, stuck: boolean) => {
+  const conventionFlow = (
+    kind: 'named' | 'camel' | 'lifecycle' | 'message',
+    at: number,
+    stuck: boolean,
+  ) => {
     const id = sparse.int(1000, 9999);
     const correlationId = `${kind}-${newId(new Date(at)).slice(-12)}`;
     const steps: EventSpec[] = {
       named: [
-        { at, component: COMPONENTS.checkout, message: `checkout ${id} opened`, operation: 'checkout.begin' },
-        { at: at + 300, component: COMPONENTS.checkout, message: `checkout ${id} priced`, operation: 'checkout.price', durationMs: sparse.duration(40) },
-        { at: at + 900, component: COMPONENTS.checkout, message: `checkout ${id} closed`, operation: 'checkout.completed' },
+        {
+          at,
+          component: COMPONENTS.checkout,
+          message: `checkout ${id} opened`,
+          operation: 'checkout.begin',
+        },
+        {
+          at: at + 300,
+          component: COMPONENTS.checkout,
+          message: `checkout ${id} priced`,
+          operation: 'checkout.price',
+          durationMs: sparse.duration(40),
+        },
+        {
+          at: at + 900,
+          component: COMPONENTS.checkout,
+          message: `checkout ${id} closed`,
+          operation: 'checkout.completed',
+        },
       ],
       camel: [
-        { at, component: COMPONENTS.shipping, message: `shipment ${id} accepted`, operation: 'ShipmentStarted', eventType: 'trace' },
-        { at: at + 500, component: COMPONENTS.shipping, message: `label printed for shipment ${id}`, operation: 'LabelPrinted', eventType: 'trace' },
-        { at: at + 1200, component: COMPONENTS.shipping, message: `shipment ${id} handed over`, operation: 'ShipmentFinished', eventType: 'trace' },
+        {
+          at,
+          component: COMPONENTS.shipping,
+          message: `shipment ${id} accepted`,
+          operation: 'ShipmentStarted',
+          eventType: 'trace',
+        },
+        {
+          at: at + 500,
+          component: COMPONENTS.shipping,
+          message: `label printed for shipment ${id}`,
+          operation: 'LabelPrinted',
+          eventType: 'trace',
+        },
+        {
+          at: at + 1200,
+          component: COMPONENTS.shipping,
+          message: `shipment ${id} handed over`,
+          operation: 'ShipmentFinished',
+          eventType: 'trace',
+        },
       ],
       lifecycle: [
-        { at, component: COMPONENTS.importer, message: `catalog import ${id} started from feed`, eventType: 'lifecycle' },
-        { at: at + 2000, component: COMPONENTS.importer, message: `imported ${sparse.int(100, 900)} rows of feed ${id}` },
-        { at: at + 4000, component: COMPONENTS.importer, message: `catalog import ${id} finished cleanly`, eventType: 'lifecycle' },
+        {
+          at,
+          component: COMPONENTS.importer,
+          message: `catalog import ${id} started from feed`,
+          eventType: 'lifecycle',
+        },
+        {
+          at: at + 2000,
+          component: COMPONENTS.importer,
+          message: `imported ${sparse.int(100, 900)} rows of feed ${id}`,
+        },
+        {
+          at: at + 4000,
+          component: COMPONENTS.importer,
+          message: `catalog import ${id} finished cleanly`,
+          eventType: 'lifecycle',
+        },
       ],
       message: [
         { at, component: COMPONENTS.mailer, message: `newsletter ${id} send started` },
-        { at: at + 700, component: COMPONENTS.mailer, message: `newsletter ${id} batch ${sparse.int(1, 9)} queued` },
+        {
+          at: at + 700,
+          component: COMPONENTS.mailer,
+          message: `newsletter ${id} batch ${sparse.int(1, 9)} queued`,
+        },
         { at: at + 1500, component: COMPONENTS.mailer, message: `newsletter ${id} send completed` },
       ],
     }[kind];
-    const written = (stuck ? steps.slice(0, 2) : steps).map((step) => emit({ ...step, correlationId }));
+    const written = (stuck ? steps.slice(0, 2) : steps).map((step) =>
+      emit({ ...step, correlationId }),
+    );
     return { correlationId, id: written[0].id };
   };
   const conventionKinds = ['named', 'camel', 'lifecycle', 'message'] as const;
@@ -522,7 +611,13 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     for (let minute = 20; minute > 15; minute--) {
       for (let index = 0; index < 50; index++) {
         ids.push(
-          emit({ at: at(minute) + random.int(0, 59_000), component: pay, message: BURST_MESSAGE(random.int(1, 3)), level: 'error', eventType: 'error' }).id,
+          emit({
+            at: at(minute) + random.int(0, 59_000),
+            component: pay,
+            message: BURST_MESSAGE(random.int(1, 3)),
+            level: 'error',
+            eventType: 'error',
+          }).id,
         );
       }
     }
@@ -592,14 +687,21 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
       name: 'error_propagation',
       expected: { type: 'flow', kind: 'error_propagation' },
       components: [COMPONENTS.db, COMPONENTS.inventory[0], COMPONENTS.orders[1]],
-      rootCause: { component: COMPONENTS.db, eventId: chains[0].rootId, message: chains[0].rootMessage },
+      rootCause: {
+        component: COMPONENTS.db,
+        eventId: chains[0].rootId,
+        message: chains[0].rootMessage,
+      },
       correlationIds: chains.map((chain) => chain.correlationId),
       eventIds: ids,
       ...window(10, 9),
     });
   }
 
-  const snapshots = options.snapshots === false ? [] : buildSnapshots(now, start, incidents.has('diverging_replicas'), random);
+  const snapshots =
+    options.snapshots === false
+      ? []
+      : buildSnapshots(now, start, incidents.has('diverging_replicas'), random);
   if (incidents.has('diverging_replicas')) {
     injected.push({
       name: 'diverging_replicas',
@@ -661,14 +763,29 @@ function assignPatterns(events: DebugEventRecord[]): void {
   events.forEach((event, index) => (event.pattern_id = miner.resolve(matched[index])));
 }
 
-function buildSnapshots(now: Date, start: number, diverging: boolean, random: Random): SnapshotRecord[] {
+function buildSnapshots(
+  now: Date,
+  start: number,
+  diverging: boolean,
+  random: Random,
+): SnapshotRecord[] {
   const snapshots: SnapshotRecord[] = [];
   const shared = {
-    cache: { max_memory_mb: 1024, eviction_policy: 'allkeys-lru', ttl_seconds: 300, cluster: { shards: 4, replicas: 3 } },
+    cache: {
+      max_memory_mb: 1024,
+      eviction_policy: 'allkeys-lru',
+      ttl_seconds: 300,
+      cluster: { shards: 4, replicas: 3 },
+    },
     config_version: 18,
     feature_flags: { fast_path: true, compression: 'zstd' },
   };
-  const inventoryShared = { config_version: 7, warehouses: ['north', 'south'], reservation_timeout_s: 30, features: { backorders: false } };
+  const inventoryShared = {
+    config_version: 7,
+    warehouses: ['north', 'south'],
+    reservation_timeout_s: 30,
+    features: { backorders: false },
+  };
   const versions = new Map<string, number>();
   const snapshot = (component: ComponentRef, at: number, state: Record<string, unknown>) => {
     const key = `${component.component_type}/${component.component_id}`;
@@ -691,7 +808,10 @@ function buildSnapshots(now: Date, start: number, diverging: boolean, random: Ra
       snapshot(component, at + index * 1000, {
         ...structuredClone(shared),
         ...(divergent
-          ? { cache: { ...shared.cache, max_memory_mb: 512, eviction_policy: 'allkeys-lfu' }, config_version: 17 }
+          ? {
+              cache: { ...shared.cache, max_memory_mb: 512, eviction_policy: 'allkeys-lfu' },
+              config_version: 17,
+            }
           : {}),
         hostname: `cache-node-${index + 1}.internal`,
         uptime_s: Math.floor((at - start) / 1000) + index * 777,
@@ -711,40 +831,97 @@ function buildSnapshots(now: Date, start: number, diverging: boolean, random: Ra
 }
 
 /** Writes a scenario into a migrated database (PostgreSQL or SQLite) and answers what it injected. */
-export async function writeScenario(dataSource: DataSource, options: ScenarioOptions = {}): Promise<WrittenScenario> {
+export async function writeScenario(
+  dataSource: DataSource,
+  options: ScenarioOptions = {},
+): Promise<WrittenScenario> {
   const scenario = buildScenario(options);
   await insertScenario(dataSource, scenario);
   const { events, snapshots, ...rest } = scenario;
   return { ...rest, eventCount: events.length, snapshotCount: snapshots.length };
 }
 
-export async function insertScenario(dataSource: DataSource, scenario: Pick<Scenario, 'events' | 'snapshots'>): Promise<void> {
+export async function insertScenario(
+  dataSource: DataSource,
+  scenario: Pick<Scenario, 'events' | 'snapshots'>,
+): Promise<void> {
   const postgres = dataSource.options.type === 'postgres';
   const time = (iso: string) => (postgres ? iso : iso.replace('T', ' ').replace('Z', ''));
   const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
   await insertRows(
     dataSource,
     'debug_events',
-    ['id', 'timestamp', 'event_type', 'level', 'component_type', 'component_id', 'correlation_id', 'parent_event_id',
-      'operation', 'duration_ms', 'message', 'data', 'metadata', 'session_id', 'pattern_id', 'ingested_at'],
+    [
+      'id',
+      'timestamp',
+      'event_type',
+      'level',
+      'component_type',
+      'component_id',
+      'correlation_id',
+      'parent_event_id',
+      'operation',
+      'duration_ms',
+      'message',
+      'data',
+      'metadata',
+      'session_id',
+      'pattern_id',
+      'ingested_at',
+    ],
     scenario.events.map((event) => [
-      event.id, time(event.timestamp), event.event_type, event.level, event.component_type, event.component_id,
-      event.correlation_id, event.parent_event_id, event.operation, event.duration_ms, event.message, json(event.data),
-      json(event.metadata), event.session_id, event.pattern_id, time(event.ingested_at),
+      event.id,
+      time(event.timestamp),
+      event.event_type,
+      event.level,
+      event.component_type,
+      event.component_id,
+      event.correlation_id,
+      event.parent_event_id,
+      event.operation,
+      event.duration_ms,
+      event.message,
+      json(event.data),
+      json(event.metadata),
+      event.session_id,
+      event.pattern_id,
+      time(event.ingested_at),
     ]),
   );
   await insertRows(
     dataSource,
     'debug_state_snapshots',
-    ['id', 'component_type', 'component_id', 'captured_at', 'correlation_id', 'state', 'diff_from_previous', 'version', 'hash'],
+    [
+      'id',
+      'component_type',
+      'component_id',
+      'captured_at',
+      'correlation_id',
+      'state',
+      'diff_from_previous',
+      'version',
+      'hash',
+    ],
     scenario.snapshots.map((snapshot) => [
-      snapshot.id, snapshot.component_type, snapshot.component_id, time(snapshot.captured_at), null,
-      JSON.stringify(snapshot.state), null, snapshot.version, snapshot.hash,
+      snapshot.id,
+      snapshot.component_type,
+      snapshot.component_id,
+      time(snapshot.captured_at),
+      null,
+      JSON.stringify(snapshot.state),
+      null,
+      snapshot.version,
+      snapshot.hash,
     ]),
   );
 }
 
-async function insertRows(dataSource: DataSource, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+async function insertRows(
+  dataSource: DataSource,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
   const postgres = dataSource.options.type === 'postgres';
   const batch = 500;
   const names = columns.map((name) => `"${name}"`).join(', ');

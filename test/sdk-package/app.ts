@@ -6,7 +6,13 @@ import { pino } from 'pino';
 import winston from 'winston';
 
 const [baseUrl, apiKey, componentId] = process.argv.slice(2);
-const client = new DebugClient({ baseUrl, apiKey, componentType: 'scratch', componentId, flushIntervalMs: 50 });
+const client = new DebugClient({
+  baseUrl,
+  apiKey,
+  componentType: 'scratch',
+  componentId,
+  flushIntervalMs: 50,
+});
 
 // @ts-expect-error a metric value is a number: proves the package's types are in force
 client.metric('bad', 'not a number');

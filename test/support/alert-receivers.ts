@@ -19,8 +19,11 @@ export const alertmanagerSkipReason = existsSync(ALERTMANAGER_BIN)
   : `Alertmanager is missing (${ALERTMANAGER_BIN}): apt-get install -y prometheus-alertmanager`;
 
 if (alertmanagerSkipReason) {
-  if (REQUIRED) throw new Error(`${alertmanagerSkipReason} (required: CI=true / DEBUG_REQUIRE_SERVICES=1)`);
-  process.stderr.write(`\n${'!'.repeat(78)}\n!! SKIPPING the Alertmanager suites: ${alertmanagerSkipReason}\n${'!'.repeat(78)}\n\n`);
+  if (REQUIRED)
+    throw new Error(`${alertmanagerSkipReason} (required: CI=true / DEBUG_REQUIRE_SERVICES=1)`);
+  process.stderr.write(
+    `\n${'!'.repeat(78)}\n!! SKIPPING the Alertmanager suites: ${alertmanagerSkipReason}\n${'!'.repeat(78)}\n\n`,
+  );
 }
 
 export interface ReceivedRequest {
@@ -51,7 +54,10 @@ export class HttpReceiver {
     const server = createServer((request, response) => holder.receiver!.handle(request, response));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    holder.receiver = new HttpReceiver(server, `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    holder.receiver = new HttpReceiver(
+      server,
+      `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    );
     return holder.receiver;
   }
 
@@ -67,7 +73,10 @@ export class HttpReceiver {
   async waitFor(predicate: () => boolean, timeoutMs = 45_000, what = 'requests'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.requests.map((r) => [r.path, r.answered]))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; got ${JSON.stringify(this.requests.map((r) => [r.path, r.answered]))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 200);
         this.waiters.push(() => {
@@ -95,7 +104,12 @@ export class HttpReceiver {
       } catch {
         // not JSON: kept as text
       }
-      const received: ReceivedRequest = { path: request.url ?? '/', headers: request.headers, body, json };
+      const received: ReceivedRequest = {
+        path: request.url ?? '/',
+        headers: request.headers,
+        body,
+        json,
+      };
       const index = this.to(received.path).length;
       this.requests.push(received);
       const decision = (this.responders.get(received.path) ?? (() => 200))(received, index);
@@ -143,7 +157,13 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
   const port = await freePort();
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
-    [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${config}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;

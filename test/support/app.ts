@@ -27,7 +27,10 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
  * Waits until everything accepted is in the warm store: the ingest journal written (full mode)
  * and no batch waiting for a retry in the `ingest` queue. False on timeout.
  */
-export async function ingestSettled(app: NestExpressApplication, timeoutMs = 30_000): Promise<boolean> {
+export async function ingestSettled(
+  app: NestExpressApplication,
+  timeoutMs = 30_000,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   if (!(await app.get(IngestJournal).drained(timeoutMs))) return false;
   return app.get<JobQueue>(JOB_QUEUE).drained(QueueName.Ingest, Math.max(1, deadline - Date.now()));

@@ -20,7 +20,8 @@ export function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)];
 }
 
-const forgedCursor = (payload: unknown) => Buffer.from(JSON.stringify(payload)).toString('base64url');
+const forgedCursor = (payload: unknown) =>
+  Buffer.from(JSON.stringify(payload)).toString('base64url');
 
 /** Hostile texts for path and query parameters. */
 export const HOSTILE_STRINGS: readonly string[] = [
@@ -64,14 +65,37 @@ export const HOSTILE_STRINGS: readonly string[] = [
   '00000000-0000-0000-0000-000000000000',
   'ffffffff-ffff-ffff-ffff-ffffffffffff',
   'not-a-uuid',
-  forgedCursor({ t: '275760-09-13T00:00:00.000Z', id: 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', o: 'desc' }),
-  forgedCursor({ t: '+275760-09-13T00:00:00.000Z', id: '00000000-0000-0000-0000-000000000000', o: 'desc' }),
+  forgedCursor({
+    t: '275760-09-13T00:00:00.000Z',
+    id: 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz',
+    o: 'desc',
+  }),
+  forgedCursor({
+    t: '+275760-09-13T00:00:00.000Z',
+    id: '00000000-0000-0000-0000-000000000000',
+    o: 'desc',
+  }),
   forgedCursor({ t: '2026-01-01T00:00:00Z', id: '------------------------------------', o: 'asc' }),
   forgedCursor({ t: 1e308, id: null }),
-  forgedCursor({ v: 1, t: '275760-09-13T00:00:00.000Z', id: 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', o: 'desc' }),
-  forgedCursor({ v: 1, t: '+275760-09-13T00:00:00.000Z', id: '00000000-0000-0000-0000-000000000000', o: 'desc' }),
+  forgedCursor({
+    v: 1,
+    t: '275760-09-13T00:00:00.000Z',
+    id: 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz',
+    o: 'desc',
+  }),
+  forgedCursor({
+    v: 1,
+    t: '+275760-09-13T00:00:00.000Z',
+    id: '00000000-0000-0000-0000-000000000000',
+    o: 'desc',
+  }),
   forgedCursor({ v: 1, t: '2026-W49-4', id: '0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11', o: 'asc' }),
-  forgedCursor({ v: 1, t: '2026-01-01T00:00:00Z', id: '------------------------------------', o: 'desc' }),
+  forgedCursor({
+    v: 1,
+    t: '2026-01-01T00:00:00Z',
+    id: '------------------------------------',
+    o: 'desc',
+  }),
   forgedCursor([1, 2, 3]),
   'eyJ0Ijp',
 ];

@@ -81,7 +81,9 @@ export function freshSqlitePath(): string {
 const NO_PERIODIC_INSIGHTS = { DEBUG_INSIGHT_INTERVAL_SECONDS: '0' };
 
 /** Environment of the full mode (PostgreSQL + Redis), each part fresh. */
-export async function fullModeEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function fullModeEnv(
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
   return {
     DATABASE_URL: await freshPostgresUrl(),
     REDIS_URL: redisUrl(),

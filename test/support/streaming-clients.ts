@@ -1,8 +1,15 @@
 import { io, type Socket } from 'socket.io-client';
 
-export type ChannelName = 'debug:event' | 'debug:insight' | 'debug:alert' | 'debug:state_change' | 'debug:metric_update';
+export type ChannelName =
+  'debug:event' | 'debug:insight' | 'debug:alert' | 'debug:state_change' | 'debug:metric_update';
 
-export const CHANNELS: ChannelName[] = ['debug:event', 'debug:insight', 'debug:alert', 'debug:state_change', 'debug:metric_update'];
+export const CHANNELS: ChannelName[] = [
+  'debug:event',
+  'debug:insight',
+  'debug:alert',
+  'debug:state_change',
+  'debug:metric_update',
+];
 
 /** A real socket.io client on /debug that records everything it receives, in order. */
 export class StreamClient {
@@ -15,7 +22,13 @@ export class StreamClient {
     'debug:metric_update': [],
   };
   readonly batches: { channel: ChannelName; size: number }[] = [];
-  readonly dropped: { count: number; since: string; until: string; total: number; channels: Record<string, number> }[] = [];
+  readonly dropped: {
+    count: number;
+    since: string;
+    until: string;
+    total: number;
+    channels: Record<string, number>;
+  }[] = [];
   readonly errors: { code: string; message: string }[] = [];
   disconnectReason: string | null = null;
 
@@ -52,7 +65,10 @@ export class StreamClient {
 
   async subscribe(filters: Record<string, unknown>): Promise<Record<string, unknown>> {
     await this.connected();
-    return (await this.socket.timeout(20_000).emitWithAck('subscribe', filters)) as Record<string, unknown>;
+    return (await this.socket.timeout(20_000).emitWithAck('subscribe', filters)) as Record<
+      string,
+      unknown
+    >;
   }
 
   /** Subscribes and fails the test unless the server accepted; returns the subscription id. */
@@ -68,7 +84,12 @@ export class StreamClient {
 }
 
 /** Polls until the condition holds (the Jest timeout bounds the wait; nothing is timed). */
-export async function until(condition: () => boolean, what: string, pollMs = 10, refresh?: () => Promise<void>): Promise<void> {
+export async function until(
+  condition: () => boolean,
+  what: string,
+  pollMs = 10,
+  refresh?: () => Promise<void>,
+): Promise<void> {
   const started = Date.now();
   for (;;) {
     if (refresh) await refresh();

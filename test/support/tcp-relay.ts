@@ -24,9 +24,15 @@ export class TcpRelay {
   }
 
   /** A relay in front of the server of `url` (postgres:// or redis://) and the same URL through it. */
-  static async inFrontOf(url: string, defaultPort: number): Promise<{ relay: TcpRelay; url: string }> {
+  static async inFrontOf(
+    url: string,
+    defaultPort: number,
+  ): Promise<{ relay: TcpRelay; url: string }> {
     const parsed = new URL(url);
-    const relay = await TcpRelay.open({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
+    const relay = await TcpRelay.open({
+      host: parsed.hostname,
+      port: Number(parsed.port || defaultPort),
+    });
     parsed.port = String(relay.port);
     return { relay, url: parsed.toString() };
   }

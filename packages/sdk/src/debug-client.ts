@@ -77,9 +77,13 @@ export class DebugClient {
     this.batchSize = positiveInteger(options.batchSize ?? 100, 'batchSize', MAX_BATCH_SIZE);
     this.maxBuffered = positiveInteger(options.maxBufferedEvents ?? 10_000, 'maxBufferedEvents');
     this.maxBatchBytes = positiveInteger(options.maxBatchBytes ?? 1024 * 1024, 'maxBatchBytes');
-    this.shutdownTimeoutMs = nonNegativeInteger(options.shutdownTimeoutMs ?? 10_000, 'shutdownTimeoutMs');
+    this.shutdownTimeoutMs = nonNegativeInteger(
+      options.shutdownTimeoutMs ?? 10_000,
+      'shutdownTimeoutMs',
+    );
     const fetchFunction = options.fetch ?? globalThis.fetch;
-    if (typeof fetchFunction !== 'function') throw new TypeError('DebugClient: no fetch available; pass options.fetch');
+    if (typeof fetchFunction !== 'function')
+      throw new TypeError('DebugClient: no fetch available; pass options.fetch');
     this.sender = new HttpSender({
       baseUrl: apiRoot(options.baseUrl),
       apiKey: options.apiKey,
@@ -114,7 +118,11 @@ export class DebugClient {
       message: typeof input.message === 'string' ? input.message : String(input.message ?? ''),
     };
     setIfPresent(payload, 'correlation_id', input.correlationId ?? scope?.correlationId);
-    setIfPresent(payload, 'parent_event_id', input.parentEventId ?? scope?.parentEventId ?? undefined);
+    setIfPresent(
+      payload,
+      'parent_event_id',
+      input.parentEventId ?? scope?.parentEventId ?? undefined,
+    );
     setIfPresent(payload, 'operation', input.operation ?? scope?.operation ?? undefined);
     setIfPresent(payload, 'duration_ms', input.durationMs);
     setIfPresent(payload, 'data', input.data);
@@ -148,7 +156,8 @@ export class DebugClient {
   error(messageOrError: unknown, fields: LogFields & { error?: unknown } = {}): string {
     const { error: cause, ...rest } = fields;
     const error = typeof messageOrError === 'string' ? cause : messageOrError;
-    const message = typeof messageOrError === 'string' ? messageOrError : describeError(messageOrError).message;
+    const message =
+      typeof messageOrError === 'string' ? messageOrError : describeError(messageOrError).message;
     const data = error === undefined ? rest.data : { ...rest.data, error: describeError(error) };
     return this.event({ type: 'error', ...rest, data, message, level: 'error' });
   }
@@ -202,7 +211,11 @@ export class DebugClient {
    * event as parent. A nested call keeps the outer correlation id; its start event's
    * parent is the outer operation's start event.
    */
-  async correlated<T>(name: string, fn: () => T | Promise<T>, options: CorrelatedOptions = {}): Promise<T> {
+  async correlated<T>(
+    name: string,
+    fn: () => T | Promise<T>,
+    options: CorrelatedOptions = {},
+  ): Promise<T> {
     const outer = currentScope();
     const correlationId = options.correlationId ?? outer?.correlationId ?? newEventId();
     const common = { operation: name, correlationId };
@@ -216,7 +229,10 @@ export class DebugClient {
     });
     const started = performance.now();
     try {
-      const result = await runInScope({ correlationId, parentEventId: startId, operation: name }, fn);
+      const result = await runInScope(
+        { correlationId, parentEventId: startId, operation: name },
+        fn,
+      );
       this.event({
         ...common,
         type: 'trace',
@@ -318,7 +334,13 @@ export class DebugClient {
     }
     if (this.totalBuffered() >= this.maxBuffered) {
       // Reported once per episode of fullness, not once per dropped event.
-      this.drop(channel, 1, 'buffer-full', `buffer full (${this.maxBuffered} held)`, !this.bufferFullReported);
+      this.drop(
+        channel,
+        1,
+        'buffer-full',
+        `buffer full (${this.maxBuffered} held)`,
+        !this.bufferFullReported,
+      );
       this.bufferFullReported = true;
       return;
     }
@@ -370,7 +392,12 @@ export class DebugClient {
     return batch;
   }
 
-  private async sendBatch(channel: Channel, path: string, key: string, items: string[]): Promise<void> {
+  private async sendBatch(
+    channel: Channel,
+    path: string,
+    key: string,
+    items: string[],
+  ): Promise<void> {
     try {
       await this.deliver(channel, path, key, items);
     } finally {
@@ -378,8 +405,17 @@ export class DebugClient {
     }
   }
 
-  private async deliver(channel: Channel, path: string, key: string, items: string[]): Promise<void> {
-    const outcome = await this.sender.post(path, `{"${key}":[${items.join(',')}]}`, this.shutdown.signal);
+  private async deliver(
+    channel: Channel,
+    path: string,
+    key: string,
+    items: string[],
+  ): Promise<void> {
+    const outcome = await this.sender.post(
+      path,
+      `{"${key}":[${items.join(',')}]}`,
+      this.shutdown.signal,
+    );
     if (outcome.kind === 'too-large' && items.length > 1) {
       // The service's body limit is lower than maxBatchBytes: halve until it fits.
       const half = Math.ceil(items.length / 2);
@@ -406,12 +442,26 @@ export class DebugClient {
         const rejected = rejectedInAnswer(outcome.body);
         channel.stats.sent += count - rejected.length;
         if (rejected.length > 0) {
-          this.drop(channel, rejected.length, 'rejected', `service rejected: ${rejected.slice(0, 3).join('; ')}`, true, outcome.status);
+          this.drop(
+            channel,
+            rejected.length,
+            'rejected',
+            `service rejected: ${rejected.slice(0, 3).join('; ')}`,
+            true,
+            outcome.status,
+          );
         }
         return;
       }
       case 'too-large':
-        return this.drop(channel, count, 'rejected', 'a single item is larger than the service accepts', true, 413);
+        return this.drop(
+          channel,
+          count,
+          'rejected',
+          'a single item is larger than the service accepts',
+          true,
+          413,
+        );
       case 'rejected':
         return this.drop(channel, count, 'rejected', outcome.message, true, outcome.status);
       case 'gave-up':
@@ -453,7 +503,10 @@ export class DebugClient {
   }
 
   private totalBuffered(): number {
-    return Object.values(this.channels).reduce((sum, channel) => sum + channel.queue.length + channel.inFlight, 0);
+    return Object.values(this.channels).reduce(
+      (sum, channel) => sum + channel.queue.length + channel.inFlight,
+      0,
+    );
   }
 
   private attachProcessHooks(): () => void {
@@ -503,7 +556,12 @@ function rejectedInAnswer(body: unknown): string[] {
   const results = (body as { results?: unknown }).results;
   if (!Array.isArray(results)) return [];
   return results
-    .filter((result) => result && typeof result === 'object' && (result as { status?: unknown }).status === 'rejected')
+    .filter(
+      (result) =>
+        result &&
+        typeof result === 'object' &&
+        (result as { status?: unknown }).status === 'rejected',
+    )
     .map((result) => {
       const { id, index, reason } = result as { id?: unknown; index?: unknown; reason?: unknown };
       return `${id !== undefined ? String(id) : `#${String(index ?? '?')}`}: ${String(reason ?? 'rejected')}`;
@@ -516,11 +574,18 @@ function serialise(payload: DebugEventPayload | DebugMetricPayload | DebugStateP
     return JSON.stringify(payload);
   } catch (error) {
     const reason = { _unserialisable: error instanceof Error ? error.message : String(error) };
-    return JSON.stringify('state' in payload ? { ...payload, state: reason } : { ...payload, data: reason });
+    return JSON.stringify(
+      'state' in payload ? { ...payload, state: reason } : { ...payload, data: reason },
+    );
   }
 }
 
-export function describeError(error: unknown): { name: string; message: string; stack?: string; cause?: unknown } {
+export function describeError(error: unknown): {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: unknown;
+} {
   if (error instanceof Error) {
     const described: { name: string; message: string; stack?: string; cause?: unknown } = {
       name: error.name,
@@ -528,7 +593,8 @@ export function describeError(error: unknown): { name: string; message: string; 
     };
     if (error.stack) described.stack = error.stack;
     const cause = (error as { cause?: unknown }).cause;
-    if (cause !== undefined) described.cause = cause instanceof Error ? describeError(cause) : String(cause);
+    if (cause !== undefined)
+      described.cause = cause instanceof Error ? describeError(cause) : String(cause);
     return described;
   }
   return { name: 'NonError', message: typeof error === 'string' ? error : safeString(error) };
@@ -542,7 +608,11 @@ function safeString(value: unknown): string {
   }
 }
 
-function setIfPresent<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined | null): void {
+function setIfPresent<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: T[K] | undefined | null,
+): void {
   if (value !== undefined && value !== null) target[key] = value;
 }
 
@@ -561,23 +631,30 @@ function apiRoot(baseUrl: string): string {
 }
 
 function warnOnConsole(failure: DebugClientFailure): void {
-  console.warn(`[DebugClient] ${failure.count} ${failure.kind} lost (${failure.reason}): ${failure.message}`);
+  console.warn(
+    `[DebugClient] ${failure.count} ${failure.kind} lost (${failure.reason}): ${failure.message}`,
+  );
 }
 
 function requireText(value: unknown, name: string): void {
-  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`DebugClient: options.${name} is required`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new TypeError(`DebugClient: options.${name} is required`);
 }
 
 function positiveInteger(value: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new TypeError(`DebugClient: options.${name} must be an integer from 1 to ${max}, got ${value}`);
+    throw new TypeError(
+      `DebugClient: options.${name} must be an integer from 1 to ${max}, got ${value}`,
+    );
   }
   return value;
 }
 
 function nonNegativeInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`DebugClient: options.${name} must be a non-negative integer, got ${value}`);
+    throw new TypeError(
+      `DebugClient: options.${name} must be a non-negative integer, got ${value}`,
+    );
   }
   return value;
 }

@@ -102,7 +102,8 @@ export class DebugLoggerService implements LoggerService {
       text = summarise(message);
       data.payload = message;
     }
-    if (stack !== undefined && data.error === undefined) data.error = { name: 'Error', message: text, stack };
+    if (stack !== undefined && data.error === undefined)
+      data.error = { name: 'Error', message: text, stack };
     if (context !== undefined) data.context = context;
     if (extras.length > 0) data.params = extras.length === 1 ? extras[0] : extras;
     this.recording = true;
@@ -149,7 +150,11 @@ function splitParams(
 }
 
 function summarise(value: unknown): string {
-  if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
+  if (
+    value &&
+    typeof value === 'object' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  ) {
     return (value as { message: string }).message;
   }
   try {

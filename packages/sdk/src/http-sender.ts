@@ -37,7 +37,10 @@ export class HttpSender {
 
   async post(path: string, body: string, shutdown: AbortSignal): Promise<SendOutcome> {
     const url = this.settings.baseUrl + path;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     if (this.settings.apiKey) headers['x-api-key'] = this.settings.apiKey;
 
     for (let attempt = 0; ; attempt++) {
@@ -54,15 +57,18 @@ export class HttpSender {
         });
         const text = await response.text();
         const outcome = classifyStatus(response.status, response.headers.get('retry-after'));
-        if (outcome.kind === 'success') return { kind: 'delivered', status: response.status, body: parseJson(text) };
+        if (outcome.kind === 'success')
+          return { kind: 'delivered', status: response.status, body: parseJson(text) };
         failure = `${response.status} from POST ${path}: ${describeErrorBody(text)}`;
         this.counters.lastError = failure;
         if (outcome.kind === 'too-large') return { kind: 'too-large' };
-        if (outcome.kind === 'rejected') return { kind: 'rejected', status: response.status, message: failure };
+        if (outcome.kind === 'rejected')
+          return { kind: 'rejected', status: response.status, message: failure };
         retryAfterMs = outcome.retryAfterMs;
         if (response.status === 429) this.counters.throttled++;
       } catch (error) {
-        if (shutdown.aborted) return { kind: 'aborted', message: 'client shut down during delivery' };
+        if (shutdown.aborted)
+          return { kind: 'aborted', message: 'client shut down during delivery' };
         failure = `POST ${path} failed: ${errorText(error)}`;
         this.counters.lastError = failure;
       }
@@ -71,7 +77,9 @@ export class HttpSender {
       }
       this.counters.retries++;
       try {
-        await sleep(retryDelayMs(attempt + 1, retryAfterMs, this.settings), undefined, { signal: shutdown });
+        await sleep(retryDelayMs(attempt + 1, retryAfterMs, this.settings), undefined, {
+          signal: shutdown,
+        });
       } catch {
         return { kind: 'aborted', message: 'client shut down while waiting to retry' };
       }

@@ -2,8 +2,28 @@ import { eventOfRecord, levelOfNumber, levelOfWord } from './log-records.js';
 
 describe('log records as events', () => {
   it('maps pino numbers and npm/syslog words to the service levels', () => {
-    expect([10, 20, 30, 40, 50, 60].map(levelOfNumber)).toEqual(['debug', 'debug', 'info', 'warning', 'error', 'critical']);
-    expect(['silly', 'verbose', 'http', 'info', 'notice', 'warn', 'error', 'crit', 'emerg', 'unknown'].map(levelOfWord)).toEqual([
+    expect([10, 20, 30, 40, 50, 60].map(levelOfNumber)).toEqual([
+      'debug',
+      'debug',
+      'info',
+      'warning',
+      'error',
+      'critical',
+    ]);
+    expect(
+      [
+        'silly',
+        'verbose',
+        'http',
+        'info',
+        'notice',
+        'warn',
+        'error',
+        'crit',
+        'emerg',
+        'unknown',
+      ].map(levelOfWord),
+    ).toEqual([
       'debug',
       'debug',
       'debug',
@@ -22,7 +42,12 @@ describe('log records as events', () => {
       correlationId: 'order-7',
       operation: 'charge',
       duration_ms: 12,
-      err: { type: 'TypeError', message: 'x is undefined', stack: 'TypeError: x\n    at f (a.js:1:1)', code: 'E1' },
+      err: {
+        type: 'TypeError',
+        message: 'x is undefined',
+        stack: 'TypeError: x\n    at f (a.js:1:1)',
+        code: 'E1',
+      },
       order: 7,
     });
     expect(event).toEqual({
@@ -32,7 +57,15 @@ describe('log records as events', () => {
       correlationId: 'order-7',
       operation: 'charge',
       durationMs: 12,
-      data: { order: 7, error: { name: 'TypeError', message: 'x is undefined', stack: 'TypeError: x\n    at f (a.js:1:1)', code: 'E1' } },
+      data: {
+        order: 7,
+        error: {
+          name: 'TypeError',
+          message: 'x is undefined',
+          stack: 'TypeError: x\n    at f (a.js:1:1)',
+          code: 'E1',
+        },
+      },
     });
   });
 
@@ -41,8 +74,15 @@ describe('log records as events', () => {
       message: 'boom',
       level: 'error',
       type: 'error',
-      data: { error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at g (b.js:2:2)' } },
+      data: {
+        error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at g (b.js:2:2)' },
+      },
     });
-    expect(eventOfRecord('plain', 'info', { correlation_id: '' })).toEqual({ message: 'plain', level: 'info', type: 'log', data: { correlation_id: '' } });
+    expect(eventOfRecord('plain', 'info', { correlation_id: '' })).toEqual({
+      message: 'plain',
+      level: 'info',
+      type: 'log',
+      data: { correlation_id: '' },
+    });
   });
 });

@@ -45,9 +45,18 @@ const DURATION_KEYS = ['duration_ms', 'durationMs'] as const;
  * an error (`err` or `error`, or a `stack` beside the message) goes to `data.error`, the
  * rest stays in `data`.
  */
-export function eventOfRecord(message: string, level: DebugLevel, fields: Record<string, unknown>, timestamp?: Date): EventInput {
+export function eventOfRecord(
+  message: string,
+  level: DebugLevel,
+  fields: Record<string, unknown>,
+  timestamp?: Date,
+): EventInput {
   const data: Record<string, unknown> = {};
-  const event: EventInput = { message, level, type: level === 'error' || level === 'critical' ? 'error' : 'log' };
+  const event: EventInput = {
+    message,
+    level,
+    type: level === 'error' || level === 'critical' ? 'error' : 'log',
+  };
   if (timestamp && !Number.isNaN(timestamp.getTime())) event.timestamp = timestamp;
   const taken = new Set<string>();
   const pick = (keys: readonly string[], accept: (value: unknown) => boolean): unknown => {
@@ -63,7 +72,8 @@ export function eventOfRecord(message: string, level: DebugLevel, fields: Record
   event.correlationId = pick(CORRELATION_KEYS, isText) as string | undefined;
   event.parentEventId = pick(PARENT_KEYS, isText) as string | undefined;
   event.operation = pick(OPERATION_KEYS, isText) as string | undefined;
-  event.durationMs = pick(DURATION_KEYS, (value) => typeof value === 'number' && value >= 0) as number | undefined;
+  event.durationMs = pick(DURATION_KEYS, (value) => typeof value === 'number' && value >= 0) as
+    number | undefined;
   const error = errorOf(fields, message);
   if (error) {
     data.error = error;
@@ -83,10 +93,18 @@ function errorOf(fields: Record<string, unknown>, message: string): Record<strin
   const given = fields.err ?? fields.error;
   if (given && typeof given === 'object') {
     const { type, name, message, stack, ...rest } = given as Record<string, unknown>;
-    const error: Record<string, unknown> = { name: String(type ?? name ?? 'Error'), message: String(message ?? '') };
+    const error: Record<string, unknown> = {
+      name: String(type ?? name ?? 'Error'),
+      message: String(message ?? ''),
+    };
     if (typeof stack === 'string') error.stack = stack;
     return Object.keys(rest).length > 0 ? { ...error, ...rest } : error;
   }
-  if (typeof fields.stack === 'string') return { name: 'Error', message: typeof given === 'string' ? given : message, stack: fields.stack };
+  if (typeof fields.stack === 'string')
+    return {
+      name: 'Error',
+      message: typeof given === 'string' ? given : message,
+      stack: fields.stack,
+    };
   return null;
 }

@@ -30,7 +30,8 @@ export function encodeEvent(event: DebugEventPayload): string {
 }
 
 export function fitEventToLimits(event: DebugEventPayload): DebugEventPayload {
-  if (event.message.length > EVENT_LIMITS.messageChars) event.message = cut(event.message, EVENT_LIMITS.messageChars);
+  if (event.message.length > EVENT_LIMITS.messageChars)
+    event.message = cut(event.message, EVENT_LIMITS.messageChars);
   if (event.operation && event.operation.length > EVENT_LIMITS.operationChars) {
     event.operation = cut(event.operation, EVENT_LIMITS.operationChars);
   }
@@ -53,5 +54,11 @@ function fitObject(value: Record<string, unknown>, maxBytes: number): Record<str
   }
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes <= maxBytes) return value;
-  return { _truncated: { original_bytes: bytes, limit_bytes: maxBytes, preview: json.slice(0, PREVIEW_CHARS) } };
+  return {
+    _truncated: {
+      original_bytes: bytes,
+      limit_bytes: maxBytes,
+      preview: json.slice(0, PREVIEW_CHARS),
+    },
+  };
 }

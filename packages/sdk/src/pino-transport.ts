@@ -11,7 +11,10 @@ import { DebugClient } from './debug-client.js';
 import { eventOfRecord, levelOfNumber, levelOfWord } from './log-records.js';
 import type { DebugClientOptions } from './types.js';
 
-export type PinoTransportOptions = Omit<DebugClientOptions, 'onFailure' | 'fetch' | 'handleProcessExit'>;
+export type PinoTransportOptions = Omit<
+  DebugClientOptions,
+  'onFailure' | 'fetch' | 'handleProcessExit'
+>;
 
 /** pino's own fields, not the caller's data. */
 const PINO_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v']);
@@ -44,11 +47,16 @@ export function createPinoStream(client: DebugClient): Writable {
     }
     const { level, time, msg, pid, hostname } = parsed as Record<string, unknown>;
     const fields: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(parsed)) if (!PINO_FIELDS.has(key)) fields[key] = value;
-    const debugLevel = typeof level === 'number' ? levelOfNumber(level) : levelOfWord(String(level ?? 'info'));
+    for (const [key, value] of Object.entries(parsed))
+      if (!PINO_FIELDS.has(key)) fields[key] = value;
+    const debugLevel =
+      typeof level === 'number' ? levelOfNumber(level) : levelOfWord(String(level ?? 'info'));
     const at = typeof time === 'number' || typeof time === 'string' ? new Date(time) : undefined;
     const event = eventOfRecord(typeof msg === 'string' ? msg : '', debugLevel, fields, at);
-    if (event.message === '') event.message = event.data?.error ? String((event.data.error as { message?: unknown }).message) : '(no message)';
+    if (event.message === '')
+      event.message = event.data?.error
+        ? String((event.data.error as { message?: unknown }).message)
+        : '(no message)';
     const metadata: Record<string, unknown> = {};
     if (pid !== undefined) metadata.pid = pid;
     if (hostname !== undefined) metadata.hostname = hostname;

@@ -24,7 +24,8 @@ describe('retry policy', () => {
     expect(classifyStatus(502, null)).toEqual({ kind: 'retry', retryAfterMs: null });
     expect(classifyStatus(408, null)).toEqual({ kind: 'retry', retryAfterMs: null });
     expect(classifyStatus(413, null)).toEqual({ kind: 'too-large' });
-    for (const status of [400, 401, 403, 404, 409, 422]) expect(classifyStatus(status, null)).toEqual({ kind: 'rejected' });
+    for (const status of [400, 401, 403, 404, 409, 422])
+      expect(classifyStatus(status, null)).toEqual({ kind: 'rejected' });
   });
 
   it('backs off exponentially with equal jitter, up to the ceiling', () => {

@@ -15,9 +15,14 @@ export type AttemptOutcome =
   /** Any other 4xx: the same request would fail the same way. */
   | { kind: 'rejected' };
 
-export function classifyStatus(status: number, retryAfterHeader: string | null, now = Date.now()): AttemptOutcome {
+export function classifyStatus(
+  status: number,
+  retryAfterHeader: string | null,
+  now = Date.now(),
+): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: 'success' };
-  if (status === 429 || status === 503) return { kind: 'retry', retryAfterMs: parseRetryAfter(retryAfterHeader, now) };
+  if (status === 429 || status === 503)
+    return { kind: 'retry', retryAfterMs: parseRetryAfter(retryAfterHeader, now) };
   if (status === 408 || status >= 500) return { kind: 'retry', retryAfterMs: null };
   if (status === 413) return { kind: 'too-large' };
   return { kind: 'rejected' };
@@ -27,7 +32,10 @@ export function classifyStatus(status: number, retryAfterHeader: string | null, 
  * `Retry-After` as milliseconds to wait: either delay-seconds or an HTTP date
  * (RFC 9110 §10.2.3). Null when absent or unreadable.
  */
-export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | null {
+export function parseRetryAfter(
+  header: string | null | undefined,
+  now = Date.now(),
+): number | null {
   if (header == null) return null;
   const text = header.trim();
   if (text === '') return null;

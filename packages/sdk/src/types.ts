@@ -6,7 +6,8 @@
 export type DebugLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 
 /** The event types the service accepts (`custom` for anything else). */
-export type DebugEventType = 'log' | 'error' | 'state_change' | 'metric' | 'trace' | 'lifecycle' | 'span' | 'custom';
+export type DebugEventType =
+  'log' | 'error' | 'state_change' | 'metric' | 'trace' | 'lifecycle' | 'span' | 'custom';
 
 /** One event as it is sent to `POST /api/debug/events/batch`. */
 export interface DebugEventPayload {

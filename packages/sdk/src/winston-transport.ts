@@ -27,10 +27,15 @@ export class DebugTransport extends TransportStream {
 
   override log(info: Record<string, unknown>, callback: () => void): void {
     const fields: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(info)) if (!WINSTON_FIELDS.has(key)) fields[key] = value;
+    for (const [key, value] of Object.entries(info))
+      if (!WINSTON_FIELDS.has(key)) fields[key] = value;
     const { message, level, timestamp } = info;
-    const at = typeof timestamp === 'string' || typeof timestamp === 'number' ? new Date(timestamp) : undefined;
-    const text = typeof message === 'string' ? message : message === undefined ? '' : JSON.stringify(message);
+    const at =
+      typeof timestamp === 'string' || typeof timestamp === 'number'
+        ? new Date(timestamp)
+        : undefined;
+    const text =
+      typeof message === 'string' ? message : message === undefined ? '' : JSON.stringify(message);
     // winston colourises levels in place when a colorize format runs first; the level word is what counts.
     // eslint-disable-next-line no-control-regex
     const word = String(level ?? 'info').replace(/\u001b\[[0-9;]*m/g, '');

@@ -11,14 +11,19 @@ export class SmtpSettingsDto {
   @ApiProperty() port: number;
   @ApiPropertyOptional() secure?: boolean;
   @ApiPropertyOptional() username?: string;
-  @ApiProperty({ description: 'Whether a password is stored (it is never returned)' }) password_set: boolean;
+  @ApiProperty({ description: 'Whether a password is stored (it is never returned)' })
+  password_set: boolean;
 }
 
 export class AlertChannelDto {
   @ApiProperty({ enum: CHANNEL_TYPES }) type: string;
   @ApiPropertyOptional({ description: 'webhook, alertmanager: the target URL' }) url?: string;
-  @ApiPropertyOptional({ description: 'slack: scheme and host of the secret incoming-webhook URL' }) url_redacted?: string;
-  @ApiPropertyOptional({ description: 'webhook: whether a signing secret is stored (it is never returned)' }) secret_set?: boolean;
+  @ApiPropertyOptional({ description: 'slack: scheme and host of the secret incoming-webhook URL' })
+  url_redacted?: string;
+  @ApiPropertyOptional({
+    description: 'webhook: whether a signing secret is stored (it is never returned)',
+  })
+  secret_set?: boolean;
   @ApiPropertyOptional({ type: [String], description: 'email: recipients' }) to?: string[];
   @ApiPropertyOptional({ description: 'email: sender' }) from?: string;
   @ApiPropertyOptional({ type: SmtpSettingsDto }) smtp?: SmtpSettingsDto;
@@ -29,7 +34,10 @@ export class AlertRuleDto {
   @ApiProperty() name: string;
   @ApiProperty() enabled: boolean;
   @ApiProperty({ enum: SEVERITIES }) severity: string;
-  @ApiObject('The condition: exactly one of insight, pattern, metric, silence, stuck_flow (see POST /alerts/rules)') when: Record<string, unknown>;
+  @ApiObject(
+    'The condition: exactly one of insight, pattern, metric, silence, stuck_flow (see POST /alerts/rules)',
+  )
+  when: Record<string, unknown>;
   @ApiProperty() for_seconds: number;
   @ApiProperty() repeat_interval_seconds: number;
   @ApiProperty(LABELS) labels: Record<string, string>;
@@ -46,7 +54,8 @@ export class DeliveryCountsDto {
 }
 
 export class AlertRuleWithDeliveriesDto extends AlertRuleDto {
-  @ApiProperty({ type: DeliveryCountsDto, description: 'Notification outcomes of the rule' }) deliveries: DeliveryCountsDto;
+  @ApiProperty({ type: DeliveryCountsDto, description: 'Notification outcomes of the rule' })
+  deliveries: DeliveryCountsDto;
 }
 
 export class AlertRulesPageDto {
@@ -66,7 +75,8 @@ export class AlertEvidenceDto {
 
 export class AlertDto {
   @ApiProperty() rule_id: string;
-  @ApiProperty({ description: 'The label group within the rule; stable across evaluations' }) group_key: string;
+  @ApiProperty({ description: 'The label group within the rule; stable across evaluations' })
+  group_key: string;
   @ApiProperty({ enum: ALERT_STATES }) state: string;
   @ApiProperty(LABELS) labels: Record<string, string>;
   @ApiProperty({ type: AlertEvidenceDto }) details: AlertEvidenceDto;
@@ -91,10 +101,15 @@ export class AlertHistoryEntryDto {
 }
 
 export class AlertsPageDto {
-  @ApiProperty({ type: [AlertDto], description: 'Current alerts, last evaluated first' }) items: AlertDto[];
+  @ApiProperty({ type: [AlertDto], description: 'Current alerts, last evaluated first' })
+  items: AlertDto[];
   @ApiNullableString(BOUNDED_CURSOR) next_cursor: null;
   @ApiProperty({ description: 'More alerts matched than `limit`' }) truncated: boolean;
-  @ApiProperty({ type: [AlertHistoryEntryDto], description: 'State changes, newest first (at most `limit`)' }) history: AlertHistoryEntryDto[];
+  @ApiProperty({
+    type: [AlertHistoryEntryDto],
+    description: 'State changes, newest first (at most `limit`)',
+  })
+  history: AlertHistoryEntryDto[];
 }
 
 export class EvaluationErrorDto {
@@ -115,7 +130,8 @@ export class EvaluationSummaryDto {
   @ApiProperty({ description: 'Notifications held back by a silence' }) silenced: number;
   @ApiProperty({ type: [EvaluationErrorDto] }) errors: EvaluationErrorDto[];
   @ApiProperty() duration_ms: number;
-  @ApiProperty({ type: [SlowRuleDto], description: 'The rules that took longest' }) slowest: SlowRuleDto[];
+  @ApiProperty({ type: [SlowRuleDto], description: 'The rules that took longest' })
+  slowest: SlowRuleDto[];
 }
 
 export class SilenceMatcherDto {
@@ -125,7 +141,8 @@ export class SilenceMatcherDto {
 }
 
 export class SilenceScheduleDto {
-  @ApiProperty({ type: [Number], description: 'Days of the week, 0 = Sunday (UTC)' }) days: number[];
+  @ApiProperty({ type: [Number], description: 'Days of the week, 0 = Sunday (UTC)' })
+  days: number[];
   @ApiProperty({ example: '02:00', description: 'HH:MM, UTC' }) start: string;
   @ApiProperty() duration_minutes: number;
 }
@@ -137,22 +154,30 @@ export class SilenceDto {
   @ApiProperty({ type: [SilenceMatcherDto] }) matchers: SilenceMatcherDto[];
   @ApiProperty({ format: 'date-time' }) starts_at: string;
   @ApiProperty({ format: 'date-time' }) ends_at: string;
-  @ApiProperty({ type: SilenceScheduleDto, nullable: true, description: 'Set for a recurring maintenance window' }) schedule: SilenceScheduleDto | null;
+  @ApiProperty({
+    type: SilenceScheduleDto,
+    nullable: true,
+    description: 'Set for a recurring maintenance window',
+  })
+  schedule: SilenceScheduleDto | null;
   @ApiProperty() comment: string;
   @ApiProperty() created_by: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
-  @ApiNullableString('Set when the silence was ended early', { format: 'date-time' }) expired_at: string | null;
+  @ApiNullableString('Set when the silence was ended early', { format: 'date-time' }) expired_at:
+    string | null;
   @ApiProperty({ description: 'Holds notifications back right now' }) active: boolean;
 }
 
 export class SilencesPageDto {
-  @ApiProperty({ type: [SilenceDto], description: 'Newest first, at most 500' }) items: SilenceDto[];
+  @ApiProperty({ type: [SilenceDto], description: 'Newest first, at most 500' })
+  items: SilenceDto[];
   @ApiNullableString(BOUNDED_CURSOR) next_cursor: null;
   @ApiProperty({ description: 'More than 500 silences matched' }) truncated: boolean;
 }
 
 export class DeliveryDto {
-  @ApiProperty({ description: 'The idempotency key the channel receives, plus the channel index' }) id: string;
+  @ApiProperty({ description: 'The idempotency key the channel receives, plus the channel index' })
+  id: string;
   @ApiProperty() rule_id: string;
   @ApiProperty() group_key: string;
   @ApiProperty({ description: 'The alert state notified (firing or resolved)' }) state: string;

@@ -3,13 +3,17 @@ import { ApiNullableString } from '../../common/http/api-object.decorator.js';
 
 export class IngestStatusDto {
   @ApiProperty({ enum: ['bull', 'in-process'] }) queue: string;
-  @ApiProperty({ description: 'Events in the ingest journal not yet written' }) journal_events: number;
+  @ApiProperty({ description: 'Events in the ingest journal not yet written' })
+  journal_events: number;
   @ApiProperty() waiting: number;
   @ApiProperty() active: number;
   @ApiProperty() delayed: number;
   @ApiProperty() failed: number;
   @ApiProperty() completed: number;
-  @ApiProperty({ description: 'Accepted events not yet written (what backpressure compares with its limit)' }) backlog_events: number;
+  @ApiProperty({
+    description: 'Accepted events not yet written (what backpressure compares with its limit)',
+  })
+  backlog_events: number;
 }
 
 export class FailedIngestJobDto {
@@ -24,7 +28,8 @@ export class FailedIngestJobDto {
 
 export class FailedIngestJobsDto {
   @ApiProperty({ type: [FailedIngestJobDto] }) items: FailedIngestJobDto[];
-  @ApiNullableString('Always null: `limit` bounds the list, `total` counts them all') next_cursor: null;
+  @ApiNullableString('Always null: `limit` bounds the list, `total` counts them all')
+  next_cursor: null;
   @ApiProperty({ description: 'Failed jobs in all' }) total: number;
 }
 

@@ -2,7 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IngestEventDto } from './ingest-event.dto.js';
 
 export class IngestBatchDto {
-  @ApiProperty({ type: [IngestEventDto], description: 'Up to DEBUG_MAX_BATCH_EVENTS (default 1,000) events.' })
+  @ApiProperty({
+    type: [IngestEventDto],
+    description: 'Up to DEBUG_MAX_BATCH_EVENTS (default 1,000) events.',
+  })
   events: IngestEventDto[];
 }
 
@@ -10,7 +13,11 @@ export class EventAcceptedAnswer {
   @ApiProperty({ example: '0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11' })
   id: string;
 
-  @ApiProperty({ enum: ['accepted', 'duplicate'], example: 'accepted', description: '`duplicate`: the id was already accepted; nothing new is stored.' })
+  @ApiProperty({
+    enum: ['accepted', 'duplicate'],
+    example: 'accepted',
+    description: '`duplicate`: the id was already accepted; nothing new is stored.',
+  })
   status: 'accepted' | 'duplicate';
 }
 
@@ -24,7 +31,9 @@ export class EventResult {
   @ApiPropertyOptional({ example: '0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11' })
   id?: string;
 
-  @ApiPropertyOptional({ example: 'events[3].level must be one of: debug, info, warning, error, critical' })
+  @ApiPropertyOptional({
+    example: 'events[3].level must be one of: debug, info, warning, error, critical',
+  })
   reason?: string;
 }
 
@@ -32,7 +41,10 @@ export class BatchAcceptedAnswer {
   @ApiProperty({ example: 998, description: 'Events newly accepted (durable).' })
   accepted: number;
 
-  @ApiProperty({ example: 1, description: 'Events whose id was already accepted (durable, not stored twice).' })
+  @ApiProperty({
+    example: 1,
+    description: 'Events whose id was already accepted (durable, not stored twice).',
+  })
   duplicates: number;
 
   @ApiProperty({ example: 1 })
@@ -46,6 +58,9 @@ export class BatchAcceptedAnswer {
   })
   ids: (string | null)[];
 
-  @ApiPropertyOptional({ type: [EventResult], description: 'Only when some events were rejected (status 207).' })
+  @ApiPropertyOptional({
+    type: [EventResult],
+    description: 'Only when some events were rejected (status 207).',
+  })
   results?: EventResult[];
 }

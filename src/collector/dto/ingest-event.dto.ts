@@ -14,7 +14,12 @@ import {
   ValidateBy,
   type ValidationArguments,
 } from 'class-validator';
-import { EVENT_FIELDS, type EventField, fieldMessages, type IngestEventInput } from '../event-shape.js';
+import {
+  EVENT_FIELDS,
+  type EventField,
+  fieldMessages,
+  type IngestEventInput,
+} from '../event-shape.js';
 
 /**
  * One event as POST /events takes it. Its validation rules and its Swagger schema are
@@ -40,7 +45,9 @@ export class IngestEventDto implements IngestEventInput {
 
 type PropertyDecoratorFn = (target: object, propertyKey: string) => void;
 
-const say = (build: (path: string) => string) => ({ message: (args: ValidationArguments) => build(args.property) });
+const say = (build: (path: string) => string) => ({
+  message: (args: ValidationArguments) => build(args.property),
+});
 
 function decoratorsOf(field: EventField): PropertyDecoratorFn[] {
   const decorators: PropertyDecoratorFn[] = [
@@ -51,36 +58,66 @@ function decoratorsOf(field: EventField): PropertyDecoratorFn[] {
       decorators.push(IsString(say((path) => fieldMessages.type(path, 'string'))));
       if (field.enum) {
         const values = field.enum;
-        decorators.push(IsIn([...values], say((path) => fieldMessages.enum(path, values))));
+        decorators.push(
+          IsIn(
+            [...values],
+            say((path) => fieldMessages.enum(path, values)),
+          ),
+        );
       }
-      if (field.minLength > 0) decorators.push(MinLength(field.minLength, say((path) => fieldMessages.minLength(path, field.minLength))));
-      decorators.push(MaxLength(field.maxLength, say((path) => fieldMessages.maxLength(path, field.maxLength))));
+      if (field.minLength > 0)
+        decorators.push(
+          MinLength(
+            field.minLength,
+            say((path) => fieldMessages.minLength(path, field.minLength)),
+          ),
+        );
+      decorators.push(
+        MaxLength(
+          field.maxLength,
+          say((path) => fieldMessages.maxLength(path, field.maxLength)),
+        ),
+      );
       if (field.pattern) {
         const { source, says } = field.pattern;
-        decorators.push(Matches(new RegExp(source), say((path) => fieldMessages.pattern(path, says))));
+        decorators.push(
+          Matches(
+            new RegExp(source),
+            say((path) => fieldMessages.pattern(path, says)),
+          ),
+        );
       }
       break;
     case 'number':
       decorators.push(
-        IsNumber({ allowNaN: false, allowInfinity: false }, say((path) => fieldMessages.type(path, 'number'))),
-        Min(field.minimum, say((path) => fieldMessages.minimum(path, field.minimum))),
-        Max(field.maximum, say((path) => fieldMessages.maximum(path, field.maximum))),
+        IsNumber(
+          { allowNaN: false, allowInfinity: false },
+          say((path) => fieldMessages.type(path, 'number')),
+        ),
+        Min(
+          field.minimum,
+          say((path) => fieldMessages.minimum(path, field.minimum)),
+        ),
+        Max(
+          field.maximum,
+          say((path) => fieldMessages.maximum(path, field.maximum)),
+        ),
       );
       break;
     case 'object':
       decorators.push(
         IsObject(say((path) => fieldMessages.type(path, 'object'))),
-        ValidateBy(
-          {
-            name: 'maxProperties',
-            validator: {
-              validate: (value: unknown) =>
-                typeof value !== 'object' || value === null || Object.keys(value).length <= field.maxProperties,
-              defaultMessage: (args?: ValidationArguments) =>
-                fieldMessages.maxProperties(args?.property ?? field.name, field.maxProperties),
-            },
+        ValidateBy({
+          name: 'maxProperties',
+          validator: {
+            validate: (value: unknown) =>
+              typeof value !== 'object' ||
+              value === null ||
+              Object.keys(value).length <= field.maxProperties,
+            defaultMessage: (args?: ValidationArguments) =>
+              fieldMessages.maxProperties(args?.property ?? field.name, field.maxProperties),
           },
-        ),
+        }),
       );
       break;
   }
@@ -89,7 +126,12 @@ function decoratorsOf(field: EventField): PropertyDecoratorFn[] {
 }
 
 function swaggerOf(field: EventField): ApiPropertyOptions {
-  const common = { required: field.required, description: field.description, example: field.example, nullable: !field.required };
+  const common = {
+    required: field.required,
+    description: field.description,
+    example: field.example,
+    nullable: !field.required,
+  };
   switch (field.kind) {
     case 'string':
       return {
@@ -103,7 +145,12 @@ function swaggerOf(field: EventField): ApiPropertyOptions {
     case 'number':
       return { ...common, type: Number, minimum: field.minimum, maximum: field.maximum };
     case 'object':
-      return { ...common, type: 'object', additionalProperties: true, maxProperties: field.maxProperties } as unknown as ApiPropertyOptions;
+      return {
+        ...common,
+        type: 'object',
+        additionalProperties: true,
+        maxProperties: field.maxProperties,
+      } as unknown as ApiPropertyOptions;
   }
 }
 

@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { DATE_TIME_PATTERN } from '../event-shape.js';
 
 export const MAX_STATE_BYTES = 262_144;
@@ -14,15 +22,20 @@ export class StateSnapshotDto {
     type: String,
     nullable: true,
   })
-  @IsOptional() @IsUUID('all', { message: 'id must be a UUID' })
+  @IsOptional()
+  @IsUUID('all', { message: 'id must be a UUID' })
   id?: string | null;
 
   @ApiProperty({ example: 'agent', maxLength: 128 })
-  @IsString() @MinLength(1) @MaxLength(128)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
   component_type: string;
 
   @ApiProperty({ example: 'planner-7', maxLength: 256 })
-  @IsString() @MinLength(1) @MaxLength(256)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
   component_id: string;
 
   @ApiProperty({
@@ -35,15 +48,35 @@ export class StateSnapshotDto {
   state: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: String, example: 'order-4711', maxLength: 256, nullable: true })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(256)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
   correlation_id?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2026-11-24T08:15:30.123Z', description: 'When the state was read; now when absent.', nullable: true })
-  @IsOptional() @IsString() @Matches(new RegExp(DATE_TIME_PATTERN), { message: 'captured_at must be an RFC 3339 date-time with a time zone' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-24T08:15:30.123Z',
+    description: 'When the state was read; now when absent.',
+    nullable: true,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(new RegExp(DATE_TIME_PATTERN), {
+    message: 'captured_at must be an RFC 3339 date-time with a time zone',
+  })
   captured_at?: string | null;
 
-  @ApiPropertyOptional({ type: String, example: '0193a4c8-0000-7000-8000-00000000abcd', maxLength: 64, nullable: true })
-  @IsOptional() @IsString() @MaxLength(64)
+  @ApiPropertyOptional({
+    type: String,
+    example: '0193a4c8-0000-7000-8000-00000000abcd',
+    maxLength: 64,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   session_id?: string | null;
 }
 
@@ -63,7 +96,10 @@ export class StateSnapshotAnswer {
   @ApiProperty({ example: null, nullable: true, type: Number })
   previous_version: number | null;
 
-  @ApiProperty({ example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', description: 'sha256 of the canonical JSON of the state.' })
+  @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'sha256 of the canonical JSON of the state.',
+  })
   hash: string;
 
   @ApiProperty({
@@ -78,12 +114,20 @@ export class StateSnapshotAnswer {
   @ApiProperty({ example: false, description: 'The state equals the previous one.' })
   unchanged: boolean;
 
-  @ApiProperty({ example: false, description: 'True when a snapshot with this client id was stored before: the answer is that snapshot.' })
+  @ApiProperty({
+    example: false,
+    description:
+      'True when a snapshot with this client id was stored before: the answer is that snapshot.',
+  })
   duplicate: boolean;
 
   @ApiProperty({ example: '2026-11-24T08:15:30.123Z' })
   captured_at: string;
 
-  @ApiProperty({ nullable: true, type: String, description: 'The state_change event emitted (null if it could not be queued).' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The state_change event emitted (null if it could not be queued).',
+  })
   event_id: string | null;
 }

@@ -33,11 +33,18 @@ export class ApiKeyGuard implements CanActivate {
       case 'allowed':
         return true;
       case 'missing':
-        throw new DomainError('UNAUTHORIZED', 'an API key is required: send X-API-Key or Authorization: Bearer');
+        throw new DomainError(
+          'UNAUTHORIZED',
+          'an API key is required: send X-API-Key or Authorization: Bearer',
+        );
       case 'invalid':
         throw new DomainError('UNAUTHORIZED', 'the API key is not valid');
       case 'forbidden':
-        throw new DomainError('FORBIDDEN', `this API key lacks the "${scope}" scope this route needs`, { scope });
+        throw new DomainError(
+          'FORBIDDEN',
+          `this API key lacks the "${scope}" scope this route needs`,
+          { scope },
+        );
     }
   }
 }

@@ -37,12 +37,15 @@ export class ApiKeyService {
       if (timingSafeEqual(key.digest, presentedDigest)) match = match ?? key;
     }
     if (!match) return { outcome: 'invalid' };
-    if (!match.scopes.has(scope) && !match.scopes.has('admin')) return { outcome: 'forbidden', keyId: match.keyId };
+    if (!match.scopes.has(scope) && !match.scopes.has('admin'))
+      return { outcome: 'forbidden', keyId: match.keyId };
     return { outcome: 'allowed', keyId: match.keyId };
   }
 
   /** The key from `X-API-Key` or `Authorization: Bearer`. */
-  static keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+  static keyFromHeaders(
+    headers: Record<string, string | string[] | undefined>,
+  ): string | undefined {
     const apiKey = headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey.length > 0) return apiKey;
     const authorization = headers['authorization'];

@@ -9,7 +9,11 @@ import { FailedAuthLimiter } from './failed-auth-limiter.js';
  * 9 MB bodies cost 930 ms of CPU before), and an address locked out for failed authentications
  * gets 429 with Retry-After. The route's scope is checked later by ApiKeyGuard, as before.
  */
-export function authBeforeBody(apiKeys: ApiKeyService, failures: FailedAuthLimiter, prefix: string) {
+export function authBeforeBody(
+  apiKeys: ApiKeyService,
+  failures: FailedAuthLimiter,
+  prefix: string,
+) {
   return (request: Request, response: Response, next: NextFunction): void => {
     if (!apiKeys.enabled) return next();
     const presented = ApiKeyService.keyFromHeaders(request.headers);
@@ -21,7 +25,12 @@ export function authBeforeBody(apiKeys: ApiKeyService, failures: FailedAuthLimit
     if (!request.path.startsWith(prefix) || !hasBody(request)) return next();
     const check = apiKeys.check(presented, 'read');
     if (check.outcome === 'missing') {
-      return next(new DomainError('UNAUTHORIZED', 'an API key is required: send X-API-Key or Authorization: Bearer'));
+      return next(
+        new DomainError(
+          'UNAUTHORIZED',
+          'an API key is required: send X-API-Key or Authorization: Bearer',
+        ),
+      );
     }
     if (check.outcome === 'invalid') {
       failures.noteFailure(address);
@@ -42,5 +51,7 @@ export function tooManyFailures(retryAfterSeconds: number): DomainError {
 
 function hasBody(request: Request): boolean {
   const length = request.headers['content-length'];
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+  return (
+    (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
+  );
 }

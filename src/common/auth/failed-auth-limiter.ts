@@ -29,7 +29,8 @@ export class FailedAuthLimiter {
     let window = this.windows.get(address);
     if (!window || now - window.startedAt >= WINDOW_MS) {
       this.windows.delete(address);
-      if (this.windows.size >= MAX_ADDRESSES) this.windows.delete(this.windows.keys().next().value!);
+      if (this.windows.size >= MAX_ADDRESSES)
+        this.windows.delete(this.windows.keys().next().value!);
       window = { startedAt: now, failures: 0 };
       this.windows.set(address, window);
     }

@@ -10,4 +10,5 @@ export const PUBLIC_ROUTE = 'publicRoute';
 export const RequireScope = (scope: ApiScope) => SetMetadata(REQUIRED_SCOPE, scope);
 
 /** Reachable without a key (liveness, readiness, metrics scrape); the OpenAPI document says so. */
-export const Public = () => applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiExtension(PUBLIC_OPERATION, true));
+export const Public = () =>
+  applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiExtension(PUBLIC_OPERATION, true));

@@ -46,16 +46,26 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (exception instanceof DomainError && envelope.statusCode >= 500) {
       // A deliberate answer (system disabled, store unavailable): the client is told why.
-      this.logger.warn(`${request.method} ${request.url} answered ${envelope.statusCode}: ${envelope.message}`);
+      this.logger.warn(
+        `${request.method} ${request.url} answered ${envelope.statusCode}: ${envelope.message}`,
+      );
     } else if (envelope.statusCode >= 500) {
       envelope.errorId = randomUUID();
       this.logger.error(
-        { errorId: envelope.errorId, requestId: envelope.requestId, path: request.url, err: exception },
+        {
+          errorId: envelope.errorId,
+          requestId: envelope.requestId,
+          path: request.url,
+          err: exception,
+        },
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
     if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
+      response.setHeader(
+        'Retry-After',
+        String(Math.max(1, Math.ceil(exception.retryAfterSeconds))),
+      );
     }
     if (exception instanceof HttpException) {
       const retryAfter = (exception.getResponse() as { retryAfter?: number })?.retryAfter;
@@ -71,10 +81,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof BadRequestException) {
       const body = exception.getResponse() as { message?: string | string[] };
-      const messages = Array.isArray(body.message) ? body.message : [body.message ?? exception.message];
-      return this.envelope(HttpStatus.BAD_REQUEST, messages.join('; '), requestId, { problems: messages });
+      const messages = Array.isArray(body.message)
+        ? body.message
+        : [body.message ?? exception.message];
+      return this.envelope(HttpStatus.BAD_REQUEST, messages.join('; '), requestId, {
+        problems: messages,
+      });
     }
-    if (exception instanceof HttpException && exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE) {
+    if (
+      exception instanceof HttpException &&
+      exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE
+    ) {
       return this.envelope(
         HttpStatus.PAYLOAD_TOO_LARGE,
         `request body is over the limit of ${this.config.bodyLimit} (DEBUG_BODY_LIMIT); split it into smaller batches`,
@@ -85,7 +102,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message =
-        typeof body === 'string' ? body : ((body as { message?: string }).message ?? exception.message);
+        typeof body === 'string'
+          ? body
+          : ((body as { message?: string }).message ?? exception.message);
       return this.envelope(exception.getStatus(), String(message), requestId);
     }
     if (isUnstorableText(exception)) {
@@ -115,7 +134,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return this.envelope(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error', requestId);
   }
 
-  private envelope(statusCode: number, message: string, requestId: string, details?: unknown): ErrorEnvelope {
+  private envelope(
+    statusCode: number,
+    message: string,
+    requestId: string,
+    details?: unknown,
+  ): ErrorEnvelope {
     const envelope: ErrorEnvelope = {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
@@ -129,17 +153,35 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
 /** PostgreSQL's refusal of text it cannot store: invalid byte sequence (22021), unsupported escape in jsonb (22P05). */
 function isUnstorableText(exception: unknown): boolean {
-  const code = (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (exception as { code?: string })?.code;
+  const code =
+    (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code ??
+    (exception as { code?: string })?.code;
   return code === '22021' || code === '22P05';
 }
 
 /** Terminus's failed readiness check, as a deliberate 503 naming what is down (its details kept). */
 function readinessFailure(exception: unknown): DomainError | null {
   if (!(exception instanceof ServiceUnavailableException)) return null;
-  const body = exception.getResponse() as { status?: unknown; error?: Record<string, { message?: unknown }>; details?: unknown };
-  if (typeof body !== 'object' || body === null || body.status !== 'error' || typeof body.details !== 'object') return null;
+  const body = exception.getResponse() as {
+    status?: unknown;
+    error?: Record<string, { message?: unknown }>;
+    details?: unknown;
+  };
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    body.status !== 'error' ||
+    typeof body.details !== 'object'
+  )
+    return null;
   const down = Object.entries(body.error ?? {}).map(([name, result]) =>
-    typeof result?.message === 'string' && result.message !== '' ? `${name} (${result.message})` : name,
+    typeof result?.message === 'string' && result.message !== ''
+      ? `${name} (${result.message})`
+      : name,
   );
-  return new DomainError('UNAVAILABLE', `not ready: ${down.length > 0 ? down.join(', ') : 'a dependency'} down`, body.details);
+  return new DomainError(
+    'UNAVAILABLE',
+    `not ready: ${down.length > 0 ? down.join(', ') : 'a dependency'} down`,
+    body.details,
+  );
 }

@@ -20,7 +20,8 @@ const CONNECTION_FAILURES = new Set([
   '08004',
   '08006',
 ]);
-const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|Connection is closed/i;
+const CONNECTION_LOST =
+  /Connection terminated|timeout exceeded when trying to connect|Connection is closed/i;
 
 /**
  * A query that failed because its store could not be reached is no bug of the service's and
@@ -28,10 +29,24 @@ const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to c
  */
 export function storeUnreachable(exception: unknown): DomainError | null {
   if (exception instanceof DomainError || exception instanceof HttpException) return null;
-  const error = exception as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const error = exception as {
+    code?: unknown;
+    driverError?: { code?: unknown };
+    message?: unknown;
+  };
   const code = error?.driverError?.code ?? error?.code;
   const message = typeof error?.message === 'string' ? error.message : '';
-  const cause = typeof code === 'string' && CONNECTION_FAILURES.has(code) ? code : CONNECTION_LOST.test(message) ? 'connection lost' : null;
+  const cause =
+    typeof code === 'string' && CONNECTION_FAILURES.has(code)
+      ? code
+      : CONNECTION_LOST.test(message)
+        ? 'connection lost'
+        : null;
   if (cause === null) return null;
-  return new DomainError('UNAVAILABLE', `a store this request needs is unreachable (${cause}); retry shortly`, undefined, 5);
+  return new DomainError(
+    'UNAVAILABLE',
+    `a store this request needs is unreachable (${cause}); retry shortly`,
+    undefined,
+    5,
+  );
 }

@@ -48,7 +48,9 @@ export class AppEventBus {
       try {
         (listener as (payload: AppEvent['payload']) => void)(event.payload);
       } catch (error) {
-        this.logger.error(`listener of ${event.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        this.logger.error(
+          `listener of ${event.name} failed: ${error instanceof Error ? error.stack : String(error)}`,
+        );
       }
     }
   }

@@ -15,7 +15,11 @@ export interface AppEvents {
   /** A component's state changed (the snapshot's diff), with the id of the event that carried it. */
   'state.changed': Record<string, unknown> & { component_type: string; component_id: string };
   /** Metric points recorded. */
-  'metric.recorded': readonly (Record<string, unknown> & { name: string; component_type: string; component_id: string })[];
+  'metric.recorded': readonly (Record<string, unknown> & {
+    name: string;
+    component_type: string;
+    component_id: string;
+  })[];
 }
 
 export type AppEventName = keyof AppEvents;

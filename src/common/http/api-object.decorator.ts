@@ -5,5 +5,7 @@ export const ApiObject = (description: string, options: { nullable?: boolean } =
   ApiProperty({ type: 'object', additionalProperties: true, description, ...options });
 
 /** A nullable string property (`string | null` has no runtime type for the metadata to read). */
-export const ApiNullableString = (description?: string, options: { format?: string; example?: string } = {}) =>
-  ApiProperty({ type: String, nullable: true, description, ...options });
+export const ApiNullableString = (
+  description?: string,
+  options: { format?: string; example?: string } = {},
+) => ApiProperty({ type: String, nullable: true, description, ...options });

@@ -10,7 +10,11 @@ type WithRequestId = Request & { requestId?: string };
  * Takes the caller's X-Request-Id (when sane) or makes one, and echoes it back.
  * Installed before the body parser, so that even a 400/413 from parsing carries it.
  */
-export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
+export function requestIdMiddleware(
+  request: Request,
+  response: Response,
+  next: NextFunction,
+): void {
   const incoming = request.header(REQUEST_ID_HEADER);
   const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
   (request as WithRequestId).requestId = requestId;

@@ -4,7 +4,11 @@ describe('RepeatedWarnings', () => {
   function setup() {
     const written: string[] = [];
     let now = 1_000_000;
-    const warnings = new RepeatedWarnings({ warn: (message) => written.push(message) }, 30_000, () => now);
+    const warnings = new RepeatedWarnings(
+      { warn: (message) => written.push(message) },
+      30_000,
+      () => now,
+    );
     return { written, warnings, advance: (ms: number) => (now += ms) };
   }
 
@@ -18,7 +22,10 @@ describe('RepeatedWarnings', () => {
     expect(written).toEqual(['redis (main): connect ECONNREFUSED']);
     advance(21_000);
     warnings.warn('redis (main): connect ECONNREFUSED');
-    expect(written).toEqual(['redis (main): connect ECONNREFUSED', 'redis (main): connect ECONNREFUSED (5 more times in the last 31 s)']);
+    expect(written).toEqual([
+      'redis (main): connect ECONNREFUSED',
+      'redis (main): connect ECONNREFUSED (5 more times in the last 31 s)',
+    ]);
   });
 
   it('keeps different warnings apart', () => {
@@ -26,7 +33,10 @@ describe('RepeatedWarnings', () => {
     warnings.warn('redis (main): connect ECONNREFUSED');
     warnings.warn('redis (stream-relay): connect ECONNREFUSED');
     warnings.warn('redis (main): connect ECONNREFUSED');
-    expect(written).toEqual(['redis (main): connect ECONNREFUSED', 'redis (stream-relay): connect ECONNREFUSED']);
+    expect(written).toEqual([
+      'redis (main): connect ECONNREFUSED',
+      'redis (stream-relay): connect ECONNREFUSED',
+    ]);
   });
 
   it('writes a warning again at once after its dependency came back', () => {
@@ -35,6 +45,9 @@ describe('RepeatedWarnings', () => {
     warnings.clear('redis (main)');
     advance(1_000);
     warnings.warn('redis (main): connect ECONNREFUSED');
-    expect(written).toEqual(['redis (main): connect ECONNREFUSED', 'redis (main): connect ECONNREFUSED']);
+    expect(written).toEqual([
+      'redis (main): connect ECONNREFUSED',
+      'redis (main): connect ECONNREFUSED',
+    ]);
   });
 });

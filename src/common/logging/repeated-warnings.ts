@@ -27,11 +27,16 @@ export class RepeatedWarnings {
     }
     const repeats = seen?.since ?? 0;
     this.byMessage.set(message, { writtenAt: at, since: 0 });
-    this.sink.warn(repeats > 0 ? `${message} (${repeats} more times in the last ${Math.round((at - seen!.writtenAt) / 1000)} s)` : message);
+    this.sink.warn(
+      repeats > 0
+        ? `${message} (${repeats} more times in the last ${Math.round((at - seen!.writtenAt) / 1000)} s)`
+        : message,
+    );
   }
 
   /** Forgets the recurring warnings of a dependency that is back (its next failure is news again). */
   clear(prefix: string): void {
-    for (const message of this.byMessage.keys()) if (message.startsWith(prefix)) this.byMessage.delete(message);
+    for (const message of this.byMessage.keys())
+      if (message.startsWith(prefix)) this.byMessage.delete(message);
   }
 }

@@ -15,15 +15,26 @@ export class MetricsService {
 
   counter(name: string, help: string, labelNames: string[] = []): Counter<string> {
     const existing = this.registry.getSingleMetric(name);
-    return (existing as Counter<string>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (existing as Counter<string>) ??
+      new Counter({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
   gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {
     const existing = this.registry.getSingleMetric(name);
-    return (existing as Gauge<string>) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (existing as Gauge<string>) ??
+      new Gauge({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
-  histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
+  histogram(
+    name: string,
+    help: string,
+    labelNames: string[] = [],
+    buckets?: number[],
+  ): Histogram<string> {
     const existing = this.registry.getSingleMetric(name);
     return (
       (existing as Histogram<string>) ??

@@ -5,7 +5,11 @@ import { AppConfig } from '../../config/app-config.service.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { DomainError } from '../errors/domain-error.js';
 import { RedisService } from '../redis/redis.service.js';
-import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './rate-limit.store.js';
+import {
+  MemoryRateLimitStore,
+  type RateLimitStore,
+  RedisRateLimitStore,
+} from './rate-limit.store.js';
 
 const WINDOW_MS = 60_000;
 
@@ -37,7 +41,11 @@ export class RateLimitGuard implements CanActivate {
       const tracker = createHash('sha256').update(key).digest('hex').slice(0, 24);
       await this.count(`key:${tracker}`, this.config.rateLimitPerKey, 'this API key');
     }
-    await this.count(`ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`, this.config.rateLimitPerIp, 'this address');
+    await this.count(
+      `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`,
+      this.config.rateLimitPerIp,
+      'this address',
+    );
     return true;
   }
 

@@ -46,12 +46,15 @@ export class RedisRateLimitStore implements RateLimitStore {
     try {
       const [hits, leftMs] = await redisCall(
         'the rate limiter (Redis)',
-        () => (client as unknown as HitCommand).adsRateLimitHit(this.redis.key('rate', key), windowMs),
+        () =>
+          (client as unknown as HitCommand).adsRateLimitHit(this.redis.key('rate', key), windowMs),
         client,
       );
       return { hits, resetSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
     } catch (error) {
-      this.warnings.warn(`rate limits not enforced while Redis does not answer: ${(error as Error).message}`);
+      this.warnings.warn(
+        `rate limits not enforced while Redis does not answer: ${(error as Error).message}`,
+      );
       return { hits: 0, resetSeconds: 0 };
     }
   }
@@ -70,7 +73,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
     let window = this.windows.get(key);
     if (!window || window.endsAt <= at) {
       this.windows.delete(key);
-      if (this.windows.size >= MAX_MEMORY_KEYS) this.windows.delete(this.windows.keys().next().value!);
+      if (this.windows.size >= MAX_MEMORY_KEYS)
+        this.windows.delete(this.windows.keys().next().value!);
       window = { endsAt: at + windowMs, hits: 0 };
       this.windows.set(key, window);
     }

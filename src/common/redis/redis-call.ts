@@ -29,12 +29,25 @@ export function redisCall<T>(what: string, work: () => Promise<T>, connection?: 
   if (connection) {
     if (connection.status === 'ready') upOnce.add(connection);
     else if (upOnce.has(connection) || GIVEN_UP.has(connection.status)) {
-      return Promise.reject(new DomainError('UNAVAILABLE', `${what} is unreachable (connection ${connection.status}); retry shortly`, undefined, 1));
+      return Promise.reject(
+        new DomainError(
+          'UNAVAILABLE',
+          `${what} is unreachable (connection ${connection.status}); retry shortly`,
+          undefined,
+          1,
+        ),
+      );
     }
   }
   return withinTime(
     work(),
     REDIS_CALL_TIMEOUT_MS,
-    () => new DomainError('UNAVAILABLE', `${what} did not answer within ${REDIS_CALL_TIMEOUT_MS} ms; retry shortly`, undefined, 1),
+    () =>
+      new DomainError(
+        'UNAVAILABLE',
+        `${what} did not answer within ${REDIS_CALL_TIMEOUT_MS} ms; retry shortly`,
+        undefined,
+        1,
+      ),
   );
 }

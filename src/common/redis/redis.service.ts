@@ -70,7 +70,9 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    await Promise.all(
+      this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+    );
     this.connections.length = 0;
     this.shared = undefined;
   }

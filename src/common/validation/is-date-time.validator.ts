@@ -11,7 +11,12 @@ const LAST_YEAR = 9999;
  * Invalid Date and a 500 further on. Year 0 and years past 9999 are refused by the stores.
  */
 export function parseQueryDateTime(value: unknown): Date | null {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(?:[T ]|$)/.test(value) || !isISO8601(value, { strict: true })) return null;
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}(?:[T ]|$)/.test(value) ||
+    !isISO8601(value, { strict: true })
+  )
+    return null;
   const time = Date.parse(value);
   if (!Number.isFinite(time)) return null;
   const year = new Date(time).getUTCFullYear();
@@ -24,7 +29,8 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       name: 'isDateTime',
       validator: {
         validate: (value: unknown) => parseQueryDateTime(value) !== null,
-        defaultMessage: (args) => `${args?.property ?? 'value'} must be an ISO-8601 calendar date-time (YYYY-MM-DDTHH:MM:SSZ) between years 0001 and 9999`,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be an ISO-8601 calendar date-time (YYYY-MM-DDTHH:MM:SSZ) between years 0001 and 9999`,
       },
     },
     options,

@@ -5,7 +5,10 @@ import { registerDecorator, type ValidationArguments } from 'class-validator';
  * that names the field and the allowed values. REST DTOs and the Socket.IO `subscribe`
  * payload use it, so a wrong value gets the same answer on both.
  */
-export function IsVocabularyList(values: readonly string[], options: { maxSize?: number } = {}): PropertyDecorator {
+export function IsVocabularyList(
+  values: readonly string[],
+  options: { maxSize?: number } = {},
+): PropertyDecorator {
   const allowed = new Set(values);
   const maxSize = options.maxSize ?? values.length;
   return (target: object, propertyName: string | symbol) => {
@@ -15,7 +18,8 @@ export function IsVocabularyList(values: readonly string[], options: { maxSize?:
       propertyName: String(propertyName),
       validator: {
         validate: (value: unknown) => vocabularyProblem(value, allowed, maxSize) === null,
-        defaultMessage: (args: ValidationArguments) => `${args.property} ${vocabularyProblem(args.value, allowed, maxSize)}`,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${vocabularyProblem(args.value, allowed, maxSize)}`,
       },
     });
   };
@@ -27,6 +31,7 @@ function vocabularyProblem(value: unknown, allowed: Set<string>, maxSize: number
   if (value.length === 0) return `must name at least one of: ${choices}`;
   if (value.length > maxSize) return `must have at most ${maxSize} values`;
   const unknown = value.filter((item) => typeof item !== 'string' || !allowed.has(item));
-  if (unknown.length > 0) return `must be one of: ${choices} (got ${unknown.map((item) => JSON.stringify(item)).join(', ')})`;
+  if (unknown.length > 0)
+    return `must be one of: ${choices} (got ${unknown.map((item) => JSON.stringify(item)).join(', ')})`;
   return null;
 }

@@ -16,4 +16,10 @@ export * from './debug-state-snapshot.entity.js';
  * sessions the sessions), as every module does with the tables it adds; this list serves data
  * sources made outside Nest (scripts, tests).
  */
-export const CORE_ENTITIES = [DebugEventEntity, DebugInsightEntity, DebugStateSnapshotEntity, DebugMetricEntity, DebugSessionEntity];
+export const CORE_ENTITIES = [
+  DebugEventEntity,
+  DebugInsightEntity,
+  DebugStateSnapshotEntity,
+  DebugMetricEntity,
+  DebugSessionEntity,
+];

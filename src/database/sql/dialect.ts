@@ -25,12 +25,16 @@ export function pgPoolOf(dataSource: DataSource): Pool {
 
 /** The better-sqlite3 connection under TypeORM's driver: prepared statements in one transaction. */
 export function sqliteOf(dataSource: DataSource): SqliteDatabase {
-  return (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+  return (dataSource.driver as unknown as { databaseConnection: SqliteDatabase })
+    .databaseConnection;
 }
 
 /** A time (Date or ISO-8601) as SQLite stores it: 'YYYY-MM-DD HH:MM:SS.SSS' UTC text, as TypeORM writes dates. */
 export function sqliteTime(value: Date | string): string {
-  return (typeof value === 'string' ? new Date(value) : value).toISOString().slice(0, 23).replace('T', ' ');
+  return (typeof value === 'string' ? new Date(value) : value)
+    .toISOString()
+    .slice(0, 23)
+    .replace('T', ' ');
 }
 
 /** A time bound as the dialect compares it: ISO text on PostgreSQL, SQLite's UTC text otherwise. */

@@ -51,8 +51,10 @@ export function eventConditions(filter: EventFilter, sql: SqlBinder, alias = 'e.
   if (filter.until) terms.push(`${alias}"timestamp" <= ${sql.time(filter.until)}`);
   const components = componentAlternatives(filter, sql, alias);
   if (components) terms.push(components);
-  if (filter.componentType !== undefined) terms.push(`${alias}component_type = ${sql.p(filter.componentType)}`);
-  if (filter.componentId !== undefined) terms.push(`${alias}component_id = ${sql.p(filter.componentId)}`);
+  if (filter.componentType !== undefined)
+    terms.push(`${alias}component_type = ${sql.p(filter.componentType)}`);
+  if (filter.componentId !== undefined)
+    terms.push(`${alias}component_id = ${sql.p(filter.componentId)}`);
   const lists = [
     ['correlation_id', filter.correlationIds],
     ['level', filter.levels],
@@ -83,19 +85,29 @@ function componentAlternatives(filter: EventFilter, sql: SqlBinder, alias: strin
   const alternatives: string[] = [];
   if (filter.componentNames && filter.componentNames.length > 0) {
     const names = sql.in(filter.componentNames);
-    alternatives.push(`${alias}component_type IN ${names} OR ${alias}component_id IN ${sql.in(filter.componentNames)}`);
+    alternatives.push(
+      `${alias}component_type IN ${names} OR ${alias}component_id IN ${sql.in(filter.componentNames)}`,
+    );
   }
   alternatives.push(...componentTerms(filter.components ?? [], sql, alias));
   return alternatives.length > 0 ? `(${alternatives.join(' OR ')})` : null;
 }
 
 /** Rows of any table with component_type/component_id columns that belong to one of `components`; null for none. */
-export function componentsWhere(components: readonly ComponentSelector[] | undefined, sql: SqlBinder, alias = ''): string | null {
+export function componentsWhere(
+  components: readonly ComponentSelector[] | undefined,
+  sql: SqlBinder,
+  alias = '',
+): string | null {
   const terms = componentTerms(components ?? [], sql, alias);
   return terms.length > 0 ? `(${terms.join(' OR ')})` : null;
 }
 
-function componentTerms(components: readonly ComponentSelector[], sql: SqlBinder, alias: string): string[] {
+function componentTerms(
+  components: readonly ComponentSelector[],
+  sql: SqlBinder,
+  alias: string,
+): string[] {
   return components.map((component) =>
     component.component_id === null || component.component_id === undefined
       ? `${alias}component_type = ${sql.p(component.component_type)}`

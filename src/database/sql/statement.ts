@@ -105,12 +105,16 @@ export function epochMs(dialect: Dialect, column: string): string {
 /** A text field of a JSON column. */
 export function jsonText(dialect: Dialect, column: string, field: string): string {
   if (!/^[a-z_]+$/.test(field)) throw new Error(`unsafe JSON field ${field}`);
-  return dialect === 'postgres' ? `(${column}->>'${field}')` : `json_extract(${column}, '$.${field}')`;
+  return dialect === 'postgres'
+    ? `(${column}->>'${field}')`
+    : `json_extract(${column}, '$.${field}')`;
 }
 
 /** The start of the minute of a time column, as the column's own type. */
 export function minuteOf(dialect: Dialect, column: string): string {
-  return dialect === 'postgres' ? `date_trunc('minute', ${column})` : `strftime('%Y-%m-%d %H:%M:00.000', ${column})`;
+  return dialect === 'postgres'
+    ? `date_trunc('minute', ${column})`
+    : `strftime('%Y-%m-%d %H:%M:00.000', ${column})`;
 }
 
 /** An id column as text (PostgreSQL keeps uuid). */
@@ -120,7 +124,9 @@ export function idText(dialect: Dialect, column = 'id'): string {
 
 /** `string_agg` / `group_concat` of distinct values. */
 export function distinctList(dialect: Dialect, expression: string): string {
-  return dialect === 'postgres' ? `string_agg(DISTINCT ${expression}, ',')` : `group_concat(DISTINCT ${expression})`;
+  return dialect === 'postgres'
+    ? `string_agg(DISTINCT ${expression}, ',')`
+    : `group_concat(DISTINCT ${expression})`;
 }
 
 /** `value` with LIKE's wildcards and the escape character escaped (use with ESCAPE '\\'). */

@@ -23,20 +23,28 @@ export class AnalysisContext {
 
   constructor(
     readonly aggregates: InsightAggregatesRepository,
-    private readonly rollups: { refresher: InsightRollupRefresher; reader: InsightRollupReader } | null,
+    private readonly rollups: {
+      refresher: InsightRollupRefresher;
+      reader: InsightRollupReader;
+    } | null,
     readonly scope: InsightScope,
     readonly grid: BucketGrid,
     readonly now: Date,
     readonly consistencyGroups: ReadonlyMap<string, readonly string[]> = new Map(),
     /** The patterns module's lineage of pattern ids (merges), computed there only. */
-    readonly patterns: { lineage(patternIds: readonly string[]): Promise<PatternLineage> } | null = null,
+    readonly patterns: {
+      lineage(patternIds: readonly string[]): Promise<PatternLineage>;
+    } | null = null,
   ) {}
 
   /** Roots and members of pattern ids; without the patterns module, every id is its own root. */
   patternLineage(patternIds: readonly string[]): Promise<PatternLineage> {
     if (this.patterns) return this.patterns.lineage(patternIds);
     const rootOf = new Map(patternIds.map((id) => [id, id]));
-    return Promise.resolve({ rootOf, roots: new Map(patternIds.map((id) => [id, { members: new Set([id]), firstSeen: null }])) });
+    return Promise.resolve({
+      rootOf,
+      roots: new Map(patternIds.map((id) => [id, { members: new Set([id]), firstSeen: null }])),
+    });
   }
 
   /** Start of the baseline: `baselineBuckets` buckets before the scope. */
@@ -78,21 +86,27 @@ export class AnalysisContext {
   /** Error events per pattern and component over baseline + scope, split into baseline and scope. */
   errorPatterns(): Promise<ErrorPatternRow[]> {
     return this.usesRollups
-      ? this.ready().then(() => this.rollups!.reader.errorPatterns(this.scope.from, this.scope.to, this.baselineFrom))
+      ? this.ready().then(() =>
+          this.rollups!.reader.errorPatterns(this.scope.from, this.scope.to, this.baselineFrom),
+        )
       : this.aggregates.errorPatterns(this.scope, this.baselineFrom);
   }
 
   /** Duration moments per component and operation in the scope and in [previousFrom, scope.from). */
   durationMoments(previousFrom: Date): Promise<DurationMomentsRow[]> {
     return this.usesRollups
-      ? this.ready().then(() => this.rollups!.reader.durationMoments(this.scope.from, this.scope.to, previousFrom))
+      ? this.ready().then(() =>
+          this.rollups!.reader.durationMoments(this.scope.from, this.scope.to, previousFrom),
+        )
       : this.aggregates.durationMoments(this.scope, previousFrom);
   }
 
   /** Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without an end. */
   problemChains(stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
     return this.usesRollups
-      ? this.ready().then(() => this.rollups!.reader.problemChains(this.scope.from, this.scope.to, stuckBefore, limit))
+      ? this.ready().then(() =>
+          this.rollups!.reader.problemChains(this.scope.from, this.scope.to, stuckBefore, limit),
+        )
       : this.aggregates.problemChains(this.scope, stuckBefore, limit);
   }
 

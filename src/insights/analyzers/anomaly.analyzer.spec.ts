@@ -2,7 +2,13 @@ import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.
 import { detectAnomalies, judge } from './anomaly.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
-const grid: BucketGrid = { bucketMs: 300_000, windowBuckets: 12, baselineBuckets: 36, origin: new Date(to.getTime() - 48 * 300_000), to };
+const grid: BucketGrid = {
+  bucketMs: 300_000,
+  windowBuckets: 12,
+  baselineBuckets: 36,
+  origin: new Date(to.getTime() - 48 * 300_000),
+  to,
+};
 
 /** A steady Poisson-like baseline around `level` with small wiggles. */
 function steady(level: number, length: number): number[] {
@@ -27,11 +33,18 @@ describe('anomaly analyzer', () => {
   it('finds a spike with expected, observed and a robust score', () => {
     const counts = steady(50, 48);
     counts[44] = 400;
-    const [draft] = detectAnomalies({ grid, now: to, componentSeries: [componentSeries(counts)], patternSeries: [] });
+    const [draft] = detectAnomalies({
+      grid,
+      now: to,
+      componentSeries: [componentSeries(counts)],
+      patternSeries: [],
+    });
     expect(draft).toMatchObject({ type: 'anomaly', kind: 'spike', severity: 'medium' });
     expect(draft.evidence).toMatchObject({ observed: 400, expected: 50 });
     expect(draft.evidence.score as number).toBeGreaterThan(20);
-    expect(draft.evidence.bucket_start).toBe(new Date(grid.origin.getTime() + 44 * grid.bucketMs).toISOString());
+    expect(draft.evidence.bucket_start).toBe(
+      new Date(grid.origin.getTime() + 44 * grid.bucketMs).toISOString(),
+    );
   });
 
   it('does not call a recurring burst a spike, but does a one-off past burst of the same size', () => {
@@ -41,7 +54,10 @@ describe('anomaly analyzer', () => {
     const once = new Array(48).fill(0);
     once[8] = 300;
     once[44] = 300;
-    expect(judge(componentSeries(once), grid, true)).toMatchObject({ kind: 'spike', observed: 300 });
+    expect(judge(componentSeries(once), grid, true)).toMatchObject({
+      kind: 'spike',
+      observed: 300,
+    });
   });
 
   it('is not fooled by one huge baseline outlier (median, not mean)', () => {
@@ -62,7 +78,12 @@ describe('anomaly analyzer', () => {
   it('finds silence: a steady component with nothing in the last buckets', () => {
     const counts = steady(30, 48);
     for (let index = 43; index < 48; index++) counts[index] = 0;
-    const [draft] = detectAnomalies({ grid, now: to, componentSeries: [componentSeries(counts)], patternSeries: [] });
+    const [draft] = detectAnomalies({
+      grid,
+      now: to,
+      componentSeries: [componentSeries(counts)],
+      patternSeries: [],
+    });
     expect(draft).toMatchObject({ kind: 'silence', severity: 'high' });
     expect(draft.evidence).toMatchObject({ observed: 0, expected: 30 });
     expect(draft.firstSeen).toEqual(new Date(grid.origin.getTime() + 43 * grid.bucketMs));
@@ -76,7 +97,10 @@ describe('anomaly analyzer', () => {
     const pattern = steady(30, 48);
     pattern[46] = 0;
     pattern[47] = 0;
-    expect(judge({ ...componentSeries(pattern), component: undefined, patternId: 'p' }, grid, false)?.kind).not.toBe('silence');
+    expect(
+      judge({ ...componentSeries(pattern), component: undefined, patternId: 'p' }, grid, false)
+        ?.kind,
+    ).not.toBe('silence');
   });
 
   it('ignores series that started inside the scope (nothing to compare with)', () => {

@@ -39,7 +39,9 @@ export function detectAnomalies(input: AnomalyInput): InsightDraft[] {
 }
 
 /** The series with an anomaly and what was found, before drafts are written. */
-export function findAnomalies(input: Omit<AnomalyInput, 'patternMessages'>): { series: BucketSeries; finding: Finding }[] {
+export function findAnomalies(
+  input: Omit<AnomalyInput, 'patternMessages'>,
+): { series: BucketSeries; finding: Finding }[] {
   const found: { series: BucketSeries; finding: Finding }[] = [];
   for (const series of input.componentSeries) {
     const finding = judge(series, input.grid, true);
@@ -53,7 +55,11 @@ export function findAnomalies(input: Omit<AnomalyInput, 'patternMessages'>): { s
 }
 
 /** The most significant anomaly of one series, or null. */
-export function judge(series: BucketSeries, grid: BucketGrid, canGoSilent: boolean): Finding | null {
+export function judge(
+  series: BucketSeries,
+  grid: BucketGrid,
+  canGoSilent: boolean,
+): Finding | null {
   const firstActive = series.counts.findIndex((count) => count > 0);
   if (firstActive < 0 || firstActive >= grid.baselineBuckets) return null; // new series: nothing to compare with
   const baseline = series.counts.slice(firstActive, grid.baselineBuckets);
@@ -84,7 +90,9 @@ export function judge(series: BucketSeries, grid: BucketGrid, canGoSilent: boole
       // recurring bursts (a batch job, a cron): the baseline already reached this level more than once
       baseline.filter((count) => count * settings.spikeRecurringFactor >= observed).length < 2;
     const drop =
-      score <= -settings.minScore && expected >= settings.minBaselineMedian && observed <= settings.dropMaxRatio * expected;
+      score <= -settings.minScore &&
+      expected >= settings.minBaselineMedian &&
+      observed <= settings.dropMaxRatio * expected;
     if (!spike && !drop) return;
     if (!best || Math.abs(score) > Math.abs(best.score)) {
       best = { kind: spike ? 'spike' : 'drop', index, observed, expected, score, baseline };
@@ -109,7 +117,10 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
     ? componentKey(series.component!)
     : `pattern ${series.patternId}${input.patternMessages?.get(series.patternId!) ? ` ("${input.patternMessages.get(series.patternId!)!.slice(0, 80)}")` : ''}`;
   const ratio = finding.observed / Math.max(finding.expected, 1);
-  const lastSeen = finding.kind === 'silence' ? (series.lastAt ?? start) : new Date(start.getTime() + grid.bucketMs - 1);
+  const lastSeen =
+    finding.kind === 'silence'
+      ? (series.lastAt ?? start)
+      : new Date(start.getTime() + grid.bucketMs - 1);
   const evidence = {
     series: series.key,
     ...(isComponent ? { component: series.component } : { pattern_id: series.patternId }),
@@ -169,7 +180,9 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
     factors: {
       sample_size: sampleSizeFactor(baselineTotal + finding.observed, 100),
       effect_size:
-        finding.kind === 'silence' ? effectSizeFactor(finding.expected, settings.minBaselineMedian) : effectSizeFactor(Math.abs(finding.score) - settings.minScore + 1, 5),
+        finding.kind === 'silence'
+          ? effectSizeFactor(finding.expected, settings.minBaselineMedian)
+          : effectSizeFactor(Math.abs(finding.score) - settings.minScore + 1, 5),
       recency: recencyFactor(lastSeen, input.now, InsightSettings.confidence.recencyHalfLifeMs),
     },
     firstSeen: start,
@@ -192,19 +205,37 @@ export class AnomalyAnalyzer implements Analyzer {
   readonly name = 'anomaly' as const;
 
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
-    const [componentSeries, patternSeries] = await Promise.all([context.componentSeries(), context.patternSeries()]);
+    const [componentSeries, patternSeries] = await Promise.all([
+      context.componentSeries(),
+      context.patternSeries(),
+    ]);
     const input = { grid: context.grid, now: context.now, componentSeries, patternSeries };
     const found = findAnomalies(input);
     // rolled-up series carry no last event time; a silence reports it, so it is read for those few
     await Promise.all(
       found
-        .filter(({ series, finding }) => finding.kind === 'silence' && !series.lastAt && series.component)
+        .filter(
+          ({ series, finding }) => finding.kind === 'silence' && !series.lastAt && series.component,
+        )
         .map(async ({ series }) => {
-          series.lastAt = await context.aggregates.lastEventAt(series.component!, context.scope, context.grid.origin, context.scope.to);
+          series.lastAt = await context.aggregates.lastEventAt(
+            series.component!,
+            context.scope,
+            context.grid.origin,
+            context.scope.to,
+          );
         }),
     );
-    const patternIds = found.map(({ series }) => series.patternId).filter((id): id is string => id !== undefined);
-    const patternMessages = await context.aggregates.sampleMessages(patternIds, context.grid.origin, context.scope.to);
-    return found.map(({ series, finding }) => toDraft(series, finding, { ...input, patternMessages }));
+    const patternIds = found
+      .map(({ series }) => series.patternId)
+      .filter((id): id is string => id !== undefined);
+    const patternMessages = await context.aggregates.sampleMessages(
+      patternIds,
+      context.grid.origin,
+      context.scope.to,
+    );
+    return found.map(({ series, finding }) =>
+      toDraft(series, finding, { ...input, patternMessages }),
+    );
   }
 }

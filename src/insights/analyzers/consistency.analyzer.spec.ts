@@ -1,9 +1,27 @@
 import type { SnapshotRow } from '../insight-aggregates.repository.js';
-import { compareGroup, compareVersions, detectInconsistencies, flatten, staleVersions } from './consistency.analyzer.js';
+import {
+  compareGroup,
+  compareVersions,
+  detectInconsistencies,
+  flatten,
+  staleVersions,
+} from './consistency.analyzer.js';
 
 const at = new Date('2026-01-01T12:00:00Z');
-function snapshot(id: string, state: Record<string, unknown>, capturedAt = at, type = 'cache'): SnapshotRow {
-  return { id: `snap-${id}`, component: { component_type: type, component_id: id }, capturedAt, version: 1, hash: 'h', state };
+function snapshot(
+  id: string,
+  state: Record<string, unknown>,
+  capturedAt = at,
+  type = 'cache',
+): SnapshotRow {
+  return {
+    id: `snap-${id}`,
+    component: { component_type: type, component_id: id },
+    capturedAt,
+    version: 1,
+    hash: 'h',
+    state,
+  };
 }
 const config = { limits: { max_memory_mb: 1024, policy: 'lru' }, flags: ['a', 'b'] };
 
@@ -34,7 +52,12 @@ describe('consistency analyzer', () => {
 
   it('skips per-instance fields: ignored names and fields that differ on every member', () => {
     const members = ['c-1', 'c-2', 'c-3'].map((id, index) =>
-      snapshot(id, { ...config, hostname: `${id}.local`, uptime_s: index * 10, used_memory_mb: 100 + index }),
+      snapshot(id, {
+        ...config,
+        hostname: `${id}.local`,
+        uptime_s: index * 10,
+        used_memory_mb: 100 + index,
+      }),
     );
     expect(compareGroup(members)).toEqual([]);
   });
@@ -49,7 +72,12 @@ describe('consistency analyzer', () => {
       snapshot('c-3', { app_version: '1.9.2' }),
     ]);
     expect(stale).toEqual([
-      { path: 'app_version', newest: '1.10.0', values: { 'cache/c-1': '1.10.0', 'cache/c-2': '1.10.0', 'cache/c-3': '1.9.2' }, behind: ['cache/c-3'] },
+      {
+        path: 'app_version',
+        newest: '1.10.0',
+        values: { 'cache/c-1': '1.10.0', 'cache/c-2': '1.10.0', 'cache/c-3': '1.9.2' },
+        behind: ['cache/c-3'],
+      },
     ]);
   });
 
@@ -72,6 +100,11 @@ describe('consistency analyzer', () => {
   });
 
   it('finds nothing when replicas agree', () => {
-    expect(detectInconsistencies({ now: at, snapshots: [snapshot('c-1', config), snapshot('c-2', config)] })).toEqual([]);
+    expect(
+      detectInconsistencies({
+        now: at,
+        snapshots: [snapshot('c-1', config), snapshot('c-2', config)],
+      }),
+    ).toEqual([]);
   });
 });

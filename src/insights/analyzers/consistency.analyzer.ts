@@ -26,9 +26,19 @@ export interface FieldDivergence {
 const ABSENT = '\u0000absent';
 
 /** Leaf paths of a state object (arrays compared whole), to a bounded depth and count. */
-export function flatten(state: unknown, prefix = '', depth = 0, out = new Map<string, string>()): Map<string, string> {
+export function flatten(
+  state: unknown,
+  prefix = '',
+  depth = 0,
+  out = new Map<string, string>(),
+): Map<string, string> {
   if (out.size >= settings.maxFields) return out;
-  if (state !== null && typeof state === 'object' && !Array.isArray(state) && depth < settings.maxDepth) {
+  if (
+    state !== null &&
+    typeof state === 'object' &&
+    !Array.isArray(state) &&
+    depth < settings.maxDepth
+  ) {
     for (const [key, value] of Object.entries(state as Record<string, unknown>)) {
       flatten(value, prefix ? `${prefix}.${key}` : key, depth + 1, out);
     }
@@ -44,7 +54,10 @@ export function flatten(state: unknown, prefix = '', depth = 0, out = new Map<st
  * of a larger group are per-instance by nature and skipped, as are the names in `ignoredField`.
  */
 export function compareGroup(members: readonly SnapshotRow[]): FieldDivergence[] {
-  const flat = members.map((member) => ({ key: componentKey(member.component), fields: flatten(member.state) }));
+  const flat = members.map((member) => ({
+    key: componentKey(member.component),
+    fields: flatten(member.state),
+  }));
   const paths = new Set(flat.flatMap((member) => [...member.fields.keys()]));
   const divergences: FieldDivergence[] = [];
   for (const path of [...paths].sort()) {
@@ -56,7 +69,9 @@ export function compareGroup(members: readonly SnapshotRow[]): FieldDivergence[]
     }
     if (tally.size === 1) continue;
     if (flat.length >= 3 && tally.size === flat.length) continue;
-    const [majorityValue, majorityKeys] = [...tally.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    const [majorityValue, majorityKeys] = [...tally.entries()].sort(
+      (a, b) => b[1].length - a[1].length,
+    )[0];
     const hasMajority = majorityKeys.length > flat.length / 2;
     const values: Record<string, unknown> = {};
     for (const member of flat) {
@@ -67,26 +82,54 @@ export function compareGroup(members: readonly SnapshotRow[]): FieldDivergence[]
       path,
       values,
       majority: hasMajority && majorityValue !== ABSENT ? JSON.parse(majorityValue) : null,
-      diverging: hasMajority ? flat.map((member) => member.key).filter((key) => !majorityKeys.includes(key)) : flat.map((m) => m.key),
+      diverging: hasMajority
+        ? flat.map((member) => member.key).filter((key) => !majorityKeys.includes(key))
+        : flat.map((m) => m.key),
     });
   }
   return divergences;
 }
 
 /** Version-like fields whose value on some members is behind the newest in the group. */
-export function staleVersions(members: readonly SnapshotRow[]): { path: string; newest: unknown; values: Record<string, unknown>; behind: string[] }[] {
-  const flat = members.map((member) => ({ key: componentKey(member.component), fields: flatten(member.state) }));
-  const paths = new Set(flat.flatMap((member) => [...member.fields.keys()].filter((path) => settings.versionField.test(path))));
-  const result: { path: string; newest: unknown; values: Record<string, unknown>; behind: string[] }[] = [];
+export function staleVersions(
+  members: readonly SnapshotRow[],
+): { path: string; newest: unknown; values: Record<string, unknown>; behind: string[] }[] {
+  const flat = members.map((member) => ({
+    key: componentKey(member.component),
+    fields: flatten(member.state),
+  }));
+  const paths = new Set(
+    flat.flatMap((member) =>
+      [...member.fields.keys()].filter((path) => settings.versionField.test(path)),
+    ),
+  );
+  const result: {
+    path: string;
+    newest: unknown;
+    values: Record<string, unknown>;
+    behind: string[];
+  }[] = [];
   for (const path of [...paths].sort()) {
     const present = flat
       .filter((member) => member.fields.has(path))
-      .map((member) => ({ key: member.key, value: JSON.parse(member.fields.get(path)!) as unknown }));
+      .map((member) => ({
+        key: member.key,
+        value: JSON.parse(member.fields.get(path)!) as unknown,
+      }));
     if (present.length < 2) continue;
-    const newest = present.reduce((best, item) => (compareVersions(item.value, best.value) > 0 ? item : best)).value;
-    const behind = present.filter((item) => compareVersions(item.value, newest) < 0).map((item) => item.key);
+    const newest = present.reduce((best, item) =>
+      compareVersions(item.value, best.value) > 0 ? item : best,
+    ).value;
+    const behind = present
+      .filter((item) => compareVersions(item.value, newest) < 0)
+      .map((item) => item.key);
     if (behind.length === 0) continue;
-    result.push({ path, newest, values: Object.fromEntries(present.map((item) => [item.key, item.value])), behind });
+    result.push({
+      path,
+      newest,
+      values: Object.fromEntries(present.map((item) => [item.key, item.value])),
+      behind,
+    });
   }
   return result;
 }
@@ -94,8 +137,12 @@ export function staleVersions(members: readonly SnapshotRow[]): { path: string; 
 /** Numbers numerically, dotted versions part by part ("1.10.0" > "1.9.2"), anything else as text. */
 export function compareVersions(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const partsA = String(a).replace(/^v/i, '').split(/[.\-+]/);
-  const partsB = String(b).replace(/^v/i, '').split(/[.\-+]/);
+  const partsA = String(a)
+    .replace(/^v/i, '')
+    .split(/[.\-+]/);
+  const partsB = String(b)
+    .replace(/^v/i, '')
+    .split(/[.\-+]/);
   for (let index = 0; index < Math.max(partsA.length, partsB.length); index++) {
     const left = partsA[index] ?? '0';
     const right = partsB[index] ?? '0';
@@ -118,7 +165,9 @@ export function groupSnapshots(
   }
   const byKey = new Map(snapshots.map((snapshot) => [componentKey(snapshot.component), snapshot]));
   for (const [name, keys] of groups) {
-    const members = keys.map((key) => byKey.get(key)).filter((snapshot): snapshot is SnapshotRow => !!snapshot);
+    const members = keys
+      .map((key) => byKey.get(key))
+      .filter((snapshot): snapshot is SnapshotRow => !!snapshot);
     result.set(`group:${name}`, members);
   }
   for (const [name, members] of result) if (members.length < 2) result.delete(name);
@@ -133,8 +182,11 @@ export function detectInconsistencies(input: ConsistencyInput): InsightDraft[] {
     const stale = staleVersions(members);
     if (stale.length > 0) drafts.push(staleVersionDraft(group, members, stale, input));
     const newest = Math.max(...members.map((member) => member.capturedAt.getTime()));
-    const lagging = members.filter((member) => newest - member.capturedAt.getTime() > settings.staleAfterMs);
-    if (lagging.length > 0 && lagging.length < members.length) drafts.push(staleStateDraft(group, members, lagging, newest, input));
+    const lagging = members.filter(
+      (member) => newest - member.capturedAt.getTime() > settings.staleAfterMs,
+    );
+    if (lagging.length > 0 && lagging.length < members.length)
+      drafts.push(staleStateDraft(group, members, lagging, newest, input));
   }
   return drafts;
 }
@@ -152,13 +204,23 @@ function snapshotsEvidence(members: readonly SnapshotRow[]) {
   }));
 }
 
-function divergenceDraft(group: string, members: SnapshotRow[], divergences: FieldDivergence[], input: ConsistencyInput): InsightDraft {
+function divergenceDraft(
+  group: string,
+  members: SnapshotRow[],
+  divergences: FieldDivergence[],
+  input: ConsistencyInput,
+): InsightDraft {
   const diverging = [...new Set(divergences.flatMap((divergence) => divergence.diverging))].sort();
-  const withMajority = divergences.filter((divergence) => divergence.majority !== null || divergence.diverging.length < members.length);
-  const severity: Severity = members.length < 3 ? 'low' : divergences.length >= 3 ? 'high' : 'medium';
+  const withMajority = divergences.filter(
+    (divergence) => divergence.majority !== null || divergence.diverging.length < members.length,
+  );
+  const severity: Severity =
+    members.length < 3 ? 'low' : divergences.length >= 3 ? 'high' : 'medium';
   const shown = divergences.slice(0, 3).map(
     (divergence) =>
-      `${divergence.path}: ${Object.entries(divergence.values).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(', ')}`,
+      `${divergence.path}: ${Object.entries(divergence.values)
+        .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+        .join(', ')}`,
   );
   const lastSeen = new Date(Math.max(...members.map((member) => member.capturedAt.getTime())));
   return {
@@ -172,7 +234,9 @@ function divergenceDraft(group: string, members: SnapshotRow[], divergences: Fie
       `${divergences.length > 3 ? '; …' : ''}. ${members.length >= 3 ? `${describeComponents(diverging)} hold${diverging.length === 1 ? 's' : ''} the minority value(s): ` : ''}` +
       `reload or resync their configuration/state, or find why they did not receive the last update.`,
     identity: [group, ...diverging],
-    affected: members.filter((member) => diverging.includes(componentKey(member.component))).map((member) => member.component),
+    affected: members
+      .filter((member) => diverging.includes(componentKey(member.component)))
+      .map((member) => member.component),
     evidence: {
       group,
       members: snapshotsEvidence(members),
@@ -213,11 +277,16 @@ function staleVersionDraft(
         .map(
           (item) =>
             `${item.path}: newest ${JSON.stringify(item.newest)}, ` +
-            Object.entries(item.values).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(', '),
+            Object.entries(item.values)
+              .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+              .join(', '),
         )
-        .join('; ') + `. Roll ${describeComponents(behind, 3)} forward or find why the update did not reach them.`,
+        .join('; ') +
+      `. Roll ${describeComponents(behind, 3)} forward or find why the update did not reach them.`,
     identity: [group, ...stale.map((item) => item.path)],
-    affected: members.filter((member) => behind.includes(componentKey(member.component))).map((member) => member.component),
+    affected: members
+      .filter((member) => behind.includes(componentKey(member.component)))
+      .map((member) => member.component),
     evidence: { group, members: snapshotsEvidence(members), versions: stale },
     suggestions: [`Redeploy or resync ${describeComponents(behind, 3)}`],
     factors: {
@@ -231,7 +300,13 @@ function staleVersionDraft(
   };
 }
 
-function staleStateDraft(group: string, members: SnapshotRow[], lagging: SnapshotRow[], newest: number, input: ConsistencyInput): InsightDraft {
+function staleStateDraft(
+  group: string,
+  members: SnapshotRow[],
+  lagging: SnapshotRow[],
+  newest: number,
+  input: ConsistencyInput,
+): InsightDraft {
   const names = lagging.map((member) => componentKey(member.component)).sort();
   const oldest = Math.min(...lagging.map((member) => member.capturedAt.getTime()));
   return {
@@ -250,7 +325,11 @@ function staleStateDraft(group: string, members: SnapshotRow[], lagging: Snapsho
     factors: {
       sample_size: sampleSizeFactor(members.length, 2),
       effect_size: effectSizeFactor((newest - oldest) / settings.staleAfterMs, 2),
-      recency: recencyFactor(new Date(newest), input.now, InsightSettings.confidence.recencyHalfLifeMs),
+      recency: recencyFactor(
+        new Date(newest),
+        input.now,
+        InsightSettings.confidence.recencyHalfLifeMs,
+      ),
     },
     firstSeen: new Date(oldest),
     lastSeen: new Date(oldest),
@@ -265,6 +344,10 @@ export class ConsistencyAnalyzer implements Analyzer {
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const from = new Date(context.scope.to.getTime() - settings.lookbackMs);
     const snapshots = await context.aggregates.latestSnapshots(context.scope, from);
-    return detectInconsistencies({ snapshots, now: context.now, groups: context.consistencyGroups });
+    return detectInconsistencies({
+      snapshots,
+      now: context.now,
+      groups: context.consistencyGroups,
+    });
   }
 }

@@ -1,12 +1,28 @@
-import type { BucketGrid, BucketSeries, ErrorPatternRow } from '../insight-aggregates.repository.js';
+import type {
+  BucketGrid,
+  BucketSeries,
+  ErrorPatternRow,
+} from '../insight-aggregates.repository.js';
 import { detectErrorPatterns, mergeByRoot } from './error-pattern.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
-const grid: BucketGrid = { bucketMs: 300_000, windowBuckets: 12, baselineBuckets: 36, origin: new Date(to.getTime() - 48 * 300_000), to };
+const grid: BucketGrid = {
+  bucketMs: 300_000,
+  windowBuckets: 12,
+  baselineBuckets: 36,
+  origin: new Date(to.getTime() - 48 * 300_000),
+  to,
+};
 const now = to;
 const inScopeAt = new Date(to.getTime() - 20 * 60_000);
 
-function row(patternId: string, component: string, inScope: boolean, count: number, levels = 'error'): ErrorPatternRow {
+function row(
+  patternId: string,
+  component: string,
+  inScope: boolean,
+  count: number,
+  levels = 'error',
+): ErrorPatternRow {
   const [component_type, component_id] = component.split('/');
   return {
     patternId,
@@ -14,7 +30,9 @@ function row(patternId: string, component: string, inScope: boolean, count: numb
     inScope,
     count,
     firstAt: inScope ? inScopeAt : new Date(to.getTime() - 2 * 3_600_000),
-    lastAt: inScope ? new Date(inScopeAt.getTime() + 60_000) : new Date(to.getTime() - 2 * 3_600_000 + 60_000),
+    lastAt: inScope
+      ? new Date(inScopeAt.getTime() + 60_000)
+      : new Date(to.getTime() - 2 * 3_600_000 + 60_000),
     sampleMessage: `message of ${patternId}`,
     lastEventId: `${patternId}-last`,
     firstEventId: `${patternId}-first`,
@@ -41,7 +59,12 @@ describe('error-pattern analyzer', () => {
       seenBefore: new Set(['p1']),
     });
     expect(drafts).toHaveLength(1);
-    expect(drafts[0]).toMatchObject({ type: 'error', kind: 'burst', severity: 'high', identity: ['p1'] });
+    expect(drafts[0]).toMatchObject({
+      type: 'error',
+      kind: 'burst',
+      severity: 'high',
+      identity: ['p1'],
+    });
     expect(drafts[0].evidence).toMatchObject({ observed: 60, expected: 1, pattern_id: 'p1' });
     expect(drafts[0].affected).toEqual([{ component_type: 'pay', component_id: 'pay-1' }]);
   });
@@ -99,7 +122,11 @@ describe('error-pattern analyzer', () => {
       grid,
       now,
       patternSeries: [series('p4', 1, quietWindow)],
-      rows: [row('p4', 'api/api-1', false, 30), row('p4', 'api/api-1', true, 8), row('p4', 'worker/w-1', true, 5)],
+      rows: [
+        row('p4', 'api/api-1', false, 30),
+        row('p4', 'api/api-1', true, 8),
+        row('p4', 'worker/w-1', true, 5),
+      ],
       seenBefore: new Set(['p4']),
     });
     const spreading = drafts.find((draft) => draft.kind === 'spreading')!;
@@ -112,17 +139,32 @@ describe('error-pattern analyzer', () => {
     const window = [...quietWindow];
     window[8] = 30;
     const merged = mergeByRoot(
-      [row('old', 'pay/pay-1', false, 36), row('root', 'pay/pay-1', false, 10), row('old', 'pay/pay-1', true, 40), row('root', 'pay/pay-1', true, 41, 'critical')],
+      [
+        row('old', 'pay/pay-1', false, 36),
+        row('root', 'pay/pay-1', false, 10),
+        row('old', 'pay/pay-1', true, 40),
+        row('root', 'pay/pay-1', true, 41, 'critical'),
+      ],
       [series('old', 1, window), series('root', 0, window)],
-      new Map([['old', 'root'], ['root', 'root']]),
+      new Map([
+        ['old', 'root'],
+        ['root', 'root'],
+      ]),
     );
-    expect(merged.rows.map((item) => [item.patternId, item.inScope, item.count, item.levels])).toEqual([
+    expect(
+      merged.rows.map((item) => [item.patternId, item.inScope, item.count, item.levels]),
+    ).toEqual([
       ['root', false, 46, 'error'],
       ['root', true, 81, 'error,critical'],
     ]);
     expect(merged.series).toHaveLength(1);
     expect(merged.series[0].errors[grid.baselineBuckets + 8]).toBe(60);
-    const drafts = detectErrorPatterns({ grid, now, ...{ patternSeries: merged.series, rows: merged.rows }, seenBefore: new Set(['root']) });
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      ...{ patternSeries: merged.series, rows: merged.rows },
+      seenBefore: new Set(['root']),
+    });
     expect(drafts.map((draft) => [draft.kind, draft.identity[0]])).toEqual([['burst', 'root']]);
   });
 });

@@ -1,10 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
-import type { BucketGrid, BucketSeries, ErrorPatternRow } from '../insight-aggregates.repository.js';
+import type {
+  BucketGrid,
+  BucketSeries,
+  ErrorPatternRow,
+} from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
-import { componentKey, type ComponentRef, type InsightDraft, type Severity } from '../insight.types.js';
+import {
+  componentKey,
+  type ComponentRef,
+  type InsightDraft,
+  type Severity,
+} from '../insight.types.js';
 import { robustScorer, round } from '../robust-stats.js';
-import { type AnalysisContext, type Analyzer, bucketStart, describeComponents, formatTime } from './analyzer.js';
+import {
+  type AnalysisContext,
+  type Analyzer,
+  bucketStart,
+  describeComponents,
+  formatTime,
+} from './analyzer.js';
 
 export interface ErrorPatternInput {
   grid: BucketGrid;
@@ -91,7 +106,13 @@ function components(rows: readonly ErrorPatternRow[]): ComponentRef[] {
 
 function bump(severity: Severity, when: boolean): Severity {
   if (!when) return severity;
-  return severity === 'info' ? 'low' : severity === 'low' ? 'medium' : severity === 'medium' ? 'high' : 'critical';
+  return severity === 'info'
+    ? 'low'
+    : severity === 'low'
+      ? 'medium'
+      : severity === 'medium'
+        ? 'high'
+        : 'critical';
 }
 
 function quote(message: string): string {
@@ -99,13 +120,19 @@ function quote(message: string): string {
 }
 
 function subjects(facts: PatternFacts): string[] {
-  return [`pattern:${facts.patternId}`, ...facts.scopeRows.map((row) => `component:${componentKey(row.component)}`)];
+  return [
+    `pattern:${facts.patternId}`,
+    ...facts.scopeRows.map((row) => `component:${componentKey(row.component)}`),
+  ];
 }
 
 function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft {
   const affected = components(facts.scopeRows);
   const names = affected.map(componentKey);
-  const severity = bump(facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium', facts.critical);
+  const severity = bump(
+    facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium',
+    facts.critical,
+  );
   return {
     analyzer: 'error-pattern',
     type: 'error',
@@ -122,7 +149,9 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
       pattern_id: facts.patternId,
       sample_message: facts.sampleMessage,
       count: facts.count,
-      first_event_id: facts.scopeRows.reduce((first, row) => (row.firstAt <= first.firstAt ? row : first)).firstEventId,
+      first_event_id: facts.scopeRows.reduce((first, row) =>
+        row.firstAt <= first.firstAt ? row : first,
+      ).firstEventId,
       per_component: facts.scopeRows.map((row) => ({ ...row.component, count: row.count })),
       first_at: facts.firstAt.toISOString(),
       last_at: facts.lastAt.toISOString(),
@@ -140,14 +169,29 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
     firstSeen: facts.firstAt,
     lastSeen: facts.lastAt,
     subjects: subjects(facts),
-    sample: { patternId: facts.patternId, errorsOnly: true, from: facts.firstAt, to: new Date(facts.lastAt.getTime() + 1) },
+    sample: {
+      patternId: facts.patternId,
+      errorsOnly: true,
+      from: facts.firstAt,
+      to: new Date(facts.lastAt.getTime() + 1),
+    },
   };
 }
 
-function detectBurst(facts: PatternFacts, series: BucketSeries, input: ErrorPatternInput): InsightDraft | null {
+function detectBurst(
+  facts: PatternFacts,
+  series: BucketSeries,
+  input: ErrorPatternInput,
+): InsightDraft | null {
   const { grid } = input;
   const baseline = series.errors.slice(0, grid.baselineBuckets);
-  let best: { index: number; observed: number; expected: number; score: number; scale: number } | null = null;
+  let best: {
+    index: number;
+    observed: number;
+    expected: number;
+    score: number;
+    scale: number;
+  } | null = null;
   const scoreOf = robustScorer(baseline);
   for (let index = grid.baselineBuckets; index < series.errors.length; index++) {
     const observed = series.errors[index];
@@ -156,7 +200,12 @@ function detectBurst(facts: PatternFacts, series: BucketSeries, input: ErrorPatt
   }
   if (!best) return null;
   const ratio = best.observed / Math.max(best.expected, 1);
-  if (best.observed < settings.burstMinCount || ratio < settings.burstMinRatio || best.score < settings.burstMinScore) return null;
+  if (
+    best.observed < settings.burstMinCount ||
+    ratio < settings.burstMinRatio ||
+    best.score < settings.burstMinScore
+  )
+    return null;
   const affected = components(facts.scopeRows);
   const names = affected.map(componentKey);
   const start = bucketStart(grid, best.index);
@@ -201,7 +250,12 @@ function detectBurst(facts: PatternFacts, series: BucketSeries, input: ErrorPatt
     firstSeen: start,
     lastSeen: facts.lastAt,
     subjects: subjects(facts),
-    sample: { patternId: facts.patternId, errorsOnly: true, from: start, to: new Date(start.getTime() + grid.bucketMs) },
+    sample: {
+      patternId: facts.patternId,
+      errorsOnly: true,
+      from: start,
+      to: new Date(start.getTime() + grid.bucketMs),
+    },
   };
 }
 
@@ -209,14 +263,20 @@ function detectSpreading(facts: PatternFacts, input: ErrorPatternInput): Insight
   if (facts.baselineRows.length === 0) return null;
   const before = new Set(facts.baselineRows.map((row) => componentKey(row.component)));
   const typesBefore = new Set(facts.baselineRows.map((row) => row.component.component_type));
-  const fresh = facts.scopeRows.filter((row) => !before.has(componentKey(row.component)) && row.count >= 3);
+  const fresh = facts.scopeRows.filter(
+    (row) => !before.has(componentKey(row.component)) && row.count >= 3,
+  );
   const freshTypes = fresh.filter((row) => !typesBefore.has(row.component.component_type));
   const newTypeNames = [...new Set(freshTypes.map((row) => row.component.component_type))];
   if (newTypeNames.length === 0 && fresh.length < 2) return null;
   const affected = components(facts.scopeRows);
   const freshNames = fresh.map((row) => componentKey(row.component));
-  const severity: Severity = newTypeNames.length > 0 ? (newTypeNames.length >= 2 ? 'high' : 'medium') : 'low';
-  const firstAt = fresh.reduce((first, row) => (row.firstAt < first ? row.firstAt : first), fresh[0].firstAt);
+  const severity: Severity =
+    newTypeNames.length > 0 ? (newTypeNames.length >= 2 ? 'high' : 'medium') : 'low';
+  const firstAt = fresh.reduce(
+    (first, row) => (row.firstAt < first ? row.firstAt : first),
+    fresh[0].firstAt,
+  );
   return {
     analyzer: 'error-pattern',
     type: 'error',
@@ -233,7 +293,12 @@ function detectSpreading(facts: PatternFacts, input: ErrorPatternInput): Insight
       pattern_id: facts.patternId,
       sample_message: facts.sampleMessage,
       components_before: [...before],
-      new_components: fresh.map((row) => ({ ...row.component, count: row.count, first_at: row.firstAt.toISOString(), event_id: row.firstEventId })),
+      new_components: fresh.map((row) => ({
+        ...row.component,
+        count: row.count,
+        first_at: row.firstAt.toISOString(),
+        event_id: row.firstEventId,
+      })),
       new_component_types: newTypeNames,
     },
     suggestions: [
@@ -241,14 +306,22 @@ function detectSpreading(facts: PatternFacts, input: ErrorPatternInput): Insight
       `List the pattern's events: GET /api/debug/events?pattern_id=${facts.patternId}`,
     ],
     factors: {
-      sample_size: sampleSizeFactor(fresh.reduce((sum, row) => sum + row.count, 0), 10),
+      sample_size: sampleSizeFactor(
+        fresh.reduce((sum, row) => sum + row.count, 0),
+        10,
+      ),
       effect_size: effectSizeFactor(fresh.length / Math.max(before.size, 1), 1),
       recency: recencyFactor(facts.lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
     },
     firstSeen: firstAt,
     lastSeen: facts.lastAt,
     subjects: subjects(facts),
-    sample: { patternId: facts.patternId, errorsOnly: true, from: firstAt, to: new Date(facts.lastAt.getTime() + 1) },
+    sample: {
+      patternId: facts.patternId,
+      errorsOnly: true,
+      from: firstAt,
+      to: new Date(facts.lastAt.getTime() + 1),
+    },
   };
 }
 
@@ -269,16 +342,26 @@ export function mergeByRoot(
       continue;
     }
     known.count += row.count;
-    if (row.firstAt < known.firstAt) [known.firstAt, known.firstEventId] = [row.firstAt, row.firstEventId];
-    if (row.lastAt > known.lastAt) [known.lastAt, known.lastEventId] = [row.lastAt, row.lastEventId];
-    known.levels = [...new Set([...known.levels.split(','), ...row.levels.split(',')])].filter(Boolean).join(',');
+    if (row.firstAt < known.firstAt)
+      [known.firstAt, known.firstEventId] = [row.firstAt, row.firstEventId];
+    if (row.lastAt > known.lastAt)
+      [known.lastAt, known.lastEventId] = [row.lastAt, row.lastEventId];
+    known.levels = [...new Set([...known.levels.split(','), ...row.levels.split(',')])]
+      .filter(Boolean)
+      .join(',');
   }
   const mergedSeries = new Map<string, BucketSeries>();
   for (const item of series) {
     const patternId = root(item.patternId!);
     const known = mergedSeries.get(patternId);
     if (!known) {
-      mergedSeries.set(patternId, { ...item, key: `pattern:${patternId}`, patternId, counts: [...item.counts], errors: [...item.errors] });
+      mergedSeries.set(patternId, {
+        ...item,
+        key: `pattern:${patternId}`,
+        patternId,
+        counts: [...item.counts],
+        errors: [...item.errors],
+      });
       continue;
     }
     item.counts.forEach((count, index) => (known.counts[index] += count));
@@ -305,10 +388,12 @@ export class ErrorPatternAnalyzer implements Analyzer {
       lineage.rootOf,
     );
     // a pattern is new when neither it nor anything merged into it was stored before the scope
-    const candidates = [...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId))].filter(
-      (id) => !rows.some((row) => row.patternId === id && !row.inScope),
+    const candidates = [
+      ...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId)),
+    ].filter((id) => !rows.some((row) => row.patternId === id && !row.inScope));
+    const seenBefore = new Set<string>(
+      rows.filter((row) => !row.inScope).map((row) => row.patternId),
     );
-    const seenBefore = new Set<string>(rows.filter((row) => !row.inScope).map((row) => row.patternId));
     const unknown: string[] = [];
     for (const id of candidates) {
       const family = lineage.roots.get(id);
@@ -318,8 +403,15 @@ export class ErrorPatternAnalyzer implements Analyzer {
     const members = unknown.flatMap((id) => [...(lineage.roots.get(id)?.members ?? [id])]);
     const seenMembers = await context.aggregates.patternsSeenBefore(members, context.scope.from);
     for (const id of unknown) {
-      if ([...(lineage.roots.get(id)?.members ?? [id])].some((member) => seenMembers.has(member))) seenBefore.add(id);
+      if ([...(lineage.roots.get(id)?.members ?? [id])].some((member) => seenMembers.has(member)))
+        seenBefore.add(id);
     }
-    return detectErrorPatterns({ grid: context.grid, now: context.now, patternSeries: series, rows, seenBefore });
+    return detectErrorPatterns({
+      grid: context.grid,
+      now: context.now,
+      patternSeries: series,
+      rows,
+      seenBefore,
+    });
   }
 }

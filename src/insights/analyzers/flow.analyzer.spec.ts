@@ -5,7 +5,12 @@ const to = new Date('2026-01-01T12:00:00Z');
 const scope = { from: new Date(to.getTime() - 3_600_000), to };
 const stuckBefore = new Date(to.getTime() - 300_000);
 
-function error(correlationId: string, component: string, offsetMs: number, id = `${correlationId}-${component}`): ChainEventRow {
+function error(
+  correlationId: string,
+  component: string,
+  offsetMs: number,
+  id = `${correlationId}-${component}`,
+): ChainEventRow {
   const [component_type, component_id] = component.split('/');
   return {
     id,
@@ -38,19 +43,39 @@ function chain(correlationId: string, overrides: Partial<ChainSummaryRow> = {}):
 
 describe('flow analyzer', () => {
   it('names the earliest error as the root cause, whatever order rows come in', () => {
-    const propagation = propagationOf([error('c', 'api/a', 9), error('c', 'db/d', 0), error('c', 'svc/s', 4), error('c', 'db/d', 12, 'again')])!;
+    const propagation = propagationOf([
+      error('c', 'api/a', 9),
+      error('c', 'db/d', 0),
+      error('c', 'svc/s', 4),
+      error('c', 'db/d', 12, 'again'),
+    ])!;
     expect(propagation.root.component).toEqual({ component_type: 'db', component_id: 'd' });
-    expect(propagation.path.map((step) => step.component.component_type)).toEqual(['db', 'svc', 'api']);
+    expect(propagation.path.map((step) => step.component.component_type)).toEqual([
+      'db',
+      'svc',
+      'api',
+    ]);
   });
 
   it('groups chains with the same root into one propagation insight', () => {
     const chains = ['c1', 'c2', 'c3'].map((id) => chain(id, { errors: 3 }));
-    const errors = chains.flatMap((item) => [error(item.correlationId, 'db/d', 0), error(item.correlationId, 'svc/s', 3), error(item.correlationId, 'api/a', 6)]);
+    const errors = chains.flatMap((item) => [
+      error(item.correlationId, 'db/d', 0),
+      error(item.correlationId, 'svc/s', 3),
+      error(item.correlationId, 'api/a', 6),
+    ]);
     const drafts = detectFlows({ scope, now: to, chains, errors, lastEvents: [], stuckBefore });
     expect(drafts).toHaveLength(1);
     expect(drafts[0]).toMatchObject({ type: 'flow', kind: 'error_propagation', severity: 'high' });
-    expect(drafts[0].evidence).toMatchObject({ chains: 3, root_cause: { component: { component_type: 'db', component_id: 'd' } } });
-    expect(drafts[0].affected.map((component) => component.component_type)).toEqual(['db', 'svc', 'api']);
+    expect(drafts[0].evidence).toMatchObject({
+      chains: 3,
+      root_cause: { component: { component_type: 'db', component_id: 'd' } },
+    });
+    expect(drafts[0].affected.map((component) => component.component_type)).toEqual([
+      'db',
+      'svc',
+      'api',
+    ]);
   });
 
   it('reports an error confined to one component as a low-severity failed step', () => {
@@ -68,12 +93,27 @@ describe('flow analyzer', () => {
 
   it('reports flows that started, never ended and went quiet past the timeout', () => {
     const stuck = ['s1', 's2'].map((id) => chain(id, { hasEnd: false }));
-    const lastEvents = stuck.map((item) => ({ ...error(item.correlationId, 'worker/w-2', 0), level: 'info', operation: 'render-page' }));
+    const lastEvents = stuck.map((item) => ({
+      ...error(item.correlationId, 'worker/w-2', 0),
+      level: 'info',
+      operation: 'render-page',
+    }));
     const finished = chain('done');
     const recent = chain('recent', { hasEnd: false, lastAt: new Date(to.getTime() - 60_000) });
-    const drafts = detectFlows({ scope, now: to, chains: [...stuck, finished, recent], errors: [], lastEvents, stuckBefore });
+    const drafts = detectFlows({
+      scope,
+      now: to,
+      chains: [...stuck, finished, recent],
+      errors: [],
+      lastEvents,
+      stuckBefore,
+    });
     expect(drafts).toHaveLength(1);
-    expect(drafts[0]).toMatchObject({ kind: 'stuck_flow', severity: 'medium', identity: ['worker', 'render-page'] });
+    expect(drafts[0]).toMatchObject({
+      kind: 'stuck_flow',
+      severity: 'medium',
+      identity: ['worker', 'render-page'],
+    });
     expect(drafts[0].evidence.chains).toBe(2);
   });
 
@@ -86,7 +126,14 @@ describe('flow analyzer', () => {
       patternId: 'p-queued',
       message: `newsletter ${index} batch 4 queued`,
     }));
-    const drafts = detectFlows({ scope, now: to, chains: stuck, errors: [], lastEvents, stuckBefore });
+    const drafts = detectFlows({
+      scope,
+      now: to,
+      chains: stuck,
+      errors: [],
+      lastEvents,
+      stuckBefore,
+    });
     expect(drafts).toHaveLength(1);
     expect(drafts[0]).toMatchObject({ kind: 'stuck_flow', identity: ['mailer', 'p-queued'] });
     expect(drafts[0].evidence.chains).toBe(3);

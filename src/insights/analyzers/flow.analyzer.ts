@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
 import type { ChainEventRow, ChainSummaryRow } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
-import { componentKey, type ComponentRef, type InsightDraft, type InsightScope, type Severity } from '../insight.types.js';
+import {
+  componentKey,
+  type ComponentRef,
+  type InsightDraft,
+  type InsightScope,
+  type Severity,
+} from '../insight.types.js';
 import { round } from '../robust-stats.js';
 import { type AnalysisContext, type Analyzer, describeComponents, formatTime } from './analyzer.js';
 
@@ -24,13 +30,21 @@ export interface Propagation {
   correlationId: string;
   root: ChainEventRow;
   /** Components in the order their first error appeared. */
-  path: { component: ComponentRef; first_error_event_id: string; at: string; operation: string | null; message: string }[];
+  path: {
+    component: ComponentRef;
+    first_error_event_id: string;
+    at: string;
+    operation: string | null;
+    message: string;
+  }[];
 }
 
 /** The earliest error of a chain is its probable root cause; the path is the order errors reached components. */
 export function propagationOf(errors: readonly ChainEventRow[]): Propagation | null {
   if (errors.length === 0) return null;
-  const ordered = [...errors].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id));
+  const ordered = [...errors].sort(
+    (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
+  );
   const seen = new Set<string>();
   const path: Propagation['path'] = [];
   for (const event of ordered) {
@@ -70,7 +84,10 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
     const propagation = propagationOf(errorsByChain.get(chain.correlationId) ?? []);
     if (!propagation) continue;
     const root = propagation.root;
-    const key = [componentKey(root.component), root.patternId ?? root.operation ?? root.message.slice(0, 80)].join('\u0000');
+    const key = [
+      componentKey(root.component),
+      root.patternId ?? root.operation ?? root.message.slice(0, 80),
+    ].join('\u0000');
     const target = propagation.path.length >= 2 ? propagations : failures;
     const list = target.get(key) ?? [];
     list.push(propagation);
@@ -83,7 +100,8 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   const lastByChain = new Map(input.lastEvents.map((event) => [event.correlationId, event]));
   const stuck = new Map<string, { chain: ChainSummaryRow; last: ChainEventRow }[]>();
   for (const chain of input.chains) {
-    if (!chain.hasStart || chain.hasEnd || chain.errors > 0 || chain.lastAt >= input.stuckBefore) continue;
+    if (!chain.hasStart || chain.hasEnd || chain.errors > 0 || chain.lastAt >= input.stuckBefore)
+      continue;
     const last = lastByChain.get(chain.correlationId);
     if (!last) continue;
     const key = [last.component.component_type, stepOf(last)].join('\u0000');
@@ -110,10 +128,14 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
   const root = longest.root;
   const rootName = componentKey(root.component);
   const pathNames = longest.path.map((step) => componentKey(step.component));
-  const affected = uniqueComponents(group.flatMap((item) => item.path.map((step) => step.component)));
+  const affected = uniqueComponents(
+    group.flatMap((item) => item.path.map((step) => step.component)),
+  );
   const severity: Severity = longest.path.length >= 3 || group.length >= 10 ? 'high' : 'medium';
   const firstAt = new Date(Math.min(...group.map((item) => item.root.timestamp.getTime())));
-  const lastAt = new Date(Math.max(...group.flatMap((item) => item.path.map((step) => Date.parse(step.at)))));
+  const lastAt = new Date(
+    Math.max(...group.flatMap((item) => item.path.map((step) => Date.parse(step.at)))),
+  );
   return {
     analyzer: 'flow',
     type: 'flow',
@@ -177,12 +199,20 @@ function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
     identity: [rootName, root.patternId ?? root.operation ?? root.message.slice(0, 80)],
     affected: [root.component],
     evidence: {
-      step: { component: root.component, operation: root.operation, pattern_id: root.patternId, message: root.message },
+      step: {
+        component: root.component,
+        operation: root.operation,
+        pattern_id: root.patternId,
+        message: root.message,
+      },
       chains: group.length,
       correlation_ids: group.slice(0, settings.evidenceChains).map((item) => item.correlationId),
       event_ids: group.slice(0, InsightSettings.evidenceEventIds).map((item) => item.root.id),
     },
-    suggestions: [`Open a failed step: GET /api/debug/events/${root.id}`, `Check whether callers of ${step} retry or give up`],
+    suggestions: [
+      `Open a failed step: GET /api/debug/events/${root.id}`,
+      `Check whether callers of ${step} retry or give up`,
+    ],
     factors: {
       sample_size: sampleSizeFactor(group.length, 5),
       effect_size: effectSizeFactor(group.length, 10),
@@ -194,11 +224,16 @@ function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
   };
 }
 
-function stuckDraft(group: { chain: ChainSummaryRow; last: ChainEventRow }[], input: FlowInput): InsightDraft {
+function stuckDraft(
+  group: { chain: ChainSummaryRow; last: ChainEventRow }[],
+  input: FlowInput,
+): InsightDraft {
   const last = group[0].last;
   const stepName = `${last.component.component_type} ${last.operation ?? `"${last.message.slice(0, 80)}"`}`;
   const affected = uniqueComponents(group.map((item) => item.last.component));
-  const oldest = group.reduce((best, item) => (item.chain.startedAt < best.chain.startedAt ? item : best));
+  const oldest = group.reduce((best, item) =>
+    item.chain.startedAt < best.chain.startedAt ? item : best,
+  );
   const waitedMs = input.scope.to.getTime() - oldest.chain.lastAt.getTime();
   const severity: Severity = group.length >= 10 ? 'high' : 'medium';
   const lastAt = new Date(Math.max(...group.map((item) => item.chain.lastAt.getTime())));
@@ -253,7 +288,10 @@ export class FlowAnalyzer implements Analyzer {
     const chains = await context.problemChains(stuckBefore, settings.chainLimit);
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
-      .filter((chain) => chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore)
+      .filter(
+        (chain) =>
+          chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore,
+      )
       .map((chain) => chain.correlationId);
     const [errors, lastEvents] = await Promise.all([
       context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),

@@ -10,7 +10,13 @@ import {
 import type { DurationMomentsRow } from '../insight-aggregates.repository.js';
 
 const api = { component_type: 'api', component_id: 'api-1' };
-const stats = (current: boolean, p50: number, p95: number, count = 200, operation = 'checkout'): DurationStatsRow => ({
+const stats = (
+  current: boolean,
+  p50: number,
+  p95: number,
+  count = 200,
+  operation = 'checkout',
+): DurationStatsRow => ({
   current,
   component: api,
   operation,
@@ -21,7 +27,13 @@ const stats = (current: boolean, p50: number, p95: number, count = 200, operatio
   max: p95 * 2,
 });
 
-function event(id: string, parent: string | null, durationMs: number | null, component = api, operation = id): ChainEventRow {
+function event(
+  id: string,
+  parent: string | null,
+  durationMs: number | null,
+  component = api,
+  operation = id,
+): ChainEventRow {
   return {
     id,
     timestamp: new Date('2026-01-01T12:00:00Z'),
@@ -46,8 +58,17 @@ describe('performance analyzer', () => {
       scope: { from: new Date('2026-01-01T11:00:00Z'), to: new Date('2026-01-01T12:00:00Z') },
       now: new Date('2026-01-01T12:00:00Z'),
     });
-    expect(draft).toMatchObject({ type: 'performance', kind: 'regression', severity: 'high', identity: ['api/api-1', 'checkout'] });
-    expect(draft.evidence).toMatchObject({ current: { p95_ms: 240 }, previous: { p95_ms: 60 }, p95_ratio: 4 });
+    expect(draft).toMatchObject({
+      type: 'performance',
+      kind: 'regression',
+      severity: 'high',
+      identity: ['api/api-1', 'checkout'],
+    });
+    expect(draft.evidence).toMatchObject({
+      current: { p95_ms: 240 },
+      previous: { p95_ms: 60 },
+      p95_ratio: 4,
+    });
   });
 
   it('ignores small samples, small deltas and noise', () => {
@@ -72,7 +93,12 @@ describe('performance analyzer', () => {
   });
 
   it('falls back to the slowest steps without parent links', () => {
-    const path = criticalPath([event('a', null, 10), event('b', null, 300), event('c', null, null), event('d', null, 90)])!;
+    const path = criticalPath([
+      event('a', null, 10),
+      event('b', null, 300),
+      event('c', null, null),
+      event('d', null, 90),
+    ])!;
     expect(path.method).toBe('slowest-steps');
     expect(path.steps.map((step) => step.event_id)).toEqual(['b', 'd', 'a']);
     expect(path.steps[0].share).toBeCloseTo(0.75);
@@ -94,7 +120,12 @@ describe('performance analyzer', () => {
       current: moments(current),
       previous: moments(previous),
     });
-    const picked = regressionCandidates([row('same', steady), row('tail', tail), row('slower', slower), row('few', slower.slice(0, 10))]);
+    const picked = regressionCandidates([
+      row('same', steady),
+      row('tail', tail),
+      row('slower', slower),
+      row('few', slower.slice(0, 10)),
+    ]);
     expect(picked.map((item) => item.operation)).toEqual(['tail', 'slower']);
   });
 
@@ -108,7 +139,10 @@ describe('performance analyzer', () => {
       return { component: api, operation: 'sync', current: of(current), previous: of(previous) };
     };
     // a deterministic jittery baseline around 50 ms
-    const baselineCalls = Array.from({ length: 30 }, (_, index) => 50 * Math.exp(0.25 * Math.sin(index * 1.7)));
+    const baselineCalls = Array.from(
+      { length: 30 },
+      (_, index) => 50 * Math.exp(0.25 * Math.sin(index * 1.7)),
+    );
     const baseline = stats(false, 50, 62, 30, 'sync');
     baseline.p99 = 64;
 
@@ -121,7 +155,12 @@ describe('performance analyzer', () => {
 
     it('finds 3 calls of 4–8 s among 10 against a 50 ms baseline, with the chance by luck', () => {
       const scope = [...Array.from({ length: 7 }, () => 50), 4200, 6100, 7900];
-      const found = fewCallsRegression(moments(scope, baselineCalls), stats(true, 50, 7900, 10, 'sync'), baseline, [7900, 6100, 4200, 50, 50]);
+      const found = fewCallsRegression(
+        moments(scope, baselineCalls),
+        stats(true, 50, 7900, 10, 'sync'),
+        baseline,
+        [7900, 6100, 4200, 50, 50],
+      );
       expect(found).not.toBeNull();
       expect(found!.slowCalls).toBe(3);
       expect(found!.thresholdMs).toBe(4200);
@@ -130,18 +169,39 @@ describe('performance analyzer', () => {
 
     it('does not call one slow call a regression', () => {
       const scope = [50, 48, 52, 9000];
-      expect(fewCallsRegression(moments(scope, baselineCalls), stats(true, 50, 9000, 4, 'sync'), baseline, [9000, 52, 50, 48])).toBeNull();
+      expect(
+        fewCallsRegression(
+          moments(scope, baselineCalls),
+          stats(true, 50, 9000, 4, 'sync'),
+          baseline,
+          [9000, 52, 50, 48],
+        ),
+      ).toBeNull();
     });
 
     it('raises nothing on ordinary jitter of few calls, even heavy-tailed', () => {
       // a heavy-tailed baseline (log-normal, sigma 0.6) and few calls from the same distribution
-      const heavy = Array.from({ length: 40 }, (_, index) => 80 * Math.exp(0.6 * 1.6 * Math.sin(index * 2.3)));
+      const heavy = Array.from(
+        { length: 40 },
+        (_, index) => 80 * Math.exp(0.6 * 1.6 * Math.sin(index * 2.3)),
+      );
       const sorted = [...heavy].sort((a, b) => a - b);
       const heavyStats = stats(false, sorted[20], sorted[37], 40, 'sync');
       heavyStats.p99 = sorted[39];
-      for (const scope of [[200, 210, 40], [sorted[39], sorted[38]], [75, 82, 90, 260]]) {
+      for (const scope of [
+        [200, 210, 40],
+        [sorted[39], sorted[38]],
+        [75, 82, 90, 260],
+      ]) {
         const largest = [...scope].sort((a, b) => b - a);
-        expect(fewCallsRegression(moments(scope, heavy), stats(true, 80, largest[0], scope.length, 'sync'), heavyStats, largest)).toBeNull();
+        expect(
+          fewCallsRegression(
+            moments(scope, heavy),
+            stats(true, 80, largest[0], scope.length, 'sync'),
+            heavyStats,
+            largest,
+          ),
+        ).toBeNull();
       }
     });
   });

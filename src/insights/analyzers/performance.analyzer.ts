@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
-import type { ChainEventRow, DurationMomentsRow, DurationStatsRow } from '../insight-aggregates.repository.js';
+import type {
+  ChainEventRow,
+  DurationMomentsRow,
+  DurationStatsRow,
+} from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
-import { componentKey, type InsightDraft, type InsightScope, type Severity } from '../insight.types.js';
+import {
+  componentKey,
+  type InsightDraft,
+  type InsightScope,
+  type Severity,
+} from '../insight.types.js';
 import { round } from '../robust-stats.js';
 import { type AnalysisContext, type Analyzer, formatTime } from './analyzer.js';
 
@@ -49,7 +58,9 @@ export function regressionCandidates(rows: readonly DurationMomentsRow[]): Durat
     if (row.current.n < settings.minSamples || row.previous.n < settings.minSamples) return false;
     const now = describe(row.current);
     const before = describe(row.previous);
-    return now.mean >= 1.2 * before.mean || now.sd >= 1.5 * before.sd || now.high >= 1.3 * before.high;
+    return (
+      now.mean >= 1.2 * before.mean || now.sd >= 1.5 * before.sd || now.high >= 1.3 * before.high
+    );
   });
 }
 
@@ -60,10 +71,20 @@ export function findRegressions(rows: readonly DurationStatsRow[]): Regression[]
   const regressions: Regression[] = [];
   for (const current of rows.filter((row) => row.current)) {
     const before = previous.get(key(current));
-    if (!before || current.count < settings.minSamples || before.count < settings.minSamples) continue;
+    if (!before || current.count < settings.minSamples || before.count < settings.minSamples)
+      continue;
     const p95Ratio = current.p95 / Math.max(before.p95, 1e-9);
-    if (p95Ratio < settings.regressionRatio || current.p95 - before.p95 < settings.regressionMinDeltaMs) continue;
-    regressions.push({ current, previous: before, p95Ratio, p50Ratio: current.p50 / Math.max(before.p50, 1e-9) });
+    if (
+      p95Ratio < settings.regressionRatio ||
+      current.p95 - before.p95 < settings.regressionMinDeltaMs
+    )
+      continue;
+    regressions.push({
+      current,
+      previous: before,
+      p95Ratio,
+      p50Ratio: current.p50 / Math.max(before.p50, 1e-9),
+    });
   }
   return regressions.sort((a, b) => b.p95Ratio - a.p95Ratio);
 }
@@ -85,7 +106,10 @@ export function binomialTail(n: number, k: number, p: number): number {
 }
 
 /** Mean and standard deviation from count, sum and sum of squares. */
-export function momentsOf({ n, sum, squares }: DurationMomentsRow['current']): { mean: number; sd: number } {
+export function momentsOf({ n, sum, squares }: DurationMomentsRow['current']): {
+  mean: number;
+  sd: number;
+} {
   const mean = sum / Math.max(n, 1);
   return { mean, sd: Math.sqrt(Math.max(0, squares / Math.max(n, 1) - mean * mean)) };
 }
@@ -96,7 +120,8 @@ export function momentsOf({ n, sum, squares }: DurationMomentsRow['current']): {
  */
 export function fewCallCandidates(rows: readonly DurationMomentsRow[]): DurationMomentsRow[] {
   return rows.filter((row) => {
-    if (row.current.n < settings.fewCallsMin || row.previous.n < settings.fewCallsBaselineMin) return false;
+    if (row.current.n < settings.fewCallsMin || row.previous.n < settings.fewCallsBaselineMin)
+      return false;
     const now = momentsOf(row.current);
     const before = momentsOf(row.previous);
     return now.mean >= 2 * before.mean && now.mean - before.mean >= settings.regressionMinDeltaMs;
@@ -145,7 +170,11 @@ export function fewCallsRegression(
   for (let k = settings.fewCallsMin; k <= largest.length; k++) {
     const level = largest[k - 1];
     if (k < 0.05 * calls) continue;
-    if (level < settings.fewCallsMinRatio * baseline.p99 || level - baseline.p99 < settings.regressionMinDeltaMs) break;
+    if (
+      level < settings.fewCallsMinRatio * baseline.p99 ||
+      level - baseline.p99 < settings.regressionMinDeltaMs
+    )
+      break;
     const t = (level - mean) / spread;
     const quantileBound = Math.max(0.01, 1 / (m + 1));
     const perCallChance = Math.min(quantileBound, t > 0 ? 1 / (1 + t * t) : 1);
@@ -168,12 +197,16 @@ export function fewCallsRegression(
   return best && best.chance <= settings.fewCallsMaxChance ? best : null;
 }
 
-export function fewCallsDraft(regression: FewCallsRegression, context: RegressionContext): InsightDraft {
+export function fewCallsDraft(
+  regression: FewCallsRegression,
+  context: RegressionContext,
+): InsightDraft {
   const { current, baseline } = regression;
   const name = `${componentKey(current.component)} ${current.operation}`;
   const severity: Severity =
     regression.chance <= settings.fewCallsHighChance && regression.ratio >= 3 ? 'high' : 'medium';
-  const chanceText = regression.chance < 1e-12 ? '< 1e-12' : `≈ ${regression.chance.toExponential(1)}`;
+  const chanceText =
+    regression.chance < 1e-12 ? '< 1e-12' : `≈ ${regression.chance.toExponential(1)}`;
   return {
     analyzer: 'performance',
     type: 'performance',
@@ -196,7 +229,11 @@ export function fewCallsDraft(regression: FewCallsRegression, context: Regressio
       method: 'few_calls',
       current: statsOf(current),
       previous: statsOf(baseline),
-      baseline: { ...statsOf(baseline), mean_ms: round(regression.baselineMean), sd_ms: round(regression.baselineSd) },
+      baseline: {
+        ...statsOf(baseline),
+        mean_ms: round(regression.baselineMean),
+        sd_ms: round(regression.baselineSd),
+      },
       slow_calls: regression.slowCalls,
       calls: regression.calls,
       threshold_ms: round(regression.thresholdMs),
@@ -215,7 +252,11 @@ export function fewCallsDraft(regression: FewCallsRegression, context: Regressio
       // few calls: a low sample-size factor says how little the finding rests on
       sample_size: sampleSizeFactor(regression.slowCalls, 5),
       effect_size: effectSizeFactor(regression.ratio - 1, 1),
-      recency: recencyFactor(context.slowestAt ?? context.scope.to, context.now, InsightSettings.confidence.recencyHalfLifeMs),
+      recency: recencyFactor(
+        context.slowestAt ?? context.scope.to,
+        context.now,
+        InsightSettings.confidence.recencyHalfLifeMs,
+      ),
     },
     firstSeen: context.scope.from,
     lastSeen: context.slowestAt ?? context.scope.to,
@@ -241,7 +282,8 @@ export function criticalPath(events: readonly ChainEventRow[]): CriticalPath | n
     }
   }
   const first = events[0].timestamp.getTime();
-  const elapsed = Math.max(...events.map((event) => event.timestamp.getTime() + (event.durationMs ?? 0))) - first;
+  const elapsed =
+    Math.max(...events.map((event) => event.timestamp.getTime() + (event.durationMs ?? 0))) - first;
   const toStep = (event: ChainEventRow, total: number): CriticalPathStep => ({
     event_id: event.id,
     component_type: event.component.component_type,
@@ -253,7 +295,10 @@ export function criticalPath(events: readonly ChainEventRow[]): CriticalPath | n
 
   if (children.size > 0) {
     const best = new Map<string, { total: number; path: ChainEventRow[] }>();
-    const walk = (event: ChainEventRow, depth: number): { total: number; path: ChainEventRow[] } => {
+    const walk = (
+      event: ChainEventRow,
+      depth: number,
+    ): { total: number; path: ChainEventRow[] } => {
       const known = best.get(event.id);
       if (known) return known;
       let heaviest = { total: 0, path: [] as ChainEventRow[] };
@@ -265,9 +310,10 @@ export function criticalPath(events: readonly ChainEventRow[]): CriticalPath | n
       }
       // A parent's duration includes its children's when both are spans; count the larger.
       const own = event.durationMs ?? 0;
-      const result = own >= heaviest.total
-        ? { total: own, path: [event, ...heaviest.path] }
-        : { total: heaviest.total, path: [event, ...heaviest.path] };
+      const result =
+        own >= heaviest.total
+          ? { total: own, path: [event, ...heaviest.path] }
+          : { total: heaviest.total, path: [event, ...heaviest.path] };
       best.set(event.id, result);
       return result;
     };
@@ -309,15 +355,20 @@ export interface RegressionContext {
 export function regressionDraft(regression: Regression, context: RegressionContext): InsightDraft {
   const { current, previous } = regression;
   const name = `${componentKey(current.component)} ${current.operation}`;
-  const severity: Severity = regression.p95Ratio >= 3 ? 'high' : regression.p95Ratio >= 2 ? 'medium' : 'low';
-  const pathText = context.path && context.path.steps.length > 0
-    ? ` On the slowest chain (${context.path.correlation_id}) the time goes to ` +
-      context.path.steps
-        .slice(0, 3)
-        .map((step) => `${step.component_type}/${step.component_id} ${step.operation ?? '?'} ${step.duration_ms} ms`)
-        .join(', ') +
-      '.'
-    : '';
+  const severity: Severity =
+    regression.p95Ratio >= 3 ? 'high' : regression.p95Ratio >= 2 ? 'medium' : 'low';
+  const pathText =
+    context.path && context.path.steps.length > 0
+      ? ` On the slowest chain (${context.path.correlation_id}) the time goes to ` +
+        context.path.steps
+          .slice(0, 3)
+          .map(
+            (step) =>
+              `${step.component_type}/${step.component_id} ${step.operation ?? '?'} ${step.duration_ms} ms`,
+          )
+          .join(', ') +
+        '.'
+      : '';
   return {
     analyzer: 'performance',
     type: 'performance',
@@ -349,7 +400,11 @@ export function regressionDraft(regression: Regression, context: RegressionConte
     factors: {
       sample_size: sampleSizeFactor(Math.min(current.count, previous.count), 50),
       effect_size: effectSizeFactor(regression.p95Ratio - 1, 1),
-      recency: recencyFactor(context.slowestAt ?? context.scope.to, context.now, InsightSettings.confidence.recencyHalfLifeMs),
+      recency: recencyFactor(
+        context.slowestAt ?? context.scope.to,
+        context.now,
+        InsightSettings.confidence.recencyHalfLifeMs,
+      ),
     },
     firstSeen: context.scope.from,
     lastSeen: context.slowestAt ?? context.scope.to,
@@ -359,7 +414,13 @@ export function regressionDraft(regression: Regression, context: RegressionConte
 }
 
 function statsOf(row: DurationStatsRow) {
-  return { count: row.count, p50_ms: round(row.p50), p95_ms: round(row.p95), p99_ms: round(row.p99), max_ms: round(row.max) };
+  return {
+    count: row.count,
+    p50_ms: round(row.p50),
+    p95_ms: round(row.p95),
+    p99_ms: round(row.p99),
+    max_ms: round(row.max),
+  };
 }
 
 @Injectable()
@@ -376,10 +437,15 @@ export class PerformanceAnalyzer implements Analyzer {
     const candidates = regressionCandidates(moments);
     const drafts: InsightDraft[] = [];
     const reported = new Set<string>();
-    const rows = candidates.length === 0 ? [] : await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
+    const rows =
+      candidates.length === 0
+        ? []
+        : await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
     for (const regression of findRegressions(rows)) {
       reported.add(pairKey(regression.current));
-      drafts.push(regressionDraft(regression, await this.slowestContext(context, regression.current)));
+      drafts.push(
+        regressionDraft(regression, await this.slowestContext(context, regression.current)),
+      );
     }
     drafts.push(...(await this.fewCalls(context, moments, reported)));
     return drafts;
@@ -395,7 +461,11 @@ export class PerformanceAnalyzer implements Analyzer {
     const baselineFrom = context.baselineFrom;
     const moments = fewCallCandidates(all)
       .filter((row) => !reported.has(pairKey(row)))
-      .sort((a, b) => momentsOf(b.current).mean / Math.max(momentsOf(b.previous).mean, 1e-9) - momentsOf(a.current).mean / Math.max(momentsOf(a.previous).mean, 1e-9))
+      .sort(
+        (a, b) =>
+          momentsOf(b.current).mean / Math.max(momentsOf(b.previous).mean, 1e-9) -
+          momentsOf(a.current).mean / Math.max(momentsOf(a.previous).mean, 1e-9),
+      )
       .slice(0, settings.fewCallsCandidates);
     if (moments.length === 0) return [];
     const stats = new Map<string, DurationStatsRow>();
@@ -407,21 +477,44 @@ export class PerformanceAnalyzer implements Analyzer {
       const current = stats.get(`now\u0000${pairKey(row)}`);
       const baseline = stats.get(`before\u0000${pairKey(row)}`);
       if (!current || !baseline) continue;
-      const largest = await context.aggregates.topDurations(row.component, row.operation, scope.from, scope.to, settings.fewCallsFetch);
+      const largest = await context.aggregates.topDurations(
+        row.component,
+        row.operation,
+        scope.from,
+        scope.to,
+        settings.fewCallsFetch,
+      );
       const regression = fewCallsRegression(row, current, baseline, largest);
-      if (regression) drafts.push(fewCallsDraft(regression, await this.slowestContext(context, current)));
+      if (regression)
+        drafts.push(fewCallsDraft(regression, await this.slowestContext(context, current)));
     }
     return drafts;
   }
 
-  private async slowestContext(context: AnalysisContext, row: DurationStatsRow): Promise<RegressionContext> {
+  private async slowestContext(
+    context: AnalysisContext,
+    row: DurationStatsRow,
+  ): Promise<RegressionContext> {
     const { scope } = context;
-    const slowest = await context.aggregates.slowestEventOf(row.component, row.operation, scope.from, scope.to);
+    const slowest = await context.aggregates.slowestEventOf(
+      row.component,
+      row.operation,
+      scope.from,
+      scope.to,
+    );
     let path: CriticalPath | null = null;
     if (slowest?.correlationId) {
-      path = criticalPath(await context.aggregates.chainEvents(slowest.correlationId, settings.chainEventLimit));
+      path = criticalPath(
+        await context.aggregates.chainEvents(slowest.correlationId, settings.chainEventLimit),
+      );
     }
-    return { scope, now: context.now, slowestEventId: slowest?.id, slowestAt: slowest?.timestamp, path };
+    return {
+      scope,
+      now: context.now,
+      slowestEventId: slowest?.id,
+      slowestAt: slowest?.timestamp,
+      path,
+    };
   }
 }
 

@@ -13,11 +13,19 @@ export class InsightDto {
   @ApiProperty({ enum: SEVERITIES }) severity: string;
   @ApiProperty() title: string;
   @ApiProperty() summary: string;
-  @ApiProperty({ description: 'Stable identity of the problem: a regression updates the same insight' }) fingerprint: string;
+  @ApiProperty({
+    description: 'Stable identity of the problem: a regression updates the same insight',
+  })
+  fingerprint: string;
   @ApiProperty({ type: [ComponentRefDto] }) affected_components: ComponentRefDto[];
-  @ApiObject('What the analyzer saw: `kind` and its figures, with sample event ids') evidence: Record<string, unknown>;
+  @ApiObject('What the analyzer saw: `kind` and its figures, with sample event ids')
+  evidence: Record<string, unknown>;
   @ApiProperty({ minimum: 0, maximum: 1 }) confidence: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'The factors the confidence is made of' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'The factors the confidence is made of',
+  })
   confidence_factors: Record<string, number>;
   @ApiProperty({ type: [String] }) suggestions: string[];
   @ApiProperty() occurrences: number;
@@ -33,7 +41,8 @@ export class InsightDto {
 
 export class InsightPageDto {
   @ApiProperty({ type: [InsightDto], description: 'Most recently seen first' }) items: InsightDto[];
-  @ApiNullableString('Pass back as `cursor` for the next page; null on the last', { example: '50' }) next_cursor: string | null;
+  @ApiNullableString('Pass back as `cursor` for the next page; null on the last', { example: '50' })
+  next_cursor: string | null;
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;

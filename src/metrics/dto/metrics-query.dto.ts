@@ -4,44 +4,72 @@ import { ApiNullableString } from '../../common/http/api-object.decorator.js';
 import { AGGREGATIONS, GROUPINGS, type Aggregation, type Grouping } from '../metric-aggregation.js';
 
 export class MetricRangeQueryDto {
-  @ApiPropertyOptional({ description: 'Start of the range, inclusive (ISO-8601); default a day before `to`', example: '2026-11-24T09:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
+  @ApiPropertyOptional({
+    description: 'Start of the range, inclusive (ISO-8601); default a day before `to`',
+    example: '2026-11-24T09:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
   from?: string;
 
   @ApiPropertyOptional({ description: 'End of the range, exclusive (ISO-8601); default now' })
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'to must be an ISO-8601 date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO-8601 date-time' })
   to?: string;
 
   @ApiPropertyOptional({ example: 'api' })
-  @IsOptional() @IsString() @Length(1, 128)
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
   component_type?: string;
 
   @ApiPropertyOptional({ example: 'api-1' })
-  @IsOptional() @IsString() @Length(1, 256)
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
   component_id?: string;
 }
 
 export class MetricSeriesQueryDto extends MetricRangeQueryDto {
   @ApiPropertyOptional({ description: 'Only this metric', example: 'http.latency_ms' })
-  @IsOptional() @IsString() @Length(1, 256)
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
   name?: string;
 }
 
 export class MetricPointsQueryDto extends MetricRangeQueryDto {
   @ApiProperty({ description: 'The metric', example: 'http.latency_ms' })
-  @IsString() @Length(1, 256)
+  @IsString()
+  @Length(1, 256)
   name: string;
 
-  @ApiPropertyOptional({ description: 'Step: 30s, 5m, 1h, 1d or seconds; default the range in 60 steps', example: '1m' })
-  @IsOptional() @Matches(/^\d{1,9}[smhd]?$/, { message: 'step must be a duration such as 30s, 5m, 1h, 1d (or seconds)' })
+  @ApiPropertyOptional({
+    description: 'Step: 30s, 5m, 1h, 1d or seconds; default the range in 60 steps',
+    example: '1m',
+  })
+  @IsOptional()
+  @Matches(/^\d{1,9}[smhd]?$/, {
+    message: 'step must be a duration such as 30s, 5m, 1h, 1d (or seconds)',
+  })
   step?: string;
 
-  @ApiPropertyOptional({ enum: AGGREGATIONS, default: 'avg', description: 'Per step; p50/p95/p99 read the points of a step as a histogram' })
-  @IsOptional() @IsIn(AGGREGATIONS, { message: `aggregation must be one of: ${AGGREGATIONS.join(', ')}` })
+  @ApiPropertyOptional({
+    enum: AGGREGATIONS,
+    default: 'avg',
+    description: 'Per step; p50/p95/p99 read the points of a step as a histogram',
+  })
+  @IsOptional()
+  @IsIn(AGGREGATIONS, { message: `aggregation must be one of: ${AGGREGATIONS.join(', ')}` })
   aggregation?: Aggregation;
 
-  @ApiPropertyOptional({ enum: GROUPINGS, default: 'component', description: 'One series per component, per component type, or one in all' })
-  @IsOptional() @IsIn(GROUPINGS, { message: `group_by must be one of: ${GROUPINGS.join(', ')}` })
+  @ApiPropertyOptional({
+    enum: GROUPINGS,
+    default: 'component',
+    description: 'One series per component, per component type, or one in all',
+  })
+  @IsOptional()
+  @IsIn(GROUPINGS, { message: `group_by must be one of: ${GROUPINGS.join(', ')}` })
   group_by?: Grouping;
 }
 
@@ -60,7 +88,8 @@ export class MetricSeriesDto {
 
 export class MetricSeriesListDto {
   @ApiProperty({ type: [MetricSeriesDto] }) items: MetricSeriesDto[];
-  @ApiNullableString('Always null: at most 1,000 series, `truncated` says when there were more') next_cursor: null;
+  @ApiNullableString('Always null: at most 1,000 series, `truncated` says when there were more')
+  next_cursor: null;
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;
   @ApiProperty() truncated: boolean;
@@ -75,7 +104,8 @@ export class AggregatedSeriesDto {
   @ApiNullableString('null with group_by=none') component_type: string | null;
   @ApiNullableString('null unless group_by=component') component_id: string | null;
   @ApiProperty({ description: 'Points of the series in the range' }) samples: number;
-  @ApiProperty({ type: [StepValueDto], description: 'Steps with at least one point, oldest first' }) points: StepValueDto[];
+  @ApiProperty({ type: [StepValueDto], description: 'Steps with at least one point, oldest first' })
+  points: StepValueDto[];
 }
 
 export class MetricQueryAnswerDto {

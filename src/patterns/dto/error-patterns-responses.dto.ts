@@ -14,7 +14,12 @@ export class ErrorPatternDto {
   @ApiProperty() count: number;
   @ApiProperty({ format: 'date-time' }) first_seen: string;
   @ApiProperty({ format: 'date-time' }) last_seen: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Count per level' }) levels: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'Count per level',
+  })
+  levels: Record<string, number>;
   @ApiProperty({ type: [ComponentCountDto] }) components: ComponentCountDto[];
   @ApiProperty({ type: [String] }) sample_event_ids: string[];
   @ApiProperty() total_count: number;
@@ -23,8 +28,10 @@ export class ErrorPatternDto {
 }
 
 export class ErrorPatternsPageDto {
-  @ApiProperty({ type: [ErrorPatternDto], description: 'Most frequent first' }) items: ErrorPatternDto[];
-  @ApiNullableString('Pass back as `cursor` for the next page; null on the last', { example: '50' }) next_cursor: string | null;
+  @ApiProperty({ type: [ErrorPatternDto], description: 'Most frequent first' })
+  items: ErrorPatternDto[];
+  @ApiNullableString('Pass back as `cursor` for the next page; null on the last', { example: '50' })
+  next_cursor: string | null;
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;
   @ApiProperty({ enum: LEVELS, isArray: true }) levels: string[];

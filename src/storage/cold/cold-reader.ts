@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { BLOB_STORE, type BlobStore } from './blob-store.js';
 import { type ManifestEntry, ManifestRepository } from './manifest.repository.js';
-import { CorruptSegmentError, inflateLines, parseHeader, readSegmentLines } from './segment-format.js';
+import {
+  CorruptSegmentError,
+  inflateLines,
+  parseHeader,
+  readSegmentLines,
+} from './segment-format.js';
 
 /** One gzip member of one segment: the unit the cold tier is read in. */
 export interface ColdUnit {
@@ -70,7 +75,12 @@ export class ColdReader {
   /** The members of these entries, each with its time range. */
   units(entries: readonly ManifestEntry[]): ColdUnit[] {
     return entries.flatMap((entry) =>
-      entry.members.map((member, index) => ({ entry, member: index, fromMs: member[3], toMs: member[4] })),
+      entry.members.map((member, index) => ({
+        entry,
+        member: index,
+        fromMs: member[3],
+        toMs: member[4],
+      })),
     );
   }
 
@@ -81,11 +91,16 @@ export class ColdReader {
   async memberLines(entry: ManifestEntry, index: number): Promise<string[]> {
     const [offset, length] = entry.members[index];
     const cacheKey = `${entry.segmentKey}#${index}`;
-    let bytes = this.bodies.get(entry.segmentKey)?.subarray(offset, offset + length) ?? this.bodies.get(cacheKey);
+    let bytes =
+      this.bodies.get(entry.segmentKey)?.subarray(offset, offset + length) ??
+      this.bodies.get(cacheKey);
     if (!bytes) {
       const read = await this.store.getRange(entry.segmentKey, offset, length);
       if (read === null || read.length !== length) {
-        throw new CorruptSegmentError(entry.segmentKey, `member ${index} could not be read (${read?.length ?? 'no'} of ${length} bytes)`);
+        throw new CorruptSegmentError(
+          entry.segmentKey,
+          `member ${index} could not be read (${read?.length ?? 'no'} of ${length} bytes)`,
+        );
       }
       this.bodies.set(cacheKey, read);
       bytes = read;
@@ -93,7 +108,10 @@ export class ColdReader {
     try {
       return await inflateLines(bytes);
     } catch (error) {
-      throw new CorruptSegmentError(entry.segmentKey, `member ${index} does not inflate (${(error as Error).message})`);
+      throw new CorruptSegmentError(
+        entry.segmentKey,
+        `member ${index} does not inflate (${(error as Error).message})`,
+      );
     }
   }
 
@@ -108,13 +126,18 @@ export class ColdReader {
     const cached = this.bodies.get(entry.segmentKey);
     if (cached) return cached;
     const body = await this.store.get(entry.segmentKey);
-    if (body === null) throw new CorruptSegmentError(entry.segmentKey, 'the manifest lists it but the blob store has no such object');
+    if (body === null)
+      throw new CorruptSegmentError(
+        entry.segmentKey,
+        'the manifest lists it but the blob store has no such object',
+      );
     this.bodies.set(entry.segmentKey, body);
     return body;
   }
 
   forget(keys: readonly string[]): void {
     const gone = new Set(keys);
-    for (const key of [...this.bodies.keys()]) if (gone.has(key.split('#')[0])) this.bodies.delete(key);
+    for (const key of [...this.bodies.keys()])
+      if (gone.has(key.split('#')[0])) this.bodies.delete(key);
   }
 }

@@ -10,7 +10,10 @@ export class IdFilter {
   private constructor(private readonly bits: Uint8Array) {}
 
   static forCapacity(expected: number): IdFilter {
-    const bitCount = Math.max(64, Math.ceil((-Math.max(1, expected) * Math.log(FALSE_POSITIVE_RATE)) / Math.LN2 ** 2));
+    const bitCount = Math.max(
+      64,
+      Math.ceil((-Math.max(1, expected) * Math.log(FALSE_POSITIVE_RATE)) / Math.LN2 ** 2),
+    );
     return new IdFilter(new Uint8Array(Math.ceil(bitCount / 8)));
   }
 
@@ -23,7 +26,8 @@ export class IdFilter {
   }
 
   mightContain(id: string): boolean {
-    for (const bit of this.positions(id)) if ((this.bits[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
+    for (const bit of this.positions(id))
+      if ((this.bits[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
     return true;
   }
 

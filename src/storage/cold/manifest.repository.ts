@@ -70,7 +70,9 @@ export class ManifestRepository {
   }
 
   private listed(): SelectQueryBuilder<ArchiveSegmentEntity> {
-    return this.repository.createQueryBuilder('m').select(LISTED_COLUMNS.map((column) => `m.${column}`));
+    return this.repository
+      .createQueryBuilder('m')
+      .select(LISTED_COLUMNS.map((column) => `m.${column}`));
   }
 
   /** Entries of a slice recorded by a run that did not get to remove the warm rows. */
@@ -119,8 +121,12 @@ export class ManifestRepository {
   async delete(ids: readonly string[], transaction?: FencedTransaction): Promise<void> {
     if (ids.length === 0) return;
     if (transaction) {
-      const placeholders = ids.map((_, index) => (this.postgres ? `$${index + 1}` : '?')).join(', ');
-      await transaction.query(`DELETE FROM debug_archive_segments WHERE id IN (${placeholders})`, [...ids]);
+      const placeholders = ids
+        .map((_, index) => (this.postgres ? `$${index + 1}` : '?'))
+        .join(', ');
+      await transaction.query(`DELETE FROM debug_archive_segments WHERE id IN (${placeholders})`, [
+        ...ids,
+      ]);
     } else {
       await this.repository.delete([...ids]);
     }
@@ -132,10 +138,16 @@ export class ManifestRepository {
    * in time order; optionally only those that list `componentType`.
    */
   async overlapping(table: string, from: Date | null, to: Date | null): Promise<ManifestEntry[]> {
-    const query = this.listed().where('m.tableName = :table AND m.warmReleasedAt IS NOT NULL', { table });
+    const query = this.listed().where('m.tableName = :table AND m.warmReleasedAt IS NOT NULL', {
+      table,
+    });
     if (from) query.andWhere('m.timeTo >= :from', { from: this.t(from) });
     if (to) query.andWhere('m.timeFrom <= :to', { to: this.t(to) });
-    return query.orderBy('m.timeFrom').addOrderBy('m.generation').addOrderBy('m.sequence').getMany();
+    return query
+      .orderBy('m.timeFrom')
+      .addOrderBy('m.generation')
+      .addOrderBy('m.sequence')
+      .getMany();
   }
 
   /** Released entries that may hold `id`, those whose time range covers `hint` first. */
@@ -146,11 +158,17 @@ export class ManifestRepository {
       .where('m.tableName = :table AND m.warmReleasedAt IS NOT NULL', { table })
       .getMany();
     await this.loadFilters(rows.map((row) => row.id));
-    const candidates = rows.filter((row) => this.filters.get(row.id)?.mightContain(id) ?? true).map((row) => row.id);
+    const candidates = rows
+      .filter((row) => this.filters.get(row.id)?.mightContain(id) ?? true)
+      .map((row) => row.id);
     if (candidates.length === 0) return [];
     const entries = await this.listed().where('m.id IN (:...ids)', { ids: candidates }).getMany();
-    const covers = (entry: ManifestEntry) => hint !== null && entry.timeFrom <= hint && hint <= entry.timeTo;
-    return entries.sort((a, b) => Number(covers(b)) - Number(covers(a)) || a.timeFrom.getTime() - b.timeFrom.getTime());
+    const covers = (entry: ManifestEntry) =>
+      hint !== null && entry.timeFrom <= hint && hint <= entry.timeTo;
+    return entries.sort(
+      (a, b) =>
+        Number(covers(b)) - Number(covers(a)) || a.timeFrom.getTime() - b.timeFrom.getTime(),
+    );
   }
 
   /** Released entries of any table whose newest row is older than `cutoff`. */

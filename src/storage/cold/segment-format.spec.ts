@@ -1,14 +1,30 @@
 import { gunzipSync } from 'node:zlib';
 import { IdFilter } from './id-filter.js';
-import { CorruptSegmentError, inflateLines, parseHeader, readSegmentLines, SegmentBuilder, verifySegment } from './segment-format.js';
+import {
+  CorruptSegmentError,
+  inflateLines,
+  parseHeader,
+  readSegmentLines,
+  SegmentBuilder,
+  verifySegment,
+} from './segment-format.js';
 
-const META = { table: 'debug_events', time_column: 'timestamp', slice_start: '2026-11-16T00:00:00.000Z', generation: 1, sequence: 1 };
+const META = {
+  table: 'debug_events',
+  time_column: 'timestamp',
+  slice_start: '2026-11-16T00:00:00.000Z',
+  generation: 1,
+  sequence: 1,
+};
 
 async function build(rows: number) {
   const builder = new SegmentBuilder(META, rows);
   const written: { id: string; message: string }[] = [];
   for (let index = 0; index < rows; index++) {
-    const row = { id: `id-${index}`, message: `row ${index} ${'x'.repeat(index % 50)}\n with a newline` };
+    const row = {
+      id: `id-${index}`,
+      message: `row ${index} ${'x'.repeat(index % 50)}\n with a newline`,
+    };
     written.push(row);
     await builder.add(JSON.stringify(row), {
       id: row.id,
@@ -26,12 +42,24 @@ describe('archive segments', () => {
     const { segment, written } = await build(30_000);
     const lines = gunzipSync(segment.body).toString('utf8').trimEnd().split('\n');
     const header = parseHeader('k', lines[0]);
-    expect(header).toMatchObject({ format: 'ads-archive-segment', version: 1, table: 'debug_events', count: 30_000 });
+    expect(header).toMatchObject({
+      format: 'ads-archive-segment',
+      version: 1,
+      table: 'debug_events',
+      count: 30_000,
+    });
     expect(header.time_from).toBe('2026-11-16T00:00:00.000Z');
     expect(header.time_to).toBe(new Date(Date.parse(META.slice_start) + 29_999_000).toISOString());
     expect(lines.slice(1).map((line) => JSON.parse(line))).toEqual(written);
     expect(segment.rawSize).toBeGreaterThan(1 << 20);
-    expect(segment.components).toEqual(['api/c0', 'api/c1', 'api/c2', 'worker/c0', 'worker/c1', 'worker/c2']);
+    expect(segment.components).toEqual([
+      'api/c0',
+      'api/c1',
+      'api/c2',
+      'worker/c0',
+      'worker/c1',
+      'worker/c2',
+    ]);
     expect(segment.componentTypes).toEqual(['api', 'worker']);
     expect(segment.levels).toEqual(['info']);
     expect(segment.eventTypes).toBeNull();
@@ -59,25 +87,35 @@ describe('archive segments', () => {
     const lines: string[] = [];
     for (const line of await readSegmentLines('k', segment.body)) lines.push(line);
     expect(lines).toHaveLength(501);
-    await expect(verifySegment('k', segment.body, { sha256: segment.sha256, count: 500 })).resolves.toMatchObject({ count: 500 });
+    await expect(
+      verifySegment('k', segment.body, { sha256: segment.sha256, count: 500 }),
+    ).resolves.toMatchObject({ count: 500 });
   });
 
   it('rejects a missing, altered or short segment', async () => {
     const { segment } = await build(100);
-    await expect(verifySegment('k', null, { sha256: segment.sha256, count: 100 })).rejects.toThrow(CorruptSegmentError);
+    await expect(verifySegment('k', null, { sha256: segment.sha256, count: 100 })).rejects.toThrow(
+      CorruptSegmentError,
+    );
     const altered = Buffer.from(segment.body);
     altered[altered.length - 10] ^= 0xff;
-    await expect(verifySegment('k', altered, { sha256: segment.sha256, count: 100 })).rejects.toThrow(/sha256/);
-    await expect(verifySegment('k', segment.body, { sha256: segment.sha256, count: 101 })).rejects.toThrow(/100 rows/);
+    await expect(
+      verifySegment('k', altered, { sha256: segment.sha256, count: 100 }),
+    ).rejects.toThrow(/sha256/);
+    await expect(
+      verifySegment('k', segment.body, { sha256: segment.sha256, count: 101 }),
+    ).rejects.toThrow(/100 rows/);
   });
 
   it('keeps every id in its filter and rejects most others', () => {
     const filter = IdFilter.forCapacity(10_000);
     for (let index = 0; index < 10_000; index++) filter.add(`present-${index}`);
     const decoded = IdFilter.decode(filter.encode());
-    for (let index = 0; index < 10_000; index++) expect(decoded.mightContain(`present-${index}`)).toBe(true);
+    for (let index = 0; index < 10_000; index++)
+      expect(decoded.mightContain(`present-${index}`)).toBe(true);
     let falsePositives = 0;
-    for (let index = 0; index < 10_000; index++) if (decoded.mightContain(`absent-${index}`)) falsePositives++;
+    for (let index = 0; index < 10_000; index++)
+      if (decoded.mightContain(`absent-${index}`)) falsePositives++;
     expect(falsePositives).toBeLessThan(300);
   });
 });
@@ -91,11 +129,17 @@ describe('local blob store', () => {
     const store = new LocalBlobStore(mkdtempSync(join(tmpdir(), 'ads-blob-')));
     await store.put('debug_events/2026/11/16/g1-s00001.ndjson.gz', Buffer.from('0123456789'));
     await store.put('debug_events/2026/11/17/g1-s00001.ndjson.gz', Buffer.from('abc'));
-    expect((await store.get('debug_events/2026/11/16/g1-s00001.ndjson.gz'))?.toString()).toBe('0123456789');
-    expect((await store.getRange('debug_events/2026/11/16/g1-s00001.ndjson.gz', 3, 4))?.toString()).toBe('3456');
+    expect((await store.get('debug_events/2026/11/16/g1-s00001.ndjson.gz'))?.toString()).toBe(
+      '0123456789',
+    );
+    expect(
+      (await store.getRange('debug_events/2026/11/16/g1-s00001.ndjson.gz', 3, 4))?.toString(),
+    ).toBe('3456');
     expect(await store.get('debug_events/2026/11/18/none.ndjson.gz')).toBeNull();
     expect(await store.getRange('debug_events/2026/11/18/none.ndjson.gz', 0, 1)).toBeNull();
-    expect(await store.list('debug_events/2026/11/16/')).toEqual([{ key: 'debug_events/2026/11/16/g1-s00001.ndjson.gz', size: 10 }]);
+    expect(await store.list('debug_events/2026/11/16/')).toEqual([
+      { key: 'debug_events/2026/11/16/g1-s00001.ndjson.gz', size: 10 },
+    ]);
     expect((await store.list('debug_events/')).map((blob) => blob.key)).toHaveLength(2);
     await store.delete('debug_events/2026/11/16/g1-s00001.ndjson.gz');
     await store.delete('debug_events/2026/11/16/g1-s00001.ndjson.gz');

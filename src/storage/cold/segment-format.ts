@@ -25,7 +25,13 @@ const MEMBERS_IN_FLIGHT = 4;
 const ZLIB_CHUNK = 1 << 20;
 
 /** One gzip member of a segment: [byte offset, byte length, rows, first time ms, last time ms]. */
-export type SegmentMember = [offset: number, length: number, rows: number, fromMs: number, toMs: number];
+export type SegmentMember = [
+  offset: number,
+  length: number,
+  rows: number,
+  fromMs: number,
+  toMs: number,
+];
 
 /** The first line of every segment: enough to know what the file is without the manifest. */
 export interface SegmentHeader {
@@ -90,7 +96,10 @@ export class SegmentBuilder {
   private readonly ids: IdFilter;
 
   constructor(
-    private readonly meta: Pick<SegmentHeader, 'table' | 'time_column' | 'slice_start' | 'generation' | 'sequence'>,
+    private readonly meta: Pick<
+      SegmentHeader,
+      'table' | 'time_column' | 'slice_start' | 'generation' | 'sequence'
+    >,
     capacity: number,
   ) {
     this.ids = IdFilter.forCapacity(capacity);
@@ -111,7 +120,8 @@ export class SegmentBuilder {
     this.rows++;
     if (this.first === null || facts.time < this.first) this.first = facts.time;
     if (this.last === null || facts.time > this.last) this.last = facts.time;
-    if (this.components.size <= MAX_LISTED_COMPONENTS) this.components.add(`${facts.componentType}/${facts.componentId}`);
+    if (this.components.size <= MAX_LISTED_COMPONENTS)
+      this.components.add(`${facts.componentType}/${facts.componentId}`);
     this.componentTypes.add(facts.componentType);
     if (facts.eventType !== undefined) this.eventTypes.add(facts.eventType);
     if (facts.level !== undefined) this.levels.add(facts.level);
@@ -158,14 +168,19 @@ export class SegmentBuilder {
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const raw = Buffer.from(this.pending.join(''));
-    this.memberFacts.push({ rows: this.pending.length, fromMs: this.pendingFrom, toMs: this.pendingTo });
+    this.memberFacts.push({
+      rows: this.pending.length,
+      fromMs: this.pendingFrom,
+      toMs: this.pendingTo,
+    });
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingFrom = Infinity;
     this.pendingTo = -Infinity;
     this.rawSize += raw.length;
     this.compressed.push(gzipAsync(raw, { level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK }));
-    if (this.compressed.length > MEMBERS_IN_FLIGHT) await this.compressed[this.compressed.length - 1 - MEMBERS_IN_FLIGHT];
+    if (this.compressed.length > MEMBERS_IN_FLIGHT)
+      await this.compressed[this.compressed.length - 1 - MEMBERS_IN_FLIGHT];
   }
 }
 
@@ -204,9 +219,13 @@ export function parseHeader(key: string, line: string | undefined): SegmentHeade
   } catch {
     throw new CorruptSegmentError(key, 'the first line is not a JSON header');
   }
-  if (header.format !== SEGMENT_FORMAT) throw new CorruptSegmentError(key, `unknown format ${String(header.format)}`);
+  if (header.format !== SEGMENT_FORMAT)
+    throw new CorruptSegmentError(key, `unknown format ${String(header.format)}`);
   if (header.version > SEGMENT_FORMAT_VERSION) {
-    throw new CorruptSegmentError(key, `format version ${header.version} is newer than this reader (${SEGMENT_FORMAT_VERSION})`);
+    throw new CorruptSegmentError(
+      key,
+      `format version ${header.version} is newer than this reader (${SEGMENT_FORMAT_VERSION})`,
+    );
   }
   return header;
 }
@@ -222,7 +241,8 @@ export async function verifySegment(
 ): Promise<SegmentHeader> {
   if (body === null) throw new CorruptSegmentError(key, 'it is missing from the blob store');
   const actual = sha256(body);
-  if (actual !== expected.sha256) throw new CorruptSegmentError(key, `sha256 ${actual} != ${expected.sha256}`);
+  if (actual !== expected.sha256)
+    throw new CorruptSegmentError(key, `sha256 ${actual} != ${expected.sha256}`);
   let inflated: Buffer;
   try {
     inflated = await gunzipAsync(body, { chunkSize: ZLIB_CHUNK });
@@ -230,11 +250,22 @@ export async function verifySegment(
     throw new CorruptSegmentError(key, `it does not inflate (${(error as Error).message})`);
   }
   const firstNewline = inflated.indexOf(10);
-  const header = parseHeader(key, inflated.subarray(0, firstNewline < 0 ? inflated.length : firstNewline).toString('utf8'));
+  const header = parseHeader(
+    key,
+    inflated.subarray(0, firstNewline < 0 ? inflated.length : firstNewline).toString('utf8'),
+  );
   let rows = 0;
-  for (let at = inflated.indexOf(10, firstNewline + 1); at !== -1; at = inflated.indexOf(10, at + 1)) rows++;
+  for (
+    let at = inflated.indexOf(10, firstNewline + 1);
+    at !== -1;
+    at = inflated.indexOf(10, at + 1)
+  )
+    rows++;
   if (header.count !== expected.count || rows !== expected.count) {
-    throw new CorruptSegmentError(key, `${rows} rows (header says ${header.count}), expected ${expected.count}`);
+    throw new CorruptSegmentError(
+      key,
+      `${rows} rows (header says ${header.count}), expected ${expected.count}`,
+    );
   }
   return header;
 }

@@ -4,6 +4,7 @@ import { TIERING_JOBS, type TieringJob } from '../tiering/tiering.service.js';
 
 export class RunTieringJobBody {
   @ApiPropertyOptional({ enum: TIERING_JOBS, default: 'warm-to-cold' })
-  @IsOptional() @IsIn(TIERING_JOBS)
+  @IsOptional()
+  @IsIn(TIERING_JOBS)
   job?: TieringJob;
 }

@@ -6,7 +6,8 @@ import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 export class DebugEventDto {
   @ApiProperty({ format: 'uuid', example: '0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11' }) id: string;
   @ApiProperty({ format: 'date-time' }) timestamp: string;
-  @ApiProperty({ example: 'error', description: `One of ${EVENT_TYPES.join(', ')}` }) event_type: string;
+  @ApiProperty({ example: 'error', description: `One of ${EVENT_TYPES.join(', ')}` })
+  event_type: string;
   @ApiProperty({ enum: LEVELS }) level: string;
   @ApiProperty({ example: 'payment-service' }) component_type: string;
   @ApiProperty({ example: 'payment-1' }) component_id: string;
@@ -23,7 +24,8 @@ export class DebugEventDto {
 }
 
 export class TieredEventDto extends DebugEventDto {
-  @ApiProperty({ enum: ['hot', 'warm', 'cold'], description: 'The tier the event was read from' }) tier: string;
+  @ApiProperty({ enum: ['hot', 'warm', 'cold'], description: 'The tier the event was read from' })
+  tier: string;
 }
 
 class TiersReadDto {
@@ -34,8 +36,10 @@ class TiersReadDto {
 
 export class EventPageDto {
   @ApiProperty({ type: [TieredEventDto] }) items: TieredEventDto[];
-  @ApiNullableString('Pass back as `cursor` for the next page; null on the last') next_cursor: string | null;
-  @ApiProperty({ type: TiersReadDto, description: 'Which tiers this page read' }) tiers: TiersReadDto;
+  @ApiNullableString('Pass back as `cursor` for the next page; null on the last') next_cursor:
+    string | null;
+  @ApiProperty({ type: TiersReadDto, description: 'Which tiers this page read' })
+  tiers: TiersReadDto;
 }
 
 export class SnapshotDto {
@@ -45,7 +49,12 @@ export class SnapshotDto {
   @ApiProperty({ format: 'date-time' }) captured_at: string;
   @ApiNullableString() correlation_id: string | null;
   @ApiObject('The state as sent') state: Record<string, unknown>;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, nullable: true, description: 'RFC 6902 patch from the previous version' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    nullable: true,
+    description: 'RFC 6902 patch from the previous version',
+  })
   diff_from_previous: unknown[] | null;
   @ApiProperty() version: number;
   @ApiProperty({ description: 'sha256 of the canonical JSON of the state' }) hash: string;
@@ -56,14 +65,18 @@ export class StateHistoryDto {
   @ApiProperty() component_type: string;
   @ApiProperty() component_id: string;
   @ApiProperty({ type: [SnapshotDto], description: 'Newest version first' }) items: SnapshotDto[];
-  @ApiNullableString('Pass back as `cursor` for the next (older) page; null at the first snapshot', { example: '12' })
+  @ApiNullableString(
+    'Pass back as `cursor` for the next (older) page; null at the first snapshot',
+    { example: '12' },
+  )
   next_cursor: string | null;
 }
 
 export class PatchOperationDto {
   @ApiProperty({ enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] }) op: string;
   @ApiProperty({ example: '/queue/0' }) path: string;
-  @ApiProperty({ required: false, description: 'The new value (add, replace, test)' }) value?: unknown;
+  @ApiProperty({ required: false, description: 'The new value (add, replace, test)' })
+  value?: unknown;
   @ApiProperty({ required: false }) from?: string;
 }
 
@@ -74,13 +87,22 @@ export class StateDiffDto {
   @ApiProperty() to_version: number;
   @ApiProperty({ format: 'date-time' }) from_captured_at: string;
   @ApiProperty({ format: 'date-time' }) to_captured_at: string;
-  @ApiProperty({ type: [PatchOperationDto], description: 'RFC 6902 operations from the `from` state to the `to` state' })
+  @ApiProperty({
+    type: [PatchOperationDto],
+    description: 'RFC 6902 operations from the `from` state to the `to` state',
+  })
   patch: PatchOperationDto[];
 }
 
 export class StorageStatsDto {
-  @ApiObject('Hot tier: store, events, oldest_arrival, newest_arrival, ttl_seconds') hot: Record<string, unknown>;
-  @ApiObject('Warm tier: store, database_bytes, tables, retention_hours') warm: Record<string, unknown>;
+  @ApiObject('Hot tier: store, events, oldest_arrival, newest_arrival, ttl_seconds') hot: Record<
+    string,
+    unknown
+  >;
+  @ApiObject('Warm tier: store, database_bytes, tables, retention_hours') warm: Record<
+    string,
+    unknown
+  >;
   @ApiObject('Cold tier: store, location, retention_days, tables') cold: Record<string, unknown>;
   @ApiObject('Per tiering job: its last runs and last success') jobs: Record<string, unknown>;
 }
@@ -92,6 +114,9 @@ export class TieringReportDto {
   @ApiProperty({ example: 'ok' }) outcome: string;
   @ApiProperty({ format: 'date-time' }) started_at: string;
   @ApiProperty({ format: 'date-time' }) finished_at: string;
-  @ApiObject('What the run did (per table and day)', { nullable: true }) summary: Record<string, unknown> | null;
+  @ApiObject('What the run did (per table and day)', { nullable: true }) summary: Record<
+    string,
+    unknown
+  > | null;
   @ApiNullableString() error: string | null;
 }

@@ -12,6 +12,11 @@ export const hotStoreProvider: Provider<HotStore> = {
   inject: [AppConfig, RedisService],
   useFactory: (config: AppConfig, redis: RedisService): HotStore =>
     redis.enabled
-      ? new RedisHotStore(redis.client(), config.redisPrefix, config.hotTtlSeconds, ingestJournalKeys(config.redisPrefix))
+      ? new RedisHotStore(
+          redis.client(),
+          config.redisPrefix,
+          config.hotTtlSeconds,
+          ingestJournalKeys(config.redisPrefix),
+        )
       : new MemoryHotStore(config.hotTtlSeconds, config.hotMaxEntries),
 };

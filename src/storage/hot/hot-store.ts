@@ -31,5 +31,9 @@ export interface HotStore {
   /** Events that arrived after `afterMs` (ingested_at, ms), oldest first. */
   arrivedSince(afterMs: number, limit: number): Promise<DebugEventRecord[]>;
 
-  stats(): Promise<{ count: number; oldestArrivalMs: number | null; newestArrivalMs: number | null }>;
+  stats(): Promise<{
+    count: number;
+    oldestArrivalMs: number | null;
+    newestArrivalMs: number | null;
+  }>;
 }

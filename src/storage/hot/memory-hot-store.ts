@@ -64,7 +64,11 @@ export class MemoryHotStore implements HotStore {
   private prune(now: number): void {
     const horizon = now - this.ttlSeconds * 1000;
     let drop = 0;
-    while (drop < this.arrivals.length && (this.arrivals[drop].at < horizon || !this.byId.has(this.arrivals[drop].id))) drop++;
+    while (
+      drop < this.arrivals.length &&
+      (this.arrivals[drop].at < horizon || !this.byId.has(this.arrivals[drop].id))
+    )
+      drop++;
     if (drop > 1024 || drop === this.arrivals.length) this.arrivals = this.arrivals.slice(drop);
   }
 }

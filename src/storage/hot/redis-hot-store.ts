@@ -97,7 +97,7 @@ export class RedisHotStore implements HotStore {
     // The script notes one arrival time per call. The events of one request share theirs; events
     // that arrived apart (a replay, a test) go in one call per run of equal arrival times.
     const fresh: boolean[] = [];
-    for (let start = 0; start < events.length; ) {
+    for (let start = 0; start < events.length;) {
       let end = start + 1;
       while (end < events.length && events[end].ingested_at === events[start].ingested_at) end++;
       fresh.push(...(await this.putArrivedTogether(events, json, start, end)));
@@ -123,9 +123,12 @@ export class RedisHotStore implements HotStore {
       this.journal?.pendingEvents ?? '',
       Date.parse(events[start].ingested_at) || now,
     ];
-    for (let index = start; index < end; index++) args.push(events[index].id, json?.[index] ?? JSON.stringify(events[index]));
+    for (let index = start; index < end; index++)
+      args.push(events[index].id, json?.[index] ?? JSON.stringify(events[index]));
     const fresh = await this.call(() =>
-      (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(...args),
+      (this.redis as unknown as { adsHotPutNew(...a: unknown[]): Promise<number[]> }).adsHotPutNew(
+        ...args,
+      ),
     );
     return fresh.map((flag) => flag === 1);
   }
@@ -146,7 +149,9 @@ export class RedisHotStore implements HotStore {
     const arrivals: { id: string; ms: number }[] = [];
     let start = String(Math.max(0, Math.floor(afterMs) + 1));
     for (;;) {
-      const entries = (await this.call(() => this.redis.xrange(this.arrivalLog, start, '+', 'COUNT', LOG_PAGE))) as [string, string[]][];
+      const entries = (await this.call(() =>
+        this.redis.xrange(this.arrivalLog, start, '+', 'COUNT', LOG_PAGE),
+      )) as [string, string[]][];
       for (const [, fields] of entries) {
         for (const pair of fields[fields.indexOf('a') + 1].split(',')) {
           const space = pair.indexOf(' ');
@@ -159,8 +164,12 @@ export class RedisHotStore implements HotStore {
     }
     if (arrivals.length === 0) return [];
     arrivals.sort((a, b) => a.ms - b.ms);
-    const bodies = await this.call(() => this.redis.mget(...arrivals.slice(0, limit).map((arrival) => this.eventPrefix + arrival.id)));
-    return bodies.filter((body): body is string => body !== null).map((body) => JSON.parse(body) as DebugEventRecord);
+    const bodies = await this.call(() =>
+      this.redis.mget(...arrivals.slice(0, limit).map((arrival) => this.eventPrefix + arrival.id)),
+    );
+    return bodies
+      .filter((body): body is string => body !== null)
+      .map((body) => JSON.parse(body) as DebugEventRecord);
   }
 
   /** `count` is per minute of arrival: events of the oldest minute may have expired already. */
@@ -178,8 +187,13 @@ export class RedisHotStore implements HotStore {
     for (const [minute, events] of Object.entries(counts)) {
       if (Number(minute) + 60_000 > horizon) count += Number(events);
     }
-    const msOf = (entries: [string, string[]][]) => (entries.length === 0 ? null : Number(entries[0][0].split('-')[0]));
-    return { count, oldestArrivalMs: msOf(oldest as [string, string[]][]), newestArrivalMs: msOf(newest as [string, string[]][]) };
+    const msOf = (entries: [string, string[]][]) =>
+      entries.length === 0 ? null : Number(entries[0][0].split('-')[0]);
+    return {
+      count,
+      oldestArrivalMs: msOf(oldest as [string, string[]][]),
+      newestArrivalMs: msOf(newest as [string, string[]][]),
+    };
   }
 
   private horizonMs(now: number): number {

@@ -1,7 +1,12 @@
 import type { AppConfig } from '../../config/app-config.service.js';
 import type { SegmentRowFacts } from '../cold/segment-format.js';
 import { copyTimeToIso } from '../warm/copy-text.js';
-import { METRIC_COLUMNS, SNAPSHOT_COLUMNS, toMetricRecord, toSnapshotRecord } from '../warm/row-mappers.js';
+import {
+  METRIC_COLUMNS,
+  SNAPSHOT_COLUMNS,
+  toMetricRecord,
+  toSnapshotRecord,
+} from '../warm/row-mappers.js';
 import { EVENT_COLUMNS, toEventRecord } from '../../database/sql/event-row.js';
 import { type Row } from '../../database/sql/row-values.js';
 
@@ -43,9 +48,31 @@ const quote = (value: string | null): string => (value === null ? 'null' : JSON.
 
 /** A debug_events row from COPY text to its segment line, without an intermediate object. */
 function eventFromCopy(fields: (string | null)[]): Row {
-  const [id, timestamp, eventType, level, componentType, componentId, correlationId, parentEventId, operation, durationMs, message, data, metadata, sessionId, patternId, ingestedAt] = fields;
+  const [
+    id,
+    timestamp,
+    eventType,
+    level,
+    componentType,
+    componentId,
+    correlationId,
+    parentEventId,
+    operation,
+    durationMs,
+    message,
+    data,
+    metadata,
+    sessionId,
+    patternId,
+    ingestedAt,
+  ] = fields;
   const time = copyTimeToIso(String(timestamp));
-  const duration = durationMs === null ? 'null' : Number.isFinite(Number(durationMs)) ? String(Number(durationMs)) : 'null';
+  const duration =
+    durationMs === null
+      ? 'null'
+      : Number.isFinite(Number(durationMs))
+        ? String(Number(durationMs))
+        : 'null';
   return {
     line:
       `{"id":${quote(id)},"timestamp":"${time}","event_type":${quote(eventType)},"level":${quote(level)},` +
@@ -63,7 +90,10 @@ function eventFromCopy(fields: (string | null)[]): Row {
 }
 
 /** One row as a segment line and the facts the manifest keeps about it. */
-export function encodeRow(spec: ArchiveTableSpec, row: Row): { line: string; facts: SegmentRowFacts } {
+export function encodeRow(
+  spec: ArchiveTableSpec,
+  row: Row,
+): { line: string; facts: SegmentRowFacts } {
   if (typeof row.line === 'string') {
     return {
       line: row.line,

@@ -19,9 +19,10 @@ export class PostgresAdvisoryLock implements TieringLock {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
-        `ads:${name}`,
-      ])) as { locked: boolean }[];
+      const [{ locked }] = (await runner.query(
+        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+        [`ads:${name}`],
+      )) as { locked: boolean }[];
       if (!locked) {
         await runner.release();
         return null;
@@ -55,7 +56,8 @@ class PostgresLease implements TieringLease {
       await this.runner.commitTransaction();
       return result;
     } catch (error) {
-      if (this.runner.isTransactionActive) await this.runner.rollbackTransaction().catch(() => undefined);
+      if (this.runner.isTransactionActive)
+        await this.runner.rollbackTransaction().catch(() => undefined);
       throw error;
     }
   }
@@ -106,5 +108,7 @@ export const tieringLockProvider: Provider<TieringLock> = {
   provide: TIERING_LOCK,
   inject: [getDataSourceToken()],
   useFactory: (dataSource: DataSource): TieringLock =>
-    dataSource.options.type === 'postgres' ? new PostgresAdvisoryLock(dataSource) : new InProcessLock(dataSource),
+    dataSource.options.type === 'postgres'
+      ? new PostgresAdvisoryLock(dataSource)
+      : new InProcessLock(dataSource),
 };

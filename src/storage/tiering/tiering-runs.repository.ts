@@ -22,13 +22,31 @@ export class TieringRunsRepository {
 
   async start(job: string, worker: string, at: Date): Promise<string> {
     const id = newId(at);
-    await this.repository.insert({ id, job, startedAt: at, finishedAt: null, outcome: 'running', summary: null, error: null, worker });
+    await this.repository.insert({
+      id,
+      job,
+      startedAt: at,
+      finishedAt: null,
+      outcome: 'running',
+      summary: null,
+      error: null,
+      worker,
+    });
     return id;
   }
 
-  async finish(id: string, outcome: TieringOutcome, at: Date, summary: Record<string, unknown> | null, error: string | null) {
+  async finish(
+    id: string,
+    outcome: TieringOutcome,
+    at: Date,
+    summary: Record<string, unknown> | null,
+    error: string | null,
+  ) {
     const changes: Partial<TieringRunEntity> = { outcome, finishedAt: at, summary, error };
-    await this.repository.update({ id }, changes as Parameters<Repository<TieringRunEntity>['update']>[1]);
+    await this.repository.update(
+      { id },
+      changes as Parameters<Repository<TieringRunEntity>['update']>[1],
+    );
   }
 
   /** A run that found the lock taken: recorded so "overlapping schedules" are visible. */
@@ -55,7 +73,11 @@ export class TieringRunsRepository {
     const result = await this.repository
       .createQueryBuilder()
       .update(TieringRunEntity)
-      .set({ outcome: 'failed', finishedAt: at, error: 'abandoned: the worker running it stopped before finishing' })
+      .set({
+        outcome: 'failed',
+        finishedAt: at,
+        error: 'abandoned: the worker running it stopped before finishing',
+      })
       .where('job = :job AND outcome = :running', { job, running: 'running' })
       .execute();
     return result.affected ?? 0;
@@ -66,16 +88,29 @@ export class TieringRunsRepository {
       .createQueryBuilder()
       .delete()
       .from(TieringRunEntity)
-      .where('started_at < :cutoff', { cutoff: this.t(new Date(now.getTime() - KEEP_DAYS * 86_400_000)) })
+      .where('started_at < :cutoff', {
+        cutoff: this.t(new Date(now.getTime() - KEEP_DAYS * 86_400_000)),
+      })
       .execute();
   }
 
   /** The latest `perJob` runs of each job, newest first, and each job's last successful run. */
-  async recent(jobs: readonly string[], perJob: number): Promise<Record<string, { runs: TieringRunEntity[]; lastOk: TieringRunEntity | null }>> {
-    const result: Record<string, { runs: TieringRunEntity[]; lastOk: TieringRunEntity | null }> = {};
+  async recent(
+    jobs: readonly string[],
+    perJob: number,
+  ): Promise<Record<string, { runs: TieringRunEntity[]; lastOk: TieringRunEntity | null }>> {
+    const result: Record<string, { runs: TieringRunEntity[]; lastOk: TieringRunEntity | null }> =
+      {};
     for (const job of jobs) {
-      const runs = await this.repository.find({ where: { job }, order: { startedAt: 'DESC' }, take: perJob });
-      const lastOk = await this.repository.findOne({ where: { job, outcome: 'ok' }, order: { startedAt: 'DESC' } });
+      const runs = await this.repository.find({
+        where: { job },
+        order: { startedAt: 'DESC' },
+        take: perJob,
+      });
+      const lastOk = await this.repository.findOne({
+        where: { job, outcome: 'ok' },
+        order: { startedAt: 'DESC' },
+      });
       result[job] = { runs, lastOk };
     }
     return result;

@@ -25,6 +25,8 @@ export class TieringScheduler implements OnApplicationBootstrap {
       this.queue.process(QueueName.Tiering, job, () => this.tiering.run(job, 'schedule'));
       await this.queue.repeat(QueueName.Tiering, job, everyMs);
     }
-    this.logger.log(`tiering jobs ${TIERING_JOBS.join(', ')} scheduled every ${this.config.tieringIntervalMinutes} min`);
+    this.logger.log(
+      `tiering jobs ${TIERING_JOBS.join(', ')} scheduled every ${this.config.tieringIntervalMinutes} min`,
+    );
   }
 }

@@ -12,12 +12,21 @@ import { ColdReader } from '../cold/cold-reader.js';
 import { dayKey, type ManifestEntry, ManifestRepository } from '../cold/manifest.repository.js';
 import { SegmentBuilder, verifySegment } from '../cold/segment-format.js';
 import { type WarmSlice, WarmSliceRepository } from '../warm/warm-slice.repository.js';
-import { ARCHIVE_SPECS, ARCHIVED_TABLES, type ArchiveTableSpec, encodeRow } from './archive-tables.js';
+import {
+  ARCHIVE_SPECS,
+  ARCHIVED_TABLES,
+  type ArchiveTableSpec,
+  encodeRow,
+} from './archive-tables.js';
 import { TIERING_LOCK, type TieringLease, type TieringLock } from './tiering-lock.js';
 import type { TieringOutcome } from './tiering-run.entity.js';
 import { TieringRunsRepository } from './tiering-runs.repository.js';
 
-export const TIERING_JOBS = [JobName.WarmToCold, JobName.ColdRetention, JobName.InsightRetention] as const;
+export const TIERING_JOBS = [
+  JobName.WarmToCold,
+  JobName.ColdRetention,
+  JobName.InsightRetention,
+] as const;
 export type TieringJob = (typeof TIERING_JOBS)[number];
 
 /** warm-to-cold and cold-retention both change the archive: one lock for both. */
@@ -106,24 +115,37 @@ export class TieringService {
     let runId = '';
     try {
       const abandoned = await this.runs.abandon(job, started);
-      if (abandoned > 0) this.logger.warn(`${job}: ${abandoned} earlier run(s) had stopped mid-way; this run finishes their work`);
+      if (abandoned > 0)
+        this.logger.warn(
+          `${job}: ${abandoned} earlier run(s) had stopped mid-way; this run finishes their work`,
+        );
       runId = await this.runs.start(job, this.worker, started);
       this.logger.log(`${job}: started (run ${runId}, ${trigger}, worker ${this.worker})`);
       const summary = await this.execute(job, lease);
       await this.runs.finish(runId, 'ok', this.clock.now(), summary, null);
       await this.runs.prune(this.clock.now());
-      this.logger.log(`${job}: done in ${Date.now() - started.getTime()} ms ${JSON.stringify(summary)}`);
+      this.logger.log(
+        `${job}: done in ${Date.now() - started.getTime()} ms ${JSON.stringify(summary)}`,
+      );
       this.count(job, 'ok');
       return this.report(runId, job, trigger, 'ok', started, summary, null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.logger.error(`${job}: failed: ${message}`, error instanceof Error ? error.stack : undefined);
-      if (runId) await this.runs.finish(runId, 'failed', this.clock.now(), null, message).catch(() => undefined);
+      this.logger.error(
+        `${job}: failed: ${message}`,
+        error instanceof Error ? error.stack : undefined,
+      );
+      if (runId)
+        await this.runs
+          .finish(runId, 'failed', this.clock.now(), null, message)
+          .catch(() => undefined);
       this.count(job, 'failed');
       if (trigger === 'schedule') throw error;
       return this.report(runId, job, trigger, 'failed', started, null, message);
     } finally {
-      await lease.release().catch((error: Error) => this.logger.warn(`${job}: releasing the lock: ${error.message}`));
+      await lease
+        .release()
+        .catch((error: Error) => this.logger.warn(`${job}: releasing the lock: ${error.message}`));
     }
   }
 
@@ -140,13 +162,19 @@ export class TieringService {
 
   private async warmToCold(lease: TieringLease): Promise<Record<string, unknown>> {
     const now = this.clock.now();
-    const tables: Record<string, { slices: number; rows: number; segments: number; bytes: number; held_back: number }> = {};
+    const tables: Record<
+      string,
+      { slices: number; rows: number; segments: number; bytes: number; held_back: number }
+    > = {};
     for (const table of ARCHIVED_TABLES) {
       const spec = ARCHIVE_SPECS[table];
       const cutoff = new Date(now.getTime() - spec.retentionHours(this.config) * 3_600_000);
       const slices = await this.warm.slicesBefore(spec, cutoff);
       const total = { slices: 0, rows: 0, segments: 0, bytes: 0, held_back: 0 };
-      if (slices.length > 0) this.logger.log(`warm-to-cold ${table}: ${slices.length} day(s) older than ${cutoff.toISOString()}`);
+      if (slices.length > 0)
+        this.logger.log(
+          `warm-to-cold ${table}: ${slices.length} day(s) older than ${cutoff.toISOString()}`,
+        );
       for (const slice of slices) {
         const outcome = await this.archiveSlice(spec, slice, lease);
         total.slices++;
@@ -161,18 +189,26 @@ export class TieringService {
   }
 
   /** Moves one day of one table to the cold tier (see the class comment for the steps). */
-  async archiveSlice(spec: ArchiveTableSpec, slice: WarmSlice, lease: TieringLease): Promise<SliceOutcome> {
+  async archiveSlice(
+    spec: ArchiveTableSpec,
+    slice: WarmSlice,
+    lease: TieringLease,
+  ): Promise<SliceOutcome> {
     const label = `${spec.table} ${dayKey(slice.start)} (${slice.relation})`;
     const pending = await this.manifest.unreleased(spec.table, slice.start);
     if (pending.length > 0) {
       const expected = pending.reduce((sum, entry) => sum + entry.rowCount, 0);
       if (await this.intact(pending)) {
-        this.logger.log(`warm-to-cold ${label}: resuming: ${pending.length} segment(s), ${expected} rows archived, warm rows not yet removed`);
+        this.logger.log(
+          `warm-to-cold ${label}: resuming: ${pending.length} segment(s), ${expected} rows archived, warm rows not yet removed`,
+        );
         if (await this.release(spec, slice, pending, expected, lease)) {
           return this.outcome(slice, pending, true, 1, true);
         }
       }
-      this.logger.warn(`warm-to-cold ${label}: discarding an earlier unfinished pass (${pending.length} segment(s)); archiving again`);
+      this.logger.warn(
+        `warm-to-cold ${label}: discarding an earlier unfinished pass (${pending.length} segment(s)); archiving again`,
+      );
       await this.discard(pending, lease);
     }
     for (let attempt = 1; attempt <= SLICE_ATTEMPTS; attempt++) {
@@ -180,21 +216,40 @@ export class TieringService {
       const expected = entries.reduce((sum, entry) => sum + entry.rowCount, 0);
       await this.manifest.record(entries);
       if (await this.release(spec, slice, entries, expected, lease)) {
-        this.metrics.counter('ads_tiering_rows_archived_total', 'Rows moved from the warm to the cold tier', ['table']).inc(
-          { table: spec.table },
-          expected,
-        );
+        this.metrics
+          .counter('ads_tiering_rows_archived_total', 'Rows moved from the warm to the cold tier', [
+            'table',
+          ])
+          .inc({ table: spec.table }, expected);
         return this.outcome(slice, entries, false, attempt, true);
       }
-      this.logger.warn(`warm-to-cold ${label}: rows arrived while archiving (attempt ${attempt}); archiving again`);
+      this.logger.warn(
+        `warm-to-cold ${label}: rows arrived while archiving (attempt ${attempt}); archiving again`,
+      );
       await this.discard(entries, lease);
     }
-    this.logger.warn(`warm-to-cold ${label}: still changing after ${SLICE_ATTEMPTS} attempts; left warm until the next run`);
-    return { table: spec.table, day: dayKey(slice.start), rows: 0, segments: 0, bytes: 0, raw_bytes: 0, resumed: false, attempts: SLICE_ATTEMPTS, released: false };
+    this.logger.warn(
+      `warm-to-cold ${label}: still changing after ${SLICE_ATTEMPTS} attempts; left warm until the next run`,
+    );
+    return {
+      table: spec.table,
+      day: dayKey(slice.start),
+      rows: 0,
+      segments: 0,
+      bytes: 0,
+      raw_bytes: 0,
+      resumed: false,
+      attempts: SLICE_ATTEMPTS,
+      released: false,
+    };
   }
 
   /** Step 1: the slice's rows into verified segments, in the blob store, not yet in the manifest. */
-  private async writeSegments(spec: ArchiveTableSpec, slice: WarmSlice, label: string): Promise<ArchiveSegmentEntity[]> {
+  private async writeSegments(
+    spec: ArchiveTableSpec,
+    slice: WarmSlice,
+    label: string,
+  ): Promise<ArchiveSegmentEntity[]> {
     const generation = (await this.manifest.maxGeneration(spec.table, slice.start)) + 1;
     const segmentRows = this.config.archiveSegmentRows;
     const entries: ArchiveSegmentEntity[] = [];
@@ -225,7 +280,9 @@ export class TieringService {
         }
         if (rows % PROGRESS_EVERY_ROWS === 0) {
           const seconds = (Date.now() - began) / 1000;
-          this.logger.log(`warm-to-cold ${label}: ${rows} rows, ${entries.length} segment(s) so far (${Math.round(rows / seconds)} rows/s)`);
+          this.logger.log(
+            `warm-to-cold ${label}: ${rows} rows, ${entries.length} segment(s) so far (${Math.round(rows / seconds)} rows/s)`,
+          );
         }
       }
     });
@@ -250,7 +307,10 @@ export class TieringService {
     const key = segmentKey(spec.table, slice.start, generation, sequence);
     await this.blobs.put(key, built.body);
     // Read back what the store now holds, as a later reader will.
-    await verifySegment(key, await this.blobs.get(key), { sha256: built.sha256, count: built.header.count });
+    await verifySegment(key, await this.blobs.get(key), {
+      sha256: built.sha256,
+      count: built.header.count,
+    });
     return {
       id: newId(),
       segmentKey: key,
@@ -285,15 +345,22 @@ export class TieringService {
     lease: TieringLease,
   ): Promise<boolean> {
     const at = this.clock.now();
-    const release = this.manifest.releaseStatement(entries.map((entry) => entry.id), at);
-    const result = await lease.fenced((transaction) => this.warm.removeIfCount(transaction, spec, slice, expected, release));
+    const release = this.manifest.releaseStatement(
+      entries.map((entry) => entry.id),
+      at,
+    );
+    const result = await lease.fenced((transaction) =>
+      this.warm.removeIfCount(transaction, spec, slice, expected, release),
+    );
     if (result.removed) {
       this.warm.forgetPartition(slice);
       this.logger.log(
         `warm-to-cold ${spec.table} ${dayKey(slice.start)}: ${slice.wholePartition ? `dropped partition ${slice.relation}` : `deleted ${expected} warm rows`}; ${entries.length} segment(s) now serve reads`,
       );
     } else {
-      this.logger.warn(`warm-to-cold ${spec.table} ${dayKey(slice.start)}: warm holds ${result.found} rows, ${expected} were archived`);
+      this.logger.warn(
+        `warm-to-cold ${spec.table} ${dayKey(slice.start)}: warm holds ${result.found} rows, ${expected} were archived`,
+      );
     }
     return result.removed;
   }
@@ -301,7 +368,10 @@ export class TieringService {
   private async intact(entries: readonly ManifestEntry[]): Promise<boolean> {
     for (const entry of entries) {
       try {
-        await verifySegment(entry.segmentKey, await this.blobs.get(entry.segmentKey), { sha256: entry.sha256, count: entry.rowCount });
+        await verifySegment(entry.segmentKey, await this.blobs.get(entry.segmentKey), {
+          sha256: entry.sha256,
+          count: entry.rowCount,
+        });
       } catch (error) {
         this.logger.warn(`segment ${entry.segmentKey}: ${(error as Error).message}`);
         return false;
@@ -312,12 +382,23 @@ export class TieringService {
 
   /** Forgets a pass that never released its warm rows: manifest first, then the objects. */
   private async discard(entries: readonly ManifestEntry[], lease: TieringLease): Promise<void> {
-    await lease.fenced((transaction) => this.manifest.delete(entries.map((entry) => entry.id), transaction));
+    await lease.fenced((transaction) =>
+      this.manifest.delete(
+        entries.map((entry) => entry.id),
+        transaction,
+      ),
+    );
     this.cold.forget(entries.map((entry) => entry.segmentKey));
     for (const entry of entries) await this.blobs.delete(entry.segmentKey);
   }
 
-  private outcome(slice: WarmSlice, entries: readonly ManifestEntry[], resumed: boolean, attempts: number, released: boolean): SliceOutcome {
+  private outcome(
+    slice: WarmSlice,
+    entries: readonly ManifestEntry[],
+    resumed: boolean,
+    attempts: number,
+    released: boolean,
+  ): SliceOutcome {
     return {
       table: slice.table,
       day: dayKey(slice.start),
@@ -344,14 +425,21 @@ export class TieringService {
     let bytes = 0;
     for (let index = 0; index < expired.length; index += 500) {
       const chunk = expired.slice(index, index + 500);
-      await lease.fenced((transaction) => this.manifest.delete(chunk.map((entry) => entry.id), transaction));
+      await lease.fenced((transaction) =>
+        this.manifest.delete(
+          chunk.map((entry) => entry.id),
+          transaction,
+        ),
+      );
       this.cold.forget(chunk.map((entry) => entry.segmentKey));
       for (const entry of chunk) {
         await this.blobs.delete(entry.segmentKey);
         rows += entry.rowCount;
         bytes += entry.byteSize;
       }
-      this.logger.log(`cold-retention: deleted ${Math.min(index + 500, expired.length)}/${expired.length} segment(s) older than ${cutoff.toISOString()}`);
+      this.logger.log(
+        `cold-retention: deleted ${Math.min(index + 500, expired.length)}/${expired.length} segment(s) older than ${cutoff.toISOString()}`,
+      );
     }
     const cutoffDay = cutoff.toISOString().slice(0, 10);
     const live = await this.manifest.slicesWithEntries();
@@ -364,18 +452,29 @@ export class TieringService {
         orphans++;
       }
     }
-    if (orphans > 0) this.logger.log(`cold-retention: deleted ${orphans} object(s) that no manifest entry named`);
-    return { cutoff: cutoff.toISOString(), segments_deleted: expired.length, rows_deleted: rows, bytes_deleted: bytes, orphans_deleted: orphans };
+    if (orphans > 0)
+      this.logger.log(`cold-retention: deleted ${orphans} object(s) that no manifest entry named`);
+    return {
+      cutoff: cutoff.toISOString(),
+      segments_deleted: expired.length,
+      rows_deleted: rows,
+      bytes_deleted: bytes,
+      orphans_deleted: orphans,
+    };
   }
 
   private async insightRetention(): Promise<Record<string, unknown>> {
-    const cutoff = new Date(this.clock.now().getTime() - this.config.insightRetentionHours * 3_600_000);
+    const cutoff = new Date(
+      this.clock.now().getTime() - this.config.insightRetentionHours * 3_600_000,
+    );
     const deleted = await this.insights.deleteResolvedBefore(cutoff);
     return { cutoff: cutoff.toISOString(), insights_deleted: deleted };
   }
 
   private count(job: TieringJob, outcome: TieringOutcome): void {
-    this.metrics.counter('ads_tiering_runs_total', 'Tiering job runs by outcome', ['job', 'outcome']).inc({ job, outcome });
+    this.metrics
+      .counter('ads_tiering_runs_total', 'Tiering job runs by outcome', ['job', 'outcome'])
+      .inc({ job, outcome });
   }
 
   private report(

@@ -6,7 +6,9 @@ describe('COPY text format', () => {
   });
 
   it('undoes every escape PostgreSQL writes', () => {
-    expect(unescapeCopy('tab\\there\\nnew\\\\slash\\r\\b\\f\\v')).toBe('tab\there\nnew\\slash\r\b\f\v');
+    expect(unescapeCopy('tab\\there\\nnew\\\\slash\\r\\b\\f\\v')).toBe(
+      'tab\there\nnew\\slash\r\b\f\v',
+    );
     expect(unescapeCopy('\\101\\x42')).toBe('AB');
     expect(unescapeCopy('\\303\\251t\\303\\251')).toBe('été');
     expect(unescapeCopy('{"q": "say \\\\"hi\\\\""}')).toBe('{"q": "say \\"hi\\""}');

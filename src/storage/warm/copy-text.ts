@@ -6,10 +6,20 @@
  */
 export function splitCopyRow(line: string): (string | null)[] {
   const raw = line.split('\t');
-  return raw.map((field) => (field === '\\N' ? null : field.includes('\\') ? unescapeCopy(field) : field));
+  return raw.map((field) =>
+    field === '\\N' ? null : field.includes('\\') ? unescapeCopy(field) : field,
+  );
 }
 
-const SIMPLE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const SIMPLE: Record<string, string> = {
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
 
 export function unescapeCopy(field: string): string {
   let result = '';

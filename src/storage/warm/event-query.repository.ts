@@ -26,21 +26,33 @@ export class EventQueryRepository {
         // The id's time is usually the event's time; a day either side covers clock skew.
         const rows = (await this.dataSource.query(
           `SELECT ${SELECT_LIST} FROM debug_events e WHERE e.id = $1 AND e."timestamp" >= $2 AND e."timestamp" < $3 LIMIT 1`,
-          [id, new Date(around.getTime() - 86_400_000).toISOString(), new Date(around.getTime() + 86_400_000).toISOString()],
+          [
+            id,
+            new Date(around.getTime() - 86_400_000).toISOString(),
+            new Date(around.getTime() + 86_400_000).toISOString(),
+          ],
         )) as Row[];
         if (rows[0]) return toEventRecord(rows[0]);
       }
-      const rows = (await this.dataSource.query(`SELECT ${SELECT_LIST} FROM debug_events e WHERE e.id = $1 LIMIT 1`, [
-        id,
-      ])) as Row[];
+      const rows = (await this.dataSource.query(
+        `SELECT ${SELECT_LIST} FROM debug_events e WHERE e.id = $1 LIMIT 1`,
+        [id],
+      )) as Row[];
       return rows[0] ? toEventRecord(rows[0]) : null;
     }
-    const rows = (await this.dataSource.query(`SELECT ${SELECT_LIST} FROM debug_events e WHERE e.id = ? LIMIT 1`, [id])) as Row[];
+    const rows = (await this.dataSource.query(
+      `SELECT ${SELECT_LIST} FROM debug_events e WHERE e.id = ? LIMIT 1`,
+      [id],
+    )) as Row[];
     return rows[0] ? toEventRecord(rows[0]) : null;
   }
 
   /** One page in (timestamp, id) order after `page.after`, at most `take` rows. */
-  async list(filter: EventFilter, page: EventPageRequest, take: number): Promise<DebugEventRecord[]> {
+  async list(
+    filter: EventFilter,
+    page: EventPageRequest,
+    take: number,
+  ): Promise<DebugEventRecord[]> {
     const sql = new SqlBuilder(this.postgres ? 'postgres' : 'sqlite');
     const conditions = eventConditions(
       {
@@ -62,7 +74,9 @@ export class EventQueryRepository {
       // Placeholders in text order: SQLite's `?` are positional.
       const at = sql.time(new Date(page.after.timestamp));
       const id = this.postgres ? `${sql.p(page.after.id)}::uuid` : sql.p(page.after.id);
-      conditions.push(`(e."timestamp", e.id) ${comparison} (${this.postgres ? `${at}::timestamptz` : at}, ${id})`);
+      conditions.push(
+        `(e."timestamp", e.id) ${comparison} (${this.postgres ? `${at}::timestamptz` : at}, ${id})`,
+      );
     }
     const direction = page.order === 'asc' ? 'ASC' : 'DESC';
     const rows = (await this.dataSource.query(

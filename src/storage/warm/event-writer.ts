@@ -57,7 +57,9 @@ export class EventWriter {
           return await this.copy(client, events);
         } catch (error) {
           if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-          this.logger.debug(`COPY of ${events.length} events met an existing row: writing them idempotently`);
+          this.logger.debug(
+            `COPY of ${events.length} events met an existing row: writing them idempotently`,
+          );
         }
       }
       return await this.insertIgnoringPresent(client, events);
@@ -67,12 +69,17 @@ export class EventWriter {
   }
 
   private async copy(client: PoolClient, events: readonly DebugEventRecord[]): Promise<number> {
-    const stream = client.query(copyStreams.from(`COPY debug_events (${COLUMNS.join(', ')}) FROM STDIN`));
+    const stream = client.query(
+      copyStreams.from(`COPY debug_events (${COLUMNS.join(', ')}) FROM STDIN`),
+    );
     await pipeline(Readable.from([copyText(events)]), stream);
     return stream.rowCount;
   }
 
-  private async insertIgnoringPresent(client: PoolClient, events: readonly DebugEventRecord[]): Promise<number> {
+  private async insertIgnoringPresent(
+    client: PoolClient,
+    events: readonly DebugEventRecord[],
+  ): Promise<number> {
     const columns: unknown[][] = COLUMNS.map(() => new Array(events.length));
     events.forEach((event, row) => {
       const values = rowValues(event);

@@ -18,7 +18,16 @@ export interface DebugMetricRecord {
   tags: Record<string, string> | null;
 }
 
-const COLUMNS = ['id', '"timestamp"', 'name', 'component_type', 'component_id', 'value', 'unit', 'tags'] as const;
+const COLUMNS = [
+  'id',
+  '"timestamp"',
+  'name',
+  'component_type',
+  'component_id',
+  'value',
+  'unit',
+  'tags',
+] as const;
 
 /** Writes metric points in one statement, idempotent by (id, timestamp). */
 @Injectable()
@@ -50,7 +59,9 @@ export class MetricWriter {
     }
     await this.partitions.ensureFor('debug_metrics', daysOf(metrics));
     const columns: unknown[][] = COLUMNS.map(() => new Array(metrics.length));
-    metrics.forEach((metric, row) => rowValues(metric).forEach((value, column) => (columns[column][row] = value)));
+    metrics.forEach((metric, row) =>
+      rowValues(metric).forEach((value, column) => (columns[column][row] = value)),
+    );
     const result = await pgPoolOf(this.dataSource).query(
       `INSERT INTO debug_metrics (${COLUMNS.join(', ')})
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[],

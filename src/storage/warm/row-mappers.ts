@@ -11,7 +11,16 @@ export interface MetricRecord {
   tags: Record<string, string> | null;
 }
 
-export const METRIC_COLUMNS = ['id', 'timestamp', 'name', 'component_type', 'component_id', 'value', 'unit', 'tags'] as const;
+export const METRIC_COLUMNS = [
+  'id',
+  'timestamp',
+  'name',
+  'component_type',
+  'component_id',
+  'value',
+  'unit',
+  'tags',
+] as const;
 
 export function toMetricRecord(row: Row): MetricRecord {
   return {

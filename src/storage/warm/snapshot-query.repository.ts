@@ -42,7 +42,11 @@ export class SnapshotQueryRepository {
     return rows.map(toSnapshotRecord);
   }
 
-  async version(componentType: string, componentId: string, version: number): Promise<SnapshotRecord | null> {
+  async version(
+    componentType: string,
+    componentId: string,
+    version: number,
+  ): Promise<SnapshotRecord | null> {
     const rows = (await this.dataSource.query(
       `SELECT ${SELECT_LIST} FROM debug_state_snapshots s
         WHERE s.component_type = ${this.placeholder(1)} AND s.component_id = ${this.placeholder(2)}

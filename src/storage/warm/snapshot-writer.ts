@@ -55,16 +55,30 @@ export class SnapshotWriter {
    * added and the stored snapshot comes back as a duplicate; a `clientId` another component's
    * snapshot holds is refused (SnapshotIdTakenError).
    */
-  async append(componentType: string, componentId: string, next: NextSnapshot, clientId?: string): Promise<AppendedSnapshot> {
+  async append(
+    componentType: string,
+    componentId: string,
+    next: NextSnapshot,
+    clientId?: string,
+  ): Promise<AppendedSnapshot> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.dataSource.transaction(async (manager) => {
           const stored = clientId ? await this.storedWithId(manager, clientId) : null;
-          if (stored && (stored.component_type !== componentType || stored.component_id !== componentId)) {
-            throw new SnapshotIdTakenError(clientId!, `${stored.component_type}/${stored.component_id}`);
+          if (
+            stored &&
+            (stored.component_type !== componentType || stored.component_id !== componentId)
+          ) {
+            throw new SnapshotIdTakenError(
+              clientId!,
+              `${stored.component_type}/${stored.component_id}`,
+            );
           }
           if (stored) return { snapshot: stored, duplicate: true };
-          return { snapshot: await this.appendIn(manager, componentType, componentId, next), duplicate: false };
+          return {
+            snapshot: await this.appendIn(manager, componentType, componentId, next),
+            duplicate: false,
+          };
         });
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(error)) throw error;
@@ -72,7 +86,10 @@ export class SnapshotWriter {
     }
   }
 
-  private async storedWithId(manager: EntityManager, id: string): Promise<StateSnapshotRecord | null> {
+  private async storedWithId(
+    manager: EntityManager,
+    id: string,
+  ): Promise<StateSnapshotRecord | null> {
     const rows: Record<string, unknown>[] = await manager.query(
       `SELECT ${SNAPSHOT_COLUMNS.join(', ')} FROM debug_state_snapshots WHERE id = ${this.dialect === 'postgres' ? '$1' : '?'}`,
       [id],
@@ -88,7 +105,9 @@ export class SnapshotWriter {
   ): Promise<StateSnapshotRecord> {
     const postgres = this.dialect === 'postgres';
     if (postgres) {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ads:state:${componentType}:${componentId}`]);
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `ads:state:${componentType}:${componentId}`,
+      ]);
     }
     const rows: { version: number; hash: string; state: unknown }[] = await manager.query(
       `SELECT version, hash, state FROM debug_state_snapshots
@@ -100,7 +119,9 @@ export class SnapshotWriter {
       ? {
           version: Number(rows[0].version),
           hash: rows[0].hash,
-          state: (typeof rows[0].state === 'string' ? JSON.parse(rows[0].state) : rows[0].state) as Record<string, unknown>,
+          state: (typeof rows[0].state === 'string'
+            ? JSON.parse(rows[0].state)
+            : rows[0].state) as Record<string, unknown>,
         }
       : null;
     const snapshot = next(previous);
@@ -139,5 +160,9 @@ export class SnapshotIdTakenError extends Error {
 function isUniqueViolation(error: unknown): boolean {
   const cause = error as { code?: string; driverError?: { code?: string }; message?: string };
   const code = cause.code ?? cause.driverError?.code;
-  return code === UNIQUE_VIOLATION_PG || code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(cause.message ?? '');
+  return (
+    code === UNIQUE_VIOLATION_PG ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/.test(cause.message ?? '')
+  );
 }

@@ -6,7 +6,11 @@ import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
-import { dayStart, PartitionService, type PartitionedTable } from '../../database/partition.service.js';
+import {
+  dayStart,
+  PartitionService,
+  type PartitionedTable,
+} from '../../database/partition.service.js';
 import type { ArchiveTableSpec } from '../tiering/archive-tables.js';
 import type { FencedTransaction } from '../tiering/tiering-lock.js';
 import { splitCopyRow } from './copy-text.js';
@@ -19,7 +23,10 @@ const SORT_MEMORY = '256MB';
 
 /** better-sqlite3's Database, as far as the synchronous removal uses it. */
 interface SqliteHandle {
-  prepare(sql: string): { get(...parameters: unknown[]): unknown; run(...parameters: unknown[]): unknown };
+  prepare(sql: string): {
+    get(...parameters: unknown[]): unknown;
+    run(...parameters: unknown[]): unknown;
+  };
   transaction<T>(work: () => T): () => T;
 }
 
@@ -58,7 +65,8 @@ export class WarmSliceRepository {
     if (this.postgres && spec.partitioned) {
       for (const { name, day } of await this.partitions.list(spec.table as PartitionedTable)) {
         const end = new Date(day.getTime() + DAY_MS);
-        if (end <= cutoff) slices.push({ table: spec.table, start: day, end, relation: name, wholePartition: true });
+        if (end <= cutoff)
+          slices.push({ table: spec.table, start: day, end, relation: name, wholePartition: true });
       }
       slices.push(...(await this.rowSlices(spec, `${spec.table}_default`, cutoff)));
     } else {
@@ -68,7 +76,11 @@ export class WarmSliceRepository {
   }
 
   /** Days with rows in a plain relation, found by walking from its oldest row (indexed on time). */
-  private async rowSlices(spec: ArchiveTableSpec, relation: string, cutoff: Date): Promise<WarmSlice[]> {
+  private async rowSlices(
+    spec: ArchiveTableSpec,
+    relation: string,
+    cutoff: Date,
+  ): Promise<WarmSlice[]> {
     const slices: WarmSlice[] = [];
     const lastDay = dayStart(cutoff).getTime();
     let from = new Date(0);
@@ -89,7 +101,12 @@ export class WarmSliceRepository {
   }
 
   /** The rows of a slice in (time, id) order, `batch` at a time; never the whole day in memory. */
-  async stream(spec: ArchiveTableSpec, slice: WarmSlice, batch: number, onRows: (rows: Row[]) => Promise<void>): Promise<void> {
+  async stream(
+    spec: ArchiveTableSpec,
+    slice: WarmSlice,
+    batch: number,
+    onRows: (rows: Row[]) => Promise<void>,
+  ): Promise<void> {
     if (this.postgres && spec.fromCopyRow) await this.streamPostgresCopy(spec, slice, onRows);
     else if (this.postgres) await this.streamPostgres(spec, slice, batch, onRows);
     else await this.streamSqlite(spec, slice, batch, onRows);
@@ -108,35 +125,44 @@ export class WarmSliceRepository {
     onRows: (rows: Row[]) => Promise<void>,
   ): Promise<void> {
     const decode = spec.fromCopyRow!;
-    await inTransaction(this.dataSource, async (runner, connection) => {
-      const client = connection as PoolClient;
-      await runner.query(`SET LOCAL TimeZone = 'UTC'`);
-      await runner.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
-      const source = client.query(
-        copyStreams.to(
-          `COPY (SELECT ${spec.columns.map((column) => `s.${this.q(column)}`).join(', ')} FROM ${slice.relation} s
+    await inTransaction(
+      this.dataSource,
+      async (runner, connection) => {
+        const client = connection as PoolClient;
+        await runner.query(`SET LOCAL TimeZone = 'UTC'`);
+        await runner.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
+        const source = client.query(
+          copyStreams.to(
+            `COPY (SELECT ${spec.columns.map((column) => `s.${this.q(column)}`).join(', ')} FROM ${slice.relation} s
             WHERE ${this.sliceWhere(spec, slice, true)}) TO STDOUT`,
-        ),
-      );
-      const text = new StringDecoder('utf8');
-      let carry = '';
-      await pipeline(
-        source,
-        new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            const lines = (carry + text.write(chunk)).split('\n');
-            carry = lines.pop() ?? '';
-            if (lines.length === 0) return done();
-            onRows(lines.map((line) => decode(splitCopyRow(line)))).then(() => done(), done);
-          },
-          final(done) {
-            const rest = carry + text.end();
-            if (rest.length === 0) return done();
-            onRows(rest.split('\n').filter((line) => line.length > 0).map((line) => decode(splitCopyRow(line)))).then(() => done(), done);
-          },
-        }),
-      );
-    }, 'REPEATABLE READ');
+          ),
+        );
+        const text = new StringDecoder('utf8');
+        let carry = '';
+        await pipeline(
+          source,
+          new Writable({
+            write(chunk: Buffer, _encoding, done) {
+              const lines = (carry + text.write(chunk)).split('\n');
+              carry = lines.pop() ?? '';
+              if (lines.length === 0) return done();
+              onRows(lines.map((line) => decode(splitCopyRow(line)))).then(() => done(), done);
+            },
+            final(done) {
+              const rest = carry + text.end();
+              if (rest.length === 0) return done();
+              onRows(
+                rest
+                  .split('\n')
+                  .filter((line) => line.length > 0)
+                  .map((line) => decode(splitCopyRow(line))),
+              ).then(() => done(), done);
+            },
+          }),
+        );
+      },
+      'REPEATABLE READ',
+    );
   }
 
   private async streamPostgres(
@@ -146,27 +172,32 @@ export class WarmSliceRepository {
     onRows: (rows: Row[]) => Promise<void>,
   ): Promise<void> {
     // One snapshot for the whole slice; a server-side cursor hands it over in batches.
-    await inTransaction(this.dataSource, async (runner) => {
-      // The (time, id) sort of a day: in memory where it fits rather than in temp files.
-      await runner.query(`SET LOCAL work_mem = '${SORT_MEMORY}'`);
-      await runner.query(
-        `DECLARE archive_rows NO SCROLL CURSOR FOR
+    await inTransaction(
+      this.dataSource,
+      async (runner) => {
+        // The (time, id) sort of a day: in memory where it fits rather than in temp files.
+        await runner.query(`SET LOCAL work_mem = '${SORT_MEMORY}'`);
+        await runner.query(
+          `DECLARE archive_rows NO SCROLL CURSOR FOR
          SELECT ${spec.columns.map((column) => `s.${this.q(column)}`).join(', ')} FROM ${slice.relation} s
           WHERE ${this.sliceWhere(spec, slice, true)}
           ORDER BY s.${this.q(spec.timeColumn)}, s.id`,
-      );
-      const fetch = () => runner.query(`FETCH ${Math.trunc(batch)} FROM archive_rows`) as Promise<Row[]>;
-      let next = fetch();
-      for (;;) {
-        const rows = await next;
-        if (rows.length === 0) break;
-        // PostgreSQL prepares the next batch while this one is encoded and compressed.
-        next = fetch();
-        next.catch(() => undefined);
-        await onRows(rows);
-      }
-      await runner.query('CLOSE archive_rows');
-    }, 'REPEATABLE READ');
+        );
+        const fetch = () =>
+          runner.query(`FETCH ${Math.trunc(batch)} FROM archive_rows`) as Promise<Row[]>;
+        let next = fetch();
+        for (;;) {
+          const rows = await next;
+          if (rows.length === 0) break;
+          // PostgreSQL prepares the next batch while this one is encoded and compressed.
+          next = fetch();
+          next.catch(() => undefined);
+          await onRows(rows);
+        }
+        await runner.query('CLOSE archive_rows');
+      },
+      'REPEATABLE READ',
+    );
   }
 
   private async streamSqlite(
@@ -238,10 +269,13 @@ export class WarmSliceRepository {
     expected: number,
     alongside: { sql: string; parameters: unknown[] },
   ): { removed: boolean; found: number } {
-    const database = (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle }).databaseConnection;
+    const database = (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle })
+      .databaseConnection;
     const where = this.sliceWhere(spec, slice, false);
     return database.transaction(() => {
-      const { found } = database.prepare(`SELECT count(*) AS found FROM ${slice.relation} s WHERE ${where}`).get() as { found: number };
+      const { found } = database
+        .prepare(`SELECT count(*) AS found FROM ${slice.relation} s WHERE ${where}`)
+        .get() as { found: number };
       if (found !== expected) return { removed: false, found };
       database.prepare(`DELETE FROM ${slice.relation} AS s WHERE ${where}`).run();
       database.prepare(alongside.sql).run(...alongside.parameters);

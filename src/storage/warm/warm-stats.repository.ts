@@ -51,7 +51,9 @@ export class WarmStatsRepository {
   /** Size of the whole warm database (PostgreSQL database or SQLite file). */
   async databaseBytes(): Promise<number> {
     if (this.postgres) {
-      const [row] = (await this.dataSource.query('SELECT pg_database_size(current_database()) AS bytes')) as { bytes: string }[];
+      const [row] = (await this.dataSource.query(
+        'SELECT pg_database_size(current_database()) AS bytes',
+      )) as { bytes: string }[];
       return Number(row.bytes);
     }
     const [pages] = (await this.dataSource.query('PRAGMA page_count')) as { page_count: number }[];
