@@ -2,9 +2,46 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
-import { COMPONENTS, writeScenario, type InjectedIncident, type WrittenScenario } from './scenarios/scenario-generator.js';
+import { COMPONENTS, insertScenario, writeScenario, type InjectedIncident, type WrittenScenario } from './scenarios/scenario-generator.js';
+import { InsightsService } from '../src/insights/insights.service.js';
+import { SEVERITIES } from '../src/common/debug-event.js';
+import type { DebugEventRecord } from '../src/common/debug-event.js';
 
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read';
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const API_EXAMPLE_ID = '019ad000-0000-7000-8000-00000000a001';
+
+function EXTRA_EVENTS(now: Date): DebugEventRecord[] {
+  const event = (offsetSeconds: number, fields: Partial<DebugEventRecord>): DebugEventRecord => {
+    const timestamp = new Date(now.getTime() - offsetSeconds * 1000).toISOString();
+    return {
+      id: `019ad000-0000-7000-8000-${String(1000 + offsetSeconds).padStart(12, '0')}`,
+      timestamp,
+      event_type: 'log',
+      level: 'info',
+      component_type: 'order-service',
+      component_id: 'orders-1',
+      correlation_id: null,
+      parent_event_id: null,
+      operation: null,
+      duration_ms: null,
+      message: 'step',
+      data: null,
+      metadata: null,
+      session_id: null,
+      pattern_id: null,
+      ingested_at: timestamp,
+      ...fields,
+    };
+  };
+  return [
+    event(300, { correlation_id: 'order-123', operation: 'create-order', message: 'order 123 received' }),
+    event(290, { correlation_id: 'order-123', operation: 'reserve-stock', message: 'stock reserved', component_type: 'inventory-service', component_id: 'inv-1' }),
+    event(280, { correlation_id: 'req-42', operation: 'charge', message: 'charge started', component_type: 'payment-service', component_id: 'pay-2' }),
+    event(270, { correlation_id: TRACE_ID, operation: 'GET /cart', message: 'span GET /cart', event_type: 'trace', duration_ms: 12 }),
+    { ...event(260, { component_type: 'api', component_id: 'docs-example', operation: 'example-call', duration_ms: 60_000, message: 'example from the docs' }), id: API_EXAMPLE_ID },
+  ];
+}
 const READ = { 'X-API-Key': 'reader-key-1' };
 
 describeWithPostgresAndRedis('query API on a scenario with known incidents (PostgreSQL + Redis)', () => {
@@ -17,6 +54,8 @@ describeWithPostgresAndRedis('query API on a scenario with known incidents (Post
   beforeAll(async () => {
     running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
     scenario = await writeScenario(running.app.get(DataSource), { now: new Date(), seed: 7 });
+    // Ids as the platform spells them, and a component type "api" with one slow event (a docs example).
+    await insertScenario(running.app.get(DataSource), { events: EXTRA_EVENTS(scenario.now), snapshots: [] });
   });
   afterAll(async () => running?.close());
 
@@ -196,6 +235,66 @@ describeWithPostgresAndRedis('query API on a scenario with known incidents (Post
       check(body);
     });
 
+    it.each([
+      ['what happened to order 123', 'order-123'],
+      ['order-123?', 'order-123'],
+      ['request 42', 'req-42'],
+      ['trace 4bf92f35…', TRACE_ID],
+      ['what happened with trace 4bf92f3577b34da6...', TRACE_ID],
+    ])('finds the id in "%s" in the store (%s)', async (question, id) => {
+      const { body } = await post('/ai/query', { question }).expect(200);
+      expect(body.intent).toBe('operation_progress');
+      expect(body.understood.correlation_ids).toEqual([id]);
+      expect(body.data.correlation_id).toBe(id);
+      expect(body.queries[0].path).toBe(`/api/debug/operations/${encodeURIComponent(id)}`);
+    });
+
+    it('says which spellings it looked for when an id is in no store', async () => {
+      const { body } = await post('/ai/query', { question: 'what happened to order 987654' }).expect(200);
+      expect(body.answer).toMatch(/No operation, trace or event.*order-987654/);
+      expect(body.data.looked_for).toEqual(expect.arrayContaining(['order-987654', '987654']));
+    });
+
+    it('explains an event named by its bare id', async () => {
+      const propagation = incident('error_propagation');
+      const { body } = await post('/ai/query', { question: `what happened to ${propagation.eventIds[2]}` }).expect(200);
+      expect(body.intent).toBe('explain_error');
+      expect(body.data.root_cause.event.component_type).toBe('db-proxy');
+    });
+
+    it('ranks components by error rate with counts, and names the root cause of the worst', async () => {
+      const { body } = await post('/ai/query', { question: 'which service fails most?' }).expect(200);
+      expect(body.intent).toBe('rank_failures');
+      const ranking = body.data.ranking as { component: string; error_rate: number; errors: number; events: number }[];
+      expect(ranking.length).toBeGreaterThan(3);
+      expect(ranking.map((item) => item.error_rate)).toEqual([...ranking.map((item) => item.error_rate)].sort((a, b) => b - a));
+      expect(ranking.every((item) => item.events >= 20)).toBe(true);
+      expect(ranking.map((item) => item.component)).not.toContain('api');
+      expect(ranking[0]).toMatchObject({ component: 'payment-service' });
+      expect(ranking[0].errors).toBeGreaterThanOrEqual(250);
+      expect(body.answer).toContain(`payment-service ${Math.round(ranking[0].error_rate * 1000) / 10}% (${ranking[0].errors} of ${ranking[0].events})`);
+      expect(body.answer).toMatch(/connection reset/);
+    });
+
+    it('ranks by evidence: "the api" is the gateway with thousands of calls, not a type with one event', async () => {
+      const { body } = await post('/ai/query', { question: 'why is the api slow' }).expect(200);
+      expect(body.intent).toBe('slow_operations');
+      expect(body.understood.components.map((component: { name: string }) => component.name)).toEqual(['api-gateway']);
+      expect(body.data.slowest.map((operation: { component: string }) => operation.component)).not.toContain('api');
+    });
+
+    it('"what is slow" ranks by p95 among operations with enough calls', async () => {
+      const { body } = await post('/ai/query', { question: 'what is slow in the last hour?' }).expect(200);
+      expect(body.intent).toBe('slow_operations');
+      const slowest = body.data.slowest as { operation: string; samples: number; p95_ms: number }[];
+      expect(slowest.length).toBeGreaterThan(0);
+      expect(slowest.every((operation) => operation.samples >= body.data.min_samples)).toBe(true);
+      expect(body.data.min_samples).toBe(5);
+      // The docs example took 60 s once: a single call does not make the slowest operation.
+      expect(slowest.map((operation) => operation.operation)).not.toContain('example-call');
+      expect(slowest.map((operation) => operation.p95_ms)).toEqual([...slowest.map((operation) => operation.p95_ms)].sort((a, b) => b - a));
+    });
+
     it('runs the structured query it reports, with the same result', async () => {
       const { body } = await post('/ai/query', { question: 'what is slow in order-service in the last 60 minutes?' }).expect(200);
       const [query] = body.queries;
@@ -211,6 +310,21 @@ describeWithPostgresAndRedis('query API on a scenario with known incidents (Post
         const answer = await post('/ai/query', { question: example }).expect(200);
         expect([example, answer.body.intent]).not.toEqual([example, 'unknown']);
       }
+    });
+  });
+
+  describe('open problems', () => {
+    it('answers "any open problems?" by severity, then confidence', async () => {
+      await running.app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.now);
+      const { body } = await post('/ai/query', { question: 'any open problems?' }).expect(200);
+      expect(body.intent).toBe('list_insights');
+      const items = body.data.items as { severity: string; confidence: number; status: string }[];
+      expect(items.length).toBeGreaterThan(2);
+      expect(items.every((item) => item.status === 'open' || item.status === 'regressed')).toBe(true);
+      const keys = items.map((item) => [SEVERITIES.indexOf(item.severity as (typeof SEVERITIES)[number]), item.confidence]);
+      const sorted = [...keys].sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+      expect(keys).toEqual(sorted);
+      expect(body.answer).toMatch(/most severe first/);
     });
   });
 

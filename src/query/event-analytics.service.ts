@@ -31,6 +31,9 @@ export interface SearchRequest {
 const MAX_TYPES = 50;
 
 /** Slowest operations, top error patterns and a bounded event search. */
+/** Timed calls an operation needs to rank among the slowest. */
+const MIN_SLOW_SAMPLES = 5;
+
 @Injectable()
 export class EventAnalyticsService {
   constructor(
@@ -52,9 +55,12 @@ export class EventAnalyticsService {
           operations: await this.repository.slowOperations(selector, window, 10),
         })),
       );
-      const ranked = components
+      const all = components
         .flatMap((component) => component.operations.map((operation) => ({ component: component.component, ...operation })))
         .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0));
+      // A p95 over two calls says little: rank the operations with enough calls, all of them only when none has.
+      const enough = all.filter((operation) => operation.samples >= MIN_SLOW_SAMPLES);
+      const ranked = enough.length ? enough : all;
       return {
         window: { from: window.from.toISOString(), to: window.to.toISOString() },
         summary:
@@ -62,9 +68,10 @@ export class EventAnalyticsService {
             ? 'no events with a duration in this window'
             : `slowest: ${ranked
                 .slice(0, 3)
-                .map((operation) => `${operation.operation} in ${operation.component} (p95 ${operation.p95_ms} ms over ${operation.samples})`)
+                .map((operation) => `${operation.operation} in ${operation.component} (p95 ${operation.p95_ms} ms over ${operation.samples} calls)`)
                 .join('; ')}`,
         slowest: ranked.slice(0, 10),
+        min_samples: enough.length ? MIN_SLOW_SAMPLES : 1,
         components,
       };
     });

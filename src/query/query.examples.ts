@@ -74,8 +74,9 @@ export const COMPARE = {
 
 export const SLOW = {
   window: { from: '2026-11-24T10:15:00.000Z', to: '2026-11-24T10:30:00.000Z' },
-  summary: 'slowest: charge-card in payment-service (p95 2950 ms over 118)',
+  summary: 'slowest: charge-card in payment-service (p95 2950 ms over 118 calls)',
   slowest: [{ component: 'payment-service', operation: 'charge-card', samples: 118, p50_ms: 240, p95_ms: 2950, max_ms: 3010 }],
+  min_samples: 5,
   cached: false,
 };
 

@@ -18,6 +18,7 @@ import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
 import { NamedParams } from '../database/sql/statement.js';
 
 const EVENT_COLUMNS = eventColumns('e.');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
@@ -357,6 +358,57 @@ export class QueryRepository {
       { ...filter.params, limit: search.limit },
     );
     return rows.map(toEvent);
+  }
+
+  /**
+   * Which of the spellings a person gave are ids in the store: correlation ids (trace ids are
+   * stored as correlation ids) exactly or, for a "4bf92f35…" prefix, by its start; event ids exactly.
+   * Answers in the order of `candidates` (the likeliest spelling first).
+   */
+  async findIds(candidates: readonly string[]): Promise<{ kind: 'correlation' | 'event'; id: string; candidate: string }[]> {
+    const exact = candidates.filter((candidate) => !candidate.endsWith('…'));
+    const spellings = [...new Set(exact.flatMap((candidate) => [candidate, candidate.toLowerCase(), candidate.toUpperCase()]))];
+    const found: { kind: 'correlation' | 'event'; id: string; candidate: string }[] = [];
+    const correlations = spellings.length
+      ? await this.sql.rows<{ correlation_id: string }>(
+          `SELECT DISTINCT e.correlation_id FROM debug_events e WHERE e.correlation_id IN (:...spellings) LIMIT 50`,
+          { spellings },
+        )
+      : [];
+    const uuids = exact.filter((candidate) => UUID.test(candidate));
+    const events = uuids.length
+      ? await this.sql.rows<{ id: string }>(`SELECT e.id FROM debug_events e WHERE e.id IN (:...uuids) LIMIT 50`, { uuids })
+      : [];
+    for (const candidate of candidates) {
+      if (candidate.endsWith('…')) {
+        const prefix = candidate.slice(0, -1);
+        const rows = await this.sql.rows<{ correlation_id: string }>(
+          `SELECT DISTINCT e.correlation_id FROM debug_events e WHERE e.correlation_id >= :prefix ORDER BY e.correlation_id LIMIT 5`,
+          { prefix },
+        );
+        for (const row of rows) if (row.correlation_id.startsWith(prefix)) found.push({ kind: 'correlation', id: row.correlation_id, candidate });
+        continue;
+      }
+      const lower = candidate.toLowerCase();
+      for (const row of correlations) if (row.correlation_id.toLowerCase() === lower) found.push({ kind: 'correlation', id: row.correlation_id, candidate });
+      for (const row of events) if (row.id.toLowerCase() === lower) found.push({ kind: 'event', id: row.id, candidate });
+    }
+    return found;
+  }
+
+  /** Events per component type and per component id since a time: the evidence behind a name. */
+  async eventCounts(names: readonly string[], since: Date): Promise<Map<string, number>> {
+    const counts = new Map<string, number>(names.map((name) => [name, 0]));
+    if (names.length === 0) return counts;
+    for (const column of ['component_type', 'component_id']) {
+      const rows = await this.sql.rows<{ name: string; n: unknown }>(
+        `SELECT e.${column} AS name, count(*) AS n FROM debug_events e
+          WHERE e.${column} IN (:...names) AND e."timestamp" >= :since GROUP BY e.${column}`,
+        { names: [...names], since },
+      );
+      for (const row of rows) counts.set(row.name, (counts.get(row.name) ?? 0) + toNumber(row.n));
+    }
+    return counts;
   }
 
   /** The cheapest read there is, for benchmarks: one event by primary key. */

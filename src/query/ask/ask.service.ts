@@ -9,6 +9,7 @@ import { EventAnalyticsService } from '../event-analytics.service.js';
 import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
+import { openProblems } from '../open-problems.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -35,6 +36,10 @@ export interface AskAnswer {
 
 const API = '/api/debug';
 const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+/** A component needs this many events in the window to rank by error rate. */
+const MIN_RANKED_EVENTS = 20;
+/** How far back the evidence behind an ambiguous name is counted. */
+const EVIDENCE_HOURS = 24;
 
 /**
  * Answers a question in plain words: parses it (no language model), runs the structured
@@ -58,7 +63,20 @@ export class AskService {
     if (options.session_id) await this.sessions.get(options.session_id);
     const now = options.now ?? new Date();
     const parsed = parseQuestion(question, await this.registry.names(), now);
+    await this.preferEvidence(parsed, now);
+    const idLookup = await this.lookUpIds(parsed);
     const base = { question, intent: parsed.intent, confidence: parsed.confidence, understood: parsed.entities };
+    if (idLookup === 'missing') {
+      const tried = parsed.entities.id_candidates.length ? parsed.entities.id_candidates : parsed.entities.correlation_ids;
+      return {
+        ...base,
+        answer: `No operation, trace or event in the store has the id ${tried[0]} (looked for ${tried.slice(0, 8).join(', ')} among correlation ids, trace ids and event ids).`,
+        data: { error: 'id not found', looked_for: tried },
+        queries: [],
+        cached: false,
+        examples: await this.examples(),
+      };
+    }
     try {
       const routed = await this.route(parsed, now, options.session_id);
       if (routed) return { ...base, ...routed };
@@ -164,6 +182,8 @@ export class AskService {
         const slow = await this.analytics.slowOperations(windowed);
         return { answer: slow.summary, data: slow, queries: [post('/analytics/slow-operations', windowed, 'slow_operations')], cached: slow.cached };
       }
+      case 'rank_failures':
+        return this.rankFailures(components, windowMinutes, at, sessionId);
       case 'top_errors': {
         const request = strip({ ...windowed, window_minutes: windowMinutes ?? 60 });
         const top = await this.analytics.topErrors(request);
@@ -201,18 +221,18 @@ export class AskService {
           };
         }
         const component = components[0];
-        const page = await this.insights.list({ status: 'open', component, limit: 20 });
+        const items = await openProblems(this.insights, { component, sessionId, limit: 20 });
         const answer =
-          page.items.length === 0
+          items.length === 0
             ? `no open insights${component ? ` for ${component}` : ''}`
-            : `${page.total} open insight(s): ${page.items
+            : `${items.length} open problem(s), most severe first: ${items
                 .slice(0, 3)
-                .map((insight) => `[${insight.severity}] ${insight.title}`)
+                .map((insight) => `[${insight.severity}, confidence ${insight.confidence}] ${insight.title}`)
                 .join('; ')}`;
         const args = strip({ status: 'open', component, limit: '20' });
         return {
           answer,
-          data: page,
+          data: { items, order: 'severity, then confidence' },
           queries: [get(`/insights?${new URLSearchParams(args as Record<string, string>)}`, 'list_insights', { ...args, limit: 20 })],
           cached: false,
         };
@@ -220,6 +240,105 @@ export class AskService {
       case 'unknown':
         return null;
     }
+  }
+
+  /**
+   * "api" is a component type with one event (a docs example) and the leading word of
+   * "api-gateway" with thousands: the name with the most events in the last day wins.
+   */
+  private async preferEvidence(parsed: ParsedQuestion, now: Date): Promise<void> {
+    const ambiguous = parsed.entities.components.filter((component) => component.alternatives?.length);
+    if (ambiguous.length === 0) return;
+    const names = ambiguous.flatMap((component) => [component.name, ...component.alternatives!]);
+    const counts = await this.repository.eventCounts(names, new Date(now.getTime() - EVIDENCE_HOURS * 3_600_000));
+    for (const component of ambiguous) {
+      const best = [component.name, ...component.alternatives!].reduce((a, b) => ((counts.get(b) ?? 0) > (counts.get(a) ?? 0) ? b : a));
+      if (best !== component.name) {
+        component.alternatives = [component.name, ...component.alternatives!.filter((name) => name !== best)];
+        component.name = best;
+      }
+    }
+  }
+
+  /**
+   * Ids as people write them ("order 123", "4bf92f35…") become the ids the store holds. An event
+   * id turns the question into explaining that event. 'missing' when the question is about an id
+   * and none of its spellings is in the store.
+   */
+  private async lookUpIds(parsed: ParsedQuestion): Promise<'found' | 'missing' | 'none'> {
+    const { entities } = parsed;
+    if (!['operation_progress', 'search_events', 'explain_error'].includes(parsed.intent)) return 'none';
+    const candidates = [...new Set([...entities.id_candidates, ...entities.correlation_ids])];
+    if (candidates.length === 0) return 'none';
+    const found = await this.repository.findIds(candidates);
+    if (found.length === 0) return parsed.intent === 'explain_error' ? 'none' : 'missing';
+    const correlation = found.find((item) => item.kind === 'correlation');
+    if (correlation) {
+      entities.correlation_ids = [correlation.id];
+      return 'found';
+    }
+    const event = found.find((item) => item.kind === 'event')!;
+    entities.event_ids = [event.id];
+    entities.correlation_ids = [];
+    parsed.intent = 'explain_error';
+    return 'found';
+  }
+
+  /** Components by error rate in the window (enough events to mean something), the worst with its root cause. */
+  private async rankFailures(components: string[], windowMinutes: number | undefined, at: string | undefined, sessionId: string | undefined) {
+    const selectors: string[] = [];
+    for (const name of components) {
+      const ids = await this.registry.idsOf(name);
+      selectors.push(...(ids.length > 1 ? ids.slice(0, 50).map((id) => `${name}/${id}`) : [name]));
+    }
+    const request = strip({ components: selectors.length ? selectors : undefined, window_minutes: windowMinutes ?? 60, at, session_id: sessionId });
+    const report = await this.health.health(request);
+    const measured = report.components.filter((component) => component.metrics.events > 0 && component.metrics.error_rate !== null);
+    const enough = measured.filter((component) => component.metrics.events >= MIN_RANKED_EVENTS);
+    const ranking = (enough.length ? enough : measured)
+      .sort((a, b) => b.metrics.error_rate! - a.metrics.error_rate! || b.metrics.errors - a.metrics.errors)
+      .slice(0, 10)
+      .map((component) => ({
+        component: component.component,
+        error_rate: component.metrics.error_rate,
+        errors: component.metrics.errors,
+        events: component.metrics.events,
+        status: component.status,
+      }));
+    const queries: StructuredQuery[] = [post('/analytics/component-health', request, 'component_health')];
+    const worst = ranking[0];
+    if (!worst || worst.errors === 0) {
+      return { answer: 'no component has errors in the window', data: { ranking, window_minutes: request.window_minutes }, queries, cached: report.cached };
+    }
+    const topRequest = strip({ components: [worst.component], window_minutes: request.window_minutes, at, session_id: sessionId });
+    const top = await this.analytics.topErrors(topRequest);
+    queries.push(post('/analytics/top-errors', topRequest, 'top_errors'));
+    let rootCause: { event_id: string; component: string; message: string | null; timestamp: string } | null = null;
+    if (top.patterns[0]) {
+      const explanation = await this.explain.explainPattern(top.patterns[0].pattern_id);
+      queries.push(get(`/errors/patterns/${top.patterns[0].pattern_id}/explain`, 'explain_error', { pattern_id: top.patterns[0].pattern_id }));
+      if (!explanation.root_cause.is_the_event_itself) {
+        const event = explanation.root_cause.event;
+        rootCause = { event_id: event.id, component: `${event.component_type}/${event.component_id}`, message: event.message, timestamp: event.timestamp };
+      }
+    }
+    const percent = (rate: number | null) => `${Math.round((rate ?? 0) * 1000) / 10}%`;
+    const answer = [
+      `By error rate: ${ranking
+        .slice(0, 3)
+        .map((item) => `${item.component} ${percent(item.error_rate)} (${item.errors} of ${item.events})`)
+        .join(', ')}.`,
+      top.patterns[0] ? `${worst.component} mostly fails with "${top.patterns[0].sample_message}" ×${top.patterns[0].occurrences}.` : '',
+      rootCause ? `Probable root cause: "${rootCause.message}" in ${rootCause.component}.` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return {
+      answer,
+      data: { ranking, top_errors: top.patterns.slice(0, 5), root_cause: rootCause, window_minutes: request.window_minutes },
+      queries,
+      cached: report.cached && top.cached,
+    };
   }
 
   /** Questions that work on this store: they name its real components and ids. */

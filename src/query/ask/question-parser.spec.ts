@@ -19,6 +19,8 @@ interface Row {
   pattern_ids?: string[];
   session_ids?: string[];
   insight_ids?: string[];
+  /** Spellings to look up in the store; checks that these are among them. */
+  id_candidates?: string[];
   /** [from, to] ISO, or null for none. */
   time?: [string, string] | null;
 }
@@ -82,14 +84,90 @@ const TABLE: Row[] = [
   { question: 'any open problems?', intent: 'list_insights', components: [] },
   { question: 'what anomalies were found for inventory-service?', intent: 'list_insights', components: ['inventory-service'] },
   { question: `insight ${OTHER_UUID}`, intent: 'list_insights', insight_ids: [OTHER_UUID], event_ids: [] },
+  // Ids as people write them: looked up in the store, no trigger word needed.
+  { question: 'what happened to order 123', intent: 'operation_progress', id_candidates: ['order-123', 'order_123', '123'] },
+  { question: 'order-123?', intent: 'operation_progress', id_candidates: ['order-123'] },
+  { question: 'request 42 never came back', intent: 'operation_progress', id_candidates: ['request-42', 'req-42', '42'] },
+  { question: 'trace 4bf92f35…', intent: 'operation_progress', id_candidates: ['4bf92f35…'] },
+  { question: 'trace 4bf92f3577b34da6...', intent: 'operation_progress', id_candidates: ['4bf92f3577b34da6…'] },
+  { question: 'what happened with INV-2026-0042?', intent: 'operation_progress', id_candidates: ['INV-2026-0042'] },
+  { question: 'customer says payment pmt_8812 is still pending, where is it?', intent: 'operation_progress', id_candidates: ['pmt_8812'] },
+  { question: 'job 7781 has been running forever', intent: 'operation_progress', id_candidates: ['job-7781', '7781'] },
+  { question: 'status of ticket #4411', intent: 'operation_progress', id_candidates: ['ticket-4411', '4411'] },
+  { question: 'can you check req_9f8e7d', intent: 'operation_progress', id_candidates: ['req_9f8e7d'] },
+  { question: 'did order 5521 go through?', intent: 'operation_progress', id_candidates: ['order-5521'] },
+  { question: 'user reported that checkout for cart c-1189 hangs', intent: 'operation_progress', components: ['checkout'], id_candidates: ['c-1189'] },
+  { question: 'show me the logs for order 99', intent: 'search_events', id_candidates: ['order-99', '99'] },
+  { question: 'errors for request abc-77 in the last hour', intent: 'search_events', levels: ['error'], id_candidates: ['abc-77'], time: [minutesAgo(60), nowIso] },
+  { question: 'timeline of tx 0xdeadbeef01', intent: 'operation_progress', id_candidates: ['0xdeadbeef01'] },
+  { question: 'why did order 123 fail?', intent: 'operation_progress', id_candidates: ['order-123'] },
+  { question: 'was batch 2026-11-23-nightly processed?', intent: 'operation_progress', id_candidates: ['batch-2026-11-23-nightly'] },
+  { question: 'is run 17 done yet', intent: 'operation_progress', id_candidates: ['run-17', '17'] },
+  { question: 'where did upload u-553 get stuck', intent: 'operation_progress', id_candidates: ['u-553'] },
+  { question: 'anything on shipment SHP12345?', intent: 'operation_progress', id_candidates: ['SHP12345'] },
+  // Not ids: times, percentiles, status codes, counts.
+  { question: 'p99 of checkout over the last 24h', intent: 'slow_operations', components: ['checkout'], id_candidates: [] },
+  { question: 'lots of 5xx from api-gateway in the last 30 minutes', intent: 'diagnose', components: ['api-gateway'], id_candidates: [] },
+  { question: 'errors since 10:30 in payment-service', intent: 'search_events', components: ['payment-service'], id_candidates: [] },
+  { question: 'is pay-1 healthy', intent: 'component_health', components: ['pay-1'], id_candidates: [] },
+  // Failure rankings.
+  { question: 'which service fails most?', intent: 'rank_failures' },
+  { question: 'which service fails the most in the last hour', intent: 'rank_failures', time: [minutesAgo(60), nowIso] },
+  { question: 'what component has the highest error rate', intent: 'rank_failures' },
+  { question: 'top failing services today', intent: 'rank_failures', time: ['2026-11-24T00:00:00.000Z', nowIso] },
+  { question: 'who is throwing the most errors right now?', intent: 'rank_failures' },
+  { question: 'rank services by error rate', intent: 'rank_failures' },
+  { question: 'worst service by errors this morning', intent: 'rank_failures' },
+  { question: 'which workers crash the most', intent: 'rank_failures', components: ['worker'] },
+  { question: "what's the least reliable service?", intent: 'rank_failures' },
+  { question: 'which instance is erroring most', intent: 'rank_failures' },
+  // Open problems.
+  { question: 'anything on fire?', intent: 'list_insights' },
+  { question: 'are there any open issues', intent: 'list_insights' },
+  { question: 'what problems do we have right now', intent: 'list_insights' },
+  { question: 'any alerts?', intent: 'list_insights' },
+  { question: 'show me open incidents', intent: 'list_insights' },
+  { question: 'anything I should worry about?', intent: 'list_insights' },
+  { question: 'what regressed since yesterday', intent: 'list_insights' },
+  { question: 'any anomalies in the last 6 hours?', intent: 'list_insights', time: [minutesAgo(360), nowIso] },
+  // Slowness, phrased loosely.
+  { question: 'what is slow', intent: 'slow_operations', components: [] },
+  { question: 'why is the api gateway so laggy', intent: 'slow_operations', components: ['api-gateway'] },
+  { question: 'checkout takes forever', intent: 'slow_operations', components: ['checkout'] },
+  { question: 'requests are timing out on payment-service', intent: 'slow_operations', components: ['payment-service'] },
+  { question: 'which endpoints have the worst latency?', intent: 'slow_operations' },
+  { question: 'page loads are really slow since the deploy', intent: 'slow_operations' },
+  { question: 'payments-db queries are crawling', intent: 'slow_operations', components: ['payments-db'] },
+  { question: 'high response time on inventory-service', intent: 'slow_operations', components: ['inventory-service'] },
+  // Diagnose and health, chat style.
+  { question: 'checkout is throwing 500s, what is going on', intent: 'diagnose', components: ['checkout'] },
+  { question: "payment-service keeps restarting, why?", intent: 'diagnose', components: ['payment-service'] },
+  { question: 'auth is returning errors for everyone', intent: 'diagnose', components: ['auth'] },
+  { question: 'is anything down?', intent: 'component_health' },
+  { question: 'how healthy is worker-3', intent: 'component_health', components: ['worker-3'] },
+  { question: 'is the inventory service up', intent: 'component_health', components: ['inventory-service'] },
+  { question: "what's up with payments-db", intent: 'diagnose', components: ['payments-db'] },
+  { question: 'something is off with email sender', intent: 'diagnose', components: ['email_sender'] },
+  { question: 'gw-1 misbehaving since 9am', intent: 'diagnose', components: ['gw-1'] },
+  // Top errors and search, chat style.
+  { question: 'what errors are we seeing the most?', intent: 'top_errors', levels: ['error'] },
+  { question: 'most frequent exceptions in checkout', intent: 'top_errors', components: ['checkout'] },
+  { question: 'recurring failures this week', intent: 'top_errors' },
+  { question: 'grep logs of worker-2 for warnings', intent: 'search_events', components: ['worker-2'], levels: ['warning'] },
+  { question: 'tail the errors from pay-2', intent: 'search_events', components: ['pay-2'], levels: ['error'] },
+  { question: 'fatal errors in the past 2 days', intent: 'search_events', levels: ['error', 'critical'], time: [minutesAgo(2 * 24 * 60), nowIso] },
+  // Compare, chat style.
+  { question: 'pay-1 vs pay-2 error rate', intent: 'compare_components', components: ['pay-1', 'pay-2'] },
+  { question: 'why does worker-1 behave differently from worker-2', intent: 'compare_components', components: ['worker-1', 'worker-2'] },
+  { question: 'are all the workers configured the same?', intent: 'compare_components', components: ['worker'] },
   // Unanswerable.
   { question: 'what is the meaning of life?', intent: 'unknown', components: [] },
   { question: 'hello', intent: 'unknown', components: [] },
 ];
 
 describe('parseQuestion: a table of phrasings', () => {
-  it('has at least 40 phrasings', () => {
-    expect(TABLE.length).toBeGreaterThanOrEqual(40);
+  it('has at least 100 phrasings', () => {
+    expect(TABLE.length).toBeGreaterThanOrEqual(100);
   });
 
   it.each(TABLE)('$question → $intent', (row) => {
@@ -102,6 +180,8 @@ describe('parseQuestion: a table of phrasings', () => {
     if (row.pattern_ids) expect(parsed.entities.pattern_ids).toEqual(row.pattern_ids);
     if (row.session_ids) expect(parsed.entities.session_ids).toEqual(row.session_ids);
     if (row.insight_ids) expect(parsed.entities.insight_ids).toEqual(row.insight_ids);
+    if (row.id_candidates?.length === 0) expect(parsed.entities.id_candidates).toEqual([]);
+    else if (row.id_candidates) expect(parsed.entities.id_candidates).toEqual(expect.arrayContaining(row.id_candidates));
     if (row.time === null) expect(parsed.entities.time_range).toBeNull();
     if (row.time) {
       expect(parsed.entities.time_range).not.toBeNull();
@@ -124,6 +204,13 @@ describe('parseQuestion: entities', () => {
   it('knows ids from types', () => {
     const parsed = parseQuestion('is gw-1 healthy', KNOWN, NOW);
     expect(parsed.entities.components).toEqual([{ text: 'gw-1', name: 'gw-1', kind: 'id', distance: 0 }]);
+  });
+});
+
+describe('parseQuestion: evidence decides between names', () => {
+  it('gives "api" the names it may also mean, for the store to rank by their events', () => {
+    const parsed = parseQuestion('why is the api slow', { types: ['api', 'api-gateway', 'apiary'], ids: [] }, NOW);
+    expect(parsed.entities.components).toEqual([{ text: 'api', name: 'api', kind: 'type', distance: 0, alternatives: ['api-gateway'] }]);
   });
 });
 

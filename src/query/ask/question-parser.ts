@@ -11,6 +11,7 @@ export const INTENTS = [
   'search_events',
   'top_errors',
   'list_insights',
+  'rank_failures',
   'unknown',
 ] as const;
 export type Intent = (typeof INTENTS)[number];
@@ -23,6 +24,8 @@ export interface ComponentMention {
   kind: 'type' | 'id';
   /** Edit distance of the match (0 = exact). */
   distance: number;
+  /** Other known names the same words could mean ("api" → "api-gateway"): the store's evidence decides. */
+  alternatives?: string[];
 }
 
 export interface TimeRange {
@@ -39,6 +42,12 @@ export interface QuestionEntities {
   pattern_ids: string[];
   session_ids: string[];
   insight_ids: string[];
+  /**
+   * Ids as people write them ("order 123", "order-123", "4bf92f35…"), with the spellings the store
+   * may hold ("order-123", "order_123", "123", …), best first: looked up among correlation ids,
+   * event ids and trace ids before use. A trailing "…" marks a prefix.
+   */
+  id_candidates: string[];
   levels: string[];
   time_range: TimeRange | null;
 }
@@ -94,6 +103,7 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
   const ids = extractIds(text);
   const consumed = new Set<string>([...ids.all].map((id) => id.toLowerCase()));
   const components = findComponents(text, known, consumed);
+  const idCandidates = findIdCandidates(text, ids, components, known);
   const levels = LEVEL_WORDS.filter(([pattern]) => pattern.test(lower)).map(([, level]) => level);
   const timeRange = parseTimeRange(text, now);
   const entities: QuestionEntities = {
@@ -103,6 +113,7 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
     pattern_ids: ids.pattern,
     session_ids: ids.session,
     insight_ids: ids.insight,
+    id_candidates: idCandidates,
     levels,
     time_range: timeRange,
   };
@@ -114,22 +125,34 @@ function has(lower: string, pattern: RegExp): boolean {
   return pattern.test(lower);
 }
 
-const COMPARE = /\b(compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
+const COMPARE = /\b(compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|differently|the same|identical|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
 const EXPLAIN = /\b(explain\w*|root cause|what caused|cause of|caused by|why did|why was|why does|tell me about|what does .* mean|what is this error)\b/;
 const PROGRESS = /\b(progress|stuck|hang\w*|hung|step|steps|where is|where's|status of|track\w*|follow|happen\w*|going on|finish\w*|complete\w*|done|waiting|blocked|timeline)\b/;
 const SEARCH = /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see)\b/;
 const EVENT_NOUNS = /\b(events?|logs?|errors?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
-const SLOW = /\b(slow\w*|latenc\w*|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
-const DIAGNOSE = /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|misbehav\w*|root cause)\b/;
-const TOP_ERRORS = /\b(top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b/;
-const INSIGHTS = /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*)\b/;
+const SLOW = /\b(slow\w*|latenc\w*|forever|ages|timing out|time ?outs?|timed out|crawl\w*|laggy|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
+const DIAGNOSE = /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with)\b/;
+const TOP_ERRORS = /\b(top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b/;
+const INSIGHTS = /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent)\b/;
 const HEALTH = /\b(health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
+
+const RANK_WORDS = /\b(most|worst|highest|top|rank\w*|least (reliable|stable)|leaderboard|biggest offenders?|the culprit)\b/;
+const FAIL_WORDS = /\b(least reliable|fail\w*|errors?|erroring|error[- ]rates?|crash\w*|broken|unreliable|flak\w*|5xx|exceptions?|throw\w*)\b/;
+const WHO_WORDS = /\b(which|who|whose|what (service|component|app|system|instance)s?)\b|\b(services?|components?|apps?|microservices?|instances?|systems?|nodes?|workers?)\b|\berror[- ]rates?\b/;
+const MESSAGE_WORDS = /\b(messages?|patterns?|kinds? of|types? of|common|frequent|recurring)\b/;
+
+/** "which service fails most", "top failing services", "worst error rate": components ranked, not messages. */
+function isFailureRanking(lower: string): boolean {
+  if (!FAIL_WORDS.test(lower) || !WHO_WORDS.test(lower)) return false;
+  if (MESSAGE_WORDS.test(lower) && !/\berror[- ]rates?\b/.test(lower)) return false;
+  return RANK_WORDS.test(lower) || /\b(fails?|failing|errors?) (the )?most\b/.test(lower) || /\berror[- ]rates?\b/.test(lower) && /\b(which|who|compare|rank|by)\b/.test(lower);
+}
 
 function classify(lower: string, entities: QuestionEntities): { intent: Intent; confidence: number } {
   const hasComponents = entities.components.length > 0;
-  const hasCorrelation = entities.correlation_ids.length > 0;
+  const hasCorrelation = entities.correlation_ids.length > 0 || entities.id_candidates.length > 0;
   const hasEventOrPattern = entities.event_ids.length > 0 || entities.pattern_ids.length > 0;
-  const searching = has(lower, SEARCH) && has(lower, EVENT_NOUNS);
+  const searching = (has(lower, SEARCH) && has(lower, EVENT_NOUNS)) || /^(the )?(errors?|logs?|events?|warnings?|exceptions?) (for|of|from|in)\b/.test(lower);
 
   if (has(lower, COMPARE) && (entities.components.length >= 1 || /\b(workers?|instances?|replicas?|nodes?)\b/.test(lower))) {
     return { intent: 'compare_components', confidence: entities.components.length >= 2 ? 0.9 : 0.75 };
@@ -140,6 +163,7 @@ function classify(lower: string, entities: QuestionEntities): { intent: Intent; 
     return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
   }
   if (has(lower, SLOW)) return { intent: 'slow_operations', confidence: hasComponents ? 0.9 : 0.7 };
+  if (isFailureRanking(lower)) return { intent: 'rank_failures', confidence: 0.85 };
   if (has(lower, TOP_ERRORS)) return { intent: 'top_errors', confidence: 0.85 };
   if (searching) return { intent: 'search_events', confidence: hasComponents || entities.levels.length > 0 ? 0.85 : 0.65 };
   if (has(lower, DIAGNOSE) && hasComponents) return { intent: 'diagnose', confidence: 0.9 };
@@ -195,6 +219,68 @@ function extractIds(text: string): Ids {
   return ids;
 }
 
+/** Nouns people put before an id ("order 123", "ticket #88"); never a time unit or a filler word. */
+const ID_LABEL = /\b([a-z][a-z_]{1,20})\b(?=(\s*(?:id\s*)?[#:=]?\s*#?\s*["'`]?)([A-Za-z0-9][\w.:-]{0,127})(…|\.\.\.)?)/gi;
+const NOT_A_LABEL = new Set(
+  'in on at to for from by with since until last past previous next the a an of is are was than about around after before over under between and or top p p50 p95 p99 version v build http status code port line'.split(' '),
+);
+/** How ids are often spelled in code: "request 42" may be stored as "req-42". */
+const ABBREVIATIONS: Record<string, string[]> = {
+  request: ['req'],
+  transaction: ['tx', 'txn'],
+  order: ['ord'],
+  payment: ['pay', 'pmt'],
+  invoice: ['inv'],
+  customer: ['cust'],
+  message: ['msg'],
+  account: ['acct'],
+  operation: ['op'],
+};
+const TIME_UNIT_AFTER = /^\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|ms|am|pm|%|percent|x|times)\b/i;
+
+/** Looks like an id rather than a word, a time or a number of things: has a digit, is not "p95", "5xx", "24h", "10:00", "v2". */
+function idLike(token: string): boolean {
+  if (!/\d/.test(token) || token.length > 128) return false;
+  if (/^(p\d{2,3}|\dxx|\d+(\.\d+)?(ms|s|m|h|d|w|k|%)|v\d+(\.\d+)*|\d{1,2}(:\d{2}){1,2}|\d{1,2}(:\d{2})?\s?(am|pm)|\d{4}-\d{2}-\d{2}(t[\d:.]+z?)?|\d+(st|nd|rd|th))$/i.test(token)) return false;
+  return true;
+}
+
+function findIdCandidates(text: string, ids: Ids, components: readonly ComponentMention[], known: KnownNames): string[] {
+  const out: string[] = [];
+  const add = (value: string) => {
+    const id = value.replace(/[.,;:!?)'"`]+$/, '');
+    if (id.length >= 1 && !out.includes(id)) out.push(id);
+  };
+  const componentWords = new Set(components.map((component) => component.text.toLowerCase()));
+  const knownNames = new Set([...known.types, ...known.ids].map((name) => name.toLowerCase()));
+  const isKnown = (token: string) => componentWords.has(token.toLowerCase()) || knownNames.has(token.toLowerCase());
+  // A hex prefix cut short: "trace 4bf92f35…".
+  for (const match of text.matchAll(/\b([0-9a-f]{6,63})(?:…|\.\.\.)/gi)) add(`${match[1].toLowerCase()}…`);
+  for (const match of text.matchAll(ID_LABEL)) {
+    const label = match[1].toLowerCase();
+    const id = match[3].replace(/[.,;:!?)'"`]+$/, '');
+    if (NOT_A_LABEL.has(label) || (STOPWORDS.has(label) && !new RegExp(`^(${CORRELATION_WORDS})$`).test(label))) continue;
+    // The label may itself be part of a component name ("order" of order-service): still an id's label.
+    if (match[4] || !idLike(id) || isKnown(id)) continue;
+    if (TIME_UNIT_AFTER.test(text.slice(match.index + label.length + match[2].length + id.length))) continue;
+    if (/^\d+$/.test(id) || !id.toLowerCase().startsWith(label)) {
+      const generic = new RegExp(`^(${CORRELATION_WORDS}|id)$`).test(label);
+      // "order 123" is stored as "order-123", "order_123", "order:123", "order123" or "123".
+      if (!generic || /^\d+$/.test(id)) {
+        for (const word of [label, ...(ABBREVIATIONS[label] ?? [])]) for (const joiner of ['-', '_', ':', '', '#', '/']) add(`${word}${joiner}${id}`);
+      }
+      add(id);
+    } else add(id);
+  }
+  for (const match of text.matchAll(/(?<![\w.:-])[A-Za-z0-9][\w.:-]*[A-Za-z0-9](?![\w-]|…|\.\.\.)/g)) {
+    const token = match[0];
+    if (!idLike(token) || isKnown(token) || /^\d+$/.test(token) || !/[a-z]/i.test(token)) continue;
+    if (TIME_UNIT_AFTER.test(text.slice(match.index + token.length)) && /^\d/.test(token)) continue;
+    add(token);
+  }
+  return out.filter((id) => !ids.all.has(id) || ids.correlation.includes(id));
+}
+
 interface Candidate {
   text: string;
   start: number;
@@ -230,9 +316,18 @@ function findComponents(text: string, known: KnownNames, consumedIds: Set<string
     if (!match || seen.has(match.name)) continue;
     seen.add(match.name);
     for (const index of range(candidate)) used.add(index);
-    mentions.push({ text: candidate.text, name: match.name, kind: match.kind, distance: match.distance });
+    const alternatives = match.distance === 0 && candidate.end - candidate.start === 1 ? leadingWordOf(lower, match.name, names) : [];
+    mentions.push({ text: candidate.text, name: match.name, kind: match.kind, distance: match.distance, ...(alternatives.length ? { alternatives } : {}) });
   }
   return mentions;
+}
+
+/** Known names that begin with the word as a whole word ("api" → "api-gateway", "api_v2"). */
+function leadingWordOf(word: string, matched: string, names: readonly { name: string; lower: string }[]): string[] {
+  return names
+    .filter((entry) => entry.name !== matched && /^[-_. ]/.test(entry.lower.slice(word.length)) && entry.lower.startsWith(word))
+    .map((entry) => entry.name)
+    .slice(0, 10);
 }
 
 function range(candidate: Candidate): number[] {
