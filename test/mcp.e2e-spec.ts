@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DataSource } from 'typeorm';
+import request from 'supertest';
 import { InsightsService } from '../src/insights/insights.service.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
@@ -12,14 +13,23 @@ const TOOLS = [
   'ask',
   'compare_components',
   'component_health',
+  'diff_state',
   'explain_error',
+  'get_event',
+  'get_insight',
+  'get_state',
   'list_insights',
+  'list_patterns',
   'operation_progress',
   'resolve_insight',
   'search_events',
   'slow_operations',
   'top_errors',
+  'triage',
 ];
+const SEVERITY_ORDER = ['info', 'low', 'medium', 'high', 'critical'];
+/** Bytes of a tool's whole answer on the wire (its content parts as JSON). */
+const bytesOf = (result: unknown) => Buffer.byteLength(JSON.stringify(result));
 
 async function connect(url: string, key?: string): Promise<Client> {
   const client = new Client({ name: 'mcp-e2e', version: '1.0.0' });
@@ -49,6 +59,18 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
   beforeAll(async () => {
     running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
     scenario = await writeScenario(running.app.get(DataSource), { now: new Date(), seed: 11 });
+    // A brand-new error through the real intake (the pattern miner gives it its pattern).
+    const accepted = await request(running.url)
+      .post('/api/debug/events')
+      .set('X-API-Key', 'ingest-key-1')
+      .send({ event_type: 'error', level: 'error', component_type: 'billing-service', component_id: 'bill-1', message: 'license server unreachable at 10.0.0.7:9000' })
+      .expect(202);
+    const newErrorId = accepted.body.id as string;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const found = await request(running.url).get(`/api/debug/events/${newErrorId}`).set('X-API-Key', 'reader-key-1');
+      if (found.status === 200 && found.body.tier !== 'hot' && found.body.pattern_id) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await running.app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.now);
     reader = await connect(running.url, 'reader-key-1');
   });
@@ -124,6 +146,108 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
     );
     expect(answer.intent).toBe('compare_components');
     expect(answer.queries[0].mcp_tool).toBe('compare_components');
+  });
+
+  describe("the agent's first minute", () => {
+    interface Brief {
+      headline: string;
+      problems: { id: string; severity: string; confidence: number; status: string; evidence_event_ids: string[] }[];
+      unhealthy: { component: string; status: string; reasons: string[] }[];
+      new_error_patterns: { pattern_id: string; template: string; components: string[] }[];
+      stuck_flows: { insight_id: string; correlation_ids: string[] }[];
+      alerts: unknown[] | null;
+      alerts_unavailable?: string;
+      next: string[];
+    }
+    let brief: Brief;
+    let briefBytes: number;
+
+    beforeAll(async () => {
+      const result = await call('triage', {});
+      brief = dataOf<Brief>(result);
+      briefBytes = bytesOf(result);
+    });
+
+    it('triage answers "what is wrong right now?" in one small answer', () => {
+      expect(briefBytes).toBeLessThan(8 * 1024);
+      expect(brief.headline).toMatch(/open problem/);
+      expect(brief.problems.length).toBeGreaterThan(2);
+      const keys = brief.problems.map((problem) => [SEVERITY_ORDER.indexOf(problem.severity), problem.confidence]);
+      expect(keys).toEqual([...keys].sort((a, b) => b[0] - a[0] || b[1] - a[1]));
+      expect(brief.problems.some((problem) => problem.evidence_event_ids.length > 0)).toBe(true);
+      expect(brief.unhealthy.map((item) => item.component)).toContain('payment-service');
+      expect(brief.unhealthy.find((item) => item.component === 'payment-service')!.reasons.join(' ')).toMatch(/error/);
+      expect(brief.stuck_flows.flatMap((flow) => flow.correlation_ids)).toContain(incident('stuck_flow').correlationIds![0]);
+      expect(brief.new_error_patterns.map((pattern) => pattern.template).join(' ')).toMatch(/license server unreachable/);
+      expect(brief.alerts).toBeNull();
+      expect(brief.alerts_unavailable).toMatch(/alerting/);
+      expect(brief.next[0]).toMatch(/^get_insight /);
+    });
+
+    it('the ids in triage are what the other tools take', async () => {
+      const problem = brief.problems.find((item) => item.evidence_event_ids.length > 0)!;
+      const insight = dataOf<{ id: string; evidence: unknown }>(await call('get_insight', { insight_id: problem.id }));
+      expect(insight.id).toBe(problem.id);
+      const eventResult = await call('get_event', { event_id: problem.evidence_event_ids[0] });
+      expect(dataOf<{ id: string }>(eventResult).id).toBe(problem.evidence_event_ids[0]);
+      expect(bytesOf(eventResult)).toBeLessThan(4 * 1024);
+      const pattern = brief.new_error_patterns.find((item) => /license server/.test(item.template))!;
+      expect(dataOf<{ pattern: { pattern_id: string } }>(await call('explain_error', { pattern_id: pattern.pattern_id })).pattern.pattern_id).toBe(pattern.pattern_id);
+      const stuck = brief.stuck_flows[0];
+      expect(dataOf<{ status: string }>(await call('operation_progress', { correlation_id: stuck.correlation_ids[0] })).status).toBe('stuck');
+      const missing = await call('get_event', { event_id: '019ad111-0000-7000-8000-00000000ffff' });
+      expect(missing.isError).toBe(true);
+      expect(textOf(missing)).toMatch(/NOT_FOUND/);
+    });
+
+    it('list_patterns lists error patterns compactly with ids for explain_error', async () => {
+      const result = await call('list_patterns', { window_minutes: 60, limit: 10 });
+      const page = dataOf<{ patterns: { pattern_id: string; template: string; count: number; sample_event_ids: string[] }[] }>(result);
+      expect(page.patterns.map((pattern) => pattern.template).join(' ')).toMatch(/license server unreachable/);
+      expect(page.patterns.every((pattern) => pattern.sample_event_ids.length <= 3)).toBe(true);
+      expect(bytesOf(result)).toBeLessThan(8 * 1024);
+      const billing = dataOf<{ patterns: { components: string[] }[] }>(await call('list_patterns', { component_type: 'billing-service' }));
+      expect(billing.patterns.flatMap((pattern) => pattern.components)).toEqual(['billing-service/bill-1']);
+    });
+
+    it('get_state and diff_state show a component\'s state and what changed', async () => {
+      const latest = dataOf<{ version: number; state: Record<string, unknown> }>(await call('get_state', { component_type: 'cache-node', component_id: 'cache-3' }));
+      expect(latest.version).toBeGreaterThan(1);
+      const diff = dataOf<{ from_version: number; to_version: number; patch: unknown[] }>(
+        await call('diff_state', { component_type: 'cache-node', component_id: 'cache-3' }),
+      );
+      expect([diff.from_version, diff.to_version]).toEqual([latest.version - 1, latest.version]);
+      expect(Array.isArray(diff.patch)).toBe(true);
+      const unknown = await call('get_state', { component_type: 'cache-node', component_id: 'no-such-node' });
+      expect(unknown.isError).toBe(true);
+    });
+
+    it('offers prompts for an error spike, a slow operation and a stuck flow', async () => {
+      const { prompts } = await reader.listPrompts();
+      expect(prompts.map((prompt) => prompt.name).sort()).toEqual(['investigate_error_spike', 'investigate_slow_operation', 'investigate_stuck_flow']);
+      const stuck = await reader.getPrompt({ name: 'investigate_stuck_flow', arguments: { correlation_id: 'report-abc' } });
+      const text = (stuck.messages[0].content as { text: string }).text;
+      expect(text).toContain('operation_progress');
+      expect(text).toContain('report-abc');
+    });
+
+    it('offers insights and operations as resources', async () => {
+      const { resources } = await reader.listResources();
+      const uris = resources.map((resource) => resource.uri);
+      expect(uris).toContain('debug://insights/open');
+      expect(uris).toContain(`debug://insights/${brief.problems[0].id}`);
+      const open = await reader.readResource({ uri: 'debug://insights/open' });
+      expect(JSON.parse((open.contents[0] as { text: string }).text)[0].id).toBe(brief.problems[0].id);
+      const one = await reader.readResource({ uri: `debug://insights/${brief.problems[0].id}` });
+      expect(JSON.parse((one.contents[0] as { text: string }).text).id).toBe(brief.problems[0].id);
+      const { resourceTemplates } = await reader.listResourceTemplates();
+      expect(resourceTemplates.map((template) => template.uriTemplate)).toEqual(
+        expect.arrayContaining(['debug://insights/{insight_id}', 'debug://operations/{correlation_id}']),
+      );
+      const stuckId = incident('stuck_flow').correlationIds![0];
+      const operation = await reader.readResource({ uri: `debug://operations/${encodeURIComponent(stuckId)}` });
+      expect(JSON.parse((operation.contents[0] as { text: string }).text).status).toBe('stuck');
+    });
   });
 
   it('list_insights shows what generation found; resolve_insight needs the ingest scope', async () => {

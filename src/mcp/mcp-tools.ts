@@ -233,7 +233,7 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
 }
 
 /** Runs a tool: a summary line and the JSON data, or an error result the agent can read. */
-async function run<T>(work: () => Promise<T>, summarize: (value: T) => string): Promise<CallToolResult> {
+export async function run<T>(work: () => Promise<T>, summarize: (value: T) => string): Promise<CallToolResult> {
   try {
     const value = await work();
     return {

@@ -12,6 +12,7 @@ import { ComponentHealthService } from '../query/component-health.service.js';
 import { EventAnalyticsService } from '../query/event-analytics.service.js';
 import { ExplainErrorService } from '../query/explain-error.service.js';
 import { OperationProgressService } from '../query/operation-progress.service.js';
+import { InvestigationTools } from './investigation-tools.js';
 import { registerTools } from './mcp-tools.js';
 
 /** Where the MCP endpoint is: outside the `api/debug` prefix, as MCP clients expect. */
@@ -37,6 +38,7 @@ export class McpController {
     private readonly analytics: EventAnalyticsService,
     private readonly ask: AskService,
     private readonly insights: InsightsService,
+    private readonly investigation: InvestigationTools,
   ) {}
 
   @Post()
@@ -53,6 +55,7 @@ export class McpController {
       insights: this.insights,
       writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
     });
+    this.investigation.register(server);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     response.on('close', () => {
       void transport.close();
