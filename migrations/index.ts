@@ -4,6 +4,7 @@ import { DebugPatterns1764300000001 } from './1764300000001-DebugPatterns.js';
 import { InsightRollups1764400000001 } from './1764400000001-InsightRollups.js';
 import { InsightHourlyRollups1764500000001 } from './1764500000001-InsightHourlyRollups.js';
 import { InsightHoursAsJson1764600000001 } from './1764600000001-InsightHoursAsJson.js';
+import { Alerting1764700000001 } from './1764700000001-Alerting.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   InsightRollups1764400000001,
   InsightHourlyRollups1764500000001,
   InsightHoursAsJson1764600000001,
+  Alerting1764700000001,
 ];

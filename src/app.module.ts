@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AlertingModule } from './alerting/alerting.module.js';
 import { CacheModule } from './cache/cache.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { CollectorModule } from './collector/collector.module.js';
@@ -16,6 +17,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { OtlpModule } from './otlp/otlp.module.js';
 import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
 import { QueueModule } from './queue/queue.module.js';
@@ -56,6 +58,8 @@ export class AppModule {
         InsightsModule,
         QueryModule,
         McpModule,
+        AlertingModule,
+        OtlpModule,
         SentryModule,
         ConsoleModule,
       ],

@@ -10,9 +10,14 @@ import { writeScenario, type WrittenScenario } from './scenarios/scenario-genera
 
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read,writer-key-1:read+ingest';
 const TOOLS = [
+  'alert_deliveries',
+  'alert_rules',
+  'alerts',
   'ask',
   'compare_components',
   'component_health',
+  'create_alert_rule',
+  'create_silence',
   'diff_state',
   'explain_error',
   'get_event',
@@ -72,6 +77,13 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await running.app.get(InsightsService).generate({ from: scenario.from, to: scenario.to }, scenario.now);
+    // A rule that fires on the stuck flows of the scenario, evaluated now: triage shows it firing.
+    await request(running.url)
+      .post('/api/debug/alerts/rules')
+      .set('X-API-Key', 'writer-key-1')
+      .send({ name: 'reports stuck', severity: 'high', when: { stuck_flow: {} }, for_seconds: 0, channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook' }] })
+      .expect(201);
+    await request(running.url).post('/api/debug/alerts/evaluate').set('X-API-Key', 'writer-key-1').expect((response) => expect(response.status).toBeLessThan(300));
     reader = await connect(running.url, 'reader-key-1');
   });
   afterAll(async () => {
@@ -155,7 +167,7 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
       unhealthy: { component: string; status: string; reasons: string[] }[];
       new_error_patterns: { pattern_id: string; template: string; components: string[] }[];
       stuck_flows: { insight_id: string; correlation_ids: string[] }[];
-      alerts: unknown[] | null;
+      alerts: { rule: string; severity: string; firing_since: string }[] | null;
       alerts_unavailable?: string;
       next: string[];
     }
@@ -179,8 +191,9 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
       expect(brief.unhealthy.find((item) => item.component === 'payment-service')!.reasons.join(' ')).toMatch(/error/);
       expect(brief.stuck_flows.flatMap((flow) => flow.correlation_ids)).toContain(incident('stuck_flow').correlationIds![0]);
       expect(brief.new_error_patterns.map((pattern) => pattern.template).join(' ')).toMatch(/license server unreachable/);
-      expect(brief.alerts).toBeNull();
-      expect(brief.alerts_unavailable).toMatch(/alerting/);
+      expect(brief.alerts!.map((alert) => [alert.rule, alert.severity])).toContainEqual(['reports stuck', 'high']);
+      expect(brief.alerts_unavailable).toBeUndefined();
+      expect(brief.headline).toMatch(/alert\(s\) firing/);
       expect(brief.next[0]).toMatch(/^get_insight /);
     });
 

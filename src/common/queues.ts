@@ -3,6 +3,7 @@ export const QueueName = {
   Ingest: 'ingest',
   Tiering: 'tiering',
   Insights: 'insights',
+  Alerts: 'alerts',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -14,5 +15,8 @@ export const JobName = {
   WarmRetention: 'warm-retention',
   GenerateInsights: 'generate-insights',
   MaintainPartitions: 'maintain-partitions',
+  EvaluateAlerts: 'evaluate-alerts',
+  DeliverAlert: 'deliver-alert',
+  RefreshAlertmanager: 'refresh-alertmanager',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

@@ -35,6 +35,11 @@ export class AppConfig {
     return this.env.PORT;
   }
 
+  /** OTLP/HTTP listener port; 0: none. */
+  get otlpHttpPort(): number {
+    return this.env.OTLP_HTTP_PORT;
+  }
+
   get host(): string {
     return this.env.HOST ?? (this.authEnabled ? '0.0.0.0' : '127.0.0.1');
   }
@@ -207,6 +212,19 @@ export class AppConfig {
 
   get logFormat(): 'json' | 'pretty' {
     return this.env.DEBUG_LOG_FORMAT;
+  }
+
+  get alerting() {
+    return {
+      intervalSeconds: this.env.DEBUG_ALERT_INTERVAL_SECONDS,
+      publicUrl: (this.env.DEBUG_PUBLIC_URL || `http://localhost:${this.env.PORT}`).replace(/\/+$/, ''),
+      smtpUrl: this.env.DEBUG_SMTP_URL || undefined,
+      smtpFrom: this.env.DEBUG_SMTP_FROM,
+      deliveryAttempts: this.env.DEBUG_ALERT_DELIVERY_ATTEMPTS,
+      deliveryBackoffMs: this.env.DEBUG_ALERT_DELIVERY_BACKOFF_MS,
+      jobLockMs: this.env.DEBUG_ALERT_JOB_LOCK_MS,
+      alertmanagerRefreshSeconds: this.env.DEBUG_ALERTMANAGER_REFRESH_SECONDS,
+    };
   }
 
   get logLevel(): EnvironmentVariables['LOG_LEVEL'] {

@@ -39,6 +39,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Second listener for OTLP/HTTP (the Collector's default port); 0 turns it off. The main port serves /v1/* too. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535)
+  OTLP_HTTP_PORT = 4318;
+
   /** Interface to bind. Defaults to 0.0.0.0 with API keys configured, 127.0.0.1 without. */
   @IsOptional() @IsString()
   HOST?: string;
@@ -196,6 +200,38 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(60)
   DEBUG_PARTITION_DAYS_AHEAD = 3;
 
+  // ---- alerting (src/alerting)
+  /** Seconds between scheduled alert evaluations on worker processes; 0 turns the schedule off. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(86400)
+  DEBUG_ALERT_INTERVAL_SECONDS = 30;
+
+  /** Base URL of this service as people reach it, for the links in notifications (default http://localhost:PORT). */
+  @IsOptional() @IsString() @Matches(/^$|^https?:\/\/\S+$/, { message: 'DEBUG_PUBLIC_URL must be an http(s) URL' })
+  DEBUG_PUBLIC_URL = '';
+
+  /** SMTP server of e-mail channels without their own: smtp(s)://user:password@host:port. */
+  @IsOptional() @IsString() @Matches(/^$|^smtps?:\/\/\S+$/, { message: 'DEBUG_SMTP_URL must be an smtp:// or smtps:// URL' })
+  DEBUG_SMTP_URL = '';
+
+  @IsOptional() @IsString()
+  DEBUG_SMTP_FROM = 'ai-debug-system@localhost';
+
+  /** Attempts of one notification before it lands in the failed set. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(50)
+  DEBUG_ALERT_DELIVERY_ATTEMPTS = 6;
+
+  /** First retry delay of a notification; later ones double. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(3_600_000)
+  DEBUG_ALERT_DELIVERY_BACKOFF_MS = 2000;
+
+  /** A firing alert is posted to Alertmanager channels again this often, so that Alertmanager keeps it active (its resolve_timeout is 5 min). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  DEBUG_ALERTMANAGER_REFRESH_SECONDS = 60;
+
+  /** Bull lock of an `alerts` job: a worker that died holding one is noticed after about this long. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1000) @Max(600_000)
+  DEBUG_ALERT_JOB_LOCK_MS = 30000;
+
   @IsOptional() @IsIn(['json', 'pretty'])
   DEBUG_LOG_FORMAT: 'json' | 'pretty' = 'pretty';
 
@@ -241,6 +277,11 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
         return `${error.property}=${JSON.stringify(error.value)}: ${reasons}`;
       }),
     );
+  }
+  if (env.OTLP_HTTP_PORT !== 0 && env.OTLP_HTTP_PORT === env.PORT) {
+    throw new ConfigValidationError([
+      `OTLP_HTTP_PORT=${env.OTLP_HTTP_PORT}: must differ from PORT (the main port serves /v1/logs, /v1/traces, /v1/metrics already; 0 turns the OTLP listener off)`,
+    ]);
   }
   return env;
 }

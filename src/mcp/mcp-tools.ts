@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { registerAlertingTools } from '../alerting/alerting-mcp-tools.js';
+import type { AlertingService } from '../alerting/alerting.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { storeUnreachable } from '../common/errors/store-unreachable.js';
 import { EVENT_TYPES, INSIGHT_STATUSES, INSIGHT_TYPES, LEVELS, SEVERITIES } from '../common/debug-event.js';
@@ -20,6 +22,7 @@ export interface McpToolServices {
   analytics: EventAnalyticsService;
   ask: AskService;
   insights: InsightsService;
+  alerting?: AlertingService;
   /** May the caller of this request write (resolve insights)? null when it may, else why not. */
   writeRefusal: string | null;
 }
@@ -230,6 +233,7 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
     },
     (args) => run(() => services.ask.ask(args.question, { session_id: args.session_id }), (answer) => answer.answer),
   );
+  if (services.alerting) registerAlertingTools(server, services.alerting, services.writeRefusal);
 }
 
 /** Runs a tool: a summary line and the JSON data, or an error result the agent can read. */

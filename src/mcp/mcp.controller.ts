@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Logger, MethodNotAllowedException, Post, Req, RequestMethod, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { AlertingService } from '../alerting/alerting.service.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
@@ -38,6 +39,7 @@ export class McpController {
     private readonly analytics: EventAnalyticsService,
     private readonly ask: AskService,
     private readonly insights: InsightsService,
+    private readonly alerting: AlertingService,
     private readonly investigation: InvestigationTools,
   ) {}
 
@@ -53,6 +55,7 @@ export class McpController {
       analytics: this.analytics,
       ask: this.ask,
       insights: this.insights,
+      alerting: this.alerting,
       writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
     });
     this.investigation.register(server);

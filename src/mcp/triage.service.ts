@@ -1,4 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { AlertingService } from '../alerting/alerting.service.js';
+import { SEVERITIES } from '../common/debug-event.js';
 import { InsightsService } from '../insights/insights.service.js';
 import type { InsightView } from '../insights/insight.types.js';
 import { PatternStatsService } from '../patterns/pattern-stats.service.js';
@@ -6,17 +8,18 @@ import { ComponentHealthService } from '../query/component-health.service.js';
 import { openProblems } from '../query/open-problems.js';
 
 /**
- * Where triage gets firing alerts from. The alerting module provides it (under this token) once it
- * is part of the service; until then triage says `alerts: null` and why.
+ * Where triage gets firing alerts from: the MCP module builds it from the alerting module
+ * (`firingAlertsOf`); without one triage says `alerts: null` and why.
  */
 export const FIRING_ALERTS_SOURCE = Symbol('FIRING_ALERTS_SOURCE');
 
 export interface FiringAlert {
-  id: string;
+  rule_id: string;
   rule: string;
   severity: string;
-  since: string;
+  firing_since: string | null;
   summary: string;
+  sample_event_ids: string[];
 }
 
 export interface FiringAlertsSource {
@@ -128,10 +131,34 @@ export class TriageService {
       new_error_patterns: newPatterns,
       stuck_flows: stuck,
       alerts,
-      ...(alerts === null ? { alerts_unavailable: 'the alerting module is not part of this service yet' } : {}),
+      ...(alerts === null ? { alerts_unavailable: 'no alerting module in this service' } : {}),
       next,
     };
   }
+}
+
+/** The firing alerts of the alerting module, most severe first, with their rule's name. */
+export function firingAlertsOf(alerting: AlertingService): FiringAlertsSource {
+  return {
+    async firing(limit) {
+      const { alerts } = await alerting.alerts({ state: 'firing', limit: 100 });
+      if (alerts.length === 0) return [];
+      const { rules } = await alerting.listRules();
+      const byId = new Map(rules.map((rule) => [rule.id, rule]));
+      const rank = (severity: string) => (SEVERITIES as readonly string[]).indexOf(severity);
+      return alerts
+        .map((alert) => ({
+          rule_id: alert.rule_id,
+          rule: byId.get(alert.rule_id)?.name ?? alert.rule_id,
+          severity: byId.get(alert.rule_id)?.severity ?? 'medium',
+          firing_since: alert.firing_since,
+          summary: cut(alert.details.summary),
+          sample_event_ids: alert.details.sample_event_ids.slice(0, 3),
+        }))
+        .sort((a, b) => rank(b.severity) - rank(a.severity) || String(a.firing_since).localeCompare(String(b.firing_since)))
+        .slice(0, limit);
+    },
+  };
 }
 
 export function compactInsight(insight: InsightView) {

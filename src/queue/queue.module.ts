@@ -25,7 +25,14 @@ export class QueueModule {
       module: QueueModule,
       imports: [
         BullModule.forRoot({ url: config.redisUrl, prefix: `${config.redisPrefix}:bull` }),
-        BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
+        BullModule.registerQueue(
+          ...QUEUE_NAMES.map((name) =>
+            // A worker killed mid-notification: its job is taken over once its lock lapses.
+            name === QueueName.Alerts
+              ? { name, settings: { lockDuration: config.alerting.jobLockMs, stalledInterval: config.alerting.jobLockMs } }
+              : { name },
+          ),
+        ),
       ],
       providers: [
         {
