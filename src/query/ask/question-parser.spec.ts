@@ -2,7 +2,7 @@ import { parseQuestion, parseTimeRange, type Intent, type KnownNames } from './q
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const KNOWN: KnownNames = {
-  types: ['payment-service', 'checkout', 'api-gateway', 'worker', 'payments-db', 'inventory-service', 'auth', 'email_sender'],
+  types: ['payment-service', 'checkout', 'api-gateway', 'worker', 'payments-db', 'inventory-service', 'auth', 'email_sender', 'order-service'],
   ids: ['pay-1', 'pay-2', 'worker-1', 'worker-2', 'worker-3', 'db-1', 'gw-1', 'checkout-7'],
 };
 const EVENT_ID = '019ab3c2-7a10-7cc1-9a51-3f0c3c1d2e4f';
@@ -160,6 +160,22 @@ const TABLE: Row[] = [
   { question: 'pay-1 vs pay-2 error rate', intent: 'compare_components', components: ['pay-1', 'pay-2'] },
   { question: 'why does worker-1 behave differently from worker-2', intent: 'compare_components', components: ['worker-1', 'worker-2'] },
   { question: 'are all the workers configured the same?', intent: 'compare_components', components: ['worker'] },
+  // Rows found by probing with phrasings outside the table.
+  { question: 'any idea why checkout returns 502?', intent: 'diagnose', components: ['checkout'], id_candidates: [] },
+  { question: 'what went wrong with order #8812', intent: 'operation_progress', id_candidates: ['order-8812', '8812'] },
+  { question: 'where is my order 5521', intent: 'operation_progress', id_candidates: ['order-5521'] },
+  { question: 'look up request id 7f3a9c', intent: 'operation_progress', id_candidates: ['7f3a9c'] },
+  { question: 'what broke in the last 10 min', intent: 'diagnose', time: [minutesAgo(10), nowIso] },
+  { question: 'who is failing', intent: 'rank_failures' },
+  { question: 'error rate per service', intent: 'rank_failures' },
+  { question: 'which component is the worst right now', intent: 'component_health' },
+  { question: 'diff config between pay-1 and pay-2', intent: 'compare_components', components: ['pay-1', 'pay-2'] },
+  { question: 'anything new since the deploy?', intent: 'list_insights' },
+  { question: 'users cannot pay', intent: 'diagnose' },
+  { question: 'checkout 500 errors', intent: 'search_events', components: ['checkout'], id_candidates: [] },
+  { question: 'summarize errors for api-gateway last hour', intent: 'top_errors', components: ['api-gateway'] },
+  { question: 'memory leak in worker-1?', intent: 'diagnose', components: ['worker-1'] },
+  { question: 'the order ORD-2026-001 is stuck in processing', intent: 'operation_progress', id_candidates: ['ORD-2026-001'] },
   // Unanswerable.
   { question: 'what is the meaning of life?', intent: 'unknown', components: [] },
   { question: 'hello', intent: 'unknown', components: [] },

@@ -125,16 +125,16 @@ function has(lower: string, pattern: RegExp): boolean {
   return pattern.test(lower);
 }
 
-const COMPARE = /\b(compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|differently|the same|identical|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
+const COMPARE = /\b(diff|compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|differently|the same|identical|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
 const EXPLAIN = /\b(explain\w*|root cause|what caused|cause of|caused by|why did|why was|why does|tell me about|what does .* mean|what is this error)\b/;
 const PROGRESS = /\b(progress|stuck|hang\w*|hung|step|steps|where is|where's|status of|track\w*|follow|happen\w*|going on|finish\w*|complete\w*|done|waiting|blocked|timeline)\b/;
 const SEARCH = /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see)\b/;
 const EVENT_NOUNS = /\b(events?|logs?|errors?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
 const SLOW = /\b(slow\w*|latenc\w*|forever|ages|timing out|time ?outs?|timed out|crawl\w*|laggy|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
-const DIAGNOSE = /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with)\b/;
-const TOP_ERRORS = /\b(top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b/;
-const INSIGHTS = /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent)\b/;
-const HEALTH = /\b(health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
+const DIAGNOSE = /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|br(oke|eaks?|eaking)|outages?|went down|can'?t|cannot|unable to|not working|(does|is)n'?t work\w*|leak\w*|oom|out of memory|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with)\b/;
+const TOP_ERRORS = /\b(summar\w*|breakdown|overview|count|how many|top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b/;
+const INSIGHTS = /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent|anything new|what'?s new)\b/;
+const HEALTH = /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
 
 const RANK_WORDS = /\b(most|worst|highest|top|rank\w*|least (reliable|stable)|leaderboard|biggest offenders?|the culprit)\b/;
 const FAIL_WORDS = /\b(least reliable|fail\w*|errors?|erroring|error[- ]rates?|crash\w*|broken|unreliable|flak\w*|5xx|exceptions?|throw\w*)\b/;
@@ -145,7 +145,8 @@ const MESSAGE_WORDS = /\b(messages?|patterns?|kinds? of|types? of|common|frequen
 function isFailureRanking(lower: string): boolean {
   if (!FAIL_WORDS.test(lower) || !WHO_WORDS.test(lower)) return false;
   if (MESSAGE_WORDS.test(lower) && !/\berror[- ]rates?\b/.test(lower)) return false;
-  return RANK_WORDS.test(lower) || /\b(fails?|failing|errors?) (the )?most\b/.test(lower) || /\berror[- ]rates?\b/.test(lower) && /\b(which|who|compare|rank|by)\b/.test(lower);
+  return RANK_WORDS.test(lower) || /\b(fails?|failing|errors?) (the )?most\b/.test(lower) || (/\berror[- ]rates?\b/.test(lower) && /\b(which|who|compare|rank|by|per|each|across)\b/.test(lower)) ||
+    /^(which|who)\b/.test(lower);
 }
 
 function classify(lower: string, entities: QuestionEntities): { intent: Intent; confidence: number } {
@@ -224,6 +225,11 @@ const ID_LABEL = /\b([a-z][a-z_]{1,20})\b(?=(\s*(?:id\s*)?[#:=]?\s*#?\s*["'`]?)(
 const NOT_A_LABEL = new Set(
   'in on at to for from by with since until last past previous next the a an of is are was than about around after before over under between and or top p p50 p95 p99 version v build http status code port line'.split(' '),
 );
+/** Nouns that name things with ids ("ticket 88", "invoice 2031"), even when they end like a verb. */
+const ID_NOUNS = new Set(
+  'order orders ticket tickets invoice payment shipment job run build task request trace span transaction tx txn user customer account cart session issue case incident batch upload message msg event item booking reservation subscription'.split(' '),
+);
+
 /** How ids are often spelled in code: "request 42" may be stored as "req-42". */
 const ABBREVIATIONS: Record<string, string[]> = {
   request: ['req'],
@@ -262,6 +268,9 @@ function findIdCandidates(text: string, ids: Ids, components: readonly Component
     if (NOT_A_LABEL.has(label) || (STOPWORDS.has(label) && !new RegExp(`^(${CORRELATION_WORDS})$`).test(label))) continue;
     // The label may itself be part of a component name ("order" of order-service): still an id's label.
     if (match[4] || !idLike(id) || isKnown(id)) continue;
+    // "returns 502", "checkout 500 errors": a status code, not an id.
+    if (/^[1-5]\d\d$/.test(id) && !ID_NOUNS.has(label) && !new RegExp(`^(${CORRELATION_WORDS})$`).test(label)) continue;
+    if (/^\d+$/.test(id) && !ID_NOUNS.has(label) && (isKnown(label) || /(s|ed|ing)$/.test(label))) continue;
     if (TIME_UNIT_AFTER.test(text.slice(match.index + label.length + match[2].length + id.length))) continue;
     if (/^\d+$/.test(id) || !id.toLowerCase().startsWith(label)) {
       const generic = new RegExp(`^(${CORRELATION_WORDS}|id)$`).test(label);
