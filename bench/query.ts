@@ -241,6 +241,10 @@ async function main(): Promise<void> {
         `where is operation ${pick(sample.correlationIds, index)} stuck?`,
       ][index % 4];
 
+    const idQuestions = (index: number) => {
+      const id = pick(sample.correlationIds, index);
+      return index % 2 === 0 ? `what happened to ${id}` : `trace ${id.slice(0, 10)}…`;
+    };
     const results: { name: string; uncached: number[]; cached: number[] }[] = [];
     const clear = () => cache.clear();
     log('baseline: one event by primary key');
@@ -253,6 +257,8 @@ async function main(): Promise<void> {
       ['operation progress', (index) => progress.progress(pick(sample.correlationIds, index)), () => progress.progress(sample.correlationIds[0])],
       ['explain error', (index) => explain.explainEvent(pick(sample.errorEvents, index).id), () => explain.explainEvent(sample.errorEvents[0].id)],
       ['ask (4 kinds of question)', (index) => ask.ask(questions(index)), () => ask.ask(questions(0))],
+      // ids without a trigger word, looked up in the store first (exact, then a cut prefix)
+      ['ask: ids as people write them', (index) => ask.ask(idQuestions(index)), () => ask.ask(idQuestions(0))],
     ];
     for (const [label, uncachedCall, cachedCall] of suites) {
       log(label);

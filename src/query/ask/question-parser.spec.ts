@@ -175,6 +175,7 @@ const TABLE: Row[] = [
   { question: 'checkout 500 errors', intent: 'search_events', components: ['checkout'], id_candidates: [] },
   { question: 'summarize errors for api-gateway last hour', intent: 'top_errors', components: ['api-gateway'] },
   { question: 'memory leak in worker-1?', intent: 'diagnose', components: ['worker-1'] },
+  { question: 'job op-1234-xk… never finished', intent: 'operation_progress', id_candidates: ['op-1234-xk…'] },
   { question: 'the order ORD-2026-001 is stuck in processing', intent: 'operation_progress', id_candidates: ['ORD-2026-001'] },
   // Unanswerable.
   { question: 'what is the meaning of life?', intent: 'unknown', components: [] },

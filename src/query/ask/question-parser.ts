@@ -260,8 +260,11 @@ function findIdCandidates(text: string, ids: Ids, components: readonly Component
   const componentWords = new Set(components.map((component) => component.text.toLowerCase()));
   const knownNames = new Set([...known.types, ...known.ids].map((name) => name.toLowerCase()));
   const isKnown = (token: string) => componentWords.has(token.toLowerCase()) || knownNames.has(token.toLowerCase());
-  // A hex prefix cut short: "trace 4bf92f35…".
-  for (const match of text.matchAll(/\b([0-9a-f]{6,63})(?:…|\.\.\.)/gi)) add(`${match[1].toLowerCase()}…`);
+  // An id cut short: "trace 4bf92f35…", "op-1234-x…" (hex ids are stored in lower case).
+  for (const match of text.matchAll(/(?<![\w.:-])([A-Za-z0-9][\w.:-]{4,126}[A-Za-z0-9])(?:…|\.\.\.)/g)) {
+    if (/^[0-9a-f]+$/i.test(match[1]) && match[1].length >= 6) add(`${match[1].toLowerCase()}…`);
+    else if (idLike(match[1]) && !isKnown(match[1])) add(`${match[1]}…`);
+  }
   for (const match of text.matchAll(ID_LABEL)) {
     const label = match[1].toLowerCase();
     const id = match[3].replace(/[.,;:!?)'"`]+$/, '');
