@@ -229,6 +229,11 @@ describe('parseQuestion: evidence decides between names', () => {
     const parsed = parseQuestion('why is the api slow', { types: ['api', 'api-gateway', 'apiary'], ids: [] }, NOW);
     expect(parsed.entities.components).toEqual([{ text: 'api', name: 'api', kind: 'type', distance: 0, alternatives: ['api-gateway'] }]);
   });
+
+  it('does not take the instances of a type for other meanings of it', () => {
+    const parsed = parseQuestion('is service-0 healthy?', { types: ['service-0', 'service-1'], ids: ['service-0-1', 'service-0-2'] }, NOW);
+    expect(parsed.entities.components).toEqual([{ text: 'service-0', name: 'service-0', kind: 'type', distance: 0 }]);
+  });
 });
 
 describe('parseTimeRange', () => {

@@ -328,7 +328,11 @@ function findComponents(text: string, known: KnownNames, consumedIds: Set<string
     if (!match || seen.has(match.name)) continue;
     seen.add(match.name);
     for (const index of range(candidate)) used.add(index);
-    const alternatives = match.distance === 0 && candidate.end - candidate.start === 1 ? leadingWordOf(lower, match.name, names) : [];
+    // Only types compete: the instances of a type ("service-0-1" of "service-0") are not other meanings of it.
+    const alternatives =
+      match.distance === 0 && match.kind === 'type' && candidate.end - candidate.start === 1
+        ? leadingWordOf(lower, match.name, names.filter((entry) => entry.kind === 'type'))
+        : [];
     mentions.push({ text: candidate.text, name: match.name, kind: match.kind, distance: match.distance, ...(alternatives.length ? { alternatives } : {}) });
   }
   return mentions;
