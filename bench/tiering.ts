@@ -232,8 +232,8 @@ async function main(): Promise<void> {
         const answer = await get(`${service.url}/api/debug/events?from=${from.toISOString()}&to=${to.toISOString()}&order=asc&limit=100${query}`);
         times.push(performance.now() - started);
         if (answer.status !== 200) throw new Error(`GET /events: ${answer.status} ${answer.text.slice(0, 200)}`);
-        const page = JSON.parse(answer.text) as { data: unknown[]; tiers: { cold: number } };
-        if (query === '' && page.tiers.cold !== page.data.length) throw new Error('a cold range page was not read from cold');
+        const page = JSON.parse(answer.text) as { items: unknown[]; tiers: { cold: number } };
+        if (query === '' && page.tiers.cold !== page.items.length) throw new Error('a cold range page was not read from cold');
       }
       return times.sort((a, b) => a - b);
     };

@@ -4,8 +4,8 @@
  * scope, if the service has keys) point it at another service.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { DebugClient } from 'ai-debug-system/sdk';
-import { DebugLoggerService } from 'ai-debug-system/sdk/nest';
+import { DebugClient } from '@ai-debug/sdk';
+import { DebugLoggerService } from '@ai-debug/sdk/nest';
 
 const client = new DebugClient({
   baseUrl: process.env.DEBUG_URL ?? 'http://127.0.0.1:3000',

@@ -4,7 +4,9 @@ import { AlertingModule } from './alerting/alerting.module.js';
 import { CacheModule } from './cache/cache.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { CollectorModule } from './collector/collector.module.js';
+import { StorableInputPipe } from './collector/storable-input.pipe.js';
 import { ApiKeyGuard } from './common/auth/api-key.guard.js';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { EventsModule } from './common/events/events.module.js';
@@ -20,6 +22,7 @@ import { McpModule } from './mcp/mcp.module.js';
 import { OtlpModule } from './otlp/otlp.module.js';
 import { PatternsModule } from './patterns/patterns.module.js';
 import { QueryModule } from './query/query.module.js';
+import { MetricsQueryModule } from './metrics/metrics-query.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { SentryModule } from './sentry/sentry.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -57,6 +60,7 @@ export class AppModule {
         CollectorModule,
         InsightsModule,
         QueryModule,
+        MetricsQueryModule,
         McpModule,
         AlertingModule,
         OtlpModule,
@@ -64,12 +68,14 @@ export class AppModule {
         ConsoleModule,
       ],
       providers: [
+        { provide: APP_PIPE, useClass: StorableInputPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
         },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
     };
   }

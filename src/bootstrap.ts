@@ -2,8 +2,13 @@ import 'reflect-metadata';
 import { ConsoleLogger, type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { AppModule, type EnvironmentOverrides } from './app.module.js';
+import { ApiKeyService } from './common/auth/api-key.service.js';
+import { authBeforeBody } from './common/auth/auth-gate.middleware.js';
+import { FailedAuthLimiter } from './common/auth/failed-auth-limiter.js';
+import { buildOpenApiDocument } from './common/http/openapi-document.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnvironment } from './config/environment.js';
@@ -29,6 +34,17 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
   });
   const config = app.get(AppConfig);
   app.use(requestIdMiddleware);
+  app.disable('x-powered-by');
+  app.use(helmet());
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      allowedHeaders: ['Content-Type', 'X-API-Key', 'Authorization', 'X-Request-Id', 'X-Correlation-Id', 'traceparent'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
+  app.use(authBeforeBody(app.get(ApiKeyService), app.get(FailedAuthLimiter), `/${API_PREFIX}/`));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX, { exclude: [...SENTRY_ROUTES, ...MCP_ROUTES] });
   app.enableShutdownHooks();
@@ -47,23 +63,7 @@ export async function createWorkerContext(overrides: EnvironmentOverrides = {}):
 }
 
 function setUpSwagger(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('AI Debug System')
-      .setDescription(
-        'Debug events in (logs with correlation ids, errors, state snapshots, metrics); insights, ' +
-          'component health, operation progress and answers for AI agents out. Errors share one ' +
-          'envelope: { statusCode, error, message, details?, requestId }.',
-      )
-      .setVersion('0.1.0')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' }, 'bearer')
-      .addSecurityRequirements('api-key')
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
 }
 
 /** Refuses to expose an unauthenticated service beyond this machine. */

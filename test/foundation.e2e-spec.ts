@@ -59,6 +59,7 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
     it('answers 413 in the envelope for a body over the limit', async () => {
       const response = await request(running.url)
         .post('/api/debug/health')
+        .set('X-API-Key', 'reader-key-1')
         .set('Content-Type', 'application/json')
         .send(JSON.stringify({ padding: 'x'.repeat(100_000) }))
         .expect(413);
@@ -69,6 +70,7 @@ function foundationSuite(mode: string, env: () => Promise<Record<string, string>
     it('answers 400 naming the problem for a body that is not JSON', async () => {
       const response = await request(running.url)
         .post('/api/debug/health')
+        .set('X-API-Key', 'reader-key-1')
         .set('Content-Type', 'application/json')
         .set('X-Request-Id', 'bad-json-1')
         .send('{"broken": ')

@@ -361,7 +361,7 @@ describeWithPostgresAndRedis('ingestion under backpressure and failure (full mod
     }
   });
 
-  it('keeps a job that fails every attempt in the failed set, lists it, and replays it once the cause is gone', async () => {
+  it('writes the good events of a batch the warm store refuses one event of, parks that one in the failed set, lists it, and replays it once the cause is gone', async () => {
     const env = await fullModeEnv({ DEBUG_INGEST_ATTEMPTS: '2', DEBUG_INGEST_BACKOFF_MS: '10' });
     const running = await startApp(env);
     const dataSource = running.app.get(DataSource);
@@ -374,11 +374,12 @@ describeWithPostgresAndRedis('ingestion under backpressure and failure (full mod
 
       const failed = await request(running.url).get('/api/debug/admin/ingest/failed').expect(200);
       expect(failed.body.total).toBe(1);
-      expect(failed.body.jobs[0]).toMatchObject({ events: 2, attempts_made: 2, first_event_id: events[0].id });
-      expect(failed.body.jobs[0].failed_reason).toMatch(/no_poison/);
+      // Only the refused event is parked (one attempt: it is refused for its content); its neighbour is written (issue 20).
+      expect(failed.body.items[0]).toMatchObject({ events: 1, attempts_made: 1, first_event_id: events[0].id });
+      expect(failed.body.items[0].failed_reason).toMatch(/no_poison/);
       const metrics = (await request(running.url).get('/api/debug/metrics')).text;
       expect(metrics).toMatch(/^ads_ingest_jobs_failed_total\{final="true"\} 1$/m);
-      expect(await dataSource.query('SELECT id FROM debug_events WHERE id = $1', [events[1].id])).toHaveLength(0);
+      expect(await dataSource.query('SELECT id FROM debug_events WHERE id = $1', [events[1].id])).toHaveLength(1);
 
       await dataSource.query('ALTER TABLE debug_events DROP CONSTRAINT no_poison');
       const replay = await request(running.url).post('/api/debug/admin/ingest/replay').expect(201);

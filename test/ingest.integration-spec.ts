@@ -1,53 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { wireBatch } from './factories/events.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
-import { freePort } from './support/ports.js';
+import { buildService, type ServiceProcess, startProcess, stopProcess, waitFor } from './support/service-process.js';
 
 /**
  * Ingestion across processes, as it is deployed: `node dist/src/main.js` with DEBUG_ROLE=api
  * and DEBUG_ROLE=worker on one Redis and one PostgreSQL.
  */
-const ROOT = join(import.meta.dirname, '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-  exited: Promise<unknown>;
-}
-
-async function startProcess(env: Record<string, string>, role: 'api' | 'worker'): Promise<Service> {
-  const port = role === 'api' ? await freePort() : 0;
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, DEBUG_ROLE: role, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'debug', DEBUG_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const service: Service = { child, url: `http://127.0.0.1:${port}`, output, exited: once(child, 'exit') };
-  const ready = role === 'api' ? /listening on/ : /worker started/;
-  for (let waited = 0; !ready.test(output.join('')); waited += 100) {
-    if (child.exitCode !== null) throw new Error(`${role} exited during start-up:\n${output.join('')}`);
-    if (waited > 90_000) throw new Error(`${role} did not start:\n${output.join('')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return service;
-}
-
-async function stop(service: Service | undefined): Promise<void> {
-  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
-  service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), 20_000);
-  await service.exited;
-  clearTimeout(timer);
-}
+type Service = ServiceProcess;
+const stop = stopProcess;
 
 async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
   const response = await fetch(`${url}/api/debug/events/batch`, {
@@ -66,25 +27,10 @@ async function countRows(client: pg.Client, ids?: string[]): Promise<{ rows: num
   return rows[0];
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return check();
-}
-
 describeWithPostgresAndRedis('ingestion across api and worker processes', () => {
   beforeAll(() => {
-    // The processes run the compiled service, as `npm start` does. tsc emits even when another
-    // part of the tree has a type error; only a missing entry point stops these tests.
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: the build failed`);
+    // The processes run the compiled service, as `npm start` does.
+    buildService();
   }, 320_000);
 
   it('stores every event exactly once with 1 api and 2 worker processes', async () => {

@@ -83,8 +83,8 @@ function insightsSuite(mode: string, env: () => Promise<Record<string, string>>)
       const severe = await request(running.url).get('/api/debug/insights?min_severity=high').set(READ).expect(200);
       expect(severe.body.items.every((insight: InsightView) => ['high', 'critical'].includes(insight.severity))).toBe(true);
       const page1 = await request(running.url).get('/api/debug/insights?limit=2&offset=0').set(READ).expect(200);
-      const page2 = await request(running.url).get('/api/debug/insights?limit=2&offset=2').set(READ).expect(200);
-      expect(page1.body).toMatchObject({ limit: 2, offset: 0, total: all.body.total });
+      expect(page1.body).toMatchObject({ limit: 2, offset: 0, total: all.body.total, next_cursor: '2' });
+      const page2 = await request(running.url).get(`/api/debug/insights?limit=2&cursor=${page1.body.next_cursor}`).set(READ).expect(200);
       expect(page1.body.items.map((i: InsightView) => i.id)).toEqual(all.body.items.slice(0, 2).map((i: InsightView) => i.id));
       expect(page2.body.items.map((i: InsightView) => i.id)).toEqual(all.body.items.slice(2, 4).map((i: InsightView) => i.id));
       const later = await request(running.url).get(`/api/debug/insights?from=${new Date(scenario.to.getTime() + 3_600_000).toISOString()}`).set(READ).expect(200);

@@ -26,6 +26,7 @@ const TOOLS = [
   'list_insights',
   'list_patterns',
   'operation_progress',
+  'query_metrics',
   'resolve_insight',
   'search_events',
   'slow_operations',
@@ -133,12 +134,13 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
   });
 
   it('search_events is bounded and says when it cut', async () => {
-    const found = dataOf<{ events: { component_id: string }[]; truncated: boolean; limit: number }>(
+    const found = dataOf<{ items: { component_id: string }[]; next_cursor: null; truncated: boolean; limit: number }>(
       await call('search_events', { components: ['pay-1'], levels: ['error'], limit: 5 }),
     );
-    expect(found.events).toHaveLength(5);
+    expect(found.items).toHaveLength(5);
+    expect(found.next_cursor).toBeNull();
     expect(found.truncated).toBe(true);
-    expect(new Set(found.events.map((event) => event.component_id))).toEqual(new Set(['pay-1']));
+    expect(new Set(found.items.map((event) => event.component_id))).toEqual(new Set(['pay-1']));
     const tooMany = await call('search_events', { limit: 1000 });
     expect(tooMany.isError).toBe(true);
   });
@@ -215,12 +217,12 @@ describeWithPostgresAndRedis('MCP server at /mcp, driven by the SDK client (Post
 
     it('list_patterns lists error patterns compactly with ids for explain_error', async () => {
       const result = await call('list_patterns', { window_minutes: 60, limit: 10 });
-      const page = dataOf<{ patterns: { pattern_id: string; template: string; count: number; sample_event_ids: string[] }[] }>(result);
-      expect(page.patterns.map((pattern) => pattern.template).join(' ')).toMatch(/license server unreachable/);
-      expect(page.patterns.every((pattern) => pattern.sample_event_ids.length <= 3)).toBe(true);
+      const page = dataOf<{ items: { pattern_id: string; template: string; count: number; sample_event_ids: string[] }[] }>(result);
+      expect(page.items.map((pattern) => pattern.template).join(' ')).toMatch(/license server unreachable/);
+      expect(page.items.every((pattern) => pattern.sample_event_ids.length <= 3)).toBe(true);
       expect(bytesOf(result)).toBeLessThan(8 * 1024);
-      const billing = dataOf<{ patterns: { components: string[] }[] }>(await call('list_patterns', { component_type: 'billing-service' }));
-      expect(billing.patterns.flatMap((pattern) => pattern.components)).toEqual(['billing-service/bill-1']);
+      const billing = dataOf<{ items: { components: string[] }[] }>(await call('list_patterns', { component_type: 'billing-service' }));
+      expect(billing.items.flatMap((pattern) => pattern.components)).toEqual(['billing-service/bill-1']);
     });
 
     it('get_state and diff_state show a component\'s state and what changed', async () => {

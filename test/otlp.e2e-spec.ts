@@ -109,7 +109,7 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     const response = await read(
       `/events?correlation_id=${correlationId}&limit=200&order=asc`,
     ).expect(200);
-    return response.body.data as DebugEventRecord[];
+    return response.body.items as DebugEventRecord[];
   }
 
   it('listens on OTLP_HTTP_PORT besides the main port', () => {
@@ -648,7 +648,7 @@ describe('OTLP/HTTP ingest (embedded mode)', () => {
       .get('/api/debug/events?component_type=embedded-client')
       .set('X-API-Key', 'otlp-reader-1')
       .expect(200);
-    expect(events.body.data).toEqual([
+    expect(events.body.items).toEqual([
       expect.objectContaining({
         message: 'embedded otlp record',
         level: 'warning',

@@ -30,13 +30,13 @@ describe('reads by a pattern include the patterns merged into it (embedded)', ()
   it('GET /events?pattern_id=<the wide pattern> returns all of them', async () => {
     const last = await request(running.url).get(`/api/debug/events/${ids.at(-1)}`).expect(200);
     const page = await request(running.url).get('/api/debug/events').query({ pattern_id: last.body.pattern_id, limit: 50 }).expect(200);
-    expect(page.body.data.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort());
+    expect(page.body.items.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort());
   });
 
   it('POST /analytics/events-search by that pattern returns all of them', async () => {
     const last = await request(running.url).get(`/api/debug/events/${ids.at(-1)}`).expect(200);
     const found = await request(running.url).post('/api/debug/analytics/events-search').send({ pattern_id: last.body.pattern_id }).expect(200);
-    expect(found.body.events.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort());
+    expect(found.body.items.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort());
   });
 
   it('explain by that pattern counts every member', async () => {

@@ -82,7 +82,7 @@ function patternsSuite(mode: string, env: () => Promise<Record<string, string>>)
         offset: 0,
         levels: ['warning', 'error', 'critical'],
       });
-      const [first, second] = response.body.patterns as PatternBody[];
+      const [first, second] = response.body.items as PatternBody[];
       expect(first).toMatchObject({
         template: 'connection to <*> timed out after <*>',
         count: 9,
@@ -107,7 +107,7 @@ function patternsSuite(mode: string, env: () => Promise<Record<string, string>>)
     });
 
     it('stores the same pattern id on the events in the warm store', async () => {
-      const first = ((await get().expect(200)).body.patterns as PatternBody[])[0];
+      const first = ((await get().expect(200)).body.items as PatternBody[])[0];
       const dataSource = running.app.get(DataSource);
       const placeholders = timeouts
         .map((_, i) => (dataSource.options.type === 'postgres' ? `$${i + 1}` : '?'))
@@ -122,26 +122,29 @@ function patternsSuite(mode: string, env: () => Promise<Record<string, string>>)
 
     it('filters by level, component and minimum count, and pages', async () => {
       const info = await get({ level: 'info' }).expect(200);
-      expect(info.body.patterns.map((p: PatternBody) => [p.template, p.count])).toEqual([
+      expect(info.body.items.map((p: PatternBody) => [p.template, p.count])).toEqual([
         ['request <*> handled in <*>', 5],
       ]);
 
       const critical = await get({ level: 'error,critical', component_id: 'payments-2' }).expect(
         200,
       );
-      expect(critical.body.patterns).toHaveLength(1);
-      expect(critical.body.patterns[0]).toMatchObject({ count: 3, levels: { critical: 3 } });
+      expect(critical.body.items).toHaveLength(1);
+      expect(critical.body.items[0]).toMatchObject({ count: 3, levels: { critical: 3 } });
 
       const orders = await get({ component_type: 'orders' }).expect(200);
-      expect(orders.body.patterns.map((p: PatternBody) => p.count)).toEqual([4]);
+      expect(orders.body.items.map((p: PatternBody) => p.count)).toEqual([4]);
 
       expect(
-        (await get({ min_count: 5 }).expect(200)).body.patterns.map((p: PatternBody) => p.count),
+        (await get({ min_count: 5 }).expect(200)).body.items.map((p: PatternBody) => p.count),
       ).toEqual([9]);
 
-      const page2 = await get({ limit: 1, offset: 1 }).expect(200);
-      expect(page2.body).toMatchObject({ total: 2, limit: 1, offset: 1 });
-      expect(page2.body.patterns.map((p: PatternBody) => p.count)).toEqual([4]);
+      const page1 = await get({ limit: 1 }).expect(200);
+      expect(page1.body).toMatchObject({ total: 2, limit: 1, offset: 0, next_cursor: '1' });
+      const page2 = await get({ limit: 1, cursor: page1.body.next_cursor }).expect(200);
+      expect(page2.body).toMatchObject({ total: 2, limit: 1, offset: 1, next_cursor: null });
+      expect(page2.body.items.map((p: PatternBody) => p.count)).toEqual([4]);
+      expect((await get({ limit: 1, offset: 1 }).expect(200)).body.items).toEqual(page2.body.items);
     });
 
     it('counts only the time range asked for', async () => {
@@ -152,7 +155,7 @@ function patternsSuite(mode: string, env: () => Promise<Record<string, string>>)
         from: new Date(earliest - 3_600_000).toISOString(),
         to: new Date(earliest).toISOString(),
       }).expect(200);
-      expect(before.body).toMatchObject({ total: 0, patterns: [] });
+      expect(before.body).toMatchObject({ total: 0, items: [], next_cursor: null });
     });
 
     it('answers 400 naming the field for bad filters, and 401 without a key', async () => {

@@ -236,9 +236,9 @@ function patternSuite(
         limit: 10,
         offset: 0,
       });
-      expect(page.patterns.map((p) => p.pattern_id)).toEqual([root]);
-      expect(page.patterns[0]).toMatchObject({ count: 1, levels: { critical: 1 } });
-      expect(page.patterns[0].merged_pattern_ids.sort()).toEqual(
+      expect(page.items.map((p) => p.pattern_id)).toEqual([root]);
+      expect(page.items[0]).toMatchObject({ count: 1, levels: { critical: 1 } });
+      expect(page.items[0].merged_pattern_ids.sort()).toEqual(
         early.map((e) => e.pattern_id).sort(),
       );
 

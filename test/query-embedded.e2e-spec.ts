@@ -52,7 +52,7 @@ describe('query API, sessions and cache on SQLite (embedded mode)', () => {
 
   it('ask and a session with its timeline', async () => {
     const ask = await post('/ai/query', { question: `show errors for correlation ${incident('error_propagation').correlationIds![0]}` }).expect(200);
-    expect(ask.body.data.events).toHaveLength(3);
+    expect(ask.body.data.items).toHaveLength(3);
     const burst = incident('error_burst');
     const { body: session } = await post('/sessions', { name: 'burst', filters: { components: ['pay-1'], from: burst.from, to: burst.to } }).expect(201);
     const { body } = await get(`/sessions/${session.id}`).expect(200);

@@ -154,7 +154,7 @@ describeWithPostgresAndRedis('query API on a scenario with known incidents (Post
 
     it('shows a finished export as completed and a propagated failure as failed', async () => {
       const search = await post('/analytics/events-search', { components: ['report-worker'], text: 'export finished', limit: 1 }).expect(200);
-      const finished = await get(`/operations/${search.body.events[0].correlation_id}`).expect(200);
+      const finished = await get(`/operations/${search.body.items[0].correlation_id}`).expect(200);
       expect(finished.body.status).toBe('completed');
       expect(finished.body.current_step).toBeNull();
 
@@ -204,7 +204,7 @@ describeWithPostgresAndRedis('query API on a scenario with known incidents (Post
         expect(body.data.slowest[0].operation).toBe('create-order');
       }],
       [`show errors for correlation ${'CID'}`, 'search_events', (body) => {
-        expect(body.data.events.map((event: { component_type: string }) => event.component_type).sort()).toEqual(['db-proxy', 'inventory-service', 'order-service']);
+        expect(body.data.items.map((event: { component_type: string }) => event.component_type).sort()).toEqual(['db-proxy', 'inventory-service', 'order-service']);
       }],
       ['which cache nodes disagree on config?', 'compare_components', (body) => {
         expect(body.answer).toMatch(/\/cache\/max_memory_mb/);
@@ -334,7 +334,9 @@ describeWithPostgresAndRedis('query API on a scenario with known incidents (Post
       expect(Object.keys(body.paths)).toContain(path);
     }
     const health = body.paths['/api/debug/analytics/component-health'].post;
-    expect(health.responses['200'].content['application/json'].schema.example.components[0].status).toBe('unhealthy');
+    const answer = health.responses['200'].content['application/json'];
+    expect(answer.schema.$ref).toBe('#/components/schemas/ComponentHealthAnswerDto');
+    expect(answer.example.components[0].status).toBe('unhealthy');
   });
 
   it('has the scenario it was given', () => {

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createWorkerContext } from '../src/bootstrap.js';
-import { DebugClient, type DebugClientFailure, type DebugClientOptions, type FetchFunction } from '../src/sdk/index.js';
-import { DebugLoggerService } from '../src/sdk/nest.js';
+import { DebugClient, type DebugClientFailure, type DebugClientOptions, type FetchFunction } from '../packages/sdk/src/index.js';
+import { DebugLoggerService } from '../packages/sdk/src/nest.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 

@@ -13,8 +13,8 @@ import {
   type DebugClientFailure,
   type DebugClientOptions,
   type DebugEventPayload,
-} from '../src/sdk/index.js';
-import { DebugLoggerService } from '../src/sdk/nest.js';
+} from '../packages/sdk/src/index.js';
+import { DebugLoggerService } from '../packages/sdk/src/nest.js';
 
 /** What the scripted server saw. */
 interface ReceivedRequest {
@@ -331,8 +331,8 @@ describe('DebugClient against a scripted HTTP server', () => {
       const cache = join(process.cwd(), 'node_modules', '.cache');
       mkdirSync(cache, { recursive: true });
       sdkDir = mkdtempSync(join(cache, 'sdk-exit-test-'));
-      for (const file of readdirSync('src/sdk').filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
-        const { outputText } = ts.transpileModule(readFileSync(join('src/sdk', file), 'utf8'), {
+      for (const file of readdirSync('packages/sdk/src').filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
+        const { outputText } = ts.transpileModule(readFileSync(join('packages/sdk/src', file), 'utf8'), {
           compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, experimentalDecorators: true },
         });
         writeFileSync(join(sdkDir, file.replace(/\.ts$/, '.js')), outputText);

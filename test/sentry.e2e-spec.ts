@@ -106,7 +106,7 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('breadcrumbs: the events that preceded the error, on its chain, before it', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=${first.traceId}&event_type=log&order=asc&limit=100`).expect(200);
-    const messages = body.data.map((event: { message: string }) => event.message);
+    const messages = body.items.map((event: { message: string }) => event.message);
     expect(messages).toEqual(expect.arrayContaining(['added item 1001 to the cart', 'card authorised']));
     const explained = await get(`/errors/${uuidOf(first.exceptionId)}/explain`).expect(200);
     const preceding = explained.body.preceding_events.map((event: { message: string }) => event.message);
@@ -127,7 +127,7 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('a transaction with nested spans: trace events linked parent to child, one operation by trace id', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=${first.traceId}&event_type=trace&order=asc&limit=100`).expect(200);
-    const spans = body.data as { id: string; operation: string; parent_event_id: string | null; duration_ms: number }[];
+    const spans = body.items as { id: string; operation: string; parent_event_id: string | null; duration_ms: number }[];
     const byName = new Map(spans.map((span) => [span.operation, span]));
     expect([...byName.keys()].sort()).toEqual(['charge card', 'checkout order', 'fraud check', 'load cart']);
     expect(byName.get('checkout order')!.parent_event_id).toBeNull();
@@ -144,14 +144,14 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
   it('a structured log: a log event with its attributes and template, on the trace', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=${first.traceId}&event_type=log&limit=100`).expect(200);
-    const log = body.data.find((event: { message: string }) => event.message === 'order 1001 shipped');
+    const log = body.items.find((event: { message: string }) => event.message === 'order 1001 shipped');
     expect(log).toMatchObject({ level: 'info', data: { carrier: 'dhl', message_template: 'order %s shipped' } });
   });
 
   it('a cron check-in: lifecycle events start → completed on the chain of the check-in', async () => {
     const [first] = sent;
     const { body } = await get(`/events?correlation_id=cron:nightly-report:${first.checkInId}&order=asc&limit=10`).expect(200);
-    const events = body.data as { event_type: string; data: { phase: string }; operation: string; duration_ms: number | null }[];
+    const events = body.items as { event_type: string; data: { phase: string }; operation: string; duration_ms: number | null }[];
     expect(events.map((event) => event.data.phase).sort()).toEqual(['completed', 'start']);
     expect(events.every((event) => event.event_type === 'lifecycle' && event.operation === 'cron nightly-report')).toBe(true);
     expect(events.find((event) => event.data.phase === 'completed')!.duration_ms).toBe(1500);
@@ -320,7 +320,7 @@ describeWithPostgresAndRedis('Sentry SDK compatibility (full mode: PostgreSQL + 
       await post(`/api/${PROJECT}/envelope/`).send(envelope({ event_id: transaction.event_id }, [[{ type: 'transaction' }, transaction]])).expect(200);
       expect(await ingestSettled(running.app)).toBe(true);
       const { body } = await get(`/events?correlation_id=${traceId}&order=asc`).expect(200);
-      const events = body.data as { operation: string; level: string; duration_ms: number; message: string; parent_event_id: string | null; id: string }[];
+      const events = body.items as { operation: string; level: string; duration_ms: number; message: string; parent_event_id: string | null; id: string }[];
       expect(events.map((event) => [event.operation, event.level, event.duration_ms])).toEqual([
         ['GET /orders/{id}', 'error', 480],
         ['SELECT orders', 'error', 450],

@@ -9,6 +9,8 @@ import { insertScenario, writeScenario, type WrittenScenario } from './scenarios
 
 const KEYS = 'reader-key-1:read,writer-key-1:read+ingest';
 const READ = { 'X-API-Key': 'reader-key-1' };
+/** Opening and closing a session writes: the ingest scope (issue 20). */
+const WRITE = { 'X-API-Key': 'writer-key-1' };
 
 describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
   let running: RunningApp;
@@ -29,18 +31,25 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     const { from, to } = burst();
     const { body } = await api()
       .post('/api/debug/sessions')
-      .set(READ)
+      .set(WRITE)
       .send({ name: 'pay-1 resets', description: 'connection resets on pay-1', filters: { components: ['pay-1'], from, to }, created_by: 'agent:e2e' })
       .expect(201);
     return body;
   }
+
+  it('refuses a read key opening or closing a session (403: the ingest scope writes)', async () => {
+    const refused = await api().post('/api/debug/sessions').set(READ).send({ name: 'read keys only read' }).expect(403);
+    expect(refused.body.message).toContain('"ingest" scope');
+    const { body: session } = await api().post('/api/debug/sessions').set(WRITE).send({ name: 'opened by a writer' }).expect(201);
+    await api().put(`/api/debug/sessions/${session.id}/close`).set(READ).send({ summary: 'no' }).expect(403);
+  });
 
   it('opens a session and lists it', async () => {
     const session = await createBurstSession();
     expect(session).toMatchObject({ name: 'pay-1 resets', status: 'active', created_by: 'agent:e2e', closed_at: null, summary: null });
     expect(session.filters).toEqual({ components: ['pay-1'], from: burst().from, to: burst().to });
     const { body } = await api().get('/api/debug/sessions').set(READ).expect(200);
-    expect(body.sessions.map((item: { id: string }) => item.id)).toContain(session.id);
+    expect(body.items.map((item: { id: string }) => item.id)).toContain(session.id);
     expect(await running.app.get(SessionsService).filtersOf(session.id)).toEqual(session.filters);
   });
 
@@ -69,8 +78,8 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(health.body.components[0].status).toBe('unhealthy');
 
     const search = await api().post('/api/debug/analytics/events-search').set(READ).send({ session_id: session.id, limit: 200 }).expect(200);
-    expect(search.body.events).toHaveLength(200);
-    for (const event of search.body.events) {
+    expect(search.body.items).toHaveLength(200);
+    for (const event of search.body.items) {
       expect(event.component_id).toBe('pay-1');
       expect(event.timestamp >= burst().from && event.timestamp <= burst().to).toBe(true);
     }
@@ -81,7 +90,7 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
   });
 
   it('counts the events that carry its id when it has no filters', async () => {
-    const { body: session } = await api().post('/api/debug/sessions').set(READ).send({ name: 'tagged by the client' }).expect(201);
+    const { body: session } = await api().post('/api/debug/sessions').set(WRITE).send({ name: 'tagged by the client' }).expect(201);
     const at = Date.now();
     const events = [0, 1, 2].map((index) => {
       const timestamp = new Date(at - 1000 + index).toISOString();
@@ -96,14 +105,14 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(body.events_count).toBe(3);
     expect(body.timeline.notable_events.map((event: { message: string }) => event.message)).toEqual(['step 2']);
     const search = await api().post('/api/debug/analytics/events-search').set(READ).send({ session_id: session.id }).expect(200);
-    expect(search.body.events.map((event: { message: string }) => event.message)).toEqual(['step 2', 'step 1', 'step 0']);
+    expect(search.body.items.map((event: { message: string }) => event.message)).toEqual(['step 2', 'step 1', 'step 0']);
   });
 
   it("generates insights over the session's scope (ingest scope)", async () => {
     const { from } = burst();
     const { body: session } = await api()
       .post('/api/debug/sessions')
-      .set(READ)
+      .set(WRITE)
       .send({ name: 'pay-1 last 20 min', filters: { components: ['pay-1'], from, to: scenario.to.toISOString() } })
       .expect(201);
     await api().post(`/api/debug/sessions/${session.id}/insights/generate`).set(READ).expect(403);
@@ -118,13 +127,13 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
 
   it('closes with a summary once, then answers 409', async () => {
     const session = await createBurstSession();
-    const { body } = await api().put(`/api/debug/sessions/${session.id}/close`).set(READ).send({ summary: 'pool resized' }).expect(200);
+    const { body } = await api().put(`/api/debug/sessions/${session.id}/close`).set(WRITE).send({ summary: 'pool resized' }).expect(200);
     expect(body).toMatchObject({ id: session.id, status: 'closed', summary: 'pool resized' });
     expect(Date.parse(body.closed_at)).toBeGreaterThanOrEqual(Date.parse(session.created_at));
-    const again = await api().put(`/api/debug/sessions/${session.id}/close`).set(READ).send({}).expect(409);
+    const again = await api().put(`/api/debug/sessions/${session.id}/close`).set(WRITE).send({}).expect(409);
     expect(again.body.message).toMatch(/already closed/);
     const closed = await api().get('/api/debug/sessions?status=closed').set(READ).expect(200);
-    expect(closed.body.sessions.map((item: { id: string }) => item.id)).toContain(session.id);
+    expect(closed.body.items.map((item: { id: string }) => item.id)).toContain(session.id);
   });
 
   it('answers 404 for an unknown session, 400 naming the field for bad input', async () => {
@@ -132,14 +141,14 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     await api().post('/api/debug/analytics/component-health').set(READ).send({ session_id: '019ab3c2-0000-7000-8000-000000000001' }).expect(404);
     const badId = await api().get('/api/debug/sessions/nope').set(READ).expect(400);
     expect(JSON.stringify(badId.body.message)).toContain('id');
-    const badLevel = await api().post('/api/debug/sessions').set(READ).send({ name: 'x', filters: { levels: ['loud'] } }).expect(400);
+    const badLevel = await api().post('/api/debug/sessions').set(WRITE).send({ name: 'x', filters: { levels: ['loud'] } }).expect(400);
     expect(JSON.stringify(badLevel.body.message)).toContain('levels');
     const badWindow = await api()
       .post('/api/debug/sessions')
-      .set(READ)
+      .set(WRITE)
       .send({ name: 'x', filters: { from: '2026-11-24T10:00:00Z', to: '2026-11-24T09:00:00Z' } })
       .expect(400);
     expect(JSON.stringify(badWindow.body)).toContain('filters.from');
-    await api().post('/api/debug/sessions').set(READ).send({ filters: {} }).expect(400);
+    await api().post('/api/debug/sessions').set(WRITE).send({ filters: {} }).expect(400);
   });
 });

@@ -188,7 +188,7 @@ async function listAll(harness: Harness, query: Record<string, string | number>)
       .set('X-API-Key', 'storage-read-key')
       .query({ ...query, ...(cursor ? { cursor } : {}) })
       .expect(200);
-    all.push(...response.body.data);
+    all.push(...response.body.items);
     cursor = response.body.next_cursor ?? undefined;
     if (!cursor) return all;
   }
@@ -361,7 +361,7 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           .set('X-API-Key', 'storage-read-key')
           .query({ component_id: 'no-such-component' })
           .expect(200);
-        expect(none.body).toMatchObject({ data: [], next_cursor: null, tiers: { cold_segments_read: 0 } });
+        expect(none.body).toMatchObject({ items: [], next_cursor: null, tiers: { cold_segments_read: 0 } });
         const recentOnly = await request(harness.url)
           .get(`/${API_PREFIX}/events`)
           .set('X-API-Key', 'storage-read-key')
@@ -414,17 +414,17 @@ function tieringSuite(mode: string, makeEnv: () => Promise<Record<string, string
           .set('X-API-Key', 'storage-read-key')
           .query({ limit: 2 })
           .expect(200);
-        expect(history.body.data.map((row: { version: number; tier: string }) => [row.version, row.tier])).toEqual([
+        expect(history.body.items.map((row: { version: number; tier: string }) => [row.version, row.tier])).toEqual([
           [3, 'warm'],
           [2, 'cold'],
         ]);
-        expect(history.body.next_before).toBe(2);
+        expect(history.body.next_cursor).toBe('2');
         const older = await request(harness.url)
           .get(`/${API_PREFIX}/state/api/payments-1/history`)
           .set('X-API-Key', 'storage-read-key')
           .query({ before: 2 })
           .expect(200);
-        expect(older.body.data.map((row: { version: number }) => row.version)).toEqual([1]);
+        expect(older.body.items.map((row: { version: number }) => row.version)).toEqual([1]);
         const diff = await request(harness.url)
           .get(`/${API_PREFIX}/state/api/payments-1/diff`)
           .set('X-API-Key', 'storage-read-key')

@@ -49,7 +49,7 @@ function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>
       let cursor: string | undefined;
       do {
         const response = await get('/events', { ...query, ...(cursor ? { cursor } : {}) }).expect(200);
-        rows.push(...response.body.data);
+        rows.push(...response.body.items);
         cursor = response.body.next_cursor ?? undefined;
       } while (cursor);
       return rows;

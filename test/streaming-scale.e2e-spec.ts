@@ -210,7 +210,7 @@ describeWithPostgresAndRedis('slow consumers', () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       if (burst % 20 === 19) {
         const listing = await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', ADMIN).expect(200);
-        dropped = (listing.body.clients as { id: string; dropped: number }[]).find((one) => one.id === slow.socket.id)?.dropped ?? 0;
+        dropped = (listing.body.items as { id: string; dropped: number }[]).find((one) => one.id === slow.socket.id)?.dropped ?? 0;
       }
     }
     expect(dropped).toBeGreaterThanOrEqual(200);

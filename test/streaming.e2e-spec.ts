@@ -112,6 +112,20 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
       expect(reader.socket.connected).toBe(true);
     });
 
+    it('refuses levels and event types outside the vocabulary with the message REST gives for them', async () => {
+      const reader = client();
+      for (const filters of [{ levels: ['loud'] }, { event_types: ['bogus'] }, { levels: 'error' }, { levels: ['error', 'loud'], event_types: ['log'] }]) {
+        const rest = await request(running.url).post('/api/debug/analytics/events-search').set('X-API-Key', READER).send(filters);
+        expect(rest.status).toBe(400);
+        const ack = await reader.subscribe(filters);
+        expect(ack).toMatchObject({ ok: false, error: { code: 'invalid_subscription', message: rest.body.message } });
+      }
+      expect(await reader.subscribe({ levels: ['loud'] })).toMatchObject({
+        error: { message: 'levels must be one of: debug, info, warning, error, critical (got "loud")' },
+      });
+      expect(await reader.subscribe({ levels: ['error'], event_types: ['error'] })).toMatchObject({ ok: true });
+    });
+
     it('unsubscribes: nothing more arrives for that subscription', async () => {
       const reader = client();
       const component = unique('unsub');
@@ -337,7 +351,7 @@ describeWithPostgresAndRedis('streaming (full mode: PostgreSQL + Redis, real soc
     expect(metrics.text).toMatch(/ads_stream_delivered_total\{channel="debug:event"\} [1-9]/);
     expect(metrics.text).toMatch(/ads_stream_rejected_connections_total\{reason="missing"\} [1-9]/);
     const listing = await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', ADMIN).expect(200);
-    expect(listing.body.clients).toContainEqual(expect.objectContaining({ id: reader.socket.id, subscriptions: 1, dropped: 0 }));
+    expect(listing.body.items).toContainEqual(expect.objectContaining({ id: reader.socket.id, subscriptions: 1, dropped: 0 }));
     await request(running.url).get('/api/debug/streaming/clients').set('X-API-Key', READER).expect(403);
   });
 });

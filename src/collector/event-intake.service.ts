@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { type ValidationError, validateSync } from 'class-validator';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.service.js';
@@ -49,7 +49,12 @@ export class EventIntake {
   }
 
   private everyProblem(body: object, firstProblem: string): DomainError {
-    const errors = validateSync(plainToInstance(IngestEventDto, body), { whitelist: true, forbidNonWhitelisted: true });
+    let errors: ValidationError[] = [];
+    try {
+      errors = validateSync(plainToInstance(IngestEventDto, body), { whitelist: true, forbidNonWhitelisted: true });
+    } catch {
+      // class-transformer cannot take every JSON (a `constructor` key holding an object): the schema's reason stands.
+    }
     const problems = errors.flatMap((error) =>
       Object.entries(error.constraints ?? {}).map(([rule, message]) =>
         rule === 'whitelistValidation' ? fieldMessages.notAllowed(error.property) : message,

@@ -1,6 +1,9 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { newId, timeOfUuidV7 } from '../common/ids.js';
 import { EVENT_FIELDS, fieldMessages, type IngestEventInput, type ObjectField } from './event-shape.js';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js';
+
+export { isStorableText, unstorableInputProblem } from './storable-text.js';
 
 /** Correlation taken from request headers, for events whose body carries none. */
 export interface RequestContext {
@@ -40,10 +43,6 @@ const UNSTORABLE_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 export function hasUnstorableJson(json: string): boolean {
   return UNSTORABLE_JSON.test(json);
 }
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
-const MAYBE_UNSTORABLE_TEXT = /[\u0000\ud800-\udfff]/;
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
-const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const DATE_PARTS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
 
@@ -126,8 +125,8 @@ export function normalizeEvent(
 ): Normalized {
   for (const name of STRING_FIELD_NAMES) {
     const value = input[name];
-    if (typeof value === 'string' && MAYBE_UNSTORABLE_TEXT.test(value) && UNSTORABLE_TEXT.test(value)) {
-      return { reason: `${path}.${name} must not contain NUL characters or unpaired surrogates` };
+    if (typeof value === 'string' && !isStorableText(value)) {
+      return { reason: `${path}.${name} ${UNSTORABLE_TEXT_MESSAGE}` };
     }
   }
 

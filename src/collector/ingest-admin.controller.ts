@@ -7,6 +7,7 @@ import { redisCall } from '../common/redis/redis-call.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import type { IngestBatchJob } from './ingest.service.js';
+import { FailedIngestJobsDto, IngestStatusDto, ReplayAnswerDto } from './dto/ingest-admin-responses.dto.js';
 
 /** Operators look here during incidents: an answer in bounded time, even while Redis is away. */
 const fromRedis = <T>(work: () => Promise<T>) => redisCall('Redis (the ingest journal and retry queue)', work);
@@ -29,6 +30,7 @@ export class IngestAdminController {
   @ApiOperation({
     summary: 'Ingestion backlog: events in the journal not yet written, the retry queue\'s job counts, and the backlog in events',
   })
+  @ApiOkResponse({ type: IngestStatusDto })
   async status() {
     const { journalEvents, counts, backlogEvents } = await fromRedis(() => this.backlog.status());
     return { queue: this.jobQueue.kind, journal_events: journalEvents, ...counts, backlog_events: backlogEvents };
@@ -37,14 +39,15 @@ export class IngestAdminController {
   @Get('failed')
   @ApiOperation({ summary: 'Ingest jobs that failed every attempt (kept for replay)' })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
-  @ApiOkResponse({ description: '{ total, jobs: [{ id, failed_reason, attempts_made, failed_at, events, first_event_id }] }' })
+  @ApiOkResponse({ type: FailedIngestJobsDto })
   async failed(@Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number) {
     const [counts, jobs] = await fromRedis(() =>
       Promise.all([this.jobQueue.counts(QueueName.Ingest), this.jobQueue.failed(QueueName.Ingest, boundedLimit(limit))]),
     );
     return {
       total: counts.failed,
-      jobs: jobs.map((job) => {
+      next_cursor: null,
+      items: jobs.map((job) => {
         const events = (job.payload as Partial<IngestBatchJob> | null)?.events ?? [];
         return {
           id: job.id,
@@ -62,7 +65,7 @@ export class IngestAdminController {
   @Post('replay')
   @ApiOperation({ summary: 'Put failed ingest jobs back in the queue (writes are idempotent, so replaying twice is safe)' })
   @ApiQuery({ name: 'limit', required: false, example: 10000 })
-  @ApiOkResponse({ description: '{ replayed }' })
+  @ApiOkResponse({ type: ReplayAnswerDto })
   async replay(@Query('limit', new DefaultValuePipe(10_000), ParseIntPipe) limit: number) {
     // A replay cut short here goes on once Redis answers; replaying again is safe.
     return { replayed: await fromRedis(() => this.jobQueue.retryFailed(QueueName.Ingest, boundedLimit(limit))) };

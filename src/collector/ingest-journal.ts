@@ -14,6 +14,8 @@ export interface JournalEntry {
 }
 
 const WRITERS_GROUP = 'warm-writers';
+/** A writer that has not said it is alive for this long is taken for dead (readiness). */
+export const WRITER_ALIVE_WITHIN_MS = 15_000;
 
 // Acknowledge, delete and uncount in one step, counting only entries this call acknowledged:
 // an entry written twice (claimed from a slow writer) must not be uncounted twice.
@@ -42,6 +44,8 @@ type RawEntry = [id: string, fields: string[] | null];
 export class IngestJournal {
   readonly enabled: boolean;
   private readonly keys: IngestJournalKeys;
+  /** Sorted set: writer (consumer name) → when it last said it was alive. */
+  private readonly writersKey: string;
   private groupReady: Promise<void> | undefined;
 
   constructor(
@@ -50,6 +54,7 @@ export class IngestJournal {
   ) {
     this.enabled = redis.enabled;
     this.keys = ingestJournalKeys(config.redisPrefix);
+    this.writersKey = `${config.redisPrefix}:ingest:writers`;
     if (this.enabled) this.redis.client().defineCommand('adsJournalAcknowledge', { numberOfKeys: 0, lua: ACKNOWLEDGE });
   }
 
@@ -57,6 +62,24 @@ export class IngestJournal {
   async pendingEvents(): Promise<number> {
     if (!this.enabled) return 0;
     return Number((await this.redis.client().get(this.keys.pendingEvents)) ?? 0);
+  }
+
+  /** A writer's heartbeat: `consumer` is alive and reading. */
+  async beat(connection: Redis, consumer: string): Promise<void> {
+    await connection.zadd(this.writersKey, Date.now(), consumer);
+  }
+
+  /** A writer that stops (shutdown) says so at once instead of ageing out. */
+  async leave(connection: Redis, consumer: string): Promise<void> {
+    await connection.zrem(this.writersKey, consumer);
+  }
+
+  /** Writers, of any process, alive within the last WRITER_ALIVE_WITHIN_MS. */
+  async livingWriters(): Promise<number> {
+    if (!this.enabled) return 0;
+    const client = this.redis.client();
+    await client.zremrangebyscore(this.writersKey, '-inf', Date.now() - 10 * WRITER_ALIVE_WITHIN_MS);
+    return client.zcount(this.writersKey, Date.now() - WRITER_ALIVE_WITHIN_MS, '+inf');
   }
 
   /** Waits until every journalled event is in the warm store (tests, shutdown); false on timeout. */

@@ -1,4 +1,4 @@
-import { IngestJournalWriter, nextReadCount } from './ingest-journal.writer.js';
+import { IngestJournalWriter, nextReadCount, pauseAfterFailures } from './ingest-journal.writer.js';
 
 describe('nextReadCount: journal entries to ask for next', () => {
   const batchSize = 1000;
@@ -35,7 +35,7 @@ describe('IngestJournalWriter: entries that keep killing their writers', () => {
     const acknowledged: string[] = [];
     const writer = new IngestJournalWriter(
       { acknowledge: async (entries: { id: string }[]) => void acknowledged.push(...entries.map((entry) => entry.id)) } as never,
-      { writeBatch: async (events: unknown[]) => void written.push(events) } as never,
+      { writeBatchIsolating: async (events: unknown[]) => (written.push(events), { written: events.length, poisoned: [] }) } as never,
       {} as never,
       { add: async (_queue: string, _name: string, payload: unknown) => void queued.push(payload) } as never,
       { jobsFailed: { inc: () => undefined } } as never,
@@ -52,5 +52,11 @@ describe('IngestJournalWriter: entries that keep killing their writers', () => {
     expect(queued).toEqual([{ events: [event('suspect')] }]);
     expect(acknowledged).toEqual(['1-0', '2-0', '3-0']);
     expect(count).toBe(2);
+  });
+});
+
+describe('pauseAfterFailures: a failing writer backs off', () => {
+  it('doubles from 250 ms and stays at 10 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(pauseAfterFailures)).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
   });
 });

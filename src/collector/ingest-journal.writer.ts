@@ -5,6 +5,7 @@ import { JobName, QueueName } from '../common/queues.js';
 import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
 import { IngestJournal, type JournalEntry } from './ingest-journal.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestService, type IngestBatchJob } from './ingest.service.js';
@@ -13,7 +14,10 @@ import { IngestService, type IngestBatchJob } from './ingest.service.js';
 const WRITERS = 2;
 const BLOCK_MS = 500;
 const MAX_ENTRIES_PER_READ = 1000;
-const PAUSE_AFTER_ERROR_MS = 1000;
+/** Pauses after failed rounds: doubling from the first to the last while the failures go on. */
+const FIRST_PAUSE_AFTER_ERROR_MS = 250;
+const MAX_PAUSE_AFTER_ERROR_MS = 10_000;
+const BEAT_EVERY_MS = 2_000;
 /**
  * An entry handed out more often than this was held by writers that died each time: perhaps it
  * kills them (memory, a driver crash). It goes to the Bull queue instead, whose stalled-job limit
@@ -31,6 +35,7 @@ const MAX_DELIVERIES = 3;
 @Injectable()
 export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestJournalWriter.name);
+  private readonly warnings = new RepeatedWarnings(this.logger);
   private running = false;
   private readonly loops: Promise<void>[] = [];
 
@@ -63,8 +68,14 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     let count = 1;
     let lastReadAt = 0;
     let lastEvents = 0;
+    let failures = 0;
+    let lastBeatAt = 0;
     while (this.running) {
       try {
+        if (Date.now() - lastBeatAt >= BEAT_EVERY_MS) {
+          await this.journal.beat(connection, consumer);
+          lastBeatAt = Date.now();
+        }
         // After a small batch, let the journal fill for DEBUG_BATCH_SIZE_MS since the last read: a
         // write costs the same few round trips (patterns, rows, acknowledgement) whatever its size,
         // and a trickle of single events otherwise makes a write of a few events every millisecond.
@@ -82,12 +93,16 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         const events = await this.write(entries);
         lastEvents = events;
         count = nextReadCount(count, entries.length, events, this.config.batchSize);
+        if (failures > 0) this.logger.log(`ingest writer ${slot}: writing again after ${failures} failed rounds`);
+        failures = 0;
       } catch (error) {
         if (!this.running) break;
-        this.logger.warn(`ingest writer ${slot}: ${(error as Error).message}; retrying in ${PAUSE_AFTER_ERROR_MS} ms`);
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_AFTER_ERROR_MS));
+        const pauseMs = pauseAfterFailures(++failures);
+        this.warnings.warn(`ingest writer ${slot}: ${(error as Error).message}; retrying in ${pauseMs} ms`);
+        await this.pause(pauseMs);
       }
     }
+    await this.journal.leave(connection, consumer).catch(() => undefined);
     connection.disconnect();
   }
 
@@ -121,7 +136,8 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     for (let start = 0; start < events.length; start += size) {
       const batch = events.slice(start, start + size);
       try {
-        await this.ingest.writeBatch(batch);
+        const { poisoned } = await this.ingest.writeBatchIsolating(batch);
+        if (poisoned.length > 0) await this.ingest.parkPoisoned(poisoned);
       } catch (error) {
         // Throws when Redis is unreachable too: the entries stay unacknowledged and are read again.
         await this.handToQueue(batch);
@@ -132,6 +148,11 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     this.logger.debug(`journal batch of ${events.length} events written (${entries.length} entries)`);
     return events.length;
   }
+}
+
+/** Back-off of a writer whose rounds fail (Redis unreachable): 250 ms, 500 ms, … up to 10 s. */
+export function pauseAfterFailures(failures: number): number {
+  return Math.min(MAX_PAUSE_AFTER_ERROR_MS, FIRST_PAUSE_AFTER_ERROR_MS * 2 ** Math.min(16, Math.max(0, failures - 1)));
 }
 
 /**

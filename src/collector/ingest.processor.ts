@@ -32,10 +32,15 @@ export class IngestProcessor implements OnModuleInit {
 
   async handle(payload: IngestBatchJob, context: JobContext): Promise<{ written: number }> {
     try {
-      const written = await this.ingest.writeBatch(payload.events);
+      const { written, poisoned } = await this.ingest.writeBatchIsolating(payload.events);
+      if (poisoned.length === payload.events.length) {
+        throw new Error(`the warm store refuses ${poisoned.length === 1 ? `event ${poisoned[0].event.id}` : `all ${poisoned.length} events`}: ${poisoned[0].reason}`);
+      }
+      if (poisoned.length > 0) await this.ingest.parkPoisoned(poisoned);
       return { written };
     } catch (error) {
-      const final = context.attempt >= this.config.ingestAttempts;
+      // A parked poison event has one attempt: it was refused for its content.
+      const final = context.attempt >= (payload.poison !== undefined ? 1 : this.config.ingestAttempts);
       this.metrics.jobsFailed.inc({ final: String(final) });
       this.logger.warn(
         `ingest job ${context.id} (${payload.events.length} events) failed on attempt ${context.attempt}` +

@@ -1,19 +1,24 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { JobName, QueueName } from '../common/queues.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { LateEventMinutes } from '../insights/late-event-minutes.js';
 import { PatternService } from '../patterns/pattern.service.js';
 import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { EventWriter } from '../storage/warm/event-writer.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
+import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { GroupCommitBatcher } from './group-commit-batcher.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
+import { writeIsolatingPoison, type IsolatedWrite, type PoisonEvent } from './poison-isolation.js';
 
 /** Payload of an `ingest-batch` job: a batch that failed to write, handed to Bull for retries. */
 export interface IngestBatchJob {
   events: DebugEventRecord[];
+  /** Set on a job that holds one event the warm store refused for its content: why. */
+  poison?: string;
 }
 
 const MAX_COMMITS_IN_FLIGHT = 8;
@@ -39,8 +44,9 @@ export class IngestService implements OnApplicationShutdown {
     private readonly backlog: IngestBacklog,
     private readonly metrics: IngestMetrics,
     private readonly config: AppConfig,
+    @Optional() @Inject(JOB_QUEUE) private readonly jobQueue?: JobQueue,
   ) {
-    this.batcher = new GroupCommitBatcher((events) => this.writeBatch(events).then(() => undefined), {
+    this.batcher = new GroupCommitBatcher((events) => this.writeBatchParkingPoison(events), {
       maxItems: config.batchSize,
       maxWaitMs: config.batchWindowMs,
       maxInFlight: MAX_COMMITS_IN_FLIGHT,
@@ -125,6 +131,33 @@ export class IngestService implements OnApplicationShutdown {
       this.logger.warn(`late-event minutes of ${events.length} events not marked for the insight rollups: ${(error as Error).message}`),
     );
     return written;
+  }
+
+  /**
+   * `writeBatch`, except that events the warm store refuses for their content (found by halving
+   * the batch) do not hold the others back: the rest is written, they are returned.
+   */
+  writeBatchIsolating(events: DebugEventRecord[]): Promise<IsolatedWrite> {
+    return writeIsolatingPoison(events, (part) => this.writeBatch(part));
+  }
+
+  /**
+   * Parks poison events in the `ingest` queue's failed set, one job each with its reason (one
+   * attempt: it fails again at once), for inspection and replay with the other failed jobs.
+   */
+  async parkPoisoned(poisoned: readonly PoisonEvent[]): Promise<void> {
+    for (const { event, reason } of poisoned) {
+      this.logger.error(`event ${event.id} refused by the warm store, parked in the ingest failed set: ${reason}`);
+      this.metrics.rejected.inc({ kind: 'event', reason: 'poison' });
+      if (!this.jobQueue) continue;
+      const payload: IngestBatchJob = { events: [event], poison: reason };
+      await this.jobQueue.add(QueueName.Ingest, JobName.IngestBatch, payload, { jobId: `poison:${event.id}`, attempts: 1, keepCompleted: 0 });
+    }
+  }
+
+  private async writeBatchParkingPoison(events: DebugEventRecord[]): Promise<void> {
+    const { poisoned } = await this.writeBatchIsolating(events);
+    if (poisoned.length > 0) await this.parkPoisoned(poisoned);
   }
 
   private pendingOriginals(events: readonly DebugEventRecord[], fresh: readonly boolean[]): Promise<void>[] {

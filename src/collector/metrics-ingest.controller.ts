@@ -6,6 +6,7 @@ import { ErrorEnvelope } from '../common/errors/error-envelope.js';
 import { MetricBatchDto, MetricPointDto } from './dto/metric.dto.js';
 import { IngestEnabledGuard } from './ingest-enabled.guard.js';
 import { MetricsIngestService, type MetricsAnswer } from './metrics-ingest.service.js';
+import { BatchAcceptedAnswer } from './dto/ingest-answers.dto.js';
 
 @ApiTags('ingestion')
 @Controller()
@@ -37,8 +38,8 @@ export class MetricsIngestController {
       },
     },
   })
-  @ApiCreatedResponse({ description: '{ accepted, duplicates, rejected, ids }' })
-  @ApiResponse({ status: 207, description: 'Some points rejected: `results` says which and why.' })
+  @ApiCreatedResponse({ description: 'Every point accepted (or a known duplicate)', type: BatchAcceptedAnswer })
+  @ApiResponse({ status: 207, description: 'Some points rejected: `results` says which and why.', type: BatchAcceptedAnswer })
   @ApiBadRequestResponse({ type: ErrorEnvelope })
   async record(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<MetricsAnswer> {
     const answer = await this.metrics.ingest(body);

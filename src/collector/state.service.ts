@@ -11,9 +11,11 @@ import { MAX_STATE_BYTES, type StateSnapshotDto, type StateSnapshotAnswer } from
 import { hasUnstorableJson, type RequestContext } from './event-normalizer.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestService } from './ingest.service.js';
+import { isPoisonError, poisonReason } from './poison-isolation.js';
 
 /** Patches larger than this go into the state_change event as a count only (the snapshot keeps them whole). */
 const MAX_EVENT_PATCH_BYTES = 32_768;
+const MAX_CLOCK_SKEW_MS = 86_400_000;
 
 /**
  * State snapshots: each is stored with its version (previous + 1), the sha256 of its
@@ -47,6 +49,9 @@ export class StateService {
     const hash = sha256Hex(canonical);
     const capturedAt = input.captured_at ? new Date(input.captured_at) : new Date();
     if (Number.isNaN(capturedAt.getTime())) throw new DomainError('VALIDATION_FAILED', 'captured_at must be a real date-time');
+    if (capturedAt.getTime() < 0 || capturedAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) {
+      throw new DomainError('VALIDATION_FAILED', 'captured_at must be after 1970 and at most a day in the future', { field: 'captured_at' });
+    }
     const correlationId = input.correlation_id ?? context.correlationId;
 
     const { snapshot, duplicate } = await this.snapshots
@@ -68,6 +73,10 @@ export class StateService {
       )
       .catch((error: unknown) => {
         if (error instanceof SnapshotIdTakenError) throw new DomainError('CONFLICT', error.message, { id: error.id });
+        // Refused for its content, not for the moment: a retry would fail the same way.
+        if (isPoisonError(error) || isPoisonError((error as { driverError?: unknown }).driverError)) {
+          throw new DomainError('VALIDATION_FAILED', `the state snapshot cannot be stored: ${poisonReason((error as { driverError?: unknown }).driverError ?? error)}`);
+        }
         this.logger.warn(`state snapshot of ${input.component_type}/${input.component_id} not stored: ${(error as Error).message}`);
         throw new DomainError('UNAVAILABLE', 'the state snapshot could not be stored; retry shortly', undefined, 1);
       });

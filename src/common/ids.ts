@@ -1,5 +1,6 @@
 import { v7 as uuidv7, validate, version } from 'uuid';
-import { newEventId } from '../sdk/event-ids.js';
+// The SDK's generator, shared by source (the server does not depend on the built package).
+import { newEventId } from '../../packages/sdk/src/event-ids.js';
 
 /**
  * A new time-ordered id (UUIDv7): its leading 48 bits are the creation time in ms. Ids of now

@@ -101,6 +101,35 @@ export class AppConfig {
     return this.env.DEBUG_STREAM_CLIENT_BUFFER;
   }
 
+  /** DEBUG_CORS_ORIGINS as a list; empty: CORS off. */
+  get corsOrigins(): string[] {
+    return this.env.DEBUG_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0);
+  }
+
+  get rateLimitPerKey(): number {
+    return this.env.DEBUG_RATE_LIMIT_PER_KEY;
+  }
+
+  get rateLimitPerIp(): number {
+    return this.env.DEBUG_RATE_LIMIT_PER_IP;
+  }
+
+  get authFailuresPerMinute(): number {
+    return this.env.DEBUG_AUTH_FAILURES_PER_MINUTE;
+  }
+
+  get streamMaxConnections(): number {
+    return this.env.DEBUG_STREAM_MAX_CONNECTIONS;
+  }
+
+  get streamMaxConnectionsPerKey(): number {
+    return this.env.DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY;
+  }
+
+  get streamMaxFilterValues(): number {
+    return this.env.DEBUG_STREAM_MAX_FILTER_VALUES;
+  }
+
   get streamBackfillLimit(): number {
     return this.env.DEBUG_STREAM_BACKFILL_LIMIT;
   }
@@ -135,6 +164,14 @@ export class AppConfig {
 
   get tieringIntervalMinutes(): number {
     return this.env.DEBUG_TIERING_INTERVAL_MINUTES;
+  }
+
+  get heartbeatFile(): string | undefined {
+    return this.env.DEBUG_HEARTBEAT_FILE || undefined;
+  }
+
+  get heartbeatSeconds(): number {
+    return this.env.DEBUG_HEARTBEAT_SECONDS;
   }
 
   /** The S3 cold tier, or undefined for the local directory. */

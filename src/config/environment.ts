@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   validateSync,
 } from 'class-validator';
@@ -93,6 +94,34 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
   DEBUG_STREAM_BACKFILL_LIMIT = 50000;
 
+  /** Browser origins allowed by CORS, comma-separated (e.g. the console's or a browser SDK's); none by default. */
+  @IsOptional() @IsString() @MaxLength(4096)
+  DEBUG_CORS_ORIGINS = '';
+
+  /** Requests one API key may make per minute, over all routes and instances (429 with Retry-After past it). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000000)
+  DEBUG_RATE_LIMIT_PER_KEY = 120000;
+
+  /** Requests one client address may make per minute, over all routes and instances. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000000)
+  DEBUG_RATE_LIMIT_PER_IP = 120000;
+
+  /** Failed authentications one address may make per minute before its keyed requests answer 429. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_AUTH_FAILURES_PER_MINUTE = 30;
+
+  /** Stream connections one instance holds; past it a new one is refused (`too_many_connections`). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_STREAM_MAX_CONNECTIONS = 2000;
+
+  /** Stream connections one API key (or, without keys, one address) may hold on an instance. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY = 200;
+
+  /** Filter values (ids, types, levels…) the subscriptions of one key (or address) may hold together on an instance. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(10000000)
+  DEBUG_STREAM_MAX_FILTER_VALUES = 20000;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 365)
   DEBUG_EVENT_RETENTION_HOURS = 168;
 
@@ -118,6 +147,13 @@ export class EnvironmentVariables {
   /** How often the tiering jobs (warm-to-cold, cold-retention, insight-retention) run. */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(24 * 60)
   DEBUG_TIERING_INTERVAL_MINUTES = 60;
+
+  /** A file this process rewrites while its database (and Redis) answer: the worker's health check reads its age. */
+  @IsOptional() @IsString()
+  DEBUG_HEARTBEAT_FILE?: string;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  DEBUG_HEARTBEAT_SECONDS = 10;
 
   /** Cold tier in an S3-compatible bucket instead of DEBUG_ARCHIVE_DIR when set. */
   @IsOptional() @IsString() @Matches(/^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'DEBUG_S3_BUCKET must be a bucket name (3-63 characters a-z 0-9 . -)' })

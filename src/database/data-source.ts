@@ -1,9 +1,26 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { ClientBase } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { AppConfig } from '../config/app-config.service.js';
 import { CORE_ENTITIES } from './entities/index.js';
+import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
+import { SqlErrorLogger } from './sql-error-logger.js';
+
+const clientWarnings = new RepeatedWarnings(new Logger('PostgresClient'));
+
+/**
+ * Every pooled PostgreSQL client gets an 'error' listener for its whole life. pg-pool listens
+ * only while a client is idle; a client checked out (a writer's COPY connection, a query
+ * runner holding a lock) whose backend is terminated or whose socket is reset emits 'error'
+ * with nobody listening, and Node ends the process. The query in flight still fails with the
+ * error and the pool drops the broken client on release; this only keeps the process alive.
+ */
+export function guardPooledClient(client: ClientBase): void {
+  client.on('error', (error: Error) => clientWarnings.warn(`a PostgreSQL connection failed: ${error.message}`));
+}
 
 export interface DatabaseTarget {
   databaseUrl?: string;
@@ -17,15 +34,15 @@ export function dataSourceOptions(target: DatabaseTarget, entities: DataSourceOp
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
-    logging: ['error'] as const,
+    logging: ['error', 'warn'] as ('error' | 'warn')[],
+    logger: new SqlErrorLogger(),
   };
   if (target.databaseUrl) {
     return {
       ...common,
       type: 'postgres',
       url: target.databaseUrl,
-      extra: { max: 10, idleTimeoutMillis: 30000, application_name: 'ai-debug-system' },
-      logging: ['error'],
+      extra: { max: 10, idleTimeoutMillis: 30000, application_name: 'ai-debug-system', onConnect: guardPooledClient },
     };
   }
   if (target.sqlitePath !== ':memory:') mkdirSync(dirname(target.sqlitePath), { recursive: true });
@@ -38,7 +55,6 @@ export function dataSourceOptions(target: DatabaseTarget, entities: DataSourceOp
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('synchronous = NORMAL');
     },
-    logging: ['error'],
   };
 }
 

@@ -146,17 +146,7 @@ export class InsightAggregatesRepository {
 
   /** Events and errors per component per bucket over baseline + scope. */
   async componentSeries(scope: InsightScope, grid: BucketGrid): Promise<BucketSeries[]> {
-    const sql = this.builder();
-    const bucket = sql.bucketBack('"timestamp"', grid.to, grid.bucketMs);
-    const errors = this.errorLevel(sql);
-    const where = this.scopeWhere(sql, scope, grid.origin, grid.to);
-    const rows = await this.run(
-      sql,
-      `SELECT component_type, component_id, ${bucket} AS b, count(*) AS n,
-              sum(CASE WHEN ${errors} THEN 1 ELSE 0 END) AS errors, max("timestamp") AS last_at
-         FROM debug_events WHERE ${where}
-        GROUP BY component_type, component_id, b`,
-    );
+    const rows = await this.bucketCounts(scope, grid, 'component_type, component_id', '');
     return toSeries(rows, grid, (row) => {
       const component = { component_type: String(row.component_type), component_id: String(row.component_id) };
       return { key: `component:${component.component_type}/${component.component_id}`, component };
@@ -165,18 +155,23 @@ export class InsightAggregatesRepository {
 
   /** Events and errors per pattern per bucket over baseline + scope. */
   async patternSeries(scope: InsightScope, grid: BucketGrid): Promise<BucketSeries[]> {
+    const rows = await this.bucketCounts(scope, grid, 'pattern_id', ' AND pattern_id IS NOT NULL');
+    return toSeries(rows, grid, (row) => ({ key: `pattern:${String(row.pattern_id)}`, patternId: String(row.pattern_id) }));
+  }
+
+  /** Events, errors and the last time per `groupBy` and bucket over baseline + scope. */
+  private bucketCounts(scope: InsightScope, grid: BucketGrid, groupBy: string, filter: string): Promise<Row[]> {
     const sql = this.builder();
     const bucket = sql.bucketBack('"timestamp"', grid.to, grid.bucketMs);
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, grid.origin, grid.to);
-    const rows = await this.run(
+    return this.run(
       sql,
-      `SELECT pattern_id, ${bucket} AS b, count(*) AS n,
+      `SELECT ${groupBy}, ${bucket} AS b, count(*) AS n,
               sum(CASE WHEN ${errors} THEN 1 ELSE 0 END) AS errors, max("timestamp") AS last_at
-         FROM debug_events WHERE ${where} AND pattern_id IS NOT NULL
-        GROUP BY pattern_id, b`,
+         FROM debug_events WHERE ${where}${filter}
+        GROUP BY ${groupBy}, b`,
     );
-    return toSeries(rows, grid, (row) => ({ key: `pattern:${String(row.pattern_id)}`, patternId: String(row.pattern_id) }));
   }
 
   /** Error events per pattern and component, split into baseline and scope. */

@@ -90,6 +90,7 @@ export interface InsightFilters {
 
 export interface InsightPage {
   items: InsightView[];
+  next_cursor: string | null;
   total: number;
   limit: number;
   offset: number;

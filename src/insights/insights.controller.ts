@@ -1,8 +1,10 @@
+import { offsetOf } from '../common/http/list-page.js';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { GenerateInsightsDto, ListInsightsQueryDto, ResolveInsightDto } from './dto/insight.dto.js';
 import { InsightsService } from './insights.service.js';
+import { GenerationResultDto, InsightDto, InsightPageDto } from './dto/insight-responses.dto.js';
 
 @ApiTags('insights')
 @Controller('insights')
@@ -11,6 +13,7 @@ export class InsightsController {
 
   @Get()
   @ApiOperation({ summary: 'Insights, most recently seen first, with filters and paging' })
+  @ApiOkResponse({ type: InsightPageDto })
   list(@Query() query: ListInsightsQueryDto) {
     return this.insights.list({
       type: query.type,
@@ -23,7 +26,7 @@ export class InsightsController {
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
       limit: query.limit,
-      offset: query.offset,
+      offset: offsetOf(query.cursor, query.offset),
     });
   }
 
@@ -34,6 +37,7 @@ export class InsightsController {
     summary: 'Run every analyzer now over a scope (default: the last hour); answers the insights created, updated and regressed',
   })
   @ApiBody({ type: GenerateInsightsDto, required: false })
+  @ApiOkResponse({ type: GenerationResultDto })
   generate(@Body() body: GenerateInsightsDto = {}) {
     return this.insights.generate({
       from: body.from,
@@ -45,7 +49,7 @@ export class InsightsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One insight with its evidence, confidence factors and lifecycle' })
-  @ApiOkResponse({ description: 'The insight' })
+  @ApiOkResponse({ description: 'The insight', type: InsightDto })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.insights.get(id);
   }
@@ -55,6 +59,7 @@ export class InsightsController {
   @ApiOperation({
     summary: 'Mark an insight resolved with a note; the same problem seen again afterwards reopens it as regressed',
   })
+  @ApiOkResponse({ description: 'The insight, resolved', type: InsightDto })
   resolve(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: ResolveInsightDto) {
     return this.insights.resolve(id, body.note);
   }

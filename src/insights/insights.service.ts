@@ -1,3 +1,4 @@
+import { nextOffsetCursor } from '../common/http/list-page.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -149,7 +150,7 @@ export class InsightsService {
     const limit = Math.min(Math.max(filters.limit ?? 50, 1), 500);
     const offset = Math.max(filters.offset ?? 0, 0);
     const { items, total } = await this.insights.list({ ...filters, limit, offset });
-    return { items: items.map(toInsightView), total, limit, offset };
+    return { items: items.map(toInsightView), next_cursor: nextOffsetCursor(offset, items.length, total), total, limit, offset };
   }
 
   /** Insights that name any of the needles in their components or evidence, or were made for the session. */

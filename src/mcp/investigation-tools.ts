@@ -112,7 +112,7 @@ export class InvestigationTools {
               from: page.from,
               to: page.to,
               total: page.total,
-              patterns: page.patterns.map((pattern) => ({
+              items: page.items.map((pattern) => ({
                 pattern_id: pattern.pattern_id,
                 template: pattern.template.slice(0, 200),
                 count: pattern.count,
@@ -123,7 +123,7 @@ export class InvestigationTools {
               })),
             };
           },
-          (page) => `${page.total} pattern(s)${page.patterns[0] ? `; most frequent: "${page.patterns[0].template.slice(0, 80)}" ×${page.patterns[0].count}` : ''}`,
+          (page) => `${page.total} pattern(s)${page.items[0] ? `; most frequent: "${page.items[0].template.slice(0, 80)}" ×${page.items[0].count}` : ''}`,
         ),
     );
 

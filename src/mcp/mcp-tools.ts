@@ -7,6 +7,8 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { storeUnreachable } from '../common/errors/store-unreachable.js';
 import { EVENT_TYPES, INSIGHT_STATUSES, INSIGHT_TYPES, LEVELS, SEVERITIES } from '../common/debug-event.js';
 import type { InsightsService } from '../insights/insights.service.js';
+import { AGGREGATIONS, GROUPINGS } from '../metrics/metric-aggregation.js';
+import type { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import type { AskService } from '../query/ask/ask.service.js';
 import type { CompareService } from '../query/compare.service.js';
 import type { ComponentHealthService } from '../query/component-health.service.js';
@@ -22,6 +24,7 @@ export interface McpToolServices {
   analytics: EventAnalyticsService;
   ask: AskService;
   insights: InsightsService;
+  metrics: MetricsQueryService;
   alerting?: AlertingService;
   /** May the caller of this request write (resolve insights)? null when it may, else why not. */
   writeRefusal: string | null;
@@ -160,8 +163,39 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
     },
     (args) =>
       run(() => services.analytics.search({ ...args, limit: args.limit ?? 20 }), (found) =>
-        `${found.events.length}${found.truncated ? '+' : ''} event(s)${found.events[0] ? `, newest ${found.events[0].timestamp}` : ''}`,
+        `${found.items.length}${found.truncated ? '+' : ''} event(s)${found.items[0] ? `, newest ${found.items[0].timestamp}` : ''}`,
       ),
+  );
+
+  server.registerTool(
+    'query_metrics',
+    {
+      title: 'Query metrics',
+      description:
+        'Metrics the components report (POST /metrics). Without `name`: the series that have points in the range (name, component, unit, count, min/max/avg). ' +
+        'With `name`: that metric by step (e.g. "1m") aggregated with avg, min, max, sum, count, p50, p95 or p99, one series per component ' +
+        '(or per component type, or one in all). Default range: the last day.',
+      inputSchema: {
+        name: z.string().min(1).max(256).optional().describe('The metric, e.g. "http.latency_ms"; omit to list series.'),
+        component_type: z.string().min(1).max(128).optional(),
+        component_id: z.string().min(1).max(256).optional(),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        step: z.string().regex(/^\d{1,9}[smhd]?$/).optional().describe('30s, 5m, 1h, 1d or seconds; default the range in 60 steps.'),
+        aggregation: z.enum(AGGREGATIONS).optional().describe('Per step; default avg.'),
+        group_by: z.enum(GROUPINGS).optional().describe('Default component.'),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    ({ name, ...args }) =>
+      name === undefined
+        ? run(() => services.metrics.series(args), (list) => `${list.items.length}${list.truncated ? '+' : ''} metric series from ${list.from} to ${list.to}`)
+        : run(
+            () => services.metrics.query({ ...args, name }),
+            (answer) =>
+              `${answer.name}: ${answer.items.length} series, ${answer.aggregation} per ${answer.step_seconds} s` +
+              answer.items.map((series) => `; ${series.component_id ?? series.component_type ?? 'all'} ${series.samples} point(s)`).join(''),
+          ),
   );
 
   server.registerTool(

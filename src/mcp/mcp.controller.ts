@@ -15,6 +15,7 @@ import { ExplainErrorService } from '../query/explain-error.service.js';
 import { OperationProgressService } from '../query/operation-progress.service.js';
 import { InvestigationTools } from './investigation-tools.js';
 import { registerTools } from './mcp-tools.js';
+import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 
 /** Where the MCP endpoint is: outside the `api/debug` prefix, as MCP clients expect. */
 export const MCP_ROUTES = [{ path: 'mcp', method: RequestMethod.ALL }];
@@ -39,6 +40,7 @@ export class McpController {
     private readonly analytics: EventAnalyticsService,
     private readonly ask: AskService,
     private readonly insights: InsightsService,
+    private readonly metrics: MetricsQueryService,
     private readonly alerting: AlertingService,
     private readonly investigation: InvestigationTools,
   ) {}
@@ -55,6 +57,7 @@ export class McpController {
       analytics: this.analytics,
       ask: this.ask,
       insights: this.insights,
+      metrics: this.metrics,
       alerting: this.alerting,
       writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
     });

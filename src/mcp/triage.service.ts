@@ -83,7 +83,7 @@ export class TriageService {
         score: component.score,
         reasons: component.reasons.filter((reason) => reason.code !== 'ok').map((reason) => cut(reason.message)),
       }));
-    const newPatterns = patternPage.patterns
+    const newPatterns = patternPage.items
       .filter((pattern) => pattern.first_seen_ever !== null && Date.parse(pattern.first_seen_ever) >= from.getTime())
       .slice(0, LIMIT)
       .map((pattern) => ({

@@ -1,3 +1,4 @@
+import { nextOffsetCursor } from '../common/http/list-page.js';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { PatternRepository, type ComponentCount, type PatternLineage } from './pattern.repository.js';
@@ -55,7 +56,8 @@ export interface ErrorPatternsPage {
   total: number;
   limit: number;
   offset: number;
-  patterns: ErrorPatternView[];
+  items: ErrorPatternView[];
+  next_cursor: string | null;
 }
 
 const MAX_BUCKETS = 10_000;
@@ -192,7 +194,8 @@ export class PatternStatsService {
       total: ranked.length,
       limit: query.limit,
       offset: query.offset,
-      patterns: page.map(([id, g]) => {
+      next_cursor: nextOffsetCursor(query.offset, page.length, ranked.length),
+      items: page.map(([id, g]) => {
         const stored = stats.get(id);
         return {
           pattern_id: id,

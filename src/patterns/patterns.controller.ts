@@ -1,8 +1,10 @@
+import { offsetOf } from '../common/http/list-page.js';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorPatternsQueryDto } from './dto/error-patterns-query.dto.js';
 import { WARNING_AND_ABOVE } from '../common/debug-event.js';
 import { PatternStatsService } from './pattern-stats.service.js';
+import { ErrorPatternsPageDto } from './dto/error-patterns-responses.dto.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -37,16 +39,16 @@ export class PatternsController {
       'listed in `merged_pattern_ids`). List the events of a pattern with GET /events?pattern_id=.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        from: '2026-11-24T09:00:00.000Z',
-        to: '2026-11-24T10:00:00.000Z',
-        levels: ['warning', 'error', 'critical'],
-        total: 1,
-        limit: 50,
-        offset: 0,
-        patterns: [PATTERN_EXAMPLE],
-      },
+    type: ErrorPatternsPageDto,
+    example: {
+      items: [PATTERN_EXAMPLE],
+      next_cursor: null,
+      from: '2026-11-24T09:00:00.000Z',
+      to: '2026-11-24T10:00:00.000Z',
+      levels: ['warning', 'error', 'critical'],
+      total: 1,
+      limit: 50,
+      offset: 0,
     },
   })
   @ApiBadRequestResponse({
@@ -63,7 +65,7 @@ export class PatternsController {
       componentId: query.component_id,
       minCount: query.min_count ?? 1,
       limit: query.limit ?? 50,
-      offset: query.offset ?? 0,
+      offset: offsetOf(query.cursor, query.offset),
     });
   }
 }

@@ -102,7 +102,7 @@ export class EventAnalyticsService {
     return { ...value, cached, computed_at };
   }
 
-  async search(request: SearchRequest): Promise<{ events: EventRow[]; limit: number; truncated: boolean }> {
+  async search(request: SearchRequest): Promise<{ items: EventRow[]; next_cursor: null; limit: number; truncated: boolean }> {
     const limit = request.limit ?? 50;
     let components: ComponentSelector[] | undefined;
     let from = request.from ? new Date(request.from) : undefined;
@@ -135,7 +135,7 @@ export class EventAnalyticsService {
       to,
       limit: limit + 1,
     });
-    return { events: events.slice(0, limit), limit, truncated: events.length > limit };
+    return { items: events.slice(0, limit), next_cursor: null, limit, truncated: events.length > limit };
   }
 
   private async scope(request: WindowedRequest, defaultMinutes: number) {

@@ -18,6 +18,7 @@ import { EventAnalyticsService } from './event-analytics.service.js';
 import { ExplainErrorService } from './explain-error.service.js';
 import { OperationProgressService } from './operation-progress.service.js';
 import * as examples from './query.examples.js';
+import { AskAnswerDto, CompareAnswerDto, ComponentHealthAnswerDto, EventSearchDto, ExplainErrorDto, OperationProgressDto, SlowOperationsDto, TopErrorsDto } from './dto/query-responses.dto.js';
 
 @ApiTags('agent queries')
 @ApiBadRequestResponse({ description: 'Invalid input; the message names the field' })
@@ -40,7 +41,7 @@ export class QueryController {
       'Error rate and p95 latency of the window against the baseline before it, open insights, silence/staleness, ' +
       'latest state version. Answers from the cache say `cached: true`.',
   })
-  @ApiOkResponse({ schema: { example: examples.HEALTH } })
+  @ApiOkResponse({ type: ComponentHealthAnswerDto, example: examples.HEALTH })
   health(@Body() body: ComponentHealthDto) {
     return this.healthService.health(body);
   }
@@ -49,7 +50,7 @@ export class QueryController {
   @ApiOperation({
     summary: 'Progress of one operation (all events of a correlation id): steps in order, status of each, current step, failures, stuck or not',
   })
-  @ApiOkResponse({ schema: { example: examples.PROGRESS } })
+  @ApiOkResponse({ type: OperationProgressDto, example: examples.PROGRESS })
   @ApiNotFoundResponse({ description: 'No event carries this correlation id' })
   progress(@Param() params: OperationParamDto, @Query() query: OperationQueryDto) {
     return this.progressService.progress(params.correlationId, { stuckAfterSeconds: query.stuck_after_seconds });
@@ -59,7 +60,7 @@ export class QueryController {
   @ApiOperation({
     summary: 'Why an error happened: pattern and frequency, affected components, the chain before it, the probable root cause, related and resolved insights, suggestions',
   })
-  @ApiOkResponse({ schema: { example: examples.EXPLAIN } })
+  @ApiOkResponse({ type: ExplainErrorDto, example: examples.EXPLAIN })
   @ApiNotFoundResponse({ description: 'No such event in the warm store' })
   explainEvent(@Param() params: EventIdParamDto) {
     return this.explainService.explainEvent(params.eventId);
@@ -67,7 +68,7 @@ export class QueryController {
 
   @Get('errors/patterns/:patternId/explain')
   @ApiOperation({ summary: 'Explain an error pattern through its latest (error) event' })
-  @ApiOkResponse({ schema: { example: examples.EXPLAIN } })
+  @ApiOkResponse({ type: ExplainErrorDto, example: examples.EXPLAIN })
   @ApiNotFoundResponse({ description: 'No event has this pattern id' })
   explainPattern(@Param() params: PatternIdParamDto) {
     return this.explainService.explainPattern(params.patternId);
@@ -79,7 +80,7 @@ export class QueryController {
     summary: 'Components side by side: volume, error rate, latency percentiles, top patterns, where their latest states differ',
     description: 'Name two or more components, or one component_type to compare its instances.',
   })
-  @ApiOkResponse({ schema: { example: examples.COMPARE } })
+  @ApiOkResponse({ type: CompareAnswerDto, example: examples.COMPARE })
   compare(@Body() body: CompareDto) {
     return this.compareService.compare(body);
   }
@@ -87,7 +88,7 @@ export class QueryController {
   @Post('analytics/slow-operations')
   @HttpCode(200)
   @ApiOperation({ summary: 'The slowest operations (p95 of duration_ms) of the components in a window' })
-  @ApiOkResponse({ schema: { example: examples.SLOW } })
+  @ApiOkResponse({ type: SlowOperationsDto, example: examples.SLOW })
   slowOperations(@Body() body: WindowedQueryDto) {
     return this.analytics.slowOperations(body);
   }
@@ -95,7 +96,7 @@ export class QueryController {
   @Post('analytics/top-errors')
   @HttpCode(200)
   @ApiOperation({ summary: 'The most frequent error patterns of the components in a window' })
-  @ApiOkResponse({ schema: { example: examples.TOP_ERRORS } })
+  @ApiOkResponse({ type: TopErrorsDto, example: examples.TOP_ERRORS })
   topErrors(@Body() body: WindowedQueryDto) {
     return this.analytics.topErrors(body);
   }
@@ -103,6 +104,7 @@ export class QueryController {
   @Post('analytics/events-search')
   @HttpCode(200)
   @ApiOperation({ summary: 'A bounded search of the warm store (at most 200 events, newest first)' })
+  @ApiOkResponse({ type: EventSearchDto })
   searchEvents(@Body() body: SearchEventsDto) {
     return this.analytics.search(body);
   }
@@ -116,7 +118,7 @@ export class QueryController {
       '"last 15 minutes" or "since 10:00"; levels; event, pattern and correlation ids). A question it cannot map ' +
       'gets what was understood and examples that work on this store.',
   })
-  @ApiOkResponse({ schema: { example: examples.ASK } })
+  @ApiOkResponse({ type: AskAnswerDto, example: examples.ASK })
   ask(@Body() body: AskDto) {
     return this.askService.ask(body.question, { session_id: body.session_id });
   }

@@ -11,7 +11,7 @@ import {
   type WindowStats,
 } from './query.types.js';
 import type { Dialect } from '../database/sql/dialect.js';
-import { eventWhere } from '../database/sql/event-filter.js';
+import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import { eventColumns, toEventRecord } from '../database/sql/event-row.js';
 import { percentileOf, toIso, toJson, toNullableNumber, toNumber } from '../database/sql/row-values.js';
 import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
@@ -155,12 +155,8 @@ export class QueryRepository {
 
   /** The latest state snapshot of each instance of the component. */
   async latestStates(component: ComponentSelector, limit: number): Promise<StateVersion[]> {
-    const params: SqlParams = { type: component.component_type, limit };
-    let where = 's.component_type = :type';
-    if (component.component_id !== null) {
-      where += ' AND s.component_id = :id';
-      params.id = component.component_id;
-    }
+    const { where, params } = snapshotsOf(this.sql.dialect, component);
+    params.limit = limit;
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT s.component_type, s.component_id, s.version, s.captured_at, s.hash, s.state
          FROM debug_state_snapshots s
@@ -181,15 +177,11 @@ export class QueryRepository {
 
   /** State changes of a component inside a window (versions, no bodies). */
   async stateChanges(component: ComponentSelector, window: TimeWindow, limit: number) {
-    const params: SqlParams = { type: component.component_type, from: window.from, to: window.to, limit };
-    let where = 's.component_type = :type AND s.captured_at >= :from AND s.captured_at <= :to';
-    if (component.component_id !== null) {
-      where += ' AND s.component_id = :id';
-      params.id = component.component_id;
-    }
+    const { where, params } = snapshotsOf(this.sql.dialect, component);
+    Object.assign(params, { from: window.from, to: window.to, limit });
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT s.component_type, s.component_id, s.version, s.captured_at, s.diff_from_previous
-         FROM debug_state_snapshots s WHERE ${where} ORDER BY s.captured_at DESC LIMIT :limit`,
+         FROM debug_state_snapshots s WHERE ${where} AND s.captured_at >= :from AND s.captured_at <= :to ORDER BY s.captured_at DESC LIMIT :limit`,
       params,
     );
     return rows.map((row) => ({
@@ -419,6 +411,12 @@ export class QueryRepository {
     );
     return row ? toEvent(row) : null;
   }
+}
+
+/** The snapshots (alias `s`) of one component, or of every instance of a type. */
+function snapshotsOf(dialect: Dialect, component: ComponentSelector): { where: string; params: SqlParams } {
+  const bind = new NamedParams(dialect);
+  return { where: componentsWhere([component], bind, 's.')!, params: bind.params };
 }
 
 /** The events of one component (or every instance of a type) in [from, to). */

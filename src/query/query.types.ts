@@ -1,4 +1,4 @@
-import type { DebugEventRecord } from '../common/debug-event.js';
+import type { DebugEventRecord, InsightRecord } from '../common/debug-event.js';
 
 /** One component, or every instance of a component type. */
 export interface ComponentSelector {
@@ -22,23 +22,25 @@ export interface TimeWindow {
 /** An event as the query module reads it: the wire shape. */
 export type EventRow = DebugEventRecord;
 
-export interface InsightRow {
-  id: string;
-  insight_type: string;
-  severity: string;
-  title: string;
-  summary: string;
-  affected_components: { component_type: string; component_id?: string }[];
-  evidence: Record<string, unknown>;
-  confidence: number;
-  suggestions: string[];
-  occurrences: number;
-  first_seen: string;
-  last_seen: string;
-  status: string;
-  resolved_at: string | null;
-  resolution: string | null;
-}
+/** An insight as the query answers show it. */
+export type InsightRow = Pick<
+  InsightRecord,
+  | 'id'
+  | 'insight_type'
+  | 'severity'
+  | 'title'
+  | 'summary'
+  | 'affected_components'
+  | 'evidence'
+  | 'confidence'
+  | 'suggestions'
+  | 'occurrences'
+  | 'first_seen'
+  | 'last_seen'
+  | 'status'
+  | 'resolved_at'
+  | 'resolution'
+>;
 
 export interface WindowStats {
   events: number;

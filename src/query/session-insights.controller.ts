@@ -6,6 +6,7 @@ import { InsightsService } from '../insights/insights.service.js';
 import { SessionIdParamDto } from '../sessions/dto/session.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
+import { GenerationResultDto } from '../insights/dto/insight-responses.dto.js';
 
 const HOUR_MS = 3_600_000;
 const MAX_SCOPE_MS = 7 * 24 * HOUR_MS;
@@ -30,7 +31,7 @@ export class SessionInsightsController {
       'A session without component filters is made of the events that carry its id: generation then reads those ' +
       'events only, and the insights are stored under the session.',
   })
-  @ApiOkResponse({ description: 'The insights created, updated and regressed (as POST /insights/generate answers)' })
+  @ApiOkResponse({ description: 'The insights created, updated and regressed (as POST /insights/generate answers)', type: GenerationResultDto })
   async generate(@Param() params: SessionIdParamDto) {
     const session = await this.sessions.get(params.id);
     const window = this.sessions.windowOf(session);

@@ -4,6 +4,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiPropertyOptional,
   ApiPayloadTooLargeResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -27,6 +28,12 @@ const PROJECT_ID = /^\d{1,20}$/;
  * Sentry's ingestion endpoints, for the official SDKs with only their DSN changed. Their
  * authentication is Sentry's (the DSN key), checked here against our API keys (`ingest` scope).
  */
+/** Sentry's answer to a stored envelope or event (OpenAPI; the id is absent when the envelope held no event). */
+class SentryStoredAnswer {
+  @ApiPropertyOptional({ description: 'The Sentry event id (32 hex digits)', example: '9ec79c33ec9942ab8353589fcb2e04dc' })
+  id?: string;
+}
+
 @ApiTags('sentry')
 @Controller()
 @Public()
@@ -51,7 +58,7 @@ export class SentryController {
       'counted, not stored; unknown item types are ignored and counted. See docs/sentry.md.',
   })
   @ApiParam({ name: 'projectId', description: 'The project id of the DSN (digits).' })
-  @ApiOkResponse({ description: 'Stored (durable), as Sentry answers: `{ "id": <event_id> }`.' })
+  @ApiOkResponse({ description: 'Stored (durable), as Sentry answers: `{ "id": <event_id> }`.', type: SentryStoredAnswer })
   async envelope(@Param('projectId') projectId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<{ id?: string }> {
     return this.handle(projectId, request, response, async (body) => parseEnvelope(body));
   }
@@ -60,7 +67,7 @@ export class SentryController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sentry store endpoint (older SDKs)', description: 'One event as JSON; the same mapping as an envelope `event` item.' })
   @ApiParam({ name: 'projectId', description: 'The project id of the DSN (digits).' })
-  @ApiOkResponse({ description: 'Stored (durable): `{ "id": <event_id> }`.' })
+  @ApiOkResponse({ description: 'Stored (durable): `{ "id": <event_id> }`.', type: SentryStoredAnswer })
   async store(@Param('projectId') projectId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<{ id?: string }> {
     return this.handle(projectId, request, response, async (body) => {
       if (!body.toString('utf8', 0, 64).trimStart().startsWith('{')) {

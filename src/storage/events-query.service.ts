@@ -13,6 +13,7 @@ import type {
   TieredEvent,
 } from './events-query.types.js';
 import { HOT_STORE, type HotStore } from './hot/hot-store.js';
+import { parseQueryDateTime } from '../common/validation/is-date-time.validator.js';
 import { EventQueryRepository } from './warm/event-query.repository.js';
 
 const EVENTS = 'debug_events';
@@ -60,14 +61,14 @@ export class EventsQueryService {
       if (!merged.has(row.id)) merged.set(row.id, row);
     }
     const ordered = [...merged.values()];
-    const data = ordered.slice(0, page.limit);
-    const last = data[data.length - 1];
+    const items = ordered.slice(0, page.limit);
+    const last = items[items.length - 1];
     return {
-      data,
+      items,
       next_cursor: ordered.length > page.limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }, page.order) : null,
       tiers: {
-        warm: data.filter((row) => row.tier === 'warm').length,
-        cold: data.filter((row) => row.tier === 'cold').length,
+        warm: items.filter((row) => row.tier === 'warm').length,
+        cold: items.filter((row) => row.tier === 'cold').length,
         cold_segments_read: segmentsRead,
       },
     };
@@ -174,6 +175,7 @@ export function matches(record: DebugEventRecord, filter: EventFilter): boolean 
 }
 
 const CURSOR_VERSION = 1;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An opaque cursor: base64url of the last row's position and the order it was taken in. */
 export function encodeCursor(position: EventPosition, order: SortOrder): string {
@@ -194,7 +196,7 @@ export function decodeCursor(cursor: string, order: SortOrder): EventPosition {
   if (parsed.v !== CURSOR_VERSION || typeof parsed.t !== 'string' || typeof parsed.id !== 'string') {
     throw invalid('not a cursor this service issued');
   }
-  if (Number.isNaN(Date.parse(parsed.t)) || !/^[0-9a-fA-F-]{36}$/.test(parsed.id)) throw invalid('not a cursor this service issued');
+  if (parseQueryDateTime(parsed.t) === null || !UUID.test(parsed.id)) throw invalid('not a cursor this service issued');
   if (parsed.o !== order) throw invalid(`it was issued for order=${String(parsed.o)}, not order=${order}`);
   return { timestamp: parsed.t, id: parsed.id };
 }

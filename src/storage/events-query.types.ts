@@ -36,7 +36,7 @@ export interface TieredEvent extends DebugEventRecord {
 }
 
 export interface EventPage {
-  data: TieredEvent[];
+  items: TieredEvent[];
   next_cursor: string | null;
   /** Which tiers this page read, and how many cold segments it opened. */
   tiers: { warm: number; cold: number; cold_segments_read: number };

@@ -6,6 +6,7 @@ import { isUuid } from '../common/ids.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import { decodeCursor, EventsQueryService } from './events-query.service.js';
 import type { EventFilter, EventPage, TieredEvent } from './events-query.types.js';
+import { EventPageDto, TieredEventDto } from './dto/storage-responses.dto.js';
 
 @ApiTags('events')
 @Controller('events')
@@ -22,7 +23,7 @@ export class EventsController {
       'Cursor paging: pass `next_cursor` back as `cursor` with the same filters and order. A range older than ' +
       'warm retention is read from the archive segments whose manifest entry can match, merged in order.',
   })
-  @ApiOkResponse({ description: '{ data: [event + tier], next_cursor, tiers }' })
+  @ApiOkResponse({ description: '{ items: [event + tier], next_cursor, tiers }', type: EventPageDto })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the message names it' })
   async list(@Query() query: ListEventsQuery): Promise<EventPage> {
     const order = query.order ?? 'desc';
@@ -54,7 +55,7 @@ export class EventsController {
     description: 'The answer is the event with `tier` saying where it was found (hot, warm or cold).',
   })
   @ApiParam({ name: 'id', description: 'Event id (a UUID; UUIDv7 ids also tell which day to look in)' })
-  @ApiOkResponse({ description: 'The event, with `tier`' })
+  @ApiOkResponse({ description: 'The event, with `tier`', type: TieredEventDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No tier holds the event' })
   findOne(@Param('id') id: string): Promise<TieredEvent> {

@@ -15,9 +15,9 @@ export interface TieredSnapshot extends SnapshotRecord {
 export interface StateHistory {
   component_type: string;
   component_id: string;
-  data: TieredSnapshot[];
-  /** Pass as `before` for the next (older) page; null at the first snapshot. */
-  next_before: number | null;
+  items: TieredSnapshot[];
+  /** Pass as `before` for the next (older) page (the version, as a string); null at the first snapshot. */
+  next_cursor: string | null;
 }
 
 export interface StateDiff {
@@ -68,12 +68,12 @@ export class StateQueryService {
     if (ordered.length === 0 && before === null) {
       throw new NotFoundError('state of component', `${componentType}/${componentId}`);
     }
-    const data = ordered.slice(0, limit);
+    const items = ordered.slice(0, limit);
     return {
       component_type: componentType,
       component_id: componentId,
-      data,
-      next_before: ordered.length > limit ? data[data.length - 1].version : null,
+      items,
+      next_cursor: ordered.length > limit ? String(items[items.length - 1].version) : null,
     };
   }
 

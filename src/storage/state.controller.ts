@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation
 import { DomainError } from '../common/errors/domain-error.js';
 import { StateDiffQuery, StateHistoryQuery } from './dto/state.query.js';
 import { type StateDiff, type StateHistory, StateQueryService, type TieredSnapshot } from './state-query.service.js';
+import { SnapshotDto, StateDiffDto, StateHistoryDto } from './dto/storage-responses.dto.js';
 
 const COMPONENT_TYPE = /^[^\s/]{1,128}$/;
 const COMPONENT_ID = /^[^\s/]{1,256}$/;
@@ -14,7 +15,7 @@ export class StateController {
 
   @Get(':componentType/:componentId')
   @ApiOperation({ summary: "A component's latest state snapshot" })
-  @ApiOkResponse({ description: 'The newest snapshot (state, version, hash, diff_from_previous)' })
+  @ApiOkResponse({ description: 'The newest snapshot (state, version, hash, diff_from_previous)', type: SnapshotDto })
   @ApiNotFoundResponse({ description: 'No snapshot of that component' })
   latest(@Param('componentType') componentType: string, @Param('componentId') componentId: string): Promise<TieredSnapshot> {
     checkComponent(componentType, componentId);
@@ -23,19 +24,19 @@ export class StateController {
 
   @Get(':componentType/:componentId/history')
   @ApiOperation({ summary: "A component's snapshots, newest first, across the warm and cold tiers" })
-  @ApiOkResponse({ description: '{ data: [snapshot + tier], next_before }' })
+  @ApiOkResponse({ description: '{ items: [snapshot + tier], next_cursor } (pass next_cursor as `before`)', type: StateHistoryDto })
   history(
     @Param('componentType') componentType: string,
     @Param('componentId') componentId: string,
     @Query() query: StateHistoryQuery,
   ): Promise<StateHistory> {
     checkComponent(componentType, componentId);
-    return this.state.history(componentType, componentId, query.before ?? null, query.limit ?? 50);
+    return this.state.history(componentType, componentId, query.cursor ? Number(query.cursor) : (query.before ?? null), query.limit ?? 50);
   }
 
   @Get(':componentType/:componentId/diff')
   @ApiOperation({ summary: 'RFC 6902 JSON patch from one version of the state to another' })
-  @ApiOkResponse({ description: '{ from_version, to_version, patch: [ { op, path, value? } ] }' })
+  @ApiOkResponse({ description: '{ from_version, to_version, patch: [ { op, path, value? } ] }', type: StateDiffDto })
   @ApiBadRequestResponse({ description: 'from or to missing or not a positive integer' })
   @ApiNotFoundResponse({ description: 'One of the versions does not exist; the message says which' })
   diff(

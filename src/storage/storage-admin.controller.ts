@@ -5,6 +5,7 @@ import { JobName } from '../common/queues.js';
 import { RunTieringJobBody } from './dto/migrate.body.js';
 import { StorageStatsService } from './storage-stats.service.js';
 import { type TieringReport, TieringService } from './tiering/tiering.service.js';
+import { StorageStatsDto, TieringReportDto } from './dto/storage-responses.dto.js';
 
 @ApiTags('storage')
 @Controller('storage')
@@ -17,7 +18,7 @@ export class StorageAdminController {
 
   @Get('stats')
   @ApiOperation({ summary: 'Per tier: count, bytes, oldest/newest; last runs of the tiering jobs (admin scope)' })
-  @ApiOkResponse({ description: '{ hot, warm, cold, jobs }' })
+  @ApiOkResponse({ description: '{ hot, warm, cold, jobs }', type: StorageStatsDto })
   storageStats() {
     return this.stats.stats();
   }
@@ -30,7 +31,7 @@ export class StorageAdminController {
       'Runs warm-to-cold (default), cold-retention or insight-retention and answers with its report. ' +
       'The job takes the same lock as the scheduled runs: if one is already running the answer has outcome "skipped".',
   })
-  @ApiOkResponse({ description: '{ run_id, job, outcome: ok | skipped | failed, summary, error }' })
+  @ApiOkResponse({ description: '{ run_id, job, outcome: ok | skipped | failed, summary, error }', type: TieringReportDto })
   migrate(@Body() body: RunTieringJobBody): Promise<TieringReport> {
     return this.tiering.run(body.job ?? JobName.WarmToCold, 'manual');
   }

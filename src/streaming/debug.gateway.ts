@@ -8,6 +8,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
+import { FailedAuthLimiter } from '../common/auth/failed-auth-limiter.js';
 import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { isUuid } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -32,15 +33,28 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly hub: StreamHub,
     private readonly apiKeys: ApiKeyService,
     private readonly sessions: SessionsService,
+    private readonly failures: FailedAuthLimiter,
     metrics: MetricsService,
   ) {
     this.rejected = metrics.counter('ads_stream_rejected_connections_total', 'Stream connections refused', ['reason']);
   }
 
   handleConnection(socket: StreamSocket): void {
+    const lockedFor = this.apiKeys.enabled ? this.failures.lockedForSeconds(socket.handshake.address) : 0;
+    if (lockedFor > 0) {
+      this.rejected.labels('locked_out').inc();
+      socket.emit('error', { code: 'too_many_connections', message: `too many failed authentications from this address: retry in ${lockedFor} s` });
+      socket.disconnect();
+      return;
+    }
     const check = this.apiKeys.check(keyOf(socket), 'read');
+    if (check.outcome === 'invalid') this.failures.noteFailure(socket.handshake.address);
     if (check.outcome === 'allowed') {
-      this.hub.addClient(socket, check.keyId);
+      const refusal = this.hub.addClient(socket, check.keyId);
+      if (refusal === null) return;
+      this.rejected.labels('too_many_connections').inc();
+      socket.emit('error', refusal);
+      socket.disconnect();
       return;
     }
     const error: StreamError =
@@ -120,7 +134,8 @@ function invalid(problems: { field: string; problem: string }[]): SubscribeAck {
     ok: false,
     error: {
       code: 'invalid_subscription',
-      message: problems.map((problem) => `${problem.field}: ${problem.problem}`).join('; '),
+      // As REST words it: a problem that names its field is the message as it is.
+      message: problems.map(({ field, problem }) => (problem.startsWith(`${field} `) ? problem : `${field}: ${problem}`)).join('; '),
       details: problems,
     },
   };

@@ -1,20 +1,20 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { DebugEventRecord } from '../common/debug-event.js';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { ClientOutbox, type OutboxMessage } from './client-outbox.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
 import type { AppEvent, AppEventName } from '../common/events/app-events.js';
 import { type StreamChannel, type StreamMessage, streamMessagesOf } from './stream-messages.js';
 import { LivePatternLabels } from './live-pattern-labels.js';
+import { invalidSince, StreamBackfill } from './stream-backfill.js';
 import { encodeBatchPacket } from './stream-encoding.js';
 import { StreamRelay } from './stream-relay.service.js';
 import type { ServerToClientEvents, StreamError, SubscribeAck } from './stream-protocol.js';
 import type { SubscribeDto } from './subscribe.dto.js';
-import { matches, attributesOf, type SubscriptionFilter } from './subscription-filter.js';
+import type { SubscriptionFilter } from './subscription-filter.js';
 import { SubscriptionIndex } from './subscription-index.js';
 
 /** Most messages one emit carries; a bigger backlog goes out in several emits. */
@@ -23,8 +23,16 @@ const MAX_BATCH = 500;
 const MAX_PACKETS_IN_FLIGHT = 4;
 /** How long a backfilled subscription remembers the replayed ids, for late copies relayed from other instances. */
 const SEAM_MEMORY_MS = 30_000;
-const BACKFILL_PAGE = 2000;
 const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
+
+/** Values a subscription's filters hold: what its index entries cost. */
+function filterValuesOf(dto: SubscribeDto): number {
+  let values = 1;
+  for (const list of [dto.channels, dto.event_types, dto.component_types, dto.component_ids, dto.levels, dto.correlation_ids]) {
+    values += list?.length ?? 0;
+  }
+  return values;
+}
 
 export type StreamSocket = Socket<Record<string, never>, ServerToClientEvents>;
 
@@ -32,6 +40,8 @@ interface StreamClient {
   id: string;
   socket: StreamSocket;
   keyId: string | null;
+  /** What its connections are counted under: its key, or its address without keys. */
+  owner: string;
   connectedAt: Date;
   outbox: ClientOutbox;
   subscriptions: Map<string, Subscription>;
@@ -54,6 +64,8 @@ interface Subscription {
   replayed: Set<string> | null;
   /** Filters on pattern_id: live events get labelled with their pattern while it lasts. */
   labelsPatterns: boolean;
+  /** Its share of its owner's filter values. */
+  filterValues: number;
 }
 
 /** One alternative of a subscription, as filed in the index. */
@@ -72,6 +84,9 @@ interface IndexEntry {
 export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StreamHub.name);
   private readonly clients = new Map<string, StreamClient>();
+  private readonly connectionsByOwner = new Map<string, number>();
+  /** Filter values the subscriptions of each owner hold (bounded by DEBUG_STREAM_MAX_FILTER_VALUES). */
+  private readonly filterValuesByOwner = new Map<string, number>();
   private readonly index = new SubscriptionIndex<IndexEntry>();
   private subscriptionCount = 0;
   private readonly dirty = new Set<StreamClient>();
@@ -90,9 +105,9 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly bus: AppEventBus,
     private readonly config: AppConfig,
-    @Inject(HOT_STORE) private readonly hotStore: HotStore,
     private readonly relay: StreamRelay,
     private readonly patternLabels: LivePatternLabels,
+    private readonly backfill: StreamBackfill,
     metrics: MetricsService,
   ) {
     this.deliveredCounter = metrics.counter('ads_stream_delivered_total', 'Stream messages emitted to clients', ['channel']);
@@ -118,11 +133,34 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     this.cancelFlush();
   }
 
-  addClient(socket: StreamSocket, keyId: string | null): void {
+  /**
+   * Takes an authenticated connection, or says why not: each costs memory (outbox, subscriptions),
+   * so an instance holds at most DEBUG_STREAM_MAX_CONNECTIONS and a key (or, without keys, an
+   * address) at most DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY.
+   */
+  addClient(socket: StreamSocket, keyId: string | null): StreamError | null {
+    const owner = keyId !== null ? `key:${keyId}` : `address:${socket.handshake.address}`;
+    if (this.clients.size >= this.config.streamMaxConnections) {
+      return {
+        code: 'too_many_connections',
+        message: `this instance holds its limit of ${this.config.streamMaxConnections} stream connections (DEBUG_STREAM_MAX_CONNECTIONS); retry later or elsewhere`,
+      };
+    }
+    const owned = this.connectionsByOwner.get(owner) ?? 0;
+    if (owned >= this.config.streamMaxConnectionsPerKey) {
+      return {
+        code: 'too_many_connections',
+        message:
+          `${keyId !== null ? 'this API key' : 'this address'} holds its limit of ${this.config.streamMaxConnectionsPerKey} stream connections ` +
+          '(DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY): share one connection between subscriptions',
+      };
+    }
+    this.connectionsByOwner.set(owner, owned + 1);
     this.clients.set(socket.id, {
       id: socket.id,
       socket,
       keyId,
+      owner,
       connectedAt: new Date(),
       outbox: new ClientOutbox(this.config.streamClientBuffer),
       subscriptions: new Map(),
@@ -131,12 +169,16 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       closed: false,
     });
     this.clientsGauge.set(this.clients.size);
+    return null;
   }
 
   removeClient(socketId: string): void {
     const client = this.clients.get(socketId);
     if (!client) return;
     client.closed = true;
+    const owned = (this.connectionsByOwner.get(client.owner) ?? 1) - 1;
+    if (owned > 0) this.connectionsByOwner.set(client.owner, owned);
+    else this.connectionsByOwner.delete(client.owner);
     for (const subscription of client.subscriptions.values()) this.forget(subscription);
     this.clients.delete(socketId);
     this.dirty.delete(client);
@@ -151,13 +193,14 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     if (client.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
       return failure('too_many_subscriptions', `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per connection`);
     }
+    const filterValues = filterValuesOf(dto) * Math.max(1, alternatives.length);
     if (dto.since !== undefined && !filter.channels.has('debug:event')) {
       return { ok: false, error: invalidSince('only debug:event is replayed, and this subscription has no debug:event channel') };
     }
     const wantsBackfill = dto.since !== undefined;
     let since: { ms: number; excludeId?: string } | null = null;
     if (wantsBackfill) {
-      const resolved = await this.resolveSince(dto.since!);
+      const resolved = await this.backfill.resolveSince(dto.since!);
       if ('error' in resolved) return { ok: false, error: resolved.error };
       since = resolved;
     }
@@ -171,16 +214,28 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       pending: since === null ? null : [],
       replayed: null,
       labelsPatterns: alternatives.some((one) => one.values.pattern_id !== undefined),
+      filterValues,
     };
     if (subscription.labelsPatterns) await this.patternLabels.retain();
     if (client.closed) {
       if (subscription.labelsPatterns) this.patternLabels.release();
       return failure('unauthorized', 'connection closed');
     }
+    // Checked and taken with no await in between: concurrent subscribes cannot overdraw the budget.
+    const held = this.filterValuesByOwner.get(client.owner) ?? 0;
+    if (held + filterValues > this.config.streamMaxFilterValues) {
+      if (subscription.labelsPatterns) this.patternLabels.release();
+      return failure(
+        'filter_too_large',
+        `this subscription's filters hold ${filterValues} values and the other subscriptions of this ${client.keyId !== null ? 'API key' : 'address'} ${held}: ` +
+          `at most ${this.config.streamMaxFilterValues} together (DEBUG_STREAM_MAX_FILTER_VALUES); filter on component types or a session instead of long id lists`,
+      );
+    }
     subscription.alternatives = alternatives.map((one) => ({ filter: one, subscription }));
     // Filed before the hot tier is read: anything published from now on is either in
     // what we read or arrives live (and is dropped there if the read had it).
     client.subscriptions.set(subscription.id, subscription);
+    this.filterValuesByOwner.set(client.owner, held + filterValues);
     for (const entry of subscription.alternatives) this.index.add(entry);
     this.subscriptionCount++;
     this.subscriptionsGauge.set(this.subscriptionCount);
@@ -198,7 +253,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     let complete: boolean;
     let scannedUntilMs: number;
     try {
-      ({ replay, complete, scannedUntilMs } = await this.readBackfill(alternatives, since));
+      ({ replay, complete, scannedUntilMs } = await this.backfill.read(alternatives, since));
     } catch (error) {
       this.unsubscribe(socketId, subscription.id);
       throw error;
@@ -220,6 +275,10 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private forget(subscription: Subscription): void {
+    const owner = subscription.client.owner;
+    const left = (this.filterValuesByOwner.get(owner) ?? 0) - subscription.filterValues;
+    if (left > 0) this.filterValuesByOwner.set(owner, left);
+    else this.filterValuesByOwner.delete(owner);
     for (const entry of subscription.alternatives) this.index.remove(entry);
     if (subscription.labelsPatterns) this.patternLabels.release();
     this.relay.removeListener();
@@ -348,63 +407,6 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async resolveSince(
-    since: string | number,
-  ): Promise<{ ms: number; excludeId?: string } | { error: StreamError }> {
-    if (typeof since === 'number') {
-      if (Number.isFinite(since) && since >= 0) return { ms: since };
-      return { error: invalidSince('epoch milliseconds must be a non-negative number') };
-    }
-    if (/^\d+$/.test(since)) return { ms: Number(since) };
-    if (/^\d{4}-\d{2}-\d{2}/.test(since)) {
-      const ms = Date.parse(since);
-      return Number.isNaN(ms) ? { error: invalidSince(`"${since}" is not a valid ISO-8601 time`) } : { ms };
-    }
-    const event = await this.hotStore.get(since);
-    if (!event) {
-      return {
-        error: {
-          code: 'since_not_found',
-          message: `event ${since} is not in the hot tier (it keeps DEBUG_HOT_TTL_SECONDS=${this.config.hotTtlSeconds}s): pass a time as since`,
-          details: [{ field: 'since', problem: 'unknown event id' }],
-        },
-      };
-    }
-    // The hot tier orders arrivals by millisecond only: the others of this event's
-    // millisecond are replayed too (never a gap; the client drops repeats by id).
-    return { ms: Date.parse(event.ingested_at) - 1, excludeId: event.id };
-  }
-
-  /** Reads the hot tier's arrivals after `sinceMs`, up to the backfill limit; keeps those the filter wants. */
-  private async readBackfill(
-    alternatives: SubscriptionFilter[],
-    since: { ms: number; excludeId?: string },
-  ): Promise<{ replay: DebugEventRecord[]; complete: boolean; scannedUntilMs: number }> {
-    const limit = this.config.streamBackfillLimit;
-    const replay: DebugEventRecord[] = [];
-    const seen = new Set<string>(since.excludeId ? [since.excludeId] : []);
-    let after = since.ms;
-    let scanned = 0;
-    for (;;) {
-      const page = await this.hotStore.arrivedSince(after, BACKFILL_PAGE);
-      if (this.patternLabels.active) this.patternLabels.label(page as unknown as Record<string, unknown>[]);
-      let fresh = 0;
-      for (const event of page) {
-        if (seen.has(event.id)) continue;
-        seen.add(event.id);
-        fresh++;
-        if (++scanned > limit) return { replay, complete: false, scannedUntilMs: after };
-        const attributes = attributesOf('debug:event', event as unknown as Record<string, unknown>);
-        if (alternatives.some((filter) => filter.channels.has('debug:event') && matches(filter, attributes))) replay.push(event);
-      }
-      if (page.length < BACKFILL_PAGE) return { replay, complete: true, scannedUntilMs: after };
-      // Arrivals share milliseconds: the next page starts one ms before the last arrival
-      // and skips the ids already seen (a page made only of one millisecond moves past it).
-      const lastMs = Date.parse(page[page.length - 1].ingested_at);
-      after = fresh === 0 ? lastMs : Math.max(after, lastMs - 1);
-    }
-  }
-
   /** Pushes the replay into the outbox as it drains, then what matched live meanwhile (minus repeats). */
   private async deliverBackfill(subscription: Subscription, replay: DebugEventRecord[]): Promise<void> {
     const client = subscription.client;
@@ -465,8 +467,4 @@ function arrivalOf(message: StreamMessage, fallback: number): number {
 
 function failure(code: StreamError['code'], message: string): SubscribeAck {
   return { ok: false, error: { code, message } };
-}
-
-function invalidSince(problem: string): StreamError {
-  return { code: 'invalid_subscription', message: `since: ${problem}`, details: [{ field: 'since', problem }] };
 }

@@ -54,6 +54,8 @@ export interface StreamError {
     | 'invalid_subscription'
     | 'since_not_found'
     | 'too_many_subscriptions'
+    | 'too_many_connections'
+    | 'filter_too_large'
     | 'unknown_subscription'
     | 'unavailable'
     | 'internal';

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../common/auth/scopes.decorator.js';
 import { StreamHub } from './stream-hub.service.js';
+import { StreamClientsDto } from './stream-clients.dto.js';
 
 @ApiTags('streaming')
 @Controller('streaming')
@@ -11,8 +12,8 @@ export class StreamingController {
   @Get('clients')
   @RequireScope('admin')
   @ApiOperation({ summary: 'Stream connections of this instance: subscriptions, delivered, waiting and dropped messages' })
-  @ApiOkResponse({ description: 'One entry per connected client of this API instance' })
+  @ApiOkResponse({ description: 'One entry per connected client of this API instance', type: StreamClientsDto })
   clients() {
-    return { clients: this.hub.describeClients() };
+    return { items: this.hub.describeClients(), next_cursor: null };
   }
 }

@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { DebugGateway } from './debug.gateway.js';
 import { LivePatternLabels } from './live-pattern-labels.js';
+import { StreamBackfill } from './stream-backfill.js';
 import { StreamHub } from './stream-hub.service.js';
 import { StreamRelay } from './stream-relay.service.js';
 import { StreamingController } from './streaming.controller.js';
@@ -22,7 +23,7 @@ export class StreamingModule {
       module: StreamingModule,
       imports: serves ? [StorageModule, SessionsModule, PatternsModule] : [],
       controllers: serves ? [StreamingController] : [],
-      providers: [StreamRelay, ...(serves ? [StreamHub, DebugGateway, LivePatternLabels] : [])],
+      providers: [StreamRelay, ...(serves ? [StreamHub, StreamBackfill, DebugGateway, LivePatternLabels] : [])],
     };
   }
 }

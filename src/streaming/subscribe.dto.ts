@@ -11,6 +11,8 @@ import {
   type ValidationError,
 } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { IsVocabularyList } from '../common/validation/vocabulary-list.decorator.js';
+import { EVENT_TYPES, LEVELS } from '../common/debug-event.js';
 
 export const CHANNEL_NAMES = [
   'debug:event',
@@ -33,7 +35,8 @@ export class SubscribeDto {
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5) @IsIn(CHANNEL_NAMES, { each: true })
   channels?: string[];
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 64, { each: true })
+  /** The same vocabulary and messages as REST (`POST /analytics/events-search`, session filters). */
+  @IsOptional() @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 128, { each: true })
@@ -42,7 +45,7 @@ export class SubscribeDto {
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 256, { each: true })
   component_ids?: string[];
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(16) @IsString({ each: true }) @Length(1, 32, { each: true })
+  @IsOptional() @IsVocabularyList(LEVELS)
   levels?: string[];
 
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_VALUES) @IsString({ each: true }) @Length(1, 256, { each: true })

@@ -38,7 +38,12 @@ export class BatchAcceptedAnswer {
   @ApiProperty({ example: 1 })
   rejected: number;
 
-  @ApiProperty({ type: [String], description: 'Per input position: the id, or null for a rejected event.', example: ['0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11', null] })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', nullable: true },
+    description: 'Per input position: the id, or null for a rejected event.',
+    example: ['0193a4c8-6f1e-7d2a-9b1f-2c8f0e6d5a11', null],
+  })
   ids: (string | null)[];
 
   @ApiPropertyOptional({ type: [EventResult], description: 'Only when some events were rejected (status 207).' })

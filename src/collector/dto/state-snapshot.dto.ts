@@ -11,6 +11,7 @@ export class StateSnapshotDto {
     description:
       'Client snapshot id (a UUID; the SDK sends a UUIDv7). Sending the same id again answers the stored snapshot ' +
       '(`duplicate: true`) instead of adding a version, so a retry after a lost answer is safe.',
+    type: String,
     nullable: true,
   })
   @IsOptional() @IsUUID('all', { message: 'id must be a UUID' })
@@ -33,15 +34,15 @@ export class StateSnapshotDto {
   @IsObject({ message: 'state must be a JSON object' })
   state: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: 'order-4711', maxLength: 256, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'order-4711', maxLength: 256, nullable: true })
   @IsOptional() @IsString() @MinLength(1) @MaxLength(256)
   correlation_id?: string | null;
 
-  @ApiPropertyOptional({ example: '2026-11-24T08:15:30.123Z', description: 'When the state was read; now when absent.', nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2026-11-24T08:15:30.123Z', description: 'When the state was read; now when absent.', nullable: true })
   @IsOptional() @IsString() @Matches(new RegExp(DATE_TIME_PATTERN), { message: 'captured_at must be an RFC 3339 date-time with a time zone' })
   captured_at?: string | null;
 
-  @ApiPropertyOptional({ example: '0193a4c8-0000-7000-8000-00000000abcd', maxLength: 64, nullable: true })
+  @ApiPropertyOptional({ type: String, example: '0193a4c8-0000-7000-8000-00000000abcd', maxLength: 64, nullable: true })
   @IsOptional() @IsString() @MaxLength(64)
   session_id?: string | null;
 }

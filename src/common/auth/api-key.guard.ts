@@ -4,6 +4,8 @@ import type { Request } from 'express';
 import type { ApiScope } from '../../config/app-config.service.js';
 import { DomainError } from '../errors/domain-error.js';
 import { ApiKeyService } from './api-key.service.js';
+import { tooManyFailures } from './auth-gate.middleware.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './scopes.decorator.js';
 
 /** Global HTTP guard: 401 without a valid key, 403 with a key that lacks the route's scope. */
@@ -12,6 +14,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyService,
+    private readonly failures: FailedAuthLimiter,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -20,7 +23,12 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const scope = this.reflector.getAllAndOverride<ApiScope>(REQUIRED_SCOPE, targets) ?? 'read';
     const request = context.switchToHttp().getRequest<Request>();
-    const result = this.apiKeys.check(ApiKeyService.keyFromHeaders(request.headers), scope);
+    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const presented = ApiKeyService.keyFromHeaders(request.headers);
+    const lockedFor = presented !== undefined ? this.failures.lockedForSeconds(address) : 0;
+    if (lockedFor > 0) throw tooManyFailures(lockedFor);
+    const result = this.apiKeys.check(presented, scope);
+    if (result.outcome === 'invalid') this.failures.noteFailure(address);
     switch (result.outcome) {
       case 'allowed':
         return true;

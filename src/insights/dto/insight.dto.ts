@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -13,9 +12,12 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  Matches,
 } from 'class-validator';
+import { OFFSET_CURSOR_PATTERN } from '../../common/http/list-page.js';
 import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../common/debug-event.js';
 import type { InsightStatus, InsightType, Severity } from '../insight.types.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 export class ComponentFilterDto {
   @ApiProperty({ example: 'payment-service' })
@@ -29,11 +31,11 @@ export class ComponentFilterDto {
 
 export class GenerateInsightsDto {
   @ApiPropertyOptional({ example: '2026-11-24T09:00:00Z', description: 'Start of the scope (default: one hour before `to`)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-11-24T10:00:00Z', description: 'End of the scope (default: now)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ type: [ComponentFilterDto], description: 'Only these components (default: all)' })
@@ -75,11 +77,11 @@ export class ListInsightsQueryDto {
   session_id?: string;
 
   @ApiPropertyOptional({ description: 'Insights last seen at or after this time' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Insights first seen before this time' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
@@ -89,6 +91,10 @@ export class ListInsightsQueryDto {
   @ApiPropertyOptional({ default: 0, minimum: 0 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
   offset?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (replaces offset)', example: '50' })
+  @IsOptional() @Matches(OFFSET_CURSOR_PATTERN, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class ResolveInsightDto {

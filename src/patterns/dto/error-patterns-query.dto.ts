@@ -1,3 +1,4 @@
+import { OFFSET_CURSOR_PATTERN } from '../../common/http/list-page.js';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -5,14 +6,15 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
   Max,
   Min,
+  Matches,
 } from 'class-validator';
 import { LEVELS } from '../../common/debug-event.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 /** `?level=error,critical` or `?level=error&level=critical` → ['error', 'critical']. */
 function toList({ value }: { value: unknown }): unknown {
@@ -30,12 +32,12 @@ export class ErrorPatternsQueryDto {
     example: '2026-11-24T09:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'End of the time range, exclusive (ISO-8601); default: now' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ example: 'payment-service' })
@@ -54,7 +56,7 @@ export class ErrorPatternsQueryDto {
     description: 'Levels to count, comma-separated or repeated; default: warning, error, critical',
     enum: LEVELS,
     isArray: true,
-    example: 'error,critical',
+    example: ['error', 'critical'],
   })
   @IsOptional()
   @Transform(toList)
@@ -89,4 +91,12 @@ export class ErrorPatternsQueryDto {
   @Min(0)
   @Max(1_000_000)
   offset?: number;
+
+  @ApiPropertyOptional({
+    description: 'next_cursor of the previous page (replaces offset)',
+    example: '50',
+  })
+  @IsOptional()
+  @Matches(OFFSET_CURSOR_PATTERN, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }

@@ -202,9 +202,9 @@ export class AskService {
         });
         const found = await this.analytics.search(request);
         const answer =
-          found.events.length === 0
+          found.items.length === 0
             ? 'no events match'
-            : `${found.events.length}${found.truncated ? '+' : ''} event(s), newest ${found.events[0].timestamp}: ${found.events
+            : `${found.items.length}${found.truncated ? '+' : ''} event(s), newest ${found.items[0].timestamp}: ${found.items
                 .slice(0, 3)
                 .map((event) => `[${event.level}] ${event.component_type}/${event.component_id}: ${event.message}`)
                 .join(' | ')}`;

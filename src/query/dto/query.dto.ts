@@ -4,9 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -15,7 +13,9 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 const COMPONENTS_DESCRIPTION =
   'Component selectors: a component_type (every instance), a component_id, or "type/id". Omit for every known component type.';
@@ -34,7 +34,7 @@ export class ComponentHealthDto {
   baseline_hours?: number;
 
   @ApiPropertyOptional({ description: 'End of the window (ISO-8601); default now', example: '2026-11-24T10:30:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   at?: string;
 
   @ApiPropertyOptional({ description: "Scope to a session: its components and the end of its window", format: 'uuid' })
@@ -52,7 +52,7 @@ export class WindowedQueryDto {
   window_minutes?: number;
 
   @ApiPropertyOptional({ description: 'End of the window (ISO-8601); default now' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   at?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
@@ -79,11 +79,11 @@ export class SearchEventsDto {
   correlation_ids?: string[];
 
   @ApiPropertyOptional({ enum: LEVELS, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(LEVELS.length) @IsIn(LEVELS, { each: true })
+  @IsOptional() @IsVocabularyList(LEVELS)
   levels?: string[];
 
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(EVENT_TYPES.length) @IsIn(EVENT_TYPES, { each: true })
+  @IsOptional() @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
   @ApiPropertyOptional()
@@ -99,11 +99,11 @@ export class SearchEventsDto {
   text?: string;
 
   @ApiPropertyOptional({ example: '2026-11-24T10:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })

@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -15,7 +14,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsVocabularyList } from '../../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 export class SessionFiltersDto {
   @ApiPropertyOptional({
@@ -30,19 +31,19 @@ export class SessionFiltersDto {
   correlation_ids?: string[];
 
   @ApiPropertyOptional({ enum: LEVELS, isArray: true, example: ['error', 'critical'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(LEVELS.length) @IsIn(LEVELS, { each: true })
+  @IsOptional() @IsVocabularyList(LEVELS)
   levels?: string[];
 
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(EVENT_TYPES.length) @IsIn(EVENT_TYPES, { each: true })
+  @IsOptional() @IsVocabularyList(EVENT_TYPES)
   event_types?: string[];
 
   @ApiPropertyOptional({ description: 'Start of the time window (ISO-8601)', example: '2026-11-24T10:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'End of the time window (ISO-8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   to?: string;
 }
 
@@ -80,8 +81,12 @@ export class ListSessionsQueryDto {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Only sessions created before this time (paging)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsDateTime()
   before?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (the same as `before`)' })
+  @IsOptional() @IsDateTime({ message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class SessionIdParamDto {

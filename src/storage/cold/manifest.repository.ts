@@ -5,7 +5,7 @@ import { DataSource, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { FencedTransaction } from '../tiering/tiering-lock.js';
 import { ArchiveSegmentEntity } from './archive-segment.entity.js';
 import { IdFilter } from './id-filter.js';
-import { sqliteTime } from '../../database/sql/dialect.js';
+import { dialectOf, timeValue } from '../../database/sql/dialect.js';
 import { isoTime } from '../../database/sql/row-values.js';
 
 /** Every manifest column but the (large) id filter. */
@@ -66,7 +66,7 @@ export class ManifestRepository {
 
   /** A time as a query parameter of this dialect. */
   private t(at: Date): string {
-    return this.postgres ? at.toISOString() : sqliteTime(at);
+    return timeValue(dialectOf(this.dataSource), at);
   }
 
   private listed(): SelectQueryBuilder<ArchiveSegmentEntity> {

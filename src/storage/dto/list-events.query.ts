@@ -1,18 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { LEVELS } from '../../common/debug-event.js';
+import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
 
 export const MAX_PAGE_SIZE = 1000;
 
 /** Query string of `GET /events`. Unknown parameters are rejected by name. */
 export class ListEventsQuery {
   @ApiPropertyOptional({ description: 'Oldest timestamp, inclusive (ISO-8601)', example: '2026-11-16T00:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
+  @IsOptional() @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Newest timestamp, inclusive (ISO-8601)', example: '2026-11-17T00:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'to must be an ISO-8601 date-time' })
+  @IsOptional() @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional({ example: 'api' })

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { newId } from '../../common/ids.js';
 import { type TieringOutcome, TieringRunEntity } from './tiering-run.entity.js';
-import { sqliteTime } from '../../database/sql/dialect.js';
+import { dialectOf, timeValue } from '../../database/sql/dialect.js';
 
 const KEEP_DAYS = 30;
 
@@ -17,7 +17,7 @@ export class TieringRunsRepository {
   }
 
   private t(at: Date): string {
-    return this.dataSource.options.type === 'postgres' ? at.toISOString() : sqliteTime(at);
+    return timeValue(dialectOf(this.dataSource), at);
   }
 
   async start(job: string, worker: string, at: Date): Promise<string> {

@@ -10,7 +10,7 @@ import { dayStart, PartitionService, type PartitionedTable } from '../../databas
 import type { ArchiveTableSpec } from '../tiering/archive-tables.js';
 import type { FencedTransaction } from '../tiering/tiering-lock.js';
 import { splitCopyRow } from './copy-text.js';
-import { sqliteTime } from '../../database/sql/dialect.js';
+import { dialectOf, sqliteTime, timeValue } from '../../database/sql/dialect.js';
 import { isoTime, type Row } from '../../database/sql/row-values.js';
 import { inTransaction } from '../../database/sql/sql-runner.js';
 
@@ -273,6 +273,6 @@ export class WarmSliceRepository {
   }
 
   private t(at: Date): string {
-    return this.postgres ? at.toISOString() : sqliteTime(at);
+    return timeValue(dialectOf(this.dataSource), at);
   }
 }

@@ -140,11 +140,15 @@ export class DebugClient {
     return this.event({ ...fields, message, level: 'warning' });
   }
 
-  /** An `error` event; an Error (here or as `fields.error`) adds its name, message and stack to `data.error`. */
-  error(messageOrError: string | Error, fields: LogFields & { error?: unknown } = {}): string {
+  /**
+   * An `error` event. A string is the message; anything else (an Error, or whatever a
+   * `catch (e)` caught) is described in `data.error` ({ name, message, stack, cause }) and
+   * gives the message. `fields.error` adds an error to a string message.
+   */
+  error(messageOrError: unknown, fields: LogFields & { error?: unknown } = {}): string {
     const { error: cause, ...rest } = fields;
-    const error = messageOrError instanceof Error ? messageOrError : cause;
-    const message = messageOrError instanceof Error ? messageOrError.message : messageOrError;
+    const error = typeof messageOrError === 'string' ? cause : messageOrError;
+    const message = typeof messageOrError === 'string' ? messageOrError : describeError(messageOrError).message;
     const data = error === undefined ? rest.data : { ...rest.data, error: describeError(error) };
     return this.event({ type: 'error', ...rest, data, message, level: 'error' });
   }

@@ -1,0 +1,89 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiNullableString, ApiObject } from '../../common/http/api-object.decorator.js';
+import { DebugEventDto } from '../../storage/dto/storage-responses.dto.js';
+
+const objects = (description: string) => ({ type: 'array' as const, items: { type: 'object' as const, additionalProperties: true }, description });
+
+export class ComponentHealthAnswerDto {
+  @ApiProperty({ format: 'date-time' }) evaluated_at: string;
+  @ApiObject('The window evaluated: { from, to, minutes }') window: Record<string, unknown>;
+  @ApiObject('The baseline before the window: { from, to, hours, slices, sampled_minutes }') baseline: Record<string, unknown>;
+  @ApiProperty() summary: string;
+  @ApiProperty(objects('Per component: status, score, reasons, error rate and p95 against the baseline, open insights'))
+  components: Record<string, unknown>[];
+  @ApiProperty({ description: 'Served from the cache' }) cached: boolean;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When a cached answer was computed' }) computed_at?: string;
+}
+
+export class OperationProgressDto {
+  @ApiProperty() correlation_id: string;
+  @ApiProperty({ enum: ['completed', 'failed', 'in_progress', 'stuck'] }) status: string;
+  @ApiProperty() summary: string;
+  @ApiProperty({ format: 'date-time' }) started_at: string;
+  @ApiProperty({ format: 'date-time' }) last_event_at: string;
+  @ApiProperty() elapsed_ms: number;
+  @ApiProperty() idle_ms: number;
+  @ApiProperty() events: number;
+  @ApiProperty() events_truncated: boolean;
+  @ApiProperty(objects('{ component_type, component_id, events }')) components: Record<string, unknown>[];
+  @ApiProperty(objects('The steps in order: name, status, started_at, ended_at, duration_ms, events')) steps: Record<string, unknown>[];
+  @ApiObject('The step in progress, if any', { nullable: true }) current_step: Record<string, unknown> | null;
+  @ApiProperty(objects('{ event_id, step, component_type, component_id, timestamp, message }')) failures: Record<string, unknown>[];
+  @ApiObject('{ is_stuck, idle_ms, threshold_ms, reason }') stuck: Record<string, unknown>;
+  @ApiProperty() cached: boolean;
+}
+
+export class ExplainErrorDto {
+  @ApiProperty() summary: string;
+  @ApiProperty({ type: DebugEventDto }) event: DebugEventDto;
+  @ApiObject('{ pattern_id, sample_message, occurrences, last_hour, last_24h, first_seen, last_seen }') pattern: Record<string, unknown>;
+  @ApiProperty(objects('Components where the pattern occurred in the last 24 hours')) affected_components: Record<string, unknown>[];
+  @ApiProperty({ type: [DebugEventDto], description: 'Events of the same correlation id before this one' }) preceding_events: DebugEventDto[];
+  @ApiObject('{ event, reason, confidence, is_the_event_itself }: the earliest upstream error on the chain, or the event itself') root_cause: Record<string, unknown>;
+  @ApiProperty(objects('Open insights about the same pattern or components')) related_open_insights: Record<string, unknown>[];
+  @ApiProperty(objects('Resolved insights of the same pattern, with their resolution notes')) similar_resolved_insights: Record<string, unknown>[];
+  @ApiProperty({ type: [String] }) suggestions: string[];
+  @ApiProperty() cached: boolean;
+}
+
+export class CompareAnswerDto {
+  @ApiObject('{ from, to, minutes }') window: Record<string, unknown>;
+  @ApiProperty() summary: string;
+  @ApiProperty(objects('Per component: events, errors, error rate, latency percentiles, top patterns')) components: Record<string, unknown>[];
+  @ApiProperty(objects('{ path, values: { <component>: value } } where the latest states differ')) state_differences: Record<string, unknown>[];
+  @ApiProperty() cached: boolean;
+}
+
+export class SlowOperationsDto {
+  @ApiObject('{ from, to, minutes }') window: Record<string, unknown>;
+  @ApiProperty() summary: string;
+  @ApiProperty(objects('Per operation: component, calls, p50/p95/p99 and max duration')) slowest: Record<string, unknown>[];
+  @ApiProperty() cached: boolean;
+}
+
+export class TopErrorsDto {
+  @ApiObject('{ from, to, minutes }') window: Record<string, unknown>;
+  @ApiProperty() summary: string;
+  @ApiProperty(objects('Per pattern: pattern_id, sample_message, count, components, first_seen, last_seen')) patterns: Record<string, unknown>[];
+  @ApiProperty() cached: boolean;
+}
+
+export class EventSearchDto {
+  @ApiProperty({ type: [DebugEventDto], description: 'Newest first' }) items: DebugEventDto[];
+  @ApiNullableString('Always null: the search is bounded by `limit` (`truncated` says it cut)') next_cursor: null;
+  @ApiProperty() limit: number;
+  @ApiProperty({ description: 'More events matched than `limit`' }) truncated: boolean;
+}
+
+export class AskAnswerDto {
+  @ApiProperty() question: string;
+  @ApiProperty({ example: 'component_health' }) intent: string;
+  @ApiProperty({ minimum: 0, maximum: 1 }) confidence: number;
+  @ApiObject('The entities read from the question: components, time range, ids') understood: Record<string, unknown>;
+  @ApiProperty() answer: string;
+  @ApiObject('The answer of the structured query the question became (its shape is that route\'s)', { nullable: true })
+  data: Record<string, unknown> | null;
+  @ApiProperty(objects('The structured queries that produced the answer: { method, path, body, tool }')) queries: Record<string, unknown>[];
+  @ApiProperty() cached: boolean;
+  @ApiPropertyOptional({ type: [String], description: 'Questions it understands, when it did not understand this one' }) examples?: string[];
+}

@@ -1,2 +1,0 @@
-/** The NestJS logger adapter: `import { DebugLoggerService } from 'ai-debug-system/sdk/nest'` (needs @nestjs/common). */
-export { DebugLoggerService, type DebugLoggerOptions } from './debug-logger.service.js';

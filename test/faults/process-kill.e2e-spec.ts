@@ -1,0 +1,77 @@
+import { wireBatch } from '../factories/events.js';
+import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
+import { buildService, isRunning, type ServiceProcess, startProcess, stopProcess, waitFor } from '../support/service-process.js';
+import { countRowsById } from './fault-checks.js';
+
+async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
+  try {
+    const response = await fetch(`${url}/api/debug/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0; // the process was killed under the request: not acknowledged
+  }
+}
+
+async function readiness(url: string): Promise<{ status: number; body: { details?: Record<string, { status: string }> } }> {
+  const response = await fetch(`${url}/api/debug/health`);
+  return { status: response.status, body: (await response.json()) as { details?: Record<string, { status: string }> } };
+}
+
+/**
+ * SIGKILL of the api and of the worker process under load (full mode, compiled service in its own
+ * processes). Every acknowledged event ends up in the warm store exactly once; while no writer is
+ * alive the api's readiness says so (503, `writers` down) and is ready again once a worker is back;
+ * the survivors never die.
+ */
+describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under load', () => {
+  beforeAll(() => buildService(), 320_000);
+
+  it('loses and duplicates nothing acknowledged, and readiness tells when no writer is alive', async () => {
+    const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50', DEBUG_INGEST_CLAIM_IDLE_MS: '3000' });
+    const processes: ServiceProcess[] = [];
+    try {
+      let api = await startProcess(env, 'api');
+      const firstWorker = await startProcess(env, 'worker');
+      processes.push(api, firstWorker);
+      const acknowledged: string[] = [];
+      let sending = true;
+      const senders = [1, 2].map(async () => {
+        while (sending) {
+          const batch = wireBatch(50);
+          if ((await postBatch(api.url, batch)) === 202) acknowledged.push(...batch.map((event) => event.id as string));
+          else await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      });
+
+      expect(await waitFor(async () => acknowledged.length >= 500, 60_000, 50)).toBe(true);
+      api.child.kill('SIGKILL');
+      await api.exited;
+      api = await startProcess(env, 'api');
+      processes.push(api);
+      expect(await waitFor(async () => acknowledged.length >= 1000, 60_000, 50)).toBe(true);
+
+      firstWorker.child.kill('SIGKILL');
+      await firstWorker.exited;
+      expect(await waitFor(async () => (await readiness(api.url)).status === 503, 40_000, 500)).toBe(true);
+      const down = await readiness(api.url);
+      expect(down.body.details).toMatchObject({ writers: { status: 'down' }, database: { status: 'up' }, redis: { status: 'up' } });
+
+      const secondWorker = await startProcess(env, 'worker');
+      processes.push(secondWorker);
+      expect(await waitFor(async () => (await readiness(api.url)).status === 200, 30_000, 200)).toBe(true);
+      sending = false;
+      await Promise.all(senders);
+
+      expect(
+        await waitFor(async () => (await countRowsById(env.DATABASE_URL, acknowledged)).missing.length === 0, 120_000, 500),
+      ).toBe(true);
+      const counts = await countRowsById(env.DATABASE_URL, acknowledged);
+      expect(counts).toEqual({ missing: [], duplicated: [] });
+      expect(isRunning(api)).toBe(true);
+      expect(isRunning(secondWorker)).toBe(true);
+    } finally {
+      await Promise.all(processes.map(stopProcess));
+    }
+  }, 300_000);
+});
