@@ -2,6 +2,8 @@ import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../../src/database/data-source.js';
 import { DebugEventEntity, DebugInsightEntity, DebugSessionEntity, DebugStateSnapshotEntity, DebugMetricEntity } from '../../src/database/entities/index.js';
 import { newId } from '../../src/common/ids.js';
+import { InsightHoursAsJson1764600000001 } from '../../migrations/1764600000001-InsightHoursAsJson.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
 
@@ -169,14 +171,16 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
       `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, counts, errors)
        VALUES ('component:api/a1', '2026-11-24T08:00:00Z', 'api', 'a1', '[1,2,3.5]', '[0,1,0]')`,
     );
-    await dataSource.undoLastMigration();
+    // Undo down to this migration: the ones after it (alerting, …) are undone first.
+    const later = MIGRATIONS.slice(MIGRATIONS.indexOf(InsightHoursAsJson1764600000001)).map((migration) => migration.name);
+    for (let i = 0; i < later.length; i++) await dataSource.undoLastMigration();
     expect(await columnTypes()).toEqual([
       'counts:jsonb',
       'errors:jsonb',
       'squares:jsonb',
       'sums:jsonb',
     ]);
-    expect(await runMigrations(dataSource)).toEqual(['InsightHoursAsJson1764600000001']);
+    expect(await runMigrations(dataSource)).toEqual(later);
     expect(await columnTypes()).toEqual([
       'counts:json',
       'errors:json',
