@@ -43,7 +43,6 @@ const ERROR_TEMPLATES = [
   'schema validation failed for record <n>',
 ];
 
-
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -56,10 +55,16 @@ function random(seed: number): () => number {
   };
 }
 
-const patternOf = (template: string) => createHash('sha1').update(template).digest('hex').slice(0, 16);
-const fill = (template: string, next: () => number) => template.replace(/<n>/g, () => String(Math.floor(next() * 100_000)));
+const patternOf = (template: string) =>
+  createHash('sha1').update(template).digest('hex').slice(0, 16);
+const fill = (template: string, next: () => number) =>
+  template.replace(/<n>/g, () => String(Math.floor(next() * 100_000)));
 const csv = (value: string | number | null) =>
-  value === null ? '' : typeof value === 'number' ? String(value) : `"${value.replaceAll('"', '""')}"`;
+  value === null
+    ? ''
+    : typeof value === 'number'
+      ? String(value)
+      : `"${value.replaceAll('"', '""')}"`;
 
 export interface Sample {
   correlationIds: string[];
@@ -80,49 +85,81 @@ function* rows(total: number, days: number, now: number, sample: Sample): Genera
     const at = now - span + (produced / total) * span;
     const chained = next() < 0.7;
     const steps = chained ? (next() < 0.01 ? 3 : STEPS.length) : 1;
-    const correlationId = chained ? `op-${operation++}-${Math.floor(next() * 1e9).toString(36)}` : null;
+    const correlationId = chained
+      ? `op-${operation++}-${Math.floor(next() * 1e9).toString(36)}`
+      : null;
     const components = Array.from({ length: 3 }, () => {
       const type = Math.floor(Math.pow(next(), 1.3) * TYPES);
-      return { type: `service-${type}`, id: `service-${type}-${Math.floor(next() * IDS_PER_TYPE)}` };
+      return {
+        type: `service-${type}`,
+        id: `service-${type}-${Math.floor(next() * IDS_PER_TYPE)}`,
+      };
     });
     let parent: string | null = null;
     for (let step = 0; step < steps && produced < total; step++) {
       const component = components[Math.min(2, Math.floor(step / 2))];
       const isError = next() < 0.03;
-      const template = isError ? ERROR_TEMPLATES[Math.floor(next() * ERROR_TEMPLATES.length)] : TEMPLATES[Math.floor(next() * TEMPLATES.length)];
+      const template = isError
+        ? ERROR_TEMPLATES[Math.floor(next() * ERROR_TEMPLATES.length)]
+        : TEMPLATES[Math.floor(next() * TEMPLATES.length)];
       const timestamp = new Date(Math.min(now - 1, at + step * 40 + Math.floor(next() * 30)));
       const id = newId(timestamp);
-      const level = isError ? (next() < 0.2 ? 'critical' : 'error') : next() < 0.15 ? 'debug' : next() < 0.1 ? 'warning' : 'info';
-      const duration = next() < 0.7 ? Math.round((20 + next() * 80 * (1 + (component.type.length % 3))) * 100) / 100 : null;
-      const data = chained ? JSON.stringify({ phase: step === 0 ? 'start' : step === steps - 1 ? 'end' : 'step', attempt: 1 }) : null;
+      const level = isError
+        ? next() < 0.2
+          ? 'critical'
+          : 'error'
+        : next() < 0.15
+          ? 'debug'
+          : next() < 0.1
+            ? 'warning'
+            : 'info';
+      const duration =
+        next() < 0.7
+          ? Math.round((20 + next() * 80 * (1 + (component.type.length % 3))) * 100) / 100
+          : null;
+      const data = chained
+        ? JSON.stringify({
+            phase: step === 0 ? 'start' : step === steps - 1 ? 'end' : 'step',
+            attempt: 1,
+          })
+        : null;
       produced++;
-      if (chained && produced % 997 === 0 && correlationId) sample.correlationIds.push(correlationId);
-      if (isError && chained && sample.errorEvents.length < 2000 && produced % 7 === 0) sample.errorEvents.push({ id });
+      if (chained && produced % 997 === 0 && correlationId)
+        sample.correlationIds.push(correlationId);
+      if (isError && chained && sample.errorEvents.length < 2000 && produced % 7 === 0)
+        sample.errorEvents.push({ id });
       if (produced % 4999 === 0) sample.keys.push({ id, timestamp });
-      yield [
-        csv(id),
-        csv(timestamp.toISOString()),
-        csv(isError ? 'error' : chained ? 'trace' : 'log'),
-        csv(level),
-        csv(component.type),
-        csv(component.id),
-        csv(correlationId),
-        csv(parent),
-        csv(chained ? STEPS[step] : null),
-        csv(duration),
-        csv(fill(template, next)),
-        csv(data),
-        csv('{"bench":true,"region":"eu-west-1","build":"2026.11.3"}'),
-        csv(null),
-        csv(patternOf(template)),
-        csv(timestamp.toISOString()),
-      ].join(',') + '\n';
+      yield (
+        [
+          csv(id),
+          csv(timestamp.toISOString()),
+          csv(isError ? 'error' : chained ? 'trace' : 'log'),
+          csv(level),
+          csv(component.type),
+          csv(component.id),
+          csv(correlationId),
+          csv(parent),
+          csv(chained ? STEPS[step] : null),
+          csv(duration),
+          csv(fill(template, next)),
+          csv(data),
+          csv('{"bench":true,"region":"eu-west-1","build":"2026.11.3"}'),
+          csv(null),
+          csv(patternOf(template)),
+          csv(timestamp.toISOString()),
+        ].join(',') + '\n'
+      );
       parent = id;
     }
   }
 }
 
-async function seed(databaseUrl: string, total: number, days: number, now: number): Promise<Sample> {
+async function seed(
+  databaseUrl: string,
+  total: number,
+  days: number,
+  now: number,
+): Promise<Sample> {
   const sample: Sample = { correlationIds: [], errorEvents: [], keys: [] };
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -178,7 +215,12 @@ async function seed(databaseUrl: string, total: number, days: number, now: numbe
   return sample;
 }
 
-async function measure(label: string, runs: number, call: (index: number) => Promise<unknown>, before?: () => void): Promise<number[]> {
+async function measure(
+  label: string,
+  runs: number,
+  call: (index: number) => Promise<unknown>,
+  before?: () => void,
+): Promise<number[]> {
   for (let index = 0; index < Math.min(10, runs); index++) {
     before?.();
     await call(index);
@@ -203,7 +245,9 @@ async function main(): Promise<void> {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
-  log(`bench:query — ${cpus().length} cores, ${total} events over ${days} day(s), ${runs} uncached calls per query, database ${name}`);
+  log(
+    `bench:query — ${cpus().length} cores, ${total} events over ${days} day(s), ${runs} uncached calls per query, database ${name}`,
+  );
   await adminQuery(`CREATE DATABASE ${name}`);
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
@@ -219,11 +263,16 @@ async function main(): Promise<void> {
     await app.init();
     const now = Date.now();
     const partitions = app.get(PartitionService);
-    await partitions.ensureFor('debug_events', Array.from({ length: days + 1 }, (_, index) => now - index * DAY_MS));
+    await partitions.ensureFor(
+      'debug_events',
+      Array.from({ length: days + 1 }, (_, index) => now - index * DAY_MS),
+    );
     log(`seeding ${total} events with COPY`);
     const seedStarted = performance.now();
     const sample = await seed(databaseUrl, total, days, now);
-    log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ${sample.correlationIds.length} operations, ${sample.errorEvents.length} errors sampled`);
+    log(
+      `seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ${sample.correlationIds.length} operations, ${sample.errorEvents.length} errors sampled`,
+    );
 
     const cache = app.get(QueryCacheService);
     const health = app.get(ComponentHealthService);
@@ -241,6 +290,10 @@ async function main(): Promise<void> {
         `where is operation ${pick(sample.correlationIds, index)} stuck?`,
       ][index % 4];
 
+    const idQuestions = (index: number) => {
+      const id = pick(sample.correlationIds, index);
+      return index % 2 === 0 ? `what happened to ${id}` : `trace ${id.slice(0, 10)}…`;
+    };
     const results: { name: string; uncached: number[]; cached: number[] }[] = [];
     const clear = () => cache.clear();
     log('baseline: one event by primary key');
@@ -248,11 +301,37 @@ async function main(): Promise<void> {
       const key = pick(sample.keys, index);
       return repository.eventByKey(key.id, key.timestamp);
     });
-    const suites: [string, (index: number) => Promise<unknown>, (index: number) => Promise<unknown>][] = [
-      ['component health (one type, 15 min vs 24 h)', (index) => health.health({ components: [type(index)] }), () => health.health({ components: [type(0)] })],
-      ['operation progress', (index) => progress.progress(pick(sample.correlationIds, index)), () => progress.progress(sample.correlationIds[0])],
-      ['explain error', (index) => explain.explainEvent(pick(sample.errorEvents, index).id), () => explain.explainEvent(sample.errorEvents[0].id)],
-      ['ask (4 kinds of question)', (index) => ask.ask(questions(index)), () => ask.ask(questions(0))],
+    const suites: [
+      string,
+      (index: number) => Promise<unknown>,
+      (index: number) => Promise<unknown>,
+    ][] = [
+      [
+        'component health (one type, 15 min vs 24 h)',
+        (index) => health.health({ components: [type(index)] }),
+        () => health.health({ components: [type(0)] }),
+      ],
+      [
+        'operation progress',
+        (index) => progress.progress(pick(sample.correlationIds, index)),
+        () => progress.progress(sample.correlationIds[0]),
+      ],
+      [
+        'explain error',
+        (index) => explain.explainEvent(pick(sample.errorEvents, index).id),
+        () => explain.explainEvent(sample.errorEvents[0].id),
+      ],
+      [
+        'ask (4 kinds of question)',
+        (index) => ask.ask(questions(index)),
+        () => ask.ask(questions(0)),
+      ],
+      // ids without a trigger word, looked up in the store first (exact, then a cut prefix)
+      [
+        'ask: ids as people write them',
+        (index) => ask.ask(idQuestions(index)),
+        () => ask.ask(idQuestions(0)),
+      ],
     ];
     for (const [label, uncachedCall, cachedCall] of suites) {
       log(label);
@@ -265,14 +344,27 @@ async function main(): Promise<void> {
 
     const base95 = quantile(baseline, 0.95);
     const format = (value: number) => value.toFixed(3).padStart(9);
-    process.stdout.write(`\nbench:query on ${cpus().length} cores, ${total} events, PostgreSQL + Redis (in-process service calls)\n`);
-    process.stdout.write(`baseline (primary-key lookup): p50 ${format(quantile(baseline, 0.5))} ms  p95 ${format(base95)} ms\n`);
-    process.stdout.write(`${'query'.padEnd(46)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p95/base'.padStart(9)}  |  cached p50 ${''.padStart(0)}   p95 ms   bar\n`);
+    process.stdout.write(
+      `\nbench:query on ${cpus().length} cores, ${total} events, PostgreSQL + Redis (in-process service calls)\n`,
+    );
+    process.stdout.write(
+      `baseline (primary-key lookup): p50 ${format(quantile(baseline, 0.5))} ms  p95 ${format(base95)} ms\n`,
+    );
+    process.stdout.write(
+      `${'query'.padEnd(46)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p95/base'.padStart(9)}  |  cached p50 ${''.padStart(0)}   p95 ms   bar\n`,
+    );
     for (const result of results) {
       const p95 = quantile(result.uncached, 0.95);
       const cachedP95 = quantile(result.cached, 0.95);
-      const barred = result.name.startsWith('component health') || result.name.startsWith('operation progress');
-      const verdict = barred ? (p95 < 50 && cachedP95 < 1 ? 'PASS (p95 < 50 ms, cached < 1 ms)' : 'FAIL (p95 < 50 ms, cached < 1 ms)') : cachedP95 < 1 ? 'cached < 1 ms' : '';
+      const barred =
+        result.name.startsWith('component health') || result.name.startsWith('operation progress');
+      const verdict = barred
+        ? p95 < 50 && cachedP95 < 1
+          ? 'PASS (p95 < 50 ms, cached < 1 ms)'
+          : 'FAIL (p95 < 50 ms, cached < 1 ms)'
+        : cachedP95 < 1
+          ? 'cached < 1 ms'
+          : '';
       process.stdout.write(
         `${result.name.padEnd(46)} ${format(quantile(result.uncached, 0.5))} ${format(p95)} ${(p95 / base95).toFixed(1).padStart(8)}×  |  ${format(quantile(result.cached, 0.5))} ${format(cachedP95)}   ${verdict}\n`,
       );

@@ -2,231 +2,533 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
-import { COMPONENTS, writeScenario, type InjectedIncident, type WrittenScenario } from './scenarios/scenario-generator.js';
+import {
+  COMPONENTS,
+  insertScenario,
+  writeScenario,
+  type InjectedIncident,
+  type WrittenScenario,
+} from './scenarios/scenario-generator.js';
+import { InsightsService } from '../src/insights/insights.service.js';
+import { SEVERITIES } from '../src/common/debug-event.js';
+import type { DebugEventRecord } from '../src/common/debug-event.js';
 
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read';
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const API_EXAMPLE_ID = '019ad000-0000-7000-8000-00000000a001';
+
+function EXTRA_EVENTS(now: Date): DebugEventRecord[] {
+  const event = (offsetSeconds: number, fields: Partial<DebugEventRecord>): DebugEventRecord => {
+    const timestamp = new Date(now.getTime() - offsetSeconds * 1000).toISOString();
+    return {
+      id: `019ad000-0000-7000-8000-${String(1000 + offsetSeconds).padStart(12, '0')}`,
+      timestamp,
+      event_type: 'log',
+      level: 'info',
+      component_type: 'order-service',
+      component_id: 'orders-1',
+      correlation_id: null,
+      parent_event_id: null,
+      operation: null,
+      duration_ms: null,
+      message: 'step',
+      data: null,
+      metadata: null,
+      session_id: null,
+      pattern_id: null,
+      ingested_at: timestamp,
+      ...fields,
+    };
+  };
+  return [
+    event(300, {
+      correlation_id: 'order-123',
+      operation: 'create-order',
+      message: 'order 123 received',
+    }),
+    event(290, {
+      correlation_id: 'order-123',
+      operation: 'reserve-stock',
+      message: 'stock reserved',
+      component_type: 'inventory-service',
+      component_id: 'inv-1',
+    }),
+    event(280, {
+      correlation_id: 'req-42',
+      operation: 'charge',
+      message: 'charge started',
+      component_type: 'payment-service',
+      component_id: 'pay-2',
+    }),
+    event(270, {
+      correlation_id: TRACE_ID,
+      operation: 'GET /cart',
+      message: 'span GET /cart',
+      event_type: 'trace',
+      duration_ms: 12,
+    }),
+    {
+      ...event(260, {
+        component_type: 'api',
+        component_id: 'docs-example',
+        operation: 'example-call',
+        duration_ms: 60_000,
+        message: 'example from the docs',
+      }),
+      id: API_EXAMPLE_ID,
+    },
+  ];
+}
 const READ = { 'X-API-Key': 'reader-key-1' };
 
-describeWithPostgresAndRedis('query API on a scenario with known incidents (PostgreSQL + Redis)', () => {
-  let running: RunningApp;
-  let scenario: WrittenScenario;
-  const incident = (name: InjectedIncident['name']) => scenario.incidents.find((item) => item.name === name)!;
-  const post = (path: string, body: unknown) => request(running.url).post(`/api/debug${path}`).set(READ).send(body as object);
-  const get = (path: string) => request(running.url).get(`/api/debug${path}`).set(READ);
+describeWithPostgresAndRedis(
+  'query API on a scenario with known incidents (PostgreSQL + Redis)',
+  () => {
+    let running: RunningApp;
+    let scenario: WrittenScenario;
+    const incident = (name: InjectedIncident['name']) =>
+      scenario.incidents.find((item) => item.name === name)!;
+    const post = (path: string, body: unknown) =>
+      request(running.url)
+        .post(`/api/debug${path}`)
+        .set(READ)
+        .send(body as object);
+    const get = (path: string) => request(running.url).get(`/api/debug${path}`).set(READ);
 
-  beforeAll(async () => {
-    running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
-    scenario = await writeScenario(running.app.get(DataSource), { now: new Date(), seed: 7 });
-  });
-  afterAll(async () => running?.close());
+    beforeAll(async () => {
+      running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
+      scenario = await writeScenario(running.app.get(DataSource), { now: new Date(), seed: 7 });
+      // Ids as the platform spells them, and a component type "api" with one slow event (a docs example).
+      await insertScenario(running.app.get(DataSource), {
+        events: EXTRA_EVENTS(scenario.now),
+        snapshots: [],
+      });
+    });
+    afterAll(async () => running?.close());
 
-  describe('explain error', () => {
-    it('names the database as the root cause of a propagated error, with the chain before it', async () => {
-      const propagation = incident('error_propagation');
-      const [, , ordersErrorId] = propagation.eventIds;
-      const { body } = await get(`/errors/${ordersErrorId}/explain`).expect(200);
-      expect(body.event.id).toBe(ordersErrorId);
-      expect(body.event.component_type).toBe('order-service');
-      expect(body.root_cause.event.id).toBe(propagation.rootCause!.eventId);
-      expect(body.root_cause.event.component_type).toBe('db-proxy');
-      expect(body.root_cause.is_the_event_itself).toBe(false);
-      expect(body.summary).toContain('connection pool exhausted');
-      expect(body.preceding_events.map((event: { id: string }) => event.id)).toContain(propagation.rootCause!.eventId);
-      expect(body.preceding_events.every((event: { correlation_id: string }) => event.correlation_id === propagation.correlationIds![0])).toBe(true);
-      expect(body.pattern.occurrences).toBe(5);
-      expect(body.affected_components).toEqual([expect.objectContaining({ component_type: 'order-service', component_id: 'orders-2', occurrences: 5 })]);
-      expect(body.suggestions[0]).toContain('db-proxy/db-1');
+    describe('explain error', () => {
+      it('names the database as the root cause of a propagated error, with the chain before it', async () => {
+        const propagation = incident('error_propagation');
+        const [, , ordersErrorId] = propagation.eventIds;
+        const { body } = await get(`/errors/${ordersErrorId}/explain`).expect(200);
+        expect(body.event.id).toBe(ordersErrorId);
+        expect(body.event.component_type).toBe('order-service');
+        expect(body.root_cause.event.id).toBe(propagation.rootCause!.eventId);
+        expect(body.root_cause.event.component_type).toBe('db-proxy');
+        expect(body.root_cause.is_the_event_itself).toBe(false);
+        expect(body.summary).toContain('connection pool exhausted');
+        expect(body.preceding_events.map((event: { id: string }) => event.id)).toContain(
+          propagation.rootCause!.eventId,
+        );
+        expect(
+          body.preceding_events.every(
+            (event: { correlation_id: string }) =>
+              event.correlation_id === propagation.correlationIds![0],
+          ),
+        ).toBe(true);
+        expect(body.pattern.occurrences).toBe(5);
+        expect(body.affected_components).toEqual([
+          expect.objectContaining({
+            component_type: 'order-service',
+            component_id: 'orders-2',
+            occurrences: 5,
+          }),
+        ]);
+        expect(body.suggestions[0]).toContain('db-proxy/db-1');
+      });
+
+      it('follows parent links from the inventory error to the database error', async () => {
+        const propagation = incident('error_propagation');
+        const { body } = await get(`/errors/${propagation.eventIds[1]}/explain`).expect(200);
+        expect(body.root_cause.event.id).toBe(propagation.rootCause!.eventId);
+        expect(body.root_cause.reason).toMatch(/parent_event_id/);
+      });
+
+      it('explains a pattern through its latest event, and the root of the chain as its own cause', async () => {
+        const propagation = incident('error_propagation');
+        const root = await get(`/errors/${propagation.rootCause!.eventId}/explain`).expect(200);
+        expect(root.body.root_cause.is_the_event_itself).toBe(true);
+        const byPattern = await get(
+          `/errors/patterns/${root.body.pattern.pattern_id}/explain`,
+        ).expect(200);
+        expect(byPattern.body.event.component_type).toBe('db-proxy');
+        expect(byPattern.body.pattern.occurrences).toBe(5);
+      });
+
+      it('answers 404 for an unknown event and 400 naming the field for a malformed id', async () => {
+        await get('/errors/019ab3c2-0000-7000-8000-000000000001/explain').expect(404);
+        const bad = await get('/errors/not-a-uuid/explain').expect(400);
+        expect(JSON.stringify(bad.body.message)).toContain('eventId');
+      });
     });
 
-    it('follows parent links from the inventory error to the database error', async () => {
-      const propagation = incident('error_propagation');
-      const { body } = await get(`/errors/${propagation.eventIds[1]}/explain`).expect(200);
-      expect(body.root_cause.event.id).toBe(propagation.rootCause!.eventId);
-      expect(body.root_cause.reason).toMatch(/parent_event_id/);
+    describe('component health', () => {
+      it('marks the bursting payment instance unhealthy, the silent worker degraded and the gateway healthy', async () => {
+        const { body } = await post('/analytics/component-health', {
+          components: ['payment-service/pay-1', 'worker-3', 'api-gateway'],
+          window_minutes: 20,
+          at: scenario.now.toISOString(),
+        }).expect(200);
+        const byName = Object.fromEntries(
+          body.components.map((component: { component: string }) => [
+            component.component,
+            component,
+          ]),
+        );
+        const pay = byName['payment-service/pay-1'];
+        expect(pay.status).toBe('unhealthy');
+        expect(pay.reasons[0].code).toBe('error_rate');
+        expect(pay.metrics.errors).toBeGreaterThanOrEqual(250);
+        expect(pay.metrics.error_rate).toBeGreaterThan(pay.metrics.baseline_error_rate * 5);
+        const worker = byName['worker-3'];
+        expect(worker.component_type).toBe('report-worker');
+        expect(worker.status).toBe('degraded');
+        expect(worker.reasons.map((reason: { code: string }) => reason.code)).toContain('silent');
+        expect(worker.metrics.staleness_seconds).toBeGreaterThanOrEqual(24 * 60);
+        expect(byName['api-gateway'].status).toBe('healthy');
+        expect(byName['api-gateway'].metrics.instances).toBe(2);
+        expect(body.summary).toMatch(/payment-service\/pay-1 is unhealthy/);
+      });
+
+      it('reports the latest state version, and an unknown component with suggestions', async () => {
+        const { body } = await post('/analytics/component-health', {
+          components: ['cache-3', 'paymnt-service'],
+        }).expect(200);
+        const cache = body.components.find(
+          (component: { component: string }) => component.component === 'cache-3',
+        );
+        expect(cache.metrics.state_version).toBeGreaterThan(1);
+        const unknown = body.components.find(
+          (component: { component: string }) => component.component === 'paymnt-service',
+        );
+        expect(unknown.status).toBe('unknown');
+        expect(unknown.did_you_mean).toContain('payment-service');
+      });
+
+      it('answers 400 naming the field for bad input', async () => {
+        const response = await post('/analytics/component-health', {
+          components: 'pay-1',
+          window_minutes: 0,
+        }).expect(400);
+        expect(JSON.stringify(response.body.message)).toMatch(/components|window_minutes/);
+      });
     });
 
-    it('explains a pattern through its latest event, and the root of the chain as its own cause', async () => {
-      const propagation = incident('error_propagation');
-      const root = await get(`/errors/${propagation.rootCause!.eventId}/explain`).expect(200);
-      expect(root.body.root_cause.is_the_event_itself).toBe(true);
-      const byPattern = await get(`/errors/patterns/${root.body.pattern.pattern_id}/explain`).expect(200);
-      expect(byPattern.body.event.component_type).toBe('db-proxy');
-      expect(byPattern.body.pattern.occurrences).toBe(5);
+    describe('operation progress', () => {
+      it('shows the stuck report export and the step it stopped after', async () => {
+        const stuck = incident('stuck_flow');
+        const { body } = await get(`/operations/${stuck.correlationIds![0]}`).expect(200);
+        expect(body.status).toBe('stuck');
+        expect(body.stuck.is_stuck).toBe(true);
+        expect(body.current_step).toMatchObject({
+          name: 'export-report',
+          component_id: 'worker-2',
+          status: 'stuck',
+        });
+        expect(
+          body.steps.map((step: { name: string; status: string }) => [step.name, step.status]),
+        ).toEqual([
+          ['export-report', 'stuck'],
+          ['render-page', 'completed'],
+        ]);
+        expect(body.stuck.reason).toContain('render-page');
+      });
+
+      it('shows a finished export as completed and a propagated failure as failed', async () => {
+        const search = await post('/analytics/events-search', {
+          components: ['report-worker'],
+          text: 'export finished',
+          limit: 1,
+        }).expect(200);
+        const finished = await get(`/operations/${search.body.items[0].correlation_id}`).expect(
+          200,
+        );
+        expect(finished.body.status).toBe('completed');
+        expect(finished.body.current_step).toBeNull();
+
+        const failed = await get(
+          `/operations/${incident('error_propagation').correlationIds![0]}`,
+        ).expect(200);
+        expect(failed.body.status).toBe('failed');
+        expect(
+          failed.body.failures.map((failure: { component_type: string }) => failure.component_type),
+        ).toEqual(['db-proxy', 'inventory-service', 'order-service']);
+      });
+
+      it('answers 404 for a correlation id nobody used', async () => {
+        await get('/operations/no-such-operation').expect(404);
+      });
     });
 
-    it('answers 404 for an unknown event and 400 naming the field for a malformed id', async () => {
-      await get('/errors/019ab3c2-0000-7000-8000-000000000001/explain').expect(404);
-      const bad = await get('/errors/not-a-uuid/explain').expect(400);
-      expect(JSON.stringify(bad.body.message)).toContain('eventId');
-    });
-  });
+    describe('compare', () => {
+      it('finds where the diverging cache node differs from its replicas', async () => {
+        const { body } = await post('/analytics/compare', {
+          components: ['cache-node'],
+          window_minutes: 60,
+        }).expect(200);
+        expect(
+          body.components.map((component: { component: string }) => component.component),
+        ).toEqual(['cache-node/cache-1', 'cache-node/cache-2', 'cache-node/cache-3']);
+        const memory = body.state_differences.find(
+          (difference: { path: string }) => difference.path === '/cache/max_memory_mb',
+        );
+        expect(memory.values).toEqual({
+          'cache-node/cache-1': 1024,
+          'cache-node/cache-2': 1024,
+          'cache-node/cache-3': 512,
+        });
+      });
 
-  describe('component health', () => {
-    it('marks the bursting payment instance unhealthy, the silent worker degraded and the gateway healthy', async () => {
-      const { body } = await post('/analytics/component-health', {
-        components: ['payment-service/pay-1', 'worker-3', 'api-gateway'],
-        window_minutes: 20,
-        at: scenario.now.toISOString(),
-      }).expect(200);
-      const byName = Object.fromEntries(body.components.map((component: { component: string }) => [component.component, component]));
-      const pay = byName['payment-service/pay-1'];
-      expect(pay.status).toBe('unhealthy');
-      expect(pay.reasons[0].code).toBe('error_rate');
-      expect(pay.metrics.errors).toBeGreaterThanOrEqual(250);
-      expect(pay.metrics.error_rate).toBeGreaterThan(pay.metrics.baseline_error_rate * 5);
-      const worker = byName['worker-3'];
-      expect(worker.component_type).toBe('report-worker');
-      expect(worker.status).toBe('degraded');
-      expect(worker.reasons.map((reason: { code: string }) => reason.code)).toContain('silent');
-      expect(worker.metrics.staleness_seconds).toBeGreaterThanOrEqual(24 * 60);
-      expect(byName['api-gateway'].status).toBe('healthy');
-      expect(byName['api-gateway'].metrics.instances).toBe(2);
-      expect(body.summary).toMatch(/payment-service\/pay-1 is unhealthy/);
-    });
-
-    it('reports the latest state version, and an unknown component with suggestions', async () => {
-      const { body } = await post('/analytics/component-health', { components: ['cache-3', 'paymnt-service'] }).expect(200);
-      const cache = body.components.find((component: { component: string }) => component.component === 'cache-3');
-      expect(cache.metrics.state_version).toBeGreaterThan(1);
-      const unknown = body.components.find((component: { component: string }) => component.component === 'paymnt-service');
-      expect(unknown.status).toBe('unknown');
-      expect(unknown.did_you_mean).toContain('payment-service');
+      it('sets two components side by side with volume, errors and latency', async () => {
+        const { body } = await post('/analytics/compare', {
+          components: ['pay-1', 'pay-2'],
+          window_minutes: 30,
+        }).expect(200);
+        const [pay1, pay2] = body.components;
+        expect(pay1.errors).toBeGreaterThan(pay2.errors + 200);
+        expect(pay1.latency_ms.p95).toBeGreaterThan(0);
+        expect(pay1.top_patterns[0].sample_message).toMatch(/connection reset/);
+      });
     });
 
-    it('answers 400 naming the field for bad input', async () => {
-      const response = await post('/analytics/component-health', { components: 'pay-1', window_minutes: 0 }).expect(400);
-      expect(JSON.stringify(response.body.message)).toMatch(/components|window_minutes/);
-    });
-  });
+    describe('ask', () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies checked field by field
+      const CASES: [string, string, (body: any) => void][] = [
+        [
+          'why is pay-1 failing in the last 20 minutes?',
+          'diagnose',
+          (body) => {
+            expect(body.answer).toMatch(/pay-1 is unhealthy/);
+            expect(body.answer).toMatch(/connection reset/);
+          },
+        ],
+        [
+          'what is slow in order-service in the last 60 minutes?',
+          'slow_operations',
+          (body) => {
+            expect(body.data.slowest[0].operation).toBe('create-order');
+          },
+        ],
+        [
+          `show errors for correlation ${'CID'}`,
+          'search_events',
+          (body) => {
+            expect(
+              body.data.items
+                .map((event: { component_type: string }) => event.component_type)
+                .sort(),
+            ).toEqual(['db-proxy', 'inventory-service', 'order-service']);
+          },
+        ],
+        [
+          'which cache nodes disagree on config?',
+          'compare_components',
+          (body) => {
+            expect(body.answer).toMatch(/\/cache\/max_memory_mb/);
+          },
+        ],
+        [
+          `where is operation ${'STUCK'} stuck?`,
+          'operation_progress',
+          (body) => {
+            expect(body.data.status).toBe('stuck');
+          },
+        ],
+        [
+          `explain error ${'ERR'}`,
+          'explain_error',
+          (body) => {
+            expect(body.data.root_cause.event.component_type).toBe('db-proxy');
+          },
+        ],
+        [
+          'is the api gateway healthy?',
+          'component_health',
+          (body) => {
+            expect(
+              body.data.components.map((component: { component: string }) => component.component),
+            ).toEqual(['api-gateway']);
+          },
+        ],
+        [
+          'most common errors in the last hour',
+          'top_errors',
+          (body) => {
+            expect(body.data.patterns[0].sample_message).toMatch(/connection reset/);
+          },
+        ],
+      ];
 
-  describe('operation progress', () => {
-    it('shows the stuck report export and the step it stopped after', async () => {
-      const stuck = incident('stuck_flow');
-      const { body } = await get(`/operations/${stuck.correlationIds![0]}`).expect(200);
-      expect(body.status).toBe('stuck');
-      expect(body.stuck.is_stuck).toBe(true);
-      expect(body.current_step).toMatchObject({ name: 'export-report', component_id: 'worker-2', status: 'stuck' });
-      expect(body.steps.map((step: { name: string; status: string }) => [step.name, step.status])).toEqual([
-        ['export-report', 'stuck'],
-        ['render-page', 'completed'],
-      ]);
-      expect(body.stuck.reason).toContain('render-page');
-    });
+      it.each(CASES)('%s → %s', async (question, intent, check) => {
+        const text = question
+          .replace('CID', incident('error_propagation').correlationIds![0])
+          .replace('STUCK', incident('stuck_flow').correlationIds![0])
+          .replace('ERR', incident('error_propagation').eventIds[2]);
+        const { body } = await post('/ai/query', { question: text }).expect(200);
+        expect(body.intent).toBe(intent);
+        expect(body.queries.length).toBeGreaterThan(0);
+        expect(body.queries[0].path).toMatch(/^\/api\/debug\//);
+        check(body);
+      });
 
-    it('shows a finished export as completed and a propagated failure as failed', async () => {
-      const search = await post('/analytics/events-search', { components: ['report-worker'], text: 'export finished', limit: 1 }).expect(200);
-      const finished = await get(`/operations/${search.body.items[0].correlation_id}`).expect(200);
-      expect(finished.body.status).toBe('completed');
-      expect(finished.body.current_step).toBeNull();
+      it.each([
+        ['what happened to order 123', 'order-123'],
+        ['order-123?', 'order-123'],
+        ['request 42', 'req-42'],
+        ['trace 4bf92f35…', TRACE_ID],
+        ['what happened with trace 4bf92f3577b34da6...', TRACE_ID],
+      ])('finds the id in "%s" in the store (%s)', async (question, id) => {
+        const { body } = await post('/ai/query', { question }).expect(200);
+        expect(body.intent).toBe('operation_progress');
+        expect(body.understood.correlation_ids).toEqual([id]);
+        expect(body.data.correlation_id).toBe(id);
+        expect(body.queries[0].path).toBe(`/api/debug/operations/${encodeURIComponent(id)}`);
+      });
 
-      const failed = await get(`/operations/${incident('error_propagation').correlationIds![0]}`).expect(200);
-      expect(failed.body.status).toBe('failed');
-      expect(failed.body.failures.map((failure: { component_type: string }) => failure.component_type)).toEqual([
-        'db-proxy',
-        'inventory-service',
-        'order-service',
-      ]);
-    });
+      it('says which spellings it looked for when an id is in no store', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'what happened to order 987654',
+        }).expect(200);
+        expect(body.answer).toMatch(/No operation, trace or event.*order-987654/);
+        expect(body.data.looked_for).toEqual(expect.arrayContaining(['order-987654', '987654']));
+      });
 
-    it('answers 404 for a correlation id nobody used', async () => {
-      await get('/operations/no-such-operation').expect(404);
-    });
-  });
-
-  describe('compare', () => {
-    it('finds where the diverging cache node differs from its replicas', async () => {
-      const { body } = await post('/analytics/compare', { components: ['cache-node'], window_minutes: 60 }).expect(200);
-      expect(body.components.map((component: { component: string }) => component.component)).toEqual([
-        'cache-node/cache-1',
-        'cache-node/cache-2',
-        'cache-node/cache-3',
-      ]);
-      const memory = body.state_differences.find((difference: { path: string }) => difference.path === '/cache/max_memory_mb');
-      expect(memory.values).toEqual({ 'cache-node/cache-1': 1024, 'cache-node/cache-2': 1024, 'cache-node/cache-3': 512 });
-    });
-
-    it('sets two components side by side with volume, errors and latency', async () => {
-      const { body } = await post('/analytics/compare', { components: ['pay-1', 'pay-2'], window_minutes: 30 }).expect(200);
-      const [pay1, pay2] = body.components;
-      expect(pay1.errors).toBeGreaterThan(pay2.errors + 200);
-      expect(pay1.latency_ms.p95).toBeGreaterThan(0);
-      expect(pay1.top_patterns[0].sample_message).toMatch(/connection reset/);
-    });
-  });
-
-  describe('ask', () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies checked field by field
-    const CASES: [string, string, (body: any) => void][] = [
-      ['why is pay-1 failing in the last 20 minutes?', 'diagnose', (body) => {
-        expect(body.answer).toMatch(/pay-1 is unhealthy/);
-        expect(body.answer).toMatch(/connection reset/);
-      }],
-      ['what is slow in order-service in the last 60 minutes?', 'slow_operations', (body) => {
-        expect(body.data.slowest[0].operation).toBe('create-order');
-      }],
-      [`show errors for correlation ${'CID'}`, 'search_events', (body) => {
-        expect(body.data.items.map((event: { component_type: string }) => event.component_type).sort()).toEqual(['db-proxy', 'inventory-service', 'order-service']);
-      }],
-      ['which cache nodes disagree on config?', 'compare_components', (body) => {
-        expect(body.answer).toMatch(/\/cache\/max_memory_mb/);
-      }],
-      [`where is operation ${'STUCK'} stuck?`, 'operation_progress', (body) => {
-        expect(body.data.status).toBe('stuck');
-      }],
-      [`explain error ${'ERR'}`, 'explain_error', (body) => {
+      it('explains an event named by its bare id', async () => {
+        const propagation = incident('error_propagation');
+        const { body } = await post('/ai/query', {
+          question: `what happened to ${propagation.eventIds[2]}`,
+        }).expect(200);
+        expect(body.intent).toBe('explain_error');
         expect(body.data.root_cause.event.component_type).toBe('db-proxy');
-      }],
-      ['is the api gateway healthy?', 'component_health', (body) => {
-        expect(body.data.components.map((component: { component: string }) => component.component)).toEqual(['api-gateway']);
-      }],
-      ['most common errors in the last hour', 'top_errors', (body) => {
-        expect(body.data.patterns[0].sample_message).toMatch(/connection reset/);
-      }],
-    ];
+      });
 
-    it.each(CASES)('%s → %s', async (question, intent, check) => {
-      const text = question
-        .replace('CID', incident('error_propagation').correlationIds![0])
-        .replace('STUCK', incident('stuck_flow').correlationIds![0])
-        .replace('ERR', incident('error_propagation').eventIds[2]);
-      const { body } = await post('/ai/query', { question: text }).expect(200);
-      expect(body.intent).toBe(intent);
-      expect(body.queries.length).toBeGreaterThan(0);
-      expect(body.queries[0].path).toMatch(/^\/api\/debug\//);
-      check(body);
+      it('ranks components by error rate with counts, and names the root cause of the worst', async () => {
+        const { body } = await post('/ai/query', { question: 'which service fails most?' }).expect(
+          200,
+        );
+        expect(body.intent).toBe('rank_failures');
+        const ranking = body.data.ranking as {
+          component: string;
+          error_rate: number;
+          errors: number;
+          events: number;
+        }[];
+        expect(ranking.length).toBeGreaterThan(3);
+        expect(ranking.map((item) => item.error_rate)).toEqual(
+          [...ranking.map((item) => item.error_rate)].sort((a, b) => b - a),
+        );
+        expect(ranking.every((item) => item.events >= 20)).toBe(true);
+        expect(ranking.map((item) => item.component)).not.toContain('api');
+        expect(ranking[0]).toMatchObject({ component: 'payment-service' });
+        expect(ranking[0].errors).toBeGreaterThanOrEqual(250);
+        expect(body.answer).toContain(
+          `payment-service ${Math.round(ranking[0].error_rate * 1000) / 10}% (${ranking[0].errors} of ${ranking[0].events})`,
+        );
+        expect(body.answer).toMatch(/connection reset/);
+      });
+
+      it('ranks by evidence: "the api" is the gateway with thousands of calls, not a type with one event', async () => {
+        const { body } = await post('/ai/query', { question: 'why is the api slow' }).expect(200);
+        expect(body.intent).toBe('slow_operations');
+        expect(
+          body.understood.components.map((component: { name: string }) => component.name),
+        ).toEqual(['api-gateway']);
+        expect(
+          body.data.slowest.map((operation: { component: string }) => operation.component),
+        ).not.toContain('api');
+      });
+
+      it('"what is slow" ranks by p95 among operations with enough calls', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'what is slow in the last hour?',
+        }).expect(200);
+        expect(body.intent).toBe('slow_operations');
+        const slowest = body.data.slowest as {
+          operation: string;
+          samples: number;
+          p95_ms: number;
+        }[];
+        expect(slowest.length).toBeGreaterThan(0);
+        expect(slowest.every((operation) => operation.samples >= body.data.min_samples)).toBe(true);
+        expect(body.data.min_samples).toBe(5);
+        // The docs example took 60 s once: a single call does not make the slowest operation.
+        expect(slowest.map((operation) => operation.operation)).not.toContain('example-call');
+        expect(slowest.map((operation) => operation.p95_ms)).toEqual(
+          [...slowest.map((operation) => operation.p95_ms)].sort((a, b) => b - a),
+        );
+      });
+
+      it('runs the structured query it reports, with the same result', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'what is slow in order-service in the last 60 minutes?',
+        }).expect(200);
+        const [query] = body.queries;
+        const again = await request(running.url)
+          .post(query.path)
+          .set(READ)
+          .send(query.body)
+          .expect(200);
+        expect(again.body.slowest).toEqual(body.data.slowest);
+      });
+
+      it('answers an unclear question with what it understood and examples that work', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'what is the meaning of life?',
+        }).expect(200);
+        expect(body.intent).toBe('unknown');
+        expect(body.examples.length).toBeGreaterThanOrEqual(5);
+        for (const example of body.examples as string[]) {
+          const answer = await post('/ai/query', { question: example }).expect(200);
+          expect([example, answer.body.intent]).not.toEqual([example, 'unknown']);
+        }
+      });
     });
 
-    it('runs the structured query it reports, with the same result', async () => {
-      const { body } = await post('/ai/query', { question: 'what is slow in order-service in the last 60 minutes?' }).expect(200);
-      const [query] = body.queries;
-      const again = await request(running.url).post(query.path).set(READ).send(query.body).expect(200);
-      expect(again.body.slowest).toEqual(body.data.slowest);
+    describe('open problems', () => {
+      it('answers "any open problems?" by severity, then confidence', async () => {
+        await running.app
+          .get(InsightsService)
+          .generate({ from: scenario.from, to: scenario.to }, scenario.now);
+        const { body } = await post('/ai/query', { question: 'any open problems?' }).expect(200);
+        expect(body.intent).toBe('list_insights');
+        const items = body.data.items as { severity: string; confidence: number; status: string }[];
+        expect(items.length).toBeGreaterThan(2);
+        expect(items.every((item) => item.status === 'open' || item.status === 'regressed')).toBe(
+          true,
+        );
+        const keys = items.map((item) => [
+          SEVERITIES.indexOf(item.severity as (typeof SEVERITIES)[number]),
+          item.confidence,
+        ]);
+        const sorted = [...keys].sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+        expect(keys).toEqual(sorted);
+        expect(body.answer).toMatch(/most severe first/);
+      });
     });
 
-    it('answers an unclear question with what it understood and examples that work', async () => {
-      const { body } = await post('/ai/query', { question: 'what is the meaning of life?' }).expect(200);
-      expect(body.intent).toBe('unknown');
-      expect(body.examples.length).toBeGreaterThanOrEqual(5);
-      for (const example of body.examples as string[]) {
-        const answer = await post('/ai/query', { question: example }).expect(200);
-        expect([example, answer.body.intent]).not.toEqual([example, 'unknown']);
+    it('documents the query endpoints in Swagger with examples', async () => {
+      const { body } = await request(running.url).get('/api/docs-json').expect(200);
+      for (const path of [
+        '/api/debug/analytics/component-health',
+        '/api/debug/operations/{correlationId}',
+        '/api/debug/errors/{eventId}/explain',
+        '/api/debug/analytics/compare',
+        '/api/debug/ai/query',
+      ]) {
+        expect(Object.keys(body.paths)).toContain(path);
       }
+      const health = body.paths['/api/debug/analytics/component-health'].post;
+      const answer = health.responses['200'].content['application/json'];
+      expect(answer.schema.$ref).toBe('#/components/schemas/ComponentHealthAnswerDto');
+      expect(answer.example.components[0].status).toBe('unhealthy');
     });
-  });
 
-  it('documents the query endpoints in Swagger with examples', async () => {
-    const { body } = await request(running.url).get('/api/docs-json').expect(200);
-    for (const path of ['/api/debug/analytics/component-health', '/api/debug/operations/{correlationId}', '/api/debug/errors/{eventId}/explain', '/api/debug/analytics/compare', '/api/debug/ai/query']) {
-      expect(Object.keys(body.paths)).toContain(path);
-    }
-    const health = body.paths['/api/debug/analytics/component-health'].post;
-    const answer = health.responses['200'].content['application/json'];
-    expect(answer.schema.$ref).toBe('#/components/schemas/ComponentHealthAnswerDto');
-    expect(answer.example.components[0].status).toBe('unhealthy');
-  });
-
-  it('has the scenario it was given', () => {
-    expect(scenario.eventCount).toBeGreaterThan(10_000);
-    expect(COMPONENTS.payments.map((component) => component.component_id)).toEqual(['pay-1', 'pay-2']);
-  });
-});
+    it('has the scenario it was given', () => {
+      expect(scenario.eventCount).toBeGreaterThan(10_000);
+      expect(COMPONENTS.payments.map((component) => component.component_id)).toEqual([
+        'pay-1',
+        'pay-2',
+      ]);
+    });
+  },
+);

@@ -186,13 +186,11 @@ describeWithPostgresAndRedis('streaming from a worker process', () => {
         severity: 'critical',
         affected_components: [{ component_type: 'agent', component_id: component }],
       };
-      worker
-        .get(AppEventBus)
-        .emit('insight.changed', {
-          insight: insight as unknown as InsightRecord,
-          change: 'created',
-          severe: true,
-        });
+      worker.get(AppEventBus).emit('insight.changed', {
+        insight: insight as unknown as InsightRecord,
+        change: 'created',
+        severe: true,
+      });
       await until(() => reader.received['debug:alert'].length === 1, 'the alert from the worker');
       expect(reader.ids('debug:insight')).toEqual([insight.id]);
       expect(reader.ids('debug:alert')).toEqual([insight.id]);

@@ -5,7 +5,13 @@ import { registerAlertingTools } from '../alerting/alerting-mcp-tools.js';
 import type { AlertingService } from '../alerting/alerting.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { storeUnreachable } from '../common/errors/store-unreachable.js';
-import { EVENT_TYPES, INSIGHT_STATUSES, INSIGHT_TYPES, LEVELS, SEVERITIES } from '../common/debug-event.js';
+import {
+  EVENT_TYPES,
+  INSIGHT_STATUSES,
+  INSIGHT_TYPES,
+  LEVELS,
+  SEVERITIES,
+} from '../common/debug-event.js';
 import type { InsightsService } from '../insights/insights.service.js';
 import { AGGREGATIONS, GROUPINGS } from '../metrics/metric-aggregation.js';
 import type { MetricsQueryService } from '../metrics/metrics-query.service.js';
@@ -34,10 +40,18 @@ const components = z
   .array(z.string().min(1).max(256))
   .max(50)
   .optional()
-  .describe('Component selectors: a component_type (all its instances), a component_id, or "type/id". Names must match what components report; unknown names come back with suggestions.');
+  .describe(
+    'Component selectors: a component_type (all its instances), a component_id, or "type/id". Names must match what components report; unknown names come back with suggestions.',
+  );
 const windowMinutes = z.number().int().min(1).max(10080).optional();
-const at = z.iso.datetime({ offset: true }).optional().describe('End of the window, ISO-8601; default now.');
-const sessionId = z.uuid().optional().describe('Scope to a debugging session (its components and time window).');
+const at = z.iso
+  .datetime({ offset: true })
+  .optional()
+  .describe('End of the window, ISO-8601; default now.');
+const sessionId = z
+  .uuid()
+  .optional()
+  .describe('Scope to a debugging session (its components and time window).');
 
 /** The agent queries as MCP tools. Each answers a short summary line, then the data as JSON. */
 export function registerTools(server: McpServer, services: McpToolServices): void {
@@ -52,13 +66,23 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
       inputSchema: {
         components,
         window_minutes: windowMinutes.describe('Window judged, ending now (default 15).'),
-        baseline_hours: z.number().int().min(1).max(720).optional().describe('Baseline before the window (default 24).'),
+        baseline_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(720)
+          .optional()
+          .describe('Baseline before the window (default 24).'),
         at,
         session_id: sessionId,
       },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => services.health.health(args), (report) => report.summary),
+    (args) =>
+      run(
+        () => services.health.health(args),
+        (report) => report.summary,
+      ),
   );
 
   server.registerTool(
@@ -70,12 +94,29 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
         '(completed / failed / in_progress / stuck), the current step, failures, elapsed time, and whether it looks stuck. ' +
         'Use it when a request, job or flow "never finished".',
       inputSchema: {
-        correlation_id: z.string().min(1).max(256).describe('The correlation id the events of the operation share.'),
-        stuck_after_seconds: z.number().int().min(1).max(86400).optional().describe('Idle time after which an unfinished step counts as stuck.'),
+        correlation_id: z
+          .string()
+          .min(1)
+          .max(256)
+          .describe('The correlation id the events of the operation share.'),
+        stuck_after_seconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(86400)
+          .optional()
+          .describe('Idle time after which an unfinished step counts as stuck.'),
       },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => services.progress.progress(args.correlation_id, { stuckAfterSeconds: args.stuck_after_seconds }), (progress) => progress.summary),
+    (args) =>
+      run(
+        () =>
+          services.progress.progress(args.correlation_id, {
+            stuckAfterSeconds: args.stuck_after_seconds,
+          }),
+        (progress) => progress.summary,
+      ),
   );
 
   server.registerTool(
@@ -88,16 +129,25 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
         'open insights that mention it, similar resolved insights with their resolution notes, and concrete suggestions.',
       inputSchema: {
         event_id: z.uuid().optional().describe('Id of the error event.'),
-        pattern_id: z.string().regex(/^[\w-]{1,64}$/).optional().describe('Id of an error pattern (from top_errors or search_events).'),
+        pattern_id: z
+          .string()
+          .regex(/^[\w-]{1,64}$/)
+          .optional()
+          .describe('Id of an error pattern (from top_errors or search_events).'),
       },
       annotations: { readOnlyHint: true },
     },
     (args) =>
-      run(() => {
-        if (args.event_id) return services.explain.explainEvent(args.event_id);
-        if (args.pattern_id) return services.explain.explainPattern(args.pattern_id);
-        throw new DomainError('VALIDATION_FAILED', 'give event_id or pattern_id', { field: 'event_id' });
-      }, (explanation) => explanation.summary),
+      run(
+        () => {
+          if (args.event_id) return services.explain.explainEvent(args.event_id);
+          if (args.pattern_id) return services.explain.explainPattern(args.pattern_id);
+          throw new DomainError('VALIDATION_FAILED', 'give event_id or pattern_id', {
+            field: 'event_id',
+          });
+        },
+        (explanation) => explanation.summary,
+      ),
   );
 
   server.registerTool(
@@ -108,36 +158,64 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
         'Set components side by side: volume, error rate, latency p50/p95/p99, top message patterns, and the JSON paths where their latest ' +
         'states differ. Name two or more components, or a single component_type to compare its instances (e.g. "which workers disagree on config?").',
       inputSchema: {
-        components: z.array(z.string().min(1).max(256)).min(1).max(20).describe('Two or more selectors, or one component_type.'),
+        components: z
+          .array(z.string().min(1).max(256))
+          .min(1)
+          .max(20)
+          .describe('Two or more selectors, or one component_type.'),
         window_minutes: windowMinutes.describe('Window, ending now (default 60).'),
         at,
         session_id: sessionId,
       },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => services.compare.compare(args), (comparison) => comparison.summary),
+    (args) =>
+      run(
+        () => services.compare.compare(args),
+        (comparison) => comparison.summary,
+      ),
   );
 
   server.registerTool(
     'slow_operations',
     {
       title: 'Slowest operations',
-      description: 'The slowest operations (p50/p95/max of duration_ms) of the components in a window, slowest first. Use for "what is slow?".',
-      inputSchema: { components, window_minutes: windowMinutes.describe('Window, ending now (default 15).'), at, session_id: sessionId },
+      description:
+        'The slowest operations (p50/p95/max of duration_ms) of the components in a window, slowest first. Use for "what is slow?".',
+      inputSchema: {
+        components,
+        window_minutes: windowMinutes.describe('Window, ending now (default 15).'),
+        at,
+        session_id: sessionId,
+      },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => services.analytics.slowOperations(args), (slow) => slow.summary),
+    (args) =>
+      run(
+        () => services.analytics.slowOperations(args),
+        (slow) => slow.summary,
+      ),
   );
 
   server.registerTool(
     'top_errors',
     {
       title: 'Most frequent errors',
-      description: 'The most frequent error patterns of the components in a window, with a sample message and pattern_id each (pass it to explain_error).',
-      inputSchema: { components, window_minutes: windowMinutes.describe('Window, ending now (default 60).'), at, session_id: sessionId },
+      description:
+        'The most frequent error patterns of the components in a window, with a sample message and pattern_id each (pass it to explain_error).',
+      inputSchema: {
+        components,
+        window_minutes: windowMinutes.describe('Window, ending now (default 60).'),
+        at,
+        session_id: sessionId,
+      },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => services.analytics.topErrors(args), (top) => top.summary),
+    (args) =>
+      run(
+        () => services.analytics.topErrors(args),
+        (top) => top.summary,
+      ),
   );
 
   server.registerTool(
@@ -152,9 +230,17 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
         correlation_ids: z.array(z.string().min(1).max(256)).max(50).optional(),
         levels: z.array(z.enum(LEVELS)).optional(),
         event_types: z.array(z.enum(EVENT_TYPES)).optional(),
-        pattern_id: z.string().regex(/^[\w-]{1,64}$/).optional(),
+        pattern_id: z
+          .string()
+          .regex(/^[\w-]{1,64}$/)
+          .optional(),
         session_id: sessionId,
-        text: z.string().min(1).max(200).optional().describe('Words the message contains (case-insensitive).'),
+        text: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe('Words the message contains (case-insensitive).'),
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),
         limit: z.number().int().min(1).max(100).optional().describe('Default 20.'),
@@ -162,8 +248,10 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
       annotations: { readOnlyHint: true },
     },
     (args) =>
-      run(() => services.analytics.search({ ...args, limit: args.limit ?? 20 }), (found) =>
-        `${found.items.length}${found.truncated ? '+' : ''} event(s)${found.items[0] ? `, newest ${found.items[0].timestamp}` : ''}`,
+      run(
+        () => services.analytics.search({ ...args, limit: args.limit ?? 20 }),
+        (found) =>
+          `${found.items.length}${found.truncated ? '+' : ''} event(s)${found.items[0] ? `, newest ${found.items[0].timestamp}` : ''}`,
       ),
   );
 
@@ -176,12 +264,21 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
         'With `name`: that metric by step (e.g. "1m") aggregated with avg, min, max, sum, count, p50, p95 or p99, one series per component ' +
         '(or per component type, or one in all). Default range: the last day.',
       inputSchema: {
-        name: z.string().min(1).max(256).optional().describe('The metric, e.g. "http.latency_ms"; omit to list series.'),
+        name: z
+          .string()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('The metric, e.g. "http.latency_ms"; omit to list series.'),
         component_type: z.string().min(1).max(128).optional(),
         component_id: z.string().min(1).max(256).optional(),
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),
-        step: z.string().regex(/^\d{1,9}[smhd]?$/).optional().describe('30s, 5m, 1h, 1d or seconds; default the range in 60 steps.'),
+        step: z
+          .string()
+          .regex(/^\d{1,9}[smhd]?$/)
+          .optional()
+          .describe('30s, 5m, 1h, 1d or seconds; default the range in 60 steps.'),
         aggregation: z.enum(AGGREGATIONS).optional().describe('Per step; default avg.'),
         group_by: z.enum(GROUPINGS).optional().describe('Default component.'),
       },
@@ -189,12 +286,21 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
     },
     ({ name, ...args }) =>
       name === undefined
-        ? run(() => services.metrics.series(args), (list) => `${list.items.length}${list.truncated ? '+' : ''} metric series from ${list.from} to ${list.to}`)
+        ? run(
+            () => services.metrics.series(args),
+            (list) =>
+              `${list.items.length}${list.truncated ? '+' : ''} metric series from ${list.from} to ${list.to}`,
+          )
         : run(
             () => services.metrics.query({ ...args, name }),
             (answer) =>
               `${answer.name}: ${answer.items.length} series, ${answer.aggregation} per ${answer.step_seconds} s` +
-              answer.items.map((series) => `; ${series.component_id ?? series.component_type ?? 'all'} ${series.samples} point(s)`).join(''),
+              answer.items
+                .map(
+                  (series) =>
+                    `; ${series.component_id ?? series.component_type ?? 'all'} ${series.samples} point(s)`,
+                )
+                .join(''),
           ),
   );
 
@@ -209,7 +315,12 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
         status: z.enum(INSIGHT_STATUSES).optional().describe('Default open.'),
         type: z.enum(INSIGHT_TYPES).optional(),
         min_severity: z.enum(SEVERITIES).optional(),
-        component: z.string().min(1).max(256).optional().describe('A component_type or component_id the insight is about.'),
+        component: z
+          .string()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('A component_type or component_id the insight is about.'),
         session_id: sessionId,
         limit: z.number().int().min(1).max(50).optional().describe('Default 20.'),
       },
@@ -226,7 +337,8 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
             sessionId: args.session_id,
             limit: args.limit ?? 20,
           }),
-        (page) => `${page.total} insight(s)${page.items[0] ? `; latest: [${page.items[0].severity}] ${page.items[0].title}` : ''}`,
+        (page) =>
+          `${page.total} insight(s)${page.items[0] ? `; latest: [${page.items[0].severity}] ${page.items[0].title}` : ''}`,
       ),
   );
 
@@ -265,13 +377,20 @@ export function registerTools(server: McpServer, services: McpToolServices): voi
       inputSchema: { question: z.string().min(1).max(1000), session_id: sessionId },
       annotations: { readOnlyHint: true },
     },
-    (args) => run(() => services.ask.ask(args.question, { session_id: args.session_id }), (answer) => answer.answer),
+    (args) =>
+      run(
+        () => services.ask.ask(args.question, { session_id: args.session_id }),
+        (answer) => answer.answer,
+      ),
   );
   if (services.alerting) registerAlertingTools(server, services.alerting, services.writeRefusal);
 }
 
 /** Runs a tool: a summary line and the JSON data, or an error result the agent can read. */
-async function run<T>(work: () => Promise<T>, summarize: (value: T) => string): Promise<CallToolResult> {
+export async function run<T>(
+  work: () => Promise<T>,
+  summarize: (value: T) => string,
+): Promise<CallToolResult> {
   try {
     const value = await work();
     return {
@@ -284,7 +403,10 @@ async function run<T>(work: () => Promise<T>, summarize: (value: T) => string): 
     const error = storeUnreachable(caught) ?? caught;
     if (error instanceof DomainError) {
       const details = error.details === undefined ? '' : ` ${JSON.stringify(error.details)}`;
-      return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }] };
+      return {
+        isError: true,
+        content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }],
+      };
     }
     throw error;
   }

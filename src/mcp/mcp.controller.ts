@@ -1,4 +1,14 @@
-import { Controller, Delete, Get, Logger, MethodNotAllowedException, Post, Req, RequestMethod, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Logger,
+  MethodNotAllowedException,
+  Post,
+  Req,
+  RequestMethod,
+  Res,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AlertingService } from '../alerting/alerting.service.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -13,6 +23,7 @@ import { ComponentHealthService } from '../query/component-health.service.js';
 import { EventAnalyticsService } from '../query/event-analytics.service.js';
 import { ExplainErrorService } from '../query/explain-error.service.js';
 import { OperationProgressService } from '../query/operation-progress.service.js';
+import { InvestigationTools } from './investigation-tools.js';
 import { registerTools } from './mcp-tools.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 
@@ -41,12 +52,16 @@ export class McpController {
     private readonly insights: InsightsService,
     private readonly metrics: MetricsQueryService,
     private readonly alerting: AlertingService,
+    private readonly investigation: InvestigationTools,
   ) {}
 
   @Post()
   async call(@Req() request: Request, @Res() response: Response): Promise<void> {
     const write = this.apiKeys.check(ApiKeyService.keyFromHeaders(request.headers), 'ingest');
-    const server = new McpServer({ name: 'ai-debug-system', version: '0.1.0' }, { capabilities: { tools: {} } });
+    const server = new McpServer(
+      { name: 'ai-debug-system', version: '0.1.0' },
+      { capabilities: { tools: {} } },
+    );
     registerTools(server, {
       health: this.health,
       progress: this.progress,
@@ -57,9 +72,16 @@ export class McpController {
       insights: this.insights,
       metrics: this.metrics,
       alerting: this.alerting,
-      writeRefusal: write.outcome === 'allowed' ? null : 'resolving an insight needs an API key with the "ingest" scope',
+      writeRefusal:
+        write.outcome === 'allowed'
+          ? null
+          : 'resolving an insight needs an API key with the "ingest" scope',
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    this.investigation.register(server);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     response.on('close', () => {
       void transport.close();
       void server.close();
@@ -71,7 +93,9 @@ export class McpController {
       this.logger.error(`MCP request failed: ${(error as Error).message}`, (error as Error).stack);
       // a JSON-RPC error, as the client speaks JSON-RPC here (the envelope is for REST)
       if (!response.headersSent) {
-        response.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error' }, id: null });
+        response
+          .status(500)
+          .json({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error' }, id: null });
       }
     }
   }
@@ -80,6 +104,8 @@ export class McpController {
   @Delete()
   @Public()
   refuse(): never {
-    throw new MethodNotAllowedException('this MCP server is stateless: POST JSON-RPC messages to /mcp');
+    throw new MethodNotAllowedException(
+      'this MCP server is stateless: POST JSON-RPC messages to /mcp',
+    );
   }
 }

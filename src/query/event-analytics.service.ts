@@ -31,6 +31,9 @@ export interface SearchRequest {
 const MAX_TYPES = 50;
 
 /** Slowest operations, top error patterns and a bounded event search. */
+/** Timed calls an operation needs to rank among the slowest. */
+const MIN_SLOW_SAMPLES = 5;
+
 @Injectable()
 export class EventAnalyticsService {
   constructor(
@@ -43,59 +46,92 @@ export class EventAnalyticsService {
 
   async slowOperations(request: WindowedRequest) {
     const { selectors, window, key } = await this.scope(request, 15);
-    const { value, cached, computed_at } = await this.cache.getOrCompute('slow', key, tagsOf(selectors, key.names.length === 0), async () => {
-      const components = await Promise.all(
-        selectors.map(async (selector) => ({
-          component: selector.selector,
-          component_type: selector.component_type,
-          component_id: selector.component_id,
-          operations: await this.repository.slowOperations(selector, window, 10),
-        })),
-      );
-      const ranked = components
-        .flatMap((component) => component.operations.map((operation) => ({ component: component.component, ...operation })))
-        .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0));
-      return {
-        window: { from: window.from.toISOString(), to: window.to.toISOString() },
-        summary:
-          ranked.length === 0
-            ? 'no events with a duration in this window'
-            : `slowest: ${ranked
-                .slice(0, 3)
-                .map((operation) => `${operation.operation} in ${operation.component} (p95 ${operation.p95_ms} ms over ${operation.samples})`)
-                .join('; ')}`,
-        slowest: ranked.slice(0, 10),
-        components,
-      };
-    });
+    const { value, cached, computed_at } = await this.cache.getOrCompute(
+      'slow',
+      key,
+      tagsOf(selectors, key.names.length === 0),
+      async () => {
+        const components = await Promise.all(
+          selectors.map(async (selector) => ({
+            component: selector.selector,
+            component_type: selector.component_type,
+            component_id: selector.component_id,
+            operations: await this.repository.slowOperations(selector, window, 10),
+          })),
+        );
+        const all = components
+          .flatMap((component) =>
+            component.operations.map((operation) => ({
+              component: component.component,
+              ...operation,
+            })),
+          )
+          .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0));
+        // A p95 over two calls says little: rank the operations with enough calls, all of them only when none has.
+        const enough = all.filter((operation) => operation.samples >= MIN_SLOW_SAMPLES);
+        const ranked = enough.length ? enough : all;
+        return {
+          window: { from: window.from.toISOString(), to: window.to.toISOString() },
+          summary:
+            ranked.length === 0
+              ? 'no events with a duration in this window'
+              : `slowest: ${ranked
+                  .slice(0, 3)
+                  .map(
+                    (operation) =>
+                      `${operation.operation} in ${operation.component} (p95 ${operation.p95_ms} ms over ${operation.samples} calls)`,
+                  )
+                  .join('; ')}`,
+          slowest: ranked.slice(0, 10),
+          min_samples: enough.length ? MIN_SLOW_SAMPLES : 1,
+          components,
+        };
+      },
+    );
     return { ...value, cached, computed_at };
   }
 
   async topErrors(request: WindowedRequest) {
     const { selectors, window, key } = await this.scope(request, 60);
-    const { value, cached, computed_at } = await this.cache.getOrCompute('top-errors', key, tagsOf(selectors, key.names.length === 0), async () => {
-      const perComponent = await Promise.all(
-        selectors.map(async (selector) =>
-          (await this.repository.topPatterns(selector, window, 10, true)).map((pattern) => ({ component: selector.selector, ...pattern })),
-        ),
-      );
-      const patterns = perComponent.flat().sort((a, b) => b.occurrences - a.occurrences).slice(0, 20);
-      return {
-        window: { from: window.from.toISOString(), to: window.to.toISOString() },
-        summary:
-          patterns.length === 0
-            ? 'no errors in this window'
-            : `most frequent: ${patterns
-                .slice(0, 3)
-                .map((pattern) => `"${pattern.sample_message}" ×${pattern.occurrences} in ${pattern.component}`)
-                .join('; ')}`,
-        patterns,
-      };
-    });
+    const { value, cached, computed_at } = await this.cache.getOrCompute(
+      'top-errors',
+      key,
+      tagsOf(selectors, key.names.length === 0),
+      async () => {
+        const perComponent = await Promise.all(
+          selectors.map(async (selector) =>
+            (await this.repository.topPatterns(selector, window, 10, true)).map((pattern) => ({
+              component: selector.selector,
+              ...pattern,
+            })),
+          ),
+        );
+        const patterns = perComponent
+          .flat()
+          .sort((a, b) => b.occurrences - a.occurrences)
+          .slice(0, 20);
+        return {
+          window: { from: window.from.toISOString(), to: window.to.toISOString() },
+          summary:
+            patterns.length === 0
+              ? 'no errors in this window'
+              : `most frequent: ${patterns
+                  .slice(0, 3)
+                  .map(
+                    (pattern) =>
+                      `"${pattern.sample_message}" ×${pattern.occurrences} in ${pattern.component}`,
+                  )
+                  .join('; ')}`,
+          patterns,
+        };
+      },
+    );
     return { ...value, cached, computed_at };
   }
 
-  async search(request: SearchRequest): Promise<{ items: EventRow[]; next_cursor: null; limit: number; truncated: boolean }> {
+  async search(
+    request: SearchRequest,
+  ): Promise<{ items: EventRow[]; next_cursor: null; limit: number; truncated: boolean }> {
     const limit = request.limit ?? 50;
     let components: ComponentSelector[] | undefined;
     let from = request.from ? new Date(request.from) : undefined;
@@ -121,14 +157,21 @@ export class EventAnalyticsService {
       correlationIds,
       levels,
       eventTypes: request.event_types,
-      patternIds: request.pattern_id ? await this.patterns.memberIds(request.pattern_id) : undefined,
+      patternIds: request.pattern_id
+        ? await this.patterns.memberIds(request.pattern_id)
+        : undefined,
       sessionId,
       text: request.text,
       from,
       to,
       limit: limit + 1,
     });
-    return { items: events.slice(0, limit), next_cursor: null, limit, truncated: events.length > limit };
+    return {
+      items: events.slice(0, limit),
+      next_cursor: null,
+      limit,
+      truncated: events.length > limit,
+    };
   }
 
   private async scope(request: WindowedRequest, defaultMinutes: number) {
@@ -139,13 +182,25 @@ export class EventAnalyticsService {
       if (names.length === 0) names = session.filters.components ?? [];
       at ??= this.sessions.windowOf(session).to ?? undefined;
     }
-    const selectors = names.length > 0 ? await this.resolveAll(names) : (await this.registry.types()).slice(0, MAX_TYPES).map(
-      (type): ComponentSelector => ({ selector: type, component_type: type, component_id: null }),
-    );
+    const selectors =
+      names.length > 0
+        ? await this.resolveAll(names)
+        : (await this.registry.types())
+            .slice(0, MAX_TYPES)
+            .map((type): ComponentSelector => ({
+              selector: type,
+              component_type: type,
+              component_id: null,
+            }));
     const windowMinutes = request.window_minutes ?? defaultMinutes;
     const to = at ?? new Date();
     const window = { from: new Date(to.getTime() - windowMinutes * 60_000), to };
-    const key = { names: [...names].sort(), windowMinutes, at: request.at ?? null, session: request.session_id ?? null };
+    const key = {
+      names: [...names].sort(),
+      windowMinutes,
+      at: request.at ?? null,
+      session: request.session_id ?? null,
+    };
     return { selectors, window, key };
   }
 
@@ -154,7 +209,10 @@ export class EventAnalyticsService {
     for (const name of names) {
       const resolution = await this.registry.resolve(name);
       if (!resolution.found) {
-        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, { component: name, did_you_mean: resolution.did_you_mean });
+        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, {
+          component: name,
+          did_you_mean: resolution.did_you_mean,
+        });
       }
       selectors.push(...resolution.selectors);
     }

@@ -2,8 +2,15 @@
 export const HEALTH = {
   evaluated_at: '2026-11-24T10:30:00.000Z',
   window: { from: '2026-11-24T10:15:00.000Z', to: '2026-11-24T10:30:00.000Z', minutes: 15 },
-  baseline: { from: '2026-11-23T10:15:00.000Z', to: '2026-11-24T10:15:00.000Z', hours: 24, slices: 8, sampled_minutes: 120 },
-  summary: '1 unhealthy, 1 healthy. payment-service is unhealthy (score 28): error rate 41.7% (50/120) vs baseline 0.8%',
+  baseline: {
+    from: '2026-11-23T10:15:00.000Z',
+    to: '2026-11-24T10:15:00.000Z',
+    hours: 24,
+    slices: 8,
+    sampled_minutes: 120,
+  },
+  summary:
+    '1 unhealthy, 1 healthy. payment-service is unhealthy (score 28): error rate 41.7% (50/120) vs baseline 0.8%',
   components: [
     {
       component: 'payment-service',
@@ -12,15 +19,43 @@ export const HEALTH = {
       status: 'unhealthy',
       score: 28,
       reasons: [
-        { code: 'error_rate', message: 'error rate 41.7% (50/120) vs baseline 0.8%', value: 0.4167, baseline: 0.008, impact: 61 },
-        { code: 'open_insights', message: '1 open insight(s), worst high: Burst of "payment timeout"', value: 1, impact: 20 },
+        {
+          code: 'error_rate',
+          message: 'error rate 41.7% (50/120) vs baseline 0.8%',
+          value: 0.4167,
+          baseline: 0.008,
+          impact: 61,
+        },
+        {
+          code: 'open_insights',
+          message: '1 open insight(s), worst high: Burst of "payment timeout"',
+          value: 1,
+          impact: 20,
+        },
       ],
       metrics: {
-        events: 120, errors: 50, error_rate: 0.4167, baseline_events: 9120, baseline_error_rate: 0.008,
-        p95_ms: 2950, baseline_p95_ms: 180, open_insights: 1, last_seen: '2026-11-24T10:29:58.000Z',
-        staleness_seconds: 2, state_version: 14, state_captured_at: '2026-11-24T09:58:00.000Z', instances: 3,
+        events: 120,
+        errors: 50,
+        error_rate: 0.4167,
+        baseline_events: 9120,
+        baseline_error_rate: 0.008,
+        p95_ms: 2950,
+        baseline_p95_ms: 180,
+        open_insights: 1,
+        last_seen: '2026-11-24T10:29:58.000Z',
+        staleness_seconds: 2,
+        state_version: 14,
+        state_captured_at: '2026-11-24T09:58:00.000Z',
+        instances: 3,
       },
-      open_insights: [{ id: '019ab3…', severity: 'high', title: 'Burst of "payment timeout"', last_seen: '2026-11-24T10:29:58.000Z' }],
+      open_insights: [
+        {
+          id: '019ab3…',
+          severity: 'high',
+          title: 'Burst of "payment timeout"',
+          last_seen: '2026-11-24T10:29:58.000Z',
+        },
+      ],
     },
   ],
   cached: false,
@@ -39,12 +74,44 @@ export const PROGRESS = {
   events_truncated: false,
   components: [{ component_type: 'checkout', component_id: 'checkout-1', events: 3 }],
   steps: [
-    { index: 0, name: 'create-order', component_type: 'checkout', component_id: 'checkout-1', status: 'completed', completion_inferred: false, started_at: '2026-11-24T10:00:00.000Z', last_event_at: '2026-11-24T10:00:00.400Z', duration_ms: 400, events: 2, errors: 0, last_message: 'order created' },
-    { index: 2, name: 'charge-card', component_type: 'payment-service', component_id: 'pay-2', status: 'stuck', completion_inferred: false, started_at: '2026-11-24T10:00:02.100Z', last_event_at: '2026-11-24T10:00:02.100Z', duration_ms: null, events: 1, errors: 0, last_message: 'charging card' },
+    {
+      index: 0,
+      name: 'create-order',
+      component_type: 'checkout',
+      component_id: 'checkout-1',
+      status: 'completed',
+      completion_inferred: false,
+      started_at: '2026-11-24T10:00:00.000Z',
+      last_event_at: '2026-11-24T10:00:00.400Z',
+      duration_ms: 400,
+      events: 2,
+      errors: 0,
+      last_message: 'order created',
+    },
+    {
+      index: 2,
+      name: 'charge-card',
+      component_type: 'payment-service',
+      component_id: 'pay-2',
+      status: 'stuck',
+      completion_inferred: false,
+      started_at: '2026-11-24T10:00:02.100Z',
+      last_event_at: '2026-11-24T10:00:02.100Z',
+      duration_ms: null,
+      events: 1,
+      errors: 0,
+      last_message: 'charging card',
+    },
   ],
   current_step: { index: 2, name: 'charge-card', status: 'stuck' },
   failures: [],
-  stuck: { is_stuck: true, idle_ms: 598000, threshold_ms: 60000, reason: 'no event for 598 s (threshold 60 s) while step "charge-card" on payment-service/pay-2 had not ended' },
+  stuck: {
+    is_stuck: true,
+    idle_ms: 598000,
+    threshold_ms: 60000,
+    reason:
+      'no event for 598 s (threshold 60 s) while step "charge-card" on payment-service/pay-2 had not ended',
+  },
   cached: false,
 };
 
@@ -69,37 +136,100 @@ export const EXPLAIN = {
     pattern_id: '3fa2b9c01d4e5f67',
     ingested_at: '2026-11-24T10:02:03.004Z',
   },
-  pattern: { pattern_id: '3fa2b9c01d4e5f67', sample_message: 'payment failed: upstream timeout', occurrences: 48, last_hour: 48, last_24h: 48, first_seen: '2026-11-24T10:01:00.000Z', last_seen: '2026-11-24T10:29:00.000Z' },
-  affected_components: [{ component_type: 'checkout', component_id: 'checkout-1', occurrences: 30, last_seen: '2026-11-24T10:29:00.000Z' }],
+  pattern: {
+    pattern_id: '3fa2b9c01d4e5f67',
+    sample_message: 'payment failed: upstream timeout',
+    occurrences: 48,
+    last_hour: 48,
+    last_24h: 48,
+    first_seen: '2026-11-24T10:01:00.000Z',
+    last_seen: '2026-11-24T10:29:00.000Z',
+  },
+  affected_components: [
+    {
+      component_type: 'checkout',
+      component_id: 'checkout-1',
+      occurrences: 30,
+      last_seen: '2026-11-24T10:29:00.000Z',
+    },
+  ],
   preceding_events: [],
-  root_cause: { event: { component_type: 'payments-db', message: 'connection pool exhausted' }, reason: 'the earliest error upstream on correlation order-7f3a, in payments-db/db-1, 1800 ms before this one', confidence: 0.75, is_the_event_itself: false },
-  related_open_insights: [{ id: '019ab3…', severity: 'high', title: 'Burst of "connection pool exhausted"' }],
-  similar_resolved_insights: [{ id: '019aa0…', title: 'Pool exhausted in payments-db', resolution: 'raised pool size from 20 to 50' }],
-  suggestions: ['Start with payments-db/db-1: "connection pool exhausted" at 2026-11-24T10:02:01.200Z came first on this chain.'],
+  root_cause: {
+    event: { component_type: 'payments-db', message: 'connection pool exhausted' },
+    reason:
+      'the earliest error upstream on correlation order-7f3a, in payments-db/db-1, 1800 ms before this one',
+    confidence: 0.75,
+    is_the_event_itself: false,
+  },
+  related_open_insights: [
+    { id: '019ab3…', severity: 'high', title: 'Burst of "connection pool exhausted"' },
+  ],
+  similar_resolved_insights: [
+    {
+      id: '019aa0…',
+      title: 'Pool exhausted in payments-db',
+      resolution: 'raised pool size from 20 to 50',
+    },
+  ],
+  suggestions: [
+    'Start with payments-db/db-1: "connection pool exhausted" at 2026-11-24T10:02:01.200Z came first on this chain.',
+  ],
   cached: false,
 };
 
 export const COMPARE = {
   window: { from: '2026-11-24T09:30:00.000Z', to: '2026-11-24T10:30:00.000Z', minutes: 60 },
-  summary: '3 components compared; highest error rate: worker/worker-2 (12.0%); their states differ at 1 path(s): /config/batch_size.',
+  summary:
+    '3 components compared; highest error rate: worker/worker-2 (12.0%); their states differ at 1 path(s): /config/batch_size.',
   components: [
-    { component: 'worker/worker-1', events: 500, errors: 0, error_rate: 0, latency_ms: { p50: 20, p95: 41, p99: 60, samples: 500 }, top_patterns: [], state: { version: 3, captured_at: '2026-11-24T09:00:00.000Z', hash: 'ab12…' } },
+    {
+      component: 'worker/worker-1',
+      events: 500,
+      errors: 0,
+      error_rate: 0,
+      latency_ms: { p50: 20, p95: 41, p99: 60, samples: 500 },
+      top_patterns: [],
+      state: { version: 3, captured_at: '2026-11-24T09:00:00.000Z', hash: 'ab12…' },
+    },
   ],
-  state_differences: [{ path: '/config/batch_size', values: { 'worker/worker-1': 100, 'worker/worker-2': 500, 'worker/worker-3': 100 } }],
+  state_differences: [
+    {
+      path: '/config/batch_size',
+      values: { 'worker/worker-1': 100, 'worker/worker-2': 500, 'worker/worker-3': 100 },
+    },
+  ],
   cached: false,
 };
 
 export const SLOW = {
   window: { from: '2026-11-24T10:15:00.000Z', to: '2026-11-24T10:30:00.000Z' },
-  summary: 'slowest: charge-card in payment-service (p95 2950 ms over 118)',
-  slowest: [{ component: 'payment-service', operation: 'charge-card', samples: 118, p50_ms: 240, p95_ms: 2950, max_ms: 3010 }],
+  summary: 'slowest: charge-card in payment-service (p95 2950 ms over 118 calls)',
+  slowest: [
+    {
+      component: 'payment-service',
+      operation: 'charge-card',
+      samples: 118,
+      p50_ms: 240,
+      p95_ms: 2950,
+      max_ms: 3010,
+    },
+  ],
+  min_samples: 5,
   cached: false,
 };
 
 export const TOP_ERRORS = {
   window: { from: '2026-11-24T09:30:00.000Z', to: '2026-11-24T10:30:00.000Z' },
   summary: 'most frequent: "connection pool exhausted" ×52 in payments-db',
-  patterns: [{ component: 'payments-db', pattern_id: '3fa2b9c01d4e5f67', occurrences: 52, sample_message: 'connection pool exhausted', last_seen: '2026-11-24T10:29:00.000Z' }],
+  patterns: [
+    {
+      component: 'payments-db',
+      pattern_id: '3fa2b9c01d4e5f67',
+      occurrences: 52,
+      sample_message: 'connection pool exhausted',
+      last_seen: '2026-11-24T10:29:00.000Z',
+    },
+  ],
   cached: false,
 };
 
@@ -109,14 +239,29 @@ export const ASK = {
   confidence: 0.9,
   understood: {
     components: [{ text: 'payment-service', name: 'payment-service', kind: 'type', distance: 0 }],
-    event_ids: [], correlation_ids: [], pattern_ids: [], session_ids: [], insight_ids: [], levels: [],
-    time_range: { from: '2026-11-24T10:00:00.000Z', to: '2026-11-24T10:30:00.000Z', expression: 'since 10:00' },
+    event_ids: [],
+    correlation_ids: [],
+    pattern_ids: [],
+    session_ids: [],
+    insight_ids: [],
+    levels: [],
+    time_range: {
+      from: '2026-11-24T10:00:00.000Z',
+      to: '2026-11-24T10:30:00.000Z',
+      expression: 'since 10:00',
+    },
   },
   answer:
     'payment-service is unhealthy (score 28): error rate 41.7% (50/120) vs baseline 0.8%. Most frequent error: "payment timeout" ×50. Probable root cause: "connection pool exhausted" in payments-db/db-1 at 2026-11-24T10:02:01.200Z.',
   data: { health: '…', top_errors: '…', explanation: '…' },
   queries: [
-    { method: 'POST', path: '/api/debug/analytics/component-health', body: { components: ['payment-service'], window_minutes: 30 }, mcp_tool: 'component_health', mcp_arguments: { components: ['payment-service'], window_minutes: 30 } },
+    {
+      method: 'POST',
+      path: '/api/debug/analytics/component-health',
+      body: { components: ['payment-service'], window_minutes: 30 },
+      mcp_tool: 'component_health',
+      mcp_arguments: { components: ['payment-service'], window_minutes: 30 },
+    },
   ],
   cached: false,
 };

@@ -13,11 +13,18 @@ import {
 import type { Dialect } from '../database/sql/dialect.js';
 import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import { eventColumns, toEventRecord } from '../database/sql/event-row.js';
-import { percentileOf, toIso, toJson, toNullableNumber, toNumber } from '../database/sql/row-values.js';
+import {
+  percentileOf,
+  toIso,
+  toJson,
+  toNullableNumber,
+  toNumber,
+} from '../database/sql/row-values.js';
 import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
 import { NamedParams } from '../database/sql/statement.js';
 
 const EVENT_COLUMNS = eventColumns('e.');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
@@ -74,7 +81,10 @@ export class QueryRepository {
    * Counts, latency percentiles, latest time and instances of a component over one window or
    * several slices of time (one pass: one index range per slice and partition).
    */
-  async windowStats(component: ComponentSelector, windows: TimeWindow | readonly TimeWindow[]): Promise<WindowStats> {
+  async windowStats(
+    component: ComponentSelector,
+    windows: TimeWindow | readonly TimeWindow[],
+  ): Promise<WindowStats> {
     const { where, params } = componentWhere(this.sql.dialect, component, {});
     const slices = Array.isArray(windows) ? windows : [windows as TimeWindow];
     const ranges = slices.map((slice, index) => {
@@ -101,7 +111,9 @@ export class QueryRepository {
         p95_ms: round(percentiles[1]),
         p99_ms: round(percentiles[2]),
         last_seen: toIso(row?.last_seen),
-        component_ids: ((row?.ids as (string | null)[] | null) ?? []).filter((id): id is string => id !== null),
+        component_ids: ((row?.ids as (string | null)[] | null) ?? []).filter(
+          (id): id is string => id !== null,
+        ),
       };
     }
     const row = await this.sql.one<Record<string, unknown>>(
@@ -127,7 +139,9 @@ export class QueryRepository {
       p95_ms: round(percentileOf(durations, 0.95)),
       p99_ms: round(percentileOf(durations, 0.99)),
       last_seen: toIso(row?.last_seen),
-      component_ids: toJson<(string | null)[]>(row?.ids, []).filter((id): id is string => id !== null),
+      component_ids: toJson<(string | null)[]>(row?.ids, []).filter(
+        (id): id is string => id !== null,
+      ),
     };
   }
 
@@ -135,8 +149,13 @@ export class QueryRepository {
    * Time of the component's latest event before `before`: one backward index probe per
    * instance (the index leads with type and id), so a type with history costs a few probes.
    */
-  async lastSeen(component: ComponentSelector, instanceIds: readonly string[], before: Date): Promise<string | null> {
-    const ids = component.component_id !== null ? [component.component_id] : instanceIds.slice(0, 200);
+  async lastSeen(
+    component: ComponentSelector,
+    instanceIds: readonly string[],
+    before: Date,
+  ): Promise<string | null> {
+    const ids =
+      component.component_id !== null ? [component.component_id] : instanceIds.slice(0, 200);
     if (ids.length === 0) return null;
     const probes = await Promise.all(
       ids.map((id) =>
@@ -148,7 +167,9 @@ export class QueryRepository {
         ),
       ),
     );
-    const times = probes.map((probe) => toIso(probe?.last)).filter((time): time is string => time !== null);
+    const times = probes
+      .map((probe) => toIso(probe?.last))
+      .filter((time): time is string => time !== null);
     return times.sort().at(-1) ?? null;
   }
 
@@ -193,7 +214,10 @@ export class QueryRepository {
   }
 
   async eventById(id: string): Promise<EventRow | null> {
-    const row = await this.sql.one<Record<string, unknown>>(`SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.id = :id LIMIT 1`, { id });
+    const row = await this.sql.one<Record<string, unknown>>(
+      `SELECT ${EVENT_COLUMNS} FROM debug_events e WHERE e.id = :id LIMIT 1`,
+      { id },
+    );
     return row ? toEvent(row) : null;
   }
 
@@ -216,7 +240,11 @@ export class QueryRepository {
   }
 
   /** Events of one correlation id in time order (at most `limit`, and `truncated` when there were more). */
-  async eventsOfCorrelation(correlationId: string, limit: number, until?: Date): Promise<{ events: EventRow[]; truncated: boolean }> {
+  async eventsOfCorrelation(
+    correlationId: string,
+    limit: number,
+    until?: Date,
+  ): Promise<{ events: EventRow[]; truncated: boolean }> {
     const params: SqlParams = { correlationId, limit: limit + 1 };
     let where = 'e.correlation_id = :correlationId';
     if (until) {
@@ -264,7 +292,12 @@ export class QueryRepository {
   }
 
   /** The most frequent patterns of a component in a window, with one message each. */
-  async topPatterns(component: ComponentSelector, window: TimeWindow, limit: number, errorsOnly: boolean) {
+  async topPatterns(
+    component: ComponentSelector,
+    window: TimeWindow,
+    limit: number,
+    errorsOnly: boolean,
+  ) {
     const { where, params } = componentWhere(this.sql.dialect, component, window);
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT e.pattern_id, count(*) AS n, max(e.message) AS sample, max(e.level) AS level, max(e."timestamp") AS last_seen
@@ -351,6 +384,71 @@ export class QueryRepository {
     return rows.map(toEvent);
   }
 
+  /**
+   * Which of the spellings a person gave are ids in the store: correlation ids (trace ids are
+   * stored as correlation ids) exactly or, for a "4bf92f35…" prefix, by its start; event ids exactly.
+   * Answers in the order of `candidates` (the likeliest spelling first).
+   */
+  async findIds(
+    candidates: readonly string[],
+  ): Promise<{ kind: 'correlation' | 'event'; id: string; candidate: string }[]> {
+    const exact = candidates.filter((candidate) => !candidate.endsWith('…'));
+    const spellings = [
+      ...new Set(
+        exact.flatMap((candidate) => [candidate, candidate.toLowerCase(), candidate.toUpperCase()]),
+      ),
+    ];
+    const found: { kind: 'correlation' | 'event'; id: string; candidate: string }[] = [];
+    const correlations = spellings.length
+      ? await this.sql.rows<{ correlation_id: string }>(
+          `SELECT DISTINCT e.correlation_id FROM debug_events e WHERE e.correlation_id IN (:...spellings) LIMIT 50`,
+          { spellings },
+        )
+      : [];
+    const uuids = exact.filter((candidate) => UUID.test(candidate));
+    const events = uuids.length
+      ? await this.sql.rows<{ id: string }>(
+          `SELECT e.id FROM debug_events e WHERE e.id IN (:...uuids) LIMIT 50`,
+          { uuids },
+        )
+      : [];
+    for (const candidate of candidates) {
+      if (candidate.endsWith('…')) {
+        const prefix = candidate.slice(0, -1);
+        const rows = await this.sql.rows<{ correlation_id: string }>(
+          `SELECT DISTINCT e.correlation_id FROM debug_events e WHERE e.correlation_id >= :prefix ORDER BY e.correlation_id LIMIT 5`,
+          { prefix },
+        );
+        for (const row of rows)
+          if (row.correlation_id.startsWith(prefix))
+            found.push({ kind: 'correlation', id: row.correlation_id, candidate });
+        continue;
+      }
+      const lower = candidate.toLowerCase();
+      for (const row of correlations)
+        if (row.correlation_id.toLowerCase() === lower)
+          found.push({ kind: 'correlation', id: row.correlation_id, candidate });
+      for (const row of events)
+        if (row.id.toLowerCase() === lower) found.push({ kind: 'event', id: row.id, candidate });
+    }
+    return found;
+  }
+
+  /** Events per component type and per component id since a time: the evidence behind a name. */
+  async eventCounts(names: readonly string[], since: Date): Promise<Map<string, number>> {
+    const counts = new Map<string, number>(names.map((name) => [name, 0]));
+    if (names.length === 0) return counts;
+    for (const column of ['component_type', 'component_id']) {
+      const rows = await this.sql.rows<{ name: string; n: unknown }>(
+        `SELECT e.${column} AS name, count(*) AS n FROM debug_events e
+          WHERE e.${column} IN (:...names) AND e."timestamp" >= :since GROUP BY e.${column}`,
+        { names: [...names], since },
+      );
+      for (const row of rows) counts.set(row.name, (counts.get(row.name) ?? 0) + toNumber(row.n));
+    }
+    return counts;
+  }
+
   /** The cheapest read there is, for benchmarks: one event by primary key. */
   async eventByKey(id: string, timestamp: Date): Promise<EventRow | null> {
     const row = await this.sql.one<Record<string, unknown>>(
@@ -362,22 +460,30 @@ export class QueryRepository {
 }
 
 /** The snapshots (alias `s`) of one component, or of every instance of a type. */
-function snapshotsOf(dialect: Dialect, component: ComponentSelector): { where: string; params: SqlParams } {
+function snapshotsOf(
+  dialect: Dialect,
+  component: ComponentSelector,
+): { where: string; params: SqlParams } {
   const bind = new NamedParams(dialect);
   return { where: componentsWhere([component], bind, 's.')!, params: bind.params };
 }
 
 /** The events of one component (or every instance of a type) in [from, to). */
-function componentWhere(dialect: Dialect, component: ComponentSelector, window: Partial<TimeWindow>): { where: string; params: SqlParams } {
+function componentWhere(
+  dialect: Dialect,
+  component: ComponentSelector,
+  window: Partial<TimeWindow>,
+): { where: string; params: SqlParams } {
   const filter = new NamedParams(dialect);
   const where = eventWhere({ components: [component], from: window.from, to: window.to }, filter);
   return { where, params: filter.params };
 }
 
 function round(value: number | null | undefined): number | null {
-  return value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(value * 100) / 100;
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? null
+    : Math.round(value * 100) / 100;
 }
 
 /** The shared event row mapping (the same as the storage module's reads). */
 const toEvent = (row: Record<string, unknown>): EventRow => toEventRecord(row);
-

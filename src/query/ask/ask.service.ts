@@ -9,6 +9,7 @@ import { EventAnalyticsService } from '../event-analytics.service.js';
 import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
+import { openProblems } from '../open-problems.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -35,6 +36,10 @@ export interface AskAnswer {
 
 const API = '/api/debug';
 const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+/** A component needs this many events in the window to rank by error rate. */
+const MIN_RANKED_EVENTS = 20;
+/** How far back the evidence behind an ambiguous name is counted. */
+const EVIDENCE_HOURS = 24;
 
 /**
  * Answers a question in plain words: parses it (no language model), runs the structured
@@ -54,11 +59,34 @@ export class AskService {
     private readonly insights: InsightsService,
   ) {}
 
-  async ask(question: string, options: { session_id?: string; now?: Date } = {}): Promise<AskAnswer> {
+  async ask(
+    question: string,
+    options: { session_id?: string; now?: Date } = {},
+  ): Promise<AskAnswer> {
     if (options.session_id) await this.sessions.get(options.session_id);
     const now = options.now ?? new Date();
     const parsed = parseQuestion(question, await this.registry.names(), now);
-    const base = { question, intent: parsed.intent, confidence: parsed.confidence, understood: parsed.entities };
+    await this.preferEvidence(parsed, now);
+    const idLookup = await this.lookUpIds(parsed);
+    const base = {
+      question,
+      intent: parsed.intent,
+      confidence: parsed.confidence,
+      understood: parsed.entities,
+    };
+    if (idLookup === 'missing') {
+      const tried = parsed.entities.id_candidates.length
+        ? parsed.entities.id_candidates
+        : parsed.entities.correlation_ids;
+      return {
+        ...base,
+        answer: `No operation, trace or event in the store has the id ${tried[0]} (looked for ${tried.slice(0, 8).join(', ')} among correlation ids, trace ids and event ids).`,
+        data: { error: 'id not found', looked_for: tried },
+        queries: [],
+        cached: false,
+        examples: await this.examples(),
+      };
+    }
     try {
       const routed = await this.route(parsed, now, options.session_id);
       if (routed) return { ...base, ...routed };
@@ -89,33 +117,63 @@ export class AskService {
     const components = entities.components.map((component) => component.name);
     const range = entities.time_range;
     const windowMinutes = range
-      ? Math.min(MAX_WINDOW_MINUTES, Math.max(1, Math.ceil((Date.parse(range.to) - Date.parse(range.from)) / 60_000)))
+      ? Math.min(
+          MAX_WINDOW_MINUTES,
+          Math.max(1, Math.ceil((Date.parse(range.to) - Date.parse(range.from)) / 60_000)),
+        )
       : undefined;
-    const at = range && Math.abs(Date.parse(range.to) - now.getTime()) > 1000 ? range.to : undefined;
-    const windowed = strip({ components: components.length ? components : undefined, window_minutes: windowMinutes, at, session_id: sessionId });
+    const at =
+      range && Math.abs(Date.parse(range.to) - now.getTime()) > 1000 ? range.to : undefined;
+    const windowed = strip({
+      components: components.length ? components : undefined,
+      window_minutes: windowMinutes,
+      at,
+      session_id: sessionId,
+    });
 
     switch (parsed.intent) {
       case 'component_health':
       case 'diagnose': {
         const report = await this.health.health(windowed);
-        const queries: StructuredQuery[] = [post('/analytics/component-health', windowed, 'component_health')];
+        const queries: StructuredQuery[] = [
+          post('/analytics/component-health', windowed, 'component_health'),
+        ];
         if (parsed.intent === 'component_health') {
           return { answer: report.summary, data: report, queries, cached: report.cached };
         }
         // Diagnose: the health, the top errors of the worst component, and the latest of them explained.
-        const worst = report.components.find((component) => component.status !== 'healthy' && component.status !== 'unknown') ?? report.components[0];
-        if (!worst || worst.status === 'unknown') return { answer: report.summary, data: { health: report }, queries, cached: report.cached };
-        const topRequest = strip({ ...windowed, components: [worst.component], window_minutes: windowMinutes ?? 60 });
+        const worst =
+          report.components.find(
+            (component) => component.status !== 'healthy' && component.status !== 'unknown',
+          ) ?? report.components[0];
+        if (!worst || worst.status === 'unknown')
+          return {
+            answer: report.summary,
+            data: { health: report },
+            queries,
+            cached: report.cached,
+          };
+        const topRequest = strip({
+          ...windowed,
+          components: [worst.component],
+          window_minutes: windowMinutes ?? 60,
+        });
         const top = await this.analytics.topErrors(topRequest);
         queries.push(post('/analytics/top-errors', topRequest, 'top_errors'));
         let explanation: Awaited<ReturnType<ExplainErrorService['explainPattern']>> | null = null;
         if (top.patterns[0]) {
           explanation = await this.explain.explainPattern(top.patterns[0].pattern_id);
-          queries.push(get(`/errors/patterns/${top.patterns[0].pattern_id}/explain`, 'explain_error', { pattern_id: top.patterns[0].pattern_id }));
+          queries.push(
+            get(`/errors/patterns/${top.patterns[0].pattern_id}/explain`, 'explain_error', {
+              pattern_id: top.patterns[0].pattern_id,
+            }),
+          );
         }
         const answer = [
           `${worst.component} is ${worst.status} (score ${worst.score}): ${worst.reasons.map((reason) => reason.message).join('; ')}.`,
-          top.patterns[0] ? `Most frequent error: "${top.patterns[0].sample_message}" ×${top.patterns[0].occurrences}.` : 'No errors in the window.',
+          top.patterns[0]
+            ? `Most frequent error: "${top.patterns[0].sample_message}" ×${top.patterns[0].occurrences}.`
+            : 'No errors in the window.',
           explanation && !explanation.root_cause.is_the_event_itself
             ? `Probable root cause: "${explanation.root_cause.event.message}" in ${explanation.root_cause.event.component_type}/${explanation.root_cause.event.component_id} at ${explanation.root_cause.event.timestamp}.`
             : '',
@@ -123,7 +181,12 @@ export class AskService {
         ]
           .filter(Boolean)
           .join(' ');
-        return { answer, data: { health: report, top_errors: top, explanation }, queries, cached: report.cached && top.cached };
+        return {
+          answer,
+          data: { health: report, top_errors: top, explanation },
+          queries,
+          cached: report.cached && top.cached,
+        };
       }
       case 'operation_progress': {
         const correlationId = entities.correlation_ids[0];
@@ -131,7 +194,11 @@ export class AskService {
         return {
           answer: progress.summary,
           data: progress,
-          queries: [get(`/operations/${encodeURIComponent(correlationId)}`, 'operation_progress', { correlation_id: correlationId })],
+          queries: [
+            get(`/operations/${encodeURIComponent(correlationId)}`, 'operation_progress', {
+              correlation_id: correlationId,
+            }),
+          ],
           cached: progress.cached,
         };
       }
@@ -141,7 +208,11 @@ export class AskService {
           return {
             answer: explanation.summary,
             data: explanation,
-            queries: [get(`/errors/${entities.event_ids[0]}/explain`, 'explain_error', { event_id: entities.event_ids[0] })],
+            queries: [
+              get(`/errors/${entities.event_ids[0]}/explain`, 'explain_error', {
+                event_id: entities.event_ids[0],
+              }),
+            ],
             cached: explanation.cached,
           };
         }
@@ -150,7 +221,11 @@ export class AskService {
         return {
           answer: explanation.summary,
           data: explanation,
-          queries: [get(`/errors/patterns/${patternId}/explain`, 'explain_error', { pattern_id: patternId })],
+          queries: [
+            get(`/errors/patterns/${patternId}/explain`, 'explain_error', {
+              pattern_id: patternId,
+            }),
+          ],
           cached: explanation.cached,
         };
       }
@@ -158,19 +233,38 @@ export class AskService {
         if (components.length === 0) return null;
         const request = strip({ ...windowed, window_minutes: windowMinutes ?? 60 });
         const comparison = await this.comparison.compare(request);
-        return { answer: comparison.summary, data: comparison, queries: [post('/analytics/compare', request, 'compare_components')], cached: comparison.cached };
+        return {
+          answer: comparison.summary,
+          data: comparison,
+          queries: [post('/analytics/compare', request, 'compare_components')],
+          cached: comparison.cached,
+        };
       }
       case 'slow_operations': {
         const slow = await this.analytics.slowOperations(windowed);
-        return { answer: slow.summary, data: slow, queries: [post('/analytics/slow-operations', windowed, 'slow_operations')], cached: slow.cached };
+        return {
+          answer: slow.summary,
+          data: slow,
+          queries: [post('/analytics/slow-operations', windowed, 'slow_operations')],
+          cached: slow.cached,
+        };
       }
+      case 'rank_failures':
+        return this.rankFailures(components, windowMinutes, at, sessionId);
       case 'top_errors': {
         const request = strip({ ...windowed, window_minutes: windowMinutes ?? 60 });
         const top = await this.analytics.topErrors(request);
-        return { answer: top.summary, data: top, queries: [post('/analytics/top-errors', request, 'top_errors')], cached: top.cached };
+        return {
+          answer: top.summary,
+          data: top,
+          queries: [post('/analytics/top-errors', request, 'top_errors')],
+          cached: top.cached,
+        };
       }
       case 'search_events': {
-        const levels = entities.levels.includes('error') ? [...new Set([...entities.levels, 'critical'])] : entities.levels;
+        const levels = entities.levels.includes('error')
+          ? [...new Set([...entities.levels, 'critical'])]
+          : entities.levels;
         const request = strip({
           components: components.length ? components : undefined,
           correlation_ids: entities.correlation_ids.length ? entities.correlation_ids : undefined,
@@ -186,9 +280,17 @@ export class AskService {
             ? 'no events match'
             : `${found.items.length}${found.truncated ? '+' : ''} event(s), newest ${found.items[0].timestamp}: ${found.items
                 .slice(0, 3)
-                .map((event) => `[${event.level}] ${event.component_type}/${event.component_id}: ${event.message}`)
+                .map(
+                  (event) =>
+                    `[${event.level}] ${event.component_type}/${event.component_id}: ${event.message}`,
+                )
                 .join(' | ')}`;
-        return { answer, data: found, queries: [post('/analytics/events-search', request, 'search_events')], cached: false };
+        return {
+          answer,
+          data: found,
+          queries: [post('/analytics/events-search', request, 'search_events')],
+          cached: false,
+        };
       }
       case 'list_insights': {
         if (entities.insight_ids[0]) {
@@ -201,19 +303,28 @@ export class AskService {
           };
         }
         const component = components[0];
-        const page = await this.insights.list({ status: 'open', component, limit: 20 });
+        const items = await openProblems(this.insights, { component, sessionId, limit: 20 });
         const answer =
-          page.items.length === 0
+          items.length === 0
             ? `no open insights${component ? ` for ${component}` : ''}`
-            : `${page.total} open insight(s): ${page.items
+            : `${items.length} open problem(s), most severe first: ${items
                 .slice(0, 3)
-                .map((insight) => `[${insight.severity}] ${insight.title}`)
+                .map(
+                  (insight) =>
+                    `[${insight.severity}, confidence ${insight.confidence}] ${insight.title}`,
+                )
                 .join('; ')}`;
         const args = strip({ status: 'open', component, limit: '20' });
         return {
           answer,
-          data: page,
-          queries: [get(`/insights?${new URLSearchParams(args as Record<string, string>)}`, 'list_insights', { ...args, limit: 20 })],
+          data: { items, order: 'severity, then confidence' },
+          queries: [
+            get(
+              `/insights?${new URLSearchParams(args as Record<string, string>)}`,
+              'list_insights',
+              { ...args, limit: 20 },
+            ),
+          ],
           cached: false,
         };
       }
@@ -222,11 +333,175 @@ export class AskService {
     }
   }
 
+  /**
+   * "api" is a component type with one event (a docs example) and the leading word of
+   * "api-gateway" with thousands: the name with the most events in the last day wins.
+   */
+  private async preferEvidence(parsed: ParsedQuestion, now: Date): Promise<void> {
+    const ambiguous = parsed.entities.components.filter(
+      (component) => component.alternatives?.length,
+    );
+    if (ambiguous.length === 0) return;
+    const names = ambiguous.flatMap((component) => [component.name, ...component.alternatives!]);
+    const counts = await this.repository.eventCounts(
+      names,
+      new Date(now.getTime() - EVIDENCE_HOURS * 3_600_000),
+    );
+    for (const component of ambiguous) {
+      const best = [component.name, ...component.alternatives!].reduce((a, b) =>
+        (counts.get(b) ?? 0) > (counts.get(a) ?? 0) ? b : a,
+      );
+      if (best !== component.name) {
+        component.alternatives = [
+          component.name,
+          ...component.alternatives!.filter((name) => name !== best),
+        ];
+        component.name = best;
+      }
+    }
+  }
+
+  /**
+   * Ids as people write them ("order 123", "4bf92f35…") become the ids the store holds. An event
+   * id turns the question into explaining that event. 'missing' when the question is about an id
+   * and none of its spellings is in the store.
+   */
+  private async lookUpIds(parsed: ParsedQuestion): Promise<'found' | 'missing' | 'none'> {
+    const { entities } = parsed;
+    if (!['operation_progress', 'search_events', 'explain_error'].includes(parsed.intent))
+      return 'none';
+    const candidates = [...new Set([...entities.id_candidates, ...entities.correlation_ids])];
+    if (candidates.length === 0) return 'none';
+    const found = await this.repository.findIds(candidates);
+    if (found.length === 0) return parsed.intent === 'explain_error' ? 'none' : 'missing';
+    const correlation = found.find((item) => item.kind === 'correlation');
+    if (correlation) {
+      entities.correlation_ids = [correlation.id];
+      return 'found';
+    }
+    const event = found.find((item) => item.kind === 'event')!;
+    entities.event_ids = [event.id];
+    entities.correlation_ids = [];
+    parsed.intent = 'explain_error';
+    return 'found';
+  }
+
+  /** Components by error rate in the window (enough events to mean something), the worst with its root cause. */
+  private async rankFailures(
+    components: string[],
+    windowMinutes: number | undefined,
+    at: string | undefined,
+    sessionId: string | undefined,
+  ) {
+    const selectors: string[] = [];
+    for (const name of components) {
+      const ids = await this.registry.idsOf(name);
+      selectors.push(...(ids.length > 1 ? ids.slice(0, 50).map((id) => `${name}/${id}`) : [name]));
+    }
+    const request = strip({
+      components: selectors.length ? selectors : undefined,
+      window_minutes: windowMinutes ?? 60,
+      at,
+      session_id: sessionId,
+    });
+    const report = await this.health.health(request);
+    const measured = report.components.filter(
+      (component) => component.metrics.events > 0 && component.metrics.error_rate !== null,
+    );
+    const enough = measured.filter((component) => component.metrics.events >= MIN_RANKED_EVENTS);
+    const ranking = (enough.length ? enough : measured)
+      .sort(
+        (a, b) =>
+          b.metrics.error_rate! - a.metrics.error_rate! || b.metrics.errors - a.metrics.errors,
+      )
+      .slice(0, 10)
+      .map((component) => ({
+        component: component.component,
+        error_rate: component.metrics.error_rate,
+        errors: component.metrics.errors,
+        events: component.metrics.events,
+        status: component.status,
+      }));
+    const queries: StructuredQuery[] = [
+      post('/analytics/component-health', request, 'component_health'),
+    ];
+    const worst = ranking[0];
+    if (!worst || worst.errors === 0) {
+      return {
+        answer: 'no component has errors in the window',
+        data: { ranking, window_minutes: request.window_minutes },
+        queries,
+        cached: report.cached,
+      };
+    }
+    const topRequest = strip({
+      components: [worst.component],
+      window_minutes: request.window_minutes,
+      at,
+      session_id: sessionId,
+    });
+    const top = await this.analytics.topErrors(topRequest);
+    queries.push(post('/analytics/top-errors', topRequest, 'top_errors'));
+    let rootCause: {
+      event_id: string;
+      component: string;
+      message: string | null;
+      timestamp: string;
+    } | null = null;
+    if (top.patterns[0]) {
+      const explanation = await this.explain.explainPattern(top.patterns[0].pattern_id);
+      queries.push(
+        get(`/errors/patterns/${top.patterns[0].pattern_id}/explain`, 'explain_error', {
+          pattern_id: top.patterns[0].pattern_id,
+        }),
+      );
+      if (!explanation.root_cause.is_the_event_itself) {
+        const event = explanation.root_cause.event;
+        rootCause = {
+          event_id: event.id,
+          component: `${event.component_type}/${event.component_id}`,
+          message: event.message,
+          timestamp: event.timestamp,
+        };
+      }
+    }
+    const percent = (rate: number | null) => `${Math.round((rate ?? 0) * 1000) / 10}%`;
+    const answer = [
+      `By error rate: ${ranking
+        .slice(0, 3)
+        .map(
+          (item) =>
+            `${item.component} ${percent(item.error_rate)} (${item.errors} of ${item.events})`,
+        )
+        .join(', ')}.`,
+      top.patterns[0]
+        ? `${worst.component} mostly fails with "${top.patterns[0].sample_message}" ×${top.patterns[0].occurrences}.`
+        : '',
+      rootCause ? `Probable root cause: "${rootCause.message}" in ${rootCause.component}.` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return {
+      answer,
+      data: {
+        ranking,
+        top_errors: top.patterns.slice(0, 5),
+        root_cause: rootCause,
+        window_minutes: request.window_minutes,
+      },
+      queries,
+      cached: report.cached && top.cached,
+    };
+  }
+
   /** Questions that work on this store: they name its real components and ids. */
   private async examples(): Promise<string[]> {
     const types = await this.registry.types();
     const [first = 'payment-service', second = 'checkout'] = types;
-    const [latestError] = await this.repository.searchEvents({ levels: ['error', 'critical'], limit: 1 });
+    const [latestError] = await this.repository.searchEvents({
+      levels: ['error', 'critical'],
+      limit: 1,
+    });
     const examples = [
       `is ${first} healthy?`,
       `why is ${first} failing since 10:00?`,
@@ -249,12 +524,17 @@ export class AskService {
 function describeUnderstood(parsed: ParsedQuestion): string {
   const { entities } = parsed;
   const parts: string[] = [];
-  if (entities.components.length) parts.push(`components ${entities.components.map((component) => component.name).join(', ')}`);
-  if (entities.time_range) parts.push(`time ${entities.time_range.from} – ${entities.time_range.to}`);
+  if (entities.components.length)
+    parts.push(`components ${entities.components.map((component) => component.name).join(', ')}`);
+  if (entities.time_range)
+    parts.push(`time ${entities.time_range.from} – ${entities.time_range.to}`);
   if (entities.levels.length) parts.push(`levels ${entities.levels.join(', ')}`);
-  if (entities.correlation_ids.length) parts.push(`correlation ids ${entities.correlation_ids.join(', ')}`);
+  if (entities.correlation_ids.length)
+    parts.push(`correlation ids ${entities.correlation_ids.join(', ')}`);
   if (entities.event_ids.length) parts.push(`event ids ${entities.event_ids.join(', ')}`);
-  return parts.length ? ` I understood: ${parts.join('; ')}.` : ' I recognised no component, id, level or time in it.';
+  return parts.length
+    ? ` I understood: ${parts.join('; ')}.`
+    : ' I recognised no component, id, level or time in it.';
 }
 
 function strip<T extends Record<string, unknown>>(value: T): T {

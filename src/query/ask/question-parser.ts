@@ -11,6 +11,7 @@ export const INTENTS = [
   'search_events',
   'top_errors',
   'list_insights',
+  'rank_failures',
   'unknown',
 ] as const;
 export type Intent = (typeof INTENTS)[number];
@@ -23,6 +24,8 @@ export interface ComponentMention {
   kind: 'type' | 'id';
   /** Edit distance of the match (0 = exact). */
   distance: number;
+  /** Other known names the same words could mean ("api" → "api-gateway"): the store's evidence decides. */
+  alternatives?: string[];
 }
 
 export interface TimeRange {
@@ -39,6 +42,12 @@ export interface QuestionEntities {
   pattern_ids: string[];
   session_ids: string[];
   insight_ids: string[];
+  /**
+   * Ids as people write them ("order 123", "order-123", "4bf92f35…"), with the spellings the store
+   * may hold ("order-123", "order_123", "123", …), best first: looked up among correlation ids,
+   * event ids and trace ids before use. A trailing "…" marks a prefix.
+   */
+  id_candidates: string[];
   levels: string[];
   time_range: TimeRange | null;
 }
@@ -56,7 +65,8 @@ export interface KnownNames {
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const HEX_PATTERN_ID = /\b[0-9a-f]{16}\b/gi;
-const CORRELATION_WORDS = 'correlation|correlation[-_ ]id|request|trace|operation|op|flow|transaction|job|order|run';
+const CORRELATION_WORDS =
+  'correlation|correlation[-_ ]id|request|trace|operation|op|flow|transaction|job|order|run';
 const CORRELATION_ID = new RegExp(
   `\\b(?:${CORRELATION_WORDS})(?:\\s+id)?\\s*[:=#]?\\s*["'\`]?([A-Za-z0-9][\\w.:\\-]{2,127})`,
   'gi',
@@ -94,6 +104,7 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
   const ids = extractIds(text);
   const consumed = new Set<string>([...ids.all].map((id) => id.toLowerCase()));
   const components = findComponents(text, known, consumed);
+  const idCandidates = findIdCandidates(text, ids, components, known);
   const levels = LEVEL_WORDS.filter(([pattern]) => pattern.test(lower)).map(([, level]) => level);
   const timeRange = parseTimeRange(text, now);
   const entities: QuestionEntities = {
@@ -103,6 +114,7 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
     pattern_ids: ids.pattern,
     session_ids: ids.session,
     insight_ids: ids.insight,
+    id_candidates: idCandidates,
     levels,
     time_range: timeRange,
   };
@@ -114,39 +126,92 @@ function has(lower: string, pattern: RegExp): boolean {
   return pattern.test(lower);
 }
 
-const COMPARE = /\b(compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
-const EXPLAIN = /\b(explain\w*|root cause|what caused|cause of|caused by|why did|why was|why does|tell me about|what does .* mean|what is this error)\b/;
-const PROGRESS = /\b(progress|stuck|hang\w*|hung|step|steps|where is|where's|status of|track\w*|follow|happen\w*|going on|finish\w*|complete\w*|done|waiting|blocked|timeline)\b/;
-const SEARCH = /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see)\b/;
-const EVENT_NOUNS = /\b(events?|logs?|errors?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
-const SLOW = /\b(slow\w*|latenc\w*|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
-const DIAGNOSE = /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|misbehav\w*|root cause)\b/;
-const TOP_ERRORS = /\b(top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b/;
-const INSIGHTS = /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*)\b/;
-const HEALTH = /\b(health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
+const COMPARE =
+  /\b(diff|compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|differently|the same|identical|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
+const EXPLAIN =
+  /\b(explain\w*|root cause|what caused|cause of|caused by|why did|why was|why does|tell me about|what does .* mean|what is this error)\b/;
+const PROGRESS =
+  /\b(progress|stuck|hang\w*|hung|step|steps|where is|where's|status of|track\w*|follow|happen\w*|going on|finish\w*|complete\w*|done|waiting|blocked|timeline)\b/;
+const SEARCH =
+  /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see)\b/;
+const EVENT_NOUNS =
+  /\b(events?|logs?|errors?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
+const SLOW =
+  /\b(slow\w*|latenc\w*|forever|ages|timing out|time ?outs?|timed out|crawl\w*|laggy|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
+const DIAGNOSE =
+  /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|br(oke|eaks?|eaking)|outages?|went down|can'?t|cannot|unable to|not working|(does|is)n'?t work\w*|leak\w*|oom|out of memory|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with)\b/;
+const TOP_ERRORS =
+  /\b(summar\w*|breakdown|overview|count|how many|top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b/;
+const INSIGHTS =
+  /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent|anything new|what'?s new)\b/;
+const HEALTH =
+  /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
 
-function classify(lower: string, entities: QuestionEntities): { intent: Intent; confidence: number } {
+const RANK_WORDS =
+  /\b(most|worst|highest|top|rank\w*|least (reliable|stable)|leaderboard|biggest offenders?|the culprit)\b/;
+const FAIL_WORDS =
+  /\b(least reliable|fail\w*|errors?|erroring|error[- ]rates?|crash\w*|broken|unreliable|flak\w*|5xx|exceptions?|throw\w*)\b/;
+const WHO_WORDS =
+  /\b(which|who|whose|what (service|component|app|system|instance)s?)\b|\b(services?|components?|apps?|microservices?|instances?|systems?|nodes?|workers?)\b|\berror[- ]rates?\b/;
+const MESSAGE_WORDS = /\b(messages?|patterns?|kinds? of|types? of|common|frequent|recurring)\b/;
+
+/** "which service fails most", "top failing services", "worst error rate": components ranked, not messages. */
+function isFailureRanking(lower: string): boolean {
+  if (!FAIL_WORDS.test(lower) || !WHO_WORDS.test(lower)) return false;
+  if (MESSAGE_WORDS.test(lower) && !/\berror[- ]rates?\b/.test(lower)) return false;
+  return (
+    RANK_WORDS.test(lower) ||
+    /\b(fails?|failing|errors?) (the )?most\b/.test(lower) ||
+    (/\berror[- ]rates?\b/.test(lower) &&
+      /\b(which|who|compare|rank|by|per|each|across)\b/.test(lower)) ||
+    /^(which|who)\b/.test(lower)
+  );
+}
+
+function classify(
+  lower: string,
+  entities: QuestionEntities,
+): { intent: Intent; confidence: number } {
   const hasComponents = entities.components.length > 0;
-  const hasCorrelation = entities.correlation_ids.length > 0;
+  const hasCorrelation = entities.correlation_ids.length > 0 || entities.id_candidates.length > 0;
   const hasEventOrPattern = entities.event_ids.length > 0 || entities.pattern_ids.length > 0;
-  const searching = has(lower, SEARCH) && has(lower, EVENT_NOUNS);
+  const searching =
+    (has(lower, SEARCH) && has(lower, EVENT_NOUNS)) ||
+    /^(the )?(errors?|logs?|events?|warnings?|exceptions?) (for|of|from|in)\b/.test(lower);
 
-  if (has(lower, COMPARE) && (entities.components.length >= 1 || /\b(workers?|instances?|replicas?|nodes?)\b/.test(lower))) {
-    return { intent: 'compare_components', confidence: entities.components.length >= 2 ? 0.9 : 0.75 };
+  if (
+    has(lower, COMPARE) &&
+    (entities.components.length >= 1 || /\b(workers?|instances?|replicas?|nodes?)\b/.test(lower))
+  ) {
+    return {
+      intent: 'compare_components',
+      confidence: entities.components.length >= 2 ? 0.9 : 0.75,
+    };
   }
-  if (hasEventOrPattern && !searching) return { intent: 'explain_error', confidence: has(lower, EXPLAIN) || has(lower, DIAGNOSE) ? 0.95 : 0.8 };
+  if (hasEventOrPattern && !searching)
+    return {
+      intent: 'explain_error',
+      confidence: has(lower, EXPLAIN) || has(lower, DIAGNOSE) ? 0.95 : 0.8,
+    };
   if (hasCorrelation) {
     if (searching && !has(lower, PROGRESS)) return { intent: 'search_events', confidence: 0.85 };
     return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
   }
   if (has(lower, SLOW)) return { intent: 'slow_operations', confidence: hasComponents ? 0.9 : 0.7 };
+  if (isFailureRanking(lower)) return { intent: 'rank_failures', confidence: 0.85 };
   if (has(lower, TOP_ERRORS)) return { intent: 'top_errors', confidence: 0.85 };
-  if (searching) return { intent: 'search_events', confidence: hasComponents || entities.levels.length > 0 ? 0.85 : 0.65 };
+  if (searching)
+    return {
+      intent: 'search_events',
+      confidence: hasComponents || entities.levels.length > 0 ? 0.85 : 0.65,
+    };
   if (has(lower, DIAGNOSE) && hasComponents) return { intent: 'diagnose', confidence: 0.9 };
   if (has(lower, INSIGHTS)) return { intent: 'list_insights', confidence: 0.8 };
   if (has(lower, DIAGNOSE)) return { intent: 'diagnose', confidence: 0.6 };
-  if (has(lower, HEALTH)) return { intent: 'component_health', confidence: hasComponents ? 0.9 : 0.7 };
-  if (entities.levels.length > 0 && has(lower, EVENT_NOUNS)) return { intent: 'search_events', confidence: 0.6 };
+  if (has(lower, HEALTH))
+    return { intent: 'component_health', confidence: hasComponents ? 0.9 : 0.7 };
+  if (entities.levels.length > 0 && has(lower, EVENT_NOUNS))
+    return { intent: 'search_events', confidence: 0.6 };
   if (hasComponents) return { intent: 'component_health', confidence: 0.5 };
   if (has(lower, EVENT_NOUNS)) return { intent: 'search_events', confidence: 0.5 };
   return { intent: 'unknown', confidence: 0 };
@@ -162,7 +227,14 @@ interface Ids {
 }
 
 function extractIds(text: string): Ids {
-  const ids: Ids = { event: [], correlation: [], pattern: [], session: [], insight: [], all: new Set() };
+  const ids: Ids = {
+    event: [],
+    correlation: [],
+    pattern: [],
+    session: [],
+    insight: [],
+    all: new Set(),
+  };
   const push = (list: string[], id: string) => {
     if (!ids.all.has(id)) {
       ids.all.add(id);
@@ -195,6 +267,112 @@ function extractIds(text: string): Ids {
   return ids;
 }
 
+/** Nouns people put before an id ("order 123", "ticket #88"); never a time unit or a filler word. */
+const ID_LABEL =
+  /\b([a-z][a-z_]{1,20})\b(?=(\s*(?:id\s*)?[#:=]?\s*#?\s*["'`]?)([A-Za-z0-9][\w.:-]{0,127})(…|\.\.\.)?)/gi;
+const NOT_A_LABEL = new Set(
+  'in on at to for from by with since until last past previous next the a an of is are was than about around after before over under between and or top p p50 p95 p99 version v build http status code port line'.split(
+    ' ',
+  ),
+);
+/** Nouns that name things with ids ("ticket 88", "invoice 2031"), even when they end like a verb. */
+const ID_NOUNS = new Set(
+  'order orders ticket tickets invoice payment shipment job run build task request trace span transaction tx txn user customer account cart session issue case incident batch upload message msg event item booking reservation subscription'.split(
+    ' ',
+  ),
+);
+
+/** How ids are often spelled in code: "request 42" may be stored as "req-42". */
+const ABBREVIATIONS: Record<string, string[]> = {
+  request: ['req'],
+  transaction: ['tx', 'txn'],
+  order: ['ord'],
+  payment: ['pay', 'pmt'],
+  invoice: ['inv'],
+  customer: ['cust'],
+  message: ['msg'],
+  account: ['acct'],
+  operation: ['op'],
+};
+const TIME_UNIT_AFTER =
+  /^\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|ms|am|pm|%|percent|x|times)\b/i;
+
+/** Looks like an id rather than a word, a time or a number of things: has a digit, is not "p95", "5xx", "24h", "10:00", "v2". */
+function idLike(token: string): boolean {
+  if (!/\d/.test(token) || token.length > 128) return false;
+  if (
+    /^(p\d{2,3}|\dxx|\d+(\.\d+)?(ms|s|m|h|d|w|k|%)|v\d+(\.\d+)*|\d{1,2}(:\d{2}){1,2}|\d{1,2}(:\d{2})?\s?(am|pm)|\d{4}-\d{2}-\d{2}(t[\d:.]+z?)?|\d+(st|nd|rd|th))$/i.test(
+      token,
+    )
+  )
+    return false;
+  return true;
+}
+
+function findIdCandidates(
+  text: string,
+  ids: Ids,
+  components: readonly ComponentMention[],
+  known: KnownNames,
+): string[] {
+  const out: string[] = [];
+  const add = (value: string) => {
+    const id = value.replace(/[.,;:!?)'"`]+$/, '');
+    if (id.length >= 1 && !out.includes(id)) out.push(id);
+  };
+  const componentWords = new Set(components.map((component) => component.text.toLowerCase()));
+  const knownNames = new Set([...known.types, ...known.ids].map((name) => name.toLowerCase()));
+  const isKnown = (token: string) =>
+    componentWords.has(token.toLowerCase()) || knownNames.has(token.toLowerCase());
+  // An id cut short: "trace 4bf92f35…", "op-1234-x…" (hex ids are stored in lower case).
+  for (const match of text.matchAll(
+    /(?<![\w.:-])([A-Za-z0-9][\w.:-]{4,126}[A-Za-z0-9])(?:…|\.\.\.)/g,
+  )) {
+    if (/^[0-9a-f]+$/i.test(match[1]) && match[1].length >= 6) add(`${match[1].toLowerCase()}…`);
+    else if (idLike(match[1]) && !isKnown(match[1])) add(`${match[1]}…`);
+  }
+  for (const match of text.matchAll(ID_LABEL)) {
+    const label = match[1].toLowerCase();
+    const id = match[3].replace(/[.,;:!?)'"`]+$/, '');
+    if (
+      NOT_A_LABEL.has(label) ||
+      (STOPWORDS.has(label) && !new RegExp(`^(${CORRELATION_WORDS})$`).test(label))
+    )
+      continue;
+    // The label may itself be part of a component name ("order" of order-service): still an id's label.
+    if (match[4] || !idLike(id) || isKnown(id)) continue;
+    // "returns 502", "checkout 500 errors": a status code, not an id.
+    if (
+      /^[1-5]\d\d$/.test(id) &&
+      !ID_NOUNS.has(label) &&
+      !new RegExp(`^(${CORRELATION_WORDS})$`).test(label)
+    )
+      continue;
+    if (/^\d+$/.test(id) && !ID_NOUNS.has(label) && (isKnown(label) || /(s|ed|ing)$/.test(label)))
+      continue;
+    if (TIME_UNIT_AFTER.test(text.slice(match.index + label.length + match[2].length + id.length)))
+      continue;
+    if (/^\d+$/.test(id) || !id.toLowerCase().startsWith(label)) {
+      const generic = new RegExp(`^(${CORRELATION_WORDS}|id)$`).test(label);
+      // "order 123" is stored as "order-123", "order_123", "order:123", "order123" or "123".
+      if (!generic || /^\d+$/.test(id)) {
+        for (const word of [label, ...(ABBREVIATIONS[label] ?? [])])
+          for (const joiner of ['-', '_', ':', '', '#', '/']) add(`${word}${joiner}${id}`);
+      }
+      add(id);
+    } else add(id);
+  }
+  for (const match of text.matchAll(
+    /(?<![\w.:-])[A-Za-z0-9][\w.:-]*[A-Za-z0-9](?![\w-]|…|\.\.\.)/g,
+  )) {
+    const token = match[0];
+    if (!idLike(token) || isKnown(token) || /^\d+$/.test(token) || !/[a-z]/i.test(token)) continue;
+    if (TIME_UNIT_AFTER.test(text.slice(match.index + token.length)) && /^\d/.test(token)) continue;
+    add(token);
+  }
+  return out.filter((id) => !ids.all.has(id) || ids.correlation.includes(id));
+}
+
 interface Candidate {
   text: string;
   start: number;
@@ -202,17 +380,31 @@ interface Candidate {
 }
 
 /** Known component names the question mentions, exactly or within a small edit distance. */
-function findComponents(text: string, known: KnownNames, consumedIds: Set<string>): ComponentMention[] {
-  const tokens = [...text.matchAll(/[A-Za-z0-9][A-Za-z0-9_.\-/]*[A-Za-z0-9]|[A-Za-z0-9]/g)].map((match) => match[0]);
+function findComponents(
+  text: string,
+  known: KnownNames,
+  consumedIds: Set<string>,
+): ComponentMention[] {
+  const tokens = [...text.matchAll(/[A-Za-z0-9][A-Za-z0-9_.\-/]*[A-Za-z0-9]|[A-Za-z0-9]/g)].map(
+    (match) => match[0],
+  );
   const names = [
     ...known.types.map((name) => ({ name, kind: 'type' as const, lower: name.toLowerCase() })),
-    ...known.ids.filter((id) => !known.types.includes(id)).map((name) => ({ name, kind: 'id' as const, lower: name.toLowerCase() })),
+    ...known.ids
+      .filter((id) => !known.types.includes(id))
+      .map((name) => ({ name, kind: 'id' as const, lower: name.toLowerCase() })),
   ];
   const candidates: Candidate[] = [];
   for (let size = 3; size >= 1; size--) {
     for (let start = 0; start + size <= tokens.length; start++) {
       const words = tokens.slice(start, start + size);
-      if (size > 1 && words.some((word) => STOPWORDS.has(word.toLowerCase()) && !/^(service|api|worker|db)$/i.test(word))) continue;
+      if (
+        size > 1 &&
+        words.some(
+          (word) => STOPWORDS.has(word.toLowerCase()) && !/^(service|api|worker|db)$/i.test(word),
+        )
+      )
+        continue;
       for (const joiner of size === 1 ? [''] : ['-', '_', ' ', '']) {
         candidates.push({ text: words.join(joiner), start, end: start + size });
       }
@@ -230,41 +422,91 @@ function findComponents(text: string, known: KnownNames, consumedIds: Set<string
     if (!match || seen.has(match.name)) continue;
     seen.add(match.name);
     for (const index of range(candidate)) used.add(index);
-    mentions.push({ text: candidate.text, name: match.name, kind: match.kind, distance: match.distance });
+    // Only types compete: the instances of a type ("service-0-1" of "service-0") are not other meanings of it.
+    const alternatives =
+      match.distance === 0 && match.kind === 'type' && candidate.end - candidate.start === 1
+        ? leadingWordOf(
+            lower,
+            match.name,
+            names.filter((entry) => entry.kind === 'type'),
+          )
+        : [];
+    mentions.push({
+      text: candidate.text,
+      name: match.name,
+      kind: match.kind,
+      distance: match.distance,
+      ...(alternatives.length ? { alternatives } : {}),
+    });
   }
   return mentions;
 }
 
+/** Known names that begin with the word as a whole word ("api" → "api-gateway", "api_v2"). */
+function leadingWordOf(
+  word: string,
+  matched: string,
+  names: readonly { name: string; lower: string }[],
+): string[] {
+  return names
+    .filter(
+      (entry) =>
+        entry.name !== matched &&
+        /^[-_. ]/.test(entry.lower.slice(word.length)) &&
+        entry.lower.startsWith(word),
+    )
+    .map((entry) => entry.name)
+    .slice(0, 10);
+}
+
 function range(candidate: Candidate): number[] {
-  return Array.from({ length: candidate.end - candidate.start }, (_, index) => candidate.start + index);
+  return Array.from(
+    { length: candidate.end - candidate.start },
+    (_, index) => candidate.start + index,
+  );
 }
 
 function bestMatch(
   word: string,
   names: { name: string; kind: 'type' | 'id'; lower: string }[],
 ): { name: string; kind: 'type' | 'id'; distance: number } | undefined {
-  const singular = word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+  const singular =
+    word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
   let best: { name: string; kind: 'type' | 'id'; distance: number } | undefined;
   for (const entry of names) {
-    if (entry.lower === word || entry.lower === singular) return { name: entry.name, kind: entry.kind, distance: 0 };
+    if (entry.lower === word || entry.lower === singular)
+      return { name: entry.name, kind: entry.kind, distance: 0 };
     if (word.length < 4) continue;
     const allowed = word.length >= 10 ? 2 : word.length >= 5 ? 1 : 0;
     if (allowed === 0) continue;
     const score = Math.min(distance(word, entry.lower), distance(singular, entry.lower));
-    if (score <= allowed && (!best || score < best.distance)) best = { name: entry.name, kind: entry.kind, distance: score };
+    if (score <= allowed && (!best || score < best.distance))
+      best = { name: entry.name, kind: entry.kind, distance: score };
   }
   if (best) return best;
   // "payment" for "payment-service": a whole leading word of exactly one known name.
   if (word.length >= 4) {
-    const prefixed = names.filter((entry) => entry.lower.startsWith(`${word}-`) || entry.lower.startsWith(`${word}_`) || entry.lower.startsWith(`${word}.`));
+    const prefixed = names.filter(
+      (entry) =>
+        entry.lower.startsWith(`${word}-`) ||
+        entry.lower.startsWith(`${word}_`) ||
+        entry.lower.startsWith(`${word}.`),
+    );
     const types = prefixed.filter((entry) => entry.kind === 'type');
     const pick = types.length === 1 ? types[0] : prefixed.length === 1 ? prefixed[0] : undefined;
-    if (pick) return { name: pick.name, kind: pick.kind, distance: pick.lower.length - word.length };
+    if (pick)
+      return { name: pick.name, kind: pick.kind, distance: pick.lower.length - word.length };
   }
   return undefined;
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 function unitOf(word: string): number | undefined {
   const unit = word.toLowerCase();
@@ -286,16 +528,25 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
     expression,
   });
 
-  const relative = /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)\b/.exec(lower) ??
-    /\b(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b/.exec(lower);
+  const relative =
+    /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)\b/.exec(
+      lower,
+    ) ??
+    /\b(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b/.exec(
+      lower,
+    );
   if (relative) {
     const unit = unitOf(relative[2]);
     if (unit) return range(at - Number(relative[1]) * unit, at, relative[0].trim());
   }
-  const single = /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(second|minute|hour|day|week)\b/.exec(lower);
+  const single =
+    /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(second|minute|hour|day|week)\b/.exec(
+      lower,
+    );
   if (single) return range(at - unitOf(single[1])!, at, single[0].trim());
   const startOfDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  if (/\byesterday\b/.test(lower) && !/\bsince\b/.test(lower)) return range(startOfDay - UNIT_MS.d, startOfDay, 'yesterday');
+  if (/\byesterday\b/.test(lower) && !/\bsince\b/.test(lower))
+    return range(startOfDay - UNIT_MS.d, startOfDay, 'yesterday');
   if (/\btoday\b/.test(lower) && !/\bsince\b/.test(lower)) return range(startOfDay, at, 'today');
 
   const results = chrono.parse(text, { instant: now, timezone: 'UTC' }, { forwardDate: false });
@@ -309,6 +560,8 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
   if (from > at && !first.start.isCertain('day')) from -= UNIT_MS.d;
   if (to > at && !between) to = at;
   if (to < from) [from, to] = [to, from];
-  const expression = between ? `${before.match(/\b(between|from)\s*$/)![1]} ${first.text} … ${results[1].text}` : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${first.text}`;
+  const expression = between
+    ? `${before.match(/\b(between|from)\s*$/)![1]} ${first.text} … ${results[1].text}`
+    : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${first.text}`;
   return range(from, to, expression);
 }

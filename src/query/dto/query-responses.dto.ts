@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ApiNullableString, ApiObject } from '../../common/http/api-object.decorator.js';
 import { DebugEventDto } from '../../storage/dto/storage-responses.dto.js';
+import { INTENTS } from '../ask/question-parser.js';
 
 const objects = (description: string) => ({
   type: 'array' as const,
@@ -96,6 +97,11 @@ export class SlowOperationsDto {
   @ApiProperty() summary: string;
   @ApiProperty(objects('Per operation: component, calls, p50/p95/p99 and max duration'))
   slowest: Record<string, unknown>[];
+  @ApiProperty({
+    description: 'Timed calls an operation needed to be ranked (5; 1 when no operation had 5)',
+    example: 5,
+  })
+  min_samples: number;
   @ApiProperty() cached: boolean;
 }
 
@@ -119,7 +125,11 @@ export class EventSearchDto {
 
 export class AskAnswerDto {
   @ApiProperty() question: string;
-  @ApiProperty({ example: 'component_health' }) intent: string;
+  @ApiProperty({
+    example: 'component_health',
+    enum: INTENTS,
+  })
+  intent: string;
   @ApiProperty({ minimum: 0, maximum: 1 }) confidence: number;
   @ApiObject('The entities read from the question: components, time range, ids') understood: Record<
     string,

@@ -1,0 +1,34 @@
+import { SEVERITIES } from '../common/debug-event.js';
+import type { InsightsService } from '../insights/insights.service.js';
+import type { InsightView } from '../insights/insight.types.js';
+
+/** Most severe first, then the most certain, then the latest. */
+export function bySeverityThenConfidence(a: InsightView, b: InsightView): number {
+  const rank = (severity: string) => (SEVERITIES as readonly string[]).indexOf(severity);
+  return (
+    rank(b.severity) - rank(a.severity) ||
+    b.confidence - a.confidence ||
+    Date.parse(b.last_seen) - Date.parse(a.last_seen)
+  );
+}
+
+/** Open and regressed insights, most severe and most certain first. */
+export async function openProblems(
+  insights: InsightsService,
+  filters: { component?: string; sessionId?: string; limit: number },
+): Promise<InsightView[]> {
+  const pages = await Promise.all(
+    (['open', 'regressed'] as const).map((status) =>
+      insights.list({
+        status,
+        component: filters.component,
+        sessionId: filters.sessionId,
+        limit: 100,
+      }),
+    ),
+  );
+  return pages
+    .flatMap((page) => page.items)
+    .sort(bySeverityThenConfidence)
+    .slice(0, filters.limit);
+}
