@@ -185,13 +185,11 @@ export class EventAnalyticsService {
     const selectors =
       names.length > 0
         ? await this.resolveAll(names)
-        : (await this.registry.types())
-            .slice(0, MAX_TYPES)
-            .map((type): ComponentSelector => ({
-              selector: type,
-              component_type: type,
-              component_id: null,
-            }));
+        : (await this.registry.types()).slice(0, MAX_TYPES).map((type): ComponentSelector => ({
+            selector: type,
+            component_type: type,
+            component_id: null,
+          }));
     const windowMinutes = request.window_minutes ?? defaultMinutes;
     const to = at ?? new Date();
     const window = { from: new Date(to.getTime() - windowMinutes * 60_000), to };
