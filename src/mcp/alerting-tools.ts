@@ -1,9 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { DomainError } from '../common/errors/domain-error.js';
-import { storeUnreachable } from '../common/errors/store-unreachable.js';
-import type { AlertingService } from './alerting.service.js';
+import type { AlertingService } from '../alerting/alerting.service.js';
+import { run } from './tool-run.js';
 
 /**
  * Alerting as MCP tools: the same service and parsers as REST, so a rule or silence an agent
@@ -120,29 +119,4 @@ export function registerAlertingTools(
 
 function refuse(reason: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `FORBIDDEN: ${reason}` }] };
-}
-
-async function run<T>(
-  work: () => Promise<T>,
-  summarize: (value: T) => string,
-): Promise<CallToolResult> {
-  try {
-    const value = await work();
-    return {
-      content: [
-        { type: 'text', text: summarize(value) },
-        { type: 'text', text: JSON.stringify(value) },
-      ],
-    };
-  } catch (caught) {
-    const error = storeUnreachable(caught) ?? caught;
-    if (error instanceof DomainError) {
-      const details = error.details === undefined ? '' : ` ${JSON.stringify(error.details)}`;
-      return {
-        isError: true,
-        content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }],
-      };
-    }
-    throw error;
-  }
 }

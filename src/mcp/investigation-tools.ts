@@ -8,7 +8,7 @@ import { OperationProgressService } from '../query/operation-progress.service.js
 import { openProblems } from '../query/open-problems.js';
 import { EventsQueryService } from '../storage/events-query.service.js';
 import { StateQueryService } from '../storage/state-query.service.js';
-import { run } from './mcp-tools.js';
+import { run } from './tool-run.js';
 import { compactInsight, TriageService } from './triage.service.js';
 
 const componentPart = z.string().min(1).max(256);
