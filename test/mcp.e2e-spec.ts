@@ -222,7 +222,15 @@ describeWithPostgresAndRedis(
         unhealthy: { component: string; status: string; reasons: string[] }[];
         new_error_patterns: { pattern_id: string; template: string; components: string[] }[];
         stuck_flows: { insight_id: string; correlation_ids: string[] }[];
-        alerts: { rule: string; severity: string; firing_since: string }[] | null;
+        alerts:
+          | {
+              rule_id: string;
+              rule: string;
+              severity: string;
+              firing_groups: number;
+              firing_since: string;
+            }[]
+          | null;
         alerts_unavailable?: string;
         next: string[];
       }
@@ -259,8 +267,15 @@ describeWithPostgresAndRedis(
           'reports stuck',
           'high',
         ]);
+        // A rule firing for several groups is one line of the brief, counting its groups.
+        const ruleIds = brief.alerts!.map((alert) => alert.rule_id);
+        expect(new Set(ruleIds).size).toBe(ruleIds.length);
+        expect(brief.alerts!.every((alert) => alert.firing_groups >= 1)).toBe(true);
         expect(brief.alerts_unavailable).toBeUndefined();
-        expect(brief.headline).toMatch(/alert\(s\) firing/);
+        const firingGroups = brief.alerts!.reduce((sum, alert) => sum + alert.firing_groups, 0);
+        expect(brief.headline).toContain(
+          `${firingGroups} alert(s) firing (${ruleIds.length} rule(s))`,
+        );
         expect(brief.next[0]).toMatch(/^get_insight /);
       });
 

@@ -13,11 +13,16 @@ import { openProblems } from '../query/open-problems.js';
  */
 export const FIRING_ALERTS_SOURCE = Symbol('FIRING_ALERTS_SOURCE');
 
+/** One rule's firing alerts: a rule that fires for many groups is one line of the brief. */
 export interface FiringAlert {
   rule_id: string;
   rule: string;
   severity: string;
+  /** Groups (label sets) of the rule firing now. */
+  firing_groups: number;
+  /** When the earliest of them started firing. */
   firing_since: string | null;
+  /** The summary of the earliest. */
   summary: string;
   sample_event_ids: string[];
 }
@@ -56,8 +61,12 @@ export interface Triage {
   next: string[];
 }
 
+/** A brief an agent reads in one go: at most this many problems, and fewer of each other kind. */
 const LIMIT = 8;
-const TEXT = 160;
+const OTHERS = 5;
+const REASONS = 2;
+const EVIDENCE_IDS = 3;
+const TEXT = 120;
 
 /** "What is wrong right now?" in one compact answer, each item with the id the other tools take. */
 @Injectable()
@@ -84,18 +93,19 @@ export class TriageService {
         limit: 50,
         offset: 0,
       }),
-      this.alertsSource ? this.alertsSource.firing(LIMIT) : Promise.resolve(null),
+      this.alertsSource ? this.alertsSource.firing(OTHERS) : Promise.resolve(null),
     ]);
     const unhealthy = report.components
       .filter((component) => component.status === 'unhealthy' || component.status === 'degraded')
       .sort((a, b) => a.score - b.score)
-      .slice(0, LIMIT)
+      .slice(0, OTHERS)
       .map((component) => ({
         component: component.component,
         status: component.status,
         score: component.score,
         reasons: component.reasons
           .filter((reason) => reason.code !== 'ok')
+          .slice(0, REASONS)
           .map((reason) => cut(reason.message)),
       }));
     const newPatterns = patternPage.items
@@ -103,7 +113,7 @@ export class TriageService {
         (pattern) =>
           pattern.first_seen_ever !== null && Date.parse(pattern.first_seen_ever) >= from.getTime(),
       )
-      .slice(0, LIMIT)
+      .slice(0, OTHERS)
       .map((pattern) => ({
         pattern_id: pattern.pattern_id,
         template: cut(pattern.template),
@@ -115,7 +125,7 @@ export class TriageService {
       .filter(
         (insight) => insight.insight_type === 'flow' && Array.isArray(insight.evidence.examples),
       )
-      .slice(0, LIMIT)
+      .slice(0, OTHERS)
       .map((insight) => ({
         insight_id: insight.id,
         title: cut(insight.title),
@@ -138,7 +148,9 @@ export class TriageService {
           : 'all components healthy',
         newPatterns.length ? `${newPatterns.length} new error pattern(s)` : '',
         stuck.length ? `${stuck.length} stuck flow group(s)` : '',
-        alerts?.length ? `${alerts.length} alert(s) firing` : '',
+        alerts?.length
+          ? `${alerts.reduce((sum, alert) => sum + alert.firing_groups, 0)} alert(s) firing (${alerts.length} rule(s))`
+          : '',
       ]
         .filter(Boolean)
         .join('; ') + '.';
@@ -177,15 +189,27 @@ export function firingAlertsOf(alerting: AlertingService): FiringAlertsSource {
       const { items: rules } = await alerting.listRules();
       const byId = new Map(rules.map((rule) => [rule.id, rule]));
       const rank = (severity: string) => (SEVERITIES as readonly string[]).indexOf(severity);
-      return alerts
-        .map((alert) => ({
+      const earliestFirst = [...alerts].sort((a, b) =>
+        String(a.firing_since).localeCompare(String(b.firing_since)),
+      );
+      const byRule = new Map<string, FiringAlert>();
+      for (const alert of earliestFirst) {
+        const seen = byRule.get(alert.rule_id);
+        if (seen) {
+          seen.firing_groups++;
+          continue;
+        }
+        byRule.set(alert.rule_id, {
           rule_id: alert.rule_id,
           rule: byId.get(alert.rule_id)?.name ?? alert.rule_id,
           severity: byId.get(alert.rule_id)?.severity ?? 'medium',
+          firing_groups: 1,
           firing_since: alert.firing_since,
           summary: cut(alert.details.summary),
-          sample_event_ids: alert.details.sample_event_ids.slice(0, 3),
-        }))
+          sample_event_ids: alert.details.sample_event_ids.slice(0, EVIDENCE_IDS),
+        });
+      }
+      return [...byRule.values()]
         .sort(
           (a, b) =>
             rank(b.severity) - rank(a.severity) ||
@@ -206,7 +230,7 @@ export function compactInsight(insight: InsightView) {
     type: insight.insight_type,
     title: cut(insight.title),
     components: insight.affected_components.slice(0, 4).map(componentName),
-    evidence_event_ids: Array.isArray(ids) ? (ids as string[]).slice(0, 5) : [],
+    evidence_event_ids: Array.isArray(ids) ? (ids as string[]).slice(0, EVIDENCE_IDS) : [],
     last_seen: insight.last_seen,
   };
 }
