@@ -301,6 +301,29 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       message: 'Error: connection pool exhausted',
     });
     expect(propagation!.title).toMatch(/payments\/payments-1 → gateway\/gateway-1/);
+
+    // Explaining the payment exception does not blame the gateway span that called payments:
+    // that span started first but failed after it.
+    const exception = events.find(
+      (event) => event.event_type === 'error' && event.component_type === 'payments',
+    )!;
+    const explainedException = await read(`/errors/${exception.id}/explain`).expect(200);
+    expect(explainedException.body.root_cause).toMatchObject({
+      is_the_event_itself: true,
+      event: { id: exception.id },
+    });
+    // Explaining the gateway's failed root span blames the payment exception that came first,
+    // not the root span, which started earliest but failed last.
+    const rootSpan = events.find((event) => event.operation === 'POST /orders')!;
+    const explained = await read(`/errors/${rootSpan.id}/explain`).expect(200);
+    expect(explained.body.root_cause).toMatchObject({
+      is_the_event_itself: false,
+      event: {
+        component_type: 'payments',
+        event_type: 'error',
+        message: 'Error: connection pool exhausted',
+      },
+    });
   });
 
   it('stores a retried export once (same bytes, gzip, both listeners)', async () => {

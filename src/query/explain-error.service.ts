@@ -43,7 +43,7 @@ export interface ErrorExplanation {
     occurrences: number;
     last_seen: string | null;
   }[];
-  /** Events before it on the same correlation chain, oldest first (at most 50). */
+  /** Events before it failed on the same correlation chain, oldest first (at most 50). */
   preceding_events: EventRow[];
   root_cause: RootCause;
   related_open_insights: {
@@ -218,7 +218,8 @@ export class ExplainErrorService {
       const { events } = await this.repository.eventsOfCorrelation(
         event.correlation_id,
         CHAIN_LIMIT,
-        new Date(Date.parse(event.timestamp)),
+        // A span's callees start after it and fail before it ends: read the chain up to its end.
+        new Date(failedAt(event)),
       );
       for (const item of events) if (item.id !== event.id) byId.set(item.id, item);
     }
@@ -236,33 +237,50 @@ export class ExplainErrorService {
 }
 
 /**
+ * When an event's failure became visible. A span (a `trace` event with a duration) fails when
+ * it ends, since its status is set then; it starts at `data["otel.start_time"]` where the
+ * intake recorded one (OTLP stamps a failed span at its end), else at its timestamp. Any
+ * other event fails at its timestamp. Cause precedes effect: only earlier failures are causes.
+ */
+export function failedAt(
+  event: Pick<EventRow, 'timestamp' | 'event_type' | 'duration_ms' | 'data'>,
+): number {
+  const stamped = Date.parse(event.timestamp);
+  if (event.event_type !== 'trace' || !event.duration_ms) return stamped;
+  const recordedStart = Date.parse(String(event.data?.['otel.start_time'] ?? ''));
+  return (Number.isNaN(recordedStart) ? stamped : recordedStart) + event.duration_ms;
+}
+
+/**
  * Pure: the probable root cause of `event` among the events before it on its chain. Parent
- * links win (the earliest failing ancestor); otherwise the earliest error on the chain,
- * preferring another component (upstream) over a repeat in the same one.
+ * links win: the earliest failure in the event's tree of parent links that failed before it
+ * (an upstream trigger that failed first, or a callee span that failed before its caller:
+ * a caller span fails at its end, after the callee whose error it reports); otherwise the
+ * earliest error on the chain, preferring another component (upstream) over a repeat in
+ * the same one.
  */
 export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCause {
-  const byId = new Map(chain.map((item) => [item.id, item]));
-  let ancestorError: EventRow | undefined;
-  for (let parent = event.parent_event_id ? byId.get(event.parent_event_id) : undefined; parent;) {
-    if (isErrorEvent(parent)) ancestorError = parent;
-    parent = parent.parent_event_id ? byId.get(parent.parent_event_id) : undefined;
-  }
-  if (ancestorError) {
+  const mine = failedAt(event);
+  const linked = linkedFailuresBefore(event, chain, mine);
+  if (linked) {
+    const lead = Math.round(mine - failedAt(linked));
     return {
-      event: ancestorError,
-      reason: `the earliest failing ancestor along parent_event_id links (${ancestorError.component_type}/${ancestorError.component_id})`,
+      event: linked,
+      reason: `the earliest failure linked to this one by parent_event_id, in ${linked.component_type}/${linked.component_id}, ${lead} ms before this one failed`,
       confidence: 0.85,
       is_the_event_itself: false,
     };
   }
-  const errors = chain.filter(isErrorEvent);
+  const errors = chain
+    .filter((item) => isErrorEvent(item) && failedAt(item) < mine)
+    .sort((a, b) => failedAt(a) - failedAt(b));
   const upstream = errors.find(
     (item) =>
       item.component_type !== event.component_type || item.component_id !== event.component_id,
   );
   const earliest = upstream ?? errors[0];
   if (earliest) {
-    const lead = Date.parse(event.timestamp) - Date.parse(earliest.timestamp);
+    const lead = Math.round(mine - failedAt(earliest));
     return {
       event: earliest,
       reason: upstream
@@ -280,6 +298,42 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
     confidence: event.correlation_id ? 0.6 : 0.3,
     is_the_event_itself: true,
   };
+}
+
+/** The earliest failing event of `event`'s tree of parent links that failed before `before`. */
+function linkedFailuresBefore(
+  event: EventRow,
+  chain: readonly EventRow[],
+  before: number,
+): EventRow | undefined {
+  const byId = new Map(chain.map((item) => [item.id, item]));
+  byId.set(event.id, event);
+  const children = new Map<string, EventRow[]>();
+  for (const item of byId.values()) {
+    if (!item.parent_event_id) continue;
+    const siblings = children.get(item.parent_event_id) ?? [];
+    siblings.push(item);
+    children.set(item.parent_event_id, siblings);
+  }
+  let top = event;
+  const climbed = new Set<string>([event.id]);
+  for (let parent = byId.get(top.parent_event_id ?? ''); parent && !climbed.has(parent.id);) {
+    climbed.add(parent.id);
+    top = parent;
+    parent = byId.get(top.parent_event_id ?? '');
+  }
+  let earliest: EventRow | undefined;
+  const seen = new Set<string>();
+  const pending = [top];
+  while (pending.length > 0) {
+    const item = pending.pop()!;
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    pending.push(...(children.get(item.id) ?? []));
+    if (item.id === event.id || !isErrorEvent(item) || failedAt(item) >= before) continue;
+    if (!earliest || failedAt(item) < failedAt(earliest)) earliest = item;
+  }
+  return earliest;
 }
 
 function suggestionsFor(

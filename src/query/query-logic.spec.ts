@@ -303,6 +303,45 @@ describe('explain: rootCauseOf', () => {
     expect(root.reason).toContain('upstream');
   });
 
+  // OTel traces: a span's timestamp is its start and it fails at its end, after its callees.
+  const span = (
+    id: string,
+    start: number,
+    ms: number,
+    component_type: string,
+    parent: string | null,
+  ) =>
+    eventRow({
+      id,
+      timestamp: at(start),
+      duration_ms: ms,
+      level: 'error',
+      event_type: 'trace',
+      component_type,
+      component_id: `${component_type}-1`,
+      parent_event_id: parent,
+    });
+  const trace = [
+    span('checkout', 0, 100, 'frontend', null),
+    span('pay', 10, 50, 'payment', 'checkout'),
+    span('db', 20, 10, 'postgres', 'pay'),
+    error('db-exception', 29, 'postgres', 'db'),
+  ];
+
+  it('blames the innermost span that failed first, not the caller spans that started earlier', () => {
+    const payException = error('pay-exception', 55, 'payment', 'pay');
+    const root = rootCauseOf(payException, [...trace, payException]);
+    expect(root).toMatchObject({ event: { id: 'db-exception' }, is_the_event_itself: false });
+    expect(root.reason).toContain('postgres/postgres-1, 26 ms before');
+    expect(rootCauseOf(trace[0], trace.slice(1)).event.id).toBe('db-exception');
+  });
+
+  it('does not blame a caller span that fails after the event', () => {
+    const payException = error('pay-exception', 55, 'payment', 'pay');
+    const root = rootCauseOf(payException, [trace[0], trace[1], payException]);
+    expect(root).toMatchObject({ event: { id: 'pay-exception' }, is_the_event_itself: true });
+  });
+
   it('is the event itself when nothing failed before it', () => {
     const event = error('db', 0, 'db');
     expect(rootCauseOf(event, [eventRow({ id: 'ok', timestamp: at(-5) })])).toMatchObject({
