@@ -45,7 +45,8 @@ export async function createApp(
   app.use(helmet());
   if (config.corsOrigins.length > 0) {
     app.enableCors({
-      origin: config.corsOrigins,
+      // `*`: any origin, as for browser SDKs shipped to sites the operator does not list.
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
       allowedHeaders: [
         'Content-Type',
         'X-API-Key',
@@ -53,8 +54,10 @@ export async function createApp(
         'X-Request-Id',
         'X-Correlation-Id',
         'traceparent',
+        'X-Sentry-Auth',
       ],
-      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      // Sentry's browser SDKs back off by these; hidden from them, a 429 would be retried blind.
+      exposedHeaders: ['Retry-After', 'X-Request-Id', 'X-Sentry-Rate-Limits'],
       maxAge: 600,
     });
   }

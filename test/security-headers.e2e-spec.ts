@@ -10,8 +10,10 @@ const KEYS = `${READER}:read,${ADMIN}:admin`;
 describe('security headers and CORS (embedded mode)', () => {
   let plain: RunningApp;
   let withCors: RunningApp;
+  let anyOrigin: RunningApp;
 
   beforeAll(async () => {
+    anyOrigin = await startApp(embeddedEnv({ DEBUG_API_KEYS: KEYS, DEBUG_CORS_ORIGINS: '*' }));
     plain = await startApp(embeddedEnv({ DEBUG_API_KEYS: KEYS }));
     withCors = await startApp(
       embeddedEnv({
@@ -23,6 +25,7 @@ describe('security headers and CORS (embedded mode)', () => {
   afterAll(async () => {
     await plain?.close();
     await withCors?.close();
+    await anyOrigin?.close();
   });
 
   it('sends helmet headers and no X-Powered-By', async () => {
@@ -51,6 +54,13 @@ describe('security headers and CORS (embedded mode)', () => {
       .get('/api/debug/health/live')
       .set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers every origin when DEBUG_CORS_ORIGINS is *, as browser SDKs on unlisted sites need', async () => {
+    const response = await request(anyOrigin.url)
+      .get('/api/debug/health/live')
+      .set('Origin', 'https://shop.example');
+    expect(response.headers['access-control-allow-origin']).toBe('https://shop.example');
   });
 });
 
