@@ -112,6 +112,18 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     return response.body.items as DebugEventRecord[];
   }
 
+  it('is described in the OpenAPI document, so clients and the fuzzer see the three routes', async () => {
+    const document = (await request(running.url).get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, { post?: { requestBody: { content: Record<string, unknown> } } }>;
+    };
+    for (const path of ['/v1/logs', '/v1/traces', '/v1/metrics']) {
+      expect(Object.keys(document.paths[path]?.post?.requestBody.content ?? {})).toEqual([
+        'application/x-protobuf',
+        'application/json',
+      ]);
+    }
+  });
+
   it('listens on OTLP_HTTP_PORT besides the main port', () => {
     expect(running.app.get(OtlpModule).otlpPort).toBe(Number(new URL(otlpUrl).port));
   });

@@ -7,7 +7,9 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CollectorModule } from '../collector/collector.module.js';
+import { documentRawRoutes } from '../common/http/openapi-document.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { otlpOpenApiPaths } from './otlp-openapi.js';
 import { OtlpMetrics } from './otlp-metrics.js';
 import { OTLP_PATHS, OtlpReceiver } from './otlp-receiver.service.js';
 import type { OtlpSignal } from './otlp-schema.js';
@@ -29,6 +31,7 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
   ) {
     const adapter = adapterHost.httpAdapter;
     if (!adapter) return; // worker role: no HTTP
+    documentRawRoutes(otlpOpenApiPaths());
     // Registered while the module is built, before bootstrap installs the JSON body parser: the
     // receiver reads the raw body itself (protobuf, gzip, its own limit, google.rpc.Status errors).
     for (const [signal, path] of Object.entries(OTLP_PATHS) as [OtlpSignal, string][]) {

@@ -6,6 +6,17 @@ import { ErrorEnvelope } from '../errors/error-envelope.js';
 export const PUBLIC_OPERATION = 'x-public';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
+/** Paths served by plain HTTP handlers (no controller to describe them), by path. */
+const rawRoutes = new Map<string, OpenAPIObject['paths'][string]>();
+
+/**
+ * Adds routes that a module serves with plain HTTP handlers (OTLP reads its raw body) to the
+ * document; called by that module when it mounts them. Their operations are complete already.
+ */
+export function documentRawRoutes(paths: OpenAPIObject['paths']): void {
+  for (const [path, item] of Object.entries(paths)) rawRoutes.set(path, item);
+}
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelope) } } };
@@ -71,6 +82,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (operation) completeResponses(operation);
     }
   }
+  for (const [path, item] of rawRoutes) document.paths[path] ??= item;
   return document;
 }
 
