@@ -275,4 +275,46 @@ describe('alert conditions: metric, silence, pattern, maintenance window (embedd
       .expect(400);
     expect(bad.body.details).toEqual({ field: 'rule' });
   });
+
+  it('deleting a firing rule resolves its alerts first and tells the receivers once', async () => {
+    const ruleId = await rule({
+      name: 'disk almost full',
+      when: {
+        metric: {
+          name: 'disk.used_ratio',
+          op: '>',
+          threshold: 0.9,
+          aggregate: 'last',
+          window_seconds: 300,
+          components: ['db'],
+        },
+      },
+      for_seconds: 0,
+      channels: [{ type: 'webhook', url: `${receiver.url}/deleted` }],
+    });
+    await request(running.url)
+      .post('/api/debug/metrics')
+      .send({ name: 'disk.used_ratio', value: 0.97, component_type: 'db', component_id: 'pg-1' })
+      .expect(201);
+    await evaluate();
+    await receiver.waitFor(() => receiver.to('/deleted').length === 1, 20_000, 'the firing notice');
+
+    const deleted = await request(running.url)
+      .delete(`/api/debug/alerts/rules/${ruleId}`)
+      .expect(200);
+    expect(deleted.body).toEqual({ deleted: ruleId, resolved: 1, notice_failures: [] });
+    expect(notices('/deleted').map((notice) => notice.state)).toEqual(['firing', 'resolved']);
+    expect(notices('/deleted')[1]).toMatchObject({ labels: { component: 'db/pg-1' } });
+    const { items, history } = await alertsOf(ruleId);
+    expect(items).toEqual([]);
+    expect(history[0]).toMatchObject({ from_state: 'firing', to_state: 'resolved' });
+    expect(history[0].details.summary).toMatch(/^rule deleted: /);
+
+    // Gone for good: no rule, and later runs neither bring its alert back nor notify again.
+    await request(running.url).get(`/api/debug/alerts/rules/${ruleId}`).expect(404);
+    await request(running.url).delete(`/api/debug/alerts/rules/${ruleId}`).expect(404);
+    await evaluate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.to('/deleted')).toHaveLength(2);
+  });
 });

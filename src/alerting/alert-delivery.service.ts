@@ -63,6 +63,25 @@ export class AlertDeliveryService {
     }));
   }
 
+  /** Sends the resolve notice of `instance` to every channel of `rule` now, once; the failures, as text. */
+  async sendNow(rule: AlertRule, instance: AlertInstance, now: Date): Promise<string[]> {
+    const failures: string[] = [];
+    for (const delivery of this.plan(rule, instance, 'resolved', false, now)) {
+      try {
+        await sendToChannel(
+          rule.channels[delivery.channel_index],
+          delivery.payload as AlertNotification,
+          { smtpUrl: this.config.alerting.smtpUrl, smtpFrom: this.config.alerting.smtpFrom },
+        );
+      } catch (error) {
+        failures.push(
+          `${delivery.channel_type} #${delivery.channel_index}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return failures;
+  }
+
   async enqueue(ids: readonly string[]): Promise<void> {
     for (const id of ids) await this.addJob(id, id);
   }

@@ -47,6 +47,62 @@ export class AlertEvaluatorService {
     return run;
   }
 
+  /**
+   * Deletes a rule, its open alerts resolved first: history records each change, and the
+   * resolve notices of alerts whose firing notice went out are sent to the rule's channels
+   * now, once (not retried: the rule and its channels are gone after). Serialized with the
+   * evaluation runs, so that a run cannot bring the rule's alerts back. Null: no such rule.
+   */
+  removeRule(id: string): Promise<{ resolved: number; notice_failures: string[] } | null> {
+    const run = this.chain.then(() => this.underLock(() => this.removeNow(id)));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async removeNow(
+    id: string,
+  ): Promise<{ resolved: number; notice_failures: string[] } | null> {
+    const rule = await this.repository.findRule(id);
+    if (!rule) return null;
+    const now = new Date();
+    const [stored, silences] = await Promise.all([
+      this.repository.instancesOf(rule.id),
+      this.repository.listSilences(now, false),
+    ]);
+    const steps = stepAlerts(rule, [], stored, silences, now);
+    const history = steps.map((step) => ({
+      rule_id: rule.id,
+      group_key: step.instance.group_key,
+      from_state: step.changedFrom ?? null,
+      to_state: step.instance.state,
+      at: now.toISOString(),
+      labels: step.instance.labels,
+      details: {
+        ...step.instance.details,
+        summary: `rule deleted: ${step.instance.details.summary}`,
+      },
+    }));
+    await this.repository.saveEvaluation(
+      rule.id,
+      steps.map((step) => step.instance),
+      history,
+      [],
+      () => newId(),
+      now,
+    );
+    const failures: string[] = [];
+    for (const step of steps) {
+      if (step.notify) failures.push(...(await this.deliveries.sendNow(rule, step.instance, now)));
+    }
+    await this.repository.deleteRule(rule.id);
+    if (steps.length > 0) {
+      this.logger.log(
+        `rule ${rule.id} (${rule.name}) deleted: ${steps.length} alert(s) resolved, ${failures.length} notice(s) failed`,
+      );
+    }
+    return { resolved: steps.length, notice_failures: failures };
+  }
+
   private async underLock<T>(work: () => Promise<T>): Promise<T> {
     if (this.dataSource.options.type !== 'postgres') return work();
     const runner = this.dataSource.createQueryRunner();

@@ -82,9 +82,13 @@ export class AlertingService {
     return this.getRule(id);
   }
 
-  async deleteRule(id: string): Promise<{ deleted: string }> {
-    if (!(await this.repository.deleteRule(id))) throw new NotFoundError('alert rule', id);
-    return { deleted: id };
+  /** Deletes a rule; its open alerts are resolved first, and receivers told (see AlertEvaluatorService.removeRule). */
+  async deleteRule(
+    id: string,
+  ): Promise<{ deleted: string; resolved: number; notice_failures: string[] }> {
+    const removed = await this.evaluator.removeRule(id);
+    if (!removed) throw new NotFoundError('alert rule', id);
+    return { deleted: id, ...removed };
   }
 
   /**

@@ -65,6 +65,16 @@ export class AlertRulesPageDto {
 
 export class DeletedRuleDto {
   @ApiProperty({ description: 'The id of the deleted rule' }) deleted: string;
+  @ApiProperty({
+    description:
+      'Its open (pending or firing) alerts, resolved before it went; each firing one whose notice went out was told to the channels once',
+  })
+  resolved: number;
+  @ApiProperty({
+    type: [String],
+    description: 'Resolve notices that could not be sent (channel and reason); not retried',
+  })
+  notice_failures: string[];
 }
 
 export class AlertEvidenceDto {
