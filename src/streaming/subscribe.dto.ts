@@ -13,6 +13,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { IsVocabularyList } from '../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../common/debug-event.js';
+import { DTO_REFUSED_KEYS, unstorableInputProblem } from '../collector/storable-text.js';
 
 export const CHANNEL_NAMES = [
   'debug:event',
@@ -108,6 +109,11 @@ export function parseSubscribe(
       problems: [{ field: '(payload)', problem: 'subscribe expects an object of filters' }],
     };
   }
+  // As REST refuses them before validation: `constructor` or `__proto__` keys (class-transformer
+  // would take a nested `constructor` for a class and throw), text no store keeps, deep nesting.
+  const unreadable = unstorableInputProblem(payload, '', DTO_REFUSED_KEYS);
+  if (unreadable !== null)
+    return { problems: [{ field: unreadable.split(' ')[0], problem: unreadable }] };
   const dto = plainToInstance(SubscribeDto, payload);
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) return { problems: flatten(errors) };

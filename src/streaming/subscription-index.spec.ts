@@ -90,6 +90,19 @@ describe('subscription filters', () => {
     expect('problems' in parseSubscribe({ since: { at: 1 } })).toBe(true);
     expect('dto' in parseSubscribe({ since: 1700000000000 })).toBe(true);
   });
+
+  it('refuses a nested constructor or __proto__ key by name instead of throwing (found by the protocol fuzzer)', () => {
+    const hostile = JSON.parse('{"component_types": {"constructor": {"prototype": {"x": 1}}}}');
+    expect(parseSubscribe(hostile)).toEqual({
+      problems: [
+        {
+          field: 'component_types.constructor',
+          problem: 'component_types.constructor is not an allowed key',
+        },
+      ],
+    });
+    expect('problems' in parseSubscribe(JSON.parse('{"__proto__": {"levels": ["x"]}}'))).toBe(true);
+  });
 });
 
 describe('SubscriptionIndex', () => {
