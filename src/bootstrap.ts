@@ -84,15 +84,18 @@ function setUpSwagger(app: INestApplication): void {
   });
 }
 
-/** Refuses to expose an unauthenticated service beyond this machine. */
-export function assertSafeBinding(config: AppConfig, logger: Logger): void {
-  if (config.authEnabled) return;
+/**
+ * Refuses to expose an unauthenticated service beyond this machine. `storedKeys`: keys managed
+ * at runtime exist (authentication is on without DEBUG_API_KEYS).
+ */
+export function assertSafeBinding(config: AppConfig, logger: Logger, storedKeys = false): void {
+  if (config.authEnabled || storedKeys) return;
   if (!config.hostIsLoopback) {
     throw new Error(
-      `refusing to listen on ${config.host} without API keys: set DEBUG_API_KEYS, or HOST=127.0.0.1`,
+      `refusing to listen on ${config.host} without API keys: set DEBUG_API_KEYS (or create a key at runtime on 127.0.0.1 first), or HOST=127.0.0.1`,
     );
   }
   logger.warn(
-    `no DEBUG_API_KEYS configured: listening on ${config.host} only, without authentication`,
+    `no API keys (DEBUG_API_KEYS or stored): listening on ${config.host} only, without authentication until a key is created`,
   );
 }

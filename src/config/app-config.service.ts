@@ -52,6 +52,10 @@ export class AppConfig {
     return this.apiKeys.length > 0;
   }
 
+  get apiKeyRefreshSeconds(): number {
+    return this.env.DEBUG_API_KEY_REFRESH_SECONDS;
+  }
+
   get enabled(): boolean {
     return this.env.DEBUG_SYSTEM_ENABLED;
   }

@@ -36,6 +36,7 @@ describe('validateEnvironment', () => {
     ['DEBUG_API_KEYS', 'short:read', 'DEBUG_API_KEYS'],
     ['DEBUG_API_KEYS', 'longenoughkey:write', 'DEBUG_API_KEYS'],
     ['DEBUG_SYSTEM_ENABLED', 'maybe', 'DEBUG_SYSTEM_ENABLED'],
+    ['DEBUG_API_KEY_REFRESH_SECONDS', '0', 'DEBUG_API_KEY_REFRESH_SECONDS'],
   ])('rejects %s=%s and names the variable', (name, value, named) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(ConfigValidationError);
     try {

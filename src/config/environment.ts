@@ -78,6 +78,14 @@ export class EnvironmentVariables {
   )
   DEBUG_API_KEYS = '';
 
+  /** How often each API instance reloads the keys managed at runtime (revocations and new keys take effect within it). */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  DEBUG_API_KEY_REFRESH_SECONDS = 5;
+
   @IsOptional()
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })

@@ -44,7 +44,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           type: 'apiKey',
           in: 'header',
           name: 'X-API-Key',
-          description: 'An API key of DEBUG_API_KEYS',
+          description: 'An API key: of DEBUG_API_KEYS, or created at /api/debug/admin/keys',
         },
         'api-key',
       )
