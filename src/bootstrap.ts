@@ -13,6 +13,7 @@ import { AppModule, type EnvironmentOverrides } from './app.module.js';
 import { ApiKeyService } from './common/auth/api-key.service.js';
 import { authBeforeBody } from './common/auth/auth-gate.middleware.js';
 import { FailedAuthLimiter } from './common/auth/failed-auth-limiter.js';
+import { type ProtectedArea, requireKeyFor } from './common/auth/protected-paths.middleware.js';
 import { buildOpenApiDocument } from './common/http/openapi-document.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -58,6 +59,9 @@ export async function createApp(
       maxAge: 600,
     });
   }
+  app.use(
+    requireKeyFor(app.get(ApiKeyService), app.get(FailedAuthLimiter), protectedAreas(config)),
+  );
   app.use(authBeforeBody(app.get(ApiKeyService), app.get(FailedAuthLimiter), `/${API_PREFIX}/`));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX, { exclude: [...SENTRY_ROUTES, ...MCP_ROUTES] });
@@ -82,6 +86,30 @@ function setUpSwagger(app: INestApplication): void {
   SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
   });
+}
+
+/** Swagger UI with its JSON, and the Prometheus scrape, when DEBUG_PROTECT_DOCS / DEBUG_PROTECT_METRICS ask for a key. */
+function protectedAreas(config: AppConfig): ProtectedArea[] {
+  const areas: ProtectedArea[] = [];
+  if (config.docsScope) {
+    areas.push({
+      name: 'the API documentation',
+      scope: config.docsScope,
+      // Express matches routes case-insensitively: /API/DOCS-JSON is served too.
+      matches: (request) => /^\/api\/docs(?:[-/]|$)/i.test(request.path),
+      browserLogin: true,
+    });
+  }
+  if (config.metricsScope) {
+    areas.push({
+      name: 'the Prometheus scrape',
+      scope: config.metricsScope,
+      matches: (request) =>
+        (request.method === 'GET' || request.method === 'HEAD') &&
+        /^(?:\/api\/debug)?\/metrics\/?$/i.test(request.path),
+    });
+  }
+  return areas;
 }
 
 /**

@@ -75,6 +75,8 @@ describeWithPostgresAndRedis(
       const env = await fullModeEnv({
         DEBUG_API_KEYS: `${BOOTSTRAP_ADMIN}:admin,bootstrap-reader-1:read`,
         DEBUG_API_KEY_REFRESH_SECONDS: String(REFRESH_SECONDS),
+        DEBUG_PROTECT_DOCS: 'on',
+        DEBUG_PROTECT_METRICS: 'admin',
         // The polls below present keys an instance does not know yet: they are not a guesser.
         DEBUG_AUTH_FAILURES_PER_MINUTE: '100000',
       });
@@ -309,6 +311,46 @@ describeWithPostgresAndRedis(
         .send({ expires_at: null })
         .expect(200)
         .expect((response) => expect(response.body.expires_at).toBeNull());
+    });
+
+    it('puts Swagger UI, its JSON and the Prometheus scrape behind a key when configured', async () => {
+      const reader = await createKey(a.url, { name: 'docs reader', scopes: ['read'] });
+      const json = await request(a.url).get('/api/docs-json').expect(401);
+      expect(json.headers['www-authenticate']).toMatch(/^Basic /);
+      await request(a.url).get('/api/docs').expect(401);
+      await request(a.url).get('/API/DOCS-JSON').expect(401);
+      const document = await request(a.url)
+        .get('/api/docs-json')
+        .set('X-API-Key', reader.secret)
+        .expect(200);
+      expect(Object.keys(document.body.paths)).toContain('/api/debug/admin/keys');
+      // The scrape alias is documented as keyed while DEBUG_PROTECT_METRICS is on.
+      expect(document.body.paths['/api/debug/metrics'].get.responses['401']).toBeDefined();
+      const basic = `Basic ${Buffer.from(`anyone:${reader.secret}`).toString('base64')}`;
+      const page = await request(a.url).get('/api/docs/').set('Authorization', basic).expect(200);
+      expect(page.text).toContain('swagger');
+      await request(a.url)
+        .get('/api/docs-json')
+        .set('Authorization', `Basic ${Buffer.from('anyone:wrong').toString('base64')}`)
+        .expect(401);
+
+      for (const path of ['/metrics', '/api/debug/metrics', '/metrics/']) {
+        await request(a.url).get(path).expect(401);
+        const forbidden = await request(a.url).get(path).set('X-API-Key', reader.secret);
+        expect(forbidden.status).toBe(403);
+        expect(forbidden.body.message).toContain('"admin" scope');
+        const scraped = await request(a.url).get(path).set(ADMIN).expect(200);
+        expect(scraped.text).toContain('# HELP');
+      }
+      // Metric ingestion at POST /api/debug/metrics is not the scrape: the ingest scope still does.
+      const ingest = await createKey(a.url, { name: 'metrics ingest', scopes: ['ingest'] });
+      await request(a.url)
+        .post('/api/debug/metrics')
+        .set('X-API-Key', ingest.secret)
+        .send({ name: 'queue.depth', value: 3, component_type: 'worker', component_id: 'w-1' })
+        .expect(201);
+      // Public health stays public.
+      await request(a.url).get('/api/debug/health/live').expect(200);
     });
   },
 );
