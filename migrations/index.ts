@@ -5,6 +5,7 @@ import { InsightRollups1764400000001 } from './1764400000001-InsightRollups.js';
 import { InsightHourlyRollups1764500000001 } from './1764500000001-InsightHourlyRollups.js';
 import { InsightHoursAsJson1764600000001 } from './1764600000001-InsightHoursAsJson.js';
 import { Alerting1764700000001 } from './1764700000001-Alerting.js';
+import { ApiKeys1764800000001 } from './1764800000001-ApiKeys.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   InsightHourlyRollups1764500000001,
   InsightHoursAsJson1764600000001,
   Alerting1764700000001,
+  ApiKeys1764800000001,
 ];

@@ -22,6 +22,10 @@ describe('start-up safety', () => {
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('without authentication'));
   });
 
+  it('listens anywhere with keys stored at runtime and none in DEBUG_API_KEYS', () => {
+    expect(() => assertSafeBinding(configOf({ HOST: '0.0.0.0' }), logger, true)).not.toThrow();
+  });
+
   it('listens anywhere with keys', () => {
     expect(() =>
       assertSafeBinding(configOf({ HOST: '0.0.0.0', DEBUG_API_KEYS: 'a-long-key:read' }), logger),

@@ -13,6 +13,7 @@ import { AppModule, type EnvironmentOverrides } from './app.module.js';
 import { ApiKeyService } from './common/auth/api-key.service.js';
 import { authBeforeBody } from './common/auth/auth-gate.middleware.js';
 import { FailedAuthLimiter } from './common/auth/failed-auth-limiter.js';
+import { type ProtectedArea, requireKeyFor } from './common/auth/protected-paths.middleware.js';
 import { buildOpenApiDocument } from './common/http/openapi-document.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -61,6 +62,9 @@ export async function createApp(
       maxAge: 600,
     });
   }
+  app.use(
+    requireKeyFor(app.get(ApiKeyService), app.get(FailedAuthLimiter), protectedAreas(config)),
+  );
   app.use(authBeforeBody(app.get(ApiKeyService), app.get(FailedAuthLimiter), `/${API_PREFIX}/`));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX, { exclude: [...SENTRY_ROUTES, ...MCP_ROUTES] });
@@ -87,15 +91,42 @@ function setUpSwagger(app: INestApplication): void {
   });
 }
 
-/** Refuses to expose an unauthenticated service beyond this machine. */
-export function assertSafeBinding(config: AppConfig, logger: Logger): void {
-  if (config.authEnabled) return;
+/** Swagger UI with its JSON, and the Prometheus scrape, when DEBUG_PROTECT_DOCS / DEBUG_PROTECT_METRICS ask for a key. */
+function protectedAreas(config: AppConfig): ProtectedArea[] {
+  const areas: ProtectedArea[] = [];
+  if (config.docsScope) {
+    areas.push({
+      name: 'the API documentation',
+      scope: config.docsScope,
+      // Express matches routes case-insensitively: /API/DOCS-JSON is served too.
+      matches: (request) => /^\/api\/docs(?:[-/]|$)/i.test(request.path),
+      browserLogin: true,
+    });
+  }
+  if (config.metricsScope) {
+    areas.push({
+      name: 'the Prometheus scrape',
+      scope: config.metricsScope,
+      matches: (request) =>
+        (request.method === 'GET' || request.method === 'HEAD') &&
+        /^(?:\/api\/debug)?\/metrics\/?$/i.test(request.path),
+    });
+  }
+  return areas;
+}
+
+/**
+ * Refuses to expose an unauthenticated service beyond this machine. `storedKeys`: keys managed
+ * at runtime exist (authentication is on without DEBUG_API_KEYS).
+ */
+export function assertSafeBinding(config: AppConfig, logger: Logger, storedKeys = false): void {
+  if (config.authEnabled || storedKeys) return;
   if (!config.hostIsLoopback) {
     throw new Error(
-      `refusing to listen on ${config.host} without API keys: set DEBUG_API_KEYS, or HOST=127.0.0.1`,
+      `refusing to listen on ${config.host} without API keys: set DEBUG_API_KEYS (or create a key at runtime on 127.0.0.1 first), or HOST=127.0.0.1`,
     );
   }
   logger.warn(
-    `no DEBUG_API_KEYS configured: listening on ${config.host} only, without authentication`,
+    `no API keys (DEBUG_API_KEYS or stored): listening on ${config.host} only, without authentication until a key is created`,
   );
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { assertSafeBinding, createApp, createWorkerContext } from './bootstrap.js';
+import { ApiKeyService } from './common/auth/api-key.service.js';
 import { AppConfig } from './config/app-config.service.js';
 import { ConfigValidationError, ProcessRole, validateEnvironment } from './config/environment.js';
 
@@ -14,8 +15,8 @@ async function main(): Promise<void> {
     );
     return;
   }
-  assertSafeBinding(config, logger);
   const app = await createApp();
+  assertSafeBinding(config, logger, app.get(ApiKeyService).enabled);
   await app.listen(config.port, config.host);
   logger.log(
     `listening on http://${config.host}:${config.port} (role ${config.role}, ${config.dialect}, ` +

@@ -52,6 +52,20 @@ export class AppConfig {
     return this.apiKeys.length > 0;
   }
 
+  get apiKeyRefreshSeconds(): number {
+    return this.env.DEBUG_API_KEY_REFRESH_SECONDS;
+  }
+
+  /** The scope Swagger UI and the OpenAPI JSON need; null: public. */
+  get docsScope(): ApiScope | null {
+    return scopeOrNull(this.env.DEBUG_PROTECT_DOCS);
+  }
+
+  /** The scope the Prometheus scrape needs; null: public. */
+  get metricsScope(): ApiScope | null {
+    return scopeOrNull(this.env.DEBUG_PROTECT_METRICS);
+  }
+
   get enabled(): boolean {
     return this.env.DEBUG_SYSTEM_ENABLED;
   }
@@ -309,4 +323,8 @@ export function parseApiKeys(spec: string): ApiKey[] {
       const scopes = entry.slice(separator + 1).split('+') as ApiScope[];
       return { key, scopes: new Set(scopes) };
     });
+}
+
+function scopeOrNull(setting: string): ApiScope | null {
+  return setting === 'off' ? null : (setting as ApiScope);
 }

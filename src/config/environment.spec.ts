@@ -36,6 +36,9 @@ describe('validateEnvironment', () => {
     ['DEBUG_API_KEYS', 'short:read', 'DEBUG_API_KEYS'],
     ['DEBUG_API_KEYS', 'longenoughkey:write', 'DEBUG_API_KEYS'],
     ['DEBUG_SYSTEM_ENABLED', 'maybe', 'DEBUG_SYSTEM_ENABLED'],
+    ['DEBUG_PROTECT_DOCS', 'write', 'DEBUG_PROTECT_DOCS'],
+    ['DEBUG_PROTECT_METRICS', 'yes please', 'DEBUG_PROTECT_METRICS'],
+    ['DEBUG_API_KEY_REFRESH_SECONDS', '0', 'DEBUG_API_KEY_REFRESH_SECONDS'],
   ])('rejects %s=%s and names the variable', (name, value, named) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(ConfigValidationError);
     try {
@@ -63,6 +66,22 @@ describe('AppConfig', () => {
       ['ingestkey1', ['ingest']],
       ['readerkey', ['read', 'ingest']],
       ['adminkey1', ['admin']],
+    ]);
+  });
+
+  it('leaves docs and metrics public by default, and reads on, off or a scope', () => {
+    const scopes = (env: Record<string, string>) => {
+      const config = new AppConfig(validateEnvironment(env));
+      return [config.docsScope, config.metricsScope];
+    };
+    expect(scopes({})).toEqual([null, null]);
+    expect(scopes({ DEBUG_PROTECT_DOCS: 'on', DEBUG_PROTECT_METRICS: '1' })).toEqual([
+      'read',
+      'read',
+    ]);
+    expect(scopes({ DEBUG_PROTECT_DOCS: 'Admin', DEBUG_PROTECT_METRICS: 'off' })).toEqual([
+      'admin',
+      null,
     ]);
   });
 

@@ -32,6 +32,15 @@ const toInteger = ({ value }: { value: unknown }) => {
   return /^-?\d+$/.test(String(value).trim()) ? Number(value) : value;
 };
 
+/** off | on | a scope → 'off' or the scope needed ('on' and the boolean spellings of on mean `read`). */
+const toProtection = ({ value }: { value: unknown }) => {
+  if (value === undefined) return value;
+  const text = String(value).trim().toLowerCase();
+  if (['false', '0', 'no', 'off', ''].includes(text)) return 'off';
+  if (['true', '1', 'yes', 'on'].includes(text)) return 'read';
+  return text;
+};
+
 /**
  * Every environment variable the service reads, with its default. Nothing else in the
  * code base reads process.env: it injects AppConfig.
@@ -77,6 +86,30 @@ export class EnvironmentVariables {
     },
   )
   DEBUG_API_KEYS = '';
+
+  /** How often each API instance reloads the keys managed at runtime (revocations and new keys take effect within it). */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  DEBUG_API_KEY_REFRESH_SECONDS = 5;
+
+  /** Swagger UI and the OpenAPI JSON need a key: off (default), on (= read), or the scope (ingest | read | admin). */
+  @IsOptional()
+  @Transform(toProtection)
+  @IsIn(['off', 'ingest', 'read', 'admin'], {
+    message: 'DEBUG_PROTECT_DOCS must be off, on, or a scope (ingest, read, admin)',
+  })
+  DEBUG_PROTECT_DOCS = 'off';
+
+  /** The Prometheus scrape (GET /metrics and /api/debug/metrics) needs a key: off (default), on (= read), or the scope. */
+  @IsOptional()
+  @Transform(toProtection)
+  @IsIn(['off', 'ingest', 'read', 'admin'], {
+    message: 'DEBUG_PROTECT_METRICS must be off, on, or a scope (ingest, read, admin)',
+  })
+  DEBUG_PROTECT_METRICS = 'off';
 
   @IsOptional()
   @IsString()

@@ -12,8 +12,10 @@ export class EffectiveConfigDto {
   @ApiProperty({ enum: ['postgres', 'sqlite'] }) dialect: string;
   @ApiProperty() redis: boolean;
   @ApiProperty() streaming_enabled: boolean;
-  @ApiProperty() auth_enabled: boolean;
-  @ApiProperty({ description: 'How many keys (never the keys)' }) api_keys: number;
+  @ApiProperty({ description: 'DEBUG_API_KEYS has keys, or a key was ever stored' })
+  auth_enabled: boolean;
+  @ApiProperty({ description: 'How many keys DEBUG_API_KEYS holds (never the keys)' })
+  api_keys: number;
   @ApiProperty() event_retention_hours: number;
   @ApiProperty() insight_retention_hours: number;
   @ApiProperty() cold_retention_days: number;

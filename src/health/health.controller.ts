@@ -15,6 +15,7 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { IngestJournal, WRITER_ALIVE_WITHIN_MS } from '../collector/ingest-journal.js';
+import { ApiKeyService } from '../common/auth/api-key.service.js';
 import { Public, RequireScope } from '../common/auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -34,6 +35,7 @@ export class HealthController {
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
     private readonly journal: IngestJournal,
+    private readonly apiKeys: ApiKeyService,
   ) {}
 
   @Get('health')
@@ -132,7 +134,7 @@ export class HealthController {
       dialect: config.dialect,
       redis: config.redisUrl !== undefined,
       streaming_enabled: config.streamingEnabled,
-      auth_enabled: config.authEnabled,
+      auth_enabled: this.apiKeys.enabled,
       api_keys: config.apiKeys.length,
       event_retention_hours: config.eventRetentionHours,
       insight_retention_hours: config.insightRetentionHours,

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AlertingService } from '../alerting/alerting.service.js';
+import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
@@ -23,6 +24,7 @@ import { ComponentHealthService } from '../query/component-health.service.js';
 import { EventAnalyticsService } from '../query/event-analytics.service.js';
 import { ExplainErrorService } from '../query/explain-error.service.js';
 import { OperationProgressService } from '../query/operation-progress.service.js';
+import { registerApiKeyTools } from './api-key-tools.js';
 import { InvestigationTools } from './investigation-tools.js';
 import { registerTools } from './mcp-tools.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
@@ -34,7 +36,8 @@ export const MCP_ROUTES = [{ path: 'mcp', method: RequestMethod.ALL }];
  * The agent queries as MCP tools over Streamable HTTP at /mcp, stateless: every POST gets a
  * fresh server and transport, so any API instance can answer any call. The global API-key
  * guard admits it (the `read` scope) and the global filter answers its errors with the
- * envelope; resolving an insight needs the `ingest` scope too, which a tool checks.
+ * envelope; resolving an insight needs the `ingest` scope too, and the API-key tools `admin`,
+ * which the tools check.
  */
 @ApiExcludeController()
 @Controller('mcp')
@@ -53,11 +56,14 @@ export class McpController {
     private readonly metrics: MetricsQueryService,
     private readonly alerting: AlertingService,
     private readonly investigation: InvestigationTools,
+    private readonly keys: ApiKeysService,
   ) {}
 
   @Post()
   async call(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const write = this.apiKeys.check(ApiKeyService.keyFromHeaders(request.headers), 'ingest');
+    const presented = ApiKeyService.keyFromHeaders(request.headers);
+    const write = this.apiKeys.check(presented, 'ingest');
+    const admin = this.apiKeys.check(presented, 'admin');
     const server = new McpServer(
       { name: 'ai-debug-system', version: '0.1.0' },
       { capabilities: { tools: {} } },
@@ -78,6 +84,13 @@ export class McpController {
           : 'resolving an insight needs an API key with the "ingest" scope',
     });
     this.investigation.register(server);
+    registerApiKeyTools(
+      server,
+      this.keys,
+      admin.outcome === 'allowed'
+        ? null
+        : 'managing API keys needs an API key with the "admin" scope',
+    );
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

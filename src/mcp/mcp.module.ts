@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlertingModule } from '../alerting/alerting.module.js';
 import { AlertingService } from '../alerting/alerting.service.js';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { InsightsModule } from '../insights/insights.module.js';
 import { MetricsQueryModule } from '../metrics/metrics-query.module.js';
 import { PatternsModule } from '../patterns/patterns.module.js';
@@ -16,6 +17,7 @@ import { FIRING_ALERTS_SOURCE, firingAlertsOf, TriageService } from './triage.se
     QueryModule,
     InsightsModule,
     AlertingModule,
+    ApiKeysModule,
     MetricsQueryModule,
     PatternsModule,
     StorageModule,

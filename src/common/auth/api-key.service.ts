@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { KeyDirectoryService } from '../../api-keys/key-directory.service.js';
 import { AppConfig, type ApiScope } from '../../config/app-config.service.js';
 
 export type KeyCheck =
@@ -10,12 +11,18 @@ export type KeyCheck =
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Checks API keys in constant time. Shared by HTTP, Socket.IO and MCP. */
+/**
+ * Checks API keys: the bootstrap keys of DEBUG_API_KEYS (compared in constant time) and the keys
+ * managed at runtime (src/api-keys, looked up by hash). Shared by HTTP, Socket.IO and MCP.
+ */
 @Injectable()
 export class ApiKeyService {
   private readonly keys: { digest: Buffer; scopes: ReadonlySet<ApiScope>; keyId: string }[];
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly stored: KeyDirectoryService,
+  ) {
     this.keys = config.apiKeys.map((key) => ({
       digest: digest(key.key),
       scopes: key.scopes,
@@ -23,8 +30,9 @@ export class ApiKeyService {
     }));
   }
 
+  /** On with DEBUG_API_KEYS, or once a key was ever stored (revoking every stored key does not turn it off). */
   get enabled(): boolean {
-    return this.config.authEnabled;
+    return this.config.authEnabled || this.stored.holdsKeys;
   }
 
   check(presented: string | undefined, scope: ApiScope): KeyCheck {
@@ -36,10 +44,16 @@ export class ApiKeyService {
     for (const key of this.keys) {
       if (timingSafeEqual(key.digest, presentedDigest)) match = match ?? key;
     }
-    if (!match) return { outcome: 'invalid' };
-    if (!match.scopes.has(scope) && !match.scopes.has('admin'))
-      return { outcome: 'forbidden', keyId: match.keyId };
-    return { outcome: 'allowed', keyId: match.keyId };
+    const found = match ?? this.storedKey(presentedDigest);
+    if (!found) return { outcome: 'invalid' };
+    if (!found.scopes.has(scope) && !found.scopes.has('admin'))
+      return { outcome: 'forbidden', keyId: found.keyId };
+    return { outcome: 'allowed', keyId: found.keyId };
+  }
+
+  private storedKey(digest: Buffer): { scopes: ReadonlySet<ApiScope>; keyId: string } | undefined {
+    const key = this.stored.lookup(digest.toString('hex'));
+    return key && { scopes: key.scopes, keyId: key.id };
   }
 
   /** The key from `X-API-Key` or `Authorization: Bearer`. */

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { AppConfig } from '../../config/app-config.service.js';
 import { ErrorEnvelope } from '../errors/error-envelope.js';
 
 /** Marks an operation that needs no key (`@ApiExtension(PUBLIC_OPERATION, true)`): no security, no 401/403. */
@@ -55,7 +56,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           type: 'apiKey',
           in: 'header',
           name: 'X-API-Key',
-          description: 'An API key of DEBUG_API_KEYS',
+          description: 'An API key: of DEBUG_API_KEYS, or created at /api/debug/admin/keys',
         },
         'api-key',
       )
@@ -76,10 +77,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const bearer = document.components?.securitySchemes?.bearer as
     { bearerFormat?: string } | undefined;
   if (bearer) delete bearer.bearerFormat;
-  for (const item of Object.values(document.paths)) {
+  // DEBUG_PROTECT_METRICS puts the (otherwise public) Prometheus alias behind a key.
+  const metricsKeyed = app.get(AppConfig).metricsScope !== null;
+  for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
-      if (operation) completeResponses(operation);
+      if (!operation) continue;
+      if (metricsKeyed && method === 'get' && path === '/api/debug/metrics')
+        delete (operation as Operation & Record<string, unknown>)[PUBLIC_OPERATION];
+      completeResponses(operation);
     }
   }
   for (const [path, item] of rawRoutes) document.paths[path] ??= item;
