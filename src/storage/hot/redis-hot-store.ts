@@ -172,6 +172,30 @@ export class RedisHotStore implements HotStore {
       .map((body) => JSON.parse(body) as DebugEventRecord);
   }
 
+  async newestArrivals(limit: number): Promise<DebugEventRecord[]> {
+    const ids: string[] = [];
+    let end = '+';
+    while (ids.length < limit) {
+      const entries = (await this.call(() =>
+        this.redis.xrevrange(this.arrivalLog, end, '-', 'COUNT', LOG_PAGE),
+      )) as [string, string[]][];
+      for (const [, fields] of entries) {
+        // An entry lists the events of one call in arrival order: newest last.
+        const pairs = fields[fields.indexOf('a') + 1].split(',').reverse();
+        for (const pair of pairs) ids.push(pair.slice(0, pair.indexOf(' ')));
+      }
+      if (entries.length < LOG_PAGE) break;
+      end = `(${entries[entries.length - 1][0]}`;
+    }
+    if (ids.length === 0) return [];
+    const bodies = await this.call(() =>
+      this.redis.mget(...ids.slice(0, limit).map((id) => this.eventPrefix + id)),
+    );
+    return bodies
+      .filter((body): body is string => body !== null)
+      .map((body) => JSON.parse(body) as DebugEventRecord);
+  }
+
   /** `count` is per minute of arrival: events of the oldest minute may have expired already. */
   async stats() {
     const now = Date.now();
