@@ -61,7 +61,7 @@ export class InsightOccurrencesController {
       'The events the insight is about (`subject`): those of the error pattern its evidence names, else those of ' +
       'its affected components (and the operation its evidence names), within its session if it has one. Counted ' +
       'as GET /events/histogram counts them, over [from, to] (default: an hour before first_seen to an hour after ' +
-      'last_seen, at most now) in at most `buckets` buckets (default 48) or buckets of `step`.',
+      'last_seen, but not past now unless last_seen is) in at most `buckets` buckets (default 48) or buckets of `step`.',
   })
   @ApiOkResponse({ type: InsightOccurrencesDto })
   @ApiBadRequestResponse({
@@ -78,10 +78,11 @@ export class InsightOccurrencesController {
       insight,
       typeof patternId === 'string' ? await this.patterns.memberIds(patternId) : null,
     );
-    const now = Date.now();
+    // An hour either side, but not past now (unless the events themselves are: clock skew).
+    const lastSeen = Date.parse(insight.last_seen);
     const to = query.to
       ? new Date(query.to)
-      : new Date(Math.min(now, Date.parse(insight.last_seen) + HOUR_MS));
+      : new Date(Math.max(lastSeen, Math.min(Date.now(), lastSeen + HOUR_MS)));
     const from = query.from
       ? new Date(query.from)
       : new Date(Math.min(to.getTime(), Date.parse(insight.first_seen) - HOUR_MS));
