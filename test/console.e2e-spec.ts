@@ -144,6 +144,17 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
     await page.getByRole('heading', { name: insight.title }).waitFor();
     expect(page.url()).toBe(`${running.url}/insights/${insight.id}`);
     await page.getByRole('heading', { name: 'Chains' }).waitFor();
+    const occurrences = await api()
+      .get(`/api/debug/insights/${insight.id}/occurrences`)
+      .set('X-API-Key', READER)
+      .expect(200);
+    expect(occurrences.body.total).toBeGreaterThan(0);
+    const chart = page.getByTestId('insight-occurrences');
+    await chart
+      .getByTestId('histogram-total')
+      .filter({ hasText: new RegExp(`^${occurrences.body.total}$`) })
+      .waitFor();
+    await chart.locator('canvas').first().waitFor();
     await page.getByLabel('Resolution note (what was done)').fill('raised the db-proxy pool');
     await page.getByRole('button', { name: 'Resolve' }).click();
     await page.getByRole('alert').filter({ hasText: 'Refused (403)' }).waitFor();
@@ -230,6 +241,56 @@ describeInBrowser('web console in Chromium (PostgreSQL + Redis)', () => {
       Date.parse(zoomed.searchParams.get('to')!) - Date.parse(zoomed.searchParams.get('from')!);
     expect(span).toBeGreaterThan(60 * 60_000);
     expect(span).toBeLessThan(2 * 60 * 60_000);
+  });
+
+  it('draws the histogram from server counts: every matching event of the range, not the loaded page', async () => {
+    const from = scenario.from.toISOString();
+    const to = scenario.to.toISOString();
+    await page.goto(`${running.url}/events?from=${from}&to=${to}`);
+    await page
+      .getByTestId('page-summary')
+      .filter({ hasText: /^200 events loaded \(more available\)/ })
+      .waitFor();
+    const counted = await api()
+      .get('/api/debug/events/histogram')
+      .query({ from, to, buckets: 80 })
+      .set('X-API-Key', READER)
+      .expect(200);
+    expect(counted.body.total).toBeGreaterThan(200);
+    await page
+      .getByTestId('histogram-total')
+      .filter({ hasText: new RegExp(`^${counted.body.total}$`) })
+      .waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    await page.getByText(/events, \d+ errors in buckets of/).click();
+    const rows = await page
+      .getByTestId('histogram-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
+    const nonEmpty = (counted.body.buckets as { start: string; count: number; errors: number }[])
+      .filter((bucket) => bucket.count > 0)
+      .map((bucket) => [
+        bucket.start.replace('T', ' ').slice(0, 23),
+        String(bucket.count),
+        String(bucket.errors),
+      ]);
+    expect(rows).toEqual(nonEmpty);
+    await shot('events-histogram');
+
+    await page.getByLabel('Level').selectOption('error');
+    await page.waitForURL(/level=error/);
+    const errors = await api()
+      .get('/api/debug/events/histogram')
+      .query({ from, to, buckets: 80, level: 'error' })
+      .set('X-API-Key', READER)
+      .expect(200);
+    expect(errors.body.total).toBeLessThan(counted.body.total);
+    await page
+      .getByTestId('histogram-total')
+      .filter({ hasText: new RegExp(`^${errors.body.total}$`) })
+      .waitFor();
   });
 
   it('tails events live over Socket.IO with the filters, and pauses and resumes', async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { InsightsModule } from '../insights/insights.module.js';
 import { PatternsModule } from '../patterns/patterns.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { StorageModule } from '../storage/storage.module.js';
 import { AskService } from './ask/ask.service.js';
 import { CompareService } from './compare.service.js';
 import { ComponentHealthService } from './component-health.service.js';
@@ -12,11 +13,12 @@ import { OperationProgressService } from './operation-progress.service.js';
 import { QueryController } from './query.controller.js';
 import { QueryRepository } from './query.repository.js';
 import { SessionInsightsController } from './session-insights.controller.js';
+import { InsightOccurrencesController } from './insight-occurrences.controller.js';
 
 /** Answers for agents: health, progress, explain, compare, ask. The MCP module exposes the same services as tools. */
 @Module({
-  imports: [SessionsModule, PatternsModule, InsightsModule],
-  controllers: [QueryController, SessionInsightsController],
+  imports: [SessionsModule, PatternsModule, InsightsModule, StorageModule],
+  controllers: [QueryController, SessionInsightsController, InsightOccurrencesController],
   providers: [
     QueryRepository,
     ComponentRegistry,

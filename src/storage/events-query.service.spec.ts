@@ -72,3 +72,22 @@ describe('filters on archived rows', () => {
     expect(matches(event, { session_id: 's-2' })).toBe(false);
   });
 });
+
+describe('the filter on one record: insight subjects', () => {
+  it('matches any of several components (a type alone matches every instance) and one operation', () => {
+    expect(matches(event, { components: [{ component_type: 'api' }] })).toBe(true);
+    expect(
+      matches(event, {
+        components: [
+          { component_type: 'db', component_id: 'db-1' },
+          { component_type: 'api', component_id: 'payments-1' },
+        ],
+      }),
+    ).toBe(true);
+    expect(matches(event, { components: [{ component_type: 'api', component_id: 'p-2' }] })).toBe(
+      false,
+    );
+    expect(matches(event, { operation: 'pay' })).toBe(true);
+    expect(matches(event, { operation: 'refund' })).toBe(false);
+  });
+});

@@ -159,8 +159,13 @@ function inWindow(
 }
 
 /** Whether a manifest entry can hold a row that passes the filter. */
-function mayMatch(entry: ManifestEntry, filter: EventFilter): boolean {
+export function mayMatch(entry: ManifestEntry, filter: EventFilter): boolean {
   if (filter.component_type && !entry.componentTypes.includes(filter.component_type)) return false;
+  if (
+    filter.components?.length &&
+    !filter.components.some((component) => entry.componentTypes.includes(component.component_type))
+  )
+    return false;
   if (entry.components) {
     if (filter.component_type && filter.component_id) {
       if (!entry.components.includes(`${filter.component_type}/${filter.component_id}`))
@@ -193,6 +198,18 @@ export function matches(record: DebugEventRecord, filter: EventFilter): boolean 
     if (wanted !== undefined && record[column] !== wanted) return false;
   }
   if (filter.pattern_ids && !filter.pattern_ids.includes(record.pattern_id ?? '')) return false;
+  if (filter.operation !== undefined && record.operation !== filter.operation) return false;
+  if (
+    filter.components?.length &&
+    !filter.components.some(
+      (component) =>
+        component.component_type === record.component_type &&
+        (component.component_id === null ||
+          component.component_id === undefined ||
+          component.component_id === record.component_id),
+    )
+  )
+    return false;
   if (filter.text && !record.message.toLowerCase().includes(filter.text.toLowerCase()))
     return false;
   return true;

@@ -1,4 +1,5 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
+import type { ComponentSelector } from '../database/sql/event-filter.js';
 
 export type Tier = 'hot' | 'warm' | 'cold';
 export type SortOrder = 'asc' | 'desc';
@@ -17,6 +18,10 @@ export interface EventFilter {
   pattern_ids?: readonly string[];
   /** Case-insensitive substring of the message. */
   text?: string;
+  /** Any of these components (an insight's affected components; not a list query parameter). */
+  components?: readonly ComponentSelector[];
+  /** The operation (an insight's; not a list query parameter). */
+  operation?: string;
 }
 
 /** A position in (timestamp, id) order: the last row of the previous page. */

@@ -13,7 +13,12 @@ import { isUuid } from '../common/ids.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import { decodeCursor, EventsQueryService } from './events-query.service.js';
 import type { EventFilter, EventPage, TieredEvent } from './events-query.types.js';
-import { EventPageDto, TieredEventDto } from './dto/storage-responses.dto.js';
+import { EventHistogramDto, EventPageDto, TieredEventDto } from './dto/storage-responses.dto.js';
+import { EventHistogramQuery } from './dto/event-histogram.query.js';
+import { type EventHistogram, EventHistogramService } from './event-histogram.service.js';
+import { requestedGrid } from './histogram-grid.js';
+
+const HOUR_MS = 3_600_000;
 
 @ApiTags('events')
 @Controller('events')
@@ -21,6 +26,7 @@ export class EventsController {
   constructor(
     private readonly events: EventsQueryService,
     private readonly patterns: PatternStatsService,
+    private readonly histograms: EventHistogramService,
   ) {}
 
   @Get()
@@ -57,6 +63,42 @@ export class EventsController {
       order,
       after: query.cursor ? decodeCursor(query.cursor, order) : undefined,
     });
+  }
+
+  @Get('histogram')
+  @ApiOperation({
+    summary: 'Counts of events over time, with the filters of GET /events',
+    description:
+      'Every bucket of [from, to] (default: the last hour) with its events and errors. The step is `step`, or the ' +
+      'finest round width giving at most `buckets` buckets (default 60, at most 500); bucket starts are whole ' +
+      'multiples of the step (UTC). Counts the warm store, the events accepted but not yet written to it (each ' +
+      'event once), and the archive segments the range reaches, up to 64 members; `partial` and `tiers` say when ' +
+      'a tier was not fully counted.',
+  })
+  @ApiOkResponse({ description: 'Buckets, totals and the tiers counted', type: EventHistogramDto })
+  @ApiBadRequestResponse({
+    description:
+      'A filter or the bucket size is invalid (both step and buckets, too many buckets); the message names it',
+  })
+  async histogram(@Query() query: EventHistogramQuery): Promise<EventHistogram> {
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - HOUR_MS);
+    const grid = requestedGrid(from, to, query);
+    return this.histograms.histogram(
+      {
+        from,
+        to,
+        component_type: query.component_type,
+        component_id: query.component_id,
+        event_type: query.event_type,
+        level: query.level,
+        correlation_id: query.correlation_id,
+        session_id: query.session_id,
+        pattern_ids: query.pattern_id ? await this.patterns.memberIds(query.pattern_id) : undefined,
+        text: query.text,
+      },
+      grid,
+    );
   }
 
   @Get(':id')

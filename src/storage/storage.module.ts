@@ -21,6 +21,7 @@ import { ColdReader } from './cold/cold-reader.js';
 import { ManifestRepository } from './cold/manifest.repository.js';
 import { EventsController } from './events.controller.js';
 import { EventsQueryService } from './events-query.service.js';
+import { EventHistogramService } from './event-histogram.service.js';
 import { StateController } from './state.controller.js';
 import { StateQueryService } from './state-query.service.js';
 import { StorageAdminController } from './storage-admin.controller.js';
@@ -45,6 +46,7 @@ const TIERING_PROVIDERS = [
   WarmSliceRepository,
   WarmStatsRepository,
   EventsQueryService,
+  EventHistogramService,
   StateQueryService,
   StorageStatsService,
   TieringRunsRepository,
@@ -76,6 +78,7 @@ const TIERING_PROVIDERS = [
     Clock,
     BLOB_STORE,
     EventsQueryService,
+    EventHistogramService,
     StateQueryService,
     TieringService,
   ],

@@ -48,6 +48,23 @@ function hotStoreContract(
       expect((await store.stats()).count).toBe(4);
     });
 
+    it('lists the newest arrivals newest first, across calls and within one call, up to a limit', async () => {
+      const now = Date.now();
+      const first = [0, 1, 2].map(() => record(now));
+      const second = [3, 4].map((offset) => record(now + offset * 10));
+      await store.putNew(first);
+      for (const event of second) await store.putNew([event]);
+      const newestFirst = [...first, ...second].reverse().map((event) => event.id);
+      expect((await store.newestArrivals(10)).map((event) => event.id)).toEqual(newestFirst);
+      expect((await store.newestArrivals(3)).map((event) => event.id)).toEqual(
+        newestFirst.slice(0, 3),
+      );
+      await store.remove([second[1].id]);
+      expect((await store.newestArrivals(2)).map((event) => event.id)).toEqual(
+        newestFirst.slice(1, 3),
+      );
+    });
+
     it('forgets removed ids so that a retry counts as new', async () => {
       const event = record(Date.now());
       await store.putNew([event]);

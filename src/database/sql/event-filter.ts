@@ -28,6 +28,7 @@ export interface EventFilter {
   componentId?: string;
   eventTypes?: readonly string[];
   levels?: readonly string[];
+  operations?: readonly string[];
   correlationIds?: readonly string[];
   sessionId?: string;
   /** Events stored with any of these pattern ids. */
@@ -59,6 +60,7 @@ export function eventConditions(filter: EventFilter, sql: SqlBinder, alias = 'e.
     ['correlation_id', filter.correlationIds],
     ['level', filter.levels],
     ['event_type', filter.eventTypes],
+    ['operation', filter.operations],
     ['pattern_id', filter.patternIds],
   ] as const;
   for (const [column, values] of lists) {

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ApiNullableString, ApiObject } from '../../common/http/api-object.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../../common/debug-event.js';
 
@@ -119,4 +119,43 @@ export class TieringReportDto {
     unknown
   > | null;
   @ApiNullableString() error: string | null;
+}
+
+class HistogramBucketDto {
+  @ApiProperty({ format: 'date-time', description: 'Start of the bucket (inclusive)' })
+  start: string;
+  @ApiProperty({ description: 'Events in the bucket' }) count: number;
+  @ApiProperty({ description: 'Of them, errors (level error or critical, or type error)' })
+  errors: number;
+}
+
+class HistogramTierDto {
+  @ApiProperty({ enum: ['warm', 'hot', 'cold'] }) tier: string;
+  @ApiProperty({ description: "Whether the tier's events in the range are all in the counts" })
+  counted: boolean;
+  @ApiProperty({ description: 'Events counted from this tier' }) events: number;
+  @ApiPropertyOptional({ description: 'hot: newest arrivals checked against the warm store' })
+  scanned?: number;
+  @ApiPropertyOptional({ description: 'cold: archive segments the range and filters can match' })
+  segments?: number;
+  @ApiPropertyOptional({ description: 'Why the tier was not (fully) counted' }) reason?: string;
+}
+
+export class EventHistogramDto {
+  @ApiProperty({ format: 'date-time' }) from: string;
+  @ApiProperty({ format: 'date-time' }) to: string;
+  @ApiProperty({ description: 'Bucket width; bucket starts are whole multiples of it (UTC)' })
+  step_ms: number;
+  @ApiProperty({
+    type: [HistogramBucketDto],
+    description: 'Every bucket of the range, empty ones too',
+  })
+  buckets: HistogramBucketDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() errors: number;
+  @ApiProperty({
+    description: 'True when some tier was not (fully) counted; `tiers` says which and why',
+  })
+  partial: boolean;
+  @ApiProperty({ type: [HistogramTierDto] }) tiers: HistogramTierDto[];
 }

@@ -31,6 +31,9 @@ export interface HotStore {
   /** Events that arrived after `afterMs` (ingested_at, ms), oldest first. */
   arrivedSince(afterMs: number, limit: number): Promise<DebugEventRecord[]>;
 
+  /** The `limit` events that arrived last, newest first (those the warm store may not hold yet). */
+  newestArrivals(limit: number): Promise<DebugEventRecord[]>;
+
   stats(): Promise<{
     count: number;
     oldestArrivalMs: number | null;

@@ -52,6 +52,15 @@ export class MemoryHotStore implements HotStore {
     return result;
   }
 
+  async newestArrivals(limit: number): Promise<DebugEventRecord[]> {
+    const result: DebugEventRecord[] = [];
+    for (let index = this.arrivals.length - 1; index >= 0 && result.length < limit; index--) {
+      const event = this.byId.get(this.arrivals[index].id);
+      if (event) result.push(event);
+    }
+    return result;
+  }
+
   async stats() {
     this.prune(Date.now());
     return {

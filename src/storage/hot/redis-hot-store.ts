@@ -61,6 +61,8 @@ return fresh
 `;
 
 const LOG_PAGE = 200;
+/** Entries read at a time from the newest end: an entry lists the events of one accept call. */
+const NEWEST_PAGE = 20;
 
 /**
  * Full-mode hot tier: one Redis key per event with a TTL; an arrival log (a stream of
@@ -170,6 +172,36 @@ export class RedisHotStore implements HotStore {
     return bodies
       .filter((body): body is string => body !== null)
       .map((body) => JSON.parse(body) as DebugEventRecord);
+  }
+
+  /** Removed and expired ids are skipped: the answer holds up to `limit` events that are still here. */
+  async newestArrivals(limit: number): Promise<DebugEventRecord[]> {
+    const events: DebugEventRecord[] = [];
+    let end = '+';
+    while (events.length < limit) {
+      const entries = (await this.call(() =>
+        this.redis.xrevrange(this.arrivalLog, end, '-', 'COUNT', NEWEST_PAGE),
+      )) as [string, string[]][];
+      const ids: string[] = [];
+      for (const [, fields] of entries) {
+        // An entry lists the events of one call in arrival order: newest last.
+        const pairs = fields[fields.indexOf('a') + 1].split(',').reverse();
+        for (const pair of pairs) ids.push(pair.slice(0, pair.indexOf(' ')));
+      }
+      // Only as many bodies as are still wanted (an entry can list a thousand ids).
+      for (let start = 0; start < ids.length && events.length < limit;) {
+        const chunk = ids.slice(start, start + (limit - events.length));
+        start += chunk.length;
+        const bodies = await this.call(() =>
+          this.redis.mget(...chunk.map((id) => this.eventPrefix + id)),
+        );
+        for (const body of bodies)
+          if (body !== null) events.push(JSON.parse(body) as DebugEventRecord);
+      }
+      if (entries.length < NEWEST_PAGE) break;
+      end = `(${entries[entries.length - 1][0]}`;
+    }
+    return events;
   }
 
   /** `count` is per minute of arrival: events of the oldest minute may have expired already. */

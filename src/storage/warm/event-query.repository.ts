@@ -3,10 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../../common/debug-event.js';
 import type { EventFilter, EventPageRequest } from '../events-query.types.js';
-import { eventConditions } from '../../database/sql/event-filter.js';
+import {
+  eventConditions,
+  eventWhere,
+  type EventFilter as SqlEventFilter,
+} from '../../database/sql/event-filter.js';
+import { errorEventSql } from '../../common/debug-event.js';
+import type { HistogramGrid } from '../histogram-grid.js';
 import { eventColumns, toEventRecord } from '../../database/sql/event-row.js';
 import { SqlBuilder } from '../../database/sql/statement.js';
-import { type Row } from '../../database/sql/row-values.js';
+import { type Row, toNumber } from '../../database/sql/row-values.js';
 
 const SELECT_LIST = eventColumns('e.');
 
@@ -54,21 +60,7 @@ export class EventQueryRepository {
     take: number,
   ): Promise<DebugEventRecord[]> {
     const sql = new SqlBuilder(this.postgres ? 'postgres' : 'sqlite');
-    const conditions = eventConditions(
-      {
-        from: filter.from,
-        until: filter.to,
-        componentType: filter.component_type,
-        componentId: filter.component_id,
-        eventTypes: filter.event_type === undefined ? undefined : [filter.event_type],
-        levels: filter.level === undefined ? undefined : [filter.level],
-        correlationIds: filter.correlation_id === undefined ? undefined : [filter.correlation_id],
-        sessionId: filter.session_id,
-        patternIds: filter.pattern_ids,
-        text: filter.text,
-      },
-      sql,
-    );
+    const conditions = eventConditions(sqlFilterOf(filter), sql);
     if (page.after) {
       const comparison = page.order === 'asc' ? '>' : '<';
       // Placeholders in text order: SQLite's `?` are positional.
@@ -88,4 +80,65 @@ export class EventQueryRepository {
     )) as Row[];
     return rows.map(toEventRecord);
   }
+
+  /**
+   * Events and errors per bucket of `grid` (buckets without events left out). Bucket k holds the
+   * times in [origin + k·step, origin + (k+1)·step): the time is rounded to the millisecond first,
+   * as events are stored, so that the floating-point epoch of a time on a boundary does not fall
+   * into the bucket before it.
+   */
+  async bucketCounts(
+    filter: EventFilter,
+    grid: HistogramGrid,
+  ): Promise<{ bucket: number; count: number; errors: number }[]> {
+    const sql = new SqlBuilder(this.postgres ? 'postgres' : 'sqlite');
+    const epochMs = `round(${sql.epochMs('e."timestamp"')})`;
+    // Placeholders in text order: SQLite's `?` are positional.
+    const bucket = this.postgres
+      ? `floor((${epochMs} - ${sql.p(grid.originMs)}::float8) / ${sql.p(grid.stepMs)}::float8)::bigint`
+      : `((CAST(${epochMs} AS INTEGER) - CAST(${sql.p(grid.originMs)} AS INTEGER)) / CAST(${sql.p(grid.stepMs)} AS INTEGER))`;
+    const where = eventWhere(sqlFilterOf(filter), sql);
+    const rows = (await this.dataSource.query(
+      `SELECT ${bucket} AS bucket, count(*) AS n,
+              sum(CASE WHEN ${errorEventSql('e.')} THEN 1 ELSE 0 END) AS errors
+         FROM debug_events e WHERE ${where}
+        GROUP BY 1`,
+      sql.params,
+    )) as Row[];
+    return rows.map((row) => ({
+      bucket: toNumber(row.bucket),
+      count: toNumber(row.n),
+      errors: toNumber(row.errors),
+    }));
+  }
+
+  /** Which of `ids` the warm store holds; `from`/`to` bound their times (PostgreSQL then reads only those partitions). */
+  async existingIds(ids: readonly string[], from: Date, to: Date): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const sql = new SqlBuilder(this.postgres ? 'postgres' : 'sqlite');
+    const text = this.postgres
+      ? `SELECT e.id::text AS id FROM debug_events e
+          WHERE e.id = ANY(${sql.p(ids)}::uuid[]) AND e."timestamp" >= ${sql.time(from)} AND e."timestamp" <= ${sql.time(to)}`
+      : `SELECT e.id AS id FROM debug_events e WHERE e.id IN ${sql.list(ids)}`;
+    const rows = (await this.dataSource.query(text, sql.params)) as Row[];
+    return new Set(rows.map((row) => String(row.id)));
+  }
+}
+
+/** The events list's filter as the shared event-filter compiler takes it (`to` inclusive). */
+function sqlFilterOf(filter: EventFilter): SqlEventFilter {
+  return {
+    from: filter.from,
+    until: filter.to,
+    componentType: filter.component_type,
+    componentId: filter.component_id,
+    components: filter.components,
+    eventTypes: filter.event_type === undefined ? undefined : [filter.event_type],
+    levels: filter.level === undefined ? undefined : [filter.level],
+    operations: filter.operation === undefined ? undefined : [filter.operation],
+    correlationIds: filter.correlation_id === undefined ? undefined : [filter.correlation_id],
+    sessionId: filter.session_id,
+    patternIds: filter.pattern_ids,
+    text: filter.text,
+  };
 }

@@ -58,6 +58,42 @@ export interface EventFilters {
   text?: string;
 }
 
+export interface HistogramBucket {
+  start: string;
+  count: number;
+  errors: number;
+}
+
+/** `GET /events/histogram`: every bucket of the range, and which tiers were counted. */
+export interface EventHistogram {
+  from: string;
+  to: string;
+  step_ms: number;
+  buckets: HistogramBucket[];
+  total: number;
+  errors: number;
+  partial: boolean;
+  tiers: {
+    tier: Tier;
+    counted: boolean;
+    events: number;
+    scanned?: number;
+    segments?: number;
+    reason?: string;
+  }[];
+}
+
+/** `GET /insights/{id}/occurrences`: the insight's events over time, and which events those are. */
+export interface InsightOccurrences extends EventHistogram {
+  insight_id: string;
+  subject: {
+    pattern_ids?: string[];
+    components?: ComponentRef[];
+    operation?: string;
+    session_id?: string;
+  };
+}
+
 export interface ComponentRef {
   component_type: string;
   component_id?: string;
@@ -339,6 +375,8 @@ export const api = {
     });
     return { ...page<DebugEvent>(body, 'data'), tiers: (body.tiers as EventPage['tiers']) ?? null };
   },
+  histogram: (filters: EventFilters, buckets: number) =>
+    call<EventHistogram>('GET', '/events/histogram', { query: { ...filters, buckets } }),
   event: (id: string) => call<DebugEvent>('GET', `/events/${encodeURIComponent(id)}`),
   postEvent: (event: Partial<DebugEvent>) => call<unknown>('POST', '/events', { body: event }),
 
@@ -349,6 +387,8 @@ export const api = {
     return page<Insight>(body, 'data');
   },
   insight: (id: string) => call<Insight>('GET', `/insights/${encodeURIComponent(id)}`),
+  insightOccurrences: (id: string) =>
+    call<InsightOccurrences>('GET', `/insights/${encodeURIComponent(id)}/occurrences`),
   resolveInsight: (id: string, note: string) =>
     call<Insight>('PUT', `/insights/${encodeURIComponent(id)}/resolve`, { body: { note } }),
 

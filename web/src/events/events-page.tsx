@@ -3,6 +3,7 @@ import { useCallback, useMemo } from 'react';
 import { Link } from 'react-router';
 import { api, LEVELS, type EventFilters } from '../api/client';
 import { formatTime, JsonView, Loading, QueryError } from '../common/bits';
+import { HistogramChart } from '../common/histogram-chart';
 import { bucketize, TimeChart } from '../common/time-chart';
 import { resolveRange, TimeRangePicker } from '../common/time-range';
 import { useUrlState } from '../common/url-state';
@@ -34,6 +35,7 @@ const TEXT_FILTERS = [
   ['text', 'Message contains'],
 ] as const;
 const PAGE_SIZE = 200;
+const HISTOGRAM_BUCKETS = 80;
 
 function EventDetail(props: { id: string; onClose: () => void }) {
   const query = useQuery({
@@ -117,22 +119,31 @@ export function EventsPage() {
       seen[event.tier ?? 'unknown'] = (seen[event.tier ?? 'unknown'] ?? 0) + 1;
     return seen;
   }, [stored]);
-  const histogram = useMemo(() => {
+  const counts = useQuery({
+    queryKey: ['events', 'histogram', filters],
+    queryFn: () => api.histogram(filters, HISTOGRAM_BUCKETS),
+    enabled: !liveOn,
+  });
+  const liveHistogram = useMemo(() => {
+    if (!liveOn) return null;
     const from = Date.parse(range.from);
     const to = Date.parse(range.to);
     const all = bucketize(
       rows.map((event) => event.timestamp),
       from,
       to,
-      80,
+      HISTOGRAM_BUCKETS,
     );
     const errors = bucketize(
       rows
-        .filter((event) => event.level === 'error' || event.level === 'critical')
+        .filter(
+          (event) =>
+            event.level === 'error' || event.level === 'critical' || event.event_type === 'error',
+        )
         .map((event) => event.timestamp),
       from,
       to,
-      80,
+      HISTOGRAM_BUCKETS,
     );
     return {
       x: all.starts,
@@ -141,7 +152,7 @@ export function EventsPage() {
         { label: 'errors', values: errors.counts, color: '#d6336c' },
       ],
     };
-  }, [rows, range.from, range.to]);
+  }, [liveOn, rows, range.from, range.to]);
   const zoom = useCallback(
     (from: number, to: number) =>
       update({ range: null, from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
@@ -245,18 +256,37 @@ export function EventsPage() {
           {drop}
         </p>
       ))}
-      <TimeChart
-        x={histogram.x}
-        series={histogram.series}
-        height={110}
-        bars
-        label="Histogram of the loaded events over the range; drag to zoom"
-        onZoom={liveOn ? undefined : zoom}
-      />
-      <p className="muted small">
-        Histogram of the {liveOn ? 'live' : 'loaded'} events between {formatTime(range.from)} and{' '}
-        {formatTime(range.to)}; drag across it to zoom.
-      </p>
+      {liveHistogram ? (
+        <>
+          <TimeChart
+            x={liveHistogram.x}
+            series={liveHistogram.series}
+            height={110}
+            bars
+            label="Histogram of the live events over the range"
+          />
+          <p className="muted small">
+            Histogram of the live events between {formatTime(range.from)} and {formatTime(range.to)}
+            .
+          </p>
+        </>
+      ) : counts.data ? (
+        <HistogramChart
+          histogram={counts.data}
+          height={110}
+          label="Histogram of the matching events over the range; drag to zoom"
+          onZoom={zoom}
+        />
+      ) : (
+        <div className="chart placeholder" style={{ height: 110 }} aria-hidden="true" />
+      )}
+      {!liveOn && (
+        <p className="muted small">
+          Every matching event between {formatTime(range.from)} and {formatTime(range.to)}, counted
+          by the server; drag across the chart to zoom.
+        </p>
+      )}
+      {counts.error && <QueryError error={counts.error} />}
       {pages.error && <QueryError error={pages.error} />}
       <div className="split">
         <div className="grow">

@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, type Insight } from '../api/client';
+import { api, type Insight, type InsightOccurrences } from '../api/client';
 import { Badge, formatTime, JsonView, Loading, QueryError } from '../common/bits';
+import { HistogramChart } from '../common/histogram-chart';
 import { useLiveInsights } from './live-insights';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -96,6 +97,49 @@ function ResolveForm(props: { insight: Insight }) {
   );
 }
 
+/** Which events the occurrence chart counts, in words. */
+function subjectText(subject: InsightOccurrences['subject']): string {
+  const parts: string[] = [];
+  if (subject.pattern_ids) parts.push(`error pattern ${subject.pattern_ids[0]}`);
+  if (subject.components)
+    parts.push(
+      subject.components
+        .map((component) =>
+          component.component_id
+            ? `${component.component_type}/${component.component_id}`
+            : component.component_type,
+        )
+        .join(', '),
+    );
+  if (subject.operation) parts.push(`operation ${subject.operation}`);
+  if (subject.session_id) parts.push(`session ${subject.session_id}`);
+  return parts.join(' · ') || 'all events';
+}
+
+/** The insight's events per bucket, from an hour before it was first seen to an hour after it was last seen. */
+function OccurrenceChart(props: { insight: Insight }) {
+  const query = useQuery({
+    queryKey: ['insights', 'occurrences', props.insight.id, props.insight.last_seen],
+    queryFn: () => api.insightOccurrences(props.insight.id),
+  });
+  if (query.isLoading) return <Loading what="occurrences" />;
+  if (query.error) return <QueryError error={query.error} />;
+  const occurrences = query.data!;
+  return (
+    <div data-testid="insight-occurrences">
+      <p className="muted small">
+        Events of {subjectText(occurrences.subject)}, {formatTime(occurrences.from)} –{' '}
+        {formatTime(occurrences.to)}
+      </p>
+      <HistogramChart
+        histogram={occurrences}
+        height={120}
+        label="Occurrences of the insight's events over time"
+      />
+    </div>
+  );
+}
+
 export function InsightPage() {
   const { id = '' } = useParams();
   useLiveInsights();
@@ -128,6 +172,7 @@ export function InsightPage() {
             <dt>last seen</dt>
             <dd>{formatTime(insight.last_seen)}</dd>
           </dl>
+          <OccurrenceChart insight={insight} />
         </section>
         <section className="panel" aria-labelledby="conf-title">
           <h2 id="conf-title">Confidence factors</h2>

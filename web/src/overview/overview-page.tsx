@@ -3,51 +3,27 @@ import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { api, SEVERITIES, type ComponentHealth, type Severity } from '../api/client';
 import { Badge, formatMs, formatTime, Loading, QueryError } from '../common/bits';
-import { bucketize, TimeChart } from '../common/time-chart';
+import { histogramSeries } from '../common/histogram-chart';
+import { TimeChart } from '../common/time-chart';
 import { resolveRange, TimeRangePicker } from '../common/time-range';
 import { useUrlState } from '../common/url-state';
 
-const SAMPLE = 500;
+const SPARKLINE_BUCKETS = 40;
 /** The health query judges at most 12 hours (its `window_minutes` limit); longer ranges show their last 12 hours. */
 const MAX_HEALTH_WINDOW_MINUTES = 720;
 
-/** Events and errors of one component type over the range, from its newest events (up to SAMPLE). */
+/** Events and errors of one component type over the range, counted by the server. */
 function ComponentSparkline(props: { type: string; from: string; to: string }) {
   const { data } = useQuery({
-    queryKey: ['events', 'sparkline', props.type, props.from, props.to],
+    queryKey: ['events', 'histogram', 'sparkline', props.type, props.from, props.to],
     queryFn: () =>
-      api.events({ component_type: props.type, from: props.from, to: props.to }, { limit: SAMPLE }),
+      api.histogram(
+        { component_type: props.type, from: props.from, to: props.to },
+        SPARKLINE_BUCKETS,
+      ),
   });
-  const chart = useMemo(() => {
-    if (!data) return null;
-    const from = Date.parse(props.from);
-    const to = Date.parse(props.to);
-    const all = bucketize(
-      data.items.map((event) => event.timestamp),
-      from,
-      to,
-      40,
-    );
-    const errors = bucketize(
-      data.items
-        .filter(
-          (event) =>
-            event.level === 'error' || event.level === 'critical' || event.event_type === 'error',
-        )
-        .map((event) => event.timestamp),
-      from,
-      to,
-      40,
-    );
-    return {
-      x: all.starts,
-      series: [
-        { label: 'events', values: all.counts, color: '#4f6bed' },
-        { label: 'errors', values: errors.counts, color: '#d6336c' },
-      ],
-    };
-  }, [data, props.from, props.to]);
-  if (!chart) return <div className="sparkline placeholder" aria-hidden="true" />;
+  const chart = useMemo(() => (data ? histogramSeries(data) : null), [data]);
+  if (!data || !chart) return <div className="sparkline placeholder" aria-hidden="true" />;
   return (
     <>
       <TimeChart
@@ -55,9 +31,9 @@ function ComponentSparkline(props: { type: string; from: string; to: string }) {
         series={chart.series}
         height={36}
         compact
-        label={`Events and errors of ${props.type} over time`}
+        label={`Events and errors of ${props.type} over time: ${data.total} events, ${data.errors} errors`}
       />
-      {data?.next_cursor && <small className="muted">newest {SAMPLE} events of the range</small>}
+      {data.partial && <small className="muted">not every tier counted</small>}
     </>
   );
 }
