@@ -92,6 +92,13 @@ const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
+/**
+ * Two or more items joined by commas with no space, perhaps as the value of a `key=`: a list
+ * written as one word. An item is a word with at most one `:` or `/`-joined part
+ * (`read:repo`, `eu-west`), not a key=value pair.
+ */
+const UNSPACED_LIST =
+  /^(?:([a-z_][\w.-]*)=)?[\w.@+-]+(?:[:/][\w.@+-]+)?(?:,[\w.@+-]+(?:[:/][\w.@+-]+)?)+$/i;
 /** A number written with a comparison or approximation sign: "<1", ">=5", "~30ms". */
 const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d/;
 
@@ -171,6 +178,17 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     if (isWholeValue(word)) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
+      continue;
+    }
+    const list = word.includes(',') ? UNSPACED_LIST.exec(word) : null;
+    if (list) {
+      // "read:repo,write:repo" or "tags=a,b,c": one value, whatever its number of items
+      if (list[1]) {
+        raw.push(list[1], '=');
+        rawSpace.push(raw.length > 1, false);
+      }
+      raw.push(WILDCARD);
+      rawSpace.push(!list[1] && raw.length > 1);
       continue;
     }
     if (!HAS_SPLIT.test(word)) {
