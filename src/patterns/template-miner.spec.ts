@@ -338,6 +338,21 @@ describe('TemplateMiner', () => {
       expect(new Set(agentIds.map((id) => web.resolve(id))).size).toBe(1);
     });
 
+    it('a name of several words framed by the same sentence on both sides', () => {
+      const miner = new TemplateMiner();
+      const names = ['nightly export', 'vacuum', 'rotate keys for tenant', 'reindex', 'purge'];
+      const ids = idsOf(
+        miner,
+        names.map((n, i) => `pipeline ${n} completed with state ok after ${i} retries`),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe(
+        'pipeline <*> completed with state ok after <*> retries',
+      );
+      // a different sentence after the same first word is not taken
+      expect(miner.match('pipeline queue is full').id).not.toBe(ids[0]);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

@@ -437,13 +437,21 @@ export class TemplateMiner {
       )
         suffix++;
       const opener = mine[prefix - 1];
-      if (!VALUE_OPENERS.has(opener) || !mine.slice(0, prefix).some(isWord)) continue;
+      if (!mine.slice(0, prefix).some(isWord)) continue;
       const after = mine[mine.length - suffix];
       const enclosed = suffix > 0 && CLOSER_OF[opener] === after;
+      // a span between words: free text framed by a sentence on both sides ("job <*>
+      // finished with status ...")
+      const betweenWords =
+        isWord(opener) &&
+        isWord(after) &&
+        mine.slice(mine.length - suffix).filter(isWord).length >= 2;
       if (
-        suffix > 0 &&
-        !enclosed &&
-        (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)
+        !betweenWords &&
+        (!VALUE_OPENERS.has(opener) ||
+          (suffix > 0 &&
+            !enclosed &&
+            (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
       )
         continue;
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
@@ -646,6 +654,11 @@ function generalizationOf(
 function isOneValue(middle: readonly string[]): boolean {
   if (middle.length === 1 && middle[0] === WILDCARD) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;
+  return isFreeText(middle);
+}
+
+/** Words, perhaps with punctuation between them, and no value. */
+function isFreeText(middle: readonly string[]): boolean {
   return !middle.includes(WILDCARD) && middle.some(isWord);
 }
 
