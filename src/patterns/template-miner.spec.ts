@@ -340,7 +340,13 @@ describe('TemplateMiner', () => {
 
     it('a name of several words framed by the same sentence on both sides', () => {
       const miner = new TemplateMiner();
-      const names = ['nightly export', 'vacuum', 'rotate keys for tenant', 'reindex', 'purge'];
+      const names = [
+        'nightly export',
+        'vacuum',
+        'rotate keys for tenant',
+        'cold blob sweep',
+        'purge',
+      ];
       const ids = idsOf(
         miner,
         names.map((n, i) => `pipeline ${n} completed with state ok after ${i} retries`),
@@ -364,6 +370,22 @@ describe('TemplateMiner', () => {
         'daemon: peer 10.1.1.1 joined',
       ]);
       expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(5);
+
+      // "for <name>" and "for unknown account <name>" are two forms, whatever the names and
+      // their order: two events, each with its own variable
+      const accounts = new TemplateMiner();
+      const accountIds = idsOf(accounts, [
+        'rejected key for unknown account zed from 10.0.0.1 port 22',
+        'rejected key for kim from 10.0.0.2 port 22',
+        'rejected key for unknown account yara from 10.0.0.3 port 22',
+        'rejected key for lou from 10.0.0.4 port 22',
+        'rejected key for unknown account xavi from 10.0.0.5 port 22',
+        'rejected key for max from 10.0.0.6 port 22',
+        'rejected key for unknown account wim from 10.0.0.7 port 22',
+        'rejected key for nia from 10.0.0.8 port 22',
+        'rejected key for unknown account vic from 10.0.0.9 port 22',
+      ]);
+      expect(new Set(accountIds.map((id) => accounts.resolve(id))).size).toBe(2);
 
       // three reasons are not enough evidence, nor are reasons that all have one length
       const few = new TemplateMiner();

@@ -99,11 +99,12 @@ interface Proposal {
 
 /**
  * Evidence for a value of several tokens between a prefix and a suffix that pairs of shapes
- * (of any lengths) share: the different spans seen there, and their lengths.
+ * (of any lengths) share: the different forms of span seen there (by length, one span for
+ * each), their number and their lengths.
  */
 interface SpanProposal {
-  middles: Set<string>;
-  lengths: Set<number>;
+  forms: Map<number, (readonly string[])[]>;
+  count: number;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -415,7 +416,7 @@ export class TemplateMiner {
    * bracket or quote) and a suffix that starts where a value ends (the end, punctuation, or
    * the next `key=`), the tokens between are a candidate value of several words. It becomes a
    * variable (`prefix <*> suffix`, the `<*>` taking one token or more) once `generalizeAfter`
-   * different spans of at least two lengths were seen there: a value written with a varying
+   * different forms of span (`sameForm`) of at least two lengths were seen there: a value written with a varying
    * number of words (a reason, a command, a description). Evidence counts only spans that read
    * as one value (`isOneValue`: words only, one masked value, a quoted or bracketed phrase; a
    * span that mixes words and values is the message of another event), or any span enclosed
@@ -458,17 +459,18 @@ export class TemplateMiner {
         KEY_SEPARATOR,
       );
       let proposal = this.spanProposals.get(key);
-      if (!proposal)
-        this.spanProposals.set(key, (proposal = { middles: new Set(), lengths: new Set() }));
+      if (!proposal) this.spanProposals.set(key, (proposal = { forms: new Map(), count: 0 }));
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         if (!enclosed && !isOneValue(middle)) continue;
-        if (proposal.middles.size >= MAX_MEMBERS) break;
-        proposal.middles.add(middle.join(KEY_SEPARATOR));
-        proposal.lengths.add(middle.length);
+        if (proposal.count >= MAX_MEMBERS) break;
+        let forms = proposal.forms.get(middle.length);
+        if (!forms) proposal.forms.set(middle.length, (forms = []));
+        if (forms.some((form) => sameForm(form, middle))) continue;
+        forms.push(middle);
+        proposal.count++;
       }
-      if (proposal.middles.size < this.options.generalizeAfter || proposal.lengths.size < 2)
-        continue;
+      if (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2) continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
@@ -655,6 +657,16 @@ function isOneValue(middle: readonly string[]): boolean {
   if (middle.length === 1 && middle[0] === WILDCARD) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;
   return isFreeText(middle);
+}
+
+/**
+ * True when two spans of one length are one form: single tokens (one word where another
+ * span had another word), or spans that one same-length generalization covers (more shared
+ * words than differing positions: `invalid user admin` and `invalid user oracle`). Such spans
+ * are a template of their own with a variable in it, not different free texts.
+ */
+function sameForm(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === 1 || sameTokens(a, b) || generalizationOf(a, b) !== undefined;
 }
 
 /** Words, perhaps with punctuation between them, and no value. */
