@@ -76,7 +76,7 @@ const KEY_VALUE = new Set(['=', ':']);
 const LITERALS = new Set(['true', 'false', 'null', 'nil', 'none', 'undefined']);
 const BRACKET_OPENER = /[[({]/;
 /** Any character that a rule below looks at; a word without one is a plain word. */
-const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈]|\.\./;
+const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈@]|\.\./;
 const OPENERS: Record<string, string> = {
   '(': ')',
   '[': ']',
@@ -90,6 +90,8 @@ const DIGIT = /\d/;
 /** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
 const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
+/** An address written user@domain.tld (mail, Kerberos principals, user@host.example). */
+const EMAIL = /^[\w.+-]+@[a-z\d-]+(\.[a-z\d-]+)+$/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
 /**
@@ -116,6 +118,7 @@ function isWholeValue(word: string): boolean {
 export function isVariableToken(token: string): boolean {
   if (DIGIT.test(token) || token.includes(QUOTED_MARK)) return true;
   if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
+  if (token.includes('@') && EMAIL.test(token)) return true;
   // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows); a lone "/" is punctuation
   if ((token.includes('/') || token.includes('\\')) && PATH.test(token) && LETTER.test(token))
     return true;
