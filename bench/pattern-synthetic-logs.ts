@@ -12,16 +12,16 @@ export interface SyntheticLog {
   events: string[];
 }
 
-type Pick = <T>(values: readonly T[]) => T;
+export type Pick = <T>(values: readonly T[]) => T;
 
-interface Ctx {
+export interface Ctx {
   pick: Pick;
   int: (lo: number, hi: number) => number;
   hex: (n: number) => string;
   word: () => string;
 }
 
-type Event = [name: string, render: (c: Ctx) => string];
+export type Event = [name: string, render: (c: Ctx) => string];
 
 const HOSTS = ['api.example.org', 'auth.internal', 'db-primary.local', 'cdn.example.net', 'edge'];
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'mallory', 'oscar'];
@@ -235,7 +235,12 @@ function context(seed: number): Ctx {
   };
 }
 
-function generate(system: string, events: Event[], lines: number, seed: number): SyntheticLog {
+export function generate(
+  system: string,
+  events: Event[],
+  lines: number,
+  seed: number,
+): SyntheticLog {
   const c = context(seed);
   // a skewed mix, as real logs are: a few events make most of the lines
   const weights = events.map((_, i) => 1 / (i + 1));

@@ -4,7 +4,7 @@
  * scored against the ground truth as grouping accuracy (GA). Same-run baseline: masking
  * every token that holds a digit, then exact matching (the first version of the service).
  *
- *   npm run bench:patterns -- [--data DIR] [--out DIR]
+ *   npm run bench:patterns -- [--data DIR] [--out DIR] [--systems A,B] [--no-synthetic] [--dev-logs]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -15,7 +15,8 @@ import type { PatternRepository } from '../src/patterns/pattern.repository.js';
 import { PatternService } from '../src/patterns/pattern.service.js';
 import { groupingAccuracy } from '../src/patterns/grouping-accuracy.js';
 import { TemplateMiner, type MinerOptions } from '../src/patterns/template-miner.js';
-import { syntheticLogs } from './pattern-synthetic-logs.js';
+import { devLogs } from './pattern-dev-logs.js';
+import { syntheticLogs, type SyntheticLog } from './pattern-synthetic-logs.js';
 
 interface SystemFormat {
   log_file?: string;
@@ -53,23 +54,30 @@ interface Args {
   /** Only these systems of the data (the development half while tuning). */
   systems?: Set<string>;
   synthetic: boolean;
+  /** Also score the development set of invented logs (bench/pattern-dev-logs.ts). */
+  devLogs: boolean;
   /** For the sensitivity study in docs/patterns.md only; production uses the default. */
   generalizeAfter?: number;
 }
 
 function parseArgs(argv: string[]): Args {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const args: Args = { data: resolve(repoRoot, '..', 'shared', 'data', 'loghub'), synthetic: true };
+  const args: Args = {
+    data: resolve(repoRoot, '..', 'shared', 'data', 'loghub'),
+    synthetic: true,
+    devLogs: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--data') args.data = resolve(argv[++i]);
     else if (argv[i] === '--out') args.out = resolve(argv[++i]);
     else if (argv[i] === '--shuffle') args.shuffle = Number(argv[++i]);
     else if (argv[i] === '--systems') args.systems = new Set(argv[++i].split(','));
     else if (argv[i] === '--no-synthetic') args.synthetic = false;
+    else if (argv[i] === '--dev-logs') args.devLogs = true;
     else if (argv[i] === '--generalize-after') args.generalizeAfter = Number(argv[++i]);
     else
       throw new Error(
-        `unknown argument ${argv[i]} (expected --data DIR, --out DIR, --shuffle SEED, --systems A,B, --no-synthetic)`,
+        `unknown argument ${argv[i]} (expected --data DIR, --out DIR, --shuffle SEED, --systems A,B, --no-synthetic, --dev-logs)`,
       );
   }
   return args;
@@ -339,9 +347,15 @@ function summarize(label: string, rows: Row[], bar: number | undefined): void {
 }
 
 async function main(): Promise<void> {
-  const { data, out, shuffle, systems, synthetic, generalizeAfter } = parseArgs(
-    process.argv.slice(2),
-  );
+  const {
+    data,
+    out,
+    shuffle,
+    systems,
+    synthetic,
+    devLogs: dev,
+    generalizeAfter,
+  } = parseArgs(process.argv.slice(2));
   const options: Partial<MinerOptions> = generalizeAfter ? { generalizeAfter } : {};
   const formats = JSON.parse(readFileSync(join(data, 'formats.json'), 'utf8')) as Record<
     string,
@@ -376,19 +390,35 @@ async function main(): Promise<void> {
     printRow(row, DRAIN[system]);
   }
   summarize('Loghub', rows, 0.98);
-  if (synthetic) {
-    console.log(
-      'invented logs of other shapes (bench/pattern-synthetic-logs.ts, truth = format strings):',
-    );
-    const synthRows: Row[] = [];
-    for (const log of syntheticLogs()) {
+  const scoreInvented = (label: string, logs: SyntheticLog[]) => {
+    console.log(label);
+    const inventedRows: Row[] = [];
+    for (const log of logs) {
       const truth = new Map(log.events.map((event, i) => [String(i + 1), event]));
       const { row } = scoreSystem(log.system, log.messages, truth, shuffle, options);
-      synthRows.push(row);
+      inventedRows.push(row);
       printRow(row, undefined);
     }
-    summarize('invented', synthRows, undefined);
-  }
+    return inventedRows;
+  };
+  if (dev)
+    summarize(
+      'dev invented',
+      scoreInvented(
+        'invented logs for development (bench/pattern-dev-logs.ts, truth = format strings):',
+        devLogs(),
+      ),
+      undefined,
+    );
+  if (synthetic)
+    summarize(
+      'invented',
+      scoreInvented(
+        'invented logs of other shapes (bench/pattern-synthetic-logs.ts, truth = format strings):',
+        syntheticLogs(),
+      ),
+      undefined,
+    );
   const warm = rows.reduce((s, r) => s + r.warmRate, 0) / Math.max(1, rows.length);
   const fresh = rows.reduce((s, r) => s + r.newValueRate, 0) / Math.max(1, rows.length);
   console.log(

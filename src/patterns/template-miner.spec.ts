@@ -288,6 +288,123 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('a value of several words after a key or inside quotes (reasons, commands, user agents)', () => {
+      const miner = new TemplateMiner();
+      const reasons = [
+        'quota exceeded',
+        'upstream closed the stream early',
+        'checksum mismatch',
+        'lease lost to another replica',
+        'throttled',
+      ];
+      const ids = reasons.map((r, i) => miner.match(`sync of volume ${i} aborted: ${r}`).id);
+      // three reasons could still be different events; four of two lengths are a value
+      expect(new Set(ids.slice(0, 3)).size).toBe(3);
+      const merged = miner.resolve(ids[0]);
+      expect(new Set(ids.map((id) => miner.resolve(id)))).toEqual(new Set([merged]));
+      expect(miner.template(merged)?.template).toBe('sync of volume <*> aborted: <*>');
+      // a new reason of any length joins it, and the merges were recorded
+      expect(miner.match('sync of volume 9 aborted: disk went read-only under load').id).toBe(
+        merged,
+      );
+      expect(miner.drainChanges().merges.length).toBeGreaterThanOrEqual(3);
+
+      // a command line after "ran:" is one value however many arguments it has, and the
+      // following key stays a word
+      const shell = new TemplateMiner();
+      const commands = ['uptime', 'ls -la', 'kill -HUP master', 'df -h --total', 'whoami'];
+      const shellIds = idsOf(
+        shell,
+        commands.map((c) => `operator ran: ${c} exit=0`),
+      );
+      expect(new Set(shellIds.map((id) => shell.resolve(id))).size).toBe(1);
+      expect(shell.template(shellIds[0])?.template).toBe('operator ran: <*> exit=<*>');
+
+      // a quoted phrase holding values of its own (a user agent) is one value between its quotes
+      const agents = [
+        'Lynx/2.9 libwww-FM/2.14',
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/120.0',
+        'Wget/1.21',
+        'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:109.0) Gecko/20100101',
+        'okhttp/4.12.0',
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148',
+        'Opera/9.80 (J2ME/MIDP; Opera Mini) Presto/2.12',
+      ];
+      const web = new TemplateMiner();
+      const agentIds = idsOf(
+        web,
+        agents.map((a) => `blocked client agent="${a}" rule=bots`),
+      );
+      expect(new Set(agentIds.map((id) => web.resolve(id))).size).toBe(1);
+    });
+
+    it('a name of several words framed by the same sentence on both sides', () => {
+      const miner = new TemplateMiner();
+      const names = [
+        'nightly export',
+        'vacuum',
+        'rotate keys for tenant',
+        'cold blob sweep',
+        'purge',
+      ];
+      const ids = idsOf(
+        miner,
+        names.map((n, i) => `pipeline ${n} completed with state ok after ${i} retries`),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe(
+        'pipeline <*> completed with state ok after <*> retries',
+      );
+      // a different sentence after the same first word is not taken
+      expect(miner.match('pipeline queue is full').id).not.toBe(ids[0]);
+    });
+
+    it('tails that are messages of their own, or reasons of one length, stay apart', () => {
+      // the words after "daemon:" carry values: other events, not one free-text value
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'daemon: listening on port 8080',
+        'daemon: worker 3 exited with code 1',
+        'daemon: reloaded 12 rules in 4 ms',
+        'daemon: cache of 300 entries flushed',
+        'daemon: peer 10.1.1.1 joined',
+      ]);
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(5);
+
+      // "for <name>" and "for unknown account <name>" are two forms, whatever the names and
+      // their order: two events, each with its own variable
+      const accounts = new TemplateMiner();
+      const accountIds = idsOf(accounts, [
+        'rejected key for unknown account zed from 10.0.0.1 port 22',
+        'rejected key for kim from 10.0.0.2 port 22',
+        'rejected key for unknown account yara from 10.0.0.3 port 22',
+        'rejected key for lou from 10.0.0.4 port 22',
+        'rejected key for unknown account xavi from 10.0.0.5 port 22',
+        'rejected key for max from 10.0.0.6 port 22',
+        'rejected key for unknown account wim from 10.0.0.7 port 22',
+        'rejected key for nia from 10.0.0.8 port 22',
+        'rejected key for unknown account vic from 10.0.0.9 port 22',
+      ]);
+      expect(new Set(accountIds.map((id) => accounts.resolve(id))).size).toBe(2);
+
+      // three reasons are not enough evidence, nor are reasons that all have one length
+      const few = new TemplateMiner();
+      const fewIds = idsOf(few, [
+        'upload rejected: file too large',
+        'upload rejected: virus found',
+        'upload rejected: quota of the team exhausted',
+      ]);
+      expect(new Set(fewIds.map((id) => few.resolve(id))).size).toBe(3);
+      const sameLength = new TemplateMiner();
+      const sameIds = idsOf(sameLength, [
+        'upload rejected: file too large',
+        'upload rejected: name not allowed',
+        'upload rejected: owner account locked',
+        'upload rejected: bucket policy denies',
+      ]);
+      expect(new Set(sameIds.map((id) => sameLength.resolve(id))).size).toBe(4);
+    });
+
     it('dates and release strings are values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

@@ -83,6 +83,8 @@ interface Shape {
   spaceBefore: boolean[];
   literalCount: number;
   pattern: Pattern;
+  /** Index of a `<*>` that stands for a span of one or more tokens (a value of several words). */
+  spanAt?: number;
 }
 
 interface Pattern extends PatternTemplate {
@@ -95,7 +97,28 @@ interface Proposal {
   members: Map<string, readonly string[]>;
 }
 
+/**
+ * Evidence for a value of several tokens between a prefix and a suffix that pairs of shapes
+ * (of any lengths) share: the different forms of span seen there (by length, one span for
+ * each), their number and their lengths.
+ */
+interface SpanProposal {
+  forms: Map<number, (readonly string[])[]>;
+  count: number;
+}
+
 const KEY_SEPARATOR = '\u0001';
+/** A value starts after one of these: a key's separator, an opening bracket or quote. */
+const VALUE_OPENERS = new Set([':', '=', '(', '[', '{', '"', "'", '<']);
+const CLOSER_OF: Record<string, string> = {
+  '(': ')',
+  '[': ']',
+  '{': '}',
+  '"': '"',
+  "'": "'",
+  '<': '>',
+};
+const KEY_MARKS = new Set([':', '=']);
 const DIGITS = /\d/g;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
@@ -128,6 +151,12 @@ export class TemplateMiner {
   private readonly aliases = new Map<string, string>();
   /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
   private readonly proposals: LRUCache<string, Proposal>;
+  /** Proposed span generalizations (prefix, span, suffix joined) → the spans seen there. */
+  private readonly spanProposals: LRUCache<string, SpanProposal>;
+  /** Shapes with a span `<*>`: what a message of any length at least theirs may join. */
+  private readonly spanShapes: Shape[] = [];
+  /** Shapes of live patterns by first token: the candidates for a shared prefix. */
+  private readonly byFirst = new Map<string, Shape[]>();
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
 
@@ -142,6 +171,7 @@ export class TemplateMiner {
     this.exact = new LRUCache(bounds);
     this.byMessage = new LRUCache(bounds);
     this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
+    this.spanProposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
   get size(): number {
@@ -165,7 +195,10 @@ export class TemplateMiner {
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
 
-    const covering = this.bestCover(tokens)?.pattern ?? this.bestListCover(tokens);
+    const covering =
+      this.bestCover(tokens)?.pattern ??
+      this.bestListCover(tokens) ??
+      this.bestSpanCover(tokens)?.pattern;
     if (covering) {
       this.exact.set(key, covering.id);
       return { id: covering.id, changed: false };
@@ -191,7 +224,10 @@ export class TemplateMiner {
     const tokens = tokenizeWithSpacing(this.head(message)).tokens;
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
-    const covering = this.bestCover(tokens)?.pattern ?? this.bestListCover(tokens);
+    const covering =
+      this.bestCover(tokens)?.pattern ??
+      this.bestListCover(tokens) ??
+      this.bestSpanCover(tokens)?.pattern;
     return covering ? publicView(covering) : undefined;
   }
 
@@ -262,6 +298,16 @@ export class TemplateMiner {
     for (const shape of this.byLength.get(tokens.length) ?? []) {
       if ((best && shape.literalCount <= best.literalCount) || !covers(shape.tokens, tokens))
         continue;
+      best = shape;
+    }
+    return best;
+  }
+
+  /** The most specific shape whose span `<*>` takes the tokens' differing middle. */
+  private bestSpanCover(tokens: readonly string[]): Shape | undefined {
+    let best: Shape | undefined;
+    for (const shape of this.spanShapes) {
+      if ((best && shape.literalCount <= best.literalCount) || !spanCovers(shape, tokens)) continue;
       best = shape;
     }
     return best;
@@ -341,6 +387,7 @@ export class TemplateMiner {
     };
     pattern.shapes.push(shape);
     pushTo(this.byLength, tokens.length, shape);
+    if (tokens.length > 0) pushTo(this.byFirst, tokens[0], shape);
     this.shapeKeys.add(tokens.join(KEY_SEPARATOR));
     return shape;
   }
@@ -350,11 +397,101 @@ export class TemplateMiner {
     let current = shape;
     for (;;) {
       const tokens = this.proposeWith(current);
-      if (tokens === undefined) return;
-      const general = this.addShape(tokens, current.spaceBefore);
-      this.absorbCoveredBy(general, true);
-      this.absorbListCoveredBy(general.pattern);
-      current = general;
+      if (tokens !== undefined) {
+        const general = this.addShape(tokens, current.spaceBefore);
+        this.absorbCoveredBy(general, true);
+        this.absorbListCoveredBy(general.pattern);
+        current = general;
+        continue;
+      }
+      const spanning = this.proposeSpanWith(current);
+      if (spanning === undefined) return;
+      current = spanning;
+    }
+  }
+
+  /**
+   * Pairs the shape with every live shape of another pattern that starts with the same token:
+   * where the two share a prefix that ends where a value starts (after `:`, `=`, an opening
+   * bracket or quote) and a suffix that starts where a value ends (the end, punctuation, or
+   * the next `key=`), the tokens between are a candidate value of several words. It becomes a
+   * variable (`prefix <*> suffix`, the `<*>` taking one token or more) once `generalizeAfter`
+   * different forms of span (`sameForm`) of at least two lengths were seen there: a value written with a varying
+   * number of words (a reason, a command, a description). Evidence counts only spans that read
+   * as one value (`isOneValue`: words only, one masked value, a quoted or bracketed phrase; a
+   * span that mixes words and values is the message of another event), or any span enclosed
+   * by the bracket or quote pair around it (a user agent). Returns the new span shape, if any.
+   */
+  private proposeSpanWith(shape: Shape): Shape | undefined {
+    const mine = shape.tokens;
+    if (mine.length < 2 || shape.spanAt !== undefined) return undefined;
+    for (const other of [...(this.byFirst.get(mine[0]) ?? [])]) {
+      if (other.pattern === shape.pattern || other.spanAt !== undefined) continue;
+      const theirs = other.tokens;
+      const shortest = Math.min(mine.length, theirs.length);
+      let prefix = 0;
+      while (prefix < shortest - 1 && mine[prefix] === theirs[prefix]) prefix++;
+      let suffix = 0;
+      while (
+        suffix < shortest - prefix - 1 &&
+        mine[mine.length - 1 - suffix] === theirs[theirs.length - 1 - suffix]
+      )
+        suffix++;
+      const opener = mine[prefix - 1];
+      if (!mine.slice(0, prefix).some(isWord)) continue;
+      const after = mine[mine.length - suffix];
+      const enclosed = suffix > 0 && CLOSER_OF[opener] === after;
+      // a span between words: free text framed by a sentence on both sides ("job <*>
+      // finished with status ...")
+      const betweenWords =
+        isWord(opener) &&
+        isWord(after) &&
+        mine.slice(mine.length - suffix).filter(isWord).length >= 2;
+      if (
+        !betweenWords &&
+        (!VALUE_OPENERS.has(opener) ||
+          (suffix > 0 &&
+            !enclosed &&
+            (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
+      )
+        continue;
+      const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
+        KEY_SEPARATOR,
+      );
+      let proposal = this.spanProposals.get(key);
+      if (!proposal) this.spanProposals.set(key, (proposal = { forms: new Map(), count: 0 }));
+      for (const tokens of [mine, theirs]) {
+        const middle = tokens.slice(prefix, tokens.length - suffix);
+        if (!enclosed && !isOneValue(middle)) continue;
+        if (proposal.count >= MAX_MEMBERS) break;
+        let forms = proposal.forms.get(middle.length);
+        if (!forms) proposal.forms.set(middle.length, (forms = []));
+        if (forms.some((form) => sameForm(form, middle))) continue;
+        forms.push(middle);
+        proposal.count++;
+      }
+      if (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2) continue;
+      const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
+      const spaceBefore = [
+        ...shape.spaceBefore.slice(0, prefix + 1),
+        ...shape.spaceBefore.slice(mine.length - suffix),
+      ];
+      const general = this.addShape(tokens, spaceBefore);
+      if (general.spanAt !== undefined) continue;
+      general.spanAt = prefix;
+      this.spanShapes.push(general);
+      this.absorbSpanCoveredBy(general);
+      return general;
+    }
+    return undefined;
+  }
+
+  /** Merges into the span shape's pattern every live pattern one of whose shapes it takes. */
+  private absorbSpanCoveredBy(general: Shape): void {
+    for (const pattern of [...this.live.values()]) {
+      if (pattern === general.pattern || this.live.get(pattern.id) !== pattern) continue;
+      if (pattern.shapes.some((shape) => spanCovers(general, shape.tokens)))
+        this.merge(pattern.id, general.pattern.id, true);
     }
   }
 
@@ -466,8 +603,9 @@ export class TemplateMiner {
     this.live.delete(from);
     for (const shape of pattern.shapes) {
       const coveredBy = target.shapes.some((s) => covers(s.tokens, shape.tokens));
-      if (coveredBy) {
+      if (coveredBy && shape.spanAt === undefined) {
         removeFrom(this.byLength, shape.tokens.length, shape);
+        removeFrom(this.byFirst, shape.tokens[0], shape);
         this.shapeKeys.delete(shape.tokens.join(KEY_SEPARATOR));
       } else {
         shape.pattern = target;
@@ -508,6 +646,47 @@ function generalizationOf(
   }
   if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
   return { tokens, literals };
+}
+
+/**
+ * True when a span reads as one value: words only (free text), a single masked value, or a
+ * phrase in a quote or bracket pair. A span that mixes words and values outside quotes is a
+ * message of its own.
+ */
+function isOneValue(middle: readonly string[]): boolean {
+  if (middle.length === 1 && middle[0] === WILDCARD) return true;
+  if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;
+  return isFreeText(middle);
+}
+
+/**
+ * True when two spans of one length are one form: single tokens (one word where another
+ * span had another word), or spans that one same-length generalization covers (more shared
+ * words than differing positions: `invalid user admin` and `invalid user oracle`). Such spans
+ * are a template of their own with a variable in it, not different free texts.
+ */
+function sameForm(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === 1 || sameTokens(a, b) || generalizationOf(a, b) !== undefined;
+}
+
+/** Words, perhaps with punctuation between them, and no value. */
+function isFreeText(middle: readonly string[]): boolean {
+  return !middle.includes(WILDCARD) && middle.some(isWord);
+}
+
+/**
+ * True when the span shape takes the tokens: its prefix and suffix match theirs position by
+ * position (`<*>` matching anything) and its span `<*>` takes the one or more tokens between.
+ */
+function spanCovers(shape: Shape, tokens: readonly string[]): boolean {
+  const template = shape.tokens;
+  const at = shape.spanAt;
+  if (at === undefined || tokens.length < template.length) return false;
+  for (let i = 0; i < at; i++)
+    if (template[i] !== WILDCARD && template[i] !== tokens[i]) return false;
+  for (let i = template.length - 1, j = tokens.length - 1; i > at; i--, j--)
+    if (template[i] !== WILDCARD && template[i] !== tokens[j]) return false;
+  return true;
 }
 
 /** True when `general` matches `specific` position by position (`<*>` matches anything). */

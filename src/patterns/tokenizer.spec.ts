@@ -31,6 +31,13 @@ describe('tokenizer', () => {
     ['roles [admin, ops, billing] granted', 'roles [<*>] granted'],
     ['called init(config, logger) twice', 'called init(<*>) twice'],
     ['stored (estimated size 93.0 B, free 317.1 KB)', 'stored (estimated size <*>, free <*>)'],
+    // a list written as one word (items joined by commas, no space) is one value
+    ['token minted scopes=read:wiki,write:wiki,admin:team', 'token minted scopes=<*>'],
+    ['mirrors eu-north,ap-east up', 'mirrors <*> up'],
+    // a mail address is a value, bare or in angle brackets
+    ['bounce for kim.lee@post.example.io queued', 'bounce for <*> queued'],
+    ['rcpt=<ops+alerts@example.dev> refused', 'rcpt=<<*>> refused'],
+    ['mention @channel in chat', 'mention @channel in chat'],
     // true/false/null as the value of a key
     ['probe ok ready=false cached:TRUE owner=null', 'probe ok ready=<*> cached:<*> owner=<*>'],
     // a path after a key with its query string, whatever its number of parameters

@@ -76,7 +76,7 @@ const KEY_VALUE = new Set(['=', ':']);
 const LITERALS = new Set(['true', 'false', 'null', 'nil', 'none', 'undefined']);
 const BRACKET_OPENER = /[[({]/;
 /** Any character that a rule below looks at; a word without one is a plain word. */
-const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈]|\.\./;
+const SPECIAL = /[\d=:,;()[\]{}<>"'|/\\~≈@]|\.\./;
 const OPENERS: Record<string, string> = {
   '(': ')',
   '[': ']',
@@ -90,8 +90,17 @@ const DIGIT = /\d/;
 /** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
 const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
+/** An address written user@domain.tld (mail, Kerberos principals, user@host.example). */
+const EMAIL = /^[\w.+-]+@[a-z\d-]+(\.[a-z\d-]+)+$/i;
 const PATH = /[/\\][^/\\\s]/;
 const WHITESPACE = /\s+/;
+/**
+ * Two or more items joined by commas with no space, perhaps as the value of a `key=`: a list
+ * written as one word. An item is a word with at most one `:` or `/`-joined part
+ * (`read:repo`, `eu-west`), not a key=value pair.
+ */
+const UNSPACED_LIST =
+  /^(?:([a-z_][\w.-]*)=)?[\w.@+-]+(?:[:/][\w.@+-]+)?(?:,[\w.@+-]+(?:[:/][\w.@+-]+)?)+$/i;
 /** A number written with a comparison or approximation sign: "<1", ">=5", "~30ms". */
 const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d/;
 
@@ -109,6 +118,7 @@ function isWholeValue(word: string): boolean {
 export function isVariableToken(token: string): boolean {
   if (DIGIT.test(token) || token.includes(QUOTED_MARK)) return true;
   if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
+  if (token.includes('@') && EMAIL.test(token)) return true;
   // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows); a lone "/" is punctuation
   if ((token.includes('/') || token.includes('\\')) && PATH.test(token) && LETTER.test(token))
     return true;
@@ -171,6 +181,17 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     if (isWholeValue(word)) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
+      continue;
+    }
+    const list = word.includes(',') ? UNSPACED_LIST.exec(word) : null;
+    if (list) {
+      // "read:repo,write:repo" or "tags=a,b,c": one value, whatever its number of items
+      if (list[1]) {
+        raw.push(list[1], '=');
+        rawSpace.push(raw.length > 1, false);
+      }
+      raw.push(WILDCARD);
+      rawSpace.push(!list[1] && raw.length > 1);
       continue;
     }
     if (!HAS_SPLIT.test(word)) {
