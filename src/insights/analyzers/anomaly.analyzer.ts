@@ -90,7 +90,7 @@ export function judge(
   let best: Finding | null = null;
   const scoreOf = robustScorer(baseline);
   const burstHeight = earlierBurstHeight(series.counts, grid);
-  const scopeMedian = median(window);
+  let scopeMedian: number | undefined; // only series with a finding need it
   window.forEach((observed, offset) => {
     const index = grid.baselineBuckets + offset;
     const { score } = scoreOf(observed);
@@ -118,7 +118,7 @@ export function judge(
         expected,
         score,
         baseline,
-        scopeMedian,
+        scopeMedian: (scopeMedian ??= median(window)),
       };
     }
   });
@@ -141,13 +141,18 @@ export function earlierBurstHeight(
 ): (index: number, count: number) => number {
   const levelOf = (from: number) =>
     Math.max(1, median(counts.slice(from, from + grid.windowBuckets)));
-  const scopeLevel = levelOf(grid.baselineBuckets);
-  const windowLevels = new Map<number, number>();
+  // computed on first use: most series never get this far
+  const levels = new Map<number, number>();
+  const levelAt = (from: number) => {
+    let level = levels.get(from);
+    if (level === undefined) levels.set(from, (level = levelOf(from)));
+    return level;
+  };
   return (index, count) => {
-    const from = Math.floor(index / grid.windowBuckets) * grid.windowBuckets;
-    let level = windowLevels.get(from);
-    if (level === undefined) windowLevels.set(from, (level = levelOf(from)));
-    return count >= settings.spikeRecurringFactor * level ? (count * scopeLevel) / level : 0;
+    const level = levelAt(Math.floor(index / grid.windowBuckets) * grid.windowBuckets);
+    return count >= settings.spikeRecurringFactor * level
+      ? (count * levelAt(grid.baselineBuckets)) / level
+      : 0;
   };
 }
 
