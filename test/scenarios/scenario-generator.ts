@@ -127,7 +127,8 @@ const MINUTE = 60_000;
 const BURST_MESSAGE = (attempt: number) =>
   `payment gateway connection reset (code=ECONNRESET, attempt=${attempt})`;
 
-class Random {
+/** Deterministic pseudo-random numbers for a seed (traffic-shapes.ts shares it). */
+export class Random {
   private state: number;
   constructor(seed: number) {
     this.state = seed >>> 0;
@@ -757,7 +758,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
 }
 
 /** Pattern ids from the production template miner, as the ingest worker would set them. */
-function assignPatterns(events: DebugEventRecord[]): void {
+export function assignPatterns(events: DebugEventRecord[]): void {
   const miner = new TemplateMiner();
   const matched = events.map((event) => miner.match(event.message).id);
   events.forEach((event, index) => (event.pattern_id = miner.resolve(matched[index])));

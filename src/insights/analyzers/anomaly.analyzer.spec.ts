@@ -60,6 +60,48 @@ describe('anomaly analyzer', () => {
     });
   });
 
+  it('measures earlier bursts at the volume level of the scope when traffic follows the time of day', () => {
+    // the level triples from the first baseline hour to the scope; a burst of 4× the level recurs
+    const levels = [10, 15, 20, 30];
+    const counts = Array.from({ length: 48 }, (_, index) => levels[Math.floor(index / 12)]);
+    counts[5] = 40;
+    counts[17] = 60;
+    counts[29] = 80;
+    counts[44] = 120;
+    // in events the scope's burst is 3× anything before, relative to its hour it is as high
+    expect(judge(componentSeries(counts), grid, true)).toBeNull();
+    // a burst twice as high relative to its hour is still a spike
+    counts[44] = 240;
+    expect(judge(componentSeries(counts), grid, true)).toMatchObject({
+      kind: 'spike',
+      observed: 240,
+    });
+  });
+
+  it('rates a spike against the level of its own hour as well as the baseline median', () => {
+    // the baseline median is 15, the scope runs at 30: 100 events are 6.7× the one, 3.3× the other
+    const levels = [10, 15, 20, 30];
+    const counts = Array.from({ length: 48 }, (_, index) => levels[Math.floor(index / 12)]);
+    counts[44] = 100;
+    const [draft] = detectAnomalies({
+      grid,
+      now: to,
+      componentSeries: [componentSeries(counts)],
+      patternSeries: [],
+    });
+    expect(draft).toMatchObject({ kind: 'spike', severity: 'low' });
+    expect(draft.evidence).toMatchObject({ expected: 15, scope_median: 30 });
+    counts[44] = 330;
+    expect(
+      detectAnomalies({
+        grid,
+        now: to,
+        componentSeries: [componentSeries(counts)],
+        patternSeries: [],
+      })[0].severity,
+    ).toBe('high');
+  });
+
   it('is not fooled by one huge baseline outlier (median, not mean)', () => {
     const counts = steady(50, 48);
     counts[10] = 5000;

@@ -26,6 +26,8 @@ export interface Finding {
   expected: number;
   score: number;
   baseline: number[];
+  /** Median bucket of the scope: the volume level of its hour. */
+  scopeMedian: number;
 }
 
 /**
@@ -73,12 +75,22 @@ export function judge(
       let start = series.counts.length - 1;
       while (start > 0 && series.counts[start - 1] === 0) start--;
       const { score } = robustScore(0, baseline);
-      return { kind: 'silence', index: start, observed: 0, expected, score, baseline };
+      return {
+        kind: 'silence',
+        index: start,
+        observed: 0,
+        expected,
+        score,
+        baseline,
+        scopeMedian: median(window),
+      };
     }
   }
 
   let best: Finding | null = null;
   const scoreOf = robustScorer(baseline);
+  const burstHeight = earlierBurstHeight(series.counts, grid);
+  let scopeMedian: number | undefined; // only series with a finding need it
   window.forEach((observed, offset) => {
     const index = grid.baselineBuckets + offset;
     const { score } = scoreOf(observed);
@@ -87,24 +99,73 @@ export function judge(
       score >= settings.minScore &&
       ratio >= settings.spikeMinRatio &&
       observed - expected >= settings.spikeMinExcess &&
-      // recurring bursts (a batch job, a cron): the baseline already reached this level more than once
-      baseline.filter((count) => count * settings.spikeRecurringFactor >= observed).length < 2;
+      // recurring bursts (a batch job, a cron, traffic surges): the baseline already burst to this
+      // height more than once, measured at the volume level of the scope
+      baseline.filter(
+        (count, index) =>
+          burstHeight(firstActive + index, count) * settings.spikeRecurringFactor >= observed,
+      ).length < 2;
     const drop =
       score <= -settings.minScore &&
       expected >= settings.minBaselineMedian &&
       observed <= settings.dropMaxRatio * expected;
     if (!spike && !drop) return;
     if (!best || Math.abs(score) > Math.abs(best.score)) {
-      best = { kind: spike ? 'spike' : 'drop', index, observed, expected, score, baseline };
+      best = {
+        kind: spike ? 'spike' : 'drop',
+        index,
+        observed,
+        expected,
+        score,
+        baseline,
+        scopeMedian: (scopeMedian ??= median(window)),
+      };
     }
   });
   return best;
 }
 
+/**
+ * The height of an earlier burst at the volume level of the scope: a baseline bucket that stands
+ * out from the scope-long baseline window it lies in (≥ 1.5× that window's median bucket) scaled
+ * by the scope's median bucket over that window's (both at least 1); 0 for a bucket that is no
+ * burst in its own hour. Traffic that follows the time of day (×10 between night and afternoon)
+ * carries its bursts along: a surge of 5× the traffic of the moment is as high, relative to its
+ * hour, at 6 in the morning as at 9, though three times smaller in events. Medians, so that the
+ * bursts themselves barely move the levels; only bursts count, so that a level that rose through
+ * the scope does not make every ordinary baseline bucket look like an earlier burst.
+ */
+export function earlierBurstHeight(
+  counts: readonly number[],
+  grid: BucketGrid,
+): (index: number, count: number) => number {
+  const levelOf = (from: number) =>
+    Math.max(1, median(counts.slice(from, from + grid.windowBuckets)));
+  // computed on first use: most series never get this far
+  const levels = new Map<number, number>();
+  const levelAt = (from: number) => {
+    let level = levels.get(from);
+    if (level === undefined) levels.set(from, (level = levelOf(from)));
+    return level;
+  };
+  return (index, count) => {
+    const level = levelAt(Math.floor(index / grid.windowBuckets) * grid.windowBuckets);
+    return count >= settings.spikeRecurringFactor * level
+      ? (count * levelAt(grid.baselineBuckets)) / level
+      : 0;
+  };
+}
+
 function severityOf(finding: Finding): Severity {
   if (finding.kind === 'silence') return 'high';
+  if (finding.kind === 'spike') {
+    // against the level of the scope's own hour too: where traffic follows the time of day, the
+    // baseline median of the hours before understates it (the morning ramp triples it), and a
+    // bucket at 3× its hour is the traffic's ordinary burstiness, not a medium problem
+    const ratio = finding.observed / Math.max(finding.expected, finding.scopeMedian, 1);
+    return ratio >= 10 ? 'high' : ratio >= 4 ? 'medium' : 'low';
+  }
   const ratio = finding.observed / Math.max(finding.expected, 1);
-  if (finding.kind === 'spike') return ratio >= 10 ? 'high' : ratio >= 4 ? 'medium' : 'low';
   return finding.observed === 0 || ratio <= 0.1 ? 'medium' : 'low';
 }
 
@@ -132,6 +193,7 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
     baseline_median: round(median(finding.baseline)),
     baseline_mad: round(scaledMad(finding.baseline)),
     baseline_buckets: finding.baseline.length,
+    scope_median: round(finding.scopeMedian),
     window_counts: series.counts.slice(grid.baselineBuckets),
     ...(finding.kind === 'silence' ? { last_event_at: series.lastAt?.toISOString() ?? null } : {}),
   };

@@ -57,6 +57,34 @@ describe('flow analyzer', () => {
     ]);
   });
 
+  it('orders errors by their parent links when clocks a few seconds apart invert their timestamps', () => {
+    // the db fails; pay (clock 2 s slow) and api (clock 1 s fast) fail within milliseconds after it
+    const db = error('c', 'db/d', 2000);
+    const pay = { ...error('c', 'pay/p', -1993), parentEventId: db.id };
+    const api = { ...error('c', 'api/a', 1009), parentEventId: pay.id };
+    const propagation = propagationOf([api, pay, db])!;
+    expect(propagation.root.id).toBe(db.id);
+    expect(propagation.path.map((step) => step.component.component_type)).toEqual([
+      'db',
+      'pay',
+      'api',
+    ]);
+    // without links the timestamps decide, and with a skew larger than the gap they are wrong
+    const unlinked = propagationOf([
+      { ...api, parentEventId: null },
+      { ...pay, parentEventId: null },
+      db,
+    ])!;
+    expect(unlinked.root.component.component_type).toBe('pay');
+  });
+
+  it('survives a cycle of parent links (bad data) and keeps every error once', () => {
+    const first = { ...error('c', 'db/d', 0), parentEventId: 'c-api/a' };
+    const second = { ...error('c', 'api/a', 5), parentEventId: first.id };
+    const propagation = propagationOf([first, second])!;
+    expect(propagation.path).toHaveLength(2);
+  });
+
   it('groups chains with the same root into one propagation insight', () => {
     const chains = ['c1', 'c2', 'c3'].map((id) => chain(id, { errors: 3 }));
     const errors = chains.flatMap((item) => [

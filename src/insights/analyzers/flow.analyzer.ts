@@ -39,11 +39,19 @@ export interface Propagation {
   }[];
 }
 
-/** The earliest error of a chain is its probable root cause; the path is the order errors reached components. */
+/**
+ * The earliest error of a chain is its probable root cause; the path is the order errors reached
+ * components. Earliest in causal order: an error whose parent event is another error of the chain
+ * comes after that error whatever their timestamps say (each component stamps events with its own
+ * clock, and clocks a few seconds apart invert errors that follow each other within milliseconds;
+ * a parent link does not depend on clocks). Errors not linked so are ordered by timestamp.
+ */
 export function propagationOf(errors: readonly ChainEventRow[]): Propagation | null {
   if (errors.length === 0) return null;
-  const ordered = [...errors].sort(
-    (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
+  const ordered = causalOrder(
+    [...errors].sort(
+      (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
+    ),
   );
   const seen = new Set<string>();
   const path: Propagation['path'] = [];
@@ -60,6 +68,23 @@ export function propagationOf(errors: readonly ChainEventRow[]): Propagation | n
     });
   }
   return { correlationId: ordered[0].correlationId, root: ordered[0], path };
+}
+
+/** Events in timestamp order, except that each comes after the event of the list it names as its parent. */
+function causalOrder(byTime: readonly ChainEventRow[]): ChainEventRow[] {
+  const byId = new Map(byTime.map((event) => [event.id, event]));
+  const ordered: ChainEventRow[] = [];
+  const placed = new Set<string>();
+  const place = (event: ChainEventRow, visiting: Set<string>) => {
+    if (placed.has(event.id) || visiting.has(event.id)) return; // a cycle of links (bad data) breaks where it closes
+    visiting.add(event.id);
+    const parent = event.parentEventId ? byId.get(event.parentEventId) : undefined;
+    if (parent) place(parent, visiting);
+    placed.add(event.id);
+    ordered.push(event);
+  };
+  for (const event of byTime) place(event, new Set());
+  return ordered;
 }
 
 /**
