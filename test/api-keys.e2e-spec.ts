@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { wireEvent } from './factories/events.js';
 import { startApp, type RunningApp } from './support/app.js';
+import { StreamClient, until } from './support/streaming-clients.js';
 import {
   describeWithPostgresAndRedis,
   embeddedEnv,
@@ -259,6 +260,32 @@ describeWithPostgresAndRedis(
         .put(`/api/debug/admin/keys/${randomUUID()}/revoke`)
         .set(ADMIN)
         .expect(404);
+    });
+
+    it('closes open stream connections whose key is revoked, on this and the other instances', async () => {
+      const key = await createKey(a.url, { name: 'streamer', scopes: ['read'] });
+      await msUntil(async () => (await statusOf(announced.url, key.secret)) === 200, 4000);
+      const here = new StreamClient(a.url, { apiKey: key.secret });
+      const there = new StreamClient(announced.url, { apiKey: key.secret });
+      const other = new StreamClient(a.url, { apiKey: 'bootstrap-reader-1' });
+      try {
+        for (const client of [here, there, other])
+          await client.subscribeOk({ channels: ['debug:event'] });
+        await request(a.url).put(`/api/debug/admin/keys/${key.id}/revoke`).set(ADMIN).expect(200);
+        await until(
+          () => here.disconnectReason !== null && there.disconnectReason !== null,
+          'both connections of the revoked key closed',
+          50,
+        );
+        for (const client of [here, there]) {
+          expect(client.errors).toContainEqual(expect.objectContaining({ code: 'unauthorized' }));
+        }
+        // A connection of another key stays open.
+        expect(other.socket.connected).toBe(true);
+        expect(other.disconnectReason).toBeNull();
+      } finally {
+        for (const client of [here, there, other]) client.close();
+      }
     });
 
     it('refuses a key from its expiry on, on every instance, without a reload', async () => {

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -30,9 +30,12 @@ import { SessionsService } from '../sessions/sessions.service.js';
  * receive the five channels as micro-batches (see StreamHub and docs/streaming.md).
  */
 @WebSocketGateway({ namespace: STREAM_NAMESPACE })
-export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class DebugGateway
+  implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy
+{
   private readonly logger = new Logger(DebugGateway.name);
   private readonly rejected;
+  private recheck?: NodeJS.Timeout;
 
   constructor(
     private readonly hub: StreamHub,
@@ -46,6 +49,37 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
       'Stream connections refused',
       ['reason'],
     );
+  }
+
+  onModuleInit(): void {
+    this.recheck = setInterval(() => this.dropRevokedConnections(), KEY_RECHECK_MS);
+    this.recheck.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.recheck);
+  }
+
+  /**
+   * A connection is only as good as its key: one revoked, expired or stripped of the read scope
+   * since the handshake is told so and disconnected (keys change at runtime: src/api-keys).
+   */
+  dropRevokedConnections(): number {
+    if (!this.apiKeys.enabled) return 0;
+    let dropped = 0;
+    for (const socket of this.hub.sockets()) {
+      if (this.apiKeys.check(keyOf(socket), 'read').outcome === 'allowed') continue;
+      this.rejected.labels('key_withdrawn').inc();
+      socket.emit('error', {
+        code: 'unauthorized',
+        message: 'the API key of this connection was revoked, expired or lost the "read" scope',
+      });
+      socket.disconnect(true);
+      dropped++;
+    }
+    if (dropped > 0)
+      this.logger.log(`closed ${dropped} stream connection(s) whose key was withdrawn`);
+    return dropped;
   }
 
   handleConnection(socket: StreamSocket): void {
@@ -164,6 +198,9 @@ export class DebugGateway implements OnGatewayConnection, OnGatewayDisconnect {
     return { ok: true, subscription_id: id };
   }
 }
+
+/** How often open connections are checked against the keys in force (a SHA-256 per connection). */
+const KEY_RECHECK_MS = 2_000;
 
 function keyOf(socket: StreamSocket): string | undefined {
   const auth = socket.handshake.auth as { apiKey?: unknown; token?: unknown } | undefined;

@@ -204,6 +204,11 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     return null;
   }
 
+  /** The sockets of the connections held now. */
+  sockets(): StreamSocket[] {
+    return [...this.clients.values()].map((client) => client.socket);
+  }
+
   removeClient(socketId: string): void {
     const client = this.clients.get(socketId);
     if (!client) return;
