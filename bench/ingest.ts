@@ -2,6 +2,7 @@
  * Ingestion, end to end, against its limit in the same run.
  *
  *   npm run bench:ingest -- [--events 200000] [--senders 4] [--batch 1000] [--seed 7] [--workers 0] [--api 1] [--skip-writers] [--cpu-prof]
+ *     [--durability-events 20000] [--durability-singles 2000] [--durability-concurrency 16] [--durability-rounds 2] [--skip-durability | --durability-only]
  *
  * 1. Baseline: raw COPY of the events over 2 connections into ../shared/bench/reference-schema.sql
  *    (scratch database).
@@ -13,6 +14,9 @@
  *    with --api N, N such processes, the senders spread over them.
  * 4. Warm writer strategies: COPY (with its idempotent fallback) vs INSERT … SELECT FROM unnest
  *    … ON CONFLICT DO NOTHING, same events, 2 concurrent writers each.
+ * 5. DEBUG_DURABILITY default vs fsync (bench/ingest-durability.ts): API-only services on
+ *    redis-servers of the bench's own (primary + replica; AOF everysec vs always), the same batch
+ *    and single-event requests each, printed as ratios.
  * Scratch databases and Redis keys are removed at the end.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,6 +55,12 @@ import {
   type ServiceProcess,
 } from './bench-support.js';
 import { takeEvents, type CorpusEvent } from './event-corpus.js';
+import {
+  compareDurability,
+  describeComparison,
+  durabilityLoad,
+  type DurabilityComparison,
+} from './ingest-durability.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -400,6 +410,26 @@ async function main(): Promise<void> {
   const parseRate = jsonParseRate(bodies);
   log(`machine: JSON.parse of the same bodies ${fmt(parseRate, 0)} events/s`);
 
+  let durability: DurabilityComparison[] | undefined;
+  if (!flag('skip-durability')) {
+    const load = durabilityLoad(
+      events.slice(0, argument('durability-events', Math.min(TOTAL, 20_000))),
+      BATCH,
+      argument('durability-singles', 2_000),
+      argument('durability-concurrency', 16),
+      argument('durability-rounds', 2),
+    );
+    log(
+      `durability: ${load.batches.length} batches and ${load.singles.length} single events, ${load.concurrency} requests in flight, per setting and round (best of ${load.rounds})`,
+    );
+    durability = await compareDurability(load);
+  }
+  if (flag('durability-only')) {
+    console.log('');
+    for (const line of describeComparison(durability ?? [])) console.log(line);
+    return;
+  }
+
   log('baseline: raw COPY over 2 connections into reference-schema.sql');
   const { rate: baseline, cpu: baselineCpu } = await baselineCopy(events);
   log(`baseline: ${fmt(baseline, 0)} events/s`);
@@ -469,6 +499,7 @@ async function main(): Promise<void> {
       `writer INSERT … unnest         ${fmt(writers.unnest, 0)} rows/s  (${fmt(writers.unnest / baseline, 2)} × baseline)`,
     );
   }
+  if (durability) for (const line of describeComparison(durability)) console.log(line);
   if (result.rows !== events.length || result.distinct !== events.length) {
     console.log('FAILED: the warm store does not hold every event exactly once');
     process.exitCode = 1;

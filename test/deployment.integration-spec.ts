@@ -18,6 +18,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
+  command?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
@@ -62,10 +63,23 @@ describe('deployment files', () => {
       const env = compose.services[name].environment!;
       expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
       expect(env.DEBUG_API_KEYS).toMatch(/^\$\{DEBUG_API_KEYS:\?[^}]+\}$/);
-      const resolved = { ...env, DEBUG_API_KEYS: 'compose-test-key:ingest+read+admin' };
+      // `${NAME:-default}` as compose resolves it when NAME is unset.
+      const withDefaults = Object.fromEntries(
+        Object.entries(env).map(([key, value]) => [
+          key,
+          String(value).replace(/^\$\{[A-Z_]+:-([^}]*)\}$/, '$1'),
+        ]),
+      );
+      const resolved = { ...withDefaults, DEBUG_API_KEYS: 'compose-test-key:ingest+read+admin' };
       const config = validateEnvironment(resolved);
       expect(config.DEBUG_ARCHIVE_DIR).toBe('/app/data/archive');
+      expect(config.DEBUG_DURABILITY).toBe('default');
     }
+    // DEBUG_DURABILITY=fsync needs REDIS_APPENDFSYNC=always (or a replica): the same switch pair.
+    expect(compose.services.api.environment!.DEBUG_DURABILITY).toBe('${DEBUG_DURABILITY:-default}');
+    expect(compose.services.redis.command).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes', '${REDIS_APPENDFSYNC:-everysec}']),
+    );
     const { DATABASE_URL, REDIS_URL } = compose.services.api.environment!;
     const pg = compose.services.postgres.environment!;
     expect(new URL(DATABASE_URL).pathname).toBe(`/${pg.POSTGRES_DB}`);

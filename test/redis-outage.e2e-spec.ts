@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { RedisService } from '../src/common/redis/redis.service.js';
@@ -9,6 +7,7 @@ import { StreamClient } from './support/streaming-clients.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import { freePort } from './support/ports.js';
+import { killRedisServer, startRedisServer } from '../bench/redis-server.js';
 
 /**
  * Redis going away under a running service (full mode), on a redis-server of this test's own:
@@ -16,42 +15,6 @@ import { freePort } from './support/ports.js';
  * by id fall back to the warm store, and once Redis returns the same event is taken as new
  * (nothing of the refused request was kept) and lands once.
  */
-
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const probe = new Redis(`redis://127.0.0.1:${port}`, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === 'PONG') return child;
-      } catch (error) {
-        if (attempt > 100 || child.exitCode !== null) throw error;
-        probe.disconnect();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-  } finally {
-    probe.disconnect();
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describeWithPostgresAndRedis('Redis outage under a running service (full mode)', () => {
   let port: number;
@@ -77,7 +40,7 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await running?.close();
     await untouched?.close();
-    await stop(redisServer);
+    await killRedisServer(redisServer);
   });
 
   it('refuses ingestion with 503 and Retry-After while Redis is down, reads by id from the warm store, and takes the same event once Redis is back', async () => {
@@ -86,7 +49,7 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     await request(app.url).post('/api/debug/events').send(before).expect(202);
     expect(await ingestSettled(app.app, 30_000)).toBe(true);
 
-    await stop(redisServer);
+    await killRedisServer(redisServer);
     const main = app.app.get(RedisService).client();
     for (let waited = 0; main.status === 'ready' && waited < 10_000; waited += 20)
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -78,7 +78,8 @@ export const CorrelationHeaders = () =>
   type: ErrorEnvelope,
 })
 @ApiServiceUnavailableResponse({
-  description: 'Disabled, or the events could not be made durable (nothing was kept; retry).',
+  description:
+    'Disabled; Redis unreachable (nothing was kept); or, with DEBUG_DURABILITY=fsync, the events are in Redis but were not confirmed on disk or a replica in time. Retrying with the same ids is safe: ingest is idempotent by event id.',
   type: ErrorEnvelope,
 })
 export class CollectorController {

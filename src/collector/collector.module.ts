@@ -12,6 +12,7 @@ import { IngestEnabledGuard } from './ingest-enabled.guard.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestProcessor } from './ingest.processor.js';
 import { IngestService } from './ingest.service.js';
+import { JournalDurability } from './journal-durability.js';
 import { MetricsIngestController } from './metrics-ingest.controller.js';
 import { MetricsIngestService } from './metrics-ingest.service.js';
 import { StateController } from './state.controller.js';
@@ -35,6 +36,7 @@ import { StateService } from './state.service.js';
     IngestMetrics,
     IngestProcessor,
     IngestEnabledGuard,
+    JournalDurability,
     StateService,
     MetricsIngestService,
   ],

@@ -16,6 +16,14 @@ export interface JournalEntry {
 const WRITERS_GROUP = 'warm-writers';
 /** A writer that has not said it is alive for this long is taken for dead (readiness). */
 export const WRITER_ALIVE_WITHIN_MS = 15_000;
+/** How often a writer says it is alive. */
+export const WRITER_BEAT_EVERY_MS = 2_000;
+/**
+ * A writer whose process has not said it is alive for this long (three beats missed) has died:
+ * what it holds is taken over at once, not after DEBUG_INGEST_CLAIM_IDLE_MS. The key saying so
+ * expires after it, so no clocks of two hosts are compared.
+ */
+export const WRITER_DEAD_AFTER_MS = 3 * WRITER_BEAT_EVERY_MS;
 
 // Acknowledge, delete and uncount in one step, counting only entries this call acknowledged:
 // an entry written twice (claimed from a slow writer) must not be uncounted twice.
@@ -67,14 +75,26 @@ export class IngestJournal {
     return Number((await this.redis.client().get(this.keys.pendingEvents)) ?? 0);
   }
 
-  /** A writer's heartbeat: `consumer` is alive and reading. */
+  /** A writer's heartbeat from its loop: `consumer` is alive and reading (readiness counts these). */
   async beat(connection: Redis, consumer: string): Promise<void> {
     await connection.zadd(this.writersKey, Date.now(), consumer);
   }
 
+  /**
+   * A writer's process is alive, from a timer beside its loop: a loop stuck in a long write still
+   * says so, and only a process that is gone (or frozen) stops saying it.
+   */
+  async markAlive(connection: Redis, consumer: string): Promise<void> {
+    await connection.set(this.aliveKey(consumer), '1', 'PX', WRITER_DEAD_AFTER_MS);
+  }
+
   /** A writer that stops (shutdown) says so at once instead of ageing out. */
   async leave(connection: Redis, consumer: string): Promise<void> {
-    await connection.zrem(this.writersKey, consumer);
+    await connection.multi().zrem(this.writersKey, consumer).del(this.aliveKey(consumer)).exec();
+  }
+
+  private aliveKey(consumer: string): string {
+    return `${this.writersKey}:alive:${consumer}`;
   }
 
   /** Writers, of any process, alive within the last WRITER_ALIVE_WITHIN_MS. */
@@ -155,6 +175,51 @@ export class IngestJournal {
     )) as [id: string, consumer: string, idleMs: number, deliveries: number][];
     const deliveries = new Map(pending.map(([id, , , times]) => [id, Number(times)]));
     for (const entry of claimed) entry.deliveries = deliveries.get(entry.id) ?? entry.deliveries;
+    return claimed;
+  }
+
+  /**
+   * Entries held by members whose process stopped saying it is alive (`markAlive`,
+   * WRITER_DEAD_AFTER_MS), now `consumer`'s, up to `count`. A writer whose process lives but whose
+   * write hangs keeps its entries until `claimStale`'s idle time.
+   * Only entries idle for a beat are claimed, so two writers never both take one: the first
+   * claim makes it idle no more.
+   */
+  async claimFromDead(connection: Redis, consumer: string, count: number): Promise<JournalEntry[]> {
+    await this.ensureGroup();
+    const summary = (await this.forgetGroupOnLoss(
+      connection.xpending(this.keys.stream, WRITERS_GROUP),
+    )) as [total: number, first: string | null, last: string | null, [string, string][] | null];
+    const holders = (summary[3] ?? []).map(([name]) => name).filter((name) => name !== consumer);
+    if (holders.length === 0) return [];
+    const beats = await connection.mget(...holders.map((name) => this.aliveKey(name)));
+    const claimed: JournalEntry[] = [];
+    for (const [index, holder] of holders.entries()) {
+      if (beats[index] !== null || claimed.length >= count) continue;
+      const pending = (await connection.xpending(
+        this.keys.stream,
+        WRITERS_GROUP,
+        'IDLE',
+        WRITER_BEAT_EVERY_MS,
+        '-',
+        '+',
+        count - claimed.length,
+        holder,
+      )) as [id: string, consumer: string, idleMs: number, deliveries: number][];
+      if (pending.length === 0) continue;
+      const raw = (await connection.xclaim(
+        this.keys.stream,
+        WRITERS_GROUP,
+        consumer,
+        WRITER_BEAT_EVERY_MS,
+        ...pending.map(([id]) => id),
+      )) as RawEntry[];
+      const deliveries = new Map(pending.map(([id, , , times]) => [id, Number(times) + 1]));
+      for (const entry of this.parse(raw)) {
+        entry.deliveries = deliveries.get(entry.id) ?? entry.deliveries;
+        claimed.push(entry);
+      }
+    }
     return claimed;
   }
 

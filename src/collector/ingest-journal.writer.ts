@@ -12,7 +12,12 @@ import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
-import { IngestJournal, type JournalEntry } from './ingest-journal.js';
+import {
+  IngestJournal,
+  WRITER_BEAT_EVERY_MS,
+  WRITER_DEAD_AFTER_MS,
+  type JournalEntry,
+} from './ingest-journal.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestService, type IngestBatchJob } from './ingest.service.js';
 
@@ -23,7 +28,6 @@ const MAX_ENTRIES_PER_READ = 1000;
 /** Pauses after failed rounds: doubling from the first to the last while the failures go on. */
 const FIRST_PAUSE_AFTER_ERROR_MS = 250;
 const MAX_PAUSE_AFTER_ERROR_MS = 10_000;
-const BEAT_EVERY_MS = 2_000;
 /**
  * An entry handed out more often than this was held by writers that died each time: perhaps it
  * kills them (memory, a driver crash). It goes to the Bull queue instead, whose stalled-job limit
@@ -34,7 +38,8 @@ const MAX_DELIVERIES = 3;
 /**
  * Worker side of full-mode ingestion: reads the ingest journal through its consumer group and
  * writes the events to the warm store (patterns, then COPY), then acknowledges the entries.
- * Entries of a writer that died are claimed after DEBUG_INGEST_CLAIM_IDLE_MS. A batch that fails
+ * Entries of a writer whose heartbeat stopped are claimed at once (a few seconds); entries a
+ * writer that still beats has held for DEBUG_INGEST_CLAIM_IDLE_MS (it hangs) too. A batch that fails
  * to write is handed to the Bull `ingest` queue, whose retries with backoff, failed set and
  * replay take it from there; only then is it acknowledged.
  */
@@ -76,11 +81,21 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     let lastEvents = 0;
     let failures = 0;
     let lastBeatAt = 0;
+    let lookForDead = false;
+    const sayAlive = () =>
+      this.journal
+        .markAlive(this.redis.client(), consumer)
+        .catch((error: unknown) =>
+          this.warnings.warn(`ingest writer ${slot}: ${(error as Error).message}`),
+        );
+    void sayAlive();
+    const aliveTimer = setInterval(sayAlive, WRITER_BEAT_EVERY_MS);
     while (this.running) {
       try {
-        if (Date.now() - lastBeatAt >= BEAT_EVERY_MS) {
+        if (Date.now() - lastBeatAt >= WRITER_BEAT_EVERY_MS) {
           await this.journal.beat(connection, consumer);
           lastBeatAt = Date.now();
+          lookForDead = true;
         }
         // After a small batch, let the journal fill for DEBUG_BATCH_SIZE_MS since the last read: a
         // write costs the same few round trips (patterns, rows, acknowledgement) whatever its size,
@@ -90,7 +105,15 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         lastReadAt = Date.now();
         lastEvents = 0;
         let entries: JournalEntry[] = [];
-        if (Date.now() >= nextClaimAt) {
+        if (lookForDead) {
+          entries = await this.journal.claimFromDead(connection, consumer, count);
+          lookForDead = entries.length === count; // more may be left: look again next round
+          if (entries.length > 0)
+            this.logger.warn(
+              `took over ${entries.length} journal entries of writers whose process stopped saying it is alive over ${WRITER_DEAD_AFTER_MS} ms ago`,
+            );
+        }
+        if (entries.length === 0 && Date.now() >= nextClaimAt) {
           entries = await this.journal.claimStale(connection, consumer, count, claimIdleMs);
           nextClaimAt = entries.length === count ? 0 : Date.now() + claimIdleMs / 2;
           if (entries.length > 0)
@@ -116,6 +139,7 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         await this.pause(pauseMs);
       }
     }
+    clearInterval(aliveTimer);
     await this.journal.leave(connection, consumer).catch(() => undefined);
     connection.disconnect();
   }

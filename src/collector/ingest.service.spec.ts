@@ -10,6 +10,7 @@ import { AppEventBus } from '../common/events/app-event-bus.js';
 import type { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestService } from './ingest.service.js';
+import type { JournalDurability } from './journal-durability.js';
 
 function event(id = newId()): DebugEventRecord {
   const now = new Date().toISOString();
@@ -67,6 +68,7 @@ function service(writer: EventWriter, hot = new MemoryHotStore(3600, 1000)) {
     new AppEventBus(),
     backlog,
     new IngestMetrics(new MetricsService()),
+    { confirm: async () => undefined } as unknown as JournalDurability,
     config,
   );
   return { ingest, hot };

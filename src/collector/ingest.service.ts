@@ -12,6 +12,7 @@ import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { GroupCommitBatcher } from './group-commit-batcher.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
+import { JournalDurability } from './journal-durability.js';
 import { writeIsolatingPoison, type IsolatedWrite, type PoisonEvent } from './poison-isolation.js';
 
 /** Payload of an `ingest-batch` job: a batch that failed to write, handed to Bull for retries. */
@@ -43,6 +44,7 @@ export class IngestService implements OnApplicationShutdown {
     private readonly stream: AppEventBus,
     private readonly backlog: IngestBacklog,
     private readonly metrics: IngestMetrics,
+    private readonly durability: JournalDurability,
     private readonly config: AppConfig,
     @Optional() @Inject(JOB_QUEUE) private readonly jobQueue?: JobQueue,
   ) {
@@ -83,13 +85,35 @@ export class IngestService implements OnApplicationShutdown {
     const duplicates = events.length - newEvents.length;
     if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
     // Redis: the same atomic step that claimed the ids appended the events to the ingest journal.
-    if (this.hot.journals) this.backlog.noteAccepted(newEvents.length);
-    else await this.commitRows(events, fresh, newEvents);
-    if (newEvents.length > 0) {
-      this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
-      this.stream.emit('events.accepted', newEvents);
+    if (this.hot.journals) {
+      this.backlog.noteAccepted(newEvents.length);
+      if (newEvents.length > 0) this.stream.emit('events.accepted', newEvents);
+      // Duplicates too: their originals may be journalled and not yet on disk or a replica (a
+      // retry after a 503) — they are answered only once those are.
+      await this.confirmJournalled(events.length);
+    } else {
+      await this.commitRows(events, fresh, newEvents);
+      if (newEvents.length > 0) this.stream.emit('events.accepted', newEvents);
     }
+    if (newEvents.length > 0) this.metrics.accepted.inc({ kind: 'event' }, newEvents.length);
     return fresh;
+  }
+
+  /** DEBUG_DURABILITY=fsync: waits until Redis has the journal writes on disk or on a replica. */
+  private async confirmJournalled(count: number): Promise<void> {
+    try {
+      await this.durability.confirm();
+    } catch (error) {
+      this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, count);
+      this.logger.warn(`journal write not confirmed durable: ${(error as Error).message}`);
+      if (error instanceof DomainError) throw error;
+      throw new DomainError(
+        'UNAVAILABLE',
+        `the events are in Redis but could not be confirmed durable (${(error as Error).message}); retrying is safe: ingest is idempotent by event id`,
+        undefined,
+        1,
+      );
+    }
   }
 
   /**

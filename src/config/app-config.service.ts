@@ -243,6 +243,14 @@ export class AppConfig {
     return this.env.DEBUG_INGEST_CLAIM_IDLE_MS;
   }
 
+  get durability(): 'default' | 'fsync' {
+    return this.env.DEBUG_DURABILITY;
+  }
+
+  get durabilityTimeoutMs(): number {
+    return this.env.DEBUG_DURABILITY_TIMEOUT_MS;
+  }
+
   get hotTtlSeconds(): number {
     return this.env.DEBUG_HOT_TTL_SECONDS;
   }

@@ -390,6 +390,22 @@ export class EnvironmentVariables {
   @Max(3_600_000)
   DEBUG_INGEST_CLAIM_IDLE_MS = 30000;
 
+  /**
+   * When an accepted event is acknowledged (full mode): `default` once it is in Redis's memory;
+   * `fsync` once Redis has it on disk or on a replica (appendfsync always, WAITAOF or WAIT 1).
+   */
+  @IsOptional()
+  @IsIn(['default', 'fsync'])
+  DEBUG_DURABILITY: 'default' | 'fsync' = 'default';
+
+  /** DEBUG_DURABILITY=fsync: longest wait (ms) for the disk or replica; past it the answer is 503. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  DEBUG_DURABILITY_TIMEOUT_MS = 1000;
+
   @IsOptional()
   @Transform(toInteger)
   @IsInt()

@@ -1,4 +1,8 @@
-import { IngestJournal } from '../../src/collector/ingest-journal.js';
+import {
+  IngestJournal,
+  WRITER_BEAT_EVERY_MS,
+  WRITER_DEAD_AFTER_MS,
+} from '../../src/collector/ingest-journal.js';
 import { RedisService } from '../../src/common/redis/redis.service.js';
 import { AppConfig } from '../../src/config/app-config.service.js';
 import { validateEnvironment } from '../../src/config/environment.js';
@@ -88,6 +92,41 @@ describeWithRedis('ingest journal on Redis', () => {
     expect(await journal.pendingEvents()).toBe(0);
     expect(await journal.drained(100)).toBe(true);
   });
+
+  it('hands what a writer whose process stopped saying it is alive holds to another at once, not what a living one holds', async () => {
+    await hot.putNew([record('held by the dead')]);
+    await hot.putNew([record('held by the hung')]);
+    const dead = redis.connect('dead');
+    const hung = redis.connect('hung');
+    const alive = redis.connect('alive');
+    await journal.markAlive(dead, 'dead-writer');
+    await journal.markAlive(hung, 'hung-writer');
+    const deadRead = await journal.read(dead, 'dead-writer', 1, 100);
+    const hungRead = await journal.read(hung, 'hung-writer', 1, 100);
+    expect(deadRead).toHaveLength(1);
+    expect(hungRead).toHaveLength(1);
+    expect(await journal.claimFromDead(alive, 'live-writer', 10)).toEqual([]);
+
+    // The dead writer's key expires; the hung one's process keeps saying it is alive.
+    const beating = setInterval(
+      () => void journal.markAlive(hung, 'hung-writer'),
+      WRITER_BEAT_EVERY_MS,
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, WRITER_DEAD_AFTER_MS + 200));
+      const claimed = await journal.claimFromDead(alive, 'live-writer', 10);
+      expect(claimed.map((entry) => entry.id)).toEqual(deadRead.map((entry) => entry.id));
+      expect(claimed[0].events[0].message).toBe('held by the dead');
+      expect(claimed[0].deliveries).toBe(2);
+      // Taken: a second living writer looking at the same moment gets nothing.
+      expect(await journal.claimFromDead(redis.connect('other'), 'other-writer', 10)).toEqual([]);
+    } finally {
+      clearInterval(beating);
+    }
+    // The hung writer's entry is still its own until the long idle time.
+    const stale = await journal.claimStale(alive, 'live-writer', 10, 100);
+    expect(stale.map((entry) => entry.id)).toEqual(hungRead.map((entry) => entry.id));
+  }, 20_000);
 
   it('makes its consumer group again after Redis lost it', async () => {
     await hot.putNew([record('before')]);
