@@ -2,11 +2,14 @@ import { Logger } from '@nestjs/common';
 import { assertSafeBinding, createApp, createWorkerContext } from './bootstrap.js';
 import { AppConfig } from './config/app-config.service.js';
 import { ConfigValidationError, ProcessRole, validateEnvironment } from './config/environment.js';
+import { DatabaseSetupError, ensureDatabase } from './database/ensure-database.js';
 
 async function main(): Promise<void> {
   const logger = new Logger('Main');
   const env = validateEnvironment(process.env);
   const config = new AppConfig(env);
+  if (config.databaseUrl && (await ensureDatabase(config.databaseUrl)) === 'created')
+    logger.log(`created database ${new URL(config.databaseUrl).pathname.slice(1)}`);
   if (config.role === ProcessRole.Worker) {
     await createWorkerContext();
     logger.log(
@@ -24,7 +27,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigValidationError) {
+  if (error instanceof ConfigValidationError || error instanceof DatabaseSetupError) {
     console.error(error.message);
   } else {
     console.error(
