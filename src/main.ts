@@ -4,6 +4,28 @@ import { AppConfig } from './config/app-config.service.js';
 import { ConfigValidationError, ProcessRole, validateEnvironment } from './config/environment.js';
 import { DatabaseSetupError, ensureDatabase } from './database/ensure-database.js';
 
+/**
+ * Says when a stop begins and how long it took in all; the phases between (draining the ingest
+ * journal, closing pools) say their own counts and times. Nest's shutdown hooks run on the
+ * signal and exit 0 once they are done (`useProcessExit`); registered after theirs, so that a
+ * signal during start-up still stops the process.
+ */
+function reportShutdown(logger: Logger): void {
+  let started: number | undefined;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      started ??= performance.now();
+      logger.log(`shutdown: ${signal} received, stopping`);
+    });
+  }
+  process.once('exit', (code) => {
+    if (started !== undefined)
+      logger.log(
+        `shutdown: finished in ${Math.round(performance.now() - started)} ms (exit code ${code})`,
+      );
+  });
+}
+
 async function main(): Promise<void> {
   const logger = new Logger('Main');
   const env = validateEnvironment(process.env);
@@ -12,6 +34,7 @@ async function main(): Promise<void> {
     logger.log(`created database ${new URL(config.databaseUrl).pathname.slice(1)}`);
   if (config.role === ProcessRole.Worker) {
     await createWorkerContext();
+    reportShutdown(logger);
     logger.log(
       `worker started (${config.dialect}, ${config.redisUrl ? 'Bull on Redis' : 'in-process queue'})`,
     );
@@ -19,6 +42,7 @@ async function main(): Promise<void> {
   }
   assertSafeBinding(config, logger);
   const app = await createApp();
+  reportShutdown(logger);
   await app.listen(config.port, config.host);
   logger.log(
     `listening on http://${config.host}:${config.port} (role ${config.role}, ${config.dialect}, ` +
