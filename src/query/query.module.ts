@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InsightsModule } from '../insights/insights.module.js';
+import { MetricsQueryModule } from '../metrics/metrics-query.module.js';
 import { PatternsModule } from '../patterns/patterns.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AskService } from './ask/ask.service.js';
@@ -15,7 +16,7 @@ import { SessionInsightsController } from './session-insights.controller.js';
 
 /** Answers for agents: health, progress, explain, compare, ask. The MCP module exposes the same services as tools. */
 @Module({
-  imports: [SessionsModule, PatternsModule, InsightsModule],
+  imports: [SessionsModule, PatternsModule, InsightsModule, MetricsQueryModule],
   controllers: [QueryController, SessionInsightsController],
   providers: [
     QueryRepository,
