@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { insertScenario } from './scenarios/scenario-generator.js';
 import { startApp, type RunningApp } from './support/app.js';
-import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
+import { describeWithPostgresAndRedis, embeddedEnv, fullModeEnv } from './support/services.js';
 
 const KEYS = 'mh-ingest-key:ingest,mh-read-key:read';
 const INGEST = { 'X-API-Key': 'mh-ingest-key' };
@@ -65,96 +65,108 @@ function metrics(now: number): Record<string, unknown>[] {
   return points;
 }
 
-describeWithPostgresAndRedis('health and compare with the metrics components report', () => {
-  let running: RunningApp;
-  const api = () => request(running.url);
+function suite(
+  name: string,
+  env: () => Promise<Record<string, string>>,
+  describeIt: jest.Describe = describe,
+) {
+  describeIt(`health and compare with the metrics components report (${name})`, () => {
+    let running: RunningApp;
+    const api = () => request(running.url);
 
-  beforeAll(async () => {
-    running = await startApp({ ...(await fullModeEnv()), DEBUG_API_KEYS: KEYS });
-    const now = Date.now();
-    await insertScenario(running.app.get(DataSource), { events: events(now), snapshots: [] });
-    const all = metrics(now);
-    for (let start = 0; start < all.length; start += 1000) {
-      const stored = await api()
-        .post('/api/debug/metrics')
-        .set(INGEST)
-        .send({ metrics: all.slice(start, start + 1000) });
-      expect(stored.status).toBe(201);
-    }
-  });
-  afterAll(async () => running?.close());
-
-  it('judges the slow instance by its duration p95 and its failures counter, and lists a gauge as numbers only', async () => {
-    const { body } = await api()
-      .post('/api/debug/analytics/component-health')
-      .set(READ)
-      .send({ components: ['checkout-1', 'checkout-2'], window_minutes: 15, baseline_hours: 3 })
-      .expect(200);
-    const [slow, steady] = ['checkout-1', 'checkout-2'].map((id) =>
-      body.components.find((component: { component: string }) => component.component === id),
-    );
-
-    expect(slow.status).toBe('unhealthy');
-    expect(slow.reasons.map((reason: { code: string }) => reason.code).sort()).toEqual([
-      'metric_errors',
-      'metric_latency',
-    ]);
-    const latency = slow.reasons.find(
-      (reason: { code: string }) => reason.code === 'metric_latency',
-    );
-    expect(latency).toMatchObject({ metric: 'http.server.duration' });
-    expect(latency.value).toBeGreaterThanOrEqual(600);
-    expect(latency.baseline).toBeLessThan(110);
-    const failures = slow.reasons.find(
-      (reason: { code: string }) => reason.code === 'metric_errors',
-    );
-    expect(failures).toMatchObject({ metric: 'checkout_failures_total', value: 13 * 4 });
-
-    const byName = (component: {
-      reported_metrics: { name: string; [field: string]: unknown }[];
-    }) => Object.fromEntries(component.reported_metrics.map((metric) => [metric.name, metric]));
-    expect(byName(slow)['cart.items.open']).toMatchObject({
-      meaning: 'other',
-      unit: 'carts',
-      samples: 14,
-      last: 40,
-      avg: 40,
+    beforeAll(async () => {
+      running = await startApp({ ...(await env()), DEBUG_API_KEYS: KEYS });
+      const now = Date.now();
+      await insertScenario(running.app.get(DataSource), { events: events(now), snapshots: [] });
+      const all = metrics(now);
+      for (let start = 0; start < all.length; start += 1000) {
+        const stored = await api()
+          .post('/api/debug/metrics')
+          .set(INGEST)
+          .send({ metrics: all.slice(start, start + 1000) });
+        expect(stored.status).toBe(201);
+      }
     });
-    expect(byName(slow)['checkout_failures_total']).toMatchObject({ meaning: 'error_count' });
+    afterAll(async () => running?.close());
 
-    expect(steady.status).toBe('healthy');
-    expect(steady.reasons.map((reason: { code: string }) => reason.code)).toEqual(['ok']);
-    expect(byName(steady)['http.server.duration'].p95_ms as number).toBeLessThan(110);
-  });
+    it('judges the slow instance by its duration p95 and its failures counter, and lists a gauge as numbers only', async () => {
+      const { body } = await api()
+        .post('/api/debug/analytics/component-health')
+        .set(READ)
+        .send({ components: ['checkout-1', 'checkout-2'], window_minutes: 15, baseline_hours: 3 })
+        .expect(200);
+      const [slow, steady] = ['checkout-1', 'checkout-2'].map((id) =>
+        body.components.find((component: { component: string }) => component.component === id),
+      );
 
-  it('compare sets the metrics side by side with their spread', async () => {
-    const { body } = await api()
-      .post('/api/debug/analytics/compare')
-      .set(READ)
-      .send({ components: ['checkout'], window_minutes: 15 })
-      .expect(200);
-    const differences = Object.fromEntries(
-      body.metric_differences.map((difference: { name: string }) => [difference.name, difference]),
-    );
-    expect(differences['http.server.duration']).toMatchObject({
-      statistic: 'p95_ms',
-      unit: 'ms',
+      expect(slow.status).toBe('unhealthy');
+      expect(slow.reasons.map((reason: { code: string }) => reason.code).sort()).toEqual([
+        'metric_errors',
+        'metric_latency',
+      ]);
+      const latency = slow.reasons.find(
+        (reason: { code: string }) => reason.code === 'metric_latency',
+      );
+      expect(latency).toMatchObject({ metric: 'http.server.duration' });
+      expect(latency.value).toBeGreaterThanOrEqual(600);
+      expect(latency.baseline).toBeLessThan(110);
+      const failures = slow.reasons.find(
+        (reason: { code: string }) => reason.code === 'metric_errors',
+      );
+      expect(failures).toMatchObject({ metric: 'checkout_failures_total', value: 13 * 4 });
+
+      const byName = (component: {
+        reported_metrics: { name: string; [field: string]: unknown }[];
+      }) => Object.fromEntries(component.reported_metrics.map((metric) => [metric.name, metric]));
+      expect(byName(slow)['cart.items.open']).toMatchObject({
+        meaning: 'other',
+        unit: 'carts',
+        samples: 14,
+        last: 40,
+        avg: 40,
+      });
+      expect(byName(slow)['checkout_failures_total']).toMatchObject({ meaning: 'error_count' });
+
+      expect(steady.status).toBe('healthy');
+      expect(steady.reasons.map((reason: { code: string }) => reason.code)).toEqual(['ok']);
+      expect(byName(steady)['http.server.duration'].p95_ms as number).toBeLessThan(110);
     });
-    const p95 = differences['http.server.duration'].values;
-    expect(p95['checkout/checkout-1']).toBeGreaterThanOrEqual(600);
-    expect(p95['checkout/checkout-2']).toBeLessThan(110);
-    expect(differences['cart.items.open']).toMatchObject({
-      statistic: 'avg',
-      unit: 'carts',
-      values: { 'checkout/checkout-1': 40, 'checkout/checkout-2': 12 },
-      spread: 28,
+
+    it('compare sets the metrics side by side with their spread', async () => {
+      const { body } = await api()
+        .post('/api/debug/analytics/compare')
+        .set(READ)
+        .send({ components: ['checkout'], window_minutes: 15 })
+        .expect(200);
+      const differences = Object.fromEntries(
+        body.metric_differences.map((difference: { name: string }) => [
+          difference.name,
+          difference,
+        ]),
+      );
+      expect(differences['http.server.duration']).toMatchObject({
+        statistic: 'p95_ms',
+        unit: 'ms',
+      });
+      const p95 = differences['http.server.duration'].values;
+      expect(p95['checkout/checkout-1']).toBeGreaterThanOrEqual(600);
+      expect(p95['checkout/checkout-2']).toBeLessThan(110);
+      expect(differences['cart.items.open']).toMatchObject({
+        statistic: 'avg',
+        unit: 'carts',
+        values: { 'checkout/checkout-1': 40, 'checkout/checkout-2': 12 },
+        spread: 28,
+      });
+      expect(differences['checkout_failures_total'].values['checkout/checkout-1']).toBe(13 * 4);
+      expect(body.summary).toMatch(/differs most/);
+      expect(
+        body.components.map(
+          (component: { reported_metrics: unknown[] }) => component.reported_metrics.length,
+        ),
+      ).toEqual([3, 3]);
     });
-    expect(differences['checkout_failures_total'].values['checkout/checkout-1']).toBe(13 * 4);
-    expect(body.summary).toMatch(/differs most/);
-    expect(
-      body.components.map(
-        (component: { reported_metrics: unknown[] }) => component.reported_metrics.length,
-      ),
-    ).toEqual([3, 3]);
   });
-});
+}
+
+suite('PostgreSQL + Redis', () => fullModeEnv(), describeWithPostgresAndRedis);
+suite('embedded SQLite', async () => embeddedEnv());
