@@ -68,7 +68,7 @@ export async function createApp(
   app.use(authBeforeBody(app.get(ApiKeyService), app.get(FailedAuthLimiter), `/${API_PREFIX}/`));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix(API_PREFIX, { exclude: [...SENTRY_ROUTES, ...MCP_ROUTES] });
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   app.set('trust proxy', 'loopback');
   setUpSwagger(app);
   return app;
@@ -81,7 +81,7 @@ export async function createWorkerContext(
   const context = await NestFactory.createApplicationContext(AppModule.forRoot(overrides), {
     logger: makeLogger(overrides),
   });
-  context.enableShutdownHooks();
+  context.enableShutdownHooks(undefined, { useProcessExit: true });
   return context;
 }
 

@@ -16,6 +16,8 @@ import type { DebugEventRecord } from '../src/common/debug-event.js';
 const KEYS = 'ingest-key-1:ingest,reader-key-1:read';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const API_EXAMPLE_ID = '019ad000-0000-7000-8000-00000000a001';
+const SPAN_ID = '00f067aa0ba902b7';
+const SPAN_EVENT_ID = '019ad000-0000-7000-8000-00000000a002';
 
 function EXTRA_EVENTS(now: Date): DebugEventRecord[] {
   const event = (offsetSeconds: number, fields: Partial<DebugEventRecord>): DebugEventRecord => {
@@ -76,6 +78,18 @@ function EXTRA_EVENTS(now: Date): DebugEventRecord[] {
         message: 'example from the docs',
       }),
       id: API_EXAMPLE_ID,
+    },
+    {
+      // A span as the OTLP receiver stores it: 16 hex digits, the shape of a pattern id.
+      ...event(265, {
+        correlation_id: TRACE_ID,
+        event_type: 'trace',
+        operation: 'GET /cart/items',
+        message: 'span GET /cart/items',
+        duration_ms: 5,
+        data: { 'otel.span_id': SPAN_ID },
+      }),
+      id: SPAN_EVENT_ID,
     },
   ];
 }
@@ -383,6 +397,31 @@ describeWithPostgresAndRedis(
         expect(body.understood.correlation_ids).toEqual([id]);
         expect(body.data.correlation_id).toBe(id);
         expect(body.queries[0].path).toBe(`/api/debug/operations/${encodeURIComponent(id)}`);
+      });
+
+      it.each([
+        `what happened in span ${SPAN_ID}?`,
+        `why did ${SPAN_ID.toUpperCase()} fail`,
+        `explain ${SPAN_ID}`,
+      ])('reads the span id in "%s" as the span it is in the store', async (question) => {
+        const { body } = await post('/ai/query', { question }).expect(200);
+        expect(body.intent).toBe('explain_error');
+        expect(body.understood.pattern_ids).toEqual([]);
+        expect(body.understood.event_ids).toEqual([SPAN_EVENT_ID]);
+        expect(body.queries[0].path).toBe(`/api/debug/errors/${SPAN_EVENT_ID}/explain`);
+        expect(body.data.event.id).toBe(SPAN_EVENT_ID);
+      });
+
+      it('reads an unlabelled 16-hex-digit id that is a pattern as that pattern', async () => {
+        const { body: top } = await get('/analytics/error-patterns').expect(200);
+        const patternId: string = top.items[0].pattern_id;
+        expect(patternId).toMatch(/^[0-9a-f]{16}$/);
+        const { body } = await post('/ai/query', {
+          question: `why does ${patternId} keep happening?`,
+        }).expect(200);
+        expect(body.intent).toBe('explain_error');
+        expect(body.understood.pattern_ids).toEqual([patternId]);
+        expect(body.queries[0].path).toBe(`/api/debug/errors/patterns/${patternId}/explain`);
       });
 
       it('says which spellings it looked for when an id is in no store', async () => {

@@ -12,6 +12,7 @@ import { RedisService } from '../common/redis/redis.service.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
 import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
+import { shutdownPhase } from '../common/logging/shutdown-phase.js';
 import {
   IngestJournal,
   WRITER_BEAT_EVERY_MS,
@@ -28,6 +29,8 @@ const MAX_ENTRIES_PER_READ = 1000;
 /** Pauses after failed rounds: doubling from the first to the last while the failures go on. */
 const FIRST_PAUSE_AFTER_ERROR_MS = 250;
 const MAX_PAUSE_AFTER_ERROR_MS = 10_000;
+/** Longest a stopping writer process keeps writing the journal's backlog (well inside a 30 s grace period). */
+const DRAIN_AT_SHUTDOWN_MS = 10_000;
 /**
  * An entry handed out more often than this was held by writers that died each time: perhaps it
  * kills them (memory, a driver crash). It goes to the Bull queue instead, whose stalled-job limit
@@ -49,6 +52,9 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
   private readonly warnings = new RepeatedWarnings(this.logger);
   private running = false;
   private readonly loops: Promise<void>[] = [];
+  /** Events this process wrote (the shutdown log counts the drain's). */
+  private written = 0;
+  private draining = false;
 
   constructor(
     private readonly journal: IngestJournal,
@@ -65,9 +71,32 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     for (let slot = 0; slot < WRITERS; slot++) this.loops.push(this.run(slot));
   }
 
+  /**
+   * Writes what the journal holds before stopping (for up to DRAIN_AT_SHUTDOWN_MS), so that a
+   * stop leaves the warm store complete rather than leaning on the next writer's start; what is
+   * left stays in the journal, durable, for the other writers or the next start.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
+    if (this.loops.length === 0) return;
+    const before = this.written;
+    // No waiting for a batch to fill: what is there is all there is going to be.
+    this.draining = true;
+    const waiting = await this.journal.pendingEvents().catch(() => null);
+    await shutdownPhase(
+      this.logger,
+      `draining the ingest journal (${waiting ?? 'unknown'} events waiting, ${this.loops.length} writers)`,
+      async () => {
+        const deadline = Date.now() + DRAIN_AT_SHUTDOWN_MS;
+        let left = waiting ?? 0;
+        while (left > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          left = await this.journal.pendingEvents().catch(() => 0);
+        }
+        this.running = false;
+        await Promise.all(this.loops);
+        return `${this.written - before} events written, ${left} left in the journal`;
+      },
+    );
   }
 
   private async run(slot: number): Promise<void> {
@@ -100,8 +129,8 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
         // After a small batch, let the journal fill for DEBUG_BATCH_SIZE_MS since the last read: a
         // write costs the same few round trips (patterns, rows, acknowledgement) whatever its size,
         // and a trickle of single events otherwise makes a write of a few events every millisecond.
-        if (lastEvents < this.config.batchSize)
-          await this.pause(lastReadAt + this.config.batchWindowMs - Date.now());
+        if (lastEvents < this.config.batchSize && !this.draining)
+          await this.pause(lastReadAt + this.config.batchWindowMs - Date.now(), true);
         lastReadAt = Date.now();
         lastEvents = 0;
         let entries: JournalEntry[] = [];
@@ -154,9 +183,9 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
     this.metrics.jobsFailed.inc({ final: 'false' });
   }
 
-  /** Sleeps up to `ms`, waking early at shutdown. */
-  private async pause(ms: number): Promise<void> {
-    for (let left = ms; left > 0 && this.running; left -= 50) {
+  /** Sleeps up to `ms`, waking early at shutdown (and, waiting for a batch to fill, when the drain begins). */
+  private async pause(ms: number, batching = false): Promise<void> {
+    for (let left = ms; left > 0 && this.running && !(batching && this.draining); left -= 50) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, left)));
     }
   }
@@ -191,6 +220,7 @@ export class IngestJournalWriter implements OnModuleInit, BeforeApplicationShutd
       }
     }
     await this.journal.acknowledge(entries);
+    this.written += events.length;
     this.logger.debug(
       `journal batch of ${events.length} events written (${entries.length} entries)`,
     );

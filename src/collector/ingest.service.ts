@@ -9,6 +9,7 @@ import { HOT_STORE, type HotStore } from '../storage/hot/hot-store.js';
 import { EventWriter } from '../storage/warm/event-writer.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
 import { JOB_QUEUE, type JobQueue } from '../queue/job-queue.js';
+import { shutdownPhase } from '../common/logging/shutdown-phase.js';
 import { GroupCommitBatcher } from './group-commit-batcher.js';
 import { IngestBacklog } from './ingest-backlog.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -232,9 +233,17 @@ export class IngestService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.batcher.pending === 0) return;
     // Requests in flight hold promises on the batcher; let their commits finish.
-    for (let waited = 0; this.batcher.pending > 0 && waited < 10_000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await shutdownPhase(
+      this.logger,
+      `committing ${this.batcher.pending} events in flight`,
+      async () => {
+        for (let waited = 0; this.batcher.pending > 0 && waited < 10_000; waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return `${this.batcher.pending} not committed`;
+      },
+    );
   }
 }

@@ -1,7 +1,9 @@
 import { Global, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { shutdownPhase } from '../common/logging/shutdown-phase.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { dialectOf, pgPoolOf } from './sql/dialect.js';
 import { dataSourceOptions, runMigrations, targetFromConfig } from './data-source.js';
 import { PartitionMaintenance } from './partition-maintenance.js';
 import { PartitionService } from './partition.service.js';
@@ -23,7 +25,7 @@ import { PartitionService } from './partition.service.js';
         retryDelay: 1000,
       }),
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
+        const dataSource = await new ReportingDataSource(options!).initialize();
         const applied = await runMigrations(dataSource);
         if (applied.length > 0)
           new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
@@ -39,5 +41,23 @@ export class DatabaseModule implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.partitions.maintain();
+  }
+}
+
+/** The data source, saying at shutdown that it closes its pool, with how many connections and how long it took. */
+class ReportingDataSource extends DataSource {
+  override async destroy(): Promise<void> {
+    const what =
+      dialectOf(this) === 'postgres'
+        ? `closing the PostgreSQL pool (${pgPoolOf(this).totalCount} connections)`
+        : 'closing the SQLite database';
+    let failure: unknown;
+    await shutdownPhase(new Logger('DatabaseModule'), what, () =>
+      super.destroy().catch((error: unknown) => {
+        failure = error;
+        throw error;
+      }),
+    );
+    if (failure) throw failure;
   }
 }

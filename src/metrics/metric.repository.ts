@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { toIso } from '../database/sql/row-values.js';
 import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
+import type { MetricObservation } from './component-metrics.js';
 import type { MetricPoint } from './metric-aggregation.js';
 
 export interface MetricFilter {
@@ -62,6 +63,15 @@ export class MetricRepository {
     }));
   }
 
+  /** The points of one component in the ranges, newest first; at most `limit`. */
+  componentPoints(
+    component: { componentType: string; componentId: string | null },
+    ranges: readonly { from: Date; to: Date }[],
+    limit: number,
+  ): Promise<MetricObservation[]> {
+    return componentPointsOf(this.sql, component, ranges, limit);
+  }
+
   /** The points of one metric in the range, oldest first; at most `limit`. */
   async points(
     filter: MetricFilter & { name: string },
@@ -85,6 +95,39 @@ export class MetricRepository {
         null,
     };
   }
+}
+
+/** The points of one component (a type, or one instance of it) in a set of time ranges, at most `limit`. */
+async function componentPointsOf(
+  sql: SqlRunner,
+  component: { componentType: string; componentId: string | null },
+  ranges: readonly { from: Date; to: Date }[],
+  limit: number,
+): Promise<MetricObservation[]> {
+  if (ranges.length === 0) return [];
+  const params: SqlParams = { componentType: component.componentType, limit };
+  const within = ranges.map((range, index) => {
+    params[`from${index}`] = range.from;
+    params[`to${index}`] = range.to;
+    return `(timestamp >= :from${index} AND timestamp < :to${index})`;
+  });
+  if (component.componentId !== null) params.componentId = component.componentId;
+  const rows = await sql.rows<Record<string, unknown>>(
+    `SELECT name, unit, component_id, tags, timestamp, value FROM debug_metrics
+      WHERE component_type = :componentType
+        ${component.componentId !== null ? 'AND component_id = :componentId' : ''}
+        AND (${within.join(' OR ')})
+      ORDER BY timestamp DESC LIMIT :limit`,
+    params,
+  );
+  return rows.map((row) => ({
+    name: String(row.name),
+    unit: row.unit === null || row.unit === undefined ? null : String(row.unit),
+    componentId: String(row.component_id),
+    series: `${String(row.component_id)}\u0000${typeof row.tags === 'string' ? row.tags : JSON.stringify(row.tags ?? null)}`,
+    timeMs: new Date(toIso(row.timestamp) ?? 0).getTime(),
+    value: Number(row.value),
+  }));
 }
 
 function whereOf(filter: MetricFilter): { where: string; params: SqlParams } {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import { summarizeComponentMetrics, type ComponentMetric } from './component-metrics.js';
 import {
   aggregateSeries,
   parseStep,
@@ -11,6 +12,8 @@ import { MetricRepository, type MetricSeriesRow } from './metric.repository.js';
 
 const DAY_MS = 86_400_000;
 const MAX_SERIES = 1000;
+/** Metrics listed per component in health and compare answers (by name). */
+const MAX_METRICS_PER_COMPONENT = 50;
 /** Most points one query reads (aggregated in this process, so both warm stores agree). */
 export const MAX_POINTS = 200_000;
 const MAX_STEPS = 10_000;
@@ -76,6 +79,37 @@ export class MetricsQueryService {
     };
   }
 
+  /**
+   * The metrics a component (a type, or one instance) reported in the window, each with the
+   * same numbers over the baseline ranges: for health and compare.
+   */
+  async ofComponent(
+    component: { component_type: string; component_id: string | null },
+    window: { from: Date; to: Date },
+    baseline: readonly { from: Date; to: Date }[] = [],
+  ): Promise<ComponentMetricsAnswer> {
+    const selector = {
+      componentType: component.component_type,
+      componentId: component.component_id,
+    };
+    const [current, before] = await Promise.all([
+      this.metrics.componentPoints(selector, [window], MAX_COMPONENT_POINTS + 1),
+      this.metrics.componentPoints(selector, baseline, MAX_COMPONENT_POINTS + 1),
+    ]);
+    const baselineMinutes = baseline.reduce(
+      (sum, range) => sum + (range.to.getTime() - range.from.getTime()) / 60_000,
+      0,
+    );
+    return {
+      metrics: summarizeComponentMetrics(
+        current.slice(0, MAX_COMPONENT_POINTS),
+        before.slice(0, MAX_COMPONENT_POINTS),
+        baselineMinutes,
+      ).slice(0, MAX_METRICS_PER_COMPONENT),
+      truncated: current.length > MAX_COMPONENT_POINTS || before.length > MAX_COMPONENT_POINTS,
+    };
+  }
+
   async query(request: MetricQuery): Promise<MetricQueryAnswer> {
     const { from, to } = rangeOf(request);
     const span = to.getTime() - from.getTime();
@@ -129,6 +163,14 @@ export class MetricsQueryService {
   }
 }
 
+/** Points one component's metrics read per range set (window, baseline): the newest are kept. */
+const MAX_COMPONENT_POINTS = 20_000;
+
+export interface ComponentMetricsAnswer {
+  metrics: ComponentMetric[];
+  /** More points than were read: the oldest of the window or baseline were left out. */
+  truncated: boolean;
+}
 /** `to` defaults to now, `from` to a day before `to`. */
 function rangeOf(request: MetricRange): { from: Date; to: Date } {
   const to = request.to ? new Date(request.to) : new Date();

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { DebugEventRecord } from '../common/debug-event.js';
+import { shutdownPhase } from '../common/logging/shutdown-phase.js';
 import {
   MAX_SAMPLES_PER_PATTERN,
   PatternRepository,
@@ -67,11 +68,14 @@ export class PatternService implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    try {
-      await this.flush();
-    } catch (error) {
-      this.logger.warn(`pattern counts not written at shutdown: ${(error as Error).message}`);
-    }
+    if (!hasPending(this.pending) && !this.writing) return;
+    const patterns = new Set([
+      ...this.pending.created.map((pattern) => pattern.id),
+      ...this.pending.deltas.keys(),
+    ]).size;
+    await shutdownPhase(this.logger, `writing pattern counts (${patterns} patterns)`, () =>
+      this.flush(),
+    );
   }
 
   /** The pattern this process would give a message now, without learning from it. */

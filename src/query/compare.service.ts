@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { componentTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { ComponentMetric, MetricMeaning } from '../metrics/component-metrics.js';
+import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
 import { QueryRepository } from './query.repository.js';
@@ -29,6 +31,21 @@ export interface ComparedComponent {
     last_seen: string | null;
   }[];
   state: { version: number; captured_at: string; hash: string } | null;
+  /** The metrics the component reported in the window (POST /metrics, OTLP). */
+  reported_metrics: ComponentMetric[];
+}
+
+/** One metric several components reported, side by side: the statistic its meaning makes comparable. */
+export interface MetricDifference {
+  name: string;
+  unit: string | null;
+  /** p95_ms for durations, increase for error counters, avg otherwise. */
+  statistic: 'p95_ms' | 'increase' | 'avg';
+  values: Record<string, number | null>;
+  /** Largest minus smallest value. */
+  spread: number;
+  /** Largest over smallest; null when the smallest is not above 0. */
+  ratio: number | null;
 }
 
 export interface StateDifference {
@@ -38,6 +55,7 @@ export interface StateDifference {
 
 const MAX_COMPARED = 20;
 const MAX_PATHS = 2000;
+const MAX_METRIC_DIFFERENCES = 50;
 
 /** Components side by side: volume, errors, latency, top patterns and where their states differ. */
 @Injectable()
@@ -47,6 +65,7 @@ export class CompareService {
     private readonly registry: ComponentRegistry,
     private readonly cache: QueryCacheService,
     private readonly sessions: SessionsService,
+    private readonly metrics: MetricsQueryService,
   ) {}
 
   async compare(request: CompareRequest) {
@@ -87,11 +106,13 @@ export class CompareService {
           compared.map(({ row, states }) => ({ label: row.component, states })),
         );
         const rows = compared.map(({ row }) => row);
+        const metricDifferences = metricDifferencesOf(rows);
         return {
           window: { from: from.toISOString(), to: to.toISOString(), minutes: windowMinutes },
-          summary: summaryOf(rows, differences),
+          summary: summaryOf(rows, differences, metricDifferences),
           components: rows,
           state_differences: differences,
+          metric_differences: metricDifferences,
         };
       },
     );
@@ -131,10 +152,11 @@ export class CompareService {
   }
 
   private async describe(selector: ComponentSelector, window: { from: Date; to: Date }) {
-    const [stats, patterns, states] = await Promise.all([
+    const [stats, patterns, states, reported] = await Promise.all([
       this.repository.windowStats(selector, window),
       this.repository.topPatterns(selector, window, 5, false),
       this.repository.latestStates(selector, 1),
+      this.metrics.ofComponent(selector, window),
     ]);
     const latest = states[0];
     const row: ComparedComponent = {
@@ -155,6 +177,7 @@ export class CompareService {
       state: latest
         ? { version: latest.version, captured_at: latest.captured_at, hash: latest.hash }
         : null,
+      reported_metrics: reported.metrics,
     };
     return { row, states };
   }
@@ -202,7 +225,56 @@ function flatten(
   return into;
 }
 
-function summaryOf(rows: ComparedComponent[], differences: StateDifference[]): string {
+const STATISTIC: Record<MetricMeaning, MetricDifference['statistic']> = {
+  duration: 'p95_ms',
+  error_count: 'increase',
+  other: 'avg',
+};
+
+/** Pure: every metric at least two components reported, with each one's value, the widest apart first. */
+export function metricDifferencesOf(
+  rows: readonly Pick<ComparedComponent, 'component' | 'reported_metrics'>[],
+): MetricDifference[] {
+  const byName = new Map<
+    string,
+    { unit: string | null; meaning: MetricMeaning; values: Record<string, number | null> }
+  >();
+  for (const row of rows) {
+    for (const metric of row.reported_metrics) {
+      let entry = byName.get(metric.name);
+      if (!entry)
+        byName.set(
+          metric.name,
+          (entry = { unit: metric.unit, meaning: metric.meaning, values: {} }),
+        );
+      entry.values[row.component] = metric[STATISTIC[entry.meaning]];
+    }
+  }
+  const differences: MetricDifference[] = [];
+  for (const [name, entry] of byName) {
+    const numbers = Object.values(entry.values).filter((value): value is number => value !== null);
+    if (numbers.length < 2) continue;
+    const low = Math.min(...numbers);
+    const high = Math.max(...numbers);
+    differences.push({
+      name,
+      unit: entry.meaning === 'duration' ? 'ms' : entry.unit,
+      statistic: STATISTIC[entry.meaning],
+      values: entry.values,
+      spread: Math.round((high - low) * 1000) / 1000,
+      ratio: low > 0 ? Math.round((high / low) * 1000) / 1000 : null,
+    });
+  }
+  return differences
+    .sort((a, b) => (b.ratio ?? Infinity) - (a.ratio ?? Infinity) || b.spread - a.spread)
+    .slice(0, MAX_METRIC_DIFFERENCES);
+}
+
+function summaryOf(
+  rows: ComparedComponent[],
+  differences: StateDifference[],
+  metricDifferences: MetricDifference[] = [],
+): string {
   const worst = [...rows].sort((a, b) => (b.error_rate ?? 0) - (a.error_rate ?? 0))[0];
   const slowest = [...rows].sort((a, b) => (b.latency_ms.p95 ?? 0) - (a.latency_ms.p95 ?? 0))[0];
   const parts = [`${rows.length} components compared`];
@@ -220,5 +292,16 @@ function summaryOf(rows: ComparedComponent[], differences: StateDifference[]): s
           .map((difference) => difference.path)
           .join(', ')}`,
   );
+  const widest = metricDifferences.find((difference) => difference.spread > 0);
+  if (widest) {
+    const values = Object.entries(widest.values).filter(
+      (entry): entry is [string, number] => entry[1] !== null,
+    );
+    const [highName, high] = values.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const [lowName, low] = values.reduce((a, b) => (b[1] < a[1] ? b : a));
+    parts.push(
+      `${widest.name} (${widest.statistic}) differs most: ${highName} ${high}${widest.unit ? ` ${widest.unit}` : ''} vs ${lowName} ${low}`,
+    );
+  }
   return `${parts.join('; ')}.`;
 }

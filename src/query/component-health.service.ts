@@ -6,6 +6,8 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
 import { QueryRepository } from './query.repository.js';
 import { InsightsService } from '../insights/insights.service.js';
+import type { ComponentMetric } from '../metrics/component-metrics.js';
+import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { insightsMentioning } from './insight-row.js';
 import type { ComponentSelector, InsightRow, StateVersion, WindowStats } from './query.types.js';
 
@@ -15,6 +17,8 @@ export interface HealthReason {
   code:
     | 'error_rate'
     | 'latency'
+    | 'metric_latency'
+    | 'metric_errors'
     | 'open_insights'
     | 'silent'
     | 'stale'
@@ -26,6 +30,8 @@ export interface HealthReason {
   baseline?: number | null;
   /** Points this reason took off the score. */
   impact: number;
+  /** metric_latency, metric_errors: the metric that gave it. */
+  metric?: string;
 }
 
 export interface ComponentHealth {
@@ -51,6 +57,12 @@ export interface ComponentHealth {
     instances: number;
   };
   open_insights: { id: string; severity: string; title: string; last_seen: string }[];
+  /**
+   * The metrics the component reported (POST /metrics, OTLP) in the window, with the same
+   * numbers over the baseline; durations and error counters named by convention count in the
+   * verdict, the others are shown only.
+   */
+  reported_metrics: ComponentMetric[];
   did_you_mean?: string[];
 }
 
@@ -94,6 +106,7 @@ export class ComponentHealthService {
     private readonly cache: QueryCacheService,
     private readonly sessions: SessionsService,
     private readonly insights: InsightsService,
+    private readonly metrics: MetricsQueryService,
   ) {}
 
   async health(
@@ -199,7 +212,7 @@ export class ComponentHealthService {
     windowMinutes: number,
   ): Promise<ComponentHealth> {
     const slices = baselineSlices(baselineWindow, windowMinutes);
-    const [current, baseline, states, insights] = await Promise.all([
+    const [current, baseline, states, insights, reported] = await Promise.all([
       this.repository.windowStats(selector, window),
       this.repository.windowStats(selector, slices),
       this.repository.latestStates(selector, 50),
@@ -209,6 +222,7 @@ export class ComponentHealthService {
         ['open', 'regressed'],
         20,
       ),
+      this.metrics.ofComponent(selector, window, slices),
     ]);
     // Silent in the window: look further back, one index probe per instance.
     const lastSeen =
@@ -234,6 +248,7 @@ export class ComponentHealthService {
       window,
       windowMinutes,
       sampledMinutes,
+      metrics: reported.metrics,
     });
   }
 }
@@ -268,6 +283,8 @@ interface Evidence {
   windowMinutes: number;
   /** Minutes of baseline actually read (the slices). */
   sampledMinutes: number;
+  /** The metrics the component reported; none when it reports none. */
+  metrics?: ComponentMetric[];
 }
 
 /** The scoring itself: pure, so the unit tests can pin it down. */
@@ -310,6 +327,8 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
       });
     }
   }
+
+  reasons.push(...metricReasons(evidence.metrics ?? [], reasons, evidence.windowMinutes));
 
   if (evidence.insights.length > 0) {
     const impact = Math.min(
@@ -397,7 +416,81 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
       title: insight.title,
       last_seen: insight.last_seen,
     })),
+    reported_metrics: evidence.metrics ?? [],
   };
+}
+
+/**
+ * Reasons from the metrics whose names say what they measure (component-metrics.ts):
+ * - a duration's p95 judged as the events' latency is (≥ 2 × the baseline p95 and ≥ 50 ms more,
+ *   ≥ 5 observations each): higher is slower for any duration;
+ * - an error counter's increase in the window against what its baseline rate predicts for the
+ *   window (≥ 3 errors and more than twice the prediction, with a baseline to predict from):
+ *   more errors than usual is worse for any component.
+ * The events can show the same problem: one reason per kind, the events' first, so that one
+ * slowdown seen twice does not cost twice.
+ */
+export function metricReasons(
+  metrics: readonly ComponentMetric[],
+  fromEvents: readonly HealthReason[],
+  windowMinutes: number,
+): HealthReason[] {
+  const reasons: HealthReason[] = [];
+  if (!fromEvents.some((reason) => reason.code === 'latency')) {
+    const slowest = metrics
+      .filter(
+        (metric) =>
+          metric.meaning === 'duration' &&
+          metric.samples >= 5 &&
+          metric.baseline.samples >= 5 &&
+          metric.p95_ms !== null &&
+          metric.baseline.p95_ms !== null,
+      )
+      .map((metric) => ({
+        metric,
+        ratio: metric.baseline.p95_ms! > 0 ? metric.p95_ms! / metric.baseline.p95_ms! : Infinity,
+      }))
+      .filter(({ metric, ratio }) => ratio >= 2 && metric.p95_ms! - metric.baseline.p95_ms! >= 50)
+      .sort((a, b) => b.ratio - a.ratio)[0];
+    if (slowest) {
+      const { metric, ratio } = slowest;
+      reasons.push({
+        code: 'metric_latency',
+        metric: metric.name,
+        message: `${metric.name} p95 ${metric.p95_ms} ms vs baseline ${metric.baseline.p95_ms} ms (${ratio === Infinity ? '∞' : ratio.toFixed(1)}×, ${metric.samples} observations)`,
+        value: metric.p95_ms,
+        baseline: metric.baseline.p95_ms,
+        impact: Math.round(Math.min(40, 15 + 5 * (Math.min(ratio, 100) - 2))),
+      });
+    }
+  }
+  if (!fromEvents.some((reason) => reason.code === 'error_rate')) {
+    const worst = metrics
+      .filter(
+        (metric) =>
+          metric.meaning === 'error_count' &&
+          metric.increase !== null &&
+          metric.baseline.increase_per_minute !== null,
+      )
+      .map((metric) => ({
+        metric,
+        expected: metric.baseline.increase_per_minute! * windowMinutes,
+      }))
+      .filter(({ metric, expected }) => metric.increase! >= 3 && metric.increase! > 2 * expected)
+      .sort((a, b) => b.metric.increase! - b.expected - (a.metric.increase! - a.expected))[0];
+    if (worst) {
+      const { metric, expected } = worst;
+      reasons.push({
+        code: 'metric_errors',
+        metric: metric.name,
+        message: `${metric.name} rose by ${metric.increase} in the last ${windowMinutes} min, where its baseline rate predicts ~${Math.round(expected * 10) / 10}`,
+        value: metric.increase,
+        baseline: Math.round(expected * 1000) / 1000,
+        impact: 20,
+      });
+    }
+  }
+  return reasons;
 }
 
 function unknownComponent(name: string, didYouMean: string[]): ComponentHealth {
@@ -426,6 +519,7 @@ function unknownComponent(name: string, didYouMean: string[]): ComponentHealth {
       instances: 0,
     },
     open_insights: [],
+    reported_metrics: [],
     did_you_mean: didYouMean,
   };
 }

@@ -1,5 +1,6 @@
-import { stateDifferences } from './compare.service.js';
-import { assess, baselineSlices } from './component-health.service.js';
+import { metricDifferencesOf, stateDifferences } from './compare.service.js';
+import { assess, baselineSlices, metricReasons } from './component-health.service.js';
+import type { ComponentMetric } from '../metrics/component-metrics.js';
 import { rootCauseOf } from './explain-error.service.js';
 import { buildProgress } from './operation-progress.service.js';
 import type { ComponentSelector, EventRow, WindowStats } from './query.types.js';
@@ -382,5 +383,155 @@ describe('compare: stateDifferences', () => {
         { label: 'b', states: [] },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('component health and compare: reported metrics', () => {
+  const metric = (overrides: Partial<ComponentMetric>): ComponentMetric => ({
+    name: 'http.server.duration',
+    unit: 'ms',
+    meaning: 'duration',
+    samples: 20,
+    last: 400,
+    min: 300,
+    max: 500,
+    avg: 400,
+    p95: 480,
+    increase: null,
+    p95_ms: 480,
+    ...overrides,
+    baseline: {
+      samples: 40,
+      last: 100,
+      min: 80,
+      max: 120,
+      avg: 100,
+      p95: 118,
+      increase: null,
+      p95_ms: 118,
+      increase_per_minute: null,
+      ...overrides.baseline,
+    },
+  });
+
+  it('judges a duration metric by its p95 as event latency is judged', () => {
+    expect(metricReasons([metric({})], [], 15)).toEqual([
+      expect.objectContaining({
+        code: 'metric_latency',
+        metric: 'http.server.duration',
+        value: 480,
+        baseline: 118,
+        impact: Math.round(15 + 5 * (480 / 118 - 2)),
+      }),
+    ]);
+    // under 2× or under +50 ms, too few observations, or already seen in the events: no reason
+    expect(metricReasons([metric({ p95_ms: 200 })], [], 15)).toEqual([]);
+    expect(
+      metricReasons(
+        [metric({ p95_ms: 40, baseline: { p95_ms: 10 } as ComponentMetric['baseline'] })],
+        [],
+        15,
+      ),
+    ).toEqual([]);
+    expect(metricReasons([metric({ samples: 4 })], [], 15)).toEqual([]);
+    expect(metricReasons([metric({})], [{ code: 'latency', message: '', impact: 20 }], 15)).toEqual(
+      [],
+    );
+  });
+
+  it('judges an error counter by its increase against what its baseline rate predicts', () => {
+    const counter = (increase: number, perMinute: number | null) =>
+      metric({
+        name: 'payment_failures_total',
+        unit: null,
+        meaning: 'error_count',
+        p95_ms: null,
+        increase,
+        baseline: { increase_per_minute: perMinute } as ComponentMetric['baseline'],
+      });
+    expect(metricReasons([counter(12, 0.2)], [], 15)).toEqual([
+      expect.objectContaining({ code: 'metric_errors', value: 12, baseline: 3, impact: 20 }),
+    ]);
+    expect(metricReasons([counter(5, 0.2)], [], 15)).toEqual([]); // ≤ 2 × 3 predicted
+    expect(metricReasons([counter(2, 0)], [], 15)).toEqual([]); // fewer than 3
+    expect(metricReasons([counter(12, null)], [], 15)).toEqual([]); // no baseline to predict from
+  });
+
+  it('never judges a metric whose meaning its name does not say', () => {
+    expect(
+      metricReasons(
+        [metric({ name: 'queue.depth', meaning: 'other', p95_ms: null, p95: 5000 })],
+        [],
+        15,
+      ),
+    ).toEqual([]);
+  });
+
+  it('a component with a slow duration metric is degraded, its metrics listed', () => {
+    const health = assess(
+      { selector: 'pay', component_type: 'payment-service', component_id: null },
+      {
+        current: {
+          events: 100,
+          errors: 0,
+          p50_ms: null,
+          p95_ms: null,
+          p99_ms: null,
+          latency_samples: 0,
+          last_seen: at(0),
+          component_ids: ['pay-1'],
+        },
+        baseline: {
+          events: 800,
+          errors: 0,
+          p50_ms: null,
+          p95_ms: null,
+          p99_ms: null,
+          latency_samples: 0,
+          last_seen: at(0),
+          component_ids: ['pay-1'],
+        },
+        lastSeen: at(0),
+        states: [],
+        insights: [],
+        instances: 1,
+        window: { from: new Date(T0 - 15 * 60_000), to: new Date(T0) },
+        windowMinutes: 15,
+        sampledMinutes: 120,
+        metrics: [metric({ p95_ms: 2000 })],
+      },
+    );
+    expect(health.status).toBe('degraded');
+    expect(health.reasons.map((reason) => reason.code)).toEqual(['metric_latency']);
+    expect(health.reported_metrics.map((item) => item.name)).toEqual(['http.server.duration']);
+  });
+
+  it('compare lists the metrics two components report with the statistic their meaning compares', () => {
+    const differences = metricDifferencesOf([
+      {
+        component: 'pay-1',
+        reported_metrics: [
+          metric({ p95_ms: 480 }),
+          metric({ name: 'queue.depth', meaning: 'other', unit: 'jobs', avg: 3, p95_ms: null }),
+        ],
+      },
+      {
+        component: 'pay-2',
+        reported_metrics: [
+          metric({ p95_ms: 120 }),
+          metric({ name: 'only.here', meaning: 'other', avg: 1, p95_ms: null }),
+        ],
+      },
+    ]);
+    expect(differences).toEqual([
+      {
+        name: 'http.server.duration',
+        unit: 'ms',
+        statistic: 'p95_ms',
+        values: { 'pay-1': 480, 'pay-2': 120 },
+        spread: 360,
+        ratio: 4,
+      },
+    ]);
   });
 });

@@ -180,7 +180,7 @@ export const EXPLAIN = {
 export const COMPARE = {
   window: { from: '2026-11-24T09:30:00.000Z', to: '2026-11-24T10:30:00.000Z', minutes: 60 },
   summary:
-    '3 components compared; highest error rate: worker/worker-2 (12.0%); their states differ at 1 path(s): /config/batch_size.',
+    '3 components compared; highest error rate: worker/worker-2 (12.0%); their states differ at 1 path(s): /config/batch_size; job.duration (p95_ms) differs most: worker/worker-2 2900 ms vs worker/worker-3 340.',
   components: [
     {
       component: 'worker/worker-1',
@@ -190,12 +190,48 @@ export const COMPARE = {
       latency_ms: { p50: 20, p95: 41, p99: 60, samples: 500 },
       top_patterns: [],
       state: { version: 3, captured_at: '2026-11-24T09:00:00.000Z', hash: 'ab12…' },
+      reported_metrics: [
+        {
+          name: 'job.duration',
+          unit: 's',
+          meaning: 'duration',
+          samples: 60,
+          last: 0.21,
+          min: 0.12,
+          max: 0.4,
+          avg: 0.2,
+          p95: 0.35,
+          increase: null,
+          p95_ms: 350,
+          baseline: {
+            samples: 0,
+            last: null,
+            min: null,
+            max: null,
+            avg: null,
+            p95: null,
+            increase: null,
+            p95_ms: null,
+            increase_per_minute: null,
+          },
+        },
+      ],
     },
   ],
   state_differences: [
     {
       path: '/config/batch_size',
       values: { 'worker/worker-1': 100, 'worker/worker-2': 500, 'worker/worker-3': 100 },
+    },
+  ],
+  metric_differences: [
+    {
+      name: 'job.duration',
+      unit: 'ms',
+      statistic: 'p95_ms',
+      values: { 'worker/worker-1': 350, 'worker/worker-2': 2900, 'worker/worker-3': 340 },
+      spread: 2560,
+      ratio: 8.529,
     },
   ],
   cached: false,

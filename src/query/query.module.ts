@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InsightsModule } from '../insights/insights.module.js';
+import { MetricsQueryModule } from '../metrics/metrics-query.module.js';
 import { PatternsModule } from '../patterns/patterns.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
@@ -17,7 +18,7 @@ import { InsightOccurrencesController } from './insight-occurrences.controller.j
 
 /** Answers for agents: health, progress, explain, compare, ask. The MCP module exposes the same services as tools. */
 @Module({
-  imports: [SessionsModule, PatternsModule, InsightsModule, StorageModule],
+  imports: [SessionsModule, PatternsModule, InsightsModule, StorageModule, MetricsQueryModule],
   controllers: [QueryController, SessionInsightsController, InsightOccurrencesController],
   providers: [
     QueryRepository,

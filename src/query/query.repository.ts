@@ -25,6 +25,14 @@ import { NamedParams } from '../database/sql/statement.js';
 
 const EVENT_COLUMNS = eventColumns('e.');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX16 = /^[0-9a-f]{16}$/i;
+
+/** An id found in the store; a span is answered with the id of its event. */
+export interface FoundId {
+  kind: 'correlation' | 'event' | 'pattern' | 'span';
+  id: string;
+  candidate: string;
+}
 const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
@@ -386,19 +394,19 @@ export class QueryRepository {
 
   /**
    * Which of the spellings a person gave are ids in the store: correlation ids (trace ids are
-   * stored as correlation ids) exactly or, for a "4bf92f35…" prefix, by its start; event ids exactly.
-   * Answers in the order of `candidates` (the likeliest spelling first).
+   * stored as correlation ids) exactly or, for a "4bf92f35…" prefix, by its start; event ids exactly;
+   * 16 hex digits as a pattern id or an OTel span id (the same shape: only the store tells them
+   * apart; a span answers with its event's id). Answers in the order of `candidates` (the likeliest
+   * spelling first).
    */
-  async findIds(
-    candidates: readonly string[],
-  ): Promise<{ kind: 'correlation' | 'event'; id: string; candidate: string }[]> {
+  async findIds(candidates: readonly string[]): Promise<FoundId[]> {
     const exact = candidates.filter((candidate) => !candidate.endsWith('…'));
     const spellings = [
       ...new Set(
         exact.flatMap((candidate) => [candidate, candidate.toLowerCase(), candidate.toUpperCase()]),
       ),
     ];
-    const found: { kind: 'correlation' | 'event'; id: string; candidate: string }[] = [];
+    const found: FoundId[] = [];
     const correlations = spellings.length
       ? await this.sql.rows<{ correlation_id: string }>(
           `SELECT DISTINCT e.correlation_id FROM debug_events e WHERE e.correlation_id IN (:...spellings) LIMIT 50`,
@@ -430,8 +438,27 @@ export class QueryRepository {
           found.push({ kind: 'correlation', id: row.correlation_id, candidate });
       for (const row of events)
         if (row.id.toLowerCase() === lower) found.push({ kind: 'event', id: row.id, candidate });
+      if (HEX16.test(candidate) && !found.some((item) => item.candidate === candidate))
+        found.push(...(await this.findHex16(lower, candidate)));
     }
     return found;
+  }
+
+  /** A pattern id (indexed) first; else the span of that id among trace events (a scan of their index, one row). */
+  private async findHex16(id: string, candidate: string): Promise<FoundId[]> {
+    const pattern = await this.sql.one<{ pattern_id: string }>(
+      `SELECT e.pattern_id FROM debug_events e WHERE e.pattern_id = :id LIMIT 1`,
+      { id },
+    );
+    if (pattern) return [{ kind: 'pattern', id: pattern.pattern_id, candidate }];
+    const spanId = this.sql.isPostgres
+      ? `e.data->>'otel.span_id'`
+      : `json_extract(e.data, '$."otel.span_id"')`;
+    const span = await this.sql.one<{ id: string }>(
+      `SELECT e.id FROM debug_events e WHERE e.event_type = 'trace' AND ${spanId} = :id LIMIT 1`,
+      { id },
+    );
+    return span ? [{ kind: 'span', id: span.id, candidate }] : [];
   }
 
   /** Events per component type and per component id since a time: the evidence behind a name. */

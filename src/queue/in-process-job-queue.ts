@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { newId } from '../common/ids.js';
+import { shutdownPhase } from '../common/logging/shutdown-phase.js';
 import type { JobName, QueueName } from '../common/queues.js';
 import {
   DEFAULT_JOB_ATTEMPTS,
@@ -136,7 +137,26 @@ export class InProcessJobQueue implements JobQueue, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (const queue of this.waiting.keys()) await this.drained(queue, 10000);
+    const queues = [...this.waiting.keys()];
+    const jobs = async () => {
+      let total = 0;
+      for (const queue of queues) {
+        const counts = await this.counts(queue);
+        total += counts.waiting + counts.active;
+      }
+      return total;
+    };
+    const before = await jobs();
+    if (before > 0) {
+      await shutdownPhase(
+        this.logger,
+        `draining the in-process queues (${before} jobs)`,
+        async () => {
+          for (const queue of queues) await this.drained(queue, 10000);
+          return `${await jobs()} left`;
+        },
+      );
+    }
     this.closed = true;
     for (const timer of this.delayed) clearTimeout(timer);
   }

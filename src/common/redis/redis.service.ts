@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
+import { shutdownPhase } from '../logging/shutdown-phase.js';
 import { watchReadiness } from './redis-call.js';
 
 /**
@@ -70,9 +71,15 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
-    );
+    const open = this.connections.length;
+    if (open > 0)
+      await shutdownPhase(this.logger, `closing ${open} Redis connections`, async () => {
+        await Promise.all(
+          this.connections.map((connection) =>
+            connection.quit().catch(() => connection.disconnect()),
+          ),
+        );
+      });
     this.connections.length = 0;
     this.shared = undefined;
   }

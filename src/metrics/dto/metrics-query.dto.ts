@@ -119,3 +119,59 @@ export class MetricQueryAnswerDto {
   @ApiProperty({ enum: AGGREGATIONS }) aggregation: string;
   @ApiProperty({ enum: GROUPINGS }) group_by: string;
 }
+
+const nullableNumber = (description?: string) =>
+  ApiProperty({ type: 'number', nullable: true, ...(description ? { description } : {}) });
+
+export class ComponentMetricStatsDto {
+  @ApiProperty({ description: 'Points in the range' }) samples: number;
+  @nullableNumber('The latest value') last: number | null;
+  @nullableNumber() min: number | null;
+  @nullableNumber() max: number | null;
+  @nullableNumber() avg: number | null;
+  @nullableNumber('95th percentile of the points, read as observations') p95: number | null;
+  @nullableNumber('error_count: the counter’s increase in the range, over its series')
+  increase: number | null;
+  @nullableNumber('duration: p95 in milliseconds') p95_ms: number | null;
+}
+
+export class ComponentMetricBaselineDto extends ComponentMetricStatsDto {
+  @nullableNumber('error_count: the baseline’s increase per minute')
+  increase_per_minute: number | null;
+}
+
+/** A metric a component reported, in health and compare answers (docs/query.md). */
+export class ComponentMetricDto extends ComponentMetricStatsDto {
+  @ApiProperty() name: string;
+  @ApiNullableString() unit: string | null;
+  @ApiProperty({
+    enum: ['duration', 'error_count', 'other'],
+    description:
+      'What the name says it measures (OTel/Prometheus conventions): durations and error counters count in the health verdict, others are shown only',
+  })
+  meaning: string;
+  @ApiProperty({
+    type: ComponentMetricBaselineDto,
+    description: 'The same over the baseline (health); empty in compare',
+  })
+  baseline: ComponentMetricBaselineDto;
+}
+
+export class MetricDifferenceDto {
+  @ApiProperty() name: string;
+  @ApiNullableString('ms for durations') unit: string | null;
+  @ApiProperty({
+    enum: ['p95_ms', 'increase', 'avg'],
+    description: 'p95_ms for durations, increase for error counters, avg otherwise',
+  })
+  statistic: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number', nullable: true },
+    description: 'Per component: the statistic',
+  })
+  values: Record<string, number | null>;
+  @ApiProperty({ description: 'Largest minus smallest value' }) spread: number;
+  @nullableNumber('Largest over smallest; null when the smallest is not above 0')
+  ratio: number | null;
+}

@@ -80,7 +80,7 @@ export class AskService {
         : parsed.entities.correlation_ids;
       return {
         ...base,
-        answer: `No operation, trace or event in the store has the id ${tried[0]} (looked for ${tried.slice(0, 8).join(', ')} among correlation ids, trace ids and event ids).`,
+        answer: `No operation, trace or event in the store has the id ${tried[0]} (looked for ${tried.slice(0, 8).join(', ')} among correlation ids, trace ids, event ids, pattern ids and span ids).`,
         data: { error: 'id not found', looked_for: tried },
         queries: [],
         cached: false,
@@ -374,14 +374,15 @@ export class AskService {
     if (candidates.length === 0) return 'none';
     const found = await this.repository.findIds(candidates);
     if (found.length === 0) return parsed.intent === 'explain_error' ? 'none' : 'missing';
-    const correlation = found.find((item) => item.kind === 'correlation');
-    if (correlation) {
-      entities.correlation_ids = [correlation.id];
+    // A correlation id names the whole operation: it wins over an event, a pattern or a span.
+    const best = found.find((item) => item.kind === 'correlation') ?? found[0];
+    if (best.kind === 'correlation') {
+      entities.correlation_ids = [best.id];
       return 'found';
     }
-    const event = found.find((item) => item.kind === 'event')!;
-    entities.event_ids = [event.id];
     entities.correlation_ids = [];
+    if (best.kind === 'pattern') entities.pattern_ids = [best.id];
+    else entities.event_ids = [best.id];
     parsed.intent = 'explain_error';
     return 'found';
   }

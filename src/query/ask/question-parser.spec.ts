@@ -146,6 +146,31 @@ const TABLE: Row[] = [
   { question: `why did event ${EVENT_ID} happen?`, intent: 'explain_error', event_ids: [EVENT_ID] },
   { question: `root cause of ${EVENT_ID}`, intent: 'explain_error', event_ids: [EVENT_ID] },
   { question: `explain pattern ${PATTERN}`, intent: 'explain_error', pattern_ids: [PATTERN] },
+  // 16 hex digits unlabelled: a pattern id or an OTel span id, which the store tells apart.
+  {
+    question: 'what happened in span 00f067aa0ba902b7?',
+    intent: 'operation_progress',
+    pattern_ids: [],
+    id_candidates: ['00f067aa0ba902b7'],
+  },
+  {
+    question: 'why did 00F067AA0BA902B7 fail',
+    intent: 'operation_progress',
+    pattern_ids: [],
+    id_candidates: ['00f067aa0ba902b7'],
+  },
+  {
+    question: `explain ${PATTERN}`,
+    intent: 'operation_progress',
+    pattern_ids: [],
+    id_candidates: [PATTERN],
+  },
+  {
+    question: 'span_id=a3ce929d0e0e4736 in trace 4bf92f3577b34da6a3ce929d0e0e4736',
+    intent: 'operation_progress',
+    pattern_ids: [],
+    id_candidates: ['a3ce929d0e0e4736'],
+  },
   {
     question: `what caused ${EVENT_ID} in payment-service`,
     intent: 'explain_error',

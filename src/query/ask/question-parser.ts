@@ -64,7 +64,7 @@ export interface KnownNames {
 }
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
-const HEX_PATTERN_ID = /\b[0-9a-f]{16}\b/gi;
+const HEX16 = /\b[0-9a-f]{16}\b/gi;
 const CORRELATION_WORDS =
   'correlation|correlation[-_ ]id|request|trace|operation|op|flow|transaction|job|order|run';
 const CORRELATION_ID = new RegExp(
@@ -102,7 +102,7 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
   const text = question.trim();
   const lower = text.toLowerCase();
   const ids = extractIds(text);
-  const consumed = new Set<string>([...ids.all].map((id) => id.toLowerCase()));
+  const consumed = new Set<string>([...ids.all, ...ids.hex].map((id) => id.toLowerCase()));
   const components = findComponents(text, known, consumed);
   const idCandidates = findIdCandidates(text, ids, components, known);
   const levels = LEVEL_WORDS.filter(([pattern]) => pattern.test(lower)).map(([, level]) => level);
@@ -223,6 +223,8 @@ interface Ids {
   pattern: string[];
   session: string[];
   insight: string[];
+  /** Unlabelled 16-hex-digit ids (pattern or span), lower case. */
+  hex: string[];
   all: Set<string>;
 }
 
@@ -233,6 +235,7 @@ function extractIds(text: string): Ids {
     pattern: [],
     session: [],
     insight: [],
+    hex: [],
     all: new Set(),
   };
   const push = (list: string[], id: string) => {
@@ -261,8 +264,13 @@ function extractIds(text: string): Ids {
     }
     push(ids.correlation, id);
   }
-  for (const match of text.matchAll(HEX_PATTERN_ID)) {
-    if (/\d/.test(match[0]) && /[a-f]/i.test(match[0])) push(ids.pattern, match[0]);
+  // 16 hex digits are a pattern id or an OTel span id alike: only "pattern …" says which here;
+  // the others are looked up in the store (id_candidates).
+  for (const match of text.matchAll(HEX16)) {
+    if (ids.all.has(match[0])) continue;
+    const before = text.slice(Math.max(0, match.index - 16), match.index).toLowerCase();
+    if (/\bpattern\s*(id)?\s*[:=#]?\s*$/.test(before)) push(ids.pattern, match[0]);
+    else if (/\d/.test(match[0]) && /[a-f]/i.test(match[0])) ids.hex.push(match[0].toLowerCase());
   }
   return ids;
 }
@@ -315,7 +323,7 @@ function findIdCandidates(
   components: readonly ComponentMention[],
   known: KnownNames,
 ): string[] {
-  const out: string[] = [];
+  const out: string[] = [...ids.hex];
   const add = (value: string) => {
     const id = value.replace(/[.,;:!?)'"`]+$/, '');
     if (id.length >= 1 && !out.includes(id)) out.push(id);
@@ -341,6 +349,11 @@ function findIdCandidates(
       continue;
     // The label may itself be part of a component name ("order" of order-service): still an id's label.
     if (match[4] || !idLike(id) || isKnown(id)) continue;
+    // "span 00f067aa0ba902b7": hex ids are stored as they are, never with the label joined on.
+    if (/^([0-9a-f]{16}|[0-9a-f]{32})$/i.test(id)) {
+      add(id.toLowerCase());
+      continue;
+    }
     // "returns 502", "checkout 500 errors": a status code, not an id.
     if (
       /^[1-5]\d\d$/.test(id) &&

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ApiNullableString, ApiObject } from '../../common/http/api-object.decorator.js';
 import { DebugEventDto } from '../../storage/dto/storage-responses.dto.js';
 import { INTENTS } from '../ask/question-parser.js';
+import { ComponentMetricDto, MetricDifferenceDto } from '../../metrics/dto/metrics-query.dto.js';
 
 const objects = (description: string) => ({
   type: 'array' as const,
@@ -17,7 +18,7 @@ export class ComponentHealthAnswerDto {
   @ApiProperty() summary: string;
   @ApiProperty(
     objects(
-      'Per component: status, score, reasons, error rate and p95 against the baseline, open insights',
+      'Per component: status, score, reasons (metric_latency and metric_errors name their metric), error rate and p95 against the baseline, open insights, reported_metrics (ComponentMetricDto[])',
     ),
   )
   components: Record<string, unknown>[];
@@ -80,15 +81,38 @@ export class ExplainErrorDto {
   @ApiProperty() cached: boolean;
 }
 
+export class ComparedComponentDto {
+  @ApiProperty({ example: 'worker/worker-1' }) component: string;
+  @ApiPropertyOptional() component_type?: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) component_id?: string | null;
+  @ApiProperty() events: number;
+  @ApiProperty() errors: number;
+  @ApiProperty({ type: 'number', nullable: true }) error_rate: number | null;
+  @ApiObject('{ p50, p95, p99, samples } of duration_ms') latency_ms: Record<string, unknown>;
+  @ApiProperty(objects('{ pattern_id, occurrences, sample_message, last_seen }, at most 5'))
+  top_patterns: Record<string, unknown>[];
+  @ApiObject('The latest state: { version, captured_at, hash }', { nullable: true })
+  state: Record<string, unknown> | null;
+  @ApiProperty({
+    type: [ComponentMetricDto],
+    description: 'The metrics the component reported in the window (POST /metrics, OTLP)',
+  })
+  reported_metrics: ComponentMetricDto[];
+}
+
 export class CompareAnswerDto {
   @ApiObject('{ from, to, minutes }') window: Record<string, unknown>;
   @ApiProperty() summary: string;
-  @ApiProperty(
-    objects('Per component: events, errors, error rate, latency percentiles, top patterns'),
-  )
-  components: Record<string, unknown>[];
+  @ApiProperty({ type: [ComparedComponentDto] })
+  components: ComparedComponentDto[];
   @ApiProperty(objects('{ path, values: { <component>: value } } where the latest states differ'))
   state_differences: Record<string, unknown>[];
+  @ApiProperty({
+    type: [MetricDifferenceDto],
+    description:
+      'Metrics two or more components reported, the statistic their meaning compares side by side, widest apart first',
+  })
+  metric_differences: MetricDifferenceDto[];
   @ApiProperty() cached: boolean;
 }
 
