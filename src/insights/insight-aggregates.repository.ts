@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { errorEventSql } from '../common/debug-event.js';
 import { conventionalPhaseSql } from './flow-conventions.js';
+import type { FlowChain, ShapeEvent } from './analyzers/flow-shapes.js';
 import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
@@ -454,6 +455,123 @@ export class InsightAggregatesRepository {
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
     );
     return rows.map(chainSummaryRow);
+  }
+
+  /**
+   * Whether the scope holds a chain with no start or end marker and no error whose last event is
+   * before `judgeBefore`: only then are flow shapes learned (learnedChains).
+   */
+  async hasMarkerFreeChains(scope: InsightScope, judgeBefore: Date): Promise<boolean> {
+    const sql = this.builder();
+    const phase = phaseOf(sql);
+    const errors = this.errorLevel(sql);
+    const where = this.scopeWhere(sql, scope, scope.from, scope.to);
+    const { starts, ends } = phaseTests(sql, 'phase');
+    const rows = await this.run(
+      sql,
+      `SELECT 1 AS found FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
+                                      CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
+                                 FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
+        GROUP BY correlation_id
+       HAVING max(CASE WHEN ${starts} OR ${ends} THEN 1 ELSE 0 END) = 0 AND sum(is_error) = 0
+          AND max("timestamp") < ${sql.time(judgeBefore)}
+        LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Chains with no start or end marker and no error, read for learning flow shapes (flow-shapes.ts):
+   * `history`, the most recent chains whose last event is before `historyBefore`, and `judged`, the
+   * chains whose last event lies in [scope.from, judgeBefore). Each chain's first `eventsHead`
+   * and last `eventsTail` events, over [learnFrom, scope.to).
+   */
+  async markerFreeChains(
+    scope: InsightScope,
+    learnFrom: Date,
+    historyBefore: Date,
+    judgeBefore: Date,
+    limits: { historyChains: number; judgedChains: number; eventsHead: number; eventsTail: number },
+  ): Promise<{ history: FlowChain[]; judged: FlowChain[] }> {
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const phase = phaseOf(sql);
+    const errors = this.errorLevel(sql);
+    const chainWhere = this.scopeWhere(sql, scope, learnFrom, scope.to);
+    const { starts, ends } = phaseTests(sql, 'phase');
+    const historyTo = sql.time(historyBefore);
+    const historyLimit = sql.p(limits.historyChains);
+    const judgedFrom = sql.time(scope.from);
+    const judgedTo = sql.time(judgeBefore);
+    const judgedLimit = sql.p(limits.judgedChains);
+    const eventWhere = this.scopeWhere(sql, scope, learnFrom, scope.to, 'e.');
+    const head = sql.p(limits.eventsHead);
+    const tail = sql.p(limits.eventsTail);
+    const span =
+      sql.dialect === 'postgres'
+        ? `(e.data->>'otel.span_id') IS NOT NULL`
+        : `json_extract(e.data, '$."otel.span_id"') IS NOT NULL`;
+    const rows = await this.run(
+      sql,
+      `WITH chains AS (
+         SELECT correlation_id, max("timestamp") AS last_at
+           FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
+                        CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
+                   FROM debug_events WHERE ${chainWhere} AND correlation_id IS NOT NULL) AS scoped
+          GROUP BY correlation_id
+         HAVING max(CASE WHEN ${starts} OR ${ends} THEN 1 ELSE 0 END) = 0 AND sum(is_error) = 0),
+       chosen AS (
+         SELECT correlation_id, 1 AS history FROM (
+           SELECT correlation_id FROM chains WHERE last_at < ${historyTo} ORDER BY last_at DESC LIMIT ${historyLimit}) AS h
+         UNION ALL
+         SELECT correlation_id, 0 AS history FROM (
+           SELECT correlation_id FROM chains WHERE last_at >= ${judgedFrom} AND last_at < ${judgedTo}
+            ORDER BY last_at LIMIT ${judgedLimit}) AS j)
+       SELECT * FROM (
+         SELECT e.id, e.correlation_id, chosen.history, e."timestamp", e.component_type, e.component_id,
+                e.operation, e.pattern_id, e.message, e.duration_ms, CASE WHEN ${span} THEN 1 ELSE 0 END AS span,
+                row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp", e.id) AS rn,
+                row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp" DESC, e.id DESC) AS rd
+           FROM debug_events e JOIN chosen ON chosen.correlation_id = e.correlation_id
+          WHERE ${eventWhere}) AS ranked
+        WHERE rn <= ${head} OR rd <= ${tail}
+        ORDER BY correlation_id, rn`,
+    );
+    const byChain = new Map<string, { history: boolean; events: ShapeEvent[] }>();
+    for (const row of rows) {
+      const correlationId = String(row.correlation_id);
+      let chain = byChain.get(correlationId);
+      if (!chain) {
+        chain = { history: toNumber(row.history) === 1, events: [] };
+        byChain.set(correlationId, chain);
+      }
+      const startedAt = toDate(row.timestamp).getTime();
+      const span = toNumber(row.span) === 1;
+      const duration = row.duration_ms == null ? 0 : toNumber(row.duration_ms);
+      chain.events.push({
+        id: String(row.id),
+        startedAt,
+        at: span ? startedAt + duration : startedAt,
+        position: toNumber(row.rn),
+        component: {
+          component_type: String(row.component_type),
+          component_id: String(row.component_id),
+        },
+        operation: row.operation == null ? null : String(row.operation),
+        patternId: row.pattern_id == null ? null : String(row.pattern_id),
+        message: String(row.message),
+        span,
+      });
+    }
+    const history: FlowChain[] = [];
+    const judged: FlowChain[] = [];
+    for (const [correlationId, chain] of byChain) {
+      // a span is placed at its end, when it was exported (a root span ends last)
+      const cut = Math.max(...chain.events.map((event) => event.position)) > chain.events.length;
+      chain.events.sort((a, b) => a.at - b.at || a.position - b.position);
+      (chain.history ? history : judged).push({ correlationId, events: chain.events, cut });
+    }
+    return { history, judged };
   }
 
   /** The time of the last event of a component in [from, to) (read through the component index). */

@@ -161,6 +161,29 @@ export class InsightRollupReader {
     return rows.map(chainSummaryRow);
   }
 
+  /**
+   * Whether [from, to) holds a chain with no start or end marker and no error whose last event is
+   * before `judgeBefore` (only minutes with neither marker nor error can belong to one).
+   */
+  async hasMarkerFreeChains(from: Date, to: Date, judgeBefore: Date): Promise<boolean> {
+    const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const inScope = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+    const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+    const quiet = sql.time(judgeBefore);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT 1 AS found FROM debug_insight_chain_minutes
+        WHERE ${inScope}
+          AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                  WHERE ${candidates} AND has_start = 0 AND has_end = 0 AND errors = 0)
+        GROUP BY correlation_id
+       HAVING max(has_start) = 0 AND max(has_end) = 0 AND sum(errors) = 0 AND max(last_at) < ${quiet}
+        LIMIT 1`,
+      sql.params,
+    );
+    return rows.length > 0;
+  }
+
   private async volumeSeries(
     grid: BucketGrid,
     kind: 'component' | 'pattern',

@@ -110,6 +110,15 @@ export class AnalysisContext {
       : this.aggregates.problemChains(this.scope, stuckBefore, limit);
   }
 
+  /** Whether the scope holds a chain with no marker and no error, quiet since `judgeBefore`. */
+  hasMarkerFreeChains(judgeBefore: Date): Promise<boolean> {
+    return this.usesRollups
+      ? this.ready().then(() =>
+          this.rollups!.reader.hasMarkerFreeChains(this.scope.from, this.scope.to, judgeBefore),
+        )
+      : this.aggregates.hasMarkerFreeChains(this.scope, judgeBefore);
+  }
+
   private ready(): Promise<unknown> {
     this.rollupsReady ??= this.rollups!.refresher.ensure(this.grid.origin, this.grid.to, this.now);
     return this.rollupsReady;
