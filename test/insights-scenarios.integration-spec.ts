@@ -3,7 +3,9 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
 import type { ComponentRef } from '../src/database/entities/debug-insight.entity.js';
 import { detectLearnedFlows } from '../src/insights/analyzers/flow.analyzer.js';
+import { learnShapes } from '../src/insights/analyzers/flow-shapes.js';
 import { InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
+import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
 import { InsightSettings } from '../src/insights/insight-settings.js';
 import { InsightsService } from '../src/insights/insights.service.js';
 import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
@@ -278,33 +280,54 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       expect(again.unchanged).toBe(result.created.length);
     });
 
-    it('reads the marker-free chains from the events (the path of scoped runs) with the same findings', async () => {
+    it('reads the marker-free chains from the events and from the rollups alike, with the same findings', async () => {
       const aggregates = app.get(InsightAggregatesRepository);
       const scope = { from: scenario.from, to: scenario.to };
       const learned = InsightSettings.flow.learned;
+      const learnFrom = new Date(scenario.from.getTime() - 3 * 3_600_000);
       const judgeBefore = new Date(scenario.to.getTime() - learned.floorMs);
-      expect(await aggregates.hasMarkerFreeChains(scope, judgeBefore)).toBe(true);
-      const { history, judged } = await aggregates.markerFreeChains(
+      const stuckBefore = new Date(scenario.to.getTime() - InsightSettings.flow.stuckAfterMs);
+      // the problem chains carry one chain without markers when there is one: it starts the learning
+      const problems = await aggregates.problemChains(scope, stuckBefore, 2000, judgeBefore);
+      expect(
+        problems.filter((chain) => !chain.hasStart && !chain.hasEnd && !chain.errors),
+      ).toHaveLength(1);
+
+      const raw = await aggregates.markerFreeChainIds(
         scope,
-        new Date(scenario.from.getTime() - 3 * 3_600_000),
+        learnFrom,
         scenario.from,
         judgeBefore,
         learned,
       );
+      const rolled = await app
+        .get(InsightRollupReader)
+        .markerFreeChainIds(learnFrom, scope.from, scope.to, scenario.from, judgeBefore, learned);
+      expect([...rolled.history].sort()).toEqual([...raw.history].sort());
+      expect([...rolled.judged].sort()).toEqual([...raw.judged].sort());
       // only chains without markers and errors: not the requests, reports or convention flows
-      const prefixes = new Set(
-        [...history, ...judged].map((chain) => chain.correlationId.replace(/-.*/, '')),
-      );
+      const prefixes = new Set([...raw.history, ...raw.judged].map((id) => id.replace(/-.*/, '')));
       expect([...prefixes].filter((prefix) => !/^[0-9a-f]{32}$/.test(prefix)).sort()).toEqual([
         'ful',
         'sign',
       ]);
+      const [history, judged] = await Promise.all(
+        [raw.history, raw.judged].map((ids) =>
+          aggregates.shapeChains(scope, ids, learnFrom, learned.eventsHead, learned.eventsTail),
+        ),
+      );
+      expect(history.length).toBe(raw.history.length);
       expect(
         history.every((chain) =>
           chain.events.every((event) => event.at < scenario.from.getTime() + 1000),
         ),
       ).toBe(true);
-      const drafts = detectLearnedFlows({ scope, now: scenario.to, history, judged });
+      const drafts = detectLearnedFlows({
+        scope,
+        now: scenario.to,
+        shapes: learnShapes(history, InsightSettings.flow.learned),
+        judged,
+      });
       expect(
         drafts.map((draft) => [draft.kind, draft.evidence.flow_kind, draft.evidence.chains]).sort(),
       ).toEqual([
@@ -340,7 +363,20 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
             `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`,
         ),
       ).toEqual([]);
-      // several kinds of flows, marked by a phase field or by conventions only, all completing: none stuck
+      // several kinds of flows, marked by a phase field, by conventions only or by nothing at all
+      // (judged against their learned shapes), all completing: none stuck or broken
+      const learned = InsightSettings.flow.learned;
+      const markerFree = await app
+        .get(InsightAggregatesRepository)
+        .markerFreeChainIds(
+          { from: scenario.from, to: scenario.to },
+          new Date(scenario.from.getTime() - 3 * 3_600_000),
+          scenario.from,
+          new Date(scenario.to.getTime() - learned.floorMs),
+          learned,
+        );
+      expect(markerFree.history.length).toBeGreaterThan(300);
+      expect(markerFree.judged.length).toBeGreaterThan(100);
       const flows = result.created.filter(
         (insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step',
       );

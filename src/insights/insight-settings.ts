@@ -84,6 +84,8 @@ export const InsightSettings = {
       minBrokenChains: 2,
       /** Chance by luck (binomial, corrected for the steps tried) at most this for a broken flow. */
       brokenMaxChance: 1e-3,
+      /** Shapes are relearned when the history's end moved on by this much (or the scope changed). */
+      relearnAfterMs: 10 * 60_000,
       historyChains: 1500,
       judgedChains: 2000,
       /** Events read per chain: the first `eventsHead` and the last `eventsTail`. */

@@ -207,7 +207,7 @@ describe('detectLearnedFlows', () => {
     const drafts = detectLearnedFlows({
       scope: { from: new Date(T - 3_600_000), to },
       now: to,
-      history: history(100),
+      shapes: learnShapes(history(100), settings),
       judged: [1, 2, 3].map((i) => order(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 })),
     });
     expect(drafts).toHaveLength(1);

@@ -14,6 +14,7 @@ import { type AnalysisContext, type Analyzer, describeComponents, formatTime } f
 import {
   type FlowChain,
   judgeChains,
+  type KindShape,
   type LearnedBroken,
   type LearnedStuck,
   learnShapes,
@@ -292,7 +293,9 @@ export class FlowAnalyzer implements Analyzer {
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const { scope } = context;
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
-    const chains = await context.problemChains(stuckBefore, settings.chainLimit);
+    const judgeBefore = new Date(scope.to.getTime() - settings.learned.floorMs);
+    // with one chain without markers among them when there is one: then shapes are learned
+    const chains = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
       .filter(
@@ -300,10 +303,13 @@ export class FlowAnalyzer implements Analyzer {
           chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore,
       )
       .map((chain) => chain.correlationId);
+    const markerFree = chains.some(
+      (chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0,
+    );
     const [errors, lastEvents, learned] = await Promise.all([
       context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
-      this.learnedFlows(context),
+      markerFree ? this.learnedFlows(context, judgeBefore) : [],
     ]);
     return [
       ...detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore }),
@@ -311,39 +317,68 @@ export class FlowAnalyzer implements Analyzer {
     ];
   }
 
+  /** Shapes learned by the last runs, per scope filter: history moves slowly, relearned every few minutes. */
+  private readonly shapeCache = new Map<
+    string,
+    { historyBefore: number; shapes: Map<string, KindShape> }
+  >();
+
   /** Stuck and broken flows of chains without markers, judged against learned shapes (flow-shapes.ts). */
-  private async learnedFlows(context: AnalysisContext): Promise<InsightDraft[]> {
+  private async learnedFlows(context: AnalysisContext, judgeBefore: Date): Promise<InsightDraft[]> {
     const { scope } = context;
     const learned = settings.learned;
-    const judgeBefore = new Date(scope.to.getTime() - learned.floorMs);
-    if (!(await context.hasMarkerFreeChains(judgeBefore))) return [];
     const historyBefore = new Date(
       Math.min(scope.from.getTime(), scope.to.getTime() - learned.historyQuietMs),
     );
-    const { history, judged } = await context.aggregates.markerFreeChains(
-      scope,
-      context.baselineFrom,
-      historyBefore,
-      judgeBefore,
-      learned,
-    );
-    return detectLearnedFlows({ scope, now: context.now, history, judged });
+    const cacheKey = JSON.stringify([
+      scope.components ?? [],
+      scope.sessionId ?? null,
+      scope.to.getTime() - scope.from.getTime(),
+    ]);
+    const cached = this.shapeCache.get(cacheKey);
+    const fresh =
+      cached &&
+      historyBefore.getTime() >= cached.historyBefore &&
+      historyBefore.getTime() - cached.historyBefore < learned.relearnAfterMs;
+    const ids = await context.markerFreeChainIds(historyBefore, judgeBefore, {
+      historyChains: fresh ? 0 : learned.historyChains,
+      judgedChains: learned.judgedChains,
+    });
+    if (ids.judged.length === 0) return [];
+    const read = (correlationIds: readonly string[]) =>
+      context.aggregates.shapeChains(
+        scope,
+        correlationIds,
+        context.baselineFrom,
+        learned.eventsHead,
+        learned.eventsTail,
+      );
+    const [history, judged] = await Promise.all([
+      fresh ? null : read(ids.history),
+      read(ids.judged),
+    ]);
+    let shapes = cached?.shapes;
+    if (!fresh || !shapes) {
+      shapes = learnShapes(history ?? [], learned);
+      if (this.shapeCache.size >= 20) this.shapeCache.clear();
+      this.shapeCache.set(cacheKey, { historyBefore: historyBefore.getTime(), shapes });
+    }
+    return detectLearnedFlows({ scope, now: context.now, shapes, judged });
   }
 }
 
 export interface LearnedFlowInput {
   scope: InsightScope;
   now: Date;
-  /** Chains without markers that went quiet long ago. */
-  history: readonly FlowChain[];
+  /** Shapes learned from chains without markers that went quiet long ago (learnShapes). */
+  shapes: ReadonlyMap<string, KindShape>;
   /** Chains without markers whose last event is in the scope. */
   judged: readonly FlowChain[];
 }
 
-/** Stuck and broken flows of chains without markers, against the shapes learned from `history`. */
+/** Stuck and broken flows of chains without markers, against the learned shapes. */
 export function detectLearnedFlows(input: LearnedFlowInput): InsightDraft[] {
-  const shapes = learnShapes(input.history, settings.learned);
-  const judgement = judgeChains(input.judged, shapes, input.scope.to, settings.learned);
+  const judgement = judgeChains(input.judged, input.shapes, input.scope.to, settings.learned);
   return [
     ...judgement.stuck.map((group) => learnedStuckDraft(group, input)),
     ...judgement.broken.map((group) => brokenDraft(group, input)),
