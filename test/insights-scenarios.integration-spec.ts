@@ -2,6 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
 import type { ComponentRef } from '../src/database/entities/debug-insight.entity.js';
+import { detectLearnedFlows } from '../src/insights/analyzers/flow.analyzer.js';
+import { learnShapes } from '../src/insights/analyzers/flow-shapes.js';
+import { InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
+import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
+import { InsightSettings } from '../src/insights/insight-settings.js';
 import { InsightsService } from '../src/insights/insights.service.js';
 import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
 import { SEVERITY_RANK } from '../src/insights/insight.types.js';
@@ -190,6 +195,65 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       },
     );
 
+    it('finds marker-free stuck and broken flows and an open trace from learned shapes, with the numbers compared', () => {
+      const incidentOf = (name: IncidentName) =>
+        scenario.incidents.find((candidate) => candidate.name === name)!;
+      const exampleIds = (insight: InsightView) =>
+        (insight.evidence.examples as { correlation_id: string }[])
+          .map((example) => example.correlation_id)
+          .sort();
+
+      const [stuck] = findingsFor(result, scenario, 'stuck_learned_flow');
+      expect(stuck.evidence).toMatchObject({
+        method: 'learned_shape',
+        flow_kind: 'warehouse-service pick-order',
+        last_step: { operation: 'pack-order' },
+        usual_next: { step: 'label-service print-label' },
+        chains: 4,
+        end_fraction: 0,
+      });
+      expect(exampleIds(stuck)).toEqual(
+        [...incidentOf('stuck_learned_flow').correlationIds!].sort(),
+      );
+      expect(stuck.evidence.idle_ms as number).toBeGreaterThan(
+        stuck.evidence.threshold_ms as number,
+      );
+      expect(stuck.evidence.history_chains as number).toBeGreaterThanOrEqual(20);
+      expect(stuck.title).toContain('stuck after warehouse-service pack-order');
+
+      const [broken] = findingsFor(result, scenario, 'broken_learned_flow');
+      expect(broken.evidence).toMatchObject({
+        method: 'learned_shape',
+        flow_kind: 'account-service register-account',
+        skipped_step: { operation: 'verify-email' },
+        usual_previous: 'account-service register-account',
+        chains: 8,
+        presence: 1,
+      });
+      expect(broken.evidence.chance as number).toBeLessThan(1e-3);
+      const brokenIds = broken.evidence.correlation_ids as string[];
+      expect(brokenIds.length).toBeGreaterThan(0);
+      expect(
+        brokenIds.every((id) => incidentOf('broken_learned_flow').correlationIds!.includes(id)),
+      ).toBe(true);
+
+      // OpenTelemetry: child spans arrived, the root span (exported when it ends) never did
+      const [open] = findingsFor(result, scenario, 'open_trace_flow');
+      expect(open.evidence).toMatchObject({
+        method: 'learned_shape',
+        flow_kind: 'cart-api (trace)',
+        last_step: { operation: 'POST /quote' },
+        usual_next: { step: 'cart-api GET /cart', share: 1 },
+        chains: 3,
+      });
+      expect(exampleIds(open)).toEqual([...incidentOf('open_trace_flow').correlationIds!].sort());
+      // no other learned finding: the other kinds and steps of the marker-free traffic are normal
+      const learned = result.created.filter(
+        (insight) => insight.evidence.method === 'learned_shape',
+      );
+      expect(learned).toHaveLength(3);
+    });
+
     it('shows the diverging replica values side by side', () => {
       const [insight] = findingsFor(result, scenario, 'diverging_replicas');
       const fields = insight.evidence.fields as {
@@ -214,6 +278,63 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       expect(again.created).toEqual([]);
       expect(again.updated).toEqual([]);
       expect(again.unchanged).toBe(result.created.length);
+    });
+
+    it('reads the marker-free chains from the events and from the rollups alike, with the same findings', async () => {
+      const aggregates = app.get(InsightAggregatesRepository);
+      const scope = { from: scenario.from, to: scenario.to };
+      const learned = InsightSettings.flow.learned;
+      const learnFrom = new Date(scenario.from.getTime() - 3 * 3_600_000);
+      const judgeBefore = new Date(scenario.to.getTime() - learned.floorMs);
+      const stuckBefore = new Date(scenario.to.getTime() - InsightSettings.flow.stuckAfterMs);
+      // the problem chains carry one chain without markers when there is one: it starts the learning
+      const problems = await aggregates.problemChains(scope, stuckBefore, 2000, judgeBefore);
+      expect(
+        problems.filter((chain) => !chain.hasStart && !chain.hasEnd && !chain.errors),
+      ).toHaveLength(1);
+
+      const raw = await aggregates.markerFreeChainIds(
+        scope,
+        learnFrom,
+        scenario.from,
+        judgeBefore,
+        learned,
+      );
+      const rolled = await app
+        .get(InsightRollupReader)
+        .markerFreeChainIds(learnFrom, scope.from, scope.to, scenario.from, judgeBefore, learned);
+      expect([...rolled.history].sort()).toEqual([...raw.history].sort());
+      expect([...rolled.judged].sort()).toEqual([...raw.judged].sort());
+      // only chains without markers and errors: not the requests, reports or convention flows
+      const prefixes = new Set([...raw.history, ...raw.judged].map((id) => id.replace(/-.*/, '')));
+      expect([...prefixes].filter((prefix) => !/^[0-9a-f]{32}$/.test(prefix)).sort()).toEqual([
+        'ful',
+        'sign',
+      ]);
+      const [history, judged] = await Promise.all(
+        [raw.history, raw.judged].map((ids) =>
+          aggregates.shapeChains(scope, ids, learnFrom, learned.eventsHead, learned.eventsTail),
+        ),
+      );
+      expect(history.length).toBe(raw.history.length);
+      expect(
+        history.every((chain) =>
+          chain.events.every((event) => event.at < scenario.from.getTime() + 1000),
+        ),
+      ).toBe(true);
+      const drafts = detectLearnedFlows({
+        scope,
+        now: scenario.to,
+        shapes: learnShapes(history, InsightSettings.flow.learned),
+        judged,
+      });
+      expect(
+        drafts.map((draft) => [draft.kind, draft.evidence.flow_kind, draft.evidence.chains]).sort(),
+      ).toEqual([
+        ['broken_flow', 'account-service register-account', 8],
+        ['stuck_flow', 'cart-api (trace)', 3],
+        ['stuck_flow', 'warehouse-service pick-order', 4],
+      ]);
     });
   });
 
@@ -242,7 +363,20 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
             `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`,
         ),
       ).toEqual([]);
-      // several kinds of flows, marked by a phase field or by conventions only, all completing: none stuck
+      // several kinds of flows, marked by a phase field, by conventions only or by nothing at all
+      // (judged against their learned shapes), all completing: none stuck or broken
+      const learned = InsightSettings.flow.learned;
+      const markerFree = await app
+        .get(InsightAggregatesRepository)
+        .markerFreeChainIds(
+          { from: scenario.from, to: scenario.to },
+          new Date(scenario.from.getTime() - 3 * 3_600_000),
+          scenario.from,
+          new Date(scenario.to.getTime() - learned.floorMs),
+          learned,
+        );
+      expect(markerFree.history.length).toBeGreaterThan(300);
+      expect(markerFree.judged.length).toBeGreaterThan(100);
       const flows = result.created.filter(
         (insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step',
       );

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { errorEventSql } from '../common/debug-event.js';
 import { conventionalPhaseSql } from './flow-conventions.js';
+import type { FlowChain, ShapeEvent } from './analyzers/flow-shapes.js';
 import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
@@ -426,12 +427,15 @@ export class InsightAggregatesRepository {
 
   /**
    * Correlation chains of the scope that look wrong: started (a start phase) and not ended
-   * with no event since `stuckBefore`, or holding errors. Oldest first, bounded.
+   * with no event since `stuckBefore`, or holding errors. Oldest first, bounded. With
+   * `markerFreeBefore`, also one chain with no marker and no error whose last event is before
+   * it, if there is one (it tells whether flow shapes need learning: FlowAnalyzer).
    */
   async problemChains(
     scope: InsightScope,
     stuckBefore: Date,
     limit: number,
+    markerFreeBefore?: Date,
   ): Promise<ChainSummaryRow[]> {
     const sql = this.builder();
     // the phase is read from JSON once per row, in the inner query
@@ -439,21 +443,144 @@ export class InsightAggregatesRepository {
     const { starts, ends } = phaseTests(sql, 'phase');
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, scope.from, scope.to);
-    const rows = await this.run(
-      sql,
-      `SELECT * FROM (
-         SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
+    const grouped = `SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
                 sum(is_error) AS errors
            FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
-          GROUP BY correlation_id) AS chains
-        WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
-        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
+          GROUP BY correlation_id`;
+    const problems = `chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
+        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`;
+    const rows = await this.run(
+      sql,
+      markerFreeBefore
+        ? `WITH chains AS (${grouped})
+           SELECT * FROM (SELECT * FROM chains WHERE ${problems}) AS problems
+           UNION ALL
+           SELECT * FROM (SELECT * FROM chains
+                           WHERE chains.has_start = 0 AND chains.has_end = 0 AND chains.errors = 0
+                             AND chains.last_at < ${sql.time(markerFreeBefore)} LIMIT 1) AS marker_free`
+        : `SELECT * FROM (${grouped}) AS chains WHERE ${problems}`,
     );
     return rows.map(chainSummaryRow);
+  }
+
+  /**
+   * Chains with no start or end marker and no error (flow-shapes.ts): `history`, the most recent
+   * ones whose last event is before `historyBefore`, read from `learnFrom`; `judged`, those whose
+   * last event lies in [scope.from, judgeBefore). Bounded by `limits`.
+   */
+  async markerFreeChainIds(
+    scope: InsightScope,
+    learnFrom: Date,
+    historyBefore: Date,
+    judgeBefore: Date,
+    limits: { historyChains: number; judgedChains: number },
+  ): Promise<{ history: string[]; judged: string[] }> {
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const phase = phaseOf(sql);
+    const errors = this.errorLevel(sql);
+    const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
+    const { starts, ends } = phaseTests(sql, 'phase');
+    const historyTo = sql.time(historyBefore);
+    const historyLimit = sql.p(limits.historyChains);
+    const judgedFrom = sql.time(scope.from);
+    const judgedTo = sql.time(judgeBefore);
+    const judgedLimit = sql.p(limits.judgedChains);
+    const rows = await this.run(
+      sql,
+      `WITH chains AS (
+         SELECT correlation_id, max("timestamp") AS last_at
+           FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
+                        CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
+                   FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
+          GROUP BY correlation_id
+         HAVING max(CASE WHEN ${starts} OR ${ends} THEN 1 ELSE 0 END) = 0 AND sum(is_error) = 0)
+       SELECT correlation_id, 1 AS history FROM (
+         SELECT correlation_id FROM chains WHERE last_at < ${historyTo} ORDER BY last_at DESC LIMIT ${historyLimit}) AS h
+       UNION ALL
+       SELECT correlation_id, 0 AS history FROM (
+         SELECT correlation_id FROM chains WHERE last_at >= ${judgedFrom} AND last_at < ${judgedTo}
+          ORDER BY last_at LIMIT ${judgedLimit}) AS j`,
+    );
+    return splitChainIds(rows);
+  }
+
+  /**
+   * The events of some chains over [from, scope.to) as flow-shape chains: each chain's first
+   * `head` and last `tail` events; a chain with a start or end marker or an error on any of them
+   * is left out (the ids may come from per-minute rollups that saw only part of it).
+   */
+  async shapeChains(
+    scope: InsightScope,
+    correlationIds: readonly string[],
+    from: Date,
+    head: number,
+    tail: number,
+  ): Promise<FlowChain[]> {
+    if (correlationIds.length === 0) return [];
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const span =
+      sql.dialect === 'postgres'
+        ? `(e.data->>'otel.span_id') IS NOT NULL`
+        : `json_extract(e.data, '$."otel.span_id"') IS NOT NULL`;
+    // one table: the phase expression's unqualified columns are e's
+    const phase = phaseOf(sql);
+    const errors = errorEventSql('e.');
+    const { starts, ends } = phaseTests(sql, 'ranked.phase');
+    const ids = sql.list(correlationIds);
+    const where = this.scopeWhere(sql, scope, from, scope.to, 'e.');
+    const headLimit = sql.p(head);
+    const tailLimit = sql.p(tail);
+    const rows = await this.run(
+      sql,
+      `SELECT * FROM (
+         SELECT ranked.*,
+                max(CASE WHEN ${starts} OR ${ends} OR ranked.is_error = 1 THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY ranked.correlation_id) AS marked
+           FROM (SELECT e.id, e.correlation_id, e."timestamp", e.component_type, e.component_id, e.operation,
+                        e.pattern_id, e.message, e.duration_ms, CASE WHEN ${span} THEN 1 ELSE 0 END AS span,
+                        ${phase} AS phase, CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error,
+                        row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp", e.id) AS rn,
+                        row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp" DESC, e.id DESC) AS rd
+                   FROM debug_events e WHERE e.correlation_id IN ${ids} AND ${where}) AS ranked) AS chains
+        WHERE marked = 0 AND (rn <= ${headLimit} OR rd <= ${tailLimit})
+        ORDER BY correlation_id, rn`,
+    );
+    const byChain = new Map<string, ShapeEvent[]>();
+    for (const row of rows) {
+      const correlationId = String(row.correlation_id);
+      const events = byChain.get(correlationId) ?? [];
+      byChain.set(correlationId, events);
+      const startedAt = toDate(row.timestamp).getTime();
+      const isSpan = toNumber(row.span) === 1;
+      events.push({
+        id: String(row.id),
+        startedAt,
+        // a span is placed at its end, when it was exported (a root span ends last)
+        at: isSpan
+          ? startedAt + (row.duration_ms == null ? 0 : toNumber(row.duration_ms))
+          : startedAt,
+        position: toNumber(row.rn),
+        component: {
+          component_type: String(row.component_type),
+          component_id: String(row.component_id),
+        },
+        operation: row.operation == null ? null : String(row.operation),
+        patternId: row.pattern_id == null ? null : String(row.pattern_id),
+        message: String(row.message),
+        span: isSpan,
+      });
+    }
+    return [...byChain].map(([correlationId, events]) => {
+      const cut = Math.max(...events.map((event) => event.position)) > events.length;
+      events.sort((a, b) => a.at - b.at || a.position - b.position);
+      return { correlationId, events, cut };
+    });
   }
 
   /** The time of the last event of a component in [from, to) (read through the component index). */
@@ -649,6 +776,15 @@ export function errorPatternRow(row: Row): ErrorPatternRow {
     firstEventId: String(row.first_id),
     levels: String(row.levels ?? ''),
   };
+}
+
+/** Rows of (correlation_id, history) as the history and the judged chain ids. */
+export function splitChainIds(rows: readonly Row[]): { history: string[]; judged: string[] } {
+  const history: string[] = [];
+  const judged: string[] = [];
+  for (const row of rows)
+    (toNumber(row.history) === 1 ? history : judged).push(String(row.correlation_id));
+  return { history, judged };
 }
 
 function chainEventRow(row: Row): ChainEventRow {

@@ -6,6 +6,7 @@ import {
   type BucketSeries,
   type ChainSummaryRow,
   chainSummaryRow,
+  splitChainIds,
   type DurationMomentsRow,
   type ErrorPatternRow,
   errorPatternRow,
@@ -129,12 +130,17 @@ export class InsightRollupReader {
     return rows.map(errorPatternRow);
   }
 
-  /** Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore` (whole minutes). */
+  /**
+   * Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore`
+   * (whole minutes); with `markerFreeBefore`, also one chain with no marker and no error whose
+   * last event is before it, if there is one.
+   */
   async problemChains(
     from: Date,
     to: Date,
     stuckBefore: Date,
     limit: number,
+    markerFreeBefore?: Date,
   ): Promise<ChainSummaryRow[]> {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
@@ -142,23 +148,78 @@ export class InsightRollupReader {
     const inScope = scoped();
     // Only chains with an error, or with a start and no end in the same minute, can qualify (a
     // stuck chain has such a start row): most chains start and end within a minute and are
-    // filtered out before grouping.
+    // filtered out before grouping. A chain without markers has only minutes with neither.
     const candidates = scoped();
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT correlation_id, ${rollupEpochMs(this.dialect, 'started_at')} AS started_at, ${rollupEpochMs(this.dialect, 'last_at')} AS last_at,
-              n, has_start, has_end, errors FROM (
-         SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
+    const markerFreeMinutes = markerFreeBefore
+      ? ' OR (has_start = 0 AND has_end = 0 AND errors = 0)'
+      : '';
+    const grouped = `SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
                 max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
            FROM debug_insight_chain_minutes
           WHERE ${inScope}
             AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
-                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)))
-          GROUP BY correlation_id) AS chains
-        WHERE chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
-        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`,
+                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)${markerFreeMinutes}))
+          GROUP BY correlation_id`;
+    const problems = `chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
+        ORDER BY chains.started_at LIMIT ${sql.p(limit)}`;
+    const columns = `correlation_id, ${rollupEpochMs(this.dialect, 'started_at')} AS started_at, ${rollupEpochMs(this.dialect, 'last_at')} AS last_at,
+              n, has_start, has_end, errors`;
+    const rows: Row[] = await this.dataSource.query(
+      markerFreeBefore
+        ? `WITH chains AS (${grouped})
+           SELECT ${columns} FROM (SELECT * FROM chains WHERE ${problems}) AS problems
+           UNION ALL
+           SELECT ${columns} FROM (SELECT * FROM chains
+                                    WHERE chains.has_start = 0 AND chains.has_end = 0 AND chains.errors = 0
+                                      AND chains.last_at < ${sql.time(markerFreeBefore)} LIMIT 1) AS marker_free`
+        : `SELECT ${columns} FROM (${grouped}) AS chains WHERE ${problems}`,
       sql.params,
     );
     return rows.map(chainSummaryRow);
+  }
+
+  /**
+   * Chains with no start or end marker and no error, from the chain minutes: `history`, the most
+   * recent whose last event is before `historyBefore` (minutes from `learnFrom`), and `judged`,
+   * those whose last event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`).
+   */
+  async markerFreeChainIds(
+    learnFrom: Date,
+    scopeFrom: Date,
+    to: Date,
+    historyBefore: Date,
+    judgeBefore: Date,
+    limits: { historyChains: number; judgedChains: number },
+  ): Promise<{ history: string[]; judged: string[] }> {
+    const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const select = (
+      from: Date,
+      before: Date,
+      order: 'ASC' | 'DESC',
+      limit: number,
+      after?: Date,
+    ) => {
+      const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+      const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+      const last = `max(last_at) < ${sql.time(before)}${after ? ` AND max(last_at) >= ${sql.time(after)}` : ''}`;
+      return `SELECT correlation_id FROM debug_insight_chain_minutes
+                WHERE ${inRange}
+                  AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                          WHERE ${candidates} AND has_start = 0 AND has_end = 0 AND errors = 0)
+                GROUP BY correlation_id
+               HAVING max(has_start) = 0 AND max(has_end) = 0 AND sum(errors) = 0 AND ${last}
+                ORDER BY max(last_at) ${order} LIMIT ${sql.p(limit)}`;
+    };
+    const history = select(learnFrom, historyBefore, 'DESC', limits.historyChains);
+    const judged = select(scopeFrom, judgeBefore, 'ASC', limits.judgedChains, scopeFrom);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT correlation_id, 1 AS history FROM (${history}) AS h
+       UNION ALL
+       SELECT correlation_id, 0 AS history FROM (${judged}) AS j`,
+      sql.params,
+    );
+    return splitChainIds(rows);
   }
 
   private async volumeSeries(

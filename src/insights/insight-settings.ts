@@ -64,6 +64,36 @@ export const InsightSettings = {
     chainLimit: 2000,
     errorEventLimit: 20_000,
     evidenceChains: 5,
+    /** Flow shapes learned from chains without start or end markers (flow-shapes.ts). */
+    learned: {
+      /** Chains quiet for this long before the scope end (and before the scope) are history. */
+      historyQuietMs: 30 * 60_000,
+      /** Completed chains of a kind needed before its chains are judged. */
+      minChains: 20,
+      /** Completed chains that passed a step needed before a chain stopped there is judged. */
+      minStepChains: 10,
+      /** A step that ends fewer than this share of the chains that pass it does not end chains. */
+      maxEndFraction: 0.05,
+      /** A chain ended normally when its last step ends at least this share of chains. */
+      endedMinFraction: 0.5,
+      /** Stuck after max(p99 gap after the step × gapFactor, floorMs) without an event. */
+      gapFactor: 2,
+      floorMs: 2 * 60_000,
+      /** A step passed by at least this share of completed chains is required. */
+      minPresence: 0.95,
+      minBrokenChains: 2,
+      /** Chance by luck (binomial, corrected for the steps tried) at most this for a broken flow. */
+      brokenMaxChance: 1e-3,
+      /** Shapes are relearned when the history's end moved on by this much (or the scope changed). */
+      relearnAfterMs: 10 * 60_000,
+      historyChains: 1500,
+      judgedChains: 2000,
+      /** Events read per chain: the first `eventsHead` and the last `eventsTail`. */
+      eventsHead: 40,
+      eventsTail: 10,
+      maxKinds: 50,
+      maxStepsPerKind: 50,
+    },
   },
 
   consistency: {

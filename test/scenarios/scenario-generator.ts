@@ -5,6 +5,7 @@ import { newId } from '../../src/common/ids.js';
 import type { InsightType } from '../../src/common/debug-event.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
 import { TemplateMiner } from '../../src/patterns/template-miner.js';
+import { LEARNED_INCIDENTS, learnedFlows } from './learned-flows.js';
 
 /**
  * Normal traffic of a small shop (gateway → orders → inventory → db, payments; report
@@ -25,6 +26,7 @@ export const INCIDENTS = [
   'stuck_camel_flow',
   'stuck_lifecycle_flow',
   'stuck_message_flow',
+  ...LEARNED_INCIDENTS,
 ] as const;
 export type IncidentName = (typeof INCIDENTS)[number];
 
@@ -127,7 +129,7 @@ const MINUTE = 60_000;
 const BURST_MESSAGE = (attempt: number) =>
   `payment gateway connection reset (code=ECONNRESET, attempt=${attempt})`;
 
-/** Deterministic pseudo-random numbers for a seed (traffic-shapes.ts shares it). */
+/** Deterministic pseudo-random numbers for a seed (traffic-shapes.ts and learned-flows.ts share it). */
 export class Random {
   private state: number;
   constructor(seed: number) {
@@ -752,6 +754,16 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     });
   }
 
+  // flows with no markers at all, and OpenTelemetry traces (learned-flows.ts)
+  const learned = learnedFlows({
+    start,
+    now: now.getTime(),
+    seed: options.seed ?? 42,
+    incidents,
+    sessionId: options.sessionId ?? null,
+  });
+  events.push(...learned.events);
+  injected.push(...learned.incidents);
   assignPatterns(events);
   events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
   return { now, from: new Date(scopeFrom), to: now, events, snapshots, incidents: injected };

@@ -101,13 +101,52 @@ export class AnalysisContext {
       : this.aggregates.durationMoments(this.scope, previousFrom);
   }
 
-  /** Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without an end. */
-  problemChains(stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
+  /**
+   * Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without
+   * an end; with `markerFreeBefore`, also one chain without markers or errors quiet since then.
+   */
+  problemChains(
+    stuckBefore: Date,
+    limit: number,
+    markerFreeBefore?: Date,
+  ): Promise<ChainSummaryRow[]> {
     return this.usesRollups
       ? this.ready().then(() =>
-          this.rollups!.reader.problemChains(this.scope.from, this.scope.to, stuckBefore, limit),
+          this.rollups!.reader.problemChains(
+            this.scope.from,
+            this.scope.to,
+            stuckBefore,
+            limit,
+            markerFreeBefore,
+          ),
         )
-      : this.aggregates.problemChains(this.scope, stuckBefore, limit);
+      : this.aggregates.problemChains(this.scope, stuckBefore, limit, markerFreeBefore);
+  }
+
+  /** Chains without markers or errors: history quiet before `historyBefore`, judged in [scope.from, judgeBefore). */
+  markerFreeChainIds(
+    historyBefore: Date,
+    judgeBefore: Date,
+    limits: { historyChains: number; judgedChains: number },
+  ): Promise<{ history: string[]; judged: string[] }> {
+    return this.usesRollups
+      ? this.ready().then(() =>
+          this.rollups!.reader.markerFreeChainIds(
+            this.baselineFrom,
+            this.scope.from,
+            this.scope.to,
+            historyBefore,
+            judgeBefore,
+            limits,
+          ),
+        )
+      : this.aggregates.markerFreeChainIds(
+          this.scope,
+          this.baselineFrom,
+          historyBefore,
+          judgeBefore,
+          limits,
+        );
   }
 
   private ready(): Promise<unknown> {

@@ -11,6 +11,14 @@ import {
 } from '../insight.types.js';
 import { round } from '../robust-stats.js';
 import { type AnalysisContext, type Analyzer, describeComponents, formatTime } from './analyzer.js';
+import {
+  type FlowChain,
+  judgeChains,
+  type KindShape,
+  type LearnedBroken,
+  type LearnedStuck,
+  learnShapes,
+} from './flow-shapes.js';
 
 const settings = InsightSettings.flow;
 
@@ -310,7 +318,9 @@ export class FlowAnalyzer implements Analyzer {
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const { scope } = context;
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
-    const chains = await context.problemChains(stuckBefore, settings.chainLimit);
+    const judgeBefore = new Date(scope.to.getTime() - settings.learned.floorMs);
+    // with one chain without markers among them when there is one: then shapes are learned
+    const chains = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
       .filter(
@@ -318,10 +328,218 @@ export class FlowAnalyzer implements Analyzer {
           chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore,
       )
       .map((chain) => chain.correlationId);
-    const [errors, lastEvents] = await Promise.all([
+    const markerFree = chains.some(
+      (chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0,
+    );
+    const [errors, lastEvents, learned] = await Promise.all([
       context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
+      markerFree ? this.learnedFlows(context, judgeBefore) : [],
     ]);
-    return detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore });
+    return [
+      ...detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore }),
+      ...learned,
+    ];
   }
+
+  /** Shapes learned by the last runs, per scope filter: history moves slowly, relearned every few minutes. */
+  private readonly shapeCache = new Map<
+    string,
+    { historyBefore: number; shapes: Map<string, KindShape> }
+  >();
+
+  /** Stuck and broken flows of chains without markers, judged against learned shapes (flow-shapes.ts). */
+  private async learnedFlows(context: AnalysisContext, judgeBefore: Date): Promise<InsightDraft[]> {
+    const { scope } = context;
+    const learned = settings.learned;
+    const historyBefore = new Date(
+      Math.min(scope.from.getTime(), scope.to.getTime() - learned.historyQuietMs),
+    );
+    const cacheKey = JSON.stringify([
+      scope.components ?? [],
+      scope.sessionId ?? null,
+      scope.to.getTime() - scope.from.getTime(),
+    ]);
+    const cached = this.shapeCache.get(cacheKey);
+    const fresh =
+      cached &&
+      historyBefore.getTime() >= cached.historyBefore &&
+      historyBefore.getTime() - cached.historyBefore < learned.relearnAfterMs;
+    const ids = await context.markerFreeChainIds(historyBefore, judgeBefore, {
+      historyChains: fresh ? 0 : learned.historyChains,
+      judgedChains: learned.judgedChains,
+    });
+    if (ids.judged.length === 0) return [];
+    const read = (correlationIds: readonly string[]) =>
+      context.aggregates.shapeChains(
+        scope,
+        correlationIds,
+        context.baselineFrom,
+        learned.eventsHead,
+        learned.eventsTail,
+      );
+    const [history, judged] = await Promise.all([
+      fresh ? null : read(ids.history),
+      read(ids.judged),
+    ]);
+    let shapes = cached?.shapes;
+    if (!fresh || !shapes) {
+      shapes = learnShapes(history ?? [], learned);
+      if (this.shapeCache.size >= 20) this.shapeCache.clear();
+      this.shapeCache.set(cacheKey, { historyBefore: historyBefore.getTime(), shapes });
+    }
+    return detectLearnedFlows({ scope, now: context.now, shapes, judged });
+  }
+}
+
+export interface LearnedFlowInput {
+  scope: InsightScope;
+  now: Date;
+  /** Shapes learned from chains without markers that went quiet long ago (learnShapes). */
+  shapes: ReadonlyMap<string, KindShape>;
+  /** Chains without markers whose last event is in the scope. */
+  judged: readonly FlowChain[];
+}
+
+/** Stuck and broken flows of chains without markers, against the learned shapes. */
+export function detectLearnedFlows(input: LearnedFlowInput): InsightDraft[] {
+  const judgement = judgeChains(input.judged, input.shapes, input.scope.to, settings.learned);
+  return [
+    ...judgement.stuck.map((group) => learnedStuckDraft(group, input)),
+    ...judgement.broken.map((group) => brokenDraft(group, input)),
+  ];
+}
+
+const minutes = (ms: number) => round(ms / 60_000, 1);
+
+function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): InsightDraft {
+  const { shape, step, usualNext } = group;
+  const oldest = group.chains.reduce((best, item) => (item.idleMs > best.idleMs ? item : best));
+  const affected = uniqueComponents(group.chains.map((item) => item.last.component));
+  const lastAt = new Date(Math.max(...group.chains.map((item) => item.last.at)));
+  const firstAt = new Date(
+    Math.min(...group.chains.map((item) => Math.min(...item.chain.events.map((e) => e.startedAt)))),
+  );
+  const next = usualNext
+    ? `${usualNext.label} (after ${round(usualNext.share * 100)}% of the passes)`
+    : 'nothing recorded';
+  return {
+    analyzer: 'flow',
+    type: 'flow',
+    kind: 'stuck_flow',
+    severity: group.chains.length >= 10 ? 'high' : 'medium',
+    title: `${group.chains.length} "${shape.kind}" flow(s) stuck after ${step.label}`,
+    summary:
+      `${group.chains.length} correlation chain(s) of kind "${shape.kind}" last did ${step.label} and then nothing for ` +
+      `${minutes(oldest.idleMs)} min at most (threshold ${minutes(group.thresholdMs)} min: the p99 gap after this step, ` +
+      `${round((step.p99GapMs ?? 0) / 1000, 1)} s, × ${settings.learned.gapFactor}, at least ${minutes(settings.learned.floorMs)} min). ` +
+      `Of ${step.chains} earlier chains that passed this step, ${round(step.endFraction * 100, 1)}% ended there ` +
+      `(learned from ${shape.chains} completed chains; no start or end markers). Normally next: ${next}.`,
+    identity: ['learned', shape.kind, step.step],
+    affected,
+    evidence: {
+      method: 'learned_shape',
+      flow_kind: shape.kind,
+      last_step: { component: step.component, operation: step.operation, message: step.message },
+      usual_next: usualNext ? { step: usualNext.label, share: round(usualNext.share, 3) } : null,
+      chains: group.chains.length,
+      idle_ms: Math.round(oldest.idleMs),
+      threshold_ms: Math.round(group.thresholdMs),
+      p99_gap_ms: step.p99GapMs,
+      gap_factor: settings.learned.gapFactor,
+      floor_ms: settings.learned.floorMs,
+      end_fraction: round(step.endFraction, 4),
+      step_chains: step.chains,
+      history_chains: shape.chains,
+      examples: group.chains.slice(0, settings.evidenceChains).map((item) => ({
+        correlation_id: item.chain.correlationId,
+        last_event_id: item.last.id,
+        last_event_at: new Date(item.last.at).toISOString(),
+        idle_ms: Math.round(item.idleMs),
+        events: item.chain.events.length,
+      })),
+      event_ids: group.chains
+        .slice(0, InsightSettings.evidenceEventIds)
+        .map((item) => item.last.id),
+    },
+    suggestions: [
+      `Follow a stuck flow: GET /api/debug/operations/${oldest.chain.correlationId}`,
+      usualNext
+        ? `Check why ${usualNext.label} did not follow ${step.label} (a lost message, a hung call, a crashed worker)`
+        : `Check what ${step.label} hands work to next`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(group.chains.length, 3),
+      effect_size: effectSizeFactor(oldest.idleMs / group.thresholdMs - 1, 1),
+      recency: recencyFactor(lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: firstAt,
+    lastSeen: lastAt,
+    subjects: affected.map((component) => `component:${componentKey(component)}`),
+  };
+}
+
+function brokenDraft(group: LearnedBroken, input: LearnedFlowInput): InsightDraft {
+  const { shape, step } = group;
+  const chains = group.chains;
+  const affected = uniqueComponents([shape.component, step.component]);
+  const times = chains.flatMap((chain) => chain.events.map((event) => event.at));
+  const lastEvents = chains.map((chain) => chain.events[chain.events.length - 1]);
+  const where = [
+    group.usualPrevious ? `after ${group.usualPrevious}` : null,
+    group.usualNext ? `before ${group.usualNext}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const observedRate = chains.length / group.ended;
+  return {
+    analyzer: 'flow',
+    type: 'flow',
+    kind: 'broken_flow',
+    severity: chains.length >= 10 ? 'high' : 'medium',
+    title: `${chains.length} "${shape.kind}" flow(s) skipped ${step.label}`,
+    summary:
+      `${chains.length} of ${group.ended} chain(s) of kind "${shape.kind}" that ended normally never did ${step.label}` +
+      `${where ? ` (normally ${where})` : ''}, a step ${round(group.presence * 100, 1)}% of ${shape.chains} earlier ` +
+      `completed chains passed. Expected skip rate ${round(group.expectedMissRate * 100, 2)}%, observed ` +
+      `${round(observedRate * 100, 1)}%: chance by luck ${group.chance.toExponential(1)}. A branch that returns early, ` +
+      `a swallowed error or a skipped check.`,
+    identity: ['learned-broken', shape.kind, step.step],
+    affected,
+    evidence: {
+      method: 'learned_shape',
+      flow_kind: shape.kind,
+      skipped_step: { component: step.component, operation: step.operation, message: step.message },
+      usual_previous: group.usualPrevious,
+      usual_next: group.usualNext,
+      presence: round(group.presence, 4),
+      history_chains: shape.chains,
+      ended_chains: group.ended,
+      chains: chains.length,
+      expected_skip_rate: round(group.expectedMissRate, 5),
+      observed_skip_rate: round(observedRate, 4),
+      chance: group.chance,
+      correlation_ids: chains.slice(0, settings.evidenceChains).map((chain) => chain.correlationId),
+      event_ids: lastEvents.slice(0, InsightSettings.evidenceEventIds).map((event) => event.id),
+    },
+    suggestions: [
+      `Compare a broken flow with a normal one: GET /api/debug/operations/${chains[0].correlationId}`,
+      `Look for a path that skips ${step.label}${group.usualPrevious ? ` after ${group.usualPrevious}` : ''}`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(chains.length, 5),
+      effect_size: effectSizeFactor(
+        Math.log10(settings.learned.brokenMaxChance / Math.max(group.chance, 1e-300)),
+        3,
+      ),
+      recency: recencyFactor(
+        new Date(Math.max(...times)),
+        input.now,
+        InsightSettings.confidence.recencyHalfLifeMs,
+      ),
+    },
+    firstSeen: new Date(Math.min(...times)),
+    lastSeen: new Date(Math.max(...times)),
+    subjects: affected.map((component) => `component:${componentKey(component)}`),
+  };
 }

@@ -1,0 +1,232 @@
+import { InsightSettings } from '../insight-settings.js';
+import { detectLearnedFlows } from './flow.analyzer.js';
+import {
+  type FlowChain,
+  judgeChains,
+  kindOfChain,
+  learnShapes,
+  percentileOf,
+  type ShapeEvent,
+} from './flow-shapes.js';
+
+const settings = InsightSettings.flow.learned;
+const to = new Date('2026-01-01T12:00:00Z');
+const T = to.getTime();
+const MINUTE = 60_000;
+
+type Step = [type: string, operation: string, gapBeforeMs: number];
+
+/** A chain of log steps starting at `at`, each `gapBeforeMs` after the previous one. */
+function chain(id: string, at: number, steps: readonly Step[]): FlowChain {
+  let t = at;
+  const events = steps.map(([type, operation, gap], index): ShapeEvent => {
+    t += gap;
+    return {
+      id: `${id}-${index}`,
+      at: t,
+      startedAt: t,
+      position: index + 1,
+      component: { component_type: type, component_id: `${type}-1` },
+      operation,
+      patternId: null,
+      message: `${operation} for ${id}`,
+      span: false,
+    };
+  });
+  return { correlationId: id, events };
+}
+
+/** Orders: pick → pack → (label) → ship, gaps of 20–40 s varying chain by chain. */
+function order(id: string, at: number, options: { skipLabel?: boolean; stopAfter?: number } = {}) {
+  const n = Number(id.replace(/\D/g, '')) || 0;
+  const vary = (base: number) => base * (1 + ((n * 7) % 11) / 11);
+  let steps: Step[] = [
+    ['warehouse', 'pick', 0],
+    ['warehouse', 'pack', vary(20_000)],
+    ['labels', 'print-label', vary(5_000)],
+    ['courier', 'ship', vary(20_000)],
+  ];
+  if (options.skipLabel) steps = steps.filter((step) => step[1] !== 'print-label');
+  if (options.stopAfter) steps = steps.slice(0, options.stopAfter);
+  return chain(id, at, steps);
+}
+
+const history = (
+  count: number,
+  make = (i: number) => order(`h${i}`, T - 3 * 3_600_000 + i * MINUTE),
+) => Array.from({ length: count }, (_, i) => make(i));
+
+describe('learnShapes', () => {
+  it('learns per kind which steps end chains, the p99 gap after each step and what follows', () => {
+    const shapes = learnShapes(history(100), settings);
+    const shape = shapes.get('warehouse pick')!;
+    expect(shape.chains).toBe(100);
+    const pack = shape.steps.get('warehouse\u0000pack')!;
+    const ship = shape.steps.get('courier\u0000ship')!;
+    expect(pack.endFraction).toBe(0);
+    expect(ship.endFraction).toBe(1);
+    expect(pack.p99GapMs).toBeGreaterThanOrEqual(5_000);
+    expect(pack.p99GapMs).toBeLessThan(10_000);
+    expect([...pack.next]).toEqual([['labels\u0000print-label', 100]]);
+    expect(ship.p99GapMs).toBeNull();
+  });
+
+  it('keys a chain of spans by the service of its earliest span, with or without the root span', () => {
+    const span = (id: string, type: string, operation: string, start: number, end: number) => ({
+      id,
+      at: end,
+      startedAt: start,
+      position: 0,
+      component: { component_type: type, component_id: `${type}-1` },
+      operation,
+      patternId: null,
+      message: operation,
+      span: true,
+    });
+    const complete: FlowChain = {
+      correlationId: 't1',
+      events: [
+        span('db', 'cart-api', 'SELECT', 5, 20),
+        span('root', 'cart-api', 'GET /cart', 0, 30),
+      ],
+    };
+    const open: FlowChain = {
+      correlationId: 't2',
+      events: [span('db', 'cart-api', 'SELECT', 5, 20)],
+    };
+    expect(kindOfChain(complete).kind).toBe('cart-api (trace)');
+    expect(kindOfChain(open).kind).toBe('cart-api (trace)');
+  });
+
+  it('computes nearest-rank percentiles', () => {
+    const values = Array.from({ length: 200 }, (_, i) => i + 1);
+    expect(percentileOf(values, 0.99)).toBe(198);
+    expect(percentileOf([7], 0.99)).toBe(7);
+    expect(percentileOf([], 0.99)).toBeNull();
+  });
+});
+
+describe('judgeChains', () => {
+  const shapes = learnShapes(history(100), settings);
+
+  it('finds chains stopped at a step that rarely ends chains, idle past max(p99 gap × factor, floor)', () => {
+    const stuck = [1, 2, 3].map((i) => order(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 }));
+    const recent = order('r1', T - 90_000, { stopAfter: 2 }); // idle < floor: still running
+    const done = order('d1', T - 30 * MINUTE);
+    const judgement = judgeChains([...stuck, recent, done], shapes, to, settings);
+    expect(judgement.stuck).toHaveLength(1);
+    const [group] = judgement.stuck;
+    expect(group.shape.kind).toBe('warehouse pick');
+    expect(group.step.step).toBe('warehouse\u0000pack');
+    expect(group.usualNext!.label).toBe('labels print-label');
+    expect(group.thresholdMs).toBe(settings.floorMs);
+    expect(group.chains.map((item) => item.chain.correlationId).sort()).toEqual(['s1', 's2', 's3']);
+    expect(judgement.broken).toEqual([]);
+  });
+
+  it('uses the learned gap when it is longer than the floor', () => {
+    const slow = history(100, (i) =>
+      chain(`slow${i}`, T - 3 * 3_600_000 + i * MINUTE, [
+        ['batch', 'load', 0],
+        ['batch', 'transform', 60_000 + (i % 10) * 30_000],
+        ['batch', 'publish', 60_000],
+      ]),
+    );
+    const slowShapes = learnShapes(slow, settings);
+    const p99 = slowShapes.get('batch load')!.steps.get('batch\u0000load')!.p99GapMs!;
+    expect(p99).toBe(330_000);
+    const waiting = chain('w1', T - 10 * MINUTE, [['batch', 'load', 0]]); // idle 10 min < 2 × 5.5 min
+    const stuck = chain('w2', T - 12 * MINUTE, [['batch', 'load', 0]]); // idle 12 min > 11 min
+    const judgement = judgeChains([waiting, stuck], slowShapes, to, settings);
+    expect(
+      judgement.stuck.flatMap((group) => group.chains.map((item) => item.chain.correlationId)),
+    ).toEqual(['w2']);
+    expect(judgement.stuck[0].thresholdMs).toBe(2 * p99);
+  });
+
+  it('gives no judgement without enough history of the kind', () => {
+    const few = learnShapes(history(settings.minChains - 1), settings);
+    const stuck = order('s1', T - 30 * MINUTE, { stopAfter: 2 });
+    const judgement = judgeChains([stuck], few, to, settings);
+    expect(judgement.stuck).toEqual([]);
+    expect([...judgement.unjudged]).toEqual([['warehouse pick', 1]]);
+  });
+
+  it('reports chains that ended normally but skipped a step nearly every chain passes', () => {
+    const normal = Array.from({ length: 50 }, (_, i) =>
+      order(`n${i}`, T - 50 * MINUTE + i * 30_000),
+    );
+    const skipped = [1, 2, 3, 4, 5, 6].map((i) =>
+      order(`b${i}`, T - 40 * MINUTE, { skipLabel: true }),
+    );
+    const judgement = judgeChains([...normal, ...skipped], shapes, to, settings);
+    expect(judgement.stuck).toEqual([]);
+    expect(judgement.broken).toHaveLength(1);
+    const [broken] = judgement.broken;
+    expect(broken.step.label).toBe('labels print-label');
+    expect(broken.usualPrevious).toBe('warehouse pack');
+    expect(broken.usualNext).toBe('courier ship');
+    expect(broken.ended).toBe(56);
+    expect(broken.chains).toHaveLength(6);
+    expect(broken.presence).toBe(1);
+    expect(broken.chance).toBeLessThan(settings.brokenMaxChance);
+  });
+
+  it('does not report a step skipped as often as before, an optional step, or a single skip', () => {
+    // the label is skipped by 1 in 25 orders in the history and in the scope alike
+    const usual = learnShapes(
+      history(500, (i) =>
+        order(`h${i}`, T - 3 * 3_600_000 + i * 20_000, { skipLabel: i % 25 === 0 }),
+      ),
+      settings,
+    );
+    const scope = Array.from({ length: 100 }, (_, i) =>
+      order(`n${i}`, T - 50 * MINUTE + i * 20_000, { skipLabel: i % 25 === 3 }),
+    );
+    expect(judgeChains(scope, usual, to, settings).broken).toEqual([]);
+    // a step in 70% of the chains is not required at all
+    const optional = learnShapes(
+      history(100, (i) =>
+        order(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, { skipLabel: i % 10 < 3 }),
+      ),
+      settings,
+    );
+    const skipping = [1, 2, 3, 4, 5, 6].map((i) =>
+      order(`b${i}`, T - 40 * MINUTE, { skipLabel: true }),
+    );
+    expect(judgeChains(skipping, optional, to, settings).broken).toEqual([]);
+    // one chain is not a pattern
+    expect(
+      judgeChains([order('b1', T - 40 * MINUTE, { skipLabel: true })], shapes, to, settings).broken,
+    ).toEqual([]);
+  });
+});
+
+describe('detectLearnedFlows', () => {
+  it('names the kind, the step, what normally follows, how many chains and the numbers compared', () => {
+    const drafts = detectLearnedFlows({
+      scope: { from: new Date(T - 3_600_000), to },
+      now: to,
+      shapes: learnShapes(history(100), settings),
+      judged: [1, 2, 3].map((i) => order(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 })),
+    });
+    expect(drafts).toHaveLength(1);
+    const [draft] = drafts;
+    expect(draft.kind).toBe('stuck_flow');
+    expect(draft.title).toBe('3 "warehouse pick" flow(s) stuck after warehouse pack');
+    expect(draft.summary).toContain('Normally next: labels print-label');
+    expect(draft.evidence).toMatchObject({
+      method: 'learned_shape',
+      flow_kind: 'warehouse pick',
+      chains: 3,
+      end_fraction: 0,
+      step_chains: 100,
+      history_chains: 100,
+      threshold_ms: settings.floorMs,
+      usual_next: { step: 'labels print-label', share: 1 },
+    });
+    expect((draft.evidence.idle_ms as number) / MINUTE).toBeCloseTo(29.4, 0);
+    expect(draft.factors.sample_size).toBeGreaterThan(0);
+    expect(draft.factors.effect_size).toBeGreaterThan(0.9);
+  });
+});

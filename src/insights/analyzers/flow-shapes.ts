@@ -1,0 +1,326 @@
+import { InsightSettings } from '../insight-settings.js';
+import type { ComponentRef } from '../insight.types.js';
+import { binomialTail } from './performance.analyzer.js';
+
+/*
+ * Flow shapes learned from chains that carry no start or end marker at all (docs/insights.md).
+ * A chain (events sharing a correlation id) is a sequence of steps. From chains that went quiet
+ * long ago, per kind of chain, we learn which steps end chains, how long the gap after each step
+ * normally is, and which steps nearly every chain passes. An open chain that stopped at a step
+ * that rarely ends its kind, for much longer than the gap after that step normally lasts, is
+ * stuck; a chain that ended normally but skipped a step nearly every chain of its kind passes
+ * is broken. Both rest only on the chains' own history, not on names.
+ */
+
+export type ShapeSettings = typeof InsightSettings.flow.learned;
+
+export interface ShapeEvent {
+  id: string;
+  /** When the step happened: its time, or the end of a span (a span is exported when it ends). */
+  at: number;
+  /** When the step began (a span's start): the first step of a chain is the one that began first. */
+  startedAt: number;
+  /** Position in the chain as read (gaps only between neighbours). */
+  position: number;
+  component: ComponentRef;
+  operation: string | null;
+  patternId: string | null;
+  message: string;
+  /** An OpenTelemetry span (its time is its start; `at` is its end). */
+  span: boolean;
+}
+
+export interface FlowChain {
+  correlationId: string;
+  /** Ordered by `at`, then position. */
+  events: ShapeEvent[];
+  /** Events were left out of its middle (a long chain): no gap across the cut. */
+  cut?: boolean;
+}
+
+export interface StepShape {
+  step: string;
+  label: string;
+  component: ComponentRef;
+  operation: string | null;
+  message: string;
+  /** Completed chains that passed this step. */
+  chains: number;
+  /** …of which ended at it. */
+  ends: number;
+  endFraction: number;
+  /** Gaps (ms) after the step to the next one, sorted. */
+  gaps: number[];
+  p99GapMs: number | null;
+  next: Map<string, number>;
+  previous: Map<string, number>;
+}
+
+export interface KindShape {
+  kind: string;
+  component: ComponentRef;
+  /** Completed chains the shape was learned from. */
+  chains: number;
+  steps: Map<string, StepShape>;
+}
+
+/**
+ * What a step is: the component type and the operation, else the message pattern (the messages
+ * of one step differ only in their values), else the start of the message. The component id is
+ * left out: replicas of a service run the same steps.
+ */
+export function stepOfEvent(
+  event: Pick<ShapeEvent, 'component' | 'operation' | 'patternId' | 'message'>,
+): string {
+  const what =
+    event.operation ??
+    (event.patternId ? `pattern:${event.patternId}` : event.message.slice(0, 80));
+  return `${event.component.component_type}\u0000${what}`;
+}
+
+export function labelOfEvent(
+  event: Pick<ShapeEvent, 'component' | 'operation' | 'message'>,
+): string {
+  return `${event.component.component_type} ${event.operation ?? `"${event.message.slice(0, 80)}"`}`;
+}
+
+/**
+ * The kind of a chain: the step that began first (its operation, else its component type). A
+ * trace's root span arrives last and is missing from the traces we want to judge, so the kind of
+ * a chain of spans is the component (service) of its earliest span, present either way.
+ */
+export function kindOfChain(chain: FlowChain): { kind: string; component: ComponentRef } {
+  const first = chain.events.reduce((best, event) =>
+    event.startedAt < best.startedAt ||
+    (event.startedAt === best.startedAt && event.position < best.position)
+      ? event
+      : best,
+  );
+  const type = first.component.component_type;
+  if (chain.events.some((event) => event.span))
+    return { kind: `${type} (trace)`, component: first.component };
+  return {
+    kind: first.operation ? `${type} ${first.operation}` : type,
+    component: first.component,
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentileOf(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Shapes per kind from completed chains, for at most `settings.maxKinds` kinds (the most frequent). */
+export function learnShapes(
+  history: readonly FlowChain[],
+  settings: ShapeSettings,
+): Map<string, KindShape> {
+  const byKind = new Map<string, { component: ComponentRef; chains: FlowChain[] }>();
+  for (const chain of history) {
+    if (chain.events.length === 0) continue;
+    const { kind, component } = kindOfChain(chain);
+    const entry = byKind.get(kind) ?? { component, chains: [] };
+    entry.chains.push(chain);
+    byKind.set(kind, entry);
+  }
+  const kinds = [...byKind.entries()]
+    .sort((a, b) => b[1].chains.length - a[1].chains.length || a[0].localeCompare(b[0]))
+    .slice(0, settings.maxKinds);
+  const shapes = new Map<string, KindShape>();
+  for (const [kind, { component, chains }] of kinds) {
+    const steps = new Map<string, StepShape>();
+    for (const chain of chains) {
+      const seen = new Set<string>();
+      chain.events.forEach((event, index) => {
+        const step = stepOfEvent(event);
+        let shape = steps.get(step);
+        if (!shape) {
+          shape = {
+            step,
+            label: labelOfEvent(event),
+            component: event.component,
+            operation: event.operation,
+            message: event.message,
+            chains: 0,
+            ends: 0,
+            endFraction: 0,
+            gaps: [],
+            p99GapMs: null,
+            next: new Map(),
+            previous: new Map(),
+          };
+          steps.set(step, shape);
+        }
+        if (!seen.has(step)) shape.chains++;
+        seen.add(step);
+        const following = chain.events[index + 1];
+        const preceding = chain.events[index - 1];
+        if (preceding) count(shape.previous, stepOfEvent(preceding));
+        if (!following) {
+          shape.ends++;
+          return;
+        }
+        count(shape.next, stepOfEvent(following));
+        // events dropped from the middle of a long chain leave no gap to learn
+        if (!chain.cut || following.position === event.position + 1)
+          shape.gaps.push(Math.max(0, following.at - event.at));
+      });
+    }
+    const kept = [...steps.values()]
+      .sort((a, b) => b.chains - a.chains)
+      .slice(0, settings.maxStepsPerKind);
+    const shape: KindShape = { kind, component, chains: chains.length, steps: new Map() };
+    for (const step of kept) {
+      step.gaps.sort((a, b) => a - b);
+      step.p99GapMs = percentileOf(step.gaps, 0.99);
+      step.endFraction = step.ends / Math.max(1, step.chains);
+      shape.steps.set(step.step, step);
+    }
+    shapes.set(kind, shape);
+  }
+  return shapes;
+}
+
+export interface StuckChain {
+  chain: FlowChain;
+  last: ShapeEvent;
+  idleMs: number;
+}
+
+export interface LearnedStuck {
+  shape: KindShape;
+  step: StepShape;
+  /** The step that most often follows, and its share of what followed. */
+  usualNext: { step: StepShape | null; label: string; share: number } | null;
+  thresholdMs: number;
+  chains: StuckChain[];
+}
+
+export interface LearnedBroken {
+  shape: KindShape;
+  /** The step the chains skipped. */
+  step: StepShape;
+  /** Share of the completed chains of the kind that passed it. */
+  presence: number;
+  usualPrevious: string | null;
+  usualNext: string | null;
+  /** Chains of the scope that ended normally, and how many of them skipped the step. */
+  ended: number;
+  chains: FlowChain[];
+  expectedMissRate: number;
+  chance: number;
+}
+
+export interface ShapeJudgement {
+  stuck: LearnedStuck[];
+  broken: LearnedBroken[];
+  /** Chains whose kind has too little history to judge (kind → chains). */
+  unjudged: Map<string, number>;
+}
+
+/**
+ * Judges the chains of the scope against the learned shapes. `to` is the end of the scope (idle
+ * times are measured up to it).
+ */
+export function judgeChains(
+  chains: readonly FlowChain[],
+  shapes: ReadonlyMap<string, KindShape>,
+  to: Date,
+  settings: ShapeSettings,
+): ShapeJudgement {
+  const stuck = new Map<string, LearnedStuck>();
+  const endedByKind = new Map<string, FlowChain[]>();
+  const unjudged = new Map<string, number>();
+  for (const chain of chains) {
+    if (chain.events.length === 0) continue;
+    const { kind } = kindOfChain(chain);
+    const shape = shapes.get(kind);
+    if (!shape || shape.chains < settings.minChains) {
+      unjudged.set(kind, (unjudged.get(kind) ?? 0) + 1);
+      continue;
+    }
+    const last = chain.events[chain.events.length - 1];
+    const step = shape.steps.get(stepOfEvent(last));
+    if (!step || step.chains < settings.minStepChains) continue;
+    const idleMs = to.getTime() - last.at;
+    if (idleMs < settings.floorMs) continue;
+    if (step.endFraction < settings.maxEndFraction) {
+      const thresholdMs = Math.max((step.p99GapMs ?? 0) * settings.gapFactor, settings.floorMs);
+      if (idleMs <= thresholdMs) continue;
+      const group = stuck.get(`${kind}\u0000${step.step}`) ?? {
+        shape,
+        step,
+        usualNext: usualNext(shape, step),
+        thresholdMs,
+        chains: [],
+      };
+      group.chains.push({ chain, last, idleMs });
+      stuck.set(`${kind}\u0000${step.step}`, group);
+    } else if (step.endFraction >= settings.endedMinFraction) {
+      const list = endedByKind.get(kind) ?? [];
+      list.push(chain);
+      endedByKind.set(kind, list);
+    }
+  }
+  const broken: LearnedBroken[] = [];
+  for (const [kind, ended] of endedByKind) {
+    const shape = shapes.get(kind)!;
+    const required = [...shape.steps.values()].filter(
+      (step) => step.chains / shape.chains >= settings.minPresence,
+    );
+    for (const step of required) {
+      const skipped = ended.filter(
+        (chain) => !chain.events.some((event) => stepOfEvent(event) === step.step),
+      );
+      if (skipped.length < settings.minBrokenChains) continue;
+      // a step missing from none of the history still may be skipped now and then: add-one estimate
+      const expectedMissRate = (shape.chains - step.chains + 1) / (shape.chains + 2);
+      // corrected for the steps tried
+      const chance = Math.min(
+        1,
+        binomialTail(ended.length, skipped.length, expectedMissRate) * required.length,
+      );
+      if (chance > settings.brokenMaxChance) continue;
+      broken.push({
+        shape,
+        step,
+        presence: step.chains / shape.chains,
+        usualPrevious: mostCommon(step.previous, shape),
+        usualNext: mostCommon(step.next, shape),
+        ended: ended.length,
+        chains: skipped,
+        expectedMissRate,
+        chance,
+      });
+    }
+  }
+  return { stuck: [...stuck.values()], broken, unjudged };
+}
+
+function usualNext(shape: KindShape, step: StepShape): LearnedStuck['usualNext'] {
+  let best: [string, number] | null = null;
+  let total = 0;
+  for (const entry of step.next) {
+    total += entry[1];
+    if (!best || entry[1] > best[1]) best = entry;
+  }
+  if (!best) return null;
+  const next = shape.steps.get(best[0]) ?? null;
+  return {
+    step: next,
+    label: next?.label ?? best[0].replace('\u0000', ' '),
+    share: best[1] / total,
+  };
+}
+
+function mostCommon(counts: ReadonlyMap<string, number>, shape: KindShape): string | null {
+  let best: [string, number] | null = null;
+  for (const entry of counts) if (!best || entry[1] > best[1]) best = entry;
+  if (!best) return null;
+  return shape.steps.get(best[0])?.label ?? best[0].replace('\u0000', ' ');
+}
+
+function count(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
