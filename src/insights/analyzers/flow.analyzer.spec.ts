@@ -78,6 +78,25 @@ describe('flow analyzer', () => {
     expect(unlinked.root.component.component_type).toBe('pay');
   });
 
+  it('puts a callee before the failed span that called it: a span fails at its end', () => {
+    // OTel: the gateway's root span started first and failed last; its child span in payments
+    // failed inside it, with an exception event recorded in that span.
+    const span = (component: string, offsetMs: number, durationMs: number) => ({
+      ...error('t', component, offsetMs),
+      eventType: 'trace',
+      durationMs,
+    });
+    const gateway = span('gateway/g', 0, 40);
+    const payments = { ...span('payments/p', 5, 20), parentEventId: gateway.id };
+    const exception = { ...error('t', 'payments/p', 20, 't-exc'), parentEventId: payments.id };
+    const propagation = propagationOf([gateway, payments, exception])!;
+    expect(propagation.root.id).toBe(exception.id);
+    expect(propagation.path.map((step) => step.component.component_type)).toEqual([
+      'payments',
+      'gateway',
+    ]);
+  });
+
   it('survives a cycle of parent links (bad data) and keeps every error once', () => {
     const first = { ...error('c', 'db/d', 0), parentEventId: 'c-api/a' };
     const second = { ...error('c', 'api/a', 5), parentEventId: first.id };

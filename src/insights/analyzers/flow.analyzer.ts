@@ -49,10 +49,11 @@ export interface Propagation {
 
 /**
  * The earliest error of a chain is its probable root cause; the path is the order errors reached
- * components. Earliest in causal order: an error whose parent event is another error of the chain
- * comes after that error whatever their timestamps say (each component stamps events with its own
- * clock, and clocks a few seconds apart invert errors that follow each other within milliseconds;
- * a parent link does not depend on clocks). Errors not linked so are ordered by timestamp.
+ * components. Earliest in causal order: an error linked to another error of the chain by its
+ * parent event is ordered by that link whatever their timestamps say (each component stamps
+ * events with its own clock, and clocks a few seconds apart invert errors that follow each other
+ * within milliseconds; a parent link does not depend on clocks). Errors not linked so are ordered
+ * by timestamp. See causalOrder for which way a link points.
  */
 export function propagationOf(errors: readonly ChainEventRow[]): Propagation | null {
   if (errors.length === 0) return null;
@@ -78,21 +79,38 @@ export function propagationOf(errors: readonly ChainEventRow[]): Propagation | n
   return { correlationId: ordered[0].correlationId, root: ordered[0], path };
 }
 
-/** Events in timestamp order, except that each comes after the event of the list it names as its parent. */
+/**
+ * Events in timestamp order, except where a parent link says otherwise. A parent that is a span
+ * (a `trace` event with a duration: OTel, Sentry, the SDK's traces) encloses what it calls and
+ * fails when it ends, after the failure of a callee it reports: the child comes first. Any other
+ * parent is what triggered the child, so it comes first.
+ */
 function causalOrder(byTime: readonly ChainEventRow[]): ChainEventRow[] {
   const byId = new Map(byTime.map((event) => [event.id, event]));
+  const mustFollow = new Map<string, ChainEventRow[]>();
+  for (const event of byTime) {
+    const parent = event.parentEventId ? byId.get(event.parentEventId) : undefined;
+    if (!parent) continue;
+    const [first, then] = enclosesItsChildren(parent) ? [event, parent] : [parent, event];
+    const earlier = mustFollow.get(then.id) ?? [];
+    earlier.push(first);
+    mustFollow.set(then.id, earlier);
+  }
   const ordered: ChainEventRow[] = [];
   const placed = new Set<string>();
   const place = (event: ChainEventRow, visiting: Set<string>) => {
     if (placed.has(event.id) || visiting.has(event.id)) return; // a cycle of links (bad data) breaks where it closes
     visiting.add(event.id);
-    const parent = event.parentEventId ? byId.get(event.parentEventId) : undefined;
-    if (parent) place(parent, visiting);
+    for (const earlier of mustFollow.get(event.id) ?? []) place(earlier, visiting);
     placed.add(event.id);
     ordered.push(event);
   };
   for (const event of byTime) place(event, new Set());
   return ordered;
+}
+
+function enclosesItsChildren(event: ChainEventRow): boolean {
+  return event.eventType === 'trace' && event.durationMs !== null;
 }
 
 /**
