@@ -1,7 +1,15 @@
 import { request as httpRequest } from 'node:http';
+import { Redis } from 'ioredis';
 import request from 'supertest';
+import { FailedAuthLimiter } from '../src/common/auth/failed-auth-limiter.js';
 import { startApp, type RunningApp } from './support/app.js';
-import { embeddedEnv } from './support/services.js';
+import {
+  describeWithPostgresAndRedis,
+  embeddedEnv,
+  fullModeEnv,
+  redisUrl,
+} from './support/services.js';
+import { StreamClient, until } from './support/streaming-clients.js';
 
 const KEYS = 'auth-reader-key-1:read,auth-ingest-key-1:ingest';
 
@@ -78,5 +86,88 @@ describe('authentication before the body, and failed-auth limits (embedded mode)
       .expect(429);
     // Unauthenticated public routes stay reachable.
     await request(running.url).get('/api/debug/health/live').expect(200);
+  });
+});
+
+/** Issue 20 §3: N instances gave an address N times the budget; with Redis they share one. */
+describeWithPostgresAndRedis('failed-auth limits shared by the instances (full mode)', () => {
+  const LIMIT = 5;
+  let first: RunningApp;
+  let second: RunningApp;
+  let listener: Redis;
+  const announced: string[] = [];
+
+  beforeAll(async () => {
+    const env = await fullModeEnv({
+      DEBUG_API_KEYS: KEYS,
+      DEBUG_AUTH_FAILURES_PER_MINUTE: String(LIMIT),
+    });
+    first = await startApp(env);
+    second = await startApp(env);
+    listener = new Redis(redisUrl());
+    const channel = `${env.DEBUG_REDIS_PREFIX}:auth-failures:locked`;
+    listener.on('message', (from: string, message: string) => {
+      if (from === channel) announced.push(message);
+    });
+    await listener.subscribe(channel);
+  });
+  afterAll(async () => {
+    await listener?.quit();
+    await first?.close();
+    await second?.close();
+  });
+
+  const instances = () => [first, second];
+  const locked = (address: string) =>
+    instances().every(
+      (running) => running.app.get(FailedAuthLimiter).lockedForSeconds(address) > 0,
+    );
+
+  it('locks the address out on both instances once wrong keys spread over them spend the one budget', async () => {
+    // 4 wrong keys, alternating: 2 per instance, under the budget everywhere.
+    for (let attempt = 0; attempt < LIMIT - 1; attempt++) {
+      await request(instances()[attempt % 2].url)
+        .get('/api/debug/events')
+        .set('X-API-Key', `wrong-${attempt}`)
+        .expect(401);
+    }
+    for (const running of instances())
+      await request(running.url)
+        .get('/api/debug/events')
+        .set('X-API-Key', 'auth-reader-key-1')
+        .expect(200);
+    expect(announced).toEqual([]);
+
+    // The fifth, on the first instance: 3 there and 2 on the second, neither instance's own
+    // count at the limit; the shared count is.
+    await request(first.url).get('/api/debug/events').set('X-API-Key', 'wrong-last').expect(401);
+    await until(() => announced.length > 0, 'the lock-out announced');
+    const [leftMs, address] = announced[0].split(' ');
+    expect(Number(leftMs)).toBeGreaterThan(0);
+    expect(Number(leftMs)).toBeLessThanOrEqual(60_000);
+    // The announcement reaches both instances (the test's listener heard it; theirs may lag by a tick).
+    await until(() => locked(address), 'the lock-out cached on both instances');
+
+    for (const running of instances()) {
+      for (const key of ['auth-reader-key-1', 'wrong-again']) {
+        const refused = await request(running.url)
+          .get('/api/debug/events')
+          .set('X-API-Key', key)
+          .expect(429);
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+        expect(refused.body.message).toMatch(/too many failed authentications/);
+      }
+      await request(running.url).get('/api/debug/health/live').expect(200);
+    }
+
+    // The stream handshake of the second instance (which saw only 2 failures) is refused too.
+    const stream = new StreamClient(second.url, { apiKey: 'auth-reader-key-1' });
+    try {
+      await until(() => stream.disconnectReason !== null, 'the locked-out handshake refused');
+      expect(stream.errors[0]).toMatchObject({ code: 'too_many_connections' });
+    } finally {
+      stream.close();
+    }
   });
 });
