@@ -34,6 +34,11 @@ export async function sendToChannel(
   notification: AlertNotification,
   defaults: ChannelDefaults,
 ): Promise<void> {
+  if (channel.unreadable_secrets)
+    throw new DeliveryError(
+      `the channel's stored secrets cannot be decrypted (${channel.unreadable_secrets}); start with the DEBUG_SECRETS_KEY they were written with`,
+      false,
+    );
   switch (channel.type) {
     case 'webhook':
       return sendWebhook(channel, notification);

@@ -3,10 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toIso, toJson } from '../database/sql/row-values.js';
 import { SqlRunner } from '../database/sql/sql-runner.js';
+import { AppConfig } from '../config/app-config.service.js';
+import { SecretCipher, SecretUnreadableError } from './secret-cipher.js';
 import type {
   AlertInstance,
   AlertRule,
   AlertState,
+  ChannelConfig,
   ChannelType,
   Delivery,
   DeliveryStatus,
@@ -67,9 +70,18 @@ export interface HistoryFilter {
 @Injectable()
 export class AlertRepository {
   private readonly sql: SqlRunner;
+  private readonly cipher: SecretCipher;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
     this.sql = new SqlRunner(dataSource);
+    this.cipher = SecretCipher.withKey(config.alerting.secretsKey);
+  }
+
+  get secretsEncrypted(): boolean {
+    return this.cipher.enabled;
   }
 
   // ---- rules
@@ -79,7 +91,7 @@ export class AlertRepository {
       this.dataSource.manager,
       `INSERT INTO alert_rules (id, name, enabled, severity, condition, for_seconds, repeat_interval_seconds, labels, annotations, channels, created_at, updated_at)
        VALUES (:id, :name, :enabled, :severity, :condition, :for_seconds, :repeat, :labels, :annotations, :channels, :now, :now)`,
-      { id, ...ruleParams(rule), now },
+      { id, ...ruleParams(rule, this.cipher), now },
     );
   }
 
@@ -90,7 +102,7 @@ export class AlertRepository {
       this.dataSource.manager,
       `UPDATE alert_rules SET name = :name, enabled = :enabled, severity = :severity, condition = :condition, for_seconds = :for_seconds,
          repeat_interval_seconds = :repeat, labels = :labels, annotations = :annotations, channels = :channels, updated_at = :now WHERE id = :id`,
-      { id, ...ruleParams(rule), now },
+      { id, ...ruleParams(rule, this.cipher), now },
     );
     return true;
   }
@@ -111,7 +123,7 @@ export class AlertRepository {
       `SELECT * FROM alert_rules WHERE id = :id`,
       { id },
     );
-    return rows[0] ? toRule(rows[0]) : null;
+    return rows[0] ? toRule(rows[0], this.cipher) : null;
   }
 
   async listRules(onlyEnabled = false): Promise<AlertRule[]> {
@@ -119,7 +131,7 @@ export class AlertRepository {
       this.dataSource.manager,
       `SELECT * FROM alert_rules ${onlyEnabled ? 'WHERE enabled = 1' : ''} ORDER BY created_at, id`,
     );
-    return rows.map(toRule);
+    return rows.map((row) => toRule(row, this.cipher));
   }
 
   // ---- alert instances and history
@@ -416,7 +428,52 @@ function dateOrNull(value: string | null): Date | null {
   return value ? new Date(value) : null;
 }
 
-function ruleParams(rule: RuleInput): Row {
+/** The channel fields that are secrets: credentials, or (Slack, webhooks with a token in the path) URLs that are. */
+type SecretField = 'secret' | 'url' | 'smtp.username' | 'smtp.password';
+
+function mapSecrets(
+  channel: ChannelConfig,
+  transform: (value: string, field: SecretField) => string | undefined,
+): ChannelConfig {
+  const mapped: ChannelConfig = { ...channel };
+  if (channel.secret !== undefined) mapped.secret = transform(channel.secret, 'secret');
+  if (channel.url !== undefined) mapped.url = transform(channel.url, 'url');
+  if (channel.smtp) {
+    mapped.smtp = { ...channel.smtp };
+    if (channel.smtp.username !== undefined)
+      mapped.smtp.username = transform(channel.smtp.username, 'smtp.username');
+    if (channel.smtp.password !== undefined)
+      mapped.smtp.password = transform(channel.smtp.password, 'smtp.password');
+  }
+  return mapped;
+}
+
+function sealChannels(channels: ChannelConfig[], cipher: SecretCipher): ChannelConfig[] {
+  return channels.map((channel) => {
+    const { unreadable_secrets: _unreadable, ...stored } = channel;
+    return mapSecrets(stored, (value) => cipher.seal(value));
+  });
+}
+
+/** Decrypted channels; a value that cannot be opened is left out and named in `unreadable_secrets`, so listing still works. */
+function openChannels(channels: ChannelConfig[], cipher: SecretCipher): ChannelConfig[] {
+  return channels.map((channel) => {
+    const failures: string[] = [];
+    const opened = mapSecrets(channel, (value, field) => {
+      try {
+        return cipher.open(value);
+      } catch (error) {
+        if (!(error instanceof SecretUnreadableError)) throw error;
+        failures.push(`${field}: ${error.message}`);
+        return undefined;
+      }
+    });
+    if (failures.length > 0) opened.unreadable_secrets = failures.join('; ');
+    return opened;
+  });
+}
+
+function ruleParams(rule: RuleInput, cipher: SecretCipher): Row {
   return {
     name: rule.name,
     enabled: rule.enabled ? 1 : 0,
@@ -426,11 +483,11 @@ function ruleParams(rule: RuleInput): Row {
     repeat: rule.repeat_interval_seconds,
     labels: JSON.stringify(rule.labels),
     annotations: JSON.stringify(rule.annotations),
-    channels: JSON.stringify(rule.channels),
+    channels: JSON.stringify(sealChannels(rule.channels, cipher)),
   };
 }
 
-function toRule(row: Row): AlertRule {
+function toRule(row: Row, cipher: SecretCipher): AlertRule {
   return {
     id: String(row.id),
     name: String(row.name),
@@ -441,7 +498,7 @@ function toRule(row: Row): AlertRule {
     repeat_interval_seconds: Number(row.repeat_interval_seconds),
     labels: toJson(row.labels, {}),
     annotations: toJson(row.annotations, {}),
-    channels: toJson(row.channels, []),
+    channels: openChannels(toJson(row.channels, []), cipher),
     created_at: toIso(row.created_at)!,
     updated_at: toIso(row.updated_at)!,
   };

@@ -83,6 +83,8 @@ export interface ChannelConfig {
   to?: string[];
   from?: string;
   smtp?: SmtpSettings;
+  /** Set on read when a stored secret of the channel cannot be decrypted: why; its deliveries fail with it. */
+  unreadable_secrets?: string;
 }
 
 export interface AlertRule {

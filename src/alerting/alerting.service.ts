@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { newId } from '../common/ids.js';
 import { parseRule, parseSilence } from './alert-input.parser.js';
@@ -33,13 +33,34 @@ const MAX_LIMIT = 500;
 
 /** The Alerting module's surface for REST and MCP: rules, alerts with their history, silences, deliveries. */
 @Injectable()
-export class AlertingService {
+export class AlertingService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AlertingService.name);
+
   constructor(
     private readonly repository: AlertRepository,
     private readonly evaluator: AlertEvaluatorService,
     private readonly delivery: AlertDeliveryService,
     private readonly processor: AlertingProcessor,
   ) {}
+
+  /** One line at start when channel secrets are stored in clear, or stored under a key this process does not have. */
+  async onApplicationBootstrap(): Promise<void> {
+    const rules = await this.repository.listRules();
+    const unreadable = rules.filter((rule) =>
+      rule.channels.some((channel) => channel.unreadable_secrets),
+    );
+    if (unreadable.length > 0)
+      this.logger.warn(
+        `alert rules ${unreadable.map((rule) => JSON.stringify(rule.name)).join(', ')} hold channel secrets that DEBUG_SECRETS_KEY cannot decrypt: their deliveries fail until the key they were written with is set`,
+      );
+    else if (!this.repository.secretsEncrypted) {
+      const withSecrets = rules.filter((rule) => rule.channels.some(holdsSecret)).length;
+      if (withSecrets > 0)
+        this.logger.warn(
+          `${withSecrets} alert rule(s) keep channel secrets in clear in alert_rules: set DEBUG_SECRETS_KEY to encrypt them at rest`,
+        );
+    }
+  }
 
   async createRule(body: unknown): Promise<PublicRule> {
     const input = parseRule(body);
@@ -192,6 +213,10 @@ interface BoundedPage<T> {
 /** `rows` were read with `limit + 1` so that one more row tells a cut list from a complete one. */
 function bounded<T>(rows: T[], limit: number): BoundedPage<T> {
   return { items: rows.slice(0, limit), next_cursor: null, truncated: rows.length > limit };
+}
+
+function holdsSecret(channel: ChannelConfig): boolean {
+  return !!(channel.secret || channel.smtp?.password || channel.type === 'slack');
 }
 
 function redact(rule: AlertRule): PublicRule {

@@ -289,6 +289,7 @@ export class AppConfig {
       ),
       smtpUrl: this.env.DEBUG_SMTP_URL || undefined,
       smtpFrom: this.env.DEBUG_SMTP_FROM,
+      secretsKey: this.env.DEBUG_SECRETS_KEY || undefined,
       deliveryAttempts: this.env.DEBUG_ALERT_DELIVERY_ATTEMPTS,
       deliveryBackoffMs: this.env.DEBUG_ALERT_DELIVERY_BACKOFF_MS,
       jobLockMs: this.env.DEBUG_ALERT_JOB_LOCK_MS,

@@ -479,6 +479,15 @@ export class EnvironmentVariables {
   @IsString()
   DEBUG_SMTP_FROM = 'ai-debug-system@localhost';
 
+  /** AES-256-GCM key of alert channels' secrets at rest: 32 bytes as 64 hex characters or base64; empty stores them in clear. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^$|^[0-9a-fA-F]{64}$|^[A-Za-z0-9+/_-]{43}=?$/, {
+    message:
+      'DEBUG_SECRETS_KEY must be 32 bytes: 64 hex characters or 44 base64 characters (openssl rand -base64 32)',
+  })
+  DEBUG_SECRETS_KEY = '';
+
   /** Attempts of one notification before it lands in the failed set. */
   @IsOptional()
   @Transform(toInteger)

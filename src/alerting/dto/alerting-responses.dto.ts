@@ -27,6 +27,11 @@ export class AlertChannelDto {
   @ApiPropertyOptional({ type: [String], description: 'email: recipients' }) to?: string[];
   @ApiPropertyOptional({ description: 'email: sender' }) from?: string;
   @ApiPropertyOptional({ type: SmtpSettingsDto }) smtp?: SmtpSettingsDto;
+  @ApiPropertyOptional({
+    description:
+      'Set when a stored secret cannot be decrypted with DEBUG_SECRETS_KEY: which field and why; the deliveries of the channel fail with it',
+  })
+  unreadable_secrets?: string;
 }
 
 export class AlertRuleDto {
