@@ -245,9 +245,16 @@ async function main(): Promise<void> {
       await page.getByTestId('component-card').first().waitFor();
       await page.locator('.severity-count .count').filter({ hasNotText: '…' }).first().waitFor();
       const firstView = performance.now() - started;
-      await page.waitForFunction(
-        `document.querySelectorAll('.sparkline canvas').length === document.querySelectorAll('[data-testid="component-card"]').length`,
-      );
+      // A function, not a string: the console's CSP (script-src 'self') forbids the page to eval one.
+      await page.waitForFunction(() => {
+        const { document } = globalThis as unknown as {
+          document: { querySelectorAll(selector: string): { length: number } };
+        };
+        return (
+          document.querySelectorAll('.sparkline canvas').length ===
+          document.querySelectorAll('[data-testid="component-card"]').length
+        );
+      });
       const complete = performance.now() - started;
       recorder.stop();
       // The sparklines' calls (one histogram per component) are the second line's.
