@@ -6,9 +6,9 @@ import {
   type IngestEventInput,
   type ObjectField,
 } from './event-shape.js';
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../common/validation/storable-text.js';
 
-export { isStorableText, unstorableInputProblem } from './storable-text.js';
+export { isStorableText, unstorableInputProblem } from '../common/validation/storable-text.js';
 
 /** Correlation taken from request headers, for events whose body carries none. */
 export interface RequestContext {

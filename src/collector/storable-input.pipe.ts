@@ -1,6 +1,10 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
-import { DTO_REFUSED_KEYS, nestingProblem, unstorableInputProblem } from './storable-text.js';
+import {
+  DTO_REFUSED_KEYS,
+  nestingProblem,
+  unstorableInputProblem,
+} from '../common/validation/storable-text.js';
 
 /**
  * Global, before validation: a body, query or path parameter holding text PostgreSQL cannot

@@ -119,7 +119,7 @@ function without<T extends Json>(value: T): T {
 }
 
 /** Keeps a JSON object under a size: each shrink step in turn, until it fits; the last resort keeps `essentials`. */
-function fit(
+function shrinkToFit(
   value: Json,
   maxBytes: number,
   steps: ((value: Json) => void)[],
@@ -146,7 +146,7 @@ function metadataOf(payload: Json, source: SentrySource, extra: Json = {}): Json
     logger: str(payload.logger),
     ...extra,
   });
-  return fit(metadata, LIMITS.metadata, [(value) => delete value.in_app_frames], () => ({
+  return shrinkToFit(metadata, LIMITS.metadata, [(value) => delete value.in_app_frames], () => ({
     source: 'sentry',
     sentry_project: source.projectId,
   }));
@@ -252,7 +252,7 @@ export function mapErrorEvent(payload: Json, source: SentrySource, where: string
   );
   const contexts = obj(payload.contexts) ? { ...(payload.contexts as Json) } : undefined;
   const request = obj(payload.request);
-  const data = fit(
+  const data = shrinkToFit(
     without({
       exception: exceptionData.length > 0 ? exceptionData : undefined,
       message_template: str(obj(payload.logentry)?.message),
@@ -358,7 +358,7 @@ function breadcrumbsOf(
       correlation_id: correlation,
       operation: category ? cut(category, LIMITS.operation) : null,
       message: cut(message, LIMITS.message),
-      data: crumbData ? fit({ ...crumbData }, LIMITS.data, [], () => ({})) : null,
+      data: crumbData ? shrinkToFit({ ...crumbData }, LIMITS.data, [], () => ({})) : null,
       metadata: metadataOf(payload, source, {
         breadcrumb: true,
         breadcrumb_type: str(breadcrumb.type),
@@ -406,7 +406,7 @@ function spanEvent(
     operation: cut(operation, LIMITS.operation),
     duration_ms: duration,
     message: cut(failed ? `${label} failed: ${status}` : `${label} completed`, LIMITS.message),
-    data: fit(
+    data: shrinkToFit(
       without({
         op: span.op,
         description: span.description,
@@ -574,7 +574,7 @@ export function mapLogs(payload: Json, source: SentrySource, where: string): Map
       correlation_id: traceId ?? null,
       operation: null,
       message: cut(body, LIMITS.message),
-      data: fit(
+      data: shrinkToFit(
         without({ ...attributes, message_template: template, span_id: str(record.span_id) }),
         LIMITS.data,
         [],

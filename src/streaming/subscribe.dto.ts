@@ -13,7 +13,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { IsVocabularyList } from '../common/validation/vocabulary-list.decorator.js';
 import { EVENT_TYPES, LEVELS } from '../common/debug-event.js';
-import { DTO_REFUSED_KEYS, unstorableInputProblem } from '../collector/storable-text.js';
+import { DTO_REFUSED_KEYS, unstorableInputProblem } from '../common/validation/storable-text.js';
 
 export const CHANNEL_NAMES = [
   'debug:event',

@@ -4,6 +4,7 @@ import type { DebugEventRecord } from '../../src/common/debug-event.js';
 import { newId } from '../../src/common/ids.js';
 import type { InsightType } from '../../src/common/debug-event.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
+import { EVENT_COLUMNS } from '../../src/database/sql/event-row.js';
 import { TemplateMiner } from '../../src/patterns/template-miner.js';
 import { LEARNED_INCIDENTS, learnedFlows } from './learned-flows.js';
 
@@ -167,7 +168,8 @@ export class Random {
   }
 }
 
-interface EventSpec {
+/** One event of a scenario, before it gets its id and times. */
+export interface EventSpec {
   at: number;
   component: ComponentRef;
   message: string;
@@ -178,6 +180,32 @@ interface EventSpec {
   operation?: string | null;
   durationMs?: number | null;
   data?: Record<string, unknown> | null;
+}
+
+/** The stored shape of a scenario event written at `timestamp` (traffic-shapes.ts shares it). */
+export function scenarioEvent(
+  spec: Omit<EventSpec, 'at'>,
+  timestamp: Date,
+  sessionId: string | null = null,
+): DebugEventRecord {
+  return {
+    id: newId(timestamp),
+    timestamp: timestamp.toISOString(),
+    event_type: spec.eventType ?? 'log',
+    level: spec.level ?? 'info',
+    component_type: spec.component.component_type,
+    component_id: spec.component.component_id,
+    correlation_id: spec.correlationId ?? null,
+    parent_event_id: spec.parentEventId ?? null,
+    operation: spec.operation ?? null,
+    duration_ms: spec.durationMs ?? null,
+    message: spec.message,
+    data: spec.data ?? null,
+    metadata: { scenario: true },
+    session_id: sessionId,
+    pattern_id: null,
+    ingested_at: timestamp.toISOString(),
+  };
 }
 
 /** Builds the scenario in memory (no I/O). */
@@ -193,24 +221,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
 
   const emit = (spec: EventSpec): DebugEventRecord => {
     const timestamp = new Date(Math.min(spec.at, now.getTime() - 1));
-    const event: DebugEventRecord = {
-      id: newId(timestamp),
-      timestamp: timestamp.toISOString(),
-      event_type: spec.eventType ?? 'log',
-      level: spec.level ?? 'info',
-      component_type: spec.component.component_type,
-      component_id: spec.component.component_id,
-      correlation_id: spec.correlationId ?? null,
-      parent_event_id: spec.parentEventId ?? null,
-      operation: spec.operation ?? null,
-      duration_ms: spec.durationMs ?? null,
-      message: spec.message,
-      data: spec.data ?? null,
-      metadata: { scenario: true },
-      session_id: options.sessionId ?? null,
-      pattern_id: null,
-      ingested_at: timestamp.toISOString(),
-    };
+    const event = scenarioEvent(spec, timestamp, options.sessionId ?? null);
     events.push(event);
     return event;
   };
@@ -864,24 +875,7 @@ export async function insertScenario(
   await insertRows(
     dataSource,
     'debug_events',
-    [
-      'id',
-      'timestamp',
-      'event_type',
-      'level',
-      'component_type',
-      'component_id',
-      'correlation_id',
-      'parent_event_id',
-      'operation',
-      'duration_ms',
-      'message',
-      'data',
-      'metadata',
-      'session_id',
-      'pattern_id',
-      'ingested_at',
-    ],
+    [...EVENT_COLUMNS],
     scenario.events.map((event) => [
       event.id,
       time(event.timestamp),

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { DebugEventRecord, InsightType } from '../../src/common/debug-event.js';
 import { newId } from '../../src/common/ids.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
-import { assignPatterns, insertScenario, Random } from './scenario-generator.js';
+import { assignPatterns, insertScenario, Random, scenarioEvent } from './scenario-generator.js';
 
 /**
  * Traffic unlike the shop of scenario-generator.ts, one shape at a time, each with normal traffic
@@ -81,25 +81,7 @@ class Recorder {
 
   emit(spec: Spec): DebugEventRecord {
     const at = Math.min(spec.at + (spec.skewMs ?? 0), this.end - 1);
-    const timestamp = new Date(at).toISOString();
-    const event: DebugEventRecord = {
-      id: newId(new Date(at)),
-      timestamp,
-      event_type: spec.eventType ?? 'log',
-      level: spec.level ?? 'info',
-      component_type: spec.component.component_type,
-      component_id: spec.component.component_id,
-      correlation_id: spec.correlationId ?? null,
-      parent_event_id: spec.parentEventId ?? null,
-      operation: spec.operation ?? null,
-      duration_ms: spec.durationMs ?? null,
-      message: spec.message,
-      data: spec.data ?? null,
-      metadata: { scenario: true },
-      session_id: null,
-      pattern_id: null,
-      ingested_at: timestamp,
-    };
+    const event = scenarioEvent(spec, new Date(at));
     this.events.push(event);
     return event;
   }
