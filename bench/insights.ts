@@ -8,7 +8,8 @@
 //   analyzers read; 24 spreads them over a day)  --runs R (7)  --keep (keep the database)
 //   --reuse NAME (measure again on a database an earlier --keep run left; no seeding)
 // The headline (held against the 500 ms bar) is runs that refresh the rollups as a call does
-// while the periodic job runs every minute: each re-aggregates the last 6 minutes of events, after
+// while the periodic job runs every minute: each re-aggregates the overlap of minutes before its last
+// refresh (ROLLUP_OVERLAP_MS) and the minute since, after
 // a minute of new events landed in the last of them (so it writes changed hour rows). A run
 // that finds the rollups current (nothing to refresh) is timed after each and printed apart.
 //   --only-refreshing (skip the runs that find the rollups current)
@@ -19,6 +20,7 @@ import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
 import { createDataSource, runMigrations } from '../src/database/data-source.js';
 import { dayStart, partitionName } from '../src/database/partition.service.js';
+import { ROLLUP_OVERLAP_MS } from '../src/insights/insight-rollup-tables.js';
 import { ADMIN_URL, adminQuery, log, numberOption, quantile } from './bench-support.js';
 
 const DAY_MS = 86_400_000;
@@ -182,13 +184,15 @@ async function main(): Promise<void> {
     };
 
     // Each measured run refreshes the rollups as a call does while the periodic job runs every
-    // minute: marked complete only up to a minute ago, the run re-aggregates the last 6 minutes.
+    // minute: marked complete only up to a minute ago, the run re-aggregates that minute and the
+    // overlap before it (refreshedMinutes).
     // Before it, a minute of new traffic lands in the last minute (copies of that minute's events
     // under new ids: all of them before odd runs, half before even ones, so that every refresh finds
     // values that differ from the stored ones) and the refresh writes the hour rows of every series
     // active then, as after a minute of ingestion; the copies are deleted after the run. That is
     // the headline figure, held against the bar. Between two of them, a run that finds the rollups
     // current (nothing to refresh) is timed too: the unusual case, for comparison.
+    const refreshedMinutes = ROLLUP_OVERLAP_MS / 60_000 + 1;
     const refreshing: number[] = [];
     const current: number[] = [];
     const baselineHour: number[] = [];
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
       ]);
       refreshing.push(
         await timeRun(
-          `run ${run}, refreshing 6 minutes after ${landed.rowCount} new events in the last one`,
+          `run ${run}, refreshing ${refreshedMinutes} minutes after ${landed.rowCount} new events in the last one`,
         ),
       );
       await client.query(
@@ -254,7 +258,7 @@ async function main(): Promise<void> {
         .join(', ')}`,
     );
     console.log(
-      `insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h), each run refreshing 6 minutes of rollups ` +
+      `insight generation over the last hour (${total.toLocaleString('en')} events warm, ${hours} h), each run refreshing ${refreshedMinutes} minutes of rollups ` +
         `after a minute of new events, as with the periodic job running every minute: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${refreshing.length} runs`,
     );
     if (current.length > 0)

@@ -13,6 +13,7 @@ import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
 import { InsightRollupRefresher } from '../src/insights/insight-rollup.refresher.js';
 import { gridFor } from '../src/insights/insights.service.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
+import { ROLLUP_OVERLAP_MS } from '../src/insights/insight-rollup-tables.js';
 import {
   insertScenario,
   writeScenario,
@@ -145,7 +146,10 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
       const refresher = app.get(InsightRollupRefresher);
       const result = await refresher.ensure(grid.origin, grid.to);
       expect(result.aggregated).toEqual([
-        { from: new Date(scenario.to.getTime() - 300_000).toISOString(), to: later.toISOString() },
+        {
+          from: new Date(scenario.to.getTime() - ROLLUP_OVERLAP_MS).toISOString(),
+          to: later.toISOString(),
+        },
       ]);
       const series = (await rollups.componentSeries(grid)).find(
         (item) => item.key === 'component:late-service/late-1',
