@@ -248,6 +248,23 @@ describeAll(
           channels: [{ type: 'webhook', url: `${receiver.url}/stuck` }],
         })
         .expect(201);
+      // the same findings chosen by their kind: one rule takes them, one waits for broken flows
+      for (const [kind, path] of [
+        ['stuck_flow', '/stuck-kind'],
+        ['broken_flow', '/broken-kind'],
+      ]) {
+        await request(running.url)
+          .post('/api/debug/alerts/rules')
+          .set(WRITE)
+          .send({
+            name: `${kind} findings`,
+            when: {
+              insight: { types: ['flow'], kinds: [kind], components: [stuck.component_type] },
+            },
+            channels: [{ type: 'webhook', url: `${receiver.url}${path}` }],
+          })
+          .expect(201);
+      }
       const silence = await request(running.url)
         .post('/api/debug/alerts/silences')
         .set(WRITE)
@@ -435,6 +452,22 @@ describeAll(
       );
     });
 
+    it('an insight rule with kinds takes only those findings: stuck_flow fires, broken_flow does not', async () => {
+      await receiver.waitFor(
+        () => receiver.to('/stuck-kind').length >= 1,
+        30_000,
+        'the stuck_flow-kind notification',
+      );
+      const notice = receiver.to('/stuck-kind')[0].json as AlertNotification;
+      expect(notice).toMatchObject({
+        state: 'firing',
+        rule: { name: 'stuck_flow findings', kind: 'insight' },
+        labels: { insight_kind: 'stuck_flow', insight_type: 'flow' },
+      });
+      // every evaluation so far has seen the same insights: the broken_flow rule had its chances
+      expect(receiver.to('/broken-kind')).toEqual([]);
+    });
+
     it('the silenced rule fires but reaches nobody; ending the silence sends the held-back notification', async () => {
       const alerts = await request(running.url)
         .get(`/api/debug/alerts?rule_id=${silencedRuleId}`)
@@ -481,7 +514,7 @@ describeAll(
           .post('/api/debug/alerts/evaluate')
           .set(WRITE)
           .expect(200);
-        expect(summary.body).toMatchObject({ rules: 3, changes: 0, notifications: 0, errors: [] });
+        expect(summary.body).toMatchObject({ rules: 5, changes: 0, notifications: 0, errors: [] });
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(ours()).toBe(before);

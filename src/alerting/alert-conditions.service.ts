@@ -98,6 +98,7 @@ export class AlertConditionsService {
         Date.parse(insight.last_seen) >= activeAfter &&
         SEVERITIES.indexOf(insight.severity as (typeof SEVERITIES)[number]) >= minRank &&
         (!condition.types || condition.types.includes(insight.insight_type as never)) &&
+        (!condition.kinds || condition.kinds.includes(String(insight.evidence.kind))) &&
         (condition.min_confidence === undefined ||
           insight.confidence >= condition.min_confidence) &&
         (!condition.components || touches(insight, condition.components)) &&

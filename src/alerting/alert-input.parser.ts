@@ -25,6 +25,8 @@ import {
 type Json = Record<string, unknown>;
 
 const CONDITION_KINDS = ['insight', 'pattern', 'metric', 'silence', 'stuck_flow'] as const;
+/** An insight's evidence.kind: lower-case words joined by underscores. */
+const INSIGHT_KIND = /^[a-z][a-z_]{0,39}$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const DAY_SECONDS = 86_400;
 
@@ -126,6 +128,7 @@ export function parseCondition(value: unknown): RuleCondition {
     case 'insight': {
       onlyKeys(body, `when.${kind}`, [
         'types',
+        'kinds',
         'min_severity',
         'min_confidence',
         'components',
@@ -138,6 +141,11 @@ export function parseCondition(value: unknown): RuleCondition {
           : stringList(body.types, at('types'), 5)!.map((type, index) =>
               oneOf(type, `${at('types')}[${index}]`, INSIGHT_TYPES),
             );
+      const kinds = stringList(body.kinds, at('kinds'), 20)?.map((kind, index) => {
+        if (!INSIGHT_KIND.test(kind))
+          invalid(`${at('kinds')}[${index}]`, 'must be a kind of finding such as broken_flow');
+        return kind;
+      });
       const minConfidence =
         body.min_confidence === undefined
           ? undefined
@@ -147,6 +155,7 @@ export function parseCondition(value: unknown): RuleCondition {
       return {
         insight: {
           types: types as InsightType[] | undefined,
+          kinds,
           min_severity:
             body.min_severity === undefined
               ? undefined

@@ -158,6 +158,11 @@ describe('input parsers name the field at fault', () => {
     [{ ...valid, when: { insight: { min_severity: 'huge' } } }, 'when.insight.min_severity'],
     [{ ...valid, when: { insight: { types: ['error', 'nope'] } } }, 'when.insight.types[1]'],
     [
+      { ...valid, when: { insight: { kinds: ['broken_flow', 'Stuck Flow'] } } },
+      'when.insight.kinds[1]',
+    ],
+    [{ ...valid, when: { insight: { kinds: 'broken_flow' } } }, 'when.insight.kinds'],
+    [
       { ...valid, channels: [{ type: 'webhook', url: 'http://a.example/x' }, { type: 'slack' }] },
       'channels[1].url',
     ],

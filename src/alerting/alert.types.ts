@@ -11,6 +11,11 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface InsightCondition {
   types?: InsightType[];
+  /**
+   * Kinds of finding within the types (evidence.kind: stuck_flow, broken_flow, failed_step,
+   * error_propagation, spike, drop, silence, burst, new_pattern, spreading, regression, …).
+   */
+  kinds?: string[];
   min_severity?: Severity;
   min_confidence?: number;
   /** Component selectors: a component_type, a component_id, or "type/id". */

@@ -62,7 +62,7 @@ export class AlertingController {
   @ApiOperation({
     summary: 'Create an alert rule',
     description:
-      '`when` has exactly one of: insight {types, min_severity, min_confidence, components, pattern}, pattern {pattern_id, new, min_count, window_seconds}, ' +
+      '`when` has exactly one of: insight {types, kinds, min_severity, min_confidence, components, pattern}, pattern {pattern_id, new, min_count, window_seconds}, ' +
       'metric {name, op, threshold, aggregate, window_seconds, components}, silence {components, quiet_minutes}, stuck_flow {components, min_chains}. ' +
       'Channels: webhook {url, secret}, slack {url}, alertmanager {url}, email {to, from, smtp}. Secrets are never returned.',
   })
