@@ -51,8 +51,8 @@ export const SERVICE_PROCESS_RSS_CAP_MB = 1024;
 export const SERVICE_PROCESS_GROWTH_BOUND_MB = 256;
 /**
  * RSS growth of this jest process (the app inside it) over a fault phase, after a full GC at
- * both ends; measured from -29 to +2 MB (protocol-fuzz 78-93 MB). A leak of 1 MB per ingested batch grew it 26-40 MB over
- * the shortest phase (postgres-terminate). protocol-fuzz passes its own bound: see there.
+ * both ends; measured from -29 to +2 MB (protocol-fuzz: 78-93 MB, it passes its own bound).
+ * A leak of 1 MB per ingested batch grew it 26-43 MB over the shortest phase (postgres-terminate).
  */
 export const IN_PROCESS_RSS_GROWTH_BOUND_MB = 16;
 /** Growth of the heap in use after a full GC, same phase; measured at most 6 MB. */
