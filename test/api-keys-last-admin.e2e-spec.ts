@@ -104,7 +104,7 @@ describeWithPostgresAndRedis(
       await first?.close();
     });
 
-    it('lets exactly one of two concurrent revocations through and keeps an admin key, every round', async () => {
+    it('lets exactly one of two concurrent removals of the last admin keys through, every round', async () => {
       await raceTheLastTwoAdmins([first.url, second.url]);
     }, 120_000);
   },
@@ -124,7 +124,7 @@ describe('the last admin keys revoked at the same time (SQLite, two instances on
     await first?.close();
   });
 
-  it('lets exactly one of two concurrent revocations through and keeps an admin key, every round', async () => {
+  it('lets exactly one of two concurrent removals of the last admin keys through, every round', async () => {
     await raceTheLastTwoAdmins([first.url, second.url]);
   }, 120_000);
 });
