@@ -6,6 +6,7 @@ import { wireEvent } from './factories/events.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import { TcpRelay } from './support/tcp-relay.js';
+import { RssSampler } from './faults/fault-checks.js';
 
 /**
  * PostgreSQL going away under a running service (full mode). The service reaches PostgreSQL
@@ -37,6 +38,8 @@ describeWithPostgresAndRedis('PostgreSQL outage under a running service (full mo
     const before = wireEvent({ component_id: 'outage-1', message: 'before the outage' });
     await request(app.url).post('/api/debug/events').send(before).expect(202);
     expect(await ingestSettled(app.app, 30_000)).toBe(true);
+    const rss = RssSampler.ofThisProcess('postgres-outage');
+    rss.warm();
 
     await relay.stop();
     const during = Array.from({ length: 20 }, (_, index) =>
@@ -103,5 +106,6 @@ describeWithPostgresAndRedis('PostgreSQL outage under a running service (full mo
     expect(listed.status).toBe(200);
     const ids = (listed.body.items as { id: string }[]).map((event) => event.id).sort();
     expect(ids).toEqual([before, ...during].map((event) => event.id as string).sort());
+    rss.expectBoundedGrowth();
   });
 });

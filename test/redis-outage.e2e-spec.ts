@@ -8,6 +8,7 @@ import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import { freePort } from './support/ports.js';
 import { killRedisServer, startRedisServer } from '../bench/redis-server.js';
+import { RssSampler } from './faults/fault-checks.js';
 
 /**
  * Redis going away under a running service (full mode), on a redis-server of this test's own:
@@ -48,6 +49,8 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
     const before = wireEvent({ message: 'accepted before the outage' });
     await request(app.url).post('/api/debug/events').send(before).expect(202);
     expect(await ingestSettled(app.app, 30_000)).toBe(true);
+    const rss = RssSampler.ofThisProcess('redis-outage');
+    rss.warm();
 
     await killRedisServer(redisServer);
     const main = app.app.get(RedisService).client();
@@ -131,5 +134,6 @@ describeWithPostgresAndRedis('Redis outage under a running service (full mode)',
       { id: before.id, message: 'accepted before the outage' },
       { id: during.id, message: 'sent while Redis is down' },
     ]);
+    rss.expectBoundedGrowth();
   });
 });

@@ -1,6 +1,7 @@
 import { startApp, type RunningApp } from './support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import { StreamClient, until } from './support/streaming-clients.js';
+import { RssSampler } from './faults/fault-checks.js';
 
 const READER = 'limits-reader-key-1';
 const OTHER = 'limits-reader-key-2';
@@ -11,6 +12,7 @@ const OTHER = 'limits-reader-key-2';
  */
 describeWithPostgresAndRedis('streaming limits (full mode, real socket.io clients)', () => {
   let running: RunningApp;
+  let rss: RssSampler;
   const clients: StreamClient[] = [];
   const client = (apiKey: string) => {
     const created = new StreamClient(running.url, { apiKey });
@@ -28,12 +30,17 @@ describeWithPostgresAndRedis('streaming limits (full mode, real socket.io client
       DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY: '3',
       DEBUG_STREAM_MAX_FILTER_VALUES: '2500',
     });
+    rss = RssSampler.ofThisProcess('streaming-limits');
+    rss.warm();
   });
   afterEach(async () => {
     for (const one of clients.splice(0)) one.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
-  afterAll(async () => running?.close());
+  afterAll(async () => {
+    rss?.stop();
+    await running?.close();
+  });
 
   it('refuses a key its connection past DEBUG_STREAM_MAX_CONNECTIONS_PER_KEY, and the instance past DEBUG_STREAM_MAX_CONNECTIONS', async () => {
     const own = [client(READER), client(READER), client(READER)];
@@ -97,5 +104,9 @@ describeWithPostgresAndRedis('streaming limits (full mode, real socket.io client
       });
     }
     await one.subscribeOk({ since: Date.now() - 1000 });
+  });
+
+  it('keeps the RSS of the process bounded over the refusals above', () => {
+    rss.expectBoundedGrowth();
   });
 });

@@ -53,7 +53,9 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
  * listed, changed and revoked. Shared by the admin REST routes and the MCP tools.
  * Two rules keep an operator from locking themself out: while no key exists at all
  * (authentication off), the first key must carry `admin`; and without an admin key in
- * DEBUG_API_KEYS, the last usable admin key cannot be revoked or lose `admin`.
+ * DEBUG_API_KEYS, the last usable admin key cannot be revoked or lose `admin` — checked in the
+ * table, in one serialized step with the write (ApiKeyRepository.writeUnlessLastAdmin), so that
+ * concurrent requests on any instances cannot take the last two away together.
  */
 @Injectable()
 export class ApiKeysService {
@@ -107,12 +109,14 @@ export class ApiKeysService {
     if (key.revoked_at) throw new DomainError('CONFLICT', `key ${id} is revoked`, { id });
     const expiresAt =
       changes.expires_at === undefined ? undefined : futureTime(changes.expires_at, now);
-    if (changes.scopes && !changes.scopes.includes('admin')) this.keepAnAdmin(id, 'lose "admin"');
-    await this.keys.update(id, {
-      name: changes.name,
-      scopes: changes.scopes,
-      expires_at: expiresAt,
-    });
+    const row = { name: changes.name, scopes: changes.scopes, expires_at: expiresAt };
+    const losesAdmin = changes.scopes !== undefined && !changes.scopes.includes('admin');
+    if (losesAdmin && this.mustKeepAnAdmin) {
+      if (!(await this.keys.updateUnlessLastAdmin(id, row, now)))
+        throw lastAdminConflict(id, 'lose "admin"');
+    } else {
+      await this.keys.update(id, row);
+    }
     await this.directory.changed();
     return this.get(id);
   }
@@ -121,23 +125,18 @@ export class ApiKeysService {
   async revoke(id: string): Promise<KeyView> {
     const key = await this.stored(id);
     if (!key.revoked_at) {
-      this.keepAnAdmin(id, 'be revoked');
-      await this.keys.revoke(id, new Date());
+      const now = new Date();
+      if (!this.mustKeepAnAdmin) await this.keys.revoke(id, now);
+      else if (!(await this.keys.revokeUnlessLastAdmin(id, now)))
+        throw lastAdminConflict(id, 'be revoked');
       await this.directory.changed(id);
     }
     return this.get(id);
   }
 
-  private keepAnAdmin(id: string, change: string): void {
-    const bootstrapAdmin = this.config.apiKeys.some((key) => key.scopes.has('admin'));
-    const admins = this.directory.usableAdminKeyIds();
-    if (!bootstrapAdmin && admins.length === 1 && admins[0] === id) {
-      throw new DomainError(
-        'CONFLICT',
-        `key ${id} is the last usable admin key and DEBUG_API_KEYS has none: it cannot ${change} (create another admin key first)`,
-        { id },
-      );
-    }
+  /** Without an admin key in DEBUG_API_KEYS, the stored admin keys are the only way in. */
+  private get mustKeepAnAdmin(): boolean {
+    return !this.config.apiKeys.some((key) => key.scopes.has('admin'));
   }
 
   private async stored(id: string): Promise<StoredKey> {
@@ -145,6 +144,14 @@ export class ApiKeysService {
     if (!key) throw new NotFoundError('API key', id);
     return key;
   }
+}
+
+function lastAdminConflict(id: string, change: string): DomainError {
+  return new DomainError(
+    'CONFLICT',
+    `key ${id} is the last usable admin key and DEBUG_API_KEYS has none: it cannot ${change} (create another admin key first)`,
+    { id },
+  );
 }
 
 function view(key: StoredKey, now: Date): KeyView {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   hashSecret,
+  isLastUsableAdmin,
   KeyDirectory,
   newSecret,
   scopesOf,
@@ -92,5 +93,21 @@ describe('stored API keys', () => {
       expect(directory.adminKeyIds(499).sort()).toEqual(['admin', 'old-admin']);
       expect(directory.adminKeyIds(500)).toEqual(['admin']);
     });
+  });
+
+  it('tells the last usable admin key: unrevoked rows with admin, not expired at now', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const past = new Date('2025-12-31T23:59:59Z');
+    const row = (id: string, scopes: string, expires_at: Date | null = null) => ({
+      id,
+      scopes,
+      expires_at,
+    });
+    expect(isLastUsableAdmin('a', [row('a', 'admin+read'), row('b', 'read')], now)).toBe(true);
+    expect(isLastUsableAdmin('a', [row('a', 'admin'), row('b', 'admin')], now)).toBe(false);
+    expect(isLastUsableAdmin('a', [row('a', 'admin'), row('b', 'admin', past)], now)).toBe(true);
+    // Not an admin key itself, or no usable admin at all: nothing to protect.
+    expect(isLastUsableAdmin('b', [row('a', 'admin'), row('b', 'read')], now)).toBe(false);
+    expect(isLastUsableAdmin('a', [row('a', 'admin', now)], now)).toBe(false);
   });
 });

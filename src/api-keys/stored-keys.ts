@@ -65,6 +65,23 @@ export function scopesOf(text: string): ApiScope[] {
 }
 
 /**
+ * `id` is the only usable key with `admin` among `unrevoked` (at `now`): revoking it or taking
+ * `admin` from it would leave nobody able to manage keys.
+ */
+export function isLastUsableAdmin(
+  id: string,
+  unrevoked: readonly { id: string; scopes: string; expires_at: Date | null }[],
+  now: Date,
+): boolean {
+  const admins = unrevoked.filter(
+    (key) =>
+      scopesOf(key.scopes).includes('admin') &&
+      (key.expires_at === null || key.expires_at.getTime() > now.getTime()),
+  );
+  return admins.length === 1 && admins[0].id === id;
+}
+
+/**
  * The usable (unrevoked) stored keys of this instance, by hash, replaced whole at each reload.
  * Expiry is checked at each lookup, so an expired key is refused at its expiry to the
  * millisecond; revocations arrive with the next reload.

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { startApp, type RunningApp } from '../support/app.js';
 import { embeddedEnv } from '../support/services.js';
-import { uncaughtErrors } from './fault-checks.js';
+import { RssSampler, uncaughtErrors } from './fault-checks.js';
 
 /**
  * A full disk under the embedded store: SQLite on a small tmpfs (root mounts one; elsewhere the
@@ -69,8 +69,11 @@ describeWithTmpfs('fault: the embedded store on a full disk', () => {
     const statuses = new Map<number, number>();
     const wrongAnswers: string[] = [];
     const filler = 'x'.repeat(1500);
+    const rss = RssSampler.ofThisProcess('disk-full');
     let refusals = 0;
     for (let batch = 0; batch < 400 && refusals < 5; batch++) {
+      // The first batches are the warm-up: the same work before the disk is full.
+      if (batch === 3) rss.warm();
       const events = Array.from({ length: 100 }, (_, index) => ({
         id: randomUUID(),
         event_type: 'log',
@@ -130,6 +133,7 @@ describeWithTmpfs('fault: the embedded store on a full disk', () => {
       db.close();
     }
     expect(errors.seen).toEqual([]);
+    rss.expectBoundedGrowth();
     process.stdout.write(
       `disk-full: ${acknowledged.length} acknowledged, answers ${JSON.stringify(Object.fromEntries(statuses))}\n`,
     );

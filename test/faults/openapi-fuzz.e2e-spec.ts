@@ -9,7 +9,7 @@ import {
   toJsonText,
 } from '../support/hostile-input.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
-import { uncaughtErrors } from './fault-checks.js';
+import { RssSampler, uncaughtErrors } from './fault-checks.js';
 
 /**
  * A seeded, bounded hostile-input fuzzer over the OpenAPI document (full mode, real PostgreSQL
@@ -75,6 +75,8 @@ describeWithPostgresAndRedis(
         Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
       );
       expect(operations.length).toBeGreaterThan(30);
+      const rss = RssSampler.ofThisProcess('openapi-fuzz');
+      rss.warm();
 
       for (const { path, method, operation } of operations) {
         for (let index = 0; index < CASES_PER_OPERATION; index++) {
@@ -128,6 +130,7 @@ describeWithPostgresAndRedis(
       expect(errors.seen).toEqual([]);
       // Still serving after all of it.
       await request(app.url).get('/api/debug/health/live').expect(200);
+      rss.expectBoundedGrowth();
     });
   },
 );

@@ -3,7 +3,7 @@ import { IngestService } from '../../src/collector/ingest.service.js';
 import { eventRecord } from '../factories/events.js';
 import { ingestSettled, startApp, type RunningApp } from '../support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
-import { countRowsById, uncaughtErrors } from './fault-checks.js';
+import { countRowsById, RssSampler, uncaughtErrors } from './fault-checks.js';
 
 const ADMIN = { 'X-API-Key': 'poison-admin-key-01' };
 
@@ -35,6 +35,15 @@ describeWithPostgresAndRedis('fault: a poison event among good ones', () => {
 
   it('writes every good event, parks the poison one with its reason, and a replay leaves the rest alone', async () => {
     const app = running!;
+    // Warm-up: the same work without the poison, so that the baseline holds its working set.
+    const warmUp = Array.from({ length: 301 }, (_, index) =>
+      eventRecord({ component_id: 'poison-neighbour', message: `warm-up ${index}` }),
+    );
+    expect((await app.app.get(IngestService).accept(warmUp)).every(Boolean)).toBe(true);
+    expect(await ingestSettled(app.app, 60_000)).toBe(true);
+    const rss = RssSampler.ofThisProcess('poison-event');
+    rss.warm();
+
     const good = Array.from({ length: 300 }, (_, index) =>
       eventRecord({ component_id: 'poison-neighbour', message: `good ${index}` }),
     );
@@ -84,5 +93,6 @@ describeWithPostgresAndRedis('fault: a poison event among good ones', () => {
       ).duplicated,
     ).toEqual([]);
     expect(errors.seen).toEqual([]);
+    rss.expectBoundedGrowth();
   });
 });

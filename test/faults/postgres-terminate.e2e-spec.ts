@@ -4,7 +4,7 @@ import { wireEvent } from '../factories/events.js';
 import { ingestSettled, startApp, type RunningApp } from '../support/app.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
 import { TcpRelay } from '../support/tcp-relay.js';
-import { countRowsById, uncaughtErrors } from './fault-checks.js';
+import { countRowsById, RssSampler, uncaughtErrors } from './fault-checks.js';
 
 /**
  * PostgreSQL connections dropped under a running, writing service (full mode, role `all`):
@@ -37,16 +37,23 @@ describeWithPostgresAndRedis('fault: PostgreSQL connections dropped under load',
   it('survives backends terminated and connections reset while writing, and writes every acknowledged event once', async () => {
     const app = running!;
     const acked: string[] = [];
+    const sendRound = async (round: number) => {
+      const events = Array.from({ length: 50 }, (_, index) =>
+        wireEvent({ component_id: 'fault-pg', message: `round ${round} event ${index}` }),
+      );
+      const response = await request(app.url).post('/api/debug/events/batch').send({ events });
+      expect(response.status).toBe(202);
+      acked.push(...events.map((event) => event.id as string));
+    };
+    // Warm-up: the same work without a fault, so that the baseline holds its working set.
+    for (let round = -20; round < 0; round++) await sendRound(round);
+    expect(await ingestSettled(app.app, 30_000)).toBe(true);
+    const rss = RssSampler.ofThisProcess('postgres-terminate');
+    rss.warm();
+
     let sending = true;
     const sender = (async () => {
-      for (let round = 0; sending || round < 5; round++) {
-        const events = Array.from({ length: 50 }, (_, index) =>
-          wireEvent({ component_id: 'fault-pg', message: `round ${round} event ${index}` }),
-        );
-        const response = await request(app.url).post('/api/debug/events/batch').send({ events });
-        expect(response.status).toBe(202);
-        acked.push(...events.map((event) => event.id as string));
-      }
+      for (let round = 0; sending || round < 5; round++) await sendRound(round);
     })();
 
     const admin = new pg.Client({ connectionString: databaseUrl });
@@ -76,6 +83,7 @@ describeWithPostgresAndRedis('fault: PostgreSQL connections dropped under load',
     expect(counts.duplicated).toEqual([]);
     expect(acked.length).toBeGreaterThanOrEqual(250);
     expect(errors.seen).toEqual([]);
+    rss.expectBoundedGrowth();
 
     // Readiness is back, and a writer is alive.
     const health = await request(app.url).get('/api/debug/health').expect(200);

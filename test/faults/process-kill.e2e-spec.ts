@@ -8,7 +8,12 @@ import {
   stopProcess,
   waitFor,
 } from '../support/service-process.js';
-import { countRowsById } from './fault-checks.js';
+import {
+  countRowsById,
+  RssSampler,
+  SERVICE_PROCESS_GROWTH_BOUND_MB,
+  SERVICE_PROCESS_RSS_CAP_MB,
+} from './fault-checks.js';
 
 async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
   try {
@@ -46,10 +51,13 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
   it('loses and duplicates nothing acknowledged, and readiness tells when no writer is alive', async () => {
     const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50', DEBUG_INGEST_CLAIM_IDLE_MS: '3000' });
     const processes: ServiceProcess[] = [];
+    const rss = new RssSampler('process-kill');
     try {
       let api = await startProcess(env, 'api');
       const firstWorker = await startProcess(env, 'worker');
       processes.push(api, firstWorker);
+      rss.track('api 1', api.child);
+      rss.track('worker 1', firstWorker.child);
       const acknowledged: string[] = [];
       let sending = true;
       const senders = [1, 2].map(async () => {
@@ -66,7 +74,9 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       await api.exited;
       api = await startProcess(env, 'api');
       processes.push(api);
+      rss.track('api 2', api.child);
       expect(await waitFor(async () => acknowledged.length >= 1000, 60_000, 50)).toBe(true);
+      rss.warm('api 2');
 
       firstWorker.child.kill('SIGKILL');
       await firstWorker.exited;
@@ -82,9 +92,15 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
 
       const secondWorker = await startProcess(env, 'worker');
       processes.push(secondWorker);
+      rss.track('worker 2', secondWorker.child);
       expect(
         await waitFor(async () => (await readiness(api.url)).status === 200, 30_000, 200),
       ).toBe(true);
+      const sentBefore = acknowledged.length;
+      expect(await waitFor(async () => acknowledged.length >= sentBefore + 500, 60_000, 50)).toBe(
+        true,
+      );
+      rss.warm('worker 2');
       sending = false;
       await Promise.all(senders);
 
@@ -99,7 +115,14 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       expect(counts).toEqual({ missing: [], duplicated: [] });
       expect(isRunning(api)).toBe(true);
       expect(isRunning(secondWorker)).toBe(true);
+
+      const figures = rss.finish();
+      for (const one of Object.values(figures))
+        expect(one.peakMb).toBeLessThan(SERVICE_PROCESS_RSS_CAP_MB);
+      expect(figures['api 2'].growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
+      expect(figures['worker 2'].growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
     } finally {
+      rss.stop();
       await Promise.all(processes.map(stopProcess));
     }
   }, 300_000);

@@ -9,7 +9,12 @@ import {
   stopProcess,
   waitFor,
 } from '../support/service-process.js';
-import { countRowsById } from './fault-checks.js';
+import {
+  countRowsById,
+  RssSampler,
+  SERVICE_PROCESS_GROWTH_BOUND_MB,
+  SERVICE_PROCESS_RSS_CAP_MB,
+} from './fault-checks.js';
 
 /** Far above how long the takeover of a dead writer's entries may take. */
 const CLAIM_IDLE_MS = 120_000;
@@ -39,6 +44,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of a worker holding a journal batch
       DEBUG_INGEST_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS),
     });
     const processes: ServiceProcess[] = [];
+    const rss = new RssSampler('writer-takeover');
     const redis = new Redis(redisUrl());
     const blocker = new pg.Client({ connectionString: env.DATABASE_URL });
     await blocker.connect();
@@ -46,6 +52,8 @@ describeWithPostgresAndRedis('fault: SIGKILL of a worker holding a journal batch
       const api = await startProcess(env, 'api');
       const doomed = await startProcess(env, 'worker');
       processes.push(api, doomed);
+      rss.track('api', api.child);
+      rss.track('doomed worker', doomed.child);
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE debug_events IN ACCESS EXCLUSIVE MODE');
 
@@ -55,6 +63,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of a worker holding a journal batch
         expect(await postBatch(api.url, batch)).toBe(202);
         acknowledged.push(...batch.map((event) => event.id as string));
       }
+      rss.warm('api');
       const stream = `${env.DEBUG_REDIS_PREFIX}:ingest:journal`;
       const heldByDoomed = async () => {
         const [, , , holders] = (await redis.xpending(stream, 'warm-writers')) as [
@@ -75,6 +84,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of a worker holding a journal batch
       await blocker.query('ROLLBACK');
       const successor = await startProcess(env, 'worker');
       processes.push(successor);
+      rss.track('successor worker', successor.child);
 
       expect(
         await waitFor(
@@ -94,7 +104,13 @@ describeWithPostgresAndRedis('fault: SIGKILL of a worker holding a journal batch
       expect(successor.output.join('')).toMatch(
         /took over \d+ journal entries of writers whose process stopped saying it is alive/,
       );
+      // The successor's whole life is the fault phase: only its peak is judged.
+      const figures = rss.finish();
+      for (const one of Object.values(figures))
+        expect(one.peakMb).toBeLessThan(SERVICE_PROCESS_RSS_CAP_MB);
+      expect(figures.api.growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
     } finally {
+      rss.stop();
       await blocker.end().catch(() => undefined);
       redis.disconnect();
       await Promise.all(processes.map(stopProcess));

@@ -13,8 +13,12 @@ export interface SqliteDatabase {
   prepare(sql: string): {
     run(...values: unknown[]): { changes: number };
     get(...values: unknown[]): Record<string, unknown> | undefined;
+    all(...values: unknown[]): Record<string, unknown>[];
   };
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+  /** `.immediate` begins with BEGIN IMMEDIATE: the file's write lock is taken before the first read. */
+  transaction<A extends unknown[], R>(
+    fn: (...args: A) => R,
+  ): ((...args: A) => R) & { immediate(...args: A): R };
   readonly inTransaction: boolean;
 }
 
