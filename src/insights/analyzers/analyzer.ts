@@ -9,6 +9,7 @@ import type {
 import type { InsightRollupReader } from '../insight-rollup.reader.js';
 import type { InsightRollupRefresher } from '../insight-rollup.refresher.js';
 import { ROLLUP_RECENT_MS, ROLLUP_RETENTION_MS } from '../insight-rollup-tables.js';
+import { SeasonalHistory, seasonalRanges } from '../seasonal-history.js';
 import type { PatternLineage } from '../../patterns/pattern.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
@@ -81,6 +82,31 @@ export class AnalysisContext {
       ? this.ready().then(() => this.rollups!.reader.patternSeries(this.grid))
       : this.aggregates.patternSeries(this.scope, this.grid);
     return this.patternSeriesPromise;
+  }
+
+  /**
+   * Counts of `series` at the scope's time of day on up to `days` earlier days: from the rollups
+   * when this run reads them and they reach back that far (a service that ran for a week keeps 8
+   * days), else one aggregate of debug_events over those series and those hours (indexed by
+   * component or pattern and time: at most `days` windows of the candidates' events).
+   */
+  async seasonalHistory(series: readonly BucketSeries[], days: number): Promise<SeasonalHistory> {
+    const history = new SeasonalHistory(this.grid, seasonalRanges(this.grid, days));
+    if (series.length === 0) return history;
+    const earliest = Math.min(...history.ranges.map((range) => range.from));
+    if (this.usesRollups) {
+      await this.ready();
+      const rolledFrom = await this.rollups!.reader.rolledFrom();
+      if (rolledFrom !== null && rolledFrom.getTime() <= earliest) {
+        await this.rollups!.reader.seasonalMinutes(
+          series.map(({ key }) => key),
+          history,
+        );
+        return history;
+      }
+    }
+    await this.aggregates.seasonalMinutes(this.scope, series, history);
+    return history;
   }
 
   /** Error events per pattern and component over baseline + scope, split into baseline and scope. */
