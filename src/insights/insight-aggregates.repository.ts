@@ -9,7 +9,7 @@ import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types
 import { type Dialect } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { distinctList, idText, minuteIndex, SqlBuilder } from '../database/sql/statement.js';
-import type { SeasonalHistory } from './seasonal-history.js';
+import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
@@ -218,14 +218,15 @@ export class InsightAggregatesRepository {
   }
 
   /**
-   * Adds the per-minute event counts of `series` (components and patterns) over the ranges of
-   * `history` (the scope's time of day on earlier days), within the scope's components and
+   * Adds the per-minute event counts of `series` (components and patterns) over `ranges` (the
+   * scope's time of day on earlier days) to `history`, within the scope's components and
    * session: one statement whose two parts each read those series' events in those ranges only
    * (indexes on component and time, pattern and time).
    */
   async seasonalMinutes(
     scope: InsightScope,
     series: readonly BucketSeries[],
+    ranges: readonly SeasonalRange[],
     history: SeasonalHistory,
   ): Promise<void> {
     const components = series.flatMap((one) => (one.component ? [one.component] : []));
@@ -233,7 +234,7 @@ export class InsightAggregatesRepository {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
     const inRanges = () =>
-      `(${history.ranges
+      `(${ranges
         .map(
           (range) =>
             `("timestamp" >= ${sql.time(new Date(range.from))} AND "timestamp" < ${sql.time(new Date(range.to))})`,

@@ -20,7 +20,7 @@ import {
   rollupEpochMs,
   SLOTS,
 } from './insight-rollup-tables.js';
-import type { SeasonalHistory } from './seasonal-history.js';
+import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 import { type Dialect, dialectOf, timeValue } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { SqlBuilder } from '../database/sql/statement.js';
@@ -56,13 +56,17 @@ export class InsightRollupReader {
   }
 
   /**
-   * Adds the per-minute counts of the series `keys` over the ranges of `history` (the scope's
-   * time of day on earlier days): the hour rows of those series and hours only, by primary key.
+   * Adds the per-minute counts of the series `keys` over `ranges` (the scope's time of day on
+   * earlier days) to `history`: the hour rows of those series and hours only, by primary key.
    */
-  async seasonalMinutes(keys: readonly string[], history: SeasonalHistory): Promise<void> {
+  async seasonalMinutes(
+    keys: readonly string[],
+    ranges: readonly SeasonalRange[],
+    history: SeasonalHistory,
+  ): Promise<void> {
     const sql = new SqlBuilder(this.dialect);
     const hours = new Set<number>();
-    for (const range of history.ranges)
+    for (const range of ranges)
       for (let hour = floorHour(new Date(range.from)).getTime(); hour < range.to; hour += HOUR_MS)
         hours.add(hour);
     // placeholders in the order they appear in the text (SQLite binds by position)

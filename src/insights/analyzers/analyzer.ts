@@ -85,27 +85,30 @@ export class AnalysisContext {
   }
 
   /**
-   * Counts of `series` at the scope's time of day on up to `days` earlier days: from the rollups
-   * when this run reads them and they reach back that far (a service that ran for a week keeps 8
-   * days), else one aggregate of debug_events over those series and those hours (indexed by
-   * component or pattern and time: at most `days` windows of the candidates' events).
+   * Counts of `series` at the scope's time of day on up to `days` earlier days: the days the
+   * rollups cover from them when this run reads rollups (a service that ran for a week keeps 8
+   * days), the other days from one aggregate of debug_events over those series and days only
+   * (indexed by component or pattern and time: a scope-length window of the candidates' events
+   * per day).
    */
   async seasonalHistory(series: readonly BucketSeries[], days: number): Promise<SeasonalHistory> {
     const history = new SeasonalHistory(this.grid, seasonalRanges(this.grid, days));
     if (series.length === 0) return history;
-    const earliest = Math.min(...history.ranges.map((range) => range.from));
+    let uncovered = history.ranges;
     if (this.usesRollups) {
       await this.ready();
-      const rolledFrom = await this.rollups!.reader.rolledFrom();
-      if (rolledFrom !== null && rolledFrom.getTime() <= earliest) {
+      const rolledFrom = (await this.rollups!.reader.rolledFrom())?.getTime() ?? Infinity;
+      const covered = history.ranges.filter((range) => range.from >= rolledFrom);
+      uncovered = history.ranges.filter((range) => range.from < rolledFrom);
+      if (covered.length > 0)
         await this.rollups!.reader.seasonalMinutes(
           series.map(({ key }) => key),
+          covered,
           history,
         );
-        return history;
-      }
     }
-    await this.aggregates.seasonalMinutes(this.scope, series, history);
+    if (uncovered.length > 0)
+      await this.aggregates.seasonalMinutes(this.scope, series, uncovered, history);
     return history;
   }
 

@@ -15,6 +15,8 @@ export interface AnomalyInput {
   patternSeries: readonly BucketSeries[];
   /** Example message per pattern id, for titles. */
   patternMessages?: ReadonlyMap<string, string>;
+  /** Counts at the scope's time of day on earlier days, per series key (SeasonalHistory). */
+  seasonalHistory?: (key: string) => readonly (readonly number[])[] | undefined;
 }
 
 type Kind = 'spike' | 'drop' | 'silence';
@@ -107,12 +109,16 @@ export function judgeSeasonally(
  * a steady baseline that sent nothing in the last buckets.
  */
 export function detectAnomalies(input: AnomalyInput): InsightDraft[] {
-  return findAnomalies(input).map(({ series, finding }) => toDraft(series, finding, input));
+  const found = findAnomalies(input);
+  const judged = input.seasonalHistory
+    ? judgeSeasonally(found, input.grid, input.seasonalHistory)
+    : found;
+  return judged.map(({ series, finding }) => toDraft(series, finding, input));
 }
 
 /** The series with an anomaly and what was found, before drafts are written. */
 export function findAnomalies(
-  input: Omit<AnomalyInput, 'patternMessages'>,
+  input: Omit<AnomalyInput, 'patternMessages' | 'seasonalHistory'>,
 ): { series: BucketSeries; finding: Finding }[] {
   const found: { series: BucketSeries; finding: Finding }[] = [];
   for (const series of input.componentSeries) {
