@@ -234,6 +234,20 @@ describe('anomaly analyzer', () => {
       expect(seasonalBaseline(undefined, 12).days).toBe(0);
     });
 
+    it('leaves spikes alone in buckets too long for a daily cycle (scopes over 6 h)', () => {
+      const long = { ...grid, bucketMs: 3_600_000 };
+      const found = findAnomalies({
+        grid: long,
+        now: to,
+        componentSeries: [rush()],
+        patternSeries: [],
+      });
+      expect(found).toHaveLength(1);
+      expect(judgeSeasonally(found, long, () => [dayWithRush(120), dayWithRush(120)])).toEqual(
+        found,
+      );
+    });
+
     it('maps minutes of earlier days to the window buckets of that day', () => {
       const history = new SeasonalHistory(grid, seasonalRanges(grid, 2));
       const windowStart = to.getTime() - 12 * grid.bucketMs;

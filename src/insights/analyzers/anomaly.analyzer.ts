@@ -81,6 +81,7 @@ export function seasonalBaseline(
  * The spikes found judged again with the seasonal baseline of their series (the first
  * `maxSeries` of them; the others and every other finding kept as they are): a rise that stays
  * within what the same time of day brought on earlier days is the daily cycle, not an anomaly.
+ * Buckets longer than `seasonalMaxBucketMs` average the daily cycle away: nothing changes.
  */
 export function judgeSeasonally(
   found: readonly { series: BucketSeries; finding: Finding }[],
@@ -88,6 +89,7 @@ export function judgeSeasonally(
   history: (key: string) => readonly (readonly number[])[] | undefined,
   maxSeries = settings.seasonalMaxSeries,
 ): { series: BucketSeries; finding: Finding }[] {
+  if (grid.bucketMs > settings.seasonalMaxBucketMs) return [...found];
   const judged: { series: BucketSeries; finding: Finding }[] = [];
   let spikes = 0;
   for (const entry of found) {
@@ -414,7 +416,7 @@ export class AnomalyAnalyzer implements Analyzer {
 
   /**
    * The spikes judged again against the same time of day on earlier days: one bounded read of
-   * those series' counts at that time (rollups when they reach back far enough), none when
+   * those series' counts at that time (from the rollups for the days they cover), none when
    * nothing rose or the buckets are too long for a daily cycle to show.
    */
   private async withSeasonalBaseline(
