@@ -115,6 +115,7 @@ function shapeSuite(mode: string, env: () => Promise<Record<string, string>>) {
             // compared with the same time on the 4 earlier days (read from debug_events here:
             // the rollups began with the first run), and far above it
             expect(insight.evidence.seasonal_days).toBe(4);
+            expect(insight.evidence.seasonal_level).toBeGreaterThan(0);
             expect(insight.evidence.observed as number).toBeGreaterThanOrEqual(
               4 * (insight.evidence.seasonal_level as number),
             );
@@ -172,6 +173,31 @@ function shapeSuite(mode: string, env: () => Promise<Record<string, string>>) {
       expect(severe).toEqual([]);
     });
 
+    it('judges runs scoped to a component the same way, from debug_events within the scope', async () => {
+      const api = { component_type: 'shift-api', component_id: 'api-1' };
+      // the unscoped runs stored these findings already: a repeat would be "unchanged", unseen
+      await app.get(DataSource).query('DELETE FROM debug_insights');
+      const rush = written.normalScopeEnds[1];
+      const normal = await service.generate(
+        { from: new Date(rush.getTime() - HOUR), to: rush, components: [api] },
+        rush,
+      );
+      expect(
+        seen(normal)
+          .filter((insight) => insight.severity !== 'low' && insight.severity !== 'info')
+          .map(describeInsight),
+      ).toEqual([]);
+      const to = written.now;
+      const storm = await service.generate(
+        { from: new Date(to.getTime() - HOUR), to, components: [api] },
+        to,
+      );
+      const spike = seen(storm).find(
+        (insight) => insight.insight_type === 'anomaly' && insight.evidence.kind === 'spike',
+      );
+      expect(spike?.evidence).toMatchObject({ component: api, seasonal_days: 4 });
+    });
+
     it('flags the rush that is far above its usual level, with the seasonal numbers', () => {
       const [incident] = written.incidents;
       const [found] = matching(incidentRun, incident);
@@ -180,6 +206,7 @@ function shapeSuite(mode: string, env: () => Promise<Record<string, string>>) {
         SEVERITY_RANK.low,
       );
       expect(found.evidence.seasonal_days).toBe(4);
+      expect(found.evidence.seasonal_level).toBeGreaterThan(0);
       expect(found.evidence.seasonal_day_levels).toHaveLength(4);
       expect(found.evidence.observed as number).toBeGreaterThanOrEqual(
         4 * (found.evidence.seasonal_level as number),
