@@ -8,7 +8,8 @@ import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
-import { distinctList, idText, SqlBuilder } from '../database/sql/statement.js';
+import { distinctList, idText, minuteIndex, SqlBuilder } from '../database/sql/statement.js';
+import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
@@ -214,6 +215,57 @@ export class InsightAggregatesRepository {
          FROM debug_events WHERE ${where}${filter}
         GROUP BY ${groupBy}, b`,
     );
+  }
+
+  /**
+   * Adds the per-minute event counts of `series` (components and patterns) over `ranges` (the
+   * scope's time of day on earlier days) to `history`, within the scope's components and
+   * session: one statement whose two parts each read those series' events in those ranges only
+   * (indexes on component and time, pattern and time).
+   */
+  async seasonalMinutes(
+    scope: InsightScope,
+    series: readonly BucketSeries[],
+    ranges: readonly SeasonalRange[],
+    history: SeasonalHistory,
+  ): Promise<void> {
+    const components = series.flatMap((one) => (one.component ? [one.component] : []));
+    const patternIds = series.flatMap((one) => (one.patternId ? [one.patternId] : []));
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const inRanges = () =>
+      `(${ranges
+        .map(
+          (range) =>
+            `("timestamp" >= ${sql.time(new Date(range.from))} AND "timestamp" < ${sql.time(new Date(range.to))})`,
+        )
+        .join(' OR ')})`;
+    const inScope = () =>
+      eventWhere(
+        { components: scope.components, sessionId: scope.sessionId ?? undefined },
+        sql,
+        '',
+      );
+    const minute = minuteIndex(sql.dialect, '"timestamp"');
+    const parts: string[] = [];
+    if (components.length > 0)
+      parts.push(
+        `SELECT 'component:' || component_type || '/' || component_id AS series_key, ${minute} AS m, count(*) AS n
+           FROM debug_events
+          WHERE ${componentsWhere(components, sql)} AND ${inRanges()} AND ${inScope()}
+          GROUP BY component_type, component_id, m`,
+      );
+    if (patternIds.length > 0)
+      parts.push(
+        `SELECT 'pattern:' || pattern_id AS series_key, ${minute} AS m, count(*) AS n
+           FROM debug_events
+          WHERE pattern_id IN ${sql.list(patternIds)} AND ${inRanges()} AND ${inScope()}
+          GROUP BY pattern_id, m`,
+      );
+    if (parts.length === 0) return;
+    const rows = await this.run(sql, parts.join(' UNION ALL '));
+    for (const row of rows)
+      history.add(String(row.series_key), toNumber(row.m) * 60_000, toNumber(row.n));
   }
 
   /** Error events per pattern and component, split into baseline and scope. */

@@ -20,8 +20,9 @@ import {
   rollupEpochMs,
   SLOTS,
 } from './insight-rollup-tables.js';
-import { type Dialect, dialectOf } from '../database/sql/dialect.js';
-import { toNumber } from '../database/sql/row-values.js';
+import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
+import { type Dialect, dialectOf, timeValue } from '../database/sql/dialect.js';
+import { toDate, toNumber } from '../database/sql/row-values.js';
 import { SqlBuilder } from '../database/sql/statement.js';
 
 /**
@@ -44,6 +45,47 @@ export class InsightRollupReader {
 
   async patternSeries(grid: BucketGrid): Promise<BucketSeries[]> {
     return this.volumeSeries(grid, 'pattern');
+  }
+
+  /** Start of the range the rollups are complete over (null before the first refresh). */
+  async rolledFrom(): Promise<Date | null> {
+    const rows: Row[] = await this.dataSource.query(
+      'SELECT rolled_from FROM debug_insight_rollup_state WHERE id = 1',
+    );
+    return rows.length === 0 ? null : toDate(rows[0].rolled_from);
+  }
+
+  /**
+   * Adds the per-minute counts of the series `keys` over `ranges` (the scope's time of day on
+   * earlier days) to `history`: the hour rows of those series and hours only, by primary key.
+   */
+  async seasonalMinutes(
+    keys: readonly string[],
+    ranges: readonly SeasonalRange[],
+    history: SeasonalHistory,
+  ): Promise<void> {
+    const sql = new SqlBuilder(this.dialect);
+    const hours = new Set<number>();
+    for (const range of ranges)
+      for (let hour = floorHour(new Date(range.from)).getTime(); hour < range.to; hour += HOUR_MS)
+        hours.add(hour);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT series_key, ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, counts
+         FROM debug_insight_series_hours
+        WHERE series_key IN ${sql.list(keys)}
+          AND hour_start IN ${sql.in([...hours].map((hour) => timeValue(this.dialect, new Date(hour))))}`,
+      sql.params,
+    );
+    for (const row of rows) {
+      const hourStart = toDate(row.hour_start).getTime();
+      const counts = (
+        typeof row.counts === 'string' ? JSON.parse(row.counts) : row.counts
+      ) as number[];
+      counts.forEach((count, slot) =>
+        history.add(String(row.series_key), hourStart + slot * MINUTE_MS, count),
+      );
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import { errorEventSql } from '../common/debug-event.js';
 import { type Dialect, dialectOf } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { inTransaction } from '../database/sql/sql-runner.js';
-import { idText, minuteOf, SqlBuilder } from '../database/sql/statement.js';
+import { idText, minuteIndex, minuteOf, SqlBuilder } from '../database/sql/statement.js';
 import { phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
 import type { ComponentRef } from './insight.types.js';
 import {
@@ -333,9 +333,7 @@ export class InsightRollupRefresher {
     }
     const sql = new SqlBuilder(this.dialect);
     const postgres = this.dialect === 'postgres';
-    const minuteIndex = postgres
-      ? `floor(date_part('epoch', "timestamp") / 60)::bigint`
-      : `(CAST(strftime('%s', "timestamp") AS INTEGER) / 60)`;
+    const minute = minuteIndex(this.dialect, '"timestamp"');
     const minutes = (tuple: string) =>
       postgres ? `json_agg(json_build_array(${tuple}))` : `json_group_array(json_array(${tuple}))`;
     // placeholders in the order they appear in the text (SQLite binds by position)
@@ -353,7 +351,7 @@ export class InsightRollupRefresher {
       : '';
     return runner.query(
       `WITH raw AS ${postgres ? 'MATERIALIZED ' : ''}(
-         SELECT component_type, component_id, pattern_id, operation, ${minuteIndex} AS m, duration_ms, ${isError} AS is_error${chainColumns}
+         SELECT component_type, component_id, pattern_id, operation, ${minute} AS m, duration_ms, ${isError} AS is_error${chainColumns}
            FROM debug_events WHERE ${where}),
        ${chains}
        per_component AS (
@@ -384,9 +382,7 @@ export class InsightRollupRefresher {
   ): Promise<Row[]> {
     const sql = new SqlBuilder(this.dialect);
     const postgres = this.dialect === 'postgres';
-    const minuteIndex = postgres
-      ? `floor(date_part('epoch', "timestamp") / 60)::bigint`
-      : `(CAST(strftime('%s', "timestamp") AS INTEGER) / 60)`;
+    const minute = minuteIndex(this.dialect, '"timestamp"');
     const identity = {
       component: ['component_type', 'component_id'],
       pattern: ['pattern_id'],
@@ -410,7 +406,7 @@ export class InsightRollupRefresher {
     const columns = identity.join(', ');
     return runner.query(
       `SELECT '${kind}' AS kind, ${columns}, m / 60 AS hour, ${minutes} AS minutes
-         FROM (SELECT ${columns}, ${minuteIndex} AS m, ${values.join(', ')}
+         FROM (SELECT ${columns}, ${minute} AS m, ${values.join(', ')}
                  FROM debug_events WHERE ${where}
                 GROUP BY ${columns}, m) AS per_minute
         GROUP BY ${columns}, m / 60`,

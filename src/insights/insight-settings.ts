@@ -33,6 +33,17 @@ export const InsightSettings = {
     silenceBuckets: 2,
     /** Baseline buckets a series needs before it is judged. */
     minBaselineBuckets: 6,
+    /**
+     * Seasonal baseline (docs/insights.md): a spike is also compared with the same time of day on
+     * up to this many earlier days…
+     */
+    seasonalDays: 7,
+    /** …once the series has history on at least this many of them… */
+    seasonalMinDays: 2,
+    /** …for buckets up to this long (scopes up to 6 h; longer buckets average the daily cycle away)… */
+    seasonalMaxBucketMs: 30 * 60_000,
+    /** …and for at most this many series per run (one bounded read). */
+    seasonalMaxSeries: 50,
   },
 
   performance: {

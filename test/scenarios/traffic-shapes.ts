@@ -11,7 +11,8 @@ import { assignPatterns, insertScenario, Random, scenarioEvent } from './scenari
  *  - `many_components`: 200 agents with a handful of events an hour each;
  *  - `error_only`: a bridge that logs only its errors, steadily (its normal error rate is 100%);
  *  - `uncorrelated`: most events without a correlation id, some of them "started"/"finished" messages;
- *  - `clock_skew`: a call chain whose components' clocks are off by up to a few seconds.
+ *  - `clock_skew`: a call chain whose components' clocks are off by up to a few seconds;
+ *  - `daily_peak`: five days of steady traffic with a sign-in rush at the same time every day (8×).
  * Deterministic for a seed. The scopes to analyse are hour-long: `normalScopeEnds` (ascending)
  * hold only normal traffic, the last hour before `now` holds the incidents.
  */
@@ -21,6 +22,7 @@ export const SHAPES = [
   'error_only',
   'uncorrelated',
   'clock_skew',
+  'daily_peak',
 ] as const;
 export type ShapeName = (typeof SHAPES)[number];
 
@@ -137,6 +139,7 @@ const BUILDERS: Record<ShapeName, (context: BuildContext) => Built> = {
   error_only: errorOnly,
   uncorrelated,
   clock_skew: clockSkew,
+  daily_peak: dailyPeak,
 };
 
 /** Requests per minute at a time of day: 1× at 03:00 UTC, 10× at 15:00, a cosine in between. */
@@ -669,6 +672,71 @@ function clockSkew({ now, random, recorder, withIncidents }: BuildContext): Buil
         component: paydb.ref,
         path: ['paydb-1', 'pay-1', 'orders-1'],
         eventIds: above,
+      },
+    ],
+  };
+}
+
+/** Start of the daily rush of `dailyPeak`: its time of day is 20 minutes before `now`'s. */
+export const DAILY_PEAK_LEAD_MS = 20 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * A shift-planning service (api → db) over five days: about 3 requests a minute day and night,
+ * and every day a sign-in rush when the shift starts, 25 minutes at about 8× that (0.8–1.2× from
+ * day to day, starting up to 2 minutes early or late). The rush starts 20 minutes before `now`'s
+ * time of day, so the last hour holds today's. Incident: today's rush is 6× its usual height (a
+ * client retrying its sign-in in a loop).
+ */
+function dailyPeak({ now, random, recorder, withIncidents }: BuildContext): Built {
+  const api = c('shift-api', 'api-1');
+  const db = c('roster-db', 'db-1');
+  const baseRate = 3;
+  const rushes = [4, 3, 2, 1, 0].map((daysBack) => {
+    const start = now - daysBack * DAY - DAILY_PEAK_LEAD_MS + random.int(-2, 2) * MINUTE;
+    const storm = withIncidents && daysBack === 0 ? 6 : 1;
+    return { start, end: start + 25 * MINUTE, factor: 8 * (0.8 + 0.4 * random.next()) * storm };
+  });
+  const stormIds: string[] = [];
+  for (let minute = now - 4 * DAY - 6 * HOUR; minute < now; minute += MINUTE) {
+    const rush = rushes.find((one) => minute >= one.start && minute < one.end);
+    const requests = random.poisson(baseRate * (rush?.factor ?? 1));
+    const stormy = rush !== undefined && rush === rushes[4] && withIncidents;
+    for (let index = 0; index < requests; index++) {
+      const at = minute + random.int(0, 58_000);
+      const user = random.int(1, 400);
+      const handled = recorder.emit({
+        at,
+        component: api,
+        message: rush ? `user ${user} signed in` : `roster of team ${random.int(1, 30)} served`,
+        operation: 'handle',
+        durationMs: random.duration(40, 0.3),
+      });
+      if (stormy) stormIds.push(handled.id);
+      recorder.emit({
+        at: at + 3,
+        component: db,
+        message: `query shifts returned ${random.int(1, 40)} rows`,
+        operation: 'query',
+        durationMs: random.duration(5, 0.3),
+      });
+    }
+  }
+  const yesterday = rushes[3].start;
+  return {
+    // scopes that end inside or just after yesterday's rush (3 earlier days) and the day before's (2)
+    normalScopeEnds: [
+      rushes[2].start + 15 * MINUTE,
+      yesterday + 10 * MINUTE,
+      yesterday + 20 * MINUTE,
+      yesterday + 35 * MINUTE,
+    ].map((at) => Math.floor(at / MINUTE) * MINUTE),
+    incidents: [
+      {
+        name: 'daily_peak_storm',
+        expected: { type: 'anomaly', kind: 'spike' },
+        component: api,
+        eventIds: stormIds,
       },
     ],
   };

@@ -117,6 +117,13 @@ export function minuteOf(dialect: Dialect, column: string): string {
     : `strftime('%Y-%m-%d %H:%M:00.000', ${column})`;
 }
 
+/** Whole minutes since the epoch of a time column, as an integer. */
+export function minuteIndex(dialect: Dialect, column: string): string {
+  return dialect === 'postgres'
+    ? `floor(date_part('epoch', ${column}) / 60)::bigint`
+    : `(CAST(strftime('%s', ${column}) AS INTEGER) / 60)`;
+}
+
 /** An id column as text (PostgreSQL keeps uuid). */
 export function idText(dialect: Dialect, column = 'id'): string {
   return dialect === 'postgres' ? `${column}::text` : column;

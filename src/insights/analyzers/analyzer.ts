@@ -9,6 +9,7 @@ import type {
 import type { InsightRollupReader } from '../insight-rollup.reader.js';
 import type { InsightRollupRefresher } from '../insight-rollup.refresher.js';
 import { ROLLUP_RECENT_MS, ROLLUP_RETENTION_MS } from '../insight-rollup-tables.js';
+import { SeasonalHistory, seasonalRanges } from '../seasonal-history.js';
 import type { PatternLineage } from '../../patterns/pattern.repository.js';
 import type { AnalyzerName, InsightDraft, InsightScope } from '../insight.types.js';
 
@@ -81,6 +82,34 @@ export class AnalysisContext {
       ? this.ready().then(() => this.rollups!.reader.patternSeries(this.grid))
       : this.aggregates.patternSeries(this.scope, this.grid);
     return this.patternSeriesPromise;
+  }
+
+  /**
+   * Counts of `series` at the scope's time of day on up to `days` earlier days: the days the
+   * rollups cover from them when this run reads rollups (a service that ran for a week keeps 8
+   * days), the other days from one aggregate of debug_events over those series and days only
+   * (indexed by component or pattern and time: a scope-length window of the candidates' events
+   * per day).
+   */
+  async seasonalHistory(series: readonly BucketSeries[], days: number): Promise<SeasonalHistory> {
+    const history = new SeasonalHistory(this.grid, seasonalRanges(this.grid, days));
+    if (series.length === 0) return history;
+    let uncovered = history.ranges;
+    if (this.usesRollups) {
+      await this.ready();
+      const rolledFrom = (await this.rollups!.reader.rolledFrom())?.getTime() ?? Infinity;
+      const covered = history.ranges.filter((range) => range.from >= rolledFrom);
+      uncovered = history.ranges.filter((range) => range.from < rolledFrom);
+      if (covered.length > 0)
+        await this.rollups!.reader.seasonalMinutes(
+          series.map(({ key }) => key),
+          covered,
+          history,
+        );
+    }
+    if (uncovered.length > 0)
+      await this.aggregates.seasonalMinutes(this.scope, series, uncovered, history);
+    return history;
   }
 
   /** Error events per pattern and component over baseline + scope, split into baseline and scope. */

@@ -1,5 +1,12 @@
 import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.js';
-import { detectAnomalies, judge } from './anomaly.analyzer.js';
+import {
+  detectAnomalies,
+  findAnomalies,
+  judge,
+  judgeSeasonally,
+  seasonalBaseline,
+} from './anomaly.analyzer.js';
+import { DAY_MS, SeasonalHistory, seasonalRanges } from '../seasonal-history.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const grid: BucketGrid = {
@@ -149,5 +156,113 @@ describe('anomaly analyzer', () => {
     const counts = new Array(48).fill(0);
     for (let index = 40; index < 48; index++) counts[index] = 100;
     expect(judge(componentSeries(counts), grid, true)).toBeNull();
+  });
+
+  describe('seasonal baseline (the same time of day on earlier days)', () => {
+    /** A daily rush: 15 a bucket in the hours before, 120 in the last 3 buckets of the scope. */
+    const rush = (height = 120) => {
+      const counts = steady(15, 48);
+      for (let index = 45; index < 48; index++) counts[index] = height;
+      return componentSeries(counts);
+    };
+    /** One earlier day at the scope's time: 14 values (a bucket before, the window, a bucket after). */
+    const dayWithRush = (height: number) => [15, ...steady(15, 9), height, height, height, height];
+    const spikes = (history: number[][] | undefined, height = 120) =>
+      judgeSeasonally(
+        findAnomalies({ grid, now: to, componentSeries: [rush(height)], patternSeries: [] }),
+        grid,
+        () => history,
+      );
+
+    it('is a spike without earlier days, and not with two days of the same rush', () => {
+      expect(judge(rush(), grid, true)).toMatchObject({ kind: 'spike', observed: 120 });
+      expect(spikes([dayWithRush(110), dayWithRush(125)])).toEqual([]);
+    });
+
+    it('needs history on 2 days: one earlier day suppresses nothing, but is stated', () => {
+      const [found] = spikes([dayWithRush(120)]);
+      expect(found.finding).toMatchObject({
+        kind: 'spike',
+        seasonal: { days: 1, level: null },
+      });
+    });
+
+    it('flags a rise far above the usual level, rated against it, with the numbers compared', () => {
+      const usual = [dayWithRush(25), dayWithRush(30), dayWithRush(20)];
+      const [found] = spikes(usual, 200);
+      expect(found.finding).toMatchObject({
+        observed: 200,
+        seasonal: { days: 3, level: 25, dayLevels: [25, 30, 20] },
+      });
+      // 200 / 15 = 13× the hours before: high; 8× the usual level of this time: medium
+      const [before] = detectAnomalies({
+        grid,
+        now: to,
+        componentSeries: [rush(200)],
+        patternSeries: [],
+      });
+      expect(before.severity).toBe('high');
+      const [after] = detectAnomalies({
+        grid,
+        now: to,
+        componentSeries: [rush(200)],
+        patternSeries: [],
+        seasonalHistory: () => usual,
+      });
+      expect(after.severity).toBe('medium');
+      expect(after.evidence).toMatchObject({
+        seasonal_days: 3,
+        seasonal_level: 25,
+        seasonal_day_levels: [25, 30, 20],
+      });
+      expect(after.summary).toContain(
+        'the same time on the 3 previous days brought about 25 (8× that)',
+      );
+    });
+
+    it('counts quiet days up to the farthest day with events, and tolerates a bucket of shift', () => {
+      const quiet = new Array(14).fill(0);
+      // yesterday quiet at this time, the day before the rush one bucket later: level = median(0, 120)
+      const late = [15, ...steady(15, 10), 120, 120, 120];
+      const baseline = seasonalBaseline([quiet, late, quiet, quiet], 12);
+      expect(baseline.days).toBe(2);
+      expect(baseline.dayLevels[8][0]).toBe(0);
+      expect(baseline.dayLevels[8][1]).toBeLessThan(20);
+      // today's rush starts at bucket 9; that day's a bucket later: still within one bucket
+      expect(baseline.dayLevels[9]).toEqual([0, 120]);
+      expect(baseline.levels[9]).toBe(60);
+      expect(seasonalBaseline(undefined, 12).days).toBe(0);
+    });
+
+    it('leaves spikes alone in buckets too long for a daily cycle (scopes over 6 h)', () => {
+      const long = { ...grid, bucketMs: 3_600_000 };
+      const found = findAnomalies({
+        grid: long,
+        now: to,
+        componentSeries: [rush()],
+        patternSeries: [],
+      });
+      expect(found).toHaveLength(1);
+      expect(judgeSeasonally(found, long, () => [dayWithRush(120), dayWithRush(120)])).toEqual(
+        found,
+      );
+    });
+
+    it('maps minutes of earlier days to the window buckets of that day', () => {
+      const history = new SeasonalHistory(grid, seasonalRanges(grid, 2));
+      const windowStart = to.getTime() - 12 * grid.bucketMs;
+      history.add('k', windowStart - DAY_MS, 3); // first window bucket, yesterday
+      history.add('k', windowStart - DAY_MS - 60_000, 4); // the bucket before it
+      history.add('k', to.getTime() - 2 * DAY_MS, 5); // the bucket after the window, 2 days back
+      history.add('k', to.getTime() - 60_000, 9); // today: no earlier day
+      expect(history.get('k')![0].slice(0, 3)).toEqual([4, 3, 0]);
+      expect(history.get('k')![1][13]).toBe(5);
+      expect(
+        history
+          .get('k')!
+          .flat()
+          .reduce((sum, count) => sum + count, 0),
+      ).toBe(12);
+    });
   });
 });

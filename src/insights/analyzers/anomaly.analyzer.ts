@@ -15,6 +15,8 @@ export interface AnomalyInput {
   patternSeries: readonly BucketSeries[];
   /** Example message per pattern id, for titles. */
   patternMessages?: ReadonlyMap<string, string>;
+  /** Counts at the scope's time of day on earlier days, per series key (SeasonalHistory). */
+  seasonalHistory?: (key: string) => readonly (readonly number[])[] | undefined;
 }
 
 type Kind = 'spike' | 'drop' | 'silence';
@@ -28,6 +30,78 @@ export interface Finding {
   baseline: number[];
   /** Median bucket of the scope: the volume level of its hour. */
   scopeMedian: number;
+  /** The same time of day on earlier days, when it was consulted (spikes only). */
+  seasonal?: {
+    /** Earlier days with history of the series (the seasonal level needs at least 2). */
+    days: number;
+    /** Median over those days of the highest count within one bucket of this one; null with too few days. */
+    level: number | null;
+    /** That highest count on each of the days, yesterday first. */
+    dayLevels: number[];
+  };
+}
+
+/**
+ * What the same time of day brought a series on earlier days, from the counts of
+ * SeasonalHistory (per day, yesterday first: the window's buckets with one more on each side).
+ */
+export interface SeasonalBaseline {
+  /** Earlier days with history: up to the farthest day on which the series had events then. */
+  days: number;
+  /** Per window bucket and day: the day's highest count within one bucket of it. */
+  dayLevels: number[][];
+  /** Per window bucket: the median of `dayLevels` (0 without days). */
+  levels: number[];
+}
+
+/**
+ * The seasonal baseline of one series. A day counts from yesterday back to the farthest day on
+ * which the series sent events at this time of day: the store keeps a contiguous recent past, so
+ * the series existed on the days in between, and a quiet day among them is a real zero (a
+ * routine that runs on some days only is not made normal by them). Within one bucket either
+ * way, because a daily routine starts at about the same time, not to the minute; the median over
+ * the days, so that one unusual day (a holiday, an incident) neither makes nor breaks the level.
+ */
+export function seasonalBaseline(
+  days: readonly (readonly number[])[] | undefined,
+  windowBuckets: number,
+): SeasonalBaseline {
+  let counted = 0;
+  (days ?? []).forEach((counts, index) => {
+    if (counts.some((count) => count > 0)) counted = index + 1;
+  });
+  const history = (days ?? []).slice(0, counted);
+  const dayLevels = Array.from({ length: windowBuckets }, (_, offset) =>
+    history.map((counts) => Math.max(counts[offset], counts[offset + 1], counts[offset + 2])),
+  );
+  return { days: counted, dayLevels, levels: dayLevels.map((values) => median(values)) };
+}
+
+/**
+ * The spikes found judged again with the seasonal baseline of their series (the first
+ * `maxSeries` of them; the others and every other finding kept as they are): a rise that stays
+ * within what the same time of day brought on earlier days is the daily cycle, not an anomaly.
+ * Buckets longer than `seasonalMaxBucketMs` average the daily cycle away: nothing changes.
+ */
+export function judgeSeasonally(
+  found: readonly { series: BucketSeries; finding: Finding }[],
+  grid: BucketGrid,
+  history: (key: string) => readonly (readonly number[])[] | undefined,
+  maxSeries = settings.seasonalMaxSeries,
+): { series: BucketSeries; finding: Finding }[] {
+  if (grid.bucketMs > settings.seasonalMaxBucketMs) return [...found];
+  const judged: { series: BucketSeries; finding: Finding }[] = [];
+  let spikes = 0;
+  for (const entry of found) {
+    if (entry.finding.kind !== 'spike' || spikes++ >= maxSeries) {
+      judged.push(entry);
+      continue;
+    }
+    const seasonal = seasonalBaseline(history(entry.series.key), grid.windowBuckets);
+    const finding = judge(entry.series, grid, entry.series.component !== undefined, seasonal);
+    if (finding) judged.push({ series: entry.series, finding });
+  }
+  return judged;
 }
 
 /**
@@ -37,12 +111,16 @@ export interface Finding {
  * a steady baseline that sent nothing in the last buckets.
  */
 export function detectAnomalies(input: AnomalyInput): InsightDraft[] {
-  return findAnomalies(input).map(({ series, finding }) => toDraft(series, finding, input));
+  const found = findAnomalies(input);
+  const judged = input.seasonalHistory
+    ? judgeSeasonally(found, input.grid, input.seasonalHistory)
+    : found;
+  return judged.map(({ series, finding }) => toDraft(series, finding, input));
 }
 
 /** The series with an anomaly and what was found, before drafts are written. */
 export function findAnomalies(
-  input: Omit<AnomalyInput, 'patternMessages'>,
+  input: Omit<AnomalyInput, 'patternMessages' | 'seasonalHistory'>,
 ): { series: BucketSeries; finding: Finding }[] {
   const found: { series: BucketSeries; finding: Finding }[] = [];
   for (const series of input.componentSeries) {
@@ -56,11 +134,16 @@ export function findAnomalies(
   return found;
 }
 
-/** The most significant anomaly of one series, or null. */
+/**
+ * The most significant anomaly of one series, or null. With a seasonal baseline of at least
+ * `seasonalMinDays` days, a spike must also stand out from what the same time of day brought on
+ * those days (the same ratio and excess as against the hours before).
+ */
 export function judge(
   series: BucketSeries,
   grid: BucketGrid,
   canGoSilent: boolean,
+  seasonal?: SeasonalBaseline,
 ): Finding | null {
   const firstActive = series.counts.findIndex((count) => count > 0);
   if (firstActive < 0 || firstActive >= grid.baselineBuckets) return null; // new series: nothing to compare with
@@ -91,11 +174,18 @@ export function judge(
   const scoreOf = robustScorer(baseline);
   const burstHeight = earlierBurstHeight(series.counts, grid);
   let scopeMedian: number | undefined; // only series with a finding need it
+  const usual = seasonal && seasonal.days >= settings.seasonalMinDays ? seasonal : null;
   window.forEach((observed, offset) => {
     const index = grid.baselineBuckets + offset;
     const { score } = scoreOf(observed);
     const ratio = observed / Math.max(expected, 1);
+    const seasonalLevel = usual?.levels[offset];
+    const aboveUsual =
+      seasonalLevel === undefined ||
+      (observed >= settings.spikeMinRatio * Math.max(seasonalLevel, 1) &&
+        observed - seasonalLevel >= settings.spikeMinExcess);
     const spike =
+      aboveUsual &&
       score >= settings.minScore &&
       ratio >= settings.spikeMinRatio &&
       observed - expected >= settings.spikeMinExcess &&
@@ -119,6 +209,15 @@ export function judge(
         score,
         baseline,
         scopeMedian: (scopeMedian ??= median(window)),
+        ...(seasonal && spike
+          ? {
+              seasonal: {
+                days: seasonal.days,
+                level: seasonalLevel ?? null,
+                dayLevels: seasonal.dayLevels[offset] ?? [],
+              },
+            }
+          : {}),
       };
     }
   });
@@ -162,7 +261,10 @@ function severityOf(finding: Finding): Severity {
     // against the level of the scope's own hour too: where traffic follows the time of day, the
     // baseline median of the hours before understates it (the morning ramp triples it), and a
     // bucket at 3× its hour is the traffic's ordinary burstiness, not a medium problem
-    const ratio = finding.observed / Math.max(finding.expected, finding.scopeMedian, 1);
+    // and against the same time of day on earlier days, when there were enough of them
+    const ratio =
+      finding.observed /
+      Math.max(finding.expected, finding.scopeMedian, finding.seasonal?.level ?? 0, 1);
     return ratio >= 10 ? 'high' : ratio >= 4 ? 'medium' : 'low';
   }
   const ratio = finding.observed / Math.max(finding.expected, 1);
@@ -195,6 +297,13 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
     baseline_buckets: finding.baseline.length,
     scope_median: round(finding.scopeMedian),
     window_counts: series.counts.slice(grid.baselineBuckets),
+    ...(finding.seasonal
+      ? {
+          seasonal_days: finding.seasonal.days,
+          seasonal_level: finding.seasonal.level === null ? null : round(finding.seasonal.level),
+          seasonal_day_levels: finding.seasonal.dayLevels,
+        }
+      : {}),
     ...(finding.kind === 'silence' ? { last_event_at: series.lastAt?.toISOString() ?? null } : {}),
   };
   const what =
@@ -209,7 +318,11 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
         `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}). ` +
         `Check whether it is running, reachable, and able to reach this collector.`
       : `${finding.observed} events in the ${minutes}-minute bucket starting ${formatTime(start)} against a baseline ` +
-        `median of ${round(finding.expected)} (robust score ${round(finding.score, 1)}, ${round(ratio, 2)}× normal). ` +
+        `median of ${round(finding.expected)} (robust score ${round(finding.score, 1)}, ${round(ratio, 2)}× normal)` +
+        (finding.seasonal?.level != null
+          ? `; the same time on the ${finding.seasonal.days} previous days brought about ${round(finding.seasonal.level)} ` +
+            `(${round(finding.observed / Math.max(finding.seasonal.level, 1), 2)}× that). `
+          : '. ') +
         (finding.kind === 'spike'
           ? `Look at what ${label} logged most in that bucket: a retry loop, a flood of errors or a traffic surge.`
           : `Fewer events than normal usually means less traffic reaching ${label}, or a part of it stalled.`);
@@ -272,7 +385,7 @@ export class AnomalyAnalyzer implements Analyzer {
       context.patternSeries(),
     ]);
     const input = { grid: context.grid, now: context.now, componentSeries, patternSeries };
-    const found = findAnomalies(input);
+    const found = await this.withSeasonalBaseline(context, findAnomalies(input));
     // rolled-up series carry no last event time; a silence reports it, so it is read for those few
     await Promise.all(
       found
@@ -299,5 +412,24 @@ export class AnomalyAnalyzer implements Analyzer {
     return found.map(({ series, finding }) =>
       toDraft(series, finding, { ...input, patternMessages }),
     );
+  }
+
+  /**
+   * The spikes judged again against the same time of day on earlier days: one bounded read of
+   * those series' counts at that time (from the rollups for the days they cover), none when
+   * nothing rose or the buckets are too long for a daily cycle to show.
+   */
+  private async withSeasonalBaseline(
+    context: AnalysisContext,
+    found: { series: BucketSeries; finding: Finding }[],
+  ): Promise<{ series: BucketSeries; finding: Finding }[]> {
+    if (context.grid.bucketMs > settings.seasonalMaxBucketMs) return found;
+    const rising = found
+      .filter(({ finding }) => finding.kind === 'spike')
+      .slice(0, settings.seasonalMaxSeries)
+      .map(({ series }) => series);
+    if (rising.length === 0) return found;
+    const history = await context.seasonalHistory(rising, settings.seasonalDays);
+    return judgeSeasonally(found, context.grid, (key) => history.get(key));
   }
 }
