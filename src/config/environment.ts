@@ -406,6 +406,17 @@ export class EnvironmentVariables {
   @Max(60_000)
   DEBUG_DURABILITY_TIMEOUT_MS = 1000;
 
+  /**
+   * DEBUG_DURABILITY=fsync: how often (ms) Redis is asked again how it keeps writes (also asked
+   * after every reconnect). A change that takes the guarantee away is noticed within it.
+   */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DEBUG_DURABILITY_RECHECK_MS = 10_000;
+
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
