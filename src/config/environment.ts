@@ -174,19 +174,19 @@ export class EnvironmentVariables {
   @MaxLength(4096)
   DEBUG_CORS_ORIGINS = '';
 
-  /** Requests one API key may make per minute, over all routes and instances (429 with Retry-After past it). */
+  /** Requests one API key may make per minute, over all routes and instances (429 with Retry-After past it); 0: no limit. */
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(100000000)
   DEBUG_RATE_LIMIT_PER_KEY = 120000;
 
-  /** Requests one client address may make per minute, over all routes and instances. */
+  /** Requests one client address may make per minute, over all routes and instances; 0: no limit. */
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(100000000)
   DEBUG_RATE_LIMIT_PER_IP = 120000;
 
