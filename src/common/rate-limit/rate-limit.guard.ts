@@ -37,28 +37,37 @@ export class RateLimitGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<Request>();
+    const limits: { tracker: string; limit: number; who: string }[] = [];
     const key = ApiKeyService.keyFromHeaders(request.headers);
     if (key !== undefined && this.config.rateLimitPerKey > 0) {
       const tracker = createHash('sha256').update(key).digest('hex').slice(0, 24);
-      await this.count(`key:${tracker}`, this.config.rateLimitPerKey, 'this API key');
+      limits.push({
+        tracker: `key:${tracker}`,
+        limit: this.config.rateLimitPerKey,
+        who: 'this API key',
+      });
     }
     if (this.config.rateLimitPerIp > 0)
-      await this.count(
-        `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`,
-        this.config.rateLimitPerIp,
-        'this address',
-      );
-    return true;
-  }
-
-  private async count(tracker: string, limit: number, who: string): Promise<void> {
-    const { hits, resetSeconds } = await this.store.hit(tracker, WINDOW_MS);
-    if (hits <= limit) return;
-    throw new DomainError(
-      'RATE_LIMITED',
-      `rate limit of ${limit} requests per minute for ${who} reached: retry after Retry-After seconds`,
-      { limit, window_seconds: WINDOW_MS / 1000 },
-      resetSeconds,
+      limits.push({
+        tracker: `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`,
+        limit: this.config.rateLimitPerIp,
+        who: 'this address',
+      });
+    if (limits.length === 0) return true;
+    const counts = await this.store.hit(
+      limits.map(({ tracker }) => tracker),
+      WINDOW_MS,
     );
+    for (const [index, { limit, who }] of limits.entries()) {
+      const { hits, resetSeconds } = counts[index];
+      if (hits <= limit) continue;
+      throw new DomainError(
+        'RATE_LIMITED',
+        `rate limit of ${limit} requests per minute for ${who} reached: retry after Retry-After seconds`,
+        { limit, window_seconds: WINDOW_MS / 1000 },
+        resetSeconds,
+      );
+    }
+    return true;
   }
 }
