@@ -172,10 +172,13 @@ export function post(
   });
 }
 
-export function get(url: string): Promise<{ status: number; text: string }> {
+export function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent: keepAliveAgent }, (response) => {
+      .get(url, { agent: keepAliveAgent, headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>

@@ -136,6 +136,112 @@ describeWithPostgresAndRedis('DEBUG_DURABILITY=fsync (full mode, own redis-serve
     expect(journal.sort()).toEqual(batch.map((event) => event.id as string).sort());
   }, 120_000);
 
+  /** Posts a fresh batch every 100 ms until `until(status)` or `withinMs`; the status and ms taken. */
+  const postUntil = async (
+    url: string,
+    until: (response: request.Response) => boolean,
+    withinMs: number,
+  ): Promise<{ response: request.Response; tookMs: number }> => {
+    const started = Date.now();
+    for (;;) {
+      const response = await request(url)
+        .post('/api/debug/events/batch')
+        .send({ events: wireBatch(3) });
+      const tookMs = Date.now() - started;
+      if (until(response) || tookMs > withinMs) return { response, tookMs };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const aofArgs = (appendfsync: string) => [
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    appendfsync,
+    '--dir',
+    mkdtempSync(join(tmpdir(), 'ads-redis-aof-')),
+  ];
+
+  it('asks Redis again: after CONFIG SET appendfsync everysec ingest is refused (503 naming why, nothing journalled) and readiness is down; after appendfsync always again it is accepted', async () => {
+    const port = await freePort();
+    servers.push(await startRedisServer(port, aofArgs('always')));
+    const env = await fullModeEnv({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      DEBUG_DURABILITY: 'fsync',
+      DEBUG_DURABILITY_RECHECK_MS: '500',
+    });
+    const running = await startApp(env);
+    apps.push(running);
+    expect(running.app.get(JournalDurability).fsyncMethod).toBe('appendfsync-always');
+    await request(running.url)
+      .post('/api/debug/events/batch')
+      .send({ events: wireBatch(5) })
+      .expect(202);
+
+    const admin = client(port);
+    await admin.config('SET', 'appendfsync', 'everysec');
+    // Redis is asked every 500 ms: the change is noticed within that, plus the asking.
+    const refused = await postUntil(running.url, (response) => response.status !== 202, 3000);
+    expect(refused.response.status).toBe(503);
+    expect(refused.tookMs).toBeLessThan(3000);
+    expect(refused.response.headers['retry-after']).toBe('1');
+    expect(refused.response.body.message).toContain('appendfsync everysec');
+    expect(refused.response.body.message).toContain('events not accepted');
+
+    // Refused before the journal write: the events are not in Redis, so a retry is new.
+    const batch = wireBatch(4);
+    await request(running.url).post('/api/debug/events/batch').send({ events: batch }).expect(503);
+    expect(await admin.exists(...eventKeys(env.DEBUG_REDIS_PREFIX, batch))).toBe(0);
+    const details = await request(running.url).get('/api/debug/health/details').expect(503);
+    expect(JSON.stringify(details.body)).toContain('appendfsync everysec');
+    const readiness = await request(running.url).get('/api/debug/health').expect(503);
+    expect(readiness.body.details).toMatchObject({ durability: { status: 'down' } });
+
+    await admin.config('SET', 'appendfsync', 'always');
+    const accepted = await postUntil(running.url, (response) => response.status === 202, 3000);
+    expect(accepted.response.status).toBe(202);
+    const retried = await request(running.url)
+      .post('/api/debug/events/batch')
+      .send({ events: batch })
+      .expect(202);
+    expect(retried.body).toMatchObject({ accepted: 4, duplicates: 0 });
+    const healthy = await request(running.url).get('/api/debug/health/details').expect(200);
+    expect(healthy.body.details.durability).toMatchObject({
+      status: 'up',
+      level: 'fsync',
+      method: 'appendfsync-always',
+    });
+  }, 120_000);
+
+  it('asks Redis again after a reconnect: a Redis restarted with appendfsync everysec is noticed before the next acknowledgement', async () => {
+    const port = await freePort();
+    servers.push(await startRedisServer(port, aofArgs('always')));
+    const env = await fullModeEnv({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      DEBUG_ROLE: 'api',
+      DEBUG_DURABILITY: 'fsync',
+      // Far beyond the test: only the reconnect can make it ask again.
+      DEBUG_DURABILITY_RECHECK_MS: '600000',
+    });
+    const running = await startApp(env);
+    apps.push(running);
+    await request(running.url)
+      .post('/api/debug/events/batch')
+      .send({ events: wireBatch(5) })
+      .expect(202);
+
+    await killRedisServer(servers.pop()!);
+    servers.push(await startRedisServer(port, aofArgs('everysec')));
+    // Until the service has reconnected, answers are 503 "unreachable"; none may be a 202.
+    const refused = await postUntil(
+      running.url,
+      (response) =>
+        response.status === 202 || String(response.body.message).includes('appendfsync everysec'),
+      20_000,
+    );
+    expect(refused.response.status).toBe(503);
+    expect(refused.response.body.message).toContain('appendfsync everysec');
+  }, 120_000);
+
   describe('with neither AOF fsync nor a replica', () => {
     beforeAll(() => buildService(), 320_000);
 

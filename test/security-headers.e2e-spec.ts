@@ -75,7 +75,12 @@ describeWithPostgresAndRedis('public health (full mode)', () => {
     const health = await request(running.url).get('/api/debug/health').expect(200);
     expect(health.body).toEqual({
       status: 'ok',
-      details: { writers: { status: 'up' }, database: { status: 'up' }, redis: { status: 'up' } },
+      details: {
+        writers: { status: 'up' },
+        database: { status: 'up' },
+        redis: { status: 'up' },
+        durability: { status: 'up' },
+      },
     });
     await request(running.url).get('/api/debug/health/details').expect(401);
     await request(running.url)

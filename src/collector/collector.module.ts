@@ -40,6 +40,6 @@ import { StateService } from './state.service.js';
     StateService,
     MetricsIngestService,
   ],
-  exports: [IngestService, IngestJournal, EventIntake, MetricsIngestService],
+  exports: [IngestService, IngestJournal, JournalDurability, EventIntake, MetricsIngestService],
 })
 export class CollectorModule {}

@@ -68,6 +68,14 @@ export class IngestService implements OnApplicationShutdown {
       this.metrics.rejected.inc({ kind: 'event', reason: 'backpressure' }, events.length);
       throw error;
     });
+    if (this.hot.journals) {
+      try {
+        this.durability.assertGuaranteed();
+      } catch (error) {
+        this.metrics.rejected.inc({ kind: 'event', reason: 'unavailable' }, events.length);
+        throw error;
+      }
+    }
     let fresh: boolean[];
     try {
       fresh = await this.hot.putNew(events, json);

@@ -251,6 +251,10 @@ export class AppConfig {
     return this.env.DEBUG_DURABILITY_TIMEOUT_MS;
   }
 
+  get durabilityRecheckMs(): number {
+    return this.env.DEBUG_DURABILITY_RECHECK_MS;
+  }
+
   get hotTtlSeconds(): number {
     return this.env.DEBUG_HOT_TTL_SECONDS;
   }

@@ -174,19 +174,19 @@ export class EnvironmentVariables {
   @MaxLength(4096)
   DEBUG_CORS_ORIGINS = '';
 
-  /** Requests one API key may make per minute, over all routes and instances (429 with Retry-After past it). */
+  /** Requests one API key may make per minute, over all routes and instances (429 with Retry-After past it); 0: no limit. */
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(100000000)
   DEBUG_RATE_LIMIT_PER_KEY = 120000;
 
-  /** Requests one client address may make per minute, over all routes and instances. */
+  /** Requests one client address may make per minute, over all routes and instances; 0: no limit. */
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(100000000)
   DEBUG_RATE_LIMIT_PER_IP = 120000;
 
@@ -405,6 +405,17 @@ export class EnvironmentVariables {
   @Min(10)
   @Max(60_000)
   DEBUG_DURABILITY_TIMEOUT_MS = 1000;
+
+  /**
+   * DEBUG_DURABILITY=fsync: how often (ms) Redis is asked again how it keeps writes (also asked
+   * after every reconnect). A change that takes the guarantee away is noticed within it.
+   */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DEBUG_DURABILITY_RECHECK_MS = 10_000;
 
   @IsOptional()
   @Transform(toInteger)

@@ -15,6 +15,7 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { IngestJournal, WRITER_ALIVE_WITHIN_MS } from '../collector/ingest-journal.js';
+import { JournalDurability } from '../collector/journal-durability.js';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
 import { Public, RequireScope } from '../common/auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -35,6 +36,7 @@ export class HealthController {
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
     private readonly journal: IngestJournal,
+    private readonly durability: JournalDurability,
     private readonly apiKeys: ApiKeyService,
   ) {}
 
@@ -42,7 +44,7 @@ export class HealthController {
   @Public()
   @ApiOperation({
     summary:
-      'Readiness: the database answers, Redis when configured, and an ingest writer is alive (full mode)',
+      'Readiness: the database answers, Redis when configured, an ingest writer is alive (full mode), and with DEBUG_DURABILITY=fsync Redis can confirm writes on disk or on a replica',
     description:
       'Public: up or down per dependency, nothing else. The reasons (with internal addresses) are at /health/details, admin scope.',
   })
@@ -105,7 +107,20 @@ export class HealthController {
               })
               .withTimeout(2000)
           : this.indicators.check('redis').up({ mode: 'not configured (embedded mode)' }),
+      () => this.durabilityCheck(),
     ]);
+  }
+
+  /** DEBUG_DURABILITY=fsync (API processes): down while Redis was last found unable to give the guarantee. */
+  private durabilityCheck() {
+    const check = this.indicators.check('durability');
+    if (!this.durability.enabled || !this.config.runsApi)
+      return check.up({ level: this.config.durability });
+    const verdict = this.durability.lastVerdict;
+    if (verdict === undefined)
+      return check.up({ level: 'fsync', method: 'not known yet (asked at the next accept)' });
+    if ('refusal' in verdict) return check.down({ level: 'fsync', reason: verdict.refusal });
+    return check.up({ level: 'fsync', method: verdict.method });
   }
 
   @Get('health/live')

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 import { shutdownPhase } from '../logging/shutdown-phase.js';
@@ -39,12 +39,13 @@ export class RedisService implements OnApplicationShutdown {
     return this.shared;
   }
 
-  /** A connection of its own, for subscribers and blocking commands. */
-  connect(name: string): Redis {
+  /** A connection of its own, for subscribers and blocking commands (or commands sent in bulk: `enableAutoPipelining`). */
+  connect(name: string, options: Pick<RedisOptions, 'enableAutoPipelining'> = {}): Redis {
     const connection = new Redis(this.url, {
       connectionName: `ads-${name}`,
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
+      ...options,
     });
     let failing = false;
     connection.on('error', (error) => {
