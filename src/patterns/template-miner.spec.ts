@@ -359,6 +359,38 @@ describe('TemplateMiner', () => {
       expect(miner.match('pipeline queue is full').id).not.toBe(ids[0]);
     });
 
+    it('free text after a word up to the end of the sentence (a description, an object)', () => {
+      const miner = new TemplateMiner();
+      const units = [
+        'Nightly Database Backup',
+        'Message Queue Broker',
+        'Certificate Renewal Timer for all domains',
+        'Log Shipper',
+        'Remote Desktop Gateway service',
+      ];
+      const ids = idsOf(
+        miner,
+        units.map((u) => `Launched ${u}.`),
+      );
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('Launched <*>'); // the period is part of the last word
+      // the same with no closing punctuation, after several words
+      const tools = ['hammer', 'rusty pipe', 'old kitchen knife', 'crowbar', 'bare hands'];
+      const toolIds = idsOf(
+        miner,
+        tools.map((t) => `the intruder was stopped with ${t}`),
+      );
+      expect(new Set(toolIds.map((id) => miner.resolve(id))).size).toBe(1);
+      // three texts are not enough evidence
+      const few = new TemplateMiner();
+      const fewIds = idsOf(few, [
+        'Launched Log Shipper.',
+        'Launched Gateway.',
+        'Launched Ticket Desk Sync.',
+      ]);
+      expect(new Set(fewIds.map((id) => few.resolve(id))).size).toBe(3);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

@@ -447,8 +447,14 @@ export class TemplateMiner {
         isWord(opener) &&
         isWord(after) &&
         mine.slice(mine.length - suffix).filter(isWord).length >= 2;
+      // the tail of a sentence: free text after a word up to the end of the message or its
+      // closing punctuation ("Started <description>.", "... killed <*> with <weapon>")
+      const tail =
+        isWord(opener) &&
+        mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t));
       if (
         !betweenWords &&
+        !tail &&
         (!VALUE_OPENERS.has(opener) ||
           (suffix > 0 &&
             !enclosed &&
