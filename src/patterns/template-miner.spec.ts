@@ -391,6 +391,28 @@ describe('TemplateMiner', () => {
       expect(new Set(fewIds.map((id) => few.resolve(id))).size).toBe(3);
     });
 
+    it('the detail after a sentence and `: ` is one value, words and numbers alike', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'job 17 parked after 3 tries: disk quota exceeded on volume 7',
+        'job 18 parked after 5 tries: remote returned status 503',
+        'job 19 parked after 2 tries: lease lost',
+        'job 20 parked after 4 tries: checksum mismatch in chunk 12 of 40',
+        'job 21 parked after 3 tries: lease lost',
+      ]);
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('job <*> parked after <*> tries: <*>');
+      // inside a bracket a `:` joins the parts of a name ("auth(pool:main)"), not a detail
+      const tags = new TemplateMiner();
+      const tagIds = idsOf(tags, [
+        'auth(pool:main): token refused for client 7',
+        'auth(pool:main): cache warmed with 300 keys',
+        'auth(pool:main): session 12 closed',
+        'auth(pool:main): rotating keys, 2 left',
+      ]);
+      expect(new Set(tagIds.map((id) => tags.resolve(id))).size).toBe(4);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

@@ -461,6 +461,14 @@ export class TemplateMiner {
             (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
       )
         continue;
+      // the detail after a sentence: `: ` after two or more words introduces its reason or
+      // cause, whatever words and values that holds (after a single word, `daemon: …` is the
+      // tag of a component and what follows is the component's own message)
+      const detail =
+        suffix === 0 &&
+        KEY_MARKS.has(opener) &&
+        shape.spaceBefore[prefix] &&
+        isSentence(mine, prefix - 1);
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
@@ -468,7 +476,7 @@ export class TemplateMiner {
       if (!proposal) this.spanProposals.set(key, (proposal = { forms: new Map(), count: 0 }));
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
-        if (!enclosed && !isOneValue(middle)) continue;
+        if (!enclosed && !detail && !isOneValue(middle)) continue;
         if (proposal.count >= MAX_MEMBERS) break;
         let forms = proposal.forms.get(middle.length);
         if (!forms) proposal.forms.set(middle.length, (forms = []));
@@ -652,6 +660,23 @@ function generalizationOf(
   }
   if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
   return { tokens, literals };
+}
+
+/**
+ * True when the first `end` tokens read as a sentence: two or more words outside brackets,
+ * every bracket closed. A single word with a bracketed part (`auth(pool:main)`) is the tag
+ * of a component, and a `:` inside a bracket joins the parts of a name.
+ */
+function isSentence(tokens: readonly string[], end: number): boolean {
+  let open = 0;
+  let words = 0;
+  for (let i = 0; i < end; i++) {
+    const token = tokens[i];
+    if (token === '(' || token === '[' || token === '{') open++;
+    else if ((token === ')' || token === ']' || token === '}') && open > 0) open--;
+    else if (open === 0 && isWord(token)) words++;
+  }
+  return open === 0 && words >= 2;
 }
 
 /**
