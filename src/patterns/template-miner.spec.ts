@@ -413,6 +413,26 @@ describe('TemplateMiner', () => {
       expect(new Set(tagIds.map((id) => tags.resolve(id))).size).toBe(4);
     });
 
+    it('a place proven to hold a value also takes a value of several words', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'courier 12 delivered parcel to locker7',
+        'courier 13 delivered parcel to gate',
+        'courier 14 delivered parcel to reception',
+        'courier 15 delivered parcel to porch',
+        'courier 16 delivered parcel to garage',
+        'courier 17 delivered parcel to side door of the warehouse',
+        'courier 18 delivered parcel to back office',
+      ]);
+      // (a single phrase there could be the words of another event)
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('courier <*> delivered parcel to <*>');
+      // after a single first word, a numbered name and a phrase are not evidence enough
+      const single = new TemplateMiner();
+      const singleIds = idsOf(single, ['Probing DISK#0', 'Probing optical drive bays']);
+      expect(new Set(singleIds.map((id) => single.resolve(id))).size).toBe(2);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

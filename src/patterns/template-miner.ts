@@ -105,6 +105,10 @@ interface Proposal {
 interface SpanProposal {
   forms: Map<number, (readonly string[])[]>;
   count: number;
+  /** A span there was a single masked or learned value: the place is proven to hold values. */
+  value: boolean;
+  /** Different forms of free text of several words seen there. */
+  phrases: number;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -366,7 +370,8 @@ export class TemplateMiner {
   private addShape(tokens: string[], spaceBefore: boolean[], report = true): Shape {
     const canonical = canonicalize(tokens, spaceBefore);
     const id = patternIdOf(canonical.tokens);
-    let pattern = this.live.get(id);
+    // an id merged earlier lives on in the pattern it went into (never a second pattern of that id)
+    let pattern = this.live.get(this.resolve(id));
     if (!pattern) {
       pattern = {
         id,
@@ -445,7 +450,7 @@ export class TemplateMiner {
       // finished with status ...")
       const betweenWords =
         isWord(opener) &&
-        isWord(after) &&
+        (isWord(after) || ANNOTATION_CLOSERS[after] !== undefined) &&
         mine.slice(mine.length - suffix).filter(isWord).length >= 2;
       // the tail of a sentence: free text after a word up to the end of the message or its
       // closing punctuation ("Started <description>.", "... killed <*> with <weapon>")
@@ -473,24 +478,41 @@ export class TemplateMiner {
         KEY_SEPARATOR,
       );
       let proposal = this.spanProposals.get(key);
-      if (!proposal) this.spanProposals.set(key, (proposal = { forms: new Map(), count: 0 }));
+      if (!proposal)
+        this.spanProposals.set(
+          key,
+          (proposal = { forms: new Map(), count: 0, value: false, phrases: 0 }),
+        );
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         if (!enclosed && !detail && !isOneValue(middle)) continue;
+        if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (proposal.count >= MAX_MEMBERS) break;
         let forms = proposal.forms.get(middle.length);
         if (!forms) proposal.forms.set(middle.length, (forms = []));
         if (forms.some((form) => sameForm(form, middle))) continue;
         forms.push(middle);
         proposal.count++;
+        if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
       }
-      if (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2) continue;
+      // a place in a sentence already proven to hold a value takes values of several words
+      // too ("to <*>", "to Frozen Lake", "to Old Town Ruins"), as a position proven by a
+      // member's `<*>` needs no counting: two phrases of different forms show that it does
+      // (one phrase, or phrases that differ in one word, "unknown account <name>", may be
+      // another event's words)
+      const proven = proposal.value && proposal.phrases >= 2 && isSentence(mine, prefix);
+      if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
+        continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
         ...shape.spaceBefore.slice(mine.length - suffix),
       ];
-      const general = this.addShape(tokens, spaceBefore);
+      // the single-value shape itself when the place was proven by one (it is live: a shape
+      // leaves the index when it merges); a new shape otherwise
+      const general =
+        this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
+        this.addShape(tokens, spaceBefore);
       if (general.spanAt !== undefined) continue;
       general.spanAt = prefix;
       this.spanShapes.push(general);
