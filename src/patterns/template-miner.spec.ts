@@ -433,6 +433,26 @@ describe('TemplateMiner', () => {
       expect(new Set(singleIds.map((id) => single.resolve(id))).size).toBe(2);
     });
 
+    it('a list of key=value parameters of which some are optional is one value', () => {
+      const miner = new TemplateMiner();
+      const counters = ['get=4', 'put=2', 'del=1', 'scan=9', 'flush=1', 'sync=3'];
+      const ids = [2, 3, 4, 5, 6, 2, 4].map(
+        (n, i) =>
+          miner.match(`client 10.0.0.${i} done ${counters.slice(0, n).join(' ')} total=${n}`).id,
+      );
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('client <*> done <*> total=<*>');
+      // a parameter present or not, two forms only: not evidence enough
+      const two = new TemplateMiner();
+      const twoIds = idsOf(two, [
+        'login refused tty=ssh rhost=10.0.0.1',
+        'login refused tty=ssh rhost=10.0.0.2 user=kim',
+        'login refused tty=ssh rhost=10.0.0.3',
+        'login refused tty=ssh rhost=10.0.0.4 user=kim',
+      ]);
+      expect(new Set(twoIds.map((id) => two.resolve(id))).size).toBe(2);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

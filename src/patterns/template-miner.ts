@@ -442,6 +442,8 @@ export class TemplateMiner {
         mine[mine.length - 1 - suffix] === theirs[theirs.length - 1 - suffix]
       )
         suffix++;
+      const parameters = parameterRunsOf(mine, theirs, prefix);
+      if (parameters) [prefix, suffix] = parameters;
       const opener = mine[prefix - 1];
       if (!mine.slice(0, prefix).some(isWord)) continue;
       const after = mine[mine.length - suffix];
@@ -458,6 +460,7 @@ export class TemplateMiner {
         isWord(opener) &&
         mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t));
       if (
+        !parameters &&
         !betweenWords &&
         !tail &&
         (!VALUE_OPENERS.has(opener) ||
@@ -485,7 +488,7 @@ export class TemplateMiner {
         );
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
-        if (!enclosed && !detail && !isOneValue(middle)) continue;
+        if (!enclosed && !detail && !parameters && !isOneValue(middle)) continue;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (proposal.count >= MAX_MEMBERS) break;
         let forms = proposal.forms.get(middle.length);
@@ -682,6 +685,47 @@ function generalizationOf(
   }
   if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
   return { tokens, literals };
+}
+
+/**
+ * Where two shapes differ at a `key=` (one has a parameter the other has not, or another):
+ * the prefix and suffix around the whole runs of `key=value` pairs they hold there, when
+ * both runs are made of pairs only. A list of parameters of which some are printed only when
+ * set (`ehlo=1 starttls=1 mail=1 quit=1`) is then one span value, learned as any other: from
+ * `generalizeAfter` forms of at least two lengths.
+ */
+function parameterRunsOf(
+  a: readonly string[],
+  b: readonly string[],
+  firstDifference: number,
+): [number, number] | undefined {
+  if (!isKeyAt(a, firstDifference) || !isKeyAt(b, firstDifference)) return undefined;
+  let prefix = firstDifference;
+  while (prefix >= 3 && isKeyAt(a, prefix - 3) && isPairValue(a[prefix - 1])) prefix -= 3;
+  const shortest = Math.min(a.length, b.length);
+  let suffix = 0;
+  while (suffix < shortest - prefix - 1 && a[a.length - 1 - suffix] === b[b.length - 1 - suffix])
+    suffix++;
+  // the suffix starts at a key or at the end, never inside a pair
+  while (suffix > 0 && !isKeyAt(a, a.length - suffix)) suffix--;
+  const runs = [a.slice(prefix, a.length - suffix), b.slice(prefix, b.length - suffix)];
+  return runs.every(isParameterRun) ? [prefix, suffix] : undefined;
+}
+
+function isKeyAt(tokens: readonly string[], at: number): boolean {
+  return isWord(tokens[at] ?? '') && tokens[at + 1] === '=';
+}
+
+function isPairValue(token: string | undefined): boolean {
+  return token !== undefined && (token === WILDCARD || isWord(token));
+}
+
+/** One or more `key=value` pairs and nothing else. */
+function isParameterRun(tokens: readonly string[]): boolean {
+  if (tokens.length < 3 || tokens.length % 3 !== 0) return false;
+  for (let i = 0; i < tokens.length; i += 3)
+    if (!isKeyAt(tokens, i) || !isPairValue(tokens[i + 2])) return false;
+  return true;
 }
 
 /**
