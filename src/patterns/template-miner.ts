@@ -425,7 +425,11 @@ export class TemplateMiner {
    * number of words (a reason, a command, a description). Evidence counts only spans that read
    * as one value (`isOneValue`: words only, one masked value, a quoted or bracketed phrase; a
    * span that mixes words and values is the message of another event), or any span enclosed
-   * by the bracket or quote pair around it (a user agent). Returns the new span shape, if any.
+   * by the bracket or quote pair around it (a user agent). Also framed as a value: the tail
+   * of a sentence after a word, the detail after a sentence and `: ` (which may mix words and
+   * values), and runs of `key=value` pairs (optional parameters). A place where a span was a
+   * single `<*>` takes phrases once two of different forms were seen there. Returns the new
+   * span shape, if any.
    */
   private proposeSpanWith(shape: Shape): Shape | undefined {
     const mine = shape.tokens;
