@@ -453,6 +453,16 @@ describe('TemplateMiner', () => {
       expect(new Set(twoIds.map((id) => two.resolve(id))).size).toBe(2);
     });
 
+    it('a word where another message had values joined like a list is a value', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'job 1 shipped to=u17, via=gw1.example.org[10.0.0.1]:443, took=3 ms',
+        'job 2 shipped to=u18, via=local, took=4 ms',
+        'job 3 shipped to=u19, via=spool, took=5 ms',
+      ]);
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

@@ -109,6 +109,10 @@ interface SpanProposal {
   value: boolean;
   /** Different forms of free text of several words seen there. */
   phrases: number;
+  /** A span there was masked values joined like a list (`<*>[<*>]:<*>`). */
+  valueList: boolean;
+  /** A span there was a single word. */
+  word: boolean;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -488,12 +492,22 @@ export class TemplateMiner {
       if (!proposal)
         this.spanProposals.set(
           key,
-          (proposal = { forms: new Map(), count: 0, value: false, phrases: 0 }),
+          (proposal = {
+            forms: new Map(),
+            count: 0,
+            value: false,
+            phrases: 0,
+            valueList: false,
+            word: false,
+          }),
         );
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
-        if (!enclosed && !detail && !parameters && !isOneValue(middle)) continue;
+        const valueList = isValueList(middle);
+        if (!enclosed && !detail && !parameters && !valueList && !isOneValue(middle)) continue;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
+        if (valueList) proposal.valueList = true;
+        if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
         if (proposal.count >= MAX_MEMBERS) break;
         let forms = proposal.forms.get(middle.length);
         if (!forms) proposal.forms.set(middle.length, (forms = []));
@@ -507,7 +521,12 @@ export class TemplateMiner {
       // member's `<*>` needs no counting: two phrases of different forms show that it does
       // (one phrase, or phrases that differ in one word, "unknown account <name>", may be
       // another event's words)
-      const proven = proposal.value && proposal.phrases >= 2 && isSentence(mine, prefix);
+      // likewise a single word where another message had masked values joined like a list
+      // (`relay=dovecot` / `relay=<*>[<*>]:<*>`): the word is a value, as it is where a
+      // message of the same length had a `<*>`
+      const proven =
+        ((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
+        isSentence(mine, prefix);
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
         continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
@@ -754,6 +773,19 @@ function isSentence(tokens: readonly string[], end: number): boolean {
  * phrase in a quote or bracket pair. A span that mixes words and values outside quotes is a
  * message of its own.
  */
+/**
+ * True for masked values joined by list punctuation, perhaps with a bracketed annotation
+ * (`<*> [ <*> ] : <*>`): one value that the tokenizer split.
+ */
+function isValueList(middle: readonly string[]): boolean {
+  if (middle.length < 2 || middle[0] !== WILDCARD) return false;
+  for (const token of middle)
+    if (token !== WILDCARD && !LIST_JOINERS.has(token) && !VALUE_BRACKETS.has(token)) return false;
+  return true;
+}
+
+const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
+
 function isOneValue(middle: readonly string[]): boolean {
   if (middle.length === 1 && middle[0] === WILDCARD) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;
