@@ -304,6 +304,120 @@ const JOURNAL: Event[] = [
   ],
 ];
 
+// Written in round 3, before the miner changes of that round (a payment gateway and a game
+// server: kinds of systems no other set covers).
+const MERCHANTS = ['acme-store', 'globex', 'initech-eu', 'umbrella-pharma', 'hooli'];
+const CARD_BRANDS = ['visa', 'mastercard', 'amex', 'discover'];
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'JPY'];
+const DECLINES = [
+  'insufficient_funds',
+  'card_declined',
+  'expired_card',
+  'incorrect_cvc',
+  'do_not_honor',
+  'processing_error',
+];
+
+function amount(c: Ctx): string {
+  return `${c.int(1, 4000)}.${String(c.int(0, 99)).padStart(2, '0')}`;
+}
+
+function paymentId(c: Ctx): string {
+  return `pay_${c.hex(14)}`;
+}
+
+const PAYMENTS: Event[] = [
+  [
+    'authorized',
+    (c) =>
+      `payment ${paymentId(c)} authorized: merchant=${c.pick(MERCHANTS)} amount=${amount(c)} currency=${c.pick(CURRENCIES)} card=${c.pick(CARD_BRANDS)} ****${c.int(1000, 9999)} 3ds=${c.pick(['frictionless', 'challenge', 'not_enrolled'])} latency_ms=${c.int(40, 3000)}`,
+  ],
+  [
+    'declined',
+    (c) =>
+      `payment ${paymentId(c)} declined by issuer: code=${c.pick(DECLINES)} merchant=${c.pick(MERCHANTS)} amount=${amount(c)} ${c.pick(CURRENCIES)}`,
+  ],
+  [
+    'webhook-retry',
+    (c) =>
+      `Webhook delivery to https://${c.pick(MERCHANTS)}.example.com/hooks/payments failed with HTTP ${c.pick(['500', '502', '503', '404', '410'])}, retrying in ${c.int(1, 60)}s (attempt ${c.int(1, 8)} of 8)`,
+  ],
+  [
+    'refund',
+    (c) =>
+      `Refund ${c.hex(10)} of ${amount(c)} ${c.pick(CURRENCIES)} for payment ${paymentId(c)} ${c.pick(['succeeded', 'pending', 'failed'])}`,
+  ],
+  [
+    'fraud',
+    (c) =>
+      `Risk check flagged payment ${paymentId(c)} (score ${c.int(60, 99)}): ${c.pick(['velocity limit exceeded for card', 'billing country does not match IP country', 'card used on too many accounts', 'email domain on blocklist'])}`,
+  ],
+  [
+    'settlement',
+    (c) =>
+      `Settlement batch ${c.int(1000, 9999)} for ${c.pick(MERCHANTS)} closed: ${c.int(1, 5000)} transactions, net ${amount(c)} ${c.pick(CURRENCIES)}`,
+  ],
+  [
+    'acquirer-timeout',
+    (c) =>
+      `Acquirer ${c.pick(['adyen-eu', 'worldpay', 'stripe-connect', 'checkout-com'])} did not answer within ${c.int(5, 30)}000 ms, failing over to ${c.pick(['adyen-eu', 'worldpay', 'stripe-connect', 'checkout-com'])}`,
+  ],
+  [
+    'idempotency',
+    (c) =>
+      `Idempotency key ${c.hex(8)}-${c.hex(4)} reused with a different request body by merchant ${c.pick(MERCHANTS)}`,
+  ],
+];
+
+const PLAYERS = [
+  'xXsniperXx',
+  'NoobMaster69',
+  'lunaTheBrave',
+  'kappa_king',
+  'Zed',
+  'mira',
+  'dr_frag',
+];
+const MAPS = ['de_dust2', 'cs_office', 'Frozen Lake', 'Old Town Ruins', 'arena_01'];
+const GAME: Event[] = [
+  [
+    'joined',
+    (c) =>
+      `Player ${c.pick(PLAYERS)} (steam:${c.int(10000000, 99999999)}) joined server from ${c.int(11, 223)}.${c.int(0, 255)}.${c.int(0, 255)}.${c.int(1, 254)}:${c.int(1024, 65535)}`,
+  ],
+  [
+    'left',
+    (c) =>
+      `Player ${c.pick(PLAYERS)} left the game (${c.pick(['disconnect', 'timed out', 'kicked by admin', 'connection reset by peer'])})`,
+  ],
+  [
+    'kill',
+    (c) =>
+      `${c.pick(PLAYERS)} killed ${c.pick(PLAYERS)} with ${c.pick(['ak47', 'awp', 'knife', 'desert eagle', 'grenade'])}${c.pick(['', ' (headshot)'])}`,
+  ],
+  [
+    'round',
+    (c) =>
+      `Round ${c.int(1, 30)} over: ${c.pick(['Terrorists', 'Counter-Terrorists'])} win by ${c.pick(['elimination', 'bomb defused', 'target bombed', 'time running out'])} (${c.int(0, 16)}:${c.int(0, 16)})`,
+  ],
+  ['map', (c) => `Changing map to ${c.pick(MAPS)} (${c.int(2, 32)} players online)`],
+  [
+    'tick',
+    (c) =>
+      `Server tick took ${c.int(17, 400)} ms (budget 16 ms), entities=${c.int(100, 5000)} players=${c.int(0, 32)}`,
+  ],
+  [
+    'chat',
+    (c) =>
+      `[chat] ${c.pick(PLAYERS)}: ${c.pick(['gg', 'nice shot', 'rush B no stop', 'anyone want to trade skins?', 'lag'])}`,
+  ],
+  [
+    'anticheat',
+    (c) =>
+      `Anti-cheat: ${c.pick(PLAYERS)} flagged for ${c.pick(['speedhack', 'aimbot', 'wallhack'])}, confidence ${c.int(50, 100)}%`,
+  ],
+];
+
 export function devLogs(lines = 2000): SyntheticLog[] {
   return [
     generate('dev-mail', MAIL, lines, 21),
@@ -312,5 +426,7 @@ export function devLogs(lines = 2000): SyntheticLog[] {
     generate('dev-audit', AUDIT, lines, 24),
     generate('dev-python', PYTHON, lines, 25),
     generate('dev-journal', JOURNAL, lines, 26),
+    generate('dev-payments', PAYMENTS, lines, 27),
+    generate('dev-game', GAME, lines, 28),
   ];
 }

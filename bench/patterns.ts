@@ -5,6 +5,10 @@
  * every token that holds a digit, then exact matching (the first version of the service).
  *
  *   npm run bench:patterns -- [--data DIR] [--out DIR] [--systems A,B] [--no-synthetic] [--dev-logs]
+ *                             [--set dev] [--explain]
+ *
+ * `--set dev` scores only the development sets (the dev half of Loghub and the dev invented
+ * logs), so the held-out half and the check logs stay unseen while the miner is changed.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -58,7 +62,12 @@ interface Args {
   devLogs: boolean;
   /** For the sensitivity study in docs/patterns.md only; production uses the default. */
   generalizeAfter?: number;
+  /** Print, per set, the ground-truth events split over several patterns or merged into one. */
+  explain: boolean;
 }
+
+/** The development half of the eight Loghub samples; the other half is held out. */
+const DEV_SYSTEMS = ['HDFS', 'Hadoop', 'OpenSSH', 'Linux'];
 
 function parseArgs(argv: string[]): Args {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,6 +75,7 @@ function parseArgs(argv: string[]): Args {
     data: resolve(repoRoot, '..', 'shared', 'data', 'loghub'),
     synthetic: true,
     devLogs: false,
+    explain: false,
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--data') args.data = resolve(argv[++i]);
@@ -75,9 +85,16 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--no-synthetic') args.synthetic = false;
     else if (argv[i] === '--dev-logs') args.devLogs = true;
     else if (argv[i] === '--generalize-after') args.generalizeAfter = Number(argv[++i]);
-    else
+    else if (argv[i] === '--explain') args.explain = true;
+    else if (argv[i] === '--set') {
+      const set = argv[++i];
+      if (set !== 'dev') throw new Error(`--set ${set}: only "dev" is a set`);
+      args.systems = new Set(DEV_SYSTEMS);
+      args.synthetic = false;
+      args.devLogs = true;
+    } else
       throw new Error(
-        `unknown argument ${argv[i]} (expected --data DIR, --out DIR, --shuffle SEED, --systems A,B, --no-synthetic, --dev-logs)`,
+        `unknown argument ${argv[i]} (expected --data DIR, --out DIR, --shuffle SEED, --systems A,B, --no-synthetic, --dev-logs, --set dev, --explain)`,
       );
   }
   return args;
@@ -278,7 +295,7 @@ function scoreSystem(
   truth: Map<string, string>,
   shuffle: number | undefined,
   options: Partial<MinerOptions>,
-): { row: Row; finalIds: string[] } {
+): { row: Row; finalIds: string[]; miner: TemplateMiner } {
   const miner = new TemplateMiner(options);
   const assigned: string[] = new Array(messages.length);
   const started = cpuSeconds();
@@ -306,6 +323,7 @@ function scoreSystem(
   const byLine = (ids: string[]) => new Map(ids.map((id, i) => [String(i + 1), id]));
   return {
     finalIds,
+    miner,
     row: {
       system,
       ga: groupingAccuracy(truth, byLine(finalIds)),
@@ -318,6 +336,55 @@ function scoreSystem(
       newValueRate: (NEW_VALUE_ROUNDS * messages.length) / newSeconds,
     },
   };
+}
+
+/**
+ * Where a grouping loses: every ground-truth event whose lines got several patterns (split),
+ * and every pattern that holds lines of several events (merged), largest first, with the
+ * templates and an example line.
+ */
+function explain(
+  messages: string[],
+  truth: Map<string, string>,
+  finalIds: string[],
+  miner: TemplateMiner,
+): void {
+  const byEvent = new Map<string, Map<string, number[]>>();
+  const byPattern = new Map<string, Map<string, number[]>>();
+  finalIds.forEach((id, i) => {
+    const event = truth.get(String(i + 1));
+    if (event === undefined) return;
+    const add = (index: Map<string, Map<string, number[]>>, a: string, b: string) => {
+      let inner = index.get(a);
+      if (!inner) index.set(a, (inner = new Map()));
+      let lines = inner.get(b);
+      if (!lines) inner.set(b, (lines = []));
+      lines.push(i);
+    };
+    add(byEvent, event, id);
+    add(byPattern, id, event);
+  });
+  const lineCount = (inner: Map<string, number[]>) =>
+    [...inner.values()].reduce((s, l) => s + l.length, 0);
+  const template = (id: string) => miner.template(id)?.template ?? id;
+  const split = [...byEvent].filter(([, ids]) => ids.size > 1);
+  split.sort((a, b) => lineCount(b[1]) - lineCount(a[1]));
+  for (const [event, ids] of split) {
+    console.log(`  SPLIT  ${event} (${lineCount(ids)} lines, ${ids.size} patterns)`);
+    const parts = [...ids].sort((a, b) => b[1].length - a[1].length);
+    for (const [id, lines] of parts.slice(0, 6))
+      console.log(
+        `    ${String(lines.length).padStart(5)}  ${template(id)}\n           e.g. ${messages[lines[0]]}`,
+      );
+    if (parts.length > 6) console.log(`    … ${parts.length - 6} more`);
+  }
+  const merged = [...byPattern].filter(([, events]) => events.size > 1);
+  merged.sort((a, b) => lineCount(b[1]) - lineCount(a[1]));
+  for (const [id, events] of merged) {
+    console.log(`  MERGED ${template(id)} (${lineCount(events)} lines)`);
+    for (const [event, lines] of events)
+      console.log(`    ${String(lines.length).padStart(5)}  ${event}  e.g. ${messages[lines[0]]}`);
+  }
 }
 
 function printRow(row: Row, drain: number | undefined): void {
@@ -355,6 +422,7 @@ async function main(): Promise<void> {
     synthetic,
     devLogs: dev,
     generalizeAfter,
+    explain: explaining,
   } = parseArgs(process.argv.slice(2));
   const options: Partial<MinerOptions> = generalizeAfter ? { generalizeAfter } : {};
   const formats = JSON.parse(readFileSync(join(data, 'formats.json'), 'utf8')) as Record<
@@ -380,7 +448,8 @@ async function main(): Promise<void> {
       console.log(`${system.padEnd(16)} no ground truth (${logPath}_structured.csv): not scored`);
       continue;
     }
-    const { row, finalIds } = scoreSystem(system, messages, truth, shuffle, options);
+    const { row, finalIds, miner } = scoreSystem(system, messages, truth, shuffle, options);
+    if (explaining) explain(messages, truth, finalIds, miner);
     if (out)
       writeFileSync(
         join(out, `${system}.csv`),
@@ -395,7 +464,14 @@ async function main(): Promise<void> {
     const inventedRows: Row[] = [];
     for (const log of logs) {
       const truth = new Map(log.events.map((event, i) => [String(i + 1), event]));
-      const { row } = scoreSystem(log.system, log.messages, truth, shuffle, options);
+      const { row, finalIds, miner } = scoreSystem(
+        log.system,
+        log.messages,
+        truth,
+        shuffle,
+        options,
+      );
+      if (explaining) explain(log.messages, truth, finalIds, miner);
       inventedRows.push(row);
       printRow(row, undefined);
     }

@@ -359,6 +359,110 @@ describe('TemplateMiner', () => {
       expect(miner.match('pipeline queue is full').id).not.toBe(ids[0]);
     });
 
+    it('free text after a word up to the end of the sentence (a description, an object)', () => {
+      const miner = new TemplateMiner();
+      const units = [
+        'Nightly Database Backup',
+        'Message Queue Broker',
+        'Certificate Renewal Timer for all domains',
+        'Log Shipper',
+        'Remote Desktop Gateway service',
+      ];
+      const ids = idsOf(
+        miner,
+        units.map((u) => `Launched ${u}.`),
+      );
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('Launched <*>'); // the period is part of the last word
+      // the same with no closing punctuation, after several words
+      const tools = ['hammer', 'rusty pipe', 'old kitchen knife', 'crowbar', 'bare hands'];
+      const toolIds = idsOf(
+        miner,
+        tools.map((t) => `the intruder was stopped with ${t}`),
+      );
+      expect(new Set(toolIds.map((id) => miner.resolve(id))).size).toBe(1);
+      // three texts are not enough evidence
+      const few = new TemplateMiner();
+      const fewIds = idsOf(few, [
+        'Launched Log Shipper.',
+        'Launched Gateway.',
+        'Launched Ticket Desk Sync.',
+      ]);
+      expect(new Set(fewIds.map((id) => few.resolve(id))).size).toBe(3);
+    });
+
+    it('the detail after a sentence and `: ` is one value, words and numbers alike', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'job 17 parked after 3 tries: disk quota exceeded on volume 7',
+        'job 18 parked after 5 tries: remote returned status 503',
+        'job 19 parked after 2 tries: lease lost',
+        'job 20 parked after 4 tries: checksum mismatch in chunk 12 of 40',
+        'job 21 parked after 3 tries: lease lost',
+      ]);
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('job <*> parked after <*> tries: <*>');
+      // inside a bracket a `:` joins the parts of a name ("auth(pool:main)"), not a detail
+      const tags = new TemplateMiner();
+      const tagIds = idsOf(tags, [
+        'auth(pool:main): token refused for client 7',
+        'auth(pool:main): cache warmed with 300 keys',
+        'auth(pool:main): session 12 closed',
+        'auth(pool:main): rotating keys, 2 left',
+      ]);
+      expect(new Set(tagIds.map((id) => tags.resolve(id))).size).toBe(4);
+    });
+
+    it('a place proven to hold a value also takes a value of several words', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'courier 12 delivered parcel to locker7',
+        'courier 13 delivered parcel to gate',
+        'courier 14 delivered parcel to reception',
+        'courier 15 delivered parcel to porch',
+        'courier 16 delivered parcel to garage',
+        'courier 17 delivered parcel to side door of the warehouse',
+        'courier 18 delivered parcel to back office',
+      ]);
+      // (a single phrase there could be the words of another event)
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('courier <*> delivered parcel to <*>');
+      // after a single first word, a numbered name and a phrase are not evidence enough
+      const single = new TemplateMiner();
+      const singleIds = idsOf(single, ['Probing DISK#0', 'Probing optical drive bays']);
+      expect(new Set(singleIds.map((id) => single.resolve(id))).size).toBe(2);
+    });
+
+    it('a list of key=value parameters of which some are optional is one value', () => {
+      const miner = new TemplateMiner();
+      const counters = ['get=4', 'put=2', 'del=1', 'scan=9', 'flush=1', 'sync=3'];
+      const ids = [2, 3, 4, 5, 6, 2, 4].map(
+        (n, i) =>
+          miner.match(`client 10.0.0.${i} done ${counters.slice(0, n).join(' ')} total=${n}`).id,
+      );
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('client <*> done <*> total=<*>');
+      // a parameter present or not, two forms only: not evidence enough
+      const two = new TemplateMiner();
+      const twoIds = idsOf(two, [
+        'login refused tty=ssh rhost=10.0.0.1',
+        'login refused tty=ssh rhost=10.0.0.2 user=kim',
+        'login refused tty=ssh rhost=10.0.0.3',
+        'login refused tty=ssh rhost=10.0.0.4 user=kim',
+      ]);
+      expect(new Set(twoIds.map((id) => two.resolve(id))).size).toBe(2);
+    });
+
+    it('a word where another message had values joined like a list is a value', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'job 1 shipped to=u17, via=gw1.example.org[10.0.0.1]:443, took=3 ms',
+        'job 2 shipped to=u18, via=local, took=4 ms',
+        'job 3 shipped to=u19, via=spool, took=5 ms',
+      ]);
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+    });
+
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {
       // the words after "daemon:" carry values: other events, not one free-text value
       const miner = new TemplateMiner();

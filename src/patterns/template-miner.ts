@@ -105,6 +105,14 @@ interface Proposal {
 interface SpanProposal {
   forms: Map<number, (readonly string[])[]>;
   count: number;
+  /** A span there was a single masked or learned value: the place is proven to hold values. */
+  value: boolean;
+  /** Different forms of free text of several words seen there. */
+  phrases: number;
+  /** A span there was masked values joined like a list (`<*>[<*>]:<*>`). */
+  valueList: boolean;
+  /** A span there was a single word. */
+  word: boolean;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -366,7 +374,8 @@ export class TemplateMiner {
   private addShape(tokens: string[], spaceBefore: boolean[], report = true): Shape {
     const canonical = canonicalize(tokens, spaceBefore);
     const id = patternIdOf(canonical.tokens);
-    let pattern = this.live.get(id);
+    // an id merged earlier lives on in the pattern it went into (never a second pattern of that id)
+    let pattern = this.live.get(this.resolve(id));
     if (!pattern) {
       pattern = {
         id,
@@ -420,7 +429,11 @@ export class TemplateMiner {
    * number of words (a reason, a command, a description). Evidence counts only spans that read
    * as one value (`isOneValue`: words only, one masked value, a quoted or bracketed phrase; a
    * span that mixes words and values is the message of another event), or any span enclosed
-   * by the bracket or quote pair around it (a user agent). Returns the new span shape, if any.
+   * by the bracket or quote pair around it (a user agent). Also framed as a value: the tail
+   * of a sentence after a word, the detail after a sentence and `: ` (which may mix words and
+   * values), and runs of `key=value` pairs (optional parameters). A place where a span was a
+   * single `<*>` takes phrases once two of different forms were seen there. Returns the new
+   * span shape, if any.
    */
   private proposeSpanWith(shape: Shape): Shape | undefined {
     const mine = shape.tokens;
@@ -437,6 +450,8 @@ export class TemplateMiner {
         mine[mine.length - 1 - suffix] === theirs[theirs.length - 1 - suffix]
       )
         suffix++;
+      const parameters = parameterRunsOf(mine, theirs, prefix);
+      if (parameters) [prefix, suffix] = parameters;
       const opener = mine[prefix - 1];
       if (!mine.slice(0, prefix).some(isWord)) continue;
       const after = mine[mine.length - suffix];
@@ -445,38 +460,85 @@ export class TemplateMiner {
       // finished with status ...")
       const betweenWords =
         isWord(opener) &&
-        isWord(after) &&
+        (isWord(after) || ANNOTATION_CLOSERS[after] !== undefined) &&
         mine.slice(mine.length - suffix).filter(isWord).length >= 2;
+      // the tail of a sentence: free text after a word up to the end of the message or its
+      // closing punctuation ("Started <description>.", "... killed <*> with <weapon>")
+      const tail =
+        isWord(opener) &&
+        mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t));
       if (
+        !parameters &&
         !betweenWords &&
+        !tail &&
         (!VALUE_OPENERS.has(opener) ||
           (suffix > 0 &&
             !enclosed &&
             (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
       )
         continue;
+      // the detail after a sentence: `: ` after two or more words introduces its reason or
+      // cause, whatever words and values that holds (after a single word, `daemon: …` is the
+      // tag of a component and what follows is the component's own message)
+      const detail =
+        suffix === 0 &&
+        KEY_MARKS.has(opener) &&
+        shape.spaceBefore[prefix] &&
+        isSentence(mine, prefix - 1);
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
       let proposal = this.spanProposals.get(key);
-      if (!proposal) this.spanProposals.set(key, (proposal = { forms: new Map(), count: 0 }));
+      if (!proposal)
+        this.spanProposals.set(
+          key,
+          (proposal = {
+            forms: new Map(),
+            count: 0,
+            value: false,
+            phrases: 0,
+            valueList: false,
+            word: false,
+          }),
+        );
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
-        if (!enclosed && !isOneValue(middle)) continue;
+        const valueList = isValueList(middle);
+        if (!enclosed && !detail && !parameters && !valueList && !isOneValue(middle)) continue;
+        if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
+        if (valueList) proposal.valueList = true;
+        if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
         if (proposal.count >= MAX_MEMBERS) break;
         let forms = proposal.forms.get(middle.length);
         if (!forms) proposal.forms.set(middle.length, (forms = []));
         if (forms.some((form) => sameForm(form, middle))) continue;
         forms.push(middle);
         proposal.count++;
+        if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
       }
-      if (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2) continue;
+      // a place in a sentence already proven to hold a value takes values of several words
+      // too ("to <*>", "to Frozen Lake", "to Old Town Ruins"), as a position proven by a
+      // member's `<*>` needs no counting: two phrases of different forms show that it does
+      // (one phrase, or phrases that differ in one word, "unknown account <name>", may be
+      // another event's words)
+      // likewise a single word where another message had masked values joined like a list
+      // (`relay=dovecot` / `relay=<*>[<*>]:<*>`): the word is a value, as it is where a
+      // message of the same length had a `<*>`
+      const proven =
+        ((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
+        isSentence(mine, prefix);
+      if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
+        continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
         ...shape.spaceBefore.slice(mine.length - suffix),
       ];
-      const general = this.addShape(tokens, spaceBefore);
+      // the single-value shape itself when the place was proven by one (it is live: a shape
+      // leaves the index when it merges); a new shape otherwise
+      const general =
+        this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
+        this.addShape(tokens, spaceBefore);
       if (general.spanAt !== undefined) continue;
       general.spanAt = prefix;
       this.spanShapes.push(general);
@@ -649,10 +711,81 @@ function generalizationOf(
 }
 
 /**
+ * Where two shapes differ at a `key=` (one has a parameter the other has not, or another):
+ * the prefix and suffix around the whole runs of `key=value` pairs they hold there, when
+ * both runs are made of pairs only. A list of parameters of which some are printed only when
+ * set (`ehlo=1 starttls=1 mail=1 quit=1`) is then one span value, learned as any other: from
+ * `generalizeAfter` forms of at least two lengths.
+ */
+function parameterRunsOf(
+  a: readonly string[],
+  b: readonly string[],
+  firstDifference: number,
+): [number, number] | undefined {
+  if (!isKeyAt(a, firstDifference) || !isKeyAt(b, firstDifference)) return undefined;
+  let prefix = firstDifference;
+  while (prefix >= 3 && isKeyAt(a, prefix - 3) && isPairValue(a[prefix - 1])) prefix -= 3;
+  const shortest = Math.min(a.length, b.length);
+  let suffix = 0;
+  while (suffix < shortest - prefix - 1 && a[a.length - 1 - suffix] === b[b.length - 1 - suffix])
+    suffix++;
+  // the suffix starts at a key or at the end, never inside a pair
+  while (suffix > 0 && !isKeyAt(a, a.length - suffix)) suffix--;
+  const runs = [a.slice(prefix, a.length - suffix), b.slice(prefix, b.length - suffix)];
+  return runs.every(isParameterRun) ? [prefix, suffix] : undefined;
+}
+
+function isKeyAt(tokens: readonly string[], at: number): boolean {
+  return isWord(tokens[at] ?? '') && tokens[at + 1] === '=';
+}
+
+function isPairValue(token: string | undefined): boolean {
+  return token !== undefined && (token === WILDCARD || isWord(token));
+}
+
+/** One or more `key=value` pairs and nothing else. */
+function isParameterRun(tokens: readonly string[]): boolean {
+  if (tokens.length < 3 || tokens.length % 3 !== 0) return false;
+  for (let i = 0; i < tokens.length; i += 3)
+    if (!isKeyAt(tokens, i) || !isPairValue(tokens[i + 2])) return false;
+  return true;
+}
+
+/**
+ * True when the first `end` tokens read as a sentence: two or more words outside brackets,
+ * every bracket closed. A single word with a bracketed part (`auth(pool:main)`) is the tag
+ * of a component, and a `:` inside a bracket joins the parts of a name.
+ */
+function isSentence(tokens: readonly string[], end: number): boolean {
+  let open = 0;
+  let words = 0;
+  for (let i = 0; i < end; i++) {
+    const token = tokens[i];
+    if (token === '(' || token === '[' || token === '{') open++;
+    else if ((token === ')' || token === ']' || token === '}') && open > 0) open--;
+    else if (open === 0 && isWord(token)) words++;
+  }
+  return open === 0 && words >= 2;
+}
+
+/**
  * True when a span reads as one value: words only (free text), a single masked value, or a
  * phrase in a quote or bracket pair. A span that mixes words and values outside quotes is a
  * message of its own.
  */
+/**
+ * True for masked values joined by list punctuation, perhaps with a bracketed annotation
+ * (`<*> [ <*> ] : <*>`): one value that the tokenizer split.
+ */
+function isValueList(middle: readonly string[]): boolean {
+  if (middle.length < 2 || middle[0] !== WILDCARD) return false;
+  for (const token of middle)
+    if (token !== WILDCARD && !LIST_JOINERS.has(token) && !VALUE_BRACKETS.has(token)) return false;
+  return true;
+}
+
+const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
+
 function isOneValue(middle: readonly string[]): boolean {
   if (middle.length === 1 && middle[0] === WILDCARD) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;

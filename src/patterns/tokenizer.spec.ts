@@ -23,6 +23,12 @@ describe('tokenizer', () => {
     ],
     // a date spelled with month and weekday names; an empty annotation is left out (Linux)
     ['connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005', 'connection from <*> at <*>'],
+    // an empty quoted string is a value like any other quoted word
+    ["bad literal for int(): '' in field", 'bad literal for int(): <*> in field'],
+    ['header "" rejected', 'header <*> rejected'],
+    // a word in angle brackets standing alone is a placeholder or an address: one value
+    ['  at handler in <lambda>, line 4', 'at handler in <*>, line <*>'],
+    ['reply sent to <kim@example.org> ok', 'reply sent to <*> ok'],
     // an optional annotation holding a value is left out, wherever it stands
     ['sent 1190 bytes (1.16 KB) to peer', 'sent <*> to peer'],
     ['retrying job (attempt 3) now', 'retrying job (attempt <*>) now'],

@@ -39,10 +39,16 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** A Windows path with its drive letter. */
 const DRIVE_PATH = /^[a-z]:\\/i;
 /**
- * A quoted value: one word in quotes, starting and ending at word boundaries (so "can't" is no
- * quote). A quoted phrase ("GET /v1/x HTTP/1.1") keeps its words: it is structure, not a value.
+ * A quoted value: one word in quotes, or nothing (an empty string is a value too), starting
+ * and ending at word boundaries (so "can't" is no quote). A quoted phrase ("GET /v1/x
+ * HTTP/1.1") keeps its words: it is structure, not a value.
  */
-const QUOTED = /(^|[\s=:([,])(["'])[^"'\s]{1,256}?\2(?=$|[\s,;:.)\]])/g;
+const QUOTED = /(^|[\s=:([,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]])/g;
+/**
+ * A word in angle brackets standing alone: a placeholder written where a value goes
+ * (`<module>`, `<unknown>`, `<nil>`) or an address (`<ana@example.com>`).
+ */
+const ANGLED = /^<[^<>\s]+>([,;.:]?)$/;
 const QUOTED_MARK = '\u0002';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
@@ -176,6 +182,16 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     if (word === QUOTED_MARK) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
+      continue;
+    }
+    const angled = word[0] === '<' ? ANGLED.exec(word) : null;
+    if (angled) {
+      raw.push(WILDCARD);
+      rawSpace.push(raw.length > 1);
+      if (angled[1]) {
+        raw.push(angled[1]);
+        rawSpace.push(false);
+      }
       continue;
     }
     if (isWholeValue(word)) {
