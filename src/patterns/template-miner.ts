@@ -477,14 +477,6 @@ export class TemplateMiner {
             (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
       )
         continue;
-      // the detail after a sentence: `: ` after two or more words introduces its reason or
-      // cause, whatever words and values that holds (after a single word, `daemon: …` is the
-      // tag of a component and what follows is the component's own message)
-      const detail =
-        suffix === 0 &&
-        KEY_MARKS.has(opener) &&
-        shape.spaceBefore[prefix] &&
-        isSentence(mine, prefix - 1);
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
@@ -504,7 +496,7 @@ export class TemplateMiner {
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
-        if (!enclosed && !detail && !parameters && !valueList && !isOneValue(middle)) continue;
+        if (!enclosed && !parameters && !valueList && !isOneValue(middle)) continue;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
