@@ -24,8 +24,7 @@ export const SLOTS = 60;
  * Minutes re-aggregated at every refresh, for events that arrive a little late. Events stored
  * more than a minute less than this after their time mark their minute for the next refresh
  * (late-event-minutes.ts), so the overlap only has to cover the usual delay from a client to a
- * committed row (seconds); each minute of it is read again by every refresh (a third of a
- * refresh's cost per minute with the periodic job every minute).
+ * committed row (seconds); each minute of it is read from debug_events again by every refresh.
  */
 export const ROLLUP_OVERLAP_MS = 2 * MINUTE_MS;
 /** Rollups older than this are deleted. */
@@ -72,11 +71,7 @@ export async function readSeriesHours(
   to: Date,
 ): Promise<SeriesHour[]> {
   const sql = new SqlBuilder(dialect);
-  // PostgreSQL's float8[] arrive as JSON: the driver parses that natively, array text in JavaScript
-  const values = ['counts', 'errors', 'sums', 'squares']
-    .map((column) => (dialect === 'postgres' ? `array_to_json(${column}) AS ${column}` : column))
-    .join(', ');
-  let text = `SELECT series_key, ${rollupEpochMs(dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, ${values}
+  let text = `SELECT series_key, ${rollupEpochMs(dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
        FROM debug_insight_series_hours
       WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`;
   if (kind) text += ` AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}`;

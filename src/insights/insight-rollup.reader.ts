@@ -115,7 +115,9 @@ export class InsightRollupReader {
     }
     // window.column1 = hour start; column2..4 = slots of previousFrom, from and to in that hour
     const at = (column: string, index: string) =>
-      postgres ? `h.${column}[${index} + 1]` : `json_extract(h.${column}, '$[' || ${index} || ']')`;
+      postgres
+        ? `(h.${column} ->> ${index})::float8`
+        : `json_extract(h.${column}, '$[' || ${index} || ']')`;
     const part = (column: string, lo: string, hi: string) =>
       `sum(${at(column, hi)} - ${at(column, lo)})`;
     const columns = [

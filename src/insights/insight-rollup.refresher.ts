@@ -287,7 +287,7 @@ export class InsightRollupRefresher {
       const sql = new SqlBuilder(this.dialect);
       const values = batch
         .map((hour) => {
-          const json = storedForm(hour, this.dialect);
+          const json = storedForm(hour);
           return `(${[
             sql.p(hour.key),
             sql.time(new Date(hour.hourStart)),
@@ -504,23 +504,25 @@ function identityOf(
   };
 }
 
-/**
- * What debug_insight_series_hours stores: per-minute values, or 61 running totals for durations;
- * bound as arrays on PostgreSQL (float8[] columns), as JSON text on SQLite.
- */
-function storedForm(
-  hour: SeriesHour,
-  dialect: Dialect,
-): Record<'counts' | 'errors' | 'sums' | 'squares', number[] | string | null> {
-  const bound = (values: number[] | null) =>
-    values === null || dialect === 'postgres' ? values : JSON.stringify(values);
+/** What debug_insight_series_hours stores: per-minute values, or 61 running totals for durations. */
+function storedForm(hour: SeriesHour): {
+  counts: string;
+  errors: string | null;
+  sums: string | null;
+  squares: string | null;
+} {
   if (!hour.sums)
-    return { counts: bound(hour.counts), errors: bound(hour.errors), sums: null, squares: null };
+    return {
+      counts: JSON.stringify(hour.counts),
+      errors: JSON.stringify(hour.errors),
+      sums: null,
+      squares: null,
+    };
   return {
-    counts: bound(runningTotals(hour.counts, 0)),
+    counts: JSON.stringify(runningTotals(hour.counts, 0)),
     errors: null,
-    sums: bound(runningTotals(hour.sums, SUM_DECIMALS)),
-    squares: bound(runningTotals(hour.squares!, SQUARE_DECIMALS)),
+    sums: JSON.stringify(runningTotals(hour.sums, SUM_DECIMALS)),
+    squares: JSON.stringify(runningTotals(hour.squares!, SQUARE_DECIMALS)),
   };
 }
 
