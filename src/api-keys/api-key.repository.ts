@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/errors/domain-error.js';
-import { sqliteOf, type SqliteDatabase } from '../database/sql/dialect.js';
 import { type Row, toNullableDate, toDate } from '../database/sql/row-values.js';
-import { inTransaction, type SqlParams, SqlRunner } from '../database/sql/sql-runner.js';
+import {
+  idleSqlite,
+  inTransaction,
+  type SqlParams,
+  SqlRunner,
+} from '../database/sql/sql-runner.js';
 import { isLastUsableAdmin, scopesOf, scopesText, type StoredKey } from './stored-keys.js';
 
 export interface NewKeyRow {
@@ -111,7 +114,7 @@ export class ApiKeyRepository {
         return true;
       });
     }
-    const db = await this.sqliteOutsideOtherTransactions();
+    const db = await idleSqlite(this.dataSource, SQLITE_BUSY_WAIT_MS);
     const bound = (sql: string, params: SqlParams) =>
       this.dataSource.driver.escapeQueryWithParameters(sql, params);
     return db
@@ -125,27 +128,6 @@ export class ApiKeyRepository {
         return true;
       })
       .immediate();
-  }
-
-  /**
-   * The one better-sqlite3 connection, once no async TypeORM transaction is open on it: a
-   * synchronous transaction started inside one would nest into it and share its fate.
-   */
-  private async sqliteOutsideOtherTransactions(): Promise<SqliteDatabase> {
-    const db = sqliteOf(this.dataSource);
-    const deadline = Date.now() + SQLITE_BUSY_WAIT_MS;
-    while (db.inTransaction) {
-      if (Date.now() > deadline) {
-        throw new DomainError(
-          'UNAVAILABLE',
-          'the embedded store stayed busy with another transaction; try again',
-          undefined,
-          1,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return db;
   }
 
   async markUsed(ids: readonly string[], at: Date): Promise<void> {

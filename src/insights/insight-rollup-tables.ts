@@ -79,11 +79,29 @@ export async function readSeriesHours(
   return rows.map(toSeriesHour);
 }
 
+/** The range the rollups are complete over (debug_insight_rollup_state), null before the first refresh. */
+export interface RollupState {
+  from: Date;
+  until: Date;
+}
+
+export async function readRollupState(on: DataSource | Executor): Promise<RollupState | null> {
+  const rows = (await on.query(
+    'SELECT rolled_from, rolled_until FROM debug_insight_rollup_state WHERE id = 1',
+  )) as Row[];
+  if (rows.length === 0) return null;
+  return { from: toDate(rows[0].rolled_from), until: toDate(rows[0].rolled_until) };
+}
+
+/** An hour row's array column: json arrives parsed (PostgreSQL), text does not (SQLite). */
+export function valuesOf(value: unknown): number[] | null {
+  return value == null
+    ? null
+    : ((typeof value === 'string' ? JSON.parse(value) : value) as number[]);
+}
+
 export function toSeriesHour(row: Row): SeriesHour {
-  // json arrives parsed (PostgreSQL), text does not (SQLite)
-  const parse = (value: unknown) =>
-    value == null ? null : ((typeof value === 'string' ? JSON.parse(value) : value) as number[]);
-  const sums = parse(row.sums);
+  const sums = valuesOf(row.sums);
   return {
     key: String(row.series_key),
     hourStart: toDate(row.hour_start).getTime(),
@@ -92,10 +110,10 @@ export function toSeriesHour(row: Row): SeriesHour {
     patternId: row.pattern_id == null ? null : String(row.pattern_id),
     operation: row.operation == null ? null : String(row.operation),
     // duration rows are stored as running totals
-    counts: sums ? perMinute(parse(row.counts)!) : parse(row.counts)!,
-    errors: parse(row.errors),
+    counts: sums ? perMinute(valuesOf(row.counts)!) : valuesOf(row.counts)!,
+    errors: valuesOf(row.errors),
     sums: sums && perMinute(sums),
-    squares: sums && perMinute(parse(row.squares)!),
+    squares: sums && perMinute(valuesOf(row.squares)!),
   };
 }
 

@@ -16,8 +16,10 @@ import {
   floorHour,
   HOUR_MS,
   MINUTE_MS,
+  readRollupState,
   readSeriesHours,
   rollupEpochMs,
+  valuesOf,
   SLOTS,
 } from './insight-rollup-tables.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
@@ -49,10 +51,7 @@ export class InsightRollupReader {
 
   /** Start of the range the rollups are complete over (null before the first refresh). */
   async rolledFrom(): Promise<Date | null> {
-    const rows: Row[] = await this.dataSource.query(
-      'SELECT rolled_from FROM debug_insight_rollup_state WHERE id = 1',
-    );
-    return rows.length === 0 ? null : toDate(rows[0].rolled_from);
+    return (await readRollupState(this.dataSource))?.from ?? null;
   }
 
   /**
@@ -79,10 +78,7 @@ export class InsightRollupReader {
     );
     for (const row of rows) {
       const hourStart = toDate(row.hour_start).getTime();
-      const counts = (
-        typeof row.counts === 'string' ? JSON.parse(row.counts) : row.counts
-      ) as number[];
-      counts.forEach((count, slot) =>
+      valuesOf(row.counts)?.forEach((count, slot) =>
         history.add(String(row.series_key), hourStart + slot * MINUTE_MS, count),
       );
     }

@@ -13,8 +13,10 @@ import {
   floorMinute,
   HOUR_MS,
   MINUTE_MS,
+  readRollupState,
   readSeriesHours,
   ROLLUP_OVERLAP_MS,
+  type RollupState,
   ROLLUP_RETENTION_MS,
   type SeriesHour,
   type SeriesKind,
@@ -34,11 +36,6 @@ const HOUR_ROWS_PER_INSERT = 200;
 /** Decimals of the stored running totals of duration sums and sums of squares. */
 const SUM_DECIMALS = 3;
 const SQUARE_DECIMALS = 1;
-
-interface RollupState {
-  from: Date;
-  until: Date;
-}
 
 /**
  * Keeps the insight rollups (insight-rollup-tables.ts) complete. Insight generation refreshes
@@ -70,7 +67,7 @@ export class InsightRollupRefresher {
     const rolledMs = await inTransaction(this.dataSource, async (runner) => {
       if (this.dialect === 'postgres')
         await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ads:insight-rollups']);
-      const state = await this.readState(runner);
+      const state = await readRollupState(runner);
       const lateMinutes = await this.takeLateMinutes(runner);
       const start = floorMinute(from);
       const disjoint =
@@ -443,14 +440,6 @@ export class InsightRollupRefresher {
     // TypeORM answers a PostgreSQL DELETE as [rows, affected count], an SQLite one as the rows
     const rows = (this.dialect === 'postgres' ? result[0] : result) as Row[];
     return rows.map((row) => toDate(row.bucket_start).getTime());
-  }
-
-  private async readState(runner: QueryRunner): Promise<RollupState | null> {
-    const rows: Row[] = await runner.query(
-      `SELECT rolled_from, rolled_until FROM debug_insight_rollup_state WHERE id = 1`,
-    );
-    if (rows.length === 0) return null;
-    return { from: toDate(rows[0].rolled_from), until: toDate(rows[0].rolled_until) };
   }
 
   private async writeState(runner: QueryRunner, state: RollupState): Promise<void> {

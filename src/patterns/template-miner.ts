@@ -430,8 +430,7 @@ export class TemplateMiner {
    * as one value (`isOneValue`: words only, one masked value, a quoted or bracketed phrase; a
    * span that mixes words and values is the message of another event), or any span enclosed
    * by the bracket or quote pair around it (a user agent). Also framed as a value: the tail
-   * of a sentence after a word, the detail after a sentence and `: ` (which may mix words and
-   * values), and runs of `key=value` pairs (optional parameters). A place where a span was a
+   * of a sentence after a word, and runs of `key=value` pairs (optional parameters). A place where a span was a
    * single `<*>` takes phrases once two of different forms were seen there. Returns the new
    * span shape, if any.
    */
@@ -761,11 +760,6 @@ function isSentence(tokens: readonly string[], end: number): boolean {
 }
 
 /**
- * True when a span reads as one value: words only (free text), a single masked value, or a
- * phrase in a quote or bracket pair. A span that mixes words and values outside quotes is a
- * message of its own.
- */
-/**
  * True for masked values joined by list punctuation, perhaps with a bracketed annotation
  * (`<*> [ <*> ] : <*>`): one value that the tokenizer split.
  */
@@ -778,6 +772,11 @@ function isValueList(middle: readonly string[]): boolean {
 
 const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
 
+/**
+ * True when a span reads as one value: words only (free text), a single masked value, or a
+ * phrase in a quote or bracket pair. A span that mixes words and values outside quotes is a
+ * message of its own.
+ */
 function isOneValue(middle: readonly string[]): boolean {
   if (middle.length === 1 && middle[0] === WILDCARD) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;

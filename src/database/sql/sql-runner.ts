@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
-import { type Dialect, dialectOf } from './dialect.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { type Dialect, dialectOf, sqliteOf, type SqliteDatabase } from './dialect.js';
 import type { Row } from './row-values.js';
 import type { SqlBuilder } from './statement.js';
 
@@ -67,4 +68,26 @@ export async function inTransaction<T>(
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * The one better-sqlite3 connection, once no async TypeORM transaction is open on it: a
+ * synchronous transaction started inside one would nest into it and share its fate. Waits up
+ * to `waitMs`, then answers 503 (Retry-After 1).
+ */
+export async function idleSqlite(dataSource: DataSource, waitMs: number): Promise<SqliteDatabase> {
+  const db = sqliteOf(dataSource);
+  const deadline = Date.now() + waitMs;
+  while (db.inTransaction) {
+    if (Date.now() > deadline) {
+      throw new DomainError(
+        'UNAVAILABLE',
+        'the embedded store stayed busy with another transaction; try again',
+        undefined,
+        1,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return db;
 }
