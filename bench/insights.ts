@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       now = new Date(Math.ceil(new Date(latest.rows[0].latest).getTime() / 60_000) * 60_000);
       // TRUNCATE, not DELETE: no dead rows left behind for the next runs to read past
       await client.query(
-        'TRUNCATE debug_insights, debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes, debug_insight_rollup_state',
+        'TRUNCATE debug_insights, debug_insight_series_hours, debug_insight_error_minutes, debug_insight_chain_minutes, debug_insight_rollup_state, debug_insight_hour_versions',
       );
       log(`reusing ${name}: its events end at ${now.toISOString()}; insights and rollups cleared`);
     }

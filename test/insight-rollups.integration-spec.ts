@@ -49,13 +49,16 @@ const rounded = (rows: DurationMomentsRow[]) =>
     },
   }));
 
-function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
+/** `shared`: the database serves more than one service instance (PostgreSQL). */
+function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, shared = false) {
   describe(`insight rollups (${mode})`, () => {
     let app: INestApplication;
     let scenario: WrittenScenario;
+    let settings: Record<string, string>;
 
     beforeAll(async () => {
-      app = await createApp({ ...(await env()), DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+      settings = await env();
+      app = await createApp({ ...settings, DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
       await app.init();
       scenario = await writeScenario(app.get(DataSource), { seed: 9 });
     }, 120_000);
@@ -320,13 +323,83 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>) {
         }
       });
     });
+
+    if (shared) {
+      it('keeps hours in memory only while no other instance on the database rewrote them', async () => {
+        const second = await createApp({ ...settings, DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+        await second.init();
+        try {
+          const scope = { from: scenario.from, to: scenario.to };
+          const grid = gridFor(scope);
+          const reader = app.get(InsightRollupReader);
+          const raw = app.get(InsightAggregatesRepository);
+          const hourStart =
+            Math.floor((scenario.to.getTime() - 30 * 60_000) / 3_600_000) * 3_600_000;
+          const component = { component_type: 'shared-db', component_id: 'shared-1' };
+          const lateAt = async (instance: INestApplication, minuteOfHour: number) => {
+            const at = new Date(hourStart + minuteOfHour * 60_000 + 1_000);
+            const event: DebugEventRecord = {
+              id: newId(at),
+              timestamp: at.toISOString(),
+              event_type: 'log',
+              level: 'error',
+              ...component,
+              correlation_id: null,
+              parent_event_id: null,
+              operation: null,
+              duration_ms: null,
+              message: 'written by one instance, read by the other',
+              data: null,
+              metadata: null,
+              session_id: null,
+              pattern_id: 'shared-pattern',
+              ingested_at: new Date().toISOString(),
+            };
+            await insertScenario(instance.get(DataSource), { snapshots: [], events: [event] });
+            await instance.get(LateEventMinutes).note([event]);
+            const result = await instance
+              .get(InsightRollupRefresher)
+              .ensure(grid.origin, grid.to, scenario.to);
+            expect(result.aggregated).toHaveLength(1);
+          };
+          const sharedCounts = async () =>
+            (await reader.componentSeries(grid))
+              .find((item) => item.key === 'component:shared-db/shared-1')
+              ?.counts.reduce((sum, count) => sum + count, 0);
+
+          // this instance rolls the hour up and reads it (now in memory in both of its parts)
+          await lateAt(app, 5);
+          expect(await sharedCounts()).toBe(1);
+          // the other instance rewrites the same hour
+          await lateAt(second, 6);
+          expect(await sharedCounts()).toBe(2);
+          expect(
+            (await reader.errorPatterns(scope.from, scope.to, grid.origin))
+              .filter((row) => row.patternId === 'shared-pattern')
+              .reduce((sum, row) => sum + row.count, 0),
+          ).toBe(2);
+          // this instance's next refresh of the hour merges into the other's rows, not its own
+          await lateAt(app, 7);
+          expect(await sharedCounts()).toBe(3);
+          expect(byKey(await reader.componentSeries(grid))).toEqual(
+            byKey(await raw.componentSeries(scope, grid)),
+          );
+        } finally {
+          await second.close();
+        }
+      });
+    }
   });
 }
 
 describeWithPostgres('PostgreSQL', () => {
-  rollupSuite('PostgreSQL', async () => ({
-    ...(await fullModeEnv()),
-    DEBUG_REDIS_ENABLED: 'false',
-  }));
+  rollupSuite(
+    'PostgreSQL',
+    async () => ({
+      ...(await fullModeEnv()),
+      DEBUG_REDIS_ENABLED: 'false',
+    }),
+    true,
+  );
 });
 rollupSuite('SQLite', async () => embeddedEnv());

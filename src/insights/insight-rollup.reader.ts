@@ -9,7 +9,6 @@ import {
   splitChainIds,
   type DurationMomentsRow,
   type ErrorPatternRow,
-  errorPatternRow,
   type Row,
 } from './insight-aggregates.repository.js';
 import {
@@ -17,14 +16,15 @@ import {
   HOUR_MS,
   MINUTE_MS,
   readRollupState,
-  readSeriesHours,
   rollupEpochMs,
+  type SeriesHour,
   valuesOf,
   SLOTS,
 } from './insight-rollup-tables.js';
+import { codePointLess, RollupHourCache } from './insight-hour-cache.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 import { type Dialect, dialectOf, timeValue } from '../database/sql/dialect.js';
-import { toDate, toNumber } from '../database/sql/row-values.js';
+import { toDate } from '../database/sql/row-values.js';
 import { SqlBuilder } from '../database/sql/statement.js';
 
 /**
@@ -36,9 +36,11 @@ import { SqlBuilder } from '../database/sql/statement.js';
 @Injectable()
 export class InsightRollupReader {
   readonly dialect: Dialect;
+  private readonly hourCache: RollupHourCache;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
+    this.hourCache = new RollupHourCache(dataSource, this.dialect);
   }
 
   async componentSeries(grid: BucketGrid): Promise<BucketSeries[]> {
@@ -86,86 +88,83 @@ export class InsightRollupReader {
 
   /**
    * Duration moments per component and operation in [previousFrom, from) and [from, to) (whole
-   * minutes), summed in the database: each hour row holds running totals, so a window's part of
-   * an hour is the difference of two of them.
+   * minutes), summed from the hour rows (most from memory: RollupHourCache).
    */
   async durationMoments(from: Date, to: Date, previousFrom: Date): Promise<DurationMomentsRow[]> {
-    const sql = new SqlBuilder(this.dialect);
-    const postgres = this.dialect === 'postgres';
     const slot = (hourStart: number, at: Date) =>
       Math.min(SLOTS, Math.max(0, Math.ceil((at.getTime() - hourStart) / MINUTE_MS)));
-    const hours: string[] = [];
-    for (
-      let hourStart = floorHour(previousFrom).getTime();
-      hourStart < to.getTime();
-      hourStart += HOUR_MS
-    ) {
-      // placeholders in the order they appear in the text (SQLite binds by position)
-      const start = sql.time(new Date(hourStart));
-      const bounds = [
-        slot(hourStart, previousFrom),
-        slot(hourStart, from),
-        slot(hourStart, to),
-      ].map((value) => (postgres ? `${sql.p(value)}::int` : `CAST(${sql.p(value)} AS INTEGER)`));
-      hours.push(`(${postgres ? `${start}::timestamptz` : start}, ${bounds.join(', ')})`);
+    const byKey = new Map<string, DurationMomentsRow>();
+    for (const { series } of await this.hourCache.hours(previousFrom, to)) {
+      for (const hour of series.duration) {
+        const lo = slot(hour.hourStart, previousFrom);
+        const mid = slot(hour.hourStart, from);
+        const hi = slot(hour.hourStart, to);
+        if (lo === hi) continue;
+        let moments = byKey.get(hour.key);
+        if (!moments) {
+          moments = {
+            component: { component_type: hour.componentType!, component_id: hour.componentId! },
+            operation: hour.operation!,
+            current: { n: 0, sum: 0, squares: 0 },
+            previous: { n: 0, sum: 0, squares: 0 },
+          };
+          byKey.set(hour.key, moments);
+        }
+        addMinutes(moments.previous, hour, lo, mid);
+        addMinutes(moments.current, hour, mid, hi);
+      }
     }
-    // window.column1 = hour start; column2..4 = slots of previousFrom, from and to in that hour
-    const at = (column: string, index: string) =>
-      postgres
-        ? `(h.${column} ->> ${index})::float8`
-        : `json_extract(h.${column}, '$[' || ${index} || ']')`;
-    const part = (column: string, lo: string, hi: string) =>
-      `sum(${at(column, hi)} - ${at(column, lo)})`;
-    const columns = [
-      `${part('counts', 'w.column3', 'w.column4')} AS n_cur`,
-      `${part('sums', 'w.column3', 'w.column4')} AS sum_cur`,
-      `${part('squares', 'w.column3', 'w.column4')} AS sq_cur`,
-      `${part('counts', 'w.column2', 'w.column3')} AS n_prev`,
-      `${part('sums', 'w.column2', 'w.column3')} AS sum_prev`,
-      `${part('squares', 'w.column2', 'w.column3')} AS sq_prev`,
-    ].join(', ');
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT h.component_type, h.component_id, h.operation, ${columns}
-         FROM debug_insight_series_hours h JOIN (VALUES ${hours.join(', ')}) AS w ON h.hour_start = w.column1
-        WHERE h.series_key >= ${sql.p('duration:')} AND h.series_key < ${sql.p('duration;')}
-        GROUP BY h.component_type, h.component_id, h.operation`,
-      sql.params,
-    );
-    const window = (n: unknown, sum: unknown, squares: unknown) => ({
-      n: Math.round(toNumber(n)),
-      sum: toNumber(sum),
-      squares: toNumber(squares),
-    });
-    return rows
-      .map((row) => ({
-        component: {
-          component_type: String(row.component_type),
-          component_id: String(row.component_id),
-        },
-        operation: String(row.operation),
-        current: window(row.n_cur, row.sum_cur, row.sq_cur),
-        previous: window(row.n_prev, row.sum_prev, row.sq_prev),
-      }))
-      .filter((row) => row.current.n > 0 || row.previous.n > 0);
+    const rows: DurationMomentsRow[] = [];
+    for (const moments of byKey.values()) {
+      // counts are sums of differences of running totals: whole numbers up to float error
+      moments.current.n = Math.round(moments.current.n);
+      moments.previous.n = Math.round(moments.previous.n);
+      if (moments.current.n > 0 || moments.previous.n > 0) rows.push(moments);
+    }
+    return rows;
   }
 
   /** Error events per pattern and component over [baselineFrom, to), split at `from` (whole minutes). */
   async errorPatterns(from: Date, to: Date, baselineFrom: Date): Promise<ErrorPatternRow[]> {
-    const sql = new SqlBuilder(this.dialect);
-    const inScope = `CASE WHEN bucket_start >= ${sql.time(from)} THEN 1 ELSE 0 END`;
-    const where = `bucket_start >= ${sql.time(baselineFrom)} AND bucket_start < ${sql.time(to)}`;
-    // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT pattern_id, component_type, component_id, in_scope, sum(errors) AS n,
-              CASE WHEN sum(criticals) = 0 THEN 'error' WHEN sum(criticals) = sum(errors) THEN 'critical'
-                   ELSE 'critical,error' END AS levels,
-              ${rollupEpochMs(this.dialect, 'min(first_at)')} AS first_at, ${rollupEpochMs(this.dialect, 'max(last_at)')} AS last_at,
-              min(sample_message) AS sample_message, max(last_id) AS last_id, min(first_id) AS first_id
-         FROM (SELECT *, ${inScope} AS in_scope FROM debug_insight_error_minutes WHERE ${where}) AS scoped
-        GROUP BY pattern_id, component_type, component_id, in_scope`,
-      sql.params,
-    );
-    return rows.map(errorPatternRow);
+    const groups = new Map<string, ErrorPatternRow & { criticals: number }>();
+    for (const { errorMinutes } of await this.hourCache.hours(baselineFrom, to)) {
+      for (const minute of errorMinutes) {
+        if (minute.bucketStart < baselineFrom.getTime() || minute.bucketStart >= to.getTime())
+          continue;
+        const inScope = minute.bucketStart >= from.getTime();
+        const key = `${minute.patternId}\u0000${minute.componentType}\u0000${minute.componentId}\u0000${inScope}`;
+        const group = groups.get(key);
+        if (!group) {
+          groups.set(key, {
+            patternId: minute.patternId,
+            component: { component_type: minute.componentType, component_id: minute.componentId },
+            inScope,
+            count: minute.errors,
+            criticals: minute.criticals,
+            firstAt: new Date(minute.firstAt),
+            lastAt: new Date(minute.lastAt),
+            sampleMessage: minute.sampleMessage,
+            lastEventId: minute.lastId,
+            firstEventId: minute.firstId,
+            levels: '',
+          });
+          continue;
+        }
+        group.count += minute.errors;
+        group.criticals += minute.criticals;
+        if (minute.firstAt < group.firstAt.getTime()) group.firstAt = new Date(minute.firstAt);
+        if (minute.lastAt > group.lastAt.getTime()) group.lastAt = new Date(minute.lastAt);
+        if (codePointLess(minute.sampleMessage, group.sampleMessage))
+          group.sampleMessage = minute.sampleMessage;
+        if (codePointLess(group.lastEventId, minute.lastId)) group.lastEventId = minute.lastId;
+        if (codePointLess(minute.firstId, group.firstEventId)) group.firstEventId = minute.firstId;
+      }
+    }
+    return [...groups.values()].map(({ criticals, ...group }) => ({
+      ...group,
+      // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
+      levels: criticals === 0 ? 'error' : criticals === group.count ? 'critical' : 'critical,error',
+    }));
   }
 
   /**
@@ -264,7 +263,9 @@ export class InsightRollupReader {
     grid: BucketGrid,
     kind: 'component' | 'pattern',
   ): Promise<BucketSeries[]> {
-    const rows = await readSeriesHours(this.dataSource, this.dialect, kind, grid.origin, grid.to);
+    const rows = (await this.hourCache.hours(grid.origin, grid.to)).flatMap(
+      (hour) => hour.series[kind],
+    );
     const total = grid.windowBuckets + grid.baselineBuckets;
     const end = grid.to.getTime() - 1;
     const byKey = new Map<string, BucketSeries>();
@@ -301,5 +302,19 @@ export class InsightRollupReader {
       }
     }
     return [...byKey.values()];
+  }
+}
+
+/** Adds minutes [lo, hi) of a duration hour row to a window's moments. */
+function addMinutes(
+  window: { n: number; sum: number; squares: number },
+  hour: SeriesHour,
+  lo: number,
+  hi: number,
+): void {
+  for (let slot = lo; slot < hi; slot++) {
+    window.n += hour.counts[slot];
+    window.sum += hour.sums![slot];
+    window.squares += hour.squares![slot];
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
@@ -15,6 +16,7 @@ import {
   MINUTE_MS,
   readRollupState,
   readSeriesHours,
+  rollupEpochMs,
   ROLLUP_OVERLAP_MS,
   type RollupState,
   ROLLUP_RETENTION_MS,
@@ -39,9 +41,9 @@ const SQUARE_DECIMALS = 1;
 
 /**
  * Keeps the insight rollups (insight-rollup-tables.ts) complete. Insight generation refreshes
- * them before reading: only the minutes since the last refresh (plus a 5-minute overlap for
+ * them before reading: only the minutes since the last refresh (plus the overlap, ROLLUP_OVERLAP_MS, for
  * events that arrive a little late) are aggregated from debug_events, so a run reads minutes
- * of raw events and hours of rollups. Events stored more than 4 minutes after their time are
+ * of raw events and hours of rollups. Events stored more than a minute after their time are
  * marked by the ingest write path (late-event-minutes.ts, in debug_insight_late_minutes) and
  * their minutes aggregated again at the next refresh.
  */
@@ -49,14 +51,20 @@ const SQUARE_DECIMALS = 1;
 export class InsightRollupRefresher {
   private readonly logger = new Logger(InsightRollupRefresher.name);
   readonly dialect: Dialect;
+  /**
+   * The hour rows of the hours this process rolled up last, with the version it stamped: the next
+   * refresh merges into them instead of reading the open hour's rows again, when the version in
+   * the database shows no other process wrote the hour since.
+   */
+  private written = new Map<number, WrittenHour>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
   }
 
   /**
-   * Makes the rollups complete over [from, to): aggregates whatever part is missing, the last
-   * 5 minutes again, and every minute that received events late since the last refresh.
+   * Makes the rollups complete over [from, to): aggregates whatever part is missing, the
+   * overlap before the last refresh again, and every minute that received events late since the last refresh.
    */
   async ensure(
     from: Date,
@@ -64,9 +72,16 @@ export class InsightRollupRefresher {
     clock = new Date(),
   ): Promise<{ aggregated: { from: string; to: string }[] }> {
     const aggregated: { from: string; to: string }[] = [];
+    // hours rolled up by this call, kept as `written` once the transaction committed
+    const pending = new Map<number, WrittenHour>();
     const rolledMs = await inTransaction(this.dataSource, async (runner) => {
-      if (this.dialect === 'postgres')
+      if (this.dialect === 'postgres') {
         await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ads:insight-rollups']);
+        // The rollups are derived from debug_events: a crash may lose this commit (never corrupt
+        // the tables), and the next refresh aggregates the same minutes again. Not waiting for
+        // the WAL flush saves a disk sync on every refresh.
+        await runner.query('SET LOCAL synchronous_commit = off');
+      }
       const state = await readRollupState(runner);
       const lateMinutes = await this.takeLateMinutes(runner);
       const start = floorMinute(from);
@@ -94,6 +109,7 @@ export class InsightRollupRefresher {
         for (let pieceFrom = rangeFrom; pieceFrom < rangeTo; pieceFrom += AGGREGATE_PIECE_MS) {
           await this.aggregate(
             runner,
+            pending,
             new Date(pieceFrom),
             new Date(Math.min(pieceFrom + AGGREGATE_PIECE_MS, rangeTo)),
           );
@@ -130,6 +146,7 @@ export class InsightRollupRefresher {
       }
       return ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo - rangeFrom, 0);
     });
+    if (pending.size > 0) this.written = pending;
     // planner statistics after a large build (the first run, or after a long pause)
     if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
       await this.dataSource.query(
@@ -144,14 +161,45 @@ export class InsightRollupRefresher {
   }
 
   /** Rolls up [from, to): replaces every rollup minute in the range with what debug_events holds now. */
-  private async aggregate(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+  private async aggregate(
+    runner: QueryRunner,
+    pending: Map<number, WrittenHour>,
+    from: Date,
+    to: Date,
+  ): Promise<void> {
     await this.aggregateErrors(runner, from, to);
     // PostgreSQL: a refresh's few minutes are read once for the chains and the hour rows
     const chainsWithHours =
       this.dialect === 'postgres' && to.getTime() - from.getTime() <= COMBINED_PASS_MAX_MS;
     await this.clearChains(runner, from, to);
     if (!chainsWithHours) await this.aggregateChains(runner, from, to);
-    await this.aggregateHours(runner, from, to, chainsWithHours);
+    await this.aggregateHours(runner, pending, from, to, chainsWithHours);
+    await this.stampHours(runner, pending, from, to);
+  }
+
+  /**
+   * A new version for every hour of [from, to) (debug_insight_hour_versions), in the transaction
+   * that rewrote its rows: readers keep hours in memory until their version moves.
+   */
+  private async stampHours(
+    runner: QueryRunner,
+    pending: Map<number, WrittenHour>,
+    from: Date,
+    to: Date,
+  ): Promise<void> {
+    const sql = new SqlBuilder(this.dialect);
+    const values: string[] = [];
+    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
+      const version = randomUUID();
+      const written = pending.get(hour);
+      if (written) written.version = version;
+      values.push(`(${sql.time(new Date(hour))}, ${sql.p(version)})`);
+    }
+    await runner.query(
+      `INSERT INTO debug_insight_hour_versions (hour_start, version) VALUES ${values.join(', ')}
+       ON CONFLICT (hour_start) DO UPDATE SET version = excluded.version`,
+      sql.params,
+    );
   }
 
   private async aggregateErrors(runner: QueryRunner, from: Date, to: Date): Promise<void> {
@@ -216,12 +264,13 @@ export class InsightRollupRefresher {
    */
   private async aggregateHours(
     runner: QueryRunner,
+    pending: Map<number, WrittenHour>,
     from: Date,
     to: Date,
     withChains: boolean,
   ): Promise<void> {
     const stored = new Map<string, SeriesHour>();
-    for (const hour of await readSeriesHours(runner, this.dialect, null, from, to))
+    for (const hour of await this.storedHours(runner, pending, from, to))
       stored.set(hourKey(hour), hour);
     const firstSlot = (hourStart: number) =>
       Math.max(0, Math.ceil((from.getTime() - hourStart) / MINUTE_MS));
@@ -308,6 +357,56 @@ export class InsightRollupRefresher {
         sql.params,
       );
     }
+    const byHour = new Map<number, SeriesHour[]>();
+    for (const hour of stored.values()) {
+      const rows = byHour.get(hour.hourStart);
+      if (rows) rows.push(hour);
+      else byHour.set(hour.hourStart, [hour]);
+    }
+    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS)
+      pending.set(hour, { version: '', rows: byHour.get(hour) ?? [] });
+    // Only the last two hours are kept (a refresh touches the open hour, at times the one before):
+    // a long rebuild would otherwise hold every hour. A later range reads the others again inside
+    // the transaction, which sees what it wrote.
+    const latest = Math.max(...pending.keys());
+    for (const hour of [...pending.keys()]) if (hour < latest - HOUR_MS) pending.delete(hour);
+  }
+
+  /**
+   * The stored hour rows of the hours of [from, to), as copies the caller may change: from this
+   * call's earlier ranges, from what this process wrote last when no other process wrote the
+   * hour since (same version), or from the database.
+   */
+  private async storedHours(
+    runner: QueryRunner,
+    pending: ReadonlyMap<number, WrittenHour>,
+    from: Date,
+    to: Date,
+  ): Promise<SeriesHour[]> {
+    const sql = new SqlBuilder(this.dialect);
+    const versions = new Map(
+      (
+        (await runner.query(
+          `SELECT ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, version FROM debug_insight_hour_versions
+          WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`,
+          sql.params,
+        )) as Row[]
+      ).map((row) => [toDate(row.hour_start).getTime(), String(row.version)]),
+    );
+    const rows: SeriesHour[] = [];
+    const unknown: number[] = [];
+    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
+      const known =
+        pending.get(hour) ??
+        (this.written.get(hour)?.version === versions.get(hour) ? this.written.get(hour) : null);
+      if (known) rows.push(...known.rows.map(copyOf));
+      else unknown.push(hour);
+    }
+    for (const hour of unknown) {
+      const next = new Date(hour + HOUR_MS);
+      rows.push(...(await readSeriesHours(runner, this.dialect, null, new Date(hour), next)));
+    }
+    return rows;
   }
 
   /**
@@ -416,6 +515,7 @@ export class InsightRollupRefresher {
       'debug_insight_series_hours',
       'debug_insight_error_minutes',
       'debug_insight_chain_minutes',
+      'debug_insight_hour_versions',
     ]) {
       await runner.query(`DELETE FROM ${table}`);
     }
@@ -426,6 +526,7 @@ export class InsightRollupRefresher {
       ['debug_insight_series_hours', 'hour_start'],
       ['debug_insight_error_minutes', 'bucket_start'],
       ['debug_insight_chain_minutes', 'bucket_start'],
+      ['debug_insight_hour_versions', 'hour_start'],
     ]) {
       const sql = new SqlBuilder(this.dialect);
       await runner.query(`DELETE FROM ${table} WHERE ${column} < ${sql.time(before)}`, sql.params);
@@ -560,6 +661,22 @@ function runningTotals(values: readonly number[], decimals: number): number[] {
     totals.push(Math.round(total * scale) / scale);
   }
   return totals;
+}
+
+/** The series rows of an hour as rolled up by this process, and the version it stamped. */
+interface WrittenHour {
+  version: string;
+  rows: SeriesHour[];
+}
+
+function copyOf(hour: SeriesHour): SeriesHour {
+  return {
+    ...hour,
+    counts: [...hour.counts],
+    errors: hour.errors && [...hour.errors],
+    sums: hour.sums && [...hour.sums],
+    squares: hour.squares && [...hour.squares],
+  };
 }
 
 function hourKey(hour: SeriesHour): string {

@@ -1,0 +1,216 @@
+import type { DataSource } from 'typeorm';
+import type { Dialect } from '../database/sql/dialect.js';
+import { toDate, toNumber } from '../database/sql/row-values.js';
+import { SqlBuilder } from '../database/sql/statement.js';
+import type { Row } from './insight-aggregates.repository.js';
+import {
+  floorHour,
+  HOUR_MS,
+  rollupEpochMs,
+  type SeriesHour,
+  type SeriesKind,
+  toSeriesHour,
+} from './insight-rollup-tables.js';
+
+/** One row of debug_insight_error_minutes. */
+export interface ErrorMinute {
+  bucketStart: number;
+  patternId: string;
+  componentType: string;
+  componentId: string;
+  errors: number;
+  criticals: number;
+  firstAt: number;
+  lastAt: number;
+  firstId: string;
+  lastId: string;
+  sampleMessage: string;
+}
+
+/** The rollup rows of one hour: its series hour rows by kind, and its error minutes. */
+export interface RollupHour {
+  series: Record<SeriesKind, SeriesHour[]>;
+  errorMinutes: ErrorMinute[];
+}
+
+/**
+ * Rows kept in memory at most (hour rows and error minutes together): about 1–2 kB each, so the
+ * cache stays within a few hundred MB however many series there are. An hour is dropped, least
+ * recently used first, when keeping it would pass this.
+ */
+const MAX_CACHED_ROWS = 150_000;
+
+/**
+ * Hours of the insight rollups kept in memory between insight runs. A run every minute reads the
+ * same closed hours again (baselines span hours); only the hours whose version in
+ * debug_insight_hour_versions moved since (the refresher stamps every hour it rewrites, in the
+ * same transaction) are read from the database: normally the open hour alone. Callers get
+ * shared objects and must not change them.
+ */
+export class RollupHourCache {
+  private readonly entries = new Map<
+    number,
+    { version: string; rows: number; hour: Promise<RollupHour> }
+  >();
+  private cachedRows = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** The hours that start in [floorHour(from), to), oldest first. */
+  async hours(from: Date, to: Date): Promise<RollupHour[]> {
+    const versions = await this.versions(from, to);
+    const hours: Promise<RollupHour>[] = [];
+    const missing: number[] = [];
+    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
+      const cached = this.entries.get(hour);
+      if (cached && cached.version === versions.get(hour)) {
+        // most recently used last
+        this.entries.delete(hour);
+        this.entries.set(hour, cached);
+        hours.push(cached.hour);
+      } else {
+        missing.push(hour);
+        hours.push(Promise.resolve(emptyHour()));
+      }
+    }
+    if (missing.length > 0) {
+      const loading = this.load(missing);
+      const first = floorHour(from).getTime();
+      for (const hour of missing) {
+        const loaded = loading.then((byHour) => byHour.get(hour) ?? emptyHour());
+        hours[(hour - first) / HOUR_MS] = loaded;
+        const version = versions.get(hour);
+        // hours with no version (none written since the rollups were built) are read every time
+        if (version) this.remember(hour, version, loaded);
+      }
+    }
+    return Promise.all(hours);
+  }
+
+  private remember(hour: number, version: string, loaded: Promise<RollupHour>): void {
+    this.forget(hour);
+    const entry = { version, rows: 0, hour: loaded };
+    this.entries.set(hour, entry);
+    loaded.then(
+      (value) => {
+        if (this.entries.get(hour) !== entry) return;
+        entry.rows = rowsOf(value);
+        this.cachedRows += entry.rows;
+        for (const [oldest] of this.entries) {
+          if (this.cachedRows <= MAX_CACHED_ROWS) break;
+          this.forget(oldest);
+        }
+      },
+      () => {
+        if (this.entries.get(hour) === entry) this.forget(hour);
+      },
+    );
+  }
+
+  private forget(hour: number): void {
+    const entry = this.entries.get(hour);
+    if (!entry) return;
+    this.cachedRows -= entry.rows;
+    this.entries.delete(hour);
+  }
+
+  private async versions(from: Date, to: Date): Promise<Map<number, string>> {
+    const sql = new SqlBuilder(this.dialect);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, version FROM debug_insight_hour_versions
+        WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`,
+      sql.params,
+    );
+    return new Map(rows.map((row) => [toDate(row.hour_start).getTime(), String(row.version)]));
+  }
+
+  /** The rows of some hours, read over the range from the first to the last of them. */
+  private async load(hours: readonly number[]): Promise<Map<number, RollupHour>> {
+    const wanted = new Set(hours);
+    const from = new Date(Math.min(...hours));
+    const to = new Date(Math.max(...hours) + HOUR_MS);
+    const byHour = new Map<number, RollupHour>();
+    const hourOf = (start: number) => {
+      let hour = byHour.get(start);
+      if (!hour) byHour.set(start, (hour = emptyHour()));
+      return hour;
+    };
+    const series = new SqlBuilder(this.dialect);
+    const seriesRows: Row[] = await this.dataSource.query(
+      `SELECT series_key, ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
+         FROM debug_insight_series_hours
+        WHERE hour_start >= ${series.time(from)} AND hour_start < ${series.time(to)}`,
+      series.params,
+    );
+    for (const row of seriesRows) {
+      const hour = toSeriesHour(row);
+      if (!wanted.has(hour.hourStart)) continue;
+      hourOf(hour.hourStart).series[kindOf(hour.key)].push(hour);
+    }
+    const errors = new SqlBuilder(this.dialect);
+    const epoch = (column: string) => rollupEpochMs(this.dialect, column);
+    const errorRows: Row[] = await this.dataSource.query(
+      `SELECT ${epoch('bucket_start')} AS bucket_start, pattern_id, component_type, component_id, errors, criticals,
+              ${epoch('first_at')} AS first_at, ${epoch('last_at')} AS last_at, first_id, last_id, sample_message
+         FROM debug_insight_error_minutes
+        WHERE bucket_start >= ${errors.time(from)} AND bucket_start < ${errors.time(to)}`,
+      errors.params,
+    );
+    for (const row of errorRows) {
+      const bucketStart = toDate(row.bucket_start).getTime();
+      const start = floorHour(new Date(bucketStart)).getTime();
+      if (!wanted.has(start)) continue;
+      hourOf(start).errorMinutes.push({
+        bucketStart,
+        patternId: String(row.pattern_id),
+        componentType: String(row.component_type),
+        componentId: String(row.component_id),
+        errors: toNumber(row.errors),
+        criticals: toNumber(row.criticals),
+        firstAt: toDate(row.first_at).getTime(),
+        lastAt: toDate(row.last_at).getTime(),
+        firstId: String(row.first_id),
+        lastId: String(row.last_id),
+        sampleMessage: String(row.sample_message),
+      });
+    }
+    return byHour;
+  }
+}
+
+function emptyHour(): RollupHour {
+  return { series: { component: [], pattern: [], duration: [] }, errorMinutes: [] };
+}
+
+function rowsOf(hour: RollupHour): number {
+  return (
+    hour.series.component.length +
+    hour.series.pattern.length +
+    hour.series.duration.length +
+    hour.errorMinutes.length
+  );
+}
+
+function kindOf(seriesKey: string): SeriesKind {
+  return seriesKey.slice(0, seriesKey.indexOf(':')) as SeriesKind;
+}
+
+/**
+ * a < b in code point order, the order of the text columns' min() and max() (PostgreSQL with
+ * the C collation, SQLite's BINARY): UTF-16 order except that surrogates come after U+E000–U+FFFF.
+ */
+export function codePointLess(a: string, b: string): boolean {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const x = a.charCodeAt(index);
+    const y = b.charCodeAt(index);
+    if (x === y) continue;
+    const rank = (unit: number) =>
+      unit >= 0xd800 ? (unit >= 0xe000 ? unit - 0x800 : unit + 0x2000) : unit;
+    return rank(x) < rank(y);
+  }
+  return a.length < b.length;
+}
