@@ -72,10 +72,6 @@ export class KeyDirectoryService implements OnModuleInit, OnApplicationShutdown 
     return this.directory.holdsKeys;
   }
 
-  usableAdminKeyIds(): string[] {
-    return this.directory.adminKeyIds();
-  }
-
   /** A key created, changed or revoked here: in force here now, on the other instances after their reload. */
   async changed(revokedId?: string): Promise<void> {
     if (revokedId) this.directory.remove(revokedId);

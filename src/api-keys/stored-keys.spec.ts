@@ -79,20 +79,6 @@ describe('stored API keys', () => {
       directory.replace([key('a', 'secret-a')], false);
       expect(directory.holdsKeys).toBe(true);
     });
-
-    it('lists the admin keys usable now', () => {
-      const directory = new KeyDirectory();
-      directory.replace(
-        [
-          key('reader', 's1'),
-          key('admin', 's2', { scopes: new Set(['admin']) }),
-          key('old-admin', 's3', { scopes: new Set(['admin', 'read']), expiresAt: 500 }),
-        ],
-        true,
-      );
-      expect(directory.adminKeyIds(499).sort()).toEqual(['admin', 'old-admin']);
-      expect(directory.adminKeyIds(500)).toEqual(['admin']);
-    });
   });
 
   it('tells the last usable admin key: unrevoked rows with admin, not expired at now', () => {

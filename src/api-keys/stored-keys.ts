@@ -111,11 +111,4 @@ export class KeyDirectory {
   get holdsKeys(): boolean {
     return this.tableHoldsKeys;
   }
-
-  /** Usable keys with `admin` at `now`. */
-  adminKeyIds(now = Date.now()): string[] {
-    return [...this.byHash.values()]
-      .filter((key) => key.scopes.has('admin') && (key.expiresAt === null || key.expiresAt > now))
-      .map((key) => key.id);
-  }
 }
