@@ -6,6 +6,7 @@ import { InsightHourlyRollups1764500000001 } from './1764500000001-InsightHourly
 import { InsightHoursAsJson1764600000001 } from './1764600000001-InsightHoursAsJson.js';
 import { Alerting1764700000001 } from './1764700000001-Alerting.js';
 import { ApiKeys1764800000001 } from './1764800000001-ApiKeys.js';
+import { ChainMinuteKinds1764900000001 } from './1764900000001-ChainMinuteKinds.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   InsightHoursAsJson1764600000001,
   Alerting1764700000001,
   ApiKeys1764800000001,
+  ChainMinuteKinds1764900000001,
 ];
