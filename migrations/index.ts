@@ -7,6 +7,7 @@ import { InsightHoursAsJson1764600000001 } from './1764600000001-InsightHoursAsJ
 import { Alerting1764700000001 } from './1764700000001-Alerting.js';
 import { ApiKeys1764800000001 } from './1764800000001-ApiKeys.js';
 import { InsightHourVersions1764900000001 } from './1764900000001-InsightHourVersions.js';
+import { ChainMinuteKinds1765000000001 } from './1765000000001-ChainMinuteKinds.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Alerting1764700000001,
   ApiKeys1764800000001,
   InsightHourVersions1764900000001,
+  ChainMinuteKinds1765000000001,
 ];

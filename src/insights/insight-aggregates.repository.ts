@@ -8,7 +8,13 @@ import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
 import type { ComponentRef, EvidenceSample, InsightScope } from './insight.types.js';
 import { type Dialect } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
-import { distinctList, idText, minuteIndex, SqlBuilder } from '../database/sql/statement.js';
+import {
+  distinctList,
+  firstOf,
+  idText,
+  minuteIndex,
+  SqlBuilder,
+} from '../database/sql/statement.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
@@ -47,6 +53,58 @@ export function phaseTests(sql: SqlBuilder, column: string): { starts: string; e
   const starts = `${column} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
   const ends = `${column} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
   return { starts, ends };
+}
+
+/** Whether an event is an OpenTelemetry span (the OTLP mapping keeps its span id in `data`). */
+export function spanSql(dialect: Dialect, prefix = ''): string {
+  return dialect === 'postgres'
+    ? `(${prefix}data->>'otel.span_id') IS NOT NULL`
+    : `json_extract(${prefix}data, '$."otel.span_id"') IS NOT NULL`;
+}
+
+/**
+ * The kind of the chain an event begins, as kindOfChain (flow-shapes.ts) names it: the service
+ * of a span and ' (trace)', else the component type and the operation, else the component type.
+ * kindOfChain calls a chain a trace when any of its events is a span; the chains the OTLP mapping
+ * writes are spans (and span-linked logs and errors) throughout, so the first event says it.
+ */
+export function chainKindSql(dialect: Dialect): string {
+  return `CASE WHEN ${spanSql(dialect)} THEN component_type || ' (trace)'
+               WHEN operation IS NULL OR operation = '' THEN component_type
+               ELSE component_type || ' ' || operation END`;
+}
+
+/** Bounds of the chains without markers read for the flow shapes (markerFreeChainIds). */
+export interface MarkerFreeLimits {
+  historyChains: number;
+  judgedChains: number;
+  /** Kinds of chain the history holds at most (those with the most chains). */
+  maxKinds: number;
+}
+
+/**
+ * The history chain ids among `chains` (a query of correlation_id, last_at and kind: the kind
+ * of the chain's first event), shared out by kind. Within its kind each chain is ranked by
+ * recency; chains are then taken rank by rank (every kind's most recent, then every kind's
+ * second most recent, …) up to `historyChains`, from the `maxKinds` kinds with the most chains.
+ * So every kind gets an equal share of the bound, and what a kind with fewer chains leaves goes
+ * to the busier ones: a rare kind keeps its chains up to historyChains / kinds (30 with 50
+ * kinds), a lone kind still gets the whole bound, and the chains read (their events: memory
+ * and time) stay as many as before. The most recent chains of all kinds together would leave
+ * a kind of 1% of the chains about 15 of the 1,500, too few to learn its shape (20); a fixed
+ * quota per kind would waste the bound when there are few kinds or multiply it with many.
+ */
+export function historyByKind(sql: SqlBuilder, chains: string, limits: MarkerFreeLimits): string {
+  // placeholders in the order they appear in the text (SQLite binds by position)
+  return `SELECT correlation_id FROM (
+            SELECT correlation_id, last_at, kind_rank, dense_rank() OVER (ORDER BY kind_chains DESC, kind) AS kind_order
+              FROM (SELECT correlation_id, last_at, kind,
+                           row_number() OVER (PARTITION BY kind ORDER BY last_at DESC, correlation_id) AS kind_rank,
+                           count(*) OVER (PARTITION BY kind) AS kind_chains
+                      FROM (SELECT correlation_id, last_at, coalesce(kind, '') AS kind FROM (${chains}) AS chains) AS kinded
+                   ) AS ranked) AS ordered
+           WHERE kind_order <= ${sql.p(limits.maxKinds)}
+           ORDER BY kind_rank, last_at DESC, correlation_id LIMIT ${sql.p(limits.historyChains)}`;
 }
 
 /** Event counts of one series (a component or a pattern), one per bucket, oldest first. */
@@ -520,16 +578,17 @@ export class InsightAggregatesRepository {
   }
 
   /**
-   * Chains with no start or end marker and no error (flow-shapes.ts): `history`, the most recent
-   * ones whose last event is before `historyBefore`, read from `learnFrom`; `judged`, those whose
-   * last event lies in [scope.from, judgeBefore). Bounded by `limits`.
+   * Chains with no start or end marker and no error (flow-shapes.ts): `history`, recent ones
+   * whose last event is before `historyBefore`, read from `learnFrom`, shared out by kind
+   * (historyByKind); `judged`, those whose last event lies in [scope.from, judgeBefore). Bounded
+   * by `limits`.
    */
   async markerFreeChainIds(
     scope: InsightScope,
     learnFrom: Date,
     historyBefore: Date,
     judgeBefore: Date,
-    limits: { historyChains: number; judgedChains: number },
+    limits: MarkerFreeLimits,
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
@@ -537,22 +596,25 @@ export class InsightAggregatesRepository {
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
     const { starts, ends } = phaseTests(sql, 'phase');
-    const historyTo = sql.time(historyBefore);
-    const historyLimit = sql.p(limits.historyChains);
+    const history = historyByKind(
+      sql,
+      `SELECT correlation_id, last_at, kind FROM chains WHERE last_at < ${sql.time(historyBefore)}`,
+      limits,
+    );
     const judgedFrom = sql.time(scope.from);
     const judgedTo = sql.time(judgeBefore);
     const judgedLimit = sql.p(limits.judgedChains);
+    const kind = firstOf(sql.dialect, 'kind', '"timestamp"', 'id');
     const rows = await this.run(
       sql,
       `WITH chains AS (
-         SELECT correlation_id, max("timestamp") AS last_at
-           FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
+         SELECT correlation_id, max("timestamp") AS last_at, ${kind} AS kind
+           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id
          HAVING max(CASE WHEN ${starts} OR ${ends} THEN 1 ELSE 0 END) = 0 AND sum(is_error) = 0)
-       SELECT correlation_id, 1 AS history FROM (
-         SELECT correlation_id FROM chains WHERE last_at < ${historyTo} ORDER BY last_at DESC LIMIT ${historyLimit}) AS h
+       SELECT correlation_id, 1 AS history FROM (${history}) AS h
        UNION ALL
        SELECT correlation_id, 0 AS history FROM (
          SELECT correlation_id FROM chains WHERE last_at >= ${judgedFrom} AND last_at < ${judgedTo}
@@ -576,10 +638,7 @@ export class InsightAggregatesRepository {
     if (correlationIds.length === 0) return [];
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const span =
-      sql.dialect === 'postgres'
-        ? `(e.data->>'otel.span_id') IS NOT NULL`
-        : `json_extract(e.data, '$."otel.span_id"') IS NOT NULL`;
+    const span = spanSql(sql.dialect, 'e.');
     // one table: the phase expression's unqualified columns are e's
     const phase = phaseOf(sql);
     const errors = errorEventSql('e.');

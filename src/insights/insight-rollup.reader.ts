@@ -6,6 +6,8 @@ import {
   type BucketSeries,
   type ChainSummaryRow,
   chainSummaryRow,
+  historyByKind,
+  type MarkerFreeLimits,
   splitChainIds,
   type DurationMomentsRow,
   type ErrorPatternRow,
@@ -25,7 +27,7 @@ import { codePointLess, RollupHourCache } from './insight-hour-cache.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 import { type Dialect, dialectOf, timeValue } from '../database/sql/dialect.js';
 import { toDate } from '../database/sql/row-values.js';
-import { SqlBuilder } from '../database/sql/statement.js';
+import { firstOf, SqlBuilder } from '../database/sql/statement.js';
 
 /**
  * Reads the insight rollups (insight-rollup-tables.ts) in the shapes the analyzers take from
@@ -216,9 +218,10 @@ export class InsightRollupReader {
   }
 
   /**
-   * Chains with no start or end marker and no error, from the chain minutes: `history`, the most
-   * recent whose last event is before `historyBefore` (minutes from `learnFrom`), and `judged`,
-   * those whose last event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`).
+   * Chains with no start or end marker and no error, from the chain minutes: `history`, recent
+   * ones whose last event is before `historyBefore` (minutes from `learnFrom`), shared out by
+   * kind (historyByKind; a chain's kind is its earliest minute's), and `judged`, those whose last
+   * event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`).
    */
   async markerFreeChainIds(
     learnFrom: Date,
@@ -226,30 +229,29 @@ export class InsightRollupReader {
     to: Date,
     historyBefore: Date,
     judgeBefore: Date,
-    limits: { historyChains: number; judgedChains: number },
+    limits: MarkerFreeLimits,
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const select = (
-      from: Date,
-      before: Date,
-      order: 'ASC' | 'DESC',
-      limit: number,
-      after?: Date,
-    ) => {
+    const chains = (from: Date, before: Date, after?: Date) => {
+      const history = !after;
       const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const last = `max(last_at) < ${sql.time(before)}${after ? ` AND max(last_at) >= ${sql.time(after)}` : ''}`;
-      return `SELECT correlation_id FROM debug_insight_chain_minutes
+      // a history chain's kind is its earliest minute's (the kind its first event begins)
+      const kind = history
+        ? `, ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind`
+        : '';
+      return `SELECT correlation_id, max(last_at) AS last_at${kind} FROM debug_insight_chain_minutes
                 WHERE ${inRange}
                   AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
                                           WHERE ${candidates} AND has_start = 0 AND has_end = 0 AND errors = 0)
                 GROUP BY correlation_id
-               HAVING max(has_start) = 0 AND max(has_end) = 0 AND sum(errors) = 0 AND ${last}
-                ORDER BY max(last_at) ${order} LIMIT ${sql.p(limit)}`;
+               HAVING max(has_start) = 0 AND max(has_end) = 0 AND sum(errors) = 0 AND ${last}`;
     };
-    const history = select(learnFrom, historyBefore, 'DESC', limits.historyChains);
-    const judged = select(scopeFrom, judgeBefore, 'ASC', limits.judgedChains, scopeFrom);
+    const history = historyByKind(sql, chains(learnFrom, historyBefore), limits);
+    const judged = `SELECT correlation_id FROM (${chains(scopeFrom, judgeBefore, scopeFrom)}) AS chains
+                     ORDER BY last_at LIMIT ${sql.p(limits.judgedChains)}`;
     const rows: Row[] = await this.dataSource.query(
       `SELECT correlation_id, 1 AS history FROM (${history}) AS h
        UNION ALL

@@ -6,8 +6,8 @@ import { errorEventSql } from '../common/debug-event.js';
 import { type Dialect, dialectOf } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { inTransaction } from '../database/sql/sql-runner.js';
-import { idText, minuteIndex, minuteOf, SqlBuilder } from '../database/sql/statement.js';
-import { phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
+import { firstOf, idText, minuteIndex, minuteOf, SqlBuilder } from '../database/sql/statement.js';
+import { chainKindSql, phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
 import type { ComponentRef } from './insight.types.js';
 import {
   floorHour,
@@ -242,19 +242,25 @@ export class InsightRollupRefresher {
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)} AND correlation_id IS NOT NULL`;
     await runner.query(
       `${insert}
-         FROM (SELECT correlation_id, "timestamp", ${phaseOf(sql)} AS phase, ${isError} AS is_error
+         FROM (SELECT correlation_id, "timestamp", id, ${phaseOf(sql)} AS phase, ${isError} AS is_error,
+                      ${chainKindSql(this.dialect)} AS kind
                  FROM debug_events WHERE ${where}) AS scoped
         GROUP BY ${minuteOf(this.dialect, '"timestamp"')}, correlation_id`,
       sql.params,
     );
   }
 
-  /** INSERT … SELECT of chain minutes, without its FROM: rows need correlation_id, "timestamp", phase, is_error. */
+  /**
+   * INSERT … SELECT of chain minutes, without its FROM: rows need correlation_id, "timestamp", id,
+   * phase, is_error and kind (chainKindSql). A minute's kind is its first event's, so the kind of a
+   * chain is its earliest minute's (the flow history is shared out by kind: historyByKind).
+   */
   private chainInsert(sql: SqlBuilder): string {
     const { starts, ends } = phaseTests(sql, 'phase');
-    return `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end)
+    return `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end, kind)
        SELECT ${minuteOf(this.dialect, '"timestamp"')}, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
-              max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END)`;
+              max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END),
+              ${firstOf(this.dialect, 'kind', '"timestamp"', 'id')}`;
   }
 
   /**
@@ -439,7 +445,8 @@ export class InsightRollupRefresher {
     // asked (PostgreSQL only: a data-modifying WITH). Each kind groups them directly: a grouping by
     // component, pattern and operation together first would leave about one group per event.
     const chainColumns = withChains
-      ? `, correlation_id, "timestamp", CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql)} END AS phase`
+      ? `, correlation_id, "timestamp", id, CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql)} END AS phase,
+         CASE WHEN correlation_id IS NOT NULL THEN ${chainKindSql(this.dialect)} END AS kind`
       : '';
     const chains = withChains
       ? `chains AS (${this.chainInsert(sql)} FROM raw WHERE correlation_id IS NOT NULL

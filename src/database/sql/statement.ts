@@ -136,6 +136,25 @@ export function distinctList(dialect: Dialect, expression: string): string {
     : `group_concat(DISTINCT ${expression})`;
 }
 
+/**
+ * The text of `expression` on a group's first row by `time`, then `id` (an aggregate; '' for
+ * NULL): min() of the time as fixed-width text, the id, a separator and the text. The database
+ * can hash-group it, where an ordered aggregate (array_agg(… ORDER BY …)) sorts every row of
+ * its input: the flow history's ids from the chain minutes took 340 ms that way, 220 ms this
+ * way (300k events without markers, 33k history chains; 110 ms before there were kinds).
+ */
+export function firstOf(dialect: Dialect, expression: string, time: string, id: string): string {
+  // PostgreSQL: microseconds since the epoch (exact in a double until 2255), compared bytewise;
+  // SQLite stores times as fixed-width text already
+  const tagged =
+    dialect === 'postgres'
+      ? `(lpad((date_part('epoch', ${time}) * 1000000)::bigint::text, 17, '0') || ${id}::text || chr(1) || coalesce(${expression}, '')) COLLATE "C"`
+      : `${time} || ${id} || char(1) || coalesce(${expression}, '')`;
+  const position = dialect === 'postgres' ? 'strpos' : 'instr';
+  const separator = dialect === 'postgres' ? 'chr(1)' : 'char(1)';
+  return `substr(min(${tagged}), ${position}(min(${tagged}), ${separator}) + 1)`;
+}
+
 /** `value` with LIKE's wildcards and the escape character escaped (use with ESCAPE '\\'). */
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);

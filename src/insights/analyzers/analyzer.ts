@@ -5,6 +5,7 @@ import type {
   DurationMomentsRow,
   ErrorPatternRow,
   InsightAggregatesRepository,
+  MarkerFreeLimits,
 } from '../insight-aggregates.repository.js';
 import type { InsightRollupReader } from '../insight-rollup.reader.js';
 import type { InsightRollupRefresher } from '../insight-rollup.refresher.js';
@@ -156,7 +157,7 @@ export class AnalysisContext {
   markerFreeChainIds(
     historyBefore: Date,
     judgeBefore: Date,
-    limits: { historyChains: number; judgedChains: number },
+    limits: MarkerFreeLimits,
   ): Promise<{ history: string[]; judged: string[] }> {
     return this.usesRollups
       ? this.ready().then(() =>

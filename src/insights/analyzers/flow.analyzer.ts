@@ -386,6 +386,7 @@ export class FlowAnalyzer implements Analyzer {
     const ids = await context.markerFreeChainIds(historyBefore, judgeBefore, {
       historyChains: fresh ? 0 : learned.historyChains,
       judgedChains: learned.judgedChains,
+      maxKinds: learned.maxKinds,
     });
     if (ids.judged.length === 0) return [];
     const read = (correlationIds: readonly string[]) =>
