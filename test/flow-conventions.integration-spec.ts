@@ -15,6 +15,11 @@ const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
   ['ShipmentFinished', 'shipment 2', 'trace', 'end'],
   ['jobTimedOut', 'job 3', 'trace', 'end'],
   ['start', 'x', 'log', 'start'],
+  // case does not matter in lowercase names and in message endings
+  ['Payment.Completed', 'payment captured', 'log', 'end'],
+  ['IMPORT_STARTED', 'import', 'log', 'start'],
+  [null, 'Nightly Backup Finished', 'log', 'end'],
+  [null, 'Ingest of batch 7 STARTED', 'log', 'start'],
   [null, 'report 12 export started', 'log', 'start'],
   [null, 'newsletter 4 send completed', 'log', 'end'],
   [null, 'job 42 finished', 'log', 'end'],

@@ -48,15 +48,27 @@ const MESSAGE_END = [
 const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-/** `expression` ends with one of `suffixes` (case-sensitive): one IN test per suffix length. */
-function endsWithAny(dialect: Dialect, expression: string, suffixes: readonly string[]): string {
+/**
+ * `expression` ends with one of `suffixes`: one IN test per suffix length. `caseless` lowers the
+ * tail only, not the whole text (a message is lowered once per suffix length otherwise); lower()
+ * maps character to character in both dialects, so the tail of the lowered text is the lowered tail.
+ */
+function endsWithAny(
+  dialect: Dialect,
+  expression: string,
+  suffixes: readonly string[],
+  caseless = false,
+): string {
   const byLength = new Map<number, string[]>();
   for (const suffix of suffixes)
     byLength.set(suffix.length, [...(byLength.get(suffix.length) ?? []), suffix]);
-  const tail = (length: number) =>
-    dialect === 'postgres'
-      ? `right(${expression}, ${length})`
-      : `substr(${expression}, -${length})`;
+  const tail = (length: number) => {
+    const text =
+      dialect === 'postgres'
+        ? `right(${expression}, ${length})`
+        : `substr(${expression}, -${length})`;
+    return caseless ? `lower(${text})` : text;
+  };
   return [...byLength]
     .map(([length, values]) => `${tail(length)} IN (${values.map(literal).join(', ')})`)
     .join(' OR ');
@@ -85,7 +97,7 @@ export function conventionalPhaseSql(dialect: Dialect): string {
     const suffixes = operationSuffixes(words);
     const byName = [
       `${lowerOperation} IN (${words.map(literal).join(', ')})`,
-      endsWithAny(dialect, lowerOperation, suffixes.lower),
+      endsWithAny(dialect, operation, suffixes.lower, true),
       endsWithAny(dialect, operation, suffixes.camel),
     ].join(' OR ');
     const inLifecycle = words
@@ -95,8 +107,9 @@ export function conventionalPhaseSql(dialect: Dialect): string {
       `${message} IN (${messageWords.map(literal).join(', ')})`,
       endsWithAny(
         dialect,
-        message,
+        'message',
         messageWords.map((word) => ` ${word}`),
+        true,
       ),
     ].join(' OR ');
     return { byName, inLifecycle, messageEnd };
