@@ -288,6 +288,51 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('three names that recur in another sentence or with another word changed are values', () => {
+      // queue names: the same three words in two sentences
+      const queues = new TemplateMiner();
+      const lines: string[] = [];
+      for (let i = 0; i < 4; i++)
+        for (const queue of ['nightly-export', 'thumbnails', 'webhooks']) {
+          lines.push(`Worker ${i} picked job ${9000 + i} from queue ${queue}`);
+          lines.push(`Queue ${queue} drained in ${12 * i + 3} ms`);
+        }
+      const ids = idsOf(queues, lines);
+      expect(new Set(ids).size).toBe(2);
+      expect(queues.template(ids[0])?.template).toBe('Worker <*> picked job <*> from queue <*>');
+      expect(queues.template(ids[1])?.template).toBe('Queue <*> drained in <*>');
+
+      // backup modes: the same three words with each of two targets; the two targets stay apart
+      const backups = new TemplateMiner();
+      const runs: string[] = [];
+      for (const target of ['primary', 'replica'])
+        for (const mode of ['full', 'incremental', 'differential'])
+          runs.push(`backup done target=${target} mode=${mode} took=${mode.length}s`);
+      const runIds = idsOf(backups, runs);
+      expect(new Set(runIds).size).toBe(2);
+      expect(backups.template(runIds[0])?.template).toBe(
+        'backup done target=primary mode=<*> took=<*>',
+      );
+    });
+
+    it('three words at one place whose context changes only in masked values stay apart', () => {
+      const miner = new TemplateMiner();
+      const lines: string[] = [];
+      for (let i = 0; i < 20; i++)
+        for (const user of ['root', 'guest', 'operator'])
+          lines.push(`authentication failure; rhost=10.1.${i}.${i + 7} user=${user}`);
+      expect(new Set(idsOf(miner, lines)).size).toBe(3);
+
+      // steps of an enumeration recur in two sentences and still stay apart
+      const steps = new TemplateMiner();
+      const states = ['NEW', 'QUEUED', 'RUNNING', 'DONE'];
+      const transitions: string[] = [];
+      for (const kind of ['Job', 'Stage', 'Attempt'])
+        for (let i = 0; i + 1 < states.length; i++)
+          transitions.push(`${kind} 42 moved from ${states[i]} to ${states[i + 1]}`);
+      expect(new Set(idsOf(steps, transitions)).size).toBe(states.length - 1);
+    });
+
     it('a value of several words after a key or inside quotes (reasons, commands, user agents)', () => {
       const miner = new TemplateMiner();
       const reasons = [

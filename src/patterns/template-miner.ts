@@ -95,6 +95,14 @@ interface Pattern extends PatternTemplate {
 interface Proposal {
   /** Member shape (its tokens joined) → its tokens (kept after it merged: still evidence). */
   members: Map<string, readonly string[]>;
+  /** Spacing of the shape that first proposed it (to render the template if it is made). */
+  spaceBefore: boolean[];
+}
+
+/** A position that a proposal turns into `<*>`, and the words seen there. */
+interface Place {
+  proposal: string;
+  words: Set<string>;
 }
 
 /**
@@ -116,6 +124,7 @@ interface SpanProposal {
 }
 
 const KEY_SEPARATOR = '\u0001';
+const PLACE_SEPARATOR = '\u0003';
 /** A value starts after one of these: a key's separator, an opening bracket or quote. */
 const VALUE_OPENERS = new Set([':', '=', '(', '[', '{', '"', "'", '<']);
 const CLOSER_OF: Record<string, string> = {
@@ -130,6 +139,8 @@ const KEY_MARKS = new Set([':', '=']);
 const DIGITS = /\d/g;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
+/** Places remembered per word and words per place (evidence that names recur). */
+const MAX_PLACES = 64;
 
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
@@ -159,6 +170,12 @@ export class TemplateMiner {
   private readonly aliases = new Map<string, string>();
   /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
   private readonly proposals: LRUCache<string, Proposal>;
+  /** Place (proposal key, position) → the words seen there. */
+  private readonly places: LRUCache<string, Place>;
+  /** Word → the places it was seen at. */
+  private readonly placesOfWord: LRUCache<string, Set<string>>;
+  /** Proposals to look at again: another place proved one of their positions. */
+  private readonly recheck: string[] = [];
   /** Proposed span generalizations (prefix, span, suffix joined) → the spans seen there. */
   private readonly spanProposals: LRUCache<string, SpanProposal>;
   /** Shapes with a span `<*>`: what a message of any length at least theirs may join. */
@@ -179,6 +196,8 @@ export class TemplateMiner {
     this.exact = new LRUCache(bounds);
     this.byMessage = new LRUCache(bounds);
     this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
+    this.places = new LRUCache({ max: this.options.proposalCacheSize });
+    this.placesOfWord = new LRUCache({ max: this.options.proposalCacheSize });
     this.spanProposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
@@ -414,8 +433,19 @@ export class TemplateMiner {
         continue;
       }
       const spanning = this.proposeSpanWith(current);
-      if (spanning === undefined) return;
+      if (spanning === undefined) break;
       current = spanning;
+    }
+    for (let key = this.recheck.pop(); key !== undefined; key = this.recheck.pop()) {
+      const proposal = this.proposals.get(key);
+      if (!proposal || this.shapeKeys.has(key)) continue;
+      const tokens = key.split(KEY_SEPARATOR);
+      // a pattern covers it already (it was made and merged into a wider one)
+      if (this.bestCover(tokens) || !this.variesEnough(tokens, proposal, key)) continue;
+      const general = this.addShape(tokens, proposal.spaceBefore);
+      this.absorbCoveredBy(general, true);
+      this.absorbListCoveredBy(general.pattern);
+      this.learnFrom(general);
     }
   }
 
@@ -563,14 +593,20 @@ export class TemplateMiner {
       if (!proposed) continue;
       const key = proposed.tokens.join(KEY_SEPARATOR);
       let proposal = this.proposals.get(key);
-      if (!proposal) this.proposals.set(key, (proposal = { members: new Map() }));
+      if (!proposal)
+        this.proposals.set(
+          key,
+          (proposal = { members: new Map(), spaceBefore: shape.spaceBefore }),
+        );
       for (const member of [mine, other.tokens])
-        if (proposal.members.size < MAX_MEMBERS)
+        if (proposal.members.size < MAX_MEMBERS) {
           proposal.members.set(member.join(KEY_SEPARATOR), member);
+          this.notePlaces(key, proposed.tokens, member);
+        }
       if (
         proposed.literals > bestLiterals &&
         !this.shapeKeys.has(key) &&
-        this.variesEnough(proposed.tokens, proposal)
+        this.variesEnough(proposed.tokens, proposal, key)
       ) {
         best = proposed.tokens;
         bestLiterals = proposed.literals;
@@ -589,7 +625,7 @@ export class TemplateMiner {
    * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
    * event, not values.
    */
-  private variesEnough(tokens: readonly string[], proposal: Proposal): boolean {
+  private variesEnough(tokens: readonly string[], proposal: Proposal, key: string): boolean {
     if (proposal.members.size < 2) return false;
     const members = [...proposal.members.values()];
     const unproven: number[] = [];
@@ -617,9 +653,56 @@ export class TemplateMiner {
         for (const values of valuesByRest.values()) if (values.size >= needed - 1) contexts++;
         enough = contexts >= needed - 1;
       }
+      if (!enough && unproven.length === 1)
+        enough =
+          combinesFreely(tokens, at, members, needed - 1) || this.recursElsewhere(key, at, members);
       if (!enough) return false;
     }
     return true;
+  }
+
+  /** Records the words a member holds where the proposal has a `<*>`. */
+  private notePlaces(key: string, tokens: readonly string[], member: readonly string[]): void {
+    const at = soleUnprovenOf(tokens, member);
+    if (at < 0) return;
+    {
+      const word = member[at];
+      const placeKey = key + PLACE_SEPARATOR + at;
+      let place = this.places.get(placeKey);
+      if (!place) this.places.set(placeKey, (place = { proposal: key, words: new Set() }));
+      if (place.words.size < MAX_PLACES) place.words.add(word);
+      let ofWord = this.placesOfWord.get(word);
+      if (!ofWord) this.placesOfWord.set(word, (ofWord = new Set()));
+      if (ofWord.size < MAX_PLACES) ofWord.add(placeKey);
+    }
+  }
+
+  /**
+   * True when `generalizeAfter - 1` of the words at this place were also seen together at a
+   * place of another proposal (another sentence): names of things (consumers, tasks, users)
+   * recur across the messages that mention them, while the words that name an event belong
+   * to its sentence. That other place is proven by the same evidence, so it is looked at again.
+   */
+  private recursElsewhere(key: string, at: number, members: (readonly string[])[]): boolean {
+    const needed = this.options.generalizeAfter - 1;
+    const words = new Set<string>();
+    for (const member of members) if (isWord(member[at])) words.add(member[at]);
+    if (words.size < needed) return false;
+    const seen = new Set<string>();
+    for (const word of words) {
+      for (const placeKey of this.placesOfWord.get(word) ?? []) {
+        if (seen.has(placeKey)) continue;
+        seen.add(placeKey);
+        const place = this.places.get(placeKey);
+        if (!place || place.proposal === key) continue;
+        let shared = 0;
+        for (const w of place.words) if (words.has(w)) shared++;
+        if (shared < needed) continue;
+        if (!this.shapeKeys.has(place.proposal)) this.recheck.push(place.proposal);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Merges into `general` every live pattern of more tokens that it covers with lists. */
@@ -699,6 +782,45 @@ function generalizationOf(
   }
   if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
   return { tokens, literals };
+}
+
+/**
+ * True when the position took `needed` values in each of `needed` contexts of the proposal's
+ * other `<*>` positions (proven ones too: members from before a generalization keep the words
+ * they had there): the grid rule for a position left alone once its partner was generalized.
+ */
+function combinesFreely(
+  tokens: readonly string[],
+  at: number,
+  members: (readonly string[])[],
+  needed: number,
+): boolean {
+  const valuesByRest = new Map<string, Set<string>>();
+  for (const member of members) {
+    let rest = '';
+    for (let i = 0; i < tokens.length; i++)
+      if (i !== at && tokens[i] === WILDCARD) rest += member[i] + KEY_SEPARATOR;
+    let values = valuesByRest.get(rest);
+    if (!values) valuesByRest.set(rest, (values = new Set()));
+    values.add(member[at]);
+  }
+  let contexts = 0;
+  for (const values of valuesByRest.values()) if (values.size >= needed) contexts++;
+  return contexts >= needed;
+}
+
+/**
+ * The one position where the member holds a word and the proposal a `<*>` (-1 when there are
+ * none or several: positions that change together may be steps of an enumeration).
+ */
+function soleUnprovenOf(tokens: readonly string[], member: readonly string[]): number {
+  let at = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] !== WILDCARD || !isWord(member[i])) continue;
+    if (at >= 0) return -1;
+    at = i;
+  }
+  return at;
 }
 
 /**
