@@ -315,6 +315,26 @@ describe('TemplateMiner', () => {
       );
     });
 
+    it('three words each seen with a name learned to vary combine freely, in any order', () => {
+      const people = ['amara', 'bjorn', 'chiara', 'dmitri', 'eun-ji', 'fatou'];
+      const byChannel = (channels: string[]) => {
+        const miner = new TemplateMiner();
+        const lines: string[] = [];
+        // channel after channel: the names are learned before the channels vary
+        for (const channel of channels)
+          for (const who of people)
+            lines.push(`Password reset link for ${who} sent via ${channel}`);
+        return { miner, ids: idsOf(miner, lines) };
+      };
+      const three = byChannel(['email', 'sms', 'authenticator']);
+      expect(new Set(three.ids).size).toBe(1);
+      expect(three.miner.template(three.ids[0])?.template).toBe(
+        'Password reset link for <*> sent via <*>',
+      );
+      // two channels may be two events
+      expect(new Set(byChannel(['email', 'sms']).ids).size).toBe(2);
+    });
+
     it('three words at one place whose context changes only in masked values stay apart', () => {
       const miner = new TemplateMiner();
       const lines: string[] = [];

@@ -795,15 +795,28 @@ function combinesFreely(
   members: (readonly string[])[],
   needed: number,
 ): boolean {
+  const learned = new Set<number>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (i === at || tokens[i] !== WILDCARD) continue;
+    if (members.some((m) => m[i] === WILDCARD) && members.some((m) => isWord(m[i]))) learned.add(i);
+  }
   const valuesByRest = new Map<string, Set<string>>();
+  const valuesWithLearned = new Set<string>();
   for (const member of members) {
     let rest = '';
-    for (let i = 0; i < tokens.length; i++)
-      if (i !== at && tokens[i] === WILDCARD) rest += member[i] + KEY_SEPARATOR;
+    let withLearned = false;
+    for (let i = 0; i < tokens.length; i++) {
+      if (i === at || tokens[i] !== WILDCARD) continue;
+      rest += member[i] + KEY_SEPARATOR;
+      if (member[i] === WILDCARD && learned.has(i)) withLearned = true;
+    }
+    if (withLearned) valuesWithLearned.add(member[at]);
     let values = valuesByRest.get(rest);
     if (!values) valuesByRest.set(rest, (values = new Set()));
     values.add(member[at]);
   }
+  // a member with a learned `<*>` there stands for the several words it was learned from
+  if (valuesWithLearned.size >= needed) return true;
   let contexts = 0;
   for (const values of valuesByRest.values()) if (values.size >= needed) contexts++;
   return contexts >= needed;
