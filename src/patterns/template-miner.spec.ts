@@ -468,6 +468,22 @@ describe('TemplateMiner', () => {
       ]);
       expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(5);
 
+      // a pair whose other tail carries values proves nothing: the free-text tails of one
+      // event do not make the other event's messages part of a tail value
+      const robots = new TemplateMiner();
+      robots.match('Robot atlas (serial:4411) docked at station 7');
+      const idle = [
+        'charging',
+        'paused by operator',
+        'waiting for map update',
+        'battery low',
+        'no task in queue for zone',
+      ].map((why) => robots.resolve(robots.match(`Robot atlas went idle (${why})`).id));
+      const docked = robots.resolve(
+        robots.match('Robot atlas (serial:4412) docked at station 9').id,
+      );
+      expect(idle).not.toContain(docked);
+
       // "for <name>" and "for unknown account <name>" are two forms, whatever the names and
       // their order: two events, each with its own variable
       const accounts = new TemplateMiner();

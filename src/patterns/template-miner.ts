@@ -506,6 +506,13 @@ export class TemplateMiner {
             (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
       )
         continue;
+      // a pair whose one span is the message of another event says nothing about this place
+      // (`Player x left the game (…)` / `Player x (…) joined server from <*>`)
+      const readsAsValue = (tokens: readonly string[]) => {
+        const middle = tokens.slice(prefix, tokens.length - suffix);
+        return enclosed || parameters || isValueList(middle) || isOneValue(middle);
+      };
+      if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
