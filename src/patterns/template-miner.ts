@@ -141,6 +141,8 @@ const DIGITS = /\d/g;
 const MAX_MEMBERS = 64;
 /** Places remembered per word and words per place (evidence that names recur). */
 const MAX_PLACES = 64;
+/** Places looked at for one position (a bound on the work of a new shape). */
+const MAX_PLACES_LOOKED_AT = 256;
 
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
@@ -699,6 +701,7 @@ export class TemplateMiner {
     for (const word of words) {
       for (const placeKey of this.placesOfWord.get(word) ?? []) {
         if (seen.has(placeKey)) continue;
+        if (seen.size >= MAX_PLACES_LOOKED_AT) return false;
         seen.add(placeKey);
         const place = this.places.get(placeKey);
         if (!place || place.proposal === key) continue;
