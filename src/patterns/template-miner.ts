@@ -15,7 +15,9 @@ import { canonicalize, renderTemplate, tokenizeWithSpacing, WILDCARD } from './t
  * values each one holds at the differing positions. When every differing position has shown
  * `generalizeAfter` different values (or holds a `<*>` already in one of them), the positions
  * vary the way values do: the generalization becomes a pattern and every pattern it covers
- * merges into it. Positions that took fewer values stay apart (an enumeration that names
+ * merges into it. Fewer values do when they combine freely with another position, or when
+ * the same words recur at a place of another proposal (names recur in the messages that
+ * mention them). Positions that took fewer values stay apart (an enumeration that names
  * different events: a state, a result). Several positions can become variables at once
  * (a program name and a host name on the same line), which one-position-at-a-time counting
  * never sees.
@@ -632,7 +634,9 @@ export class TemplateMiner {
    * than that in as many of their combinations (`tenant=acme|globex|initech` with each of
    * `method=sso|token|password`). Positions that only change together (`from NEW to
    * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
-   * event, not values.
+   * event, not values. A position left alone also varies when it combines freely with a
+   * position generalized before it (`combinesFreely`), or when its words recur at a place of
+   * another proposal (`recursElsewhere`).
    */
   private variesEnough(tokens: readonly string[], proposal: Proposal, key: string): boolean {
     if (proposal.members.size < 2) return false;
@@ -670,20 +674,18 @@ export class TemplateMiner {
     return true;
   }
 
-  /** Records the words a member holds where the proposal has a `<*>`. */
+  /** Records the word a member holds where the proposal has its one unproven `<*>`. */
   private notePlaces(key: string, tokens: readonly string[], member: readonly string[]): void {
     const at = soleUnprovenOf(tokens, member);
     if (at < 0) return;
-    {
-      const word = member[at];
-      const placeKey = key + PLACE_SEPARATOR + at;
-      let place = this.places.get(placeKey);
-      if (!place) this.places.set(placeKey, (place = { proposal: key, words: new Set() }));
-      if (place.words.size < MAX_PLACES) place.words.add(word);
-      let ofWord = this.placesOfWord.get(word);
-      if (!ofWord) this.placesOfWord.set(word, (ofWord = new Set()));
-      if (ofWord.size < MAX_PLACES) ofWord.add(placeKey);
-    }
+    const word = member[at];
+    const placeKey = key + PLACE_SEPARATOR + at;
+    let place = this.places.get(placeKey);
+    if (!place) this.places.set(placeKey, (place = { proposal: key, words: new Set() }));
+    if (place.words.size < MAX_PLACES) place.words.add(word);
+    let ofWord = this.placesOfWord.get(word);
+    if (!ofWord) this.placesOfWord.set(word, (ofWord = new Set()));
+    if (ofWord.size < MAX_PLACES) ofWord.add(placeKey);
   }
 
   /**
