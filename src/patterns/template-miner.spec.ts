@@ -335,6 +335,28 @@ describe('TemplateMiner', () => {
       expect(new Set(byChannel(['email', 'sms']).ids).size).toBe(2);
     });
 
+    it('a value glued to the next token and printed empty joins the pattern of that value', () => {
+      const holders = ['amara', 'bjorn', 'chiara', 'dmitri', 'eun-ji'];
+      const named = holders.map((who, i) => `lock on /srv/data held by ${who}(pid=${120 + i})`);
+      const empty = 'lock on /srv/data held by (pid=77)';
+      for (const lines of [
+        [...named, empty],
+        [empty, ...named],
+      ]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, lines).map((id) => miner.resolve(id));
+        expect(new Set(ids).size).toBe(1);
+        expect(miner.template(ids[0])?.template).toBe('lock on <*> held by <*>(pid=<*>)');
+      }
+      // a fixed word there is another event's text, not a value
+      const fixed = new TemplateMiner();
+      const ids = idsOf(fixed, [
+        'lock on /srv/data held by SYSTEM(pid=4)',
+        'lock on /srv/data held by (pid=77)',
+      ]);
+      expect(ids[0]).not.toBe(ids[1]);
+    });
+
     it('three words at one place whose context changes only in masked values stay apart', () => {
       const miner = new TemplateMiner();
       const lines: string[] = [];

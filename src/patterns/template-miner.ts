@@ -229,7 +229,8 @@ export class TemplateMiner {
     const covering =
       this.bestCover(tokens)?.pattern ??
       this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern;
+      this.bestSpanCover(tokens)?.pattern ??
+      this.emptiedValueCover(tokens, spaceBefore)?.pattern;
     if (covering) {
       this.exact.set(key, covering.id);
       return { id: covering.id, changed: false };
@@ -252,13 +253,14 @@ export class TemplateMiner {
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
   peek(message: string): PatternTemplate | undefined {
-    const tokens = tokenizeWithSpacing(this.head(message)).tokens;
+    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
     const covering =
       this.bestCover(tokens)?.pattern ??
       this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern;
+      this.bestSpanCover(tokens)?.pattern ??
+      this.emptiedValueCover(tokens, spaceBefore)?.pattern;
     return covering ? publicView(covering) : undefined;
   }
 
@@ -342,6 +344,30 @@ export class TemplateMiner {
       best = shape;
     }
     return best;
+  }
+
+  /**
+   * A live shape with a value glued to the next token (`by <*>(uid=<*>)`) that takes the
+   * tokens where that value was printed empty (`by (uid=<*>)`): a format that fills in an
+   * empty string leaves the text around it as it was.
+   */
+  private emptiedValueCover(
+    tokens: readonly string[],
+    spaceBefore: readonly boolean[],
+  ): Shape | undefined {
+    for (const shape of this.byLength.get(tokens.length + 1) ?? [])
+      if (isEmptiedIn(shape, tokens, spaceBefore)) return shape;
+    return undefined;
+  }
+
+  /** Merges into the shape's pattern every live pattern that is it with a value printed empty. */
+  private absorbEmptiedBy(general: Shape): void {
+    for (const shape of [...(this.byLength.get(general.tokens.length - 1) ?? [])]) {
+      if (shape.pattern === general.pattern || this.live.get(shape.pattern.id) !== shape.pattern)
+        continue;
+      if (isEmptiedIn(general, shape.tokens, shape.spaceBefore))
+        this.merge(shape.pattern.id, general.pattern.id, true);
+    }
   }
 
   /**
@@ -433,6 +459,7 @@ export class TemplateMiner {
         const general = this.addShape(tokens, current.spaceBefore);
         this.absorbCoveredBy(general, true);
         this.absorbListCoveredBy(general.pattern);
+        this.absorbEmptiedBy(general);
         current = general;
         continue;
       }
@@ -832,6 +859,32 @@ function combinesFreely(
   let contexts = 0;
   for (const values of valuesByRest.values()) if (values.size >= needed) contexts++;
   return contexts >= needed;
+}
+
+/**
+ * True when the tokens are the shape with one of its values left out: a `<*>` that starts a
+ * word and is glued to the token after it (`boris(uid=0)`), where the tokens have that next
+ * token starting a word (`(uid=0)`), everything else matching.
+ */
+function isEmptiedIn(
+  shape: Shape,
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+): boolean {
+  const template = shape.tokens;
+  if (template.length !== tokens.length + 1) return false;
+  for (let at = 0; at < tokens.length; at++) {
+    if (
+      template[at] === WILDCARD &&
+      shape.spaceBefore[at] &&
+      !shape.spaceBefore[at + 1] &&
+      spaceBefore[at] &&
+      covers(template.slice(at + 1), tokens.slice(at))
+    )
+      return true;
+    if (template[at] !== WILDCARD && template[at] !== tokens[at]) return false;
+  }
+  return false;
 }
 
 /**
