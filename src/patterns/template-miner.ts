@@ -246,6 +246,7 @@ export class TemplateMiner {
     if (shape.literalCount < tokens.length) {
       this.absorbCoveredBy(shape, true);
       this.absorbListCoveredBy(shape.pattern);
+      this.absorbEmptiedBy(shape);
     }
     this.learnFrom(shape);
     return { id: this.resolve(shape.pattern.id), changed: true };
@@ -321,6 +322,7 @@ export class TemplateMiner {
     const shape = this.addShape(pattern.tokens, spacingOf(pattern.tokens, pattern.template), false);
     this.absorbCoveredBy(shape, true);
     this.absorbListCoveredBy(shape.pattern);
+    this.absorbEmptiedBy(shape);
     // values seen by this process and by others together may now be enough to generalize
     this.learnFrom(shape);
   }
