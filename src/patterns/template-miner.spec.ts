@@ -288,6 +288,93 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('three names that recur in another sentence or with another word changed are values', () => {
+      // queue names: the same three words in two sentences
+      const queues = new TemplateMiner();
+      const lines: string[] = [];
+      for (let i = 0; i < 4; i++)
+        for (const queue of ['nightly-export', 'thumbnails', 'webhooks']) {
+          lines.push(`Worker ${i} picked job ${9000 + i} from queue ${queue}`);
+          lines.push(`Queue ${queue} drained in ${12 * i + 3} ms`);
+        }
+      const ids = idsOf(queues, lines);
+      expect(new Set(ids).size).toBe(2);
+      expect(queues.template(ids[0])?.template).toBe('Worker <*> picked job <*> from queue <*>');
+      expect(queues.template(ids[1])?.template).toBe('Queue <*> drained in <*>');
+
+      // backup modes: the same three words with each of two targets; the two targets stay apart
+      const backups = new TemplateMiner();
+      const runs: string[] = [];
+      for (const target of ['primary', 'replica'])
+        for (const mode of ['full', 'incremental', 'differential'])
+          runs.push(`backup done target=${target} mode=${mode} took=${mode.length}s`);
+      const runIds = idsOf(backups, runs);
+      expect(new Set(runIds).size).toBe(2);
+      expect(backups.template(runIds[0])?.template).toBe(
+        'backup done target=primary mode=<*> took=<*>',
+      );
+    });
+
+    it('three words each seen with a name learned to vary combine freely, in any order', () => {
+      const people = ['amara', 'bjorn', 'chiara', 'dmitri', 'eun-ji', 'fatou'];
+      const byChannel = (channels: string[]) => {
+        const miner = new TemplateMiner();
+        const lines: string[] = [];
+        // channel after channel: the names are learned before the channels vary
+        for (const channel of channels)
+          for (const who of people)
+            lines.push(`Password reset link for ${who} sent via ${channel}`);
+        return { miner, ids: idsOf(miner, lines) };
+      };
+      const three = byChannel(['email', 'sms', 'authenticator']);
+      expect(new Set(three.ids).size).toBe(1);
+      expect(three.miner.template(three.ids[0])?.template).toBe(
+        'Password reset link for <*> sent via <*>',
+      );
+      // two channels may be two events
+      expect(new Set(byChannel(['email', 'sms']).ids).size).toBe(2);
+    });
+
+    it('a value glued to the next token and printed empty joins the pattern of that value', () => {
+      const holders = ['amara', 'bjorn', 'chiara', 'dmitri', 'eun-ji'];
+      const named = holders.map((who, i) => `lock on /srv/data held by ${who}(pid=${120 + i})`);
+      const empty = 'lock on /srv/data held by (pid=77)';
+      for (const lines of [
+        [...named, empty],
+        [empty, ...named],
+      ]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, lines).map((id) => miner.resolve(id));
+        expect(new Set(ids).size).toBe(1);
+        expect(miner.template(ids[0])?.template).toBe('lock on <*> held by <*>(pid=<*>)');
+      }
+      // a fixed word there is another event's text, not a value
+      const fixed = new TemplateMiner();
+      const ids = idsOf(fixed, [
+        'lock on /srv/data held by SYSTEM(pid=4)',
+        'lock on /srv/data held by (pid=77)',
+      ]);
+      expect(ids[0]).not.toBe(ids[1]);
+    });
+
+    it('three words at one place whose context changes only in masked values stay apart', () => {
+      const miner = new TemplateMiner();
+      const lines: string[] = [];
+      for (let i = 0; i < 20; i++)
+        for (const user of ['root', 'guest', 'operator'])
+          lines.push(`authentication failure; rhost=10.1.${i}.${i + 7} user=${user}`);
+      expect(new Set(idsOf(miner, lines)).size).toBe(3);
+
+      // steps of an enumeration recur in two sentences and still stay apart
+      const steps = new TemplateMiner();
+      const states = ['NEW', 'QUEUED', 'RUNNING', 'DONE'];
+      const transitions: string[] = [];
+      for (const kind of ['Job', 'Stage', 'Attempt'])
+        for (let i = 0; i + 1 < states.length; i++)
+          transitions.push(`${kind} 42 moved from ${states[i]} to ${states[i + 1]}`);
+      expect(new Set(idsOf(steps, transitions)).size).toBe(states.length - 1);
+    });
+
     it('a value of several words after a key or inside quotes (reasons, commands, user agents)', () => {
       const miner = new TemplateMiner();
       const reasons = [
@@ -402,6 +489,22 @@ describe('TemplateMiner', () => {
         'daemon: peer 10.1.1.1 joined',
       ]);
       expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(5);
+
+      // a pair whose other tail carries values proves nothing: the free-text tails of one
+      // event do not make the other event's messages part of a tail value
+      const robots = new TemplateMiner();
+      robots.match('Robot atlas (serial:4411) docked at station 7');
+      const idle = [
+        'charging',
+        'paused by operator',
+        'waiting for map update',
+        'battery low',
+        'no task in queue for zone',
+      ].map((why) => robots.resolve(robots.match(`Robot atlas went idle (${why})`).id));
+      const docked = robots.resolve(
+        robots.match('Robot atlas (serial:4412) docked at station 9').id,
+      );
+      expect(idle).not.toContain(docked);
 
       // "for <name>" and "for unknown account <name>" are two forms, whatever the names and
       // their order: two events, each with its own variable

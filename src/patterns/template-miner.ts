@@ -15,7 +15,9 @@ import { canonicalize, renderTemplate, tokenizeWithSpacing, WILDCARD } from './t
  * values each one holds at the differing positions. When every differing position has shown
  * `generalizeAfter` different values (or holds a `<*>` already in one of them), the positions
  * vary the way values do: the generalization becomes a pattern and every pattern it covers
- * merges into it. Positions that took fewer values stay apart (an enumeration that names
+ * merges into it. Fewer values do when they combine freely with another position, or when
+ * the same words recur at a place of another proposal (names recur in the messages that
+ * mention them). Positions that took fewer values stay apart (an enumeration that names
  * different events: a state, a result). Several positions can become variables at once
  * (a program name and a host name on the same line), which one-position-at-a-time counting
  * never sees.
@@ -95,6 +97,14 @@ interface Pattern extends PatternTemplate {
 interface Proposal {
   /** Member shape (its tokens joined) → its tokens (kept after it merged: still evidence). */
   members: Map<string, readonly string[]>;
+  /** Spacing of the shape that first proposed it (to render the template if it is made). */
+  spaceBefore: boolean[];
+}
+
+/** A position that a proposal turns into `<*>`, and the words seen there. */
+interface Place {
+  proposal: string;
+  words: Set<string>;
 }
 
 /**
@@ -116,6 +126,7 @@ interface SpanProposal {
 }
 
 const KEY_SEPARATOR = '\u0001';
+const PLACE_SEPARATOR = '\u0003';
 /** A value starts after one of these: a key's separator, an opening bracket or quote. */
 const VALUE_OPENERS = new Set([':', '=', '(', '[', '{', '"', "'", '<']);
 const CLOSER_OF: Record<string, string> = {
@@ -130,6 +141,10 @@ const KEY_MARKS = new Set([':', '=']);
 const DIGITS = /\d/g;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
+/** Places remembered per word and words per place (evidence that names recur). */
+const MAX_PLACES = 64;
+/** Places looked at for one position (a bound on the work of a new shape). */
+const MAX_PLACES_LOOKED_AT = 256;
 
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
@@ -159,6 +174,12 @@ export class TemplateMiner {
   private readonly aliases = new Map<string, string>();
   /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
   private readonly proposals: LRUCache<string, Proposal>;
+  /** Place (proposal key, position) → the words seen there. */
+  private readonly places: LRUCache<string, Place>;
+  /** Word → the places it was seen at. */
+  private readonly placesOfWord: LRUCache<string, Set<string>>;
+  /** Proposals to look at again: another place proved one of their positions. */
+  private readonly recheck: string[] = [];
   /** Proposed span generalizations (prefix, span, suffix joined) → the spans seen there. */
   private readonly spanProposals: LRUCache<string, SpanProposal>;
   /** Shapes with a span `<*>`: what a message of any length at least theirs may join. */
@@ -179,6 +200,8 @@ export class TemplateMiner {
     this.exact = new LRUCache(bounds);
     this.byMessage = new LRUCache(bounds);
     this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
+    this.places = new LRUCache({ max: this.options.proposalCacheSize });
+    this.placesOfWord = new LRUCache({ max: this.options.proposalCacheSize });
     this.spanProposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
@@ -206,7 +229,8 @@ export class TemplateMiner {
     const covering =
       this.bestCover(tokens)?.pattern ??
       this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern;
+      this.bestSpanCover(tokens)?.pattern ??
+      this.emptiedValueCover(tokens, spaceBefore)?.pattern;
     if (covering) {
       this.exact.set(key, covering.id);
       return { id: covering.id, changed: false };
@@ -222,6 +246,7 @@ export class TemplateMiner {
     if (shape.literalCount < tokens.length) {
       this.absorbCoveredBy(shape, true);
       this.absorbListCoveredBy(shape.pattern);
+      this.absorbEmptiedBy(shape);
     }
     this.learnFrom(shape);
     return { id: this.resolve(shape.pattern.id), changed: true };
@@ -229,13 +254,14 @@ export class TemplateMiner {
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
   peek(message: string): PatternTemplate | undefined {
-    const tokens = tokenizeWithSpacing(this.head(message)).tokens;
+    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
     const covering =
       this.bestCover(tokens)?.pattern ??
       this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern;
+      this.bestSpanCover(tokens)?.pattern ??
+      this.emptiedValueCover(tokens, spaceBefore)?.pattern;
     return covering ? publicView(covering) : undefined;
   }
 
@@ -296,6 +322,7 @@ export class TemplateMiner {
     const shape = this.addShape(pattern.tokens, spacingOf(pattern.tokens, pattern.template), false);
     this.absorbCoveredBy(shape, true);
     this.absorbListCoveredBy(shape.pattern);
+    this.absorbEmptiedBy(shape);
     // values seen by this process and by others together may now be enough to generalize
     this.learnFrom(shape);
   }
@@ -319,6 +346,30 @@ export class TemplateMiner {
       best = shape;
     }
     return best;
+  }
+
+  /**
+   * A live shape with a value glued to the next token (`by <*>(uid=<*>)`) that takes the
+   * tokens where that value was printed empty (`by (uid=<*>)`): a format that fills in an
+   * empty string leaves the text around it as it was.
+   */
+  private emptiedValueCover(
+    tokens: readonly string[],
+    spaceBefore: readonly boolean[],
+  ): Shape | undefined {
+    for (const shape of this.byLength.get(tokens.length + 1) ?? [])
+      if (isEmptiedIn(shape, tokens, spaceBefore)) return shape;
+    return undefined;
+  }
+
+  /** Merges into the shape's pattern every live pattern that is it with a value printed empty. */
+  private absorbEmptiedBy(general: Shape): void {
+    for (const shape of [...(this.byLength.get(general.tokens.length - 1) ?? [])]) {
+      if (shape.pattern === general.pattern || this.live.get(shape.pattern.id) !== shape.pattern)
+        continue;
+      if (isEmptiedIn(general, shape.tokens, shape.spaceBefore))
+        this.merge(shape.pattern.id, general.pattern.id, true);
+    }
   }
 
   /**
@@ -410,12 +461,24 @@ export class TemplateMiner {
         const general = this.addShape(tokens, current.spaceBefore);
         this.absorbCoveredBy(general, true);
         this.absorbListCoveredBy(general.pattern);
+        this.absorbEmptiedBy(general);
         current = general;
         continue;
       }
       const spanning = this.proposeSpanWith(current);
-      if (spanning === undefined) return;
+      if (spanning === undefined) break;
       current = spanning;
+    }
+    for (let key = this.recheck.pop(); key !== undefined; key = this.recheck.pop()) {
+      const proposal = this.proposals.get(key);
+      if (!proposal || this.shapeKeys.has(key)) continue;
+      const tokens = key.split(KEY_SEPARATOR);
+      // a pattern covers it already (it was made and merged into a wider one)
+      if (this.bestCover(tokens) || !this.variesEnough(tokens, proposal, key)) continue;
+      const general = this.addShape(tokens, proposal.spaceBefore);
+      this.absorbCoveredBy(general, true);
+      this.absorbListCoveredBy(general.pattern);
+      this.learnFrom(general);
     }
   }
 
@@ -476,6 +539,13 @@ export class TemplateMiner {
             (isWord(after) ? !KEY_MARKS.has(mine[mine.length - suffix + 1]) : after === WILDCARD)))
       )
         continue;
+      // a pair whose one span is the message of another event says nothing about this place
+      // (`Player x left the game (…)` / `Player x (…) joined server from <*>`)
+      const readsAsValue = (tokens: readonly string[]) => {
+        const middle = tokens.slice(prefix, tokens.length - suffix);
+        return enclosed || parameters || isValueList(middle) || isOneValue(middle);
+      };
+      if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
@@ -563,14 +633,20 @@ export class TemplateMiner {
       if (!proposed) continue;
       const key = proposed.tokens.join(KEY_SEPARATOR);
       let proposal = this.proposals.get(key);
-      if (!proposal) this.proposals.set(key, (proposal = { members: new Map() }));
+      if (!proposal)
+        this.proposals.set(
+          key,
+          (proposal = { members: new Map(), spaceBefore: shape.spaceBefore }),
+        );
       for (const member of [mine, other.tokens])
-        if (proposal.members.size < MAX_MEMBERS)
+        if (proposal.members.size < MAX_MEMBERS) {
           proposal.members.set(member.join(KEY_SEPARATOR), member);
+          this.notePlaces(key, proposed.tokens, member);
+        }
       if (
         proposed.literals > bestLiterals &&
         !this.shapeKeys.has(key) &&
-        this.variesEnough(proposed.tokens, proposal)
+        this.variesEnough(proposed.tokens, proposal, key)
       ) {
         best = proposed.tokens;
         bestLiterals = proposed.literals;
@@ -587,9 +663,11 @@ export class TemplateMiner {
    * than that in as many of their combinations (`tenant=acme|globex|initech` with each of
    * `method=sso|token|password`). Positions that only change together (`from NEW to
    * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
-   * event, not values.
+   * event, not values. A position left alone also varies when it combines freely with a
+   * position generalized before it (`combinesFreely`), or when its words recur at a place of
+   * another proposal (`recursElsewhere`).
    */
-  private variesEnough(tokens: readonly string[], proposal: Proposal): boolean {
+  private variesEnough(tokens: readonly string[], proposal: Proposal, key: string): boolean {
     if (proposal.members.size < 2) return false;
     const members = [...proposal.members.values()];
     const unproven: number[] = [];
@@ -617,9 +695,55 @@ export class TemplateMiner {
         for (const values of valuesByRest.values()) if (values.size >= needed - 1) contexts++;
         enough = contexts >= needed - 1;
       }
+      if (!enough && unproven.length === 1)
+        enough =
+          combinesFreely(tokens, at, members, needed - 1) || this.recursElsewhere(key, at, members);
       if (!enough) return false;
     }
     return true;
+  }
+
+  /** Records the word a member holds where the proposal has its one unproven `<*>`. */
+  private notePlaces(key: string, tokens: readonly string[], member: readonly string[]): void {
+    const at = soleUnprovenOf(tokens, member);
+    if (at < 0) return;
+    const word = member[at];
+    const placeKey = key + PLACE_SEPARATOR + at;
+    let place = this.places.get(placeKey);
+    if (!place) this.places.set(placeKey, (place = { proposal: key, words: new Set() }));
+    if (place.words.size < MAX_PLACES) place.words.add(word);
+    let ofWord = this.placesOfWord.get(word);
+    if (!ofWord) this.placesOfWord.set(word, (ofWord = new Set()));
+    if (ofWord.size < MAX_PLACES) ofWord.add(placeKey);
+  }
+
+  /**
+   * True when `generalizeAfter - 1` of the words at this place were also seen together at a
+   * place of another proposal (another sentence): names of things (consumers, tasks, users)
+   * recur across the messages that mention them, while the words that name an event belong
+   * to its sentence. That other place is proven by the same evidence, so it is looked at again.
+   */
+  private recursElsewhere(key: string, at: number, members: (readonly string[])[]): boolean {
+    const needed = this.options.generalizeAfter - 1;
+    const words = new Set<string>();
+    for (const member of members) if (isWord(member[at])) words.add(member[at]);
+    if (words.size < needed) return false;
+    const seen = new Set<string>();
+    for (const word of words) {
+      for (const placeKey of this.placesOfWord.get(word) ?? []) {
+        if (seen.has(placeKey)) continue;
+        if (seen.size >= MAX_PLACES_LOOKED_AT) return false;
+        seen.add(placeKey);
+        const place = this.places.get(placeKey);
+        if (!place || place.proposal === key) continue;
+        let shared = 0;
+        for (const w of place.words) if (words.has(w)) shared++;
+        if (shared < needed) continue;
+        if (!this.shapeKeys.has(place.proposal)) this.recheck.push(place.proposal);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Merges into `general` every live pattern of more tokens that it covers with lists. */
@@ -699,6 +823,84 @@ function generalizationOf(
   }
   if (differing === 0 || sharedWords === 0 || sharedWords < differing) return undefined;
   return { tokens, literals };
+}
+
+/**
+ * True when the position took `needed` values in each of `needed` contexts of the proposal's
+ * other `<*>` positions (proven ones too: members from before a generalization keep the words
+ * they had there): the grid rule for a position left alone once its partner was generalized.
+ */
+function combinesFreely(
+  tokens: readonly string[],
+  at: number,
+  members: (readonly string[])[],
+  needed: number,
+): boolean {
+  const learned = new Set<number>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (i === at || tokens[i] !== WILDCARD) continue;
+    if (members.some((m) => m[i] === WILDCARD) && members.some((m) => isWord(m[i]))) learned.add(i);
+  }
+  const valuesByRest = new Map<string, Set<string>>();
+  const valuesWithLearned = new Set<string>();
+  for (const member of members) {
+    let rest = '';
+    let withLearned = false;
+    for (let i = 0; i < tokens.length; i++) {
+      if (i === at || tokens[i] !== WILDCARD) continue;
+      rest += member[i] + KEY_SEPARATOR;
+      if (member[i] === WILDCARD && learned.has(i)) withLearned = true;
+    }
+    if (withLearned) valuesWithLearned.add(member[at]);
+    let values = valuesByRest.get(rest);
+    if (!values) valuesByRest.set(rest, (values = new Set()));
+    values.add(member[at]);
+  }
+  // a member with a learned `<*>` there stands for the several words it was learned from
+  if (valuesWithLearned.size >= needed) return true;
+  let contexts = 0;
+  for (const values of valuesByRest.values()) if (values.size >= needed) contexts++;
+  return contexts >= needed;
+}
+
+/**
+ * True when the tokens are the shape with one of its values left out: a `<*>` that starts a
+ * word and is glued to the token after it (`boris(uid=0)`), where the tokens have that next
+ * token starting a word (`(uid=0)`), everything else matching.
+ */
+function isEmptiedIn(
+  shape: Shape,
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+): boolean {
+  const template = shape.tokens;
+  if (template.length !== tokens.length + 1) return false;
+  for (let at = 0; at < tokens.length; at++) {
+    if (
+      template[at] === WILDCARD &&
+      shape.spaceBefore[at] &&
+      !shape.spaceBefore[at + 1] &&
+      spaceBefore[at] &&
+      covers(template.slice(at + 1), tokens.slice(at))
+    )
+      return true;
+    if (template[at] !== WILDCARD && template[at] !== tokens[at]) return false;
+  }
+  return false;
+}
+
+/**
+ * The one position where the member holds a word and the proposal a `<*>` (-1 when there are
+ * none or several: positions that change together may be steps of an enumeration).
+ */
+function soleUnprovenOf(tokens: readonly string[], member: readonly string[]): number {
+  let at = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] !== WILDCARD || !isWord(member[i])) continue;
+    if (at >= 0) return -1;
+    at = i;
+  }
+  return at;
 }
 
 /**

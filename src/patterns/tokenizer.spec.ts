@@ -85,6 +85,15 @@ describe('tokenizer', () => {
       "Added global filter 'safety' (class=org.example.Filter)",
       'Added global filter <*> (class=org.example.Filter)',
     ],
+    // a literal after ": " with nothing but punctuation after it, and a bracketed value after
+    // a key (a dict, a list), are values (Python, JSON-ish results)
+    ['job render.thumbs done in 4.1s: None', 'job render.thumbs done in <*>'],
+    ["job render.thumbs done in 4.1s: {'resized': 12}", 'job render.thumbs done in <*>'],
+    ['job render.thumbs done in 4.1s: [3, 1, 4]', 'job render.thumbs done in <*>'],
+    ['lookup result: null, retrying', 'lookup result: <*>, retrying'],
+    ['applied labels=[blue, green] to node', 'applied labels=<*> to node'],
+    // a word that only reads like a literal stays a word when the sentence goes on
+    ['probe: None of the replicas answered', 'probe: None of the replicas answered'],
   ])('%s', (message, expected) => {
     expect(template(message)).toBe(expected);
   });

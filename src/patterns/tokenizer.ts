@@ -43,7 +43,7 @@ const DRIVE_PATH = /^[a-z]:\\/i;
  * and ending at word boundaries (so "can't" is no quote). A quoted phrase ("GET /v1/x
  * HTTP/1.1") keeps its words: it is structure, not a value.
  */
-const QUOTED = /(^|[\s=:([,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]])/g;
+const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /**
  * A word in angle brackets standing alone: a placeholder written where a value goes
  * (`<module>`, `<unknown>`, `<nil>`) or an address (`<ana@example.com>`).
@@ -79,6 +79,8 @@ const UNITS = new Set([
 const BRACKETS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const LIST_SEPARATORS = new Set([',', ';', '|']);
 const KEY_VALUE = new Set(['=', ':']);
+/** Punctuation that may end a value written after a key. */
+const VALUE_ENDS = new Set([',', ';', ')', ']', '}']);
 const LITERALS = new Set(['true', 'false', 'null', 'nil', 'none', 'undefined']);
 const BRACKET_OPENER = /[[({]/;
 /** Any character that a rule below looks at; a word without one is a plain word. */
@@ -261,8 +263,13 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     }
   }
   for (let i = 1; i < raw.length; i++) {
-    // the value of a key that is a literal of every programming language: "ready=false"
-    if (!rawSpace[i] && KEY_VALUE.has(raw[i - 1]) && LITERALS.has(raw[i].toLowerCase()))
+    // the value of a key that is a literal of every programming language: "ready=false", and
+    // after ": " when nothing but punctuation follows it ("result: None", "{'id': null}")
+    if (!LITERALS.has(raw[i].toLowerCase()) || !KEY_VALUE.has(raw[i - 1])) continue;
+    if (
+      !rawSpace[i] ||
+      (raw[i - 1] === ':' && (i + 1 === raw.length || VALUE_ENDS.has(raw[i + 1])))
+    )
       raw[i] = WILDCARD;
   }
   if (hasBracket) maskLists(raw, rawSpace);
@@ -316,6 +323,22 @@ export function canonicalize(
     if (token === WILDCARD && out[n - 1] === WILDCARD) continue;
     if (JOINERS.has(token) && out[n - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
       i++; // "<*> : <*>" → "<*>"
+      continue;
+    }
+    if (
+      n >= 3 &&
+      out[n - 1] === WILDCARD &&
+      OPENERS[out[n - 2]] === token &&
+      BRACKETS[out[n - 2]] !== undefined &&
+      KEY_VALUE.has(out[n - 3])
+    ) {
+      // "result: {<*>}", "tags=[<*>]": a bracketed value after a key is that value
+      const afterValue = n >= 4 && out[n - 4] === WILDCARD;
+      out.length = outSpace.length = afterValue ? n - 3 : n - 2;
+      if (!afterValue) {
+        out.push(WILDCARD);
+        outSpace.push(spaceBefore[i - 2] ?? false);
+      }
       continue;
     }
     if (
