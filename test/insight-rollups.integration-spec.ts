@@ -121,7 +121,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
 
     it('re-aggregates only the recent minutes, picking up events that arrived a little late', async () => {
       const later = new Date(scenario.to.getTime() + 120_000);
-      const late = new Date(scenario.to.getTime() - 90_000);
+      const late = new Date(scenario.to.getTime() - 40_000);
       const component = { component_type: 'late-service', component_id: 'late-1' };
       await insertScenario(app.get(DataSource), {
         snapshots: [],

@@ -22,11 +22,12 @@ export const HOUR_MS = 60 * MINUTE_MS;
 export const SLOTS = 60;
 /**
  * Minutes re-aggregated at every refresh, for events that arrive a little late. Events stored
- * more than a minute less than this after their time mark their minute for the next refresh
+ * more than half of this after their time mark their minute for the next refresh
  * (late-event-minutes.ts), so the overlap only has to cover the usual delay from a client to a
- * committed row (seconds); each minute of it is read from debug_events again by every refresh.
+ * committed row (seconds) with the other half to spare (a clock difference between the writer
+ * and the refresher); each minute of it is read from debug_events again by every refresh.
  */
-export const ROLLUP_OVERLAP_MS = 2 * MINUTE_MS;
+export const ROLLUP_OVERLAP_MS = MINUTE_MS;
 /** Rollups older than this are deleted. */
 export const ROLLUP_RETENTION_MS = 8 * 24 * HOUR_MS;
 /**

