@@ -1,5 +1,7 @@
-import type { DataSource } from 'typeorm';
-import type { Dialect } from '../database/sql/dialect.js';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { type Dialect, dialectOf } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { SqlBuilder } from '../database/sql/statement.js';
 import type { Row } from './insight-aggregates.repository.js';
@@ -27,6 +29,18 @@ export interface ErrorMinute {
   sampleMessage: string;
 }
 
+/** An hour as a committed refresh left it (RollupHourCache.adopt). */
+export interface WrittenRollupHour {
+  hourStart: number;
+  /** The version the refresh merged into, and the one it stamped. */
+  previous: string | undefined;
+  version: string;
+  series: SeriesHour[];
+  /** Minute ranges [from, to) whose error minutes the refresh replaced, and what it wrote there. */
+  replaced: [number, number][];
+  errorMinutes: ErrorMinute[];
+}
+
 /** The rollup rows of one hour: its series hour rows by kind, and its error minutes. */
 export interface RollupHour {
   series: Record<SeriesKind, SeriesHour[]>;
@@ -47,17 +61,41 @@ const MAX_CACHED_ROWS = 150_000;
  * same transaction) are read from the database: normally the open hour alone. Callers get
  * shared objects and must not change them.
  */
+@Injectable()
 export class RollupHourCache {
   private readonly entries = new Map<
     number,
     { version: string; rows: number; hour: Promise<RollupHour> }
   >();
   private cachedRows = 0;
+  private readonly dialect: Dialect;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly dialect: Dialect,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  /**
+   * What a refresh in this process wrote, once committed: the hour at `version`, with `series`
+   * (all its series rows, not changed afterwards) and its error minutes in `replaced` ranges
+   * replaced by `errorMinutes`. Taken only when the hour is held at `previous`, the version the
+   * refresh merged into (then the held error minutes outside those ranges are still right);
+   * otherwise the next read loads the hour.
+   */
+  async adopt(written: WrittenRollupHour): Promise<void> {
+    const held = this.entries.get(written.hourStart);
+    if (!held || held.version !== written.previous) return;
+    const before = await held.hour.catch(() => null);
+    if (!before || this.entries.get(written.hourStart) !== held) return;
+    const replaced = (minute: ErrorMinute) =>
+      written.replaced.some(([from, to]) => minute.bucketStart >= from && minute.bucketStart < to);
+    const hour = emptyHour();
+    for (const row of written.series) hour.series[kindOf(row.key)].push(row);
+    hour.errorMinutes = [
+      ...before.errorMinutes.filter((minute) => !replaced(minute)),
+      ...written.errorMinutes,
+    ];
+    this.remember(written.hourStart, written.version, Promise.resolve(hour));
+  }
 
   /** The hours that start in [floorHour(from), to), oldest first. */
   async hours(from: Date, to: Date): Promise<RollupHour[]> {
@@ -163,22 +201,30 @@ export class RollupHourCache {
       const bucketStart = toDate(row.bucket_start).getTime();
       const start = floorHour(new Date(bucketStart)).getTime();
       if (!wanted.has(start)) continue;
-      hourOf(start).errorMinutes.push({
-        bucketStart,
-        patternId: String(row.pattern_id),
-        componentType: String(row.component_type),
-        componentId: String(row.component_id),
-        errors: toNumber(row.errors),
-        criticals: toNumber(row.criticals),
-        firstAt: toDate(row.first_at).getTime(),
-        lastAt: toDate(row.last_at).getTime(),
-        firstId: String(row.first_id),
-        lastId: String(row.last_id),
-        sampleMessage: String(row.sample_message),
-      });
+      hourOf(start).errorMinutes.push(errorMinuteOf(row, bucketStart));
     }
     return byHour;
   }
+}
+
+/** A row of debug_insight_error_minutes (times as epoch milliseconds: rollupEpochMs, or text). */
+export function errorMinuteOf(
+  row: Row,
+  bucketStart = toDate(row.bucket_start).getTime(),
+): ErrorMinute {
+  return {
+    bucketStart,
+    patternId: String(row.pattern_id),
+    componentType: String(row.component_type),
+    componentId: String(row.component_id),
+    errors: toNumber(row.errors),
+    criticals: toNumber(row.criticals),
+    firstAt: toDate(row.first_at).getTime(),
+    lastAt: toDate(row.last_at).getTime(),
+    firstId: String(row.first_id),
+    lastId: String(row.last_id),
+    sampleMessage: String(row.sample_message),
+  };
 }
 
 function emptyHour(): RollupHour {

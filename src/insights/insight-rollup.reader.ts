@@ -38,11 +38,12 @@ import { firstOf, SqlBuilder } from '../database/sql/statement.js';
 @Injectable()
 export class InsightRollupReader {
   readonly dialect: Dialect;
-  private readonly hourCache: RollupHourCache;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hourCache: RollupHourCache,
+  ) {
     this.dialect = dialectOf(dataSource);
-    this.hourCache = new RollupHourCache(dataSource, this.dialect);
   }
 
   async componentSeries(grid: BucketGrid): Promise<BucketSeries[]> {

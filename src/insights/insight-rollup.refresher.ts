@@ -7,6 +7,7 @@ import { type Dialect, dialectOf } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { inTransaction } from '../database/sql/sql-runner.js';
 import { firstOf, idText, minuteIndex, minuteOf, SqlBuilder } from '../database/sql/statement.js';
+import { type ErrorMinute, errorMinuteOf, RollupHourCache } from './insight-hour-cache.js';
 import { chainKindSql, phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
 import type { ComponentRef } from './insight.types.js';
 import {
@@ -60,7 +61,10 @@ export class InsightRollupRefresher {
    */
   private written = new Map<number, WrittenHour>();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hourCache: RollupHourCache,
+  ) {
     this.dialect = dialectOf(dataSource);
   }
 
@@ -148,7 +152,12 @@ export class InsightRollupRefresher {
       }
       return ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo - rangeFrom, 0);
     });
-    if (pending.size > 0) this.written = pending;
+    if (pending.size > 0) {
+      this.written = pending;
+      // the reader's memory takes what was written instead of reading it back
+      for (const [hourStart, hour] of pending)
+        await this.hourCache.adopt({ hourStart, ...hour, series: hour.rows });
+    }
     // planner statistics after a large build (the first run, or after a long pause)
     if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
       await this.dataSource.query(
@@ -169,13 +178,26 @@ export class InsightRollupRefresher {
     from: Date,
     to: Date,
   ): Promise<void> {
-    await this.aggregateErrors(runner, from, to);
+    const errorMinutes = await this.aggregateErrors(runner, from, to);
     // PostgreSQL: a refresh's few minutes are read once for the chains and the hour rows
     const chainsWithHours =
       this.dialect === 'postgres' && to.getTime() - from.getTime() <= COMBINED_PASS_MAX_MS;
     await this.clearChains(runner, from, to);
     if (!chainsWithHours) await this.aggregateChains(runner, from, to);
     await this.aggregateHours(runner, pending, from, to, chainsWithHours);
+    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
+      const written = pending.get(hour);
+      if (!written) continue;
+      written.replaced.push([
+        Math.max(hour, from.getTime()),
+        Math.min(hour + HOUR_MS, to.getTime()),
+      ]);
+      written.errorMinutes.push(
+        ...errorMinutes.filter(
+          (minute) => floorHour(new Date(minute.bucketStart)).getTime() === hour,
+        ),
+      );
+    }
     await this.stampHours(runner, pending, from, to);
   }
 
@@ -204,7 +226,8 @@ export class InsightRollupRefresher {
     );
   }
 
-  private async aggregateErrors(runner: QueryRunner, from: Date, to: Date): Promise<void> {
+  /** Error minutes over [from, to), replaced; returns what it wrote. */
+  private async aggregateErrors(runner: QueryRunner, from: Date, to: Date): Promise<ErrorMinute[]> {
     const clear = new SqlBuilder(this.dialect);
     await runner.query(
       `DELETE FROM debug_insight_error_minutes WHERE bucket_start >= ${clear.time(from)} AND bucket_start < ${clear.time(to)}`,
@@ -216,16 +239,20 @@ export class InsightRollupRefresher {
     const critical = `CASE WHEN level = ${sql.p('critical')} THEN 1 ELSE 0 END`;
     const where = `"timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
           AND ${errorEventSql()} AND pattern_id IS NOT NULL`;
-    await runner.query(
+    const epoch = (column: string) => rollupEpochMs(this.dialect, column);
+    const rows = (await runner.query(
       `INSERT INTO debug_insight_error_minutes
          (bucket_start, pattern_id, component_type, component_id, errors, criticals, first_at, last_at, first_id, last_id, sample_message)
        SELECT ${minute}, pattern_id, component_type, component_id, count(*), sum(${critical}),
               min("timestamp"), max("timestamp"), min(${idText(this.dialect)}), max(${idText(this.dialect)}), min(message)
          FROM debug_events
         WHERE ${where}
-        GROUP BY ${minute}, pattern_id, component_type, component_id`,
+        GROUP BY ${minute}, pattern_id, component_type, component_id
+       RETURNING ${epoch('bucket_start')} AS bucket_start, pattern_id, component_type, component_id, errors, criticals,
+                 ${epoch('first_at')} AS first_at, ${epoch('last_at')} AS last_at, first_id, last_id, sample_message`,
       sql.params,
-    );
+    )) as Row[];
+    return rows.map((row) => errorMinuteOf(row));
   }
 
   private async clearChains(runner: QueryRunner, from: Date, to: Date): Promise<void> {
@@ -278,8 +305,8 @@ export class InsightRollupRefresher {
     withChains: boolean,
   ): Promise<void> {
     const stored = new Map<string, SeriesHour>();
-    for (const hour of await this.storedHours(runner, pending, from, to))
-      stored.set(hourKey(hour), hour);
+    const { rows: storedRows, versions } = await this.storedHours(runner, pending, from, to);
+    for (const hour of storedRows) stored.set(hourKey(hour), hour);
     const firstSlot = (hourStart: number) =>
       Math.max(0, Math.ceil((from.getTime() - hourStart) / MINUTE_MS));
     const endSlot = (hourStart: number) =>
@@ -343,8 +370,16 @@ export class InsightRollupRefresher {
       if (rows) rows.push(hour);
       else byHour.set(hour.hourStart, [hour]);
     }
-    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS)
-      pending.set(hour, { version: '', rows: byHour.get(hour) ?? [] });
+    for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
+      const earlier = pending.get(hour);
+      pending.set(hour, {
+        version: '',
+        rows: byHour.get(hour) ?? [],
+        previous: earlier ? earlier.previous : versions.get(hour),
+        replaced: earlier?.replaced ?? [],
+        errorMinutes: earlier?.errorMinutes ?? [],
+      });
+    }
     // Only the last two hours are kept (a refresh touches the open hour, at times the one before):
     // a long rebuild would otherwise hold every hour. A later range reads the others again inside
     // the transaction, which sees what it wrote.
@@ -424,7 +459,7 @@ export class InsightRollupRefresher {
     pending: ReadonlyMap<number, WrittenHour>,
     from: Date,
     to: Date,
-  ): Promise<SeriesHour[]> {
+  ): Promise<{ rows: SeriesHour[]; versions: Map<number, string> }> {
     const sql = new SqlBuilder(this.dialect);
     const versions = new Map(
       (
@@ -448,7 +483,7 @@ export class InsightRollupRefresher {
       const next = new Date(hour + HOUR_MS);
       rows.push(...(await readSeriesHours(runner, this.dialect, null, new Date(hour), next)));
     }
-    return rows;
+    return { rows, versions };
   }
 
   /**
@@ -710,6 +745,11 @@ function runningTotals(values: readonly number[], decimals: number): number[] {
 interface WrittenHour {
   version: string;
   rows: SeriesHour[];
+  /** The version this call's first range merged into (undefined: the hour had none). */
+  previous: string | undefined;
+  /** Minute ranges whose error minutes this call replaced, and the error minutes it wrote there. */
+  replaced: [number, number][];
+  errorMinutes: ErrorMinute[];
 }
 
 function copyOf(hour: SeriesHour): SeriesHour {

@@ -9,6 +9,7 @@ import { FlowAnalyzer } from './analyzers/flow.analyzer.js';
 import { PerformanceAnalyzer } from './analyzers/performance.analyzer.js';
 import { InsightAggregatesRepository } from './insight-aggregates.repository.js';
 import { InsightRepository } from './insight.repository.js';
+import { RollupHourCache } from './insight-hour-cache.js';
 import { InsightRollupReader } from './insight-rollup.reader.js';
 import { InsightRollupRefresher } from './insight-rollup.refresher.js';
 import { InsightsController } from './insights.controller.js';
@@ -25,6 +26,7 @@ import { InsightsService } from './insights.service.js';
     InsightAggregatesRepository,
     InsightRollupRefresher,
     InsightRollupReader,
+    RollupHourCache,
     LateEventMinutes,
     ErrorPatternAnalyzer,
     AnomalyAnalyzer,
