@@ -8,10 +8,11 @@ import type { Row } from './insight-aggregates.repository.js';
 import {
   floorHour,
   HOUR_MS,
+  readHourVersions,
+  readSeriesHours,
   rollupEpochMs,
   type SeriesHour,
   type SeriesKind,
-  toSeriesHour,
 } from './insight-rollup-tables.js';
 
 /** One row of debug_insight_error_minutes. */
@@ -97,9 +98,22 @@ export class RollupHourCache {
     this.remember(written.hourStart, written.version, Promise.resolve(hour));
   }
 
+  /**
+   * The series rows of an hour if held at `version` (shared: copy before changing them), else
+   * null. The refresher merges into them: they are what the last refresh here wrote (adopt) or
+   * what was read at that version.
+   */
+  async seriesAt(hourStart: number, version: string | undefined): Promise<SeriesHour[] | null> {
+    const held = this.entries.get(hourStart);
+    if (!held || version === undefined || held.version !== version) return null;
+    const hour = await held.hour.catch(() => null);
+    if (!hour) return null;
+    return [...hour.series.component, ...hour.series.pattern, ...hour.series.duration];
+  }
+
   /** The hours that start in [floorHour(from), to), oldest first. */
   async hours(from: Date, to: Date): Promise<RollupHour[]> {
-    const versions = await this.versions(from, to);
+    const versions = await readHourVersions(this.dataSource, this.dialect, from, to);
     const hours: Promise<RollupHour>[] = [];
     const missing: number[] = [];
     for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
@@ -155,16 +169,6 @@ export class RollupHourCache {
     this.entries.delete(hour);
   }
 
-  private async versions(from: Date, to: Date): Promise<Map<number, string>> {
-    const sql = new SqlBuilder(this.dialect);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, version FROM debug_insight_hour_versions
-        WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`,
-      sql.params,
-    );
-    return new Map(rows.map((row) => [toDate(row.hour_start).getTime(), String(row.version)]));
-  }
-
   /** The rows of some hours, read over the range from the first to the last of them. */
   private async load(hours: readonly number[]): Promise<Map<number, RollupHour>> {
     const wanted = new Set(hours);
@@ -176,15 +180,7 @@ export class RollupHourCache {
       if (!hour) byHour.set(start, (hour = emptyHour()));
       return hour;
     };
-    const series = new SqlBuilder(this.dialect);
-    const seriesRows: Row[] = await this.dataSource.query(
-      `SELECT series_key, ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
-         FROM debug_insight_series_hours
-        WHERE hour_start >= ${series.time(from)} AND hour_start < ${series.time(to)}`,
-      series.params,
-    );
-    for (const row of seriesRows) {
-      const hour = toSeriesHour(row);
+    for (const hour of await readSeriesHours(this.dataSource, this.dialect, null, from, to)) {
       if (!wanted.has(hour.hourStart)) continue;
       hourOf(hour.hourStart).series[kindOf(hour.key)].push(hour);
     }

@@ -80,6 +80,22 @@ export async function readSeriesHours(
   return rows.map(toSeriesHour);
 }
 
+/** The versions of the hours that start in [floorHour(from), to) (debug_insight_hour_versions), by hour start. */
+export async function readHourVersions(
+  on: DataSource | Executor,
+  dialect: Dialect,
+  from: Date,
+  to: Date,
+): Promise<Map<number, string>> {
+  const sql = new SqlBuilder(dialect);
+  const rows = (await on.query(
+    `SELECT ${rollupEpochMs(dialect, 'hour_start')} AS hour_start, version FROM debug_insight_hour_versions
+      WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`,
+    sql.params,
+  )) as Row[];
+  return new Map(rows.map((row) => [toDate(row.hour_start).getTime(), String(row.version)]));
+}
+
 /** The range the rollups are complete over (debug_insight_rollup_state), null before the first refresh. */
 export interface RollupState {
   from: Date;

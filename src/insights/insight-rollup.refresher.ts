@@ -7,7 +7,12 @@ import { type Dialect, dialectOf } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import { inTransaction } from '../database/sql/sql-runner.js';
 import { firstOf, idText, minuteIndex, minuteOf, SqlBuilder } from '../database/sql/statement.js';
-import { type ErrorMinute, errorMinuteOf, RollupHourCache } from './insight-hour-cache.js';
+import {
+  type ErrorMinute,
+  errorMinuteOf,
+  RollupHourCache,
+  type WrittenRollupHour,
+} from './insight-hour-cache.js';
 import { chainKindSql, phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
 import type { ComponentRef } from './insight.types.js';
 import {
@@ -16,6 +21,7 @@ import {
   HOUR_MS,
   MINUTE_MS,
   readRollupState,
+  readHourVersions,
   readSeriesHours,
   rollupEpochMs,
   ROLLUP_OVERLAP_MS,
@@ -54,12 +60,6 @@ const SQUARE_DECIMALS = 1;
 export class InsightRollupRefresher {
   private readonly logger = new Logger(InsightRollupRefresher.name);
   readonly dialect: Dialect;
-  /**
-   * The hour rows of the hours this process rolled up last, with the version it stamped: the next
-   * refresh merges into them instead of reading the open hour's rows again, when the version in
-   * the database shows no other process wrote the hour since.
-   */
-  private written = new Map<number, WrittenHour>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -78,8 +78,8 @@ export class InsightRollupRefresher {
     clock = new Date(),
   ): Promise<{ aggregated: { from: string; to: string }[] }> {
     const aggregated: { from: string; to: string }[] = [];
-    // hours rolled up by this call, kept as `written` once the transaction committed
-    const pending = new Map<number, WrittenHour>();
+    // hours rolled up by this call, handed to the readers' memory once the transaction committed
+    const pending = new Map<number, WrittenRollupHour>();
     const rolledMs = await inTransaction(this.dataSource, async (runner) => {
       if (this.dialect === 'postgres') {
         await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ads:insight-rollups']);
@@ -152,12 +152,9 @@ export class InsightRollupRefresher {
       }
       return ranges.reduce((sum, [rangeFrom, rangeTo]) => sum + rangeTo - rangeFrom, 0);
     });
-    if (pending.size > 0) {
-      this.written = pending;
-      // the reader's memory takes what was written instead of reading it back
-      for (const [hourStart, hour] of pending)
-        await this.hourCache.adopt({ hourStart, ...hour, series: hour.rows });
-    }
+    // the readers' memory takes what was written instead of reading it back, and the next
+    // refresh here merges into it
+    for (const hour of pending.values()) await this.hourCache.adopt(hour);
     // planner statistics after a large build (the first run, or after a long pause)
     if (rolledMs > 30 * MINUTE_MS && this.dialect === 'postgres') {
       await this.dataSource.query(
@@ -174,7 +171,7 @@ export class InsightRollupRefresher {
   /** Rolls up [from, to): replaces every rollup minute in the range with what debug_events holds now. */
   private async aggregate(
     runner: QueryRunner,
-    pending: Map<number, WrittenHour>,
+    pending: Map<number, WrittenRollupHour>,
     from: Date,
     to: Date,
   ): Promise<void> {
@@ -207,7 +204,7 @@ export class InsightRollupRefresher {
    */
   private async stampHours(
     runner: QueryRunner,
-    pending: Map<number, WrittenHour>,
+    pending: Map<number, WrittenRollupHour>,
     from: Date,
     to: Date,
   ): Promise<void> {
@@ -299,7 +296,7 @@ export class InsightRollupRefresher {
    */
   private async aggregateHours(
     runner: QueryRunner,
-    pending: Map<number, WrittenHour>,
+    pending: Map<number, WrittenRollupHour>,
     from: Date,
     to: Date,
     withChains: boolean,
@@ -373,8 +370,9 @@ export class InsightRollupRefresher {
     for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
       const earlier = pending.get(hour);
       pending.set(hour, {
+        hourStart: hour,
         version: '',
-        rows: byHour.get(hour) ?? [],
+        series: byHour.get(hour) ?? [],
         previous: earlier ? earlier.previous : versions.get(hour),
         replaced: earlier?.replaced ?? [],
         errorMinutes: earlier?.errorMinutes ?? [],
@@ -451,32 +449,22 @@ export class InsightRollupRefresher {
 
   /**
    * The stored hour rows of the hours of [from, to), as copies the caller may change: from this
-   * call's earlier ranges, from what this process wrote last when no other process wrote the
-   * hour since (same version), or from the database.
+   * call's earlier ranges, from the readers' memory when it holds the hour at its version in the
+   * database (normally what the last refresh here wrote), or from the database.
    */
   private async storedHours(
     runner: QueryRunner,
-    pending: ReadonlyMap<number, WrittenHour>,
+    pending: ReadonlyMap<number, WrittenRollupHour>,
     from: Date,
     to: Date,
   ): Promise<{ rows: SeriesHour[]; versions: Map<number, string> }> {
-    const sql = new SqlBuilder(this.dialect);
-    const versions = new Map(
-      (
-        (await runner.query(
-          `SELECT ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, version FROM debug_insight_hour_versions
-          WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`,
-          sql.params,
-        )) as Row[]
-      ).map((row) => [toDate(row.hour_start).getTime(), String(row.version)]),
-    );
+    const versions = await readHourVersions(runner, this.dialect, from, to);
     const rows: SeriesHour[] = [];
     const unknown: number[] = [];
     for (let hour = floorHour(from).getTime(); hour < to.getTime(); hour += HOUR_MS) {
       const known =
-        pending.get(hour) ??
-        (this.written.get(hour)?.version === versions.get(hour) ? this.written.get(hour) : null);
-      if (known) rows.push(...known.rows.map(copyOf));
+        pending.get(hour)?.series ?? (await this.hourCache.seriesAt(hour, versions.get(hour)));
+      if (known) rows.push(...known.map(copyOf));
       else unknown.push(hour);
     }
     for (const hour of unknown) {
@@ -739,17 +727,6 @@ function runningTotals(values: readonly number[], decimals: number): number[] {
     totals.push(Math.round(total * scale) / scale);
   }
   return totals;
-}
-
-/** The series rows of an hour as rolled up by this process, and the version it stamped. */
-interface WrittenHour {
-  version: string;
-  rows: SeriesHour[];
-  /** The version this call's first range merged into (undefined: the hour had none). */
-  previous: string | undefined;
-  /** Minute ranges whose error minutes this call replaced, and the error minutes it wrote there. */
-  replaced: [number, number][];
-  errorMinutes: ErrorMinute[];
 }
 
 function copyOf(hour: SeriesHour): SeriesHour {
