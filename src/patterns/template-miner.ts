@@ -243,11 +243,7 @@ export class TemplateMiner {
     const shape = this.addShape(tokens, spaceBefore);
     this.exact.set(key, shape.pattern.id);
     // a value seen where earlier messages had words: those words were values too
-    if (shape.literalCount < tokens.length) {
-      this.absorbCoveredBy(shape, true);
-      this.absorbListCoveredBy(shape.pattern);
-      this.absorbEmptiedBy(shape);
-    }
+    if (shape.literalCount < tokens.length) this.absorbEveryCoveredBy(shape);
     this.learnFrom(shape);
     return { id: this.resolve(shape.pattern.id), changed: true };
   }
@@ -320,9 +316,7 @@ export class TemplateMiner {
     }
     if (this.live.has(pattern.id) || this.aliases.has(pattern.id)) return;
     const shape = this.addShape(pattern.tokens, spacingOf(pattern.tokens, pattern.template), false);
-    this.absorbCoveredBy(shape, true);
-    this.absorbListCoveredBy(shape.pattern);
-    this.absorbEmptiedBy(shape);
+    this.absorbEveryCoveredBy(shape);
     // values seen by this process and by others together may now be enough to generalize
     this.learnFrom(shape);
   }
@@ -360,6 +354,16 @@ export class TemplateMiner {
     for (const shape of this.byLength.get(tokens.length + 1) ?? [])
       if (isEmptiedIn(shape, tokens, spaceBefore)) return shape;
     return undefined;
+  }
+
+  /**
+   * Merges into a new or wider shape's pattern every live pattern it covers: position by
+   * position, with lists, and with a value printed empty.
+   */
+  private absorbEveryCoveredBy(general: Shape): void {
+    this.absorbCoveredBy(general, true);
+    this.absorbListCoveredBy(general.pattern);
+    this.absorbEmptiedBy(general);
   }
 
   /** Merges into the shape's pattern every live pattern that is it with a value printed empty. */
@@ -459,9 +463,7 @@ export class TemplateMiner {
       const tokens = this.proposeWith(current);
       if (tokens !== undefined) {
         const general = this.addShape(tokens, current.spaceBefore);
-        this.absorbCoveredBy(general, true);
-        this.absorbListCoveredBy(general.pattern);
-        this.absorbEmptiedBy(general);
+        this.absorbEveryCoveredBy(general);
         current = general;
         continue;
       }
@@ -476,8 +478,7 @@ export class TemplateMiner {
       // a pattern covers it already (it was made and merged into a wider one)
       if (this.bestCover(tokens) || !this.variesEnough(tokens, proposal, key)) continue;
       const general = this.addShape(tokens, proposal.spaceBefore);
-      this.absorbCoveredBy(general, true);
-      this.absorbListCoveredBy(general.pattern);
+      this.absorbEveryCoveredBy(general);
       this.learnFrom(general);
     }
   }
@@ -565,7 +566,6 @@ export class TemplateMiner {
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
-        if (!enclosed && !parameters && !valueList && !isOneValue(middle)) continue;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
