@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
 import type { DebugEventRecord } from '../src/common/debug-event.js';
 import { newId } from '../src/common/ids.js';
+import { eventRecord } from './factories/events.js';
 import {
   type BucketSeries,
   type DurationMomentsRow,
@@ -125,23 +126,16 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
       const component = { component_type: 'late-service', component_id: 'late-1' };
       await insertScenario(app.get(DataSource), {
         snapshots: [],
-        events: [late, new Date(scenario.to.getTime() + 30_000)].map((at) => ({
-          id: newId(at),
-          timestamp: at.toISOString(),
-          event_type: 'log',
-          level: 'error',
-          ...component,
-          correlation_id: null,
-          parent_event_id: null,
-          operation: null,
-          duration_ms: null,
-          message: 'arrived late',
-          data: null,
-          metadata: null,
-          session_id: null,
-          pattern_id: 'late-pattern',
-          ingested_at: new Date().toISOString(),
-        })),
+        events: [late, new Date(scenario.to.getTime() + 30_000)].map((at) =>
+          eventRecord({
+            id: newId(at),
+            timestamp: at.toISOString(),
+            level: 'error',
+            ...component,
+            message: 'arrived late',
+            pattern_id: 'late-pattern',
+          }),
+        ),
       });
       const scope = { from: new Date(later.getTime() - 3_600_000), to: later };
       const grid = gridFor(scope);
@@ -176,24 +170,21 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
       await refresher.ensure(grid.origin, grid.to, scenario.to);
       const minute = new Date(scenario.to.getTime() - 40 * 60_000);
       const correlationId = 'late-chain';
-      const lateEvents: DebugEventRecord[] = [0, 1].map((step) => ({
-        id: newId(new Date(minute.getTime() + step)),
-        timestamp: new Date(minute.getTime() + 1_000 + step).toISOString(),
-        event_type: 'log',
-        level: step === 1 ? 'error' : 'info',
-        component_type: step === 1 ? 'late-db' : 'late-api',
-        component_id: 'late-2',
-        correlation_id: correlationId,
-        parent_event_id: null,
-        operation: 'late-op',
-        duration_ms: 1_000,
-        message: 'stored 40 minutes late',
-        data: { phase: step === 0 ? 'start' : 'failed' },
-        metadata: null,
-        session_id: null,
-        pattern_id: 'late-pattern-2',
-        ingested_at: new Date().toISOString(),
-      }));
+      const lateEvents: DebugEventRecord[] = [0, 1].map((step) =>
+        eventRecord({
+          id: newId(new Date(minute.getTime() + step)),
+          timestamp: new Date(minute.getTime() + 1_000 + step).toISOString(),
+          level: step === 1 ? 'error' : 'info',
+          component_type: step === 1 ? 'late-db' : 'late-api',
+          component_id: 'late-2',
+          correlation_id: correlationId,
+          operation: 'late-op',
+          duration_ms: 1_000,
+          message: 'stored 40 minutes late',
+          data: { phase: step === 0 ? 'start' : 'failed' },
+          pattern_id: 'late-pattern-2',
+        }),
+      );
       await insertScenario(app.get(DataSource), { snapshots: [], events: lateEvents });
       // What the ingest write path does once a batch is committed.
       await app.get(LateEventMinutes).note(lateEvents);
@@ -256,24 +247,19 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
         return at >= scope.from.getTime() && at < minute.getTime() - 60_000;
       })!;
       expect(template).toBeDefined();
-      const lateEvents: DebugEventRecord[] = [0, 1, 2].map((step) => ({
-        id: newId(new Date(minute.getTime() + step)),
-        timestamp: new Date(minute.getTime() + 2_000 + step).toISOString(),
-        event_type: 'log',
-        level: step === 2 ? 'error' : 'info',
-        component_type: String(template.component_type),
-        component_id: String(template.component_id),
-        correlation_id: null,
-        parent_event_id: null,
-        operation: String(template.operation),
-        duration_ms: 123.25 + step,
-        message: 'spliced late',
-        data: null,
-        metadata: null,
-        session_id: null,
-        pattern_id: String(template.pattern_id),
-        ingested_at: new Date().toISOString(),
-      }));
+      const lateEvents: DebugEventRecord[] = [0, 1, 2].map((step) =>
+        eventRecord({
+          id: newId(new Date(minute.getTime() + step)),
+          timestamp: new Date(minute.getTime() + 2_000 + step).toISOString(),
+          level: step === 2 ? 'error' : 'info',
+          component_type: String(template.component_type),
+          component_id: String(template.component_id),
+          operation: String(template.operation),
+          duration_ms: 123.25 + step,
+          message: 'spliced late',
+          pattern_id: String(template.pattern_id),
+        }),
+      );
       await insertScenario(dataSource, { snapshots: [], events: lateEvents });
       // and another minute loses all its events (its rows' minutes become zero)
       const emptied = new Date(scenario.to.getTime() - 47 * 60_000);
@@ -338,23 +324,14 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
           const component = { component_type: 'shared-db', component_id: 'shared-1' };
           const lateAt = async (instance: INestApplication, minuteOfHour: number) => {
             const at = new Date(hourStart + minuteOfHour * 60_000 + 1_000);
-            const event: DebugEventRecord = {
+            const event = eventRecord({
               id: newId(at),
               timestamp: at.toISOString(),
-              event_type: 'log',
               level: 'error',
               ...component,
-              correlation_id: null,
-              parent_event_id: null,
-              operation: null,
-              duration_ms: null,
               message: 'written by one instance, read by the other',
-              data: null,
-              metadata: null,
-              session_id: null,
               pattern_id: 'shared-pattern',
-              ingested_at: new Date().toISOString(),
-            };
+            });
             await insertScenario(instance.get(DataSource), { snapshots: [], events: [event] });
             await instance.get(LateEventMinutes).note([event]);
             const result = await instance

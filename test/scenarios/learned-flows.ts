@@ -3,7 +3,7 @@ import { newId } from '../../src/common/ids.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
 import { mapSpans } from '../../src/otlp/otlp-mapper.js';
 import type { IncidentName, InjectedIncident } from './scenario-generator.js';
-import { Random } from './scenario-generator.js';
+import { componentRef as c, Random } from './scenario-generator.js';
 
 /**
  * Flows with no start or end marker at all (no phase field, no lifecycle word in operation,
@@ -17,10 +17,6 @@ import { Random } from './scenario-generator.js';
  * Incidents: `stuck_learned_flow` (4 orders stop after packing), `broken_learned_flow` (8
  * signups skip the email check) and `open_trace_flow` (3 traces whose root span never arrives).
  */
-const c = (component_type: string, component_id: string): ComponentRef => ({
-  component_type,
-  component_id,
-});
 export const LEARNED_COMPONENTS = {
   warehouse: c('warehouse-service', 'wh-1'),
   labels: c('label-service', 'labels-1'),

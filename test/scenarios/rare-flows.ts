@@ -1,6 +1,6 @@
 import type { DebugEventRecord } from '../../src/common/debug-event.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
-import { Random, scenarioEvent } from './scenario-generator.js';
+import { componentRef as c, Random, scenarioEvent } from './scenario-generator.js';
 
 /**
  * Two kinds of flows without start or end markers, one busy and one rare, over 4 hours (3 of
@@ -12,10 +12,6 @@ import { Random, scenarioEvent } from './scenario-generator.js';
  * Incident: 3 refunds in the scope stop after the ledger entry (which never ends a refund) and
  * stay idle for over 20 minutes.
  */
-const c = (component_type: string, component_id: string): ComponentRef => ({
-  component_type,
-  component_id,
-});
 export const RARE_FLOW_COMPONENTS = {
   search: c('search-api', 'search-1'),
   ranker: c('ranker', 'ranker-1'),

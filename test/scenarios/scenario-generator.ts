@@ -87,10 +87,14 @@ export type WrittenScenario = Omit<Scenario, 'events' | 'snapshots'> & {
   snapshotCount: number;
 };
 
-const c = (component_type: string, component_id: string): ComponentRef => ({
-  component_type,
-  component_id,
-});
+/**
+ * A component reference, for the scenarios' tables of components (a function declaration: the
+ * scenario modules that import it are imported here too, and it must exist before either runs).
+ */
+export function componentRef(component_type: string, component_id: string): ComponentRef {
+  return { component_type, component_id };
+}
+const c = componentRef;
 export const COMPONENTS = {
   gateways: [c('api-gateway', 'gw-1'), c('api-gateway', 'gw-2')],
   orders: [c('order-service', 'orders-1'), c('order-service', 'orders-2')],

@@ -2,7 +2,13 @@ import type { DataSource } from 'typeorm';
 import type { DebugEventRecord, InsightType } from '../../src/common/debug-event.js';
 import { newId } from '../../src/common/ids.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
-import { assignPatterns, insertScenario, Random, scenarioEvent } from './scenario-generator.js';
+import {
+  assignPatterns,
+  componentRef as c,
+  insertScenario,
+  Random,
+  scenarioEvent,
+} from './scenario-generator.js';
 
 /**
  * Traffic unlike the shop of scenario-generator.ts, one shape at a time, each with normal traffic
@@ -57,10 +63,6 @@ export interface ShapeScenario {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-const c = (component_type: string, component_id: string): ComponentRef => ({
-  component_type,
-  component_id,
-});
 
 interface Spec {
   at: number;
