@@ -8,6 +8,7 @@ import { Alerting1764700000001 } from './1764700000001-Alerting.js';
 import { ApiKeys1764800000001 } from './1764800000001-ApiKeys.js';
 import { InsightHourVersions1764900000001 } from './1764900000001-InsightHourVersions.js';
 import { ChainMinuteKinds1765000000001 } from './1765000000001-ChainMinuteKinds.js';
+import { SeriesHoursFillfactor1765100000001 } from './1765100000001-SeriesHoursFillfactor.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ApiKeys1764800000001,
   InsightHourVersions1764900000001,
   ChainMinuteKinds1765000000001,
+  SeriesHoursFillfactor1765100000001,
 ];

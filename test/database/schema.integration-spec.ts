@@ -224,3 +224,49 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
     expect(row).toEqual({ counts: [1, 2, 3.5], errors: [0, 1, 0] });
   });
 });
+
+describeWithPostgres('PostgreSQL series hour rows', () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await createDataSource({
+      databaseUrl: await freshPostgresUrl({ migrated: false }),
+      sqlitePath: ':memory:',
+    }).initialize();
+    await runMigrations(dataSource);
+  });
+  afterAll(async () => dataSource?.destroy());
+
+  it('rewrites the rows of the open hour in place: every update a heap-only tuple', async () => {
+    // duration rows as a refresh writes them: three arrays of 61 running totals (about 2 kB)
+    const totals = (scale: number) =>
+      JSON.stringify(Array.from({ length: 61 }, (_, slot) => slot * scale + 0.123456789));
+    const series = 60;
+    const upsert = (scale: number) =>
+      dataSource.query(
+        `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, operation, counts, sums, squares)
+         SELECT 'duration:api/a' || n || ':op', '2026-11-24T08:00:00Z', 'api', 'a' || n, 'op', $1::json, $2::json, $3::json
+           FROM generate_series(1, ${series}) AS n
+         ON CONFLICT (series_key, hour_start) DO UPDATE
+           SET counts = excluded.counts, sums = excluded.sums, squares = excluded.squares`,
+        [totals(scale), totals(scale * 997.5), totals(scale * 1_000_003.25)],
+      );
+    await upsert(1);
+    // the pages as the build left them, then one refresh of the hour, read in its transaction
+    const hotUpdates = await dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE debug_insight_series_hours SET counts = counts WHERE hour_start = '2026-11-24T08:00:00Z'`,
+      );
+      return (
+        (await manager.query(
+          `SELECT pg_stat_get_xact_tuples_updated('debug_insight_series_hours'::regclass) AS updated,
+                  pg_stat_get_xact_tuples_hot_updated('debug_insight_series_hours'::regclass) AS hot`,
+        )) as { updated: string; hot: string }[]
+      )[0];
+    });
+    expect({ updated: Number(hotUpdates.updated), hot: Number(hotUpdates.hot) }).toEqual({
+      updated: series,
+      hot: series,
+    });
+  });
+});
