@@ -23,7 +23,7 @@ import {
   valuesOf,
   SLOTS,
 } from './insight-rollup-tables.js';
-import { codePointLess, RollupHourCache } from './insight-hour-cache.js';
+import { codePointLess, type ErrorMinute, RollupHourCache } from './insight-hour-cache.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 import { type Dialect, dialectOf, timeValue } from '../database/sql/dialect.js';
 import { toDate } from '../database/sql/row-values.js';
@@ -129,45 +129,48 @@ export class InsightRollupReader {
 
   /** Error events per pattern and component over [baselineFrom, to), split at `from` (whole minutes). */
   async errorPatterns(from: Date, to: Date, baselineFrom: Date): Promise<ErrorPatternRow[]> {
-    const groups = new Map<string, ErrorPatternRow & { criticals: number }>();
+    const baseline = new Map<string, ErrorGroup>();
+    const scope = new Map<string, ErrorGroup>();
+    const [lo, mid, hi] = [baselineFrom.getTime(), from.getTime(), to.getTime()];
     for (const { errorMinutes } of await this.hourCache.hours(baselineFrom, to)) {
-      for (const minute of errorMinutes) {
-        if (minute.bucketStart < baselineFrom.getTime() || minute.bucketStart >= to.getTime())
-          continue;
-        const inScope = minute.bucketStart >= from.getTime();
-        const key = `${minute.patternId}\u0000${minute.componentType}\u0000${minute.componentId}\u0000${inScope}`;
-        const group = groups.get(key);
-        if (!group) {
-          groups.set(key, {
-            patternId: minute.patternId,
-            component: { component_type: minute.componentType, component_id: minute.componentId },
-            inScope,
-            count: minute.errors,
-            criticals: minute.criticals,
-            firstAt: new Date(minute.firstAt),
-            lastAt: new Date(minute.lastAt),
-            sampleMessage: minute.sampleMessage,
-            lastEventId: minute.lastId,
-            firstEventId: minute.firstId,
-            levels: '',
-          });
-          continue;
+      if (errorMinutes.length === 0) continue;
+      // an hour wholly on one side of `from` adds its groups, summed once per hour and kept
+      // with it (a closed hour is grouped once, not at every run)
+      const hour = hourGroupsOf(errorMinutes);
+      if (hour.first >= lo && hour.last < mid) mergeAll(baseline, hour.groups);
+      else if (hour.first >= mid && hour.last < hi) mergeAll(scope, hour.groups);
+      else
+        for (const minute of errorMinutes) {
+          if (minute.bucketStart < lo || minute.bucketStart >= hi) continue;
+          mergeInto(minute.bucketStart >= mid ? scope : baseline, groupKeyOf(minute), minute);
         }
-        group.count += minute.errors;
-        group.criticals += minute.criticals;
-        if (minute.firstAt < group.firstAt.getTime()) group.firstAt = new Date(minute.firstAt);
-        if (minute.lastAt > group.lastAt.getTime()) group.lastAt = new Date(minute.lastAt);
-        if (codePointLess(minute.sampleMessage, group.sampleMessage))
-          group.sampleMessage = minute.sampleMessage;
-        if (codePointLess(group.lastEventId, minute.lastId)) group.lastEventId = minute.lastId;
-        if (codePointLess(minute.firstId, group.firstEventId)) group.firstEventId = minute.firstId;
-      }
     }
-    return [...groups.values()].map(({ criticals, ...group }) => ({
-      ...group,
-      // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
-      levels: criticals === 0 ? 'error' : criticals === group.count ? 'critical' : 'critical,error',
-    }));
+    const rows: ErrorPatternRow[] = [];
+    for (const [groups, inScope] of [
+      [baseline, false],
+      [scope, true],
+    ] as const) {
+      for (const group of groups.values())
+        rows.push({
+          patternId: group.patternId,
+          component: { component_type: group.componentType, component_id: group.componentId },
+          inScope,
+          count: group.errors,
+          firstAt: new Date(group.firstAt),
+          lastAt: new Date(group.lastAt),
+          sampleMessage: group.sampleMessage,
+          lastEventId: group.lastId,
+          firstEventId: group.firstId,
+          // the distinct levels as the raw query spells them (string_agg of DISTINCT level: sorted)
+          levels:
+            group.criticals === 0
+              ? 'error'
+              : group.criticals === group.errors
+                ? 'critical'
+                : 'critical,error',
+        });
+    }
+    return rows;
   }
 
   /**
@@ -320,4 +323,56 @@ function addMinutes(
     window.sum += hour.sums![slot];
     window.squares += hour.squares![slot];
   }
+}
+
+/** Error minutes summed per pattern and component: an ErrorMinute whose bucketStart is its first. */
+type ErrorGroup = ErrorMinute;
+
+/** The error minutes of an hour grouped, kept while the hour's (shared, unchanged) array lives. */
+const hourGroups = new WeakMap<
+  readonly ErrorMinute[],
+  { first: number; last: number; groups: Map<string, ErrorGroup> }
+>();
+
+function hourGroupsOf(minutes: readonly ErrorMinute[]): {
+  first: number;
+  last: number;
+  groups: Map<string, ErrorGroup>;
+} {
+  let hour = hourGroups.get(minutes);
+  if (!hour) {
+    hour = { first: Infinity, last: -Infinity, groups: new Map() };
+    for (const minute of minutes) {
+      hour.first = Math.min(hour.first, minute.bucketStart);
+      hour.last = Math.max(hour.last, minute.bucketStart);
+      mergeInto(hour.groups, groupKeyOf(minute), minute);
+    }
+    hourGroups.set(minutes, hour);
+  }
+  return hour;
+}
+
+function groupKeyOf(minute: ErrorMinute): string {
+  return `${minute.patternId}\u0000${minute.componentType}\u0000${minute.componentId}`;
+}
+
+function mergeAll(groups: Map<string, ErrorGroup>, more: Map<string, ErrorGroup>): void {
+  for (const [key, group] of more) mergeInto(groups, key, group);
+}
+
+/** Adds minutes (or a group of them) to their group; never changes `minute`, which is shared. */
+function mergeInto(groups: Map<string, ErrorGroup>, key: string, minute: ErrorMinute): void {
+  const group = groups.get(key);
+  if (!group) {
+    groups.set(key, { ...minute });
+    return;
+  }
+  group.errors += minute.errors;
+  group.criticals += minute.criticals;
+  if (minute.firstAt < group.firstAt) group.firstAt = minute.firstAt;
+  if (minute.lastAt > group.lastAt) group.lastAt = minute.lastAt;
+  if (codePointLess(minute.sampleMessage, group.sampleMessage))
+    group.sampleMessage = minute.sampleMessage;
+  if (codePointLess(group.lastId, minute.lastId)) group.lastId = minute.lastId;
+  if (codePointLess(minute.firstId, group.firstId)) group.firstId = minute.firstId;
 }
