@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { RedisService } from '../common/redis/redis.service.js';
 import type { AppConfig } from '../config/app-config.service.js';
 import type { DebugEventRecord, InsightRecord } from '../common/debug-event.js';
@@ -90,6 +91,25 @@ describe('QueryCacheService', () => {
     release();
     expect((await pending).value).toBe(1);
     expect(cache.stats().size).toBe(0);
+  });
+
+  it('drops answers computed within the write lag of new events once more, but not after an insight change, which is announced after its commit', async () => {
+    jest.useFakeTimers();
+    try {
+      const insight = { affected_components: [{ component_type: 'db' }] } as never;
+      const ask = (tag: string, value: number) =>
+        cache.getOrCompute('health', tag, [componentTag(tag)], async () => value);
+      bus.emit('events.accepted', [{ component_type: 'api' } as never]);
+      bus.emit('insight.changed', { insight, change: 'created', severe: false });
+      // computed after both announcements, before the events' write lag is over
+      await ask('api', 1);
+      await ask('db', 2);
+      jest.advanceTimersByTime(1000 + 2 * 100);
+      expect((await ask('api', 3)).value).toBe(3);
+      expect(await ask('db', 4)).toMatchObject({ value: 2, cached: true });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('counts evictions past its size', async () => {

@@ -206,6 +206,9 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     const tags = tagsOfEvent(event);
     if (tags.size === 0) return;
     this.invalidate(tags);
+    // An insight change is announced after its commit (InsightsService): nothing computed
+    // since can have missed it, so no second pass, which would only drop fresh answers.
+    if (event.name === 'insight.changed') return;
     // Events may reach the stream before the warm store commits them; drop what was
     // computed in between once more after the write lag.
     for (const tag of tags) this.pendingLate.add(tag);
