@@ -540,6 +540,19 @@ describe('TemplateMiner', () => {
       expect(new Set(sameIds.map((id) => sameLength.resolve(id))).size).toBe(4);
     });
 
+    it('a span opened by a quote ends at its closing quote', () => {
+      // the rest of the message after the quoted name is not part of a value that starts
+      // inside the quotes
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'Rule "Work VPN" matched curl, action block',
+        'Rule "Local Network" matched firefox, action direct',
+        'Rule "Block Ads" matched Slack Helper, action proxy',
+        'Rule "Guest Wifi Only" matched git, action deny',
+      ]);
+      expect(ids.map((id) => miner.template(id)?.template)).not.toContain('Rule "<*>');
+    });
+
     it('dates and release strings are values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

@@ -542,8 +542,11 @@ export class TemplateMiner {
         continue;
       // a pair whose one span is the message of another event says nothing about this place
       // (`Player x left the game (…)` / `Player x (…) joined server from <*>`)
+      // a span opened by a quote or bracket ends at its closer: words that run past it
+      // (`Rule "Work VPN" matched …`) are the rest of the message, not the value
       const readsAsValue = (tokens: readonly string[]) => {
         const middle = tokens.slice(prefix, tokens.length - suffix);
+        if (!enclosed && !parameters && closesWithin(opener, middle)) return false;
         return enclosed || parameters || isValueList(middle) || isOneValue(middle);
       };
       if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
@@ -973,6 +976,23 @@ function isValueList(middle: readonly string[]): boolean {
 }
 
 const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
+
+/**
+ * True when the quote or bracket `opener` (the token before a span) is closed inside the
+ * span: the value it opened ends there, and the span holds more than that value.
+ */
+function closesWithin(opener: string, middle: readonly string[]): boolean {
+  const closer = CLOSER_OF[opener];
+  if (closer === undefined) return false;
+  let depth = 0;
+  for (const token of middle) {
+    if (token === closer) {
+      if (depth === 0) return true;
+      depth--;
+    } else if (token === opener && closer !== opener) depth++;
+  }
+  return false;
+}
 
 /**
  * True when a span reads as one value: words only (free text), a single masked value, or a
