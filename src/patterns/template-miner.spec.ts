@@ -553,6 +553,31 @@ describe('TemplateMiner', () => {
       expect(ids.map((id) => miner.template(id)?.template)).not.toContain('Rule "<*>');
     });
 
+    it('a name of several words that starts the message (a program before " - ")', () => {
+      const apps = [
+        'curl',
+        'wget',
+        'rsync',
+        'git',
+        'Backup Agent',
+        'Mail Fetcher',
+        'Photo Sync Helper',
+      ];
+      for (const order of [apps, [...apps].reverse()]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(
+          miner,
+          order.map((app, i) => `${app} - mirror.example.org:${440 + i} closed by the remote peer`),
+        );
+        expect(new Set(ids).size).toBe(1);
+        expect(miner.template(ids[0])?.template).toBe(
+          '<*> - mirror.example.org:<*> closed by the remote peer',
+        );
+        // another sentence after the same name stays another event
+        expect(miner.match('Backup Agent - update check failed').id).not.toBe(ids[0]);
+      }
+    });
+
     it('dates and release strings are values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

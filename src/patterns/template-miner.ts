@@ -138,6 +138,8 @@ const CLOSER_OF: Record<string, string> = {
   '<': '>',
 };
 const KEY_MARKS = new Set([':', '=']);
+/** Punctuation that ends a value written first in a message (`Slack Helper - …`, `name: …`). */
+const LEAD_ENDS = new Set(['-', ':', ',', ';', '|', '>', '->', '=>', '--']);
 const DIGITS = /\d/g;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
@@ -186,6 +188,8 @@ export class TemplateMiner {
   private readonly spanShapes: Shape[] = [];
   /** Shapes of live patterns by first token: the candidates for a shared prefix. */
   private readonly byFirst = new Map<string, Shape[]>();
+  /** Live shapes by last token (pairs that end alike: a value of several words first). */
+  private readonly byLast = new Map<string, Shape[]>();
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
 
@@ -451,7 +455,10 @@ export class TemplateMiner {
     };
     pattern.shapes.push(shape);
     pushTo(this.byLength, tokens.length, shape);
-    if (tokens.length > 0) pushTo(this.byFirst, tokens[0], shape);
+    if (tokens.length > 0) {
+      pushTo(this.byFirst, tokens[0], shape);
+      pushTo(this.byLast, tokens[tokens.length - 1], shape);
+    }
     this.shapeKeys.add(tokens.join(KEY_SEPARATOR));
     return shape;
   }
@@ -467,7 +474,7 @@ export class TemplateMiner {
         current = general;
         continue;
       }
-      const spanning = this.proposeSpanWith(current);
+      const spanning = this.proposeSpanWith(current) ?? this.proposeLeadWith(current);
       if (spanning === undefined) break;
       current = spanning;
     }
@@ -605,6 +612,81 @@ export class TemplateMiner {
         this.addShape(tokens, spaceBefore);
       if (general.spanAt !== undefined) continue;
       general.spanAt = prefix;
+      this.spanShapes.push(general);
+      this.absorbSpanCoveredBy(general);
+      return general;
+    }
+    return undefined;
+  }
+
+  /**
+   * A value of several words that starts the message (a program or component name before
+   * ` - ` or `:`): pairs the shape with every live shape of another pattern that ends with the
+   * same token, where the two share a suffix that starts with punctuation and holds a sentence
+   * (two words or more) and nothing before it. The spans before are evidence for a
+   * `<*> suffix` shape, whose `<*>` takes one token or more, on the same terms as a span after
+   * a prefix: `generalizeAfter` forms of at least two lengths, or, at a place proven to hold a
+   * value (one span was a single `<*>`), two phrases of different forms. Returns the new span
+   * shape, if any.
+   */
+  private proposeLeadWith(shape: Shape): Shape | undefined {
+    const mine = shape.tokens;
+    if (mine.length < 3 || shape.spanAt !== undefined) return undefined;
+    for (const other of [...(this.byLast.get(mine[mine.length - 1]) ?? [])]) {
+      if (other.pattern === shape.pattern || other.spanAt !== undefined) continue;
+      const theirs = other.tokens;
+      if (theirs[0] === mine[0]) continue; // a shared prefix: the span rule's case
+      const shortest = Math.min(mine.length, theirs.length);
+      let suffix = 0;
+      while (
+        suffix < shortest - 1 &&
+        mine[mine.length - 1 - suffix] === theirs[theirs.length - 1 - suffix]
+      )
+        suffix++;
+      const start = mine.length - suffix;
+      const after = mine[start];
+      if (after === WILDCARD || isWord(after) || !LEAD_ENDS.has(after)) continue;
+      if (mine.slice(start).filter(isWord).length < 2) continue;
+      const readsAsValue = (tokens: readonly string[]) => {
+        const middle = tokens.slice(0, tokens.length - suffix);
+        return isOneValue(middle) && !middle.some((t) => LEAD_ENDS.has(t));
+      };
+      if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
+      const key = ['', ...mine.slice(start)].join(KEY_SEPARATOR);
+      let proposal = this.spanProposals.get(key);
+      if (!proposal)
+        this.spanProposals.set(
+          key,
+          (proposal = {
+            forms: new Map(),
+            count: 0,
+            value: false,
+            phrases: 0,
+            valueList: false,
+            word: false,
+          }),
+        );
+      for (const tokens of [mine, theirs]) {
+        const middle = tokens.slice(0, tokens.length - suffix);
+        if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
+        if (proposal.count >= MAX_MEMBERS) break;
+        let forms = proposal.forms.get(middle.length);
+        if (!forms) proposal.forms.set(middle.length, (forms = []));
+        if (forms.some((form) => sameForm(form, middle))) continue;
+        forms.push(middle);
+        proposal.count++;
+        if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
+      }
+      const proven = proposal.value && proposal.phrases >= 2;
+      if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
+        continue;
+      const tokens = [WILDCARD, ...mine.slice(start)];
+      const spaceBefore = [false, ...shape.spaceBefore.slice(start)];
+      const general =
+        this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
+        this.addShape(tokens, spaceBefore);
+      if (general.spanAt !== undefined) continue;
+      general.spanAt = 0;
       this.spanShapes.push(general);
       this.absorbSpanCoveredBy(general);
       return general;
@@ -786,6 +868,7 @@ export class TemplateMiner {
       if (coveredBy && shape.spanAt === undefined) {
         removeFrom(this.byLength, shape.tokens.length, shape);
         removeFrom(this.byFirst, shape.tokens[0], shape);
+        removeFrom(this.byLast, shape.tokens[shape.tokens.length - 1], shape);
         this.shapeKeys.delete(shape.tokens.join(KEY_SEPARATOR));
       } else {
         shape.pattern = target;
