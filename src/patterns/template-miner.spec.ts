@@ -578,6 +578,30 @@ describe('TemplateMiner', () => {
       }
     });
 
+    it('a qualified name (Class::method) is one word, so its place counts values', () => {
+      expect(tokenize('frame 4: 0x7ffe12ab34cd IOService::start + 12')).toEqual([
+        'frame',
+        '<*>',
+        'IOService::start',
+        '+',
+        '<*>',
+      ]);
+      const miner = new TemplateMiner();
+      const symbols = [
+        'IOService::start',
+        'vm_fault',
+        'std::thread::spawn',
+        'Kext::load',
+        'run_loop',
+      ];
+      const ids = idsOf(
+        miner,
+        symbols.map((sym, i) => `frame ${i}: 0x7ffe12ab34c${i} ${sym} + ${16 * i}`),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('frame <*> + <*>');
+    });
+
     it('dates and release strings are values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [
