@@ -578,6 +578,37 @@ describe('TemplateMiner', () => {
       }
     });
 
+    it('a pattern that learned a span keeps its template when a narrower shape of it is covered', () => {
+      // a pattern that learned `<*> - …` (a name first, of several words) also holds narrower
+      // shapes; a template that covers one of those must not take the whole pattern over
+      const apps = [
+        'curl',
+        'wget',
+        'rsync',
+        'git',
+        'Backup Agent',
+        'Mail Fetcher',
+        'Code Helper (Renderer)',
+      ];
+      const hosts = ['mirror.example.org', 'intranet', 'files.corp.test', 'api.example.net'];
+      const vias = ['proxy.corp.test', 'squid.internal', 'gw.corp.test'];
+      let state = 5;
+      const next = (k: number) => {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = Math.imul(state ^ (state >>> 15), 1 | state);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * k);
+      };
+      const lines: string[] = [];
+      for (let i = 0; i < 100; i++)
+        lines.push(
+          `${apps[next(apps.length)]} - ${hosts[next(hosts.length)]}:${1000 + next(9000)} open through ${vias[next(vias.length)]}:${3000 + next(9)}${['', ' TLS1'][next(2)]}`,
+        );
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, lines);
+      for (const id of new Set(ids)) expect(miner.template(id)?.template).toMatch(/^<\*> - /);
+    });
+
     it('a qualified name (Class::method) is one word, so its place counts values', () => {
       expect(tokenize('frame 4: 0x7ffe12ab34cd IOService::start + 12')).toEqual([
         'frame',

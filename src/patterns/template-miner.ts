@@ -849,6 +849,14 @@ export class TemplateMiner {
     for (const shape of [...sameLength]) {
       if (shape.pattern === general.pattern || !covers(general.tokens, shape.tokens)) continue;
       if (this.live.get(shape.pattern.id) !== shape.pattern) continue; // merged meanwhile
+      // a pattern that learned a span (a value of several words) is wider than this template
+      // even though one of its narrower shapes is covered: it stays, and that shape with it
+      if (
+        shape.pattern.shapes.some(
+          (s) => s.spanAt !== undefined && !general.pattern.shapes.includes(s),
+        )
+      )
+        continue;
       this.merge(shape.pattern.id, general.pattern.id, record);
     }
   }
