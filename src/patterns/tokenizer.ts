@@ -167,7 +167,13 @@ export interface TokenizedMessage {
   spaceBefore: boolean[];
 }
 
-export function tokenizeWithSpacing(message: string): TokenizedMessage {
+/**
+ * `spacedValues`: keep a masked value written after another one and a space as a token of its
+ * own (`through gw:3128 SOCKS5` → `through gw : <*> <*>`), for the miner, which can then pair it
+ * with a word written at that place in another message (`through gw:3128 HTTPS`); the
+ * canonical form (the default, and every pattern's template) collapses them into one `<*>`.
+ */
+export function tokenizeWithSpacing(message: string, spacedValues = false): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
   const unquoted =
@@ -244,9 +250,14 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       first = false;
     }
   }
+  // values written as words of their own (a unit, a month name) are part of the value before
+  // or after them; a masked value after a space is a value of its own (kept apart while mining)
+  const partOf = new Set<number>();
   for (let i = 0; i < raw.length; i++) {
-    if (raw[i] !== WILDCARD && raw[i - 1] === WILDCARD && UNITS.has(raw[i].toLowerCase()))
+    if (raw[i] !== WILDCARD && raw[i - 1] === WILDCARD && UNITS.has(raw[i].toLowerCase())) {
       raw[i] = WILDCARD;
+      partOf.add(i);
+    }
   }
   for (let i = 0; i < raw.length; i++) {
     // an empty bracket or quote standing as a word holds a value that happens to be empty:
@@ -269,6 +280,8 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       (raw[i - 1] === WILDCARD || raw[i + 1] === WILDCARD || isDateWord(raw[i + 1] ?? ''))
     ) {
       raw[i] = WILDCARD;
+      partOf.add(i);
+      partOf.add(i + 1);
     }
   }
   for (let i = 1; i < raw.length; i++) {
@@ -282,7 +295,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       raw[i] = WILDCARD;
   }
   if (hasBracket) maskLists(raw, rawSpace);
-  return canonicalize(raw, rawSpace);
+  return canonicalize(raw, rawSpace, spacedValues ? partOf : undefined);
 }
 
 /**
@@ -323,13 +336,28 @@ function maskLists(raw: string[], rawSpace: boolean[]): void {
 export function canonicalize(
   tokens: readonly string[],
   spaceBefore: readonly boolean[],
+  partOf?: ReadonlySet<number>,
 ): TokenizedMessage {
   const out: string[] = [];
   const outSpace: boolean[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const n = out.length;
-    if (token === WILDCARD && out[n - 1] === WILDCARD) continue;
+    if (token === WILDCARD && out[n - 1] === WILDCARD) {
+      // a message's second value after a space stays a token of its own (the miner can then
+      // pair it with a word written there); learned templates collapse it
+      if (
+        partOf &&
+        spaceBefore[i] &&
+        !partOf.has(i) &&
+        !partOf.has(i - 1) &&
+        tokens[i - 1] === WILDCARD
+      ) {
+        out.push(token);
+        outSpace.push(true);
+      }
+      continue;
+    }
     if (JOINERS.has(token) && out[n - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
       i++; // "<*> : <*>" → "<*>"
       continue;
