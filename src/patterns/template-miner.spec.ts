@@ -633,6 +633,19 @@ describe('TemplateMiner', () => {
       ]);
     });
 
+    it('a phrase in quotes where another message had a quoted word is that value', () => {
+      const lines = [
+        'indexed 12 items on volume "Data" in 3 s',
+        'indexed 40 items on volume "Time Machine Backups" in 9 s',
+      ];
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, order);
+        expect(new Set(ids).size).toBe(1);
+        expect(miner.template(ids[0])?.template).toBe('indexed <*> items on volume <*> in <*>');
+      }
+    });
+
     it('a qualified name (Class::method) is one word, so its place counts values', () => {
       expect(tokenize('frame 4: 0x7ffe12ab34cd IOService::start + 12')).toEqual([
         'frame',

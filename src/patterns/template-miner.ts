@@ -123,6 +123,8 @@ interface SpanProposal {
   valueList: boolean;
   /** A span there was a single word. */
   word: boolean;
+  /** A span there was a phrase in quotes. */
+  quoted: boolean;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -586,10 +588,17 @@ export class TemplateMiner {
       const tail =
         isWord(opener) &&
         mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t));
+      // a phrase in quotes where the other message has one in quotes or a single value: the
+      // quotes frame the value, whatever the words around them ('volume "Macintosh HD" in')
+      const quoted =
+        isQuotedOrValue(mine.slice(prefix, mine.length - suffix)) &&
+        isQuotedOrValue(theirs.slice(prefix, theirs.length - suffix)) &&
+        (mine.length - suffix - prefix > 1 || theirs.length - suffix - prefix > 1);
       if (
         !parameters &&
         !betweenWords &&
         !tail &&
+        !quoted &&
         (!VALUE_OPENERS.has(opener) ||
           (suffix > 0 &&
             !enclosed &&
@@ -620,11 +629,13 @@ export class TemplateMiner {
             phrases: 0,
             valueList: false,
             word: false,
+            quoted: false,
           }),
         );
       for (const tokens of [mine, theirs]) {
         const middle = collapsedValues(tokens.slice(prefix, tokens.length - suffix));
         const valueList = isValueList(middle);
+        if (middle.length > 1 && isQuotedOrValue(middle)) proposal.quoted = true;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
@@ -644,9 +655,12 @@ export class TemplateMiner {
       // likewise a single word where another message had masked values joined like a list
       // (`relay=dovecot` / `relay=<*>[<*>]:<*>`): the word is a value, as it is where a
       // message of the same length had a `<*>`
+      // and a phrase in quotes where another message had a single value (a quoted word is
+      // masked as a value by its shape: a quoted phrase at its place is that value)
       const proven =
-        ((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
-        isSentence(mine, prefix);
+        (((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
+          isSentence(mine, prefix)) ||
+        (proposal.value && proposal.quoted);
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
         continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
@@ -713,6 +727,7 @@ export class TemplateMiner {
             phrases: 0,
             valueList: false,
             word: false,
+            quoted: false,
           }),
         );
       for (const tokens of [mine, theirs]) {
@@ -933,6 +948,16 @@ export class TemplateMiner {
     }
     if (record) this.pendingMerges.push({ from, into });
   }
+}
+
+/** A single value, or a phrase in a pair of quotes with no such quote inside. */
+function isQuotedOrValue(middle: readonly string[]): boolean {
+  if (middle.length === 1) return middle[0] === WILDCARD;
+  const quote = middle[0];
+  if ((quote !== '"' && quote !== "'") || middle.length < 3) return false;
+  if (middle[middle.length - 1] !== quote) return false;
+  for (let i = 1; i < middle.length - 1; i++) if (middle[i] === quote) return false;
+  return true;
 }
 
 /**
