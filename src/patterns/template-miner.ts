@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import {
-  canonicalize,
-  renderTemplate,
-  tokenizeWithSpacing,
-  WILDCARD,
-  type TokenizedMessage,
-} from './tokenizer.js';
+import { canonicalize, renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
 
 /**
  * Online template miner. Every message is first masked by the tokenizer: values whose shape
@@ -234,7 +228,9 @@ export class TemplateMiner {
 
   private matchTokens(text: string): MinedMatch {
     const spaced = tokenizeWithSpacing(text, true);
-    const { tokens, spaceBefore } = collapsedOf(spaced);
+    const { tokens, spaceBefore } = hasSpacedValues(spaced.tokens)
+      ? canonicalize(spaced.tokens, spaced.spaceBefore)
+      : spaced;
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
@@ -304,7 +300,7 @@ export class TemplateMiner {
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
   peek(message: string): PatternTemplate | undefined {
-    const { tokens, spaceBefore } = collapsedOf(tokenizeWithSpacing(this.head(message), true));
+    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message), true);
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
     const covering =
@@ -952,11 +948,6 @@ export class TemplateMiner {
     }
     if (record) this.pendingMerges.push({ from, into });
   }
-}
-
-/** The tokens a message is matched and learned on: values that follow each other as one. */
-function collapsedOf(spaced: TokenizedMessage): TokenizedMessage {
-  return hasSpacedValues(spaced.tokens) ? canonicalize(spaced.tokens, spaced.spaceBefore) : spaced;
 }
 
 /** A single value, or a phrase in a pair of quotes with no such quote inside. */
