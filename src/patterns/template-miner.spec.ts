@@ -609,30 +609,6 @@ describe('TemplateMiner', () => {
       for (const id of new Set(ids)) expect(miner.template(id)?.template).toMatch(/^<\*> - /);
     });
 
-    it('a word after a value where another message of the event has a second value', () => {
-      // "SOCKS5" is masked and, after a space, was one <*> with the address before it; kept
-      // apart while mining, it stands where "HTTPS" stands in the other message
-      const lines = [
-        'opened tunnel to 10.1.1.7:443 HTTPS for ana',
-        'opened tunnel to 10.1.1.8:1080 SOCKS5 for ana',
-        'opened tunnel to 10.1.1.9:443 HTTPS for ana',
-        'opened tunnel to 10.1.1.3:1080 SOCKS4 for ana',
-      ];
-      for (const order of [lines, [...lines].reverse()]) {
-        const miner = new TemplateMiner();
-        const ids = idsOf(miner, order);
-        expect(new Set(ids).size).toBe(1);
-        expect(miner.template(ids[0])?.template).toBe('opened tunnel to <*> for ana');
-      }
-      // the canonical form (a template, an id) still collapses the two values into one
-      expect(tokenize('opened tunnel to 10.1.1.8:1080 SOCKS5')).toEqual([
-        'opened',
-        'tunnel',
-        'to',
-        '<*>',
-      ]);
-    });
-
     it('a phrase in quotes where another message had a quoted word is that value', () => {
       const lines = [
         'indexed 12 items on volume "Data" in 3 s',

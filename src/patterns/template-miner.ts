@@ -227,26 +227,18 @@ export class TemplateMiner {
   }
 
   private matchTokens(text: string): MinedMatch {
-    const spaced = tokenizeWithSpacing(text, true);
-    const { tokens, spaceBefore } = hasSpacedValues(spaced.tokens)
-      ? canonicalize(spaced.tokens, spaced.spaceBefore)
-      : spaced;
+    const { tokens, spaceBefore } = tokenizeWithSpacing(text);
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
 
-    const cover = this.bestCover(tokens);
     const covering =
-      cover?.pattern ??
+      this.bestCover(tokens)?.pattern ??
       this.bestListCover(tokens) ??
       this.bestSpanCover(tokens)?.pattern ??
       this.emptiedValueCover(tokens, spaceBefore)?.pattern;
     if (covering) {
       this.exact.set(key, covering.id);
-      if (cover && spaced.tokens !== tokens) {
-        this.learnFromSpaced(spaced.tokens, spaced.spaceBefore, cover);
-        return { id: this.resolve(covering.id), changed: false };
-      }
       return { id: covering.id, changed: false };
     }
     const crowded = this.crowdedMatch(tokens, spaceBefore);
@@ -259,48 +251,12 @@ export class TemplateMiner {
     // a value seen where earlier messages had words: those words were values too
     if (shape.literalCount < tokens.length) this.absorbEveryCoveredBy(shape);
     this.learnFrom(shape);
-    if (spaced.tokens !== tokens) this.learnFromSpaced(spaced.tokens, spaced.spaceBefore, shape);
     return { id: this.resolve(shape.pattern.id), changed: true };
-  }
-
-  /**
-   * A message with a value written after another value and a space (`through gw:3128 SOCKS5`)
-   * keeps a second shape with both values apart (`through gw : <*> <*>`), in the pattern of
-   * its collapsed tokens: a message of the same event with a word at that place (`through
-   * gw:3128 HTTPS`) is then that shape with a value where it has a word, and pairs with it.
-   */
-  private learnFromSpaced(spaced: string[], spaceBefore: boolean[], base: Shape): void {
-    const pattern = base.pattern;
-    if (this.live.get(pattern.id) !== pattern) return; // merged meanwhile
-    // the base shape's tokens (it may be wider than the message) with the second values kept
-    const tokens: string[] = [];
-    let at = -1;
-    for (let i = 0; i < spaced.length; i++) {
-      if (spaced[i] === WILDCARD && spaced[i - 1] === WILDCARD) tokens.push(WILDCARD);
-      else {
-        at++;
-        if (at >= base.tokens.length) return;
-        tokens.push(base.tokens[at]);
-      }
-    }
-    if (at !== base.tokens.length - 1) return;
-    const key = tokens.join(KEY_SEPARATOR);
-    if (this.shapeKeys.has(key)) return;
-    // a wider pattern takes the message with its values apart: the message is of that event
-    const wider = (this.bestCover(tokens) ?? this.bestSpanCover(tokens))?.pattern;
-    if (wider && wider !== pattern) {
-      if (!pattern.shapes.some((s) => s.spanAt !== undefined))
-        this.merge(pattern.id, wider.id, true);
-      return;
-    }
-    const shape = this.attachShape(pattern, tokens, spaceBefore);
-    this.absorbEveryCoveredBy(shape);
-    this.learnFrom(shape);
   }
 
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
   peek(message: string): PatternTemplate | undefined {
-    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message), true);
+    const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
     const covering =
@@ -493,11 +449,6 @@ export class TemplateMiner {
     }
     const existing = pattern.shapes.find((s) => sameTokens(s.tokens, tokens));
     if (existing) return existing;
-    return this.attachShape(pattern, tokens, spaceBefore);
-  }
-
-  /** A new shape of the pattern, indexed. */
-  private attachShape(pattern: Pattern, tokens: string[], spaceBefore: boolean[]): Shape {
     const shape: Shape = {
       tokens,
       spaceBefore,
@@ -633,7 +584,7 @@ export class TemplateMiner {
           }),
         );
       for (const tokens of [mine, theirs]) {
-        const middle = collapsedValues(tokens.slice(prefix, tokens.length - suffix));
+        const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
         if (middle.length > 1 && isQuotedOrValue(middle)) proposal.quoted = true;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
@@ -731,7 +682,7 @@ export class TemplateMiner {
           }),
         );
       for (const tokens of [mine, theirs]) {
-        const middle = collapsedValues(tokens.slice(0, tokens.length - suffix));
+        const middle = tokens.slice(0, tokens.length - suffix);
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (proposal.count >= MAX_MEMBERS) break;
         let forms = proposal.forms.get(middle.length);
@@ -916,8 +867,9 @@ export class TemplateMiner {
       // a pattern that learned a span (a value of several words) is wider than this template
       // even though one of its narrower shapes is covered: it stays, and that shape with it
       if (
-        shape.pattern.shapes.some((s) => s.spanAt !== undefined) &&
-        !general.pattern.shapes.some((s) => s.spanAt !== undefined)
+        shape.pattern.shapes.some(
+          (s) => s.spanAt !== undefined && !general.pattern.shapes.includes(s),
+        )
       )
         continue;
       this.merge(shape.pattern.id, general.pattern.id, record);
@@ -958,23 +910,6 @@ function isQuotedOrValue(middle: readonly string[]): boolean {
   if (middle[middle.length - 1] !== quote) return false;
   for (let i = 1; i < middle.length - 1; i++) if (middle[i] === quote) return false;
   return true;
-}
-
-/**
- * The span with values that follow each other as one (the form a message's span has whether
- * its values were kept apart or not: one message is one form of span).
- */
-function collapsedValues(middle: string[]): string[] {
-  return hasSpacedValues(middle)
-    ? middle.filter((t, i) => t !== WILDCARD || middle[i - 1] !== WILDCARD)
-    : middle;
-}
-
-/** True when two masked values follow each other (a value written after another and a space). */
-function hasSpacedValues(tokens: readonly string[]): boolean {
-  for (let i = 1; i < tokens.length; i++)
-    if (tokens[i] === WILDCARD && tokens[i - 1] === WILDCARD) return true;
-  return false;
 }
 
 /**

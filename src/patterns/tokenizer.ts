@@ -167,13 +167,7 @@ export interface TokenizedMessage {
   spaceBefore: boolean[];
 }
 
-/**
- * `spacedValues`: keep a masked value written after another one and a space as a token of its
- * own (`through gw:3128 SOCKS5` → `through gw : <*> <*>`), for the miner, which can then pair it
- * with a word written at that place in another message (`through gw:3128 HTTPS`); the
- * canonical form (the default, and every pattern's template) collapses them into one `<*>`.
- */
-export function tokenizeWithSpacing(message: string, spacedValues = false): TokenizedMessage {
+export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
   const unquoted =
@@ -250,14 +244,9 @@ export function tokenizeWithSpacing(message: string, spacedValues = false): Toke
       first = false;
     }
   }
-  // values written as words of their own (a unit, a month name) are part of the value before
-  // or after them; a masked value after a space is a value of its own (kept apart while mining)
-  const partOf = new Set<number>();
   for (let i = 0; i < raw.length; i++) {
-    if (raw[i] !== WILDCARD && raw[i - 1] === WILDCARD && UNITS.has(raw[i].toLowerCase())) {
+    if (raw[i] !== WILDCARD && raw[i - 1] === WILDCARD && UNITS.has(raw[i].toLowerCase()))
       raw[i] = WILDCARD;
-      partOf.add(i);
-    }
   }
   for (let i = 0; i < raw.length; i++) {
     // an empty bracket or quote standing as a word holds a value that happens to be empty:
@@ -280,8 +269,6 @@ export function tokenizeWithSpacing(message: string, spacedValues = false): Toke
       (raw[i - 1] === WILDCARD || raw[i + 1] === WILDCARD || isDateWord(raw[i + 1] ?? ''))
     ) {
       raw[i] = WILDCARD;
-      partOf.add(i);
-      partOf.add(i + 1);
     }
   }
   for (let i = 1; i < raw.length; i++) {
@@ -295,7 +282,7 @@ export function tokenizeWithSpacing(message: string, spacedValues = false): Toke
       raw[i] = WILDCARD;
   }
   if (hasBracket) maskLists(raw, rawSpace);
-  return canonicalize(raw, rawSpace, spacedValues ? partOf : undefined);
+  return canonicalize(raw, rawSpace);
 }
 
 /**
@@ -336,28 +323,13 @@ function maskLists(raw: string[], rawSpace: boolean[]): void {
 export function canonicalize(
   tokens: readonly string[],
   spaceBefore: readonly boolean[],
-  partOf?: ReadonlySet<number>,
 ): TokenizedMessage {
   const out: string[] = [];
   const outSpace: boolean[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const n = out.length;
-    if (token === WILDCARD && out[n - 1] === WILDCARD) {
-      // a message's second value after a space stays a token of its own (the miner can then
-      // pair it with a word written there); learned templates collapse it
-      if (
-        partOf &&
-        spaceBefore[i] &&
-        !partOf.has(i) &&
-        !partOf.has(i - 1) &&
-        tokens[i - 1] === WILDCARD
-      ) {
-        out.push(token);
-        outSpace.push(true);
-      }
-      continue;
-    }
+    if (token === WILDCARD && out[n - 1] === WILDCARD) continue;
     if (JOINERS.has(token) && out[n - 1] === WILDCARD && tokens[i + 1] === WILDCARD) {
       i++; // "<*> : <*>" → "<*>"
       continue;
