@@ -418,6 +418,361 @@ const GAME: Event[] = [
   ],
 ];
 
+// Written in round 5, before the miner changes of that round: genres no other set covers (a
+// client-side proxy, a mobile app framework, an OS installer / servicing log, a cloud API
+// server, a desktop kernel and its daemons). Host and program names without digits, optional
+// parenthesised sizes, paths and query strings of a variable number of parts, enumerations
+// filled in at run time, dates, release strings and hex codes.
+const APPS = [
+  'firefox.exe',
+  'Slack Helper',
+  'git-remote-https',
+  'OneDrive Sync',
+  'curl',
+  'Code Helper (Renderer)',
+  'svchost.exe',
+];
+const REMOTE = [
+  'api.example.org',
+  'cdn.static.example.net',
+  'login.corp.test',
+  'updates.vendor.test',
+  'telemetry.example.com',
+  'intranet',
+  'mirror.downloads.example.org',
+];
+const PROXIES = ['proxy.corp.test', 'gw.branch.corp.test', 'squid.internal'];
+
+function bytes(c: Ctx): string {
+  const n = c.int(0, 3_000_000);
+  if (n < 1024) return `${n} bytes`;
+  return n < 1_048_576
+    ? `${n} bytes (${(n / 1024).toFixed(1)} KB)`
+    : `${n} bytes (${(n / 1_048_576).toFixed(2)} MB)`;
+}
+
+function lifetime(c: Ctx): string {
+  return c.pick([
+    '<1 sec',
+    `${c.int(1, 59)} sec`,
+    `00:${c.int(10, 59)}`,
+    `${c.int(1, 9)}:${c.int(10, 59)}:${c.int(10, 59)}`,
+  ]);
+}
+
+function port(c: Ctx): string {
+  return c.pick(['443', '80', '8443', '22', `${c.int(1024, 65535)}`]);
+}
+
+const PROXY: Event[] = [
+  [
+    'open',
+    (c) =>
+      `${c.pick(APPS)} - ${c.pick(REMOTE)}:${port(c)} open through ${c.pick(PROXIES)}:${c.pick(['3128', '8080'])} ${c.pick(['HTTPS', 'SOCKS5'])}`,
+  ],
+  [
+    'close',
+    (c) =>
+      `${c.pick(APPS)} - ${c.pick(REMOTE)}:${port(c)} close, ${bytes(c)} sent, ${bytes(c)} received, lifetime ${lifetime(c)}`,
+  ],
+  ['dns', (c) => `${c.pick(APPS)} - resolving ${c.pick(REMOTE)} through ${c.pick(PROXIES)}`],
+  [
+    'error',
+    (c) =>
+      `${c.pick(APPS)} - ${c.pick(REMOTE)}:${port(c)} error : ${c.pick(['connection refused by proxy', 'remote host closed the connection', 'proxy requires authentication', 'handshake timed out'])}`,
+  ],
+  [
+    'rule',
+    (c) =>
+      `Rule "${c.pick(['Default', 'Local Network', 'Block Ads', 'Work VPN'])}" matched ${c.pick(APPS)} for ${c.pick(REMOTE)}, action ${c.pick(['direct', 'proxy', 'block'])}`,
+  ],
+  [
+    'traffic',
+    (c) =>
+      `Traffic since start: ${bytes(c)} sent, ${bytes(c)} received in ${c.int(1, 9000)} connections`,
+  ],
+  [
+    'failover',
+    (c) =>
+      `Proxy ${c.pick(PROXIES)}:${c.pick(['3128', '8080'])} not responding, switching to ${c.pick(PROXIES)}:${c.pick(['3128', '8080'])}`,
+  ],
+  [
+    'loaded',
+    (c) =>
+      `Profile "${c.pick(['Office', 'Home', 'Travel laptop'])}" loaded from ${c.pick(['C:\\Users\\ana\\AppData\\Roaming\\ProxyTool\\Office.ppx', '/home/boris/.config/proxytool/home.ppx', 'D:\\profiles\\travel.ppx'])}`,
+  ],
+];
+
+const ACTIVITIES = [
+  'com.example.fit.ui.MainActivity',
+  'com.example.fit.ui.SettingsFragment',
+  'com.example.fit.onboarding.WelcomeActivity',
+  'com.example.mail.compose.ComposeActivity',
+  'org.sample.player.NowPlayingActivity',
+];
+const PKGS = ['com.example.fit', 'com.example.mail', 'org.sample.player', 'com.example.sync'];
+const STATES = ['CREATED', 'STARTED', 'RESUMED', 'PAUSED', 'STOPPED', 'DESTROYED'];
+const MOBILE: Event[] = [
+  [
+    'steps',
+    (c) =>
+      `StepSensor: onChanged steps=${c.int(0, 40)} today=${c.int(0, 30000)} sinceBoot=${c.int(0, 900000)}`,
+  ],
+  [
+    'lifecycle',
+    (c) => `Lifecycle: ${c.pick(ACTIVITIES)} state ${c.pick(STATES)} -> ${c.pick(STATES)}`,
+  ],
+  [
+    'wakelock',
+    (c) =>
+      `PowerGuard: acquire wakelock tag=${c.pick(['*job*/com.example.sync/.SyncWorker', 'AudioMix', 'NetworkStats', 'LocationUpdates'])} pid=${c.int(300, 32000)} uid=${c.int(10000, 10300)}`,
+  ],
+  [
+    'screen',
+    (c) =>
+      `DisplayPolicy: screen turned ${c.pick(['on', 'off'])} reason=${c.pick(['power_button', 'timeout', 'proximity', 'app_request'])}`,
+  ],
+  [
+    'bind',
+    (c) =>
+      `ServiceBinder: bind ${c.pick(PKGS)}/${c.pick(['.SyncService', '.push.PushReceiver', '.media.PlaybackService'])} for pid ${c.int(300, 32000)} flags=0x${c.hex(4)}`,
+  ],
+  [
+    'battery',
+    (c) =>
+      `BatteryMonitor: level=${c.int(0, 100)} temp=${c.int(200, 450)} plugged=${c.pick(['ac', 'usb', 'wireless', 'none'])} status=${c.pick(['charging', 'discharging', 'full', 'not_charging'])}`,
+  ],
+  [
+    'heap',
+    (c) =>
+      `Runtime: heap trim released ${c.int(10, 90000)}KB in ${c.int(1, 300)}ms, ${c.int(5, 80)}% free, live objects ${c.int(1000, 900000)}`,
+  ],
+  [
+    'notify',
+    (c) =>
+      `NotificationHub: post id=${c.int(1, 9999)} pkg=${c.pick(PKGS)} channel=${c.pick(['sync_status', 'messages', 'playback', 'reminders'])} importance=${c.int(1, 4)}`,
+  ],
+  [
+    'anr',
+    (c) =>
+      `ProcessWatch: app not responding: ${c.pick(PKGS)} (pid ${c.int(300, 32000)}), reason: ${c.pick(['input dispatch timed out', 'service start took too long', 'broadcast receiver did not finish'])}`,
+  ],
+  [
+    'killed',
+    (c) =>
+      `ProcessWatch: killing ${c.pick(PKGS)}:${c.pick(['remote', 'ui', 'sync'])} (pid ${c.int(300, 32000)}) adj ${c.int(0, 999)}: ${c.pick(['empty for too long', 'low memory', 'excessive cpu use in background'])}`,
+  ],
+];
+
+function winPath(c: Ctx): string {
+  return `C:\\Windows\\${c.pick(['servicing\\Packages', 'WinSxS\\Manifests', 'System32\\drivers', 'Logs\\CBS'])}\\${c.pick(['core', 'netfx', 'media', 'print'])}_${c.hex(8)}.${c.pick(['mum', 'cat', 'manifest', 'sys'])}`;
+}
+
+function identity(c: Ctx): string {
+  return `${c.pick(['Feature-Core', 'Update-Stack', 'Language-Pack', 'Driver-Bundle'])}~${c.hex(16)}~${c.pick(['amd64', 'arm64', 'x86'])}~${c.pick(['', 'en-US', 'de-DE'])}~${c.int(6, 10)}.${c.int(0, 3)}.${c.int(10000, 22999)}.${c.int(1, 4000)}`;
+}
+
+function debVersion(c: Ctx): string {
+  return c.pick([
+    `${c.int(1, 3)}.${c.int(0, 40)}.${c.int(0, 9)}-${c.int(1, 9)}`,
+    `${c.int(1, 2)}:${c.int(1, 9)}.${c.int(0, 20)}-${c.int(1, 5)}ubuntu${c.int(1, 9)}.${c.int(1, 9)}`,
+    `${c.int(5, 6)}.${c.int(1, 15)}.0-${c.int(10, 99)}-generic`,
+    `${c.int(1, 9)}.${c.int(0, 9)}+dfsg-${c.int(1, 4)}+deb12u${c.int(1, 3)}`,
+  ]);
+}
+
+function date(c: Ctx): string {
+  return c.pick([
+    `2026-${String(c.int(1, 12)).padStart(2, '0')}-${String(c.int(1, 28)).padStart(2, '0')} ${c.int(10, 23)}:${c.int(10, 59)}:${c.int(10, 59)}`,
+    `${c.pick(['Mon', 'Tue', 'Wed', 'Thu', 'Fri'])} ${c.pick(['Jan', 'Mar', 'Jul', 'Nov'])} ${c.int(1, 28)} ${c.int(10, 23)}:${c.int(10, 59)}:${c.int(10, 59)} 2026`,
+  ]);
+}
+
+const DEBS = [
+  'libssl3',
+  'openssh-server',
+  'linux-image',
+  'python3-yaml',
+  'tzdata',
+  'curl',
+  'systemd',
+];
+const INSTALLER: Event[] = [
+  [
+    'pkg-state',
+    (c) =>
+      `Package ${identity(c)} state changed: ${c.pick(['Staged', 'Installed', 'Resolved', 'Absent', 'Superseded'])} -> ${c.pick(['Staged', 'Installed', 'Resolved', 'Absent', 'Superseded'])}`,
+  ],
+  [
+    'hr',
+    (c) =>
+      `Could not read ${winPath(c)}, hr=0x${c.pick(['80070002', '80070005', '800f081f', '80073712'])} (${c.pick(['file not found', 'access denied', 'source files could not be found', 'component store is corrupted'])})`,
+  ],
+  ['unpack', (c) => `unpack ${c.pick(DEBS)} ${debVersion(c)} replacing ${debVersion(c)}`],
+  [
+    'configure',
+    (c) => `configure ${c.pick(DEBS)}:${c.pick(['amd64', 'arm64', 'all'])} ${debVersion(c)}`,
+  ],
+  [
+    'session',
+    (c) =>
+      `Servicing session ${c.int(30000000, 39999999)}_${c.int(100000, 999999)} started by ${c.pick(['WindowsUpdateAgent', 'TrustedInstaller', 'DISM Package Manager', 'unattended-upgrades'])} at ${date(c)}`,
+  ],
+  [
+    'release',
+    (c) =>
+      `Upgrading from release ${c.pick(['bookworm', '22.04.4 LTS (Jammy)', '10.0.19045', 'rhel-9.3'])} to ${c.pick(['trixie', '24.04.1 LTS (Noble)', '10.0.22631', 'rhel-9.4'])}`,
+  ],
+  ['reboot', (c) => `Reboot required by ${c.int(1, 7)} packages: ${listOf(c, DEBS, ', ')}`],
+  [
+    'download',
+    (c) =>
+      `Downloaded https://${c.pick(['deb.example.org/pool/main', 'dl.vendor.test/updates', 'mirror.example.net/ubuntu/pool'])}/${c.pick(DEBS)}_${c.int(1, 9)}.${c.int(0, 9)}_amd64.deb (${c.int(1, 900)}.${c.int(0, 9)} ${c.pick(['KB', 'MB'])}) in ${c.int(0, 60)}.${c.int(0, 9)}s`,
+  ],
+  [
+    'space',
+    (c) =>
+      `Free space on ${c.pick(['C:\\', '/', '/boot/efi', '/var'])} is ${c.int(1, 900)} MB, ${c.int(1, 900)} MB required`,
+  ],
+  [
+    'cleanup',
+    (c) =>
+      `Removed ${c.int(1, 400)} superseded components, reclaimed ${c.int(1, 9000)} MB, last cleanup ${date(c)}`,
+  ],
+];
+
+function uuid(c: Ctx): string {
+  return `${c.hex(8)}-${c.hex(4)}-${c.hex(4)}-${c.hex(4)}-${c.hex(12)}`;
+}
+
+function apiPath(c: Ctx): string {
+  const project = c.hex(32);
+  return c.pick([
+    `/v3/${project}/volumes/detail`,
+    `/v3/${project}/volumes/${uuid(c)}`,
+    `/v3/${project}/volumes/${uuid(c)}/attachments`,
+    `/v2.1/${project}/servers/detail?all_tenants=1&limit=${c.int(10, 100)}`,
+    `/v2.1/${project}/servers?name=${c.pick(['web', 'db', 'cache'])}`,
+    `/v2.1/${project}/os-hypervisors/statistics`,
+    '/healthcheck',
+    `/v2/images?visibility=${c.pick(['public', 'shared', 'private'])}&sort_key=created_at&sort_dir=desc&limit=${c.int(10, 50)}`,
+  ]);
+}
+
+const COMPUTE_HOSTS = ['compute-east', 'compute-west', 'gpu-node', 'storage-head'];
+const CLOUDAPI: Event[] = [
+  [
+    'request',
+    (c) =>
+      `[req-${uuid(c)}] ${c.int(10, 192)}.${c.int(0, 255)}.${c.int(0, 255)}.${c.int(1, 254)} "${c.pick(['GET', 'POST', 'DELETE', 'PUT'])} ${apiPath(c)} HTTP/1.1" status: ${c.pick(['200', '202', '204', '404', '409'])} len: ${c.int(0, 90000)} time: ${c.int(0, 3)}.${c.int(1000, 9999)}`,
+  ],
+  [
+    'claim',
+    (c) =>
+      `Claim accepted for instance ${uuid(c)} on ${c.pick(COMPUTE_HOSTS)}: vcpus=${c.int(1, 64)}, ram=${c.int(512, 262144)} MB, disk=${c.int(1, 2000)} GB`,
+  ],
+  [
+    'lifecycle',
+    (c) =>
+      `[instance: ${uuid(c)}] VM ${c.pick(['Started', 'Paused', 'Resumed', 'Stopped'])} (Lifecycle Event)`,
+  ],
+  [
+    'image-cache',
+    (c) =>
+      `Image ${uuid(c)} cached at /var/lib/cloud/images/${c.hex(40)} (${c.int(1, 900)}.${c.int(0, 9)} ${c.pick(['MB', 'GB'])})`,
+  ],
+  [
+    'quota',
+    (c) =>
+      `Quota exceeded for project ${c.hex(32)}: requested ${c.int(1, 64)} ${c.pick(['cores', 'ram', 'instances', 'volumes', 'floating_ips'])}, used ${c.int(0, 500)} of ${c.int(1, 500)}`,
+  ],
+  [
+    'periodic',
+    (c) =>
+      `Running periodic task ${c.pick(['ComputeManager._sync_power_states', 'ComputeManager._heal_instance_info_cache', 'VolumeManager._report_driver_status', 'ImageCache.prune_unused'])} took ${c.int(0, 9)}.${c.int(10, 99)} seconds`,
+  ],
+  [
+    'token',
+    (c) =>
+      `Token validated for user ${c.pick(PEOPLE)} in project ${c.pick(['demo', 'admin', 'ci-runners', 'data-science'])} with roles ${listOf(c, ['reader', 'member', 'admin', 'load-balancer_member'], ',')}`,
+  ],
+  [
+    'no-host',
+    (c) =>
+      `No valid host found for instance ${uuid(c)}: ${c.pick(['not enough hosts available', 'all hosts filtered out by the affinity policy', 'requested flavor is disabled'])}`,
+  ],
+  [
+    'deleted',
+    (c) =>
+      `[instance: ${uuid(c)}] Deleted allocations on ${c.pick(COMPUTE_HOSTS)} in ${c.int(0, 9)}.${c.int(10, 99)} seconds`,
+  ],
+];
+
+function mac(c: Ctx): string {
+  return Array.from({ length: 6 }, () => c.hex(2)).join(':');
+}
+
+const DAEMON_PROCS = [
+  'Safari',
+  'Mail',
+  'photoanalysisd',
+  'CloudSyncAgent',
+  'Xcode',
+  'mdworker_shared',
+];
+const DESKTOP: Event[] = [
+  [
+    'pressure',
+    (c) =>
+      `memorystatusd[${c.int(80, 900)}]: pressure level ${c.pick(['normal', 'warn', 'critical'])} (${c.int(1000, 900000)} pages free), killing ${c.pick(DAEMON_PROCS)}[${c.int(300, 90000)}]`,
+  ],
+  [
+    'usb',
+    (c) =>
+      `kernel[0]: USBHostPort@${c.hex(8)}: device ${c.pick(['LogiReceiver', 'AppleKeyboard', 'FlashDrive', 'YubiKey OTP+FIDO'])} attached, vid=0x${c.hex(4)} pid=0x${c.hex(4)} speed=${c.pick(['full', 'high', 'super'])}`,
+  ],
+  [
+    'wifi',
+    (c) =>
+      `airlinkd[${c.int(80, 900)}]: link ${c.pick(['up', 'down'])} on en${c.int(0, 1)} (bssid ${mac(c)}, rssi -${c.int(30, 90)} dBm, channel ${c.int(1, 165)})`,
+  ],
+  [
+    'blocked',
+    (c) =>
+      `policyd[${c.int(80, 900)}]: blocked ${c.pick(['file-read-data', 'mach-lookup', 'network-outbound', 'file-write-create'])} by ${c.pick(DAEMON_PROCS)}(${c.int(300, 90000)}) on ${c.pick(['/Users/ana/Library/Keychains', 'com.apple.tccd', '/private/var/db/mds', '/Volumes/Backup/.Spotlight-V100'])}`,
+  ],
+  [
+    'frame',
+    (c) =>
+      `kernel[0]: frame ${c.int(0, 30)}: 0x${c.hex(16)} ${c.pick(['IOGraphicsFamily::setPowerState', '_thread_invoke', 'AppleACPIPlatform::sleepSystem', 'vm_fault_page', 'IOWorkLoop::runEventSources'])} + ${c.int(16, 4000)}`,
+  ],
+  [
+    'svc-exit',
+    (c) =>
+      `launchsvc[1]: Service ${c.pick(['com.example.Agent.helper', 'org.vendor.cloudsync', 'com.example.backupd', 'net.sample.vpnclient.daemon'])} exited with code ${c.int(1, 255)}, respawning in ${c.int(1, 60)}s`,
+  ],
+  [
+    'index',
+    (c) =>
+      `indexerd[${c.int(80, 900)}]: indexed ${c.int(1, 90000)} items on volume "${c.pick(['Macintosh HD', 'Backup', 'Untitled', 'Media'])}" in ${c.int(0, 900)}.${c.int(0, 9)} s`,
+  ],
+  [
+    'thermal',
+    (c) =>
+      `thermald[${c.int(80, 900)}]: CPU speed limit ${c.int(30, 100)}%, sensor ${c.pick(['ProxSkin', 'BatteryPack', 'HeatPipe', 'PalmRest'])} at ${c.int(30, 99)}.${c.int(0, 9)} C`,
+  ],
+  [
+    'sleep',
+    (c) =>
+      `powerd[${c.int(80, 900)}]: entering sleep, reason '${c.pick(['Idle Sleep', 'Clamshell Sleep', 'Software Sleep', 'Low Power'])}' after ${c.int(1, 900)} s awake`,
+  ],
+  [
+    'wake',
+    (c) =>
+      `kernel[0]: wake from sleep, reason ${c.pick(['EC.LidOpen', 'XHC1', 'RTC/Maintenance', 'EC.PowerButton'])} at ${date(c)}`,
+  ],
+];
+
 export function devLogs(lines = 2000): SyntheticLog[] {
   return [
     generate('dev-mail', MAIL, lines, 21),
@@ -428,5 +783,10 @@ export function devLogs(lines = 2000): SyntheticLog[] {
     generate('dev-journal', JOURNAL, lines, 26),
     generate('dev-payments', PAYMENTS, lines, 27),
     generate('dev-game', GAME, lines, 28),
+    generate('dev-proxy', PROXY, lines, 29),
+    generate('dev-mobile', MOBILE, lines, 30),
+    generate('dev-installer', INSTALLER, lines, 31),
+    generate('dev-cloudapi', CLOUDAPI, lines, 32),
+    generate('dev-desktop', DESKTOP, lines, 33),
   ];
 }

@@ -540,6 +540,112 @@ describe('TemplateMiner', () => {
       expect(new Set(sameIds.map((id) => sameLength.resolve(id))).size).toBe(4);
     });
 
+    it('a span opened by a quote ends at its closing quote', () => {
+      // the rest of the message after the quoted name is not part of a value that starts
+      // inside the quotes
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'Rule "Work VPN" matched curl, action block',
+        'Rule "Local Network" matched firefox, action direct',
+        'Rule "Block Ads" matched Slack Helper, action proxy',
+        'Rule "Guest Wifi Only" matched git, action deny',
+      ]);
+      expect(ids.map((id) => miner.template(id)?.template)).not.toContain('Rule "<*>');
+    });
+
+    it('a name of several words that starts the message (a program before " - ")', () => {
+      const apps = [
+        'curl',
+        'wget',
+        'rsync',
+        'git',
+        'Backup Agent',
+        'Mail Fetcher',
+        'Photo Sync Helper',
+      ];
+      for (const order of [apps, [...apps].reverse()]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(
+          miner,
+          order.map((app, i) => `${app} - mirror.example.org:${440 + i} closed by the remote peer`),
+        );
+        expect(new Set(ids).size).toBe(1);
+        expect(miner.template(ids[0])?.template).toBe(
+          '<*> - mirror.example.org:<*> closed by the remote peer',
+        );
+        // another sentence after the same name stays another event
+        expect(miner.match('Backup Agent - update check failed').id).not.toBe(ids[0]);
+      }
+    });
+
+    it('a pattern that learned a span keeps its template when a narrower shape of it is covered', () => {
+      // a pattern that learned `<*> - …` (a name first, of several words) also holds narrower
+      // shapes; a template that covers one of those must not take the whole pattern over
+      const apps = [
+        'curl',
+        'wget',
+        'rsync',
+        'git',
+        'Backup Agent',
+        'Mail Fetcher',
+        'Code Helper (Renderer)',
+      ];
+      const hosts = ['mirror.example.org', 'intranet', 'files.corp.test', 'api.example.net'];
+      const vias = ['proxy.corp.test', 'squid.internal', 'gw.corp.test'];
+      let state = 5;
+      const next = (k: number) => {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = Math.imul(state ^ (state >>> 15), 1 | state);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * k);
+      };
+      const lines: string[] = [];
+      for (let i = 0; i < 100; i++)
+        lines.push(
+          `${apps[next(apps.length)]} - ${hosts[next(hosts.length)]}:${1000 + next(9000)} open through ${vias[next(vias.length)]}:${3000 + next(9)}${['', ' TLS1'][next(2)]}`,
+        );
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, lines);
+      for (const id of new Set(ids)) expect(miner.template(id)?.template).toMatch(/^<\*> - /);
+    });
+
+    it('a phrase in quotes where another message had a quoted word is that value', () => {
+      const lines = [
+        'indexed 12 items on volume "Data" in 3 s',
+        'indexed 40 items on volume "Time Machine Backups" in 9 s',
+      ];
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, order);
+        expect(new Set(ids).size).toBe(1);
+        expect(miner.template(ids[0])?.template).toBe('indexed <*> items on volume <*> in <*>');
+      }
+    });
+
+    it('a qualified name (Class::method) is one word, so its place counts values', () => {
+      expect(tokenize('frame 4: 0x7ffe12ab34cd IOService::start + 12')).toEqual([
+        'frame',
+        '<*>',
+        'IOService::start',
+        '+',
+        '<*>',
+      ]);
+      const miner = new TemplateMiner();
+      const symbols = [
+        'IOService::start',
+        'vm_fault',
+        'std::thread::spawn',
+        'Kext::load',
+        'run_loop',
+      ];
+      const ids = idsOf(
+        miner,
+        symbols.map((sym, i) => `frame ${i}: 0x7ffe12ab34c${i} ${sym} + ${16 * i}`),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('frame <*> + <*>');
+    });
+
     it('dates and release strings are values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

@@ -123,6 +123,8 @@ interface SpanProposal {
   valueList: boolean;
   /** A span there was a single word. */
   word: boolean;
+  /** A span there was a phrase in quotes. */
+  quoted: boolean;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -138,6 +140,8 @@ const CLOSER_OF: Record<string, string> = {
   '<': '>',
 };
 const KEY_MARKS = new Set([':', '=']);
+/** Punctuation that ends a value written first in a message (`Slack Helper - …`, `name: …`). */
+const LEAD_ENDS = new Set(['-', ':', ',', ';', '|', '>', '->', '=>', '--']);
 const DIGITS = /\d/g;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
@@ -186,6 +190,8 @@ export class TemplateMiner {
   private readonly spanShapes: Shape[] = [];
   /** Shapes of live patterns by first token: the candidates for a shared prefix. */
   private readonly byFirst = new Map<string, Shape[]>();
+  /** Live shapes by last token (pairs that end alike: a value of several words first). */
+  private readonly byLast = new Map<string, Shape[]>();
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
 
@@ -451,7 +457,10 @@ export class TemplateMiner {
     };
     pattern.shapes.push(shape);
     pushTo(this.byLength, tokens.length, shape);
-    if (tokens.length > 0) pushTo(this.byFirst, tokens[0], shape);
+    if (tokens.length > 0) {
+      pushTo(this.byFirst, tokens[0], shape);
+      pushTo(this.byLast, tokens[tokens.length - 1], shape);
+    }
     this.shapeKeys.add(tokens.join(KEY_SEPARATOR));
     return shape;
   }
@@ -467,7 +476,7 @@ export class TemplateMiner {
         current = general;
         continue;
       }
-      const spanning = this.proposeSpanWith(current);
+      const spanning = this.proposeSpanWith(current) ?? this.proposeLeadWith(current);
       if (spanning === undefined) break;
       current = spanning;
     }
@@ -530,10 +539,17 @@ export class TemplateMiner {
       const tail =
         isWord(opener) &&
         mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t));
+      // a phrase in quotes where the other message has one in quotes or a single value: the
+      // quotes frame the value, whatever the words around them ('volume "Macintosh HD" in')
+      const quoted =
+        isQuotedOrValue(mine.slice(prefix, mine.length - suffix)) &&
+        isQuotedOrValue(theirs.slice(prefix, theirs.length - suffix)) &&
+        (mine.length - suffix - prefix > 1 || theirs.length - suffix - prefix > 1);
       if (
         !parameters &&
         !betweenWords &&
         !tail &&
+        !quoted &&
         (!VALUE_OPENERS.has(opener) ||
           (suffix > 0 &&
             !enclosed &&
@@ -542,8 +558,11 @@ export class TemplateMiner {
         continue;
       // a pair whose one span is the message of another event says nothing about this place
       // (`Player x left the game (…)` / `Player x (…) joined server from <*>`)
+      // a span opened by a quote or bracket ends at its closer: words that run past it
+      // (`Rule "Work VPN" matched …`) are the rest of the message, not the value
       const readsAsValue = (tokens: readonly string[]) => {
         const middle = tokens.slice(prefix, tokens.length - suffix);
+        if (!enclosed && !parameters && closesWithin(opener, middle)) return false;
         return enclosed || parameters || isValueList(middle) || isOneValue(middle);
       };
       if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
@@ -561,11 +580,13 @@ export class TemplateMiner {
             phrases: 0,
             valueList: false,
             word: false,
+            quoted: false,
           }),
         );
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
+        if (middle.length > 1 && isQuotedOrValue(middle)) proposal.quoted = true;
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
@@ -585,9 +606,12 @@ export class TemplateMiner {
       // likewise a single word where another message had masked values joined like a list
       // (`relay=dovecot` / `relay=<*>[<*>]:<*>`): the word is a value, as it is where a
       // message of the same length had a `<*>`
+      // and a phrase in quotes where another message had a single value (a quoted word is
+      // masked as a value by its shape: a quoted phrase at its place is that value)
       const proven =
-        ((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
-        isSentence(mine, prefix);
+        (((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
+          isSentence(mine, prefix)) ||
+        (proposal.value && proposal.quoted);
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
         continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
@@ -602,6 +626,82 @@ export class TemplateMiner {
         this.addShape(tokens, spaceBefore);
       if (general.spanAt !== undefined) continue;
       general.spanAt = prefix;
+      this.spanShapes.push(general);
+      this.absorbSpanCoveredBy(general);
+      return general;
+    }
+    return undefined;
+  }
+
+  /**
+   * A value of several words that starts the message (a program or component name before
+   * ` - ` or `:`): pairs the shape with every live shape of another pattern that ends with the
+   * same token, where the two share a suffix that starts with punctuation and holds a sentence
+   * (two words or more) and nothing before it. The spans before are evidence for a
+   * `<*> suffix` shape, whose `<*>` takes one token or more, on the same terms as a span after
+   * a prefix: `generalizeAfter` forms of at least two lengths, or, at a place proven to hold a
+   * value (one span was a single `<*>`), two phrases of different forms. Returns the new span
+   * shape, if any.
+   */
+  private proposeLeadWith(shape: Shape): Shape | undefined {
+    const mine = shape.tokens;
+    if (mine.length < 3 || shape.spanAt !== undefined) return undefined;
+    for (const other of [...(this.byLast.get(mine[mine.length - 1]) ?? [])]) {
+      if (other.pattern === shape.pattern || other.spanAt !== undefined) continue;
+      const theirs = other.tokens;
+      if (theirs[0] === mine[0]) continue; // a shared prefix: the span rule's case
+      const shortest = Math.min(mine.length, theirs.length);
+      let suffix = 0;
+      while (
+        suffix < shortest - 1 &&
+        mine[mine.length - 1 - suffix] === theirs[theirs.length - 1 - suffix]
+      )
+        suffix++;
+      const start = mine.length - suffix;
+      const after = mine[start];
+      if (after === WILDCARD || isWord(after) || !LEAD_ENDS.has(after)) continue;
+      if (mine.slice(start).filter(isWord).length < 2) continue;
+      const readsAsValue = (tokens: readonly string[]) => {
+        const middle = tokens.slice(0, tokens.length - suffix);
+        return isOneValue(middle) && !middle.some((t) => LEAD_ENDS.has(t));
+      };
+      if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
+      const key = ['', ...mine.slice(start)].join(KEY_SEPARATOR);
+      let proposal = this.spanProposals.get(key);
+      if (!proposal)
+        this.spanProposals.set(
+          key,
+          (proposal = {
+            forms: new Map(),
+            count: 0,
+            value: false,
+            phrases: 0,
+            valueList: false,
+            word: false,
+            quoted: false,
+          }),
+        );
+      for (const tokens of [mine, theirs]) {
+        const middle = tokens.slice(0, tokens.length - suffix);
+        if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
+        if (proposal.count >= MAX_MEMBERS) break;
+        let forms = proposal.forms.get(middle.length);
+        if (!forms) proposal.forms.set(middle.length, (forms = []));
+        if (forms.some((form) => sameForm(form, middle))) continue;
+        forms.push(middle);
+        proposal.count++;
+        if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
+      }
+      const proven = proposal.value && proposal.phrases >= 2;
+      if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
+        continue;
+      const tokens = [WILDCARD, ...mine.slice(start)];
+      const spaceBefore = [false, ...shape.spaceBefore.slice(start)];
+      const general =
+        this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
+        this.addShape(tokens, spaceBefore);
+      if (general.spanAt !== undefined) continue;
+      general.spanAt = 0;
       this.spanShapes.push(general);
       this.absorbSpanCoveredBy(general);
       return general;
@@ -764,6 +864,14 @@ export class TemplateMiner {
     for (const shape of [...sameLength]) {
       if (shape.pattern === general.pattern || !covers(general.tokens, shape.tokens)) continue;
       if (this.live.get(shape.pattern.id) !== shape.pattern) continue; // merged meanwhile
+      // a pattern that learned a span (a value of several words) is wider than this template
+      // even though one of its narrower shapes is covered: it stays, and that shape with it
+      if (
+        shape.pattern.shapes.some(
+          (s) => s.spanAt !== undefined && !general.pattern.shapes.includes(s),
+        )
+      )
+        continue;
       this.merge(shape.pattern.id, general.pattern.id, record);
     }
   }
@@ -783,6 +891,7 @@ export class TemplateMiner {
       if (coveredBy && shape.spanAt === undefined) {
         removeFrom(this.byLength, shape.tokens.length, shape);
         removeFrom(this.byFirst, shape.tokens[0], shape);
+        removeFrom(this.byLast, shape.tokens[shape.tokens.length - 1], shape);
         this.shapeKeys.delete(shape.tokens.join(KEY_SEPARATOR));
       } else {
         shape.pattern = target;
@@ -791,6 +900,16 @@ export class TemplateMiner {
     }
     if (record) this.pendingMerges.push({ from, into });
   }
+}
+
+/** A single value, or a phrase in a pair of quotes with no such quote inside. */
+function isQuotedOrValue(middle: readonly string[]): boolean {
+  if (middle.length === 1) return middle[0] === WILDCARD;
+  const quote = middle[0];
+  if ((quote !== '"' && quote !== "'") || middle.length < 3) return false;
+  if (middle[middle.length - 1] !== quote) return false;
+  for (let i = 1; i < middle.length - 1; i++) if (middle[i] === quote) return false;
+  return true;
 }
 
 /**
@@ -973,6 +1092,23 @@ function isValueList(middle: readonly string[]): boolean {
 }
 
 const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
+
+/**
+ * True when the quote or bracket `opener` (the token before a span) is closed inside the
+ * span: the value it opened ends there, and the span holds more than that value.
+ */
+function closesWithin(opener: string, middle: readonly string[]): boolean {
+  const closer = CLOSER_OF[opener];
+  if (closer === undefined) return false;
+  let depth = 0;
+  for (const token of middle) {
+    if (token === closer) {
+      if (depth === 0) return true;
+      depth--;
+    } else if (token === opener && closer !== opener) depth++;
+  }
+  return false;
+}
 
 /**
  * True when a span reads as one value: words only (free text), a single masked value, or a

@@ -50,6 +50,12 @@ const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
  */
 const ANGLED = /^<[^<>\s]+>([,;.:]?)$/;
 const QUOTED_MARK = '\u0002';
+/**
+ * `::` between the parts of a qualified name (`IOService::start`, `std::io::Error`): one
+ * identifier, not a key and its value. Kept whole while the word is split.
+ */
+const SCOPE = /(?<=[\w])::(?=[A-Za-z_~])/g;
+const SCOPE_MARK = '\u0004';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
   'b',
@@ -220,13 +226,16 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     // a path after a key or bracket is one value with its query string, however many
     // parameters it has: "url=/search?q=a&page=2" is "url=<*>"
     const path = word.includes('/') ? PATH_IN_WORD.exec(word) : null;
+    const scoped = word.includes('::') ? word.replace(SCOPE, SCOPE_MARK) : word;
     const pieces = path
       ? [
           ...word.slice(0, path.index + path[1].length).split(SPLIT),
           QUOTED_MARK,
           ...path[3].split(SPLIT),
         ]
-      : word.split(SPLIT);
+      : scoped === word
+        ? word.split(SPLIT)
+        : scoped.split(SPLIT).map((piece) => piece.replaceAll(SCOPE_MARK, '::'));
     let first = true;
     for (const piece of pieces) {
       if (!piece) continue;
