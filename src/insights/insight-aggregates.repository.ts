@@ -740,27 +740,6 @@ export class InsightAggregatesRepository {
     return rows.map(chainEventRow);
   }
 
-  /**
-   * Every error event with a correlation id in [from, to), by chain, oldest first per chain
-   * (bounded): what chainErrors returns for the chains that have errors, read without knowing
-   * them first.
-   */
-  async scopeChainErrors(from: Date, to: Date, limit: number): Promise<ChainEventRow[]> {
-    const sql = this.builder();
-    const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
-    const errors = this.errorLevel(sql);
-    const rows = await this.run(
-      sql,
-      `SELECT id, "timestamp", event_type, level, component_type, component_id, operation, duration_ms,
-              parent_event_id, message, pattern_id, correlation_id, ${phase} AS phase
-         FROM debug_events
-        WHERE ${errors} AND correlation_id IS NOT NULL
-          AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-        ORDER BY correlation_id, "timestamp", id LIMIT ${sql.p(limit)}`,
-    );
-    return rows.map(chainEventRow);
-  }
-
   /** The last event of each of some chains. */
   async lastEvents(
     correlationIds: readonly string[],

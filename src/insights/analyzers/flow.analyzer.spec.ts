@@ -1,7 +1,5 @@
 import type { ChainEventRow, ChainSummaryRow } from '../insight-aggregates.repository.js';
-import { InsightSettings } from '../insight-settings.js';
-import type { AnalysisContext } from './analyzer.js';
-import { detectFlows, FlowAnalyzer, propagationOf } from './flow.analyzer.js';
+import { detectFlows, propagationOf } from './flow.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const scope = { from: new Date(to.getTime() - 3_600_000), to };
@@ -186,56 +184,5 @@ describe('flow analyzer', () => {
     expect(drafts).toHaveLength(1);
     expect(drafts[0]).toMatchObject({ kind: 'stuck_flow', identity: ['mailer', 'p-queued'] });
     expect(drafts[0].evidence.chains).toBe(3);
-  });
-
-  describe('errors of the failing chains', () => {
-    // a stub of the reads the analyzer makes (a unit test of which read it takes them from)
-    const contextWith = (scopeErrors: ChainEventRow[], byChain: ChainEventRow[]) => {
-      const calls = { scope: 0, byChain: [] as string[][] };
-      const chains = ['c1', 'c2'].map((id) => chain(id, { errors: 2 }));
-      const context = {
-        scope,
-        now: to,
-        problemChains: async () => chains,
-        aggregates: {
-          scopeChainErrors: async () => {
-            calls.scope++;
-            return scopeErrors;
-          },
-          chainErrors: async (ids: readonly string[]) => {
-            calls.byChain.push([...ids]);
-            return byChain;
-          },
-          lastEvents: async () => [],
-        },
-      } as unknown as AnalysisContext;
-      return { context, calls };
-    };
-    const failingChains = (root: string) =>
-      ['c1', 'c2'].flatMap((id) => [error(id, `${root}/x`, 0), error(id, 'api/a', 5)]);
-
-    it("takes them from the scope's errors, read alongside the chains, when those were read whole", async () => {
-      const unrelated = error('quiet-chain', 'cache/c', 1);
-      const { context, calls } = contextWith([...failingChains('db'), unrelated], []);
-      const drafts = await new FlowAnalyzer().analyze(context);
-      expect(calls).toEqual({ scope: 1, byChain: [] });
-      expect(drafts).toHaveLength(1);
-      expect(drafts[0].evidence).toMatchObject({
-        chains: 2,
-        root_cause: { component: { component_type: 'db', component_id: 'x' } },
-      });
-    });
-
-    it('reads them by chain when the scope holds more errors than it reads at once', async () => {
-      const many = Array.from({ length: InsightSettings.flow.errorEventLimit }, (_, index) =>
-        error(`other-${index}`, 'cache/c', 1),
-      );
-      const { context, calls } = contextWith(many, failingChains('queue'));
-      const drafts = await new FlowAnalyzer().analyze(context);
-      expect(calls).toEqual({ scope: 1, byChain: [['c1', 'c2']] });
-      expect(drafts[0].evidence).toMatchObject({
-        root_cause: { component: { component_type: 'queue', component_id: 'x' } },
-      });
-    });
   });
 });

@@ -337,14 +337,6 @@ export class FlowAnalyzer implements Analyzer {
     const { scope } = context;
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
     const judgeBefore = new Date(scope.to.getTime() - settings.learned.floorMs);
-    // Over every component, the failing chains' errors are the scope's errors that carry a
-    // correlation id: read them while the problem chains are found, not after (one read less
-    // on this analyzer's path). A filtered scope has few failing chains among many errors.
-    const scopeErrors =
-      !scope.components?.length && !scope.sessionId
-        ? context.aggregates.scopeChainErrors(scope.from, scope.to, settings.errorEventLimit)
-        : undefined;
-    scopeErrors?.catch(() => undefined); // awaited below; a failure of the chains' read comes first
     // with one chain without markers among them when there is one: then shapes are learned
     const chains = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
@@ -358,7 +350,7 @@ export class FlowAnalyzer implements Analyzer {
       (chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0,
     );
     const [errors, lastEvents, learned] = await Promise.all([
-      this.errorsOf(context, failing, scopeErrors),
+      context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
       markerFree ? this.learnedFlows(context, judgeBefore) : [],
     ]);
@@ -366,24 +358,6 @@ export class FlowAnalyzer implements Analyzer {
       ...detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore }),
       ...learned,
     ];
-  }
-
-  /**
-   * The error events of the failing chains: from the scope's errors when they were read whole
-   * (under the limit), else by chain id.
-   */
-  private async errorsOf(
-    context: AnalysisContext,
-    failing: readonly string[],
-    scopeErrors: Promise<ChainEventRow[]> | undefined,
-  ): Promise<ChainEventRow[]> {
-    const { scope } = context;
-    const every = scopeErrors ? await scopeErrors : undefined;
-    if (every && every.length < settings.errorEventLimit) {
-      const wanted = new Set(failing);
-      return every.filter((event) => wanted.has(event.correlationId));
-    }
-    return context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit);
   }
 
   /** Shapes learned by the last runs, per scope filter: history moves slowly, relearned every few minutes. */
