@@ -1,4 +1,5 @@
 import { TemplateMiner, patternIdOf } from './template-miner.js';
+import { seededRandom } from '../../test/support/hostile-input.js';
 import { tokenize } from './tokenizer.js';
 
 describe('TemplateMiner', () => {
@@ -592,13 +593,8 @@ describe('TemplateMiner', () => {
       ];
       const hosts = ['mirror.example.org', 'intranet', 'files.corp.test', 'api.example.net'];
       const vias = ['proxy.corp.test', 'squid.internal', 'gw.corp.test'];
-      let state = 5;
-      const next = (k: number) => {
-        state = (state + 0x6d2b79f5) | 0;
-        let t = Math.imul(state ^ (state >>> 15), 1 | state);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * k);
-      };
+      const random = seededRandom(5);
+      const next = (k: number) => Math.floor(random() * k);
       const lines: string[] = [];
       for (let i = 0; i < 100; i++)
         lines.push(

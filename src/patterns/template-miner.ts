@@ -569,20 +569,7 @@ export class TemplateMiner {
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
-      let proposal = this.spanProposals.get(key);
-      if (!proposal)
-        this.spanProposals.set(
-          key,
-          (proposal = {
-            forms: new Map(),
-            count: 0,
-            value: false,
-            phrases: 0,
-            valueList: false,
-            word: false,
-            quoted: false,
-          }),
-        );
+      const proposal = this.spanProposalAt(key);
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
@@ -590,13 +577,7 @@ export class TemplateMiner {
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
-        if (proposal.count >= MAX_MEMBERS) break;
-        let forms = proposal.forms.get(middle.length);
-        if (!forms) proposal.forms.set(middle.length, (forms = []));
-        if (forms.some((form) => sameForm(form, middle))) continue;
-        forms.push(middle);
-        proposal.count++;
-        if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
+        if (!addSpanForm(proposal, middle)) break;
       }
       // a place in a sentence already proven to hold a value takes values of several words
       // too ("to <*>", "to Frozen Lake", "to Old Town Ruins"), as a position proven by a
@@ -619,16 +600,8 @@ export class TemplateMiner {
         ...shape.spaceBefore.slice(0, prefix + 1),
         ...shape.spaceBefore.slice(mine.length - suffix),
       ];
-      // the single-value shape itself when the place was proven by one (it is live: a shape
-      // leaves the index when it merges); a new shape otherwise
-      const general =
-        this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
-        this.addShape(tokens, spaceBefore);
-      if (general.spanAt !== undefined) continue;
-      general.spanAt = prefix;
-      this.spanShapes.push(general);
-      this.absorbSpanCoveredBy(general);
-      return general;
+      const general = this.spanShapeOf(tokens, spaceBefore, prefix);
+      if (general) return general;
     }
     return undefined;
   }
@@ -667,46 +640,55 @@ export class TemplateMiner {
       };
       if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
       const key = ['', ...mine.slice(start)].join(KEY_SEPARATOR);
-      let proposal = this.spanProposals.get(key);
-      if (!proposal)
-        this.spanProposals.set(
-          key,
-          (proposal = {
-            forms: new Map(),
-            count: 0,
-            value: false,
-            phrases: 0,
-            valueList: false,
-            word: false,
-            quoted: false,
-          }),
-        );
+      const proposal = this.spanProposalAt(key);
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(0, tokens.length - suffix);
         if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
-        if (proposal.count >= MAX_MEMBERS) break;
-        let forms = proposal.forms.get(middle.length);
-        if (!forms) proposal.forms.set(middle.length, (forms = []));
-        if (forms.some((form) => sameForm(form, middle))) continue;
-        forms.push(middle);
-        proposal.count++;
-        if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
+        if (!addSpanForm(proposal, middle)) break;
       }
       const proven = proposal.value && proposal.phrases >= 2;
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
         continue;
       const tokens = [WILDCARD, ...mine.slice(start)];
       const spaceBefore = [false, ...shape.spaceBefore.slice(start)];
-      const general =
-        this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
-        this.addShape(tokens, spaceBefore);
-      if (general.spanAt !== undefined) continue;
-      general.spanAt = 0;
-      this.spanShapes.push(general);
-      this.absorbSpanCoveredBy(general);
-      return general;
+      const general = this.spanShapeOf(tokens, spaceBefore, 0);
+      if (general) return general;
     }
     return undefined;
+  }
+
+  /** The evidence gathered for the span place `key` (created empty). */
+  private spanProposalAt(key: string): SpanProposal {
+    let proposal = this.spanProposals.get(key);
+    if (!proposal) {
+      proposal = {
+        forms: new Map(),
+        count: 0,
+        value: false,
+        phrases: 0,
+        valueList: false,
+        word: false,
+        quoted: false,
+      };
+      this.spanProposals.set(key, proposal);
+    }
+    return proposal;
+  }
+
+  /**
+   * The span shape `tokens` with its `<*>` at `spanAt`, taking every pattern it covers; the
+   * single-value shape itself when the place was proven by one (it is live: a shape leaves the
+   * index when it merges), a new shape otherwise. Undefined when that shape already spans.
+   */
+  private spanShapeOf(tokens: string[], spaceBefore: boolean[], spanAt: number): Shape | undefined {
+    const general =
+      this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
+      this.addShape(tokens, spaceBefore);
+    if (general.spanAt !== undefined) return undefined;
+    general.spanAt = spanAt;
+    this.spanShapes.push(general);
+    this.absorbSpanCoveredBy(general);
+    return general;
   }
 
   /** Merges into the span shape's pattern every live pattern one of whose shapes it takes. */
@@ -1092,6 +1074,21 @@ function isValueList(middle: readonly string[]): boolean {
 }
 
 const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
+
+/**
+ * Counts `middle` as a form of the span place (a new form once, free text of several words as
+ * a phrase); false when the place holds MAX_MEMBERS forms already.
+ */
+function addSpanForm(proposal: SpanProposal, middle: readonly string[]): boolean {
+  if (proposal.count >= MAX_MEMBERS) return false;
+  let forms = proposal.forms.get(middle.length);
+  if (!forms) proposal.forms.set(middle.length, (forms = []));
+  if (forms.some((form) => sameForm(form, middle))) return true;
+  forms.push(middle);
+  proposal.count++;
+  if (middle.length > 1 && isFreeText(middle)) proposal.phrases++;
+  return true;
+}
 
 /**
  * True when the quote or bracket `opener` (the token before a span) is closed inside the
