@@ -169,9 +169,9 @@ describeWithPostgres('PostgreSQL', () => {
   }));
 });
 
-describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
-  let dataSource: DataSource;
-
+/** A data source on a fresh PostgreSQL database with every migration applied, for one describe. */
+function migratedPostgres(): () => DataSource {
+  let dataSource: DataSource | undefined;
   beforeAll(async () => {
     dataSource = await createDataSource({
       databaseUrl: await freshPostgresUrl({ migrated: false }),
@@ -180,10 +180,15 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
     await runMigrations(dataSource);
   });
   afterAll(async () => dataSource?.destroy());
+  return () => dataSource!;
+}
+
+describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
+  const database = migratedPostgres();
 
   const columnTypes = async () =>
     (
-      (await dataSource.query(
+      (await database().query(
         `SELECT column_name, data_type FROM information_schema.columns
           WHERE table_name = 'debug_insight_series_hours' AND column_name IN ('counts', 'errors', 'sums', 'squares') ORDER BY column_name`,
       )) as { column_name: string; data_type: string }[]
@@ -196,7 +201,7 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
       'squares:json',
       'sums:json',
     ]);
-    await dataSource.query(
+    await database().query(
       `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, counts, errors)
        VALUES ('component:api/a1', '2026-11-24T08:00:00Z', 'api', 'a1', '[1,2,3.5]', '[0,1,0]')`,
     );
@@ -204,21 +209,21 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
     const later = MIGRATIONS.slice(MIGRATIONS.indexOf(InsightHoursAsJson1764600000001)).map(
       (migration) => migration.name,
     );
-    for (let i = 0; i < later.length; i++) await dataSource.undoLastMigration();
+    for (let i = 0; i < later.length; i++) await database().undoLastMigration();
     expect(await columnTypes()).toEqual([
       'counts:jsonb',
       'errors:jsonb',
       'squares:jsonb',
       'sums:jsonb',
     ]);
-    expect(await runMigrations(dataSource)).toEqual(later);
+    expect(await runMigrations(database())).toEqual(later);
     expect(await columnTypes()).toEqual([
       'counts:json',
       'errors:json',
       'squares:json',
       'sums:json',
     ]);
-    const [row] = (await dataSource.query(
+    const [row] = (await database().query(
       `SELECT counts, errors FROM debug_insight_series_hours`,
     )) as { counts: number[]; errors: number[] }[];
     expect(row).toEqual({ counts: [1, 2, 3.5], errors: [0, 1, 0] });
@@ -226,16 +231,7 @@ describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
 });
 
 describeWithPostgres('PostgreSQL series hour rows', () => {
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    dataSource = await createDataSource({
-      databaseUrl: await freshPostgresUrl({ migrated: false }),
-      sqlitePath: ':memory:',
-    }).initialize();
-    await runMigrations(dataSource);
-  });
-  afterAll(async () => dataSource?.destroy());
+  const database = migratedPostgres();
 
   it('rewrites the rows of the open hour in place: every update a heap-only tuple', async () => {
     // duration rows as a refresh writes them: three arrays of 61 running totals (about 2 kB)
@@ -243,7 +239,7 @@ describeWithPostgres('PostgreSQL series hour rows', () => {
       JSON.stringify(Array.from({ length: 61 }, (_, slot) => slot * scale + 0.123456789));
     const series = 60;
     const upsert = (scale: number) =>
-      dataSource.query(
+      database().query(
         `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, operation, counts, sums, squares)
          SELECT 'duration:api/a' || n || ':op', '2026-11-24T08:00:00Z', 'api', 'a' || n, 'op', $1::json, $2::json, $3::json
            FROM generate_series(1, ${series}) AS n
@@ -253,7 +249,7 @@ describeWithPostgres('PostgreSQL series hour rows', () => {
       );
     await upsert(1);
     // the pages as the build left them, then one refresh of the hour, read in its transaction
-    const hotUpdates = await dataSource.transaction(async (manager) => {
+    const hotUpdates = await database().transaction(async (manager) => {
       await manager.query(
         `UPDATE debug_insight_series_hours SET counts = counts WHERE hour_start = '2026-11-24T08:00:00Z'`,
       );
