@@ -93,7 +93,7 @@ describe('QueryCacheService', () => {
     expect(cache.stats().size).toBe(0);
   });
 
-  it('drops answers computed within the write lag of new events once more, but not after an insight change, which is announced after its commit', async () => {
+  it('drops answers computed within the write lag of new events once more, but not after metrics or an insight change, announced after their commit', async () => {
     jest.useFakeTimers();
     try {
       const insight = { affected_components: [{ component_type: 'db' }] } as never;
@@ -101,12 +101,15 @@ describe('QueryCacheService', () => {
         cache.getOrCompute('health', tag, [componentTag(tag)], async () => value);
       bus.emit('events.accepted', [{ component_type: 'api' } as never]);
       bus.emit('insight.changed', { insight, change: 'created', severe: false });
-      // computed after both announcements, before the events' write lag is over
+      bus.emit('metric.recorded', [{ component_type: 'disk' } as never]);
+      // computed after the announcements, before the events' write lag is over
       await ask('api', 1);
       await ask('db', 2);
+      await ask('disk', 5);
       jest.advanceTimersByTime(1000 + 2 * 100);
       expect((await ask('api', 3)).value).toBe(3);
       expect(await ask('db', 4)).toMatchObject({ value: 2, cached: true });
+      expect(await ask('disk', 6)).toMatchObject({ value: 5, cached: true });
     } finally {
       jest.useRealTimers();
     }

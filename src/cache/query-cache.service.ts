@@ -48,6 +48,13 @@ interface InvalidationMessage {
 const MAX_ENTRIES = 5000;
 /** Invalidated tags are remembered this long so that a computation that overlapped them is not stored. */
 const MAX_REMEMBERED_TAGS = 100_000;
+/**
+ * App events published before their data is committed: the collector announces accepted events
+ * when the hot tier has them, before the ingest worker writes them to the warm store. States,
+ * metrics and insight changes are announced after their commit.
+ */
+const ANNOUNCED_BEFORE_COMMIT: ReadonlySet<AppEventName> = new Set(['events.accepted']);
+
 /** How often invalidations are batched onto Redis. */
 const BROADCAST_EVERY_MS = 25;
 
@@ -206,11 +213,9 @@ export class QueryCacheService implements OnModuleInit, BeforeApplicationShutdow
     const tags = tagsOfEvent(event);
     if (tags.size === 0) return;
     this.invalidate(tags);
-    // An insight change is announced after its commit (InsightsService): nothing computed
-    // since can have missed it, so no second pass, which would only drop fresh answers.
-    if (event.name === 'insight.changed') return;
-    // Events may reach the stream before the warm store commits them; drop what was
-    // computed in between once more after the write lag.
+    // Drop what was computed between the announcement and the commit once more after the
+    // write lag; an announcement made after its commit needs no second pass.
+    if (!ANNOUNCED_BEFORE_COMMIT.has(event.name)) return;
     for (const tag of tags) this.pendingLate.add(tag);
     this.lateTimer ??= setTimeout(() => {
       this.lateTimer = undefined;
