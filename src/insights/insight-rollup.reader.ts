@@ -328,17 +328,17 @@ function addMinutes(
 /** Error minutes summed per pattern and component: an ErrorMinute whose bucketStart is its first. */
 type ErrorGroup = ErrorMinute;
 
-/** The error minutes of an hour grouped, kept while the hour's (shared, unchanged) array lives. */
-const hourGroups = new WeakMap<
-  readonly ErrorMinute[],
-  { first: number; last: number; groups: Map<string, ErrorGroup> }
->();
-
-function hourGroupsOf(minutes: readonly ErrorMinute[]): {
+/** The error minutes of an hour grouped, with the first and last minute they cover. */
+interface HourErrorGroups {
   first: number;
   last: number;
   groups: Map<string, ErrorGroup>;
-} {
+}
+
+/** Kept while the hour's (shared, unchanged) array of error minutes lives. */
+const hourGroups = new WeakMap<readonly ErrorMinute[], HourErrorGroups>();
+
+function hourGroupsOf(minutes: readonly ErrorMinute[]): HourErrorGroups {
   let hour = hourGroups.get(minutes);
   if (!hour) {
     hour = { first: Infinity, last: -Infinity, groups: new Map() };

@@ -232,11 +232,7 @@ export class TemplateMiner {
     const known = this.exact.get(key);
     if (known !== undefined) return { id: this.resolve(known), changed: false };
 
-    const covering =
-      this.bestCover(tokens)?.pattern ??
-      this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern ??
-      this.emptiedValueCover(tokens, spaceBefore)?.pattern;
+    const covering = this.coveringPattern(tokens, spaceBefore);
     if (covering) {
       this.exact.set(key, covering.id);
       return { id: covering.id, changed: false };
@@ -254,16 +250,22 @@ export class TemplateMiner {
     return { id: this.resolve(shape.pattern.id), changed: true };
   }
 
+  /** The live pattern one of whose shapes covers these tokens, if any (most specific first). */
+  private coveringPattern(tokens: string[], spaceBefore: readonly boolean[]): Pattern | undefined {
+    return (
+      this.bestCover(tokens)?.pattern ??
+      this.bestListCover(tokens) ??
+      this.bestSpanCover(tokens)?.pattern ??
+      this.emptiedValueCover(tokens, spaceBefore)?.pattern
+    );
+  }
+
   /** The pattern a message would get, without learning from it (undefined: a new pattern). */
   peek(message: string): PatternTemplate | undefined {
     const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
     if (known !== undefined) return this.template(known);
-    const covering =
-      this.bestCover(tokens)?.pattern ??
-      this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern ??
-      this.emptiedValueCover(tokens, spaceBefore)?.pattern;
+    const covering = this.coveringPattern(tokens, spaceBefore);
     return covering ? publicView(covering) : undefined;
   }
 
