@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
@@ -273,11 +274,18 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       ]);
     });
 
-    it('is idempotent: the same scope again changes nothing', async () => {
-      const again = await service.generate({ from: scenario.from, to: scenario.to }, scenario.to);
-      expect(again.created).toEqual([]);
-      expect(again.updated).toEqual([]);
-      expect(again.unchanged).toBe(result.created.length);
+    it('is idempotent: the same scope again changes nothing and looks up no sample events', async () => {
+      // sample events are attached only to what a run writes; the first run wrote them
+      const samples = jest.spyOn(app.get(InsightAggregatesRepository), 'sampleEventIds');
+      try {
+        const again = await service.generate({ from: scenario.from, to: scenario.to }, scenario.to);
+        expect(again.created).toEqual([]);
+        expect(again.updated).toEqual([]);
+        expect(again.unchanged).toBe(result.created.length);
+        expect(samples).not.toHaveBeenCalled();
+      } finally {
+        samples.mockRestore();
+      }
     });
 
     it('reads the marker-free chains from the events and from the rollups alike, with the same findings', async () => {

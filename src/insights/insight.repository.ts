@@ -109,11 +109,9 @@ export class InsightRepository {
           throw error;
         }
       }
+      if (!wouldChange(draft.lastSeen, existing))
+        return { outcome: 'unchanged', insight: existing };
       const reopening = existing.status === 'resolved';
-      const newer = reopening
-        ? existing.resolvedAt !== null && draft.lastSeen.getTime() > existing.resolvedAt.getTime()
-        : draft.lastSeen.getTime() > existing.lastSeen.getTime();
-      if (!newer) return { outcome: 'unchanged', insight: existing };
       const changes = {
         severity: draft.severity,
         title: draft.title.slice(0, 512),
@@ -250,4 +248,16 @@ function isUniqueViolation(error: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_UNIQUE' ||
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
+}
+
+/**
+ * Whether storing a finding last seen at `lastSeen` changes the stored insight (upsert): always
+ * when none is stored; an open or regressed one when the evidence is newer than its last_seen; a
+ * resolved one when the evidence is newer than its resolution.
+ */
+export function wouldChange(lastSeen: Date, existing: DebugInsightEntity | null): boolean {
+  if (!existing) return true;
+  if (existing.status === 'resolved')
+    return existing.resolvedAt !== null && lastSeen.getTime() > existing.resolvedAt.getTime();
+  return lastSeen.getTime() > existing.lastSeen.getTime();
 }

@@ -13,7 +13,7 @@ import { PerformanceAnalyzer } from './analyzers/performance.analyzer.js';
 import { combineConfidence, corroboration } from './confidence.js';
 import { fingerprintOf } from './fingerprint.js';
 import { type BucketGrid, InsightAggregatesRepository } from './insight-aggregates.repository.js';
-import { InsightRepository } from './insight.repository.js';
+import { InsightRepository, wouldChange } from './insight.repository.js';
 import { InsightRollupReader } from './insight-rollup.reader.js';
 import { InsightRollupRefresher } from './insight-rollup.refresher.js';
 import { bucketMsFor, InsightSettings } from './insight-settings.js';
@@ -118,7 +118,12 @@ export class InsightsService {
     // With every analyzer failed (the database away, say), "nothing found" would be a false all-clear.
     if (failures.length === this.analyzers.length) throw failures[0];
     const scored = score(found.flatMap(mostSevere), scope.sessionId ?? null);
-    await this.attachSampleEvents(scored, scope);
+    const stored = await this.insights.findByFingerprints(scored.map((draft) => draft.fingerprint));
+    // sample events only for what will be written: a finding seen before is left as it is
+    await this.attachSampleEvents(
+      scored.filter((draft) => wouldChange(draft.lastSeen, stored.get(draft.fingerprint) ?? null)),
+      scope,
+    );
 
     const result: GenerationResult = {
       scope: {
@@ -134,7 +139,6 @@ export class InsightsService {
       analyzers: analyzerStats,
       duration_ms: 0,
     };
-    const stored = await this.insights.findByFingerprints(scored.map((draft) => draft.fingerprint));
     for (const draft of scored) {
       const { outcome, insight } = await this.insights.upsert(
         draft,
