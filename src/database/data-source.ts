@@ -12,6 +12,14 @@ import { SqlErrorLogger } from './sql-error-logger.js';
 const clientWarnings = new RepeatedWarnings(new Logger('PostgresClient'));
 
 /**
+ * How long an idle pooled PostgreSQL connection is kept: longer than the periodic jobs' intervals
+ * (insights every minute by default). A new connection costs a backend start and cold catalog
+ * caches (every table, partition and index a query touches is loaded again on first use), so a
+ * pool that closed its connections between two runs made each run open several of them anew.
+ */
+export const POOL_IDLE_TIMEOUT_MS = 10 * 60_000;
+
+/**
  * Every pooled PostgreSQL client gets an 'error' listener for its whole life. pg-pool listens
  * only while a client is idle; a client checked out (a writer's COPY connection, a query
  * runner holding a lock) whose backend is terminated or whose socket is reset emits 'error'
@@ -49,7 +57,7 @@ export function dataSourceOptions(
       url: target.databaseUrl,
       extra: {
         max: 10,
-        idleTimeoutMillis: 30000,
+        idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
         application_name: 'ai-debug-system',
         onConnect: guardPooledClient,
       },
