@@ -12,12 +12,17 @@ import { SqlErrorLogger } from './sql-error-logger.js';
 const clientWarnings = new RepeatedWarnings(new Logger('PostgresClient'));
 
 /**
- * How long an idle pooled PostgreSQL connection is kept: longer than the periodic jobs' intervals
- * (insights every minute by default). A new connection costs a backend start and cold catalog
+ * How long an idle pooled PostgreSQL connection is kept at least; longer when the periodic insight
+ * job runs less often (poolIdleTimeoutMs). A new connection costs a backend start and cold catalog
  * caches (every table, partition and index a query touches is loaded again on first use), so a
  * pool that closed its connections between two runs made each run open several of them anew.
  */
 export const POOL_IDLE_TIMEOUT_MS = 10 * 60_000;
+
+/** The pool's idle timeout for a periodic insight job every `intervalSeconds` (0: none): two intervals at least. */
+export function poolIdleTimeoutMs(intervalSeconds: number): number {
+  return Math.max(POOL_IDLE_TIMEOUT_MS, 2 * intervalSeconds * 1000);
+}
 
 /**
  * Every pooled PostgreSQL client gets an 'error' listener for its whole life. pg-pool listens
@@ -35,6 +40,8 @@ export function guardPooledClient(client: ClientBase): void {
 export interface DatabaseTarget {
   databaseUrl?: string;
   sqlitePath: string;
+  /** How long idle PostgreSQL connections are kept (POOL_IDLE_TIMEOUT_MS when absent). */
+  poolIdleTimeoutMs?: number;
 }
 
 /** `entities`: none under Nest, where each module registers its own (autoLoadEntities). */
@@ -57,7 +64,7 @@ export function dataSourceOptions(
       url: target.databaseUrl,
       extra: {
         max: 10,
-        idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
+        idleTimeoutMillis: target.poolIdleTimeoutMs ?? POOL_IDLE_TIMEOUT_MS,
         application_name: 'ai-debug-system',
         onConnect: guardPooledClient,
       },
@@ -77,7 +84,11 @@ export function dataSourceOptions(
 }
 
 export function targetFromConfig(config: AppConfig): DatabaseTarget {
-  return { databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath };
+  return {
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    poolIdleTimeoutMs: poolIdleTimeoutMs(config.insightIntervalSeconds),
+  };
 }
 
 /**
