@@ -110,6 +110,16 @@ describe('tokenizer', () => {
     );
   });
 
+  it('keeps a qualified name (Class::method) whole: one identifier, not a key and its value', () => {
+    expect(tokenize('frame 4: 0x7ffe12ab34cd IOService::start + 12')).toEqual([
+      'frame',
+      '<*>',
+      'IOService::start',
+      '+',
+      '<*>',
+    ]);
+  });
+
   it('keeps words, including words that look like names, as they are', () => {
     expect(tokenize('Invalid user webmaster from 173.234.31.186')).toEqual([
       'Invalid',
