@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { conventionalPhaseSql } from '../src/insights/flow-conventions.js';
+import { conventionalPhaseSql, conventionTailsSql } from '../src/insights/flow-conventions.js';
 import { describeWithPostgres, freshPostgresUrl } from './support/services.js';
 
 /** [operation, message, event_type, the phase the conventions imply] */
@@ -33,19 +33,44 @@ const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
   [null, 'heartbeat ok uptime=3600s', 'lifecycle', ''],
   [null, 'failed to reserve stock for order 1: database unavailable', 'log', ''],
   ['process-job', 'job 5 processed in 20 ms', 'log', ''],
+  // lengths around the longest word and suffix the tails keep (10 characters)
+  ['completed', 'x', 'log', 'end'],
+  ['Xcompleted', 'x', 'log', ''],
+  ['a.completed', 'x', 'log', 'end'],
+  ['very.long.operation.name.of.a.job.completed', 'x', 'log', 'end'],
+  ['very.long.operation.name.of.a.jobcompleted', 'x', 'log', ''],
+  ['SomeRatherLongBatchJobCancelled', 'x', 'trace', 'end'],
+  [null, 'timed out', 'log', 'end'],
+  [null, 'Timed Out', 'log', 'end'],
+  [null, 'xtimed out', 'log', ''],
+  [null, 'the nightly reindex of every catalog shard timed out', 'log', 'end'],
+  [null, 'the nightly reindex of every catalog shard has begun', 'log', ''],
+  [null, 'began', 'log', 'start'],
+  [null, 'it began', 'log', 'start'],
+  [null, 'itbegan', 'log', ''],
 ];
+
+/**
+ * The phase over one row, as the conventions take it directly and from the tails a subquery
+ * selects (the refresher's form): both must give every case's phase.
+ */
+const forms = (dialect: 'sqlite' | 'postgres', row: string) => ({
+  direct: `SELECT ${conventionalPhaseSql(dialect)} AS phase FROM (${row}) AS e`,
+  tails: `SELECT ${conventionalPhaseSql(dialect, { tails: true })} AS phase
+            FROM (SELECT *, ${conventionTailsSql(dialect)} FROM (${row}) AS r) AS e`,
+});
 
 describe('flow conventions (SQLite)', () => {
   const db = new Database(':memory:');
   afterAll(() => db.close());
 
+  const { direct, tails } = forms('sqlite', 'SELECT ? AS operation, ? AS message, ? AS event_type');
+
   it.each(CASES)('%s / "%s" (%s) → "%s"', (operation, message, eventType, phase) => {
-    const row = db
-      .prepare(
-        `SELECT ${conventionalPhaseSql('sqlite')} AS phase FROM (SELECT ? AS operation, ? AS message, ? AS event_type) AS e`,
-      )
-      .get(operation, message, eventType) as { phase: string };
-    expect(row.phase).toBe(phase);
+    for (const text of [direct, tails]) {
+      const row = db.prepare(text).get(operation, message, eventType) as { phase: string };
+      expect(row.phase).toBe(phase);
+    }
   });
 });
 
@@ -57,11 +82,15 @@ describeWithPostgres('flow conventions (PostgreSQL)', () => {
   });
   afterAll(async () => client?.end());
 
+  const { direct, tails } = forms(
+    'postgres',
+    'SELECT $1::text AS operation, $2::text AS message, $3::text AS event_type',
+  );
+
   it.each(CASES)('%s / "%s" (%s) → "%s"', async (operation, message, eventType, phase) => {
-    const { rows } = await client.query(
-      `SELECT ${conventionalPhaseSql('postgres')} AS phase FROM (SELECT $1::text AS operation, $2::text AS message, $3::text AS event_type) AS e`,
-      [operation, message, eventType],
-    );
-    expect(rows[0].phase).toBe(phase);
+    for (const text of [direct, tails]) {
+      const { rows } = await client.query(text, [operation, message, eventType]);
+      expect(rows[0].phase).toBe(phase);
+    }
   });
 });

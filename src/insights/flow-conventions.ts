@@ -63,15 +63,18 @@ function endsWithAny(
   for (const suffix of suffixes)
     byLength.set(suffix.length, [...(byLength.get(suffix.length) ?? []), suffix]);
   const tail = (length: number) => {
-    const text =
-      dialect === 'postgres'
-        ? `right(${expression}, ${length})`
-        : `substr(${expression}, -${length})`;
+    const text = rightOf(dialect, expression, length);
     return caseless ? `lower(${text})` : text;
   };
   return [...byLength]
     .map(([length, values]) => `${tail(length)} IN (${values.map(literal).join(', ')})`)
     .join(' OR ');
+}
+
+function rightOf(dialect: Dialect, expression: string, length: number): string {
+  return dialect === 'postgres'
+    ? `right(${expression}, ${length})`
+    : `substr(${expression}, -${length})`;
 }
 
 function operationSuffixes(words: readonly string[]): { lower: string[]; camel: string[] } {
@@ -82,35 +85,75 @@ function operationSuffixes(words: readonly string[]): { lower: string[]; camel: 
   };
 }
 
+const longest = (texts: readonly string[]) => Math.max(...texts.map((text) => text.length));
+
+/**
+ * The columns conventionalPhaseSql reads with `{ tails: true }`: the ends of the operation and of
+ * the message, as long as the longest word or suffix the conventions test, taken once per event.
+ * Every test is then on a few characters: right() and lower() of a whole message scan it, and
+ * the conventions test up to a dozen suffix lengths (timed on PostgreSQL: the phase of an event
+ * from tails costs about half).
+ */
+export const CONVENTION_TAILS = {
+  operation: 'convention_operation_tail',
+  lowerOperation: 'convention_lower_operation_tail',
+  lowerMessage: 'convention_lower_message_tail',
+} as const;
+
+/** `… AS convention_…` select items of CONVENTION_TAILS, over unqualified operation and message. */
+export function conventionTailsSql(dialect: Dialect): string {
+  const words = [...START_WORDS, ...END_WORDS];
+  const suffixes = operationSuffixes(words);
+  const messageWords = [...MESSAGE_START, ...MESSAGE_END];
+  const lowerLength = longest([...words, ...suffixes.lower]);
+  const camelLength = longest(suffixes.camel);
+  const messageLength = longest([...messageWords, ...messageWords.map((word) => ` ${word}`)]);
+  return [
+    `${rightOf(dialect, 'operation', camelLength)} AS ${CONVENTION_TAILS.operation}`,
+    `lower(${rightOf(dialect, 'operation', lowerLength)}) AS ${CONVENTION_TAILS.lowerOperation}`,
+    `lower(${rightOf(dialect, 'message', messageLength)}) AS ${CONVENTION_TAILS.lowerMessage}`,
+  ].join(', ');
+}
+
 /**
  * SQL that names the lifecycle phase an event's conventions imply: 'start', 'end' or '' (none).
  * Reads, in order: the operation name (`order.start`, `payment.completed`, `JobFinished`), a
  * `lifecycle` event's message holding such a word, and a message ending with a past-tense
- * start/end word ("export started", "job 42 finished"). Columns are unqualified.
+ * start/end word ("export started", "job 42 finished"). Columns are unqualified; with `tails`,
+ * the operation's and the message's ends are read from the CONVENTION_TAILS columns
+ * (conventionTailsSql), which the caller selects in a subquery below.
  */
-export function conventionalPhaseSql(dialect: Dialect): string {
+export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolean } = {}): string {
   const operation = 'operation';
-  const lowerOperation = `lower(${operation})`;
-  const message = 'lower(message)';
-  const spaced = `(' ' || ${message} || ' ')`;
+  // a tail as long as the longest word equals a word exactly when the whole text does
+  const lowerOperation = options.tails ? CONVENTION_TAILS.lowerOperation : `lower(${operation})`;
+  const message = options.tails ? CONVENTION_TAILS.lowerMessage : 'lower(message)';
+  const spaced = `(' ' || lower(message) || ' ')`;
+  const operationEnds = (suffixes: readonly string[], caseless: boolean) =>
+    options.tails
+      ? endsWithAny(
+          dialect,
+          caseless ? CONVENTION_TAILS.lowerOperation : CONVENTION_TAILS.operation,
+          suffixes,
+        )
+      : endsWithAny(dialect, operation, suffixes, caseless);
+  const messageEnds = (suffixes: readonly string[]) =>
+    options.tails
+      ? endsWithAny(dialect, CONVENTION_TAILS.lowerMessage, suffixes)
+      : endsWithAny(dialect, 'message', suffixes, true);
   const tests = (words: readonly string[], messageWords: readonly string[]) => {
     const suffixes = operationSuffixes(words);
     const byName = [
       `${lowerOperation} IN (${words.map(literal).join(', ')})`,
-      endsWithAny(dialect, operation, suffixes.lower, true),
-      endsWithAny(dialect, operation, suffixes.camel),
+      operationEnds(suffixes.lower, true),
+      operationEnds(suffixes.camel, false),
     ].join(' OR ');
     const inLifecycle = words
       .map((word) => `${spaced} LIKE ${literal(`% ${word} %`)}`)
       .join(' OR ');
     const messageEnd = [
       `${message} IN (${messageWords.map(literal).join(', ')})`,
-      endsWithAny(
-        dialect,
-        'message',
-        messageWords.map((word) => ` ${word}`),
-        true,
-      ),
+      messageEnds(messageWords.map((word) => ` ${word}`)),
     ].join(' OR ');
     return { byName, inLifecycle, messageEnd };
   };

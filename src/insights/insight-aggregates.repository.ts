@@ -40,11 +40,12 @@ export const END_PHASES = [
 
 /**
  * The lower-cased flow phase of an event: `data.phase`, else `metadata.phase`, else what its
- * conventions imply ('start', 'end' or '': flow-conventions.ts).
+ * conventions imply ('start', 'end' or '': flow-conventions.ts; `tails`: from the columns of
+ * conventionTailsSql, selected below).
  */
-export function phaseOf(sql: SqlBuilder): string {
+export function phaseOf(sql: SqlBuilder, options: { tails?: boolean } = {}): string {
   const explicit = `nullif(lower(coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})), '')`;
-  return `coalesce(${explicit}, ${conventionalPhaseSql(sql.dialect)})`;
+  return `coalesce(${explicit}, ${conventionalPhaseSql(sql.dialect, options)})`;
 }
 
 /** `<column> IN (start phases)` and `<column> IN (end phases)`, bound in that order. */

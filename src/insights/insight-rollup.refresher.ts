@@ -14,6 +14,7 @@ import {
   type WrittenRollupHour,
 } from './insight-hour-cache.js';
 import { chainKindSql, phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
+import { conventionTailsSql } from './flow-conventions.js';
 import type { ComponentRef } from './insight.types.js';
 import {
   floorHour,
@@ -504,9 +505,14 @@ export class InsightRollupRefresher {
     // asked (PostgreSQL only: a data-modifying WITH). Each kind groups them directly: a grouping by
     // component, pattern and operation together first would leave about one group per event.
     const chainColumns = withChains
-      ? `, correlation_id, "timestamp", id, CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql)} END AS phase,
+      ? `, correlation_id, "timestamp", id, CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql, { tails: true })} END AS phase,
          CASE WHEN correlation_id IS NOT NULL THEN ${chainKindSql(this.dialect)} END AS kind`
       : '';
+    // the phase reads the ends of operation and message, taken once per event below (OFFSET 0:
+    // not flattened into the references, which would take them once per test)
+    const events = withChains
+      ? `(SELECT *, ${conventionTailsSql(this.dialect)} FROM debug_events WHERE ${where} OFFSET 0) AS events`
+      : `debug_events WHERE ${where}`;
     const chains = withChains
       ? `chains AS (${this.chainInsert(sql)} FROM raw WHERE correlation_id IS NOT NULL
                      GROUP BY ${minuteOf(this.dialect, '"timestamp"')}, correlation_id RETURNING 1),`
@@ -514,7 +520,7 @@ export class InsightRollupRefresher {
     return runner.query(
       `WITH raw AS ${postgres ? 'MATERIALIZED ' : ''}(
          SELECT component_type, component_id, pattern_id, operation, ${minute} AS m, duration_ms, ${isError} AS is_error${chainColumns}
-           FROM debug_events WHERE ${where}),
+           FROM ${events}),
        ${chains}
        per_component AS (
          SELECT component_type, component_id, m, count(*) AS a, sum(is_error) AS b FROM raw GROUP BY component_type, component_id, m),
