@@ -9,6 +9,7 @@ import { ApiKeys1764800000001 } from './1764800000001-ApiKeys.js';
 import { InsightHourVersions1764900000001 } from './1764900000001-InsightHourVersions.js';
 import { ChainMinuteKinds1765000000001 } from './1765000000001-ChainMinuteKinds.js';
 import { SeriesHoursFillfactor1765100000001 } from './1765100000001-SeriesHoursFillfactor.js';
+import { SeriesHoursAsArrays1765200000001 } from './1765200000001-SeriesHoursAsArrays.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   InsightHourVersions1764900000001,
   ChainMinuteKinds1765000000001,
   SeriesHoursFillfactor1765100000001,
+  SeriesHoursAsArrays1765200000001,
 ];

@@ -14,7 +14,12 @@ import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
 import { InsightRollupRefresher } from '../src/insights/insight-rollup.refresher.js';
 import { gridFor } from '../src/insights/insights.service.js';
 import { LateEventMinutes } from '../src/insights/late-event-minutes.js';
-import { ROLLUP_OVERLAP_MS } from '../src/insights/insight-rollup-tables.js';
+import {
+  readSeriesHours,
+  ROLLUP_OVERLAP_MS,
+  type SeriesHour,
+} from '../src/insights/insight-rollup-tables.js';
+import { RollupHourCache } from '../src/insights/insight-hour-cache.js';
 import {
   insertScenario,
   writeScenario,
@@ -34,7 +39,7 @@ const errorKey = (row: ErrorPatternRow) =>
   `${row.patternId}|${row.component.component_type}/${row.component.component_id}|${row.inScope}`;
 const momentsKey = (row: DurationMomentsRow) =>
   `${row.component.component_type}/${row.component.component_id}|${row.operation}`;
-/** Moments are stored rounded (sums to 0.001, squares to 0.1): compared to a few digits. */
+/** Moments are float sums, added in another order than the raw aggregates': compared to a few digits. */
 const rounded = (rows: DurationMomentsRow[]) =>
   sortedBy(rows, momentsKey).map((row) => ({
     key: momentsKey(row),
@@ -289,7 +294,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
       expect(rounded(await rollups.durationMoments(scope.from, scope.to, previousFrom))).toEqual(
         rounded(await raw.durationMoments(scope, previousFrom)),
       );
-      // the moments of a window that starts right after the spliced minute: later running totals shifted exactly
+      // the moments of a window that starts right after the spliced minute
       const after = new Date(minute.getTime() + 60_000);
       const rolledAfter = sortedBy(
         await rollups.durationMoments(after, scope.to, minute),
@@ -303,11 +308,121 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
       rolledAfter.forEach((row, index) => {
         for (const window of ['current', 'previous'] as const) {
           expect(row[window].n).toBe(rawAfter[index][window].n);
-          // stored running totals: sums to 0.001, squares to 0.1 at each end of a window
           expect(Math.abs(row[window].sum - rawAfter[index][window].sum)).toBeLessThan(0.01);
           expect(Math.abs(row[window].squares - rawAfter[index][window].squares)).toBeLessThan(0.5);
         }
       });
+    });
+
+    it('writes to the table what it keeps in memory: minutes spliced into held rows, and whole rows when the table lost one', async () => {
+      const scope = { from: scenario.from, to: scenario.to };
+      const grid = gridFor(scope);
+      const refresher = app.get(InsightRollupRefresher);
+      const cache = app.get(RollupHourCache);
+      const dataSource = app.get(DataSource);
+      const dialect = app.get(InsightRollupReader).dialect;
+      await refresher.ensure(grid.origin, grid.to, scenario.to);
+      const hourStart = Math.floor((scenario.to.getTime() - 20 * 60_000) / 3_600_000) * 3_600_000;
+      const hourOf = (rows: SeriesHour[]) =>
+        new Map(rows.filter((row) => row.hourStart === hourStart).map((row) => [row.key, row]));
+      // Float sums of the same events differ in their last bits with the order they were added in,
+      // and a minute whose duration sums moved less than the refresher's tolerance (0.001, squares
+      // 0.1) is not written again: counts exact, sums within that.
+      const expectSameRows = (table: Map<string, SeriesHour>, memory: Map<string, SeriesHour>) => {
+        expect([...table.keys()].sort()).toEqual([...memory.keys()].sort());
+        const within = (a: number[] | null, b: number[] | null, tolerance: number) =>
+          a === null || b === null
+            ? a === b
+            : a.length === b.length &&
+              a.every((value, slot) => Math.abs(value - b[slot]) <= tolerance);
+        for (const [key, row] of table) {
+          const held = memory.get(key)!;
+          expect({ key, counts: row.counts, errors: row.errors }).toEqual({
+            key,
+            counts: held.counts,
+            errors: held.errors,
+          });
+          expect({ key, sums: within(row.sums, held.sums, 1e-3) }).toEqual({ key, sums: true });
+          expect({ key, squares: within(row.squares, held.squares, 0.1) }).toEqual({
+            key,
+            squares: true,
+          });
+        }
+      };
+      const inMemory = async () => {
+        const [hour] = await cache.hours(new Date(hourStart), new Date(hourStart + 1));
+        return hourOf([...hour.series.component, ...hour.series.pattern, ...hour.series.duration]);
+      };
+      const inTable = async () =>
+        hourOf(
+          await readSeriesHours(
+            dataSource,
+            dialect,
+            null,
+            new Date(hourStart),
+            new Date(hourStart + 3_600_000),
+          ),
+        );
+      const template = (
+        (await dataSource.query(
+          `SELECT component_type, component_id, operation, pattern_id FROM debug_events
+            WHERE operation IS NOT NULL AND duration_ms IS NOT NULL AND pattern_id IS NOT NULL`,
+        )) as Record<string, unknown>[]
+      )[0];
+      const lateAt = async (minuteOfHour: number, duration: number) => {
+        const at = new Date(hourStart + minuteOfHour * 60_000 + 1_500);
+        const event = eventRecord({
+          id: newId(at),
+          timestamp: at.toISOString(),
+          level: 'error',
+          component_type: String(template.component_type),
+          component_id: String(template.component_id),
+          operation: String(template.operation),
+          duration_ms: duration,
+          message: 'written to the table',
+          pattern_id: String(template.pattern_id),
+        });
+        await insertScenario(dataSource, { snapshots: [], events: [event] });
+        await app.get(LateEventMinutes).note([event]);
+        expect((await refresher.ensure(grid.origin, grid.to, scenario.to)).aggregated).toHaveLength(
+          1,
+        );
+      };
+
+      // minutes of held rows: the table's rows change in those minutes only, as in memory
+      await lateAt(11, 321.5);
+      const spliced = await inMemory();
+      expect(spliced.size).toBeGreaterThan(3);
+      expectSameRows(await inTable(), spliced);
+
+      // a row the table lost behind the refresher's back (memory still holds it) is written whole
+      // the late events' duration series: its minutes change again below, so the refresh writes it
+      const [held] = await cache.hours(new Date(hourStart), new Date(hourStart + 1));
+      const durationKey = held.series.duration.find(
+        (row) =>
+          row.componentType === template.component_type &&
+          row.componentId === template.component_id &&
+          row.operation === template.operation,
+      )!.key;
+      const sql = new SqlBuilder(dialect);
+      await dataSource.query(
+        `DELETE FROM debug_insight_series_hours WHERE series_key = ${sql.p(durationKey)} AND hour_start = ${sql.time(new Date(hourStart))}`,
+        sql.params,
+      );
+      await lateAt(12, 17.25);
+      const rewritten = await inMemory();
+      expect(rewritten.get(durationKey)).toBeDefined();
+      expectSameRows(await inTable(), rewritten);
+      const previousFrom = new Date(
+        scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()),
+      );
+      expect(
+        rounded(
+          await app.get(InsightRollupReader).durationMoments(scope.from, scope.to, previousFrom),
+        ),
+      ).toEqual(
+        rounded(await app.get(InsightAggregatesRepository).durationMoments(scope, previousFrom)),
+      );
     });
 
     if (shared) {

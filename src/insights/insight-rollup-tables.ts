@@ -9,7 +9,7 @@ import type { Row } from './insight-aggregates.repository.js';
  * The rollups an unscoped insight run reads instead of debug_events (docs/insights.md):
  * - debug_insight_series_hours: per component, per pattern (events, errors) and per component
  *   and operation (count, sum, sum of squares of duration_ms), one row per series and hour with
- *   the 60 per-minute values as JSON arrays (durations as 61 running totals, summed in SQL);
+ *   the 60 per-minute values as arrays (PostgreSQL float8[], SQLite JSON text);
  * - debug_insight_error_minutes: error events per pattern, component and minute;
  * - debug_insight_chain_minutes: per correlation chain and minute, events, errors, first/last
  *   time and whether a start or end phase was seen.
@@ -72,7 +72,10 @@ export async function readSeriesHours(
   to: Date,
 ): Promise<SeriesHour[]> {
   const sql = new SqlBuilder(dialect);
-  let text = `SELECT series_key, ${rollupEpochMs(dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares
+  const values = ['counts', 'errors', 'sums', 'squares']
+    .map((column) => seriesValuesSql(dialect, column))
+    .join(', ');
+  let text = `SELECT series_key, ${rollupEpochMs(dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, ${values}
        FROM debug_insight_series_hours
       WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`;
   if (kind) text += ` AND series_key >= ${sql.p(`${kind}:`)} AND series_key < ${sql.p(`${kind};`)}`;
@@ -111,6 +114,14 @@ export async function readRollupState(on: DataSource | Executor): Promise<Rollup
 }
 
 /** An hour row's array column: json arrives parsed (PostgreSQL), text does not (SQLite). */
+/**
+ * A value column of debug_insight_series_hours as a select item: PostgreSQL sends float8[] as
+ * JSON (the driver parses JSON natively, an array text element by element in JavaScript).
+ */
+export function seriesValuesSql(dialect: Dialect, column: string): string {
+  return dialect === 'postgres' ? `array_to_json(${column}) AS ${column}` : column;
+}
+
 export function valuesOf(value: unknown): number[] | null {
   return value == null
     ? null
@@ -118,7 +129,6 @@ export function valuesOf(value: unknown): number[] | null {
 }
 
 export function toSeriesHour(row: Row): SeriesHour {
-  const sums = valuesOf(row.sums);
   return {
     key: String(row.series_key),
     hourStart: toDate(row.hour_start).getTime(),
@@ -126,17 +136,11 @@ export function toSeriesHour(row: Row): SeriesHour {
     componentId: row.component_id == null ? null : String(row.component_id),
     patternId: row.pattern_id == null ? null : String(row.pattern_id),
     operation: row.operation == null ? null : String(row.operation),
-    // duration rows are stored as running totals
-    counts: sums ? perMinute(valuesOf(row.counts)!) : valuesOf(row.counts)!,
+    counts: valuesOf(row.counts)!,
     errors: valuesOf(row.errors),
-    sums: sums && perMinute(sums),
-    squares: sums && perMinute(valuesOf(row.squares)!),
+    sums: valuesOf(row.sums),
+    squares: valuesOf(row.squares),
   };
-}
-
-/** Per-minute values from 61 running totals. */
-export function perMinute(totals: readonly number[]): number[] {
-  return totals.slice(1).map((total, index) => total - totals[index]);
 }
 
 export function floorMinute(value: Date): Date {

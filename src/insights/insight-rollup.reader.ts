@@ -20,6 +20,7 @@ import {
   readRollupState,
   rollupEpochMs,
   type SeriesHour,
+  seriesValuesSql,
   valuesOf,
   SLOTS,
 } from './insight-rollup-tables.js';
@@ -75,7 +76,7 @@ export class InsightRollupReader {
         hours.add(hour);
     // placeholders in the order they appear in the text (SQLite binds by position)
     const rows: Row[] = await this.dataSource.query(
-      `SELECT series_key, ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, counts
+      `SELECT series_key, ${rollupEpochMs(this.dialect, 'hour_start')} AS hour_start, ${seriesValuesSql(this.dialect, 'counts')}
          FROM debug_insight_series_hours
         WHERE series_key IN ${sql.list(keys)}
           AND hour_start IN ${sql.in([...hours].map((hour) => timeValue(this.dialect, new Date(hour))))}`,
@@ -119,9 +120,6 @@ export class InsightRollupReader {
     }
     const rows: DurationMomentsRow[] = [];
     for (const moments of byKey.values()) {
-      // counts are sums of differences of running totals: whole numbers up to float error
-      moments.current.n = Math.round(moments.current.n);
-      moments.previous.n = Math.round(moments.previous.n);
       if (moments.current.n > 0 || moments.previous.n > 0) rows.push(moments);
     }
     return rows;

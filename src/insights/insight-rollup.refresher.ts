@@ -45,9 +45,12 @@ const COMBINED_PASS_MAX_MS = 20 * MINUTE_MS;
 const HOUR_ROWS_PER_INSERT = 200;
 /** PostgreSQL hour rows per upsert (sent as arrays; bounds one statement's parameters). */
 const UNNESTED_ROWS_PER_INSERT = 5000;
-/** Decimals of the stored running totals of duration sums and sums of squares. */
-const SUM_DECIMALS = 3;
-const SQUARE_DECIMALS = 1;
+/**
+ * A minute's duration sum (and sum of squares) that moved less than this is no change: the same
+ * events' sum can differ in its last bits with the order PostgreSQL adds them in.
+ */
+const SUM_TOLERANCE = 1e-3;
+const SQUARE_TOLERANCE = 1e-1;
 
 /**
  * Keeps the insight rollups (insight-rollup-tables.ts) complete. Insight generation refreshes
@@ -351,16 +354,15 @@ export class InsightRollupRefresher {
         }
       }
     }
-    const changed = [...stored.values()].filter((hour) => {
+    // rows held before (stored) differ from the table in the range's minutes only; new rows are whole
+    const changed: HourWrite[] = [];
+    for (const hour of stored.values()) {
       const previous = before.get(hour);
-      return (
-        !previous ||
-        rangeChanged(
-          previous,
-          rangeValues(hour, firstSlot(hour.hourStart), endSlot(hour.hourStart)),
-        )
-      );
-    });
+      const [lo, hi] = [firstSlot(hour.hourStart), endSlot(hour.hourStart)];
+      if (!previous) changed.push({ hour, slots: null });
+      else if (rangeChanged(previous, rangeValues(hour, lo, hi)))
+        changed.push({ hour, slots: [lo, hi] });
+    }
     await this.writeHourRows(runner, changed);
     const byHour = new Map<number, SeriesHour[]>();
     for (const hour of stored.values()) {
@@ -387,11 +389,75 @@ export class InsightRollupRefresher {
   }
 
   /**
-   * Upserts hour rows. PostgreSQL: one statement per 5,000 rows, the columns sent as arrays and
-   * unnested (a refresh writes about 2,000 rows: 60–75 ms against 90–115 ms as batches of 200 rows
-   * of VALUES, measured on the benchmark's database); SQLite: batches of VALUES.
+   * Writes hour rows. PostgreSQL: the rows the table holds get only their changed minutes (array
+   * slices: a refresh changes a minute or two of about 2,000 rows, and sending whole hours cost
+   * 45–100 ms, mostly PostgreSQL parsing 1.75 MB of array text), new rows are inserted whole; the
+   * columns go as arrays, unnested, one statement per 5,000 rows. Should the table not hold a row
+   * it was expected to (it cannot while the refresh holds the lock), every row is written whole.
+   * SQLite: batches of VALUES, whole rows.
    */
-  private async writeHourRows(runner: QueryRunner, hours: readonly SeriesHour[]): Promise<void> {
+  private async writeHourRows(runner: QueryRunner, writes: readonly HourWrite[]): Promise<void> {
+    if (this.dialect !== 'postgres') {
+      await this.upsertWholeRows(
+        runner,
+        writes.map((write) => write.hour),
+      );
+      return;
+    }
+    const sliced = writes.filter((write) => write.slots !== null);
+    let updated = 0;
+    for (let offset = 0; offset < sliced.length; offset += UNNESTED_ROWS_PER_INSERT) {
+      updated += await this.updateSlices(
+        runner,
+        sliced.slice(offset, offset + UNNESTED_ROWS_PER_INSERT),
+      );
+    }
+    if (updated !== sliced.length) {
+      this.logger.warn(
+        `${sliced.length - updated} of ${sliced.length} hour rows held in memory were not in debug_insight_series_hours; writing every row whole`,
+      );
+      await this.upsertWholeRows(
+        runner,
+        writes.map((write) => write.hour),
+      );
+      return;
+    }
+    await this.upsertWholeRows(
+      runner,
+      writes.filter((write) => write.slots === null).map((write) => write.hour),
+    );
+  }
+
+  /** PostgreSQL: minutes [lo, hi) of rows the table holds, as array slices; returns the rows updated. */
+  private async updateSlices(runner: QueryRunner, writes: readonly HourWrite[]): Promise<number> {
+    const slice = (values: number[] | null, [lo, hi]: [number, number]) =>
+      values && arrayText(values.slice(lo, hi));
+    // PostgreSQL arrays are 1-based: minute m of the hour is element m + 1
+    const spliced = (column: string) =>
+      `${column} = t.${column}[1:u.lo] || u.${column}::float8[] || t.${column}[u.hi + 1:${SLOTS}]`;
+    const result = (await runner.query(
+      `UPDATE debug_insight_series_hours AS t
+          SET ${['counts', 'errors', 'sums', 'squares'].map(spliced).join(', ')}
+         FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+              AS u(series_key, hour_start, lo, hi, counts, errors, sums, squares)
+        WHERE t.series_key = u.series_key AND t.hour_start = u.hour_start`,
+      [
+        writes.map(({ hour }) => hour.key),
+        writes.map(({ hour }) => new Date(hour.hourStart).toISOString()),
+        writes.map(({ slots }) => slots![0]),
+        writes.map(({ slots }) => slots![1]),
+        writes.map(({ hour, slots }) => slice(hour.counts, slots!)),
+        writes.map(({ hour, slots }) => slice(hour.errors, slots!)),
+        writes.map(({ hour, slots }) => slice(hour.sums, slots!)),
+        writes.map(({ hour, slots }) => slice(hour.squares, slots!)),
+      ],
+    )) as [unknown, number];
+    // TypeORM answers a PostgreSQL UPDATE as [rows, affected count]
+    return result[1];
+  }
+
+  /** Upserts whole hour rows (PostgreSQL: as arrays, unnested; SQLite: batches of VALUES). */
+  private async upsertWholeRows(runner: QueryRunner, hours: readonly SeriesHour[]): Promise<void> {
     const columns =
       'series_key, hour_start, component_type, component_id, pattern_id, operation, counts, errors, sums, squares';
     const onConflict = `ON CONFLICT (series_key, hour_start) DO UPDATE
@@ -400,11 +466,11 @@ export class InsightRollupRefresher {
     const perStatement = postgres ? UNNESTED_ROWS_PER_INSERT : HOUR_ROWS_PER_INSERT;
     for (let offset = 0; offset < hours.length; offset += perStatement) {
       const batch = hours.slice(offset, offset + perStatement);
-      const stored = batch.map(storedForm);
       if (postgres) {
+        const array = (values: number[] | null) => values && arrayText(values);
         await runner.query(
           `INSERT INTO debug_insight_series_hours (${columns})
-           SELECT k, h, ct, ci, p, o, c::json, e::json, s::json, q::json
+           SELECT k, h, ct, ci, p, o, c::float8[], e::float8[], s::float8[], q::float8[]
              FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
                          $7::text[], $8::text[], $9::text[], $10::text[]) AS u(k, h, ct, ci, p, o, c, e, s, q)
            ${onConflict}`,
@@ -415,18 +481,19 @@ export class InsightRollupRefresher {
             batch.map((hour) => hour.componentId),
             batch.map((hour) => hour.patternId),
             batch.map((hour) => hour.operation),
-            stored.map((json) => json.counts),
-            stored.map((json) => json.errors),
-            stored.map((json) => json.sums),
-            stored.map((json) => json.squares),
+            batch.map((hour) => array(hour.counts)),
+            batch.map((hour) => array(hour.errors)),
+            batch.map((hour) => array(hour.sums)),
+            batch.map((hour) => array(hour.squares)),
           ],
         );
         continue;
       }
       const sql = new SqlBuilder(this.dialect);
+      const json = (values: number[] | null) => values && JSON.stringify(values);
       const values = batch
         .map(
-          (hour, index) =>
+          (hour) =>
             `(${[
               sql.p(hour.key),
               sql.time(new Date(hour.hourStart)),
@@ -434,10 +501,10 @@ export class InsightRollupRefresher {
               sql.p(hour.componentId),
               sql.p(hour.patternId),
               sql.p(hour.operation),
-              sql.p(stored[index].counts),
-              sql.p(stored[index].errors),
-              sql.p(stored[index].sums),
-              sql.p(stored[index].squares),
+              sql.p(json(hour.counts)),
+              sql.p(json(hour.errors)),
+              sql.p(json(hour.sums)),
+              sql.p(json(hour.squares)),
             ].join(', ')})`,
         )
         .join(', ');
@@ -666,26 +733,15 @@ function identityOf(
   };
 }
 
-/** What debug_insight_series_hours stores: per-minute values, or 61 running totals for durations. */
-function storedForm(hour: SeriesHour): {
-  counts: string;
-  errors: string | null;
-  sums: string | null;
-  squares: string | null;
-} {
-  if (!hour.sums)
-    return {
-      counts: JSON.stringify(hour.counts),
-      errors: JSON.stringify(hour.errors),
-      sums: null,
-      squares: null,
-    };
-  return {
-    counts: JSON.stringify(runningTotals(hour.counts, 0)),
-    errors: null,
-    sums: JSON.stringify(runningTotals(hour.sums, SUM_DECIMALS)),
-    squares: JSON.stringify(runningTotals(hour.squares!, SQUARE_DECIMALS)),
-  };
+/** A PostgreSQL array literal of numbers (float8[] input reads NaN and Infinity as JavaScript spells them). */
+function arrayText(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+/** An hour row to write: whole (`slots` null: the table does not hold it) or minutes [lo, hi) of it. */
+interface HourWrite {
+  hour: SeriesHour;
+  slots: [number, number] | null;
 }
 
 /** The values of minutes [lo, hi) of an hour row. */
@@ -706,9 +762,7 @@ function rangeValues(hour: SeriesHour, lo: number, hi: number): RangeValues {
 }
 
 /**
- * Whether an hour row's minutes changed. Durations are stored as rounded running totals, so a
- * stored minute's sum can differ from a fresh one by the rounding of two totals: smaller
- * differences are no change.
+ * Whether an hour row's minutes changed (durations within SUM_TOLERANCE and SQUARE_TOLERANCE).
  */
 function rangeChanged(previous: RangeValues, next: RangeValues): boolean {
   const differs = (a: number[] | null, b: number[] | null, tolerance: number) =>
@@ -718,21 +772,9 @@ function rangeChanged(previous: RangeValues, next: RangeValues): boolean {
   return (
     differs(previous.counts, next.counts, 0) ||
     differs(previous.errors, next.errors, 0) ||
-    differs(previous.sums, next.sums, 10 ** -SUM_DECIMALS) ||
-    differs(previous.squares, next.squares, 10 ** -SQUARE_DECIMALS)
+    differs(previous.sums, next.sums, SUM_TOLERANCE) ||
+    differs(previous.squares, next.squares, SQUARE_TOLERANCE)
   );
-}
-
-/** [0, v0, v0+v1, …] rounded to `decimals` (the moments only pick candidates for exact percentiles). */
-function runningTotals(values: readonly number[], decimals: number): number[] {
-  const scale = 10 ** decimals;
-  const totals = [0];
-  let total = 0;
-  for (const value of values) {
-    total += value;
-    totals.push(Math.round(total * scale) / scale);
-  }
-  return totals;
 }
 
 function copyOf(hour: SeriesHour): SeriesHour {

@@ -9,6 +9,7 @@ import {
 } from '../../src/database/entities/index.js';
 import { newId } from '../../src/common/ids.js';
 import { InsightHoursAsJson1764600000001 } from '../../migrations/1764600000001-InsightHoursAsJson.js';
+import { SeriesHoursAsArrays1765200000001 } from '../../migrations/1765200000001-SeriesHoursAsArrays.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { insertRows, makeEventEntity } from '../factories/entities.js';
 import { describeWithPostgres, freshPostgresUrl, freshSqlitePath } from '../support/services.js';
@@ -183,50 +184,57 @@ function migratedPostgres(): () => DataSource {
   return () => dataSource!;
 }
 
-describeWithPostgres('PostgreSQL migration InsightHoursAsJson', () => {
+describeWithPostgres('PostgreSQL migrations of the series hour values', () => {
   const database = migratedPostgres();
 
   const columnTypes = async () =>
     (
       (await database().query(
-        `SELECT column_name, data_type FROM information_schema.columns
+        `SELECT column_name, udt_name FROM information_schema.columns
           WHERE table_name = 'debug_insight_series_hours' AND column_name IN ('counts', 'errors', 'sums', 'squares') ORDER BY column_name`,
-      )) as { column_name: string; data_type: string }[]
-    ).map((row) => `${row.column_name}:${row.data_type}`);
+      )) as { column_name: string; udt_name: string }[]
+    ).map((row) => `${row.column_name}:${row.udt_name}`);
+  const allOf = (type: string) =>
+    ['counts', 'errors', 'squares', 'sums'].map((c) => `${c}:${type}`);
+  const names = MIGRATIONS.map((migration) => migration.name);
+  /** Undoes the migrations from the last one applied (`applied`, excluded) down to `migration`, included. */
+  const undoDownTo = async (migration: { name: string }, applied: number) => {
+    const from = names.indexOf(migration.name);
+    for (let i = from; i < applied; i++) await database().undoLastMigration();
+    return from;
+  };
 
-  it('keeps the hour rows as json, reverts to jsonb and comes back with the values intact', async () => {
-    expect(await columnTypes()).toEqual([
-      'counts:json',
-      'errors:json',
-      'squares:json',
-      'sums:json',
-    ]);
+  it('keeps the values as float8[] now, as json and jsonb before, and drops the rollups it retypes', async () => {
+    expect(await columnTypes()).toEqual(allOf('_float8'));
+    await database().query(
+      `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, counts, errors)
+       VALUES ('component:api/a1', '2026-11-24T08:00:00Z', 'api', 'a1', '{1,2,3.5}', '{0,1,0}')`,
+    );
+    const [row] = (await database().query(
+      `SELECT array_to_json(counts) AS counts, array_to_json(errors) AS errors FROM debug_insight_series_hours`,
+    )) as { counts: number[]; errors: number[] }[];
+    expect(row).toEqual({ counts: [1, 2, 3.5], errors: [0, 1, 0] });
+
+    // JSON (InsightHoursAsJson) before the arrays, jsonb before that
+    const arrays = await undoDownTo(SeriesHoursAsArrays1765200000001, names.length);
+    expect(await columnTypes()).toEqual(allOf('json'));
+    const asJson = await undoDownTo(InsightHoursAsJson1764600000001, arrays);
+    expect(await columnTypes()).toEqual(allOf('jsonb'));
+
+    // the rollups are derived data: retyped, they are dropped with their state and rebuilt by the next run
     await database().query(
       `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, counts, errors)
        VALUES ('component:api/a1', '2026-11-24T08:00:00Z', 'api', 'a1', '[1,2,3.5]', '[0,1,0]')`,
     );
-    // Undo down to this migration: the ones after it (alerting, …) are undone first.
-    const later = MIGRATIONS.slice(MIGRATIONS.indexOf(InsightHoursAsJson1764600000001)).map(
-      (migration) => migration.name,
+    await database().query(
+      `INSERT INTO debug_insight_rollup_state (id, rolled_from, rolled_until) VALUES (1, '2026-11-24T08:00:00Z', '2026-11-24T09:00:00Z')`,
     );
-    for (let i = 0; i < later.length; i++) await database().undoLastMigration();
-    expect(await columnTypes()).toEqual([
-      'counts:jsonb',
-      'errors:jsonb',
-      'squares:jsonb',
-      'sums:jsonb',
-    ]);
-    expect(await runMigrations(database())).toEqual(later);
-    expect(await columnTypes()).toEqual([
-      'counts:json',
-      'errors:json',
-      'squares:json',
-      'sums:json',
-    ]);
-    const [row] = (await database().query(
-      `SELECT counts, errors FROM debug_insight_series_hours`,
-    )) as { counts: number[]; errors: number[] }[];
-    expect(row).toEqual({ counts: [1, 2, 3.5], errors: [0, 1, 0] });
+    expect(await runMigrations(database())).toEqual(names.slice(asJson));
+    expect(await columnTypes()).toEqual(allOf('_float8'));
+    const left = (await database().query(
+      `SELECT (SELECT count(*) FROM debug_insight_series_hours)::int AS hours, (SELECT count(*) FROM debug_insight_rollup_state)::int AS state`,
+    )) as { hours: number; state: number }[];
+    expect(left[0]).toEqual({ hours: 0, state: 0 });
   });
 });
 
@@ -234,18 +242,18 @@ describeWithPostgres('PostgreSQL series hour rows', () => {
   const database = migratedPostgres();
 
   it('rewrites the rows of the open hour in place: every update a heap-only tuple', async () => {
-    // duration rows as a refresh writes them: three arrays of 61 running totals (about 2 kB)
-    const totals = (scale: number) =>
-      JSON.stringify(Array.from({ length: 61 }, (_, slot) => slot * scale + 0.123456789));
+    // duration rows as a refresh writes them whole: three arrays of 60 per-minute values
+    const values = (scale: number) =>
+      `{${Array.from({ length: 60 }, (_, slot) => slot * scale + 0.123456789).join(',')}}`;
     const series = 60;
     const upsert = (scale: number) =>
       database().query(
         `INSERT INTO debug_insight_series_hours (series_key, hour_start, component_type, component_id, operation, counts, sums, squares)
-         SELECT 'duration:api/a' || n || ':op', '2026-11-24T08:00:00Z', 'api', 'a' || n, 'op', $1::json, $2::json, $3::json
+         SELECT 'duration:api/a' || n || ':op', '2026-11-24T08:00:00Z', 'api', 'a' || n, 'op', $1::float8[], $2::float8[], $3::float8[]
            FROM generate_series(1, ${series}) AS n
          ON CONFLICT (series_key, hour_start) DO UPDATE
            SET counts = excluded.counts, sums = excluded.sums, squares = excluded.squares`,
-        [totals(scale), totals(scale * 997.5), totals(scale * 1_000_003.25)],
+        [values(scale), values(scale * 997.5), values(scale * 1_000_003.25)],
       );
     await upsert(1);
     // the pages as the build left them, then one refresh of the hour, read in its transaction
