@@ -17,6 +17,11 @@ import {
 
 /** One row of debug_insight_error_minutes. */
 export interface ErrorMinute {
+  /**
+   * Pattern, component type and id as one text (errorGroupKey): readers group minutes by it at
+   * every run, and a text made once keeps its hash.
+   */
+  groupKey: string;
   bucketStart: number;
   patternId: string;
   componentType: string;
@@ -208,11 +213,15 @@ export function errorMinuteOf(
   row: Row,
   bucketStart = toDate(row.bucket_start).getTime(),
 ): ErrorMinute {
+  const patternId = String(row.pattern_id);
+  const componentType = String(row.component_type);
+  const componentId = String(row.component_id);
   return {
+    groupKey: errorGroupKey(patternId, componentType, componentId),
     bucketStart,
-    patternId: String(row.pattern_id),
-    componentType: String(row.component_type),
-    componentId: String(row.component_id),
+    patternId,
+    componentType,
+    componentId,
     errors: toNumber(row.errors),
     criticals: toNumber(row.criticals),
     firstAt: toDate(row.first_at).getTime(),
@@ -221,6 +230,15 @@ export function errorMinuteOf(
     lastId: String(row.last_id),
     sampleMessage: String(row.sample_message),
   };
+}
+
+/** The key error minutes are grouped by: their pattern and component. */
+export function errorGroupKey(
+  patternId: string,
+  componentType: string,
+  componentId: string,
+): string {
+  return `${patternId}\u0000${componentType}\u0000${componentId}`;
 }
 
 function emptyHour(): RollupHour {

@@ -140,7 +140,7 @@ export class InsightRollupReader {
       else
         for (const minute of errorMinutes) {
           if (minute.bucketStart < lo || minute.bucketStart >= hi) continue;
-          mergeInto(minute.bucketStart >= mid ? scope : baseline, groupKeyOf(minute), minute);
+          mergeInto(minute.bucketStart >= mid ? scope : baseline, minute.groupKey, minute);
         }
     }
     const rows: ErrorPatternRow[] = [];
@@ -316,11 +316,20 @@ function addMinutes(
   lo: number,
   hi: number,
 ): void {
+  // summed in locals: a double stored in an object field is a new heap number at every addition
+  let n = 0;
+  let sum = 0;
+  let squares = 0;
+  const sums = hour.sums!;
+  const squareSums = hour.squares!;
   for (let slot = lo; slot < hi; slot++) {
-    window.n += hour.counts[slot];
-    window.sum += hour.sums![slot];
-    window.squares += hour.squares![slot];
+    n += hour.counts[slot];
+    sum += sums[slot];
+    squares += squareSums[slot];
   }
+  window.n += n;
+  window.sum += sum;
+  window.squares += squares;
 }
 
 /** Error minutes summed per pattern and component: an ErrorMinute whose bucketStart is its first. */
@@ -343,15 +352,11 @@ function hourGroupsOf(minutes: readonly ErrorMinute[]): HourErrorGroups {
     for (const minute of minutes) {
       hour.first = Math.min(hour.first, minute.bucketStart);
       hour.last = Math.max(hour.last, minute.bucketStart);
-      mergeInto(hour.groups, groupKeyOf(minute), minute);
+      mergeInto(hour.groups, minute.groupKey, minute);
     }
     hourGroups.set(minutes, hour);
   }
   return hour;
-}
-
-function groupKeyOf(minute: ErrorMinute): string {
-  return `${minute.patternId}\u0000${minute.componentType}\u0000${minute.componentId}`;
 }
 
 function mergeAll(groups: Map<string, ErrorGroup>, more: Map<string, ErrorGroup>): void {
