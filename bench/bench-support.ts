@@ -14,7 +14,7 @@ export const ADMIN_URL =
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 /** The Node flags of `npm start` and the Dockerfile: the service runs as a user runs it. */
-const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export function log(line: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);

@@ -19,7 +19,11 @@
 //   include the pool warming up. The headline keeps them (W = 0); this separates the two.
 //   --gap S (0): seconds between measured runs, as between the periodic job's runs (60 by default);
 //   back to back (0) is the optimistic case (docs/benchmarks/insights.md)
+// The service runs inside this process, so the process runs with the service's Node flags (those
+// of `npm start` and the Dockerfile: SERVICE_NODE_FLAGS); started without them, it starts itself
+// again with them.
 import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
@@ -27,7 +31,14 @@ import { createApp } from '../src/bootstrap.js';
 import { createDataSource, runMigrations } from '../src/database/data-source.js';
 import { dayStart, partitionName } from '../src/database/partition.service.js';
 import { ROLLUP_OVERLAP_MS } from '../src/insights/insight-rollup-tables.js';
-import { ADMIN_URL, adminQuery, log, numberOption, quantile } from './bench-support.js';
+import {
+  ADMIN_URL,
+  adminQuery,
+  log,
+  numberOption,
+  quantile,
+  SERVICE_NODE_FLAGS,
+} from './bench-support.js';
 
 const DAY_MS = 86_400_000;
 
@@ -106,7 +117,8 @@ async function main(): Promise<void> {
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   log(
-    `machine: ${cpus().length} cores; ${total.toLocaleString('en')} events over ${hours} h into scratch database ${name}`,
+    `machine: ${cpus().length} cores; ${total.toLocaleString('en')} events over ${hours} h into scratch database ${name}; ` +
+      `Node flags of the service: ${process.execArgv.join(' ')}`,
   );
 
   if (!reuse) await adminQuery(`CREATE DATABASE ${name}`);
@@ -301,7 +313,17 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+const missingFlags = SERVICE_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+if (missingFlags.length > 0) {
+  const again = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...missingFlags, ...process.argv.slice(1)],
+    { stdio: 'inherit' },
+  );
+  process.exit(again.status ?? 1);
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
