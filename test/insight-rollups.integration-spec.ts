@@ -55,6 +55,22 @@ const rounded = (rows: DurationMomentsRow[]) =>
     },
   }));
 
+/**
+ * Stores an event long after its time, noted late as the ingest write path does, and refreshes
+ * the rollups on `instance`: its minute, and only it, is aggregated again.
+ */
+async function storeLateAndRefresh(
+  instance: INestApplication,
+  event: DebugEventRecord,
+  grid: ReturnType<typeof gridFor>,
+  clock: Date,
+): Promise<void> {
+  await insertScenario(instance.get(DataSource), { snapshots: [], events: [event] });
+  await instance.get(LateEventMinutes).note([event]);
+  const result = await instance.get(InsightRollupRefresher).ensure(grid.origin, grid.to, clock);
+  expect(result.aggregated).toHaveLength(1);
+}
+
 /** `shared`: the database serves more than one service instance (PostgreSQL). */
 function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, shared = false) {
   describe(`insight rollups (${mode})`, () => {
@@ -382,11 +398,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
           message: 'written to the table',
           pattern_id: String(template.pattern_id),
         });
-        await insertScenario(dataSource, { snapshots: [], events: [event] });
-        await app.get(LateEventMinutes).note([event]);
-        expect((await refresher.ensure(grid.origin, grid.to, scenario.to)).aggregated).toHaveLength(
-          1,
-        );
+        await storeLateAndRefresh(app, event, grid, scenario.to);
       };
 
       // minutes of held rows: the table's rows change in those minutes only, as in memory
@@ -447,12 +459,7 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
               message: 'written by one instance, read by the other',
               pattern_id: 'shared-pattern',
             });
-            await insertScenario(instance.get(DataSource), { snapshots: [], events: [event] });
-            await instance.get(LateEventMinutes).note([event]);
-            const result = await instance
-              .get(InsightRollupRefresher)
-              .ensure(grid.origin, grid.to, scenario.to);
-            expect(result.aggregated).toHaveLength(1);
+            await storeLateAndRefresh(instance, event, grid, scenario.to);
           };
           const sharedCounts = async () =>
             (await reader.componentSeries(grid))

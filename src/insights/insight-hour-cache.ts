@@ -233,11 +233,7 @@ export function errorMinuteOf(
 }
 
 /** The key error minutes are grouped by: their pattern and component. */
-export function errorGroupKey(
-  patternId: string,
-  componentType: string,
-  componentId: string,
-): string {
+function errorGroupKey(patternId: string, componentType: string, componentId: string): string {
   return `${patternId}\u0000${componentType}\u0000${componentId}`;
 }
 

@@ -38,6 +38,9 @@ export const ROLLUP_RECENT_MS = 15 * MINUTE_MS;
 
 export type SeriesKind = 'component' | 'pattern' | 'duration';
 
+/** The per-minute value columns of debug_insight_series_hours (SeriesHour's arrays). */
+export const SERIES_VALUE_COLUMNS = ['counts', 'errors', 'sums', 'squares'] as const;
+
 /** One row of debug_insight_series_hours: a series' per-minute values over one hour. */
 export /** One row of debug_insight_series_hours: a series' per-minute values over one hour. */
 interface SeriesHour {
@@ -72,9 +75,7 @@ export async function readSeriesHours(
   to: Date,
 ): Promise<SeriesHour[]> {
   const sql = new SqlBuilder(dialect);
-  const values = ['counts', 'errors', 'sums', 'squares']
-    .map((column) => seriesValuesSql(dialect, column))
-    .join(', ');
+  const values = SERIES_VALUE_COLUMNS.map((column) => seriesValuesSql(dialect, column)).join(', ');
   let text = `SELECT series_key, ${rollupEpochMs(dialect, 'hour_start')} AS hour_start, component_type, component_id, pattern_id, operation, ${values}
        FROM debug_insight_series_hours
       WHERE hour_start >= ${sql.time(floorHour(from))} AND hour_start < ${sql.time(to)}`;
@@ -113,7 +114,6 @@ export async function readRollupState(on: DataSource | Executor): Promise<Rollup
   return { from: toDate(rows[0].rolled_from), until: toDate(rows[0].rolled_until) };
 }
 
-/** An hour row's array column: json arrives parsed (PostgreSQL), text does not (SQLite). */
 /**
  * A value column of debug_insight_series_hours as a select item: PostgreSQL sends float8[] as
  * JSON (the driver parses JSON natively, an array text element by element in JavaScript).
@@ -122,6 +122,7 @@ export function seriesValuesSql(dialect: Dialect, column: string): string {
   return dialect === 'postgres' ? `array_to_json(${column}) AS ${column}` : column;
 }
 
+/** An hour row's array column: JSON arrives parsed (PostgreSQL), text does not (SQLite). */
 export function valuesOf(value: unknown): number[] | null {
   return value == null
     ? null

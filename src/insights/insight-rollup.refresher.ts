@@ -29,6 +29,7 @@ import {
   type RollupState,
   ROLLUP_RETENTION_MS,
   type SeriesHour,
+  SERIES_VALUE_COLUMNS,
   type SeriesKind,
   SLOTS,
 } from './insight-rollup-tables.js';
@@ -397,13 +398,22 @@ export class InsightRollupRefresher {
    * SQLite: batches of VALUES, whole rows.
    */
   private async writeHourRows(runner: QueryRunner, writes: readonly HourWrite[]): Promise<void> {
-    if (this.dialect !== 'postgres') {
-      await this.upsertWholeRows(
-        runner,
-        writes.map((write) => write.hour),
-      );
-      return;
-    }
+    await this.upsertWholeRows(
+      runner,
+      (this.dialect === 'postgres' ? await this.updateHeldRows(runner, writes) : writes).map(
+        (write) => write.hour,
+      ),
+    );
+  }
+
+  /**
+   * PostgreSQL: writes the sliced rows (held by the table) as slices; returns what is left to
+   * write whole: the new rows, or every row if the table did not hold one it was expected to.
+   */
+  private async updateHeldRows(
+    runner: QueryRunner,
+    writes: readonly HourWrite[],
+  ): Promise<readonly HourWrite[]> {
     const sliced = writes.filter((write) => write.slots !== null);
     let updated = 0;
     for (let offset = 0; offset < sliced.length; offset += UNNESTED_ROWS_PER_INSERT) {
@@ -412,20 +422,11 @@ export class InsightRollupRefresher {
         sliced.slice(offset, offset + UNNESTED_ROWS_PER_INSERT),
       );
     }
-    if (updated !== sliced.length) {
-      this.logger.warn(
-        `${sliced.length - updated} of ${sliced.length} hour rows held in memory were not in debug_insight_series_hours; writing every row whole`,
-      );
-      await this.upsertWholeRows(
-        runner,
-        writes.map((write) => write.hour),
-      );
-      return;
-    }
-    await this.upsertWholeRows(
-      runner,
-      writes.filter((write) => write.slots === null).map((write) => write.hour),
+    if (updated === sliced.length) return writes.filter((write) => write.slots === null);
+    this.logger.warn(
+      `${sliced.length - updated} of ${sliced.length} hour rows held in memory were not in debug_insight_series_hours; writing every row whole`,
     );
+    return writes;
   }
 
   /** PostgreSQL: minutes [lo, hi) of rows the table holds, as array slices; returns the rows updated. */
@@ -437,7 +438,7 @@ export class InsightRollupRefresher {
       `${column} = t.${column}[1:u.lo] || u.${column}::float8[] || t.${column}[u.hi + 1:${SLOTS}]`;
     const result = (await runner.query(
       `UPDATE debug_insight_series_hours AS t
-          SET ${['counts', 'errors', 'sums', 'squares'].map(spliced).join(', ')}
+          SET ${SERIES_VALUE_COLUMNS.map(spliced).join(', ')}
          FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
               AS u(series_key, hour_start, lo, hi, counts, errors, sums, squares)
         WHERE t.series_key = u.series_key AND t.hour_start = u.hour_start`,
