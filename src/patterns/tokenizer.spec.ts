@@ -46,6 +46,9 @@ describe('tokenizer', () => {
     ['mention @channel in chat', 'mention @channel in chat'],
     // true/false/null as the value of a key
     ['probe ok ready=false cached:TRUE owner=null', 'probe ok ready=<*> cached:<*> owner=<*>'],
+    // and with spaces around the `=`, as long as nothing but punctuation follows it
+    ['layout done, visible= true, moved =  false', 'layout done, visible= <*>, moved = <*>'],
+    ['filter = none of the rules matched', 'filter = none of the rules matched'],
     // a path after a key with its query string, whatever its number of parameters
     ['proxy url=/search?q=red+shoes&page=2 ok', 'proxy url=<*> ok'],
     ['cannot load /opt/app/bin/run-x: not found', 'cannot load <*>: not found'],

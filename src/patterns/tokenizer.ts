@@ -273,13 +273,10 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
   }
   for (let i = 1; i < raw.length; i++) {
     // the value of a key that is a literal of every programming language: "ready=false", and
-    // after ": " when nothing but punctuation follows it ("result: None", "{'id': null}")
+    // after a space when nothing but punctuation follows it: "result: None", "{'id': null}",
+    // and a key printed with spaces around its `=` ("allDrawn= false, moved =  true")
     if (!LITERALS.has(raw[i].toLowerCase()) || !KEY_VALUE.has(raw[i - 1])) continue;
-    if (
-      !rawSpace[i] ||
-      (raw[i - 1] === ':' && (i + 1 === raw.length || VALUE_ENDS.has(raw[i + 1])))
-    )
-      raw[i] = WILDCARD;
+    if (!rawSpace[i] || i + 1 === raw.length || VALUE_ENDS.has(raw[i + 1])) raw[i] = WILDCARD;
   }
   if (hasBracket) maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
