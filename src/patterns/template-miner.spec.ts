@@ -201,6 +201,19 @@ describe('TemplateMiner', () => {
       expect(proxy.template(proxied[0])?.template).toBe(
         '<*> - <*> open through relay gateway.office.lan:<*> HTTPS',
       );
+
+      // a program seen first only with hosts that hold digits: its pattern is the collapsed
+      // form (`sync.exe - <*> open`), shorter than the shapes the program names vary in
+      const early = new TemplateMiner();
+      const [first] = idsOf(early, [
+        'sync.exe - s3.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+      ]);
+      const later = idsOf(early, [
+        ...lines,
+        'sync.exe - s3.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+        'sync.exe - files.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+      ]);
+      expect(new Set([early.resolve(first), ...later]).size).toBe(1);
     });
 
     it('optional parenthesised values', () => {

@@ -830,12 +830,24 @@ export class TemplateMiner {
     return false;
   }
 
-  /** Merges into `general` every live pattern of more tokens that it covers with lists. */
+  /**
+   * Merges into `general` every live pattern of more tokens that it covers with lists, and
+   * every pattern whose canonical template it covers position by position. The second matters
+   * when the new shape is longer than its canonical form (`<*> - <*> : <*> open`, canonically
+   * `<*> - <*> open`): a pattern made earlier from the collapsed form (`Dropbox.exe - <*> open`,
+   * from a host with digits) has no shape of the new shape's length to be covered at, and
+   * would otherwise keep its messages apart.
+   */
   private absorbListCoveredBy(general: Pattern): void {
     const template = general.tokens;
     if (!template.some(isWord)) return;
     for (const pattern of [...this.live.values()]) {
       if (pattern === general || this.live.get(pattern.id) !== pattern) continue;
+      if (pattern.tokens.length === template.length) {
+        if (covers(template, pattern.tokens) && !learnedSpanBeyond(pattern, general))
+          this.merge(pattern.id, general.id, true);
+        continue;
+      }
       const shape = pattern.shapes[0];
       if (shape.tokens.length <= template.length) continue;
       if (matchesWithLists(template, 0, shape.tokens, 0)) this.merge(pattern.id, general.id, true);
@@ -850,12 +862,7 @@ export class TemplateMiner {
       if (this.live.get(shape.pattern.id) !== shape.pattern) continue; // merged meanwhile
       // a pattern that learned a span (a value of several words) is wider than this template
       // even though one of its narrower shapes is covered: it stays, and that shape with it
-      if (
-        shape.pattern.shapes.some(
-          (s) => s.spanAt !== undefined && !general.pattern.shapes.includes(s),
-        )
-      )
-        continue;
+      if (learnedSpanBeyond(shape.pattern, general.pattern)) continue;
       this.merge(shape.pattern.id, general.pattern.id, record);
     }
   }
@@ -884,6 +891,14 @@ export class TemplateMiner {
     }
     if (record) this.pendingMerges.push({ from, into });
   }
+}
+
+/**
+ * True when `pattern` learned a span (a value of several words) that `general` does not have:
+ * it is wider than `general`'s template at that place even where one of its shapes is covered.
+ */
+function learnedSpanBeyond(pattern: Pattern, general: Pattern): boolean {
+  return pattern.shapes.some((s) => s.spanAt !== undefined && !general.shapes.includes(s));
 }
 
 /** A single value, or a phrase in a pair of quotes with no such quote inside. */
