@@ -214,6 +214,22 @@ describe('TemplateMiner', () => {
         'sync.exe - files.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
       ]);
       expect(new Set([early.resolve(first), ...later]).size).toBe(1);
+
+      // a program name printed with a masked suffix (a 64-bit marker, an instance number), seen
+      // before the program position was learned and after it
+      for (const miner of [proxy, early]) {
+        const wordAndValue = idsOf(miner, [
+          'browser.exe *64 - search.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+          'worker 7 - dl.vendor.net:443 open through relay gateway.office.lan:3128 HTTPS',
+        ]);
+        expect(wordAndValue).toEqual([proxied[0], proxied[0]].map((id) => miner.resolve(id)));
+      }
+      const suffixFirst = new TemplateMiner();
+      const [marked] = idsOf(suffixFirst, [
+        'browser.exe *64 - search.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+      ]);
+      const plain = idsOf(suffixFirst, lines);
+      expect(new Set([suffixFirst.resolve(marked), ...plain]).size).toBe(1);
     });
 
     it('optional parenthesised values', () => {

@@ -1204,6 +1204,12 @@ function matchesWithLists(
       if (matchesWithLists(template, t + 1, tokens, last + 1)) return true;
     }
     if (matchesWithLists(template, t + 1, tokens, item + 1)) return true;
+    // a word with a masked value printed after it ("chrome.exe *64"): one value, as a run of
+    // values is in the canonical form
+    if (last === item && isWord(tokens[item]) && tokens[item + 1] === WILDCARD) {
+      item++;
+      continue;
+    }
     if (!LIST_JOINERS.has(tokens[last + 1] ?? '')) return false;
     item = last + 2;
   }
