@@ -138,13 +138,16 @@ describe('error-pattern analyzer', () => {
   it('counts a pattern merged by the miner under the pattern it went into', () => {
     const window = [...quietWindow];
     window[8] = 30;
+    const inputs = [
+      row('root', 'pay/pay-1', false, 10),
+      row('old', 'pay/pay-1', false, 36),
+      row('old', 'pay/pay-1', true, 40),
+      row('root', 'pay/pay-1', true, 41, 'critical'),
+      row('root', 'pay/pay-2', true, 3),
+    ];
+    const before = structuredClone(inputs);
     const merged = mergeByRoot(
-      [
-        row('old', 'pay/pay-1', false, 36),
-        row('root', 'pay/pay-1', false, 10),
-        row('old', 'pay/pay-1', true, 40),
-        row('root', 'pay/pay-1', true, 41, 'critical'),
-      ],
+      inputs,
       [series('old', 1, window), series('root', 0, window)],
       new Map([
         ['old', 'root'],
@@ -156,7 +159,12 @@ describe('error-pattern analyzer', () => {
     ).toEqual([
       ['root', false, 46, 'error'],
       ['root', true, 81, 'error,critical'],
+      ['root', true, 3, 'error'],
     ]);
+    expect(inputs).toEqual(before); // the caller's rows are not changed
+    // a row of a pattern nothing was merged into is passed on as it is
+    const solo = row('solo', 'pay/pay-1', true, 2);
+    expect(mergeByRoot([solo], [], new Map([['old', 'root']])).rows[0]).toBe(solo);
     expect(merged.series).toHaveLength(1);
     expect(merged.series[0].errors[grid.baselineBuckets + 8]).toBe(60);
     const drafts = detectErrorPatterns({

@@ -325,22 +325,36 @@ function detectSpreading(facts: PatternFacts, input: ErrorPatternInput): Insight
   };
 }
 
-/** Rows and series of merged patterns counted under the pattern they were merged into. */
+/**
+ * Rows and series of merged patterns counted under the pattern they were merged into. Rows come
+ * one per pattern, component and side of the scope (as both readers give them), so only the
+ * rows of a pattern that others were merged into are summed.
+ */
 export function mergeByRoot(
   rows: readonly ErrorPatternRow[],
   series: readonly BucketSeries[],
   rootOf: ReadonlyMap<string, string>,
 ): { rows: ErrorPatternRow[]; series: BucketSeries[] } {
   const root = (id: string) => rootOf.get(id) ?? id;
-  const mergedRows = new Map<string, ErrorPatternRow>();
+  const mergedInto = new Set<string>();
+  for (const [id, into] of rootOf) if (id !== into) mergedInto.add(into);
+  const mergedRows: ErrorPatternRow[] = [];
+  const at = new Map<string, number>();
   for (const row of rows) {
     const patternId = root(row.patternId);
-    const key = [patternId, componentKey(row.component), row.inScope].join('\u0000');
-    const known = mergedRows.get(key);
-    if (!known) {
-      mergedRows.set(key, { ...row, patternId });
+    if (!mergedInto.has(patternId)) {
+      mergedRows.push(row);
       continue;
     }
+    const key = `${patternId}\u0000${componentKey(row.component)}\u0000${row.inScope ? 1 : 0}`;
+    const index = at.get(key);
+    if (index === undefined) {
+      at.set(key, mergedRows.length);
+      mergedRows.push({ ...row, patternId });
+      continue;
+    }
+    // a copy made above: the caller's rows are never changed
+    const known = mergedRows[index];
     known.count += row.count;
     if (row.firstAt < known.firstAt)
       [known.firstAt, known.firstEventId] = [row.firstAt, row.firstEventId];
@@ -368,7 +382,7 @@ export function mergeByRoot(
     item.errors.forEach((count, index) => (known.errors[index] += count));
     if (item.lastAt && (!known.lastAt || item.lastAt > known.lastAt)) known.lastAt = item.lastAt;
   }
-  return { rows: [...mergedRows.values()], series: [...mergedSeries.values()] };
+  return { rows: mergedRows, series: [...mergedSeries.values()] };
 }
 
 @Injectable()
@@ -388,12 +402,12 @@ export class ErrorPatternAnalyzer implements Analyzer {
       lineage.rootOf,
     );
     // a pattern is new when neither it nor anything merged into it was stored before the scope
-    const candidates = [
-      ...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId)),
-    ].filter((id) => !rows.some((row) => row.patternId === id && !row.inScope));
     const seenBefore = new Set<string>(
       rows.filter((row) => !row.inScope).map((row) => row.patternId),
     );
+    const candidates = [
+      ...new Set(rows.filter((row) => row.inScope).map((row) => row.patternId)),
+    ].filter((id) => !seenBefore.has(id));
     const unknown: string[] = [];
     for (const id of candidates) {
       const family = lineage.roots.get(id);
