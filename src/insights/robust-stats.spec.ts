@@ -5,6 +5,11 @@ describe('robust statistics', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBe(0);
+    // numeric order, not text order; negatives and fractions; the input is left as it was
+    const values = [10, 9, 100, -5, 2.5];
+    expect(median(values)).toBe(9);
+    expect(values).toEqual([10, 9, 100, -5, 2.5]);
+    expect(median([100, 20, 3, 1000])).toBe(60);
   });
 
   it('ignores a single outlier that would drag a mean', () => {
