@@ -272,17 +272,32 @@ export class InsightRollupReader {
     );
     const total = grid.windowBuckets + grid.baselineBuckets;
     const end = grid.to.getTime() - 1;
-    const byKey = new Map<string, BucketSeries>();
-    for (const hour of rows) {
-      let series = byKey.get(hour.key);
+    // the bucket of each minute of an hour (-1: outside the grid), the same for every series
+    // of that hour
+    const bucketsOfHour = new Map<number, Int32Array>();
+    const bucketsOf = (hourStart: number): Int32Array => {
+      let buckets = bucketsOfHour.get(hourStart);
+      if (buckets) return buckets;
+      buckets = new Int32Array(SLOTS).fill(-1);
       for (let slot = 0; slot < SLOTS; slot++) {
-        const count = hour.counts[slot];
-        if (!count) continue;
-        const minute = hour.hourStart + slot * MINUTE_MS;
+        const minute = hourStart + slot * MINUTE_MS;
         if (minute < grid.origin.getTime() || minute > end) continue;
         // bucket k covers [to − (k+1)·size, to − k·size); a minute counts where it starts
         const back = Math.floor((end - minute) / grid.bucketMs);
-        if (back < 0 || back >= total) continue;
+        if (back >= 0 && back < total) buckets[slot] = total - 1 - back;
+      }
+      bucketsOfHour.set(hourStart, buckets);
+      return buckets;
+    };
+    const byKey = new Map<string, BucketSeries>();
+    for (const hour of rows) {
+      let series = byKey.get(hour.key);
+      const buckets = bucketsOf(hour.hourStart);
+      for (let slot = 0; slot < SLOTS; slot++) {
+        const count = hour.counts[slot];
+        if (!count) continue;
+        const bucket = buckets[slot];
+        if (bucket < 0) continue;
         if (!series) {
           series = {
             key: hour.key,
@@ -301,8 +316,8 @@ export class InsightRollupReader {
           };
           byKey.set(hour.key, series);
         }
-        series.counts[total - 1 - back] += count;
-        series.errors[total - 1 - back] += hour.errors![slot];
+        series.counts[bucket] += count;
+        series.errors[bucket] += hour.errors![slot];
       }
     }
     return [...byKey.values()];
