@@ -121,6 +121,26 @@ function rollupSuite(mode: string, env: () => Promise<Record<string, string>>, s
           levels: row.levels.split(',').sort().join(','),
         }));
       expect(comparable(rolledErrors)).toEqual(comparable(rawErrors));
+      // runs a minute apart sum the baseline's whole hours once (kept while the same hours are
+      // whole there) and cut the boundary hours per run: each still agrees with debug_events
+      expect(scope.from.getTime() - grid.origin.getTime()).toBeGreaterThanOrEqual(3 * 3_600_000);
+      for (const minutes of [1, 1, 2, 7]) {
+        const shifted = {
+          from: new Date(scope.from.getTime() - minutes * 60_000),
+          to: new Date(scope.to.getTime() - minutes * 60_000),
+        };
+        const shiftedOrigin = gridFor(shifted).origin;
+        expect(
+          comparable(await rollups.errorPatterns(shifted.from, shifted.to, shiftedOrigin)),
+        ).toEqual(comparable(await raw.errorPatterns(shifted, shiftedOrigin)));
+      }
+      // a shorter baseline: other hours are whole on its side
+      for (const minutes of [61, 125, 10, 30, 61]) {
+        const baselineFrom = new Date(grid.origin.getTime() + minutes * 60_000);
+        expect(comparable(await rollups.errorPatterns(scope.from, scope.to, baselineFrom))).toEqual(
+          comparable(await raw.errorPatterns(scope, baselineFrom)),
+        );
+      }
 
       const previousFrom = new Date(
         scope.from.getTime() - (scope.to.getTime() - scope.from.getTime()),

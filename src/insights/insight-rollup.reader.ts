@@ -40,6 +40,12 @@ import { firstOf, SqlBuilder } from '../database/sql/statement.js';
 export class InsightRollupReader {
   readonly dialect: Dialect;
 
+  /** Per side of the scope (baseline, scope): the last run's whole hours and their sum. */
+  private readonly wholeHours: ({
+    hours: HourErrorGroups[];
+    sum: Map<string, ErrorGroup>;
+  } | null)[] = [null, null];
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hourCache: RollupHourCache,
@@ -127,22 +133,37 @@ export class InsightRollupReader {
 
   /** Error events per pattern and component over [baselineFrom, to), split at `from` (whole minutes). */
   async errorPatterns(from: Date, to: Date, baselineFrom: Date): Promise<ErrorPatternRow[]> {
-    const baseline = new Map<string, ErrorGroup>();
-    const scope = new Map<string, ErrorGroup>();
     const [lo, mid, hi] = [baselineFrom.getTime(), from.getTime(), to.getTime()];
+    // each side, in time order: the minutes of an hour cut by a boundary, and the hours wholly on
+    // that side, summed once for as long as the same hours are whole there (a run a minute later
+    // moves only the boundaries)
+    const segments: (Map<string, ErrorGroup> | HourErrorGroups[])[][] = [[], []];
     for (const { errorMinutes } of await this.hourCache.hours(baselineFrom, to)) {
       if (errorMinutes.length === 0) continue;
-      // an hour wholly on one side of `from` adds its groups, summed once per hour and kept
-      // with it (a closed hour is grouped once, not at every run)
       const hour = hourGroupsOf(errorMinutes);
-      if (hour.first >= lo && hour.last < mid) mergeAll(baseline, hour.groups);
-      else if (hour.first >= mid && hour.last < hi) mergeAll(scope, hour.groups);
-      else
-        for (const minute of errorMinutes) {
-          if (minute.bucketStart < lo || minute.bucketStart >= hi) continue;
-          mergeInto(minute.bucketStart >= mid ? scope : baseline, minute.groupKey, minute);
-        }
+      const wholeSide =
+        hour.first >= lo && hour.last < mid ? 0 : hour.first >= mid && hour.last < hi ? 1 : -1;
+      if (wholeSide >= 0) {
+        const side = segments[wholeSide];
+        const last = side[side.length - 1];
+        if (Array.isArray(last)) last.push(hour);
+        else side.push([hour]);
+        continue;
+      }
+      const cut: [Map<string, ErrorGroup>, Map<string, ErrorGroup>] = [new Map(), new Map()];
+      for (const minute of errorMinutes) {
+        if (minute.bucketStart < lo || minute.bucketStart >= hi) continue;
+        mergeInto(cut[minute.bucketStart >= mid ? 1 : 0], minute.groupKey, minute);
+      }
+      for (const side of [0, 1]) if (cut[side].size > 0) segments[side].push(cut[side]);
     }
+    const [baseline, scope] = segments.map((side, index) =>
+      combineSegments(
+        side.map((segment) =>
+          Array.isArray(segment) ? this.wholeHoursSum(index, segment) : segment,
+        ),
+      ),
+    );
     const rows: ErrorPatternRow[] = [];
     for (const [groups, inScope] of [
       [baseline, false],
@@ -263,6 +284,17 @@ export class InsightRollupReader {
     return splitChainIds(rows);
   }
 
+  /** The groups of consecutive whole hours summed, kept while the same hours come again. */
+  private wholeHoursSum(side: number, hours: HourErrorGroups[]): Map<string, ErrorGroup> {
+    if (hours.length === 1) return hours[0].groups;
+    const last = this.wholeHours[side];
+    if (last && last.hours.length === hours.length && last.hours.every((h, i) => h === hours[i]))
+      return last.sum;
+    const sum = combineSegments(hours.map((hour) => hour.groups));
+    this.wholeHours[side] = { hours, sum };
+    return sum;
+  }
+
   private async volumeSeries(
     grid: BucketGrid,
     kind: 'component' | 'pattern',
@@ -374,17 +406,41 @@ function hourGroupsOf(minutes: readonly ErrorMinute[]): HourErrorGroups {
   return hour;
 }
 
-function mergeAll(groups: Map<string, ErrorGroup>, more: Map<string, ErrorGroup>): void {
-  for (const [key, group] of more) mergeInto(groups, key, group);
+/**
+ * Groups of several segments (in time order) summed per key, in the order keys first appear. A
+ * group found in one segment only is the segment's own object (shared, never changed): the
+ * result is read, not written.
+ */
+function combineSegments(segments: readonly Map<string, ErrorGroup>[]): Map<string, ErrorGroup> {
+  if (segments.length === 1) return segments[0];
+  const combined = new Map<string, ErrorGroup>();
+  const owned = new Set<ErrorGroup>();
+  for (const segment of segments)
+    for (const [key, group] of segment) {
+      let known = combined.get(key);
+      if (!known) {
+        combined.set(key, group);
+        continue;
+      }
+      if (!owned.has(known)) {
+        known = { ...known };
+        owned.add(known);
+        combined.set(key, known);
+      }
+      addGroup(known, group);
+    }
+  return combined;
 }
 
 /** Adds minutes (or a group of them) to their group; never changes `minute`, which is shared. */
 function mergeInto(groups: Map<string, ErrorGroup>, key: string, minute: ErrorMinute): void {
   const group = groups.get(key);
-  if (!group) {
-    groups.set(key, { ...minute });
-    return;
-  }
+  if (!group) groups.set(key, { ...minute });
+  else addGroup(group, minute);
+}
+
+/** Adds `minute` (or a group of minutes) to `group`, which the caller owns. */
+function addGroup(group: ErrorGroup, minute: ErrorMinute): void {
   group.errors += minute.errors;
   group.criticals += minute.criticals;
   if (minute.firstAt < group.firstAt) group.firstAt = minute.firstAt;
