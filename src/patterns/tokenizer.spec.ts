@@ -97,6 +97,14 @@ describe('tokenizer', () => {
     ['applied labels=[blue, green] to node', 'applied labels=<*> to node'],
     // a word that only reads like a literal stays a word when the sentence goes on
     ['probe: None of the replicas answered', 'probe: None of the replicas answered'],
+    // an IPv6 address is one value however it is abbreviated; qualified names stay words
+    ['accepted connection from [2001:db8::42]:51234', 'accepted connection from [<*>]:<*>'],
+    ['accepted connection from [::1]:80', 'accepted connection from [<*>]:<*>'],
+    ['neighbour fe80::1%eth0 reachable', 'neighbour <*> reachable'],
+    ['neighbour fe80::abc1 reachable', 'neighbour <*> reachable'],
+    ['bind addr=2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok', 'bind addr=<*> ok'],
+    ['std::io::Error in IOService::start', 'std::io::Error in IOService::start'],
+    ['cafe::beef is not an address', 'cafe::beef is not an address'],
   ])('%s', (message, expected) => {
     expect(template(message)).toBe(expected);
   });

@@ -55,6 +55,22 @@ const QUOTED_MARK = '\u0002';
  * identifier, not a key and its value. Kept whole while the word is split.
  */
 const SCOPE = /(?<=[\w])::(?=[A-Za-z_~])/g;
+/**
+ * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
+ * a word boundary or after a bracket or key: one value, like an IPv4 address. Written with `::`
+ * it would otherwise be split at its colons into a varying number of pieces, or read as a
+ * qualified name (`fe80::abc`). A match must hold a digit (`dead::beef` stays words).
+ */
+const IPV6 =
+  /(?<![\w:.])(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?:%[\w.]+)?(?![\w:])/gi;
+
+const SEVEN_COLONS = /^(?:[^:]*:){7}[^:]*$/;
+
+/** The word with each IPv6 address in it written as `0`: a value the next steps mask. */
+function withIpv6Masked(word: string): string {
+  return word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address));
+}
+
 const SCOPE_MARK = '\u0004';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
@@ -175,8 +191,13 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       ? message.replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
       : message;
   const hasBracket = BRACKET_OPENER.test(message);
-  for (const word of unquoted.split(WHITESPACE)) {
-    if (!word) continue;
+  for (const written of unquoted.split(WHITESPACE)) {
+    if (!written) continue;
+    const word =
+      written.includes('::') ||
+      (written.length >= 15 && written.includes(':') && SEVEN_COLONS.test(written))
+        ? withIpv6Masked(written)
+        : written;
     // most words of a message are plain words: one test, and they are kept as written
     if (
       !SPECIAL.test(word) &&
