@@ -55,22 +55,6 @@ const QUOTED_MARK = '\u0002';
  * identifier, not a key and its value. Kept whole while the word is split.
  */
 const SCOPE = /(?<=[\w])::(?=[A-Za-z_~])/g;
-/**
- * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
- * a word boundary or after a bracket or key: one value, like an IPv4 address. Written with `::`
- * it would otherwise be split at its colons into a varying number of pieces, or read as a
- * qualified name (`fe80::abc`). A match must hold a digit (`dead::beef` stays words).
- */
-const IPV6 =
-  /(?<![\w:.])(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?:%[\w.]+)?(?![\w:])/gi;
-
-const SEVEN_COLONS = /^(?:[^:]*:){7}[^:]*$/;
-
-/** The word with each IPv6 address in it written as `0`: a value the next steps mask. */
-function withIpv6Masked(word: string): string {
-  return word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address));
-}
-
 const SCOPE_MARK = '\u0004';
 /** Units written after a number: part of the value ("5.2 KB", "30 ms"). */
 const UNITS = new Set([
@@ -117,6 +101,27 @@ const OPENERS: Record<string, string> = {
 };
 
 const DIGIT = /\d/;
+/**
+ * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
+ * a word boundary or after a bracket or key: one value, like an IPv4 address. Written with `::`
+ * it would otherwise be split at its colons into a varying number of pieces, or read as a
+ * qualified name (`fe80::abc`). A match must hold a digit (`dead::beef` stays words).
+ */
+const IPV6 =
+  /(?<![\w:.])(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?:%[\w.]+)?(?![\w:])/gi;
+const SEVEN_COLONS = /^(?:[^:]*:){7}[^:]*$/;
+
+/**
+ * The word with each IPv6 address in it written as `0`, a value the next steps mask. Only a
+ * word with `::` or seven colons can hold one: the others are returned without a search.
+ */
+function withIpv6Masked(word: string): string {
+  const mayHoldAddress =
+    word.includes('::') || (word.length >= 15 && word.includes(':') && SEVEN_COLONS.test(word));
+  return mayHoldAddress
+    ? word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address))
+    : word;
+}
 /** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
 const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
@@ -193,11 +198,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const hasBracket = BRACKET_OPENER.test(message);
   for (const written of unquoted.split(WHITESPACE)) {
     if (!written) continue;
-    const word =
-      written.includes('::') ||
-      (written.length >= 15 && written.includes(':') && SEVEN_COLONS.test(written))
-        ? withIpv6Masked(written)
-        : written;
+    const word = withIpv6Masked(written);
     // most words of a message are plain words: one test, and they are kept as written
     if (
       !SPECIAL.test(word) &&
