@@ -634,6 +634,38 @@ describe('TemplateMiner', () => {
       }
     });
 
+    it('a message with values of several tokens at two places joins the pattern', () => {
+      // a quoted phrase at one key and a value with its own brackets at another: each place is
+      // learned from other messages, and a message with both forms at once is the same event
+      // (seeds 11, 13 and 49 learn a narrower generalization after the span: it must not stay)
+      const labels = ['"nightly export"', '"rebuild"', '"ledger sync"', '"vacuum"', '"thumbs"'];
+      const moreLabels = [...labels, '"cold storage"', '"audit/Trail"'];
+      const owners = ['ana', 'boris', 'chen', 'dara', 'emeka', 'fatou'];
+      for (const seed of [1, 2, 3, 4, 11, 13, 49]) {
+        const random = seededRandom(seed);
+        const next = (k: number) => Math.floor(random() * k);
+        const lines: string[] = [];
+        for (let i = 0; i < 600; i++) {
+          const limits = next(2) ? 'none' : `Quota{${100 + next(900)}}`;
+          const start = next(2) ? 'job queued: id=' : 'job done:id=';
+          lines.push(
+            `${start}${next(99999)}, label=${moreLabels[next(moreLabels.length)]}, owner=${owners[next(owners.length)]}, limits=${limits}, prio=${next(9)}`,
+          );
+        }
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, lines);
+        const idsOfSentence = (start: string) =>
+          new Set(ids.filter((_, i) => lines[i].startsWith(start)));
+        const queued = idsOfSentence('job queued:');
+        const done = idsOfSentence('job done:');
+        expect([queued.size, done.size]).toEqual([1, 1]);
+        expect(queued).not.toEqual(done);
+        expect(miner.template([...queued][0])?.template).toMatch(
+          /^job queued: id=<\*>, label=<\*>, /,
+        );
+      }
+    });
+
     it('a qualified name (Class::method) is one word, so its place counts values', () => {
       // the tokenizer keeps `A::b` whole (tokenizer.spec.ts)
       const miner = new TemplateMiner();

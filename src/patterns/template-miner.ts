@@ -344,7 +344,7 @@ export class TemplateMiner {
   private bestSpanCover(tokens: readonly string[]): Shape | undefined {
     let best: Shape | undefined;
     for (const shape of this.spanShapes) {
-      if ((best && shape.literalCount <= best.literalCount) || !spanCovers(shape, tokens)) continue;
+      if ((best && shape.literalCount <= best.literalCount) || !spanTakes(shape, tokens)) continue;
       best = shape;
     }
     return best;
@@ -486,8 +486,9 @@ export class TemplateMiner {
       const proposal = this.proposals.get(key);
       if (!proposal || this.shapeKeys.has(key)) continue;
       const tokens = key.split(KEY_SEPARATOR);
-      // a pattern covers it already (it was made and merged into a wider one)
-      if (this.bestCover(tokens) || !this.variesEnough(tokens, proposal, key)) continue;
+      // a pattern covers it already (it was made and merged into a wider one, or a span takes it)
+      if (this.bestCover(tokens) || this.bestSpanCover(tokens)) continue;
+      if (!this.variesEnough(tokens, proposal, key)) continue;
       const general = this.addShape(tokens, proposal.spaceBefore);
       this.absorbEveryCoveredBy(general);
       this.learnFrom(general);
@@ -697,7 +698,7 @@ export class TemplateMiner {
   private absorbSpanCoveredBy(general: Shape): void {
     for (const pattern of [...this.live.values()]) {
       if (pattern === general.pattern || this.live.get(pattern.id) !== pattern) continue;
-      if (pattern.shapes.some((shape) => spanCovers(general, shape.tokens)))
+      if (pattern.shapes.some((shape) => spanTakes(general, shape.tokens)))
         this.merge(pattern.id, general.pattern.id, true);
     }
   }
@@ -1165,6 +1166,15 @@ function spanCovers(shape: Shape, tokens: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * True when the span shape takes the tokens: its span `<*>` their middle, each other `<*>` one
+ * token, or a list (a message may hold a value of several words at more than one place:
+ * `tag="View Lock", … ws=WorkSource{1013}` where others had `tag="alarm", … ws=null`).
+ */
+function spanTakes(shape: Shape, tokens: readonly string[]): boolean {
+  return spanCovers(shape, tokens) || matchesWithLists(shape.tokens, 0, tokens, 0, shape.spanAt);
+}
+
 /** True when `general` matches `specific` position by position (`<*>` matches anything). */
 function covers(general: readonly string[], specific: readonly string[]): boolean {
   if (general.length !== specific.length) return false;
@@ -1180,12 +1190,16 @@ function countOf(tokens: readonly string[], token: string): number {
   return n;
 }
 
-/** True when `template` from `t` matches `tokens` from `m`, each `<*>` taking one list. */
+/**
+ * True when `template` from `t` matches `tokens` from `m`, each `<*>` taking one list, and the
+ * `<*>` at `spanAt` (a learned span), if given, any one or more tokens.
+ */
 function matchesWithLists(
   template: readonly string[],
   t: number,
   tokens: readonly string[],
   m: number,
+  spanAt?: number,
 ): boolean {
   for (; t < template.length; t++, m++) {
     if (m >= tokens.length) return false;
@@ -1193,6 +1207,11 @@ function matchesWithLists(
     if (template[t] !== tokens[m]) return false;
   }
   if (t === template.length) return m === tokens.length;
+  if (t === spanAt) {
+    for (let end = m + 1; end <= tokens.length; end++)
+      if (matchesWithLists(template, t + 1, tokens, end, spanAt)) return true;
+    return false;
+  }
   // a list: an item, then any number of (joiner, item); an item may carry a bracketed
   // annotation ("gw.example.org [10.0.0.1]"); try every length
   for (let item = m; ;) {
@@ -1201,9 +1220,9 @@ function matchesWithLists(
     const closer = ANNOTATION_CLOSERS[tokens[item + 1]];
     if (closer !== undefined && isItem(tokens[item + 2] ?? '') && tokens[item + 3] === closer) {
       last = item + 3;
-      if (matchesWithLists(template, t + 1, tokens, last + 1)) return true;
+      if (matchesWithLists(template, t + 1, tokens, last + 1, spanAt)) return true;
     }
-    if (matchesWithLists(template, t + 1, tokens, item + 1)) return true;
+    if (matchesWithLists(template, t + 1, tokens, item + 1, spanAt)) return true;
     // a word with a masked value printed after it ("chrome.exe *64"): one value, as a run of
     // values is in the canonical form
     if (last === item && isWord(tokens[item]) && tokens[item + 1] === WILDCARD) {
