@@ -568,34 +568,247 @@ const TABLE: Row[] = [
   { question: 'hello', intent: 'unknown', components: [] },
 ];
 
+/**
+ * Phrasings of the general classes a probe of 171 questions written outside this table found
+ * unread (the probe itself is not here, so it stays a check nothing was tuned against): each row
+ * failed before its class was handled.
+ */
+const CLASSES: Record<string, Row[]> = {
+  'a misspelt keyword reads as the keyword': [
+    {
+      question: 'exceptons in checkout today',
+      intent: 'search_events',
+      components: ['checkout'],
+      levels: ['error'],
+      time: ['2026-11-24T00:00:00.000Z', nowIso],
+    },
+    {
+      question: 'any critcal events from payments-db?',
+      intent: 'search_events',
+      components: ['payments-db'],
+      levels: ['critical'],
+    },
+    { question: 'latnecy of gw-1', intent: 'slow_operations', components: ['gw-1'] },
+    {
+      question: 'comapre pay-1 with pay-2',
+      intent: 'compare_components',
+      components: ['pay-1', 'pay-2'],
+    },
+  ],
+  'a component named as people say it': [
+    { question: 'chekcout down?', intent: 'component_health', components: ['checkout'] },
+    { question: 'orders failing since 9', intent: 'diagnose', components: ['order-service'] },
+    { question: 'is the gateway healthy', intent: 'component_health', components: ['api-gateway'] },
+    { question: 'sender keeps crashing', intent: 'diagnose', components: ['email_sender'] },
+    { question: 'checkout so laggy lately', intent: 'slow_operations', components: ['checkout'] },
+  ],
+  'times as people say them': [
+    {
+      question: 'warnings since saturday',
+      intent: 'search_events',
+      time: ['2026-11-21T00:00:00.000Z', nowIso],
+    },
+    {
+      question: 'payments-db errors on sunday',
+      intent: 'search_events',
+      time: ['2026-11-22T00:00:00.000Z', '2026-11-23T00:00:00.000Z'],
+    },
+    {
+      question: 'what broke overnight',
+      intent: 'diagnose',
+      time: ['2026-11-23T18:00:00.000Z', '2026-11-24T06:00:00.000Z'],
+    },
+    {
+      question: 'checkout warnings during the weekend',
+      intent: 'search_events',
+      time: ['2026-11-21T00:00:00.000Z', '2026-11-23T00:00:00.000Z'],
+    },
+    {
+      question: 'worker-2 logs 45m',
+      intent: 'search_events',
+      components: ['worker-2'],
+      time: [minutesAgo(45), nowIso],
+    },
+    {
+      question: 'errors in checkout from 14:00 to 15:00 yesterday',
+      intent: 'search_events',
+      time: ['2026-11-23T14:00:00.000Z', '2026-11-23T15:00:00.000Z'],
+    },
+    {
+      question: 'errors between 8 and 11 in payment-service',
+      intent: 'search_events',
+      time: ['2026-11-24T08:00:00.000Z', '2026-11-24T11:00:00.000Z'],
+    },
+    {
+      question: 'what happened to pay-2 since friday 20:00',
+      intent: 'diagnose',
+      time: ['2026-11-20T20:00:00.000Z', nowIso],
+    },
+    {
+      question: 'failures in the past fortnight',
+      intent: 'search_events',
+      time: [minutesAgo(14 * 24 * 60), nowIso],
+    },
+  ],
+  'the words of a component name are not vocabulary': [
+    {
+      question: 'top 3 errors from order-service',
+      intent: 'top_errors',
+      components: ['order-service'],
+    },
+    {
+      question: 'top errors today in inventory-service',
+      intent: 'top_errors',
+      components: ['inventory-service'],
+    },
+  ],
+  'a question about messages is not a ranking of components': [
+    { question: 'which exceptions show up most often', intent: 'top_errors' },
+    {
+      question: 'what sort of failures does checkout have',
+      intent: 'top_errors',
+      components: ['checkout'],
+    },
+    { question: 'exception breakdown for pay-1', intent: 'top_errors', components: ['pay-1'] },
+  ],
+  'symptoms and requests to investigate': [
+    { question: 'please investigate payments-db', intent: 'diagnose', components: ['payments-db'] },
+    {
+      question: 'auth returns 429 since noon',
+      intent: 'diagnose',
+      components: ['auth'],
+      id_candidates: [],
+    },
+    { question: 'email sender is dead again', intent: 'diagnose', components: ['email_sender'] },
+    {
+      question: 'worker-3 keeps dropping connections',
+      intent: 'diagnose',
+      components: ['worker-3'],
+    },
+    { question: 'what happened to gw-1 this morning', intent: 'diagnose', components: ['gw-1'] },
+    {
+      question: 'inventory-service has been unstable all day',
+      intent: 'diagnose',
+      components: ['inventory-service'],
+    },
+  ],
+  'events asked for without a verb': [
+    { question: 'pay-2 logs since 11:00', intent: 'search_events', components: ['pay-2'] },
+    {
+      question: 'what did gw-1 log in the last 5 minutes',
+      intent: 'search_events',
+      components: ['gw-1'],
+    },
+    {
+      question: 'entries that mention latency in worker-1',
+      intent: 'search_events',
+      components: ['worker-1'],
+    },
+    {
+      question: 'errors containing timeout from pay-1',
+      intent: 'search_events',
+      components: ['pay-1'],
+    },
+    {
+      question: 'pull up the payments-db events from today',
+      intent: 'search_events',
+      components: ['payments-db'],
+    },
+  ],
+  'slowness without the word slow': [
+    {
+      question: 'what takes longest in order-service',
+      intent: 'slow_operations',
+      components: ['order-service'],
+    },
+    {
+      question: 'long-running queries on payments-db',
+      intent: 'slow_operations',
+      components: ['payments-db'],
+    },
+    {
+      question: 'why does checkout take 12 seconds to load',
+      intent: 'slow_operations',
+      time: null,
+    },
+  ],
+  'two components weighed against each other': [
+    {
+      question: 'is pay-1 slower than pay-2',
+      intent: 'compare_components',
+      components: ['pay-1', 'pay-2'],
+    },
+    {
+      question: 'which is healthier, worker-1 or worker-2?',
+      intent: 'compare_components',
+      components: ['worker-1', 'worker-2'],
+    },
+    {
+      question: 'contrast checkout with order-service',
+      intent: 'compare_components',
+      components: ['checkout', 'order-service'],
+    },
+  ],
+  'ids with a number word, and numbers HTTP never uses': [
+    {
+      question: 'status of invoice no. 2231',
+      intent: 'operation_progress',
+      id_candidates: ['invoice-2231'],
+    },
+    {
+      question: 'where is shipment number 99812',
+      intent: 'operation_progress',
+      id_candidates: ['shipment-99812'],
+    },
+    {
+      question: 'did migration 271 finish',
+      intent: 'operation_progress',
+      id_candidates: ['migration-271'],
+    },
+  ],
+  'open problems and rankings, loosely': [
+    { question: 'what is the buggiest component', intent: 'rank_failures' },
+    { question: 'anything unusual today?', intent: 'list_insights' },
+    { question: 'are there any fires right now', intent: 'list_insights' },
+    { question: 'what should i look at first', intent: 'list_insights' },
+    { question: 'are all systems green', intent: 'component_health' },
+  ],
+};
+
+function expectRow(row: Row): void {
+  const parsed = parseQuestion(row.question, KNOWN, NOW);
+  expect(parsed.intent).toBe(row.intent);
+  if (row.components)
+    expect(parsed.entities.components.map((component) => component.name).sort()).toEqual(
+      [...row.components].sort(),
+    );
+  if (row.levels) expect(parsed.entities.levels).toEqual(row.levels);
+  if (row.event_ids) expect(parsed.entities.event_ids).toEqual(row.event_ids);
+  if (row.correlation_ids) expect(parsed.entities.correlation_ids).toEqual(row.correlation_ids);
+  if (row.pattern_ids) expect(parsed.entities.pattern_ids).toEqual(row.pattern_ids);
+  if (row.session_ids) expect(parsed.entities.session_ids).toEqual(row.session_ids);
+  if (row.insight_ids) expect(parsed.entities.insight_ids).toEqual(row.insight_ids);
+  if (row.id_candidates?.length === 0) expect(parsed.entities.id_candidates).toEqual([]);
+  else if (row.id_candidates)
+    expect(parsed.entities.id_candidates).toEqual(expect.arrayContaining(row.id_candidates));
+  if (row.time === null) expect(parsed.entities.time_range).toBeNull();
+  if (row.time) {
+    expect(parsed.entities.time_range).not.toBeNull();
+    expect([parsed.entities.time_range!.from, parsed.entities.time_range!.to]).toEqual(row.time);
+  }
+  if (row.intent !== 'unknown') expect(parsed.confidence).toBeGreaterThan(0);
+}
+
 describe('parseQuestion: a table of phrasings', () => {
   it('has at least 100 phrasings', () => {
     expect(TABLE.length).toBeGreaterThanOrEqual(100);
   });
 
-  it.each(TABLE)('$question → $intent', (row) => {
-    const parsed = parseQuestion(row.question, KNOWN, NOW);
-    expect(parsed.intent).toBe(row.intent);
-    if (row.components)
-      expect(parsed.entities.components.map((component) => component.name).sort()).toEqual(
-        [...row.components].sort(),
-      );
-    if (row.levels) expect(parsed.entities.levels).toEqual(row.levels);
-    if (row.event_ids) expect(parsed.entities.event_ids).toEqual(row.event_ids);
-    if (row.correlation_ids) expect(parsed.entities.correlation_ids).toEqual(row.correlation_ids);
-    if (row.pattern_ids) expect(parsed.entities.pattern_ids).toEqual(row.pattern_ids);
-    if (row.session_ids) expect(parsed.entities.session_ids).toEqual(row.session_ids);
-    if (row.insight_ids) expect(parsed.entities.insight_ids).toEqual(row.insight_ids);
-    if (row.id_candidates?.length === 0) expect(parsed.entities.id_candidates).toEqual([]);
-    else if (row.id_candidates)
-      expect(parsed.entities.id_candidates).toEqual(expect.arrayContaining(row.id_candidates));
-    if (row.time === null) expect(parsed.entities.time_range).toBeNull();
-    if (row.time) {
-      expect(parsed.entities.time_range).not.toBeNull();
-      expect([parsed.entities.time_range!.from, parsed.entities.time_range!.to]).toEqual(row.time);
-    }
-    if (row.intent !== 'unknown') expect(parsed.confidence).toBeGreaterThan(0);
-  });
+  it.each(TABLE)('$question → $intent', expectRow);
+});
+
+describe.each(Object.entries(CLASSES))('parseQuestion: %s', (_, rows) => {
+  it.each(rows)('$question → $intent', expectRow);
 });
 
 describe('parseQuestion: entities', () => {
@@ -611,6 +824,30 @@ describe('parseQuestion: entities', () => {
       parseQuestion('is it up or down', { types: ['it-ops', 'up-stream'], ids: [] }, NOW).entities
         .components,
     ).toEqual([]);
+  });
+
+  it('never takes one instance number for another', () => {
+    expect(parseQuestion('is worker-4 healthy', KNOWN, NOW).entities.components).toEqual([]);
+  });
+
+  it('reads a name spelt out where the known name is cut short', () => {
+    const parsed = parseQuestion(
+      'notification service errors',
+      { types: ['notif-service', 'authz-api'], ids: [] },
+      NOW,
+    );
+    expect(parsed.entities.components.map((component) => component.name)).toEqual([
+      'notif-service',
+    ]);
+  });
+
+  it('does not read a level or an intent into a component name', () => {
+    const parsed = parseQuestion(
+      'top failing services besides error-reporter',
+      { types: ['error-reporter'], ids: [] },
+      NOW,
+    );
+    expect(parsed.entities.levels).toEqual([]);
   });
 
   it('knows ids from types', () => {

@@ -74,7 +74,7 @@ const CORRELATION_ID = new RegExp(
 
 const LEVEL_WORDS: [RegExp, string][] = [
   [/\b(errors?|erroring|failures?|exceptions?)\b/i, 'error'],
-  [/\b(warn|warnings?)\b/i, 'warning'],
+  [/\b(warn|warns|warned|warnings?)\b/i, 'warning'],
   [/\b(critical|fatal)\b/i, 'critical'],
   [/\binfo\b/i, 'info'],
   [/\bdebug (logs?|events?|messages?|level)\b/i, 'debug'],
@@ -100,13 +100,15 @@ const STOPWORDS = new Set(
 /** Parses a question into an intent and entities without any language model. */
 export function parseQuestion(question: string, known: KnownNames, now: Date): ParsedQuestion {
   const text = question.trim();
-  const lower = text.toLowerCase();
   const ids = extractIds(text);
   const consumed = new Set<string>([...ids.all, ...ids.hex].map((id) => id.toLowerCase()));
-  const components = findComponents(text, known, consumed);
+  const { mentions: components, spans } = findComponents(text, known, consumed);
   const idCandidates = findIdCandidates(text, ids, components, known);
+  // The words that named a component are not vocabulary ("payment-service" says nothing about
+  // "services"), and a misspelt keyword ("erors", "lateny") reads as the keyword it misspells.
+  const lower = correctTypos(maskSpans(text, spans).toLowerCase());
   const levels = LEVEL_WORDS.filter(([pattern]) => pattern.test(lower)).map(([, level]) => level);
-  const timeRange = parseTimeRange(text, now);
+  const timeRange = parseTimeRange(correctTypos(text.toLowerCase()), now);
   const entities: QuestionEntities = {
     components,
     event_ids: ids.event,
@@ -122,6 +124,70 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
   return { intent, confidence, entities };
 }
 
+/** The question with the given character ranges replaced by a placeholder no rule reads. */
+function maskSpans(text: string, spans: readonly [number, number][]): string {
+  let out = '';
+  let at = 0;
+  for (const [start, end] of [...spans].sort((a, b) => a[0] - b[0])) {
+    if (start < at) continue;
+    out += `${text.slice(at, start)}xcomponentx`;
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * The words the intent, level and time rules read. A word of the question one slip away from one
+ * of them (a letter left out or doubled, two letters swapped, or, in words of 8 letters or more, one
+ * letter wrong) is read as it: "erors", "warnigns", "lateny", "compre", "perfomance".
+ */
+const KEYWORDS = (
+  'error errors erroring exception exceptions failure failures failing warning warnings critical fatal ' +
+  'latency latencies slowest sluggish performance bottleneck bottlenecks timeout timeouts response ' +
+  'compare compared comparing comparison difference different differently versus contrast ' +
+  'healthy health status broken crashing crashed crashes restarting outage unstable misbehaving ' +
+  'throwing returning diagnose investigate troubleshoot explain progress finished completed pending ' +
+  'insights insight anomaly anomalies incidents incident alerts problems problem issues ' +
+  'summary summarize summarise frequent common recurring breakdown events messages ' +
+  'minutes minute hours seconds yesterday today morning afternoon evening weekend monday tuesday ' +
+  'wednesday thursday friday saturday sunday between since'
+).split(' ');
+const KEYWORD_SET = new Set(KEYWORDS);
+/** Real words one slip away from a keyword: never corrected. */
+const NOT_TYPOS = new Set(
+  'stats filed filing alters terror latest warming lower commons'.split(' '),
+);
+
+/** One slip: a letter added or left out, two neighbours swapped, or (8+ letters) one letter wrong. */
+function oneSlip(word: string, keyword: string): boolean {
+  if (Math.abs(word.length - keyword.length) > 1 || word === keyword) return false;
+  if (word.length === keyword.length) {
+    const diff: number[] = [];
+    for (let i = 0; i < word.length && diff.length < 3; i++)
+      if (word[i] !== keyword[i]) diff.push(i);
+    if (diff.length === 1) return keyword.length >= 8;
+    return (
+      diff.length === 2 &&
+      diff[1] === diff[0] + 1 &&
+      word[diff[0]] === keyword[diff[1]] &&
+      word[diff[1]] === keyword[diff[0]]
+    );
+  }
+  const [long, short] = word.length > keyword.length ? [word, keyword] : [keyword, word];
+  let i = 0;
+  while (i < short.length && long[i] === short[i]) i++;
+  return long.slice(i + 1) === short.slice(i);
+}
+
+/** Standalone words of 5+ letters (not parts of names or ids) corrected to the keyword they misspell. */
+export function correctTypos(lower: string): string {
+  return lower.replace(/(?<![\w.:/-])[a-z]{5,}(?![\w:/-])/g, (word) => {
+    if (KEYWORD_SET.has(word) || STOPWORDS.has(word) || NOT_TYPOS.has(word)) return word;
+    const matches = KEYWORDS.filter((keyword) => keyword.length >= 5 && oneSlip(word, keyword));
+    return matches.length === 1 ? matches[0] : word;
+  });
+}
+
 function has(lower: string, pattern: RegExp): boolean {
   return pattern.test(lower);
 }
@@ -133,27 +199,40 @@ const EXPLAIN =
 const PROGRESS =
   /\b(progress|stuck|hang\w*|hung|step|steps|where is|where's|status of|track\w*|follow|happen\w*|going on|finish\w*|complete\w*|done|waiting|blocked|timeline)\b/;
 const SEARCH =
-  /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see)\b/;
+  /\b(show|list|find|get|search|display|give me|fetch|print|tail|grep|which events|what events|see|pull( up)?|bring up|dump|export|view|retrieve|grab)\b/;
+/** "auth-service logs from the past hour", "warnings since 9": a list of events, filtered. */
+const EVENTS_FILTERED =
+  /\b(logs?|events?|messages?|entries|output|warns?|warnings?|errors?|exceptions?)\s+(from|for|of|in|on|at|since|during|over|within|between|today|yesterday|this|last|past|mentioning|containing|matching|with|about|like|that)\b|\bwhat did\b.*\b(log|logged|print|printed|emit|emitted|say|write|output)\b/;
+/** Events filtered by their text: "errors mentioning timeout", "logs with 'refused'". */
+const TEXT_FILTER =
+  /\b(mentioning|mentions?|containing|contains?|matching|match|that (say|says|said|mention|contain)|with (the )?(text|message|string|word))\b|(^|\s)["'`][^"'`]{2,}["'`](\s|$|[?.,!])/;
 const EVENT_NOUNS =
-  /\b(events?|logs?|errors?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
+  /\b(events?|logs?|logged|errors?|warns?|warnings?|messages?|entries|exceptions?|failures?|traces?)\b/;
 const SLOW =
-  /\b(slow\w*|latenc\w*|forever|ages|timing out|time ?outs?|timed out|crawl\w*|laggy|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast)\b/;
+  /\b(slow\w*|latenc\w*|forever|ages|timing out|time ?outs?|timed out|crawl\w*|laggy|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast|long[- ]running|longest|(most|much|more) time|time (is )?(spent|going|goes)|(take|takes|took|taking|spends?|spending|spent) (over |more than |about |around |like )?\d+(\.\d+)? ?(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?))\b/;
 const DIAGNOSE =
-  /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|br(oke|eaks?|eaking)|outages?|went down|can'?t|cannot|unable to|not working|(does|is)n'?t work\w*|leak\w*|oom|out of memory|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with)\b/;
+  /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|br(oke|eaks?|eaking)|outages?|went down|can'?t|cannot|unable to|not working|(does|is)n'?t work\w*|leak\w*|oom|out of memory|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with|investigat\w*|diagnos\w*|troubleshoot\w*|look into|dig into|dying|died|dies|dead|unstable|instabilit\w*|degraded|what caused|caused by|cause of|what'?s causing|errors? out|keeps? (on )?(?!working|running|improving)\w+ing|fall(s|ing|en)? over|fell over|(return\w*|throw\w*|giv\w*|gett?ing|got|serv\w*|respond\w*|spitting( out)?)( (a|an|the|lots of|many|some|http))? [45]\d\ds?)\b/;
+/** With a component named: "what happened to checkout", "what's up with auth". */
+const DIAGNOSE_COMPONENT = /\b(happen\w*|going on|what'?s up|what is up|news on)\b/;
 const TOP_ERRORS =
-  /\b(summar\w*|breakdown|overview|count|how many|top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b/;
+  /\b(summar\w*|breakdown|overview|count|how many|top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest|kinds? of|types? of|sorts? of)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b|\b(errors?|exceptions?|failures?)\s+(breakdown|summary|overview|counts?|stats|statistics|distribution)\b/;
 const INSIGHTS =
-  /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent|anything new|what'?s new)\b/;
+  /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent|anything new|what'?s new|(should|need to|ought to)( i| we)? (know|look|check|care)|burning|fires|blowing up|exploding|melt(ing|down)|keep an eye|unusual|abnormal|suspicious|out of the ordinary)\b/;
 const HEALTH =
-  /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running fine|fine)\b/;
+  /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running|fine|green|smooth\w*|reachable|responsive|responding|available|stable|operational)\b/;
 
 const RANK_WORDS =
-  /\b(most|worst|highest|top|rank\w*|least (reliable|stable)|leaderboard|biggest offenders?|the culprit)\b/;
+  /\b(most|worst|highest|top|rank\w*|least (reliable|stable)|leaderboard|biggest offenders?|the culprit|\w+iest|loudest)\b/;
 const FAIL_WORDS =
-  /\b(least reliable|fail\w*|errors?|erroring|error[- ]rates?|crash\w*|broken|unreliable|flak\w*|5xx|exceptions?|throw\w*)\b/;
+  /\b(least reliable|fail\w*|errors?|erroring|error[- ]rates?|crash\w*|broken|unreliable|flak\w*|5xx|exceptions?|throw\w*|nois\w*|loudest|chatt\w*|bugg\w*|unstable|shak\w*)\b/;
 const WHO_WORDS =
   /\b(which|who|whose|what (service|component|app|system|instance)s?)\b|\b(services?|components?|apps?|microservices?|instances?|systems?|nodes?|workers?)\b|\berror[- ]rates?\b/;
-const MESSAGE_WORDS = /\b(messages?|patterns?|kinds? of|types? of|common|frequent|recurring)\b/;
+/** The question asks about messages, not components: "which errors happen most often". */
+const MESSAGE_WORDS =
+  /\b(messages?|patterns?|kinds? of|types? of|common|frequent|recurring)\b|\b(which|what) (kinds? of |types? of )?(errors?|exceptions?|failures?|messages?)\b/;
+/** Two components weighed against each other: "which is worse, A or B", "is A slower than B". */
+const COMPARATIVE =
+  /\b(contrast\w*|against|relative to|which of)\b|\b(better|worse|slower|faster|healthier|more|less|fewer|higher|lower)\b.*\b(than|or)\b|\b(which|who)\b.*\b(better|worse|slower|faster|healthier)\b/;
 
 /** "which service fails most", "top failing services", "worst error rate": components ranked, not messages. */
 function isFailureRanking(lower: string): boolean {
@@ -175,13 +254,18 @@ function classify(
   const hasComponents = entities.components.length > 0;
   const hasCorrelation = entities.correlation_ids.length > 0 || entities.id_candidates.length > 0;
   const hasEventOrPattern = entities.event_ids.length > 0 || entities.pattern_ids.length > 0;
+  const textFilter = has(lower, TEXT_FILTER) && has(lower, EVENT_NOUNS);
   const searching =
     (has(lower, SEARCH) && has(lower, EVENT_NOUNS)) ||
-    /^(the )?(errors?|logs?|events?|warnings?|exceptions?) (for|of|from|in)\b/.test(lower);
+    /^(the )?(errors?|logs?|events?|warnings?|exceptions?) (for|of|from|in)\b/.test(lower) ||
+    textFilter ||
+    (has(lower, EVENTS_FILTERED) && !has(lower, DIAGNOSE) && !/\bwhy\b/.test(lower));
 
   if (
-    has(lower, COMPARE) &&
-    (entities.components.length >= 1 || /\b(workers?|instances?|replicas?|nodes?)\b/.test(lower))
+    (has(lower, COMPARE) &&
+      (entities.components.length >= 1 ||
+        /\b(workers?|instances?|replicas?|nodes?)\b/.test(lower))) ||
+    (has(lower, COMPARATIVE) && entities.components.length >= 2)
   ) {
     return {
       intent: 'compare_components',
@@ -197,6 +281,7 @@ function classify(
     if (searching && !has(lower, PROGRESS)) return { intent: 'search_events', confidence: 0.85 };
     return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
   }
+  if (textFilter) return { intent: 'search_events', confidence: 0.85 };
   if (has(lower, SLOW)) return { intent: 'slow_operations', confidence: hasComponents ? 0.9 : 0.7 };
   if (isFailureRanking(lower)) return { intent: 'rank_failures', confidence: 0.85 };
   if (has(lower, TOP_ERRORS)) return { intent: 'top_errors', confidence: 0.85 };
@@ -205,15 +290,19 @@ function classify(
       intent: 'search_events',
       confidence: hasComponents || entities.levels.length > 0 ? 0.85 : 0.65,
     };
-  if (has(lower, DIAGNOSE) && hasComponents) return { intent: 'diagnose', confidence: 0.9 };
+  if ((has(lower, DIAGNOSE) || has(lower, DIAGNOSE_COMPONENT)) && hasComponents)
+    return { intent: 'diagnose', confidence: 0.9 };
+  if (has(lower, DIAGNOSE_COMPONENT) && entities.time_range)
+    return { intent: 'diagnose', confidence: 0.6 };
   if (has(lower, INSIGHTS)) return { intent: 'list_insights', confidence: 0.8 };
   if (has(lower, DIAGNOSE)) return { intent: 'diagnose', confidence: 0.6 };
   if (has(lower, HEALTH))
     return { intent: 'component_health', confidence: hasComponents ? 0.9 : 0.7 };
   if (entities.levels.length > 0 && has(lower, EVENT_NOUNS))
     return { intent: 'search_events', confidence: 0.6 };
-  if (hasComponents) return { intent: 'component_health', confidence: 0.5 };
+  // "worker-2 logs 45m": events of a component, asked for in as few words as possible.
   if (has(lower, EVENT_NOUNS)) return { intent: 'search_events', confidence: 0.5 };
+  if (hasComponents) return { intent: 'component_health', confidence: 0.5 };
   return { intent: 'unknown', confidence: 0 };
 }
 
@@ -277,12 +366,14 @@ function extractIds(text: string): Ids {
 
 /** Nouns people put before an id ("order 123", "ticket #88"); never a time unit or a filler word. */
 const ID_LABEL =
-  /\b([a-z][a-z_]{1,20})\b(?=(\s*(?:id\s*)?[#:=]?\s*#?\s*["'`]?)([A-Za-z0-9][\w.:-]{0,127})(…|\.\.\.)?)/gi;
+  /\b([a-z][a-z_]{1,20})\b(?=(\s*(?:id\s*|(?:number|num|nr|no)\b\.?\s*)?[#:=]?\s*#?\s*["'`]?)([A-Za-z0-9][\w.:-]{0,127})(…|\.\.\.)?)/gi;
 const NOT_A_LABEL = new Set(
-  'in on at to for from by with since until last past previous next the a an of is are was than about around after before over under between and or top p p50 p95 p99 version v build http status code port line'.split(
+  'in on at to for from by with since until last past previous next the a an of is are was than about around after before over under between and or top p p50 p95 p99 version v build http status code port line no nr num number'.split(
     ' ',
   ),
 );
+/** The status codes HTTP defines: "returns 502" names one, "deployment 314" cannot. */
+const HTTP_STATUS = /^(10[0-3]|20[0-8]|226|30[0-8]|4[0-5]\d|5[01]\d)$/;
 /** Nouns that name things with ids ("ticket 88", "invoice 2031"), even when they end like a verb. */
 const ID_NOUNS = new Set(
   'order orders ticket tickets invoice payment shipment job run build task request trace span transaction tx txn user customer account cart session issue case incident batch upload message msg event item booking reservation subscription'.split(
@@ -356,7 +447,7 @@ function findIdCandidates(
     }
     // "returns 502", "checkout 500 errors": a status code, not an id.
     if (
-      /^[1-5]\d\d$/.test(id) &&
+      HTTP_STATUS.test(id) &&
       !ID_NOUNS.has(label) &&
       !new RegExp(`^(${CORRELATION_WORDS})$`).test(label)
     )
@@ -386,31 +477,49 @@ function findIdCandidates(
   return out.filter((id) => !ids.all.has(id) || ids.correlation.includes(id));
 }
 
-interface Candidate {
-  text: string;
-  start: number;
-  end: number;
+interface KnownName {
+  name: string;
+  kind: 'type' | 'id';
+  lower: string;
+  /** Its words: "payment-service" → payment, service. */
+  parts: string[];
 }
 
-/** Known component names the question mentions, exactly or within a small edit distance. */
+function namePartsOf(name: string): { lower: string; parts: string[] } {
+  const lower = name.toLowerCase();
+  return { lower, parts: lower.split(/[-_./ ]+/).filter(Boolean) };
+}
+
+interface Candidate {
+  text: string;
+  /** Its words as spoken, split at spaces and at "-", "_", ".", "/" ("paymnt-service" → paymnt, service). */
+  words: string[];
+  start: number;
+  end: number;
+  /** Character range in the question. */
+  from: number;
+  to: number;
+}
+
+/** Known component names the question mentions, exactly or within a small edit distance, and where. */
 function findComponents(
   text: string,
   known: KnownNames,
   consumedIds: Set<string>,
-): ComponentMention[] {
+): { mentions: ComponentMention[]; spans: [number, number][] } {
   const tokens = [...text.matchAll(/[A-Za-z0-9][A-Za-z0-9_.\-/]*[A-Za-z0-9]|[A-Za-z0-9]/g)].map(
-    (match) => match[0],
+    (match) => ({ word: match[0], from: match.index, to: match.index + match[0].length }),
   );
   const names = [
-    ...known.types.map((name) => ({ name, kind: 'type' as const, lower: name.toLowerCase() })),
+    ...known.types.map((name) => ({ name, kind: 'type' as const, ...namePartsOf(name) })),
     ...known.ids
       .filter((id) => !known.types.includes(id))
-      .map((name) => ({ name, kind: 'id' as const, lower: name.toLowerCase() })),
+      .map((name) => ({ name, kind: 'id' as const, ...namePartsOf(name) })),
   ];
   const candidates: Candidate[] = [];
   for (let size = 3; size >= 1; size--) {
     for (let start = 0; start + size <= tokens.length; start++) {
-      const words = tokens.slice(start, start + size);
+      const words = tokens.slice(start, start + size).map((token) => token.word);
       if (
         size > 1 &&
         words.some(
@@ -418,23 +527,33 @@ function findComponents(
         )
       )
         continue;
+      const parts = words.flatMap((word) => word.toLowerCase().split(/[-_./]+/)).filter(Boolean);
+      const span = { from: tokens[start].from, to: tokens[start + size - 1].to };
       for (const joiner of size === 1 ? [''] : ['-', '_', ' ', '']) {
-        candidates.push({ text: words.join(joiner), start, end: start + size });
+        candidates.push({
+          text: words.join(joiner),
+          words: parts,
+          start,
+          end: start + size,
+          ...span,
+        });
       }
     }
   }
   const used = new Set<number>();
   const mentions: ComponentMention[] = [];
+  const spans: [number, number][] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
     if (range(candidate).some((index) => used.has(index))) continue;
     const lower = candidate.text.toLowerCase();
     if (consumedIds.has(lower)) continue;
     if (candidate.end - candidate.start === 1 && STOPWORDS.has(lower)) continue;
-    const match = bestMatch(lower, names);
+    const match = bestMatch(lower, candidate.words, names);
     if (!match || seen.has(match.name)) continue;
     seen.add(match.name);
     for (const index of range(candidate)) used.add(index);
+    spans.push([candidate.from, candidate.to]);
     // Only types compete: the instances of a type ("service-0-1" of "service-0") are not other meanings of it.
     const alternatives =
       match.distance === 0 && match.kind === 'type' && candidate.end - candidate.start === 1
@@ -452,7 +571,7 @@ function findComponents(
       ...(alternatives.length ? { alternatives } : {}),
     });
   }
-  return mentions;
+  return { mentions, spans };
 }
 
 /** Known names that begin with the word as a whole word ("api" → "api-gateway", "api_v2"). */
@@ -479,36 +598,141 @@ function range(candidate: Candidate): number[] {
   );
 }
 
+/**
+ * Edit distance counting two swapped neighbours as one edit ("checkuot", "paymetn"): optimal string
+ * alignment, computed only when plain Levenshtein is just over the allowance.
+ */
+function typoDistance(a: string, b: string, allowed: number): number {
+  const plain = distance(a, b);
+  if (plain <= allowed || plain > allowed + 2 || Math.abs(a.length - b.length) > allowed)
+    return plain;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        rows[0].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2][j - 2] + 1);
+      rows[i].push(best);
+    }
+  }
+  return rows[a.length][b.length];
+}
+
+/** Edits allowed in a word of this length: none under 5 letters, 1 up to 9, 2 from 10. */
+function allowance(length: number): number {
+  return length >= 10 ? 2 : length >= 5 ? 1 : 0;
+}
+
+function singularOf(word: string): string {
+  return word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+}
+
+/**
+ * How far a spoken word is from one word of a name, or undefined when it is not that word: the same
+ * word (or its plural), a typo within the allowance, or the same word spelt out or cut short
+ * ("authentication" for "auth", "notif" for "notification": one begins the other, 4+ letters).
+ * Numbers are never typos: "worker-1" is not "worker-3".
+ */
+function partDistance(spoken: string, part: string): number | undefined {
+  const singular = singularOf(spoken);
+  if (spoken === part || singular === part) return 0;
+  if (/\d/.test(spoken) || /\d/.test(part)) return undefined;
+  const allowed = allowance(spoken.length);
+  const typo = Math.min(typoDistance(spoken, part, allowed), typoDistance(singular, part, allowed));
+  if (typo <= allowed) return typo;
+  if (spelledOutOrCut(spoken, part)) return Math.abs(spoken.length - part.length);
+  return undefined;
+}
+
+/** "authentication" for "auth", "notif" for "notification": one begins the other, 4+ letters, 3+ apart. */
+function spelledOutOrCut(spoken: string, part: string): boolean {
+  const [short, long] = spoken.length < part.length ? [spoken, part] : [part, spoken];
+  return /^[a-z]{4,}$/.test(short) && long.length >= short.length + 3 && long.startsWith(short);
+}
+
 function bestMatch(
   word: string,
-  names: { name: string; kind: 'type' | 'id'; lower: string }[],
+  spoken: readonly string[],
+  names: readonly KnownName[],
 ): { name: string; kind: 'type' | 'id'; distance: number } | undefined {
-  const singular =
-    word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+  const singular = singularOf(word);
   let best: { name: string; kind: 'type' | 'id'; distance: number } | undefined;
   for (const entry of names) {
     if (entry.lower === word || entry.lower === singular)
       return { name: entry.name, kind: entry.kind, distance: 0 };
-    if (word.length < 4) continue;
-    const allowed = word.length >= 10 ? 2 : word.length >= 5 ? 1 : 0;
-    if (allowed === 0) continue;
-    const score = Math.min(distance(word, entry.lower), distance(singular, entry.lower));
-    if (score <= allowed && (!best || score < best.distance))
+    const parts = entry.parts;
+    let score: number | undefined;
+    if (parts.length === spoken.length && spoken.length > 1) {
+      // Word by word: each spoken word is that word of the name, and at least one is said as written
+      // ("paymnt service", "authentication service"), so a typo never swallows a whole word
+      // ("checkout so" is not "checkout-3").
+      const each = parts.map((part, index) => partDistance(spoken[index], part));
+      if (each.every((value) => value !== undefined) && each.some((value) => value === 0))
+        score = each.reduce<number>((sum, value) => sum + value!, 0);
+    } else if (word.length >= 4 && spoken.length === 1) {
+      // One word against a whole name ("paymentservice", "checkuot"); several words only match a
+      // name of as many words (above) or exactly, so no typo swallows a word ("checkout so").
+      const allowed = allowance(word.length);
+      if (allowed === 0) continue;
+      // Digits are never typos: "worker1" is not "worker3".
+      if (word.replace(/\D/g, '') !== entry.lower.replace(/\D/g, '')) continue;
+      const typo = Math.min(
+        typoDistance(word, entry.lower, allowed),
+        typoDistance(singular, entry.lower, allowed),
+      );
+      if (typo <= allowed) score = typo;
+    }
+    if (score !== undefined && (!best || score < best.distance))
       best = { name: entry.name, kind: entry.kind, distance: score };
   }
   if (best) return best;
-  // "payment" for "payment-service": a whole leading word of exactly one known name.
+  // "payment" or "payments" for "payment-service", "authentication" for "auth-service": the leading
+  // word(s) of exactly one known name, in the plural or spelt out.
   if (word.length >= 4) {
-    const prefixed = names.filter(
-      (entry) =>
-        entry.lower.startsWith(`${word}-`) ||
-        entry.lower.startsWith(`${word}_`) ||
-        entry.lower.startsWith(`${word}.`),
-    );
+    const prefixed = names.filter((entry) => {
+      if (
+        [word, singular].some(
+          (lead) => /^[-_.]/.test(entry.lower.slice(lead.length)) && entry.lower.startsWith(lead),
+        )
+      )
+        return true;
+      const lead = /^([a-z]+)[-_.]/.exec(entry.lower)?.[1];
+      return (
+        spoken.length === 1 &&
+        lead !== undefined &&
+        word.length > lead.length &&
+        spelledOutOrCut(word, lead)
+      );
+    });
     const types = prefixed.filter((entry) => entry.kind === 'type');
     const pick = types.length === 1 ? types[0] : prefixed.length === 1 ? prefixed[0] : undefined;
     if (pick)
-      return { name: pick.name, kind: pick.kind, distance: pick.lower.length - word.length };
+      return {
+        name: pick.name,
+        kind: pick.kind,
+        distance: Math.abs(pick.lower.length - word.length),
+      };
+  }
+  // "the gateway" for "api-gateway", "the db" for "inventory-db": a later word of exactly one known
+  // type (generic words such as "service" are stopwords and never get here).
+  if (word.length >= 2 && spoken.length === 1 && /^[a-z]+$/.test(word)) {
+    const holding = names.filter(
+      (entry) =>
+        entry.kind === 'type' &&
+        entry.parts.slice(1).some((part) => part === word || part === singular),
+    );
+    if (holding.length === 1)
+      return {
+        name: holding[0].name,
+        kind: 'type',
+        distance: Math.abs(holding[0].lower.length - word.length),
+      };
   }
   return undefined;
 }
@@ -528,6 +752,8 @@ function unitOf(word: string): number | undefined {
   if (/^(h|hrs?|hours?)$/.test(unit)) return UNIT_MS.h;
   if (/^(d|days?)$/.test(unit)) return UNIT_MS.d;
   if (/^(w|weeks?)$/.test(unit)) return UNIT_MS.w;
+  if (/^fortnights?$/.test(unit)) return 2 * UNIT_MS.w;
+  if (/^months?$/.test(unit)) return 30 * UNIT_MS.d;
   return undefined;
 }
 
@@ -542,7 +768,7 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
   });
 
   const relative =
-    /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)\b/.exec(
+    /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|months?)\b/.exec(
       lower,
     ) ??
     /\b(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b/.exec(
@@ -553,23 +779,76 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
     if (unit) return range(at - Number(relative[1]) * unit, at, relative[0].trim());
   }
   const single =
-    /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(second|minute|hour|day|week)\b/.exec(
+    /\b(?:in the |during the |over the |for the |within the )?(?:last|past|previous)\s+(second|minute|hour|day|week|fortnight|month)\b/.exec(
       lower,
     );
   if (single) return range(at - unitOf(single[1])!, at, single[0].trim());
+  // A bare duration is the window before now, as in terse questions: "payment errors 1h?",
+  // "slow calls 30m" (not "took 2h", "every 5m", "in 1h", "for 3d", "2h ago").
+  const bare =
+    /(?<![\w.:/-])(?<!\b(?:for|take|takes|took|taking|after|every|in|than|over|under|about|each|per)\s+)(\d+(?:\.\d+)?)\s?(m|mins?|h|hrs?|d|w)\b(?!\s*(?:ago|later|from now))/.exec(
+      lower,
+    );
+  if (bare) {
+    const unit = unitOf(bare[2]);
+    if (unit) return range(at - Number(bare[1]) * unit, at, `last ${bare[0].trim()}`);
+  }
   const startOfDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  if (/\byesterday\b/.test(lower) && !/\bsince\b/.test(lower))
+  // Parts of the day people name: last night is yesterday 18:00 to 06:00; the weekend is the last
+  // Saturday and Sunday (up to now when said during it).
+  if (/\b(last night|overnight)\b/.test(lower))
+    return range(
+      startOfDay - 6 * UNIT_MS.h,
+      Math.min(at, startOfDay + 6 * UNIT_MS.h),
+      'last night',
+    );
+  if (/\bweekend\b/.test(lower)) {
+    const weekday = now.getUTCDay(); // 0 Sunday … 6 Saturday
+    const saturday = startOfDay - ((weekday + 1) % 7) * UNIT_MS.d;
+    return range(saturday, Math.min(at, saturday + 2 * UNIT_MS.d), 'the weekend');
+  }
+  // "yesterday" and "today" alone are whole days; with a clock time ("2pm yesterday") chrono reads them.
+  const clock = /\b\d{1,2}(:\d{2}|\s?[ap]\.?m\b)|\b(noon|midnight)\b/.test(lower);
+  if (/\byesterday\b/.test(lower) && !/\bsince\b/.test(lower) && !clock)
     return range(startOfDay - UNIT_MS.d, startOfDay, 'yesterday');
-  if (/\btoday\b/.test(lower) && !/\bsince\b/.test(lower)) return range(startOfDay, at, 'today');
+  if (/\btoday\b/.test(lower) && !/\bsince\b/.test(lower) && !clock)
+    return range(startOfDay, at, 'today');
 
-  const results = chrono.parse(text, { instant: now, timezone: 'UTC' }, { forwardDate: false });
+  // "between 8 and 9", "from 14 to 15": hours of the clock, written as chrono reads them.
+  const clockRange = text.replace(
+    /\b(between|from)\s+([01]?\d|2[0-3])\s+(and|to|until|till)\s+([01]?\d|2[0-3])\b(?![:.]\d|\s*(%|[ap]\.?m\b|(ms|s|m|h|mins?|minutes?|secs?|seconds?|hours?|hrs?|days?|errors?|events?|times|retries|requests?|calls?|x)\b))/gi,
+    '$1 $2:00 $3 $4:00',
+  );
+  const results = chrono.parse(
+    clockRange,
+    { instant: now, timezone: 'UTC' },
+    { forwardDate: false },
+  );
   if (results.length === 0) return null;
   const first = results[0];
-  const before = lower.slice(0, first.index);
+  const before = clockRange.toLowerCase().slice(0, first.index);
   const between = /\b(between|from)\s*$/.test(before) && results.length > 1;
   let from = first.start.date().getTime();
   let to = first.end?.date().getTime() ?? (between ? results[1].start.date().getTime() : at);
-  // "since 10:00" said at 09:00 means yesterday's 10:00.
+  // A day without a time of day ("since monday", "on nov 20") starts at midnight and, unless it is
+  // where a range starts, lasts the day. Parts of a day ("this morning") keep chrono's hour.
+  const tags = [...(first.tags?.() ?? [])].join(' ');
+  if (
+    !first.start.isCertain('hour') &&
+    (first.start.isCertain('day') || first.start.isCertain('weekday')) &&
+    !first.end &&
+    !between &&
+    !/casualReference\/(morning|afternoon|evening|night|noon|midnight|now)/.test(tags)
+  ) {
+    const date = first.start.date();
+    from = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    if (from > at && first.start.isCertain('weekday')) from -= UNIT_MS.w;
+    if (!/\bsince\s*$/.test(before) && !/\b(this|current)\s+(week|month|year)\b/.test(first.text))
+      to = Math.min(at, from + UNIT_MS.d);
+  }
+  // Questions are about the past: "since 10:00" said at 09:00 means yesterday's 10:00, "since
+  // friday 18:00" said on a Tuesday last Friday's.
+  if (from > at && first.start.isCertain('weekday')) from -= UNIT_MS.w;
   if (from > at && !first.start.isCertain('day')) from -= UNIT_MS.d;
   if (to > at && !between) to = at;
   if (to < from) [from, to] = [to, from];
