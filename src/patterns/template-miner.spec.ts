@@ -491,13 +491,35 @@ describe('TemplateMiner', () => {
       );
       expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
       expect(miner.template(ids[0])?.template).toBe('Launched <*>'); // the period is part of the last word
-      // the same with no closing punctuation, after several words
-      const tools = ['hammer', 'rusty pipe', 'old kitchen knife', 'crowbar', 'bare hands'];
-      const toolIds = idsOf(
+      // the same with no closing punctuation, after several words, for names that start as
+      // identifiers or values
+      const targets = [
+        'Staging',
+        'Canary Ring',
+        'eu-west.cluster',
+        'QA Blue Pool',
+        'qa_green pool',
+        'Production West Region',
+      ];
+      const targetIds = idsOf(
         miner,
-        tools.map((t) => `the intruder was stopped with ${t}`),
+        targets.map((t) => `the release was promoted to ${t}`),
       );
-      expect(new Set(toolIds.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(new Set(targetIds.map((id) => miner.resolve(id))).size).toBe(1);
+      // fixed texts of other events that begin alike go on as lowercase prose: they stay apart
+      const prose = new TemplateMiner();
+      const endings = [
+        'reach the archive',
+        'lock the catalog before the deadline',
+        'verify checksums',
+        'rotate its own logs in time',
+        'find free space',
+      ];
+      const proseIds = idsOf(
+        prose,
+        [...endings, ...endings].map((e) => `Snapshot job was unable to ${e}`),
+      );
+      expect(new Set(proseIds.map((id) => prose.resolve(id))).size).toBe(endings.length);
       // three texts are not enough evidence
       const few = new TemplateMiner();
       const fewIds = idsOf(few, [

@@ -538,10 +538,15 @@ export class TemplateMiner {
         (isWord(after) || ANNOTATION_CLOSERS[after] !== undefined) &&
         mine.slice(mine.length - suffix).filter(isWord).length >= 2;
       // the tail of a sentence: free text after a word up to the end of the message or its
-      // closing punctuation ("Started <description>.", "... killed <*> with <weapon>")
+      // closing punctuation ("Started <description>.", "Deployed <service> to <cluster>"), when
+      // each side's tail starts as a name does (a capital, an identifier, a value): after a word
+      // nothing else marks where a value starts, and the fixed texts of other events that begin
+      // alike go on as lowercase prose ("Failed to open the file" / "Failed to load plugin")
       const tail =
         isWord(opener) &&
-        mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t));
+        mine.slice(mine.length - suffix).every((t) => t !== WILDCARD && !isWord(t)) &&
+        startsAsName(mine[prefix]) &&
+        startsAsName(theirs[prefix]);
       // a phrase in quotes where the other message has one in quotes or a single value: the
       // quotes frame the value, whatever the words around them ('volume "Macintosh HD" in')
       const quoted =
@@ -901,6 +906,16 @@ export class TemplateMiner {
 function learnedSpanBeyond(pattern: Pattern, general: Pattern): boolean {
   return pattern.shapes.some((s) => s.spanAt !== undefined && !general.shapes.includes(s));
 }
+
+/**
+ * True when a token can start a name: it is a value, or holds a capital or an identifier's
+ * punctuation (`OpenBSD`, `nginx.service`, `api_v2`, `/srv/x`, `ops@example.org`).
+ */
+function startsAsName(token: string | undefined): boolean {
+  return token !== undefined && (token === WILDCARD || NAME_MARK.test(token));
+}
+
+const NAME_MARK = /[A-Z._/@]/;
 
 /** A single value, or a phrase in a pair of quotes with no such quote inside. */
 function isQuotedOrValue(middle: readonly string[]): boolean {
