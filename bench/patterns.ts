@@ -181,15 +181,22 @@ function loadTruth(path: string): Map<string, string> | null {
   return truth;
 }
 
-function messagesOf(logPath: string, headerRegex: string): string[] {
+/**
+ * The `Content` of each line that matches the system's format, in order. As Loghub's
+ * `logparser` builds the ground truth: each line stripped, a line that does not match skipped,
+ * and `LineId` counting the lines that matched (so the ids of `--out` and of the truth agree).
+ */
+function messagesOf(logPath: string, headerRegex: string): { messages: string[]; skipped: number } {
   // formats written for Python spell named groups (?P<name>…)
   const pattern = new RegExp(headerRegex.replace(/\(\?P</g, '(?<'));
   const lines = readFileSync(logPath, 'utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line) => {
-    const clean = line.replace(/\r/g, '');
-    return pattern.exec(clean)?.groups?.Content ?? clean;
-  });
+  const messages: string[] = [];
+  for (const line of lines) {
+    const content = pattern.exec(line.trim())?.groups?.Content;
+    if (content !== undefined) messages.push(content);
+  }
+  return { messages, skipped: lines.length - messages.length };
 }
 
 /** Line numbers in a seeded random order (to check that arrival order does not matter). */
@@ -441,7 +448,15 @@ async function main(): Promise<void> {
   for (const [system, format] of Object.entries(formats)) {
     if (systems && !systems.has(system)) continue;
     const logPath = join(data, format.log_file ?? join(system, `${system}_2k.log`));
-    const messages = messagesOf(logPath, format.header_regex);
+    if (!existsSync(logPath)) {
+      console.log(`${system.padEnd(16)} no log file (${logPath}): not scored`);
+      continue;
+    }
+    const { messages, skipped } = messagesOf(logPath, format.header_regex);
+    if (skipped > 0)
+      console.log(
+        `${system.padEnd(16)} ${skipped} line(s) do not match the format: skipped, as logparser does (LineId counts the lines that match)`,
+      );
     messagesBySystem.set(system, messages);
     const truth = loadTruth(logPath.replace(/\.log$/, '') + '.log_structured.csv');
     if (!truth) {
