@@ -458,7 +458,9 @@ async function main(): Promise<void> {
         `${system.padEnd(16)} ${skipped} line(s) do not match the format: skipped, as logparser does (LineId counts the lines that match)`,
       );
     messagesBySystem.set(system, messages);
-    const truth = loadTruth(logPath.replace(/\.log$/, '') + '.log_structured.csv');
+    // Loghub's file, or the corrected one of Loghub-2.0 (Khan et al. 2022) when only it is there
+    const truth =
+      loadTruth(`${logPath}_structured.csv`) ?? loadTruth(`${logPath}_structured_corrected.csv`);
     if (!truth) {
       console.log(`${system.padEnd(16)} no ground truth (${logPath}_structured.csv): not scored`);
       continue;
