@@ -7,6 +7,7 @@ import {
   learnShapes,
   percentileOf,
   type ShapeEvent,
+  stopIndex,
 } from './flow-shapes.js';
 
 const settings = InsightSettings.flow.learned;
@@ -199,6 +200,49 @@ describe('judgeChains', () => {
     expect(
       judgeChains([order('b1', T - 40 * MINUTE, { skipLabel: true })], shapes, to, settings).broken,
     ).toEqual([]);
+  });
+});
+
+describe('clock skew between the hosts of a flow', () => {
+  /**
+   * Orders whose packing host's clock runs 50 s ahead in a third of them (a replica with a bad
+   * clock): its pack event is stamped after the label and the courier steps that came after it.
+   */
+  const skewed = (id: string, at: number, options: { stopAfter?: number } = {}) => {
+    const made = order(id, at, options);
+    const n = Number(id.replace(/\D/g, '')) || 0;
+    if (n % 3 === 0)
+      made.events = made.events
+        .map((event) => (event.operation === 'pack' ? { ...event, at: event.at + 50_000 } : event))
+        .sort((a, b) => a.at - b.at);
+    return made;
+  };
+  const shapes = learnShapes(
+    history(99, (i) => skewed(`h${i}`, T - 3 * 3_600_000 + i * MINUTE)),
+    settings,
+  );
+  const shape = shapes.get('warehouse pick')!;
+
+  it('learns the order most chains show and where each chain really ended', () => {
+    expect(shape.follows.get('warehouse\u0000pack')).toEqual(
+      new Set(['labels\u0000print-label', 'courier\u0000ship']),
+    );
+    // stamped last in a third of the chains, it still ends none of them
+    expect(shape.steps.get('warehouse\u0000pack')!.endFraction).toBe(0);
+    expect(shape.steps.get('courier\u0000ship')!.endFraction).toBe(1);
+    const late = skewed('x3', T - 30 * MINUTE);
+    expect(late.events[late.events.length - 1].operation).toBe('pack');
+    expect(late.events[stopIndex(late.events, shape.follows)].operation).toBe('ship');
+  });
+
+  it('finds chains stuck at the step, and takes skewed complete chains as ended', () => {
+    const stuck = [3, 6, 9].map((i) => skewed(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 }));
+    const done = [3, 4].map((i) => skewed(`d${i}`, T - 30 * MINUTE));
+    const judgement = judgeChains([...stuck, ...done], shapes, to, settings);
+    expect(judgement.stuck.map((group) => [group.step.step, group.chains.length])).toEqual([
+      ['warehouse\u0000pack', 3],
+    ]);
+    expect(judgement.broken).toEqual([]);
   });
 });
 

@@ -62,6 +62,11 @@ export interface KindShape {
   /** Completed chains the shape was learned from. */
   chains: number;
   steps: Map<string, StepShape>;
+  /**
+   * Step → the steps that normally come after it: in most of the chains holding both, the other
+   * one's last occurrence is later (stopIndex).
+   */
+  follows: Map<string, Set<string>>;
 }
 
 /**
@@ -111,6 +116,74 @@ export function percentileOf(sorted: readonly number[], q: number): number | nul
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/**
+ * Which step normally comes after which, from the chains of one kind: b follows a when, in more
+ * of the chains holding both than not, b's last occurrence comes after a's. Each host stamps its
+ * events with its own clock, and clocks a few seconds apart invert steps that follow each other
+ * within seconds (a worker whose clock runs ahead logs its step after the steps that came after
+ * it); the order most chains show is the order the flow runs in.
+ */
+export function learnOrder(chains: readonly FlowChain[]): Map<string, Set<string>> {
+  // steps numbered, and the pairs counted in one array (a chain of k steps has k² pairs)
+  const ids = new Map<string, number>();
+  const lasts = chains.map((chain) => {
+    const last = lastOccurrences(chain.events);
+    for (const step of last.keys()) if (!ids.has(step)) ids.set(step, ids.size);
+    return [...last].sort((a, b) => a[1] - b[1]).map(([step]) => ids.get(step)!);
+  });
+  const size = ids.size;
+  const dense = size * size <= 4_000_000;
+  const table = dense ? new Uint32Array(size * size) : null;
+  const sparse = dense ? null : new Map<number, number>();
+  for (const order of lasts)
+    for (let i = 0; i < order.length; i++)
+      for (let j = i + 1; j < order.length; j++) {
+        const key = order[i] * size + order[j];
+        if (table) table[key]++;
+        else sparse!.set(key, (sparse!.get(key) ?? 0) + 1);
+      }
+  const later = (a: number, b: number) =>
+    table ? table[a * size + b] : (sparse!.get(a * size + b) ?? 0);
+  const names = [...ids.keys()];
+  const follows = new Map<string, Set<string>>();
+  for (let a = 0; a < size; a++)
+    for (let b = 0; b < size; b++) {
+      if (a === b || later(a, b) <= later(b, a)) continue;
+      const set = follows.get(names[a]) ?? new Set<string>();
+      set.add(names[b]);
+      follows.set(names[a], set);
+    }
+  return follows;
+}
+
+function lastOccurrences(events: readonly ShapeEvent[]): Map<string, number> {
+  const last = new Map<string, number>();
+  events.forEach((event, index) => last.set(stepOfEvent(event), index));
+  return last;
+}
+
+/**
+ * Where a chain stands: the index of its latest event whose step no other step of the chain
+ * normally follows (learnOrder), else its last event. Without clock skew that is the last event;
+ * with it, a step stamped after the steps that normally come after it is not where the chain
+ * stopped (it ended at the last of those).
+ */
+export function stopIndex(
+  events: readonly ShapeEvent[],
+  follows: ReadonlyMap<string, ReadonlySet<string>>,
+): number {
+  const last = lastOccurrences(events);
+  const steps = [...last.keys()];
+  let stop = -1;
+  for (const [step, index] of last) {
+    if (index <= stop) continue;
+    const after = follows.get(step);
+    if (after && steps.some((other) => other !== step && after.has(other))) continue;
+    stop = index;
+  }
+  return stop >= 0 ? stop : events.length - 1;
+}
+
 /** Shapes per kind from completed chains, for at most `settings.maxKinds` kinds (the most frequent). */
 export function learnShapes(
   history: readonly FlowChain[],
@@ -130,8 +203,10 @@ export function learnShapes(
   const shapes = new Map<string, KindShape>();
   for (const [kind, { component, chains }] of kinds) {
     const steps = new Map<string, StepShape>();
+    const follows = learnOrder(chains);
     for (const chain of chains) {
       const seen = new Set<string>();
+      const stop = stopIndex(chain.events, follows);
       chain.events.forEach((event, index) => {
         const step = stepOfEvent(event);
         let shape = steps.get(step);
@@ -157,10 +232,8 @@ export function learnShapes(
         const following = chain.events[index + 1];
         const preceding = chain.events[index - 1];
         if (preceding) count(shape.previous, stepOfEvent(preceding));
-        if (!following) {
-          shape.ends++;
-          return;
-        }
+        if (index === stop) shape.ends++;
+        if (!following) return;
         count(shape.next, stepOfEvent(following));
         // events dropped from the middle of a long chain leave no gap to learn
         if (!chain.cut || following.position === event.position + 1)
@@ -170,7 +243,7 @@ export function learnShapes(
     const kept = [...steps.values()]
       .sort((a, b) => b.chains - a.chains)
       .slice(0, settings.maxStepsPerKind);
-    const shape: KindShape = { kind, component, chains: chains.length, steps: new Map() };
+    const shape: KindShape = { kind, component, chains: chains.length, steps: new Map(), follows };
     for (const step of kept) {
       step.gaps.sort((a, b) => a - b);
       step.p99GapMs = percentileOf(step.gaps, 0.99);
@@ -240,10 +313,11 @@ export function judgeChains(
       unjudged.set(kind, (unjudged.get(kind) ?? 0) + 1);
       continue;
     }
-    const last = chain.events[chain.events.length - 1];
+    const last = chain.events[stopIndex(chain.events, shape.follows)];
     const step = shape.steps.get(stepOfEvent(last));
     if (!step || step.chains < settings.minStepChains) continue;
-    const idleMs = to.getTime() - last.at;
+    // idle since its latest event, whatever the step it stands at
+    const idleMs = to.getTime() - Math.max(...chain.events.map((event) => event.at));
     if (idleMs < settings.floorMs) continue;
     if (step.endFraction < settings.maxEndFraction) {
       const thresholdMs = Math.max((step.p99GapMs ?? 0) * settings.gapFactor, settings.floorMs);
