@@ -522,6 +522,25 @@ export class InsightAggregatesRepository {
     return rows.map((row) => toNumber(row.duration_ms));
   }
 
+  /** How many calls of an operation in [from, to) took at least `levelMs`. */
+  async durationsAtLeast(
+    component: ComponentRef,
+    operation: string,
+    from: Date,
+    to: Date,
+    levelMs: number,
+  ): Promise<number> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT count(*) AS n FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms >= ${sql.p(levelMs)}`,
+    );
+    return toNumber(rows[0]?.n ?? 0);
+  }
+
   /** The events of one correlation chain, oldest first (bounded). */
   async chainEvents(correlationId: string, limit: number): Promise<ChainEventRow[]> {
     const sql = this.builder();

@@ -53,6 +53,11 @@ export const InsightSettings = {
     /** …and the p95 grew by at least this many milliseconds. */
     regressionMinDeltaMs: 20,
     /**
+     * …and the calls of the scope at or above the previous p95 are more than chance gives
+     * (binomial, about 5% each): chance by luck at most this (regressionChance).
+     */
+    regressionMaxChance: 1e-3,
+    /**
      * Few calls, large effect (docs/insights.md): calls of the scope compared with the whole
      * baseline (3 windows). At least this many slow calls, a baseline of at least this many calls,
      * the slow calls at least this multiple of the baseline p99, and a chance by luck at most this.

@@ -5,8 +5,10 @@ import {
   fewCallsRegression,
   findRegressions,
   regressionCandidates,
+  regressionChance,
   regressionDraft,
 } from './performance.analyzer.js';
+import { InsightSettings } from '../insight-settings.js';
 import type { DurationMomentsRow } from '../insight-aggregates.repository.js';
 
 const api = { component_type: 'api', component_id: 'api-1' };
@@ -76,6 +78,20 @@ describe('performance analyzer', () => {
     expect(findRegressions([stats(false, 2, 4), stats(true, 4, 9)])).toEqual([]);
     expect(findRegressions([stats(false, 40, 60), stats(true, 42, 70)])).toEqual([]);
     expect(findRegressions([stats(true, 150, 240)])).toEqual([]);
+  });
+
+  it('keeps a p95 that moved only as far as tens of calls move by chance from being a regression', () => {
+    // 36 calls against 32: the p95s are the second largest calls, 2.1× apart
+    const [noise] = findRegressions([stats(false, 45, 72, 32), stats(true, 46, 151, 36)]);
+    expect(noise).toBeDefined();
+    const limit = InsightSettings.performance.regressionMaxChance;
+    // 4 of the 36 reached the previous p95: about 2 would by chance
+    expect(regressionChance(noise, 4)).toBeGreaterThan(limit);
+    // most of them did: the operation did get slower
+    expect(regressionChance(noise, 20)).toBeLessThan(limit);
+    // a shift of every call over hundreds of calls, as the percentile rule was made for
+    const [shift] = findRegressions([stats(false, 40, 60), stats(true, 150, 240)]);
+    expect(regressionChance(shift, 180)).toBeLessThan(1e-50);
   });
 
   it('follows parent links along the heaviest branch', () => {

@@ -22,6 +22,9 @@ export interface Regression {
   previous: DurationStatsRow;
   p95Ratio: number;
   p50Ratio: number;
+  /** Calls of the scope at or above the previous p95, and the chance of as many by luck (regressionChance). */
+  above?: number;
+  chance?: number;
 }
 
 export interface CriticalPathStep {
@@ -87,6 +90,20 @@ export function findRegressions(rows: readonly DurationStatsRow[]): Regression[]
     });
   }
   return regressions.sort((a, b) => b.p95Ratio - a.p95Ratio);
+}
+
+/**
+ * The chance that `above` or more of the scope's `calls` reach the previous window's p95 if
+ * nothing changed. A p95 of tens of calls is their second or third largest, and moves by half
+ * between two windows of the same distribution now and then; what a real regression changes is
+ * how many calls are that slow. Each call of an unchanged operation reaches the previous p95
+ * with the share of previous calls at or above it, about 5% (add-one estimate over the previous
+ * window's calls, so that a short window does not make it certain).
+ */
+export function regressionChance(regression: Regression, above: number): number {
+  const m = regression.previous.count;
+  const share = (Math.ceil(0.05 * m) + 1) / (m + 2);
+  return binomialTail(regression.current.count, above, share);
 }
 
 /** P(X ≥ k) for X ~ Binomial(n, p): the chance that k or more of n calls exceed a level each exceeds with chance p. */
@@ -378,7 +395,12 @@ export function regressionDraft(regression: Regression, context: RegressionConte
     summary:
       `${name} got slower: p50 ${round(previous.p50)} → ${round(current.p50)} ms, p95 ${round(previous.p95)} → ` +
       `${round(current.p95)} ms, p99 ${round(previous.p99)} → ${round(current.p99)} ms over ${current.count} calls ` +
-      `(${previous.count} in the window before).${pathText} Look at what changed in ${componentKey(current.component)} ` +
+      `(${previous.count} in the window before)` +
+      (regression.above !== undefined
+        ? `; ${regression.above} call(s) reached the previous p95 (about 5% would by chance, ` +
+          `chance of as many ${(regression.chance ?? 1).toExponential(1)})`
+        : '') +
+      `.${pathText} Look at what changed in ${componentKey(current.component)} ` +
       `or the dependency it waits on.`,
     identity: [componentKey(current.component), current.operation],
     affected: [current.component],
@@ -388,6 +410,9 @@ export function regressionDraft(regression: Regression, context: RegressionConte
       previous: statsOf(previous),
       p95_ratio: round(regression.p95Ratio),
       p50_ratio: round(regression.p50Ratio),
+      ...(regression.above !== undefined
+        ? { calls_at_or_above_previous_p95: regression.above, chance: regression.chance }
+        : {}),
       slowest_event_id: context.slowestEventId ?? null,
       critical_path: context.path ?? null,
       ...(context.slowestEventId ? { event_ids: [context.slowestEventId] } : {}),
@@ -442,6 +467,16 @@ export class PerformanceAnalyzer implements Analyzer {
         ? []
         : await context.aggregates.durationStats(scope, previousFrom, candidates.slice(0, 200));
     for (const regression of findRegressions(rows)) {
+      const above = await context.aggregates.durationsAtLeast(
+        regression.current.component,
+        regression.current.operation,
+        scope.from,
+        scope.to,
+        regression.previous.p95,
+      );
+      const chance = regressionChance(regression, above);
+      if (chance > settings.regressionMaxChance) continue;
+      Object.assign(regression, { above, chance });
       reported.add(pairKey(regression.current));
       drafts.push(
         regressionDraft(regression, await this.slowestContext(context, regression.current)),
