@@ -898,6 +898,24 @@ describe('parseTimeRange', () => {
     });
   });
 
+  it('reads "before 9:30" and "until 8:15 yesterday" as the hour that the time ends', () => {
+    const late = new Date('2026-11-24T11:00:00.000Z');
+    expect(parseTimeRange('what failed before 9:30', late)).toMatchObject({
+      from: '2026-11-24T08:30:00.000Z',
+      to: '2026-11-24T09:30:00.000Z',
+      expression: 'before 9:30',
+    });
+    expect(parseTimeRange('logs until 08:15 yesterday', late)).toMatchObject({
+      from: '2026-11-23T07:15:00.000Z',
+      to: '2026-11-23T08:15:00.000Z',
+    });
+    // "after" starts the range, as "since" does
+    expect(parseTimeRange('errors after 9:30', late)).toMatchObject({
+      from: '2026-11-24T09:30:00.000Z',
+      to: late.toISOString(),
+    });
+  });
+
   it('reads "5 minutes ago"', () => {
     expect(parseTimeRange('since 5 minutes ago', NOW)).toMatchObject({
       from: minutesAgo(5),

@@ -851,9 +851,17 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
   if (from > at && first.start.isCertain('weekday')) from -= UNIT_MS.w;
   if (from > at && !first.start.isCertain('day')) from -= UNIT_MS.d;
   if (to > at && !between) to = at;
+  // "before 9:30", "until 14:00": the clock time ends the range, which is the hour before it (the
+  // default window); without this the range ran from that time to now, the opposite
+  const ending =
+    !between &&
+    !first.end &&
+    first.start.isCertain('hour') &&
+    /\b(before|until|till|up to)\s*$/.test(before);
+  if (ending) [from, to] = [from - UNIT_MS.h, Math.min(from, at)];
   if (to < from) [from, to] = [to, from];
   const expression = between
     ? `${before.match(/\b(between|from)\s*$/)![1]} ${first.text} … ${results[1].text}`
-    : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${first.text}`;
+    : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${ending ? `${before.match(/\b(before|until|till|up to)\s*$/)![1]} ` : ''}${first.text}`;
   return range(from, to, expression);
 }
