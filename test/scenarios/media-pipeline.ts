@@ -1,7 +1,13 @@
 import type { DebugEventRecord, InsightType } from '../../src/common/debug-event.js';
 import { newId } from '../../src/common/ids.js';
 import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
-import { assignPatterns, componentRef as c, Random, scenarioEvent } from './scenario-generator.js';
+import {
+  assignPatterns,
+  componentRef as c,
+  type EventSpec,
+  Random,
+  scenarioEvent,
+} from './scenario-generator.js';
 
 /**
  * A media pipeline unlike the shop of scenario-generator.ts: an upload api takes videos and
@@ -89,18 +95,6 @@ export interface MediaScenario {
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
-interface Spec {
-  at: number;
-  component: ComponentRef;
-  message: string;
-  level?: string;
-  eventType?: string;
-  correlationId?: string | null;
-  parentEventId?: string | null;
-  operation?: string | null;
-  durationMs?: number | null;
-}
-
 export function buildMediaPipeline(
   options: { now?: Date; seed?: number; incidents?: boolean } = {},
 ): MediaScenario {
@@ -109,7 +103,7 @@ export function buildMediaPipeline(
   const random = new Random(options.seed ?? 11);
   const withIncidents = options.incidents !== false;
   const events: DebugEventRecord[] = [];
-  const emit = (spec: Spec): DebugEventRecord => {
+  const emit = (spec: EventSpec): DebugEventRecord => {
     const at = Math.min(spec.at + (SKEW[spec.component.component_id] ?? 0), now - 1);
     const event = scenarioEvent(spec, new Date(at));
     events.push(event);
