@@ -58,13 +58,11 @@ describe('TemplateMiner', () => {
     const miner = new TemplateMiner();
     const programs = ['chrome', 'firefox', 'outlook', 'dropbox'];
     const ids = programs.map(
-      (p) => miner.match(`${p} - proxy.example.org:5070 open through proxy HTTPS`).id,
+      (p) => miner.match(`${p} - proxy.lan:5070 open through proxy HTTPS`).id,
     );
     expect(new Set(ids.slice(0, 3)).size).toBe(3);
     expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
-    expect(miner.template(ids[3])?.template).toBe(
-      '<*> - proxy.example.org:<*> open through proxy HTTPS',
-    );
+    expect(miner.template(ids[3])?.template).toBe('<*> - proxy.lan:<*> open through proxy HTTPS');
   });
 
   it('merges a word pattern into a pattern with a masked value at the same place', () => {
@@ -176,7 +174,8 @@ describe('TemplateMiner', () => {
 
     it('host and domain names without digits, also together with a program name', () => {
       const miner = new TemplateMiner();
-      const hosts = ['api.example.org', 'auth.internal', 'cdn.example.net', 'mail.corp.lan'];
+      // two labels: a name of three or more before a port is a value by its shape (tokenizer)
+      const hosts = ['api.internal', 'auth.internal', 'cdn.lan', 'mail.corp'];
       const ids = idsOf(miner, [
         ...hosts.map((h) => `opened tunnel to ${h}:443 for client`),
         'opened tunnel to 10.20.30.40:443 for client',
@@ -188,30 +187,30 @@ describe('TemplateMiner', () => {
       // program and host vary on the same line: no one-position skeleton ever repeats
       const proxy = new TemplateMiner();
       const lines: string[] = [];
-      for (const h of ['search.example.com', 'news.example.org', 'maps.example.net', 'img.cdn.io'])
-        lines.push(`browser.exe - ${h}:443 open through relay gateway.office.lan:3128 HTTPS`);
+      for (const h of ['search.lan', 'news.internal', 'maps.corp', 'img.cdn'])
+        lines.push(`browser.exe - ${h}:443 open through relay gateway.lan:3128 HTTPS`);
       for (const [p, h] of [
-        ['mailer.exe', 'smtp.example.com'],
-        ['updater.exe', 'dl.vendor.net'],
-        ['chat.exe', 'rtc.example.org'],
+        ['mailer.exe', 'smtp.corp'],
+        ['updater.exe', 'dl.vendor'],
+        ['chat.exe', 'rtc.lan'],
       ])
-        lines.push(`${p} - ${h}:443 open through relay gateway.office.lan:3128 HTTPS`);
+        lines.push(`${p} - ${h}:443 open through relay gateway.lan:3128 HTTPS`);
       const proxied = idsOf(proxy, lines);
       expect(new Set(proxied).size).toBe(1);
       expect(proxy.template(proxied[0])?.template).toBe(
-        '<*> - <*> open through relay gateway.office.lan:<*> HTTPS',
+        '<*> - <*> open through relay gateway.lan:<*> HTTPS',
       );
 
       // a program seen first only with hosts that hold digits: its pattern is the collapsed
       // form (`sync.exe - <*> open`), shorter than the shapes the program names vary in
       const early = new TemplateMiner();
       const [first] = idsOf(early, [
-        'sync.exe - s3.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+        'sync.exe - s3.example.com:443 open through relay gateway.lan:3128 HTTPS',
       ]);
       const later = idsOf(early, [
         ...lines,
-        'sync.exe - s3.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
-        'sync.exe - files.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+        'sync.exe - s3.example.com:443 open through relay gateway.lan:3128 HTTPS',
+        'sync.exe - files.lan:443 open through relay gateway.lan:3128 HTTPS',
       ]);
       expect(new Set([early.resolve(first), ...later]).size).toBe(1);
 
@@ -219,14 +218,14 @@ describe('TemplateMiner', () => {
       // before the program position was learned and after it
       for (const miner of [proxy, early]) {
         const wordAndValue = idsOf(miner, [
-          'browser.exe *64 - search.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
-          'worker 7 - dl.vendor.net:443 open through relay gateway.office.lan:3128 HTTPS',
+          'browser.exe *64 - search.lan:443 open through relay gateway.lan:3128 HTTPS',
+          'worker 7 - dl.vendor:443 open through relay gateway.lan:3128 HTTPS',
         ]);
         expect(wordAndValue).toEqual([proxied[0], proxied[0]].map((id) => miner.resolve(id)));
       }
       const suffixFirst = new TemplateMiner();
       const [marked] = idsOf(suffixFirst, [
-        'browser.exe *64 - search.example.com:443 open through relay gateway.office.lan:3128 HTTPS',
+        'browser.exe *64 - search.lan:443 open through relay gateway.lan:3128 HTTPS',
       ]);
       const plain = idsOf(suffixFirst, lines);
       expect(new Set([suffixFirst.resolve(marked), ...plain]).size).toBe(1);
@@ -614,11 +613,11 @@ describe('TemplateMiner', () => {
         const miner = new TemplateMiner();
         const ids = idsOf(
           miner,
-          order.map((app, i) => `${app} - mirror.example.org:${440 + i} closed by the remote peer`),
+          order.map((app, i) => `${app} - mirror.lan:${440 + i} closed by the remote peer`),
         );
         expect(new Set(ids).size).toBe(1);
         expect(miner.template(ids[0])?.template).toBe(
-          '<*> - mirror.example.org:<*> closed by the remote peer',
+          '<*> - mirror.lan:<*> closed by the remote peer',
         );
         // another sentence after the same name stays another event
         expect(miner.match('Backup Agent - update check failed').id).not.toBe(ids[0]);

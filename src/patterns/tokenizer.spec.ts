@@ -78,6 +78,27 @@ describe('tokenizer', () => {
     ['could not open /var/log/app.log for writing', 'could not open <*> for writing'],
     ['Loaded C:\\Windows\\winsxs\\cbscore.dll from disk', 'Loaded <*> from disk'],
     ['request took 250ms (limit 100 ms)', 'request took <*> (limit <*>)'],
+    // a whole value (MAC, URL, drive path) as a key's value is one value there too
+    ['lease granted mac=3C:AE:F1:BD:0A:EE vlan=7', 'lease granted mac=<*> vlan=<*>'],
+    ['callback url=https://hooks.example.org/x?id=a&y=b, retrying', 'callback url=<*>, retrying'],
+    // a host name before a port is a network address, digits or not (three labels or more)
+    ['tunnel to relay.corp.example:8443 established', 'tunnel to <*> established'],
+    ['peer gw.example.net:443 closed', 'peer <*> closed'],
+    ['at Main.java:42 in main', 'at Main.java:<*> in main'],
+    // a phrase of words in double or typographic quotes is a name filled in: one value
+    ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
+    ['joined network “Guest Wi-Fi”', 'joined network <*>'],
+    ['request "GET /v2/items HTTP/1.1" done', 'request "GET <*>" done'],
+    // a key's value printed as a structure is one value, whatever is inside
+    [
+      'lock acquired ws=WorkSource{10113 com.example.sync} uid=1000',
+      'lock acquired ws=<*> uid=<*>',
+    ],
+    ['lock acquired ws=null uid=1000', 'lock acquired ws=<*> uid=<*>'],
+    ['wtoken = Token{4f2 Record{a u0 b}} hidden', 'wtoken = <*> hidden'],
+    ['devices=[] ready', 'devices=<*> ready'],
+    ['unbalanced cfg={a b ready', 'unbalanced cfg={a b ready'],
+    ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],
     ['lifetime <1 sec', 'lifetime <*>'],
     ['login user=\'bob\', shell="bash" ok', 'login user=<*>, shell=<*> ok'],
     [

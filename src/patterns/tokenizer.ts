@@ -45,6 +45,16 @@ const DRIVE_PATH = /^[a-z]:\\/i;
  */
 const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /**
+ * A phrase of words in double or typographic quotes with no value among them (`tag="View
+ * Lock"`, `device “Magic Keyboard”`): a name filled into the message, one value like a quoted
+ * word. A quoted phrase that holds a value (a digit, a path: `"GET /v2/x HTTP/1.1"`) keeps its
+ * words, as above.
+ */
+const QUOTED_PHRASE =
+  /(^|[\s=:([{,])(?:"[A-Za-z_][^"\d/\\@=<>{}[\]]{0,120}?"|“[A-Za-z_][^”\d/\\@=<>{}[\]]{0,120}?”)(?=$|[\s,;:.)\]}])/g;
+/** A word in typographic quotes (`“CalVisitor”`), which the QUOTED expression does not pair. */
+const CURLY_QUOTED = /(^|[\s=:([{,])“[^“”\s]{0,256}?”(?=$|[\s,;:.)\]}])/g;
+/**
  * A word in angle brackets standing alone: a placeholder written where a value goes
  * (`<module>`, `<unknown>`, `<nil>`) or an address (`<ana@example.com>`).
  */
@@ -122,6 +132,21 @@ function withIpv6Masked(word: string): string {
     ? word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address))
     : word;
 }
+/** `key=value` as one word, and the punctuation after the value. */
+const KEYED_WORD = /^([A-Za-z_][\w.-]*)=(.+?)([,;)\]}]?)$/;
+/**
+ * A DNS name of three or more labels followed by `:` and a port (`api.example.org:443`): a
+ * network address, one value like an IP address and its port, even when its name holds no digit.
+ */
+const HOST_PORT =
+  /(^|[=([{"'@,/])((?:[a-z\d](?:[a-z\d-]*[a-z\d])?\.){2,}[a-z][a-z\d-]*)(?=:\d{1,5}(?:$|[^\w.:]))/gi;
+
+/** The word with each host name written before a port replaced by `0`, a value the next steps mask. */
+function withHostPortMasked(word: string): string {
+  return word.length >= 8 && word.includes(':') && word.includes('.')
+    ? word.replace(HOST_PORT, (_, before: string) => `${before}0`)
+    : word;
+}
 /** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
 const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
 const LETTER = /[a-z]/i;
@@ -167,6 +192,65 @@ function isDateWord(token: string): boolean {
   return (last === '.' || last === ',') && DATE_WORDS.has(token.slice(0, -1));
 }
 
+const markQuoted = (_: string, before: string) => `${before}${QUOTED_MARK}`;
+
+/** Quoted words and quoted phrases of words, each replaced by a mark that reads as a value. */
+function maskQuoted(message: string): string {
+  let text = message;
+  if (text.includes('"') || text.includes('“')) text = text.replace(QUOTED_PHRASE, markQuoted);
+  if (text.includes('“')) text = text.replace(CURLY_QUOTED, markQuoted);
+  if (text.includes('"') || text.includes("'")) text = text.replace(QUOTED, markQuoted);
+  return text;
+}
+
+/** `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name. */
+const KEYED_STRUCTURE = /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]/g;
+const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
+ * `pci_devices=[]`, `labels=[blue green]`, `config={a=1, b=2}` is one value whatever is inside,
+ * from the type name (if any) to the bracket that closes it, so that `ws=null` and
+ * `ws=WorkSource{…}` are one template. Unclosed or unbalanced brackets are left alone.
+ */
+function maskKeyedStructures(message: string): string {
+  if (!message.includes('=') || !BRACKET_OPENER.test(message)) return message;
+  let out = '';
+  let copiedTo = 0;
+  // each try reads up to 1 KB ahead: a long run of unclosed `k=[` is given up on early
+  let triesLeft = 32;
+  KEYED_STRUCTURE.lastIndex = 0;
+  for (let match = KEYED_STRUCTURE.exec(message); match; match = KEYED_STRUCTURE.exec(message)) {
+    if (--triesLeft < 0) break;
+    const open = match.index + match[0].length - 1;
+    const close = matchingCloser(message, open);
+    if (close < 0) continue;
+    const equals = message.indexOf('=', match.index);
+    let valueStart = equals + 1;
+    while (message[valueStart] === ' ' || message[valueStart] === '\t') valueStart++;
+    out += message.slice(copiedTo, valueStart) + QUOTED_MARK;
+    copiedTo = close + 1;
+    KEYED_STRUCTURE.lastIndex = close + 1;
+  }
+  return copiedTo === 0 ? message : out + message.slice(copiedTo);
+}
+
+/** Index of the bracket that closes the one at `open` (nested brackets of any kind), or -1. */
+function matchingCloser(text: string, open: number): number {
+  const expected: string[] = [CLOSERS[text[open]]];
+  const limit = Math.min(text.length, open + 1024);
+  for (let i = open + 1; i < limit; i++) {
+    const c = text[i];
+    const closer = CLOSERS[c];
+    if (closer !== undefined) expected.push(closer);
+    else if (c === ')' || c === ']' || c === '}') {
+      if (expected.pop() !== c) return -1;
+      if (expected.length === 0) return i;
+    }
+  }
+  return -1;
+}
+
 /**
  * Masked tokens of a message. Steps: a quoted word ('…' or "…" at word boundaries) is one
  * variable; split on whitespace; a whole word that is a URL, a drive path, a UUID or hex bytes
@@ -191,14 +275,11 @@ export interface TokenizedMessage {
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  const unquoted =
-    message.includes('"') || message.includes("'")
-      ? message.replace(QUOTED, (_, before: string) => `${before}${QUOTED_MARK}`)
-      : message;
+  const unquoted = maskKeyedStructures(maskQuoted(message));
   const hasBracket = BRACKET_OPENER.test(message);
   for (const written of unquoted.split(WHITESPACE)) {
     if (!written) continue;
-    const word = withIpv6Masked(written);
+    const word = withHostPortMasked(withIpv6Masked(written));
     // most words of a message are plain words: one test, and they are kept as written
     if (
       !SPECIAL.test(word) &&
@@ -227,6 +308,17 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     if (isWholeValue(word)) {
       raw.push(WILDCARD);
       rawSpace.push(raw.length > 1);
+      continue;
+    }
+    const keyed = word.includes('=') ? KEYED_WORD.exec(word) : null;
+    if (keyed && isWholeValue(keyed[2])) {
+      // "mac=51:E8:6D:A6:BD:F0", "url=https://x/y?a=b": the key's value is one value as above
+      rawSpace.push(raw.length > 0, false, false);
+      raw.push(keyed[1], '=', WILDCARD);
+      if (keyed[3]) {
+        raw.push(keyed[3]);
+        rawSpace.push(false);
+      }
       continue;
     }
     const list = word.includes(',') ? UNSPACED_LIST.exec(word) : null;
