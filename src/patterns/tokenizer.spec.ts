@@ -89,6 +89,9 @@ describe('tokenizer', () => {
     ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
     ['joined network “Guest Wi-Fi”', 'joined network <*>'],
     ['request "GET /v2/items HTTP/1.1" done', 'request "GET <*>" done'],
+    // a quoted sentence is the event's own message (logfmt, JSON): its words stay
+    ['level=info msg="user logged in" user=ana', 'level=info msg="user logged in" user=ana'],
+    ['level=info msg="Cache warmed" size=12', 'level=info msg="Cache warmed" size=<*>'],
     // a key's value printed as a structure is one value, whatever is inside
     [
       'lock acquired ws=WorkSource{10113 com.example.sync} uid=1000',

@@ -45,13 +45,14 @@ const DRIVE_PATH = /^[a-z]:\\/i;
  */
 const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /**
- * A phrase of words in double or typographic quotes with no value among them (`tag="View
- * Lock"`, `device “Magic Keyboard”`): a name filled into the message, one value like a quoted
- * word. A quoted phrase that holds a value (a digit, a path: `"GET /v2/x HTTP/1.1"`) keeps its
- * words, as above.
+ * A name of several words in double or typographic quotes (`tag="View Lock"`, `device “Magic
+ * Keyboard”`, `rule "Office VPN"`): every word capitalised, as names of things are written, and
+ * no value among them. One value, like a quoted word. A quoted sentence keeps its words: logfmt
+ * and JSON logs carry the event's own message that way (`msg="user logged in"`, `msg="Cache
+ * warmed"`), and so does a quoted phrase that holds a value (`"GET /v2/x HTTP/1.1"`).
  */
 const QUOTED_PHRASE =
-  /(^|[\s=:([{,])(?:"[A-Za-z_][^"\d/\\@=<>{}[\]]{0,120}?"|“[A-Za-z_][^”\d/\\@=<>{}[\]]{0,120}?”)(?=$|[\s,;:.)\]}])/g;
+  /(^|[\s=:([{,])(?:"[A-Z][^\s"\d/\\@=<>{}[\]]*(?: [A-Z][^\s"\d/\\@=<>{}[\]]*){1,7}"|“[A-Z][^\s”\d/\\@=<>{}[\]]*(?: [A-Z][^\s”\d/\\@=<>{}[\]]*){1,7}”)(?=$|[\s,;:.)\]}])/g;
 /** A word in typographic quotes (`“CalVisitor”`), which the QUOTED expression does not pair. */
 const CURLY_QUOTED = /(^|[\s=:([{,])“[^“”\s]{0,256}?”(?=$|[\s,;:.)\]}])/g;
 /**
