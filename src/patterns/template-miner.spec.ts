@@ -624,6 +624,27 @@ describe('TemplateMiner', () => {
       }
     });
 
+    it('names of several words seen before the lead place was learned from a name and its masked suffix', () => {
+      // the place was learned by counting from `curl.exe *64`, … (two tokens, a name and a
+      // value: one value in the canonical form); the names of three words seen before it then
+      // have two phrases of different forms at a proven place and join
+      const line = (program: string, i: number) =>
+        `${program} - 10.0.${i}.5:443 close, ${100 + i} bytes sent, ${300 + i} bytes received, lifetime 00:0${i % 10}`;
+      const first = ['Backup Agent Pro.exe', 'Photo Sync Helper.exe'];
+      const then = ['curl.exe *64', 'wget.exe *64', 'rsync.exe *64', 'Slack Helper.exe'];
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [...first, ...then].map(line));
+      const again = idsOf(
+        miner,
+        first.map((program, i) => line(program, i + 20)),
+      );
+      const all = new Set([...ids, ...again].map((id) => miner.resolve(id)));
+      expect(all.size).toBe(1);
+      expect(miner.template([...all][0])?.template).toBe(
+        '<*> - <*> close, <*> sent, <*> received, lifetime <*>',
+      );
+    });
+
     it('a pattern that learned a span keeps its template when a narrower shape of it is covered', () => {
       // a pattern that learned `<*> - …` (a name first, of several words) also holds narrower
       // shapes; a template that covers one of those must not take the whole pattern over

@@ -644,14 +644,14 @@ export class TemplateMiner {
       if (mine.slice(start).filter(isWord).length < 2) continue;
       const readsAsValue = (tokens: readonly string[]) => {
         const middle = tokens.slice(0, tokens.length - suffix);
-        return isOneValue(middle) && !middle.some((t) => LEAD_ENDS.has(t));
+        return (isOneValue(middle) || isValueRun(middle)) && !middle.some((t) => LEAD_ENDS.has(t));
       };
       if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
       const key = ['', ...mine.slice(start)].join(KEY_SEPARATOR);
       const proposal = this.spanProposalAt(key);
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(0, tokens.length - suffix);
-        if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
+        if (isValueRun(middle)) proposal.value = true;
         if (!addSpanForm(proposal, middle)) break;
       }
       const proven = proposal.value && proposal.phrases >= 2;
@@ -1149,6 +1149,14 @@ function isOneValue(middle: readonly string[]): boolean {
   if (middle.length === 1 && middle[0] === WILDCARD) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;
   return isFreeText(middle);
+}
+
+/**
+ * A run of values (`<*> <*>`: a name with a masked suffix, `chrome.exe *64` once the name was
+ * learned): one value, as the canonical form writes it.
+ */
+function isValueRun(middle: readonly string[]): boolean {
+  return middle.length > 0 && middle.every((token) => token === WILDCARD);
 }
 
 /**
