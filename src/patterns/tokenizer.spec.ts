@@ -101,6 +101,13 @@ describe('tokenizer', () => {
     ['wtoken = Token{4f2 Record{a u0 b}} hidden', 'wtoken = <*> hidden'],
     ['devices=[] ready', 'devices=<*> ready'],
     ['unbalanced cfg={a b ready', 'unbalanced cfg={a b ready'],
+    // so is an object printed with its identity, wherever it stands; other braces keep their words
+    [
+      'focus moved from Window{6ba0c3b u0 Splash Screen} to Window{adffafd u0 StatusBar}',
+      'focus moved from <*> to <*>',
+    ],
+    ['focus moved from null to Window{91 u0 Toast}', 'focus moved from null to <*>'],
+    ['config {a b} ok, Foo{bar} too', 'config {a b} ok, Foo{bar} too'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],
     ['lifetime <1 sec', 'lifetime <*>'],
     ['login user=\'bob\', shell="bash" ok', 'login user=<*>, shell=<*> ok'],

@@ -204,34 +204,42 @@ function maskQuoted(message: string): string {
   return text;
 }
 
-/** `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name. */
-const KEYED_STRUCTURE = /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]/g;
+/**
+ * `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name; or an
+ * object printed with its identity (`Window{6ba0c3b u0 StatusBar}`: a type name glued to `{`
+ * and a hex or decimal id first inside, `adffafd` too), anywhere.
+ */
+const STRUCTURED_VALUE =
+  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])/g;
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /**
  * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
  * `pci_devices=[]`, `labels=[blue green]`, `config={a=1, b=2}` is one value whatever is inside,
  * from the type name (if any) to the bracket that closes it, so that `ws=null` and
- * `ws=WorkSource{…}` are one template. Unclosed or unbalanced brackets are left alone.
+ * `ws=WorkSource{…}` are one template; so is an object printed with its identity
+ * (`Window{6ba0c3b u0 StatusBar}`), like `Window@6ba0c3b`. Unclosed or unbalanced brackets are
+ * left alone.
  */
-function maskKeyedStructures(message: string): string {
-  if (!message.includes('=') || !BRACKET_OPENER.test(message)) return message;
+function maskStructuredValues(message: string): string {
+  if (!message.includes('{') && (!message.includes('=') || !BRACKET_OPENER.test(message)))
+    return message;
   let out = '';
   let copiedTo = 0;
   // each try reads up to 1 KB ahead: a long run of unclosed `k=[` is given up on early
   let triesLeft = 32;
-  KEYED_STRUCTURE.lastIndex = 0;
-  for (let match = KEYED_STRUCTURE.exec(message); match; match = KEYED_STRUCTURE.exec(message)) {
+  STRUCTURED_VALUE.lastIndex = 0;
+  for (let match = STRUCTURED_VALUE.exec(message); match; match = STRUCTURED_VALUE.exec(message)) {
     if (--triesLeft < 0) break;
     const open = match.index + match[0].length - 1;
     const close = matchingCloser(message, open);
     if (close < 0) continue;
-    const equals = message.indexOf('=', match.index);
-    let valueStart = equals + 1;
+    const equals = match[0].includes('=') ? message.indexOf('=', match.index) : -1;
+    let valueStart = equals < 0 ? match.index : equals + 1;
     while (message[valueStart] === ' ' || message[valueStart] === '\t') valueStart++;
     out += message.slice(copiedTo, valueStart) + QUOTED_MARK;
     copiedTo = close + 1;
-    KEYED_STRUCTURE.lastIndex = close + 1;
+    STRUCTURED_VALUE.lastIndex = close + 1;
   }
   return copiedTo === 0 ? message : out + message.slice(copiedTo);
 }
@@ -276,7 +284,7 @@ export interface TokenizedMessage {
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  const unquoted = maskKeyedStructures(maskQuoted(message));
+  const unquoted = maskStructuredValues(maskQuoted(message));
   const hasBracket = BRACKET_OPENER.test(message);
   for (const written of unquoted.split(WHITESPACE)) {
     if (!written) continue;
