@@ -88,6 +88,8 @@ describe('tokenizer', () => {
     // a phrase of words in double or typographic quotes is a name filled in: one value
     ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
     ['joined network “Guest Wi-Fi”', 'joined network <*>'],
+    ["entering sleep, reason 'Idle Sleep' after 40 s", 'entering sleep, reason <*> after <*>'],
+    ["it's 'Don't Panic' time", "it's 'Don't Panic' time"],
     ['request "GET /v2/items HTTP/1.1" done', 'request "GET <*>" done'],
     // a quoted sentence is the event's own message (logfmt, JSON): its words stay
     ['level=info msg="user logged in" user=ana', 'level=info msg="user logged in" user=ana'],

@@ -45,14 +45,14 @@ const DRIVE_PATH = /^[a-z]:\\/i;
  */
 const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /**
- * A name of several words in double or typographic quotes (`tag="View Lock"`, `device “Magic
- * Keyboard”`, `rule "Office VPN"`): every word capitalised, as names of things are written, and
+ * A name of several words in quotes (`tag="View Lock"`, `device “Magic Keyboard”`, `reason
+ * 'Idle Sleep'`, as Python's repr writes a string): every word capitalised, as names of things are written, and
  * no value among them. One value, like a quoted word. A quoted sentence keeps its words: logfmt
  * and JSON logs carry the event's own message that way (`msg="user logged in"`, `msg="Cache
  * warmed"`), and so does a quoted phrase that holds a value (`"GET /v2/x HTTP/1.1"`).
  */
 const QUOTED_PHRASE =
-  /(^|[\s=:([{,])(?:"[A-Z][^\s"\d/\\@=<>{}[\]]*(?: [A-Z][^\s"\d/\\@=<>{}[\]]*){1,7}"|“[A-Z][^\s”\d/\\@=<>{}[\]]*(?: [A-Z][^\s”\d/\\@=<>{}[\]]*){1,7}”)(?=$|[\s,;:.)\]}])/g;
+  /(^|[\s=:([{,])(?:"[A-Z][^\s"\d/\\@=<>{}[\]]*(?: [A-Z][^\s"\d/\\@=<>{}[\]]*){1,7}"|“[A-Z][^\s”\d/\\@=<>{}[\]]*(?: [A-Z][^\s”\d/\\@=<>{}[\]]*){1,7}”|'[A-Z][^\s'\d/\\@=<>{}[\]]*(?: [A-Z][^\s'\d/\\@=<>{}[\]]*){1,7}')(?=$|[\s,;:.)\]}])/g;
 /** A word in typographic quotes (`“CalVisitor”`), which the QUOTED expression does not pair. */
 const CURLY_QUOTED = /(^|[\s=:([{,])“[^“”\s]{0,256}?”(?=$|[\s,;:.)\]}])/g;
 /**
@@ -198,7 +198,8 @@ const markQuoted = (_: string, before: string) => `${before}${QUOTED_MARK}`;
 /** Quoted words and quoted phrases of words, each replaced by a mark that reads as a value. */
 function maskQuoted(message: string): string {
   let text = message;
-  if (text.includes('"') || text.includes('“')) text = text.replace(QUOTED_PHRASE, markQuoted);
+  if (text.includes('"') || text.includes('“') || text.includes("'"))
+    text = text.replace(QUOTED_PHRASE, markQuoted);
   if (text.includes('“')) text = text.replace(CURLY_QUOTED, markQuoted);
   if (text.includes('"') || text.includes("'")) text = text.replace(QUOTED, markQuoted);
   return text;
