@@ -582,7 +582,7 @@ export class TemplateMiner {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
         if (middle.length > 1 && isQuotedOrValue(middle)) proposal.quoted = true;
-        if (middle.length === 1 && middle[0] === WILDCARD) proposal.value = true;
+        if (isValueRun(middle)) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
         if (!addSpanForm(proposal, middle)) break;
@@ -644,7 +644,7 @@ export class TemplateMiner {
       if (mine.slice(start).filter(isWord).length < 2) continue;
       const readsAsValue = (tokens: readonly string[]) => {
         const middle = tokens.slice(0, tokens.length - suffix);
-        return (isOneValue(middle) || isValueRun(middle)) && !middle.some((t) => LEAD_ENDS.has(t));
+        return isOneValue(middle) && !middle.some((t) => LEAD_ENDS.has(t));
       };
       if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
       const key = ['', ...mine.slice(start)].join(KEY_SEPARATOR);
@@ -1146,7 +1146,7 @@ function closesWithin(opener: string, middle: readonly string[]): boolean {
  * message of its own.
  */
 function isOneValue(middle: readonly string[]): boolean {
-  if (middle.length === 1 && middle[0] === WILDCARD) return true;
+  if (isValueRun(middle)) return true;
   if (middle.length > 2 && CLOSER_OF[middle[0]] === middle[middle.length - 1]) return true;
   return isFreeText(middle);
 }

@@ -46,13 +46,25 @@ const DRIVE_PATH = /^[a-z]:\\/i;
 const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /**
  * A name of several words in quotes (`tag="View Lock"`, `device “Magic Keyboard”`, `reason
- * 'Idle Sleep'`, as Python's repr writes a string): every word capitalised, as names of things are written, and
- * no value among them. One value, like a quoted word. A quoted sentence keeps its words: logfmt
+ * 'Idle Sleep'`, as Python's repr writes a string): every word capitalised, as names of things
+ * are written, and no value among them. One value, like a quoted word. One expression for the
+ * three pairs of quotes, the closing quote excluded from the words. A quoted sentence keeps its words: logfmt
  * and JSON logs carry the event's own message that way (`msg="user logged in"`, `msg="Cache
  * warmed"`), and so does a quoted phrase that holds a value (`"GET /v2/x HTTP/1.1"`).
  */
-const QUOTED_PHRASE =
-  /(^|[\s=:([{,])(?:"[A-Z][^\s"\d/\\@=<>{}[\]]*(?: [A-Z][^\s"\d/\\@=<>{}[\]]*){1,7}"|“[A-Z][^\s”\d/\\@=<>{}[\]]*(?: [A-Z][^\s”\d/\\@=<>{}[\]]*){1,7}”|'[A-Z][^\s'\d/\\@=<>{}[\]]*(?: [A-Z][^\s'\d/\\@=<>{}[\]]*){1,7}')(?=$|[\s,;:.)\]}])/g;
+const QUOTED_PHRASE = new RegExp(
+  `(^|[\\s=:([{,])(?:${[
+    ['"', '"'],
+    ['“', '”'],
+    ["'", "'"],
+  ]
+    .map(([open, close]) => {
+      const word = `[A-Z][^\\s${close}\\d/\\\\@=<>{}[\\]]*`;
+      return `${open}${word}(?: ${word}){1,7}${close}`;
+    })
+    .join('|')})(?=$|[\\s,;:.)\\]}])`,
+  'g',
+);
 /** A word in typographic quotes (`“CalVisitor”`), which the QUOTED expression does not pair. */
 const CURLY_QUOTED = /(^|[\s=:([{,])“[^“”\s]{0,256}?”(?=$|[\s,;:.)\]}])/g;
 /**
@@ -212,7 +224,6 @@ function maskQuoted(message: string): string {
  */
 const STRUCTURED_VALUE =
   /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])/g;
-const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /**
  * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
@@ -235,8 +246,8 @@ function maskStructuredValues(message: string): string {
     const open = match.index + match[0].length - 1;
     const close = matchingCloser(message, open);
     if (close < 0) continue;
-    const equals = match[0].includes('=') ? message.indexOf('=', match.index) : -1;
-    let valueStart = equals < 0 ? match.index : equals + 1;
+    const equals = match[0].indexOf('=');
+    let valueStart = match.index + (equals < 0 ? 0 : equals + 1);
     while (message[valueStart] === ' ' || message[valueStart] === '\t') valueStart++;
     out += message.slice(copiedTo, valueStart) + QUOTED_MARK;
     copiedTo = close + 1;
@@ -247,11 +258,11 @@ function maskStructuredValues(message: string): string {
 
 /** Index of the bracket that closes the one at `open` (nested brackets of any kind), or -1. */
 function matchingCloser(text: string, open: number): number {
-  const expected: string[] = [CLOSERS[text[open]]];
+  const expected: string[] = [BRACKETS[text[open]]];
   const limit = Math.min(text.length, open + 1024);
   for (let i = open + 1; i < limit; i++) {
     const c = text[i];
-    const closer = CLOSERS[c];
+    const closer = BRACKETS[c];
     if (closer !== undefined) expected.push(closer);
     else if (c === ')' || c === ']' || c === '}') {
       if (expected.pop() !== c) return -1;

@@ -854,14 +854,13 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
   // "before 9:30", "until 14:00": the clock time ends the range, which is the hour before it (the
   // default window); without this the range ran from that time to now, the opposite
   const ending =
-    !between &&
-    !first.end &&
-    first.start.isCertain('hour') &&
-    /\b(before|until|till|up to)\s*$/.test(before);
+    !between && !first.end && first.start.isCertain('hour')
+      ? before.match(/\b(before|until|till|up to)\s*$/)?.[1]
+      : undefined;
   if (ending) [from, to] = [from - UNIT_MS.h, Math.min(from, at)];
   if (to < from) [from, to] = [to, from];
   const expression = between
     ? `${before.match(/\b(between|from)\s*$/)![1]} ${first.text} … ${results[1].text}`
-    : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${ending ? `${before.match(/\b(before|until|till|up to)\s*$/)![1]} ` : ''}${first.text}`;
+    : `${/\bsince\s*$/.test(before) ? 'since ' : ''}${ending ? `${ending} ` : ''}${first.text}`;
   return range(from, to, expression);
 }
