@@ -591,24 +591,6 @@ describe('TemplateMiner', () => {
       expect(new Set(sameIds.map((id) => sameLength.resolve(id))).size).toBe(4);
     });
 
-    it('a tail that goes on with a field of its own is not one value; the field is', () => {
-      const miner = new TemplateMiner();
-      const reasons = ['user', 'lid closed', 'idle timer expired', 'scheduled maintenance window'];
-      const ids = ['SLEEP', 'WAKE'].flatMap((state) =>
-        reasons.map((r) => miner.match(`Power transition to ${state} requested, reason: ${r}`).id),
-      );
-      const other = miner.match('Power transition to Standby aborted by the user').id;
-      expect(new Set(ids.map((id) => miner.template(id)?.template))).toEqual(
-        new Set([
-          'Power transition to SLEEP requested, reason: <*>',
-          'Power transition to WAKE requested, reason: <*>',
-        ]),
-      );
-      expect(miner.template(other)?.template).toBe(
-        'Power transition to Standby aborted by the user',
-      );
-    });
-
     it('a span opened by a quote ends at its closing quote', () => {
       // the rest of the message after the quoted name is not part of a value that starts
       // inside the quotes

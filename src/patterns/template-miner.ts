@@ -1169,16 +1169,9 @@ function sameForm(a: readonly string[], b: readonly string[]): boolean {
   return a.length === 1 || sameTokens(a, b) || generalizationOf(a, b) !== undefined;
 }
 
-/**
- * Words, perhaps with punctuation between them, and no value; and no field named inside
- * (`requested, reason: lid closed`): a word and a `:` with more after them is a message that
- * goes on with a field of its own, not one value.
- */
+/** Words, perhaps with punctuation between them, and no value. */
 function isFreeText(middle: readonly string[]): boolean {
-  if (middle.includes(WILDCARD) || !middle.some(isWord)) return false;
-  for (let i = 1; i + 1 < middle.length; i++)
-    if (middle[i] === ':' && isWord(middle[i - 1])) return false;
-  return true;
+  return !middle.includes(WILDCARD) && middle.some(isWord);
 }
 
 /**
