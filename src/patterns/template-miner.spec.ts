@@ -317,6 +317,99 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('enumeration constants that recur line after line stay apart; names and other closed sets merge', () => {
+      const random = seededRandom(11);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+      const instance = () => Math.floor(random() * 0xffffff).toString(16) + 'c-7e';
+
+      // lifecycle constants: four, then six, each recurring many times; no new one comes after
+      const lifecycle = new TemplateMiner();
+      const events = ['STARTED', 'STOPPED', 'PAUSED', 'RESUMED', 'SUSPENDED', 'CRASHED'];
+      const byEvent = new Map<string, Set<string>>(events.map((e) => [e, new Set()]));
+      for (let line = 0; line < 400; line++) {
+        const event = line < 60 ? pick(events.slice(0, 2)) : pick(events);
+        const { id } = lifecycle.match(`[instance: ${instance()}] hypervisor reports VM ${event}`);
+        byEvent.get(event)!.add(id);
+      }
+      const final = [...byEvent.values()].map(
+        (ids) => new Set([...ids].map((id) => lifecycle.resolve(id))),
+      );
+      expect(final.every((ids) => ids.size === 1)).toBe(true);
+      expect(new Set(final.map((ids) => [...ids][0])).size).toBe(events.length);
+
+      // HTTP methods recurring among masked paths: four methods, four events
+      const api = new TemplateMiner();
+      const methods = ['GET', 'POST', 'PUT', 'DELETE'];
+      const methodIds = new Map<string, Set<string>>(methods.map((m) => [m, new Set()]));
+      for (let line = 0; line < 300; line++) {
+        const method = line < 40 ? 'GET' : pick(methods);
+        const { id } = api.match(
+          `"${method} /v2/servers/${instance()}" status: 200 time: 0.${line}`,
+        );
+        methodIds.get(method)!.add(id);
+      }
+      const methodPatterns = [...methodIds.values()].map((ids) =>
+        [...ids].map((id) => api.resolve(id)),
+      );
+      expect(new Set(methodPatterns.flat()).size).toBe(methods.length);
+
+      // a closed set of parameters written as names (sensors): as often a parameter as not
+      const sensors = new TemplateMiner();
+      const names = ['cpu_die', 'gpu_die', 'battery', 'palm_rest', 'ssd'];
+      const sensorIds = Array.from(
+        { length: 200 },
+        (_, line) =>
+          sensors.match(
+            `thermal: sensor ${line < 40 ? 'cpu_die' : pick(names)} reads ${line % 70} C`,
+          ).id,
+      );
+      expect(new Set(sensorIds.map((id) => sensors.resolve(id))).size).toBe(1);
+
+      // a named field's value is a parameter, however few values recur there
+      const fields = new TemplateMiner();
+      const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CHF'];
+      const fieldIds = Array.from(
+        { length: 200 },
+        (_, line) =>
+          fields.match(
+            `payment captured currency=${line < 40 ? 'USD' : pick(currencies)} attempt=${line % 5}`,
+          ).id,
+      );
+      expect(new Set(fieldIds.map((id) => fields.resolve(id))).size).toBe(1);
+
+      // user names of a dictionary attack, each tried once or twice: new names keep coming
+      const attack = new TemplateMiner();
+      const users = ['admin', 'oracle', 'test', 'guest', 'nagios', 'ftpuser', 'support', 'deploy'];
+      const userIds = users.flatMap((user, i) =>
+        Array.from(
+          { length: 1 + (i % 2) },
+          (_, attempt) => attack.match(`Invalid user ${user} from 10.0.4.${attempt}`).id,
+        ),
+      );
+      expect(new Set(userIds.map((id) => attack.resolve(id))).size).toBe(1);
+      expect(attack.template(userIds[0])?.template).toBe('Invalid user <*> from <*>');
+
+      // tried three times each, so every name repeats: named in another sentence too, as sshd does
+      const retries = new TemplateMiner();
+      const retryIds: string[] = [];
+      for (const user of users) {
+        for (let attempt = 0; attempt < 3; attempt++)
+          retryIds.push(retries.match(`Invalid user ${user} from 10.0.5.${attempt}`).id);
+        retries.match(`Connection closed by invalid user ${user} 10.0.5.9 port 4022`);
+      }
+      expect(new Set(retryIds.map((id) => retries.resolve(id))).size).toBe(1);
+
+      // one frequent name, then rare ones: merged once the rare ones are a quarter of the lines
+      const login = new TemplateMiner();
+      const loginIds: string[] = [];
+      for (let i = 0; i < 12; i++)
+        loginIds.push(login.match(`accepted key for root from 10.1.1.${i}`).id);
+      const rare = ['ana', 'ben', 'chloe', 'dev', 'eli', 'fay'];
+      for (const user of rare)
+        loginIds.push(login.match(`accepted key for ${user} from 10.1.2.9`).id);
+      expect(new Set(loginIds.map((id) => login.resolve(id))).size).toBe(1);
+    });
+
     it('three names that recur in another sentence or with another word changed are values', () => {
       // queue names: the same three words in two sentences
       const queues = new TemplateMiner();

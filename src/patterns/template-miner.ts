@@ -93,6 +93,12 @@ interface Pattern extends PatternTemplate {
   shapes: Shape[];
 }
 
+/** The pattern messages of one masked form were given, and how many lines came in that form. */
+interface Seen {
+  id: string;
+  lines: number;
+}
+
 /** A generalization proposed by pairs of similar shapes, and the shapes behind it. */
 interface Proposal {
   /** Member shape (its tokens joined) → its tokens (kept after it merged: still evidence). */
@@ -143,6 +149,7 @@ const KEY_MARKS = new Set([':', '=']);
 /** Punctuation that ends a value written first in a message (`Slack Helper - …`, `name: …`). */
 const LEAD_ENDS = new Set(['-', ':', ',', ';', '|', '>', '->', '=>', '--']);
 const DIGITS = /\d/g;
+const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
 /** Places remembered per word and words per place (evidence that names recur). */
@@ -166,14 +173,14 @@ export class TemplateMiner {
   private readonly byLength = new Map<number, Shape[]>();
   /** Tokens (joined) of every live shape. */
   private readonly shapeKeys = new Set<string>();
-  /** Masked key → pattern id it was last given (resolve through aliases). */
-  private readonly exact: LRUCache<string, string>;
+  /** Masked key → pattern id it was last given (resolve through aliases), and its lines. */
+  private readonly exact: LRUCache<string, Seen>;
   /**
    * Message with every digit written as 0 → pattern id it was last given: the tokenizer
    * gives such messages the same tokens (a digit makes its piece a value whatever the
    * digit), so most messages skip tokenizing.
    */
-  private readonly byMessage: LRUCache<string, string>;
+  private readonly byMessage: LRUCache<string, Seen>;
   /** merged id → id it went into. */
   private readonly aliases = new Map<string, string>();
   /** Proposed generalization (its tokens joined) → the evidence gathered for it. */
@@ -201,7 +208,7 @@ export class TemplateMiner {
     const bounds = {
       max: this.options.exactCacheSize,
       maxSize: this.options.exactCacheChars,
-      sizeCalculation: (_: string, key: string) => key.length + 1,
+      sizeCalculation: (_: Seen, key: string) => key.length + 1,
     };
     this.exact = new LRUCache(bounds);
     this.byMessage = new LRUCache(bounds);
@@ -220,34 +227,43 @@ export class TemplateMiner {
     const text = this.head(message);
     const digitless = text.replace(DIGITS, '0');
     const seen = this.byMessage.get(digitless);
-    if (seen !== undefined) return { id: this.resolve(seen), changed: false };
-    const found = this.matchTokens(text);
-    this.byMessage.set(digitless, found.id);
+    if (seen !== undefined) {
+      seen.lines++;
+      return { id: this.resolve(seen.id), changed: false };
+    }
+    const { found, masked } = this.matchTokens(text);
+    this.byMessage.set(digitless, masked);
     return found;
   }
 
-  private matchTokens(text: string): MinedMatch {
+  private matchTokens(text: string): { found: MinedMatch; masked: Seen } {
     const { tokens, spaceBefore } = tokenizeWithSpacing(text);
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
-    if (known !== undefined) return { id: this.resolve(known), changed: false };
+    if (known !== undefined) {
+      known.lines++;
+      return { found: { id: this.resolve(known.id), changed: false }, masked: known };
+    }
 
     const covering = this.coveringPattern(tokens, spaceBefore);
     if (covering) {
-      this.exact.set(key, covering.id);
-      return { id: covering.id, changed: false };
+      const masked = { id: covering.id, lines: 1 };
+      this.exact.set(key, masked);
+      return { found: { id: covering.id, changed: false }, masked };
     }
     const crowded = this.crowdedMatch(tokens, spaceBefore);
     if (crowded) {
-      this.exact.set(key, crowded.id);
-      return { id: crowded.id, changed: true };
+      const masked = { id: crowded.id, lines: 1 };
+      this.exact.set(key, masked);
+      return { found: { id: crowded.id, changed: true }, masked };
     }
     const shape = this.addShape(tokens, spaceBefore);
-    this.exact.set(key, shape.pattern.id);
+    const masked = { id: shape.pattern.id, lines: 1 };
+    this.exact.set(key, masked);
     // a value seen where earlier messages had words: those words were values too
     if (shape.literalCount < tokens.length) this.absorbEveryCoveredBy(shape);
     this.learnFrom(shape);
-    return { id: this.resolve(shape.pattern.id), changed: true };
+    return { found: { id: this.resolve(shape.pattern.id), changed: true }, masked };
   }
 
   /** The live pattern one of whose shapes covers these tokens, if any (most specific first). */
@@ -264,7 +280,7 @@ export class TemplateMiner {
   peek(message: string): PatternTemplate | undefined {
     const { tokens, spaceBefore } = tokenizeWithSpacing(this.head(message));
     const known = this.exact.get(tokens.join(KEY_SEPARATOR));
-    if (known !== undefined) return this.template(known);
+    if (known !== undefined) return this.template(known.id);
     const covering = this.coveringPattern(tokens, spaceBefore);
     return covering ? publicView(covering) : undefined;
   }
@@ -767,18 +783,33 @@ export class TemplateMiner {
     const needed = this.options.generalizeAfter;
     for (const at of unproven) {
       const valuesByRest = new Map<string, Set<string>>();
-      let enough = false;
-      for (const member of members) {
+      const linesByRest = new Map<string, Map<string, number>>();
+      for (const [memberKey, member] of proposal.members) {
         let rest = '';
         for (const other of unproven) if (other !== at) rest += member[other] + KEY_SEPARATOR;
         let values = valuesByRest.get(rest);
         if (!values) valuesByRest.set(rest, (values = new Set()));
         values.add(member[at]);
-        if (values.size >= needed) {
+        let lines = linesByRest.get(rest);
+        if (!lines) linesByRest.set(rest, (lines = new Map()));
+        // a member made by generalizing was never a message's form: counted as one line
+        const memberLines = this.exact.peek(memberKey)?.lines ?? 1;
+        lines.set(member[at], (lines.get(member[at]) ?? 0) + memberLines);
+      }
+      // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`) name
+      // events while they recur as a closed set; a closed set of other words (`sensor
+      // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
+      // The value of a named field (`currency=USD`) is a parameter however few values it takes.
+      const field = tokens[at - 1] === '=';
+      let enough = false;
+      for (const [rest, values] of valuesByRest)
+        if (
+          values.size >= needed &&
+          (field || ![...values].every(isConstantName) || isOpenSet(linesByRest.get(rest)!, needed))
+        ) {
           enough = true;
           break;
         }
-      }
       if (!enough && unproven.length > 1) {
         // combined freely with another position: parameters of one message, not events
         let contexts = 0;
@@ -1298,4 +1329,35 @@ function spacingOf(tokens: readonly string[], template: string): boolean[] {
     at = found >= 0 ? found + token.length : at;
   }
   return spaces;
+}
+
+/**
+ * True when the values seen at a place still come as an open set does. Names (users, hosts,
+ * programs) keep bringing values not seen before; the constants of an enumeration that names
+ * different events (`RUNNING|STOPPED|PAUSED`, `GET|POST|PUT|DELETE`, a result, a stage) recur
+ * line after line and stop coming. By Good and Turing, the share of lines whose
+ * value was seen only once estimates the chance that the next line brings a new value: the
+ * place is open while that share is at least one line in `needed` (the share the counted
+ * values themselves had when each came once), or while every line so far brought a value of
+ * its own. Below `2 × needed` lines the estimate says nothing yet (every small sample looks
+ * open), so the place waits: a place that is open brings more values, and each new value
+ * looks at it again.
+ */
+function isOpenSet(linesByValue: ReadonlyMap<string, number>, needed: number): boolean {
+  let lines = 0;
+  let once = 0;
+  for (const n of linesByValue.values()) {
+    lines += n;
+    if (n === 1) once++;
+  }
+  if (once === lines) return true;
+  return lines >= 2 * needed && once * needed >= lines;
+}
+
+/**
+ * A word written as programs print an enumeration's constant (`RUNNING`, `GET`, `HEALTH_OK`,
+ * `TIME_TICK`): capitals, digits and `_`, two characters at least.
+ */
+function isConstantName(word: string): boolean {
+  return word.length > 1 && CONSTANT_NAME.test(word);
 }
