@@ -321,6 +321,8 @@ describe('TemplateMiner', () => {
       const random = seededRandom(11);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
       const instance = () => Math.floor(random() * 0xffffff).toString(16) + 'c-7e';
+      const sensorNames = ['cpu_die', 'gpu_die', 'battery', 'palm_rest', 'ssd'];
+      const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CHF'];
 
       // lifecycle constants: four, then six, each recurring many times; no new one comes after
       const lifecycle = new TemplateMiner();
@@ -354,28 +356,20 @@ describe('TemplateMiner', () => {
       expect(new Set(methodPatterns.flat()).size).toBe(methods.length);
 
       // a closed set of parameters written as names (sensors): as often a parameter as not
-      const sensors = new TemplateMiner();
-      const names = ['cpu_die', 'gpu_die', 'battery', 'palm_rest', 'ssd'];
-      const sensorIds = Array.from(
+      const sensorLines = Array.from(
         { length: 200 },
         (_, line) =>
-          sensors.match(
-            `thermal: sensor ${line < 40 ? 'cpu_die' : pick(names)} reads ${line % 70} C`,
-          ).id,
+          `thermal: sensor ${line < 40 ? 'cpu_die' : pick(sensorNames)} reads ${line % 70} C`,
       );
-      expect(new Set(sensorIds.map((id) => sensors.resolve(id))).size).toBe(1);
+      expect(new Set(idsOf(new TemplateMiner(), sensorLines)).size).toBe(1);
 
       // a named field's value is a parameter, however few values recur there
-      const fields = new TemplateMiner();
-      const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CHF'];
-      const fieldIds = Array.from(
+      const fieldLines = Array.from(
         { length: 200 },
         (_, line) =>
-          fields.match(
-            `payment captured currency=${line < 40 ? 'USD' : pick(currencies)} attempt=${line % 5}`,
-          ).id,
+          `payment captured currency=${line < 40 ? 'USD' : pick(currencies)} attempt=${line % 5}`,
       );
-      expect(new Set(fieldIds.map((id) => fields.resolve(id))).size).toBe(1);
+      expect(new Set(idsOf(new TemplateMiner(), fieldLines)).size).toBe(1);
 
       // user names of a dictionary attack, each tried once or twice: new names keep coming
       const attack = new TemplateMiner();
@@ -400,14 +394,13 @@ describe('TemplateMiner', () => {
       expect(new Set(retryIds.map((id) => retries.resolve(id))).size).toBe(1);
 
       // one frequent name, then rare ones: merged once the rare ones are a quarter of the lines
-      const login = new TemplateMiner();
-      const loginIds: string[] = [];
-      for (let i = 0; i < 12; i++)
-        loginIds.push(login.match(`accepted key for root from 10.1.1.${i}`).id);
-      const rare = ['ana', 'ben', 'chloe', 'dev', 'eli', 'fay'];
-      for (const user of rare)
-        loginIds.push(login.match(`accepted key for ${user} from 10.1.2.9`).id);
-      expect(new Set(loginIds.map((id) => login.resolve(id))).size).toBe(1);
+      const loginLines = [
+        ...Array.from({ length: 12 }, (_, i) => `accepted key for root from 10.1.1.${i}`),
+        ...['ana', 'ben', 'chloe', 'dev', 'eli', 'fay'].map(
+          (user) => `accepted key for ${user} from 10.1.2.9`,
+        ),
+      ];
+      expect(new Set(idsOf(new TemplateMiner(), loginLines)).size).toBe(1);
     });
 
     it('three names that recur in another sentence or with another word changed are values', () => {

@@ -231,39 +231,37 @@ export class TemplateMiner {
       seen.lines++;
       return { id: this.resolve(seen.id), changed: false };
     }
-    const { found, masked } = this.matchTokens(text);
+    const { masked, changed } = this.matchTokens(text);
     this.byMessage.set(digitless, masked);
-    return found;
+    return { id: this.resolve(masked.id), changed };
   }
 
-  private matchTokens(text: string): { found: MinedMatch; masked: Seen } {
+  private matchTokens(text: string): { masked: Seen; changed: boolean } {
     const { tokens, spaceBefore } = tokenizeWithSpacing(text);
     const key = tokens.join(KEY_SEPARATOR);
     const known = this.exact.get(key);
     if (known !== undefined) {
       known.lines++;
-      return { found: { id: this.resolve(known.id), changed: false }, masked: known };
+      return { masked: known, changed: false };
     }
 
     const covering = this.coveringPattern(tokens, spaceBefore);
-    if (covering) {
-      const masked = { id: covering.id, lines: 1 };
-      this.exact.set(key, masked);
-      return { found: { id: covering.id, changed: false }, masked };
-    }
+    if (covering) return { masked: this.remember(key, covering.id), changed: false };
     const crowded = this.crowdedMatch(tokens, spaceBefore);
-    if (crowded) {
-      const masked = { id: crowded.id, lines: 1 };
-      this.exact.set(key, masked);
-      return { found: { id: crowded.id, changed: true }, masked };
-    }
+    if (crowded) return { masked: this.remember(key, crowded.id), changed: true };
     const shape = this.addShape(tokens, spaceBefore);
-    const masked = { id: shape.pattern.id, lines: 1 };
-    this.exact.set(key, masked);
+    const masked = this.remember(key, shape.pattern.id);
     // a value seen where earlier messages had words: those words were values too
     if (shape.literalCount < tokens.length) this.absorbEveryCoveredBy(shape);
     this.learnFrom(shape);
-    return { found: { id: this.resolve(shape.pattern.id), changed: true }, masked };
+    return { masked, changed: true };
+  }
+
+  /** The first line of a masked form: the pattern it was given, to count its lines from. */
+  private remember(key: string, id: string): Seen {
+    const masked = { id, lines: 1 };
+    this.exact.set(key, masked);
+    return masked;
   }
 
   /** The live pattern one of whose shapes covers these tokens, if any (most specific first). */
@@ -782,14 +780,11 @@ export class TemplateMiner {
     }
     const needed = this.options.generalizeAfter;
     for (const at of unproven) {
-      const valuesByRest = new Map<string, Set<string>>();
+      // the members' words at this place, by the words they hold at the other unproven places
       const linesByRest = new Map<string, Map<string, number>>();
       for (const [memberKey, member] of proposal.members) {
         let rest = '';
         for (const other of unproven) if (other !== at) rest += member[other] + KEY_SEPARATOR;
-        let values = valuesByRest.get(rest);
-        if (!values) valuesByRest.set(rest, (values = new Set()));
-        values.add(member[at]);
         let lines = linesByRest.get(rest);
         if (!lines) linesByRest.set(rest, (lines = new Map()));
         // a member made by generalizing was never a message's form: counted as one line
@@ -802,10 +797,10 @@ export class TemplateMiner {
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
       const field = tokens[at - 1] === '=';
       let enough = false;
-      for (const [rest, values] of valuesByRest)
+      for (const lines of linesByRest.values())
         if (
-          values.size >= needed &&
-          (field || ![...values].every(isConstantName) || isOpenSet(linesByRest.get(rest)!, needed))
+          lines.size >= needed &&
+          (field || !allConstantNames(lines.keys()) || isOpenSet(lines, needed))
         ) {
           enough = true;
           break;
@@ -813,7 +808,7 @@ export class TemplateMiner {
       if (!enough && unproven.length > 1) {
         // combined freely with another position: parameters of one message, not events
         let contexts = 0;
-        for (const values of valuesByRest.values()) if (values.size >= needed - 1) contexts++;
+        for (const lines of linesByRest.values()) if (lines.size >= needed - 1) contexts++;
         enough = contexts >= needed - 1;
       }
       if (!enough && unproven.length === 1)
@@ -1355,9 +1350,10 @@ function isOpenSet(linesByValue: ReadonlyMap<string, number>, needed: number): b
 }
 
 /**
- * A word written as programs print an enumeration's constant (`RUNNING`, `GET`, `HEALTH_OK`,
- * `TIME_TICK`): capitals, digits and `_`, two characters at least.
+ * True when every word is written as programs print an enumeration's constant (`RUNNING`,
+ * `GET`, `HEALTH_OK`, `TIME_TICK`): capitals, digits and `_`, two characters at least.
  */
-function isConstantName(word: string): boolean {
-  return word.length > 1 && CONSTANT_NAME.test(word);
+function allConstantNames(words: Iterable<string>): boolean {
+  for (const word of words) if (word.length < 2 || !CONSTANT_NAME.test(word)) return false;
+  return true;
 }
