@@ -72,13 +72,15 @@ describeAll(
     let expected: InsightView[];
     /** The rule's deliveries once none is pending (each receiver answers before its row is written). */
     const settledDeliveries = async (rule: string) => {
-      const read = () =>
-        request(running.url)
+      let last!: request.Response;
+      await waitFor(async () => {
+        last = await request(running.url)
           .get(`/api/debug/alerts/deliveries?rule_id=${rule}`)
           .set(READ)
           .expect(200);
-      await waitFor(async () => (await read()).body.by_rule[rule]?.pending === 0, 30_000);
-      return read();
+        return last.body.by_rule[rule]?.pending === 0;
+      }, 30_000);
+      return last;
     };
     /** Everything the service logged (at debug level), to check that no secret is ever in it. */
     const logged: string[] = [];
