@@ -112,6 +112,11 @@ describe('tokenizer', () => {
     ['config {a b} ok, Foo{bar} too', 'config {a b} ok, Foo{bar} too'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],
     ['lifetime <1 sec', 'lifetime <*>'],
+    // an id or address in angle brackets that starts with a digit is no compared number: its
+    // brackets stay, as for one that starts with a letter
+    ['saved msgid=<8ffb0c1e.77@mail.example>: ok', 'saved msgid=<<*>>: ok'],
+    ['saved msgid=<CAFq+x7@mail.example>: ok', 'saved msgid=<<*>>: ok'],
+    ['session <14543><QErOqnYy9u> closed', 'session <<*>><<*>> closed'],
     ['login user=\'bob\', shell="bash" ok', 'login user=<*>, shell=<*> ok'],
     [
       '10.11.10.1 "GET /v2/54fadb412c4e40cd/servers/detail HTTP/1.1" status: 200 len: 1893',

@@ -174,8 +174,12 @@ const WHITESPACE = /\s+/;
  */
 const UNSPACED_LIST =
   /^(?:([a-z_][\w.-]*)=)?[\w.@+-]+(?:[:/][\w.@+-]+)?(?:,[\w.@+-]+(?:[:/][\w.@+-]+)?)+$/i;
-/** A number written with a comparison or approximation sign: "<1", ">=5", "~30ms". */
-const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d/;
+/**
+ * A number written with a comparison or approximation sign: "<1", ">=5", "~30ms". Not a value
+ * in angle brackets that starts with a digit ("<14543>", "<8ffb0c@mail.example>"): that is an
+ * id or an address, whose brackets are punctuation like any other.
+ */
+const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d[^<>@]*$/;
 
 /** A word that is one value as a whole: a URL, a drive path, a UUID, hex bytes (a MAC). */
 function isWholeValue(word: string): boolean {
