@@ -231,6 +231,22 @@ describe('TemplateMiner', () => {
       expect(new Set([suffixFirst.resolve(marked), ...plain]).size).toBe(1);
     });
 
+    it('a key’s value that may hold a list stops at the next key', () => {
+      const miner = new TemplateMiner();
+      const clients = idsOf(miner, [
+        '4A1F2C: client=relay.example.org[10.0.0.1]',
+        '9B0E11: client=unknown[10.0.0.2]',
+        '77D0A3: client=10.0.0.3',
+        'C0FFEE: client=gw.example.net[10.0.0.4]:25',
+      ]);
+      expect(new Set(clients).size).toBe(1);
+      // the same value followed by more fields is another event
+      const [authenticated] = idsOf(miner, [
+        'F0BC9D: client=unknown[10.0.0.5], sasl_method=PLAIN, sasl_username=ana@example.org',
+      ]);
+      expect(authenticated).not.toBe(miner.resolve(clients[0]));
+    });
+
     it('optional parenthesised values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [
