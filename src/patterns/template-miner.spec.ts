@@ -247,6 +247,26 @@ describe('TemplateMiner', () => {
       expect(authenticated).not.toBe(miner.resolve(clients[0]));
     });
 
+    it('a value of several words does not run on into the next key=value field', () => {
+      const miner = new TemplateMiner();
+      const actions = [
+        'flag_change: box=INBOX',
+        'append: box=Drafts',
+        'delete: box=INBOX',
+        'expunge: box=Trash',
+        'copy from INBOX: box=Archive',
+        'append: box=Sent',
+        'save: box=Sent',
+        'copy from INBOX: box=Junk',
+      ];
+      const lines = actions.flatMap((action, i) =>
+        [0, 1].map((k) => `imap(ana)<S${k}x>: ${action}, uid=${100 + 2 * i + k}, size=7${i}${k}`),
+      );
+      const templates = idsOf(miner, lines).map((id) => miner.template(id)?.template);
+      // `box=` is a field of every one of these events: no span swallows it
+      for (const template of templates) expect(template).toContain('box=');
+    });
+
     it('optional parenthesised values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

@@ -1195,9 +1195,19 @@ function sameForm(a: readonly string[], b: readonly string[]): boolean {
   return a.length === 1 || sameTokens(a, b) || generalizationOf(a, b) !== undefined;
 }
 
-/** Words, perhaps with punctuation between them, and no value. */
+/**
+ * Words, perhaps with punctuation between them, and no value. A key after other words
+ * (`flag_change: box=INBOX`) begins the next field: the value ended before it. A span that
+ * starts with its key is one `key=value` item (`user.name=zk` in an environment dump).
+ */
 function isFreeText(middle: readonly string[]): boolean {
-  return !middle.includes(WILDCARD) && middle.some(isWord);
+  return !middle.includes(WILDCARD) && middle.some(isWord) && !holdsLaterKey(middle);
+}
+
+function holdsLaterKey(middle: readonly string[]): boolean {
+  for (let i = 2; i < middle.length; i++)
+    if (middle[i] === '=' && isWord(middle[i - 1])) return true;
+  return false;
 }
 
 /**
