@@ -245,6 +245,16 @@ describe('TemplateMiner', () => {
         'F0BC9D: client=unknown[10.0.0.5], sasl_method=PLAIN, sasl_username=ana@example.org',
       ]);
       expect(authenticated).not.toBe(miner.resolve(clients[0]));
+
+      // a value that starts with its own key is one item (a configuration dump)
+      const settings = idsOf(new TemplateMiner(), [
+        'Configuration property server.http.port = 8080',
+        'Configuration property server.tls.enabled = true',
+        'Configuration property cache.ttl = 30s',
+        'Configuration property pool.max = 16',
+        'Configuration property db.orders.url = jdbc:postgresql://db.internal:5432/orders',
+      ]);
+      expect(new Set(settings).size).toBe(1);
     });
 
     it('a value of several words does not run on into the next key=value field', () => {

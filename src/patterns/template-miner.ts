@@ -1275,9 +1275,10 @@ function matchesWithLists(
   // annotation ("gw.example.org [10.0.0.1]"); try every length
   for (let item = m; ;) {
     if (!isItem(tokens[item])) return false;
-    // a word followed by `=` is the key of the next field, not an item of this value:
-    // "client=<*>" does not take "gw[10.0.0.1], sasl_method=PLAIN"
-    if (tokens[item + 1] === '=' && tokens[item] !== WILDCARD) return false;
+    // a word followed by `=` after the first item is the key of the next field, not an item
+    // of this value: "client=<*>" does not take "gw[10.0.0.1], sasl_method=PLAIN" (a value
+    // that starts with its key is one item: "property <*>" takes "db.url = jdbc:pg:<*>")
+    if (item > m && tokens[item + 1] === '=' && tokens[item] !== WILDCARD) return false;
     let last = item;
     const closer = ANNOTATION_CLOSERS[tokens[item + 1]];
     if (closer !== undefined && isItem(tokens[item + 2] ?? '') && tokens[item + 3] === closer) {
