@@ -112,6 +112,12 @@ describe('tokenizer', () => {
     ['config {a b} ok, Foo{bar} too', 'config {a b} ok, Foo{bar} too'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],
     ['lifetime <1 sec', 'lifetime <*>'],
+    // a name glued to its address in brackets is a host, whatever its name: a value
+    ['connect from mx.example.org[203.0.113.9]', 'connect from <*>[<*>]'],
+    ['connect from unknown[203.0.113.9]', 'connect from <*>[<*>]'],
+    ['connect from relay[2001:db8::1]', 'connect from <*>[<*>]'],
+    // a process id in brackets is no address: the program name stays
+    ['sshd[1234]: session opened', 'sshd[<*>]: session opened'],
     // an id or address in angle brackets that starts with a digit is no compared number: its
     // brackets stay, as for one that starts with a letter
     ['saved msgid=<8ffb0c1e.77@mail.example>: ok', 'saved msgid=<<*>>: ok'],

@@ -154,11 +154,25 @@ const KEYED_WORD = /^([A-Za-z_][\w.-]*)=(.+?)([,;)\]}]?)$/;
 const HOST_PORT =
   /(^|[=([{"'@,/])((?:[a-z\d](?:[a-z\d-]*[a-z\d])?\.){2,}[a-z][a-z\d-]*)(?=:\d{1,5}(?:$|[^\w.:]))/gi;
 
-/** The word with each host name written before a port replaced by `0`, a value the next steps mask. */
+/**
+ * A name glued to an IP address in brackets (`mx.example.org[203.0.113.9]`, `unknown[10.0.0.1]`,
+ * `relay[2001:db8::1]`): a host as mail servers and others print it, its name and its address.
+ * The name is a value, whatever it is, like the address.
+ */
+const HOST_ADDRESS =
+  /(^|[=([{"'@,/])[a-z][\w-]*(?:\.[\w-]+)*(?=\[(?:\d{1,3}(?:\.\d{1,3}){3}|0)\])/gi;
+
+/**
+ * The word with each host name written before a port, or glued to its address in brackets,
+ * replaced by `0`, a value the next steps mask.
+ */
 function withHostPortMasked(word: string): string {
-  return word.length >= 8 && word.includes(':') && word.includes('.')
-    ? word.replace(HOST_PORT, (_, before: string) => `${before}0`)
-    : word;
+  let masked = word;
+  if (word.length >= 8 && word.includes(':') && word.includes('.'))
+    masked = masked.replace(HOST_PORT, (_, before: string) => `${before}0`);
+  if (masked.includes('[') && masked.includes(']'))
+    masked = masked.replace(HOST_ADDRESS, (_, before: string) => `${before}0`);
+  return masked;
 }
 /** A path (/x, ./x, ../x) starting a word or after `=`, `(`, `[`, `{`, a quote; punctuation after it. */
 const PATH_IN_WORD = /(^|[=([{"'])(\.{0,2}\/[^/\s]\S*?)([)\]}"',;.:]*)$/;
