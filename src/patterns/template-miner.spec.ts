@@ -255,6 +255,14 @@ describe('TemplateMiner', () => {
         'Configuration property db.orders.url = jdbc:postgresql://db.internal:5432/orders',
       ]);
       expect(new Set(settings).size).toBe(1);
+
+      // a parameter glued to the value is part of it (a SIP or HTTP URI's `;key=value`)
+      const contacts = idsOf(new TemplateMiner(), [
+        'saved contact sip:1001@10.0.0.1:5060 for AOR sip:1001@voip.example.net',
+        'saved contact sip:1002@10.0.0.2:5060 for AOR sip:1002@voip.example.net',
+        'saved contact sip:ana@10.0.0.3:5060;transport=tls for AOR sip:ana@voip.example.net',
+      ]);
+      expect(new Set(contacts).size).toBe(1);
     });
 
     it('a value of several words does not run on into the next key=value field', () => {

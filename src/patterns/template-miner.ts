@@ -268,8 +268,8 @@ export class TemplateMiner {
   private coveringPattern(tokens: string[], spaceBefore: readonly boolean[]): Pattern | undefined {
     return (
       this.bestCover(tokens)?.pattern ??
-      this.bestListCover(tokens) ??
-      this.bestSpanCover(tokens)?.pattern ??
+      this.bestListCover(tokens, spaceBefore) ??
+      this.bestSpanCover(tokens, spaceBefore)?.pattern ??
       this.emptiedValueCover(tokens, spaceBefore)?.pattern
     );
   }
@@ -355,10 +355,17 @@ export class TemplateMiner {
   }
 
   /** The most specific shape whose span `<*>` takes the tokens' differing middle. */
-  private bestSpanCover(tokens: readonly string[]): Shape | undefined {
+  private bestSpanCover(
+    tokens: readonly string[],
+    spaceBefore: readonly boolean[],
+  ): Shape | undefined {
     let best: Shape | undefined;
     for (const shape of this.spanShapes) {
-      if ((best && shape.literalCount <= best.literalCount) || !spanTakes(shape, tokens)) continue;
+      if (
+        (best && shape.literalCount <= best.literalCount) ||
+        !spanTakes(shape, tokens, spaceBefore)
+      )
+        continue;
       best = shape;
     }
     return best;
@@ -405,7 +412,7 @@ export class TemplateMiner {
    * "gw.example.org [10.0.0.1]") then joins a pattern learned from other values at that
    * place, whatever its number of items.
    */
-  private bestListCover(tokens: string[]): Pattern | undefined {
+  private bestListCover(tokens: string[], spaceBefore: readonly boolean[]): Pattern | undefined {
     let best: Pattern | undefined;
     let bestLiterals = -1;
     for (const pattern of this.live.values()) {
@@ -414,7 +421,8 @@ export class TemplateMiner {
       // a template of values only would take any list of words
       if (!template.some(isWord)) continue;
       const literals = template.length - countOf(template, WILDCARD);
-      if (literals <= bestLiterals || !matchesWithLists(template, 0, tokens, 0)) continue;
+      if (literals <= bestLiterals || !matchesWithLists(template, 0, tokens, spaceBefore, 0))
+        continue;
       best = pattern;
       bestLiterals = literals;
     }
@@ -501,7 +509,7 @@ export class TemplateMiner {
       if (!proposal || this.shapeKeys.has(key)) continue;
       const tokens = key.split(KEY_SEPARATOR);
       // a pattern covers it already (it was made and merged into a wider one, or a span takes it)
-      if (this.bestCover(tokens) || this.bestSpanCover(tokens)) continue;
+      if (this.bestCover(tokens) || this.bestSpanCover(tokens, proposal.spaceBefore)) continue;
       if (!this.variesEnough(tokens, proposal, key)) continue;
       const general = this.addShape(tokens, proposal.spaceBefore);
       this.absorbEveryCoveredBy(general);
@@ -717,7 +725,7 @@ export class TemplateMiner {
   private absorbSpanCoveredBy(general: Shape): void {
     for (const pattern of [...this.live.values()]) {
       if (pattern === general.pattern || this.live.get(pattern.id) !== pattern) continue;
-      if (pattern.shapes.some((shape) => spanTakes(general, shape.tokens)))
+      if (pattern.shapes.some((shape) => spanTakes(general, shape.tokens, shape.spaceBefore)))
         this.merge(pattern.id, general.pattern.id, true);
     }
   }
@@ -882,7 +890,8 @@ export class TemplateMiner {
       }
       const shape = pattern.shapes[0];
       if (shape.tokens.length <= template.length) continue;
-      if (matchesWithLists(template, 0, shape.tokens, 0)) this.merge(pattern.id, general.id, true);
+      if (matchesWithLists(template, 0, shape.tokens, shape.spaceBefore, 0))
+        this.merge(pattern.id, general.id, true);
     }
   }
 
@@ -1230,8 +1239,15 @@ function spanCovers(shape: Shape, tokens: readonly string[]): boolean {
  * token, or a list (a message may hold a value of several words at more than one place:
  * `tag="View Lock", … ws=WorkSource{1013}` where others had `tag="alarm", … ws=null`).
  */
-function spanTakes(shape: Shape, tokens: readonly string[]): boolean {
-  return spanCovers(shape, tokens) || matchesWithLists(shape.tokens, 0, tokens, 0, shape.spanAt);
+function spanTakes(
+  shape: Shape,
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+): boolean {
+  return (
+    spanCovers(shape, tokens) ||
+    matchesWithLists(shape.tokens, 0, tokens, spaceBefore, 0, shape.spanAt)
+  );
 }
 
 /** True when `general` matches `specific` position by position (`<*>` matches anything). */
@@ -1257,6 +1273,7 @@ function matchesWithLists(
   template: readonly string[],
   t: number,
   tokens: readonly string[],
+  spaceBefore: readonly boolean[],
   m: number,
   spanAt?: number,
 ): boolean {
@@ -1268,24 +1285,26 @@ function matchesWithLists(
   if (t === template.length) return m === tokens.length;
   if (t === spanAt) {
     for (let end = m + 1; end <= tokens.length; end++)
-      if (matchesWithLists(template, t + 1, tokens, end, spanAt)) return true;
+      if (matchesWithLists(template, t + 1, tokens, spaceBefore, end, spanAt)) return true;
     return false;
   }
   // a list: an item, then any number of (joiner, item); an item may carry a bracketed
   // annotation ("gw.example.org [10.0.0.1]"); try every length
   for (let item = m; ;) {
     if (!isItem(tokens[item])) return false;
-    // a word followed by `=` after the first item is the key of the next field, not an item
-    // of this value: "client=<*>" does not take "gw[10.0.0.1], sasl_method=PLAIN" (a value
-    // that starts with its key is one item: "property <*>" takes "db.url = jdbc:pg:<*>")
-    if (item > m && tokens[item + 1] === '=' && tokens[item] !== WILDCARD) return false;
+    // a word after a space and followed by `=`, after the first item, is the key of the next
+    // field, not an item of this value: "client=<*>" does not take "gw[10.0.0.1],
+    // sasl_method=PLAIN"; a parameter glued to the value is part of it ("sip:<*>;transport=tls"),
+    // and a value that starts with its key is one item ("property <*>" takes "db.url = jdbc:…")
+    if (item > m && spaceBefore[item] && tokens[item + 1] === '=' && tokens[item] !== WILDCARD)
+      return false;
     let last = item;
     const closer = ANNOTATION_CLOSERS[tokens[item + 1]];
     if (closer !== undefined && isItem(tokens[item + 2] ?? '') && tokens[item + 3] === closer) {
       last = item + 3;
-      if (matchesWithLists(template, t + 1, tokens, last + 1, spanAt)) return true;
+      if (matchesWithLists(template, t + 1, tokens, spaceBefore, last + 1, spanAt)) return true;
     }
-    if (matchesWithLists(template, t + 1, tokens, item + 1, spanAt)) return true;
+    if (matchesWithLists(template, t + 1, tokens, spaceBefore, item + 1, spanAt)) return true;
     // a word with a masked value printed after it ("chrome.exe *64"): one value, as a run of
     // values is in the canonical form
     if (last === item && isWord(tokens[item]) && tokens[item + 1] === WILDCARD) {
