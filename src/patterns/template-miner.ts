@@ -592,7 +592,7 @@ export class TemplateMiner {
       // (`Rule "Work VPN" matched …`) are the rest of the message, not the value
       const readsAsValue = (tokens: readonly string[]) => {
         const middle = tokens.slice(prefix, tokens.length - suffix);
-        if (!enclosed && !parameters && closesWithin(opener, middle)) return false;
+        if (!parameters && closesWithin(opener, middle)) return false;
         return enclosed || parameters || isValueList(middle) || isOneValue(middle);
       };
       if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
