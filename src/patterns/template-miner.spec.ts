@@ -285,6 +285,22 @@ describe('TemplateMiner', () => {
       for (const template of templates) expect(template).toContain('box=');
     });
 
+    it('a quoted value ends at its closing quote (logfmt lines are not one quoted span)', () => {
+      const miner = new TemplateMiner();
+      const lines = [
+        'msg="invalid request" path=/v1/orders err="items[0].quantity: must be between 1 and 20"',
+        'msg="stock reserved" order_id=ord_K1 skus=[TSHIRT-M]',
+        'msg="stock reserved" order_id=ord_K2 skus="[TSHIRT-M MUG-W]"',
+        'msg="stock reserved" order_id=ord_K3 skus="[TSHIRT-M MUG-W CAP-B]"',
+        'msg="payment authorization failed" order_id=ord_K4 psp=stripe err="Card declined."',
+        'msg="coupon rejected" cart_id=c_6e4b code=FREESHIP reason="usage limit reached"',
+      ];
+      const ids = idsOf(miner, lines);
+      // four events: the span after `msg="` does not run past its closing quote
+      expect(new Set(ids).size).toBe(4);
+      expect(new Set(ids.slice(1, 4)).size).toBe(1);
+    });
+
     it('optional parenthesised values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [
