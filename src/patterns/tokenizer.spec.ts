@@ -91,9 +91,17 @@ describe('tokenizer', () => {
     ["entering sleep, reason 'Idle Sleep' after 40 s", 'entering sleep, reason <*> after <*>'],
     ["it's 'Don't Panic' time", "it's 'Don't Panic' time"],
     ['request "GET /v2/items HTTP/1.1" done', 'request "GET <*>" done'],
-    // a quoted sentence is the event's own message (logfmt, JSON): its words stay
-    ['level=info msg="user logged in" user=ana', 'level=info msg="user logged in" user=ana'],
-    ['level=info msg="Cache warmed" size=12', 'level=info msg="Cache warmed" size=<*>'],
+    // a quoted sentence is the event's own message (logfmt, JSON): its words stay; in a line
+    // of fields only, every other (unquoted) field value is a parameter
+    ['level=info msg="user logged in" user=ana', 'level=<*> msg="user logged in" user=<*>'],
+    ['level=info msg="Cache warmed" size=12', 'level=<*> msg="Cache warmed" size=<*>'],
+    [
+      'msg="payment authorized" psp=stripe err="card declined"',
+      'msg="payment authorized" psp=<*> err="card declined"',
+    ],
+    // not fields only, or no quoted sentence: words stay words
+    ['user=ana logged in from office', 'user=ana logged in from office'],
+    ['level=info event=login user=ana', 'level=info event=login user=ana'],
     // a key's value printed as a structure is one value, whatever is inside
     [
       'lock acquired ws=WorkSource{10113 com.example.sync} uid=1000',

@@ -311,10 +311,33 @@ export interface TokenizedMessage {
   spaceBefore: boolean[];
 }
 
+/**
+ * A message written as fields only, logfmt as Go's slog and logrus write it (`msg="user logged
+ * in" user=ana tenant=acme`): every word a `key=value` pair, one value a quoted sentence, the
+ * event's message.
+ */
+const LOGFMT_LINE = /^(?:[A-Za-z_][\w.-]*=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$))+$/;
+const QUOTED_SENTENCE = /="[^"]*\s[^"]*"/;
+const UNQUOTED_FIELD_VALUE = /(^|\s)([A-Za-z_][\w.-]*=)[^\s"]+/g;
+
+/**
+ * In a logfmt line the quoted sentence names the event and every other field is a parameter:
+ * an unquoted value is a value however few values it takes (`psp=stripe|klarna`). Quoted
+ * values keep their rules.
+ */
+function maskFieldValues(message: string): string {
+  if (!message.includes('="') || !QUOTED_SENTENCE.test(message) || !LOGFMT_LINE.test(message))
+    return message;
+  return message.replace(
+    UNQUOTED_FIELD_VALUE,
+    (_, before: string, key: string) => `${before}${key}${QUOTED_MARK}`,
+  );
+}
+
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  const unquoted = maskStructuredValues(maskQuoted(message));
+  const unquoted = maskStructuredValues(maskQuoted(maskFieldValues(message)));
   const hasBracket = BRACKET_OPENER.test(message);
   for (const written of unquoted.split(WHITESPACE)) {
     if (!written) continue;
