@@ -301,6 +301,22 @@ describe('TemplateMiner', () => {
       expect(new Set(ids.slice(1, 4)).size).toBe(1);
     });
 
+    it('a phrase right after a value, framed by the sentence after it (a reason phrase)', () => {
+      const miner = new TemplateMiner();
+      const reasons = [
+        'Proxy Authentication Required',
+        'Session Progress',
+        'Not Found',
+        'Busy Here',
+      ];
+      const lines = [0, 1].flatMap((k) =>
+        reasons.map(
+          (r, i) => `reply ${400 + 10 * k + i} ${r} for INVITE (call-id ${k}${i}@10.0.0.1)`,
+        ),
+      );
+      expect(new Set(idsOf(miner, lines)).size).toBe(1);
+    });
+
     it('optional parenthesised values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [
