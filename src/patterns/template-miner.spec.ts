@@ -317,6 +317,27 @@ describe('TemplateMiner', () => {
       expect(new Set(idsOf(miner, lines)).size).toBe(1);
     });
 
+    it('sentences of different events after a common first word are no tail value', () => {
+      const miner = new TemplateMiner();
+      const services = [
+        'Diagnostic Policy Service',
+        'Hearth Search',
+        'Print Spooler',
+        'Windows Time',
+      ];
+      const running = services.map((s) => `The ${s} service entered the running state.`);
+      const others = [
+        'The Event log service was started.',
+        'The system uptime is 11 seconds.',
+        'The Print Spooler service terminated unexpectedly.',
+      ];
+      const ids = idsOf(miner, [...running, ...others]);
+      expect(new Set(ids.slice(0, running.length)).size).toBe(1);
+      expect(miner.template(ids[0])?.template).toBe('The <*> service entered the running state.');
+      // each other sentence is its own event, not a value after `The`
+      expect(new Set(ids).size).toBe(1 + others.length);
+    });
+
     it('optional parenthesised values', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

@@ -189,6 +189,8 @@ export class TemplateMiner {
   private readonly places: LRUCache<string, Place>;
   /** Word → the places it was seen at. */
   private readonly placesOfWord: LRUCache<string, Set<string>>;
+  /** For each span (its tokens), the span proposals it was seen at (at most `MAX_PLACES`). */
+  private readonly proposalsOfSpan: LRUCache<string, Set<string>>;
   /** Proposals to look at again: another place proved one of their positions. */
   private readonly recheck: string[] = [];
   /** Proposed span generalizations (prefix, span, suffix joined) → the spans seen there. */
@@ -215,6 +217,7 @@ export class TemplateMiner {
     this.proposals = new LRUCache({ max: this.options.proposalCacheSize });
     this.places = new LRUCache({ max: this.options.proposalCacheSize });
     this.placesOfWord = new LRUCache({ max: this.options.proposalCacheSize });
+    this.proposalsOfSpan = new LRUCache({ max: this.options.proposalCacheSize });
     this.spanProposals = new LRUCache({ max: this.options.proposalCacheSize });
   }
 
@@ -608,6 +611,7 @@ export class TemplateMiner {
         if (isValueRun(middle)) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
+        this.noteSpan(middle, key);
         if (!addSpanForm(proposal, middle)) break;
       }
       // a place in a sentence already proven to hold a value takes values of several words
@@ -625,6 +629,21 @@ export class TemplateMiner {
           isSentence(mine, prefix)) ||
         (proposal.value && proposal.quoted);
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
+        continue;
+      // a template of one word and a span after it (`The <*>.`, `Started <*>.`) names no event
+      // by its own words: its spans are values only if they also recur in other messages
+      // (`Stopped <the same unit>.`), as names of things do; the sentences of different events
+      // after a common first word (`The Event log service was started.` / `The system uptime
+      // is …`) do not. After `:`, `=` or a bracket, the punctuation says where a value starts
+      const templateWords =
+        mine.slice(0, prefix).filter(isWord).length +
+        mine.slice(mine.length - suffix).filter(isWord).length;
+      if (
+        isWord(opener) &&
+        templateWords < 2 &&
+        formsShareAnEnding(proposal) &&
+        !this.spansRecur(proposal, key)
+      )
         continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
@@ -689,6 +708,25 @@ export class TemplateMiner {
   }
 
   /** The evidence gathered for the span place `key` (created empty). */
+  /** Records that a span was seen at the span proposal `key`. */
+  private noteSpan(middle: readonly string[], key: string): void {
+    const spanKey = middle.join(KEY_SEPARATOR);
+    let keys = this.proposalsOfSpan.get(spanKey);
+    if (!keys) this.proposalsOfSpan.set(spanKey, (keys = new Set()));
+    if (keys.size < MAX_PLACES) keys.add(key);
+  }
+
+  /** True when `generalizeAfter - 1` of the proposal's spans were also seen at another proposal. */
+  private spansRecur(proposal: SpanProposal, key: string): boolean {
+    let recurring = 0;
+    for (const forms of proposal.forms.values())
+      for (const form of forms) {
+        const keys = this.proposalsOfSpan.get(form.join(KEY_SEPARATOR));
+        if (keys && (keys.size > 1 || !keys.has(key))) recurring++;
+      }
+    return recurring >= this.options.generalizeAfter - 1;
+  }
+
   private spanProposalAt(key: string): SpanProposal {
     let proposal = this.spanProposals.get(key);
     if (!proposal) {
@@ -1148,6 +1186,25 @@ const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
  * Counts `middle` as a form of the span place (a new form once, free text of several words as
  * a phrase); false when the place holds MAX_MEMBERS forms already.
  */
+/**
+ * True when two of the proposal's spans end with the same two tokens or more, a word among
+ * them (`… Policy Service service entered the running state` / `… Search service entered the
+ * running state`): the spans hold a sentence of their own around a value, not a value.
+ */
+function formsShareAnEnding(proposal: SpanProposal): boolean {
+  const endings = new Set<string>();
+  for (const forms of proposal.forms.values())
+    for (const form of forms) {
+      if (form.length < 3) continue;
+      const last = form.slice(-2);
+      if (!last.some(isWord)) continue;
+      const ending = last.join(KEY_SEPARATOR);
+      if (endings.has(ending)) return true;
+      endings.add(ending);
+    }
+  return false;
+}
+
 function addSpanForm(proposal: SpanProposal, middle: readonly string[]): boolean {
   if (proposal.count >= MAX_MEMBERS) return false;
   let forms = proposal.forms.get(middle.length);
