@@ -99,6 +99,13 @@ describe('tokenizer', () => {
       'msg="payment authorized" psp=stripe err="card declined"',
       'msg="payment authorized" psp=<*> err="card declined"',
     ],
+    // klog writes the message first, quoted, then the fields: the message keeps its words, even
+    // when every word is capitalised (a quoted name is a value only after a word or key)
+    ['"SyncLoop ADD" source="api" pods=3', '"SyncLoop ADD" source=<*> pods=<*>'],
+    [
+      '"Probe failed" probeType="Readiness" result=failure',
+      '"Probe failed" probeType=<*> result=<*>',
+    ],
     // not fields only, or no quoted sentence: words stay words
     ['user=ana logged in from office', 'user=ana logged in from office'],
     ['level=info event=login user=ana', 'level=info event=login user=ana'],

@@ -53,7 +53,7 @@ const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
  * warmed"`), and so does a quoted phrase that holds a value (`"GET /v2/x HTTP/1.1"`).
  */
 const QUOTED_PHRASE = new RegExp(
-  `(^|[\\s=:([{,])(?:${[
+  `([\\s=:([{,])(?:${[
     ['"', '"'],
     ['“', '”'],
     ["'", "'"],
@@ -318,6 +318,7 @@ export interface TokenizedMessage {
  */
 const LOGFMT_LINE = /^(?:[A-Za-z_][\w.-]*=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$))+$/;
 const QUOTED_SENTENCE = /="[^"]*\s[^"]*"/;
+const LEADING_MESSAGE = /^"(?:[^"\\]|\\.)*"\s+(?=[A-Za-z_][\w.-]*=)/;
 const UNQUOTED_FIELD_VALUE = /(^|\s)([A-Za-z_][\w.-]*=)[^\s"]+/g;
 
 /**
@@ -326,12 +327,16 @@ const UNQUOTED_FIELD_VALUE = /(^|\s)([A-Za-z_][\w.-]*=)[^\s"]+/g;
  * values keep their rules.
  */
 function maskFieldValues(message: string): string {
-  if (!message.includes('="') || !QUOTED_SENTENCE.test(message) || !LOGFMT_LINE.test(message))
-    return message;
-  return message.replace(
+  if (!message.includes('="') && message[0] !== '"') return message;
+  // klog writes the message first, quoted, then the fields (`"Probe failed" pod="a/b" …`)
+  const leading = message[0] === '"' ? LEADING_MESSAGE.exec(message) : null;
+  const fields = leading ? message.slice(leading[0].length) : message;
+  if ((!leading && !QUOTED_SENTENCE.test(fields)) || !LOGFMT_LINE.test(fields)) return message;
+  const masked = fields.replace(
     UNQUOTED_FIELD_VALUE,
     (_, before: string, key: string) => `${before}${key}${QUOTED_MARK}`,
   );
+  return leading ? leading[0] + masked : masked;
 }
 
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
