@@ -631,10 +631,10 @@ export class TemplateMiner {
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
         continue;
       // a template of one word and a span after it (`The <*>.`, `Started <*>.`) names no event
-      // by its own words: its spans are values only if they also recur in other messages
-      // (`Stopped <the same unit>.`), as names of things do; the sentences of different events
-      // after a common first word (`The Event log service was started.` / `The system uptime
-      // is …`) do not. After `:`, `=` or a bracket, the punctuation says where a value starts
+      // by its own words: when two of its spans end alike, they are sentences around a value
+      // (`The <name> service entered the running state.`), and they are values only if they
+      // also recur in other messages (`Stopped <the same unit>.`), as names of things do. After
+      // `:`, `=` or a bracket, the punctuation says where a value starts
       const templateWords =
         mine.slice(0, prefix).filter(isWord).length +
         mine.slice(mine.length - suffix).filter(isWord).length;
@@ -707,7 +707,6 @@ export class TemplateMiner {
     return undefined;
   }
 
-  /** The evidence gathered for the span place `key` (created empty). */
   /** Records that a span was seen at the span proposal `key`. */
   private noteSpan(middle: readonly string[], key: string): void {
     const spanKey = middle.join(KEY_SEPARATOR);
@@ -727,6 +726,7 @@ export class TemplateMiner {
     return recurring >= this.options.generalizeAfter - 1;
   }
 
+  /** The evidence gathered for the span place `key` (created empty). */
   private spanProposalAt(key: string): SpanProposal {
     let proposal = this.spanProposals.get(key);
     if (!proposal) {
@@ -1183,10 +1183,6 @@ function isValueList(middle: readonly string[]): boolean {
 const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
 
 /**
- * Counts `middle` as a form of the span place (a new form once, free text of several words as
- * a phrase); false when the place holds MAX_MEMBERS forms already.
- */
-/**
  * True when two of the proposal's spans end with the same two tokens or more, a word among
  * them (`… Policy Service service entered the running state` / `… Search service entered the
  * running state`): the spans hold a sentence of their own around a value, not a value.
@@ -1205,6 +1201,10 @@ function formsShareAnEnding(proposal: SpanProposal): boolean {
   return false;
 }
 
+/**
+ * Counts `middle` as a form of the span place (a new form once, free text of several words as
+ * a phrase); false when the place holds MAX_MEMBERS forms already.
+ */
 function addSpanForm(proposal: SpanProposal, middle: readonly string[]): boolean {
   if (proposal.count >= MAX_MEMBERS) return false;
   let forms = proposal.forms.get(middle.length);
