@@ -630,21 +630,7 @@ export class TemplateMiner {
         (proposal.value && proposal.quoted);
       if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
         continue;
-      // a template of one word and a span after it (`The <*>.`, `Started <*>.`) names no event
-      // by its own words: when two of its spans end alike, they are sentences around a value
-      // (`The <name> service entered the running state.`), and they are values only if they
-      // also recur in other messages (`Stopped <the same unit>.`), as names of things do. After
-      // `:`, `=` or a bracket, the punctuation says where a value starts
-      const templateWords =
-        mine.slice(0, prefix).filter(isWord).length +
-        mine.slice(mine.length - suffix).filter(isWord).length;
-      if (
-        isWord(opener) &&
-        templateWords < 2 &&
-        formsShareAnEnding(proposal) &&
-        !this.spansRecur(proposal, key)
-      )
-        continue;
+      if (this.sentencesAfterOneWord(mine, prefix, suffix, proposal, key)) continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
@@ -705,6 +691,28 @@ export class TemplateMiner {
       if (general) return general;
     }
     return undefined;
+  }
+
+  /**
+   * True for a span place after a word whose template keeps one word only (`The <*>.`,
+   * `Started <*>.`), when two of its spans end alike: such a template names no event by its own
+   * words, and spans that end alike are sentences around a value (`The <name> service entered
+   * the running state.`). They are values only if they also recur in other messages (`Stopped
+   * <the same unit>.`), as names of things do. After `:`, `=` or a bracket, the punctuation
+   * says where a value starts, and this is not asked.
+   */
+  private sentencesAfterOneWord(
+    tokens: readonly string[],
+    prefix: number,
+    suffix: number,
+    proposal: SpanProposal,
+    key: string,
+  ): boolean {
+    if (!isWord(tokens[prefix - 1])) return false;
+    let templateWords = 0;
+    for (let i = 0; i < tokens.length; i++)
+      if ((i < prefix || i >= tokens.length - suffix) && isWord(tokens[i])) templateWords++;
+    return templateWords < 2 && formsShareAnEnding(proposal) && !this.spansRecur(proposal, key);
   }
 
   /** Records that a span was seen at the span proposal `key`. */
@@ -1185,7 +1193,9 @@ const VALUE_BRACKETS = new Set(['[', ']', '(', ')', '{', '}']);
 /**
  * True when two of the proposal's spans end with the same two tokens or more, a word among
  * them (`… Policy Service service entered the running state` / `… Search service entered the
- * running state`): the spans hold a sentence of their own around a value, not a value.
+ * running state`): the spans hold a sentence of their own around a value, not a value. Only
+ * spans of three tokens or more are looked at: a shorter one has no room for a value besides
+ * its ending.
  */
 function formsShareAnEnding(proposal: SpanProposal): boolean {
   const endings = new Set<string>();

@@ -50,7 +50,9 @@ const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
  * are written, and no value among them. One value, like a quoted word. One expression for the
  * three pairs of quotes, the closing quote excluded from the words. A quoted sentence keeps its words: logfmt
  * and JSON logs carry the event's own message that way (`msg="user logged in"`, `msg="Cache
- * warmed"`), and so does a quoted phrase that holds a value (`"GET /v2/x HTTP/1.1"`).
+ * warmed"`), and so does a quoted phrase that holds a value (`"GET /v2/x HTTP/1.1"`). A quoted
+ * phrase that starts the message is its message too (klog: `"SyncLoop ADD" source="api"`): a
+ * name is matched only after whitespace, a key or an opening bracket.
  */
 const QUOTED_PHRASE = new RegExp(
   `([\\s=:([{,])(?:${[
@@ -166,7 +168,7 @@ const HOST_ADDRESS =
  * The word with each host name written before a port, or glued to its address in brackets,
  * replaced by `0`, a value the next steps mask.
  */
-function withHostPortMasked(word: string): string {
+function withHostsMasked(word: string): string {
   let masked = word;
   if (word.length >= 8 && word.includes(':') && word.includes('.'))
     masked = masked.replace(HOST_PORT, (_, before: string) => `${before}0`);
@@ -346,7 +348,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const hasBracket = BRACKET_OPENER.test(message);
   for (const written of unquoted.split(WHITESPACE)) {
     if (!written) continue;
-    const word = withHostPortMasked(withIpv6Masked(written));
+    const word = withHostsMasked(withIpv6Masked(written));
     // most words of a message are plain words: one test, and they are kept as written
     if (
       !SPECIAL.test(word) &&
