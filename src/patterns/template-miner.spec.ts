@@ -784,6 +784,46 @@ describe('TemplateMiner', () => {
       expect(new Set(sameIds.map((id) => sameLength.resolve(id))).size).toBe(4);
     });
 
+    it('a place after which mostly messages follow is a header, not a value', () => {
+      // "job <id>:" heads the messages of a runner; the few of them with words only are
+      // messages too, not forms of a free-text value after the colon
+      const runner = new TemplateMiner();
+      const messages = (job: number) => [
+        `job ${job}: pulling image node:${job % 7}-slim`,
+        `job ${job}: cloning https://git.example.test/app/${job}.git into /builds/${job}`,
+        `job ${job}: prepared environment with ${job % 40} variables`,
+        `job ${job}: restoring cache for key deps-${job}`,
+        `job ${job}: uploading artifact report-${job}.xml (${job % 90} KB)`,
+        `job ${job}: removing workspace /builds/${job}`,
+      ];
+      const wordy = [
+        'secret DEPLOY_TOKEN is not defined in scope production',
+        'cancellation requested by an operator',
+        'waiting for a free runner',
+        'secret NPM_TOKEN is not defined in scope repository',
+        'lease renewed',
+      ];
+      for (let job = 100; job < 106; job++) idsOf(runner, messages(job));
+      const wordyIds = wordy.map((text, i) =>
+        runner.resolve(runner.match(`job ${200 + i}: ${text}`).id),
+      );
+      const pulling = runner.resolve(runner.match('job 300: pulling image node:4-slim').id);
+      expect(wordyIds).not.toContain(pulling);
+      expect(runner.template(pulling)?.template).toBe('job <*>: pulling image node:<*>');
+      expect(new Set(wordyIds).size).toBeGreaterThanOrEqual(4);
+
+      // where values dominate, the place still takes free text after the colon
+      const reasons = new TemplateMiner();
+      const reasonIds = idsOf(reasons, [
+        'job 1: giving up: Connection reset by peer',
+        'job 2: giving up: Broken pipe',
+        'job 3: giving up: No route to host',
+        'job 4: giving up: Network is unreachable',
+        'job 5: giving up: timeout',
+      ]);
+      expect(new Set(reasonIds.map((id) => reasons.resolve(id))).size).toBe(1);
+    });
+
     it('a span opened by a quote ends at its closing quote', () => {
       // the rest of the message after the quoted name is not part of a value that starts
       // inside the quotes

@@ -131,6 +131,11 @@ interface SpanProposal {
   word: boolean;
   /** A span there was a phrase in quotes. */
   quoted: boolean;
+  /**
+   * Spans seen there that read as messages (words and values mixed outside quotes: `pulling
+   * image <*>`), at most MAX_MEMBERS + 1.
+   */
+  messages: Set<string>;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -599,10 +604,17 @@ export class TemplateMiner {
         if (!parameters && closesWithin(opener, middle)) return false;
         return enclosed || parameters || isValueList(middle) || isOneValue(middle);
       };
-      if (!readsAsValue(mine) || !readsAsValue(theirs)) continue;
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
+      const mineReads = readsAsValue(mine);
+      const theirsReads = readsAsValue(theirs);
+      if (!mineReads || !theirsReads) {
+        const proposal = this.spanProposalAt(key);
+        if (!mineReads) noteMessage(proposal, mine.slice(prefix, mine.length - suffix));
+        if (!theirsReads) noteMessage(proposal, theirs.slice(prefix, theirs.length - suffix));
+        continue;
+      }
       const proposal = this.spanProposalAt(key);
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
@@ -628,7 +640,12 @@ export class TemplateMiner {
         (((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
           isSentence(mine, prefix)) ||
         (proposal.value && proposal.quoted);
-      if (!proven && (proposal.count < this.options.generalizeAfter || proposal.forms.size < 2))
+      if (
+        !proven &&
+        (proposal.count < this.options.generalizeAfter ||
+          proposal.forms.size < 2 ||
+          proposal.messages.size > proposal.count)
+      )
         continue;
       if (this.sentencesAfterOneWord(mine, prefix, suffix, proposal, key)) continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
@@ -746,6 +763,7 @@ export class TemplateMiner {
         valueList: false,
         word: false,
         quoted: false,
+        messages: new Set(),
       };
       this.spanProposals.set(key, proposal);
     }
@@ -1209,6 +1227,11 @@ function formsShareAnEnding(proposal: SpanProposal): boolean {
       endings.add(ending);
     }
   return false;
+}
+
+/** Records a span that reads as a message of its own at the span place. */
+function noteMessage(proposal: SpanProposal, middle: readonly string[]): void {
+  if (proposal.messages.size <= MAX_MEMBERS) proposal.messages.add(middle.join(KEY_SEPARATOR));
 }
 
 /**
