@@ -200,6 +200,37 @@ describe('tokenizer', () => {
     ]);
   });
 
+  it('masks a whole value (a MAC, a UUID) with the punctuation that ends its clause glued to it', () => {
+    expect(tokenize('no free address for 3c:f8:88:fe:70:59, ignoring DISCOVER')).toEqual(
+      tokenize('no free address for 3c:f8:88:12:70:59, ignoring DISCOVER'),
+    );
+    expect(tokenize('no free address for 3c:f8:88:fe:70:59, ignoring DISCOVER')).toEqual([
+      'no',
+      'free',
+      'address',
+      'for',
+      '<*>',
+      ',',
+      'ignoring',
+      'DISCOVER',
+    ]);
+    expect(tokenize('push 5be9687c-f67b-44c8-bdf7-46d03ed90143; dropped')).toEqual([
+      'push',
+      '<*>',
+      ';',
+      'dropped',
+    ]);
+  });
+
+  it('keeps the names glued to values when a message has no other word', () => {
+    expect(tokenize('accumulateSteps50')).toEqual(['accumulateSteps', '<*>']);
+    expect(tokenize('readHr91@1723617019967')).toEqual(['readHr', '<*>']);
+    expect(tokenize('mtuChanged517')).not.toEqual(tokenize('accumulateSteps50'));
+    // a hex id that starts with letters is a value, and a message with words keeps the rule
+    expect(tokenize('---> db02cbb5cc13')).toEqual(tokenize('---> 128e0e8d8a1e'));
+    expect(tokenize('link eth0 up')).toEqual(['link', '<*>', 'up']);
+  });
+
   it('handles an empty message', () => {
     expect(tokenize('')).toEqual([]);
     expect(tokenize('   ')).toEqual([]);
@@ -213,6 +244,8 @@ describe('tokenizer', () => {
       "bad pointer 0xdeadbeef in deadbeefcafe at 'x9'",
       'connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005',
       'roles [a1, b2] granted to u3 via url=/x/9?y=8',
+      'accumulateSteps50',
+      'readHr91@1723617019967',
     ];
     for (const message of messages)
       expect(tokenize(message.replace(/\d/g, '0'))).toEqual(tokenize(message));

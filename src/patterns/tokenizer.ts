@@ -197,6 +197,9 @@ const UNSPACED_LIST =
  */
 const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d[^<>@]*$/;
 
+/** Punctuation that ends a clause, glued to the word before it. */
+const ENDING_PUNCTUATION = new Set([',', ';', '.', ':']);
+
 /** A word that is one value as a whole: a URL, a drive path, a UUID, hex bytes (a MAC). */
 function isWholeValue(word: string): boolean {
   if (COMPARED_NUMBER.test(word)) return true;
@@ -342,6 +345,23 @@ function maskFieldValues(message: string): string {
 }
 
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
+  const masked = tokenizeMasking(message, false);
+  if (masked.tokens.some(isWordToken) || !GLUED_NAME_IN.test(message)) return masked;
+  // a message with no word left names its event only by the names glued to its values
+  // ("accumulateSteps50", "readHr91@1723617019967"): those names are kept, their values masked
+  return tokenizeMasking(message, true);
+}
+
+/** A name of two letters or more with a value glued to it: "accumulateSteps50", "eth0". */
+const GLUED_NAME = /^([A-Za-z][A-Za-z_]*[A-Za-z])(\d.*)$/;
+const HEX_DIGITS = /^[0-9a-f]+$/i;
+const GLUED_NAME_IN = /(?:^|[^\w])[A-Za-z][A-Za-z_]*[A-Za-z]\d/;
+
+function isWordToken(token: string): boolean {
+  return token !== WILDCARD && LETTER.test(token);
+}
+
+function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
   const unquoted = maskStructuredValues(maskQuoted(maskFieldValues(message)));
@@ -379,6 +399,13 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       rawSpace.push(raw.length > 1);
       continue;
     }
+    // "3c:f8:88:fe:70:59," or "…-46d03ed90143;": the value and the punctuation that ends it
+    const last = word[word.length - 1];
+    if (ENDING_PUNCTUATION.has(last) && isWholeValue(word.slice(0, -1))) {
+      raw.push(WILDCARD, last);
+      rawSpace.push(raw.length > 1, false);
+      continue;
+    }
     const keyed = word.includes('=') ? KEYED_WORD.exec(word) : null;
     if (keyed && isWholeValue(keyed[2])) {
       // "mac=51:E8:6D:A6:BD:F0", "url=https://x/y?a=b": the key's value is one value as above
@@ -402,8 +429,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
       continue;
     }
     if (!HAS_SPLIT.test(word)) {
-      raw.push(isVariableToken(word) ? WILDCARD : word);
-      rawSpace.push(raw.length > 1);
+      pushPiece(raw, rawSpace, word, raw.length > 0, keepGluedNames);
       continue;
     }
     // a path after a key or bracket is one value with its query string, however many
@@ -422,8 +448,7 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
     let first = true;
     for (const piece of pieces) {
       if (!piece) continue;
-      raw.push(isVariableToken(piece) ? WILDCARD : piece);
-      rawSpace.push(first && raw.length > 1);
+      pushPiece(raw, rawSpace, piece, first && raw.length > 0, keepGluedNames);
       first = false;
     }
   }
@@ -463,6 +488,30 @@ export function tokenizeWithSpacing(message: string): TokenizedMessage {
   }
   if (hasBracket) maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
+}
+
+/** A piece of a word, masked when it holds a value, or its glued name kept and its value masked. */
+function pushPiece(
+  raw: string[],
+  rawSpace: boolean[],
+  piece: string,
+  spaced: boolean,
+  keepGluedNames: boolean,
+): void {
+  if (!isVariableToken(piece)) {
+    raw.push(piece);
+    rawSpace.push(spaced);
+    return;
+  }
+  // a hex id that starts with letters ("db02cbb5cc13") is one value, no name
+  const glued = keepGluedNames && !HEX_DIGITS.test(piece) ? GLUED_NAME.exec(piece) : null;
+  if (glued) {
+    raw.push(glued[1], WILDCARD);
+    rawSpace.push(spaced, false);
+    return;
+  }
+  raw.push(WILDCARD);
+  rawSpace.push(spaced);
 }
 
 /**
