@@ -1,4 +1,4 @@
-import { TemplateMiner, patternIdOf } from './template-miner.js';
+import { type MinedMatch, TemplateMiner, patternIdOf } from './template-miner.js';
 import { seededRandom } from '../../test/support/hostile-input.js';
 import { tokenize } from './tokenizer.js';
 
@@ -315,6 +315,23 @@ describe('TemplateMiner', () => {
         ),
       );
       expect(new Set(idsOf(miner, lines)).size).toBe(1);
+
+      // lowercase prose after a value is the event's own words: "still waiting for" and
+      // "acquired" are two events, whatever the lock names between
+      const locks = new TemplateMiner();
+      const modes = ['RowExclusiveLock', 'ShareLock', 'AccessExclusiveLock', 'ExclusiveLock'];
+      const where = (i: number) =>
+        i % 3 === 0 ? `relation ${17130 + i}` : `tuple (${i},4) of relation ${16710 + i}`;
+      const waiting: MinedMatch[] = [];
+      const acquired: MinedMatch[] = [];
+      for (let i = 0; i < 8; i++) {
+        const mode = modes[Math.floor(i / 2)];
+        const rest = `${mode} on ${where(i)} of database 16419 after`;
+        waiting.push(locks.match(`process ${2400 + i} still waiting for ${rest} ${1000 + i}.2 ms`));
+        acquired.push(locks.match(`process ${2400 + i} acquired ${rest} ${3000 + i}.7 ms`));
+      }
+      const waitingIds = new Set(waiting.map((m) => locks.resolve(m.id)));
+      for (const m of acquired) expect(waitingIds.has(locks.resolve(m.id))).toBe(false);
     });
 
     it('sentences of different events after a common first word are no tail value', () => {

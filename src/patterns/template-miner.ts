@@ -562,10 +562,12 @@ export class TemplateMiner {
       const after = mine[mine.length - suffix];
       const enclosed = suffix > 0 && CLOSER_OF[opener] === after;
       // a span between words: free text framed by a sentence on both sides ("job <*>
-      // finished with status ..."), or right after a value ("reply <*> Busy Here for INVITE":
-      // a status code and its reason phrase)
+      // finished with status ..."), or right after a value when each side starts as a name
+      // does ("reply <*> Busy Here for INVITE": a status code and its reason phrase; "process
+      // <*> still waiting for …" / "process <*> acquired …" are two events' own words)
       const betweenWords =
-        (isWord(opener) || opener === WILDCARD) &&
+        (isWord(opener) ||
+          (opener === WILDCARD && startsAsName(mine[prefix]) && startsAsName(theirs[prefix]))) &&
         (isWord(after) || ANNOTATION_CLOSERS[after] !== undefined) &&
         mine.slice(mine.length - suffix).filter(isWord).length >= 2;
       // the tail of a sentence: free text after a word up to the end of the message or its
