@@ -31,6 +31,9 @@ describe('tokenizer', () => {
     ['reply sent to <kim@example.org> ok', 'reply sent to <*> ok'],
     // an optional annotation holding a value is left out, wherever it stands
     ['sent 1190 bytes (1.16 KB) to peer', 'sent <*> to peer'],
+    // and a unit after it still belongs to the value it annotates
+    ['close, 4425 (4.32 KB) bytes received', 'close, <*> received'],
+    ['close, 425 bytes received', 'close, <*> received'],
     ['retrying job (attempt 3) now', 'retrying job (attempt <*>) now'],
     ['lookup of 10.0.0.9 [10.0.0.9] failed', 'lookup of <*> failed'],
     // a bracketed list of one-token items is one value, a phrase in brackets is not

@@ -453,7 +453,11 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
     }
   }
   for (let i = 0; i < raw.length; i++) {
-    if (raw[i] !== WILDCARD && raw[i - 1] === WILDCARD && UNITS.has(raw[i].toLowerCase()))
+    if (
+      raw[i] !== WILDCARD &&
+      (raw[i - 1] === WILDCARD || afterAnnotatedValue(raw, i)) &&
+      UNITS.has(raw[i].toLowerCase())
+    )
       raw[i] = WILDCARD;
   }
   for (let i = 0; i < raw.length; i++) {
@@ -488,6 +492,17 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
   }
   if (hasBracket) maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
+}
+
+/**
+ * True when the token at `at` follows a value and a parenthesis of values only, as in `4425
+ * (4.32 KB) bytes`: the unit then belongs to the value before the annotation.
+ */
+function afterAnnotatedValue(raw: readonly string[], at: number): boolean {
+  if (raw[at - 1] !== ')') return false;
+  let i = at - 2;
+  while (i > 0 && raw[i] === WILDCARD) i--;
+  return i < at - 2 && raw[i] === '(' && raw[i - 1] === WILDCARD;
 }
 
 /** A piece of a word, masked when it holds a value, or its glued name kept and its value masked. */
