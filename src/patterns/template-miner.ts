@@ -854,17 +854,24 @@ export class TemplateMiner {
       if (tokens[i] === WILDCARD && !members.some((m) => m[i] === WILDCARD)) unproven.push(i);
     }
     const needed = this.options.generalizeAfter;
+    // pieces of one written word (`merlin:merlin.compute.local`) are parts of one value: they
+    // change together as a value's parts do, and are counted as one place
+    const wordOf = wordIndexes(proposal.spaceBefore);
     for (const at of unproven) {
       // the members' words at this place, by the words they hold at the other unproven places
       const linesByRest = new Map<string, Map<string, number>>();
       for (const [memberKey, member] of proposal.members) {
         let rest = '';
-        for (const other of unproven) if (other !== at) rest += member[other] + KEY_SEPARATOR;
+        let value = member[at];
+        for (const other of unproven)
+          if (other === at) continue;
+          else if (wordOf[other] === wordOf[at]) value += KEY_SEPARATOR + member[other];
+          else rest += member[other] + KEY_SEPARATOR;
         let lines = linesByRest.get(rest);
         if (!lines) linesByRest.set(rest, (lines = new Map()));
         // a member made by generalizing was never a message's form: counted as one line
         const memberLines = this.exact.peek(memberKey)?.lines ?? 1;
-        lines.set(member[at], (lines.get(member[at]) ?? 0) + memberLines);
+        lines.set(value, (lines.get(value) ?? 0) + memberLines);
       }
       // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`) name
       // events while they recur as a closed set; a closed set of other words (`sensor
@@ -1229,6 +1236,17 @@ function formsShareAnEnding(proposal: SpanProposal): boolean {
       endings.add(ending);
     }
   return false;
+}
+
+/** For each token, the index of the written word (whitespace-separated) it belongs to. */
+function wordIndexes(spaceBefore: readonly boolean[]): number[] {
+  const words: number[] = [];
+  let word = 0;
+  for (let i = 0; i < spaceBefore.length; i++) {
+    if (i > 0 && spaceBefore[i]) word++;
+    words.push(word);
+  }
+  return words;
 }
 
 /** Records a span that reads as a message of its own at the span place. */
