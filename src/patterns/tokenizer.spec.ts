@@ -223,6 +223,18 @@ describe('tokenizer', () => {
       ';',
       'dropped',
     ]);
+    // in brackets too, with or without the punctuation after them
+    expect(tokenize('Device "Living Room" (45:36:AC:88:97:7F) connected')).toEqual(
+      tokenize('Device "Living Room" (45:36:12:88:97:7F) connected'),
+    );
+    expect(tokenize('peer [3c:f8:88:fe:70:59], retrying')).toEqual([
+      'peer',
+      '[',
+      '<*>',
+      ']',
+      ',',
+      'retrying',
+    ]);
   });
 
   it('keeps the names glued to values when a message has no other word', () => {

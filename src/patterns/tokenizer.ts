@@ -200,6 +200,25 @@ const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d[^<>@]*$/;
 /** Punctuation that ends a clause, glued to the word before it. */
 const ENDING_PUNCTUATION = new Set([',', ';', '.', ':']);
 
+/**
+ * A whole value in a bracket and/or followed by the punctuation that ends a clause
+ * (`(45:36:AC:88:97:7F)`, `[5be9687c-…-46d03ed90143],`): the opener, if any, and the tokens
+ * after the value. Undefined for any other word.
+ */
+function wrappedWholeValue(word: string): [string, string[]] | undefined {
+  let start = 0;
+  let end = word.length;
+  const closers: string[] = [];
+  if (ENDING_PUNCTUATION.has(word[end - 1])) closers.unshift(word[--end]);
+  const opener = word[0] === '(' || word[0] === '[' ? word[start++] : '';
+  if (opener) {
+    if (word[end - 1] !== OPENERS[opener]) return undefined;
+    closers.unshift(word[--end]);
+  }
+  if (closers.length === 0 || end - start < 3) return undefined;
+  return isWholeValue(word.slice(start, end)) ? [opener, closers] : undefined;
+}
+
 /** A word that is one value as a whole: a URL, a drive path, a UUID, hex bytes (a MAC). */
 function isWholeValue(word: string): boolean {
   if (COMPARED_NUMBER.test(word)) return true;
@@ -399,11 +418,14 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
       rawSpace.push(raw.length > 1);
       continue;
     }
-    // "3c:f8:88:fe:70:59," or "…-46d03ed90143;": the value and the punctuation that ends it
-    const last = word[word.length - 1];
-    if (ENDING_PUNCTUATION.has(last) && isWholeValue(word.slice(0, -1))) {
-      raw.push(WILDCARD, last);
-      rawSpace.push(raw.length > 1, false);
+    // "3c:f8:88:fe:70:59," or "(45:36:AC:88:97:7F)": the value, its brackets and the
+    // punctuation that ends its clause
+    const wrapped = wrappedWholeValue(word);
+    if (wrapped) {
+      const [opener, closers] = wrapped;
+      const tokens = opener ? [opener, WILDCARD, ...closers] : [WILDCARD, ...closers];
+      rawSpace.push(raw.length > 0, ...tokens.slice(1).map(() => false));
+      raw.push(...tokens);
       continue;
     }
     const keyed = word.includes('=') ? KEYED_WORD.exec(word) : null;
