@@ -622,16 +622,6 @@ describe('TemplateMiner', () => {
         for (let i = 0; i + 1 < states.length; i++)
           transitions.push(`${kind} 42 moved from ${states[i]} to ${states[i + 1]}`);
       expect(new Set(idsOf(steps, transitions)).size).toBe(states.length - 1);
-
-      // pieces of one written word that change together are parts of one value
-      const hosts = new TemplateMiner();
-      const hostIds = idsOf(
-        hosts,
-        ['merlin', 'condor', 'kite', 'goshawk', 'harrier'].map(
-          (h) => `service record updated for ${h}:${h}.compute.local`,
-        ),
-      );
-      expect(new Set(hostIds.map((id) => hosts.resolve(id))).size).toBe(1);
     });
 
     it('a value of several words after a key or inside quotes (reasons, commands, user agents)', () => {

@@ -207,34 +207,19 @@ describe('tokenizer', () => {
     expect(tokenize('no free address for 3c:f8:88:fe:70:59, ignoring DISCOVER')).toEqual(
       tokenize('no free address for 3c:f8:88:12:70:59, ignoring DISCOVER'),
     );
-    expect(tokenize('no free address for 3c:f8:88:fe:70:59, ignoring DISCOVER')).toEqual([
-      'no',
-      'free',
-      'address',
-      'for',
-      '<*>',
-      ',',
-      'ignoring',
-      'DISCOVER',
-    ]);
-    expect(tokenize('push 5be9687c-f67b-44c8-bdf7-46d03ed90143; dropped')).toEqual([
-      'push',
-      '<*>',
-      ';',
-      'dropped',
-    ]);
+    expect(tokenize('no free address for 3c:f8:88:fe:70:59, ignoring DISCOVER').join(' ')).toBe(
+      'no free address for <*> , ignoring DISCOVER',
+    );
+    expect(tokenize('push 5be9687c-f67b-44c8-bdf7-46d03ed90143; dropped').join(' ')).toBe(
+      'push <*> ; dropped',
+    );
     // in brackets too, with or without the punctuation after them
     expect(tokenize('Device "Living Room" (45:36:AC:88:97:7F) connected')).toEqual(
       tokenize('Device "Living Room" (45:36:12:88:97:7F) connected'),
     );
-    expect(tokenize('peer [3c:f8:88:fe:70:59], retrying')).toEqual([
-      'peer',
-      '[',
-      '<*>',
-      ']',
-      ',',
-      'retrying',
-    ]);
+    expect(tokenize('peer [3c:f8:88:fe:70:59], retrying').join(' ')).toBe(
+      'peer [ <*> ] , retrying',
+    );
   });
 
   it('keeps the names glued to values when a message has no other word', () => {
