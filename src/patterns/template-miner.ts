@@ -132,10 +132,10 @@ interface SpanProposal {
   /** A span there was a phrase in quotes. */
   quoted: boolean;
   /**
-   * Spans seen there that read as messages (words and values mixed outside quotes: `pulling
-   * image <*>`), at most MAX_MEMBERS + 1.
+   * Hashes of the spans seen there that read as messages (words and values mixed outside
+   * quotes: `pulling image <*>`), at most MAX_MEMBERS + 1.
    */
-  messages: Set<string>;
+  messages: Set<number>;
 }
 
 const KEY_SEPARATOR = '\u0001';
@@ -1249,9 +1249,22 @@ function wordIndexes(spaceBefore: readonly boolean[]): number[] {
   return words;
 }
 
-/** Records a span that reads as a message of its own at the span place. */
+/**
+ * Records a span that reads as a message of its own at the span place, by a hash: only their
+ * number is asked, and a span may be long.
+ */
 function noteMessage(proposal: SpanProposal, middle: readonly string[]): void {
-  if (proposal.messages.size <= MAX_MEMBERS) proposal.messages.add(middle.join(KEY_SEPARATOR));
+  if (proposal.messages.size <= MAX_MEMBERS) proposal.messages.add(hashOf(middle));
+}
+
+/** FNV-1a over the tokens and their separators: 32 bits. */
+function hashOf(tokens: readonly string[]): number {
+  let hash = 0x811c9dc5;
+  for (const token of tokens) {
+    for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ 1, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 /**
