@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { canonicalize, renderTemplate, tokenizeWithSpacing, WILDCARD } from './tokenizer.js';
+import {
+  canonicalize,
+  isWord,
+  renderTemplate,
+  tokenizeWithSpacing,
+  WILDCARD,
+} from './tokenizer.js';
 
 /**
  * Online template miner. Every message is first masked by the tokenizer: values whose shape
@@ -164,10 +170,6 @@ const MAX_PLACES_LOOKED_AT = 256;
 
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
-}
-
-function isWord(token: string): boolean {
-  return token !== WILDCARD && /[a-z]/i.test(token);
 }
 
 export class TemplateMiner {
@@ -609,15 +611,14 @@ export class TemplateMiner {
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
         KEY_SEPARATOR,
       );
+      const proposal = this.spanProposalAt(key);
       const mineReads = readsAsValue(mine);
       const theirsReads = readsAsValue(theirs);
       if (!mineReads || !theirsReads) {
-        const proposal = this.spanProposalAt(key);
         if (!mineReads) noteMessage(proposal, mine.slice(prefix, mine.length - suffix));
         if (!theirsReads) noteMessage(proposal, theirs.slice(prefix, theirs.length - suffix));
         continue;
       }
-      const proposal = this.spanProposalAt(key);
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
@@ -736,10 +737,7 @@ export class TemplateMiner {
 
   /** Records that a span was seen at the span proposal `key`. */
   private noteSpan(middle: readonly string[], key: string): void {
-    const spanKey = middle.join(KEY_SEPARATOR);
-    let keys = this.proposalsOfSpan.get(spanKey);
-    if (!keys) this.proposalsOfSpan.set(spanKey, (keys = new Set()));
-    if (keys.size < MAX_PLACES) keys.add(key);
+    addPlace(this.proposalsOfSpan, middle.join(KEY_SEPARATOR), key);
   }
 
   /** True when `generalizeAfter - 1` of the proposal's spans were also seen at another proposal. */
@@ -910,9 +908,7 @@ export class TemplateMiner {
     let place = this.places.get(placeKey);
     if (!place) this.places.set(placeKey, (place = { proposal: key, words: new Set() }));
     if (place.words.size < MAX_PLACES) place.words.add(word);
-    let ofWord = this.placesOfWord.get(word);
-    if (!ofWord) this.placesOfWord.set(word, (ofWord = new Set()));
-    if (ofWord.size < MAX_PLACES) ofWord.add(placeKey);
+    addPlace(this.placesOfWord, word, placeKey);
   }
 
   /**
@@ -1236,6 +1232,13 @@ function formsShareAnEnding(proposal: SpanProposal): boolean {
       endings.add(ending);
     }
   return false;
+}
+
+/** Adds `place` to the places recorded for `key`, while they are fewer than MAX_PLACES. */
+function addPlace(places: LRUCache<string, Set<string>>, key: string, place: string): void {
+  let recorded = places.get(key);
+  if (!recorded) places.set(key, (recorded = new Set()));
+  if (recorded.size < MAX_PLACES) recorded.add(place);
 }
 
 /** For each token, the index of the written word (whitespace-separated) it belongs to. */

@@ -201,11 +201,12 @@ const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d[^<>@]*$/;
 const ENDING_PUNCTUATION = new Set([',', ';', '.', ':']);
 
 /**
- * A whole value in a bracket and/or followed by the punctuation that ends a clause
- * (`(45:36:AC:88:97:7F)`, `[5be9687c-…-46d03ed90143],`): the opener, if any, and the tokens
- * after the value. Undefined for any other word.
+ * The tokens of a word that is a whole value, bare or in a bracket and/or followed by the
+ * punctuation that ends a clause (`(45:36:AC:88:97:7F)`, `[5be9687c-…-46d03ed90143],`): the
+ * opener, `<*>` and what closes it. Undefined for any other word.
  */
-function wrappedWholeValue(word: string): [string, string[]] | undefined {
+function wholeValueTokens(word: string): string[] | undefined {
+  if (isWholeValue(word)) return [WILDCARD];
   let start = 0;
   let end = word.length;
   const closers: string[] = [];
@@ -215,8 +216,9 @@ function wrappedWholeValue(word: string): [string, string[]] | undefined {
     if (word[end - 1] !== OPENERS[opener]) return undefined;
     closers.unshift(word[--end]);
   }
-  if (closers.length === 0 || end - start < 3) return undefined;
-  return isWholeValue(word.slice(start, end)) ? [opener, closers] : undefined;
+  if (closers.length === 0 || end - start < 3 || !isWholeValue(word.slice(start, end)))
+    return undefined;
+  return opener ? [opener, WILDCARD, ...closers] : [WILDCARD, ...closers];
 }
 
 /** A word that is one value as a whole: a URL, a drive path, a UUID, hex bytes (a MAC). */
@@ -365,7 +367,7 @@ function maskFieldValues(message: string): string {
 
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const masked = tokenizeMasking(message, false);
-  if (masked.tokens.some(isWordToken) || !GLUED_NAME_IN.test(message)) return masked;
+  if (masked.tokens.some(isWord) || !GLUED_NAME_IN.test(message)) return masked;
   // a message with no word left names its event only by the names glued to its values
   // ("accumulateSteps50", "readHr91@1723617019967"): those names are kept, their values masked
   return tokenizeMasking(message, true);
@@ -376,7 +378,8 @@ const GLUED_NAME = /^([A-Za-z][A-Za-z_]*[A-Za-z])(\d.*)$/;
 const HEX_DIGITS = /^[0-9a-f]+$/i;
 const GLUED_NAME_IN = /(?:^|[^\w])[A-Za-z][A-Za-z_]*[A-Za-z]\d/;
 
-function isWordToken(token: string): boolean {
+/** A token that is a word of the message: not a value, and holding a letter. */
+export function isWord(token: string): boolean {
   return token !== WILDCARD && LETTER.test(token);
 }
 
@@ -413,19 +416,12 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
       }
       continue;
     }
-    if (isWholeValue(word)) {
-      raw.push(WILDCARD);
-      rawSpace.push(raw.length > 1);
-      continue;
-    }
-    // "3c:f8:88:fe:70:59," or "(45:36:AC:88:97:7F)": the value, its brackets and the
-    // punctuation that ends its clause
-    const wrapped = wrappedWholeValue(word);
-    if (wrapped) {
-      const [opener, closers] = wrapped;
-      const tokens = opener ? [opener, WILDCARD, ...closers] : [WILDCARD, ...closers];
-      rawSpace.push(raw.length > 0, ...tokens.slice(1).map(() => false));
-      raw.push(...tokens);
+    // a URL, a UUID, a MAC…, also "3c:f8:88:fe:70:59," or "(45:36:AC:88:97:7F)": the value,
+    // its brackets and the punctuation that ends its clause
+    const whole = wholeValueTokens(word);
+    if (whole) {
+      rawSpace.push(raw.length > 0, ...whole.slice(1).map(() => false));
+      raw.push(...whole);
       continue;
     }
     const keyed = word.includes('=') ? KEYED_WORD.exec(word) : null;
