@@ -230,7 +230,9 @@ function histogramSuite(mode: 'embedded' | 'full', makeEnv: () => Promise<Record
     });
 
     it('counts the archive once events move to the cold tier, with the same totals', async () => {
-      const oldStart = Math.floor((Date.now() - 8 * DAY) / MINUTE) * MINUTE;
+      // One UTC day, an hour in: the archive moves whole days older than the warm retention
+      // (7 days), so events that crossed a midnight would stay half warm.
+      const oldStart = Math.floor((Date.now() - 9 * DAY) / DAY) * DAY + 60 * MINUTE;
       const oldEvents = eventsFrom(oldStart, 150, 4_000, 'old');
       await send(running.url, oldEvents);
       expect(await ingestSettled(running.app, 30_000)).toBe(true);

@@ -9,15 +9,17 @@ const DAY = 86_400_000;
 
 /**
  * The user's path through the tiers, on the service as `npm start` runs it: events sent
- * over HTTP with timestamps 8 days old are read back from the hot tier, then the warm
+ * over HTTP with timestamps 9 days old are read back from the hot tier, then the warm
  * store, then (after POST /storage/migrate) the cold tier, unchanged.
  */
 function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>) {
   describe(`events through the three tiers (${mode})`, () => {
     let running: RunningApp;
-    const eightDaysAgo = Date.now() - 8 * DAY;
+    // An hour into one UTC day 9 days back: the archive moves whole days older than the warm
+    // retention (7 days), so events that crossed a midnight would stay half warm.
+    const oldStart = Math.floor((Date.now() - 9 * DAY) / DAY) * DAY + 3_600_000;
     const events = Array.from({ length: 120 }, (_, index) => {
-      const timestamp = new Date(eightDaysAgo + index * 1000);
+      const timestamp = new Date(oldStart + index * 1000);
       return {
         id: newId(timestamp),
         timestamp: timestamp.toISOString(),
@@ -35,8 +37,8 @@ function tiersSuite(mode: string, makeEnv: () => Promise<Record<string, string>>
     });
     const ids = events.map((event) => event.id);
     const range = {
-      from: new Date(eightDaysAgo - 1000).toISOString(),
-      to: new Date(eightDaysAgo + 200_000).toISOString(),
+      from: new Date(oldStart - 1000).toISOString(),
+      to: new Date(oldStart + 200_000).toISOString(),
       order: 'asc',
       limit: 50,
     };
