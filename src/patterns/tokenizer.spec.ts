@@ -56,6 +56,9 @@ describe('tokenizer', () => {
     ['proxy url=/search?q=red+shoes&page=2 ok', 'proxy url=<*> ok'],
     ['cannot load /opt/app/bin/run-x: not found', 'cannot load <*>: not found'],
     ['cannot load ./run-x: not found', 'cannot load <*>: not found'],
+    // the root path is a path too, and a slash between values one value with them
+    ['10.0.3.7 "OPTIONS / HTTP/1.1" 204 0', '<*> "OPTIONS <*>" <*>'],
+    ['served 3 / 12 chunks', 'served <*> chunks'],
     // sizes with units are one value (Spark)
     [
       'Block broadcast_0_piece0 stored as bytes in memory (estimated size 93.0 B, free 317.1 KB)',

@@ -236,7 +236,8 @@ export function isVariableToken(token: string): boolean {
   if (DIGIT.test(token) || token.includes(QUOTED_MARK)) return true;
   if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
   if (token.includes('@') && EMAIL.test(token)) return true;
-  // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows); a lone "/" is punctuation
+  // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows), or the root
+  if (token === '/') return true;
   if ((token.includes('/') || token.includes('\\')) && PATH.test(token) && LETTER.test(token))
     return true;
   return false;
