@@ -87,6 +87,9 @@ describe('tokenizer', () => {
     // a whole value (MAC, URL, drive path) as a key's value is one value there too
     ['lease granted mac=3C:AE:F1:BD:0A:EE vlan=7', 'lease granted mac=<*> vlan=<*>'],
     ['callback url=https://hooks.example.org/x?id=a&y=b, retrying', 'callback url=<*>, retrying'],
+    // and bare, before the punctuation that ends its clause, as a number or a path is
+    ['sync x-store://A1F3/inbox/p7: skipped, offline', 'sync <*>: skipped, offline'],
+    ['fetched https://cdn.example.org/a.js; cached', 'fetched <*>; cached'],
     // a host name before a port is a network address, digits or not (three labels or more)
     ['tunnel to relay.corp.example:8443 established', 'tunnel to <*> established'],
     ['peer gw.example.net:443 closed', 'peer <*> closed'],

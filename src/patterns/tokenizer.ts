@@ -199,6 +199,8 @@ const COMPARED_NUMBER = /^(?:[<>]=?|~|≈)\d[^<>@]*$/;
 
 /** Punctuation that ends a clause, glued to the word before it. */
 const ENDING_PUNCTUATION = new Set([',', ';', '.', ':']);
+/** The same but the full stop, which a value at the end of a sentence keeps (`port 40785.`). */
+const CLAUSE_ENDS = new Set([',', ';', ':']);
 
 /**
  * The tokens of a word that is a whole value, bare or in a bracket and/or followed by the
@@ -225,6 +227,9 @@ function wholeValueTokens(word: string): string[] | undefined {
 function isWholeValue(word: string): boolean {
   if (COMPARED_NUMBER.test(word)) return true;
   if (word.length < 3) return false;
+  // a URL or a drive path runs to the end of the word, but not over the comma, semicolon or
+  // colon that ends its clause (`…/p11: scheduler…`), as a number or a path does not
+  if (CLAUSE_ENDS.has(word[word.length - 1])) return false;
   if (word.includes('://') && URL_LIKE.test(word)) return true;
   if (word[1] === ':' && DRIVE_PATH.test(word)) return true;
   if (word.length === 36 && UUID.test(word)) return true;
