@@ -97,6 +97,9 @@ describe('tokenizer', () => {
     // a phrase of words in double or typographic quotes is a name filled in: one value
     ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
     ['joined network “Guest Wi-Fi”', 'joined network <*>'],
+    // a path in quotes is one value, spaces and all
+    ["granted to '/Applications/Photo Editor.app' [812]", 'granted to <*>'],
+    ['cannot open "C:\\Program Files\\Tool\\run.exe": denied', 'cannot open <*>: denied'],
     ["entering sleep, reason 'Idle Sleep' after 40 s", 'entering sleep, reason <*> after <*>'],
     ["it's 'Don't Panic' time", "it's 'Don't Panic' time"],
     ['request "GET /v2/items HTTP/1.1" done', 'request "GET <*>" done'],

@@ -67,6 +67,11 @@ const QUOTED_PHRASE = new RegExp(
     .join('|')})(?=$|[\\s,;:.)\\]}])`,
   'g',
 );
+/**
+ * A path in quotes (`'/Applications/Google Chrome.app'`, `"C:\\Program Files\\x.exe"`): one
+ * value, spaces and all; paths are quoted because they may hold spaces.
+ */
+const QUOTED_PATH = /(^|[\s=:([{,])(["'])(?:~?\/|[A-Za-z]:\\)[^"'\n]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /** A word in typographic quotes (`“CalVisitor”`), which the QUOTED expression does not pair. */
 const CURLY_QUOTED = /(^|[\s=:([{,])“[^“”\s]{0,256}?”(?=$|[\s,;:.)\]}])/g;
 /**
@@ -261,7 +266,7 @@ const markQuoted = (_: string, before: string) => `${before}${QUOTED_MARK}`;
 function maskQuoted(message: string): string {
   let text = message;
   if (text.includes('"') || text.includes('“') || text.includes("'"))
-    text = text.replace(QUOTED_PHRASE, markQuoted);
+    text = text.replace(QUOTED_PATH, markQuoted).replace(QUOTED_PHRASE, markQuoted);
   if (text.includes('“')) text = text.replace(CURLY_QUOTED, markQuoted);
   if (text.includes('"') || text.includes("'")) text = text.replace(QUOTED, markQuoted);
   return text;
