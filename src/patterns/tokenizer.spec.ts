@@ -97,6 +97,13 @@ describe('tokenizer', () => {
     // a phrase of words in double or typographic quotes is a name filled in: one value
     ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
     ['joined network “Guest Wi-Fi”', 'joined network <*>'],
+    // a product string (User-Agent, Server) is one value, whatever its products and comments
+    [
+      'request from 10.0.0.9 (ua=Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0) id=7',
+      'request from <*> (ua=<*>) id=<*>',
+    ],
+    ['request from 10.0.0.9 (ua=curl/8.4.0) id=7', 'request from <*> (ua=<*>) id=<*>'],
+    ['agent "TrailApp/2.1 (iOS 17.1; iPhone14,2)" refused', 'agent <*> refused'],
     // a path in quotes is one value, spaces and all
     ["granted to '/Applications/Photo Editor.app' [812]", 'granted to <*>'],
     ['cannot open "C:\\Program Files\\Tool\\run.exe": denied', 'cannot open <*>: denied'],

@@ -376,6 +376,27 @@ function maskFieldValues(message: string): string {
   return leading ? leading[0] + masked : masked;
 }
 
+/** `name/version`, a product token as HTTP writes it (RFC 9110 §10.1.5). */
+const PRODUCT = String.raw`[A-Za-z][\w.+-]*/(?=[\w.+-]*\d)[\w.+-]+`;
+/** A comment in parentheses, one level of parentheses inside it allowed. */
+const PRODUCT_COMMENT = String.raw`\([^()]*(?:\([^()]*\)[^()]*)*\)`;
+/**
+ * A product string (a User-Agent, Server or Via value): products and comments in parentheses,
+ * `Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/111.0`, with at least one
+ * comment (within the first four products: a long run of `a/1` words without one is given up
+ * early). One value, however many products it lists.
+ */
+const PRODUCT_STRING = new RegExp(
+  String.raw`(^|[\s=:"'([])${PRODUCT}(?: ${PRODUCT}){0,3}(?: ${PRODUCT_COMMENT})(?: (?:${PRODUCT}|${PRODUCT_COMMENT}))*(?=$|[\s"'),;\]])`,
+  'g',
+);
+
+/** Each product string replaced by a mark that reads as a value. */
+function maskProductStrings(message: string): string {
+  if (!message.includes('/') || !message.includes('(')) return message;
+  return message.replace(PRODUCT_STRING, markQuoted);
+}
+
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   const masked = tokenizeMasking(message, false);
   if (masked.tokens.some(isWord) || !GLUED_NAME_IN.test(message)) return masked;
@@ -397,7 +418,7 @@ export function isWord(token: string): boolean {
 function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  const unquoted = maskStructuredValues(maskQuoted(maskFieldValues(message)));
+  const unquoted = maskStructuredValues(maskQuoted(maskProductStrings(maskFieldValues(message))));
   const hasBracket = BRACKET_OPENER.test(message);
   for (const written of unquoted.split(WHITESPACE)) {
     if (!written) continue;
