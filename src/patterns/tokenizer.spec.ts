@@ -97,6 +97,12 @@ describe('tokenizer', () => {
     // a phrase of words in double or typographic quotes is a name filled in: one value
     ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
     ['joined network “Guest Wi-Fi”', 'joined network <*>'],
+    // a key's value in angle brackets, as SMTP writes addresses, empty or not
+    [
+      'reject: RCPT from=<> to=<ops@example.org> helo=<relay.example.net> proto=ESMTP',
+      'reject: RCPT from=<<*>> to=<<*>> helo=<<*>> proto=ESMTP',
+    ],
+    ['queued uid=0 from=<root>, size=512', 'queued uid=<*> from=<<*>>, size=<*>'],
     // a product string (User-Agent, Server) is one value, whatever its products and comments
     [
       'request from 10.0.0.9 (ua=Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0) id=7',

@@ -152,6 +152,8 @@ function withIpv6Masked(word: string): string {
     ? word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address))
     : word;
 }
+/** A value in angle brackets, perhaps empty, brackets inside it allowed (`<[10.0.0.1]>`). */
+const ANGLED_VALUE = /^<[^<>\s]*>$/;
 /** `key=value` as one word, and the punctuation after the value. */
 const KEYED_WORD = /^([A-Za-z_][\w.-]*)=(.+?)([,;)\]}]?)$/;
 /**
@@ -457,6 +459,17 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
       continue;
     }
     const keyed = word.includes('=') ? KEYED_WORD.exec(word) : null;
+    if (keyed && keyed[2][0] === '<' && ANGLED_VALUE.test(keyed[2])) {
+      // "helo=<mail.example.com>", "from=<root>", "from=<>": a key's value in angle brackets,
+      // as SMTP writes addresses, is one value, empty or not, like a bare word in them
+      rawSpace.push(raw.length > 0, false, false, false, false);
+      raw.push(keyed[1], '=', '<', WILDCARD, '>');
+      if (keyed[3]) {
+        raw.push(keyed[3]);
+        rawSpace.push(false);
+      }
+      continue;
+    }
     if (keyed && isWholeValue(keyed[2])) {
       // "mac=51:E8:6D:A6:BD:F0", "url=https://x/y?a=b": the key's value is one value as above
       rawSpace.push(raw.length > 0, false, false);
