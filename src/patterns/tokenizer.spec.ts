@@ -16,10 +16,16 @@ describe('tokenizer', () => {
       'BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.73.220:50010 is added to blk_7128370237687728475 size 67108864',
       'BLOCK* NameSystem.addStoredBlock: blockMap updated: <*> is added to <*> size <*>',
     ],
-    // key=value with an IP, empty values kept as written (Linux)
+    // key=value with an IP; a field printed empty (before another field or at the end) holds a
+    // value as a filled one does (Linux)
     [
       'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4',
-      'authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>',
+      'authentication failure; logname=<*> uid=<*> euid=<*> tty=NODEVssh ruser=<*> rhost=<*>',
+    ],
+    ['battery level=64 volt=3965 chg=', 'battery level=<*> volt=<*> chg=<*>'],
+    [
+      'connected [id=0 id_str=] after 2 tries, psk=, wps=off',
+      'connected [id=<*> id_str=<*>] after <*> tries, psk=<*>, wps=off',
     ],
     // a date spelled with month and weekday names; an empty annotation is left out (Linux)
     ['connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005', 'connection from <*> at <*>'],

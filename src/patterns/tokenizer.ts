@@ -152,6 +152,10 @@ function withIpv6Masked(word: string): string {
     ? word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address))
     : word;
 }
+/** A field with nothing after its `=` but the punctuation or bracket that ends it. */
+const EMPTY_FIELD = /^([A-Za-z_][\w.-]*)=([,;)\]}]?)$/;
+/** A word that starts a `key=value` field. */
+const FIELD_START = /^[A-Za-z_][\w.-]*=/;
 /** A value in angle brackets, perhaps empty, brackets inside it allowed (`<[10.0.0.1]>`). */
 const ANGLED_VALUE = /^<[^<>\s]*>$/;
 /** `key=value` as one word, and the punctuation after the value. */
@@ -422,8 +426,22 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
   const rawSpace: boolean[] = [];
   const unquoted = maskStructuredValues(maskQuoted(maskProductStrings(maskFieldValues(message))));
   const hasBracket = BRACKET_OPENER.test(message);
-  for (const written of unquoted.split(WHITESPACE)) {
+  const words = unquoted.split(WHITESPACE);
+  for (let w = 0; w < words.length; w++) {
+    const written = words[w];
     if (!written) continue;
+    const empty = written.includes('=') ? EMPTY_FIELD.exec(written) : null;
+    if (empty && (empty[2] || w === words.length - 1 || FIELD_START.test(words[w + 1]))) {
+      // "chg=" at the end, "OUT= MAC=…", "[id=0 id_str=]": a field printed with an empty value
+      // holds a value as "chg=u" does
+      rawSpace.push(raw.length > 0, false, false);
+      raw.push(empty[1], '=', WILDCARD);
+      if (empty[2]) {
+        raw.push(empty[2]);
+        rawSpace.push(false);
+      }
+      continue;
+    }
     const word = withHostsMasked(withIpv6Masked(written));
     // most words of a message are plain words: one test, and they are kept as written
     if (
