@@ -103,6 +103,9 @@ describe('tokenizer', () => {
     // a phrase of words in double or typographic quotes is a name filled in: one value
     ['matched rule "Office VPN", action proxy', 'matched rule <*>, action proxy'],
     ['joined network “Guest Wi-Fi”', 'joined network <*>'],
+    // a protocol's name with its version after a v is a word; an index or a bare digit is a value
+    ['MDNS: IPV6 Addr: fe80::1 on en0', 'MDNS: IPV6 Addr: <*> on <*>'],
+    ['trap sent over SNMPv2 to CPU3', 'trap sent over SNMPv2 to <*>'],
     // a key's value in angle brackets, as SMTP writes addresses, empty or not
     [
       'reject: RCPT from=<> to=<ops@example.org> helo=<relay.example.net> proto=ESMTP',

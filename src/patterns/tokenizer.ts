@@ -132,6 +132,11 @@ const OPENERS: Record<string, string> = {
 
 const DIGIT = /\d/;
 /**
+ * An acronym with a one-digit version after a `v` (`IPV4`, `IPv6`, `SNMPv3`, `TLSv1`): the name
+ * of a protocol, not a value. An index (`CPU0`, `SDA1`) or a bare digit (`SOCKS5`) stays a value.
+ */
+const ACRONYM_VERSION = /^[A-Z]{2,}[vV]\d$/;
+/**
  * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
  * a word boundary or after a bracket or key: one value, like an IPv4 address. Written with `::`
  * it would otherwise be split at its colons into a varying number of pieces, or read as a
@@ -249,7 +254,8 @@ function isWholeValue(word: string): boolean {
 
 /** True for a token that holds a value rather than a word of the message. */
 export function isVariableToken(token: string): boolean {
-  if (DIGIT.test(token) || token.includes(QUOTED_MARK)) return true;
+  if (DIGIT.test(token)) return !ACRONYM_VERSION.test(token);
+  if (token.includes(QUOTED_MARK)) return true;
   if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
   if (token.includes('@') && EMAIL.test(token)) return true;
   // a path: a slash or backslash followed by more characters (/var/log, C:\\Windows), or the root
