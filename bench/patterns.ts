@@ -302,7 +302,7 @@ function scoreSystem(
   truth: Map<string, string>,
   shuffle: number | undefined,
   options: Partial<MinerOptions>,
-): { row: Row; finalIds: string[]; miner: TemplateMiner } {
+): { row: Row; finalIds: string[]; templates: Map<string, string> } {
   const miner = new TemplateMiner(options);
   const assigned: string[] = new Array(messages.length);
   const started = cpuSeconds();
@@ -316,6 +316,7 @@ function scoreSystem(
   const coldSeconds = cpuSeconds() - started;
   // the grouping the data's own messages produced: the rounds below measure speed only
   const finalIds = assigned.map((id) => miner.resolve(id));
+  const templates = new Map(finalIds.map((id) => [id, miner.template(id)?.template ?? id]));
   // steady state: the same messages again, patterns already learned (the ingest path's case)
   const warmStarted = cpuSeconds();
   for (let round = 0; round < WARM_ROUNDS; round++)
@@ -331,7 +332,7 @@ function scoreSystem(
   const byLine = (ids: string[]) => new Map(ids.map((id, i) => [String(i + 1), id]));
   return {
     finalIds,
-    miner,
+    templates,
     row: {
       system,
       ga: groupingAccuracy(truth, byLine(finalIds)),
@@ -355,7 +356,7 @@ function explain(
   messages: string[],
   truth: Map<string, string>,
   finalIds: string[],
-  miner: TemplateMiner,
+  templates: ReadonlyMap<string, string>,
 ): void {
   const byEvent = new Map<string, Map<string, number[]>>();
   const byPattern = new Map<string, Map<string, number[]>>();
@@ -374,8 +375,7 @@ function explain(
   });
   const lineCount = (inner: Map<string, number[]>) =>
     [...inner.values()].reduce((s, l) => s + l.length, 0);
-  const template = (id: string) =>
-    miner.template(id)?.template ?? miner.template(miner.resolve(id))?.template ?? id;
+  const template = (id: string) => templates.get(id) ?? id;
   const split = [...byEvent].filter(([, ids]) => ids.size > 1);
   split.sort((a, b) => lineCount(b[1]) - lineCount(a[1]));
   for (const [event, ids] of split) {
@@ -467,8 +467,8 @@ async function main(): Promise<void> {
       console.log(`${system.padEnd(16)} no ground truth (${logPath}_structured.csv): not scored`);
       continue;
     }
-    const { row, finalIds, miner } = scoreSystem(system, messages, truth, shuffle, options);
-    if (explaining) explain(messages, truth, finalIds, miner);
+    const { row, finalIds, templates } = scoreSystem(system, messages, truth, shuffle, options);
+    if (explaining) explain(messages, truth, finalIds, templates);
     if (out)
       writeFileSync(
         join(out, `${system}.csv`),
@@ -483,14 +483,14 @@ async function main(): Promise<void> {
     const inventedRows: Row[] = [];
     for (const log of logs) {
       const truth = new Map(log.events.map((event, i) => [String(i + 1), event]));
-      const { row, finalIds, miner } = scoreSystem(
+      const { row, finalIds, templates } = scoreSystem(
         log.system,
         log.messages,
         truth,
         shuffle,
         options,
       );
-      if (explaining) explain(log.messages, truth, finalIds, miner);
+      if (explaining) explain(log.messages, truth, finalIds, templates);
       inventedRows.push(row);
       printRow(row, undefined);
     }
