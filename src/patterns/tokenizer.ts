@@ -427,6 +427,22 @@ export function isWord(token: string): boolean {
   return token !== WILDCARD && LETTER.test(token);
 }
 
+/** `key`, `=`, the value's tokens and the punctuation after them, written as one word. */
+function pushField(
+  raw: string[],
+  rawSpace: boolean[],
+  key: string,
+  value: readonly string[],
+  after: string | undefined,
+): void {
+  rawSpace.push(raw.length > 0, false, ...value.map(() => false));
+  raw.push(key, '=', ...value);
+  if (after) {
+    raw.push(after);
+    rawSpace.push(false);
+  }
+}
+
 function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
@@ -440,12 +456,7 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
     if (empty && (empty[2] || w === words.length - 1 || FIELD_START.test(words[w + 1]))) {
       // "chg=" at the end, "OUT= MAC=…", "[id=0 id_str=]": a field printed with an empty value
       // holds a value as "chg=u" does
-      rawSpace.push(raw.length > 0, false, false);
-      raw.push(empty[1], '=', WILDCARD);
-      if (empty[2]) {
-        raw.push(empty[2]);
-        rawSpace.push(false);
-      }
+      pushField(raw, rawSpace, empty[1], [WILDCARD], empty[2]);
       continue;
     }
     const word = withHostsMasked(withIpv6Masked(written));
@@ -486,22 +497,12 @@ function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMes
     if (keyed && keyed[2][0] === '<' && ANGLED_VALUE.test(keyed[2])) {
       // "helo=<mail.example.com>", "from=<root>", "from=<>": a key's value in angle brackets,
       // as SMTP writes addresses, is one value, empty or not, like a bare word in them
-      rawSpace.push(raw.length > 0, false, false, false, false);
-      raw.push(keyed[1], '=', '<', WILDCARD, '>');
-      if (keyed[3]) {
-        raw.push(keyed[3]);
-        rawSpace.push(false);
-      }
+      pushField(raw, rawSpace, keyed[1], ['<', WILDCARD, '>'], keyed[3]);
       continue;
     }
     if (keyed && isWholeValue(keyed[2])) {
       // "mac=51:E8:6D:A6:BD:F0", "url=https://x/y?a=b": the key's value is one value as above
-      rawSpace.push(raw.length > 0, false, false);
-      raw.push(keyed[1], '=', WILDCARD);
-      if (keyed[3]) {
-        raw.push(keyed[3]);
-        rawSpace.push(false);
-      }
+      pushField(raw, rawSpace, keyed[1], [WILDCARD], keyed[3]);
       continue;
     }
     const list = word.includes(',') ? UNSPACED_LIST.exec(word) : null;
