@@ -32,6 +32,28 @@ describe('TemplateMiner', () => {
     expect(merges.map((m) => m.into)).toEqual([merged, merged, merged, merged]);
   });
 
+  it('keeps a label and a word apart when nothing else in the messages varies', () => {
+    const miner = new TemplateMiner();
+    const steps = [
+      'FlushJournal',
+      'CloseSessions',
+      'ReleaseLocks',
+      'StopWatchers',
+      'UnloadDrivers',
+    ];
+    const stepIds: string[] = [];
+    for (let round = 0; round < 3; round++)
+      for (const step of steps) stepIds.push(miner.match(`ShutdownStep: ${step}`).id);
+    // each word is an event of its own: the label is the only word the template would keep
+    expect(new Set(stepIds.map((id) => miner.resolve(id))).size).toBe(steps.length);
+    // with a value elsewhere in the message, the words at the place are values as usual
+    const symbols = ['flush_pages', 'vm_fault', 'thread_invoke', 'sleep_system', 'run_sources'];
+    const frameIds = symbols.map(
+      (symbol, i) => miner.match(`frame ${i}: 0x7f3a${i}c ${symbol} + ${100 + i}`).id,
+    );
+    expect(new Set(frameIds.map((id) => miner.resolve(id))).size).toBe(1);
+  });
+
   it('keeps enumerations of few values apart (states, two user names)', () => {
     const miner = new TemplateMiner();
     const ids = new Set<string>();

@@ -851,6 +851,15 @@ export class TemplateMiner {
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i] === WILDCARD && !members.some((m) => m[i] === WILDCARD)) unproven.push(i);
     }
+    // a message of one word and words where the place would be, and no value anywhere else
+    // (`CbsCoreFinalize: WcpUnload`, `… DpxUnload`): the words seen there name the events, as
+    // the template would keep no other word and nothing in the messages varies but them
+    if (
+      unproven.length > 0 &&
+      tokens.filter(isWord).length < 2 &&
+      tokens.every((token, i) => token !== WILDCARD || unproven.includes(i))
+    )
+      return false;
     const needed = this.options.generalizeAfter;
     // pieces of one written word (`merlin:merlin.compute.local`) are parts of one value: they
     // change together as a value's parts do, and are counted as one place
