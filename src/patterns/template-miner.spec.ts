@@ -46,6 +46,10 @@ describe('TemplateMiner', () => {
       for (const step of steps) stepIds.push(miner.match(`ShutdownStep: ${step}`).id);
     // each word is an event of its own: the label is the only word the template would keep
     expect(new Set(stepIds.map((id) => miner.resolve(id))).size).toBe(steps.length);
+    // unless they keep coming new, as names do: an open set, judged over 16 lines
+    const names = 'ana bo cy dee eli fay gus hal ivo jo kai lu mo nia oz pia quin rae'.split(' ');
+    const loginIds = names.map((name) => miner.match(`Login: ${name}`).id);
+    expect(new Set(loginIds.map((id) => miner.resolve(id))).size).toBe(1);
     // with a value elsewhere in the message, the words at the place are values as usual
     const symbols = ['flush_pages', 'vm_fault', 'thread_invoke', 'sleep_system', 'run_sources'];
     const frameIds = symbols.map(

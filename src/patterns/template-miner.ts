@@ -851,16 +851,17 @@ export class TemplateMiner {
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i] === WILDCARD && !members.some((m) => m[i] === WILDCARD)) unproven.push(i);
     }
+    const needed = this.options.generalizeAfter;
     // a message of one word and words where the place would be, and no value anywhere else
-    // (`CbsCoreFinalize: WcpUnload`, `… DpxUnload`): the words seen there name the events, as
-    // the template would keep no other word and nothing in the messages varies but them
+    // (`CbsCoreFinalize: WcpUnload`, `… DpxUnload`): the template would keep no other word and
+    // nothing in the messages varies but those words, so they name the events unless they keep
+    // coming new (`Login: <user>`), judged over more lines than a place needs elsewhere
     if (
       unproven.length > 0 &&
       tokens.filter(isWord).length < 2 &&
       tokens.every((token, i) => token !== WILDCARD || unproven.includes(i))
     )
-      return false;
-    const needed = this.options.generalizeAfter;
+      return this.keepsComingNew(proposal, needed);
     // pieces of one written word (`merlin:merlin.compute.local`) are parts of one value: they
     // change together as a value's parts do, and are counted as one place
     const wordOf = wordIndexes(proposal.spaceBefore);
@@ -906,6 +907,20 @@ export class TemplateMiner {
       if (!enough) return false;
     }
     return true;
+  }
+
+  /**
+   * True when the proposal's members came as an open set over `4 × needed` lines or more: at
+   * least one line in `needed` brought a value seen on that line only (Good–Turing, as
+   * `isOpenSet`, on more evidence).
+   */
+  private keepsComingNew(proposal: Proposal, needed: number): boolean {
+    const linesByValue = new Map<string, number>();
+    for (const memberKey of proposal.members.keys())
+      linesByValue.set(memberKey, this.exact.peek(memberKey)?.lines ?? 1);
+    let lines = 0;
+    for (const n of linesByValue.values()) lines += n;
+    return lines >= 4 * needed && isOpenSet(linesByValue, needed);
   }
 
   /** Records the word a member holds where the proposal has its one unproven `<*>`. */
