@@ -859,7 +859,7 @@ export class TemplateMiner {
     if (
       unproven.length > 0 &&
       tokens.filter(isWord).length < 2 &&
-      tokens.every((token, i) => token !== WILDCARD || unproven.includes(i))
+      countOf(tokens, WILDCARD) === unproven.length
     )
       return this.keepsComingNew(proposal, needed);
     // pieces of one written word (`merlin:merlin.compute.local`) are parts of one value: they
@@ -878,7 +878,7 @@ export class TemplateMiner {
         let lines = linesByRest.get(rest);
         if (!lines) linesByRest.set(rest, (lines = new Map()));
         // a member made by generalizing was never a message's form: counted as one line
-        const memberLines = this.exact.peek(memberKey)?.lines ?? 1;
+        const memberLines = this.linesOf(memberKey);
         lines.set(value, (lines.get(value) ?? 0) + memberLines);
       }
       // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`) name
@@ -917,10 +917,13 @@ export class TemplateMiner {
   private keepsComingNew(proposal: Proposal, needed: number): boolean {
     const linesByValue = new Map<string, number>();
     for (const memberKey of proposal.members.keys())
-      linesByValue.set(memberKey, this.exact.peek(memberKey)?.lines ?? 1);
-    let lines = 0;
-    for (const n of linesByValue.values()) lines += n;
-    return lines >= 4 * needed && isOpenSet(linesByValue, needed);
+      linesByValue.set(memberKey, this.linesOf(memberKey));
+    return isOpenSet(linesByValue, needed, 4 * needed);
+  }
+
+  /** Lines seen of a member's form; a member made by generalizing was never a message's form. */
+  private linesOf(memberKey: string): number {
+    return this.exact.peek(memberKey)?.lines ?? 1;
   }
 
   /** Records the word a member holds where the proposal has its one unproven `<*>`. */
@@ -1520,15 +1523,20 @@ function spacingOf(tokens: readonly string[], template: string): boolean[] {
  * values themselves had when each came once), or while every line so far brought a value of
  * its own. Below `2 × needed` lines the estimate says nothing yet (every small sample looks
  * open), so the place waits: a place that is open brings more values, and each new value
- * looks at it again.
+ * looks at it again. With `judgedFrom`, nothing is open below that many lines.
  */
-function isOpenSet(linesByValue: ReadonlyMap<string, number>, needed: number): boolean {
+function isOpenSet(
+  linesByValue: ReadonlyMap<string, number>,
+  needed: number,
+  judgedFrom = 0,
+): boolean {
   let lines = 0;
   let once = 0;
   for (const n of linesByValue.values()) {
     lines += n;
     if (n === 1) once++;
   }
+  if (lines < judgedFrom) return false;
   if (once === lines) return true;
   return lines >= 2 * needed && once * needed >= lines;
 }

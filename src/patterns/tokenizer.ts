@@ -410,11 +410,14 @@ function maskProductStrings(message: string): string {
 }
 
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
-  const masked = tokenizeMasking(message, false);
+  // values that span words (quoted, structured, product strings) are masked once, before splitting
+  const unquoted = maskStructuredValues(maskQuoted(maskProductStrings(maskFieldValues(message))));
+  const hasBracket = BRACKET_OPENER.test(message);
+  const masked = tokenizeMasking(unquoted, hasBracket, false);
   if (masked.tokens.some(isWord) || !GLUED_NAME_IN.test(message)) return masked;
   // a message with no word left names its event only by the names glued to its values
   // ("accumulateSteps50", "readHr91@1723617019967"): those names are kept, their values masked
-  return tokenizeMasking(message, true);
+  return tokenizeMasking(unquoted, hasBracket, true);
 }
 
 /** A name of two letters or more with a value glued to it: "accumulateSteps50", "eth0". */
@@ -443,11 +446,14 @@ function pushField(
   }
 }
 
-function tokenizeMasking(message: string, keepGluedNames: boolean): TokenizedMessage {
+/** The tokens of a message whose multi-word values are masked already (`unquoted`). */
+function tokenizeMasking(
+  unquoted: string,
+  hasBracket: boolean,
+  keepGluedNames: boolean,
+): TokenizedMessage {
   const raw: string[] = [];
   const rawSpace: boolean[] = [];
-  const unquoted = maskStructuredValues(maskQuoted(maskProductStrings(maskFieldValues(message))));
-  const hasBracket = BRACKET_OPENER.test(message);
   const words = unquoted.split(WHITESPACE);
   for (let w = 0; w < words.length; w++) {
     const written = words[w];
