@@ -477,6 +477,72 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('field values that change together are one value of several fields', () => {
+      // a session's user and database: each user works in one database, so no user shows four
+      // values with the database fixed, yet each pair is a value of the same two fields
+      const miner = new TemplateMiner();
+      const pairs = [
+        ['app_rw', 'orders'],
+        ['app_ro', 'orders'],
+        ['billing_svc', 'billing'],
+        ['metabase', 'analytics'],
+        ['etl_loader', 'analytics'],
+      ];
+      const ids = idsOf(
+        miner,
+        pairs.map(([user, db], i) => `disconnection: user=${user} database=${db} port=${5100 + i}`),
+      );
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      expect(miner.template(miner.resolve(ids[0]))?.template).toBe(
+        'disconnection: user=<*> database=<*> port=<*>',
+      );
+      // words that are not field values and change together stay steps of an enumeration
+      const steps = new TemplateMiner();
+      const states = ['NEW', 'QUEUED', 'SCHEDULED', 'RUNNING', 'DRAINING', 'STOPPED'];
+      const transitions: string[] = [];
+      for (let i = 0; i + 1 < states.length; i++)
+        transitions.push(`task 7 state from=${states[i]} to ${states[i + 1]}`);
+      expect(new Set(idsOf(steps, transitions)).size).toBe(states.length - 1);
+    });
+
+    it('several places that each combine freely with another one are values, in any order', () => {
+      // six comparisons of three values each: nearly every combination is new, so no place
+      // shows three values with all the others fixed; any two of them combine freely
+      const random = seededRandom(7);
+      const pick = (values: string[]) => values[Math.floor(random() * values.length)];
+      const results = ['Equal', 'Greater', 'Less'];
+      const lines: string[] = [];
+      for (let i = 0; i < 40; i++)
+        lines.push(
+          `detect parent, package ${1000 + i}, disposition = ${pick(['Detect', 'Staged', 'Installed'])}, version: ${pick(results)}, service: ${pick(results)}, build: ${pick(results)}, revision: ${pick(results)}, exist: ${pick(['Absent', 'Staged', 'Installed'])}`,
+        );
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        const ids = new Set(idsOf(miner, order).map((id) => miner.resolve(id)));
+        expect(ids.size).toBe(1);
+        expect(miner.template([...ids][0])?.template).toBe(
+          'detect parent, package <*>, disposition = <*>, version: <*>, service: <*>, build: <*>, revision: <*>, exist: <*>',
+        );
+      }
+    });
+
+    it('two namespaced names of three parts or more at one place are values', () => {
+      // bundle ids, host names, qualified classes: names from an open namespace
+      const miner = new TemplateMiner();
+      const endpoints = ['com.apple.quicklook', 'com.apple.netauth.sys.gui'];
+      const ids: string[] = [];
+      for (let round = 0; round < 3; round++)
+        for (const endpoint of endpoints)
+          ids.push(miner.match(`Endpoint activated through legacy launch(3) APIs: ${endpoint}`).id);
+      expect(new Set(ids.map((id) => miner.resolve(id))).size).toBe(1);
+      // a name of two parts may be a setting's own name, printed by a statement of its own
+      const settings = new TemplateMiner();
+      const settingIds = ['autopurge.snapRetainCount', 'autopurge.purgeInterval'].map(
+        (name) => settings.match(`configuration ${name} is deprecated`).id,
+      );
+      expect(new Set(settingIds.map((id) => settings.resolve(id))).size).toBe(2);
+    });
+
     it('enumeration constants that recur line after line stay apart; names and other closed sets merge', () => {
       const random = seededRandom(11);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];

@@ -863,8 +863,13 @@ export class TemplateMiner {
     )
       return this.keepsComingNew(proposal, needed);
     // pieces of one written word (`merlin:merlin.compute.local`) are parts of one value: they
-    // change together as a value's parts do, and are counted as one place
+    // change together as a value's parts do, and are counted as one place; so are the values
+    // of two named fields when one of them decides the other (`user=app_ro database=orders`:
+    // each user works in one database), attributes of one thing
     const wordOf = wordIndexes(proposal.spaceBefore);
+    const isField = (i: number) => tokens[i - 1] === '=';
+    const tied = (a: number, b: number) =>
+      isField(a) && isField(b) && (decides(members, a, b) || decides(members, b, a));
     for (const at of unproven) {
       // the members' words at this place, by the words they hold at the other unproven places
       const linesByRest = new Map<string, Map<string, number>>();
@@ -873,7 +878,8 @@ export class TemplateMiner {
         let value = member[at];
         for (const other of unproven)
           if (other === at) continue;
-          else if (wordOf[other] === wordOf[at]) value += KEY_SEPARATOR + member[other];
+          else if (wordOf[other] === wordOf[at] || tied(at, other))
+            value += KEY_SEPARATOR + member[other];
           else rest += member[other] + KEY_SEPARATOR;
         let lines = linesByRest.get(rest);
         if (!lines) linesByRest.set(rest, (lines = new Map()));
@@ -889,7 +895,7 @@ export class TemplateMiner {
       let enough = false;
       for (const lines of linesByRest.values())
         if (
-          lines.size >= needed &&
+          (lines.size >= needed || (lines.size >= 2 && allDottedNames(lines.keys()))) &&
           (field || !allConstantNames(lines.keys()) || isOpenSet(lines, needed))
         ) {
           enough = true;
@@ -900,6 +906,19 @@ export class TemplateMiner {
         let contexts = 0;
         for (const lines of linesByRest.values()) if (lines.size >= needed - 1) contexts++;
         enough = contexts >= needed - 1;
+        for (const other of unproven) {
+          if (enough) break;
+          if (other === at || wordOf[other] === wordOf[at]) continue;
+          const valuesByOther = new Map<string, Set<string>>();
+          for (const member of members) {
+            let values = valuesByOther.get(member[other]);
+            if (!values) valuesByOther.set(member[other], (values = new Set()));
+            values.add(member[at]);
+          }
+          let free = 0;
+          for (const values of valuesByOther.values()) if (values.size >= needed - 1) free++;
+          enough = free >= needed - 1;
+        }
       }
       if (!enough && unproven.length === 1)
         enough =
@@ -1127,6 +1146,17 @@ function combinesFreely(
   let contexts = 0;
   for (const values of valuesByRest.values()) if (values.size >= needed) contexts++;
   return contexts >= needed;
+}
+
+/** True when the members' words at place `a` decide their words at place `b`. */
+function decides(members: (readonly string[])[], a: number, b: number): boolean {
+  const seen = new Map<string, string>();
+  for (const member of members) {
+    const known = seen.get(member[a]);
+    if (known === undefined) seen.set(member[a], member[b]);
+    else if (known !== member[b]) return false;
+  }
+  return true;
 }
 
 /**
@@ -1539,6 +1569,12 @@ function isOpenSet(
   if (lines < judgedFrom) return false;
   if (once === lines) return true;
   return lines >= 2 * needed && once * needed >= lines;
+}
+
+const DOTTED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}$/;
+function allDottedNames(words: Iterable<string>): boolean {
+  for (const word of words) if (!DOTTED_NAME.test(word)) return false;
+  return true;
 }
 
 /**
