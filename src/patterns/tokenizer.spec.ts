@@ -193,6 +193,8 @@ describe('tokenizer', () => {
     // an IPv6 address is one value however it is abbreviated; qualified names stay words
     ['accepted connection from [2001:db8::42]:51234', 'accepted connection from [<*>]:<*>'],
     ['accepted connection from [::1]:80', 'accepted connection from [<*>]:<*>'],
+    ['listening on [::]:443 and 0.0.0.0:443', 'listening on [<*>]:<*> and <*>'],
+    ['ERROR :: worker :: stopped', 'ERROR :: worker :: stopped'],
     ['neighbour fe80::1%eth0 reachable', 'neighbour <*> reachable'],
     ['neighbour fe80::abc1 reachable', 'neighbour <*> reachable'],
     ['bind addr=2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok', 'bind addr=<*> ok'],

@@ -140,7 +140,8 @@ const ACRONYM_VERSION = /^[A-Z]{2,}[vV]\d$/;
  * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
  * a word boundary or after a bracket or key: one value, like an IPv4 address. Written with `::`
  * it would otherwise be split at its colons into a varying number of pieces, or read as a
- * qualified name (`fe80::abc`). A match must hold a digit (`dead::beef` stays words).
+ * qualified name (`fe80::abc`). A match must hold a digit (`dead::beef` stays words), or be `::` in
+ * brackets (`[::]:443`, a listener on every address).
  */
 const IPV6 =
   /(?<![\w:.])(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?:%[\w.]+)?(?![\w:])/gi;
@@ -154,8 +155,14 @@ function withIpv6Masked(word: string): string {
   const mayHoldAddress =
     word.includes('::') || (word.length >= 15 && word.includes(':') && SEVEN_COLONS.test(word));
   return mayHoldAddress
-    ? word.replace(IPV6, (address) => (DIGIT.test(address) ? '0' : address))
+    ? word.replace(IPV6, (address, at: number) =>
+        DIGIT.test(address) || isBracketedAny(word, address, at) ? '0' : address,
+      )
     : word;
+}
+/** `[::]`, the unspecified IPv6 address in the brackets that a port follows (`[::]:443`). */
+function isBracketedAny(word: string, address: string, at: number): boolean {
+  return address === '::' && word[at - 1] === '[' && word[at + 2] === ']';
 }
 /** A field with nothing after its `=` but the punctuation or bracket that ends it. */
 const EMPTY_FIELD = /^([A-Za-z_][\w.-]*)=([,;)\]}]?)$/;
