@@ -194,6 +194,12 @@ describe('tokenizer', () => {
     ['accepted connection from [2001:db8::42]:51234', 'accepted connection from [<*>]:<*>'],
     ['accepted connection from [::1]:80', 'accepted connection from [<*>]:<*>'],
     ['listening on [::]:443 and 0.0.0.0:443', 'listening on [<*>]:<*> and <*>'],
+    // fields set apart by ' ; ' run to the separator: a command line is one value
+    [
+      'alice : TTY=pts/1 ; PWD=/srv/app ; USER=root ; COMMAND=/usr/bin/journalctl -u api -n 200',
+      'alice : TTY=<*> ; PWD=<*> ; USER=root ; COMMAND=<*>',
+    ],
+    ['retry later ; cache cold ; mode=fast path', 'retry later ; cache cold ; mode=fast path'],
     ['ERROR :: worker :: stopped', 'ERROR :: worker :: stopped'],
     ['neighbour fe80::1%eth0 reachable', 'neighbour <*> reachable'],
     ['neighbour fe80::abc1 reachable', 'neighbour <*> reachable'],

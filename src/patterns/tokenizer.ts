@@ -395,6 +395,29 @@ function maskFieldValues(message: string): string {
   return leading ? leading[0] + masked : masked;
 }
 
+const FIELD_SEPARATOR = ' ; ';
+const SEPARATED_FIELD = /^([A-Za-z_][\w.-]*=)(.*)$/;
+
+/**
+ * A record of `KEY=value` fields set apart by ` ; ` (sudo writes `alice : TTY=pts/1 ; PWD=/srv ;
+ * USER=root ; COMMAND=/usr/bin/apt upgrade -y`): the separator, spaced on both sides, says that a
+ * value runs to it, spaces and all, and the last one to the end of the message. Such a value with
+ * a space in it (a command line) is one value; the others keep their rules.
+ */
+function maskSeparatedFields(message: string): string {
+  const segments = message.split(FIELD_SEPARATOR);
+  if (segments.length < 3) return message;
+  const fields = segments.slice(1).map((segment) => SEPARATED_FIELD.exec(segment));
+  if (fields.some((field) => field === null)) return message;
+  return [
+    segments[0],
+    ...fields.map((field) => {
+      const [whole, key, value] = field as RegExpExecArray;
+      return value.includes(' ') ? key + QUOTED_MARK : whole;
+    }),
+  ].join(FIELD_SEPARATOR);
+}
+
 /** `name/version`, a product token as HTTP writes it (RFC 9110 §10.1.5). */
 const PRODUCT = String.raw`[A-Za-z][\w.+-]*/(?=[\w.+-]*\d)[\w.+-]+`;
 /** A comment in parentheses, one level of parentheses inside it allowed. */
@@ -418,7 +441,9 @@ function maskProductStrings(message: string): string {
 
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   // values that span words (quoted, structured, product strings) are masked once, before splitting
-  const unquoted = maskStructuredValues(maskQuoted(maskProductStrings(maskFieldValues(message))));
+  const unquoted = maskStructuredValues(
+    maskQuoted(maskProductStrings(maskSeparatedFields(maskFieldValues(message)))),
+  );
   const hasBracket = BRACKET_OPENER.test(message);
   const masked = tokenizeMasking(unquoted, hasBracket, false);
   if (masked.tokens.some(isWord) || !GLUED_NAME_IN.test(message)) return masked;
