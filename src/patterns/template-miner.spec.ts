@@ -477,6 +477,28 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('lists of items of one shape, learned at each length, are one pattern', () => {
+      // each length of list is learned as its own shape (the names vary), and the templates
+      // learned at each length are one canonical template: one pattern
+      const miner = new TemplateMiner();
+      const indexes = ['orders', 'audit', 'payments', 'users', 'carts', 'invoices', 'tax'];
+      const random = seededRandom(3);
+      const lines: string[] = [];
+      for (let i = 0; i < 90; i++) {
+        const count = 1 + (i % 3);
+        const items = Array.from(
+          { length: count },
+          (_, k) => `[${indexes[Math.floor(random() * indexes.length)]}][${k + i}]`,
+        );
+        lines.push(`health changed to [GREEN] (reason: [shards started [${items.join(', ')}]])`);
+      }
+      const ids = new Set(idsOf(miner, lines).map((id) => miner.resolve(id)));
+      expect(ids.size).toBe(1);
+      expect(miner.template([...ids][0])?.template).toBe(
+        'health changed to [GREEN] (reason: [shards started [[<*>][<*>]]])',
+      );
+    });
+
     it('field values that change together are one value of several fields', () => {
       // a session's user and database: each user works in one database, so no user shows four
       // values with the database fixed, yet each pair is a value of the same two fields

@@ -194,6 +194,18 @@ describe('tokenizer', () => {
     ['accepted connection from [2001:db8::42]:51234', 'accepted connection from [<*>]:<*>'],
     ['accepted connection from [::1]:80', 'accepted connection from [<*>]:<*>'],
     ['listening on [::]:443 and 0.0.0.0:443', 'listening on [<*>]:<*> and <*>'],
+    // a list of items of one shape is one value however many items it holds
+    [
+      'fetching Map(t-5 -> State(Some(5), id=3), t-6 -> State(Some(4), id=2), t-9 -> State(None, id=1))',
+      'fetching Map(<*> -> State(Some(<*>), id=<*>), <*> -> State(None, id=<*>))',
+    ],
+    ['fetching Map(t-5 -> State(Some(5), id=3))', 'fetching Map(<*> -> State(Some(<*>), id=<*>))'],
+    [
+      'segments [[a][1], [b][2], [c][3]] removed',
+      'segments [[a][<*>], [b][<*>], [c][<*>]] removed',
+    ],
+    ['segments [[1][1], [2][2], [3][3]] removed', 'segments [[<*>][<*>]] removed'],
+    ['user ana, user bo: 3 logins', 'user ana, user bo: <*> logins'],
     // fields set apart by ' ; ' run to the separator: a command line is one value
     [
       'alice : TTY=pts/1 ; PWD=/srv/app ; USER=root ; COMMAND=/usr/bin/journalctl -u api -n 200',

@@ -734,7 +734,59 @@ export function canonicalize(
     out.push(token);
     outSpace.push(spaceBefore[i]);
   }
+  if (out.length >= 2 * MIN_ITEM + 1) collapseRepeatedItems(out, outSpace);
   return { tokens: out, spaceBefore: outSpace };
+}
+
+/** Tokens of a list item of several tokens, fewest and most. */
+const MIN_ITEM = 2;
+const MAX_ITEM = 32;
+
+/**
+ * A list of items of one shape, each several tokens with a value in it, is one value however
+ * many items it holds (`[[<*>][<*>], [<*>][<*>]]`, `Map(<*> -> State(<*>), <*> -> State(<*>))`):
+ * an item repeated right after `,` is left out, in place, until none is.
+ */
+function collapseRepeatedItems(out: string[], outSpace: boolean[]): void {
+  for (let comma = MIN_ITEM; comma < out.length; comma++) {
+    if (out[comma] !== ',') continue;
+    const longest = Math.min(MAX_ITEM, comma, out.length - comma - 1);
+    for (let length = MIN_ITEM; length <= longest; length++) {
+      const first = comma - length;
+      if (!repeatsAfter(out, outSpace, first, length)) continue;
+      out.splice(comma, length + 1);
+      outSpace.splice(comma, length + 1);
+      comma = first - 1; // the item may be repeated again, or be part of a longer one
+      break;
+    }
+  }
+}
+
+const CLOSERS = new Set([')', ']', '}']);
+
+/**
+ * True when the `length` tokens from `first` hold a value and come again after a `,`, each
+ * copy standing as an item: after a bracket, a `,` or a space, and before a `,`, a closing
+ * bracket or the end.
+ */
+function repeatsAfter(
+  out: readonly string[],
+  outSpace: readonly boolean[],
+  first: number,
+  length: number,
+): boolean {
+  const before = out[first - 1];
+  if (before !== undefined && before !== ',' && !outSpace[first] && BRACKETS[before] === undefined)
+    return false;
+  const next = first + length + 1;
+  const after = out[next + length];
+  if (after !== undefined && after !== ',' && !CLOSERS.has(after)) return false;
+  let value = false;
+  for (let i = 0; i < length; i++) {
+    if (out[first + i] !== out[next + i]) return false;
+    if (out[first + i] === WILDCARD) value = true;
+  }
+  return value;
 }
 
 /** The template as a person reads it: tokens joined with the spacing of the first message. */
