@@ -861,6 +861,18 @@ describe('TemplateMiner', () => {
         'Launched Ticket Desk Sync.',
       ]);
       expect(new Set(fewIds.map((id) => few.resolve(id))).size).toBe(3);
+      // once learned, the tail takes names with values in them, but not lowercase prose mixed
+      // with values: another statement that begins with the same word
+      const launched = miner.resolve(ids[0]);
+      expect(miner.resolve(miner.match('Launched Session 42 of user ana.').id)).toBe(launched);
+      const provisioning = [1, 2, 3].map(
+        (n) =>
+          miner.match(
+            `Launched provisioning agent-${n} from cloud with ${n} executors. Load: 0.${n}`,
+          ).id,
+      );
+      expect(provisioning.map((id) => miner.resolve(id))).not.toContain(launched);
+      expect(new Set(provisioning.map((id) => miner.resolve(id))).size).toBe(1);
     });
 
     it('tails that are messages of their own, or reasons of one length, stay apart', () => {

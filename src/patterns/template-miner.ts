@@ -1428,10 +1428,30 @@ function spanTakes(
   tokens: readonly string[],
   spaceBefore: readonly boolean[],
 ): boolean {
+  if (isSentenceTail(shape) && tokens.length > shape.tokens.length) {
+    const at = shape.spanAt as number;
+    const middle = tokens.slice(at, tokens.length - (shape.tokens.length - at - 1));
+    if (!isOneValue(middle) && !isValueList(middle) && !startsAsName(middle[0])) return false;
+  }
   return (
     spanCovers(shape, tokens) ||
     matchesWithLists(shape.tokens, 0, tokens, spaceBefore, 0, shape.spanAt)
   );
+}
+
+/**
+ * True for a span after a word that runs to the end of the message or its closing punctuation
+ * (`Started <*>`, `Deployed <*>.`). It was learned from spans that start as names do or read as
+ * one value (free words, values), and takes only such spans: words and values mixed after a
+ * lowercase word (`Started provisioning <*> from <*> with <*> executors`) are another event's
+ * sentence, where a capital starts a name (`Started Session 42 of user ana.`).
+ */
+function isSentenceTail(shape: Shape): boolean {
+  const at = shape.spanAt;
+  if (at === undefined || !isWord(shape.tokens[at - 1])) return false;
+  for (let i = at + 1; i < shape.tokens.length; i++)
+    if (shape.tokens[i] === WILDCARD || isWord(shape.tokens[i])) return false;
+  return true;
 }
 
 /** True when `general` matches `specific` position by position (`<*>` matches anything). */
