@@ -749,7 +749,8 @@ const MAX_ITEM = 32;
  */
 function collapseRepeatedItems(out: string[], outSpace: boolean[]): void {
   for (let comma = MIN_ITEM; comma < out.length; comma++) {
-    if (out[comma] !== ',') continue;
+    // an empty item on either side (`,,`) is no item of a list of values
+    if (out[comma] !== ',' || out[comma - 1] === ',' || out[comma + 1] === ',') continue;
     const longest = Math.min(MAX_ITEM, comma, out.length - comma - 1);
     for (let length = MIN_ITEM; length <= longest; length++) {
       const first = comma - length;
