@@ -836,11 +836,13 @@ export class TemplateMiner {
    * True when every position the proposal turns into `<*>` is a variable: either one of its
    * members holds a `<*>` there already (proven by masking or an earlier generalization), or
    * it takes `generalizeAfter` different values while the proposal's other unproven positions
-   * stay the same, or it combines freely with the other unproven positions: one less value
+   * stay the same (two, when they are namespaced names such as `com.apple.quicklook`), or it
+   * combines freely with the other unproven positions, or with any one of them: one less value
    * than that in as many of their combinations (`tenant=acme|globex|initech` with each of
    * `method=sso|token|password`). Positions that only change together (`from NEW to
    * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
-   * event, not values. A position left alone also varies when it combines freely with a
+   * event, not values; the values of two `key=` fields where one decides the other
+   * (`user=app_ro database=orders`) are one value, counted together. A position left alone also varies when it combines freely with a
    * position generalized before it (`combinesFreely`), or when its words recur at a place of
    * another proposal (`recursElsewhere`).
    */
@@ -906,6 +908,8 @@ export class TemplateMiner {
         let contexts = 0;
         for (const lines of linesByRest.values()) if (lines.size >= needed - 1) contexts++;
         enough = contexts >= needed - 1;
+        // or with any one other place: with more than two places, each full combination of
+        // the others is rarely seen twice (six comparisons of three values each)
         for (const other of unproven) {
           if (enough) break;
           if (other === at || wordOf[other] === wordOf[at]) continue;
@@ -1591,6 +1595,10 @@ function isOpenSet(
   return lines >= 2 * needed && once * needed >= lines;
 }
 
+/**
+ * A namespaced name of three parts or more (`com.apple.quicklook`, `update.googleapis.com`,
+ * `org.example.Worker`): one name of an open namespace. Two parts may be a setting's own name.
+ */
 const DOTTED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}$/;
 function allDottedNames(words: Iterable<string>): boolean {
   for (const word of words) if (!DOTTED_NAME.test(word)) return false;
