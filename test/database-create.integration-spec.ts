@@ -59,7 +59,7 @@ describeWithPostgresAndRedis('full mode with a database that does not exist yet'
     try {
       service = await startProcess(env(url), 'all');
       expect(service.output.join('')).toContain(`created database ${name}`);
-      // "listening on" is also in the no-keys warning logged just before the port opens.
+      // the port is open (startProcess waits for the server's own line); readiness may still wait
       const serving = await waitFor(
         async () =>
           (await fetch(`${service!.url}/api/debug/health`).catch(() => null))?.status === 200,

@@ -29,14 +29,29 @@ async function postBatch(url: string, events: Record<string, unknown>[]): Promis
   }
 }
 
+/**
+ * The api's readiness. A failed request says whether the api is still running and what it
+ * printed last, so that a survivor that died shows why.
+ */
 async function readiness(
-  url: string,
+  api: ServiceProcess,
 ): Promise<{ status: number; body: { details?: Record<string, { status: string }> } }> {
-  const response = await fetch(`${url}/api/debug/health`);
-  return {
-    status: response.status,
-    body: (await response.json()) as { details?: Record<string, { status: string }> },
-  };
+  try {
+    const response = await fetch(`${api.url}/api/debug/health`);
+    return {
+      status: response.status,
+      body: (await response.json()) as { details?: Record<string, { status: string }> },
+    };
+  } catch (error) {
+    const state = isRunning(api)
+      ? 'still running'
+      : `exited (code ${api.child.exitCode}, signal ${api.child.signalCode})`;
+    throw new Error(
+      `readiness of the api at ${api.url} failed (${String(error)}); the api is ${state}; ` +
+        `its last output:\n${api.output.join('').slice(-6000)}`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -80,10 +95,10 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
 
       firstWorker.child.kill('SIGKILL');
       await firstWorker.exited;
-      expect(
-        await waitFor(async () => (await readiness(api.url)).status === 503, 40_000, 500),
-      ).toBe(true);
-      const down = await readiness(api.url);
+      expect(await waitFor(async () => (await readiness(api)).status === 503, 40_000, 500)).toBe(
+        true,
+      );
+      const down = await readiness(api);
       expect(down.body.details).toMatchObject({
         writers: { status: 'down' },
         database: { status: 'up' },
@@ -93,9 +108,9 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       const secondWorker = await startProcess(env, 'worker');
       processes.push(secondWorker);
       rss.track('worker 2', secondWorker.child);
-      expect(
-        await waitFor(async () => (await readiness(api.url)).status === 200, 30_000, 200),
-      ).toBe(true);
+      expect(await waitFor(async () => (await readiness(api)).status === 200, 30_000, 200)).toBe(
+        true,
+      );
       const sentBefore = acknowledged.length;
       expect(await waitFor(async () => acknowledged.length >= sentBefore + 500, 60_000, 50)).toBe(
         true,

@@ -56,7 +56,9 @@ export async function startProcess(
     output,
     exited: once(child, 'exit'),
   };
-  const ready = role === 'worker' ? /worker started/ : /listening on/;
+  // the HTTP server's own line: a warning before it ("no API keys: listening on 127.0.0.1 only")
+  // and the OTLP receiver's line ("receiver listening on http://…") come before it listens
+  const ready = role === 'worker' ? /worker started/ : /listening on http:\/\/\S+ \(role /;
   for (let waited = 0; !ready.test(output.join('')); waited += 100) {
     if (child.exitCode !== null)
       throw new Error(`${role} exited during start-up:\n${output.join('')}`);
