@@ -91,12 +91,14 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
     let api: Service | undefined;
     let first: Service | undefined;
     let second: Service | undefined;
+    // the senders post until told to stop, also when an expectation fails (else jest never exits)
+    let sending = true;
+    let senders: Promise<void>[] = [];
     try {
       api = await startProcess(env, 'api');
       first = await startProcess(env, 'worker');
       const acknowledged: string[] = [];
-      let sending = true;
-      const senders = [1, 2].map(async () => {
+      senders = [1, 2].map(async () => {
         while (sending) {
           const batch = wireBatch(50);
           if ((await postBatch(api!.url, batch)) === 202)
@@ -129,6 +131,8 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       const total = await countRows(client);
       expect(total.rows).toBe(total.distinct);
     } finally {
+      sending = false;
+      await Promise.all(senders);
       await Promise.all([api, first, second].map(stop));
       await client.end();
     }

@@ -66,6 +66,9 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
   it('loses and duplicates nothing acknowledged, and readiness tells when no writer is alive', async () => {
     const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50', DEBUG_INGEST_CLAIM_IDLE_MS: '3000' });
     const processes: ServiceProcess[] = [];
+    // the senders post until told to stop, also when an expectation fails (else jest never exits)
+    let sending = true;
+    let senders: Promise<void>[] = [];
     const rss = new RssSampler('process-kill');
     try {
       let api = await startProcess(env, 'api');
@@ -74,8 +77,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       rss.track('api 1', api.child);
       rss.track('worker 1', firstWorker.child);
       const acknowledged: string[] = [];
-      let sending = true;
-      const senders = [1, 2].map(async () => {
+      senders = [1, 2].map(async () => {
         while (sending) {
           const batch = wireBatch(50);
           if ((await postBatch(api.url, batch)) === 202)
@@ -137,6 +139,8 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       expect(figures['api 2'].growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
       expect(figures['worker 2'].growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
     } finally {
+      sending = false;
+      await Promise.all(senders);
       rss.stop();
       await Promise.all(processes.map(stopProcess));
     }
