@@ -842,9 +842,10 @@ export class TemplateMiner {
    * `method=sso|token|password`). Positions that only change together (`from NEW to
    * UNASSIGNED`, `from UNASSIGNED to ASSIGNED`) name steps of an enumeration, each its own
    * event, not values; the values of two `key=` fields where one decides the other
-   * (`user=app_ro database=orders`) are one value, counted together. A position left alone also varies when it combines freely with a
-   * position generalized before it (`combinesFreely`), or when its words recur at a place of
-   * another proposal (`recursElsewhere`).
+   * (`user=app_ro database=orders`) are one value, counted together. A position left alone
+   * also varies when it combines freely with a position generalized before it
+   * (`combinesFreely`), or when its words recur at a place of another proposal
+   * (`recursElsewhere`).
    */
   private variesEnough(tokens: readonly string[], proposal: Proposal, key: string): boolean {
     if (proposal.members.size < 2) return false;
@@ -873,6 +874,11 @@ export class TemplateMiner {
     const tied = (a: number, b: number) =>
       isField(a) && isField(b) && (decides(members, a, b) || decides(members, b, a));
     for (const at of unproven) {
+      const joined = new Set(
+        unproven.filter(
+          (other) => other !== at && (wordOf[other] === wordOf[at] || tied(at, other)),
+        ),
+      );
       // the members' words at this place, by the words they hold at the other unproven places
       const linesByRest = new Map<string, Map<string, number>>();
       for (const [memberKey, member] of proposal.members) {
@@ -880,8 +886,7 @@ export class TemplateMiner {
         let value = member[at];
         for (const other of unproven)
           if (other === at) continue;
-          else if (wordOf[other] === wordOf[at] || tied(at, other))
-            value += KEY_SEPARATOR + member[other];
+          else if (joined.has(other)) value += KEY_SEPARATOR + member[other];
           else rest += member[other] + KEY_SEPARATOR;
         let lines = linesByRest.get(rest);
         if (!lines) linesByRest.set(rest, (lines = new Map()));
@@ -910,19 +915,12 @@ export class TemplateMiner {
         enough = contexts >= needed - 1;
         // or with any one other place: with more than two places, each full combination of
         // the others is rarely seen twice (six comparisons of three values each)
-        for (const other of unproven) {
-          if (enough) break;
-          if (other === at || wordOf[other] === wordOf[at]) continue;
-          const valuesByOther = new Map<string, Set<string>>();
-          for (const member of members) {
-            let values = valuesByOther.get(member[other]);
-            if (!values) valuesByOther.set(member[other], (values = new Set()));
-            values.add(member[at]);
-          }
-          let free = 0;
-          for (const values of valuesByOther.values()) if (values.size >= needed - 1) free++;
-          enough = free >= needed - 1;
-        }
+        enough ||= unproven.some(
+          (other) =>
+            other !== at &&
+            wordOf[other] !== wordOf[at] &&
+            combinesWith(members, at, other, needed - 1),
+        );
       }
       if (!enough && unproven.length === 1)
         enough =
@@ -1150,6 +1148,27 @@ function combinesFreely(
   let contexts = 0;
   for (const values of valuesByRest.values()) if (values.size >= needed) contexts++;
   return contexts >= needed;
+}
+
+/**
+ * True when the members hold `needed` different words at place `at` with each of `needed`
+ * different words at place `other`: the two places combine freely.
+ */
+function combinesWith(
+  members: (readonly string[])[],
+  at: number,
+  other: number,
+  needed: number,
+): boolean {
+  const valuesByOther = new Map<string, Set<string>>();
+  for (const member of members) {
+    let values = valuesByOther.get(member[other]);
+    if (!values) valuesByOther.set(member[other], (values = new Set()));
+    values.add(member[at]);
+  }
+  let free = 0;
+  for (const values of valuesByOther.values()) if (values.size >= needed) free++;
+  return free >= needed;
 }
 
 /** True when the members' words at place `a` decide their words at place `b`. */

@@ -396,7 +396,6 @@ function maskFieldValues(message: string): string {
 }
 
 const FIELD_SEPARATOR = ' ; ';
-const SEPARATED_FIELD = /^([A-Za-z_][\w.-]*=)(.*)$/;
 
 /**
  * A record of `KEY=value` fields set apart by ` ; ` (sudo writes `alice : TTY=pts/1 ; PWD=/srv ;
@@ -405,17 +404,14 @@ const SEPARATED_FIELD = /^([A-Za-z_][\w.-]*=)(.*)$/;
  * a space in it (a command line) is one value; the others keep their rules.
  */
 function maskSeparatedFields(message: string): string {
-  const segments = message.split(FIELD_SEPARATOR);
-  if (segments.length < 3) return message;
-  const fields = segments.slice(1).map((segment) => SEPARATED_FIELD.exec(segment));
-  if (fields.some((field) => field === null)) return message;
-  return [
-    segments[0],
-    ...fields.map((field) => {
-      const [whole, key, value] = field as RegExpExecArray;
-      return value.includes(' ') ? key + QUOTED_MARK : whole;
-    }),
-  ].join(FIELD_SEPARATOR);
+  if (!message.includes(FIELD_SEPARATOR)) return message;
+  const [head, ...fields] = message.split(FIELD_SEPARATOR);
+  if (fields.length < 2 || !fields.every((field) => FIELD_START.test(field))) return message;
+  const masked = fields.map((field) => {
+    const valueStart = field.indexOf('=') + 1;
+    return field.includes(' ', valueStart) ? field.slice(0, valueStart) + QUOTED_MARK : field;
+  });
+  return [head, ...masked].join(FIELD_SEPARATOR);
 }
 
 /** `name/version`, a product token as HTTP writes it (RFC 9110 §10.1.5). */
@@ -763,7 +759,7 @@ function collapseRepeatedItems(out: string[], outSpace: boolean[]): void {
   }
 }
 
-const CLOSERS = new Set([')', ']', '}']);
+const CLOSERS = new Set(Object.values(BRACKETS));
 
 /**
  * True when the `length` tokens from `first` hold a value and come again after a `,`, each
