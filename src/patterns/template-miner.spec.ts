@@ -197,6 +197,12 @@ describe('TemplateMiner', () => {
   describe('learns variables by how messages vary (failure classes seen on unseen systems)', () => {
     const idsOf = (miner: TemplateMiner, lines: string[]) =>
       lines.map((l) => miner.match(l).id).map((id) => miner.resolve(id));
+    /** The template of the one pattern the lines end in (and that they end in one). */
+    const onePatternOf = (miner: TemplateMiner, lines: string[]) => {
+      const ids = new Set(idsOf(miner, lines));
+      expect(ids.size).toBe(1);
+      return miner.template([...ids][0])?.template;
+    };
 
     it('host and domain names without digits, also together with a program name', () => {
       const miner = new TemplateMiner();
@@ -492,9 +498,7 @@ describe('TemplateMiner', () => {
         );
         lines.push(`health changed to [GREEN] (reason: [shards started [${items.join(', ')}]])`);
       }
-      const ids = new Set(idsOf(miner, lines).map((id) => miner.resolve(id)));
-      expect(ids.size).toBe(1);
-      expect(miner.template([...ids][0])?.template).toBe(
+      expect(onePatternOf(miner, lines)).toBe(
         'health changed to [GREEN] (reason: [shards started [[<*>][<*>]]])',
       );
     });
@@ -539,10 +543,7 @@ describe('TemplateMiner', () => {
           `detect parent, package ${1000 + i}, disposition = ${pick(['Detect', 'Staged', 'Installed'])}, version: ${pick(results)}, service: ${pick(results)}, build: ${pick(results)}, revision: ${pick(results)}, exist: ${pick(['Absent', 'Staged', 'Installed'])}`,
         );
       for (const order of [lines, [...lines].reverse()]) {
-        const miner = new TemplateMiner();
-        const ids = new Set(idsOf(miner, order).map((id) => miner.resolve(id)));
-        expect(ids.size).toBe(1);
-        expect(miner.template([...ids][0])?.template).toBe(
+        expect(onePatternOf(new TemplateMiner(), order)).toBe(
           'detect parent, package <*>, disposition = <*>, version: <*>, service: <*>, build: <*>, revision: <*>, exist: <*>',
         );
       }
