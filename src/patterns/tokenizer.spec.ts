@@ -159,6 +159,16 @@ describe('tokenizer', () => {
     ],
     ['focus moved from null to Window{91 u0 Toast}', 'focus moved from null to <*>'],
     ['config {a b} ok, Foo{bar} too', 'config {a b} ok, Foo{bar} too'],
+    // a record of fields in braces after other words is an object printed whole (Java's
+    // Intent.toString, a map): one value, whichever of its fields are set
+    [
+      'START u0 {act=android.intent.action.MAIN cat=[LAUNCHER] flg=0x10 cmp=com.x/.Main} from uid 1',
+      'START <*> from uid <*>',
+    ],
+    ['START u0 {flg=0x10 cmp=com.x/.Main (has extras)} from uid 1', 'START <*> from uid <*>'],
+    ['bind Intent { act=com.x.SYNC pkg=com.x } U=0: not found', 'bind Intent <*> U=<*>: not found'],
+    // a message that is only such a record keeps its fields
+    ['{level=info event=login}', '{level=info event=login}'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],
     ['lifetime <1 sec', 'lifetime <*>'],
     // a name glued to its address in brackets is a host, whatever its name: a value

@@ -294,18 +294,21 @@ function maskQuoted(message: string): string {
 /**
  * `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name; or an
  * object printed with its identity (`Window{6ba0c3b u0 StatusBar}`: a type name glued to `{`
- * and a hex or decimal id first inside, `adffafd` too), anywhere.
+ * and a hex or decimal id first inside, `adffafd` too), anywhere; or a record of fields in
+ * braces after other words (`START u0 {act=… cmp=…}`, `Intent { act=… }`).
  */
 const STRUCTURED_VALUE =
-  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])/g;
+  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|(?<=\S\s+)\{(?=\s?[A-Za-z_][\w.-]*=)/g;
 
 /**
  * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
  * `pci_devices=[]`, `labels=[blue green]`, `config={a=1, b=2}` is one value whatever is inside,
  * from the type name (if any) to the bracket that closes it, so that `ws=null` and
  * `ws=WorkSource{…}` are one template; so is an object printed with its identity
- * (`Window{6ba0c3b u0 StatusBar}`), like `Window@6ba0c3b`. Unclosed or unbalanced brackets are
- * left alone.
+ * (`Window{6ba0c3b u0 StatusBar}`), like `Window@6ba0c3b`, and a record of `key=` fields in
+ * braces after other words (an object's toString, a map: which fields it prints varies with the
+ * object, `{act=… cat=[…] flg=… cmp=…}` / `{flg=… cmp=… (has extras)}`). A message that is only
+ * such a record keeps its fields. Unclosed or unbalanced brackets are left alone.
  */
 function maskStructuredValues(message: string): string {
   if (!message.includes('{') && (!message.includes('=') || !BRACKET_OPENER.test(message)))
