@@ -503,6 +503,20 @@ describe('TemplateMiner', () => {
       );
     });
 
+    it('a command in parentheses that ends the message, a path alone or a word with a value', () => {
+      // cron: `(user) CMD (command)`; a command of one path had lost its parentheses as an
+      // annotation and made a template of its own (`(root) CMD`)
+      const commands = [
+        '/usr/lib/sa/sa1 1 1',
+        'run-parts /etc/cron.hourly',
+        '/usr/local/bin/rotate.sh',
+        'run-parts /etc/cron.daily',
+      ];
+      const lines = [1, 2, 3].flatMap(() => commands.map((c) => `(root) CMD (${c})`));
+      for (const order of [lines, [...lines].reverse()])
+        expect(onePatternOf(new TemplateMiner(), order)).toBe('(root) CMD (<*>)');
+    });
+
     it('field values that change together are one value of several fields', () => {
       // a session's user and database: each user works in one database, so no user shows four
       // values with the database fixed, yet each pair is a value of the same two fields

@@ -41,6 +41,11 @@ describe('tokenizer', () => {
     ['close, 4425 (4.32 KB) bytes received', 'close, <*> received'],
     ['close, 425 bytes received', 'close, <*> received'],
     ['retrying job (attempt 3) now', 'retrying job (attempt <*>) now'],
+    // a value in parentheses that ends the message after a word is that word's object, not an
+    // annotation: cron's command after CMD, whatever it holds
+    ['(root) CMD (/usr/lib/sa/sa1 1 1)', '(root) CMD (<*>)'],
+    ['worker exited (1.2 s)', 'worker exited (<*>)'],
+    ['worker took 3 s (1.2 s)', 'worker took <*>'],
     ['lookup of 10.0.0.9 [10.0.0.9] failed', 'lookup of <*> failed'],
     // a bracketed list of one-token items is one value, a phrase in brackets is not
     ['roles [admin, ops, billing] granted', 'roles [<*>] granted'],

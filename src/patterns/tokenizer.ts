@@ -687,7 +687,10 @@ function maskLists(raw: string[], rawSpace: boolean[]): void {
  * (or nothing) annotates that token and is left out, so that the annotation may be there or
  * not (so is any bracket after a value: "10.0.0.1 [10.0.0.1]"):
  * "451 bytes sent" and "1190 bytes (1.16 KB) sent", "from 10.0.0.1 () at" and "from 10.0.0.1
- * (gw.example.org) at" (once such host names are learned to vary) give one template each.
+ * (gw.example.org) at" (once such host names are learned to vary) give one template each. A
+ * parenthesis that ends the message right after a word is that word's object, not an
+ * annotation, and stays: cron's `(root) CMD (/usr/lib/sa/sa1 1 1)` is the shape of `(root) CMD
+ * (run-parts /etc/cron.hourly)`, not a message of its own.
  */
 export function canonicalize(
   tokens: readonly string[],
@@ -724,7 +727,8 @@ export function canonicalize(
       out[n - 1] === WILDCARD &&
       OPENERS[out[n - 2]] === token &&
       outSpace[n - 2] &&
-      (out[n - 2] === '(' || out[n - 3] === WILDCARD)
+      (out[n - 2] === '(' || out[n - 3] === WILDCARD) &&
+      (i < tokens.length - 1 || out[n - 3] === WILDCARD || !isWord(out[n - 3]))
     ) {
       // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
       out.length = outSpace.length = n - 2;
