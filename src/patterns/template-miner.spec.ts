@@ -333,6 +333,40 @@ describe('TemplateMiner', () => {
       expect(new Set(ids.slice(1, 4)).size).toBe(1);
     });
 
+    it('a quoted message with only keys around it is the event, not a value (logfmt msg=)', () => {
+      // Docker's daemon and other logrus/slog programs: the quoted msg is all the line says of
+      // its own; the messages of eight statements had become one pattern `msg="<*>"`
+      const messages = [
+        'Starting up',
+        'Loading containers: start.',
+        'Loading containers: done.',
+        'Daemon has completed initialization',
+        'API listen on /run/docker.sock',
+        'Processing signal terminated',
+        'Daemon shutdown complete',
+        'stream copy error: reading from a closed fifo',
+      ];
+      const lines = [1, 2].flatMap(() => messages.map((m) => `msg="${m}" module=grpc`));
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, order);
+        expect(new Set(ids).size).toBe(messages.length);
+      }
+      // a quoted value among the message's own words is still learned as a value
+      const miner = new TemplateMiner();
+      const reasons = [
+        'disk full',
+        'quota exceeded for tenant',
+        'lock held',
+        'upstream timed out again',
+      ];
+      const ids = idsOf(
+        miner,
+        [1, 2].flatMap(() => reasons.map((r) => `upload rejected reason="${r}"`)),
+      );
+      expect(new Set(ids).size).toBe(1);
+    });
+
     it('a phrase right after a value, framed by the sentence after it (a reason phrase)', () => {
       const miner = new TemplateMiner();
       const reasons = [

@@ -651,6 +651,7 @@ export class TemplateMiner {
       )
         continue;
       if (this.sentencesAfterOneWord(mine, prefix, suffix, proposal, key)) continue;
+      if (isQuotedMessage(mine, prefix, suffix)) continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
@@ -1474,6 +1475,25 @@ function isSentenceTail(shape: Shape): boolean {
   if (at === undefined || !isWord(shape.tokens[at - 1])) return false;
   for (let i = at + 1; i < shape.tokens.length; i++)
     if (shape.tokens[i] === WILDCARD || isWord(shape.tokens[i])) return false;
+  return true;
+}
+
+/**
+ * True for a span in quotes when every word around it is a key (`msg="Starting up"
+ * module=<*>`, `"message": "…"`): the quoted text is all the message says of its own, the
+ * event's message as structured logs carry it, not a value of the event; a template of keys
+ * only would name no event.
+ */
+function isQuotedMessage(tokens: readonly string[], prefix: number, suffix: number): boolean {
+  const opener = tokens[prefix - 1];
+  if (opener !== '"' && opener !== "'") return false;
+  for (let i = 0; i < tokens.length; i++)
+    if (
+      (i < prefix || i >= tokens.length - suffix) &&
+      isWord(tokens[i]) &&
+      !KEY_MARKS.has(tokens[i + 1])
+    )
+      return false;
   return true;
 }
 
