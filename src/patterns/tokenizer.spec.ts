@@ -180,6 +180,9 @@ describe('tokenizer', () => {
     ['connect from mx.example.org[203.0.113.9]', 'connect from <*>[<*>]'],
     ['connect from unknown[203.0.113.9]', 'connect from <*>[<*>]'],
     ['connect from relay[2001:db8::1]', 'connect from <*>[<*>]'],
+    // an IPv6 address in the brackets that hosts are written in is one value, brackets and all
+    ['DNS socket created at [::], FD 5', 'DNS socket created at <*>, FD <*>'],
+    ['DNS socket created at 0.0.0.0, FD 9', 'DNS socket created at <*>, FD <*>'],
     // a process id in brackets is no address: the program name stays
     ['sshd[1234]: session opened', 'sshd[<*>]: session opened'],
     // an id or address in angle brackets that starts with a digit is no compared number: its
@@ -206,9 +209,9 @@ describe('tokenizer', () => {
     // a word that only reads like a literal stays a word when the sentence goes on
     ['probe: None of the replicas answered', 'probe: None of the replicas answered'],
     // an IPv6 address is one value however it is abbreviated; qualified names stay words
-    ['accepted connection from [2001:db8::42]:51234', 'accepted connection from [<*>]:<*>'],
-    ['accepted connection from [::1]:80', 'accepted connection from [<*>]:<*>'],
-    ['listening on [::]:443 and 0.0.0.0:443', 'listening on [<*>]:<*> and <*>'],
+    ['accepted connection from [2001:db8::42]:51234', 'accepted connection from <*>'],
+    ['accepted connection from [::1]:80', 'accepted connection from <*>'],
+    ['listening on [::]:443 and 0.0.0.0:443', 'listening on <*> and <*>'],
     // a list of items of one shape is one value however many items it holds
     [
       'fetching Map(t-5 -> State(Some(5), id=3), t-6 -> State(Some(4), id=2), t-9 -> State(None, id=1))',

@@ -154,11 +154,26 @@ const SEVEN_COLONS = /^(?:[^:]*:){7}[^:]*$/;
 function withIpv6Masked(word: string): string {
   const mayHoldAddress =
     word.includes('::') || (word.length >= 15 && word.includes(':') && SEVEN_COLONS.test(word));
-  return mayHoldAddress
-    ? word.replace(IPV6, (address, at: number) =>
-        DIGIT.test(address) || isBracketedAny(word, address, at) ? '0' : address,
-      )
-    : word;
+  if (!mayHoldAddress) return word;
+  let bracketed = false;
+  const masked = word.replace(IPV6, (address, at: number) => {
+    if (!DIGIT.test(address) && !isBracketedAny(word, address, at)) return address;
+    if (!isHostLiteral(word, address, at)) return '0';
+    bracketed = true;
+    return BRACKETED_ADDRESS_MARK;
+  });
+  return bracketed ? masked.split(`[${BRACKETED_ADDRESS_MARK}]`).join('0') : masked;
+}
+const BRACKETED_ADDRESS_MARK = '\u0005';
+/**
+ * True for an address in the brackets that URLs and listeners write IPv6 hosts in (`[::1]`,
+ * `[2001:db8::7]:443`, RFC 3986): the brackets are part of the address, as in `at [::], FD 5`
+ * against `at 0.0.0.0, FD 9`. After a name (`relay[2001:db8::1]`) they hold a host's address.
+ */
+function isHostLiteral(word: string, address: string, at: number): boolean {
+  return (
+    word[at - 1] === '[' && word[at + address.length] === ']' && !/[\w.-]/.test(word[at - 2] ?? '')
+  );
 }
 /** `[::]`, the unspecified IPv6 address in the brackets that a port follows (`[::]:443`). */
 function isBracketedAny(word: string, address: string, at: number): boolean {
