@@ -172,6 +172,17 @@ describe('tokenizer', () => {
     ],
     ['START u0 {flg=0x10 cmp=com.x/.Main (has extras)} from uid 1', 'START <*> from uid <*>'],
     ['bind Intent { act=com.x.SYNC pkg=com.x } U=0: not found', 'bind Intent <*> U=<*>: not found'],
+    // so is a document after a key's colon, or after other words when its first entry is
+    // `key: ` (MongoDB's commands and lock counts: which keys it holds varies with the query)
+    [
+      'update shop.carts command: { q: { _id: 7 }, multi: false } planSummary: IDHACK locks:{ Global: { r: 4 }, oplog: { w: 1 } } 203ms',
+      'update shop.carts command: <*> planSummary: IDHACK locks:<*>',
+    ],
+    [
+      'command shop.orders command: find { find: "orders", limit: 50 } planSummary: IXSCAN',
+      'command shop.orders command: find <*> planSummary: IXSCAN',
+    ],
+    ['took 5ms: {a b} then', 'took <*>: {a b} then'],
     // a message that is only such a record keeps its fields
     ['{level=info event=login}', '{level=info event=login}'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],

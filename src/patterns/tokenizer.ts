@@ -310,10 +310,11 @@ function maskQuoted(message: string): string {
  * `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name; or an
  * object printed with its identity (`Window{6ba0c3b u0 StatusBar}`: a type name glued to `{`
  * and a hex or decimal id first inside, `adffafd` too), anywhere; or a record of fields in
- * braces after other words (`START u0 {act=… cmp=…}`, `Intent { act=… }`).
+ * braces after other words (`START u0 {act=… cmp=…}`, `Intent { act=… }`, `find { find: … }`);
+ * or a document after a key's colon (`command: { q: … }`, `locks:{ Global: … }`).
  */
 const STRUCTURED_VALUE =
-  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|(?<=\S\s+)\{(?=\s?[A-Za-z_][\w.-]*=)/g;
+  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|(?<=\S\s+)\{(?=\s?[A-Za-z_$][\w.$-]*(?:=|:\s))|[\w.$-]:\s?\{(?=\s?[A-Za-z_$"'][\w.$"'-]*:\s)/g;
 
 /**
  * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
@@ -325,6 +326,8 @@ const STRUCTURED_VALUE =
  * object, `{act=… cat=[…] flg=… cmp=…}` / `{flg=… cmp=… (has extras)}`). A message that is only
  * such a record keeps its fields. Unclosed or unbalanced brackets are left alone.
  */
+const KEY_MARK = /[=:]/;
+
 function maskStructuredValues(message: string): string {
   if (!message.includes('{') && (!message.includes('=') || !BRACKET_OPENER.test(message)))
     return message;
@@ -338,7 +341,7 @@ function maskStructuredValues(message: string): string {
     const open = match.index + match[0].length - 1;
     const close = matchingCloser(message, open);
     if (close < 0) continue;
-    const equals = match[0].indexOf('=');
+    const equals = match[0].search(KEY_MARK);
     let valueStart = match.index + (equals < 0 ? 0 : equals + 1);
     while (message[valueStart] === ' ' || message[valueStart] === '\t') valueStart++;
     out += message.slice(copiedTo, valueStart) + QUOTED_MARK;
