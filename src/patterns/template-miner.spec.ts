@@ -367,6 +367,22 @@ describe('TemplateMiner', () => {
       expect(new Set(ids).size).toBe(1);
     });
 
+    it("a component's name and its colon first: the sentences after it are events, not a value", () => {
+      // NetworkManager's `manager: …`: five events had become one pattern `manager: <*>`
+      const lines = [1, 2].flatMap(() => [
+        'manager: startup complete',
+        'manager: NetworkManager state is now CONNECTING',
+        'manager: sleep: sleep requested (sleeping: no  enabled: yes)',
+        'manager: sleep: wake requested (sleeping: yes  enabled: yes)',
+        'manager: networking disabled by user',
+        'manager: Networking enabled again',
+      ]);
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        expect(new Set(idsOf(miner, order)).size).toBeGreaterThanOrEqual(5);
+      }
+    });
+
     it('a phrase right after a value, framed by the sentence after it (a reason phrase)', () => {
       const miner = new TemplateMiner();
       const reasons = [

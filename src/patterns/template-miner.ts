@@ -652,6 +652,7 @@ export class TemplateMiner {
         continue;
       if (this.sentencesAfterOneWord(mine, prefix, suffix, proposal, key)) continue;
       if (isQuotedMessage(mine, prefix, suffix)) continue;
+      if (this.messagesAfterHeader(mine, prefix, suffix, proposal, key)) continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
@@ -734,6 +735,26 @@ export class TemplateMiner {
     for (let i = 0; i < tokens.length; i++)
       if ((i < prefix || i >= tokens.length - suffix) && isWord(tokens[i])) templateWords++;
     return templateWords < 2 && formsShareAnEnding(proposal) && !this.spansRecur(proposal, key);
+  }
+
+  /**
+   * True for a span after a message's first word and its colon, when the template would keep
+   * that word only (`manager: <*>`): a component's name, whose messages follow it (`manager:
+   * startup complete`, `manager: NetworkManager state is now CONNECTING`). Free words there are
+   * other events' sentences, not one value, unless the spans also recur at another place, as
+   * names of things do.
+   */
+  private messagesAfterHeader(
+    tokens: readonly string[],
+    prefix: number,
+    suffix: number,
+    proposal: SpanProposal,
+    key: string,
+  ): boolean {
+    if (prefix !== 2 || tokens[1] !== ':' || !isWord(tokens[0]) || proposal.value) return false;
+    for (let i = tokens.length - suffix; i < tokens.length; i++)
+      if (isWord(tokens[i]) || tokens[i] === WILDCARD) return false;
+    return !this.spansRecur(proposal, key);
   }
 
   /** Records that a span was seen at the span proposal `key`. */
