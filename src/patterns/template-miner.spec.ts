@@ -367,6 +367,25 @@ describe('TemplateMiner', () => {
       expect(new Set(ids).size).toBe(1);
     });
 
+    it('a name glued to its id in brackets inside the message names an instance: a value', () => {
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, [
+        'Service exited due to SIGKILL | sent by launchd[84]',
+        'Service exited due to SIGKILL | sent by mds[91]',
+        'securityd_xpc_dictionary_handler accountsd[361] copy_matching Error',
+        'securityd_xpc_dictionary_handler Safari[9852] copy_matching Error',
+        'Sandbox: QQ(37407) deny(1) network-outbound /private/var/run/mDNSResponder',
+        'Sandbox: WeChat(3312) deny(1) network-outbound /private/var/run/mDNSResponder',
+        // the first word is the writer's own name (a syslog tag): two programs, two events
+        'sshd[12]: session opened',
+        'cron[13]: session opened',
+      ]);
+      expect(ids[0]).toBe(ids[1]);
+      expect(ids[2]).toBe(ids[3]);
+      expect(ids[4]).toBe(ids[5]);
+      expect(ids[6]).not.toBe(ids[7]);
+    });
+
     it("a component's name and its colon first: the sentences after it are events, not a value", () => {
       // NetworkManager's `manager: …`: five events had become one pattern `manager: <*>`
       const lines = [1, 2].flatMap(() => [

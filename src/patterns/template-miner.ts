@@ -921,10 +921,12 @@ export class TemplateMiner {
       // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
       const field = tokens[at - 1] === '=';
+      const namesAnInstance = isNameWithId(tokens, proposal.spaceBefore, at);
       let enough = false;
       for (const lines of linesByRest.values())
         if (
-          (lines.size >= needed || (lines.size >= 2 && allDottedNames(lines.keys()))) &&
+          (lines.size >= needed ||
+            (lines.size >= 2 && (allDottedNames(lines.keys()) || namesAnInstance))) &&
           (field || !allConstantNames(lines.keys()) || isOpenSet(lines, needed))
         ) {
           enough = true;
@@ -1660,6 +1662,28 @@ function isOpenSet(
  * `org.example.Worker`): one name of an open namespace. Two parts may be a setting's own name.
  */
 const DOTTED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}$/;
+/**
+ * True for a place inside the message that holds a name glued to an id in brackets
+ * (`sent by launchd[84]`, `Sandbox: QQ(37407) deny`, `accountsd[361] copy_matching`): a
+ * process or other instance named with its id, which a program prints from its tables. The
+ * first word of a message (a syslog tag, `sshd[1234]:`) is the writer's own name.
+ */
+function isNameWithId(
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+  at: number,
+): boolean {
+  const opener = tokens[at + 1];
+  return (
+    at > 0 &&
+    spaceBefore[at] &&
+    (opener === '[' || opener === '(') &&
+    !spaceBefore[at + 1] &&
+    tokens[at + 2] === WILDCARD &&
+    tokens[at + 3] === CLOSER_OF[opener]
+  );
+}
+
 function allDottedNames(words: Iterable<string>): boolean {
   for (const word of words) if (!DOTTED_NAME.test(word)) return false;
   return true;
