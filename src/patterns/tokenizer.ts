@@ -314,7 +314,7 @@ function maskQuoted(message: string): string {
  * or a document after a key's colon (`command: { q: … }`, `locks:{ Global: … }`).
  */
 const STRUCTURED_VALUE =
-  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|(?<=\S\s+)\{(?=\s?[A-Za-z_$][\w.$-]*(?:=|:\s))|[\w.$-]:\s?\{(?=\s?[A-Za-z_$"'][\w.$"'-]*:\s)/g;
+  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|\{(?<=\S\s+\{)(?=\s?[A-Za-z_$][\w.$-]*(?:=|:\s))|[\w.$-]:\s?\{(?=\s?[A-Za-z_$"'][\w.$"'-]*:\s)/g;
 
 /**
  * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
