@@ -367,6 +367,19 @@ describe('TemplateMiner', () => {
       expect(new Set(ids).size).toBe(1);
     });
 
+    it('a phrase in brackets where another message had a value in the same brackets', () => {
+      // Zabbix writes host names in brackets: `[Zabbix server]` is the value `[web-01]` was
+      const lines = [
+        'cannot send list of active checks to 10.0.0.5: host [web-01] not found',
+        'cannot send list of active checks to 10.0.0.6: host [web-02] not found',
+        'cannot send list of active checks to 10.0.0.7: host [Zabbix server] not found',
+      ];
+      for (const order of [lines, [...lines].reverse()])
+        expect(onePatternOf(new TemplateMiner(), order)).toBe(
+          'cannot send list of active checks to <*>: host [<*>] not found',
+        );
+    });
+
     it('a name glued to its id in brackets inside the message names an instance: a value', () => {
       const miner = new TemplateMiner();
       const ids = idsOf(miner, [

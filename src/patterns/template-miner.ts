@@ -622,7 +622,8 @@ export class TemplateMiner {
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
-        if (middle.length > 1 && isQuotedOrValue(middle)) proposal.quoted = true;
+        if (middle.length > 1 && (isQuotedOrValue(middle) || (enclosed && isFreeText(middle))))
+          proposal.quoted = true;
         if (isValueRun(middle)) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
