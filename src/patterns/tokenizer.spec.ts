@@ -183,6 +183,17 @@ describe('tokenizer', () => {
       'command shop.orders command: find <*> planSummary: IXSCAN',
     ],
     ['took 5ms: {a b} then', 'took <*>: {a b} then'],
+    // a string in quotes holding escaped quotes (Go's %q) is one value, whatever fields it holds;
+    // a sentence in such quotes keeps its words
+    [
+      'range request "key:\\"/registry/pods/\\" range_end:\\"/registry/pods0\\" limit:500 " took 3ms',
+      'range request <*> took <*>',
+    ],
+    ['range request "key:\\"/registry/leases/n1\\" " took 9ms', 'range request <*> took <*>'],
+    [
+      'msg="scheme \\"unix\\" not registered" module=grpc',
+      'msg="scheme \\"unix\\" not registered" module=<*>',
+    ],
     // a message that is only such a record keeps its fields
     ['{level=info event=login}', '{level=info event=login}'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],

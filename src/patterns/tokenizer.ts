@@ -45,6 +45,16 @@ const DRIVE_PATH = /^[a-z]:\\/i;
  */
 const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 /**
+ * A string in double quotes (escapes skipped) that holds an escaped quote (`"key:\"/registry\"
+ * limit:500 "`): a value the program printed quoted (Go's `%q`, JSON), whatever is inside,
+ * unless it is a sentence.
+ */
+const ESCAPED_STRING = /(^|[\s=:([{,])"(?:[^"\\\n]|\\.){0,2048}"(?=$|[\s,;:.)\]}])/g;
+const markEscapedString = (text: string, before: string) =>
+  text.includes('\\"') && !PROSE.test(text) ? `${before}${QUOTED_MARK}` : text;
+/** Two words in a row: a sentence (`msg="scheme \"unix\" not registered"`) keeps its words. */
+const PROSE = /(?:^|[\s"])[A-Za-z]+[,.:;]?\s+[A-Za-z]+[,.:;]?(?=[\s"]|$)/;
+/**
  * A name of several words in quotes (`tag="View Lock"`, `device “Magic Keyboard”`, `reason
  * 'Idle Sleep'`, as Python's repr writes a string): every word capitalised, as names of things
  * are written, and no value among them. One value, like a quoted word. One expression for the
@@ -299,6 +309,7 @@ const markQuoted = (_: string, before: string) => `${before}${QUOTED_MARK}`;
 /** Quoted words and quoted phrases of words, each replaced by a mark that reads as a value. */
 function maskQuoted(message: string): string {
   let text = message;
+  if (text.includes('\\"')) text = text.replace(ESCAPED_STRING, markEscapedString);
   if (text.includes('"') || text.includes('“') || text.includes("'"))
     text = text.replace(QUOTED_PATH, markQuoted).replace(QUOTED_PHRASE, markQuoted);
   if (text.includes('“')) text = text.replace(CURLY_QUOTED, markQuoted);
