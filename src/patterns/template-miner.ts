@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
   canonicalize,
+  CONSTANT_NAME,
   isWord,
   renderTemplate,
   tokenizeWithSpacing,
@@ -160,7 +161,6 @@ const KEY_MARKS = new Set([':', '=']);
 /** Punctuation that ends a value written first in a message (`Slack Helper - …`, `name: …`). */
 const LEAD_ENDS = new Set(['-', ':', ',', ';', '|', '>', '->', '=>', '--']);
 const DIGITS = /\d/g;
-const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Members kept per proposal: enough to count `generalizeAfter` values at several positions. */
 const MAX_MEMBERS = 64;
 /** Places remembered per word and words per place (evidence that names recur). */

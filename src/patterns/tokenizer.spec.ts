@@ -194,6 +194,13 @@ describe('tokenizer', () => {
       'msg="scheme \\"unix\\" not registered" module=grpc',
       'msg="scheme \\"unix\\" not registered" module=<*>',
     ],
+    // a name alone in square brackets after a word is a value the brackets set apart (Tomcat's
+    // `servlet [jsp]`, `web application [shop]`); an enumeration's constant stays a word
+    [
+      'Servlet.service() for servlet [jsp] in context with path [/shop] threw exception',
+      'Servlet.service() for servlet [<*>] in context with path [<*>] threw exception',
+    ],
+    ['health changed to [GREEN] after 3s', 'health changed to [GREEN] after <*>'],
     // a message that is only such a record keeps its fields
     ['{level=info event=login}', '{level=info event=login}'],
     ['mac=3C:AE:F1:BD:0A:EE joined', 'mac=<*> joined'],

@@ -52,6 +52,16 @@ const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
 const ESCAPED_STRING = /(^|[\s=:([{,])"(?:[^"\\\n]|\\.){0,2048}"(?=$|[\s,;:.)\]}])/g;
 const markEscapedString = (text: string, before: string) =>
   text.includes('\\"') && !PROSE.test(text) ? `${before}${QUOTED_MARK}` : text;
+/**
+ * A name alone in square brackets right after a word (`servlet [jsp]`, `web application [shop]`,
+ * `host [db-01]`): brackets set a value apart from the sentence, as Java servers and monitors
+ * print their parameters. An enumeration's constant (`[GREEN]`) stays a word.
+ */
+const BRACKETED_NAME = /(?<=[A-Za-z]\s)\[([A-Za-z][\w.-]*)\](?=$|[\s,;:.])/g;
+const markBracketedName = (text: string, name: string) =>
+  CONSTANT_NAME.test(name) ? text : `[${QUOTED_MARK}]`;
+/** A word written as programs write an enumeration's constant: `RUNNING`, `HEALTH_OK`, `GET`. */
+export const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Two words in a row: a sentence (`msg="scheme \"unix\" not registered"`) keeps its words. */
 const PROSE = /(?:^|[\s"])[A-Za-z]+[,.:;]?\s+[A-Za-z]+[,.:;]?(?=[\s"]|$)/;
 /**
@@ -310,6 +320,7 @@ const markQuoted = (_: string, before: string) => `${before}${QUOTED_MARK}`;
 function maskQuoted(message: string): string {
   let text = message;
   if (text.includes('\\"')) text = text.replace(ESCAPED_STRING, markEscapedString);
+  if (text.includes('[')) text = text.replace(BRACKETED_NAME, markBracketedName);
   if (text.includes('"') || text.includes('“') || text.includes("'"))
     text = text.replace(QUOTED_PATH, markQuoted).replace(QUOTED_PHRASE, markQuoted);
   if (text.includes('“')) text = text.replace(CURLY_QUOTED, markQuoted);
