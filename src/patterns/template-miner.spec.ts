@@ -399,6 +399,21 @@ describe('TemplateMiner', () => {
       expect(ids[6]).not.toBe(ids[7]);
     });
 
+    it('a span that starts inside quotes ends at the closing quote (klog messages)', () => {
+      // kubelet: the quoted message is the event; the fields after it differ by event
+      const lines = [1, 2].flatMap(() => [
+        '"Eviction manager: attempting to reclaim" resourceName="ephemeral-storage"',
+        '"Eviction manager: must evict pod(s) to reclaim" resourceName="memory"',
+        '"Eviction manager: pods ranked for eviction" pods=["shop/api-1","shop/web-2"]',
+        '"Eviction manager: pod is evicted successfully" pod="shop/api-1"',
+        '"Eviction manager: pods evicted, waiting for pod to be cleaned up" pods=["shop/api-1"]',
+      ]);
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        expect(new Set(idsOf(miner, order)).size).toBe(5);
+      }
+    });
+
     it("a component's name and its colon first: the sentences after it are events, not a value", () => {
       // NetworkManager's `manager: …`: five events had become one pattern `manager: <*>`
       const lines = [1, 2].flatMap(() => [

@@ -605,7 +605,8 @@ export class TemplateMiner {
       // (`Rule "Work VPN" matched …`) are the rest of the message, not the value
       const readsAsValue = (tokens: readonly string[]) => {
         const middle = tokens.slice(prefix, tokens.length - suffix);
-        if (!parameters && closesWithin(opener, middle)) return false;
+        if (!parameters && (closesWithin(opener, middle) || leavesQuote(mine, prefix, middle)))
+          return false;
         return enclosed || parameters || isValueList(middle) || isOneValue(middle);
       };
       const key = [...mine.slice(0, prefix), '', ...mine.slice(mine.length - suffix)].join(
@@ -1405,6 +1406,21 @@ function closesWithin(opener: string, middle: readonly string[]): boolean {
     } else if (token === opener && closer !== opener) depth++;
   }
   return false;
+}
+
+/**
+ * True when the span starts inside a quoted string and runs past its closing quote (`"Eviction
+ * manager: <span>" pods=…`): the value would have ended at the quote, and what follows it is the
+ * rest of the message.
+ */
+function leavesQuote(
+  tokens: readonly string[],
+  prefix: number,
+  middle: readonly string[],
+): boolean {
+  let quotes = 0;
+  for (let i = 0; i < prefix; i++) if (tokens[i] === '"') quotes++;
+  return quotes % 2 === 1 && middle.includes('"');
 }
 
 /**
