@@ -50,6 +50,8 @@ const QUOTED = /(^|[\s=:([{,])(["'])[^"'\s]{0,256}?\2(?=$|[\s,;:.)\]}])/g;
  * unless it is a sentence.
  */
 const ESCAPED_STRING = /(^|[\s=:([{,])"(?:[^"\\\n]|\\.){0,2048}"(?=$|[\s,;:.)\]}])/g;
+/** Two words in a row: a sentence (`msg="scheme \"unix\" not registered"`) keeps its words. */
+const PROSE = /(?:^|[\s"])[A-Za-z]+[,.:;]?\s+[A-Za-z]+[,.:;]?(?=[\s"]|$)/;
 const markEscapedString = (text: string, before: string) =>
   text.includes('\\"') && !PROSE.test(text) ? `${before}${QUOTED_MARK}` : text;
 /**
@@ -58,12 +60,10 @@ const markEscapedString = (text: string, before: string) =>
  * print their parameters. An enumeration's constant (`[GREEN]`) stays a word.
  */
 const BRACKETED_NAME = /(?<=[A-Za-z]\s)\[([A-Za-z][\w.-]*)\](?=$|[\s,;:.])/g;
-const markBracketedName = (text: string, name: string) =>
-  CONSTANT_NAME.test(name) ? text : `[${QUOTED_MARK}]`;
 /** A word written as programs write an enumeration's constant: `RUNNING`, `HEALTH_OK`, `GET`. */
 export const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
-/** Two words in a row: a sentence (`msg="scheme \"unix\" not registered"`) keeps its words. */
-const PROSE = /(?:^|[\s"])[A-Za-z]+[,.:;]?\s+[A-Za-z]+[,.:;]?(?=[\s"]|$)/;
+const markBracketedName = (text: string, name: string) =>
+  CONSTANT_NAME.test(name) ? text : `[${QUOTED_MARK}]`;
 /**
  * A name of several words in quotes (`tag="View Lock"`, `device “Magic Keyboard”`, `reason
  * 'Idle Sleep'`, as Python's repr writes a string): every word capitalised, as names of things
@@ -335,6 +335,7 @@ function maskQuoted(message: string): string {
  * braces after other words (`START u0 {act=… cmp=…}`, `Intent { act=… }`, `find { find: … }`);
  * or a document after a key's colon (`command: { q: … }`, `locks:{ Global: … }`).
  */
+const KEY_MARK = /[=:]/;
 const STRUCTURED_VALUE =
   /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|\{(?<=\S\s+\{)(?=\s?[A-Za-z_$][\w.$-]*(?:=|:\s))|[\w.$-]:\s?\{(?=\s?[A-Za-z_$"'][\w.$"'-]*:\s)/g;
 
@@ -346,10 +347,9 @@ const STRUCTURED_VALUE =
  * (`Window{6ba0c3b u0 StatusBar}`), like `Window@6ba0c3b`, and a record of `key=` fields in
  * braces after other words (an object's toString, a map: which fields it prints varies with the
  * object, `{act=… cat=[…] flg=… cmp=…}` / `{flg=… cmp=… (has extras)}`). A message that is only
- * such a record keeps its fields. Unclosed or unbalanced brackets are left alone.
+ * such a record keeps its fields; so is a document after a key's colon (`locks:{ Global: … }`).
+ * Unclosed or unbalanced brackets are left alone.
  */
-const KEY_MARK = /[=:]/;
-
 function maskStructuredValues(message: string): string {
   if (!message.includes('{') && (!message.includes('=') || !BRACKET_OPENER.test(message)))
     return message;
@@ -768,7 +768,7 @@ export function canonicalize(
       OPENERS[out[n - 2]] === token &&
       outSpace[n - 2] &&
       (out[n - 2] === '(' || out[n - 3] === WILDCARD) &&
-      (i < tokens.length - 1 || out[n - 3] === WILDCARD || !isWord(out[n - 3]))
+      (i < tokens.length - 1 || !isWord(out[n - 3]))
     ) {
       // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
       out.length = outSpace.length = n - 2;
