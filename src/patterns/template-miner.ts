@@ -136,8 +136,8 @@ interface SpanProposal {
   valueList: boolean;
   /** A span there was a single word. */
   word: boolean;
-  /** A span there was a phrase in quotes. */
-  quoted: boolean;
+  /** A span there was a phrase in quotes, or free words in the quotes or brackets around it. */
+  framedPhrase: boolean;
   /**
    * Hashes of the spans seen there that read as messages (words and values mixed outside
    * quotes: `pulling image <*>`), at most MAX_MEMBERS + 1.
@@ -624,7 +624,7 @@ export class TemplateMiner {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
         if (middle.length > 1 && (isQuotedOrValue(middle) || (enclosed && isFreeText(middle))))
-          proposal.quoted = true;
+          proposal.framedPhrase = true;
         if (isValueRun(middle)) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
@@ -640,11 +640,12 @@ export class TemplateMiner {
       // (`relay=dovecot` / `relay=<*>[<*>]:<*>`): the word is a value, as it is where a
       // message of the same length had a `<*>`
       // and a phrase in quotes where another message had a single value (a quoted word is
-      // masked as a value by its shape: a quoted phrase at its place is that value)
+      // masked as a value by its shape: a quoted phrase at its place is that value), or words
+      // in the brackets around the span where another message had a value in them
       const proven =
         (((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
           isSentence(mine, prefix)) ||
-        (proposal.value && proposal.quoted);
+        (proposal.value && proposal.framedPhrase);
       if (
         !proven &&
         (proposal.count < this.options.generalizeAfter ||
@@ -652,9 +653,8 @@ export class TemplateMiner {
           proposal.messages.size > proposal.count)
       )
         continue;
-      if (this.sentencesAfterOneWord(mine, prefix, suffix, proposal, key)) continue;
       if (isQuotedMessage(mine, prefix, suffix)) continue;
-      if (this.messagesAfterHeader(mine, prefix, suffix, proposal, key)) continue;
+      if (this.namesNoEvent(mine, prefix, suffix, proposal, key)) continue;
       const tokens = [...mine.slice(0, prefix), WILDCARD, ...mine.slice(mine.length - suffix)];
       const spaceBefore = [
         ...shape.spaceBefore.slice(0, prefix + 1),
@@ -718,45 +718,36 @@ export class TemplateMiner {
   }
 
   /**
-   * True for a span place after a word whose template keeps one word only (`The <*>.`,
-   * `Started <*>.`), when two of its spans end alike: such a template names no event by its own
-   * words, and spans that end alike are sentences around a value (`The <name> service entered
-   * the running state.`). They are values only if they also recur in other messages (`Stopped
-   * <the same unit>.`), as names of things do. After `:`, `=` or a bracket, the punctuation
-   * says where a value starts, and this is not asked.
+   * True for a span place whose template would keep one word only, so that the spans would be
+   * what names each event, unless they also recur at another place, as names of things do:
+   * - after that word, when two spans end alike (`The <*>.`, `Started <*>.`: `The <name> service
+   *   entered the running state.` is a sentence around a value, and `Stopped <the same unit>.`
+   *   would show the unit is a name);
+   * - after that word first in the message and its colon, when no span was a single value
+   *   (`manager: <*>`: a component's name, whose sentences are its events, `manager: startup
+   *   complete`, `manager: NetworkManager state is now CONNECTING`).
+   * After another `:`, `=` or a bracket, the punctuation says where a value starts, and this is
+   * not asked.
    */
-  private sentencesAfterOneWord(
+  private namesNoEvent(
     tokens: readonly string[],
     prefix: number,
     suffix: number,
     proposal: SpanProposal,
     key: string,
   ): boolean {
-    if (!isWord(tokens[prefix - 1])) return false;
     let templateWords = 0;
     for (let i = 0; i < tokens.length; i++)
       if ((i < prefix || i >= tokens.length - suffix) && isWord(tokens[i])) templateWords++;
-    return templateWords < 2 && formsShareAnEnding(proposal) && !this.spansRecur(proposal, key);
-  }
-
-  /**
-   * True for a span after a message's first word and its colon, when the template would keep
-   * that word only (`manager: <*>`): a component's name, whose messages follow it (`manager:
-   * startup complete`, `manager: NetworkManager state is now CONNECTING`). Free words there are
-   * other events' sentences, not one value, unless the spans also recur at another place, as
-   * names of things do.
-   */
-  private messagesAfterHeader(
-    tokens: readonly string[],
-    prefix: number,
-    suffix: number,
-    proposal: SpanProposal,
-    key: string,
-  ): boolean {
-    if (prefix !== 2 || tokens[1] !== ':' || !isWord(tokens[0]) || proposal.value) return false;
-    for (let i = tokens.length - suffix; i < tokens.length; i++)
-      if (isWord(tokens[i]) || tokens[i] === WILDCARD) return false;
-    return !this.spansRecur(proposal, key);
+    if (templateWords >= 2) return false;
+    const afterWord = isWord(tokens[prefix - 1]) && formsShareAnEnding(proposal);
+    const afterHeader =
+      prefix === 2 &&
+      tokens[1] === ':' &&
+      isWord(tokens[0]) &&
+      !proposal.value &&
+      !tokens.slice(tokens.length - suffix).includes(WILDCARD);
+    return (afterWord || afterHeader) && !this.spansRecur(proposal, key);
   }
 
   /** Records that a span was seen at the span proposal `key`. */
@@ -786,7 +777,7 @@ export class TemplateMiner {
         phrases: 0,
         valueList: false,
         word: false,
-        quoted: false,
+        framedPhrase: false,
         messages: new Set(),
       };
       this.spanProposals.set(key, proposal);

@@ -175,14 +175,13 @@ function withIpv6Masked(word: string): string {
   const mayHoldAddress =
     word.includes('::') || (word.length >= 15 && word.includes(':') && SEVEN_COLONS.test(word));
   if (!mayHoldAddress) return word;
-  let bracketed = false;
   const masked = word.replace(IPV6, (address, at: number) => {
     if (!DIGIT.test(address) && !isBracketedAny(word, address, at)) return address;
-    if (!isHostLiteral(word, address, at)) return '0';
-    bracketed = true;
-    return BRACKETED_ADDRESS_MARK;
+    return isHostLiteral(word, address, at) ? BRACKETED_ADDRESS_MARK : '0';
   });
-  return bracketed ? masked.split(`[${BRACKETED_ADDRESS_MARK}]`).join('0') : masked;
+  return masked.includes(BRACKETED_ADDRESS_MARK)
+    ? masked.split(`[${BRACKETED_ADDRESS_MARK}]`).join('0')
+    : masked;
 }
 const BRACKETED_ADDRESS_MARK = '\u0005';
 /**
@@ -316,7 +315,11 @@ function isDateWord(token: string): boolean {
 
 const markQuoted = (_: string, before: string) => `${before}${QUOTED_MARK}`;
 
-/** Quoted words and quoted phrases of words, each replaced by a mark that reads as a value. */
+/**
+ * Values that the quotes or brackets around them set apart, each replaced by a mark that reads
+ * as a value: strings holding escaped quotes, a name alone in square brackets after a word,
+ * quoted paths, quoted names of capitalised words, quoted words.
+ */
 function maskQuoted(message: string): string {
   let text = message;
   if (text.includes('\\"')) text = text.replace(ESCAPED_STRING, markEscapedString);
@@ -328,16 +331,25 @@ function maskQuoted(message: string): string {
   return text;
 }
 
-/**
- * `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name; or an
- * object printed with its identity (`Window{6ba0c3b u0 StatusBar}`: a type name glued to `{`
- * and a hex or decimal id first inside, `adffafd` too), anywhere; or a record of fields in
- * braces after other words (`START u0 {act=… cmp=…}`, `Intent { act=… }`, `find { find: … }`);
- * or a document after a key's colon (`command: { q: … }`, `locks:{ Global: … }`).
- */
 const KEY_MARK = /[=:]/;
-const STRUCTURED_VALUE =
-  /[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]|(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])|\{(?<=\S\s+\{)(?=\s?[A-Za-z_$][\w.$-]*(?:=|:\s))|[\w.$-]:\s?\{(?=\s?[A-Za-z_$"'][\w.$"'-]*:\s)/g;
+/** `key=`, perhaps with spaces around the `=`, then a bracket, perhaps after a type name. */
+const KEYED_STRUCTURE = String.raw`[\w.-]\s*=\s*(?:[A-Za-z_][\w$.]*)?[[({]`;
+/**
+ * An object printed with its identity (`Window{6ba0c3b u0 StatusBar}`: a type name glued to `{`
+ * and a hex or decimal id first inside, `adffafd` too), anywhere.
+ */
+const IDENTIFIED_OBJECT = String.raw`(?<![\w$.])[A-Za-z_][\w$.]*\{(?=(?:[\da-f]{6,}|[\da-f]*\d[\da-f]*)[\s}])`;
+/**
+ * A record of fields in braces after other words (`START u0 {act=… cmp=…}`, `Intent { act=… }`,
+ * `find { find: … }`); the look behind is asked at a `{` only.
+ */
+const FIELD_RECORD = String.raw`\{(?<=\S\s+\{)(?=\s?[A-Za-z_$][\w.$-]*(?:=|:\s))`;
+/** A document after a key's colon (`command: { q: … }`, `locks:{ Global: … }`). */
+const KEYED_DOCUMENT = String.raw`[\w.$-]:\s?\{(?=\s?[A-Za-z_$"'][\w.$"'-]*:\s)`;
+const STRUCTURED_VALUE = new RegExp(
+  [KEYED_STRUCTURE, IDENTIFIED_OBJECT, FIELD_RECORD, KEYED_DOCUMENT].join('|'),
+  'g',
+);
 
 /**
  * The value of a key printed as a structure: `ws=WorkSource{10097 com.android.systemui}`,
@@ -346,8 +358,8 @@ const STRUCTURED_VALUE =
  * `ws=WorkSource{…}` are one template; so is an object printed with its identity
  * (`Window{6ba0c3b u0 StatusBar}`), like `Window@6ba0c3b`, and a record of `key=` fields in
  * braces after other words (an object's toString, a map: which fields it prints varies with the
- * object, `{act=… cat=[…] flg=… cmp=…}` / `{flg=… cmp=… (has extras)}`). A message that is only
- * such a record keeps its fields; so is a document after a key's colon (`locks:{ Global: … }`).
+ * object, `{act=… cat=[…] flg=… cmp=…}` / `{flg=… cmp=… (has extras)}`), and a document after a
+ * key's colon (`locks:{ Global: … }`). A message that is only such a record keeps its fields.
  * Unclosed or unbalanced brackets are left alone.
  */
 function maskStructuredValues(message: string): string {
