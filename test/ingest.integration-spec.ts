@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { wireBatch } from './factories/events.js';
+import { type BatchSenders, postBatch, startSenders } from './support/batch-senders.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from './support/services.js';
 import {
   buildService,
@@ -15,16 +16,6 @@ import {
  */
 type Service = ServiceProcess;
 const stop = stopProcess;
-
-async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
-  const response = await fetch(`${url}/api/debug/events/batch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ events }),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
 
 async function countRows(
   client: pg.Client,
@@ -91,20 +82,13 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
     let api: Service | undefined;
     let first: Service | undefined;
     let second: Service | undefined;
-    // the senders post until told to stop, also when an expectation fails (else jest never exits)
-    let sending = true;
-    let senders: Promise<void>[] = [];
+    let senders: BatchSenders | undefined;
     try {
       api = await startProcess(env, 'api');
       first = await startProcess(env, 'worker');
-      const acknowledged: string[] = [];
-      senders = [1, 2].map(async () => {
-        while (sending) {
-          const batch = wireBatch(50);
-          if ((await postBatch(api!.url, batch)) === 202)
-            acknowledged.push(...batch.map((event) => event.id as string));
-        }
-      });
+      const url = api.url;
+      senders = startSenders(() => url);
+      const { acknowledged } = senders;
       // Kill the worker once it is busy writing: rows are landing and jobs are still coming.
       expect(await waitFor(async () => (await countRows(client)).rows >= 500, 120_000)).toBe(true);
       first.child.kill('SIGKILL');
@@ -113,8 +97,7 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       await waitFor(async () => acknowledged.length >= atKill + 1000, 60_000);
       second = await startProcess(env, 'worker');
       await waitFor(async () => acknowledged.length >= atKill + 1500, 60_000);
-      sending = false;
-      await Promise.all(senders);
+      await senders.stop();
 
       expect(acknowledged.length).toBeGreaterThan(atKill);
       // The new worker takes over the journal entries the dead one read and never acknowledged.
@@ -131,8 +114,7 @@ describeWithPostgresAndRedis('ingestion across api and worker processes', () => 
       const total = await countRows(client);
       expect(total.rows).toBe(total.distinct);
     } finally {
-      sending = false;
-      await Promise.all(senders);
+      await senders?.stop();
       await Promise.all([api, first, second].map(stop));
       await client.end();
     }

@@ -1,4 +1,4 @@
-import { wireBatch } from '../factories/events.js';
+import { type BatchSenders, startSenders } from '../support/batch-senders.js';
 import { describeWithPostgresAndRedis, fullModeEnv } from '../support/services.js';
 import {
   buildService,
@@ -14,20 +14,6 @@ import {
   SERVICE_PROCESS_GROWTH_BOUND_MB,
   SERVICE_PROCESS_RSS_CAP_MB,
 } from './fault-checks.js';
-
-async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
-  try {
-    const response = await fetch(`${url}/api/debug/events/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ events }),
-    });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0; // the process was killed under the request: not acknowledged
-  }
-}
 
 /**
  * The api's readiness. A failed request says whether the api is still running and what it
@@ -66,9 +52,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
   it('loses and duplicates nothing acknowledged, and readiness tells when no writer is alive', async () => {
     const env = await fullModeEnv({ DEBUG_BATCH_SIZE: '50', DEBUG_INGEST_CLAIM_IDLE_MS: '3000' });
     const processes: ServiceProcess[] = [];
-    // the senders post until told to stop, also when an expectation fails (else jest never exits)
-    let sending = true;
-    let senders: Promise<void>[] = [];
+    let senders: BatchSenders | undefined;
     const rss = new RssSampler('process-kill');
     try {
       let api = await startProcess(env, 'api');
@@ -76,15 +60,8 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       processes.push(api, firstWorker);
       rss.track('api 1', api.child);
       rss.track('worker 1', firstWorker.child);
-      const acknowledged: string[] = [];
-      senders = [1, 2].map(async () => {
-        while (sending) {
-          const batch = wireBatch(50);
-          if ((await postBatch(api.url, batch)) === 202)
-            acknowledged.push(...batch.map((event) => event.id as string));
-          else await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      });
+      senders = startSenders(() => api.url);
+      const { acknowledged } = senders;
 
       expect(await waitFor(async () => acknowledged.length >= 500, 60_000, 50)).toBe(true);
       api.child.kill('SIGKILL');
@@ -118,8 +95,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
         true,
       );
       rss.warm('worker 2');
-      sending = false;
-      await Promise.all(senders);
+      await senders.stop();
 
       expect(
         await waitFor(
@@ -139,8 +115,7 @@ describeWithPostgresAndRedis('fault: SIGKILL of api and worker processes under l
       expect(figures['api 2'].growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
       expect(figures['worker 2'].growthMb).toBeLessThan(SERVICE_PROCESS_GROWTH_BOUND_MB);
     } finally {
-      sending = false;
-      await Promise.all(senders);
+      await senders?.stop();
       rss.stop();
       await Promise.all(processes.map(stopProcess));
     }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { wireBatch } from '../factories/events.js';
+import { postBatch } from '../support/batch-senders.js';
 import { describeWithPostgresAndRedis, fullModeEnv, redisUrl } from '../support/services.js';
 import {
   buildService,
@@ -18,16 +19,6 @@ import {
 
 /** Far above how long the takeover of a dead writer's entries may take. */
 const CLAIM_IDLE_MS = 120_000;
-
-async function postBatch(url: string, events: Record<string, unknown>[]): Promise<number> {
-  const response = await fetch(`${url}/api/debug/events/batch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ events }),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
 
 /**
  * A worker SIGKILLed while its writers hold journal entries (their write blocked on a table lock
