@@ -27,26 +27,31 @@ describe('tokenizer', () => {
       'connected [id=0 id_str=] after 2 tries, psk=, wps=off',
       'connected [id=<*> id_str=<*>] after <*> tries, psk=<*>, wps=off',
     ],
-    // a date spelled with month and weekday names; an empty annotation is left out (Linux)
-    ['connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005', 'connection from <*> at <*>'],
+    // a date spelled with month and weekday names; an empty parenthesis holds an empty value
+    // (Linux)
+    [
+      'connection from 222.33.90.199 () at Mon Jun 20 03:40:59 2005',
+      'connection from <*> (<*>) at <*>',
+    ],
     // an empty quoted string is a value like any other quoted word
     ["bad literal for int(): '' in field", 'bad literal for int(): <*> in field'],
     ['header "" rejected', 'header <*> rejected'],
     // a word in angle brackets standing alone is a placeholder or an address: one value
     ['  at handler in <lambda>, line 4', 'at handler in <*>, line <*>'],
     ['reply sent to <kim@example.org> ok', 'reply sent to <*> ok'],
-    // an optional annotation holding a value is left out, wherever it stands
-    ['sent 1190 bytes (1.16 KB) to peer', 'sent <*> to peer'],
-    // and a unit after it still belongs to the value it annotates
-    ['close, 4425 (4.32 KB) bytes received', 'close, <*> received'],
+    // a parenthesis is written where it stands; a size restated in another unit keeps that
+    // unit as a word (`KB` or `MB`, chosen by the size: Loghub keeps them apart)
+    ['sent 1190 bytes (1.16 KB) to peer', 'sent <*> (<*> KB) to peer'],
+    ['sent 1190 bytes to peer', 'sent <*> to peer'],
+    ['close, 4425 (4.32 KB) bytes received', 'close, <*> (<*> KB) bytes received'],
     ['close, 425 bytes received', 'close, <*> received'],
     ['retrying job (attempt 3) now', 'retrying job (attempt <*>) now'],
     // a value in parentheses that ends the message after a word is that word's object, not an
     // annotation: cron's command after CMD, whatever it holds
     ['(root) CMD (/usr/lib/sa/sa1 1 1)', '(root) CMD (<*>)'],
     ['worker exited (1.2 s)', 'worker exited (<*>)'],
-    ['worker took 3 s (1.2 s)', 'worker took <*>'],
-    ['lookup of 10.0.0.9 [10.0.0.9] failed', 'lookup of <*> failed'],
+    ['worker took 3 s (1.2 s)', 'worker took <*> (<*> s)'],
+    ['lookup of 10.0.0.9 [10.0.0.9] failed', 'lookup of <*> [<*>] failed'],
     // a bracketed list of one-token items is one value, a phrase in brackets is not
     ['roles [admin, ops, billing] granted', 'roles [<*>] granted'],
     ['called init(config, logger) twice', 'called init(<*>) twice'],
@@ -125,7 +130,7 @@ describe('tokenizer', () => {
     ['request from 10.0.0.9 (ua=curl/8.4.0) id=7', 'request from <*> (ua=<*>) id=<*>'],
     ['agent "TrailApp/2.1 (iOS 17.1; iPhone14,2)" refused', 'agent <*> refused'],
     // a path in quotes is one value, spaces and all
-    ["granted to '/Applications/Photo Editor.app' [812]", 'granted to <*>'],
+    ["granted to '/Applications/Photo Editor.app' [812]", 'granted to <*> [<*>]'],
     ['cannot open "C:\\Program Files\\Tool\\run.exe": denied', 'cannot open <*>: denied'],
     ["entering sleep, reason 'Idle Sleep' after 40 s", 'entering sleep, reason <*> after <*>'],
     ["it's 'Don't Panic' time", "it's 'Don't Panic' time"],

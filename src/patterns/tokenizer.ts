@@ -632,8 +632,9 @@ function tokenizeMasking(
   for (let i = 0; i < raw.length; i++) {
     if (
       raw[i] !== WILDCARD &&
-      (raw[i - 1] === WILDCARD || afterAnnotatedValue(raw, i)) &&
-      UNITS.has(raw[i].toLowerCase())
+      raw[i - 1] === WILDCARD &&
+      UNITS.has(raw[i].toLowerCase()) &&
+      !isRestatedUnit(raw, i)
     )
       raw[i] = WILDCARD;
   }
@@ -672,14 +673,13 @@ function tokenizeMasking(
 }
 
 /**
- * True when the token at `at` follows a value and a parenthesis of values only, as in `4425
- * (4.32 KB) bytes`: the unit then belongs to the value before the annotation.
+ * True for the unit of a value restated in parentheses right after another value, as in
+ * `1190 bytes (1.16 KB)`: the unit there is chosen by the value's size, one of a few words,
+ * and Loghub's annotation keeps it as a word of the template (`<*> bytes (<*> KB) sent` and
+ * `<*> bytes (<*> MB) sent` are two events), as it keeps the words of other small closed sets.
  */
-function afterAnnotatedValue(raw: readonly string[], at: number): boolean {
-  if (raw[at - 1] !== ')') return false;
-  let i = at - 2;
-  while (i > 0 && raw[i] === WILDCARD) i--;
-  return i < at - 2 && raw[i] === '(' && raw[i - 1] === WILDCARD;
+function isRestatedUnit(raw: readonly string[], at: number): boolean {
+  return raw[at - 2] === '(' && raw[at + 1] === ')' && raw[at - 3] === WILDCARD;
 }
 
 /** A piece of a word, masked when it holds a value, or its glued name kept and its value masked. */
@@ -735,14 +735,10 @@ function maskLists(raw: string[], rawSpace: boolean[]): void {
  * The canonical form of masked tokens, the same for a message and for a learned template:
  * a run of values joined only by `: , = ; |` or whitespace is one `<*>` ("10.0.0.1:50010" and
  * "10.0.0.1" give the same template; so do "host:443" and "10.0.0.1" once the host is learned
- * to vary), and a parenthesis standing as a word after another token and holding only a value
- * (or nothing) annotates that token and is left out, so that the annotation may be there or
- * not (so is any bracket after a value: "10.0.0.1 [10.0.0.1]"):
- * "451 bytes sent" and "1190 bytes (1.16 KB) sent", "from 10.0.0.1 () at" and "from 10.0.0.1
- * (gw.example.org) at" (once such host names are learned to vary) give one template each. A
- * parenthesis that ends the message right after a word is that word's object, not an
- * annotation, and stays: cron's `(root) CMD (/usr/lib/sa/sa1 1 1)` is the shape of `(root) CMD
- * (run-parts /etc/cron.hourly)`, not a message of its own.
+ * to vary). Brackets stay where they are written: a message with a parenthesis or bracket that
+ * another message of the same statement lacks ("451 bytes sent", "1190 bytes (1.16 KB) sent")
+ * is another template, as in Loghub's annotation, where a template is one sequence of tokens
+ * (Linux's "PCI: Probing PCI hardware" and "PCI: Probing PCI hardware (bus 00)" are two events).
  */
 export function canonicalize(
   tokens: readonly string[],
@@ -772,18 +768,6 @@ export function canonicalize(
         out.push(WILDCARD);
         outSpace.push(spaceBefore[i - 2] ?? false);
       }
-      continue;
-    }
-    if (
-      n >= 3 &&
-      out[n - 1] === WILDCARD &&
-      OPENERS[out[n - 2]] === token &&
-      outSpace[n - 2] &&
-      (out[n - 2] === '(' || out[n - 3] === WILDCARD) &&
-      (i < tokens.length - 1 || !isWord(out[n - 3]))
-    ) {
-      // "sent 1190 bytes (1.16 KB)" → "sent <*> bytes": an optional annotation
-      out.length = outSpace.length = n - 2;
       continue;
     }
     out.push(token);
