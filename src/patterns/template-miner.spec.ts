@@ -580,6 +580,49 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
+    it('a closed set of words that start their messages names events; an open one is a value', () => {
+      const random = seededRandom(5);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+      const commands = ['boot', 'halt', 'wait', 'reboot', 'discover'];
+      const lines: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        lines.push(`${pick(commands)} (command ${1000 + i})`);
+        if (i % 10 === 0) lines.push(`${pick(commands)} (command ${2000 + i}) Error: Timed out`);
+      }
+      const miner = new TemplateMiner();
+      const templates = new Set(idsOf(miner, lines).map((id) => miner.template(id)?.template));
+      for (const command of commands) expect(templates).toContain(`${command} (command <*>)`);
+      expect(templates).not.toContain('<*> (command <*>)');
+      expect(templates).not.toContain('<*> (command <*>) Error: Timed out');
+
+      // names that keep coming new where the message starts are values
+      const users = new TemplateMiner();
+      const logins = Array.from(
+        { length: 30 },
+        (_, i) => `user${'abcdefghij'[i % 10]}x${'klmnopqrst'[Math.floor(i / 10)]} logged in`,
+      );
+      expect(
+        new Set(
+          idsOf(
+            users,
+            logins.map((l) => l.replace(/\d/g, '')),
+          ),
+        ).size,
+      ).toBe(1);
+
+      // and so are names that the messages of another sentence mention (agent templates)
+      const agents = new TemplateMiner();
+      const labels = ['maven', 'nodejs', 'golang', 'kaniko'];
+      const provisioning: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const label = labels[i % labels.length];
+        provisioning.push(`Started provisioning ${label} from cloud with 1 executors`);
+        provisioning.push(`${label} provisioning successfully completed`);
+      }
+      const agentIds = idsOf(agents, provisioning);
+      expect(new Set(agentIds.filter((_, i) => i % 2 === 1)).size).toBe(1);
+    });
+
     it('lists of items of one shape, learned at each length, are one pattern', () => {
       // each length of list is learned as its own shape (the names vary), and the templates
       // learned at each length are one canonical template: one pattern
@@ -840,14 +883,21 @@ describe('TemplateMiner', () => {
           lines.push(`authentication failure; rhost=10.1.${i}.${i + 7} user=${user}`);
       expect(new Set(idsOf(miner, lines)).size).toBe(3);
 
-      // steps of an enumeration recur in two sentences and still stay apart
+      // steps of an enumeration recur in several sentences and still stay apart; so do the
+      // kinds that start those sentences (Hadoop's `Job|Task|TaskAttempt Transitioned from …`
+      // are events of their own in Loghub)
       const steps = new TemplateMiner();
       const states = ['NEW', 'QUEUED', 'RUNNING', 'DONE'];
+      const kinds = ['Job', 'Stage', 'Attempt'];
       const transitions: string[] = [];
-      for (const kind of ['Job', 'Stage', 'Attempt'])
+      for (const kind of kinds)
         for (let i = 0; i + 1 < states.length; i++)
           transitions.push(`${kind} 42 moved from ${states[i]} to ${states[i + 1]}`);
-      expect(new Set(idsOf(steps, transitions)).size).toBe(states.length - 1);
+      expect(new Set(idsOf(steps, transitions)).size).toBe(kinds.length * (states.length - 1));
+      // after a word, the kinds are a parameter and only the steps stay apart
+      const inside = new TemplateMiner();
+      const moved = transitions.map((t) => `entity ${t}`);
+      expect(new Set(idsOf(inside, moved)).size).toBe(states.length - 1);
     });
 
     it('a value of several words after a key or inside quotes (reasons, commands, user agents)', () => {

@@ -913,19 +913,29 @@ export class TemplateMiner {
       // events while they recur as a closed set; a closed set of other words (`sensor
       // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
+      // A word standing first in the message, not set apart as a label (`chrome - …`, `alice :
+      // …`), is its sentence's subject or verb: a closed set of
+      // them names events too (`cupsd startup succeeded` and `syslogd startup succeeded`,
+      // `boot (command 12)` and `halt (command 14)` are events of their own in Loghub's
+      // annotation), unless they keep coming new over more lines than a place needs elsewhere
+      // or recur inside another message's sentence (`maven provisioning completed` beside
+      // `Started provisioning maven from …`), as names of things do.
       const field = tokens[at - 1] === '=';
       const namesAnInstance = isNameWithId(tokens, proposal.spaceBefore, at);
+      const standsFirst = at === 0 && proposal.spaceBefore[1] === true && !LEAD_ENDS.has(tokens[1]);
       let enough = false;
       for (const lines of linesByRest.values())
         if (
           (lines.size >= needed ||
             (lines.size >= 2 && (allDottedNames(lines.keys()) || namesAnInstance))) &&
-          (field || !allConstantNames(lines.keys()) || isOpenSet(lines, needed))
+          (field ||
+            (!allConstantNames(lines.keys()) && !standsFirst) ||
+            isOpenSet(lines, needed, standsFirst ? 4 * needed : 0))
         ) {
           enough = true;
           break;
         }
-      if (!enough && unproven.length > 1) {
+      if (!enough && unproven.length > 1 && !standsFirst) {
         // combined freely with another position: parameters of one message, not events
         let contexts = 0;
         for (const lines of linesByRest.values()) if (lines.size >= needed - 1) contexts++;
@@ -941,7 +951,8 @@ export class TemplateMiner {
       }
       if (!enough && unproven.length === 1)
         enough =
-          combinesFreely(tokens, at, members, needed - 1) || this.recursElsewhere(key, at, members);
+          combinesFreely(tokens, at, members, needed - 1) ||
+          this.recursElsewhere(key, at, members, standsFirst);
       if (!enough) return false;
     }
     return true;
@@ -981,8 +992,16 @@ export class TemplateMiner {
    * place of another proposal (another sentence): names of things (consumers, tasks, users)
    * recur across the messages that mention them, while the words that name an event belong
    * to its sentence. That other place is proven by the same evidence, so it is looked at again.
+   * With `insideOnly`, a place that starts its message does not count: words that start several
+   * messages alike (`halt (command 12)`, `halt (command 14) Error: Timed out`) are the
+   * messages' own verbs, not names mentioned.
    */
-  private recursElsewhere(key: string, at: number, members: (readonly string[])[]): boolean {
+  private recursElsewhere(
+    key: string,
+    at: number,
+    members: (readonly string[])[],
+    insideOnly = false,
+  ): boolean {
     const needed = this.options.generalizeAfter - 1;
     const words = new Set<string>();
     for (const member of members) if (isWord(member[at])) words.add(member[at]);
@@ -995,6 +1014,7 @@ export class TemplateMiner {
         seen.add(placeKey);
         const place = this.places.get(placeKey);
         if (!place || place.proposal === key) continue;
+        if (insideOnly && placeKey.endsWith(PLACE_SEPARATOR + '0')) continue;
         let shared = 0;
         for (const w of place.words) if (words.has(w)) shared++;
         if (shared < needed) continue;
