@@ -860,7 +860,9 @@ export class TemplateMiner {
    * (`user=app_ro database=orders`) are one value, counted together. A position left alone
    * also varies when it combines freely with a position generalized before it
    * (`combinesFreely`), or when its words recur at a place of another proposal
-   * (`recursElsewhere`).
+   * (`recursElsewhere`). Enumeration constants (`RUNNING`) and the free word that starts a
+   * message must also come as an open set, or, for that first word, recur inside another
+   * sentence.
    */
   private variesEnough(tokens: readonly string[], proposal: Proposal, key: string): boolean {
     if (proposal.members.size < 2) return false;
@@ -913,13 +915,13 @@ export class TemplateMiner {
       // events while they recur as a closed set; a closed set of other words (`sensor
       // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
-      // A word standing first in the message, not set apart as a label (`chrome - …`, `alice :
-      // …`), is its sentence's subject or verb: a closed set of
-      // them names events too (`cupsd startup succeeded` and `syslogd startup succeeded`,
-      // `boot (command 12)` and `halt (command 14)` are events of their own in Loghub's
-      // annotation), unless they keep coming new over more lines than a place needs elsewhere
-      // or recur inside another message's sentence (`maven provisioning completed` beside
-      // `Started provisioning maven from …`), as names of things do.
+      // A free word that starts the message, not set apart as a label (`chrome - …`, `alice :
+      // …`), is its sentence's subject or verb, and a closed set of them names events as well
+      // (`cupsd|syslogd startup succeeded`, `boot|halt (command 12)` are events of their own
+      // in Loghub's annotation): it is a value only when its words keep coming new over more
+      // lines than a place needs elsewhere, or recur inside another message's sentence
+      // (`maven provisioning completed` beside `Started provisioning maven from …`), as names
+      // of things do; combining with the other places proves nothing about it.
       const field = tokens[at - 1] === '=';
       const namesAnInstance = isNameWithId(tokens, proposal.spaceBefore, at);
       const standsFirst = at === 0 && proposal.spaceBefore[1] === true && !LEAD_ENDS.has(tokens[1]);
