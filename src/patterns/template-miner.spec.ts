@@ -580,7 +580,7 @@ describe('TemplateMiner', () => {
       expect(new Set(roleIds).size).toBe(3);
     });
 
-    it('a closed set of words that start their messages names events; an open one is a value', () => {
+    it('a closed set of words that start their messages, or capitalised inside them, names events; an open one is a value', () => {
       const random = seededRandom(5);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
       const commands = ['boot', 'halt', 'wait', 'reboot', 'discover'];
@@ -602,6 +602,26 @@ describe('TemplateMiner', () => {
         ['m', 'n', 'k'].map((last) => `${first}${last} logged in`),
       );
       expect(new Set(idsOf(users, logins)).size).toBe(1);
+
+      // capitalised words inside a sentence, as C# and Go print an enumeration's members, are
+      // events while they come as a closed set; capitalised names that keep coming are values
+      const vms = new TemplateMiner();
+      const states = ['Started', 'Paused', 'Resumed', 'Stopped'];
+      const lifecycle = Array.from(
+        { length: 80 },
+        (_, i) =>
+          `[instance: ${(0x1000 + i).toString(16)}aa-01] VM ${pick(states)} (Lifecycle Event)`,
+      );
+      const vmTemplates = new Set(idsOf(vms, lifecycle).map((id) => vms.template(id)?.template));
+      expect(vmTemplates.size).toBe(states.length);
+      for (const state of states)
+        expect(vmTemplates).toContain(`[instance: <*>] VM ${state} (Lifecycle Event)`);
+      const cities = new TemplateMiner();
+      const towns = ['Oslo', 'Lima', 'Quito', 'Perth', 'Tunis', 'Hanoi', 'Dakar', 'Porto', 'Riga'];
+      const forecasts = towns.flatMap((town) => [`forecast for ${town} ready`]);
+      expect(
+        new Set(idsOf(cities, [...forecasts, ...forecasts.map((f) => f + ' again')])).size,
+      ).toBe(2);
 
       // and so are names that the messages of another sentence mention (agent templates)
       const agents = new TemplateMiner();

@@ -921,18 +921,24 @@ export class TemplateMiner {
       // in Loghub's annotation): it is a value only when its words keep coming new over more
       // lines than a place needs elsewhere, or recur inside another message's sentence
       // (`maven provisioning completed` beside `Started provisioning maven from …`), as names
-      // of things do; combining with the other places proves nothing about it.
+      // of things do; combining with the other places proves nothing about it. So is a
+      // capitalised word inside a sentence (`VM Started|Paused|Stopped`, `Link Up|Down`), the way
+      // C# and Go print an enumeration's members, except that such words do vary when they
+      // combine freely with other places (a record of fields, `exist: Absent|Staged, build:
+      // Equal|Less`).
       const field = tokens[at - 1] === '=';
       const namesAnInstance = isNameWithId(tokens, proposal.spaceBefore, at);
       const standsFirst = at === 0 && proposal.spaceBefore[1] === true && !LEAD_ENDS.has(tokens[1]);
+      const eventWord =
+        standsFirst || (!namesAnInstance && members.every((m) => CAPITALISED_WORD.test(m[at])));
       let enough = false;
       for (const lines of linesByRest.values())
         if (
           (lines.size >= needed ||
             (lines.size >= 2 && (allDottedNames(lines.keys()) || namesAnInstance))) &&
           (field ||
-            (!allConstantNames(lines.keys()) && !standsFirst) ||
-            isOpenSet(lines, needed, standsFirst ? 4 * needed : 0))
+            (!allConstantNames(lines.keys()) && !eventWord) ||
+            isOpenSet(lines, needed, eventWord ? 4 * needed : 0))
         ) {
           enough = true;
           break;
@@ -954,7 +960,7 @@ export class TemplateMiner {
       if (!enough && unproven.length === 1)
         enough =
           combinesFreely(tokens, at, members, needed - 1) ||
-          this.recursElsewhere(key, at, members, standsFirst);
+          this.recursElsewhere(key, at, members, eventWord);
       if (!enough) return false;
     }
     return true;
@@ -1692,6 +1698,8 @@ function isOpenSet(
  * `org.example.Worker`): one name of an open namespace. Two parts may be a setting's own name.
  */
 const DOTTED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}$/;
+/** One capitalised word of letters: `Started`, `Up`. */
+const CAPITALISED_WORD = /^[A-Z][a-z]+$/;
 /**
  * True for a place inside the message that holds a name glued to an id in brackets
  * (`sent by launchd[84]`, `Sandbox: QQ(37407) deny`, `accountsd[361] copy_matching`): a
