@@ -279,8 +279,7 @@ export class TemplateMiner {
     return (
       this.bestCover(tokens)?.pattern ??
       this.bestListCover(tokens, spaceBefore) ??
-      this.bestSpanCover(tokens, spaceBefore)?.pattern ??
-      this.emptiedValueCover(tokens, spaceBefore)?.pattern
+      this.bestSpanCover(tokens, spaceBefore)?.pattern
     );
   }
 
@@ -382,37 +381,12 @@ export class TemplateMiner {
   }
 
   /**
-   * A live shape with a value glued to the next token (`by <*>(uid=<*>)`) that takes the
-   * tokens where that value was printed empty (`by (uid=<*>)`): a format that fills in an
-   * empty string leaves the text around it as it was.
-   */
-  private emptiedValueCover(
-    tokens: readonly string[],
-    spaceBefore: readonly boolean[],
-  ): Shape | undefined {
-    for (const shape of this.byLength.get(tokens.length + 1) ?? [])
-      if (isEmptiedIn(shape, tokens, spaceBefore)) return shape;
-    return undefined;
-  }
-
-  /**
    * Merges into a new or wider shape's pattern every live pattern it covers: position by
-   * position, with lists, and with a value printed empty.
+   * position, and with lists.
    */
   private absorbEveryCoveredBy(general: Shape): void {
     this.absorbCoveredBy(general, true);
     this.absorbListCoveredBy(general.pattern);
-    this.absorbEmptiedBy(general);
-  }
-
-  /** Merges into the shape's pattern every live pattern that is it with a value printed empty. */
-  private absorbEmptiedBy(general: Shape): void {
-    for (const shape of [...(this.byLength.get(general.tokens.length - 1) ?? [])]) {
-      if (shape.pattern === general.pattern || this.live.get(shape.pattern.id) !== shape.pattern)
-        continue;
-      if (isEmptiedIn(general, shape.tokens, shape.spaceBefore))
-        this.merge(shape.pattern.id, general.pattern.id, true);
-    }
   }
 
   /**
@@ -890,10 +864,14 @@ export class TemplateMiner {
     const isField = (i: number) => tokens[i - 1] === '=';
     const tied = (a: number, b: number) =>
       isField(a) && isField(b) && (decides(members, a, b) || decides(members, b, a));
+    // a word that every message repeats at two places (`for user kim by kim(uid=1004)`) is one
+    // value mentioned twice, not two places that change together as an enumeration's steps do
+    const mirrors = (a: number, b: number) => members.every((member) => member[a] === member[b]);
     for (const at of unproven) {
       const joined = new Set(
         unproven.filter(
-          (other) => other !== at && (wordOf[other] === wordOf[at] || tied(at, other)),
+          (other) =>
+            other !== at && (wordOf[other] === wordOf[at] || tied(at, other) || mirrors(at, other)),
         ),
       );
       // the members' words at this place, by the words they hold at the other unproven places
@@ -1225,32 +1203,6 @@ function decides(members: (readonly string[])[], a: number, b: number): boolean 
     else if (known !== member[b]) return false;
   }
   return true;
-}
-
-/**
- * True when the tokens are the shape with one of its values left out: a `<*>` that starts a
- * word and is glued to the token after it (`boris(uid=0)`), where the tokens have that next
- * token starting a word (`(uid=0)`), everything else matching.
- */
-function isEmptiedIn(
-  shape: Shape,
-  tokens: readonly string[],
-  spaceBefore: readonly boolean[],
-): boolean {
-  const template = shape.tokens;
-  if (template.length !== tokens.length + 1) return false;
-  for (let at = 0; at < tokens.length; at++) {
-    if (
-      template[at] === WILDCARD &&
-      shape.spaceBefore[at] &&
-      !shape.spaceBefore[at + 1] &&
-      spaceBefore[at] &&
-      covers(template.slice(at + 1), tokens.slice(at))
-    )
-      return true;
-    if (template[at] !== WILDCARD && template[at] !== tokens[at]) return false;
-  }
-  return false;
 }
 
 /**
