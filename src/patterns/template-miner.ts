@@ -893,36 +893,28 @@ export class TemplateMiner {
       // events while they recur as a closed set; a closed set of other words (`sensor
       // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
-      // A free word that starts the message, not set apart as a label (`chrome - …`, `alice :
-      // …`), is its sentence's subject or verb, and a closed set of them names events as well
-      // (`cupsd|syslogd startup succeeded`, `boot|halt (command 12)` are events of their own
-      // in Loghub's annotation): it is a value only when its words keep coming new over more
-      // lines than a place needs elsewhere, or recur inside another message's sentence
-      // (`maven provisioning completed` beside `Started provisioning maven from …`), as names
-      // of things do; combining with the other places proves nothing about it. So is a
-      // capitalised word inside a sentence (`VM Started|Paused|Stopped`, `Link Up|Down`), the way
-      // C# and Go print an enumeration's members, except that such words do vary when they
-      // combine freely with other places (a record of fields, `exist: Absent|Staged, build:
-      // Equal|Less`).
+      // Words that start their sentence, or are capitalised inside it, name events as such
+      // constants do (`startsSentence`, `allCapitalised`), and must keep coming new over more
+      // lines than a place needs elsewhere, or recur inside another message's sentence.
       const field = tokens[at - 1] === '=';
       const namesAnInstance = isNameWithId(tokens, proposal.spaceBefore, at);
-      const standsFirst = at === 0 && proposal.spaceBefore[1] === true && !LEAD_ENDS.has(tokens[1]);
-      const eventWord =
-        standsFirst || (!namesAnInstance && members.every((m) => CAPITALISED_WORD.test(m[at])));
+      const standsFirst = startsSentence(tokens, proposal.spaceBefore, at);
+      const eventWord = standsFirst || (!namesAnInstance && allCapitalised(members, at));
       let enough = false;
       for (const lines of linesByRest.values())
         if (
           (lines.size >= needed ||
             (lines.size >= 2 && (allDottedNames(lines.keys()) || namesAnInstance))) &&
           (field ||
-            (!allConstantNames(lines.keys()) && !eventWord) ||
+            !(eventWord || allConstantNames(lines.keys())) ||
             isOpenSet(lines, needed, eventWord ? 4 * needed : 0))
         ) {
           enough = true;
           break;
         }
       if (!enough && unproven.length > 1 && !standsFirst) {
-        // combined freely with another position: parameters of one message, not events
+        // combined freely with another position: parameters of one message, not events (a
+        // sentence's first word proves nothing by it; capitalised fields of a record do vary so)
         let contexts = 0;
         for (const lines of linesByRest.values()) if (lines.size >= needed - 1) contexts++;
         enough = contexts >= needed - 1;
@@ -1652,6 +1644,32 @@ function isOpenSet(
 const DOTTED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}$/;
 /** One capitalised word of letters: `Started`, `Up`. */
 const CAPITALISED_WORD = /^[A-Z][a-z]+$/;
+
+/**
+ * True for a free word that starts the message, not set apart as a label (`chrome - …`, `alice
+ * : …`): its sentence's subject or verb. A closed set of them names events (`cupsd|syslogd
+ * startup succeeded`, `boot|halt (command 12)` are events of their own in Loghub's annotation);
+ * they are a value only when they keep coming new, or recur inside another message's sentence
+ * (`maven provisioning completed` beside `Started provisioning maven from …`), as names of things
+ * do. Combining with the message's other places proves nothing about them.
+ */
+function startsSentence(
+  tokens: readonly string[],
+  spaceBefore: readonly boolean[],
+  at: number,
+): boolean {
+  return at === 0 && spaceBefore[1] === true && !LEAD_ENDS.has(tokens[1]);
+}
+
+/**
+ * True when every member holds a capitalised word at `at` (`VM Started|Paused|Stopped`, `Link
+ * Up|Down`), as C# and Go print an enumeration's members: a closed set of them names events, as
+ * a sentence's first words do, except that they vary where they combine freely with other places
+ * (a record of fields, `exist: Absent|Staged, build: Equal|Less`).
+ */
+function allCapitalised(members: readonly (readonly string[])[], at: number): boolean {
+  return members.every((member) => CAPITALISED_WORD.test(member[at]));
+}
 /**
  * True for a place inside the message that holds a name glued to an id in brackets
  * (`sent by launchd[84]`, `Sandbox: QQ(37407) deny`, `accountsd[361] copy_matching`): a

@@ -406,7 +406,7 @@ function matchingCloser(text: string, open: number): number {
  * variable; split on whitespace; a whole word that is a URL, a drive path, a UUID or hex bytes
  * (a MAC) is one variable; otherwise split on key/value and list punctuation (`=`, `:`, `,`, brackets,
  * quotes, runs of dots); a piece with a digit, a path or a long hex run is a variable; a unit
- * right after a variable (KB, ms) belongs to it; an empty bracket standing as a word holds an
+ * right after a variable (KB, ms) belongs to it, unless it restates a size in parentheses; an empty bracket standing as a word holds an
  * empty variable;
  * month and weekday names next to a variable are part of a date; finally a run of variables
  * joined only by `:`/`,`/`=`/`;`/`|`/whitespace collapses into one `<*>`, so that
