@@ -266,6 +266,31 @@ describe('TemplateMiner', () => {
       expect(new Set([suffixFirst.resolve(marked), ...plain]).size).toBe(1);
     });
 
+    it('a word of prose before a value starts another sentence, a name before one is part of the value', () => {
+      const miner = new TemplateMiner();
+      const levels = idsOf(
+        miner,
+        [87, 86, 84, 81, 79, 78].map((level) => `onBatteryLevelChanged ${level}`),
+      );
+      expect(new Set(levels).size).toBe(1);
+      // the callback's other sentence: a word, then values glued into one token
+      const invalid = idsOf(miner, [
+        'onBatteryLevelChanged invalid level:140,last:78',
+        'onBatteryLevelChanged invalid level:-3,last:77',
+      ]);
+      expect(new Set(invalid).size).toBe(1);
+      expect(invalid[0]).not.toBe(miner.resolve(levels[0]));
+      // a word that reads as a name (a dot, a capital) takes a masked value after it
+      const programs = idsOf(new TemplateMiner(), [
+        'worker 1 launched program 10.0.0.1',
+        'worker 2 launched program 10.0.0.2',
+        'worker 3 launched program 10.0.0.3',
+        'worker 4 launched program 10.0.0.4',
+        'worker 5 launched program svchost.exe *32',
+      ]);
+      expect(new Set(programs).size).toBe(1);
+    });
+
     it('a key’s value that may hold a list stops at the next key', () => {
       const miner = new TemplateMiner();
       const clients = idsOf(miner, [

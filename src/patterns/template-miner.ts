@@ -1555,9 +1555,15 @@ function matchesWithLists(
       if (matchesWithLists(template, t + 1, tokens, spaceBefore, last + 1, spanAt)) return true;
     }
     if (matchesWithLists(template, t + 1, tokens, spaceBefore, item + 1, spanAt)) return true;
-    // a word with a masked value printed after it ("chrome.exe *64"): one value, as a run of
-    // values is in the canonical form
-    if (last === item && isWord(tokens[item]) && tokens[item + 1] === WILDCARD) {
+    // a name with a masked value printed after it ("chrome.exe *64"): one value, as a run of
+    // values is in the canonical form; a word of prose that would start the value before
+    // another value ("invalid step:265") begins another sentence instead
+    if (
+      last === item &&
+      isWord(tokens[item]) &&
+      (item > m || startsAsName(tokens[item])) &&
+      tokens[item + 1] === WILDCARD
+    ) {
       item++;
       continue;
     }
