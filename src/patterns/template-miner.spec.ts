@@ -796,6 +796,30 @@ describe('TemplateMiner', () => {
       );
       expect(new Set(methodPatterns.flat()).size).toBe(methods.length);
 
+      // qualified constants (an intent's action) printed when received and again when handled:
+      // recurring in the other sentence proves nothing, as it would for names
+      const receiver = new TemplateMiner();
+      const actions = ['POWER_CONNECTED', 'POWER_DISCONNECTED', 'BATTERY_LOW', 'BATTERY_OKAY'];
+      const actionIds = new Map<string, Set<string>>(actions.map((a) => [a, new Set()]));
+      for (let line = 0; line < 240; line++) {
+        const action = `android.intent.action.${line < 30 ? actions[line % 2] : pick(actions)}`;
+        receiver.match(`onReceive action: ${action}`);
+        const { id } = receiver.match(`handleBroadcast action:${action} seq=${line}`);
+        actionIds.get(action.slice(action.lastIndexOf('.') + 1))!.add(id);
+      }
+      const actionPatterns = [...actionIds.values()].map(
+        (ids) => new Set([...ids].map((id) => receiver.resolve(id))),
+      );
+      expect(actionPatterns.every((ids) => ids.size === 1)).toBe(true);
+      expect(new Set(actionPatterns.map((ids) => [...ids][0])).size).toBe(actions.length);
+      // namespaced names that are not constants (packages) are values after two
+      const packages = idsOf(new TemplateMiner(), [
+        'Start proc for service com.example.mail/.SyncService',
+        'Start proc for service org.example.notes/.BackupService',
+        'Start proc for service com.example.mail/.SyncService',
+      ]);
+      expect(new Set(packages).size).toBe(1);
+
       // a closed set of parameters written as names (sensors): as often a parameter as not
       const sensorLines = Array.from(
         { length: 200 },

@@ -889,7 +889,8 @@ export class TemplateMiner {
         const memberLines = this.linesOf(memberKey);
         lines.set(value, (lines.get(value) ?? 0) + memberLines);
       }
-      // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`) name
+      // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`, or
+      // qualified: `android.intent.action.SCREEN_ON|SCREEN_OFF`) name
       // events while they recur as a closed set; a closed set of other words (`sensor
       // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
@@ -927,10 +928,13 @@ export class TemplateMiner {
             combinesWith(members, at, other, needed - 1),
         );
       }
+      // constants recur wherever their enumeration is printed (an action received, then
+      // handled): recurring proves a name mentioned, not a constant
       if (!enough && unproven.length === 1)
         enough =
           combinesFreely(tokens, at, members, needed - 1) ||
-          this.recursElsewhere(key, at, members, eventWord);
+          (!allConstantNames(wordsAt(members, at)) &&
+            this.recursElsewhere(key, at, members, eventWord));
       if (!enough) return false;
     }
     return true;
@@ -1698,8 +1702,12 @@ function isNameWithId(
   );
 }
 
+function wordsAt(members: readonly (readonly string[])[], at: number): string[] {
+  return members.map((member) => member[at]).filter(isWord);
+}
+
 function allDottedNames(words: Iterable<string>): boolean {
-  for (const word of words) if (!DOTTED_NAME.test(word)) return false;
+  for (const word of words) if (!DOTTED_NAME.test(word) || isConstantName(word)) return false;
   return true;
 }
 
@@ -1708,6 +1716,21 @@ function allDottedNames(words: Iterable<string>): boolean {
  * `GET`, `HEALTH_OK`, `TIME_TICK`): capitals, digits and `_`, two characters at least.
  */
 function allConstantNames(words: Iterable<string>): boolean {
-  for (const word of words) if (word.length < 2 || !CONSTANT_NAME.test(word)) return false;
+  for (const word of words) if (!isConstantName(word)) return false;
   return true;
 }
+
+/**
+ * A constant's name, perhaps qualified by its namespace (`android.intent.action.SCREEN_ON`,
+ * `TimeUnit.SECONDS`): the namespace says where the constant is declared, not that the word
+ * is a name from an open set.
+ */
+function isConstantName(word: string): boolean {
+  const dot = word.lastIndexOf('.');
+  const name = word.slice(dot + 1);
+  return (
+    name.length >= 2 && CONSTANT_NAME.test(name) && (dot < 0 || NAMESPACE.test(word.slice(0, dot)))
+  );
+}
+
+const NAMESPACE = /^[A-Za-z][\w.]*$/;
