@@ -1559,13 +1559,14 @@ function matchesWithLists(
       if (matchesWithLists(template, t + 1, tokens, spaceBefore, last + 1, spanAt)) return true;
     }
     if (matchesWithLists(template, t + 1, tokens, spaceBefore, item + 1, spanAt)) return true;
-    // a name with a masked value printed after it ("chrome.exe *64"): one value, as a run of
-    // values is in the canonical form; a word of prose that would start the value before
-    // another value ("invalid step:265") begins another sentence instead
+    // a word with a masked value printed after it ("chrome.exe *64", "worker 7"): one value,
+    // as a run of values is in the canonical form; but where the value follows a word of the
+    // sentence, a word of prose that would start it ("onStepChanged invalid step:265")
+    // begins another sentence instead
     if (
       last === item &&
       isWord(tokens[item]) &&
-      (item > m || startsAsName(tokens[item])) &&
+      (item > m || t === 0 || !isWord(template[t - 1]) || startsAsName(tokens[item])) &&
       tokens[item + 1] === WILDCARD
     ) {
       item++;
