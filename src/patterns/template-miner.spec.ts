@@ -693,6 +693,16 @@ describe('TemplateMiner', () => {
       const lines = [1, 2, 3].flatMap(() => commands.map((c) => `(root) CMD (${c})`));
       for (const order of [lines, [...lines].reverse()])
         expect(onePatternOf(new TemplateMiner(), order)).toBe('(root) CMD (<*>)');
+      // three commands only, one a single path, one with values among its words: the brackets
+      // frame the value, so at a place a single value proved they take whatever they hold
+      const few = [
+        '/opt/backup/bin/snap -q 10.20.0.5',
+        '/usr/local/bin/prune.sh',
+        'run-parts /etc/cron.weekly',
+      ];
+      const fewLines = [1, 2, 3, 4].flatMap(() => few.map((c) => `(backup) CMD (${c})`));
+      for (const order of [fewLines, [...fewLines].reverse()])
+        expect(onePatternOf(new TemplateMiner(), order)).toBe('(backup) CMD (<*>)');
     });
 
     it('field values that change together are one value of several fields', () => {

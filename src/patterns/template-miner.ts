@@ -525,6 +525,9 @@ export class TemplateMiner {
       const shortest = Math.min(mine.length, theirs.length);
       let prefix = 0;
       while (prefix < shortest - 1 && mine[prefix] === theirs[prefix]) prefix++;
+      // a value both start with inside a bracket (`CMD (<*>)`, `CMD (<*> -s <*>)`) is where
+      // the span starts, not the prefix's end
+      if (mine[prefix - 1] === WILDCARD && CLOSER_OF[mine[prefix - 2]] !== undefined) prefix--;
       let suffix = 0;
       while (
         suffix < shortest - prefix - 1 &&
@@ -597,7 +600,7 @@ export class TemplateMiner {
       for (const tokens of [mine, theirs]) {
         const middle = tokens.slice(prefix, tokens.length - suffix);
         const valueList = isValueList(middle);
-        if (middle.length > 1 && (isQuotedOrValue(middle) || (enclosed && isFreeText(middle))))
+        if (middle.length > 1 && (isQuotedOrValue(middle) || enclosed))
           proposal.framedPhrase = true;
         if (isValueRun(middle)) proposal.value = true;
         if (valueList) proposal.valueList = true;
