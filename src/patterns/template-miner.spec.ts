@@ -524,6 +524,26 @@ describe('TemplateMiner', () => {
       expect(ids[0]).not.toBe(ids[6]);
     });
 
+    it('an annotation written apart from its value is a part of the sentence, as Loghub annotates', () => {
+      // a lease request naming the server it came through, and one that does not: the
+      // parenthesis is a part other lines lack (another event); glued to its value
+      // (`relay=gw.example.org[10.0.0.1]`) it stays part of that value
+      const random = seededRandom(5);
+      const octet = () => Math.floor(random() * 250) + 1;
+      const mac = () =>
+        Array.from({ length: 6 }, () => octet().toString(16).padStart(2, '0')).join(':');
+      const lines = Array.from({ length: 120 }, (_, i) =>
+        i % 5 === 0
+          ? `LEASEREQ for 10.4.${octet()}.${octet()} from ${mac()} via eth1`
+          : `LEASEREQ for 10.4.${octet()}.${octet()} (10.4.0.${octet()}) from ${mac()} via eth1`,
+      );
+      const miner = new TemplateMiner();
+      const ids = idsOf(miner, lines).map((id) => miner.resolve(id));
+      expect(new Set(ids.filter((_, i) => i % 5 === 0)).size).toBe(1);
+      expect(new Set(ids.filter((_, i) => i % 5 !== 0)).size).toBe(1);
+      expect(ids[0]).not.toBe(ids[1]);
+    });
+
     it('a value written with a variable number of tokens (query strings, lists, host:port)', () => {
       const miner = new TemplateMiner();
       const queries = idsOf(miner, [
@@ -533,10 +553,10 @@ describe('TemplateMiner', () => {
       ]);
       expect(new Set(queries).size).toBe(1);
 
-      // host:port and host [ip] where others wrote an address: the same value
+      // host:port and host[ip] where others wrote an address: the same value
       const hosts = idsOf(miner, [
-        'reverse lookup for 10.9.8.7 [10.9.8.7] failed',
-        'reverse lookup for gw.example.org [10.9.8.6] failed',
+        'reverse lookup for 10.9.8.7[10.9.8.7] failed',
+        'reverse lookup for gw.example.org[10.9.8.6] failed',
         'reverse lookup for 10.9.8.5:22 failed',
         'reverse lookup for relay.example.net:22 failed',
       ]);

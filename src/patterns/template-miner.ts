@@ -392,8 +392,8 @@ export class TemplateMiner {
   /**
    * The most specific live pattern whose canonical template matches the tokens when each of
    * its `<*>` may stand for a list: items (words or values, each perhaps with a bracketed
-   * annotation) joined by `: , = ; |`. A value that the tokenizer split ("gw.example.org:443",
-   * "gw.example.org [10.0.0.1]") then joins a pattern learned from other values at that
+   * annotation glued to it) joined by `: , = ; |`. A value that the tokenizer split
+   * ("gw.example.org:443", "gw.example.org[10.0.0.1]") then joins a pattern learned from other values at that
    * place, whatever its number of items.
    */
   private bestListCover(tokens: string[], spaceBefore: readonly boolean[]): Pattern | undefined {
@@ -1546,7 +1546,9 @@ function matchesWithLists(
     return false;
   }
   // a list: an item, then any number of (joiner, item); an item may carry a bracketed
-  // annotation ("gw.example.org [10.0.0.1]"); try every length
+  // annotation glued to it ("gw.example.org[10.0.0.1]"); one written apart ("10.4.1.9
+  // (10.4.0.1)") is a part of the sentence that lines without it lack, another event, as
+  // Loghub's annotators have it; try every length
   for (let item = m; ;) {
     if (!isItem(tokens[item])) return false;
     // a word after a space and followed by `=`, after the first item, is the key of the next
@@ -1557,7 +1559,12 @@ function matchesWithLists(
       return false;
     let last = item;
     const closer = ANNOTATION_CLOSERS[tokens[item + 1]];
-    if (closer !== undefined && isItem(tokens[item + 2] ?? '') && tokens[item + 3] === closer) {
+    if (
+      closer !== undefined &&
+      !spaceBefore[item + 1] &&
+      isItem(tokens[item + 2] ?? '') &&
+      tokens[item + 3] === closer
+    ) {
       last = item + 3;
       if (matchesWithLists(template, t + 1, tokens, spaceBefore, last + 1, spanAt)) return true;
     }
