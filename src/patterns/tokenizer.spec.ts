@@ -325,6 +325,15 @@ describe('tokenizer', () => {
     );
   });
 
+  it('masks bytes printed in hex as one value, bytes of letters only included', () => {
+    const dump = (bytes: string) => tokenize(`sd 2:0:0:0: rejecting I/O, CDB: Write(10) ${bytes}`);
+    expect(dump('2a 00 1c be ef 08 00 00 40 00')).toEqual(dump('2a 00 07 11 30 08 00 00 40 00'));
+    expect(dump('2a 00 1c be ef 08 00 00 40 00').slice(-1)).toEqual(['<*>']);
+    // two-letter words are not bytes unless a run of bytes with a digit holds them
+    expect(tokenize('status be ad fe cd').join(' ')).toBe('status be ad fe cd');
+    expect(tokenize('Code: 48 8b fe c9 c3').join(' ')).toBe('Code : <*>');
+  });
+
   it('keeps the names glued to values when a message has no other word', () => {
     expect(tokenize('accumulateSteps50')).toEqual(['accumulateSteps', '<*>']);
     expect(tokenize('readHr91@1723617019967')).toEqual(['readHr', '<*>']);

@@ -490,10 +490,21 @@ function maskProductStrings(message: string): string {
   return message.replace(PRODUCT_STRING, markQuoted);
 }
 
+/**
+ * Bytes printed in hex, two digits each and spaced (`CDB: 28 00 3a fe 1c aa 00 00 08 00`, a
+ * kernel's `Code:` line): a run of four or more with a digit among them is one value, its bytes
+ * of letters only (`fe`, `aa`) included, which would otherwise read as words.
+ */
+const HEX_DUMP = /(?<=^|[\s:])(?:[0-9a-fA-F]{2} ){3,}[0-9a-fA-F]{2}(?=$|\s)/g;
+
+function maskHexDumps(message: string): string {
+  return message.replace(HEX_DUMP, (run) => (DIGIT.test(run) ? QUOTED_MARK : run));
+}
+
 export function tokenizeWithSpacing(message: string): TokenizedMessage {
   // values that span words (quoted, structured, product strings) are masked once, before splitting
   const unquoted = maskStructuredValues(
-    maskQuoted(maskProductStrings(maskSeparatedFields(maskFieldValues(message)))),
+    maskQuoted(maskProductStrings(maskSeparatedFields(maskFieldValues(maskHexDumps(message))))),
   );
   const hasBracket = BRACKET_OPENER.test(message);
   const masked = tokenizeMasking(unquoted, hasBracket, false);
