@@ -842,6 +842,19 @@ describe('TemplateMiner', () => {
       );
       expect(actionPatterns.every((ids) => ids.size === 1)).toBe(true);
       expect(new Set(actionPatterns.map((ids) => [...ids][0])).size).toBe(actions.length);
+      // constants of several namespaces at one place are strings any component defines: values
+      const broadcasts = [
+        'android.intent.action.SCREEN_ON',
+        'android.intent.action.SCREEN_OFF',
+        'android.net.conn.CONNECTIVITY_CHANGE',
+        'android.bluetooth.adapter.STATE_CHANGED',
+      ];
+      const queued = Array.from(
+        { length: 80 },
+        (_, line) =>
+          `enqueue broadcast action:${broadcasts[line < 30 ? line % 2 : line % 4]}, queue=${line % 3}`,
+      );
+      expect(new Set(idsOf(new TemplateMiner(), queued)).size).toBe(1);
       // namespaced names that are not constants (packages) are values after two
       const packages = idsOf(new TemplateMiner(), [
         'Start proc for service com.example.mail/.SyncService',

@@ -1718,30 +1718,31 @@ function wordsAt(members: readonly (readonly string[])[], at: number): string[] 
 }
 
 function allDottedNames(words: Iterable<string>): boolean {
-  for (const word of words) if (!DOTTED_NAME.test(word) || isConstantName(word)) return false;
+  for (const word of words) if (!DOTTED_NAME.test(word) || allConstantNames([word])) return false;
   return true;
 }
 
 /**
  * True when every word is written as programs print an enumeration's constant (`RUNNING`,
- * `GET`, `HEALTH_OK`, `TIME_TICK`): capitals, digits and `_`, two characters at least.
+ * `GET`, `HEALTH_OK`, `TIME_TICK`): capitals, digits and `_`, two characters at least; or
+ * qualified by its namespace (`android.intent.action.SCREEN_ON`, `TimeUnit.SECONDS`), where
+ * the namespace says where the constant is declared, not that the word is a name from an
+ * open set. The members of one enumeration share their namespace: constants of several
+ * (`android.intent.action.SCREEN_ON`, `android.net.wifi.RSSI_CHANGED`) are strings any
+ * component may define, values of an open set.
  */
 function allConstantNames(words: Iterable<string>): boolean {
-  for (const word of words) if (!isConstantName(word)) return false;
+  let namespace: string | undefined;
+  for (const word of words) {
+    const dot = word.lastIndexOf('.');
+    const name = word.slice(dot + 1);
+    if (name.length < 2 || !CONSTANT_NAME.test(name)) return false;
+    const qualifier = word.slice(0, dot + 1);
+    if (dot >= 0 && !NAMESPACE.test(qualifier)) return false;
+    if (namespace !== undefined && qualifier !== namespace) return false;
+    namespace = qualifier;
+  }
   return true;
 }
 
-/**
- * A constant's name, perhaps qualified by its namespace (`android.intent.action.SCREEN_ON`,
- * `TimeUnit.SECONDS`): the namespace says where the constant is declared, not that the word
- * is a name from an open set.
- */
-function isConstantName(word: string): boolean {
-  const dot = word.lastIndexOf('.');
-  const name = word.slice(dot + 1);
-  return (
-    name.length >= 2 && CONSTANT_NAME.test(name) && (dot < 0 || NAMESPACE.test(word.slice(0, dot)))
-  );
-}
-
-const NAMESPACE = /^[A-Za-z][\w.]*$/;
+const NAMESPACE = /^[A-Za-z][\w.]*\.$/;
