@@ -406,7 +406,7 @@ function matchingCloser(text: string, open: number): number {
  * variable; split on whitespace; a whole word that is a URL, a drive path, a UUID or hex bytes
  * (a MAC) is one variable; otherwise split on key/value and list punctuation (`=`, `:`, `,`, brackets,
  * quotes, runs of dots); a piece with a digit, a path or a long hex run is a variable; a unit
- * right after a variable (KB, ms) belongs to it, unless it restates a size in parentheses; an empty bracket standing as a word holds an
+ * right after a variable (KB, ms) belongs to it; an empty bracket standing as a word holds an
  * empty variable;
  * month and weekday names next to a variable are part of a date; finally a run of variables
  * joined only by `:`/`,`/`=`/`;`/`|`/whitespace collapses into one `<*>`, so that
@@ -641,12 +641,7 @@ function tokenizeMasking(
     }
   }
   for (let i = 0; i < raw.length; i++) {
-    if (
-      raw[i] !== WILDCARD &&
-      raw[i - 1] === WILDCARD &&
-      UNITS.has(raw[i].toLowerCase()) &&
-      !isRestatedUnit(raw, i)
-    )
+    if (raw[i] !== WILDCARD && raw[i - 1] === WILDCARD && UNITS.has(raw[i].toLowerCase()))
       raw[i] = WILDCARD;
   }
   for (let i = 0; i < raw.length; i++) {
@@ -681,16 +676,6 @@ function tokenizeMasking(
   }
   if (hasBracket) maskLists(raw, rawSpace);
   return canonicalize(raw, rawSpace);
-}
-
-/**
- * True for the unit of a value restated in parentheses right after another value, as in
- * `1190 bytes (1.16 KB)`: the unit there is chosen by the value's size, one of a few words,
- * and Loghub's annotation keeps it as a word of the template (`<*> bytes (<*> KB) sent` and
- * `<*> bytes (<*> MB) sent` are two events), as it keeps the words of other small closed sets.
- */
-function isRestatedUnit(raw: readonly string[], at: number): boolean {
-  return raw[at - 2] === '(' && raw[at + 1] === ')' && raw[at - 3] === WILDCARD;
 }
 
 /** A piece of a word, masked when it holds a value, or its glued name kept and its value masked. */
