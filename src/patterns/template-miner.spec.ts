@@ -843,6 +843,21 @@ describe('TemplateMiner', () => {
       );
       expect(actionPatterns.every((ids) => ids.size === 1)).toBe(true);
       expect(new Set(actionPatterns.map((ids) => [...ids][0])).size).toBe(actions.length);
+      // a name in capitals alone, printed beside its code in two sentences, recurs as names of
+      // things do (an error's name): recurring still proves such a place
+      const servicing = new TemplateMiner();
+      const errors = ['E_FAIL', 'E_ACCESSDENIED', 'CBS_E_INVALID_PACKAGE', 'ERROR_NOT_FOUND'];
+      const errorIds: string[] = [];
+      for (let line = 0; line < 120; line++) {
+        const error = errors[line < 30 ? line % 2 : line % 4];
+        const code = `0x8007${(line % 97).toString(16).padStart(4, '0')}`;
+        errorIds.push(
+          servicing.match(`Failed to resolve package [HRESULT = ${code} - ${error}]`).id,
+        );
+        servicing.match(`Expecting attribute name [HRESULT = ${code} - ${error}]`);
+      }
+      expect(new Set(errorIds.map((id) => servicing.resolve(id))).size).toBe(1);
+
       // constants of several namespaces at one place are strings any component defines: values
       const broadcasts = [
         'android.intent.action.SCREEN_ON',

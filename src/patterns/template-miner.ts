@@ -931,12 +931,12 @@ export class TemplateMiner {
             combinesWith(members, at, other, needed - 1),
         );
       }
-      // constants recur wherever their enumeration is printed (an action received, then
-      // handled): recurring proves a name mentioned, not a constant
+      // qualified constants recur wherever their enumeration is printed (an action received,
+      // then handled): recurring proves a name mentioned, not such a constant
       if (!enough && unproven.length === 1)
         enough =
           combinesFreely(tokens, at, members, needed - 1) ||
-          (!allConstantNames(wordsAt(members, at)) &&
+          (!allQualifiedConstants(wordsAt(members, at)) &&
             this.recursElsewhere(key, at, members, eventWord));
       if (!enough) return false;
     }
@@ -1743,6 +1743,15 @@ function allConstantNames(words: Iterable<string>): boolean {
     namespace = qualifier;
   }
   return true;
+}
+
+/**
+ * Constants that carry the namespace they are declared in (`android.intent.action.SCREEN_ON`):
+ * certainly an enumeration's members. A word in capitals alone may also be a name (a host, a
+ * registry hive, an error's name printed beside its code), which recurring elsewhere tells.
+ */
+function allQualifiedConstants(words: readonly string[]): boolean {
+  return words.every((word) => word.includes('.')) && allConstantNames(words);
 }
 
 const NAMESPACE = /^[A-Za-z][\w.]*\.$/;
