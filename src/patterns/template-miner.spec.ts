@@ -794,6 +794,17 @@ describe('TemplateMiner', () => {
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
       const instance = () => Math.floor(random() * 0xffffff).toString(16) + 'c-7e';
       const sensorNames = ['cpu_die', 'gpu_die', 'battery', 'palm_rest', 'ssd'];
+      /** Each word's lines end in one pattern, and the words' patterns all differ. */
+      const expectOnePatternPerWord = (
+        miner: TemplateMiner,
+        idsByWord: Map<string, Set<string>>,
+      ) => {
+        const patterns = [...idsByWord.values()].map(
+          (ids) => new Set([...ids].map((id) => miner.resolve(id))),
+        );
+        expect(patterns.every((ids) => ids.size === 1)).toBe(true);
+        expect(new Set(patterns.map((ids) => [...ids][0])).size).toBe(idsByWord.size);
+      };
       const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CHF'];
 
       // lifecycle constants: four, then six, each recurring many times; no new one comes after
@@ -805,11 +816,7 @@ describe('TemplateMiner', () => {
         const { id } = lifecycle.match(`[instance: ${instance()}] hypervisor reports VM ${event}`);
         byEvent.get(event)!.add(id);
       }
-      const final = [...byEvent.values()].map(
-        (ids) => new Set([...ids].map((id) => lifecycle.resolve(id))),
-      );
-      expect(final.every((ids) => ids.size === 1)).toBe(true);
-      expect(new Set(final.map((ids) => [...ids][0])).size).toBe(events.length);
+      expectOnePatternPerWord(lifecycle, byEvent);
 
       // HTTP methods recurring among masked paths: four methods, four events
       const api = new TemplateMiner();
@@ -838,11 +845,7 @@ describe('TemplateMiner', () => {
         const { id } = receiver.match(`handleBroadcast action:${action} seq=${line}`);
         actionIds.get(action.slice(action.lastIndexOf('.') + 1))!.add(id);
       }
-      const actionPatterns = [...actionIds.values()].map(
-        (ids) => new Set([...ids].map((id) => receiver.resolve(id))),
-      );
-      expect(actionPatterns.every((ids) => ids.size === 1)).toBe(true);
-      expect(new Set(actionPatterns.map((ids) => [...ids][0])).size).toBe(actions.length);
+      expectOnePatternPerWord(receiver, actionIds);
       // a name in capitals alone, printed beside its code in two sentences, recurs as names of
       // things do (an error's name): recurring still proves such a place
       const servicing = new TemplateMiner();
