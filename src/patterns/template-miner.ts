@@ -393,8 +393,8 @@ export class TemplateMiner {
    * The most specific live pattern whose canonical template matches the tokens when each of
    * its `<*>` may stand for a list: items (words or values, each perhaps with a bracketed
    * annotation glued to it) joined by `: , = ; |`. A value that the tokenizer split
-   * ("gw.example.org:443", "gw.example.org[10.0.0.1]") then joins a pattern learned from other values at that
-   * place, whatever its number of items.
+   * ("gw.example.org:443", "gw.example.org[10.0.0.1]") then joins a pattern learned from other
+   * values at that place, whatever its number of items.
    */
   private bestListCover(tokens: string[], spaceBefore: readonly boolean[]): Pattern | undefined {
     let best: Pattern | undefined;
@@ -892,10 +892,10 @@ export class TemplateMiner {
         const memberLines = this.linesOf(memberKey);
         lines.set(value, (lines.get(value) ?? 0) + memberLines);
       }
-      // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`, or
-      // qualified: `android.intent.action.SCREEN_ON|SCREEN_OFF`) name
-      // events while they recur as a closed set; a closed set of other words (`sensor
-      // cpu_die|ssd|battery`) is as often a parameter, and counting cannot tell the two apart.
+      // words printed as an enumeration's constants (`RUNNING|STOPPED|PAUSED|FAILED`, also
+      // qualified: `android.intent.action.SCREEN_ON|SCREEN_OFF`) name events while they recur
+      // as a closed set; a closed set of other words (`sensor cpu_die|ssd|battery`) is as
+      // often a parameter, and counting cannot tell the two apart.
       // The value of a named field (`currency=USD`) is a parameter however few values it takes.
       // Words that start their sentence, or are capitalised inside it, name events as such
       // constants do (`startsSentence`, `allCapitalised`), and must keep coming new over more
