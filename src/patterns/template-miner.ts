@@ -1570,14 +1570,11 @@ function matchesWithLists(
     }
     if (matchesWithLists(template, t + 1, tokens, spaceBefore, item + 1, spanAt)) return true;
     // a word with a masked value printed after it ("chrome.exe *64", "worker 7"): one value,
-    // as a run of values is in the canonical form; but where the value follows a word of the
-    // sentence, a word of prose that would start it ("onStepChanged invalid step:265")
-    // begins another sentence instead
+    // as a run of values is in the canonical form
     if (
       last === item &&
-      isWord(tokens[item]) &&
-      (item > m || t === 0 || !isWord(template[t - 1]) || startsAsName(tokens[item])) &&
-      tokens[item + 1] === WILDCARD
+      tokens[item + 1] === WILDCARD &&
+      mayStartValue(tokens[item], item > m, template[t - 1])
     ) {
       item++;
       continue;
@@ -1585,6 +1582,18 @@ function matchesWithLists(
     if (!LIST_JOINERS.has(tokens[last + 1] ?? '')) return false;
     item = last + 2;
   }
+}
+
+/**
+ * True when the word may be (part of) a list place's value, a masked value following it: inside
+ * the value (`withinValue`, after a joiner), first in the message or after punctuation, any
+ * word; where the place follows a word of the sentence (`before`), only a word that reads as a
+ * name, for a word of prose there begins another sentence (`onStepChanged invalid step:265`
+ * is not `onStepChanged <*>`).
+ */
+function mayStartValue(word: string, withinValue: boolean, before: string | undefined): boolean {
+  if (!isWord(word)) return false;
+  return withinValue || before === undefined || !isWord(before) || startsAsName(word);
 }
 
 const ANNOTATION_CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -1718,31 +1727,47 @@ function wordsAt(members: readonly (readonly string[])[], at: number): string[] 
 }
 
 function allDottedNames(words: Iterable<string>): boolean {
-  for (const word of words) if (!DOTTED_NAME.test(word) || allConstantNames([word])) return false;
+  for (const word of words)
+    if (!DOTTED_NAME.test(word) || namespaceOfConstant(word) !== undefined) return false;
   return true;
 }
 
 /**
- * True when every word is written as programs print an enumeration's constant (`RUNNING`,
- * `GET`, `HEALTH_OK`, `TIME_TICK`): capitals, digits and `_`, two characters at least; or
- * qualified by its namespace (`android.intent.action.SCREEN_ON`, `TimeUnit.SECONDS`), where
- * the namespace says where the constant is declared, not that the word is a name from an
- * open set. The members of one enumeration share their namespace: constants of several
- * (`android.intent.action.SCREEN_ON`, `android.net.wifi.RSSI_CHANGED`) are strings any
- * component may define, values of an open set.
+ * The namespace of a word written as programs print an enumeration's constant: `''` for
+ * `RUNNING`, `GET`, `HEALTH_OK` (capitals, digits and `_`, two characters at least), and the
+ * qualifier for one qualified by where it is declared (`android.intent.action.` for
+ * `android.intent.action.SCREEN_ON`, `TimeUnit.` for `TimeUnit.SECONDS`): the namespace says
+ * where the constant is declared, not that the word is a name from an open set. Undefined for
+ * any other word.
  */
-function allConstantNames(words: Iterable<string>): boolean {
-  let namespace: string | undefined;
+function namespaceOfConstant(word: string): string | undefined {
+  const dot = word.lastIndexOf('.');
+  const name = word.slice(dot + 1);
+  if (name.length < 2 || !CONSTANT_NAME.test(name)) return undefined;
+  const qualifier = word.slice(0, dot + 1);
+  return dot < 0 || NAMESPACE.test(qualifier) ? qualifier : undefined;
+}
+
+const NAMESPACE = /^[A-Za-z][\w.]*\.$/;
+
+/**
+ * The namespace every word shares as an enumeration's constant (`namespaceOfConstant`), or
+ * undefined when one is no constant or they have several: the members of one enumeration are
+ * declared in one place, and constants of several (`android.intent.action.SCREEN_ON`,
+ * `android.net.wifi.RSSI_CHANGED`) are strings any component may define, values of an open set.
+ */
+function sharedConstantNamespace(words: Iterable<string>): string | undefined {
+  let shared: string | undefined;
   for (const word of words) {
-    const dot = word.lastIndexOf('.');
-    const name = word.slice(dot + 1);
-    if (name.length < 2 || !CONSTANT_NAME.test(name)) return false;
-    const qualifier = word.slice(0, dot + 1);
-    if (dot >= 0 && !NAMESPACE.test(qualifier)) return false;
-    if (namespace !== undefined && qualifier !== namespace) return false;
-    namespace = qualifier;
+    const namespace = namespaceOfConstant(word);
+    if (namespace === undefined || (shared !== undefined && namespace !== shared)) return undefined;
+    shared = namespace;
   }
-  return true;
+  return shared;
+}
+
+function allConstantNames(words: Iterable<string>): boolean {
+  return sharedConstantNamespace(words) !== undefined;
 }
 
 /**
@@ -1750,8 +1775,6 @@ function allConstantNames(words: Iterable<string>): boolean {
  * certainly an enumeration's members. A word in capitals alone may also be a name (a host, a
  * registry hive, an error's name printed beside its code), which recurring elsewhere tells.
  */
-function allQualifiedConstants(words: readonly string[]): boolean {
-  return words.every((word) => word.includes('.')) && allConstantNames(words);
+function allQualifiedConstants(words: Iterable<string>): boolean {
+  return Boolean(sharedConstantNamespace(words));
 }
-
-const NAMESPACE = /^[A-Za-z][\w.]*\.$/;
