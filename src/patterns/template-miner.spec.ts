@@ -1101,6 +1101,37 @@ describe('TemplateMiner', () => {
       expect(miner.match('pipeline queue is full').id).not.toBe(ids[0]);
     });
 
+    it('a capitalised name of several words where single values stand, also after a bracket', () => {
+      // a thread named by a phrase among threads named by one token, after `uid=<n>(<app>)`
+      const threads = ['RenderThread', 'HeapTaskDaemon', 'main', 'Binder:1887_2', 'GLThread'];
+      const lines: string[] = [];
+      const apps = ['com.example.mail', 'com.example.maps', 'system', 'com.example.chat'];
+      for (let i = 0; i < 12; i++)
+        lines.push(`uid=${10100 + i}(${apps[i % 4]}) ${threads[i % 5]} identical ${i + 2} lines`);
+      for (const [i, app] of apps.entries())
+        lines.push(`uid=${10131 + i}(${app}) OkHttp ConnectionPool identical ${i + 4} lines`);
+      for (const order of [lines, [...lines].reverse()]) {
+        const miner = new TemplateMiner();
+        expect(onePatternOf(miner, order)).toBe('uid=<*>(<*>) <*> identical <*> lines');
+      }
+      // a sentence that would keep one word only is its own event (`Initializing CPU#0` and
+      // `Initializing Cryptographic API` name what they initialize)
+      const init = new TemplateMiner();
+      const initIds = idsOf(init, [
+        'Initializing CPU#0',
+        'Initializing CPU#1',
+        'Initializing Cryptographic API',
+      ]);
+      expect(initIds[2]).not.toBe(initIds[0]);
+      // lowercase words after the bracket are another sentence
+      const prose = new TemplateMiner();
+      const proseIds = idsOf(prose, [
+        ...lines.slice(0, 12),
+        'uid=10131(com.example.chat) chatty output identical 4 lines',
+      ]);
+      expect(proseIds[12]).not.toBe(proseIds[0]);
+    });
+
     it('free text after a word up to the end of the sentence (a description, an object)', () => {
       const miner = new TemplateMiner();
       const units = [

@@ -136,6 +136,8 @@ interface SpanProposal {
   valueList: boolean;
   /** A span there was a single word. */
   word: boolean;
+  /** A span there was a name of several words, each capitalised (`OkHttp ConnectionPool`). */
+  namePhrase: boolean;
   /** A span there was a phrase in quotes, or free words in the quotes or brackets around it. */
   framedPhrase: boolean;
   /**
@@ -543,10 +545,14 @@ export class TemplateMiner {
       // a span between words: free text framed by a sentence on both sides ("job <*>
       // finished with status ..."), or right after a value when each side starts as a name
       // does ("reply <*> Busy Here for INVITE": a status code and its reason phrase; "process
-      // <*> still waiting for …" / "process <*> acquired …" are two events' own words)
+      // <*> still waiting for …" / "process <*> acquired …" are two events' own words), or
+      // after a closing bracket, which ends a value as well ("uid=<*>(<*>) RenderThread
+      // identical <*> lines")
       const betweenWords =
         (isWord(opener) ||
-          (opener === WILDCARD && startsAsName(mine[prefix]) && startsAsName(theirs[prefix]))) &&
+          ((opener === WILDCARD || opener === ')' || opener === ']') &&
+            startsAsName(mine[prefix]) &&
+            startsAsName(theirs[prefix]))) &&
         (isWord(after) || ANNOTATION_CLOSERS[after] !== undefined) &&
         mine.slice(mine.length - suffix).filter(isWord).length >= 2;
       // the tail of a sentence: free text after a word up to the end of the message or its
@@ -605,6 +611,7 @@ export class TemplateMiner {
         if (isValueRun(middle)) proposal.value = true;
         if (valueList) proposal.valueList = true;
         if (middle.length === 1 && isWord(middle[0])) proposal.word = true;
+        if (isNamePhrase(middle)) proposal.namePhrase = true;
         this.noteSpan(middle, key);
         if (!addSpanForm(proposal, middle)) break;
       }
@@ -619,10 +626,15 @@ export class TemplateMiner {
       // and a phrase in quotes where another message had a single value (a quoted word is
       // masked as a value by its shape: a quoted phrase at its place is that value), or words
       // in the brackets around the span where another message had a value in them
+      // and a name of capitalised words (`OkHttp ConnectionPool`, `Google Chrome Helper`) where
+      // another message had a single value, when the template keeps a sentence of two words or
+      // more: a sentence's own words are lower case, and the name is what it speaks of
+      // (`Initializing <*>` would keep one word: `Initializing Cryptographic API` names an event)
       const proven =
         (((proposal.value && proposal.phrases >= 2) || (proposal.valueList && proposal.word)) &&
           isSentence(mine, prefix)) ||
-        (proposal.value && proposal.framedPhrase);
+        (proposal.value && proposal.framedPhrase) ||
+        (proposal.value && proposal.namePhrase && wordsAround(mine, prefix, suffix) >= 2);
       if (
         !proven &&
         (proposal.count < this.options.generalizeAfter ||
@@ -713,10 +725,7 @@ export class TemplateMiner {
     proposal: SpanProposal,
     key: string,
   ): boolean {
-    let templateWords = 0;
-    for (let i = 0; i < tokens.length; i++)
-      if ((i < prefix || i >= tokens.length - suffix) && isWord(tokens[i])) templateWords++;
-    if (templateWords >= 2) return false;
+    if (wordsAround(tokens, prefix, suffix) >= 2) return false;
     const afterWord = isWord(tokens[prefix - 1]) && formsShareAnEnding(proposal);
     const afterHeader =
       prefix === 2 &&
@@ -754,6 +763,7 @@ export class TemplateMiner {
         phrases: 0,
         valueList: false,
         word: false,
+        namePhrase: false,
         framedPhrase: false,
         messages: new Set(),
       };
@@ -1257,6 +1267,22 @@ function isParameterRun(tokens: readonly string[]): boolean {
   for (let i = 0; i < tokens.length; i += 3)
     if (!isKeyAt(tokens, i) || !isPairValue(tokens[i + 2])) return false;
   return true;
+}
+
+/** The words a span template keeps: the `prefix` tokens before the span and the `suffix` after. */
+function wordsAround(tokens: readonly string[], prefix: number, suffix: number): number {
+  let words = 0;
+  for (let i = 0; i < tokens.length; i++)
+    if ((i < prefix || i >= tokens.length - suffix) && isWord(tokens[i])) words++;
+  return words;
+}
+
+/**
+ * A name of several words, each capitalised (`OkHttp ConnectionPool`, `Google Chrome Helper`):
+ * a program, thread or device named in a sentence, whose own words are lower case.
+ */
+function isNamePhrase(middle: readonly string[]): boolean {
+  return middle.length > 1 && middle.every((token) => isWord(token) && /^[A-Z]/.test(token));
 }
 
 /**
