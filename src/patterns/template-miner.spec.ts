@@ -772,6 +772,39 @@ describe('TemplateMiner', () => {
       }
     });
 
+    it('two fields of a record that take every pairing of their two values are values', () => {
+      const random = seededRandom(17);
+      const pick = (values: string[]) => values[Math.floor(random() * values.length)];
+      const results = ['EQ', 'GT', 'LT', 'GE'];
+      const lines: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        const [build, exist] = [
+          ['EQ', 'present'],
+          ['EQ', 'absent'],
+          ['GT', 'present'],
+          ['GT', 'absent'],
+        ][i % 4];
+        lines.push(
+          `Appl: detect Parent, Package: KB${3000 + i}, Disposition = ${pick(['Detect', 'Staged', 'Installed'])}, VersionComp: ${pick(results)}, ServiceComp: ${pick(results)}, BuildComp: ${build}, Exist: ${exist}`,
+        );
+      }
+      for (const order of [lines, [...lines].reverse()])
+        expect(onePatternOf(new TemplateMiner(), order)).toBe(
+          'Appl: detect Parent, Package: <*>, Disposition = <*>, VersionComp: <*>, ServiceComp: <*>, BuildComp: <*>, Exist: <*>',
+        );
+      // two fields that change together, and with nothing else, name steps
+      const steps = new TemplateMiner();
+      const stepIds = idsOf(
+        steps,
+        lines.map(
+          (_, i) =>
+            `Appl: detect Parent, Package: KB${3000 + i}, Size: ${i * 37}, ` +
+            (i % 2 ? 'Phase: Staged, Exist: present' : 'Phase: Resolved, Exist: absent'),
+        ),
+      );
+      expect(new Set(stepIds).size).toBe(2);
+    });
+
     it('two namespaced names of three parts or more at one place are values', () => {
       // bundle ids, host names, qualified classes: names from an open namespace
       const miner = new TemplateMiner();

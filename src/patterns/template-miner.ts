@@ -940,6 +940,20 @@ export class TemplateMiner {
             wordOf[other] !== wordOf[at] &&
             combinesWith(members, at, other, needed - 1),
         );
+        // two fields of a record (`BuildComp: EQ|GT, Exist: present|absent` among five labelled
+        // fields or more: the state of a thing dumped field by field) that take every pairing of
+        // their values: columns of a record are its values, however few each takes; in a shorter
+        // message a field of two values may name the event (`target=primary|replica`)
+        enough ||=
+          isLabelledValue(tokens, at) &&
+          labelledValues(tokens) >= RECORD_FIELDS &&
+          unproven.some(
+            (other) =>
+              other !== at &&
+              wordOf[other] !== wordOf[at] &&
+              isLabelledValue(tokens, other) &&
+              combinesWith(members, at, other, 2),
+          );
       }
       // qualified constants recur wherever their enumeration is printed (an action received,
       // then handled): recurring proves a name mentioned, not such a constant
@@ -1251,6 +1265,20 @@ function parameterRunsOf(
   while (suffix > 0 && !isKeyAt(a, a.length - suffix)) suffix--;
   const runs = [a.slice(prefix, a.length - suffix), b.slice(prefix, b.length - suffix)];
   return runs.every(isParameterRun) ? [prefix, suffix] : undefined;
+}
+
+/** The value of a labelled field: after `Key:`, `Key =` or `key=`. */
+function isLabelledValue(tokens: readonly string[], at: number): boolean {
+  return (tokens[at - 1] === ':' || tokens[at - 1] === '=') && isWord(tokens[at - 2] ?? '');
+}
+
+/** Labelled fields in a message from which a field of two values is a column, not the event's name. */
+const RECORD_FIELDS = 5;
+
+function labelledValues(tokens: readonly string[]): number {
+  let fields = 0;
+  for (let i = 2; i < tokens.length; i++) if (isLabelledValue(tokens, i)) fields++;
+  return fields;
 }
 
 function isKeyAt(tokens: readonly string[], at: number): boolean {
