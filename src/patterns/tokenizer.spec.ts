@@ -271,6 +271,16 @@ describe('tokenizer', () => {
     ['bind addr=2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok', 'bind addr=<*> ok'],
     ['std::io::Error in IOService::start', 'std::io::Error in IOService::start'],
     ['cafe::beef is not an address', 'cafe::beef is not an address'],
+    // a qualified name's digits belong to its identifiers: a function written in the source
+    [
+      'AirPort_Brcm43xx::syncPowerState: WWEN[enabled]',
+      'AirPort_Brcm43xx::syncPowerState: WWEN[enabled]',
+    ],
+    [
+      'AppleThunderboltNHIType2::prePCIWake - power up complete - took 2 us',
+      'AppleThunderboltNHIType2::prePCIWake - power up complete - took <*>', // the unit joins its number
+    ],
+    ['neighbour fe80::1 reachable via eth0', 'neighbour <*> reachable via <*>'],
   ])('%s', (message, expected) => {
     expect(template(message)).toBe(expected);
   });

@@ -157,6 +157,18 @@ const DIGIT = /\d/;
  */
 const ACRONYM_VERSION = /^[A-Z]{2,}[vV]\d$/;
 /**
+ * A name qualified by its scope (`AirPort_Brcm43xx::syncPowerState`, `NHIType2::prePCIWake`):
+ * a function or member written in the source, whose digits belong to its identifiers, not a
+ * value. Each part an identifier, the last not of hex digits only (an IPv6 address is masked
+ * before, and `fe80::1` has no identifier after its `::`).
+ */
+const QUALIFIED_NAME = /^[A-Za-z_]\w*(?:::[A-Za-z_~]\w*)+$/;
+const HEX_ONLY = /^[0-9a-f]+$/i;
+
+function isQualifiedName(token: string): boolean {
+  return QUALIFIED_NAME.test(token) && !HEX_ONLY.test(token.slice(token.lastIndexOf(':') + 1));
+}
+/**
  * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
  * a word boundary or after a bracket or key: one value, like an IPv4 address. Written with `::`
  * it would otherwise be split at its colons into a varying number of pieces, or read as a
@@ -295,7 +307,7 @@ function isWholeValue(word: string): boolean {
 
 /** True for a token that holds a value rather than a word of the message. */
 export function isVariableToken(token: string): boolean {
-  if (DIGIT.test(token)) return !ACRONYM_VERSION.test(token);
+  if (DIGIT.test(token)) return !ACRONYM_VERSION.test(token) && !isQualifiedName(token);
   if (token.includes(QUOTED_MARK)) return true;
   if (token.length >= 8 && (HEX.test(token) || UUID.test(token))) return true;
   if (token.includes('@') && EMAIL.test(token)) return true;
