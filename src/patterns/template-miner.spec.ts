@@ -446,6 +446,14 @@ describe('TemplateMiner', () => {
         'manager: Networking enabled again',
       ]);
       for (const count of patternCountsBothWays(lines)) expect(count).toBeGreaterThanOrEqual(5);
+      // the same with a value printed between the name and the sentence (a driver's uptime)
+      const driver = [0, 1, 2].flatMap((k) => [
+        `ARPT: ${4500 + k}.16: AirPort_Brcm43xx::powerChange: System Sleep`,
+        `ARPT: ${4600 + k}.20: ARPT: Wake Reason: Wake on TCP Timeout`,
+        `ARPT: ${4700 + k}.67: AirPort_Brcm43xx::platformWoWEnable: WWEN[disable]`,
+        `ARPT: ${4800 + k}.40: AirPort_Brcm43xx::syncPowerState: WWEN[enabled]`,
+      ]);
+      for (const count of patternCountsBothWays(driver)) expect(count).toBe(4);
     });
 
     it('a phrase right after a value, framed by the sentence after it (a reason phrase)', () => {

@@ -714,7 +714,8 @@ export class TemplateMiner {
    *   would show the unit is a name);
    * - after that word first in the message and its colon, when no span was a single value
    *   (`manager: <*>`: a component's name, whose sentences are its events, `manager: startup
-   *   complete`, `manager: NetworkManager state is now CONNECTING`).
+   *   complete`, `manager: NetworkManager state is now CONNECTING`), values printed between
+   *   the header and the span included (`ARPT: <uptime>: <*>`: the driver's sentences).
    * After another `:`, `=` or a bracket, the punctuation says where a value starts, and this is
    * not asked.
    */
@@ -728,9 +729,10 @@ export class TemplateMiner {
     if (wordsAround(tokens, prefix, suffix) >= 2) return false;
     const afterWord = isWord(tokens[prefix - 1]) && formsShareAnEnding(proposal);
     const afterHeader =
-      prefix === 2 &&
+      prefix >= 2 &&
       tokens[1] === ':' &&
       isWord(tokens[0]) &&
+      !tokens.slice(2, prefix).some(isWord) &&
       !proposal.value &&
       !tokens.slice(tokens.length - suffix).includes(WILDCARD);
     return (afterWord || afterHeader) && !this.spansRecur(proposal, key);
