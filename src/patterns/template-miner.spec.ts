@@ -796,7 +796,14 @@ describe('TemplateMiner', () => {
           `Appl: detect Parent, Package: KB${3000 + i}, Disposition = ${pick(['Detect', 'Staged', 'Installed'])}, VersionComp: ${pick(results)}, ServiceComp: ${pick(results)}, BuildComp: ${build}, Exist: ${exist}`,
         );
       }
-      for (const order of [lines, [...lines].reverse()])
+      // in any order: where one field was learned first for some values of the other, its `<*>`
+      // stands for the words it was learned from
+      const orders = [lines, [...lines].reverse()];
+      for (let seed = 1; seed <= 6; seed++) {
+        const shuffle = seededRandom(seed);
+        orders.push([...lines].sort(() => shuffle() - 0.5));
+      }
+      for (const order of orders)
         expect(onePatternOf(new TemplateMiner(), order)).toBe(
           'Appl: detect Parent, Package: <*>, Disposition = <*>, VersionComp: <*>, ServiceComp: <*>, BuildComp: <*>, Exist: <*>',
         );

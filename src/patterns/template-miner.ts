@@ -942,21 +942,22 @@ export class TemplateMiner {
             wordOf[other] !== wordOf[at] &&
             combinesWith(members, at, other, needed - 1),
         );
-        // two fields of a record (`BuildComp: EQ|GT, Exist: present|absent` among five labelled
-        // fields or more: the state of a thing dumped field by field) that take every pairing of
-        // their values: columns of a record are its values, however few each takes; in a shorter
-        // message a field of two values may name the event (`target=primary|replica`)
-        enough ||=
-          isLabelledValue(tokens, at) &&
-          labelledValues(tokens) >= RECORD_FIELDS &&
-          unproven.some(
-            (other) =>
-              other !== at &&
-              wordOf[other] !== wordOf[at] &&
-              isLabelledValue(tokens, other) &&
-              combinesWith(members, at, other, 2),
-          );
       }
+      // two fields of a record (`BuildComp: EQ|GT, Exist: present|absent` among five labelled
+      // fields or more: the state of a thing dumped field by field) that take every pairing of
+      // their values: columns of a record are its values, however few each takes; in a shorter
+      // message a field of two values may name the event (`target=primary|replica`)
+      enough ||=
+        isLabelledValue(tokens, at) &&
+        labelledValues(tokens) >= RECORD_FIELDS &&
+        tokens.some(
+          (token, other) =>
+            token === WILDCARD &&
+            other !== at &&
+            wordOf[other] !== wordOf[at] &&
+            isLabelledValue(tokens, other) &&
+            pairsEveryWay(members, at, other),
+        );
       // qualified constants recur wherever their enumeration is printed (an action received,
       // then handled): recurring proves a name mentioned, not such a constant
       if (!enough && unproven.length === 1)
@@ -1217,6 +1218,32 @@ function combinesWith(
   let free = 0;
   for (const values of valuesByOther.values()) if (values.size >= needed) free++;
   return free >= needed;
+}
+
+/**
+ * True when two words at place `at` were each seen with two words at place `other`, a member
+ * whose `other` was learned to be `<*>` standing for the words it was learned from (with
+ * each of them): the two places take every pairing of two values.
+ */
+function pairsEveryWay(members: (readonly string[])[], at: number, other: number): boolean {
+  const valuesByOther = new Map<string, Set<string>>();
+  const withLearned = new Set<string>();
+  for (const member of members) {
+    if (member[other] === WILDCARD) {
+      withLearned.add(member[at]);
+      continue;
+    }
+    let values = valuesByOther.get(member[other]);
+    if (!values) valuesByOther.set(member[other], (values = new Set()));
+    values.add(member[at]);
+  }
+  let contexts = 0;
+  for (const values of valuesByOther.values()) {
+    let seen = values.size;
+    for (const value of withLearned) if (!values.has(value)) seen++;
+    if (seen >= 2) contexts++;
+  }
+  return contexts >= 2;
 }
 
 /** True when the members' words at place `a` decide their words at place `b`. */
