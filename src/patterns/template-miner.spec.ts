@@ -820,6 +820,34 @@ describe('TemplateMiner', () => {
       expect(new Set(stepIds).size).toBe(2);
     });
 
+    it("a command's span learned in one user's lines first holds for every user's, in any order", () => {
+      // cron: the users are learned as values after one user's commands had taught a span
+      const users = ['root', 'root', 'root', 'root', 'jsmith', 'kgreen', 'nagios', 'dlee', 'hpcop'];
+      const commands = [
+        'run-parts /etc/cron.hourly',
+        'run-parts /etc/cron.hourly',
+        '/sbin/rmmod -as',
+        '/usr/lib/sa/sa1 1 1',
+        '/usr/local/sbin/check_links.sh > /dev/null 2>&1',
+        '/usr/bin/mrtg /etc/mrtg/mrtg.cfg --lock-file /var/lock/mrtg/l',
+        'run-parts /etc/cron.daily',
+      ];
+      for (const seed of [7, 34, 1, 2]) {
+        const random = seededRandom(seed);
+        const pick = (values: string[]) => values[Math.floor(random() * values.length)];
+        const lines = Array.from({ length: 150 }, () => `(${pick(users)}) CMD (${pick(commands)})`);
+        const miner = new TemplateMiner();
+        const ids = idsOf(miner, lines);
+        const patternsByCommand = new Map<string, Set<string>>();
+        lines.forEach((line, i) => {
+          const command = line.slice(line.indexOf(' CMD '));
+          const patterns = patternsByCommand.get(command) ?? new Set<string>();
+          patternsByCommand.set(command, patterns.add(ids[i]));
+        });
+        for (const patterns of patternsByCommand.values()) expect(patterns.size).toBe(1);
+      }
+    });
+
     it('two namespaced names of three parts or more at one place are values', () => {
       // bundle ids, host names, qualified classes: names from an open namespace
       const miner = new TemplateMiner();

@@ -1069,9 +1069,40 @@ export class TemplateMiner {
       if (shape.pattern === general.pattern || !covers(general.tokens, shape.tokens)) continue;
       if (this.live.get(shape.pattern.id) !== shape.pattern) continue; // merged meanwhile
       // a pattern that learned a span (a value of several words) is wider than this template
-      // even though one of its narrower shapes is covered: it stays, and that shape with it
-      if (learnedSpanBeyond(shape.pattern, general.pattern)) continue;
+      // even though one of its narrower shapes is covered: it stays, and that shape with it;
+      // its spans are learned again where this template has values (the span of a cron
+      // command learned for one user's lines holds for every user's)
+      if (learnedSpanBeyond(shape.pattern, general.pattern)) {
+        this.widenSpans(shape, general);
+        continue;
+      }
       this.merge(shape.pattern.id, general.pattern.id, record);
+    }
+  }
+
+  /**
+   * Learns each span shape of `covered`'s pattern again with `<*>` where `general` (which
+   * covers `covered`, of the same length) has a value and `covered` a word, at the places
+   * before and after the span that the span shape shares with `covered`. The wider span shape
+   * takes the patterns it covers, the two patterns among them.
+   */
+  private widenSpans(covered: Shape, general: Shape): void {
+    const length = general.tokens.length;
+    const widened: number[] = [];
+    for (let i = 0; i < length; i++)
+      if (general.tokens[i] === WILDCARD && covered.tokens[i] !== WILDCARD) widened.push(i);
+    for (const span of [...covered.pattern.shapes]) {
+      const at = span.spanAt;
+      if (at === undefined) continue;
+      const tokens = [...span.tokens];
+      let changed = false;
+      for (const i of widened) {
+        const j: number = i < at ? i : span.tokens.length - (length - i);
+        if (j === at || i < at !== j < at || span.tokens[j] !== covered.tokens[i]) continue;
+        tokens[j] = WILDCARD;
+        changed = true;
+      }
+      if (changed) this.spanShapeOf(tokens, span.spaceBefore, at);
     }
   }
 
