@@ -807,6 +807,14 @@ describe('TemplateMiner', () => {
         expect(onePatternOf(new TemplateMiner(), order)).toBe(
           'Appl: detect Parent, Package: <*>, Disposition = <*>, VersionComp: <*>, ServiceComp: <*>, BuildComp: <*>, Exist: <*>',
         );
+      // four labelled fields make a record too (as many as a place needs values)
+      const evaluations = lines.map(
+        (_, i) =>
+          `Appl: Evaluating applicability block ${i}, disposition is: Detect, applicability: ${i % 2 ? 'Applicable' : 'NotApplicable'}, result state: ${i % 4 < 2 ? 'Absent' : 'Installed'}`,
+      );
+      expect(onePatternOf(new TemplateMiner(), evaluations)).toBe(
+        'Appl: Evaluating applicability block <*>, disposition is: Detect, applicability: <*>, result state: <*>',
+      );
       // two fields that change together, and with nothing else, name steps
       const steps = new TemplateMiner();
       const stepIds = idsOf(

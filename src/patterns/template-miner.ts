@@ -943,13 +943,14 @@ export class TemplateMiner {
             combinesWith(members, at, other, needed - 1),
         );
       }
-      // two fields of a record (`BuildComp: EQ|GT, Exist: present|absent` among five labelled
-      // fields or more: the state of a thing dumped field by field) that take every pairing of
-      // their values: columns of a record are its values, however few each takes; in a shorter
-      // message a field of two values may name the event (`target=primary|replica`)
+      // two fields of a record (`BuildComp: EQ|GT, Exist: present|absent` among as many labelled
+      // fields as a place needs values, the one threshold: the state of a thing dumped field by
+      // field) that take every pairing of their values: columns of a record are its values,
+      // however few each takes; in a shorter message a field of two values may name the event
+      // (`target=primary|replica`)
       enough ||=
         isLabelledValue(tokens, at) &&
-        labelledValues(tokens) >= RECORD_FIELDS &&
+        labelledValues(tokens) >= needed &&
         tokens.some(
           (token, other) =>
             token === WILDCARD &&
@@ -1331,9 +1332,6 @@ function parameterRunsOf(
 function isLabelledValue(tokens: readonly string[], at: number): boolean {
   return (tokens[at - 1] === ':' || tokens[at - 1] === '=') && isWord(tokens[at - 2] ?? '');
 }
-
-/** Labelled fields in a message from which a field of two values is a column, not the event's name. */
-const RECORD_FIELDS = 5;
 
 function labelledValues(tokens: readonly string[]): number {
   let fields = 0;
