@@ -1098,8 +1098,10 @@ export class TemplateMiner {
       const tokens = [...span.tokens];
       let changed = false;
       for (const i of widened) {
+        // the same place counted from the start before the span, from the end after it
         const j: number = i < at ? i : span.tokens.length - (length - i);
-        if (j === at || i < at !== j < at || span.tokens[j] !== covered.tokens[i]) continue;
+        const sameSide = i < at === j < at;
+        if (j === at || !sameSide || span.tokens[j] !== covered.tokens[i]) continue;
         tokens[j] = WILDCARD;
         changed = true;
       }
@@ -1333,6 +1335,7 @@ function isLabelledValue(tokens: readonly string[], at: number): boolean {
   return (tokens[at - 1] === ':' || tokens[at - 1] === '=') && isWord(tokens[at - 2] ?? '');
 }
 
+/** How many labelled fields the message holds. */
 function labelledValues(tokens: readonly string[]): number {
   let fields = 0;
   for (let i = 2; i < tokens.length; i++) if (isLabelledValue(tokens, i)) fields++;
