@@ -861,6 +861,7 @@ export class TemplateMiner {
       if (tokens[i] === WILDCARD && !members.some((m) => m[i] === WILDCARD)) unproven.push(i);
     }
     const needed = this.options.generalizeAfter;
+    const isRecord = labelledValues(tokens) >= needed;
     // a message of one word and words where the place would be, and no value anywhere else
     // (`CbsCoreFinalize: WcpUnload`, `… DpxUnload`): the template would keep no other word and
     // nothing in the messages varies but those words, so they name the events unless they keep
@@ -949,15 +950,15 @@ export class TemplateMiner {
       // however few each takes; in a shorter message a field of two values may name the event
       // (`target=primary|replica`)
       enough ||=
+        isRecord &&
         isLabelledValue(tokens, at) &&
-        labelledValues(tokens) >= needed &&
         tokens.some(
           (token, other) =>
             token === WILDCARD &&
             other !== at &&
             wordOf[other] !== wordOf[at] &&
             isLabelledValue(tokens, other) &&
-            pairsEveryWay(members, at, other),
+            combinesWith(members, at, other, 2),
         );
       // qualified constants recur wherever their enumeration is printed (an action received,
       // then handled): recurring proves a name mentioned, not such a constant
@@ -1016,8 +1017,7 @@ export class TemplateMiner {
     insideOnly = false,
   ): boolean {
     const needed = this.options.generalizeAfter - 1;
-    const words = new Set<string>();
-    for (const member of members) if (isWord(member[at])) words.add(member[at]);
+    const words = new Set(wordsAt(members, at));
     if (words.size < needed) return false;
     const seen = new Set<string>();
     for (const word of words) {
@@ -1235,7 +1235,9 @@ function combinesFreely(
 
 /**
  * True when the members hold `needed` different words at place `at` with each of `needed`
- * different words at place `other`: the two places combine freely.
+ * different words at place `other`: the two places combine freely. A member whose `other` was
+ * learned to be `<*>` stands for the words it was learned from, so its word at `at` counts with
+ * each of them (an unproven `other` has no such member).
  */
 function combinesWith(
   members: (readonly string[])[],
@@ -1243,23 +1245,6 @@ function combinesWith(
   other: number,
   needed: number,
 ): boolean {
-  const valuesByOther = new Map<string, Set<string>>();
-  for (const member of members) {
-    let values = valuesByOther.get(member[other]);
-    if (!values) valuesByOther.set(member[other], (values = new Set()));
-    values.add(member[at]);
-  }
-  let free = 0;
-  for (const values of valuesByOther.values()) if (values.size >= needed) free++;
-  return free >= needed;
-}
-
-/**
- * True when two words at place `at` were each seen with two words at place `other`, a member
- * whose `other` was learned to be `<*>` standing for the words it was learned from (with
- * each of them): the two places take every pairing of two values.
- */
-function pairsEveryWay(members: (readonly string[])[], at: number, other: number): boolean {
   const valuesByOther = new Map<string, Set<string>>();
   const withLearned = new Set<string>();
   for (const member of members) {
@@ -1271,13 +1256,13 @@ function pairsEveryWay(members: (readonly string[])[], at: number, other: number
     if (!values) valuesByOther.set(member[other], (values = new Set()));
     values.add(member[at]);
   }
-  let contexts = 0;
+  let free = 0;
   for (const values of valuesByOther.values()) {
     let seen = values.size;
     for (const value of withLearned) if (!values.has(value)) seen++;
-    if (seen >= 2) contexts++;
+    if (seen >= needed) free++;
   }
-  return contexts >= 2;
+  return free >= needed;
 }
 
 /** True when the members' words at place `a` decide their words at place `b`. */

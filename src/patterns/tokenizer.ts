@@ -166,7 +166,11 @@ const QUALIFIED_NAME = /^[A-Za-z_]\w*(?:::[A-Za-z_~]\w*)+$/;
 const HEX_ONLY = /^[0-9a-f]+$/i;
 
 function isQualifiedName(token: string): boolean {
-  return QUALIFIED_NAME.test(token) && !HEX_ONLY.test(token.slice(token.lastIndexOf(':') + 1));
+  return (
+    token.includes('::') &&
+    QUALIFIED_NAME.test(token) &&
+    !HEX_ONLY.test(token.slice(token.lastIndexOf(':') + 1))
+  );
 }
 /**
  * An IPv6 address (`2001:db8::42`, `::1`, `fe80::1%eth0`, eight groups written out) standing at
