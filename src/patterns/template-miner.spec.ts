@@ -454,6 +454,15 @@ describe('TemplateMiner', () => {
         `ARPT: ${4800 + k}.40: AirPort_Brcm43xx::syncPowerState: WWEN[enabled]`,
       ]);
       for (const count of patternCountsBothWays(driver)) expect(count).toBe(4);
+      // and with the source location in brackets as the header (a subnet manager's sweeps)
+      const located = [0, 1].flatMap((k) => [
+        `[sm_sweep.c:${1455 + k}]: No topology change`,
+        `[sm_sweep.c:${1831 + k}]: No configuration change required`,
+        `[sm_sweep.c:${1516 + k}]: Configuration caused by multicast membership change`,
+        `[sm_sweep.c:${1482 + k}]: ********** NEW SWEEP **********`,
+        `[sm_sweep.c:${1455 + k}]: Subnet sweep finished in ${12 + k} ms`,
+      ]);
+      for (const count of patternCountsBothWays(located)) expect(count).toBe(5);
     });
 
     it('a phrase right after a value, framed by the sentence after it (a reason phrase)', () => {

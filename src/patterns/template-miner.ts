@@ -728,11 +728,11 @@ export class TemplateMiner {
   ): boolean {
     if (wordsAround(tokens, prefix, suffix) >= 2) return false;
     const afterWord = isWord(tokens[prefix - 1]) && formsShareAnEnding(proposal);
+    const header = headerEnd(tokens);
     const afterHeader =
-      prefix >= 2 &&
-      tokens[1] === ':' &&
-      isWord(tokens[0]) &&
-      !tokens.slice(2, prefix).some(isWord) &&
+      header > 0 &&
+      header < prefix &&
+      !tokens.slice(header + 1, prefix).some(isWord) &&
       !proposal.value &&
       !tokens.slice(tokens.length - suffix).includes(WILDCARD);
     return (afterWord || afterHeader) && !this.spansRecur(proposal, key);
@@ -1344,6 +1344,22 @@ function isParameterRun(tokens: readonly string[]): boolean {
 }
 
 /** The words a span template keeps: the `prefix` tokens before the span and the `suffix` after. */
+/**
+ * The index of the colon that ends a header naming the message's component, if the message
+ * starts with one: a name (`manager:`), or a name in brackets with values beside it, the
+ * source location C and Python programs print (`[ib_sm_sweep.c:1455]:`). Otherwise -1.
+ */
+function headerEnd(tokens: readonly string[]): number {
+  if (isWord(tokens[0])) return tokens[1] === ':' ? 1 : -1;
+  const closer = CLOSER_OF[tokens[0]];
+  if (closer === undefined || !isWord(tokens[1])) return -1;
+  for (let i = 2; i < tokens.length - 1; i++) {
+    if (tokens[i] === closer) return tokens[i + 1] === ':' ? i + 1 : -1;
+    if (isWord(tokens[i])) return -1;
+  }
+  return -1;
+}
+
 function wordsAround(tokens: readonly string[], prefix: number, suffix: number): number {
   let words = 0;
   for (let i = 0; i < tokens.length; i++)
