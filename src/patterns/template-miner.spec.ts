@@ -741,6 +741,17 @@ describe('TemplateMiner', () => {
       const fewLines = [1, 2, 3, 4].flatMap(() => few.map((c) => `(backup) CMD (${c})`));
       for (const order of [fewLines, [...fewLines].reverse()])
         expect(onePatternOf(new TemplateMiner(), order)).toBe('(backup) CMD (<*>)');
+      // two commands that start and end with values, one with a word between them: the span
+      // runs from the bracket to its closer, not from value to value
+      const valued = [
+        'run-parts /etc/cron.hourly',
+        '/usr/local/sbin/ibcheck -q',
+        '/usr/sbin/ntpdate -s admin1',
+        '/opt/bin/nodecheck.sh >/dev/null 2>&1',
+      ];
+      const valuedLines = [1, 2, 3].flatMap(() => valued.map((c) => `(root) CMD (${c})`));
+      for (const order of [valuedLines, [...valuedLines].reverse()])
+        expect(onePatternOf(new TemplateMiner(), order)).toBe('(root) CMD (<*>)');
     });
 
     it('field values that change together are one value of several fields', () => {

@@ -536,6 +536,14 @@ export class TemplateMiner {
         mine[mine.length - 1 - suffix] === theirs[theirs.length - 1 - suffix]
       )
         suffix++;
+      // and a value both end with inside that bracket is where the span ends
+      // (`CMD (<*> -s <*>)` / `CMD (<*> <*>)`)
+      if (
+        suffix >= 2 &&
+        mine[mine.length - suffix] === WILDCARD &&
+        CLOSER_OF[mine[prefix - 1]] === mine[mine.length - suffix + 1]
+      )
+        suffix--;
       const parameters = parameterRunsOf(mine, theirs, prefix);
       if (parameters) [prefix, suffix] = parameters;
       const opener = mine[prefix - 1];
