@@ -416,11 +416,15 @@ describe('TemplateMiner', () => {
         // the first word is the writer's own name (a syslog tag): two programs, two events
         'sshd[12]: session opened',
         'cron[13]: session opened',
+        // first, as the subject of the sentence that goes on after it, it names an instance
+        'QQ[1024] triggered unnest of range 0x7fff9000->0x7fffa000 of shared region',
+        'Preview[733] triggered unnest of range 0x7fff9000->0x7fffa000 of shared region',
       ]);
       expect(ids[0]).toBe(ids[1]);
       expect(ids[2]).toBe(ids[3]);
       expect(ids[4]).toBe(ids[5]);
       expect(ids[6]).not.toBe(ids[7]);
+      expect(ids[8]).toBe(ids[9]);
     });
 
     it('a span that starts inside quotes ends at the closing quote (klog messages)', () => {

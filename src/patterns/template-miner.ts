@@ -1828,7 +1828,9 @@ function allCapitalised(members: readonly (readonly string[])[], at: number): bo
  * True for a place inside the message that holds a name glued to an id in brackets
  * (`sent by launchd[84]`, `Sandbox: QQ(37407) deny`, `accountsd[361] copy_matching`): a
  * process or other instance named with its id, which a program prints from its tables. The
- * first word of a message (a syslog tag, `sshd[1234]:`) is the writer's own name.
+ * first word of a message is such a name only as the subject of the sentence that goes on
+ * right after it (`QQ[1024] triggered unnest of …`): before a colon (a syslog tag,
+ * `sshd[1234]:`) it is the writer's own name.
  */
 function isNameWithId(
   tokens: readonly string[],
@@ -1837,8 +1839,7 @@ function isNameWithId(
 ): boolean {
   const opener = tokens[at + 1];
   return (
-    at > 0 &&
-    spaceBefore[at] &&
+    (at > 0 ? spaceBefore[at] : isWord(tokens[at + 4])) &&
     (opener === '[' || opener === '(') &&
     !spaceBefore[at + 1] &&
     tokens[at + 2] === WILDCARD &&
