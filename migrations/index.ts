@@ -10,6 +10,7 @@ import { InsightHourVersions1764900000001 } from './1764900000001-InsightHourVer
 import { ChainMinuteKinds1765000000001 } from './1765000000001-ChainMinuteKinds.js';
 import { SeriesHoursFillfactor1765100000001 } from './1765100000001-SeriesHoursFillfactor.js';
 import { SeriesHoursAsArrays1765200000001 } from './1765200000001-SeriesHoursAsArrays.js';
+import { PatternSpans1765300000001 } from './1765300000001-PatternSpans.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ChainMinuteKinds1765000000001,
   SeriesHoursFillfactor1765100000001,
   SeriesHoursAsArrays1765200000001,
+  PatternSpans1765300000001,
 ];

@@ -155,6 +155,41 @@ function patternSuite(
       });
     });
 
+    it('a process started later knows the spans learned before: a value of several words keeps its pattern', async () => {
+      const first = new PatternService(repository);
+      // a worker that synced before anything was learned, and learns the same span itself
+      const second = new PatternService(repository);
+      await second.sync();
+      const units = [
+        'Network Manager Script Dispatcher Service',
+        'Login Service',
+        'User Manager for UID 1000',
+        'Daily apt upgrade and clean activities',
+        'Cleanup of Temporary Directories',
+        'Message of the Day',
+      ];
+      const batch = [...units, ...units].map((unit) => event(`Started ${unit}.`));
+      await assignAndFlush(first, batch);
+      const general = batch[batch.length - 1].pattern_id!;
+      expect((await row(general)).template).toBe('Started <*>');
+      const stored = await repository.spansSince(null);
+      expect(stored).toContainEqual(
+        expect.objectContaining({ tokens: ['Started', '<*>'], spaceBefore: [false, true] }),
+      );
+
+      // a restart: the new process loads the templates and the spans
+      const restarted = new PatternService(repository);
+      const unseen = event('Started Power Profiles Daemon Service.');
+      await assignAndFlush(restarted, [unseen]);
+      expect(unseen.pattern_id).toBe(general);
+      // the second worker (within its sync interval) learns the same shape and writes it too:
+      // stored once
+      const fromSecond = [...units].reverse().map((unit) => event(`Started ${unit}.`));
+      await assignAndFlush(second, [...fromSecond, ...fromSecond]);
+      expect(fromSecond[0].pattern_id).toBe(general);
+      expect((await repository.spansSince(null)).length).toBe(stored.length);
+    });
+
     it('converges when each worker saw too few words alone: the sync generalizes and both use the result', async () => {
       const workerA = new PatternService(repository);
       const workerB = new PatternService(repository);

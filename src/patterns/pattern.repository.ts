@@ -6,7 +6,7 @@ import { eventWhere } from '../database/sql/event-filter.js';
 import { type Row, toJson, toNullableDate, toNumber } from '../database/sql/row-values.js';
 import { SqlRunner } from '../database/sql/sql-runner.js';
 import { epochMs as epochMsOf, NamedParams } from '../database/sql/statement.js';
-import type { PatternMerge, PatternTemplate } from './template-miner.js';
+import type { LearnedSpan, MinerChanges } from './template-miner.js';
 
 export interface ComponentCount {
   component_type: string;
@@ -36,6 +36,14 @@ export interface StoredPattern {
   changedAt: Date;
 }
 
+/** A span shape as stored (debug_pattern_spans), for the miner to load. */
+export interface StoredSpan {
+  tokens: string[];
+  spaceBefore: boolean[];
+  spanAt: number;
+  createdAt: Date;
+}
+
 export interface PatternStatsRow {
   id: string;
   template: string;
@@ -62,7 +70,7 @@ export const MAX_COMPONENTS_PER_PATTERN = 20;
 export const MAX_SAMPLES_PER_PATTERN = 10;
 const ROWS_PER_STATEMENT = 200;
 
-/** debug_patterns rows, and the reads of debug_events grouped by pattern. */
+/** debug_patterns and debug_pattern_spans rows, and the reads of debug_events grouped by pattern. */
 @Injectable()
 export class PatternRepository {
   private readonly sql: SqlRunner;
@@ -92,22 +100,35 @@ export class PatternRepository {
     }));
   }
 
+  /** Span shapes stored at or after `since` (all when null), oldest first. */
+  async spansSince(since: Date | null): Promise<StoredSpan[]> {
+    const rows = await this.query(
+      this.dataSource.manager,
+      `SELECT tokens, space_before, span_at, created_at FROM debug_pattern_spans
+        ${since ? 'WHERE created_at >= :since' : ''} ORDER BY created_at, id`,
+      since ? { since } : {},
+    );
+    return rows.map((row) => ({
+      tokens: toJson<string[]>(row.tokens, []),
+      spaceBefore: toJson<boolean[]>(row.space_before, []),
+      spanAt: toNumber(row.span_at),
+      createdAt: toNullableDate(row.created_at)!,
+    }));
+  }
+
   /**
-   * One transaction per write: new templates, merges, then the pending counts added to each
-   * pattern's row (rows locked in id order, so concurrent workers neither lose updates nor
-   * deadlock). On PostgreSQL `changed_at` is the database's clock, so that workers on other
-   * machines sync against one clock; `now` stamps rows on SQLite (one process).
+   * One transaction per write: new templates, merges, span shapes, then the pending counts
+   * added to each pattern's row (rows locked in id order, so concurrent workers neither lose
+   * updates nor deadlock). On PostgreSQL `changed_at` and `created_at` are the database's
+   * clock, so that workers on other machines sync against one clock; `now` stamps rows on
+   * SQLite (one process).
    */
-  async record(
-    created: PatternTemplate[],
-    merges: PatternMerge[],
-    deltas: PatternDelta[],
-    now: Date,
-  ): Promise<void> {
+  async record(changes: MinerChanges, deltas: PatternDelta[], now: Date): Promise<void> {
     if (!this.isPostgres) {
-      this.recordOnSqlite(created, merges, deltas, now);
+      this.recordOnSqlite(changes, deltas, now);
       return;
     }
+    const { created, merges, spans } = changes;
     await this.dataSource.transaction(async (manager) => {
       const fresh = new Map<string, { id: string; template: string; tokens: string[] }>();
       for (const pattern of created) fresh.set(pattern.id, pattern);
@@ -121,8 +142,31 @@ export class PatternRepository {
           { from: merge.from, into: merge.into },
         );
       }
+      if (spans.length > 0) await this.insertSpans(manager, spans);
       if (deltas.length > 0) await this.addCounts(manager, deltas);
     });
+  }
+
+  /** In key order, so that two workers storing the same shapes wait rather than deadlock. */
+  private async insertSpans(manager: EntityManager, spans: LearnedSpan[]): Promise<void> {
+    const sorted = uniqueSpans(spans);
+    for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
+      const params: Record<string, unknown> = {};
+      const values = sorted.slice(start, start + ROWS_PER_STATEMENT).map((span, i) => {
+        params[`id${i}`] = span.key;
+        params[`pattern${i}`] = span.patternId;
+        params[`tokens${i}`] = JSON.stringify(span.tokens);
+        params[`space${i}`] = JSON.stringify(span.spaceBefore);
+        params[`at${i}`] = span.spanAt;
+        return `(:id${i}, :pattern${i}, :tokens${i}, :space${i}, :at${i}, clock_timestamp())`;
+      });
+      await this.query(
+        manager,
+        `INSERT INTO debug_pattern_spans (id, pattern_id, tokens, space_before, span_at, created_at)
+         VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`,
+        params,
+      );
+    }
   }
 
   private async insertMissing(
@@ -192,12 +236,8 @@ export class PatternRepository {
    * SQLite: the same writes, synchronously on the one better-sqlite3 connection, so that no
    * other statement of this process can interleave with the transaction.
    */
-  private recordOnSqlite(
-    created: PatternTemplate[],
-    merges: PatternMerge[],
-    deltas: PatternDelta[],
-    now: Date,
-  ): void {
+  private recordOnSqlite(changes: MinerChanges, deltas: PatternDelta[], now: Date): void {
+    const { created, merges, spans } = changes;
     const db = sqliteOf(this.dataSource);
     // another statement's transaction is open on the one connection (an async TypeORM
     // transaction awaiting): writing now would nest into it and share its fate, so wait
@@ -211,6 +251,10 @@ export class PatternRepository {
     const merge = db.prepare(
       `UPDATE debug_patterns SET merged_into = ?, changed_at = ? WHERE (id = ? OR merged_into = ?) AND id <> ?`,
     );
+    const insertSpan = db.prepare(
+      `INSERT INTO debug_pattern_spans (id, pattern_id, tokens, space_before, span_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    );
     const select = db.prepare(
       `SELECT count, first_seen, last_seen, components, levels, sample_event_ids FROM debug_patterns WHERE id = ?`,
     );
@@ -222,6 +266,15 @@ export class PatternRepository {
       for (const pattern of [...created, ...deltas])
         insert.run(pattern.id, pattern.template, JSON.stringify(pattern.tokens), at, at);
       for (const { from, into } of merges) merge.run(into, at, from, from, into);
+      for (const span of uniqueSpans(spans))
+        insertSpan.run(
+          span.key,
+          span.patternId,
+          JSON.stringify(span.tokens),
+          JSON.stringify(span.spaceBefore),
+          span.spanAt,
+          at,
+        );
       for (const delta of deltas) {
         const row = select.get(delta.id);
         if (!row) continue;
@@ -408,6 +461,12 @@ function patternEventsWhere(
     bind,
   );
   return { where, params: bind.params };
+}
+
+/** One of each span shape, in key order. */
+function uniqueSpans(spans: LearnedSpan[]): LearnedSpan[] {
+  const byKey = new Map(spans.map((span) => [span.key, span]));
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
 function minDate(a: Date | null, b: Date): Date {

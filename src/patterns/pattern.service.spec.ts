@@ -1,26 +1,31 @@
 import type { DebugEventRecord } from '../common/debug-event.js';
-import type { PatternDelta, PatternRepository, StoredPattern } from './pattern.repository.js';
+import type {
+  PatternDelta,
+  PatternRepository,
+  StoredPattern,
+  StoredSpan,
+} from './pattern.repository.js';
 import { PatternService } from './pattern.service.js';
-import { patternIdOf, type PatternMerge, type PatternTemplate } from './template-miner.js';
+import { patternIdOf, type MinerChanges } from './template-miner.js';
 
 /** A repository held in memory: records what was written, fails when told to. */
 class FakeRepository {
-  writes: { created: PatternTemplate[]; merges: PatternMerge[]; deltas: PatternDelta[] }[] = [];
+  writes: (MinerChanges & { deltas: PatternDelta[] })[] = [];
   failNext = 0;
   stored: StoredPattern[] = [];
+  spans: StoredSpan[] = [];
   async changedSince(): Promise<StoredPattern[]> {
     return this.stored;
   }
-  async record(
-    created: PatternTemplate[],
-    merges: PatternMerge[],
-    deltas: PatternDelta[],
-  ): Promise<void> {
+  async spansSince(): Promise<StoredSpan[]> {
+    return this.spans;
+  }
+  async record(changes: MinerChanges, deltas: PatternDelta[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('database unavailable');
     }
-    this.writes.push({ created, merges, deltas });
+    this.writes.push({ ...changes, deltas });
   }
 }
 
@@ -94,6 +99,22 @@ describe('PatternService', () => {
     expect(repository.writes.flatMap((w) => w.created).map((p) => p.id)).toEqual([
       first[0].pattern_id,
     ]);
+  });
+
+  it('writes the span shapes it learned, with the next write if one failed', async () => {
+    const repository = new FakeRepository();
+    const service = new PatternService(repository as unknown as PatternRepository);
+    repository.failNext = 2; // the write assign() starts, and the one flush() tries again
+    const units = ['Login Service', 'Message of the Day', 'User Manager for UID 1000', 'Cron'];
+    await service.assign(
+      [...units, 'Daily Cleanup of Temporary Directories'].map((u) => event(`Started ${u}.`)),
+    );
+    await expect(service.flush()).rejects.toThrow('database unavailable');
+    await service.flush();
+    const spans = repository.writes.flatMap((write) => write.spans);
+    expect(spans).toContainEqual(
+      expect.objectContaining({ tokens: ['Started', '<*>'], spanAt: 1 }),
+    );
   });
 
   it('loads stored templates before the first batch, so a known message gets the stored id', async () => {

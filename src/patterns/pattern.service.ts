@@ -10,7 +10,12 @@ import {
   type ComponentCount,
   type PatternDelta,
 } from './pattern.repository.js';
-import { TemplateMiner, type PatternMerge, type PatternTemplate } from './template-miner.js';
+import {
+  TemplateMiner,
+  type LearnedSpan,
+  type PatternMerge,
+  type PatternTemplate,
+} from './template-miner.js';
 
 /** How often a worker picks up what other workers learned. */
 export const PATTERN_SYNC_INTERVAL_MS = 5_000;
@@ -28,8 +33,9 @@ const SYNC_OVERLAP_MS = 30_000;
  *
  * Ids are content addresses (hash of the template tokens), so every worker that knows the
  * same templates gives a message the same id. Workers share what they learned through
- * debug_patterns: the first assign() loads every stored template, and later ones reload the
- * templates learned or merged since the last sync, at most every PATTERN_SYNC_INTERVAL_MS.
+ * debug_patterns (and the span shapes, debug_pattern_spans): the first assign() loads every
+ * stored template, and later ones reload the templates learned or merged and the span shapes
+ * learned since the last sync, at most every PATTERN_SYNC_INTERVAL_MS.
  */
 @Injectable()
 export class PatternService implements BeforeApplicationShutdown {
@@ -53,9 +59,10 @@ export class PatternService implements BeforeApplicationShutdown {
       assigned[i] = this.miner.match(events[i].message ?? '').id;
     // a merge made later in the batch re-points the events assigned before it
     for (let i = 0; i < events.length; i++) events[i].pattern_id = this.miner.resolve(assigned[i]);
-    const { created, merges } = this.miner.drainChanges();
+    const { created, merges, spans } = this.miner.drainChanges();
     this.pending.created.push(...created);
     this.pending.merges.push(...merges);
+    this.pending.spans.push(...spans);
     for (const delta of this.deltasOf(events)) addPending(this.pending.deltas, delta);
     if (Date.now() >= this.retryWritesAt) void this.startWriting();
   }
@@ -84,17 +91,25 @@ export class PatternService implements BeforeApplicationShutdown {
     return pattern ? { id: pattern.id, template: pattern.template } : null;
   }
 
-  /** Loads templates learned or merged since the last sync (all of them the first time). */
+  /**
+   * Loads templates learned or merged and span shapes learned since the last sync (all of them
+   * the first time).
+   */
   async sync(): Promise<void> {
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
       const since = this.syncedUpTo ? new Date(this.syncedUpTo.getTime() - SYNC_OVERLAP_MS) : null;
-      const rows = await this.patterns.changedSince(since);
-      // live templates first, so that a merge loaded after them can retire them
+      const [rows, spans] = await Promise.all([
+        this.patterns.changedSince(since),
+        this.patterns.spansSince(since),
+      ]);
+      // live templates first, so that a merge loaded after them can retire them; the span
+      // shapes last, each joining the pattern its tokens are (or were merged into)
       for (const row of rows) if (!row.mergedInto) this.miner.load(row);
       for (const row of rows) if (row.mergedInto) this.miner.load(row);
-      for (const row of rows)
-        if (!this.syncedUpTo || row.changedAt > this.syncedUpTo) this.syncedUpTo = row.changedAt;
+      for (const span of spans) this.miner.loadSpan(span);
+      for (const at of [...rows.map((row) => row.changedAt), ...spans.map((s) => s.createdAt)])
+        if (!this.syncedUpTo || at > this.syncedUpTo) this.syncedUpTo = at;
       this.lastSync = Date.now();
     })().finally(() => (this.syncing = null));
     return this.syncing;
@@ -176,8 +191,7 @@ export class PatternService implements BeforeApplicationShutdown {
       this.pending = emptyPending();
       try {
         await this.patterns.record(
-          taken.created,
-          taken.merges,
+          { created: taken.created, merges: taken.merges, spans: taken.spans },
           [...taken.deltas.values()],
           new Date(),
         );
@@ -188,6 +202,7 @@ export class PatternService implements BeforeApplicationShutdown {
         this.pending = taken;
         this.pending.created.push(...newer.created);
         this.pending.merges.push(...newer.merges);
+        this.pending.spans.push(...newer.spans);
         for (const delta of newer.deltas.values()) addPending(this.pending.deltas, delta);
         this.lastWriteError = error as Error;
         this.retryWritesAt = Date.now() + WRITE_RETRY_MS;
@@ -211,15 +226,18 @@ const WRITE_RETRY_MS = 1_000;
 interface Pending {
   created: PatternTemplate[];
   merges: PatternMerge[];
+  spans: LearnedSpan[];
   deltas: Map<string, PatternDelta>;
 }
 
 function emptyPending(): Pending {
-  return { created: [], merges: [], deltas: new Map() };
+  return { created: [], merges: [], spans: [], deltas: new Map() };
 }
 
 function hasPending(pending: Pending): boolean {
-  return pending.created.length + pending.merges.length + pending.deltas.size > 0;
+  return (
+    pending.created.length + pending.merges.length + pending.spans.length + pending.deltas.size > 0
+  );
 }
 
 /** Adds a newer delta to what is pending for its pattern. */

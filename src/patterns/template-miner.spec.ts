@@ -127,6 +127,43 @@ describe('TemplateMiner', () => {
     expect(worker2.match('session closed for user alice').id).toBe(f[4]);
   });
 
+  it('reports the spans it learned, and a process that loads them matches values of several words alike', () => {
+    const first = new TemplateMiner();
+    const units = [
+      'Network Manager Script Dispatcher Service',
+      'Login Service',
+      'User Manager for UID 1000',
+      'Daily apt upgrade and clean activities',
+      'Cleanup of Temporary Directories',
+      'Message of the Day',
+    ];
+    for (const unit of [...units, ...units]) first.match(`Started ${unit}.`);
+    const { created, merges, spans } = first.drainChanges();
+    expect(spans.length).toBeGreaterThan(0);
+    const general = first.resolve(first.match('Started Firewall Daemon Service.').id);
+    expect(spans.map((span) => span.patternId)).toContain(general);
+    expect(first.drainChanges().spans).toEqual([]); // reported once
+
+    // a restarted process, or another worker: the templates alone do not say that `<*>` takes
+    // several words; with the spans loaded, a name never seen there gets the same pattern
+    const second = new TemplateMiner();
+    for (const pattern of created) second.load(pattern);
+    for (const merge of merges)
+      second.load({ id: merge.from, tokens: [], template: '', mergedInto: merge.into });
+    const templatesOnly = new TemplateMiner();
+    for (const pattern of created) templatesOnly.load(pattern);
+    for (const span of spans) second.loadSpan(span);
+    for (const span of spans) second.loadSpan(span); // idempotent
+    const unseen = 'Started Power Profiles Daemon Service.';
+    expect(second.resolve(second.match(unseen).id)).toBe(general);
+    expect(templatesOnly.resolve(templatesOnly.match(unseen).id)).not.toBe(general);
+    // what was loaded is not reported back as learned here
+    expect(second.drainChanges().spans).toEqual([]);
+    // a shape that does not fit its tokens is ignored
+    second.loadSpan({ tokens: ['Stopped', 'unit'], spaceBefore: [false, true], spanAt: 1 });
+    expect(second.size).toBe(1);
+  });
+
   it('merges its own patterns into a wider pattern loaded from elsewhere', () => {
     const local = new TemplateMiner();
     const specific = local.match('Invalid user webmaster from 1.2.3.4').id;

@@ -86,6 +86,28 @@ export interface PatternMerge {
   into: string;
 }
 
+/**
+ * A token sequence of a pattern whose `<*>` at `spanAt` takes one token or more (a value of
+ * several words), learned from the messages: what another process needs besides the pattern's
+ * template to give the same messages the same pattern.
+ */
+export interface LearnedSpan {
+  /** Content address of the span shape (its tokens and where the span is). */
+  key: string;
+  /** The pattern the shape belongs to. */
+  patternId: string;
+  tokens: string[];
+  spaceBefore: boolean[];
+  spanAt: number;
+}
+
+/** What the miner learned since it was last asked, for the caller to persist. */
+export interface MinerChanges {
+  created: PatternTemplate[];
+  merges: PatternMerge[];
+  spans: LearnedSpan[];
+}
+
 /** One token sequence a pattern's messages come in. */
 interface Shape {
   tokens: string[];
@@ -170,6 +192,12 @@ const MAX_PLACES = 64;
 /** Places looked at for one position (a bound on the work of a new shape). */
 const MAX_PLACES_LOOKED_AT = 256;
 
+/** The content address of a span shape: its tokens, with the span's place marked. */
+function spanKeyOf(tokens: readonly string[], spanAt: number): string {
+  return patternIdOf(tokens.map((token, i) => (i === spanAt ? SPAN_MARK : token)));
+}
+const SPAN_MARK = '<**>';
+
 export function patternIdOf(tokens: readonly string[]): string {
   return createHash('sha1').update(tokens.join(KEY_SEPARATOR)).digest('hex').slice(0, 16);
 }
@@ -212,6 +240,9 @@ export class TemplateMiner {
   private readonly byLast = new Map<string, Shape[]>();
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
+  private readonly pendingSpans: Shape[] = [];
+  /** Set while loading what another process learned: nothing of it is reported back. */
+  private loading = false;
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
@@ -326,9 +357,17 @@ export class TemplateMiner {
   }
 
   /** Patterns created and merges made since the last call (for persistence). */
-  drainChanges(): { created: PatternTemplate[]; merges: PatternMerge[] } {
+  drainChanges(): MinerChanges {
     const created = this.pendingNew.splice(0).filter((p) => this.live.has(p.id));
-    return { created, merges: this.pendingMerges.splice(0) };
+    // a span shape lives on in the pattern its pattern was merged into, if it was
+    const spans = this.pendingSpans.splice(0).map((shape) => ({
+      key: spanKeyOf(shape.tokens, shape.spanAt!),
+      patternId: shape.pattern.id,
+      tokens: shape.tokens,
+      spaceBefore: shape.spaceBefore,
+      spanAt: shape.spanAt!,
+    }));
+    return { created, merges: this.pendingMerges.splice(0), spans };
   }
 
   /**
@@ -352,6 +391,28 @@ export class TemplateMiner {
     this.absorbEveryCoveredBy(shape);
     // values seen by this process and by others together may now be enough to generalize
     this.learnFrom(shape);
+  }
+
+  /**
+   * Loads a span shape learned elsewhere (idempotent): messages with a value of several words
+   * at its place join its pattern here too, as they did where it was learned. A shape that
+   * does not fit its tokens is ignored.
+   */
+  loadSpan(span: { tokens: string[]; spaceBefore: boolean[]; spanAt: number }): void {
+    const { tokens, spaceBefore, spanAt } = span;
+    if (
+      !Number.isInteger(spanAt) ||
+      tokens[spanAt] !== WILDCARD ||
+      spaceBefore.length !== tokens.length
+    )
+      return;
+    // a shape this miner holds as a span already stays as it is (spanShapeOf)
+    this.loading = true;
+    try {
+      this.spanShapeOf([...tokens], [...spaceBefore], spanAt);
+    } finally {
+      this.loading = false;
+    }
   }
 
   /** The most specific live shape that covers the tokens. */
@@ -790,10 +851,11 @@ export class TemplateMiner {
   private spanShapeOf(tokens: string[], spaceBefore: boolean[], spanAt: number): Shape | undefined {
     const general =
       this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
-      this.addShape(tokens, spaceBefore);
+      this.addShape(tokens, spaceBefore, !this.loading);
     if (general.spanAt !== undefined) return undefined;
     general.spanAt = spanAt;
     this.spanShapes.push(general);
+    if (!this.loading) this.pendingSpans.push(general);
     this.absorbSpanCoveredBy(general);
     return general;
   }
