@@ -991,6 +991,16 @@ describe('TemplateMiner', () => {
         actionIds.get(action.slice(action.lastIndexOf('.') + 1))!.add(id);
       }
       expectOnePatternPerWord(receiver, actionIds);
+      // the same when the first lines bring each constant once: four lines are no evidence of
+      // an open set, in this arrival order or another
+      const early = new TemplateMiner();
+      const earlyIds = new Map<string, Set<string>>(actions.map((a) => [a, new Set()]));
+      for (let line = 0; line < 60; line++) {
+        const action = actions[line < 4 ? line : (line * 7) % 4];
+        const { id } = early.match(`onReceive action: android.intent.action.${action}`);
+        earlyIds.get(action)!.add(id);
+      }
+      expectOnePatternPerWord(early, earlyIds);
       // a name in capitals alone, printed beside its code in two sentences, recurs as names of
       // things do (an error's name): recurring still proves such a place
       const servicing = new TemplateMiner();

@@ -983,6 +983,9 @@ export class TemplateMiner {
       // Words that start their sentence, or are capitalised inside it, name events as such
       // constants do (`startsSentence`, `allCapitalised`), and must keep coming new over more
       // lines than a place needs elsewhere, or recur inside another message's sentence.
+      // Constants are judged over as many lines: the first lines of a closed set come with a
+      // value each as often as not, in whatever order they arrive (four intents on the first
+      // four lines had looked like an open set in one order and not in another).
       const field = tokens[at - 1] === '=';
       const namesAnInstance = isNameWithId(tokens, proposal.spaceBefore, at);
       const standsFirst = startsSentence(tokens, proposal.spaceBefore, at);
@@ -994,7 +997,7 @@ export class TemplateMiner {
             (lines.size >= 2 && (allDottedNames(lines.keys()) || namesAnInstance))) &&
           (field ||
             !(eventWord || allConstantNames(lines.keys())) ||
-            isOpenSet(lines, needed, eventWord ? 4 * needed : 0))
+            isOpenSet(lines, needed, 4 * needed))
         ) {
           enough = true;
           break;
