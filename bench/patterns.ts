@@ -229,6 +229,7 @@ function digitMaskBaseline(messages: string[]): string[] {
 async function assignCost(messagesBySystem: Map<string, string[]>): Promise<number> {
   const nothingStored = {
     changedSince: async () => [],
+    spansSince: async () => [],
     record: async () => undefined,
   } as unknown as PatternRepository;
   const service = new PatternService(nothingStored);
