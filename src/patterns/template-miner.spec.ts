@@ -506,6 +506,26 @@ describe('TemplateMiner', () => {
       for (const count of patternCountsBothWays(located)) expect(count).toBe(5);
     });
 
+    it('a message with no word of its own does not make the words of others values', () => {
+      // a path-like first word (`info/warning`) is masked: its form `<*> (<*>)` shares only
+      // punctuation with `error (…)` and `onStartedGoingToSleep(…)`, three statements
+      const lines = [0, 1, 2].flatMap((k) => [
+        `error (${k + 1}, -${1004 + k})`,
+        `info/warning (${802 + k}, ${k + 3})`,
+        `onStartedGoingToSleep(${k + 5})`,
+      ]);
+      for (const order of [lines, [...lines].reverse()]) {
+        const ids = idsOf(new TemplateMiner(), order);
+        const byStatement = new Map<string, Set<string>>();
+        order.forEach((line, i) => {
+          const statement = line.slice(0, 5);
+          byStatement.set(statement, (byStatement.get(statement) ?? new Set()).add(ids[i]));
+        });
+        for (const patterns of byStatement.values()) expect(patterns.size).toBe(1);
+        expect(new Set(ids).size).toBe(3);
+      }
+    });
+
     it('a phrase right after a value, framed by the sentence after it (a reason phrase)', () => {
       const miner = new TemplateMiner();
       const reasons = [

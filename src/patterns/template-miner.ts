@@ -116,6 +116,11 @@ interface Shape {
   pattern: Pattern;
   /** Index of a `<*>` that stands for a span of one or more tokens (a value of several words). */
   spanAt?: number;
+  /**
+   * A message's own form with no word left in it (`<*> (<*>)` from `info/warning (802, 3)`):
+   * it says nothing of the words other messages hold where it has values.
+   */
+  bare?: boolean;
 }
 
 interface Pattern extends PatternTemplate {
@@ -294,8 +299,10 @@ export class TemplateMiner {
     if (crowded) return { masked: this.remember(key, crowded.id), changed: true };
     const shape = this.addShape(tokens, spaceBefore);
     const masked = this.remember(key, shape.pattern.id);
-    // a value seen where earlier messages had words: those words were values too
-    if (shape.literalCount < tokens.length) this.absorbEveryCoveredBy(shape);
+    if (shape.pattern.shapes.length === 1 && !tokens.some(isWord)) shape.bare = true;
+    // a value seen where earlier messages had words: those words were values too, unless the
+    // message has no word of its own to say what it shares with them (a bare form)
+    if (shape.literalCount < tokens.length && !shape.bare) this.absorbEveryCoveredBy(shape);
     this.learnFrom(shape);
     return { masked, changed: true };
   }
@@ -421,6 +428,7 @@ export class TemplateMiner {
     for (const shape of this.byLength.get(tokens.length) ?? []) {
       if ((best && shape.literalCount <= best.literalCount) || !covers(shape.tokens, tokens))
         continue;
+      if (shape.bare && tokens.some(isWord)) continue;
       best = shape;
     }
     return best;
@@ -543,6 +551,7 @@ export class TemplateMiner {
       const tokens = this.proposeWith(current);
       if (tokens !== undefined) {
         const general = this.addShape(tokens, current.spaceBefore);
+        general.bare = false; // learned from messages with words there: they were values
         this.absorbEveryCoveredBy(general);
         current = general;
         continue;
@@ -559,6 +568,7 @@ export class TemplateMiner {
       if (this.bestCover(tokens) || this.bestSpanCover(tokens, proposal.spaceBefore)) continue;
       if (!this.variesEnough(tokens, proposal, key)) continue;
       const general = this.addShape(tokens, proposal.spaceBefore);
+      general.bare = false;
       this.absorbEveryCoveredBy(general);
       this.learnFrom(general);
     }
