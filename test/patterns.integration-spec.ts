@@ -161,12 +161,12 @@ function patternSuite(
       const second = new PatternService(repository);
       await second.sync();
       const units = [
-        'Network Manager Script Dispatcher Service',
-        'Login Service',
-        'User Manager for UID 1000',
-        'Daily apt upgrade and clean activities',
-        'Cleanup of Temporary Directories',
-        'Message of the Day',
+        'Network Time Synchronization',
+        'Journal Service',
+        'Permit User Sessions',
+        'Hostname Service',
+        'Load Kernel Modules',
+        'Daily man-db regeneration',
       ];
       const batch = [...units, ...units].map((unit) => event(`Started ${unit}.`));
       await assignAndFlush(first, batch);
