@@ -1426,7 +1426,6 @@ function isParameterRun(tokens: readonly string[]): boolean {
   return true;
 }
 
-/** The words a span template keeps: the `prefix` tokens before the span and the `suffix` after. */
 /**
  * The index of the colon that ends a header naming the message's component, if the message
  * starts with one: a name (`manager:`), or a name in brackets with values beside it, the
@@ -1443,6 +1442,7 @@ function headerEnd(tokens: readonly string[]): number {
   return -1;
 }
 
+/** The words a span template keeps: the `prefix` tokens before the span and the `suffix` after. */
 function wordsAround(tokens: readonly string[], prefix: number, suffix: number): number {
   let words = 0;
   for (let i = 0; i < tokens.length; i++)
