@@ -117,9 +117,9 @@ export class PatternRepository {
   }
 
   /**
-   * One transaction per write: new templates, merges, span shapes, then the pending counts
-   * added to each pattern's row (rows locked in id order, so concurrent workers neither lose
-   * updates nor deadlock). On PostgreSQL `changed_at` and `created_at` are the database's
+   * One transaction per write: new templates, merges, the pending counts added to each
+   * pattern's row (rows locked in id order, so concurrent workers neither lose updates nor
+   * deadlock), then span shapes (in key order). On PostgreSQL `changed_at` and `created_at` are the database's
    * clock, so that workers on other machines sync against one clock; `now` stamps rows on
    * SQLite (one process).
    */
@@ -142,8 +142,10 @@ export class PatternRepository {
           { from: merge.from, into: merge.into },
         );
       }
-      if (spans.length > 0) await this.insertSpans(manager, spans);
       if (deltas.length > 0) await this.addCounts(manager, deltas);
+      // last, when the rows are locked: a worker that waits here for another's same shape holds
+      // nothing that one needs
+      if (spans.length > 0) await this.insertSpans(manager, spans);
     });
   }
 
