@@ -10,12 +10,7 @@ import {
   type ComponentCount,
   type PatternDelta,
 } from './pattern.repository.js';
-import {
-  TemplateMiner,
-  type LearnedSpan,
-  type PatternMerge,
-  type PatternTemplate,
-} from './template-miner.js';
+import { TemplateMiner, type MinerChanges } from './template-miner.js';
 
 /** How often a worker picks up what other workers learned. */
 export const PATTERN_SYNC_INTERVAL_MS = 5_000;
@@ -190,11 +185,7 @@ export class PatternService implements BeforeApplicationShutdown {
       const taken = this.pending;
       this.pending = emptyPending();
       try {
-        await this.patterns.record(
-          { created: taken.created, merges: taken.merges, spans: taken.spans },
-          [...taken.deltas.values()],
-          new Date(),
-        );
+        await this.patterns.record(taken, [...taken.deltas.values()], new Date());
         this.lastWriteError = null;
       } catch (error) {
         // the ids are on the events already; what was not written waits for the next try
@@ -223,10 +214,8 @@ export class PatternService implements BeforeApplicationShutdown {
 /** After a failed write, assign() starts the next one no sooner than this. */
 const WRITE_RETRY_MS = 1_000;
 
-interface Pending {
-  created: PatternTemplate[];
-  merges: PatternMerge[];
-  spans: LearnedSpan[];
+/** What the miner reported and the counts of the batches since, not written yet. */
+interface Pending extends MinerChanges {
   deltas: Map<string, PatternDelta>;
 }
 

@@ -246,8 +246,6 @@ export class TemplateMiner {
   private readonly pendingNew: PatternTemplate[] = [];
   private readonly pendingMerges: PatternMerge[] = [];
   private readonly pendingSpans: Shape[] = [];
-  /** Set while loading what another process learned: nothing of it is reported back. */
-  private loading = false;
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
@@ -413,13 +411,9 @@ export class TemplateMiner {
       spaceBefore.length !== tokens.length
     )
       return;
-    // a shape this miner holds as a span already stays as it is (spanShapeOf)
-    this.loading = true;
-    try {
-      this.spanShapeOf([...tokens], [...spaceBefore], spanAt);
-    } finally {
-      this.loading = false;
-    }
+    // a shape this miner holds as a span already stays as it is (spanShapeOf); what was
+    // learned elsewhere is not reported back
+    this.spanShapeOf([...tokens], [...spaceBefore], spanAt, false);
   }
 
   /** The most specific live shape that covers the tokens. */
@@ -544,16 +538,25 @@ export class TemplateMiner {
     return shape;
   }
 
+  /**
+   * The shape of a generalization the evidence proved, with every live pattern it covers
+   * merged into it. Not bare, whatever its words: it was learned from messages that had words
+   * where it has values, and they were values.
+   */
+  private addGeneralization(tokens: string[], spaceBefore: boolean[]): Shape {
+    const general = this.addShape(tokens, spaceBefore);
+    general.bare = false;
+    this.absorbEveryCoveredBy(general);
+    return general;
+  }
+
   /** Gathers the shape's evidence; makes every generalization that now has enough of it. */
   private learnFrom(shape: Shape): void {
     let current = shape;
     for (;;) {
       const tokens = this.proposeWith(current);
       if (tokens !== undefined) {
-        const general = this.addShape(tokens, current.spaceBefore);
-        general.bare = false; // learned from messages with words there: they were values
-        this.absorbEveryCoveredBy(general);
-        current = general;
+        current = this.addGeneralization(tokens, current.spaceBefore);
         continue;
       }
       const spanning = this.proposeSpanWith(current) ?? this.proposeLeadWith(current);
@@ -567,10 +570,7 @@ export class TemplateMiner {
       // a pattern covers it already (it was made and merged into a wider one, or a span takes it)
       if (this.bestCover(tokens) || this.bestSpanCover(tokens, proposal.spaceBefore)) continue;
       if (!this.variesEnough(tokens, proposal, key)) continue;
-      const general = this.addShape(tokens, proposal.spaceBefore);
-      general.bare = false;
-      this.absorbEveryCoveredBy(general);
-      this.learnFrom(general);
+      this.learnFrom(this.addGeneralization(tokens, proposal.spaceBefore));
     }
   }
 
@@ -794,7 +794,9 @@ export class TemplateMiner {
    * - after that word first in the message and its colon, when no span was a single value
    *   (`manager: <*>`: a component's name, whose sentences are its events, `manager: startup
    *   complete`, `manager: NetworkManager state is now CONNECTING`), values printed between
-   *   the header and the span included (`ARPT: <uptime>: <*>`: the driver's sentences).
+   *   the header and the span included (`ARPT: <uptime>: <*>`: the driver's sentences), and the
+   *   same after a source location in brackets as the header (`[sm_sweep.c:1455]: <*>`,
+   *   `headerEnd`).
    * After another `:`, `=` or a bracket, the punctuation says where a value starts, and this is
    * not asked.
    */
@@ -858,14 +860,19 @@ export class TemplateMiner {
    * single-value shape itself when the place was proven by one (it is live: a shape leaves the
    * index when it merges), a new shape otherwise. Undefined when that shape already spans.
    */
-  private spanShapeOf(tokens: string[], spaceBefore: boolean[], spanAt: number): Shape | undefined {
+  private spanShapeOf(
+    tokens: string[],
+    spaceBefore: boolean[],
+    spanAt: number,
+    report = true,
+  ): Shape | undefined {
     const general =
       this.byLength.get(tokens.length)?.find((s) => sameTokens(s.tokens, tokens)) ??
-      this.addShape(tokens, spaceBefore, !this.loading);
+      this.addShape(tokens, spaceBefore, report);
     if (general.spanAt !== undefined) return undefined;
     general.spanAt = spanAt;
     this.spanShapes.push(general);
-    if (!this.loading) this.pendingSpans.push(general);
+    if (report) this.pendingSpans.push(general);
     this.absorbSpanCoveredBy(general);
     return general;
   }
