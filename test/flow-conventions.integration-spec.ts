@@ -25,6 +25,15 @@ const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
   [null, 'job 42 finished', 'log', 'end'],
   [null, 'catalog import 3 started from feed', 'lifecycle', 'start'],
   [null, 'catalog import 3 finished cleanly', 'lifecycle', 'end'],
+  // a message's closing punctuation, an adverb of how it went, an end word's complement
+  [null, 'Export finished.', 'log', 'end'],
+  [null, 'Done!', 'log', 'end'],
+  [null, 'Job 42 completed successfully.', 'log', 'end'],
+  [null, 'Server started successfully', 'log', 'start'],
+  [null, 'task tasks.add[9f1c] succeeded in 0.004s: 8', 'log', 'end'],
+  [null, 'workflow run 7 finished with status success', 'log', 'end'],
+  [null, 'Finished: SUCCESS', 'log', 'end'],
+  [null, 'upload of 3 files failed after 3 attempts', 'log', 'end'],
   // not conventions: words inside other words, a start word in the middle of an ordinary log line
   ['restart', 'worker restart requested', 'log', ''],
   ['Backend', 'backend call', 'trace', ''],
@@ -33,6 +42,11 @@ const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
   [null, 'heartbeat ok uptime=3600s', 'lifecycle', ''],
   [null, 'failed to reserve stock for order 1: database unavailable', 'log', ''],
   ['process-job', 'job 5 processed in 20 ms', 'log', ''],
+  // a start word takes no complement (a step inside a flow as often), nor does a sentence's first word
+  [null, 'job 42 started with 3 workers', 'log', ''],
+  [null, 'finished reading the header, parsing 12 rows', 'log', ''],
+  // the conventions read the last 64 characters of a message
+  [null, `job 42 finished in 3 s; rows written to ${'x'.repeat(60)}`, 'log', ''],
   // lengths around the longest word and suffix the tails keep (10 characters)
   ['completed', 'x', 'log', 'end'],
   ['Xcompleted', 'x', 'log', ''],

@@ -44,6 +44,21 @@ const MESSAGE_END = [
   'aborted',
   'timed out',
 ] as const;
+/**
+ * Adverbs that may follow the past tense at the end of the sentence ("job 42 completed
+ * successfully", "server started successfully"): how it went, not what happened.
+ */
+const HOW_IT_WENT = ['successfully', 'normally', 'cleanly'] as const;
+/**
+ * What may follow an end word as its complement ("finished in 3.2 s", "completed with 0 errors",
+ * "failed after 3 attempts", "Finished: SUCCESS"): the sentence still says the work is over.
+ * Start words take none: "started with 3 workers" is as often a step inside a flow.
+ */
+const END_COMPLEMENTS = [' in ', ' with ', ' after ', ': '] as const;
+/** Punctuation that closes a message ("Export finished.", "Done!") and says nothing of its phase. */
+const CLOSING_PUNCTUATION = ' .!';
+/** How much of a message's end the conventions read (the longest phrase and a complement after it). */
+const MESSAGE_TAIL_LENGTH = 64;
 
 const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -100,18 +115,24 @@ export const CONVENTION_TAILS = {
   lowerMessage: 'convention_lower_message_tail',
 } as const;
 
+/**
+ * The lowered end of a message without its closing punctuation, MESSAGE_TAIL_LENGTH characters
+ * long at most: what every message convention reads, directly or as a tail column.
+ */
+function messageTailSql(dialect: Dialect, message: string): string {
+  return `lower(${rightOf(dialect, `rtrim(${message}, ${literal(CLOSING_PUNCTUATION)})`, MESSAGE_TAIL_LENGTH)})`;
+}
+
 /** `… AS convention_…` select items of CONVENTION_TAILS, over unqualified operation and message. */
 export function conventionTailsSql(dialect: Dialect): string {
   const words = [...START_WORDS, ...END_WORDS];
   const suffixes = operationSuffixes(words);
-  const messageWords = [...MESSAGE_START, ...MESSAGE_END];
   const lowerLength = longest([...words, ...suffixes.lower]);
   const camelLength = longest(suffixes.camel);
-  const messageLength = longest([...messageWords, ...messageWords.map((word) => ` ${word}`)]);
   return [
     `${rightOf(dialect, 'operation', camelLength)} AS ${CONVENTION_TAILS.operation}`,
     `lower(${rightOf(dialect, 'operation', lowerLength)}) AS ${CONVENTION_TAILS.lowerOperation}`,
-    `lower(${rightOf(dialect, 'message', messageLength)}) AS ${CONVENTION_TAILS.lowerMessage}`,
+    `${messageTailSql(dialect, 'message')} AS ${CONVENTION_TAILS.lowerMessage}`,
   ].join(', ');
 }
 
@@ -127,7 +148,9 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
   const operation = 'operation';
   // a tail as long as the longest word equals a word exactly when the whole text does
   const lowerOperation = options.tails ? CONVENTION_TAILS.lowerOperation : `lower(${operation})`;
-  const message = options.tails ? CONVENTION_TAILS.lowerMessage : 'lower(message)';
+  const message = options.tails
+    ? CONVENTION_TAILS.lowerMessage
+    : messageTailSql(dialect, 'message');
   const spaced = `(' ' || lower(message) || ' ')`;
   const operationEnds = (suffixes: readonly string[], caseless: boolean) =>
     options.tails
@@ -137,11 +160,16 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
           suffixes,
         )
       : endsWithAny(dialect, operation, suffixes, caseless);
-  const messageEnds = (suffixes: readonly string[]) =>
-    options.tails
-      ? endsWithAny(dialect, CONVENTION_TAILS.lowerMessage, suffixes)
-      : endsWithAny(dialect, 'message', suffixes, true);
-  const tests = (words: readonly string[], messageWords: readonly string[]) => {
+  const messageEnds = (suffixes: readonly string[]) => endsWithAny(dialect, message, suffixes);
+  const tests = (
+    words: readonly string[],
+    pastTenses: readonly string[],
+    complements: readonly string[],
+  ) => {
+    const messageWords = [
+      ...pastTenses,
+      ...pastTenses.flatMap((word) => HOW_IT_WENT.map((how) => `${word} ${how}`)),
+    ];
     const suffixes = operationSuffixes(words);
     const byName = [
       `${lowerOperation} IN (${words.map(literal).join(', ')})`,
@@ -154,11 +182,16 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
     const messageEnd = [
       `${message} IN (${messageWords.map(literal).join(', ')})`,
       messageEnds(messageWords.map((word) => ` ${word}`)),
+      ...pastTenses.flatMap((word) =>
+        complements.map(
+          (complement) => `(' ' || ${message}) LIKE ${literal(`% ${word}${complement}%`)}`,
+        ),
+      ),
     ].join(' OR ');
     return { byName, inLifecycle, messageEnd };
   };
-  const start = tests(START_WORDS, MESSAGE_START);
-  const end = tests(END_WORDS, MESSAGE_END);
+  const start = tests(START_WORDS, MESSAGE_START, []);
+  const end = tests(END_WORDS, MESSAGE_END, END_COMPLEMENTS);
   return `CASE
     WHEN ${operation} IS NOT NULL AND (${start.byName}) THEN 'start'
     WHEN ${operation} IS NOT NULL AND (${end.byName}) THEN 'end'
