@@ -182,6 +182,14 @@ export interface ChainSummaryRow {
   hasStart: boolean;
   hasEnd: boolean;
   errors: number;
+  /** The kind of the chain's first event in the scope (chainKindSql). */
+  kind: string | null;
+}
+
+/** Earlier chains of a kind that started (a start marker) and went quiet, and how many of them ended. */
+export interface KindEnds {
+  started: number;
+  ended: number;
 }
 
 export interface SnapshotRow {
@@ -576,8 +584,8 @@ export class InsightAggregatesRepository {
     const grouped = `SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
-                sum(is_error) AS errors
-           FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
+                sum(is_error) AS errors, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind
+           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id`;
@@ -595,6 +603,40 @@ export class InsightAggregatesRepository {
         : `SELECT * FROM (${grouped}) AS chains WHERE ${problems}`,
     );
     return rows.map(chainSummaryRow);
+  }
+
+  /**
+   * For each of `kinds`, the chains of the scope's components read from `learnFrom` that began
+   * with that kind, had a start marker and went quiet before `historyBefore`, and how many of
+   * them had an end marker (a kind whose chains end without one: InsightSettings.flow.conventionEnds).
+   */
+  async startedChainEnds(
+    scope: InsightScope,
+    kinds: readonly string[],
+    learnFrom: Date,
+    historyBefore: Date,
+  ): Promise<Map<string, KindEnds>> {
+    if (kinds.length === 0) return new Map();
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const { starts, ends } = phaseTests(sql, 'phase');
+    const phase = phaseOf(sql);
+    const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
+    const quiet = sql.time(historyBefore);
+    const kindList = kinds.map((kind) => sql.p(kind)).join(', ');
+    const rows = await this.run(
+      sql,
+      `SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
+         SELECT max("timestamp") AS last_at, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind,
+                max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
+                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end
+           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind
+                   FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
+          GROUP BY correlation_id) AS chains
+        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN (${kindList})
+        GROUP BY kind`,
+    );
+    return kindEndsOf(rows);
   }
 
   /**
@@ -887,7 +929,18 @@ export function chainSummaryRow(row: Row): ChainSummaryRow {
     hasStart: toNumber(row.has_start) === 1,
     hasEnd: toNumber(row.has_end) === 1,
     errors: toNumber(row.errors),
+    kind: row.kind === null || row.kind === undefined ? null : String(row.kind),
   };
+}
+
+/** Rows of kind, started and ended (startedChainEnds), by kind. */
+export function kindEndsOf(rows: readonly Row[]): Map<string, KindEnds> {
+  return new Map(
+    rows.map((row) => [
+      String(row.kind),
+      { started: toNumber(row.started), ended: toNumber(row.ended) },
+    ]),
+  );
 }
 
 /** An error-pattern group as the raw and the rollup queries answer it. */

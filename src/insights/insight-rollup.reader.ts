@@ -7,6 +7,8 @@ import {
   type ChainSummaryRow,
   chainSummaryRow,
   historyByKind,
+  type KindEnds,
+  kindEndsOf,
   type MarkerFreeLimits,
   splitChainIds,
   type DurationMomentsRow,
@@ -215,8 +217,10 @@ export class InsightRollupReader {
     const markerFreeMinutes = markerFreeBefore
       ? ' OR (has_start = 0 AND has_end = 0 AND errors = 0)'
       : '';
+    // a chain's kind is its earliest minute's in the scope (the kind its first event there begins)
     const grouped = `SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
-                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
+                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors,
+                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
            FROM debug_insight_chain_minutes
           WHERE ${inScope}
             AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
@@ -225,7 +229,7 @@ export class InsightRollupReader {
     const problems = `chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`;
     const columns = `correlation_id, ${rollupEpochMs(this.dialect, 'started_at')} AS started_at, ${rollupEpochMs(this.dialect, 'last_at')} AS last_at,
-              n, has_start, has_end, errors`;
+              n, has_start, has_end, errors, kind`;
     const rows: Row[] = await this.dataSource.query(
       markerFreeBefore
         ? `WITH chains AS (${grouped})
@@ -238,6 +242,40 @@ export class InsightRollupReader {
       sql.params,
     );
     return rows.map(chainSummaryRow);
+  }
+
+  /**
+   * For each of `kinds`, the chains read from the minutes in [learnFrom, to) that began with that
+   * kind, had a start marker and went quiet before `historyBefore`, and how many of them had an
+   * end marker (InsightAggregatesRepository.startedChainEnds, from the chain minutes).
+   */
+  async startedChainEnds(
+    kinds: readonly string[],
+    learnFrom: Date,
+    to: Date,
+    historyBefore: Date,
+  ): Promise<Map<string, KindEnds>> {
+    if (kinds.length === 0) return new Map();
+    const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const inRange = `bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(to)}`;
+    const started = `bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(historyBefore)}`;
+    const quiet = sql.time(historyBefore);
+    const kindList = kinds.map((kind) => sql.p(kind)).join(', ');
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
+         SELECT max(last_at) AS last_at, max(has_start) AS has_start, max(has_end) AS has_end,
+                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
+           FROM debug_insight_chain_minutes
+          WHERE ${inRange}
+            AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                    WHERE ${started} AND has_start = 1)
+          GROUP BY correlation_id) AS chains
+        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN (${kindList})
+        GROUP BY kind`,
+      sql.params,
+    );
+    return kindEndsOf(rows);
   }
 
   /**

@@ -77,6 +77,14 @@ export const InsightSettings = {
   flow: {
     /** A flow with a start marker and no end marker for this long is stuck. */
     stuckAfterMs: 5 * 60_000,
+    /**
+     * A start marker promises an end marker only where the chains of its kind keep the promise:
+     * when at least `minStarted` earlier chains of the kind started and went quiet (history, as
+     * the learned shapes') and fewer than `minEndedFraction` of them ended with an end marker,
+     * the kind's chains end some other way ("upload started" … "upload stored") and a missing
+     * end says nothing.
+     */
+    conventionEnds: { minStarted: 10, minEndedFraction: 0.5 },
     chainLimit: 2000,
     errorEventLimit: 20_000,
     evidenceChains: 5,

@@ -5,6 +5,7 @@ import type {
   DurationMomentsRow,
   ErrorPatternRow,
   InsightAggregatesRepository,
+  KindEnds,
   MarkerFreeLimits,
 } from '../insight-aggregates.repository.js';
 import type { InsightRollupReader } from '../insight-rollup.reader.js';
@@ -151,6 +152,20 @@ export class AnalysisContext {
           ),
         )
       : this.aggregates.problemChains(this.scope, stuckBefore, limit, markerFreeBefore);
+  }
+
+  /** Per kind, earlier chains that started and went quiet before `historyBefore`, and how many ended. */
+  startedChainEnds(kinds: readonly string[], historyBefore: Date): Promise<Map<string, KindEnds>> {
+    return this.usesRollups
+      ? this.ready().then(() =>
+          this.rollups!.reader.startedChainEnds(
+            kinds,
+            this.baselineFrom,
+            this.scope.to,
+            historyBefore,
+          ),
+        )
+      : this.aggregates.startedChainEnds(this.scope, kinds, this.baselineFrom, historyBefore);
   }
 
   /** Chains without markers or errors: history quiet before `historyBefore`, judged in [scope.from, judgeBefore). */

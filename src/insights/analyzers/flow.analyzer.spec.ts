@@ -1,5 +1,5 @@
 import type { ChainEventRow, ChainSummaryRow } from '../insight-aggregates.repository.js';
-import { detectFlows, propagationOf } from './flow.analyzer.js';
+import { detectFlows, kindsWithoutEnds, propagationOf } from './flow.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const scope = { from: new Date(to.getTime() - 3_600_000), to };
@@ -37,6 +37,7 @@ function chain(correlationId: string, overrides: Partial<ChainSummaryRow> = {}):
     hasStart: true,
     hasEnd: true,
     errors: 0,
+    kind: null,
     ...overrides,
   };
 }
@@ -184,5 +185,51 @@ describe('flow analyzer', () => {
     expect(drafts).toHaveLength(1);
     expect(drafts[0]).toMatchObject({ kind: 'stuck_flow', identity: ['mailer', 'p-queued'] });
     expect(drafts[0].evidence.chains).toBe(3);
+  });
+
+  it("says how often earlier chains of the stuck chains' kind ended with an end marker", () => {
+    const stuck = ['k1', 'k2'].map((id) => chain(id, { hasEnd: false, kind: 'exporter' }));
+    const lastEvents = stuck.map((item) => ({
+      ...error(item.correlationId, 'exporter/e-1', 0),
+      level: 'info',
+      operation: 'render-page',
+    }));
+    const [draft] = detectFlows({
+      scope,
+      now: to,
+      chains: stuck,
+      errors: [],
+      lastEvents,
+      stuckBefore,
+      kindEnds: new Map([['exporter', { started: 40, ended: 39 }]]),
+    });
+    expect(draft.evidence).toMatchObject({
+      flow_kind: 'exporter',
+      earlier_chains_of_kind: { started: 40, ended: 39 },
+    });
+    expect(draft.summary).toContain(
+      'Of 40 earlier chains of kind "exporter" that started, 39 ended',
+    );
+  });
+});
+
+describe('kinds whose start markers promise no end marker', () => {
+  const rule = { minStarted: 10, minEndedFraction: 0.5 };
+
+  it('are those whose earlier started chains mostly went quiet without an end marker', () => {
+    const kinds = kindsWithoutEnds(
+      new Map([
+        ['uploader', { started: 120, ended: 3 }], // ends some other way ("upload stored")
+        ['exporter', { started: 120, ended: 118 }], // keeps its promise: its stuck chains are stuck
+        ['importer', { started: 20, ended: 10 }], // half ended: still promised
+        ['mailer', { started: 9, ended: 0 }], // too few earlier chains to say
+      ]),
+      rule,
+    );
+    expect([...kinds]).toEqual(['uploader']);
+  });
+
+  it('are none without earlier chains', () => {
+    expect(kindsWithoutEnds(new Map(), rule).size).toBe(0);
   });
 });

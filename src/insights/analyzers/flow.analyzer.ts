@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
-import type { ChainEventRow, ChainSummaryRow } from '../insight-aggregates.repository.js';
+import type { ChainEventRow, ChainSummaryRow, KindEnds } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
 import {
   componentKey,
@@ -32,6 +32,29 @@ export interface FlowInput {
   lastEvents: readonly ChainEventRow[];
   /** Chains whose last event is older than this and that never ended are stuck. */
   stuckBefore: Date;
+  /** Earlier chains of the stuck chains' kinds that started, and how many ended (evidence). */
+  kindEnds?: ReadonlyMap<string, KindEnds>;
+}
+
+/** A chain the conventions call stuck: a start marker, no end marker, no error, quiet since `stuckBefore`. */
+export function conventionStuck(chain: ChainSummaryRow, stuckBefore: Date): boolean {
+  return chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore;
+}
+
+/**
+ * Kinds whose earlier chains show that a start marker does not promise an end marker: at least
+ * `minStarted` of them started and went quiet, and fewer than `minEndedFraction` of those had an
+ * end marker. Their chains end some other way, so a missing end proves nothing (their shapes
+ * are not learned from such chains either: the learned rule reads only chains without markers).
+ */
+export function kindsWithoutEnds(
+  kindEnds: ReadonlyMap<string, KindEnds>,
+  rule: { minStarted: number; minEndedFraction: number } = settings.conventionEnds,
+): Set<string> {
+  const kinds = new Set<string>();
+  for (const [kind, { started, ended }] of kindEnds)
+    if (started >= rule.minStarted && ended < rule.minEndedFraction * started) kinds.add(kind);
+  return kinds;
 }
 
 export interface Propagation {
@@ -151,8 +174,7 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   const lastByChain = new Map(input.lastEvents.map((event) => [event.correlationId, event]));
   const stuck = new Map<string, { chain: ChainSummaryRow; last: ChainEventRow }[]>();
   for (const chain of input.chains) {
-    if (!chain.hasStart || chain.hasEnd || chain.errors > 0 || chain.lastAt >= input.stuckBefore)
-      continue;
+    if (!conventionStuck(chain, input.stuckBefore)) continue;
     const last = lastByChain.get(chain.correlationId);
     if (!last) continue;
     const key = [last.component.component_type, stepOf(last)].join('\u0000');
@@ -286,6 +308,8 @@ function stuckDraft(
     item.chain.startedAt < best.chain.startedAt ? item : best,
   );
   const waitedMs = input.scope.to.getTime() - oldest.chain.lastAt.getTime();
+  const kind = oldest.chain.kind;
+  const earlier = kind !== null ? input.kindEnds?.get(kind) : undefined;
   const severity: Severity = group.length >= 10 ? 'high' : 'medium';
   const lastAt = new Date(Math.max(...group.map((item) => item.chain.lastAt.getTime())));
   return {
@@ -298,13 +322,18 @@ function stuckDraft(
       `${group.length} correlation chain(s) started and never finished: each last did ${stepName} ` +
       `(on ${describeComponents(affected.map(componentKey))}) and then nothing for over ${round(settings.stuckAfterMs / 60_000)} min ` +
       `(the oldest has waited ${round(waitedMs / 60_000, 1)} min). Look at what ${stepName} hands work to next: a lost message, ` +
-      `a hung call without timeout, or a crashed worker.`,
+      `a hung call without timeout, or a crashed worker.` +
+      (earlier
+        ? ` Of ${earlier.started} earlier chains of kind "${kind}" that started, ${earlier.ended} ended with an end marker.`
+        : ''),
     identity: [last.component.component_type, stepOf(last)],
     affected,
     evidence: {
       last_step: { component: last.component, operation: last.operation, message: last.message },
       chains: group.length,
       timeout_ms: settings.stuckAfterMs,
+      flow_kind: kind,
+      earlier_chains_of_kind: earlier ?? null,
       examples: group.slice(0, settings.evidenceChains).map((item) => ({
         correlation_id: item.chain.correlationId,
         started_at: item.chain.startedAt.toISOString(),
@@ -338,13 +367,22 @@ export class FlowAnalyzer implements Analyzer {
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
     const judgeBefore = new Date(scope.to.getTime() - settings.learned.floorMs);
     // with one chain without markers among them when there is one: then shapes are learned
-    const chains = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
+    const found = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
+    // a start marker promises an end only where earlier chains of the kind kept the promise
+    const stuckKinds = new Set(
+      found
+        .filter((chain) => conventionStuck(chain, stuckBefore) && chain.kind !== null)
+        .map((chain) => chain.kind as string),
+    );
+    const kindEnds = await context.startedChainEnds([...stuckKinds], this.historyBefore(scope));
+    const unpromised = kindsWithoutEnds(kindEnds);
+    const chains = found.filter(
+      (chain) =>
+        !(conventionStuck(chain, stuckBefore) && chain.kind !== null && unpromised.has(chain.kind)),
+    );
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
-      .filter(
-        (chain) =>
-          chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore,
-      )
+      .filter((chain) => conventionStuck(chain, stuckBefore))
       .map((chain) => chain.correlationId);
     const markerFree = chains.some(
       (chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0,
@@ -355,7 +393,15 @@ export class FlowAnalyzer implements Analyzer {
       markerFree ? this.learnedFlows(context, judgeBefore) : [],
     ]);
     return [
-      ...detectFlows({ scope, now: context.now, chains, errors, lastEvents, stuckBefore }),
+      ...detectFlows({
+        scope,
+        now: context.now,
+        chains,
+        errors,
+        lastEvents,
+        stuckBefore,
+        kindEnds,
+      }),
       ...learned,
     ];
   }
@@ -366,13 +412,18 @@ export class FlowAnalyzer implements Analyzer {
     { historyBefore: number; shapes: Map<string, KindShape> }
   >();
 
+  /** Chains quiet before this are history: before the scope, and quiet for historyQuietMs at least. */
+  private historyBefore(scope: InsightScope): Date {
+    return new Date(
+      Math.min(scope.from.getTime(), scope.to.getTime() - settings.learned.historyQuietMs),
+    );
+  }
+
   /** Stuck and broken flows of chains without markers, judged against learned shapes (flow-shapes.ts). */
   private async learnedFlows(context: AnalysisContext, judgeBefore: Date): Promise<InsightDraft[]> {
     const { scope } = context;
     const learned = settings.learned;
-    const historyBefore = new Date(
-      Math.min(scope.from.getTime(), scope.to.getTime() - learned.historyQuietMs),
-    );
+    const historyBefore = this.historyBefore(scope);
     const cacheKey = JSON.stringify([
       scope.components ?? [],
       scope.sessionId ?? null,

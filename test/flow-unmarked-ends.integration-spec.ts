@@ -1,0 +1,80 @@
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/bootstrap.js';
+import type { GenerationResult } from '../src/insights/insight.types.js';
+import { InsightsService } from '../src/insights/insights.service.js';
+import { insertScenario } from './scenarios/scenario-generator.js';
+import {
+  UNMARKED_END_COMPONENTS,
+  unmarkedEndScenario,
+  type UnmarkedEndScenario,
+} from './scenarios/unmarked-ends.js';
+import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
+
+/**
+ * A start marker whose kind never writes an end marker beside one that does
+ * (test/scenarios/unmarked-ends.ts): uploads that "started" and were "stored" are not stuck,
+ * exports that "started" and never "finished." are.
+ */
+function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string>>) {
+  describe(`a start marker without an end marker in its kind (${mode})`, () => {
+    let app: INestApplication;
+    let scenario: UnmarkedEndScenario;
+
+    beforeAll(async () => {
+      app = await createApp({ ...(await env()), DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
+      await app.init();
+      scenario = unmarkedEndScenario({ now: new Date(), seed: 3 });
+      await insertScenario(app.get(DataSource), { events: scenario.events, snapshots: [] });
+    }, 180_000);
+    afterAll(async () => app?.close());
+
+    const expectStuckExportsOnly = (result: GenerationResult) => {
+      const flows = result.created.filter((insight) => insight.insight_type === 'flow');
+      expect(flows.map((insight) => [insight.evidence.kind, insight.title])).toEqual([
+        ['stuck_flow', expect.stringContaining('3 flow(s) stuck after exporter')],
+      ]);
+      const [stuck] = flows;
+      expect(stuck.evidence.flow_kind).toBe('exporter');
+      const earlier = stuck.evidence.earlier_chains_of_kind as { started: number; ended: number };
+      expect(earlier.started).toBeGreaterThanOrEqual(50);
+      expect(earlier.ended).toBe(earlier.started);
+      expect(
+        (stuck.evidence.examples as { correlation_id: string }[])
+          .map((chain) => chain.correlation_id)
+          .sort(),
+      ).toEqual([...scenario.stuckIds].sort());
+    };
+
+    it('finds the stuck exports and not the uploads, from the rollups (unscoped run)', async () => {
+      const result = await app
+        .get(InsightsService)
+        .generate({ from: scenario.from, to: scenario.to }, scenario.to);
+      expectStuckExportsOnly(result);
+    });
+
+    it('and from the events (a run scoped to the components)', async () => {
+      await app.get(DataSource).query('DELETE FROM debug_insights');
+      const result = await app.get(InsightsService).generate(
+        {
+          from: scenario.from,
+          to: scenario.to,
+          components: Object.values(UNMARKED_END_COMPONENTS).map(({ component_type }) => ({
+            component_type,
+          })),
+        },
+        scenario.to,
+      );
+      expectStuckExportsOnly(result);
+    });
+  });
+}
+
+describeWithPostgres('PostgreSQL', () => {
+  unmarkedEndSuite('PostgreSQL', async () => ({
+    ...(await fullModeEnv()),
+    DEBUG_REDIS_ENABLED: 'false',
+  }));
+});
+
+unmarkedEndSuite('SQLite', async () => embeddedEnv());

@@ -1,0 +1,77 @@
+import type { DebugEventRecord } from '../../src/common/debug-event.js';
+import type { ComponentRef } from '../../src/database/entities/debug-insight.entity.js';
+import { assignPatterns, componentRef as c, Random, scenarioEvent } from './scenario-generator.js';
+
+/**
+ * Two kinds of flows marked by message conventions only, over 4 hours (3 of history and the
+ * scope, the last hour):
+ * - upload: "upload N started" → "upload N scanned" → "upload N stored in bucket B", one a
+ *   minute: a start marker whose chains end without an end marker, every one of them;
+ * - export: "export N started" → "export N rendered P pages" → "Export N finished." (the closing
+ *   period too), one every 2 minutes.
+ * Incident: 3 exports in the scope stop after rendering and stay idle for over 20 minutes.
+ */
+export const UNMARKED_END_COMPONENTS = {
+  uploads: c('uploader', 'uploader-1'),
+  scanner: c('virus-scanner', 'scanner-1'),
+  store: c('blob-store', 'store-1'),
+  exports: c('exporter', 'exporter-1'),
+};
+
+const MINUTE = 60_000;
+
+export interface UnmarkedEndScenario {
+  from: Date;
+  to: Date;
+  events: DebugEventRecord[];
+  stuckIds: string[];
+}
+
+export function unmarkedEndScenario(options: { now: Date; seed: number }): UnmarkedEndScenario {
+  const to = Math.floor(options.now.getTime() / MINUTE) * MINUTE;
+  const start = to - 4 * 60 * MINUTE;
+  const random = new Random(options.seed);
+  const events: DebugEventRecord[] = [];
+  const W = UNMARKED_END_COMPONENTS;
+  let chains = 0;
+  const chain = (at: number, prefix: string, steps: [ComponentRef, string][], gapMs: number) => {
+    const id = `${prefix}-${(++chains).toString(36)}`;
+    let t = at;
+    for (const [component, message] of steps) {
+      const timestamp = new Date(Math.min(Math.round(t), to - 1));
+      events.push(scenarioEvent({ component, message, correlationId: id }, timestamp));
+      t += random.duration(gapMs, 0.5);
+    }
+    return id;
+  };
+  const upload = (at: number) => {
+    const n = random.int(10_000, 99_999);
+    chain(
+      at,
+      'upload',
+      [
+        [W.uploads, `upload ${n} started`],
+        [W.scanner, `upload ${n} scanned`],
+        [W.store, `upload ${n} stored in bucket b-${random.int(1, 9)}`],
+      ],
+      3_000,
+    );
+  };
+  const exportRun = (at: number, stopAfterRender: boolean) => {
+    const n = random.int(100, 999);
+    const steps: [ComponentRef, string][] = [
+      [W.exports, `export ${n} started`],
+      [W.exports, `export ${n} rendered ${random.int(2, 40)} pages`],
+    ];
+    if (!stopAfterRender) steps.push([W.exports, `Export ${n} finished.`]);
+    return chain(at, 'export', steps, 5_000);
+  };
+
+  for (let at = start; at < to - MINUTE; at += MINUTE) upload(at + random.int(0, 30_000));
+  for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
+    exportRun(at + random.int(0, 60_000), false);
+  const stuckIds = [0, 1, 2].map((index) => exportRun(to - (30 - 2 * index) * MINUTE, true));
+  events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+  assignPatterns(events);
+  return { from: new Date(to - 60 * MINUTE), to: new Date(to), events, stuckIds };
+}
