@@ -5,6 +5,7 @@ import type { GenerationResult } from '../src/insights/insight.types.js';
 import { InsightsService } from '../src/insights/insights.service.js';
 import { insertScenario } from './scenarios/scenario-generator.js';
 import {
+  ORDER_KIND,
   UNMARKED_END_COMPONENTS,
   unmarkedEndScenario,
   type UnmarkedEndScenario,
@@ -12,9 +13,10 @@ import {
 import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
 
 /**
- * A start marker whose kind never writes an end marker beside one that does
- * (test/scenarios/unmarked-ends.ts): uploads that "started" and were "stored" are not stuck,
- * exports that "started" and never "finished." are.
+ * A start marker whose kind never writes an end marker beside one that does, and a kind that marks
+ * only its end (test/scenarios/unmarked-ends.ts): uploads that "started" and were "stored" are not
+ * stuck, exports that "started" and never "finished." are, and so are orders that stopped before
+ * their `payment.completed` (learned from the orders that reached it).
  */
 function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string>>) {
   describe(`a start marker without an end marker in its kind (${mode})`, () => {
@@ -31,10 +33,29 @@ function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string
 
     const expectStuckExportsOnly = (result: GenerationResult) => {
       const flows = result.created.filter((insight) => insight.insight_type === 'flow');
-      expect(flows.map((insight) => [insight.evidence.kind, insight.title])).toEqual([
+      const byMethod = (method: string | undefined) =>
+        flows.filter((insight) => insight.evidence.method === method);
+      // by conventions: the exports, not the uploads
+      expect(byMethod(undefined).map((insight) => [insight.evidence.kind, insight.title])).toEqual([
         ['stuck_flow', expect.stringContaining('3 flow(s) stuck after exporter')],
       ]);
-      const [stuck] = flows;
+      // learned from the orders that marked only their end
+      const learned = byMethod('learned_shape');
+      expect(
+        learned.map((insight) => [
+          insight.evidence.kind,
+          insight.evidence.flow_kind,
+          insight.evidence.chains,
+          (insight.evidence.last_step as { operation: string }).operation,
+        ]),
+      ).toEqual([['stuck_flow', ORDER_KIND, 3, 'authorize-payment']]);
+      expect(
+        (learned[0].evidence.examples as { correlation_id: string }[])
+          .map((chain) => chain.correlation_id)
+          .sort(),
+      ).toEqual([...scenario.stuckOrderIds].sort());
+      expect(learned[0].summary).toContain('Normally next: payment-service payment.completed');
+      const [stuck] = byMethod(undefined);
       expect(stuck.evidence.flow_kind).toBe('exporter');
       const earlier = stuck.evidence.earlier_chains_of_kind as { started: number; ended: number };
       expect(earlier.started).toBeGreaterThanOrEqual(50);

@@ -100,6 +100,26 @@ function operationSuffixes(words: readonly string[]): { lower: string[]; camel: 
   };
 }
 
+/**
+ * Tests that `text` holds one of `words` after a space and followed by one of `complements`:
+ * one regular expression on PostgreSQL (a pass over the text), a LIKE per pair on SQLite, which
+ * has no regular expressions of its own. The words and complements hold no character special to
+ * either (letters, spaces and a colon).
+ */
+function followedBy(
+  dialect: Dialect,
+  text: string,
+  words: readonly string[],
+  complements: readonly string[],
+): string[] {
+  if (words.length === 0 || complements.length === 0) return [];
+  if (dialect === 'postgres')
+    return [`${text} ~ ${literal(` (${words.join('|')})(${complements.join('|')})`)}`];
+  return words.flatMap((word) =>
+    complements.map((complement) => `${text} LIKE ${literal(`% ${word}${complement}%`)}`),
+  );
+}
+
 const longest = (texts: readonly string[]) => Math.max(...texts.map((text) => text.length));
 
 /**
@@ -182,11 +202,7 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
     const messageEnd = [
       `${message} IN (${messageWords.map(literal).join(', ')})`,
       messageEnds(messageWords.map((word) => ` ${word}`)),
-      ...pastTenses.flatMap((word) =>
-        complements.map(
-          (complement) => `(' ' || ${message}) LIKE ${literal(`% ${word}${complement}%`)}`,
-        ),
-      ),
+      ...followedBy(dialect, `(' ' || ${message})`, pastTenses, complements),
     ].join(' OR ');
     return { byName, inLifecycle, messageEnd };
   };

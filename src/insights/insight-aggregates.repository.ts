@@ -56,6 +56,11 @@ export function phaseTests(sql: SqlBuilder, column: string): { starts: string; e
   return { starts, ends };
 }
 
+/** `<column> IN (start phases)`, bound. */
+export function startTests(sql: SqlBuilder, column: string): { starts: string } {
+  return { starts: `${column} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})` };
+}
+
 /** Whether an event is an OpenTelemetry span (the OTLP mapping keeps its span id in `data`). */
 export function spanSql(dialect: Dialect, prefix = ''): string {
   return dialect === 'postgres'
@@ -182,8 +187,6 @@ export interface ChainSummaryRow {
   hasStart: boolean;
   hasEnd: boolean;
   errors: number;
-  /** The kind of the chain's first event in the scope (chainKindSql). */
-  kind: string | null;
 }
 
 /** Earlier chains of a kind that started (a start marker) and went quiet, and how many of them ended. */
@@ -584,8 +587,8 @@ export class InsightAggregatesRepository {
     const grouped = `SELECT correlation_id, min("timestamp") AS started_at, max("timestamp") AS last_at, count(*) AS n,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
-                sum(is_error) AS errors, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind
-           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
+                sum(is_error) AS errors
+           FROM (SELECT correlation_id, "timestamp", ${phase} AS phase,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id`;
@@ -603,6 +606,26 @@ export class InsightAggregatesRepository {
         : `SELECT * FROM (${grouped}) AS chains WHERE ${problems}`,
     );
     return rows.map(chainSummaryRow);
+  }
+
+  /** The kind of each of these chains: its first event's in the scope (chainKindSql). */
+  async chainKinds(
+    scope: InsightScope,
+    correlationIds: readonly string[],
+  ): Promise<Map<string, string>> {
+    if (correlationIds.length === 0) return new Map();
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const where = this.scopeWhere(sql, scope, scope.from, scope.to);
+    const ids = correlationIds.map((id) => sql.p(id)).join(', ');
+    const rows = await this.run(
+      sql,
+      `SELECT correlation_id, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind
+         FROM (SELECT correlation_id, "timestamp", id, ${chainKindSql(sql.dialect)} AS kind
+                 FROM debug_events WHERE ${where} AND correlation_id IN (${ids})) AS chained
+        GROUP BY correlation_id`,
+    );
+    return new Map(rows.map((row) => [String(row.correlation_id), String(row.kind)]));
   }
 
   /**
@@ -640,10 +663,12 @@ export class InsightAggregatesRepository {
   }
 
   /**
-   * Chains with no start or end marker and no error (flow-shapes.ts): `history`, recent ones
-   * whose last event is before `historyBefore`, read from `learnFrom`, shared out by kind
-   * (historyByKind); `judged`, those whose last event lies in [scope.from, judgeBefore). Bounded
-   * by `limits`.
+   * Chains with no start marker and no error (flow-shapes.ts): `history`, recent ones whose
+   * last event is before `historyBefore`, read from `learnFrom`, shared out by kind
+   * (historyByKind); `judged`, those of them without an end marker either whose last event lies
+   * in [scope.from, judgeBefore). Bounded by `limits`. A chain with a start marker is the
+   * conventions' to judge; one that marks only its end (`order.received` … `payment.completed`)
+   * teaches its kind's shape, as a chain without markers does.
    */
   async markerFreeChainIds(
     scope: InsightScope,
@@ -654,10 +679,10 @@ export class InsightAggregatesRepository {
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
+    const { starts, ends } = phaseTests(sql, 'phase');
     const phase = phaseOf(sql);
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
-    const { starts, ends } = phaseTests(sql, 'phase');
     const history = historyByKind(
       sql,
       `SELECT correlation_id, last_at, kind FROM chains WHERE last_at < ${sql.time(historyBefore)}`,
@@ -669,17 +694,19 @@ export class InsightAggregatesRepository {
     const kind = firstOf(sql.dialect, 'kind', '"timestamp"', 'id');
     const rows = await this.run(
       sql,
-      `WITH chains AS (
-         SELECT correlation_id, max("timestamp") AS last_at, ${kind} AS kind
+      `WITH grouped AS (
+         SELECT correlation_id, max("timestamp") AS last_at, ${kind} AS kind,
+                max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
+                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end, sum(is_error) AS errors
            FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
-          GROUP BY correlation_id
-         HAVING max(CASE WHEN ${starts} OR ${ends} THEN 1 ELSE 0 END) = 0 AND sum(is_error) = 0)
+          GROUP BY correlation_id),
+       chains AS (SELECT * FROM grouped WHERE has_start = 0 AND errors = 0)
        SELECT correlation_id, 1 AS history FROM (${history}) AS h
        UNION ALL
        SELECT correlation_id, 0 AS history FROM (
-         SELECT correlation_id FROM chains WHERE last_at >= ${judgedFrom} AND last_at < ${judgedTo}
+         SELECT correlation_id FROM chains WHERE has_end = 0 AND last_at >= ${judgedFrom} AND last_at < ${judgedTo}
           ORDER BY last_at LIMIT ${judgedLimit}) AS j`,
     );
     return splitChainIds(rows);
@@ -687,8 +714,8 @@ export class InsightAggregatesRepository {
 
   /**
    * The events of some chains over [from, scope.to) as flow-shape chains: each chain's first
-   * `head` and last `tail` events; a chain with a start or end marker or an error on any of them
-   * is left out (the ids may come from per-minute rollups that saw only part of it).
+   * `head` and last `tail` events; a chain with a start marker or an error on any of them is
+   * left out (the ids may come from per-minute rollups that saw only part of it).
    */
   async shapeChains(
     scope: InsightScope,
@@ -704,7 +731,7 @@ export class InsightAggregatesRepository {
     // one table: the phase expression's unqualified columns are e's
     const phase = phaseOf(sql);
     const errors = errorEventSql('e.');
-    const { starts, ends } = phaseTests(sql, 'ranked.phase');
+    const { starts } = startTests(sql, 'ranked.phase');
     const ids = sql.list(correlationIds);
     const where = this.scopeWhere(sql, scope, from, scope.to, 'e.');
     const headLimit = sql.p(head);
@@ -713,7 +740,7 @@ export class InsightAggregatesRepository {
       sql,
       `SELECT * FROM (
          SELECT ranked.*,
-                max(CASE WHEN ${starts} OR ${ends} OR ranked.is_error = 1 THEN 1 ELSE 0 END)
+                max(CASE WHEN ${starts} OR ranked.is_error = 1 THEN 1 ELSE 0 END)
                   OVER (PARTITION BY ranked.correlation_id) AS marked
            FROM (SELECT e.id, e.correlation_id, e."timestamp", e.component_type, e.component_id, e.operation,
                         e.pattern_id, e.message, e.duration_ms, CASE WHEN ${span} THEN 1 ELSE 0 END AS span,
@@ -929,7 +956,6 @@ export function chainSummaryRow(row: Row): ChainSummaryRow {
     hasStart: toNumber(row.has_start) === 1,
     hasEnd: toNumber(row.has_end) === 1,
     errors: toNumber(row.errors),
-    kind: row.kind === null || row.kind === undefined ? null : String(row.kind),
   };
 }
 

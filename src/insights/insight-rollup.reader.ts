@@ -217,10 +217,8 @@ export class InsightRollupReader {
     const markerFreeMinutes = markerFreeBefore
       ? ' OR (has_start = 0 AND has_end = 0 AND errors = 0)'
       : '';
-    // a chain's kind is its earliest minute's in the scope (the kind its first event there begins)
     const grouped = `SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
-                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors,
-                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
+                max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
            FROM debug_insight_chain_minutes
           WHERE ${inScope}
             AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
@@ -229,7 +227,7 @@ export class InsightRollupReader {
     const problems = `chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`;
     const columns = `correlation_id, ${rollupEpochMs(this.dialect, 'started_at')} AS started_at, ${rollupEpochMs(this.dialect, 'last_at')} AS last_at,
-              n, has_start, has_end, errors, kind`;
+              n, has_start, has_end, errors`;
     const rows: Row[] = await this.dataSource.query(
       markerFreeBefore
         ? `WITH chains AS (${grouped})
@@ -244,34 +242,62 @@ export class InsightRollupReader {
     return rows.map(chainSummaryRow);
   }
 
+  /** The kind of each of these chains: its earliest minute's in [from, to) (the kind its first event there begins). */
+  async chainKinds(
+    correlationIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, string>> {
+    if (correlationIds.length === 0) return new Map();
+    const sql = new SqlBuilder(this.dialect);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+    const ids = correlationIds.map((id) => sql.p(id)).join(', ');
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT correlation_id, ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
+         FROM debug_insight_chain_minutes
+        WHERE ${inRange} AND correlation_id IN (${ids})
+        GROUP BY correlation_id`,
+      sql.params,
+    );
+    return new Map(rows.map((row) => [String(row.correlation_id), String(row.kind)]));
+  }
+
   /**
-   * For each of `kinds`, the chains read from the minutes in [learnFrom, to) that began with that
-   * kind, had a start marker and went quiet before `historyBefore`, and how many of them had an
-   * end marker (InsightAggregatesRepository.startedChainEnds, from the chain minutes).
+   * For each of `kinds`, the most recent `sample` chains of the minutes in [learnFrom,
+   * historyBefore) that began with one of those kinds and had a start marker, those that went
+   * quiet before `historyBefore`, and how many of them had an end marker
+   * (InsightAggregatesRepository.startedChainEnds, from the chain minutes). The sample bounds
+   * the read: the start minutes are found newest first on the primary key, and only the minutes
+   * from the oldest of them on are grouped.
    */
   async startedChainEnds(
     kinds: readonly string[],
     learnFrom: Date,
     to: Date,
     historyBefore: Date,
+    sample: number,
   ): Promise<Map<string, KindEnds>> {
     if (kinds.length === 0) return new Map();
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const inRange = `bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(to)}`;
-    const started = `bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(historyBefore)}`;
+    const kindList = () => kinds.map((kind) => sql.p(kind)).join(', ');
+    const started = `SELECT correlation_id, bucket_start FROM debug_insight_chain_minutes
+                      WHERE bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(historyBefore)}
+                        AND has_start = 1 AND kind IN (${kindList()})
+                      ORDER BY bucket_start DESC LIMIT ${sql.p(sample)}`;
+    const before = sql.time(to);
     const quiet = sql.time(historyBefore);
-    const kindList = kinds.map((kind) => sql.p(kind)).join(', ');
     const rows: Row[] = await this.dataSource.query(
-      `SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
+      `WITH started AS (${started})
+       SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
          SELECT max(last_at) AS last_at, max(has_start) AS has_start, max(has_end) AS has_end,
                 ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
            FROM debug_insight_chain_minutes
-          WHERE ${inRange}
-            AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
-                                    WHERE ${started} AND has_start = 1)
+          WHERE bucket_start >= (SELECT min(bucket_start) FROM started) AND bucket_start < ${before}
+            AND correlation_id IN (SELECT correlation_id FROM started)
           GROUP BY correlation_id) AS chains
-        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN (${kindList})
+        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN (${kindList()})
         GROUP BY kind`,
       sql.params,
     );
@@ -279,10 +305,11 @@ export class InsightRollupReader {
   }
 
   /**
-   * Chains with no start or end marker and no error, from the chain minutes: `history`, recent
-   * ones whose last event is before `historyBefore` (minutes from `learnFrom`), shared out by
-   * kind (historyByKind; a chain's kind is its earliest minute's), and `judged`, those whose last
-   * event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`).
+   * Chains with no start marker and no error, from the chain minutes: `history`, recent ones
+   * whose last event is before `historyBefore` (minutes from `learnFrom`), shared out by kind
+   * (historyByKind; a chain's kind is its earliest minute's), and `judged`, those without an end
+   * marker either whose last event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`);
+   * as InsightAggregatesRepository.markerFreeChainIds.
    */
   async markerFreeChainIds(
     learnFrom: Date,
@@ -296,6 +323,9 @@ export class InsightRollupReader {
     // placeholders in the order they appear in the text (SQLite binds by position)
     const chains = (from: Date, before: Date, after?: Date) => {
       const history = !after;
+      // history: chains without a start marker (an end marker teaches the kind's shape too);
+      // judged: without either
+      const unmarked = history ? 'has_start = 0' : 'has_start = 0 AND has_end = 0';
       const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const last = `max(last_at) < ${sql.time(before)}${after ? ` AND max(last_at) >= ${sql.time(after)}` : ''}`;
@@ -306,9 +336,9 @@ export class InsightRollupReader {
       return `SELECT correlation_id, max(last_at) AS last_at${kind} FROM debug_insight_chain_minutes
                 WHERE ${inRange}
                   AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
-                                          WHERE ${candidates} AND has_start = 0 AND has_end = 0 AND errors = 0)
+                                          WHERE ${candidates} AND ${unmarked} AND errors = 0)
                 GROUP BY correlation_id
-               HAVING max(has_start) = 0 AND max(has_end) = 0 AND sum(errors) = 0 AND ${last}`;
+               HAVING max(has_start) = 0 AND ${history ? '' : 'max(has_end) = 0 AND '}sum(errors) = 0 AND ${last}`;
     };
     const history = historyByKind(sql, chains(learnFrom, historyBefore), limits);
     const judged = `SELECT correlation_id FROM (${chains(scopeFrom, judgeBefore, scopeFrom)}) AS chains

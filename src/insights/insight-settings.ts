@@ -84,7 +84,12 @@ export const InsightSettings = {
      * the kind's chains end some other way ("upload started" … "upload stored") and a missing
      * end says nothing.
      */
-    conventionEnds: { minStarted: 10, minEndedFraction: 0.5 },
+    conventionEnds: {
+      minStarted: 10,
+      minEndedFraction: 0.5,
+      /** The most recent started chains of the history read (from the rollups) to judge kinds by. */
+      sampleChains: 2000,
+    },
     chainLimit: 2000,
     errorEventLimit: 20_000,
     evidenceChains: 5,

@@ -8,15 +8,22 @@ import { assignPatterns, componentRef as c, Random, scenarioEvent } from './scen
  * - upload: "upload N started" → "upload N scanned" → "upload N stored in bucket B", one a
  *   minute: a start marker whose chains end without an end marker, every one of them;
  * - export: "export N started" → "export N rendered P pages" → "Export N finished." (the closing
- *   period too), one every 2 minutes.
- * Incident: 3 exports in the scope stop after rendering and stay idle for over 20 minutes.
+ *   period too), one every 2 minutes;
+ * - order: `receive-order` → `authorize-payment` → `payment.completed`, one every 2 minutes: an
+ *   end marker and no start marker.
+ * Incidents: 3 exports in the scope stop after rendering and 3 orders after the authorization,
+ * and stay idle for over 20 minutes.
  */
 export const UNMARKED_END_COMPONENTS = {
   uploads: c('uploader', 'uploader-1'),
   scanner: c('virus-scanner', 'scanner-1'),
   store: c('blob-store', 'store-1'),
   exports: c('exporter', 'exporter-1'),
+  orders: c('orders-api', 'orders-1'),
+  payments: c('payment-service', 'payments-1'),
 };
+/** The kind of the order flows (their first step's component type and operation). */
+export const ORDER_KIND = 'orders-api receive-order';
 
 const MINUTE = 60_000;
 
@@ -25,6 +32,7 @@ export interface UnmarkedEndScenario {
   to: Date;
   events: DebugEventRecord[];
   stuckIds: string[];
+  stuckOrderIds: string[];
 }
 
 export function unmarkedEndScenario(options: { now: Date; seed: number }): UnmarkedEndScenario {
@@ -34,12 +42,17 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
   const events: DebugEventRecord[] = [];
   const W = UNMARKED_END_COMPONENTS;
   let chains = 0;
-  const chain = (at: number, prefix: string, steps: [ComponentRef, string][], gapMs: number) => {
+  const chain = (
+    at: number,
+    prefix: string,
+    steps: [ComponentRef, string, string?][],
+    gapMs: number,
+  ) => {
     const id = `${prefix}-${(++chains).toString(36)}`;
     let t = at;
-    for (const [component, message] of steps) {
+    for (const [component, message, operation] of steps) {
       const timestamp = new Date(Math.min(Math.round(t), to - 1));
-      events.push(scenarioEvent({ component, message, correlationId: id }, timestamp));
+      events.push(scenarioEvent({ component, message, operation, correlationId: id }, timestamp));
       t += random.duration(gapMs, 0.5);
     }
     return id;
@@ -67,11 +80,25 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
     return chain(at, 'export', steps, 5_000);
   };
 
+  const order = (at: number, stopAfterAuthorization: boolean) => {
+    const n = random.int(10_000, 99_999);
+    const steps: [ComponentRef, string, string][] = [
+      [W.orders, `order ${n} received`, 'receive-order'],
+      [W.payments, `payment for order ${n} authorized`, 'authorize-payment'],
+    ];
+    if (!stopAfterAuthorization)
+      steps.push([W.payments, `payment for order ${n} captured`, 'payment.completed']);
+    return chain(at, 'order', steps, 2_000);
+  };
+
   for (let at = start; at < to - MINUTE; at += MINUTE) upload(at + random.int(0, 30_000));
+  for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
+    order(at + random.int(0, 60_000), false);
   for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
     exportRun(at + random.int(0, 60_000), false);
   const stuckIds = [0, 1, 2].map((index) => exportRun(to - (30 - 2 * index) * MINUTE, true));
+  const stuckOrderIds = [0, 1, 2].map((index) => order(to - (35 - 2 * index) * MINUTE, true));
   events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
   assignPatterns(events);
-  return { from: new Date(to - 60 * MINUTE), to: new Date(to), events, stuckIds };
+  return { from: new Date(to - 60 * MINUTE), to: new Date(to), events, stuckIds, stuckOrderIds };
 }

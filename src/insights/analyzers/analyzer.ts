@@ -154,8 +154,24 @@ export class AnalysisContext {
       : this.aggregates.problemChains(this.scope, stuckBefore, limit, markerFreeBefore);
   }
 
-  /** Per kind, earlier chains that started and went quiet before `historyBefore`, and how many ended. */
-  startedChainEnds(kinds: readonly string[], historyBefore: Date): Promise<Map<string, KindEnds>> {
+  /** The kind of each of these chains of the scope (its first event's). */
+  chainKinds(correlationIds: readonly string[]): Promise<Map<string, string>> {
+    return this.usesRollups
+      ? this.ready().then(() =>
+          this.rollups!.reader.chainKinds(correlationIds, this.scope.from, this.scope.to),
+        )
+      : this.aggregates.chainKinds(this.scope, correlationIds);
+  }
+
+  /**
+   * Per kind, earlier chains that started and went quiet before `historyBefore`, and how many
+   * ended (from the rollups: of the most recent `sampleChains` that started).
+   */
+  startedChainEnds(
+    kinds: readonly string[],
+    historyBefore: Date,
+    sampleChains: number,
+  ): Promise<Map<string, KindEnds>> {
     return this.usesRollups
       ? this.ready().then(() =>
           this.rollups!.reader.startedChainEnds(
@@ -163,6 +179,7 @@ export class AnalysisContext {
             this.baselineFrom,
             this.scope.to,
             historyBefore,
+            sampleChains,
           ),
         )
       : this.aggregates.startedChainEnds(this.scope, kinds, this.baselineFrom, historyBefore);

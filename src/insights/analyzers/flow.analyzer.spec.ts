@@ -37,7 +37,6 @@ function chain(correlationId: string, overrides: Partial<ChainSummaryRow> = {}):
     hasStart: true,
     hasEnd: true,
     errors: 0,
-    kind: null,
     ...overrides,
   };
 }
@@ -188,7 +187,7 @@ describe('flow analyzer', () => {
   });
 
   it("says how often earlier chains of the stuck chains' kind ended with an end marker", () => {
-    const stuck = ['k1', 'k2'].map((id) => chain(id, { hasEnd: false, kind: 'exporter' }));
+    const stuck = ['k1', 'k2'].map((id) => chain(id, { hasEnd: false }));
     const lastEvents = stuck.map((item) => ({
       ...error(item.correlationId, 'exporter/e-1', 0),
       level: 'info',
@@ -201,6 +200,7 @@ describe('flow analyzer', () => {
       errors: [],
       lastEvents,
       stuckBefore,
+      kindOf: new Map(stuck.map((item) => [item.correlationId, 'exporter'])),
       kindEnds: new Map([['exporter', { started: 40, ended: 39 }]]),
     });
     expect(draft.evidence).toMatchObject({

@@ -32,7 +32,8 @@ export interface FlowInput {
   lastEvents: readonly ChainEventRow[];
   /** Chains whose last event is older than this and that never ended are stuck. */
   stuckBefore: Date;
-  /** Earlier chains of the stuck chains' kinds that started, and how many ended (evidence). */
+  /** The kind of each stuck chain, and how many earlier chains of the kind started and ended (evidence). */
+  kindOf?: ReadonlyMap<string, string>;
   kindEnds?: ReadonlyMap<string, KindEnds>;
 }
 
@@ -45,7 +46,7 @@ export function conventionStuck(chain: ChainSummaryRow, stuckBefore: Date): bool
  * Kinds whose earlier chains show that a start marker does not promise an end marker: at least
  * `minStarted` of them started and went quiet, and fewer than `minEndedFraction` of those had an
  * end marker. Their chains end some other way, so a missing end proves nothing (their shapes
- * are not learned from such chains either: the learned rule reads only chains without markers).
+ * are not learned from such chains either: the learned rule reads only chains without a start marker).
  */
 export function kindsWithoutEnds(
   kindEnds: ReadonlyMap<string, KindEnds>,
@@ -186,6 +187,15 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   return drafts;
 }
 
+/** What a cache of history keeps apart: the scope's filters and its length. */
+function scopeCacheKey(scope: InsightScope): string {
+  return JSON.stringify([
+    scope.components ?? [],
+    scope.sessionId ?? null,
+    scope.to.getTime() - scope.from.getTime(),
+  ]);
+}
+
 /** What a step is: its operation, else its message pattern (messages of one step differ in their values), else its message. */
 function stepOf(event: ChainEventRow): string {
   return event.operation ?? event.patternId ?? event.message.slice(0, 80);
@@ -308,7 +318,7 @@ function stuckDraft(
     item.chain.startedAt < best.chain.startedAt ? item : best,
   );
   const waitedMs = input.scope.to.getTime() - oldest.chain.lastAt.getTime();
-  const kind = oldest.chain.kind;
+  const kind = input.kindOf?.get(oldest.chain.correlationId) ?? null;
   const earlier = kind !== null ? input.kindEnds?.get(kind) : undefined;
   const severity: Severity = group.length >= 10 ? 'high' : 'medium';
   const lastAt = new Date(Math.max(...group.map((item) => item.chain.lastAt.getTime())));
@@ -369,17 +379,17 @@ export class FlowAnalyzer implements Analyzer {
     // with one chain without markers among them when there is one: then shapes are learned
     const found = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
     // a start marker promises an end only where earlier chains of the kind kept the promise
-    const stuckKinds = new Set(
+    const kindOf = await context.chainKinds(
       found
-        .filter((chain) => conventionStuck(chain, stuckBefore) && chain.kind !== null)
-        .map((chain) => chain.kind as string),
+        .filter((chain) => conventionStuck(chain, stuckBefore))
+        .map((chain) => chain.correlationId),
     );
-    const kindEnds = await context.startedChainEnds([...stuckKinds], this.historyBefore(scope));
+    const kindEnds = await this.kindEnds(context, [...new Set(kindOf.values())]);
     const unpromised = kindsWithoutEnds(kindEnds);
-    const chains = found.filter(
-      (chain) =>
-        !(conventionStuck(chain, stuckBefore) && chain.kind !== null && unpromised.has(chain.kind)),
-    );
+    const chains = found.filter((chain) => {
+      const kind = kindOf.get(chain.correlationId);
+      return kind === undefined || !unpromised.has(kind);
+    });
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const stuck = chains
       .filter((chain) => conventionStuck(chain, stuckBefore))
@@ -400,6 +410,7 @@ export class FlowAnalyzer implements Analyzer {
         errors,
         lastEvents,
         stuckBefore,
+        kindOf,
         kindEnds,
       }),
       ...learned,
@@ -411,6 +422,41 @@ export class FlowAnalyzer implements Analyzer {
     string,
     { historyBefore: number; shapes: Map<string, KindShape> }
   >();
+
+  /** Earlier chains per kind by the last runs, per scope filter: history moves slowly, as for the shapes. */
+  private readonly kindEndsCache = new Map<
+    string,
+    { historyBefore: number; kindEnds: Map<string, KindEnds>; asked: Set<string> }
+  >();
+
+  /** How earlier chains of these kinds ended (startedChainEnds), read again when the history moved on. */
+  private async kindEnds(
+    context: AnalysisContext,
+    kinds: readonly string[],
+  ): Promise<Map<string, KindEnds>> {
+    if (kinds.length === 0) return new Map();
+    const historyBefore = this.historyBefore(context.scope);
+    const key = scopeCacheKey(context.scope);
+    const cached = this.kindEndsCache.get(key);
+    const fresh =
+      cached &&
+      historyBefore.getTime() >= cached.historyBefore &&
+      historyBefore.getTime() - cached.historyBefore < settings.learned.relearnAfterMs &&
+      kinds.every((kind) => cached.asked.has(kind));
+    if (fresh) return cached.kindEnds;
+    const kindEnds = await context.startedChainEnds(
+      kinds,
+      historyBefore,
+      settings.conventionEnds.sampleChains,
+    );
+    if (this.kindEndsCache.size >= 20) this.kindEndsCache.clear();
+    this.kindEndsCache.set(key, {
+      historyBefore: historyBefore.getTime(),
+      kindEnds,
+      asked: new Set(kinds),
+    });
+    return kindEnds;
+  }
 
   /** Chains quiet before this are history: before the scope, and quiet for historyQuietMs at least. */
   private historyBefore(scope: InsightScope): Date {
@@ -424,11 +470,7 @@ export class FlowAnalyzer implements Analyzer {
     const { scope } = context;
     const learned = settings.learned;
     const historyBefore = this.historyBefore(scope);
-    const cacheKey = JSON.stringify([
-      scope.components ?? [],
-      scope.sessionId ?? null,
-      scope.to.getTime() - scope.from.getTime(),
-    ]);
+    const cacheKey = scopeCacheKey(scope);
     const cached = this.shapeCache.get(cacheKey);
     const fresh =
       cached &&
@@ -465,7 +507,7 @@ export class FlowAnalyzer implements Analyzer {
 export interface LearnedFlowInput {
   scope: InsightScope;
   now: Date;
-  /** Shapes learned from chains without markers that went quiet long ago (learnShapes). */
+  /** Shapes learned from chains without a start marker that went quiet long ago (learnShapes). */
   shapes: ReadonlyMap<string, KindShape>;
   /** Chains without markers whose last event is in the scope. */
   judged: readonly FlowChain[];
@@ -504,7 +546,7 @@ function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): Insigh
       `${minutes(oldest.idleMs)} min at most (threshold ${minutes(group.thresholdMs)} min: the p99 gap after this step, ` +
       `${round((step.p99GapMs ?? 0) / 1000, 1)} s, × ${settings.learned.gapFactor}, at least ${minutes(settings.learned.floorMs)} min). ` +
       `Of ${step.chains} earlier chains that passed this step, ${round(step.endFraction * 100, 1)}% ended there ` +
-      `(learned from ${shape.chains} completed chains; no start or end markers). Normally next: ${next}.`,
+      `(learned from ${shape.chains} completed chains without start markers). Normally next: ${next}.`,
     identity: ['learned', shape.kind, step.step],
     affected,
     evidence: {
