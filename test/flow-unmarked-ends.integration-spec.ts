@@ -1,12 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
-import type { GenerationResult } from '../src/insights/insight.types.js';
+import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
 import { InsightsService } from '../src/insights/insights.service.js';
 import { insertScenario } from './scenarios/scenario-generator.js';
 import {
   ORDER_KIND,
   UNMARKED_END_COMPONENTS,
+  UPLOAD_KIND,
   unmarkedEndScenario,
   type UnmarkedEndScenario,
 } from './scenarios/unmarked-ends.js';
@@ -15,8 +16,9 @@ import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/servic
 /**
  * A start marker whose kind never writes an end marker beside one that does, and a kind that marks
  * only its end (test/scenarios/unmarked-ends.ts): uploads that "started" and were "stored" are not
- * stuck, exports that "started" and never "finished." are, and so are orders that stopped before
- * their `payment.completed` (learned from the orders that reached it).
+ * stuck, though the upload kind never writes an end; exports that "started" and never "finished."
+ * are, by their markers; orders that stopped before their `payment.completed` and uploads that
+ * stopped after the scan are, by the shapes learned from the chains of their kinds that completed.
  */
 function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string>>) {
   describe(`a start marker without an end marker in its kind (${mode})`, () => {
@@ -31,7 +33,11 @@ function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string
     }, 180_000);
     afterAll(async () => app?.close());
 
-    const expectStuckExportsOnly = (result: GenerationResult) => {
+    const examples = (insight: InsightView) =>
+      (insight.evidence.examples as { correlation_id: string }[])
+        .map((chain) => chain.correlation_id)
+        .sort();
+    const expectFlows = (result: GenerationResult) => {
       const flows = result.created.filter((insight) => insight.insight_type === 'flow');
       const byMethod = (method: string | undefined) =>
         flows.filter((insight) => insight.evidence.method === method);
@@ -39,39 +45,42 @@ function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string
       expect(byMethod(undefined).map((insight) => [insight.evidence.kind, insight.title])).toEqual([
         ['stuck_flow', expect.stringContaining('3 flow(s) stuck after exporter')],
       ]);
-      // learned from the orders that marked only their end
+      // learned: from the orders that marked only their end, and from the uploads whose start
+      // promises no end
       const learned = byMethod('learned_shape');
+      const learnedOf = (kind: string) => {
+        const found = learned.filter((insight) => insight.evidence.flow_kind === kind);
+        expect(found.map((insight) => [insight.evidence.kind, insight.evidence.chains])).toEqual([
+          ['stuck_flow', 3],
+        ]);
+        return found[0];
+      };
+      expect(learned).toHaveLength(2);
+      const orders = learnedOf(ORDER_KIND);
+      expect((orders.evidence.last_step as { operation: string }).operation).toBe(
+        'authorize-payment',
+      );
+      expect(examples(orders)).toEqual([...scenario.stuckOrderIds].sort());
+      expect(orders.summary).toContain('Normally next: payment-service payment.completed');
+      const uploads = learnedOf(UPLOAD_KIND);
       expect(
-        learned.map((insight) => [
-          insight.evidence.kind,
-          insight.evidence.flow_kind,
-          insight.evidence.chains,
-          (insight.evidence.last_step as { operation: string }).operation,
-        ]),
-      ).toEqual([['stuck_flow', ORDER_KIND, 3, 'authorize-payment']]);
-      expect(
-        (learned[0].evidence.examples as { correlation_id: string }[])
-          .map((chain) => chain.correlation_id)
-          .sort(),
-      ).toEqual([...scenario.stuckOrderIds].sort());
-      expect(learned[0].summary).toContain('Normally next: payment-service payment.completed');
+        (uploads.evidence.last_step as { component: { component_type: string } }).component,
+      ).toMatchObject({ component_type: 'virus-scanner' });
+      expect(examples(uploads)).toEqual([...scenario.stuckUploadIds].sort());
+      expect(uploads.summary).toContain('Normally next: blob-store "upload');
       const [stuck] = byMethod(undefined);
       expect(stuck.evidence.flow_kind).toBe('exporter');
       const earlier = stuck.evidence.earlier_chains_of_kind as { started: number; ended: number };
       expect(earlier.started).toBeGreaterThanOrEqual(50);
       expect(earlier.ended).toBe(earlier.started);
-      expect(
-        (stuck.evidence.examples as { correlation_id: string }[])
-          .map((chain) => chain.correlation_id)
-          .sort(),
-      ).toEqual([...scenario.stuckIds].sort());
+      expect(examples(stuck)).toEqual([...scenario.stuckIds].sort());
     };
 
-    it('finds the stuck exports and not the uploads, from the rollups (unscoped run)', async () => {
+    it('finds the stuck exports by their markers, the stuck orders and uploads by their learned shapes, from the rollups (unscoped run)', async () => {
       const result = await app
         .get(InsightsService)
         .generate({ from: scenario.from, to: scenario.to }, scenario.to);
-      expectStuckExportsOnly(result);
+      expectFlows(result);
     });
 
     it('and from the events (a run scoped to the components)', async () => {
@@ -86,7 +95,7 @@ function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string
         },
         scenario.to,
       );
-      expectStuckExportsOnly(result);
+      expectFlows(result);
     });
   });
 }

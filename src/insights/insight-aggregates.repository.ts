@@ -668,7 +668,9 @@ export class InsightAggregatesRepository {
    * (historyByKind); `judged`, those of them without an end marker either whose last event lies
    * in [scope.from, judgeBefore). Bounded by `limits`. A chain with a start marker is the
    * conventions' to judge; one that marks only its end (`order.received` … `payment.completed`)
-   * teaches its kind's shape, as a chain without markers does.
+   * teaches its kind's shape, as a chain without markers does. So does one with a start marker
+   * whose kind is one of `startedKinds`: kinds whose start marker promises no end
+   * (InsightSettings.flow.conventionEnds), judged as chains without markers are.
    */
   async markerFreeChainIds(
     scope: InsightScope,
@@ -676,6 +678,7 @@ export class InsightAggregatesRepository {
     historyBefore: Date,
     judgeBefore: Date,
     limits: MarkerFreeLimits,
+    startedKinds: readonly string[] = [],
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
@@ -683,6 +686,10 @@ export class InsightAggregatesRepository {
     const phase = phaseOf(sql);
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
+    const unstarted =
+      startedKinds.length > 0
+        ? `(has_start = 0 OR kind IN (${startedKinds.map((kind) => sql.p(kind)).join(', ')}))`
+        : 'has_start = 0';
     const history = historyByKind(
       sql,
       `SELECT correlation_id, last_at, kind FROM chains WHERE last_at < ${sql.time(historyBefore)}`,
@@ -702,7 +709,7 @@ export class InsightAggregatesRepository {
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id),
-       chains AS (SELECT * FROM grouped WHERE has_start = 0 AND errors = 0)
+       chains AS (SELECT * FROM grouped WHERE ${unstarted} AND errors = 0)
        SELECT correlation_id, 1 AS history FROM (${history}) AS h
        UNION ALL
        SELECT correlation_id, 0 AS history FROM (
@@ -714,8 +721,9 @@ export class InsightAggregatesRepository {
 
   /**
    * The events of some chains over [from, scope.to) as flow-shape chains: each chain's first
-   * `head` and last `tail` events; a chain with a start marker or an error on any of them is
-   * left out (the ids may come from per-minute rollups that saw only part of it).
+   * `head` and last `tail` events; a chain with a start marker (but of an event of one of
+   * `startedKinds`) or an error on any of them is left out (the ids may come from per-minute
+   * rollups that saw only part of it).
    */
   async shapeChains(
     scope: InsightScope,
@@ -723,6 +731,7 @@ export class InsightAggregatesRepository {
     from: Date,
     head: number,
     tail: number,
+    startedKinds: readonly string[] = [],
   ): Promise<FlowChain[]> {
     if (correlationIds.length === 0) return [];
     const sql = this.builder();
@@ -732,6 +741,10 @@ export class InsightAggregatesRepository {
     const phase = phaseOf(sql);
     const errors = errorEventSql('e.');
     const { starts } = startTests(sql, 'ranked.phase');
+    const started =
+      startedKinds.length > 0
+        ? `(${starts} AND ranked.kind NOT IN (${startedKinds.map((kind) => sql.p(kind)).join(', ')}))`
+        : starts;
     const ids = sql.list(correlationIds);
     const where = this.scopeWhere(sql, scope, from, scope.to, 'e.');
     const headLimit = sql.p(head);
@@ -740,11 +753,12 @@ export class InsightAggregatesRepository {
       sql,
       `SELECT * FROM (
          SELECT ranked.*,
-                max(CASE WHEN ${starts} OR ranked.is_error = 1 THEN 1 ELSE 0 END)
+                max(CASE WHEN ${started} OR ranked.is_error = 1 THEN 1 ELSE 0 END)
                   OVER (PARTITION BY ranked.correlation_id) AS marked
            FROM (SELECT e.id, e.correlation_id, e."timestamp", e.component_type, e.component_id, e.operation,
                         e.pattern_id, e.message, e.duration_ms, CASE WHEN ${span} THEN 1 ELSE 0 END AS span,
                         ${phase} AS phase, CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error,
+                        ${chainKindSql(sql.dialect)} AS kind,
                         row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp", e.id) AS rn,
                         row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp" DESC, e.id DESC) AS rd
                    FROM debug_events e WHERE e.correlation_id IN ${ids} AND ${where}) AS ranked) AS chains

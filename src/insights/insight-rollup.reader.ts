@@ -309,7 +309,8 @@ export class InsightRollupReader {
    * whose last event is before `historyBefore` (minutes from `learnFrom`), shared out by kind
    * (historyByKind; a chain's kind is its earliest minute's), and `judged`, those without an end
    * marker either whose last event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`);
-   * as InsightAggregatesRepository.markerFreeChainIds.
+   * a start marker of a chain of `startedKinds` counts as none; as
+   * InsightAggregatesRepository.markerFreeChainIds.
    */
   async markerFreeChainIds(
     learnFrom: Date,
@@ -318,27 +319,34 @@ export class InsightRollupReader {
     historyBefore: Date,
     judgeBefore: Date,
     limits: MarkerFreeLimits,
+    startedKinds: readonly string[] = [],
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
     const chains = (from: Date, before: Date, after?: Date) => {
       const history = !after;
+      // a chain's kind is its earliest minute's (the kind its first event begins)
+      const chainKind = firstOf(this.dialect, 'kind', 'first_at', 'correlation_id');
+      const kinds = () => startedKinds.map((kind) => sql.p(kind)).join(', ');
       // history: chains without a start marker (an end marker teaches the kind's shape too);
-      // judged: without either
-      const unmarked = history ? 'has_start = 0' : 'has_start = 0 AND has_end = 0';
+      // judged: without either; a start marker of `startedKinds` counts as none
       const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
+      const minuteUnstarted =
+        startedKinds.length > 0 ? `(has_start = 0 OR kind IN (${kinds()}))` : 'has_start = 0';
+      const unmarked = history ? minuteUnstarted : `${minuteUnstarted} AND has_end = 0`;
+      const unstarted =
+        startedKinds.length > 0
+          ? `(max(has_start) = 0 OR ${chainKind} IN (${kinds()}))`
+          : 'max(has_start) = 0';
       const last = `max(last_at) < ${sql.time(before)}${after ? ` AND max(last_at) >= ${sql.time(after)}` : ''}`;
-      // a history chain's kind is its earliest minute's (the kind its first event begins)
-      const kind = history
-        ? `, ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind`
-        : '';
+      const kind = history ? `, ${chainKind} AS kind` : '';
       return `SELECT correlation_id, max(last_at) AS last_at${kind} FROM debug_insight_chain_minutes
                 WHERE ${inRange}
                   AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
                                           WHERE ${candidates} AND ${unmarked} AND errors = 0)
                 GROUP BY correlation_id
-               HAVING max(has_start) = 0 AND ${history ? '' : 'max(has_end) = 0 AND '}sum(errors) = 0 AND ${last}`;
+               HAVING ${unstarted} AND ${history ? '' : 'max(has_end) = 0 AND '}sum(errors) = 0 AND ${last}`;
     };
     const history = historyByKind(sql, chains(learnFrom, historyBefore), limits);
     const judged = `SELECT correlation_id FROM (${chains(scopeFrom, judgeBefore, scopeFrom)}) AS chains

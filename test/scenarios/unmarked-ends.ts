@@ -11,8 +11,8 @@ import { assignPatterns, componentRef as c, Random, scenarioEvent } from './scen
  *   period too), one every 2 minutes;
  * - order: `receive-order` → `authorize-payment` → `payment.completed`, one every 2 minutes: an
  *   end marker and no start marker.
- * Incidents: 3 exports in the scope stop after rendering and 3 orders after the authorization,
- * and stay idle for over 20 minutes.
+ * Incidents: 3 exports in the scope stop after rendering, 3 orders after the authorization and 3
+ * uploads after the scan, and stay idle for over 20 minutes.
  */
 export const UNMARKED_END_COMPONENTS = {
   uploads: c('uploader', 'uploader-1'),
@@ -22,8 +22,9 @@ export const UNMARKED_END_COMPONENTS = {
   orders: c('orders-api', 'orders-1'),
   payments: c('payment-service', 'payments-1'),
 };
-/** The kind of the order flows (their first step's component type and operation). */
+/** The kinds of the order and upload flows (their first step's component type and operation). */
 export const ORDER_KIND = 'orders-api receive-order';
+export const UPLOAD_KIND = 'uploader';
 
 const MINUTE = 60_000;
 
@@ -33,6 +34,7 @@ export interface UnmarkedEndScenario {
   events: DebugEventRecord[];
   stuckIds: string[];
   stuckOrderIds: string[];
+  stuckUploadIds: string[];
 }
 
 export function unmarkedEndScenario(options: { now: Date; seed: number }): UnmarkedEndScenario {
@@ -57,18 +59,14 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
     }
     return id;
   };
-  const upload = (at: number) => {
+  const upload = (at: number, stopAfterScan: boolean) => {
     const n = random.int(10_000, 99_999);
-    chain(
-      at,
-      'upload',
-      [
-        [W.uploads, `upload ${n} started`],
-        [W.scanner, `upload ${n} scanned`],
-        [W.store, `upload ${n} stored in bucket b-${random.int(1, 9)}`],
-      ],
-      3_000,
-    );
+    const steps: [ComponentRef, string][] = [
+      [W.uploads, `upload ${n} started`],
+      [W.scanner, `upload ${n} scanned`],
+    ];
+    if (!stopAfterScan) steps.push([W.store, `upload ${n} stored in bucket b-${random.int(1, 9)}`]);
+    return chain(at, 'upload', steps, 3_000);
   };
   const exportRun = (at: number, stopAfterRender: boolean) => {
     const n = random.int(100, 999);
@@ -91,14 +89,22 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
     return chain(at, 'order', steps, 2_000);
   };
 
-  for (let at = start; at < to - MINUTE; at += MINUTE) upload(at + random.int(0, 30_000));
+  for (let at = start; at < to - MINUTE; at += MINUTE) upload(at + random.int(0, 30_000), false);
   for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
     order(at + random.int(0, 60_000), false);
   for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
     exportRun(at + random.int(0, 60_000), false);
   const stuckIds = [0, 1, 2].map((index) => exportRun(to - (30 - 2 * index) * MINUTE, true));
   const stuckOrderIds = [0, 1, 2].map((index) => order(to - (35 - 2 * index) * MINUTE, true));
+  const stuckUploadIds = [0, 1, 2].map((index) => upload(to - (40 - 2 * index) * MINUTE, true));
   events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
   assignPatterns(events);
-  return { from: new Date(to - 60 * MINUTE), to: new Date(to), events, stuckIds, stuckOrderIds };
+  return {
+    from: new Date(to - 60 * MINUTE),
+    to: new Date(to),
+    events,
+    stuckIds,
+    stuckOrderIds,
+    stuckUploadIds,
+  };
 }

@@ -190,6 +190,7 @@ export class AnalysisContext {
     historyBefore: Date,
     judgeBefore: Date,
     limits: MarkerFreeLimits,
+    startedKinds: readonly string[] = [],
   ): Promise<{ history: string[]; judged: string[] }> {
     return this.usesRollups
       ? this.ready().then(() =>
@@ -200,6 +201,7 @@ export class AnalysisContext {
             historyBefore,
             judgeBefore,
             limits,
+            startedKinds,
           ),
         )
       : this.aggregates.markerFreeChainIds(
@@ -208,6 +210,7 @@ export class AnalysisContext {
           historyBefore,
           judgeBefore,
           limits,
+          startedKinds,
         );
   }
 

@@ -45,8 +45,8 @@ export function conventionStuck(chain: ChainSummaryRow, stuckBefore: Date): bool
 /**
  * Kinds whose earlier chains show that a start marker does not promise an end marker: at least
  * `minStarted` of them started and went quiet, and fewer than `minEndedFraction` of those had an
- * end marker. Their chains end some other way, so a missing end proves nothing (their shapes
- * are not learned from such chains either: the learned rule reads only chains without a start marker).
+ * end marker. Their chains end some other way, so a missing end proves nothing: they are judged
+ * against their learned shape, as chains without markers are.
  */
 export function kindsWithoutEnds(
   kindEnds: ReadonlyMap<string, KindEnds>,
@@ -394,13 +394,15 @@ export class FlowAnalyzer implements Analyzer {
     const stuck = chains
       .filter((chain) => conventionStuck(chain, stuckBefore))
       .map((chain) => chain.correlationId);
-    const markerFree = chains.some(
-      (chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0,
-    );
+    // chains of kinds whose start promises no end are judged as chains without markers are
+    const startedKinds = [...unpromised].sort();
+    const markerFree =
+      chains.length < found.length ||
+      chains.some((chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0);
     const [errors, lastEvents, learned] = await Promise.all([
       context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
-      markerFree ? this.learnedFlows(context, judgeBefore) : [],
+      markerFree ? this.learnedFlows(context, judgeBefore, startedKinds) : [],
     ]);
     return [
       ...detectFlows({
@@ -420,7 +422,7 @@ export class FlowAnalyzer implements Analyzer {
   /** Shapes learned by the last runs, per scope filter: history moves slowly, relearned every few minutes. */
   private readonly shapeCache = new Map<
     string,
-    { historyBefore: number; shapes: Map<string, KindShape> }
+    { historyBefore: number; startedKinds: string; shapes: Map<string, KindShape> }
   >();
 
   /** Earlier chains per kind by the last runs, per scope filter: history moves slowly, as for the shapes. */
@@ -466,21 +468,32 @@ export class FlowAnalyzer implements Analyzer {
   }
 
   /** Stuck and broken flows of chains without markers, judged against learned shapes (flow-shapes.ts). */
-  private async learnedFlows(context: AnalysisContext, judgeBefore: Date): Promise<InsightDraft[]> {
+  private async learnedFlows(
+    context: AnalysisContext,
+    judgeBefore: Date,
+    startedKinds: readonly string[],
+  ): Promise<InsightDraft[]> {
     const { scope } = context;
     const learned = settings.learned;
     const historyBefore = this.historyBefore(scope);
     const cacheKey = scopeCacheKey(scope);
     const cached = this.shapeCache.get(cacheKey);
+    const kindsKey = JSON.stringify(startedKinds);
     const fresh =
       cached &&
+      cached.startedKinds === kindsKey &&
       historyBefore.getTime() >= cached.historyBefore &&
       historyBefore.getTime() - cached.historyBefore < learned.relearnAfterMs;
-    const ids = await context.markerFreeChainIds(historyBefore, judgeBefore, {
-      historyChains: fresh ? 0 : learned.historyChains,
-      judgedChains: learned.judgedChains,
-      maxKinds: learned.maxKinds,
-    });
+    const ids = await context.markerFreeChainIds(
+      historyBefore,
+      judgeBefore,
+      {
+        historyChains: fresh ? 0 : learned.historyChains,
+        judgedChains: learned.judgedChains,
+        maxKinds: learned.maxKinds,
+      },
+      startedKinds,
+    );
     if (ids.judged.length === 0) return [];
     const read = (correlationIds: readonly string[]) =>
       context.aggregates.shapeChains(
@@ -489,6 +502,7 @@ export class FlowAnalyzer implements Analyzer {
         context.baselineFrom,
         learned.eventsHead,
         learned.eventsTail,
+        startedKinds,
       );
     const [history, judged] = await Promise.all([
       fresh ? null : read(ids.history),
@@ -498,7 +512,11 @@ export class FlowAnalyzer implements Analyzer {
     if (!fresh || !shapes) {
       shapes = learnShapes(history ?? [], learned);
       if (this.shapeCache.size >= 20) this.shapeCache.clear();
-      this.shapeCache.set(cacheKey, { historyBefore: historyBefore.getTime(), shapes });
+      this.shapeCache.set(cacheKey, {
+        historyBefore: historyBefore.getTime(),
+        startedKinds: kindsKey,
+        shapes,
+      });
     }
     return detectLearnedFlows({ scope, now: context.now, shapes, judged });
   }
@@ -546,7 +564,7 @@ function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): Insigh
       `${minutes(oldest.idleMs)} min at most (threshold ${minutes(group.thresholdMs)} min: the p99 gap after this step, ` +
       `${round((step.p99GapMs ?? 0) / 1000, 1)} s, × ${settings.learned.gapFactor}, at least ${minutes(settings.learned.floorMs)} min). ` +
       `Of ${step.chains} earlier chains that passed this step, ${round(step.endFraction * 100, 1)}% ended there ` +
-      `(learned from ${shape.chains} completed chains without start markers). Normally next: ${next}.`,
+      `(learned from ${shape.chains} completed chains of the kind). Normally next: ${next}.`,
     identity: ['learned', shape.kind, step.step],
     affected,
     evidence: {
