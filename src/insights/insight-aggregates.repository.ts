@@ -51,14 +51,14 @@ export function phaseOf(sql: SqlBuilder, options: { tails?: boolean } = {}): str
 /** `<column> IN (start phases)` and `<column> IN (end phases)`, bound in that order. */
 export function phaseTests(sql: SqlBuilder, column: string): { starts: string; ends: string } {
   // placeholders in the order they appear in the text (SQLite binds by position)
-  const starts = `${column} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
+  const starts = startTest(sql, column);
   const ends = `${column} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
   return { starts, ends };
 }
 
 /** `<column> IN (start phases)`, bound. */
-export function startTests(sql: SqlBuilder, column: string): { starts: string } {
-  return { starts: `${column} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})` };
+export function startTest(sql: SqlBuilder, column: string): string {
+  return `${column} IN (${START_PHASES.map((value) => sql.p(value)).join(', ')})`;
 }
 
 /** Whether an event is an OpenTelemetry span (the OTLP mapping keeps its span id in `data`). */
@@ -617,12 +617,12 @@ export class InsightAggregatesRepository {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
     const where = this.scopeWhere(sql, scope, scope.from, scope.to);
-    const ids = correlationIds.map((id) => sql.p(id)).join(', ');
+    const ids = sql.list(correlationIds);
     const rows = await this.run(
       sql,
       `SELECT correlation_id, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind
          FROM (SELECT correlation_id, "timestamp", id, ${chainKindSql(sql.dialect)} AS kind
-                 FROM debug_events WHERE ${where} AND correlation_id IN (${ids})) AS chained
+                 FROM debug_events WHERE ${where} AND correlation_id IN ${ids}) AS chained
         GROUP BY correlation_id`,
     );
     return new Map(rows.map((row) => [String(row.correlation_id), String(row.kind)]));
@@ -646,7 +646,7 @@ export class InsightAggregatesRepository {
     const phase = phaseOf(sql);
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
     const quiet = sql.time(historyBefore);
-    const kindList = kinds.map((kind) => sql.p(kind)).join(', ');
+    const kindList = sql.list(kinds);
     const rows = await this.run(
       sql,
       `SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
@@ -656,7 +656,7 @@ export class InsightAggregatesRepository {
            FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id) AS chains
-        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN (${kindList})
+        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${kindList}
         GROUP BY kind`,
     );
     return kindEndsOf(rows);
@@ -688,7 +688,7 @@ export class InsightAggregatesRepository {
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
     const unstarted =
       startedKinds.length > 0
-        ? `(has_start = 0 OR kind IN (${startedKinds.map((kind) => sql.p(kind)).join(', ')}))`
+        ? `(has_start = 0 OR kind IN ${sql.list(startedKinds)})`
         : 'has_start = 0';
     const history = historyByKind(
       sql,
@@ -740,10 +740,10 @@ export class InsightAggregatesRepository {
     // one table: the phase expression's unqualified columns are e's
     const phase = phaseOf(sql);
     const errors = errorEventSql('e.');
-    const { starts } = startTests(sql, 'ranked.phase');
+    const starts = startTest(sql, 'ranked.phase');
     const started =
       startedKinds.length > 0
-        ? `(${starts} AND ranked.kind NOT IN (${startedKinds.map((kind) => sql.p(kind)).join(', ')}))`
+        ? `(${starts} AND ranked.kind NOT IN ${sql.list(startedKinds)})`
         : starts;
     const ids = sql.list(correlationIds);
     const where = this.scopeWhere(sql, scope, from, scope.to, 'e.');

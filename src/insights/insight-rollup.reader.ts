@@ -252,11 +252,11 @@ export class InsightRollupReader {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
     const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
-    const ids = correlationIds.map((id) => sql.p(id)).join(', ');
+    const ids = sql.list(correlationIds);
     const rows: Row[] = await this.dataSource.query(
       `SELECT correlation_id, ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
          FROM debug_insight_chain_minutes
-        WHERE ${inRange} AND correlation_id IN (${ids})
+        WHERE ${inRange} AND correlation_id IN ${ids}
         GROUP BY correlation_id`,
       sql.params,
     );
@@ -281,10 +281,9 @@ export class InsightRollupReader {
     if (kinds.length === 0) return new Map();
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const kindList = () => kinds.map((kind) => sql.p(kind)).join(', ');
     const started = `SELECT correlation_id, bucket_start FROM debug_insight_chain_minutes
                       WHERE bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(historyBefore)}
-                        AND has_start = 1 AND kind IN (${kindList()})
+                        AND has_start = 1 AND kind IN ${sql.list(kinds)}
                       ORDER BY bucket_start DESC LIMIT ${sql.p(sample)}`;
     const before = sql.time(to);
     const quiet = sql.time(historyBefore);
@@ -297,7 +296,7 @@ export class InsightRollupReader {
           WHERE bucket_start >= (SELECT min(bucket_start) FROM started) AND bucket_start < ${before}
             AND correlation_id IN (SELECT correlation_id FROM started)
           GROUP BY correlation_id) AS chains
-        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN (${kindList()})
+        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${sql.list(kinds)}
         GROUP BY kind`,
       sql.params,
     );
@@ -327,17 +326,18 @@ export class InsightRollupReader {
       const history = !after;
       // a chain's kind is its earliest minute's (the kind its first event begins)
       const chainKind = firstOf(this.dialect, 'kind', 'first_at', 'correlation_id');
-      const kinds = () => startedKinds.map((kind) => sql.p(kind)).join(', ');
       // history: chains without a start marker (an end marker teaches the kind's shape too);
       // judged: without either; a start marker of `startedKinds` counts as none
       const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
       const minuteUnstarted =
-        startedKinds.length > 0 ? `(has_start = 0 OR kind IN (${kinds()}))` : 'has_start = 0';
+        startedKinds.length > 0
+          ? `(has_start = 0 OR kind IN ${sql.list(startedKinds)})`
+          : 'has_start = 0';
       const unmarked = history ? minuteUnstarted : `${minuteUnstarted} AND has_end = 0`;
       const unstarted =
         startedKinds.length > 0
-          ? `(max(has_start) = 0 OR ${chainKind} IN (${kinds()}))`
+          ? `(max(has_start) = 0 OR ${chainKind} IN ${sql.list(startedKinds)})`
           : 'max(has_start) = 0';
       const last = `max(last_at) < ${sql.time(before)}${after ? ` AND max(last_at) >= ${sql.time(after)}` : ''}`;
       const kind = history ? `, ${chainKind} AS kind` : '';

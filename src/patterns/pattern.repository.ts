@@ -151,43 +151,60 @@ export class PatternRepository {
 
   /** In key order, so that two workers storing the same shapes wait rather than deadlock. */
   private async insertSpans(manager: EntityManager, spans: LearnedSpan[]): Promise<void> {
-    const sorted = uniqueSpans(spans);
-    for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
-      const params: Record<string, unknown> = {};
-      const values = sorted.slice(start, start + ROWS_PER_STATEMENT).map((span, i) => {
-        params[`id${i}`] = span.key;
-        params[`pattern${i}`] = span.patternId;
-        params[`tokens${i}`] = JSON.stringify(span.tokens);
-        params[`space${i}`] = JSON.stringify(span.spaceBefore);
-        params[`at${i}`] = span.spanAt;
-        return `(:id${i}, :pattern${i}, :tokens${i}, :space${i}, :at${i}, clock_timestamp())`;
-      });
-      await this.query(
-        manager,
-        `INSERT INTO debug_pattern_spans (id, pattern_id, tokens, space_before, span_at, created_at)
-         VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`,
-        params,
-      );
-    }
+    await this.insertNew(
+      manager,
+      'debug_pattern_spans',
+      ['id', 'pattern_id', 'tokens', 'space_before', 'span_at'],
+      ['created_at'],
+      uniqueSpans(spans).map((span) => [
+        span.key,
+        span.patternId,
+        JSON.stringify(span.tokens),
+        JSON.stringify(span.spaceBefore),
+        span.spanAt,
+      ]),
+    );
   }
 
+  /** In id order, as the counts are locked. */
   private async insertMissing(
     manager: EntityManager,
     patterns: { id: string; template: string; tokens: string[] }[],
   ): Promise<void> {
     const sorted = patterns.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
-    for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
-      const chunk = sorted.slice(start, start + ROWS_PER_STATEMENT);
+    await this.insertNew(
+      manager,
+      'debug_patterns',
+      ['id', 'template', 'tokens'],
+      ['created_at', 'changed_at'],
+      sorted.map((pattern) => [pattern.id, pattern.template, JSON.stringify(pattern.tokens)]),
+    );
+  }
+
+  /**
+   * PostgreSQL: inserts the rows whose id is not stored yet, in the order given, ROWS_PER_STATEMENT
+   * a statement; `clockColumns` take the database's clock.
+   */
+  private async insertNew(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    clockColumns: readonly string[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
+    const clock = clockColumns.map(() => 'clock_timestamp()');
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const params: Record<string, unknown> = {};
-      const values = chunk.map((pattern, i) => {
-        params[`id${i}`] = pattern.id;
-        params[`template${i}`] = pattern.template;
-        params[`tokens${i}`] = JSON.stringify(pattern.tokens);
-        return `(:id${i}, :template${i}, :tokens${i}, clock_timestamp(), clock_timestamp())`;
+      const values = rows.slice(start, start + ROWS_PER_STATEMENT).map((row, i) => {
+        const placeholders = row.map((value, column) => {
+          params[`v${i}_${column}`] = value;
+          return `:v${i}_${column}`;
+        });
+        return `(${[...placeholders, ...clock].join(', ')})`;
       });
       await this.query(
         manager,
-        `INSERT INTO debug_patterns (id, template, tokens, created_at, changed_at) VALUES ${values.join(', ')}
+        `INSERT INTO ${table} (${[...columns, ...clockColumns].join(', ')}) VALUES ${values.join(', ')}
          ON CONFLICT (id) DO NOTHING`,
         params,
       );

@@ -54,10 +54,7 @@ export class PatternService implements BeforeApplicationShutdown {
       assigned[i] = this.miner.match(events[i].message ?? '').id;
     // a merge made later in the batch re-points the events assigned before it
     for (let i = 0; i < events.length; i++) events[i].pattern_id = this.miner.resolve(assigned[i]);
-    const { created, merges, spans } = this.miner.drainChanges();
-    this.pending.created.push(...created);
-    this.pending.merges.push(...merges);
-    this.pending.spans.push(...spans);
+    appendChanges(this.pending, this.miner.drainChanges());
     for (const delta of this.deltasOf(events)) addPending(this.pending.deltas, delta);
     if (Date.now() >= this.retryWritesAt) void this.startWriting();
   }
@@ -191,9 +188,7 @@ export class PatternService implements BeforeApplicationShutdown {
         // the ids are on the events already; what was not written waits for the next try
         const newer = this.pending;
         this.pending = taken;
-        this.pending.created.push(...newer.created);
-        this.pending.merges.push(...newer.merges);
-        this.pending.spans.push(...newer.spans);
+        appendChanges(this.pending, newer);
         for (const delta of newer.deltas.values()) addPending(this.pending.deltas, delta);
         this.lastWriteError = error as Error;
         this.retryWritesAt = Date.now() + WRITE_RETRY_MS;
@@ -221,6 +216,13 @@ interface Pending extends MinerChanges {
 
 function emptyPending(): Pending {
   return { created: [], merges: [], spans: [], deltas: new Map() };
+}
+
+/** Appends what the miner reported later to what is pending. */
+function appendChanges(pending: MinerChanges, later: MinerChanges): void {
+  pending.created.push(...later.created);
+  pending.merges.push(...later.merges);
+  pending.spans.push(...later.spans);
 }
 
 function hasPending(pending: Pending): boolean {

@@ -187,6 +187,15 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   return drafts;
 }
 
+/**
+ * Whether what was read of the history before `cached.historyBefore` still stands for the history
+ * before `historyBefore`: it moved on by less than relearnAfterMs (history moves slowly).
+ */
+function historyHolds(cached: { historyBefore: number }, historyBefore: Date): boolean {
+  const movedMs = historyBefore.getTime() - cached.historyBefore;
+  return movedMs >= 0 && movedMs < settings.learned.relearnAfterMs;
+}
+
 /** What a cache of history keeps apart: the scope's filters and its length. */
 function scopeCacheKey(scope: InsightScope): string {
   return JSON.stringify([
@@ -396,13 +405,13 @@ export class FlowAnalyzer implements Analyzer {
       .map((chain) => chain.correlationId);
     // chains of kinds whose start promises no end are judged as chains without markers are
     const startedKinds = [...unpromised].sort();
-    const markerFree =
+    const byShapes =
       chains.length < found.length ||
       chains.some((chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0);
     const [errors, lastEvents, learned] = await Promise.all([
       context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
-      markerFree ? this.learnedFlows(context, judgeBefore, startedKinds) : [],
+      byShapes ? this.learnedFlows(context, judgeBefore, startedKinds) : [],
     ]);
     return [
       ...detectFlows({
@@ -440,12 +449,8 @@ export class FlowAnalyzer implements Analyzer {
     const historyBefore = this.historyBefore(context.scope);
     const key = scopeCacheKey(context.scope);
     const cached = this.kindEndsCache.get(key);
-    const fresh =
-      cached &&
-      historyBefore.getTime() >= cached.historyBefore &&
-      historyBefore.getTime() - cached.historyBefore < settings.learned.relearnAfterMs &&
-      kinds.every((kind) => cached.asked.has(kind));
-    if (fresh) return cached.kindEnds;
+    if (cached && historyHolds(cached, historyBefore) && kinds.every((k) => cached.asked.has(k)))
+      return cached.kindEnds;
     const kindEnds = await context.startedChainEnds(
       kinds,
       historyBefore,
@@ -479,11 +484,7 @@ export class FlowAnalyzer implements Analyzer {
     const cacheKey = scopeCacheKey(scope);
     const cached = this.shapeCache.get(cacheKey);
     const kindsKey = JSON.stringify(startedKinds);
-    const fresh =
-      cached &&
-      cached.startedKinds === kindsKey &&
-      historyBefore.getTime() >= cached.historyBefore &&
-      historyBefore.getTime() - cached.historyBefore < learned.relearnAfterMs;
+    const fresh = cached && cached.startedKinds === kindsKey && historyHolds(cached, historyBefore);
     const ids = await context.markerFreeChainIds(
       historyBefore,
       judgeBefore,
