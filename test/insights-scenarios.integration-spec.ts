@@ -196,7 +196,7 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       },
     );
 
-    it('finds marker-free stuck and broken flows and an open trace from learned shapes, with the numbers compared', () => {
+    it('finds marker-free stuck and broken flows from learned shapes, with the numbers compared, and an open trace by its missing root', () => {
       const incidentOf = (name: IncidentName) =>
         scenario.incidents.find((candidate) => candidate.name === name)!;
       const exampleIds = (insight: InsightView) =>
@@ -238,21 +238,23 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
         brokenIds.every((id) => incidentOf('broken_learned_flow').correlationIds!.includes(id)),
       ).toBe(true);
 
-      // OpenTelemetry: child spans arrived, the root span (exported when it ends) never did
+      // OpenTelemetry: child spans arrived, the root span (exported when it ends) never did. The
+      // OTLP mapping marks a span under a local parent 'start' and a root 'end': no history needed,
+      // and the trace stopped at the span that ended last (POST /quote, after the pricing call)
       const [open] = findingsFor(result, scenario, 'open_trace_flow');
+      expect(open.evidence.method).toBeUndefined();
       expect(open.evidence).toMatchObject({
-        method: 'learned_shape',
         flow_kind: 'cart-api (trace)',
         last_step: { operation: 'POST /quote' },
-        usual_next: { step: 'cart-api GET /cart', share: 1 },
         chains: 3,
+        earlier_chains_of_kind: { started: expect.any(Number), ended: expect.any(Number) },
       });
       expect(exampleIds(open)).toEqual([...incidentOf('open_trace_flow').correlationIds!].sort());
       // no other learned finding: the other kinds and steps of the marker-free traffic are normal
       const learned = result.created.filter(
         (insight) => insight.evidence.method === 'learned_shape',
       );
-      expect(learned).toHaveLength(3);
+      expect(learned).toHaveLength(2);
     });
 
     it('shows the diverging replica values side by side', () => {
@@ -340,7 +342,6 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
         drafts.map((draft) => [draft.kind, draft.evidence.flow_kind, draft.evidence.chains]).sort(),
       ).toEqual([
         ['broken_flow', 'account-service register-account', 8],
-        ['stuck_flow', 'cart-api (trace)', 3],
         ['stuck_flow', 'warehouse-service pick-order', 4],
       ]);
     });
@@ -371,8 +372,9 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
             `${insight.severity} ${insight.insight_type}/${insight.evidence.kind}: ${insight.title}`,
         ),
       ).toEqual([]);
-      // several kinds of flows, marked by a phase field, by conventions only or by nothing at all
-      // (judged against their learned shapes), all completing: none stuck or broken
+      // several kinds of flows, marked by a phase field, by conventions only (spans by the OTLP
+      // mapping) or by nothing at all (judged against their learned shapes), all completing: none
+      // stuck or broken
       const learned = InsightSettings.flow.learned;
       const markerFree = await app
         .get(InsightAggregatesRepository)
@@ -383,8 +385,8 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
           new Date(scenario.to.getTime() - learned.floorMs),
           learned,
         );
-      expect(markerFree.history.length).toBeGreaterThan(300);
-      expect(markerFree.judged.length).toBeGreaterThan(100);
+      expect(markerFree.history.length).toBeGreaterThan(250);
+      expect(markerFree.judged.length).toBeGreaterThan(60);
       const flows = result.created.filter(
         (insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step',
       );

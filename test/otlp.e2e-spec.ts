@@ -338,6 +338,65 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     });
   });
 
+  it('reports a trace whose root span never ended as a stuck flow, with no history to learn from, and not the traces that ended', async () => {
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({
+        'service.name': 'report-builder',
+        'service.instance.id': 'report-builder-1',
+      }),
+      spanProcessors: [
+        new SimpleSpanProcessor(
+          new ProtoTraceExporter({
+            url: `${otlpUrl}/v1/traces`,
+            headers: { 'X-API-Key': INGEST_KEY },
+          }),
+        ),
+      ],
+    });
+    const tracer = provider.getTracer('reports');
+    // a report request 10 minutes ago: the database query and the rendering ended, and so did the
+    // request, or (open) it never ended: the process hung or died before exporting it
+    const report = (open: boolean, offsetMs: number) => {
+      const at = Date.now() - 10 * 60_000 + offsetMs;
+      const root = tracer.startSpan('GET /reports/:id', { kind: SpanKind.SERVER, startTime: at });
+      const parent = trace.setSpan(context.active(), root);
+      tracer
+        .startSpan('SELECT orders', { kind: SpanKind.CLIENT, startTime: at + 2 }, parent)
+        .end(at + 40);
+      tracer.startSpan('render pdf', { startTime: at + 41 }, parent).end(at + 900);
+      if (!open) root.end(at + 905);
+      return root.spanContext().traceId;
+    };
+    const ended = [0, 1, 2].map((index) => report(false, index * 2_000));
+    const open = [report(true, 7_000), report(true, 9_000)];
+    await provider.forceFlush();
+    await provider.shutdown();
+    await settled();
+
+    const generated = await request(running.url)
+      .post('/api/debug/insights/generate')
+      .set('X-API-Key', 'otlp-admin-01')
+      .send({})
+      .expect(200);
+    const insights = [...generated.body.created, ...generated.body.updated] as InsightView[];
+    const stuck = insights.filter(
+      (insight) =>
+        insight.evidence.kind === 'stuck_flow' &&
+        insight.evidence.flow_kind === 'report-builder (trace)',
+    );
+    expect(stuck).toHaveLength(1);
+    expect(stuck[0].evidence).toMatchObject({
+      chains: 2,
+      last_step: { operation: 'render pdf' },
+    });
+    const examples = (stuck[0].evidence.examples as { correlation_id: string }[]).map(
+      (example) => example.correlation_id,
+    );
+    expect(examples.sort()).toEqual([...open].sort());
+    expect(examples.some((id) => ended.includes(id))).toBe(false);
+    expect(stuck[0].title).toContain('report-builder render pdf');
+  });
+
   it('stores a retried export once (same bytes, gzip, both listeners)', async () => {
     const time = NOW_NS();
     const body = protobufOf(

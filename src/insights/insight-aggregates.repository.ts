@@ -10,6 +10,7 @@ import { type Dialect } from '../database/sql/dialect.js';
 import { toDate, toNumber } from '../database/sql/row-values.js';
 import {
   distinctList,
+  epochMs,
   firstOf,
   idText,
   minuteIndex,
@@ -843,7 +844,7 @@ export class InsightAggregatesRepository {
     return rows.map(chainEventRow);
   }
 
-  /** The last event of each of some chains. */
+  /** The last event of each of some chains: the latest, a span placed at its end (when it was exported). */
   async lastEvents(
     correlationIds: readonly string[],
     from: Date,
@@ -852,13 +853,14 @@ export class InsightAggregatesRepository {
     if (correlationIds.length === 0) return [];
     const sql = this.builder();
     const phase = `coalesce(${sql.jsonText('data', 'phase')}, ${sql.jsonText('metadata', 'phase')})`;
+    const placed = `${epochMs(sql.dialect, '"timestamp"')} + CASE WHEN ${spanSql(sql.dialect)} THEN coalesce(duration_ms, 0) ELSE 0 END`;
     const ids = sql.list(correlationIds);
     const rows = await this.run(
       sql,
       `SELECT * FROM (
          SELECT id, "timestamp", event_type, level, component_type, component_id, operation, duration_ms,
                 parent_event_id, message, pattern_id, correlation_id, ${phase} AS phase,
-                row_number() OVER (PARTITION BY correlation_id ORDER BY "timestamp" DESC, id DESC) AS rn
+                row_number() OVER (PARTITION BY correlation_id ORDER BY ${placed} DESC, id DESC) AS rn
            FROM debug_events
           WHERE correlation_id IN ${ids} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}) AS ranked
         WHERE rn = 1`,

@@ -195,6 +195,42 @@ describe('OTLP mapping', () => {
     }
   });
 
+  it("marks a span's phase in its trace: the root ends it, a span under a local parent awaits one, a remote parent marks nothing", () => {
+    const span = (spanId: string, fields: Record<string, unknown>) => ({
+      traceId: TRACE,
+      spanId,
+      name: `span ${spanId}`,
+      startTimeUnixNano: ns(0),
+      endTimeUnixNano: ns(10),
+      ...fields,
+    });
+    const LOCAL = 0x100;
+    const REMOTE = 0x300;
+    const spans = [
+      span('0000000000000001', { kind: 2 }),
+      span('0000000000000002', { parentSpanId: PARENT, kind: 3 }),
+      span('0000000000000003', { parentSpanId: PARENT, kind: 1, flags: LOCAL }),
+      // the flags decide where they say something: a server span called in-process, a client span of a remote parent
+      span('0000000000000004', { parentSpanId: PARENT, kind: 2, flags: LOCAL | 0x01 }),
+      span('0000000000000005', { parentSpanId: PARENT, kind: 3, flags: REMOTE }),
+      // without them, a server or consumer span was called from elsewhere
+      span('0000000000000006', { parentSpanId: PARENT, kind: 2 }),
+      span('0000000000000007', { parentSpanId: PARENT, kind: 5 }),
+    ];
+    const request = { resourceSpans: [{ resource, scopeSpans: [{ spans }] }] };
+    for (const decoded of [request, viaProtobuf('traces', request)]) {
+      const phases = mapSpans(decoded).items.map(
+        (item) => (item.value.metadata as Record<string, unknown> | null)?.phase ?? null,
+      );
+      expect(phases).toEqual(['end', 'start', 'start', 'start', null, null, null]);
+    }
+    // the resource's metadata is kept beside the phase
+    expect(mapSpans(request).items[0].value.metadata).toMatchObject({
+      resource: expect.any(Object),
+      phase: 'end',
+    });
+  });
+
   it('maps gauges, sums and histograms to metric rows and refuses exponential histograms by name', () => {
     const request = {
       resourceMetrics: [

@@ -265,6 +265,41 @@ export function mapSpans(request: Record<string, unknown>): Mapped<OtlpEvent> {
   return mapped;
 }
 
+/** Span flags (OTLP `Span.flags`, bits 8 and 9): whether the parent's remoteness is known, and whether it is remote. */
+const PARENT_REMOTENESS_KNOWN = 0x100;
+const PARENT_IS_REMOTE = 0x200;
+const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CONSUMER = 5;
+
+/**
+ * A span's phase in its trace, as a flow (written as `metadata.phase`, which the flow analyzer
+ * reads as it reads the SDK's phases). A span is exported when it ends, and a root span ends after
+ * everything it started, so the root's arrival ends the trace: 'end'. A span whose parent runs in
+ * the same process says that a root is still to come: 'start'. A trace whose root never arrives
+ * is then open, and stuck once quiet, with no history to learn from. A span whose parent is in
+ * another process (the flags say so; without flags, a server or consumer span, which a call from
+ * elsewhere starts) marks nothing: whether that caller exports its spans is not known.
+ */
+function spanPhase(
+  parentSpanId: string | null,
+  flags: unknown,
+  kind: number,
+): 'start' | 'end' | null {
+  if (!parentSpanId) return 'end';
+  const known = typeof flags === 'number' && (flags & PARENT_REMOTENESS_KNOWN) !== 0;
+  const remote = known
+    ? ((flags as number) & PARENT_IS_REMOTE) !== 0
+    : kind === SPAN_KIND_SERVER || kind === SPAN_KIND_CONSUMER;
+  return remote ? null : 'start';
+}
+
+function withPhase(
+  metadata: Record<string, unknown> | null,
+  phase: 'start' | 'end' | null,
+): Record<string, unknown> | null {
+  return phase ? { ...metadata, phase } : metadata;
+}
+
 /** A span → its `trace` event, plus one `error` event per exception it recorded, on the same chain. */
 function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
   const traceId = idHex(span.traceId, 16, 'traceId');
@@ -356,7 +391,7 @@ function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
       endMs > startMs ? Math.round((endMs - startMs) * 1000) / 1000 : endMs > 0 ? 0 : null,
     message: clip(failed && statusMessage ? `${name}: ${statusMessage}` : name, LIMITS.message),
     data,
-    metadata: origin.metadata,
+    metadata: withPhase(origin.metadata, spanPhase(parentSpanId, span.flags, kind)),
   };
   return [trace, ...errors];
 }

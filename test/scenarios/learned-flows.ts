@@ -7,7 +7,8 @@ import { componentRef as c, Random } from './scenario-generator.js';
 
 /**
  * Flows with no start or end marker at all (no phase field, no lifecycle word in operation,
- * message or event type), for the flow shapes the flow analyzer learns (flow-shapes.ts):
+ * message or event type), for the flow shapes the flow analyzer learns (flow-shapes.ts), and
+ * OpenTelemetry traces, whose spans the OTLP mapping marks (a root span ends its trace):
  * - fulfilment: pick → pack → label (skipped by ~3% of orders) → courier, across three services,
  *   one every two minutes, with log-normal gaps (seconds to a minute);
  * - signup: register → verify email → (30%: apply referral) → create profile → welcome mail,
