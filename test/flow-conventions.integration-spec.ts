@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { registerSqliteFunctions } from '../src/database/sql/sqlite-functions.js';
 import { conventionalPhaseSql, conventionTailsSql } from '../src/insights/flow-conventions.js';
 import { describeWithPostgres, freshPostgresUrl } from './support/services.js';
 
@@ -34,17 +35,49 @@ const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
   [null, 'workflow run 7 finished with status success', 'log', 'end'],
   [null, 'Finished: SUCCESS', 'log', 'end'],
   [null, 'upload of 3 files failed after 3 attempts', 'log', 'end'],
+  // who, for what, where, when, a parenthesis or a clause after either word; how long and how it went after an end word
+  [null, 'Payment started for order 42', 'log', 'start'],
+  [null, 'nightly export started by scheduler', 'log', 'start'],
+  [null, 'job 42 started on worker-3 (pid 4242)', 'log', 'start'],
+  [null, 'Payment completed for order 42', 'log', 'end'],
+  [null, 'job 42 finished at 10:02:11, 3 rows written', 'log', 'end'],
+  [null, 'Request completed (200 OK)', 'log', 'end'],
+  [null, 'sync done - 12 files', 'log', 'end'],
+  // a sentence that opens with the word names the work after it (Rails, Go and Python programs)
+  [null, 'Started GET "/orders/42" for 10.0.0.7 at 2026-12-05 10:00:00', 'log', 'start'],
+  [null, 'Starting export of 42 rows', 'log', 'start'],
+  [null, 'Completed 200 OK in 12ms (Views: 3.1ms | ActiveRecord: 1.2ms)', 'log', 'end'],
+  [null, 'Finished job 42', 'log', 'end'],
+  [null, 'done processing order 42', 'log', 'end'],
+  [null, '  Finished job 42', 'log', 'end'],
+  // the word alone, and a key's value at the end
+  [null, 'start', 'log', 'start'],
+  [null, 'Starting...', 'log', 'start'],
+  [null, 'fail', 'log', 'end'],
+  [null, 'job=42 status=completed', 'log', 'end'],
+  [null, 'job=42 state=started', 'log', 'start'],
+  // "complete" as an adjective, not where the work is still to complete
+  [null, 'Upload complete', 'log', 'end'],
+  [null, 'sync 7 complete: 3 files', 'log', 'end'],
+  [null, 'Complete.', 'log', 'end'],
+  [null, 'waiting for the upload to complete', 'log', ''],
+  [null, 'upload not complete', 'log', ''],
+  [null, 'incomplete', 'log', ''],
+  [null, 'waiting for batch 3 to complete (2 of 5)', 'log', ''],
   // not conventions: words inside other words, a start word in the middle of an ordinary log line
   ['restart', 'worker restart requested', 'log', ''],
   ['Backend', 'backend call', 'trace', ''],
   ['create-order', 'order 9 created for customer 4', 'trace', ''],
-  [null, 'started 3 workers for the pool of size 8', 'log', ''],
+  [null, 'workers started 3 threads for the pool of size 8', 'log', ''],
   [null, 'heartbeat ok uptime=3600s', 'lifecycle', ''],
   [null, 'failed to reserve stock for order 1: database unavailable', 'log', ''],
+  [null, 'Failed to connect to db-1, retrying in 2 s', 'log', ''],
   ['process-job', 'job 5 processed in 20 ms', 'log', ''],
-  // a start word takes no complement (a step inside a flow as often), nor does a sentence's first word
+  [null, 'startup took 3 s', 'log', ''],
+  [null, 'Donegal warehouse picked order 4', 'log', ''],
+  // a start word takes no complement of how (a step inside a flow as often)
   [null, 'job 42 started with 3 workers', 'log', ''],
-  [null, 'finished reading the header, parsing 12 rows', 'log', ''],
+  [null, 'job 42 started in the background', 'log', ''],
   // the conventions read the last 64 characters of a message
   [null, `job 42 finished in 3 s; rows written to ${'x'.repeat(60)}`, 'log', ''],
   // lengths around the longest word and suffix the tails keep (10 characters)
@@ -76,6 +109,7 @@ const forms = (dialect: 'sqlite' | 'postgres', row: string) => ({
 
 describe('flow conventions (SQLite)', () => {
   const db = new Database(':memory:');
+  registerSqliteFunctions(db);
   afterAll(() => db.close());
 
   const { direct, tails } = forms('sqlite', 'SELECT ? AS operation, ? AS message, ? AS event_type');

@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config.service.js';
 import { CORE_ENTITIES } from './entities/index.js';
 import { RepeatedWarnings } from '../common/logging/repeated-warnings.js';
 import { SqlErrorLogger } from './sql-error-logger.js';
+import { registerSqliteFunctions, type SqliteFunctionHost } from './sql/sqlite-functions.js';
 
 const clientWarnings = new RepeatedWarnings(new Logger('PostgresClient'));
 
@@ -77,8 +78,9 @@ export function dataSourceOptions(
     database: target.sqlitePath,
     enableWAL: true,
     timeout: 5000,
-    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+    prepareDatabase: (db: { pragma(sql: string): unknown } & SqliteFunctionHost) => {
       db.pragma('synchronous = NORMAL');
+      registerSqliteFunctions(db);
     },
   };
 }

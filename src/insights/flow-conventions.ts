@@ -30,8 +30,14 @@ export const END_WORDS = [
 ] as const;
 /** Separators between a name and its lifecycle word: `order.start`, `job_failed`, `checkout-begin`, `sync:done`, `a/b/end`. */
 const SEPARATORS = ['.', '_', '-', ':', '/'] as const;
-/** In messages a bare noun or imperative ("start", "end", "success") says too little: past tenses only. */
+/**
+ * In a sentence a bare noun or imperative ("start", "end", "success") says too little: past
+ * tenses only, unless the word is the whole message (job runners log "start" … "done" … "fail"
+ * under the job's id).
+ */
 const MESSAGE_START = ['started', 'began'] as const;
+const WHOLE_MESSAGE_START = ['start', 'starting'] as const;
+const WHOLE_MESSAGE_END = ['end', 'fail', 'complete'] as const;
 const MESSAGE_END = [
   'ended',
   'completed',
@@ -50,15 +56,37 @@ const MESSAGE_END = [
  */
 const HOW_IT_WENT = ['successfully', 'normally', 'cleanly'] as const;
 /**
- * What may follow an end word as its complement ("finished in 3.2 s", "completed with 0 errors",
- * "failed after 3 attempts", "Finished: SUCCESS"): the sentence still says the work is over.
- * Start words take none: "started with 3 workers" is as often a step inside a flow.
+ * What may follow a lifecycle word as its complement: who, for what, where, when ("started for
+ * order 42", "started by scheduler", "finished at 10:02:11", "started on worker-3"), a
+ * parenthesis or a clause after a comma or dash ("completed (200 OK)", "finished, 3 rows
+ * written"): the sentence still says the work began or is over. An end word takes more: how
+ * long and how it went ("finished in 3.2 s", "completed with 0 errors", "failed after 3
+ * attempts", "Finished: SUCCESS"); "started with 3 workers" and "started in the background"
+ * are as often a step inside a flow.
  */
-const END_COMPLEMENTS = [' in ', ' with ', ' after ', ': '] as const;
+const START_COMPLEMENTS = [' for ', ' by ', ' at ', ' on ', ' (', ', ', ' - '] as const;
+const END_COMPLEMENTS = [...START_COMPLEMENTS, ' in ', ' with ', ' after ', ': '] as const;
+/**
+ * A sentence that opens with the word names the work after it: "Started GET /orders for
+ * 10.0.0.7", "Starting export of 42 rows", "Completed 200 OK in 12 ms", "Finished job 42",
+ * "Done processing order 42". A failure word does not end a unit of work from there ("Failed to
+ * connect, retrying" is as often one attempt).
+ */
+const MESSAGE_START_HEADS = ['started', 'starting', 'beginning'] as const;
+const MESSAGE_END_HEADS = ['completed', 'finished', 'done'] as const;
+/**
+ * "complete" is an end as an adjective ("upload complete", "sync 7 complete: 3 files"), except
+ * where the work is still to complete ("waiting for the upload to complete", "not complete").
+ */
+const COMPLETE = 'complete';
+const NOT_YET_COMPLETE = [' to complete', ' not complete'] as const;
 /** Punctuation that closes a message ("Export finished.", "Done!") and says nothing of its phase. */
 const CLOSING_PUNCTUATION = ' .!';
 /** How much of a message's end the conventions read (the longest phrase and a complement after it). */
 const MESSAGE_TAIL_LENGTH = 64;
+/** How much of a message's start they read: the longest head word and its space. */
+const MESSAGE_HEAD_LENGTH =
+  Math.max(...[...MESSAGE_START_HEADS, ...MESSAGE_END_HEADS].map((word) => word.length)) + 1;
 
 const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -101,23 +129,21 @@ function operationSuffixes(words: readonly string[]): { lower: string[]; camel: 
 }
 
 /**
- * Tests that `text` holds one of `words` after a space and followed by one of `complements`:
- * one regular expression on PostgreSQL (a pass over the text), a LIKE per pair on SQLite, which
- * has no regular expressions of its own. The words and complements hold no character special to
- * either (letters, spaces and a colon).
+ * Tests that `text` holds one of `words` after a space and followed by one of `complements`: one
+ * regular expression, a pass over the text (SQLite's REGEXP is registerSqliteFunctions'). The
+ * words and complements hold letters, spaces, a colon, a comma, a dash and a parenthesis, which
+ * is escaped.
  */
 function followedBy(
   dialect: Dialect,
   text: string,
   words: readonly string[],
   complements: readonly string[],
-): string[] {
-  if (words.length === 0 || complements.length === 0) return [];
-  if (dialect === 'postgres')
-    return [`${text} ~ ${literal(` (${words.join('|')})(${complements.join('|')})`)}`];
-  return words.flatMap((word) =>
-    complements.map((complement) => `${text} LIKE ${literal(`% ${word}${complement}%`)}`),
-  );
+): string {
+  const pattern = ` (${words.join('|')})(${complements.map((complement) => complement.replace('(', '\\(')).join('|')})`;
+  return dialect === 'postgres'
+    ? `${text} ~ ${literal(pattern)}`
+    : `${text} REGEXP ${literal(pattern)}`;
 }
 
 const longest = (texts: readonly string[]) => Math.max(...texts.map((text) => text.length));
@@ -133,6 +159,7 @@ export const CONVENTION_TAILS = {
   operation: 'convention_operation_tail',
   lowerOperation: 'convention_lower_operation_tail',
   lowerMessage: 'convention_lower_message_tail',
+  lowerMessageHead: 'convention_lower_message_head',
 } as const;
 
 /**
@@ -141,6 +168,11 @@ export const CONVENTION_TAILS = {
  */
 function messageTailSql(dialect: Dialect, message: string): string {
   return `lower(${rightOf(dialect, `rtrim(${message}, ${literal(CLOSING_PUNCTUATION)})`, MESSAGE_TAIL_LENGTH)})`;
+}
+
+/** The lowered start of a message, MESSAGE_HEAD_LENGTH characters long: what the head words are tested on. */
+function messageHeadSql(message: string): string {
+  return `lower(substr(ltrim(${message}), 1, ${MESSAGE_HEAD_LENGTH}))`;
 }
 
 /** `… AS convention_…` select items of CONVENTION_TAILS, over unqualified operation and message. */
@@ -153,6 +185,7 @@ export function conventionTailsSql(dialect: Dialect): string {
     `${rightOf(dialect, 'operation', camelLength)} AS ${CONVENTION_TAILS.operation}`,
     `lower(${rightOf(dialect, 'operation', lowerLength)}) AS ${CONVENTION_TAILS.lowerOperation}`,
     `${messageTailSql(dialect, 'message')} AS ${CONVENTION_TAILS.lowerMessage}`,
+    `${messageHeadSql('message')} AS ${CONVENTION_TAILS.lowerMessageHead}`,
   ].join(', ');
 }
 
@@ -171,6 +204,7 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
   const message = options.tails
     ? CONVENTION_TAILS.lowerMessage
     : messageTailSql(dialect, 'message');
+  const head = options.tails ? CONVENTION_TAILS.lowerMessageHead : messageHeadSql('message');
   const spaced = `(' ' || lower(message) || ' ')`;
   const operationEnds = (suffixes: readonly string[], caseless: boolean) =>
     options.tails
@@ -181,11 +215,17 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
         )
       : endsWithAny(dialect, operation, suffixes, caseless);
   const messageEnds = (suffixes: readonly string[]) => endsWithAny(dialect, message, suffixes);
+  const spacedTail = `(' ' || ${message})`;
   const tests = (
     words: readonly string[],
-    pastTenses: readonly string[],
-    complements: readonly string[],
+    sentence: {
+      pastTenses: readonly string[];
+      whole: readonly string[];
+      heads: readonly string[];
+      complements: readonly string[];
+    },
   ) => {
+    const { pastTenses, complements } = sentence;
     const messageWords = [
       ...pastTenses,
       ...pastTenses.flatMap((word) => HOW_IT_WENT.map((how) => `${word} ${how}`)),
@@ -200,20 +240,41 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
       .map((word) => `${spaced} LIKE ${literal(`% ${word} %`)}`)
       .join(' OR ');
     const messageEnd = [
-      `${message} IN (${messageWords.map(literal).join(', ')})`,
-      messageEnds(messageWords.map((word) => ` ${word}`)),
-      ...followedBy(dialect, `(' ' || ${message})`, pastTenses, complements),
+      `${message} IN (${[...messageWords, ...sentence.whole].map(literal).join(', ')})`,
+      // a key's value closes the message too: "job=42 status=completed"
+      messageEnds([
+        ...messageWords.map((word) => ` ${word}`),
+        ...pastTenses.map((word) => `=${word}`),
+      ]),
+      followedBy(dialect, spacedTail, pastTenses, complements),
     ].join(' OR ');
-    return { byName, inLifecycle, messageEnd };
+    const messageHead = sentence.heads
+      .map((word) => `${head} LIKE ${literal(`${word} %`)}`)
+      .join(' OR ');
+    return { byName, inLifecycle, messageEnd, messageHead };
   };
-  const start = tests(START_WORDS, MESSAGE_START, []);
-  const end = tests(END_WORDS, MESSAGE_END, END_COMPLEMENTS);
+  const start = tests(START_WORDS, {
+    pastTenses: MESSAGE_START,
+    whole: WHOLE_MESSAGE_START,
+    heads: MESSAGE_START_HEADS,
+    complements: START_COMPLEMENTS,
+  });
+  const end = tests(END_WORDS, {
+    pastTenses: MESSAGE_END,
+    whole: WHOLE_MESSAGE_END,
+    heads: MESSAGE_END_HEADS,
+    complements: END_COMPLEMENTS,
+  });
+  const complete = `((${messageEnds([` ${COMPLETE}`])} OR ${followedBy(dialect, spacedTail, [COMPLETE], END_COMPLEMENTS)})
+      AND NOT (${NOT_YET_COMPLETE.map((phrase) => `${spacedTail} LIKE ${literal(`%${phrase}%`)}`).join(' OR ')}))`;
   return `CASE
     WHEN ${operation} IS NOT NULL AND (${start.byName}) THEN 'start'
     WHEN ${operation} IS NOT NULL AND (${end.byName}) THEN 'end'
     WHEN event_type = 'lifecycle' AND (${start.inLifecycle}) THEN 'start'
     WHEN event_type = 'lifecycle' AND (${end.inLifecycle}) THEN 'end'
     WHEN ${start.messageEnd} THEN 'start'
-    WHEN ${end.messageEnd} THEN 'end'
+    WHEN ${end.messageEnd} OR ${complete} THEN 'end'
+    WHEN ${start.messageHead} THEN 'start'
+    WHEN ${end.messageHead} THEN 'end'
     ELSE '' END`;
 }
