@@ -26,7 +26,8 @@ COPY --from=build /app/dist ./dist
 # volume takes the image's ownership), so the cold tier can write there.
 RUN mkdir -p /app/data/archive && chown -R node:node /app/data
 USER node
-EXPOSE 3000
+# the API and console; OTLP/HTTP; OTLP/gRPC
+EXPOSE 3000 4318 4317
 # A larger young generation: the accept path allocates per event, and scavenges then run less often
 # (measured: about 7% less CPU per event in a burst; docs/ingestion.md).
 CMD ["node", "--max-semi-space-size=64", "dist/src/main.js"]

@@ -1,4 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -14,6 +15,7 @@ import type { DebugEventRecord } from '../src/common/debug-event.js';
 import type { InsightView } from '../src/insights/insight.types.js';
 import { spanEventId } from '../src/otlp/otlp-ids.js';
 import { decodeResponse, decodeStatus, requestType } from '../src/otlp/otlp-schema.js';
+import { Client as GrpcClient, credentials, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { OtlpModule } from '../src/otlp/otlp.module.js';
 import { ingestSettled, startApp, type RunningApp } from './support/app.js';
 import { freePort } from './support/ports.js';
@@ -87,14 +89,17 @@ function binary(
 describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)', () => {
   let running: RunningApp;
   let otlpUrl: string;
+  let grpcPort: number;
   let dataSource: DataSource;
 
   beforeAll(async () => {
     const otlpPort = await freePort();
+    grpcPort = await freePort();
     running = await startApp({
       ...(await fullModeEnv()),
       DEBUG_API_KEYS: KEYS,
       OTLP_HTTP_PORT: String(otlpPort),
+      OTLP_GRPC_PORT: String(grpcPort),
       DEBUG_BODY_LIMIT: '256kb',
     });
     otlpUrl = `http://127.0.0.1:${otlpPort}`;
@@ -122,6 +127,10 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
         'application/json',
       ]);
     }
+  });
+
+  it('listens on OTLP_GRPC_PORT', () => {
+    expect(running.app.get(OtlpModule).otlpGrpcPort).toBe(grpcPort);
   });
 
   it('listens on OTLP_HTTP_PORT besides the main port', () => {
@@ -395,6 +404,132 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     expect(examples.sort()).toEqual([...open].sort());
     expect(examples.some((id) => ended.includes(id))).toBe(false);
     expect(stuck[0].title).toContain('report-builder render pdf');
+  });
+
+  it('takes spans from the official gRPC exporter (gzip, key in metadata) on OTLP_GRPC_PORT', async () => {
+    const metadata = new Metadata();
+    metadata.set('x-api-key', INGEST_KEY);
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({
+        'service.name': 'grpc-checkout',
+        'service.instance.id': 'grpc-checkout-1',
+      }),
+      spanProcessors: [
+        new SimpleSpanProcessor(
+          new GrpcTraceExporter({
+            url: `http://127.0.0.1:${grpcPort}`,
+            metadata,
+            compression: 'gzip' as never,
+          }),
+        ),
+      ],
+    });
+    const tracer = provider.getTracer('grpc-test');
+    const root = tracer.startSpan('POST /checkout', { kind: SpanKind.SERVER });
+    tracer
+      .startSpan('reserve stock', { kind: SpanKind.CLIENT }, trace.setSpan(context.active(), root))
+      .end();
+    root.end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    await settled();
+
+    const traceId = root.spanContext().traceId;
+    const events = await eventsOf(traceId);
+    expect(events.map((event) => [event.operation, event.component_type]).sort()).toEqual([
+      ['POST /checkout', 'grpc-checkout'],
+      ['reserve stock', 'grpc-checkout'],
+    ]);
+    const reserve = events.find((event) => event.operation === 'reserve stock')!;
+    expect(reserve.parent_event_id).toBe(spanEventId(traceId, root.spanContext().spanId));
+  });
+
+  it('answers OTLP/gRPC with the statuses the specification asks for, and a partial success naming the refused span', async () => {
+    const client = new GrpcClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const call = (path: string, body: Buffer, key?: string) =>
+      new Promise<{ code: number; details: string; response?: Buffer }>((resolve) => {
+        const metadata = new Metadata();
+        if (key) metadata.set('authorization', `Bearer ${key}`);
+        client.makeUnaryRequest(
+          path,
+          (value: Buffer) => value,
+          (bytes: Buffer) => bytes,
+          body,
+          metadata,
+          (error, response) =>
+            resolve(
+              error
+                ? { code: error.code, details: error.details }
+                : { code: GrpcStatus.OK, details: '', response },
+            ),
+        );
+      });
+    const TRACES = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+    const span = (traceId: string, name: string) => ({
+      traceId,
+      spanId: '00f067aa0ba902b7',
+      name,
+      startTimeUnixNano: NOW_NS(),
+      endTimeUnixNano: NOW_NS(),
+    });
+    const body = protobufOf('traces', {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw-grpc' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                span('4bf92f3577b34da6a3ce929d0e0e4736', 'kept span'),
+                span('00000000000000000000000000000000', 'span without a trace'),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    try {
+      expect(await call(TRACES, body)).toMatchObject({
+        code: GrpcStatus.UNAUTHENTICATED,
+        details: expect.stringContaining('an API key is required'),
+      });
+      expect(await call(TRACES, body, 'otlp-reader-1')).toMatchObject({
+        code: GrpcStatus.PERMISSION_DENIED,
+        details: expect.stringContaining('"ingest" scope'),
+      });
+      expect(await call(TRACES, Buffer.from('not protobuf'), INGEST_KEY)).toMatchObject({
+        code: GrpcStatus.INVALID_ARGUMENT,
+        details: expect.stringContaining('ExportTraceServiceRequest'),
+      });
+      expect(
+        await call(
+          '/opentelemetry.proto.collector.profiles.v1.ProfilesService/Export',
+          body,
+          INGEST_KEY,
+        ),
+      ).toMatchObject({ code: GrpcStatus.UNIMPLEMENTED });
+      // over DEBUG_BODY_LIMIT (256 kB) once decoded
+      expect(await call(TRACES, Buffer.alloc(300 * 1024, 0x0a), INGEST_KEY)).toMatchObject({
+        code: GrpcStatus.RESOURCE_EXHAUSTED,
+      });
+
+      const answered = await call(TRACES, body, INGEST_KEY);
+      expect(answered.code).toBe(GrpcStatus.OK);
+      expect(decodeResponse('traces', answered.response!)).toEqual({
+        partialSuccess: {
+          rejectedSpans: '1',
+          errorMessage: expect.stringMatching(
+            /^1 span rejected; the first, resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]: traceId is required/,
+          ),
+        },
+      });
+      // the same export again stores nothing twice
+      expect((await call(TRACES, body, INGEST_KEY)).code).toBe(GrpcStatus.OK);
+      await settled();
+      const kept = await eventsOf('4bf92f3577b34da6a3ce929d0e0e4736');
+      expect(kept.map((event) => event.operation)).toEqual(['kept span']);
+    } finally {
+      client.close();
+    }
   });
 
   it('stores a retried export once (same bytes, gzip, both listeners)', async () => {
@@ -699,6 +834,12 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
 describe('OTLP/HTTP ingest (embedded mode)', () => {
   let running: RunningApp;
   let blocker: Server;
+  let grpcBlocker: Server;
+  const blockedGrpcPort = async () => {
+    grpcBlocker = createServer();
+    await new Promise<void>((resolve) => grpcBlocker.listen(0, '127.0.0.1', resolve));
+    return (grpcBlocker.address() as { port: number }).port;
+  };
 
   beforeAll(async () => {
     // Another process holds the OTLP port: the service logs it and runs on, OTLP on the main port.
@@ -708,6 +849,7 @@ describe('OTLP/HTTP ingest (embedded mode)', () => {
       embeddedEnv({
         DEBUG_API_KEYS: KEYS,
         OTLP_HTTP_PORT: String((blocker.address() as { port: number }).port),
+        OTLP_GRPC_PORT: String(await blockedGrpcPort()),
         DEBUG_MAX_BATCH_EVENTS: '2',
         DEBUG_INGEST_BACKLOG_LIMIT: '1',
       }),
@@ -716,10 +858,12 @@ describe('OTLP/HTTP ingest (embedded mode)', () => {
   afterAll(async () => {
     await running?.close();
     await new Promise((resolve) => blocker.close(resolve));
+    await new Promise((resolve) => grpcBlocker.close(resolve));
   });
 
-  it('runs on without its own OTLP listener when the port is taken, and takes OTLP on the main port', async () => {
+  it('runs on without its own OTLP listeners when their ports are taken, and takes OTLP on the main port', async () => {
     expect(running.app.get(OtlpModule).otlpPort).toBeNull();
+    expect(running.app.get(OtlpModule).otlpGrpcPort).toBeNull();
     const time = NOW_NS();
     const answer = await request(running.url)
       .post('/v1/logs')

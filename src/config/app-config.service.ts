@@ -40,6 +40,11 @@ export class AppConfig {
     return this.env.OTLP_HTTP_PORT;
   }
 
+  /** OTLP/gRPC listener port; 0: none. */
+  get otlpGrpcPort(): number {
+    return this.env.OTLP_GRPC_PORT;
+  }
+
   get host(): string {
     return this.env.HOST ?? (this.authEnabled ? '0.0.0.0' : '127.0.0.1');
   }

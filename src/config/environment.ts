@@ -61,6 +61,14 @@ export class EnvironmentVariables {
   @Max(65535)
   OTLP_HTTP_PORT = 4318;
 
+  /** Listener for OTLP/gRPC (the Collector's default port); 0 turns it off. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  OTLP_GRPC_PORT = 4317;
+
   /** Interface to bind. Defaults to 0.0.0.0 with API keys configured, 127.0.0.1 without. */
   @IsOptional()
   @IsString()
@@ -587,6 +595,14 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   if (env.OTLP_HTTP_PORT !== 0 && env.OTLP_HTTP_PORT === env.PORT) {
     throw new ConfigValidationError([
       `OTLP_HTTP_PORT=${env.OTLP_HTTP_PORT}: must differ from PORT (the main port serves /v1/logs, /v1/traces, /v1/metrics already; 0 turns the OTLP listener off)`,
+    ]);
+  }
+  if (
+    env.OTLP_GRPC_PORT !== 0 &&
+    (env.OTLP_GRPC_PORT === env.PORT || env.OTLP_GRPC_PORT === env.OTLP_HTTP_PORT)
+  ) {
+    throw new ConfigValidationError([
+      `OTLP_GRPC_PORT=${env.OTLP_GRPC_PORT}: must differ from PORT and OTLP_HTTP_PORT (gRPC needs a listener of its own; 0 turns it off)`,
     ]);
   }
   return env;

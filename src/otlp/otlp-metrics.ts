@@ -12,7 +12,7 @@ export class OtlpMetrics {
   constructor(metrics: MetricsService) {
     this.requests = metrics.counter(
       'ads_otlp_requests_total',
-      'OTLP/HTTP export requests, by signal, encoding and answer status',
+      'OTLP export requests, by signal, encoding (protobuf, json or grpc) and answer status (HTTP; for gRPC the HTTP status of the same answer)',
       ['signal', 'encoding', 'status'],
     );
     this.items = metrics.counter(

@@ -22,3 +22,24 @@ describe('OTLP_HTTP_PORT', () => {
     expect(validateEnvironment({ PORT: '4318', OTLP_HTTP_PORT: '0' }).PORT).toBe(4318);
   });
 });
+
+describe('OTLP_GRPC_PORT', () => {
+  it('defaults to 4317, the OTLP/gRPC port collectors use; 0 turns the listener off', () => {
+    expect(new AppConfig(validateEnvironment({})).otlpGrpcPort).toBe(4317);
+    expect(new AppConfig(validateEnvironment({ OTLP_GRPC_PORT: '0' })).otlpGrpcPort).toBe(0);
+  });
+
+  it.each(['-1', '65536', 'grpc'])('refuses %s, naming the variable', (value) => {
+    expect(() => validateEnvironment({ OTLP_GRPC_PORT: value })).toThrow(/OTLP_GRPC_PORT/);
+  });
+
+  it('refuses the main port and the OTLP/HTTP port: gRPC needs a listener of its own', () => {
+    expect(() => validateEnvironment({ PORT: '4317' })).toThrow(
+      /OTLP_GRPC_PORT=4317: must differ from PORT and OTLP_HTTP_PORT/,
+    );
+    expect(() => validateEnvironment({ OTLP_HTTP_PORT: '4317' })).toThrow(ConfigValidationError);
+    expect(
+      validateEnvironment({ OTLP_HTTP_PORT: '4317', OTLP_GRPC_PORT: '0' }).OTLP_HTTP_PORT,
+    ).toBe(4317);
+  });
+});

@@ -132,13 +132,8 @@ export class OtlpReceiver {
       }),
     );
     try {
-      if (!this.config.enabled) {
-        throw new DomainError(
-          'DISABLED',
-          'the debug system is disabled (DEBUG_SYSTEM_ENABLED=false): nothing is collected',
-        );
-      }
-      this.authorize(request);
+      this.checkEnabled();
+      this.authorizeKey(request.headers);
       if (!encoding) {
         throw new UnsupportedMediaError(
           `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported: send application/x-protobuf or application/json`,
@@ -149,6 +144,38 @@ export class OtlpReceiver {
       this.succeed(response, signal, encoding, outcome);
     } catch (error) {
       this.answerError(response, answerIn, error);
+    }
+  }
+
+  /**
+   * One OTLP/gRPC export (otlp-grpc.listener.ts), with the key, decoding, mapping and keeping of
+   * an HTTP one: resolves to the encoded Export…ServiceResponse; rejects as handle() answers
+   * (DomainError, UnsupportedMediaError never, anything else an internal error).
+   */
+  async exportMessage(
+    signal: OtlpSignal,
+    headers: Record<string, string | undefined>,
+    body: Buffer,
+  ): Promise<Buffer> {
+    let status = 'ok';
+    try {
+      this.checkEnabled();
+      this.authorizeKey(headers);
+      const outcome = body.length === 0 ? null : await this.export(signal, 'protobuf', body);
+      return Buffer.from(encodeResponse(signal, outcome));
+    } catch (error) {
+      const known = error instanceof DomainError ? error : storeUnreachable(error);
+      status = known ? String(known.status) : '500';
+      if (!known)
+        this.logger.error(
+          `OTLP/gRPC export failed: ${(error as Error).message}`,
+          (error as Error).stack,
+        );
+      else if (known.status >= 500)
+        this.logger.warn(`OTLP/gRPC export answered ${known.status}: ${known.message}`);
+      throw known ?? error;
+    } finally {
+      this.metrics.requests.inc({ signal, encoding: 'grpc', status });
     }
   }
 
@@ -256,15 +283,24 @@ export class OtlpReceiver {
     return refused;
   }
 
-  private authorize(request: IncomingMessage): void {
-    const result = this.apiKeys.check(ApiKeyService.keyFromHeaders(request.headers), 'ingest');
+  private checkEnabled(): void {
+    if (!this.config.enabled) {
+      throw new DomainError(
+        'DISABLED',
+        'the debug system is disabled (DEBUG_SYSTEM_ENABLED=false): nothing is collected',
+      );
+    }
+  }
+
+  private authorizeKey(headers: Record<string, string | string[] | undefined>): void {
+    const result = this.apiKeys.check(ApiKeyService.keyFromHeaders(headers), 'ingest');
     switch (result.outcome) {
       case 'allowed':
         return;
       case 'missing':
         throw new DomainError(
           'UNAUTHORIZED',
-          'an API key is required: send X-API-Key or Authorization: Bearer (OTEL_EXPORTER_OTLP_HEADERS)',
+          'an API key is required: send X-API-Key or Authorization: Bearer (OTEL_EXPORTER_OTLP_HEADERS; gRPC metadata x-api-key)',
         );
       case 'invalid':
         throw new DomainError('UNAUTHORIZED', 'the API key is not valid');

@@ -9,20 +9,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { CollectorModule } from '../collector/collector.module.js';
 import { documentRawRoutes } from '../common/http/openapi-document.js';
 import { AppConfig } from '../config/app-config.service.js';
+import { bytesOfLimit } from './otlp-body.js';
+import { OtlpGrpcListener } from './otlp-grpc.listener.js';
 import { otlpOpenApiPaths } from './otlp-openapi.js';
 import { OtlpMetrics } from './otlp-metrics.js';
 import { OTLP_PATHS, OtlpReceiver } from './otlp-receiver.service.js';
 import type { OtlpSignal } from './otlp-schema.js';
 
 /**
- * OTLP/HTTP ingest (docs/otlp.md): POST /v1/logs, /v1/traces and /v1/metrics on the service's
- * port, outside the `api/debug` prefix where exporters look for them, and on a listener of its
- * own at OTLP_HTTP_PORT (4318, the Collector's default; 0 turns it off).
+ * OTLP ingest (docs/otlp.md): POST /v1/logs, /v1/traces and /v1/metrics on the service's port,
+ * outside the `api/debug` prefix where exporters look for them, and on a listener of its own at
+ * OTLP_HTTP_PORT (4318, the Collector's default; 0 turns it off); OTLP/gRPC at OTLP_GRPC_PORT
+ * (4317, likewise).
  */
 @Module({ imports: [CollectorModule], providers: [OtlpReceiver, OtlpMetrics] })
 export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OtlpModule');
   private server: Server | null = null;
+  private grpc: OtlpGrpcListener | null = null;
+  private grpcBoundPort: number | null = null;
 
   constructor(
     adapterHost: HttpAdapterHost,
@@ -44,8 +49,33 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.runsApi) return;
+    await Promise.all([this.startHttp(), this.startGrpc()]);
+  }
+
+  private async startGrpc(): Promise<void> {
+    const port = this.config.otlpGrpcPort;
+    if (port === 0) return;
+    const listener = new OtlpGrpcListener(
+      this.receiver,
+      bytesOfLimit(this.config.bodyLimit),
+      this.logger,
+    );
+    const bound = await listener.start(this.config.host, port);
+    if (bound === null) return;
+    this.grpc = listener;
+    this.grpcBoundPort = bound;
+    this.logger.log(`OTLP/gRPC receiver listening on ${this.config.host}:${bound}`);
+  }
+
+  /** The port of the OTLP/gRPC listener, or null when it is off. */
+  get otlpGrpcPort(): number | null {
+    return this.grpcBoundPort;
+  }
+
+  private async startHttp(): Promise<void> {
     const port = this.config.otlpHttpPort;
-    if (port === 0 || !this.config.runsApi) return;
+    if (port === 0) return;
     const server = createServer((request, response) => void this.receiver.route(request, response));
     const listening = await new Promise<boolean>((resolve) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
@@ -71,6 +101,13 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    const grpc = this.grpc;
+    this.grpc = null;
+    this.grpcBoundPort = null;
+    await Promise.all([grpc?.stop(), this.stopHttp()]);
+  }
+
+  private async stopHttp(): Promise<void> {
     const server = this.server;
     this.server = null;
     if (!server) return;
