@@ -53,9 +53,12 @@ describe('deployment files', () => {
       expect(service.volumes).toEqual(['archive:/app/data/archive']);
     }
     expect(Object.keys(compose.volumes).sort()).toEqual(['archive', 'pgdata', 'redisdata']);
-    expect(compose.services.api.ports).toEqual([
-      `${compose.services.api.environment!.PORT}:${compose.services.api.environment!.PORT}`,
-    ]);
+    // the API and console, OTLP/HTTP and OTLP/gRPC, published on the ports the service listens on
+    const env = compose.services.api.environment!;
+    const ports = [env.PORT, env.OTLP_HTTP_PORT, env.OTLP_GRPC_PORT];
+    expect(ports.map(Number)).toEqual([3000, 4318, 4317]);
+    expect(compose.services.api.ports).toEqual(ports.map((port) => `${port}:${port}`));
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${ports.join(' ')}$`, 'm'));
   });
 
   it('sets only variables the configuration knows, with values it accepts, and no default API keys', () => {
