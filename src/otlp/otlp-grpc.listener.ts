@@ -90,7 +90,9 @@ export class OtlpGrpcListener {
       });
     }
     const bound = await new Promise<number | null>((resolve) => {
-      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, actual) => {
+      // an IPv6 address is bracketed in a gRPC target ([::]:4317)
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      server.bindAsync(address, ServerCredentials.createInsecure(), (error, actual) => {
         if (error) {
           this.logger.error(
             `OTLP/gRPC listener not started: ${host}:${port} ${/in use/i.test(error.message) ? 'is in use' : `failed (${error.message})`}; ` +
