@@ -1,9 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { createApp } from '../src/bootstrap.js';
 import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
-import { InsightsService } from '../src/insights/insights.service.js';
-import { insertScenario } from './scenarios/scenario-generator.js';
 import {
   ORDER_KIND,
   UNMARKED_END_COMPONENTS,
@@ -11,7 +6,12 @@ import {
   unmarkedEndScenario,
   type UnmarkedEndScenario,
 } from './scenarios/unmarked-ends.js';
-import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/services.js';
+import { describeFlowScenario } from './support/flow-scenario-suite.js';
+
+const examples = (insight: InsightView) =>
+  (insight.evidence.examples as { correlation_id: string }[])
+    .map((chain) => chain.correlation_id)
+    .sort();
 
 /**
  * A start marker whose kind never writes an end marker beside one that does, and a kind that marks
@@ -20,91 +20,48 @@ import { describeWithPostgres, embeddedEnv, fullModeEnv } from './support/servic
  * are, by their markers; orders that stopped before their `payment.completed` and uploads that
  * stopped after the scan are, by the shapes learned from the chains of their kinds that completed.
  */
-function unmarkedEndSuite(mode: string, env: () => Promise<Record<string, string>>) {
-  describe(`a start marker without an end marker in its kind (${mode})`, () => {
-    let app: INestApplication;
-    let scenario: UnmarkedEndScenario;
-
-    beforeAll(async () => {
-      app = await createApp({ ...(await env()), DEBUG_INSIGHT_INTERVAL_SECONDS: '0' });
-      await app.init();
-      scenario = unmarkedEndScenario({ now: new Date(), seed: 3 });
-      await insertScenario(app.get(DataSource), { events: scenario.events, snapshots: [] });
-    }, 180_000);
-    afterAll(async () => app?.close());
-
-    const examples = (insight: InsightView) =>
-      (insight.evidence.examples as { correlation_id: string }[])
-        .map((chain) => chain.correlation_id)
-        .sort();
-    const expectFlows = (result: GenerationResult) => {
-      const flows = result.created.filter((insight) => insight.insight_type === 'flow');
-      const byMethod = (method: string | undefined) =>
-        flows.filter((insight) => insight.evidence.method === method);
-      // by conventions: the exports, not the uploads
-      expect(byMethod(undefined).map((insight) => [insight.evidence.kind, insight.title])).toEqual([
-        ['stuck_flow', expect.stringContaining('3 flow(s) stuck after exporter')],
+describeFlowScenario({
+  title: 'a start marker without an end marker in its kind',
+  build: () => unmarkedEndScenario({ now: new Date(), seed: 3 }),
+  components: Object.values(UNMARKED_END_COMPONENTS),
+  unscoped:
+    'finds the stuck exports by their markers, the stuck orders and uploads by their learned shapes',
+  expectFlows: (result: GenerationResult, scenario: UnmarkedEndScenario) => {
+    const flows = result.created.filter((insight) => insight.insight_type === 'flow');
+    const byMethod = (method: string | undefined) =>
+      flows.filter((insight) => insight.evidence.method === method);
+    // by conventions: the exports, not the uploads
+    expect(byMethod(undefined).map((insight) => [insight.evidence.kind, insight.title])).toEqual([
+      ['stuck_flow', expect.stringContaining('3 flow(s) stuck after exporter')],
+    ]);
+    // learned: from the orders that marked only their end, and from the uploads whose start
+    // promises no end
+    const learned = byMethod('learned_shape');
+    const learnedOf = (kind: string) => {
+      const found = learned.filter((insight) => insight.evidence.flow_kind === kind);
+      expect(found.map((insight) => [insight.evidence.kind, insight.evidence.chains])).toEqual([
+        ['stuck_flow', 3],
       ]);
-      // learned: from the orders that marked only their end, and from the uploads whose start
-      // promises no end
-      const learned = byMethod('learned_shape');
-      const learnedOf = (kind: string) => {
-        const found = learned.filter((insight) => insight.evidence.flow_kind === kind);
-        expect(found.map((insight) => [insight.evidence.kind, insight.evidence.chains])).toEqual([
-          ['stuck_flow', 3],
-        ]);
-        return found[0];
-      };
-      expect(learned).toHaveLength(2);
-      const orders = learnedOf(ORDER_KIND);
-      expect((orders.evidence.last_step as { operation: string }).operation).toBe(
-        'authorize-payment',
-      );
-      expect(examples(orders)).toEqual([...scenario.stuckOrderIds].sort());
-      expect(orders.summary).toContain('Normally next: payment-service payment.completed');
-      const uploads = learnedOf(UPLOAD_KIND);
-      expect(
-        (uploads.evidence.last_step as { component: { component_type: string } }).component,
-      ).toMatchObject({ component_type: 'virus-scanner' });
-      expect(examples(uploads)).toEqual([...scenario.stuckUploadIds].sort());
-      expect(uploads.summary).toContain('Normally next: blob-store "upload');
-      const [stuck] = byMethod(undefined);
-      expect(stuck.evidence.flow_kind).toBe('exporter');
-      const earlier = stuck.evidence.earlier_chains_of_kind as { started: number; ended: number };
-      expect(earlier.started).toBeGreaterThanOrEqual(50);
-      expect(earlier.ended).toBe(earlier.started);
-      expect(examples(stuck)).toEqual([...scenario.stuckIds].sort());
+      return found[0];
     };
-
-    it('finds the stuck exports by their markers, the stuck orders and uploads by their learned shapes, from the rollups (unscoped run)', async () => {
-      const result = await app
-        .get(InsightsService)
-        .generate({ from: scenario.from, to: scenario.to }, scenario.to);
-      expectFlows(result);
-    });
-
-    it('and from the events (a run scoped to the components)', async () => {
-      await app.get(DataSource).query('DELETE FROM debug_insights');
-      const result = await app.get(InsightsService).generate(
-        {
-          from: scenario.from,
-          to: scenario.to,
-          components: Object.values(UNMARKED_END_COMPONENTS).map(({ component_type }) => ({
-            component_type,
-          })),
-        },
-        scenario.to,
-      );
-      expectFlows(result);
-    });
-  });
-}
-
-describeWithPostgres('PostgreSQL', () => {
-  unmarkedEndSuite('PostgreSQL', async () => ({
-    ...(await fullModeEnv()),
-    DEBUG_REDIS_ENABLED: 'false',
-  }));
+    expect(learned).toHaveLength(2);
+    const orders = learnedOf(ORDER_KIND);
+    expect((orders.evidence.last_step as { operation: string }).operation).toBe(
+      'authorize-payment',
+    );
+    expect(examples(orders)).toEqual([...scenario.stuckOrderIds].sort());
+    expect(orders.summary).toContain('Normally next: payment-service payment.completed');
+    const uploads = learnedOf(UPLOAD_KIND);
+    expect(
+      (uploads.evidence.last_step as { component: { component_type: string } }).component,
+    ).toMatchObject({ component_type: 'virus-scanner' });
+    expect(examples(uploads)).toEqual([...scenario.stuckUploadIds].sort());
+    expect(uploads.summary).toContain('Normally next: blob-store "upload');
+    const [stuck] = byMethod(undefined);
+    expect(stuck.evidence.flow_kind).toBe('exporter');
+    const earlier = stuck.evidence.earlier_chains_of_kind as { started: number; ended: number };
+    expect(earlier.started).toBeGreaterThanOrEqual(50);
+    expect(earlier.ended).toBe(earlier.started);
+    expect(examples(stuck)).toEqual([...scenario.stuckIds].sort());
+  },
 });
-
-unmarkedEndSuite('SQLite', async () => embeddedEnv());

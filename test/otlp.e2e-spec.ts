@@ -108,6 +108,15 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
   afterAll(async () => running?.close());
 
   const settled = async () => expect(await ingestSettled(running.app, 30_000)).toBe(true);
+  /** One insight run over the last hour: what it created or updated. */
+  async function generateInsights(): Promise<InsightView[]> {
+    const generated = await request(running.url)
+      .post('/api/debug/insights/generate')
+      .set('X-API-Key', 'otlp-admin-01')
+      .send({})
+      .expect(200);
+    return [...generated.body.created, ...generated.body.updated] as InsightView[];
+  }
   const read = (path: string) =>
     request(running.url).get(`/api/debug${path}`).set('X-API-Key', 'otlp-reader-1');
   async function eventsOf(correlationId: string): Promise<DebugEventRecord[]> {
@@ -305,12 +314,7 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       events.find((event) => event.operation === 'charge card' && event.event_type === 'trace')!
         .parent_event_id,
     ).toBe(spanEventId(traceId, root.spanContext().spanId));
-    const generated = await request(running.url)
-      .post('/api/debug/insights/generate')
-      .set('X-API-Key', 'otlp-admin-01')
-      .send({})
-      .expect(200);
-    const insights = [...generated.body.created, ...generated.body.updated] as InsightView[];
+    const insights = await generateInsights();
     const propagation = insights.find(
       (insight) =>
         insight.evidence.kind === 'error_propagation' &&
@@ -382,12 +386,7 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
     await provider.shutdown();
     await settled();
 
-    const generated = await request(running.url)
-      .post('/api/debug/insights/generate')
-      .set('X-API-Key', 'otlp-admin-01')
-      .send({})
-      .expect(200);
-    const insights = [...generated.body.created, ...generated.body.updated] as InsightView[];
+    const insights = await generateInsights();
     const stuck = insights.filter(
       (insight) =>
         insight.evidence.kind === 'stuck_flow' &&
