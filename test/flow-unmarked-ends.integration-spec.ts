@@ -30,10 +30,25 @@ describeFlowScenario({
     const flows = result.created.filter((insight) => insight.insight_type === 'flow');
     const byMethod = (method: string | undefined) =>
       flows.filter((insight) => insight.evidence.method === method);
-    // by conventions: the exports, not the uploads
-    expect(byMethod(undefined).map((insight) => [insight.evidence.kind, insight.title])).toEqual([
+    // by conventions: the exports, not the uploads; the hung backup, not the one running as long
+    // as backups normally run
+    const byConvention = byMethod(undefined);
+    expect(byConvention.map((insight) => [insight.evidence.kind, insight.title]).sort()).toEqual([
+      ['stuck_flow', expect.stringContaining('1 flow(s) stuck after backup-agent')],
       ['stuck_flow', expect.stringContaining('3 flow(s) stuck after exporter')],
     ]);
+    const [backups] = byConvention.filter(
+      (insight) => insight.evidence.flow_kind === 'backup-agent',
+    );
+    expect(examples(backups)).toEqual([scenario.hungBackupId]);
+    const quiet = backups.evidence.earlier_chains_of_kind as {
+      ended: number;
+      longest_quiet_ms: number;
+    };
+    expect(quiet.ended).toBeGreaterThanOrEqual(10);
+    expect(quiet.longest_quiet_ms).toBeGreaterThanOrEqual(6 * 60_000);
+    expect(quiet.longest_quiet_ms).toBeLessThanOrEqual(9 * 60_000);
+    expect(backups.evidence.timeout_ms).toBe(2 * quiet.longest_quiet_ms);
     // learned: from the orders that marked only their end, and from the uploads whose start
     // promises no end
     const learned = byMethod('learned_shape');
@@ -57,7 +72,7 @@ describeFlowScenario({
     ).toMatchObject({ component_type: 'virus-scanner' });
     expect(examples(uploads)).toEqual([...scenario.stuckUploadIds].sort());
     expect(uploads.summary).toContain('Normally next: blob-store "upload');
-    const [stuck] = byMethod(undefined);
+    const [stuck] = byConvention.filter((insight) => insight.evidence.flow_kind === 'exporter');
     expect(stuck.evidence.flow_kind).toBe('exporter');
     const earlier = stuck.evidence.earlier_chains_of_kind as { started: number; ended: number };
     expect(earlier.started).toBeGreaterThanOrEqual(50);

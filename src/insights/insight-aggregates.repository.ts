@@ -194,7 +194,16 @@ export interface ChainSummaryRow {
 export interface KindEnds {
   started: number;
   ended: number;
+  /**
+   * How long the kind's chains that ended were quiet at most before going on: of each ended
+   * chain's longest gap between two events, the nearest-rank p99, in milliseconds (null with
+   * fewer than MIN_ENDED_FOR_QUIET ended chains).
+   */
+  quietMs: number | null;
 }
+
+/** Ended chains a kind needs before their quiet gaps say how long it may be quiet. */
+export const MIN_ENDED_FOR_QUIET = 10;
 
 export interface SnapshotRow {
   id: string;
@@ -639,6 +648,7 @@ export class InsightAggregatesRepository {
     kinds: readonly string[],
     learnFrom: Date,
     historyBefore: Date,
+    sample: number,
   ): Promise<Map<string, KindEnds>> {
     if (kinds.length === 0) return new Map();
     const sql = this.builder();
@@ -648,17 +658,20 @@ export class InsightAggregatesRepository {
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
     const quiet = sql.time(historyBefore);
     const kindList = sql.list(kinds);
+    const limit = sql.p(sample);
+    const at = epochMs(sql.dialect, '"timestamp"');
     const rows = await this.run(
       sql,
-      `SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
+      `SELECT kind, has_end, longest_gap FROM (
          SELECT max("timestamp") AS last_at, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
-                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end
-           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind
+                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end, max(gap) AS longest_gap
+           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
+                        ${at} - lag(${at}) OVER (PARTITION BY correlation_id ORDER BY "timestamp", id) AS gap
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id) AS chains
         WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${kindList}
-        GROUP BY kind`,
+        ORDER BY last_at DESC LIMIT ${limit}`,
     );
     return kindEndsOf(rows);
   }
@@ -975,13 +988,27 @@ export function chainSummaryRow(row: Row): ChainSummaryRow {
   };
 }
 
-/** Rows of kind, started and ended (startedChainEnds), by kind. */
+/** Started chains as rows of kind, has_end and longest_gap (startedChainEnds), by kind. */
 export function kindEndsOf(rows: readonly Row[]): Map<string, KindEnds> {
+  const byKind = new Map<string, { started: number; gaps: number[] }>();
+  for (const row of rows) {
+    const kind = String(row.kind);
+    const entry = byKind.get(kind) ?? { started: 0, gaps: [] };
+    byKind.set(kind, entry);
+    entry.started++;
+    if (toNumber(row.has_end) === 1)
+      // whole milliseconds: SQLite's julianday() arithmetic leaves a few microseconds either way
+      entry.gaps.push(
+        row.longest_gap == null ? 0 : Math.max(0, Math.round(toNumber(row.longest_gap))),
+      );
+  }
   return new Map(
-    rows.map((row) => [
-      String(row.kind),
-      { started: toNumber(row.started), ended: toNumber(row.ended) },
-    ]),
+    [...byKind].map(([kind, { started, gaps }]) => {
+      gaps.sort((a, b) => a - b);
+      const quietMs =
+        gaps.length >= MIN_ENDED_FOR_QUIET ? gaps[Math.ceil(gaps.length * 0.99) - 1] : null;
+      return [kind, { started, ended: gaps.length, quietMs }];
+    }),
   );
 }
 

@@ -30,7 +30,7 @@ import { codePointLess, type ErrorMinute, RollupHourCache } from './insight-hour
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
 import { type Dialect, dialectOf, timeValue } from '../database/sql/dialect.js';
 import { toDate } from '../database/sql/row-values.js';
-import { firstOf, SqlBuilder } from '../database/sql/statement.js';
+import { epochMs, firstOf, SqlBuilder } from '../database/sql/statement.js';
 
 /**
  * Reads the insight rollups (insight-rollup-tables.ts) in the shapes the analyzers take from
@@ -287,17 +287,19 @@ export class InsightRollupReader {
                       ORDER BY bucket_start DESC LIMIT ${sql.p(sample)}`;
     const before = sql.time(to);
     const quiet = sql.time(historyBefore);
+    // a chain's longest quiet gap from its minutes: between one minute's last event and the next
+    // minute's first (a gap inside a minute is under a minute, below any timeout)
+    const gap = `${epochMs(this.dialect, 'first_at')} - lag(${epochMs(this.dialect, 'last_at')}) OVER (PARTITION BY correlation_id ORDER BY bucket_start)`;
     const rows: Row[] = await this.dataSource.query(
       `WITH started AS (${started})
-       SELECT kind, count(*) AS started, sum(has_end) AS ended FROM (
+       SELECT kind, has_end, longest_gap FROM (
          SELECT max(last_at) AS last_at, max(has_start) AS has_start, max(has_end) AS has_end,
-                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind
-           FROM debug_insight_chain_minutes
-          WHERE bucket_start >= (SELECT min(bucket_start) FROM started) AND bucket_start < ${before}
-            AND correlation_id IN (SELECT correlation_id FROM started)
+                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind, max(gap) AS longest_gap
+           FROM (SELECT *, ${gap} AS gap FROM debug_insight_chain_minutes
+                  WHERE bucket_start >= (SELECT min(bucket_start) FROM started) AND bucket_start < ${before}
+                    AND correlation_id IN (SELECT correlation_id FROM started)) AS minutes
           GROUP BY correlation_id) AS chains
-        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${sql.list(kinds)}
-        GROUP BY kind`,
+        WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${sql.list(kinds)}`,
       sql.params,
     );
     return kindEndsOf(rows);

@@ -87,8 +87,14 @@ export const InsightSettings = {
     conventionEnds: {
       minStarted: 10,
       minEndedFraction: 0.5,
-      /** The most recent started chains of the history read (from the rollups) to judge kinds by. */
+      /** The most recent started chains of the history read to judge kinds by. */
       sampleChains: 2000,
+      /**
+       * A kind whose ended chains were normally quiet longer (nightly jobs, batch runs) is stuck
+       * only after max(stuckAfterMs, p99 of its ended chains' longest gap × quietFactor), with 10
+       * ended chains at least (MIN_ENDED_FOR_QUIET); the factor is the learned shapes' gapFactor.
+       */
+      quietFactor: 2,
     },
     chainLimit: 2000,
     errorEventLimit: 20_000,

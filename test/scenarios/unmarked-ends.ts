@@ -11,8 +11,11 @@ import { assignPatterns, componentRef as c, Random, scenarioEvent } from './scen
  *   period too), one every 2 minutes;
  * - order: `receive-order` → `authorize-payment` → `payment.completed`, one every 2 minutes: an
  *   end marker and no start marker.
+ * - backup: "backup N started" → 6 to 9 quiet minutes → "backup N finished", one every 10 minutes
+ *   in the 3 hours of history: a kind whose ended chains are normally quiet longer than 5 minutes.
  * Incidents: 3 exports in the scope stop after rendering, 3 orders after the authorization and 3
- * uploads after the scan, and stay idle for over 20 minutes.
+ * uploads after the scan, and stay idle for over 20 minutes; a backup hangs (quiet for 40
+ * minutes), while another is still running (quiet for 12, as backups are).
  */
 export const UNMARKED_END_COMPONENTS = {
   uploads: c('uploader', 'uploader-1'),
@@ -21,6 +24,7 @@ export const UNMARKED_END_COMPONENTS = {
   exports: c('exporter', 'exporter-1'),
   orders: c('orders-api', 'orders-1'),
   payments: c('payment-service', 'payments-1'),
+  backups: c('backup-agent', 'backup-1'),
 };
 /** The kinds of the order and upload flows (their first step's component type and operation). */
 export const ORDER_KIND = 'orders-api receive-order';
@@ -35,6 +39,9 @@ export interface UnmarkedEndScenario {
   stuckIds: string[];
   stuckOrderIds: string[];
   stuckUploadIds: string[];
+  /** The backup still running (quiet 12 minutes, as backups normally are) and the one that hung. */
+  runningBackupId: string;
+  hungBackupId: string;
 }
 
 export function unmarkedEndScenario(options: { now: Date; seed: number }): UnmarkedEndScenario {
@@ -89,7 +96,24 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
     return chain(at, 'order', steps, 2_000);
   };
 
+  /** "backup N started", then 6 to 9 quiet minutes copying, then "backup N finished" (or not yet). */
+  const backup = (at: number, quietMinutes: number | null) => {
+    const n = random.int(1000, 9999);
+    const id = `backup-${(++chains).toString(36)}`;
+    const write = (message: string, time: number) =>
+      events.push(
+        scenarioEvent(
+          { component: W.backups, message, correlationId: id },
+          new Date(Math.min(time, to - 1)),
+        ),
+      );
+    write(`backup ${n} started`, at);
+    if (quietMinutes !== null) write(`backup ${n} finished`, at + quietMinutes * MINUTE);
+    return id;
+  };
+
   for (let at = start; at < to - MINUTE; at += MINUTE) upload(at + random.int(0, 30_000), false);
+  for (let at = start; at < to - 60 * MINUTE; at += 10 * MINUTE) backup(at, 6 + random.int(0, 3));
   for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
     order(at + random.int(0, 60_000), false);
   for (let at = start; at < to - 2 * MINUTE; at += 2 * MINUTE)
@@ -97,6 +121,8 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
   const stuckIds = [0, 1, 2].map((index) => exportRun(to - (30 - 2 * index) * MINUTE, true));
   const stuckOrderIds = [0, 1, 2].map((index) => order(to - (35 - 2 * index) * MINUTE, true));
   const stuckUploadIds = [0, 1, 2].map((index) => upload(to - (40 - 2 * index) * MINUTE, true));
+  const hungBackupId = backup(to - 40 * MINUTE, null);
+  const runningBackupId = backup(to - 12 * MINUTE, null);
   events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
   assignPatterns(events);
   return {
@@ -106,5 +132,7 @@ export function unmarkedEndScenario(options: { now: Date; seed: number }): Unmar
     stuckIds,
     stuckOrderIds,
     stuckUploadIds,
+    runningBackupId,
+    hungBackupId,
   };
 }

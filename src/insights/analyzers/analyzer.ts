@@ -164,8 +164,8 @@ export class AnalysisContext {
   }
 
   /**
-   * Per kind, earlier chains that started and went quiet before `historyBefore`, and how many
-   * ended (from the rollups: of the most recent `sampleChains` that started).
+   * Per kind, earlier chains that started and went quiet before `historyBefore`, how many ended,
+   * and how long the ended ones were quiet at most (of the most recent `sampleChains`).
    */
   startedChainEnds(
     kinds: readonly string[],
@@ -182,7 +182,13 @@ export class AnalysisContext {
             sampleChains,
           ),
         )
-      : this.aggregates.startedChainEnds(this.scope, kinds, this.baselineFrom, historyBefore);
+      : this.aggregates.startedChainEnds(
+          this.scope,
+          kinds,
+          this.baselineFrom,
+          historyBefore,
+          sampleChains,
+        );
   }
 
   /** Chains without markers or errors: history quiet before `historyBefore`, judged in [scope.from, judgeBefore). */

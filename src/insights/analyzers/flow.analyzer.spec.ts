@@ -1,5 +1,10 @@
-import type { ChainEventRow, ChainSummaryRow } from '../insight-aggregates.repository.js';
-import { detectFlows, kindsWithoutEnds, propagationOf } from './flow.analyzer.js';
+import {
+  type ChainEventRow,
+  type ChainSummaryRow,
+  type KindEnds,
+  kindEndsOf,
+} from '../insight-aggregates.repository.js';
+import { detectFlows, kindsWithoutEnds, propagationOf, stuckAfterFor } from './flow.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const scope = { from: new Date(to.getTime() - 3_600_000), to };
@@ -201,7 +206,7 @@ describe('flow analyzer', () => {
       lastEvents,
       stuckBefore,
       kindOf: new Map(stuck.map((item) => [item.correlationId, 'exporter'])),
-      kindEnds: new Map([['exporter', { started: 40, ended: 39 }]]),
+      kindEnds: new Map([['exporter', { started: 40, ended: 39, quietMs: null }]]),
     });
     expect(draft.evidence).toMatchObject({
       flow_kind: 'exporter',
@@ -213,16 +218,77 @@ describe('flow analyzer', () => {
   });
 });
 
+describe('how long a chain of a kind may be quiet', () => {
+  const MINUTE = 60_000;
+  const ends = (quietMs: number | null): KindEnds => ({ started: 40, ended: 40, quietMs });
+
+  it('is 5 minutes, or twice the p99 of the longest quiet gap of the kind’s ended chains when that is longer', () => {
+    expect(stuckAfterFor(undefined)).toBe(5 * MINUTE);
+    expect(stuckAfterFor(ends(null))).toBe(5 * MINUTE);
+    expect(stuckAfterFor(ends(MINUTE))).toBe(5 * MINUTE);
+    expect(stuckAfterFor(ends(20 * MINUTE))).toBe(40 * MINUTE);
+  });
+
+  it('reads the p99 from the ended chains only, and none from fewer than 10', () => {
+    const rows = [
+      // a nightly job: 100 runs that ended, quiet 1..100 s at most; 5 that never ended, quiet for hours
+      ...Array.from({ length: 100 }, (_, i) => ({
+        kind: 'backup',
+        has_end: 1,
+        longest_gap: (i + 1) * 1000,
+      })),
+      ...Array.from({ length: 5 }, () => ({ kind: 'backup', has_end: 0, longest_gap: 7_200_000 })),
+      ...Array.from({ length: 9 }, () => ({ kind: 'report', has_end: 1, longest_gap: 600_000 })),
+      { kind: 'report', has_end: 1, longest_gap: null }, // one event: no gap
+    ];
+    const kinds = kindEndsOf(rows);
+    expect(kinds.get('backup')).toEqual({ started: 105, ended: 100, quietMs: 99_000 });
+    expect(kinds.get('report')).toEqual({ started: 10, ended: 10, quietMs: 600_000 });
+    expect(kindEndsOf(rows.slice(0, 9)).get('backup')!.quietMs).toBeNull();
+  });
+
+  it('holds a long job that is quiet as its kind normally is, and reports one quiet longer, with its timeout', () => {
+    const kindEnds = new Map([['backup', ends(20 * MINUTE)]]);
+    const quietFor = (id: string, minutes: number) =>
+      chain(id, { hasEnd: false, lastAt: new Date(to.getTime() - minutes * MINUTE) });
+    const chains = [quietFor('running', 30), quietFor('hung', 50)];
+    const drafts = detectFlows({
+      scope,
+      now: to,
+      chains,
+      errors: [],
+      lastEvents: chains.map((item) => ({
+        ...error(item.correlationId, 'backup-agent/b-1', 0),
+        level: 'info',
+        operation: 'copy-volume',
+      })),
+      stuckBefore,
+      kindOf: new Map(chains.map((item) => [item.correlationId, 'backup'])),
+      kindEnds,
+    });
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0].evidence).toMatchObject({
+      chains: 1,
+      timeout_ms: 40 * MINUTE,
+      earlier_chains_of_kind: { started: 40, ended: 40, longest_quiet_ms: 20 * MINUTE },
+    });
+    expect((drafts[0].evidence.examples as { correlation_id: string }[])[0].correlation_id).toBe(
+      'hung',
+    );
+    expect(drafts[0].summary).toContain('nothing for over 40 min');
+  });
+});
+
 describe('kinds whose start markers promise no end marker', () => {
   const rule = { minStarted: 10, minEndedFraction: 0.5 };
 
   it('are those whose earlier started chains mostly went quiet without an end marker', () => {
     const kinds = kindsWithoutEnds(
       new Map([
-        ['uploader', { started: 120, ended: 3 }], // ends some other way ("upload stored")
-        ['exporter', { started: 120, ended: 118 }], // keeps its promise: its stuck chains are stuck
-        ['importer', { started: 20, ended: 10 }], // half ended: still promised
-        ['mailer', { started: 9, ended: 0 }], // too few earlier chains to say
+        ['uploader', { started: 120, ended: 3, quietMs: null }], // ends some other way ("upload stored")
+        ['exporter', { started: 120, ended: 118, quietMs: 2_000 }], // keeps its promise: its stuck chains are stuck
+        ['importer', { started: 20, ended: 10, quietMs: 2_000 }], // half ended: still promised
+        ['mailer', { started: 9, ended: 0, quietMs: null }], // too few earlier chains to say
       ]),
       rule,
     );

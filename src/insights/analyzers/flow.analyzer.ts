@@ -43,6 +43,18 @@ export function conventionStuck(chain: ChainSummaryRow, stuckBefore: Date): bool
 }
 
 /**
+ * How long a chain of a kind may be quiet before it is stuck: stuckAfterMs, or longer where the
+ * kind's ended chains were normally quiet longer (conventionEnds.quietFactor × their p99).
+ */
+export function stuckAfterFor(ends: KindEnds | undefined): number {
+  const usual = ends?.quietMs ?? null;
+  return Math.max(
+    settings.stuckAfterMs,
+    usual === null ? 0 : usual * settings.conventionEnds.quietFactor,
+  );
+}
+
+/**
  * Kinds whose earlier chains show that a start marker does not promise an end marker: at least
  * `minStarted` of them started and went quiet, and fewer than `minEndedFraction` of those had an
  * end marker. Their chains end some other way, so a missing end proves nothing: they are judged
@@ -175,7 +187,7 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   const lastByChain = new Map(input.lastEvents.map((event) => [event.correlationId, event]));
   const stuck = new Map<string, { chain: ChainSummaryRow; last: ChainEventRow }[]>();
   for (const chain of input.chains) {
-    if (!conventionStuck(chain, input.stuckBefore)) continue;
+    if (!conventionStuck(chain, stuckBeforeOf(chain, input))) continue;
     const last = lastByChain.get(chain.correlationId);
     if (!last) continue;
     const key = [last.component.component_type, stepOf(last)].join('\u0000');
@@ -185,6 +197,19 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   }
   for (const group of stuck.values()) drafts.push(stuckDraft(group, input));
   return drafts;
+}
+
+/** The time before which a chain of the input is stuck: its kind's (stuckAfterFor), else the input's. */
+function stuckBeforeOf(
+  chain: ChainSummaryRow,
+  input: Pick<FlowInput, 'scope' | 'stuckBefore' | 'kindOf' | 'kindEnds'>,
+): Date {
+  const kind = input.kindOf?.get(chain.correlationId);
+  const ends = kind === undefined ? undefined : input.kindEnds?.get(kind);
+  const afterMs = stuckAfterFor(ends);
+  return afterMs > settings.stuckAfterMs
+    ? new Date(input.scope.to.getTime() - afterMs)
+    : input.stuckBefore;
 }
 
 /**
@@ -329,6 +354,7 @@ function stuckDraft(
   const waitedMs = input.scope.to.getTime() - oldest.chain.lastAt.getTime();
   const kind = input.kindOf?.get(oldest.chain.correlationId) ?? null;
   const earlier = kind !== null ? input.kindEnds?.get(kind) : undefined;
+  const timeoutMs = stuckAfterFor(earlier);
   const severity: Severity = group.length >= 10 ? 'high' : 'medium';
   const lastAt = new Date(Math.max(...group.map((item) => item.chain.lastAt.getTime())));
   return {
@@ -339,20 +365,25 @@ function stuckDraft(
     title: `${group.length} flow(s) stuck after ${stepName}`,
     summary:
       `${group.length} correlation chain(s) started and never finished: each last did ${stepName} ` +
-      `(on ${describeComponents(affected.map(componentKey))}) and then nothing for over ${round(settings.stuckAfterMs / 60_000)} min ` +
+      `(on ${describeComponents(affected.map(componentKey))}) and then nothing for over ${round(timeoutMs / 60_000, 1)} min ` +
       `(the oldest has waited ${round(waitedMs / 60_000, 1)} min). Look at what ${stepName} hands work to next: a lost message, ` +
       `a hung call without timeout, or a crashed worker.` +
       (earlier
-        ? ` Of ${earlier.started} earlier chains of kind "${kind}" that started, ${earlier.ended} ended with an end marker.`
+        ? ` Of ${earlier.started} earlier chains of kind "${kind}" that started, ${earlier.ended} ended with an end marker` +
+          (timeoutMs > settings.stuckAfterMs
+            ? `, quiet ${round((earlier.quietMs ?? 0) / 60_000, 1)} min at most (p99) before going on: the timeout is ${settings.conventionEnds.quietFactor}× that.`
+            : '.')
         : ''),
     identity: [last.component.component_type, stepOf(last)],
     affected,
     evidence: {
       last_step: { component: last.component, operation: last.operation, message: last.message },
       chains: group.length,
-      timeout_ms: settings.stuckAfterMs,
+      timeout_ms: timeoutMs,
       flow_kind: kind,
-      earlier_chains_of_kind: earlier ?? null,
+      earlier_chains_of_kind: earlier
+        ? { started: earlier.started, ended: earlier.ended, longest_quiet_ms: earlier.quietMs }
+        : null,
       examples: group.slice(0, settings.evidenceChains).map((item) => ({
         correlation_id: item.chain.correlationId,
         started_at: item.chain.startedAt.toISOString(),
@@ -368,7 +399,7 @@ function stuckDraft(
     ],
     factors: {
       sample_size: sampleSizeFactor(group.length, 3),
-      effect_size: effectSizeFactor(waitedMs / settings.stuckAfterMs, 2),
+      effect_size: effectSizeFactor(waitedMs / timeoutMs, 2),
       recency: recencyFactor(lastAt, input.now, InsightSettings.confidence.recencyHalfLifeMs),
     },
     firstSeen: oldest.chain.startedAt,
@@ -400,8 +431,9 @@ export class FlowAnalyzer implements Analyzer {
       return kind === undefined || !unpromised.has(kind);
     });
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
+    const input = { scope, stuckBefore, kindOf, kindEnds };
     const stuck = chains
-      .filter((chain) => conventionStuck(chain, stuckBefore))
+      .filter((chain) => conventionStuck(chain, stuckBeforeOf(chain, input)))
       .map((chain) => chain.correlationId);
     // chains of kinds whose start promises no end are judged as chains without markers are
     const startedKinds = [...unpromised].sort();
