@@ -56,6 +56,12 @@ const CASES: [string | null, string, string, 'start' | 'end' | ''][] = [
   [null, 'fail', 'log', 'end'],
   [null, 'job=42 status=completed', 'log', 'end'],
   [null, 'job=42 state=started', 'log', 'start'],
+  // a failure ends the work, unless it will be tried again
+  [null, 'job 42 failed', 'log', 'end'],
+  [null, 'upload of 3 files failed after 3 retries', 'log', 'end'],
+  [null, 'charge attempt 1 failed, retrying in 2 s', 'log', ''],
+  [null, 'payment timed out; will retry', 'log', ''],
+  [null, 'attempt 2 failed with ECONNRESET (retry 2/5)', 'log', ''],
   // "complete" as an adjective, not where the work is still to complete
   [null, 'Upload complete', 'log', 'end'],
   [null, 'sync 7 complete: 3 files', 'log', 'end'],

@@ -37,19 +37,25 @@ const SEPARATORS = ['.', '_', '-', ':', '/'] as const;
  */
 const MESSAGE_START = ['started', 'began'] as const;
 const WHOLE_MESSAGE_START = ['start', 'starting'] as const;
-const WHOLE_MESSAGE_END = ['end', 'fail', 'complete'] as const;
+const WHOLE_MESSAGE_END = ['end', 'complete'] as const;
 const MESSAGE_END = [
   'ended',
   'completed',
   'finished',
   'succeeded',
   'done',
-  'failed',
   'cancelled',
   'canceled',
   'aborted',
-  'timed out',
 ] as const;
+/**
+ * Failure words end a unit of work ("job 42 failed"), unless the sentence says it will be tried
+ * again ("attempt 1 failed, retrying in 2 s", "timed out; will retry"): a retried failure is a
+ * step of the flow, and the flow can still get stuck after it.
+ */
+const MESSAGE_FAILURE = ['failed', 'timed out'] as const;
+const WHOLE_MESSAGE_FAILURE = ['fail'] as const;
+const RETRYING = 'retry';
 /**
  * Adverbs that may follow the past tense at the end of the sentence ("job 42 completed
  * successfully", "server started successfully"): how it went, not what happened.
@@ -289,15 +295,22 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
     heads: MESSAGE_END_HEADS,
     complements: END_COMPLEMENTS,
   });
+  const failure = tests(END_WORDS, {
+    pastTenses: MESSAGE_FAILURE,
+    whole: WHOLE_MESSAGE_FAILURE,
+    heads: [],
+    complements: END_COMPLEMENTS,
+  });
   const complete = `((${messageEnds([` ${COMPLETE}`])} OR ${followedBy(dialect, spacedTail, [COMPLETE], END_COMPLEMENTS)})
       AND NOT (${NOT_YET_COMPLETE.map((phrase) => `${spacedTail} LIKE ${literal(`%${phrase}%`)}`).join(' OR ')}))`;
+  const failed = `(${failure.gated(failure.messageEnd)} AND NOT ${spacedTail} LIKE ${literal(`%${RETRYING}%`)})`;
   return `CASE
     WHEN ${operation} IS NOT NULL AND (${start.byName}) THEN 'start'
     WHEN ${operation} IS NOT NULL AND (${end.byName}) THEN 'end'
     WHEN event_type = 'lifecycle' AND (${start.inLifecycle}) THEN 'start'
     WHEN event_type = 'lifecycle' AND (${end.inLifecycle}) THEN 'end'
     WHEN ${start.gated(start.messageEnd)} THEN 'start'
-    WHEN ${end.gated(`${end.messageEnd} OR ${complete}`)} THEN 'end'
+    WHEN ${end.gated(`${end.messageEnd} OR ${complete}`)} OR ${failed} THEN 'end'
     WHEN ${start.messageHead} THEN 'start'
     WHEN ${end.messageHead} THEN 'end'
     ELSE '' END`;

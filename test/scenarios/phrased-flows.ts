@@ -14,7 +14,9 @@ import { assignPatterns, componentRef as c, Random, scenarioEvent } from './scen
  * - report: `job=report-N state=started` → `job=report-N pages=N` → `job=report-N status=completed`
  *   (key=value lines);
  * - worker job: `start` → `fetched N messages` → `done: 0.52 sec` (a job runner's lines under the
- *   job id).
+ *   job id);
+ * - charge: `charge started for order N` → `charge attempt 1 failed, retrying in N s` → `charge
+ *   completed for order N` (a failure that is retried does not end the flow).
  * Incidents: 2 chains of each kind stop after their second step, 10 to 20 minutes before the end.
  */
 export const PHRASED_COMPONENTS = {
@@ -23,6 +25,7 @@ export const PHRASED_COMPONENTS = {
   payments: c('payment-service', 'payments-1'),
   reports: c('report-runner', 'reports-1'),
   worker: c('mail-worker', 'worker-1'),
+  charges: c('charge-worker', 'charges-1'),
 };
 
 const MINUTE = 60_000;
@@ -101,6 +104,17 @@ export function phrasedFlowScenario(options: { now: Date; seed: number }): Phras
       P.worker,
       ['start', `fetched ${random.int(1, 50)} messages`, `done: 0.${random.int(10, 99)} sec`],
     ],
+    () => {
+      const order = random.int(10_000, 99_999);
+      return [
+        P.charges,
+        [
+          `charge started for order ${order}`,
+          `charge attempt 1 failed, retrying in ${random.int(1, 4)} s`,
+          `charge completed for order ${order}`,
+        ],
+      ];
+    },
   ];
   for (let at = from; at < to - 2 * MINUTE; at += 2 * MINUTE)
     for (const kind of kinds) {
