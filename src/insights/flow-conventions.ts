@@ -242,20 +242,8 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
       : endsWithAny(dialect, operation, suffixes, caseless);
   const messageEnds = (suffixes: readonly string[]) => endsWithAny(dialect, message, suffixes);
   const spacedTail = `(' ' || ${message})`;
-  const tests = (
-    words: readonly string[],
-    sentence: {
-      pastTenses: readonly string[];
-      whole: readonly string[];
-      heads: readonly string[];
-      complements: readonly string[];
-    },
-  ) => {
-    const { pastTenses, complements } = sentence;
-    const messageWords = [
-      ...pastTenses,
-      ...pastTenses.flatMap((word) => HOW_IT_WENT.map((how) => `${word} ${how}`)),
-    ];
+  /** An operation name or a lifecycle event's message holding one of `words`. */
+  const byWord = (words: readonly string[]) => {
     const suffixes = operationSuffixes(words);
     // the lowered tail holds the camel-case suffixes too (it is at least as long)
     const byName = `CASE WHEN ${holdsAny(dialect, lowerOperation, words)} THEN (${[
@@ -266,7 +254,24 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
     const inLifecycle = words
       .map((word) => `${spaced} LIKE ${literal(`% ${word} %`)}`)
       .join(' OR ');
-    const messageEnd = [
+    return { byName, inLifecycle };
+  };
+  /**
+   * A message whose sentence ends with one of `pastTenses` (or is one of `whole`), `also`
+   * besides, tested only when the tail holds one of the words; and one that opens with a head.
+   */
+  const bySentence = (sentence: {
+    pastTenses: readonly string[];
+    whole: readonly string[];
+    heads: readonly string[];
+    complements: readonly string[];
+  }) => {
+    const { pastTenses, complements } = sentence;
+    const messageWords = [
+      ...pastTenses,
+      ...pastTenses.flatMap((word) => HOW_IT_WENT.map((how) => `${word} ${how}`)),
+    ];
+    const ending = [
       `${message} IN (${[...messageWords, ...sentence.whole].map(literal).join(', ')})`,
       // a key's value closes the message too: "job=42 status=completed"
       messageEnds([
@@ -275,27 +280,28 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
       ]),
       followedBy(dialect, spacedTail, pastTenses, complements),
     ].join(' OR ');
-    const messageHead = sentence.heads
+    // CASE, not AND: evaluated in this order on both dialects
+    const endsWith = (also?: string) =>
+      `CASE WHEN ${holdsAny(dialect, message, [...pastTenses, ...sentence.whole])} THEN (${also ? `${ending} OR ${also}` : ending}) ELSE false END`;
+    const opensWith = sentence.heads
       .map((word) => `${head} LIKE ${literal(`${word} %`)}`)
       .join(' OR ');
-    // CASE, not AND: evaluated in this order on both dialects
-    const gated = (test: string) =>
-      `CASE WHEN ${holdsAny(dialect, message, [...pastTenses, ...sentence.whole])} THEN (${test}) ELSE false END`;
-    return { byName, inLifecycle, messageEnd, messageHead, gated };
+    return { endsWith, opensWith };
   };
-  const start = tests(START_WORDS, {
+  const [startWords, endWords] = [byWord(START_WORDS), byWord(END_WORDS)];
+  const start = bySentence({
     pastTenses: MESSAGE_START,
     whole: WHOLE_MESSAGE_START,
     heads: MESSAGE_START_HEADS,
     complements: START_COMPLEMENTS,
   });
-  const end = tests(END_WORDS, {
+  const end = bySentence({
     pastTenses: MESSAGE_END,
     whole: WHOLE_MESSAGE_END,
     heads: MESSAGE_END_HEADS,
     complements: END_COMPLEMENTS,
   });
-  const failure = tests(END_WORDS, {
+  const failure = bySentence({
     pastTenses: MESSAGE_FAILURE,
     whole: WHOLE_MESSAGE_FAILURE,
     heads: [],
@@ -303,15 +309,15 @@ export function conventionalPhaseSql(dialect: Dialect, options: { tails?: boolea
   });
   const complete = `((${messageEnds([` ${COMPLETE}`])} OR ${followedBy(dialect, spacedTail, [COMPLETE], END_COMPLEMENTS)})
       AND NOT (${NOT_YET_COMPLETE.map((phrase) => `${spacedTail} LIKE ${literal(`%${phrase}%`)}`).join(' OR ')}))`;
-  const failed = `(${failure.gated(failure.messageEnd)} AND NOT ${spacedTail} LIKE ${literal(`%${RETRYING}%`)})`;
+  const failed = `(${failure.endsWith()} AND NOT ${spacedTail} LIKE ${literal(`%${RETRYING}%`)})`;
   return `CASE
-    WHEN ${operation} IS NOT NULL AND (${start.byName}) THEN 'start'
-    WHEN ${operation} IS NOT NULL AND (${end.byName}) THEN 'end'
-    WHEN event_type = 'lifecycle' AND (${start.inLifecycle}) THEN 'start'
-    WHEN event_type = 'lifecycle' AND (${end.inLifecycle}) THEN 'end'
-    WHEN ${start.gated(start.messageEnd)} THEN 'start'
-    WHEN ${end.gated(`${end.messageEnd} OR ${complete}`)} OR ${failed} THEN 'end'
-    WHEN ${start.messageHead} THEN 'start'
-    WHEN ${end.messageHead} THEN 'end'
+    WHEN ${operation} IS NOT NULL AND (${startWords.byName}) THEN 'start'
+    WHEN ${operation} IS NOT NULL AND (${endWords.byName}) THEN 'end'
+    WHEN event_type = 'lifecycle' AND (${startWords.inLifecycle}) THEN 'start'
+    WHEN event_type = 'lifecycle' AND (${endWords.inLifecycle}) THEN 'end'
+    WHEN ${start.endsWith()} THEN 'start'
+    WHEN ${end.endsWith(complete)} OR ${failed} THEN 'end'
+    WHEN ${start.opensWith} THEN 'start'
+    WHEN ${end.opensWith} THEN 'end'
     ELSE '' END`;
 }

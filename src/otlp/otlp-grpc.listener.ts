@@ -61,26 +61,27 @@ function headersOf(metadata: Metadata): Record<string, string | undefined> {
 
 /**
  * The OTLP/gRPC listener (OTLP_GRPC_PORT, 4317 by default): the three collector services over
- * plaintext HTTP/2, gzip as the exporters send it, one message at most `limitBytes` once inflated
+ * plaintext HTTP/2, gzip as the exporters send it, one message at most the receiver's limit once inflated
  * (RESOURCE_EXHAUSTED beyond), every export through the receiver the HTTP paths use.
  */
 export class OtlpGrpcListener {
   private server: Server | null = null;
+  /** The bound port while listening. */
+  port: number | null = null;
 
   constructor(
     private readonly receiver: OtlpReceiver,
-    private readonly limitBytes: number,
     private readonly logger: Logger,
   ) {}
 
-  /** Binds host:port; resolves to the bound port, or null (logged) when it could not. */
-  async start(host: string, port: number): Promise<number | null> {
+  /** Binds host:port; resolves to whether it listens (a failure is logged). */
+  async start(host: string, port: number): Promise<boolean> {
     // grpc-js writes its own errors to the console ("No address added…" for a port in use): they
     // go to the service's log at debug level, and what they mean is logged below
     const toDebug = (...parts: unknown[]) => this.logger.debug(parts.map(String).join(' '));
     setLogger({ error: toDebug, info: toDebug, debug: toDebug });
     const server = new Server({
-      'grpc.max_receive_message_length': this.limitBytes,
+      'grpc.max_receive_message_length': this.receiver.limitBytes,
       'grpc.max_send_message_length': 1024 * 1024,
     });
     for (const signal of Object.keys(SERVICES) as OtlpSignal[]) {
@@ -106,15 +107,17 @@ export class OtlpGrpcListener {
     });
     if (bound === null) {
       server.forceShutdown();
-      return null;
+      return false;
     }
     this.server = server;
-    return bound;
+    this.port = bound;
+    return true;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.port = null;
     if (!server) return;
     // exports in flight get a moment to finish; then the connections go
     await new Promise<void>((resolve) => {

@@ -75,7 +75,8 @@ interface Outcome {
 @Injectable()
 export class OtlpReceiver {
   private readonly logger = new Logger('OtlpReceiver');
-  private readonly limitBytes: number;
+  /** DEBUG_BODY_LIMIT in bytes: a body as sent and once inflated, on every transport. */
+  readonly limitBytes: number;
 
   constructor(
     private readonly apiKeys: ApiKeyService,
@@ -164,15 +165,8 @@ export class OtlpReceiver {
       const outcome = body.length === 0 ? null : await this.export(signal, 'protobuf', body);
       return Buffer.from(encodeResponse(signal, outcome));
     } catch (error) {
-      const known = error instanceof DomainError ? error : storeUnreachable(error);
+      const known = this.knownError('OTLP/gRPC', error);
       status = known ? String(known.status) : '500';
-      if (!known)
-        this.logger.error(
-          `OTLP/gRPC export failed: ${(error as Error).message}`,
-          (error as Error).stack,
-        );
-      else if (known.status >= 500)
-        this.logger.warn(`OTLP/gRPC export answered ${known.status}: ${known.message}`);
       throw known ?? error;
     } finally {
       this.metrics.requests.inc({ signal, encoding: 'grpc', status });
@@ -336,13 +330,11 @@ export class OtlpReceiver {
   }
 
   private answerError(response: ServerResponse, encoding: OtlpEncoding, error: unknown): void {
-    const known = error instanceof DomainError ? error : storeUnreachable(error);
+    const known = this.knownError('OTLP', error);
     if (known) {
       if (known.retryAfterSeconds !== undefined)
         response.setHeader('Retry-After', String(Math.max(1, Math.ceil(known.retryAfterSeconds))));
       if (known.code === 'PAYLOAD_TOO_LARGE') response.setHeader('Connection', 'close');
-      if (known.status >= 500)
-        this.logger.warn(`OTLP export answered ${known.status}: ${known.message}`);
       this.fail(response, encoding, known.status, known.message);
       return;
     }
@@ -350,8 +342,27 @@ export class OtlpReceiver {
       this.fail(response, encoding, 415, error.message);
       return;
     }
-    this.logger.error(`OTLP export failed: ${(error as Error).message}`, (error as Error).stack);
     this.fail(response, encoding, 500, 'internal error: the export was not kept; retry');
+  }
+
+  /**
+   * What a failed export answers, on either transport: a DomainError, or the store error it
+   * stands for (storeUnreachable); null for anything else, logged with its stack (an internal
+   * error). Answers of 5xx are logged too.
+   */
+  private knownError(transport: string, error: unknown): DomainError | null {
+    const known = error instanceof DomainError ? error : storeUnreachable(error);
+    if (known) {
+      if (known.status >= 500)
+        this.logger.warn(`${transport} export answered ${known.status}: ${known.message}`);
+      return known;
+    }
+    if (!(error instanceof UnsupportedMediaError))
+      this.logger.error(
+        `${transport} export failed: ${(error as Error).message}`,
+        (error as Error).stack,
+      );
+    return null;
   }
 
   private fail(

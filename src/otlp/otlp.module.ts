@@ -9,7 +9,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { CollectorModule } from '../collector/collector.module.js';
 import { documentRawRoutes } from '../common/http/openapi-document.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { bytesOfLimit } from './otlp-body.js';
 import { OtlpGrpcListener } from './otlp-grpc.listener.js';
 import { otlpOpenApiPaths } from './otlp-openapi.js';
 import { OtlpMetrics } from './otlp-metrics.js';
@@ -27,7 +26,6 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger = new Logger('OtlpModule');
   private server: Server | null = null;
   private grpc: OtlpGrpcListener | null = null;
-  private grpcBoundPort: number | null = null;
 
   constructor(
     adapterHost: HttpAdapterHost,
@@ -56,21 +54,15 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
   private async startGrpc(): Promise<void> {
     const port = this.config.otlpGrpcPort;
     if (port === 0) return;
-    const listener = new OtlpGrpcListener(
-      this.receiver,
-      bytesOfLimit(this.config.bodyLimit),
-      this.logger,
-    );
-    const bound = await listener.start(this.config.host, port);
-    if (bound === null) return;
+    const listener = new OtlpGrpcListener(this.receiver, this.logger);
+    if (!(await listener.start(this.config.host, port))) return;
     this.grpc = listener;
-    this.grpcBoundPort = bound;
-    this.logger.log(`OTLP/gRPC receiver listening on ${this.config.host}:${bound}`);
+    this.logger.log(`OTLP/gRPC receiver listening on ${this.config.host}:${listener.port}`);
   }
 
   /** The port of the OTLP/gRPC listener, or null when it is off. */
   get otlpGrpcPort(): number | null {
-    return this.grpcBoundPort;
+    return this.grpc?.port ?? null;
   }
 
   private async startHttp(): Promise<void> {
@@ -103,7 +95,6 @@ export class OtlpModule implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationShutdown(): Promise<void> {
     const grpc = this.grpc;
     this.grpc = null;
-    this.grpcBoundPort = null;
     await Promise.all([grpc?.stop(), this.stopHttp()]);
   }
 
