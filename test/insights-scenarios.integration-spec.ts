@@ -290,35 +290,52 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       }
     });
 
-    it('reads the marker-free chains from the events and from the rollups alike, with the same findings', async () => {
+    it('reads the flow chains from the events and from the rollups alike, with the same findings', async () => {
       const aggregates = app.get(InsightAggregatesRepository);
       const scope = { from: scenario.from, to: scenario.to };
       const learned = InsightSettings.flow.learned;
       const learnFrom = new Date(scenario.from.getTime() - 3 * 3_600_000);
       const judgeBefore = new Date(scenario.to.getTime() - learned.floorMs);
-      const stuckBefore = new Date(scenario.to.getTime() - InsightSettings.flow.stuckAfterMs);
-      // the problem chains carry one chain without markers when there is one: it starts the learning
-      const problems = await aggregates.problemChains(scope, stuckBefore, 2000, judgeBefore);
-      expect(
-        problems.filter((chain) => !chain.hasStart && !chain.hasEnd && !chain.errors),
-      ).toHaveLength(1);
-
-      const raw = await aggregates.markerFreeChainIds(
-        scope,
-        learnFrom,
-        scenario.from,
-        judgeBefore,
-        learned,
-      );
-      const rolled = await app
-        .get(InsightRollupReader)
-        .markerFreeChainIds(learnFrom, scope.from, scope.to, scenario.from, judgeBefore, learned);
+      const read = (judgeEnded: boolean) =>
+        Promise.all([
+          aggregates.flowChainIds(
+            scope,
+            learnFrom,
+            scenario.from,
+            judgeBefore,
+            learned,
+            judgeEnded,
+          ),
+          app
+            .get(InsightRollupReader)
+            .flowChainIds(
+              learnFrom,
+              scope.from,
+              scope.to,
+              scenario.from,
+              judgeBefore,
+              learned,
+              judgeEnded,
+            ),
+        ]);
+      const [unendedRaw, unendedRolled] = await read(false);
+      expect([...unendedRolled.judged].sort()).toEqual([...unendedRaw.judged].sort());
+      const [raw, rolled] = await read(true);
       expect([...rolled.history].sort()).toEqual([...raw.history].sort());
       expect([...rolled.judged].sort()).toEqual([...raw.judged].sort());
-      // only chains without markers and errors: not the requests, reports or convention flows
+      // without the chains that marked their end, fewer are judged
+      expect(unendedRaw.judged.length).toBeGreaterThan(0);
+      expect(unendedRaw.judged.length).toBeLessThan(raw.judged.length);
+      // chains without errors, with markers or without: the convention flows and the requests too
       const prefixes = new Set([...raw.history, ...raw.judged].map((id) => id.replace(/-.*/, '')));
       expect([...prefixes].filter((prefix) => !/^[0-9a-f]{32}$/.test(prefix)).sort()).toEqual([
+        'camel',
         'ful',
+        'lifecycle',
+        'message',
+        'named',
+        'report',
+        'req',
         'sign',
       ]);
       const [history, judged] = await Promise.all(
@@ -376,17 +393,18 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       // mapping) or by nothing at all (judged against their learned shapes), all completing: none
       // stuck or broken
       const learned = InsightSettings.flow.learned;
-      const markerFree = await app
+      const flowChains = await app
         .get(InsightAggregatesRepository)
-        .markerFreeChainIds(
+        .flowChainIds(
           { from: scenario.from, to: scenario.to },
           new Date(scenario.from.getTime() - 3 * 3_600_000),
           scenario.from,
           new Date(scenario.to.getTime() - learned.floorMs),
           learned,
+          true,
         );
-      expect(markerFree.history.length).toBeGreaterThan(250);
-      expect(markerFree.judged.length).toBeGreaterThan(60);
+      expect(flowChains.history.length).toBeGreaterThan(250);
+      expect(flowChains.judged.length).toBeGreaterThan(60);
       const flows = result.created.filter(
         (insight) => insight.insight_type === 'flow' && insight.evidence.kind !== 'failed_step',
       );

@@ -53,8 +53,13 @@ export function phaseOf(sql: SqlBuilder, options: { tails?: boolean } = {}): str
 export function phaseTests(sql: SqlBuilder, column: string): { starts: string; ends: string } {
   // placeholders in the order they appear in the text (SQLite binds by position)
   const starts = startTest(sql, column);
-  const ends = `${column} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
+  const ends = endTest(sql, column);
   return { starts, ends };
+}
+
+/** `<column> IN (end phases)`, bound. */
+function endTest(sql: SqlBuilder, column: string): string {
+  return `${column} IN (${END_PHASES.map((value) => sql.p(value)).join(', ')})`;
 }
 
 /** `<column> IN (start phases)`, bound. */
@@ -102,16 +107,36 @@ export interface MarkerFreeLimits {
  * quota per kind would waste the bound when there are few kinds or multiply it with many.
  */
 export function historyByKind(sql: SqlBuilder, chains: string, limits: MarkerFreeLimits): string {
+  return sharedByKind(sql, chains, limits.historyChains, limits.maxKinds);
+}
+
+/**
+ * The judged chain ids among `chains` (as historyByKind reads them), shared out by kind the same
+ * way, every kind kept: the scope's chains are judged against their kind's shape, and one busy
+ * kind (single-request chains of an API: thousands an hour) would otherwise fill the bound and
+ * leave the chains of the other kinds unjudged.
+ */
+export function judgedByKind(sql: SqlBuilder, chains: string, limits: MarkerFreeLimits): string {
+  return sharedByKind(sql, chains, limits.judgedChains);
+}
+
+function sharedByKind(sql: SqlBuilder, chains: string, limit: number, maxKinds?: number): string {
   // placeholders in the order they appear in the text (SQLite binds by position)
+  const kindOrder =
+    maxKinds === undefined
+      ? ''
+      : `, dense_rank() OVER (ORDER BY kind_chains DESC, kind) AS kind_order`;
+  const chainsOfKind =
+    maxKinds === undefined ? '' : `, count(*) OVER (PARTITION BY kind) AS kind_chains`;
+  const kept = maxKinds === undefined ? '' : `WHERE kind_order <= ${sql.p(maxKinds)}`;
   return `SELECT correlation_id FROM (
-            SELECT correlation_id, last_at, kind_rank, dense_rank() OVER (ORDER BY kind_chains DESC, kind) AS kind_order
+            SELECT correlation_id, last_at, kind_rank${kindOrder}
               FROM (SELECT correlation_id, last_at, kind,
-                           row_number() OVER (PARTITION BY kind ORDER BY last_at DESC, correlation_id) AS kind_rank,
-                           count(*) OVER (PARTITION BY kind) AS kind_chains
+                           row_number() OVER (PARTITION BY kind ORDER BY last_at DESC, correlation_id) AS kind_rank${chainsOfKind}
                       FROM (SELECT correlation_id, last_at, coalesce(kind, '') AS kind FROM (${chains}) AS chains) AS kinded
                    ) AS ranked) AS ordered
-           WHERE kind_order <= ${sql.p(limits.maxKinds)}
-           ORDER BY kind_rank, last_at DESC, correlation_id LIMIT ${sql.p(limits.historyChains)}`;
+           ${kept}
+           ORDER BY kind_rank, last_at DESC, correlation_id LIMIT ${sql.p(limit)}`;
 }
 
 /** Event counts of one series (a component or a pattern), one per bucket, oldest first. */
@@ -578,15 +603,12 @@ export class InsightAggregatesRepository {
 
   /**
    * Correlation chains of the scope that look wrong: started (a start phase) and not ended
-   * with no event since `stuckBefore`, or holding errors. Oldest first, bounded. With
-   * `markerFreeBefore`, also one chain with no marker and no error whose last event is before
-   * it, if there is one (it tells whether flow shapes need learning: FlowAnalyzer).
+   * with no event since `stuckBefore`, or holding errors. Oldest first, bounded.
    */
   async problemChains(
     scope: InsightScope,
     stuckBefore: Date,
     limit: number,
-    markerFreeBefore?: Date,
   ): Promise<ChainSummaryRow[]> {
     const sql = this.builder();
     // the phase is read from JSON once per row, in the inner query
@@ -604,17 +626,7 @@ export class InsightAggregatesRepository {
           GROUP BY correlation_id`;
     const problems = `chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`;
-    const rows = await this.run(
-      sql,
-      markerFreeBefore
-        ? `WITH chains AS (${grouped})
-           SELECT * FROM (SELECT * FROM chains WHERE ${problems}) AS problems
-           UNION ALL
-           SELECT * FROM (SELECT * FROM chains
-                           WHERE chains.has_start = 0 AND chains.has_end = 0 AND chains.errors = 0
-                             AND chains.last_at < ${sql.time(markerFreeBefore)} LIMIT 1) AS marker_free`
-        : `SELECT * FROM (${grouped}) AS chains WHERE ${problems}`,
-    );
+    const rows = await this.run(sql, `SELECT * FROM (${grouped}) AS chains WHERE ${problems}`);
     return rows.map(chainSummaryRow);
   }
 
@@ -677,67 +689,63 @@ export class InsightAggregatesRepository {
   }
 
   /**
-   * Chains with no start marker and no error (flow-shapes.ts): `history`, recent ones whose
+   * Chains without errors for the flow shapes (flow-shapes.ts): `history`, recent ones whose
    * last event is before `historyBefore`, read from `learnFrom`, shared out by kind
-   * (historyByKind); `judged`, those of them without an end marker either whose last event lies
-   * in [scope.from, judgeBefore). Bounded by `limits`. A chain with a start marker is the
-   * conventions' to judge; one that marks only its end (`order.received` … `payment.completed`)
-   * teaches its kind's shape, as a chain without markers does. So does one with a start marker
-   * whose kind is one of `startedKinds`: kinds whose start marker promises no end
-   * (InsightSettings.flow.conventionEnds), judged as chains without markers are.
+   * (historyByKind); `judged`, those whose last event lies in [scope.from, judgeBefore) and,
+   * unless `judgeEnded`, that have no end marker, shared out by kind too (judgedByKind). Bounded
+   * by `limits`. A chain without markers teaches its kind's shape and is judged against it; one
+   * with them teaches the shape too, and is judged for an unmarked end (no end marker) or a
+   * skipped step (`judgeEnded`: every ended chain of the scope is read then, which costs more).
    */
-  async markerFreeChainIds(
+  async flowChainIds(
     scope: InsightScope,
     learnFrom: Date,
     historyBefore: Date,
     judgeBefore: Date,
     limits: MarkerFreeLimits,
-    startedKinds: readonly string[] = [],
+    judgeEnded: boolean,
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const { starts, ends } = phaseTests(sql, 'phase');
-    const phase = phaseOf(sql);
+    const ends = judgeEnded ? '' : endTest(sql, 'phase');
+    const phase = judgeEnded ? '' : `${phaseOf(sql)} AS phase, `;
     const errors = this.errorLevel(sql);
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
-    const unstarted =
-      startedKinds.length > 0
-        ? `(has_start = 0 OR kind IN ${sql.list(startedKinds)})`
-        : 'has_start = 0';
     const history = historyByKind(
       sql,
       `SELECT correlation_id, last_at, kind FROM chains WHERE last_at < ${sql.time(historyBefore)}`,
       limits,
     );
-    const judgedFrom = sql.time(scope.from);
-    const judgedTo = sql.time(judgeBefore);
-    const judgedLimit = sql.p(limits.judgedChains);
+    const judged = judgedByKind(
+      sql,
+      `SELECT correlation_id, last_at, kind FROM chains
+        WHERE ${judgeEnded ? '' : 'has_end = 0 AND '}last_at >= ${sql.time(scope.from)} AND last_at < ${sql.time(judgeBefore)}`,
+      limits,
+    );
     const kind = firstOf(sql.dialect, 'kind', '"timestamp"', 'id');
+    const hasEnd = judgeEnded ? '' : `, max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end`;
     const rows = await this.run(
       sql,
       `WITH grouped AS (
-         SELECT correlation_id, max("timestamp") AS last_at, ${kind} AS kind,
-                max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
-                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end, sum(is_error) AS errors
-           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
+         SELECT correlation_id, max("timestamp") AS last_at, ${kind} AS kind, sum(is_error) AS errors${hasEnd}
+           FROM (SELECT correlation_id, "timestamp", id, ${phase}${chainKindSql(sql.dialect)} AS kind,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id),
-       chains AS (SELECT * FROM grouped WHERE ${unstarted} AND errors = 0)
+       chains AS (SELECT * FROM grouped WHERE errors = 0)
        SELECT correlation_id, 1 AS history FROM (${history}) AS h
        UNION ALL
-       SELECT correlation_id, 0 AS history FROM (
-         SELECT correlation_id FROM chains WHERE has_end = 0 AND last_at >= ${judgedFrom} AND last_at < ${judgedTo}
-          ORDER BY last_at LIMIT ${judgedLimit}) AS j`,
+       SELECT correlation_id, 0 AS history FROM (${judged}) AS j`,
     );
     return splitChainIds(rows);
   }
 
   /**
    * The events of some chains over [from, scope.to) as flow-shape chains: each chain's first
-   * `head` and last `tail` events; a chain with a start marker (but of an event of one of
-   * `startedKinds`) or an error on any of them is left out (the ids may come from per-minute
-   * rollups that saw only part of it).
+   * `head` and last `tail` events, with whether a start marker (but in a chain of one of
+   * `startedKinds`: kinds whose start promises no end) or an end marker is on any of them; a
+   * chain with an error on any of them is left out (the ids may come from per-minute rollups
+   * that saw only part of it).
    */
   async shapeChains(
     scope: InsightScope,
@@ -754,11 +762,14 @@ export class InsightAggregatesRepository {
     // one table: the phase expression's unqualified columns are e's
     const phase = phaseOf(sql);
     const errors = errorEventSql('e.');
-    const starts = startTest(sql, 'ranked.phase');
+    const starts = startTest(sql, 'kinded.phase');
+    // the chain's kind is its first event's, as flowChainIds reads it (the start marker is
+    // often on a later event: "received upload …", then "starting OCR …")
     const started =
       startedKinds.length > 0
-        ? `(${starts} AND ranked.kind NOT IN ${sql.list(startedKinds)})`
+        ? `(${starts} AND kinded.chain_kind NOT IN ${sql.list(startedKinds)})`
         : starts;
+    const ends = endTest(sql, 'kinded.phase');
     const ids = sql.list(correlationIds);
     const where = this.scopeWhere(sql, scope, from, scope.to, 'e.');
     const headLimit = sql.p(head);
@@ -766,22 +777,29 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT * FROM (
-         SELECT ranked.*,
-                max(CASE WHEN ${started} OR ranked.is_error = 1 THEN 1 ELSE 0 END)
-                  OVER (PARTITION BY ranked.correlation_id) AS marked
+         SELECT kinded.*,
+                max(CASE WHEN ${started} THEN 1 ELSE 0 END) OVER (PARTITION BY kinded.correlation_id) AS has_start,
+                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) OVER (PARTITION BY kinded.correlation_id) AS has_end,
+                max(kinded.is_error) OVER (PARTITION BY kinded.correlation_id) AS has_error
+           FROM (SELECT ranked.*,
+                        first_value(ranked.kind) OVER (PARTITION BY ranked.correlation_id ORDER BY ranked.rn) AS chain_kind
            FROM (SELECT e.id, e.correlation_id, e."timestamp", e.component_type, e.component_id, e.operation,
                         e.pattern_id, e.message, e.duration_ms, CASE WHEN ${span} THEN 1 ELSE 0 END AS span,
                         ${phase} AS phase, CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error,
                         ${chainKindSql(sql.dialect)} AS kind,
                         row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp", e.id) AS rn,
                         row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp" DESC, e.id DESC) AS rd
-                   FROM debug_events e WHERE e.correlation_id IN ${ids} AND ${where}) AS ranked) AS chains
-        WHERE marked = 0 AND (rn <= ${headLimit} OR rd <= ${tailLimit})
+                   FROM debug_events e WHERE e.correlation_id IN ${ids} AND ${where}) AS ranked) AS kinded) AS chains
+        WHERE has_error = 0 AND (rn <= ${headLimit} OR rd <= ${tailLimit})
         ORDER BY correlation_id, rn`,
     );
     const byChain = new Map<string, ShapeEvent[]>();
+    const startedChains = new Set<string>();
+    const endedChains = new Set<string>();
     for (const row of rows) {
       const correlationId = String(row.correlation_id);
+      if (toNumber(row.has_start) === 1) startedChains.add(correlationId);
+      if (toNumber(row.has_end) === 1) endedChains.add(correlationId);
       const events = byChain.get(correlationId) ?? [];
       byChain.set(correlationId, events);
       const startedAt = toDate(row.timestamp).getTime();
@@ -807,7 +825,13 @@ export class InsightAggregatesRepository {
     return [...byChain].map(([correlationId, events]) => {
       const cut = Math.max(...events.map((event) => event.position)) > events.length;
       events.sort((a, b) => a.at - b.at || a.position - b.position);
-      return { correlationId, events, cut };
+      return {
+        correlationId,
+        events,
+        cut,
+        started: startedChains.has(correlationId),
+        ended: endedChains.has(correlationId),
+      };
     });
   }
 

@@ -7,6 +7,7 @@ import {
   type ChainSummaryRow,
   chainSummaryRow,
   historyByKind,
+  judgedByKind,
   type KindEnds,
   kindEndsOf,
   type MarkerFreeLimits,
@@ -196,15 +197,13 @@ export class InsightRollupReader {
 
   /**
    * Chains of [from, to) with errors, or started and not ended with no event since `stuckBefore`
-   * (whole minutes); with `markerFreeBefore`, also one chain with no marker and no error whose
-   * last event is before it, if there is one.
+   * (whole minutes).
    */
   async problemChains(
     from: Date,
     to: Date,
     stuckBefore: Date,
     limit: number,
-    markerFreeBefore?: Date,
   ): Promise<ChainSummaryRow[]> {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
@@ -212,31 +211,21 @@ export class InsightRollupReader {
     const inScope = scoped();
     // Only chains with an error, or with a start and no end in the same minute, can qualify (a
     // stuck chain has such a start row): most chains start and end within a minute and are
-    // filtered out before grouping. A chain without markers has only minutes with neither.
+    // filtered out before grouping.
     const candidates = scoped();
-    const markerFreeMinutes = markerFreeBefore
-      ? ' OR (has_start = 0 AND has_end = 0 AND errors = 0)'
-      : '';
     const grouped = `SELECT correlation_id, min(first_at) AS started_at, max(last_at) AS last_at, sum(events) AS n,
                 max(has_start) AS has_start, max(has_end) AS has_end, sum(errors) AS errors
            FROM debug_insight_chain_minutes
           WHERE ${inScope}
             AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
-                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)${markerFreeMinutes}))
+                                    WHERE ${candidates} AND (errors > 0 OR (has_start = 1 AND has_end = 0)))
           GROUP BY correlation_id`;
     const problems = `chains.errors > 0 OR (chains.has_start = 1 AND chains.has_end = 0 AND chains.last_at < ${sql.time(stuckBefore)})
         ORDER BY chains.started_at LIMIT ${sql.p(limit)}`;
     const columns = `correlation_id, ${rollupEpochMs(this.dialect, 'started_at')} AS started_at, ${rollupEpochMs(this.dialect, 'last_at')} AS last_at,
               n, has_start, has_end, errors`;
     const rows: Row[] = await this.dataSource.query(
-      markerFreeBefore
-        ? `WITH chains AS (${grouped})
-           SELECT ${columns} FROM (SELECT * FROM chains WHERE ${problems}) AS problems
-           UNION ALL
-           SELECT ${columns} FROM (SELECT * FROM chains
-                                    WHERE chains.has_start = 0 AND chains.has_end = 0 AND chains.errors = 0
-                                      AND chains.last_at < ${sql.time(markerFreeBefore)} LIMIT 1) AS marker_free`
-        : `SELECT ${columns} FROM (${grouped}) AS chains WHERE ${problems}`,
+      `SELECT ${columns} FROM (${grouped}) AS chains WHERE ${problems}`,
       sql.params,
     );
     return rows.map(chainSummaryRow);
@@ -306,53 +295,43 @@ export class InsightRollupReader {
   }
 
   /**
-   * Chains with no start marker and no error, from the chain minutes: `history`, recent ones
-   * whose last event is before `historyBefore` (minutes from `learnFrom`), shared out by kind
-   * (historyByKind; a chain's kind is its earliest minute's), and `judged`, those without an end
-   * marker either whose last event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`);
-   * a start marker of a chain of `startedKinds` counts as none; as
-   * InsightAggregatesRepository.markerFreeChainIds.
+   * Chains without errors for the flow shapes, from the chain minutes: `history`, recent ones
+   * whose last event is before `historyBefore` (minutes from `learnFrom`), and `judged`, those
+   * whose last event lies in [scopeFrom, judgeBefore) (minutes from `scopeFrom`) and, unless
+   * `judgeEnded`, that have no end marker, each shared out by kind (a chain's kind is its
+   * earliest minute's); as InsightAggregatesRepository.flowChainIds.
    */
-  async markerFreeChainIds(
+  async flowChainIds(
     learnFrom: Date,
     scopeFrom: Date,
     to: Date,
     historyBefore: Date,
     judgeBefore: Date,
     limits: MarkerFreeLimits,
-    startedKinds: readonly string[] = [],
+    judgeEnded: boolean,
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
     const chains = (from: Date, before: Date, after?: Date) => {
-      const history = !after;
+      const unended = after !== undefined && !judgeEnded;
       // a chain's kind is its earliest minute's (the kind its first event begins)
       const chainKind = firstOf(this.dialect, 'kind', 'first_at', 'correlation_id');
-      // history: chains without a start marker (an end marker teaches the kind's shape too);
-      // judged: without either; a start marker of `startedKinds` counts as none
       const inRange = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
-      const candidates = `bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}`;
-      const minuteUnstarted =
-        startedKinds.length > 0
-          ? `(has_start = 0 OR kind IN ${sql.list(startedKinds)})`
-          : 'has_start = 0';
-      const unmarked = history ? minuteUnstarted : `${minuteUnstarted} AND has_end = 0`;
-      const unstarted =
-        startedKinds.length > 0
-          ? `(max(has_start) = 0 OR ${chainKind} IN ${sql.list(startedKinds)})`
-          : 'max(has_start) = 0';
+      // a chain without an end marker has a minute without one: most chains, started and
+      // ended within a minute, are left out before grouping
+      const candidates = unended
+        ? ` AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                    WHERE bucket_start >= ${sql.time(from)} AND bucket_start < ${sql.time(to)}
+                                      AND has_end = 0 AND errors = 0)`
+        : '';
       const last = `max(last_at) < ${sql.time(before)}${after ? ` AND max(last_at) >= ${sql.time(after)}` : ''}`;
-      const kind = history ? `, ${chainKind} AS kind` : '';
-      return `SELECT correlation_id, max(last_at) AS last_at${kind} FROM debug_insight_chain_minutes
-                WHERE ${inRange}
-                  AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
-                                          WHERE ${candidates} AND ${unmarked} AND errors = 0)
+      return `SELECT correlation_id, max(last_at) AS last_at, ${chainKind} AS kind FROM debug_insight_chain_minutes
+                WHERE ${inRange}${candidates}
                 GROUP BY correlation_id
-               HAVING ${unstarted} AND ${history ? '' : 'max(has_end) = 0 AND '}sum(errors) = 0 AND ${last}`;
+               HAVING ${unended ? 'max(has_end) = 0 AND ' : ''}sum(errors) = 0 AND ${last}`;
     };
     const history = historyByKind(sql, chains(learnFrom, historyBefore), limits);
-    const judged = `SELECT correlation_id FROM (${chains(scopeFrom, judgeBefore, scopeFrom)}) AS chains
-                     ORDER BY last_at LIMIT ${sql.p(limits.judgedChains)}`;
+    const judged = judgedByKind(sql, chains(scopeFrom, judgeBefore, scopeFrom), limits);
     const rows: Row[] = await this.dataSource.query(
       `SELECT correlation_id, 1 AS history FROM (${history}) AS h
        UNION ALL

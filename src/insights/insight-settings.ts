@@ -111,6 +111,12 @@ export const InsightSettings = {
       maxEndFraction: 0.05,
       /** A chain ended normally when its last step ends at least this share of chains. */
       endedMinFraction: 0.5,
+      /**
+       * Completed chains that came to an outcome of a step (its message pattern) needed before a
+       * chain that stopped there counts as ended by it: five that all stopped there would come
+       * by chance once in 32 if it ended no more than half of them.
+       */
+      minOutcomeChains: 5,
       /** Stuck after max(p99 gap after the step × gapFactor, floorMs) without an event. */
       gapFactor: 2,
       floorMs: 2 * 60_000,

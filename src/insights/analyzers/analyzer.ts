@@ -132,26 +132,13 @@ export class AnalysisContext {
       : this.aggregates.durationMoments(this.scope, previousFrom);
   }
 
-  /**
-   * Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without
-   * an end; with `markerFreeBefore`, also one chain without markers or errors quiet since then.
-   */
-  problemChains(
-    stuckBefore: Date,
-    limit: number,
-    markerFreeBefore?: Date,
-  ): Promise<ChainSummaryRow[]> {
+  /** Correlation chains of the scope with errors, or started and quiet since `stuckBefore` without an end. */
+  problemChains(stuckBefore: Date, limit: number): Promise<ChainSummaryRow[]> {
     return this.usesRollups
       ? this.ready().then(() =>
-          this.rollups!.reader.problemChains(
-            this.scope.from,
-            this.scope.to,
-            stuckBefore,
-            limit,
-            markerFreeBefore,
-          ),
+          this.rollups!.reader.problemChains(this.scope.from, this.scope.to, stuckBefore, limit),
         )
-      : this.aggregates.problemChains(this.scope, stuckBefore, limit, markerFreeBefore);
+      : this.aggregates.problemChains(this.scope, stuckBefore, limit);
   }
 
   /** The kind of each of these chains of the scope (its first event's). */
@@ -191,32 +178,35 @@ export class AnalysisContext {
         );
   }
 
-  /** Chains without markers or errors: history quiet before `historyBefore`, judged in [scope.from, judgeBefore). */
-  markerFreeChainIds(
+  /**
+   * Chains without errors: history quiet before `historyBefore`, judged in [scope.from,
+   * judgeBefore) (those with an end marker only when `judgeEnded`).
+   */
+  flowChainIds(
     historyBefore: Date,
     judgeBefore: Date,
     limits: MarkerFreeLimits,
-    startedKinds: readonly string[] = [],
+    judgeEnded: boolean,
   ): Promise<{ history: string[]; judged: string[] }> {
     return this.usesRollups
       ? this.ready().then(() =>
-          this.rollups!.reader.markerFreeChainIds(
+          this.rollups!.reader.flowChainIds(
             this.baselineFrom,
             this.scope.from,
             this.scope.to,
             historyBefore,
             judgeBefore,
             limits,
-            startedKinds,
+            judgeEnded,
           ),
         )
-      : this.aggregates.markerFreeChainIds(
+      : this.aggregates.flowChainIds(
           this.scope,
           this.baselineFrom,
           historyBefore,
           judgeBefore,
           limits,
-          startedKinds,
+          judgeEnded,
         );
   }
 

@@ -274,3 +274,151 @@ describe('detectLearnedFlows', () => {
     expect(draft.factors.effect_size).toBeGreaterThan(0.9);
   });
 });
+
+describe('outcomes and markers', () => {
+  type Outcome = [type: string, operation: string, pattern: string, gapBeforeMs: number];
+  /** A chain whose events carry message patterns (what the miner gives every logged message). */
+  const logged = (
+    id: string,
+    at: number,
+    steps: readonly Outcome[],
+    markers: { started?: boolean; ended?: boolean } = {},
+  ): FlowChain => {
+    const made = chain(
+      id,
+      at,
+      steps.map(([type, operation, , gap]) => [type, operation, gap]),
+    );
+    made.events.forEach((event, index) => (event.patternId = steps[index][2]));
+    return { ...made, ...markers };
+  };
+
+  /** A saga that logs its start and its end under one operation; 1 in 20 is refused and compensated. */
+  const saga = (
+    id: string,
+    at: number,
+    variant: 'done' | 'refused' | 'hung' | 'unscored' = 'done',
+  ): FlowChain => {
+    const start: Outcome[] = [
+      ['checkout-api', 'SubmitOrder', 'submitted', 0],
+      ['orchestrator', 'CheckoutSaga', 'saga-started', 50],
+      ['inventory', 'ReserveStock', 'reserved', 40],
+    ];
+    const score: Outcome[] = [['fraud', 'ScoreRisk', 'scored', 30]];
+    const request: Outcome = ['psp', 'AuthorizePayment', 'auth-requested', 30];
+    if (variant === 'hung') return logged(id, at, [...start, ...score, request], { started: true });
+    if (variant === 'refused')
+      return logged(
+        id,
+        at,
+        [
+          ...start,
+          ...score,
+          request,
+          ['psp', 'AuthorizePayment', 'auth-refused', 800],
+          ['inventory', 'ReleaseStock', 'released', 40],
+          ['orchestrator', 'CheckoutSaga', 'saga-compensated', 20],
+        ],
+        { started: true },
+      );
+    return logged(
+      id,
+      at,
+      [
+        ...start,
+        ...(variant === 'unscored' ? [] : score),
+        request,
+        ['psp', 'AuthorizePayment', 'auth-approved', 800],
+        ['ledger', 'PostEntry', 'posted', 40],
+        ['orchestrator', 'CheckoutSaga', 'saga-completed', 20],
+      ],
+      { started: true, ended: true },
+    );
+  };
+  const sagaHistory = learnShapes(
+    Array.from({ length: 200 }, (_, i) =>
+      saga(`h${i}`, T - 3 * 3_600_000 + i * 40_000, i % 20 === 7 ? 'refused' : 'done'),
+    ),
+    settings,
+  );
+
+  it('learns where a wrapping operation really ends: its end, not its start', () => {
+    const shape = sagaHistory.get('checkout-api SubmitOrder')!;
+    const hung = saga('x1', T - 30 * MINUTE, 'hung');
+    expect(hung.events[stopIndex(hung.events, shape.follows)].operation).toBe('AuthorizePayment');
+    const refusals = shape.outcomes.get('psp\u0000AuthorizePayment\u0000auth-refused')!;
+    expect(refusals.chains).toBe(10);
+    expect(refusals.stops.get('orchestrator\u0000CheckoutSaga')).toBe(10);
+  });
+
+  it('takes a chain left open by its start marker as ended where its kind ends, and leaves a hung one to the conventions', () => {
+    const judged = [
+      saga('r1', T - 40 * MINUTE, 'refused'),
+      saga('r2', T - 20 * MINUTE, 'refused'),
+      saga('s1', T - 30 * MINUTE, 'hung'),
+      saga('s2', T - 25 * MINUTE, 'hung'),
+    ];
+    const judgement = judgeChains(judged, sagaHistory, to, settings);
+    expect([...judgement.endedUnmarked].sort()).toEqual(['r1', 'r2']);
+    // a start marker makes whether it is stuck the conventions' question
+    expect(judgement.stuck).toEqual([]);
+  });
+
+  it('finds chains with markers that skipped a step every chain of their kind passes', () => {
+    const judged = Array.from({ length: 60 }, (_, i) =>
+      saga(`n${i}`, T - 55 * MINUTE + i * 40_000, i % 10 === 4 ? 'unscored' : 'done'),
+    );
+    const { broken } = judgeChains(judged, sagaHistory, to, settings);
+    expect(broken.map((group) => [group.step.step, group.chains.length])).toEqual([
+      ['fraud\u0000ScoreRisk', 6],
+    ]);
+    // the refused sagas of the history skipped the later steps: as often now, no finding
+    const refused = Array.from({ length: 60 }, (_, i) =>
+      saga(`q${i}`, T - 55 * MINUTE + i * 40_000, i % 20 === 7 ? 'refused' : 'done'),
+    );
+    expect(judgeChains(refused, sagaHistory, to, settings).broken).toEqual([]);
+  });
+
+  it('takes a chain that stopped after an outcome that ends its kind where the caller answers as ended', () => {
+    // the reservation is refused in 1 of 25 checkouts: the gateway answers 409 (the same
+    // pattern as its 201) and no confirmation mail follows
+    const checkout = (id: string, at: number, variant: 'done' | 'refused' | 'unmailed') =>
+      logged(id, at, [
+        ['auth', 'verify', 'token-ok', 0],
+        ['inventory', 'reserve', variant === 'refused' ? 'reserve-refused' : 'reserved', 20],
+        ['gateway', 'POST /checkout', 'status', 30],
+        ...(variant === 'done' ? [['mailer', 'send', 'sent', 4_000] as Outcome] : []),
+      ]);
+    const shapes = learnShapes(
+      Array.from({ length: 250 }, (_, i) =>
+        checkout(`h${i}`, T - 3 * 3_600_000 + i * 30_000, i % 25 === 3 ? 'refused' : 'done'),
+      ),
+      settings,
+    );
+    const judgement = judgeChains(
+      [
+        ...[1, 2, 3].map((i) => checkout(`r${i}`, T - 20 * MINUTE, 'refused')),
+        ...[1, 2, 3].map((i) => checkout(`u${i}`, T - 20 * MINUTE, 'unmailed')),
+      ],
+      shapes,
+      to,
+      settings,
+    );
+    expect(
+      judgement.stuck.map((group) => [
+        group.step.step,
+        group.chains.map((item) => item.chain.correlationId),
+      ]),
+    ).toEqual([['gateway\u0000POST /checkout', ['u1', 'u2', 'u3']]]);
+    // fewer than minOutcomeChains refusals in the history: not yet known as an ending
+    const young = learnShapes(
+      Array.from({ length: 100 }, (_, i) =>
+        checkout(`h${i}`, T - 3 * 3_600_000 + i * 30_000, i === 50 ? 'refused' : 'done'),
+      ),
+      settings,
+    );
+    expect(
+      judgeChains([checkout('r9', T - 20 * MINUTE, 'refused')], young, to, settings).stuck,
+    ).toHaveLength(1);
+  });
+});

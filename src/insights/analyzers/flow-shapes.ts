@@ -3,13 +3,14 @@ import type { ComponentRef } from '../insight.types.js';
 import { binomialTail } from './performance.analyzer.js';
 
 /*
- * Flow shapes learned from chains that carry no start or end marker at all (docs/insights.md).
- * A chain (events sharing a correlation id) is a sequence of steps. From chains that went quiet
- * long ago, per kind of chain, we learn which steps end chains, how long the gap after each step
- * normally is, and which steps nearly every chain passes. An open chain that stopped at a step
- * that rarely ends its kind, for much longer than the gap after that step normally lasts, is
- * stuck; a chain that ended normally but skipped a step nearly every chain of its kind passes
- * is broken. Both rest only on the chains' own history, not on names.
+ * Flow shapes learned from the chains' own history (docs/insights.md). A chain (events sharing
+ * a correlation id) is a sequence of steps. From chains without errors that went quiet long ago,
+ * per kind of chain, we learn which steps and which of their outcomes end chains, how long the
+ * gap after each step normally is, and which steps nearly every chain passes. An open chain
+ * without markers that stopped at a step that rarely ends its kind, for much longer than the gap
+ * after that step normally lasts, is stuck; a chain that ended (an end marker, or a stop where
+ * its kind's chains end) but skipped a step nearly every chain of its kind passes is broken.
+ * Both rest only on the chains' history, not on names.
  */
 
 export type ShapeSettings = typeof InsightSettings.flow.learned;
@@ -36,6 +37,13 @@ export interface FlowChain {
   events: ShapeEvent[];
   /** Events were left out of its middle (a long chain): no gap across the cut. */
   cut?: boolean;
+  /**
+   * A start marker whose promise of an end the conventions keep (flow.analyzer.ts): whether
+   * such a chain is stuck is theirs to say; the shapes only tell when it ended all the same.
+   */
+  started?: boolean;
+  /** An end marker: the chain ended. */
+  ended?: boolean;
 }
 
 export interface StepShape {
@@ -67,6 +75,13 @@ export interface KindShape {
    * one's last occurrence is later (stopIndex).
    */
   follows: Map<string, Set<string>>;
+  /**
+   * What happened at a step (outcomeOfEvent: its message pattern) → completed chains that came
+   * to it, and how many of them stopped at each step. A step goes on in most chains; after one
+   * of the outcomes of a step (a refusal, a compensation) every chain may stop at the same
+   * place: where the outcome itself was logged, or where the caller answered ("409").
+   */
+  outcomes: Map<string, { chains: number; stops: Map<string, number> }>;
 }
 
 /**
@@ -81,6 +96,41 @@ export function stepOfEvent(
     event.operation ??
     (event.patternId ? `pattern:${event.patternId}` : event.message.slice(0, 80));
   return `${event.component.component_type}\u0000${what}`;
+}
+
+/**
+ * What happened at a step: the step and the pattern of its message (the outcome it reports);
+ * without a pattern, the step (a message's own text holds its values: no two chains share it).
+ */
+export function outcomeOfEvent(
+  event: Pick<ShapeEvent, 'component' | 'operation' | 'patternId' | 'message'>,
+): string {
+  const step = stepOfEvent(event);
+  return event.patternId ? `${step}\u0000${event.patternId}` : step;
+}
+
+/**
+ * Whether a chain that stopped at `last` ended there because of an outcome it came to: of the
+ * completed chains of its kind that came to one of its outcomes (minOutcomeChains at least),
+ * endedMinFraction stopped at the step it stopped at.
+ */
+export function endedByOutcome(
+  shape: KindShape,
+  chain: FlowChain,
+  last: ShapeEvent,
+  settings: ShapeSettings,
+): boolean {
+  const stop = stepOfEvent(last);
+  for (const key of new Set(chain.events.map(outcomeOfEvent))) {
+    const outcome = shape.outcomes.get(key);
+    if (
+      outcome !== undefined &&
+      outcome.chains >= settings.minOutcomeChains &&
+      (outcome.stops.get(stop) ?? 0) >= settings.endedMinFraction * outcome.chains
+    )
+      return true;
+  }
+  return false;
 }
 
 export function labelOfEvent(
@@ -117,11 +167,13 @@ export function percentileOf(sorted: readonly number[], q: number): number | nul
 }
 
 /**
- * Which step normally comes after which, from the chains of one kind: b follows a when, in more
- * of the chains holding both than not, b's last occurrence comes after a's. Each host stamps its
- * events with its own clock, and clocks a few seconds apart invert steps that follow each other
- * within seconds (a worker whose clock runs ahead logs its step after the steps that came after
- * it); the order most chains show is the order the flow runs in.
+ * Which outcome of a step (outcomeOfEvent) normally comes after which, from the chains of one
+ * kind: b follows a when, in more of the chains holding both than not, b's last occurrence comes
+ * after a's. Each host stamps its events with its own clock, and clocks a few seconds apart
+ * invert steps that follow each other within seconds (a worker whose clock runs ahead logs its
+ * step after the steps that came after it); the order most chains show is the order the flow
+ * runs in. Outcomes, not steps: an operation that logs when it begins and when it ends ("saga
+ * started" … "saga completed") wraps the others, and only its end comes after them.
  */
 export function learnOrder(chains: readonly FlowChain[]): Map<string, Set<string>> {
   // steps numbered, and the pairs counted in one array (a chain of k steps has k² pairs)
@@ -158,13 +210,13 @@ export function learnOrder(chains: readonly FlowChain[]): Map<string, Set<string
 
 function lastOccurrences(events: readonly ShapeEvent[]): Map<string, number> {
   const last = new Map<string, number>();
-  events.forEach((event, index) => last.set(stepOfEvent(event), index));
+  events.forEach((event, index) => last.set(outcomeOfEvent(event), index));
   return last;
 }
 
 /**
- * Where a chain stands: the index of its latest event whose step no other step of the chain
- * normally follows (learnOrder), else its last event. Without clock skew that is the last event;
+ * Where a chain stands: the index of its latest event whose outcome no other outcome of the
+ * chain normally follows (learnOrder), else its last event. Without clock skew that is the last event;
  * with it, a step stamped after the steps that normally come after it is not where the chain
  * stopped (it ended at the last of those).
  */
@@ -203,10 +255,18 @@ export function learnShapes(
   const shapes = new Map<string, KindShape>();
   for (const [kind, { component, chains }] of kinds) {
     const steps = new Map<string, StepShape>();
+    const outcomes: KindShape['outcomes'] = new Map();
     const follows = learnOrder(chains);
     for (const chain of chains) {
       const seen = new Set<string>();
       const stop = stopIndex(chain.events, follows);
+      const stopStep = stepOfEvent(chain.events[stop]);
+      for (const key of new Set(chain.events.map(outcomeOfEvent))) {
+        const outcome = outcomes.get(key) ?? { chains: 0, stops: new Map<string, number>() };
+        outcomes.set(key, outcome);
+        outcome.chains++;
+        count(outcome.stops, stopStep);
+      }
       chain.events.forEach((event, index) => {
         const step = stepOfEvent(event);
         let shape = steps.get(step);
@@ -243,7 +303,14 @@ export function learnShapes(
     const kept = [...steps.values()]
       .sort((a, b) => b.chains - a.chains)
       .slice(0, settings.maxStepsPerKind);
-    const shape: KindShape = { kind, component, chains: chains.length, steps: new Map(), follows };
+    const shape: KindShape = {
+      kind,
+      component,
+      chains: chains.length,
+      steps: new Map(),
+      follows,
+      outcomes,
+    };
     for (const step of kept) {
       step.gaps.sort((a, b) => a - b);
       step.p99GapMs = percentileOf(step.gaps, 0.99);
@@ -288,6 +355,11 @@ export interface LearnedBroken {
 export interface ShapeJudgement {
   stuck: LearnedStuck[];
   broken: LearnedBroken[];
+  /**
+   * Chains left open by a start marker that stopped at an outcome ending their kind's chains
+   * (a saga compensated, an order refused): they ended, unmarked.
+   */
+  endedUnmarked: Set<string>;
   /** Chains whose kind has too little history to judge (kind → chains). */
   unjudged: Map<string, number>;
 }
@@ -305,6 +377,12 @@ export function judgeChains(
   const stuck = new Map<string, LearnedStuck>();
   const endedByKind = new Map<string, FlowChain[]>();
   const unjudged = new Map<string, number>();
+  const endedUnmarked = new Set<string>();
+  const ended = (kind: string, chain: FlowChain) => {
+    const list = endedByKind.get(kind) ?? [];
+    list.push(chain);
+    endedByKind.set(kind, list);
+  };
   for (const chain of chains) {
     if (chain.events.length === 0) continue;
     const { kind } = kindOfChain(chain);
@@ -314,6 +392,13 @@ export function judgeChains(
       continue;
     }
     const last = chain.events[stopIndex(chain.events, shape.follows)];
+    if (chain.ended || endedByOutcome(shape, chain, last, settings)) {
+      if (chain.started && !chain.ended) endedUnmarked.add(chain.correlationId);
+      ended(kind, chain);
+      continue;
+    }
+    // a start marker that promises an end: the conventions judge whether it is stuck
+    if (chain.started) continue;
     const step = shape.steps.get(stepOfEvent(last));
     if (!step || step.chains < settings.minStepChains) continue;
     // idle since its latest event, whatever the step it stands at
@@ -331,11 +416,7 @@ export function judgeChains(
       };
       group.chains.push({ chain, last, idleMs });
       stuck.set(`${kind}\u0000${step.step}`, group);
-    } else if (step.endFraction >= settings.endedMinFraction) {
-      const list = endedByKind.get(kind) ?? [];
-      list.push(chain);
-      endedByKind.set(kind, list);
-    }
+    } else if (step.endFraction >= settings.endedMinFraction) ended(kind, chain);
   }
   const broken: LearnedBroken[] = [];
   for (const [kind, ended] of endedByKind) {
@@ -369,7 +450,7 @@ export function judgeChains(
       });
     }
   }
-  return { stuck: [...stuck.values()], broken, unjudged };
+  return { stuck: [...stuck.values()], broken, unjudged, endedUnmarked };
 }
 
 function usualNext(shape: KindShape, step: StepShape): LearnedStuck['usualNext'] {

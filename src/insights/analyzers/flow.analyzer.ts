@@ -35,6 +35,11 @@ export interface FlowInput {
   /** The kind of each stuck chain, and how many earlier chains of the kind started and ended (evidence). */
   kindOf?: ReadonlyMap<string, string>;
   kindEnds?: ReadonlyMap<string, KindEnds>;
+  /**
+   * Chains a start marker left open that stopped where their kind's chains end (a saga
+   * compensated, an order refused: judgeChains): they ended without an end marker.
+   */
+  endedUnmarked?: ReadonlySet<string>;
 }
 
 /** A chain the conventions call stuck: a start marker, no end marker, no error, quiet since `stuckBefore`. */
@@ -188,6 +193,7 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   const stuck = new Map<string, { chain: ChainSummaryRow; last: ChainEventRow }[]>();
   for (const chain of input.chains) {
     if (!conventionStuck(chain, stuckBeforeOf(chain, input))) continue;
+    if (input.endedUnmarked?.has(chain.correlationId)) continue;
     const last = lastByChain.get(chain.correlationId);
     if (!last) continue;
     const key = [last.component.component_type, stepOf(last)].join('\u0000');
@@ -416,8 +422,7 @@ export class FlowAnalyzer implements Analyzer {
     const { scope } = context;
     const stuckBefore = new Date(scope.to.getTime() - settings.stuckAfterMs);
     const judgeBefore = new Date(scope.to.getTime() - settings.learned.floorMs);
-    // with one chain without markers among them when there is one: then shapes are learned
-    const found = await context.problemChains(stuckBefore, settings.chainLimit, judgeBefore);
+    const found = await context.problemChains(stuckBefore, settings.chainLimit);
     // a start marker promises an end only where earlier chains of the kind kept the promise
     const kindOf = await context.chainKinds(
       found
@@ -437,13 +442,10 @@ export class FlowAnalyzer implements Analyzer {
       .map((chain) => chain.correlationId);
     // chains of kinds whose start promises no end are judged as chains without markers are
     const startedKinds = [...unpromised].sort();
-    const byShapes =
-      chains.length < found.length ||
-      chains.some((chain) => !chain.hasStart && !chain.hasEnd && chain.errors === 0);
     const [errors, lastEvents, learned] = await Promise.all([
       context.aggregates.chainErrors(failing, scope.from, scope.to, settings.errorEventLimit),
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
-      byShapes ? this.learnedFlows(context, judgeBefore, startedKinds) : [],
+      this.learnedFlows(context, judgeBefore, startedKinds),
     ]);
     return [
       ...detectFlows({
@@ -455,15 +457,16 @@ export class FlowAnalyzer implements Analyzer {
         stuckBefore,
         kindOf,
         kindEnds,
+        endedUnmarked: learned.endedUnmarked,
       }),
-      ...learned,
+      ...learned.drafts,
     ];
   }
 
   /** Shapes learned by the last runs, per scope filter: history moves slowly, relearned every few minutes. */
   private readonly shapeCache = new Map<
     string,
-    { historyBefore: number; startedKinds: string; shapes: Map<string, KindShape> }
+    { historyBefore: number; shapes: Map<string, KindShape> }
   >();
 
   /** Earlier chains per kind by the last runs, per scope filter: history moves slowly, as for the shapes. */
@@ -488,6 +491,23 @@ export class FlowAnalyzer implements Analyzer {
       historyBefore,
       settings.conventionEnds.sampleChains,
     );
+    // A kind with too few chains before the scope (a new store, a window over all of it) is
+    // judged by its chains in the scope that went quiet long ago as well: 90 chains that all
+    // started, went on and fell quiet without an end marker show how the kind ends as well as
+    // 90 older ones. Only then: with history before the scope, a long outage inside it would
+    // count its own hung chains as the kind's normal ends.
+    const quietInScope = new Date(context.scope.to.getTime() - settings.learned.historyQuietMs);
+    const young = kinds.filter(
+      (kind) => (kindEnds.get(kind)?.started ?? 0) < settings.conventionEnds.minStarted,
+    );
+    if (young.length > 0 && quietInScope > historyBefore) {
+      const inScope = await context.startedChainEnds(
+        young,
+        quietInScope,
+        settings.conventionEnds.sampleChains,
+      );
+      for (const [kind, ends] of inScope) kindEnds.set(kind, ends);
+    }
     if (this.kindEndsCache.size >= 20) this.kindEndsCache.clear();
     this.kindEndsCache.set(key, {
       historyBefore: historyBefore.getTime(),
@@ -504,30 +524,37 @@ export class FlowAnalyzer implements Analyzer {
     );
   }
 
-  /** Stuck and broken flows of chains without markers, judged against learned shapes (flow-shapes.ts). */
+  /**
+   * Stuck and broken flows judged against the shapes learned from the chains' history
+   * (flow-shapes.ts), and the chains a start marker left open that ended all the same.
+   */
   private async learnedFlows(
     context: AnalysisContext,
     judgeBefore: Date,
     startedKinds: readonly string[],
-  ): Promise<InsightDraft[]> {
+  ): Promise<{ drafts: InsightDraft[]; endedUnmarked: ReadonlySet<string> }> {
     const { scope } = context;
     const learned = settings.learned;
     const historyBefore = this.historyBefore(scope);
     const cacheKey = scopeCacheKey(scope);
     const cached = this.shapeCache.get(cacheKey);
-    const kindsKey = JSON.stringify(startedKinds);
-    const fresh = cached && cached.startedKinds === kindsKey && historyHolds(cached, historyBefore);
-    const ids = await context.markerFreeChainIds(
+    const fresh = cached && historyHolds(cached, historyBefore);
+    const limits = (history: boolean, judged: boolean) => ({
+      historyChains: history ? learned.historyChains : 0,
+      judgedChains: judged ? learned.judgedChains : 0,
+      maxKinds: learned.maxKinds,
+    });
+    // Chains with an end marker are judged (for a skipped step) when the shapes are learned
+    // again, every relearnAfterMs: that reads every ended chain of the scope. Those without
+    // one (stuck or ended unmarked) are judged on every run: few, where chains mark their ends.
+    const judgeEnded = !fresh;
+    const ids = await context.flowChainIds(
       historyBefore,
       judgeBefore,
-      {
-        historyChains: fresh ? 0 : learned.historyChains,
-        judgedChains: learned.judgedChains,
-        maxKinds: learned.maxKinds,
-      },
-      startedKinds,
+      limits(!fresh, true),
+      judgeEnded,
     );
-    if (ids.judged.length === 0) return [];
+    if (ids.judged.length === 0) return { drafts: [], endedUnmarked: new Set() };
     const read = (correlationIds: readonly string[]) =>
       context.aggregates.shapeChains(
         scope,
@@ -544,33 +571,54 @@ export class FlowAnalyzer implements Analyzer {
     let shapes = cached?.shapes;
     if (!fresh || !shapes) {
       shapes = learnShapes(history ?? [], learned);
+      // Nothing before the scope to learn from (a new store, a window over all of it): the
+      // scope's own chains that went quiet long ago teach the shapes. A hang of a minority of
+      // a kind's chains still stops where few chains end (maxEndFraction).
+      const quietInScope = new Date(scope.to.getTime() - learned.historyQuietMs);
+      const learnable = [...shapes.values()].some((shape) => shape.chains >= learned.minChains);
+      if (!learnable && quietInScope > historyBefore) {
+        const inScope = await context.flowChainIds(
+          quietInScope,
+          judgeBefore,
+          limits(true, false),
+          false,
+        );
+        shapes = learnShapes(await read(inScope.history), learned);
+      }
       if (this.shapeCache.size >= 20) this.shapeCache.clear();
-      this.shapeCache.set(cacheKey, {
-        historyBefore: historyBefore.getTime(),
-        startedKinds: kindsKey,
-        shapes,
-      });
+      this.shapeCache.set(cacheKey, { historyBefore: historyBefore.getTime(), shapes });
     }
-    return detectLearnedFlows({ scope, now: context.now, shapes, judged });
+    return judgeLearnedFlows({ scope, now: context.now, shapes, judged });
   }
 }
 
 export interface LearnedFlowInput {
   scope: InsightScope;
   now: Date;
-  /** Shapes learned from chains without a start marker that went quiet long ago (learnShapes). */
+  /** Shapes learned from chains without errors that went quiet long ago (learnShapes). */
   shapes: ReadonlyMap<string, KindShape>;
-  /** Chains without markers whose last event is in the scope. */
+  /** Chains without errors whose last event is in the scope. */
   judged: readonly FlowChain[];
 }
 
-/** Stuck and broken flows of chains without markers, against the learned shapes. */
+/** Stuck and broken flows against the learned shapes. */
 export function detectLearnedFlows(input: LearnedFlowInput): InsightDraft[] {
+  return judgeLearnedFlows(input).drafts;
+}
+
+/** detectLearnedFlows, and the chains a start marker left open that ended where their kind's chains end. */
+export function judgeLearnedFlows(input: LearnedFlowInput): {
+  drafts: InsightDraft[];
+  endedUnmarked: ReadonlySet<string>;
+} {
   const judgement = judgeChains(input.judged, input.shapes, input.scope.to, settings.learned);
-  return [
-    ...judgement.stuck.map((group) => learnedStuckDraft(group, input)),
-    ...judgement.broken.map((group) => brokenDraft(group, input)),
-  ];
+  return {
+    drafts: [
+      ...judgement.stuck.map((group) => learnedStuckDraft(group, input)),
+      ...judgement.broken.map((group) => brokenDraft(group, input)),
+    ],
+    endedUnmarked: judgement.endedUnmarked,
+  };
 }
 
 const minutes = (ms: number) => round(ms / 60_000, 1);
