@@ -312,6 +312,42 @@ describe('transactions and spans', () => {
       metadata: { release: 'r1' },
     });
   });
+
+  it("names a streamed span's component by its attributes, never by the peer it called", () => {
+    const span = (attributes: Record<string, string>) =>
+      mapSpan(
+        {
+          version: 2,
+          items: [
+            {
+              name: 'smtp send',
+              span_id: 'dddddddddddddddd',
+              trace_id: TRACE,
+              start_timestamp: at('2026-12-03T05:00:00Z'),
+              end_timestamp: at('2026-12-03T05:00:00.200Z'),
+              attributes: Object.fromEntries(
+                Object.entries(attributes).map(([key, value]) => [key, { value, type: 'string' }]),
+              ),
+            },
+          ],
+        },
+        source,
+        'item 0 (span)',
+      ).events[0];
+    // `server.address` of a client span is the server it called
+    expect(span({ 'server.address': 'smtp.mailrelay.example' })).toMatchObject({
+      component_type: 'checkout',
+      component_id: 'unknown',
+    });
+    // scope attributes reach every streamed span (tags and server_name do not)
+    expect(
+      span({
+        component_type: 'notification-worker',
+        component_id: 'worker-2',
+        'server.address': 'smtp.mailrelay.example',
+      }),
+    ).toMatchObject({ component_type: 'notification-worker', component_id: 'worker-2' });
+  });
 });
 
 describe('logs, check-ins and sessions', () => {

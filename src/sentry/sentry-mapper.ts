@@ -517,10 +517,13 @@ export function mapSpan(payload: Json, source: SentrySource, where: string): Map
       undefined,
       at,
     );
+    // A streamed span carries neither the scope's tags nor the SDK's server name; its
+    // `server.address` is the peer it called (OpenTelemetry's client spans), not this process.
+    // Its component comes from `component_type` / `component_id` attributes (scope attributes
+    // reach every span), else from the project.
     const origin: Json = {
       release: sentry.release,
       environment: sentry.environment,
-      server_name: plain['server.address'],
       sdk: sentry['sdk.name']
         ? { name: sentry['sdk.name'], version: sentry['sdk.version'] }
         : undefined,
