@@ -84,6 +84,8 @@ export const InsightSettings = {
      * the kind's chains end some other way ("upload started" … "upload stored") and a missing
      * end says nothing.
      */
+    /** Chains an error propagation needs before it is above low severity. */
+    minPropagationChains: 3,
     conventionEnds: {
       minStarted: 10,
       minEndedFraction: 0.5,

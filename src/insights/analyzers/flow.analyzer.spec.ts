@@ -130,6 +130,23 @@ describe('flow analyzer', () => {
     ]);
   });
 
+  it('reports a propagation seen in one or two chains at low severity', () => {
+    const propagated = (ids: string[]) => {
+      const chains = ids.map((id) => chain(id, { errors: 3 }));
+      const errors = chains.flatMap((item) => [
+        error(item.correlationId, 'db/d', 0),
+        error(item.correlationId, 'svc/s', 3),
+        error(item.correlationId, 'api/a', 6),
+      ]);
+      return detectFlows({ scope, now: to, chains, errors, lastEvents: [], stuckBefore });
+    };
+    expect(propagated(['c1']).map((draft) => [draft.kind, draft.severity])).toEqual([
+      ['error_propagation', 'low'],
+    ]);
+    expect(propagated(['c1', 'c2']).map((draft) => draft.severity)).toEqual(['low']);
+    expect(propagated(['c1', 'c2', 'c3']).map((draft) => draft.severity)).toEqual(['high']);
+  });
+
   it('reports an error confined to one component as a low-severity failed step', () => {
     const drafts = detectFlows({
       scope,

@@ -254,7 +254,15 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
   const affected = uniqueComponents(
     group.flatMap((item) => item.path.map((step) => step.component)),
   );
-  const severity: Severity = longest.path.length >= 3 || group.length >= 10 ? 'high' : 'medium';
+  // One or two requests whose error passed through their callers are an anecdote in any system
+  // where a caller marks a callee's 4xx as its own error (OpenTelemetry's HTTP client spans do):
+  // a propagation is worth attention when it repeats.
+  const severity: Severity =
+    group.length < settings.minPropagationChains
+      ? 'low'
+      : longest.path.length >= 3 || group.length >= 10
+        ? 'high'
+        : 'medium';
   const firstAt = new Date(Math.min(...group.map((item) => item.root.timestamp.getTime())));
   const lastAt = new Date(
     Math.max(...group.flatMap((item) => item.path.map((step) => Date.parse(step.at)))),
