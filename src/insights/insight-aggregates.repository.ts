@@ -555,17 +555,47 @@ export class InsightAggregatesRepository {
     from: Date,
     to: Date,
     limit: number,
-  ): Promise<number[]> {
+  ): Promise<{ durationMs: number; at: Date }[]> {
     const sql = this.builder();
     const rows = await this.run(
       sql,
-      `SELECT duration_ms FROM debug_events
+      `SELECT duration_ms, "timestamp" FROM debug_events
         WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
           AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
           AND duration_ms IS NOT NULL
         ORDER BY duration_ms DESC LIMIT ${sql.p(limit)}`,
     );
-    return rows.map((row) => toNumber(row.duration_ms));
+    return rows.map((row) => ({
+      durationMs: toNumber(row.duration_ms),
+      at: toDate(row.timestamp),
+    }));
+  }
+
+  /** For each of `since`, how many calls (events with a duration) of an operation came in [since, to). */
+  async callsSince(
+    component: ComponentRef,
+    operation: string,
+    since: readonly Date[],
+    to: Date,
+  ): Promise<number[]> {
+    if (since.length === 0) return [];
+    const sql = this.builder();
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const counts = since
+      .map(
+        (time, index) =>
+          `sum(CASE WHEN "timestamp" >= ${sql.time(time)} THEN 1 ELSE 0 END) AS n${index}`,
+      )
+      .join(', ');
+    const earliest = new Date(Math.min(...since.map((time) => time.getTime())));
+    const rows = await this.run(
+      sql,
+      `SELECT ${counts} FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(earliest)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL`,
+    );
+    return since.map((_, index) => toNumber(rows[0]?.[`n${index}`] ?? 0));
   }
 
   /** How many calls of an operation in [from, to) took at least `levelMs`. */

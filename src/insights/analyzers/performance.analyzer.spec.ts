@@ -4,6 +4,7 @@ import {
   criticalPath,
   fewCallsRegression,
   findRegressions,
+  markConsequences,
   regressionCandidates,
   regressionChance,
   regressionDraft,
@@ -183,6 +184,28 @@ describe('performance analyzer', () => {
       expect(found!.chance).toBeLessThan(1e-9);
     });
 
+    it('finds slow calls that set in at the end of a long scope, not the same calls spread over it', () => {
+      // 6 calls of ~2 s among 225 of ~50 ms: 2.7% of the scope, all of the calls since the first
+      const scope = [...Array.from({ length: 219 }, () => 50), 1800, 1900, 2000, 2100, 2200, 2300];
+      const largest = [2300, 2200, 2100, 2000, 1900, 1800, 50, 50];
+      const call = (callsSince?: number[]) =>
+        fewCallsRegression(
+          moments(scope, baselineCalls),
+          stats(true, 50, 2300, 225, 'sync'),
+          baseline,
+          largest,
+          callsSince,
+        );
+      // the k-th largest came first among them: since it, k calls were made (and a few fast ones)
+      const regression = call([1, 2, 3, 4, 5, 6, 200, 225]);
+      expect(regression).not.toBeNull();
+      expect(regression!.slowCalls).toBe(6);
+      expect(regression!.calls).toBe(225);
+      // spread over the scope: since the first of them, nearly every call of the scope was made
+      expect(call([20, 60, 100, 140, 180, 220, 224, 225])).toBeNull();
+      expect(call()).toBeNull();
+    });
+
     it('does not call one slow call a regression', () => {
       const scope = [50, 48, 52, 9000];
       expect(
@@ -219,6 +242,69 @@ describe('performance analyzer', () => {
           ),
         ).toBeNull();
       }
+    });
+  });
+
+  it('marks a regression whose time went to a deeper regressed operation as its consequence', () => {
+    const step = (type: string, id: string, operation: string, share: number) => ({
+      event_id: `${id}-${operation}`,
+      component_type: type,
+      component_id: id,
+      operation,
+      duration_ms: 2000 * share,
+      share,
+    });
+    const draft = (type: string, operation: string, steps: ReturnType<typeof step>[]) =>
+      ({
+        analyzer: 'performance',
+        type: 'performance',
+        kind: 'regression',
+        severity: 'high',
+        title: `${type} ${operation}`,
+        summary: 'got slower.',
+        identity: [type, operation],
+        affected: [{ component_type: type, component_id: `${type}-1` }],
+        evidence: {
+          operation,
+          critical_path: {
+            correlation_id: 'c',
+            total_ms: 2000,
+            elapsed_ms: 2000,
+            steps,
+            method: 'parent-links',
+          },
+        },
+        suggestions: [],
+        factors: {},
+        firstSeen: new Date(0),
+        lastSeen: new Date(0),
+        subjects: [],
+      }) as Parameters<typeof markConsequences>[0][number];
+    const query = draft('catalog', 'SELECT products', [
+      step('catalog', 'catalog-2', 'SELECT products', 1),
+    ]);
+    const page = draft('storefront', 'GET /products', [
+      step('storefront', 'storefront-1', 'GET /products', 1),
+      step('catalog', 'catalog-2', 'GET /items', 0.996),
+      step('catalog', 'catalog-2', 'SELECT products', 0.994),
+    ]);
+    // its time went to a call that is not reported: it stays as it is
+    const alone = draft('cart', 'POST /items', [
+      step('cart', 'cart-1', 'POST /items', 1),
+      step('pricing', 'pricing-1', 'quote', 0.9),
+    ]);
+    const marked = markConsequences([page, query, alone]);
+    expect(marked.map((item) => [item.title, item.severity])).toEqual([
+      ['storefront GET /products', 'low'],
+      ['catalog SELECT products', 'high'],
+      ['cart POST /items', 'high'],
+    ]);
+    expect(marked[0].summary).toMatch(
+      /^Most of the slowest call's time \(99%\) was spent in catalog\/catalog-2 SELECT products/,
+    );
+    expect(marked[0].evidence.explained_by).toMatchObject({
+      component_type: 'catalog',
+      operation: 'SELECT products',
     });
   });
 });

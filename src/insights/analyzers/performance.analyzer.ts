@@ -46,6 +46,46 @@ export interface CriticalPath {
 }
 
 /**
+ * A regression whose slowest call spent most of its time (critical path, share ≥ 1/2) in a
+ * deeper operation that is itself reported slower in the same run is that operation's
+ * consequence: a slow database query makes every request above it slow. It is kept, at low
+ * severity, naming where the time went; the deeper one carries the finding.
+ */
+export function markConsequences(drafts: InsightDraft[]): InsightDraft[] {
+  const operationOf = (type: string, operation: unknown) => `${type}\u0000${String(operation)}`;
+  const reported = new Set(
+    drafts.map((draft) =>
+      operationOf(draft.affected[0]?.component_type ?? '', draft.evidence.operation),
+    ),
+  );
+  return drafts.map((draft) => {
+    const path = draft.evidence.critical_path as CriticalPath | null | undefined;
+    const deepest = path?.steps[path.steps.length - 1];
+    const own = operationOf(draft.affected[0]?.component_type ?? '', draft.evidence.operation);
+    if (!deepest || deepest.share < 0.5) return draft;
+    const cause = operationOf(deepest.component_type, deepest.operation);
+    if (cause === own || !reported.has(cause)) return draft;
+    const where = `${deepest.component_type}/${deepest.component_id} ${deepest.operation}`;
+    return {
+      ...draft,
+      severity: 'low',
+      summary:
+        `Most of the slowest call's time (${Math.round(deepest.share * 100)}%) was spent in ${where}, ` +
+        `itself reported slower in this run: this is its consequence. ${draft.summary}`,
+      evidence: {
+        ...draft.evidence,
+        explained_by: {
+          component_type: deepest.component_type,
+          component_id: deepest.component_id,
+          operation: deepest.operation,
+          share: deepest.share,
+        },
+      },
+    };
+  });
+}
+
+/**
  * First pass: pairs whose mean, spread or mean + 2 standard deviations grew enough (against the
  * moments' previous window: the whole baseline) that their p95 may have; only those get exact
  * percentiles (a sort) against the window just before the scope in the second pass. Loose on
@@ -170,13 +210,17 @@ export interface FewCallsRegression {
  * and the chance that k of the scope's n calls reach it is a binomial tail. Trying each of the
  * largest calls as the level d (the k-th largest with k calls at or above it), the smallest tail
  * times the number of levels tried is the chance by luck. Reported when it is ≤ 1e-4, the slow
- * calls are ≥ 2 and ≥ 5% of the scope's calls (its p95 moved) and each is ≥ 2× the baseline p99.
+ * calls are ≥ 2 and each is ≥ 2× the baseline p99, and they are ≥ 5% of the calls made since
+ * the first of them (`callsSince[k − 1]` for the k largest; without it, of the scope's calls): a
+ * regression sets in and then holds most calls, wherever in the scope it began, while outliers
+ * spread over the scope stay a small share of the calls around them.
  */
 export function fewCallsRegression(
   moments: DurationMomentsRow,
   current: DurationStatsRow,
   baseline: DurationStatsRow,
   largest: readonly number[],
+  callsSince?: readonly number[],
 ): FewCallsRegression | null {
   const { mean, sd } = momentsOf(moments.previous);
   // a near-constant baseline would make any change infinitely unlikely: at least 10% of its mean, 1 ms
@@ -186,7 +230,7 @@ export function fewCallsRegression(
   let best: FewCallsRegression | null = null;
   for (let k = settings.fewCallsMin; k <= largest.length; k++) {
     const level = largest[k - 1];
-    if (k < 0.05 * calls) continue;
+    if (k < 0.05 * (callsSince?.[k - 1] ?? calls)) continue;
     if (
       level < settings.fewCallsMinRatio * baseline.p99 ||
       level - baseline.p99 < settings.regressionMinDeltaMs
@@ -483,7 +527,7 @@ export class PerformanceAnalyzer implements Analyzer {
       );
     }
     drafts.push(...(await this.fewCalls(context, moments, reported)));
-    return drafts;
+    return markConsequences(drafts);
   }
 
   /** Large effects on few calls, against the whole baseline (3 windows before the scope). */
@@ -519,7 +563,27 @@ export class PerformanceAnalyzer implements Analyzer {
         scope.to,
         settings.fewCallsFetch,
       );
-      const regression = fewCallsRegression(row, current, baseline, largest);
+      // the first of the k largest calls, for each k: when the slow calls may have set in
+      const onsets: Date[] = [];
+      for (const call of largest)
+        onsets.push(
+          onsets.length > 0 && onsets[onsets.length - 1] < call.at
+            ? onsets[onsets.length - 1]
+            : call.at,
+        );
+      const callsSince = await context.aggregates.callsSince(
+        row.component,
+        row.operation,
+        onsets,
+        scope.to,
+      );
+      const regression = fewCallsRegression(
+        row,
+        current,
+        baseline,
+        largest.map((call) => call.durationMs),
+        callsSince,
+      );
       if (regression)
         drafts.push(fewCallsDraft(regression, await this.slowestContext(context, current)));
     }
