@@ -138,6 +138,29 @@ describe('anomaly analyzer', () => {
     expect(draft.firstSeen).toEqual(new Date(grid.origin.getTime() + 43 * grid.bucketMs));
   });
 
+  it('does not call a gap silent when the baseline had gaps as long: traffic in bursts', () => {
+    // a request a few minutes apart, each logging 7 events: empty buckets between them
+    const bursty = Array.from({ length: 48 }, (_, index) => (index % 3 === 2 ? 0 : 7));
+    bursty[10] = 0;
+    bursty[11] = 0; // once before, two empty buckets in a row
+    bursty[46] = 0;
+    bursty[47] = 0;
+    expect(judge(componentSeries(bursty), grid, true)?.kind).not.toBe('silence');
+    // four in a row (44 was a gap already), longer than any gap before: silent
+    bursty[45] = 0;
+    const finding = judge(componentSeries(bursty), grid, true)!;
+    expect(finding.kind).toBe('silence');
+    const [draft] = detectAnomalies({
+      grid,
+      now: to,
+      componentSeries: [componentSeries(bursty)],
+      patternSeries: [],
+    });
+    // it began at its first empty bucket and lasts to the end of the scope
+    expect(draft.firstSeen).toEqual(new Date(grid.origin.getTime() + 44 * grid.bucketMs));
+    expect(draft.lastSeen).toEqual(grid.to);
+  });
+
   it('does not call a quiet, sparse series or a pattern silent', () => {
     const sparse = new Array(48).fill(0);
     sparse[3] = 1;

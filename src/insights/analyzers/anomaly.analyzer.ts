@@ -104,6 +104,17 @@ export function judgeSeasonally(
   return judged;
 }
 
+/** The longest run of empty buckets in `counts`. */
+export function longestZeroRun(counts: readonly number[]): number {
+  let longest = 0;
+  let run = 0;
+  for (const count of counts) {
+    run = count === 0 ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
 /**
  * Volume anomalies per component and per pattern: each bucket of the scope against the
  * median and MAD of the series' baseline buckets (robust to the outliers a mean would chase).
@@ -154,9 +165,15 @@ export function judge(
 
   if (canGoSilent && expected >= settings.minBaselineMedian) {
     const tail = window.slice(-settings.silenceBuckets);
-    if (tail.length === settings.silenceBuckets && tail.every((count) => count === 0)) {
-      let start = series.counts.length - 1;
-      while (start > 0 && series.counts[start - 1] === 0) start--;
+    let start = series.counts.length;
+    while (start > 0 && series.counts[start - 1] === 0) start--;
+    // a series that went as long without an event in its baseline sends in bursts (a request
+    // that logs several events, a job every few minutes): its quiet now is one more such gap
+    const silent =
+      tail.length === settings.silenceBuckets &&
+      tail.every((count) => count === 0) &&
+      series.counts.length - start > longestZeroRun(baseline);
+    if (silent) {
       const { score } = robustScore(0, baseline);
       return {
         kind: 'silence',
@@ -280,10 +297,9 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
     ? componentKey(series.component!)
     : `pattern ${series.patternId}${input.patternMessages?.get(series.patternId!) ? ` ("${input.patternMessages.get(series.patternId!)!.slice(0, 80)}")` : ''}`;
   const ratio = finding.observed / Math.max(finding.expected, 1);
+  // a silence lasts to the end of the scope (its last event is in the evidence)
   const lastSeen =
-    finding.kind === 'silence'
-      ? (series.lastAt ?? start)
-      : new Date(start.getTime() + grid.bucketMs - 1);
+    finding.kind === 'silence' ? grid.to : new Date(start.getTime() + grid.bucketMs - 1);
   const evidence = {
     series: series.key,
     ...(isComponent ? { component: series.component } : { pattern_id: series.patternId }),
