@@ -303,6 +303,8 @@ export class AskService {
           };
         }
         const component = components[0];
+        if (entities.flow_kinds.length > 0)
+          return this.openFlows(entities.flow_kinds, component, sessionId);
         const items = await openProblems(this.insights, { component, sessionId, limit: 20 });
         const answer =
           items.length === 0
@@ -331,6 +333,49 @@ export class AskService {
       case 'unknown':
         return null;
     }
+  }
+
+  /**
+   * Open flow insights of `kinds` (stuck, broken), those naming `component` first (as an affected
+   * component or in the flow's kind: a checkout that hangs at the payment service is a stuck
+   * "checkout-api …" flow affecting the payment service).
+   */
+  private async openFlows(
+    kinds: readonly string[],
+    component: string | undefined,
+    sessionId: string | undefined,
+  ): Promise<Pick<AskAnswer, 'answer' | 'data' | 'queries' | 'cached'>> {
+    const flows = (await openProblems(this.insights, { sessionId, limit: 500 })).filter(
+      (insight) => insight.insight_type === 'flow' && kinds.includes(String(insight.evidence.kind)),
+    );
+    const names = (insight: (typeof flows)[number]) => [
+      ...insight.affected_components.flatMap((ref) => [ref.component_type, ref.component_id]),
+      String(insight.evidence.flow_kind ?? ''),
+    ];
+    const named = component
+      ? flows.filter((insight) => names(insight).some((name) => name.includes(component)))
+      : flows;
+    const items = (named.length > 0 ? named : flows).slice(0, 20);
+    const what = kinds.map((kind) => (kind === 'stuck_flow' ? 'stuck' : 'broken')).join(' or ');
+    const answer =
+      items.length === 0
+        ? `no open ${what} flows`
+        : `${items.length} open ${what} flow insight(s)${component && named.length === 0 ? ` (none names ${component}; all of them)` : ''}, most severe first: ${items
+            .slice(0, 3)
+            .map((insight) => `[${insight.severity}] ${insight.title}`)
+            .join('; ')}`;
+    return {
+      answer,
+      data: { items, order: 'severity, then confidence', kinds },
+      queries: [
+        get('/insights?status=open&type=flow&limit=100', 'list_insights', {
+          status: 'open',
+          type: 'flow',
+          limit: 100,
+        }),
+      ],
+      cached: false,
+    };
   }
 
   /**

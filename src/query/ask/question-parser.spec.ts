@@ -33,6 +33,7 @@ interface Row {
   id_candidates?: string[];
   /** [from, to] ISO, or null for none. */
   time?: [string, string] | null;
+  flow_kinds?: string[];
 }
 
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
@@ -402,6 +403,35 @@ const TABLE: Row[] = [
   { question: 'which workers crash the most', intent: 'rank_failures', components: ['worker'] },
   { question: "what's the least reliable service?", intent: 'rank_failures' },
   { question: 'which instance is erroring most', intent: 'rank_failures' },
+  // Work that hangs or skipped a step: the flow insights.
+  { question: "what's stuck?", intent: 'list_insights', flow_kinds: ['stuck_flow'] },
+  {
+    question: 'any stuck operations in the last hour?',
+    intent: 'list_insights',
+    flow_kinds: ['stuck_flow'],
+  },
+  {
+    question: 'show me flows that never completed',
+    intent: 'list_insights',
+    flow_kinds: ['stuck_flow'],
+  },
+  {
+    question: 'did any onboarding skip the identity check?',
+    intent: 'list_insights',
+    flow_kinds: ['broken_flow'],
+  },
+  {
+    question: 'which jobs are hanging on worker-2?',
+    intent: 'list_insights',
+    components: ['worker-2'],
+    flow_kinds: ['stuck_flow'],
+  },
+  {
+    question: 'is anything stalled or skipping steps?',
+    intent: 'list_insights',
+    flow_kinds: ['stuck_flow', 'broken_flow'],
+  },
+  { question: 'any open problems?', intent: 'list_insights', flow_kinds: [] },
   // Open problems.
   { question: 'anything on fire?', intent: 'list_insights' },
   { question: 'are there any open issues', intent: 'list_insights' },
@@ -783,6 +813,7 @@ function expectRow(row: Row): void {
       [...row.components].sort(),
     );
   if (row.levels) expect(parsed.entities.levels).toEqual(row.levels);
+  if (row.flow_kinds) expect(parsed.entities.flow_kinds).toEqual(row.flow_kinds);
   if (row.event_ids) expect(parsed.entities.event_ids).toEqual(row.event_ids);
   if (row.correlation_ids) expect(parsed.entities.correlation_ids).toEqual(row.correlation_ids);
   if (row.pattern_ids) expect(parsed.entities.pattern_ids).toEqual(row.pattern_ids);

@@ -50,6 +50,11 @@ export interface QuestionEntities {
   id_candidates: string[];
   levels: string[];
   time_range: TimeRange | null;
+  /**
+   * The kinds of flow insight the question asks about (work that hangs: `stuck_flow`; work that
+   * skipped a step: `broken_flow`), empty when it asks about no flow.
+   */
+  flow_kinds: string[];
 }
 
 export interface ParsedQuestion {
@@ -119,6 +124,10 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
     id_candidates: idCandidates,
     levels,
     time_range: timeRange,
+    flow_kinds: [
+      ...(STUCK_WORDS.test(lower) ? ['stuck_flow'] : []),
+      ...(SKIPPED_WORDS.test(lower) ? ['broken_flow'] : []),
+    ],
   };
   const { intent, confidence } = classify(lower, entities);
   return { intent, confidence, entities };
@@ -218,6 +227,12 @@ const TOP_ERRORS =
   /\b(summar\w*|breakdown|overview|count|how many|top|most (common|frequent)|frequent|recurring|common|biggest|main|noisiest|kinds? of|types? of|sorts? of)\b.*\b(errors?|patterns?|exceptions?|failures?|problems?)\b|\b(errors?|exceptions?|failures?)\b.*\b(the most|most often|most frequently)\b|\b(errors?|exceptions?|failures?)\s+(breakdown|summary|overview|counts?|stats|statistics|distribution)\b/;
 const INSIGHTS =
   /\b(insights?|problems?|issues?|anomal\w*|alerts?|incidents?|findings?|regress\w*|on fire|worry|attention|urgent|anything new|what'?s new|(should|need to|ought to)( i| we)? (know|look|check|care)|burning|fires|blowing up|exploding|melt(ing|down)|keep an eye|unusual|abnormal|suspicious|out of the ordinary)\b/;
+/** Work that hangs or never finished ("what's stuck?", "flows that never completed"). */
+const STUCK_WORDS =
+  /\b(stuck|hung|hangs?|hanging|stall(s|ed|ing)?|never (finish\w*|complet\w*|end\w*|return\w*|came back)|(did|does|has|have)n'?t (finish\w*|complete\w*|end\w*)|not (finish\w*|complet\w*)|unfinished|incomplete|in limbo|halfway|midway|waiting forever|open (flows?|traces?|operations?))\b/;
+/** Work that left out a step ("did any onboarding skip the identity check?"). */
+const SKIPPED_WORDS =
+  /\b(skip(s|ped|ping)?|bypass(es|ed|ing)?|left out|missed (a |the )?(step|check)|missing (a |the )?(step|check)|without (the |a )?\w+ (step|check))\b/;
 const HEALTH =
   /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running|fine|green|smooth\w*|reachable|responsive|responding|available|stable|operational)\b/;
 
@@ -282,6 +297,8 @@ function classify(
     return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
   }
   if (textFilter) return { intent: 'search_events', confidence: 0.85 };
+  // flows that hang or skip steps are what the flow insights say
+  if (entities.flow_kinds.length > 0) return { intent: 'list_insights', confidence: 0.8 };
   if (has(lower, SLOW)) return { intent: 'slow_operations', confidence: hasComponents ? 0.9 : 0.7 };
   if (isFailureRanking(lower)) return { intent: 'rank_failures', confidence: 0.85 };
   if (has(lower, TOP_ERRORS)) return { intent: 'top_errors', confidence: 0.85 };
