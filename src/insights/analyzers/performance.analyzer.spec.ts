@@ -275,7 +275,7 @@ describe('performance analyzer', () => {
           },
         },
         suggestions: [],
-        factors: {},
+        factors: { sample_size: 0.5, effect_size: 0.9, recency: 1 },
         firstSeen: new Date(0),
         lastSeen: new Date(0),
         subjects: [],
