@@ -112,6 +112,40 @@ function markerText(event: EventRow): string {
   return `${parts.join(' ')} ${event.event_type === 'lifecycle' || event.event_type === 'trace' || event.event_type === 'span' ? event.message : ''}`;
 }
 
+function isSpan(event: EventRow): boolean {
+  return event.event_type === 'trace' && event.duration_ms !== null;
+}
+
+/** A log line without an operation, error or marker: a note, not a piece of work. */
+function isAnnotation(event: EventRow): boolean {
+  return (
+    event.event_type === 'log' &&
+    event.operation === null &&
+    !isErrorEvent(event) &&
+    !startsStep(event) &&
+    !END_MARKER.test(markerText(event))
+  );
+}
+
+function phaseOf(event: EventRow): string | undefined {
+  const phase = (event.metadata as Record<string, unknown> | null)?.phase;
+  return typeof phase === 'string' ? phase : undefined;
+}
+
+function countComponent(
+  components: Map<string, { component_type: string; component_id: string; events: number }>,
+  event: EventRow,
+): void {
+  const key = `${event.component_type}/${event.component_id}`;
+  const component = components.get(key) ?? {
+    component_type: event.component_type,
+    component_id: event.component_id,
+    events: 0,
+  };
+  component.events++;
+  components.set(key, component);
+}
+
 function endsStep(event: EventRow): boolean {
   if (isErrorEvent(event)) return false;
   const text = markerText(event);
@@ -145,7 +179,14 @@ export function buildProgress(
     { component_type: string; component_id: string; events: number }
   >();
   const failures: OperationProgress['failures'] = [];
+  // In a trace the spans are the steps; a log record without an operation (an OpenTelemetry or
+  // Sentry log with the trace's context) says something inside a span, and is no step of its own.
+  const spans = events.filter(isSpan);
   for (const event of events) {
+    if (spans.length > 0 && isAnnotation(event)) {
+      countComponent(components, event);
+      continue;
+    }
     const key = stepKey(event);
     const at = Date.parse(event.timestamp);
     let step = steps.get(key);
@@ -191,14 +232,7 @@ export function buildProgress(
       step.lastEndAt = at;
       step.duration_ms = event.duration_ms ?? at - Date.parse(step.started_at);
     }
-    const componentKey = `${event.component_type}/${event.component_id}`;
-    const component = components.get(componentKey) ?? {
-      component_type: event.component_type,
-      component_id: event.component_id,
-      events: 0,
-    };
-    component.events++;
-    components.set(componentKey, component);
+    countComponent(components, event);
   }
 
   const ordered = [...steps.values()];
@@ -232,10 +266,18 @@ export function buildProgress(
   const open = byActivity.filter(
     (step) => step.status === 'stuck' || step.status === 'in_progress',
   );
+  // The OTLP mapping marks a span whose parent runs in the same process `start` (its trace's root
+  // is still to come) and the root `end` (docs/otlp.md): without the root, the trace is open.
+  const rootPending =
+    spans.some((span) => phaseOf(span) === 'start') &&
+    !spans.some((span) => phaseOf(span) === 'end');
   let status: OperationStatus;
   let current: StepState | undefined;
   if (open.length > 0) {
     current = open[0];
+    status = isStuck ? 'stuck' : 'in_progress';
+  } else if (rootPending) {
+    current = byActivity[0];
     status = isStuck ? 'stuck' : 'in_progress';
   } else if (byActivity[0].status === 'failed' || failures.length > 0) {
     // Everything ended, and something failed on the way (the latest step, or an earlier one).
@@ -251,9 +293,12 @@ export function buildProgress(
   const where = currentStep
     ? `"${currentStep.name}" on ${currentStep.component_type}/${currentStep.component_id}`
     : '';
+  const waitingFor = rootPending
+    ? "the trace's root span, which ends after every span under it and has not arrived"
+    : `${where} had not ended${lastDone ? ` (last finished step: "${lastDone.name}")` : ''}`;
   const reason =
     status === 'stuck'
-      ? `no event for ${Math.round(idle / 1000)} s (threshold ${Math.round(threshold / 1000)} s) while ${where} had not ended${lastDone ? ` (last finished step: "${lastDone.name}")` : ''}`
+      ? `no event for ${Math.round(idle / 1000)} s (threshold ${Math.round(threshold / 1000)} s) while waiting for ${waitingFor}`
       : status === 'completed'
         ? 'every step ended'
         : status === 'failed'

@@ -191,6 +191,56 @@ describe('operation progress: buildProgress', () => {
     expect(progress.stuck.threshold_ms).toBe(60_000);
   });
 
+  describe('a trace (OpenTelemetry spans, docs/otlp.md)', () => {
+    const span = (id: string, ms: number, operation: string, duration: number, phase?: string) =>
+      eventRow({
+        id,
+        timestamp: at(ms),
+        operation,
+        event_type: 'trace',
+        duration_ms: duration,
+        component_type: operation.startsWith('SELECT') ? 'db-svc' : 'api',
+        metadata: phase ? { phase } : null,
+      });
+    // a log record with the trace's context, written inside the query's span
+    const note = eventRow({
+      id: 'log',
+      timestamp: at(300),
+      component_type: 'db-svc',
+      message: 'cache miss for key user:42',
+    });
+
+    it('takes a log record without an operation as a note inside a span, not a step', () => {
+      const progress = buildProgress(
+        'op-1',
+        [
+          span('root', 0, 'POST /bookings', 900, 'end'),
+          span('q', 100, 'SELECT slots', 400, 'start'),
+          note,
+        ],
+        false,
+        now,
+      );
+      expect(progress.status).toBe('completed');
+      expect(progress.steps.map((step) => step.name)).toEqual(['POST /bookings', 'SELECT slots']);
+      expect(progress.components).toEqual(
+        expect.arrayContaining([expect.objectContaining({ component_type: 'db-svc', events: 2 })]),
+      );
+    });
+
+    it('is open while its root span has not arrived, and stuck past the threshold', () => {
+      const children = [span('q', 100, 'SELECT slots', 400, 'start'), note];
+      const stuck = buildProgress('op-1', children, false, now);
+      expect(stuck.status).toBe('stuck');
+      expect(stuck.stuck.reason).toContain("the trace's root span");
+      const running = buildProgress('op-1', children, false, new Date(T0 + 2_000));
+      expect(running.status).toBe('in_progress');
+      // a span whose parent runs elsewhere (no phase) promises no root here
+      const called = buildProgress('op-1', [span('q', 100, 'SELECT slots', 400)], false, now);
+      expect(called.status).toBe('completed');
+    });
+  });
+
   it('is in progress while the idle time is under the threshold', () => {
     const progress = buildProgress(
       'op-1',

@@ -42,7 +42,7 @@ export interface FlowChain {
    * such a chain is stuck is theirs to say; the shapes only tell when it ended all the same.
    */
   started?: boolean;
-  /** An end marker: the chain ended. */
+  /** An end marker on one of its events (of the chain, or of one of its steps). */
   ended?: boolean;
 }
 
@@ -392,13 +392,16 @@ export function judgeChains(
       continue;
     }
     const last = chain.events[stopIndex(chain.events, shape.follows)];
-    if (chain.ended || endedByOutcome(shape, chain, last, settings)) {
+    if (endedByOutcome(shape, chain, last, settings)) {
       if (chain.started && !chain.ended) endedUnmarked.add(chain.correlationId);
       ended(kind, chain);
       continue;
     }
-    // a start marker that promises an end: the conventions judge whether it is stuck
-    if (chain.started) continue;
+    // A start marker without an end marker: the conventions judge whether it is stuck. An end
+    // marker does not say the chain ended where its kind's chains end: steps that each log
+    // "started" and "finished" mark an end at every step, so such a chain is judged by where
+    // it stopped, as a chain without markers is.
+    if (chain.started && !chain.ended) continue;
     const step = shape.steps.get(stepOfEvent(last));
     if (!step || step.chains < settings.minStepChains) continue;
     // idle since its latest event, whatever the step it stands at

@@ -254,7 +254,12 @@ describe('performance analyzer', () => {
       duration_ms: 2000 * share,
       share,
     });
-    const draft = (type: string, operation: string, steps: ReturnType<typeof step>[]) =>
+    const draft = (
+      type: string,
+      operation: string,
+      steps: ReturnType<typeof step>[],
+      method: 'parent-links' | 'slowest-steps' = 'parent-links',
+    ) =>
       ({
         analyzer: 'performance',
         type: 'performance',
@@ -271,7 +276,7 @@ describe('performance analyzer', () => {
             total_ms: 2000,
             elapsed_ms: 2000,
             steps,
-            method: 'parent-links',
+            method,
           },
         },
         suggestions: [],
@@ -293,11 +298,31 @@ describe('performance analyzer', () => {
       step('cart', 'cart-1', 'POST /items', 1),
       step('pricing', 'pricing-1', 'quote', 0.9),
     ]);
-    const marked = markConsequences([page, query, alone]);
+    // the dependency whose chain's heaviest branch ends in its caller (it is not on it): not
+    // its caller's consequence
+    const dependency = draft('geo', 'nearby', [
+      step('orchestrator', 'orchestrator-1', 'trip', 1),
+      step('matching', 'matching-1', 'match', 0.9),
+    ]);
+    const caller = draft('matching', 'match', [step('matching', 'matching-1', 'match', 1)]);
+    // the slowest steps of a chain without parent links say nothing of who waits on whom
+    const unlinked = draft(
+      'storefront',
+      'GET /cart',
+      [
+        step('storefront', 'storefront-1', 'GET /cart', 1),
+        step('catalog', 'catalog-2', 'SELECT products', 0.9),
+      ],
+      'slowest-steps',
+    );
+    const marked = markConsequences([page, query, alone, dependency, caller, unlinked]);
     expect(marked.map((item) => [item.title, item.severity])).toEqual([
       ['storefront GET /products', 'low'],
       ['catalog SELECT products', 'high'],
       ['cart POST /items', 'high'],
+      ['geo nearby', 'high'],
+      ['matching match', 'high'],
+      ['storefront GET /cart', 'high'],
     ]);
     expect(marked[0].summary).toMatch(
       /^Most of the slowest call's time \(99%\) was spent in catalog\/catalog-2 SELECT products/,

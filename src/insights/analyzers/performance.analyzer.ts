@@ -46,39 +46,45 @@ export interface CriticalPath {
 }
 
 /**
- * A regression whose slowest call spent most of its time (critical path, share ≥ 1/2) in a
- * deeper operation that is itself reported slower in the same run is that operation's
- * consequence: a slow database query makes every request above it slow. It is kept, at low
- * severity, naming where the time went; the deeper one carries the finding.
+ * A regression whose slowest call spent at least half of its time in a deeper operation that is
+ * itself reported slower in the same run is that operation's consequence: a slow database query
+ * makes every request above it slow. Read from the chain's critical path by parent links (the
+ * heaviest branch from the root): the regression's own operation must be on it, and the cause
+ * is the last step below it, taking ≥ 1/2 of its duration. Such a regression is kept, at low
+ * severity, naming where the time went; the deeper one carries the finding. Without parent
+ * links (the chain's slowest steps) nothing says who waits on whom, and nothing is marked.
  */
 export function markConsequences(drafts: InsightDraft[]): InsightDraft[] {
   const operationOf = (type: string, operation: unknown) => `${type}\u0000${String(operation)}`;
-  const reported = new Set(
-    drafts.map((draft) =>
-      operationOf(draft.affected[0]?.component_type ?? '', draft.evidence.operation),
-    ),
-  );
+  const ownOperation = (draft: InsightDraft) =>
+    operationOf(draft.affected[0]?.component_type ?? '', draft.evidence.operation);
+  const reported = new Set(drafts.map(ownOperation));
   return drafts.map((draft) => {
     const path = draft.evidence.critical_path as CriticalPath | null | undefined;
-    const deepest = path?.steps[path.steps.length - 1];
-    const own = operationOf(draft.affected[0]?.component_type ?? '', draft.evidence.operation);
-    if (!deepest || deepest.share < 0.5) return draft;
+    if (!path || path.method !== 'parent-links') return draft;
+    const own = ownOperation(draft);
+    const at = path.steps.findIndex(
+      (step) => operationOf(step.component_type, step.operation) === own,
+    );
+    if (at < 0 || at === path.steps.length - 1) return draft;
+    const deepest = path.steps[path.steps.length - 1];
+    const share = deepest.duration_ms / Math.max(path.steps[at].duration_ms, 1e-9);
     const cause = operationOf(deepest.component_type, deepest.operation);
-    if (cause === own || !reported.has(cause)) return draft;
+    if (share < 0.5 || cause === own || !reported.has(cause)) return draft;
     const where = `${deepest.component_type}/${deepest.component_id} ${deepest.operation}`;
     return {
       ...draft,
       severity: 'low',
       summary:
-        `Most of the slowest call's time (${Math.round(deepest.share * 100)}%) was spent in ${where}, ` +
-        `itself reported slower in this run: this is its consequence. ${draft.summary}`,
+        `Most of the slowest call's time (${Math.round(Math.min(1, share) * 100)}%) was spent in ${where}, ` +
+        `which it waits on and which is itself reported slower in this run: this is its consequence. ${draft.summary}`,
       evidence: {
         ...draft.evidence,
         explained_by: {
           component_type: deepest.component_type,
           component_id: deepest.component_id,
           operation: deepest.operation,
-          share: deepest.share,
+          share: round(Math.min(1, share), 3),
         },
       },
     };
