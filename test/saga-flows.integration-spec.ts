@@ -22,7 +22,7 @@ const flowsOf = (result: GenerationResult) =>
 
 /**
  * Sagas marked by their start and end messages (test/scenarios/saga-flows.ts): the hung ones are
- * stuck by their markers; the compensated ones, which no convention marks as ended, are not (they
+ * stuck by their markers, as is the hung ride, not the one riding as long as rides do; the compensated ones, which no convention marks as ended, are not (they
  * stopped where the sagas that were refused before them stopped); those that skipped the fraud
  * check are broken, learned from the sagas that went before, markers and all.
  */
@@ -35,10 +35,22 @@ describeFlowScenario({
     const flows = flowsOf(result);
     expect(flows.map((insight) => [insight.evidence.kind, insight.title]).sort()).toEqual([
       ['broken_flow', '5 "checkout-api SubmitOrder" flow(s) skipped fraud-scorer ScoreRisk'],
+      ['stuck_flow', expect.stringContaining('1 flow(s) stuck after trip-orchestrator trip.start')],
       ['stuck_flow', expect.stringContaining('3 flow(s) stuck after psp-adapter AuthorizePayment')],
     ]);
-    const stuck = flows.find((insight) => insight.evidence.kind === 'stuck_flow')!;
-    expect(examples(stuck)).toEqual([...scenario.hungIds].sort());
+    const stuckOf = (component: string) =>
+      flows.find(
+        (insight) =>
+          insight.evidence.kind === 'stuck_flow' && insight.title.includes(`after ${component}`),
+      )!;
+    expect(examples(stuckOf('psp-adapter'))).toEqual([...scenario.hungIds].sort());
+    // the ride on the road for 12 minutes is not stuck: rides are quiet 6 to 9 minutes (their
+    // start marker is minutes after their first event, in another minute)
+    const rides = stuckOf('trip-orchestrator');
+    expect(examples(rides)).toEqual([scenario.hungRideId]);
+    const quiet = rides.evidence.earlier_chains_of_kind as { longest_quiet_ms: number };
+    expect(quiet.longest_quiet_ms).toBeGreaterThanOrEqual(6 * 60_000);
+    expect(quiet.longest_quiet_ms).toBeLessThanOrEqual(10 * 60_000);
     const broken = flows.find((insight) => insight.evidence.kind === 'broken_flow')!;
     expect(brokenIds(broken)).toEqual([...scenario.unscoredIds].sort());
     expect(JSON.stringify(flows)).not.toContain(scenario.compensatedIds[0]);

@@ -270,10 +270,18 @@ export class InsightRollupReader {
     if (kinds.length === 0) return new Map();
     const sql = new SqlBuilder(this.dialect);
     // placeholders in the order they appear in the text (SQLite binds by position)
-    const started = `SELECT correlation_id, bucket_start FROM debug_insight_chain_minutes
-                      WHERE bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(historyBefore)}
-                        AND has_start = 1 AND kind IN ${sql.list(kinds)}
-                      ORDER BY bucket_start DESC LIMIT ${sql.p(sample)}`;
+    // the chains with a start marker whose kind (their earliest minute's) is asked for: the
+    // marker is often in a later minute than the chain's first event ("trip created" … "trip.start")
+    const inRange = () =>
+      `bucket_start >= ${sql.time(learnFrom)} AND bucket_start < ${sql.time(historyBefore)}`;
+    const started = `SELECT correlation_id, max(bucket_start) AS bucket_start FROM debug_insight_chain_minutes
+                      WHERE ${inRange()}
+                        AND correlation_id IN (SELECT correlation_id FROM debug_insight_chain_minutes
+                                                WHERE ${inRange()} AND has_start = 1)
+                      GROUP BY correlation_id
+                     HAVING ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} IN ${sql.list(kinds)}
+                      ORDER BY 2 DESC LIMIT ${sql.p(sample)}`;
+    const from = sql.time(learnFrom);
     const before = sql.time(to);
     const quiet = sql.time(historyBefore);
     // a chain's longest quiet gap from its minutes: between one minute's last event and the next
@@ -285,7 +293,7 @@ export class InsightRollupReader {
          SELECT max(last_at) AS last_at, max(has_start) AS has_start, max(has_end) AS has_end,
                 ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind, max(gap) AS longest_gap
            FROM (SELECT *, ${gap} AS gap FROM debug_insight_chain_minutes
-                  WHERE bucket_start >= (SELECT min(bucket_start) FROM started) AND bucket_start < ${before}
+                  WHERE bucket_start >= ${from} AND bucket_start < ${before}
                     AND correlation_id IN (SELECT correlation_id FROM started)) AS minutes
           GROUP BY correlation_id) AS chains
         WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${sql.list(kinds)}`,

@@ -17,6 +17,10 @@ const MINUTE = 60_000;
  *   Incidents: 3 sagas hang after the authorization request, 5 skip the fraud check.
  *   Beside them, a search API's requests, one event each with its own correlation id, one
  *   every 5 s in the history and 4,000 in the scope: far more chains than the sagas.
+ * - rides, one every 5 minutes: "POST /v1/trips 201" → 2–3 minutes later the driver's pickup
+ *   and `trip.start` (a start marker in a later minute than the chain's first event) → 6 to 9
+ *   quiet minutes of riding → dropoff and `trip.complete` "… completed: 3.2 km". In the scope a
+ *   ride is on the road for 12 minutes (as rides are: not stuck) and one has hung for 40.
  * - document pipeline (`newStore`: the window covers all of the store, nothing before it): one a
  *   minute over 3 hours, "received upload F" → "starting OCR on P page(s)" (a start marker) →
  *   "ocr done pages=P" → "label=contract" → "indexed doc-N into shard S": no end marker, ever.
@@ -30,6 +34,9 @@ export const SAGA_COMPONENTS = {
   psp: c('psp-adapter', 'psp-1'),
   ledger: c('ledger', 'ledger-1'),
   search: c('search-api', 'search-1'),
+  riders: c('rider-api', 'rider-1'),
+  trips: c('trip-orchestrator', 'trips-1'),
+  drivers: c('driver-api', 'driver-1'),
 };
 export const DOCUMENT_COMPONENTS = {
   gateway: c('ingest-gateway', 'gateway-1'),
@@ -45,6 +52,9 @@ export interface SagaScenario {
   hungIds: string[];
   unscoredIds: string[];
   compensatedIds: string[];
+  /** The ride on the road for 12 minutes and the one hung for 40. */
+  ridingId: string;
+  hungRideId: string;
 }
 
 export interface DocumentScenario {
@@ -136,6 +146,30 @@ export function sagaScenario(options: { now: Date; seed: number }): SagaScenario
   const compensatedIds = [45, 32, 20].map((ago) => saga(to - ago * MINUTE, 'refused'));
   const hungIds = [38, 30, 24].map((ago) => saga(to - ago * MINUTE, 'hung'));
   const unscoredIds = [55, 44, 33, 22, 11].map((ago) => saga(to - ago * MINUTE, 'unscored'));
+  let rides = 0;
+  /** A ride; `quietMinutes` on the road (null: still riding, or hung, at the scope's end). */
+  const ride = (at: number, quietMinutes: number | null) => {
+    const id = `trip-${(++rides).toString(16).padStart(5, '0')}`;
+    const write1 = (step: Step, time: number) => write(id, time, [step], 0);
+    write1(
+      [S.riders, 'POST /v1/trips', `POST /v1/trips 201 rider=r-${random.int(1000, 9999)}`],
+      at,
+    );
+    const pickup = at + random.int(120, 180) * 1000;
+    write1([S.drivers, 'trip.pickup', `driver reported pickup for ${id}`], pickup);
+    write1([S.trips, 'trip.start', `${id} in progress, rider on board`], pickup + 40);
+    if (quietMinutes === null) return id;
+    const dropoff = pickup + quietMinutes * MINUTE;
+    write1([S.drivers, 'trip.dropoff', `driver reported dropoff for ${id}`], dropoff);
+    write1(
+      [S.trips, 'trip.complete', `${id} completed: ${random.int(1, 9)}.${random.int(0, 9)} km`],
+      dropoff + 50,
+    );
+    return id;
+  };
+  for (let at = start; at < to - 60 * MINUTE; at += 5 * MINUTE) ride(at, 6 + random.int(0, 3));
+  const hungRideId = ride(to - 43 * MINUTE, null);
+  const ridingId = ride(to - 15 * MINUTE, null);
   let requests = 0;
   const request = (at: number) =>
     write(
@@ -153,6 +187,8 @@ export function sagaScenario(options: { now: Date; seed: number }): SagaScenario
     hungIds,
     unscoredIds,
     compensatedIds,
+    ridingId,
+    hungRideId,
   };
 }
 

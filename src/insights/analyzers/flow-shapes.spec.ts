@@ -379,6 +379,66 @@ describe('outcomes and markers', () => {
     expect(judgeChains(refused, sagaHistory, to, settings).broken).toEqual([]);
   });
 
+  it('judges a chain that ends in lines no completed chain wrote at its last known step', () => {
+    const offered = (id: string, at: number, hung: boolean) =>
+      logged(id, at, [
+        ['trips', 'create', 'created', 0],
+        ['trips', 'offer', 'offered', 100],
+        ...(hung
+          ? ([
+              ['rider-api', 'GET /trips/:id', 'poll', 20_000],
+              ['driver-api', 'ws', 'ws-closed', 5_000],
+            ] as Outcome[])
+          : ([
+              ['trips', 'accept', 'accepted', 15_000],
+              ['trips', 'complete', 'completed', 300_000],
+            ] as Outcome[])),
+      ]);
+    const shapes = learnShapes(
+      Array.from({ length: 60 }, (_, i) => offered(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, false)),
+      settings,
+    );
+    const { stuck } = judgeChains(
+      [1, 2, 3].map((i) => offered(`s${i}`, T - 30 * MINUTE, true)),
+      shapes,
+      to,
+      settings,
+    );
+    expect(stuck.map((group) => [group.step.step, group.chains.length])).toEqual([
+      ['trips\u0000offer', 3],
+    ]);
+  });
+
+  it('names the steps around a step that logs its start and its end, not the step itself', () => {
+    const document = (id: string, at: number, skipOcr = false) =>
+      logged(id, at, [
+        ['gateway', 'upload', 'received', 0],
+        ...(skipOcr
+          ? []
+          : ([
+              ['ocr', 'extract', 'ocr-started', 100],
+              ['ocr', 'extract', 'ocr-done', 5_000],
+            ] as Outcome[])),
+        ['indexer', 'index', 'indexed', 200],
+      ]);
+    const shapes = learnShapes(
+      Array.from({ length: 100 }, (_, i) => document(`h${i}`, T - 3 * 3_600_000 + i * MINUTE)),
+      settings,
+    );
+    const ocr = shapes.get('gateway upload')!.steps.get('ocr\u0000extract')!;
+    expect([...ocr.next.keys()]).toEqual(['indexer\u0000index']);
+    expect([...ocr.previous.keys()]).toEqual(['gateway\u0000upload']);
+    const { broken } = judgeChains(
+      Array.from({ length: 30 }, (_, i) => document(`n${i}`, T - 50 * MINUTE + i * MINUTE, i < 5)),
+      shapes,
+      to,
+      settings,
+    );
+    expect(broken.map((group) => [group.usualPrevious, group.usualNext])).toEqual([
+      ['gateway upload', 'indexer index'],
+    ]);
+  });
+
   it('takes a chain that stopped after an outcome that ends its kind where the caller answers as ended', () => {
     // the reservation is refused in 1 of 25 checkouts: the gateway answers 409 (the same
     // pattern as its 201) and no confirmation mail follows

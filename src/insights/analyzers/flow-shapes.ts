@@ -291,10 +291,13 @@ export function learnShapes(
         seen.add(step);
         const following = chain.events[index + 1];
         const preceding = chain.events[index - 1];
-        if (preceding) count(shape.previous, stepOfEvent(preceding));
+        // what comes before and after the step: another step (a step that logs its start and
+        // its end is not its own neighbour)
+        if (preceding && stepOfEvent(preceding) !== step)
+          count(shape.previous, stepOfEvent(preceding));
         if (index === stop) shape.ends++;
         if (!following) return;
-        count(shape.next, stepOfEvent(following));
+        if (stepOfEvent(following) !== step) count(shape.next, stepOfEvent(following));
         // events dropped from the middle of a long chain leave no gap to learn
         if (!chain.cut || following.position === event.position + 1)
           shape.gaps.push(Math.max(0, following.at - event.at));
@@ -391,7 +394,7 @@ export function judgeChains(
       unjudged.set(kind, (unjudged.get(kind) ?? 0) + 1);
       continue;
     }
-    const last = chain.events[stopIndex(chain.events, shape.follows)];
+    const last = knownStop(chain.events, stopIndex(chain.events, shape.follows), shape, settings);
     if (endedByOutcome(shape, chain, last, settings)) {
       if (chain.started && !chain.ended) endedUnmarked.add(chain.correlationId);
       ended(kind, chain);
@@ -454,6 +457,26 @@ export function judgeChains(
     }
   }
   return { stuck: [...stuck.values()], broken, unjudged, endedUnmarked };
+}
+
+/**
+ * Where a chain stands among the steps its kind knows: the event at `stop`, or, when its step is
+ * one the completed chains did not pass (minStepChains), the latest earlier event whose step they
+ * did. A chain that hangs often ends in lines no completed chain writes (a client polling, a
+ * connection warning, a retry): they are not a step to judge it at, and its idle time still runs
+ * from them.
+ */
+function knownStop(
+  events: readonly ShapeEvent[],
+  stop: number,
+  shape: KindShape,
+  settings: ShapeSettings,
+): ShapeEvent {
+  for (let index = stop; index >= 0; index--) {
+    const step = shape.steps.get(stepOfEvent(events[index]));
+    if (step && step.chains >= settings.minStepChains) return events[index];
+  }
+  return events[stop];
 }
 
 function usualNext(shape: KindShape, step: StepShape): LearnedStuck['usualNext'] {
