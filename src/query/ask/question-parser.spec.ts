@@ -447,6 +447,8 @@ const TABLE: Row[] = [
   },
   // Slowness, phrased loosely.
   { question: 'what is slow', intent: 'slow_operations', components: [] },
+  // "now" is an instant, not a window: the intent's default window applies
+  { question: 'what is slow right now?', intent: 'slow_operations', time: null },
   {
     question: 'why is the api gateway so laggy',
     intent: 'slow_operations',

@@ -845,6 +845,14 @@ export function parseTimeRange(text: string, now: Date): TimeRange | null {
   const first = results[0];
   const before = clockRange.toLowerCase().slice(0, first.index);
   const between = /\b(between|from)\s*$/.test(before) && results.length > 1;
+  // "right now", "currently": an instant, no window; the intent's default window is what is meant
+  if (
+    !between &&
+    !first.end &&
+    /casualReference\/now/.test([...(first.tags?.() ?? [])].join(' ')) &&
+    !/\bsince\s*$/.test(before)
+  )
+    return null;
   let from = first.start.date().getTime();
   let to = first.end?.date().getTime() ?? (between ? results[1].start.date().getTime() : at);
   // A day without a time of day ("since monday", "on nov 20") starts at midnight and, unless it is
