@@ -360,6 +360,37 @@ describe('outcomes and markers', () => {
     ];
     const judgement = judgeChains(judged, sagaHistory, to, settings);
     expect([...judgement.endedUnmarked].sort()).toEqual(['r1', 'r2']);
+    // an ending whose last step only the few chains of that ending pass (fewer than
+    // minStepChains: a void after a cancellation) ends the chain all the same
+    const voided = (id: string, at: number, cancelled: boolean) =>
+      logged(
+        id,
+        at,
+        [
+          ['app', 'remote_start', 'start-requested', 0],
+          ['sessions', 'charging_session', cancelled ? 'cancelled' : 'session-started', 60_000],
+          cancelled
+            ? ['payments', 'void', 'voided', 500]
+            : ['sessions', 'charging_session', 'session-finished', 600_000],
+        ],
+        { started: true, ended: !cancelled },
+      );
+    const sessions = learnShapes(
+      Array.from({ length: 160 }, (_, i) =>
+        voided(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, i % 20 === 3),
+      ),
+      settings,
+    );
+    expect(sessions.get('app remote_start')!.steps.get('payments\u0000void')!.chains).toBeLessThan(
+      settings.minStepChains,
+    );
+    expect([
+      ...judgeChains([voided('c1', T - 20 * MINUTE, true)], sessions, to, settings).endedUnmarked,
+    ]).toEqual(['c1']);
+    // with an end marker somewhere in it (a step's own), a chain the conventions may still
+    // call open is vetoed all the same
+    const marked = { ...saga('r3', T - 20 * MINUTE, 'refused'), ended: true };
+    expect([...judgeChains([marked], sagaHistory, to, settings).endedUnmarked]).toEqual(['r3']);
     // a start marker makes whether it is stuck the conventions' question
     expect(judgement.stuck).toEqual([]);
   });

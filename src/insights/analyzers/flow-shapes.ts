@@ -394,9 +394,12 @@ export function judgeChains(
       unjudged.set(kind, (unjudged.get(kind) ?? 0) + 1);
       continue;
     }
-    const last = knownStop(chain.events, stopIndex(chain.events, shape.follows), shape, settings);
-    if (endedByOutcome(shape, chain, last, settings)) {
-      if (chain.started && !chain.ended) endedUnmarked.add(chain.correlationId);
+    const stop = stopIndex(chain.events, shape.follows);
+    // an ending outcome often ends at a step of its own few chains pass (a refund, a void):
+    // where the chain stopped, before the steps most chains pass are looked for
+    if (endedByOutcome(shape, chain, chain.events[stop], settings)) {
+      // the conventions may call it stuck (a start marker, no end marker of their reading)
+      if (chain.started) endedUnmarked.add(chain.correlationId);
       ended(kind, chain);
       continue;
     }
@@ -405,6 +408,7 @@ export function judgeChains(
     // "started" and "finished" mark an end at every step, so such a chain is judged by where
     // it stopped, as a chain without markers is.
     if (chain.started && !chain.ended) continue;
+    const last = knownStop(chain.events, stop, shape);
     const step = shape.steps.get(stepOfEvent(last));
     if (!step || step.chains < settings.minStepChains) continue;
     // idle since its latest event, whatever the step it stands at
@@ -461,21 +465,15 @@ export function judgeChains(
 
 /**
  * Where a chain stands among the steps its kind knows: the event at `stop`, or, when its step is
- * one the completed chains did not pass (minStepChains), the latest earlier event whose step they
- * did. A chain that hangs often ends in lines no completed chain writes (a client polling, a
- * connection warning, a retry): they are not a step to judge it at, and its idle time still runs
- * from them.
+ * one no completed chain of the kind passed, the latest earlier event whose step one did. A
+ * chain that hangs often ends in lines no completed chain writes (a client polling, a connection
+ * warning): they are not a step to judge it at, and its idle time still runs from them. A step
+ * few completed chains passed (a rare ending of their own) stays where the chain stopped: too
+ * little is known of it to judge (minStepChains), as before.
  */
-function knownStop(
-  events: readonly ShapeEvent[],
-  stop: number,
-  shape: KindShape,
-  settings: ShapeSettings,
-): ShapeEvent {
-  for (let index = stop; index >= 0; index--) {
-    const step = shape.steps.get(stepOfEvent(events[index]));
-    if (step && step.chains >= settings.minStepChains) return events[index];
-  }
+function knownStop(events: readonly ShapeEvent[], stop: number, shape: KindShape): ShapeEvent {
+  for (let index = stop; index >= 0; index--)
+    if (shape.steps.has(stepOfEvent(events[index]))) return events[index];
   return events[stop];
 }
 
