@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
 import type { ComponentRef } from '../src/database/entities/debug-insight.entity.js';
-import { detectLearnedFlows } from '../src/insights/analyzers/flow.analyzer.js';
+import { judgeLearnedFlows } from '../src/insights/analyzers/flow.analyzer.js';
 import { learnShapes } from '../src/insights/analyzers/flow-shapes.js';
 import { InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
@@ -349,12 +349,12 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
           chain.events.every((event) => event.at < scenario.from.getTime() + 1000),
         ),
       ).toBe(true);
-      const drafts = detectLearnedFlows({
+      const drafts = judgeLearnedFlows({
         scope,
         now: scenario.to,
         shapes: learnShapes(history, InsightSettings.flow.learned),
         judged,
-      });
+      }).drafts;
       expect(
         drafts.map((draft) => [draft.kind, draft.evidence.flow_kind, draft.evidence.chains]).sort(),
       ).toEqual([

@@ -86,8 +86,8 @@ export function chainKindSql(dialect: Dialect): string {
                ELSE component_type || ' ' || operation END`;
 }
 
-/** Bounds of the chains without markers read for the flow shapes (markerFreeChainIds). */
-export interface MarkerFreeLimits {
+/** Bounds of the chains read for the flow shapes (flowChainIds). */
+export interface FlowChainLimits {
   historyChains: number;
   judgedChains: number;
   /** Kinds of chain the history holds at most (those with the most chains). */
@@ -106,7 +106,7 @@ export interface MarkerFreeLimits {
  * a kind of 1% of the chains about 15 of the 1,500, too few to learn its shape (20); a fixed
  * quota per kind would waste the bound when there are few kinds or multiply it with many.
  */
-export function historyByKind(sql: SqlBuilder, chains: string, limits: MarkerFreeLimits): string {
+export function historyByKind(sql: SqlBuilder, chains: string, limits: FlowChainLimits): string {
   return sharedByKind(sql, chains, limits.historyChains, limits.maxKinds);
 }
 
@@ -116,26 +116,21 @@ export function historyByKind(sql: SqlBuilder, chains: string, limits: MarkerFre
  * kind (single-request chains of an API: thousands an hour) would otherwise fill the bound and
  * leave the chains of the other kinds unjudged.
  */
-export function judgedByKind(sql: SqlBuilder, chains: string, limits: MarkerFreeLimits): string {
-  return sharedByKind(sql, chains, limits.judgedChains);
+export function judgedByKind(sql: SqlBuilder, chains: string, limits: FlowChainLimits): string {
+  // no more kinds than chains can have one taken: every kind is kept
+  return sharedByKind(sql, chains, limits.judgedChains, limits.judgedChains);
 }
 
-function sharedByKind(sql: SqlBuilder, chains: string, limit: number, maxKinds?: number): string {
+function sharedByKind(sql: SqlBuilder, chains: string, limit: number, maxKinds: number): string {
   // placeholders in the order they appear in the text (SQLite binds by position)
-  const kindOrder =
-    maxKinds === undefined
-      ? ''
-      : `, dense_rank() OVER (ORDER BY kind_chains DESC, kind) AS kind_order`;
-  const chainsOfKind =
-    maxKinds === undefined ? '' : `, count(*) OVER (PARTITION BY kind) AS kind_chains`;
-  const kept = maxKinds === undefined ? '' : `WHERE kind_order <= ${sql.p(maxKinds)}`;
   return `SELECT correlation_id FROM (
-            SELECT correlation_id, last_at, kind_rank${kindOrder}
+            SELECT correlation_id, last_at, kind_rank, dense_rank() OVER (ORDER BY kind_chains DESC, kind) AS kind_order
               FROM (SELECT correlation_id, last_at, kind,
-                           row_number() OVER (PARTITION BY kind ORDER BY last_at DESC, correlation_id) AS kind_rank${chainsOfKind}
+                           row_number() OVER (PARTITION BY kind ORDER BY last_at DESC, correlation_id) AS kind_rank,
+                           count(*) OVER (PARTITION BY kind) AS kind_chains
                       FROM (SELECT correlation_id, last_at, coalesce(kind, '') AS kind FROM (${chains}) AS chains) AS kinded
                    ) AS ranked) AS ordered
-           ${kept}
+           WHERE kind_order <= ${sql.p(maxKinds)}
            ORDER BY kind_rank, last_at DESC, correlation_id LIMIT ${sql.p(limit)}`;
 }
 
@@ -732,7 +727,7 @@ export class InsightAggregatesRepository {
     learnFrom: Date,
     historyBefore: Date,
     judgeBefore: Date,
-    limits: MarkerFreeLimits,
+    limits: FlowChainLimits,
     judgeEnded: boolean,
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = this.builder();

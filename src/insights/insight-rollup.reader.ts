@@ -10,7 +10,7 @@ import {
   judgedByKind,
   type KindEnds,
   kindEndsOf,
-  type MarkerFreeLimits,
+  type FlowChainLimits,
   splitChainIds,
   type DurationMomentsRow,
   type ErrorPatternRow,
@@ -315,7 +315,7 @@ export class InsightRollupReader {
     to: Date,
     historyBefore: Date,
     judgeBefore: Date,
-    limits: MarkerFreeLimits,
+    limits: FlowChainLimits,
     judgeEnded: boolean,
   ): Promise<{ history: string[]; judged: string[] }> {
     const sql = new SqlBuilder(this.dialect);

@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../common/debug-event.js';
 import type { InsightsService } from '../insights/insights.service.js';
-import type { InsightView } from '../insights/insight.types.js';
+import type { InsightType, InsightView } from '../insights/insight.types.js';
 
 /** Most severe first, then the most certain, then the latest. */
 export function bySeverityThenConfidence(a: InsightView, b: InsightView): number {
@@ -15,7 +15,7 @@ export function bySeverityThenConfidence(a: InsightView, b: InsightView): number
 /** Open and regressed insights, most severe and most certain first. */
 export async function openProblems(
   insights: InsightsService,
-  filters: { component?: string; sessionId?: string; limit: number },
+  filters: { component?: string; sessionId?: string; type?: InsightType; limit: number },
 ): Promise<InsightView[]> {
   const pages = await Promise.all(
     (['open', 'regressed'] as const).map((status) =>
@@ -23,6 +23,7 @@ export async function openProblems(
         status,
         component: filters.component,
         sessionId: filters.sessionId,
+        type: filters.type,
         limit: 100,
       }),
     ),

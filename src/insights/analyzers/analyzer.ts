@@ -6,7 +6,7 @@ import type {
   ErrorPatternRow,
   InsightAggregatesRepository,
   KindEnds,
-  MarkerFreeLimits,
+  FlowChainLimits,
 } from '../insight-aggregates.repository.js';
 import type { InsightRollupReader } from '../insight-rollup.reader.js';
 import type { InsightRollupRefresher } from '../insight-rollup.refresher.js';
@@ -185,7 +185,7 @@ export class AnalysisContext {
   flowChainIds(
     historyBefore: Date,
     judgeBefore: Date,
-    limits: MarkerFreeLimits,
+    limits: FlowChainLimits,
     judgeEnded: boolean,
   ): Promise<{ history: string[]; judged: string[] }> {
     return this.usesRollups

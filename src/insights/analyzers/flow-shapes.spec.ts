@@ -1,5 +1,5 @@
 import { InsightSettings } from '../insight-settings.js';
-import { detectLearnedFlows } from './flow.analyzer.js';
+import { judgeLearnedFlows } from './flow.analyzer.js';
 import {
   type FlowChain,
   judgeChains,
@@ -246,14 +246,14 @@ describe('clock skew between the hosts of a flow', () => {
   });
 });
 
-describe('detectLearnedFlows', () => {
+describe('judgeLearnedFlows', () => {
   it('names the kind, the step, what normally follows, how many chains and the numbers compared', () => {
-    const drafts = detectLearnedFlows({
+    const drafts = judgeLearnedFlows({
       scope: { from: new Date(T - 3_600_000), to },
       now: to,
       shapes: learnShapes(history(100), settings),
       judged: [1, 2, 3].map((i) => order(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 })),
-    });
+    }).drafts;
     expect(drafts).toHaveLength(1);
     const [draft] = drafts;
     expect(draft.kind).toBe('stuck_flow');

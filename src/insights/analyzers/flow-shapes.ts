@@ -260,15 +260,15 @@ export function learnShapes(
     for (const chain of chains) {
       const seen = new Set<string>();
       const stop = stopIndex(chain.events, follows);
-      const stopStep = stepOfEvent(chain.events[stop]);
+      const stepsOf = chain.events.map(stepOfEvent);
       for (const key of new Set(chain.events.map(outcomeOfEvent))) {
         const outcome = outcomes.get(key) ?? { chains: 0, stops: new Map<string, number>() };
         outcomes.set(key, outcome);
         outcome.chains++;
-        count(outcome.stops, stopStep);
+        count(outcome.stops, stepsOf[stop]);
       }
       chain.events.forEach((event, index) => {
-        const step = stepOfEvent(event);
+        const step = stepsOf[index];
         let shape = steps.get(step);
         if (!shape) {
           shape = {
@@ -290,14 +290,12 @@ export function learnShapes(
         if (!seen.has(step)) shape.chains++;
         seen.add(step);
         const following = chain.events[index + 1];
-        const preceding = chain.events[index - 1];
         // what comes before and after the step: another step (a step that logs its start and
         // its end is not its own neighbour)
-        if (preceding && stepOfEvent(preceding) !== step)
-          count(shape.previous, stepOfEvent(preceding));
+        if (index > 0 && stepsOf[index - 1] !== step) count(shape.previous, stepsOf[index - 1]);
         if (index === stop) shape.ends++;
         if (!following) return;
-        if (stepOfEvent(following) !== step) count(shape.next, stepOfEvent(following));
+        if (stepsOf[index + 1] !== step) count(shape.next, stepsOf[index + 1]);
         // events dropped from the middle of a long chain leave no gap to learn
         if (!chain.cut || following.position === event.position + 1)
           shape.gaps.push(Math.max(0, following.at - event.at));

@@ -504,7 +504,7 @@ export class FlowAnalyzer implements Analyzer {
     // started, went on and fell quiet without an end marker show how the kind ends as well as
     // 90 older ones. Only then: with history before the scope, a long outage inside it would
     // count its own hung chains as the kind's normal ends.
-    const quietInScope = new Date(context.scope.to.getTime() - settings.learned.historyQuietMs);
+    const quietInScope = this.quietInScope(context.scope);
     const young = kinds.filter(
       (kind) => (kindEnds.get(kind)?.started ?? 0) < settings.conventionEnds.minStarted,
     );
@@ -523,6 +523,11 @@ export class FlowAnalyzer implements Analyzer {
       asked: new Set(kinds),
     });
     return kindEnds;
+  }
+
+  /** Chains of the scope quiet before this went quiet long ago: what a new store learns from. */
+  private quietInScope(scope: InsightScope): Date {
+    return new Date(scope.to.getTime() - settings.learned.historyQuietMs);
   }
 
   /** Chains quiet before this are history: before the scope, and quiet for historyQuietMs at least. */
@@ -582,7 +587,7 @@ export class FlowAnalyzer implements Analyzer {
       // Nothing before the scope to learn from (a new store, a window over all of it): the
       // scope's own chains that went quiet long ago teach the shapes. A hang of a minority of
       // a kind's chains still stops where few chains end (maxEndFraction).
-      const quietInScope = new Date(scope.to.getTime() - learned.historyQuietMs);
+      const quietInScope = this.quietInScope(scope);
       const learnable = [...shapes.values()].some((shape) => shape.chains >= learned.minChains);
       if (!learnable && quietInScope > historyBefore) {
         const inScope = await context.flowChainIds(
@@ -609,12 +614,10 @@ export interface LearnedFlowInput {
   judged: readonly FlowChain[];
 }
 
-/** Stuck and broken flows against the learned shapes. */
-export function detectLearnedFlows(input: LearnedFlowInput): InsightDraft[] {
-  return judgeLearnedFlows(input).drafts;
-}
-
-/** detectLearnedFlows, and the chains a start marker left open that ended where their kind's chains end. */
+/**
+ * Stuck and broken flows against the learned shapes, and the chains a start marker left open
+ * that ended where their kind's chains end.
+ */
 export function judgeLearnedFlows(input: LearnedFlowInput): {
   drafts: InsightDraft[];
   endedUnmarked: ReadonlySet<string>;

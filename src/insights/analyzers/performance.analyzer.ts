@@ -569,14 +569,15 @@ export class PerformanceAnalyzer implements Analyzer {
         scope.to,
         settings.fewCallsFetch,
       );
+      // no level the rule could take (the fewCallsMin-th largest under fewCallsMinRatio × p99):
+      // nothing to count the calls since
+      const least = largest[settings.fewCallsMin - 1]?.durationMs ?? 0;
+      if (least < settings.fewCallsMinRatio * baseline.p99) continue;
       // the first of the k largest calls, for each k: when the slow calls may have set in
-      const onsets: Date[] = [];
-      for (const call of largest)
-        onsets.push(
-          onsets.length > 0 && onsets[onsets.length - 1] < call.at
-            ? onsets[onsets.length - 1]
-            : call.at,
-        );
+      let earliest = Infinity;
+      const onsets = largest.map(
+        (call) => new Date((earliest = Math.min(earliest, call.at.getTime()))),
+      );
       const callsSince = await context.aggregates.callsSince(
         row.component,
         row.operation,

@@ -345,9 +345,9 @@ export class AskService {
     component: string | undefined,
     sessionId: string | undefined,
   ): Promise<Pick<AskAnswer, 'answer' | 'data' | 'queries' | 'cached'>> {
-    const flows = (await openProblems(this.insights, { sessionId, limit: 500 })).filter(
-      (insight) => insight.insight_type === 'flow' && kinds.includes(String(insight.evidence.kind)),
-    );
+    const flows = (
+      await openProblems(this.insights, { sessionId, type: 'flow', limit: 200 })
+    ).filter((insight) => kinds.includes(String(insight.evidence.kind)));
     const names = (insight: (typeof flows)[number]) => [
       ...insight.affected_components.flatMap((ref) => [ref.component_type, ref.component_id]),
       String(insight.evidence.flow_kind ?? ''),
