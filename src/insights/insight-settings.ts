@@ -34,6 +34,11 @@ export const InsightSettings = {
     /** Baseline buckets a series needs before it is judged. */
     minBaselineBuckets: 6,
     /**
+     * A silent instance is replaced when a new instance of its type began sending within this of
+     * its silence (a rolling deploy starts the new pod shortly before it stops the old one).
+     */
+    replacementWindowMs: 10 * 60_000,
+    /**
      * Seasonal baseline (docs/insights.md): a spike is also compared with the same time of day on
      * up to this many earlier days…
      */

@@ -152,11 +152,21 @@ export function diurnalRate(at: number, base: number): number {
 
 /**
  * Two days of web traffic (edge → api → db) following the time of day, with bursts: about one an
- * hour, 2–4 minutes at 4–6× the rate of the moment. Incidents: api-3 logs 150 retries in 5
+ * hour, 2–4 minutes at 4–6× the rate of the moment, and a rolling deploy of an edge proxy 30
+ * minutes before the end of a normal hour (edge-1 replaced by edge-3). Incidents: api-3 logs 150 retries in 5
  * minutes (a retry storm), 40 minutes before the end; api-2 stops sending 25 minutes before it.
  */
 function diurnal({ now, random, recorder, withIncidents, bursts }: BuildContext): Built {
   const edges = [c('edge-proxy', 'edge-1'), c('edge-proxy', 'edge-2')];
+  // a rolling deploy in a normal hour: edge-3 comes up a minute before edge-1 is stopped for good
+  const replacement = c('edge-proxy', 'edge-3');
+  const deployedAt = now - 7 * HOUR - 30 * MINUTE;
+  const edgesAt = (at: number) =>
+    at < deployedAt - MINUTE
+      ? edges
+      : at < deployedAt
+        ? [...edges, replacement]
+        : [replacement, edges[1]];
   const apis = [c('api', 'api-1'), c('api', 'api-2'), c('api', 'api-3')];
   const db = c('db-proxy', 'db-1');
   const start = now - 48 * HOUR;
@@ -175,7 +185,7 @@ function diurnal({ now, random, recorder, withIncidents, bursts }: BuildContext)
       const at = minute + random.int(0, 58_000);
       const alive = apis.filter((api) => api !== crashed || at < silentFrom);
       const api = random.pick(alive);
-      const edge = random.pick(edges);
+      const edge = random.pick(edgesAt(at));
       const correlationId = `web-${newId(new Date(at)).slice(-12)}`;
       const path = random.pick(['/products', '/cart', '/search', '/account']);
       const received = recorder.emit({

@@ -138,6 +138,72 @@ describe('anomaly analyzer', () => {
     expect(draft.firstSeen).toEqual(new Date(grid.origin.getTime() + 43 * grid.bucketMs));
   });
 
+  it('marks a silent instance replaced when a new one of its type began sending then: low, not high', () => {
+    const instance = (type: string, id: string, counts: number[]): BucketSeries => ({
+      key: `component:${type}/${id}`,
+      component: { component_type: type, component_id: id },
+      counts,
+      errors: counts.map(() => 0),
+      lastAt: null,
+    });
+    // a rolling deploy: api-1 stops at bucket 43, api-2 (new) started at 42; worker-1 stops with no newcomer
+    const old = steady(30, 48);
+    const stopped = steady(30, 48);
+    for (let index = 43; index < 48; index++) old[index] = stopped[index] = 0;
+    const fresh = new Array(48).fill(0).map((_, index) => (index >= 42 ? 30 : 0));
+    // a newcomer of another type, and one of the same type that began long before: neither replaces
+    const otherType = new Array(48).fill(0).map((_, index) => (index >= 42 ? 30 : 0));
+    const drafts = detectAnomalies({
+      grid,
+      now: to,
+      componentSeries: [
+        instance('api', 'api-1', old),
+        instance('api', 'api-2', fresh),
+        instance('worker', 'worker-1', stopped),
+        instance('cron', 'cron-9', otherType),
+      ],
+      patternSeries: [],
+    });
+    const byKey = new Map(drafts.map((draft) => [draft.evidence.series, draft]));
+    expect(byKey.get('component:api/api-1')).toMatchObject({ kind: 'silence', severity: 'low' });
+    expect(byKey.get('component:api/api-1')!.evidence.replaced_by).toEqual({
+      component: { component_type: 'api', component_id: 'api-2' },
+      first_bucket_start: new Date(grid.origin.getTime() + 42 * grid.bucketMs).toISOString(),
+    });
+    expect(byKey.get('component:api/api-1')!.title).toContain('api/api-2, took over');
+    expect(byKey.get('component:worker/worker-1')).toMatchObject({ severity: 'high' });
+    expect(byKey.get('component:worker/worker-1')!.evidence.replaced_by).toBeUndefined();
+
+    // a newcomer that began 20 buckets (100 min) before the stop is a scale-out, not this stop's replacement
+    const early = new Array(48).fill(0).map((_, index) => (index >= 23 ? 30 : 0));
+    const [alone] = findAnomalies({
+      grid,
+      now: to,
+      componentSeries: [instance('api', 'api-1', old), instance('api', 'api-3', early)],
+      patternSeries: [],
+    });
+    expect(alone.finding).toMatchObject({ kind: 'silence' });
+    expect(alone.finding.replacedBy).toBeUndefined();
+
+    // two silent instances and one newcomer: only the nearer silence is replaced
+    const later = steady(30, 48);
+    for (let index = 44; index < 48; index++) later[index] = 0;
+    const two = findAnomalies({
+      grid,
+      now: to,
+      componentSeries: [
+        instance('api', 'api-1', old),
+        instance('api', 'api-4', later),
+        instance('api', 'api-2', fresh),
+      ],
+      patternSeries: [],
+    });
+    expect(two.map(({ finding }) => finding.replacedBy?.component.component_id)).toEqual([
+      'api-2',
+      undefined,
+    ]);
+  });
+
   it('does not call a gap silent when the baseline had gaps as long: traffic in bursts', () => {
     // a request a few minutes apart, each logging 7 events: empty buckets between them
     const bursty = Array.from({ length: 48 }, (_, index) => (index % 3 === 2 ? 0 : 7));

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
 import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
-import { componentKey, type InsightDraft, type Severity } from '../insight.types.js';
+import {
+  type ComponentRef,
+  componentKey,
+  type InsightDraft,
+  type Severity,
+} from '../insight.types.js';
 import { median, robustScore, robustScorer, round, scaledMad } from '../robust-stats.js';
 import { type AnalysisContext, type Analyzer, bucketStart, formatTime } from './analyzer.js';
 
@@ -39,6 +44,11 @@ export interface Finding {
     /** That highest count on each of the days, yesterday first. */
     dayLevels: number[];
   };
+  /**
+   * A silence only: a new instance of the same component type that began sending about when
+   * this one stopped (a rolling deploy, or a crashed pod replaced), and the bucket it began in.
+   */
+  replacedBy?: { component: ComponentRef; index: number };
 }
 
 /**
@@ -142,7 +152,53 @@ export function findAnomalies(
     const finding = judge(series, input.grid, false);
     if (finding) found.push({ series, finding });
   }
+  markReplacements(found, input.componentSeries, input.grid);
   return found;
+}
+
+/**
+ * Instances come and go under new ids where an orchestrator runs them: a rolling deploy starts a
+ * new pod and stops an old one, a crashed pod comes back as another. So a silent instance is
+ * marked replaced when an instance of the same component type that had sent nothing before
+ * began sending within `replacementWindowMs` of the silence's start and is still sending; each
+ * new instance replaces one silent one, the nearest in time first. A silent instance with no
+ * newcomer (a dead replica, a connector gone quiet) stays a silence.
+ */
+export function markReplacements(
+  found: readonly { series: BucketSeries; finding: Finding }[],
+  componentSeries: readonly BucketSeries[],
+  grid: BucketGrid,
+): void {
+  const silent = found.filter(
+    ({ series, finding }) => finding.kind === 'silence' && series.component,
+  );
+  if (silent.length === 0) return;
+  const tolerance = Math.max(1, Math.ceil(settings.replacementWindowMs / grid.bucketMs));
+  const newcomers = componentSeries.flatMap((series) => {
+    const index = series.counts.findIndex((count) => count > 0);
+    const sending = series.counts.slice(-settings.silenceBuckets).some((count) => count > 0);
+    return series.component && index > 0 && sending ? [{ series, index }] : [];
+  });
+  const pairs = silent.flatMap((entry) =>
+    newcomers
+      .filter(
+        ({ series, index }) =>
+          series.component!.component_type === entry.series.component!.component_type &&
+          Math.abs(index - entry.finding.index) <= tolerance,
+      )
+      .map((newcomer) => ({
+        entry,
+        newcomer,
+        distance: Math.abs(newcomer.index - entry.finding.index),
+      })),
+  );
+  pairs.sort((a, b) => a.distance - b.distance);
+  const taken = new Set<BucketSeries>();
+  for (const { entry, newcomer } of pairs) {
+    if (entry.finding.replacedBy || taken.has(newcomer.series)) continue;
+    taken.add(newcomer.series);
+    entry.finding.replacedBy = { component: newcomer.series.component!, index: newcomer.index };
+  }
 }
 
 /**
@@ -273,7 +329,8 @@ export function earlierBurstHeight(
 }
 
 function severityOf(finding: Finding): Severity {
-  if (finding.kind === 'silence') return 'high';
+  // a replaced instance is the deploy or restart working; it is noted, since a crash looks the same
+  if (finding.kind === 'silence') return finding.replacedBy ? 'low' : 'high';
   if (finding.kind === 'spike') {
     // against the level of the scope's own hour too: where traffic follows the time of day, the
     // baseline median of the hours before understates it (the morning ramp triples it), and a
@@ -297,6 +354,8 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
     ? componentKey(series.component!)
     : `pattern ${series.patternId}${input.patternMessages?.get(series.patternId!) ? ` ("${input.patternMessages.get(series.patternId!)!.slice(0, 80)}")` : ''}`;
   const ratio = finding.observed / Math.max(finding.expected, 1);
+  const replacedBy = finding.replacedBy;
+  const newcomer = replacedBy ? componentKey(replacedBy.component) : '';
   // a silence lasts to the end of the scope (its last event is in the evidence)
   const lastSeen =
     finding.kind === 'silence' ? grid.to : new Date(start.getTime() + grid.bucketMs - 1);
@@ -321,41 +380,61 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
         }
       : {}),
     ...(finding.kind === 'silence' ? { last_event_at: series.lastAt?.toISOString() ?? null } : {}),
+    ...(replacedBy
+      ? {
+          replaced_by: {
+            component: replacedBy.component,
+            first_bucket_start: bucketStart(grid, replacedBy.index).toISOString(),
+          },
+        }
+      : {}),
   };
   const what =
     finding.kind === 'spike'
       ? `Volume spike on ${label}: ${finding.observed} events in ${minutes} min, expected ~${round(finding.expected)}`
       : finding.kind === 'drop'
         ? `Volume drop on ${label}: ${finding.observed} events in ${minutes} min, expected ~${round(finding.expected)}`
-        : `${label} stopped sending events`;
+        : replacedBy
+          ? `${label} stopped sending events; a new instance, ${newcomer}, took over`
+          : `${label} stopped sending events`;
   const summary =
-    finding.kind === 'silence'
+    finding.kind === 'silence' && replacedBy
       ? `${label} sent about ${round(finding.expected)} events per ${minutes} min in the baseline and none since ` +
-        `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}). ` +
-        `Check whether it is running, reachable, and able to reach this collector.`
-      : `${finding.observed} events in the ${minutes}-minute bucket starting ${formatTime(start)} against a baseline ` +
-        `median of ${round(finding.expected)} (robust score ${round(finding.score, 1)}, ${round(ratio, 2)}× normal)` +
-        (finding.seasonal?.level != null
-          ? `; the same time on the ${finding.seasonal.days} previous days brought about ${round(finding.seasonal.level)} ` +
-            `(${round(finding.observed / Math.max(finding.seasonal.level, 1), 2)}× that). `
-          : '. ') +
-        (finding.kind === 'spike'
-          ? `Look at what ${label} logged most in that bucket: a retry loop, a flood of errors or a traffic surge.`
-          : `Fewer events than normal usually means less traffic reaching ${label}, or a part of it stalled.`);
+        `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}); ` +
+        `${newcomer}, of the same type and new, began sending at ${formatTime(bucketStart(grid, replacedBy.index))}. ` +
+        `That is how a rolling deploy or a restarted pod looks; if neither happened, look for why the old one stopped.`
+      : finding.kind === 'silence'
+        ? `${label} sent about ${round(finding.expected)} events per ${minutes} min in the baseline and none since ` +
+          `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}). ` +
+          `Check whether it is running, reachable, and able to reach this collector.`
+        : `${finding.observed} events in the ${minutes}-minute bucket starting ${formatTime(start)} against a baseline ` +
+          `median of ${round(finding.expected)} (robust score ${round(finding.score, 1)}, ${round(ratio, 2)}× normal)` +
+          (finding.seasonal?.level != null
+            ? `; the same time on the ${finding.seasonal.days} previous days brought about ${round(finding.seasonal.level)} ` +
+              `(${round(finding.observed / Math.max(finding.seasonal.level, 1), 2)}× that). `
+            : '. ') +
+          (finding.kind === 'spike'
+            ? `Look at what ${label} logged most in that bucket: a retry loop, a flood of errors or a traffic surge.`
+            : `Fewer events than normal usually means less traffic reaching ${label}, or a part of it stalled.`);
   const suggestions =
-    finding.kind === 'silence'
+    finding.kind === 'silence' && replacedBy
       ? [
-          `Check the process or pod of ${label} (crashed, hung, scaled to zero, network partition)`,
-          `Check the SDK/agent on ${label}: a full client buffer or rejected batches also look like silence`,
+          `Check whether a deploy or restart of ${series.component!.component_type} happened at ${formatTime(start)}`,
+          `If not, read the last events of ${label} for a crash: GET /api/debug/events?component_type=${series.component!.component_type}&component_id=${series.component!.component_id}`,
         ]
-      : finding.kind === 'spike'
+      : finding.kind === 'silence'
         ? [
-            isComponent
-              ? `List the events: GET /api/debug/events?component_type=${series.component!.component_type}&component_id=${series.component!.component_id}`
-              : `List the pattern's events: GET /api/debug/events?pattern_id=${series.patternId}`,
-            'Look for error-pattern insights on the same component in the same bucket',
+            `Check the process or pod of ${label} (crashed, hung, scaled to zero, network partition)`,
+            `Check the SDK/agent on ${label}: a full client buffer or rejected batches also look like silence`,
           ]
-        : [`Check upstream traffic to ${label} and whether it is blocked on a dependency`];
+        : finding.kind === 'spike'
+          ? [
+              isComponent
+                ? `List the events: GET /api/debug/events?component_type=${series.component!.component_type}&component_id=${series.component!.component_id}`
+                : `List the pattern's events: GET /api/debug/events?pattern_id=${series.patternId}`,
+              'Look for error-pattern insights on the same component in the same bucket',
+            ]
+          : [`Check upstream traffic to ${label} and whether it is blocked on a dependency`];
   const baselineTotal = finding.baseline.reduce((sum, count) => sum + count, 0);
   return {
     analyzer: 'anomaly',
