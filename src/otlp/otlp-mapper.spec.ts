@@ -195,6 +195,40 @@ describe('OTLP mapping', () => {
     }
   });
 
+  it('names a span called only by its HTTP method after its route: its operation and message', () => {
+    const request = {
+      resourceSpans: [
+        {
+          resource,
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: TRACE,
+                  spanId: SPAN,
+                  name: 'GET',
+                  kind: 2,
+                  startTimeUnixNano: ns(0),
+                  endTimeUnixNano: ns(40),
+                  attributes: [
+                    { key: 'http.method', value: { stringValue: 'GET' } },
+                    { key: 'http.target', value: { stringValue: '/exports/8812?format=csv' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const [trace] = mapSpans(request).items.map((item) => item.value);
+    expect(trace).toMatchObject({
+      operation: 'GET /exports/{id}',
+      message: 'GET /exports/{id}',
+      data: expect.objectContaining({ 'http.target': '/exports/8812?format=csv' }),
+    });
+  });
+
   it("marks a span's phase in its trace: the root ends it, a span under a local parent awaits one, a remote parent marks nothing", () => {
     const span = (spanId: string, fields: Record<string, unknown>) => ({
       traceId: TRACE,

@@ -1,4 +1,5 @@
 import { hashedEventId, spanEventId } from './otlp-ids.js';
+import { spanOperation } from './span-operation.js';
 import {
   anyValue,
   asLabel,
@@ -307,7 +308,8 @@ function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
   if (!traceId) throw new OtlpItemError('traceId is required (16 bytes, not all zero)');
   if (!spanId) throw new OtlpItemError('spanId is required (8 bytes, not all zero)');
   const parentSpanId = idHex(span.parentSpanId, 8, 'parentSpanId');
-  const name = text(span.name) || '(unnamed span)';
+  const data: Record<string, unknown> = attributes(span.attributes);
+  const name = spanOperation(text(span.name) || '(unnamed span)', data);
   const startMs = millisOfNanos(span.startTimeUnixNano);
   const endMs = millisOfNanos(span.endTimeUnixNano);
   const start = isoOfMillis(startMs);
@@ -322,7 +324,6 @@ function mapSpan(span: Record<string, unknown>, origin: Origin): OtlpEvent[] {
   // innermost failure, which is what root-cause analysis looks for; start time stays in data.
   const timestamp = (failed ? isoOfMillis(endMs) : null) ?? start;
 
-  const data: Record<string, unknown> = attributes(span.attributes);
   data['otel.span_id'] = spanId;
   data['otel.start_time'] = start;
   if (parentSpanId) data['otel.parent_span_id'] = parentSpanId;
