@@ -85,6 +85,13 @@ export function isErrorEvent(event: { level: string; event_type: string }): bool
 }
 
 /**
+ * Errors of one correlation chain further apart than this, and not linked by a parent event, are
+ * separate incidents (root cause in insights and in explain-error): a failure reaches the callers
+ * that wait on it within their timeouts, retries included, which is well under two minutes.
+ */
+export const ERROR_EPISODE_GAP_MS = 2 * 60_000;
+
+/**
  * `isErrorEvent` as a SQL condition over a `debug_events` row (`alias` is the table alias with
  * its dot, as `e.`). Constants only, so the same text serves both dialects and binds nothing.
  */

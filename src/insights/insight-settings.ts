@@ -1,3 +1,5 @@
+import { ERROR_EPISODE_GAP_MS } from '../common/debug-event.js';
+
 /**
  * Thresholds of the analyzers, in one place (docs/insights.md explains each).
  * Generation splits the scope into BUCKETS_PER_WINDOW buckets and compares them with
@@ -91,6 +93,8 @@ export const InsightSettings = {
      */
     /** Chains an error propagation needs before it is above low severity. */
     minPropagationChains: 3,
+    /** An error this long after every earlier error of its chain, not linked to one, starts a new episode. */
+    episodeGapMs: ERROR_EPISODE_GAP_MS,
     conventionEnds: {
       minStarted: 10,
       minEndedFraction: 0.5,

@@ -9,7 +9,7 @@ import {
   type CacheTag,
 } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
-import { isErrorEvent } from '../common/debug-event.js';
+import { ERROR_EPISODE_GAP_MS, isErrorEvent } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { InsightsService } from '../insights/insights.service.js';
 import { insightsMentioning } from './insight-row.js';
@@ -271,9 +271,12 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
       is_the_event_itself: false,
     };
   }
-  const errors = chain
-    .filter((item) => isErrorEvent(item) && failedAt(item) < mine)
-    .sort((a, b) => failedAt(a) - failedAt(b));
+  const errors = sameEpisode(
+    chain
+      .filter((item) => isErrorEvent(item) && failedAt(item) < mine)
+      .sort((a, b) => failedAt(a) - failedAt(b)),
+    mine,
+  );
   const upstream = errors.find(
     (item) =>
       item.component_type !== event.component_type || item.component_id !== event.component_id,
@@ -298,6 +301,18 @@ export function rootCauseOf(event: EventRow, chain: readonly EventRow[]): RootCa
     confidence: event.correlation_id ? 0.6 : 0.3,
     is_the_event_itself: true,
   };
+}
+
+/**
+ * The errors (ascending) of the episode that ends at `mine`: going back from it, each within
+ * ERROR_EPISODE_GAP_MS of the next. An error handled minutes before is another incident.
+ */
+function sameEpisode(errors: readonly EventRow[], mine: number): EventRow[] {
+  let from = errors.length;
+  let next = mine;
+  while (from > 0 && next - failedAt(errors[from - 1]) <= ERROR_EPISODE_GAP_MS)
+    next = failedAt(errors[--from]);
+  return errors.slice(from);
 }
 
 /** The earliest failing event of `event`'s tree of parent links that failed before `before`. */

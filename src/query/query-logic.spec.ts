@@ -354,6 +354,16 @@ describe('explain: rootCauseOf', () => {
     expect(root.reason).toContain('upstream');
   });
 
+  it('looks only within the error episode: an error handled minutes earlier on the chain is not the cause', () => {
+    // a session: a declined card at 0 s, handled; 8 minutes later the db fails, then the api
+    const event = error('api', 480_400, 'api');
+    const root = rootCauseOf(event, [error('card', 0, 'payments'), error('db', 480_000, 'db')]);
+    expect(root.event.id).toBe('db');
+    // with nothing else in its episode, the event is its own cause
+    const alone = rootCauseOf(error('api-late', 600_000, 'api'), [error('card', 0, 'payments')]);
+    expect(alone.is_the_event_itself).toBe(true);
+  });
+
   // OTel traces: a span's timestamp is its start and it fails at its end, after its callees.
   const span = (
     id: string,

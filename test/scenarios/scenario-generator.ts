@@ -240,7 +240,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
   const slowOrders = COMPONENTS.orders[0];
 
   /** One request through gateway → orders → inventory → db → payments → gateway. */
-  const request = (at: number, failure?: { ids: string[] }) => {
+  const request = (at: number, failure?: { ids: string[]; handledEarlier?: boolean }) => {
     const gateway = failure ? COMPONENTS.gateways[1] : random.pick(COMPONENTS.gateways);
     const orders = failure ? COMPONENTS.orders[1] : random.pick(COMPONENTS.orders);
     const inventory = failure ? COMPONENTS.inventory[0] : random.pick(COMPONENTS.inventory);
@@ -270,6 +270,27 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     });
     t += 1;
     if (failure) {
+      if (failure.handledEarlier) {
+        // the same session had a declined card 4 minutes before, handled: another incident
+        const declined = emit({
+          at: at - 4 * MINUTE,
+          component: payments,
+          message: `card declined for order ${orderId}: asking the customer for another card`,
+          level: 'error',
+          eventType: 'error',
+          correlationId,
+          operation: 'charge',
+        });
+        emit({
+          at: at - 4 * MINUTE + 900,
+          component: payments,
+          message: `charge accepted for order ${orderId} with the second card`,
+          correlationId,
+          parentEventId: declined.id,
+          operation: 'charge',
+          durationMs: 850,
+        });
+      }
       // the database fails first; the error travels up through inventory and orders
       const root = emit({
         at: t,
@@ -700,7 +721,10 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
 
   if (incidents.has('error_propagation')) {
     const ids: string[] = [];
-    const chains = [0, 1, 2, 3, 4].map((index) => request(at(10) + index * 15_000, { ids })!);
+    // the last three sessions had a declined card minutes before, handled: not the cause
+    const chains = [0, 1, 2, 3, 4].map((index) =>
+      request(at(10) + index * 15_000, { ids, handledEarlier: index >= 2 })!,
+    );
     injected.push({
       name: 'error_propagation',
       expected: { type: 'flow', kind: 'error_propagation' },

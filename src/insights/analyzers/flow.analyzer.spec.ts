@@ -4,7 +4,13 @@ import {
   type KindEnds,
   kindEndsOf,
 } from '../insight-aggregates.repository.js';
-import { detectFlows, kindsWithoutEnds, propagationOf, stuckAfterFor } from './flow.analyzer.js';
+import {
+  detectFlows,
+  kindsWithoutEnds,
+  propagationOf,
+  propagationsOf,
+  stuckAfterFor,
+} from './flow.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const scope = { from: new Date(to.getTime() - 3_600_000), to };
@@ -100,6 +106,84 @@ describe('flow analyzer', () => {
       'payments',
       'gateway',
     ]);
+  });
+
+  it('gives each episode of errors in a long chain its own root: an error handled minutes before is not the cause', () => {
+    // a charging session: a card declined at 0 s (handled), 8 minutes later the db pool fails
+    // and the error reaches the api and the gateway within a second
+    const declined = error('s', 'payments/p', 0);
+    const db = error('s', 'db/d', 480_000);
+    const api = error('s', 'api/a', 480_300);
+    const gateway = error('s', 'gateway/g', 480_700);
+    const episodes = propagationsOf([gateway, declined, api, db]);
+    expect(episodes.map((episode) => episode.root.component.component_type)).toEqual([
+      'payments',
+      'db',
+    ]);
+    expect(episodes[1].path.map((step) => step.component.component_type)).toEqual([
+      'db',
+      'api',
+      'gateway',
+    ]);
+    // three sessions like it: one propagation rooted in the db, the declines are failed steps
+    const chains = ['s1', 's2', 's3'].map((id) => chain(id, { errors: 4 }));
+    const drafts = detectFlows({
+      scope,
+      now: to,
+      chains,
+      errors: chains.flatMap(({ correlationId: id }) => [
+        error(id, 'payments/p', 0),
+        error(id, 'db/d', 480_000),
+        error(id, 'api/a', 480_300),
+        error(id, 'gateway/g', 480_700),
+      ]),
+      lastEvents: [],
+      stuckBefore,
+    });
+    const propagation = drafts.filter((draft) => draft.kind === 'error_propagation');
+    expect(propagation).toHaveLength(1);
+    expect(propagation[0].evidence).toMatchObject({
+      chains: 3,
+      root_cause: { component: { component_type: 'db', component_id: 'd' } },
+    });
+    expect(drafts.find((draft) => draft.kind !== 'error_propagation')?.affected).toEqual([
+      { component_type: 'payments', component_id: 'p' },
+    ]);
+  });
+
+  it('keeps errors linked by their parent events in one episode, however far apart', () => {
+    // a span that failed at its end, 5 minutes after its callee's error (a long timeout)
+    const callee = error('t', 'worker/w', 0);
+    const caller = {
+      ...error('t', 'scheduler/s', 300_000),
+      eventType: 'trace',
+      durationMs: 300_500,
+    };
+    const episodes = propagationsOf([{ ...callee, parentEventId: caller.id }, caller]);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0].root.component.component_type).toBe('worker');
+    // and a same-root second episode of one chain counts the chain once
+    const again = propagationsOf([
+      error('r', 'db/d', 0, 'r-1'),
+      error('r', 'api/a', 10, 'r-2'),
+      error('r', 'db/d', 600_000, 'r-3'),
+      error('r', 'api/a', 600_010, 'r-4'),
+    ]);
+    expect(again).toHaveLength(2);
+    const [draft] = detectFlows({
+      scope,
+      now: to,
+      chains: [chain('r', { errors: 4 })],
+      errors: [
+        error('r', 'db/d', 0, 'r-1'),
+        error('r', 'api/a', 10, 'r-2'),
+        error('r', 'db/d', 600_000, 'r-3'),
+        error('r', 'api/a', 600_010, 'r-4'),
+      ],
+      lastEvents: [],
+      stuckBefore,
+    });
+    expect(draft.evidence).toMatchObject({ chains: 1 });
   });
 
   it('survives a cycle of parent links (bad data) and keeps every error once', () => {

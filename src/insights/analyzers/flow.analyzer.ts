@@ -95,14 +95,60 @@ export interface Propagation {
  * events with its own clock, and clocks a few seconds apart invert errors that follow each other
  * within milliseconds; a parent link does not depend on clocks). Errors not linked so are ordered
  * by timestamp. See causalOrder for which way a link points.
+ *
+ * A long chain (a session, a saga) can fail more than once: each episode of errors is its own
+ * propagation, with its own root (see errorEpisodes).
  */
-export function propagationOf(errors: readonly ChainEventRow[]): Propagation | null {
-  if (errors.length === 0) return null;
+export function propagationsOf(errors: readonly ChainEventRow[]): Propagation[] {
+  if (errors.length === 0) return [];
   const ordered = causalOrder(
     [...errors].sort(
       (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
     ),
   );
+  return errorEpisodes(ordered).map(propagationOfEpisode);
+}
+
+/** The propagation of a chain's first episode of errors (see propagationsOf). */
+export function propagationOf(errors: readonly ChainEventRow[]): Propagation | null {
+  return propagationsOf(errors)[0] ?? null;
+}
+
+/**
+ * Errors in causal order cut into episodes. A failure reaches the callers that wait on it within
+ * their timeouts, retries included, so an error that comes more than `episodeGapMs` after every
+ * error before it, and is not linked to one of them by a parent event, starts a new episode: the
+ * earlier errors were handled or recovered from (a session that had a declined card at 10:02
+ * and lost its database at 10:20 has two incidents, and the card is not the database's cause).
+ */
+export function errorEpisodes(
+  ordered: readonly ChainEventRow[],
+  gapMs: number = settings.episodeGapMs,
+): ChainEventRow[][] {
+  const episodes: ChainEventRow[][] = [];
+  let current: ChainEventRow[] = [];
+  let ids = new Set<string>();
+  let latest = -Infinity;
+  for (const event of ordered) {
+    const at = event.timestamp.getTime();
+    const linked =
+      (event.parentEventId !== null && ids.has(event.parentEventId)) ||
+      current.some((earlier) => earlier.parentEventId === event.id);
+    if (current.length > 0 && at - latest > gapMs && !linked) {
+      episodes.push(current);
+      current = [];
+      ids = new Set();
+      latest = -Infinity;
+    }
+    current.push(event);
+    ids.add(event.id);
+    latest = Math.max(latest, at);
+  }
+  if (current.length > 0) episodes.push(current);
+  return episodes;
+}
+
+function propagationOfEpisode(ordered: readonly ChainEventRow[]): Propagation {
   const seen = new Set<string>();
   const path: Propagation['path'] = [];
   for (const event of ordered) {
@@ -173,17 +219,20 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   const failures = new Map<string, Propagation[]>();
   for (const chain of input.chains) {
     if (chain.errors === 0) continue;
-    const propagation = propagationOf(errorsByChain.get(chain.correlationId) ?? []);
-    if (!propagation) continue;
-    const root = propagation.root;
-    const key = [
-      componentKey(root.component),
-      root.patternId ?? root.operation ?? root.message.slice(0, 80),
-    ].join('\u0000');
-    const target = propagation.path.length >= 2 ? propagations : failures;
-    const list = target.get(key) ?? [];
-    list.push(propagation);
-    target.set(key, list);
+    for (const propagation of propagationsOf(errorsByChain.get(chain.correlationId) ?? [])) {
+      const root = propagation.root;
+      const key = [
+        componentKey(root.component),
+        root.patternId ?? root.operation ?? root.message.slice(0, 80),
+      ].join('\u0000');
+      const target = propagation.path.length >= 2 ? propagations : failures;
+      const list = target.get(key) ?? [];
+      // a chain counts once per root: its episodes with the same root keep the longest path
+      const last = list.at(-1);
+      if (last?.correlationId !== propagation.correlationId) list.push(propagation);
+      else if (propagation.path.length > last.path.length) list[list.length - 1] = propagation;
+      target.set(key, list);
+    }
   }
   for (const group of propagations.values()) drafts.push(propagationDraft(group, input));
   for (const group of failures.values()) drafts.push(failedStepDraft(group, input));
