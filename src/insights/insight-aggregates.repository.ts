@@ -391,6 +391,16 @@ export class InsightAggregatesRepository {
   }
 
   /** Which of `patternIds` have any event before `before` (in the whole warm store). */
+  /** Whether the store holds any event before `at` (one row read by the time index). */
+  async anyEventBefore(at: Date): Promise<boolean> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT 1 AS found FROM debug_events WHERE "timestamp" < ${sql.time(at)} LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+
   async patternsSeenBefore(patternIds: readonly string[], before: Date): Promise<Set<string>> {
     if (patternIds.length === 0) return new Set();
     const sql = this.builder();

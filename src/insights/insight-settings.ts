@@ -20,6 +20,11 @@ export const InsightSettings = {
     burstMinScore: 5,
     /** Errors of a never-seen pattern before it is reported as new. */
     newPatternMinCount: 1,
+    /**
+     * In a store younger than the grid, a new pattern that first showed within this many of its
+     * mean gaps of its components' first events may have been there all along (low).
+     */
+    newPatternStartGaps: 3,
   },
 
   anomaly: {

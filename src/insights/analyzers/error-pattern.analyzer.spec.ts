@@ -3,7 +3,7 @@ import type {
   BucketSeries,
   ErrorPatternRow,
 } from '../insight-aggregates.repository.js';
-import { detectErrorPatterns, mergeByRoot } from './error-pattern.analyzer.js';
+import { detectErrorPatterns, mergeByRoot, typeStartsOf } from './error-pattern.analyzer.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const grid: BucketGrid = {
@@ -104,6 +104,56 @@ describe('error-pattern analyzer', () => {
     expect(drafts).toHaveLength(1);
     expect(drafts[0]).toMatchObject({ kind: 'new_pattern', severity: 'high' });
     expect(drafts[0].factors.effect_size).toBe(1);
+  });
+
+  it('rates a new pattern low in a young store when it may have been there from the start', () => {
+    // the store began 50 minutes ago: the pay type's first bucket, the inv type's 20 minutes later
+    const young = (type: string, id: string, from: number): BucketSeries => {
+      const counts = new Array(48).fill(0).map((_, index) => (index >= from ? 30 : 0));
+      return {
+        key: `component:${type}/${id}`,
+        component: { component_type: type, component_id: id },
+        counts,
+        errors: counts.map(() => 0),
+        lastAt: to,
+      };
+    };
+    const typeStarts = typeStartsOf([young('pay', 'pay-1', 38), young('inv', 'inv-2', 42)], grid);
+    expect(typeStarts.get('pay')).toEqual(new Date(grid.origin.getTime() + 38 * grid.bucketMs));
+    const at = (minutesAgo: number) => new Date(to.getTime() - minutesAgo * 60_000);
+    const newRow = (component: string, count: number, firstMinutesAgo: number) => ({
+      ...row('p9', component, true, count),
+      firstAt: at(firstMinutesAgo),
+      lastAt: at(1),
+    });
+    const judge = (rows: ErrorPatternRow[]) =>
+      detectErrorPatterns({
+        grid,
+        now,
+        patternSeries: [],
+        rows,
+        seenBefore: new Set(),
+        typeStarts,
+      })[0];
+    // 12 declines in 50 minutes (a mean gap of ~4 min), the first 6 minutes in: there all along
+    const steady = judge([newRow('pay/pay-1', 12, 44)]);
+    expect(steady).toMatchObject({ kind: 'new_pattern', severity: 'low' });
+    expect(steady.evidence.history_since).toBe(typeStarts.get('pay')!.toISOString());
+    expect(steady.summary).toContain('new does not mean changed');
+    // 20 errors that began 30 minutes after the type did: at that rate they would have shown sooner
+    expect(judge([newRow('pay/pay-1', 20, 20)])).toMatchObject({ severity: 'medium' });
+    // the later type's start counts for its own component: 10 errors from its first minutes
+    expect(judge([newRow('inv/inv-2', 10, 28)])).toMatchObject({ severity: 'low' });
+    // a store older than the grid (no type starts): new is new
+    expect(
+      detectErrorPatterns({
+        grid,
+        now,
+        patternSeries: [],
+        rows: [newRow('pay/pay-1', 12, 44)],
+        seenBefore: new Set(),
+      })[0],
+    ).toMatchObject({ severity: 'medium' });
   });
 
   it('does not call a pattern new when it was stored before the baseline', () => {

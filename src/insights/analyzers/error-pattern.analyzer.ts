@@ -30,6 +30,52 @@ export interface ErrorPatternInput {
   rows: readonly ErrorPatternRow[];
   /** Patterns that have any event before the scope. */
   seenBefore: ReadonlySet<string>;
+  /**
+   * Where the store's events begin inside the grid (a store younger than the grid), the start of
+   * the first bucket with events of each component type; empty when the store is older.
+   */
+  typeStarts?: ReadonlyMap<string, Date>;
+}
+
+/**
+ * The component types' history starts (see ErrorPatternInput.typeStarts) from the series of a
+ * grid that holds the store's first events: the first bucket with events of each type.
+ */
+export function typeStartsOf(
+  componentSeries: readonly BucketSeries[],
+  grid: BucketGrid,
+): Map<string, Date> {
+  const starts = new Map<string, Date>();
+  for (const series of componentSeries) {
+    const index = series.counts.findIndex((count) => count > 0);
+    if (!series.component || index < 0) continue;
+    const at = bucketStart(grid, index);
+    const type = series.component.component_type;
+    if (!starts.has(type) || at < starts.get(type)!) starts.set(type, at);
+  }
+  return starts;
+}
+
+/**
+ * When a new pattern's components began sending no earlier than the store's first events, "never
+ * stored before" says nothing: the start of its type's history, or null when that is older or
+ * the pattern came later than its own rate explains. At its rate over the time since the types
+ * began (count / time), an error present all along first shows within 3 mean gaps of the start
+ * with probability 95% (Poisson: 1 − e⁻³); a first occurrence later than that began later.
+ */
+export function presentSinceStart(
+  facts: Pick<PatternFacts, 'count' | 'firstAt' | 'scopeRows'>,
+  grid: BucketGrid,
+  typeStarts: ReadonlyMap<string, Date> | undefined,
+): Date | null {
+  if (!typeStarts || typeStarts.size === 0) return null;
+  const starts = facts.scopeRows.map((row) => typeStarts.get(row.component.component_type));
+  if (starts.some((start) => start === undefined)) return null;
+  const start = new Date(Math.min(...starts.map((at) => at!.getTime())));
+  const meanGapMs = (grid.to.getTime() - start.getTime()) / Math.max(facts.count, 1);
+  return facts.firstAt.getTime() - start.getTime() <= settings.newPatternStartGaps * meanGapMs
+    ? start
+    : null;
 }
 
 const settings = InsightSettings.errorPattern;
@@ -129,10 +175,11 @@ function subjects(facts: PatternFacts): string[] {
 function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft {
   const affected = components(facts.scopeRows);
   const names = affected.map(componentKey);
-  const severity = bump(
-    facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium',
-    facts.critical,
-  );
+  const historyStart = presentSinceStart(facts, input.grid, input.typeStarts);
+  // with no history before it, a new pattern is the store's first hour, not a change: low
+  const severity = historyStart
+    ? 'low'
+    : bump(facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium', facts.critical);
   return {
     analyzer: 'error-pattern',
     type: 'error',
@@ -142,7 +189,10 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
     summary:
       `An error never stored before appeared ${facts.count} time(s) between ${formatTime(facts.firstAt)} and ` +
       `${formatTime(facts.lastAt)} on ${describeComponents(names)}. Example: ${quote(facts.sampleMessage)}. ` +
-      `Look at what was deployed or changed on ${describeComponents(names, 2)} just before ${formatTime(facts.firstAt)}.`,
+      (historyStart
+        ? `The store has events of these components only since ${formatTime(historyStart)}, and at its rate the error ` +
+          `may have been there from the start: with no earlier history, new does not mean changed.`
+        : `Look at what was deployed or changed on ${describeComponents(names, 2)} just before ${formatTime(facts.firstAt)}.`),
     identity: [facts.patternId],
     affected,
     evidence: {
@@ -155,6 +205,7 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
       per_component: facts.scopeRows.map((row) => ({ ...row.component, count: row.count })),
       first_at: facts.firstAt.toISOString(),
       last_at: facts.lastAt.toISOString(),
+      ...(historyStart ? { history_since: historyStart.toISOString() } : {}),
     },
     suggestions: [
       `List the pattern's events: GET /api/debug/events?pattern_id=${facts.patternId}`,
@@ -420,12 +471,17 @@ export class ErrorPatternAnalyzer implements Analyzer {
       if ([...(lineage.roots.get(id)?.members ?? [id])].some((member) => seenMembers.has(member)))
         seenBefore.add(id);
     }
+    const needsHistory = rows.some((row) => row.inScope && !seenBefore.has(row.patternId));
     return detectErrorPatterns({
       grid: context.grid,
       now: context.now,
       patternSeries: series,
       rows,
       seenBefore,
+      typeStarts:
+        needsHistory && !(await context.aggregates.anyEventBefore(context.grid.origin))
+          ? typeStartsOf(await context.componentSeries(), context.grid)
+          : undefined,
     });
   }
 }
