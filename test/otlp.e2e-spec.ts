@@ -326,6 +326,19 @@ describeWithPostgresAndRedis('OTLP/HTTP ingest (full mode: PostgreSQL + Redis)',
       message: 'Error: connection pool exhausted',
     });
     expect(propagation!.title).toMatch(/payments\/payments-1 → gateway\/gateway-1/);
+    // the failed span and the exception recorded in it are one failure: one new error pattern
+    const fresh = insights.filter(
+      (insight) =>
+        insight.evidence.kind === 'new_pattern' &&
+        (insight.evidence.per_component as { component_type: string }[]).some(
+          (component) => component.component_type === 'payments',
+        ),
+    );
+    expect(fresh).toHaveLength(1);
+    const twins = fresh[0].evidence.also_logged_as as { sample_message: string }[];
+    expect(
+      [fresh[0].evidence.sample_message, ...twins.map((twin) => twin.sample_message)].sort(),
+    ).toEqual(['Error: connection pool exhausted', 'charge card: connection pool exhausted']);
 
     // Explaining the payment exception does not blame the gateway span that called payments:
     // that span started first but failed after it.

@@ -25,6 +25,8 @@ export const InsightSettings = {
      * mean gaps of its components' first events may have been there all along (low).
      */
     newPatternStartGaps: 3,
+    /** New patterns with the same counts that begin and end within this of each other are one failure logged twice. */
+    twinToleranceMs: 60_000,
   },
 
   anomaly: {

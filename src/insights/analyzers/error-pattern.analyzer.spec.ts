@@ -156,6 +156,42 @@ describe('error-pattern analyzer', () => {
     ).toMatchObject({ severity: 'medium' });
   });
 
+  it('reports one failure logged twice (a failed span and its exception) as one new pattern', () => {
+    const at = (ms: number) => new Date(inScopeAt.getTime() + ms);
+    const newRow = (id: string, component: string, count: number, first: number, last: number) => ({
+      ...row(id, component, true, count),
+      firstAt: at(first),
+      lastAt: at(last),
+      sampleMessage: `message of ${id}`,
+    });
+    const drafts = detectErrorPatterns({
+      grid,
+      now,
+      patternSeries: [],
+      rows: [
+        // the exception, thrown inside the span; the span, stamped at its end 800 ms later
+        newRow('exception', 'mail/mail-1', 7, 0, 600_000),
+        newRow('span', 'mail/mail-1', 7, 800, 600_800),
+        // the same count on the same component, but half an hour apart: another failure
+        newRow('other', 'mail/mail-1', 7, 1_800_000, 2_400_000),
+        // together in time, another count: another failure
+        newRow('uneven', 'mail/mail-1', 3, 100, 600_100),
+      ],
+      seenBefore: new Set(),
+    });
+    expect(drafts.map((draft) => draft.evidence.pattern_id).sort()).toEqual([
+      'exception',
+      'other',
+      'uneven',
+    ]);
+    const lead = drafts.find((draft) => draft.evidence.pattern_id === 'exception')!;
+    expect(lead.evidence.also_logged_as).toEqual([
+      { pattern_id: 'span', sample_message: 'message of span' },
+    ]);
+    expect(lead.summary).toContain('also logged as "message of span"');
+    expect(lead.subjects).toContain('pattern:span');
+  });
+
   it('does not call a pattern new when it was stored before the baseline', () => {
     const drafts = detectErrorPatterns({
       grid,

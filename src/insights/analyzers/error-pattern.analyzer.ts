@@ -80,7 +80,7 @@ export function presentSinceStart(
 
 const settings = InsightSettings.errorPattern;
 
-interface PatternFacts {
+export interface PatternFacts {
   patternId: string;
   sampleMessage: string;
   scopeRows: ErrorPatternRow[];
@@ -99,10 +99,11 @@ interface PatternFacts {
 export function detectErrorPatterns(input: ErrorPatternInput): InsightDraft[] {
   const drafts: InsightDraft[] = [];
   const seriesByPattern = new Map(input.patternSeries.map((series) => [series.patternId!, series]));
+  const fresh: PatternFacts[] = [];
   for (const facts of groupByPattern(input.rows)) {
     const isNew = !input.seenBefore.has(facts.patternId) && facts.baselineRows.length === 0;
     if (isNew) {
-      if (facts.count >= settings.newPatternMinCount) drafts.push(newPattern(facts, input));
+      if (facts.count >= settings.newPatternMinCount) fresh.push(facts);
       continue;
     }
     const series = seriesByPattern.get(facts.patternId);
@@ -113,7 +114,40 @@ export function detectErrorPatterns(input: ErrorPatternInput): InsightDraft[] {
     const spreading = detectSpreading(facts, input);
     if (spreading) drafts.push(spreading);
   }
+  for (const [facts, ...twins] of loggedTwice(fresh)) drafts.push(newPattern(facts, input, twins));
   return drafts;
+}
+
+/**
+ * New patterns grouped where one failure was logged twice: a span that failed and the exception
+ * recorded in it, an error logged where it was thrown and again by the handler that caught it.
+ * Such patterns have the same count on each component and begin and end together (first and
+ * last occurrences within `twinToleranceMs`: a span is stamped at its end, its exception when it
+ * was thrown). The first to occur leads each group; one insight, not one per layer.
+ */
+export function loggedTwice(fresh: readonly PatternFacts[]): PatternFacts[][] {
+  const signature = (facts: PatternFacts) =>
+    facts.scopeRows
+      .map((row) => `${componentKey(row.component)}=${row.count}`)
+      .sort()
+      .join('\u0000');
+  const close = (a: Date, b: Date) =>
+    Math.abs(a.getTime() - b.getTime()) <= settings.twinToleranceMs;
+  const ordered = [...fresh].sort(
+    (a, b) => a.firstAt.getTime() - b.firstAt.getTime() || a.patternId.localeCompare(b.patternId),
+  );
+  const groups: PatternFacts[][] = [];
+  for (const facts of ordered) {
+    const group = groups.find(
+      ([lead]) =>
+        signature(lead) === signature(facts) &&
+        close(lead.firstAt, facts.firstAt) &&
+        close(lead.lastAt, facts.lastAt),
+    );
+    if (group) group.push(facts);
+    else groups.push([facts]);
+  }
+  return groups;
 }
 
 function groupByPattern(rows: readonly ErrorPatternRow[]): PatternFacts[] {
@@ -172,7 +206,11 @@ function subjects(facts: PatternFacts): string[] {
   ];
 }
 
-function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft {
+function newPattern(
+  facts: PatternFacts,
+  input: ErrorPatternInput,
+  twins: readonly PatternFacts[] = [],
+): InsightDraft {
   const affected = components(facts.scopeRows);
   const names = affected.map(componentKey);
   const historyStart = presentSinceStart(facts, input.grid, input.typeStarts);
@@ -192,7 +230,10 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
       (historyStart
         ? `The store has events of these components only since ${formatTime(historyStart)}, and at its rate the error ` +
           `may have been there from the start: with no earlier history, new does not mean changed.`
-        : `Look at what was deployed or changed on ${describeComponents(names, 2)} just before ${formatTime(facts.firstAt)}.`),
+        : `Look at what was deployed or changed on ${describeComponents(names, 2)} just before ${formatTime(facts.firstAt)}.`) +
+      (twins.length > 0
+        ? ` The same failure is also logged as ${twins.map((twin) => quote(twin.sampleMessage)).join(', ')}, once per occurrence.`
+        : ''),
     identity: [facts.patternId],
     affected,
     evidence: {
@@ -206,6 +247,14 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
       first_at: facts.firstAt.toISOString(),
       last_at: facts.lastAt.toISOString(),
       ...(historyStart ? { history_since: historyStart.toISOString() } : {}),
+      ...(twins.length > 0
+        ? {
+            also_logged_as: twins.map((twin) => ({
+              pattern_id: twin.patternId,
+              sample_message: twin.sampleMessage,
+            })),
+          }
+        : {}),
     },
     suggestions: [
       `List the pattern's events: GET /api/debug/events?pattern_id=${facts.patternId}`,
@@ -219,7 +268,7 @@ function newPattern(facts: PatternFacts, input: ErrorPatternInput): InsightDraft
     },
     firstSeen: facts.firstAt,
     lastSeen: facts.lastAt,
-    subjects: subjects(facts),
+    subjects: [...subjects(facts), ...twins.map((twin) => `pattern:${twin.patternId}`)],
     sample: {
       patternId: facts.patternId,
       errorsOnly: true,
