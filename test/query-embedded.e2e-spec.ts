@@ -48,6 +48,16 @@ describe('query API, sessions and cache on SQLite (embedded mode)', () => {
       status: 'healthy',
       metrics: expect.objectContaining({ instances: 2 }),
     });
+    // a store 2 hours old: the worker's baseline is the time it has existed, not 24 hours of
+    // slices mostly from before its first event (its rate diluted, its silence "too little history")
+    const young = await post('/analytics/component-health', {
+      components: ['worker-3'],
+      window_minutes: 10,
+      at: scenario.now.toISOString(),
+    }).expect(200);
+    const [worker] = young.body.components;
+    expect(worker.reasons.map((reason: { code: string }) => reason.code)).toContain('silent');
+    expect(worker.status).not.toBe('healthy');
     const again = await post('/analytics/component-health', {
       components: ['payment-service/pay-1', 'worker-3', 'api-gateway'],
       window_minutes: 20,

@@ -211,7 +211,21 @@ export class ComponentHealthService {
     baselineWindow: { from: Date; to: Date },
     windowMinutes: number,
   ): Promise<ComponentHealth> {
-    const slices = baselineSlices(baselineWindow, windowMinutes);
+    // A component younger than the baseline is judged on the time it has existed: its rate over
+    // slices from before its first event would be diluted by them (a replica silent for 26
+    // minutes in a 3-hour-old store was "healthy" against a 24-hour baseline).
+    const instanceIds =
+      selector.component_id === null ? await this.registry.idsOf(selector.component_type) : [];
+    const firstSeen = await this.repository.firstSeenSince(
+      selector,
+      instanceIds,
+      baselineWindow.from,
+      baselineWindow.to,
+    );
+    const slices =
+      firstSeen && firstSeen > baselineWindow.from
+        ? baselineSlices({ from: firstSeen, to: baselineWindow.to }, windowMinutes)
+        : baselineSlices(baselineWindow, windowMinutes);
     const [current, baseline, states, insights, reported] = await Promise.all([
       this.repository.windowStats(selector, window),
       this.repository.windowStats(selector, slices),
@@ -226,12 +240,7 @@ export class ComponentHealthService {
     ]);
     // Silent in the window: look further back, one index probe per instance.
     const lastSeen =
-      current.last_seen ??
-      (await this.repository.lastSeen(
-        selector,
-        selector.component_id === null ? await this.registry.idsOf(selector.component_type) : [],
-        window.to,
-      ));
+      current.last_seen ?? (await this.repository.lastSeen(selector, instanceIds, window.to));
     const instances = new Set([...current.component_ids, ...baseline.component_ids]).size;
     const relevant = insights.filter((insight) => touches(insight, selector));
     const sampledMinutes = slices.reduce(

@@ -181,6 +181,36 @@ export class QueryRepository {
     return times.sort().at(-1) ?? null;
   }
 
+  /**
+   * The first event of the component at or after `from` (any of `instanceIds` for a type; one
+   * index probe per instance), or null when it has none before `before`.
+   */
+  async firstSeenSince(
+    component: ComponentSelector,
+    instanceIds: readonly string[],
+    from: Date,
+    before: Date,
+  ): Promise<Date | null> {
+    const ids =
+      component.component_id !== null ? [component.component_id] : instanceIds.slice(0, 200);
+    const probes = await Promise.all(
+      ids.map((id) =>
+        this.sql.one<{ first: unknown }>(
+          `SELECT e."timestamp" AS first FROM debug_events e
+            WHERE e.component_type = :componentType AND e.component_id = :componentId
+              AND e."timestamp" >= :from AND e."timestamp" < :before
+            ORDER BY e."timestamp" ASC LIMIT 1`,
+          { componentType: component.component_type, componentId: id, from, before },
+        ),
+      ),
+    );
+    const times = probes
+      .map((probe) => toIso(probe?.first))
+      .filter((time): time is string => time !== null)
+      .sort();
+    return times.length > 0 ? new Date(times[0]) : null;
+  }
+
   /** The latest state snapshot of each instance of the component. */
   async latestStates(component: ComponentSelector, limit: number): Promise<StateVersion[]> {
     const { where, params } = snapshotsOf(this.sql.dialect, component);
