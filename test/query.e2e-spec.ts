@@ -365,6 +365,28 @@ describeWithPostgresAndRedis(
           },
         ],
         [
+          'errors mentioning pool exhausted',
+          'search_events',
+          (body) => {
+            expect(body.understood.text).toBe('pool exhausted');
+            expect(body.queries[0].body.text).toBe('pool exhausted');
+            expect(body.data.items.length).toBeGreaterThanOrEqual(5);
+            for (const event of body.data.items)
+              expect(event.message).toMatch(/connection pool exhausted/);
+          },
+        ],
+        [
+          "explain the error with the message 'field warehouse_zone missing'",
+          'explain_error',
+          (body) => {
+            expect(body.data.event.message).toMatch(/field warehouse_zone missing/);
+            expect(body.queries.map((query: { mcp_tool: string }) => query.mcp_tool)).toEqual([
+              'search_events',
+              'explain_error',
+            ]);
+          },
+        ],
+        [
           'most common errors in the last hour',
           'top_errors',
           (body) => {
@@ -542,6 +564,16 @@ describeWithPostgresAndRedis(
         const sorted = [...keys].sort((a, b) => b[0] - a[0] || b[1] - a[1]);
         expect(keys).toEqual(sorted);
         expect(body.answer).toMatch(/most severe first/);
+        // the count is of every open problem, not of the page listed
+        const listed = await Promise.all(
+          ['open', 'regressed'].map(
+            async (status) =>
+              (await get(`/insights?status=${status}&limit=1`).expect(200)).body.total as number,
+          ),
+        );
+        const total = listed[0] + listed[1];
+        expect(body.data.total).toBe(total);
+        expect(body.answer).toMatch(new RegExp(`^${total} open problem`));
       });
 
       it('answers "what\'s stuck?" with the stuck flows only', async () => {

@@ -17,6 +17,14 @@ export async function openProblems(
   insights: InsightsService,
   filters: { component?: string; sessionId?: string; type?: InsightType; limit: number },
 ): Promise<InsightView[]> {
+  return (await openProblemsPage(insights, filters)).items;
+}
+
+/** openProblems, with how many open and regressed insights match in all (`total`). */
+export async function openProblemsPage(
+  insights: InsightsService,
+  filters: { component?: string; sessionId?: string; type?: InsightType; limit: number },
+): Promise<{ items: InsightView[]; total: number }> {
   const pages = await Promise.all(
     (['open', 'regressed'] as const).map((status) =>
       insights.list({
@@ -28,8 +36,11 @@ export async function openProblems(
       }),
     ),
   );
-  return pages
-    .flatMap((page) => page.items)
-    .sort(bySeverityThenConfidence)
-    .slice(0, filters.limit);
+  return {
+    items: pages
+      .flatMap((page) => page.items)
+      .sort(bySeverityThenConfidence)
+      .slice(0, filters.limit),
+    total: pages.reduce((sum, page) => sum + page.total, 0),
+  };
 }

@@ -9,7 +9,7 @@ import { EventAnalyticsService } from '../event-analytics.service.js';
 import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
-import { openProblems } from '../open-problems.js';
+import { openProblems, openProblemsPage } from '../open-problems.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -217,6 +217,7 @@ export class AskService {
           };
         }
         const patternId = entities.pattern_ids[0];
+        if (!patternId) return this.explainNewestMatching(entities, components, range, sessionId);
         const explanation = await this.explain.explainPattern(patternId);
         return {
           answer: explanation.summary,
@@ -272,6 +273,7 @@ export class AskService {
           from: range?.from,
           to: range?.to,
           session_id: sessionId ?? entities.session_ids[0],
+          text: entities.text ?? undefined,
           limit: 50,
         });
         const found = await this.analytics.search(request);
@@ -305,11 +307,15 @@ export class AskService {
         const component = components[0];
         if (entities.flow_kinds.length > 0)
           return this.openFlows(entities.flow_kinds, component, sessionId);
-        const items = await openProblems(this.insights, { component, sessionId, limit: 20 });
+        const { items, total } = await openProblemsPage(this.insights, {
+          component,
+          sessionId,
+          limit: 20,
+        });
         const answer =
           items.length === 0
             ? `no open insights${component ? ` for ${component}` : ''}`
-            : `${items.length} open problem(s), most severe first: ${items
+            : `${total} open problem(s)${total > items.length ? ` (the ${items.length} most severe listed)` : ''}, most severe first: ${items
                 .slice(0, 3)
                 .map(
                   (insight) =>
@@ -319,7 +325,7 @@ export class AskService {
         const args = strip({ status: 'open', component, limit: '20' });
         return {
           answer,
-          data: { items, order: 'severity, then confidence' },
+          data: { items, total, order: 'severity, then confidence' },
           queries: [
             get(
               `/insights?${new URLSearchParams(args as Record<string, string>)}`,
@@ -333,6 +339,45 @@ export class AskService {
       case 'unknown':
         return null;
     }
+  }
+
+  /**
+   * "explain the TypeError in checkout": the newest error event with the question's words (in its
+   * components and time, if named), explained as an event is.
+   */
+  private async explainNewestMatching(
+    entities: ParsedQuestion['entities'],
+    components: readonly string[],
+    range: ParsedQuestion['entities']['time_range'],
+    sessionId: string | undefined,
+  ): Promise<Pick<AskAnswer, 'answer' | 'data' | 'queries' | 'cached'>> {
+    const request = strip({
+      components: components.length ? [...components] : undefined,
+      levels: ['error', 'critical'],
+      text: entities.text ?? undefined,
+      from: range?.from,
+      to: range?.to,
+      session_id: sessionId,
+      limit: 1,
+    });
+    const found = await this.analytics.search(request);
+    const queries = [post('/analytics/events-search', request, 'search_events')];
+    const newest = found.items[0];
+    if (!newest)
+      return {
+        answer: `No error event mentions "${entities.text}"${components.length ? ` on ${components.join(', ')}` : ''}${range ? ' in that time' : ''}.`,
+        data: { search: found },
+        queries,
+        cached: false,
+      };
+    const explanation = await this.explain.explainEvent(newest.id);
+    queries.push(get(`/errors/${newest.id}/explain`, 'explain_error', { event_id: newest.id }));
+    return {
+      answer: `The newest error mentioning "${entities.text}" (${newest.component_type}/${newest.component_id} at ${newest.timestamp}): ${explanation.summary}`,
+      data: explanation,
+      queries,
+      cached: explanation.cached,
+    };
   }
 
   /**

@@ -34,6 +34,8 @@ interface Row {
   /** [from, to] ISO, or null for none. */
   time?: [string, string] | null;
   flow_kinds?: string[];
+  /** The words events must contain; null for none. */
+  text?: string | null;
 }
 
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
@@ -816,6 +818,7 @@ function expectRow(row: Row): void {
     );
   if (row.levels) expect(parsed.entities.levels).toEqual(row.levels);
   if (row.flow_kinds) expect(parsed.entities.flow_kinds).toEqual(row.flow_kinds);
+  if (row.text !== undefined) expect(parsed.entities.text).toBe(row.text);
   if (row.event_ids) expect(parsed.entities.event_ids).toEqual(row.event_ids);
   if (row.correlation_ids) expect(parsed.entities.correlation_ids).toEqual(row.correlation_ids);
   if (row.pattern_ids) expect(parsed.entities.pattern_ids).toEqual(row.pattern_ids);
@@ -831,6 +834,59 @@ function expectRow(row: Row): void {
   }
   if (row.intent !== 'unknown') expect(parsed.confidence).toBeGreaterThan(0);
 }
+
+/** Questions that filter events by their words, or name an error class. */
+const TEXT_ROWS: Row[] = [
+  {
+    question: 'errors mentioning timeout',
+    intent: 'search_events',
+    text: 'timeout',
+    levels: ['error'],
+  },
+  {
+    question: 'show logs containing connection refused in the last hour',
+    intent: 'search_events',
+    text: 'connection refused',
+    time: [minutesAgo(60), nowIso],
+  },
+  {
+    question: "warnings on worker-2 with the message 'disk almost full'",
+    intent: 'search_events',
+    text: 'disk almost full',
+    components: ['worker-2'],
+  },
+  {
+    question: 'events that say "lock wait timeout exceeded" since 11:00',
+    intent: 'search_events',
+    text: 'lock wait timeout exceeded',
+  },
+  {
+    question: 'any ECONNRESET on the api-gateway?',
+    intent: 'search_events',
+    text: 'ECONNRESET',
+    components: ['api-gateway'],
+  },
+  {
+    question: 'explain the TypeError in checkout',
+    intent: 'explain_error',
+    text: 'TypeError',
+    components: ['checkout'],
+  },
+  {
+    question: 'what caused the NullPointerException on pay-1?',
+    intent: 'explain_error',
+    text: 'NullPointerException',
+    components: ['pay-1'],
+  },
+  // no words to search for: the rest of the parser as before
+  { question: 'errors on payment-service', intent: 'search_events', text: null },
+  { question: 'is checkout healthy?', intent: 'component_health', text: null },
+  { question: 'errors mentioning checkout', intent: 'search_events', text: null },
+];
+
+describe('parseQuestion: words the events must contain', () => {
+  it.each(TEXT_ROWS)('$question → $intent, text $text', expectRow);
+});
 
 describe('parseQuestion: a table of phrasings', () => {
   it('has at least 100 phrasings', () => {

@@ -55,6 +55,12 @@ export interface QuestionEntities {
    * skipped a step: `broken_flow`), empty when it asks about no flow.
    */
   flow_kinds: string[];
+  /**
+   * Words the events must contain, when the question filters by text ("errors mentioning
+   * timeout", "logs with 'connection refused'") or names an error class ("the TypeError in
+   * checkout"); null otherwise.
+   */
+  text: string | null;
 }
 
 export interface ParsedQuestion {
@@ -128,9 +134,50 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
       ...(STUCK_WORDS.test(lower) ? ['stuck_flow'] : []),
       ...(SKIPPED_WORDS.test(lower) ? ['broken_flow'] : []),
     ],
+    text: searchText(text, components),
   };
   const { intent, confidence } = classify(lower, entities);
   return { intent, confidence, entities };
+}
+
+/** A quoted phrase: "…", '…', `…`, “…” or ‘…’. */
+const QUOTED =
+  /(?:^|[\s(:=])["'`\u201c\u2018]([^"'`\u201c\u201d\u2018\u2019]{2,200})["'`\u201d\u2019](?=$|[\s?.,!;:)])/;
+/** What introduces the words a message must hold. */
+const TEXT_LEAD =
+  /\b(?:mentioning|mentions?|containing|contains?|matching|match(?:es)?|including|that (?:say|says|said|mention|mentions|contain|contains|include|includes)|with (?:the )?(?:text|message|string|word|words|phrase))\s+(.+)$/i;
+/** Where the words end: a time, a place, a filter, or the end of the sentence. */
+const TEXT_END =
+  /\s+(?:in|on|from|since|during|over|within|between|for|at|today|yesterday|this|last|past|before|after|by|and|or|but|when|while|where)\b|[?!,;]|\.(?:\s|$)/i;
+/** An error class as programs name them: TypeError, NullPointerException, ECONNREFUSED. */
+const ERROR_NAME = /\b([A-Z][A-Za-z0-9]*(?:Error|Exception|Fault)|E[A-Z]{4,})\b/;
+
+/**
+ * The words the events must contain: a quoted phrase, else what follows "mentioning",
+ * "containing", "with the message"… up to a time, a place or the sentence's end, else an error
+ * class named in the question. Not a component the question names.
+ */
+function searchText(text: string, components: readonly ComponentMention[]): string | null {
+  const named = new Set(
+    components.flatMap((mention) => [mention.text, mention.name].map((name) => name.toLowerCase())),
+  );
+  const accept = (candidate: string | undefined) => {
+    const words = candidate
+      ?.trim()
+      .replace(/^["'`\u201c\u2018]|["'`\u201d\u2019]$/g, '')
+      .trim();
+    if (!words || words.length < 2 || named.has(words.toLowerCase())) return null;
+    return STOPWORDS.has(words.toLowerCase()) ? null : words.slice(0, 200);
+  };
+  const quoted = accept(QUOTED.exec(text)?.[1]);
+  if (quoted) return quoted;
+  const lead = TEXT_LEAD.exec(text)?.[1];
+  if (lead) {
+    const end = TEXT_END.exec(lead);
+    const words = accept(end ? lead.slice(0, end.index) : lead);
+    if (words) return words;
+  }
+  return accept(ERROR_NAME.exec(text)?.[1]);
 }
 
 /** The question with the given character ranges replaced by a placeholder no rule reads. */
@@ -287,6 +334,9 @@ function classify(
       confidence: entities.components.length >= 2 ? 0.9 : 0.75,
     };
   }
+  // "explain the TypeError in checkout": the newest error with those words is the one meant
+  if (entities.text && !hasEventOrPattern && !hasCorrelation && has(lower, EXPLAIN))
+    return { intent: 'explain_error', confidence: 0.75 };
   if (hasEventOrPattern && !searching)
     return {
       intent: 'explain_error',
@@ -307,6 +357,8 @@ function classify(
       intent: 'search_events',
       confidence: hasComponents || entities.levels.length > 0 ? 0.85 : 0.65,
     };
+  // "any ECONNRESET on the gateway?": an error class named is a search for it
+  if (entities.text && !has(lower, DIAGNOSE)) return { intent: 'search_events', confidence: 0.7 };
   if ((has(lower, DIAGNOSE) || has(lower, DIAGNOSE_COMPONENT)) && hasComponents)
     return { intent: 'diagnose', confidence: 0.9 };
   if (has(lower, DIAGNOSE_COMPONENT) && entities.time_range)
