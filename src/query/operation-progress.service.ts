@@ -47,6 +47,8 @@ export interface OperationProgress {
     message: string;
   }[];
   stuck: { is_stuck: boolean; idle_ms: number; threshold_ms: number; reason: string };
+  /** For an operation that was open: what earlier ones did after the message it stopped at. */
+  history?: StopHistory;
 }
 
 const MAX_EVENTS = 5000;
@@ -56,6 +58,58 @@ const END_MARKER =
 const START_MARKER =
   /\b(start(ed|ing)?|begin|began|running|processing|enter(ed)?|open(ed)?|accepted|received|queued)\b/i;
 const FAIL_MARKER = /\b(fail(ed|ure)?|error|abort(ed)?|crash(ed)?|timeout|timed out|rejected)\b/i;
+
+/** Earlier operations read for what follows the message an open one stopped at. */
+const HISTORY_CHAINS = 50;
+/** Earlier operations that came to the message before what they did after it counts. */
+const MIN_HISTORY = 5;
+/** How long an earlier operation must have been quiet after the message to have ended there. */
+const SETTLE_MS = 10 * 60_000;
+
+/** What earlier operations did after the message an open one stopped at. */
+export interface StopHistory {
+  pattern_id: string;
+  /** Earlier operations that came to the message and whose outcome is known. */
+  operations: number;
+  /** Of those, the ones that logged nothing after it: it ended them. */
+  ended_there: number;
+  /** The longest wait before the next event among those that went on (null with fewer than 5). */
+  longest_wait_ms: number | null;
+}
+
+/**
+ * The history of a message from its most recent occurrences on other chains: each went on after
+ * a wait, or logged nothing after it. An occurrence with nothing after it counts as an end once
+ * it has been quiet for SETTLE_MS and for twice the longest wait of those that went on (a
+ * 30-minute wait is not an end after 10 minutes); more recent ones are still unknown.
+ */
+export function stopHistoryOf(
+  patternId: string,
+  rows: readonly { at: Date; nextAt: Date | null }[],
+  now: Date,
+): StopHistory {
+  const waits = rows
+    .filter((row) => row.nextAt !== null)
+    .map((row) => row.nextAt!.getTime() - row.at.getTime());
+  const longest = waits.length > 0 ? Math.max(...waits) : 0;
+  const settled = now.getTime() - Math.max(SETTLE_MS, 2 * longest);
+  const ended = rows.filter((row) => row.nextAt === null && row.at.getTime() < settled).length;
+  return {
+    pattern_id: patternId,
+    operations: waits.length + ended,
+    ended_there: ended,
+    longest_wait_ms: waits.length >= MIN_HISTORY ? longest : null,
+  };
+}
+
+/** Whether the message ends operations: at least half of 5 or more earlier ones ended there. */
+function endsOperations(history: StopHistory | undefined): boolean {
+  return (
+    history !== undefined &&
+    history.operations >= MIN_HISTORY &&
+    history.ended_there * 2 >= history.operations
+  );
+}
 
 /**
  * The steps of one operation (all events of a correlation id): one step per operation name
@@ -86,12 +140,35 @@ export class OperationProgressService {
           MAX_EVENTS,
         );
         if (events.length === 0) return null;
+        const now = options.at ?? new Date();
+        const progress = buildProgress(
+          correlationId,
+          events,
+          truncated,
+          now,
+          options.stuckAfterSeconds,
+        );
+        // still open: what earlier operations did after the message this one stopped at
+        const last = events[events.length - 1];
+        if (progress.status !== 'stuck' && progress.status !== 'in_progress') return progress;
+        if (!last.pattern_id) return progress;
+        const history = stopHistoryOf(
+          last.pattern_id,
+          await this.repository.nextAfterPattern(
+            last.pattern_id,
+            correlationId,
+            now,
+            HISTORY_CHAINS,
+          ),
+          now,
+        );
         return buildProgress(
           correlationId,
           events,
           truncated,
-          options.at ?? new Date(),
+          now,
           options.stuckAfterSeconds,
+          history,
         );
       },
     );
@@ -172,6 +249,7 @@ export function buildProgress(
   truncated: boolean,
   now: Date,
   stuckAfterSeconds?: number,
+  history?: StopHistory,
 ): OperationProgress {
   const steps = new Map<string, StepState>();
   const components = new Map<
@@ -242,10 +320,11 @@ export function buildProgress(
   const gaps = events
     .slice(1)
     .map((event, index) => Date.parse(event.timestamp) - Date.parse(events[index].timestamp));
+  // an operation waits as long as earlier ones waited after the same message (twice the longest)
   const threshold =
     stuckAfterSeconds !== undefined
       ? stuckAfterSeconds * 1000
-      : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps));
+      : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps), 2 * (history?.longest_wait_ms ?? 0));
   const isStuck = idle > threshold;
   const latestStart = Math.max(...ordered.map((step) => Date.parse(step.started_at)));
 
@@ -271,16 +350,26 @@ export function buildProgress(
   const rootPending =
     spans.some((span) => phaseOf(span) === 'start') &&
     !spans.some((span) => phaseOf(span) === 'end');
+  // the message it stopped at ended most earlier operations: this one ended there too
+  const endedByHistory = !rootPending && open.length > 0 && endsOperations(history);
+  if (endedByHistory)
+    for (const step of open) {
+      step.status = 'completed';
+      step.completion_inferred = true;
+      step.duration_ms = Date.parse(step.last_event_at) - Date.parse(step.started_at);
+    }
+  const stillOpen = endedByHistory ? [] : open;
   let status: OperationStatus;
   let current: StepState | undefined;
-  if (open.length > 0) {
-    current = open[0];
+  if (stillOpen.length > 0) {
+    current = stillOpen[0];
     status = isStuck ? 'stuck' : 'in_progress';
   } else if (rootPending) {
     current = byActivity[0];
     status = isStuck ? 'stuck' : 'in_progress';
-  } else if (byActivity[0].status === 'failed' || failures.length > 0) {
-    // Everything ended, and something failed on the way (the latest step, or an earlier one).
+  } else if (byActivity.some((step) => step.status === 'failed')) {
+    // Everything ended, and a step failed for good (the latest, or an earlier one); a step that
+    // failed and then succeeded (a retry) recovered
     current = byActivity.find((step) => step.status === 'failed');
     status = 'failed';
   } else status = 'completed';
@@ -300,7 +389,11 @@ export function buildProgress(
     status === 'stuck'
       ? `no event for ${Math.round(idle / 1000)} s (threshold ${Math.round(threshold / 1000)} s) while waiting for ${waitingFor}`
       : status === 'completed'
-        ? 'every step ended'
+        ? endedByHistory
+          ? `its last message ("${events[events.length - 1].message.slice(0, 120)}") ended ${history!.ended_there} of the ${history!.operations} earlier operations that logged it`
+          : failures.length > 0
+            ? `every step ended; ${failures.length} failure(s) on the way were recovered from (the step went on to succeed)`
+            : 'every step ended'
         : status === 'failed'
           ? `${failures.length} failure(s); the first in "${failures[0]?.step}" (${failures[0]?.component_type}/${failures[0]?.component_id}): ${failures[0]?.message}`
           : `${where} is running; last event ${Math.round(idle / 1000)} s ago, within the ${Math.round(threshold / 1000)} s threshold`;
@@ -319,5 +412,6 @@ export function buildProgress(
     current_step: currentStep,
     failures: failures.slice(0, 50),
     stuck: { is_stuck: status === 'stuck', idle_ms: idle, threshold_ms: threshold, reason },
+    ...(history ? { history } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { metricDifferencesOf, stateDifferences } from './compare.service.js';
 import { assess, baselineSlices, metricReasons } from './component-health.service.js';
 import type { ComponentMetric } from '../metrics/component-metrics.js';
 import { rootCauseOf } from './explain-error.service.js';
-import { buildProgress } from './operation-progress.service.js';
+import { buildProgress, stopHistoryOf } from './operation-progress.service.js';
 import type { ComponentSelector, EventRow, WindowStats } from './query.types.js';
 
 /** An event row: defaults plus what the test sets. */
@@ -319,6 +319,97 @@ describe('operation progress: buildProgress', () => {
     );
     expect(retried.steps[0].status).toBe('completed');
     expect(retried.failures).toHaveLength(1);
+    // the retry recovered: the operation completed, and says so
+    expect(retried.status).toBe('completed');
+    expect(retried.stuck.reason).toMatch(/recovered/);
+  });
+
+  describe('what earlier operations did after the message it stopped at', () => {
+    const minute = 60_000;
+    const start = (ms: number) =>
+      eventRow({
+        id: 'a',
+        timestamp: at(ms),
+        operation: 'catalog-sync',
+        message: 'catalog sync started for feed 42',
+        data: { phase: 'start' },
+        pattern_id: 'sync-started',
+      });
+
+    it('reads the wait and the ends from the earlier occurrences', () => {
+      const now = new Date(T0 + 120 * minute);
+      const history = stopHistoryOf(
+        'p',
+        [
+          // went on after 20 and 30 minutes
+          ...[20, 30, 25, 22, 28].map((wait, index) => ({
+            at: new Date(T0 + index * minute),
+            nextAt: new Date(T0 + index * minute + wait * minute),
+          })),
+          // nothing after it for long enough (over 2 × 30 min): ended there
+          { at: new Date(T0), nextAt: null },
+          // nothing after it yet, but recent: not known
+          { at: new Date(T0 + 100 * minute), nextAt: null },
+        ],
+        now,
+      );
+      expect(history).toEqual({
+        pattern_id: 'p',
+        operations: 6,
+        ended_there: 1,
+        longest_wait_ms: 30 * minute,
+      });
+    });
+
+    it('waits as long as earlier operations waited after the same message', () => {
+      const history = {
+        pattern_id: 'sync-started',
+        operations: 12,
+        ended_there: 0,
+        longest_wait_ms: 30 * minute,
+      };
+      const now = new Date(T0 + 5 * minute);
+      expect(buildProgress('op-1', [start(0)], false, now).status).toBe('stuck');
+      const waiting = buildProgress('op-1', [start(0)], false, now, undefined, history);
+      expect(waiting.status).toBe('in_progress');
+      expect(waiting.stuck.threshold_ms).toBe(60 * minute);
+      expect(waiting.history).toEqual(history);
+      // past twice the longest wait, it is stuck
+      const late = new Date(T0 + 61 * minute);
+      expect(buildProgress('op-1', [start(0)], false, late, undefined, history).status).toBe(
+        'stuck',
+      );
+    });
+
+    it('completes an operation at a message that ended most earlier ones', () => {
+      const rejected = [
+        eventRow({ id: 'a', timestamp: at(0), operation: 'submit-claim', duration_ms: 40 }),
+        eventRow({
+          id: 'b',
+          timestamp: at(2_000),
+          operation: 'review-claim',
+          message: 'claim 881 rejected: policy lapsed',
+          pattern_id: 'rejected',
+        }),
+      ];
+      const now = new Date(T0 + 10 * minute);
+      expect(buildProgress('op-1', rejected, false, now).status).toBe('stuck');
+      const history = {
+        pattern_id: 'rejected',
+        operations: 9,
+        ended_there: 8,
+        longest_wait_ms: null,
+      };
+      const ended = buildProgress('op-1', rejected, false, now, undefined, history);
+      expect(ended.status).toBe('completed');
+      expect(ended.steps[1]).toMatchObject({ status: 'completed', completion_inferred: true });
+      expect(ended.stuck.reason).toMatch(/ended 8 of the 9 earlier operations/);
+      // fewer than half: still stuck
+      expect(
+        buildProgress('op-1', rejected, false, now, undefined, { ...history, ended_there: 4 })
+          .status,
+      ).toBe('stuck');
+    });
   });
 });
 

@@ -296,6 +296,33 @@ export class QueryRepository {
     return { events: rows.slice(0, limit).map(toEvent), truncated: rows.length > limit };
   }
 
+  /**
+   * The most recent `limit` events of a message pattern on other correlation chains before
+   * `before`, each with the time of the next event of its chain (null when none came after it):
+   * what followed this message in earlier operations, and how long after.
+   */
+  async nextAfterPattern(
+    patternId: string,
+    excludeCorrelationId: string,
+    before: Date,
+    limit: number,
+  ): Promise<{ at: Date; nextAt: Date | null }[]> {
+    const rows = await this.sql.rows<{ at: unknown; next_at: unknown }>(
+      `SELECT e."timestamp" AS at,
+              (SELECT min(n."timestamp") FROM debug_events n
+                WHERE n.correlation_id = e.correlation_id AND n."timestamp" > e."timestamp") AS next_at
+         FROM debug_events e
+        WHERE e.pattern_id = :patternId AND e.correlation_id IS NOT NULL
+          AND e.correlation_id <> :exclude AND e."timestamp" < :before
+        ORDER BY e."timestamp" DESC LIMIT :limit`,
+      { patternId, exclude: excludeCorrelationId, before, limit },
+    );
+    return rows.map((row) => ({
+      at: new Date(toIso(row.at)!),
+      nextAt: row.next_at == null ? null : new Date(toIso(row.next_at)!),
+    }));
+  }
+
   /** How often a pattern (all its member ids) occurred: overall, in the last hour and day before `at`, and where in that day. */
   async patternStats(patternIds: readonly string[], at: Date) {
     const hourAgo = new Date(at.getTime() - 3_600_000);

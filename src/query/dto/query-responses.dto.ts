@@ -52,6 +52,13 @@ export class OperationProgressDto {
   @ApiProperty(objects('{ event_id, step, component_type, component_id, timestamp, message }'))
   failures: Record<string, unknown>[];
   @ApiObject('{ is_stuck, idle_ms, threshold_ms, reason }') stuck: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'For an operation that was open: what earlier operations did after the message it stopped at ({ pattern_id, operations, ended_there, longest_wait_ms }). At least half of 5 or more ended there: this one is completed; the stuck threshold is at least twice the longest wait',
+  })
+  history?: Record<string, unknown>;
   @ApiProperty() cached: boolean;
 }
 

@@ -204,7 +204,7 @@ export class OperationParamDto {
 export class OperationQueryDto {
   @ApiPropertyOptional({
     description:
-      'Idle time after which an unfinished step counts as stuck; default max(60 s, 10× the longest gap so far)',
+      'Idle time after which an unfinished step counts as stuck; default max(60 s, 10× the longest gap so far, 2× the longest wait of earlier operations after the message it stopped at)',
   })
   @IsOptional()
   @Type(() => Number)
