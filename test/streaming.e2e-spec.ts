@@ -385,10 +385,17 @@ describeWithPostgresAndRedis(
       expect(metrics.status).toBe(201);
 
       // Insights: critical errors of a pattern never seen before, written to the warm store by
-      // the ingest worker, then an insight generation over this component.
+      // the ingest worker, then an insight generation over this component. The store holds an
+      // event from hours before (in a store whose whole history is the last minutes, a new
+      // pattern says nothing changed, and is low: docs/insights.md).
       const marker = component.replace(/[^a-z]/g, '');
-      await postEvents(
-        Array.from({ length: 3 }, () =>
+      await postEvents([
+        event({
+          component_id: unique('earlier'),
+          message: 'agent started',
+          timestamp: new Date(Date.now() - 6 * 3_600_000).toISOString(),
+        }),
+        ...Array.from({ length: 3 }, () =>
           event({
             event_type: 'error',
             level: 'critical',
@@ -396,7 +403,7 @@ describeWithPostgresAndRedis(
             message: `ledger ${marker} refused the write`,
           }),
         ),
-      );
+      ]);
       const warm = running.app.get(DataSource);
       await until(
         () => warmCount >= 3,

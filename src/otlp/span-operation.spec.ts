@@ -50,5 +50,10 @@ describe('span operation', () => {
     expect(templatedPath('/blobs/a9f3c0de77b1e2d4')).toBe('/blobs/{id}');
     expect(templatedPath('/sessions/Zk3uQpL9aXwTnB7r')).toBe('/sessions/{id}');
     expect(templatedPath('/')).toBe('/');
+    // prefixed random ids (acc_…, cus_…) with one digit or none
+    expect(templatedPath('/accounts/acc_okmftbc5sk/balance')).toBe('/accounts/{id}/balance');
+    expect(templatedPath('/customers/cus_NffrFeUfNV2Hib')).toBe('/customers/{id}');
+    expect(templatedPath('/users/user_settings')).toBe('/users/user_settings');
+    expect(templatedPath('/oauth2/token_exchange')).toBe('/oauth2/token_exchange');
   });
 });

@@ -49,8 +49,9 @@ const VERSION = /^v?\d+(\.\d+)*$/i;
 /**
  * A path with the segments that name one thing (an id, a number, a hash, a token) as `{id}`: the
  * segments that carry two digits or more (`42`, `ord-2024-77`, a hex id) but not a version
- * (`v2`, `v1.1`; a bare number is an id), UUIDs, and long mixed tokens. Words, `oauth2` or `s3`
- * stay: they name a resource, not one of its items.
+ * (`v2`, `v1.1`; a bare number is an id), UUIDs, and tokens of 8 characters or more with a digit
+ * (`acc_okmftbc5sk`). Words, `oauth2` or `s3` stay: they name a resource, not one of its items.
+ * An id with no digit at all (`ch_qwertyuiop`) looks like a word and stays.
  */
 export function templatedPath(path: string | undefined): string | undefined {
   if (!path) return undefined;
@@ -64,6 +65,7 @@ function isIdSegment(segment: string): boolean {
   if (/^\d+$/.test(segment) || UUID.test(segment)) return true;
   const digits = segment.replace(/\D/g, '').length;
   if (digits >= 2 && !(VERSION.test(segment) && /^v/i.test(segment))) return true;
-  // a long token of letters and digits mixed (base62 ids, hashes) without separators
-  return segment.length >= 16 && /\d/.test(segment) && /^[A-Za-z0-9_-]+$/.test(segment);
+  // a token of 8 characters or more with a digit among letters: generated ids (acc_okmftbc5sk,
+  // base62 ids, hashes); a word with one digit is short (oauth2, ipv6, s3)
+  return segment.length >= 8 && /\d/.test(segment) && /^[A-Za-z0-9_.~-]+$/.test(segment);
 }

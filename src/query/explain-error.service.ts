@@ -337,18 +337,45 @@ function linkedFailuresBefore(
     top = parent;
     parent = byId.get(top.parent_event_id ?? '');
   }
+  // the event asked about, and the calls it sits in, are explained whatever their siblings did
+  const handled = handledCalls(children, byId);
+  for (const id of climbed) handled.delete(id);
   let earliest: EventRow | undefined;
   const seen = new Set<string>();
   const pending = [top];
   while (pending.length > 0) {
     const item = pending.pop()!;
-    if (seen.has(item.id)) continue;
+    if (seen.has(item.id) || handled.has(item.id)) continue;
     seen.add(item.id);
     pending.push(...(children.get(item.id) ?? []));
     if (item.id === event.id || !isErrorEvent(item) || failedAt(item) >= before) continue;
     if (!earliest || failedAt(item) < failedAt(earliest)) earliest = item;
   }
   return earliest;
+}
+
+/**
+ * Failed calls their caller went on after: a failed span under a failed span, when another call
+ * under that parent failed after it. The later failure is what the caller's own failure reports;
+ * the earlier one was handled (retried, fallen back from), and nothing under it is a root cause.
+ * The insights' flow analyzer reads error propagation the same way.
+ */
+function handledCalls(
+  children: ReadonlyMap<string, EventRow[]>,
+  byId: ReadonlyMap<string, EventRow>,
+): Set<string> {
+  const isFailedSpan = (item: EventRow) =>
+    item.event_type === 'trace' && item.duration_ms !== null && isErrorEvent(item);
+  const handled = new Set<string>();
+  for (const [parentId, kids] of children) {
+    const parent = byId.get(parentId);
+    if (!parent || !isFailedSpan(parent)) continue;
+    const calls = kids.filter(isFailedSpan);
+    if (calls.length < 2) continue;
+    const last = Math.max(...calls.map(failedAt));
+    for (const call of calls) if (failedAt(call) < last) handled.add(call.id);
+  }
+  return handled;
 }
 
 function suggestionsFor(

@@ -455,6 +455,32 @@ describe('explain: rootCauseOf', () => {
     expect(alone.is_the_event_itself).toBe(true);
   });
 
+  it('skips a failed call its caller went on after (retried), and what failed under it', () => {
+    const span = (id: string, end: number, component_type: string, parent: string | null) =>
+      eventRow({
+        id,
+        timestamp: at(end),
+        level: 'error',
+        event_type: 'trace',
+        duration_ms: 10,
+        component_type,
+        component_id: `${component_type}-1`,
+        parent_event_id: parent,
+      });
+    const gateway = span('gw', 2300, 'gateway', null);
+    const chain = [
+      span('pay', 2250, 'payments', 'gw'),
+      span('vault-call', 100, 'payments', 'pay'),
+      span('vault', 90, 'card-vault', 'vault-call'),
+      span('fraud-call', 2150, 'payments', 'pay'),
+      span('redis', 2100, 'fraud', 'fraud-call'),
+    ];
+    expect(rootCauseOf(gateway, chain).event.id).toBe('redis');
+    // asked about the retried call itself, its own callee is its cause
+    const vaultCall = chain[1];
+    expect(rootCauseOf(vaultCall, [gateway, ...chain]).event.id).toBe('vault');
+  });
+
   // OTel traces: a span's timestamp is its start and it fails at its end, after its callees.
   const span = (
     id: string,

@@ -185,6 +185,36 @@ describe('anomaly analyzer', () => {
     expect(alone.finding).toMatchObject({ kind: 'silence' });
     expect(alone.finding.replacedBy).toBeUndefined();
 
+    // a rolling deploy, pods replaced one after another: stops at 43, 44, 45, the new pods
+    // first seen at 42, 43, 44 (each a little before its old pod stopped): all three replaced
+    const stoppingAt = (index: number) =>
+      steady(30, 48).map((count, at) => (at >= index ? 0 : count));
+    const startingAt = (index: number) =>
+      new Array(48).fill(0).map((_, at) => (at >= index ? 30 : 0));
+    const rolled = findAnomalies({
+      grid,
+      now: to,
+      componentSeries: [
+        instance('api', 'old-1', stoppingAt(43)),
+        instance('api', 'old-2', stoppingAt(44)),
+        instance('api', 'old-3', stoppingAt(45)),
+        instance('api', 'new-1', startingAt(42)),
+        instance('api', 'new-2', startingAt(43)),
+        instance('api', 'new-3', startingAt(44)),
+      ],
+      patternSeries: [],
+    });
+    expect(
+      rolled.map(({ series, finding }) => [
+        series.component!.component_id,
+        finding.replacedBy?.component.component_id,
+      ]),
+    ).toEqual([
+      ['old-1', 'new-1'],
+      ['old-2', 'new-2'],
+      ['old-3', 'new-3'],
+    ]);
+
     // two silent instances and one newcomer: only the nearer silence is replaced
     const later = steady(30, 48);
     for (let index = 44; index < 48; index++) later[index] = 0;

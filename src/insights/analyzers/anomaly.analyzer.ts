@@ -161,7 +161,7 @@ export function findAnomalies(
  * new pod and stops an old one, a crashed pod comes back as another. So a silent instance is
  * marked replaced when an instance of the same component type that had sent nothing before
  * began sending within `replacementWindowMs` of the silence's start and is still sending; each
- * new instance replaces one silent one, the nearest in time first. A silent instance with no
+ * new instance replaces one silent one, in the order they stopped and started. A silent instance with no
  * newcomer (a dead replica, a connector gone quiet) stays a silence.
  */
 export function markReplacements(
@@ -179,23 +179,20 @@ export function markReplacements(
     const sending = series.counts.slice(-settings.silenceBuckets).some((count) => count > 0);
     return series.component && index > 0 && sending ? [{ series, index }] : [];
   });
-  const pairs = silent.flatMap((entry) =>
-    newcomers
-      .filter(
-        ({ series, index }) =>
-          series.component!.component_type === entry.series.component!.component_type &&
-          Math.abs(index - entry.finding.index) <= tolerance,
-      )
-      .map((newcomer) => ({
-        entry,
-        newcomer,
-        distance: Math.abs(newcomer.index - entry.finding.index),
-      })),
-  );
-  pairs.sort((a, b) => a.distance - b.distance);
+  // in time order, each silence takes the earliest newcomer of its type still free within the
+  // tolerance: a rolling deploy replaces pods one after another, so the first to stop was
+  // replaced by the first to start (nearest-first pairing stole the later ones' newcomers)
+  const bySilence = [...silent].sort((a, b) => a.finding.index - b.finding.index);
+  const byStart = [...newcomers].sort((a, b) => a.index - b.index);
   const taken = new Set<BucketSeries>();
-  for (const { entry, newcomer } of pairs) {
-    if (entry.finding.replacedBy || taken.has(newcomer.series)) continue;
+  for (const entry of bySilence) {
+    const newcomer = byStart.find(
+      ({ series, index }) =>
+        !taken.has(series) &&
+        series.component!.component_type === entry.series.component!.component_type &&
+        Math.abs(index - entry.finding.index) <= tolerance,
+    );
+    if (!newcomer) continue;
     taken.add(newcomer.series);
     entry.finding.replacedBy = { component: newcomer.series.component!, index: newcomer.index };
   }
@@ -397,15 +394,19 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
         : replacedBy
           ? `${label} stopped sending events; a new instance, ${newcomer}, took over`
           : `${label} stopped sending events`;
+  // the last event when it is known (buckets are coarser, and rollups place it by its minute)
+  const quietSince = series.lastAt
+    ? `its last event at ${formatTime(series.lastAt)}`
+    : `${formatTime(start)} (last event unknown)`;
   const summary =
     finding.kind === 'silence' && replacedBy
       ? `${label} sent about ${round(finding.expected)} events per ${minutes} min in the baseline and none since ` +
-        `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}); ` +
+        `${quietSince}; ` +
         `${newcomer}, of the same type and new, began sending at ${formatTime(bucketStart(grid, replacedBy.index))}. ` +
         `That is how a rolling deploy or a restarted pod looks; if neither happened, look for why the old one stopped.`
       : finding.kind === 'silence'
         ? `${label} sent about ${round(finding.expected)} events per ${minutes} min in the baseline and none since ` +
-          `${formatTime(start)} (last event ${series.lastAt ? formatTime(series.lastAt) : 'unknown'}). ` +
+          `${quietSince}. ` +
           `Check whether it is running, reachable, and able to reach this collector.`
         : `${finding.observed} events in the ${minutes}-minute bucket starting ${formatTime(start)} against a baseline ` +
           `median of ${round(finding.expected)} (robust score ${round(finding.score, 1)}, ${round(ratio, 2)}× normal)` +

@@ -215,9 +215,11 @@ function newPattern(
   const names = affected.map(componentKey);
   const historyStart = presentSinceStart(facts, input.grid, input.typeStarts);
   // with no history before it, a new pattern is the store's first hour, not a change: low
-  const severity = historyStart
-    ? 'low'
-    : bump(facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium', facts.critical);
+  // (critical events one step up, as anywhere)
+  const severity = bump(
+    historyStart ? 'low' : facts.count >= 50 || affected.length >= 3 ? 'high' : 'medium',
+    facts.critical,
+  );
   return {
     analyzer: 'error-pattern',
     type: 'error',

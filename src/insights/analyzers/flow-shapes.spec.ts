@@ -203,6 +203,130 @@ describe('judgeChains', () => {
   });
 });
 
+describe('steps that come with a branch', () => {
+  /** Shipments: pick → pack → (international: classify → screen → declare) → ship. */
+  const shipment = (
+    id: string,
+    at: number,
+    options: { abroad?: boolean; skipScreen?: boolean },
+  ) => {
+    const steps: Step[] = [
+      ['warehouse', 'pick', 0],
+      ['warehouse', 'pack', 20_000],
+      ...(options.abroad
+        ? ([
+            ['customs', 'classify', 5_000],
+            ['customs', 'screen-parties', 3_000],
+            ['customs', 'declare', 4_000],
+          ] as Step[])
+        : []),
+      ['courier', 'ship', 20_000],
+    ];
+    return chain(
+      id,
+      at,
+      options.skipScreen ? steps.filter((step) => step[1] !== 'screen-parties') : steps,
+    );
+  };
+  // a third of the shipments go abroad, every one of them screened
+  const shapes = learnShapes(
+    history(150, (i) => shipment(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, { abroad: i % 3 === 0 })),
+    settings,
+  );
+
+  it('finds chains in a branch that skipped a step every chain of that branch passes', () => {
+    const scope = [
+      ...Array.from({ length: 30 }, (_, i) =>
+        shipment(`n${i}`, T - 50 * MINUTE + i * 30_000, { abroad: i % 3 === 0 }),
+      ),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+        shipment(`b${i}`, T - 40 * MINUTE + i * 10_000, { abroad: true, skipScreen: true }),
+      ),
+    ];
+    const { broken } = judgeChains(scope, shapes, to, settings);
+    expect(broken).toHaveLength(1);
+    const [skipped] = broken;
+    expect(skipped.step.label).toBe('customs screen-parties');
+    expect(skipped.given?.label).toMatch(/^customs (classify|declare)$/);
+    expect(skipped.chains.map((item) => item.correlationId).sort()).toEqual([
+      'b1',
+      'b2',
+      'b3',
+      'b4',
+      'b5',
+      'b6',
+      'b7',
+      'b8',
+    ]);
+    // the branch's chains: the 10 normal ones abroad and the 8 that skipped
+    expect(skipped.ended).toBe(18);
+    expect(skipped.presence).toBe(1);
+    expect(skipped.chance).toBeLessThan(settings.brokenMaxChance);
+  });
+
+  it('reports a stage that logs two lines, skipped by the same chains, once', () => {
+    // screening logs "screening 2 parties" and then "screening clear": both lines skipped
+    const twoLines = (id: string, at: number, options: { abroad?: boolean; skip?: boolean }) => {
+      const made = shipment(id, at, { abroad: options.abroad });
+      const screen = made.events.findIndex((event) => event.operation === 'screen-parties');
+      if (screen >= 0) {
+        const clear = { ...made.events[screen], id: `${id}-clear`, operation: 'screen-clear' };
+        made.events.splice(screen + 1, 0, { ...clear, at: clear.at + 200 });
+        if (options.skip) made.events.splice(screen, 2);
+      }
+      return made;
+    };
+    const learned = learnShapes(
+      history(150, (i) =>
+        twoLines(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, { abroad: i % 3 === 0 }),
+      ),
+      settings,
+    );
+    const drafts = judgeLearnedFlows({
+      scope: { from: new Date(T - 3_600_000), to },
+      now: to,
+      shapes: learned,
+      judged: [
+        ...Array.from({ length: 30 }, (_, i) =>
+          twoLines(`n${i}`, T - 50 * MINUTE + i * 30_000, { abroad: i % 3 === 0 }),
+        ),
+        ...[1, 2, 3, 4, 5, 6].map((i) =>
+          twoLines(`b${i}`, T - 40 * MINUTE + i * 10_000, { abroad: true, skip: true }),
+        ),
+      ],
+    }).drafts;
+    expect(drafts.map((draft) => draft.kind)).toEqual(['broken_flow']);
+    const [draft] = drafts;
+    expect(draft.title).toMatch(/^6 "warehouse pick" flow\(s\) skipped customs screen-/);
+    expect(draft.evidence.also_skipped).toHaveLength(1);
+    expect(draft.evidence.given_step).toMatchObject({
+      operation: expect.stringMatching(/classify|declare/),
+    });
+    expect(draft.summary).toContain('The same chains also skipped customs screen-');
+  });
+
+  it('does not report the branch itself, taken or not, nor a branch step skipped as often as before', () => {
+    const domestic = Array.from({ length: 30 }, (_, i) =>
+      shipment(`d${i}`, T - 50 * MINUTE + i * 30_000, { abroad: i % 2 === 0 }),
+    );
+    expect(judgeChains(domestic, shapes, to, settings).broken).toEqual([]);
+    // screening skipped by 1 in 5 shipments abroad, before and now
+    const lax = learnShapes(
+      history(150, (i) =>
+        shipment(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, {
+          abroad: i % 3 === 0,
+          skipScreen: i % 15 === 0,
+        }),
+      ),
+      settings,
+    );
+    const scope = Array.from({ length: 30 }, (_, i) =>
+      shipment(`n${i}`, T - 50 * MINUTE + i * 30_000, { abroad: true, skipScreen: i % 5 === 0 }),
+    );
+    expect(judgeChains(scope, lax, to, settings).broken).toEqual([]);
+  });
+});
+
 describe('clock skew between the hosts of a flow', () => {
   /**
    * Orders whose packing host's clock runs 50 s ahead in a third of them (a replica with a bad

@@ -82,6 +82,12 @@ export interface KindShape {
    * place: where the outcome itself was logged, or where the caller answered ("409").
    */
   outcomes: Map<string, { chains: number; stops: Map<string, number> }>;
+  /**
+   * Steps few enough chains pass to be a branch (under minPresence of the kind) → the other
+   * branch steps → completed chains that passed both: the steps a branch brings with it (every
+   * international shipment is screened, though most shipments are not international).
+   */
+  together: Map<string, Map<string, number>>;
 }
 
 /**
@@ -311,6 +317,7 @@ export function learnShapes(
       steps: new Map(),
       follows,
       outcomes,
+      together: branchesTogether(chains, kept, settings),
     };
     for (const step of kept) {
       step.gaps.sort((a, b) => a - b);
@@ -321,6 +328,36 @@ export function learnShapes(
     shapes.set(kind, shape);
   }
   return shapes;
+}
+
+/**
+ * KindShape.together: for the branch steps (passed by fewer than minPresence of the chains, and
+ * by at least minChains of them), how many chains passed each pair.
+ */
+function branchesTogether(
+  chains: readonly FlowChain[],
+  steps: readonly StepShape[],
+  settings: ShapeSettings,
+): Map<string, Map<string, number>> {
+  const branch = new Set(
+    steps
+      .filter(
+        (step) =>
+          step.chains >= settings.minChains && step.chains / chains.length < settings.minPresence,
+      )
+      .map((step) => step.step),
+  );
+  const together = new Map<string, Map<string, number>>();
+  if (branch.size < 2) return together;
+  for (const chain of chains) {
+    const passed = [...new Set(chain.events.map(stepOfEvent))].filter((step) => branch.has(step));
+    for (const a of passed) {
+      const withA = together.get(a) ?? new Map<string, number>();
+      together.set(a, withA);
+      for (const b of passed) if (a !== b) count(withA, b);
+    }
+  }
+  return together;
 }
 
 export interface StuckChain {
@@ -346,6 +383,11 @@ export interface LearnedBroken {
   presence: number;
   usualPrevious: string | null;
   usualNext: string | null;
+  /**
+   * The branch step the skipped one comes with (KindShape.together), when it is required only
+   * in the chains that pass that step; `presence` and `ended` are then of those chains.
+   */
+  given?: StepShape;
   /** Chains of the scope that ended normally, and how many of them skipped the step. */
   ended: number;
   chains: FlowChain[];
@@ -458,7 +500,61 @@ export function judgeChains(
       });
     }
   }
+  for (const [kind, ended] of endedByKind)
+    broken.push(...brokenBranches(shapes.get(kind)!, ended, settings));
   return { stuck: [...stuck.values()], broken, unjudged, endedUnmarked };
+}
+
+/**
+ * Steps skipped within a branch: a step that nearly every completed chain passing another branch
+ * step passes (minPresence of at least minChains of them), missing from ended chains that passed
+ * that step, more often than chance gives (binomial, corrected for the pairs tried). Of the
+ * branch steps a skipped step comes with, the one that makes its skipping least likely by chance
+ * is named.
+ */
+function brokenBranches(
+  shape: KindShape,
+  ended: readonly FlowChain[],
+  settings: ShapeSettings,
+): LearnedBroken[] {
+  const pairs: { given: StepShape; step: StepShape; both: number }[] = [];
+  for (const [givenKey, withGiven] of shape.together) {
+    const given = shape.steps.get(givenKey);
+    if (!given) continue;
+    for (const [stepKey, both] of withGiven) {
+      const step = shape.steps.get(stepKey);
+      if (step && both / given.chains >= settings.minPresence) pairs.push({ given, step, both });
+    }
+  }
+  if (pairs.length === 0) return [];
+  const stepsOf = new Map(ended.map((chain) => [chain, new Set(chain.events.map(stepOfEvent))]));
+  const best = new Map<string, LearnedBroken>();
+  for (const { given, step, both } of pairs) {
+    const passed = ended.filter((chain) => stepsOf.get(chain)!.has(given.step));
+    const skipped = passed.filter((chain) => !stepsOf.get(chain)!.has(step.step));
+    if (skipped.length < settings.minBrokenChains) continue;
+    const expectedMissRate = (given.chains - both + 1) / (given.chains + 2);
+    const chance = Math.min(
+      1,
+      binomialTail(passed.length, skipped.length, expectedMissRate) * pairs.length,
+    );
+    if (chance > settings.brokenMaxChance) continue;
+    const known = best.get(step.step);
+    if (known && known.chance <= chance) continue;
+    best.set(step.step, {
+      shape,
+      step,
+      given,
+      presence: both / given.chains,
+      usualPrevious: mostCommon(step.previous, shape),
+      usualNext: mostCommon(step.next, shape),
+      ended: passed.length,
+      chains: skipped,
+      expectedMissRate,
+      chance,
+    });
+  }
+  return [...best.values()];
 }
 
 /**

@@ -186,6 +186,44 @@ describe('flow analyzer', () => {
     expect(draft.evidence).toMatchObject({ chains: 1 });
   });
 
+  it('does not blame a call its caller went on after: a retried card-vault 503 before a fraud timeout', () => {
+    // OTel: gateway → payments (span) → card-vault call (failed at 100 ms, retried) and then the
+    // fraud call (failed at 2.1 s) → fraud-scoring → its redis call timed out (2 s)
+    const span = (component: string, id: string, endMs: number, parent: string | null) => ({
+      ...error('t', component, endMs, id),
+      eventType: 'trace',
+      durationMs: 50,
+      parentEventId: parent,
+    });
+    const gateway = span('gateway/g', 'gw', 2300, null);
+    const payments = span('payments/p', 'pay', 2250, 'gw');
+    const vault = span('payments/p', 'vault-call', 100, 'pay');
+    const vaultServer = span('card-vault/v', 'vault', 90, 'vault-call');
+    const fraudCall = span('payments/p', 'fraud-call', 2150, 'pay');
+    const fraud = span('fraud/f', 'fraud', 2120, 'fraud-call');
+    const redis = span('fraud/f', 'redis', 2100, 'fraud');
+    const own = { ...error('t', 'payments/p', 2200, 'pay-exception'), parentEventId: 'pay' };
+    const [propagation] = propagationsOf([
+      gateway,
+      payments,
+      vault,
+      vaultServer,
+      fraudCall,
+      fraud,
+      redis,
+      own,
+    ]);
+    expect(propagation.root.id).toBe('redis');
+    expect(propagation.path.map((step) => step.component.component_type)).toEqual([
+      'fraud',
+      'payments',
+      'gateway',
+    ]);
+    // the parent's own exception is no call: a failed call before it stays the cause
+    const [single] = propagationsOf([gateway, payments, fraudCall, fraud, redis, own]);
+    expect(single.root.id).toBe('redis');
+  });
+
   it('survives a cycle of parent links (bad data) and keeps every error once', () => {
     const first = { ...error('c', 'db/d', 0), parentEventId: 'c-api/a' };
     const second = { ...error('c', 'api/a', 5), parentEventId: first.id };

@@ -102,11 +102,48 @@ export interface Propagation {
 export function propagationsOf(errors: readonly ChainEventRow[]): Propagation[] {
   if (errors.length === 0) return [];
   const ordered = causalOrder(
-    [...errors].sort(
-      (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
+    withoutHandledCalls(
+      [...errors].sort(
+        (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
+      ),
     ),
   );
   return errorEpisodes(ordered).map(propagationOfEpisode);
+}
+
+/**
+ * The errors without the calls their caller went on after. A failed span whose parent span
+ * failed too, when another call under that parent failed after it, was handled (retried, fallen
+ * back from): the caller went on and made that later call, and it is the later failure that the
+ * caller's own failure reports. Such a call and everything under it are no root cause candidate
+ * (a card-vault 503 retried successfully is not the cause of the fraud check's timeout a second
+ * later). The parent's own exception events are not calls: they record its failure.
+ */
+function withoutHandledCalls(errors: readonly ChainEventRow[]): ChainEventRow[] {
+  const byId = new Map(errors.map((event) => [event.id, event]));
+  const failedCalls = new Map<string, ChainEventRow[]>();
+  for (const event of errors) {
+    const parent = event.parentEventId ? byId.get(event.parentEventId) : undefined;
+    if (!parent || !enclosesItsChildren(parent) || !enclosesItsChildren(event)) continue;
+    const calls = failedCalls.get(parent.id) ?? [];
+    calls.push(event);
+    failedCalls.set(parent.id, calls);
+  }
+  const handled = new Set<string>();
+  for (const calls of failedCalls.values()) {
+    const last = Math.max(...calls.map((call) => call.timestamp.getTime()));
+    for (const call of calls) if (call.timestamp.getTime() < last) handled.add(call.id);
+  }
+  if (handled.size === 0) return [...errors];
+  // everything under a handled call goes with it
+  const isHandled = (event: ChainEventRow, seen = new Set<string>()): boolean => {
+    if (handled.has(event.id)) return true;
+    const parent = event.parentEventId ? byId.get(event.parentEventId) : undefined;
+    if (!parent || seen.has(parent.id)) return false;
+    seen.add(parent.id);
+    return isHandled(parent, seen);
+  };
+  return errors.filter((event) => !isHandled(event));
 }
 
 /** The propagation of a chain's first episode of errors (see propagationsOf). */
@@ -675,10 +712,28 @@ export function judgeLearnedFlows(input: LearnedFlowInput): {
   return {
     drafts: [
       ...judgement.stuck.map((group) => learnedStuckDraft(group, input)),
-      ...judgement.broken.map((group) => brokenDraft(group, input)),
+      ...skippedTogether(judgement.broken).map(([group, ...also]) =>
+        brokenDraft(group, input, also),
+      ),
     ],
     endedUnmarked: judgement.endedUnmarked,
   };
+}
+
+/**
+ * Skipped steps grouped where the same chains skipped them: a stage that logs two lines ("screening
+ * 2 parties" … "screening clear") skipped once is one finding, not one per line. The most
+ * present step leads each group.
+ */
+function skippedTogether(broken: readonly LearnedBroken[]): LearnedBroken[][] {
+  const groups = new Map<string, LearnedBroken[]>();
+  for (const group of [...broken].sort((a, b) => b.presence - a.presence)) {
+    const key = [group.shape.kind, ...group.chains.map((chain) => chain.correlationId).sort()].join(
+      '\u0000',
+    );
+    groups.set(key, [...(groups.get(key) ?? []), group]);
+  }
+  return [...groups.values()];
 }
 
 const minutes = (ms: number) => round(ms / 60_000, 1);
@@ -750,7 +805,11 @@ function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): Insigh
   };
 }
 
-function brokenDraft(group: LearnedBroken, input: LearnedFlowInput): InsightDraft {
+function brokenDraft(
+  group: LearnedBroken,
+  input: LearnedFlowInput,
+  also: readonly LearnedBroken[] = [],
+): InsightDraft {
   const { shape, step } = group;
   const chains = group.chains;
   const affected = uniqueComponents([shape.component, step.component]);
@@ -768,22 +827,46 @@ function brokenDraft(group: LearnedBroken, input: LearnedFlowInput): InsightDraf
     type: 'flow',
     kind: 'broken_flow',
     severity: chains.length >= 10 ? 'high' : 'medium',
-    title: `${chains.length} "${shape.kind}" flow(s) skipped ${step.label}`,
+    title: `${chains.length} "${shape.kind}" flow(s) skipped ${step.label}${group.given ? ` (a step that comes with ${group.given.label})` : ''}`,
     summary:
-      `${chains.length} of ${group.ended} chain(s) of kind "${shape.kind}" that ended normally never did ${step.label}` +
-      `${where ? ` (normally ${where})` : ''}, a step ${round(group.presence * 100, 1)}% of ${shape.chains} earlier ` +
-      `completed chains passed. Expected skip rate ${round(group.expectedMissRate * 100, 2)}%, observed ` +
-      `${round(observedRate * 100, 1)}%: chance by luck ${group.chance.toExponential(1)}. A branch that returns early, ` +
-      `a swallowed error or a skipped check.`,
+      `${chains.length} of ${group.ended} chain(s) of kind "${shape.kind}" that ended normally` +
+      `${group.given ? ` and passed ${group.given.label}` : ''} never did ${step.label}` +
+      `${where ? ` (normally ${where})` : ''}, a step ${round(group.presence * 100, 1)}% of ` +
+      `${group.given ? `the ${group.given.chains} earlier completed chains that passed ${group.given.label}` : `${shape.chains} earlier completed chains`} ` +
+      `passed. Expected skip rate ${round(group.expectedMissRate * 100, 2)}%, observed ` +
+      `${round(observedRate * 100, 1)}%: chance by luck ${group.chance.toExponential(1)}. ` +
+      (also.length > 0
+        ? `The same chains also skipped ${also.map((other) => other.step.label).join(', ')}. `
+        : '') +
+      `A branch that returns early, a swallowed error or a skipped check.`,
     identity: ['learned-broken', shape.kind, step.step],
     affected,
     evidence: {
       method: 'learned_shape',
       flow_kind: shape.kind,
       skipped_step: { component: step.component, operation: step.operation, message: step.message },
+      ...(also.length > 0
+        ? {
+            also_skipped: also.map((other) => ({
+              component: other.step.component,
+              operation: other.step.operation,
+              message: other.step.message,
+            })),
+          }
+        : {}),
       usual_previous: group.usualPrevious,
       usual_next: group.usualNext,
       presence: round(group.presence, 4),
+      ...(group.given
+        ? {
+            given_step: {
+              component: group.given.component,
+              operation: group.given.operation,
+              message: group.given.message,
+              history_chains: group.given.chains,
+            },
+          }
+        : {}),
       history_chains: shape.chains,
       ended_chains: group.ended,
       chains: chains.length,
