@@ -109,6 +109,26 @@ function insightsSuite(mode: string, env: () => Promise<Record<string, string>>)
         .send({ components: [{}] })
         .expect(400);
       expect(JSON.stringify(component.body)).toContain('component_type');
+      // names, as the other routes take them: a type, or type/id
+      const named = await request(running.url)
+        .post('/api/debug/insights/generate')
+        .set(WRITE)
+        .send({
+          from: scenario.from.toISOString(),
+          to: scenario.to.toISOString(),
+          components: ['payment-service', 'report-worker/worker-3'],
+        })
+        .expect(200);
+      expect(named.body.scope.components).toEqual([
+        { component_type: 'payment-service' },
+        { component_type: 'report-worker', component_id: 'worker-3' },
+      ]);
+      const notAName = await request(running.url)
+        .post('/api/debug/insights/generate')
+        .set(WRITE)
+        .send({ components: [42] })
+        .expect(400);
+      expect(JSON.stringify(notAName.body)).toContain('components');
       await request(running.url)
         .post('/api/debug/insights/generate')
         .set(WRITE)

@@ -83,13 +83,19 @@ export interface HealthReport {
   components: ComponentHealth[];
 }
 
+/**
+ * Points an open insight takes: one high insight makes a component degraded (a service whose
+ * flows hang is not healthy, however fine its own numbers), one critical at most degraded, a
+ * critical and a high unhealthy; lows are notes, and many of them only nudge the score.
+ */
 const SEVERITY_PENALTY: Record<string, number> = {
-  critical: 30,
-  high: 20,
+  critical: 50,
+  high: 25,
   medium: 10,
-  low: 5,
+  low: 2,
   info: 0,
 };
+const MAX_INSIGHT_PENALTY = 60;
 const MAX_COMPONENTS = 50;
 const BASELINE_SLICES = 8;
 
@@ -242,7 +248,12 @@ export class ComponentHealthService {
     const lastSeen =
       current.last_seen ?? (await this.repository.lastSeen(selector, instanceIds, window.to));
     const instances = new Set([...current.component_ids, ...baseline.component_ids]).size;
-    const relevant = insights.filter((insight) => touches(insight, selector));
+    // a window in the past is judged by what was known of it: insights first seen after it are
+    // of later problems
+    const relevant = insights.filter(
+      (insight) =>
+        touches(insight, selector) && Date.parse(String(insight.first_seen)) <= window.to.getTime(),
+    );
     const sampledMinutes = slices.reduce(
       (sum, slice) => sum + (slice.to.getTime() - slice.from.getTime()) / 60_000,
       0,
@@ -341,7 +352,7 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
 
   if (evidence.insights.length > 0) {
     const impact = Math.min(
-      40,
+      MAX_INSIGHT_PENALTY,
       evidence.insights.reduce(
         (sum, insight) => sum + (SEVERITY_PENALTY[insight.severity] ?? 5),
         0,

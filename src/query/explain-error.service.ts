@@ -66,6 +66,8 @@ export interface ErrorExplanation {
     component_id: string;
     version: number;
     captured_at: string;
+    /** What changed from the version before (JSON Patch operations, the first 10). */
+    changes: unknown[];
   }[];
   suggestions: string[];
 }
@@ -150,20 +152,24 @@ export class ExplainErrorService {
     const firstSeen = stats?.first_seen
       ? new Date(stats.first_seen)
       : new Date(Date.parse(event.timestamp));
+    // what changed in the hour before the error first appeared (a minute after it, for clocks):
+    // snapshots that changed something, not those identical to the one before or the first one
+    const changedUntil = Math.min(Date.parse(event.timestamp), firstSeen.getTime() + 60_000);
     const stateChanges = (
       await Promise.all(
         componentNeedles.map((componentType) =>
           this.repository.stateChanges(
             { selector: componentType, component_type: componentType, component_id: null },
-            {
-              from: new Date(firstSeen.getTime() - 3_600_000),
-              to: new Date(Date.parse(event.timestamp)),
-            },
-            5,
+            { from: new Date(firstSeen.getTime() - 3_600_000), to: new Date(changedUntil) },
+            50,
           ),
         ),
       )
-    ).flat();
+    )
+      .flat()
+      .filter((change) => change.diff.length > 0)
+      .sort((a, b) => b.captured_at.localeCompare(a.captured_at))
+      .slice(0, 5);
 
     const pattern = {
       pattern_id: event.pattern_id,
@@ -203,7 +209,10 @@ export class ExplainErrorService {
         resolved_at: insight.resolved_at,
         resolution: insight.resolution,
       })),
-      state_changes_before: stateChanges.map(({ diff: _diff, ...change }) => change),
+      state_changes_before: stateChanges.map(({ diff, ...change }) => ({
+        ...change,
+        changes: diff.slice(0, 10),
+      })),
       suggestions: [],
     };
     explanation.suggestions = suggestionsFor(explanation, open, resolved);
@@ -408,8 +417,13 @@ function suggestionsFor(
     );
   }
   for (const change of explanation.state_changes_before.slice(0, 2)) {
+    const what = change.changes
+      .slice(0, 3)
+      .map((op) => describePatch(op))
+      .filter(Boolean)
+      .join(', ');
     suggestions.push(
-      `State of ${change.component_type}/${change.component_id} changed to version ${change.version} at ${change.captured_at}, before the error: check that change.`,
+      `State of ${change.component_type}/${change.component_id} changed to version ${change.version} at ${change.captured_at}, before the error${what ? ` (${what})` : ''}: check that change.`,
     );
   }
   if (pattern.last_hour >= 10)
@@ -447,4 +461,14 @@ function tagsOf(event: EventRow): CacheTag[] {
 function uniqueById(insights: InsightRow[]): InsightRow[] {
   const seen = new Set<string>();
   return insights.filter((insight) => !seen.has(insight.id) && seen.add(insight.id));
+}
+
+/** A JSON Patch operation in a few words: `/limits/memory_mb → 2048`. */
+function describePatch(op: unknown): string {
+  if (!op || typeof op !== 'object') return '';
+  const { op: kind, path, value } = op as { op?: unknown; path?: unknown; value?: unknown };
+  if (typeof path !== 'string') return '';
+  if (kind === 'remove') return `${path} removed`;
+  const shown = JSON.stringify(value);
+  return `${path} → ${shown === undefined ? '?' : shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}`;
 }

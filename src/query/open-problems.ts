@@ -12,10 +12,20 @@ export function bySeverityThenConfidence(a: InsightView, b: InsightView): number
   );
 }
 
+export interface OpenProblemFilters {
+  /** A component id the insights affect. */
+  component?: string;
+  /** A component type the insights affect (any of its instances). */
+  componentType?: string;
+  sessionId?: string;
+  type?: InsightType;
+  limit: number;
+}
+
 /** Open and regressed insights, most severe and most certain first. */
 export async function openProblems(
   insights: InsightsService,
-  filters: { component?: string; sessionId?: string; type?: InsightType; limit: number },
+  filters: OpenProblemFilters,
 ): Promise<InsightView[]> {
   return (await openProblemsPage(insights, filters)).items;
 }
@@ -23,13 +33,14 @@ export async function openProblems(
 /** openProblems, with how many open and regressed insights match in all (`total`). */
 export async function openProblemsPage(
   insights: InsightsService,
-  filters: { component?: string; sessionId?: string; type?: InsightType; limit: number },
+  filters: OpenProblemFilters,
 ): Promise<{ items: InsightView[]; total: number }> {
   const pages = await Promise.all(
     (['open', 'regressed'] as const).map((status) =>
       insights.list({
         status,
         component: filters.component,
+        componentType: filters.componentType,
         sessionId: filters.sessionId,
         type: filters.type,
         limit: 100,

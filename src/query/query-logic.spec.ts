@@ -112,8 +112,18 @@ describe('component health: assess', () => {
       selector,
       evidence({}, {}, { insights: [insight('critical'), insight('high')] }),
     );
-    expect(health.reasons[0]).toMatchObject({ code: 'open_insights', impact: 40 });
+    expect(health.reasons[0]).toMatchObject({ code: 'open_insights', impact: 60 });
     expect(health.reasons[0].message).toContain('worst critical');
+    expect(health.status).toBe('unhealthy');
+    // one high insight (a stuck flow, a regression): not healthy, whatever the numbers say
+    const high = assess(selector, evidence({}, {}, { insights: [insight('high')] }));
+    expect(high).toMatchObject({ status: 'degraded', score: 75 });
+    // lows are notes
+    const lows = assess(
+      selector,
+      evidence({}, {}, { insights: [1, 2, 3, 4, 5].map(() => insight('low')) }),
+    );
+    expect(lows).toMatchObject({ status: 'healthy', score: 90 });
   });
 });
 

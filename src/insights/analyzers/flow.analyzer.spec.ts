@@ -224,6 +224,26 @@ describe('flow analyzer', () => {
     expect(single.root.id).toBe('redis');
   });
 
+  it('groups chains whose roots are replicas of one service into one propagation', () => {
+    const chains = ['c1', 'c2', 'c3', 'c4'].map((id) => chain(id, { errors: 2 }));
+    const errors = chains.flatMap((item, index) => [
+      error(item.correlationId, `db/d${index % 2}`, 0),
+      error(item.correlationId, `api/a${index % 2}`, 3),
+    ]);
+    const drafts = detectFlows({ scope, now: to, chains, errors, lastEvents: [], stuckBefore });
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0].title).toMatch(
+      /^Error propagated db → api; probable root cause in db \(2 instances\)/,
+    );
+    expect(drafts[0].evidence).toMatchObject({
+      chains: 4,
+      root_instances: [
+        { component_type: 'db', component_id: 'd0' },
+        { component_type: 'db', component_id: 'd1' },
+      ],
+    });
+  });
+
   it('survives a cycle of parent links (bad data) and keeps every error once', () => {
     const first = { ...error('c', 'db/d', 0), parentEventId: 'c-api/a' };
     const second = { ...error('c', 'api/a', 5), parentEventId: first.id };

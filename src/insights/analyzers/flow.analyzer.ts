@@ -258,8 +258,9 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
     if (chain.errors === 0) continue;
     for (const propagation of propagationsOf(errorsByChain.get(chain.correlationId) ?? [])) {
       const root = propagation.root;
+      // replicas of a service that fail the same way are one cause: keyed by the component type
       const key = [
-        componentKey(root.component),
+        root.component.component_type,
         root.patternId ?? root.operation ?? root.message.slice(0, 80),
       ].join('\u0000');
       const target = propagation.path.length >= 2 ? propagations : failures;
@@ -335,8 +336,15 @@ function uniqueComponents(components: readonly ComponentRef[]): ComponentRef[] {
 function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft {
   const longest = group.reduce((best, item) => (item.path.length > best.path.length ? item : best));
   const root = longest.root;
-  const rootName = componentKey(root.component);
-  const pathNames = longest.path.map((step) => componentKey(step.component));
+  const roots = uniqueComponents(group.map((item) => item.root.component));
+  // several replicas at the root: the chains are named by component type
+  const byType = roots.length > 1;
+  const rootName = byType
+    ? `${root.component.component_type} (${roots.length} instances)`
+    : componentKey(root.component);
+  const pathNames = byType
+    ? [...new Set(longest.path.map((step) => step.component.component_type))]
+    : longest.path.map((step) => componentKey(step.component));
   const affected = uniqueComponents(
     group.flatMap((item) => item.path.map((step) => step.component)),
   );
@@ -375,12 +383,13 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
         at: root.timestamp.toISOString(),
       },
       chain: { correlation_id: longest.correlationId, path: longest.path },
+      ...(byType ? { root_instances: roots } : {}),
       chains: group.length,
       correlation_ids: group.slice(0, settings.evidenceChains).map((item) => item.correlationId),
       event_ids: longest.path.map((step) => step.first_error_event_id),
     },
     suggestions: [
-      `Start with ${rootName}: GET /api/debug/events/${root.id}`,
+      `Start with ${componentKey(root.component)}: GET /api/debug/events/${root.id}`,
       `Follow the chain: GET /api/debug/operations/${longest.correlationId}`,
       `Make ${describeComponents(pathNames.slice(1), 2)} degrade gracefully when ${rootName} fails (timeouts, fallbacks, circuit breakers)`,
     ],
@@ -400,7 +409,11 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
 
 function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
   const root = group[0].root;
-  const rootName = componentKey(root.component);
+  const roots = uniqueComponents(group.map((item) => item.root.component));
+  const rootName =
+    roots.length > 1
+      ? `${root.component.component_type} (${roots.length} instances)`
+      : componentKey(root.component);
   const firstAt = new Date(Math.min(...group.map((item) => item.root.timestamp.getTime())));
   const lastAt = new Date(Math.max(...group.map((item) => item.root.timestamp.getTime())));
   const step = `${rootName}${root.operation ? ` ${root.operation}` : ''}`;
@@ -414,7 +427,7 @@ function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
       `${group.length} correlation chain(s) failed at ${step} ("${root.message.slice(0, 160)}"), ` +
       `between ${formatTime(firstAt)} and ${formatTime(lastAt)}; the error stayed in that component.`,
     identity: [rootName, root.patternId ?? root.operation ?? root.message.slice(0, 80)],
-    affected: [root.component],
+    affected: roots,
     evidence: {
       step: {
         component: root.component,
@@ -437,7 +450,10 @@ function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
     },
     firstSeen: firstAt,
     lastSeen: lastAt,
-    subjects: [`component:${rootName}`, ...(root.patternId ? [`pattern:${root.patternId}`] : [])],
+    subjects: [
+      ...roots.map((component) => `component:${componentKey(component)}`),
+      ...(root.patternId ? [`pattern:${root.patternId}`] : []),
+    ],
   };
 }
 

@@ -4,6 +4,7 @@ import {
   criticalPath,
   fewCallsRegression,
   findRegressions,
+  groupReplicas,
   markConsequences,
   regressionCandidates,
   regressionChance,
@@ -331,5 +332,46 @@ describe('performance analyzer', () => {
       component_type: 'catalog',
       operation: 'SELECT products',
     });
+  });
+
+  it('reports an operation that got slower on several replicas once, listing them', () => {
+    const regression = (id: string, severity: 'high' | 'low', ratio: number) =>
+      ({
+        analyzer: 'performance',
+        type: 'performance',
+        kind: 'regression',
+        severity,
+        title: `Latency regression: fraud/${id} HMGET`,
+        summary: 'slower.',
+        identity: [`fraud/${id}`, 'HMGET'],
+        affected: [{ component_type: 'fraud', component_id: id }],
+        evidence: { operation: 'HMGET', p95_ratio: ratio, current: { p95_ms: 500 } },
+        suggestions: [],
+        factors: { sample_size: 0.5, effect_size: 0.9, recency: 1 },
+        firstSeen: new Date(1000),
+        lastSeen: new Date(2000),
+        subjects: [`component:fraud/${id}`],
+      }) as Parameters<typeof groupReplicas>[0][number];
+    const other = {
+      ...regression('ledger-1', 'high', 150),
+      affected: [{ component_type: 'ledger', component_id: 'ledger-1' }],
+    };
+    const grouped = groupReplicas([
+      regression('fraud-0', 'low', 170),
+      regression('fraud-1', 'high', 160),
+      other,
+    ]);
+    expect(grouped).toHaveLength(2);
+    const [fraud] = grouped;
+    expect(fraud.severity).toBe('high');
+    expect(fraud.title).toBe('Latency regression: fraud/fraud-1 HMGET; also on fraud-0');
+    expect(fraud.identity).toEqual(['fraud/*', 'HMGET']);
+    expect(fraud.affected.map((component) => component.component_id)).toEqual([
+      'fraud-1',
+      'fraud-0',
+    ]);
+    expect(fraud.evidence.instances).toHaveLength(2);
+    expect(fraud.summary).toContain('not one host');
+    expect(grouped[1]).toBe(other);
   });
 });

@@ -10,6 +10,7 @@ import {
   componentKey,
   type InsightDraft,
   type InsightScope,
+  SEVERITY_RANK,
   type Severity,
 } from '../insight.types.js';
 import { round } from '../robust-stats.js';
@@ -87,6 +88,61 @@ export function markConsequences(drafts: InsightDraft[]): InsightDraft[] {
           share: round(Math.min(1, share), 3),
         },
       },
+    };
+  });
+}
+
+/**
+ * Regressions of one operation on several instances of a component type are one finding: the
+ * replicas of a service run the same code against the same dependencies, and when two or three
+ * of them got slower at once the cause is one they share (a dependency, a release, the load), not
+ * one host. The most severe (then the largest p95 ratio) leads; the others are listed in
+ * `evidence.instances` with their numbers. A regression on one instance alone stays its own.
+ */
+export function groupReplicas(drafts: readonly InsightDraft[]): InsightDraft[] {
+  const groups = new Map<string, InsightDraft[]>();
+  for (const draft of drafts) {
+    const key = `${draft.affected[0]?.component_type ?? ''}\u0000${String(draft.evidence.operation)}`;
+    groups.set(key, [...(groups.get(key) ?? []), draft]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0];
+    const ratio = (draft: InsightDraft) =>
+      Number(draft.evidence.p95_ratio ?? draft.evidence.ratio_to_baseline_p99 ?? 0);
+    const ordered = [...group].sort(
+      (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || ratio(b) - ratio(a),
+    );
+    const [lead, ...others] = ordered;
+    const type = lead.affected[0].component_type;
+    const operation = String(lead.evidence.operation);
+    const ids = others.map((draft) => draft.affected[0].component_id);
+    return {
+      ...lead,
+      title: `${lead.title}; also on ${ids.join(', ')}`,
+      summary:
+        `${lead.summary} The same operation got slower on ${others.length} other instance(s) of ${type} ` +
+        `(${others
+          .map((draft) => {
+            const current = draft.evidence.current as { p95_ms?: number } | undefined;
+            return `${draft.affected[0].component_id}: p95 ${current?.p95_ms ?? '?'} ms, ${round(ratio(draft), 1)}×`;
+          })
+          .join('; ')}): a cause they share (a dependency, a release, the load), not one host.`,
+      identity: [`${type}/*`, operation],
+      affected: ordered.map((draft) => draft.affected[0]),
+      evidence: {
+        ...lead.evidence,
+        instances: ordered.map((draft) => ({
+          component: draft.affected[0],
+          severity: draft.severity,
+          p95_ratio: round(ratio(draft)),
+          current: draft.evidence.current,
+          previous: draft.evidence.previous,
+          ...(draft.evidence.explained_by ? { explained_by: draft.evidence.explained_by } : {}),
+        })),
+      },
+      firstSeen: new Date(Math.min(...group.map((draft) => draft.firstSeen.getTime()))),
+      lastSeen: new Date(Math.max(...group.map((draft) => draft.lastSeen.getTime()))),
+      subjects: [...new Set(group.flatMap((draft) => draft.subjects ?? []))],
     };
   });
 }
@@ -533,7 +589,7 @@ export class PerformanceAnalyzer implements Analyzer {
       );
     }
     drafts.push(...(await this.fewCalls(context, moments, reported)));
-    return markConsequences(drafts);
+    return groupReplicas(markConsequences(drafts));
   }
 
   /** Large effects on few calls, against the whole baseline (3 windows before the scope). */

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -18,6 +18,15 @@ import { OFFSET_CURSOR_PATTERN } from '../../common/http/list-page.js';
 import { INSIGHT_STATUSES, INSIGHT_TYPES, SEVERITIES } from '../../common/debug-event.js';
 import type { InsightStatus, InsightType, Severity } from '../insight.types.js';
 import { IsDateTime } from '../../common/validation/is-date-time.validator.js';
+
+/** `"type"` → `{ component_type }`, `"type/id"` → both; anything else as it came. */
+function componentOfName(item: unknown): unknown {
+  if (typeof item !== 'string') return item;
+  const slash = item.indexOf('/');
+  return slash > 0 && slash < item.length - 1
+    ? { component_type: item.slice(0, slash), component_id: item.slice(slash + 1) }
+    : { component_type: item };
+}
 
 export class ComponentFilterDto {
   @ApiProperty({ example: 'payment-service' })
@@ -56,13 +65,21 @@ export class GenerateInsightsDto {
 
   @ApiPropertyOptional({
     type: [ComponentFilterDto],
-    description: 'Only these components (default: all)',
+    description:
+      'Only these components (default: all). A name is taken too, as the other routes take it: `"payment-service"` (a component type) or `"payment-service/pay-1"` (type/id)',
   })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
   @Type(() => ComponentFilterDto)
+  @Transform(({ obj }: { obj: { components?: unknown } }) =>
+    Array.isArray(obj.components)
+      ? obj.components.map((item: unknown) =>
+          plainToInstance(ComponentFilterDto, componentOfName(item)),
+        )
+      : obj.components,
+  )
   components?: ComponentFilterDto[];
 
   @ApiPropertyOptional({

@@ -307,8 +307,11 @@ export class AskService {
         const component = components[0];
         if (entities.flow_kinds.length > 0)
           return this.openFlows(entities.flow_kinds, component, sessionId);
+        // a service's name is its type: its problems are those of any of its instances
+        const byType = entities.components[0]?.kind === 'type';
         const { items, total } = await openProblemsPage(this.insights, {
-          component,
+          component: byType ? undefined : component,
+          componentType: byType ? component : undefined,
           sessionId,
           limit: 20,
         });
@@ -322,7 +325,12 @@ export class AskService {
                     `[${insight.severity}, confidence ${insight.confidence}] ${insight.title}`,
                 )
                 .join('; ')}`;
-        const args = strip({ status: 'open', component, limit: '20' });
+        const args = strip({
+          status: 'open',
+          component: byType ? undefined : component,
+          component_type: byType ? component : undefined,
+          limit: '20',
+        });
         return {
           answer,
           data: { items, total, order: 'severity, then confidence' },

@@ -1,0 +1,65 @@
+import request from 'supertest';
+import { startApp, ingestSettled, type RunningApp } from './support/app.js';
+import { embeddedEnv } from './support/services.js';
+
+const MINUTE = 60_000;
+
+/**
+ * Explaining an error lists what changed in its components' state before it first appeared: the
+ * snapshots that changed something, with what they changed; not a snapshot identical to the one
+ * before, not the first one (nothing to change from), not one taken after the error began.
+ */
+describe('explain: the state changes before an error (embedded mode)', () => {
+  let running: RunningApp;
+  const now = Date.now();
+  const at = (minutesAgo: number) => new Date(now - minutesAgo * MINUTE).toISOString();
+  const post = (path: string, body: unknown) =>
+    request(running.url)
+      .post(`/api/debug${path}`)
+      .send(body as object);
+
+  beforeAll(async () => {
+    running = await startApp(embeddedEnv());
+    const snapshot = (minutesAgo: number, memory: number, workers: number) =>
+      post('/state', {
+        component_type: 'transcoder',
+        component_id: 'transcoder-3',
+        captured_at: at(minutesAgo),
+        state: { limits: { memory_mb: memory }, workers },
+      }).expect(201);
+    await snapshot(50, 8192, 4); // the first: nothing to change from
+    await snapshot(40, 8192, 4); // the same again
+    await snapshot(30, 2048, 4); // the change
+    await snapshot(10, 2048, 6); // after the error began
+    await post('/events/batch', {
+      events: [25, 20, 15, 5].map((minutesAgo, index) => ({
+        timestamp: at(minutesAgo),
+        event_type: 'error',
+        level: 'error',
+        component_type: 'transcoder',
+        component_id: 'transcoder-3',
+        message: `job ${4100 + index} killed: container exceeded its memory limit (OOMKilled)`,
+      })),
+    }).expect((response) => expect([200, 201, 202]).toContain(response.status));
+    expect(await ingestSettled(running.app)).toBe(true);
+  }, 60_000);
+  afterAll(async () => running?.close());
+
+  it('lists the change that preceded the error, with what it changed', async () => {
+    const events = await request(running.url)
+      .get('/api/debug/events?component_type=transcoder&level=error&limit=10')
+      .expect(200);
+    const latest = events.body.items[0] as { id: string };
+    const { body } = await request(running.url)
+      .get(`/api/debug/errors/${latest.id}/explain`)
+      .expect(200);
+    expect(body.state_changes_before).toEqual([
+      expect.objectContaining({
+        component_id: 'transcoder-3',
+        version: 3,
+        changes: [expect.objectContaining({ path: '/limits/memory_mb', value: 2048 })],
+      }),
+    ]);
+    expect(body.suggestions.join(' ')).toContain('/limits/memory_mb → 2048');
+  });
+});
