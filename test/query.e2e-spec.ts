@@ -576,6 +576,20 @@ describeWithPostgresAndRedis(
         expect(body.answer).toMatch(new RegExp(`^${total} open problem`));
       });
 
+      it('answers "what is slow?" with what got slower than usual first', async () => {
+        const { body } = await post('/ai/query', { question: 'what is slower than usual?' }).expect(
+          200,
+        );
+        expect(body.intent).toBe('slow_operations');
+        expect(body.answer).toMatch(/^Slower than usual: .*create-order/);
+        expect(
+          (body.data.regressions as { insight_type: string }[]).every(
+            (insight) => insight.insight_type === 'performance',
+          ),
+        ).toBe(true);
+        expect(body.data.slowest.length).toBeGreaterThan(0);
+      });
+
       it('judges a window in the past without the insights first seen after it', async () => {
         const now = await post('/analytics/component-health', {
           components: ['payment-service/pay-1'],

@@ -242,11 +242,29 @@ export class AskService {
         };
       }
       case 'slow_operations': {
-        const slow = await this.analytics.slowOperations(windowed);
+        // what got slower than usual (the open regressions) before what is slow by nature (a
+        // transcode that always takes minutes tops the ranking, and says nothing went wrong)
+        const [slow, regressions] = await Promise.all([
+          this.analytics.slowOperations(windowed),
+          this.openRegressions(entities.components, sessionId),
+        ]);
+        const slower = regressions
+          .slice(0, 3)
+          .map((insight) => insight.title.replace(/^Latency regression: /, ''))
+          .join('; ');
         return {
-          answer: slow.summary,
-          data: slow,
-          queries: [post('/analytics/slow-operations', windowed, 'slow_operations')],
+          answer: slower
+            ? `Slower than usual: ${slower}. Slowest operations now: ${slow.summary}`
+            : slow.summary,
+          data: { ...slow, regressions },
+          queries: [
+            post('/analytics/slow-operations', windowed, 'slow_operations'),
+            get('/insights?status=open&type=performance&limit=100', 'list_insights', {
+              status: 'open',
+              type: 'performance',
+              limit: 100,
+            }),
+          ],
           cached: slow.cached,
         };
       }
@@ -347,6 +365,30 @@ export class AskService {
       case 'unknown':
         return null;
     }
+  }
+
+  /** Open performance regressions, those of the named components (by type or id) only, most severe first. */
+  private async openRegressions(
+    mentioned: ParsedQuestion['entities']['components'],
+    sessionId: string | undefined,
+  ) {
+    const regressions = await openProblems(this.insights, {
+      sessionId,
+      type: 'performance',
+      limit: 50,
+    });
+    if (mentioned.length === 0) return regressions.slice(0, 10);
+    return regressions
+      .filter((insight) =>
+        insight.affected_components.some((component) =>
+          mentioned.some((mention) =>
+            mention.kind === 'type'
+              ? component.component_type === mention.name
+              : component.component_id === mention.name,
+          ),
+        ),
+      )
+      .slice(0, 10);
   }
 
   /**

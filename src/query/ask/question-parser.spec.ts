@@ -103,6 +103,8 @@ const TABLE: Row[] = [
   },
   { question: 'checkout', intent: 'component_health', components: ['checkout'] },
   { question: 'is worker-2 alive?', intent: 'component_health', components: ['worker-2'] },
+  // a leading word cut short, as people abbreviate
+  { question: 'is inven healthy?', intent: 'component_health', components: ['inventory-service'] },
   // Diagnose.
   { question: "what's wrong with payments-db?", intent: 'diagnose', components: ['payments-db'] },
   { question: 'why does checkout keep crashing', intent: 'diagnose', components: ['checkout'] },

@@ -771,11 +771,14 @@ function bestMatch(
         )
       )
         return true;
+      // the leading word spelt out ("authentication" for auth-service) or cut short ("reco" for
+      // recommendation-service, "notif" for notification-svc), never a word the rules read
       const lead = /^([a-z]+)[-_.]/.exec(entry.lower)?.[1];
       return (
         spoken.length === 1 &&
         lead !== undefined &&
-        word.length > lead.length &&
+        word !== lead &&
+        (word.length > lead.length || !KEYWORD_SET.has(word)) &&
         spelledOutOrCut(word, lead)
       );
     });
