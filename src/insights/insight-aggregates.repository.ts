@@ -916,6 +916,31 @@ export class InsightAggregatesRepository {
     return rows.map(chainEventRow);
   }
 
+  /**
+   * Of some event ids, those of tracing spans (OpenTelemetry, Sentry) that ended without an error:
+   * a failure under such a span was handled by it (flow.analyzer.ts, propagationsOf).
+   */
+  async succeededSpans(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const sql = this.builder();
+    // PostgreSQL keeps ids as uuid: the list is cast to it (the id index serves the lookup)
+    const list =
+      sql.dialect === 'postgres' ? `(SELECT unnest(${sql.p(ids)}::uuid[]))` : sql.list(ids);
+    // tracing spans only (an OpenTelemetry or Sentry span id in data), whose status says how
+    // they ended; a REST event of type trace may record less than the whole operation
+    const traced =
+      sql.dialect === 'postgres'
+        ? `(jsonb_exists(data, 'otel.span_id') OR jsonb_exists(data, 'span_id'))`
+        : `(json_extract(data, '$."otel.span_id"') IS NOT NULL OR json_extract(data, '$.span_id') IS NOT NULL)`;
+    const rows = await this.run(
+      sql,
+      `SELECT id FROM debug_events
+        WHERE id IN ${list} AND event_type = 'trace' AND duration_ms IS NOT NULL
+          AND ${traced} AND NOT (${this.errorLevel(sql)})`,
+    );
+    return new Set(rows.map((row) => String(row.id)));
+  }
+
   /** The last event of each of some chains: the latest, a span placed at its end (when it was exported). */
   async lastEvents(
     correlationIds: readonly string[],

@@ -364,10 +364,11 @@ function linkedFailuresBefore(
 }
 
 /**
- * Failed calls their caller went on after: a failed span under a failed span, when another call
- * under that parent failed after it. The later failure is what the caller's own failure reports;
- * the earlier one was handled (retried, fallen back from), and nothing under it is a root cause.
- * The insights' flow analyzer reads error propagation the same way.
+ * Failures that were handled: anything that failed under a tracing span (OpenTelemetry, Sentry)
+ * that then ended well, and a failed span under a failed span when another call under that
+ * parent failed after it (the later failure is what the caller's own failure reports; the
+ * earlier one was retried or fallen back from). Nothing under them is a root cause. The insights'
+ * flow analyzer reads error propagation the same way.
  */
 function handledCalls(
   children: ReadonlyMap<string, EventRow[]>,
@@ -375,9 +376,16 @@ function handledCalls(
 ): Set<string> {
   const isFailedSpan = (item: EventRow) =>
     item.event_type === 'trace' && item.duration_ms !== null && isErrorEvent(item);
+  const isTracedSpan = (item: EventRow) =>
+    item.event_type === 'trace' &&
+    item.duration_ms !== null &&
+    (item.data?.['otel.span_id'] !== undefined || item.data?.span_id !== undefined);
   const handled = new Set<string>();
   for (const [parentId, kids] of children) {
     const parent = byId.get(parentId);
+    // a tracing span that ended well handled what failed under it (a retry, a caught exception)
+    if (parent && isTracedSpan(parent) && !isErrorEvent(parent))
+      for (const kid of kids) if (isErrorEvent(kid)) handled.add(kid.id);
     if (!parent || !isFailedSpan(parent)) continue;
     const calls = kids.filter(isFailedSpan);
     if (calls.length < 2) continue;

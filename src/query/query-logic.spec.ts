@@ -465,6 +465,34 @@ describe('explain: rootCauseOf', () => {
     expect(alone.is_the_event_itself).toBe(true);
   });
 
+  it('skips what failed under a tracing span that then ended well (handled)', () => {
+    const span = (
+      id: string,
+      end: number,
+      component_type: string,
+      parent: string | null,
+      failed: boolean,
+    ) =>
+      eventRow({
+        id,
+        timestamp: at(end),
+        level: failed ? 'error' : 'info',
+        event_type: 'trace',
+        duration_ms: 10,
+        component_type,
+        component_id: `${component_type}-1`,
+        parent_event_id: parent,
+        data: { 'otel.span_id': id },
+      });
+    const gateway = span('gw', 3000, 'gateway', null, true);
+    const chain = [
+      span('pay', 500, 'payments', 'gw', false),
+      span('detokenize', 100, 'card-vault', 'pay', true),
+      span('notify', 2900, 'notifications', 'gw', true),
+    ];
+    expect(rootCauseOf(gateway, chain).event.id).toBe('notify');
+  });
+
   it('skips a failed call its caller went on after (retried), and what failed under it', () => {
     const span = (id: string, end: number, component_type: string, parent: string | null) =>
       eventRow({

@@ -224,6 +224,28 @@ describe('flow analyzer', () => {
     expect(single.root.id).toBe('redis');
   });
 
+  it('does not blame a failure under a span that then ended well (handled), nor its exception', () => {
+    // payments' span retried its detokenize call and succeeded; notifications failed later
+    const call = {
+      ...error('t', 'payments/p', 0, 'detokenize'),
+      eventType: 'trace',
+      durationMs: 20,
+      parentEventId: 'pay-span',
+    };
+    const exception = {
+      ...error('t', 'payments/p', 10, 'detokenize-exc'),
+      parentEventId: 'detokenize',
+    };
+    const notify = error('t', 'notifications/n', 30_000, 'render');
+    const [propagation] = propagationsOf([call, exception, notify], new Set(['pay-span']));
+    expect(propagation.root.id).toBe('render');
+    expect(propagation.path.map((step) => step.component.component_type)).toEqual([
+      'notifications',
+    ]);
+    // without the parent's success it is the earliest error, as before
+    expect(propagationsOf([call, exception, notify])[0].root.id).toBe('detokenize-exc');
+  });
+
   it('groups chains whose roots are replicas of one service into one propagation', () => {
     const chains = ['c1', 'c2', 'c3', 'c4'].map((id) => chain(id, { errors: 2 }));
     const errors = chains.flatMap((item, index) => [

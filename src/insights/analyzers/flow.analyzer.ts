@@ -30,6 +30,8 @@ export interface FlowInput {
   errors: readonly ChainEventRow[];
   /** The last event of each stuck chain. */
   lastEvents: readonly ChainEventRow[];
+  /** Spans, parents of some of the errors, that ended without an error (succeededSpans). */
+  succeededParents?: ReadonlySet<string>;
   /** Chains whose last event is older than this and that never ended are stuck. */
   stuckBefore: Date;
   /** The kind of each stuck chain, and how many earlier chains of the kind started and ended (evidence). */
@@ -99,13 +101,17 @@ export interface Propagation {
  * A long chain (a session, a saga) can fail more than once: each episode of errors is its own
  * propagation, with its own root (see errorEpisodes).
  */
-export function propagationsOf(errors: readonly ChainEventRow[]): Propagation[] {
+export function propagationsOf(
+  errors: readonly ChainEventRow[],
+  succeededParents: ReadonlySet<string> = new Set(),
+): Propagation[] {
   if (errors.length === 0) return [];
   const ordered = causalOrder(
     withoutHandledCalls(
       [...errors].sort(
         (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
       ),
+      succeededParents,
     ),
   );
   return errorEpisodes(ordered).map(propagationOfEpisode);
@@ -119,7 +125,10 @@ export function propagationsOf(errors: readonly ChainEventRow[]): Propagation[] 
  * (a card-vault 503 retried successfully is not the cause of the fraud check's timeout a second
  * later). The parent's own exception events are not calls: they record its failure.
  */
-function withoutHandledCalls(errors: readonly ChainEventRow[]): ChainEventRow[] {
+function withoutHandledCalls(
+  errors: readonly ChainEventRow[],
+  succeededParents: ReadonlySet<string>,
+): ChainEventRow[] {
   const byId = new Map(errors.map((event) => [event.id, event]));
   const failedCalls = new Map<string, ChainEventRow[]>();
   for (const event of errors) {
@@ -130,6 +139,10 @@ function withoutHandledCalls(errors: readonly ChainEventRow[]): ChainEventRow[] 
     failedCalls.set(parent.id, calls);
   }
   const handled = new Set<string>();
+  // a failure under a span that then ended well was handled by it (a retry, a fallback, a
+  // caught exception): the span's success says so
+  for (const event of errors)
+    if (event.parentEventId && succeededParents.has(event.parentEventId)) handled.add(event.id);
   for (const calls of failedCalls.values()) {
     const last = Math.max(...calls.map((call) => call.timestamp.getTime()));
     for (const call of calls) if (call.timestamp.getTime() < last) handled.add(call.id);
@@ -256,7 +269,10 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
   const failures = new Map<string, Propagation[]>();
   for (const chain of input.chains) {
     if (chain.errors === 0) continue;
-    for (const propagation of propagationsOf(errorsByChain.get(chain.correlationId) ?? [])) {
+    for (const propagation of propagationsOf(
+      errorsByChain.get(chain.correlationId) ?? [],
+      input.succeededParents,
+    )) {
       const root = propagation.root;
       // replicas of a service that fail the same way are one cause: keyed by the component type
       const key = [
@@ -557,6 +573,16 @@ export class FlowAnalyzer implements Analyzer {
       context.aggregates.lastEvents(stuck, scope.from, scope.to),
       this.learnedFlows(context, judgeBefore, startedKinds),
     ]);
+    // the parents of the errors that are not errors themselves: spans that may have ended well
+    const errorIds = new Set(errors.map((event) => event.id));
+    const parents = [
+      ...new Set(
+        errors
+          .map((event) => event.parentEventId)
+          .filter((id): id is string => id !== null && !errorIds.has(id)),
+      ),
+    ];
+    const succeededParents = await context.aggregates.succeededSpans(parents);
     return [
       ...detectFlows({
         scope,
@@ -564,6 +590,7 @@ export class FlowAnalyzer implements Analyzer {
         chains,
         errors,
         lastEvents,
+        succeededParents,
         stuckBefore,
         kindOf,
         kindEnds,
