@@ -576,6 +576,33 @@ describeWithPostgresAndRedis(
         expect(body.answer).toMatch(new RegExp(`^${total} open problem`));
       });
 
+      it('answers about a thing that is no component by what the problems and errors say of it', async () => {
+        const { body } = await post('/ai/query', { question: 'any problems with stock?' }).expect(
+          200,
+        );
+        expect(body.intent).toBe('list_insights');
+        expect(body.understood.topic).toBe('stock');
+        expect(body.answer).toMatch(/open problem\(s\) mention "stock"/);
+        const items = body.data.items as { evidence: unknown; affected_components: unknown }[];
+        expect(items.length).toBeGreaterThan(0);
+        for (const item of items)
+          expect(JSON.stringify([item.evidence, item.affected_components])).toContain('stock');
+        expect(body.data.errors.items.length).toBeGreaterThan(0);
+      });
+
+      it('answers "what\'s wrong?" with the worst component, then what else is open and severe', async () => {
+        const { body } = await post('/ai/query', { question: "what's wrong right now?" }).expect(
+          200,
+        );
+        expect(body.intent).toBe('diagnose');
+        const elsewhere = body.data.also_open as { severity: string; title: string }[];
+        expect(elsewhere.length).toBeGreaterThan(0);
+        for (const insight of elsewhere) expect(['high', 'critical']).toContain(insight.severity);
+        expect(body.answer).toContain(
+          `Also open elsewhere: [${elsewhere[0].severity}] ${elsewhere[0].title}`,
+        );
+      });
+
       it('answers "what is slow?" with what got slower than usual first', async () => {
         const { body } = await post('/ai/query', { question: 'what is slower than usual?' }).expect(
           200,

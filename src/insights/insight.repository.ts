@@ -199,6 +199,12 @@ export class InsightRepository {
       params[`needle${index}`] = `%"${escapeLike(needle)}"%`;
       return `CAST(i.affected_components AS text) LIKE :needle${index} ESCAPE '\\' OR CAST(i.evidence AS text) LIKE :needle${index} ESCAPE '\\'`;
     });
+    (query.words ?? []).forEach((word, index) => {
+      params[`word${index}`] = `%${escapeLike(word.toLowerCase())}%`;
+      touches.push(
+        `lower(i.title) LIKE :word${index} ESCAPE '\\' OR lower(CAST(i.evidence AS text)) LIKE :word${index} ESCAPE '\\'`,
+      );
+    });
     if (query.sessionId !== undefined) {
       params.sessionId = query.sessionId;
       touches.unshift('i.session_id = :sessionId');

@@ -130,6 +130,8 @@ export const SEVERITY_RANK: Record<Severity, number> = {
 export interface InsightMentions {
   /** Component types or ids, event, pattern or correlation ids, looked for in components and evidence. */
   needles: readonly string[];
+  /** Or words anywhere in the title or the evidence (any case, within other words too). */
+  words?: readonly string[];
   /** Or made for this session. */
   sessionId?: string;
   statuses?: readonly string[];

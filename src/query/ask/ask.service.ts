@@ -10,6 +10,7 @@ import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
 import { openProblems, openProblemsPage } from '../open-problems.js';
+import { SEVERITIES } from '../../common/debug-event.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -114,6 +115,16 @@ export class AskService {
 
   private async route(parsed: ParsedQuestion, now: Date, sessionId: string | undefined) {
     const { entities } = parsed;
+    // "anything wrong with payments?": a thing that names no component is looked for in what the
+    // open problems and the errors say
+    if (
+      entities.topic &&
+      ['diagnose', 'list_insights', 'rank_failures'].includes(parsed.intent) &&
+      entities.flow_kinds.length === 0
+    ) {
+      const about = await this.aboutTopic(entities.topic, entities.time_range, sessionId);
+      if (about) return about;
+    }
     const components = entities.components.map((component) => component.name);
     const range = entities.time_range;
     const windowMinutes = range
@@ -181,9 +192,27 @@ export class AskService {
         ]
           .filter(Boolean)
           .join(' ');
+        // asked about everything: the worst component first, then what else is open and severe
+        const elsewhere =
+          components.length === 0
+            ? (await openProblems(this.insights, { sessionId, limit: 20 }))
+                .filter(
+                  (insight) =>
+                    (insight.severity === 'high' || insight.severity === 'critical') &&
+                    !insight.affected_components.some(
+                      (component) =>
+                        worst.component === component.component_type ||
+                        worst.component === component.component_id ||
+                        worst.component === `${component.component_type}/${component.component_id}`,
+                    ),
+                )
+                .slice(0, 3)
+            : [];
         return {
-          answer,
-          data: { health: report, top_errors: top, explanation },
+          answer: elsewhere.length
+            ? `${answer} Also open elsewhere: ${elsewhere.map((insight) => `[${insight.severity}] ${insight.title}`).join('; ')}.`
+            : answer,
+          data: { health: report, top_errors: top, explanation, also_open: elsewhere },
           queries,
           cached: report.cached && top.cached,
         };
@@ -365,6 +394,62 @@ export class AskService {
       case 'unknown':
         return null;
     }
+  }
+
+  /**
+   * The open problems and the recent errors that mention a topic (a word of their evidence, of
+   * their messages), most severe first; null when nothing does (the question is then answered as
+   * if the word were not there).
+   */
+  private async aboutTopic(
+    topic: string,
+    range: ParsedQuestion['entities']['time_range'],
+    sessionId: string | undefined,
+  ): Promise<Pick<AskAnswer, 'answer' | 'data' | 'queries' | 'cached'> | null> {
+    const request = strip({
+      levels: ['error', 'critical'],
+      text: topic,
+      from: range?.from,
+      to: range?.to,
+      session_id: sessionId,
+      limit: 20,
+    });
+    const [problems, errors] = await Promise.all([
+      this.insights.mentioning({
+        needles: [],
+        words: [topic],
+        statuses: ['open', 'regressed'],
+        limit: 50,
+      }),
+      this.analytics.search(request),
+    ]);
+    if (problems.length === 0 && errors.items.length === 0) return null;
+    const ranked = [...problems].sort(
+      (a, b) =>
+        SEVERITIES.indexOf(b.severity as (typeof SEVERITIES)[number]) -
+          SEVERITIES.indexOf(a.severity as (typeof SEVERITIES)[number]) ||
+        b.confidence - a.confidence,
+    );
+    const parts = [
+      ranked.length > 0
+        ? `${ranked.length} open problem(s) mention "${topic}", most severe first: ${ranked
+            .slice(0, 3)
+            .map((insight) => `[${insight.severity}] ${insight.title}`)
+            .join('; ')}.`
+        : `No open problem mentions "${topic}".`,
+      errors.items.length > 0
+        ? `${errors.items.length}${errors.truncated ? '+' : ''} error event(s) mention it, newest ${errors.items[0].timestamp}: ` +
+          `${errors.items[0].component_type}/${errors.items[0].component_id}: ${errors.items[0].message.slice(0, 160)}`
+        : 'No error event mentions it.',
+    ];
+    return {
+      answer: parts.join(' '),
+      data: { topic, items: ranked.slice(0, 20), errors },
+      // the problems are the open insights whose components or evidence hold the word: no
+      // route filters insights by a word, so only the event search is a query to run again
+      queries: [post('/analytics/events-search', request, 'search_events')],
+      cached: false,
+    };
   }
 
   /** Open performance regressions, those of the named components (by type or id) only, most severe first. */

@@ -36,6 +36,8 @@ interface Row {
   flow_kinds?: string[];
   /** The words events must contain; null for none. */
   text?: string | null;
+  /** What the question is about when it names no component; null for none. */
+  topic?: string | null;
 }
 
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
@@ -821,6 +823,7 @@ function expectRow(row: Row): void {
   if (row.levels) expect(parsed.entities.levels).toEqual(row.levels);
   if (row.flow_kinds) expect(parsed.entities.flow_kinds).toEqual(row.flow_kinds);
   if (row.text !== undefined) expect(parsed.entities.text).toBe(row.text);
+  if (row.topic !== undefined) expect(parsed.entities.topic).toBe(row.topic);
   if (row.event_ids) expect(parsed.entities.event_ids).toEqual(row.event_ids);
   if (row.correlation_ids) expect(parsed.entities.correlation_ids).toEqual(row.correlation_ids);
   if (row.pattern_ids) expect(parsed.entities.pattern_ids).toEqual(row.pattern_ids);
@@ -885,6 +888,22 @@ const TEXT_ROWS: Row[] = [
   { question: 'is checkout healthy?', intent: 'component_health', text: null },
   { question: 'errors mentioning checkout', intent: 'search_events', text: null },
 ];
+
+/** Questions about a thing that is no component's name. */
+const TOPIC_ROWS: Row[] = [
+  { question: 'is anything wrong with payments?', intent: 'diagnose', topic: 'payment' },
+  { question: 'any problems with uploads?', intent: 'list_insights', topic: 'upload' },
+  { question: 'which uploads failed in the last hour?', intent: 'rank_failures', topic: 'upload' },
+  // a component named, or nothing but the rules' words: no topic
+  { question: 'any problems with checkout?', intent: 'list_insights', topic: null },
+  { question: "what's wrong right now?", intent: 'diagnose', topic: null },
+  { question: 'why is everything failing', intent: 'diagnose', topic: null },
+  { question: 'errors in the last hour', intent: 'search_events', topic: null },
+];
+
+describe('parseQuestion: what a question is about', () => {
+  it.each(TOPIC_ROWS)('$question → $intent, topic $topic', expectRow);
+});
 
 describe('parseQuestion: words the events must contain', () => {
   it.each(TEXT_ROWS)('$question → $intent, text $text', expectRow);

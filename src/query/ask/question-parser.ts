@@ -61,6 +61,12 @@ export interface QuestionEntities {
    * checkout"); null otherwise.
    */
   text: string | null;
+  /**
+   * A thing the question is about that names no known component ("anything wrong with
+   * payments?", "which uploads failed?"), singular and lower case; null when a component is named
+   * or nothing is.
+   */
+  topic: string | null;
 }
 
 export interface ParsedQuestion {
@@ -135,6 +141,7 @@ export function parseQuestion(question: string, known: KnownNames, now: Date): P
       ...(SKIPPED_WORDS.test(lower) ? ['broken_flow'] : []),
     ],
     text: searchText(text, components),
+    topic: components.length === 0 ? topicOf(lower) : null,
   };
   const { intent, confidence } = classify(lower, entities);
   return { intent, confidence, entities };
@@ -178,6 +185,40 @@ function searchText(text: string, components: readonly ComponentMention[]): stri
     if (words) return words;
   }
   return accept(ERROR_NAME.exec(text)?.[1]);
+}
+
+/** Words that are never a topic, beyond the stopwords and the rules' keywords. */
+const NOT_TOPICS = new Set(
+  'going happening wrong right usual normal today yesterday morning night week weekend production prod staging'.split(
+    ' ',
+  ),
+);
+
+/**
+ * What the question is about when it names no component: the word after "with", "about", "for",
+ * "of"… ("anything wrong with payments?"), or the subject of "which/what/any X failed…"
+ * ("which uploads failed?"); not a stopword, a word the rules read or a time.
+ */
+function topicOf(lower: string): string | null {
+  const candidates = [
+    /\b(?:with|about|for|of|on|in|to)\s+(?:the\s+|our\s+|my\s+|any\s+)?([a-z][a-z0-9_.-]{3,})/g,
+    /\b(?:which|what|any|how many)\s+([a-z][a-z0-9_.-]{3,})\s+(?:failed|fail|failing|are failing|errored|hung|hang|are stuck|got stuck|timed out|broke)\b/g,
+  ].flatMap((pattern) => [...lower.matchAll(pattern)].map((match) => match[1]));
+  for (const word of candidates) {
+    const singular = singularOf(word.replace(/[.-]+$/, ''));
+    if (
+      singular.length >= 4 &&
+      !STOPWORDS.has(word) &&
+      !STOPWORDS.has(singular) &&
+      !KEYWORD_SET.has(word) &&
+      !KEYWORD_SET.has(singular) &&
+      !NOT_TOPICS.has(singular) &&
+      !/\d/.test(singular) &&
+      singular !== 'xcomponentx'
+    )
+      return singular;
+  }
+  return null;
 }
 
 /** The question with the given character ranges replaced by a placeholder no rule reads. */
