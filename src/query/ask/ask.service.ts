@@ -9,8 +9,7 @@ import { EventAnalyticsService } from '../event-analytics.service.js';
 import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
-import { openProblems, openProblemsPage } from '../open-problems.js';
-import { SEVERITIES } from '../../common/debug-event.js';
+import { bySeverityThenConfidence, openProblems, openProblemsPage } from '../open-problems.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -424,12 +423,7 @@ export class AskService {
       this.analytics.search(request),
     ]);
     if (problems.length === 0 && errors.items.length === 0) return null;
-    const ranked = [...problems].sort(
-      (a, b) =>
-        SEVERITIES.indexOf(b.severity as (typeof SEVERITIES)[number]) -
-          SEVERITIES.indexOf(a.severity as (typeof SEVERITIES)[number]) ||
-        b.confidence - a.confidence,
-    );
+    const ranked = [...problems].sort(bySeverityThenConfidence);
     const parts = [
       ranked.length > 0
         ? `${ranked.length} open problem(s) mention "${topic}", most severe first: ${ranked
