@@ -4,6 +4,7 @@ import {
   type FlowChain,
   judgeChains,
   kindOfChain,
+  labelOfEvent,
   learnShapes,
   percentileOf,
   type ShapeEvent,
@@ -97,6 +98,20 @@ describe('learnShapes', () => {
     };
     expect(kindOfChain(complete).kind).toBe('cart-api (trace)');
     expect(kindOfChain(open).kind).toBe('cart-api (trace)');
+  });
+
+  it("names a step without an operation by its message with the values masked, not by one chain's ids", () => {
+    const component = { component_type: 'payments', component_id: 'payments-2' };
+    expect(
+      labelOfEvent({
+        component,
+        operation: null,
+        message: 'charged order ord-5512 31.20 EUR (attempt 2)',
+      }),
+    ).toBe('payments "charged order <*> EUR (attempt <*>)"');
+    expect(
+      labelOfEvent({ component, operation: 'charge', message: 'charged order ord-5512' }),
+    ).toBe('payments charge');
   });
 
   it('computes nearest-rank percentiles', () => {

@@ -1,6 +1,7 @@
 import { InsightSettings } from '../insight-settings.js';
 import type { ComponentRef } from '../insight.types.js';
 import { binomialTail } from './performance.analyzer.js';
+import { renderTemplate, tokenizeWithSpacing } from '../../patterns/tokenizer.js';
 
 /*
  * Flow shapes learned from the chains' own history (docs/insights.md). A chain (events sharing
@@ -139,10 +140,17 @@ export function endedByOutcome(
   return false;
 }
 
+/**
+ * A step as a person reads it: its component type and operation, else its message with the values
+ * masked. The message is one chain's (the first seen at the step): its ids and amounts would read as
+ * those of the chains an insight is about.
+ */
 export function labelOfEvent(
   event: Pick<ShapeEvent, 'component' | 'operation' | 'message'>,
 ): string {
-  return `${event.component.component_type} ${event.operation ?? `"${event.message.slice(0, 80)}"`}`;
+  if (event.operation) return `${event.component.component_type} ${event.operation}`;
+  const { tokens, spaceBefore } = tokenizeWithSpacing(event.message.slice(0, 400));
+  return `${event.component.component_type} "${renderTemplate(tokens, spaceBefore).slice(0, 80)}"`;
 }
 
 /**
