@@ -48,6 +48,13 @@ export const InsightSettings = {
      */
     replacementWindowMs: 10 * 60_000,
     /**
+     * …and, since it began, has sent at least this share of what the silent one sent per bucket
+     * (a load balancer spreads the work over the pods of a type; a new pod ramps up)…
+     */
+    replacementMinShare: 0.25,
+    /** …judged once that many events were expected of it (fewer tell nothing). */
+    replacementMinExpected: 8,
+    /**
      * Seasonal baseline (docs/insights.md): a spike is also compared with the same time of day on
      * up to this many earlier days…
      */

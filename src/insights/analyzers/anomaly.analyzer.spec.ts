@@ -215,6 +215,28 @@ describe('anomaly analyzer', () => {
       ['old-3', 'new-3'],
     ]);
 
+    // a new pod that crash-loops (a line or two now and then) takes nothing over: still a silence
+    const crashLooping = new Array(48)
+      .fill(0)
+      .map((_, index) => (index >= 42 && index % 2 === 0 ? 2 : 0));
+    const [unreplaced] = findAnomalies({
+      grid,
+      now: to,
+      componentSeries: [instance('api', 'api-1', old), instance('api', 'api-5', crashLooping)],
+      patternSeries: [],
+    });
+    expect(unreplaced.finding).toMatchObject({ kind: 'silence' });
+    expect(unreplaced.finding.replacedBy).toBeUndefined();
+    // one that ramps up to a third of the old pod's work took over
+    const rampingUp = new Array(48).fill(0).map((_, index) => (index >= 42 ? 10 : 0));
+    const [ramped] = findAnomalies({
+      grid,
+      now: to,
+      componentSeries: [instance('api', 'api-1', old), instance('api', 'api-6', rampingUp)],
+      patternSeries: [],
+    });
+    expect(ramped.finding.replacedBy?.component.component_id).toBe('api-6');
+
     // two silent instances and one newcomer: only the nearer silence is replaced
     const later = steady(30, 48);
     for (let index = 44; index < 48; index++) later[index] = 0;

@@ -160,7 +160,8 @@ export function findAnomalies(
  * Instances come and go under new ids where an orchestrator runs them: a rolling deploy starts a
  * new pod and stops an old one, a crashed pod comes back as another. So a silent instance is
  * marked replaced when an instance of the same component type that had sent nothing before
- * began sending within `replacementWindowMs` of the silence's start and is still sending; each
+ * began sending within `replacementWindowMs` of the silence's start, is still sending and carries a
+ * replacement's share of the work (takesOver); each
  * new instance replaces one silent one, in the order they stopped and started. A silent instance with no
  * newcomer (a dead replica, a connector gone quiet) stays a silence.
  */
@@ -190,12 +191,34 @@ export function markReplacements(
       ({ series, index }) =>
         !taken.has(series) &&
         series.component!.component_type === entry.series.component!.component_type &&
-        Math.abs(index - entry.finding.index) <= tolerance,
+        Math.abs(index - entry.finding.index) <= tolerance &&
+        takesOver(series.counts.slice(index), entry.series.counts, entry.finding.index),
     );
     if (!newcomer) continue;
     taken.add(newcomer.series);
     entry.finding.replacedBy = { component: newcomer.series.component!, index: newcomer.index };
   }
+}
+
+/**
+ * Whether a newcomer carries a replacement's share of the work: since it began, at least
+ * `replacementMinShare` of what the silent instance sent per bucket before it stopped. A pod that
+ * crash-loops or never gets traffic also starts under a new id, and the work it should have taken
+ * is lost all the same. Too few events expected to tell: taken as a replacement.
+ */
+function takesOver(
+  newcomerCounts: readonly number[],
+  silentCounts: readonly number[],
+  stoppedAt: number,
+) {
+  const firstActive = silentCounts.findIndex((count) => count > 0);
+  const before = silentCounts.slice(firstActive, stoppedAt);
+  if (firstActive < 0 || before.length === 0 || newcomerCounts.length === 0) return true;
+  const perBucket = before.reduce((sum, count) => sum + count, 0) / before.length;
+  const expected = perBucket * newcomerCounts.length;
+  if (expected < settings.replacementMinExpected) return true;
+  const sent = newcomerCounts.reduce((sum, count) => sum + count, 0);
+  return sent >= settings.replacementMinShare * expected;
 }
 
 /**
