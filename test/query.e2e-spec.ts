@@ -463,6 +463,46 @@ describeWithPostgresAndRedis(
         expect(body.data.root_cause.event.component_type).toBe('db-proxy');
       });
 
+      it('counts the errors asked for, as the store holds them, against the hour before', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'how many errors did payment-service log in the last hour?',
+        }).expect(200);
+        expect(body.intent).toBe('count_events');
+        const { window, total, previous_window } = body.data;
+        const count = async (from: string, to: string) =>
+          Number(
+            (
+              await running.app.get(DataSource).query(
+                `SELECT count(*) AS n FROM debug_events WHERE component_type = 'payment-service'
+                      AND (level IN ('error', 'critical') OR event_type = 'error')
+                      AND "timestamp" >= $1 AND "timestamp" < $2`,
+                [from, to],
+              )
+            )[0].n,
+          );
+        // the burst alone is 250 errors in the hour
+        expect(total).toBeGreaterThanOrEqual(250);
+        expect(total).toBe(await count(window.from, window.to));
+        expect(previous_window.total).toBe(await count(previous_window.from, previous_window.to));
+        expect(body.answer).toContain(
+          `payment-service: ${total.toLocaleString('en')} error event(s)`,
+        );
+        expect(body.queries[0].path).toContain('/events/histogram?');
+      });
+
+      it('says when a component started failing: the first error of the burst', async () => {
+        const burst = incident('error_burst');
+        const { body } = await post('/ai/query', {
+          question: 'when did payment-service start failing?',
+        }).expect(200);
+        expect(body.intent).toBe('since_when');
+        const began = Date.parse(body.data.errors.began_at);
+        // the burst's first minute, not a routine error before it
+        expect(began).toBeGreaterThanOrEqual(Date.parse(burst.from!) - 60_000);
+        expect(began).toBeLessThanOrEqual(Date.parse(burst.from!) + 5 * 60_000);
+        expect(body.answer).toMatch(/^payment-service started failing at /);
+      });
+
       it('ranks components by error rate with counts, and names the root cause of the worst', async () => {
         const { body } = await post('/ai/query', { question: 'which service fails most?' }).expect(
           200,

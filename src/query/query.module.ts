@@ -4,6 +4,7 @@ import { MetricsQueryModule } from '../metrics/metrics-query.module.js';
 import { PatternsModule } from '../patterns/patterns.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { CountAnswers } from './ask/count-answers.js';
 import { AskService } from './ask/ask.service.js';
 import { CompareService } from './compare.service.js';
 import { ComponentHealthService } from './component-health.service.js';
@@ -29,6 +30,7 @@ import { InsightOccurrencesController } from './insight-occurrences.controller.j
     CompareService,
     EventAnalyticsService,
     AskService,
+    CountAnswers,
   ],
   exports: [
     ComponentHealthService,

@@ -10,6 +10,7 @@ import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
 import { bySeverityThenConfidence, openProblems, openProblemsPage } from '../open-problems.js';
+import { CountAnswers } from './count-answers.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -57,6 +58,7 @@ export class AskService {
     private readonly repository: QueryRepository,
     private readonly sessions: SessionsService,
     private readonly insights: InsightsService,
+    private readonly counts: CountAnswers,
   ) {}
 
   async ask(
@@ -88,7 +90,7 @@ export class AskService {
       };
     }
     try {
-      const routed = await this.route(parsed, now, options.session_id);
+      const routed = await this.route(parsed, now, options.session_id, question);
       if (routed) return { ...base, ...routed };
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'NOT_FOUND') throw error;
@@ -112,7 +114,12 @@ export class AskService {
     };
   }
 
-  private async route(parsed: ParsedQuestion, now: Date, sessionId: string | undefined) {
+  private async route(
+    parsed: ParsedQuestion,
+    now: Date,
+    sessionId: string | undefined,
+    question: string,
+  ) {
     const { entities } = parsed;
     // "anything wrong with payments?": a thing that names no component is looked for in what the
     // open problems and the errors say
@@ -298,6 +305,21 @@ export class AskService {
       }
       case 'rank_failures':
         return this.rankFailures(components, windowMinutes, at, sessionId);
+      case 'count_events':
+      case 'since_when': {
+        const counted =
+          parsed.intent === 'count_events'
+            ? await this.counts.count(question.toLowerCase(), entities, now)
+            : await this.counts.since(question.toLowerCase(), entities, now);
+        return {
+          answer: counted.answer,
+          data: counted.data,
+          queries: counted.histograms.map((query) =>
+            get(`/events/histogram?${new URLSearchParams(query)}`, 'ask', { question }),
+          ),
+          cached: false,
+        };
+      }
       case 'top_errors': {
         const request = strip({ ...windowed, window_minutes: windowMinutes ?? 60 });
         const top = await this.analytics.topErrors(request);

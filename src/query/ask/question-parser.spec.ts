@@ -390,6 +390,29 @@ const TABLE: Row[] = [
     components: ['pay-1'],
     id_candidates: [],
   },
+  // Counts and times.
+  {
+    question: 'how many errors did payment-service log in the last hour?',
+    intent: 'count_events',
+    components: ['payment-service'],
+    levels: ['error'],
+    time: [minutesAgo(60), nowIso],
+  },
+  {
+    question: 'number of warnings in checkout today',
+    intent: 'count_events',
+    components: ['checkout'],
+  },
+  { question: 'how often did auth time out?', intent: 'count_events', components: ['auth'] },
+  { question: 'how many services are there?', intent: 'unknown' },
+  { question: 'when did checkout start failing?', intent: 'since_when', components: ['checkout'] },
+  { question: 'since when is worker-2 down?', intent: 'since_when', components: ['worker-2'] },
+  { question: 'how long has auth been broken?', intent: 'since_when', components: ['auth'] },
+  {
+    question: 'when was the first error in payments-db?',
+    intent: 'since_when',
+    components: ['payments-db'],
+  },
   // Failure rankings.
   { question: 'which service fails most?', intent: 'rank_failures' },
   {

@@ -12,6 +12,8 @@ export const INTENTS = [
   'top_errors',
   'list_insights',
   'rank_failures',
+  'count_events',
+  'since_when',
   'unknown',
 ] as const;
 export type Intent = (typeof INTENTS)[number];
@@ -324,6 +326,18 @@ const SKIPPED_WORDS =
 const HEALTH =
   /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running|fine|green|smooth\w*|reachable|responsive|responding|available|stable|operational)\b/;
 
+/** "how many errors did payments log", "number of warnings since 9": a count, not a list. */
+const COUNT =
+  /\b(how many|how much|number of|count of|count the|total (number )?of|how often|how frequently)\b/;
+/** What a count is of: events, or work that failed ("how many orders failed"). */
+const COUNTED =
+  /\b(events?|logs?|logged|errors?|warns?|warnings?|messages?|entries|lines|exceptions?|failures?|fail\w*|errored|time ?outs?|timed out|time out|crash\w*|retr(y|ies|ied)|rejected|declined|times)\b/;
+/** "when did checkout start failing?", "since when is dispatch down?": when a trouble began. */
+const SINCE_WHEN =
+  /^(since when|when did|when was|when were|when has|when have|when is|when are|at what time|what time did|what time was|how long (has|have|had|is|are)( \S+){0,3} been)\b/;
+const TROUBLE =
+  /\b(fail\w*|errors?|erroring|broke\w*|break\w*|down|crash\w*|stop\w*|silent|quiet|slow\w*|degrad\w*|problems?|issues?|trouble|outage|timing out|timeouts?|wrong|go(ne)? bad|went bad|start\w*|begin|began|begun|first)\b/;
+
 const RANK_WORDS =
   /\b(most|worst|highest|top|rank\w*|least (reliable|stable)|leaderboard|biggest offenders?|the culprit|\w+iest|loudest)\b/;
 const FAIL_WORDS =
@@ -387,6 +401,14 @@ function classify(
     if (searching && !has(lower, PROGRESS)) return { intent: 'search_events', confidence: 0.85 };
     return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
   }
+  if (
+    has(lower, COUNT) &&
+    has(lower, COUNTED) &&
+    !/\bhow many (services|components|instances|pods|nodes)\b/.test(lower)
+  )
+    return { intent: 'count_events', confidence: 0.85 };
+  if (has(lower, SINCE_WHEN) && has(lower, TROUBLE))
+    return { intent: 'since_when', confidence: 0.85 };
   if (textFilter) return { intent: 'search_events', confidence: 0.85 };
   // flows that hang or skip steps are what the flow insights say
   if (entities.flow_kinds.length > 0) return { intent: 'list_insights', confidence: 0.8 };
