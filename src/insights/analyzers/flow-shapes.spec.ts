@@ -160,6 +160,34 @@ describe('judgeChains', () => {
     expect(judgement.stuck[0].thresholdMs).toBe(2 * p99);
   });
 
+  it('does not learn that chains end at a step they were still waiting after', () => {
+    // a delivery comes 20–45 min after the courier is assigned; history is the chains quiet 30
+    // min and more, so the ones assigned 30–45 min ago, still waiting, are in it
+    const delivery = (id: string, at: number, delivered: boolean) =>
+      chain(id, at, [
+        ['orders', 'create', 0],
+        ['dispatch', 'assign', 10_000],
+        ...(delivered
+          ? [['orders', 'deliver', (20 + (Number(id.slice(1)) % 26)) * MINUTE] as Step]
+          : []),
+      ]);
+    const past = Array.from({ length: 200 }, (_, i) => {
+      const at = T - 6 * 3_600_000 + i * MINUTE;
+      return delivery(`h${i}`, at, true);
+    });
+    const waiting = Array.from({ length: 60 }, (_, i) =>
+      delivery(`w${i}`, T - 45 * MINUTE + i * 15_000, false),
+    );
+    const learned = learnShapes([...past, ...waiting], settings, T);
+    const assign = learned.get('orders create')!.steps.get('dispatch\u0000assign')!;
+    expect(assign.endFraction).toBe(0);
+    // without the time the history is read at, the waiting chains read as ended there
+    const naive = learnShapes([...past, ...waiting], settings);
+    expect(
+      naive.get('orders create')!.steps.get('dispatch\u0000assign')!.endFraction,
+    ).toBeGreaterThan(0.2);
+  });
+
   it('gives no judgement without enough history of the kind', () => {
     const few = learnShapes(history(settings.minChains - 1), settings);
     const stuck = order('s1', T - 30 * MINUTE, { stopAfter: 2 });

@@ -254,6 +254,7 @@ export function stopIndex(
 export function learnShapes(
   history: readonly FlowChain[],
   settings: ShapeSettings,
+  learnedAt?: number,
 ): Map<string, KindShape> {
   const byKind = new Map<string, { component: ComponentRef; chains: FlowChain[] }>();
   for (const chain of history) {
@@ -267,10 +268,11 @@ export function learnShapes(
     .sort((a, b) => b[1].chains.length - a[1].chains.length || a[0].localeCompare(b[0]))
     .slice(0, settings.maxKinds);
   const shapes = new Map<string, KindShape>();
-  for (const [kind, { component, chains }] of kinds) {
+  for (const [kind, { component, chains: all }] of kinds) {
     const steps = new Map<string, StepShape>();
     const outcomes: KindShape['outcomes'] = new Map();
-    const follows = learnOrder(chains);
+    const follows = learnOrder(all);
+    const chains = learnedAt === undefined ? all : decidedChains(all, follows, learnedAt);
     for (const chain of chains) {
       const seen = new Set<string>();
       const stop = stopIndex(chain.events, follows);
@@ -336,6 +338,45 @@ export function learnShapes(
     shapes.set(kind, shape);
   }
   return shapes;
+}
+
+/**
+ * The chains known to have ended where they stopped: quiet (at `learnedAt`) for longer than the
+ * longest usual gap (p99) after their last step, as measured on the kind's chains that went on
+ * from it. An order that waits 20 to 45 minutes for its delivery after the courier is assigned
+ * has not ended at the assignment after 30 quiet minutes: taken as ended, it taught that orders
+ * end there, and the next ones were read as ended without their delivery (a blind test).
+ */
+function decidedChains(
+  chains: readonly FlowChain[],
+  follows: KindShape['follows'],
+  learnedAt: number,
+): FlowChain[] {
+  const gapsAfter = new Map<string, number[]>();
+  for (const chain of chains)
+    chain.events.forEach((event, index) => {
+      const following = chain.events[index + 1];
+      if (!following || (chain.cut && following.position !== event.position + 1)) return;
+      const step = stepOfEvent(event);
+      if (stepOfEvent(following) === step) return;
+      const gaps = gapsAfter.get(step) ?? [];
+      gaps.push(Math.max(0, following.at - event.at));
+      gapsAfter.set(step, gaps);
+    });
+  const p99 = new Map(
+    [...gapsAfter].map(([step, gaps]) => [
+      step,
+      percentileOf(
+        gaps.sort((a, b) => a - b),
+        0.99,
+      ) ?? 0,
+    ]),
+  );
+  return chains.filter((chain) => {
+    const last = chain.events[stopIndex(chain.events, follows)];
+    const quietMs = learnedAt - Math.max(...chain.events.map((event) => event.at));
+    return quietMs > (p99.get(stepOfEvent(last)) ?? 0);
+  });
 }
 
 /**

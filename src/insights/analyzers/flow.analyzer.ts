@@ -712,7 +712,7 @@ export class FlowAnalyzer implements Analyzer {
     ]);
     let shapes = cached?.shapes;
     if (!fresh || !shapes) {
-      shapes = learnShapes(history ?? [], learned);
+      shapes = learnShapes(history ?? [], learned, scope.to.getTime());
       // Nothing before the scope to learn from (a new store, a window over all of it): the
       // scope's own chains that went quiet long ago teach the shapes. A hang of a minority of
       // a kind's chains still stops where few chains end (maxEndFraction).
@@ -725,7 +725,7 @@ export class FlowAnalyzer implements Analyzer {
           limits(true, false),
           false,
         );
-        shapes = learnShapes(await read(inScope.history), learned);
+        shapes = learnShapes(await read(inScope.history), learned, scope.to.getTime());
       }
       if (this.shapeCache.size >= 20) this.shapeCache.clear();
       this.shapeCache.set(cacheKey, { historyBefore: historyBefore.getTime(), shapes });
