@@ -701,21 +701,29 @@ export class InsightAggregatesRepository {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
     const { starts, ends } = phaseTests(sql, 'phase');
+    const lastEnd = endTest(sql, 'phase');
     const phase = phaseOf(sql);
     const where = this.scopeWhere(sql, scope, learnFrom, scope.to);
     const quiet = sql.time(historyBefore);
     const kindList = sql.list(kinds);
     const limit = sql.p(sample);
     const at = epochMs(sql.dialect, '"timestamp"');
+    // The quiet a chain may keep before it is stuck is that of its work in progress: the gaps up
+    // to its last end marker. What follows an end (an order waits half an hour for its delivery
+    // after the courier's assignment ended) is not a wait inside the marked work.
     const rows = await this.run(
       sql,
       `SELECT kind, has_end, longest_gap FROM (
          SELECT max("timestamp") AS last_at, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
-                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end, max(gap) AS longest_gap
-           FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
-                        ${at} - lag(${at}) OVER (PARTITION BY correlation_id ORDER BY "timestamp", id) AS gap
-                   FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
+                max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
+                max(CASE WHEN at_ms <= end_at THEN gap END) AS longest_gap
+           FROM (SELECT marked.*,
+                        max(CASE WHEN ${lastEnd} THEN at_ms END) OVER (PARTITION BY correlation_id) AS end_at
+                   FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
+                                ${at} AS at_ms,
+                                ${at} - lag(${at}) OVER (PARTITION BY correlation_id ORDER BY "timestamp", id) AS gap
+                           FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS marked) AS scoped
           GROUP BY correlation_id) AS chains
         WHERE has_start = 1 AND last_at < ${quiet} AND kind IN ${kindList}
         ORDER BY last_at DESC LIMIT ${limit}`,

@@ -285,14 +285,18 @@ export class InsightRollupReader {
     const before = sql.time(to);
     const quiet = sql.time(historyBefore);
     // a chain's longest quiet gap from its minutes: between one minute's last event and the next
-    // minute's first (a gap inside a minute is under a minute, below any timeout)
+    // minute's first (a gap inside a minute is under a minute, below any timeout), up to the
+    // minute of its last end marker: what follows an end (an order waits half an hour for its
+    // delivery after the courier's assignment ended) is not a wait inside the marked work
     const gap = `${epochMs(this.dialect, 'first_at')} - lag(${epochMs(this.dialect, 'last_at')}) OVER (PARTITION BY correlation_id ORDER BY bucket_start)`;
+    const endMinute = `max(CASE WHEN has_end = 1 THEN bucket_start END) OVER (PARTITION BY correlation_id)`;
     const rows: Row[] = await this.dataSource.query(
       `WITH started AS (${started})
        SELECT kind, has_end, longest_gap FROM (
          SELECT max(last_at) AS last_at, max(has_start) AS has_start, max(has_end) AS has_end,
-                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind, max(gap) AS longest_gap
-           FROM (SELECT *, ${gap} AS gap FROM debug_insight_chain_minutes
+                ${firstOf(this.dialect, 'kind', 'first_at', 'correlation_id')} AS kind,
+                max(CASE WHEN bucket_start <= end_minute THEN gap END) AS longest_gap
+           FROM (SELECT *, ${gap} AS gap, ${endMinute} AS end_minute FROM debug_insight_chain_minutes
                   WHERE bucket_start >= ${from} AND bucket_start < ${before}
                     AND correlation_id IN (SELECT correlation_id FROM started)) AS minutes
           GROUP BY correlation_id) AS chains

@@ -58,6 +58,14 @@ export interface StepShape {
   /** …of which ended at it. */
   ends: number;
   endFraction: number;
+  /**
+   * The events at this step that the chains ending at it had, at the least (5th percentile):
+   * a step passed twice (a notice on acceptance and on delivery) ends chains at its second pass
+   * only. Null when fewer than 5 chains ended at it.
+   */
+  endPasses: number | null;
+  /** The events at the step of each chain that ended at it (learning only). */
+  endPassCounts: number[];
   /** Gaps (ms) after the step to the next one, sorted. */
   gaps: number[];
   p99GapMs: number | null;
@@ -296,6 +304,8 @@ export function learnShapes(
             chains: 0,
             ends: 0,
             endFraction: 0,
+            endPasses: null,
+            endPassCounts: [],
             gaps: [],
             p99GapMs: null,
             next: new Map(),
@@ -309,7 +319,10 @@ export function learnShapes(
         // what comes before and after the step: another step (a step that logs its start and
         // its end is not its own neighbour)
         if (index > 0 && stepsOf[index - 1] !== step) count(shape.previous, stepsOf[index - 1]);
-        if (index === stop) shape.ends++;
+        if (index === stop) {
+          shape.ends++;
+          shape.endPassCounts.push(stepsOf.filter((other) => other === step).length);
+        }
         if (!following) return;
         if (stepsOf[index + 1] !== step) count(shape.next, stepsOf[index + 1]);
         // events dropped from the middle of a long chain leave no gap to learn
@@ -333,6 +346,12 @@ export function learnShapes(
       step.gaps.sort((a, b) => a - b);
       step.p99GapMs = percentileOf(step.gaps, 0.99);
       step.endFraction = step.ends / Math.max(1, step.chains);
+      step.endPassCounts.sort((a, b) => a - b);
+      step.endPasses =
+        step.endPassCounts.length >= settings.minOutcomeChains
+          ? percentileOf(step.endPassCounts, 0.05)
+          : null;
+      step.endPassCounts = [];
       shape.steps.set(step.step, step);
     }
     shapes.set(kind, shape);
@@ -484,6 +503,8 @@ export function judgeChains(
       continue;
     }
     const stop = stopIndex(chain.events, shape.follows);
+    // stopped at a step its kind's chains pass twice, before the pass that ends them: on its way
+    if (beforeEndingPass(chain, chain.events[stop], shape)) continue;
     // an ending outcome often ends at a step of its own few chains pass (a refund, a void):
     // where the chain stopped, before the steps most chains pass are looked for
     if (endedByOutcome(shape, chain, chain.events[stop], settings)) {
@@ -614,6 +635,17 @@ function brokenBranches(
  * few completed chains passed (a rare ending of their own) stays where the chain stopped: too
  * little is known of it to judge (minStepChains), as before.
  */
+/**
+ * Whether a chain stopped at a step with fewer events there than the chains that ended at it had
+ * (StepShape.endPasses): the step ends chains on a later pass.
+ */
+function beforeEndingPass(chain: FlowChain, stopEvent: ShapeEvent, shape: KindShape): boolean {
+  const step = stepOfEvent(stopEvent);
+  const endPasses = shape.steps.get(step)?.endPasses ?? null;
+  if (endPasses === null || endPasses <= 1) return false;
+  return chain.events.filter((event) => stepOfEvent(event) === step).length < endPasses;
+}
+
 function knownStop(events: readonly ShapeEvent[], stop: number, shape: KindShape): ShapeEvent {
   for (let index = stop; index >= 0; index--)
     if (shape.steps.has(stepOfEvent(events[index]))) return events[index];
