@@ -974,16 +974,23 @@ export class InsightAggregatesRepository {
   }
 
   /** The latest snapshot of every component (within the scope's filters) captured in [from, to). */
-  async latestSnapshots(scope: InsightScope, from: Date): Promise<SnapshotRow[]> {
+  /** Each component's latest snapshot in [from, before) (before: the scope's end), or its earliest. */
+  async latestSnapshots(
+    scope: InsightScope,
+    from: Date,
+    before: Date = scope.to,
+    which: 'latest' | 'earliest' = 'latest',
+  ): Promise<SnapshotRow[]> {
+    const order = which === 'latest' ? 'DESC' : 'ASC';
     const sql = this.builder();
-    const terms = [`captured_at >= ${sql.time(from)}`, `captured_at < ${sql.time(scope.to)}`];
+    const terms = [`captured_at >= ${sql.time(from)}`, `captured_at < ${sql.time(before)}`];
     const components = componentsWhere(scope.components, sql);
     if (components) terms.push(components);
     const rows = await this.run(
       sql,
       `SELECT * FROM (
          SELECT id, component_type, component_id, captured_at, version, hash, state,
-                row_number() OVER (PARTITION BY component_type, component_id ORDER BY captured_at DESC, version DESC) AS rn
+                row_number() OVER (PARTITION BY component_type, component_id ORDER BY captured_at ${order}, version ${order}) AS rn
            FROM debug_state_snapshots WHERE ${terms.join(' AND ')}) AS ranked
         WHERE rn = 1 ORDER BY component_type, component_id`,
     );

@@ -163,6 +163,11 @@ export const InsightSettings = {
   },
 
   consistency: {
+    /**
+     * A field on which the same members differed in snapshots this much older than their latest
+     * (before the scope, else their first) differs by nature (a leader's role), not by fault.
+     */
+    standingAfterMs: 10 * 60_000,
     /** Snapshots older than this before the scope end are not compared. */
     lookbackMs: 24 * 3_600_000,
     /** A replica whose latest snapshot is this much older than its group's newest is stale. */

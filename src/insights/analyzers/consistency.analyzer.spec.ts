@@ -4,6 +4,7 @@ import {
   compareVersions,
   detectInconsistencies,
   flatten,
+  referenceSnapshots,
   staleVersions,
 } from './consistency.analyzer.js';
 
@@ -47,6 +48,69 @@ describe('consistency analyzer', () => {
         majority: 1024,
         diverging: ['cache/c-3'],
       },
+    ]);
+  });
+
+  it('takes as the earlier state the snapshot before the scope, else the first one if 10 min older', () => {
+    const minutesAgo = (minutes: number) => new Date(at.getTime() - minutes * 60_000);
+    const latest = [snapshot('c-1', config), snapshot('c-2', config), snapshot('c-3', config)];
+    const beforeScope = [snapshot('c-1', config, minutesAgo(90))];
+    const earliest = [
+      snapshot('c-1', config, minutesAgo(200)),
+      snapshot('c-2', config, minutesAgo(30)),
+      snapshot('c-3', config, minutesAgo(5)),
+    ];
+    expect(
+      referenceSnapshots(latest, beforeScope, earliest).map((row) => [
+        row.component.component_id,
+        row.capturedAt,
+      ]),
+    ).toEqual([
+      ['c-1', minutesAgo(90)],
+      ['c-2', minutesAgo(30)],
+    ]);
+  });
+
+  it('compares a field only among the members that send it', () => {
+    const divergences = compareGroup([
+      snapshot('c-1', { ...config, followers: ['c-2', 'c-3'] }),
+      snapshot('c-2', config),
+      snapshot('c-3', { limits: config.limits }),
+    ]);
+    expect(divergences).toEqual([]);
+  });
+
+  it('leaves out fields on which the same replicas differed before the scope, and blames the one that changed', () => {
+    const replica = (id: string, role: string, onHand: number, capturedAt: Date) =>
+      snapshot(
+        id,
+        { role, stock: { 'SKU-1042': { on_hand: onHand } } },
+        capturedAt,
+        'stock-replica',
+      );
+    const earlier = new Date(at.getTime() - 2 * 3_600_000);
+    const before = [
+      replica('r-1', 'leader', 1000, earlier),
+      replica('r-2', 'follower', 1000, earlier),
+      replica('r-3', 'follower', 1000, earlier),
+    ];
+    const snapshots = [
+      replica('r-1', 'leader', 1014, at),
+      replica('r-2', 'follower', 1014, at),
+      replica('r-3', 'follower', 847, at),
+    ];
+    const [draft] = detectInconsistencies({ snapshots, before, now: at });
+    expect(draft.title).toBe(
+      'stock-replica/r-3 disagrees with the other stock-replica replicas on 1 field(s)',
+    );
+    expect(draft.evidence.standing_fields).toEqual(['role']);
+    expect(draft.affected).toEqual([{ component_type: 'stock-replica', component_id: 'r-3' }]);
+    // only the role, as it always was: nothing to report
+    expect(detectInconsistencies({ snapshots: before, before, now: at })).toEqual([]);
+    // with nothing before the scope, the role counts
+    expect(detectInconsistencies({ snapshots, now: at })[0].evidence.diverging_components).toEqual([
+      'stock-replica/r-1',
+      'stock-replica/r-3',
     ]);
   });
 

@@ -11,6 +11,8 @@ const settings = InsightSettings.consistency;
 export interface ConsistencyInput {
   snapshots: readonly SnapshotRow[];
   now: Date;
+  /** Each component's latest snapshot before the scope: fields that differed then already are not findings. */
+  before?: readonly SnapshotRow[];
   /** Named groups of components that must agree ("type/id" keys), besides same-type groups. */
   groups?: ReadonlyMap<string, readonly string[]>;
 }
@@ -22,8 +24,6 @@ export interface FieldDivergence {
   majority: unknown;
   diverging: string[];
 }
-
-const ABSENT = '\u0000absent';
 
 /** Leaf paths of a state object (arrays compared whole), to a bounded depth and count. */
 export function flatten(
@@ -62,29 +62,30 @@ export function compareGroup(members: readonly SnapshotRow[]): FieldDivergence[]
   const divergences: FieldDivergence[] = [];
   for (const path of [...paths].sort()) {
     if (settings.ignoredField.test(path) || settings.versionField.test(path)) continue;
+    // a member that does not send a field says nothing about it (an older agent, a field only
+    // the leader has): the members that send it are compared
+    const holders = flat.filter((member) => member.fields.has(path));
+    if (holders.length < 2) continue;
     const tally = new Map<string, string[]>();
-    for (const member of flat) {
-      const value = member.fields.get(path) ?? ABSENT;
+    for (const member of holders) {
+      const value = member.fields.get(path)!;
       tally.set(value, [...(tally.get(value) ?? []), member.key]);
     }
     if (tally.size === 1) continue;
-    if (flat.length >= 3 && tally.size === flat.length) continue;
+    if (holders.length >= 3 && tally.size === holders.length) continue;
     const [majorityValue, majorityKeys] = [...tally.entries()].sort(
       (a, b) => b[1].length - a[1].length,
     )[0];
-    const hasMajority = majorityKeys.length > flat.length / 2;
+    const hasMajority = majorityKeys.length > holders.length / 2;
     const values: Record<string, unknown> = {};
-    for (const member of flat) {
-      const value = member.fields.get(path);
-      if (value !== undefined) values[member.key] = JSON.parse(value);
-    }
+    for (const member of holders) values[member.key] = JSON.parse(member.fields.get(path)!);
     divergences.push({
       path,
       values,
-      majority: hasMajority && majorityValue !== ABSENT ? JSON.parse(majorityValue) : null,
+      majority: hasMajority ? JSON.parse(majorityValue) : null,
       diverging: hasMajority
-        ? flat.map((member) => member.key).filter((key) => !majorityKeys.includes(key))
-        : flat.map((m) => m.key),
+        ? holders.map((member) => member.key).filter((key) => !majorityKeys.includes(key))
+        : holders.map((m) => m.key),
     });
   }
   return divergences;
@@ -176,9 +177,21 @@ export function groupSnapshots(
 
 export function detectInconsistencies(input: ConsistencyInput): InsightDraft[] {
   const drafts: InsightDraft[] = [];
+  const before = groupSnapshots(input.before ?? [], input.groups);
   for (const [group, members] of groupSnapshots(input.snapshots, input.groups)) {
-    const divergences = compareGroup(members);
-    if (divergences.length > 0) drafts.push(divergenceDraft(group, members, divergences, input));
+    const earlier = standingPaths(before.get(group), members);
+    const all = compareGroup(members);
+    const divergences = all.filter((divergence) => !earlier.has(divergence.path));
+    if (divergences.length > 0)
+      drafts.push(
+        divergenceDraft(
+          group,
+          members,
+          divergences,
+          input,
+          all.filter((divergence) => earlier.has(divergence.path)),
+        ),
+      );
     const stale = staleVersions(members);
     if (stale.length > 0) drafts.push(staleVersionDraft(group, members, stale, input));
     const newest = Math.max(...members.map((member) => member.capturedAt.getTime()));
@@ -189,6 +202,43 @@ export function detectInconsistencies(input: ConsistencyInput): InsightDraft[] {
       drafts.push(staleStateDraft(group, members, lagging, newest, input));
   }
   return drafts;
+}
+
+/**
+ * The fields on which the same members already differed before the scope: a leader's role, a
+ * node's own address or lag differ between replicas all the time, and that is what they are,
+ * not what went wrong. Only members present both times are compared.
+ */
+function standingPaths(
+  before: readonly SnapshotRow[] | undefined,
+  members: readonly SnapshotRow[],
+): Set<string> {
+  if (!before) return new Set();
+  const now = new Set(members.map((member) => componentKey(member.component)));
+  const same = before.filter((member) => now.has(componentKey(member.component)));
+  if (same.length < 2) return new Set();
+  return new Set(compareGroup(same).map((divergence) => divergence.path));
+}
+
+/**
+ * What each component's state was earlier: its latest snapshot before the scope, else (a store
+ * younger than the scope) its first one, when that is `standingAfterMs` older than its latest.
+ */
+export function referenceSnapshots(
+  latest: readonly SnapshotRow[],
+  beforeScope: readonly SnapshotRow[],
+  earliest: readonly SnapshotRow[],
+): SnapshotRow[] {
+  const before = new Map(beforeScope.map((row) => [componentKey(row.component), row]));
+  const first = new Map(earliest.map((row) => [componentKey(row.component), row]));
+  return latest.flatMap((row) => {
+    const key = componentKey(row.component);
+    const reference = before.get(key) ?? first.get(key);
+    return reference &&
+      row.capturedAt.getTime() - reference.capturedAt.getTime() >= settings.standingAfterMs
+      ? [reference]
+      : [];
+  });
 }
 
 function groupLabel(group: string): string {
@@ -209,6 +259,7 @@ function divergenceDraft(
   members: SnapshotRow[],
   divergences: FieldDivergence[],
   input: ConsistencyInput,
+  standing: FieldDivergence[],
 ): InsightDraft {
   const diverging = [...new Set(divergences.flatMap((divergence) => divergence.diverging))].sort();
   const withMajority = divergences.filter(
@@ -242,6 +293,8 @@ function divergenceDraft(
       members: snapshotsEvidence(members),
       fields: divergences.slice(0, 50),
       diverging_components: diverging,
+      // differed before the scope as well: left out of the finding
+      standing_fields: standing.slice(0, 50).map((divergence) => divergence.path),
     },
     suggestions: [
       `Compare the snapshots: GET /api/debug/state/${members[0].component.component_type}/${diverging[0]?.split('/').slice(1).join('/') ?? members[0].component.component_id}`,
@@ -343,9 +396,14 @@ export class ConsistencyAnalyzer implements Analyzer {
 
   async analyze(context: AnalysisContext): Promise<InsightDraft[]> {
     const from = new Date(context.scope.to.getTime() - settings.lookbackMs);
-    const snapshots = await context.aggregates.latestSnapshots(context.scope, from);
+    const [snapshots, beforeScope, earliest] = await Promise.all([
+      context.aggregates.latestSnapshots(context.scope, from),
+      context.aggregates.latestSnapshots(context.scope, from, context.scope.from),
+      context.aggregates.latestSnapshots(context.scope, from, context.scope.to, 'earliest'),
+    ]);
     return detectInconsistencies({
       snapshots,
+      before: referenceSnapshots(snapshots, beforeScope, earliest),
       now: context.now,
       groups: context.consistencyGroups,
     });
