@@ -17,6 +17,7 @@ import {
   SqlBuilder,
 } from '../database/sql/statement.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
+import { recoveryKey } from './recovery-key.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
@@ -922,6 +923,51 @@ export class InsightAggregatesRepository {
         ORDER BY correlation_id, "timestamp", id LIMIT ${sql.p(limit)}`,
     );
     return rows.map(chainEventRow);
+  }
+
+  /**
+   * Of some chains, per component and operation, and per component whatever the operation
+   * (recoveryKey): the time of the latest event when it says all went well (info or debug, not an
+   * error). A failure its component then recovered from is no cause (flow.analyzer.ts,
+   * propagationsOf); one followed by a warning ("compensated", "retrying") is not recovered.
+   */
+  async latestGoodEvents(
+    correlationIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, number>> {
+    if (correlationIds.length === 0) return new Map();
+    const sql = this.builder();
+    const ids = sql.list(correlationIds);
+    const errors = this.errorLevel(sql);
+    const rows = await this.run(
+      sql,
+      `SELECT correlation_id, component_type, component_id, operation, "timestamp", good, rn_any FROM (
+         SELECT correlation_id, component_type, component_id, operation, "timestamp",
+                CASE WHEN level IN ('info', 'debug') AND NOT (${errors}) THEN 1 ELSE 0 END AS good,
+                row_number() OVER (PARTITION BY correlation_id, component_type, component_id, operation
+                                   ORDER BY "timestamp" DESC, id DESC) AS rn_op,
+                row_number() OVER (PARTITION BY correlation_id, component_type, component_id
+                                   ORDER BY "timestamp" DESC, id DESC) AS rn_any
+           FROM debug_events
+          WHERE correlation_id IN ${ids}
+            AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}) AS latest
+        WHERE rn_op = 1`,
+    );
+    const latest = new Map<string, number>();
+    for (const row of rows) {
+      if (toNumber(row.good) !== 1) continue;
+      const component = {
+        component_type: String(row.component_type),
+        component_id: String(row.component_id),
+      };
+      const at = toDate(row.timestamp).getTime();
+      const correlationId = String(row.correlation_id);
+      const operation = row.operation == null ? null : String(row.operation);
+      latest.set(recoveryKey(correlationId, component, operation), at);
+      if (toNumber(row.rn_any) === 1) latest.set(recoveryKey(correlationId, component, '*'), at);
+    }
+    return latest;
   }
 
   /**

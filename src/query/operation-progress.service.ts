@@ -240,6 +240,45 @@ interface StepState extends OperationStep {
   explicitStart: boolean;
   lastErrorAt: number;
   lastEndAt: number;
+  /** The time of the step's latest event when it says all went well (info or debug), else -1. */
+  lastGoodAt: number;
+}
+
+/** The latest failure and the latest event without one, per component instance. */
+function noteOutcome(
+  outcomes: Map<string, { lastErrorAt: number; lastGoodAt: number }>,
+  event: { component_type: string; component_id: string; level: string },
+  at: number,
+  failed: boolean,
+): void {
+  const key = `${event.component_type}/${event.component_id}`;
+  const outcome = outcomes.get(key) ?? { lastErrorAt: -1, lastGoodAt: -1 };
+  if (failed) {
+    outcome.lastErrorAt = Math.max(outcome.lastErrorAt, at);
+    outcome.lastGoodAt = -1;
+  } else outcome.lastGoodAt = wentWell(event) ? at : -1;
+  outcomes.set(key, outcome);
+}
+
+/** An event that says all went well: info or debug, not a warning ("compensated", "retrying"). */
+function wentWell(event: { level: string }): boolean {
+  return event.level === 'info' || event.level === 'debug';
+}
+
+/**
+ * A step recovered from its failures when its latest event, after them, went well (a deadlock
+ * retried and committed); a step without an operation (an exception a Sentry SDK reported beside
+ * the operation's own events) when its component's latest event did, as the flow analyzer reads
+ * a failure (flow.analyzer.ts, recoveredFailures).
+ */
+function recovered(
+  step: StepState,
+  outcomes: ReadonlyMap<string, { lastErrorAt: number; lastGoodAt: number }>,
+): boolean {
+  if (step.lastGoodAt > step.lastErrorAt) return true;
+  if (step.name !== step.component_type) return false;
+  const outcome = outcomes.get(`${step.component_type}/${step.component_id}`);
+  return outcome !== undefined && outcome.lastGoodAt > outcome.lastErrorAt;
 }
 
 /** Pure: the progress of an operation from its events in time order. */
@@ -257,6 +296,7 @@ export function buildProgress(
     { component_type: string; component_id: string; events: number }
   >();
   const failures: OperationProgress['failures'] = [];
+  const outcomes = new Map<string, { lastErrorAt: number; lastGoodAt: number }>();
   // In a trace the spans are the steps; a log record without an operation (an OpenTelemetry or
   // Sentry log with the trace's context) says something inside a span, and is no step of its own.
   const spans = events.filter(isSpan);
@@ -285,6 +325,7 @@ export function buildProgress(
         explicitStart: false,
         lastErrorAt: -1,
         lastEndAt: -1,
+        lastGoodAt: -1,
       };
       steps.set(key, step);
     }
@@ -292,10 +333,10 @@ export function buildProgress(
     step.last_event_at = event.timestamp;
     step.last_message = event.message;
     if (startsStep(event)) step.explicitStart = true;
-    if (
+    const failed =
       isErrorEvent(event) ||
-      (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)))
-    ) {
+      (event.event_type === 'lifecycle' && FAIL_MARKER.test(markerText(event)));
+    if (failed) {
       step.errors++;
       step.lastErrorAt = at;
       failures.push({
@@ -306,10 +347,14 @@ export function buildProgress(
         timestamp: event.timestamp,
         message: event.message,
       });
-    } else if (endsStep(event)) {
-      step.lastEndAt = at;
-      step.duration_ms = event.duration_ms ?? at - Date.parse(step.started_at);
+    } else {
+      step.lastGoodAt = wentWell(event) ? at : -1;
+      if (endsStep(event)) {
+        step.lastEndAt = at;
+        step.duration_ms = event.duration_ms ?? at - Date.parse(step.started_at);
+      }
     }
+    noteOutcome(outcomes, event, at, failed);
     countComponent(components, event);
   }
 
@@ -329,7 +374,8 @@ export function buildProgress(
   const latestStart = Math.max(...ordered.map((step) => Date.parse(step.started_at)));
 
   for (const step of ordered) {
-    if (step.lastErrorAt >= 0 && step.lastErrorAt >= step.lastEndAt) step.status = 'failed';
+    if (step.lastErrorAt >= 0 && step.lastErrorAt >= step.lastEndAt && !recovered(step, outcomes))
+      step.status = 'failed';
     else if (step.lastEndAt >= 0) step.status = 'completed';
     else if (!step.explicitStart && Date.parse(step.started_at) < latestStart) {
       // No end of its own, but a later step began: the work moved on.
@@ -375,7 +421,8 @@ export function buildProgress(
   } else status = 'completed';
 
   const publicSteps: OperationStep[] = ordered.map(
-    ({ explicitStart: _start, lastErrorAt: _error, lastEndAt: _end, ...step }) => step,
+    ({ explicitStart: _start, lastErrorAt: _error, lastEndAt: _end, lastGoodAt: _good, ...step }) =>
+      step,
   );
   const currentStep = current ? publicSteps[current.index] : null;
   const lastDone = byActivity.find((step) => step.status === 'completed' && step !== current);

@@ -10,7 +10,8 @@ const MINUTE = 60_000;
  * later; 20 to 45 minutes later the order is delivered and a second push (the same step) says so.
  * One order a minute over 4 hours; the orders of the last 45 minutes are still on their way (no
  * delivery yet, as in any live store). Incident: 4 orders in the last half hour find no courier:
- * two "requeued" lines, then nothing.
+ * two "requeued" lines, then nothing. And 6 orders whose first courier lookup failed (an error)
+ * and whose retry assigned one: recovered, no failure of the flow.
  *
  * What it checks: the marked assignment normally ends within seconds, so the hung ones are stuck
  * (the half hour an order then waits for its delivery is not a wait inside the marked work); the
@@ -28,6 +29,7 @@ export interface DeliveryScenario {
   to: Date;
   events: DebugEventRecord[];
   hungIds: string[];
+  recoveredIds: string[];
 }
 
 export function deliveryScenario(options: { now: Date; seed: number }): DeliveryScenario {
@@ -53,7 +55,7 @@ export function deliveryScenario(options: { now: Date; seed: number }): Delivery
     );
   };
   let orders = 0;
-  const order = (at: number, hung: boolean) => {
+  const order = (at: number, hung: boolean, retried = false) => {
     const id = `ORD-${200_000 + ++orders}`;
     const zone = hung ? 'east-3' : `zone-${random.int(1, 6)}`;
     emit(
@@ -91,6 +93,20 @@ export function deliveryScenario(options: { now: Date; seed: number }): Delivery
         );
       return id;
     }
+    if (retried)
+      events.push(
+        scenarioEvent(
+          {
+            component: D.dispatch,
+            operation: 'courier.assign',
+            message: `courier lookup failed for ${id}: redis timeout after 2000 ms, retrying`,
+            correlationId: id,
+            level: 'error',
+            eventType: 'error',
+          },
+          new Date(looking + 2_500),
+        ),
+      );
     const assigned = looking + random.int(8_000, 20_000);
     emit(
       D.dispatch,
@@ -113,7 +129,10 @@ export function deliveryScenario(options: { now: Date; seed: number }): Delivery
   };
   for (let at = start; at < to - 2 * MINUTE; at += MINUTE) order(at + random.int(0, 20_000), false);
   const hungIds = [27, 21, 16, 11].map((ago) => order(to - ago * MINUTE + 7_000, true));
+  const recoveredIds = [50, 42, 35, 28, 19, 12].map((ago) =>
+    order(to - ago * MINUTE + 13_000, false, true),
+  );
   events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
   assignPatterns(events);
-  return { from: new Date(to - 60 * MINUTE), to: new Date(to), events, hungIds };
+  return { from: new Date(to - 60 * MINUTE), to: new Date(to), events, hungIds, recoveredIds };
 }

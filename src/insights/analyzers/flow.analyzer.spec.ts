@@ -11,6 +11,7 @@ import {
   propagationsOf,
   stuckAfterFor,
 } from './flow.analyzer.js';
+import { recoveryKey } from '../recovery-key.js';
 
 const to = new Date('2026-01-01T12:00:00Z');
 const scope = { from: new Date(to.getTime() - 3_600_000), to };
@@ -244,6 +245,27 @@ describe('flow analyzer', () => {
     ]);
     // without the parent's success it is the earliest error, as before
     expect(propagationsOf([call, exception, notify])[0].root.id).toBe('detokenize-exc');
+  });
+
+  it('does not blame a failure its component recovered from: the same operation later went well', () => {
+    // the ledger writer deadlocked twice, retried and committed; the run finished
+    const first = error('run', 'ledger/l1', 0, 'deadlock-1');
+    const second = error('run', 'ledger/l1', 2_000, 'deadlock-2');
+    const committed = to.getTime() - 600_000 + 5_000;
+    const good = new Map([[recoveryKey('run', first.component, first.operation), committed]]);
+    expect(propagationsOf([first, second], new Set(), good)).toEqual([]);
+    // the retry failed again after the last success: not recovered
+    const third = error('run', 'ledger/l1', 9_000, 'deadlock-3');
+    expect(propagationsOf([first, second, third], new Set(), good)[0].root.id).toBe('deadlock-1');
+    // another operation of the component going well says nothing about this one
+    const other = new Map([[recoveryKey('run', first.component, 'ledger-report'), committed]]);
+    expect(propagationsOf([first], new Set(), other)).toHaveLength(1);
+    // an exception without an operation (a Sentry SDK's): recovered when the component's latest
+    // event in the chain went well
+    const exception = { ...error('run', 'payments/p1', 0, 'econnreset'), operation: null };
+    const afterwards = new Map([[recoveryKey('run', exception.component, '*'), committed]]);
+    expect(propagationsOf([exception], new Set(), afterwards)).toEqual([]);
+    expect(propagationsOf([exception])).toHaveLength(1);
   });
 
   it('groups chains whose roots are replicas of one service into one propagation', () => {

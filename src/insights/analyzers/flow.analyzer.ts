@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
 import type { ChainEventRow, ChainSummaryRow, KindEnds } from '../insight-aggregates.repository.js';
+import { recoveryKey } from '../recovery-key.js';
 import { InsightSettings } from '../insight-settings.js';
 import {
   componentKey,
@@ -32,6 +33,8 @@ export interface FlowInput {
   lastEvents: readonly ChainEventRow[];
   /** Spans, parents of some of the errors, that ended without an error (succeededSpans). */
   succeededParents?: ReadonlySet<string>;
+  /** Per chain, component and operation, the time of the latest event when it went well (recoveryKey; latestGoodEvents). */
+  latestGood?: ReadonlyMap<string, number>;
   /** Chains whose last event is older than this and that never ended are stuck. */
   stuckBefore: Date;
   /** The kind of each stuck chain, and how many earlier chains of the kind started and ended (evidence). */
@@ -104,6 +107,7 @@ export interface Propagation {
 export function propagationsOf(
   errors: readonly ChainEventRow[],
   succeededParents: ReadonlySet<string> = new Set(),
+  latestGood: ReadonlyMap<string, number> = new Map(),
 ): Propagation[] {
   if (errors.length === 0) return [];
   const ordered = causalOrder(
@@ -112,6 +116,7 @@ export function propagationsOf(
         (a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id),
       ),
       succeededParents,
+      latestGood,
     ),
   );
   return errorEpisodes(ordered).map(propagationOfEpisode);
@@ -128,6 +133,7 @@ export function propagationsOf(
 function withoutHandledCalls(
   errors: readonly ChainEventRow[],
   succeededParents: ReadonlySet<string>,
+  latestGood: ReadonlyMap<string, number> = new Map(),
 ): ChainEventRow[] {
   const byId = new Map(errors.map((event) => [event.id, event]));
   const failedCalls = new Map<string, ChainEventRow[]>();
@@ -147,6 +153,7 @@ function withoutHandledCalls(
     const last = Math.max(...calls.map((call) => call.timestamp.getTime()));
     for (const call of calls) if (call.timestamp.getTime() < last) handled.add(call.id);
   }
+  for (const event of recoveredFailures(errors, latestGood)) handled.add(event.id);
   if (handled.size === 0) return [...errors];
   // everything under a handled call goes with it
   const isHandled = (event: ChainEventRow, seen = new Set<string>()): boolean => {
@@ -157,6 +164,38 @@ function withoutHandledCalls(
     return isHandled(parent, seen);
   };
   return errors.filter((event) => !isHandled(event));
+}
+
+/**
+ * Failures the failing step recovered from: the same component's latest event of the same
+ * operation in the chain, after its failures, says all went well (info or debug: a deadlock
+ * retried and committed, a connection reset retried and authorized; not a warning such as
+ * "compensated" or "retrying"). A failure without an operation (an exception a Sentry SDK
+ * reported) is recovered when the component's latest event in the chain says so.
+ */
+function recoveredFailures(
+  errors: readonly ChainEventRow[],
+  latestGood: ReadonlyMap<string, number>,
+): ChainEventRow[] {
+  if (latestGood.size === 0) return [];
+  const lastError = new Map<string, number>();
+  const note = (key: string, at: number) =>
+    lastError.set(key, Math.max(lastError.get(key) ?? 0, at));
+  for (const event of errors) {
+    note(
+      recoveryKey(event.correlationId, event.component, event.operation),
+      event.timestamp.getTime(),
+    );
+    note(recoveryKey(event.correlationId, event.component, '*'), event.timestamp.getTime());
+  }
+  return errors.filter((event) => {
+    const key = recoveryKey(
+      event.correlationId,
+      event.component,
+      event.operation === null ? '*' : event.operation,
+    );
+    return (latestGood.get(key) ?? -Infinity) > (lastError.get(key) ?? Infinity);
+  });
 }
 
 /** The propagation of a chain's first episode of errors (see propagationsOf). */
@@ -272,6 +311,7 @@ export function detectFlows(input: FlowInput): InsightDraft[] {
     for (const propagation of propagationsOf(
       errorsByChain.get(chain.correlationId) ?? [],
       input.succeededParents,
+      input.latestGood,
     )) {
       const root = propagation.root;
       // replicas of a service that fail the same way are one cause: keyed by the component type
@@ -582,7 +622,10 @@ export class FlowAnalyzer implements Analyzer {
           .filter((id): id is string => id !== null && !errorIds.has(id)),
       ),
     ];
-    const succeededParents = await context.aggregates.succeededSpans(parents);
+    const [succeededParents, latestGood] = await Promise.all([
+      context.aggregates.succeededSpans(parents),
+      context.aggregates.latestGoodEvents(failing, scope.from, scope.to),
+    ]);
     return [
       ...detectFlows({
         scope,
@@ -591,6 +634,7 @@ export class FlowAnalyzer implements Analyzer {
         errors,
         lastEvents,
         succeededParents,
+        latestGood,
         stuckBefore,
         kindOf,
         kindEnds,
