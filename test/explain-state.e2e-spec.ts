@@ -62,4 +62,35 @@ describe('explain: the state changes before an error (embedded mode)', () => {
     ]);
     expect(body.suggestions.join(' ')).toContain('/limits/memory_mb → 2048');
   });
+
+  it('answers "what changed?" with the snapshots that changed something, and the problems that began then', async () => {
+    const { body } = await post('/ai/query', { question: 'what changed in the last hour?' }).expect(
+      200,
+    );
+    expect(body.intent).toBe('what_changed');
+    // newest first; not the first snapshot (nothing to change from) nor the one identical to it
+    expect(
+      body.data.state_changes.map((change: { version: number; changes: string[] }) => [
+        change.version,
+        change.changes,
+      ]),
+    ).toEqual([
+      [4, ['/workers → 6']],
+      [3, ['/limits/memory_mb → 2048']],
+    ]);
+    expect(body.answer).toContain('transcoder/transcoder-3 at');
+    expect(body.queries[0].path).toBe('/api/debug/state/transcoder/transcoder-3/history?limit=20');
+  });
+
+  it('takes a moment as the 10 minutes either side of it', async () => {
+    const moment = new Date(now - 30 * MINUTE);
+    const clock = `${String(moment.getUTCHours()).padStart(2, '0')}:${String(moment.getUTCMinutes()).padStart(2, '0')}`;
+    const { body } = await post('/ai/query', {
+      question: `what changed at ${clock} UTC on transcoder?`,
+    }).expect(200);
+    expect(body.intent).toBe('what_changed');
+    expect(body.data.state_changes.map((change: { version: number }) => change.version)).toEqual([
+      3,
+    ]);
+  });
 });

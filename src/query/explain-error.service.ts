@@ -472,7 +472,7 @@ function uniqueById(insights: InsightRow[]): InsightRow[] {
 }
 
 /** A JSON Patch operation in a few words: `/limits/memory_mb → 2048`. */
-function describePatch(op: unknown): string {
+export function describePatch(op: unknown): string {
   if (!op || typeof op !== 'object') return '';
   const { op: kind, path, value } = op as { op?: unknown; path?: unknown; value?: unknown };
   if (typeof path !== 'string') return '';

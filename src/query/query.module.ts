@@ -4,6 +4,7 @@ import { MetricsQueryModule } from '../metrics/metrics-query.module.js';
 import { PatternsModule } from '../patterns/patterns.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { ChangeAnswers } from './ask/change-answers.js';
 import { CountAnswers } from './ask/count-answers.js';
 import { AskService } from './ask/ask.service.js';
 import { CompareService } from './compare.service.js';
@@ -31,6 +32,7 @@ import { InsightOccurrencesController } from './insight-occurrences.controller.j
     EventAnalyticsService,
     AskService,
     CountAnswers,
+    ChangeAnswers,
   ],
   exports: [
     ComponentHealthService,

@@ -10,6 +10,7 @@ import { ExplainErrorService } from '../explain-error.service.js';
 import { OperationProgressService } from '../operation-progress.service.js';
 import { QueryRepository } from '../query.repository.js';
 import { bySeverityThenConfidence, openProblems, openProblemsPage } from '../open-problems.js';
+import { ChangeAnswers } from './change-answers.js';
 import { CountAnswers } from './count-answers.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
@@ -59,6 +60,7 @@ export class AskService {
     private readonly sessions: SessionsService,
     private readonly insights: InsightsService,
     private readonly counts: CountAnswers,
+    private readonly changes: ChangeAnswers,
   ) {}
 
   async ask(
@@ -305,6 +307,23 @@ export class AskService {
       }
       case 'rank_failures':
         return this.rankFailures(components, windowMinutes, at, sessionId);
+      case 'what_changed': {
+        const changed = await this.changes.changes(entities, now);
+        return {
+          answer: changed.answer,
+          data: changed.data,
+          queries: changed.components
+            .slice(0, 5)
+            .map((component) =>
+              get(
+                `/state/${component.split('/').map(encodeURIComponent).join('/')}/history?limit=20`,
+                'ask',
+                { question },
+              ),
+            ),
+          cached: false,
+        };
+      }
       case 'count_events':
       case 'since_when': {
         const counted =

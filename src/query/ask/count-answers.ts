@@ -137,9 +137,13 @@ export class CountAnswers {
     const to = range ? new Date(range.to) : now;
     const from = range ? new Date(range.from) : new Date(to.getTime() - SINCE_LOOKBACK_MS);
     const selectors = await this.selectors(entities);
+    // "when did checkout start failing?" where checkout names no component: its errors mention it
+    const text = entities.text ?? entities.topic ?? undefined;
     const subject = selectors.length
       ? [...new Set(selectors.map((selector) => selector.selector))].join(', ')
-      : 'the system';
+      : text
+        ? `Errors mentioning "${text}"`
+        : 'the system';
     const problems = (await openProblems(this.insights, { limit: 100 }))
       .filter(
         (insight) =>
@@ -184,15 +188,17 @@ export class CountAnswers {
           .join('; ') + '.',
       );
     } else {
-      const filter =
-        selectors.length === 1 ? componentFilter(selectors[0]) : { components: selectors };
+      const filter = {
+        ...(selectors.length === 1 ? componentFilter(selectors[0]) : { components: selectors }),
+        text,
+      };
       const counts = await this.histogram(
-        selectors.length === 0 ? {} : filter,
+        selectors.length === 0 ? { text } : filter,
         from,
         to,
         SINCE_BUCKETS,
       );
-      histograms.push(histogramQuery(selectors.length === 1 ? filter : {}, from, to));
+      histograms.push(histogramQuery(selectors.length === 1 ? filter : { text }, from, to));
       const errors = counts.buckets.map((bucket) => bucket.errors);
       const run = latestRise(errors);
       const step = describeSpan(counts.step_ms);
@@ -209,6 +215,7 @@ export class CountAnswers {
         const inBucket = await this.repository.searchEvents({
           components: selectors.length ? selectors : undefined,
           levels: ['error', 'critical'],
+          text,
           from: new Date(startMs),
           to: new Date(startMs + counts.step_ms),
           limit: 500,
@@ -229,7 +236,7 @@ export class CountAnswers {
           bucket_ms: counts.step_ms,
         };
         parts.push(
-          `${subject} started failing at ${began} (${describeSpan(to.getTime() - Date.parse(began))} ago): ` +
+          `${subject}${selectors.length === 0 && text ? ' began' : ' started failing'} at ${began} (${describeSpan(to.getTime() - Date.parse(began))} ago): ` +
             `${errorsSince} error(s) since, against about ${run.baseline} per ${step} before` +
             (over ? `; back to that level by ${endedAt}` : '') +
             (first

@@ -406,6 +406,8 @@ const TABLE: Row[] = [
   { question: 'how often did auth time out?', intent: 'count_events', components: ['auth'] },
   { question: 'how many services are there?', intent: 'unknown' },
   { question: 'when did checkout start failing?', intent: 'since_when', components: ['checkout'] },
+  // a thing that names no component is looked for in the errors' text
+  { question: 'when did uploads start failing?', intent: 'since_when', topic: 'upload' },
   { question: 'since when is worker-2 down?', intent: 'since_when', components: ['worker-2'] },
   { question: 'how long has auth been broken?', intent: 'since_when', components: ['auth'] },
   {
@@ -413,6 +415,16 @@ const TABLE: Row[] = [
     intent: 'since_when',
     components: ['payments-db'],
   },
+  // What changed.
+  { question: 'what changed at 10:40?', intent: 'what_changed' },
+  { question: 'recent config changes', intent: 'what_changed' },
+  {
+    question: 'did payment-service config change today?',
+    intent: 'what_changed',
+    components: ['payment-service'],
+  },
+  { question: 'what was deployed in the last hour?', intent: 'what_changed' },
+  { question: 'anything changed on checkout?', intent: 'what_changed', components: ['checkout'] },
   // Failure rankings.
   { question: 'which service fails most?', intent: 'rank_failures' },
   {

@@ -14,6 +14,7 @@ export const INTENTS = [
   'rank_failures',
   'count_events',
   'since_when',
+  'what_changed',
   'unknown',
 ] as const;
 export type Intent = (typeof INTENTS)[number];
@@ -205,6 +206,8 @@ function topicOf(lower: string): string | null {
   const candidates = [
     /\b(?:with|about|for|of|on|in|to)\s+(?:the\s+|our\s+|my\s+|any\s+)?([a-z][a-z0-9_.-]{3,})/g,
     /\b(?:which|what|any|how many)\s+([a-z][a-z0-9_.-]{3,})\s+(?:failed|fail|failing|are failing|errored|hung|hang|are stuck|got stuck|timed out|broke)\b/g,
+    // "when did checkout start failing?", "since when is search broken?"
+    /\b(?:when did|when was|when were|since when (?:is|are|has|have|did)|how long (?:has|have))\s+(?:the\s+|our\s+|my\s+)?([a-z][a-z0-9_.-]{3,})\b/g,
   ].flatMap((pattern) => [...lower.matchAll(pattern)].map((match) => match[1]));
   for (const word of candidates) {
     const singular = singularOf(word.replace(/[.-]+$/, ''));
@@ -326,6 +329,9 @@ const SKIPPED_WORDS =
 const HEALTH =
   /\b(worst|unhealthy|health\w*|status|how is|how's|how are|ok|okay|alive|down|up|doing|state of|working|running|fine|green|smooth\w*|reachable|responsive|responding|available|stable|operational)\b/;
 
+/** "what changed at 06:21?", "recent config changes", "did the payments config change today?" */
+const WHAT_CHANGED =
+  /\b(what|anything|something|which \w+|who) (has |have |had |was |were |got )?(changed|been changed|deployed|been deployed|released|rolled out|updated)\b|\b(recent|latest|last|any|new) (config(uration)? |settings? |state )?(changes?|deploy(s|ments?)?|releases?|rollouts?)\b|\b(config(uration)?|settings?|state) (changes?|changed|change)\b|\bchanges? (to|in|of) (the )?(config(uration)?|settings?|state)\b/;
 /** "how many errors did payments log", "number of warnings since 9": a count, not a list. */
 const COUNT =
   /\b(how many|how much|number of|count of|count the|total (number )?of|how often|how frequently)\b/;
@@ -401,6 +407,8 @@ function classify(
     if (searching && !has(lower, PROGRESS)) return { intent: 'search_events', confidence: 0.85 };
     return { intent: 'operation_progress', confidence: has(lower, PROGRESS) ? 0.95 : 0.75 };
   }
+  if (has(lower, WHAT_CHANGED) && !has(lower, SLOW) && !hasCorrelation)
+    return { intent: 'what_changed', confidence: 0.8 };
   if (
     has(lower, COUNT) &&
     has(lower, COUNTED) &&

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { InsightsService } from '../../insights/insights.service.js';
+import { ComponentRegistry } from '../component-registry.service.js';
+import { describePatch } from '../explain-error.service.js';
+import { openProblems } from '../open-problems.js';
+import { QueryRepository } from '../query.repository.js';
+import type { ComponentSelector } from '../query.types.js';
+import type { ParsedQuestion } from './question-parser.js';
+
+type Entities = ParsedQuestion['entities'];
+
+const HOUR_MS = 3_600_000;
+/** "what changed at 06:21?": the minutes either side of a moment. */
+const AROUND_MS = 10 * 60_000;
+const MAX_TYPES = 50;
+const CHANGES_PER_COMPONENT = 20;
+const SHOWN = 5;
+
+export interface ChangesAnswer {
+  answer: string;
+  data: {
+    window: { from: string; to: string };
+    state_changes: {
+      component_type: string;
+      component_id: string;
+      version: number;
+      captured_at: string;
+      changes: string[];
+    }[];
+    new_problems: { id: string; severity: string; title: string; first_seen: string }[];
+  };
+  /** The components that changed ("type/id"): their state history lists the same changes. */
+  components: string[];
+}
+
+/**
+ * "What changed at 06:21?", "recent config changes", "did payments' config change today?": the
+ * state snapshots that changed something in the time asked (what, as JSON Patch in words), and
+ * the problems that began then.
+ */
+@Injectable()
+export class ChangeAnswers {
+  constructor(
+    private readonly registry: ComponentRegistry,
+    private readonly repository: QueryRepository,
+    private readonly insights: InsightsService,
+  ) {}
+
+  async changes(entities: Entities, now: Date): Promise<ChangesAnswer> {
+    const { from, to } = windowOf(entities.time_range, now);
+    const selectors = await this.selectors(entities);
+    const changes = (
+      await Promise.all(
+        selectors.map((selector) =>
+          this.repository.stateChanges(selector, { from, to }, CHANGES_PER_COMPONENT),
+        ),
+      )
+    )
+      .flat()
+      .filter((change) => change.diff.length > 0)
+      .sort((a, b) => b.captured_at.localeCompare(a.captured_at))
+      .map(({ diff, ...change }) => ({
+        ...change,
+        changes: diff.slice(0, 10).map(describePatch).filter(Boolean),
+      }));
+    const named = new Set(selectors.map((selector) => selector.component_type));
+    const problems = (await openProblems(this.insights, { limit: 100 }))
+      .filter((insight) => {
+        const first = Date.parse(insight.first_seen);
+        return (
+          first >= from.getTime() &&
+          first <= to.getTime() &&
+          (entities.components.length === 0 ||
+            insight.affected_components.some((component) => named.has(component.component_type)))
+        );
+      })
+      .sort((a, b) => a.first_seen.localeCompare(b.first_seen))
+      .map((insight) => ({
+        id: insight.id,
+        severity: insight.severity,
+        title: insight.title,
+        first_seen: insight.first_seen,
+      }));
+    const where = `from ${from.toISOString()} to ${to.toISOString()}`;
+    const parts = [
+      changes.length === 0
+        ? `No state or configuration change was reported ${where}${entities.components.length ? ` by ${[...named].join(', ')}` : ''}.`
+        : `${changes.length} state change(s) ${where}, newest first: ${changes
+            .slice(0, SHOWN)
+            .map(
+              (change) =>
+                `${change.component_type}/${change.component_id} at ${change.captured_at} (version ${change.version}${change.changes.length ? `: ${change.changes.slice(0, 3).join(', ')}` : ''})`,
+            )
+            .join('; ')}.`,
+      problems.length === 0
+        ? 'No open problem began then.'
+        : `Problems that began then, oldest first: ${problems
+            .slice(0, 3)
+            .map((problem) => `[${problem.severity}] ${problem.title} (${problem.first_seen})`)
+            .join('; ')}.`,
+    ];
+    return {
+      answer: parts.join(' '),
+      data: {
+        window: { from: from.toISOString(), to: to.toISOString() },
+        state_changes: changes,
+        new_problems: problems,
+      },
+      components: [
+        ...new Set(changes.map((change) => `${change.component_type}/${change.component_id}`)),
+      ],
+    };
+  }
+
+  /** The components named, else every type the store knows (the first 50). */
+  private async selectors(entities: Entities): Promise<ComponentSelector[]> {
+    if (entities.components.length > 0) {
+      const resolved = await Promise.all(
+        entities.components.map((mention) => this.registry.resolve(mention.name)),
+      );
+      return resolved.flatMap((resolution) => (resolution.found ? resolution.selectors : []));
+    }
+    return (await this.registry.types()).slice(0, MAX_TYPES).map((type) => ({
+      selector: type,
+      component_type: type,
+      component_id: null,
+    }));
+  }
+}
+
+/** The time asked: a moment ("at 06:21") is the 10 minutes either side; no time, the last hour. */
+export function windowOf(range: Entities['time_range'], now: Date): { from: Date; to: Date } {
+  if (!range) return { from: new Date(now.getTime() - HOUR_MS), to: now };
+  if (/^(at|around|about)\b/i.test(range.expression.trim())) {
+    const at = Date.parse(range.from);
+    return {
+      from: new Date(at - AROUND_MS),
+      to: new Date(Math.min(now.getTime(), at + AROUND_MS)),
+    };
+  }
+  return { from: new Date(range.from), to: new Date(range.to) };
+}
