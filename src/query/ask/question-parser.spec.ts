@@ -415,6 +415,20 @@ const TABLE: Row[] = [
     intent: 'since_when',
     components: ['payments-db'],
   },
+  // The words a message must hold name no component and no id.
+  {
+    question: "logs with 'checkout timed out'",
+    intent: 'search_events',
+    components: [],
+    text: 'checkout timed out',
+  },
+  {
+    question: 'errors mentioning es-catalog-2',
+    intent: 'search_events',
+    id_candidates: [],
+    correlation_ids: [],
+    text: 'es-catalog-2',
+  },
   // What changed.
   { question: 'what changed at 10:40?', intent: 'what_changed' },
   { question: 'recent config changes', intent: 'what_changed' },

@@ -120,10 +120,13 @@ const STOPWORDS = new Set(
 /** Parses a question into an intent and entities without any language model. */
 export function parseQuestion(question: string, known: KnownNames, now: Date): ParsedQuestion {
   const text = question.trim();
-  const ids = extractIds(text);
+  // the words a message must hold ("logs with 'No courier available'", "errors mentioning
+  // es-catalog-2") name no component and no id
+  const named = blankSearchedWords(text, known);
+  const ids = extractIds(named);
   const consumed = new Set<string>([...ids.all, ...ids.hex].map((id) => id.toLowerCase()));
-  const { mentions: components, spans } = findComponents(text, known, consumed);
-  const idCandidates = findIdCandidates(text, ids, components, known);
+  const { mentions: components, spans } = findComponents(named, known, consumed);
+  const idCandidates = findIdCandidates(named, ids, components, known);
   // The words that named a component are not vocabulary ("payment-service" says nothing about
   // "services"), and a misspelt keyword ("erors", "lateny") reads as the keyword it misspells.
   const lower = correctTypos(maskSpans(text, spans).toLowerCase());
@@ -188,6 +191,36 @@ function searchText(text: string, components: readonly ComponentMention[]): stri
     if (words) return words;
   }
   return accept(ERROR_NAME.exec(text)?.[1]);
+}
+
+/**
+ * The question with the words a message must hold (a quoted phrase, what follows "mentioning",
+ * "containing"…) blanked out, unless they are exactly a known component's name ("logs mentioning
+ * payment-service" names the component).
+ */
+function blankSearchedWords(text: string, known: KnownNames): string {
+  const names = new Set([...known.types, ...known.ids].map((name) => name.toLowerCase()));
+  const blank = (from: number, to: number) => {
+    const words = text
+      .slice(from, to)
+      .trim()
+      .replace(/^["'`\u201c\u2018]|["'`\u201d\u2019]$/g, '')
+      .trim();
+    if (words.length < 2 || names.has(words.toLowerCase())) return text;
+    return text.slice(0, from) + ' '.repeat(to - from) + text.slice(to);
+  };
+  const quoted = QUOTED.exec(text);
+  if (quoted) {
+    const from = quoted.index + quoted[0].indexOf(quoted[1]);
+    return blank(from, from + quoted[1].length);
+  }
+  const lead = TEXT_LEAD.exec(text);
+  if (lead) {
+    const from = lead.index + lead[0].length - lead[1].length;
+    const end = TEXT_END.exec(lead[1]);
+    return blank(from, from + (end ? end.index : lead[1].length));
+  }
+  return text;
 }
 
 /** Words that are never a topic, beyond the stopwords and the rules' keywords. */
