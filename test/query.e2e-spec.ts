@@ -303,6 +303,22 @@ describeWithPostgresAndRedis(
         expect(pay1.latency_ms.p95).toBeGreaterThan(0);
         expect(pay1.top_patterns[0].sample_message).toMatch(/connection reset/);
       });
+
+      it('compares the names it knows and reports the one it does not, with the closest names', async () => {
+        const { body } = await post('/analytics/compare', {
+          components: ['pay-1', 'pay-2', 'pay-9x'],
+          window_minutes: 30,
+        }).expect(200);
+        expect(
+          body.components.map((component: { component: string }) => component.component),
+        ).toEqual(['pay-1', 'pay-2']);
+        expect(body.unknown).toEqual([
+          { component: 'pay-9x', did_you_mean: expect.arrayContaining(['pay-1']) },
+        ]);
+        expect(body.summary).toContain('Not compared: "pay-9x" has sent no events');
+        // with no name known there is nothing to compare
+        await post('/analytics/compare', { components: ['pay-9x'] }).expect(404);
+      });
     });
 
     describe('ask', () => {

@@ -83,7 +83,7 @@ export class CompareService {
         { field: 'components' },
       );
     }
-    const selectors = await this.selectorsFor(names);
+    const { selectors, unknown } = await this.selectorsFor(names);
     const windowMinutes = request.window_minutes ?? 60;
     const key = {
       names: [...names].sort(),
@@ -107,9 +107,13 @@ export class CompareService {
         );
         const rows = compared.map(({ row }) => row);
         const metricDifferences = metricDifferencesOf(rows);
+        const unnamed = unknown.length
+          ? ` Not compared: ${unknown.map((item) => `"${item.component}" has sent no events${item.did_you_mean.length ? ` (did you mean ${item.did_you_mean.join(', ')}?)` : ''}`).join('; ')}.`
+          : '';
         return {
           window: { from: from.toISOString(), to: to.toISOString(), minutes: windowMinutes },
-          summary: summaryOf(rows, differences, metricDifferences),
+          summary: summaryOf(rows, differences, metricDifferences) + unnamed,
+          unknown,
           components: rows,
           state_differences: differences,
           metric_differences: metricDifferences,
@@ -120,25 +124,35 @@ export class CompareService {
   }
 
   /** One type alone compares its instances; several names compare those names. */
-  private async selectorsFor(names: string[]): Promise<ComponentSelector[]> {
+  private async selectorsFor(names: string[]): Promise<{
+    selectors: ComponentSelector[];
+    unknown: { component: string; did_you_mean: string[] }[];
+  }> {
     const selectors: ComponentSelector[] = [];
+    // an unknown name is reported beside the comparison of the others (docs/query.md); with
+    // none known there is nothing to compare
+    const unknown: { component: string; did_you_mean: string[] }[] = [];
     for (const name of names) {
       const resolution = await this.registry.resolve(name);
-      if (!resolution.found) {
-        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, {
-          component: name,
-          did_you_mean: resolution.did_you_mean,
-        });
-      }
-      selectors.push(...resolution.selectors);
+      if (resolution.found) selectors.push(...resolution.selectors);
+      else unknown.push({ component: name, did_you_mean: resolution.did_you_mean });
     }
+    if (selectors.length === 0)
+      throw new DomainError(
+        'NOT_FOUND',
+        `no component named "${unknown[0].component}" has sent events`,
+        { component: unknown[0].component, did_you_mean: unknown[0].did_you_mean },
+      );
     if (selectors.length === 1 && selectors[0].component_id === null) {
       const type = selectors[0].component_type;
       const ids = await this.registry.idsOf(type);
       if (ids.length > 1) {
-        return ids
-          .slice(0, MAX_COMPARED)
-          .map((id) => ({ selector: `${type}/${id}`, component_type: type, component_id: id }));
+        return {
+          selectors: ids
+            .slice(0, MAX_COMPARED)
+            .map((id) => ({ selector: `${type}/${id}`, component_type: type, component_id: id })),
+          unknown,
+        };
       }
     }
     if (selectors.length > MAX_COMPARED) {
@@ -148,7 +162,7 @@ export class CompareService {
         { field: 'components' },
       );
     }
-    return selectors;
+    return { selectors, unknown };
   }
 
   private async describe(selector: ComponentSelector, window: { from: Date; to: Date }) {

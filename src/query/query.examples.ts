@@ -234,6 +234,7 @@ export const COMPARE = {
       ratio: 8.529,
     },
   ],
+  unknown: [],
   cached: false,
 };
 

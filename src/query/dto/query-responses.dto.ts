@@ -120,6 +120,12 @@ export class CompareAnswerDto {
       'Metrics two or more components reported, the statistic their meaning compares side by side, widest apart first',
   })
   metric_differences: MetricDifferenceDto[];
+  @ApiProperty(
+    objects(
+      '{ component, did_you_mean }: names no component has sent events under, left out of the comparison',
+    ),
+  )
+  unknown: Record<string, unknown>[];
   @ApiProperty() cached: boolean;
 }
 
