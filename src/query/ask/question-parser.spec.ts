@@ -429,6 +429,9 @@ const TABLE: Row[] = [
     correlation_ids: [],
     text: 'es-catalog-2',
   },
+  // A slip in a word of one known name.
+  { question: 'gatway errors', intent: 'search_events', components: ['api-gateway'] },
+  { question: 'wat is wrong wth inventry', intent: 'diagnose', components: ['inventory-service'] },
   // What changed.
   { question: 'what changed at 10:40?', intent: 'what_changed' },
   { question: 'recent config changes', intent: 'what_changed' },

@@ -346,7 +346,7 @@ const EVENT_NOUNS =
 const SLOW =
   /\b(slow\w*|latenc\w*|forever|ages|timing out|time ?outs?|timed out|crawl\w*|laggy|performance|perf|p9\d|p50|sluggish|takes? (so )?long|taking (so )?long|lag\w*|bottlenecks?|response times?|fast|long[- ]running|longest|(most|much|more) time|time (is )?(spent|going|goes)|(take|takes|took|taking|spends?|spending|spent) (over |more than |about |around |like )?\d+(\.\d+)? ?(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?))\b/;
 const DIAGNOSE =
-  /\b(why|what'?s wrong|what is wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|br(oke|eaks?|eaking)|outages?|went down|can'?t|cannot|unable to|not working|(does|is)n'?t work\w*|leak\w*|oom|out of memory|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with|investigat\w*|diagnos\w*|troubleshoot\w*|look into|dig into|dying|died|dies|dead|unstable|instabilit\w*|degraded|what caused|caused by|cause of|what'?s causing|errors? out|keeps? (on )?(?!working|running|improving)\w+ing|fall(s|ing|en)? over|fell over|(return\w*|throw\w*|giv\w*|gett?ing|got|serv\w*|respond\w*|spitting( out)?)( (a|an|the|lots of|many|some|http))? [45]\d\ds?)\b/;
+  /\b(why|what'?s wrong|what is wrong|(is|are) (something |anything )?wrong|what went wrong|failing|fails|broken|crash\w*|erroring|throwing|returning errors|misbehav\w*|root cause|restart\w*|acting (up|weird|strange)|br(oke|eaks?|eaking)|outages?|went down|can'?t|cannot|unable to|not working|(does|is)n'?t work\w*|leak\w*|oom|out of memory|weird|flaky|[45]xx|[45]0\ds|off with|up with|going on with|wrong with|problem with|issue with|investigat\w*|diagnos\w*|troubleshoot\w*|look into|dig into|dying|died|dies|dead|unstable|instabilit\w*|degraded|what caused|caused by|cause of|what'?s causing|errors? out|keeps? (on )?(?!working|running|improving)\w+ing|fall(s|ing|en)? over|fell over|(return\w*|throw\w*|giv\w*|gett?ing|got|serv\w*|respond\w*|spitting( out)?)( (a|an|the|lots of|many|some|http))? [45]\d\ds?)\b/;
 /** With a component named: "what happened to checkout", "what's up with auth". */
 const DIAGNOSE_COMPONENT = /\b(happen\w*|going on|what'?s up|what is up|news on)\b/;
 const TOP_ERRORS =
@@ -908,6 +908,34 @@ function bestMatch(
         name: holding[0].name,
         kind: 'type',
         distance: Math.abs(holding[0].lower.length - word.length),
+      };
+  }
+  // a slip in such a word ("serch" for search-service, "gatway" for api-gateway, "paymnts" for
+  // payment-service): one slip in a word of 5 letters or more, of a word of exactly one known type;
+  // never a word the rules read or a stopword
+  if (
+    spoken.length === 1 &&
+    /^[a-z]+$/.test(word) &&
+    allowance(word.length) > 0 &&
+    !KEYWORD_SET.has(word) &&
+    !STOPWORDS.has(word) &&
+    !NOT_TYPOS.has(word)
+  ) {
+    const slipped = names.filter(
+      (entry) =>
+        entry.kind === 'type' &&
+        entry.parts.some(
+          (part) =>
+            part.length >= 4 &&
+            !STOPWORDS.has(part) &&
+            Math.min(typoDistance(word, part, 1), typoDistance(singular, part, 1)) <= 1,
+        ),
+    );
+    if (slipped.length === 1)
+      return {
+        name: slipped[0].name,
+        kind: 'type',
+        distance: 1 + Math.abs(slipped[0].lower.length - word.length),
       };
   }
   return undefined;
