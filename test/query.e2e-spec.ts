@@ -479,6 +479,15 @@ describeWithPostgresAndRedis(
         expect(body.data.root_cause.event.component_type).toBe('db-proxy');
       });
 
+      it("says that a thing nothing mentions is no component, instead of everyone's health", async () => {
+        const { body } = await post('/ai/query', {
+          question: 'is the fraud service healthy?',
+        }).expect(200);
+        expect(body.intent).toBe('component_health');
+        expect(body.answer).toMatch(/^No component named "fraud" has sent events/);
+        expect(body.data.did_you_mean.length).toBeGreaterThan(0);
+      });
+
       it('counts the errors asked for, as the store holds them, against the hour before', async () => {
         const { body } = await post('/ai/query', {
           question: 'how many errors did payment-service log in the last hour?',

@@ -127,11 +127,23 @@ export class AskService {
     // open problems and the errors say
     if (
       entities.topic &&
-      ['diagnose', 'list_insights', 'rank_failures'].includes(parsed.intent) &&
+      ['diagnose', 'list_insights', 'rank_failures', 'component_health'].includes(parsed.intent) &&
       entities.flow_kinds.length === 0
     ) {
       const about = await this.aboutTopic(entities.topic, entities.time_range, sessionId);
       if (about) return about;
+      // "is the fraud service healthy?" about a thing nothing mentions: not everyone's health
+      if (parsed.intent === 'component_health')
+        return {
+          answer: `No component named "${entities.topic}" has sent events, and no error or open problem mentions it. Known components closest to it: ${this.registry.suggest(entities.topic).join(', ')}.`,
+          data: {
+            error: 'component not found',
+            component: entities.topic,
+            did_you_mean: this.registry.suggest(entities.topic),
+          },
+          queries: [],
+          cached: false,
+        };
     }
     const components = entities.components.map((component) => component.name);
     const range = entities.time_range;

@@ -429,6 +429,10 @@ const TABLE: Row[] = [
     correlation_ids: [],
     text: 'es-catalog-2',
   },
+  // A thing that names no component, asked about as one.
+  { question: 'is stripe down?', intent: 'component_health', components: [], topic: 'stripe' },
+  { question: 'is the fraud service healthy?', intent: 'component_health', topic: 'fraud' },
+  { question: 'how are things?', intent: 'component_health', topic: null },
   // A slip in a word of one known name.
   { question: 'gatway errors', intent: 'search_events', components: ['api-gateway'] },
   { question: 'wat is wrong wth inventry', intent: 'diagnose', components: ['inventory-service'] },

@@ -225,7 +225,7 @@ function blankSearchedWords(text: string, known: KnownNames): string {
 
 /** Words that are never a topic, beyond the stopwords and the rules' keywords. */
 const NOT_TOPICS = new Set(
-  'going happening wrong right usual normal today yesterday morning night week weekend production prod staging'.split(
+  'going happening wrong right usual normal today yesterday morning night week weekend production prod staging thing stuff platform cluster site world life'.split(
     ' ',
   ),
 );
@@ -239,6 +239,8 @@ function topicOf(lower: string): string | null {
   const candidates = [
     /\b(?:with|about|for|of|on|in|to)\s+(?:the\s+|our\s+|my\s+|any\s+)?([a-z][a-z0-9_.-]{3,})/g,
     /\b(?:which|what|any|how many)\s+([a-z][a-z0-9_.-]{3,})\s+(?:failed|fail|failing|are failing|errored|hung|hang|are stuck|got stuck|timed out|broke)\b/g,
+    // "is stripe down?", "is the fraud service healthy?", "how is the kitchen-display-service?"
+    /^(?:is|are|how is|how's|hows|how are)\s+(?:the\s+|our\s+|my\s+)?([a-z][a-z0-9_.-]{3,}?)(?:[- ](?:service|svc|api|server|app))?\s*(?:down|up|ok|okay|healthy|working|alive|broken|failing|slow|fine|running|doing|\?|$)/g,
     // "when did checkout start failing?", "since when is search broken?"
     /\b(?:when did|when was|when were|since when (?:is|are|has|have|did)|how long (?:has|have))\s+(?:the\s+|our\s+|my\s+)?([a-z][a-z0-9_.-]{3,})\b/g,
   ].flatMap((pattern) => [...lower.matchAll(pattern)].map((match) => match[1]));
