@@ -143,6 +143,8 @@ export interface BucketSeries {
   lastAt: Date | null;
   component?: ComponentRef;
   patternId?: string;
+  /** A pattern's: the components that logged it (patternComponents), once it has a finding. */
+  components?: ComponentRef[];
 }
 
 /** The bucket layout of a run: `windowBuckets` buckets in the scope after `baselineBuckets` before it. */
@@ -899,6 +901,37 @@ export class InsightAggregatesRepository {
       `SELECT max("timestamp") AS last_at FROM debug_events WHERE ${terms.join(' AND ')}`,
     );
     return rows.length === 0 || rows[0].last_at == null ? null : toDate(rows[0].last_at);
+  }
+
+  /**
+   * The components that logged each pattern, from its latest `sample` events before `to` (one
+   * index range each): who a pattern's spike or drop is about.
+   */
+  async patternComponents(
+    patternIds: readonly string[],
+    from: Date,
+    to: Date,
+    sample = 200,
+  ): Promise<Map<string, ComponentRef[]>> {
+    const result = new Map<string, ComponentRef[]>();
+    for (const patternId of patternIds.slice(0, 50)) {
+      const sql = this.builder();
+      const rows = await this.run(
+        sql,
+        `SELECT DISTINCT component_type, component_id FROM (
+           SELECT component_type, component_id FROM debug_events
+            WHERE pattern_id = ${sql.p(patternId)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+            ORDER BY "timestamp" DESC LIMIT ${sql.p(sample)}) AS latest`,
+      );
+      result.set(
+        patternId,
+        rows.map((row) => ({
+          component_type: String(row.component_type),
+          component_id: String(row.component_id),
+        })),
+      );
+    }
+    return result;
   }
 
   /** The error events of some chains, oldest first per chain (bounded). */

@@ -2,6 +2,7 @@ import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.
 import {
   detectAnomalies,
   findAnomalies,
+  withoutSilencedPatterns,
   judge,
   judgeSeasonally,
   seasonalBaseline,
@@ -253,6 +254,46 @@ describe('anomaly analyzer', () => {
     expect(two.map(({ finding }) => finding.replacedBy?.component.component_id)).toEqual([
       'api-2',
       undefined,
+    ]);
+  });
+
+  it('drops the drop of a pattern whose every component went silent: the silence says it', () => {
+    const mailer = { component_type: 'mailer', component_id: 'relay-1' };
+    const counts = steady(30, 48);
+    for (let index = 43; index < 48; index++) counts[index] = 0;
+    const silentMailer: BucketSeries = {
+      key: 'component:mailer/relay-1',
+      component: mailer,
+      counts,
+      errors: counts.map(() => 0),
+      lastAt: null,
+    };
+    const sent = (key: string, components: BucketSeries['components']): BucketSeries => ({
+      key,
+      patternId: key,
+      components,
+      counts: [...counts],
+      errors: counts.map(() => 0),
+      lastAt: null,
+    });
+    const found = findAnomalies({
+      grid,
+      now: to,
+      componentSeries: [silentMailer],
+      patternSeries: [
+        sent('p-sent', [mailer]),
+        sent('p-shared', [mailer, { component_type: 'api', component_id: 'api-1' }]),
+      ],
+    });
+    expect(found.map(({ series, finding }) => [series.key, finding.kind])).toEqual([
+      ['component:mailer/relay-1', 'silence'],
+      ['p-sent', 'drop'],
+      ['p-shared', 'drop'],
+    ]);
+    // the drop of a pattern another, still sending, component logs too is news of its own
+    expect(withoutSilencedPatterns(found).map(({ series }) => series.key)).toEqual([
+      'component:mailer/relay-1',
+      'p-shared',
     ]);
   });
 
