@@ -55,10 +55,15 @@ describe('error-pattern analyzer', () => {
       grid,
       now,
       patternSeries: [series('p1', 1, window)],
-      rows: [row('p1', 'pay/pay-1', false, 36), row('p1', 'pay/pay-1', true, 71)],
+      rows: [
+        { ...row('p1', 'pay/pay-1', false, 36), sampleMessage: 'deadlock of batch 12, 2 h ago' },
+        { ...row('p1', 'pay/pay-1', true, 71), sampleMessage: 'deadlock of batch 88, now' },
+      ],
       seenBefore: new Set(['p1']),
     });
     expect(drafts).toHaveLength(1);
+    // the example is one of the burst's, not one from hours before it
+    expect(drafts[0].title).toContain('"deadlock of batch 88, now"');
     expect(drafts[0]).toMatchObject({
       type: 'error',
       kind: 'burst',

@@ -171,6 +171,9 @@ function groupByPattern(rows: readonly ErrorPatternRow[]): PatternFacts[] {
       facts.baselineRows.push(row);
       continue;
     }
+    // the example is one the scope logged, not one hours before it (a burst quoted its
+    // pattern's first deadlock, from before the store's first hour was over)
+    if (facts.scopeRows.length === 0) facts.sampleMessage = row.sampleMessage;
     if (facts.scopeRows.length === 0 || row.firstAt < facts.firstAt) facts.firstAt = row.firstAt;
     if (facts.scopeRows.length === 0 || row.lastAt > facts.lastAt) facts.lastAt = row.lastAt;
     facts.scopeRows.push(row);
