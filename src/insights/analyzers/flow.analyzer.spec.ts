@@ -266,6 +266,18 @@ describe('flow analyzer', () => {
     const afterwards = new Map([[recoveryKey('run', exception.component, '*'), committed]]);
     expect(propagationsOf([exception], new Set(), afterwards)).toEqual([]);
     expect(propagationsOf([exception])).toHaveLength(1);
+    // a failure that reached another component propagated: the caller's "checkout finished"
+    // after its 502 recovers nothing
+    const ledger = error('run', 'ledger/l1', 0, 'locked');
+    const gateway = error('run', 'gateway/g1', 500, 'bad-gateway');
+    const finished = new Map([
+      [recoveryKey('run', gateway.component, gateway.operation), committed],
+    ]);
+    expect(
+      propagationsOf([ledger, gateway], new Set(), finished)[0].path.map(
+        (step) => step.component.component_type,
+      ),
+    ).toEqual(['ledger', 'gateway']);
   });
 
   it('groups chains whose roots are replicas of one service into one propagation', () => {

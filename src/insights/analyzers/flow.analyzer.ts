@@ -171,13 +171,17 @@ function withoutHandledCalls(
  * operation in the chain, after its failures, says all went well (info or debug: a deadlock
  * retried and committed, a connection reset retried and authorized; not a warning such as
  * "compensated" or "retrying"). A failure without an operation (an exception a Sentry SDK
- * reported) is recovered when the component's latest event in the chain says so.
+ * reported) is recovered when the component's latest event in the chain says so. Only where the
+ * chain's errors stayed on one component: once they reached others, the failure propagated.
  */
 function recoveredFailures(
   errors: readonly ChainEventRow[],
   latestGood: ReadonlyMap<string, number>,
 ): ChainEventRow[] {
   if (latestGood.size === 0) return [];
+  // a failure that reached other components is theirs to report: a gateway that logs "checkout
+  // finished" after its 502 did not recover the ledger's failure under it
+  if (new Set(errors.map((event) => componentKey(event.component))).size > 1) return [];
   const lastError = new Map<string, number>();
   const note = (key: string, at: number) =>
     lastError.set(key, Math.max(lastError.get(key) ?? 0, at));
