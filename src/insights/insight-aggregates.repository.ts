@@ -966,40 +966,48 @@ export class InsightAggregatesRepository {
    */
   async latestGoodEvents(
     correlationIds: readonly string[],
+    componentTypes: readonly string[],
     from: Date,
     to: Date,
   ): Promise<Map<string, number>> {
-    if (correlationIds.length === 0) return new Map();
+    if (correlationIds.length === 0 || componentTypes.length === 0) return new Map();
     const sql = this.builder();
-    const ids = sql.list(correlationIds);
+    // placeholders in the order they appear in the text (SQLite binds by position)
+    const at = epochMs(sql.dialect, '"timestamp"');
     const errors = this.errorLevel(sql);
+    const ids = sql.list(correlationIds);
+    const types = sql.list(componentTypes);
+    // one aggregate, no sort: the latest event and the latest that went well, per component and
+    // operation; the latest went well when the two are the same time
     const rows = await this.run(
       sql,
-      `SELECT correlation_id, component_type, component_id, operation, "timestamp", good, rn_any FROM (
-         SELECT correlation_id, component_type, component_id, operation, "timestamp",
-                CASE WHEN level IN ('info', 'debug') AND NOT (${errors}) THEN 1 ELSE 0 END AS good,
-                row_number() OVER (PARTITION BY correlation_id, component_type, component_id, operation
-                                   ORDER BY "timestamp" DESC, id DESC) AS rn_op,
-                row_number() OVER (PARTITION BY correlation_id, component_type, component_id
-                                   ORDER BY "timestamp" DESC, id DESC) AS rn_any
-           FROM debug_events
-          WHERE correlation_id IN ${ids}
-            AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}) AS latest
-        WHERE rn_op = 1`,
+      `SELECT correlation_id, component_type, component_id, operation, max(${at}) AS last_ms,
+              max(CASE WHEN level IN ('info', 'debug') AND NOT (${errors}) THEN ${at} END) AS good_ms
+         FROM debug_events
+        WHERE correlation_id IN ${ids} AND component_type IN ${types}
+          AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+        GROUP BY correlation_id, component_type, component_id, operation`,
     );
     const latest = new Map<string, number>();
+    const anyOperation = new Map<string, { last: number; good: number | null }>();
     for (const row of rows) {
-      if (toNumber(row.good) !== 1) continue;
       const component = {
         component_type: String(row.component_type),
         component_id: String(row.component_id),
       };
-      const at = toDate(row.timestamp).getTime();
       const correlationId = String(row.correlation_id);
+      const last = Math.round(toNumber(row.last_ms));
+      const good = row.good_ms == null ? null : Math.round(toNumber(row.good_ms));
       const operation = row.operation == null ? null : String(row.operation);
-      latest.set(recoveryKey(correlationId, component, operation), at);
-      if (toNumber(row.rn_any) === 1) latest.set(recoveryKey(correlationId, component, '*'), at);
+      if (good !== null && good >= last)
+        latest.set(recoveryKey(correlationId, component, operation), good);
+      const key = recoveryKey(correlationId, component, '*');
+      const seen = anyOperation.get(key);
+      if (!seen || last > seen.last)
+        anyOperation.set(key, { last, good: good === last ? good : null });
+      else if (last === seen.last && good === last) seen.good = good;
     }
+    for (const [key, { good }] of anyOperation) if (good !== null) latest.set(key, good);
     return latest;
   }
 

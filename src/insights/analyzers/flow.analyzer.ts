@@ -166,6 +166,17 @@ function withoutHandledCalls(
   return errors.filter((event) => !isHandled(event));
 }
 
+/** The chains whose errors are all on one component instance. */
+function oneComponentChains(errors: readonly ChainEventRow[]): string[] {
+  const components = new Map<string, Set<string>>();
+  for (const event of errors) {
+    const seen = components.get(event.correlationId) ?? new Set<string>();
+    seen.add(componentKey(event.component));
+    components.set(event.correlationId, seen);
+  }
+  return [...components].filter(([, seen]) => seen.size === 1).map(([id]) => id);
+}
+
 /**
  * Failures the failing step recovered from: the same component's latest event of the same
  * operation in the chain, after its failures, says all went well (info or debug: a deadlock
@@ -628,7 +639,13 @@ export class FlowAnalyzer implements Analyzer {
     ];
     const [succeededParents, latestGood] = await Promise.all([
       context.aggregates.succeededSpans(parents),
-      context.aggregates.latestGoodEvents(failing, scope.from, scope.to),
+      // only a chain whose errors stayed on one component can have recovered (recoveredFailures)
+      context.aggregates.latestGoodEvents(
+        oneComponentChains(errors),
+        [...new Set(errors.map((event) => event.component.component_type))],
+        scope.from,
+        scope.to,
+      ),
     ]);
     return [
       ...detectFlows({
