@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import type { ComponentMetric, MetricMeaning } from '../metrics/component-metrics.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { ComponentRegistry } from './component-registry.service.js';
+import { ComponentRegistry, notFound } from './component-registry.service.js';
 import { QueryRepository } from './query.repository.js';
 import type { ComponentSelector, StateVersion } from './query.types.js';
 
@@ -128,21 +128,10 @@ export class CompareService {
     selectors: ComponentSelector[];
     unknown: { component: string; did_you_mean: string[] }[];
   }> {
-    const selectors: ComponentSelector[] = [];
     // an unknown name is reported beside the comparison of the others (docs/query.md); with
     // none known there is nothing to compare
-    const unknown: { component: string; did_you_mean: string[] }[] = [];
-    for (const name of names) {
-      const resolution = await this.registry.resolve(name);
-      if (resolution.found) selectors.push(...resolution.selectors);
-      else unknown.push({ component: name, did_you_mean: resolution.did_you_mean });
-    }
-    if (selectors.length === 0)
-      throw new DomainError(
-        'NOT_FOUND',
-        `no component named "${unknown[0].component}" has sent events`,
-        { component: unknown[0].component, did_you_mean: unknown[0].did_you_mean },
-      );
+    const { selectors, unknown } = await this.registry.resolveAll(names);
+    if (selectors.length === 0) throw notFound(unknown[0]);
     if (selectors.length === 1 && selectors[0].component_id === null) {
       const type = selectors[0].component_type;
       const ids = await this.registry.idsOf(type);

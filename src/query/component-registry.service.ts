@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { distance } from 'fastest-levenshtein';
+import { DomainError } from '../common/errors/domain-error.js';
 import { AppEventBus } from '../common/events/app-event-bus.js';
 import { QueryRepository } from './query.repository.js';
 import type { ComponentSelector, KnownComponent } from './query.types.js';
@@ -68,6 +69,28 @@ export class ComponentRegistry implements OnModuleInit, OnModuleDestroy {
       resolution = this.resolveExact(selector);
     }
     return resolution ?? { found: false, selector, did_you_mean: this.suggest(selector) };
+  }
+
+  /** Several names at once: the selectors of those known, and each unknown one with suggestions. */
+  async resolveAll(names: readonly string[]): Promise<{
+    selectors: ComponentSelector[];
+    unknown: { component: string; did_you_mean: string[] }[];
+  }> {
+    const selectors: ComponentSelector[] = [];
+    const unknown: { component: string; did_you_mean: string[] }[] = [];
+    for (const name of names) {
+      const resolution = await this.resolve(name);
+      if (resolution.found) selectors.push(...resolution.selectors);
+      else unknown.push({ component: name, did_you_mean: resolution.did_you_mean });
+    }
+    return { selectors, unknown };
+  }
+
+  /** resolveAll, where an unknown name is a NOT_FOUND naming it (and what it may have meant). */
+  async requireAll(names: readonly string[]): Promise<ComponentSelector[]> {
+    const { selectors, unknown } = await this.resolveAll(names);
+    if (unknown.length > 0) throw notFound(unknown[0]);
+    return selectors;
   }
 
   suggest(name: string, count = 3): string[] {
@@ -141,4 +164,12 @@ export class ComponentRegistry implements OnModuleInit, OnModuleDestroy {
       });
     await this.loading;
   }
+}
+
+/** The error for a name no component has sent events under. */
+export function notFound(unknown: { component: string; did_you_mean: string[] }): DomainError {
+  return new DomainError('NOT_FOUND', `no component named "${unknown.component}" has sent events`, {
+    component: unknown.component,
+    did_you_mean: unknown.did_you_mean,
+  });
 }

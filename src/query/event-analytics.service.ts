@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { componentTag, TAG_ANY_EVENT } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
-import { DomainError } from '../common/errors/domain-error.js';
 import { PatternStatsService } from '../patterns/pattern-stats.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ComponentRegistry } from './component-registry.service.js';
@@ -151,7 +150,7 @@ export class EventAnalyticsService {
       // A session without filters is made of the events that carry its id.
       if (names.length === 0 && !correlationIds?.length && !levels?.length) sessionId = session.id;
     }
-    if (names.length > 0) components = await this.resolveAll(names);
+    if (names.length > 0) components = await this.registry.requireAll(names);
     const events = await this.repository.searchEvents({
       components,
       correlationIds,
@@ -184,7 +183,7 @@ export class EventAnalyticsService {
     }
     const selectors =
       names.length > 0
-        ? await this.resolveAll(names)
+        ? await this.registry.requireAll(names)
         : (await this.registry.types()).slice(0, MAX_TYPES).map((type): ComponentSelector => ({
             selector: type,
             component_type: type,
@@ -200,21 +199,6 @@ export class EventAnalyticsService {
       session: request.session_id ?? null,
     };
     return { selectors, window, key };
-  }
-
-  private async resolveAll(names: string[]): Promise<ComponentSelector[]> {
-    const selectors: ComponentSelector[] = [];
-    for (const name of names) {
-      const resolution = await this.registry.resolve(name);
-      if (!resolution.found) {
-        throw new DomainError('NOT_FOUND', `no component named "${name}" has sent events`, {
-          component: name,
-          did_you_mean: resolution.did_you_mean,
-        });
-      }
-      selectors.push(...resolution.selectors);
-    }
-    return selectors;
   }
 }
 

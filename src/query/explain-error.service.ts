@@ -156,17 +156,18 @@ export class ExplainErrorService {
     // snapshots that changed something, not those identical to the one before or the first one
     const changedUntil = Math.min(Date.parse(event.timestamp), firstSeen.getTime() + 60_000);
     const stateChanges = (
-      await Promise.all(
-        componentNeedles.map((componentType) =>
-          this.repository.stateChanges(
-            { selector: componentType, component_type: componentType, component_id: null },
+      componentNeedles.length === 0
+        ? []
+        : await this.repository.stateChanges(
+            componentNeedles.map((componentType) => ({
+              selector: componentType,
+              component_type: componentType,
+              component_id: null,
+            })),
             { from: new Date(firstSeen.getTime() - 3_600_000), to: new Date(changedUntil) },
-            50,
-          ),
-        ),
-      )
+            50 * componentNeedles.length,
+          )
     )
-      .flat()
       .filter((change) => change.diff.length > 0)
       .sort((a, b) => b.captured_at.localeCompare(a.captured_at))
       .slice(0, 5);

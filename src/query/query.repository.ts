@@ -233,10 +233,14 @@ export class QueryRepository {
     }));
   }
 
-  /** State changes of a component inside a window (versions, no bodies). */
-  async stateChanges(component: ComponentSelector, window: TimeWindow, limit: number) {
-    const { where, params } = snapshotsOf(this.sql.dialect, component);
-    Object.assign(params, { from: window.from, to: window.to, limit });
+  /**
+   * State changes inside a window (versions, no bodies), newest first: of some components (each a
+   * type or one instance), or of every component when none is given.
+   */
+  async stateChanges(components: readonly ComponentSelector[], window: TimeWindow, limit: number) {
+    const bind = new NamedParams(this.sql.dialect);
+    const where = componentsWhere(components, bind, 's.') ?? '1 = 1';
+    const params = { ...bind.params, from: window.from, to: window.to, limit };
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT s.component_type, s.component_id, s.version, s.captured_at, s.diff_from_previous
          FROM debug_state_snapshots s WHERE ${where} AND s.captured_at >= :from AND s.captured_at <= :to ORDER BY s.captured_at DESC LIMIT :limit`,

@@ -12,8 +12,8 @@ type Entities = ParsedQuestion['entities'];
 const HOUR_MS = 3_600_000;
 /** "what changed at 06:21?": the minutes either side of a moment. */
 const AROUND_MS = 10 * 60_000;
-const MAX_TYPES = 50;
-const CHANGES_PER_COMPONENT = 20;
+/** The newest changes read (of every component, or of those named). */
+const MAX_CHANGES = 200;
 const SHOWN = 5;
 
 export interface ChangesAnswer {
@@ -49,16 +49,13 @@ export class ChangeAnswers {
   async changes(entities: Entities, now: Date): Promise<ChangesAnswer> {
     const { from, to } = windowOf(entities.time_range, now);
     const selectors = await this.selectors(entities);
+    // named and none known: nothing to read (an empty list reads every component)
     const changes = (
-      await Promise.all(
-        selectors.map((selector) =>
-          this.repository.stateChanges(selector, { from, to }, CHANGES_PER_COMPONENT),
-        ),
-      )
+      entities.components.length > 0 && selectors.length === 0
+        ? []
+        : await this.repository.stateChanges(selectors, { from, to }, MAX_CHANGES)
     )
-      .flat()
       .filter((change) => change.diff.length > 0)
-      .sort((a, b) => b.captured_at.localeCompare(a.captured_at))
       .map(({ diff, ...change }) => ({
         ...change,
         changes: diff.slice(0, 10).map(describePatch).filter(Boolean),
@@ -112,19 +109,10 @@ export class ChangeAnswers {
     };
   }
 
-  /** The components named, else every type the store knows (the first 50). */
+  /** The components named (none: every component). */
   private async selectors(entities: Entities): Promise<ComponentSelector[]> {
-    if (entities.components.length > 0) {
-      const resolved = await Promise.all(
-        entities.components.map((mention) => this.registry.resolve(mention.name)),
-      );
-      return resolved.flatMap((resolution) => (resolution.found ? resolution.selectors : []));
-    }
-    return (await this.registry.types()).slice(0, MAX_TYPES).map((type) => ({
-      selector: type,
-      component_type: type,
-      component_id: null,
-    }));
+    return (await this.registry.resolveAll(entities.components.map((mention) => mention.name)))
+      .selectors;
   }
 }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain-error.js';
 import { InsightsService } from '../../insights/insights.service.js';
 import {
   type EventHistogram,
@@ -53,7 +52,9 @@ export class CountAnswers {
     const when = range?.expression ?? 'in the last hour';
     const what = countedKind(lower, entities);
     const text = entities.text ?? entities.topic ?? undefined;
-    const selectors = await this.selectors(entities);
+    const selectors = await this.registry.requireAll(
+      entities.components.map((mention) => mention.name),
+    );
     const spanMs = Math.max(1000, to.getTime() - from.getTime());
     const histograms: Record<string, string>[] = [];
     const rows = await Promise.all(
@@ -136,7 +137,9 @@ export class CountAnswers {
     const range = entities.time_range;
     const to = range ? new Date(range.to) : now;
     const from = range ? new Date(range.from) : new Date(to.getTime() - SINCE_LOOKBACK_MS);
-    const selectors = await this.selectors(entities);
+    const selectors = await this.registry.requireAll(
+      entities.components.map((mention) => mention.name),
+    );
     // "when did checkout start failing?" where checkout names no component: its errors mention it
     const text = entities.text ?? entities.topic ?? undefined;
     const subject = selectors.length
@@ -260,20 +263,6 @@ export class CountAnswers {
           .join('; ')}.`,
       );
     return { answer: parts.join(' '), data, histograms };
-  }
-
-  private async selectors(entities: Entities): Promise<ComponentSelector[]> {
-    const selectors: ComponentSelector[] = [];
-    for (const mention of entities.components) {
-      const resolution = await this.registry.resolve(mention.name);
-      if (!resolution.found)
-        throw new DomainError('NOT_FOUND', `no component named "${mention.name}" has sent events`, {
-          component: mention.name,
-          did_you_mean: resolution.did_you_mean,
-        });
-      selectors.push(...resolution.selectors);
-    }
-    return selectors;
   }
 
   private histogram(
