@@ -99,3 +99,19 @@ export function errorEventSql(alias = ''): string {
   const levels = ERROR_LEVELS.map((level) => `'${level}'`).join(', ');
   return `(${alias}level IN (${levels}) OR ${alias}event_type = 'error')`;
 }
+
+/**
+ * An event that says all went well: info or debug and no error; not a warning ("compensated",
+ * "retrying"). After a failure of its step it is a recovery (flow insights, operation progress).
+ */
+export const ALL_WELL_LEVELS = ['info', 'debug'] as const satisfies readonly Level[];
+
+export function wentWell(event: { level: string; event_type: string }): boolean {
+  return (ALL_WELL_LEVELS as readonly string[]).includes(event.level) && !isErrorEvent(event);
+}
+
+/** `wentWell` as a SQL condition over a `debug_events` row, as errorEventSql. */
+export function wentWellSql(alias = ''): string {
+  const levels = ALL_WELL_LEVELS.map((level) => `'${level}'`).join(', ');
+  return `(${alias}level IN (${levels}) AND NOT ${errorEventSql(alias)})`;
+}

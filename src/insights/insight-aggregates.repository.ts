@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { errorEventSql } from '../common/debug-event.js';
+import { errorEventSql, wentWellSql } from '../common/debug-event.js';
 import { conventionalPhaseSql } from './flow-conventions.js';
 import type { FlowChain, ShapeEvent } from './analyzers/flow-shapes.js';
 import { componentsWhere, eventWhere } from '../database/sql/event-filter.js';
@@ -913,8 +913,7 @@ export class InsightAggregatesRepository {
     to: Date,
     sample = 200,
   ): Promise<Map<string, ComponentRef[]>> {
-    const result = new Map<string, ComponentRef[]>();
-    for (const patternId of patternIds.slice(0, 50)) {
+    const read = async (patternId: string): Promise<[string, ComponentRef[]]> => {
       const sql = this.builder();
       const rows = await this.run(
         sql,
@@ -923,15 +922,15 @@ export class InsightAggregatesRepository {
             WHERE pattern_id = ${sql.p(patternId)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
             ORDER BY "timestamp" DESC LIMIT ${sql.p(sample)}) AS latest`,
       );
-      result.set(
+      return [
         patternId,
         rows.map((row) => ({
           component_type: String(row.component_type),
           component_id: String(row.component_id),
         })),
-      );
-    }
-    return result;
+      ];
+    };
+    return new Map(await Promise.all(patternIds.slice(0, 50).map(read)));
   }
 
   /** The error events of some chains, oldest first per chain (bounded). */
@@ -974,7 +973,6 @@ export class InsightAggregatesRepository {
     const sql = this.builder();
     // placeholders in the order they appear in the text (SQLite binds by position)
     const at = epochMs(sql.dialect, '"timestamp"');
-    const errors = this.errorLevel(sql);
     const ids = sql.list(correlationIds);
     const types = sql.list(componentTypes);
     // one aggregate, no sort: the latest event and the latest that went well, per component and
@@ -982,14 +980,18 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT correlation_id, component_type, component_id, operation, max(${at}) AS last_ms,
-              max(CASE WHEN level IN ('info', 'debug') AND NOT (${errors}) THEN ${at} END) AS good_ms
+              max(CASE WHEN ${wentWellSql()} THEN ${at} END) AS good_ms
          FROM debug_events
         WHERE correlation_id IN ${ids} AND component_type IN ${types}
           AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
         GROUP BY correlation_id, component_type, component_id, operation`,
     );
-    const latest = new Map<string, number>();
-    const anyOperation = new Map<string, { last: number; good: number | null }>();
+    // per key the latest event's time and the latest good one's: it went well when they meet
+    const times = new Map<string, { last: number; good: number }>();
+    const note = (key: string, last: number, good: number) => {
+      const seen = times.get(key) ?? { last: -Infinity, good: -Infinity };
+      times.set(key, { last: Math.max(seen.last, last), good: Math.max(seen.good, good) });
+    };
     for (const row of rows) {
       const component = {
         component_type: String(row.component_type),
@@ -997,18 +999,14 @@ export class InsightAggregatesRepository {
       };
       const correlationId = String(row.correlation_id);
       const last = Math.round(toNumber(row.last_ms));
-      const good = row.good_ms == null ? null : Math.round(toNumber(row.good_ms));
+      const good = row.good_ms == null ? -Infinity : Math.round(toNumber(row.good_ms));
       const operation = row.operation == null ? null : String(row.operation);
-      if (good !== null && good >= last)
-        latest.set(recoveryKey(correlationId, component, operation), good);
-      const key = recoveryKey(correlationId, component, '*');
-      const seen = anyOperation.get(key);
-      if (!seen || last > seen.last)
-        anyOperation.set(key, { last, good: good === last ? good : null });
-      else if (last === seen.last && good === last) seen.good = good;
+      note(recoveryKey(correlationId, component, operation), last, good);
+      note(recoveryKey(correlationId, component, '*'), last, good);
     }
-    for (const [key, { good }] of anyOperation) if (good !== null) latest.set(key, good);
-    return latest;
+    return new Map(
+      [...times].filter(([, { last, good }]) => good >= last).map(([key, { good }]) => [key, good]),
+    );
   }
 
   /**
@@ -1060,8 +1058,10 @@ export class InsightAggregatesRepository {
     return rows.map(chainEventRow);
   }
 
-  /** The latest snapshot of every component (within the scope's filters) captured in [from, to). */
-  /** Each component's latest snapshot in [from, before) (before: the scope's end), or its earliest. */
+  /**
+   * Each component's latest snapshot (within the scope's filters) captured in [from, before)
+   * (before: the scope's end), or its earliest.
+   */
   async latestSnapshots(
     scope: InsightScope,
     from: Date,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { correlationTag } from '../cache/cache-tags.js';
 import { QueryCacheService } from '../cache/query-cache.service.js';
-import { isErrorEvent } from '../common/debug-event.js';
+import { isErrorEvent, wentWell } from '../common/debug-event.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { QueryRepository } from './query.repository.js';
 import type { EventRow } from './query.types.js';
@@ -247,7 +247,7 @@ interface StepState extends OperationStep {
 /** The latest failure and the latest event without one, per component instance. */
 function noteOutcome(
   outcomes: Map<string, { lastErrorAt: number; lastGoodAt: number }>,
-  event: { component_type: string; component_id: string; level: string },
+  event: { component_type: string; component_id: string; level: string; event_type: string },
   at: number,
   failed: boolean,
 ): void {
@@ -258,11 +258,6 @@ function noteOutcome(
     outcome.lastGoodAt = -1;
   } else outcome.lastGoodAt = wentWell(event) ? at : -1;
   outcomes.set(key, outcome);
-}
-
-/** An event that says all went well: info or debug, not a warning ("compensated", "retrying"). */
-function wentWell(event: { level: string }): boolean {
-  return event.level === 'info' || event.level === 'debug';
 }
 
 /**

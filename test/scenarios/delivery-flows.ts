@@ -45,11 +45,13 @@ export function deliveryScenario(options: { now: Date; seed: number }): Delivery
     correlationId: string,
     at: number,
     data?: Record<string, unknown>,
+    failed = false,
   ) => {
     if (at >= to) return;
+    const level = failed ? { level: 'error', eventType: 'error' as const } : {};
     events.push(
       scenarioEvent(
-        { component, operation, message, correlationId, data },
+        { component, operation, message, correlationId, data, ...level },
         new Date(Math.round(at)),
       ),
     );
@@ -94,18 +96,14 @@ export function deliveryScenario(options: { now: Date; seed: number }): Delivery
       return id;
     }
     if (retried)
-      events.push(
-        scenarioEvent(
-          {
-            component: D.dispatch,
-            operation: 'courier.assign',
-            message: `courier lookup failed for ${id}: redis timeout after 2000 ms, retrying`,
-            correlationId: id,
-            level: 'error',
-            eventType: 'error',
-          },
-          new Date(looking + 2_500),
-        ),
+      emit(
+        D.dispatch,
+        'courier.assign',
+        `courier lookup failed for ${id}: redis timeout after 2000 ms, retrying`,
+        id,
+        looking + 2_500,
+        undefined,
+        true,
       );
     const assigned = looking + random.int(8_000, 20_000);
     emit(

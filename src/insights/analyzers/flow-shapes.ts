@@ -64,8 +64,6 @@ export interface StepShape {
    * only. Null when fewer than 5 chains ended at it.
    */
   endPasses: number | null;
-  /** The events at the step of each chain that ended at it (learning only). */
-  endPassCounts: number[];
   /** Gaps (ms) after the step to the next one, sorted. */
   gaps: number[];
   p99GapMs: number | null;
@@ -281,6 +279,8 @@ export function learnShapes(
     const outcomes: KindShape['outcomes'] = new Map();
     const follows = learnOrder(all);
     const chains = learnedAt === undefined ? all : decidedChains(all, follows, learnedAt);
+    // per step, the events at it of each chain that ended there (StepShape.endPasses)
+    const endPassCounts = new Map<string, number[]>();
     for (const chain of chains) {
       const seen = new Set<string>();
       const stop = stopIndex(chain.events, follows);
@@ -305,7 +305,6 @@ export function learnShapes(
             ends: 0,
             endFraction: 0,
             endPasses: null,
-            endPassCounts: [],
             gaps: [],
             p99GapMs: null,
             next: new Map(),
@@ -321,7 +320,9 @@ export function learnShapes(
         if (index > 0 && stepsOf[index - 1] !== step) count(shape.previous, stepsOf[index - 1]);
         if (index === stop) {
           shape.ends++;
-          shape.endPassCounts.push(stepsOf.filter((other) => other === step).length);
+          const counts = endPassCounts.get(step) ?? [];
+          counts.push(stepsOf.filter((other) => other === step).length);
+          endPassCounts.set(step, counts);
         }
         if (!following) return;
         if (stepsOf[index + 1] !== step) count(shape.next, stepsOf[index + 1]);
@@ -346,12 +347,9 @@ export function learnShapes(
       step.gaps.sort((a, b) => a - b);
       step.p99GapMs = percentileOf(step.gaps, 0.99);
       step.endFraction = step.ends / Math.max(1, step.chains);
-      step.endPassCounts.sort((a, b) => a - b);
+      const passes = (endPassCounts.get(step.step) ?? []).sort((a, b) => a - b);
       step.endPasses =
-        step.endPassCounts.length >= settings.minOutcomeChains
-          ? percentileOf(step.endPassCounts, 0.05)
-          : null;
-      step.endPassCounts = [];
+        passes.length >= settings.minOutcomeChains ? percentileOf(passes, 0.05) : null;
       shape.steps.set(step.step, step);
     }
     shapes.set(kind, shape);
@@ -628,14 +626,6 @@ function brokenBranches(
 }
 
 /**
- * Where a chain stands among the steps its kind knows: the event at `stop`, or, when its step is
- * one no completed chain of the kind passed, the latest earlier event whose step one did. A
- * chain that hangs often ends in lines no completed chain writes (a client polling, a connection
- * warning): they are not a step to judge it at, and its idle time still runs from them. A step
- * few completed chains passed (a rare ending of their own) stays where the chain stopped: too
- * little is known of it to judge (minStepChains), as before.
- */
-/**
  * Whether a chain stopped at a step with fewer events there than the chains that ended at it had
  * (StepShape.endPasses): the step ends chains on a later pass.
  */
@@ -646,6 +636,14 @@ function beforeEndingPass(chain: FlowChain, stopEvent: ShapeEvent, shape: KindSh
   return chain.events.filter((event) => stepOfEvent(event) === step).length < endPasses;
 }
 
+/**
+ * Where a chain stands among the steps its kind knows: the event at `stop`, or, when its step is
+ * one no completed chain of the kind passed, the latest earlier event whose step one did. A
+ * chain that hangs often ends in lines no completed chain writes (a client polling, a connection
+ * warning): they are not a step to judge it at, and its idle time still runs from them. A step
+ * few completed chains passed (a rare ending of their own) stays where the chain stopped: too
+ * little is known of it to judge (minStepChains), as before.
+ */
 function knownStop(events: readonly ShapeEvent[], stop: number, shape: KindShape): ShapeEvent {
   for (let index = stop; index >= 0; index--)
     if (shape.steps.has(stepOfEvent(events[index]))) return events[index];

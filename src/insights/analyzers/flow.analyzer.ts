@@ -166,15 +166,17 @@ function withoutHandledCalls(
   return errors.filter((event) => !isHandled(event));
 }
 
-/** The chains whose errors are all on one component instance. */
+/** Whether errors are all on one component instance: only such a failure can be recovered from. */
+function onOneComponent(errors: readonly ChainEventRow[]): boolean {
+  return new Set(errors.map((event) => componentKey(event.component))).size === 1;
+}
+
+/** The chains whose errors are all on one component instance (onOneComponent). */
 function oneComponentChains(errors: readonly ChainEventRow[]): string[] {
-  const components = new Map<string, Set<string>>();
-  for (const event of errors) {
-    const seen = components.get(event.correlationId) ?? new Set<string>();
-    seen.add(componentKey(event.component));
-    components.set(event.correlationId, seen);
-  }
-  return [...components].filter(([, seen]) => seen.size === 1).map(([id]) => id);
+  const byChain = new Map<string, ChainEventRow[]>();
+  for (const event of errors)
+    byChain.set(event.correlationId, [...(byChain.get(event.correlationId) ?? []), event]);
+  return [...byChain].filter(([, chain]) => onOneComponent(chain)).map(([id]) => id);
 }
 
 /**
@@ -192,7 +194,7 @@ function recoveredFailures(
   if (latestGood.size === 0) return [];
   // a failure that reached other components is theirs to report: a gateway that logs "checkout
   // finished" after its 502 did not recover the ledger's failure under it
-  if (new Set(errors.map((event) => componentKey(event.component))).size > 1) return [];
+  if (!onOneComponent(errors)) return [];
   const lastError = new Map<string, number>();
   const note = (key: string, at: number) =>
     lastError.set(key, Math.max(lastError.get(key) ?? 0, at));
