@@ -182,15 +182,28 @@ function searchText(text: string, components: readonly ComponentMention[]): stri
     if (!words || words.length < 2 || named.has(words.toLowerCase())) return null;
     return STOPWORDS.has(words.toLowerCase()) ? null : words.slice(0, 200);
   };
-  const quoted = accept(QUOTED.exec(text)?.[1]);
-  if (quoted) return quoted;
-  const lead = TEXT_LEAD.exec(text)?.[1];
-  if (lead) {
-    const end = TEXT_END.exec(lead);
-    const words = accept(end ? lead.slice(0, end.index) : lead);
+  for (const [from, to] of searchedSpans(text)) {
+    const words = accept(text.slice(from, to));
     if (words) return words;
   }
   return accept(ERROR_NAME.exec(text)?.[1]);
+}
+
+/** Where the words a message must hold may be: a quoted phrase, then what follows "mentioning"… */
+function searchedSpans(text: string): [from: number, to: number][] {
+  const spans: [number, number][] = [];
+  const quoted = QUOTED.exec(text);
+  if (quoted) {
+    const from = quoted.index + quoted[0].indexOf(quoted[1]);
+    spans.push([from, from + quoted[1].length]);
+  }
+  const lead = TEXT_LEAD.exec(text);
+  if (lead) {
+    const from = lead.index + lead[0].length - lead[1].length;
+    const end = TEXT_END.exec(lead[1]);
+    spans.push([from, from + (end ? end.index : lead[1].length)]);
+  }
+  return spans;
 }
 
 /**
@@ -209,18 +222,8 @@ function blankSearchedWords(text: string, known: KnownNames): string {
     if (words.length < 2 || names.has(words.toLowerCase())) return text;
     return text.slice(0, from) + ' '.repeat(to - from) + text.slice(to);
   };
-  const quoted = QUOTED.exec(text);
-  if (quoted) {
-    const from = quoted.index + quoted[0].indexOf(quoted[1]);
-    return blank(from, from + quoted[1].length);
-  }
-  const lead = TEXT_LEAD.exec(text);
-  if (lead) {
-    const from = lead.index + lead[0].length - lead[1].length;
-    const end = TEXT_END.exec(lead[1]);
-    return blank(from, from + (end ? end.index : lead[1].length));
-  }
-  return text;
+  const [first] = searchedSpans(text);
+  return first ? blank(...first) : text;
 }
 
 /** Words that are never a topic, beyond the stopwords and the rules' keywords. */
