@@ -71,6 +71,20 @@ describe('normalizeEvent', () => {
     expect(retry.event!.timestamp).toBe(first.event!.timestamp);
   });
 
+  it('takes the duration a line states only when the event sends none and is not a metric or a state', () => {
+    expect(normalize({ message: 'invoice 81 rendered in 420ms' }).event?.duration_ms).toBe(420);
+    expect(
+      normalize({ message: 'invoice 81 rendered in 420ms', duration_ms: 433 }).event?.duration_ms,
+    ).toBe(433);
+    expect(
+      normalize({ event_type: 'metric', message: 'p95 took 420ms' }).event?.duration_ms,
+    ).toBeNull();
+    expect(
+      normalize({ event_type: 'state_change', message: 'timed out after 30s' }).event?.duration_ms,
+    ).toBeNull();
+    expect(normalize({ message: 'retrying in 5s' }).event?.duration_ms).toBeNull();
+  });
+
   it('refuses calendar dates that do not exist, which Date.parse would shift', () => {
     for (const timestamp of [
       '2026-02-30T00:00:00.000Z',

@@ -7,6 +7,7 @@ import {
   type ObjectField,
 } from './event-shape.js';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../common/validation/storable-text.js';
+import { durationInText } from './text-duration.js';
 
 export { isStorableText, unstorableInputProblem } from '../common/validation/storable-text.js';
 
@@ -199,7 +200,7 @@ export function normalizeEvent(
     correlation_id: input.correlation_id ?? context.correlationId,
     parent_event_id: input.parent_event_id ?? null,
     operation: input.operation ?? null,
-    duration_ms: input.duration_ms ?? null,
+    duration_ms: input.duration_ms ?? statedDuration(input),
     message: input.message ?? '',
     data: input.data ?? null,
     metadata: input.metadata ?? null,
@@ -218,6 +219,15 @@ export function normalizeEvent(
     if (problem !== null) return { reason: problem };
   }
   return { event, json };
+}
+
+// A metric's or a state's text names a value or a setting (`timeout=30s`), not how long work took.
+const UNTIMED_TYPES: ReadonlySet<string> = new Set(['metric', 'state_change']);
+
+/** The duration a log line's text states, for an event sent without `duration_ms`. */
+function statedDuration(input: IngestEventInput): number | null {
+  if (UNTIMED_TYPES.has(input.event_type) || !input.message) return null;
+  return durationInText(input.message);
 }
 
 const STRING_FIELD_NAMES = EVENT_FIELDS.filter((field) => field.kind === 'string').map(
