@@ -8,6 +8,7 @@ import { learnShapes } from '../src/insights/analyzers/flow-shapes.js';
 import { InsightAggregatesRepository } from '../src/insights/insight-aggregates.repository.js';
 import { InsightRollupReader } from '../src/insights/insight-rollup.reader.js';
 import { InsightSettings } from '../src/insights/insight-settings.js';
+import { PatternStatsService } from '../src/patterns/pattern-stats.service.js';
 import { InsightsService } from '../src/insights/insights.service.js';
 import type { GenerationResult, InsightView } from '../src/insights/insight.types.js';
 import { SEVERITY_RANK } from '../src/insights/insight.types.js';
@@ -352,7 +353,9 @@ function scenarioSuite(mode: string, env: () => Promise<Record<string, string>>)
       const drafts = judgeLearnedFlows({
         scope,
         now: scenario.to,
-        shapes: learnShapes(history, InsightSettings.flow.learned),
+        shapes: learnShapes(history, InsightSettings.flow.learned, (message) =>
+          app.get(PatternStatsService).maskValues(message),
+        ),
         judged,
       }).drafts;
       expect(

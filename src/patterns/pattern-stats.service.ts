@@ -6,6 +6,7 @@ import {
   type ComponentCount,
   type PatternLineage,
 } from './pattern.repository.js';
+import { renderTemplate, tokenizeWithSpacing } from './tokenizer.js';
 
 export interface PatternCountsQuery {
   from: Date;
@@ -106,6 +107,12 @@ export class PatternStatsService {
         firstSeenEver: stats.get(patternId)?.firstSeen ?? null,
       }))
       .sort((a, b) => b.total - a.total || (a.patternId < b.patternId ? -1 : 1));
+  }
+
+  /** A message with its values masked as the miner masks them (`charged order <*> EUR`), for labels. */
+  maskValues(message: string): string {
+    const { tokens, spaceBefore } = tokenizeWithSpacing(message);
+    return renderTemplate(tokens, spaceBefore);
   }
 
   /** The pattern each id now belongs to (ids of merged patterns map to where they went). */

@@ -34,9 +34,13 @@ export class AnalysisContext {
     readonly grid: BucketGrid,
     readonly now: Date,
     readonly consistencyGroups: ReadonlyMap<string, readonly string[]> = new Map(),
-    /** The patterns module's lineage of pattern ids (merges), computed there only. */
+    /**
+     * The patterns module's lineage of pattern ids (merges) and its masking of values in a
+     * message, both computed there only.
+     */
     readonly patterns: {
       lineage(patternIds: readonly string[]): Promise<PatternLineage>;
+      maskValues(message: string): string;
     } | null = null,
   ) {}
 

@@ -1,3 +1,4 @@
+import { PatternStatsService } from '../../patterns/pattern-stats.service.js';
 import { InsightSettings } from '../insight-settings.js';
 import { judgeLearnedFlows } from './flow.analyzer.js';
 import {
@@ -12,6 +13,7 @@ import {
 } from './flow-shapes.js';
 
 const settings = InsightSettings.flow.learned;
+const maskValues = (message: string) => PatternStatsService.prototype.maskValues(message);
 const to = new Date('2026-01-01T12:00:00Z');
 const T = to.getTime();
 const MINUTE = 60_000;
@@ -60,7 +62,7 @@ const history = (
 
 describe('learnShapes', () => {
   it('learns per kind which steps end chains, the p99 gap after each step and what follows', () => {
-    const shapes = learnShapes(history(100), settings);
+    const shapes = learnShapes(history(100), settings, maskValues);
     const shape = shapes.get('warehouse pick')!;
     expect(shape.chains).toBe(100);
     const pack = shape.steps.get('warehouse\u0000pack')!;
@@ -103,14 +105,20 @@ describe('learnShapes', () => {
   it("names a step without an operation by its message with the values masked, not by one chain's ids", () => {
     const component = { component_type: 'payments', component_id: 'payments-2' };
     expect(
-      labelOfEvent({
-        component,
-        operation: null,
-        message: 'charged order ord-5512 31.20 EUR (attempt 2)',
-      }),
+      labelOfEvent(
+        {
+          component,
+          operation: null,
+          message: 'charged order ord-5512 31.20 EUR (attempt 2)',
+        },
+        maskValues,
+      ),
     ).toBe('payments "charged order <*> EUR (attempt <*>)"');
     expect(
-      labelOfEvent({ component, operation: 'charge', message: 'charged order ord-5512' }),
+      labelOfEvent(
+        { component, operation: 'charge', message: 'charged order ord-5512' },
+        maskValues,
+      ),
     ).toBe('payments charge');
   });
 
@@ -123,7 +131,7 @@ describe('learnShapes', () => {
 });
 
 describe('judgeChains', () => {
-  const shapes = learnShapes(history(100), settings);
+  const shapes = learnShapes(history(100), settings, maskValues);
 
   it('finds chains stopped at a step that rarely ends chains, idle past max(p99 gap × factor, floor)', () => {
     const stuck = [1, 2, 3].map((i) => order(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 }));
@@ -148,7 +156,7 @@ describe('judgeChains', () => {
         ['batch', 'publish', 60_000],
       ]),
     );
-    const slowShapes = learnShapes(slow, settings);
+    const slowShapes = learnShapes(slow, settings, maskValues);
     const p99 = slowShapes.get('batch load')!.steps.get('batch\u0000load')!.p99GapMs!;
     expect(p99).toBe(330_000);
     const waiting = chain('w1', T - 10 * MINUTE, [['batch', 'load', 0]]); // idle 10 min < 2 × 5.5 min
@@ -178,18 +186,18 @@ describe('judgeChains', () => {
     const waiting = Array.from({ length: 60 }, (_, i) =>
       delivery(`w${i}`, T - 45 * MINUTE + i * 15_000, false),
     );
-    const learned = learnShapes([...past, ...waiting], settings, T);
+    const learned = learnShapes([...past, ...waiting], settings, maskValues, T);
     const assign = learned.get('orders create')!.steps.get('dispatch\u0000assign')!;
     expect(assign.endFraction).toBe(0);
     // without the time the history is read at, the waiting chains read as ended there
-    const naive = learnShapes([...past, ...waiting], settings);
+    const naive = learnShapes([...past, ...waiting], settings, maskValues);
     expect(
       naive.get('orders create')!.steps.get('dispatch\u0000assign')!.endFraction,
     ).toBeGreaterThan(0.2);
   });
 
   it('gives no judgement without enough history of the kind', () => {
-    const few = learnShapes(history(settings.minChains - 1), settings);
+    const few = learnShapes(history(settings.minChains - 1), settings, maskValues);
     const stuck = order('s1', T - 30 * MINUTE, { stopAfter: 2 });
     const judgement = judgeChains([stuck], few, to, settings);
     expect(judgement.stuck).toEqual([]);
@@ -223,6 +231,7 @@ describe('judgeChains', () => {
         order(`h${i}`, T - 3 * 3_600_000 + i * 20_000, { skipLabel: i % 25 === 0 }),
       ),
       settings,
+      maskValues,
     );
     const scope = Array.from({ length: 100 }, (_, i) =>
       order(`n${i}`, T - 50 * MINUTE + i * 20_000, { skipLabel: i % 25 === 3 }),
@@ -234,6 +243,7 @@ describe('judgeChains', () => {
         order(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, { skipLabel: i % 10 < 3 }),
       ),
       settings,
+      maskValues,
     );
     const skipping = [1, 2, 3, 4, 5, 6].map((i) =>
       order(`b${i}`, T - 40 * MINUTE, { skipLabel: true }),
@@ -275,6 +285,7 @@ describe('steps that come with a branch', () => {
   const shapes = learnShapes(
     history(150, (i) => shipment(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, { abroad: i % 3 === 0 })),
     settings,
+    maskValues,
   );
 
   it('finds chains in a branch that skipped a step every chain of that branch passes', () => {
@@ -324,6 +335,7 @@ describe('steps that come with a branch', () => {
         twoLines(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, { abroad: i % 3 === 0 }),
       ),
       settings,
+      maskValues,
     );
     const drafts = judgeLearnedFlows({
       scope: { from: new Date(T - 3_600_000), to },
@@ -362,6 +374,7 @@ describe('steps that come with a branch', () => {
         }),
       ),
       settings,
+      maskValues,
     );
     const scope = Array.from({ length: 30 }, (_, i) =>
       shipment(`n${i}`, T - 50 * MINUTE + i * 30_000, { abroad: true, skipScreen: i % 5 === 0 }),
@@ -387,6 +400,7 @@ describe('clock skew between the hosts of a flow', () => {
   const shapes = learnShapes(
     history(99, (i) => skewed(`h${i}`, T - 3 * 3_600_000 + i * MINUTE)),
     settings,
+    maskValues,
   );
   const shape = shapes.get('warehouse pick')!;
 
@@ -418,7 +432,7 @@ describe('judgeLearnedFlows', () => {
     const drafts = judgeLearnedFlows({
       scope: { from: new Date(T - 3_600_000), to },
       now: to,
-      shapes: learnShapes(history(100), settings),
+      shapes: learnShapes(history(100), settings, maskValues),
       judged: [1, 2, 3].map((i) => order(`s${i}`, T - 30 * MINUTE, { stopAfter: 2 })),
     }).drafts;
     expect(drafts).toHaveLength(1);
@@ -507,6 +521,7 @@ describe('outcomes and markers', () => {
       saga(`h${i}`, T - 3 * 3_600_000 + i * 40_000, i % 20 === 7 ? 'refused' : 'done'),
     ),
     settings,
+    maskValues,
   );
 
   it('learns where a wrapping operation really ends: its end, not its start', () => {
@@ -547,6 +562,7 @@ describe('outcomes and markers', () => {
         voided(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, i % 20 === 3),
       ),
       settings,
+      maskValues,
     );
     expect(sessions.get('app remote_start')!.steps.get('payments\u0000void')!.chains).toBeLessThan(
       settings.minStepChains,
@@ -595,6 +611,7 @@ describe('outcomes and markers', () => {
     const shapes = learnShapes(
       Array.from({ length: 60 }, (_, i) => offered(`h${i}`, T - 3 * 3_600_000 + i * MINUTE, false)),
       settings,
+      maskValues,
     );
     const { stuck } = judgeChains(
       [1, 2, 3].map((i) => offered(`s${i}`, T - 30 * MINUTE, true)),
@@ -622,6 +639,7 @@ describe('outcomes and markers', () => {
     const shapes = learnShapes(
       Array.from({ length: 100 }, (_, i) => document(`h${i}`, T - 3 * 3_600_000 + i * MINUTE)),
       settings,
+      maskValues,
     );
     const ocr = shapes.get('gateway upload')!.steps.get('ocr\u0000extract')!;
     expect([...ocr.next.keys()]).toEqual(['indexer\u0000index']);
@@ -652,6 +670,7 @@ describe('outcomes and markers', () => {
         checkout(`h${i}`, T - 3 * 3_600_000 + i * 30_000, i % 25 === 3 ? 'refused' : 'done'),
       ),
       settings,
+      maskValues,
     );
     const judgement = judgeChains(
       [
@@ -674,6 +693,7 @@ describe('outcomes and markers', () => {
         checkout(`h${i}`, T - 3 * 3_600_000 + i * 30_000, i === 50 ? 'refused' : 'done'),
       ),
       settings,
+      maskValues,
     );
     expect(
       judgeChains([checkout('r9', T - 20 * MINUTE, 'refused')], young, to, settings).stuck,

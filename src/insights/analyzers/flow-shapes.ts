@@ -1,7 +1,6 @@
 import { InsightSettings } from '../insight-settings.js';
 import type { ComponentRef } from '../insight.types.js';
 import { binomialTail } from './performance.analyzer.js';
-import { renderTemplate, tokenizeWithSpacing } from '../../patterns/tokenizer.js';
 
 /*
  * Flow shapes learned from the chains' own history (docs/insights.md). A chain (events sharing
@@ -153,11 +152,14 @@ export function endedByOutcome(
  */
 export function labelOfEvent(
   event: Pick<ShapeEvent, 'component' | 'operation' | 'message'>,
+  maskValues: MaskValues,
 ): string {
   if (event.operation) return `${event.component.component_type} ${event.operation}`;
-  const { tokens, spaceBefore } = tokenizeWithSpacing(event.message.slice(0, 400));
-  return `${event.component.component_type} "${renderTemplate(tokens, spaceBefore).slice(0, 80)}"`;
+  return `${event.component.component_type} "${maskValues(event.message.slice(0, 400)).slice(0, 80)}"`;
 }
+
+/** A message with its values (ids, amounts) masked: the patterns module's, passed in. */
+export type MaskValues = (message: string) => string;
 
 /**
  * The kind of a chain: the step that began first (its operation, else its component type). A
@@ -260,6 +262,7 @@ export function stopIndex(
 export function learnShapes(
   history: readonly FlowChain[],
   settings: ShapeSettings,
+  maskValues: MaskValues,
   learnedAt?: number,
 ): Map<string, KindShape> {
   const byKind = new Map<string, { component: ComponentRef; chains: FlowChain[] }>();
@@ -297,7 +300,7 @@ export function learnShapes(
         if (!shape) {
           shape = {
             step,
-            label: labelOfEvent(event),
+            label: labelOfEvent(event, maskValues),
             component: event.component,
             operation: event.operation,
             message: event.message,

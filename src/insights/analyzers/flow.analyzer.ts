@@ -19,6 +19,7 @@ import {
   type LearnedBroken,
   type LearnedStuck,
   learnShapes,
+  type MaskValues,
 } from './flow-shapes.js';
 
 const settings = InsightSettings.flow;
@@ -748,6 +749,8 @@ export class FlowAnalyzer implements Analyzer {
     const cacheKey = scopeCacheKey(scope);
     const cached = this.shapeCache.get(cacheKey);
     const fresh = cached && historyHolds(cached, historyBefore);
+    // without the patterns module (a bare context), a step without an operation reads as its text
+    const maskValues: MaskValues = (message) => context.patterns?.maskValues(message) ?? message;
     const limits = (history: boolean, judged: boolean) => ({
       historyChains: history ? learned.historyChains : 0,
       judgedChains: judged ? learned.judgedChains : 0,
@@ -779,7 +782,7 @@ export class FlowAnalyzer implements Analyzer {
     ]);
     let shapes = cached?.shapes;
     if (!fresh || !shapes) {
-      shapes = learnShapes(history ?? [], learned, scope.to.getTime());
+      shapes = learnShapes(history ?? [], learned, maskValues, scope.to.getTime());
       // Nothing before the scope to learn from (a new store, a window over all of it): the
       // scope's own chains that went quiet long ago teach the shapes. A hang of a minority of
       // a kind's chains still stops where few chains end (maxEndFraction).
@@ -792,7 +795,7 @@ export class FlowAnalyzer implements Analyzer {
           limits(true, false),
           false,
         );
-        shapes = learnShapes(await read(inScope.history), learned, scope.to.getTime());
+        shapes = learnShapes(await read(inScope.history), learned, maskValues, scope.to.getTime());
       }
       if (this.shapeCache.size >= 20) this.shapeCache.clear();
       this.shapeCache.set(cacheKey, { historyBefore: historyBefore.getTime(), shapes });
