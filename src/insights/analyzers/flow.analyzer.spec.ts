@@ -280,6 +280,28 @@ describe('flow analyzer', () => {
     ).toEqual(['ledger', 'gateway']);
   });
 
+  it('does not blame the first failing component when it recovered before any other failed', () => {
+    // a supplier call failed once and its retry went through; a minute later the payment failed on its own
+    const supplier = error('bkg', 'supplier/s1', 0, 'upstream-502');
+    const payment = error('bkg', 'payments/p2', 60_000, 'psp-422');
+    const booking = error('bkg', 'booking/b1', 60_200, 'booking-failed');
+    const retried = to.getTime() - 600_000 + 3_000;
+    const good = new Map([[recoveryKey('bkg', supplier.component, supplier.operation), retried]]);
+    const [propagation] = propagationsOf([supplier, payment, booking], new Set(), good);
+    expect(propagation.root.id).toBe('psp-422');
+    expect(propagation.path.map((step) => step.component.component_type)).toEqual([
+      'payments',
+      'booking',
+    ]);
+    // went well only after the payment failed: the supplier's failure stands as the root
+    const late = new Map([
+      [recoveryKey('bkg', supplier.component, supplier.operation), retried + 120_000],
+    ]);
+    expect(propagationsOf([supplier, payment, booking], new Set(), late)[0].root.id).toBe(
+      'upstream-502',
+    );
+  });
+
   it('groups chains whose roots are replicas of one service into one propagation', () => {
     const chains = ['c1', 'c2', 'c3', 'c4'].map((id) => chain(id, { errors: 2 }));
     const errors = chains.flatMap((item, index) => [

@@ -50,7 +50,15 @@ export interface FlowInput {
 
 /** A chain the conventions call stuck: a start marker, no end marker, no error, quiet since `stuckBefore`. */
 export function conventionStuck(chain: ChainSummaryRow, stuckBefore: Date): boolean {
-  return chain.hasStart && !chain.hasEnd && chain.errors === 0 && chain.lastAt < stuckBefore;
+  return startedUnended(chain, stuckBefore) && chain.errors === 0;
+}
+
+/**
+ * A chain that started, has no end marker and has been quiet since before `stuckBefore`, errors
+ * or not: stuck when it has none, or when every error it had was recovered from (handledErrors).
+ */
+function startedUnended(chain: ChainSummaryRow, stuckBefore: Date): boolean {
+  return chain.hasStart && !chain.hasEnd && chain.lastAt < stuckBefore;
 }
 
 /**
@@ -167,17 +175,20 @@ function withoutHandledCalls(
   return errors.filter((event) => !isHandled(event));
 }
 
-/** Whether errors are all on one component instance: only such a failure can be recovered from. */
-function onOneComponent(errors: readonly ChainEventRow[]): boolean {
-  return new Set(errors.map((event) => componentKey(event.component))).size === 1;
-}
-
-/** The chains whose errors are all on one component instance (onOneComponent). */
-function oneComponentChains(errors: readonly ChainEventRow[]): string[] {
+/** The chains all of whose errors were handled or recovered from (nothing propagates). */
+function recoveredChains(
+  errors: readonly ChainEventRow[],
+  succeededParents: ReadonlySet<string>,
+  latestGood: ReadonlyMap<string, number>,
+): Set<string> {
   const byChain = new Map<string, ChainEventRow[]>();
   for (const event of errors)
     byChain.set(event.correlationId, [...(byChain.get(event.correlationId) ?? []), event]);
-  return [...byChain].filter(([, chain]) => onOneComponent(chain)).map(([id]) => id);
+  return new Set(
+    [...byChain]
+      .filter(([, chain]) => propagationsOf(chain, succeededParents, latestGood).length === 0)
+      .map(([id]) => id),
+  );
 }
 
 /**
@@ -185,34 +196,41 @@ function oneComponentChains(errors: readonly ChainEventRow[]): string[] {
  * operation in the chain, after its failures, says all went well (info or debug: a deadlock
  * retried and committed, a connection reset retried and authorized; not a warning such as
  * "compensated" or "retrying"). A failure without an operation (an exception a Sentry SDK
- * reported) is recovered when the component's latest event in the chain says so. Only where the
- * chain's errors stayed on one component: once they reached others, the failure propagated.
+ * reported) is recovered when the component's latest event in the chain says so.
  */
 function recoveredFailures(
   errors: readonly ChainEventRow[],
   latestGood: ReadonlyMap<string, number>,
 ): ChainEventRow[] {
-  if (latestGood.size === 0) return [];
-  // a failure that reached other components is theirs to report: a gateway that logs "checkout
-  // finished" after its 502 did not recover the ledger's failure under it
-  if (!onOneComponent(errors)) return [];
+  if (latestGood.size === 0 || errors.length === 0) return [];
+  // Once errors reached other components, only the first failing component can have recovered,
+  // and only before any other failed: a supplier call retried successfully before the payment
+  // failed on its own caused nothing. A gateway that logs "checkout finished" after its 502 did
+  // not recover the ledger's failure under it: the ledger failed first, and did not recover.
+  const byTime = [...errors].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  const first = componentKey(byTime[0].component);
+  const othersFailAt =
+    byTime.find((event) => componentKey(event.component) !== first)?.timestamp.getTime() ??
+    Infinity;
+  const own = byTime.filter((event) => event.timestamp.getTime() < othersFailAt);
   const lastError = new Map<string, number>();
   const note = (key: string, at: number) =>
     lastError.set(key, Math.max(lastError.get(key) ?? 0, at));
-  for (const event of errors) {
+  for (const event of own) {
     note(
       recoveryKey(event.correlationId, event.component, event.operation),
       event.timestamp.getTime(),
     );
     note(recoveryKey(event.correlationId, event.component, '*'), event.timestamp.getTime());
   }
-  return errors.filter((event) => {
+  return own.filter((event) => {
     const key = recoveryKey(
       event.correlationId,
       event.component,
       event.operation === null ? '*' : event.operation,
     );
-    return (latestGood.get(key) ?? -Infinity) > (lastError.get(key) ?? Infinity);
+    const good = latestGood.get(key) ?? -Infinity;
+    return good > (lastError.get(key) ?? Infinity) && good < othersFailAt;
   });
 }
 
@@ -610,7 +628,7 @@ export class FlowAnalyzer implements Analyzer {
     // a start marker promises an end only where earlier chains of the kind kept the promise
     const kindOf = await context.chainKinds(
       found
-        .filter((chain) => conventionStuck(chain, stuckBefore))
+        .filter((chain) => startedUnended(chain, stuckBefore))
         .map((chain) => chain.correlationId),
     );
     const kindEnds = await this.kindEnds(context, [...new Set(kindOf.values())]);
@@ -621,8 +639,9 @@ export class FlowAnalyzer implements Analyzer {
     });
     const failing = chains.filter((chain) => chain.errors > 0).map((chain) => chain.correlationId);
     const input = { scope, stuckBefore, kindOf, kindEnds };
+    // a chain that had errors is stuck too when it recovered from them all (seen below)
     const stuck = chains
-      .filter((chain) => conventionStuck(chain, stuckBeforeOf(chain, input)))
+      .filter((chain) => startedUnended(chain, stuckBeforeOf(chain, input)))
       .map((chain) => chain.correlationId);
     // chains of kinds whose start promises no end are judged as chains without markers are
     const startedKinds = [...unpromised].sort();
@@ -642,19 +661,26 @@ export class FlowAnalyzer implements Analyzer {
     ];
     const [succeededParents, latestGood] = await Promise.all([
       context.aggregates.succeededSpans(parents),
-      // only a chain whose errors stayed on one component can have recovered (recoveredFailures)
       context.aggregates.latestGoodEvents(
-        oneComponentChains(errors),
+        [...new Set(errors.map((event) => event.correlationId))],
         [...new Set(errors.map((event) => event.component.component_type))],
         scope.from,
         scope.to,
       ),
     ]);
+    const stuckIds = new Set(stuck);
+    const recovered = recoveredChains(
+      errors.filter((event) => stuckIds.has(event.correlationId)),
+      succeededParents,
+      latestGood,
+    );
     return [
       ...detectFlows({
         scope,
         now: context.now,
-        chains,
+        chains: chains.map((chain) =>
+          recovered.has(chain.correlationId) ? { ...chain, errors: 0 } : chain,
+        ),
         errors,
         lastEvents,
         succeededParents,
