@@ -65,6 +65,17 @@ export const InsightSettings = {
     seasonalMaxBucketMs: 30 * 60_000,
     /** …and for at most this many series per run (one bounded read). */
     seasonalMaxSeries: 50,
+    /**
+     * A pattern's spike whose components are at least this share new (no events in the baseline)
+     * is new members arriving (devices provisioned, pods scaled out): low.
+     */
+    newcomerShare: 0.8,
+    /**
+     * Silences of at least this many instances of one type whose last events lie within this of
+     * each other are one finding (a site, a zone, a rack went dark).
+     */
+    silenceGroupMin: 3,
+    silenceGroupWindowMs: 10 * 60_000,
   },
 
   performance: {
@@ -177,7 +188,20 @@ export const InsightSettings = {
     /** Fields that differ by nature between replicas (identity, clocks, counters). */
     ignoredField:
       /(^|\.)(id|ids|host|hostname|pid|ip|address|port|instance|instance_id|node|node_id|uptime|uptime_s|uptime_ms|started_at|updated_at|last_seen|timestamp|time|ts|now|requests|request_count|count|counter)$/i,
-    versionField: /(^|\.)([a-z_]*version|revision|rev|generation|epoch)$/i,
+    versionField: /(^|\.)([a-z_]*(version|revision|generation|epoch)|rev)$/i,
+    /**
+     * A member whose field kept its value while most of the peers that shared that value earlier
+     * moved on is left behind (a rollout's straggler), even where the field differed earlier:
+     * for a field that is not a version, only when this share of the members that send it now
+     * agree (a near-unanimous group, not a leader and its followers).
+     */
+    leftBehindMajority: 0.75,
+    /**
+     * Members that took the newest value and fail since, while those behind do not: the change is
+     * the suspect. Their errors in the scope: at least this many, at this rate, this many times
+     * their rate before, and this many times the rate of the members behind.
+     */
+    changeFailure: { minErrors: 5, minRate: 0.05, vsBefore: 3, vsBehind: 3 },
   },
 
   confidence: {

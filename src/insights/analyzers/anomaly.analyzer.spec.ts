@@ -2,6 +2,8 @@ import type { BucketGrid, BucketSeries } from '../insight-aggregates.repository.
 import {
   detectAnomalies,
   findAnomalies,
+  groupSilences,
+  withNewcomers,
   withoutSilencedPatterns,
   judge,
   judgeSeasonally,
@@ -295,6 +297,96 @@ describe('anomaly analyzer', () => {
       'component:mailer/relay-1',
       'p-shared',
     ]);
+  });
+
+  it('makes one finding of instances of a type that went quiet together, not one each', () => {
+    const gateway = (id: string, quietFrom: number): BucketSeries => {
+      const counts = steady(30, 48);
+      for (let index = quietFrom; index < 48; index++) counts[index] = 0;
+      return {
+        key: `component:gw/${id}`,
+        component: { component_type: 'gw', component_id: id },
+        counts,
+        errors: counts.map(() => 0),
+        lastAt: new Date(grid.origin.getTime() + quietFrom * grid.bucketMs - 20_000),
+      };
+    };
+    // three of a site within one bucket, a fourth an hour later on its own, two still sending
+    const series = [
+      gateway('den-1', 44),
+      gateway('den-2', 44),
+      gateway('den-3', 45),
+      gateway('ber-1', 48),
+      gateway('ber-2', 48),
+    ];
+    const input = { grid, now: to, componentSeries: series, patternSeries: [] };
+    const drafts = groupSilences(detectAnomalies(input), series);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({
+      kind: 'silence',
+      severity: 'high',
+      title: '3 of 5 gw instances stopped sending events: gw/den-1, gw/den-2, gw/den-3',
+    });
+    expect(drafts[0].affected.map((component) => component.component_id)).toEqual([
+      'den-1',
+      'den-2',
+      'den-3',
+    ]);
+    // two that went quiet together stay two findings
+    const pair = series.slice(0, 2);
+    expect(groupSilences(detectAnomalies({ ...input, componentSeries: pair }), pair)).toHaveLength(
+      2,
+    );
+  });
+
+  it('rates low a pattern spike that new components log as they arrive (devices provisioned)', () => {
+    const counts = steady(2, 48);
+    counts[47] = 60;
+    const newcomers = Array.from({ length: 5 }, (_, i) => ({
+      component_type: 'probe',
+      component_id: `p-${i}`,
+    }));
+    const known: BucketSeries = {
+      ...componentSeries(steady(30, 48)),
+      key: 'component:probe/p-0',
+      component: newcomers[0],
+    };
+    const fresh = newcomers.slice(1).map((component) => ({
+      ...componentSeries([...Array(47).fill(0), 12]),
+      key: `component:probe/${component.component_id}`,
+      component,
+    }));
+    const pattern: BucketSeries = {
+      key: 'pattern:p-first-state',
+      patternId: 'p-first-state',
+      components: newcomers,
+      counts,
+      errors: counts.map(() => 0),
+      lastAt: null,
+    };
+    const found = findAnomalies({ grid, now: to, componentSeries: [], patternSeries: [pattern] });
+    expect(found.map(({ finding }) => finding.kind)).toEqual(['spike']);
+    const [marked] = withNewcomers(found, [known, ...fresh], grid);
+    expect(marked.finding.newcomers).toEqual({ count: 4, of: 5 });
+    const [draft] = detectAnomalies({
+      grid,
+      now: to,
+      componentSeries: [known, ...fresh],
+      patternSeries: [pattern],
+    });
+    expect(draft).toMatchObject({ kind: 'spike', severity: 'low' });
+    expect(draft.evidence).toMatchObject({ new_components: 4, components: 5 });
+    // with most of them known before, it is the system's own surge
+    const [known4] = withNewcomers(
+      findAnomalies({ grid, now: to, componentSeries: [], patternSeries: [pattern] }),
+      newcomers.map((component) => ({
+        ...componentSeries(steady(30, 48)),
+        key: `component:probe/${component.component_id}`,
+        component,
+      })),
+      grid,
+    );
+    expect(known4.finding.newcomers).toBeUndefined();
   });
 
   it('does not call a gap silent when the baseline had gaps as long: traffic in bursts', () => {

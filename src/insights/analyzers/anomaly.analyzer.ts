@@ -9,7 +9,13 @@ import {
   type Severity,
 } from '../insight.types.js';
 import { median, robustScore, robustScorer, round, scaledMad } from '../robust-stats.js';
-import { type AnalysisContext, type Analyzer, bucketStart, formatTime } from './analyzer.js';
+import {
+  type AnalysisContext,
+  type Analyzer,
+  bucketStart,
+  describeComponents,
+  formatTime,
+} from './analyzer.js';
 
 const settings = InsightSettings.anomaly;
 
@@ -49,6 +55,8 @@ export interface Finding {
    * this one stopped (a rolling deploy, or a crashed pod replaced), and the bucket it began in.
    */
   replacedBy?: { component: ComponentRef; index: number };
+  /** A pattern's spike only: how many of its components are new in the scope, when most are. */
+  newcomers?: { count: number; of: number };
 }
 
 /**
@@ -136,7 +144,9 @@ export function detectAnomalies(input: AnomalyInput): InsightDraft[] {
   const judged = input.seasonalHistory
     ? judgeSeasonally(found, input.grid, input.seasonalHistory)
     : found;
-  return judged.map(({ series, finding }) => toDraft(series, finding, input));
+  return withNewcomers(judged, input.componentSeries, input.grid).map(({ series, finding }) =>
+    toDraft(series, finding, input),
+  );
 }
 
 /** The series with an anomaly and what was found, before drafts are written. */
@@ -351,6 +361,7 @@ export function earlierBurstHeight(
 function severityOf(finding: Finding): Severity {
   // a replaced instance is the deploy or restart working; it is noted, since a crash looks the same
   if (finding.kind === 'silence') return finding.replacedBy ? 'low' : 'high';
+  if (finding.kind === 'spike' && finding.newcomers) return 'low';
   if (finding.kind === 'spike') {
     // against the level of the scope's own hour too: where traffic follows the time of day, the
     // baseline median of the hours before understates it (the morning ramp triples it), and a
@@ -400,6 +411,9 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
         }
       : {}),
     ...(finding.kind === 'silence' ? { last_event_at: series.lastAt?.toISOString() ?? null } : {}),
+    ...(finding.newcomers
+      ? { new_components: finding.newcomers.count, components: finding.newcomers.of }
+      : {}),
     ...(replacedBy
       ? {
           replaced_by: {
@@ -437,9 +451,11 @@ function toDraft(series: BucketSeries, finding: Finding, input: AnomalyInput): I
             ? `; the same time on the ${finding.seasonal.days} previous days brought about ${round(finding.seasonal.level)} ` +
               `(${round(finding.observed / Math.max(finding.seasonal.level, 1), 2)}× that). `
             : '. ') +
-          (finding.kind === 'spike'
-            ? `Look at what ${label} logged most in that bucket: a retry loop, a flood of errors or a traffic surge.`
-            : `Fewer events than normal usually means less traffic reaching ${label}, or a part of it stalled.`);
+          (finding.kind === 'spike' && finding.newcomers
+            ? `${finding.newcomers.count} of the ${finding.newcomers.of} components that log it sent nothing in the baseline: new members arriving (provisioned devices, scaled-out pods) say this as they start.`
+            : finding.kind === 'spike'
+              ? `Look at what ${label} logged most in that bucket: a retry loop, a flood of errors or a traffic surge.`
+              : `Fewer events than normal usually means less traffic reaching ${label}, or a part of it stalled.`);
   const suggestions =
     finding.kind === 'silence' && replacedBy
       ? [
@@ -518,6 +534,125 @@ export function withoutSilencedPatterns(
   );
 }
 
+/**
+ * Pattern spikes marked `newcomers` when most of the pattern's components sent nothing in the
+ * baseline: new members announcing themselves (a batch of devices provisioned, pods scaled out)
+ * is growth, not a surge of the system's own traffic.
+ */
+export function withNewcomers(
+  found: { series: BucketSeries; finding: Finding }[],
+  componentSeries: readonly BucketSeries[],
+  grid: BucketGrid,
+  /** Per pattern, the components that logged it in its spike's bucket (else its components). */
+  spikeComponents: ReadonlyMap<string, readonly ComponentRef[]> = new Map(),
+): { series: BucketSeries; finding: Finding }[] {
+  const seenBefore = new Set(
+    componentSeries
+      .filter(
+        (series) =>
+          series.component && series.counts.slice(0, grid.baselineBuckets).some((n) => n > 0),
+      )
+      .map((series) => componentKey(series.component!)),
+  );
+  for (const { series, finding } of found) {
+    if (!series.patternId || finding.kind !== 'spike') continue;
+    const components = spikeComponents.get(series.patternId) ?? series.components ?? [];
+    if (components.length === 0) continue;
+    const count = components.filter((c) => !seenBefore.has(componentKey(c))).length;
+    if (count >= settings.newcomerShare * components.length)
+      finding.newcomers = { count, of: components.length };
+  }
+  return found;
+}
+
+/**
+ * Silences of several instances of one type that went quiet together, one draft each group (a
+ * site or a zone that went dark is one problem, not six): settings.silenceGroupMin instances or
+ * more whose last events lie within settings.silenceGroupWindowMs of the group's first.
+ */
+export function groupSilences(
+  drafts: InsightDraft[],
+  componentSeries: readonly BucketSeries[],
+): InsightDraft[] {
+  const silent = drafts.filter(
+    (draft) => draft.kind === 'silence' && !draft.evidence.replaced_by && draft.evidence.component,
+  );
+  const byType = new Map<string, InsightDraft[]>();
+  for (const draft of silent) {
+    const type = (draft.evidence.component as ComponentRef).component_type;
+    byType.set(type, [...(byType.get(type) ?? []), draft]);
+  }
+  const grouped = new Set<InsightDraft>();
+  const groups: InsightDraft[] = [];
+  const lastOf = (draft: InsightDraft) =>
+    Date.parse(String(draft.evidence.last_event_at ?? draft.firstSeen.toISOString()));
+  for (const [type, members] of byType) {
+    const ordered = [...members].sort((a, b) => lastOf(a) - lastOf(b));
+    let start = 0;
+    while (start < ordered.length) {
+      let end = start;
+      while (
+        end + 1 < ordered.length &&
+        lastOf(ordered[end + 1]) - lastOf(ordered[start]) <= settings.silenceGroupWindowMs
+      )
+        end++;
+      const group = ordered.slice(start, end + 1);
+      if (group.length >= settings.silenceGroupMin) {
+        group.forEach((draft) => grouped.add(draft));
+        const instances = componentSeries.filter(
+          (series) => series.component?.component_type === type,
+        ).length;
+        groups.push(silenceGroupDraft(type, group, instances, lastOf));
+      }
+      start = end + 1;
+    }
+  }
+  return [...drafts.filter((draft) => !grouped.has(draft)), ...groups];
+}
+
+function silenceGroupDraft(
+  type: string,
+  group: readonly InsightDraft[],
+  instances: number,
+  lastOf: (draft: InsightDraft) => number,
+): InsightDraft {
+  const components = group.map((draft) => draft.evidence.component as ComponentRef);
+  const keys = components.map(componentKey).sort();
+  const [first, last] = [lastOf(group[0]), lastOf(group[group.length - 1])];
+  const expected = group.reduce((sum, draft) => sum + Number(draft.evidence.expected ?? 0), 0);
+  // the member that sent the most stands for the group's factors and bucket
+  const strongest = group.reduce((best, draft) =>
+    Number(draft.evidence.expected ?? 0) > Number(best.evidence.expected ?? 0) ? draft : best,
+  );
+  return {
+    ...strongest,
+    title: `${group.length} of ${instances} ${type} instances stopped sending events: ${describeComponents(keys, 3)}`,
+    summary:
+      `${describeComponents(keys)} went quiet together: their last events lie between ${formatTime(new Date(first))} ` +
+      `and ${formatTime(new Date(last))}, and together they sent about ${round(expected)} events per bucket in the baseline. ` +
+      `Instances that stop together share something: a site, a zone, a network path, a deploy or a dependency. ` +
+      `Check what they have in common before each one.`,
+    identity: [`silence:${type}`, ...keys],
+    affected: components,
+    evidence: {
+      component_type: type,
+      instances,
+      silent: group.map((draft) => ({
+        component: draft.evidence.component,
+        last_event_at: draft.evidence.last_event_at,
+        expected: draft.evidence.expected,
+      })),
+      bucket_ms: strongest.evidence.bucket_ms,
+    },
+    suggestions: [
+      `Find what ${describeComponents(keys, 3)} share (site, zone, network, version) and check it`,
+      `Read their last events: GET /api/debug/events?component_type=${type}&component_id=${components[0].component_id}`,
+    ],
+    firstSeen: new Date(Math.min(...group.map((draft) => draft.firstSeen.getTime()))),
+    subjects: keys.map((key) => `component:${key}`),
+  };
+}
+
 @Injectable()
 export class AnomalyAnalyzer implements Analyzer {
   readonly name = 'anomaly' as const;
@@ -554,14 +689,33 @@ export class AnomalyAnalyzer implements Analyzer {
     );
     for (const { series } of found)
       if (series.patternId) series.components = components.get(series.patternId) ?? [];
-    const kept = withoutSilencedPatterns(found);
+    const spikes = found.filter(
+      ({ series, finding }) => series.patternId && finding.kind === 'spike',
+    );
+    const spikeComponents = new Map(
+      await Promise.all(
+        spikes.map(async ({ series, finding }) => {
+          const start = bucketStart(context.grid, finding.index);
+          const end = new Date(start.getTime() + context.grid.bucketMs);
+          const read = await context.aggregates.patternComponents([series.patternId!], start, end);
+          return [series.patternId!, read.get(series.patternId!) ?? []] as const;
+        }),
+      ),
+    );
+    const kept = withNewcomers(
+      withoutSilencedPatterns(found),
+      componentSeries,
+      context.grid,
+      spikeComponents,
+    );
     const patternMessages = await context.aggregates.sampleMessages(
       patternIds,
       context.grid.origin,
       context.scope.to,
     );
-    return kept.map(({ series, finding }) =>
-      toDraft(series, finding, { ...input, patternMessages }),
+    return groupSilences(
+      kept.map(({ series, finding }) => toDraft(series, finding, { ...input, patternMessages })),
+      componentSeries,
     );
   }
 

@@ -163,6 +163,97 @@ describe('consistency analyzer', () => {
     expect(edge.severity).toBe('low');
   });
 
+  it('reports a straggler left behind by a rollout that began before the scope, not the rollout itself', () => {
+    const earlier = new Date(at.getTime() - 40 * 60_000);
+    const gateway = (id: string, revision: number, capturedAt: Date, flag = false) =>
+      snapshot(id, { config_revision: revision, flags: { fast_boot: flag } }, capturedAt, 'gw');
+    const ids = Array.from({ length: 12 }, (_, i) => `gw-${i + 1}`);
+    // at the scope's start the first wave (gw-1..4) was on 143, the rest on 142
+    const before = ids.map((id, i) => gateway(id, i < 4 ? 143 : 142, earlier, i < 4));
+    // now all but gw-12 took it
+    const snapshots = ids.map((id, i) => gateway(id, i < 11 ? 143 : 142, at, i < 11));
+    const drafts = detectInconsistencies({ snapshots, before, now: at });
+    expect(drafts.map((draft) => [draft.kind, draft.affected.map((c) => c.component_id)])).toEqual([
+      ['diverging_state', ['gw-12']],
+      ['stale_version', ['gw-12']],
+    ]);
+    expect(drafts[1].title).toBe('gw/gw-12 behind on config_revision among gw replicas');
+    // mid-rollout, as at the scope's start: the ones not yet reached are not stragglers
+    expect(detectInconsistencies({ snapshots: before, before, now: at })).toEqual([]);
+  });
+
+  it("leaves another cluster's epoch alone and reports the member its peer left (two primaries)", () => {
+    const earlier = new Date(at.getTime() - 30 * 60_000);
+    const node = (id: string, region: string, role: string, epoch: number, capturedAt: Date) =>
+      snapshot(id, { region, role, epoch }, capturedAt, 'session-store');
+    const before = [
+      node('eu-a', 'eu', 'primary', 4, earlier),
+      node('eu-b', 'eu', 'replica', 4, earlier),
+      node('eu-c', 'eu', 'replica', 4, earlier),
+      node('us-a', 'us', 'primary', 7, earlier),
+      node('us-b', 'us', 'replica', 7, earlier),
+    ];
+    // eu switched over as planned (epoch 5); us-b promoted itself (epoch 8), us-a stayed primary
+    const snapshots = [
+      node('eu-a', 'eu', 'replica', 5, at),
+      node('eu-b', 'eu', 'primary', 5, at),
+      node('eu-c', 'eu', 'replica', 5, at),
+      node('us-a', 'us', 'primary', 7, at),
+      node('us-b', 'us', 'primary', 8, at),
+    ];
+    const drafts = detectInconsistencies({ snapshots, before, now: at });
+    expect(drafts.map((draft) => [draft.kind, draft.affected.map((c) => c.component_id)])).toEqual([
+      ['stale_version', ['us-a']],
+    ]);
+    expect(drafts[0].summary).toContain('newest 8');
+  });
+
+  it('blames the members that took a new version and fail since, not those that did not take it', () => {
+    const earlier = new Date(at.getTime() - 30 * 60_000);
+    const pay = (id: string, api: string, capturedAt: Date) =>
+      snapshot(id, { psp: { api_version: api } }, capturedAt, 'payments');
+    const before = [pay('pay-1', '2024-06-20', earlier), pay('pay-2', '2024-06-20', earlier)];
+    const snapshots = [pay('pay-1', '2024-06-20', at), pay('pay-2', '2025-03-31', at)];
+    const counts = (
+      events: number,
+      errors: number,
+      eventsBefore: number,
+      errorsBefore: number,
+    ) => ({
+      events,
+      errors,
+      eventsBefore,
+      errorsBefore,
+    });
+    const failing = detectInconsistencies({
+      snapshots,
+      before,
+      now: at,
+      failures: new Map([
+        ['payments/pay-1', counts(300, 1, 900, 2)],
+        ['payments/pay-2', counts(290, 124, 880, 1)],
+      ]),
+    });
+    expect(failing.map((draft) => [draft.kind, draft.severity])).toEqual([
+      ['failing_change', 'high'],
+    ]);
+    expect(failing[0].affected).toEqual([{ component_type: 'payments', component_id: 'pay-2' }]);
+    expect(failing[0].summary).toContain('roll payments/pay-2 back');
+    // both quiet: pay-1 missed the update
+    const quiet = detectInconsistencies({
+      snapshots,
+      before,
+      now: at,
+      failures: new Map([
+        ['payments/pay-1', counts(300, 1, 900, 2)],
+        ['payments/pay-2', counts(290, 2, 880, 1)],
+      ]),
+    });
+    expect(quiet.map((draft) => [draft.kind, draft.affected[0].component_id])).toEqual([
+      ['stale_version', 'pay-1'],
+    ]);
+  });
+
   it('finds nothing when replicas agree', () => {
     expect(
       detectInconsistencies({

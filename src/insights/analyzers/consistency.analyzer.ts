@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
-import type { SnapshotRow } from '../insight-aggregates.repository.js';
+import type { BucketSeries, SnapshotRow } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
 import { componentKey, type InsightDraft, type Severity } from '../insight.types.js';
 import { round } from '../robust-stats.js';
@@ -15,6 +15,15 @@ export interface ConsistencyInput {
   before?: readonly SnapshotRow[];
   /** Named groups of components that must agree ("type/id" keys), besides same-type groups. */
   groups?: ReadonlyMap<string, readonly string[]>;
+  /** Per component ("type/id"), its events and errors in the scope and before it. */
+  failures?: ReadonlyMap<string, ComponentFailures>;
+}
+
+export interface ComponentFailures {
+  events: number;
+  errors: number;
+  eventsBefore: number;
+  errorsBefore: number;
 }
 
 export interface FieldDivergence {
@@ -56,7 +65,7 @@ export function flatten(
 export function compareGroup(members: readonly SnapshotRow[]): FieldDivergence[] {
   const flat = members.map((member) => ({
     key: componentKey(member.component),
-    fields: flatten(member.state),
+    fields: flatOf(member),
   }));
   const paths = new Set(flat.flatMap((member) => [...member.fields.keys()]));
   const divergences: FieldDivergence[] = [];
@@ -97,7 +106,7 @@ export function staleVersions(
 ): { path: string; newest: unknown; values: Record<string, unknown>; behind: string[] }[] {
   const flat = members.map((member) => ({
     key: componentKey(member.component),
-    fields: flatten(member.state),
+    fields: flatOf(member),
   }));
   const paths = new Set(
     flat.flatMap((member) =>
@@ -179,9 +188,18 @@ export function detectInconsistencies(input: ConsistencyInput): InsightDraft[] {
   const drafts: InsightDraft[] = [];
   const before = groupSnapshots(input.before ?? [], input.groups);
   for (const [group, members] of groupSnapshots(input.snapshots, input.groups)) {
-    const earlier = standingPaths(before.get(group), members);
+    const earlier = before.get(group);
+    const standing = standingPaths(earlier, members);
     const all = compareGroup(members);
-    const divergences = all.filter((divergence) => !earlier.has(divergence.path));
+    const divergences = all.flatMap((divergence) => {
+      if (!standing.has(divergence.path)) return [divergence];
+      // a field that differed earlier too: only its stragglers are news
+      const stragglers = divergence.diverging.filter((key) =>
+        leftBehind(divergence.path, key, earlier, members, true),
+      );
+      return stragglers.length > 0 ? [{ ...divergence, diverging: stragglers }] : [];
+    });
+    const reported = new Set(divergences.map((divergence) => divergence.path));
     if (divergences.length > 0)
       drafts.push(
         divergenceDraft(
@@ -189,10 +207,10 @@ export function detectInconsistencies(input: ConsistencyInput): InsightDraft[] {
           members,
           divergences,
           input,
-          all.filter((divergence) => earlier.has(divergence.path)),
+          all.filter((divergence) => !reported.has(divergence.path)),
         ),
       );
-    const stale = staleVersions(members);
+    const stale = newlyBehind(staleVersions(members), earlier, members);
     if (stale.length > 0) drafts.push(staleVersionDraft(group, members, stale, input));
     const newest = Math.max(...members.map((member) => member.capturedAt.getTime()));
     const lagging = members.filter(
@@ -202,6 +220,74 @@ export function detectInconsistencies(input: ConsistencyInput): InsightDraft[] {
       drafts.push(staleStateDraft(group, members, lagging, newest, input));
   }
   return drafts;
+}
+
+/**
+ * Version fields behind the newest, without the members that were behind earlier as well (one
+ * cluster's epoch beside another's, a region on its own release train) unless they were left
+ * behind since: the peers that shared their value earlier moved on and they did not.
+ */
+function newlyBehind(
+  stale: ReturnType<typeof staleVersions>,
+  earlier: readonly SnapshotRow[] | undefined,
+  members: readonly SnapshotRow[],
+): ReturnType<typeof staleVersions> {
+  if (!earlier) return stale;
+  const behindEarlier = new Set(
+    staleVersions(earlier).flatMap((item) => item.behind.map((key) => `${item.path}\u0000${key}`)),
+  );
+  return stale.flatMap((item) => {
+    const behind = item.behind.filter(
+      (key) =>
+        !behindEarlier.has(`${item.path}\u0000${key}`) ||
+        leftBehind(item.path, key, earlier, members, false),
+    );
+    return behind.length > 0 ? [{ ...item, behind }] : [];
+  });
+}
+
+const flatCache = new WeakMap<SnapshotRow, Map<string, string>>();
+
+/** A snapshot's leaf paths (flatten), once per snapshot. */
+function flatOf(row: SnapshotRow): Map<string, string> {
+  let flat = flatCache.get(row);
+  if (!flat) flatCache.set(row, (flat = flatten(row.state)));
+  return flat;
+}
+
+/**
+ * Whether a member kept its value on `path` while at least half of the peers that shared that
+ * value earlier moved to another one. For a field that is not a version (`nearUnanimous`), only
+ * when the value the member is left out of is held by settings.leftBehindMajority of the members
+ * that send the field: a leader and its followers trading places leave no one behind.
+ */
+function leftBehind(
+  path: string,
+  key: string,
+  earlier: readonly SnapshotRow[] | undefined,
+  members: readonly SnapshotRow[],
+  nearUnanimous: boolean,
+): boolean {
+  if (!earlier) return false;
+  const valueIn = (rows: readonly SnapshotRow[]) => {
+    const values = new Map<string, string | undefined>();
+    for (const row of rows) values.set(componentKey(row.component), flatOf(row).get(path));
+    return values;
+  };
+  const [then, now] = [valueIn(earlier), valueIn(members)];
+  const mine = then.get(key);
+  if (mine === undefined || now.get(key) !== mine) return false;
+  const peers = [...then].filter(
+    ([peer, value]) => peer !== key && value === mine && now.get(peer) !== undefined,
+  );
+  const moved = peers.filter(([peer]) => now.get(peer) !== mine);
+  if (peers.length === 0 || moved.length * 2 < peers.length) return false;
+  if (!nearUnanimous) return true;
+  const holders = [...now.values()].filter((value) => value !== undefined);
+  const tally = new Map<string, number>();
+  for (const value of holders) tally.set(value!, (tally.get(value!) ?? 0) + 1);
+  const top = Math.max(...tally.values());
+  return top >= settings.leftBehindMajority * holders.length && (tally.get(mine) ?? 0) < top;
 }
 
 /**
@@ -319,6 +405,8 @@ function staleVersionDraft(
 ): InsightDraft {
   const behind = [...new Set(stale.flatMap((item) => item.behind))].sort();
   const lastSeen = new Date(Math.max(...members.map((member) => member.capturedAt.getTime())));
+  const failing = failingSinceChange(stale, behind, input.failures);
+  if (failing) return failingChangeDraft(group, members, stale, behind, failing, input, lastSeen);
   return {
     analyzer: 'consistency',
     type: 'consistency',
@@ -350,6 +438,112 @@ function staleVersionDraft(
     firstSeen: lastSeen,
     lastSeen,
     subjects: behind.map((key) => `component:${key}`),
+  };
+}
+
+/**
+ * The members on the newest value, when they fail in the scope and those behind do not
+ * (settings.changeFailure): a bad release or config on the members that took it, not an update
+ * the others missed.
+ */
+function failingSinceChange(
+  stale: ReturnType<typeof staleVersions>,
+  behind: readonly string[],
+  failures: ReadonlyMap<string, ComponentFailures> | undefined,
+): { ahead: string[]; now: ComponentFailures; behindNow: ComponentFailures } | null {
+  if (!failures) return null;
+  const ahead = [
+    ...new Set(
+      stale.flatMap((item) =>
+        Object.entries(item.values)
+          .filter(([, value]) => compareVersions(value, item.newest) === 0)
+          .map(([key]) => key),
+      ),
+    ),
+  ].sort();
+  const sum = (keys: readonly string[]) =>
+    keys.reduce(
+      (total, key) => {
+        const counts = failures.get(key);
+        if (!counts) return total;
+        return {
+          events: total.events + counts.events,
+          errors: total.errors + counts.errors,
+          eventsBefore: total.eventsBefore + counts.eventsBefore,
+          errorsBefore: total.errorsBefore + counts.errorsBefore,
+        };
+      },
+      { events: 0, errors: 0, eventsBefore: 0, errorsBefore: 0 },
+    );
+  const [now, behindNow] = [sum(ahead), sum(behind)];
+  const rule = settings.changeFailure;
+  const rate = now.errors / Math.max(now.events, 1);
+  // one error more on each side: no rate from nothing
+  const rateBefore = (now.errorsBefore + 1) / (now.eventsBefore + 1);
+  const behindRate = (behindNow.errors + 1) / (behindNow.events + 1);
+  return now.errors >= rule.minErrors &&
+    rate >= rule.minRate &&
+    rate >= rule.vsBefore * rateBefore &&
+    rate >= rule.vsBehind * behindRate
+    ? { ahead, now, behindNow }
+    : null;
+}
+
+function failingChangeDraft(
+  group: string,
+  members: SnapshotRow[],
+  stale: ReturnType<typeof staleVersions>,
+  behind: readonly string[],
+  failing: NonNullable<ReturnType<typeof failingSinceChange>>,
+  input: ConsistencyInput,
+  lastSeen: Date,
+): InsightDraft {
+  const { ahead, now, behindNow } = failing;
+  const changes = stale.map(
+    (item) =>
+      `${item.path} ${JSON.stringify(item.newest)} (${describeComponents(behind, 2)}: ` +
+      `${[...new Set(item.behind.map((key) => JSON.stringify(item.values[key])))].join(', ')})`,
+  );
+  const percent = (errors: number, events: number) =>
+    `${round((100 * errors) / Math.max(events, 1), 1)}%`;
+  return {
+    analyzer: 'consistency',
+    type: 'consistency',
+    kind: 'failing_change',
+    severity: 'high',
+    title: `${describeComponents(ahead, 2)} fail since taking ${stale.map((item) => `${item.path} ${JSON.stringify(item.newest)}`).join(', ')}; ${describeComponents(behind, 2)} on the earlier value do not`,
+    summary:
+      `Among ${groupLabel(group)}, ${describeComponents(ahead)} moved to ${changes.join('; ')}. ` +
+      `In the scope ${describeComponents(ahead, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
+      `(${percent(now.errors, now.events)}; before: ${percent(now.errorsBefore, now.eventsBefore)}), ` +
+      `${describeComponents(behind, 2)} ${behindNow.errors} in ${behindNow.events} (${percent(behindNow.errors, behindNow.events)}). ` +
+      `The change is the suspect: roll ${describeComponents(ahead, 3)} back rather than the others forward.`,
+    identity: [group, ...stale.map((item) => item.path)],
+    affected: members
+      .filter((member) => ahead.includes(componentKey(member.component)))
+      .map((member) => member.component),
+    evidence: {
+      group,
+      members: snapshotsEvidence(members),
+      versions: stale,
+      changed_components: ahead,
+      errors: { changed: now, unchanged: { ...behindNow, components: behind } },
+    },
+    suggestions: [
+      `Roll ${describeComponents(ahead, 3)} back to the value the others run, then compare what changed: GET /api/debug/state/${members[0].component.component_type}/${ahead[0].split('/').slice(1).join('/')}`,
+      `Read the new errors: POST /api/debug/ai/query {"question":"what changed on ${ahead[0].split('/').slice(1).join('/')}?"}`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(now.errors, 10),
+      effect_size: effectSizeFactor(
+        now.errors / Math.max(now.events, 1) / ((behindNow.errors + 1) / (behindNow.events + 1)),
+        3,
+      ),
+      recency: recencyFactor(lastSeen, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: lastSeen,
+    lastSeen,
+    subjects: ahead.map((key) => `component:${key}`),
   };
 }
 
@@ -390,6 +584,25 @@ function staleStateDraft(
   };
 }
 
+/** Per component, its events and errors in the scope and in the baseline before it. */
+function failuresOf(
+  series: readonly BucketSeries[],
+  baselineBuckets: number,
+): Map<string, ComponentFailures> {
+  const total = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0);
+  const failures = new Map<string, ComponentFailures>();
+  for (const row of series) {
+    if (!row.component) continue;
+    failures.set(componentKey(row.component), {
+      events: total(row.counts.slice(baselineBuckets)),
+      errors: total(row.errors.slice(baselineBuckets)),
+      eventsBefore: total(row.counts.slice(0, baselineBuckets)),
+      errorsBefore: total(row.errors.slice(0, baselineBuckets)),
+    });
+  }
+  return failures;
+}
+
 @Injectable()
 export class ConsistencyAnalyzer implements Analyzer {
   readonly name = 'consistency' as const;
@@ -406,6 +619,7 @@ export class ConsistencyAnalyzer implements Analyzer {
       before: referenceSnapshots(snapshots, beforeScope, earliest),
       now: context.now,
       groups: context.consistencyGroups,
+      failures: failuresOf(await context.componentSeries(), context.grid.baselineBuckets),
     });
   }
 }
