@@ -111,6 +111,15 @@ function endsOperations(history: StopHistory | undefined): boolean {
   );
 }
 
+/** Whether earlier operations went on after the message: more than half of 5 or more did. */
+function goesOnAfter(history: StopHistory | undefined): boolean {
+  return (
+    history !== undefined &&
+    history.operations >= MIN_HISTORY &&
+    (history.operations - history.ended_there) * 2 > history.operations
+  );
+}
+
 /**
  * The steps of one operation (all events of a correlation id): one step per operation name
  * (or component when events have none), in the order they began, each completed, failed,
@@ -148,16 +157,18 @@ export class OperationProgressService {
           now,
           options.stuckAfterSeconds,
         );
-        // still open: what earlier operations did after the message this one stopped at
+        // what earlier operations did after the message this one stopped at: an open one may
+        // have ended there, a finished-looking one may be waiting (a span still running, a person)
         const last = events[events.length - 1];
-        if (progress.status !== 'stuck' && progress.status !== 'in_progress') return progress;
+        if (progress.status === 'failed' || truncated) return progress;
         if (!last.pattern_id) return progress;
+        // the occurrences old enough to be known (stopHistoryOf): the latest are still unknown
         const history = stopHistoryOf(
           last.pattern_id,
           await this.repository.nextAfterPattern(
             last.pattern_id,
             correlationId,
-            now,
+            new Date(now.getTime() - SETTLE_MS),
             HISTORY_CHAINS,
           ),
           now,
@@ -177,8 +188,17 @@ export class OperationProgressService {
   }
 }
 
-function stepKey(event: EventRow): string {
-  return event.operation ?? `${event.component_type}/${event.component_id}`;
+/** The step an event belongs to: its operation, else its component instance (named by type). */
+function stepOf(
+  event: EventRow,
+  spansById: ReadonlyMap<string, EventRow>,
+): { key: string; name: string } {
+  if (event.operation) return { key: event.operation, name: event.operation };
+  // an error logged inside a span (an OpenTelemetry log with the span's context) is that span's
+  // step: a retry of the span that went well recovers it, on whichever instance it ran
+  const span = event.parent_event_id ? spansById.get(event.parent_event_id) : undefined;
+  if (span?.operation) return { key: span.operation, name: span.operation };
+  return { key: `${event.component_type}/${event.component_id}`, name: event.component_type };
 }
 
 function markerText(event: EventRow): string {
@@ -276,6 +296,25 @@ function recovered(
   return outcome !== undefined && outcome.lastGoodAt > outcome.lastErrorAt;
 }
 
+/**
+ * The latest OpenTelemetry log record, or span with its parent in the same process, that sits
+ * inside a span that has not arrived: that span has not ended.
+ */
+function insideMissingSpan(events: readonly EventRow[]): EventRow | undefined {
+  const ids = new Set(events.map((event) => event.id));
+  return events.findLast(
+    (event) =>
+      event.parent_event_id !== null &&
+      !ids.has(event.parent_event_id) &&
+      (isSpan(event) ? phaseOf(event) === 'start' : hasSpanContext(event)),
+  );
+}
+
+/** A log record sent with a span's context (OTLP): its parent is that span's event. */
+function hasSpanContext(event: EventRow): boolean {
+  return !isSpan(event) && typeof event.data?.['otel.span_id'] === 'string';
+}
+
 /** Pure: the progress of an operation from its events in time order. */
 export function buildProgress(
   correlationId: string,
@@ -295,18 +334,19 @@ export function buildProgress(
   // In a trace the spans are the steps; a log record without an operation (an OpenTelemetry or
   // Sentry log with the trace's context) says something inside a span, and is no step of its own.
   const spans = events.filter(isSpan);
+  const spansById = new Map(spans.map((span) => [span.id, span]));
   for (const event of events) {
     if (spans.length > 0 && isAnnotation(event)) {
       countComponent(components, event);
       continue;
     }
-    const key = stepKey(event);
+    const { key, name } = stepOf(event, spansById);
     const at = Date.parse(event.timestamp);
     let step = steps.get(key);
     if (!step) {
       step = {
         index: steps.size,
-        name: event.operation ?? event.component_type,
+        name,
         component_type: event.component_type,
         component_id: event.component_id,
         status: 'in_progress',
@@ -361,10 +401,14 @@ export function buildProgress(
     .slice(1)
     .map((event, index) => Date.parse(event.timestamp) - Date.parse(events[index].timestamp));
   // an operation waits as long as earlier ones waited after the same message (twice the longest)
+  // (what followed the same message elsewhere is the closer measure: a 45-minute wait for a
+  // person elsewhere in the operation says nothing of how long a transfer may hang)
   const threshold =
     stuckAfterSeconds !== undefined
       ? stuckAfterSeconds * 1000
-      : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps), 2 * (history?.longest_wait_ms ?? 0));
+      : history?.longest_wait_ms != null
+        ? Math.max(MIN_STUCK_MS, 2 * history.longest_wait_ms)
+        : Math.max(MIN_STUCK_MS, 10 * Math.max(0, ...gaps));
   const isStuck = idle > threshold;
   const latestStart = Math.max(...ordered.map((step) => Date.parse(step.started_at)));
 
@@ -391,8 +435,12 @@ export function buildProgress(
   const rootPending =
     spans.some((span) => phaseOf(span) === 'start') &&
     !spans.some((span) => phaseOf(span) === 'end');
+  // A span is exported when it ends: a log record or a span inside one that has not arrived says
+  // that span is still running (a consumer hung on a call), wherever the root is.
+  const pendingInside = !truncated && spans.length > 0 ? insideMissingSpan(events) : undefined;
+  const spanPending = pendingInside !== undefined;
   // the message it stopped at ended most earlier operations: this one ended there too
-  const endedByHistory = !rootPending && open.length > 0 && endsOperations(history);
+  const endedByHistory = !rootPending && !spanPending && open.length > 0 && endsOperations(history);
   if (endedByHistory)
     for (const step of open) {
       step.status = 'completed';
@@ -405,7 +453,7 @@ export function buildProgress(
   if (stillOpen.length > 0) {
     current = stillOpen[0];
     status = isStuck ? 'stuck' : 'in_progress';
-  } else if (rootPending) {
+  } else if (rootPending || spanPending) {
     current = byActivity[0];
     status = isStuck ? 'stuck' : 'in_progress';
   } else if (byActivity.some((step) => step.status === 'failed')) {
@@ -413,7 +461,18 @@ export function buildProgress(
     // failed and then succeeded (a retry) recovered
     current = byActivity.find((step) => step.status === 'failed');
     status = 'failed';
+  } else if (goesOnAfter(history)) {
+    // every step ended, but most earlier operations went on after the message this one stopped
+    // at (a claim queued for a person, a hand-off to a queue): it waits
+    current = byActivity[0];
+    status = isStuck ? 'stuck' : 'in_progress';
   } else status = 'completed';
+  const waitsByHistory =
+    !rootPending &&
+    !spanPending &&
+    stillOpen.length === 0 &&
+    status !== 'failed' &&
+    status !== 'completed';
 
   const publicSteps: OperationStep[] = ordered.map(
     ({ explicitStart: _start, lastErrorAt: _error, lastEndAt: _end, lastGoodAt: _good, ...step }) =>
@@ -421,12 +480,23 @@ export function buildProgress(
   );
   const currentStep = current ? publicSteps[current.index] : null;
   const lastDone = byActivity.find((step) => step.status === 'completed' && step !== current);
-  const where = currentStep
-    ? `"${currentStep.name}" on ${currentStep.component_type}/${currentStep.component_id}`
-    : '';
+  // inside a span that has not arrived, the work waits where its latest event was logged
+  const where = pendingInside
+    ? `a span of ${pendingInside.component_type}/${pendingInside.component_id}`
+    : currentStep
+      ? `"${currentStep.name}" on ${currentStep.component_type}/${currentStep.component_id}`
+      : '';
+  const lastMessage = events[events.length - 1].message.slice(0, 120);
   const waitingFor = rootPending
     ? "the trace's root span, which ends after every span under it and has not arrived"
-    : `${where} had not ended${lastDone ? ` (last finished step: "${lastDone.name}")` : ''}`;
+    : spanPending
+      ? `a span that has not ended (spans arrive when they end); its last message: "${lastMessage}"`
+      : waitsByHistory
+        ? `what comes after its last message ("${lastMessage}"): ${history!.operations - history!.ended_there} of the ${history!.operations} earlier operations that logged it went on` +
+          (history!.longest_wait_ms !== null
+            ? `, after up to ${Math.round(history!.longest_wait_ms / 60_000)} min`
+            : '')
+        : `${where} had not ended${lastDone ? ` (last finished step: "${lastDone.name}")` : ''}`;
   const reason =
     status === 'stuck'
       ? `no event for ${Math.round(idle / 1000)} s (threshold ${Math.round(threshold / 1000)} s) while waiting for ${waitingFor}`
@@ -438,7 +508,9 @@ export function buildProgress(
             : 'every step ended'
         : status === 'failed'
           ? `${failures.length} failure(s); the first in "${failures[0]?.step}" (${failures[0]?.component_type}/${failures[0]?.component_id}): ${failures[0]?.message}`
-          : `${where} is running; last event ${Math.round(idle / 1000)} s ago, within the ${Math.round(threshold / 1000)} s threshold`;
+          : rootPending || spanPending || waitsByHistory
+            ? `waiting for ${waitingFor}; last event ${Math.round(idle / 1000)} s ago, within the ${Math.round(threshold / 1000)} s threshold`
+            : `${where} is running; last event ${Math.round(idle / 1000)} s ago, within the ${Math.round(threshold / 1000)} s threshold`;
   return {
     correlation_id: correlationId,
     status,

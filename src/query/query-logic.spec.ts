@@ -251,6 +251,110 @@ describe('operation progress: buildProgress', () => {
     });
   });
 
+  describe('an event-driven trace (the root span ends when the work is queued)', () => {
+    const span = (
+      id: string,
+      ms: number,
+      operation: string,
+      parent: string | null,
+      level = 'info',
+    ) =>
+      eventRow({
+        id,
+        timestamp: at(ms),
+        operation,
+        level,
+        event_type: 'trace',
+        duration_ms: 20,
+        parent_event_id: parent,
+        component_type: operation.split(' ')[0],
+        component_id: `${operation.split(' ')[0]}-1`,
+        metadata: parent === null ? { phase: 'end' } : null,
+      });
+    const log = (id: string, ms: number, parent: string, message: string, level = 'info') =>
+      eventRow({
+        id,
+        timestamp: at(ms),
+        level,
+        parent_event_id: parent,
+        component_type: 'payout',
+        component_id: 'payout-2',
+        message,
+        data: { 'otel.span_id': parent.slice(0, 16) },
+      });
+    const queued = [
+      span('root', 0, 'gateway POST /claims', null),
+      span('publish', 10, 'gateway publish claims', 'root'),
+      span('consume', 1_000, 'review process claims', 'publish'),
+    ];
+
+    it('is open while a log sits inside a span that has not arrived (a consumer hung on a call)', () => {
+      const hung = [
+        ...queued,
+        log('sepa', 2_000, 'payout-consumer', 'initiating SEPA credit transfer for claim 4823'),
+      ];
+      const progress = buildProgress('op-1', hung, false, new Date(T0 + 30 * 60_000));
+      expect(progress.status).toBe('stuck');
+      expect(progress.stuck.reason).toContain('a span that has not ended');
+      // the same with the consumer's span arrived: done
+      const done = buildProgress(
+        'op-1',
+        [...hung, span('payout-consumer', 1_900, 'payout process approved', 'publish')],
+        false,
+        new Date(T0 + 30 * 60_000),
+      );
+      expect(done.status).toBe('completed');
+    });
+
+    it('waits where earlier operations went on after its last message, for as long as they waited', () => {
+      const minute = 60_000;
+      const waiting = [
+        ...queued,
+        log('note', 1_500, 'consume', 'claim 4823 queued for adjuster review'),
+      ];
+      const history = {
+        pattern_id: 'queued-for-review',
+        operations: 40,
+        ended_there: 4,
+        longest_wait_ms: 45 * minute,
+      };
+      const now = new Date(T0 + 35 * minute);
+      expect(buildProgress('op-1', waiting, false, now).status).toBe('completed');
+      const progress = buildProgress('op-1', waiting, false, now, undefined, history);
+      expect(progress.status).toBe('in_progress');
+      expect(progress.stuck.threshold_ms).toBe(90 * minute);
+      expect(progress.stuck.reason).toContain(
+        '36 of the 40 earlier operations that logged it went on, after up to 45 min',
+      );
+    });
+
+    it('recovers an error logged inside a span when a later run of that span went well elsewhere', () => {
+      const lookup = (id: string, ms: number, level: string, instance: string) => ({
+        ...span(id, ms, 'policy GET /beneficiary', 'consume', level),
+        component_id: instance,
+      });
+      const events = [
+        ...queued,
+        lookup('try-1', 2_000, 'error', 'policy-1'),
+        eventRow({
+          id: 'pool',
+          timestamp: at(2_001),
+          level: 'error',
+          parent_event_id: 'try-1',
+          component_type: 'policy',
+          component_id: 'policy-1',
+          message: 'could not acquire DB connection within 5000 ms',
+          data: { 'otel.span_id': 'try-1' },
+        }),
+        lookup('try-2', 20_000, 'info', 'policy-2'),
+      ];
+      const progress = buildProgress('op-1', events, false, new Date(T0 + 60 * 60_000));
+      expect(progress.status).toBe('completed');
+      expect(progress.failures).toHaveLength(2);
+      expect(progress.steps.map((step) => step.name)).not.toContain('policy');
+    });
+  });
+
   it('is in progress while the idle time is under the threshold', () => {
     const progress = buildProgress(
       'op-1',
