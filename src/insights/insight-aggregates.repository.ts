@@ -87,6 +87,20 @@ export function chainKindSql(dialect: Dialect): string {
                ELSE component_type || ' ' || operation END`;
 }
 
+/**
+ * When an event counts for the kind of its chain (the chain's kind is that of the event with the
+ * least of these): its time, but a trace's root span comes before everything. Each service stamps
+ * spans with its own clock: an archiver whose clock runs 8 s behind starts a fast claim's trace
+ * "before" the gateway that received it, and a kind by the earliest span alone splits one flow in
+ * two by how long it took. The root (a span without a parent) is where the trace began.
+ */
+export function kindAtSql(dialect: Dialect, prefix = ''): string {
+  const origin =
+    dialect === 'postgres' ? `TIMESTAMPTZ '1970-01-01 00:00:00+00'` : `'1970-01-01 00:00:00.000'`;
+  return `CASE WHEN ${prefix}event_type = 'trace' AND ${prefix}parent_event_id IS NULL AND ${spanSql(dialect, prefix)}
+               THEN ${origin} ELSE ${prefix}"timestamp" END`;
+}
+
 /** Bounds of the chains read for the flow shapes (flowChainIds). */
 export interface FlowChainLimits {
   historyChains: number;
@@ -680,8 +694,9 @@ export class InsightAggregatesRepository {
     const ids = sql.list(correlationIds);
     const rows = await this.run(
       sql,
-      `SELECT correlation_id, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind
-         FROM (SELECT correlation_id, "timestamp", id, ${chainKindSql(sql.dialect)} AS kind
+      `SELECT correlation_id, ${firstOf(sql.dialect, 'kind', 'kind_at', 'id')} AS kind
+         FROM (SELECT correlation_id, "timestamp", id, ${chainKindSql(sql.dialect)} AS kind,
+                      ${kindAtSql(sql.dialect)} AS kind_at
                  FROM debug_events WHERE ${where} AND correlation_id IN ${ids}) AS chained
         GROUP BY correlation_id`,
     );
@@ -717,14 +732,14 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT kind, has_end, longest_gap FROM (
-         SELECT max("timestamp") AS last_at, ${firstOf(sql.dialect, 'kind', '"timestamp"', 'id')} AS kind,
+         SELECT max("timestamp") AS last_at, ${firstOf(sql.dialect, 'kind', 'kind_at', 'id')} AS kind,
                 max(CASE WHEN ${starts} THEN 1 ELSE 0 END) AS has_start,
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end,
                 max(CASE WHEN at_ms <= end_at THEN gap END) AS longest_gap
            FROM (SELECT marked.*,
                         max(CASE WHEN ${lastEnd} THEN at_ms END) OVER (PARTITION BY correlation_id) AS end_at
                    FROM (SELECT correlation_id, "timestamp", id, ${phase} AS phase, ${chainKindSql(sql.dialect)} AS kind,
-                                ${at} AS at_ms,
+                                ${kindAtSql(sql.dialect)} AS kind_at, ${at} AS at_ms,
                                 ${at} - lag(${at}) OVER (PARTITION BY correlation_id ORDER BY "timestamp", id) AS gap
                            FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS marked) AS scoped
           GROUP BY correlation_id) AS chains
@@ -768,13 +783,13 @@ export class InsightAggregatesRepository {
         WHERE ${judgeEnded ? '' : 'has_end = 0 AND '}last_at >= ${sql.time(scope.from)} AND last_at < ${sql.time(judgeBefore)}`,
       limits,
     );
-    const kind = firstOf(sql.dialect, 'kind', '"timestamp"', 'id');
+    const kind = firstOf(sql.dialect, 'kind', 'kind_at', 'id');
     const hasEnd = judgeEnded ? '' : `, max(CASE WHEN ${ends} THEN 1 ELSE 0 END) AS has_end`;
     const rows = await this.run(
       sql,
       `WITH grouped AS (
          SELECT correlation_id, max("timestamp") AS last_at, ${kind} AS kind, sum(is_error) AS errors${hasEnd}
-           FROM (SELECT correlation_id, "timestamp", id, ${phase}${chainKindSql(sql.dialect)} AS kind,
+           FROM (SELECT correlation_id, "timestamp", id, ${phase}${chainKindSql(sql.dialect)} AS kind, ${kindAtSql(sql.dialect)} AS kind_at,
                         CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error
                    FROM debug_events WHERE ${where} AND correlation_id IS NOT NULL) AS scoped
           GROUP BY correlation_id),
@@ -828,11 +843,12 @@ export class InsightAggregatesRepository {
                 max(CASE WHEN ${ends} THEN 1 ELSE 0 END) OVER (PARTITION BY kinded.correlation_id) AS has_end,
                 max(kinded.is_error) OVER (PARTITION BY kinded.correlation_id) AS has_error
            FROM (SELECT ranked.*,
-                        first_value(ranked.kind) OVER (PARTITION BY ranked.correlation_id ORDER BY ranked.rn) AS chain_kind
+                        first_value(ranked.kind) OVER (PARTITION BY ranked.correlation_id ORDER BY ranked.kind_at, ranked.id) AS chain_kind
            FROM (SELECT e.id, e.correlation_id, e."timestamp", e.component_type, e.component_id, e.operation,
                         e.pattern_id, e.message, e.duration_ms, CASE WHEN ${span} THEN 1 ELSE 0 END AS span,
                         ${phase} AS phase, CASE WHEN ${errors} THEN 1 ELSE 0 END AS is_error,
-                        ${chainKindSql(sql.dialect)} AS kind,
+                        ${chainKindSql(sql.dialect)} AS kind, ${kindAtSql(sql.dialect, 'e.')} AS kind_at,
+                        CASE WHEN e.event_type = 'trace' AND e.parent_event_id IS NULL AND ${span} THEN 1 ELSE 0 END AS root,
                         row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp", e.id) AS rn,
                         row_number() OVER (PARTITION BY e.correlation_id ORDER BY e."timestamp" DESC, e.id DESC) AS rd
                    FROM debug_events e WHERE e.correlation_id IN ${ids} AND ${where}) AS ranked) AS kinded) AS chains
@@ -866,6 +882,7 @@ export class InsightAggregatesRepository {
         patternId: row.pattern_id == null ? null : String(row.pattern_id),
         message: String(row.message),
         span: isSpan,
+        root: toNumber(row.root) === 1,
       });
     }
     return [...byChain].map(([correlationId, events]) => {

@@ -13,7 +13,13 @@ import {
   RollupHourCache,
   type WrittenRollupHour,
 } from './insight-hour-cache.js';
-import { chainKindSql, phaseOf, phaseTests, type Row } from './insight-aggregates.repository.js';
+import {
+  chainKindSql,
+  kindAtSql,
+  phaseOf,
+  phaseTests,
+  type Row,
+} from './insight-aggregates.repository.js';
 import { conventionTailsSql } from './flow-conventions.js';
 import type { ComponentRef } from './insight.types.js';
 import {
@@ -274,7 +280,7 @@ export class InsightRollupRefresher {
     await runner.query(
       `${insert}
          FROM (SELECT correlation_id, "timestamp", id, ${phaseOf(sql)} AS phase, ${isError} AS is_error,
-                      ${chainKindSql(this.dialect)} AS kind
+                      ${chainKindSql(this.dialect)} AS kind, ${kindAtSql(this.dialect)} AS kind_at
                  FROM debug_events WHERE ${where}) AS scoped
         GROUP BY ${minuteOf(this.dialect, '"timestamp"')}, correlation_id`,
       sql.params,
@@ -283,15 +289,15 @@ export class InsightRollupRefresher {
 
   /**
    * INSERT … SELECT of chain minutes, without its FROM: rows need correlation_id, "timestamp", id,
-   * phase, is_error and kind (chainKindSql). A minute's kind is its first event's, so the kind of a
-   * chain is its earliest minute's (the flow history is shared out by kind: historyByKind).
+   * phase, is_error, kind (chainKindSql) and kind_at (kindAtSql). A minute's kind is its first
+   * event's (a root span's, when it holds one), so the kind of a chain is its earliest minute's (the flow history is shared out by kind: historyByKind).
    */
   private chainInsert(sql: SqlBuilder): string {
     const { starts, ends } = phaseTests(sql, 'phase');
     return `INSERT INTO debug_insight_chain_minutes (bucket_start, correlation_id, first_at, last_at, events, errors, has_start, has_end, kind)
        SELECT ${minuteOf(this.dialect, '"timestamp"')}, correlation_id, min("timestamp"), max("timestamp"), count(*), sum(is_error),
               max(CASE WHEN ${starts} THEN 1 ELSE 0 END), max(CASE WHEN ${ends} THEN 1 ELSE 0 END),
-              ${firstOf(this.dialect, 'kind', '"timestamp"', 'id')}`;
+              ${firstOf(this.dialect, 'kind', 'kind_at', 'id')}`;
   }
 
   /**
@@ -574,7 +580,8 @@ export class InsightRollupRefresher {
     // component, pattern and operation together first would leave about one group per event.
     const chainColumns = withChains
       ? `, correlation_id, "timestamp", id, CASE WHEN correlation_id IS NOT NULL THEN ${phaseOf(sql, { tails: true })} END AS phase,
-         CASE WHEN correlation_id IS NOT NULL THEN ${chainKindSql(this.dialect)} END AS kind`
+         CASE WHEN correlation_id IS NOT NULL THEN ${chainKindSql(this.dialect)} END AS kind,
+         ${kindAtSql(this.dialect)} AS kind_at`
       : '';
     // the phase reads the ends of operation and message, taken once per event below (OFFSET 0:
     // not flattened into the references, which would take them once per test)

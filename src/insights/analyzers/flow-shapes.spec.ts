@@ -100,6 +100,15 @@ describe('learnShapes', () => {
     };
     expect(kindOfChain(complete).kind).toBe('cart-api (trace)');
     expect(kindOfChain(open).kind).toBe('cart-api (trace)');
+    // a service whose clock runs 8 s behind stamps its span before the root: the root decides
+    const skewed: FlowChain = {
+      correlationId: 't3',
+      events: [
+        span('archive', 'archiver', 'archive.bundle', -2_000, -1_900),
+        { ...span('root', 'gateway', 'POST /claims', 0, 30), root: true },
+      ],
+    };
+    expect(kindOfChain(skewed).kind).toBe('gateway (trace)');
   });
 
   it("names a step without an operation by its message with the values masked, not by one chain's ids", () => {
@@ -146,6 +155,65 @@ describe('judgeChains', () => {
     expect(group.thresholdMs).toBe(settings.floorMs);
     expect(group.chains.map((item) => item.chain.correlationId).sort()).toEqual(['s1', 's2', 's3']);
     expect(judgement.broken).toEqual([]);
+  });
+
+  it('takes a chain that stopped after a refusal as ended, wherever the request that refused it closed', () => {
+    // claims of four lines; 1 in 37 is refused at intake: the request span (one per line) ends
+    // after the refusal is logged, so the refused chains stop at four different steps
+    const lines = ['motor', 'travel', 'property', 'glass'];
+    const claim = (id: string, at: number, line: string, ending: 'paid' | 'refused' | 'hung') => {
+      const event = (
+        index: number,
+        type: string,
+        operation: string | null,
+        start: number,
+        end: number,
+        patternId: string | null = null,
+      ): ShapeEvent => ({
+        id: `${id}-${index}`,
+        at: at + end,
+        startedAt: at + start,
+        position: index + 1,
+        component: { component_type: type, component_id: `${type}-1` },
+        operation,
+        patternId,
+        message: operation ?? `${patternId} ${id}`,
+        span: true,
+        root: index === 0,
+      });
+      const events = [
+        event(0, 'gateway', `POST /claims/${line}`, 0, 9),
+        event(1, 'gateway', null, 3, 3, 'received'),
+      ];
+      if (ending === 'refused') events.push(event(2, 'gateway', null, 7, 7, 'refused'));
+      else {
+        events.push(event(2, 'ocr', 'ocr.extract', 1_000, 3_000));
+        if (ending === 'paid') events.push(event(3, 'payout', 'payout.transfer', 4_000, 4_500));
+      }
+      events.sort((a, b) => a.at - b.at);
+      return { correlationId: id, events };
+    };
+    const learned = learnShapes(
+      Array.from({ length: 240 }, (_, i) =>
+        claim(
+          `h${i}`,
+          T - 3 * 3_600_000 + i * 30_000,
+          lines[i % 4],
+          i % 37 === 5 ? 'refused' : 'paid',
+        ),
+      ),
+      settings,
+      maskValues,
+    );
+    const judged = [
+      claim('r1', T - 40 * MINUTE, 'travel', 'refused'),
+      claim('r2', T - 30 * MINUTE, 'glass', 'refused'),
+      claim('s1', T - 30 * MINUTE, 'motor', 'hung'),
+    ];
+    const { stuck } = judgeChains(judged, learned, to, settings);
+    expect(stuck.flatMap((group) => group.chains.map((item) => item.chain.correlationId))).toEqual([
+      's1',
+    ]);
   });
 
   it('uses the learned gap when it is longer than the floor', () => {

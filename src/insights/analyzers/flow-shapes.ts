@@ -29,6 +29,8 @@ export interface ShapeEvent {
   message: string;
   /** An OpenTelemetry span (its time is its start; `at` is its end). */
   span: boolean;
+  /** A trace's root span (no parent): where the trace began, whatever the clocks say. */
+  root?: boolean;
 }
 
 export interface FlowChain {
@@ -85,9 +87,11 @@ export interface KindShape {
    * What happened at a step (outcomeOfEvent: its message pattern) → completed chains that came
    * to it, and how many of them stopped at each step. A step goes on in most chains; after one
    * of the outcomes of a step (a refusal, a compensation) every chain may stop at the same
-   * place: where the outcome itself was logged, or where the caller answered ("409").
+   * place: where the outcome itself was logged, or where the caller answered ("409"). `last`:
+   * the chains in which nothing began after the outcome (a refusal ends the chain wherever it
+   * stops: the claims of four lines refused at intake stop at four different requests).
    */
-  outcomes: Map<string, { chains: number; stops: Map<string, number> }>;
+  outcomes: Map<string, { chains: number; stops: Map<string, number>; last: number }>;
   /**
    * Steps few enough chains pass to be a branch (under minPresence of the kind) → the other
    * branch steps → completed chains that passed both: the steps a branch brings with it (every
@@ -124,7 +128,8 @@ export function outcomeOfEvent(
 /**
  * Whether a chain that stopped at `last` ended there because of an outcome it came to: of the
  * completed chains of its kind that came to one of its outcomes (minOutcomeChains at least),
- * endedMinFraction stopped at the step it stopped at.
+ * endedMinFraction stopped at the step it stopped at, or began nothing after the outcome when
+ * this chain began nothing after it either and is not a trace waiting for its root span.
  */
 export function endedByOutcome(
   shape: KindShape,
@@ -133,14 +138,17 @@ export function endedByOutcome(
   settings: ShapeSettings,
 ): boolean {
   const stop = stepOfEvent(last);
-  for (const key of new Set(chain.events.map(outcomeOfEvent))) {
-    const outcome = shape.outcomes.get(key);
-    if (
-      outcome !== undefined &&
-      outcome.chains >= settings.minOutcomeChains &&
-      (outcome.stops.get(stop) ?? 0) >= settings.endedMinFraction * outcome.chains
-    )
-      return true;
+  const lastBegan = Math.max(...chain.events.map((event) => event.startedAt));
+  // a trace without its root span is open, whatever began after its last span (nothing: the
+  // root began first, and ends last)
+  const open = chain.events.some((event) => event.span) && !chain.events.some((e) => e.root);
+  for (const event of chain.events) {
+    const outcome = shape.outcomes.get(outcomeOfEvent(event));
+    if (outcome === undefined || outcome.chains < settings.minOutcomeChains) continue;
+    const enough = settings.endedMinFraction * outcome.chains;
+    // where the others stopped, or after nothing else began, as this one did after it
+    if ((outcome.stops.get(stop) ?? 0) >= enough) return true;
+    if (!open && event.at >= lastBegan && outcome.last >= enough) return true;
   }
   return false;
 }
@@ -164,15 +172,19 @@ export type MaskValues = (message: string) => string;
 /**
  * The kind of a chain: the step that began first (its operation, else its component type). A
  * trace's root span arrives last and is missing from the traces we want to judge, so the kind of
- * a chain of spans is the component (service) of its earliest span, present either way.
+ * a chain of spans is the component (service) of its earliest span, present either way; but its
+ * root span's service when the root is there, since clocks differ between services
+ * (kindAtSql: the SQL that shares chains out by kind reads it the same way).
  */
 export function kindOfChain(chain: FlowChain): { kind: string; component: ComponentRef } {
-  const first = chain.events.reduce((best, event) =>
-    event.startedAt < best.startedAt ||
-    (event.startedAt === best.startedAt && event.position < best.position)
-      ? event
-      : best,
-  );
+  const first =
+    chain.events.find((event) => event.root) ??
+    chain.events.reduce((best, event) =>
+      event.startedAt < best.startedAt ||
+      (event.startedAt === best.startedAt && event.position < best.position)
+        ? event
+        : best,
+    );
   const type = first.component.component_type;
   if (chain.events.some((event) => event.span))
     return { kind: `${type} (trace)`, component: first.component };
@@ -288,11 +300,22 @@ export function learnShapes(
       const seen = new Set<string>();
       const stop = stopIndex(chain.events, follows);
       const stepsOf = chain.events.map(stepOfEvent);
-      for (const key of new Set(chain.events.map(outcomeOfEvent))) {
-        const outcome = outcomes.get(key) ?? { chains: 0, stops: new Map<string, number>() };
+      const lastBegan = Math.max(...chain.events.map((event) => event.startedAt));
+      const lastAt = new Map<string, number>();
+      for (const event of chain.events) {
+        const key = outcomeOfEvent(event);
+        lastAt.set(key, Math.max(lastAt.get(key) ?? -Infinity, event.at));
+      }
+      for (const [key, at] of lastAt) {
+        const outcome = outcomes.get(key) ?? {
+          chains: 0,
+          stops: new Map<string, number>(),
+          last: 0,
+        };
         outcomes.set(key, outcome);
         outcome.chains++;
         count(outcome.stops, stepsOf[stop]);
+        if (lastBegan <= at) outcome.last++;
       }
       chain.events.forEach((event, index) => {
         const step = stepsOf[index];
