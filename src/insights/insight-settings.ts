@@ -118,6 +118,11 @@ export const InsightSettings = {
      */
     /** Chains an error propagation needs before it is above low severity. */
     minPropagationChains: 3,
+    /**
+     * A stuck flow is high with this many chains, or with `stalledChains` whose median idle time
+     * is `stalledFactor` times their timeout or more: work held far past any wait its kind knows.
+     */
+    stuckHigh: { chains: 10, stalledChains: 5, stalledFactor: 5 },
     /** An error this long after every earlier error of its chain, not linked to one, starts a new episode. */
     episodeGapMs: ERROR_EPISODE_GAP_MS,
     conventionEnds: {

@@ -9,6 +9,7 @@ import {
   kindsWithoutEnds,
   propagationOf,
   propagationsOf,
+  stuckSeverity,
   stuckAfterFor,
 } from './flow.analyzer.js';
 import { recoveryKey } from '../recovery-key.js';
@@ -300,6 +301,17 @@ describe('flow analyzer', () => {
     expect(propagationsOf([supplier, payment, booking], new Set(), late)[0].root.id).toBe(
       'upstream-502',
     );
+  });
+
+  it('rates stuck flows high when many, or when several are held far past their timeout', () => {
+    const minute = 60_000;
+    expect(stuckSeverity(Array(10).fill(3 * minute), 2 * minute)).toBe('high');
+    // nine payouts hung 9 to 25 minutes where the next step normally follows within seconds
+    const hung = [9, 11, 13, 15, 17, 19, 21, 23, 25].map((m) => m * minute);
+    expect(stuckSeverity(hung, 2 * minute)).toBe('high');
+    // the same nine just past a 5-minute timeout, or only four held long: medium
+    expect(stuckSeverity(Array(9).fill(6 * minute), 5 * minute)).toBe('medium');
+    expect(stuckSeverity(hung.slice(5), 2 * minute)).toBe('medium');
   });
 
   it('groups chains whose roots are replicas of one service into one propagation', () => {

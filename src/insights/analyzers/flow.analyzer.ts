@@ -549,6 +549,17 @@ function failedStepDraft(group: Propagation[], input: FlowInput): InsightDraft {
   };
 }
 
+/** High with many stuck chains, or with several held far past their timeout (settings.stuckHigh). */
+export function stuckSeverity(idleMs: readonly number[], timeoutMs: number): Severity {
+  const rule = settings.stuckHigh;
+  if (idleMs.length >= rule.chains) return 'high';
+  const sorted = [...idleMs].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  return idleMs.length >= rule.stalledChains && median >= rule.stalledFactor * timeoutMs
+    ? 'high'
+    : 'medium';
+}
+
 function stuckDraft(
   group: { chain: ChainSummaryRow; last: ChainEventRow }[],
   input: FlowInput,
@@ -563,7 +574,10 @@ function stuckDraft(
   const kind = input.kindOf?.get(oldest.chain.correlationId) ?? null;
   const earlier = kind !== null ? input.kindEnds?.get(kind) : undefined;
   const timeoutMs = stuckAfterFor(earlier);
-  const severity: Severity = group.length >= 10 ? 'high' : 'medium';
+  const severity = stuckSeverity(
+    group.map((item) => input.scope.to.getTime() - item.chain.lastAt.getTime()),
+    timeoutMs,
+  );
   const lastAt = new Date(Math.max(...group.map((item) => item.chain.lastAt.getTime())));
   return {
     analyzer: 'flow',
@@ -892,7 +906,10 @@ function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): Insigh
     analyzer: 'flow',
     type: 'flow',
     kind: 'stuck_flow',
-    severity: group.chains.length >= 10 ? 'high' : 'medium',
+    severity: stuckSeverity(
+      group.chains.map((item) => item.idleMs),
+      group.thresholdMs,
+    ),
     title: `${group.chains.length} "${shape.kind}" flow(s) stuck after ${step.label}`,
     summary:
       `${group.chains.length} correlation chain(s) of kind "${shape.kind}" last did ${step.label} and then nothing for ` +
