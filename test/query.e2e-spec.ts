@@ -55,6 +55,13 @@ function EXTRA_EVENTS(now: Date): DebugEventRecord[] {
       component_type: 'inventory-service',
       component_id: 'inv-1',
     }),
+    event(285, {
+      correlation_id: 'BKG-TYNVMJ',
+      operation: 'create-booking',
+      message: 'booking BKG-TYNVMJ created for customer C-280785, claim CLM-2026-000777',
+      component_type: 'booking-service',
+      component_id: 'booking-1',
+    }),
     event(280, {
       correlation_id: 'req-42',
       operation: 'charge',
@@ -429,6 +436,8 @@ describeWithPostgresAndRedis(
         ['request 42', 'req-42'],
         ['trace 4bf92f35…', TRACE_ID],
         ['what happened with trace 4bf92f3577b34da6...', TRACE_ID],
+        // a reference in capitals without a digit is an id too
+        ['status of BKG-TYNVMJ', 'BKG-TYNVMJ'],
       ])('finds the id in "%s" in the store (%s)', async (question, id) => {
         const { body } = await post('/ai/query', { question }).expect(200);
         expect(body.intent).toBe('operation_progress');
@@ -461,6 +470,27 @@ describeWithPostgresAndRedis(
         expect(body.understood.pattern_ids).toEqual([patternId]);
         expect(body.queries[0].path).toBe(`/api/debug/errors/patterns/${patternId}/explain`);
       });
+
+      it.each([
+        ['where is claim CLM-2026-000777 stuck?', 'CLM-2026-000777'],
+        ['what happened to customer C-280785?', 'C-280785'],
+      ])(
+        'finds the operation whose messages carry an id the store keys nothing by: "%s"',
+        async (question, written) => {
+          const { body } = await post('/ai/query', { question }).expect(200);
+          expect(body.intent).toBe('operation_progress');
+          expect(body.understood.mentioned).toMatchObject({
+            text: written,
+            operations: [{ correlation_id: 'BKG-TYNVMJ', events: 1 }],
+          });
+          expect(body.data.correlation_id).toBe('BKG-TYNVMJ');
+          expect(body.answer).toMatch(
+            new RegExp(
+              `^${written} is not the id of an operation or an event, but 1 event\\(s\\) of operation BKG-TYNVMJ mention it`,
+            ),
+          );
+        },
+      );
 
       it('says which spellings it looked for when an id is in no store', async () => {
         const { body } = await post('/ai/query', {

@@ -428,6 +428,33 @@ export class QueryRepository {
       .slice(0, limit);
   }
 
+  /**
+   * The operations whose events mention `text` (an id people know from the messages: a claim, a
+   * customer), the latest first: from the newest `scan` matching events since `from`.
+   */
+  async correlationsMentioning(
+    text: string,
+    from: Date,
+    limit: number,
+    scan = 500,
+  ): Promise<{ correlation_id: string; events: number; last_at: string }[]> {
+    const filter = new NamedParams(this.sql.dialect);
+    const where = eventWhere({ text, from }, filter);
+    const rows = await this.sql.rows<{ correlation_id: string; events: unknown; last_at: unknown }>(
+      `SELECT m.correlation_id, count(*) AS events, max(m."timestamp") AS last_at
+         FROM (SELECT e.correlation_id, e."timestamp" FROM debug_events e
+                WHERE ${where} AND e.correlation_id IS NOT NULL
+                ORDER BY e."timestamp" DESC LIMIT :scan) AS m
+        GROUP BY m.correlation_id ORDER BY max(m."timestamp") DESC LIMIT :limit`,
+      { ...filter.params, scan, limit },
+    );
+    return rows.map((row) => ({
+      correlation_id: String(row.correlation_id),
+      events: toNumber(row.events),
+      last_at: toIso(row.last_at)!,
+    }));
+  }
+
   /** A bounded search, newest first. */
   async searchEvents(search: EventSearch): Promise<EventRow[]> {
     const filter = new NamedParams(this.sql.dialect);

@@ -40,6 +40,8 @@ const API = '/api/debug';
 const MAX_WINDOW_MINUTES = 7 * 24 * 60;
 /** A component needs this many events in the window to rank by error rate. */
 const MIN_RANKED_EVENTS = 20;
+/** How far back the messages are searched for an id the store does not key events by. */
+const MENTION_DAYS = 7;
 /** How far back the evidence behind an ambiguous name is counted. */
 const EVIDENCE_HOURS = 24;
 
@@ -71,7 +73,7 @@ export class AskService {
     const now = options.now ?? new Date();
     const parsed = parseQuestion(question, await this.registry.names(), now);
     await this.preferEvidence(parsed, now);
-    const idLookup = await this.lookUpIds(parsed);
+    const idLookup = await this.lookUpIds(parsed, question, now);
     const base = {
       question,
       intent: parsed.intent,
@@ -240,8 +242,16 @@ export class AskService {
       case 'operation_progress': {
         const correlationId = entities.correlation_ids[0];
         const progress = await this.progress.progress(correlationId);
+        const mention = entities.mentioned;
+        const others = mention?.operations.slice(1) ?? [];
         return {
-          answer: progress.summary,
+          answer: mention
+            ? `${mention.text} is not the id of an operation or an event, but ${mention.operations[0].events} event(s) of operation ${correlationId} mention it` +
+              (others.length
+                ? ` (the latest of ${mention.operations.length} operations that do; the others: ${others.map((item) => item.correlation_id).join(', ')})`
+                : '') +
+              `. ${progress.summary}`
+            : progress.summary,
           data: progress,
           queries: [
             get(`/operations/${encodeURIComponent(correlationId)}`, 'operation_progress', {
@@ -638,13 +648,27 @@ export class AskService {
    * id turns the question into explaining that event. 'missing' when the question is about an id
    * and none of its spellings is in the store.
    */
-  private async lookUpIds(parsed: ParsedQuestion): Promise<'found' | 'missing' | 'none'> {
+  private async lookUpIds(
+    parsed: ParsedQuestion,
+    question: string,
+    now: Date,
+  ): Promise<'found' | 'missing' | 'none'> {
     const { entities } = parsed;
     if (!['operation_progress', 'search_events', 'explain_error'].includes(parsed.intent))
       return 'none';
     const candidates = [...new Set([...entities.id_candidates, ...entities.correlation_ids])];
     if (candidates.length === 0) return 'none';
     const found = await this.repository.findIds(candidates);
+    if (found.length === 0 && parsed.intent !== 'explain_error') {
+      // not an id the store keys by, but perhaps one its messages carry (a claim, a customer)
+      const mention = await this.mentionOf(candidates, question, now);
+      if (mention) {
+        entities.correlation_ids = [mention.operations[0].correlation_id];
+        entities.mentioned = mention;
+        parsed.intent = 'operation_progress';
+        return 'found';
+      }
+    }
     if (found.length === 0) return parsed.intent === 'explain_error' ? 'none' : 'missing';
     // A correlation id names the whole operation: it wins over an event, a pattern or a span.
     const best = found.find((item) => item.kind === 'correlation') ?? found[0];
@@ -657,6 +681,28 @@ export class AskService {
     else entities.event_ids = [best.id];
     parsed.intent = 'explain_error';
     return 'found';
+  }
+
+  /**
+   * The operations whose messages mention one of the ids the question wrote out (as written, not
+   * the spellings made from it), within MENTION_DAYS: the first id that any mentions.
+   */
+  private async mentionOf(
+    candidates: readonly string[],
+    question: string,
+    now: Date,
+  ): Promise<NonNullable<ParsedQuestion['entities']['mentioned']> | null> {
+    const lower = question.toLowerCase();
+    const written = candidates
+      .filter((candidate) => !candidate.endsWith('…') && candidate.length >= 4)
+      .filter((candidate) => lower.includes(candidate.toLowerCase()))
+      .slice(0, 3);
+    const from = new Date(now.getTime() - MENTION_DAYS * 86_400_000);
+    for (const text of written) {
+      const operations = await this.repository.correlationsMentioning(text, from, 10);
+      if (operations.length > 0) return { text, operations };
+    }
+    return null;
   }
 
   /** Components by error rate in the window (enough events to mean something), the worst with its root cause. */

@@ -172,6 +172,13 @@ const TABLE: Row[] = [
     pattern_ids: [],
     id_candidates: [PATTERN],
   },
+  // a reference in capitals with a separator is an id without a digit; a word is not
+  {
+    question: 'what happened to BKG-TYNVMJ?',
+    intent: 'operation_progress',
+    id_candidates: ['BKG-TYNVMJ'],
+  },
+  { question: 'is the HTTP-API slow?', intent: 'slow_operations', id_candidates: [] },
   {
     question: 'span_id=a3ce929d0e0e4736 in trace 4bf92f3577b34da6a3ce929d0e0e4736',
     intent: 'operation_progress',

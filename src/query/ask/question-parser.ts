@@ -70,6 +70,14 @@ export interface QuestionEntities {
    * or nothing is.
    */
   topic: string | null;
+  /**
+   * Set when answering: an id the question wrote that the store keys no event by, found in the
+   * messages of these operations (the latest first).
+   */
+  mentioned?: {
+    text: string;
+    operations: { correlation_id: string; events: number; last_at: string }[];
+  };
 }
 
 export interface ParsedQuestion {
@@ -574,9 +582,16 @@ const ABBREVIATIONS: Record<string, string[]> = {
 const TIME_UNIT_AFTER =
   /^\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|ms|am|pm|%|percent|x|times)\b/i;
 
-/** Looks like an id rather than a word, a time or a number of things: has a digit, is not "p95", "5xx", "24h", "10:00", "v2". */
+/**
+ * A reference written in capitals with a separator, digits or not ("BKG-TYNVMJ", "INC_QWERTY"):
+ * codes people read out, where a word would be written in small letters.
+ */
+const CODE = /^[A-Z]{2,}(?:[-_][A-Z0-9]{2,})*[-_][A-Z0-9]{4,}$/;
+
+/** Looks like an id rather than a word, a time or a number of things: has a digit (or is a code), is not "p95", "5xx", "24h", "10:00", "v2". */
 function idLike(token: string): boolean {
-  if (!/\d/.test(token) || token.length > 128) return false;
+  if (token.length > 128) return false;
+  if (!/\d/.test(token)) return CODE.test(token);
   if (
     /^(p\d{2,3}|\dxx|\d+(\.\d+)?(ms|s|m|h|d|w|k|%)|v\d+(\.\d+)*|\d{1,2}(:\d{2}){1,2}|\d{1,2}(:\d{2})?\s?(am|pm)|\d{4}-\d{2}-\d{2}(t[\d:.]+z?)?|\d+(st|nd|rd|th))$/i.test(
       token,
