@@ -455,6 +455,19 @@ const TABLE: Row[] = [
   { question: 'anything changed on checkout?', intent: 'what_changed', components: ['checkout'] },
   // Failure rankings.
   { question: 'which service fails most?', intent: 'rank_failures' },
+  { question: 'errors per component in the last hour', intent: 'rank_failures' },
+  // an error rate is a count of errors against the events
+  {
+    question: "what's the error rate of payment-service?",
+    intent: 'count_events',
+    components: ['payment-service'],
+    levels: ['error'],
+  },
+  {
+    question: 'how many errors in total in the last 15 minutes?',
+    intent: 'count_events',
+    topic: null,
+  },
   {
     question: 'which service fails the most in the last hour',
     intent: 'rank_failures',

@@ -236,7 +236,7 @@ function blankSearchedWords(text: string, known: KnownNames): string {
 
 /** Words that are never a topic, beyond the stopwords and the rules' keywords. */
 const NOT_TOPICS = new Set(
-  'going happening wrong right usual normal today yesterday morning night week weekend production prod staging thing stuff platform cluster site world life'.split(
+  'going happening wrong right usual normal today yesterday morning night week weekend production prod staging thing stuff platform cluster site world life total overall general whole average'.split(
     ' ',
   ),
 );
@@ -298,7 +298,7 @@ const KEYWORDS = (
   'insights insight anomaly anomalies incidents incident alerts problems problem issues ' +
   'summary summarize summarise frequent common recurring breakdown events messages ' +
   'minutes minute hours seconds yesterday today morning afternoon evening weekend monday tuesday ' +
-  'wednesday thursday friday saturday sunday between since'
+  'wednesday thursday friday saturday sunday between since stuck hanging skipped'
 ).split(' ');
 const KEYWORD_SET = new Set(KEYWORDS);
 /** Real words one slip away from a keyword: never corrected. */
@@ -412,6 +412,9 @@ function isFailureRanking(lower: string): boolean {
     /\b(fails?|failing|errors?) (the )?most\b/.test(lower) ||
     (/\berror[- ]rates?\b/.test(lower) &&
       /\b(which|who|compare|rank|by|per|each|across)\b/.test(lower)) ||
+    /\b(per|by|each|across)\s+(the\s+)?(services?|components?|instances?|apps?|nodes?|workers?)\b/.test(
+      lower,
+    ) ||
     /^(which|who)\b/.test(lower)
   );
 }
@@ -468,6 +471,9 @@ function classify(
   if (entities.flow_kinds.length > 0) return { intent: 'list_insights', confidence: 0.8 };
   if (has(lower, SLOW)) return { intent: 'slow_operations', confidence: hasComponents ? 0.9 : 0.7 };
   if (isFailureRanking(lower)) return { intent: 'rank_failures', confidence: 0.85 };
+  // "what's the error rate of payments?": a count of errors answers with their share of events
+  if (/\b(error|failure|fail)[- ]rates?\b/.test(lower) && entities.components.length <= 1)
+    return { intent: 'count_events', confidence: 0.8 };
   if (has(lower, TOP_ERRORS)) return { intent: 'top_errors', confidence: 0.85 };
   if (searching)
     return {
