@@ -492,6 +492,24 @@ describeWithPostgresAndRedis(
         },
       );
 
+      it('measures the operation a percentile question names, and says when none has that name', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'what is the p99 of example-call?',
+        }).expect(200);
+        expect(body.intent).toBe('slow_operations');
+        expect(body.answer).toMatch(
+          /^example-call on api: p99 60000 ms over 1 call\(s\) in the last hour/,
+        );
+        expect(body.data.current).toEqual([
+          expect.objectContaining({ operation: 'example-call', samples: 1, p99_ms: 60000 }),
+        ]);
+        const { body: missing } = await post('/ai/query', {
+          question: 'p95 of checkout.submit',
+        }).expect(200);
+        expect(missing.answer).toMatch(/^No operation named "checkout.submit" has timed calls/);
+        expect(missing.data.error).toBe('operation not found');
+      });
+
       it('says which spellings it looked for when an id is in no store', async () => {
         const { body } = await post('/ai/query', {
           question: 'what happened to order 987654',

@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { ChangeAnswers } from './ask/change-answers.js';
 import { CountAnswers } from './ask/count-answers.js';
+import { LatencyAnswers } from './ask/latency-answers.js';
 import { AskService } from './ask/ask.service.js';
 import { CompareService } from './compare.service.js';
 import { ComponentHealthService } from './component-health.service.js';
@@ -32,6 +33,7 @@ import { InsightOccurrencesController } from './insight-occurrences.controller.j
     EventAnalyticsService,
     AskService,
     CountAnswers,
+    LatencyAnswers,
     ChangeAnswers,
   ],
   exports: [

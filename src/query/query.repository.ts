@@ -429,6 +429,58 @@ export class QueryRepository {
   }
 
   /**
+   * Durations of the named operations (any case) in a window, per component type: the newest
+   * SQLITE_LATENCY_SAMPLE calls of each, percentiles taken here (the same on both databases).
+   */
+  async operationLatencies(operations: readonly string[], window: TimeWindow) {
+    if (operations.length === 0) return [];
+    const names = [...new Set(operations.map((name) => name.toLowerCase()))];
+    const rows = await this.sql.rows<{ component_type: string; operation: string; d: unknown }>(
+      `SELECT e.component_type, e.operation, e.duration_ms AS d FROM debug_events e
+        WHERE lower(e.operation) IN (:...names) AND e."timestamp" >= :from AND e."timestamp" < :to
+          AND e.duration_ms IS NOT NULL
+        ORDER BY e."timestamp" DESC LIMIT ${SQLITE_LATENCY_SAMPLE}`,
+      { names, from: window.from, to: window.to },
+    );
+    const groups = new Map<string, { component_type: string; operation: string; d: number[] }>();
+    for (const row of rows) {
+      const key = `${row.component_type}\u0000${row.operation}`;
+      const group = groups.get(key) ?? {
+        component_type: row.component_type,
+        operation: row.operation,
+        d: [],
+      };
+      group.d.push(toNumber(row.d));
+      groups.set(key, group);
+    }
+    return [...groups.values()].map(({ component_type, operation, d }) => {
+      d.sort((a, b) => a - b);
+      return {
+        component_type,
+        operation,
+        samples: d.length,
+        p50_ms: round(percentileOf(d, 0.5)),
+        p90_ms: round(percentileOf(d, 0.9)),
+        p95_ms: round(percentileOf(d, 0.95)),
+        p99_ms: round(percentileOf(d, 0.99)),
+        max_ms: round(d[d.length - 1]),
+      };
+    });
+  }
+
+  /** The operations with timed calls in a window, the busiest first (bounded). */
+  async timedOperations(window: TimeWindow, limit = 500): Promise<string[]> {
+    const rows = await this.sql.rows<{ operation: string }>(
+      `SELECT e.operation FROM debug_events e
+        WHERE e."timestamp" >= :from AND e."timestamp" < :to AND e.duration_ms IS NOT NULL
+          AND e.operation IS NOT NULL
+        GROUP BY e.operation ORDER BY count(*) DESC LIMIT :limit`,
+      { from: window.from, to: window.to, limit },
+    );
+    return rows.map((row) => String(row.operation));
+  }
+
+  /**
    * The operations whose events mention `text` (an id people know from the messages: a claim, a
    * customer), the latest first: from the newest `scan` matching events since `from`.
    */

@@ -12,6 +12,7 @@ import { QueryRepository } from '../query.repository.js';
 import { bySeverityThenConfidence, openProblems, openProblemsPage } from '../open-problems.js';
 import { ChangeAnswers } from './change-answers.js';
 import { CountAnswers } from './count-answers.js';
+import { LatencyAnswers } from './latency-answers.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -63,6 +64,7 @@ export class AskService {
     private readonly insights: InsightsService,
     private readonly counts: CountAnswers,
     private readonly changes: ChangeAnswers,
+    private readonly latencies: LatencyAnswers,
   ) {}
 
   async ask(
@@ -301,6 +303,15 @@ export class AskService {
         };
       }
       case 'slow_operations': {
+        // "p99 of payment.authorize": the operation named, measured
+        const latency = await this.latencies.latency(question, entities, now);
+        if (latency)
+          return {
+            answer: latency.answer,
+            data: latency.data,
+            queries: [post('/analytics/slow-operations', windowed, 'slow_operations')],
+            cached: false,
+          };
         // what got slower than usual (the open regressions) before what is slow by nature (a
         // transcode that always takes minutes tops the ranking, and says nothing went wrong)
         const [slow, regressions] = await Promise.all([
