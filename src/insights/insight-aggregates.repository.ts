@@ -14,6 +14,7 @@ import {
   firstOf,
   idText,
   minuteIndex,
+  minuteOf,
   SqlBuilder,
 } from '../database/sql/statement.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
@@ -637,6 +638,53 @@ export class InsightAggregatesRepository {
           AND duration_ms >= ${sql.p(levelMs)}`,
     );
     return toNumber(rows[0]?.n ?? 0);
+  }
+
+  /** Per minute of [from, to), an operation's calls and those that took `levelMs` or more. */
+  async minuteExceedances(
+    component: ComponentRef,
+    operation: string,
+    from: Date,
+    to: Date,
+    levelMs: number,
+  ): Promise<{ minute: Date; calls: number; above: number }[]> {
+    const sql = this.builder();
+    const minute = minuteOf(sql.dialect, '"timestamp"');
+    const rows = await this.run(
+      sql,
+      `SELECT ${minute} AS minute, count(*) AS calls,
+              sum(CASE WHEN duration_ms >= ${sql.p(levelMs)} THEN 1 ELSE 0 END) AS above
+         FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL
+        GROUP BY ${minute} ORDER BY 1`,
+    );
+    return rows.map((row) => ({
+      minute: toDate(row.minute),
+      calls: toNumber(row.calls),
+      above: toNumber(row.above),
+    }));
+  }
+
+  /** An operation's durations in [from, to), the newest `limit` (for percentiles of a part of the scope). */
+  async durationsIn(
+    component: ComponentRef,
+    operation: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<number[]> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT duration_ms FROM debug_events
+        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL
+        ORDER BY "timestamp" DESC LIMIT ${sql.p(limit)}`,
+    );
+    return rows.map((row) => toNumber(row.duration_ms));
   }
 
   /** The events of one correlation chain, oldest first (bounded). */

@@ -79,6 +79,13 @@ export const InsightSettings = {
   },
 
   performance: {
+    /**
+     * A regression's onset inside the scope (onsetOf): the minute after which calls at or above
+     * the previous p95, less this share of all calls, add up to the most; the percentiles since
+     * then are read from at most `onsetSample` calls.
+     */
+    onsetShare: 0.25,
+    onsetSample: 20_000,
     minSamples: 30,
     /** p95 of the scope / p95 of the previous window at or above this is a regression. */
     regressionRatio: 1.5,

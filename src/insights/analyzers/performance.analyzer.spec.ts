@@ -4,6 +4,7 @@ import {
   criticalPath,
   fewCallsRegression,
   findRegressions,
+  onsetOf,
   groupReplicas,
   markConsequences,
   regressionCandidates,
@@ -373,5 +374,36 @@ describe('performance analyzer', () => {
     expect(fraud.evidence.instances).toHaveLength(2);
     expect(fraud.summary).toContain('not one host');
     expect(grouped[1]).toBe(other);
+  });
+});
+
+describe('onsetOf', () => {
+  const T = Date.parse('2026-01-01T09:12:00Z');
+  const minutes = (above: (index: number) => number, calls = 20) =>
+    Array.from({ length: 60 }, (_, index) => ({
+      minute: new Date(T + index * 60_000),
+      calls,
+      above: above(index),
+    }));
+
+  it('finds the minute a sharp regression began inside the scope', () => {
+    // 1 call in 20 at the old p95 before 09:42, nearly all after
+    const sharp = minutes((index) => (index < 30 ? (index % 20 === 0 ? 1 : 0) : 19));
+    expect(onsetOf(sharp)).toEqual(new Date(T + 30 * 60_000));
+  });
+
+  it('dates a gradual one where the slow calls began to crowd', () => {
+    // the share of slow calls grows from 5% at 09:41 to all of them at 10:01
+    const ramp = minutes((index) =>
+      index < 29 ? 1 : Math.min(20, Math.round(1 + ((index - 29) * 19) / 20)),
+    );
+    const at = onsetOf(ramp)!.getTime();
+    expect(at).toBeGreaterThanOrEqual(T + 30 * 60_000);
+    expect(at).toBeLessThanOrEqual(T + 36 * 60_000);
+  });
+
+  it('gives none when it began before the scope, or when nothing crowds', () => {
+    expect(onsetOf(minutes(() => 18))).toBeNull();
+    expect(onsetOf(minutes((index) => (index % 20 === 0 ? 1 : 0)))).toBeNull();
   });
 });

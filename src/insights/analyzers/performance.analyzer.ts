@@ -26,6 +26,29 @@ export interface Regression {
   /** Calls of the scope at or above the previous p95, and the chance of as many by luck (regressionChance). */
   above?: number;
   chance?: number;
+  /** When it began inside the scope (onsetOf), and the calls since then. */
+  onset?: { at: Date; count: number; p50: number; p95: number; p99: number };
+}
+
+/**
+ * When calls at or above the previous p95 began to crowd, from per-minute counts of the scope:
+ * the minute from which the calls above, less `share` of all calls, add up to the most (the
+ * cumulative-sum change point). Before a regression about 5% of calls reach the old p95; after
+ * it, most do. Null when that is the scope's first minute (it began before the scope) or nothing
+ * crowds.
+ */
+export function onsetOf(
+  minutes: readonly { minute: Date; calls: number; above: number }[],
+  share = settings.onsetShare,
+): Date | null {
+  let sum = 0;
+  let best = 0;
+  let at = -1;
+  for (let index = minutes.length - 1; index >= 0; index--) {
+    sum += minutes[index].above - share * minutes[index].calls;
+    if (sum > best) [best, at] = [sum, index];
+  }
+  return at > 0 ? minutes[at].minute : null;
 }
 
 export interface CriticalPathStep {
@@ -502,6 +525,10 @@ export function regressionDraft(regression: Regression, context: RegressionConte
       `${name} got slower: p50 ${round(previous.p50)} → ${round(current.p50)} ms, p95 ${round(previous.p95)} → ` +
       `${round(current.p95)} ms, p99 ${round(previous.p99)} → ${round(current.p99)} ms over ${current.count} calls ` +
       `(${previous.count} in the window before)` +
+      (regression.onset
+        ? `; it began about ${formatTime(regression.onset.at)}: since then p50 ${round(regression.onset.p50)} ms, ` +
+          `p95 ${round(regression.onset.p95)} ms, p99 ${round(regression.onset.p99)} ms over ${regression.onset.count} calls`
+        : '') +
       (regression.above !== undefined
         ? `; ${regression.above} call(s) reached the previous p95 (about 5% would by chance, ` +
           `chance of as many ${(regression.chance ?? 1).toExponential(1)})`
@@ -516,6 +543,19 @@ export function regressionDraft(regression: Regression, context: RegressionConte
       previous: statsOf(previous),
       p95_ratio: round(regression.p95Ratio),
       p50_ratio: round(regression.p50Ratio),
+      ...(regression.onset
+        ? {
+            onset: {
+              at: regression.onset.at.toISOString(),
+              since: {
+                count: regression.onset.count,
+                p50_ms: round(regression.onset.p50),
+                p95_ms: round(regression.onset.p95),
+                p99_ms: round(regression.onset.p99),
+              },
+            },
+          }
+        : {}),
       ...(regression.above !== undefined
         ? { calls_at_or_above_previous_p95: regression.above, chance: regression.chance }
         : {}),
@@ -537,7 +577,7 @@ export function regressionDraft(regression: Regression, context: RegressionConte
         InsightSettings.confidence.recencyHalfLifeMs,
       ),
     },
-    firstSeen: context.scope.from,
+    firstSeen: regression.onset?.at ?? context.scope.from,
     lastSeen: context.slowestAt ?? context.scope.to,
     subjects: [`component:${componentKey(current.component)}`],
     sample: { component: current.component, from: context.scope.from, to: context.scope.to },
@@ -583,6 +623,7 @@ export class PerformanceAnalyzer implements Analyzer {
       const chance = regressionChance(regression, above);
       if (chance > settings.regressionMaxChance) continue;
       Object.assign(regression, { above, chance });
+      regression.onset = await this.onset(context, regression);
       reported.add(pairKey(regression.current));
       drafts.push(
         regressionDraft(regression, await this.slowestContext(context, regression.current)),
@@ -590,6 +631,30 @@ export class PerformanceAnalyzer implements Analyzer {
     }
     drafts.push(...(await this.fewCalls(context, moments, reported)));
     return groupReplicas(markConsequences(drafts));
+  }
+
+  /** When the regression began inside the scope, and the percentiles of the calls since then. */
+  private async onset(
+    context: AnalysisContext,
+    regression: Regression,
+  ): Promise<Regression['onset']> {
+    const { component, operation } = regression.current;
+    const { scope } = context;
+    const minutes = await context.aggregates.minuteExceedances(
+      component,
+      operation,
+      scope.from,
+      scope.to,
+      regression.previous.p95,
+    );
+    const at = onsetOf(minutes);
+    if (!at) return undefined;
+    const since = (
+      await context.aggregates.durationsIn(component, operation, at, scope.to, settings.onsetSample)
+    ).sort((a, b) => a - b);
+    if (since.length === 0) return undefined;
+    const pick = (q: number) => since[Math.min(since.length - 1, Math.ceil(q * since.length) - 1)];
+    return { at, count: since.length, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99) };
   }
 
   /** Large effects on few calls, against the whole baseline (3 windows before the scope). */
