@@ -1123,6 +1123,44 @@ export class InsightAggregatesRepository {
     return rows.map(chainEventRow);
   }
 
+  /** The state changes (non-empty diffs) of a component type's instances captured in [from, to), oldest first (bounded). */
+  async stateChangesOf(
+    componentType: string,
+    from: Date,
+    to: Date,
+    limit = 20,
+  ): Promise<{ component: ComponentRef; at: Date; changes: { path: string; value: unknown }[] }[]> {
+    const sql = this.builder();
+    const rows = await this.run(
+      sql,
+      `SELECT component_type, component_id, captured_at, diff_from_previous FROM debug_state_snapshots
+        WHERE component_type = ${sql.p(componentType)} AND captured_at >= ${sql.time(from)} AND captured_at < ${sql.time(to)}
+        ORDER BY captured_at LIMIT ${sql.p(limit)}`,
+    );
+    return rows.flatMap((row) => {
+      const diff = (
+        typeof row.diff_from_previous === 'string'
+          ? JSON.parse(row.diff_from_previous)
+          : (row.diff_from_previous ?? [])
+      ) as { path?: unknown; value?: unknown }[];
+      const changes = (Array.isArray(diff) ? diff : [])
+        .filter((item) => typeof item.path === 'string')
+        .map((item) => ({ path: String(item.path), value: item.value }));
+      return changes.length === 0
+        ? []
+        : [
+            {
+              component: {
+                component_type: String(row.component_type),
+                component_id: String(row.component_id),
+              },
+              at: toDate(row.captured_at),
+              changes,
+            },
+          ];
+    });
+  }
+
   /**
    * Each component's latest snapshot (within the scope's filters) captured in [from, before)
    * (before: the scope's end), or its earliest.

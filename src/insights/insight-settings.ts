@@ -86,6 +86,8 @@ export const InsightSettings = {
      */
     onsetShare: 0.25,
     onsetSample: 20_000,
+    /** State changes of the regressed type this long before its onset are named with it. */
+    changesBeforeMs: 15 * 60_000,
     minSamples: 30,
     /** p95 of the scope / p95 of the previous window at or above this is a regression. */
     regressionRatio: 1.5,

@@ -7,6 +7,7 @@ import type {
 } from '../insight-aggregates.repository.js';
 import { InsightSettings } from '../insight-settings.js';
 import {
+  type ComponentRef,
   componentKey,
   type InsightDraft,
   type InsightScope,
@@ -28,6 +29,29 @@ export interface Regression {
   chance?: number;
   /** When it began inside the scope (onsetOf), and the calls since then. */
   onset?: { at: Date; count: number; p50: number; p95: number; p99: number };
+  /** State changes of the component's type shortly before the onset (a release, a setting). */
+  changes?: { component: ComponentRef; at: Date; changes: { path: string; value: unknown }[] }[];
+}
+
+/** "tariff-2 /version → "5.3.0", /quote_engine → "rules-v2" at 09:42:04 (also tariff-1, tariff-3)". */
+function describeChanges(changes: NonNullable<Regression['changes']>): string {
+  const [first] = changes;
+  const paths = first.changes
+    .slice(0, 3)
+    .map((change) => `${change.path} → ${JSON.stringify(change.value)}`)
+    .join(', ');
+  const others = [
+    ...new Set(
+      changes
+        .slice(1)
+        .map((change) => change.component.component_id)
+        .filter((id) => id !== first.component.component_id),
+    ),
+  ];
+  return (
+    `${first.component.component_id} ${paths} at ${formatTime(first.at)}` +
+    (others.length ? ` (also ${others.slice(0, 4).join(', ')})` : '')
+  );
 }
 
 /**
@@ -529,6 +553,9 @@ export function regressionDraft(regression: Regression, context: RegressionConte
         ? `; it began about ${formatTime(regression.onset.at)}: since then p50 ${round(regression.onset.p50)} ms, ` +
           `p95 ${round(regression.onset.p95)} ms, p99 ${round(regression.onset.p99)} ms over ${regression.onset.count} calls`
         : '') +
+      (regression.changes
+        ? `; the state of ${current.component.component_type} changed then: ${describeChanges(regression.changes)}`
+        : '') +
       (regression.above !== undefined
         ? `; ${regression.above} call(s) reached the previous p95 (about 5% would by chance, ` +
           `chance of as many ${(regression.chance ?? 1).toExponential(1)})`
@@ -545,6 +572,15 @@ export function regressionDraft(regression: Regression, context: RegressionConte
       p50_ratio: round(regression.p50Ratio),
       ...(regression.onset
         ? {
+            ...(regression.changes
+              ? {
+                  state_changes: regression.changes.map((change) => ({
+                    component: change.component,
+                    at: change.at.toISOString(),
+                    changes: change.changes.slice(0, 10),
+                  })),
+                }
+              : {}),
             onset: {
               at: regression.onset.at.toISOString(),
               since: {
@@ -566,7 +602,12 @@ export function regressionDraft(regression: Regression, context: RegressionConte
     suggestions: [
       `Open the slowest call${context.path ? ` and its chain: GET /api/debug/operations/${context.path.correlation_id}` : ''}`,
       `Compare ${componentKey(current.component)}'s dependencies (database, downstream calls) over ${formatTime(context.scope.from)} – ${formatTime(context.scope.to)}`,
-      'If a release went out in this window, compare it with the previous one',
+      regression.changes
+        ? `Undo the change of ${regression.changes[0].component.component_type} at ${formatTime(regression.changes[0].at)} (${regression.changes[0].changes
+            .slice(0, 2)
+            .map((change) => change.path)
+            .join(', ')}) and see whether the latency returns`
+        : 'If a release went out in this window, compare it with the previous one',
     ],
     factors: {
       sample_size: sampleSizeFactor(Math.min(current.count, previous.count), 50),
@@ -624,6 +665,7 @@ export class PerformanceAnalyzer implements Analyzer {
       if (chance > settings.regressionMaxChance) continue;
       Object.assign(regression, { above, chance });
       regression.onset = await this.onset(context, regression);
+      if (regression.onset) regression.changes = await this.changesBefore(context, regression);
       reported.add(pairKey(regression.current));
       drafts.push(
         regressionDraft(regression, await this.slowestContext(context, regression.current)),
@@ -655,6 +697,23 @@ export class PerformanceAnalyzer implements Analyzer {
     if (since.length === 0) return undefined;
     const pick = (q: number) => since[Math.min(since.length - 1, Math.ceil(q * since.length) - 1)];
     return { at, count: since.length, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99) };
+  }
+
+  /**
+   * The state changes of the regressed component's type from settings.changesBeforeMs before its
+   * onset to the end of the minute after it (snapshots are sent as the change rolls out).
+   */
+  private async changesBefore(
+    context: AnalysisContext,
+    regression: Regression,
+  ): Promise<Regression['changes']> {
+    const at = regression.onset!.at.getTime();
+    const changes = await context.aggregates.stateChangesOf(
+      regression.current.component.component_type,
+      new Date(at - settings.changesBeforeMs),
+      new Date(at + 120_000),
+    );
+    return changes.length > 0 ? changes : undefined;
   }
 
   /** Large effects on few calls, against the whole baseline (3 windows before the scope). */
