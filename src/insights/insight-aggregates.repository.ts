@@ -640,7 +640,7 @@ export class InsightAggregatesRepository {
     return toNumber(rows[0]?.n ?? 0);
   }
 
-  /** Per minute of [from, to), an operation's calls and those that took `levelMs` or more. */
+  /** Per minute of [from, to), an operation's calls and those that took longer than `levelMs`. */
   async minuteExceedances(
     component: ComponentRef,
     operation: string,
@@ -653,7 +653,7 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT ${minute} AS minute, count(*) AS calls,
-              sum(CASE WHEN duration_ms >= ${sql.p(levelMs)} THEN 1 ELSE 0 END) AS above
+              sum(CASE WHEN duration_ms > ${sql.p(levelMs)} THEN 1 ELSE 0 END) AS above
          FROM debug_events
         WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
           AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}

@@ -55,10 +55,11 @@ function describeChanges(changes: NonNullable<Regression['changes']>): string {
 }
 
 /**
- * When calls at or above the previous p95 began to crowd, from per-minute counts of the scope:
- * the minute from which the calls above, less `share` of all calls, add up to the most (the
- * cumulative-sum change point). Before a regression about 5% of calls reach the old p95; after
- * it, most do. Null when that is the scope's first minute (it began before the scope) or nothing
+ * When calls above the previous p95 began to crowd, from per-minute counts of the scope: the
+ * minute from which the calls above, less `share` of all calls, add up to the most (the
+ * cumulative-sum change point). Before a regression about 5% of calls pass the old p95 (fewer
+ * where durations repeat: strictly above, a p95 that is the usual maximum is passed by none);
+ * after it, most do. Null when that is the scope's first minute (it began before the scope) or nothing
  * crowds.
  */
 export function onsetOf(
