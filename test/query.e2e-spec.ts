@@ -326,6 +326,26 @@ describeWithPostgresAndRedis(
         // with no name known there is nothing to compare
         await post('/analytics/compare', { components: ['pay-9x'] }).expect(404);
       });
+
+      it('compares the first 60 instances of a type named alone and lists the others, none dropped silently', async () => {
+        const ids = Array.from({ length: 63 }, (_, i) => `node-${String(i + 1).padStart(2, '0')}`);
+        for (const id of ids)
+          await request(running.url)
+            .post('/api/debug/state')
+            .set({ 'X-API-Key': 'ingest-key-1' })
+            .send({ component_type: 'fleet-node', component_id: id, state: { config_rev: 7 } })
+            .expect(201);
+        const { body } = await post('/analytics/compare', { components: ['fleet-node'] }).expect(
+          200,
+        );
+        expect(body.components).toHaveLength(60);
+        expect(body.omitted).toEqual([
+          'fleet-node/node-61',
+          'fleet-node/node-62',
+          'fleet-node/node-63',
+        ]);
+        expect(body.summary).toContain('Left out: 3 more instance(s) (fleet-node/node-61');
+      });
     });
 
     describe('ask', () => {

@@ -54,6 +54,8 @@ export interface StateDifference {
 }
 
 const MAX_COMPARED = 20;
+/** A type named alone compares this many of its instances at most (the others are listed as left out). */
+const MAX_TYPE_INSTANCES = 60;
 const MAX_PATHS = 2000;
 const MAX_METRIC_DIFFERENCES = 50;
 
@@ -83,7 +85,7 @@ export class CompareService {
         { field: 'components' },
       );
     }
-    const { selectors, unknown } = await this.selectorsFor(names);
+    const { selectors, unknown, omitted } = await this.selectorsFor(names);
     const windowMinutes = request.window_minutes ?? 60;
     const key = {
       names: [...names].sort(),
@@ -110,10 +112,14 @@ export class CompareService {
         const unnamed = unknown.length
           ? ` Not compared: ${unknown.map((item) => `"${item.component}" has sent no events${item.did_you_mean.length ? ` (did you mean ${item.did_you_mean.join(', ')}?)` : ''}`).join('; ')}.`
           : '';
+        const left = omitted.length
+          ? ` Left out: ${omitted.length} more instance(s) (${omitted.slice(0, 5).join(', ')}${omitted.length > 5 ? ', …' : ''}); name them to compare them.`
+          : '';
         return {
           window: { from: from.toISOString(), to: to.toISOString(), minutes: windowMinutes },
-          summary: summaryOf(rows, differences, metricDifferences) + unnamed,
+          summary: summaryOf(rows, differences, metricDifferences) + unnamed + left,
           unknown,
+          omitted,
           components: rows,
           state_differences: differences,
           metric_differences: metricDifferences,
@@ -127,6 +133,8 @@ export class CompareService {
   private async selectorsFor(names: string[]): Promise<{
     selectors: ComponentSelector[];
     unknown: { component: string; did_you_mean: string[] }[];
+    /** Instances of a type named alone past MAX_TYPE_INSTANCES, not compared. */
+    omitted: string[];
   }> {
     // an unknown name is reported beside the comparison of the others (docs/query.md); with
     // none known there is nothing to compare
@@ -138,9 +146,10 @@ export class CompareService {
       if (ids.length > 1) {
         return {
           selectors: ids
-            .slice(0, MAX_COMPARED)
+            .slice(0, MAX_TYPE_INSTANCES)
             .map((id) => ({ selector: `${type}/${id}`, component_type: type, component_id: id })),
           unknown,
+          omitted: ids.slice(MAX_TYPE_INSTANCES).map((id) => `${type}/${id}`),
         };
       }
     }
@@ -151,7 +160,7 @@ export class CompareService {
         { field: 'components' },
       );
     }
-    return { selectors, unknown };
+    return { selectors, unknown, omitted: [] };
   }
 
   private async describe(selector: ComponentSelector, window: { from: Date; to: Date }) {

@@ -126,6 +126,12 @@ export class CompareAnswerDto {
     ),
   )
   unknown: Record<string, unknown>[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'A type named alone compares its first 60 instances by name: the others, left out (name them to compare them)',
+  })
+  omitted: string[];
   @ApiProperty() cached: boolean;
 }
 
