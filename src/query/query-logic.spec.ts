@@ -3,6 +3,7 @@ import { assess, baselineSlices, metricReasons } from './component-health.servic
 import type { ComponentMetric } from '../metrics/component-metrics.js';
 import { rootCauseOf } from './explain-error.service.js';
 import { buildProgress, stopHistoryOf } from './operation-progress.service.js';
+import { medianOfSlices } from './query.repository.js';
 import type { ComponentSelector, EventRow, WindowStats } from './query.types.js';
 
 /** An event row: defaults plus what the test sets. */
@@ -140,6 +141,16 @@ describe('component health: baselineSlices', () => {
   it('reads the whole baseline when 8 windows cover it', () => {
     const baseline = { from: new Date(T0 - 3_600_000), to: new Date(T0) };
     expect(baselineSlices(baseline, 15)).toEqual([baseline]);
+  });
+});
+
+describe('component health: medianOfSlices', () => {
+  it("takes the median of the slices' p95s, so that two slices that caught a slowdown do not carry it", () => {
+    const usual = [150, 148, 155, 160, 152, 149].map((p95) => ({ n: 40, p95 }));
+    expect(medianOfSlices([...usual, { n: 40, p95: 2400 }, { n: 40, p95: 1800 }])).toBe(153.5);
+    // slices with too few calls do not count; fewer than three that do: the pooled p95 stands
+    expect(medianOfSlices([{ n: 4, p95: 9000 }, ...usual.slice(0, 3)])).toBe(150);
+    expect(medianOfSlices(usual.slice(0, 2))).toBeNull();
   });
 });
 

@@ -40,7 +40,7 @@ const SQLITE_LATENCY_SAMPLE = 20_000;
 const MIN_SLICE_SAMPLES = 5;
 
 /** The median of the slices' p95s, over those with MIN_SLICE_SAMPLES calls; null with fewer than three. */
-function medianOfSlices(slices: readonly { n: number; p95: number | null }[]): number | null {
+export function medianOfSlices(slices: readonly { n: number; p95: number | null }[]): number | null {
   const values = slices
     .filter((slice) => slice.n >= MIN_SLICE_SAMPLES && slice.p95 !== null)
     .map((slice) => slice.p95!)
