@@ -18,7 +18,7 @@ import {
   SqlBuilder,
 } from '../database/sql/statement.js';
 import type { SeasonalHistory, SeasonalRange } from './seasonal-history.js';
-import { recoveryKey } from './recovery-key.js';
+import { anyInstanceOf, recoveryKey } from './recovery-key.js';
 
 export const START_PHASES = ['start', 'started', 'begin', 'begun'] as const;
 export const END_PHASES = [
@@ -1068,6 +1068,8 @@ export class InsightAggregatesRepository {
       const operation = row.operation == null ? null : String(row.operation);
       note(recoveryKey(correlationId, component, operation), last, good);
       note(recoveryKey(correlationId, component, '*'), last, good);
+      // a retry another instance of the type served (a message redelivered to another pod)
+      note(recoveryKey(correlationId, anyInstanceOf(component), operation), last, good);
     }
     return new Map(
       [...times].filter(([, { last, good }]) => good >= last).map(([key, { good }]) => [key, good]),
@@ -1090,11 +1092,18 @@ export class InsightAggregatesRepository {
       sql.dialect === 'postgres'
         ? `(jsonb_exists(data, 'otel.span_id') OR jsonb_exists(data, 'span_id'))`
         : `(json_extract(data, '$."otel.span_id"') IS NOT NULL OR json_extract(data, '$.span_id') IS NOT NULL)`;
+    // a producer span ends when its message is sent: the consumers under it run after it ended,
+    // and its success says nothing of theirs
+    const kind =
+      sql.dialect === 'postgres'
+        ? `(data->>'otel.span_kind')`
+        : `json_extract(data, '$."otel.span_kind"')`;
+    const producer = `coalesce(${kind}, '') = 'producer'`;
     const rows = await this.run(
       sql,
       `SELECT id FROM debug_events
         WHERE id IN ${list} AND event_type = 'trace' AND duration_ms IS NOT NULL
-          AND ${traced} AND NOT (${this.errorLevel(sql)})`,
+          AND ${traced} AND NOT (${this.errorLevel(sql)}) AND NOT (${producer})`,
     );
     return new Set(rows.map((row) => String(row.id)));
   }

@@ -2,7 +2,8 @@ import type { ComponentRef } from './insight.types.js';
 
 /**
  * Where a chain's event without an error is counted (latestGood): per chain, component and
- * operation, and per chain and component whatever the operation (`*`).
+ * operation, per chain and component whatever the operation (`*`), and per chain, component
+ * type (anyInstanceOf) and operation.
  */
 export function recoveryKey(
   correlationId: string,
@@ -12,4 +13,9 @@ export function recoveryKey(
   return [correlationId, component.component_type, component.component_id, operation ?? ''].join(
     '\u0000',
   );
+}
+
+/** Any instance of a component's type, for a recovery key that a retry on another pod keeps. */
+export function anyInstanceOf(component: ComponentRef): ComponentRef {
+  return { component_type: component.component_type, component_id: '*' };
 }

@@ -384,8 +384,9 @@ function handledCalls(
   const handled = new Set<string>();
   for (const [parentId, kids] of children) {
     const parent = byId.get(parentId);
-    // a tracing span that ended well handled what failed under it (a retry, a caught exception)
-    if (parent && isTracedSpan(parent) && !isErrorEvent(parent))
+    // a tracing span that ended well handled what failed under it (a retry, a caught exception);
+    // not a producer's: it ends when the message is sent, and the consumers under it run after
+    if (parent && isTracedSpan(parent) && !isErrorEvent(parent) && !isProducer(parent))
       for (const kid of kids) if (isErrorEvent(kid)) handled.add(kid.id);
     if (!parent || !isFailedSpan(parent)) continue;
     const calls = kids.filter(isFailedSpan);
@@ -394,6 +395,11 @@ function handledCalls(
     for (const call of calls) if (failedAt(call) < last) handled.add(call.id);
   }
   return handled;
+}
+
+/** An OpenTelemetry PRODUCER span (a message sent): what runs under it runs after it ended. */
+function isProducer(item: EventRow): boolean {
+  return item.data?.['otel.span_kind'] === 'producer';
 }
 
 function suggestionsFor(

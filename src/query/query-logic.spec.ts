@@ -606,6 +606,22 @@ describe('explain: rootCauseOf', () => {
       span('notify', 2900, 'notifications', 'gw', true),
     ];
     expect(rootCauseOf(gateway, chain).event.id).toBe('notify');
+    // a producer's span ends when the message is sent: the deliveries under it ran after it, and
+    // the first one's failure is the cause of the last one's
+    const published = {
+      ...span('publish', 10, 'intake', null, false),
+      data: { 'otel.span_id': 'publish', 'otel.span_kind': 'producer' },
+    };
+    const lookup = (id: string, end: number, delivery: string) => [
+      span(`${id}-db`, end - 3, 'policy', `${id}-call`, true),
+      span(`${id}-call`, end - 1, 'fraud', delivery, true),
+      span(delivery, end, 'fraud', 'publish', true),
+    ];
+    const retried = [published, ...lookup('first', 5_000, 'delivery-1')];
+    const [, last] = lookup('last', 20_000, 'delivery-2');
+    expect(rootCauseOf(last, [...retried, ...lookup('last', 20_000, 'delivery-2')]).event.id).toBe(
+      'first-db',
+    );
   });
 
   it('skips a failed call its caller went on after (retried), and what failed under it', () => {

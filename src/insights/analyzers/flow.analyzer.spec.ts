@@ -334,6 +334,38 @@ describe('flow analyzer', () => {
     });
   });
 
+  it('says every component type the grouped chains reached, with how many chains reached each', () => {
+    const chains = ['c1', 'c2', 'c3', 'c4'].map((id) => chain(id, { errors: 2 }));
+    const errors = chains.flatMap((item, index) => [
+      error(item.correlationId, 'policy/p1', 0),
+      error(item.correlationId, index < 3 ? 'payout/o1' : 'gateway/g1', 3),
+    ]);
+    const [draft] = detectFlows({ scope, now: to, chains, errors, lastEvents: [], stuckBefore });
+    expect(draft.title).toMatch(
+      /^Error propagated policy\/p1 → payout\/o1 \(and to gateway\); probable root cause/,
+    );
+    expect(draft.summary).toContain(
+      'errors then reached payout (3 chain(s)), gateway (1 chain(s))',
+    );
+    expect(draft.evidence.reached).toEqual([
+      { component_type: 'payout', chains: 3 },
+      { component_type: 'gateway', chains: 1 },
+    ]);
+  });
+
+  it('takes a failure as recovered when its operation went well on another instance (a redelivery)', () => {
+    const failed = error('m', 'ocr/ocr-1', 0, 'ocr-137');
+    const redelivered = to.getTime() - 600_000 + 30_000;
+    const elsewhere = new Map([
+      [
+        recoveryKey('m', { component_type: 'ocr', component_id: '*' }, failed.operation),
+        redelivered,
+      ],
+    ]);
+    expect(propagationsOf([failed], new Set(), elsewhere)).toEqual([]);
+    expect(propagationsOf([failed])).toHaveLength(1);
+  });
+
   it('survives a cycle of parent links (bad data) and keeps every error once', () => {
     const first = { ...error('c', 'db/d', 0), parentEventId: 'c-api/a' };
     const second = { ...error('c', 'api/a', 5), parentEventId: first.id };

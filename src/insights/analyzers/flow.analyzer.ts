@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { effectSizeFactor, recencyFactor, sampleSizeFactor } from '../confidence.js';
 import type { ChainEventRow, ChainSummaryRow, KindEnds } from '../insight-aggregates.repository.js';
-import { recoveryKey } from '../recovery-key.js';
+import { anyInstanceOf, recoveryKey } from '../recovery-key.js';
 import { InsightSettings } from '../insight-settings.js';
 import {
   componentKey,
@@ -216,22 +216,34 @@ function recoveredFailures(
   const lastError = new Map<string, number>();
   const note = (key: string, at: number) =>
     lastError.set(key, Math.max(lastError.get(key) ?? 0, at));
+  const at = (event: ChainEventRow) => event.timestamp.getTime();
   for (const event of own) {
+    note(recoveryKey(event.correlationId, event.component, event.operation), at(event));
+    note(recoveryKey(event.correlationId, event.component, '*'), at(event));
     note(
-      recoveryKey(event.correlationId, event.component, event.operation),
-      event.timestamp.getTime(),
+      recoveryKey(event.correlationId, anyInstanceOf(event.component), event.operation),
+      at(event),
     );
-    note(recoveryKey(event.correlationId, event.component, '*'), event.timestamp.getTime());
   }
-  return own.filter((event) => {
-    const key = recoveryKey(
-      event.correlationId,
-      event.component,
-      event.operation === null ? '*' : event.operation,
-    );
+  const wentWellAfter = (key: string) => {
     const good = latestGood.get(key) ?? -Infinity;
     return good > (lastError.get(key) ?? Infinity) && good < othersFailAt;
-  });
+  };
+  return own.filter(
+    (event) =>
+      wentWellAfter(
+        recoveryKey(
+          event.correlationId,
+          event.component,
+          event.operation === null ? '*' : event.operation,
+        ),
+      ) ||
+      // the operation went well on another instance of the type (a message redelivered)
+      (event.operation !== null &&
+        wentWellAfter(
+          recoveryKey(event.correlationId, anyInstanceOf(event.component), event.operation),
+        )),
+  );
 }
 
 /** The propagation of a chain's first episode of errors (see propagationsOf). */
@@ -440,6 +452,16 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
   const affected = uniqueComponents(
     group.flatMap((item) => item.path.map((step) => step.component)),
   );
+  // where the chains' errors went, besides the root: one outage reaches several callers
+  const reachedBy = new Map<string, number>();
+  for (const item of group)
+    for (const type of new Set(item.path.slice(1).map((step) => step.component.component_type)))
+      if (type !== root.component.component_type)
+        reachedBy.set(type, (reachedBy.get(type) ?? 0) + 1);
+  const reached = [...reachedBy].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const others = reached
+    .map(([type]) => type)
+    .filter((type) => !longest.path.some((step) => step.component.component_type === type));
   // One or two requests whose error passed through their callers are an anecdote in any system
   // where a caller marks a callee's 4xx as its own error (OpenTelemetry's HTTP client spans do):
   // a propagation is worth attention when it repeats.
@@ -458,10 +480,14 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
     type: 'flow',
     kind: 'error_propagation',
     severity,
-    title: `Error propagated ${pathNames.join(' → ')}; probable root cause in ${rootName}${root.operation ? ` ${root.operation}` : ''}`,
+    title: `Error propagated ${pathNames.join(' → ')}${others.length ? ` (and to ${describeComponents(others, 2)})` : ''}; probable root cause in ${rootName}${root.operation ? ` ${root.operation}` : ''}`,
     summary:
       `In ${group.length} correlation chain(s) the first error was on ${rootName} ("${root.message.slice(0, 160)}") and ` +
-      `errors then reached ${describeComponents(pathNames.slice(1))}. Fix ${rootName} first: the downstream errors are ` +
+      `errors then reached ${
+        reached.length > 1
+          ? reached.map(([type, chains]) => `${type} (${chains} chain(s))`).join(', ')
+          : describeComponents(pathNames.slice(1))
+      }. Fix ${rootName} first: the downstream errors are ` +
       `probably consequences. Example chain ${longest.correlationId} at ${formatTime(root.timestamp)}.`,
     identity: [rootName, root.patternId ?? root.operation ?? root.message.slice(0, 80)],
     affected,
@@ -477,6 +503,7 @@ function propagationDraft(group: Propagation[], input: FlowInput): InsightDraft 
       chain: { correlation_id: longest.correlationId, path: longest.path },
       ...(byType ? { root_instances: roots } : {}),
       chains: group.length,
+      reached: reached.map(([component_type, chains]) => ({ component_type, chains })),
       correlation_ids: group.slice(0, settings.evidenceChains).map((item) => item.correlationId),
       event_ids: longest.path.map((step) => step.first_error_event_id),
     },
