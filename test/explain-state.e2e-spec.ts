@@ -41,8 +41,44 @@ describe('explain: the state changes before an error (embedded mode)', () => {
         message: `job ${4100 + index} killed: container exceeded its memory limit (OOMKilled)`,
       })),
     }).expect((response) => expect([200, 201, 202]).toContain(response.status));
+    // a worker whose events carry its release (OpenTelemetry resource, Sentry release)
+    await post('/events/batch', {
+      events: [
+        [35, { resource: { 'service.version': '2.7.3' } }],
+        [28, { resource: { 'service.version': '2.7.3' } }],
+        [22, { resource: { 'service.version': '2.8.0' } }],
+        [12, { resource: { 'service.version': '2.8.0' } }],
+        [33, { source: 'sentry', release: 'web@5.1.0' }],
+        [18, { source: 'sentry', release: 'web@5.1.0' }],
+      ].map(([minutesAgo, metadata], index) => ({
+        timestamp: at(minutesAgo as number),
+        event_type: 'log',
+        component_type: index < 4 ? 'ocr-worker' : 'web',
+        component_id: index < 4 ? 'ocr-worker-1' : 'web-1',
+        message: 'page done',
+        metadata,
+      })),
+    }).expect((response) => expect([200, 201, 202]).toContain(response.status));
     expect(await ingestSettled(running.app)).toBe(true);
   }, 60_000);
+
+  it('names the new versions the events carry among the changes, not a release that did not change', async () => {
+    const { body } = await post('/ai/query', {
+      question: 'what changed in the last 30 minutes?',
+    }).expect(200);
+    expect(body.data.releases).toEqual([
+      {
+        component_type: 'ocr-worker',
+        component_id: 'ocr-worker-1',
+        from_version: '2.7.3',
+        to_version: '2.8.0',
+        at: at(22),
+      },
+    ]);
+    expect(body.answer).toMatch(
+      /^New versions running .*ocr-worker 2\.7\.3 → 2\.8\.0 on ocr-worker-1/,
+    );
+  });
   afterAll(async () => running?.close());
 
   it('lists the change that preceded the error, with what it changed', async () => {

@@ -36,11 +36,15 @@ export interface FoundId {
 const IS_ERROR = errorEventSql('e.');
 /** Most latency samples read per window on SQLite, which has no percentile aggregate. */
 const SQLITE_LATENCY_SAMPLE = 20_000;
+/** How far before a window the versions events carried are read, to see what ran before it. */
+const RELEASE_LOOKBACK_MS = 3_600_000;
 /** A slice of a baseline whose p95 counts toward its median needs this many timed calls. */
 const MIN_SLICE_SAMPLES = 5;
 
 /** The median of the slices' p95s, over those with MIN_SLICE_SAMPLES calls; null with fewer than three. */
-export function medianOfSlices(slices: readonly { n: number; p95: number | null }[]): number | null {
+export function medianOfSlices(
+  slices: readonly { n: number; p95: number | null }[],
+): number | null {
   const values = slices
     .filter((slice) => slice.n >= MIN_SLICE_SAMPLES && slice.p95 !== null)
     .map((slice) => slice.p95!)
@@ -299,6 +303,69 @@ export class QueryRepository {
       captured_at: toIso(row.captured_at)!,
       diff: toJson<unknown[]>(row.diff_from_previous, []),
     }));
+  }
+
+  /**
+   * Releases the events tell of (OpenTelemetry's `service.version` resource attribute, a Sentry
+   * event's `release`): per instance, each version seen in [window.from − RELEASE_LOOKBACK_MS,
+   * window.to) with its first and last sighting, for the instances that ran a new version inside
+   * the window after running another before it.
+   */
+  async releaseChanges(components: readonly ComponentSelector[], window: TimeWindow) {
+    const bind = new NamedParams(this.sql.dialect);
+    const where = componentsWhere(components, bind, 'e.') ?? '1 = 1';
+    const version = this.sql.isPostgres
+      ? `coalesce(e.metadata->'resource'->>'service.version', e.metadata->>'release')`
+      : `coalesce(json_extract(e.metadata, '$.resource."service.version"'), json_extract(e.metadata, '$.release'))`;
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT v.component_type, v.component_id, v.version, min(v.at) AS first_seen, max(v.at) AS last_seen
+         FROM (SELECT e.component_type, e.component_id, ${version} AS version, e."timestamp" AS at
+                 FROM debug_events e
+                WHERE ${where} AND e."timestamp" >= :from AND e."timestamp" < :to AND e.metadata IS NOT NULL) AS v
+        WHERE v.version IS NOT NULL
+        GROUP BY v.component_type, v.component_id, v.version
+        LIMIT 5000`,
+      {
+        ...bind.params,
+        from: new Date(window.from.getTime() - RELEASE_LOOKBACK_MS),
+        to: window.to,
+      },
+    );
+    const byInstance = new Map<string, { version: string; first: string; last: string }[]>();
+    for (const row of rows) {
+      const key = `${String(row.component_type)}/${String(row.component_id)}`;
+      const list = byInstance.get(key) ?? [];
+      list.push({
+        version: String(row.version),
+        first: toIso(row.first_seen)!,
+        last: toIso(row.last_seen)!,
+      });
+      byInstance.set(key, list);
+    }
+    const changes: {
+      component_type: string;
+      component_id: string;
+      from_version: string;
+      to_version: string;
+      at: string;
+    }[] = [];
+    for (const [key, versions] of byInstance) {
+      if (versions.length < 2) continue;
+      versions.sort((a, b) => a.first.localeCompare(b.first));
+      for (let index = 1; index < versions.length; index++) {
+        const { version, first } = versions[index];
+        if (Date.parse(first) < window.from.getTime()) continue;
+        const slash = key.indexOf('/');
+        changes.push({
+          component_type: key.slice(0, slash),
+          component_id: key.slice(slash + 1),
+          from_version: versions[index - 1].version,
+          to_version: version,
+          at: first,
+        });
+      }
+    }
+    return changes.sort((a, b) => a.at.localeCompare(b.at));
   }
 
   async eventById(id: string): Promise<EventRow | null> {

@@ -28,6 +28,14 @@ export interface ChangesAnswer {
       changes: string[];
     }[];
     new_problems: { id: string; severity: string; title: string; first_seen: string }[];
+    /** New versions the events carried (OpenTelemetry `service.version`, Sentry `release`). */
+    releases: {
+      component_type: string;
+      component_id: string;
+      from_version: string;
+      to_version: string;
+      at: string;
+    }[];
   };
   /** The components that changed ("type/id"): their state history lists the same changes. */
   components: string[];
@@ -60,6 +68,10 @@ export class ChangeAnswers {
         ...change,
         changes: diff.slice(0, 10).map(describePatch).filter(Boolean),
       }));
+    const releases =
+      entities.components.length > 0 && selectors.length === 0
+        ? []
+        : await this.repository.releaseChanges(selectors, { from, to });
     const named = new Set(selectors.map((selector) => selector.component_type));
     const problems = (await openProblems(this.insights, { limit: 100 }))
       .filter((insight) => {
@@ -80,6 +92,7 @@ export class ChangeAnswers {
       }));
     const where = `from ${from.toISOString()} to ${to.toISOString()}`;
     const parts = [
+      ...(releases.length ? [describeReleases(releases)] : []),
       changes.length === 0
         ? `No state or configuration change was reported ${where}${entities.components.length ? ` by ${[...named].join(', ')}` : ''}.`
         : `${changes.length} state change(s) ${where}, newest first: ${changes
@@ -102,9 +115,14 @@ export class ChangeAnswers {
         window: { from: from.toISOString(), to: to.toISOString() },
         state_changes: changes,
         new_problems: problems,
+        releases,
       },
       components: [
-        ...new Set(changes.map((change) => `${change.component_type}/${change.component_id}`)),
+        ...new Set(
+          [...changes, ...releases].map(
+            (change) => `${change.component_type}/${change.component_id}`,
+          ),
+        ),
       ],
     };
   }
@@ -114,6 +132,27 @@ export class ChangeAnswers {
     return (await this.registry.resolveAll(entities.components.map((mention) => mention.name)))
       .selectors;
   }
+}
+
+/** "New versions running: doc-extractor 2.7.3 → 2.8.0 on doc-extractor-1, -2, -3 (first seen 09:35:10 … 09:37:02)." */
+function describeReleases(releases: ChangesAnswer['data']['releases']): string {
+  const groups = new Map<string, typeof releases>();
+  for (const release of releases) {
+    const key = `${release.component_type}\u0000${release.from_version}\u0000${release.to_version}`;
+    groups.set(key, [...(groups.get(key) ?? []), release]);
+  }
+  return `New versions running (the versions the events carry): ${[...groups.values()]
+    .slice(0, SHOWN)
+    .map((group) => {
+      const [first] = group;
+      const last = group[group.length - 1];
+      return (
+        `${first.component_type} ${first.from_version} → ${first.to_version} on ` +
+        `${group.map((release) => release.component_id).join(', ')} (first seen ${first.at}` +
+        `${group.length > 1 ? ` … ${last.at}` : ''})`
+      );
+    })
+    .join('; ')}.`;
 }
 
 /** The time asked: a moment ("at 06:21") is the 10 minutes either side; no time, the last hour. */
