@@ -437,10 +437,15 @@ export function fewCallsDraft(
 }
 
 /**
- * The critical path of a chain: following parent_event_id from the roots, the branch with
- * the largest total duration. Without parent links, the slowest steps of the chain.
+ * The critical path of a chain: following parent_event_id from the roots (or from one call of
+ * it), the branch with the largest total duration. Without parent links, the slowest steps of
+ * the chain.
  */
-export function criticalPath(events: readonly ChainEventRow[]): CriticalPath | null {
+export function criticalPath(
+  events: readonly ChainEventRow[],
+  /** The call to follow down from (the regression's slowest), when it is in the chain; else the roots. */
+  fromId?: string,
+): CriticalPath | null {
   const timed = events.filter((event) => event.durationMs !== null);
   if (timed.length === 0) return null;
   const byId = new Map(events.map((event) => [event.id, event]));
@@ -488,7 +493,12 @@ export function criticalPath(events: readonly ChainEventRow[]): CriticalPath | n
       best.set(event.id, result);
       return result;
     };
-    const roots = events.filter((event) => !event.parentEventId || !byId.has(event.parentEventId));
+    // from the slow call itself: the chain's heaviest branch from its root may not pass it (an
+    // event-driven trace's root ends at intake, and its longest branch waits for a person)
+    const start = fromId !== undefined ? byId.get(fromId) : undefined;
+    const roots = start
+      ? [start]
+      : events.filter((event) => !event.parentEventId || !byId.has(event.parentEventId));
     let top = { total: 0, path: [] as ChainEventRow[] };
     for (const root of roots) {
       const candidate = walk(root, 0);
@@ -793,6 +803,7 @@ export class PerformanceAnalyzer implements Analyzer {
     if (slowest?.correlationId) {
       path = criticalPath(
         await context.aggregates.chainEvents(slowest.correlationId, settings.chainEventLimit),
+        slowest.id,
       );
     }
     return {
