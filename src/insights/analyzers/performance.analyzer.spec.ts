@@ -109,6 +109,18 @@ describe('performance analyzer', () => {
     expect(path.method).toBe('parent-links');
     expect(path.steps.map((step) => step.event_id)).toEqual(['root', 'slow', 'query']);
     expect(path.steps[2]).toMatchObject({ component_id: 'db-1', duration_ms: 350 });
+    // from the fast call: its own branch, not the chain's heaviest
+    const policy = { component_type: 'policy', component_id: 'policy-1' };
+    const fromFast = criticalPath(
+      [
+        event('root', null, 500),
+        event('fast', 'root', 20),
+        event('lookup', 'fast', 18, policy),
+        event('slow', 'root', 400),
+      ],
+      'fast',
+    )!;
+    expect(fromFast.steps.map((step) => step.event_id)).toEqual(['fast', 'lookup']);
   });
 
   it('falls back to the slowest steps without parent links', () => {
