@@ -202,7 +202,7 @@ export const InsightSettings = {
     /** Fields that differ by nature between replicas (identity, clocks, counters). */
     ignoredField:
       /(^|\.)(id|ids|host|hostname|pid|ip|address|port|instance|instance_id|node|node_id|uptime|uptime_s|uptime_ms|started_at|updated_at|last_seen|timestamp|time|ts|now|requests|request_count|count|counter)$/i,
-    versionField: /(^|\.)([a-z_]*(version|revision|generation|epoch)|rev)$/i,
+    versionField: /(^|\.)([a-z_]*(version|revision|generation|epoch|release)|rev)$/i,
     /**
      * A member whose field kept its value while most of the peers that shared that value earlier
      * moved on is left behind (a rollout's straggler), even where the field differed earlier:

@@ -130,6 +130,7 @@ describe('consistency analyzer', () => {
     expect(compareVersions('1.10.0', '1.9.2')).toBeGreaterThan(0);
     expect(compareVersions(17, 18)).toBeLessThan(0);
     expect(compareVersions('v2.0', '2.0.0')).toBe(0);
+    expect(compareVersions('payments@3.15.0', 'payments@3.9.2')).toBeGreaterThan(0);
     const stale = staleVersions([
       snapshot('c-1', { app_version: '1.10.0' }),
       snapshot('c-2', { app_version: '1.10.0' }),
@@ -252,6 +253,23 @@ describe('consistency analyzer', () => {
     expect(quiet.map((draft) => [draft.kind, draft.affected[0].component_id])).toEqual([
       ['stale_version', 'pay-1'],
     ]);
+  });
+
+  it('orders a release that reads as a version, and compares one that does not as any field', () => {
+    const node = (id: string, release: string) => snapshot(id, { release }, at, 'web');
+    const [stale] = detectInconsistencies({
+      now: at,
+      snapshots: [node('w-1', '3.15.0'), node('w-2', '3.15.0'), node('w-3', '3.14.2')],
+    });
+    expect(stale).toMatchObject({
+      kind: 'stale_version',
+      title: 'web/w-3 behind on release among web replicas',
+    });
+    const [channel] = detectInconsistencies({
+      now: at,
+      snapshots: [node('w-1', 'stable'), node('w-2', 'stable'), node('w-3', 'canary')],
+    });
+    expect(channel).toMatchObject({ kind: 'diverging_state', affected: [{ component_id: 'w-3' }] });
   });
 
   it('finds nothing when replicas agree', () => {

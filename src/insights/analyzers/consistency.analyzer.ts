@@ -70,7 +70,13 @@ export function compareGroup(members: readonly SnapshotRow[]): FieldDivergence[]
   const paths = new Set(flat.flatMap((member) => [...member.fields.keys()]));
   const divergences: FieldDivergence[] = [];
   for (const path of [...paths].sort()) {
-    if (settings.ignoredField.test(path) || settings.versionField.test(path)) continue;
+    if (settings.ignoredField.test(path)) continue;
+    // a version's members are compared by staleVersions, when its values read as versions
+    if (
+      settings.versionField.test(path) &&
+      flat.every((member) => !member.fields.has(path) || looksLikeVersion(member.fields.get(path)!))
+    )
+      continue;
     // a member that does not send a field says nothing about it (an older agent, a field only
     // the leader has): the members that send it are compared
     const holders = flat.filter((member) => member.fields.has(path));
@@ -126,7 +132,12 @@ export function staleVersions(
         key: member.key,
         value: JSON.parse(member.fields.get(path)!) as unknown,
       }));
-    if (present.length < 2) continue;
+    // "stable" and "canary" have no order: such a field is compared as any other (compareGroup)
+    if (
+      present.length < 2 ||
+      !present.every((item) => looksLikeVersion(JSON.stringify(item.value)))
+    )
+      continue;
     const newest = present.reduce((best, item) =>
       compareVersions(item.value, best.value) > 0 ? item : best,
     ).value;
@@ -144,13 +155,25 @@ export function staleVersions(
   return result;
 }
 
+/** A flattened value (JSON text) that reads as a version: a number, 5.3.0-rc2, v2, 2025-03-31, web@5.1.0. */
+function looksLikeVersion(json: string): boolean {
+  const value = JSON.parse(json) as unknown;
+  if (typeof value === 'number') return Number.isFinite(value);
+  // "payment-service@3.15.0": a release named as Sentry names them, the version after the @
+  return (
+    typeof value === 'string' && /^([\w.-]+@)?v?\d+([._-]\d+)*([.+~-][0-9A-Za-z.-]+)?$/.test(value)
+  );
+}
+
 /** Numbers numerically, dotted versions part by part ("1.10.0" > "1.9.2"), anything else as text. */
 export function compareVersions(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   const partsA = String(a)
+    .replace(/^[^@]*@/, '')
     .replace(/^v/i, '')
     .split(/[.\-+]/);
   const partsB = String(b)
+    .replace(/^[^@]*@/, '')
     .replace(/^v/i, '')
     .split(/[.\-+]/);
   for (let index = 0; index < Math.max(partsA.length, partsB.length); index++) {
@@ -511,7 +534,7 @@ function failingChangeDraft(
     type: 'consistency',
     kind: 'failing_change',
     severity: 'high',
-    title: `${describeComponents(ahead, 2)} fail since taking ${stale.map((item) => `${item.path} ${JSON.stringify(item.newest)}`).join(', ')}; ${describeComponents(behind, 2)} on the earlier value do not`,
+    title: `${describeComponents(ahead, 2)} fail since taking ${stale.map((item) => `${item.path} ${JSON.stringify(item.newest)}`).join(', ')}; ${describeComponents(behind, 2)} on the earlier value${stale.length > 1 ? 's' : ''} ${behind.length === 1 ? 'does' : 'do'} not`,
     summary:
       `Among ${groupLabel(group)}, ${describeComponents(ahead)} moved to ${changes.join('; ')}. ` +
       `In the scope ${describeComponents(ahead, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
