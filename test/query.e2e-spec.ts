@@ -797,6 +797,8 @@ describeWithPostgresAndRedis(
           items.flatMap((item) => (item.evidence.examples ?? []).map((c) => c.correlation_id)),
         ).toContain(stuck.correlationIds![0]);
         expect(body.answer).toMatch(/open stuck flow insight/);
+        // the answer names the stuck operations themselves
+        expect(body.answer).toContain(stuck.correlationIds![0]);
         // the scenario's sign-ups that skipped the e-mail check
         const { body: skipped } = await post('/ai/query', {
           question: 'did any sign-up skip a step?',

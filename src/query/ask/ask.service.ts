@@ -610,7 +610,10 @@ export class AskService {
         ? `no open ${what} flows`
         : `${items.length} open ${what} flow insight(s)${component && named.length === 0 ? ` (none names ${component}; all of them)` : ''}, most severe first: ${items
             .slice(0, 3)
-            .map((insight) => `[${insight.severity}] ${insight.title}`)
+            .map((insight) => {
+              const ids = flowIdsOf(insight.evidence);
+              return `[${insight.severity}] ${insight.title}${ids.length ? ` (${ids.join(', ')}${insight.first_seen ? `; since ${insight.first_seen}` : ''})` : ''}`;
+            })
             .join('; ')}`;
     return {
       answer,
@@ -877,4 +880,15 @@ function post(path: string, body: Record<string, unknown>, tool: string): Struct
 
 function get(path: string, tool: string, args: Record<string, unknown>): StructuredQuery {
   return { method: 'GET', path: `${API}${path}`, mcp_tool: tool, mcp_arguments: args };
+}
+
+/** The operations a flow insight names as examples (stuck: its examples; skipped: its chains). */
+function flowIdsOf(evidence: Record<string, unknown>): string[] {
+  const examples = Array.isArray(evidence.examples)
+    ? (evidence.examples as { correlation_id?: unknown }[]).map((item) => item.correlation_id)
+    : [];
+  const listed = Array.isArray(evidence.correlation_ids) ? evidence.correlation_ids : [];
+  return [...new Set([...examples, ...listed])]
+    .filter((id): id is string => typeof id === 'string')
+    .slice(0, 5);
 }
