@@ -456,6 +456,13 @@ const TABLE: Row[] = [
   // Failure rankings.
   { question: 'which service fails most?', intent: 'rank_failures' },
   { question: 'errors per component in the last hour', intent: 'rank_failures' },
+  // two windows of one thing, not two components
+  { question: 'compare errors this hour with the previous hour', intent: 'count_events' },
+  {
+    question: 'compare the latency of payment-service now vs an hour ago',
+    intent: 'slow_operations',
+    components: ['payment-service'],
+  },
   // an error rate is a count of errors against the events
   {
     question: "what's the error rate of payment-service?",

@@ -342,6 +342,9 @@ function has(lower: string, pattern: RegExp): boolean {
 
 const COMPARE =
   /\b(diff|compare[sd]?|comparing|comparison|vs\.?|versus|differ|differs|difference|differences|different|differently|the same|identical|disagree\w*|side by side|diverg\w*|mismatch\w*|inconsisten\w*|out of sync)\b/;
+/** A window set against an earlier one: "with the hour before", "vs yesterday", "than an hour ago". */
+const TWO_WINDOWS =
+  /\b(the (previous|prior|preceding|last) (hour|day|week|\d+ ?(minutes?|mins?|hours?))|(hour|day|week|minutes?|mins?|hours?) (before|earlier|prior)|yesterday|last week|an? (hour|day|week) ago|\d+ ?(minutes?|mins?|hours?|days?) ago|earlier today|before (that|then|it))\b/;
 const EXPLAIN =
   /\b(explain\w*|root cause|what caused|cause of|caused by|why did|why was|why does|tell me about|what does .* mean|what is this error)\b/;
 const PROGRESS =
@@ -433,6 +436,11 @@ function classify(
     textFilter ||
     (has(lower, EVENTS_FILTERED) && !has(lower, DIAGNOSE) && !/\bwhy\b/.test(lower));
 
+  // "compare errors this hour with the hour before": two windows of one thing, not two components
+  if (has(lower, COMPARE) && entities.components.length <= 1 && TWO_WINDOWS.test(lower))
+    return has(lower, SLOW)
+      ? { intent: 'slow_operations', confidence: 0.75 }
+      : { intent: 'count_events', confidence: 0.75 };
   if (
     (has(lower, COMPARE) &&
       (entities.components.length >= 1 ||
