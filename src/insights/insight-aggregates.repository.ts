@@ -102,6 +102,22 @@ export function kindAtSql(dialect: Dialect, prefix = ''): string {
                THEN ${origin} ELSE ${prefix}"timestamp" END`;
 }
 
+/**
+ * The timed calls of one operation of one component instance in [from, to), as a WHERE clause
+ * (its placeholders bound where it stands in the statement's text).
+ */
+function timedCallsOf(
+  sql: SqlBuilder,
+  component: ComponentRef,
+  operation: string,
+  from: Date,
+  to: Date,
+): string {
+  return `component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
+          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
+          AND duration_ms IS NOT NULL`;
+}
+
 /** Bounds of the chains read for the flow shapes (flowChainIds). */
 export interface FlowChainLimits {
   historyChains: number;
@@ -557,9 +573,7 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT id, "timestamp", correlation_id, duration_ms FROM debug_events
-        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
-          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-          AND duration_ms IS NOT NULL
+        WHERE ${timedCallsOf(sql, component, operation, from, to)}
         ORDER BY duration_ms DESC LIMIT 1`,
     );
     if (rows.length === 0) return null;
@@ -583,9 +597,7 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT duration_ms, "timestamp" FROM debug_events
-        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
-          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-          AND duration_ms IS NOT NULL
+        WHERE ${timedCallsOf(sql, component, operation, from, to)}
         ORDER BY duration_ms DESC LIMIT ${sql.p(limit)}`,
     );
     return rows.map((row) => ({
@@ -614,9 +626,7 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT ${counts} FROM debug_events
-        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
-          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(earliest)} AND "timestamp" < ${sql.time(to)}
-          AND duration_ms IS NOT NULL`,
+        WHERE ${timedCallsOf(sql, component, operation, earliest, to)}`,
     );
     return since.map((_, index) => toNumber(rows[0]?.[`n${index}`] ?? 0));
   }
@@ -633,9 +643,7 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT count(*) AS n FROM debug_events
-        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
-          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-          AND duration_ms >= ${sql.p(levelMs)}`,
+        WHERE ${timedCallsOf(sql, component, operation, from, to)} AND duration_ms >= ${sql.p(levelMs)}`,
     );
     return toNumber(rows[0]?.n ?? 0);
   }
@@ -655,9 +663,7 @@ export class InsightAggregatesRepository {
       `SELECT ${minute} AS minute, count(*) AS calls,
               sum(CASE WHEN duration_ms > ${sql.p(levelMs)} THEN 1 ELSE 0 END) AS above
          FROM debug_events
-        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
-          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-          AND duration_ms IS NOT NULL
+        WHERE ${timedCallsOf(sql, component, operation, from, to)}
         GROUP BY ${minute} ORDER BY 1`,
     );
     return rows.map((row) => ({
@@ -679,9 +685,7 @@ export class InsightAggregatesRepository {
     const rows = await this.run(
       sql,
       `SELECT duration_ms FROM debug_events
-        WHERE component_type = ${sql.p(component.component_type)} AND component_id = ${sql.p(component.component_id)}
-          AND operation = ${sql.p(operation)} AND "timestamp" >= ${sql.time(from)} AND "timestamp" < ${sql.time(to)}
-          AND duration_ms IS NOT NULL
+        WHERE ${timedCallsOf(sql, component, operation, from, to)}
         ORDER BY "timestamp" DESC LIMIT ${sql.p(limit)}`,
     );
     return rows.map((row) => toNumber(row.duration_ms));
