@@ -96,6 +96,10 @@ const SEVERITY_PENALTY: Record<string, number> = {
   info: 0,
 };
 const MAX_INSIGHT_PENALTY = 60;
+/** Calls a window's p95 needs to be more than its slowest call. */
+const P95_MIN_CALLS = 20;
+/** With fewer calls, the median must have risen this much too for the latency to count. */
+const FEW_CALLS_P50_RATIO = 1.5;
 const MAX_COMPONENTS = 50;
 const BASELINE_SLICES = 8;
 
@@ -329,11 +333,19 @@ export function assess(selector: ComponentSelector, evidence: Evidence): Compone
     }
   }
 
+  // the p95 of fewer than 20 calls is their slowest: one retried timeout among 11 calls is no
+  // slower component unless its typical call got slower too
+  const typicalSlower =
+    current.latency_samples >= P95_MIN_CALLS ||
+    (current.p50_ms !== null &&
+      baseline.p50_ms !== null &&
+      current.p50_ms >= FEW_CALLS_P50_RATIO * baseline.p50_ms);
   if (
     current.p95_ms !== null &&
     current.latency_samples >= 5 &&
     baseline.p95_ms !== null &&
-    baseline.latency_samples >= 5
+    baseline.latency_samples >= 5 &&
+    typicalSlower
   ) {
     const ratio = baseline.p95_ms > 0 ? current.p95_ms / baseline.p95_ms : Infinity;
     if (ratio >= 2 && current.p95_ms - baseline.p95_ms >= 50) {

@@ -92,6 +92,18 @@ describe('component health: assess', () => {
     });
     expect(health.status).toBe('healthy');
     expect(assess(selector, evidence({ p95_ms: 900 }, { p95_ms: 100 })).status).toBe('degraded');
+    // over 11 calls the p95 is the slowest one: a single retried timeout is not a slower component
+    const one = assess(
+      selector,
+      evidence({ p95_ms: 30_000, latency_samples: 11 }, { p95_ms: 1075 }),
+    );
+    expect(one.reasons.map((reason) => reason.code)).not.toContain('latency');
+    // unless the typical call got slower too
+    const typical = assess(
+      selector,
+      evidence({ p95_ms: 30_000, p50_ms: 900, latency_samples: 11 }, { p95_ms: 1075, p50_ms: 300 }),
+    );
+    expect(typical.reasons[0].code).toBe('latency');
   });
 
   it('calls a component silent only when the baseline predicts events', () => {
