@@ -136,6 +136,32 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('requires no header a request may leave out (the correlation headers are optional)', () => {
+    const required = Object.entries(
+      document.paths as Record<string, Record<string, unknown>>,
+    ).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        (
+          ((operation as { parameters?: { in: string; name: string; required?: boolean }[] })
+            .parameters ?? []) as { in: string; name: string; required?: boolean }[]
+        )
+          .filter((parameter) => parameter.in === 'header' && parameter.required)
+          .map((parameter) => `${method} ${path} ${parameter.name}`),
+      ),
+    );
+    expect(required).toEqual([]);
+    const events = (
+      document.paths as unknown as Record<
+        string,
+        Record<string, { parameters: { in: string; name: string }[] }>
+      >
+    )['/api/debug/events'].post.parameters.filter((parameter) => parameter.in === 'header');
+    expect(events.map((parameter) => parameter.name.toLowerCase()).sort()).toEqual([
+      'traceparent',
+      'x-correlation-id',
+    ]);
+  });
+
   it('gives every success answer a schema (a model, an array or properties), not only an example', () => {
     const untyped: string[] = [];
     const typed = (schema: Schema | undefined): boolean =>

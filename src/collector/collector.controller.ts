@@ -56,10 +56,11 @@ const EXAMPLE_EVENT = {
 /** The headers that fill correlation_id when the body has none. */
 export const CorrelationHeaders = () =>
   applyDecorators(
+    // named as the @Headers() parameter reads it, so that the two are one optional parameter
     ApiHeader({
-      name: 'X-Correlation-Id',
+      name: 'x-correlation-id',
       required: false,
-      description: 'Correlation id for events that carry none.',
+      description: 'Correlation id for events that carry none (X-Correlation-Id).',
     }),
     ApiHeader({
       name: 'traceparent',

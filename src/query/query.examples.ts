@@ -235,6 +235,7 @@ export const COMPARE = {
     },
   ],
   unknown: [],
+  omitted: [],
   cached: false,
 };
 
