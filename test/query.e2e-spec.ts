@@ -530,6 +530,14 @@ describeWithPostgresAndRedis(
         expect(missing.data.error).toBe('operation not found');
       });
 
+      it('takes an id in the messages only as a whole word, not as the start of a longer one', async () => {
+        const { body } = await post('/ai/query', {
+          question: 'what happened to claim CLM-2026-00077?',
+        }).expect(200);
+        expect(body.understood.mentioned).toBeUndefined();
+        expect(body.answer).toMatch(/^No operation, trace or event in the store has the id/);
+      });
+
       it('says which spellings it looked for when an id is in no store', async () => {
         const { body } = await post('/ai/query', {
           question: 'what happened to order 987654',

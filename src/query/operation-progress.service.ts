@@ -81,7 +81,8 @@ export interface StopHistory {
  * The history of a message from its most recent occurrences on other chains: each went on after
  * a wait, or logged nothing after it. An occurrence with nothing after it counts as an end once
  * it has been quiet for SETTLE_MS and for twice the longest wait of those that went on (a
- * 30-minute wait is not an end after 10 minutes); more recent ones are still unknown.
+ * 30-minute wait is not an end after 10 minutes), and when it is older than the latest
+ * occurrence that went on; more recent ones are still unknown.
  */
 export function stopHistoryOf(
   patternId: string,
@@ -93,7 +94,19 @@ export function stopHistoryOf(
     .map((row) => row.nextAt!.getTime() - row.at.getTime());
   const longest = waits.length > 0 ? Math.max(...waits) : 0;
   const settled = now.getTime() - Math.max(SETTLE_MS, 2 * longest);
-  const ended = rows.filter((row) => row.nextAt === null && row.at.getTime() < settled).length;
+  // A run of the latest occurrences with nothing after them, newer than every one that went on,
+  // is what changed, not what the message means: the other refunds hung on the same call since
+  // the worker broke "ended" there too. Only those older than the latest that went on count.
+  const latestWentOn = Math.max(
+    -Infinity,
+    ...rows.filter((row) => row.nextAt !== null).map((row) => row.at.getTime()),
+  );
+  const ended = rows.filter(
+    (row) =>
+      row.nextAt === null &&
+      row.at.getTime() < settled &&
+      (waits.length === 0 || row.at.getTime() < latestWentOn),
+  ).length;
   return {
     pattern_id: patternId,
     operations: waits.length + ended,
@@ -271,13 +284,18 @@ function noteOutcome(
   at: number,
   failed: boolean,
 ): void {
-  const key = `${event.component_type}/${event.component_id}`;
-  const outcome = outcomes.get(key) ?? { lastErrorAt: -1, lastGoodAt: -1 };
-  if (failed) {
-    outcome.lastErrorAt = Math.max(outcome.lastErrorAt, at);
-    outcome.lastGoodAt = -1;
-  } else outcome.lastGoodAt = wentWell(event) ? at : -1;
-  outcomes.set(key, outcome);
+  // per instance, and per type: a retry another instance served (a job redelivered) recovers too
+  for (const key of [
+    `${event.component_type}/${event.component_id}`,
+    `${event.component_type}/*`,
+  ]) {
+    const outcome = outcomes.get(key) ?? { lastErrorAt: -1, lastGoodAt: -1 };
+    if (failed) {
+      outcome.lastErrorAt = Math.max(outcome.lastErrorAt, at);
+      outcome.lastGoodAt = -1;
+    } else outcome.lastGoodAt = wentWell(event) ? at : -1;
+    outcomes.set(key, outcome);
+  }
 }
 
 /**
@@ -292,8 +310,10 @@ function recovered(
 ): boolean {
   if (step.lastGoodAt > step.lastErrorAt) return true;
   if (step.name !== step.component_type) return false;
-  const outcome = outcomes.get(`${step.component_type}/${step.component_id}`);
-  return outcome !== undefined && outcome.lastGoodAt > outcome.lastErrorAt;
+  return [`${step.component_type}/${step.component_id}`, `${step.component_type}/*`].some((key) => {
+    const outcome = outcomes.get(key);
+    return outcome !== undefined && outcome.lastGoodAt > outcome.lastErrorAt;
+  });
 }
 
 /**

@@ -498,6 +498,29 @@ describe('operation progress: buildProgress', () => {
       });
     });
 
+    it('does not take a recent run of occurrences with nothing after them for an ending', () => {
+      // the message went on in older operations; the latest six hang on the same call
+      const now = new Date(T0 + 120 * minute);
+      const rows = [
+        ...Array.from({ length: 6 }, (_, i) => ({
+          at: new Date(T0 + (90 - i) * minute),
+          nextAt: null,
+        })),
+        ...Array.from({ length: 6 }, (_, i) => ({
+          at: new Date(T0 + (60 - i) * minute),
+          nextAt: new Date(T0 + (60 - i) * minute + 2_000),
+        })),
+      ];
+      expect(stopHistoryOf('p', rows, now)).toMatchObject({ operations: 6, ended_there: 0 });
+      // interleaved, as for a message that ends some operations: those older than the latest
+      // that went on count
+      const mixed = Array.from({ length: 12 }, (_, i) => {
+        const at = new Date(T0 + (90 - i) * minute);
+        return { at, nextAt: i % 2 === 1 ? new Date(at.getTime() + 2_000) : null };
+      });
+      expect(stopHistoryOf('p', mixed, now).ended_there).toBe(5);
+    });
+
     it('waits as long as earlier operations waited after the same message', () => {
       const history = {
         pattern_id: 'sync-started',

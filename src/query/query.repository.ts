@@ -22,6 +22,7 @@ import {
 } from '../database/sql/row-values.js';
 import { SqlRunner, type SqlParams } from '../database/sql/sql-runner.js';
 import { NamedParams } from '../database/sql/statement.js';
+import { mentionsWhole } from './mentions.js';
 
 const EVENT_COLUMNS = eventColumns('e.');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -594,8 +595,9 @@ export class QueryRepository {
   }
 
   /**
-   * The operations whose events mention `text` (an id people know from the messages: a claim, a
-   * customer), the latest first: from the newest `scan` matching events since `from`.
+   * The operations whose events mention `text` as a whole word (an id people know from the
+   * messages: a claim, a customer), the latest first: from the newest `scan` matching events
+   * since `from`.
    */
   async correlationsMentioning(
     text: string,
@@ -605,19 +607,25 @@ export class QueryRepository {
   ): Promise<{ correlation_id: string; events: number; last_at: string }[]> {
     const filter = new NamedParams(this.sql.dialect);
     const where = eventWhere({ text, from }, filter);
-    const rows = await this.sql.rows<{ correlation_id: string; events: unknown; last_at: unknown }>(
-      `SELECT m.correlation_id, count(*) AS events, max(m."timestamp") AS last_at
-         FROM (SELECT e.correlation_id, e."timestamp" FROM debug_events e
-                WHERE ${where} AND e.correlation_id IS NOT NULL
-                ORDER BY e."timestamp" DESC LIMIT :scan) AS m
-        GROUP BY m.correlation_id ORDER BY max(m."timestamp") DESC LIMIT :limit`,
-      { ...filter.params, scan, limit },
+    const rows = await this.sql.rows<{ correlation_id: string; at: unknown; message: string }>(
+      `SELECT e.correlation_id, e."timestamp" AS at, e.message FROM debug_events e
+        WHERE ${where} AND e.correlation_id IS NOT NULL
+        ORDER BY e."timestamp" DESC LIMIT :scan`,
+      { ...filter.params, scan },
     );
-    return rows.map((row) => ({
-      correlation_id: String(row.correlation_id),
-      events: toNumber(row.events),
-      last_at: toIso(row.last_at)!,
-    }));
+    const byOperation = new Map<
+      string,
+      { correlation_id: string; events: number; last_at: string }
+    >();
+    for (const row of rows) {
+      if (!mentionsWhole(row.message, text)) continue;
+      const id = String(row.correlation_id);
+      const seen = byOperation.get(id);
+      const at = toIso(row.at)!;
+      if (seen) seen.events++;
+      else byOperation.set(id, { correlation_id: id, events: 1, last_at: at });
+    }
+    return [...byOperation.values()].slice(0, limit);
   }
 
   /** A bounded search, newest first. */

@@ -13,6 +13,7 @@ import { bySeverityThenConfidence, openProblems, openProblemsPage } from '../ope
 import { ChangeAnswers } from './change-answers.js';
 import { CountAnswers } from './count-answers.js';
 import { LatencyAnswers } from './latency-answers.js';
+import { mentionsWhole } from '../mentions.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -43,6 +44,8 @@ const MAX_WINDOW_MINUTES = 7 * 24 * 60;
 const MIN_RANKED_EVENTS = 20;
 /** How far back the messages are searched for an id the store does not key events by. */
 const MENTION_DAYS = 7;
+/** An id looked for in the messages has this many characters at least. */
+const MENTION_MIN_LENGTH = 6;
 /** How far back the evidence behind an ambiguous name is counted. */
 const EVIDENCE_HOURS = 24;
 
@@ -676,11 +679,18 @@ export class AskService {
     if (found.length === 0 && parsed.intent !== 'explain_error') {
       // not an id the store keys by, but perhaps one its messages carry (a claim, a customer)
       const mention = await this.mentionOf(candidates, question, now);
-      if (mention) {
+      if (mention && mention.operations.length > 0) {
         entities.correlation_ids = [mention.operations[0].correlation_id];
         entities.mentioned = mention;
         parsed.intent = 'operation_progress';
         return 'found';
+      }
+      // only in events without a correlation id (plain log lines): those events answer
+      if (mention) {
+        entities.text = mention.text;
+        entities.id_candidates = [];
+        parsed.intent = 'search_events';
+        return 'none';
       }
     }
     if (found.length === 0) return parsed.intent === 'explain_error' ? 'none' : 'missing';
@@ -699,7 +709,8 @@ export class AskService {
 
   /**
    * The operations whose messages mention one of the ids the question wrote out (as written, not
-   * the spellings made from it), within MENTION_DAYS: the first id that any mentions.
+   * the spellings made from it), within MENTION_DAYS: the first id that any mentions; no
+   * operations when only events without a correlation id mention it.
    */
   private async mentionOf(
     candidates: readonly string[],
@@ -707,14 +718,20 @@ export class AskService {
     now: Date,
   ): Promise<NonNullable<ParsedQuestion['entities']['mentioned']> | null> {
     const lower = question.toLowerCase();
+    // six characters at least: "DE46", the start of an IBAN, is in many messages
     const written = candidates
-      .filter((candidate) => !candidate.endsWith('…') && candidate.length >= 4)
+      .filter((candidate) => !candidate.endsWith('…') && candidate.length >= MENTION_MIN_LENGTH)
       .filter((candidate) => lower.includes(candidate.toLowerCase()))
       .slice(0, 3);
     const from = new Date(now.getTime() - MENTION_DAYS * 86_400_000);
     for (const text of written) {
       const operations = await this.repository.correlationsMentioning(text, from, 10);
       if (operations.length > 0) return { text, operations };
+    }
+    for (const text of written) {
+      const events = await this.repository.searchEvents({ text, from, limit: 20 });
+      if (events.some((event) => mentionsWhole(event.message, text)))
+        return { text, operations: [] };
     }
     return null;
   }

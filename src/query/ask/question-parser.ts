@@ -597,10 +597,11 @@ const TIME_UNIT_AFTER =
   /^\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|ms|am|pm|%|percent|x|times)\b/i;
 
 /**
- * A reference written in capitals with a separator, digits or not ("BKG-TYNVMJ", "INC_QWERTY"):
- * codes people read out, where a word would be written in small letters.
+ * A reference written in capitals with hyphens, digits or not ("BKG-TYNVMJ"): codes people read
+ * out, where a word would be written in small letters. Not with underscores: OVEN_ZONE_TEMPS is
+ * a constant's name (a query, a setting), not an id.
  */
-const CODE = /^[A-Z]{2,}(?:[-_][A-Z0-9]{2,})*[-_][A-Z0-9]{4,}$/;
+const CODE = /^[A-Z]{2,}(?:-[A-Z0-9]{2,})*-[A-Z0-9]{4,}$/;
 
 /** Looks like an id rather than a word, a time or a number of things: has a digit (or is a code), is not "p95", "5xx", "24h", "10:00", "v2". */
 function idLike(token: string): boolean {
