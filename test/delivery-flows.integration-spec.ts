@@ -39,5 +39,9 @@ describeFlowScenario({
         .map((chain) => chain.correlation_id)
         .sort(),
     ).toEqual([...scenario.hungIds].sort());
+    // every stuck order, not only the examples
+    expect([...(flows[0].evidence.stuck_ids as string[])].sort()).toEqual(
+      [...scenario.hungIds].sort(),
+    );
   },
 });

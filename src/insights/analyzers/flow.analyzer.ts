@@ -22,6 +22,8 @@ import {
   type MaskValues,
 } from './flow-shapes.js';
 
+/** The stuck operations an insight lists in full (evidence.stuck_ids). */
+const STUCK_IDS = 200;
 const settings = InsightSettings.flow;
 
 export interface FlowInput {
@@ -633,6 +635,8 @@ function stuckDraft(
       earlier_chains_of_kind: earlier
         ? { started: earlier.started, ended: earlier.ended, longest_quiet_ms: earlier.quietMs }
         : null,
+      // every stuck operation, not only the examples: they are what someone has to go and fix
+      stuck_ids: group.slice(0, STUCK_IDS).map((item) => item.chain.correlationId),
       examples: group.slice(0, settings.evidenceChains).map((item) => ({
         correlation_id: item.chain.correlationId,
         started_at: item.chain.startedAt.toISOString(),
@@ -949,7 +953,12 @@ function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): Insigh
     evidence: {
       method: 'learned_shape',
       flow_kind: shape.kind,
-      last_step: { component: step.component, operation: step.operation, message: step.message },
+      // a stuck chain's own last event: the shape's step is one earlier chain's, on any instance
+      last_step: {
+        component: oldest.last.component,
+        operation: oldest.last.operation,
+        message: oldest.last.message,
+      },
       usual_next: usualNext ? { step: usualNext.label, share: round(usualNext.share, 3) } : null,
       chains: group.chains.length,
       idle_ms: Math.round(oldest.idleMs),
@@ -960,6 +969,7 @@ function learnedStuckDraft(group: LearnedStuck, input: LearnedFlowInput): Insigh
       end_fraction: round(step.endFraction, 4),
       step_chains: step.chains,
       history_chains: shape.chains,
+      stuck_ids: group.chains.slice(0, STUCK_IDS).map((item) => item.chain.correlationId),
       examples: group.chains.slice(0, settings.evidenceChains).map((item) => ({
         correlation_id: item.chain.correlationId,
         last_event_id: item.last.id,

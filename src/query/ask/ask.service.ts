@@ -615,7 +615,13 @@ export class AskService {
             .slice(0, 3)
             .map((insight) => {
               const ids = flowIdsOf(insight.evidence);
-              return `[${insight.severity}] ${insight.title}${ids.length ? ` (${ids.join(', ')}${insight.first_seen ? `; since ${insight.first_seen}` : ''})` : ''}`;
+              const all = Array.isArray(insight.evidence.stuck_ids)
+                ? insight.evidence.stuck_ids.length
+                : 0;
+              const shown = ids.length
+                ? ` (${ids.join(', ')}${all > ids.length ? `, … ${all} in all: data.items[].evidence.stuck_ids` : ''}${insight.first_seen ? `; since ${insight.first_seen}` : ''})`
+                : '';
+              return `[${insight.severity}] ${insight.title}${shown}`;
             })
             .join('; ')}`;
     return {
@@ -901,11 +907,12 @@ function get(path: string, tool: string, args: Record<string, unknown>): Structu
 
 /** The operations a flow insight names as examples (stuck: its examples; skipped: its chains). */
 function flowIdsOf(evidence: Record<string, unknown>): string[] {
+  const stuck = Array.isArray(evidence.stuck_ids) ? evidence.stuck_ids : [];
   const examples = Array.isArray(evidence.examples)
     ? (evidence.examples as { correlation_id?: unknown }[]).map((item) => item.correlation_id)
     : [];
   const listed = Array.isArray(evidence.correlation_ids) ? evidence.correlation_ids : [];
-  return [...new Set([...examples, ...listed])]
+  return [...new Set([...stuck, ...examples, ...listed])]
     .filter((id): id is string => typeof id === 'string')
     .slice(0, 5);
 }
