@@ -148,6 +148,16 @@ describeWithPostgresAndRedis('debug sessions (PostgreSQL + Redis)', () => {
     expect(
       ask.body.data.components.map((component: { component: string }) => component.component),
     ).toEqual(['pay-1']);
+    // a count reads the session's components too, when the question names none
+    const count = await api()
+      .post('/api/debug/ai/query')
+      .set(READ)
+      .send({ question: 'how many errors?', session_id: session.id })
+      .expect(200);
+    expect(count.body.intent).toBe('count_events');
+    expect(
+      count.body.data.per_component.map((row: { component: string }) => row.component),
+    ).toEqual(['pay-1']);
   });
 
   it('counts the events that carry its id when it has no filters', async () => {

@@ -44,6 +44,13 @@ const MAX_WINDOW_MINUTES = 7 * 24 * 60;
 const MIN_RANKED_EVENTS = 20;
 /** How far back the messages are searched for an id the store does not key events by. */
 const MENTION_DAYS = 7;
+/** The intents whose answers read events by component themselves: a session's components scope them. */
+const SESSION_SCOPED: readonly string[] = [
+  'count_events',
+  'since_when',
+  'what_changed',
+  'slow_operations',
+];
 /** An id looked for in the messages has this many characters at least. */
 const MENTION_MIN_LENGTH = 6;
 /** How far back the evidence behind an ambiguous name is counted. */
@@ -74,10 +81,23 @@ export class AskService {
     question: string,
     options: { session_id?: string; now?: Date } = {},
   ): Promise<AskAnswer> {
-    if (options.session_id) await this.sessions.get(options.session_id);
+    const session = options.session_id ? await this.sessions.get(options.session_id) : null;
     const now = options.now ?? new Date();
     const parsed = parseQuestion(question, await this.registry.names(), now);
     await this.preferEvidence(parsed, now);
+    // a debugging session's components scope the answers that read events directly, when the
+    // question names none (the others take the session's filters through session_id)
+    if (
+      session &&
+      parsed.entities.components.length === 0 &&
+      SESSION_SCOPED.includes(parsed.intent)
+    )
+      parsed.entities.components = (session.filters.components ?? []).map((selector) => ({
+        text: selector,
+        name: selector,
+        kind: selector.includes('/') ? 'id' : 'type',
+        distance: 0,
+      }));
     const idLookup = await this.lookUpIds(parsed, question, now);
     const base = {
       question,
