@@ -272,6 +272,39 @@ describe('consistency analyzer', () => {
     expect(channel).toMatchObject({ kind: 'diverging_state', affected: [{ component_id: 'w-3' }] });
   });
 
+  it('blames the member whose configuration differs and that fails since, the others quiet', () => {
+    const node = (id: string, hsm: string) =>
+      snapshot(id, { hsm: { endpoint: hsm, key_label: `ZMK-${hsm}` } }, at, 'card-auth');
+    const snapshots = [node('ca-1', 'pool-a'), node('ca-2', 'pool-a'), node('ca-3', 'pool-b')];
+    const counts = (events: number, errors: number) => ({
+      events,
+      errors,
+      eventsBefore: events * 2,
+      errorsBefore: 0,
+    });
+    const [failing] = detectInconsistencies({
+      snapshots,
+      now: at,
+      failures: new Map([
+        ['card-auth/ca-1', counts(160, 1)],
+        ['card-auth/ca-2', counts(150, 0)],
+        ['card-auth/ca-3', counts(163, 132)],
+      ]),
+    });
+    expect(failing).toMatchObject({ kind: 'failing_change', severity: 'high' });
+    expect(failing.affected).toEqual([{ component_type: 'card-auth', component_id: 'ca-3' }]);
+    expect(failing.summary).toContain(
+      'hsm.endpoint: card-auth/ca-3="pool-b" (the others: "pool-a")',
+    );
+    // quiet everywhere: a divergence to resync, as before
+    const [quiet] = detectInconsistencies({
+      snapshots,
+      now: at,
+      failures: new Map([['card-auth/ca-3', counts(163, 1)]]),
+    });
+    expect(quiet.kind).toBe('diverging_state');
+  });
+
   it('finds nothing when replicas agree', () => {
     expect(
       detectInconsistencies({

@@ -371,6 +371,8 @@ function divergenceDraft(
   standing: FieldDivergence[],
 ): InsightDraft {
   const diverging = [...new Set(divergences.flatMap((divergence) => divergence.diverging))].sort();
+  const failing = failingDiverging(members, diverging, input.failures);
+  if (failing) return failingDivergenceDraft(group, members, divergences, failing, input);
   const withMajority = divergences.filter(
     (divergence) => divergence.majority !== null || divergence.diverging.length < members.length,
   );
@@ -417,6 +419,69 @@ function divergenceDraft(
     firstSeen: new Date(Math.min(...members.map((member) => member.capturedAt.getTime()))),
     lastSeen,
     subjects: diverging.map((key) => `component:${key}`),
+  };
+}
+
+function failingDivergenceDraft(
+  group: string,
+  members: SnapshotRow[],
+  divergences: FieldDivergence[],
+  failing: NonNullable<ReturnType<typeof failingDiverging>>,
+  input: ConsistencyInput,
+): InsightDraft {
+  const { changed, unchanged, now, behindNow } = failing;
+  const lastSeen = new Date(Math.max(...members.map((member) => member.capturedAt.getTime())));
+  const percent = (errors: number, events: number) =>
+    `${round((100 * errors) / Math.max(events, 1), 1)}%`;
+  const shown = divergences
+    .slice(0, 3)
+    .map(
+      (divergence) =>
+        `${divergence.path}: ${changed
+          .map((key) => `${key}=${JSON.stringify(divergence.values[key])}`)
+          .join(', ')} (the others: ${[
+          ...new Set(unchanged.map((key) => JSON.stringify(divergence.values[key]))),
+        ].join(', ')})`,
+    );
+  const diverging = [...new Set(divergences.flatMap((divergence) => divergence.diverging))].sort();
+  return {
+    analyzer: 'consistency',
+    type: 'consistency',
+    kind: 'failing_change',
+    severity: 'high',
+    title: `${describeComponents(changed, 2)} ${changed.length === 1 ? 'fails' : 'fail'} since ${changed.length === 1 ? 'its' : 'their'} state differs from the other ${groupLabel(group)} on ${divergences.length} field(s); the others do not`,
+    summary:
+      `${shown.join('; ')}${divergences.length > 3 ? '; …' : ''}. ` +
+      `In the scope ${describeComponents(changed, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
+      `(${percent(now.errors, now.events)}; before: ${percent(now.errorsBefore, now.eventsBefore)}), ` +
+      `the others ${behindNow.errors} in ${behindNow.events} (${percent(behindNow.errors, behindNow.events)}). ` +
+      `The difference is the suspect: put ${describeComponents(changed, 3)} back on the others' values.`,
+    identity: [group, ...diverging],
+    affected: members
+      .filter((member) => changed.includes(componentKey(member.component)))
+      .map((member) => member.component),
+    evidence: {
+      group,
+      members: snapshotsEvidence(members),
+      fields: divergences.slice(0, 50),
+      changed_components: changed,
+      errors: { changed: now, unchanged: { ...behindNow, components: unchanged } },
+    },
+    suggestions: [
+      `Compare the snapshots: GET /api/debug/state/${members[0].component.component_type}/${changed[0].split('/').slice(1).join('/')}`,
+      `Put ${describeComponents(changed, 3)} back on the configuration the others run and watch the errors`,
+    ],
+    factors: {
+      sample_size: sampleSizeFactor(now.errors, 10),
+      effect_size: effectSizeFactor(
+        now.errors / Math.max(now.events, 1) / ((behindNow.errors + 1) / (behindNow.events + 1)),
+        3,
+      ),
+      recency: recencyFactor(lastSeen, input.now, InsightSettings.confidence.recencyHalfLifeMs),
+    },
+    firstSeen: lastSeen,
+    lastSeen,
+    subjects: changed.map((key) => `component:${key}`),
   };
 }
 
@@ -484,6 +549,19 @@ function failingSinceChange(
       ),
     ),
   ].sort();
+  const contrast = failureContrast(ahead, behind, failures);
+  return contrast ? { ahead, ...contrast } : null;
+}
+
+/**
+ * Whether the `changed` members fail in the scope and the `unchanged` do not
+ * (settings.changeFailure), with both sides' counts.
+ */
+function failureContrast(
+  changed: readonly string[],
+  unchanged: readonly string[],
+  failures: ReadonlyMap<string, ComponentFailures>,
+): { now: ComponentFailures; behindNow: ComponentFailures } | null {
   const sum = (keys: readonly string[]) =>
     keys.reduce(
       (total, key) => {
@@ -498,7 +576,7 @@ function failingSinceChange(
       },
       { events: 0, errors: 0, eventsBefore: 0, errorsBefore: 0 },
     );
-  const [now, behindNow] = [sum(ahead), sum(behind)];
+  const [now, behindNow] = [sum(changed), sum(unchanged)];
   const rule = settings.changeFailure;
   const rate = now.errors / Math.max(now.events, 1);
   // one error more on each side: no rate from nothing
@@ -508,8 +586,34 @@ function failingSinceChange(
     rate >= rule.minRate &&
     rate >= rule.vsBefore * rateBefore &&
     rate >= rule.vsBehind * behindRate
-    ? { ahead, now, behindNow }
+    ? { now, behindNow }
     : null;
+}
+
+/**
+ * Among diverging members, those that fail since while the others do not (failureContrast): the
+ * minority of a group with a majority; of two members, the one that fails when the other does not.
+ */
+function failingDiverging(
+  members: readonly SnapshotRow[],
+  diverging: readonly string[],
+  failures: ReadonlyMap<string, ComponentFailures> | undefined,
+): {
+  changed: string[];
+  unchanged: string[];
+  now: ComponentFailures;
+  behindNow: ComponentFailures;
+} | null {
+  if (!failures) return null;
+  const keys = members.map((member) => componentKey(member.component));
+  const candidates = diverging.length < keys.length ? [diverging] : keys.map((key) => [key]);
+  const found = candidates.flatMap((changed) => {
+    const unchanged = keys.filter((key) => !changed.includes(key));
+    if (unchanged.length === 0) return [];
+    const contrast = failureContrast(changed, unchanged, failures);
+    return contrast ? [{ changed: [...changed], unchanged, ...contrast }] : [];
+  });
+  return found.length === 1 ? found[0] : null;
 }
 
 function failingChangeDraft(
@@ -534,7 +638,7 @@ function failingChangeDraft(
     type: 'consistency',
     kind: 'failing_change',
     severity: 'high',
-    title: `${describeComponents(ahead, 2)} fail since taking ${stale.map((item) => `${item.path} ${JSON.stringify(item.newest)}`).join(', ')}; ${describeComponents(behind, 2)} on the earlier value${stale.length > 1 ? 's' : ''} ${behind.length === 1 ? 'does' : 'do'} not`,
+    title: `${describeComponents(ahead, 2)} ${ahead.length === 1 ? 'fails' : 'fail'} since taking ${stale.map((item) => `${item.path} ${JSON.stringify(item.newest)}`).join(', ')}; ${describeComponents(behind, 2)} on the earlier value${stale.length > 1 ? 's' : ''} ${behind.length === 1 ? 'does' : 'do'} not`,
     summary:
       `Among ${groupLabel(group)}, ${describeComponents(ahead)} moved to ${changes.join('; ')}. ` +
       `In the scope ${describeComponents(ahead, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
