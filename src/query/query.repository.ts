@@ -125,24 +125,26 @@ export class QueryRepository {
     const scope = `${where} AND (${ranges.join(' OR ')})`;
     const sliceOf = `CASE ${ranges.map((range, index) => `WHEN ${range} THEN ${index}`).join(' ')} END`;
     if (this.sql.isPostgres) {
-      const perSlice =
+      // the slices' own p95s beside the pooled figures, both at once
+      const [perSlice, row] = await Promise.all([
         slices.length > 1
-          ? await this.sql.rows<{ n: unknown; p95: unknown }>(
+          ? this.sql.rows<{ n: unknown; p95: unknown }>(
               `SELECT count(*) AS n, percentile_cont(0.95) WITHIN GROUP (ORDER BY d) AS p95
                  FROM (SELECT ${sliceOf} AS slice, e.duration_ms AS d FROM debug_events e
                         WHERE ${scope} AND e.duration_ms IS NOT NULL) AS sliced
                 GROUP BY slice`,
               params,
             )
-          : [];
-      const row = await this.sql.one<Record<string, unknown>>(
-        `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors,
-                count(e.duration_ms) AS samples, max(e."timestamp") AS last_seen,
-                array_agg(DISTINCT e.component_id) AS ids,
-                percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY e.duration_ms) AS percentiles
-           FROM debug_events e WHERE ${scope}`,
-        params,
-      );
+          : Promise.resolve([]),
+        this.sql.one<Record<string, unknown>>(
+          `SELECT count(*) AS events, count(*) FILTER (WHERE ${IS_ERROR}) AS errors,
+                  count(e.duration_ms) AS samples, max(e."timestamp") AS last_seen,
+                  array_agg(DISTINCT e.component_id) AS ids,
+                  percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY e.duration_ms) AS percentiles
+             FROM debug_events e WHERE ${scope}`,
+          params,
+        ),
+      ]);
       const percentiles = (row?.percentiles as (number | null)[] | null) ?? [null, null, null];
       const sliceP95 = medianOfSlices(
         perSlice.map((item) => ({ n: toNumber(item.n), p95: toNullableNumber(item.p95) })),
@@ -596,36 +598,46 @@ export class QueryRepository {
 
   /**
    * The operations whose events mention `text` as a whole word (an id people know from the
-   * messages: a claim, a customer), the latest first: from the newest `scan` matching events
-   * since `from`.
+   * messages: a claim, a customer), the latest first, and how many events without a correlation
+   * id mention it: from the newest `scan` events since `from` whose message holds it (one read).
    */
-  async correlationsMentioning(
+  async mentionsOf(
     text: string,
     from: Date,
     limit: number,
     scan = 500,
-  ): Promise<{ correlation_id: string; events: number; last_at: string }[]> {
+  ): Promise<{
+    operations: { correlation_id: string; events: number; last_at: string }[];
+    plainLines: number;
+  }> {
     const filter = new NamedParams(this.sql.dialect);
     const where = eventWhere({ text, from }, filter);
-    const rows = await this.sql.rows<{ correlation_id: string; at: unknown; message: string }>(
+    const rows = await this.sql.rows<{
+      correlation_id: string | null;
+      at: unknown;
+      message: string;
+    }>(
       `SELECT e.correlation_id, e."timestamp" AS at, e.message FROM debug_events e
-        WHERE ${where} AND e.correlation_id IS NOT NULL
-        ORDER BY e."timestamp" DESC LIMIT :scan`,
+        WHERE ${where} ORDER BY e."timestamp" DESC LIMIT :scan`,
       { ...filter.params, scan },
     );
     const byOperation = new Map<
       string,
       { correlation_id: string; events: number; last_at: string }
     >();
+    let plainLines = 0;
     for (const row of rows) {
       if (!mentionsWhole(row.message, text)) continue;
+      if (row.correlation_id == null) {
+        plainLines++;
+        continue;
+      }
       const id = String(row.correlation_id);
       const seen = byOperation.get(id);
-      const at = toIso(row.at)!;
       if (seen) seen.events++;
-      else byOperation.set(id, { correlation_id: id, events: 1, last_at: at });
+      else byOperation.set(id, { correlation_id: id, events: 1, last_at: toIso(row.at)! });
     }
-    return [...byOperation.values()].slice(0, limit);
+    return { operations: [...byOperation.values()].slice(0, limit), plainLines };
   }
 
   /** A bounded search, newest first. */

@@ -13,7 +13,6 @@ import { bySeverityThenConfidence, openProblems, openProblemsPage } from '../ope
 import { ChangeAnswers } from './change-answers.js';
 import { CountAnswers } from './count-answers.js';
 import { LatencyAnswers } from './latency-answers.js';
-import { mentionsWhole } from '../mentions.js';
 import { parseQuestion, type Intent, type ParsedQuestion } from './question-parser.js';
 
 export interface StructuredQuery {
@@ -43,7 +42,9 @@ const MAX_WINDOW_MINUTES = 7 * 24 * 60;
 /** A component needs this many events in the window to rank by error rate. */
 const MIN_RANKED_EVENTS = 20;
 /** How far back the messages are searched for an id the store does not key events by. */
-const MENTION_DAYS = 7;
+const MENTION_HOURS = 24;
+/** An id the question calls a trace, span, correlation or event id: the store keys events by those. */
+const KEYED_ID = /\b(trace|span|correlation|event)\s*(id)?\b/;
 /** The intents whose answers read events by component themselves: a session's components scope them. */
 const SESSION_SCOPED: readonly string[] = [
   'count_events',
@@ -734,9 +735,9 @@ export class AskService {
   }
 
   /**
-   * The operations whose messages mention one of the ids the question wrote out (as written, not
-   * the spellings made from it), within MENTION_DAYS: the first id that any mentions; no
-   * operations when only events without a correlation id mention it.
+   * The operations whose messages mention the id the question wrote out (as written, not the
+   * spellings made from it), within MENTION_HOURS; no operations when only events without a
+   * correlation id mention it; null when nothing does.
    */
   private async mentionOf(
     candidates: readonly string[],
@@ -744,22 +745,19 @@ export class AskService {
     now: Date,
   ): Promise<NonNullable<ParsedQuestion['entities']['mentioned']> | null> {
     const lower = question.toLowerCase();
+    // an id called a trace, a span, a correlation or an event id is one the store keys by
+    if (KEYED_ID.test(lower)) return null;
     // six characters at least: "DE46", the start of an IBAN, is in many messages
-    const written = candidates
+    const [text] = candidates
       .filter((candidate) => !candidate.endsWith('…') && candidate.length >= MENTION_MIN_LENGTH)
-      .filter((candidate) => lower.includes(candidate.toLowerCase()))
-      .slice(0, 3);
-    const from = new Date(now.getTime() - MENTION_DAYS * 86_400_000);
-    for (const text of written) {
-      const operations = await this.repository.correlationsMentioning(text, from, 10);
-      if (operations.length > 0) return { text, operations };
-    }
-    for (const text of written) {
-      const events = await this.repository.searchEvents({ text, from, limit: 20 });
-      if (events.some((event) => mentionsWhole(event.message, text)))
-        return { text, operations: [] };
-    }
-    return null;
+      .filter((candidate) => lower.includes(candidate.toLowerCase()));
+    if (!text) return null;
+    // one read of the messages: the operations that mention it, else the plain lines that do
+    const from = new Date(now.getTime() - MENTION_HOURS * 3_600_000);
+    const mentions = await this.repository.mentionsOf(text, from, 10);
+    return mentions.operations.length > 0 || mentions.plainLines > 0
+      ? { text, operations: mentions.operations }
+      : null;
   }
 
   /** Components by error rate in the window (enough events to mean something), the worst with its root cause. */
