@@ -429,10 +429,9 @@ function failingDivergenceDraft(
   failing: NonNullable<ReturnType<typeof failingDiverging>>,
   input: ConsistencyInput,
 ): InsightDraft {
-  const { changed, unchanged, now, behindNow } = failing;
+  const { changed, unchanged } = failing;
   const lastSeen = new Date(Math.max(...members.map((member) => member.capturedAt.getTime())));
-  const percent = (errors: number, events: number) =>
-    `${round((100 * errors) / Math.max(events, 1), 1)}%`;
+  const parts = failureParts(changed, unchanged, 'the others', failing, members, input, lastSeen);
   const shown = divergences
     .slice(0, 3)
     .map(
@@ -452,36 +451,25 @@ function failingDivergenceDraft(
     title: `${describeComponents(changed, 2)} ${changed.length === 1 ? 'fails' : 'fail'} since ${changed.length === 1 ? 'its' : 'their'} state differs from the other ${groupLabel(group)} on ${divergences.length} field(s); the others do not`,
     summary:
       `${shown.join('; ')}${divergences.length > 3 ? '; …' : ''}. ` +
-      `In the scope ${describeComponents(changed, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
-      `(${percent(now.errors, now.events)}; before: ${percent(now.errorsBefore, now.eventsBefore)}), ` +
-      `the others ${behindNow.errors} in ${behindNow.events} (${percent(behindNow.errors, behindNow.events)}). ` +
+      `${parts.sentence} ` +
       `The difference is the suspect: put ${describeComponents(changed, 3)} back on the others' values.`,
     identity: [group, ...diverging],
-    affected: members
-      .filter((member) => changed.includes(componentKey(member.component)))
-      .map((member) => member.component),
+    affected: parts.affected,
     evidence: {
       group,
       members: snapshotsEvidence(members),
       fields: divergences.slice(0, 50),
       changed_components: changed,
-      errors: { changed: now, unchanged: { ...behindNow, components: unchanged } },
+      errors: parts.errors,
     },
     suggestions: [
       `Compare the snapshots: GET /api/debug/state/${members[0].component.component_type}/${changed[0].split('/').slice(1).join('/')}`,
       `Put ${describeComponents(changed, 3)} back on the configuration the others run and watch the errors`,
     ],
-    factors: {
-      sample_size: sampleSizeFactor(now.errors, 10),
-      effect_size: effectSizeFactor(
-        now.errors / Math.max(now.events, 1) / ((behindNow.errors + 1) / (behindNow.events + 1)),
-        3,
-      ),
-      recency: recencyFactor(lastSeen, input.now, InsightSettings.confidence.recencyHalfLifeMs),
-    },
+    factors: parts.factors,
     firstSeen: lastSeen,
     lastSeen,
-    subjects: changed.map((key) => `component:${key}`),
+    subjects: parts.subjects,
   };
 }
 
@@ -625,14 +613,21 @@ function failingChangeDraft(
   input: ConsistencyInput,
   lastSeen: Date,
 ): InsightDraft {
-  const { ahead, now, behindNow } = failing;
+  const { ahead } = failing;
+  const parts = failureParts(
+    ahead,
+    behind,
+    describeComponents(behind, 2),
+    failing,
+    members,
+    input,
+    lastSeen,
+  );
   const changes = stale.map(
     (item) =>
       `${item.path} ${JSON.stringify(item.newest)} (${describeComponents(behind, 2)}: ` +
       `${[...new Set(item.behind.map((key) => JSON.stringify(item.values[key])))].join(', ')})`,
   );
-  const percent = (errors: number, events: number) =>
-    `${round((100 * errors) / Math.max(events, 1), 1)}%`;
   return {
     analyzer: 'consistency',
     type: 'consistency',
@@ -641,25 +636,50 @@ function failingChangeDraft(
     title: `${describeComponents(ahead, 2)} ${ahead.length === 1 ? 'fails' : 'fail'} since taking ${stale.map((item) => `${item.path} ${JSON.stringify(item.newest)}`).join(', ')}; ${describeComponents(behind, 2)} on the earlier value${stale.length > 1 ? 's' : ''} ${behind.length === 1 ? 'does' : 'do'} not`,
     summary:
       `Among ${groupLabel(group)}, ${describeComponents(ahead)} moved to ${changes.join('; ')}. ` +
-      `In the scope ${describeComponents(ahead, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
-      `(${percent(now.errors, now.events)}; before: ${percent(now.errorsBefore, now.eventsBefore)}), ` +
-      `${describeComponents(behind, 2)} ${behindNow.errors} in ${behindNow.events} (${percent(behindNow.errors, behindNow.events)}). ` +
+      `${parts.sentence} ` +
       `The change is the suspect: roll ${describeComponents(ahead, 3)} back rather than the others forward.`,
     identity: [group, ...stale.map((item) => item.path)],
-    affected: members
-      .filter((member) => ahead.includes(componentKey(member.component)))
-      .map((member) => member.component),
+    affected: parts.affected,
     evidence: {
       group,
       members: snapshotsEvidence(members),
       versions: stale,
       changed_components: ahead,
-      errors: { changed: now, unchanged: { ...behindNow, components: behind } },
+      errors: parts.errors,
     },
     suggestions: [
       `Roll ${describeComponents(ahead, 3)} back to the value the others run, then compare what changed: GET /api/debug/state/${members[0].component.component_type}/${ahead[0].split('/').slice(1).join('/')}`,
       `Read the new errors: POST /api/debug/ai/query {"question":"what changed on ${ahead[0].split('/').slice(1).join('/')}?"}`,
     ],
+    factors: parts.factors,
+    firstSeen: lastSeen,
+    lastSeen,
+    subjects: parts.subjects,
+  };
+}
+
+/** What both kinds of failing change say of the failures: the numbers, the evidence, the factors. */
+function failureParts(
+  changed: readonly string[],
+  unchanged: readonly string[],
+  unchangedName: string,
+  contrast: { now: ComponentFailures; behindNow: ComponentFailures },
+  members: readonly SnapshotRow[],
+  input: ConsistencyInput,
+  lastSeen: Date,
+) {
+  const { now, behindNow } = contrast;
+  const percent = (errors: number, events: number) =>
+    `${round((100 * errors) / Math.max(events, 1), 1)}%`;
+  return {
+    sentence:
+      `In the scope ${describeComponents(changed, 2)} logged ${now.errors} error(s) in ${now.events} event(s) ` +
+      `(${percent(now.errors, now.events)}; before: ${percent(now.errorsBefore, now.eventsBefore)}), ` +
+      `${unchangedName} ${behindNow.errors} in ${behindNow.events} (${percent(behindNow.errors, behindNow.events)}).`,
+    affected: members
+      .filter((member) => changed.includes(componentKey(member.component)))
+      .map((member) => member.component),
+    errors: { changed: now, unchanged: { ...behindNow, components: [...unchanged] } },
     factors: {
       sample_size: sampleSizeFactor(now.errors, 10),
       effect_size: effectSizeFactor(
@@ -668,9 +688,7 @@ function failingChangeDraft(
       ),
       recency: recencyFactor(lastSeen, input.now, InsightSettings.confidence.recencyHalfLifeMs),
     },
-    firstSeen: lastSeen,
-    lastSeen,
-    subjects: ahead.map((key) => `component:${key}`),
+    subjects: changed.map((key) => `component:${key}`),
   };
 }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { distance } from 'fastest-levenshtein';
 import { QueryRepository } from '../query.repository.js';
+import { describeSpan } from './count-answers.js';
 import type { ParsedQuestion } from './question-parser.js';
 
 type Entities = ParsedQuestion['entities'];
@@ -123,15 +125,11 @@ function valueOf(
   );
 }
 
-function describeSpan(ms: number): string {
-  return ms % HOUR_MS === 0 ? `${ms / HOUR_MS} h` : `${Math.round(ms / 60_000)} min`;
-}
-
 /** The operation one or two edits from `token` (a typo: fare.qoute), when exactly one is. */
 function closest(token: string, operations: readonly string[]): string | undefined {
   const near = operations.filter(
     (operation) =>
-      editDistance(token.toLowerCase(), operation.toLowerCase(), 2) <= (token.length >= 8 ? 2 : 1),
+      distance(token.toLowerCase(), operation.toLowerCase()) <= (token.length >= 8 ? 2 : 1),
   );
   return near.length === 1 ? near[0] : undefined;
 }
@@ -140,28 +138,10 @@ function suggest(token: string, operations: readonly string[]): string[] {
   return operations
     .map((operation) => ({
       operation,
-      distance: editDistance(token.toLowerCase(), operation.toLowerCase(), 6),
+      distance: distance(token.toLowerCase(), operation.toLowerCase()),
     }))
     .filter((item) => item.distance <= Math.max(2, Math.floor(token.length / 3)))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, 3)
     .map((item) => item.operation);
-}
-
-/** Levenshtein distance, or `cap + 1` once it is past `cap`. */
-function editDistance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        previous[j] + 1,
-        row[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    if (Math.min(...row) > cap) return cap + 1;
-    previous = row;
-  }
-  return previous[b.length];
 }
